@@ -1,0 +1,3 @@
+from berthcheck.cli import main
+
+main()

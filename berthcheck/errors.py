@@ -1,0 +1,50 @@
+"""Domain errors. The CLI turns each into one clear message and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class BerthcheckError(Exception):
+    """A problem the user can fix; exit code 1."""
+
+    exit_code = 1
+
+
+class UsageError(BerthcheckError):
+    """The command was called wrongly; exit code 2."""
+
+    exit_code = 2
+
+
+class DatabaseInUse(BerthcheckError):
+    """Another process holds the database's write lock."""
+
+
+@dataclass(frozen=True, order=True)
+class RowError:
+    """One thing wrong with one cell (or row) of an input file."""
+
+    file: str
+    row: int  # as in the file: the spreadsheet row for CSV/XLSX (header = row 1)
+    column: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        value = self.value if len(self.value) <= 60 else self.value[:57] + "..."
+        return f"{self.file}, row {self.row}, column {self.column}: {value!r}: {self.reason}"
+
+
+class InputRejected(BerthcheckError):
+    """A file was rejected; nothing was written. Carries every bad row."""
+
+    def __init__(self, file: str, errors: list[RowError], headline: str | None = None):
+        self.file = file
+        self.errors = sorted(errors)
+        rows = len({e.row for e in self.errors})
+        self.headline = headline or (
+            f"{file}: rejected, {rows} bad row{'s' if rows != 1 else ''} "
+            f"({len(self.errors)} problem{'s' if len(self.errors) != 1 else ''}); nothing was loaded"
+        )
+        super().__init__(self.headline)

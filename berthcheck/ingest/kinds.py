@@ -1,0 +1,296 @@
+"""What each load kind looks like: columns, types, aliases, keys.
+
+This is the data contract's section 2 written as data. Readers, schemas and the store all
+read it from here, so a column is declared once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+VESSEL_TYPES = (
+    "container",
+    "reefer",
+    "passenger",
+    "roro",
+    "tanker",
+    "bulk",
+    "general_cargo",
+    "other",
+)
+
+# Values as shippers and terminals write them -> the contract's enum. Matching ignores case
+# and treats spaces, '-' and '_' alike (see normalise_token).
+VESSEL_TYPE_ALIASES = {
+    "cruise": "passenger",
+    "cruiseship": "passenger",
+    "passengership": "passenger",
+    "roro": "roro",
+    "vehiclecarrier": "roro",
+    "pctc": "roro",
+    "pcc": "roro",
+    "carcarrier": "roro",
+    "refrigeratedcargo": "reefer",
+    "generalcargo": "general_cargo",
+    "bulkcarrier": "bulk",
+    "containership": "container",
+    "oiltanker": "tanker",
+    "chemicaltanker": "tanker",
+    "producttanker": "tanker",
+}
+
+EVENT_KINDS = (
+    "vie",
+    "tie",
+    "emergency",
+    "commissioning",
+    "research",
+    "innovative_concept",
+    "remediation",
+    "zero_emission_tech",
+    "ops_unavailable",
+    "ops_incompatible",
+    "unscheduled_call",
+)
+
+EVENT_KIND_ALIASES = {
+    "vesselincidentevent": "vie",
+    "terminalincidentevent": "tie",
+    "safetyandemergency": "emergency",
+    "safetyemergency": "emergency",
+    "remediationfund": "remediation",
+    "innovativeconcept": "innovative_concept",
+    "zeroemissiontechnology": "zero_emission_tech",
+    "opsunavailable": "ops_unavailable",
+    "opsincompatible": "ops_incompatible",
+    "unscheduledcall": "unscheduled_call",
+    "unscheduledportcall": "unscheduled_call",
+}
+
+HOLDER_KINDS = ("fleet", "terminal")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # text | imo | locode | enum | timestamp | date | bool | int | float | tz
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()  # enum values
+    value_aliases: dict[str, str] = field(default_factory=dict)
+    min: float | None = None
+    max: float | None = None
+    default: object = None  # value used when the column is absent or the cell empty
+
+    @property
+    def sql_type(self) -> str:
+        return {
+            "timestamp": "TIMESTAMPTZ",
+            "date": "DATE",
+            "bool": "BOOLEAN",
+            "int": "INTEGER",
+            "float": "DOUBLE",
+        }.get(self.type, "VARCHAR")
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # the CLI's word: visits, shore-power, ...
+    table: str  # the store's table (a view over <table>_versions)
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # identity of a row; reloading a key with new content needs --replace
+    derived_key: str | None = None  # how to derive a missing single-column key (see derive)
+    # timestamps without an offset are local time at the port of ...
+    port_from: str | None = None  # "self" (a port column) or "visit" (the row's visit)
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _c(name: str, type_: str, required: bool = False, **kw) -> Column:
+    return Column(name, type_, required, **kw)
+
+
+VISITS = Kind(
+    name="visits",
+    table="visits",
+    key=("visit_id",),
+    port_from="self",
+    columns=(
+        _c("visit_id", "text", True, aliases=("visit", "call_id", "visit_number", "call_number")),
+        _c("imo", "imo", True, aliases=("imo_number", "imo_no", "vessel_imo")),
+        _c("vessel_name", "text", True, aliases=("vessel", "ship_name", "name")),
+        _c(
+            "vessel_type",
+            "enum",
+            True,
+            aliases=("type", "ship_type"),
+            values=VESSEL_TYPES,
+            value_aliases=VESSEL_TYPE_ALIASES,
+        ),
+        _c("fleet", "text", aliases=("fleet_name",)),
+        _c("operator", "text", aliases=("vessel_operator", "line", "shipping_line")),
+        _c("port", "locode", True, aliases=("port_code", "unlocode", "locode")),
+        _c("terminal", "text", True, aliases=("terminal_code", "terminal_id")),
+        _c("berth", "text", True, aliases=("berth_code", "berth_id")),
+        _c("arrival", "timestamp", True, aliases=("all_fast", "first_line", "arrival_time", "ata")),
+        _c("ready_to_work", "timestamp", aliases=("rtw", "ready_to_work_time")),
+        _c("pilot_on_board", "timestamp", aliases=("pob", "pilot_on_board_time")),
+        _c("departure", "timestamp", True, aliases=("last_line", "departure_time", "atd")),
+        _c("shore_power_capable", "bool", aliases=("shore_power_vessel", "sp_capable"), default=False),
+        _c("commissioned", "bool"),
+        _c("nox_tier", "int", aliases=("imo_nox_tier", "tier"), min=0, max=3),
+        _c("gross_tonnage", "float", aliases=("gt",), min=0),
+        _c("teu", "float", aliases=("teu_capacity",), min=0),
+        _c("aux_power_kw", "float", aliases=("aux_kw", "auxiliary_power_kw"), min=0),
+        _c("boiler_power_kw", "float", aliases=("boiler_kw",), min=0),
+        _c("reported_at", "timestamp", aliases=("report_submitted", "reported")),
+    ),
+)
+
+SHORE_POWER = Kind(
+    name="shore-power",
+    table="shore_power",
+    key=("session_id",),
+    derived_key="SP",
+    port_from="visit",
+    columns=(
+        _c("session_id", "text", aliases=("connection_id",)),
+        _c("visit_id", "text", True, aliases=("visit", "call_id")),
+        _c("connected", "timestamp", True, aliases=("connect", "connection_start", "plug_in")),
+        _c("disconnected", "timestamp", True, aliases=("disconnect", "connection_end", "plug_out")),
+        _c("energy_kwh", "float", aliases=("kwh", "energy"), min=0),
+        _c("meter_id", "text", aliases=("meter",)),
+    ),
+)
+
+CAPTURE = Kind(
+    name="capture",
+    table="capture",
+    key=("session_id",),
+    derived_key="CC",
+    port_from="visit",
+    columns=(
+        _c("session_id", "text"),
+        _c("visit_id", "text", True, aliases=("visit", "call_id")),
+        _c("system_id", "text", True, aliases=("executive_order", "eo_number", "caecs_id")),
+        _c("provider", "text", aliases=("caecs_operator", "operator")),
+        _c("started", "timestamp", True, aliases=("start", "control_start", "begin")),
+        _c("ended", "timestamp", True, aliases=("end", "control_end", "stop")),
+        _c("nox_inlet_ppm", "float", aliases=("inlet_nox_ppm", "nox_inlet"), min=0),
+        _c("nox_outlet_ppm", "float", aliases=("outlet_nox_ppm", "nox_outlet"), min=0),
+    ),
+)
+
+EVENTS = Kind(
+    name="events",
+    table="events",
+    key=("event_id",),
+    derived_key="EV",
+    port_from="visit",
+    columns=(
+        _c("event_id", "text"),
+        _c("visit_id", "text", True, aliases=("visit", "call_id")),
+        _c(
+            "kind",
+            "enum",
+            True,
+            aliases=("event_kind", "event_type", "type"),
+            values=EVENT_KINDS,
+            value_aliases=EVENT_KIND_ALIASES,
+        ),
+        # stored as start_time / end_time: `end` is an SQL keyword
+        _c("start", "timestamp", aliases=("start_time", "from")),
+        _c("end", "timestamp", aliases=("end_time", "to")),
+        _c("reference", "text", aliases=("approval", "authorization")),
+        _c("note", "text", aliases=("notes", "remark", "remarks")),
+    ),
+)
+
+BERTHS = Kind(
+    name="berths",
+    table="berths",
+    key=("port", "terminal", "berth"),
+    columns=(
+        _c("port", "locode", True),
+        _c("terminal", "text", True),
+        _c("berth", "text", True),
+        _c("shore_power", "bool", default=False),
+        _c("capture_available", "bool", default=False),
+        _c("ops_available", "bool", default=False),
+    ),
+)
+
+TERMINALS = Kind(
+    name="terminals",
+    table="terminals",
+    key=("port", "terminal", "vessel_type", "year"),
+    columns=(
+        _c("port", "locode", True),
+        _c("terminal", "text", True),
+        _c("vessel_type", "enum", True, values=VESSEL_TYPES, value_aliases=VESSEL_TYPE_ALIASES),
+        _c("year", "int", True, min=2000, max=2100),
+        _c("regulated", "bool", True),
+    ),
+)
+
+ALLOWANCES = Kind(
+    name="allowances",
+    table="allowances",
+    key=("year", "holder_kind", "holder"),
+    columns=(
+        _c("year", "int", True, min=2000, max=2100),
+        _c("holder_kind", "enum", True, values=HOLDER_KINDS),
+        _c("holder", "text", True),
+        _c("granted", "int", True, min=0),
+    ),
+)
+
+CAECS = Kind(
+    name="caecs",
+    table="caecs",
+    key=("system_id",),
+    columns=(
+        _c("system_id", "text", True, aliases=("executive_order", "eo_number")),
+        _c("name", "text"),
+        _c("approved_from", "date", True),
+        _c("approved_to", "date"),
+    ),
+)
+
+PORTS = Kind(
+    name="ports",
+    table="ports_user",
+    key=("port",),
+    columns=(
+        _c("port", "locode", True),
+        _c("name", "text"),
+        _c("timezone", "tz", True, aliases=("tz", "time_zone")),
+        _c("country", "text"),
+        _c("carb_at_berth", "bool", default=False),
+        _c("afir_art9", "bool", default=False),
+        _c("note", "text"),
+    ),
+)
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (VISITS, SHORE_POWER, CAPTURE, EVENTS, BERTHS, TERMINALS, ALLOWANCES, CAECS, PORTS)
+}
+
+
+def storage_name(column: str) -> str:
+    """The store's column for a contract column (only events' start/end differ)."""
+    return {"start": "start_time", "end": "end_time"}.get(column, column)
+
+
+def normalise_token(text: str) -> str:
+    """Header and enum matching ignores case, spaces, '-' and '_'."""
+    return "".join(ch for ch in text.strip().lower() if ch not in " -_")

@@ -1,0 +1,270 @@
+"""The DuckDB store: one file holds inputs, their history, load log and results.
+
+Every input table is kept as `<table>_versions`, one row per version of a record with its
+lineage (`_batch_id`, `_source_file`, `_source_row`, `_row_hash`) and `_replaced_by` (the batch
+that replaced it; NULL while current). A view `<table>` shows the current rows, which is what
+the rule packs read. Nothing is ever deleted, so any earlier state can be rebuilt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from berthcheck import __version__
+from berthcheck.errors import BerthcheckError, DatabaseInUse
+from berthcheck.ingest.kinds import KINDS, storage_name
+from berthcheck.resources import reference_dir
+
+DEFAULT_DB = "berthcheck.duckdb"
+LINEAGE_COLUMNS = ("_batch_id", "_source_file", "_source_row", "_row_hash", "_replaced_by")
+
+
+def resolve_db_path(db: str | os.PathLike | None) -> Path:
+    """`--db`, else `$BERTHCHECK_DB`, else ./berthcheck.duckdb."""
+    return Path(db or os.environ.get("BERTHCHECK_DB") or DEFAULT_DB)
+
+
+def _input_table_ddl() -> list[str]:
+    statements = []
+    for kind in KINDS.values():
+        cols = [f"{storage_name(c.name)} {c.sql_type}" for c in kind.columns]
+        cols += [
+            "extra VARCHAR",  # unknown input columns, as JSON, kept but never read by rules
+            "_batch_id INTEGER NOT NULL",
+            "_source_file VARCHAR NOT NULL",
+            "_source_row INTEGER NOT NULL",
+            "_row_hash VARCHAR NOT NULL",
+            "_replaced_by INTEGER",
+        ]
+        statements.append(f"CREATE TABLE {kind.table}_versions ({', '.join(cols)})")
+        statements.append(
+            f"CREATE VIEW {kind.table} AS SELECT * FROM {kind.table}_versions "
+            "WHERE _replaced_by IS NULL"
+        )
+    return statements
+
+
+def _migration_1() -> list[str]:
+    return [
+        "CREATE TABLE schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        """CREATE TABLE load_batches (
+            batch_id INTEGER PRIMARY KEY,
+            kind VARCHAR NOT NULL,
+            source_file VARCHAR NOT NULL,
+            source_path VARCHAR NOT NULL,
+            file_format VARCHAR NOT NULL,
+            content_sha256 VARCHAR NOT NULL,
+            rows_in_file INTEGER NOT NULL,
+            rows_inserted INTEGER NOT NULL,
+            rows_unchanged INTEGER NOT NULL,
+            rows_replaced INTEGER NOT NULL,
+            rows_quarantined INTEGER NOT NULL,
+            warnings INTEGER NOT NULL,
+            replace_mode BOOLEAN NOT NULL,
+            quarantine_mode BOOLEAN NOT NULL,
+            berthcheck_version VARCHAR NOT NULL,
+            loaded_at TIMESTAMPTZ NOT NULL
+        )""",
+        """CREATE TABLE quarantine (
+            batch_id INTEGER NOT NULL,
+            kind VARCHAR NOT NULL,
+            source_file VARCHAR NOT NULL,
+            source_row INTEGER NOT NULL,
+            column_name VARCHAR,
+            value VARCHAR,
+            reason VARCHAR NOT NULL,
+            record VARCHAR NOT NULL
+        )""",
+        """CREATE TABLE load_warnings (
+            batch_id INTEGER NOT NULL,
+            kind VARCHAR NOT NULL,
+            source_file VARCHAR NOT NULL,
+            source_row INTEGER NOT NULL,
+            column_name VARCHAR,
+            value VARCHAR,
+            message VARCHAR NOT NULL
+        )""",
+        """CREATE TABLE ports_builtin (
+            port VARCHAR PRIMARY KEY, name VARCHAR, timezone VARCHAR NOT NULL, country VARCHAR,
+            carb_at_berth BOOLEAN NOT NULL, afir_art9 BOOLEAN NOT NULL, note VARCHAR
+        )""",
+        *_input_table_ddl(),
+        # A user's ports row overrides the built-in row of the same port.
+        """CREATE VIEW ports AS
+            SELECT port, name, timezone, country, carb_at_berth, afir_art9, note,
+                   'user' AS source
+            FROM ports_user
+            UNION ALL
+            SELECT port, name, timezone, country, carb_at_berth, afir_art9, note,
+                   'built-in' AS source
+            FROM ports_builtin b
+            WHERE NOT EXISTS (SELECT 1 FROM ports_user u WHERE u.port = b.port)""",
+    ]
+
+
+# Append-only: a released database is upgraded by running the migrations it has not seen.
+MIGRATIONS: list[tuple[int, str, object]] = [
+    (1, "inputs, history, load log, quarantine, ports", _migration_1),
+]
+
+
+def builtin_ports() -> list[dict[str, object]]:
+    with open(reference_dir() / "ports.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        for flag in ("carb_at_berth", "afir_art9"):
+            row[flag] = row[flag] == "true"
+        row["note"] = row["note"] or None
+    return rows
+
+
+def _apply_migrations(con) -> None:
+    exists = scalar(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_meta'"
+    )
+    current = 0
+    if exists:
+        current = int(scalar(con, "SELECT value FROM schema_meta WHERE key = 'schema_version'"))
+    latest = MIGRATIONS[-1][0]
+    if current > latest:
+        raise BerthcheckError(
+            f"this database has schema version {current}, newer than this berthcheck "
+            f"({__version__}) understands ({latest}); upgrade berthcheck"
+        )
+    if current == latest:
+        return
+    run(con, "BEGIN TRANSACTION")
+    try:
+        for number, _title, make in MIGRATIONS:
+            if number <= current:
+                continue
+            for statement in make():
+                run(con, statement)
+            if number == 1:
+                con.executemany(
+                    "INSERT INTO ports_builtin VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        [r["port"], r["name"], r["timezone"], r["country"], r["carb_at_berth"],
+                         r["afir_art9"], r["note"]]
+                        for r in builtin_ports()
+                    ],
+                )
+        run(con, "INSERT OR REPLACE INTO schema_meta VALUES ('schema_version', ?)", [str(latest)])
+        run(con, "COMMIT")
+    except Exception:
+        run(con, "ROLLBACK")
+        raise
+
+
+_LOCK_HINT = re.compile(r"(Could not set lock|Conflicting lock|database is locked)", re.I)
+
+
+def connect(db: str | os.PathLike | None = None, *, read_only: bool = False):
+    """Open (creating if needed) the store, with TimeZone=UTC, migrated to the latest schema."""
+    import duckdb
+
+    path = resolve_db_path(db)
+    if read_only and not path.exists():
+        raise BerthcheckError(f"database {path} does not exist; load some data first")
+    if not read_only and path.parent and not path.parent.exists():
+        raise BerthcheckError(f"cannot create database {path}: folder {path.parent} does not exist")
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if _LOCK_HINT.search(str(exc)):
+            raise DatabaseInUse(
+                f"database {path} is in use by another berthcheck (or DuckDB) process; "
+                "wait for it to finish and try again"
+            ) from None
+        raise BerthcheckError(f"cannot open database {path}: {exc}") from None
+    except duckdb.Error as exc:
+        raise BerthcheckError(f"cannot open database {path}: {exc}") from None
+    # Every timestamp is an instant; the session zone must never colour comparisons or casts.
+    run(con, "SET TimeZone = 'UTC'")
+    run(con, "SET Calendar = 'gregorian'")
+    if not read_only:
+        _apply_migrations(con)
+    return con
+
+
+@contextlib.contextmanager
+def transaction(con) -> Iterator[None]:
+    """All or nothing: a failure anywhere inside leaves the database as it was."""
+    run(con, "BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        run(con, "ROLLBACK")
+        raise
+    run(con, "COMMIT")
+
+
+def schema_version(con) -> int:
+    return int(scalar(con, "SELECT value FROM schema_meta WHERE key='schema_version'"))
+
+
+def table_counts(con) -> dict[str, int]:
+    """Current row count of every input table (for summaries and tests)."""
+    return {
+        kind.table: scalar(con, f"SELECT count(*) FROM {kind.table}")  # noqa: S608 - our names
+        for kind in KINDS.values()
+    }
+
+
+def run(con, sql: str, params: list | tuple | None = None) -> list[tuple]:
+    """Execute one statement and consume its result.
+
+    DuckDB 2 refuses new work on a connection that still holds an unread result, so every
+    statement goes through here (or fetch_polars) and is read to the end.
+    """
+    return con.execute(sql, params or []).fetchall()
+
+
+def scalar(con, sql: str, params: list | tuple | None = None):
+    rows = run(con, sql, params)
+    return rows[0][0] if rows else None
+
+
+def fetch_polars(con, sql: str, params: list | None = None):
+    """Run a query and return a polars DataFrame (the result is fully consumed)."""
+    import polars as pl
+
+    return con.sql(sql, params=params or None).pl()
+
+
+def next_batch_id(con) -> int:
+    return int(scalar(con, "SELECT coalesce(max(batch_id), 0) + 1 FROM load_batches"))
+
+
+def insert_versions(con, kind_name: str, frame, *, batch_id: int) -> int:
+    """Append typed rows (a polars frame in storage column names, with lineage columns
+    `_source_file`, `_source_row`, `_row_hash`, and optional `extra`) to `<table>_versions`.
+
+    Callers own the transaction. Timestamps must be tz-aware UTC.
+    """
+    import polars as pl
+
+    kind = KINDS[kind_name]
+    columns = [storage_name(c.name) for c in kind.columns]
+    frame = frame.with_columns(pl.lit(batch_id).cast(pl.Int32).alias("_batch_id"))
+    if "extra" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias("extra"))
+    frame = frame.select(
+        [*columns, "extra", "_batch_id", "_source_file", "_source_row", "_row_hash"]
+    )
+    con.register("_incoming", frame)
+    try:
+        run(
+            con,
+            f"INSERT INTO {kind.table}_versions "  # noqa: S608 - our names
+            f"({', '.join(frame.columns)}, _replaced_by) "
+            f"SELECT {', '.join(frame.columns)}, NULL FROM _incoming",
+        )
+    finally:
+        con.unregister("_incoming")
+    return frame.height
