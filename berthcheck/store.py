@@ -43,7 +43,7 @@ def _input_table_ddl() -> list[str]:
         ]
         statements.append(f"CREATE TABLE {kind.table}_versions ({', '.join(cols)})")
         statements.append(
-            f"CREATE VIEW {kind.table} AS SELECT * FROM {kind.table}_versions "
+            f"CREATE VIEW {kind.table} AS SELECT * FROM {kind.table}_versions "  # noqa: S608
             "WHERE _replaced_by IS NULL"
         )
     return statements
@@ -232,7 +232,6 @@ def scalar(con, sql: str, params: list | tuple | None = None):
 
 def fetch_polars(con, sql: str, params: list | None = None):
     """Run a query and return a polars DataFrame (the result is fully consumed)."""
-    import polars as pl
 
     return con.sql(sql, params=params or None).pl()
 

@@ -1,0 +1,145 @@
+"""The command line: parse options, call the library, turn the outcome into an exit code.
+
+Heavy libraries (polars, DuckDB, pandera, WeasyPrint) are imported inside the commands so
+that `berthcheck --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from berthcheck import __version__
+from berthcheck.errors import BerthcheckError, InputRejected
+
+app = typer.Typer(
+    name="berthcheck",
+    help="Compliance engine for ships at berth (CARB At-Berth, FuelEU Maritime Art. 6).",
+    no_args_is_help=True,
+    add_completion=False,
+    # Locals would include input rows and paths; never print them.
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="DuckDB file (default: $BERTHCHECK_DB, else ./berthcheck.duckdb).",
+        show_default=False,
+    ),
+]
+
+MAX_ERRORS_SHOWN = 50
+
+
+def _say(message: str = "") -> None:
+    typer.echo(message)
+
+
+def _warn(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _fail(exc: BerthcheckError) -> typer.Exit:
+    """Print a domain error as one clear message (and its rows) and pick the exit code."""
+    if isinstance(exc, InputRejected):
+        _warn(f"error: {exc.headline}")
+        for err in exc.errors[:MAX_ERRORS_SHOWN]:
+            _warn(f"  {err}")
+        if len(exc.errors) > MAX_ERRORS_SHOWN:
+            _warn(
+                f"  ... and {len(exc.errors) - MAX_ERRORS_SHOWN} more; "
+                "use --errors FILE.csv to write them all"
+            )
+    else:
+        _warn(f"error: {exc}")
+    return typer.Exit(exc.exit_code)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        _say(f"berthcheck {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Compliance engine for ships at berth."""
+
+
+def main() -> None:
+    try:
+        app()
+    except BerthcheckError as exc:  # raised outside a command body (rare)
+        _warn(f"error: {exc}")
+        sys.exit(exc.exit_code)
+
+
+# --- commands -------------------------------------------------------------------------------
+# Each command: options -> one library call -> message and exit code. No logic here.
+
+
+@app.command("load")
+def load_command(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="visits | shore-power | capture | events | berths | terminals | allowances "
+            "| caecs | ports",
+            show_default=False,
+        ),
+    ],
+    files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or XLSX files.", show_default=False)],
+    db: DbOption = None,
+    quarantine: Annotated[
+        bool, typer.Option("--quarantine", help="Load the good rows; keep bad ones, with reasons, in the quarantine table.")
+    ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Accept changed rows for ids already loaded (the old version stays in the history).")
+    ] = False,
+    errors: Annotated[
+        Path | None, typer.Option("--errors", help="Write every rejected row to this CSV file.", show_default=False)
+    ] = None,
+) -> None:
+    """Load input files of one KIND into the database (all or nothing)."""
+    from berthcheck import store
+    from berthcheck.ingest.load import load_files
+
+    try:
+        con = store.connect(db)
+        try:
+            report = load_files(
+                con, kind, files, replace=replace, quarantine=quarantine, errors_out=errors
+            )
+        finally:
+            con.close()
+    except BerthcheckError as exc:
+        raise _fail(exc) from None
+    for f in report.files:
+        if f.batch_id is None and not f.quarantined:
+            _say(f"{f.file}: {f.rows_in_file} rows, all already loaded; nothing changed")
+            continue
+        parts = [f"{f.inserted} new", f"{f.unchanged} unchanged"]
+        if f.replaced:
+            parts.append(f"{f.replaced} replaced")
+        if f.quarantined:
+            parts.append(f"{f.quarantined} quarantined")
+        _say(f"{f.file}: {f.rows_in_file} rows -> {', '.join(parts)} (batch {f.batch_id})")
+        for w in f.warnings:
+            _warn(f"  warning: {w}")
+    if report.errors:
+        _warn(f"{len(report.errors)} problem(s) in quarantined rows:")
+        for err in report.errors[:MAX_ERRORS_SHOWN]:
+            _warn(f"  {err}")
+        if len(report.errors) > MAX_ERRORS_SHOWN:
+            _warn(f"  ... and {len(report.errors) - MAX_ERRORS_SHOWN} more (see the quarantine table or --errors)")

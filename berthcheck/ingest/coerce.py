@@ -1,0 +1,178 @@
+"""Text cells -> typed values, vectorised, with a precise reason for every cell that fails.
+
+Timestamps: a value with an offset or `Z` is an exact instant; a value without one is local
+time at the row's port (`_tz`). Local times in a DST gap or the repeated fall-back hour are
+errors: the user must give an offset. Everything comes out as UTC.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import lru_cache
+
+import polars as pl
+
+from berthcheck.ingest.kinds import Column, Kind, normalise_token
+
+TZ = "_tz"  # per-row IANA zone for naive timestamps (null: unknown)
+ERR = "_err_"  # prefix of per-column error-reason columns
+
+_TRUE = ("true", "t", "yes", "y", "1")
+_FALSE = ("false", "f", "no", "n", "0")
+_OFFSET = r"([+-]\d{2}:?\d{2})$"
+_TS_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
+
+
+@lru_cache(maxsize=1)
+def known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _clean(name: str) -> pl.Expr:
+    text = pl.col(name).str.strip_chars()
+    return pl.when(text == "").then(None).otherwise(text)
+
+
+def _enum_expr(col: Column) -> pl.Expr:
+    mapping = {normalise_token(v): v for v in col.values}
+    mapping.update(col.value_aliases)
+    token = (
+        pl.col(col.name).str.strip_chars().str.to_lowercase().str.replace_all(r"[ \-_]", "")
+    )
+    # unknown values pass through as written so the schema check reports them verbatim
+    return token.replace_strict(mapping, default=_clean(col.name), return_dtype=pl.Utf8)
+
+
+def _timestamp_exprs(name: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(naive wall-clock datetime, offset minutes or null, shape-ok flag) for a text column."""
+    text = _clean(name).str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]", "$1 ").str.replace(
+        r"[Zz]$", "+00:00"
+    )
+    offset = text.str.extract(_OFFSET, 1)
+    base = text.str.replace(_OFFSET, "").str.strip_chars()
+    wall = pl.coalesce(
+        [base.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in _TS_FORMATS]
+    )
+    digits = offset.str.replace(":", "")
+    sign = pl.when(digits.str.slice(0, 1) == "-").then(-1).otherwise(1)
+    hours = digits.str.slice(1, 2).cast(pl.Int32, strict=False)
+    minutes = digits.str.slice(3, 2).cast(pl.Int32, strict=False)
+    offset_min = sign * (hours * 60 + minutes)
+    return wall, offset_min, (hours <= 14) & (minutes < 60)
+
+
+def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    wall, offset_min, offset_ok = _timestamp_exprs(name)
+    frame = frame.with_columns(
+        wall.alias("__wall"), offset_min.alias("__off"), offset_ok.alias("__off_ok")
+    )
+    offset_us = frame["__off"].fill_null(0).cast(pl.Int64) * 60_000_000
+    aware = frame["__wall"].dt.replace_time_zone("UTC") - offset_us.cast(pl.Duration("us"))
+    result = pl.Series(name, [None] * frame.height, dtype=pl.Datetime("us", "UTC"))
+    result = pl.select(
+        pl.when(frame["__off"].is_not_null()).then(aware).otherwise(result)
+    ).to_series()
+    reason = pl.Series([None] * frame.height, dtype=pl.Utf8)
+
+    naive = frame["__off"].is_null() & frame["__wall"].is_not_null()
+    zones = frame.filter(naive)[TZ].unique().drop_nulls().sort().to_list()
+    for zone in zones:
+        mask = naive & (frame[TZ] == zone)
+        local = frame["__wall"].dt.replace_time_zone(zone, ambiguous="null", non_existent="null")
+        utc = local.dt.convert_time_zone("UTC")
+        result = pl.select(pl.when(mask).then(utc).otherwise(result)).to_series()
+        earliest = frame["__wall"].dt.replace_time_zone(
+            zone, ambiguous="earliest", non_existent="null"
+        )
+        bad = mask & local.is_null()
+        reason = pl.select(
+            pl.when(bad & earliest.is_not_null())
+            .then(pl.lit(f"ambiguous local time in {zone} (the repeated hour when clocks go "
+                         "back); give the UTC offset, e.g. -07:00 or -08:00"))
+            .when(bad)
+            .then(pl.lit(f"local time does not exist in {zone} (clocks go forward then); "
+                         "give the UTC offset"))
+            .otherwise(reason)
+        ).to_series()
+
+    present = frame[name].str.strip_chars().fill_null("") != ""
+    reason = pl.select(
+        pl.when(present & frame["__wall"].is_null())
+        .then(pl.lit("not an ISO 8601 date and time (expected e.g. 2026-10-03 14:20 or "
+                     "2026-10-03T14:20:00-07:00)"))
+        .when(present & frame["__off"].is_not_null() & ~frame["__off_ok"].fill_null(False))
+        .then(pl.lit("UTC offset out of range"))
+        .when(naive & frame[TZ].is_null())
+        .then(pl.lit("time has no UTC offset and the port's time zone is unknown; "
+                     "give an offset or load the port into the ports table"))
+        .otherwise(reason)
+    ).to_series()
+    result = pl.select(pl.when(reason.is_null()).then(result)).to_series().alias(name)
+    return frame.drop("__wall", "__off", "__off_ok").with_columns(
+        result, reason.alias(ERR + name)
+    )
+
+
+def _coerce_simple(col: Column) -> tuple[pl.Expr, pl.Expr]:
+    """(typed value, error reason) expressions for non-timestamp columns."""
+    raw = _clean(col.name)
+    if col.type in ("text",):
+        return raw, pl.lit(None, dtype=pl.Utf8)
+    if col.type == "imo":
+        digits = raw.str.replace(r"^(?i:imo)\s*", "")
+        return digits, pl.lit(None, dtype=pl.Utf8)
+    if col.type == "locode":
+        return raw.str.to_uppercase().str.replace_all(" ", ""), pl.lit(None, dtype=pl.Utf8)
+    if col.type == "enum":
+        return _enum_expr(col), pl.lit(None, dtype=pl.Utf8)
+    if col.type == "tz":
+        return raw, pl.when(raw.is_not_null() & ~raw.is_in(sorted(known_timezones()))).then(
+            pl.lit("not an IANA time zone name (e.g. America/Los_Angeles)")
+        )
+    if col.type == "bool":
+        low = raw.str.to_lowercase()
+        value = pl.when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False)
+        reason = pl.when(raw.is_not_null() & value.is_null()).then(
+            pl.lit("not a boolean (use true/false, yes/no, y/n, 1/0)")
+        )
+        return value, reason
+    if col.type == "int":
+        ok = raw.str.contains(r"^[+-]?\d+(\.0*)?$")
+        value = pl.when(ok).then(raw.str.replace(r"\.0*$", "").cast(pl.Int64, strict=False))
+        reason = pl.when(raw.is_not_null() & value.is_null()).then(pl.lit("not a whole number"))
+        return value, reason
+    if col.type == "float":
+        ok = raw.str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+        value = pl.when(ok).then(raw.cast(pl.Float64, strict=False))
+        reason = pl.when(raw.is_not_null() & value.is_null()).then(pl.lit("not a number"))
+        return value, reason
+    if col.type == "date":
+        # a plain date, or a spreadsheet's date-time at midnight
+        ok = raw.str.contains(r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00(\.0*)?)?)?$")
+        value = pl.when(ok).then(raw.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False))
+        reason = pl.when(raw.is_not_null() & value.is_null()).then(
+            pl.lit("not a date (expected YYYY-MM-DD)")
+        )
+        return value, reason
+    raise ValueError(f"unknown column type {col.type}")
+
+
+def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
+    """Type every column of `kind`; add an `_err_<column>` reason column for each.
+
+    `frame` holds text columns plus TZ (may be null) and the row number.
+    """
+    simple = [c for c in kind.columns if c.type != "timestamp"]
+    exprs = []
+    for col in simple:
+        value, reason = _coerce_simple(col)
+        exprs += [value.alias(col.name), reason.cast(pl.Utf8).alias(ERR + col.name)]
+    raw_text = frame.select([pl.col(c.name) for c in kind.columns])
+    out = frame.with_columns(exprs)
+    for col in kind.columns:
+        if col.type == "timestamp":
+            out = _coerce_timestamp(out, col.name)
+        if col.default is not None:
+            out = out.with_columns(pl.col(col.name).fill_null(col.default))
+    # keep the text as written, for error messages
+    return out.with_columns([raw_text[c.name].alias("_raw_" + c.name) for c in kind.columns])

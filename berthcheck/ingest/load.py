@@ -1,0 +1,555 @@
+"""`berthcheck load`: files -> validated rows -> the store, all or nothing.
+
+The flow for each file: read as text (read.py) -> type every cell (coerce.py) -> row checks
+(schemas.py, pandera) -> cross-row checks in SQL against what is already stored -> compare
+with stored versions (unchanged / new / changed) -> write. Every problem is collected first;
+unless --quarantine is given, one bad row anywhere rejects the whole command and the database
+is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pandera.polars as pa
+import polars as pl
+
+from berthcheck import __version__, store
+from berthcheck.errors import InputRejected, RowError, UsageError
+from berthcheck.ingest.coerce import ERR, TZ, coerce
+from berthcheck.ingest.kinds import KINDS, Kind, storage_name
+from berthcheck.ingest.read import ROW, RawTable, read_table
+from berthcheck.schemas import INPUT_SCHEMAS
+
+SESSION_TOLERANCE_MINUTES = 15  # data contract section 2: allowed, then clipped with a warning
+_SPANS = {  # kinds whose rows cover a stretch of their visit: (start column, end column)
+    "shore-power": ("connected", "disconnected"),
+    "capture": ("started", "ended"),
+    "events": ("start", "end"),
+}
+
+
+@dataclass
+class FileReport:
+    file: str
+    kind: str
+    batch_id: int | None
+    rows_in_file: int
+    inserted: int = 0
+    unchanged: int = 0
+    replaced: int = 0
+    quarantined: int = 0
+    warnings: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class LoadReport:
+    kind: str
+    files: list[FileReport]
+    errors: list[RowError] = field(default_factory=list)  # quarantined problems
+
+    @property
+    def inserted(self) -> int:
+        return sum(f.inserted for f in self.files)
+
+
+# --- per-row problems ------------------------------------------------------------------------
+
+
+def _coercion_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[RowError]:
+    errors = []
+    for col in kind.columns:
+        bad = typed.filter(pl.col(ERR + col.name).is_not_null()).select(
+            ROW, "_raw_" + col.name, ERR + col.name
+        )
+        errors += [
+            RowError(label, row, col.name, raw or "", reason) for row, raw, reason in bad.iter_rows()
+        ]
+    return errors
+
+
+_CHECK_WORDS = {
+    "not_nullable": "is required but empty",
+    "greater_than_or_equal_to": "must be at least {}",
+    "greater_than": "must be greater than {}",
+    "less_than_or_equal_to": "must be at most {}",
+    "isin": "is not one of the accepted values {}",
+    "str_matches": "has the wrong shape (expected {})",
+}
+
+
+def _reason(check: str) -> tuple[str | None, str]:
+    """pandera's check name -> (column it names, if any; reason in plain words)."""
+    if "|" in check:
+        column, reason = check.split("|", 1)
+        return column, reason
+    name, _, arg = check.partition("(")
+    template = _CHECK_WORDS.get(name)
+    if template is None:
+        return None, check
+    arg = arg.rstrip(")")
+    if name == "str_matches" and "A-Z" in arg:
+        arg = "a UN/LOCODE such as USLAX"
+    return None, template.format(arg)
+
+
+def _schema_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[RowError]:
+    model = INPUT_SCHEMAS[kind.name]
+    try:
+        model.validate(typed, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    rows = typed[ROW]
+    has_coercion_error = {
+        col.name: typed[ERR + col.name].is_not_null() for col in kind.columns
+    }
+    errors = []
+    for check, column, index in cases.select("check", "column", "index").iter_rows():
+        if index is None:  # a dtype problem is a bug of ours, not the user's
+            raise RuntimeError(f"schema {model.__name__} rejected column {column}: {check}")
+        named, reason = _reason(check)
+        column = named or column
+        if column in has_coercion_error and has_coercion_error[column][index]:
+            continue  # already reported, with the text as written
+        raw = typed["_raw_" + column][index] if "_raw_" + column in typed.columns else ""
+        errors.append(RowError(label, int(rows[index]), column, raw or "", reason))
+    return errors
+
+
+def _duplicate_key_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[RowError]:
+    keyed = typed.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in kind.key]))
+    dup = keyed.filter(pl.struct(kind.key).is_duplicated())
+    if dup.is_empty():
+        return []
+    first = dup.group_by(kind.key).agg(pl.col(ROW).min().alias("_first"))
+    dup = dup.join(first, on=list(kind.key), nulls_equal=True)
+    column = "+".join(kind.key)
+    return [
+        RowError(label, row, column, " / ".join(str(r[k]) for k in kind.key),
+                 f"duplicate of row {first_row} in this file")
+        for r in dup.iter_rows(named=True)
+        if (row := r[ROW]) != (first_row := r["_first"])
+    ]
+
+
+# --- time zones and derived keys -------------------------------------------------------------
+
+
+def _attach_timezones(con, raw: RawTable, kind: Kind) -> pl.DataFrame:
+    """Add TZ: the zone in which this row's naive times are read."""
+    frame = raw.frame
+    if kind.port_from is None:
+        return frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(TZ))
+    ports = store.fetch_polars(con, "SELECT port, timezone FROM ports")
+    if kind.port_from == "self":
+        key = frame["port"].str.strip_chars().str.to_uppercase().str.replace_all(" ", "")
+        frame = frame.with_columns(key.alias("__port"))
+        return (
+            frame.join(ports.rename({"port": "__port", "timezone": TZ}), on="__port", how="left")
+            .drop("__port")
+            .sort(ROW)
+        )
+    # the visit's port, for sessions and events
+    zones = store.fetch_polars(
+        con,
+        "SELECT v.visit_id AS __visit, p.timezone AS _tz, TRUE AS _known_visit FROM visits v "
+        "LEFT JOIN ports p ON p.port = v.port",
+    )
+    frame = frame.with_columns(pl.col("visit_id").str.strip_chars().alias("__visit"))
+    return frame.join(zones, on="__visit", how="left").drop("__visit").sort(ROW)
+
+
+def _derive_keys(typed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
+    """Sessions and events without an id get one from their visit and start."""
+    if kind.derived_key is None:
+        return typed
+    key = kind.key[0]
+    start = _SPANS[kind.name][0]
+    stamp = pl.col(start).dt.strftime("%Y%m%dT%H%M%SZ").fill_null("visit")
+    parts = [pl.col("visit_id"), pl.lit(kind.derived_key)]
+    if kind.name == "events":
+        parts.append(pl.col("kind"))
+    derived = pl.concat_str([*parts, stamp], separator="/")
+    return typed.with_columns(pl.coalesce(pl.col(key), derived).alias(key))
+
+
+# --- cross-row checks (SQL over the store) ---------------------------------------------------
+
+
+def _cross_row_checks(
+    con, staged: pl.DataFrame, kind: Kind, label: str
+) -> tuple[list[RowError], list[RowError], pl.DataFrame]:
+    """Return (errors, warnings, staged frame with clipped spans)."""
+    errors: list[RowError] = []
+    warnings: list[RowError] = []
+    if staged.is_empty():
+        return errors, warnings, staged
+    con.register("_staged", staged)
+    try:
+        if kind.name == "visits":
+            errors += _vessel_overlaps(con, label)
+        elif kind.name in _SPANS:
+            errors += _unknown_visits(con, label)
+            span_errors, span_warnings, staged = _spans_within_visit(con, staged, kind, label)
+            errors += span_errors
+            warnings += span_warnings
+            if kind.name != "events":
+                con.unregister("_staged")
+                con.register("_staged", staged)
+                errors += _session_overlaps(con, kind, label)
+    finally:
+        con.unregister("_staged")
+    return errors, warnings, staged
+
+
+def _unknown_visits(con, label: str) -> list[RowError]:
+    rows = store.run(
+        con,
+        "SELECT s._source_row, s.visit_id FROM _staged s "
+        "WHERE NOT EXISTS (SELECT 1 FROM visits v WHERE v.visit_id = s.visit_id) "
+        "ORDER BY 1",
+    )
+    return [
+        RowError(label, row, "visit_id", visit, "no such visit is loaded (load the visits first)")
+        for row, visit in rows
+    ]
+
+
+def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str):
+    start, end = _SPANS[kind.name]
+    s_col, e_col = storage_name(start), storage_name(end)
+    rows = store.fetch_polars(
+        con,
+        f"""SELECT s._source_row, v.arrival, v.departure, s.{s_col} AS s, s.{e_col} AS e
+            FROM _staged s JOIN visits v ON v.visit_id = s.visit_id
+            WHERE s.{s_col} < v.arrival OR s.{e_col} > v.departure
+               OR s.{s_col} >= v.departure OR s.{e_col} <= v.arrival""",  # noqa: S608
+    )
+    errors, warnings = [], []
+    clip_start: dict[int, object] = {}
+    clip_end: dict[int, object] = {}
+    tolerance = timedelta(minutes=SESSION_TOLERANCE_MINUTES)
+    for r in rows.iter_rows(named=True):
+        row, arrival, departure, s, e = r[ROW], r["arrival"], r["departure"], r["s"], r["e"]
+        if s is None:
+            continue  # a whole-visit event
+        if s >= departure or e <= arrival:
+            errors.append(RowError(label, row, start, s.isoformat(),
+                                   "lies entirely outside its visit's stay"))
+            continue
+        if s < arrival - tolerance:
+            errors.append(RowError(label, row, start, s.isoformat(),
+                                   f"before the visit's arrival ({arrival.isoformat()}) by more "
+                                   f"than {SESSION_TOLERANCE_MINUTES} minutes"))
+        elif s < arrival:
+            clip_start[row] = arrival
+            warnings.append(RowError(label, row, start, s.isoformat(),
+                                     f"before arrival; clipped to {arrival.isoformat()}"))
+        if e > departure + tolerance:
+            errors.append(RowError(label, row, end, e.isoformat(),
+                                   f"after the visit's departure ({departure.isoformat()}) by "
+                                   f"more than {SESSION_TOLERANCE_MINUTES} minutes"))
+        elif e > departure:
+            clip_end[row] = departure
+            warnings.append(RowError(label, row, end, e.isoformat(),
+                                     f"after departure; clipped to {departure.isoformat()}"))
+    if clip_start or clip_end:
+        dtype = staged.schema[s_col]
+
+        def patch(column: str, values: dict[int, object]) -> pl.Expr:
+            if not values:
+                return pl.col(column)
+            lookup = pl.DataFrame(
+                {ROW: list(values), "__v": list(values.values())},
+                schema={ROW: pl.Int64, "__v": dtype},
+            )
+            return pl.coalesce(
+                pl.col(ROW).replace_strict(lookup[ROW], lookup["__v"], default=None,
+                                           return_dtype=dtype),
+                pl.col(column),
+            )
+
+        staged = staged.with_columns(
+            patch(s_col, clip_start).alias(s_col), patch(e_col, clip_end).alias(e_col)
+        )
+    return errors, warnings, staged
+
+
+def _session_overlaps(con, kind: Kind, label: str) -> list[RowError]:
+    start, end = (storage_name(c) for c in _SPANS[kind.name])
+    key = kind.key[0]
+    rows = store.run(
+        con,
+        f"""WITH pool AS (
+                SELECT {key} AS id, visit_id, {start} AS s, {end} AS e, _source_row AS row,
+                       TRUE AS new FROM _staged
+                UNION ALL
+                SELECT {key}, visit_id, {start}, {end}, _source_row, FALSE FROM {kind.table} t
+                WHERE NOT EXISTS (SELECT 1 FROM _staged n WHERE n.{key} = t.{key})
+            )
+            SELECT a.row, a.id, b.id, b.new, b.row
+            FROM pool a JOIN pool b ON a.visit_id = b.visit_id AND a.id <> b.id
+             AND a.s < b.e AND b.s < a.e
+            WHERE a.new AND (NOT b.new OR a.row > b.row)
+            ORDER BY 1, 3""",  # noqa: S608 - our names only
+    )
+    errors = []
+    for row, session, other, other_new, other_row in rows:
+        where = f"row {other_row} of this file" if other_new else "an already loaded session"
+        errors.append(RowError(label, row, "session_id", session,
+                               f"overlaps session {other} ({where}) on the same visit"))
+    return errors
+
+
+def _vessel_overlaps(con, label: str) -> list[RowError]:
+    rows = store.run(
+        con,
+        """WITH pool AS (
+               SELECT visit_id, imo, arrival, departure, _source_row AS row, TRUE AS new
+               FROM _staged
+               UNION ALL
+               SELECT visit_id, imo, arrival, departure, _source_row, FALSE FROM visits t
+               WHERE NOT EXISTS (SELECT 1 FROM _staged n WHERE n.visit_id = t.visit_id)
+           )
+           SELECT a.row, a.imo, b.visit_id, b.new, b.row
+           FROM pool a JOIN pool b ON a.imo = b.imo AND a.visit_id <> b.visit_id
+            AND a.arrival < b.departure AND b.arrival < a.departure
+           WHERE a.new AND (NOT b.new OR a.row > b.row)
+           ORDER BY 1, 3""",
+    )
+    return [
+        RowError(label, row, "arrival", imo,
+                 f"vessel IMO {imo} is at berth in visit {other} at the same time "
+                 f"({'row ' + str(other_row) + ' of this file' if new else 'already loaded'})")
+        for row, imo, other, new, other_row in rows
+    ]
+
+
+# --- comparison with what is stored -----------------------------------------------------------
+
+
+def _hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
+    """A content hash over the typed values (so reformatting a time changes nothing)."""
+    cols = [storage_name(c.name) for c in kind.columns] + ["extra"]
+    parts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(0))" for c in cols)
+    con.register("_staged", staged)
+    try:
+        hashed = store.fetch_polars(
+            con,
+            f"SELECT *, sha256(concat_ws(chr(31), {parts})) AS _row_hash FROM _staged "  # noqa: S608
+            "ORDER BY _source_row",
+        )
+    finally:
+        con.unregister("_staged")
+    return hashed
+
+
+def _classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
+    """Add `_status`: new, unchanged or changed (a key already loaded with other content)."""
+    keys = [storage_name(k) for k in kind.key]
+    stored = store.fetch_polars(
+        con, f"SELECT {', '.join(keys)}, _row_hash AS _stored_hash, _source_file AS _stored_file, "  # noqa: S608
+        f"_source_row AS _stored_row FROM {kind.table}"
+    )
+    joined = hashed.join(stored, on=keys, how="left", nulls_equal=True)
+    status = (
+        pl.when(pl.col("_stored_hash").is_null()).then(pl.lit("new"))
+        .when(pl.col("_stored_hash") == pl.col("_row_hash")).then(pl.lit("unchanged"))
+        .otherwise(pl.lit("changed"))
+    )
+    return joined.with_columns(status.alias("_status")).sort(ROW)
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Prepared:
+    raw: RawTable
+    label: str
+    typed: pl.DataFrame  # every row, typed, storage column names
+    errors: list[RowError]
+    warnings: list[RowError]
+
+
+def _prepare(con, path: Path, kind: Kind) -> _Prepared:
+    raw = read_table(path, kind)
+    label = raw.path.name
+    frame = _attach_timezones(con, raw, kind)
+    typed = _derive_keys(coerce(frame, kind), kind)
+    errors = _coercion_errors(typed, kind, label)
+    if kind.port_from == "visit":
+        # A session of an unknown visit: say that, not that its times lack a zone.
+        unknown = typed.filter(
+            pl.col("visit_id").is_not_null() & pl.col("_known_visit").is_null()
+        ).select(ROW, "visit_id")
+        unknown_rows = set(unknown[ROW].to_list())
+        errors = [
+            e for e in errors
+            if not (e.row in unknown_rows and "time zone is unknown" in e.reason)
+        ]
+        errors += [
+            RowError(label, row, "visit_id", visit,
+                     "no such visit is loaded (load the visits first)")
+            for row, visit in unknown.iter_rows()
+        ]
+    errors += _schema_errors(typed, kind, label)
+    errors += _duplicate_key_errors(typed, kind, label)
+    typed = typed.rename({c.name: storage_name(c.name) for c in kind.columns
+                          if storage_name(c.name) != c.name})
+    return _Prepared(raw, label, typed, errors, [])
+
+
+def _storage_frame(frame: pl.DataFrame, kind: Kind, label: str) -> pl.DataFrame:
+    cols = [storage_name(c.name) for c in kind.columns]
+    return frame.select([*cols, "extra", ROW]).with_columns(
+        pl.lit(label).alias("_source_file")
+    )
+
+
+def load_files(
+    con,
+    kind_name: str,
+    paths: list[Path],
+    *,
+    replace: bool = False,
+    quarantine: bool = False,
+    errors_out: Path | None = None,
+) -> LoadReport:
+    """Load files of one kind. Raises InputRejected (nothing written) on any bad row unless
+    `quarantine`, in which case good rows load and bad ones are kept with their reasons."""
+    kind = KINDS.get(kind_name)
+    if kind is None:
+        raise UsageError(f"unknown kind {kind_name!r}; one of: {', '.join(KINDS)}")
+    if not paths:
+        raise UsageError("give at least one file")
+    reports: list[FileReport] = []
+    all_errors: list[RowError] = []
+    with store.transaction(con):
+        for path in paths:
+            report, errors = _load_one(con, Path(path), kind, replace, quarantine)
+            reports.append(report)
+            all_errors += errors
+        if all_errors and errors_out is not None:
+            write_errors_csv(errors_out, all_errors)
+        if all_errors and not quarantine:
+            files = sorted({e.file for e in all_errors})
+            rows = len({(e.file, e.row) for e in all_errors})
+            raise InputRejected(
+                ", ".join(files),
+                all_errors,
+                headline=(
+                    f"{', '.join(files)}: rejected, {rows} bad row{'s' if rows != 1 else ''} "
+                    f"({len(all_errors)} problem{'s' if len(all_errors) != 1 else ''}); "
+                    "nothing was loaded"
+                ),
+            )
+    return LoadReport(kind.name, reports, sorted(all_errors) if quarantine else [])
+
+
+def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool):
+    prep = _prepare(con, path, kind)
+    label = prep.label
+    bad_rows = {e.row for e in prep.errors}
+    staged = _storage_frame(prep.typed.filter(~pl.col(ROW).is_in(sorted(bad_rows))), kind, label)
+    cross_errors, warnings, staged = _cross_row_checks(con, staged, kind, label)
+    errors = prep.errors + cross_errors
+    bad_rows |= {e.row for e in cross_errors}
+    staged = staged.filter(~pl.col(ROW).is_in(sorted(bad_rows)))
+
+    classified = _classify(con, _hash_rows(con, staged, kind), kind)
+    changed = classified.filter(pl.col("_status") == "changed")
+    if not replace:
+        key_label = "+".join(kind.key)
+        for r in changed.iter_rows(named=True):
+            errors.append(RowError(
+                label, r[ROW], key_label, " / ".join(str(r[storage_name(k)]) for k in kind.key),
+                f"already loaded with different content (from {r['_stored_file']} row "
+                f"{r['_stored_row']}); use --replace to load the new version",
+            ))
+        bad_rows |= set(changed[ROW].to_list())
+        classified = classified.filter(pl.col("_status") != "changed")
+
+    to_insert = classified.filter(pl.col("_status") != "unchanged")
+    unchanged = classified.height - to_insert.height
+    replaced = to_insert.filter(pl.col("_status") == "changed")
+    report = FileReport(label, kind.name, None, prep.raw.frame.height, unchanged=unchanged)
+    if errors and not quarantine:
+        return report, errors
+
+    quarantined_rows = sorted(bad_rows)
+    already = store.scalar(
+        con, "SELECT count(*) FROM load_batches WHERE kind = ? AND content_sha256 = ?",
+        [kind.name, prep.raw.sha256],
+    )
+    if to_insert.is_empty() and (not quarantined_rows or already):
+        return report, errors  # reloading the same file changes nothing
+
+    batch_id = store.next_batch_id(con)
+    report.batch_id = batch_id
+    report.inserted = to_insert.height - replaced.height
+    report.replaced = replaced.height
+    report.quarantined = len(quarantined_rows)
+    report.warnings = warnings
+    if not replaced.is_empty():
+        _retire_versions(con, kind, replaced, batch_id)
+    if not to_insert.is_empty():
+        store.insert_versions(
+            con, kind.name, to_insert.rename({ROW: "_source_row"}), batch_id=batch_id
+        )
+    if quarantined_rows:
+        _quarantine(con, prep, kind, errors, batch_id)
+    if warnings:
+        con.executemany(
+            "INSERT INTO load_warnings VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [[batch_id, kind.name, w.file, w.row, w.column, w.value, w.reason] for w in warnings],
+        )
+    store.run(
+        con,
+        "INSERT INTO load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        [batch_id, kind.name, label, str(prep.raw.path.resolve()), prep.raw.file_format,
+         prep.raw.sha256, report.rows_in_file, report.inserted, report.unchanged,
+         report.replaced, report.quarantined, len(warnings), replace, quarantine, __version__],
+    )
+    return report, errors
+
+
+def _retire_versions(con, kind: Kind, replaced: pl.DataFrame, batch_id: int) -> None:
+    keys = [storage_name(k) for k in kind.key]
+    con.register("_retire", replaced.select(keys))
+    try:
+        match = " AND ".join(f"t.{k} = r.{k}" for k in keys)
+        store.run(
+            con,
+            f"UPDATE {kind.table}_versions t SET _replaced_by = ? FROM _retire r "  # noqa: S608
+            f"WHERE {match} AND t._replaced_by IS NULL",
+            [batch_id],
+        )
+    finally:
+        con.unregister("_retire")
+
+
+def _quarantine(con, prep: _Prepared, kind: Kind, errors: list[RowError], batch_id: int) -> None:
+    raw_cols = [c.name for c in kind.columns]
+    records = {
+        r[ROW]: json.dumps({c: r["_raw_" + c] for c in raw_cols}, ensure_ascii=False)
+        for r in prep.typed.select([ROW, *("_raw_" + c for c in raw_cols)]).iter_rows(named=True)
+    }
+    con.executemany(
+        "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [[batch_id, kind.name, e.file, e.row, e.column, e.value, e.reason, records.get(e.row, "{}")]
+         for e in sorted(errors)],
+    )
+
+
+def write_errors_csv(path: Path, errors: list[RowError]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["file", "row", "column", "value", "reason"])
+        for e in sorted(errors):
+            writer.writerow([e.file, e.row, e.column, e.value, e.reason])

@@ -1,0 +1,77 @@
+"""Shared test helpers: a fresh database, CSV writing, and the CLI runner."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from berthcheck import store
+
+VISIT_HEADER = [
+    "visit_id", "imo", "vessel_name", "vessel_type", "port", "terminal", "berth",
+    "arrival", "ready_to_work", "pilot_on_board", "departure", "shore_power_capable",
+]
+
+
+def good_visit(**overrides) -> dict[str, str]:
+    row = {
+        "visit_id": "V1",
+        "imo": "9321483",
+        "vessel_name": "EVER GIVEN",
+        "vessel_type": "container",
+        "port": "USLAX",
+        "terminal": "TRAPAC",
+        "berth": "B136",
+        "arrival": "2026-10-01 06:00",
+        "ready_to_work": "2026-10-01 08:00",
+        "pilot_on_board": "2026-10-03 05:00",
+        "departure": "2026-10-03 06:00",
+        "shore_power_capable": "yes",
+    }
+    row.update(overrides)
+    return row
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], header: list[str] | None = None) -> Path:
+    header = header or list(rows[0].keys())
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row)
+    return path
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.duckdb"
+
+
+@pytest.fixture
+def con(db_path: Path):
+    connection = store.connect(db_path)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def snapshot(con) -> tuple:
+    """Everything a load may change: row counts of every table and the load log."""
+    tables = [
+        r[0]
+        for r in store.run(
+            con,
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_type = 'BASE TABLE' ORDER BY 1",
+        )
+    ]
+    counts = tuple((t, store.scalar(con, f"SELECT count(*) FROM {t}")) for t in tables)  # noqa: S608
+    log = tuple(store.run(con, "SELECT * FROM load_batches ORDER BY batch_id"))
+    return counts, log

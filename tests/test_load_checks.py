@@ -1,0 +1,204 @@
+"""Every row check and cross-row check, each with a passing row and a failing row.
+
+Each case writes a file whose first data row (file row 2) is good and whose second (row 3)
+breaks exactly one rule. The load must be rejected naming row 3, the column and the reason;
+with --quarantine the good row loads and the bad one lands in the quarantine table.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from berthcheck import store
+from berthcheck.errors import InputRejected
+from berthcheck.ingest.load import load_files
+
+from .conftest import good_visit, write_csv
+
+V2 = {"visit_id": "V2", "imo": "9074729", "vessel_name": "PACIFIC STAR"}
+
+
+def v2(**kw):
+    return good_visit(**{**V2, **kw})
+
+
+def sp(**kw):
+    row = {"session_id": "S1", "visit_id": "V1", "connected": "2026-10-01 09:00",
+           "disconnected": "2026-10-02 09:00", "energy_kwh": "25000"}
+    row.update(kw)
+    return row
+
+
+def cc(**kw):
+    row = {"session_id": "C1", "visit_id": "V1", "system_id": "EO-1", "started": "2026-10-01 09:00",
+           "ended": "2026-10-02 09:00", "nox_inlet_ppm": "900", "nox_outlet_ppm": "40"}
+    row.update(kw)
+    return row
+
+
+def ev(**kw):
+    row = {"event_id": "E1", "visit_id": "V1", "kind": "emergency", "start": "2026-10-02 09:00",
+           "end": "2026-10-02 11:00", "note": "grid event"}
+    row.update(kw)
+    return row
+
+
+# (case id, kind, good row, bad row, expected column, words in the reason)
+CASES = [
+    ("imo-check-digit", "visits", good_visit(), v2(imo="9074728"), "imo", "IMO"),
+    ("imo-shape", "visits", good_visit(), v2(imo="90747"), "imo", "IMO"),
+    ("vessel-type-enum", "visits", good_visit(vessel_type="Cruise"),
+     v2(vessel_type="submarine"), "vessel_type", "accepted values"),
+    ("vessel-type-required", "visits", good_visit(), v2(vessel_type=""),
+     "vessel_type", "required"),
+    ("locode-shape", "visits", good_visit(), v2(port="LAX"), "port", "UN/LOCODE"),
+    ("unknown-port-zone", "visits", good_visit(), v2(port="USXXX"), "arrival",
+     "time zone is unknown"),
+    ("departure-after-arrival", "visits", good_visit(),
+     v2(departure="2026-10-01 05:00", ready_to_work="", pilot_on_board=""),
+     "departure", "after arrival"),
+    ("ready-to-work-in-stay", "visits", good_visit(),
+     v2(ready_to_work="2026-10-01 05:00"), "ready_to_work", "at or after arrival"),
+    ("pilot-on-board-in-stay", "visits", good_visit(),
+     v2(pilot_on_board="2026-10-03 07:00"), "pilot_on_board", "before departure"),
+    ("stay-over-60-days", "visits", good_visit(),
+     v2(departure="2026-12-05 06:00", pilot_on_board=""), "departure", "60 days"),
+    ("boolean", "visits", good_visit(shore_power_capable="N"),
+     v2(shore_power_capable="maybe"), "shore_power_capable", "boolean"),
+    ("nox-tier-range", "visits", good_visit(nox_tier="3"), v2(nox_tier="4"),
+     "nox_tier", "at most 3"),
+    ("nox-tier-integer", "visits", good_visit(nox_tier="2.0"), v2(nox_tier="II"),
+     "nox_tier", "whole number"),
+    ("gross-tonnage-positive", "visits", good_visit(gross_tonnage="95000"),
+     v2(gross_tonnage="-1"), "gross_tonnage", "greater than 0"),
+    ("timestamp-format", "visits", good_visit(), v2(arrival="01/10/2026 06:00"),
+     "arrival", "ISO 8601"),
+    ("offset-range", "visits", good_visit(arrival="2026-10-01T13:00:00Z"),
+     v2(arrival="2026-10-01T06:00:00+25:00"), "arrival", "offset"),
+    ("duplicate-visit-id", "visits", good_visit(), good_visit(imo="9074729"), "visit_id",
+     "duplicate of row 2"),
+    ("vessel-at-two-berths", "visits", good_visit(),
+     good_visit(visit_id="V2", berth="B139"), "arrival", "same time"),
+    # sessions and events (visit V1 is loaded first)
+    ("session-unknown-visit", "shore-power", sp(), sp(session_id="S2", visit_id="V9"),
+     "visit_id", "no such visit"),
+    ("session-order", "shore-power", sp(),
+     sp(session_id="S2", connected="2026-10-02 12:00", disconnected="2026-10-02 10:00"),
+     "disconnected", "after connected"),
+    ("energy-non-negative", "shore-power", sp(),
+     sp(session_id="S2", connected="2026-10-02 12:00", disconnected="2026-10-02 14:00",
+        energy_kwh="-5"), "energy_kwh", "at least 0"),
+    ("sessions-overlap", "shore-power", sp(),
+     sp(session_id="S2", connected="2026-10-02 08:00", disconnected="2026-10-02 14:00"),
+     "session_id", "overlaps session S1"),
+    ("session-outside-visit", "shore-power", sp(disconnected="2026-10-03 06:10"),
+     sp(session_id="S2", connected="2026-10-03 05:00", disconnected="2026-10-03 06:30"),
+     "disconnected", "more than 15 minutes"),
+    ("capture-order", "capture", cc(),
+     cc(session_id="C2", started="2026-10-02 12:00", ended="2026-10-02 10:00"), "ended",
+     "after started"),
+    ("capture-ppm", "capture", cc(),
+     cc(session_id="C2", started="2026-10-02 12:00", ended="2026-10-02 14:00",
+        nox_outlet_ppm="-1"), "nox_outlet_ppm", "at least 0"),
+    ("capture-system-required", "capture", cc(),
+     cc(session_id="C2", started="2026-10-02 12:00", ended="2026-10-02 14:00", system_id=""),
+     "system_id", "required"),
+    ("event-kind", "events", ev(kind="VIE", start="", end=""), ev(event_id="E2", kind="holiday"),
+     "kind", "accepted values"),
+    ("event-start-and-end", "events", ev(), ev(event_id="E2", end=""), "end", "both start and end"),
+    ("event-order", "events", ev(),
+     ev(event_id="E2", start="2026-10-02 12:00", end="2026-10-02 10:00"), "end", "after start"),
+    ("event-unknown-visit", "events", ev(), ev(event_id="E2", visit_id="V7"), "visit_id",
+     "no such visit"),
+    ("event-outside-visit", "events", ev(),
+     ev(event_id="E2", start="2026-10-05 12:00", end="2026-10-05 14:00"), "start",
+     "outside its visit"),
+    # reference tables
+    ("berth-boolean", "berths",
+     {"port": "USLAX", "terminal": "TRAPAC", "berth": "B136", "shore_power": "true"},
+     {"port": "USLAX", "terminal": "TRAPAC", "berth": "B137", "shore_power": "sometimes"},
+     "shore_power", "boolean"),
+    ("terminal-year", "terminals",
+     {"port": "USLAX", "terminal": "B195", "vessel_type": "roro", "year": "2026",
+      "regulated": "false"},
+     {"port": "USLAX", "terminal": "B195", "vessel_type": "roro", "year": "1990",
+      "regulated": "false"}, "year", "at least 2000"),
+    ("allowance-holder-kind", "allowances",
+     {"year": "2026", "holder_kind": "fleet", "holder": "Acme Fleet", "granted": "3"},
+     {"year": "2026", "holder_kind": "port", "holder": "USLAX", "granted": "3"},
+     "holder_kind", "accepted values"),
+    ("allowance-granted", "allowances",
+     {"year": "2026", "holder_kind": "fleet", "holder": "Acme Fleet", "granted": "3"},
+     {"year": "2026", "holder_kind": "terminal", "holder": "TRAPAC", "granted": "-2"},
+     "granted", "at least 0"),
+    ("caecs-dates", "caecs",
+     {"system_id": "EO-1", "approved_from": "2025-01-01", "approved_to": ""},
+     {"system_id": "EO-2", "approved_from": "2025-01-01", "approved_to": "2024-01-01"},
+     "approved_to", "not be before"),
+    ("caecs-date-format", "caecs",
+     {"system_id": "EO-1", "approved_from": "2025-01-01", "approved_to": "2027-12-31"},
+     {"system_id": "EO-2", "approved_from": "Jan 2025", "approved_to": ""},
+     "approved_from", "not a date"),
+    ("port-timezone", "ports",
+     {"port": "USBEN", "name": "Benicia", "timezone": "America/Los_Angeles"},
+     {"port": "USSCK", "name": "Stockton", "timezone": "Pacific/Stockton"},
+     "timezone", "IANA"),
+]
+
+
+def _preload(con, tmp_path, kind):
+    if kind in ("shore-power", "capture", "events"):
+        load_files(con, "visits", [write_csv(tmp_path / "base_visits.csv", [good_visit()])])
+
+
+@pytest.mark.parametrize(
+    ("kind", "good", "bad", "column", "words"),
+    [c[1:] for c in CASES],
+    ids=[c[0] for c in CASES],
+)
+def test_bad_row_is_named_and_good_row_passes(con, tmp_path, kind, good, bad, column, words):
+    _preload(con, tmp_path, kind)
+    header = list(dict.fromkeys([*good, *bad]))
+    path = write_csv(tmp_path / f"{kind}.csv", [good, bad], header)
+
+    with pytest.raises(InputRejected) as rejected:
+        load_files(con, kind, [path])
+    errors = rejected.value.errors
+    assert {e.row for e in errors} == {3}, errors  # the good row (2) is never blamed
+    assert any(e.column == column and words in e.reason for e in errors), errors
+    assert all(e.file == f"{kind}.csv" for e in errors)
+
+    report = load_files(con, kind, [path], quarantine=True)
+    assert report.files[0].inserted == 1
+    assert report.files[0].quarantined == 1
+    quarantined = store.run(con, "SELECT source_row, column_name, reason FROM quarantine")
+    assert {r[0] for r in quarantined} == {3}
+    assert any(r[1] == column and words in r[2] for r in quarantined)
+
+
+def test_session_within_tolerance_is_clipped_with_a_warning(con, tmp_path):
+    _preload(con, tmp_path, "shore-power")
+    path = write_csv(tmp_path / "sp.csv", [sp(disconnected="2026-10-03 06:10")])
+    report = load_files(con, "shore-power", [path])
+    assert [w.column for w in report.files[0].warnings] == ["disconnected"]
+    stored = store.scalar(con, "SELECT strftime(disconnected, '%Y-%m-%d %H:%M') FROM shore_power")
+    assert stored == "2026-10-03 13:00"  # the visit's departure, 06:00 PDT, in UTC
+    assert store.scalar(con, "SELECT count(*) FROM load_warnings") == 1
+
+
+def test_every_bad_row_is_listed_not_just_the_first(con, tmp_path):
+    rows = [good_visit(visit_id=f"V{i}", imo="9074728") for i in range(30)]
+    with pytest.raises(InputRejected) as rejected:
+        load_files(con, "visits", [write_csv(tmp_path / "v.csv", rows)])
+    assert sorted({e.row for e in rejected.value.errors}) == list(range(2, 32))
+
+
+def test_errors_file_lists_every_rejected_row(con, tmp_path):
+    rows = [good_visit(visit_id=f"V{i}", imo="9074728") for i in range(120)]
+    out = tmp_path / "errors.csv"
+    with pytest.raises(InputRejected):
+        load_files(con, "visits", [write_csv(tmp_path / "v.csv", rows)], errors_out=out)
+    lines = out.read_text().splitlines()
+    assert lines[0] == "file,row,column,value,reason"
+    assert len(lines) == 121
+    assert lines[1].startswith("v.csv,2,imo,9074728,")
