@@ -143,8 +143,9 @@ def _coerce_simple(col: Column) -> tuple[pl.Expr, pl.Expr]:
         return value, reason
     if col.type == "float":
         ok = raw.str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-        value = pl.when(ok).then(raw.cast(pl.Float64, strict=False))
-        reason = pl.when(raw.is_not_null() & value.is_null()).then(pl.lit("not a number"))
+        number = raw.cast(pl.Float64, strict=False)
+        value = pl.when(ok & number.is_finite()).then(number)
+        reason = pl.when(raw.is_not_null() & value.is_null()).then(pl.lit("not a finite number"))
         return value, reason
     if col.type == "date":
         # a plain date, or a spreadsheet's date-time at midnight

@@ -1,0 +1,66 @@
+"""`berthcheck demo`: the sample month, end to end, in a fresh database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from berthcheck import store
+from berthcheck.ingest.load import LoadReport, load_files
+from berthcheck.resources import sample_data_dir
+
+# Reference tables first, then visits, then what hangs off visits.
+LOAD_ORDER = (
+    ("berths", "berths.csv"),
+    ("terminals", "terminals.csv"),
+    ("caecs", "caecs.csv"),
+    ("allowances", "allowances.csv"),
+    ("visits", "visits.csv"),
+    ("shore-power", "shore_power.csv"),
+    ("capture", "capture.csv"),
+    ("events", "events.csv"),
+)
+SAMPLE_PERIOD = "2026-10"
+
+
+@dataclass
+class DemoReport:
+    db_path: Path
+    source_dir: Path
+    loads: list[LoadReport] = field(default_factory=list)
+
+
+def sample_source(out_dir: Path) -> Path:
+    """The committed sample month, or (installed without the repository) a fresh generation
+    with the same arguments, which gives the same files."""
+    committed = sample_data_dir()
+    if (committed / "visits.csv").is_file():
+        return committed
+    from berthcheck.sample import generate
+
+    target = out_dir / "sample_data"
+    generate(target)
+    return target
+
+
+def load_sample(con, source: Path) -> list[LoadReport]:
+    reports = []
+    for kind, name in LOAD_ORDER:
+        path = source / name
+        if path.is_file():
+            reports.append(load_files(con, kind, [path]))
+    return reports
+
+
+def run_demo(out_dir: Path) -> DemoReport:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    db_path = out_dir / "berthcheck.duckdb"
+    for stale in (db_path, db_path.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)  # a fresh database every time
+    source = sample_source(out_dir)
+    con = store.connect(db_path)
+    try:
+        report = DemoReport(db_path, source, load_sample(con, source))
+    finally:
+        con.close()
+    return report

@@ -1,0 +1,55 @@
+"""The CLI surface: every command is documented, and --help stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+from berthcheck.cli import app
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _command_paths() -> list[str]:
+    root = typer.main.get_command(app)
+    paths = []
+
+    def walk(command, prefix: str) -> None:
+        if hasattr(command, "commands"):  # a group
+            for name, sub in sorted(command.commands.items()):
+                walk(sub, f"{prefix} {name}".strip())
+        else:
+            paths.append(prefix)
+
+    walk(root, "")
+    return paths
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = README.read_text(encoding="utf-8")
+    missing = [p for p in _command_paths() if f"berthcheck {p}" not in readme]
+    assert not missing, f"document these commands in README.md: {missing}"
+
+
+def test_every_command_has_help_text():
+    root = typer.main.get_command(app)
+    for name, command in root.commands.items():
+        assert (command.help or "").strip(), f"{name} has no help text"
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from berthcheck.cli import app\n"
+        "result = CliRunner().invoke(app, ['--help'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "heavy = [m for m in ('polars', 'duckdb', 'pandera', 'weasyprint', 'pyarrow') "
+        "if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
