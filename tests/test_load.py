@@ -290,3 +290,24 @@ def test_second_writer_gets_database_in_use(runner, db_path, tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_overlap_with_already_loaded_rows_is_caught(con, tmp_path):
+    load_files(con, "visits", [write_csv(tmp_path / "a.csv", [good_visit()])])
+    earlier = good_visit(visit_id="V0", arrival="2026-09-30 06:00", ready_to_work="",
+                         pilot_on_board="", departure="2026-10-01 07:00")
+    with pytest.raises(InputRejected) as rejected:
+        load_files(con, "visits", [write_csv(tmp_path / "b.csv", [earlier])])
+    [error] = rejected.value.errors
+    assert "visit V1 at the same time (already loaded)" in error.reason
+    sp1 = {"session_id": "S1", "visit_id": "V1", "connected": "2026-10-01 12:00",
+           "disconnected": "2026-10-02 09:00"}
+    load_files(con, "shore-power", [write_csv(tmp_path / "s1.csv", [sp1])])
+    sp0 = {**sp1, "session_id": "S0", "connected": "2026-10-01 09:00",
+           "disconnected": "2026-10-01 12:01"}
+    with pytest.raises(InputRejected) as rejected:
+        load_files(con, "shore-power", [write_csv(tmp_path / "s0.csv", [sp0])])
+    [error] = rejected.value.errors
+    assert error.reason == "overlaps session S1 (an already loaded session) on the same visit"
+    touching = {**sp0, "disconnected": "2026-10-01 12:00"}  # half-open: touching is fine
+    load_files(con, "shore-power", [write_csv(tmp_path / "s0b.csv", [touching])])

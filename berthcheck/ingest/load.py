@@ -280,26 +280,48 @@ def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str):
     return errors, warnings, staged
 
 
+def _overlapping_pairs(con, pool_sql: str, group: str) -> list[tuple]:
+    """Pairs (new row, other) of intervals that overlap within a group.
+
+    A window pass finds the rows that overlap anything (sorted by start, a row overlaps iff it
+    starts before the latest end so far, or ends after the earliest later start); only those
+    are paired, so this stays O(n log n) when a vessel has hundreds of visits.
+    """
+    return store.run(
+        con,
+        f"""WITH pool AS ({pool_sql}),
+            marked AS (
+                SELECT *,
+                    s < max(e) OVER w_before AS hits_before,
+                    e > min(s) OVER w_after AS hits_after
+                FROM pool
+                WINDOW w_before AS (PARTITION BY {group} ORDER BY s, id
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+                       w_after AS (PARTITION BY {group} ORDER BY s, id
+                                   ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
+            ),
+            hit AS (SELECT * FROM marked WHERE hits_before OR hits_after)
+            SELECT a.row, a.id, a.label, b.id, b.new, b.row
+            FROM hit a JOIN hit b ON a.{group} = b.{group} AND a.id <> b.id
+             AND a.s < b.e AND b.s < a.e
+            WHERE a.new AND (NOT b.new OR a.row > b.row)
+            ORDER BY 1, 4""",  # noqa: S608 - our names only
+    )
+
+
 def _session_overlaps(con, kind: Kind, label: str) -> list[RowError]:
     start, end = (storage_name(c) for c in _SPANS[kind.name])
     key = kind.key[0]
-    rows = store.run(
-        con,
-        f"""WITH pool AS (
-                SELECT {key} AS id, visit_id, {start} AS s, {end} AS e, _source_row AS row,
-                       TRUE AS new FROM _staged
-                UNION ALL
-                SELECT {key}, visit_id, {start}, {end}, _source_row, FALSE FROM {kind.table} t
-                WHERE NOT EXISTS (SELECT 1 FROM _staged n WHERE n.{key} = t.{key})
-            )
-            SELECT a.row, a.id, b.id, b.new, b.row
-            FROM pool a JOIN pool b ON a.visit_id = b.visit_id AND a.id <> b.id
-             AND a.s < b.e AND b.s < a.e
-            WHERE a.new AND (NOT b.new OR a.row > b.row)
-            ORDER BY 1, 3""",  # noqa: S608 - our names only
-    )
+    pool = f"""
+        SELECT {key} AS id, {key} AS label, visit_id, {start} AS s, {end} AS e,
+               _source_row AS row, TRUE AS new FROM _staged
+        UNION ALL
+        SELECT {key}, {key}, visit_id, {start}, {end}, _source_row, FALSE FROM {kind.table} t
+        WHERE NOT EXISTS (SELECT 1 FROM _staged n WHERE n.{key} = t.{key})"""  # noqa: S608
     errors = []
-    for row, session, other, other_new, other_row in rows:
+    for row, session, _label, other, other_new, other_row in _overlapping_pairs(
+        con, pool, "visit_id"
+    ):
         where = f"row {other_row} of this file" if other_new else "an already loaded session"
         errors.append(RowError(label, row, "session_id", session,
                                f"overlaps session {other} ({where}) on the same visit"))
@@ -307,26 +329,17 @@ def _session_overlaps(con, kind: Kind, label: str) -> list[RowError]:
 
 
 def _vessel_overlaps(con, label: str) -> list[RowError]:
-    rows = store.run(
-        con,
-        """WITH pool AS (
-               SELECT visit_id, imo, arrival, departure, _source_row AS row, TRUE AS new
-               FROM _staged
-               UNION ALL
-               SELECT visit_id, imo, arrival, departure, _source_row, FALSE FROM visits t
-               WHERE NOT EXISTS (SELECT 1 FROM _staged n WHERE n.visit_id = t.visit_id)
-           )
-           SELECT a.row, a.imo, b.visit_id, b.new, b.row
-           FROM pool a JOIN pool b ON a.imo = b.imo AND a.visit_id <> b.visit_id
-            AND a.arrival < b.departure AND b.arrival < a.departure
-           WHERE a.new AND (NOT b.new OR a.row > b.row)
-           ORDER BY 1, 3""",
-    )
+    pool = """
+        SELECT visit_id AS id, imo AS label, imo, arrival AS s, departure AS e,
+               _source_row AS row, TRUE AS new FROM _staged
+        UNION ALL
+        SELECT visit_id, imo, imo, arrival, departure, _source_row, FALSE FROM visits t
+        WHERE NOT EXISTS (SELECT 1 FROM _staged n WHERE n.visit_id = t.visit_id)"""
     return [
         RowError(label, row, "arrival", imo,
                  f"vessel IMO {imo} is at berth in visit {other} at the same time "
                  f"({'row ' + str(other_row) + ' of this file' if new else 'already loaded'})")
-        for row, imo, other, new, other_row in rows
+        for row, _id, imo, other, new, other_row in _overlapping_pairs(con, pool, "imo")
     ]
 
 
