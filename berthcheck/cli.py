@@ -173,8 +173,9 @@ def sample_command(
 def demo_command(
     out: Annotated[Path, typer.Option("--out", help="Folder for the demo database and outputs.")] = Path("demo-output"),
 ) -> None:
-    """Load the bundled sample month into a fresh database and show what was loaded."""
+    """Load the bundled sample month into a fresh database, check it and show the outcome."""
     from berthcheck.demo import run_demo
+    from berthcheck.engine.summary import summary_lines
 
     try:
         report = run_demo(out)
@@ -185,3 +186,144 @@ def demo_command(
     for load in report.loads:
         for f in load.files:
             _say(f"  {load.kind:<12} {f.file:<18} {f.inserted:>5} rows loaded")
+    _say("")
+    for line in summary_lines(report.outcome):
+        _say(line)
+    _say("")
+    _say(f"results:  {report.results_path}")
+    _say(f"findings: {report.findings_path}")
+
+
+# --- check, rules, runs (engine, issue 3) ------------------------------------------------------
+
+rules_app = typer.Typer(help="List and show the rules of a pack.", no_args_is_help=True)
+runs_app = typer.Typer(help="Stored check runs.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+app.add_typer(runs_app, name="runs")
+
+PackOption = Annotated[
+    str, typer.Option("--pack", help="Rule pack id (see `berthcheck rules list`).")
+]
+
+
+@app.command("check")
+def check_command(
+    db: DbOption = None,
+    pack: PackOption = "carb-at-berth-2020",
+    period: Annotated[
+        str | None, typer.Option("--period", help="YYYY-MM, YYYY-Qn or YYYY (port-local departure).", show_default=False)
+    ] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First departure date, YYYY-MM-DD.", show_default=False)] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last departure date (inclusive), YYYY-MM-DD.", show_default=False)] = None,
+    port: Annotated[str | None, typer.Option("--port", help="Only visits at this port (UN/LOCODE).", show_default=False)] = None,
+    terminal: Annotated[str | None, typer.Option("--terminal", help="Only visits at this terminal.", show_default=False)] = None,
+    fleet: Annotated[str | None, typer.Option("--fleet", help="Only visits of this fleet.", show_default=False)] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write results: .csv, .parquet, .json or .xlsx.", show_default=False)
+    ] = None,
+    findings_out: Annotated[
+        Path | None, typer.Option("--findings", help="Write findings here (default: findings.<ext> beside --out).", show_default=False)
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any visit is non-compliant.")] = False,
+    worst: Annotated[int, typer.Option("--worst", min=0, help="How many worst visits to list.")] = 10,
+) -> None:
+    """Check the loaded visits against a rule pack and summarise the verdicts."""
+    try:
+        from berthcheck import store
+        from berthcheck.engine import check, load_pack, parse_scope
+        from berthcheck.engine.export import check_format, default_findings_path, write_frame
+        from berthcheck.engine.summary import summary_lines
+
+        scope = parse_scope(period, date_from, date_to, port, terminal, fleet)
+        pack_obj = load_pack(pack)
+        if out is not None:
+            check_format(out)
+        if findings_out is not None:
+            check_format(findings_out)
+        con = store.connect(db)
+        try:
+            outcome = check(con, pack_obj, scope=scope)
+        finally:
+            con.close()
+        if out is not None:
+            write_frame(outcome.results, out, sheet="results")
+            target = findings_out or default_findings_path(out)
+            write_frame(outcome.findings, target, sheet="findings")
+        elif findings_out is not None:
+            write_frame(outcome.findings, findings_out, sheet="findings")
+    except BerthcheckError as exc:
+        raise _fail(exc) from None
+    for line in summary_lines(outcome, worst=worst):
+        _say(line)
+    if out is not None:
+        _say(f"\nwrote {out} and {findings_out or default_findings_path(out)}")
+    elif findings_out is not None:
+        _say(f"\nwrote {findings_out}")
+    _say(f"checked in {outcome.elapsed_seconds:.2f} s")
+    if strict and outcome.non_compliant:
+        raise typer.Exit(1)
+
+
+@rules_app.command("list")
+def rules_list_command(pack: PackOption = "carb-at-berth-2020") -> None:
+    """List a pack's rules and its parameters (UNCONFIRMED ones marked)."""
+    from berthcheck.engine import load_pack
+
+    try:
+        pk = load_pack(pack)
+    except BerthcheckError as exc:
+        raise _fail(exc) from None
+    _say(f"{pk.label} — {pk.title}")
+    _say(f"{pk.regulation}")
+    _say("")
+    for r in pk.rules:
+        _say(f"  {r.id}  {r.name:<34} {r.severity:<9} {r.title}")
+    _say("")
+    _say("parameters:")
+    for name, p in sorted(pk.parameters.items()):
+        flag = "" if p.confirmed else "  [UNCONFIRMED]"
+        _say(f"  {name} = {p.value!r}{flag}")
+    for name, t in sorted(pk.tables.items()):
+        flag = "  [contains UNCONFIRMED rows]" if f"table {name}" in pk.unconfirmed() else ""
+        _say(f"  table {name}: {len(t.rows)} rows{flag}")
+
+
+@rules_app.command("show")
+def rules_show_command(
+    rule_id: Annotated[str, typer.Argument(help="Rule id (e.g. AB06) or name.", show_default=False)],
+    pack: PackOption = "carb-at-berth-2020",
+) -> None:
+    """Print a rule's header (id, title, citation, examples) and its SQL."""
+    from berthcheck.engine import load_pack
+
+    try:
+        rule = load_pack(pack).rule(rule_id)
+    except BerthcheckError as exc:
+        raise _fail(exc) from None
+    _say(rule.source.rstrip())
+
+
+@runs_app.command("list")
+def runs_list_command(db: DbOption = None) -> None:
+    """List stored check runs, newest first."""
+    from berthcheck import store
+    from berthcheck.engine.runs import list_runs
+
+    try:
+        con = store.connect(db)
+        try:
+            runs = list_runs(con)
+        finally:
+            con.close()
+    except BerthcheckError as exc:
+        raise _fail(exc) from None
+    if not runs.height:
+        _say("no runs yet; use `berthcheck check`")
+        return
+    for row in runs.iter_rows(named=True):
+        created = row["created_at"].strftime("%Y-%m-%d %H:%M:%SZ")
+        _say(
+            f"{row['run_id']}  {created}  {row['pack_id']}@{row['pack_version']}  "
+            f"period {row['period'] or 'all'}  {row['visits']} visits  {row['findings']} findings  "
+            f"{row['counts']}"
+        )

@@ -28,6 +28,9 @@ class DemoReport:
     db_path: Path
     source_dir: Path
     loads: list[LoadReport] = field(default_factory=list)
+    outcome: object = None  # engine.CheckResult of the sample month
+    results_path: Path | None = None
+    findings_path: Path | None = None
 
 
 def sample_source(out_dir: Path) -> Path:
@@ -61,6 +64,14 @@ def run_demo(out_dir: Path) -> DemoReport:
     con = store.connect(db_path)
     try:
         report = DemoReport(db_path, source, load_sample(con, source))
+        from berthcheck.engine import check
+        from berthcheck.engine.export import write_frame
+
+        report.outcome = check(con, period=SAMPLE_PERIOD)
     finally:
         con.close()
+    report.results_path = out_dir / "results.csv"
+    report.findings_path = out_dir / "findings.csv"
+    write_frame(report.outcome.results, report.results_path)
+    write_frame(report.outcome.findings, report.findings_path, sheet="findings")
     return report

@@ -113,6 +113,63 @@ MIGRATIONS: list[tuple[int, str, object]] = [
 ]
 
 
+def _migration_2() -> list[str]:
+    """Check runs (engine, issue 3): one row per run, its results and findings.
+
+    No key constraints: a re-run with the same deterministic run_id deletes and re-inserts its
+    rows in one transaction, which DuckDB's eager key checks would refuse.
+    """
+    return [
+        """CREATE TABLE runs (
+            run_id VARCHAR NOT NULL,
+            pack_id VARCHAR NOT NULL,
+            pack_version VARCHAR NOT NULL,
+            pack_hash VARCHAR NOT NULL,
+            parameters VARCHAR NOT NULL,
+            scope VARCHAR NOT NULL,
+            period VARCHAR,
+            created_at TIMESTAMPTZ NOT NULL,
+            berthcheck_version VARCHAR NOT NULL,
+            inputs VARCHAR NOT NULL,
+            max_batch_id INTEGER,
+            visits INTEGER NOT NULL,
+            findings INTEGER NOT NULL,
+            counts VARCHAR NOT NULL,
+            results_sha256 VARCHAR NOT NULL,
+            elapsed_seconds DOUBLE
+        )""",
+        """CREATE TABLE run_results (
+            run_id VARCHAR NOT NULL,
+            visit_id VARCHAR NOT NULL,
+            pack VARCHAR NOT NULL,
+            verdict VARCHAR NOT NULL,
+            basis VARCHAR NOT NULL,
+            window_start TIMESTAMPTZ,
+            window_end TIMESTAMPTZ,
+            controlled_hours DOUBLE,
+            uncontrolled_hours DOUBLE,
+            excused_hours DOUBLE,
+            responsible VARCHAR,
+            penalty DOUBLE,
+            findings VARCHAR NOT NULL,
+            extra VARCHAR NOT NULL
+        )""",
+        """CREATE TABLE run_findings (
+            run_id VARCHAR NOT NULL,
+            finding_id VARCHAR NOT NULL,
+            rule_id VARCHAR NOT NULL,
+            visit_id VARCHAR NOT NULL,
+            severity VARCHAR NOT NULL,
+            message VARCHAR NOT NULL,
+            evidence VARCHAR NOT NULL,
+            minutes DOUBLE
+        )""",
+    ]
+
+
+MIGRATIONS.append((2, "check runs, their results and findings", _migration_2))
+
+
 def builtin_ports() -> list[dict[str, object]]:
     with open(reference_dir() / "ports.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))

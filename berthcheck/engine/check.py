@@ -1,0 +1,184 @@
+"""Run a pack over the store: stages -> rules (findings) -> assemble (results) -> validate.
+
+All per-visit work happens set-based in DuckDB; Python only binds parameters, hashes
+findings and reorders columns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+
+from berthcheck import store
+from berthcheck.engine.pack import PARAM_RE, Pack, load_pack, split_statements, strip_comments
+from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
+
+FINDING_ID_LENGTH = 16
+
+
+@dataclass
+class CheckResult:
+    pack: Pack
+    scope: Scope
+    results: object  # pl.DataFrame, one row per visit in scope
+    findings: object  # pl.DataFrame
+    run_id: str | None = None
+    elapsed_seconds: float = 0.0
+    inputs: dict = field(default_factory=dict)
+
+    def verdict_counts(self) -> dict[str, int]:
+        from berthcheck.engine.schemas import VERDICTS
+
+        counts = dict.fromkeys(VERDICTS, 0)
+        for verdict, n in self.results.group_by("verdict").len().iter_rows():
+            counts[verdict] = n
+        return counts
+
+    @property
+    def non_compliant(self) -> int:
+        return self.verdict_counts()["non_compliant"]
+
+
+def bind(sql: str, values: dict[str, object]) -> dict[str, object]:
+    """The parameters one statement uses (DuckDB rejects unused named parameters)."""
+    return {name: values[name] for name in set(PARAM_RE.findall(strip_comments(sql)))}
+
+
+def _register_tables(con, pack: Pack) -> None:
+    import polars as pl
+
+    for table in pack.tables.values():
+        frame = pl.DataFrame(
+            [list(row) for row in table.rows], schema=list(table.columns), orient="row"
+        )
+        con.register("_bc_param", frame)
+        try:
+            store.run(
+                con,
+                # the name is an identifier checked by load_pack, never a value
+                f"CREATE OR REPLACE TEMP TABLE param_{table.name} AS SELECT * FROM _bc_param",  # noqa: S608
+            )
+        finally:
+            con.unregister("_bc_param")
+
+
+def finding_id(rule_id: str, pack_version: str, visit_id: str, evidence: str) -> str:
+    """Stable identity: the same rule, pack version, visit and evidence give the same id in any
+    process, machine or time zone (evidence holds UTC text, keys sorted)."""
+    key = "\x1f".join((rule_id, pack_version, visit_id, evidence))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:FINDING_ID_LENGTH]
+
+
+def _canonical_json(text: str) -> str:
+    return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _run_rules(con, pack: Pack, values: dict):
+    import polars as pl
+
+    frames = []
+    for rule in pack.rules:
+        frame = store.fetch_polars(con, rule.sql, bind(rule.sql, values))
+        frames.append(
+            frame.select(
+                pl.lit(rule.id).alias("rule_id"),
+                pl.col("visit_id").cast(pl.Utf8),
+                pl.lit(rule.severity).alias("severity"),
+                pl.col("message").cast(pl.Utf8),
+                pl.col("evidence").cast(pl.Utf8),
+                pl.col("minutes").cast(pl.Float64),
+            )
+        )
+    findings = pl.concat(frames, how="vertical") if frames else None
+    evidence = [_canonical_json(e) for e in findings["evidence"].to_list()]
+    ids = [
+        finding_id(r, pack.version, v, e)
+        for r, v, e in zip(findings["rule_id"].to_list(), findings["visit_id"].to_list(),
+                           evidence, strict=True)
+    ]
+    findings = findings.with_columns(
+        pl.Series("evidence", evidence, dtype=pl.Utf8),
+        pl.Series("finding_id", ids, dtype=pl.Utf8),
+    ).unique(subset="finding_id", keep="first", maintain_order=True)
+    return findings.select(
+        "finding_id", "rule_id", "visit_id", "severity", "message", "evidence", "minutes"
+    ).sort("visit_id", "rule_id", "finding_id")
+
+
+def evaluate(con, pack: Pack, scope: Scope):
+    """Run the pack over every stored visit, then keep the visits in scope.
+
+    Allowance accounting and low-activity status need visits outside the period (the whole
+    year, previous years), so the pack always sees everything; the scope filters the output.
+    """
+    import polars as pl
+
+    from berthcheck.engine.schemas import RESULT_COLUMNS
+
+    values = pack.parameter_values()
+    _register_tables(con, pack)
+    for _rel, text in pack.stages:
+        for statement in split_statements(text):
+            store.run(con, statement, bind(statement, values))
+    findings = _run_rules(con, pack, values)
+    results = store.fetch_polars(con, pack.assemble, bind(pack.assemble, values))
+    # instants leave DuckDB in the session zone; results always carry UTC
+    results = results.with_columns(
+        [
+            pl.col(n).dt.convert_time_zone("UTC")
+            for n, t in results.schema.items()
+            if isinstance(t, pl.Datetime) and t.time_zone is not None
+        ]
+    )
+    in_scope = store.fetch_polars(con, SCOPE_SQL, scope_params(scope))
+    results = results.join(in_scope, on="visit_id", how="semi")
+    findings = findings.join(in_scope, on="visit_id", how="semi")
+    per_visit = findings.group_by("visit_id").agg(
+        pl.col("rule_id").unique().sort().str.join(";").alias("findings")
+    )
+    results = (
+        results.join(per_visit, on="visit_id", how="left")
+        .with_columns(
+            pl.lit(pack.label).alias("pack"),
+            pl.col("findings").fill_null(""),
+            pl.col("penalty").cast(pl.Float64),
+        )
+    )
+    extras = [c for c in results.columns if c not in RESULT_COLUMNS]
+    results = results.select([*RESULT_COLUMNS, *extras]).sort("visit_id")
+    return results, findings
+
+
+def check(
+    con,
+    pack: str | Pack = "carb-at-berth-2020",
+    *,
+    period: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    port: str | None = None,
+    terminal: str | None = None,
+    fleet: str | None = None,
+    scope: Scope | None = None,
+    store_run: bool = True,
+    validate: bool = True,
+) -> CheckResult:
+    """Check the stored visits against a pack; store the run unless store_run=False."""
+    from berthcheck.engine import runs
+    from berthcheck.engine.schemas import validate_outputs
+
+    started = time.perf_counter()
+    pack_obj = pack if isinstance(pack, Pack) else load_pack(pack)
+    scope = scope or parse_scope(period, date_from, date_to, port, terminal, fleet)
+    results, findings = evaluate(con, pack_obj, scope)
+    if validate:
+        validate_outputs(results, findings)
+    outcome = CheckResult(pack=pack_obj, scope=scope, results=results, findings=findings)
+    outcome.inputs = runs.input_fingerprint(con)
+    outcome.run_id = runs.run_id_for(pack_obj, scope, outcome.inputs)
+    outcome.elapsed_seconds = time.perf_counter() - started
+    if store_run:
+        runs.store_run(con, outcome)
+    return outcome

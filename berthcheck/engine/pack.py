@@ -1,0 +1,258 @@
+"""Rule packs as data: `rules/<pack>/pack.toml` plus one SQL file per rule.
+
+A rule file starts with a header of SQL comments, `-- key: value`, continued on lines
+indented by two or more spaces after `--`:
+
+    -- id: AB06
+    -- name: control.late_connection
+    -- title: ...
+    -- section: 17 CCR § ...
+    -- severity: violation
+    -- description: ...
+    --   continued ...
+    -- compliant: ...
+    -- non_compliant: ...
+
+The rest of the file is one SELECT returning `visit_id, message, evidence, minutes`.
+Parameters are written `$name` and bound at run time; they are never pasted into the text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from berthcheck.errors import BerthcheckError, UsageError
+from berthcheck.resources import rules_dir
+
+SEVERITIES = ("info", "warning", "violation")
+HEADER_KEYS = ("id", "name", "title", "section", "severity", "description", "compliant",
+               "non_compliant")
+PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_HEADER_LINE = re.compile(r"^--\s?([a-z_]+):\s?(.*)$")
+_CONT_LINE = re.compile(r"^--\s{2,}(.*)$")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    value: object
+    citation: str
+    confirmed: bool = True
+    note: str | None = None
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class ParamTable:
+    name: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]
+    citation: str
+    description: str = ""
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    title: str
+    section: str
+    severity: str
+    description: str
+    compliant: str
+    non_compliant: str
+    sql: str  # the query (header removed)
+    path: Path
+
+    @property
+    def source(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return tuple(sorted(set(PARAM_RE.findall(strip_comments(self.sql)))))
+
+
+@dataclass(frozen=True)
+class Pack:
+    id: str
+    version: str
+    title: str
+    regulation: str
+    citation: str
+    path: Path
+    parameters: dict[str, Parameter]
+    tables: dict[str, ParamTable]
+    stages: tuple[tuple[str, str], ...]  # (relative path, sql)
+    rules: tuple[Rule, ...]
+    assemble: str
+    hash: str = field(default="")
+
+    @property
+    def label(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def rule(self, rule_id: str) -> Rule:
+        wanted = rule_id.strip().lower()
+        for rule in self.rules:
+            if wanted in (rule.id.lower(), rule.name.lower()):
+                return rule
+        raise UsageError(f"unknown rule {rule_id!r} in pack {self.id}; see `berthcheck rules list`")
+
+    def parameter_values(self) -> dict[str, object]:
+        return {name: p.value for name, p in self.parameters.items()}
+
+    def unconfirmed(self) -> list[str]:
+        out = [n for n, p in self.parameters.items() if not p.confirmed]
+        for t in self.tables.values():
+            if "confirmed" in t.columns:
+                i = t.columns.index("confirmed")
+                if any(not row[i] for row in t.rows):
+                    out.append(f"table {t.name}")
+        return out
+
+
+def strip_comments(sql: str) -> str:
+    """Remove `--` comments (our SQL never has `--` inside string literals)."""
+    return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a stage file into statements at semicolons that end a line."""
+    body = strip_comments(sql)
+    parts = re.split(r";[ \t]*(?:\n|$)", body)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def parse_header(text: str, path: Path) -> tuple[dict[str, str], str]:
+    header: dict[str, str] = {}
+    key = None
+    lines = text.splitlines()
+    body_start = len(lines)
+    for i, line in enumerate(lines):
+        if not line.startswith("--"):
+            body_start = i
+            break
+        cont = _CONT_LINE.match(line)
+        m = _HEADER_LINE.match(line)
+        if cont and key is not None:
+            header[key] += " " + cont.group(1).strip()
+        elif m:
+            key = m.group(1)
+            header[key] = m.group(2).strip()
+        else:
+            raise BerthcheckError(f"{path}: cannot read header line {i + 1}: {line!r}")
+    missing = [k for k in HEADER_KEYS if not header.get(k)]
+    if missing:
+        raise BerthcheckError(f"{path}: header lacks {', '.join(missing)}")
+    if header["severity"] not in SEVERITIES:
+        raise BerthcheckError(f"{path}: severity must be one of {', '.join(SEVERITIES)}")
+    return header, "\n".join(lines[body_start:]).strip()
+
+
+def available_packs() -> list[str]:
+    root = rules_dir()
+    return sorted(p.name for p in root.iterdir() if (p / "pack.toml").is_file())
+
+
+def _pack_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _jsonable(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -> Pack:
+    """Read a pack's declarations. Unknown pack id -> UsageError."""
+    folder = folder or rules_dir() / pack_id
+    toml_path = folder / "pack.toml"
+    if not toml_path.is_file():
+        known = ", ".join(available_packs()) or "none"
+        raise UsageError(f"unknown pack {pack_id!r}; available: {known}")
+    data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    meta = data["pack"]
+    params = {
+        name: Parameter(
+            name=name,
+            value=spec["value"],
+            citation=spec["citation"],
+            confirmed=spec.get("confirmed", True),
+            note=spec.get("note"),
+            unit=spec.get("unit"),
+        )
+        for name, spec in data.get("parameters", {}).items()
+    }
+    tables = {}
+    for name, spec in data.get("tables", {}).items():
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+            raise BerthcheckError(f"{toml_path}: table name {name!r} is not an identifier")
+        columns = tuple(spec["columns"])
+        rows = tuple(tuple(r) for r in spec["rows"])
+        for r in rows:
+            if len(r) != len(columns):
+                raise BerthcheckError(f"{toml_path}: table {name} row {r} does not match columns")
+        tables[name] = ParamTable(name, columns, rows, spec["citation"],
+                                  spec.get("description", ""), spec.get("note"))
+    stages = tuple((rel, (folder / rel).read_text(encoding="utf-8")) for rel in meta["stages"])
+    rules = []
+    for rule_id in meta["rules"]:
+        path = folder / f"{rule_id}.sql"
+        header, body = parse_header(path.read_text(encoding="utf-8"), path)
+        if header["id"] != rule_id:
+            raise BerthcheckError(f"{path}: header id {header['id']} does not match file name")
+        rules.append(Rule(sql=body, path=path, **{k: header[k] for k in HEADER_KEYS}))
+    assemble = (folder / meta["assemble"]).read_text(encoding="utf-8")
+    pack = Pack(
+        id=meta["id"],
+        version=meta["version"],
+        title=meta["title"],
+        regulation=meta["regulation"],
+        citation=meta.get("citation", ""),
+        path=folder,
+        parameters=params,
+        tables=tables,
+        stages=stages,
+        rules=tuple(rules),
+        assemble=assemble,
+        hash=_pack_hash(folder),
+    )
+    _check_parameters(pack)
+    return pack
+
+
+def _check_parameters(pack: Pack) -> None:
+    texts = [sql for _, sql in pack.stages] + [r.sql for r in pack.rules] + [pack.assemble]
+    used = set()
+    for text in texts:
+        used |= set(PARAM_RE.findall(strip_comments(text)))
+    unknown = used - set(pack.parameters)
+    if unknown:
+        raise BerthcheckError(f"pack {pack.id}: SQL uses undeclared parameters {sorted(unknown)}")
+
+
+def parameters_json(pack: Pack) -> dict:
+    """Every parameter and table as plain data (for run records and `rules list`)."""
+    return {
+        "parameters": {n: _jsonable(p.value) for n, p in sorted(pack.parameters.items())},
+        "tables": {
+            n: [dict(zip(t.columns, map(_jsonable, row), strict=True)) for row in t.rows]
+            for n, t in sorted(pack.tables.items())
+        },
+    }

@@ -1,0 +1,141 @@
+"""Runs stored in the database, so a report can be made from a run later.
+
+Run id: deterministic, sha256 over the pack hash, parameters, scope, berthcheck version and a
+fingerprint of every input table (sha256 over its current rows' `_row_hash` values, sorted).
+Re-running the same check on the same inputs gives the same id and replaces that run's rows.
+Issue 6 (`audit verify`) can recompute the fingerprint and results hash from these records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from berthcheck import __version__, store
+from berthcheck.engine.pack import Pack, parameters_json
+from berthcheck.engine.schemas import FINDING_COLUMNS, RESULT_COLUMNS
+from berthcheck.engine.scope import Scope
+from berthcheck.ingest.kinds import KINDS
+
+RUN_ID_LENGTH = 16
+
+
+def input_fingerprint(con) -> dict:
+    """{table: {rows, sha256, max_batch_id}} over the current rows of every input table."""
+    out = {}
+    for kind in sorted(KINDS.values(), key=lambda k: k.table):
+        rows, digest, max_batch = store.run(
+            con,
+            f"SELECT count(*), sha256(coalesce(string_agg(_row_hash, ',' ORDER BY _row_hash), '')), "  # noqa: S608
+            f"max(_batch_id) FROM {kind.table}",
+        )[0]
+        out[kind.table] = {"rows": rows, "sha256": digest, "max_batch_id": max_batch}
+    return out
+
+
+def _canonical(obj) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def run_id_for(pack: Pack, scope: Scope, inputs: dict) -> str:
+    key = _canonical({
+        "pack": pack.label,
+        "pack_hash": pack.hash,
+        "parameters": parameters_json(pack),
+        "scope": scope.as_dict(),
+        "inputs": {t: v["sha256"] for t, v in inputs.items()},
+        "berthcheck": __version__,
+    })
+    return hashlib.sha256(key.encode()).hexdigest()[:RUN_ID_LENGTH]
+
+
+def results_sha256(results, findings) -> str:
+    from berthcheck.engine.export import csv_bytes
+
+    digest = hashlib.sha256(csv_bytes(results))
+    digest.update(csv_bytes(findings))
+    return digest.hexdigest()
+
+
+def store_run(con, outcome) -> None:
+    import polars as pl
+
+    results, findings = outcome.results, outcome.findings
+    extras = [c for c in results.columns if c not in RESULT_COLUMNS]
+    stored_results = results.select(
+        pl.lit(outcome.run_id).alias("run_id"),
+        *RESULT_COLUMNS,
+        (pl.struct(extras).struct.json_encode() if extras else pl.lit("{}")).alias("extra"),
+    )
+    stored_findings = findings.select(
+        pl.lit(outcome.run_id).alias("run_id"), *FINDING_COLUMNS, "minutes"
+    )
+    max_batch = max((v["max_batch_id"] or 0) for v in outcome.inputs.values()) or None
+    counts = outcome.verdict_counts()
+    with store.transaction(con):
+        for table in ("run_findings", "run_results", "runs"):
+            store.run(con, f"DELETE FROM {table} WHERE run_id = ?", [outcome.run_id])  # noqa: S608
+        store.run(
+            con,
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                outcome.run_id,
+                outcome.pack.id,
+                outcome.pack.version,
+                outcome.pack.hash,
+                _canonical(parameters_json(outcome.pack)),
+                _canonical(outcome.scope.as_dict()),
+                outcome.scope.period,
+                dt.datetime.now(dt.UTC),
+                __version__,
+                _canonical(outcome.inputs),
+                max_batch,
+                results.height,
+                findings.height,
+                _canonical(counts),
+                results_sha256(results, findings),
+                round(outcome.elapsed_seconds, 6),
+            ],
+        )
+        for table, frame in (("run_results", stored_results), ("run_findings", stored_findings)):
+            con.register("_bc_run_rows", frame)
+            try:
+                store.run(con, f"INSERT INTO {table} SELECT * FROM _bc_run_rows")  # noqa: S608
+            finally:
+                con.unregister("_bc_run_rows")
+
+
+def list_runs(con):
+    return store.fetch_polars(
+        con,
+        "SELECT run_id, created_at, pack_id, pack_version, period, scope, visits, findings, "
+        "counts, max_batch_id FROM runs ORDER BY created_at DESC, run_id",
+    )
+
+
+def load_run(con, run_id: str):
+    """(results, findings) of a stored run, results with their pack-specific columns."""
+    import polars as pl
+
+    from berthcheck.errors import UsageError
+
+    if not store.scalar(con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id]):
+        raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
+    results = store.fetch_polars(
+        con, "SELECT * EXCLUDE (run_id) FROM run_results WHERE run_id = $r ORDER BY visit_id",
+        {"r": run_id},
+    )
+    findings = store.fetch_polars(
+        con,
+        "SELECT * EXCLUDE (run_id) FROM run_findings WHERE run_id = $r "
+        "ORDER BY visit_id, rule_id, finding_id",
+        {"r": run_id},
+    )
+    if results.height:
+        extra = results["extra"].str.json_decode()
+        if isinstance(extra.dtype, pl.Struct):
+            results = results.drop("extra").with_columns(extra.alias("extra")).unnest("extra")
+        else:
+            results = results.drop("extra")
+    return results, findings

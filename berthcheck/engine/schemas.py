@@ -1,0 +1,119 @@
+"""pandera.polars models for the engine's outputs, holding the data contract's invariants.
+
+Validate collected `pl.DataFrame`s (a LazyFrame gets schema-only checks); every check is a
+polars expression, never element-wise Python.
+"""
+
+from __future__ import annotations
+
+import pandera.polars as pa
+import polars as pl
+from pandera.api.polars.types import PolarsData
+
+VERDICTS = ("compliant", "non_compliant", "exempt", "not_applicable", "insufficient_data")
+SEVERITIES = ("info", "warning", "violation")
+PARTIES = ("vessel", "terminal", "port", "caecs_operator", "unknown")
+HOURS_TOLERANCE = 1e-5  # hours are rounded to 6 decimals each
+
+RESULT_COLUMNS = (
+    "visit_id", "pack", "verdict", "basis", "window_start", "window_end", "controlled_hours",
+    "uncontrolled_hours", "excused_hours", "responsible", "penalty", "findings",
+)
+FINDING_COLUMNS = ("finding_id", "rule_id", "visit_id", "severity", "message", "evidence")
+
+_WINDOW_HOURS = (pl.col("window_end") - pl.col("window_start")).dt.total_microseconds() / 3.6e9
+
+
+class ResultsModel(pa.DataFrameModel):
+    visit_id: str = pa.Field(unique=True, nullable=False)
+    pack: str = pa.Field(nullable=False, str_matches=r"^[a-z0-9-]+@\d+\.\d+\.\d+$")
+    verdict: str = pa.Field(isin=list(VERDICTS), nullable=False)
+    basis: str = pa.Field(nullable=False, str_length={"min_value": 1})
+    window_start: pl.Datetime(time_unit="us", time_zone="UTC") = pa.Field(nullable=True)
+    window_end: pl.Datetime(time_unit="us", time_zone="UTC") = pa.Field(nullable=True)
+    controlled_hours: float = pa.Field(ge=0, nullable=True)
+    uncontrolled_hours: float = pa.Field(ge=0, nullable=True)
+    excused_hours: float = pa.Field(ge=0, nullable=True)
+    responsible: str = pa.Field(nullable=True)
+    penalty: float = pa.Field(ge=0, nullable=True)
+    findings: str = pa.Field(nullable=False)
+
+    class Config:
+        strict = False  # pack-specific columns follow the contract's columns
+        coerce = False
+
+    @pa.dataframe_check
+    def hours_add_up_to_window(cls, data: PolarsData) -> pl.LazyFrame:
+        """controlled + uncontrolled + excused = window length where a window was required."""
+        total = pl.col("controlled_hours") + pl.col("uncontrolled_hours") + pl.col("excused_hours")
+        return data.lazyframe.select(
+            pl.col("window_start").is_null()
+            | ((total - _WINDOW_HOURS).abs() <= HOURS_TOLERANCE)
+        )
+
+    @pa.dataframe_check
+    def window_is_an_interval(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("window_start").is_null() & pl.col("window_end").is_null())
+            | (pl.col("window_start") < pl.col("window_end"))
+        )
+
+    @pa.dataframe_check
+    def non_compliant_has_a_finding(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("verdict") != "non_compliant") | (pl.col("findings").str.len_chars() > 0)
+        )
+
+    @pa.dataframe_check
+    def non_compliant_has_uncontrolled_time(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("verdict") != "non_compliant")
+            | pl.col("uncontrolled_hours").is_null()
+            | (pl.col("uncontrolled_hours") > 0)
+        )
+
+    @pa.dataframe_check
+    def compliant_has_no_uncontrolled_time(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("verdict") != "compliant")
+            | pl.col("uncontrolled_hours").is_null()
+            | (pl.col("uncontrolled_hours") == 0)
+        )
+
+    @pa.dataframe_check
+    def responsible_is_known_parties(cls, data: PolarsData) -> pl.LazyFrame:
+        parts = pl.col("responsible").str.split("+")
+        return data.lazyframe.select(
+            pl.col("responsible").is_null()
+            | parts.list.eval(pl.element().is_in(list(PARTIES))).list.all()
+        )
+
+
+class FindingsModel(pa.DataFrameModel):
+    finding_id: str = pa.Field(unique=True, nullable=False, str_matches=r"^[0-9a-f]{16}$")
+    rule_id: str = pa.Field(nullable=False)
+    visit_id: str = pa.Field(nullable=False)
+    severity: str = pa.Field(isin=list(SEVERITIES), nullable=False)
+    message: str = pa.Field(nullable=False, str_length={"min_value": 1})
+    evidence: str = pa.Field(nullable=False, str_startswith="{")
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+def validate_outputs(results: pl.DataFrame, findings: pl.DataFrame) -> None:
+    """Validate both frames and the cross-table invariant (findings column = finding rules)."""
+    ResultsModel.validate(results, lazy=True)
+    FindingsModel.validate(findings, lazy=True)
+    per_visit = (
+        findings.group_by("visit_id")
+        .agg(pl.col("rule_id").unique().sort().str.join(";").alias("_expected"))
+    )
+    joined = results.select("visit_id", "findings").join(per_visit, on="visit_id", how="left")
+    bad = joined.filter(pl.col("findings") != pl.col("_expected").fill_null(""))
+    if bad.height:
+        raise AssertionError(f"findings column disagrees with findings for {bad['visit_id'].to_list()[:5]}")
+    orphans = findings.join(results.select("visit_id"), on="visit_id", how="anti")
+    if orphans.height:
+        raise AssertionError(f"findings for visits not in results: {orphans['visit_id'].to_list()[:5]}")

@@ -1,0 +1,119 @@
+"""Which visits a check reports on: a period (by port-local departure) and filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass
+
+from berthcheck.errors import UsageError
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
+_YEAR = re.compile(r"^(\d{4})$")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Half-open local-time bounds [start, end) on the visit's port-local departure."""
+
+    period: str | None  # label as given ("2026-10", "2026-Q4", "2026", "2026-10-01..2026-10-15")
+    start: dt.datetime | None  # naive, port-local
+    end: dt.datetime | None
+    port: str | None = None
+    terminal: str | None = None
+    fleet: str | None = None
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["start"] = self.start.isoformat() if self.start else None
+        d["end"] = self.end.isoformat() if self.end else None
+        return d
+
+    def describe(self) -> str:
+        parts = [f"period {self.period}" if self.period else "all loaded visits"]
+        for name in ("port", "terminal", "fleet"):
+            if getattr(self, name):
+                parts.append(f"{name} {getattr(self, name)}")
+        return ", ".join(parts)
+
+
+def _date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} must be a date YYYY-MM-DD, not {text!r}") from None
+
+
+def parse_scope(
+    period: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    port: str | None = None,
+    terminal: str | None = None,
+    fleet: str | None = None,
+) -> Scope:
+    if period and (date_from or date_to):
+        raise UsageError("give either --period or --from/--to, not both")
+    start = end = None
+    label = None
+    if period:
+        period = period.strip()
+        if m := _MONTH.match(period):
+            year, month = int(m.group(1)), int(m.group(2))
+            if not 1 <= month <= 12:
+                raise UsageError(f"bad month in --period {period!r}")
+            start = dt.datetime(year, month, 1)
+            end = dt.datetime(year + (month == 12), month % 12 + 1, 1)
+        elif m := _QUARTER.match(period):
+            year, q = int(m.group(1)), int(m.group(2))
+            start = dt.datetime(year, 3 * q - 2, 1)
+            end = dt.datetime(year + (q == 4), (3 * q) % 12 + 1, 1)
+            period = f"{year}-Q{q}"
+        elif m := _YEAR.match(period):
+            year = int(m.group(1))
+            start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
+        else:
+            raise UsageError(f"--period must be YYYY-MM, YYYY-Qn or YYYY, not {period!r}")
+        label = period
+    elif date_from or date_to:
+        if not (date_from and date_to):
+            raise UsageError("--from and --to go together")
+        d0, d1 = _date(date_from, "--from"), _date(date_to, "--to")
+        if d1 < d0:
+            raise UsageError("--to is before --from")
+        start = dt.datetime.combine(d0, dt.time())
+        end = dt.datetime.combine(d1 + dt.timedelta(days=1), dt.time())  # --to is inclusive
+        label = f"{d0.isoformat()}..{d1.isoformat()}"
+    return Scope(
+        period=label,
+        start=start,
+        end=end,
+        port=port.strip().upper() if port else None,
+        terminal=terminal.strip() if terminal else None,
+        fleet=fleet.strip() if fleet else None,
+    )
+
+
+SCOPE_SQL = """
+SELECT v.visit_id
+FROM visits v
+LEFT JOIN ports p ON p.port = v.port
+WHERE (CAST($start AS TIMESTAMP) IS NULL
+       OR timezone(coalesce(p.timezone, 'UTC'), v.departure) >= CAST($start AS TIMESTAMP))
+  AND (CAST($end AS TIMESTAMP) IS NULL
+       OR timezone(coalesce(p.timezone, 'UTC'), v.departure) < CAST($end AS TIMESTAMP))
+  AND (CAST($port AS VARCHAR) IS NULL OR v.port = CAST($port AS VARCHAR))
+  AND (CAST($terminal AS VARCHAR) IS NULL OR v.terminal = CAST($terminal AS VARCHAR))
+  AND (CAST($fleet AS VARCHAR) IS NULL OR v.fleet = CAST($fleet AS VARCHAR))
+"""
+
+
+def scope_params(scope: Scope) -> dict:
+    return {
+        "start": scope.start,
+        "end": scope.end,
+        "port": scope.port,
+        "terminal": scope.terminal,
+        "fleet": scope.fleet,
+    }

@@ -1,0 +1,54 @@
+"""A readable summary of a check: counts by verdict and the worst visits with reasons."""
+
+from __future__ import annotations
+
+from berthcheck.engine.check import CheckResult
+from berthcheck.engine.schemas import VERDICTS
+
+
+def summary_lines(outcome: CheckResult, worst: int = 10) -> list[str]:
+    import polars as pl
+
+    results, findings = outcome.results, outcome.findings
+    counts = outcome.verdict_counts()
+    regulated = counts["compliant"] + counts["non_compliant"]
+    lines = [
+        f"{outcome.pack.label} — {outcome.pack.title}",
+        f"scope: {outcome.scope.describe()}; {results.height} visits; run {outcome.run_id}",
+        "",
+    ]
+    width = max(len(v) for v in VERDICTS)
+    for verdict in VERDICTS:
+        lines.append(f"  {verdict:<{width}}  {counts[verdict]:>5}")
+    total_uncontrolled = results["uncontrolled_hours"].fill_null(0).sum()
+    rate = f"{100 * counts['compliant'] / regulated:.1f} %" if regulated else "n/a"
+    lines += [
+        "",
+        f"regulated visits judged: {regulated}; compliance rate: {rate}; "
+        f"uncontrolled hours: {total_uncontrolled:.2f}; findings: {findings.height}",
+    ]
+    bad = (
+        results.filter(pl.col("verdict") == "non_compliant")
+        .sort(["uncontrolled_hours", "visit_id"], descending=[True, False])
+        .head(worst)
+    )
+    if bad.height:
+        reasons = (
+            findings.filter(pl.col("severity") == "violation")
+            .group_by("visit_id")
+            .agg(pl.col("message").sort_by("rule_id").first().alias("reason"),
+                 pl.len().alias("n"))
+        )
+        bad = bad.join(reasons, on="visit_id", how="left").sort(
+            ["uncontrolled_hours", "visit_id"], descending=[True, False]
+        )
+        lines += ["", f"worst visits (most uncontrolled time), top {bad.height}:"]
+        for row in bad.iter_rows(named=True):
+            minutes = 60 * (row["uncontrolled_hours"] or 0)
+            vessel = row.get("vessel_name") or ""
+            more = f" (+{row['n'] - 1} more)" if row["n"] and row["n"] > 1 else ""
+            lines.append(
+                f"  {row['visit_id']:<12} {vessel[:22]:<22} {minutes:>7.0f} min  "
+                f"responsible: {row['responsible'] or '-':<22} {row['reason'] or row['basis']}{more}"
+            )
+    return lines

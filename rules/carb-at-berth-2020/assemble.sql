@@ -1,0 +1,37 @@
+-- assemble: one result row per visit, in the data contract's column order (the engine adds
+-- `pack` and `findings`). Pack-specific columns follow the contract's columns.
+SELECT
+    visit_id,
+    verdict,
+    basis,
+    window_start,
+    window_end,
+    controlled_hours,
+    uncontrolled_hours,
+    excused_hours,
+    responsible,
+    CAST(NULL AS DOUBLE) AS penalty,
+    vessel_name,
+    imo,
+    vessel_type,
+    fleet,
+    operator,
+    port,
+    terminal,
+    berth,
+    arrival,
+    ready_to_work,
+    pilot_on_board,
+    departure,
+    tz AS port_timezone,
+    CASE WHEN verdict = 'non_compliant' THEN minutes_of(late_seconds) END
+        AS late_connection_minutes,
+    CASE WHEN verdict = 'non_compliant' THEN minutes_of(early_seconds) END
+        AS early_disconnection_minutes,
+    CASE WHEN verdict = 'non_compliant' THEN minutes_of(gap_seconds) END AS gap_minutes,
+    CASE WHEN verdict = 'non_compliant' THEN minutes_of(no_control_seconds) END
+        AS no_control_minutes,
+    terminal_status,
+    terminal_status_source
+FROM bc_outcome
+ORDER BY visit_id;

@@ -1,0 +1,35 @@
+-- stage: visits
+-- Every loaded visit with its port's zone, port-local year and dates, and its applicability
+-- (port covered by the regulation, vessel type regulated, start date reached).
+-- Table 1 start dates come from param_start_dates: a row for the visit's own port wins over
+-- the '*' (any port) row.
+CREATE OR REPLACE TEMP TABLE bc_visit AS
+WITH v AS (
+    SELECT
+        v.*,
+        p.port IS NOT NULL AS port_known,
+        coalesce(p.carb_at_berth, false) AS port_covered,
+        coalesce(p.timezone, 'UTC') AS tz
+    FROM visits v
+    LEFT JOIN ports p ON p.port = v.port
+)
+SELECT
+    v.*,
+    year(timezone(v.tz, v.departure)) AS year,
+    CAST(timezone(v.tz, v.arrival) AS DATE) AS arrival_local_date,
+    CAST(timezone(v.tz, v.departure) AS DATE) AS departure_local_date,
+    coalesce(sp.start_date, sa.start_date) AS start_date,
+    CASE
+        WHEN NOT v.port_covered THEN 'port_not_covered'
+        WHEN coalesce(sp.start_date, sa.start_date) IS NULL THEN 'not_regulated_type'
+        WHEN CAST(timezone(v.tz, v.arrival) AS DATE) < coalesce(sp.start_date, sa.start_date)
+            THEN 'before_start_date'
+    END AS not_applicable_basis
+FROM v
+LEFT JOIN param_start_dates sp ON sp.vessel_type = v.vessel_type AND sp.port = v.port
+LEFT JOIN param_start_dates sa ON sa.vessel_type = v.vessel_type AND sa.port = '*';
+
+-- Years known per port: a year counts as known only when visits of that port departing in
+-- that (port-local) year are loaded (data contract 3.6).
+CREATE OR REPLACE TEMP TABLE bc_port_year AS
+SELECT DISTINCT port, year FROM bc_visit;

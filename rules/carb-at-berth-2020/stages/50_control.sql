@@ -1,0 +1,156 @@
+-- stage: control
+-- Capture sessions count only for a system listed in caecs and approved over the whole
+-- session (approval dates are port-local calendar days, approved_to inclusive). With no caecs
+-- rows loaded at all, capture sessions count and rule AB15 says approval was not verified.
+CREATE OR REPLACE TEMP TABLE bc_capture AS
+WITH loaded AS (SELECT count(*) > 0 AS caecs_loaded FROM caecs)
+SELECT
+    c.session_id,
+    c.visit_id,
+    c.system_id,
+    c.provider,
+    c.started,
+    c.ended,
+    c.nox_inlet_ppm,
+    c.nox_outlet_ppm,
+    v.tz,
+    loaded.caecs_loaded,
+    k.system_id IS NOT NULL AS listed,
+    k.approved_from,
+    k.approved_to,
+    k.system_id IS NOT NULL
+        AND c.started >= timezone(v.tz, CAST(k.approved_from AS TIMESTAMP))
+        AND (k.approved_to IS NULL
+             OR c.ended <= timezone(v.tz, CAST(k.approved_to AS TIMESTAMP) + INTERVAL 1 DAY))
+        AS approved,
+    (NOT loaded.caecs_loaded)
+        OR (k.system_id IS NOT NULL
+            AND c.started >= timezone(v.tz, CAST(k.approved_from AS TIMESTAMP))
+            AND (k.approved_to IS NULL
+                 OR c.ended <= timezone(v.tz, CAST(k.approved_to AS TIMESTAMP) + INTERVAL 1 DAY)))
+        AS counts
+FROM capture c
+JOIN bc_visit v ON v.visit_id = c.visit_id
+LEFT JOIN caecs k ON k.system_id = c.system_id
+CROSS JOIN loaded;
+
+-- Control sessions (shore power + counting capture) clipped to W. Inner joins only, and both
+-- ends are required columns, so greatest/least never see a NULL.
+CREATE OR REPLACE TEMP TABLE bc_control_piece AS
+WITH sessions AS (
+    SELECT visit_id, connected AS s, disconnected AS e FROM shore_power
+    WHERE connected IS NOT NULL AND disconnected IS NOT NULL
+    UNION ALL
+    SELECT visit_id, started AS s, ended AS e FROM bc_capture
+    WHERE counts AND started IS NOT NULL AND ended IS NOT NULL
+)
+SELECT
+    w.visit_id,
+    greatest(x.s, w.window_start) AS s,
+    least(x.e, w.window_end) AS e
+FROM bc_window w
+JOIN sessions x ON x.visit_id = w.visit_id
+WHERE w.window_start < w.window_end
+  AND x.s < w.window_end
+  AND x.e > w.window_start;
+
+-- Union of the pieces (gaps and islands): touching or overlapping pieces merge.
+CREATE OR REPLACE TEMP TABLE bc_control AS
+WITH ordered AS (
+    SELECT visit_id, s, e,
+        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM bc_control_piece
+),
+flagged AS (
+    SELECT *, CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END AS starts_island
+    FROM ordered
+),
+grouped AS (
+    SELECT *, sum(starts_island) OVER (PARTITION BY visit_id ORDER BY s, e
+                                       ROWS UNBOUNDED PRECEDING) AS island
+    FROM flagged
+)
+SELECT visit_id, island, min(s) AS s, max(e) AS e
+FROM grouped
+GROUP BY visit_id, island;
+
+-- Uncontrolled segments of W: before the first island (late connection), between islands
+-- (gap), after the last (early disconnection), or all of W when nothing controlled it.
+CREATE OR REPLACE TEMP TABLE bc_segment AS
+WITH isl AS (
+    SELECT c.visit_id, c.s, c.e, w.window_start, w.window_end,
+        lag(c.e) OVER (PARTITION BY c.visit_id ORDER BY c.s) AS prev_e,
+        lead(c.s) OVER (PARTITION BY c.visit_id ORDER BY c.s) AS next_s
+    FROM bc_control c
+    JOIN bc_window w ON w.visit_id = c.visit_id
+)
+SELECT visit_id, 'late_connection' AS segment_kind, window_start AS s, s AS e FROM isl
+WHERE prev_e IS NULL AND s > window_start
+UNION ALL
+SELECT visit_id, 'gap', prev_e, s FROM isl
+WHERE prev_e IS NOT NULL AND s > prev_e
+UNION ALL
+SELECT visit_id, 'early_disconnection', e, window_end FROM isl
+WHERE next_s IS NULL AND e < window_end
+UNION ALL
+SELECT w.visit_id, 'no_control', w.window_start, w.window_end FROM bc_window w
+WHERE w.window_start < w.window_end
+  AND NOT EXISTS (SELECT 1 FROM bc_control c WHERE c.visit_id = w.visit_id);
+
+-- Excusing events (emergency, remediation) clipped to W and merged.
+CREATE OR REPLACE TEMP TABLE bc_excuse_piece AS
+SELECT
+    w.visit_id, x.kind, x.event_id,
+    greatest(x.s, w.window_start) AS s,
+    least(x.e, w.window_end) AS e
+FROM bc_window w
+JOIN bc_event x ON x.visit_id = w.visit_id
+WHERE list_contains($excusing_event_kinds, x.kind)
+  AND x.s IS NOT NULL AND x.e IS NOT NULL
+  AND w.window_start < w.window_end
+  AND x.s < w.window_end
+  AND x.e > w.window_start;
+
+CREATE OR REPLACE TEMP TABLE bc_excuse AS
+WITH ordered AS (
+    SELECT visit_id, s, e,
+        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM bc_excuse_piece
+),
+flagged AS (
+    SELECT *, CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END AS starts_island
+    FROM ordered
+),
+grouped AS (
+    SELECT *, sum(starts_island) OVER (PARTITION BY visit_id ORDER BY s, e
+                                       ROWS UNBOUNDED PRECEDING) AS island
+    FROM flagged
+)
+SELECT visit_id, island, min(s) AS s, max(e) AS e
+FROM grouped
+GROUP BY visit_id, island;
+
+-- Each uncontrolled segment with the seconds of it that are excused. The LEFT JOIN is guarded:
+-- without an excusing interval the overlap is 0, never the whole segment.
+CREATE OR REPLACE TEMP TABLE bc_segment_net AS
+SELECT
+    g.visit_id, g.segment_kind, g.s, g.e,
+    seconds_between(g.s, g.e) AS seconds,
+    coalesce(sum(CASE WHEN x.visit_id IS NULL THEN 0
+                      ELSE seconds_between(greatest(x.s, g.s), least(x.e, g.e)) END), 0)
+        AS excused_seconds
+FROM bc_segment g
+LEFT JOIN bc_excuse x ON x.visit_id = g.visit_id AND x.s < g.e AND x.e > g.s
+GROUP BY g.visit_id, g.segment_kind, g.s, g.e;
+
+-- Which kinds of event excused uncontrolled time, with their ids and seconds.
+CREATE OR REPLACE TEMP TABLE bc_excused_kind AS
+SELECT
+    p.visit_id, p.kind,
+    string_agg(DISTINCT p.event_id, ';' ORDER BY p.event_id) AS event_ids,
+    sum(seconds_between(greatest(p.s, g.s), least(p.e, g.e))) AS seconds
+FROM bc_excuse_piece p
+JOIN bc_segment g ON g.visit_id = p.visit_id AND p.s < g.e AND p.e > g.s
+GROUP BY p.visit_id, p.kind;

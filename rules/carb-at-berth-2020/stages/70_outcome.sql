@@ -1,0 +1,138 @@
+-- stage: outcome
+-- One row per visit: verdict, basis, window, hours and responsible party (data contract 4,
+-- "CARB At-Berth (2020) arithmetic"). Precedence: not applicable > low activity terminal >
+-- whole-visit exception > honoured VIE/TIE > missing ready_to_work > short visit > control.
+CREATE OR REPLACE TEMP TABLE bc_outcome AS
+WITH seg AS (
+    SELECT visit_id,
+        sum(seconds) AS uncovered_seconds,
+        sum(excused_seconds) AS excused_seconds,
+        sum(CASE WHEN segment_kind = 'late_connection' THEN seconds - excused_seconds ELSE 0 END)
+            AS late_seconds,
+        sum(CASE WHEN segment_kind = 'early_disconnection' THEN seconds - excused_seconds ELSE 0 END)
+            AS early_seconds,
+        sum(CASE WHEN segment_kind = 'gap' THEN seconds - excused_seconds ELSE 0 END) AS gap_seconds,
+        sum(CASE WHEN segment_kind = 'no_control' THEN seconds - excused_seconds ELSE 0 END)
+            AS no_control_seconds
+    FROM bc_segment_net
+    GROUP BY visit_id
+),
+ctl AS (
+    SELECT visit_id, sum(seconds_between(s, e)) AS controlled_seconds
+    FROM bc_control GROUP BY visit_id
+),
+claim AS (
+    SELECT visit_id,
+        bool_or(honoured AND claim_kind = 'vie') AS vie_honoured,
+        bool_or(honoured AND claim_kind = 'tie') AS tie_honoured
+    FROM bc_claim_outcome GROUP BY visit_id
+),
+excused_kinds AS (
+    SELECT visit_id, string_agg(kind, '+' ORDER BY kind) AS kinds
+    FROM bc_excused_kind WHERE seconds > 0 GROUP BY visit_id
+),
+cap AS (
+    SELECT DISTINCT visit_id FROM bc_capture
+),
+base AS (
+    SELECT
+        v.*,
+        t.status AS terminal_status,
+        t.status_source AS terminal_status_source,
+        x.kinds AS exception_kinds,
+        coalesce(claim.vie_honoured, false) AS vie_honoured,
+        coalesce(claim.tie_honoured, false) AS tie_honoured,
+        w.window_start AS w_start,
+        w.window_end AS w_end,
+        w.visit_id IS NOT NULL AND w.window_start < w.window_end AS window_open,
+        coalesce(ctl.controlled_seconds, 0) AS controlled_seconds,
+        coalesce(seg.uncovered_seconds, 0) AS uncovered_seconds,
+        coalesce(seg.excused_seconds, 0) AS excused_seconds,
+        coalesce(seg.uncovered_seconds, 0) - coalesce(seg.excused_seconds, 0)
+            AS uncontrolled_seconds,
+        coalesce(seg.late_seconds, 0) AS late_seconds,
+        coalesce(seg.early_seconds, 0) AS early_seconds,
+        coalesce(seg.gap_seconds, 0) AS gap_seconds,
+        coalesce(seg.no_control_seconds, 0) AS no_control_seconds,
+        ek.kinds AS excused_kinds,
+        b.port IS NOT NULL AS berth_known,
+        b.shore_power AS berth_shore_power,
+        cap.visit_id IS NOT NULL AS used_capture
+    FROM bc_visit v
+    LEFT JOIN bc_terminal_status t ON t.visit_id = v.visit_id
+    LEFT JOIN bc_whole_exception x ON x.visit_id = v.visit_id
+    LEFT JOIN claim ON claim.visit_id = v.visit_id
+    LEFT JOIN bc_window w ON w.visit_id = v.visit_id
+    LEFT JOIN ctl ON ctl.visit_id = v.visit_id
+    LEFT JOIN seg ON seg.visit_id = v.visit_id
+    LEFT JOIN excused_kinds ek ON ek.visit_id = v.visit_id
+    LEFT JOIN berths b ON b.port = v.port AND b.terminal = v.terminal AND b.berth = v.berth
+    LEFT JOIN cap ON cap.visit_id = v.visit_id
+),
+judged AS (
+    SELECT *,
+        CASE
+            WHEN not_applicable_basis IS NOT NULL THEN 'not_applicable'
+            WHEN terminal_status = 'low_activity' THEN 'exempt'
+            WHEN exception_kinds IS NOT NULL THEN 'exempt'
+            WHEN vie_honoured OR tie_honoured THEN 'compliant'
+            WHEN ready_to_work IS NULL THEN 'insufficient_data'
+            WHEN NOT window_open THEN 'compliant'
+            WHEN uncontrolled_seconds > 0 THEN 'non_compliant'
+            ELSE 'compliant'
+        END AS verdict,
+        CASE
+            WHEN not_applicable_basis IS NOT NULL THEN not_applicable_basis
+            WHEN terminal_status = 'low_activity' THEN 'low_activity_terminal'
+            WHEN exception_kinds IS NOT NULL THEN exception_kinds
+            WHEN vie_honoured OR tie_honoured THEN
+                concat_ws('+', CASE WHEN vie_honoured THEN 'vie' END,
+                               CASE WHEN tie_honoured THEN 'tie' END)
+            WHEN ready_to_work IS NULL THEN 'missing_ready_to_work'
+            WHEN NOT window_open THEN 'short_visit'
+            WHEN uncontrolled_seconds > 0 THEN concat_ws('+', 'uncontrolled', excused_kinds)
+            ELSE concat_ws('+', CASE WHEN controlled_seconds > 0 THEN 'controlled' END,
+                           excused_kinds)
+        END AS basis
+    FROM base
+)
+SELECT
+    j.*,
+    -- the window is reported where control was required and assessed
+    CASE WHEN j.window_open AND j.verdict IN ('compliant', 'non_compliant') THEN j.w_start END
+        AS window_start,
+    CASE WHEN j.window_open AND j.verdict IN ('compliant', 'non_compliant') THEN j.w_end END
+        AS window_end,
+    CASE
+        WHEN j.verdict NOT IN ('compliant', 'non_compliant') THEN NULL
+        WHEN NOT j.window_open THEN CASE WHEN j.ready_to_work IS NULL THEN NULL ELSE 0.0 END
+        ELSE hours_of(j.controlled_seconds)
+    END AS controlled_hours,
+    CASE
+        WHEN j.verdict NOT IN ('compliant', 'non_compliant') THEN NULL
+        WHEN NOT j.window_open THEN CASE WHEN j.ready_to_work IS NULL THEN NULL ELSE 0.0 END
+        WHEN j.vie_honoured OR j.tie_honoured THEN 0.0
+        ELSE hours_of(j.uncontrolled_seconds)
+    END AS uncontrolled_hours,
+    CASE
+        WHEN j.verdict NOT IN ('compliant', 'non_compliant') THEN NULL
+        WHEN NOT j.window_open THEN CASE WHEN j.ready_to_work IS NULL THEN NULL ELSE 0.0 END
+        -- an honoured VIE/TIE excuses all uncovered time of the window
+        WHEN j.vie_honoured OR j.tie_honoured THEN hours_of(j.uncovered_seconds)
+        ELSE hours_of(j.excused_seconds)
+    END AS excused_hours,
+    -- § 93130.18 Table 7 from the berth's and vessel's shore power; Table 6 adds the CAECS
+    -- operator where a capture system was used and time still went uncontrolled.
+    CASE
+        WHEN j.verdict <> 'non_compliant' THEN NULL
+        WHEN NOT j.berth_known THEN 'unknown'
+        ELSE concat_ws('+',
+            CASE WHEN list_contains(string_split(r.responsible, '+'), 'vessel') THEN 'vessel' END,
+            CASE WHEN list_contains(string_split(r.responsible, '+'), 'terminal') THEN 'terminal' END,
+            CASE WHEN list_contains(string_split(r.responsible, '+'), 'port') THEN 'port' END,
+            CASE WHEN j.used_capture THEN 'caecs_operator' END)
+    END AS responsible
+FROM judged j
+LEFT JOIN param_responsible_parties r
+    ON r.berth_shore_power = coalesce(j.berth_shore_power, false)
+   AND r.vessel_shore_power = coalesce(j.shore_power_capable, false);

@@ -1,0 +1,169 @@
+"""`berthcheck check`, `rules list/show` and `runs list` through the CLI (CliRunner)."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from berthcheck import store
+from berthcheck.cli import app
+from tests.helpers_store import put_tables, visit
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def db(tmp_path):
+    path = tmp_path / "bc.duckdb"
+    con = store.connect(path)
+    put_tables(con, {
+        "visits": [
+            visit("V1"),  # 1 min late -> non_compliant
+            visit("V2"),  # no control -> non_compliant (worst)
+            visit("V3"),  # fully controlled -> compliant
+            visit("B1", vessel_type="bulk"),
+            visit("N1", ready_to_work=None),
+            visit("X9", arrival="2026-11-03 06:00", ready_to_work="2026-11-03 08:00",
+                  pilot_on_board="2026-11-04 18:00", departure="2026-11-04 19:00"),  # November
+        ],
+        "shore-power": [
+            {"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 10:01",
+             "disconnected": "2026-10-04 17:00"},
+            {"visit_id": "V3", "session_id": "S3", "connected": "2026-10-03 10:00",
+             "disconnected": "2026-10-04 17:00"},
+        ],
+        "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1", "shore_power": True}],
+        "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
+                       "year": 2026, "regulated": True}],
+    })
+    con.close()
+    return path
+
+
+def _check(db, *args):
+    return runner.invoke(app, ["check", "--db", str(db), *args], catch_exceptions=False)
+
+
+def test_summary_counts_and_worst_visits(db):
+    result = _check(db, "--period", "2026-10")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "non_compliant          2" in out
+    assert "compliant              1" in out
+    assert "not_applicable         1" in out
+    assert "insufficient_data      1" in out
+    assert "compliance rate: 33.3 %" in out
+    # worst first: V2 (31 h uncontrolled) before V1 (1 min)
+    assert out.index("V2 ") < out.index("V1 ")
+    assert "responsible: vessel+terminal" in out
+    assert "X9" not in out  # departs in November
+
+
+@pytest.mark.parametrize("ext", [".csv", ".parquet", ".json", ".xlsx"])
+def test_exports_agree_with_findings(db, tmp_path, ext):
+    out = tmp_path / f"results{ext}"
+    result = _check(db, "--period", "2026-10", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    findings_path = tmp_path / f"findings{ext}"
+    assert out.is_file() and findings_path.is_file()
+    if ext == ".xlsx":
+        return
+    if ext == ".csv":
+        res, fnd = pl.read_csv(out), pl.read_csv(findings_path)
+    elif ext == ".parquet":
+        res, fnd = pl.read_parquet(out), pl.read_parquet(findings_path)
+    else:
+        res = pl.DataFrame(json.loads(out.read_text()))
+        fnd = pl.DataFrame(json.loads(findings_path.read_text()))
+    assert res.columns[:12] == [
+        "visit_id", "pack", "verdict", "basis", "window_start", "window_end", "controlled_hours",
+        "uncontrolled_hours", "excused_hours", "responsible", "penalty", "findings",
+    ]
+    assert sorted(res["visit_id"].to_list()) == ["B1", "N1", "V1", "V2", "V3"]
+    expected = {
+        v: ";".join(sorted(set(fnd.filter(pl.col("visit_id") == v)["rule_id"].to_list())))
+        for v in res["visit_id"].to_list()
+    }
+    got = dict(zip(res["visit_id"], res["findings"].fill_null(""), strict=True))
+    assert got == expected
+    for row in res.filter(pl.col("verdict") == "non_compliant").iter_rows(named=True):
+        assert row["findings"]
+
+
+def test_exports_are_byte_deterministic(db, tmp_path):
+    for ext in (".csv", ".json", ".parquet"):
+        a, b = tmp_path / f"a{ext}", tmp_path / f"b{ext}"
+        _check(db, "--period", "2026-10", "--out", str(a), "--findings", str(tmp_path / f"fa{ext}"))
+        _check(db, "--period", "2026-10", "--out", str(b), "--findings", str(tmp_path / f"fb{ext}"))
+        assert a.read_bytes() == b.read_bytes()
+        assert (tmp_path / f"fa{ext}").read_bytes() == (tmp_path / f"fb{ext}").read_bytes()
+
+
+def test_strict_exits_1_on_non_compliant(db):
+    assert _check(db, "--period", "2026-10", "--strict").exit_code == 1
+    # November has only X9, which is not plugged in either -> still 1
+    assert _check(db, "--period", "2026-10", "--strict", "--terminal", "NONE").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--period", "2026-13"],
+        ["--period", "October"],
+        ["--from", "2026-10-01"],
+        ["--period", "2026-10", "--from", "2026-10-01", "--to", "2026-10-31"],
+        ["--pack", "no-such-pack"],
+        ["--out", "results.txt"],
+    ],
+)
+def test_usage_errors_exit_2_without_traceback(db, args):
+    result = _check(db, *args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "error:" in result.output
+
+
+def test_quarter_year_and_date_range(db):
+    assert "6 visits" in _check(db, "--period", "2026").output
+    assert "6 visits" in _check(db, "--period", "2026-Q4").output
+    assert "5 visits" in _check(db, "--from", "2026-10-01", "--to", "2026-10-31").output
+
+
+def test_rules_list_and_show():
+    result = runner.invoke(app, ["rules", "list"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "AB06" in result.output and "control.late_connection" in result.output
+    assert "[UNCONFIRMED]" in result.output
+    shown = runner.invoke(app, ["rules", "show", "AB06"], catch_exceptions=False)
+    assert shown.exit_code == 0
+    assert "-- section: 17 CCR § 93130.12(b)(2)(A)" in shown.output
+    assert "-- compliant:" in shown.output and "SELECT" in shown.output
+    assert runner.invoke(app, ["rules", "show", "control.gap"]).exit_code == 0
+    bad = runner.invoke(app, ["rules", "show", "AB99"])
+    assert bad.exit_code == 2 and "unknown rule" in bad.output
+
+
+def test_runs_are_stored_and_listed(db):
+    _check(db, "--period", "2026-10")
+    _check(db, "--period", "2026-10")  # same inputs and scope -> same run id, replaced
+    _check(db, "--period", "2026-11")
+    con = store.connect(db)
+    try:
+        runs = store.run(con, "SELECT run_id, period, visits FROM runs ORDER BY period")
+        assert [(p, n) for _, p, n in runs] == [("2026-10", 5), ("2026-11", 1)]
+        stored = store.scalar(con, "SELECT count(*) FROM run_results WHERE run_id = ?", [runs[0][0]])
+        assert stored == 5
+        from berthcheck.engine.runs import load_run
+
+        results, findings = load_run(con, runs[0][0])
+        assert results.height == 5 and "vessel_name" in results.columns
+        assert findings.height == store.scalar(
+            con, "SELECT findings FROM runs WHERE run_id = ?", [runs[0][0]]
+        )
+    finally:
+        con.close()
+    listed = runner.invoke(app, ["runs", "list", "--db", str(db)], catch_exceptions=False)
+    assert listed.exit_code == 0 and runs[0][0] in listed.output
