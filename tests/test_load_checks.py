@@ -202,3 +202,10 @@ def test_errors_file_lists_every_rejected_row(con, tmp_path):
     assert lines[0] == "file,row,column,value,reason"
     assert len(lines) == 121
     assert lines[1].startswith("v.csv,2,imo,9074728,")
+
+
+def test_a_malformed_port_is_reported_once_not_on_every_time(con, tmp_path):
+    path = write_csv(tmp_path / "visits.csv", [good_visit(port="LAX")])
+    with pytest.raises(InputRejected) as rejected:
+        load_files(con, "visits", [path])
+    assert [(e.row, e.column) for e in rejected.value.errors] == [(2, "port")]

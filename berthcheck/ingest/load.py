@@ -390,28 +390,31 @@ class _Prepared:
     warnings: list[RowError]
 
 
+def _without_zone_errors(errors: list[RowError], rows: set[int]) -> list[RowError]:
+    """Drop 'zone unknown' errors on rows whose real problem is reported otherwise."""
+    return [e for e in errors if not (e.row in rows and "time zone is unknown" in e.reason)]
+
+
 def _prepare(con, path: Path, kind: Kind) -> _Prepared:
     raw = read_table(path, kind)
     label = raw.path.name
     frame = _attach_timezones(con, raw, kind)
     typed = _derive_keys(coerce(frame, kind), kind)
-    errors = _coercion_errors(typed, kind, label)
+    errors = _coercion_errors(typed, kind, label) + _schema_errors(typed, kind, label)
+    if kind.port_from == "self":
+        # A malformed port code is reported once, not again as a missing zone on every time.
+        errors = _without_zone_errors(errors, {e.row for e in errors if e.column == "port"})
     if kind.port_from == "visit":
         # A session of an unknown visit: say that, not that its times lack a zone.
         unknown = typed.filter(
             pl.col("visit_id").is_not_null() & pl.col("_known_visit").is_null()
         ).select(ROW, "visit_id")
-        unknown_rows = set(unknown[ROW].to_list())
-        errors = [
-            e for e in errors
-            if not (e.row in unknown_rows and "time zone is unknown" in e.reason)
-        ]
+        errors = _without_zone_errors(errors, set(unknown[ROW].to_list()))
         errors += [
             RowError(label, row, "visit_id", visit,
                      "no such visit is loaded (load the visits first)")
             for row, visit in unknown.iter_rows()
         ]
-    errors += _schema_errors(typed, kind, label)
     errors += _duplicate_key_errors(typed, kind, label)
     typed = typed.rename({c.name: storage_name(c.name) for c in kind.columns
                           if storage_name(c.name) != c.name})
