@@ -10,10 +10,13 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
+from berthcheck.emissions import KG_COLUMNS, LOAD_SOURCES, POLLUTANTS
+
 VERDICTS = ("compliant", "non_compliant", "exempt", "not_applicable", "insufficient_data")
 SEVERITIES = ("info", "warning", "violation")
 PARTIES = ("vessel", "terminal", "port", "caecs_operator", "unknown")
 HOURS_TOLERANCE = 1e-5  # hours are rounded to 6 decimals each
+KG_TOLERANCE = 0.05  # kg: hours rounded to 6 decimals x up to ~12 MW x ~1 kg/kWh
 
 RESULT_COLUMNS = (
     "visit_id", "pack", "verdict", "basis", "window_start", "window_end", "controlled_hours",
@@ -37,10 +40,63 @@ class ResultsModel(pa.DataFrameModel):
     responsible: str = pa.Field(nullable=True)
     penalty: float = pa.Field(ge=0, nullable=True)
     findings: str = pa.Field(nullable=False)
+    # emissions at berth (data contract 5; berthcheck/emissions.py): they follow the contract's
+    # columns. Every <kind>_<pollutant>_kg column is checked by emissions_non_negative.
+    aux_power_kw_used: float = pa.Field(ge=0, nullable=False)
+    boiler_power_kw_used: float = pa.Field(ge=0, nullable=False)
+    load_source: str = pa.Field(isin=list(LOAD_SOURCES), nullable=False)
+    boiler_load_source: str = pa.Field(isin=list(LOAD_SOURCES), nullable=False)
+    load_category: str = pa.Field(nullable=True)
+    aux_engine_speed_used: str = pa.Field(nullable=False)
+    nox_tier_used: pl.Int64 = pa.Field(ge=0, le=3, nullable=False)
+    nox_tier_assumed: bool = pa.Field(nullable=False)
+    stay_hours: float = pa.Field(gt=0, nullable=True)
+    shore_power_hours: float = pa.Field(ge=0, nullable=True)
+    capture_hours: float = pa.Field(ge=0, nullable=True)
+    shore_power_energy_kwh_estimated: float = pa.Field(ge=0, nullable=True)
+    shore_power_energy_kwh_metered: float = pa.Field(ge=0, nullable=True)
+    excess_nox_kg: float = pa.Field(ge=0, nullable=True)
+    excess_pm25_kg: float = pa.Field(ge=0, nullable=True)
+    excess_rog_kg: float = pa.Field(ge=0, nullable=True)
+    excess_co2_kg: float = pa.Field(ge=0, nullable=True)
+    at_berth_nox_kg: float = pa.Field(ge=0, nullable=True)
+    at_berth_pm25_kg: float = pa.Field(ge=0, nullable=True)
+    at_berth_rog_kg: float = pa.Field(ge=0, nullable=True)
+    at_berth_co2_kg: float = pa.Field(ge=0, nullable=True)
+    avoided_nox_kg: float = pa.Field(ge=0, nullable=True)
+    avoided_pm25_kg: float = pa.Field(ge=0, nullable=True)
+    avoided_rog_kg: float = pa.Field(ge=0, nullable=True)
+    avoided_co2_kg: float = pa.Field(ge=0, nullable=True)
 
     class Config:
         strict = False  # pack-specific columns follow the contract's columns
         coerce = False
+
+    @pa.dataframe_check
+    def emissions_non_negative(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.all_horizontal([pl.col(c).is_null() | (pl.col(c) >= 0) for c in KG_COLUMNS])
+        )
+
+    @pa.dataframe_check
+    def excess_within_at_berth(cls, data: PolarsData) -> pl.LazyFrame:
+        """The uncontrolled hours lie in the stay's hours not under control, so the excess
+        (auxiliary engines only) never exceeds the at-berth total (rounding tolerance)."""
+        return data.lazyframe.select(
+            pl.all_horizontal([
+                pl.col(f"excess_{p}_kg").is_null() | pl.col(f"at_berth_{p}_kg").is_null()
+                | (pl.col(f"excess_{p}_kg") <= pl.col(f"at_berth_{p}_kg") + KG_TOLERANCE)
+                for p in POLLUTANTS
+            ])
+        )
+
+    @pa.dataframe_check
+    def control_hours_within_stay(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col("stay_hours").is_null()
+            | (pl.col("shore_power_hours") + pl.col("capture_hours")
+               <= pl.col("stay_hours") + HOURS_TOLERANCE)
+        )
 
     @pa.dataframe_check
     def hours_add_up_to_window(cls, data: PolarsData) -> pl.LazyFrame:

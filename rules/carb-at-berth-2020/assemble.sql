@@ -32,6 +32,12 @@ SELECT
     CASE WHEN verdict = 'non_compliant' THEN minutes_of(no_control_seconds) END
         AS no_control_minutes,
     terminal_status,
-    terminal_status_source
+    terminal_status_source,
+    -- hours over the whole stay, read by berthcheck/emissions.py (data contract 5)
+    hours_of(seconds_between(arrival, departure)) AS stay_hours,
+    hours_of(coalesce(sc.stay_shore_power_seconds, 0)) AS shore_power_hours,
+    hours_of(coalesce(sc.stay_controlled_seconds, 0) - coalesce(sc.stay_shore_power_seconds, 0))
+        AS capture_hours
 FROM bc_outcome
+LEFT JOIN bc_stay_control sc USING (visit_id)
 ORDER BY visit_id;

@@ -154,3 +154,54 @@ SELECT
 FROM bc_excuse_piece p
 JOIN bc_segment g ON g.visit_id = p.visit_id AND p.s < g.e AND p.e > g.s
 GROUP BY p.visit_id, p.kind;
+
+-- Control over the whole stay [arrival, departure), for the emission estimate (data contract
+-- 5: at-berth emissions count every hour of the stay not under control, not only the window).
+-- The same sessions as above (shore power, and capture sessions that count), clipped to the
+-- stay and merged per visit twice: shore power alone, and shore power with capture. Capture
+-- hours are the second minus the first, so an hour under both counts once, as shore power.
+CREATE OR REPLACE TEMP TABLE bc_stay_control AS
+WITH sessions AS (
+    SELECT visit_id, true AS is_shore_power, connected AS s, disconnected AS e FROM shore_power
+    WHERE connected IS NOT NULL AND disconnected IS NOT NULL
+    UNION ALL
+    SELECT visit_id, false, started, ended FROM bc_capture
+    WHERE counts AND started IS NOT NULL AND ended IS NOT NULL
+),
+piece AS (
+    SELECT v.visit_id, x.is_shore_power,
+        greatest(x.s, v.arrival) AS s,
+        least(x.e, v.departure) AS e
+    FROM bc_visit v
+    JOIN sessions x ON x.visit_id = v.visit_id
+    WHERE x.s < v.departure AND x.e > v.arrival
+),
+piece_set AS (
+    SELECT visit_id, 'shore_power' AS control_set, s, e FROM piece WHERE is_shore_power
+    UNION ALL
+    SELECT visit_id, 'any', s, e FROM piece
+),
+ordered AS (
+    SELECT visit_id, control_set, s, e,
+        max(e) OVER (PARTITION BY visit_id, control_set ORDER BY s, e
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM piece_set
+),
+grouped AS (
+    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
+        OVER (PARTITION BY visit_id, control_set ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
+    FROM ordered
+),
+islands AS (
+    SELECT visit_id, control_set, min(s) AS s, max(e) AS e
+    FROM grouped
+    GROUP BY visit_id, control_set, island
+)
+SELECT
+    visit_id,
+    sum(CASE WHEN control_set = 'shore_power' THEN seconds_between(s, e) ELSE 0 END)
+        AS stay_shore_power_seconds,
+    sum(CASE WHEN control_set = 'any' THEN seconds_between(s, e) ELSE 0 END)
+        AS stay_controlled_seconds
+FROM islands
+GROUP BY visit_id;

@@ -1,0 +1,752 @@
+"""Emissions at berth: hours x load x factor -> kilograms per visit (data contract 5).
+
+The factors are data under `rules/factors/` (tables as CSV, each row citing its source;
+conventions in `factors.toml`). This module reads them, and computes per visit, vectorised in
+polars (no per-visit Python):
+
+    excess_<p>_kg    auxiliary engines over the uncontrolled hours:  A x U x EF
+    at_berth_<p>_kg  auxiliary engines over the stay hours not under control, the capture
+                     residual, and boilers over the whole stay:
+                     A x (S - SP - C) x EF + A x C x R + B x S x EFb
+    avoided_<p>_kg   what control avoided against running the auxiliary engines:
+                     A x SP x EF + A x C x (EF - R)
+
+A / B are the auxiliary and boiler loads (given on the visit, else the size bin's default, else
+the type's default), S / SP / C the stay hours and the hours of the stay under shore power and
+under capture (not also on shore power), U the rule pack's uncontrolled hours, EF / EFb the
+auxiliary / boiler factors, R the capture residual (the CAECS standard, never above EF).
+Shore power does not run a boiler; capture is credited on boiler exhaust only when the
+`capture_treats_boiler_exhaust` parameter says so. So at_berth + avoided is what the stay would
+have emitted with no control at all.
+
+The rule engine calls `add_emissions` after a pack's assemble step. The module is
+pack-independent: it needs from the results only `visit_id`, `verdict`, `uncontrolled_hours`
+and, where a pack provides them, `stay_hours`, `shore_power_hours` and `capture_hours`; the
+vessel's attributes come from the stored `visits`, metered energy from `shore_power`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from berthcheck.errors import BerthcheckError, UsageError
+from berthcheck.ingest.kinds import VESSEL_TYPES
+from berthcheck.resources import PACKAGE_DIR, REPO_DIR, rules_dir
+
+POLLUTANTS = ("nox", "pm10", "pm25", "dpm", "rog", "co", "so2", "co2")
+REQUIRED_POLLUTANTS = ("nox", "pm25", "rog", "co2")  # data contract 5
+KINDS_OF_KG = ("excess", "at_berth", "avoided")
+LOAD_SOURCES = ("given", "default_size_bin", "default_type")
+ENGINE_SPEEDS = ("MSD", "HSD")
+NOX_TIERS = (0, 1, 2, 3)
+SIZE_METRICS = ("teu", "dwt", "passengers", "none")
+KG_DECIMALS = 4
+
+HOURS_COLUMNS = ("stay_hours", "shore_power_hours", "capture_hours")
+INFO_COLUMNS = (
+    "aux_power_kw_used",
+    "boiler_power_kw_used",
+    "load_source",
+    "boiler_load_source",
+    "load_category",
+    "aux_engine_speed_used",
+    "nox_tier_used",
+    "nox_tier_assumed",
+    *HOURS_COLUMNS,
+    "shore_power_energy_kwh_estimated",
+    "shore_power_energy_kwh_metered",
+)
+KG_COLUMNS = tuple(f"{k}_{p}_kg" for k in KINDS_OF_KG for p in POLLUTANTS)
+EMISSION_COLUMNS = INFO_COLUMNS + KG_COLUMNS
+
+# Optional visit columns used where the store has them (the visits contract may grow them).
+SIZE_COLUMNS = {"teu": "teu", "dwt": "dwt", "passengers": "passengers"}
+OPTIONAL_VISIT_COLUMNS = ("teu", "dwt", "passengers", "aux_engine_speed")
+VISIT_COLUMNS = ("vessel_type", "nox_tier", "aux_power_kw", "boiler_power_kw")
+
+# Verdicts under which a visit had nothing to control: no excess, whatever its hours say.
+NO_EXCESS_VERDICTS = ("compliant", "exempt", "not_applicable")
+
+_TABLE_COLUMNS = {
+    "aux_boiler_loads": ("vessel_type", "size_metric", "bin_from", "bin_to", "aux_kw",
+                         "boiler_kw", "category", "source", "confirmed", "note"),
+    "aux_emission_factors": ("pollutant", "engine_speed", "nox_tier", "fuel", "g_per_kwh",
+                             "source", "confirmed", "note"),
+    "boiler_emission_factors": ("pollutant", "fuel", "g_per_kwh", "source", "confirmed", "note"),
+    "caecs_residual": ("pollutant", "applies_to", "g_per_kwh", "source", "confirmed", "note"),
+}
+_FLOAT_COLUMNS = ("bin_from", "bin_to", "aux_kw", "boiler_kw", "g_per_kwh")
+_REQUIRED_PARAMETERS = (
+    "fuel_sulphur_percent", "aux_bsfc_g_per_kwh", "boiler_bsfc_g_per_kwh", "carbon_factor",
+    "pm_nominal_g_per_kwh", "pm_fsc", "pm_mwr", "pm25_share_of_pm10", "so2_sulphur_conversion",
+    "dpm_share_of_pm10", "rog_per_hc", "default_aux_engine_speed", "default_nox_tier",
+    "capture_treats_boiler_exhaust", "capture_residual_pm10_from_pm25",
+)
+
+
+# --- the factor tables ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FactorParameter:
+    name: str
+    value: object
+    citation: str
+    confirmed: bool = True
+    note: str | None = None
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class FactorTable:
+    name: str
+    file: str
+    description: str
+    columns: tuple[str, ...]
+    rows: tuple[dict, ...]
+
+
+@dataclass(frozen=True)
+class Factors:
+    id: str
+    version: str
+    title: str
+    citation: str
+    path: Path
+    parameters: dict[str, FactorParameter]
+    tables: dict[str, FactorTable]
+    hash: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def value(self, name: str):
+        return self.parameters[name].value
+
+    def unconfirmed(self) -> list[str]:
+        out = [n for n, p in self.parameters.items() if not p.confirmed]
+        out += [f"table {t.name}" for t in self.tables.values()
+                if any(not r["confirmed"] for r in t.rows)]
+        return out
+
+    # Computed factors (regulations.md 3.1): the formulas of ShipEF with the constants above.
+    def _formula_factors(self, bsfc_name: str) -> dict[str, tuple[float, str]]:
+        s = self.value("fuel_sulphur_percent")
+        bsfc = self.value(bsfc_name)
+        nom, fsc, mwr = (self.value(n) for n in ("pm_nominal_g_per_kwh", "pm_fsc", "pm_mwr"))
+        share, dpm = self.value("pm25_share_of_pm10"), self.value("dpm_share_of_pm10")
+        conv, carbon = self.value("so2_sulphur_conversion"), self.value("carbon_factor")
+        pm10 = nom + s * bsfc * fsc * mwr * 0.0001
+        return {
+            "pm10": (pm10, f"computed: PM10 = PMnom + S x BSFC x FSC x MWR x 0.0001 = {nom:g} + "
+                           f"{s:g} x {bsfc:g} x {fsc:g} x {mwr:g} x 0.0001 (ShipEF calcEF_PM.r; "
+                           f"factors.toml)"),
+            "pm25": (share * pm10, f"computed: PM2.5 = {share:g} x PM10 (ShipEF calcEF_PM.r)"),
+            "dpm": (dpm * pm10, f"computed: DPM = {dpm:g} x PM10 (dpm_share_of_pm10, "
+                                f"UNCONFIRMED convention)"),
+            "so2": (bsfc * 2 * conv * s / 100, f"computed: SO2 = BSFC x 2 x {conv:g} x S / 100 "
+                                               f"= {bsfc:g} x 2 x {conv:g} x {s:g} / 100 "
+                                               f"(ShipEF calcEF_SO2.r)"),
+            "co2": (bsfc * carbon, f"computed: CO2 = BSFC x carbon factor = {bsfc:g} x "
+                                   f"{carbon:g} (ShipEF CO2ConversionFactor.rda)"),
+        }
+
+    def aux_factor_rows(self) -> list[dict]:
+        """Every auxiliary-engine factor used: the table's rows plus the computed ones."""
+        rows = [dict(r) for r in self.tables["aux_emission_factors"].rows]
+        derived = self._formula_factors("aux_bsfc_g_per_kwh")
+        unconfirmed = {"dpm": not self.parameters["dpm_share_of_pm10"].confirmed}
+        rog = self.value("rog_per_hc")
+        for speed in ENGINE_SPEEDS:
+            for pollutant, (value, source) in derived.items():
+                rows.append(_computed(pollutant, value, source,
+                                      not unconfirmed.get(pollutant, False), engine_speed=speed))
+            for hc in [r for r in rows if r["pollutant"] == "hc" and r["engine_speed"] == speed]:
+                rows.append(_computed(
+                    "rog", rog * hc["g_per_kwh"],
+                    f"computed: ROG = {rog:g} x HC ({hc['g_per_kwh']:g}) (rog_per_hc, "
+                    f"UNCONFIRMED convention)",
+                    self.parameters["rog_per_hc"].confirmed and hc["confirmed"],
+                    engine_speed=speed))
+        return rows
+
+    def boiler_factor_rows(self) -> list[dict]:
+        rows = [dict(r) for r in self.tables["boiler_emission_factors"].rows]
+        for pollutant, (value, source) in self._formula_factors("boiler_bsfc_g_per_kwh").items():
+            confirmed = pollutant != "dpm" or self.parameters["dpm_share_of_pm10"].confirmed
+            rows.append(_computed(pollutant, value, source, confirmed))
+        rog = self.value("rog_per_hc")
+        for hc in [r for r in rows if r["pollutant"] == "hc"]:
+            rows.append(_computed("rog", rog * hc["g_per_kwh"],
+                                  f"computed: ROG = {rog:g} x HC ({hc['g_per_kwh']:g}) "
+                                  f"(rog_per_hc, UNCONFIRMED convention)",
+                                  self.parameters["rog_per_hc"].confirmed))
+        return rows
+
+    def residual_rows(self) -> list[dict]:
+        rows = [dict(r) for r in self.tables["caecs_residual"].rows]
+        if self.value("capture_residual_pm10_from_pm25"):
+            share, dpm = self.value("pm25_share_of_pm10"), self.value("dpm_share_of_pm10")
+            for pm25 in [r for r in rows if r["pollutant"] == "pm25"]:
+                pm10 = pm25["g_per_kwh"] / share
+                for pollutant, value, text in (
+                    ("pm10", pm10, f"PM10 = PM2.5 {pm25['g_per_kwh']:g} / {share:g}"),
+                    ("dpm", dpm * pm10, f"DPM = {dpm:g} x PM10 residual"),
+                ):
+                    row = _computed(pollutant, value,
+                                    f"computed: {text} (capture_residual_pm10_from_pm25, "
+                                    f"UNCONFIRMED convention)", False)
+                    row["applies_to"] = pm25["applies_to"]
+                    rows.append(row)
+        return rows
+
+
+def _computed(pollutant, value, source, confirmed, **extra) -> dict:
+    return {"pollutant": pollutant, "fuel": "MGO", "g_per_kwh": value,
+            "source": source, "confirmed": bool(confirmed), "note": None,
+            **({"nox_tier": None} if "engine_speed" in extra else {}), **extra}
+
+
+def factors_dir() -> Path:
+    """`rules/factors` beside the packs; the shipped copy if a packs override lacks it."""
+    for candidate in (rules_dir() / "factors", PACKAGE_DIR / "_rules" / "factors",
+                      REPO_DIR / "rules" / "factors"):
+        if (candidate / "factors.toml").is_file():
+            return candidate
+    raise BerthcheckError("the emission factor tables (rules/factors/factors.toml) are missing")
+
+
+def _cell(column: str, text: str):
+    text = (text or "").strip()
+    if column == "confirmed":
+        if text.lower() not in ("true", "false"):
+            raise ValueError(f"confirmed must be true or false, not {text!r}")
+        return text.lower() == "true"
+    if text == "":
+        return None
+    if column in _FLOAT_COLUMNS:
+        return float(text)
+    if column == "nox_tier":
+        return int(text)
+    return text
+
+
+def _read_table(folder: Path, name: str, spec: dict) -> FactorTable:
+    path = folder / spec["file"]
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        columns = tuple(reader.fieldnames or ())
+        if columns != _TABLE_COLUMNS[name]:
+            raise BerthcheckError(
+                f"{path}: columns must be {', '.join(_TABLE_COLUMNS[name])}, not {', '.join(columns)}"
+            )
+        rows = []
+        for number, raw in enumerate(reader, start=2):
+            try:
+                row = {c: _cell(c, raw[c]) for c in columns}
+            except (TypeError, ValueError) as exc:
+                raise BerthcheckError(f"{path} row {number}: {exc}") from None
+            if not row["source"]:
+                raise BerthcheckError(f"{path} row {number}: every factor row must name its source")
+            for c in ("aux_kw", "boiler_kw", "g_per_kwh", "bin_from", "bin_to"):
+                if row.get(c) is not None and row[c] < 0:
+                    raise BerthcheckError(f"{path} row {number}: {c} must not be negative")
+            rows.append(row)
+    return FactorTable(name, spec["file"], spec.get("description", ""), columns, tuple(rows))
+
+
+def _folder_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        digest.update(path.name.encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def load_factors(folder: Path | None = None) -> Factors:
+    """Read and check the factor tables (cached per folder and content)."""
+    folder = Path(folder) if folder is not None else factors_dir()
+    return _load_factors(folder, _folder_hash(folder))
+
+
+@lru_cache(maxsize=8)
+def _load_factors(folder: Path, content_hash: str) -> Factors:
+    toml_path = folder / "factors.toml"
+    try:
+        data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise BerthcheckError(f"cannot read {toml_path}: {exc}") from None
+    meta = data["factors"]
+    params = {
+        name: FactorParameter(name, spec["value"], spec["citation"], spec.get("confirmed", True),
+                              spec.get("note"), spec.get("unit"))
+        for name, spec in data.get("parameters", {}).items()
+    }
+    tables = {}
+    for name, spec in data.get("tables", {}).items():
+        if name not in _TABLE_COLUMNS:
+            raise BerthcheckError(f"{toml_path}: unknown table {name!r}")
+        tables[name] = _read_table(folder, name, spec)
+    factors = Factors(meta["id"], meta["version"], meta["title"], meta.get("citation", ""),
+                      folder, params, tables, content_hash)
+    _check_factors(factors, toml_path)
+    return factors
+
+
+def _check_factors(f: Factors, where: Path) -> None:
+    def fail(message: str):
+        raise BerthcheckError(f"{where}: {message}")
+
+    missing = [t for t in _TABLE_COLUMNS if t not in f.tables]
+    if missing:
+        fail(f"tables missing: {', '.join(missing)}")
+    missing = [p for p in _REQUIRED_PARAMETERS if p not in f.parameters]
+    if missing:
+        fail(f"parameters missing: {', '.join(missing)}")
+    for p in f.parameters.values():
+        if not str(p.citation).strip():
+            fail(f"parameter {p.name} has no citation")
+        if not p.confirmed and "UNCONFIRMED" not in (p.note or ""):
+            fail(f"parameter {p.name} is unconfirmed: its note must say UNCONFIRMED and why")
+    if f.value("default_aux_engine_speed") not in ENGINE_SPEEDS:
+        fail(f"default_aux_engine_speed must be one of {', '.join(ENGINE_SPEEDS)}")
+    if f.value("default_nox_tier") not in NOX_TIERS:
+        fail("default_nox_tier must be 0, 1, 2 or 3")
+
+    loads = f.tables["aux_boiler_loads"].rows
+    for row in loads:
+        if row["vessel_type"] not in VESSEL_TYPES:
+            fail(f"aux_boiler_loads: unknown vessel type {row['vessel_type']!r}")
+        if row["size_metric"] not in SIZE_METRICS:
+            fail(f"aux_boiler_loads: size_metric must be one of {', '.join(SIZE_METRICS)}")
+        if row["aux_kw"] is None or row["boiler_kw"] is None:
+            fail(f"aux_boiler_loads: {row['category']}: aux_kw and boiler_kw are required")
+    for vtype in VESSEL_TYPES:
+        own = [r for r in loads if r["vessel_type"] == vtype]
+        if sum(r["size_metric"] == "none" for r in own) != 1:
+            fail(f"aux_boiler_loads: vessel type {vtype} needs exactly one row with size_metric none")
+        bins = sorted((r for r in own if r["size_metric"] != "none"), key=lambda r: r["bin_from"])
+        if len({r["size_metric"] for r in bins}) > 1:
+            fail(f"aux_boiler_loads: vessel type {vtype} mixes size metrics")
+        for a, b in zip(bins, bins[1:], strict=False):
+            if a["bin_to"] is None or a["bin_to"] > b["bin_from"]:
+                fail(f"aux_boiler_loads: {vtype} bins overlap at {b['bin_from']:g}")
+        for r in bins:
+            if r["bin_from"] is None or (r["bin_to"] is not None and r["bin_to"] <= r["bin_from"]):
+                fail(f"aux_boiler_loads: {r['category']}: bin_from < bin_to required")
+
+    aux = f.tables["aux_emission_factors"].rows
+    for speed in ENGINE_SPEEDS:
+        for tier in NOX_TIERS:
+            if sum(r["pollutant"] == "nox" and r["engine_speed"] == speed
+                   and r["nox_tier"] == tier for r in aux) != 1:
+                fail(f"aux_emission_factors: need one nox row for {speed} tier {tier}")
+        for pollutant in ("co", "hc"):
+            if sum(r["pollutant"] == pollutant and r["engine_speed"] == speed for r in aux) != 1:
+                fail(f"aux_emission_factors: need one {pollutant} row for {speed}")
+    boiler = f.tables["boiler_emission_factors"].rows
+    for pollutant in ("nox", "co", "hc"):
+        if sum(r["pollutant"] == pollutant for r in boiler) != 1:
+            fail(f"boiler_emission_factors: need one {pollutant} row")
+    residual = f.tables["caecs_residual"].rows
+    for r in residual:
+        if r["pollutant"] not in POLLUTANTS or r["applies_to"] not in ("aux_engine", "boiler"):
+            fail(f"caecs_residual: unknown pollutant or applies_to in {r}")
+    if f.value("capture_treats_boiler_exhaust") and not any(
+        r["applies_to"] == "boiler" for r in residual
+    ):
+        fail("capture_treats_boiler_exhaust = true needs caecs_residual rows for applies_to boiler")
+
+
+def factors_hash() -> str:
+    """sha256 over the factor files (for run records: the factors are inputs of the results)."""
+    return load_factors().hash
+
+
+# --- the per-visit computation ----------------------------------------------------------------
+
+
+def _aux_factor_frame(f: Factors):
+    """One row per (engine_speed, nox_tier) with ef_<pollutant> columns (g/kWh)."""
+    import polars as pl
+
+    rows = f.aux_factor_rows()
+    records = []
+    for speed in ENGINE_SPEEDS:
+        own = {r["pollutant"]: r["g_per_kwh"] for r in rows
+               if r["engine_speed"] == speed and r["pollutant"] != "nox"}
+        for tier in NOX_TIERS:
+            nox = next(r["g_per_kwh"] for r in rows if r["pollutant"] == "nox"
+                       and r["engine_speed"] == speed and r["nox_tier"] == tier)
+            records.append({"_em_speed": speed, "_em_tier": tier, "ef_nox": nox,
+                            **{f"ef_{p}": own[p] for p in POLLUTANTS if p != "nox"}})
+    return pl.DataFrame(records, schema={"_em_speed": pl.Utf8, "_em_tier": pl.Int64,
+                                         **{f"ef_{p}": pl.Float64 for p in POLLUTANTS}})
+
+
+def _residuals(f: Factors, applies_to: str) -> dict[str, float]:
+    return {r["pollutant"]: r["g_per_kwh"] for r in f.residual_rows()
+            if r["applies_to"] == applies_to}
+
+
+def _load_exprs(f: Factors, columns: set[str]):
+    """(bin index expr, bins frame, type-default frame) for the loads lookup."""
+    import polars as pl
+
+    loads = f.tables["aux_boiler_loads"].rows
+    bins = [r for r in loads if r["size_metric"] != "none"]
+    vtype = pl.col("_em_vessel_type")
+    index = pl.lit(None, dtype=pl.Int64)
+    # A when-chain over the (few) bins: vectorised, keeps the row order, no sort or cross join.
+    chain = None
+    for i, r in enumerate(bins):
+        column = SIZE_COLUMNS[r["size_metric"]]
+        if f"_em_{column}" not in columns:
+            continue
+        size = pl.col(f"_em_{column}")
+        cond = (vtype == r["vessel_type"]) & (size >= r["bin_from"])
+        if r["bin_to"] is not None:
+            cond = cond & (size < r["bin_to"])
+        chain = pl.when(cond).then(pl.lit(i)) if chain is None else chain.when(cond).then(pl.lit(i))
+    if chain is not None:
+        index = chain.otherwise(pl.lit(None)).cast(pl.Int64)
+    bins_frame = pl.DataFrame(
+        {"_em_bin": list(range(len(bins))),
+         "_em_bin_aux": [r["aux_kw"] for r in bins],
+         "_em_bin_boiler": [r["boiler_kw"] for r in bins],
+         "_em_bin_category": [r["category"] for r in bins]},
+        schema={"_em_bin": pl.Int64, "_em_bin_aux": pl.Float64, "_em_bin_boiler": pl.Float64,
+                "_em_bin_category": pl.Utf8},
+    )
+    defaults = [r for r in loads if r["size_metric"] == "none"]
+    type_frame = pl.DataFrame(
+        {"_em_vessel_type": [r["vessel_type"] for r in defaults],
+         "_em_type_aux": [r["aux_kw"] for r in defaults],
+         "_em_type_boiler": [r["boiler_kw"] for r in defaults],
+         "_em_type_category": [r["category"] for r in defaults]},
+        schema={"_em_vessel_type": pl.Utf8, "_em_type_aux": pl.Float64,
+                "_em_type_boiler": pl.Float64, "_em_type_category": pl.Utf8},
+    )
+    return index, bins_frame, type_frame
+
+
+def compute_emissions(results, attributes, factors: Factors | None = None):
+    """Add the emission columns to `results` (a pure function of its arguments).
+
+    results: one row per visit with visit_id, verdict, uncontrolled_hours and, if the pack
+      gives them, stay_hours, shore_power_hours, capture_hours (else the emissions that need
+      them are null).
+    attributes: one row per visit with visit_id, vessel_type, nox_tier, aux_power_kw,
+      boiler_power_kw and optionally teu, dwt, passengers, aux_engine_speed, and
+      shore_power_energy_kwh_metered.
+    Returns results with EMISSION_COLUMNS (replacing any of the same name), row order kept.
+    """
+    import polars as pl
+
+    f = factors or load_factors()
+    wanted = ("visit_id", *VISIT_COLUMNS, *OPTIONAL_VISIT_COLUMNS,
+              "shore_power_energy_kwh_metered")
+    attrs = attributes.select([c for c in wanted if c in attributes.columns])
+    attrs = attrs.rename({c: f"_em_{c}" for c in attrs.columns if c != "visit_id"})
+    for c in (*VISIT_COLUMNS, "shore_power_energy_kwh_metered"):
+        if f"_em_{c}" not in attrs.columns:
+            attrs = attrs.with_columns(pl.lit(None).alias(f"_em_{c}"))
+    casts = {"_em_vessel_type": pl.Utf8, "_em_nox_tier": pl.Int64, "_em_aux_power_kw": pl.Float64,
+             "_em_boiler_power_kw": pl.Float64, "_em_shore_power_energy_kwh_metered": pl.Float64,
+             **{f"_em_{c}": pl.Float64 for c in SIZE_COLUMNS if f"_em_{c}" in attrs.columns}}
+    if "_em_aux_engine_speed" in attrs.columns:
+        casts["_em_aux_engine_speed"] = pl.Utf8
+    attrs = attrs.with_columns([pl.col(c).cast(t) for c, t in casts.items()])
+
+    base = results.drop([c for c in EMISSION_COLUMNS if c in results.columns
+                         and c not in HOURS_COLUMNS])
+    # a pack may give its hours as DECIMAL (a SQL literal such as 0.0): always Float64 here
+    base = base.with_columns(
+        [(pl.col(c) if c in base.columns else pl.lit(None)).cast(pl.Float64).alias(c)
+         for c in HOURS_COLUMNS]
+    )
+    frame = base.join(attrs, on="visit_id", how="left", maintain_order="left")
+
+    # loads: given, else the size bin, else the type's default
+    index, bins_frame, type_frame = _load_exprs(f, set(frame.columns))
+    frame = (
+        frame.with_columns(index.alias("_em_bin"))
+        .join(bins_frame, on="_em_bin", how="left", maintain_order="left")
+        .join(type_frame, on="_em_vessel_type", how="left", maintain_order="left")
+    )
+    given_aux, given_boiler = pl.col("_em_aux_power_kw"), pl.col("_em_boiler_power_kw")
+
+    def source(given):
+        return (pl.when(given.is_not_null()).then(pl.lit("given"))
+                .when(pl.col("_em_bin").is_not_null()).then(pl.lit("default_size_bin"))
+                .when(pl.col("_em_type_aux").is_not_null()).then(pl.lit("default_type")))
+
+    default_speed = f.value("default_aux_engine_speed")
+    speed = pl.lit(default_speed)
+    if "_em_aux_engine_speed" in frame.columns:
+        speed = (pl.when(pl.col("_em_aux_engine_speed").is_in(list(ENGINE_SPEEDS)))
+                 .then(pl.col("_em_aux_engine_speed")).otherwise(pl.lit(default_speed)))
+    frame = frame.with_columns(
+        pl.coalesce(given_aux, "_em_bin_aux", "_em_type_aux").alias("aux_power_kw_used"),
+        pl.coalesce(given_boiler, "_em_bin_boiler", "_em_type_boiler").alias("boiler_power_kw_used"),
+        source(given_aux).alias("load_source"),
+        source(given_boiler).alias("boiler_load_source"),
+        pl.when(given_aux.is_not_null() & given_boiler.is_not_null()).then(pl.lit(None))
+        .otherwise(pl.coalesce("_em_bin_category", "_em_type_category")).cast(pl.Utf8)
+        .alias("load_category"),
+        speed.alias("aux_engine_speed_used"),
+        pl.coalesce("_em_nox_tier", pl.lit(f.value("default_nox_tier"))).cast(pl.Int64)
+        .alias("nox_tier_used"),
+        pl.col("_em_nox_tier").is_null().alias("nox_tier_assumed"),
+    )
+    frame = frame.join(
+        _aux_factor_frame(f),
+        left_on=["aux_engine_speed_used", "nox_tier_used"], right_on=["_em_speed", "_em_tier"],
+        how="left", maintain_order="left",
+    )
+
+    # hours
+    a, b = pl.col("aux_power_kw_used"), pl.col("boiler_power_kw_used")
+    stay, sp, cap = (pl.col(c).cast(pl.Float64) for c in HOURS_COLUMNS)
+    not_controlled = (stay - sp - cap).clip(lower_bound=0.0)
+    uncontrolled = (
+        pl.when(pl.col("uncontrolled_hours").is_not_null())
+        .then(pl.col("uncontrolled_hours").cast(pl.Float64))
+        .when(pl.col("verdict").is_in(list(NO_EXCESS_VERDICTS))).then(pl.lit(0.0))
+        .otherwise(pl.lit(None, dtype=pl.Float64))
+    )
+    boiler_capture = cap if f.value("capture_treats_boiler_exhaust") else pl.lit(0.0)
+
+    aux_residual = _residuals(f, "aux_engine")
+    boiler_residual = _residuals(f, "boiler")
+    boiler_ef = {r["pollutant"]: r["g_per_kwh"] for r in f.boiler_factor_rows()}
+    kg = []
+    for p in POLLUTANTS:
+        ef = pl.col(f"ef_{p}")
+        # a residual never above the engine's own factor; no residual row = not reduced
+        res = ef if p not in aux_residual else pl.min_horizontal(ef, pl.lit(aux_residual[p]))
+        bef = pl.lit(boiler_ef[p])
+        bres = bef if p not in boiler_residual else pl.lit(min(boiler_residual[p], boiler_ef[p]))
+        at_berth = (a * not_controlled * ef + a * cap * res
+                    + b * (stay - boiler_capture) * bef + b * boiler_capture * bres)
+        avoided = a * sp * ef + a * cap * (ef - res) + b * boiler_capture * (bef - bres)
+        kg += [
+            (a * uncontrolled * ef / 1000).round(KG_DECIMALS).alias(f"excess_{p}_kg"),
+            (at_berth / 1000).round(KG_DECIMALS).alias(f"at_berth_{p}_kg"),
+            (avoided / 1000).round(KG_DECIMALS).alias(f"avoided_{p}_kg"),
+        ]
+    frame = frame.with_columns(
+        *kg,
+        (a * sp).round(KG_DECIMALS).alias("shore_power_energy_kwh_estimated"),
+        pl.col("_em_shore_power_energy_kwh_metered").alias("shore_power_energy_kwh_metered"),
+    )
+    others = [c for c in base.columns if c not in EMISSION_COLUMNS]
+    return frame.select([*others, *EMISSION_COLUMNS])
+
+
+def visit_attributes(con, visit_ids=None):
+    """The visit columns emissions need, from the store (optional columns where present), and
+    the metered shore power energy per visit (null when no session of the visit is metered)."""
+    import polars as pl
+
+    from berthcheck import store
+
+    present = {r[0] for r in store.run(
+        con, "SELECT column_name FROM information_schema.columns WHERE table_name = 'visits'")}
+    cols = [c for c in (*VISIT_COLUMNS, *OPTIONAL_VISIT_COLUMNS) if c in present]
+    select = ", ".join(f"v.{c}" for c in cols)  # names from our own lists, never user input
+    sql = (
+        f"SELECT v.visit_id, {select}, m.metered AS shore_power_energy_kwh_metered "  # noqa: S608
+        "FROM visits v "
+        "LEFT JOIN (SELECT visit_id, sum(energy_kwh) AS metered FROM shore_power "
+        "           WHERE energy_kwh IS NOT NULL GROUP BY visit_id) m ON m.visit_id = v.visit_id"
+    )
+    if visit_ids is None:
+        return store.fetch_polars(con, sql)
+    wanted = pl.DataFrame({"visit_id": visit_ids}, schema={"visit_id": pl.Utf8})
+    con.register("_bc_em_ids", wanted)
+    try:
+        return store.fetch_polars(
+            con, f"{sql} WHERE v.visit_id IN (SELECT visit_id FROM _bc_em_ids)"  # noqa: S608
+        )
+    finally:
+        con.unregister("_bc_em_ids")
+
+
+def add_emissions(con, results, factors: Factors | None = None):
+    """The engine's hook: emission columns for the visits of a results frame."""
+    attrs = visit_attributes(con, results["visit_id"])
+    return compute_emissions(results, attrs, factors)
+
+
+# --- totals for reports ------------------------------------------------------------------------
+
+TOTAL_HOURS = ("stay_hours", "uncontrolled_hours", "shore_power_hours", "capture_hours")
+TOTAL_ENERGY = ("shore_power_energy_kwh_estimated", "shore_power_energy_kwh_metered")
+
+
+def _month_expr(results):
+    """Port-local month (YYYY-MM) of departure: the period a visit belongs to (contract 1)."""
+    import polars as pl
+
+    missing = [c for c in ("departure", "port_timezone") if c not in results.columns]
+    if missing:
+        raise UsageError(f"totals by month need the columns {', '.join(missing)}")
+    dep = pl.col("departure")
+    if results.schema["departure"] == pl.Utf8:  # results read back from a stored run
+        dep = dep.str.to_datetime(time_zone="UTC")
+    elif results.schema["departure"].time_zone is None:
+        dep = dep.dt.replace_time_zone("UTC")
+    zones = sorted(z for z in results["port_timezone"].unique().to_list() if z)
+    if not zones:
+        return pl.lit(None, dtype=pl.Utf8)
+    return pl.coalesce([
+        pl.when(pl.col("port_timezone") == z)
+        .then(dep.dt.convert_time_zone(z).dt.strftime("%Y-%m"))
+        for z in zones
+    ])
+
+
+def emission_totals(results, by="terminal"):
+    """Sums per group of the emission kilograms, hours and energy of a results frame.
+
+    by: a column name, "month" (port-local month of departure), or a sequence of them; e.g.
+    "terminal" (grouped with "port" when the frame has it), "fleet", "operator",
+    ("month", "terminal"). Columns: the keys, visits, visits_excess_unknown (visits whose
+    excess is null, e.g. insufficient_data, left out of the excess sums), hours, energy and
+    every <kind>_<pollutant>_kg; rows sorted by the keys.
+    """
+    import polars as pl
+
+    keys = [by] if isinstance(by, str) else list(by)
+    if not keys:
+        raise UsageError("emission_totals needs at least one grouping column")
+    if "terminal" in keys and "port" in results.columns and "port" not in keys:
+        keys.insert(keys.index("terminal"), "port")
+    frame = results
+    if "month" in keys and "month" not in frame.columns:
+        frame = frame.with_columns(_month_expr(frame).alias("month"))
+    missing = [k for k in keys if k not in frame.columns]
+    if missing:
+        raise UsageError(f"cannot total by {', '.join(missing)}: not a results column")
+    sums = [c for c in (*TOTAL_HOURS, *TOTAL_ENERGY, *KG_COLUMNS) if c in frame.columns]
+    excess = [c for c in KG_COLUMNS if c.startswith("excess_") and c in frame.columns]
+    unknown = (pl.col(excess[0]).is_null().sum() if excess else pl.lit(0)).alias(
+        "visits_excess_unknown")
+    return (
+        frame.group_by(keys)
+        .agg(
+            pl.len().alias("visits"),
+            unknown,
+            *[pl.col(c).cast(pl.Float64).sum().round(KG_DECIMALS).alias(c) for c in sums],
+        )
+        .sort(keys, nulls_last=True)
+    )
+
+
+# --- printing the tables (berthcheck rules show factors) ---------------------------------------
+
+FACTOR_VIEWS = ("aux_boiler_loads", "aux_emission_factors", "boiler_emission_factors",
+                "caecs_residual", "conventions")
+
+
+def factor_names() -> tuple[str, ...]:
+    return ("factors", *FACTOR_VIEWS)
+
+
+def _text_table(columns: list[str], rows: list[dict]) -> list[str]:
+    """Aligned columns; each row's source is a numbered reference listed below the table."""
+    sources: list[str] = []
+    notes: list[tuple[int, str]] = []
+    shown = [c for c in columns if c not in ("source", "note")]
+    cells = []
+    for i, row in enumerate(rows, 1):
+        src = row["source"]
+        if src not in sources:
+            sources.append(src)
+        line = {c: "" if row.get(c) is None else (f"{row[c]:g}" if isinstance(row[c], float)
+                                                   else str(row[c]).lower() if isinstance(row[c], bool)
+                                                   else str(row[c])) for c in shown}
+        line["#"] = str(i)
+        line["src"] = f"[{sources.index(src) + 1}]"
+        cells.append(line)
+        if row.get("note"):
+            notes.append((i, row["note"]))
+    header = ["#", *shown, "src"]
+    widths = {c: max(len(c), *(len(r[c]) for r in cells)) if cells else len(c) for c in header}
+    out = ["  " + "  ".join(c.ljust(widths[c]) for c in header).rstrip()]
+    out += ["  " + "  ".join(r[c].ljust(widths[c]) for c in header).rstrip() for r in cells]
+    out.append("  sources:")
+    out += [f"    [{k}] {s}" for k, s in enumerate(sources, 1)]
+    if notes:
+        out.append("  notes:")
+        out += [f"    #{i}: {n}" for i, n in notes]
+    return out
+
+
+def describe_factors(name: str = "factors") -> list[str]:
+    """Lines printing one factor table (or all of them, name "factors") with its sources."""
+    wanted = name.strip().lower()
+    if wanted not in factor_names():
+        raise UsageError(f"unknown factor table {name!r}; one of {', '.join(factor_names())}")
+    f = load_factors()
+    views = FACTOR_VIEWS if wanted == "factors" else (wanted,)
+    lines = [f"{f.label} — {f.title}", f"{f.citation}", f"folder: {f.path}", ""]
+    for view in views:
+        if view == "conventions":
+            lines.append("conventions (factors.toml parameters):")
+            for p in f.parameters.values():
+                flag = "" if p.confirmed else "  [UNCONFIRMED]"
+                unit = f" ({p.unit})" if p.unit else ""
+                lines.append(f"  {p.name} = {p.value!r}{unit}{flag}")
+                lines.append(f"      source: {p.citation}")
+                if p.note:
+                    lines.append(f"      note: {' '.join(p.note.split())}")
+            lines.append("")
+            continue
+        table = f.tables[view]
+        rows = {"aux_emission_factors": f.aux_factor_rows,
+                "boiler_emission_factors": f.boiler_factor_rows,
+                "caecs_residual": f.residual_rows}.get(view, lambda t=table: list(t.rows))()
+        lines.append(f"table {view} ({table.file}): {table.description}")
+        lines += _text_table(list(table.columns), rows)
+        lines.append("")
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def factor_table_lines() -> list[str]:
+    """The factor tables in brief (for `berthcheck rules list`)."""
+    f = load_factors()
+    computed = {"aux_emission_factors": len(f.aux_factor_rows()),
+                "boiler_emission_factors": len(f.boiler_factor_rows()),
+                "caecs_residual": len(f.residual_rows())}
+    lines = [f"emission factors {f.label} — {f.title}",
+             "  (berthcheck rules show factors | rules show TABLE prints them with sources)"]
+    unconfirmed = f.unconfirmed()
+    for name, t in f.tables.items():
+        more = computed.get(name, len(t.rows)) - len(t.rows)
+        extra = f" + {more} computed" if more else ""
+        flag = "  [contains UNCONFIRMED rows]" if f"table {name}" in unconfirmed else ""
+        lines.append(f"  table {name}: {len(t.rows)} rows{extra}{flag}")
+    lines.append("  table conventions: the factors.toml parameters")
+    for name, p in f.parameters.items():
+        flag = "" if p.confirmed else "  [UNCONFIRMED]"
+        lines.append(f"    {name} = {p.value!r}{flag}")
+    return lines
+
+
+def factors_manifest() -> dict:
+    """What a run record needs to name the factors it used: id, version, hash of the folder
+    and the sha256 of each file."""
+    f = load_factors()
+    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in sorted(f.path.iterdir()) if p.is_file()}
+    return {"id": f.id, "version": f.version, "hash": f.hash, "files": files}
