@@ -7,6 +7,7 @@ directory, so an installed berthcheck works from anywhere.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -21,6 +22,10 @@ def _first_existing(*candidates: Path) -> Path:
 
 
 def rules_dir() -> Path:
+    """The rule packs' folder; `$BERTHCHECK_RULES_DIR` points elsewhere (a pack under review)."""
+    override = os.environ.get("BERTHCHECK_RULES_DIR")
+    if override:
+        return Path(override)
     return _first_existing(PACKAGE_DIR / "_rules", REPO_DIR / "rules")
 
 

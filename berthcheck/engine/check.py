@@ -27,6 +27,7 @@ class CheckResult:
     run_id: str | None = None
     elapsed_seconds: float = 0.0
     inputs: dict = field(default_factory=dict)
+    manifest: dict = field(default_factory=dict)  # berthcheck.audit: what the run read and made
 
     def verdict_counts(self) -> dict[str, int]:
         from berthcheck.engine.schemas import VERDICTS
@@ -115,6 +116,7 @@ def evaluate(con, pack: Pack, scope: Scope):
     """
     import polars as pl
 
+    from berthcheck.emissions import EMISSION_COLUMNS, add_emissions
     from berthcheck.engine.schemas import RESULT_COLUMNS
 
     values = pack.parameter_values()
@@ -146,8 +148,10 @@ def evaluate(con, pack: Pack, scope: Scope):
             pl.col("penalty").cast(pl.Float64),
         )
     )
-    extras = [c for c in results.columns if c not in RESULT_COLUMNS]
-    results = results.select([*RESULT_COLUMNS, *extras]).sort("visit_id")
+    # emissions at berth (data contract 5): the emission columns follow the contract's columns
+    results = add_emissions(con, results)
+    extras = [c for c in results.columns if c not in RESULT_COLUMNS and c not in EMISSION_COLUMNS]
+    results = results.select([*RESULT_COLUMNS, *EMISSION_COLUMNS, *extras]).sort("visit_id")
     return results, findings
 
 
@@ -166,6 +170,7 @@ def check(
     validate: bool = True,
 ) -> CheckResult:
     """Check the stored visits against a pack; store the run unless store_run=False."""
+    from berthcheck.audit import build_manifest
     from berthcheck.engine import runs
     from berthcheck.engine.schemas import validate_outputs
 
@@ -178,6 +183,7 @@ def check(
     outcome = CheckResult(pack=pack_obj, scope=scope, results=results, findings=findings)
     outcome.inputs = runs.input_fingerprint(con)
     outcome.run_id = runs.run_id_for(pack_obj, scope, outcome.inputs)
+    outcome.manifest = build_manifest(con, outcome)
     outcome.elapsed_seconds = time.perf_counter() - started
     if store_run:
         runs.store_run(con, outcome)

@@ -77,7 +77,14 @@ def write_frame(frame, path: Path, sheet: str = "results") -> None:
             {n: f"{n}_utc" for n, t in frame.schema.items()
              if isinstance(t, pl.Datetime) and t.time_zone is not None}
         )
-        naive.write_excel(path, worksheet=sheet, autofit=True)
+        import datetime as dt
+
+        import xlsxwriter
+
+        # A fixed creation date: the same results give the same bytes.
+        with xlsxwriter.Workbook(str(path)) as workbook:
+            workbook.set_properties({"created": dt.datetime(2000, 1, 1)})
+            naive.write_excel(workbook, worksheet=sheet, autofit=True)
 
 
 def default_findings_path(out: Path) -> Path:

@@ -3,7 +3,7 @@
 Run id: deterministic, sha256 over the pack hash, parameters, scope, berthcheck version and a
 fingerprint of every input table (sha256 over its current rows' `_row_hash` values, sorted).
 Re-running the same check on the same inputs gives the same id and replaces that run's rows.
-Issue 6 (`audit verify`) can recompute the fingerprint and results hash from these records.
+Each run also stores its manifest (berthcheck.audit): what `audit verify` recomputes and compares.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import hashlib
 import json
 
 from berthcheck import __version__, store
+from berthcheck.emissions import factors_hash
 from berthcheck.engine.pack import Pack, parameters_json
 from berthcheck.engine.schemas import FINDING_COLUMNS, RESULT_COLUMNS
 from berthcheck.engine.scope import Scope
@@ -45,21 +46,25 @@ def run_id_for(pack: Pack, scope: Scope, inputs: dict) -> str:
         "parameters": parameters_json(pack),
         "scope": scope.as_dict(),
         "inputs": {t: v["sha256"] for t, v in inputs.items()},
+        # the emission factors are inputs of the results too
+        "factors_hash": factors_hash(),
         "berthcheck": __version__,
     })
     return hashlib.sha256(key.encode()).hexdigest()[:RUN_ID_LENGTH]
 
 
-def results_sha256(results, findings) -> str:
+def output_hashes(results, findings) -> tuple[str, str]:
+    """sha256 of the results and of the findings, each as `--out FILE.csv` writes them."""
     from berthcheck.engine.export import csv_bytes
 
-    digest = hashlib.sha256(csv_bytes(results))
-    digest.update(csv_bytes(findings))
-    return digest.hexdigest()
+    return (hashlib.sha256(csv_bytes(results)).hexdigest(),
+            hashlib.sha256(csv_bytes(findings)).hexdigest())
 
 
 def store_run(con, outcome) -> None:
     import polars as pl
+
+    from berthcheck import audit
 
     results, findings = outcome.results, outcome.findings
     extras = [c for c in results.columns if c not in RESULT_COLUMNS]
@@ -76,9 +81,13 @@ def store_run(con, outcome) -> None:
     with store.transaction(con):
         for table in ("run_findings", "run_results", "runs"):
             store.run(con, f"DELETE FROM {table} WHERE run_id = ?", [outcome.run_id])  # noqa: S608
+        manifest = audit.record_run(con, outcome)  # also seals the input rows read
         store.run(
             con,
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO runs (run_id, pack_id, pack_version, pack_hash, parameters, scope, "
+            "period, created_at, berthcheck_version, inputs, max_batch_id, visits, findings, "
+            "counts, results_sha256, elapsed_seconds, findings_sha256, manifest) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 outcome.run_id,
                 outcome.pack.id,
@@ -94,8 +103,10 @@ def store_run(con, outcome) -> None:
                 results.height,
                 findings.height,
                 _canonical(counts),
-                results_sha256(results, findings),
+                manifest["results_sha256"],
                 round(outcome.elapsed_seconds, 6),
+                manifest["findings_sha256"],
+                audit.manifest_text(manifest),
             ],
         )
         for table, frame in (("run_results", stored_results), ("run_findings", stored_findings)):
@@ -133,9 +144,14 @@ def load_run(con, run_id: str):
         {"r": run_id},
     )
     if results.height:
-        extra = results["extra"].str.json_decode()
+        # every row decides a column's type (a column null in the first rows is not Null)
+        extra = results["extra"].str.json_decode(infer_schema_length=None)
         if isinstance(extra.dtype, pl.Struct):
+            order = list(json.loads(results["extra"][0]))  # inference does not keep key order
             results = results.drop("extra").with_columns(extra.alias("extra")).unnest("extra")
+            results = results.select(
+                [*(c for c in results.columns if c not in order), *order]
+            )
         else:
             results = results.drop("extra")
     return results, findings

@@ -1,0 +1,439 @@
+"""Audit trail (issue 6): run manifests, `audit verify`, `audit diff`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from berthcheck import audit, store
+from berthcheck.cli import app
+from berthcheck.demo import load_sample
+from berthcheck.ingest.load import load_files
+from berthcheck.resources import rules_dir, sample_data_dir
+from tests.helpers_store import put_tables, visit
+
+runner = CliRunner()
+PERIOD = "2026-10"
+
+
+def _cli(*args):
+    return runner.invoke(app, [*map(str, args)], catch_exceptions=False)
+
+
+def _check(db, *args) -> str:
+    """Run `check` and return its run id."""
+    result = _cli("check", "--db", db, "--period", PERIOD, *args)
+    assert result.exit_code == 0, result.output
+    return next(line for line in result.output.splitlines() if "; run " in line).rsplit(" ", 1)[1]
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    con = store.connect(path)
+    load_sample(con, sample_data_dir())
+    con.close()
+    return path
+
+
+@pytest.fixture()
+def db(sample_db, tmp_path) -> Path:
+    """A private copy of the sample month's store."""
+    path = tmp_path / "bc.duckdb"
+    shutil.copy(sample_db, path)
+    return path
+
+
+@pytest.fixture()
+def rules_copy(tmp_path, monkeypatch) -> Path:
+    """The shipped rules folder copied, and pointed at through $BERTHCHECK_RULES_DIR."""
+    target = tmp_path / "rules"
+    shutil.copytree(rules_dir(), target)
+    monkeypatch.setenv("BERTHCHECK_RULES_DIR", str(target))
+    return target
+
+
+def _compliant_controlled_visit(db) -> tuple[str, int]:
+    """A visit judged compliant with shore power, and its row number in visits.csv."""
+    con = store.connect(db)
+    try:
+        row = store.run(
+            con,
+            "SELECT r.visit_id, v._source_row FROM run_results r JOIN visits v USING (visit_id) "
+            "WHERE r.verdict = 'compliant' AND r.basis = 'controlled' AND v.vessel_type = "
+            "'container' AND v._source_file = 'visits.csv' ORDER BY r.visit_id LIMIT 1",
+        )
+    finally:
+        con.close()
+    assert row, "the sample month has a compliant controlled container visit"
+    return row[0]
+
+
+def _replace_vessel_type(db, tmp_path, visit_id: str, vessel_type: str) -> Path:
+    """Load a one-row visits file that changes one visit's vessel type, with --replace."""
+    with open(sample_data_dir() / "visits.csv", newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames
+        rows = [r for r in reader if r["visit_id"] == visit_id]
+    rows[0]["vessel_type"] = vessel_type
+    path = tmp_path / "visits_fix.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    con = store.connect(db)
+    try:
+        report = load_files(con, "visits", [path], replace=True)
+    finally:
+        con.close()
+    assert report.files[0].replaced == 1
+    return path
+
+
+# --- manifests ----------------------------------------------------------------------------------
+
+
+def test_manifest_file_is_the_stored_manifest_and_describes_the_run(db, tmp_path):
+    target = tmp_path / "out" / "manifest.json"
+    run_id = _check(db, "--manifest", target)
+    text = target.read_text(encoding="utf-8")
+    manifest = json.loads(text)
+    assert manifest["run_id"] == run_id
+    assert manifest["pack"]["id"] == "carb-at-berth-2020"
+    assert manifest["pack"]["files"]["pack.toml"]
+    assert "stages/50_control.sql" in manifest["pack"]["files"]
+    assert manifest["period"] == PERIOD
+    assert manifest["parameters"]["parameters"]["connect_after_ready_to_work_hours"] == 2.0
+    assert manifest["inputs"]["visits"]["rows"] > 100
+    for table, entry in manifest["inputs"].items():
+        assert len(entry["sha256"]) == len(entry["content_sha256"]) == 64, table
+    visits_batch = next(b for b in manifest["load_batches"] if b["table"] == "visits")
+    assert visits_batch["source_file"] == "visits.csv"
+    assert visits_batch["source_rows"] == f"2-{visits_batch['rows'] + 1}"
+    assert len(visits_batch["content_sha256"]) == 64
+    assert manifest["as_of_batch"] == max(b["batch_id"] for b in manifest["load_batches"])
+    assert len(manifest["results_sha256"]) == len(manifest["findings_sha256"]) == 64
+    assert str(tmp_path) not in text  # no machine paths
+    # the same bytes are stored with the run
+    shown = _cli("audit", "manifest", run_id, "--db", db)
+    assert shown.exit_code == 0
+    assert shown.output == text
+    # and the runs table keeps the two hashes apart
+    con = store.connect(db)
+    try:
+        row = store.run(con, "SELECT results_sha256, findings_sha256 FROM runs WHERE run_id = ?",
+                        [run_id])[0]
+    finally:
+        con.close()
+    assert row == (manifest["results_sha256"], manifest["findings_sha256"])
+
+
+def test_migrations_are_numbered_in_order():
+    numbers = [n for n, _title, _make in store.MIGRATIONS]
+    assert numbers == sorted(set(numbers))
+    assert 4 in numbers
+
+
+# --- verify ---------------------------------------------------------------------------------------
+
+
+def test_verify_passes_on_an_untouched_run(db):
+    run_id = _check(db)
+    result = _cli("audit", "verify", run_id, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "verified" in result.output
+    assert "MISMATCH" not in result.output
+    as_json = _cli("audit", "verify", run_id, "--db", db, "--json")
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.output)["verified"] is True
+
+
+def test_verify_of_an_old_run_still_passes_after_a_later_replace(db, tmp_path):
+    old_run = _check(db)
+    visit_id, _row = _compliant_controlled_visit(db)
+    _replace_vessel_type(db, tmp_path, visit_id, "bulk")
+
+    result = _cli("audit", "verify", old_run, "--db", db)
+    assert result.exit_code == 0, result.output
+
+    new_run = _check(db)
+    assert new_run != old_run
+    assert _cli("audit", "verify", new_run, "--db", db).exit_code == 0
+    assert _cli("audit", "verify", old_run, "--db", db).exit_code == 0
+    listed = _cli("runs", "list", "--db", db).output
+    assert old_run in listed and new_run in listed
+
+
+def test_verify_names_a_row_edited_in_place(db):
+    run_id = _check(db)
+    visit_id, source_row = _compliant_controlled_visit(db)
+    con = store.connect(db)
+    try:  # tamper: edit a stored value without going through the loader
+        store.run(con, "UPDATE visits_versions SET vessel_type = 'bulk' WHERE visit_id = ?",
+                  [visit_id])
+    finally:
+        con.close()
+    result = _cli("audit", "verify", run_id, "--db", db)
+    assert result.exit_code == 1, result.output
+    out = result.output
+    assert "input table visits" in out
+    assert f"changed: visits '{visit_id}' (visits.csv row {source_row}" in out
+    assert "edited after the run read them" in out
+    # the consequence is named too: the visit's verdict differs
+    assert f"{visit_id}: verdict compliant -> not_applicable" in out
+    assert "NOT verified" in out
+    assert "Traceback" not in out
+
+
+def test_verify_names_a_row_dropped_from_the_history(db):
+    run_id = _check(db)
+    con = store.connect(db)
+    try:  # tamper: pretend the batch that loaded the sessions had been replaced early on
+        row = store.run(con, "SELECT session_id, _source_row FROM shore_power_versions "
+                             "ORDER BY _source_row LIMIT 1")[0]
+        store.run(con, "UPDATE shore_power_versions SET _replaced_by = 1 WHERE session_id = ?",
+                  [row[0]])
+    finally:
+        con.close()
+    result = _cli("audit", "verify", run_id, "--db", db, "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["verified"] is False
+    inputs = [m for m in report["mismatches"] if m["what"] == "inputs"]
+    assert [m["subject"] for m in inputs] == ["shore_power"]
+    assert any(f"removed: shore_power '{row[0]}' (shore_power.csv row {row[1]}" in d
+               for d in inputs[0]["details"])
+
+
+def test_verify_fails_naming_the_pack_file_that_changed(db, rules_copy):
+    run_id = _check(db)
+    assert _cli("audit", "verify", run_id, "--db", db).exit_code == 0
+    stage = rules_copy / "carb-at-berth-2020" / "stages" / "40_window.sql"
+    stage.write_text(stage.read_text(encoding="utf-8") + "\n-- an innocent-looking edit\n",
+                     encoding="utf-8")
+    result = _cli("audit", "verify", run_id, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert "pack carb-at-berth-2020@1.0.0 differs" in result.output
+    assert "file stages/40_window.sql changed" in result.output
+    # only the pack: the inputs and the recomputed results still match
+    assert "ok        inputs" in result.output
+    assert "ok        results" in result.output
+
+
+def test_verify_names_a_changed_parameter(db, rules_copy):
+    run_id = _check(db)
+    toml = rules_copy / "carb-at-berth-2020" / "pack.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("[parameters.connect_after_ready_to_work_hours]\nvalue = 2.0",
+                                 "[parameters.connect_after_ready_to_work_hours]\nvalue = 3.0"),
+                    encoding="utf-8")
+    result = _cli("audit", "verify", run_id, "--db", db)
+    assert result.exit_code == 1
+    assert "file pack.toml changed" in result.output
+    assert "parameter connect_after_ready_to_work_hours: 2.0 -> 3.0" in result.output
+
+
+def test_verify_names_a_changed_emission_factor_file(db, rules_copy):
+    pytest.importorskip("berthcheck.emissions")
+    run_id = _check(db)
+    manifest = json.loads(_cli("audit", "manifest", run_id, "--db", db).output)
+    assert "factors.toml" in manifest["factors"]["files"]
+    toml = rules_copy / "factors" / "factors.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n# edited after the run\n",
+                    encoding="utf-8")
+    result = _cli("audit", "verify", run_id, "--db", db)
+    assert result.exit_code == 1
+    assert "the emission factor tables differ from the run's" in result.output
+    assert "file factors.toml changed" in result.output
+
+
+def test_a_run_without_a_manifest_cannot_be_verified(db):
+    run_id = _check(db)
+    con = store.connect(db)
+    try:  # as a run stored before the audit trail existed
+        store.run(con, "UPDATE runs SET manifest = NULL WHERE run_id = ?", [run_id])
+    finally:
+        con.close()
+    result = _cli("audit", "verify", run_id, "--db", db)
+    assert result.exit_code == 1
+    assert "recorded before berthcheck kept run manifests" in result.output
+
+
+def test_verify_against_a_manifest_file(db, tmp_path):
+    target = tmp_path / "manifest.json"
+    run_id = _check(db, "--manifest", target)
+    assert _cli("audit", "verify", run_id, "--db", db, "--manifest", target).exit_code == 0
+    forged = json.loads(target.read_text(encoding="utf-8"))
+    forged["results_sha256"] = "0" * 64
+    forged_path = tmp_path / "forged.json"
+    forged_path.write_text(json.dumps(forged), encoding="utf-8")
+    result = _cli("audit", "verify", run_id, "--db", db, "--manifest", forged_path)
+    assert result.exit_code == 1
+    assert "differs from the file given" in result.output
+    assert "results: sha256 000000000000... at the run" in result.output
+
+
+def test_unknown_run_is_a_usage_error(db):
+    _check(db)
+    for args in (("audit", "verify", "0123456789abcdef"),
+                 ("audit", "diff", "0123456789abcdef", "fedcba9876543210"),
+                 ("audit", "manifest", "0123456789abcdef")):
+        result = _cli(*args, "--db", db)
+        assert result.exit_code == 2, args
+        assert "no run '0123456789abcdef'" in result.output
+        assert "Traceback" not in result.output
+
+
+# --- diff -----------------------------------------------------------------------------------------
+
+
+def test_diff_attributes_a_changed_verdict_to_the_row_that_changed(db, tmp_path):
+    run_a = _check(db)
+    visit_id, source_row = _compliant_controlled_visit(db)
+    _replace_vessel_type(db, tmp_path, visit_id, "bulk")
+    run_b = _check(db)
+
+    result = _cli("audit", "diff", run_a, run_b, "--db", db)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "pack: unchanged" in out
+    assert "inputs: visits (1 row changed)" in out
+    assert f"{visit_id}: verdict compliant -> not_applicable" in out
+    assert "[cause: input]" in out
+    assert (f"visits '{visit_id}' changed: vessel_type container -> bulk "
+            f"(was visits.csv row {source_row}") in out
+    assert "now visits_fix.csv row 2" in out
+
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", db, "--json").output)
+    assert data["pack_changed"] is False
+    assert list(data["inputs_changed"]) == ["visits"]
+    changed = {v["visit_id"]: v for v in data["visits_changed"]}
+    assert visit_id in changed
+    entry = changed[visit_id]
+    assert entry["cause"] == "input"
+    assert entry["before"]["verdict"] == "compliant"
+    assert entry["after"]["verdict"] == "not_applicable"
+    assert "verdict" in entry["changed"]
+    (row,) = entry["rows"]
+    assert row["table"] == "visits" and row["key"] == visit_id and row["change"] == "changed"
+    assert row["columns"] == {"vessel_type": ["container", "bulk"]}
+    assert row["before"]["source_file"] == "visits.csv"
+    assert row["before"]["source_row"] == source_row
+    assert row["after"]["source_file"] == "visits_fix.csv"
+    # every other changed visit (if any: allowances, terminal counts) is explained, never blamed
+    # on this row
+    for other in changed.values():
+        if other["visit_id"] != visit_id:
+            assert other["rows"] == [] and other["cause"] == "input"
+
+
+@pytest.fixture()
+def small_db(tmp_path) -> Path:
+    path = tmp_path / "small.duckdb"
+    con = store.connect(path)
+    put_tables(con, {
+        "visits": [visit("V1"), visit("V2"), visit("V3")],
+        "shore-power": [
+            # 30 minutes late at the 2 h deadline -> non_compliant
+            {"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 10:30",
+             "disconnected": "2026-10-04 17:00"},
+            {"visit_id": "V3", "session_id": "S3", "connected": "2026-10-03 10:00",
+             "disconnected": "2026-10-04 17:00"},
+        ],
+        "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1", "shore_power": True}],
+        "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
+                       "year": 2026, "regulated": True}],
+    })
+    con.close()
+    return path
+
+
+def test_diff_attributes_a_changed_verdict_to_the_pack(small_db, rules_copy):
+    run_a = _check(small_db)
+    toml = rules_copy / "carb-at-berth-2020" / "pack.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            "[parameters.connect_after_ready_to_work_hours]\nvalue = 2.0",
+            "[parameters.connect_after_ready_to_work_hours]\nvalue = 3.0"),
+        encoding="utf-8")
+    run_b = _check(small_db)
+    assert run_b != run_a
+
+    result = _cli("audit", "diff", run_a, run_b, "--db", small_db)
+    assert result.exit_code == 0, result.output
+    assert "pack: changed" in result.output
+    assert "file pack.toml changed" in result.output
+    assert "parameter connect_after_ready_to_work_hours: 2.0 -> 3.0" in result.output
+    assert "inputs: unchanged" in result.output
+    assert "V1: verdict non_compliant -> compliant" in result.output
+    assert "[cause: pack]" in result.output
+
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", small_db, "--json").output)
+    assert data["pack_changed"] is True
+    assert data["inputs_changed"] == {}
+    changed = {v["visit_id"]: v for v in data["visits_changed"]}
+    assert changed["V1"]["cause"] == "pack"
+    assert changed["V1"]["rows"] == []
+    assert {v["cause"] for v in changed.values()} == {"pack"}
+    assert _cli("audit", "verify", run_a, "--db", small_db).exit_code == 1
+    assert _cli("audit", "verify", run_b, "--db", small_db).exit_code == 0
+
+
+def test_diff_of_both_an_input_and_the_pack(small_db, rules_copy):
+    run_a = _check(small_db)
+    toml = rules_copy / "carb-at-berth-2020" / "pack.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            "[parameters.disconnect_before_pilot_on_board_hours]\nvalue = 1.0",
+            "[parameters.disconnect_before_pilot_on_board_hours]\nvalue = 0.5"),
+        encoding="utf-8")
+    con = store.connect(small_db)
+    try:  # a corrected session for V2, loaded later
+        put_tables(con, {"shore-power": [
+            {"visit_id": "V2", "session_id": "S2", "connected": "2026-10-03T10:00:00-07:00",
+             "disconnected": "2026-10-04T17:30:00-07:00"},
+        ]})
+    finally:
+        con.close()
+    run_b = _check(small_db)
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", small_db, "--json").output)
+    changed = {v["visit_id"]: v for v in data["visits_changed"]}
+    assert changed["V2"]["cause"] == "both"
+    assert [(r["table"], r["key"], r["change"]) for r in changed["V2"]["rows"]] == [
+        ("shore_power", "S2", "added")]
+    assert changed["V2"]["rows"][0]["after"]["source_file"] == "shore-power.fixture"
+
+
+def test_input_seals_are_written_once_per_row_version(db, tmp_path):
+    _check(db)
+    con = store.connect(db)
+    try:
+        first = store.scalar(con, "SELECT count(*) FROM input_seals")
+        rows = sum(v for k, v in store.table_counts(con).items())
+    finally:
+        con.close()
+    assert first == rows
+    _check(db, "--port", "USLAX")  # another run over the same rows seals nothing new
+    con = store.connect(db)
+    try:
+        assert store.scalar(con, "SELECT count(*) FROM input_seals") == first
+    finally:
+        con.close()
+
+
+def test_as_of_restores_the_connection(db):
+    con = store.connect(db)
+    try:
+        main = store.scalar(con, "SELECT current_database()")
+        with pytest.raises(RuntimeError), audit.as_of(con, 1):
+            assert store.scalar(con, "SELECT count(*) FROM visits") == 0  # only berths by batch 1
+            raise RuntimeError("boom")
+        assert store.scalar(con, "SELECT current_database()") == main
+        assert store.scalar(con, "SELECT count(*) FROM visits") > 0
+    finally:
+        con.close()

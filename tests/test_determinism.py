@@ -1,0 +1,125 @@
+"""The same inputs give byte-identical result files in any process, folder and time zone."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from berthcheck import store
+from berthcheck.demo import load_sample
+from berthcheck.engine import check
+from berthcheck.resources import sample_data_dir
+
+PERIOD = "2026-10"
+FORMATS = (".csv", ".json", ".parquet")  # .xlsx embeds the workbook's creation time
+REPO = Path(__file__).resolve().parents[1]
+
+# One process: check the copied store once per format, writing results, findings and the
+# manifest into the current folder (the CLI itself, in-process, so imports happen once).
+SCRIPT = """
+import sys
+from berthcheck.cli import app
+for ext in {formats!r}:
+    try:
+        app(["check", "--db", "db.duckdb", "--period", {period!r}, "--out", "results" + ext,
+             "--manifest", "manifest" + ext + ".json"], standalone_mode=False)
+    except SystemExit as exc:
+        if exc.code:
+            raise
+"""
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("det") / "sample.duckdb"
+    con = store.connect(path)
+    load_sample(con, sample_data_dir())
+    con.close()
+    return path
+
+
+def _run_in_process(sample_db: Path, folder: Path, tz: str) -> dict[str, bytes]:
+    folder.mkdir(parents=True)
+    shutil.copy(sample_db, folder / "db.duckdb")
+    env = {k: v for k, v in os.environ.items() if k not in ("BERTHCHECK_DB", "BERTHCHECK_RULES_DIR")}
+    env["TZ"] = tz
+    env["PYTHONPATH"] = str(REPO)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT.format(formats=FORMATS, period=PERIOD)],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+    names = [f"{stem}{ext}" for ext in FORMATS for stem in ("results", "findings")]
+    names += [f"manifest{ext}.json" for ext in FORMATS]
+    return {name: (folder / name).read_bytes() for name in names}
+
+
+def test_result_files_are_byte_identical_across_time_zones_processes_and_folders(
+    sample_db, tmp_path
+):
+    utc = _run_in_process(sample_db, tmp_path / "a" / "utc", "UTC")
+    tokyo = _run_in_process(sample_db, tmp_path / "elsewhere" / "tokyo", "Asia/Tokyo")
+    for name in utc:
+        assert utc[name] == tokyo[name], f"{name} differs between TZ=UTC and TZ=Asia/Tokyo"
+    # all formats come from one run, so one manifest
+    assert utc["manifest.csv.json"] == utc["manifest.json.json"] == utc["manifest.parquet.json"]
+    results = pl.read_csv(tmp_path / "a" / "utc" / "results.csv")
+    assert results.height > 100
+
+
+def test_finding_ids_and_run_id_are_the_same_in_any_process(sample_db, tmp_path):
+    other = _run_in_process(sample_db, tmp_path / "proc", "America/Los_Angeles")
+    con = store.connect(sample_db, read_only=True)
+    try:
+        here = check(con, period=PERIOD, store_run=False)
+    finally:
+        con.close()
+    theirs = pl.read_csv(tmp_path / "proc" / "findings.csv")
+    assert theirs["finding_id"].to_list() == here.findings["finding_id"].to_list()
+    assert theirs["finding_id"].n_unique() == theirs.height > 50
+    import json
+
+    manifest = json.loads(other["manifest.csv.json"])
+    assert manifest["run_id"] == here.run_id
+    assert manifest["results_sha256"] == here.manifest["results_sha256"]
+    assert manifest["findings_sha256"] == here.manifest["findings_sha256"]
+    assert manifest["inputs"] == here.manifest["inputs"]
+
+
+def test_session_time_zone_does_not_change_the_manifest(sample_db, tmp_path):
+    path = tmp_path / "db.duckdb"
+    shutil.copy(sample_db, path)
+    con = store.connect(path)
+    try:
+        a = check(con, period=PERIOD, store_run=False)
+        store.run(con, "SET TimeZone = 'Asia/Tokyo'")
+        try:
+            b = check(con, period=PERIOD, store_run=False)
+        finally:
+            store.run(con, "SET TimeZone = 'UTC'")
+    finally:
+        con.close()
+    assert a.manifest["inputs"] == b.manifest["inputs"]
+    assert a.manifest["findings_sha256"] == b.manifest["findings_sha256"]
+    assert a.run_id == b.run_id
+
+
+def test_xlsx_export_is_byte_identical(tmp_path):
+    import time
+
+    import polars as pl
+
+    from berthcheck.engine.export import write_frame
+
+    frame = pl.DataFrame({"visit_id": ["V1", "V2"], "uncontrolled_hours": [0.0, 1.25]})
+    write_frame(frame, tmp_path / "a.xlsx")
+    time.sleep(1.1)  # xlsx records a creation time unless it is fixed
+    write_frame(frame, tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
