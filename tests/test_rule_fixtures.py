@@ -1,6 +1,7 @@
 """One parametrised test runs every rule fixture (tests/rules/<RULE_ID>.yml), sqlfluff style.
 
-A fixture file names its rule and a list of cases. Each case gives input rows per kind (times
+A fixture file names its rule (and its pack, `pack:`, default carb-at-berth-2020) and a list of
+cases. Each case gives input rows per kind (times
 as ISO text: with an offset = instant, naive = local time at the visit's port) and the
 hand-computed expectations:
 
@@ -8,7 +9,8 @@ hand-computed expectations:
     findings:  [{visit_id, minutes?}]   every finding of THIS file's rule, exactly
 
 Conveniences, so each case states only what matters to it:
-  * visit rows are merged onto tests.helpers_store.visit() (a regulated container visit at
+  * visit rows are merged onto the file's `visit_defaults:` (if any), merged onto
+    tests.helpers_store.visit() (a regulated container visit at
     USLAX: arrival 2026-10-03 06:00, ready_to_work 08:00, pilot_on_board 10-04 18:00,
     departure 10-04 19:00 local, so W = [10-03 10:00, 10-04 17:00) = 31 h);
   * `repeat: n` on a visit row makes n copies (ids <id>-1..n), each one day later;
@@ -29,19 +31,25 @@ import yaml
 
 from berthcheck import store
 from berthcheck.engine import check, load_pack
+from berthcheck.engine.pack import available_packs
 from tests.helpers_store import _PORT_TZ, parse_instant, put_tables, visit
 
 FIXTURES = Path(__file__).parent / "rules"
 TIMESTAMP_COLUMNS = ("arrival", "ready_to_work", "pilot_on_board", "departure", "reported_at")
-FLOAT_KEYS = ("controlled_hours", "uncontrolled_hours", "excused_hours", "penalty")
+FLOAT_KEYS = ("controlled_hours", "uncontrolled_hours", "excused_hours", "penalty",
+              "non_compliant_hours", "non_compliant_hours_billed", "power_demand_kw")
+DEFAULT_PACK = "carb-at-berth-2020"
 
 
 def _cases():
     for path in sorted(FIXTURES.glob("*.yml")):
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert spec["rule"] == path.stem, f"{path.name}: rule id must match the file name"
+        pack = spec.get("pack", DEFAULT_PACK)
+        defaults = spec.get("visit_defaults") or {}
         for case in spec["cases"]:
-            yield pytest.param(spec["rule"], case, id=f"{spec['rule']}:{case['name']}")
+            yield pytest.param(pack, spec["rule"], case, defaults,
+                               id=f"{spec['rule']}:{case['name']}")
 
 
 def _shift(value, days: int):
@@ -51,10 +59,10 @@ def _shift(value, days: int):
     return (parsed + dt.timedelta(days=days)).isoformat()
 
 
-def _expand_visits(rows: list[dict]) -> list[dict]:
+def _expand_visits(rows: list[dict], defaults: dict | None = None) -> list[dict]:
     out = []
     for row in rows:
-        row = dict(row)
+        row = {**(defaults or {}), **row}
         repeat = row.pop("repeat", None)
         if repeat is None:
             out.append(visit(**row))
@@ -72,9 +80,9 @@ def _local_year(row: dict) -> int:
     ).year
 
 
-def build_tables(case: dict) -> dict[str, list[dict]]:
+def build_tables(case: dict, visit_defaults: dict | None = None) -> dict[str, list[dict]]:
     tables = {k: list(v or []) for k, v in case.get("tables", {}).items()}
-    visits = _expand_visits(tables.get("visits", []))
+    visits = _expand_visits(tables.get("visits", []), visit_defaults)
     tables["visits"] = visits
     if "terminals" not in tables:
         keys = sorted({(v["port"], v["terminal"], v["vessel_type"], _local_year(v)) for v in visits})
@@ -99,11 +107,11 @@ def build_tables(case: dict) -> dict[str, list[dict]]:
     return tables
 
 
-def run_case(case: dict):
+def run_case(case: dict, pack: str = DEFAULT_PACK, visit_defaults: dict | None = None):
     con = store.connect(":memory:")
     try:
-        put_tables(con, build_tables(case))
-        return check(con, load_pack(), period=case.get("period"), store_run=False)
+        put_tables(con, build_tables(case, visit_defaults))
+        return check(con, load_pack(pack), period=case.get("period"), store_run=False)
     finally:
         con.close()
 
@@ -114,9 +122,10 @@ def _iso(value):
     return value
 
 
-@pytest.mark.parametrize(("rule_id", "case"), list(_cases()))
-def test_rule_case(rule_id: str, case: dict):
-    outcome = run_case(case)  # the engine validates every invariant (pandera) on the way
+@pytest.mark.parametrize(("pack", "rule_id", "case", "visit_defaults"), list(_cases()))
+def test_rule_case(pack: str, rule_id: str, case: dict, visit_defaults: dict):
+    # the engine validates every invariant (pandera) on the way
+    outcome = run_case(case, pack, visit_defaults)
     rows = {r["visit_id"]: r for r in outcome.results.iter_rows(named=True)}
     for visit_id, expected in (case.get("expect") or {}).items():
         assert visit_id in rows, f"{visit_id} missing from results"
@@ -145,12 +154,14 @@ def test_rule_case(rule_id: str, case: dict):
             assert got == sorted((f["visit_id"], round(f["minutes"], 4)) for f in want)
 
 
-def test_every_rule_has_a_fixture_with_cases():
-    pack = load_pack()
+@pytest.mark.parametrize("pack_id", available_packs())
+def test_every_rule_has_a_fixture_with_cases(pack_id: str):
+    pack = load_pack(pack_id)
     for rule in pack.rules:
         path = FIXTURES / f"{rule.id}.yml"
         assert path.is_file(), f"no fixture for {rule.id}"
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert spec.get("pack", DEFAULT_PACK) == pack_id, f"{path.name}: pack must be {pack_id}"
         assert len(spec["cases"]) >= 2, f"{rule.id}: give at least two cases"
         names = [c["name"] for c in spec["cases"]]
         assert len(names) == len(set(names)), f"{rule.id}: case names must be unique"

@@ -93,6 +93,9 @@ class Pack:
     rules: tuple[Rule, ...]
     assemble: str
     hash: str = field(default="")
+    # `[pack] currency` (ISO 4217, e.g. "EUR"): the unit of the results' `penalty` column, for
+    # packs that define a penalty (FuelEU); None = the pack has no penalty.
+    currency: str | None = None
 
     @property
     def label(self) -> str:
@@ -225,6 +228,7 @@ def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -
         title=meta["title"],
         regulation=meta["regulation"],
         citation=meta.get("citation", ""),
+        currency=meta.get("currency"),
         path=folder,
         parameters=params,
         tables=tables,

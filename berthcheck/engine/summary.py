@@ -27,6 +27,15 @@ def summary_lines(outcome: CheckResult, worst: int = 10) -> list[str]:
         f"regulated visits judged: {regulated}; compliance rate: {rate}; "
         f"uncontrolled hours: {total_uncontrolled:.2f}; findings: {findings.height}",
     ]
+    if outcome.pack.currency:  # the pack defines a penalty (`[pack] currency` in pack.toml)
+        owed = results.filter(pl.col("verdict") == "non_compliant")
+        priced = owed.filter(pl.col("penalty").is_not_null())
+        lines.append(
+            f"penalties: {outcome.pack.currency} {priced['penalty'].sum():,.2f} on "
+            f"{priced.height} non-compliant visits"
+            + (f"; {owed.height - priced.height} without a penalty (see findings)"
+               if owed.height > priced.height else "")
+        )
     bad = (
         results.filter(pl.col("verdict") == "non_compliant")
         .sort(["uncontrolled_hours", "visit_id"], descending=[True, False])

@@ -1,0 +1,21 @@
+-- id: FE04
+-- name: exception.whole_stay
+-- title: Whole stay excepted (zero-emission technology, unscheduled call)
+-- section: Reg. (EU) 2023/1805 Art. 6(5) (points after (a), text not retrieved: UNCONFIRMED)
+-- severity: info
+-- description: An event of a whole-stay kind (parameter whole_stay_exemption_kinds:
+--   zero_emission_tech, unscheduled_call) that covers the whole stay (empty start and end, or
+--   from arrival or earlier to departure or later) makes the call exempt with the event's kind
+--   as basis. An event covering only part of the stay does not exempt the call (a partial
+--   zero_emission_tech event excuses its part, FE07; a partial unscheduled_call is ignored,
+--   FE10).
+-- compliant: A zero_emission_tech event with empty start/end: exempt, basis zero_emission_tech.
+-- non_compliant: A zero_emission_tech event 08:00-12:00 of a 06:00-18:00 stay: no exemption.
+SELECT
+    o.visit_id,
+    'call exempt: ' || x.kinds || ' over the whole stay (events ' || x.event_ids || ')' AS message,
+    to_json({'kinds': x.kinds, 'event_ids': x.event_ids}) AS evidence,
+    CAST(NULL AS DOUBLE) AS minutes
+FROM fe_outcome o
+JOIN fe_whole_exemption x ON x.visit_id = o.visit_id
+WHERE o.verdict = 'exempt' AND o.basis = x.kinds

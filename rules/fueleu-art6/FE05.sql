@@ -1,0 +1,39 @@
+-- id: FE05
+-- name: ops.none
+-- title: No OPS use at berth
+-- section: Reg. (EU) 2023/1805 Art. 6(1)-(3); Art. 23(4) and Annex IV Part B (penalty)
+-- severity: violation
+-- description: A covered call must connect to OPS and use it for all of its electrical power
+--   demand at berth. No shore power session fell in the assessed stay: every hour not excused
+--   by an exception event is non-compliant. The penalty is EUR 1.5 x power demand at berth
+--   (kW: aux_power_kw, else the pack's default for the type and size) x the non-compliant
+--   hours rounded up to a whole hour (parameters penalty_eur_per_kwh and
+--   non_compliant_hours_rounding, both UNCONFIRMED against Annex IV Part B).
+-- compliant: Any OPS session covering the whole stay.
+-- non_compliant: A container ship (1 000 kW) 24 h at berth in Rotterdam in 2030 without OPS:
+--   24 non-compliant hours, penalty 1.5 x 1 000 x 24 = EUR 36 000.
+SELECT
+    visit_id,
+    'no OPS use: ' || printf('%.2f', non_compliant_seconds / 3600.0)
+        || ' h at berth not on OPS and not excused (' || local_text(w_start, tz) || ' to '
+        || local_text(w_end, tz) || ' ' || tz || ')'
+        || CASE WHEN penalty IS NOT NULL
+                THEN '; penalty EUR ' || printf('%.2f', penalty) || ' = '
+                     || CAST($penalty_eur_per_kwh AS VARCHAR) || ' EUR/kWh x '
+                     || CAST(power_demand_kw AS VARCHAR) || ' kW (' || power_source || ') x '
+                     || CAST(billed_hours AS VARCHAR) || ' h'
+                ELSE '; penalty not computed: power demand unknown' END AS message,
+    to_json({
+        'from': iso_utc(w_start),
+        'to': iso_utc(w_end),
+        'non_compliant_hours': hours_of(non_compliant_seconds),
+        'excused_hours': hours_of(excused_seconds),
+        'billed_hours': billed_hours,
+        'power_demand_kw': power_demand_kw,
+        'power_source': power_source,
+        'power_category': power_category,
+        'penalty': penalty
+    }) AS evidence,
+    minutes_of(non_compliant_seconds) AS minutes
+FROM fe_outcome
+WHERE verdict = 'non_compliant' AND ops_seconds = 0

@@ -1,0 +1,53 @@
+-- id: FE06
+-- name: ops.partial
+-- title: OPS used for only part of the stay
+-- section: Reg. (EU) 2023/1805 Art. 6(1)-(3) (OPS for all electrical power demand at berth); Art. 23(4) and Annex IV Part B (penalty)
+-- severity: violation
+-- description: OPS was used, but not over the whole assessed stay: the time before the first
+--   connection (late connection), between sessions (gap) and after the last disconnection
+--   (early disconnection), less what exception events excuse, is non-compliant. One finding
+--   per call with the minutes of each part and the penalty (EUR 1.5 x power demand at berth
+--   x non-compliant hours rounded up; UNCONFIRMED parameters).
+-- compliant: Arrival 06:00, departure next day 06:00, OPS 06:00-06:00: no finding.
+-- non_compliant: OPS 08:30-05:00 on that stay: 2 h 30 min late and 1 h early = 3.5 h
+--   non-compliant, billed 4 h; at 1 000 kW the penalty is 1.5 x 1 000 x 4 = EUR 6 000.
+SELECT
+    visit_id,
+    'partial OPS use: ' || printf('%.2f', ops_seconds / 3600.0) || ' of '
+        || printf('%.2f', seconds_between(w_start, w_end) / 3600.0) || ' h on OPS; '
+        || printf('%.2f', non_compliant_seconds / 3600.0) || ' h non-compliant ('
+        || concat_ws(', ',
+               CASE WHEN late_seconds > 0
+                    THEN 'late connection ' || CAST(minutes_of(late_seconds) AS VARCHAR) || ' min' END,
+               CASE WHEN gap_seconds > 0
+                    THEN 'gaps ' || CAST(minutes_of(gap_seconds) AS VARCHAR) || ' min' END,
+               CASE WHEN early_seconds > 0
+                    THEN 'early disconnection ' || CAST(minutes_of(early_seconds) AS VARCHAR) || ' min' END,
+               CASE WHEN allowance_seconds > 0
+                    THEN 'less a connection allowance of '
+                         || CAST(minutes_of(allowance_seconds) AS VARCHAR) || ' min' END)
+        || ')'
+        || CASE WHEN penalty IS NOT NULL
+                THEN '; penalty EUR ' || printf('%.2f', penalty) || ' = '
+                     || CAST($penalty_eur_per_kwh AS VARCHAR) || ' EUR/kWh x '
+                     || CAST(power_demand_kw AS VARCHAR) || ' kW (' || power_source || ') x '
+                     || CAST(billed_hours AS VARCHAR) || ' h'
+                ELSE '; penalty not computed: power demand unknown' END AS message,
+    to_json({
+        'from': iso_utc(w_start),
+        'to': iso_utc(w_end),
+        'ops_hours': hours_of(ops_seconds),
+        'late_connection_minutes': minutes_of(late_seconds),
+        'gap_minutes': minutes_of(gap_seconds),
+        'early_disconnection_minutes': minutes_of(early_seconds),
+        'non_compliant_hours': hours_of(non_compliant_seconds),
+        'excused_hours': hours_of(excused_seconds),
+        'billed_hours': billed_hours,
+        'power_demand_kw': power_demand_kw,
+        'power_source': power_source,
+        'power_category': power_category,
+        'penalty': penalty
+    }) AS evidence,
+    minutes_of(non_compliant_seconds) AS minutes
+FROM fe_outcome
+WHERE verdict = 'non_compliant' AND ops_seconds > 0

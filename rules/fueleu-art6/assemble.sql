@@ -1,0 +1,54 @@
+-- assemble: one result row per visit, in the data contract's column order (the engine adds
+-- `pack` and `findings`). Pack-specific columns follow the contract's columns. `penalty` is in
+-- the pack's currency (pack.toml: [pack] currency = "EUR").
+SELECT
+    visit_id,
+    verdict,
+    basis,
+    window_start,
+    window_end,
+    controlled_hours,
+    uncontrolled_hours,
+    excused_hours,
+    responsible,
+    CAST(penalty AS DOUBLE) AS penalty,
+    vessel_name,
+    imo,
+    vessel_type,
+    fleet,
+    operator,
+    port,
+    terminal,
+    berth,
+    arrival,
+    ready_to_work,
+    pilot_on_board,
+    departure,
+    tz AS port_timezone,
+    gross_tonnage,
+    regime,
+    start_date,
+    -- the penalty's arithmetic: EUR rate x power_demand_kw x non_compliant_hours_billed
+    CASE WHEN verdict IN ('compliant', 'non_compliant') THEN uncontrolled_hours END
+        AS non_compliant_hours,
+    billed_hours AS non_compliant_hours_billed,
+    CASE WHEN needs_ops THEN power_demand_kw END AS power_demand_kw,
+    CASE WHEN needs_ops THEN power_source END AS power_source,
+    CASE WHEN needs_ops THEN power_category END AS power_category,
+    CASE WHEN verdict = 'non_compliant' THEN minutes_of(late_seconds) END
+        AS late_connection_minutes,
+    CASE WHEN verdict = 'non_compliant' THEN minutes_of(early_seconds) END
+        AS early_disconnection_minutes,
+    CASE WHEN verdict = 'non_compliant' THEN minutes_of(gap_seconds) END AS gap_minutes,
+    CASE WHEN verdict = 'non_compliant' THEN minutes_of(no_ops_seconds) END AS no_ops_minutes,
+    k.use_number AS capped_exception_use,
+    k.honoured AS capped_exception_honoured,
+    -- hours over the whole stay, read by berthcheck/emissions.py (data contract 5); OPS is the
+    -- only control FuelEU Art. 6 knows, so capture hours are 0
+    hours_of(stay_seconds) AS stay_hours,
+    hours_of(coalesce(so.stay_ops_seconds, 0)) AS shore_power_hours,
+    0.0 AS capture_hours
+FROM fe_outcome
+LEFT JOIN fe_stay_ops so USING (visit_id)
+LEFT JOIN (SELECT visit_id, use_number, honoured FROM fe_cap_claim) k USING (visit_id)
+ORDER BY visit_id;

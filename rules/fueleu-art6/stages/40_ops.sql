@@ -1,0 +1,84 @@
+-- stage: OPS use
+-- OPS sessions (the shore_power table) clipped to W and merged. Inner joins only, and both
+-- ends are required columns, so greatest/least never see a NULL.
+CREATE OR REPLACE TEMP TABLE fe_ops_piece AS
+SELECT
+    w.visit_id,
+    greatest(x.connected, w.window_start) AS s,
+    least(x.disconnected, w.window_end) AS e
+FROM fe_window w
+JOIN shore_power x ON x.visit_id = w.visit_id
+WHERE w.window_start < w.window_end
+  AND x.connected IS NOT NULL AND x.disconnected IS NOT NULL
+  AND x.connected < w.window_end
+  AND x.disconnected > w.window_start;
+
+-- Union of the pieces (gaps and islands): touching or overlapping pieces merge.
+CREATE OR REPLACE TEMP TABLE fe_ops AS
+WITH ordered AS (
+    SELECT visit_id, s, e,
+        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM fe_ops_piece
+),
+grouped AS (
+    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
+        OVER (PARTITION BY visit_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
+    FROM ordered
+)
+SELECT visit_id, island, min(s) AS s, max(e) AS e
+FROM grouped
+GROUP BY visit_id, island;
+
+-- Parts of W not on OPS: before the first island (late connection), between islands (gap),
+-- after the last (early disconnection), or all of W when OPS was not used at all.
+CREATE OR REPLACE TEMP TABLE fe_segment AS
+WITH isl AS (
+    SELECT o.visit_id, o.s, o.e, w.window_start, w.window_end,
+        lag(o.e) OVER (PARTITION BY o.visit_id ORDER BY o.s) AS prev_e,
+        lead(o.s) OVER (PARTITION BY o.visit_id ORDER BY o.s) AS next_s
+    FROM fe_ops o
+    JOIN fe_window w ON w.visit_id = o.visit_id
+)
+SELECT visit_id, 'late_connection' AS segment_kind, window_start AS s, s AS e FROM isl
+WHERE prev_e IS NULL AND s > window_start
+UNION ALL
+SELECT visit_id, 'gap', prev_e, s FROM isl
+WHERE prev_e IS NOT NULL AND s > prev_e
+UNION ALL
+SELECT visit_id, 'early_disconnection', e, window_end FROM isl
+WHERE next_s IS NULL AND e < window_end
+UNION ALL
+SELECT w.visit_id, 'no_ops', w.window_start, w.window_end FROM fe_window w
+WHERE w.window_start < w.window_end
+  AND NOT EXISTS (SELECT 1 FROM fe_ops o WHERE o.visit_id = w.visit_id);
+
+-- OPS over the whole stay [arrival, departure) of every call, for the emission estimate
+-- (data contract 5: at-berth emissions count every hour of the stay not under control).
+CREATE OR REPLACE TEMP TABLE fe_stay_ops AS
+WITH piece AS (
+    SELECT c.visit_id,
+        greatest(x.connected, c.arrival) AS s,
+        least(x.disconnected, c.departure) AS e
+    FROM fe_call c
+    JOIN shore_power x ON x.visit_id = c.visit_id
+    WHERE x.connected IS NOT NULL AND x.disconnected IS NOT NULL
+      AND x.connected < c.departure AND x.disconnected > c.arrival
+),
+ordered AS (
+    SELECT visit_id, s, e,
+        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM piece
+),
+grouped AS (
+    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
+        OVER (PARTITION BY visit_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
+    FROM ordered
+),
+islands AS (
+    SELECT visit_id, min(s) AS s, max(e) AS e FROM grouped GROUP BY visit_id, island
+)
+SELECT visit_id, sum(seconds_between(s, e)) AS stay_ops_seconds
+FROM islands
+GROUP BY visit_id;

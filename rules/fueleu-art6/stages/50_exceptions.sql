@@ -1,0 +1,132 @@
+-- stage: exceptions of Art. 6(5) over part of the stay, and the yearly limit on the
+-- unavailability / incompatibility exceptions (Art. 6(6), parameters capped_exception_*).
+-- Exception events clipped to W.
+CREATE OR REPLACE TEMP TABLE fe_exception_piece AS
+SELECT
+    w.visit_id, x.kind, x.event_id,
+    list_contains($capped_exception_kinds, x.kind) AS capped,
+    greatest(x.s, w.window_start) AS s,
+    least(x.e, w.window_end) AS e
+FROM fe_window w
+JOIN fe_event x ON x.visit_id = w.visit_id
+WHERE list_contains($partial_exception_kinds, x.kind)
+  AND w.window_start < w.window_end
+  AND x.s < w.window_end
+  AND x.e > w.window_start;
+
+-- Capped-kind events merged per visit, and the not-on-OPS time they would excuse.
+CREATE OR REPLACE TEMP TABLE fe_capped_union AS
+WITH ordered AS (
+    SELECT visit_id, s, e,
+        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM fe_exception_piece
+    WHERE capped
+),
+grouped AS (
+    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
+        OVER (PARTITION BY visit_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
+    FROM ordered
+)
+SELECT visit_id, min(s) AS s, max(e) AS e FROM grouped GROUP BY visit_id, island;
+
+-- A call uses a capped exception when a capped-kind event covers some of its W not on OPS.
+-- Uses are numbered per ship (or ship and port) and port-local departure year, in order of
+-- arrival (ties by visit_id), over every loaded call whatever the period checked.
+CREATE OR REPLACE TEMP TABLE fe_cap_claim AS
+WITH need AS (
+    SELECT u.visit_id, sum(seconds_between(greatest(u.s, g.s), least(u.e, g.e))) AS seconds
+    FROM fe_capped_union u
+    JOIN fe_segment g ON g.visit_id = u.visit_id AND u.s < g.e AND u.e > g.s
+    GROUP BY u.visit_id
+),
+kinds AS (
+    SELECT visit_id,
+        string_agg(DISTINCT kind, '+' ORDER BY kind) AS kinds,
+        string_agg(DISTINCT event_id, ';' ORDER BY event_id) AS event_ids
+    FROM fe_exception_piece
+    WHERE capped
+    GROUP BY visit_id
+),
+numbered AS (
+    SELECT
+        n.visit_id, c.imo, c.port, c.year, c.arrival, n.seconds, k.kinds, k.event_ids,
+        row_number() OVER (
+            PARTITION BY c.imo, c.year,
+                         CASE WHEN $capped_exception_count_per = 'ship_port' THEN c.port END
+            ORDER BY c.arrival, c.visit_id
+        ) AS use_number
+    FROM need n
+    JOIN fe_call c ON c.visit_id = n.visit_id
+    JOIN kinds k ON k.visit_id = n.visit_id
+    WHERE n.seconds > 0
+)
+SELECT
+    *,
+    CAST($capped_exception_limit AS INTEGER) AS use_limit,
+    $capped_exception_limit < 0 OR use_number <= $capped_exception_limit AS honoured
+FROM numbered;
+
+-- The exception events that count: every partial kind, capped kinds only on honoured uses.
+CREATE OR REPLACE TEMP TABLE fe_excuse_piece AS
+SELECT p.*
+FROM fe_exception_piece p
+WHERE NOT p.capped
+   OR EXISTS (SELECT 1 FROM fe_cap_claim k WHERE k.visit_id = p.visit_id AND k.honoured);
+
+CREATE OR REPLACE TEMP TABLE fe_excuse AS
+WITH ordered AS (
+    SELECT visit_id, s, e,
+        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM fe_excuse_piece
+),
+grouped AS (
+    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
+        OVER (PARTITION BY visit_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
+    FROM ordered
+)
+SELECT visit_id, min(s) AS s, max(e) AS e FROM grouped GROUP BY visit_id, island;
+
+-- Each not-on-OPS segment with the seconds of it that are excused. The LEFT JOIN is guarded:
+-- without an excusing interval the overlap is 0, never the whole segment.
+CREATE OR REPLACE TEMP TABLE fe_segment_net AS
+SELECT
+    g.visit_id, g.segment_kind, g.s, g.e,
+    seconds_between(g.s, g.e) AS seconds,
+    coalesce(sum(CASE WHEN x.visit_id IS NULL THEN 0
+                      ELSE seconds_between(greatest(x.s, g.s), least(x.e, g.e)) END), 0)
+        AS excused_seconds
+FROM fe_segment g
+LEFT JOIN fe_excuse x ON x.visit_id = g.visit_id AND x.s < g.e AND x.e > g.s
+GROUP BY g.visit_id, g.segment_kind, g.s, g.e;
+
+-- Which kinds of event excused not-on-OPS time, with their ids and seconds (kinds may
+-- overlap each other, so these seconds need not add up to the excused total).
+CREATE OR REPLACE TEMP TABLE fe_excused_kind AS
+WITH merged AS (
+    SELECT visit_id, kind,
+        string_agg(DISTINCT event_id, ';' ORDER BY event_id) AS event_ids
+    FROM fe_excuse_piece GROUP BY visit_id, kind
+),
+per_kind AS (
+    -- one kind's pieces merged, so overlapping events of a kind count once
+    SELECT visit_id, kind, s, e,
+        max(e) OVER (PARTITION BY visit_id, kind ORDER BY s, e
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM fe_excuse_piece
+),
+grouped AS (
+    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
+        OVER (PARTITION BY visit_id, kind ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
+    FROM per_kind
+),
+islands AS (
+    SELECT visit_id, kind, min(s) AS s, max(e) AS e FROM grouped GROUP BY visit_id, kind, island
+)
+SELECT i.visit_id, i.kind, m.event_ids,
+    sum(seconds_between(greatest(i.s, g.s), least(i.e, g.e))) AS seconds
+FROM islands i
+JOIN fe_segment g ON g.visit_id = i.visit_id AND i.s < g.e AND i.e > g.s
+JOIN merged m ON m.visit_id = i.visit_id AND m.kind = i.kind
+GROUP BY i.visit_id, i.kind, m.event_ids;

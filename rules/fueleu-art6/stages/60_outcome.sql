@@ -1,0 +1,140 @@
+-- stage: outcome
+-- One row per visit: verdict, basis, window, hours, penalty (data contract 4, "FuelEU Maritime
+-- Article 6 arithmetic"). Precedence: not applicable > missing gross tonnage > short stay >
+-- whole-stay exception > OPS use and partial exceptions.
+CREATE OR REPLACE TEMP TABLE fe_outcome AS
+WITH ops AS (
+    SELECT visit_id, sum(seconds_between(s, e)) AS ops_seconds FROM fe_ops GROUP BY visit_id
+),
+seg AS (
+    SELECT visit_id,
+        sum(seconds) AS uncovered_seconds,
+        sum(excused_seconds) AS excused_seconds,
+        sum(CASE WHEN segment_kind = 'late_connection' THEN seconds - excused_seconds ELSE 0 END)
+            AS late_seconds,
+        sum(CASE WHEN segment_kind = 'early_disconnection' THEN seconds - excused_seconds ELSE 0 END)
+            AS early_seconds,
+        sum(CASE WHEN segment_kind = 'gap' THEN seconds - excused_seconds ELSE 0 END) AS gap_seconds,
+        sum(CASE WHEN segment_kind = 'no_ops' THEN seconds - excused_seconds ELSE 0 END)
+            AS no_ops_seconds
+    FROM fe_segment_net
+    GROUP BY visit_id
+),
+excused_kinds AS (
+    SELECT visit_id, string_agg(kind, '+' ORDER BY kind) AS kinds
+    FROM fe_excused_kind WHERE seconds > 0 GROUP BY visit_id
+),
+base AS (
+    SELECT
+        c.*,
+        n.visit_id IS NOT NULL AS needs_ops,
+        x.kinds AS exemption_kinds,
+        x.event_ids AS exemption_event_ids,
+        w.window_start AS w_start,
+        w.window_end AS w_end,
+        coalesce(w.clipped_to_start, false) AS clipped_to_start,
+        w.visit_id IS NOT NULL AND w.window_start < w.window_end AS window_open,
+        coalesce(ops.ops_seconds, 0) AS ops_seconds,
+        coalesce(seg.uncovered_seconds, 0) AS uncovered_seconds,
+        coalesce(seg.excused_seconds, 0) AS event_excused_seconds,
+        coalesce(seg.late_seconds, 0) AS late_seconds,
+        coalesce(seg.early_seconds, 0) AS early_seconds,
+        coalesce(seg.gap_seconds, 0) AS gap_seconds,
+        coalesce(seg.no_ops_seconds, 0) AS no_ops_seconds,
+        ek.kinds AS excused_kinds,
+        -- what the connection allowance takes off the time neither on OPS nor excused
+        least(coalesce(seg.uncovered_seconds, 0) - coalesce(seg.excused_seconds, 0),
+              $connection_allowance_hours * 3600.0) AS allowance_seconds,
+        -- electrical power demand at berth: given, else the size bin's, else the type's default
+        coalesce(c.aux_power_kw, CAST(pb.kw AS DOUBLE), CAST(pt.kw AS DOUBLE)) AS power_demand_kw,
+        CASE
+            WHEN c.aux_power_kw IS NOT NULL THEN 'given'
+            WHEN pb.kw IS NOT NULL THEN 'default_size_bin'
+            WHEN pt.kw IS NOT NULL THEN 'default_type'
+        END AS power_source,
+        CASE
+            WHEN c.aux_power_kw IS NOT NULL THEN NULL
+            ELSE coalesce(pb.category, pt.category)
+        END AS power_category
+    FROM fe_call c
+    LEFT JOIN fe_need n ON n.visit_id = c.visit_id
+    LEFT JOIN fe_whole_exemption x ON x.visit_id = c.visit_id
+    LEFT JOIN fe_window w ON w.visit_id = c.visit_id
+    LEFT JOIN ops ON ops.visit_id = c.visit_id
+    LEFT JOIN seg ON seg.visit_id = c.visit_id
+    LEFT JOIN excused_kinds ek ON ek.visit_id = c.visit_id
+    LEFT JOIN param_default_power_demand pb
+        ON pb.vessel_type = c.vessel_type AND pb.size_metric = 'teu' AND c.teu IS NOT NULL
+       AND c.teu >= pb.bin_from AND (pb.bin_to < 0 OR c.teu < pb.bin_to)
+    LEFT JOIN param_default_power_demand pt
+        ON pt.vessel_type = c.vessel_type AND pt.size_metric = 'none'
+),
+hours AS (
+    SELECT *,
+        uncovered_seconds - event_excused_seconds - allowance_seconds AS non_compliant_seconds,
+        event_excused_seconds + allowance_seconds AS excused_seconds
+    FROM base
+),
+judged AS (
+    SELECT *,
+        CASE
+            WHEN not_applicable_basis IS NOT NULL THEN 'not_applicable'
+            WHEN gross_tonnage IS NULL THEN 'insufficient_data'
+            WHEN stay_seconds < $short_stay_hours * 3600 THEN 'exempt'
+            WHEN exemption_kinds IS NOT NULL THEN 'exempt'
+            WHEN NOT window_open THEN 'compliant'
+            WHEN non_compliant_seconds > 0 THEN 'non_compliant'
+            ELSE 'compliant'
+        END AS verdict,
+        CASE
+            WHEN not_applicable_basis IS NOT NULL THEN not_applicable_basis
+            WHEN gross_tonnage IS NULL THEN 'missing_gross_tonnage'
+            WHEN stay_seconds < $short_stay_hours * 3600 THEN 'short_visit'
+            WHEN exemption_kinds IS NOT NULL THEN exemption_kinds
+            WHEN NOT window_open THEN 'before_start_date'
+            WHEN non_compliant_seconds > 0 THEN concat_ws('+', 'uncontrolled', excused_kinds)
+            ELSE concat_ws('+',
+                CASE WHEN ops_seconds > 0 THEN 'controlled' END,
+                excused_kinds,
+                CASE WHEN allowance_seconds > 0 THEN 'connection_allowance' END)
+        END AS basis
+    FROM hours
+),
+billed AS (
+    SELECT *,
+        CASE
+            WHEN verdict <> 'non_compliant' THEN NULL
+            -- seconds rounded to the millisecond first, so float noise never adds an hour
+            WHEN $non_compliant_hours_rounding = 'up'
+                THEN CAST(ceil(round(non_compliant_seconds, 3) / 3600.0) AS DOUBLE)
+            ELSE hours_of(non_compliant_seconds)
+        END AS billed_hours
+    FROM judged
+)
+SELECT
+    b.*,
+    CASE WHEN b.window_open AND b.verdict IN ('compliant', 'non_compliant') THEN b.w_start END
+        AS window_start,
+    CASE WHEN b.window_open AND b.verdict IN ('compliant', 'non_compliant') THEN b.w_end END
+        AS window_end,
+    CASE
+        WHEN b.verdict NOT IN ('compliant', 'non_compliant') THEN NULL
+        WHEN NOT b.window_open THEN 0.0
+        ELSE hours_of(b.ops_seconds)
+    END AS controlled_hours,
+    CASE
+        WHEN b.verdict NOT IN ('compliant', 'non_compliant') THEN NULL
+        WHEN NOT b.window_open THEN 0.0
+        ELSE hours_of(b.non_compliant_seconds)
+    END AS uncontrolled_hours,
+    CASE
+        WHEN b.verdict NOT IN ('compliant', 'non_compliant') THEN NULL
+        WHEN NOT b.window_open THEN 0.0
+        ELSE hours_of(b.excused_seconds)
+    END AS excused_hours,
+    CASE WHEN b.verdict = 'non_compliant' THEN $penalty_responsible END AS responsible,
+    CASE
+        WHEN b.verdict = 'non_compliant' AND b.power_demand_kw IS NOT NULL
+            THEN round($penalty_eur_per_kwh * b.power_demand_kw * b.billed_hours, 2)
+    END AS penalty
+FROM billed b;

@@ -1,0 +1,190 @@
+"""The FuelEU Maritime Art. 6 pack end to end: the committed Rotterdam sample month, the CLI
+with penalties in EUR, the ports table's FuelEU columns, and the engine staying pack-neutral.
+
+The per-rule arithmetic (hand-computed penalties) lives in tests/rules/FE*.yml, run by
+tests/test_rule_fixtures.py."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from berthcheck import store
+from berthcheck.cli import app
+from berthcheck.demo import load_sample
+from berthcheck.engine import check, load_pack
+from berthcheck.engine.export import default_findings_path
+from berthcheck.sample import generate
+from tests.helpers_store import put_tables, visit
+
+REPO = Path(__file__).resolve().parent.parent
+EU_SAMPLE = REPO / "sample_data" / "eu-rotterdam-2030-06"
+REGENERATE = (
+    "regenerate it: berthcheck sample --out sample_data/eu-rotterdam-2030-06 --port NLRTM "
+    "--month 2030-06"
+)
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def eu_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("eu") / "eu.duckdb"
+    con = store.connect(path)
+    try:
+        reports = load_sample(con, EU_SAMPLE)
+    finally:
+        con.close()
+    assert [r.kind for r in reports] == ["berths", "visits", "shore-power", "events"]
+    return path
+
+
+def test_committed_eu_sample_is_what_the_generator_makes(tmp_path):
+    fresh = tmp_path / "eu"
+    made = generate(fresh, port="NLRTM", month="2030-06")
+    committed = sorted(p.name for p in EU_SAMPLE.glob("*.csv"))
+    assert committed == sorted(p.name for p in made.values()), REGENERATE
+    for path in made.values():
+        assert (EU_SAMPLE / path.name).read_bytes() == path.read_bytes(), (
+            f"{EU_SAMPLE / path.name} differs from a fresh generation; {REGENERATE}"
+        )
+    assert "--port NLRTM --month 2030-06" in (EU_SAMPLE / "README.md").read_text("utf-8")
+
+
+def test_sample_command_makes_the_rotterdam_month(tmp_path):
+    out = tmp_path / "rtm"
+    result = runner.invoke(
+        app, ["sample", "--out", str(out), "--port", "NLRTM", "--month", "2030-06"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("berths.csv", "visits.csv", "shore_power.csv", "events.csv"):
+        assert (out / name).read_bytes() == (EU_SAMPLE / name).read_bytes(), name
+    dirty = runner.invoke(app, ["sample", "--out", str(tmp_path / "d"), "--port", "NLRTM",
+                                "--dirty"])
+    assert dirty.exit_code == 2 and "Los Angeles layout only" in dirty.output
+
+
+def test_check_fueleu_fills_penalties_in_eur(eu_db, tmp_path):
+    out = tmp_path / "results.csv"
+    result = runner.invoke(
+        app, ["check", "--db", str(eu_db), "--pack", "fueleu-art6", "--period", "2030-06",
+              "--out", str(out)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert "fueleu-art6@1.0.0" in result.output
+    assert "penalties: EUR " in result.output
+    results = pl.read_csv(out, infer_schema_length=None)
+    findings = pl.read_csv(default_findings_path(out))
+    assert results.height == 200  # the 2 calls leaving on 1 July belong to July
+    counts = dict(results.group_by("verdict").len().iter_rows())
+    assert set(counts) == {"compliant", "non_compliant", "exempt", "not_applicable",
+                           "insufficient_data"}
+    bad = results.filter(pl.col("verdict") == "non_compliant")
+    assert bad.height >= 10
+    # every non-compliant call is priced, except where the power demand is unknown (FE09)
+    priced = bad.filter(pl.col("penalty").is_not_null())
+    unpriced = bad.filter(pl.col("penalty").is_null())
+    assert priced.height >= 10
+    assert set(unpriced["visit_id"]) == set(
+        findings.filter(pl.col("rule_id") == "FE09")["visit_id"])
+    for row in priced.iter_rows(named=True):
+        billed = math.ceil(round(row["non_compliant_hours"], 3))
+        assert row["non_compliant_hours_billed"] == billed
+        assert row["penalty"] == pytest.approx(1.5 * row["power_demand_kw"] * billed, abs=0.01)
+        assert row["responsible"] == "vessel"
+    assert results.filter(pl.col("verdict") != "non_compliant")["penalty"].null_count() == (
+        results.height - bad.height
+    )
+    # the ferry's OPS outage: 7 unavailability claims, the 6th and 7th beyond the limit of 5
+    assert findings.filter(pl.col("rule_id") == "FE08").height == 2
+    rules_seen = set(findings["rule_id"])
+    assert {"FE01", "FE02", "FE03", "FE04", "FE05", "FE06", "FE07", "FE08", "FE09"} <= rules_seen
+    bases = set(results["basis"])
+    assert {"short_visit", "below_gross_tonnage", "not_regulated_type", "zero_emission_tech",
+            "unscheduled_call", "ops_unavailable", "ops_incompatible",
+            "missing_gross_tonnage"} <= bases
+
+
+def test_carb_pack_on_the_eu_month_covers_nothing(eu_db):
+    con = store.connect(eu_db)
+    try:
+        outcome = check(con, "carb-at-berth-2020", period="2030-06", store_run=False)
+    finally:
+        con.close()
+    assert set(outcome.results["basis"]) == {"port_not_covered"}
+    assert outcome.results["penalty"].null_count() == outcome.results.height
+
+
+def test_fueleu_pack_on_a_carb_month_covers_nothing():
+    con = store.connect(":memory:")
+    try:
+        put_tables(con, {"visits": [visit("V1"), visit("V2", vessel_type="passenger")]})
+        outcome = check(con, "fueleu-art6", store_run=False)
+    finally:
+        con.close()
+    assert outcome.results["verdict"].to_list() == ["not_applicable", "not_applicable"]
+    assert outcome.results["basis"].to_list() == ["port_not_covered", "port_not_covered"]
+
+
+def test_pack_metadata_and_citations():
+    pack = load_pack("fueleu-art6")
+    assert pack.currency == "EUR"
+    assert load_pack("carb-at-berth-2020").currency is None
+    for name, param in pack.parameters.items():
+        assert param.citation.strip(), name
+        if not param.confirmed:
+            assert (param.note or "").strip(), f"{name}: an unconfirmed parameter needs a note"
+    unconfirmed = pack.unconfirmed()
+    for name in ("penalty_eur_per_kwh", "non_compliant_hours_rounding", "capped_exception_limit"):
+        assert name in unconfirmed
+    assert [r.id for r in pack.rules] == [f"FE{i:02d}" for i in range(1, 12)]
+
+
+def test_rules_list_and_show_for_fueleu():
+    listed = runner.invoke(app, ["rules", "list", "--pack", "fueleu-art6"],
+                           catch_exceptions=False)
+    assert listed.exit_code == 0
+    assert "FE08" in listed.output and "[UNCONFIRMED]" in listed.output
+    shown = runner.invoke(app, ["rules", "show", "FE03", "--pack", "fueleu-art6"],
+                          catch_exceptions=False)
+    assert shown.exit_code == 0 and "Art. 6(5)(a)" in shown.output
+
+
+def test_builtin_ports_flag_the_major_eu_ports():
+    rows = {r["port"]: r for r in store.builtin_ports()}
+    for port in ("NLRTM", "BEANR", "DEHAM", "ESALG", "ESVLC", "FRMRS", "ITGOA", "GRPIR",
+                 "PLGDN"):
+        assert rows[port]["afir_art9"] is True, port
+        assert rows[port]["carb_at_berth"] is False, port
+    assert rows["USLAX"]["afir_art9"] is False
+
+
+def test_ports_load_with_a_member_state_date_and_override(tmp_path):
+    csv_path = tmp_path / "ports.csv"
+    csv_path.write_text(
+        "port,name,timezone,country,afir_art9,ops_required_from\n"
+        "NLVLI,Vlissingen,Europe/Amsterdam,NL,false,2032-01-01\n"
+        "DEHAM,Hamburg (user row),Europe/Berlin,DE,false,\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "p.duckdb"
+    result = runner.invoke(app, ["load", "ports", str(csv_path), "--db", str(db)],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    con = store.connect(db)
+    try:
+        assert store.schema_version(con) >= 5
+        ports = store.fetch_polars(
+            con, "SELECT port, afir_art9, ops_required_from, source FROM ports "
+                 "WHERE port IN ('NLVLI', 'DEHAM', 'NLRTM') ORDER BY port")
+    finally:
+        con.close()
+    rows = {r["port"]: r for r in ports.iter_rows(named=True)}
+    assert str(rows["NLVLI"]["ops_required_from"]) == "2032-01-01"
+    assert rows["DEHAM"]["source"] == "user" and rows["DEHAM"]["afir_art9"] is False
+    assert rows["NLRTM"]["source"] == "built-in" and rows["NLRTM"]["ops_required_from"] is None
