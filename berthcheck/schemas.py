@@ -64,6 +64,9 @@ class Visits(_Base):
     aux_power_kw: float = pa.Field(nullable=True, ge=0)
     boiler_power_kw: float = pa.Field(nullable=True, ge=0)
     reported_at: UTC = pa.Field(nullable=True)  # type: ignore[valid-type]
+    dwt: float = pa.Field(nullable=True, gt=0)
+    passengers: float = pa.Field(nullable=True, ge=0)
+    aux_engine_speed: str = pa.Field(nullable=True, isin=["MSD", "HSD"])
 
     @pa.check("imo", name="not a valid IMO number (7 digits with a correct check digit)")
     def imo_check_digit(cls, data: PolarsData) -> pl.LazyFrame:
@@ -182,6 +185,7 @@ class Ports(_Base):
     carb_at_berth: bool = pa.Field(nullable=False)
     afir_art9: bool = pa.Field(nullable=False)
     note: str = pa.Field(nullable=True)
+    ops_required_from: pl.Date = pa.Field(nullable=True)
 
 
 INPUT_SCHEMAS: dict[str, type[_Base]] = {

@@ -324,3 +324,91 @@ def insert_versions(con, kind_name: str, frame, *, batch_id: int) -> int:
     finally:
         con.unregister("_incoming")
     return frame.height
+
+
+def _migration_3() -> list[str]:
+    """Audit trail (issue 6): each run's manifest, and a seal of every input row a run read.
+
+    `runs.manifest` is the run's manifest (deterministic JSON, see berthcheck.audit);
+    `runs.results_sha256` / `runs.findings_sha256` hash the results and findings separately.
+    `input_seals` holds, once per stored row version (table, batch, source row), the hashes it
+    had when a run first read it: `audit verify` names a row edited in place by comparing them.
+    """
+    return [
+        "ALTER TABLE runs ADD COLUMN findings_sha256 VARCHAR",
+        "ALTER TABLE runs ADD COLUMN manifest VARCHAR",
+        """CREATE TABLE input_seals (
+            table_name VARCHAR NOT NULL,
+            batch_id INTEGER NOT NULL,
+            source_row INTEGER NOT NULL,
+            source_file VARCHAR NOT NULL,
+            row_key VARCHAR NOT NULL,
+            row_hash VARCHAR NOT NULL,
+            content_hash VARCHAR NOT NULL
+        )""",
+    ]
+
+
+MIGRATIONS.append((3, "audit trail: run manifests and input row seals", _migration_3))
+
+
+def _migration_4() -> list[str]:
+    """FuelEU Art. 6(3) (issue 7): a port's optional `ops_required_from` date, the day a Member
+    State's decision to require on-shore power in that port applies (empty = no decision).
+
+    A database created by this berthcheck already has the column in `ports_user_versions` (its
+    DDL comes from the ports kind), hence IF NOT EXISTS; `ports_builtin` is declared by hand in
+    migration 1, so it gains the column here and takes its values from the reference CSV.
+    """
+    statements = [
+        "ALTER TABLE ports_user_versions ADD COLUMN IF NOT EXISTS ops_required_from DATE",
+        "ALTER TABLE ports_builtin ADD COLUMN IF NOT EXISTS ops_required_from DATE",
+        "CREATE OR REPLACE VIEW ports_user AS SELECT * FROM ports_user_versions "
+        "WHERE _replaced_by IS NULL",
+        # A user's ports row overrides the built-in row of the same port (as in migration 1).
+        """CREATE OR REPLACE VIEW ports AS
+            SELECT port, name, timezone, country, carb_at_berth, afir_art9, note,
+                   'user' AS source, ops_required_from
+            FROM ports_user
+            UNION ALL
+            SELECT port, name, timezone, country, carb_at_berth, afir_art9, note,
+                   'built-in' AS source, ops_required_from
+            FROM ports_builtin b
+            WHERE NOT EXISTS (SELECT 1 FROM ports_user u WHERE u.port = b.port)""",
+    ]
+    import datetime as _dt
+
+    for row in builtin_ports():
+        text = (row.get("ops_required_from") or "").strip()
+        if text:
+            # both values are checked shapes (a LOCODE and an ISO date), never free text
+            if not re.fullmatch(r"[A-Z]{2}[A-Z2-9]{3}", row["port"]):
+                raise BerthcheckError(f"built-in ports.csv: bad port code {row['port']!r}")
+            day = _dt.date.fromisoformat(text).isoformat()
+            statements.append(
+                f"UPDATE ports_builtin SET ops_required_from = DATE '{day}' "  # noqa: S608
+                f"WHERE port = '{row['port']}'"
+            )
+    return statements
+
+
+MIGRATIONS.append((4, "ports: FuelEU Member State OPS requirement date", _migration_4))
+
+
+def _migration_5() -> list[str]:
+    """Visits gain optional size and engine columns for the emission load defaults
+    (dwt for tankers, passengers for diesel-electric cruise ships, aux_engine_speed).
+
+    A database created by this berthcheck already has them (migration 1 builds the tables
+    from the kinds), hence IF NOT EXISTS.
+    """
+    return [
+        "ALTER TABLE visits_versions ADD COLUMN IF NOT EXISTS dwt DOUBLE",
+        "ALTER TABLE visits_versions ADD COLUMN IF NOT EXISTS passengers DOUBLE",
+        "ALTER TABLE visits_versions ADD COLUMN IF NOT EXISTS aux_engine_speed VARCHAR",
+        "CREATE OR REPLACE VIEW visits AS SELECT * FROM visits_versions "
+        "WHERE _replaced_by IS NULL",
+    ]
+
+
+MIGRATIONS.append((5, "visits: optional dwt, passengers, aux_engine_speed", _migration_5))

@@ -152,6 +152,11 @@ VISITS = Kind(
         _c("aux_power_kw", "float", aliases=("aux_kw", "auxiliary_power_kw"), min=0),
         _c("boiler_power_kw", "float", aliases=("boiler_kw",), min=0),
         _c("reported_at", "timestamp", aliases=("report_submitted", "reported")),
+        # extensions for the emission load defaults (Starcrest 2016 size bins)
+        _c("dwt", "float", aliases=("deadweight", "dwt_tonnes"), min=0),
+        _c("passengers", "float", aliases=("pax", "passenger_capacity"), min=0),
+        _c("aux_engine_speed", "enum", aliases=("engine_speed",), values=("MSD", "HSD"),
+           value_aliases={"msd": "MSD", "hsd": "HSD", "mediumspeed": "MSD", "highspeed": "HSD"}),
     ),
 )
 
@@ -277,6 +282,9 @@ PORTS = Kind(
         _c("carb_at_berth", "bool", default=False),
         _c("afir_art9", "bool", default=False),
         _c("note", "text"),
+        # FuelEU Art. 6(3): a Member State's decision to require OPS in this (non-AFIR Art. 9)
+        # port from this date (the start of a reporting period); empty = no such decision
+        _c("ops_required_from", "date", aliases=("ops_required_since", "member_state_ops_from")),
     ),
 )
 
