@@ -152,8 +152,11 @@ def sample_command(
     seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same files.")] = 2026,
     month: Annotated[str, typer.Option("--month", help="Month of departure, YYYY-MM.")] = "2026-10",
     dirty: Annotated[bool, typer.Option("--dirty", help="Plant data-quality problems (for trying the error reports).")] = False,
+    port: Annotated[
+        str, typer.Option("--port", help="Port (UN/LOCODE): NLRTM gives a Rotterdam month for the fueleu-art6 pack; any other built-in port the Los Angeles layout.")
+    ] = "USLAX",
 ) -> None:
-    """Generate a realistic, deterministic month of Port of Los Angeles data."""
+    """Generate a realistic, deterministic month of Port of Los Angeles (or Rotterdam) data."""
     import re
 
     from berthcheck.sample import generate
@@ -162,7 +165,8 @@ def sample_command(
         _warn(f"error: --month must be YYYY-MM, not {month!r}")
         raise typer.Exit(2)
     try:
-        files = generate(out, visits=visits, seed=seed, month=month, dirty=dirty)
+        files = generate(out, visits=visits, seed=seed, month=month, port=port.strip().upper(),
+                         dirty=dirty)
     except BerthcheckError as exc:
         raise _fail(exc) from None
     for name in sorted(files):
@@ -192,6 +196,7 @@ def demo_command(
     _say("")
     _say(f"results:  {report.results_path}")
     _say(f"findings: {report.findings_path}")
+    _say(f"report:   {report.report_path}")
 
 
 # --- check, rules, runs (engine, issue 3) ------------------------------------------------------
@@ -226,6 +231,9 @@ def check_command(
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any visit is non-compliant.")] = False,
     worst: Annotated[int, typer.Option("--worst", min=0, help="How many worst visits to list.")] = 10,
+    manifest_out: Annotated[
+        Path | None, typer.Option("--manifest", help="Write the run's manifest (JSON) here; see `berthcheck audit verify`.", show_default=False)
+    ] = None,
 ) -> None:
     """Check the loaded visits against a rule pack and summarise the verdicts."""
     try:
@@ -251,6 +259,10 @@ def check_command(
             write_frame(outcome.findings, target, sheet="findings")
         elif findings_out is not None:
             write_frame(outcome.findings, findings_out, sheet="findings")
+        if manifest_out is not None:
+            from berthcheck.audit import write_manifest
+
+            write_manifest(outcome.manifest, manifest_out)
     except BerthcheckError as exc:
         raise _fail(exc) from None
     for line in summary_lines(outcome, worst=worst):
@@ -259,6 +271,8 @@ def check_command(
         _say(f"\nwrote {out} and {findings_out or default_findings_path(out)}")
     elif findings_out is not None:
         _say(f"\nwrote {findings_out}")
+    if manifest_out is not None:
+        _say(f"wrote manifest {manifest_out}")
     _say(f"checked in {outcome.elapsed_seconds:.2f} s")
     if strict and outcome.non_compliant:
         raise typer.Exit(1)
@@ -286,21 +300,41 @@ def rules_list_command(pack: PackOption = "carb-at-berth-2020") -> None:
     for name, t in sorted(pk.tables.items()):
         flag = "  [contains UNCONFIRMED rows]" if f"table {name}" in pk.unconfirmed() else ""
         _say(f"  table {name}: {len(t.rows)} rows{flag}")
+    from berthcheck.emissions import factor_table_lines
+
+    try:
+        lines = factor_table_lines()
+    except BerthcheckError as exc:
+        raise _fail(exc) from None
+    _say("")
+    for line in lines:
+        _say(line)
 
 
 @rules_app.command("show")
 def rules_show_command(
-    rule_id: Annotated[str, typer.Argument(help="Rule id (e.g. AB06) or name.", show_default=False)],
+    rule_id: Annotated[
+        str,
+        typer.Argument(
+            help="Rule id (e.g. AB06) or name; or `factors` (every emission factor table with "
+            "its sources) or one factor table's name.",
+            show_default=False,
+        ),
+    ],
     pack: PackOption = "carb-at-berth-2020",
 ) -> None:
-    """Print a rule's header (id, title, citation, examples) and its SQL."""
+    """Print a rule's header (id, title, citation, examples) and its SQL, or factor tables."""
+    from berthcheck.emissions import describe_factors, factor_names
     from berthcheck.engine import load_pack
 
     try:
-        rule = load_pack(pack).rule(rule_id)
+        if rule_id.strip().lower() in factor_names():
+            text = "\n".join(describe_factors(rule_id))
+        else:
+            text = load_pack(pack).rule(rule_id).source.rstrip()
     except BerthcheckError as exc:
         raise _fail(exc) from None
-    _say(rule.source.rstrip())
+    _say(text)
 
 
 @runs_app.command("list")
@@ -327,3 +361,148 @@ def runs_list_command(db: DbOption = None) -> None:
             f"period {row['period'] or 'all'}  {row['visits']} visits  {row['findings']} findings  "
             f"{row['counts']}"
         )
+
+
+# --- audit (issue 6) ----------------------------------------------------------------------------
+
+audit_app = typer.Typer(
+    help="Prove where a run's results came from (verify) and compare two runs (diff).",
+    no_args_is_help=True,
+)
+app.add_typer(audit_app, name="audit")
+
+RunIdArgument = Annotated[str, typer.Argument(help="A run id (see `berthcheck runs list`).", show_default=False)]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
+
+
+def _print_json(data: dict) -> None:
+    import json
+
+    _say(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str))
+
+
+@audit_app.command("verify")
+def audit_verify_command(
+    run_id: RunIdArgument,
+    db: DbOption = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option("--manifest", help="Compare with this manifest file (as written by `check --manifest`) instead of the stored one.", show_default=False),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Recompute a run from its inputs as they stood then; exit 0 if every hash matches, 1 if not."""
+    from berthcheck import store
+    from berthcheck.audit import read_manifest_file, verify
+
+    try:
+        given = read_manifest_file(manifest) if manifest is not None else None
+        con = store.connect(db)
+        try:
+            report = verify(con, run_id.strip(), given)
+        finally:
+            con.close()
+    except BerthcheckError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        for line in report.lines():
+            _say(line)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("diff")
+def audit_diff_command(
+    run_a: Annotated[str, typer.Argument(help="The earlier run id.", show_default=False)],
+    run_b: Annotated[str, typer.Argument(help="The later run id.", show_default=False)],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List visits whose verdict, basis or hours differ between two runs, and why."""
+    from berthcheck import store
+    from berthcheck.audit import diff
+
+    try:
+        con = store.connect(db)
+        try:
+            report = diff(con, run_a.strip(), run_b.strip())
+        finally:
+            con.close()
+    except BerthcheckError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        for line in report.lines():
+            _say(line)
+
+
+@audit_app.command("manifest")
+def audit_manifest_command(
+    run_id: RunIdArgument,
+    db: DbOption = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write it to this file instead of printing it.", show_default=False)] = None,
+) -> None:
+    """Print (or write) the stored manifest of a run."""
+    from berthcheck import store
+    from berthcheck.audit import manifest_for, manifest_text, write_manifest
+
+    try:
+        con = store.connect(db)
+        try:
+            manifest = manifest_for(con, run_id.strip())
+        finally:
+            con.close()
+        if out is not None:
+            write_manifest(manifest, out)
+    except BerthcheckError as exc:
+        raise _fail(exc) from None
+    if out is None:
+        typer.echo(manifest_text(manifest), nl=False)
+    else:
+        _say(f"wrote {out}")
+
+
+# --- report (issue 5) ---------------------------------------------------------------------------
+
+
+@app.command("report")
+def report_command(
+    period: Annotated[
+        str, typer.Option("--period", help="YYYY-MM, YYYY-Qn or YYYY (port-local departure).", show_default=False)
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="The report: FILE.pdf, or FILE.html from the same templates.", show_default=False)
+    ],
+    port: Annotated[str | None, typer.Option("--port", help="Only visits at this port (UN/LOCODE).", show_default=False)] = None,
+    terminal: Annotated[str | None, typer.Option("--terminal", help="Only visits at this terminal.", show_default=False)] = None,
+    fleet: Annotated[str | None, typer.Option("--fleet", help="Only visits of this fleet (stated on every page).", show_default=False)] = None,
+    db: DbOption = None,
+    pack: PackOption = "carb-at-berth-2020",
+) -> None:
+    """Write the compliance report (PDF or HTML) for a period, from the stored run for the
+    current inputs or a fresh check."""
+    try:
+        from berthcheck.report import build_report, check_output, report_scope
+
+        check_output(out)
+        report_scope(period, port, terminal, fleet)  # usage errors before opening the database
+        from berthcheck import store
+
+        con = store.connect(db)
+        try:
+            outcome = build_report(
+                con, period=period, port=port, terminal=terminal, fleet=fleet, out=out, pack=pack
+            )
+        finally:
+            con.close()
+    except BerthcheckError as exc:
+        raise _fail(exc) from None
+    source = "stored run" if outcome.reused_run else "new run"
+    pages = f"{outcome.pages} pages, " if outcome.pages else ""
+    _say(
+        f"wrote {outcome.path} ({pages}{outcome.visits} visits, {source} {outcome.run_id}) "
+        f"in {outcome.seconds:.1f} s"
+    )

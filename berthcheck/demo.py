@@ -31,6 +31,7 @@ class DemoReport:
     outcome: object = None  # engine.CheckResult of the sample month
     results_path: Path | None = None
     findings_path: Path | None = None
+    report_path: Path | None = None  # the sample month's PDF report
 
 
 def sample_source(out_dir: Path) -> Path:
@@ -68,6 +69,12 @@ def run_demo(out_dir: Path) -> DemoReport:
         from berthcheck.engine.export import write_frame
 
         report.outcome = check(con, period=SAMPLE_PERIOD)
+        from berthcheck.report import build_report
+
+        # made from the run just stored (same inputs and scope), so it shows these results
+        report.report_path = build_report(
+            con, period=SAMPLE_PERIOD, out=out_dir / "report.pdf"
+        ).path
     finally:
         con.close()
     report.results_path = out_dir / "results.csv"

@@ -1,0 +1,120 @@
+"""The compliance report: PDF (WeasyPrint) or HTML from the same jinja2 templates.
+
+Flow, one direction: a run (stored, or checked now) -> `data.build_model` (plain values) ->
+`charts.draw_all` (SVG strings) -> `render` (HTML, then PDF with the results CSV attached).
+The engine never imports this package.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from berthcheck.errors import UsageError
+
+FORMATS = (".pdf", ".html")
+DEFAULT_PACK = "carb-at-berth-2020"
+
+
+@dataclass
+class ReportOutcome:
+    path: Path
+    format: str  # "pdf" | "html"
+    run_id: str
+    reused_run: bool
+    visits: int
+    pages: int | None = None
+    seconds: float = 0.0
+    requested: list[str] = field(default_factory=list)  # every URL WeasyPrint asked for
+    refused: list[str] = field(default_factory=list)  # the ones the fetcher refused
+    attachment_name: str | None = None
+
+
+@dataclass
+class Rendered:
+    data: bytes
+    model: dict
+    pages: int | None = None
+    requested: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def check_output(out: Path) -> str:
+    ext = Path(out).suffix.lower()
+    if ext not in FORMATS:
+        raise UsageError(
+            f"cannot write {Path(out).name}: the report's extension must be .pdf or .html"
+        )
+    return ext[1:]
+
+
+def report_scope(period: str | None, port: str | None = None, terminal: str | None = None,
+                 fleet: str | None = None):
+    from berthcheck.engine.scope import parse_scope
+
+    if not period:
+        raise UsageError("--period is required: YYYY-MM, YYYY-Qn or YYYY")
+    if sum(1 for x in (port, terminal, fleet) if x) > 1:
+        raise UsageError("give at most one of --port, --terminal and --fleet")
+    return parse_scope(period, None, None, port, terminal, fleet)
+
+
+def render_run(con, run, fmt: str = "pdf") -> Rendered:
+    """Render a `data.ReportRun` as PDF or HTML bytes."""
+    from berthcheck.engine.export import csv_bytes
+    from berthcheck.report import charts, data, render
+
+    model = data.build_model(con, run)
+    drawn = charts.draw_all(model["chart_data"])
+    if fmt == "html":
+        html = render.render_html(model, drawn, for_pdf=False)
+        return Rendered(html.encode("utf-8"), model)
+    html = render.render_html(model, drawn, for_pdf=True)
+    meta = model["meta"]
+    pdf = render.render_pdf(
+        html, meta,
+        (meta["results_name"], csv_bytes(run.results),
+         f"Per-visit results of berthcheck run {run.run_id} ({run.pack.label})"),
+    )
+    return Rendered(pdf.data, model, pdf.pages, pdf.requested, pdf.refused)
+
+
+def build_report(
+    con,
+    *,
+    period: str,
+    out: Path,
+    port: str | None = None,
+    terminal: str | None = None,
+    fleet: str | None = None,
+    pack: str = DEFAULT_PACK,
+) -> ReportOutcome:
+    """Write the report for a period and at most one of port / terminal / fleet to `out`
+    (.pdf or .html), from the stored run for the current inputs or a fresh stored check."""
+    from berthcheck.report.data import obtain_run
+
+    started = time.perf_counter()
+    out = Path(out)
+    fmt = check_output(out)
+    scope = report_scope(period, port, terminal, fleet)
+    run = obtain_run(con, scope, pack)
+    rendered = render_run(con, run, fmt)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(rendered.data)
+    return ReportOutcome(
+        path=out,
+        format=fmt,
+        run_id=run.run_id,
+        reused_run=run.reused,
+        visits=run.results.height,
+        pages=rendered.pages,
+        seconds=time.perf_counter() - started,
+        requested=rendered.requested,
+        refused=rendered.refused,
+        attachment_name=rendered.model["meta"]["results_name"] if fmt == "pdf" else None,
+    )
+
+
+__all__ = ["FORMATS", "ReportOutcome", "build_report", "check_output", "render_run",
+           "report_scope"]

@@ -1,0 +1,925 @@
+"""The report's data: a plain model (dicts, lists, strings, numbers) built from one run's results
+and findings plus the store's own tables. Templates only lay it out; every figure here is
+computed from the run's results frame, so the PDF is traceable to the attached results CSV.
+
+Text that came from input files (vessel names, fleets, notes, references, quarantined values)
+stays plain `str`: the jinja2 environment escapes it, and nothing here turns it into markup or
+a URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+
+from berthcheck import __version__, store
+from berthcheck.engine.pack import Pack, load_pack
+from berthcheck.engine.schemas import RESULT_COLUMNS, VERDICTS
+from berthcheck.engine.scope import Scope
+from berthcheck.report import fmt
+
+VERDICT_LABELS = {
+    "compliant": "Compliant",
+    "non_compliant": "Non-compliant",
+    "exempt": "Exempt",
+    "not_applicable": "Not applicable",
+    "insufficient_data": "Insufficient data",
+}
+POLLUTANT_ORDER = ("nox", "pm25", "rog", "co2")
+POLLUTANT_LABELS = {"nox": "NOx", "pm25": "PM2.5", "rog": "ROG", "co2": "CO₂", "sox": "SOx",
+                    "pm10": "PM10", "co": "CO", "ch4": "CH₄", "n2o": "N₂O", "dpm": "DPM"}
+EMISSION_COLUMN = re.compile(r"^(excess|at_berth|avoided)_([a-z0-9]+)_kg$")
+_ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
+PARTY_LABELS = {"vessel": "vessel", "terminal": "terminal", "port": "port",
+                "caecs_operator": "CAECS operator", "unknown": "unknown"}
+CONTROL_TYPES = ("shore power", "capture", "shore power + capture", "none")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+LIST_LIMIT = 60  # rows of quarantine / warnings listed in an unscoped report
+
+
+@dataclass
+class ReportRun:
+    """The run a report is made from."""
+
+    pack: Pack
+    scope: Scope
+    run_id: str
+    results: object  # pl.DataFrame
+    findings: object  # pl.DataFrame
+    inputs: dict = field(default_factory=dict)
+    reused: bool = False  # True: read back from the runs table; False: checked now
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def restore_types(results):
+    """Stored runs keep pack-specific columns as JSON; bring instants back to UTC datetimes so
+    the frame (and its CSV export) is the one the check produced."""
+    import polars as pl
+
+    exprs = []
+    for name, dtype in results.schema.items():
+        if name in RESULT_COLUMNS or dtype != pl.Utf8:
+            continue
+        values = results[name].drop_nulls()
+        if values.len() and values.str.contains(_ISO_INSTANT.pattern).all():
+            exprs.append(pl.col(name).str.to_datetime(time_unit="us", time_zone="UTC"))
+    return results.with_columns(exprs) if exprs else results
+
+
+def _results_hash_matches(stored: str | None, results, findings) -> bool:
+    """A stored run's recorded results hash (of the results CSV; older records: of the results
+    and findings CSVs) against the frames read back."""
+    import hashlib
+
+    from berthcheck.engine.export import csv_bytes
+
+    if not stored:
+        return False
+    results_csv = csv_bytes(results)
+    if hashlib.sha256(results_csv).hexdigest() == stored:
+        return True
+    both = hashlib.sha256(results_csv)
+    both.update(csv_bytes(findings))
+    return both.hexdigest() == stored
+
+
+def obtain_run(con, scope: Scope, pack: str | Pack = "carb-at-berth-2020") -> ReportRun:
+    """The stored run for this pack, scope and the current inputs, else a fresh stored check.
+
+    Run ids are deterministic over pack, parameters, scope and an input fingerprint, so a stored
+    run with the id the current inputs give is the latest run covering that scope; one made on
+    other inputs is never reused. A stored run whose results no longer hash to its recorded
+    results hash is not trusted either: the check is run again. A fresh check is stored, which
+    also records its manifest (berthcheck.audit) for `audit verify`.
+    """
+    from berthcheck.engine import check, runs
+
+    pack_obj = pack if isinstance(pack, Pack) else load_pack(pack)
+    inputs = runs.input_fingerprint(con)
+    run_id = runs.run_id_for(pack_obj, scope, inputs)
+    stored = store.run(con, "SELECT results_sha256 FROM runs WHERE run_id = ?", [run_id])
+    if stored:
+        results, findings = runs.load_run(con, run_id)
+        results = restore_types(results)
+        if _results_hash_matches(stored[0][0], results, findings):
+            return ReportRun(pack_obj, scope, run_id, results, findings, inputs, reused=True)
+    outcome = check(con, pack_obj, scope=scope, store_run=True)  # recorded with its manifest
+    return ReportRun(pack_obj, scope, outcome.run_id, outcome.results, outcome.findings,
+                     outcome.inputs, reused=False)
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def period_title(scope: Scope) -> str:
+    label = scope.period or ""
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", label):
+        return f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+    if m := re.fullmatch(r"(\d{4})-Q([1-4])", label):
+        q = int(m.group(2))
+        return f"Q{q} {m.group(1)} ({MONTHS[3 * q - 3]} {fmt.DASH} {MONTHS[3 * q - 1]})"
+    if re.fullmatch(r"\d{4}", label):
+        return f"Year {label}"
+    if ".." in label:
+        a, b = label.split("..", 1)
+        return f"{a} to {b}"
+    return "All loaded visits"
+
+
+def period_range(scope: Scope) -> str:
+    if scope.start is None or scope.end is None:
+        return "all loaded visits"
+    last = (scope.end - dt.timedelta(days=1)).date()
+    return f"{scope.start.date().isoformat()} to {last.isoformat()}"
+
+
+def scope_label(scope: Scope) -> tuple[str, str]:
+    """(kind, text): what part of the period's visits the report covers."""
+    if scope.fleet:
+        return "fleet", f"Fleet: {scope.fleet}"
+    if scope.terminal:
+        return "terminal", f"Terminal: {scope.terminal}"
+    if scope.port:
+        return "port", f"Port: {scope.port}"
+    return "all", "All ports, terminals and fleets"
+
+
+def report_epoch(scope: Scope, results=None) -> int:
+    """The report's date (PDF metadata, SOURCE_DATE_EPOCH): the end of the reporting period,
+    midnight UTC. Derived from the run's scope, never from the clock."""
+    if scope.end is not None:
+        return int(scope.end.replace(tzinfo=dt.UTC).timestamp())
+    if results is not None and "departure" in results.columns and results.height:
+        last = fmt.as_utc(results["departure"].max())
+        if last is not None:
+            return int(last.timestamp())
+    return 315532800  # 1980-01-01: the earliest date every PDF and font tool accepts
+
+
+def _evidence(text: str | None) -> dict:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _split(text: str | None) -> list[str]:
+    return [p for p in (text or "").split("+") if p]
+
+
+def _num(value) -> float:
+    return float(value) if value is not None else 0.0
+
+
+def _fetch_for_visits(con, sql: str, visit_ids):
+    """Run `sql`, which reads a relation `_bc_report_visits(visit_id)`, for these visits."""
+    import polars as pl
+
+    frame = pl.DataFrame({"visit_id": list(visit_ids)}, schema={"visit_id": pl.Utf8})
+    con.register("_bc_report_visits", frame)
+    try:
+        return store.fetch_polars(con, sql)
+    finally:
+        con.unregister("_bc_report_visits")
+
+
+# --- the model -------------------------------------------------------------------------------
+
+
+def build_model(con, run: ReportRun) -> dict:
+    """Everything the templates show, computed once."""
+    import polars as pl
+
+    results = run.results
+    findings = run.findings
+    if "port_timezone" not in results.columns:
+        zones = store.fetch_polars(con, "SELECT port, timezone AS port_timezone FROM ports")
+        results = results.join(zones, on="port", how="left") if "port" in results.columns \
+            else results.with_columns(pl.lit("UTC").alias("port_timezone"))
+    for name in ("vessel_name", "imo", "fleet", "terminal", "berth", "port", "vessel_type"):
+        if name not in results.columns:
+            results = results.with_columns(pl.lit(None, dtype=pl.Utf8).alias(name))
+    visits = results.to_dicts()
+    by_visit = {v["visit_id"]: v for v in visits}
+    rules = {r.id: r for r in run.pack.rules}
+    finding_rows = findings.to_dicts()
+    for f in finding_rows:
+        f["evidence_data"] = _evidence(f.get("evidence"))
+    scope_kind, scope_text = scope_label(run.scope)
+
+    model = {
+        "meta": _meta(run, scope_kind, scope_text, results),
+        "summary": _summary(results, finding_rows, by_visit),
+        "terminals": _terminals(results),
+        "noncompliant": _noncompliant(visits, finding_rows, rules),
+        "other_violations": _other_violations(by_visit, finding_rows, rules),
+        "exceptions": _exceptions(con, run, by_visit, finding_rows),
+        "emissions": _emissions(con, results),
+        "quality": _quality(con, run, visits, finding_rows, rules, scope_kind),
+        "methodology": _methodology(run, finding_rows),
+        "appendix": _appendix(visits),
+    }
+    model["chart_data"] = {
+        "by_terminal": model["terminals"]["rows"],
+        "over_time": _over_time(run.scope, visits),
+        "delays": _delays(con, run, visits),
+        "avoided": model["emissions"].get("by_control"),
+    }
+    return model
+
+
+def _meta(run: ReportRun, scope_kind: str, scope_text: str, results) -> dict:
+    zones = sorted({z for z in results["port_timezone"].drop_nulls().unique().to_list()}) \
+        if results.height else []
+    abbreviations = []
+    if run.scope.start is not None:
+        for name in zones:
+            tz = fmt.zone(name)
+            seen = {run.scope.start.replace(tzinfo=tz).strftime("%Z"),
+                    (run.scope.end - dt.timedelta(minutes=1)).replace(tzinfo=tz).strftime("%Z")}
+            abbreviations.append(f"{name} ({'/'.join(sorted(seen))})")
+    epoch = report_epoch(run.scope, results)
+    return {
+        "title": "At-Berth Compliance Report",
+        "pack_id": run.pack.id,
+        "carb": run.pack.id.startswith("carb-at-berth"),
+        "pack_label": run.pack.label,
+        "pack_title": run.pack.title,
+        "regulation": run.pack.regulation,
+        "citation": run.pack.citation,
+        "pack_hash": run.pack.hash[:16],
+        "run_id": run.run_id,
+        "period": run.scope.period or "all",
+        "period_title": period_title(run.scope),
+        "period_range": period_range(run.scope),
+        "scope_kind": scope_kind,
+        "scope_text": scope_text,
+        "scope_value": run.scope.fleet or run.scope.terminal or run.scope.port,
+        "zones": ", ".join(abbreviations or zones) or "UTC",
+        "version": __version__,
+        "epoch": epoch,
+        "date_iso": dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "results_name": f"berthcheck-results-{run.run_id}.csv",
+        "visits": results.height,
+    }
+
+
+def _summary(results, finding_rows: list[dict], by_visit: dict) -> dict:
+    counts = dict.fromkeys(VERDICTS, 0)
+    for verdict, n in results.group_by("verdict").len().sort("verdict").iter_rows():
+        counts[verdict] = n
+    judged = counts["compliant"] + counts["non_compliant"]
+    basis_count: dict[str, int] = {}
+    for v in by_visit.values():
+        for part in _split(v.get("basis")):
+            basis_count[part] = basis_count.get(part, 0) + 1
+    excused_by_kind: dict[str, float] = {}
+    for f in finding_rows:
+        ev = f["evidence_data"]
+        if "excused_minutes" in ev and isinstance(ev.get("kind"), str) and "from" not in ev:
+            excused_by_kind[ev["kind"]] = excused_by_kind.get(ev["kind"], 0.0) + _num(
+                ev["excused_minutes"]) / 60.0
+    uncontrolled = results["uncontrolled_hours"].fill_null(0).sum() if results.height else 0.0
+    controlled = results["controlled_hours"].fill_null(0).sum() if results.height else 0.0
+    excused = results["excused_hours"].fill_null(0).sum() if results.height else 0.0
+    penalties = results["penalty"].drop_nulls() if results.height else None
+    penalty_text = (f"{penalties.sum():,.2f}" if penalties is not None and penalties.len()
+                    else None)
+    severities = {s: 0 for s in ("violation", "warning", "info")}
+    for f in finding_rows:
+        severities[f["severity"]] = severities.get(f["severity"], 0) + 1
+    return {
+        "counts": counts,
+        "count_rows": [
+            {"verdict": VERDICT_LABELS[v], "key": v, "n": counts[v],
+             "share": fmt.percent(counts[v], results.height)}
+            for v in VERDICTS
+        ],
+        "visits": results.height,
+        "visits_text": fmt.integer(results.height),
+        "judged": judged,
+        "judged_text": fmt.integer(judged),
+        "compliant_text": fmt.integer(counts["compliant"]),
+        "noncompliant_text": fmt.integer(counts["non_compliant"]),
+        "insufficient_text": fmt.integer(counts["insufficient_data"]),
+        "rate_text": fmt.percent(counts["compliant"], judged),
+        "uncontrolled_text": fmt.hours(uncontrolled),
+        "controlled_text": fmt.hours(controlled),
+        "excused_text": fmt.hours(excused),
+        "remediation_text": fmt.hours(excused_by_kind.get("remediation", 0.0)),
+        "emergency_text": fmt.hours(excused_by_kind.get("emergency", 0.0)),
+        "vie_used": basis_count.get("vie", 0),
+        "tie_used": basis_count.get("tie", 0),
+        "findings": len(finding_rows),
+        "severities": severities,
+        "penalty_text": penalty_text,
+    }
+
+
+def _terminals(results) -> dict:
+    import polars as pl
+
+    if not results.height:
+        return {"rows": [], "multi_port": False}
+    per = (
+        results.group_by("port", "terminal")
+        .agg(
+            pl.len().alias("visits"),
+            (pl.col("verdict") == "compliant").sum().alias("compliant"),
+            (pl.col("verdict") == "non_compliant").sum().alias("non_compliant"),
+            (pl.col("verdict") == "insufficient_data").sum().alias("insufficient"),
+            pl.col("verdict").is_in(["exempt", "not_applicable"]).sum().alias("other"),
+            pl.col("uncontrolled_hours").fill_null(0).sum().alias("uncontrolled"),
+            pl.col("excused_hours").fill_null(0).sum().alias("excused"),
+            pl.col("basis").str.split("+").list.contains("vie").sum().alias("vie"),
+            pl.col("basis").str.split("+").list.contains("tie").sum().alias("tie"),
+        )
+        .sort("port", "terminal", nulls_last=True)
+    )
+    rows = []
+    for r in per.iter_rows(named=True):
+        judged = r["compliant"] + r["non_compliant"]
+        rows.append({
+            "port": r["port"] or fmt.DASH,
+            "terminal": r["terminal"] or fmt.DASH,
+            "visits": r["visits"],
+            "compliant": r["compliant"],
+            "non_compliant": r["non_compliant"],
+            "insufficient": r["insufficient"],
+            "other": r["other"],
+            "judged": judged,
+            "rate": fmt.percent(r["compliant"], judged),
+            "uncontrolled": fmt.hours(r["uncontrolled"]),
+            "excused": fmt.hours(r["excused"]),
+            "vie": r["vie"],
+            "tie": r["tie"],
+        })
+    return {"rows": rows, "multi_port": per["port"].n_unique() > 1}
+
+
+def _visit_head(v: dict) -> dict:
+    tz = v.get("port_timezone")
+    return {
+        "visit_id": v["visit_id"],
+        "vessel": v.get("vessel_name") or fmt.DASH,
+        "imo": v.get("imo") or fmt.DASH,
+        "fleet": v.get("fleet") or "",
+        "terminal": v.get("terminal") or fmt.DASH,
+        "berth": v.get("berth") or fmt.DASH,
+        "port": v.get("port") or fmt.DASH,
+        "ready_to_work": fmt.local_time(v.get("ready_to_work"), tz),
+        "pilot_on_board": fmt.local_time(v.get("pilot_on_board"), tz),
+        "arrival": fmt.local_time(v.get("arrival"), tz),
+        "departure": fmt.local_time(v.get("departure"), tz),
+        "verdict": VERDICT_LABELS.get(v["verdict"], v["verdict"]),
+        "verdict_key": v["verdict"],
+        "basis": (v.get("basis") or "").replace("+", " + "),
+        "responsible": ", ".join(PARTY_LABELS.get(p, p) for p in _split(v.get("responsible")))
+        or fmt.DASH,
+        "uncontrolled_min": fmt.minutes(60 * _num(v.get("uncontrolled_hours"))),
+        "uncontrolled_h": fmt.hours(v.get("uncontrolled_hours"), 2)
+        if v.get("uncontrolled_hours") is not None else fmt.DASH,
+        "excused_h": fmt.hours(v.get("excused_hours"), 2)
+        if v.get("excused_hours") is not None else fmt.DASH,
+        "window": fmt.local_interval(v.get("window_start"), v.get("window_end"), tz),
+    }
+
+
+def _finding_line(f: dict, rules: dict, tz: str | None) -> dict:
+    ev = f["evidence_data"]
+    rule = rules.get(f["rule_id"])
+    title = rule.title if rule else f["rule_id"]
+    when = None
+    if "from" in ev and "to" in ev:
+        when = fmt.local_interval(ev["from"], ev["to"], tz)
+    minutes = f.get("minutes")
+    detail = None
+    if when is None:
+        detail = f["message"]
+    return {
+        "rule_id": f["rule_id"],
+        "title": title,
+        "minutes": fmt.minutes(minutes) if minutes is not None else None,
+        "when": when,
+        "detail": detail,
+        "severity": f["severity"],
+    }
+
+
+def _noncompliant(visits: list[dict], finding_rows: list[dict], rules: dict) -> list[dict]:
+    per_visit: dict[str, list[dict]] = {}
+    for f in finding_rows:
+        if f["severity"] == "violation":
+            per_visit.setdefault(f["visit_id"], []).append(f)
+    bad = [v for v in visits if v["verdict"] == "non_compliant"]
+    bad.sort(key=lambda v: (-_num(v.get("uncontrolled_hours")), v["visit_id"]))
+    rows = []
+    for v in bad:
+        head = _visit_head(v)
+        tz = v.get("port_timezone")
+        reasons = [_finding_line(f, rules, tz)
+                   for f in sorted(per_visit.get(v["visit_id"], []),
+                                   key=lambda f: (f["rule_id"], f["finding_id"]))]
+        head["reasons"] = reasons
+        rows.append(head)
+    return rows
+
+
+def _other_violations(by_visit: dict, finding_rows: list[dict], rules: dict) -> list[dict]:
+    rows = []
+    for f in finding_rows:
+        v = by_visit.get(f["visit_id"])
+        if f["severity"] != "violation" or v is None or v["verdict"] == "non_compliant":
+            continue
+        rule = rules.get(f["rule_id"])
+        rows.append({
+            "visit_id": f["visit_id"],
+            "vessel": v.get("vessel_name") or fmt.DASH,
+            "verdict": VERDICT_LABELS.get(v["verdict"], v["verdict"]),
+            "rule_id": f["rule_id"],
+            "title": rule.title if rule else f["rule_id"],
+            "message": f["message"],
+        })
+    rows.sort(key=lambda r: (r["rule_id"], r["visit_id"]))
+    return rows
+
+
+def _exceptions(con, run: ReportRun, by_visit: dict, finding_rows: list[dict]) -> dict:
+    import polars as pl
+
+    events = _fetch_for_visits(
+        con,
+        "SELECT e.event_id, e.visit_id, e.kind, e.start_time, e.end_time, e.reference, e.note "
+        "FROM events e JOIN _bc_report_visits s ON s.visit_id = e.visit_id "
+        "ORDER BY e.visit_id, e.kind, e.event_id",
+        by_visit,
+    )
+    rows = []
+    for e in events.iter_rows(named=True):
+        v = by_visit[e["visit_id"]]
+        tz = v.get("port_timezone")
+        covered = ("whole visit" if e["start_time"] is None and e["end_time"] is None
+                   else fmt.local_interval(e["start_time"] or v.get("arrival"),
+                                           e["end_time"] or v.get("departure"), tz))
+        honoured = e["kind"] in _split(v.get("basis"))
+        rows.append({
+            "visit_id": e["visit_id"],
+            "vessel": v.get("vessel_name") or fmt.DASH,
+            "kind": e["kind"],
+            "reference": e["reference"] or fmt.DASH,
+            "covered": covered,
+            "note": e["note"] or "",
+            "outcome": f"{VERDICT_LABELS.get(v['verdict'], v['verdict'])} ({(v.get('basis') or '').replace('+', ' + ')})",
+            "applied": honoured,
+        })
+    # VIE / TIE use against the holders' allowances for the period's year(s)
+    params = run.pack.parameter_values()
+    holder_of = {"vie": params.get("vie_holder_kind", "fleet"),
+                 "tie": params.get("tie_holder_kind", "terminal")}
+    refused_evidence: dict[tuple[str, str], dict] = {}
+    for f in finding_rows:
+        ev = f["evidence_data"]
+        if "claim" in ev and "holder" in ev:
+            refused_evidence[(f["visit_id"], ev["claim"])] = ev
+    usage: dict[tuple, dict] = {}
+    for e in rows:
+        if e["kind"] not in holder_of:
+            continue
+        v = by_visit[e["visit_id"]]
+        if v["verdict"] not in ("compliant", "non_compliant"):
+            continue
+        holder_kind = holder_of[e["kind"]]
+        holder = v.get(holder_kind) or fmt.DASH
+        year = fmt.local_date(v.get("departure"), v.get("port_timezone"))
+        key = (e["kind"], holder_kind, holder, year.year if year else None)
+        u = usage.setdefault(key, {"claims": 0, "honoured": 0, "refused": 0, "why": set()})
+        u["claims"] += 1
+        if e["applied"]:
+            u["honoured"] += 1
+        else:
+            u["refused"] += 1
+            ev = refused_evidence.get((e["visit_id"], e["kind"]))
+            if ev is not None and ev.get("allowance") is not None:
+                u["why"].add(f"beyond allowance {ev['allowance']} ({ev.get('allowance_source')})")
+            elif ev is not None:
+                u["why"].add("allowance cannot be established")
+    granted = {}
+    if usage:
+        allowances = store.fetch_polars(
+            con, "SELECT year, holder_kind, holder, granted FROM allowances")
+        for r in allowances.iter_rows(named=True):
+            granted[(r["holder_kind"], r["holder"], r["year"])] = r["granted"]
+    allowance_rows = []
+    for (kind, holder_kind, holder, year), u in sorted(usage.items(), key=lambda kv: (
+            kv[0][0], str(kv[0][2]), kv[0][3] or 0)):
+        g = granted.get((holder_kind, holder, year))
+        allowance_rows.append({
+            "kind": kind.upper(),
+            "holder_kind": holder_kind,
+            "holder": holder,
+            "year": year if year is not None else fmt.DASH,
+            "claims": u["claims"],
+            "honoured": u["honoured"],
+            "refused": u["refused"],
+            "granted": fmt.integer(g) if g is not None else "not in allowances table",
+            "why": "; ".join(sorted(u["why"])) or fmt.DASH,
+        })
+    kinds = pl.Series([r["kind"] for r in rows], dtype=pl.Utf8)
+    kind_counts = []
+    if len(kinds):
+        for k, n in pl.DataFrame({"kind": kinds}).group_by("kind").len().sort("kind").iter_rows():
+            kind_counts.append({"kind": k, "n": n})
+    return {"events": rows, "allowances": allowance_rows, "kind_counts": kind_counts}
+
+
+def _emission_columns(results) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for name in results.columns:
+        if m := EMISSION_COLUMN.match(name):
+            found.setdefault(m.group(2), {})[m.group(1)] = name
+    return found
+
+
+def _pollutant_order(pollutants) -> list[str]:
+    known = [p for p in POLLUTANT_ORDER if p in pollutants]
+    return known + sorted(p for p in pollutants if p not in POLLUTANT_ORDER)
+
+
+def _control_types(con, results) -> dict[str, str]:
+    """Which control each visit used: from the run's hours columns where the results carry
+    them (`shore_power_hours`, `capture_hours`), else from the stored sessions."""
+    if {"shore_power_hours", "capture_hours"} <= set(results.columns):
+        rows = results.select("visit_id", "shore_power_hours", "capture_hours").iter_rows()
+        pairs = {v: (_num(sp) > 0, _num(cap) > 0) for v, sp, cap in rows}
+    else:
+        frame = _fetch_for_visits(
+            con,
+            "SELECT s.visit_id, "
+            "EXISTS (SELECT 1 FROM shore_power p WHERE p.visit_id = s.visit_id) AS sp, "
+            "EXISTS (SELECT 1 FROM capture c WHERE c.visit_id = s.visit_id) AS cap "
+            "FROM _bc_report_visits s ORDER BY s.visit_id",
+            results["visit_id"].to_list(),
+        )
+        pairs = {v: (bool(sp), bool(cap)) for v, sp, cap in frame.iter_rows()}
+    return {v: ("shore power + capture" if sp and cap else "shore power" if sp
+                else "capture" if cap else "none") for v, (sp, cap) in pairs.items()}
+
+
+def _emissions(con, results) -> dict:
+    import polars as pl
+
+    columns = _emission_columns(results)
+    if not columns:
+        return {"available": False}
+    pollutants = _pollutant_order(columns)
+    rows = []
+    for p in pollutants:
+        row = {"pollutant": p, "label": POLLUTANT_LABELS.get(p, p.upper())}
+        for kind in ("excess", "at_berth", "avoided"):
+            name = columns[p].get(kind)
+            total = results[name].fill_null(0).sum() if name and results.height else None
+            row[kind] = total
+            row[f"{kind}_text"] = fmt.mass_kg(total) if name else fmt.DASH
+        rows.append(row)
+    by_control = None
+    charted = [p for p in POLLUTANT_ORDER if p in columns] or pollutants[:4]
+    avoided_cols = {p: columns[p]["avoided"] for p in charted if "avoided" in columns[p]}
+    if avoided_cols and results.height:
+        types = _control_types(con, results)
+        frame = results.select(["visit_id", *avoided_cols.values()]).with_columns(
+            pl.col("visit_id").replace_strict(types, default="none").alias("_control")
+        )
+        sums = frame.group_by("_control").agg(
+            [pl.col(c).fill_null(0).sum().alias(p) for p, c in avoided_cols.items()]
+        )
+        table = {r["_control"]: r for r in sums.iter_rows(named=True)}
+        by_control = {
+            "types": [t for t in CONTROL_TYPES if t in table and t != "none"],
+            "pollutants": [
+                {"pollutant": p, "label": POLLUTANT_LABELS.get(p, p.upper()),
+                 "values": [float(table[t][p] or 0.0) for t in CONTROL_TYPES
+                            if t in table and t != "none"]}
+                for p in avoided_cols
+            ],
+        }
+    load_sources = []
+    if "load_source" in results.columns and results.height:
+        for source, n in (results.group_by("load_source").len()
+                          .sort("load_source", nulls_last=True).iter_rows()):
+            load_sources.append({"source": source or fmt.DASH, "n": n})
+    return {"available": True, "rows": rows, "by_control": by_control,
+            "load_sources": load_sources}
+
+
+def _quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], rules: dict,
+             scope_kind: str) -> dict:
+    detailed = scope_kind == "all"
+    # Only the loads up to the run's last input batch: a later load cannot change the report of
+    # this run (the same run renders the same document).
+    cutoff = max((v.get("max_batch_id") or 0 for v in run.inputs.values()), default=0)
+    quarantine_counts = [
+        {"kind": k, "reason": r, "n": n}
+        for k, r, n in store.run(
+            con, "SELECT kind, reason, count(*) FROM quarantine WHERE batch_id <= ? "
+                 "GROUP BY kind, reason ORDER BY kind, count(*) DESC, reason", [cutoff])
+    ] if detailed else [
+        {"kind": k, "reason": None, "n": n}
+        for k, n in store.run(
+            con, "SELECT kind, count(*) FROM quarantine WHERE batch_id <= ? GROUP BY kind "
+                 "ORDER BY kind", [cutoff])
+    ]
+    quarantine_rows = [
+        {"kind": k, "file": f, "row": r, "column": c or fmt.DASH, "value": v or "", "reason": why}
+        for k, f, r, c, v, why in store.run(
+            con, "SELECT kind, source_file, source_row, column_name, value, reason "
+                 "FROM quarantine WHERE batch_id <= ? "
+                 "ORDER BY batch_id, source_row, column_name, reason, value LIMIT ?",
+            [cutoff, LIST_LIMIT])
+    ] if detailed else []
+    quarantined_total = store.scalar(
+        con, "SELECT count(*) FROM quarantine WHERE batch_id <= ?", [cutoff]) or 0
+    quarantined_rows_total = store.scalar(
+        con, "SELECT count(*) FROM (SELECT DISTINCT batch_id, source_row FROM quarantine "
+             "WHERE batch_id <= ?)", [cutoff]) or 0
+    warnings_total = store.scalar(
+        con, "SELECT count(*) FROM load_warnings WHERE batch_id <= ?", [cutoff]) or 0
+    warning_counts = [
+        {"kind": k, "message": m if detailed else None, "n": n}
+        for k, m, n in store.run(
+            con, "SELECT kind, message, count(*) FROM load_warnings WHERE batch_id <= ? "
+                 "GROUP BY kind, message ORDER BY kind, count(*) DESC, message LIMIT 40", [cutoff])
+    ] if detailed else [
+        {"kind": k, "message": None, "n": n}
+        for k, n in store.run(
+            con, "SELECT kind, count(*) FROM load_warnings WHERE batch_id <= ? GROUP BY kind "
+                 "ORDER BY kind", [cutoff])
+    ]
+    per_visit_warn: dict[str, list[str]] = {}
+    for f in finding_rows:
+        if f["severity"] == "warning":
+            per_visit_warn.setdefault(f["visit_id"], []).append(f["message"])
+    insufficient = [
+        {**_visit_head(v), "why": (v.get("basis") or "").replace("_", " ").replace("+", ", "),
+         "warnings": per_visit_warn.get(v["visit_id"], [])}
+        for v in visits if v["verdict"] == "insufficient_data"
+    ]
+    assumptions: dict[str, dict] = {}
+    for f in finding_rows:
+        if f["severity"] != "warning":
+            continue
+        a = assumptions.setdefault(f["rule_id"], {
+            "rule_id": f["rule_id"],
+            "title": rules[f["rule_id"]].title if f["rule_id"] in rules else f["rule_id"],
+            "n": 0, "example": f["message"]})
+        a["n"] += 1
+    unconfirmed = []
+    for name in run.pack.unconfirmed():
+        if name.startswith("table "):
+            t = run.pack.tables[name.removeprefix("table ")]
+            unconfirmed.append({"name": name, "note": t.note or t.description})
+        else:
+            p = run.pack.parameters[name]
+            unconfirmed.append({"name": name, "note": p.note or p.citation})
+    batches = [
+        {"batch": b, "kind": k, "file": f, "sha": sha[:16], "rows": rows_in, "inserted": ins,
+         "quarantined": q, "warnings": w}
+        for b, k, f, sha, rows_in, ins, q, w in store.run(
+            con, "SELECT batch_id, kind, source_file, content_sha256, rows_in_file, "
+                 "rows_inserted, rows_quarantined, warnings FROM load_batches WHERE batch_id <= ? "
+                 "ORDER BY batch_id", [cutoff])
+    ]
+    return {
+        "detailed": detailed,
+        "quarantined_total": quarantined_total,
+        "quarantined_rows_total": quarantined_rows_total,
+        "quarantine_counts": quarantine_counts,
+        "quarantine_rows": quarantine_rows,
+        "quarantine_more": max(0, quarantined_total - len(quarantine_rows)),
+        "warnings_total": warnings_total,
+        "warning_counts": warning_counts,
+        "insufficient": insufficient,
+        "assumptions": [assumptions[k] for k in sorted(assumptions)],
+        "unconfirmed": unconfirmed,
+        "batches": batches,
+    }
+
+
+def _factor_sources() -> dict | None:
+    """The emission factor tables (berthcheck.emissions, issue 4) with their sources."""
+    try:
+        from berthcheck.emissions import load_factors
+
+        f = load_factors()
+        tables = []
+        for name, table in f.tables.items():
+            sources = list(dict.fromkeys(
+                str(r.get("source")) for r in table.rows if r.get("source")))
+            unconfirmed = sum(1 for r in table.rows if not r.get("confirmed", True))
+            tables.append({"name": name, "file": table.file, "description": table.description,
+                           "rows": len(table.rows), "sources": sources,
+                           "unconfirmed": unconfirmed})
+        conventions = [
+            {"name": p.name, "value": f"{p.value}{' ' + p.unit if p.unit else ''}",
+             "citation": p.citation, "confirmed": p.confirmed}
+            for p in f.parameters.values()
+        ]
+        return {"label": f.label, "title": f.title, "citation": f.citation,
+                "hash": (f.hash or "")[:16], "tables": tables, "conventions": conventions}
+    except Exception:  # noqa: BLE001 - the factors are optional to the report
+        return None
+
+
+def _methodology(run: ReportRun, finding_rows: list[dict]) -> dict:
+    used: dict[str, int] = {}
+    for f in finding_rows:
+        used[f["rule_id"]] = used.get(f["rule_id"], 0) + 1
+    rules = [
+        {"id": r.id, "title": r.title, "section": r.section, "severity": r.severity,
+         "n": used.get(r.id, 0)}
+        for r in run.pack.rules
+    ]
+    params = []
+    for name, p in sorted(run.pack.parameters.items()):
+        value = p.value
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        params.append({"name": name, "value": f"{value}{' ' + p.unit if p.unit else ''}",
+                       "citation": p.citation, "confirmed": p.confirmed})
+    tables = [
+        {"name": t.name, "description": t.description, "citation": t.citation,
+         "rows": len(t.rows)}
+        for _, t in sorted(run.pack.tables.items())
+    ]
+    inputs = [
+        {"table": name, "rows": v.get("rows"), "sha": (v.get("sha256") or "")[:16]}
+        for name, v in sorted(run.inputs.items())
+    ]
+    return {"rules": rules, "parameters": params, "tables": tables, "inputs": inputs,
+            "factors": _factor_sources()}
+
+
+# The appendix line: (header, key, widest allowed, right-aligned). Visit ids are never cut.
+APPENDIX_COLUMNS = (
+    ("Visit", "visit_id", None, False),
+    ("Vessel", "vessel", 28, False),
+    ("Terminal", "terminal", 12, False),
+    ("Departure (port-local)", "departure", None, False),
+    ("Verdict (basis)", "verdict_basis", 44, False),
+    ("Uncontr. h", "uncontrolled", None, True),
+)
+
+
+def _cut(text: str, width: int | None) -> str:
+    text = " ".join(str(text).split())  # one line: no tabs or newlines from the inputs
+    if width is not None and len(text) > width:
+        return text[: width - 1] + "…"
+    return text
+
+
+def _appendix(visits: list[dict]) -> dict:
+    """Every visit as one fixed-width line (the complete results are the attached CSV)."""
+    cells = []
+    for v in visits:
+        tz = v.get("port_timezone")
+        basis = (v.get("basis") or "").replace("+", " + ")
+        cells.append({
+            "visit_id": v["visit_id"],
+            "vessel": v.get("vessel_name") or fmt.DASH,
+            "terminal": v.get("terminal") or fmt.DASH,
+            "departure": fmt.local_time(v.get("departure"), tz),
+            "verdict_basis": f"{VERDICT_LABELS.get(v['verdict'], v['verdict'])} ({basis})",
+            "uncontrolled": fmt.hours(v.get("uncontrolled_hours"), 2)
+            if v.get("uncontrolled_hours") is not None else fmt.DASH,
+            "verdict_key": v["verdict"],
+        })
+    widths = []
+    for title, key, cap, _ in APPENDIX_COLUMNS:
+        longest = max([len(title), *(len(_cut(c[key], None)) for c in cells)])
+        widths.append(longest if cap is None else min(cap, longest))
+
+    def line(values: list[str]) -> str:
+        parts = []
+        for (_, _, _, right), width, value in zip(APPENDIX_COLUMNS, widths, values, strict=True):
+            parts.append(value.rjust(width) if right else value.ljust(width))
+        return "  ".join(parts).rstrip()
+
+    header = line([title for title, _, _, _ in APPENDIX_COLUMNS])
+    rows = [
+        {"line": line([_cut(c[key], cap) for _, key, cap, _ in APPENDIX_COLUMNS]),
+         "verdict_key": c["verdict_key"], "visit_id": c["visit_id"]}
+        for c in cells
+    ]
+    return {"header": header, "rows": rows}
+
+
+def _over_time(scope: Scope, visits: list[dict]) -> dict:
+    """Uncontrolled hours by the visits' port-local departure date, in days (a month or less),
+    weeks (up to a quarter) or months."""
+    dates = []
+    for v in visits:
+        d = fmt.local_date(v.get("departure"), v.get("port_timezone"))
+        if d is not None:
+            dates.append((d, _num(v.get("uncontrolled_hours"))))
+    if scope.start is not None and scope.end is not None:
+        first, last = scope.start.date(), (scope.end - dt.timedelta(days=1)).date()
+    elif dates:
+        first, last = min(d for d, _ in dates), max(d for d, _ in dates)
+    else:
+        return {"unit": "day", "buckets": []}
+    span = (last - first).days + 1
+    if span <= 31:
+        unit = "day"
+
+        def key(d: dt.date) -> dt.date:
+            return d
+    elif span <= 93:
+        unit = "week"
+
+        def key(d: dt.date) -> dt.date:
+            return d - dt.timedelta(days=d.weekday())
+    else:
+        unit = "month"
+
+        def key(d: dt.date) -> dt.date:
+            return d.replace(day=1)
+    buckets: dict[dt.date, float] = {}
+    d = first
+    while d <= last:
+        buckets.setdefault(key(d), 0.0)
+        d += dt.timedelta(days=1)
+    for d, h in dates:
+        k = key(d)
+        if k in buckets:
+            buckets[k] += h
+    ordered = sorted(buckets.items())
+    labels = []
+    for k, _ in ordered:
+        if unit == "day":
+            labels.append(str(k.day))
+        elif unit == "week":
+            labels.append(k.strftime("%m-%d"))
+        else:
+            labels.append(MONTHS[k.month - 1][:3])
+    return {"unit": unit, "labels": labels, "values": [h for _, h in ordered],
+            "buckets": ordered}
+
+
+DELAY_BINS = (30, 60, 90, 120, 150, 180, 240, 360, 720)  # upper edges (minutes), inclusive
+
+
+def _delay_label(i: int) -> str:
+    def hm(m: int) -> str:
+        return f"{m // 60}:{m % 60:02d}"
+
+    if i == 0:
+        return f"≤ {hm(DELAY_BINS[0])}"
+    if i == len(DELAY_BINS):
+        return f"> {DELAY_BINS[-1] // 60} h"
+    return f"{hm(DELAY_BINS[i - 1])}{fmt.DASH}{hm(DELAY_BINS[i])}"
+
+
+def _delays(con, run: ReportRun, visits: list[dict]) -> dict | None:
+    """Minutes from Ready to Work to the first control (shore power connected or capture
+    started) for the visits judged on control."""
+    if visits and "ready_to_work" not in visits[0]:
+        return None  # the pack has no Ready to Work (e.g. FuelEU)
+    judged = {v["visit_id"]: v for v in visits
+              if v["verdict"] in ("compliant", "non_compliant") and v.get("window_start")
+              and v.get("ready_to_work")}
+    first = _fetch_for_visits(
+        con,
+        "SELECT x.visit_id, min(x.t) AS first_control FROM ("
+        "  SELECT visit_id, connected AS t FROM shore_power"
+        "  UNION ALL SELECT visit_id, started AS t FROM capture) x "
+        "JOIN _bc_report_visits s ON s.visit_id = x.visit_id "
+        "GROUP BY x.visit_id ORDER BY x.visit_id",
+        judged,
+    )
+    counts = [0] * (len(DELAY_BINS) + 1)
+    never = len(judged)
+    for visit_id, t in first.iter_rows():
+        never -= 1
+        delay = (fmt.as_utc(t) - fmt.as_utc(judged[visit_id]["ready_to_work"])).total_seconds() / 60
+        i = 0
+        while i < len(DELAY_BINS) and delay > DELAY_BINS[i] + 1e-9:
+            i += 1
+        counts[i] += 1
+    limit_hours = run.pack.parameter_values().get("connect_after_ready_to_work_hours")
+    limit_index = None
+    if limit_hours is not None:
+        limit_min = float(limit_hours) * 60
+        limit_index = sum(1 for edge in DELAY_BINS if edge <= limit_min)
+    return {
+        "labels": [_delay_label(i) for i in range(len(counts))],
+        "counts": counts,
+        "never": never,
+        "judged": len(judged),
+        "limit_index": limit_index,  # bars from this index on are beyond the limit
+        "limit_hours": limit_hours,
+    }

@@ -1,0 +1,412 @@
+"""The PDF / HTML compliance report (issue 5).
+
+The sample month is loaded and reported once per module; the checks read the PDF back with
+pypdf (text, fonts, attachments) and compare its figures with the stored run's results.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import polars as pl
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from berthcheck import store
+from berthcheck.cli import app
+from berthcheck.demo import SAMPLE_PERIOD, load_sample, sample_source
+from berthcheck.engine.export import csv_bytes, write_frame
+from berthcheck.engine.runs import load_run
+from berthcheck.engine.scope import parse_scope
+from berthcheck.report import build_report, charts, render_run
+from berthcheck.report.data import obtain_run, restore_types
+from berthcheck.report.render import RefusedURL, css_string, make_fetcher, render_pdf
+from berthcheck.resources import templates_dir
+
+HOSTILE_NAME = '<img src="file:///etc/passwd"><b>X</b>'
+HOSTILE_NOTE = "<link rel=attachment href=file:///etc/passwd>"
+ASSETS = (templates_dir() / "fonts").resolve()
+
+runner = CliRunner()
+
+
+def _squash(text: str) -> str:
+    """Text without whitespace: table cells wrap long values over several lines."""
+    return re.sub(r"\s+", "", text)
+
+
+def _pages(pdf: Path | bytes) -> list[str]:
+    reader = PdfReader(pdf if isinstance(pdf, Path) else __import__("io").BytesIO(pdf))
+    return [page.extract_text() for page in reader.pages]
+
+
+def _attachments(path: Path) -> dict[str, list[bytes]]:
+    return dict(PdfReader(path).attachments)
+
+
+def _served_only_assets(urls: list[str]) -> bool:
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    for url in urls:
+        if url.startswith("data:"):
+            continue
+        if not url.startswith("file:"):
+            return False
+        if not Path(url2pathname(urlsplit(url).path)).resolve().is_relative_to(ASSETS):
+            return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The sample month loaded, checked (stored run) and reported as PDF."""
+    folder = tmp_path_factory.mktemp("report")
+    db = folder / "bc.duckdb"
+    con = store.connect(db)
+    try:
+        load_sample(con, sample_source(folder))
+        outcome = build_report(con, period=SAMPLE_PERIOD, out=folder / "report.pdf")
+        results, findings = load_run(con, outcome.run_id)
+    finally:
+        con.close()
+    return {"folder": folder, "db": db, "outcome": outcome, "pdf": outcome.path,
+            "results": restore_types(results), "findings": findings,
+            "pages": _pages(outcome.path)}
+
+
+# --- figures --------------------------------------------------------------------------------
+
+
+def test_summary_figures_equal_the_stored_results(sample):
+    results = sample["results"]
+    counts = dict(results.group_by("verdict").len().iter_rows())
+    compliant, non_compliant = counts.get("compliant", 0), counts.get("non_compliant", 0)
+    judged = compliant + non_compliant
+    expected = {
+        "Visits in scope": f"{results.height:,}",
+        "Regulated visits judged": f"{judged:,}",
+        "Compliance rate": f"{100 * compliant / judged:.1f} %",
+        "Non-compliant visits": f"{non_compliant:,}",
+        "Uncontrolled hours": f"{results['uncontrolled_hours'].fill_null(0).sum():,.1f}",
+        "Insufficient data": f"{counts.get('insufficient_data', 0):,}",
+    }
+    summary = next(p for p in sample["pages"] if p.lstrip().startswith("Summary"))
+    for label, value in expected.items():
+        assert re.search(rf"{re.escape(label)}\s*\n\s*{re.escape(value)}\s*\n", summary), (
+            label, value)
+    # the verdict table adds up to the visits
+    for verdict, label in (("compliant", "Compliant"), ("non_compliant", "Non-compliant")):
+        assert re.search(rf"^{label} {counts.get(verdict, 0)} ", summary, re.M)
+
+
+def test_emissions_section_follows_the_results(sample):
+    results = sample["results"]
+    summary = next(p for p in sample["pages"] if p.lstrip().startswith("Summary"))
+    if "excess_nox_kg" in results.columns:
+        from berthcheck.report.fmt import mass_kg
+
+        nox = results["excess_nox_kg"].fill_null(0).sum()
+        avoided = results["avoided_nox_kg"].fill_null(0).sum()
+        assert re.search(rf"NOx {re.escape(mass_kg(nox))} .* {re.escape(mass_kg(avoided))}",
+                         summary)
+    else:
+        assert "Emissions are not available for this run" in summary
+
+
+def test_every_page_names_run_pack_scope_and_page_number(sample):
+    pages = sample["pages"]
+    run_id = sample["outcome"].run_id
+    for number, text in enumerate(pages, 1):
+        assert f"Run {run_id}" in text
+        assert "carb-at-berth-2020@1.0.0" in text
+        assert "All ports, terminals and fleets" in text
+        assert f"Page {number} / {len(pages)}" in text
+
+
+def test_every_section_is_there(sample):
+    text = "\n".join(sample["pages"])
+    for heading in ("Summary", "Charts", "Terminals", "Non-compliant visits",
+                    "Exceptions and remediation", "Data quality", "Methodology",
+                    "Appendix: every visit"):
+        assert heading in text
+    for rule_id in (f"AB{i:02d}" for i in range(1, 19)):
+        assert rule_id in text  # methodology lists every rule
+    # every visit is in the appendix
+    squashed = _squash(text)
+    assert all(v in squashed for v in sample["results"]["visit_id"].to_list())
+
+
+def test_non_compliant_visits_show_port_local_evidence(sample):
+    results = sample["results"]
+    worst = results.filter(pl.col("verdict") == "non_compliant").sort(
+        ["uncontrolled_hours", "visit_id"], descending=[True, False]).row(0, named=True)
+    text = "\n".join(sample["pages"])
+    start = text.index("Non-compliant visits\n")
+    chapter = text[start:text.index("Exceptions and remediation\n", start)]
+    assert worst["visit_id"] in chapter
+    assert f"{60 * worst['uncontrolled_hours']:,.0f}" in chapter
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} P[DS]T", chapter)  # zone abbreviation
+    assert "UTC" not in chapter
+
+
+# --- attachment, fonts, fetching --------------------------------------------------------------
+
+
+def test_the_only_attachment_is_the_results_csv(sample, tmp_path):
+    attachments = _attachments(sample["pdf"])
+    assert list(attachments) == [f"berthcheck-results-{sample['outcome'].run_id}.csv"]
+    (content,) = attachments[f"berthcheck-results-{sample['outcome'].run_id}.csv"]
+    assert content == csv_bytes(sample["results"])
+    exported = tmp_path / "results.csv"  # what `berthcheck check --out results.csv` writes
+    write_frame(sample["results"], exported)
+    assert content == exported.read_bytes()
+
+
+def test_only_report_assets_were_fetched(sample):
+    outcome = sample["outcome"]
+    assert outcome.refused == []
+    assert outcome.requested, "the fonts come through the fetcher"
+    assert _served_only_assets(outcome.requested)
+
+
+def test_fonts_are_the_shipped_ones(sample):
+    reader = PdfReader(sample["pdf"])
+    names = set()
+    for page in reader.pages:
+        fonts = page["/Resources"].get("/Font", {})
+        for ref in fonts.values():
+            names.add(str(ref.get_object()["/BaseFont"]))
+    assert names
+    assert all(re.fullmatch(r"/[A-Z]{6}\+BC-(Sans|Mono).*", n) for n in names), names
+
+
+# --- determinism ---------------------------------------------------------------------------
+
+
+def test_two_renders_in_one_process_are_byte_identical(sample):
+    con = store.connect(sample["db"])
+    try:
+        run = obtain_run(con, parse_scope(SAMPLE_PERIOD))
+        assert run.reused and run.run_id == sample["outcome"].run_id
+        again = render_run(con, run, "pdf").data
+    finally:
+        con.close()
+    assert again == sample["pdf"].read_bytes()
+
+
+def test_a_render_in_another_process_is_byte_identical(sample):
+    other = sample["folder"] / "other.pdf"
+    done = subprocess.run(
+        [sys.executable, "-m", "berthcheck", "report", "--db", str(sample["db"]),
+         "--period", SAMPLE_PERIOD, "--out", str(other)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"stored run {sample['outcome'].run_id}" in done.stdout
+    assert hashlib.sha256(other.read_bytes()).hexdigest() == hashlib.sha256(
+        sample["pdf"].read_bytes()).hexdigest()
+
+
+# --- scope ---------------------------------------------------------------------------------
+
+
+def test_fleet_report_holds_only_that_fleet(sample, tmp_path):
+    results = sample["results"]
+    fleets = (results.filter(pl.col("fleet").is_not_null())
+              .group_by("fleet").agg(pl.len().alias("n"),
+                                     (pl.col("verdict") == "non_compliant").sum().alias("bad"))
+              .sort(["bad", "n", "fleet"], descending=[True, True, False]))
+    fleet = fleets["fleet"][0]
+    mine = results.filter(pl.col("fleet") == fleet)
+    others = results.filter((pl.col("fleet") != fleet) | pl.col("fleet").is_null())
+    con = store.connect(sample["db"])
+    try:
+        outcome = build_report(con, period=SAMPLE_PERIOD, fleet=fleet, out=tmp_path / "f.pdf")
+    finally:
+        con.close()
+    pages = _pages(outcome.path)
+    for text in pages:
+        assert f"Fleet: {fleet}" in text  # in the running header of every page
+    squashed = _squash("\n".join(pages))
+    assert all(v in squashed for v in mine["visit_id"].to_list())
+    assert not [v for v in others["visit_id"].to_list() if v in squashed]
+    other_names = set(others["vessel_name"].to_list()) - set(mine["vessel_name"].to_list())
+    assert not [n for n in other_names if _squash(n) in squashed]
+    (content,) = _attachments(outcome.path)[outcome.attachment_name]
+    attached = pl.read_csv(content, infer_schema_length=0)
+    assert set(attached["fleet"].to_list()) == {fleet}
+    assert attached.height == mine.height
+
+
+# --- untrusted text ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """The sample month with a vessel named like markup and an event note that is a link."""
+    folder = tmp_path_factory.mktemp("hostile")
+    src = folder / "src"
+    shutil.copytree(sample_source(folder), src)
+    with open(src / "events.csv", newline="", encoding="utf-8") as fh:
+        events = list(csv.DictReader(fh))
+    target = next(e for e in events if e["kind"] == "vie")
+    target["note"] = HOSTILE_NOTE
+    with open(src / "events.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(events[0]))
+        writer.writeheader()
+        writer.writerows(events)
+    with open(src / "visits.csv", newline="", encoding="utf-8") as fh:
+        visits = list(csv.DictReader(fh))
+    for v in visits:
+        if v["visit_id"] == target["visit_id"]:
+            v["vessel_name"] = HOSTILE_NAME
+    with open(src / "visits.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(visits[0]))
+        writer.writeheader()
+        writer.writerows(visits)
+    con = store.connect(folder / "bc.duckdb")
+    try:
+        load_sample(con, src)
+        pdf = build_report(con, period=SAMPLE_PERIOD, out=folder / "h.pdf")
+        html = build_report(con, period=SAMPLE_PERIOD, out=folder / "h.html")
+    finally:
+        con.close()
+    return {"pdf": pdf, "html": html, "visit_id": target["visit_id"]}
+
+
+def test_hostile_vessel_name_and_note_are_literal_text_in_the_pdf(hostile):
+    outcome = hostile["pdf"]
+    text = _squash("\n".join(_pages(outcome.path)))
+    assert _squash(HOSTILE_NAME) in text
+    assert _squash(HOSTILE_NOTE) in text
+    assert outcome.refused == []  # markup never reached WeasyPrint, so nothing was even asked
+    assert _served_only_assets(outcome.requested)
+    assert list(_attachments(outcome.path)) == [outcome.attachment_name]
+    passwd = Path("/etc/passwd")
+    if passwd.is_file():
+        first_line = passwd.read_text(errors="replace").splitlines()[0]
+        assert _squash(first_line) not in text
+
+
+def test_hostile_vessel_name_is_escaped_in_the_html(hostile):
+    html = hostile["html"].path.read_text(encoding="utf-8")
+    assert HOSTILE_NAME not in html
+    assert HOSTILE_NOTE not in html
+    assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;&lt;b&gt;X&lt;/b&gt;" in html
+    assert "&lt;link rel=attachment href=file:///etc/passwd&gt;" in html
+    assert "<img" not in html and "<link" not in html
+    assert hostile["html"].pages is None and hostile["html"].requested == []
+
+
+def test_the_fetcher_refuses_everything_but_assets_and_data_urls():
+    fetcher = make_fetcher()
+    font = (ASSETS / "DejaVuSans.ttf").as_uri()
+    assert fetcher.fetch(font).read()[:4] == b"\x00\x01\x00\x00"
+    assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
+    refused = [
+        "file:///etc/passwd",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://example.com/x.png",
+        "ftp://example.com/x",
+        (ASSETS / ".." / "report.css").as_uri(),  # resolves outside the asset folder
+        f"{font}?x=1",
+        "file://otherhost/etc/passwd",
+        "fonts/DejaVuSans.ttf",
+    ]
+    for url in refused:
+        with pytest.raises(RefusedURL):
+            fetcher.fetch(url)
+    assert fetcher.refused == refused
+    assert fetcher.served == [font, "data:text/plain,hello"]
+
+
+def test_markup_that_reaches_weasyprint_still_fetches_nothing():
+    """Defence in depth: even unescaped markup cannot read a file or attach one."""
+    html = (
+        "<html><body><p>x</p>"
+        '<img src="file:///etc/passwd"><img src="http://169.254.169.254/">'
+        '<link rel="attachment" href="file:///etc/passwd">'
+        '<link rel="stylesheet" href="file:///etc/passwd">'
+        '<div style="background: url(file:///etc/passwd)">y</div>'
+        "</body></html>"
+    )
+    meta = {"title": "T", "period_title": "P", "scope_text": "S", "run_id": "0" * 16,
+            "pack_label": "p@1.0.0", "version": "0", "epoch": 1_800_000_000}
+    pdf = render_pdf(html, meta, ("results.csv", b"a,b\n1,2\n", "d"))
+    assert "file:///etc/passwd" in pdf.refused
+    assert "http://169.254.169.254/" in pdf.refused
+    assert _served_only_assets(pdf.served)
+    import io
+
+    reader = PdfReader(io.BytesIO(pdf.data))
+    assert list(reader.attachments) == ["results.csv"]
+    assert reader.attachments["results.csv"] == [b"a,b\n1,2\n"]
+
+
+def test_css_strings_cannot_escape_their_rule():
+    text = 'Fleet "A"; } @import url(file:///etc/passwd); \\ \n'
+    literal = css_string(text)
+    assert literal.startswith('"') and literal.endswith('"')
+    inner = literal[1:-1]
+    assert re.fullmatch(r"(?:[A-Za-z0-9]|\\[0-9A-F]{6})*", inner)
+
+
+def test_chart_text_is_escaped():
+    svg = charts.compliance_by_terminal([{
+        "terminal": HOSTILE_NAME, "visits": 3, "compliant": 1, "non_compliant": 1,
+        "insufficient": 0, "other": 1, "rate": "50.0 %"}])
+    root = ET.fromstring(str(svg))  # well-formed: nothing broke out of its element
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert HOSTILE_NAME[:25] + "…" in texts
+    assert root.find(".//{http://www.w3.org/2000/svg}img") is None
+    assert "<img" not in str(svg)
+
+
+# --- command line --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [
+    ["--period", "2026-13", "--out", "r.pdf"],
+    ["--period", "October", "--out", "r.pdf"],
+    ["--period", SAMPLE_PERIOD, "--out", "r.txt"],
+    ["--period", SAMPLE_PERIOD, "--out", "r.pdf", "--port", "USLAX", "--fleet", "F"],
+    ["--period", SAMPLE_PERIOD, "--out", "r.pdf", "--terminal", "T", "--fleet", "F"],
+    ["--out", "r.pdf"],
+])
+def test_report_usage_errors_exit_2(tmp_path, args):
+    result = runner.invoke(app, ["report", "--db", str(tmp_path / "x.duckdb"), *args])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "x.duckdb").exists()  # refused before touching the database
+
+
+def test_quarter_and_year_reports_render(sample, tmp_path):
+    con = store.connect(sample["db"])
+    try:
+        quarter = build_report(con, period="2026-Q4", out=tmp_path / "q.html")
+        year = build_report(con, period="2026", out=tmp_path / "y.html")
+    finally:
+        con.close()
+    q = quarter.path.read_text(encoding="utf-8")
+    assert "Q4 2026" in q and "Uncontrolled hours by week of departure" in q
+    assert "Year 2026" in year.path.read_text(encoding="utf-8")
+    assert quarter.visits >= sample["results"].height
+
+
+def test_demo_ends_with_the_sample_months_report(tmp_path):
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last == f"report:   {tmp_path / 'demo' / 'report.pdf'}"
+    pages = _pages(tmp_path / "demo" / "report.pdf")
+    assert "October 2026" in pages[0]
