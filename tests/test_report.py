@@ -410,3 +410,22 @@ def test_demo_ends_with_the_sample_months_report(tmp_path):
     assert last == f"report:   {tmp_path / 'demo' / 'report.pdf'}"
     pages = _pages(tmp_path / "demo" / "report.pdf")
     assert "October 2026" in pages[0]
+
+
+def test_fueleu_report_shows_penalties_in_eur(tmp_path):
+    """A pack that defines a currency gets its penalties in the report, per visit and in total."""
+    source = Path(__file__).resolve().parents[1] / "sample_data" / "eu-rotterdam-2030-06"
+    con = store.connect(tmp_path / "eu.duckdb")
+    try:
+        load_sample(con, source)
+        out = tmp_path / "eu.html"
+        outcome = build_report(con, period="2030-06", out=out, pack="fueleu-art6")
+        results, _ = load_run(con, outcome.run_id)
+    finally:
+        con.close()
+    penalties = results["penalty"].drop_nulls()
+    assert penalties.len() > 0
+    html = _squash(out.read_text(encoding="utf-8"))
+    assert _squash(f"EUR {penalties.sum():,.2f}") in html  # the total
+    worst = results.sort("penalty", descending=True, nulls_last=True).row(0, named=True)
+    assert _squash(f"EUR {worst['penalty']:,.2f}") in html  # a visit's own penalty

@@ -215,9 +215,9 @@ def build_model(con, run: ReportRun) -> dict:
 
     model = {
         "meta": _meta(run, scope_kind, scope_text, results),
-        "summary": _summary(results, finding_rows, by_visit),
+        "summary": _summary(results, finding_rows, by_visit, run.pack.currency),
         "terminals": _terminals(results),
-        "noncompliant": _noncompliant(visits, finding_rows, rules),
+        "noncompliant": _noncompliant(visits, finding_rows, rules, run.pack.currency),
         "other_violations": _other_violations(by_visit, finding_rows, rules),
         "exceptions": _exceptions(con, run, by_visit, finding_rows),
         "emissions": _emissions(con, results),
@@ -266,11 +266,19 @@ def _meta(run: ReportRun, scope_kind: str, scope_text: str, results) -> dict:
         "epoch": epoch,
         "date_iso": dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "results_name": f"berthcheck-results-{run.run_id}.csv",
+        "currency": run.pack.currency,
         "visits": results.height,
     }
 
 
-def _summary(results, finding_rows: list[dict], by_visit: dict) -> dict:
+def _money(value, currency: str | None) -> str:
+    """A penalty as the pack states it (e.g. "EUR 36,000.00"); a dash where none was computed."""
+    if value is None:
+        return fmt.DASH
+    return f"{currency + ' ' if currency else ''}{_num(value):,.2f}"
+
+
+def _summary(results, finding_rows: list[dict], by_visit: dict, currency: str | None) -> dict:
     counts = dict.fromkeys(VERDICTS, 0)
     for verdict, n in results.group_by("verdict").len().sort("verdict").iter_rows():
         counts[verdict] = n
@@ -289,8 +297,8 @@ def _summary(results, finding_rows: list[dict], by_visit: dict) -> dict:
     controlled = results["controlled_hours"].fill_null(0).sum() if results.height else 0.0
     excused = results["excused_hours"].fill_null(0).sum() if results.height else 0.0
     penalties = results["penalty"].drop_nulls() if results.height else None
-    penalty_text = (f"{penalties.sum():,.2f}" if penalties is not None and penalties.len()
-                    else None)
+    penalty_text = (_money(penalties.sum(), currency)
+                    if penalties is not None and penalties.len() else None)
     severities = {s: 0 for s in ("violation", "warning", "info")}
     for f in finding_rows:
         severities[f["severity"]] = severities.get(f["severity"], 0) + 1
@@ -412,7 +420,9 @@ def _finding_line(f: dict, rules: dict, tz: str | None) -> dict:
     }
 
 
-def _noncompliant(visits: list[dict], finding_rows: list[dict], rules: dict) -> list[dict]:
+def _noncompliant(
+    visits: list[dict], finding_rows: list[dict], rules: dict, currency: str | None
+) -> list[dict]:
     per_visit: dict[str, list[dict]] = {}
     for f in finding_rows:
         if f["severity"] == "violation":
@@ -427,6 +437,14 @@ def _noncompliant(visits: list[dict], finding_rows: list[dict], rules: dict) -> 
                    for f in sorted(per_visit.get(v["visit_id"], []),
                                    key=lambda f: (f["rule_id"], f["finding_id"]))]
         head["reasons"] = reasons
+        if currency:  # the pack defines a penalty (FuelEU Art. 6)
+            head["penalty"] = _money(v.get("penalty"), currency)
+            head["penalty_basis"] = None
+            billed = v.get("non_compliant_hours_billed")
+            if v.get("penalty") is not None and billed is not None:
+                head["penalty_basis"] = (
+                    f"{fmt.integer(v.get('power_demand_kw'))} kW × {fmt.integer(billed)} h"
+                )
         rows.append(head)
     return rows
 
