@@ -61,6 +61,30 @@ def _fail(exc: BerthcheckError) -> typer.Exit:
     return typer.Exit(exc.exit_code)
 
 
+def _with_store(db: Path | None, work):
+    """Open the store, run `work(con)`, close it. A domain error becomes its message and exit
+    code; so does one raised before the store opens (e.g. an option checked inside `work`)."""
+    from berthcheck import store
+
+    try:
+        con = store.connect(db)
+        try:
+            return work(con)
+        finally:
+            con.close()
+    except BerthcheckError as exc:
+        raise _fail(exc) from None
+
+
+def _print_report(report, as_json: bool) -> None:
+    """An audit report as JSON (for scripts) or as its lines of text."""
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        for line in report.lines():
+            _say(line)
+
+
 def _version_callback(value: bool) -> None:
     if value:
         _say(f"berthcheck {__version__}")
@@ -112,19 +136,11 @@ def load_command(
     ] = None,
 ) -> None:
     """Load input files of one KIND into the database (all or nothing)."""
-    from berthcheck import store
     from berthcheck.ingest.load import load_files
 
-    try:
-        con = store.connect(db)
-        try:
-            report = load_files(
-                con, kind, files, replace=replace, quarantine=quarantine, errors_out=errors
-            )
-        finally:
-            con.close()
-    except BerthcheckError as exc:
-        raise _fail(exc) from None
+    report = _with_store(db, lambda con: load_files(
+        con, kind, files, replace=replace, quarantine=quarantine, errors_out=errors
+    ))
     for f in report.files:
         if f.batch_id is None and not f.quarantined:
             _say(f"{f.file}: {f.rows_in_file} rows, all already loaded; nothing changed")
@@ -340,17 +356,9 @@ def rules_show_command(
 @runs_app.command("list")
 def runs_list_command(db: DbOption = None) -> None:
     """List stored check runs, newest first."""
-    from berthcheck import store
     from berthcheck.engine.runs import list_runs
 
-    try:
-        con = store.connect(db)
-        try:
-            runs = list_runs(con)
-        finally:
-            con.close()
-    except BerthcheckError as exc:
-        raise _fail(exc) from None
+    runs = _with_store(db, list_runs)
     if not runs.height:
         _say("no runs yet; use `berthcheck check`")
         return
@@ -392,23 +400,14 @@ def audit_verify_command(
     as_json: JsonOption = False,
 ) -> None:
     """Recompute a run from its inputs as they stood then; exit 0 if every hash matches, 1 if not."""
-    from berthcheck import store
     from berthcheck.audit import read_manifest_file, verify
 
     try:
         given = read_manifest_file(manifest) if manifest is not None else None
-        con = store.connect(db)
-        try:
-            report = verify(con, run_id.strip(), given)
-        finally:
-            con.close()
     except BerthcheckError as exc:
         raise _fail(exc) from None
-    if as_json:
-        _print_json(report.as_dict())
-    else:
-        for line in report.lines():
-            _say(line)
+    report = _with_store(db, lambda con: verify(con, run_id.strip(), given))
+    _print_report(report, as_json)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -421,22 +420,10 @@ def audit_diff_command(
     as_json: JsonOption = False,
 ) -> None:
     """List visits whose verdict, basis or hours differ between two runs, and why."""
-    from berthcheck import store
     from berthcheck.audit import diff
 
-    try:
-        con = store.connect(db)
-        try:
-            report = diff(con, run_a.strip(), run_b.strip())
-        finally:
-            con.close()
-    except BerthcheckError as exc:
-        raise _fail(exc) from None
-    if as_json:
-        _print_json(report.as_dict())
-    else:
-        for line in report.lines():
-            _say(line)
+    report = _with_store(db, lambda con: diff(con, run_a.strip(), run_b.strip()))
+    _print_report(report, as_json)
 
 
 @audit_app.command("manifest")
