@@ -317,13 +317,23 @@ def _batches_read(con) -> list[dict]:
     ]
 
 
-def build_manifest(con, outcome) -> dict:
-    """The manifest of a check outcome, over the inputs the connection sees now."""
+def gather_inputs(con) -> dict:
+    """Gather the input rows the pack reads now (see `collect_input_rows`) and summarise them
+    per table: what `build_manifest(..., inputs=)` and `runs.fingerprint_from_inputs` take."""
+    collect_input_rows(con)
+    return _input_summary(con)
+
+
+def build_manifest(con, outcome, *, inputs: dict | None = None) -> dict:
+    """The manifest of a check outcome, over the inputs the connection sees now.
+
+    `inputs`: the summary `gather_inputs` just returned on this connection (the rows it
+    gathered are then reused rather than hashed again)."""
     from berthcheck.engine.pack import parameters_json
     from berthcheck.engine.runs import output_hashes
 
-    collect_input_rows(con)
-    inputs = _input_summary(con)
+    if inputs is None:
+        inputs = gather_inputs(con)
     batches = _batches_read(con)
     results_sha, findings_sha = output_hashes(outcome.results, outcome.findings)
     pack = outcome.pack
@@ -371,13 +381,17 @@ def seal_inputs(con) -> None:
     )
 
 
-def record_run(con, outcome) -> dict:
+def record_run(con, outcome, *, verified: bool = False) -> dict:
     """The manifest of a just-computed check (built if missing) with its input rows sealed.
 
     Used by `engine.runs.store_run` inside its transaction; returns the manifest.
+    `verified`: the caller built the manifest in this same transaction from the rows
+    `gather_inputs` left in the temp table, so they are this run's and cannot have changed.
     """
     if not getattr(outcome, "manifest", None):
         outcome.manifest = build_manifest(con, outcome)
+    elif verified:
+        pass
     elif not store.scalar(
         con, "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
         [ROWS_TABLE],

@@ -572,7 +572,7 @@ def visit_attributes(con, visit_ids=None):
     if visit_ids is None:
         return store.fetch_polars(con, sql)
     wanted = pl.DataFrame({"visit_id": visit_ids}, schema={"visit_id": pl.Utf8})
-    con.register("_bc_em_ids", wanted)
+    store.register(con, "_bc_em_ids", wanted)
     try:
         return store.fetch_polars(
             con, f"{sql} WHERE v.visit_id IN (SELECT visit_id FROM _bc_em_ids)"  # noqa: S608

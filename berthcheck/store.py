@@ -218,6 +218,28 @@ def _apply_migrations(con) -> None:
         raise
 
 
+DEFAULT_MEMORY_LIMIT = "3GB"
+_MEMORY_RE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.I)
+
+
+def _resource_settings(con, path: Path) -> None:
+    """Explicit memory limit, spill folder and threads (DuckDB's defaults: 80 % of RAM, a
+    folder beside the file, every core). `BERTHCHECK_MEMORY_LIMIT` (e.g. 2GB),
+    `BERTHCHECK_TEMP_DIR` and `BERTHCHECK_THREADS` override them. The limit covers DuckDB's
+    buffers only; polars frames and Python come on top."""
+    memory = os.environ.get("BERTHCHECK_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+    if not _MEMORY_RE.match(memory):
+        raise BerthcheckError(f"BERTHCHECK_MEMORY_LIMIT={memory!r}: give a size such as 3GB")
+    run(con, f"SET memory_limit = '{memory.strip()}'")
+    temp = os.environ.get("BERTHCHECK_TEMP_DIR") or f"{path}.tmp"
+    run(con, "SET temp_directory = '" + str(temp).replace("'", "''") + "'")
+    threads = os.environ.get("BERTHCHECK_THREADS")
+    if threads:
+        if not threads.isdigit() or int(threads) < 1:
+            raise BerthcheckError(f"BERTHCHECK_THREADS={threads!r}: give a whole number >= 1")
+        run(con, f"SET threads = {int(threads)}")
+
+
 _LOCK_HINT = re.compile(r"(Could not set lock|Conflicting lock|database is locked)", re.I)
 
 
@@ -244,6 +266,7 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False):
     # Every timestamp is an instant; the session zone must never colour comparisons or casts.
     run(con, "SET TimeZone = 'UTC'")
     run(con, "SET Calendar = 'gregorian'")
+    _resource_settings(con, path)
     if not read_only:
         _apply_migrations(con)
     return con
@@ -287,6 +310,19 @@ def scalar(con, sql: str, params: list | tuple | None = None):
     return rows[0][0] if rows else None
 
 
+def register(con, name: str, frame) -> None:
+    """Make a polars frame readable as `name` on the connection.
+
+    Handed over as Arrow at polars' newest compatibility level (string views), which DuckDB
+    reads without polars first copying every string column into the older layout.
+    """
+    import polars as pl
+
+    if isinstance(frame, pl.DataFrame):
+        frame = frame.to_arrow(compat_level=pl.CompatLevel.newest())
+    con.register(name, frame)
+
+
 def fetch_polars(con, sql: str, params: list | None = None):
     """Run a query and return a polars DataFrame (the result is fully consumed)."""
 
@@ -313,7 +349,7 @@ def insert_versions(con, kind_name: str, frame, *, batch_id: int) -> int:
     frame = frame.select(
         [*columns, "extra", "_batch_id", "_source_file", "_source_row", "_row_hash"]
     )
-    con.register("_incoming", frame)
+    register(con, "_incoming", frame)
     try:
         run(
             con,

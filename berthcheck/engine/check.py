@@ -54,7 +54,7 @@ def _register_tables(con, pack: Pack) -> None:
         frame = pl.DataFrame(
             [list(row) for row in table.rows], schema=list(table.columns), orient="row"
         )
-        con.register("_bc_param", frame)
+        store.register(con, "_bc_param", frame)
         try:
             store.run(
                 con,
@@ -72,8 +72,13 @@ def finding_id(rule_id: str, pack_version: str, visit_id: str, evidence: str) ->
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:FINDING_ID_LENGTH]
 
 
+_DECODE = json.JSONDecoder().decode
+# json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False), built once
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def _canonical_json(text: str) -> str:
-    return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODE(_DECODE(text))
 
 
 def _run_rules(con, pack: Pack, values: dict):
@@ -170,8 +175,6 @@ def check(
     validate: bool = True,
 ) -> CheckResult:
     """Check the stored visits against a pack; store the run unless store_run=False."""
-    from berthcheck.audit import build_manifest
-    from berthcheck.engine import runs
     from berthcheck.engine.schemas import validate_outputs
 
     started = time.perf_counter()
@@ -181,10 +184,24 @@ def check(
     if validate:
         validate_outputs(results, findings)
     outcome = CheckResult(pack=pack_obj, scope=scope, results=results, findings=findings)
-    outcome.inputs = runs.input_fingerprint(con)
-    outcome.run_id = runs.run_id_for(pack_obj, scope, outcome.inputs)
-    outcome.manifest = build_manifest(con, outcome)
+    if store_run:
+        # one transaction: the input rows hashed for the manifest are the rows sealed
+        with store.transaction(con):
+            _record(con, outcome, started, store_run=True)
+    else:
+        _record(con, outcome, started, store_run=False)
+    return outcome
+
+
+def _record(con, outcome: CheckResult, started: float, *, store_run: bool) -> None:
+    """Fingerprint the inputs, derive the run id, build the manifest; store the run."""
+    from berthcheck.audit import build_manifest, gather_inputs
+    from berthcheck.engine import runs
+
+    summary = gather_inputs(con)  # every input row hashed once, for run id and manifest
+    outcome.inputs = runs.fingerprint_from_inputs(summary)
+    outcome.run_id = runs.run_id_for(outcome.pack, outcome.scope, outcome.inputs)
+    outcome.manifest = build_manifest(con, outcome, inputs=summary)
     outcome.elapsed_seconds = time.perf_counter() - started
     if store_run:
-        runs.store_run(con, outcome)
-    return outcome
+        runs.write_run(con, outcome, verified=True)

@@ -6,6 +6,7 @@ ISO 8601 text (csv/json), floats with fixed precision, rows already sorted by th
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -32,7 +33,10 @@ def _texty(frame):
 
 
 def csv_bytes(frame) -> bytes:
-    return _texty(frame).write_csv(float_precision=FLOAT_DECIMALS).encode("utf-8")
+    # written straight to bytes (UTF-8): the same bytes as the text encoded, without the copy
+    buffer = io.BytesIO()
+    _texty(frame).write_csv(buffer, float_precision=FLOAT_DECIMALS)
+    return buffer.getvalue()
 
 
 def json_bytes(frame) -> bytes:

@@ -35,6 +35,15 @@ def input_fingerprint(con) -> dict:
     return out
 
 
+def fingerprint_from_inputs(inputs: dict) -> dict:
+    """`input_fingerprint` read off a manifest's input summary (`audit.gather_inputs`), which
+    hashes the same current rows the same way: no second pass over every input row."""
+    return {
+        kind.table: {key: inputs[kind.table][key] for key in ("rows", "sha256", "max_batch_id")}
+        for kind in sorted(KINDS.values(), key=lambda k: k.table)
+    }
+
+
 def _canonical(obj) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
 
@@ -62,6 +71,12 @@ def output_hashes(results, findings) -> tuple[str, str]:
 
 
 def store_run(con, outcome) -> None:
+    with store.transaction(con):
+        write_run(con, outcome)
+
+
+def write_run(con, outcome, *, verified: bool = False) -> None:
+    """`store_run` inside the caller's transaction; `verified` as in `audit.record_run`."""
     import polars as pl
 
     from berthcheck import audit
@@ -78,43 +93,43 @@ def store_run(con, outcome) -> None:
     )
     max_batch = max((v["max_batch_id"] or 0) for v in outcome.inputs.values()) or None
     counts = outcome.verdict_counts()
-    with store.transaction(con):
-        for table in ("run_findings", "run_results", "runs"):
-            store.run(con, f"DELETE FROM {table} WHERE run_id = ?", [outcome.run_id])  # noqa: S608
-        manifest = audit.record_run(con, outcome)  # also seals the input rows read
-        store.run(
-            con,
-            "INSERT INTO runs (run_id, pack_id, pack_version, pack_hash, parameters, scope, "
-            "period, created_at, berthcheck_version, inputs, max_batch_id, visits, findings, "
-            "counts, results_sha256, elapsed_seconds, findings_sha256, manifest) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                outcome.run_id,
-                outcome.pack.id,
-                outcome.pack.version,
-                outcome.pack.hash,
-                _canonical(parameters_json(outcome.pack)),
-                _canonical(outcome.scope.as_dict()),
-                outcome.scope.period,
-                dt.datetime.now(dt.UTC),
-                __version__,
-                _canonical(outcome.inputs),
-                max_batch,
-                results.height,
-                findings.height,
-                _canonical(counts),
-                manifest["results_sha256"],
-                round(outcome.elapsed_seconds, 6),
-                manifest["findings_sha256"],
-                audit.manifest_text(manifest),
-            ],
-        )
-        for table, frame in (("run_results", stored_results), ("run_findings", stored_findings)):
-            con.register("_bc_run_rows", frame)
-            try:
-                store.run(con, f"INSERT INTO {table} SELECT * FROM _bc_run_rows")  # noqa: S608
-            finally:
-                con.unregister("_bc_run_rows")
+    for table in ("run_findings", "run_results", "runs"):
+        store.run(con, f"DELETE FROM {table} WHERE run_id = ?", [outcome.run_id])  # noqa: S608
+    # also seals the input rows read
+    manifest = audit.record_run(con, outcome, verified=verified)
+    store.run(
+        con,
+        "INSERT INTO runs (run_id, pack_id, pack_version, pack_hash, parameters, scope, "
+        "period, created_at, berthcheck_version, inputs, max_batch_id, visits, findings, "
+        "counts, results_sha256, elapsed_seconds, findings_sha256, manifest) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            outcome.run_id,
+            outcome.pack.id,
+            outcome.pack.version,
+            outcome.pack.hash,
+            _canonical(parameters_json(outcome.pack)),
+            _canonical(outcome.scope.as_dict()),
+            outcome.scope.period,
+            dt.datetime.now(dt.UTC),
+            __version__,
+            _canonical(outcome.inputs),
+            max_batch,
+            results.height,
+            findings.height,
+            _canonical(counts),
+            manifest["results_sha256"],
+            round(outcome.elapsed_seconds, 6),
+            manifest["findings_sha256"],
+            audit.manifest_text(manifest),
+        ],
+    )
+    for table, frame in (("run_results", stored_results), ("run_findings", stored_findings)):
+        store.register(con, "_bc_run_rows", frame)
+        try:
+            store.run(con, f"INSERT INTO {table} SELECT * FROM _bc_run_rows")  # noqa: S608
+        finally:
+            con.unregister("_bc_run_rows")
 
 
 def list_runs(con):

@@ -48,8 +48,11 @@ def _timestamp_exprs(name: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     text = _clean(name).str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]", "$1 ").str.replace(
         r"[Zz]$", "+00:00"
     )
-    offset = text.str.extract(_OFFSET, 1)
-    base = text.str.replace(_OFFSET, "").str.strip_chars()
+    return _parts_exprs(text.str.extract(_OFFSET, 1), text.str.replace(_OFFSET, "").str.strip_chars())
+
+
+def _parts_exprs(offset: pl.Expr, base: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """`_timestamp_exprs` from the offset text and the text without it."""
     wall = pl.coalesce(
         [base.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in _TS_FORMATS]
     )
@@ -62,10 +65,20 @@ def _timestamp_exprs(name: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
 
 
 def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
-    wall, offset_min, offset_ok = _timestamp_exprs(name)
+    # The same expressions as `_timestamp_exprs`, each intermediate text computed once (an
+    # eager frame would otherwise redo the cleaning for the offset and for every format).
+    text = _clean(name).str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]", "$1 ").str.replace(
+        r"[Zz]$", "+00:00"
+    )
+    frame = frame.with_columns(text.alias("__text"))
+    frame = frame.with_columns(
+        pl.col("__text").str.extract(_OFFSET, 1).alias("__off_text"),
+        pl.col("__text").str.replace(_OFFSET, "").str.strip_chars().alias("__base"),
+    )
+    wall, offset_min, offset_ok = _parts_exprs(pl.col("__off_text"), pl.col("__base"))
     frame = frame.with_columns(
         wall.alias("__wall"), offset_min.alias("__off"), offset_ok.alias("__off_ok")
-    )
+    ).drop("__text", "__off_text", "__base")
     offset_us = frame["__off"].fill_null(0).cast(pl.Int64) * 60_000_000
     aware = frame["__wall"].dt.replace_time_zone("UTC") - offset_us.cast(pl.Duration("us"))
     result = pl.Series(name, [None] * frame.height, dtype=pl.Datetime("us", "UTC"))
@@ -81,10 +94,12 @@ def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
         local = frame["__wall"].dt.replace_time_zone(zone, ambiguous="null", non_existent="null")
         utc = local.dt.convert_time_zone("UTC")
         result = pl.select(pl.when(mask).then(utc).otherwise(result)).to_series()
+        bad = mask & local.is_null()
+        if not bad.any():
+            continue  # every local time exists and is unambiguous: no reason to give
         earliest = frame["__wall"].dt.replace_time_zone(
             zone, ambiguous="earliest", non_existent="null"
         )
-        bad = mask & local.is_null()
         reason = pl.select(
             pl.when(bad & earliest.is_not_null())
             .then(pl.lit(f"ambiguous local time in {zone} (the repeated hour when clocks go "

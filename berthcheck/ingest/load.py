@@ -189,7 +189,7 @@ def _cross_row_checks(
     warnings: list[RowError] = []
     if staged.is_empty():
         return errors, warnings, staged
-    con.register("_staged", staged)
+    store.register(con, "_staged", staged)
     try:
         if kind.name == "visits":
             errors += _vessel_overlaps(con, label)
@@ -200,7 +200,7 @@ def _cross_row_checks(
             warnings += span_warnings
             if kind.name != "events":
                 con.unregister("_staged")
-                con.register("_staged", staged)
+                store.register(con, "_staged", staged)
                 errors += _session_overlaps(con, kind, label)
     finally:
         con.unregister("_staged")
@@ -350,7 +350,7 @@ def _hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     """A content hash over the typed values (so reformatting a time changes nothing)."""
     cols = [storage_name(c.name) for c in kind.columns] + ["extra"]
     parts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(0))" for c in cols)
-    con.register("_staged", staged)
+    store.register(con, "_staged", staged)
     try:
         hashed = store.fetch_polars(
             con,
@@ -537,7 +537,7 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool):
 
 def _retire_versions(con, kind: Kind, replaced: pl.DataFrame, batch_id: int) -> None:
     keys = [storage_name(k) for k in kind.key]
-    con.register("_retire", replaced.select(keys))
+    store.register(con, "_retire", replaced.select(keys))
     try:
         match = " AND ".join(f"t.{k} = r.{k}" for k in keys)
         store.run(
@@ -552,9 +552,10 @@ def _retire_versions(con, kind: Kind, replaced: pl.DataFrame, batch_id: int) -> 
 
 def _quarantine(con, prep: _Prepared, kind: Kind, errors: list[RowError], batch_id: int) -> None:
     raw_cols = [c.name for c in kind.columns]
+    bad = prep.typed.filter(pl.col(ROW).is_in(sorted({e.row for e in errors})))  # not every row
     records = {
         r[ROW]: json.dumps({c: r["_raw_" + c] for c in raw_cols}, ensure_ascii=False)
-        for r in prep.typed.select([ROW, *("_raw_" + c for c in raw_cols)]).iter_rows(named=True)
+        for r in bad.select([ROW, *("_raw_" + c for c in raw_cols)]).iter_rows(named=True)
     }
     con.executemany(
         "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

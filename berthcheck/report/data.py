@@ -182,7 +182,7 @@ def _fetch_for_visits(con, sql: str, visit_ids):
     import polars as pl
 
     frame = pl.DataFrame({"visit_id": list(visit_ids)}, schema={"visit_id": pl.Utf8})
-    con.register("_bc_report_visits", frame)
+    store.register(con, "_bc_report_visits", frame)
     try:
         return store.fetch_polars(con, sql)
     finally:
