@@ -448,3 +448,21 @@ def _migration_5() -> list[str]:
 
 
 MIGRATIONS.append((5, "visits: optional dwt, passengers, aux_engine_speed", _migration_5))
+
+
+def _migration_6() -> list[str]:
+    """Run results stored typed (issue 8, scaling): a run's columns beyond the data contract
+    (pack-specific and emission columns) as one Parquet blob per run, instead of a JSON text
+    per result row (about 1.5 KB a visit). `run_results.extra` is then '' for that run;
+    runs stored before keep their JSON there, and `runs.load_run` reads either.
+    """
+    return [
+        """CREATE TABLE run_result_columns (
+            run_id VARCHAR NOT NULL,
+            format VARCHAR NOT NULL,
+            data BLOB NOT NULL
+        )""",
+    ]
+
+
+MIGRATIONS.append((6, "run results: extra columns typed (a Parquet blob per run)", _migration_6))

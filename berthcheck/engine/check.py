@@ -72,6 +72,25 @@ def finding_id(rule_id: str, pack_version: str, visit_id: str, evidence: str) ->
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:FINDING_ID_LENGTH]
 
 
+def _finding_ids(con, findings, pack_version: str):
+    """`finding_id` of every row, set-based in DuckDB: the same sha256 over the same UTF-8
+    bytes (rule, pack version, visit, canonical evidence joined by U+001F), first 16 hex."""
+    import polars as pl
+
+    store.register(con, "_bc_findings", findings.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("i"), "rule_id", "visit_id", "evidence"))
+    try:
+        ids = store.fetch_polars(
+            con,
+            "SELECT left(sha256(rule_id || chr(31) || $v || chr(31) || visit_id || chr(31) "
+            "|| evidence), $n) AS finding_id FROM _bc_findings ORDER BY i",
+            {"v": pack_version, "n": FINDING_ID_LENGTH},
+        )
+    finally:
+        con.unregister("_bc_findings")
+    return ids["finding_id"].cast(pl.Utf8)
+
+
 _DECODE = json.JSONDecoder().decode
 # json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False), built once
 _ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
@@ -98,15 +117,17 @@ def _run_rules(con, pack: Pack, values: dict):
             )
         )
     findings = pl.concat(frames, how="vertical") if frames else None
-    evidence = [_canonical_json(e) for e in findings["evidence"].to_list()]
-    ids = [
-        finding_id(r, pack.version, v, e)
-        for r, v, e in zip(findings["rule_id"].to_list(), findings["visit_id"].to_list(),
-                           evidence, strict=True)
-    ]
+    findings = findings.with_columns(pl.col("evidence").alias("_raw"))
+    # each distinct evidence text canonicalised once (many findings share theirs)
+    raw = findings["_raw"].unique(maintain_order=True)
+    canonical = pl.DataFrame({
+        "_raw": raw,
+        "evidence": pl.Series([_canonical_json(e) for e in raw.to_list()], dtype=pl.Utf8),
+    })
+    findings = findings.drop("evidence").join(canonical, on="_raw", how="left",
+                                              maintain_order="left").drop("_raw")
     findings = findings.with_columns(
-        pl.Series("evidence", evidence, dtype=pl.Utf8),
-        pl.Series("finding_id", ids, dtype=pl.Utf8),
+        _finding_ids(con, findings, pack.version)
     ).unique(subset="finding_id", keep="first", maintain_order=True)
     return findings.select(
         "finding_id", "rule_id", "visit_id", "severity", "message", "evidence", "minutes"

@@ -6,6 +6,7 @@ ISO 8601 text (csv/json), floats with fixed precision, rows already sorted by th
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -37,6 +38,29 @@ def csv_bytes(frame) -> bytes:
     buffer = io.BytesIO()
     _texty(frame).write_csv(buffer, float_precision=FLOAT_DECIMALS)
     return buffer.getvalue()
+
+
+class _Sha256Sink(io.RawIOBase):
+    """A write-only file that hashes what is written to it and keeps none of it."""
+
+    def __init__(self):
+        super().__init__()
+        self.digest = hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.digest.update(data)
+        return len(data)
+
+
+def csv_sha256(frame) -> str:
+    """sha256 of exactly the bytes `csv_bytes(frame)` returns, streamed in polars' chunks: the
+    CSV (about 1 GB for a million results) is never held whole."""
+    sink = _Sha256Sink()
+    _texty(frame).write_csv(sink, float_precision=FLOAT_DECIMALS)
+    return sink.digest.hexdigest()
 
 
 def json_bytes(frame) -> bytes:

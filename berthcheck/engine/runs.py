@@ -4,12 +4,15 @@ Run id: deterministic, sha256 over the pack hash, parameters, scope, berthcheck 
 fingerprint of every input table (sha256 over its current rows' `_row_hash` values, sorted).
 Re-running the same check on the same inputs gives the same id and replaces that run's rows.
 Each run also stores its manifest (berthcheck.audit): what `audit verify` recomputes and compares.
+Results beyond the contract columns are stored typed, one Parquet blob per run in
+`run_result_columns` (schema 6); runs stored before keep them as JSON in `run_results.extra`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 
 from berthcheck import __version__, store
@@ -17,6 +20,7 @@ from berthcheck.emissions import factors_hash
 from berthcheck.engine.pack import Pack, parameters_json
 from berthcheck.engine.schemas import FINDING_COLUMNS, RESULT_COLUMNS
 from berthcheck.engine.scope import Scope
+from berthcheck.errors import BerthcheckError
 from berthcheck.ingest.kinds import KINDS
 
 RUN_ID_LENGTH = 16
@@ -64,10 +68,40 @@ def run_id_for(pack: Pack, scope: Scope, inputs: dict) -> str:
 
 def output_hashes(results, findings) -> tuple[str, str]:
     """sha256 of the results and of the findings, each as `--out FILE.csv` writes them."""
-    from berthcheck.engine.export import csv_bytes
+    from berthcheck.engine.export import csv_sha256
 
-    return (hashlib.sha256(csv_bytes(results)).hexdigest(),
-            hashlib.sha256(csv_bytes(findings)).hexdigest())
+    return csv_sha256(results), csv_sha256(findings)
+
+
+EXTRA_FORMAT = "parquet"
+
+
+def _extra_blob(frame) -> bytes:
+    """A run's extra columns (with visit_id) as Parquet: types kept, a fraction of the JSON."""
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="lz4", statistics=False)
+    return buffer.getvalue()
+
+
+def _extra_json(con, run_id: str, results):
+    """`results` with the `extra` JSON text the run stored before migration 6: the Parquet
+    blob's columns encoded exactly as `write_run` used to (struct -> JSON), so `load_run`
+    decodes them the same way for old and new runs."""
+    import polars as pl
+
+    rows = store.run(
+        con, "SELECT format, data FROM run_result_columns WHERE run_id = ?", [run_id]
+    )
+    if not rows:
+        return results
+    fmt, data = rows[0]
+    if fmt != EXTRA_FORMAT:
+        raise BerthcheckError(f"run {run_id}: unknown stored column format {fmt!r}")
+    extra = pl.read_parquet(io.BytesIO(data))
+    extras = [c for c in extra.columns if c != "visit_id"]
+    encoded = extra.select("visit_id", pl.struct(extras).struct.json_encode().alias("extra"))
+    return results.drop("extra").join(encoded, on="visit_id", how="left",
+                                      maintain_order="left")
 
 
 def store_run(con, outcome) -> None:
@@ -83,17 +117,18 @@ def write_run(con, outcome, *, verified: bool = False) -> None:
 
     results, findings = outcome.results, outcome.findings
     extras = [c for c in results.columns if c not in RESULT_COLUMNS]
+    # the extra columns go typed into one Parquet blob (run_result_columns); `extra` is then ''
     stored_results = results.select(
         pl.lit(outcome.run_id).alias("run_id"),
         *RESULT_COLUMNS,
-        (pl.struct(extras).struct.json_encode() if extras else pl.lit("{}")).alias("extra"),
+        pl.lit("" if extras else "{}").alias("extra"),
     )
     stored_findings = findings.select(
         pl.lit(outcome.run_id).alias("run_id"), *FINDING_COLUMNS, "minutes"
     )
     max_batch = max((v["max_batch_id"] or 0) for v in outcome.inputs.values()) or None
     counts = outcome.verdict_counts()
-    for table in ("run_findings", "run_results", "runs"):
+    for table in ("run_findings", "run_results", "run_result_columns", "runs"):
         store.run(con, f"DELETE FROM {table} WHERE run_id = ?", [outcome.run_id])  # noqa: S608
     # also seals the input rows read
     manifest = audit.record_run(con, outcome, verified=verified)
@@ -124,6 +159,11 @@ def write_run(con, outcome, *, verified: bool = False) -> None:
             audit.manifest_text(manifest),
         ],
     )
+    if extras:
+        store.run(
+            con, "INSERT INTO run_result_columns VALUES (?, ?, ?)",
+            [outcome.run_id, EXTRA_FORMAT, _extra_blob(results.select("visit_id", *extras))],
+        )
     for table, frame in (("run_results", stored_results), ("run_findings", stored_findings)):
         store.register(con, "_bc_run_rows", frame)
         try:
@@ -158,6 +198,7 @@ def load_run(con, run_id: str):
         "ORDER BY visit_id, rule_id, finding_id",
         {"r": run_id},
     )
+    results = _extra_json(con, run_id, results)
     if results.height:
         # every row decides a column's type (a column null in the first rows is not Null)
         extra = results["extra"].str.json_decode(infer_schema_length=None)
