@@ -53,8 +53,13 @@ def _timestamp_exprs(name: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
 
 def _parts_exprs(offset: pl.Expr, base: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """`_timestamp_exprs` from the offset text and the text without it."""
+    # The two formats with seconds need two ':' in the text (a format's literals must match),
+    # so they are tried only where there are two: the same values, without two failed parses
+    # of every "YYYY-MM-DD HH:MM" cell (a failed parse is slow).
+    with_seconds = pl.when(base.str.count_matches(":", literal=True) >= 2).then(base)
     wall = pl.coalesce(
-        [base.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in _TS_FORMATS]
+        [with_seconds.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in _TS_FORMATS[:2]]
+        + [base.str.strptime(pl.Datetime("us"), _TS_FORMATS[2], strict=False)]
     )
     digits = offset.str.replace(":", "")
     sign = pl.when(digits.str.slice(0, 1) == "-").then(-1).otherwise(1)
@@ -67,10 +72,15 @@ def _parts_exprs(offset: pl.Expr, base: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.E
 def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     # The same expressions as `_timestamp_exprs`, each intermediate text computed once (an
     # eager frame would otherwise redo the cleaning for the offset and for every format).
-    text = _clean(name).str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]", "$1 ").str.replace(
-        r"[Zz]$", "+00:00"
-    )
-    frame = frame.with_columns(text.alias("__text"))
+    # The two rewrites of `_timestamp_exprs` are run only when some cell needs them: where no
+    # cell has a 'T' and none ends in 'Z', they change nothing.
+    frame = frame.with_columns(_clean(name).alias("__text"))
+    if frame["__text"].str.contains("[Tt]").any():
+        frame = frame.with_columns(
+            pl.col("__text").str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]", "$1 ")
+        )
+    if frame["__text"].str.contains(r"[Zz]$").any():
+        frame = frame.with_columns(pl.col("__text").str.replace(r"[Zz]$", "+00:00"))
     frame = frame.with_columns(
         pl.col("__text").str.extract(_OFFSET, 1).alias("__off_text"),
         pl.col("__text").str.replace(_OFFSET, "").str.strip_chars().alias("__base"),
@@ -81,11 +91,11 @@ def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     ).drop("__text", "__off_text", "__base")
     offset_us = frame["__off"].fill_null(0).cast(pl.Int64) * 60_000_000
     aware = frame["__wall"].dt.replace_time_zone("UTC") - offset_us.cast(pl.Duration("us"))
-    result = pl.Series(name, [None] * frame.height, dtype=pl.Datetime("us", "UTC"))
+    result = pl.repeat(None, frame.height, dtype=pl.Datetime("us", "UTC"), eager=True)
     result = pl.select(
         pl.when(frame["__off"].is_not_null()).then(aware).otherwise(result)
     ).to_series()
-    reason = pl.Series([None] * frame.height, dtype=pl.Utf8)
+    reason = pl.repeat(None, frame.height, dtype=pl.Utf8, eager=True)
 
     naive = frame["__off"].is_null() & frame["__wall"].is_not_null()
     zones = frame.filter(naive)[TZ].unique().drop_nulls().sort().to_list()

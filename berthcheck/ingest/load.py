@@ -347,19 +347,25 @@ def _vessel_overlaps(con, label: str) -> list[RowError]:
 
 
 def _hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
-    """A content hash over the typed values (so reformatting a time changes nothing)."""
+    """A content hash over the typed values (so reformatting a time changes nothing).
+
+    Only the hashes come back from DuckDB (in row order) and are added to the frame: reading
+    the whole frame back would copy every row once more.
+    """
+    if not staged[ROW].is_sorted():
+        staged = staged.sort(ROW)
     cols = [storage_name(c.name) for c in kind.columns] + ["extra"]
     parts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(0))" for c in cols)
     store.register(con, "_staged", staged)
     try:
-        hashed = store.fetch_polars(
+        hashes = store.fetch_polars(
             con,
-            f"SELECT *, sha256(concat_ws(chr(31), {parts})) AS _row_hash FROM _staged "  # noqa: S608
+            f"SELECT sha256(concat_ws(chr(31), {parts})) AS _row_hash FROM _staged "  # noqa: S608
             "ORDER BY _source_row",
         )
     finally:
         con.unregister("_staged")
-    return hashed
+    return staged.with_columns(hashes["_row_hash"])
 
 
 def _classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
@@ -369,13 +375,27 @@ def _classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
         con, f"SELECT {', '.join(keys)}, _row_hash AS _stored_hash, _source_file AS _stored_file, "  # noqa: S608
         f"_source_row AS _stored_row FROM {kind.table}"
     )
-    joined = hashed.join(stored, on=keys, how="left", nulls_equal=True)
     status = (
         pl.when(pl.col("_stored_hash").is_null()).then(pl.lit("new"))
         .when(pl.col("_stored_hash") == pl.col("_row_hash")).then(pl.lit("unchanged"))
         .otherwise(pl.lit("changed"))
     )
-    return joined.with_columns(status.alias("_status")).sort(ROW)
+    if not hashed[ROW].is_sorted():
+        hashed = hashed.sort(ROW)
+    # The join runs on the keys, row and hash only; its columns are then added to the frame
+    # (same rows in the same order), which is not copied as a whole join result would be.
+    narrow = (
+        hashed.select([*keys, ROW, "_row_hash"])
+        .join(stored, on=keys, how="left", nulls_equal=True)
+        .with_columns(status.alias("_status"))
+        .sort(ROW)
+    )
+    added = ["_stored_hash", "_stored_file", "_stored_row", "_status"]
+    if narrow.height != hashed.height:  # a key stored twice: join the whole frame, as before
+        return hashed.join(stored, on=keys, how="left", nulls_equal=True).with_columns(
+            status.alias("_status")
+        ).sort(ROW)
+    return hashed.with_columns(narrow.select(added))
 
 
 # --- the command --------------------------------------------------------------------------------
@@ -476,9 +496,11 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool):
     cross_errors, warnings, staged = _cross_row_checks(con, staged, kind, label)
     errors = prep.errors + cross_errors
     bad_rows |= {e.row for e in cross_errors}
-    staged = staged.filter(~pl.col(ROW).is_in(sorted(bad_rows)))
+    if cross_errors:
+        staged = staged.filter(~pl.col(ROW).is_in(sorted(bad_rows)))
 
     classified = _classify(con, _hash_rows(con, staged, kind), kind)
+    del staged
     changed = classified.filter(pl.col("_status") == "changed")
     if not replace:
         key_label = "+".join(kind.key)
@@ -493,10 +515,16 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool):
 
     to_insert = classified.filter(pl.col("_status") != "unchanged")
     unchanged = classified.height - to_insert.height
+    del classified
     replaced = to_insert.filter(pl.col("_status") == "changed")
     report = FileReport(label, kind.name, None, prep.raw.frame.height, unchanged=unchanged)
     if errors and not quarantine:
         return report, errors
+    # Every problem is known: keep the text of the bad rows only and let the file's text go
+    # before the insert (the typed rows to insert do not share it).
+    records = _raw_records(prep, kind, errors) if bad_rows else {}
+    prep.typed = prep.typed.clear()
+    prep.raw.frame = prep.raw.frame.clear()
 
     quarantined_rows = sorted(bad_rows)
     already = store.scalar(
@@ -519,7 +547,7 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool):
             con, kind.name, to_insert.rename({ROW: "_source_row"}), batch_id=batch_id
         )
     if quarantined_rows:
-        _quarantine(con, prep, kind, errors, batch_id)
+        _quarantine(con, records, kind, errors, batch_id)
     if warnings:
         con.executemany(
             "INSERT INTO load_warnings VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -550,18 +578,45 @@ def _retire_versions(con, kind: Kind, replaced: pl.DataFrame, batch_id: int) -> 
         con.unregister("_retire")
 
 
-def _quarantine(con, prep: _Prepared, kind: Kind, errors: list[RowError], batch_id: int) -> None:
+def _raw_records(prep: _Prepared, kind: Kind, errors: list[RowError]) -> dict[int, str]:
+    """The bad rows' cells as written (JSON), by row: what the quarantine keeps of each."""
     raw_cols = [c.name for c in kind.columns]
     bad = prep.typed.filter(pl.col(ROW).is_in(sorted({e.row for e in errors})))  # not every row
-    records = {
+    return {
         r[ROW]: json.dumps({c: r["_raw_" + c] for c in raw_cols}, ensure_ascii=False)
         for r in bad.select([ROW, *("_raw_" + c for c in raw_cols)]).iter_rows(named=True)
     }
-    con.executemany(
-        "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [[batch_id, kind.name, e.file, e.row, e.column, e.value, e.reason, records.get(e.row, "{}")]
-         for e in sorted(errors)],
+
+
+def _text(value) -> str | None:
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def _quarantine(
+    con, records: dict[int, str], kind: Kind, errors: list[RowError], batch_id: int
+) -> None:
+    # one INSERT from a frame (in the same order as the rows were once inserted one by one)
+    ordered = sorted(errors)
+    frame = pl.DataFrame(
+        {
+            "batch_id": [batch_id] * len(ordered),
+            "kind": [kind.name] * len(ordered),
+            "source_file": [e.file for e in ordered],
+            "source_row": [e.row for e in ordered],
+            "column_name": [_text(e.column) for e in ordered],
+            "value": [_text(e.value) for e in ordered],
+            "reason": [e.reason for e in ordered],
+            "record": [records.get(e.row, "{}") for e in ordered],
+        },
+        schema={"batch_id": pl.Int32, "kind": pl.Utf8, "source_file": pl.Utf8,
+                "source_row": pl.Int64, "column_name": pl.Utf8, "value": pl.Utf8,
+                "reason": pl.Utf8, "record": pl.Utf8},
     )
+    store.register(con, "_quarantined", frame)
+    try:
+        store.run(con, "INSERT INTO quarantine SELECT * FROM _quarantined")
+    finally:
+        con.unregister("_quarantined")
 
 
 def write_errors_csv(path: Path, errors: list[RowError]) -> None:
