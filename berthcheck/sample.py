@@ -378,14 +378,14 @@ def generate(
     return paths
 
 
-class _Generator:
-    def __init__(self, *, visits: int, seed: int, month: str, port: str, dirty: bool):
+class _PortMonth:
+    """What both generators share: the seeded draws and the month's calendar at the port
+    (local month bounds in minutes, visit-id prefix and width)."""
+
+    def __init__(self, *, visits: int, seed: int, month: str, port: str):
         self.n = visits
         self.rng = random.Random(seed)
-        self.seed = seed
-        self.month = month
         self.port = port
-        self.dirty = dirty
         self.tz = port_timezone(port)
         self.clock = _Clock(self.tz)
         year, mon = int(month[:4]), int(month[5:])
@@ -397,6 +397,14 @@ class _Generator:
         self.end = _minute(datetime(nxt.year, nxt.month, 1, tzinfo=self.tz))
         self.prefix = f"{port[2:]}-{month[2:4]}{month[5:]}-"
         self.width = max(5, len(str(visits + 10)) + 1)
+
+
+class _Generator(_PortMonth):
+    def __init__(self, *, visits: int, seed: int, month: str, port: str, dirty: bool):
+        super().__init__(visits=visits, seed=seed, month=month, port=port)
+        self.seed = seed
+        self.month = month
+        self.dirty = dirty
         cutoff = datetime(REPORT_CUTOFF.year, REPORT_CUTOFF.month, REPORT_CUTOFF.day,
                           REPORT_CUTOFF.hour, REPORT_CUTOFF.minute, tzinfo=self.tz)
         self.report_cap = _minute(cutoff) if self.start <= _minute(cutoff) else None
@@ -1291,25 +1299,12 @@ class _EuShip:
     last_dep: int = -(10**9)
 
 
-class _EuGenerator:
+class _EuGenerator(_PortMonth):
     """A month of calls at an EU port for the FuelEU Art. 6 pack. Deterministic: only
     `random.Random(seed)` draws, rows in a fixed order."""
 
     def __init__(self, *, visits: int, seed: int, month: str, port: str):
-        self.n = visits
-        self.rng = random.Random(seed)
-        self.port = port
-        self.tz = port_timezone(port)
-        self.clock = _Clock(self.tz)
-        year, mon = int(month[:4]), int(month[5:])
-        self.year = year
-        self.first_day = date(year, mon, 1)
-        nxt = date(year + (mon == 12), mon % 12 + 1, 1)
-        self.days = (nxt - self.first_day).days
-        self.start = _minute(datetime(year, mon, 1, tzinfo=self.tz))
-        self.end = _minute(datetime(nxt.year, nxt.month, 1, tzinfo=self.tz))
-        self.prefix = f"{port[2:]}-{month[2:4]}{month[5:]}-"
-        self.width = max(5, len(str(visits + 10)) + 1)
+        super().__init__(visits=visits, seed=seed, month=month, port=port)
         self.terminals = {t[0]: t for t in _EU_LAYOUTS[port]}
         self.ops_berths = {b for t in _EU_LAYOUTS[port] for b in t[3]}
         self.berth_free = {b: -(10**9) for t in _EU_LAYOUTS[port] for b in t[2]}
