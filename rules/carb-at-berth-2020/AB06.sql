@@ -8,23 +8,6 @@
 --   excused by an emergency or remediation event, are late.
 -- compliant: Ready to Work 08:00, shore power connected at 10:00 exactly (on time).
 -- non_compliant: Ready to Work 08:00, shore power connected at 10:01: a 1-minute late connection.
-SELECT
-    g.visit_id,
-    'late connection: ' || CAST(minutes_of(g.seconds - g.excused_seconds) AS VARCHAR) || ' min uncontrolled ('
-        || local_text(g.s, o.tz) || ' to ' || local_text(g.e, o.tz) || ' ' || o.tz || ')'
-        || CASE WHEN g.excused_seconds > 0
-                THEN ', ' || CAST(minutes_of(g.excused_seconds) AS VARCHAR) || ' min excused'
-                ELSE '' END AS message,
-    to_json({
-        'from': iso_utc(g.s),
-        'to': iso_utc(g.e),
-        'minutes': minutes_of(g.seconds),
-        'excused_minutes': minutes_of(g.excused_seconds),
-        'uncontrolled_minutes': minutes_of(g.seconds - g.excused_seconds)
-    }) AS evidence,
-    minutes_of(g.seconds - g.excused_seconds) AS minutes
-FROM bc_segment_net g
-JOIN bc_outcome o ON o.visit_id = g.visit_id
-WHERE g.segment_kind = 'late_connection'
-  AND o.verdict = 'non_compliant'
-  AND g.seconds - g.excused_seconds > 0
+SELECT visit_id, 'late connection: ' || detail AS message, evidence, minutes
+FROM bc_uncontrolled_segment
+WHERE segment_kind = 'late_connection'

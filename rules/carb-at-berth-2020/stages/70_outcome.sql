@@ -136,3 +136,27 @@ FROM judged j
 LEFT JOIN param_responsible_parties r
     ON r.berth_shore_power = coalesce(j.berth_shore_power, false)
    AND r.vessel_shore_power = coalesce(j.shore_power_capable, false);
+
+-- Uncontrolled stretches of the window on non-compliant visits, net of excused time, with the
+-- text and evidence their findings give. AB06-AB09 each pick one kind of stretch from here.
+CREATE OR REPLACE TEMP TABLE bc_uncontrolled_segment AS
+SELECT
+    g.visit_id,
+    g.segment_kind,
+    CAST(minutes_of(g.seconds - g.excused_seconds) AS VARCHAR) || ' min uncontrolled ('
+        || local_text(g.s, o.tz) || ' to ' || local_text(g.e, o.tz) || ' ' || o.tz || ')'
+        || CASE WHEN g.excused_seconds > 0
+                THEN ', ' || CAST(minutes_of(g.excused_seconds) AS VARCHAR) || ' min excused'
+                ELSE '' END AS detail,
+    to_json({
+        'from': iso_utc(g.s),
+        'to': iso_utc(g.e),
+        'minutes': minutes_of(g.seconds),
+        'excused_minutes': minutes_of(g.excused_seconds),
+        'uncontrolled_minutes': minutes_of(g.seconds - g.excused_seconds)
+    }) AS evidence,
+    minutes_of(g.seconds - g.excused_seconds) AS minutes
+FROM bc_segment_net g
+JOIN bc_outcome o ON o.visit_id = g.visit_id
+WHERE o.verdict = 'non_compliant'
+  AND g.seconds - g.excused_seconds > 0;
