@@ -68,6 +68,8 @@ _ATTRIBUTION = {
     "allowances": ("holder_kind", "holder"),
     "caecs": ("system_id",),
     "ports_user": ("port",),
+    "visit_counts": ("holder_kind", "holder"),
+    "coverage": ("kind", "holder"),
 }
 
 

@@ -119,7 +119,7 @@ def load_command(
         str,
         typer.Argument(
             help="visits | shore-power | capture | events | berths | terminals | allowances "
-            "| caecs | ports",
+            "| caecs | ports | visit-counts | coverage",
             show_default=False,
         ),
     ],

@@ -12,7 +12,13 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
-from berthcheck.ingest.kinds import EVENT_KINDS, HOLDER_KINDS, VESSEL_TYPES
+from berthcheck.ingest.kinds import (
+    CALL_PURPOSES,
+    COVERAGE_KINDS,
+    EVENT_KINDS,
+    HOLDER_KINDS,
+    VESSEL_TYPES,
+)
 
 LOCODE = r"^[A-Z]{2}[A-Z2-9]{3}$"
 MAX_STAY_DAYS = 60
@@ -67,6 +73,7 @@ class Visits(_Base):
     dwt: float = pa.Field(nullable=True, gt=0)
     passengers: float = pa.Field(nullable=True, ge=0)
     aux_engine_speed: str = pa.Field(nullable=True, isin=["MSD", "HSD"])
+    call_purpose: str = pa.Field(nullable=False, isin=list(CALL_PURPOSES))
 
     @pa.check("imo", name="not a valid IMO number (7 digits with a correct check digit)")
     def imo_check_digit(cls, data: PolarsData) -> pl.LazyFrame:
@@ -132,6 +139,7 @@ class Events(_Base):
     end: UTC = pa.Field(nullable=True)  # type: ignore[valid-type]
     reference: str = pa.Field(nullable=True)
     note: str = pa.Field(nullable=True)
+    approval_ref: str = pa.Field(nullable=True)
 
     @pa.dataframe_check(name="end|give both start and end, or neither for the whole visit")
     def both_or_neither(cls, data: PolarsData) -> pl.LazyFrame:
@@ -164,6 +172,30 @@ class Allowances(_Base):
     holder_kind: str = pa.Field(nullable=False, isin=list(HOLDER_KINDS))
     holder: str = pa.Field(nullable=False)
     granted: pl.Int64 = pa.Field(nullable=False, ge=0)
+    port: str = pa.Field(nullable=True, str_matches=LOCODE)
+
+
+class VisitCounts(_Base):
+    year: pl.Int64 = pa.Field(nullable=False, ge=2000, le=2100)
+    holder_kind: str = pa.Field(nullable=False, isin=list(HOLDER_KINDS))
+    holder: str = pa.Field(nullable=False)
+    port: str = pa.Field(nullable=True, str_matches=LOCODE)
+    vessel_type: str = pa.Field(nullable=True, isin=list(VESSEL_TYPES))
+    visits: pl.Int64 = pa.Field(nullable=False, ge=0)
+    source: str = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="port|required for a terminal's count (a TIE belongs to a terminal "
+                        "at one port)")
+    def terminal_has_port(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("holder_kind") != "terminal") | pl.col("port").is_not_null()
+        )
+
+
+class Coverage(_Base):
+    kind: str = pa.Field(nullable=False, isin=list(COVERAGE_KINDS))
+    holder: str = pa.Field(nullable=False)
+    year: pl.Int64 = pa.Field(nullable=False, ge=2000, le=2100)
 
 
 class Caecs(_Base):
@@ -198,4 +230,6 @@ INPUT_SCHEMAS: dict[str, type[_Base]] = {
     "allowances": Allowances,
     "caecs": Caecs,
     "ports": Ports,
+    "visit-counts": VisitCounts,
+    "coverage": Coverage,
 }

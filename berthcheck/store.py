@@ -466,3 +466,37 @@ def _migration_6() -> list[str]:
 
 
 MIGRATIONS.append((6, "run results: extra columns typed (a Parquet blob per run)", _migration_6))
+
+
+def _migration_7() -> list[str]:
+    """The data contract's round-2 inputs: visits' `call_purpose` (FuelEU port of call), events'
+    `approval_ref` (a regulator's written approval), allowances' `port` (a TIE belongs to a
+    terminal at one port), and the `visit_counts` and `coverage` tables (yearly counts, and
+    which port- or fleet-years the loaded visits cover completely).
+
+    A database created by this berthcheck already has all of them (migration 1 builds the
+    tables from the kinds), hence IF NOT EXISTS.
+    """
+    statements = [
+        "ALTER TABLE visits_versions ADD COLUMN IF NOT EXISTS call_purpose VARCHAR",
+        "ALTER TABLE events_versions ADD COLUMN IF NOT EXISTS approval_ref VARCHAR",
+        "ALTER TABLE allowances_versions ADD COLUMN IF NOT EXISTS port VARCHAR",
+    ]
+    for table in ("visits", "events", "allowances"):
+        statements.append(
+            f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {table}_versions "  # noqa: S608
+            "WHERE _replaced_by IS NULL"
+        )
+    for ddl in _input_table_ddl():
+        if " visit_counts" in ddl or " coverage" in ddl:
+            statements.append(
+                ddl.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1).replace(
+                    "CREATE VIEW ", "CREATE OR REPLACE VIEW ", 1
+                )
+            )
+    return statements
+
+
+MIGRATIONS.append(
+    (7, "call_purpose, approval_ref, allowances.port, visit_counts and coverage", _migration_7)
+)

@@ -156,7 +156,8 @@ def test_vessel_type_mix_and_stays(clean):
     types = [vessel_type(v["vessel_type"]) for v in visits]
     assert None not in types
     mix = Counter(types)
-    assert set(mix) == set(VESSEL_TYPES)
+    # articulated tug barges (not ocean-going, never regulated) are not in the sample month
+    assert set(mix) == set(VESSEL_TYPES) - {"articulated_tug_barge"}
     assert 0.40 <= mix["container"] / len(types) <= 0.65
     assert mix["tanker"] > mix["passenger"] > mix["other"]
     aliases = {v["vessel_type"] for v in visits} - set(VESSEL_TYPES)

@@ -16,8 +16,37 @@ VESSEL_TYPES = (
     "tanker",
     "bulk",
     "general_cargo",
+    "articulated_tug_barge",
     "other",
 )
+
+# Why a ship called (FuelEU Art. 3: only cargo, passengers and offshore crew change make a
+# "port of call"; the other purposes are stops that are not). The CARB pack ignores it.
+CALL_PURPOSES = (
+    "cargo",
+    "passengers",
+    "offshore_crew_change",
+    "bunkering",
+    "supplies",
+    "crew_change",
+    "repair",
+    "shelter",
+    "search_and_rescue",
+    "distress",
+    "other",
+)
+
+CALL_PURPOSE_ALIASES = {
+    "refuelling": "bunkering",
+    "refueling": "bunkering",
+    "bunker": "bunkering",
+    "crewrelief": "crew_change",
+    "drydock": "repair",
+    "repairs": "repair",
+    "weathershelter": "shelter",
+    "sar": "search_and_rescue",
+    "passenger": "passengers",
+}
 
 # Values as shippers and terminals write them -> the contract's enum. Matching ignores case
 # and treats spaces, '-' and '_' alike (see normalise_token).
@@ -37,6 +66,10 @@ VESSEL_TYPE_ALIASES = {
     "oiltanker": "tanker",
     "chemicaltanker": "tanker",
     "producttanker": "tanker",
+    # 17 CCR 93130.2(b)(7): an articulated tug barge is not an ocean-going vessel
+    "atb": "articulated_tug_barge",
+    "articulatedtugbarge": "articulated_tug_barge",
+    "tugbarge": "articulated_tug_barge",
 }
 
 EVENT_KINDS = (
@@ -68,6 +101,7 @@ EVENT_KIND_ALIASES = {
 }
 
 HOLDER_KINDS = ("fleet", "terminal")
+COVERAGE_KINDS = ("port", "fleet")
 
 
 @dataclass(frozen=True)
@@ -157,6 +191,8 @@ VISITS = Kind(
         _c("passengers", "float", aliases=("pax", "passenger_capacity"), min=0),
         _c("aux_engine_speed", "enum", aliases=("engine_speed",), values=("MSD", "HSD"),
            value_aliases={"msd": "MSD", "hsd": "HSD", "mediumspeed": "MSD", "highspeed": "HSD"}),
+        _c("call_purpose", "enum", aliases=("purpose", "purpose_of_call"), values=CALL_PURPOSES,
+           value_aliases=CALL_PURPOSE_ALIASES, default="cargo"),
     ),
 )
 
@@ -216,6 +252,9 @@ EVENTS = Kind(
         _c("end", "timestamp", aliases=("end_time", "to")),
         _c("reference", "text", aliases=("approval", "authorization")),
         _c("note", "text", aliases=("notes", "remark", "remarks")),
+        # the regulator's written approval where a rule requires one (e.g. CARB's approval of a
+        # commissioning visit that is not the vessel's first at the terminal)
+        _c("approval_ref", "text", aliases=("approval_reference", "carb_approval")),
     ),
 )
 
@@ -249,12 +288,42 @@ TERMINALS = Kind(
 ALLOWANCES = Kind(
     name="allowances",
     table="allowances",
-    key=("year", "holder_kind", "holder"),
+    key=("year", "holder_kind", "holder", "port"),
     columns=(
         _c("year", "int", True, min=2000, max=2100),
         _c("holder_kind", "enum", True, values=HOLDER_KINDS),
         _c("holder", "text", True),
         _c("granted", "int", True, min=0),
+        # a TIE belongs to a terminal at one port (required for terminal holders)
+        _c("port", "locode", aliases=("port_code", "unlocode", "locode")),
+    ),
+)
+
+VISIT_COUNTS = Kind(
+    name="visit-counts",
+    table="visit_counts",
+    key=("year", "holder_kind", "holder", "port", "vessel_type"),
+    columns=(
+        _c("year", "int", True, min=2000, max=2100),
+        _c("holder_kind", "enum", True, values=HOLDER_KINDS),
+        _c("holder", "text", True),
+        _c("port", "locode", aliases=("port_code", "unlocode", "locode")),
+        # empty = all vessel types
+        _c("vessel_type", "enum", values=VESSEL_TYPES, value_aliases=VESSEL_TYPE_ALIASES),
+        # the year's visits, innovative-concept visits excluded
+        _c("visits", "int", True, aliases=("visit_count", "count"), min=0),
+        _c("source", "text", aliases=("reported_by",)),
+    ),
+)
+
+COVERAGE = Kind(
+    name="coverage",
+    table="coverage",
+    key=("kind", "holder", "year"),
+    columns=(
+        _c("kind", "enum", True, aliases=("holder_kind",), values=COVERAGE_KINDS),
+        _c("holder", "text", True),  # a UN/LOCODE (kind port) or a fleet name
+        _c("year", "int", True, min=2000, max=2100),
     ),
 )
 
@@ -290,7 +359,8 @@ PORTS = Kind(
 
 KINDS: dict[str, Kind] = {
     k.name: k
-    for k in (VISITS, SHORE_POWER, CAPTURE, EVENTS, BERTHS, TERMINALS, ALLOWANCES, CAECS, PORTS)
+    for k in (VISITS, SHORE_POWER, CAPTURE, EVENTS, BERTHS, TERMINALS, ALLOWANCES, CAECS, PORTS,
+              VISIT_COUNTS, COVERAGE)
 }
 
 

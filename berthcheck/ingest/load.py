@@ -567,7 +567,8 @@ def _retire_versions(con, kind: Kind, replaced: pl.DataFrame, batch_id: int) -> 
     keys = [storage_name(k) for k in kind.key]
     store.register(con, "_retire", replaced.select(keys))
     try:
-        match = " AND ".join(f"t.{k} = r.{k}" for k in keys)
+        # a key column may be empty (e.g. an allowance's port): NULL matches NULL here
+        match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM r.{k}" for k in keys)
         store.run(
             con,
             f"UPDATE {kind.table}_versions t SET _replaced_by = ? FROM _retire r "  # noqa: S608
