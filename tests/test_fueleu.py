@@ -76,7 +76,7 @@ def test_check_fueleu_fills_penalties_in_eur(eu_db, tmp_path):
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
-    assert "fueleu-art6@1.0.0" in result.output
+    assert f"fueleu-art6@{load_pack('fueleu-art6').version}" in result.output
     assert "penalties: EUR " in result.output
     results = pl.read_csv(out, infer_schema_length=None)
     findings = pl.read_csv(default_findings_path(out))
