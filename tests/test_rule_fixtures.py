@@ -36,6 +36,7 @@ from berthcheck import store
 from berthcheck.engine import check, load_pack
 from berthcheck.engine.pack import available_packs
 from berthcheck.ingest.load import load_files
+from tests.basis_table import basis_problems
 from tests.helpers_store import _PORT_TZ, parse_instant, put_tables, visit
 
 FIXTURES = Path(__file__).parent / "rules"
@@ -140,6 +141,8 @@ def test_rule_case(pack: str, rule_id: str, case: dict, visit_defaults: dict):
     # the engine validates every invariant (pandera) on the way
     outcome = run_case(case, pack, visit_defaults)
     rows = {r["visit_id"]: r for r in outcome.results.iter_rows(named=True)}
+    # the contract's basis/verdict table holds for every result, not only the expected ones
+    assert basis_problems(pack, [(v, r["verdict"], r["basis"]) for v, r in rows.items()]) == []
     for visit_id, expected in (case.get("expect") or {}).items():
         assert visit_id in rows, f"{visit_id} missing from results"
         got = rows[visit_id]
