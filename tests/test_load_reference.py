@@ -99,3 +99,12 @@ def test_open_ended_events_load_with_distinct_ids(con, tmp_path):
         ("V1/EV/emergency/to-20261001T160000Z", None, "2026-10-01 16:00"),
         ("V1/EV/emergency/visit", None, None),
     ]
+
+
+def test_ports_view_reads_a_missing_country_off_the_locode(con):
+    # a row stored without a country (e.g. loaded before the loader filled it) reads the same
+    from tests.helpers_store import put_tables
+
+    put_tables(con, {"ports": [{"port": "PTSIN", "name": "Sines", "timezone": "Europe/Lisbon"}]})
+    assert store.scalar(con, "SELECT country FROM ports_user WHERE port = 'PTSIN'") is None
+    assert _port(con, "PTSIN")["country"] == "PT"
