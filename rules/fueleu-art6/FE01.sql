@@ -23,8 +23,8 @@ SELECT
         WHEN 'not_regulated_type' THEN 'vessel type ' || vessel_type
             || ' is not covered by FuelEU Art. 6 (container and passenger ships only)'
         WHEN 'before_start_date' THEN 'Art. 6 applies to this call from '
-            || CAST(later_start_date AS VARCHAR) || '; departure was '
-            || CAST(departure_local_date AS VARCHAR)
+            || CAST(later_start_date AS VARCHAR) || ' 00:00 ' || tz || '; it departed '
+            || local_text(departure, tz) || ', at or before that instant'
         WHEN 'below_gross_tonnage' THEN 'gross tonnage ' || CAST(gross_tonnage AS VARCHAR)
             || ' is not above ' || CAST($gross_tonnage_threshold AS VARCHAR)
         WHEN 'not_port_of_call' THEN 'call_purpose ' || call_purpose
