@@ -1,6 +1,6 @@
 -- id: FE01
 -- name: scope.not_applicable
--- title: Port call not covered by Art. 6 (vessel type, port, start date or gross tonnage)
+-- title: Call not covered by Art. 6 (vessel type, port, port of call, start date or gross tonnage)
 -- section: Reg. (EU) 2023/1805 Art. 6(1)-(4); Art. 2(1); Art. 3 point (10) (port of call)
 -- severity: info
 -- description: Art. 6 applies in a port of call (call_purpose cargo, passengers or
