@@ -153,6 +153,8 @@ def load_command(
         _say(f"{f.file}: {f.rows_in_file} rows -> {', '.join(parts)} (batch {f.batch_id})")
         for w in f.warnings:
             _warn(f"  warning: {w}")
+        for note in f.notes:
+            _say(f"  {note}")
     if report.errors:
         _warn(f"{len(report.errors)} problem(s) in quarantined rows:")
         for err in report.errors[:MAX_ERRORS_SHOWN]:

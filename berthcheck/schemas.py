@@ -141,10 +141,6 @@ class Events(_Base):
     note: str = pa.Field(nullable=True)
     approval_ref: str = pa.Field(nullable=True)
 
-    @pa.dataframe_check(name="end|give both start and end, or neither for the whole visit")
-    def both_or_neither(cls, data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(pl.col("start").is_null() == pl.col("end").is_null())
-
     @pa.dataframe_check(name="end|must be after start")
     def end_after_start(cls, data: PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(_before("start", "end", allow_equal=False))

@@ -500,3 +500,25 @@ def _migration_7() -> list[str]:
 MIGRATIONS.append(
     (7, "call_purpose, approval_ref, allowances.port, visit_counts and coverage", _migration_7)
 )
+
+
+def _migration_8() -> list[str]:
+    """Issue 14: a port's country is the ports table's, else the first two letters of its
+    UN/LOCODE, for every reader. The loader now stores it so (and keeps every built-in column a
+    file does not carry); this view gives rows loaded before that the same reading."""
+    return [
+        """CREATE OR REPLACE VIEW ports AS
+            SELECT port, name, timezone,
+                   coalesce(nullif(trim(country), ''), substr(port, 1, 2)) AS country,
+                   carb_at_berth, afir_art9, note, 'user' AS source, ops_required_from
+            FROM ports_user
+            UNION ALL
+            SELECT port, name, timezone,
+                   coalesce(nullif(trim(country), ''), substr(port, 1, 2)) AS country,
+                   carb_at_berth, afir_art9, note, 'built-in' AS source, ops_required_from
+            FROM ports_builtin b
+            WHERE NOT EXISTS (SELECT 1 FROM ports_user u WHERE u.port = b.port)""",
+    ]
+
+
+MIGRATIONS.append((8, "ports view: country defaults to the UN/LOCODE's first two letters", _migration_8))

@@ -76,7 +76,7 @@ def test_check_fueleu_fills_penalties_in_eur(eu_db, tmp_path):
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
-    assert "fueleu-art6@1.0.0" in result.output
+    assert f"fueleu-art6@{load_pack('fueleu-art6').version}" in result.output
     assert "penalties: EUR " in result.output
     results = pl.read_csv(out, infer_schema_length=None)
     findings = pl.read_csv(default_findings_path(out))
@@ -188,3 +188,84 @@ def test_ports_load_with_a_member_state_date_and_override(tmp_path):
     assert str(rows["NLVLI"]["ops_required_from"]) == "2032-01-01"
     assert rows["DEHAM"]["source"] == "user" and rows["DEHAM"]["afir_art9"] is False
     assert rows["NLRTM"]["source"] == "built-in" and rows["NLRTM"]["ops_required_from"] is None
+
+
+# --- issue 14: the EEA date is one parameter read by every paragraph of Art. 6 ------------------
+
+
+def _with_parameter(pack, name: str, value):
+    import dataclasses
+
+    params = dict(pack.parameters)
+    params[name] = dataclasses.replace(params[name], value=value)
+    return dataclasses.replace(pack, parameters=params)
+
+
+def _eea_tables() -> dict[str, list[dict]]:
+    # Oslo: a user port flagged afir_art9 (Art. 6(1)); Bergen: a port with an OPS berth
+    # (Art. 6(2)). Both Norwegian by their UN/LOCODE. 24 h calls without OPS, 1 000 kW.
+    base = {"vessel_type": "container", "gross_tonnage": 95000, "aux_power_kw": 1000,
+            "terminal": "T1", "berth": "B1", "ready_to_work": None, "pilot_on_board": None}
+    return {
+        "ports": [{"port": "NOOSL", "name": "Oslo", "timezone": "Europe/Oslo", "afir_art9": True},
+                  {"port": "NOBGO", "name": "Bergen", "timezone": "Europe/Oslo"}],
+        "berths": [{"port": "NOBGO", "terminal": "T1", "berth": "B1", "ops_available": True}],
+        "visits": [
+            visit("OSL-2031", port="NOOSL", arrival="2031-06-03T06:00:00+02:00",
+                  departure="2031-06-04T06:00:00+02:00", **base),
+            visit("BGO-2035", port="NOBGO", imo="9074729", arrival="2035-06-03T06:00:00+02:00",
+                  departure="2035-06-04T06:00:00+02:00", **base),
+            visit("BGO-2037", port="NOBGO", imo="9074729", arrival="2037-06-03T06:00:00+02:00",
+                  departure="2037-06-04T06:00:00+02:00", **base),
+        ],
+    }
+
+
+@pytest.mark.parametrize(("eea_from", "expected"), [
+    # the shipped placeholder (no later than Art. 6 itself): all three covered, 36 000 each
+    (None, {"OSL-2031": ("non_compliant", "uncontrolled", 36000.0),
+            "BGO-2035": ("non_compliant", "uncontrolled", 36000.0),
+            "BGO-2037": ("non_compliant", "uncontrolled", 36000.0)}),
+    # an incorporation on 2036-01-01 delays the AFIR and the OPS-berth paragraph alike
+    ("2036-01-01", {"OSL-2031": ("not_applicable", "before_start_date", None),
+                    "BGO-2035": ("not_applicable", "before_start_date", None),
+                    "BGO-2037": ("non_compliant", "uncontrolled", 36000.0)}),
+])
+def test_eea_states_are_covered_from_the_eea_parameter(eea_from, expected):
+    import datetime as dt
+
+    pack = load_pack("fueleu-art6")
+    if eea_from is not None:
+        pack = _with_parameter(pack, "eea_applies_from", dt.date.fromisoformat(eea_from))
+    con = store.connect(":memory:")
+    try:
+        put_tables(con, _eea_tables())
+        outcome = check(con, pack, store_run=False)
+    finally:
+        con.close()
+    got = {r["visit_id"]: (r["verdict"], r["basis"], r["penalty"])
+           for r in outcome.results.iter_rows(named=True)}
+    assert got == expected
+
+
+def test_eea_parameter_is_marked_unconfirmed_with_its_source():
+    pack = load_pack("fueleu-art6")
+    eea = pack.parameters["eea_applies_from"]
+    assert not eea.confirmed and "NOT FOUND" in eea.citation
+    assert "eea_applies_from" in pack.unconfirmed()
+    assert pack.parameters["eea_countries"].value == ["IS", "LI", "NO"]
+
+
+def test_pack_cites_what_ships_with_it():
+    """Citations point at the regulation or docs/, never at material outside the repository,
+    and the port-call penalty is not cited to Annex IV Part B (the deficit penalties' formula)."""
+    pack = load_pack("fueleu-art6")
+    text = (pack.path / "pack.toml").read_text(encoding="utf-8")
+    assert "shared/" not in text and "regulations.md 3" not in text
+    assert (REPO / "docs" / "regulations-fueleu.md").is_file()
+    for name in ("penalty_eur_per_kwh", "non_compliant_hours_rounding"):
+        assert "Annex IV" not in pack.parameters[name].citation
+    for name in ("capped_exception_kinds", "capped_exception_limit"):
+        assert "6(6)" not in pack.parameters[name].citation
+    for rule in pack.rules:
+        assert "Annex IV" not in rule.section and "6(6)" not in rule.section, rule.id

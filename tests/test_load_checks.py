@@ -52,6 +52,11 @@ CASES = [
     ("vessel-type-required", "visits", good_visit(), v2(vessel_type=""),
      "vessel_type", "required"),
     ("locode-shape", "visits", good_visit(), v2(port="LAX"), "port", "UN/LOCODE"),
+    # the message lists every allowed value
+    ("call-purpose-enum", "visits", good_visit(call_purpose="Refuelling"),
+     v2(call_purpose="party"), "call_purpose",
+     "cargo, passengers, offshore_crew_change, bunkering, supplies, crew_change, repair, "
+     "shelter, search_and_rescue, distress, other"),
     ("unknown-port-zone", "visits", good_visit(), v2(port="USXXX"), "arrival",
      "time zone is unknown"),
     ("departure-after-arrival", "visits", good_visit(),
@@ -105,7 +110,11 @@ CASES = [
      "system_id", "required"),
     ("event-kind", "events", ev(kind="VIE", start="", end=""), ev(event_id="E2", kind="holiday"),
      "kind", "accepted values"),
-    ("event-start-and-end", "events", ev(), ev(event_id="E2", end=""), "end", "both start and end"),
+    # an open-ended event is accepted (only end = from arrival), but its end must be in the stay
+    ("event-open-start-outside", "events", ev(event_id="E0", start=""),
+     ev(event_id="E2", start="", end="2026-10-01 05:00"), "end", "outside its visit"),
+    ("event-open-end-outside", "events", ev(event_id="E0", end=""),
+     ev(event_id="E2", start="2026-10-03 07:00", end=""), "start", "outside its visit"),
     ("event-order", "events", ev(),
      ev(event_id="E2", start="2026-10-02 12:00", end="2026-10-02 10:00"), "end", "after start"),
     ("event-unknown-visit", "events", ev(), ev(event_id="E2", visit_id="V7"), "visit_id",
@@ -143,6 +152,18 @@ CASES = [
      {"port": "USBEN", "name": "Benicia", "timezone": "America/Los_Angeles"},
      {"port": "USSCK", "name": "Stockton", "timezone": "Pacific/Stockton"},
      "timezone", "IANA"),
+    ("port-code-shape", "ports",
+     {"port": "NLVLI", "name": "Vlissingen", "timezone": "Europe/Amsterdam"},
+     {"port": "NLVL", "name": "Vlissingen", "timezone": "Europe/Amsterdam"},
+     "port", "UN/LOCODE"),
+    ("port-country-unknown", "ports",
+     {"port": "NLVLI", "name": "Vlissingen", "timezone": "Europe/Amsterdam", "country": "nl"},
+     {"port": "NLTNZ", "name": "Terneuzen", "timezone": "Europe/Amsterdam", "country": "EU"},
+     "country", "ISO 3166-1"),
+    ("port-locode-country-unknown", "ports",
+     {"port": "NOOSL", "name": "Oslo", "timezone": "Europe/Oslo"},
+     {"port": "QQABC", "name": "Nowhere", "timezone": "Europe/Oslo"},
+     "port", "ISO 3166-1"),
 ]
 
 

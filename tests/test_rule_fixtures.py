@@ -18,12 +18,15 @@ Conveniences, so each case states only what matters to it:
     year; without a `berths` key every berth has shore power and capture;
   * `plug_in_all: true` adds a shore power session arrival -> departure to every visit that
     has none;
-  * `period` limits the reported visits (earlier years can be loaded as history).
+  * `period` limits the reported visits (earlier years can be loaded as history);
+  * `load: {kind: csv text}` loads files through the real loader first (berthcheck load), for
+    cases about what loading does (e.g. a ports file overriding a built-in port).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -32,6 +35,8 @@ import yaml
 from berthcheck import store
 from berthcheck.engine import check, load_pack
 from berthcheck.engine.pack import available_packs
+from berthcheck.ingest.load import load_files
+from tests.basis_table import basis_problems
 from tests.helpers_store import _PORT_TZ, parse_instant, put_tables, visit
 
 FIXTURES = Path(__file__).parent / "rules"
@@ -107,9 +112,18 @@ def build_tables(case: dict, visit_defaults: dict | None = None) -> dict[str, li
     return tables
 
 
+def _load_files(con, files: dict[str, str]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        for kind, text in files.items():
+            path = Path(folder) / f"{kind}.csv"
+            path.write_text(text, encoding="utf-8")
+            load_files(con, kind, [path])
+
+
 def run_case(case: dict, pack: str = DEFAULT_PACK, visit_defaults: dict | None = None):
     con = store.connect(":memory:")
     try:
+        _load_files(con, case.get("load") or {})
         put_tables(con, build_tables(case, visit_defaults))
         return check(con, load_pack(pack), period=case.get("period"), store_run=False)
     finally:
@@ -127,6 +141,8 @@ def test_rule_case(pack: str, rule_id: str, case: dict, visit_defaults: dict):
     # the engine validates every invariant (pandera) on the way
     outcome = run_case(case, pack, visit_defaults)
     rows = {r["visit_id"]: r for r in outcome.results.iter_rows(named=True)}
+    # the contract's basis/verdict table holds for every result, not only the expected ones
+    assert basis_problems(pack, [(v, r["verdict"], r["basis"]) for v, r in rows.items()]) == []
     for visit_id, expected in (case.get("expect") or {}).items():
         assert visit_id in rows, f"{visit_id} missing from results"
         got = rows[visit_id]

@@ -20,6 +20,7 @@ import polars as pl
 
 from berthcheck import __version__, store
 from berthcheck.errors import InputRejected, RowError, UsageError
+from berthcheck.ingest import reference
 from berthcheck.ingest.coerce import ERR, TZ, coerce
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 from berthcheck.ingest.read import ROW, RawTable, read_table
@@ -44,6 +45,8 @@ class FileReport:
     replaced: int = 0
     quarantined: int = 0
     warnings: list[RowError] = field(default_factory=list)
+    # built-in reference rows this file overrides, and what it changed in them
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -94,6 +97,8 @@ def _reason(check: str) -> tuple[str | None, str]:
     arg = arg.rstrip(")")
     if name == "str_matches" and "A-Z" in arg:
         arg = "a UN/LOCODE such as USLAX"
+    if name == "isin":  # "['cargo', 'passengers']" -> "cargo, passengers"
+        arg = ", ".join(v.strip(" '\"") for v in arg.strip("[]").split(","))
     return None, template.format(arg)
 
 
@@ -170,7 +175,10 @@ def _derive_keys(typed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
         return typed
     key = kind.key[0]
     start = _SPANS[kind.name][0]
-    stamp = pl.col(start).dt.strftime("%Y%m%dT%H%M%SZ").fill_null("visit")
+    stamp = pl.col(start).dt.strftime("%Y%m%dT%H%M%SZ")
+    if kind.name == "events":  # an event with only an end runs from arrival to that end
+        stamp = stamp.fill_null(pl.lit("to-") + pl.col("end").dt.strftime("%Y%m%dT%H%M%SZ"))
+    stamp = stamp.fill_null("visit")
     parts = [pl.col("visit_id"), pl.lit(kind.derived_key)]
     if kind.name == "events":
         parts.append(pl.col("kind"))
@@ -225,10 +233,14 @@ def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str):
     s_col, e_col = storage_name(start), storage_name(end)
     rows = store.fetch_polars(
         con,
-        f"""SELECT s._source_row, v.arrival, v.departure, s.{s_col} AS s, s.{e_col} AS e
+        # an open end of an event is its visit's arrival or departure (data contract 2)
+        f"""SELECT s._source_row, v.arrival, v.departure,
+                   coalesce(s.{s_col}, v.arrival) AS s, coalesce(s.{e_col}, v.departure) AS e,
+                   s.{s_col} IS NULL AS open_start
             FROM _staged s JOIN visits v ON v.visit_id = s.visit_id
-            WHERE s.{s_col} < v.arrival OR s.{e_col} > v.departure
-               OR s.{s_col} >= v.departure OR s.{e_col} <= v.arrival""",  # noqa: S608
+            WHERE NOT (s.{s_col} IS NULL AND s.{e_col} IS NULL)
+              AND (s.{s_col} < v.arrival OR s.{e_col} > v.departure
+                   OR s.{s_col} >= v.departure OR s.{e_col} <= v.arrival)""",  # noqa: S608
     )
     errors, warnings = [], []
     clip_start: dict[int, object] = {}
@@ -236,10 +248,9 @@ def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str):
     tolerance = timedelta(minutes=SESSION_TOLERANCE_MINUTES)
     for r in rows.iter_rows(named=True):
         row, arrival, departure, s, e = r[ROW], r["arrival"], r["departure"], r["s"], r["e"]
-        if s is None:
-            continue  # a whole-visit event
         if s >= departure or e <= arrival:
-            errors.append(RowError(label, row, start, s.isoformat(),
+            column, value = (end, e) if r["open_start"] else (start, s)
+            errors.append(RowError(label, row, column, value.isoformat(),
                                    "lies entirely outside its visit's stay"))
             continue
         if s < arrival - tolerance:
@@ -420,7 +431,9 @@ def _prepare(con, path: Path, kind: Kind) -> _Prepared:
     label = raw.path.name
     frame = _attach_timezones(con, raw, kind)
     typed = _derive_keys(coerce(frame, kind), kind)
+    typed = reference.fill_from_builtin(typed, kind, raw.present)
     errors = _coercion_errors(typed, kind, label) + _schema_errors(typed, kind, label)
+    errors += reference.row_errors(typed, kind, label)
     if kind.port_from == "self":
         # A malformed port code is reported once, not again as a missing zone on every time.
         errors = _without_zone_errors(errors, {e.row for e in errors if e.column == "port"})
@@ -518,6 +531,9 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool):
     del classified
     replaced = to_insert.filter(pl.col("_status") == "changed")
     report = FileReport(label, kind.name, None, prep.raw.frame.height, unchanged=unchanged)
+    report.notes = reference.override_notes(
+        prep.typed.filter(~pl.col(ROW).is_in(sorted(bad_rows))), kind
+    )
     if errors and not quarantine:
         return report, errors
     # Every problem is known: keep the text of the bad rows only and let the file's text go

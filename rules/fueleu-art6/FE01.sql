@@ -1,40 +1,48 @@
 -- id: FE01
 -- name: scope.not_applicable
--- title: Port call not covered by Art. 6 (vessel type, port, start date or gross tonnage)
--- section: Reg. (EU) 2023/1805 Art. 6(1)-(4); Art. 2(1)
+-- title: Call not covered by Art. 6 (vessel type, port, port of call, start date or gross tonnage)
+-- section: Reg. (EU) 2023/1805 Art. 6(1)-(4); Art. 2(1); Art. 3 point (10) (port of call)
 -- severity: info
--- description: Art. 6 applies to container and passenger ships above 5 000 gross tonnage: from
+-- description: Art. 6 applies in a port of call (call_purpose cargo, passengers or
+--   offshore_crew_change; else basis not_port_of_call) under the jurisdiction of an EU Member
+--   State (the port's country, else its UN/LOCODE's first two letters; EEA states from the
+--   pack's eea_applies_from) to container and passenger ships above 5 000 gross tonnage: from
 --   2030-01-01 in ports AFIR Art. 9 covers (ports table: afir_art9), from the date a Member
 --   State decided (ports table: ops_required_from, 2030 to 2034), and from 2035-01-01 at any
---   Member State berth with OPS (berths table: ops_available). Dates are the port-local
---   departure date. The finding records why a call is not_applicable.
+--   berth with OPS (berths table: ops_available). A call is covered when it departs after the
+--   first instant (port-local midnight) of that date; one departing at or before it is
+--   before_start_date. The finding records why a call is not_applicable.
 -- compliant: A container ship of 95 000 GT leaving Rotterdam (NLRTM) on 2030-06-04 is covered:
 --   no finding.
--- non_compliant: A tanker at NLRTM, a container ship there on 2029-12-30, a call at Los Angeles,
---   or a container ship of 4 800 GT get this finding and the verdict not_applicable.
+-- non_compliant: A tanker at NLRTM, a container ship leaving there at 2030-01-01 00:00 local, a
+--   bunkering-only stop, a call at Los Angeles, or a container ship of 4 800 GT get this
+--   finding and the verdict not_applicable.
 SELECT
     visit_id,
     CASE not_applicable_basis
         WHEN 'not_regulated_type' THEN 'vessel type ' || vessel_type
             || ' is not covered by FuelEU Art. 6 (container and passenger ships only)'
         WHEN 'before_start_date' THEN 'Art. 6 applies to this call from '
-            || CAST(later_start_date AS VARCHAR) || '; departure was '
-            || CAST(departure_local_date AS VARCHAR)
+            || CAST(later_start_date AS VARCHAR) || ' 00:00 ' || tz || '; it departed '
+            || local_text(departure, tz) || ', at or before that instant'
         WHEN 'below_gross_tonnage' THEN 'gross tonnage ' || CAST(gross_tonnage AS VARCHAR)
             || ' is not above ' || CAST($gross_tonnage_threshold AS VARCHAR)
-        ELSE 'port ' || port
-            || CASE WHEN NOT port_known THEN ' is not in the ports table'
+        WHEN 'not_port_of_call' THEN 'call_purpose ' || call_purpose
+            || ' does not make a port of call (Art. 3 point (10)): FuelEU Art. 6 does not apply'
+        ELSE 'port ' || port || ' (country ' || port_country || ')'
+            || CASE WHEN jurisdiction IS NULL
+                    THEN ' is not under the jurisdiction of an EU Member State or EEA state'
                     ELSE ' is not covered on ' || CAST(departure_local_date AS VARCHAR)
                          || ': not an AFIR Art. 9 port, no Member State OPS requirement in force'
-                         || CASE WHEN departure_local_date >= $ops_berth_start_date
-                                 THEN ', and berth ' || terminal || '/' || berth
-                                      || ' is not an OPS berth of a Member State port'
-                                 ELSE '' END
+                         || ', and berth ' || terminal || '/' || berth
+                         || ' has no OPS (berths table: ops_available)'
                END
     END AS message,
     to_json({
         'basis': not_applicable_basis,
         'port': port,
+        'port_country': port_country,
+        'call_purpose': call_purpose,
         'vessel_type': vessel_type,
         'gross_tonnage': gross_tonnage,
         'departure_local_date': CAST(departure_local_date AS VARCHAR),

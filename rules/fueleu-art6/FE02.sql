@@ -1,7 +1,7 @@
 -- id: FE02
 -- name: data.missing_gross_tonnage
 -- title: Gross tonnage missing on a covered port call
--- section: Reg. (EU) 2023/1805 Art. 2(1) (ships above 5 000 gross tonnage); data contract 4
+-- section: Reg. (EU) 2023/1805 Art. 2(1) (ships above 5 000 gross tonnage)
 -- severity: warning
 -- description: Art. 6 applies only to ships above 5 000 GT. A container or passenger call in a
 --   covered port without gross_tonnage cannot be judged: its verdict is insufficient_data,

@@ -3,10 +3,11 @@
 -- title: Whole stay excepted (zero-emission technology, unscheduled call)
 -- section: Reg. (EU) 2023/1805 Art. 6(5) (points after (a), text not retrieved: UNCONFIRMED)
 -- severity: info
--- description: An event of a whole-stay kind (parameter whole_stay_exemption_kinds:
---   zero_emission_tech, unscheduled_call) that covers the whole stay (empty start and end, or
---   from arrival or earlier to departure or later) makes the call exempt with the event's kind
---   as basis. An event covering only part of the stay does not exempt the call (a partial
+-- description: Events of the whole-stay kinds (parameter whole_stay_exemption_kinds:
+--   zero_emission_tech, unscheduled_call) that, alone or together, cover all of the stay under
+--   the obligation (arrival, or the start instant for a call straddling it, to departure; an
+--   empty start is the arrival, an empty end the departure) make the call exempt with their
+--   kinds as basis. Events covering only part of it do not exempt the call (a partial
 --   zero_emission_tech event excuses its part, FE07; a partial unscheduled_call is ignored,
 --   FE10).
 -- compliant: A zero_emission_tech event with empty start/end: exempt, basis zero_emission_tech.

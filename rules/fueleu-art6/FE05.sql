@@ -1,14 +1,14 @@
 -- id: FE05
 -- name: ops.none
 -- title: No OPS use at berth
--- section: Reg. (EU) 2023/1805 Art. 6(1)-(3); Art. 23(4) and Annex IV Part B (penalty)
+-- section: Reg. (EU) 2023/1805 Art. 6(1)-(3); Art. 23(4) (penalty, text not retrieved: UNCONFIRMED)
 -- severity: violation
 -- description: A covered call must connect to OPS and use it for all of its electrical power
 --   demand at berth. No shore power session fell in the assessed stay: every hour not excused
 --   by an exception event is non-compliant. The penalty is EUR 1.5 x power demand at berth
 --   (kW: aux_power_kw, else the pack's default for the type and size) x the non-compliant
 --   hours rounded up to a whole hour (parameters penalty_eur_per_kwh and
---   non_compliant_hours_rounding, both UNCONFIRMED against Annex IV Part B).
+--   non_compliant_hours_rounding, both UNCONFIRMED against Art. 23(4)).
 -- compliant: Any OPS session covering the whole stay.
 -- non_compliant: A container ship (1 000 kW) 24 h at berth in Rotterdam in 2030 without OPS:
 --   24 non-compliant hours, penalty 1.5 x 1 000 x 24 = EUR 36 000.

@@ -1,7 +1,7 @@
 -- id: FE06
 -- name: ops.partial
 -- title: OPS used for only part of the stay
--- section: Reg. (EU) 2023/1805 Art. 6(1)-(3) (OPS for all electrical power demand at berth); Art. 23(4) and Annex IV Part B (penalty)
+-- section: Reg. (EU) 2023/1805 Art. 6(1)-(3) (OPS for all electrical power demand at berth); Art. 23(4) (penalty, text not retrieved: UNCONFIRMED)
 -- severity: violation
 -- description: OPS was used, but not over the whole assessed stay: the time before the first
 --   connection (late connection), between sessions (gap) and after the last disconnection

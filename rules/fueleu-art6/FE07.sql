@@ -1,7 +1,7 @@
 -- id: FE07
 -- name: exception.partial
 -- title: Part of the stay excused by an Art. 6(5) exception event
--- section: Reg. (EU) 2023/1805 Art. 6(5) (points after (a), text not retrieved: UNCONFIRMED); data contract 4 step 3
+-- section: Reg. (EU) 2023/1805 Art. 6(5) (points after (a), text not retrieved: UNCONFIRMED); docs/regulations-fueleu.md
 -- severity: info
 -- description: Time at berth not on OPS that a zero_emission_tech, ops_unavailable,
 --   ops_incompatible or emergency event covers (parameter partial_exception_kinds) is excused:

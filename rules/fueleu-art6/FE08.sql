@@ -1,7 +1,7 @@
 -- id: FE08
 -- name: exception.limit_exceeded
 -- title: OPS unavailable / incompatible exception beyond the yearly limit
--- section: Reg. (EU) 2023/1805 Art. 6(6) (limit on the OPS unavailability and incompatibility exceptions; final text not retrieved: UNCONFIRMED)
+-- section: Reg. (EU) 2023/1805 Art. 6, the paragraph limiting the OPS unavailability and incompatibility exceptions (number and text not retrieved: UNCONFIRMED; Council compromise of March 2022)
 -- severity: violation
 -- description: The exceptions for OPS being unavailable or incompatible (parameter
 --   capped_exception_kinds) may be used only a limited number of times per ship and reporting

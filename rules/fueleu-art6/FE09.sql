@@ -1,7 +1,7 @@
 -- id: FE09
 -- name: penalty.power_unknown
 -- title: Penalty not computed: electrical power demand at berth unknown
--- section: Reg. (EU) 2023/1805 Annex IV Part B (power demand at berth x non-compliant hours)
+-- section: Reg. (EU) 2023/1805 Art. 23(4) (power demand at berth x non-compliant hours; text not retrieved: UNCONFIRMED)
 -- severity: warning
 -- description: The penalty needs the ship's electrical power demand at berth: aux_power_kw,
 --   else the pack's default (table default_power_demand: container ships by TEU, passenger

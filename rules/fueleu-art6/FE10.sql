@@ -1,7 +1,7 @@
 -- id: FE10
 -- name: data.event_ignored
 -- title: Event that FuelEU Art. 6 does not count on this call
--- section: Reg. (EU) 2023/1805 Art. 6(5); data contract 4 step 3
+-- section: Reg. (EU) 2023/1805 Art. 6(5); docs/regulations-fueleu.md
 -- severity: warning
 -- description: On a call that must use OPS, only the Art. 6(5) exception events count:
 --   zero_emission_tech and unscheduled_call over the whole stay, zero_emission_tech,

@@ -4,9 +4,9 @@
 -- section: Reg. (EU) 2023/1805 Art. 6(1)-(3) (the obligation applies from its start date)
 -- severity: info
 -- description: A call that arrived before its paragraph's start date (2030-01-01 in an AFIR
---   Art. 9 port) and departed on or after it is covered, but with parameter
---   assess_from_start_date only the hours from port-local midnight of the start date are
---   assessed (window_start says where). The two-hour test still uses the whole stay.
+--   Art. 9 port) and departed after its first instant (port-local midnight) is covered, but
+--   with parameter assess_from_start_date only the hours from that instant are assessed
+--   (window_start says where). The two-hour test still uses the whole stay.
 -- compliant: A call from 2030-01-03 to 2030-01-04: no finding.
 -- non_compliant: A call from 2029-12-31 20:00 to 2030-01-01 10:00 local: the 4 h of 2029 are
 --   not assessed; the 10 h of 2030 are.

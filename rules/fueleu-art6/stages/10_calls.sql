@@ -1,13 +1,20 @@
 -- stage: calls
--- Every loaded visit (one stay at one berth = one port call for Art. 6) with its port's zone,
--- flags and Member State date, its berth's OPS flag, port-local dates, and which paragraph of
+-- Every loaded visit (one stay at one berth = one port call for Art. 6) with its port's
+-- country, zone and flags, its berth's OPS flag, port-local dates, and which paragraph of
 -- Art. 6 covers it (regime):
---   afir_art9     Art. 6(1): the port is flagged afir_art9, departure on/after 2030-01-01
---   member_state  Art. 6(3): the port's ops_required_from (a Member State decision) has come,
---                 departure from 2030-01-01 to 2034-12-31
---   ops_berth     Art. 6(2): the berth has ops_available in a Member State port, departure
---                 on/after 2035-01-01
--- Dates are compared as port-local calendar dates, never a TIMESTAMPTZ with a DATE.
+--   afir_art9     Art. 6(1): the port is flagged afir_art9; from 2030-01-01
+--   member_state  Art. 6(3): the port's ops_required_from (a Member State decision), within
+--                 2030-01-01 .. 2034-12-31
+--   ops_berth     Art. 6(2): the berth has ops_available; from 2035-01-01
+-- Every regime needs a port under the jurisdiction of a Member State: the port's country (the
+-- ports table's, else the UN/LOCODE's first two letters) is in member_state_countries or
+-- outermost_region_countries, or is an EEA state (eea_countries) from eea_applies_from. The
+-- EEA date delays every regime alike.
+-- A regime covers a call when the call departs AFTER the regime's first instant (port-local
+-- midnight of its start date): a call departing at or before it has no time under the
+-- obligation (before_start_date).
+-- Not applicable, in this order: not_regulated_type, port_not_covered, not_port_of_call,
+-- before_start_date, below_gross_tonnage (the first that holds is the basis).
 CREATE OR REPLACE TEMP TABLE fe_call AS
 WITH v AS (
     SELECT
@@ -15,7 +22,8 @@ WITH v AS (
         p.port IS NOT NULL AS port_known,
         coalesce(p.afir_art9, false) AS port_afir_art9,
         p.ops_required_from AS port_ops_required_from,
-        p.country AS port_country,
+        -- one reading of the country for every rule: the ports table's, else the LOCODE's
+        coalesce(nullif(trim(p.country), ''), substr(v.port, 1, 2)) AS port_country,
         coalesce(p.timezone, 'UTC') AS tz,
         b.port IS NOT NULL AS berth_known,
         coalesce(b.ops_available, false) AS berth_ops_available
@@ -23,67 +31,100 @@ WITH v AS (
     LEFT JOIN ports p ON p.port = v.port
     LEFT JOIN berths b ON b.port = v.port AND b.terminal = v.terminal AND b.berth = v.berth
 ),
-d AS (
+j AS (
     SELECT
         v.*,
-        CAST(timezone(v.tz, v.arrival) AS DATE) AS arrival_local_date,
-        CAST(timezone(v.tz, v.departure) AS DATE) AS departure_local_date,
-        year(timezone(v.tz, v.departure)) AS year,
+        CASE
+            WHEN list_contains($member_state_countries, v.port_country)
+                 OR list_contains($outermost_region_countries, v.port_country) THEN 'member_state'
+            WHEN list_contains($eea_countries, v.port_country) THEN 'eea'
+        END AS jurisdiction,
         list_contains($covered_vessel_types, v.vessel_type) AS type_covered,
-        coalesce(list_contains($member_state_countries, v.port_country), false) AS member_state_port,
-        -- the Member State decision's first day, if it falls in the window Art. 6(3) allows
-        CASE WHEN v.port_ops_required_from IS NOT NULL
-                  AND v.port_ops_required_from <= $member_state_addition_until
-             THEN greatest(v.port_ops_required_from, $member_state_addition_from) END
-            AS member_state_from
+        list_contains($port_of_call_purposes, coalesce(v.call_purpose, 'cargo')) AS port_of_call
     FROM v
+),
+d AS (
+    SELECT
+        j.*,
+        CAST(timezone(j.tz, j.arrival) AS DATE) AS arrival_local_date,
+        CAST(timezone(j.tz, j.departure) AS DATE) AS departure_local_date,
+        year(timezone(j.tz, j.departure)) AS year,
+        -- the first day the Regulation reaches this port at all (EEA states: the parameter)
+        CASE j.jurisdiction
+            WHEN 'member_state' THEN DATE '0001-01-01'
+            WHEN 'eea' THEN CAST($eea_applies_from AS DATE)
+        END AS jurisdiction_from
+    FROM j
+),
+c AS (
+    -- each regime's first day for this call's port and berth (NULL: the regime cannot apply)
+    SELECT
+        d.*,
+        CASE WHEN d.jurisdiction IS NOT NULL AND d.port_afir_art9
+             THEN greatest(CAST($afir_port_start_date AS DATE), d.jurisdiction_from) END
+            AS afir_from,
+        CASE WHEN d.jurisdiction IS NOT NULL AND d.port_ops_required_from IS NOT NULL
+                  AND d.port_ops_required_from <= $member_state_addition_until
+             THEN greatest(d.port_ops_required_from, CAST($member_state_addition_from AS DATE),
+                           d.jurisdiction_from) END AS member_state_from,
+        CASE WHEN d.jurisdiction IS NOT NULL AND d.berth_ops_available
+             THEN greatest(CAST($ops_berth_start_date AS DATE), d.jurisdiction_from) END
+            AS ops_berth_from
+    FROM d
+),
+i AS (
+    -- the first instants: port-local midnight of each first day
+    SELECT
+        c.*,
+        timezone(c.tz, CAST(c.afir_from AS TIMESTAMP)) AS afir_instant,
+        CASE WHEN c.member_state_from <= $member_state_addition_until
+             THEN timezone(c.tz, CAST(c.member_state_from AS TIMESTAMP)) END
+            AS member_state_instant,
+        timezone(c.tz, CAST(c.ops_berth_from AS TIMESTAMP)) AS ops_berth_instant
+    FROM c
 ),
 r AS (
     SELECT
-        d.*,
+        i.*,
         CASE
-            WHEN d.port_afir_art9 AND d.departure_local_date >= $afir_port_start_date
-                THEN 'afir_art9'
-            WHEN d.member_state_from IS NOT NULL
-                 AND d.departure_local_date >= d.member_state_from
-                 AND d.departure_local_date <= $member_state_addition_until
+            WHEN i.afir_instant IS NOT NULL AND i.departure > i.afir_instant THEN 'afir_art9'
+            WHEN i.member_state_instant IS NOT NULL AND i.departure > i.member_state_instant
+                 AND i.departure_local_date <= $member_state_addition_until
                 THEN 'member_state'
-            WHEN d.berth_ops_available AND d.member_state_port
-                 AND d.departure_local_date >= $ops_berth_start_date
+            WHEN i.ops_berth_instant IS NOT NULL AND i.departure > i.ops_berth_instant
                 THEN 'ops_berth'
         END AS regime
-    FROM d
+    FROM i
 )
 SELECT
     r.*,
     CASE r.regime
-        WHEN 'afir_art9' THEN $afir_port_start_date
+        WHEN 'afir_art9' THEN r.afir_from
         WHEN 'member_state' THEN r.member_state_from
-        WHEN 'ops_berth' THEN $ops_berth_start_date
+        WHEN 'ops_berth' THEN r.ops_berth_from
     END AS start_date,
-    -- the regime's first instant: port-local midnight of its start date
-    timezone(r.tz, CAST(CASE r.regime
-        WHEN 'afir_art9' THEN $afir_port_start_date
-        WHEN 'member_state' THEN r.member_state_from
-        WHEN 'ops_berth' THEN $ops_berth_start_date
-    END AS TIMESTAMP)) AS start_instant,
+    CASE r.regime
+        WHEN 'afir_art9' THEN r.afir_instant
+        WHEN 'member_state' THEN r.member_state_instant
+        WHEN 'ops_berth' THEN r.ops_berth_instant
+    END AS start_instant,
     -- the date the call would be covered from, had it departed later (for before_start_date)
     CASE
         WHEN r.regime IS NOT NULL THEN NULL
-        WHEN r.port_afir_art9 THEN $afir_port_start_date
-        WHEN r.member_state_from IS NOT NULL AND r.departure_local_date < r.member_state_from
+        WHEN r.afir_from IS NOT NULL THEN r.afir_from
+        WHEN r.member_state_instant IS NOT NULL AND r.departure <= r.member_state_instant
             THEN r.member_state_from
-        WHEN r.berth_ops_available AND r.member_state_port THEN $ops_berth_start_date
+        WHEN r.ops_berth_from IS NOT NULL THEN r.ops_berth_from
     END AS later_start_date,
     epoch(r.departure - r.arrival) AS stay_seconds,
     CASE
         WHEN NOT r.type_covered THEN 'not_regulated_type'
-        WHEN r.regime IS NULL AND r.port_afir_art9 THEN 'before_start_date'
-        WHEN r.regime IS NULL AND r.member_state_from IS NOT NULL
-             AND r.departure_local_date < r.member_state_from THEN 'before_start_date'
-        WHEN r.regime IS NULL AND r.berth_ops_available AND r.member_state_port
-            THEN 'before_start_date'
-        WHEN r.regime IS NULL THEN 'port_not_covered'
+        WHEN r.regime IS NULL AND r.afir_from IS NULL AND r.ops_berth_from IS NULL
+             AND NOT (r.member_state_instant IS NOT NULL
+                      AND r.departure <= r.member_state_instant)
+            THEN 'port_not_covered'
+        WHEN NOT r.port_of_call THEN 'not_port_of_call'
+        WHEN r.regime IS NULL THEN 'before_start_date'
         WHEN r.gross_tonnage IS NOT NULL AND r.gross_tonnage <= $gross_tonnage_threshold
             THEN 'below_gross_tonnage'
     END AS not_applicable_basis

@@ -15,15 +15,52 @@ SELECT
 FROM events e
 JOIN fe_call c ON c.visit_id = e.visit_id;
 
--- Whole-stay exceptions (zero-emission technology, unscheduled call) exempt the call.
+-- Whole-stay exceptions (zero-emission technology, unscheduled call) exempt the call when
+-- events of these kinds, alone or together, cover all of the stay under the obligation:
+-- [arrival, departure), or from the regime's first instant for a call straddling it (with
+-- assess_from_start_date). Judged on the union, so that a stay covered by zero-emission
+-- technology in two pieces is exempt and never "compliant" with an exempt basis.
 CREATE OR REPLACE TEMP TABLE fe_whole_exemption AS
+WITH span AS (
+    SELECT visit_id, departure AS span_end,
+        CASE WHEN $assess_from_start_date AND start_instant > arrival
+             THEN start_instant ELSE arrival END AS span_start
+    FROM fe_call
+    WHERE regime IS NOT NULL
+),
+piece AS (
+    SELECT x.visit_id, x.kind, x.event_id,
+        greatest(x.s, sp.span_start) AS s, least(x.e, sp.span_end) AS e
+    FROM fe_event x
+    JOIN span sp ON sp.visit_id = x.visit_id
+    WHERE list_contains($whole_stay_exemption_kinds, x.kind)
+      AND x.s < sp.span_end AND x.e > sp.span_start
+),
+ordered AS (
+    SELECT visit_id, s, e,
+        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM piece
+),
+grouped AS (
+    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
+        OVER (PARTITION BY visit_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
+    FROM ordered
+),
+covered AS (
+    SELECT g.visit_id
+    FROM grouped g
+    JOIN span sp ON sp.visit_id = g.visit_id
+    GROUP BY g.visit_id, g.island, sp.span_start, sp.span_end
+    HAVING min(g.s) <= sp.span_start AND max(g.e) >= sp.span_end
+)
 SELECT
-    visit_id,
-    string_agg(DISTINCT kind, '+' ORDER BY kind) AS kinds,
-    string_agg(DISTINCT event_id, ';' ORDER BY event_id) AS event_ids
-FROM fe_event
-WHERE whole_stay AND list_contains($whole_stay_exemption_kinds, kind)
-GROUP BY visit_id;
+    p.visit_id,
+    string_agg(DISTINCT p.kind, '+' ORDER BY p.kind) AS kinds,
+    string_agg(DISTINCT p.event_id, ';' ORDER BY p.event_id) AS event_ids
+FROM piece p
+WHERE p.visit_id IN (SELECT visit_id FROM covered)
+GROUP BY p.visit_id;
 
 -- A call must use OPS when Art. 6 covers it, its gross tonnage is known and above the
 -- threshold, it stayed at least the short-stay limit, and no whole-stay exception covers it.

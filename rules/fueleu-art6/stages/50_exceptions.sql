@@ -1,5 +1,6 @@
 -- stage: exceptions of Art. 6(5) over part of the stay, and the yearly limit on the
--- unavailability / incompatibility exceptions (Art. 6(6), parameters capped_exception_*).
+-- unavailability / incompatibility exceptions (an Art. 6 paragraph not retrieved; parameters
+-- capped_exception_*, UNCONFIRMED).
 -- Exception events clipped to W.
 CREATE OR REPLACE TEMP TABLE fe_exception_piece AS
 SELECT

@@ -1,7 +1,9 @@
 -- stage: outcome
 -- One row per visit: verdict, basis, window, hours, penalty (data contract 4, "FuelEU Maritime
 -- Article 6 arithmetic"). Precedence: not applicable > missing gross tonnage > short stay >
--- whole-stay exception > OPS use and partial exceptions.
+-- whole-stay exception > OPS use and partial exceptions. A call that must use OPS always has
+-- time under the obligation (stage calls: it departs after the regime's first instant), so
+-- its window is never empty.
 CREATE OR REPLACE TEMP TABLE fe_outcome AS
 WITH ops AS (
     SELECT visit_id, sum(seconds_between(s, e)) AS ops_seconds FROM fe_ops GROUP BY visit_id
@@ -33,7 +35,6 @@ base AS (
         w.window_start AS w_start,
         w.window_end AS w_end,
         coalesce(w.clipped_to_start, false) AS clipped_to_start,
-        w.visit_id IS NOT NULL AND w.window_start < w.window_end AS window_open,
         coalesce(ops.ops_seconds, 0) AS ops_seconds,
         coalesce(seg.uncovered_seconds, 0) AS uncovered_seconds,
         coalesce(seg.excused_seconds, 0) AS event_excused_seconds,
@@ -82,7 +83,6 @@ judged AS (
             WHEN gross_tonnage IS NULL THEN 'insufficient_data'
             WHEN stay_seconds < $short_stay_hours * 3600 THEN 'exempt'
             WHEN exemption_kinds IS NOT NULL THEN 'exempt'
-            WHEN NOT window_open THEN 'compliant'
             WHEN non_compliant_seconds > 0 THEN 'non_compliant'
             ELSE 'compliant'
         END AS verdict,
@@ -91,7 +91,6 @@ judged AS (
             WHEN gross_tonnage IS NULL THEN 'missing_gross_tonnage'
             WHEN stay_seconds < $short_stay_hours * 3600 THEN 'short_visit'
             WHEN exemption_kinds IS NOT NULL THEN exemption_kinds
-            WHEN NOT window_open THEN 'before_start_date'
             WHEN non_compliant_seconds > 0 THEN concat_ws('+', 'uncontrolled', excused_kinds)
             ELSE concat_ws('+',
                 CASE WHEN ops_seconds > 0 THEN 'controlled' END,
@@ -113,23 +112,20 @@ billed AS (
 )
 SELECT
     b.*,
-    CASE WHEN b.window_open AND b.verdict IN ('compliant', 'non_compliant') THEN b.w_start END
+    CASE WHEN b.verdict IN ('compliant', 'non_compliant') THEN b.w_start END
         AS window_start,
-    CASE WHEN b.window_open AND b.verdict IN ('compliant', 'non_compliant') THEN b.w_end END
+    CASE WHEN b.verdict IN ('compliant', 'non_compliant') THEN b.w_end END
         AS window_end,
     CASE
         WHEN b.verdict NOT IN ('compliant', 'non_compliant') THEN NULL
-        WHEN NOT b.window_open THEN 0.0
         ELSE hours_of(b.ops_seconds)
     END AS controlled_hours,
     CASE
         WHEN b.verdict NOT IN ('compliant', 'non_compliant') THEN NULL
-        WHEN NOT b.window_open THEN 0.0
         ELSE hours_of(b.non_compliant_seconds)
     END AS uncontrolled_hours,
     CASE
         WHEN b.verdict NOT IN ('compliant', 'non_compliant') THEN NULL
-        WHEN NOT b.window_open THEN 0.0
         ELSE hours_of(b.excused_seconds)
     END AS excused_hours,
     CASE WHEN b.verdict = 'non_compliant' THEN $penalty_responsible END AS responsible,

@@ -1,0 +1,131 @@
+"""Reference tables that ship with built-in rows (today: `ports`), as the loader sees them.
+
+A loaded row that overrides a built-in row keeps every built-in column the file does not carry:
+a ports file that only renames Rotterdam must not switch off its `afir_art9` flag. An empty cell
+in a column the file does carry means empty (the column's default where it has one). The fill
+happens at load time, so the stored row is the complete row the rules read and an auditor sees.
+
+A port's country is the first two letters of its UN/LOCODE unless the row gives one; either
+way it must be an ISO 3166-1 alpha-2 code (berthcheck/reference/countries.csv, generated from
+Debian's iso-codes 4.15.0, which follows the ISO 3166 Maintenance Agency), so that a typo is an
+error instead of a port silently "not covered".
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable
+from functools import lru_cache
+
+import polars as pl
+
+from berthcheck.errors import RowError
+from berthcheck.ingest.kinds import Kind
+from berthcheck.ingest.read import ROW
+from berthcheck.resources import reference_dir
+
+_LOCODE = r"^[A-Z]{2}[A-Z2-9]{3}$"
+
+
+def _builtin_ports() -> list[dict[str, object]]:
+    from berthcheck.store import builtin_ports  # the store owns the CSV's reading
+
+    rows = builtin_ports()
+    for row in rows:
+        text = str(row.get("ops_required_from") or "").strip()
+        row["ops_required_from"] = dt.date.fromisoformat(text) if text else None
+        row["name"] = row["name"] or None
+    return rows
+
+
+# kind name -> its built-in rows (typed as the loader types cells), keyed by the kind's key
+BUILTIN_ROWS: dict[str, Callable[[], list[dict[str, object]]]] = {"ports": _builtin_ports}
+
+
+@lru_cache(maxsize=1)
+def iso_countries() -> frozenset[str]:
+    with open(reference_dir() / "countries.csv", newline="", encoding="utf-8") as fh:
+        return frozenset(r["alpha_2"] for r in csv.DictReader(fh))
+
+
+def _builtin_frame(kind: Kind, typed: pl.DataFrame) -> pl.DataFrame | None:
+    provider = BUILTIN_ROWS.get(kind.name)
+    if provider is None:
+        return None
+    cols = [c.name for c in kind.columns]
+    rows = provider()
+    return pl.DataFrame(
+        {c: [r.get(c) for r in rows] for c in cols},
+        schema={c: typed.schema[c] for c in cols},
+    )
+
+
+def fill_from_builtin(typed: pl.DataFrame, kind: Kind, present: frozenset[str]) -> pl.DataFrame:
+    """Columns the file does not carry take the built-in row's value (rows overriding one)."""
+    builtin = _builtin_frame(kind, typed)
+    if builtin is not None:
+        absent = [c.name for c in kind.columns if c.name not in present and c.name not in kind.key]
+        if absent:
+            keys = list(kind.key)
+            marked = builtin.select(
+                *keys, *[pl.col(c).alias(f"__b_{c}") for c in absent],
+                pl.lit(True).alias("__builtin"),
+            )
+            typed = typed.join(marked, on=keys, how="left").sort(ROW)
+            typed = typed.with_columns(
+                [pl.when(pl.col("__builtin")).then(pl.col(f"__b_{c}")).otherwise(pl.col(c)).alias(c)
+                 for c in absent]
+            ).drop([f"__b_{c}" for c in absent] + ["__builtin"])
+    if kind.name == "ports":
+        # the contract's default: the UN/LOCODE's first two letters
+        country = pl.col("country").str.strip_chars().str.to_uppercase()
+        typed = typed.with_columns(
+            pl.coalesce(country, pl.col("port").str.slice(0, 2)).alias("country")
+        )
+    return typed
+
+
+def row_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[RowError]:
+    """A port whose country is not an ISO 3166-1 alpha-2 code (given, or read off its code)."""
+    if kind.name != "ports":
+        return []
+    known = sorted(iso_countries())
+    shaped = pl.col("port").is_not_null() & pl.col("port").str.contains(_LOCODE)
+    bad = typed.filter(shaped & ~pl.col("country").is_in(known))
+    errors = []
+    for row, port, country, raw in bad.select(ROW, "port", "country", "_raw_country").iter_rows():
+        if raw is not None and raw.strip():
+            errors.append(RowError(label, row, "country", raw,
+                                   "not an ISO 3166-1 alpha-2 country code (e.g. NL, ES, NO)"))
+        else:
+            errors.append(RowError(
+                label, row, "port", port,
+                f"its first two letters {country!r} are not an ISO 3166-1 country code; "
+                "check the UN/LOCODE or give the country column"))
+    return errors
+
+
+def _shown(value) -> str:
+    return "empty" if value is None else repr(value.isoformat() if isinstance(value, dt.date)
+                                              else value)
+
+
+def override_notes(typed: pl.DataFrame, kind: Kind) -> list[str]:
+    """One line per loaded row that overrides a built-in row: which columns it changed."""
+    builtin = _builtin_frame(kind, typed)
+    if builtin is None or typed.is_empty():
+        return []
+    keys = list(kind.key)
+    cols = [c.name for c in kind.columns if c.name not in kind.key]
+    by_key = {tuple(r[k] for k in keys): r for r in builtin.iter_rows(named=True)}
+    notes = []
+    for row in typed.sort(keys).iter_rows(named=True):
+        old = by_key.get(tuple(row[k] for k in keys))
+        if old is None:
+            continue
+        changed = [f"{c} {_shown(old[c])} -> {_shown(row[c])}" for c in cols if old[c] != row[c]]
+        label = "/".join(str(row[k]) for k in keys)
+        notes.append(f"overrides built-in {kind.name.rstrip('s')} {label}: "
+                     + ("; ".join(changed) if changed else "no column changed"))
+    return notes
