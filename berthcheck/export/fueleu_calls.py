@@ -18,9 +18,9 @@ from berthcheck.errors import UsageError
 from berthcheck.export.common import Built, ExportOutcome, hours, make_export
 from berthcheck.export.files import Column, Table, check_table_format, table_files
 from berthcheck.export.source import (
-    as_utc,
     blank,
     event_rows,
+    instant,
     local_iso,
     resolve_port,
     shore_power_rows,
@@ -128,13 +128,13 @@ def build(con, run, params: dict) -> Built:
             "departure_utc": utc_iso(v["departure"]),
             "arrival_local": local_iso(v["arrival"], tz),
             "departure_local": local_iso(v["departure"], tz),
-            "stay_hours": hours((as_utc(v["departure"]) - as_utc(v["arrival"])).total_seconds()
+            "stay_hours": hours((instant(v["departure"]) - instant(v["arrival"])).total_seconds()
                                 / 3600),
             "ops_connection_hours": hours(ops_hours),
-            "ops_first_connected_utc": utc_iso(min((s["connected"] for s in sp), key=as_utc))
+            "ops_first_connected_utc": utc_iso(min((s["connected"] for s in sp), key=instant))
             if sp else None,
             "ops_last_disconnected_utc": utc_iso(max((s["disconnected"] for s in sp),
-                                                     key=as_utc)) if sp else None,
+                                                     key=instant)) if sp else None,
             "ops_energy_kwh": hours(sum(metered)) if metered else None,
             "exceptions_claimed": ";".join(e["kind"] for e in events) or None,
             "exception_references": ";".join(e["reference"] for e in events

@@ -118,7 +118,7 @@ def indicator_rows(results, months: dict[str, str], pack) -> list[dict]:
 
 
 def schema_field(col: Column) -> dict:
-    field = {"name": col.name, "type": col.type, "description": col.description}
+    field: dict = {"name": col.name, "type": col.type, "description": col.description}
     if col.unit:
         field["unit"] = col.unit
     if col.name in ("port", "month", "vessel_type", "visits", "pack", "pack_version", "run_id"):

@@ -82,7 +82,7 @@ def check_exports(con, records: list[ExportRecord], pack, scope, results,
     from berthcheck.export.source import ExportRun
 
     builders = _builders()
-    out = []
+    out: list[tuple[bool, str, list[str]]] = []
     for rec in records:
         run = ExportRun(pack, scope, rec.run_id, results, findings)
         build = builders.get(rec.kind)

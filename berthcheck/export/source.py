@@ -48,7 +48,7 @@ def obtain_run(con, scope, pack_id: str) -> ExportRun:
         if csv_sha256(results) == stored[0][0]:
             return ExportRun(pack, scope, run_id, results, findings, reused=True)
     outcome = check(con, pack, scope=scope, store_run=True)
-    return ExportRun(pack, scope, outcome.run_id, outcome.results, outcome.findings)
+    return ExportRun(pack, scope, str(outcome.run_id), outcome.results, outcome.findings)
 
 
 # --- option values --------------------------------------------------------------------------
@@ -106,6 +106,14 @@ def as_utc(value) -> dt.datetime | None:
     if value.tzinfo is None:  # naive values from the store are UTC
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC)
+
+
+def instant(value) -> dt.datetime:
+    """`as_utc` for a value known to be there (sort keys, stored NOT NULL columns)."""
+    t = as_utc(value)
+    if t is None:
+        raise ValueError("a required time is empty")
+    return t
 
 
 def local_iso(value, tz: str | None) -> str | None:

@@ -105,7 +105,7 @@ def build(con, run, params: dict) -> Built:
         row["record_complete"] = not missing
         row["missing_fields"] = ";".join(missing) or None
         rows.append(row)
-        key = (v.get("port"), v.get("terminal"), v.get("vessel_type"))
+        key = (str(v.get("port")), str(v.get("terminal")), str(v.get("vessel_type")))
         tally = counts.setdefault(key, [0, 0])
         tally[1 if innovative else 0] += 1
     rows.sort(key=lambda r: (str(as_utc(visits[r["visit_id"]]["arrival"])), r["visit_id"]))
