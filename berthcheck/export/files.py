@@ -45,6 +45,8 @@ class Column:
 
     @property
     def status(self) -> str:
+        if self.source.startswith("berthcheck"):
+            return "berthcheck"  # computed by berthcheck, not a regulation's item
         return "confirmed" if self.confirmed else "UNCONFIRMED"
 
 
@@ -89,8 +91,9 @@ def fields_table(columns: list[Column]) -> Table:
         Column("column", "string", "column name", "berthcheck"),
         Column("type", "string", "value type", "berthcheck"),
         Column("unit", "string", "unit", "berthcheck"),
-        Column("status", "string", "confirmed, or UNCONFIRMED: the regulation's list could "
-               "not be confirmed to ask for this", "berthcheck"),
+        Column("status", "string", "confirmed (the regulation's list asks for it), "
+               "UNCONFIRMED (could not be confirmed), or berthcheck (computed by berthcheck)",
+               "berthcheck"),
         Column("source", "string", "where the requirement comes from", "berthcheck"),
         Column("description", "string", "what the column holds", "berthcheck"),
         Column("note", "string", "why it is unconfirmed, or how it is derived", "berthcheck"),
