@@ -282,3 +282,37 @@ def test_cli_usage_errors(db, tmp_path, runner):
             str(tmp_path / "ok.csv"))
     assert r.exit_code == 0, r.output
     assert "carb-visit-report: 5 rows, 1 incomplete" in r.stdout
+
+
+def test_same_bytes_in_another_time_zone(db, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    _export(db, tmp_path, "here.csv", party="vessel")
+    env = {**os.environ, "TZ": "Pacific/Auckland"}
+    subprocess.run([sys.executable, "-m", "berthcheck", "export", "carb-visit-report",
+                    "--party", "vessel", "--period", "2026-11", "--db", str(db),
+                    "--out", str(tmp_path / "there.csv")], env=env, check=True,
+                   capture_output=True)
+    assert (tmp_path / "here.csv").read_bytes() == (tmp_path / "there.csv").read_bytes()
+
+
+def test_indicator_months_follow_port_local_departure(db, tmp_path):
+    from berthcheck.export.indicators import export_indicators
+
+    con = store.connect(db)
+    try:
+        export_indicators(con, period="2026-11", out=tmp_path / "ind")
+    finally:
+        con.close()
+    rows = list(csv.DictReader((tmp_path / "ind/indicators.csv").open()))
+    # V2 leaves at 20:00 PST on 30 November, 04:00 UTC on 1 December: a November visit
+    assert [(r["month"], r["vessel_type"], r["visits"], r["regulated_visits"],
+             r["insufficient_data_visits"], r["exempt_visits"]) for r in rows] == [
+        ("2026-11", "bulk", "1", "0", "0", "0"),
+        ("2026-11", "container", "4", "2", "1", "1")]
+    container = rows[1]
+    assert container["compliance_rate"] == "50.0000"  # V1 compliant, V1b not
+    assert container["shore_power_kwh"] == "12000.0000"  # metered
+    assert container["shore_power_kwh_metered_share"] == "100.0000"

@@ -102,8 +102,12 @@ def read_package(path: Path) -> Package:
         raise BerthcheckError(f"{name}: {CSV_NAME} does not match the sha256 its "
                               f"{PACKAGE_NAME} records ($.resources[{RESOURCE}].hash); the "
                               "package was changed after it was written")
-    fields = {f["name"]: f.get("type") for f in (resource.get("schema") or {}).get("fields", [])
-              if isinstance(f, dict) and "name" in f}
+    schema = resource.get("schema")
+    listed = schema.get("fields") if isinstance(schema, dict) else None
+    if not isinstance(listed, list):
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.resources[{RESOURCE}].schema.fields "
+                              "must be a list")
+    fields = {str(f["name"]): f.get("type") for f in listed if isinstance(f, dict) and "name" in f}
     rows = []
     reader = csv.DictReader(io.StringIO(data.decode("utf-8")))
     for i, raw in enumerate(reader, start=2):
@@ -270,5 +274,8 @@ def compare_packages(paths: list[Path], out: Path) -> CompareOutcome:
         meta = model["meta"]
         data = render.render_pdf(html, meta, (meta["results_name"], combined_csv(packages),
                                               "Indicator rows of every package compared")).data
-    write_atomic(out, data)
+    try:
+        write_atomic(out, data)
+    except OSError as exc:
+        raise BerthcheckError(f"cannot write {out}: {exc.strerror or exc}") from None
     return CompareOutcome(out, len(packages), len(model["lines"]), fmt_[1:])

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from berthcheck.errors import UsageError
+from berthcheck.errors import BerthcheckError, UsageError
 
 TABLE_FORMATS = (".csv", ".xlsx")
 FLOAT_DECIMALS = 4  # hours to 4 decimal places (data contract § 4); kg and kWh alike
@@ -198,6 +198,9 @@ def write_files(folder: Path, files: dict[str, bytes]) -> list[Path]:
     written = []
     for name in sorted(files):
         target = Path(folder) / name
-        write_atomic(target, files[name])
+        try:
+            write_atomic(target, files[name])
+        except OSError as exc:
+            raise BerthcheckError(f"cannot write {target}: {exc.strerror or exc}") from None
         written.append(target)
     return written
