@@ -146,7 +146,7 @@ def build_model(packages: list[Package]) -> dict:
     from berthcheck.report import fmt
 
     pack, version = check_same_definitions(packages)
-    lines = []  # one per package, port and month
+    lines: list[dict] = []  # one per package, port and month
     types: dict[tuple, dict[str, int]] = {}
     for p in packages:
         per: dict[tuple[str, str], dict[str, float]] = {}
@@ -188,6 +188,12 @@ def build_model(packages: list[Package]) -> dict:
                 "avoided_nox": a["avoided_nox"], "avoided_nox_text": fmt.mass_kg(a["avoided_nox"]),
                 "avoided_co2_text": fmt.mass_kg(a["avoided_co2"]),
             })
+    seen: dict[str, int] = {}
+    for ln in lines:
+        seen[ln["label"]] = seen.get(ln["label"], 0) + 1
+    for ln in lines:  # the same port and month in two packages: say which package
+        if seen[ln["label"]] > 1:
+            ln["label"] = f"{ln['package']}: {ln['label']}"
     type_rows = []
     for (port, month, vtype), t in sorted(types.items()):
         rate = _rate(t["compliant"], t["regulated"])
