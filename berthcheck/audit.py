@@ -650,6 +650,9 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
     # the inputs as they stood then, and the results recomputed over them
     batch = int(reference.get("as_of_batch") or 0)
     recomputed = None
+    from berthcheck.export.proof import check_exports, export_records
+
+    exports = export_records(con, run_id)  # read before the as-of catalog hides the table
     with as_of(con, batch):
         if pack is not None:
             try:
@@ -663,6 +666,13 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
                 report.mismatches.append(Mismatch(
                     "results", run_id, f"could not recompute: {type(exc).__name__}: "
                     f"{str(exc).splitlines()[0] if str(exc) else ''}"))
+            if recomputed is not None and exports:  # each export rebuilt from the recomputation
+                for ok, message, details in check_exports(
+                        con, exports, pack, _scope_from(reference), results, findings):
+                    if ok:
+                        report.matched.append(message)
+                    else:
+                        report.mismatches.append(Mismatch("export", run_id, message, details))
         collect_input_rows(con)
         inputs_now = _input_summary(con)
         batches_now = _batches_read(con)

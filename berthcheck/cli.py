@@ -495,3 +495,10 @@ def report_command(
         f"wrote {outcome.path} ({pages}{outcome.visits} visits, {source} {outcome.run_id}) "
         f"in {outcome.seconds:.1f} s"
     )
+
+
+# --- export and compare (issue 19) --------------------------------------------------------------
+from berthcheck.cli_export import compare_command, export_app  # noqa: E402
+
+app.add_typer(export_app, name="export")
+app.command("compare")(compare_command)

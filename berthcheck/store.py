@@ -522,3 +522,23 @@ def _migration_8() -> list[str]:
 
 
 MIGRATIONS.append((8, "ports view: country defaults to the UN/LOCODE's first two letters", _migration_8))
+
+
+def _migration_9() -> list[str]:
+    """Exports (issue 19): one row per file set an `export` command wrote from a run, with the
+    parameters that made it and the sha256 of each file, so `audit verify RUN` can rebuild the
+    export from the recomputed run and prove the bytes. Deterministic: no clock time; writing
+    the same export again replaces its row (same `export_id`)."""
+    return [
+        """CREATE TABLE IF NOT EXISTS exports (
+            export_id VARCHAR NOT NULL,
+            run_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            parameters VARCHAR NOT NULL,
+            files VARCHAR NOT NULL,
+            berthcheck_version VARCHAR NOT NULL
+        )""",
+    ]
+
+
+MIGRATIONS.append((9, "exports: what each export wrote from a run, with file hashes", _migration_9))

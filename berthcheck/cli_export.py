@@ -1,0 +1,171 @@
+"""The `export` commands and `compare`: options -> one library call -> message and exit code.
+
+`cli.py` registers `export_app` (as `berthcheck export ...`) and `compare_command` (as
+`berthcheck compare`). Heavy libraries load inside the commands only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from berthcheck.errors import BerthcheckError
+
+export_app = typer.Typer(
+    help="Hand the results on: CARB visit reports, Wharfinger data, FuelEU per-call records, "
+    "indicators for partner ports.",
+    no_args_is_help=True,
+)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB file (default: $BERTHCHECK_DB, else ./berthcheck.duckdb).",
+                 show_default=False),
+]
+PeriodOption = Annotated[
+    str, typer.Option("--period", help="YYYY-MM, YYYY-Qn or YYYY (port-local departure).",
+                      show_default=False)
+]
+PortOption = Annotated[
+    str | None, typer.Option("--port", help="Only visits at this port (UN/LOCODE).",
+                             show_default=False)
+]
+TableOutOption = Annotated[
+    Path, typer.Option("--out", help="FILE.csv (with FILE.fields.csv) or FILE.xlsx.",
+                       show_default=False)
+]
+
+
+def _run(db: Path | None, work):
+    """Open the store, run `work(con)`, close it; a domain error becomes its message and exit
+    code (2 for usage errors), never a traceback."""
+    from berthcheck import store
+
+    try:
+        con = store.connect(db)
+        try:
+            return work(con)
+        finally:
+            con.close()
+    except BerthcheckError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _done(outcome) -> None:
+    source = "stored run" if outcome.reused_run else "new run"
+    for path in outcome.paths:
+        typer.echo(f"wrote {path}")
+    extra = f", {outcome.incomplete} incomplete" if outcome.incomplete else ""
+    typer.echo(f"{outcome.kind}: {outcome.rows} rows{extra} from {source} {outcome.run_id}; "
+               f"export {outcome.export_id} (see `berthcheck audit verify {outcome.run_id}`)")
+
+
+@export_app.command("carb-visit-report")
+def carb_visit_report_command(
+    party: Annotated[str, typer.Option("--party", help="vessel | terminal | caecs.",
+                                       show_default=False)],
+    period: PeriodOption,
+    out: TableOutOption,
+    fleet: Annotated[str | None, typer.Option("--fleet", help="Party vessel: only this fleet.",
+                                              show_default=False)] = None,
+    terminal: Annotated[str | None, typer.Option("--terminal",
+                                                 help="Party terminal: only this terminal.",
+                                                 show_default=False)] = None,
+    provider: Annotated[str | None, typer.Option(
+        "--provider", help="Party caecs: only capture sessions of this CAECS operator.",
+        show_default=False)] = None,
+    port: PortOption = None,
+    db: DbOption = None,
+) -> None:
+    """One row per visit with the fields CARB's visit report lists for that party, in
+    port-local time, with the due date and the missing required fields."""
+    from berthcheck.export.carb_visits import export_carb_visit_report
+
+    _done(_run(db, lambda con: export_carb_visit_report(
+        con, party=party, period=period, out=out, fleet=fleet, terminal=terminal,
+        provider=provider, port=port)))
+
+
+@export_app.command("wharfinger")
+def wharfinger_command(
+    year: Annotated[str, typer.Option("--year", help="Calendar year, YYYY.", show_default=False)],
+    port: Annotated[str, typer.Option("--port", help="The port (UN/LOCODE).", show_default=False)],
+    out: TableOutOption,
+    db: DbOption = None,
+) -> None:
+    """§ 93130.13(d) Wharfinger data for every visit of the year, and visit counts per terminal
+    and vessel type (loadable as `visit-counts`)."""
+    from berthcheck.export.wharfinger import export_wharfinger
+
+    _done(_run(db, lambda con: export_wharfinger(con, year=year, port=port, out=out)))
+
+
+@export_app.command("fueleu-calls")
+def fueleu_calls_command(
+    period: PeriodOption,
+    out: TableOutOption,
+    port: PortOption = None,
+    db: DbOption = None,
+) -> None:
+    """FuelEU Art. 6 per-call records for a verifier (pack fueleu-art6)."""
+    from berthcheck.export.fueleu_calls import export_fueleu_calls
+
+    _done(_run(db, lambda con: export_fueleu_calls(con, period=period, out=out, port=port)))
+
+
+@export_app.command("indicators")
+def indicators_command(
+    period: PeriodOption,
+    out: Annotated[Path, typer.Option("--out", help="A folder, or FILE.zip.", show_default=False)],
+    port: PortOption = None,
+    pack: Annotated[str, typer.Option("--pack", help="Rule pack id.")] = "carb-at-berth-2020",
+    db: DbOption = None,
+) -> None:
+    """Monthly at-berth indicators by port, month and vessel type as a Frictionless Data
+    Package (datapackage.json + indicators.csv)."""
+    from berthcheck.export.indicators import export_indicators
+
+    _done(_run(db, lambda con: export_indicators(con, period=period, out=out, port=port,
+                                                 pack=pack)))
+
+
+@export_app.command("list")
+def list_command(
+    run: Annotated[str | None, typer.Option("--run", help="Only exports of this run.",
+                                            show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """List recorded exports: id, run, kind, parameters and each file's sha256."""
+    import json
+
+    from berthcheck.export.proof import export_records
+
+    records = _run(db, lambda con: export_records(con, run.strip() if run else None))
+    if not records:
+        typer.echo("no exports recorded")
+    for r in records:
+        typer.echo(f"{r.export_id}  run {r.run_id}  {r.kind}  "
+                   f"{json.dumps(r.parameters, sort_keys=True)}")
+        for name, digest in sorted(r.files.items()):
+            typer.echo(f"    {digest}  {name}")
+
+
+def compare_command(
+    packages: Annotated[list[Path], typer.Argument(
+        help="Two or more indicator packages (FILE.zip or folders with datapackage.json).",
+        show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="FILE.pdf or FILE.html.", show_default=False)],
+) -> None:
+    """Render two or more ports' indicator packages side by side (HTML or PDF, with charts);
+    packages made with different rule packs or pack versions are refused."""
+    from berthcheck.export.compare import compare_packages
+
+    try:
+        outcome = compare_packages(packages, out)
+    except BerthcheckError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    typer.echo(f"wrote {outcome.path} ({outcome.packages} packages, {outcome.rows} rows)")

@@ -1,0 +1,53 @@
+"""The steps every export shares: obtain the run, build the files in memory, record them for
+`audit verify`, write them atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from berthcheck.export.files import write_files
+from berthcheck.export.proof import record_export
+from berthcheck.export.source import ExportRun, obtain_run
+
+
+@dataclass
+class Built:
+    """An export built in memory: file name -> bytes, plus counts for the command's message."""
+
+    files: dict[str, bytes]
+    rows: int = 0
+    incomplete: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ExportOutcome:
+    kind: str
+    export_id: str
+    run_id: str
+    reused_run: bool
+    paths: list[Path]
+    rows: int
+    incomplete: int
+    notes: list[str] = field(default_factory=list)
+
+
+def make_export(con, *, kind: str, parameters: dict, scope, pack_id: str,
+                build: Callable[[object, ExportRun, dict], Built], folder: Path) -> ExportOutcome:
+    run = obtain_run(con, scope, pack_id)
+    built = build(con, run, parameters)
+    record = record_export(con, run.run_id, kind, parameters, built.files)
+    paths = write_files(folder, built.files)
+    return ExportOutcome(kind, record.export_id, run.run_id, run.reused, paths, built.rows,
+                         built.incomplete, built.notes)
+
+
+def plus_days(day: dt.date | None, days: int) -> str | None:
+    return None if day is None else (day + dt.timedelta(days=days)).isoformat()
+
+
+def hours(value) -> float | None:
+    return None if value is None else round(float(value), 4)

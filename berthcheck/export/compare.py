@@ -1,0 +1,287 @@
+"""Two or more ports' indicator packages side by side, as HTML or PDF with charts.
+
+Each package (a FILE.zip or a folder written by `export indicators`) is read and checked: its
+`datapackage.json` must name the berthcheck pack and version, its CSV must match the sha256
+the descriptor records, and every package must have been made with the same pack id and
+version (numbers computed under other definitions are not comparable: refused with a clear
+message). The page is laid out by the report's renderer (`berthcheck.report.render`: shipped
+fonts, the safe URL fetcher, escaped text) from this module's own template `compare.html.j2`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from berthcheck import __version__
+from berthcheck.errors import BerthcheckError, UsageError
+from berthcheck.export.files import write_atomic
+from berthcheck.export.indicators import CSV_NAME, PACKAGE_NAME, RESOURCE
+
+TEMPLATE = "compare.html.j2"
+MAX_PACKAGE_BYTES = 50_000_000
+
+
+@dataclass
+class Package:
+    source: str  # the file or folder name, for messages
+    descriptor: dict
+    rows: list[dict]
+
+    @property
+    def definition(self) -> tuple[str, str]:
+        b = self.descriptor.get("berthcheck") or {}
+        return str(b.get("pack")), str(b.get("pack_version"))
+
+
+@dataclass
+class CompareOutcome:
+    path: Path
+    packages: int
+    rows: int
+    format: str
+
+
+def _read_members(path: Path) -> dict[str, bytes]:
+    if path.is_dir():
+        return {name: (path / name).read_bytes() for name in (PACKAGE_NAME, CSV_NAME)
+                if (path / name).is_file()}
+    if path.suffix.lower() != ".zip" or not path.is_file():
+        raise UsageError(f"{path}: give an indicators FILE.zip or a folder holding "
+                         f"{PACKAGE_NAME}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            out = {}
+            for name in (PACKAGE_NAME, CSV_NAME):
+                if name in archive.namelist():
+                    if archive.getinfo(name).file_size > MAX_PACKAGE_BYTES:
+                        raise BerthcheckError(f"{path.name}: {name} is too large")
+                    out[name] = archive.read(name)
+            return out
+    except zipfile.BadZipFile:
+        raise BerthcheckError(f"{path.name}: not a zip file") from None
+
+
+def read_package(path: Path) -> Package:
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or folder")
+    members = _read_members(path)
+    name = path.name
+    if PACKAGE_NAME not in members:
+        raise BerthcheckError(f"{name}: no {PACKAGE_NAME}")
+    try:
+        descriptor = json.loads(members[PACKAGE_NAME].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME} is not JSON: {exc}") from None
+    if not isinstance(descriptor, dict):
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $ must be an object")
+    b = descriptor.get("berthcheck")
+    if not isinstance(b, dict) or not b.get("pack") or not b.get("pack_version"):
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.berthcheck.pack and "
+                              "$.berthcheck.pack_version are required (made by `berthcheck "
+                              "export indicators`?)")
+    resources = descriptor.get("resources")
+    resource = next((r for r in resources if isinstance(r, dict) and r.get("name") == RESOURCE),
+                    None) if isinstance(resources, list) else None
+    if resource is None:
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.resources has no resource named "
+                              f"{RESOURCE!r}")
+    data = members.get(CSV_NAME)
+    if data is None:
+        raise BerthcheckError(f"{name}: no {CSV_NAME}")
+    expected = str(resource.get("hash") or "")
+    actual = "sha256:" + hashlib.sha256(data).hexdigest()
+    if expected != actual:
+        raise BerthcheckError(f"{name}: {CSV_NAME} does not match the sha256 its "
+                              f"{PACKAGE_NAME} records ($.resources[{RESOURCE}].hash); the "
+                              "package was changed after it was written")
+    schema = resource.get("schema")
+    listed = schema.get("fields") if isinstance(schema, dict) else None
+    if not isinstance(listed, list):
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.resources[{RESOURCE}].schema.fields "
+                              "must be a list")
+    fields = {str(f["name"]): f.get("type") for f in listed if isinstance(f, dict) and "name" in f}
+    rows = []
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8")))
+    for i, raw in enumerate(reader, start=2):
+        row: dict = {}
+        for key, value in raw.items():
+            kind = fields.get(key)
+            if value in ("", None):
+                row[key] = None
+            elif kind in ("integer", "number"):
+                try:
+                    row[key] = int(value) if kind == "integer" else float(value)
+                except ValueError:
+                    raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}, column {key}: "
+                                          f"{value!r}: not a {kind}") from None
+            else:
+                row[key] = value
+        rows.append(row)
+    return Package(name, descriptor, rows)
+
+
+def check_same_definitions(packages: list[Package]) -> tuple[str, str]:
+    definitions = {p.definition for p in packages}
+    if len(definitions) > 1:
+        listed = "; ".join(f"{p.source}: {p.definition[0]}@{p.definition[1]}" for p in packages)
+        raise BerthcheckError(
+            "the packages were computed with different definitions and cannot be compared "
+            f"({listed}); export every port's indicators with the same rule pack and version")
+    return packages[0].definition
+
+
+def _rate(compliant: float, regulated: float) -> float | None:
+    return round(100.0 * compliant / regulated, 1) if regulated else None
+
+
+def build_model(packages: list[Package]) -> dict:
+    from berthcheck.report import fmt
+
+    pack, version = check_same_definitions(packages)
+    lines: list[dict] = []  # one per package, port and month
+    types: dict[tuple, dict[str, int]] = {}
+    for p in packages:
+        per: dict[tuple[str, str], dict[str, float]] = {}
+        for r in p.rows:
+            key = (r.get("port") or "", r.get("month") or "")
+            a = per.setdefault(key, {"visits": 0, "regulated": 0, "compliant": 0,
+                                     "uncontrolled": 0.0, "shore_power_hours": 0.0,
+                                     "capture_hours": 0.0, "shore_power_kwh": 0.0,
+                                     "at_berth_nox": 0.0, "avoided_nox": 0.0,
+                                     "avoided_co2": 0.0})
+            a["visits"] += r.get("visits") or 0
+            a["regulated"] += r.get("regulated_visits") or 0
+            a["compliant"] += r.get("compliant_visits") or 0
+            a["uncontrolled"] += r.get("uncontrolled_hours") or 0.0
+            a["shore_power_hours"] += r.get("shore_power_hours") or 0.0
+            a["capture_hours"] += r.get("capture_hours") or 0.0
+            a["shore_power_kwh"] += r.get("shore_power_kwh") or 0.0
+            a["at_berth_nox"] += r.get("at_berth_nox_kg") or 0.0
+            a["avoided_nox"] += r.get("avoided_nox_kg") or 0.0
+            a["avoided_co2"] += r.get("avoided_co2_kg") or 0.0
+            t = types.setdefault((r.get("port") or "", r.get("month") or "",
+                                  r.get("vessel_type") or ""), {"visits": 0, "regulated": 0,
+                                                               "compliant": 0})
+            t["visits"] += r.get("visits") or 0
+            t["regulated"] += r.get("regulated_visits") or 0
+            t["compliant"] += r.get("compliant_visits") or 0
+        for (port, month), a in sorted(per.items()):
+            rate = _rate(int(a["compliant"]), int(a["regulated"]))
+            lines.append({
+                "package": p.source, "run_id": (p.descriptor.get("berthcheck") or {}).get("run_id"),
+                "port": port, "month": month, "label": f"{port} {month}",
+                "visits": a["visits"], "regulated": a["regulated"], "rate": rate,
+                "rate_text": f"{rate:.1f} %" if rate is not None else fmt.DASH,
+                "uncontrolled": a["uncontrolled"], "uncontrolled_text": fmt.hours(a["uncontrolled"]),
+                "shore_power_text": fmt.hours(a["shore_power_hours"]),
+                "capture_text": fmt.hours(a["capture_hours"]),
+                "kwh_text": fmt.integer(a["shore_power_kwh"]),
+                "at_berth_nox_text": fmt.mass_kg(a["at_berth_nox"]),
+                "avoided_nox": a["avoided_nox"], "avoided_nox_text": fmt.mass_kg(a["avoided_nox"]),
+                "avoided_co2_text": fmt.mass_kg(a["avoided_co2"]),
+            })
+    seen: dict[str, int] = {}
+    for ln in lines:
+        seen[ln["label"]] = seen.get(ln["label"], 0) + 1
+    for ln in lines:  # the same port and month in two packages: say which package
+        if seen[ln["label"]] > 1:
+            ln["label"] = f"{ln['package']}: {ln['label']}"
+    type_rows = []
+    for (port, month, vtype), t in sorted(types.items()):
+        rate = _rate(t["compliant"], t["regulated"])
+        type_rows.append({"port": port, "month": month, "vessel_type": vtype,
+                          "visits": t["visits"], "regulated": t["regulated"],
+                          "rate_text": f"{rate:.1f} %" if rate is not None else fmt.DASH})
+    months = sorted({str(ln["month"]) for ln in lines if ln["month"]})
+    last = months[-1] if months else "1980-01"
+    year_n, month_n = (int(x) for x in last.split("-"))
+    end = dt.datetime(year_n + (month_n == 12), month_n % 12 + 1, 1, tzinfo=dt.UTC)
+    ports = sorted({str(ln["port"]) for ln in lines})
+    runs = [str((p.descriptor.get("berthcheck") or {}).get("run_id")) for p in packages]
+    meta = {
+        "title": "At-Berth Indicators Compared",
+        "period_title": ", ".join(months) or "no months",
+        "scope_text": "Ports: " + ", ".join(ports),
+        "run_id": ", ".join(runs),
+        "pack_label": f"{pack}@{version}",
+        "version": __version__,
+        "epoch": int(end.timestamp()),
+        "date_iso": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "results_name": "berthcheck-indicators-compared.csv",
+    }
+    sources = [{"source": p.source, "run_id": runs[i], "title": p.descriptor.get("title"),
+                "rows": len(p.rows)} for i, p in enumerate(packages)]
+    return {"meta": meta, "lines": lines, "types": type_rows, "packages": sources}
+
+
+def draw(model: dict) -> dict:
+    from berthcheck.report import charts, fmt
+
+    labels = [ln["label"] for ln in model["lines"]]
+    return {
+        "rate": charts.columns("Compliance rate (compliant / regulated visits)", labels,
+                               [ln["rate"] or 0.0 for ln in model["lines"]],
+                               y_title="%", value_format=lambda v: f"{v:.1f}"),
+        "uncontrolled": charts.columns("Uncontrolled hours", labels,
+                                       [ln["uncontrolled"] for ln in model["lines"]],
+                                       y_title="hours", value_format=lambda v: fmt.hours(v)),
+        "avoided": charts.columns("NOx avoided by control (kg)", labels,
+                                  [ln["avoided_nox"] for ln in model["lines"]],
+                                  y_title="kg", value_format=lambda v: fmt.integer(v)),
+    }
+
+
+def combined_csv(packages: list[Package]) -> bytes:
+    """Every package's rows, with the package named, for the PDF's attachment."""
+    from berthcheck.cells import neutralise
+
+    names: list[str] = []
+    for p in packages:
+        for r in p.rows:
+            names += [k for k in r if k not in names]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["package", *names])
+    for p in packages:
+        for r in p.rows:
+            writer.writerow([neutralise(p.source)] + [
+                "" if r.get(k) is None else neutralise(str(r[k])) if isinstance(r.get(k), str)
+                else r[k] for k in names])
+    return buffer.getvalue().encode("utf-8")
+
+
+def compare_packages(paths: list[Path], out: Path) -> CompareOutcome:
+    from berthcheck.report import render
+
+    out = Path(out)
+    fmt_ = out.suffix.lower()
+    if fmt_ not in (".pdf", ".html"):
+        raise UsageError(f"cannot write {out.name}: the extension must be .pdf or .html")
+    if len(paths) < 2:
+        raise UsageError("give two or more indicator packages to compare")
+    packages = [read_package(Path(p)) for p in paths]
+    model = build_model(packages)
+    drawn = draw(model)
+    folder = render.templates_dir()
+    template = render.environment().get_template(TEMPLATE)
+    css = "" if fmt_ == ".pdf" else (folder / render.STYLESHEET).read_text(encoding="utf-8")
+    html = template.render(m=model, charts=drawn, for_pdf=fmt_ == ".pdf", inline_css=css)
+    if fmt_ == ".html":
+        data = html.encode("utf-8")
+    else:
+        meta = model["meta"]
+        data = render.render_pdf(html, meta, (meta["results_name"], combined_csv(packages),
+                                              "Indicator rows of every package compared")).data
+    try:
+        write_atomic(out, data)
+    except OSError as exc:
+        raise BerthcheckError(f"cannot write {out}: {exc.strerror or exc}") from None
+    return CompareOutcome(out, len(packages), len(model["lines"]), fmt_[1:])

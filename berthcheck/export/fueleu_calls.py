@@ -1,0 +1,183 @@
+"""FuelEU Maritime per-call records for a verifier (Regulation (EU) 2023/1805, Art. 15(1)(a),
+(b), (d) for the ships Art. 6 applies to, and the Art. 23 penalty).
+
+One row per port call in scope of Art. 6 (every verdict except `not_applicable`): the ship,
+port and berth, arrival and departure in UTC and port-local time, the stay, OPS connection
+time and metered OPS energy, the exceptions claimed with their references, the non-compliant
+hours, the power demand used and where it came from, and the penalty. A record lacking what
+Art. 15(1) asks to be monitored (or, for a non-compliant call, the power demand) is marked
+incomplete with the missing fields named.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from berthcheck import store
+from berthcheck.errors import UsageError
+from berthcheck.export.common import Built, ExportOutcome, hours, make_export
+from berthcheck.export.files import Column, Table, check_table_format, table_files
+from berthcheck.export.source import (
+    blank,
+    event_rows,
+    instant,
+    local_iso,
+    resolve_port,
+    shore_power_rows,
+    utc_iso,
+    visit_rows,
+)
+
+KIND = "fueleu-calls"
+PACK = "fueleu-art6"
+ART15 = "Reg. (EU) 2023/1805 Art. 15(1)"
+EXCEPTION_KINDS = ("zero_emission_tech", "unscheduled_call", "ops_unavailable",
+                   "ops_incompatible", "emergency")
+
+COLUMNS = [
+    Column("visit_id", "string", "berthcheck's visit id", "berthcheck"),
+    Column("imo", "string", "ship IMO number", ART15),
+    Column("vessel_name", "string", "ship name", "berthcheck"),
+    Column("vessel_type", "string", "container or passenger (Art. 6(4))", "Reg. (EU) 2023/1805 Art. 6(4)"),
+    Column("gross_tonnage", "number", "gross tonnage (Art. 6 applies above 5 000 GT)",
+           "Reg. (EU) 2023/1805 Art. 2(1)", unit="GT"),
+    Column("call_purpose", "string", "why the ship called (port of call or not)", "berthcheck"),
+    Column("port", "string", "port of call (UN/LOCODE)", f"{ART15}(a)"),
+    Column("terminal", "string", "terminal", "berthcheck"),
+    Column("berth", "string", "berth", "berthcheck"),
+    Column("time_zone", "string", "the port's IANA time zone", "berthcheck"),
+    Column("arrival_utc", "datetime", "arrival at the berth, UTC", f"{ART15}(a)"),
+    Column("departure_utc", "datetime", "departure from the berth, UTC", f"{ART15}(a)"),
+    Column("arrival_local", "datetime", "arrival, port-local with offset", f"{ART15}(a)"),
+    Column("departure_local", "datetime", "departure, port-local with offset", f"{ART15}(a)"),
+    Column("stay_hours", "number", "duration of the stay at berth", f"{ART15}(a)", unit="h"),
+    Column("ops_connection_hours", "number", "hours on on-shore power during the stay",
+           f"{ART15}(b)", unit="h"),
+    Column("ops_first_connected_utc", "datetime", "first OPS connection, UTC", f"{ART15}(b)"),
+    Column("ops_last_disconnected_utc", "datetime", "last OPS disconnection, UTC",
+           f"{ART15}(b)"),
+    Column("ops_energy_kwh", "number", "electricity delivered via OPS (metered sessions)",
+           f"{ART15}(d)", unit="kWh"),
+    Column("exceptions_claimed", "string", "Art. 6(5) exceptions claimed (event kinds, `;`)",
+           f"{ART15}(b)"),
+    Column("exception_references", "string", "the claims' references (`;`)", f"{ART15}(b)"),
+    Column("exception_approvals", "string",
+           "the competent authority's confirmations (`;`)", "Reg. (EU) 2023/1805 Art. 6(9)(a)",
+           confirmed=False,
+           note="the English text of Art. 6(9) was not retrieved; what a confirmation carries "
+           "is unverified"),
+    Column("excused_hours", "number", "hours excused by the exceptions", "berthcheck run",
+           unit="h"),
+    Column("verdict", "string", "berthcheck's verdict on the call", "berthcheck run"),
+    Column("basis", "string", "why (data contract § 4)", "berthcheck run"),
+    Column("non_compliant_hours", "number", "hours neither on OPS nor excused",
+           "berthcheck run", unit="h"),
+    Column("non_compliant_hours_billed", "number", "non-compliant hours rounded up",
+           "Reg. (EU) 2023/1805 Art. 23 / Annex IV Part B", confirmed=False, unit="h",
+           note="the rounding up to whole hours is UNCONFIRMED (pack fueleu-art6)"),
+    Column("power_demand_kw", "number", "electrical power demand at berth used",
+           "Reg. (EU) 2023/1805 Annex IV Part B", confirmed=False, unit="kW",
+           note="installed vs. demand power at berth is UNCONFIRMED (pack fueleu-art6)"),
+    Column("power_demand_source", "string",
+           "given (visit's aux_power_kw) or the factor tables' default", "berthcheck run"),
+    Column("penalty", "number", "penalty for the non-compliant call",
+           "Reg. (EU) 2023/1805 Art. 23", confirmed=False, unit="EUR",
+           note="EUR 1.5 x kW x hours is UNCONFIRMED against the English text (pack fueleu-art6)"),
+    Column("currency", "string", "currency of the penalty", "berthcheck"),
+    Column("record_complete", "boolean", "what Art. 15(1) asks to be monitored is present",
+           "berthcheck"),
+    Column("missing_fields", "string", "fields the inputs do not hold (`;`)", "berthcheck"),
+    Column("pack", "string", "rule pack id and version of the run", "berthcheck"),
+    Column("run_id", "string", "the berthcheck run the records come from", "berthcheck"),
+]
+
+
+def build(con, run, params: dict) -> Built:
+    results = run.results
+    currency = getattr(run.pack, "currency", None)
+    ids = results["visit_id"].to_list()
+    visits = visit_rows(con, ids)
+    sp_rows = shore_power_rows(con, ids)
+    ev_rows = event_rows(con, ids)
+    rows = []
+    for res in results.iter_rows(named=True):
+        if res["verdict"] == "not_applicable":
+            continue
+        v = visits.get(res["visit_id"])
+        if v is None:
+            continue
+        tz = v.get("port_timezone")
+        sp = sp_rows.get(v["visit_id"], [])
+        events = [e for e in ev_rows.get(v["visit_id"], []) if e["kind"] in EXCEPTION_KINDS]
+        metered = [s["energy_kwh"] for s in sp if s.get("energy_kwh") is not None]
+        ops_hours = res.get("shore_power_hours")
+        if ops_hours is None:
+            ops_hours = res.get("controlled_hours")
+        row = {
+            "visit_id": v["visit_id"],
+            "imo": v.get("imo"),
+            "vessel_name": v.get("vessel_name"),
+            "vessel_type": v.get("vessel_type"),
+            "gross_tonnage": v.get("gross_tonnage"),
+            "call_purpose": v.get("call_purpose") or "cargo",
+            "port": v.get("port"),
+            "terminal": v.get("terminal"),
+            "berth": v.get("berth"),
+            "time_zone": tz,
+            "arrival_utc": utc_iso(v["arrival"]),
+            "departure_utc": utc_iso(v["departure"]),
+            "arrival_local": local_iso(v["arrival"], tz),
+            "departure_local": local_iso(v["departure"], tz),
+            "stay_hours": hours((instant(v["departure"]) - instant(v["arrival"])).total_seconds()
+                                / 3600),
+            "ops_connection_hours": hours(ops_hours),
+            "ops_first_connected_utc": utc_iso(min((s["connected"] for s in sp), key=instant))
+            if sp else None,
+            "ops_last_disconnected_utc": utc_iso(max((s["disconnected"] for s in sp),
+                                                     key=instant)) if sp else None,
+            "ops_energy_kwh": hours(sum(metered)) if metered else None,
+            "exceptions_claimed": ";".join(e["kind"] for e in events) or None,
+            "exception_references": ";".join(e["reference"] for e in events
+                                             if not blank(e.get("reference"))) or None,
+            "exception_approvals": ";".join(e["approval_ref"] for e in events
+                                            if not blank(e.get("approval_ref"))) or None,
+            "excused_hours": hours(res.get("excused_hours")),
+            "verdict": res["verdict"],
+            "basis": res["basis"],
+            "non_compliant_hours": hours(res.get("non_compliant_hours",
+                                                 res.get("uncontrolled_hours"))),
+            "non_compliant_hours_billed": res.get("non_compliant_hours_billed"),
+            "power_demand_kw": res.get("power_demand_kw"),
+            "power_demand_source": res.get("power_source"),
+            "penalty": res.get("penalty"),
+            "currency": currency if res.get("penalty") is not None else None,
+            "pack": res["pack"],
+            "run_id": run.run_id,
+        }
+        missing = [c for c in ("imo", "port", "arrival_utc", "departure_utc", "gross_tonnage")
+                   if blank(row.get(c))]
+        if sp and row["ops_energy_kwh"] is None:
+            missing.append("ops_energy_kwh")  # Art. 15(1)(d): the electricity delivered
+        if res["verdict"] == "non_compliant" and row["power_demand_kw"] is None:
+            missing.append("power_demand_kw")
+        row["record_complete"] = not missing
+        row["missing_fields"] = ";".join(missing) or None
+        rows.append(row)
+    rows.sort(key=lambda r: (r["departure_utc"] or "", r["visit_id"]))
+    files = table_files(Path(params["out"]), [Table("port-calls", COLUMNS, rows)])
+    return Built(files, len(rows), sum(1 for r in rows if not r["record_complete"]))
+
+
+def export_fueleu_calls(con, *, period: str, out: Path, port: str | None = None) -> ExportOutcome:
+    from berthcheck.engine.scope import parse_scope
+
+    check_table_format(out)
+    if not period:
+        raise UsageError("--period is required: YYYY-MM, YYYY-Qn or YYYY")
+    if store.scalar(con, "SELECT count(*) FROM visits") == 0:
+        raise UsageError("no visits loaded; use `berthcheck load visits FILE`")
+    port_v = resolve_port(con, port)
+    scope = parse_scope(period, None, None, port_v, None, None)
+    params = {"period": scope.period, "port": port_v, "out": Path(out).name}
+    return make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=PACK,
+                       build=build, folder=Path(out).parent)

@@ -1,0 +1,266 @@
+"""What every export reads: the run (stored, or checked now), the stored rows of its visits,
+port-local times, and option values matched against the loaded data.
+
+An export reads the run's results and the store's current tables. The run it uses is the one
+the current inputs give (run ids are deterministic over pack, scope and an input fingerprint),
+so the results and the tables read beside them describe the same inputs; `audit verify`
+rebuilds the export over the store as it stood at the run (see `proof`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from berthcheck import store
+from berthcheck.errors import UsageError
+
+
+@dataclass
+class ExportRun:
+    pack: Any  # engine.pack.Pack
+    scope: Any  # engine.scope.Scope
+    run_id: str
+    results: Any  # pl.DataFrame
+    findings: Any  # pl.DataFrame
+    reused: bool = False
+
+
+def obtain_run(con, scope, pack_id: str) -> ExportRun:
+    """The stored run for this pack, scope and the current inputs, else a fresh stored check
+    (which records its manifest). A stored run whose results no longer hash to what was
+    recorded is not trusted: the check runs again."""
+    from berthcheck.engine import check, load_pack, runs
+    from berthcheck.engine.export import csv_sha256
+
+    pack = load_pack(pack_id)
+    inputs = runs.input_fingerprint(con)
+    run_id = runs.run_id_for(pack, scope, inputs)
+    stored = store.run(con, "SELECT results_sha256 FROM runs WHERE run_id = ?", [run_id])
+    if stored:
+        results, findings = runs.load_run(con, run_id)
+        results = _restore_instants(results)
+        if csv_sha256(results) == stored[0][0]:
+            return ExportRun(pack, scope, run_id, results, findings, reused=True)
+    outcome = check(con, pack, scope=scope, store_run=True)
+    return ExportRun(pack, scope, str(outcome.run_id), outcome.results, outcome.findings)
+
+
+_ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$"
+
+
+def _restore_instants(results):
+    """`runs.load_run` hands pack-specific columns back through JSON: instants come back as
+    ISO text. Make them UTC datetimes again, so the frame is the one the check produced (the
+    same step the report takes; to be shared in `engine.runs` at merge)."""
+    import polars as pl
+
+    from berthcheck.engine.schemas import RESULT_COLUMNS
+
+    exprs = []
+    for name, dtype in results.schema.items():
+        if name in RESULT_COLUMNS or dtype != pl.Utf8:
+            continue
+        values = results[name].drop_nulls()
+        if values.len() and values.str.contains(_ISO_INSTANT).all():
+            exprs.append(pl.col(name).str.to_datetime(time_unit="us", time_zone="UTC"))
+    return results.with_columns(exprs) if exprs else results
+
+
+# --- option values --------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s_\-]+", "", str(text)).lower()
+
+
+def resolve(con, option: str, sql: str, value: str | None) -> str | None:
+    """The loaded value an option names, matched ignoring case, spaces, `-` and `_`; a value
+    that matches nothing loaded is a usage error listing the closest known values."""
+    if value is None:
+        return None
+    known = sorted({r[0] for r in store.run(con, sql) if r[0] is not None})
+    hits = [k for k in known if _norm(k) == _norm(value)]
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        raise UsageError(f"{option} {value!r} matches several loaded values: {', '.join(hits)}")
+    close = difflib.get_close_matches(value, known, n=5, cutoff=0.4) or known[:5]
+    hint = f"; closest: {', '.join(close)}" if close else "; nothing is loaded"
+    raise UsageError(f"{option} {value!r} matches nothing loaded{hint}")
+
+
+def resolve_port(con, value):
+    return resolve(con, "--port", "SELECT DISTINCT port FROM visits", value)
+
+
+def resolve_terminal(con, value):
+    return resolve(con, "--terminal", "SELECT DISTINCT terminal FROM visits", value)
+
+
+def resolve_fleet(con, value):
+    return resolve(con, "--fleet", "SELECT DISTINCT fleet FROM visits", value)
+
+
+def resolve_provider(con, value):
+    return resolve(con, "--provider", "SELECT DISTINCT provider FROM capture", value)
+
+
+# --- times ----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def zone(name: str | None) -> ZoneInfo:
+    return ZoneInfo(name or "UTC")
+
+
+def as_utc(value) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:  # naive values from the store are UTC
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def instant(value) -> dt.datetime:
+    """`as_utc` for a value known to be there (sort keys, stored NOT NULL columns)."""
+    t = as_utc(value)
+    if t is None:
+        raise ValueError("a required time is empty")
+    return t
+
+
+def local_iso(value, tz: str | None) -> str | None:
+    """Port-local wall time with its offset, e.g. `2026-11-01T01:30:00-07:00`: the offset
+    tells the two 01:30s of a fall-back night apart."""
+    t = as_utc(value)
+    return None if t is None else t.astimezone(zone(tz)).isoformat(timespec="seconds")
+
+
+def utc_iso(value) -> str | None:
+    t = as_utc(value)
+    return None if t is None else t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def local_date(value, tz: str | None) -> dt.date | None:
+    t = as_utc(value)
+    return None if t is None else t.astimezone(zone(tz)).date()
+
+
+def zone_abbreviation(value, tz: str | None) -> str | None:
+    t = as_utc(value)
+    return None if t is None else t.astimezone(zone(tz)).strftime("%Z")
+
+
+# --- the stored rows of the run's visits ----------------------------------------------------
+
+
+def rows_for(con, sql: str, visit_ids) -> list[dict]:
+    """`sql` reads a relation `_bc_export_visits(visit_id)`; rows as dicts, in its order."""
+    import polars as pl
+
+    frame = pl.DataFrame({"visit_id": sorted(set(visit_ids))}, schema={"visit_id": pl.Utf8})
+    store.register(con, "_bc_export_visits", frame)
+    try:
+        return store.fetch_polars(con, sql).to_dicts()
+    finally:
+        con.unregister("_bc_export_visits")
+
+
+def visit_rows(con, visit_ids) -> dict[str, dict]:
+    """The visits' stored rows with the port's zone, by visit id."""
+    rows = rows_for(
+        con,
+        "SELECT v.* EXCLUDE (_batch_id, _source_file, _source_row, _row_hash, _replaced_by), "
+        "p.timezone AS port_timezone "
+        "FROM visits v JOIN _bc_export_visits s ON s.visit_id = v.visit_id "
+        "LEFT JOIN ports p ON p.port = v.port ORDER BY v.visit_id",
+        visit_ids,
+    )
+    return {r["visit_id"]: r for r in rows}
+
+
+def grouped(rows: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in rows:
+        out.setdefault(r["visit_id"], []).append(r)
+    return out
+
+
+def shore_power_rows(con, visit_ids) -> dict[str, list[dict]]:
+    return grouped(rows_for(
+        con,
+        "SELECT p.visit_id, p.session_id, p.connected, p.disconnected, p.energy_kwh "
+        "FROM shore_power p JOIN _bc_export_visits s ON s.visit_id = p.visit_id "
+        "ORDER BY p.visit_id, p.connected, p.session_id",
+        visit_ids,
+    ))
+
+
+def capture_rows(con, visit_ids) -> dict[str, list[dict]]:
+    return grouped(rows_for(
+        con,
+        "SELECT c.visit_id, c.session_id, c.system_id, c.provider, c.started, c.ended, "
+        "c.nox_inlet_ppm, c.nox_outlet_ppm "
+        "FROM capture c JOIN _bc_export_visits s ON s.visit_id = c.visit_id "
+        "ORDER BY c.visit_id, c.started, c.session_id",
+        visit_ids,
+    ))
+
+
+def event_rows(con, visit_ids) -> dict[str, list[dict]]:
+    return grouped(rows_for(
+        con,
+        "SELECT e.visit_id, e.event_id, e.kind, e.start_time, e.end_time, e.reference, "
+        "e.approval_ref FROM events e JOIN _bc_export_visits s ON s.visit_id = e.visit_id "
+        "ORDER BY e.visit_id, e.kind, e.event_id",
+        visit_ids,
+    ))
+
+
+# --- optional contact columns ---------------------------------------------------------------
+
+# Contact details are not data-contract columns yet. A visits file may carry them as extra
+# columns (kept verbatim in `extra`, never read by the rules); the exports read these names,
+# matched ignoring case, spaces, `-` and `_`. Absent -> listed as missing, never guessed.
+CONTACT_COLUMNS = {
+    "vessel_operator_address": ("operator_address", "vessel_operator_address"),
+    "vessel_operator_email": ("operator_email", "vessel_operator_email"),
+    "vessel_operator_phone": ("operator_phone", "operator_telephone", "vessel_operator_phone"),
+    "terminal_operator_name": ("terminal_operator", "terminal_operator_name"),
+    "terminal_operator_address": ("terminal_operator_address",),
+    "terminal_operator_email": ("terminal_operator_email",),
+    "terminal_operator_phone": ("terminal_operator_phone", "terminal_operator_telephone"),
+}
+
+
+def contacts(extra_json: str | None) -> dict[str, str | None]:
+    try:
+        extra = json.loads(extra_json) if extra_json else {}
+    except ValueError:
+        extra = {}
+    if not isinstance(extra, dict):
+        extra = {}
+    by_norm = {_norm(k): v for k, v in extra.items()}
+    out: dict[str, str | None] = {}
+    for name, aliases in CONTACT_COLUMNS.items():
+        value = next((by_norm[_norm(a)] for a in aliases if _norm(a) in by_norm), None)
+        out[name] = str(value).strip() if value not in (None, "") else None
+    return out
+
+
+def blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def result_value(row: dict, name: str):
+    """A results column read defensively: older runs (or packs) may not carry it."""
+    return row.get(name)

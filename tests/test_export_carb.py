@@ -1,0 +1,319 @@
+"""`export carb-visit-report` (each party) and `export wharfinger`: every column of hand-made
+visits across the 2026 fall-back night at Los Angeles, due dates in port-local time, the
+incomplete-record listing, formula neutralisation, determinism and `audit verify`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from berthcheck import store
+from berthcheck.audit import verify
+from berthcheck.cli import app
+from berthcheck.engine.pack import load_pack
+from berthcheck.export.carb_visits import export_carb_visit_report
+from berthcheck.export.proof import export_records
+from berthcheck.export.wharfinger import export_wharfinger
+from berthcheck.ingest.load import load_files
+from tests.conftest import write_csv
+
+CONTACT = {"operator_address": "1 Harbor Way, Oakland", "operator_email": "ops@linea.example",
+           "operator_phone": "+1 510 555 0100"}
+NO_CONTACT = {"operator_address": "", "operator_email": "", "operator_phone": ""}
+RUN = load_pack("carb-at-berth-2020").label  # the pack id and version results carry
+
+
+def _visit(**kw) -> dict[str, str]:
+    row = {"visit_id": "", "imo": "9321483", "vessel_name": "", "vessel_type": "container",
+           "fleet": "", "operator": "", "port": "USLAX", "terminal": "T1", "berth": "B1",
+           "arrival": "", "ready_to_work": "", "pilot_on_board": "", "departure": "",
+           "shore_power_capable": "yes", "nox_tier": "", "reported_at": "", **NO_CONTACT}
+    row.update(kw)
+    return row
+
+
+VISITS = [
+    # departs in the second 01:45 of the fall-back night (PST); shifts to B2 at 03:00 PST
+    _visit(visit_id="V1", vessel_name="LINE A ONE", fleet="Line A Fleet", operator="Line A",
+           nox_tier="2", arrival="2026-10-31T08:00:00-07:00",
+           ready_to_work="2026-10-31T10:00:00-07:00", pilot_on_board="2026-11-01T01:30:00-08:00",
+           departure="2026-11-01T01:45:00-08:00", reported_at="2026-11-20 10:00", **CONTACT),
+    _visit(visit_id="V1b", vessel_name="LINE A ONE", fleet="Line A Fleet", operator="Line A",
+           nox_tier="2", berth="B2", arrival="2026-11-01T03:00:00-08:00",
+           ready_to_work="2026-11-01 05:00", pilot_on_board="2026-11-02 09:00",
+           departure="2026-11-02 10:00", reported_at="2026-12-05 09:00", **CONTACT),
+    # a late-evening departure: local 30 November, UTC 1 December
+    _visit(visit_id="V2", imo="9074729", vessel_name="@SUM(1+1)", terminal="T2", berth="B7",
+           arrival="2026-11-29 06:00", pilot_on_board="2026-11-30 19:00",
+           departure="2026-11-30 20:00"),
+    _visit(visit_id="V3", imo="9176187", vessel_name="BULK THREE", vessel_type="bulk",
+           fleet="Bulk Fleet", operator="Bulk Co", nox_tier="1", terminal="T3", berth="B9",
+           arrival="2026-11-10 06:00", departure="2026-11-12 06:00", **CONTACT),
+    _visit(visit_id="V4", imo="9289001", vessel_name="INNOVATOR", fleet="Line A Fleet",
+           operator="Line A", nox_tier="3", arrival="2026-11-15 06:00",
+           ready_to_work="2026-11-15 08:00", pilot_on_board="2026-11-16 05:00",
+           departure="2026-11-16 06:00", **CONTACT),
+]
+SHORE_POWER = [{"visit_id": "V1", "connected": "2026-10-31T11:00:00-07:00",
+                "disconnected": "2026-11-01T01:10:00-08:00", "energy_kwh": "12000"}]
+CAPTURE = [{"visit_id": "V2", "system_id": "EO-1", "provider": "-Acme Capture",
+            "started": "2026-11-29 10:00", "ended": "2026-11-30 18:00",
+            "nox_inlet_ppm": "900", "nox_outlet_ppm": "30"}]
+EVENTS = [{"visit_id": "V4", "kind": "innovative_concept", "start": "", "end": "",
+           "reference": "IC-2026-7", "approval_ref": "CARB-IC-7", "note": ""}]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("carb-export")
+    path = folder / "x.duckdb"
+    con = store.connect(path)
+    for kind, rows in (("visits", VISITS), ("shore-power", SHORE_POWER),
+                       ("capture", CAPTURE), ("events", EVENTS)):
+        load_files(con, kind, [write_csv(folder / f"{kind}.csv", rows)])
+    con.close()
+    return path
+
+
+def _export(db, tmp_path, name, **kw):
+    con = store.connect(db)
+    try:
+        outcome = export_carb_visit_report(con, out=tmp_path / name, period="2026-11", **kw)
+    finally:
+        con.close()
+    return outcome
+
+
+def _rows(path: Path) -> dict[str, dict[str, str]]:
+    return {r["visit_id"]: r for r in csv.DictReader(io.StringIO(path.read_text("utf-8")))}
+
+
+def test_vessel_report_every_column(db, tmp_path):
+    outcome = _export(db, tmp_path, "vessel.csv", party="vessel")
+    rows = _rows(tmp_path / "vessel.csv")
+    assert set(rows) == {"V1", "V1b", "V2", "V3", "V4"} and outcome.rows == 5
+    run = outcome.run_id
+    assert rows["V1"] == {
+        "visit_id": "V1", "fleet": "Line A Fleet", "vessel_name": "LINE A ONE",
+        "imo": "9321483", "vessel_type": "container", "nox_tier": "2",
+        "vessel_operator_name": "Line A", "vessel_operator_address": "1 Harbor Way, Oakland",
+        "vessel_operator_email": "ops@linea.example",
+        "vessel_operator_phone": "'+1 510 555 0100",  # a leading + is neutralised too
+        "port": "USLAX", "terminal": "T1", "berth": "B1", "time_zone": "America/Los_Angeles",
+        "arrival_local": "2026-10-31T08:00:00-07:00",
+        "departure_local": "2026-11-01T01:45:00-08:00",  # the second 01:45 (PST)
+        "berth_shift_from": "", "berth_shift_to": "T1/B2 (V1b)",
+        "caecs_type": "shore power",
+        "ready_to_work_local": "2026-10-31T10:00:00-07:00",
+        "caecs_begin_local": "2026-10-31T11:00:00-07:00",
+        "caecs_end_local": "2026-11-01T01:10:00-08:00",
+        "pilot_on_board_local": "2026-11-01T01:30:00-08:00",
+        "exceptions_used": "", "exception_references": "", "approval_references": "",
+        "verdict": "compliant", "basis": "controlled", "uncontrolled_hours": "0.0000",
+        "responsible": "", "due_date": "2026-12-01",
+        "reported_at_local": "2026-11-20T10:00:00-08:00", "reported_late": "false",
+        "record_complete": "true", "missing_fields": "", "pack": RUN, "run_id": run,
+        **({"violation_days": rows["V1"]["violation_days"]}
+           if "violation_days" in rows["V1"] else {}),
+    }
+    v1b = rows["V1b"]
+    assert v1b["berth_shift_from"] == "T1/B1 (V1)" and v1b["berth_shift_to"] == ""
+    assert v1b["verdict"] == "non_compliant" and v1b["caecs_type"] == ""
+    # no control: CAECS times are not applicable, so not missing
+    assert v1b["record_complete"] == "true" and v1b["missing_fields"] == ""
+    assert v1b["due_date"] == "2026-12-02" and v1b["reported_late"] == "true"
+    v2 = rows["V2"]
+    # local 30 November 20:00 PST is 1 December in UTC: the due date counts from local days
+    assert v2["departure_local"] == "2026-11-30T20:00:00-08:00"
+    assert v2["due_date"] == "2026-12-30"
+    assert v2["vessel_name"] == "'@SUM(1+1)"  # neutralised, not a formula
+    assert v2["verdict"] == "insufficient_data" and v2["reported_late"] == ""
+    assert v2["caecs_type"] == "capture (EO-1)"
+    assert v2["caecs_begin_local"] == "2026-11-29T10:00:00-08:00"
+    assert v2["record_complete"] == "false"
+    assert v2["missing_fields"] == ("fleet;nox_tier;vessel_operator_name;vessel_operator_address;"
+                                    "vessel_operator_email;vessel_operator_phone;"
+                                    "ready_to_work_local")
+    # bulk: reports its visit; Ready to Work not required (no control duty)
+    assert rows["V3"]["verdict"] == "not_applicable" and rows["V3"]["record_complete"] == "true"
+    v4 = rows["V4"]
+    assert (v4["exceptions_used"], v4["exception_references"], v4["approval_references"]) == (
+        "innovative_concept", "IC-2026-7", "CARB-IC-7")
+    assert v4["verdict"] == "exempt"
+
+
+def test_vessel_report_sidecar_marks_unconfirmed_fields(db, tmp_path):
+    _export(db, tmp_path, "v.csv", party="vessel")
+    fields = {r["column"]: r for r in csv.DictReader((tmp_path / "v.fields.csv").open())}
+    assert fields["fleet"]["status"] == "confirmed"
+    assert fields["fleet"]["source"] == "17 CCR § 93130.7(e)(4) item 1"
+    assert fields["caecs_end_local"]["source"] == "17 CCR § 93130.7(e)(4) item 12"
+    for name in ("pilot_on_board_local", "exceptions_used", "approval_references"):
+        assert fields[name]["status"] == "UNCONFIRMED" and fields[name]["note"]
+    assert list(fields)[: 3] == ["visit_id", "fleet", "vessel_name"]
+
+
+def test_fleet_scope_and_terminal_party(db, tmp_path):
+    _export(db, tmp_path, "fleet.csv", party="vessel", fleet="line a FLEET")
+    assert set(_rows(tmp_path / "fleet.csv")) == {"V1", "V1b", "V4"}
+    _export(db, tmp_path, "t1.csv", party="terminal", terminal="t1")
+    rows = _rows(tmp_path / "t1.csv")
+    assert set(rows) == {"V1", "V1b", "V4"}
+    assert "fleet" not in rows["V1"] and "terminal_operator_name" in rows["V1"]
+    # the working list: the vessel report's confirmed items; terminal contacts not required
+    assert rows["V1"]["record_complete"] == "true"
+    fields = list(csv.DictReader((tmp_path / "t1.fields.csv").open()))
+    assert {f["status"] for f in fields if f["source"].startswith("17 CCR")
+            and f["column"] != "due_date"} == {"UNCONFIRMED"}
+
+
+def test_caecs_party_by_provider(db, tmp_path):
+    _export(db, tmp_path, "caecs.csv", party="caecs", provider="-acme capture")
+    rows = _rows(tmp_path / "caecs.csv")
+    assert set(rows) == {"V2"}
+    r = rows["V2"]
+    assert (r["caecs_system_id"], r["caecs_provider"]) == ("EO-1", "'-Acme Capture")
+    assert (r["nox_inlet_ppm"], r["nox_outlet_ppm"]) == ("900.0000", "30.0000")
+    assert r["caecs_end_local"] == "2026-11-30T18:00:00-08:00"
+    assert r["due_date"] == "2026-12-30"
+    # § 93130.12(b)(3)(A)-(G) are required; Ready to Work is not a confirmed CAECS item
+    assert r["missing_fields"] == (
+        "nox_tier;vessel_operator_name;vessel_operator_address;vessel_operator_email;"
+        "vessel_operator_phone;terminal_operator_name;terminal_operator_address;"
+        "terminal_operator_email;terminal_operator_phone")
+
+
+def test_xlsx_notes_unconfirmed_headers_and_writes_text_not_formulas(db, tmp_path):
+    _export(db, tmp_path, "v.xlsx", party="vessel")
+    with zipfile.ZipFile(tmp_path / "v.xlsx") as z:
+        names = z.namelist()
+        comments = "".join(z.read(n).decode() for n in names if "comments" in n)
+        sheets = "".join(z.read(n).decode() for n in names if n.startswith("xl/worksheets/"))
+        strings = z.read("xl/sharedStrings.xml").decode()
+    assert "UNCONFIRMED" in comments and "<f>" not in sheets
+    assert "&apos;@SUM(1+1)" in strings or "'@SUM(1+1)" in strings
+    import polars as pl
+
+    frame = pl.read_excel(tmp_path / "v.xlsx", sheet_name="vessel-visits")
+    assert frame.filter(pl.col("visit_id") == "V2")["due_date"].item() == "2026-12-30"
+
+
+def test_exports_are_byte_identical_from_a_fresh_and_a_stored_run(db, tmp_path):
+    first = _export(db, tmp_path / "a", "v.xlsx", party="vessel")
+    second = _export(db, tmp_path / "b", "v.xlsx", party="vessel")
+    assert second.reused_run  # read back from the runs table
+    assert (tmp_path / "a/v.xlsx").read_bytes() == (tmp_path / "b/v.xlsx").read_bytes()
+    assert first.export_id == second.export_id
+
+
+def test_audit_verify_rebuilds_the_exports(db, tmp_path):
+    outcome = _export(db, tmp_path, "vessel.csv", party="vessel")
+    con = store.connect(db)
+    try:
+        report = verify(con, outcome.run_id)
+        assert report.ok, report.lines()
+        assert any("carb-visit-report" in m and "byte-identical" in m for m in report.matched)
+        # a file that is not what the export wrote is named
+        record = next(r for r in export_records(con) if r.export_id == outcome.export_id)
+        record.files["vessel.csv"] = "0" * 64
+        store.run(con, "UPDATE exports SET files = ? WHERE export_id = ?",
+                  [json.dumps(record.files), outcome.export_id])
+        bad = verify(con, outcome.run_id)
+        assert not bad.ok and any(m.what == "export" for m in bad.mismatches)
+    finally:
+        con.close()
+    _export(db, tmp_path, "vessel.csv", party="vessel")  # the record is written again
+
+
+def test_wharfinger_every_column_and_counts_load_back(db, tmp_path):
+    con = store.connect(db)
+    try:
+        outcome = export_wharfinger(con, year="2026", port="uslax", out=tmp_path / "w.csv")
+        rows = _rows(tmp_path / "w.csv")
+        assert list(rows) == ["V1", "V1b", "V3", "V4", "V2"]  # by arrival
+        assert rows["V1"] == {
+            "visit_id": "V1", "vessel_name": "LINE A ONE", "vessel_type": "container",
+            "vessel_operator_name": "Line A", "vessel_operator_address": "1 Harbor Way, Oakland",
+            "vessel_operator_email": "ops@linea.example",
+            "vessel_operator_phone": "'+1 510 555 0100", "imo": "9321483", "port": "USLAX",
+            "terminal": "T1", "berth": "B1", "time_zone": "America/Los_Angeles",
+            "tied_local": "2026-10-31T08:00:00-07:00",
+            "released_local": "2026-11-01T01:45:00-08:00", "innovative_concept": "false",
+            "due_date": "2027-01-31", "record_complete": "true", "missing_fields": "",
+            "pack": RUN, "run_id": outcome.run_id,
+        }
+        assert rows["V2"]["missing_fields"] == ("vessel_operator_name;vessel_operator_address;"
+                                                "vessel_operator_email;vessel_operator_phone")
+        assert rows["V4"]["innovative_concept"] == "true"
+        counts = list(csv.DictReader((tmp_path / "w-visit_counts.csv").open()))
+        assert [(c["holder"], c["vessel_type"], c["visits"], c["innovative_concept_visits"])
+                for c in counts] == [("T1", "container", "2", "1"), ("T2", "container", "1", "0"),
+                                     ("T3", "bulk", "1", "0")]
+        assert {c["source"] for c in counts} == {"wharfinger"}
+        report = load_files(con, "visit-counts", [tmp_path / "w-visit_counts.csv"])
+        assert sum(f.inserted for f in report.files) == 3
+    finally:
+        con.close()
+
+
+def test_cli_usage_errors(db, tmp_path, runner):
+    def run(*args):
+        return runner.invoke(app, ["export", *args, "--db", str(db)])
+
+    r = run("carb-visit-report", "--party", "port", "--period", "2026-11", "--out",
+            str(tmp_path / "x.csv"))
+    assert r.exit_code == 2 and "--party must be" in r.stderr
+    r = run("carb-visit-report", "--party", "vessel", "--period", "2026-11", "--terminal", "T1",
+            "--out", str(tmp_path / "x.csv"))
+    assert r.exit_code == 2 and "takes --fleet only" in r.stderr
+    r = run("carb-visit-report", "--party", "vessel", "--period", "2026-11", "--fleet",
+            "Line B", "--out", str(tmp_path / "x.csv"))
+    assert r.exit_code == 2 and "closest: Line A Fleet" in r.stderr
+    r = run("wharfinger", "--year", "26", "--port", "USLAX", "--out", str(tmp_path / "w.csv"))
+    assert r.exit_code == 2 and "--year must be YYYY" in r.stderr
+    r = run("fueleu-calls", "--period", "2026-11", "--out", str(tmp_path / "x.pdf"))
+    assert r.exit_code == 2 and "must be .csv or .xlsx" in r.stderr
+    assert not list(tmp_path.glob("x.*"))
+    r = run("carb-visit-report", "--party", "vessel", "--period", "2026-11", "--out",
+            str(tmp_path / "ok.csv"))
+    assert r.exit_code == 0, r.output
+    assert "carb-visit-report: 5 rows, 1 incomplete" in r.stdout
+
+
+def test_same_bytes_in_another_time_zone(db, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    _export(db, tmp_path, "here.csv", party="vessel")
+    env = {**os.environ, "TZ": "Pacific/Auckland"}
+    subprocess.run([sys.executable, "-m", "berthcheck", "export", "carb-visit-report",
+                    "--party", "vessel", "--period", "2026-11", "--db", str(db),
+                    "--out", str(tmp_path / "there.csv")], env=env, check=True,
+                   capture_output=True)
+    assert (tmp_path / "here.csv").read_bytes() == (tmp_path / "there.csv").read_bytes()
+
+
+def test_indicator_months_follow_port_local_departure(db, tmp_path):
+    from berthcheck.export.indicators import export_indicators
+
+    con = store.connect(db)
+    try:
+        export_indicators(con, period="2026-11", out=tmp_path / "ind")
+    finally:
+        con.close()
+    rows = list(csv.DictReader((tmp_path / "ind/indicators.csv").open()))
+    # V2 leaves at 20:00 PST on 30 November, 04:00 UTC on 1 December: a November visit
+    assert [(r["month"], r["vessel_type"], r["visits"], r["regulated_visits"],
+             r["insufficient_data_visits"], r["exempt_visits"]) for r in rows] == [
+        ("2026-11", "bulk", "1", "0", "0", "0"),
+        ("2026-11", "container", "4", "2", "1", "1")]
+    container = rows[1]
+    assert container["compliance_rate"] == "50.0000"  # V1 compliant, V1b not
+    assert container["shore_power_kwh"] == "12000.0000"  # metered
+    assert container["shore_power_kwh_metered_share"] == "100.0000"

@@ -1,0 +1,126 @@
+"""`export fueleu-calls`: every column of hand-made Rotterdam calls across the 2030 fall-back
+night (CEST -> CET on 27 October), exceptions with references, penalties, incomplete records."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from berthcheck import store
+from berthcheck.audit import verify
+from berthcheck.engine.pack import load_pack
+from berthcheck.export.fueleu_calls import export_fueleu_calls
+from berthcheck.ingest.load import load_files
+from tests.conftest import write_csv
+
+
+def _call(**kw) -> dict[str, str]:
+    row = {"visit_id": "", "imo": "9321483", "vessel_name": "", "vessel_type": "container",
+           "port": "NLRTM", "terminal": "ECT", "berth": "E1", "arrival": "", "departure": "",
+           "gross_tonnage": "80000", "aux_power_kw": ""}
+    row.update(kw)
+    return row
+
+
+CALLS = [
+    # 18:00Z -> 01:30Z (7.5 h); departs in the second 02:30 of the night (CET)
+    _call(visit_id="E1", vessel_name="EURO ONE", arrival="2030-10-26T20:00:00+02:00",
+          departure="2030-10-27T02:30:00+01:00", aux_power_kw="1000"),
+    _call(visit_id="E2", imo="9074729", vessel_name="=EURO TWO", vessel_type="passenger",
+          gross_tonnage="", arrival="2030-10-10 08:00", departure="2030-10-10 18:00"),
+    _call(visit_id="E3", imo="9176187", vessel_name="BULKER", vessel_type="bulk",
+          arrival="2030-10-11 08:00", departure="2030-10-12 08:00"),
+    _call(visit_id="E4", imo="9289001", vessel_name="EURO FOUR", arrival="2030-10-12 08:00",
+          departure="2030-10-12 20:00"),
+    _call(visit_id="E5", imo="9337638", vessel_name="EURO FIVE", arrival="2030-10-13 08:00",
+          departure="2030-10-13 12:00"),
+]
+SHORE_POWER = [
+    {"visit_id": "E1", "connected": "2030-10-26T21:00:00+02:00",
+     "disconnected": "2030-10-27T02:00:00+01:00", "energy_kwh": "5400"},
+    {"visit_id": "E5", "connected": "2030-10-13 08:00", "disconnected": "2030-10-13 12:00",
+     "energy_kwh": ""},
+]
+EVENTS = [{"visit_id": "E4", "kind": "ops_unavailable", "start": "", "end": "",
+           "reference": "OPS-OUT-4", "approval_ref": "NL-HBR-2030-4", "note": ""}]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fueleu-export")
+    db = folder / "eu.duckdb"
+    con = store.connect(db)
+    try:
+        for kind, rows in (("visits", CALLS), ("shore-power", SHORE_POWER), ("events", EVENTS)):
+            load_files(con, kind, [write_csv(folder / f"{kind}.csv", rows)])
+        outcome = export_fueleu_calls(con, period="2030-10", out=folder / "calls.csv")
+    finally:
+        con.close()
+    rows = {r["visit_id"]: r for r in csv.DictReader(
+        io.StringIO((folder / "calls.csv").read_text("utf-8")))}
+    return db, folder, outcome, rows
+
+
+def test_every_column_of_a_penalised_call_across_the_dst_change(exported):
+    _, _, outcome, rows = exported
+    assert rows["E1"] == {
+        "visit_id": "E1", "imo": "9321483", "vessel_name": "EURO ONE",
+        "vessel_type": "container", "gross_tonnage": "80000.0000", "call_purpose": "cargo",
+        "port": "NLRTM", "terminal": "ECT", "berth": "E1", "time_zone": "Europe/Amsterdam",
+        "arrival_utc": "2030-10-26T18:00:00Z", "departure_utc": "2030-10-27T01:30:00Z",
+        "arrival_local": "2030-10-26T20:00:00+02:00",
+        "departure_local": "2030-10-27T02:30:00+01:00",
+        "stay_hours": "7.5000",  # 8.5 h on the wall clock: the night has 25 hours
+        "ops_connection_hours": "6.0000",
+        "ops_first_connected_utc": "2030-10-26T19:00:00Z",
+        "ops_last_disconnected_utc": "2030-10-27T01:00:00Z", "ops_energy_kwh": "5400.0000",
+        "exceptions_claimed": "", "exception_references": "", "exception_approvals": "",
+        "excused_hours": "0.0000", "verdict": "non_compliant", "basis": "uncontrolled",
+        "non_compliant_hours": "1.5000", "non_compliant_hours_billed": "2.0000",
+        "power_demand_kw": "1000.0000", "power_demand_source": "given",
+        "penalty": "3000.0000",  # EUR 1.5 x 1 000 kW x 2 h (rounded up)
+        "currency": "EUR", "record_complete": "true", "missing_fields": "",
+        "pack": load_pack("fueleu-art6").label, "run_id": outcome.run_id,
+    }
+
+
+def test_out_of_scope_calls_are_left_out(exported):
+    _, _, outcome, rows = exported
+    assert set(rows) == {"E1", "E2", "E4", "E5"}  # the bulk carrier is not in Art. 6's scope
+    assert outcome.rows == 4
+
+
+def test_exceptions_with_references_and_approvals(exported):
+    r = exported[3]["E4"]
+    assert (r["exceptions_claimed"], r["exception_references"], r["exception_approvals"]) == (
+        "ops_unavailable", "OPS-OUT-4", "NL-HBR-2030-4")
+    assert r["verdict"] == "compliant" and r["excused_hours"] == "12.0000"
+    assert r["penalty"] == "" and r["currency"] == ""
+
+
+def test_incomplete_records_are_listed(exported):
+    rows = exported[3]
+    assert rows["E2"]["verdict"] == "insufficient_data"
+    assert rows["E2"]["vessel_name"] == "'=EURO TWO"
+    assert (rows["E2"]["record_complete"], rows["E2"]["missing_fields"]) == (
+        "false", "gross_tonnage")
+    # connected to OPS but no metered energy: Art. 15(1)(d) asks for the electricity delivered
+    assert (rows["E5"]["record_complete"], rows["E5"]["missing_fields"]) == (
+        "false", "ops_energy_kwh")
+    assert exported[2].incomplete == 2
+
+
+def test_sidecar_and_audit_verify(exported):
+    db, folder, outcome, _ = exported
+    fields = {r["column"]: r for r in csv.DictReader((folder / "calls.fields.csv").open())}
+    assert fields["penalty"]["status"] == "UNCONFIRMED" and fields["penalty"]["unit"] == "EUR"
+    assert fields["ops_energy_kwh"]["source"] == "Reg. (EU) 2023/1805 Art. 15(1)(d)"
+    con = store.connect(db)
+    try:
+        report = verify(con, outcome.run_id)
+    finally:
+        con.close()
+    assert report.ok, report.lines()
+    assert any("fueleu-calls" in m for m in report.matched)

@@ -1,0 +1,178 @@
+"""`export indicators` (a Frictionless Data Package) and `compare`: the package validates
+against its own table schema, the sample month's indicators equal the report's summary, and two
+ports' packages render side by side; packages of other definitions are refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import zipfile
+
+import pytest
+from pypdf import PdfReader
+
+from berthcheck import store
+from berthcheck.cli import app
+from berthcheck.demo import SAMPLE_PERIOD, load_sample, sample_source
+from berthcheck.engine.pack import load_pack
+from berthcheck.engine.scope import parse_scope
+from berthcheck.export.compare import compare_packages
+from berthcheck.export.indicators import export_indicators
+from berthcheck.report.data import build_model, obtain_run
+from berthcheck.sample import generate
+
+HOURS_UNITS = {"h", "kWh", "kg", "%", "visits"}
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("indicators")
+    db = folder / "lax.duckdb"
+    con = store.connect(db)
+    try:
+        load_sample(con, sample_source(folder))
+        lax = export_indicators(con, period=SAMPLE_PERIOD, out=folder / "lax")
+        lax_zip = export_indicators(con, period=SAMPLE_PERIOD, out=folder / "lax.zip")
+        run = obtain_run(con, parse_scope(SAMPLE_PERIOD, None, None, None, None, None))
+        model = build_model(con, run)
+    finally:
+        con.close()
+    # a second port: a small Long Beach month from the generator
+    lgb_data = folder / "lgb-data"
+    generate(lgb_data, visits=30, seed=11, month=SAMPLE_PERIOD, port="USLGB")
+    con = store.connect(folder / "lgb.duckdb")
+    try:
+        load_sample(con, lgb_data)
+        export_indicators(con, period=SAMPLE_PERIOD, out=folder / "lgb.zip", port="uslgb")
+    finally:
+        con.close()
+    rows = list(csv.DictReader(io.StringIO((folder / "lax/indicators.csv").read_text("utf-8"))))
+    return {"folder": folder, "db": db, "lax": lax, "lax_zip": lax_zip, "model": model,
+            "rows": rows}
+
+
+def test_package_validates_against_its_own_schema(packages):
+    frictionless = pytest.importorskip("frictionless")
+    folder = packages["folder"]
+    report = frictionless.validate(str(folder / "lax/datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    with zipfile.ZipFile(folder / "lgb.zip") as z:
+        z.extractall(folder / "lgb-unzipped")
+    assert frictionless.validate(str(folder / "lgb-unzipped/datapackage.json")).valid
+
+
+def test_schema_types_and_units(packages):
+    folder = packages["folder"]
+    descriptor = json.loads((folder / "lax/datapackage.json").read_text("utf-8"))
+    fields = descriptor["resources"][0]["schema"]["fields"]
+    header = next(csv.reader((folder / "lax/indicators.csv").open()))
+    assert [f["name"] for f in fields] == header
+    by_name = {f["name"]: f for f in fields}
+    assert by_name["month"]["type"] == "yearmonth"
+    assert by_name["compliance_rate"]["unit"] == "%"
+    assert by_name["uncontrolled_hours"]["unit"] == "h"
+    assert by_name["shore_power_kwh"]["unit"] == "kWh"
+    assert by_name["avoided_nox_kg"]["unit"] == "kg"
+    for f in fields:  # every quantity carries a unit, and only quantities do
+        assert ("unit" in f) == (f["type"] in ("integer", "number")), f["name"]
+        assert f["unit"] in HOURS_UNITS if "unit" in f else True
+    assert descriptor["berthcheck"]["pack"] == "carb-at-berth-2020"
+    assert descriptor["berthcheck"]["run_id"] == packages["lax"].run_id
+    assert {r["run_id"] for r in packages["rows"]} == {packages["lax"].run_id}
+
+
+def test_sample_month_indicators_equal_the_report_summary(packages):
+    rows, model = packages["rows"], packages["model"]
+    summary = model["summary"]
+
+    def total(name):
+        return sum(float(r[name] or 0) for r in rows)
+
+    assert {r["month"] for r in rows} == {SAMPLE_PERIOD}
+    assert total("visits") == summary["visits"]
+    assert total("regulated_visits") == summary["judged"]
+    assert total("compliant_visits") == summary["counts"]["compliant"]
+    assert total("non_compliant_visits") == summary["counts"]["non_compliant"]
+    assert total("insufficient_data_visits") == summary["counts"]["insufficient_data"]
+    rate = 100 * total("compliant_visits") / total("regulated_visits")
+    assert f"{rate:.1f} %" == summary["rate_text"]
+    assert f"{total('uncontrolled_hours'):,.1f}" == summary["uncontrolled_text"]
+    for e in model["emissions"]["rows"]:
+        if e["pollutant"] in ("nox", "pm25", "rog", "co2"):
+            for kind in ("excess", "at_berth", "avoided"):
+                assert total(f"{kind}_{e['pollutant']}_kg") == pytest.approx(e[kind], abs=0.01)
+    # a regulated-only rate per row, from the row's own counts
+    for r in rows:
+        if int(r["regulated_visits"]):
+            assert float(r["compliance_rate"]) == pytest.approx(
+                100 * int(r["compliant_visits"]) / int(r["regulated_visits"]), abs=1e-4)
+        else:
+            assert r["compliance_rate"] == ""
+
+
+def test_zip_holds_the_folder_and_is_deterministic(packages, tmp_path):
+    folder = packages["folder"]
+    with zipfile.ZipFile(folder / "lax.zip") as z:
+        assert sorted(z.namelist()) == ["datapackage.json", "indicators.csv"]
+        assert z.read("indicators.csv") == (folder / "lax/indicators.csv").read_bytes()
+    con = store.connect(packages["db"])
+    try:
+        again = export_indicators(con, period=SAMPLE_PERIOD, out=tmp_path / "again.zip")
+    finally:
+        con.close()
+    assert again.reused_run
+    # the zip's own name is no part of its bytes
+    assert (tmp_path / "again.zip").read_bytes() == (folder / "lax.zip").read_bytes()
+
+
+def test_compare_renders_ports_side_by_side(packages, tmp_path):
+    folder = packages["folder"]
+    html = compare_packages([folder / "lax.zip", folder / "lgb.zip"], tmp_path / "c.html")
+    text = html.path.read_text("utf-8")
+    assert "USLAX" in text and "USLGB" in text and text.count("<svg") == 3
+    assert load_pack("carb-at-berth-2020").label in text
+    first = compare_packages([folder / "lax", folder / "lgb.zip"], tmp_path / "c1.pdf")
+    second = compare_packages([folder / "lax", folder / "lgb.zip"], tmp_path / "c2.pdf")
+    data = first.path.read_bytes()
+    assert data == second.path.read_bytes()  # deterministic
+    reader = PdfReader(first.path)
+    pages = " ".join(p.extract_text() for p in reader.pages)
+    assert "USLAX" in pages and "USLGB" in pages and "Compliance rate" in pages
+
+
+def test_compare_refuses_other_definitions_and_changed_packages(packages, tmp_path, runner):
+    folder = packages["folder"]
+    other = tmp_path / "other"
+    shutil.copytree(folder / "lax", other)
+    descriptor = json.loads((other / "datapackage.json").read_text("utf-8"))
+    descriptor["berthcheck"]["pack_version"] = "9.9.9"
+    (other / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    r = runner.invoke(app, ["compare", str(folder / "lax.zip"), str(other), "--out",
+                            str(tmp_path / "x.pdf")])
+    assert r.exit_code == 1
+    assert "different definitions" in r.stderr and "9.9.9" in r.stderr
+    assert not (tmp_path / "x.pdf").exists()
+    changed = tmp_path / "changed"
+    shutil.copytree(folder / "lax", changed)
+    with open(changed / "indicators.csv", "a", encoding="utf-8") as fh:
+        fh.write("USLAX,2026-10,bulk,1\n")
+    r = runner.invoke(app, ["compare", str(folder / "lax.zip"), str(changed), "--out",
+                            str(tmp_path / "x.html")])
+    assert r.exit_code == 1 and "does not match the sha256" in r.stderr
+    r = runner.invoke(app, ["compare", str(folder / "lax.zip"), "--out", str(tmp_path / "x.html")])
+    assert r.exit_code == 2 and "two or more" in r.stderr
+
+
+def test_compare_escapes_package_text(packages, tmp_path):
+    folder = packages["folder"]
+    hostile = tmp_path / "hostile"
+    shutil.copytree(folder / "lax", hostile)
+    descriptor = json.loads((hostile / "datapackage.json").read_text("utf-8"))
+    descriptor["title"] = "<img src=http://169.254.169.254/> <script>x</script>"
+    (hostile / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    out = compare_packages([folder / "lgb.zip", hostile], tmp_path / "h.html")
+    text = out.path.read_text("utf-8")
+    assert "<script>x" not in text and "&lt;script&gt;x" in text
+    assert "<img src=http" not in text
