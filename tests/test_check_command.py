@@ -105,7 +105,8 @@ def test_exports_are_byte_deterministic(db, tmp_path):
 def test_strict_exits_1_on_non_compliant(db):
     assert _check(db, "--period", "2026-10", "--strict").exit_code == 1
     # November has only X9, which is not plugged in either -> still 1
-    assert _check(db, "--period", "2026-10", "--strict", "--terminal", "NONE").exit_code == 0
+    # a terminal no loaded visit has is a usage error, never a silently empty (passing) check
+    assert _check(db, "--period", "2026-10", "--strict", "--terminal", "NONE").exit_code == 2
 
 
 @pytest.mark.parametrize(
