@@ -58,7 +58,8 @@ def build_stored_report(con, run_id: str, out: Path) -> ReportOutcome:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(rendered.data)
     return ReportOutcome(
-        path=out, format=fmt, run_id=run.run_id, reused_run=True, visits=run.results.height,
+        path=out, format=fmt, run_id=run.run_id, reused_run=True,
+        visits=run.results.height,  # type: ignore[attr-defined]  # a polars frame
         pages=rendered.pages, seconds=time.perf_counter() - started,
         requested=rendered.requested, refused=rendered.refused,
         attachment_name=rendered.model["meta"]["results_name"] if fmt == "pdf" else None,
