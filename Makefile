@@ -22,7 +22,7 @@ MYPY_FILES := berthcheck/cells.py berthcheck/cli_common.py berthcheck/cli_progre
 	berthcheck/cli_runs.py berthcheck/cli_schema.py berthcheck/cli_load.py \
 	berthcheck/ingest/schema_doc.py berthcheck/ingest/template.py berthcheck/ingest/load_dir.py \
 	berthcheck/engine/readiness.py berthcheck/engine/outputs.py berthcheck/engine/pack_info.py \
-	berthcheck/report/stored.py
+	berthcheck/report/stored.py berthcheck/cli_summary.py
 
 .PHONY: install demo test lint typecheck bench
 install: $(BIN)/.installed

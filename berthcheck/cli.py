@@ -176,8 +176,8 @@ def demo_command(
     out: Annotated[Path, typer.Option("--out", help="Folder for the demo database and outputs.")] = Path("demo-output"),
 ) -> None:
     """Load the bundled sample month into a fresh database, check it and show the outcome."""
+    from berthcheck.cli_summary import summary_text
     from berthcheck.demo import run_demo
-    from berthcheck.engine.summary import summary_lines
 
     try:
         report = run_demo(out)
@@ -189,8 +189,7 @@ def demo_command(
         for f in load.files:
             _say(f"  {load.kind:<12} {f.file:<18} {f.inserted:>5} rows loaded")
     _say("")
-    for line in summary_lines(report.outcome):
-        _say(line)
+    _say(summary_text(report.outcome))
     _say("")
     _say(f"results:  {report.results_path}")
     _say(f"findings: {report.findings_path}")
@@ -237,12 +236,13 @@ def check_command(
     try:
         from berthcheck import store
         from berthcheck.cli_progress import progress
+        from berthcheck.cli_summary import summary_text
         from berthcheck.engine import check, load_pack, parse_scope
         from berthcheck.engine.export import check_format
         from berthcheck.engine.outputs import write_check_outputs
         from berthcheck.engine.readiness import pack_warnings
         from berthcheck.engine.scope import resolve_scope
-        from berthcheck.engine.summary import summary_dict, summary_lines
+        from berthcheck.engine.summary import summary_dict
 
         scope = parse_scope(period, date_from, date_to, port, terminal, fleet)
         pack_obj = load_pack(pack)
@@ -273,8 +273,7 @@ def check_command(
         _print_json(summary_dict(outcome, worst=worst, warnings=empty,
                                  written=[str(p) for p in written]))
     else:
-        for line in summary_lines(outcome, worst=worst):
-            _say(line)
+        _say(summary_text(outcome, worst=worst))
         if written:
             _say(f"\nwrote {' and '.join(str(p) for p in written)}")
         if manifest_out is not None:
@@ -301,19 +300,22 @@ def rules_list_command(pack: PackOption = "carb-at-berth-2020", as_json: JsonOpt
             return
     except BerthcheckError as exc:
         raise _fail(exc) from None
+    from berthcheck.cli_progress import print_table, table
+
     _say(f"{pk.label} — {pk.title}")
     _say(f"{pk.regulation}")
     _say("")
-    for r in pk.rules:
-        _say(f"  {r.id}  {r.name:<34} {r.severity:<9} {r.title}")
+    print_table(table("rules", [("id", "left"), ("name", "left"), ("severity", "left"),
+                                ("title", "left")],
+                      [[r.id, r.name, r.severity, r.title] for r in pk.rules]))
     _say("")
-    _say("parameters:")
-    for name, p in sorted(pk.parameters.items()):
-        flag = "" if p.confirmed else "  [UNCONFIRMED]"
-        _say(f"  {name} = {p.value!r}{flag}")
-    for name, t in sorted(pk.tables.items()):
-        flag = "  [contains UNCONFIRMED rows]" if f"table {name}" in pk.unconfirmed() else ""
-        _say(f"  table {name}: {len(t.rows)} rows{flag}")
+    unconfirmed = pk.unconfirmed()
+    rows = [[name, repr(p.value), "" if p.confirmed else "[UNCONFIRMED]"]
+            for name, p in sorted(pk.parameters.items())]
+    rows += [[f"table {name}", f"{len(t.rows)} rows",
+              "[contains UNCONFIRMED rows]" if f"table {name}" in unconfirmed else ""]
+             for name, t in sorted(pk.tables.items())]
+    print_table(table("parameters", [("name", "left"), ("value", "left"), ("", "left")], rows))
     from berthcheck.emissions import factor_table_lines
 
     try:

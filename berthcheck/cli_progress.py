@@ -95,9 +95,21 @@ def table(title: str | None, columns: list[tuple[str, str]], rows: list[list[str
     return out
 
 
-def print_table(rendered) -> None:
-    """Print a rich renderable to standard output (wide enough not to wrap in pipes)."""
+def render(rendered, width: int = 200) -> str:
+    """A rich renderable as plain text: no colour, no trailing spaces, never wrapped below
+    `width` columns (so piped output keeps one row per line)."""
+    import io
+
     from rich.console import Console
 
-    Console(width=None if sys.stdout.isatty() else 200, highlight=False,
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, color_system=None, highlight=False,
             soft_wrap=False).print(rendered)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
+
+
+def print_table(rendered) -> None:
+    """Print a rich renderable to standard output."""
+    import typer
+
+    typer.echo(render(rendered))

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 from berthcheck import store
+from berthcheck.cli_summary import summary_text
 from berthcheck.demo import SAMPLE_PERIOD, load_sample
 from berthcheck.engine import check
-from berthcheck.engine.summary import summary_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "<!-- walk-through:"
@@ -32,7 +32,7 @@ def demo_figures(tmp_path: Path) -> list[str]:
     con = store.connect(tmp_path / "demo.duckdb")
     try:
         load_sample(con, ROOT / "sample_data")
-        return summary_lines(check(con, period=SAMPLE_PERIOD))
+        return summary_text(check(con, period=SAMPLE_PERIOD)).splitlines()
     finally:
         con.close()
 
