@@ -461,7 +461,9 @@ def report_command(
                                  "give no --period, --port, --terminal or --fleet with it")
         else:
             scope = report_scope(period, port, terminal, fleet)  # usage errors before the DB
-        con = store.connect(cli_common.db_path(db))
+        # a stored run is only read: open the database as the other read-only commands do
+        con = (cli_common.connect_for_reading(db) if run is not None
+               else store.connect(cli_common.db_path(db)))
         try:
             with progress("writing the report", quiet=quiet):
                 if run is not None:

@@ -95,6 +95,7 @@ def connect_for_reading(db: Path | None):
     path = db_path(db)
     started = time.monotonic()
     limit = lock_wait_seconds()
+    retried = False
     while True:
         try:
             con = store.connect(path, read_only=True)
@@ -103,9 +104,10 @@ def connect_for_reading(db: Path | None):
             waited = time.monotonic() - started
             if waited >= limit:
                 raise DatabaseInUse(f"{exc} (waited {waited:.0f} s)") from None
+            retried = True
             time.sleep(0.25)
-    waited = time.monotonic() - started
-    if waited >= 0.25:
+    if retried:
+        waited = time.monotonic() - started
         warn(f"waited {waited:.1f} s for another process to finish writing the database")
     if store.needs_migration(con):
         con.close()
