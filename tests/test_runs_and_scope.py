@@ -115,7 +115,7 @@ def own_db(db, tmp_path) -> Path:
     return copy
 
 
-@pytest.mark.parametrize("ext", [".csv", ".json", ".parquet"])
+@pytest.mark.parametrize("ext", [".csv", ".json", ".parquet", ".xlsx"])
 def test_runs_export_is_byte_identical_even_after_inputs_changed(own_db, tmp_path, ext):
     out = tmp_path / f"then{ext}"
     first = _check_json(own_db, "--period", "2026-10", "--out", str(out))
