@@ -155,3 +155,33 @@ def test_number_formats_are_shared():
     assert hours(1234.5) == "1,234.50"
     assert money(12345, "EUR") == "EUR 12,345.00"
     assert percent(1, 3) == "33.3 %" and percent(1, 0) == "n/a"
+
+
+def _stderr_on_a_terminal(args: list[str], cwd: Path) -> tuple[int, bytes]:
+    """Run berthcheck with standard error on a pseudo-terminal; return (exit, what it drew)."""
+    import os
+
+    master, slave = os.openpty()  # POSIX, as the rest of the test environment
+    proc = subprocess.Popen([sys.executable, "-m", "berthcheck", *args], cwd=cwd,
+                            stdout=subprocess.DEVNULL, stderr=slave,
+                            env={**os.environ, "TERM": "xterm", "COLUMNS": "100"})
+    os.close(slave)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the other end closed
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(master)
+    return proc.wait(), drawn
+
+
+def test_a_terminal_gets_a_progress_bar_and_quiet_silences_it(tmp_path):
+    code, drawn = _stderr_on_a_terminal(["sample", "--out", "a", "--visits", "3"], tmp_path)
+    assert code == 0 and b"generating 3 visits" in drawn
+    code, drawn = _stderr_on_a_terminal(["sample", "--out", "b", "--visits", "3", "--quiet"],
+                                        tmp_path)
+    assert code == 0 and drawn == b""
