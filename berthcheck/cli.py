@@ -380,7 +380,7 @@ def audit_verify_command(
         given = read_manifest_file(manifest) if manifest is not None else None
     except BerthcheckError as exc:
         raise _fail(exc) from None
-    report = _with_store(db, lambda con: verify(con, run_id.strip(), given))
+    report = _with_store(db, lambda con: verify(con, run_id.strip(), given), wait=True)
     _print_report(report, as_json)
     if not report.ok:
         raise typer.Exit(1)

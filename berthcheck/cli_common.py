@@ -83,13 +83,14 @@ def lock_wait_seconds() -> float:
         return LOCK_WAIT_SECONDS
 
 
-def connect_for_reading(db: Path | None):
+def connect_for_reading(db: Path | None, *, writable: bool = False):
     """Open the store for a command that only reads it.
 
     Read-only, so several readers can share the file; DuckDB lets no reader in while another
     process writes, so a reader waits for the writer (up to $BERTHCHECK_LOCK_WAIT seconds,
     default 30) and says how long it waited. A database of an older schema is opened for
-    writing once, to be migrated."""
+    writing once, to be migrated. `writable`: a command that only reads but needs a writable
+    connection (`audit verify` rebuilds past inputs in scratch tables) waits the same way."""
     from berthcheck import store
 
     path = db_path(db)
@@ -98,7 +99,7 @@ def connect_for_reading(db: Path | None):
     retried = False
     while True:
         try:
-            con = store.connect(path, read_only=True)
+            con = store.connect(path, read_only=not writable)
             break
         except DatabaseInUse as exc:
             waited = time.monotonic() - started
@@ -109,19 +110,23 @@ def connect_for_reading(db: Path | None):
     if retried:
         waited = time.monotonic() - started
         warn(f"waited {waited:.1f} s for another process to finish writing the database")
-    if store.needs_migration(con):
+    if not writable and store.needs_migration(con):
         con.close()
         con = store.connect(path)
     return con
 
 
-def with_store(db: Path | None, work, *, read_only: bool = False):
+def with_store(db: Path | None, work, *, read_only: bool = False, wait: bool = False):
     """Open the store, run `work(con)`, close it. A domain error becomes its message and exit
-    code; so does one raised before the store opens (e.g. an option checked inside `work`)."""
+    code; so does one raised before the store opens (e.g. an option checked inside `work`).
+    `read_only`: open it read-only, waiting for a writer; `wait`: writable, but wait too."""
     from berthcheck import store
 
     try:
-        con = connect_for_reading(db) if read_only else store.connect(db_path(db))
+        if read_only or wait:
+            con = connect_for_reading(db, writable=not read_only)
+        else:
+            con = store.connect(db_path(db))
         try:
             return work(con)
         finally:

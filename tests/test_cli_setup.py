@@ -94,7 +94,9 @@ def _hold_write_lock(db: Path, seconds: float) -> subprocess.Popen:
 def test_a_reader_waits_for_a_writer_and_says_how_long(tmp_path, monkeypatch):
     db = tmp_path / "bc.duckdb"
     store.connect(db).close()
-    holder = _hold_write_lock(db, 1.5)
+    # imports done before the lock is taken, so the command reaches the database at once
+    runner.invoke(app, ["runs", "list", "--db", str(db)])
+    holder = _hold_write_lock(db, 2.5)
     try:
         started = time.monotonic()
         result = runner.invoke(app, ["runs", "list", "--db", str(db)])
@@ -185,3 +187,19 @@ def test_a_terminal_gets_a_progress_bar_and_quiet_silences_it(tmp_path):
     code, drawn = _stderr_on_a_terminal(["sample", "--out", "b", "--visits", "3", "--quiet"],
                                         tmp_path)
     assert code == 0 and drawn == b""
+
+
+def test_audit_verify_waits_for_a_writer_too(tmp_path):
+    db = tmp_path / "bc.duckdb"
+    path = write_csv(tmp_path / "v.csv", [good_visit()])
+    assert runner.invoke(app, ["load", "visits", str(path), "--db", str(db)]).exit_code == 0
+    checked = runner.invoke(app, ["check", "--json", "--db", str(db)])
+    run_id = __import__("json").loads(checked.stdout)["run_id"]
+    holder = _hold_write_lock(db, 2.5)
+    try:
+        result = runner.invoke(app, ["audit", "verify", run_id, "--db", str(db)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 0, result.output
+    assert "waited" in result.stderr
