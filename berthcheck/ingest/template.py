@@ -74,6 +74,8 @@ def _write_xlsx(schema: dict, out: Path) -> None:
                     "validate": "list",
                     "source": list(column["values"]),
                     "ignore_blank": True,
+                    # a warning, not a stop: the loader also accepts the values' aliases
+                    "error_type": "warning",
                 })
         sheet.freeze_panes(1, 0)
     finally:
