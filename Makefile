@@ -3,20 +3,37 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
+# `make demo` installs what berthcheck needs to run; `make test` (and lint, typecheck, bench)
+# add the test tools. The dev install includes the runtime one.
+$(BIN)/.runtime: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $@
+	touch $@ $(BIN)/.runtime
 
 # Modules kept mypy-clean (new modules are added here).
-MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/export berthcheck/cli_export.py
+MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/export berthcheck/cli_export.py \
+	berthcheck/cli_common.py berthcheck/cli_progress.py \
+	berthcheck/cli_runs.py berthcheck/cli_schema.py berthcheck/cli_load.py \
+	berthcheck/ingest/schema_doc.py berthcheck/ingest/template.py berthcheck/ingest/load_dir.py \
+	berthcheck/engine/readiness.py berthcheck/engine/outputs.py berthcheck/engine/pack_info.py \
+	berthcheck/report/stored.py berthcheck/cli_summary.py
 
 .PHONY: install demo test lint typecheck bench
 install: $(BIN)/.installed
 
-demo: $(BIN)/.installed
+demo: $(BIN)/.runtime
 	$(BIN)/berthcheck demo --out demo-output
+	@echo ""
+	@echo "Next: run berthcheck as $(BIN)/berthcheck (try: $(BIN)/berthcheck --help),"
+	@echo "or activate the environment once per shell: . $(BIN)/activate && berthcheck --help"
+	@echo "The demo's database: berthcheck --db demo-output/berthcheck.duckdb runs list"
 
 # The benchmark at its small sizes (prints its table; fails only on errors, never on time),
 # then the suite, whose summary stays the last line.

@@ -933,7 +933,7 @@ class VisitChange:
     before: dict | None
     after: dict | None
     fields: list[str]
-    cause: str  # input | pack | both | berthcheck | unexplained
+    cause: str  # scope | input | pack | both | berthcheck | unexplained
     rows: list[RowChange]
     note: str = ""
 
@@ -951,10 +951,16 @@ class DiffReport:
     input_tables: dict[str, dict]
     visits: list[VisitChange]
     unchanged: int
+    scope_changes: list[str] = field(default_factory=list)  # period / port / terminal / fleet
 
     @property
     def pack_changed(self) -> bool:
         return bool(self.pack_changes)
+
+    @property
+    def differs(self) -> bool:
+        """Anything differs: scope, pack, inputs or a visit's results (`audit diff` exits 1)."""
+        return bool(self.scope_changes or self.pack_changes or self.input_tables or self.visits)
 
     def as_dict(self) -> dict:
         def run(m):
@@ -965,6 +971,8 @@ class DiffReport:
 
         return {
             "run_a": run(self.run_a), "run_b": run(self.run_b),
+            "scope_changed": bool(self.scope_changes), "scope_changes": self.scope_changes,
+            "differs": self.differs,
             "pack_changed": self.pack_changed, "pack_changes": self.pack_changes,
             "inputs_changed": self.input_tables,
             "visits_changed": [v.as_dict() for v in self.visits],
@@ -977,6 +985,9 @@ class DiffReport:
             out.append(f"run {tag} {m['run_id']}: {m['pack']['id']}@{m['pack']['version']}, "
                        f"period {m.get('period') or 'all'}, inputs as of load batch "
                        f"{m['as_of_batch']}, berthcheck {m.get('berthcheck_version')}")
+        if self.scope_changes:  # the first cause: the runs do not cover the same visits
+            out.append("scope: different; the runs do not cover the same visits")
+            out += [f"  {c}" for c in self.scope_changes]
         if self.pack_changes:
             out.append("pack: changed")
             out += [f"  {c}" for c in self.pack_changes]
@@ -1133,6 +1144,7 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
         pack_changes.append(f"pack hash {_short(ma['pack']['hash'])}... -> "
                             f"{_short(mb['pack']['hash'])}...")
     version_changed = ma.get("berthcheck_version") != mb.get("berthcheck_version")
+    scope_changes = _scope_changes(ma.get("scope") or {}, mb.get("scope") or {})
 
     batch_a, batch_b = int(ma["as_of_batch"] or 0), int(mb["as_of_batch"] or 0)
     input_tables: dict[str, dict] = {}
@@ -1169,7 +1181,11 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
         elsewhere = bool(input_tables) and (len(own) < len(changes)
                                             or any(t.endswith(BUILTIN_SUFFIX) for t in input_tables))
         note = ""
-        if own and pack_changes:
+        in_one_only = ra.get(visit) is None or rb.get(visit) is None
+        if scope_changes and in_one_only:
+            cause = "scope"
+            note = "the visit is in the scope of one run only (" + "; ".join(scope_changes) + ")"
+        elif own and pack_changes:
             cause = "both"
         elif own:
             cause = "input"
@@ -1192,7 +1208,18 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
         visits.append(VisitChange(visit, _plain(ra.get(visit)), _plain(rb.get(visit)), fields,
                                   cause, own, note))
     unchanged = len(set(ra) & set(rb)) - sum(1 for v in visits if v.before and v.after)
-    return DiffReport(ma, mb, pack_changes, input_tables, visits, unchanged)
+    return DiffReport(ma, mb, pack_changes, input_tables, visits, unchanged, scope_changes)
+
+
+def _scope_changes(a: dict, b: dict) -> list[str]:
+    """How two runs' scopes differ, in words ("period 2026-10 -> 2026-11")."""
+    out = []
+    for key in ("period", "port", "terminal", "fleet"):
+        if a.get(key) != b.get(key):
+            out.append(f"{key} {a.get(key) or 'all'} -> {b.get(key) or 'all'}")
+    if not out and (a.get("start"), a.get("end")) != (b.get("start"), b.get("end")):
+        out.append(f"dates {a.get('start')}..{a.get('end')} -> {b.get('start')}..{b.get('end')}")
+    return out
 
 
 def _plain(row: dict | None) -> dict | None:

@@ -12,8 +12,22 @@ from typing import Annotated
 
 import typer
 
-from berthcheck import __version__
-from berthcheck.errors import BerthcheckError, InputRejected
+from berthcheck import __version__, cli_common, cli_load, cli_runs, cli_schema
+from berthcheck.cli_common import (
+    MAX_ERRORS_SHOWN,
+    DbOption,
+    FleetOption,
+    JsonOption,
+    PortOption,
+    QuietOption,
+    TerminalOption,
+)
+from berthcheck.cli_common import fail as _fail
+from berthcheck.cli_common import print_json as _print_json
+from berthcheck.cli_common import say as _say
+from berthcheck.cli_common import warn as _warn
+from berthcheck.cli_common import with_store as _with_store
+from berthcheck.errors import BerthcheckError, UsageError
 
 app = typer.Typer(
     name="berthcheck",
@@ -24,57 +38,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
 )
-
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        help="DuckDB file (default: $BERTHCHECK_DB, else ./berthcheck.duckdb).",
-        show_default=False,
-    ),
-]
-
-MAX_ERRORS_SHOWN = 50
-
-
-def _say(message: str = "") -> None:
-    typer.echo(message)
-
-
-def _warn(message: str) -> None:
-    typer.echo(message, err=True)
-
-
-def _fail(exc: BerthcheckError) -> typer.Exit:
-    """Print a domain error as one clear message (and its rows) and pick the exit code."""
-    if isinstance(exc, InputRejected):
-        _warn(f"error: {exc.headline}")
-        for err in exc.errors[:MAX_ERRORS_SHOWN]:
-            _warn(f"  {err}")
-        if len(exc.errors) > MAX_ERRORS_SHOWN:
-            _warn(
-                f"  ... and {len(exc.errors) - MAX_ERRORS_SHOWN} more; "
-                "use --errors FILE.csv to write them all"
-            )
-    else:
-        _warn(f"error: {exc}")
-    return typer.Exit(exc.exit_code)
-
-
-def _with_store(db: Path | None, work):
-    """Open the store, run `work(con)`, close it. A domain error becomes its message and exit
-    code; so does one raised before the store opens (e.g. an option checked inside `work`)."""
-    from berthcheck import store
-
-    try:
-        con = store.connect(db)
-        try:
-            return work(con)
-        finally:
-            con.close()
-    except BerthcheckError as exc:
-        raise _fail(exc) from None
-
 
 def _print_report(report, as_json: bool) -> None:
     """An audit report as JSON (for scripts) or as its lines of text."""
@@ -97,8 +60,13 @@ def _root(
         bool,
         typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version."),
     ] = False,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="DuckDB file for the command that follows (a --db after the command wins).", show_default=False),
+    ] = None,
 ) -> None:
     """Compliance engine for ships at berth."""
+    cli_common.set_global_db(db)
 
 
 def main() -> None:
@@ -134,13 +102,18 @@ def load_command(
     errors: Annotated[
         Path | None, typer.Option("--errors", help="Write every rejected row to this CSV file.", show_default=False)
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Load input files of one KIND into the database (all or nothing)."""
+    from berthcheck.cli_progress import progress
     from berthcheck.ingest.load import load_files
 
-    report = _with_store(db, lambda con: load_files(
-        con, kind, files, replace=replace, quarantine=quarantine, errors_out=errors
-    ))
+    def work(con):
+        with progress(f"loading {kind}: {len(files)} file(s)", quiet=quiet):
+            return load_files(con, kind, files, replace=replace, quarantine=quarantine,
+                              errors_out=errors)
+
+    report = _with_store(db, work)
     for f in report.files:
         if f.batch_id is None and not f.quarantined:
             _say(f"{f.file}: {f.rows_in_file} rows, all already loaded; nothing changed")
@@ -173,18 +146,27 @@ def sample_command(
     port: Annotated[
         str, typer.Option("--port", help="Port (UN/LOCODE): NLRTM gives a Rotterdam month for the fueleu-art6 pack; any other built-in port the Los Angeles layout.")
     ] = "USLAX",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files already in --out.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Generate a realistic, deterministic month of Port of Los Angeles (or Rotterdam) data."""
     import re
 
-    from berthcheck.sample import generate
+    from berthcheck.cli_progress import progress
+    from berthcheck.sample import generate, would_overwrite
 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         _warn(f"error: --month must be YYYY-MM, not {month!r}")
         raise typer.Exit(2)
     try:
-        files = generate(out, visits=visits, seed=seed, month=month, port=port.strip().upper(),
-                         dirty=dirty)
+        clash = would_overwrite(out, port=port.strip().upper(), dirty=dirty)
+        if clash and not force:
+            _warn(f"error: {out} already holds {', '.join(p.name for p in clash)}; "
+                  "give --force to overwrite them")
+            raise typer.Exit(2)
+        with progress(f"generating {visits:,} visits", quiet=quiet):
+            files = generate(out, visits=visits, seed=seed, month=month,
+                             port=port.strip().upper(), dirty=dirty)
     except BerthcheckError as exc:
         raise _fail(exc) from None
     for name in sorted(files):
@@ -196,8 +178,8 @@ def demo_command(
     out: Annotated[Path, typer.Option("--out", help="Folder for the demo database and outputs.")] = Path("demo-output"),
 ) -> None:
     """Load the bundled sample month into a fresh database, check it and show the outcome."""
+    from berthcheck.cli_summary import summary_text
     from berthcheck.demo import run_demo
-    from berthcheck.engine.summary import summary_lines
 
     try:
         report = run_demo(out)
@@ -209,8 +191,7 @@ def demo_command(
         for f in load.files:
             _say(f"  {load.kind:<12} {f.file:<18} {f.inserted:>5} rows loaded")
     _say("")
-    for line in summary_lines(report.outcome):
-        _say(line)
+    _say(summary_text(report.outcome))
     _say("")
     _say(f"results:  {report.results_path}")
     _say(f"findings: {report.findings_path}")
@@ -220,9 +201,7 @@ def demo_command(
 # --- check, rules, runs (engine, issue 3) ------------------------------------------------------
 
 rules_app = typer.Typer(help="List and show the rules of a pack.", no_args_is_help=True)
-runs_app = typer.Typer(help="Stored check runs.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
-app.add_typer(runs_app, name="runs")
 
 PackOption = Annotated[
     str, typer.Option("--pack", help="Rule pack id (see `berthcheck rules list`).")
@@ -238,27 +217,34 @@ def check_command(
     ] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First departure date, YYYY-MM-DD.", show_default=False)] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last departure date (inclusive), YYYY-MM-DD.", show_default=False)] = None,
-    port: Annotated[str | None, typer.Option("--port", help="Only visits at this port (UN/LOCODE).", show_default=False)] = None,
-    terminal: Annotated[str | None, typer.Option("--terminal", help="Only visits at this terminal.", show_default=False)] = None,
-    fleet: Annotated[str | None, typer.Option("--fleet", help="Only visits of this fleet.", show_default=False)] = None,
+    port: PortOption = None,
+    terminal: TerminalOption = None,
+    fleet: FleetOption = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write results: .csv, .parquet, .json or .xlsx.", show_default=False)
     ] = None,
     findings_out: Annotated[
         Path | None, typer.Option("--findings", help="Write findings here (default: findings.<ext> beside --out).", show_default=False)
     ] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any visit is non-compliant.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any visit is non-compliant, or when no visit is in scope.")] = False,
     worst: Annotated[int, typer.Option("--worst", min=0, help="How many worst visits to list.")] = 10,
     manifest_out: Annotated[
         Path | None, typer.Option("--manifest", help="Write the run's manifest (JSON) here; see `berthcheck audit verify`.", show_default=False)
     ] = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Check the loaded visits against a rule pack and summarise the verdicts."""
     try:
         from berthcheck import store
+        from berthcheck.cli_progress import progress
+        from berthcheck.cli_summary import summary_text
         from berthcheck.engine import check, load_pack, parse_scope
-        from berthcheck.engine.export import check_format, default_findings_path, write_frame
-        from berthcheck.engine.summary import summary_lines
+        from berthcheck.engine.export import check_format
+        from berthcheck.engine.outputs import write_check_outputs
+        from berthcheck.engine.readiness import pack_warnings
+        from berthcheck.engine.scope import resolve_scope
+        from berthcheck.engine.summary import summary_dict
 
         scope = parse_scope(period, date_from, date_to, port, terminal, fleet)
         pack_obj = load_pack(pack)
@@ -266,58 +252,72 @@ def check_command(
             check_format(out)
         if findings_out is not None:
             check_format(findings_out)
-        con = store.connect(db)
+        con = store.connect(cli_common.db_path(db))
         try:
-            outcome = check(con, pack_obj, scope=scope)
+            scope = resolve_scope(con, scope)
+            empty = pack_warnings(con, pack_obj)
+            with progress(f"checking {pack_obj.label}", quiet=quiet):
+                outcome = check(con, pack_obj, scope=scope)
         finally:
             con.close()
-        if out is not None:
-            write_frame(outcome.results, out, sheet="results")
-            target = findings_out or default_findings_path(out)
-            write_frame(outcome.findings, target, sheet="findings")
-        elif findings_out is not None:
-            write_frame(outcome.findings, findings_out, sheet="findings")
+        written = write_check_outputs(outcome.results, outcome.findings, out, findings_out)
         if manifest_out is not None:
             from berthcheck.audit import write_manifest
 
             write_manifest(outcome.manifest, manifest_out)
     except BerthcheckError as exc:
         raise _fail(exc) from None
-    for line in summary_lines(outcome, worst=worst):
-        _say(line)
-    if out is not None:
-        _say(f"\nwrote {out} and {findings_out or default_findings_path(out)}")
-    elif findings_out is not None:
-        _say(f"\nwrote {findings_out}")
-    if manifest_out is not None:
-        _say(f"wrote manifest {manifest_out}")
-    _say(f"checked in {outcome.elapsed_seconds:.2f} s")
+    for line in empty:  # the same lines `load-dir` prints
+        _warn(f"warning: {line}")
+    if not outcome.results.height:
+        _warn(f"warning: no visit in scope ({scope.describe()})")
+    if as_json:
+        _print_json(summary_dict(outcome, worst=worst, warnings=empty,
+                                 written=[str(p) for p in written]))
+    else:
+        _say(summary_text(outcome, worst=worst))
+        if written:
+            _say(f"\nwrote {' and '.join(str(p) for p in written)}")
+        if manifest_out is not None:
+            _say(f"wrote manifest {manifest_out}")
+        _say(f"checked in {outcome.elapsed_seconds:.2f} s")
+    if strict and not outcome.results.height:
+        _warn("error: --strict: the scope holds no visit")
+        raise typer.Exit(1)
     if strict and outcome.non_compliant:
         raise typer.Exit(1)
 
 
 @rules_app.command("list")
-def rules_list_command(pack: PackOption = "carb-at-berth-2020") -> None:
+def rules_list_command(pack: PackOption = "carb-at-berth-2020", as_json: JsonOption = False) -> None:
     """List a pack's rules and its parameters (UNCONFIRMED ones marked)."""
     from berthcheck.engine import load_pack
 
     try:
         pk = load_pack(pack)
+        if as_json:
+            from berthcheck.engine.pack_info import pack_dict
+
+            _print_json(pack_dict(pk))
+            return
     except BerthcheckError as exc:
         raise _fail(exc) from None
+    from berthcheck.cli_progress import print_table, table
+
     _say(f"{pk.label} — {pk.title}")
     _say(f"{pk.regulation}")
     _say("")
-    for r in pk.rules:
-        _say(f"  {r.id}  {r.name:<34} {r.severity:<9} {r.title}")
+    print_table(table("rules", [("id", "left"), ("name", "left"), ("severity", "left"),
+                                ("title", "left")],
+                      [[r.id, r.name, r.severity, r.title] for r in pk.rules]))
     _say("")
-    _say("parameters:")
-    for name, p in sorted(pk.parameters.items()):
-        flag = "" if p.confirmed else "  [UNCONFIRMED]"
-        _say(f"  {name} = {p.value!r}{flag}")
-    for name, t in sorted(pk.tables.items()):
-        flag = "  [contains UNCONFIRMED rows]" if f"table {name}" in pk.unconfirmed() else ""
-        _say(f"  table {name}: {len(t.rows)} rows{flag}")
+    unconfirmed = pk.unconfirmed()
+    rows = [[name, repr(p.value), "" if p.confirmed else "[UNCONFIRMED]"]
+            for name, p in sorted(pk.parameters.items())]
+    rows += [[f"table {name}", f"{len(t.rows)} rows",
+              "[contains UNCONFIRMED rows]" if f"table {name}" in unconfirmed else ""]
+             for name, t in sorted(pk.tables.items())]
+    print_table(table("parameters", [("name", "left"), ("value", "left"), ("", "left")], rows))
     from berthcheck.emissions import factor_table_lines
 
     try:
@@ -355,24 +355,6 @@ def rules_show_command(
     _say(text)
 
 
-@runs_app.command("list")
-def runs_list_command(db: DbOption = None) -> None:
-    """List stored check runs, newest first."""
-    from berthcheck.engine.runs import list_runs
-
-    runs = _with_store(db, list_runs)
-    if not runs.height:
-        _say("no runs yet; use `berthcheck check`")
-        return
-    for row in runs.iter_rows(named=True):
-        created = row["created_at"].strftime("%Y-%m-%d %H:%M:%SZ")
-        _say(
-            f"{row['run_id']}  {created}  {row['pack_id']}@{row['pack_version']}  "
-            f"period {row['period'] or 'all'}  {row['visits']} visits  {row['findings']} findings  "
-            f"{row['counts']}"
-        )
-
-
 # --- audit (issue 6) ----------------------------------------------------------------------------
 
 audit_app = typer.Typer(
@@ -382,14 +364,6 @@ audit_app = typer.Typer(
 app.add_typer(audit_app, name="audit")
 
 RunIdArgument = Annotated[str, typer.Argument(help="A run id (see `berthcheck runs list`).", show_default=False)]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
-
-
-def _print_json(data: dict) -> None:
-    import json
-
-    _say(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str))
-
 
 @audit_app.command("verify")
 def audit_verify_command(
@@ -408,7 +382,7 @@ def audit_verify_command(
         given = read_manifest_file(manifest) if manifest is not None else None
     except BerthcheckError as exc:
         raise _fail(exc) from None
-    report = _with_store(db, lambda con: verify(con, run_id.strip(), given))
+    report = _with_store(db, lambda con: verify(con, run_id.strip(), given), wait=True)
     _print_report(report, as_json)
     if not report.ok:
         raise typer.Exit(1)
@@ -421,11 +395,14 @@ def audit_diff_command(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List visits whose verdict, basis or hours differ between two runs, and why."""
+    """List visits whose verdict, basis or hours differ between two runs, and why; exit 1
+    when the runs differ (scope, pack, inputs or results), 0 when they do not."""
     from berthcheck.audit import diff
 
-    report = _with_store(db, lambda con: diff(con, run_a.strip(), run_b.strip()))
+    report = _with_store(db, lambda con: diff(con, run_a.strip(), run_b.strip()), read_only=True)
     _print_report(report, as_json)
+    if report.differs:
+        raise typer.Exit(1)
 
 
 @audit_app.command("manifest")
@@ -433,17 +410,13 @@ def audit_manifest_command(
     run_id: RunIdArgument,
     db: DbOption = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write it to this file instead of printing it.", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON on standard output (the manifest is JSON already; accepted so every listing command takes --json).")] = False,
 ) -> None:
-    """Print (or write) the stored manifest of a run."""
-    from berthcheck import store
+    """Print (or write) the stored manifest of a run, as JSON."""
     from berthcheck.audit import manifest_for, manifest_text, write_manifest
 
     try:
-        con = store.connect(db)
-        try:
-            manifest = manifest_for(con, run_id.strip())
-        finally:
-            con.close()
+        manifest = _with_store(db, lambda con: manifest_for(con, run_id.strip()), read_only=True)
         if out is not None:
             write_manifest(manifest, out)
     except BerthcheckError as exc:
@@ -459,32 +432,52 @@ def audit_manifest_command(
 
 @app.command("report")
 def report_command(
-    period: Annotated[
-        str, typer.Option("--period", help="YYYY-MM, YYYY-Qn or YYYY (port-local departure).", show_default=False)
-    ],
     out: Annotated[
         Path, typer.Option("--out", help="The report: FILE.pdf, or FILE.html from the same templates.", show_default=False)
     ],
-    port: Annotated[str | None, typer.Option("--port", help="Only visits at this port (UN/LOCODE).", show_default=False)] = None,
-    terminal: Annotated[str | None, typer.Option("--terminal", help="Only visits at this terminal.", show_default=False)] = None,
-    fleet: Annotated[str | None, typer.Option("--fleet", help="Only visits of this fleet (stated on every page).", show_default=False)] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="YYYY-MM, YYYY-Qn or YYYY (port-local departure); not with --run.", show_default=False)
+    ] = None,
+    port: PortOption = None,
+    terminal: TerminalOption = None,
+    fleet: FleetOption = None,
+    run: Annotated[
+        str | None, typer.Option("--run", help="Render this stored run (see `berthcheck runs list`), even if the inputs changed since.", show_default=False)
+    ] = None,
     db: DbOption = None,
     pack: PackOption = "carb-at-berth-2020",
+    quiet: QuietOption = False,
 ) -> None:
     """Write the compliance report (PDF or HTML) for a period, from the stored run for the
-    current inputs or a fresh check."""
+    current inputs or a fresh check; or, with --run, for one stored run."""
     try:
+        from berthcheck import store
+        from berthcheck.cli_progress import progress
+        from berthcheck.engine.scope import resolve_scope
         from berthcheck.report import build_report, check_output, report_scope
 
         check_output(out)
-        report_scope(period, port, terminal, fleet)  # usage errors before opening the database
-        from berthcheck import store
-
-        con = store.connect(db)
+        if run is not None:
+            if period or port or terminal or fleet:
+                raise UsageError("--run renders the run's own period and scope; "
+                                 "give no --period, --port, --terminal or --fleet with it")
+        else:
+            scope = report_scope(period, port, terminal, fleet)  # usage errors before the DB
+        # a stored run is only read: open the database as the other read-only commands do
+        con = (cli_common.connect_for_reading(db) if run is not None
+               else store.connect(cli_common.db_path(db)))
         try:
-            outcome = build_report(
-                con, period=period, port=port, terminal=terminal, fleet=fleet, out=out, pack=pack
-            )
+            with progress("writing the report", quiet=quiet):
+                if run is not None:
+                    from berthcheck.report.stored import build_stored_report
+
+                    outcome = build_stored_report(con, run.strip(), out)
+                else:
+                    scope = resolve_scope(con, scope)
+                    outcome = build_report(
+                        con, period=period, port=scope.port, terminal=scope.terminal,
+                        fleet=scope.fleet, out=out, pack=pack,
+                    )
         finally:
             con.close()
     except BerthcheckError as exc:
@@ -496,6 +489,12 @@ def report_command(
         f"in {outcome.seconds:.1f} s"
     )
 
+
+# --- issue 17: commands in their own modules ----------------------------------------------------
+
+cli_schema.register(app)
+cli_load.register(app)
+app.add_typer(cli_runs.runs_app, name="runs")
 
 # --- export and compare (issue 19) --------------------------------------------------------------
 from berthcheck.cli_export import compare_command, export_app  # noqa: E402

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from berthcheck.cli_common import DbOption, db_path
 from berthcheck.errors import BerthcheckError
 
 export_app = typer.Typer(
@@ -19,11 +20,6 @@ export_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="DuckDB file (default: $BERTHCHECK_DB, else ./berthcheck.duckdb).",
-                 show_default=False),
-]
 PeriodOption = Annotated[
     str, typer.Option("--period", help="YYYY-MM, YYYY-Qn or YYYY (port-local departure).",
                       show_default=False)
@@ -44,7 +40,7 @@ def _run(db: Path | None, work):
     from berthcheck import store
 
     try:
-        con = store.connect(db)
+        con = store.connect(db_path(db))
         try:
             return work(con)
         finally:

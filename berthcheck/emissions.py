@@ -135,7 +135,7 @@ class Factors:
                 if any(not r["confirmed"] for r in t.rows)]
         return out
 
-    # Computed factors (regulations.md 3.1): the formulas of ShipEF with the constants above.
+    # Computed factors (docs/emission-factors.md 1): the formulas of ShipEF with the constants above.
     def _formula_factors(self, bsfc_name: str) -> dict[str, tuple[float, str]]:
         s = self.value("fuel_sulphur_percent")
         bsfc = self.value(bsfc_name)

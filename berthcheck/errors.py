@@ -17,8 +17,14 @@ class UsageError(BerthcheckError):
     exit_code = 2
 
 
-class DatabaseInUse(BerthcheckError):
-    """Another process holds the database's write lock."""
+class StoreUnavailable(BerthcheckError):
+    """The database cannot be created or opened (not the input's fault); exit code 3."""
+
+    exit_code = 3
+
+
+class DatabaseInUse(StoreUnavailable):
+    """Another process holds the database's write lock; exit code 3."""
 
 
 @dataclass(frozen=True, order=True)

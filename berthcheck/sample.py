@@ -340,6 +340,14 @@ class _State:
     problems: list[_Problem] = field(default_factory=list)
 
 
+def would_overwrite(out_dir: Path, *, port: str = "USLAX", dirty: bool = False) -> list[Path]:
+    """The files `generate` would write that already exist in `out_dir` (`sample --out`
+    refuses to overwrite them without --force)."""
+    stems = _EU_FILES if port in _EU_LAYOUTS else tuple(FILES)
+    names = [f"{stem}.csv" for stem in stems] + (["README.md"] if dirty else [])
+    return [Path(out_dir) / n for n in names if (Path(out_dir) / n).exists()]
+
+
 def generate(
     out_dir: Path,
     *,

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from berthcheck import __version__
-from berthcheck.errors import BerthcheckError, DatabaseInUse
+from berthcheck.errors import BerthcheckError, DatabaseInUse, StoreUnavailable
 from berthcheck.ingest.kinds import KINDS, storage_name
 from berthcheck.resources import reference_dir
 
@@ -189,7 +189,7 @@ def _apply_migrations(con) -> None:
         current = int(scalar(con, "SELECT value FROM schema_meta WHERE key = 'schema_version'"))
     latest = MIGRATIONS[-1][0]
     if current > latest:
-        raise BerthcheckError(
+        raise StoreUnavailable(
             f"this database has schema version {current}, newer than this berthcheck "
             f"({__version__}) understands ({latest}); upgrade berthcheck"
         )
@@ -249,9 +249,9 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False):
 
     path = resolve_db_path(db)
     if read_only and not path.exists():
-        raise BerthcheckError(f"database {path} does not exist; load some data first")
+        raise StoreUnavailable(f"database {path} does not exist; load some data first")
     if not read_only and path.parent and not path.parent.exists():
-        raise BerthcheckError(f"cannot create database {path}: folder {path.parent} does not exist")
+        raise StoreUnavailable(f"cannot create database {path}: folder {path.parent} does not exist")
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
@@ -260,9 +260,9 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False):
                 f"database {path} is in use by another berthcheck (or DuckDB) process; "
                 "wait for it to finish and try again"
             ) from None
-        raise BerthcheckError(f"cannot open database {path}: {exc}") from None
+        raise StoreUnavailable(f"cannot open database {path}: {exc}") from None
     except duckdb.Error as exc:
-        raise BerthcheckError(f"cannot open database {path}: {exc}") from None
+        raise StoreUnavailable(f"cannot open database {path}: {exc}") from None
     # Every timestamp is an instant; the session zone must never colour comparisons or casts.
     run(con, "SET TimeZone = 'UTC'")
     run(con, "SET Calendar = 'gregorian'")
@@ -272,16 +272,35 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False):
     return con
 
 
+_IN_TRANSACTION: set[int] = set()  # id() of connections inside `transaction`
+
+
 @contextlib.contextmanager
 def transaction(con) -> Iterator[None]:
-    """All or nothing: a failure anywhere inside leaves the database as it was."""
+    """All or nothing: a failure anywhere inside leaves the database as it was. Nested use
+    joins the outer transaction (DuckDB has no savepoints), so `load-dir` can make several
+    loads one all-or-nothing unit."""
+    if id(con) in _IN_TRANSACTION:
+        yield
+        return
     run(con, "BEGIN TRANSACTION")
+    _IN_TRANSACTION.add(id(con))
     try:
         yield
     except BaseException:
+        _IN_TRANSACTION.discard(id(con))
         run(con, "ROLLBACK")
         raise
+    _IN_TRANSACTION.discard(id(con))
     run(con, "COMMIT")
+
+
+def needs_migration(con) -> bool:
+    """True when the store predates this berthcheck's schema (a read-only open skips it)."""
+    exists = scalar(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_meta'"
+    )
+    return not exists or schema_version(con) < MIGRATIONS[-1][0]
 
 
 def schema_version(con) -> int:

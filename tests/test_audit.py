@@ -299,7 +299,7 @@ def test_diff_attributes_a_changed_verdict_to_the_row_that_changed(db, tmp_path)
     run_b = _check(db)
 
     result = _cli("audit", "diff", run_a, run_b, "--db", db)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the runs differ
     out = result.output
     assert "pack: unchanged" in out
     assert "inputs: visits (1 row changed)" in out
@@ -365,7 +365,7 @@ def test_diff_attributes_a_changed_verdict_to_the_pack(small_db, rules_copy):
     assert run_b != run_a
 
     result = _cli("audit", "diff", run_a, run_b, "--db", small_db)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the runs differ
     assert "pack: changed" in result.output
     assert "file pack.toml changed" in result.output
     assert "parameter connect_after_ready_to_work_hours: 2.0 -> 3.0" in result.output

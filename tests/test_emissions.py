@@ -1,7 +1,7 @@
 """Emissions at berth (data contract 5): hand-computed scenarios, factor tables, totals.
 
 Every expected number below is worked out by hand from the factor tables
-(shared/reference/regulations.md 3.2-3.4, § 93130.5(d)(1)):
+(docs/emission-factors.md 1-4 and 6, § 93130.5(d)(1)):
 
   A = auxiliary load (kW), B = boiler load (kW), kg = kW x h x g/kWh / 1000
   Tier II MSD aux NOx 10.5, Tier 0 13.8, Tier III 2.6; boiler NOx 2.0 g/kWh
@@ -68,7 +68,7 @@ def container(visit_id: str, **overrides) -> dict:
 
 
 def test_worked_example_tier_ii_8000_teu_30_hours_uncontrolled():
-    """902 kW x 30 h x 10.5 g/kWh = 284.13 kg NOx (regulations.md 3.4)."""
+    """902 kW x 30 h x 10.5 g/kWh = 284.13 kg NOx (docs/emission-factors.md 6)."""
     r = _row(_check({"visits": [container("V1")]}), "V1")
     assert r["verdict"] == "non_compliant" and r["uncontrolled_hours"] == WINDOW
     assert r["aux_power_kw_used"] == 902 and r["boiler_power_kw_used"] == 668
@@ -443,7 +443,7 @@ def test_a_bad_factor_folder_is_refused(tmp_path):
     path = folder / "boiler_emission_factors.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(
         '"USEPA/Marine_Emissions_Tools ShipEF/data/Boiler_HC_CO_EF.rda: auxiliary boiler CO '
-        '(regulations.md 3.2)"', '""'), encoding="utf-8")
+        '(docs/emission-factors.md 2)"', '""'), encoding="utf-8")
     with pytest.raises(BerthcheckError, match="source"):
         emissions.load_factors(folder)
 

@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 EU_SAMPLE = REPO / "sample_data" / "eu-rotterdam-2030-06"
 REGENERATE = (
     "regenerate it: berthcheck sample --out sample_data/eu-rotterdam-2030-06 --port NLRTM "
-    "--month 2030-06"
+    "--month 2030-06 --force"
 )
 runner = CliRunner()
 

@@ -27,7 +27,7 @@ LA = ZoneInfo("America/Los_Angeles")
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = REPO / "sample_data"
 REGENERATE = (
-    "regenerate it: berthcheck sample --out sample_data --visits 200 --seed 2026, and "
+    "regenerate it: berthcheck sample --out sample_data --visits 200 --seed 2026 --force, and "
     "python -c \"from pathlib import Path; from berthcheck.sample import generate; "
     "generate(Path('sample_data/dirty'), dirty=True)\""
 )

@@ -211,3 +211,95 @@ def load_run(con, run_id: str):
         else:
             results = results.drop("extra")
     return results, findings
+
+
+# --- runs got back (issue 17) -------------------------------------------------------------------
+
+
+def _scope_text(scope: dict) -> str:
+    parts = [f"{k} {scope[k]}" for k in ("port", "terminal", "fleet") if scope.get(k)]
+    return ", ".join(parts) or "all"
+
+
+def _summary(row: dict) -> dict:
+    scope = json.loads(row["scope"])
+    return {
+        "run_id": row["run_id"],
+        "created_at": row["created_at"].astimezone(dt.UTC).isoformat(),
+        "pack": row["pack_id"],
+        "pack_version": row["pack_version"],
+        "period": row["period"],
+        "scope": scope,
+        "scope_text": _scope_text(scope),
+        "visits": row["visits"],
+        "findings": row["findings"],
+        "counts": json.loads(row["counts"]),
+        "max_batch_id": row["max_batch_id"],
+    }
+
+
+def run_summaries(con) -> list[dict]:
+    """Every stored run, newest first, as plain data (`runs list`, `runs list --json`)."""
+    return [_summary(r) for r in list_runs(con).iter_rows(named=True)]
+
+
+def run_summary(con, run_id: str) -> dict:
+    """One stored run as plain data (`runs show`), with hashes and the inputs it read."""
+    from berthcheck.errors import UsageError
+
+    rows = store.fetch_polars(
+        con,
+        "SELECT run_id, created_at, pack_id, pack_version, pack_hash, period, scope, visits, "
+        "findings, counts, max_batch_id, results_sha256, findings_sha256, berthcheck_version, "
+        "inputs, parameters FROM runs WHERE run_id = $r",
+        {"r": run_id},
+    )
+    if not rows.height:
+        raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
+    row = rows.row(0, named=True)
+    out = _summary(row)
+    out.update({
+        "pack_hash": row["pack_hash"],
+        "results_sha256": row["results_sha256"],
+        "findings_sha256": row["findings_sha256"],
+        "berthcheck_version": row["berthcheck_version"],
+        "inputs": json.loads(row["inputs"]),
+        "parameters": json.loads(row["parameters"]),
+    })
+    return out
+
+
+_ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$"
+
+
+def _restore_instants(results):
+    """Runs stored before migration 6 keep pack-specific columns as JSON text: instants come
+    back as ISO text and are turned into UTC datetimes again (as report.data.restore_types)."""
+    import polars as pl
+
+    exprs = []
+    for name, dtype in results.schema.items():
+        if name in RESULT_COLUMNS or dtype != pl.Utf8:
+            continue
+        values = results[name].drop_nulls()
+        if values.len() and values.str.contains(_ISO_INSTANT).all():
+            exprs.append(pl.col(name).str.to_datetime(time_unit="us", time_zone="UTC"))
+    return results.with_columns(exprs) if exprs else results
+
+
+def stored_frames(con, run_id: str):
+    """(results, findings) of a stored run as the check produced them, checked against the
+    run's recorded hashes, so what `runs export` writes is what `check --out` wrote then."""
+    results, findings = load_run(con, run_id)
+    results = _restore_instants(results)
+    recorded = store.run(
+        con, "SELECT results_sha256, findings_sha256 FROM runs WHERE run_id = ?", [run_id]
+    )[0]
+    got = output_hashes(results, findings)
+    for what, want, have in zip(("results", "findings"), recorded, got, strict=True):
+        if want and want != have:
+            raise BerthcheckError(
+                f"run {run_id}: the stored {what} no longer hash to the run's recorded sha256 "
+                f"({want[:12]}... != {have[:12]}...); run `berthcheck audit verify {run_id}`"
+            )
+    return results, findings

@@ -45,6 +45,17 @@ def _date(text: str, option: str) -> dt.date:
         raise UsageError(f"{option} must be a date YYYY-MM-DD, not {text!r}") from None
 
 
+# The scope options, each matched against one column of the loaded visits.
+SCOPE_OPTIONS = ("port", "terminal", "fleet")
+
+
+def check_combination(port: str | None, terminal: str | None, fleet: str | None) -> None:
+    """One rule for `check` and `report`: at most one of --port, --terminal and --fleet (a
+    scope has one subject, which the report names on every page)."""
+    if sum(1 for x in (port, terminal, fleet) if x) > 1:
+        raise UsageError("give at most one of --port, --terminal and --fleet")
+
+
 def parse_scope(
     period: str | None = None,
     date_from: str | None = None,
@@ -53,6 +64,7 @@ def parse_scope(
     terminal: str | None = None,
     fleet: str | None = None,
 ) -> Scope:
+    check_combination(port, terminal, fleet)
     if period and (date_from or date_to):
         raise UsageError("give either --period or --from/--to, not both")
     start = end = None
@@ -117,3 +129,75 @@ def scope_params(scope: Scope) -> dict:
         "terminal": scope.terminal,
         "fleet": scope.fleet,
     }
+
+
+def _folded(text: str) -> str:
+    """Scope values match ignoring case and spaces ("han ocean  container fleet")."""
+    return "".join(text.casefold().split())
+
+
+def _closest(given: str, known: list[str], n: int = 5) -> list[str]:
+    """Known values most like `given` (difflib's ratio over the whole value and over its
+    start, so a truncated "Han Ocean" still finds "Han Ocean Container Fleet")."""
+    from difflib import SequenceMatcher
+
+    g = _folded(given)
+    scored = []
+    for k in known:
+        f = _folded(k)
+        score = max(SequenceMatcher(None, g, f).ratio(),
+                    SequenceMatcher(None, g, f[: len(g)]).ratio())
+        if score >= 0.6:
+            scored.append((-score, k))
+    return [k for _s, k in sorted(scored)[:n]]
+
+
+def resolve_scope(con, scope: Scope) -> Scope:
+    """The scope with each of --port / --terminal / --fleet replaced by the value as the loaded
+    visits spell it. A value no loaded visit has is a usage error naming the closest known
+    values: a typo must never give a silently empty check or report."""
+    from berthcheck import store
+
+    resolved = {}
+    for option in SCOPE_OPTIONS:
+        given = getattr(scope, option)
+        if not given:
+            continue
+        known = [
+            row[0] for row in store.run(
+                con,
+                # the column name comes from SCOPE_OPTIONS, never from the user
+                f"SELECT DISTINCT {option} FROM visits WHERE {option} IS NOT NULL "  # noqa: S608
+                f"ORDER BY {option}",
+            )
+        ]
+        if given in known:
+            resolved[option] = given
+            continue
+        matches = [k for k in known if _folded(k) == _folded(given)]
+        if len(matches) == 1:
+            resolved[option] = matches[0]
+            continue
+        if matches:
+            raise UsageError(
+                f"--{option} {given!r} is ambiguous: the loaded visits spell it "
+                + ", ".join(repr(m) for m in matches) + "; give one exactly"
+            )
+        if not known:
+            raise UsageError(
+                f"--{option} {given!r}: no loaded visit has a {option}"
+                + ("" if option == "fleet" else "; load visits first")
+            )
+        close = _closest(given, known)
+        hint = (
+            "closest known: " + ", ".join(repr(c) for c in close)
+            if close
+            else f"known: {', '.join(repr(k) for k in known[:10])}"
+            + (f" and {len(known) - 10} more" if len(known) > 10 else "")
+        )
+        raise UsageError(f"--{option} {given!r} matches no loaded visit; {hint}")
+    if not resolved:
+        return scope
+    from dataclasses import replace
+
+    return replace(scope, **resolved)

@@ -61,3 +61,45 @@ def summary_lines(outcome: CheckResult, worst: int = 10) -> list[str]:
                 f"responsible: {row['responsible'] or '-':<22} {row['reason'] or row['basis']}{more}"
             )
     return lines
+
+
+def summary_dict(outcome: CheckResult, worst: int = 10, warnings: list[str] | None = None,
+                 written: list[str] | None = None) -> dict:
+    """The summary as plain data (`check --json`): the same figures as `summary_lines`."""
+    import polars as pl
+
+    results, findings = outcome.results, outcome.findings
+    counts = outcome.verdict_counts()
+    regulated = counts["compliant"] + counts["non_compliant"]
+    bad = (
+        results.filter(pl.col("verdict") == "non_compliant")
+        .sort(["uncontrolled_hours", "visit_id"], descending=[True, False])
+        .head(worst)
+    )
+    out = {
+        "run_id": outcome.run_id,
+        "pack": outcome.pack.id,
+        "pack_version": outcome.pack.version,
+        "scope": outcome.scope.as_dict(),
+        "visits": results.height,
+        "counts": counts,
+        "regulated_visits": regulated,
+        "compliance_rate": round(counts["compliant"] / regulated, 6) if regulated else None,
+        "uncontrolled_hours": round(float(results["uncontrolled_hours"].fill_null(0).sum()), 6),
+        "findings": findings.height,
+        "worst": [
+            {"visit_id": r["visit_id"], "vessel_name": r.get("vessel_name"),
+             "uncontrolled_minutes": round(60 * (r["uncontrolled_hours"] or 0), 2),
+             "responsible": r["responsible"], "basis": r["basis"]}
+            for r in bad.iter_rows(named=True)
+        ],
+        "warnings": list(warnings or []),
+        "written": list(written or []),
+        "elapsed_seconds": round(outcome.elapsed_seconds, 3),
+    }
+    if outcome.pack.currency:
+        owed = results.filter(pl.col("verdict") == "non_compliant")
+        out["penalties"] = {"currency": outcome.pack.currency,
+                            "total": float(owed["penalty"].fill_null(0).sum()),
+                            "visits_priced": owed.filter(pl.col("penalty").is_not_null()).height}
+    return out

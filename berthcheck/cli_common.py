@@ -1,0 +1,142 @@
+"""What every CLI module shares: printing, error -> exit code, the `--db` option (before or
+after the subcommand), `--json`, `--quiet`, and opening the store for reading while another
+process writes it.
+
+Exit codes (README "Exit codes"): 0 done; 1 input rejected, or a finding the command was
+asked to fail on (`check --strict`, `audit verify`/`audit diff` when runs differ); 2 usage
+error (wrong option, unknown run id, scope or kind); 3 the database cannot be created,
+opened or is in use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from berthcheck.errors import BerthcheckError, DatabaseInUse, InputRejected
+
+MAX_ERRORS_SHOWN = 50
+LOCK_WAIT_SECONDS = 30.0  # read-only commands wait this long for a writer ($BERTHCHECK_LOCK_WAIT)
+
+DB_HELP = (
+    "DuckDB file (default: $BERTHCHECK_DB, else ./berthcheck.duckdb). Also accepted before "
+    "the command: `berthcheck --db FILE COMMAND`."
+)
+DbOption = Annotated[Path | None, typer.Option("--db", help=DB_HELP, show_default=False)]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress bars (they are off anyway when stderr is not a terminal).")
+]
+
+# `berthcheck --db FILE COMMAND`: set by the app callback on every invocation.
+_global: dict[str, Any] = {"db": None}
+
+
+def set_global_db(db: Path | None) -> None:
+    _global["db"] = db
+
+
+def db_path(db: Path | None) -> Path | None:
+    """The command's own `--db`, else the one given before the command, else None (the
+    store's default: $BERTHCHECK_DB, else ./berthcheck.duckdb)."""
+    return db if db is not None else _global["db"]
+
+
+def say(message: str = "") -> None:
+    typer.echo(message)
+
+
+def warn(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def print_json(data: Any) -> None:
+    say(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def fail(exc: BerthcheckError) -> typer.Exit:
+    """Print a domain error as one clear message (and its rows) and pick the exit code."""
+    if isinstance(exc, InputRejected):
+        warn(f"error: {exc.headline}")
+        for err in exc.errors[:MAX_ERRORS_SHOWN]:
+            warn(f"  {err}")
+        if len(exc.errors) > MAX_ERRORS_SHOWN:
+            warn(
+                f"  ... and {len(exc.errors) - MAX_ERRORS_SHOWN} more; "
+                "use --errors FILE.csv to write them all"
+            )
+    else:
+        warn(f"error: {exc}")
+    return typer.Exit(exc.exit_code)
+
+
+def lock_wait_seconds() -> float:
+    raw = os.environ.get("BERTHCHECK_LOCK_WAIT")
+    try:
+        return max(0.0, float(raw)) if raw else LOCK_WAIT_SECONDS
+    except ValueError:
+        return LOCK_WAIT_SECONDS
+
+
+def connect_for_reading(db: Path | None, *, writable: bool = False):
+    """Open the store for a command that only reads it.
+
+    Read-only, so several readers can share the file; DuckDB lets no reader in while another
+    process writes, so a reader waits for the writer (up to $BERTHCHECK_LOCK_WAIT seconds,
+    default 30) and says how long it waited. A database of an older schema is opened for
+    writing once, to be migrated. `writable`: a command that only reads but needs a writable
+    connection (`audit verify` rebuilds past inputs in scratch tables) waits the same way."""
+    from berthcheck import store
+
+    path = db_path(db)
+    started = time.monotonic()
+    limit = lock_wait_seconds()
+    retried = False
+    while True:
+        try:
+            con = store.connect(path, read_only=not writable)
+            break
+        except DatabaseInUse as exc:
+            waited = time.monotonic() - started
+            if waited >= limit:
+                raise DatabaseInUse(f"{exc} (waited {waited:.0f} s)") from None
+            retried = True
+            time.sleep(0.25)
+    if retried:
+        waited = time.monotonic() - started
+        warn(f"waited {waited:.1f} s for another process to finish writing the database")
+    if not writable and store.needs_migration(con):
+        con.close()
+        con = store.connect(path)
+    return con
+
+
+def with_store(db: Path | None, work, *, read_only: bool = False, wait: bool = False):
+    """Open the store, run `work(con)`, close it. A domain error becomes its message and exit
+    code; so does one raised before the store opens (e.g. an option checked inside `work`).
+    `read_only`: open it read-only, waiting for a writer; `wait`: writable, but wait too."""
+    from berthcheck import store
+
+    try:
+        if read_only or wait:
+            con = connect_for_reading(db, writable=not read_only)
+        else:
+            con = store.connect(db_path(db))
+        try:
+            return work(con)
+        finally:
+            con.close()
+    except BerthcheckError as exc:
+        raise fail(exc) from None
+
+
+# Scope options: the same words and rules for `check` and `report` (engine/scope.py).
+_SCOPE_RULE = "case and spaces ignored; at most one of --port, --terminal, --fleet"
+PortOption = Annotated[str | None, typer.Option("--port", help=f"Only visits at this port (UN/LOCODE; {_SCOPE_RULE}).", show_default=False)]
+TerminalOption = Annotated[str | None, typer.Option("--terminal", help=f"Only visits at this terminal ({_SCOPE_RULE}).", show_default=False)]
+FleetOption = Annotated[str | None, typer.Option("--fleet", help=f"Only visits of this fleet ({_SCOPE_RULE}).", show_default=False)]

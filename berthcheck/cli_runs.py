@@ -1,0 +1,104 @@
+"""`berthcheck runs list | show | export`: stored check runs, got back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from berthcheck.cli_common import DbOption, JsonOption, fail, print_json, say, with_store
+from berthcheck.errors import BerthcheckError
+
+runs_app = typer.Typer(help="Stored check runs: list, show, export.", no_args_is_help=True)
+
+RunArgument = Annotated[str, typer.Argument(help="A run id (see `berthcheck runs list`).", show_default=False)]
+
+
+@runs_app.command("list")
+def runs_list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List stored check runs, newest first: scope, period, pack@version and verdict counts."""
+    from berthcheck.cli_progress import count, print_table, table
+    from berthcheck.engine.runs import run_summaries
+
+    runs = with_store(db, run_summaries, read_only=True)
+    if as_json:
+        print_json(runs)
+        return
+    if not runs:
+        say("no runs yet; use `berthcheck check`")
+        return
+    columns = [("run", "left"), ("created (UTC)", "left"), ("pack", "left"),
+               ("period", "left"), ("scope", "left"), ("visits", "right"),
+               ("compliant", "right"), ("non-compl.", "right"), ("exempt", "right"),
+               ("n/a", "right"), ("insuff.", "right"), ("findings", "right")]
+    rows = []
+    for r in runs:
+        c = r["counts"]
+        rows.append([
+            r["run_id"], r["created_at"][:19].replace("T", " "), f"{r['pack']}@{r['pack_version']}",
+            r["period"] or "all", r["scope_text"], count(r["visits"]),
+            count(c.get("compliant", 0)), count(c.get("non_compliant", 0)),
+            count(c.get("exempt", 0)), count(c.get("not_applicable", 0)),
+            count(c.get("insufficient_data", 0)), count(r["findings"]),
+        ])
+    print_table(table(None, columns, rows))
+
+
+@runs_app.command("show")
+def runs_show_command(run_id: RunArgument, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Show one stored run: scope, period, pack, counts, hashes and the inputs it read."""
+    from berthcheck.cli_progress import count, print_table, table
+    from berthcheck.engine.runs import run_summary
+
+    run = with_store(db, lambda con: run_summary(con, run_id.strip()), read_only=True)
+    if as_json:
+        print_json(run)
+        return
+    fields = [
+        ("run", run["run_id"]),
+        ("created (UTC)", run["created_at"]),
+        ("pack", f"{run['pack']}@{run['pack_version']} (hash {run['pack_hash'][:12]}...)"),
+        ("period", run["period"] or "all"),
+        ("scope", run["scope_text"]),
+        ("visits", count(run["visits"])),
+        ("findings", count(run["findings"])),
+        ("results sha256", run["results_sha256"]),
+        ("berthcheck", run["berthcheck_version"]),
+    ]
+    print_table(table(None, [("", "left"), ("", "left")], [[k, str(v)] for k, v in fields],
+                      show_header=False))
+    say("")
+    print_table(table("verdicts", [("verdict", "left"), ("visits", "right")],
+                      [[v, count(n)] for v, n in run["counts"].items()]))
+    say("")
+    print_table(table("inputs read", [("table", "left"), ("rows", "right")],
+                      [[t, count(v["rows"])] for t, v in sorted(run["inputs"].items())]))
+
+
+@runs_app.command("export")
+def runs_export_command(
+    run_id: RunArgument,
+    out: Annotated[Path, typer.Option("--out", help="Results file: .csv, .parquet, .json or .xlsx (as `check --out`).", show_default=False)],
+    findings_out: Annotated[
+        Path | None, typer.Option("--findings", help="Findings file (default: findings.<ext> beside --out).", show_default=False)
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write a stored run's results and findings exactly as `check --out` wrote them then."""
+    from berthcheck.engine.export import check_format, default_findings_path
+    from berthcheck.engine.outputs import write_check_outputs
+    from berthcheck.engine.runs import stored_frames
+
+    try:
+        check_format(out)
+        if findings_out is not None:
+            check_format(findings_out)
+    except BerthcheckError as exc:
+        raise fail(exc) from None
+    results, findings = with_store(db, lambda con: stored_frames(con, run_id.strip()), read_only=True)
+    try:
+        written = write_check_outputs(results, findings, out, findings_out)
+    except BerthcheckError as exc:
+        raise fail(exc) from None
+    say(f"wrote {written[0]} and {written[1] if len(written) > 1 else default_findings_path(out)}")

@@ -1,0 +1,75 @@
+"""A check's summary as terminal tables (rich): verdict counts and the worst visits, with the
+number formats every berthcheck table shares (cli_progress)."""
+
+from __future__ import annotations
+
+import io
+
+from berthcheck.cli_progress import count, hours, money, percent, table
+
+
+def summary_text(outcome, worst: int = 10) -> str:
+    """The summary `check` and `demo` print (plain text: no colour, 200 columns at most)."""
+    import polars as pl
+    from rich.console import Console
+
+    from berthcheck.engine.schemas import VERDICTS
+
+    results, findings = outcome.results, outcome.findings
+    counts = outcome.verdict_counts()
+    regulated = counts["compliant"] + counts["non_compliant"]
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=200, color_system=None, highlight=False,
+                      soft_wrap=False)
+    console.print(f"{outcome.pack.label} — {outcome.pack.title}")
+    console.print(f"scope: {outcome.scope.describe()}; {count(results.height)} visits; "
+                  f"run {outcome.run_id}")
+    console.print()
+    console.print(table(None, [("verdict", "left"), ("visits", "right"), ("share", "right")],
+                        [[v, count(counts[v]), percent(counts[v], results.height)]
+                         for v in VERDICTS]))
+    console.print()
+    uncontrolled = results["uncontrolled_hours"].fill_null(0).sum()
+    console.print(f"regulated visits judged: {count(regulated)}; compliance rate: "
+                  f"{percent(counts['compliant'], regulated)}; uncontrolled hours: "
+                  f"{hours(uncontrolled)}; findings: {count(findings.height)}")
+    if outcome.pack.currency:  # the pack defines a penalty (`[pack] currency` in pack.toml)
+        owed = results.filter(pl.col("verdict") == "non_compliant")
+        priced = owed.filter(pl.col("penalty").is_not_null())
+        console.print(
+            f"penalties: {money(priced['penalty'].sum(), outcome.pack.currency)} on "
+            f"{count(priced.height)} non-compliant visits"
+            + (f"; {owed.height - priced.height} without a penalty (see findings)"
+               if owed.height > priced.height else "")
+        )
+    bad = (
+        results.filter(pl.col("verdict") == "non_compliant")
+        .sort(["uncontrolled_hours", "visit_id"], descending=[True, False])
+        .head(worst)
+    )
+    if bad.height:
+        reasons = (
+            findings.filter(pl.col("severity") == "violation")
+            .group_by("visit_id")
+            .agg(pl.col("message").sort_by("rule_id").first().alias("reason"),
+                 pl.len().alias("n"))
+        )
+        bad = bad.join(reasons, on="visit_id", how="left").sort(
+            ["uncontrolled_hours", "visit_id"], descending=[True, False]
+        )
+        rows = []
+        for row in bad.iter_rows(named=True):
+            more = f" (+{row['n'] - 1} more)" if row["n"] and row["n"] > 1 else ""
+            rows.append([
+                row["visit_id"], (row.get("vessel_name") or "")[:22],
+                count(round(60 * (row["uncontrolled_hours"] or 0))),
+                row["responsible"] or "-", f"{row['reason'] or row['basis']}{more}",
+            ])
+        console.print()
+        console.print(table(
+            f"worst visits (most uncontrolled time), top {bad.height}",
+            [("visit", "left"), ("vessel", "left"), ("minutes", "right"),
+             ("responsible", "left"), ("reason", "left")],
+            rows,
+        ))
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())

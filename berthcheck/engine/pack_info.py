@@ -1,0 +1,50 @@
+"""A pack as plain data for scripts (`berthcheck rules list --json`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from berthcheck.engine.pack import Pack
+
+
+def pack_dict(pack: Pack) -> dict[str, Any]:
+    """The pack's rules, parameters and parameter tables, with citations and UNCONFIRMED
+    marks, and the emission factor files it is run with."""
+    from berthcheck.emissions import load_factors
+
+    unconfirmed = pack.unconfirmed()
+    factors = load_factors()
+    return {
+        "pack": pack.id,
+        "version": pack.version,
+        "label": pack.label,
+        "title": pack.title,
+        "regulation": pack.regulation,
+        "citation": pack.citation,
+        "hash": pack.hash,
+        "rules": [
+            {"id": r.id, "name": r.name, "title": r.title, "section": r.section,
+             "severity": r.severity, "description": r.description}
+            for r in pack.rules
+        ],
+        "parameters": {
+            name: {"value": p.value, "unit": p.unit, "citation": p.citation,
+                   "confirmed": p.confirmed, "note": p.note}
+            for name, p in sorted(pack.parameters.items())
+        },
+        "tables": {
+            name: {"rows": len(t.rows), "columns": list(t.columns), "citation": t.citation,
+                   "unconfirmed_rows": f"table {name}" in unconfirmed}
+            for name, t in sorted(pack.tables.items())
+        },
+        "emission_factors": {
+            "id": factors.id,
+            "version": factors.version,
+            "hash": factors.hash,
+            "tables": {name: len(t.rows) for name, t in factors.tables.items()},
+            "parameters": {
+                name: {"value": p.value, "citation": p.citation, "confirmed": p.confirmed}
+                for name, p in factors.parameters.items()
+            },
+        },
+    }

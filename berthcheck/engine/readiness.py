@@ -1,0 +1,74 @@
+"""What an empty input table means for the verdicts, said before anyone reads them.
+
+`load-dir` lists every kind left empty; `check` lists the empty ones its pack reads. Which
+tables a pack reads is read off its SQL (`FROM t` / `JOIN t`), so a new pack needs no entry
+here beyond the sentence for a table no pack read before.
+"""
+
+from __future__ import annotations
+
+import re
+
+from berthcheck import store
+from berthcheck.ingest.kinds import KINDS
+
+# table -> what its absence means (the packs' own fallbacks, see their stage SQL)
+EMPTY_MEANING = {
+    "visits": "no visits table: there is nothing to check",
+    "terminals": "no terminals table: low-activity status computed from the loaded visits "
+    "(the terminal's previous-year visit counts)",
+    "capture": "no capture table: no visit is credited with capture-and-control; visits at "
+    "capture berths will be judged uncontrolled",
+    "shore_power": "no shore-power table: no visit is credited with shore power; regulated "
+    "visits without capture will be judged uncontrolled",
+    "events": "no events table: no exception, VIE or TIE is applied to any visit",
+    "berths": "no berths table: no berth is known to offer shore power, capture or on-shore "
+    "power (OPS)",
+    "caecs": "no caecs table: capture sessions count without checking their Executive Order "
+    "(rule AB15 notes the approval was not verified)",
+    "allowances": "no allowances table: VIE/TIE allowances are taken as a percentage of the "
+    "holder's previous-year loaded visits",
+    "visit_counts": "no visit-counts table: allowance percentages use the loaded visits only",
+    "coverage": "no coverage table: the loaded visits are not known to be complete for any "
+    "port or fleet",
+    "ports_user": "no ports table: the built-in ports (time zones, CARB / AFIR flags) are used",
+}
+
+
+def tables_read(pack) -> set[str]:
+    """The input tables a pack's SQL reads."""
+    texts = [text for _rel, text in pack.stages] + [r.sql for r in pack.rules] + [pack.assemble]
+    sql = "\n".join(texts)
+    tables = {k.table for k in KINDS.values()} | {"ports"}
+    found = {
+        t for t in tables
+        if re.search(rf"\b(FROM|JOIN)\s+{t}\b", sql, flags=re.IGNORECASE)
+    }
+    if "ports" in found:  # the view over built-in and loaded ports
+        found.discard("ports")
+        found.add("ports_user")
+    return found
+
+
+def empty_tables(con, tables: set[str] | None = None) -> list[str]:
+    """Input tables (current rows) with no rows, in load order."""
+    from berthcheck.ingest.schema_doc import LOAD_ORDER
+
+    names = [KINDS[k].table for k in LOAD_ORDER]
+    if tables is not None:
+        names = [t for t in names if t in tables]
+    return [
+        t for t in names
+        if not store.scalar(con, f"SELECT count(*) FROM {t}")  # noqa: S608 (names from KINDS)
+    ]
+
+
+def empty_warnings(con, tables: set[str] | None = None) -> list[str]:
+    """One line per empty table: what it means for the verdicts."""
+    return [EMPTY_MEANING.get(t, f"no {t} table") for t in empty_tables(con, tables)]
+
+
+def pack_warnings(con, pack) -> list[str]:
+    """`empty_warnings` for the tables this pack reads; the ports table is left out (the
+    built-in ports stand in for it)."""
+    return empty_warnings(con, tables_read(pack) - {"ports_user"})

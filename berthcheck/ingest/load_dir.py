@@ -1,0 +1,110 @@
+"""`berthcheck load-dir DIR`: every recognised file of a folder, in dependency order, as one
+all-or-nothing load.
+
+A file is recognised by its name: the kind's name or table (`shore-power`, `shore_power`,
+`Shore Power`), optionally followed by more (`visits-2026-10.csv`), with a readable extension
+(.csv, .txt, .parquet, .pq, .xlsx). Other files are listed as skipped, never dropped silently.
+All loads run in one transaction: a bad row in any file leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from berthcheck import store
+from berthcheck.errors import UsageError
+from berthcheck.ingest.kinds import KINDS
+from berthcheck.ingest.load import LoadReport, load_files
+from berthcheck.ingest.read import FORMATS
+from berthcheck.ingest.schema_doc import LOAD_ORDER
+
+
+@dataclass
+class FolderReport:
+    folder: Path
+    loads: list[LoadReport] = field(default_factory=list)
+    files: dict[str, list[Path]] = field(default_factory=dict)  # kind -> files loaded
+    skipped: list[Path] = field(default_factory=list)  # files not recognised as a kind
+    empty_kinds: list[str] = field(default_factory=list)  # kinds with no current rows after
+    warnings: list[str] = field(default_factory=list)  # what each empty kind means
+
+
+def _words(text: str) -> str:
+    """`Shore Power-2026` -> `shore_power_2026`: case and separators ignored."""
+    return "_".join(re.split(r"[\s_\-.]+", text.strip().lower())).strip("_")
+
+
+def kind_of(path: Path) -> str | None:
+    """The kind a file's name says it holds, or None."""
+    if path.suffix.lower() not in FORMATS:
+        return None
+    stem = _words(path.stem)
+    # longest name first, so `visit_counts...` is never taken for `visits`
+    names = sorted(
+        ((_words(alias), kind.name) for kind in KINDS.values()
+         for alias in {kind.name, kind.table}),
+        key=lambda pair: -len(pair[0]),
+    )
+    for token, kind in names:
+        if stem == token or stem.startswith(token + "_") or stem.replace("_", "") == token.replace("_", ""):
+            return kind
+    return None
+
+
+def plan(folder: Path) -> tuple[dict[str, list[Path]], list[Path]]:
+    """{kind: files} in load order, and the files skipped."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder")
+    found: dict[str, list[Path]] = {}
+    skipped = []
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        kind = kind_of(path)
+        if kind is None:
+            skipped.append(path)
+        else:
+            found.setdefault(kind, []).append(path)
+    ordered = {k: found[k] for k in LOAD_ORDER if k in found}
+    if not ordered:
+        raise UsageError(
+            f"{folder}: no file named after a kind ({', '.join(LOAD_ORDER)}), e.g. visits.csv"
+        )
+    return ordered, skipped
+
+
+def load_dir(
+    con,
+    folder: Path,
+    *,
+    replace: bool = False,
+    quarantine: bool = False,
+    errors_out: Path | None = None,
+    on_kind: Callable[[str, list[Path]], None] | None = None,
+) -> FolderReport:
+    """Load every recognised file of `folder` in dependency order, all or nothing. Raises
+    InputRejected (nothing written) on any bad row anywhere unless `quarantine`."""
+    from berthcheck.engine.readiness import EMPTY_MEANING, empty_tables
+
+    files, skipped = plan(folder)
+    report = FolderReport(Path(folder), files=files, skipped=skipped)
+    errors = []
+    with store.transaction(con):
+        for kind, paths in files.items():
+            if on_kind is not None:
+                on_kind(kind, paths)
+            loaded = load_files(con, kind, paths, replace=replace, quarantine=quarantine,
+                                errors_out=None if quarantine else errors_out)
+            report.loads.append(loaded)
+            errors += loaded.errors
+        if errors and quarantine and errors_out is not None:
+            from berthcheck.ingest.load import write_errors_csv
+
+            write_errors_csv(errors_out, errors)
+        tables = empty_tables(con)
+    by_table = {k.table: k.name for k in KINDS.values()}
+    report.empty_kinds = [by_table[t] for t in tables]
+    report.warnings = [EMPTY_MEANING.get(t, f"no {t} table") for t in tables]
+    return report

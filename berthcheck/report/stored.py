@@ -1,0 +1,66 @@
+"""`report --run RUN`: the report of a stored run, whatever the inputs are now.
+
+The run's results and findings come from the runs tables (checked against the run's recorded
+hashes), its scope from the run record and its pack by id; the current pack's version must be
+the run's, or the methodology pages would describe rules the run did not apply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+
+from berthcheck import store
+from berthcheck.engine.pack import load_pack
+from berthcheck.engine.scope import Scope
+from berthcheck.errors import BerthcheckError, UsageError
+from berthcheck.report import ReportOutcome, check_output, render_run
+from berthcheck.report.data import ReportRun
+
+
+def _scope(stored: dict) -> Scope:
+    def instant(text):
+        return dt.datetime.fromisoformat(text) if text else None
+
+    return Scope(period=stored.get("period"), start=instant(stored.get("start")),
+                 end=instant(stored.get("end")), port=stored.get("port"),
+                 terminal=stored.get("terminal"), fleet=stored.get("fleet"))
+
+
+def stored_report_run(con, run_id: str) -> ReportRun:
+    from berthcheck.engine.runs import stored_frames
+
+    rows = store.run(
+        con, "SELECT pack_id, pack_version, scope, inputs FROM runs WHERE run_id = ?", [run_id]
+    )
+    if not rows:
+        raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
+    pack_id, pack_version, scope, inputs = rows[0]
+    pack = load_pack(pack_id)
+    if pack.version != pack_version:
+        raise BerthcheckError(
+            f"run {run_id} was made with {pack_id}@{pack_version}; the installed pack is "
+            f"{pack.label}, whose methodology would not describe that run"
+        )
+    results, findings = stored_frames(con, run_id)
+    return ReportRun(pack, _scope(json.loads(scope)), run_id, results, findings,
+                     json.loads(inputs), reused=True)
+
+
+def build_stored_report(con, run_id: str, out: Path) -> ReportOutcome:
+    started = time.perf_counter()
+    out = Path(out)
+    fmt = check_output(out)
+    run = stored_report_run(con, run_id)
+    rendered = render_run(con, run, fmt)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(rendered.data)
+    return ReportOutcome(
+        path=out, format=fmt, run_id=run.run_id, reused_run=True,
+        visits=run.results.height,  # type: ignore[attr-defined]  # a polars frame
+        pages=rendered.pages, seconds=time.perf_counter() - started,
+        requested=rendered.requested, refused=rendered.refused,
+        attachment_name=rendered.model["meta"]["results_name"] if fmt == "pdf" else None,
+    )

@@ -1,0 +1,107 @@
+"""`berthcheck load-dir DIR`: dependency order, one all-or-nothing unit, and what the empty
+kinds mean for the verdicts (the same lines `check` prints)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from berthcheck import store
+from berthcheck.cli import app
+from berthcheck.ingest.load_dir import kind_of, plan
+from tests.conftest import good_visit, write_csv
+
+runner = CliRunner()
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("visits.csv", "visits"),
+        ("Visits 2026-10.xlsx", "visits"),
+        ("visit_counts.csv", "visit-counts"),  # never taken for visits
+        ("shore-power.csv", "shore-power"),
+        ("ShorePower.parquet", "shore-power"),
+        ("shore_power_october.csv", "shore-power"),
+        ("caecs.csv", "caecs"),
+        ("README.md", None),
+        ("visitsextra.csv", None),
+    ],
+)
+def test_file_names_map_to_kinds(name, kind):
+    assert kind_of(Path(name)) == kind
+
+
+def test_plan_follows_dependency_order(tmp_path):
+    for name in ("events.csv", "visits.csv", "shore_power.csv", "berths.csv", "notes.txt"):
+        (tmp_path / name).write_text("x\n", encoding="utf-8")
+    files, skipped = plan(tmp_path)
+    assert list(files) == ["berths", "visits", "shore-power", "events"]
+    assert [p.name for p in skipped] == ["notes.txt"]
+
+
+def test_load_dir_loads_the_sample_month_and_names_empty_kinds(tmp_path):
+    db = tmp_path / "bc.duckdb"
+    result = runner.invoke(app, ["load-dir", str(SAMPLE), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "visits       visits.csv: 202 rows -> 202 new" in result.stdout
+    assert "skipped README.md" in result.stderr
+    # sample_data has no visit-counts or coverage file
+    assert "warning: no visit-counts table:" in result.stderr
+    assert "warning: no coverage table:" in result.stderr
+    assert "no capture table" not in result.stderr
+    con = store.connect(db)
+    try:
+        assert store.scalar(con, "SELECT count(*) FROM shore_power") == 110
+    finally:
+        con.close()
+
+
+def test_one_bad_row_anywhere_leaves_the_database_as_it_was(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SAMPLE / "berths.csv", folder / "berths.csv")
+    write_csv(folder / "visits.csv", [good_visit()])
+    write_csv(folder / "shore_power.csv", [{
+        "visit_id": "V1", "connected": "2026-10-01 09:00", "disconnected": "not a time"}])
+    db = tmp_path / "bc.duckdb"
+    result = runner.invoke(app, ["load-dir", str(folder), "--db", str(db)])
+    assert result.exit_code == 1
+    assert "shore_power.csv, row 2, column disconnected" in result.stderr
+    con = store.connect(db)
+    try:  # berths and visits were loaded before the bad file, and rolled back with it
+        assert store.scalar(con, "SELECT count(*) FROM berths") == 0
+        assert store.scalar(con, "SELECT count(*) FROM visits") == 0
+        assert store.scalar(con, "SELECT count(*) FROM load_batches") == 0
+    finally:
+        con.close()
+
+
+def test_check_warns_about_empty_tables_its_pack_reads(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_csv(folder / "visits.csv", [good_visit()])
+    db = tmp_path / "bc.duckdb"
+    loaded = runner.invoke(app, ["load-dir", str(folder), "--db", str(db)])
+    assert loaded.exit_code == 0, loaded.output
+    checked = runner.invoke(app, ["check", "--db", str(db)])
+    assert checked.exit_code == 0, checked.output
+    for line in ("no capture table: no visit is credited with capture-and-control",
+                 "no terminals table: low-activity status computed from the loaded visits",
+                 "no shore-power table", "no events table", "no allowances table"):
+        assert f"warning: {line}" in checked.stderr
+        assert f"warning: {line}" in loaded.stderr  # the same words in both commands
+    # the CARB pack reads neither visit-counts nor coverage: check does not mention them
+    assert "visit-counts" not in checked.stderr and "coverage" not in checked.stderr
+
+
+def test_not_a_folder_or_no_known_file_is_a_usage_error(tmp_path):
+    missing = runner.invoke(app, ["load-dir", str(tmp_path / "nope"), "--db", str(tmp_path / "d.duckdb")])
+    assert missing.exit_code == 2 and "is not a folder" in missing.stderr
+    (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
+    none = runner.invoke(app, ["load-dir", str(tmp_path), "--db", str(tmp_path / "d.duckdb")])
+    assert none.exit_code == 2 and "no file named after a kind" in none.stderr

@@ -1,0 +1,186 @@
+"""Scopes that cannot silently be empty, runs you can get back, and JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from berthcheck.cli import app
+
+runner = CliRunner()
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+FLEET = "Han Ocean Container Fleet"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("runs") / "bc.duckdb"
+    result = runner.invoke(app, ["load-dir", str(SAMPLE), "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def _run(db: Path, *args: str):
+    return runner.invoke(app, [*args, "--db", str(db)])
+
+
+def _check_json(db: Path, *args: str) -> dict:
+    result = _run(db, "check", *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+# --- scope ---------------------------------------------------------------------------------
+
+
+def test_scope_values_match_ignoring_case_and_spaces(db):
+    exact = _check_json(db, "--period", "2026-10", "--fleet", FLEET)
+    loose = _check_json(db, "--period", "2026-10", "--fleet", "  han ocean CONTAINER   fleet ")
+    assert loose["run_id"] == exact["run_id"] and exact["visits"] > 0
+    assert loose["scope"]["fleet"] == FLEET  # stored as the data spells it
+    assert _check_json(db, "--period", "2026-10", "--terminal", "trapac")["scope"]["terminal"] == "TRAPAC"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "closest"),
+    [("--fleet", "Han Ocen", "'Han Ocean Container Fleet'"),
+     ("--terminal", "TRAPAK", "'TRAPAC'"),
+     ("--port", "USLXA", "'USLAX'")],
+)
+@pytest.mark.parametrize("command", ["check", "report"])
+def test_unknown_scope_value_is_a_usage_error_naming_the_closest(db, tmp_path, command, option,
+                                                                  value, closest):
+    args = ["--period", "2026-10", option, value]
+    if command == "report":
+        args += ["--out", str(tmp_path / "r.html")]
+    result = _run(db, command, *args)
+    assert result.exit_code == 2, result.output
+    assert "matches no loaded visit" in result.stderr and closest in result.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("command", ["check", "report"])
+def test_check_and_report_share_the_combination_rule(db, tmp_path, command):
+    args = ["--period", "2026-10", "--port", "USLAX", "--fleet", FLEET]
+    if command == "report":
+        args += ["--out", str(tmp_path / "r.html")]
+    result = _run(db, command, *args)
+    assert result.exit_code == 2
+    assert "at most one of --port, --terminal and --fleet" in result.stderr
+
+
+def test_empty_scope_warns_and_fails_under_strict(db):
+    plain = _run(db, "check", "--period", "2031-01")
+    assert plain.exit_code == 0 and "warning: no visit in scope" in plain.stderr
+    strict = _run(db, "check", "--period", "2031-01", "--strict")
+    assert strict.exit_code == 1 and "the scope holds no visit" in strict.stderr
+
+
+# --- runs ----------------------------------------------------------------------------------
+
+
+def test_runs_list_table_and_json(db):
+    _check_json(db, "--period", "2026-10")
+    table = _run(db, "runs", "list")
+    assert table.exit_code == 0
+    header = table.stdout.splitlines()[0].split()
+    assert header[:5] == ["run", "created", "(UTC)", "pack", "period"]
+    assert "scope" in header and "non-compl." in header
+    runs = json.loads(_run(db, "runs", "list", "--json").stdout)
+    month = next(r for r in runs if r["period"] == "2026-10" and r["scope_text"] == "all")
+    assert month["pack"] == "carb-at-berth-2020" and month["visits"] == 200
+    assert sum(month["counts"].values()) == 200
+    assert f"carb-at-berth-2020@{month['pack_version']}" in table.stdout
+
+
+def test_runs_show_and_unknown_run(db):
+    run_id = _check_json(db, "--period", "2026-10")["run_id"]
+    shown = _run(db, "runs", "show", run_id)
+    assert shown.exit_code == 0 and run_id in shown.stdout and "non_compliant" in shown.stdout
+    data = json.loads(_run(db, "runs", "show", run_id, "--json").stdout)
+    assert data["inputs"]["visits"]["rows"] == 202
+    missing = _run(db, "runs", "show", "feedfacefeedface")
+    assert missing.exit_code == 2 and "no run 'feedfacefeedface'" in missing.stderr
+
+
+@pytest.fixture()
+def own_db(db, tmp_path) -> Path:
+    """A copy of the module's database that a test may change."""
+    copy = tmp_path / "own.duckdb"
+    shutil.copy(db, copy)
+    return copy
+
+
+@pytest.mark.parametrize("ext", [".csv", ".json", ".parquet", ".xlsx"])
+def test_runs_export_is_byte_identical_even_after_inputs_changed(own_db, tmp_path, ext):
+    out = tmp_path / f"then{ext}"
+    first = _check_json(own_db, "--period", "2026-10", "--out", str(out))
+    then = out.read_bytes(), (tmp_path / f"findings{ext}").read_bytes()
+    # change an input: one visit's vessel type
+    visits = (SAMPLE / "visits.csv").read_text(encoding="utf-8").splitlines()
+    edited = visits[1].replace(",container,", ",bulk,", 1)
+    assert edited != visits[1]
+    changed = tmp_path / "fix" / "visits.csv"
+    changed.parent.mkdir()
+    changed.write_text("\n".join([visits[0], edited]) + "\n", encoding="utf-8")
+    assert _run(own_db, "load", "visits", str(changed), "--replace").exit_code == 0
+    assert _check_json(own_db, "--period", "2026-10")["run_id"] != first["run_id"]
+
+    (tmp_path / "again").mkdir()
+    again = tmp_path / "again" / f"now{ext}"
+    exported = _run(own_db, "runs", "export", first["run_id"], "--out", str(again))
+    assert exported.exit_code == 0, exported.output
+    assert again.read_bytes() == then[0]
+    assert (tmp_path / "again" / f"findings{ext}").read_bytes() == then[1]
+
+
+def test_report_of_a_stored_run_after_inputs_changed(own_db, tmp_path):
+    first = _check_json(own_db, "--period", "2026-10", "--fleet", FLEET)
+    assert _run(own_db, "load", "events", str(SAMPLE / "events.csv")).exit_code == 0
+    extra = tmp_path / "visits.csv"
+    lines = (SAMPLE / "visits.csv").read_text(encoding="utf-8").splitlines()
+    extra.write_text("\n".join([lines[0], lines[1].replace("LAX-2610-00001", "LAX-2610-99999")
+                                .replace("2026-09-29", "2026-10-05").replace("2026-09-30", "2026-10-06")
+                                .replace("2026-10-01", "2026-10-07")]) + "\n", encoding="utf-8")
+    assert _run(own_db, "load", "visits", str(extra)).exit_code == 0
+    out = tmp_path / "r.html"
+    result = _run(own_db, "report", "--run", first["run_id"], "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"stored run {first['run_id']}" in result.stdout
+    assert f"{first['visits']} visits" in result.stdout
+    assert first["run_id"] in out.read_text(encoding="utf-8")
+    clash = _run(own_db, "report", "--run", first["run_id"], "--period", "2026-10",
+                 "--out", str(out))
+    assert clash.exit_code == 2
+
+
+def test_audit_diff_names_a_scope_difference_first_and_exits_1(db):
+    a = _check_json(db, "--period", "2026-10")["run_id"]
+    b = _check_json(db, "--period", "2026-Q4")["run_id"]
+    result = _run(db, "audit", "diff", a, b)
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[2] == "scope: different; the runs do not cover the same visits"
+    assert lines[3].strip() == "period 2026-10 -> 2026-Q4"
+    data = json.loads(_run(db, "audit", "diff", a, b, "--json").stdout)
+    assert data["differs"] and data["scope_changes"] == ["period 2026-10 -> 2026-Q4"]
+    same = _run(db, "audit", "diff", a, a)
+    assert same.exit_code == 0, same.output
+
+
+# --- JSON for scripts ----------------------------------------------------------------------
+
+
+def test_json_outputs_parse(db):
+    summary = _check_json(db, "--period", "2026-10")
+    assert summary["counts"]["non_compliant"] + summary["counts"]["compliant"] == summary["regulated_visits"]
+    assert summary["worst"] and {"visit_id", "uncontrolled_minutes", "responsible"} <= set(summary["worst"][0])
+    rules = json.loads(runner.invoke(app, ["rules", "list", "--json"]).stdout)
+    assert rules["pack"] == "carb-at-berth-2020" and rules["rules"]
+    assert any(not p["confirmed"] for p in rules["parameters"].values())
+    manifest = _run(db, "audit", "manifest", summary["run_id"], "--json")
+    assert json.loads(manifest.stdout)["run_id"] == summary["run_id"]
