@@ -500,3 +500,12 @@ def _migration_7() -> list[str]:
 MIGRATIONS.append(
     (7, "call_purpose, approval_ref, allowances.port, visit_counts and coverage", _migration_7)
 )
+
+
+def _migration_8() -> list[str]:
+    """Run results gain `violation_days` (data contract 4: CARB's calendar days with uncontrolled
+    time; empty for other packs and for runs stored before)."""
+    return ["ALTER TABLE run_results ADD COLUMN IF NOT EXISTS violation_days BIGINT"]
+
+
+MIGRATIONS.append((8, "run results: violation_days", _migration_8))

@@ -11,6 +11,9 @@ SELECT
     excused_hours,
     responsible,
     CAST(NULL AS DOUBLE) AS penalty,
+    -- § 93130.7 / .9 / .12(b): each port-local calendar day with uncontrolled time is a violation
+    CAST(CASE verdict WHEN 'non_compliant' THEN coalesce(vd.violation_days, 0)
+                      WHEN 'compliant' THEN 0 END AS BIGINT) AS violation_days,
     vessel_name,
     imo,
     vessel_type,
@@ -40,4 +43,5 @@ SELECT
         AS capture_hours
 FROM bc_outcome
 LEFT JOIN bc_stay_control sc USING (visit_id)
+LEFT JOIN bc_violation_days vd USING (visit_id)
 ORDER BY visit_id;

@@ -12,6 +12,7 @@ SELECT
     excused_hours,
     responsible,
     CAST(penalty AS DOUBLE) AS penalty,
+    CAST(NULL AS BIGINT) AS violation_days,  -- a CARB column (data contract 4)
     vessel_name,
     imo,
     vessel_type,
