@@ -299,6 +299,9 @@ def _summary(results, finding_rows: list[dict], by_visit: dict, currency: str | 
     penalties = results["penalty"].drop_nulls() if results.height else None
     penalty_text = (_money(penalties.sum(), currency)
                     if penalties is not None and penalties.len() else None)
+    # CARB: each port-local calendar day with uncontrolled time is a separate violation
+    days = results["violation_days"].drop_nulls() if "violation_days" in results.columns else None
+    violation_days_text = fmt.integer(days.sum()) if days is not None and days.len() else None
     severities = {s: 0 for s in ("violation", "warning", "info")}
     for f in finding_rows:
         severities[f["severity"]] = severities.get(f["severity"], 0) + 1
@@ -327,6 +330,7 @@ def _summary(results, finding_rows: list[dict], by_visit: dict, currency: str | 
         "findings": len(finding_rows),
         "severities": severities,
         "penalty_text": penalty_text,
+        "violation_days_text": violation_days_text,
     }
 
 
@@ -759,7 +763,7 @@ def _methodology(run: ReportRun, finding_rows: list[dict]) -> dict:
         used[f["rule_id"]] = used.get(f["rule_id"], 0) + 1
     rules = [
         {"id": r.id, "title": r.title, "section": r.section, "severity": r.severity,
-         "n": used.get(r.id, 0)}
+         "n": used.get(r.id, 0), "description": r.description}
         for r in run.pack.rules
     ]
     params = []

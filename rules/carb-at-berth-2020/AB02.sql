@@ -24,7 +24,8 @@ SELECT
                      || CASE WHEN t.anchor_year IS NOT NULL
                              THEN '; low activity in ' || CAST(t.anchor_year AS VARCHAR)
                                   || ' per the terminals table' ELSE '' END
-                     || '; never 20 or more in two consecutive years)' END AS message,
+                     || '; never ' || CAST($low_activity_threshold_visits AS VARCHAR)
+                     || ' or more in two consecutive years)' END AS message,
     to_json({
         'source': t.status_source,
         'terminal': o.terminal,

@@ -70,13 +70,15 @@ anchored AS (
     SELECT
         k.*,
         own.regulated AS own_regulated,
-        (SELECT max(t.year) FROM terminals t
-         WHERE t.port = k.port AND t.terminal = k.terminal AND t.vessel_type = k.vessel_type
-           AND t.year < k.year) AS anchor_year
+        max(t.year) AS anchor_year
     FROM keys k
     LEFT JOIN terminals own
         ON own.port = k.port AND own.terminal = k.terminal AND own.vessel_type = k.vessel_type
        AND own.year = k.year
+    LEFT JOIN terminals t
+        ON t.port = k.port AND t.terminal = k.terminal AND t.vessel_type = k.vessel_type
+       AND t.year < k.year
+    GROUP BY k.port, k.terminal, k.vessel_type, k.year, own.regulated
 ),
 framed AS (
     SELECT
