@@ -87,6 +87,8 @@ def test_terminal_allowance_without_port_for_an_unknown_terminal_is_refused(con,
                       "vessel_type": "spaceship", "visits": "3"}, "vessel_type", "spaceship"),
     ("coverage", {"kind": "terminal", "holder": "USLAX", "year": "2025"}, "kind", "terminal"),
     ("coverage", {"kind": "port", "holder": "USLAX", "year": "twenty"}, "year", "twenty"),
+    ("coverage", {"kind": "port", "holder": "Los Angeles", "year": "2025"}, "holder",
+     "Los Angeles"),
 ])
 def test_visit_counts_and_coverage_rows_are_validated(con, tmp_path, kind, row, column, value):
     before = snapshot(con)
