@@ -23,7 +23,8 @@ MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/expo
 	berthcheck/cli_runs.py berthcheck/cli_schema.py berthcheck/cli_load.py \
 	berthcheck/ingest/schema_doc.py berthcheck/ingest/template.py berthcheck/ingest/load_dir.py \
 	berthcheck/engine/readiness.py berthcheck/engine/outputs.py berthcheck/engine/pack_info.py \
-	berthcheck/report/stored.py berthcheck/cli_summary.py
+	berthcheck/report/stored.py berthcheck/cli_summary.py \
+	berthcheck/engine/history_hints.py berthcheck/ingest/holders.py
 
 .PHONY: install demo test lint typecheck bench
 install: $(BIN)/.installed

@@ -15,6 +15,8 @@ LOAD_ORDER = (
     ("terminals", "terminals.csv"),
     ("caecs", "caecs.csv"),
     ("allowances", "allowances.csv"),
+    ("visit-counts", "visit_counts.csv"),
+    ("coverage", "coverage.csv"),
     ("visits", "visits.csv"),
     ("shore-power", "shore_power.csv"),
     ("capture", "capture.csv"),

@@ -42,9 +42,11 @@ from berthcheck.ingest.kinds import (
     BERTHS,
     CAECS,
     CAPTURE,
+    COVERAGE,
     EVENTS,
     SHORE_POWER,
     TERMINALS,
+    VISIT_COUNTS,
     VISITS,
 )
 from berthcheck.resources import reference_dir
@@ -58,6 +60,10 @@ FILES = {  # file stem -> the kind it loads as
     "shore_power": SHORE_POWER,
     "capture": CAPTURE,
     "events": EVENTS,
+    # the history the sample stands on: the previous year's counts behind its allowances, and
+    # which years its visits cover completely (none: one month is never a complete year)
+    "visit_counts": VISIT_COUNTS,
+    "coverage": COVERAGE,
 }
 
 # Today, as far as the sample is concerned: no visit report is dated after this.
@@ -467,6 +473,7 @@ class _Generator(_PortMonth):
         self.tries = 5 if self.n <= 20000 else 2  # random picks before the queue
         self.reserved: dict[str, _Vessel] = {}
         self.granted: dict[str, int] = {}  # fleet -> VIEs granted for the year
+        self.fleet_previous_year: dict[str, int] = {}  # fleet -> its visits the year before
         for vtype in TYPES:
             ops = self.type_ops[vtype] = [op for op in _OPERATORS if op[3] == vtype and op[5]]
             self.op_cum[vtype] = list(itertools.accumulate(op[5] for op in ops))
@@ -482,6 +489,7 @@ class _Generator(_PortMonth):
                     previous_year = round(expected * 12 * rng.uniform(0.85, 1.15))
                     fleet = f"{op[2]} {_FLEET_WORD[vtype]} Fleet"
                     self.granted[fleet] = _round_half_up(previous_year * 0.05)
+                    self.fleet_previous_year[fleet] = previous_year
         ops = {op[0]: op for op in _OPERATORS}
         # scripted ships: the small fleet, a first-time caller, names downstream must escape
         for key, op, word in (
@@ -495,6 +503,7 @@ class _Generator(_PortMonth):
         self.granted["Coral Sea Container Fleet"] = _round_half_up(
             _SMALL_FLEET_PREVIOUS_YEAR * 0.05
         )
+        self.fleet_previous_year["Coral Sea Container Fleet"] = _SMALL_FLEET_PREVIOUS_YEAR
 
     def _new_imo(self) -> str | None:
         """A unique IMO number with a valid check digit; None when all are taken."""
@@ -1101,12 +1110,30 @@ class _Generator(_PortMonth):
     def _write_allowances(self) -> None:
         st = self.state
         for fleet in sorted(self.granted):
-            self._write("allowances", [str(self.year), "fleet", fleet, str(self.granted[fleet])])
+            self._write("allowances", [str(self.year), "fleet", fleet, str(self.granted[fleet]),
+                                       ""])
         terms = sorted({"TRAPAC", "YTI", "EVERPORT", *st.tie_terminals})
+        terminal_previous_year = {}
         for term in terms:
             previous_year = round(st.terminal_visits.get(term, 0) * 12 * self.rng.uniform(0.9, 1.1))
+            terminal_previous_year[term] = previous_year
             granted = max(1, _round_half_up(previous_year * 0.05))
-            self._write("allowances", [str(self.year), "terminal", term, str(granted)])
+            # a TIE belongs to a terminal at its port (17 CCR 93130.11)
+            self._write("allowances", [str(self.year), "terminal", term, str(granted),
+                                       self.port])
+        self._write_history(terminal_previous_year)
+
+    def _write_history(self, terminal_previous_year: dict[str, int]) -> None:
+        """The previous year's counts the allowances were granted from, as a port and CARB
+        report them (visit-counts), and the coverage of the loaded visits: none, since one
+        month is never a complete year, so the loaded visits are never read as a count."""
+        previous = str(self.year - 1)
+        for fleet in sorted(self.fleet_previous_year):
+            self._write("visit_counts", [previous, "fleet", fleet, "", "",
+                                         str(self.fleet_previous_year[fleet]), "carb-jan7"])
+        for term in sorted(terminal_previous_year):
+            self._write("visit_counts", [previous, "terminal", term, self.port, "",
+                                         str(terminal_previous_year[term]), "wharfinger"])
 
 
 _RESERVED = {"coral_late_vie": "coral1", "coral_never_vie": "coral2", "commissioning": "newcomer",

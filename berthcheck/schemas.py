@@ -193,6 +193,13 @@ class Coverage(_Base):
     holder: str = pa.Field(nullable=False)
     year: pl.Int64 = pa.Field(nullable=False, ge=2000, le=2100)
 
+    @pa.dataframe_check(name="holder|a port's coverage names the port by its UN/LOCODE, such "
+                        "as USLAX")
+    def port_holder_is_a_locode(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("kind") != "port") | pl.col("holder").str.contains(LOCODE)
+        )
+
 
 class Caecs(_Base):
     system_id: str = pa.Field(nullable=False)

@@ -561,3 +561,12 @@ def _migration_9() -> list[str]:
 
 
 MIGRATIONS.append((9, "exports: what each export wrote from a run, with file hashes", _migration_9))
+
+
+def _migration_10() -> list[str]:
+    """Run results gain `violation_days` (data contract 4: CARB's calendar days with uncontrolled
+    time; empty for other packs and for runs stored before)."""
+    return ["ALTER TABLE run_results ADD COLUMN IF NOT EXISTS violation_days BIGINT"]
+
+
+MIGRATIONS.append((10, "run results: violation_days", _migration_10))

@@ -79,9 +79,9 @@ def test_exports_agree_with_findings(db, tmp_path, ext):
     else:
         res = pl.DataFrame(json.loads(out.read_text()))
         fnd = pl.DataFrame(json.loads(findings_path.read_text()))
-    assert res.columns[:12] == [
+    assert res.columns[:13] == [
         "visit_id", "pack", "verdict", "basis", "window_start", "window_end", "controlled_hours",
-        "uncontrolled_hours", "excused_hours", "responsible", "penalty", "findings",
+        "uncontrolled_hours", "excused_hours", "responsible", "penalty", "violation_days", "findings",
     ]
     assert sorted(res["visit_id"].to_list()) == ["B1", "N1", "V1", "V2", "V3"]
     expected = {

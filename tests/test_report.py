@@ -108,6 +108,20 @@ def test_summary_figures_equal_the_stored_results(sample):
         assert re.search(rf"^{label} {counts.get(verdict, 0)} ", summary, re.M)
 
 
+def test_violation_days_total_and_every_rule_described(sample):
+    """CARB: the summary gives the total violation days; the methodology describes each rule."""
+    results = sample["results"]
+    summary = " ".join(next(p for p in sample["pages"] if p.lstrip().startswith("Summary")).split())
+    total = results["violation_days"].fill_null(0).sum()
+    assert total > 0
+    assert f"is a separate violation): {total:,}." in summary
+    text = " ".join(" ".join(sample["pages"]).split())
+    assert "How each rule decides" in text
+    for phrase in ("first commissioning visit", "must plug in", "two consecutive",
+                   "same-named terminals", "articulated tug barge"):
+        assert phrase in text, phrase
+
+
 def test_emissions_section_follows_the_results(sample):
     results = sample["results"]
     summary = next(p for p in sample["pages"] if p.lstrip().startswith("Summary"))
@@ -127,7 +141,7 @@ def test_every_page_names_run_pack_scope_and_page_number(sample):
     run_id = sample["outcome"].run_id
     for number, text in enumerate(pages, 1):
         assert f"Run {run_id}" in text
-        assert "carb-at-berth-2020@1.0.0" in text
+        assert "carb-at-berth-2020@1.1.0" in text
         assert "All ports, terminals and fleets" in text
         assert f"Page {number} / {len(pages)}" in text
 

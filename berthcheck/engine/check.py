@@ -172,6 +172,7 @@ def evaluate(con, pack: Pack, scope: Scope):
             pl.lit(pack.label).alias("pack"),
             pl.col("findings").fill_null(""),
             pl.col("penalty").cast(pl.Float64),
+            pl.col("violation_days").cast(pl.Int64),
         )
     )
     # emissions at berth (data contract 5): the emission columns follow the contract's columns

@@ -15,8 +15,9 @@ from berthcheck.ingest.kinds import KINDS
 # table -> what its absence means (the packs' own fallbacks, see their stage SQL)
 EMPTY_MEANING = {
     "visits": "no visits table: there is nothing to check",
-    "terminals": "no terminals table: low-activity status computed from the loaded visits "
-    "(the terminal's previous-year visit counts)",
+    "terminals": "no terminals table: low-activity status comes from visit-counts or from the "
+    "loaded visits of port-years declared complete in coverage; a terminal with neither is "
+    "treated as regulated",
     "capture": "no capture table: no visit is credited with capture-and-control; visits at "
     "capture berths will be judged uncontrolled",
     "shore_power": "no shore-power table: no visit is credited with shore power; regulated "
@@ -27,8 +28,10 @@ EMPTY_MEANING = {
     "caecs": "no caecs table: capture sessions count without checking their Executive Order "
     "(rule AB15 notes the approval was not verified)",
     "allowances": "no allowances table: VIE/TIE allowances are taken as a percentage of the "
-    "holder's previous-year loaded visits",
-    "visit_counts": "no visit-counts table: allowance percentages use the loaded visits only",
+    "holder's previous-year count (visit-counts, or a year declared complete in coverage); "
+    "without one a VIE/TIE is not honoured",
+    "visit_counts": "no visit-counts table: yearly counts come only from port- or fleet-years "
+    "declared complete in coverage",
     "coverage": "no coverage table: the loaded visits are not known to be complete for any "
     "port or fleet",
     "ports_user": "no ports table: the built-in ports (time zones, CARB / AFIR flags) are used",

@@ -167,7 +167,8 @@ def write_run(con, outcome, *, verified: bool = False) -> None:
     for table, frame in (("run_results", stored_results), ("run_findings", stored_findings)):
         store.register(con, "_bc_run_rows", frame)
         try:
-            store.run(con, f"INSERT INTO {table} SELECT * FROM _bc_run_rows")  # noqa: S608
+            # by name: a column added by a later migration sits at the table's end
+            store.run(con, f"INSERT INTO {table} BY NAME SELECT * FROM _bc_run_rows")  # noqa: S608
         finally:
             con.unregister("_bc_run_rows")
 
@@ -189,7 +190,10 @@ def load_run(con, run_id: str):
     if not store.scalar(con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id]):
         raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
     results = store.fetch_polars(
-        con, "SELECT * EXCLUDE (run_id) FROM run_results WHERE run_id = $r ORDER BY visit_id",
+        con,
+        # the contract's column order, whatever order migrations left the table in
+        f"SELECT {', '.join(RESULT_COLUMNS)}, extra FROM run_results "  # noqa: S608
+        "WHERE run_id = $r ORDER BY visit_id",
         {"r": run_id},
     )
     findings = store.fetch_polars(

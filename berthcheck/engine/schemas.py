@@ -20,7 +20,8 @@ KG_TOLERANCE = 0.05  # kg: hours rounded to 6 decimals x up to ~12 MW x ~1 kg/kW
 
 RESULT_COLUMNS = (
     "visit_id", "pack", "verdict", "basis", "window_start", "window_end", "controlled_hours",
-    "uncontrolled_hours", "excused_hours", "responsible", "penalty", "findings",
+    "uncontrolled_hours", "excused_hours", "responsible", "penalty", "violation_days",
+    "findings",
 )
 FINDING_COLUMNS = ("finding_id", "rule_id", "visit_id", "severity", "message", "evidence")
 
@@ -39,6 +40,8 @@ class ResultsModel(pa.DataFrameModel):
     excused_hours: float = pa.Field(ge=0, nullable=True)
     responsible: str = pa.Field(nullable=True)
     penalty: float = pa.Field(ge=0, nullable=True)
+    # CARB: port-local calendar days with uncontrolled time (data contract 4); else empty
+    violation_days: pl.Int64 = pa.Field(ge=0, nullable=True)
     findings: str = pa.Field(nullable=False)
     # emissions at berth (data contract 5; berthcheck/emissions.py): they follow the contract's
     # columns. Every <kind>_<pollutant>_kg column is checked by emissions_non_negative.
@@ -126,6 +129,15 @@ class ResultsModel(pa.DataFrameModel):
             (pl.col("verdict") != "non_compliant")
             | pl.col("uncontrolled_hours").is_null()
             | (pl.col("uncontrolled_hours") > 0)
+        )
+
+    @pa.dataframe_check
+    def violation_days_only_where_uncontrolled(cls, data: PolarsData) -> pl.LazyFrame:
+        """A non-compliant visit has at least one violation day; any other has none."""
+        days = pl.col("violation_days")
+        return data.lazyframe.select(
+            days.is_null()
+            | pl.when(pl.col("verdict") == "non_compliant").then(days >= 1).otherwise(days == 0)
         )
 
     @pa.dataframe_check

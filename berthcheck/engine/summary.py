@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from berthcheck.engine.check import CheckResult
+from berthcheck.engine.history_hints import what_to_load
 from berthcheck.engine.schemas import VERDICTS
 
 
@@ -27,6 +28,10 @@ def summary_lines(outcome: CheckResult, worst: int = 10) -> list[str]:
         f"regulated visits judged: {regulated}; compliance rate: {rate}; "
         f"uncontrolled hours: {total_uncontrolled:.2f}; findings: {findings.height}",
     ]
+    if "violation_days" in results.columns and results["violation_days"].is_not_null().any():
+        # CARB: each port-local calendar day with uncontrolled time is a separate violation
+        lines.append(f"violation days: {results['violation_days'].fill_null(0).sum()}")
+    lines += what_to_load(findings)
     if outcome.pack.currency:  # the pack defines a penalty (`[pack] currency` in pack.toml)
         owed = results.filter(pl.col("verdict") == "non_compliant")
         priced = owed.filter(pl.col("penalty").is_not_null())

@@ -22,6 +22,7 @@ from berthcheck import __version__, store
 from berthcheck.errors import InputRejected, RowError, UsageError
 from berthcheck.ingest import reference
 from berthcheck.ingest.coerce import ERR, TZ, coerce
+from berthcheck.ingest.holders import allowance_ports
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 from berthcheck.ingest.read import ROW, RawTable, read_table
 from berthcheck.schemas import INPUT_SCHEMAS
@@ -201,6 +202,10 @@ def _cross_row_checks(
     try:
         if kind.name == "visits":
             errors += _vessel_overlaps(con, label)
+        elif kind.name == "allowances":
+            port_errors, port_warnings, staged = allowance_ports(con, staged, label)
+            errors += port_errors
+            warnings += port_warnings
         elif kind.name in _SPANS:
             errors += _unknown_visits(con, label)
             span_errors, span_warnings, staged = _spans_within_visit(con, staged, kind, label)

@@ -299,6 +299,9 @@ def _summary(results, finding_rows: list[dict], by_visit: dict, currency: str | 
     penalties = results["penalty"].drop_nulls() if results.height else None
     penalty_text = (_money(penalties.sum(), currency)
                     if penalties is not None and penalties.len() else None)
+    # CARB: each port-local calendar day with uncontrolled time is a separate violation
+    days = results["violation_days"].drop_nulls() if "violation_days" in results.columns else None
+    violation_days_text = fmt.integer(days.sum()) if days is not None and days.len() else None
     severities = {s: 0 for s in ("violation", "warning", "info")}
     for f in finding_rows:
         severities[f["severity"]] = severities.get(f["severity"], 0) + 1
@@ -327,6 +330,7 @@ def _summary(results, finding_rows: list[dict], by_visit: dict, currency: str | 
         "findings": len(finding_rows),
         "severities": severities,
         "penalty_text": penalty_text,
+        "violation_days_text": violation_days_text,
     }
 
 
@@ -514,8 +518,10 @@ def _exceptions(con, run: ReportRun, by_visit: dict, finding_rows: list[dict]) -
             continue
         holder_kind = holder_of[e["kind"]]
         holder = v.get(holder_kind) or fmt.DASH
+        # a TIE belongs to a terminal at its port (17 CCR 93130.11); a VIE to the fleet
+        holder_port = v.get("port") if holder_kind == "terminal" else None
         year = fmt.local_date(v.get("departure"), v.get("port_timezone"))
-        key = (e["kind"], holder_kind, holder, year.year if year else None)
+        key = (e["kind"], holder_kind, holder, holder_port, year.year if year else None)
         u = usage.setdefault(key, {"claims": 0, "honoured": 0, "refused": 0, "why": set()})
         u["claims"] += 1
         if e["applied"]:
@@ -530,17 +536,19 @@ def _exceptions(con, run: ReportRun, by_visit: dict, finding_rows: list[dict]) -
     granted = {}
     if usage:
         allowances = store.fetch_polars(
-            con, "SELECT year, holder_kind, holder, granted FROM allowances")
+            con, "SELECT year, holder_kind, holder, upper(port) AS port, granted FROM allowances")
         for r in allowances.iter_rows(named=True):
-            granted[(r["holder_kind"], r["holder"], r["year"])] = r["granted"]
+            port = r["port"] if r["holder_kind"] == "terminal" else None
+            k = (r["holder_kind"], r["holder"], port, r["year"])
+            granted[k] = granted.get(k, 0) + r["granted"]  # a fleet's rows add up
     allowance_rows = []
-    for (kind, holder_kind, holder, year), u in sorted(usage.items(), key=lambda kv: (
-            kv[0][0], str(kv[0][2]), kv[0][3] or 0)):
-        g = granted.get((holder_kind, holder, year))
+    for (kind, holder_kind, holder, holder_port, year), u in sorted(usage.items(), key=lambda kv: (
+            kv[0][0], str(kv[0][2]), str(kv[0][3]), kv[0][4] or 0)):
+        g = granted.get((holder_kind, holder, holder_port, year))
         allowance_rows.append({
             "kind": kind.upper(),
             "holder_kind": holder_kind,
-            "holder": holder,
+            "holder": f"{holder} at {holder_port}" if holder_port else holder,
             "year": year if year is not None else fmt.DASH,
             "claims": u["claims"],
             "honoured": u["honoured"],
@@ -759,7 +767,7 @@ def _methodology(run: ReportRun, finding_rows: list[dict]) -> dict:
         used[f["rule_id"]] = used.get(f["rule_id"], 0) + 1
     rules = [
         {"id": r.id, "title": r.title, "section": r.section, "severity": r.severity,
-         "n": used.get(r.id, 0)}
+         "n": used.get(r.id, 0), "description": r.description}
         for r in run.pack.rules
     ]
     params = []

@@ -1,31 +1,40 @@
 -- id: AB02
 -- name: scope.low_activity_terminal
 -- title: Low activity terminal for the vessel type
--- section: 17 CCR § 93130.10(a)
+-- section: 17 CCR § 93130.10(a)(1)-(3)
 -- severity: info
--- description: A terminal with fewer than 20 visits of a vessel type in both of two calendar
---   years is a low activity terminal for that type, and the emission-control requirements do
---   not apply to such visits. The terminals table decides where it has a row; otherwise the
---   loaded visit counts of the two previous years decide (both below the threshold).
--- compliant: Terminal T1 had 150 and 140 container visits in the two previous years: regulated,
---   no finding.
--- non_compliant: Terminal T9 had 4 and 6 container visits (or terminals says regulated=false):
---   the visit is exempt with basis low_activity_terminal and this finding.
+-- description: Low activity status is a state per port, terminal and vessel type. A terminal
+--   with fewer than 20 visits of a type in both 2021 and 2022 is a low activity terminal for
+--   that type from 2023; it stays one until it has 20 or more visits in two consecutive
+--   calendar years, and is regulated from 1 January of the year after; once regulated it stays
+--   regulated. A terminals row decides its own year and is the starting state for later years.
+--   Counts come from visit_counts, else from the loaded visits of a port-year declared complete
+--   in coverage. Visits to a low activity terminal are exempt (basis low_activity_terminal).
+-- compliant: Terminal T1 had 25 container visits in 2021 and 25 in 2022 (visit_counts): regulated
+--   from 2023 on, no finding.
+-- non_compliant: Terminal T9 had 5 and 5 in 2021-2022, then 25 in 2023 and 10 in 2024: still low
+--   activity in 2025, the 2025 visit is exempt with this finding.
 SELECT
     o.visit_id,
     'terminal ' || o.terminal || ' at ' || o.port || ' is a low activity terminal for '
         || o.vessel_type || ' vessels in ' || CAST(o.year AS VARCHAR)
-        || CASE t.status_source WHEN 'terminals_table' THEN ' (terminals table)'
-           ELSE ' (' || CAST(t.y2_visits AS VARCHAR) || ' visits in ' || CAST(t.y2 AS VARCHAR)
-                || ', ' || CAST(t.y1_visits AS VARCHAR) || ' in ' || CAST(t.y1 AS VARCHAR) || ')' END
-        AS message,
+        || CASE WHEN t.own_row OR t.counts_text IS NULL
+                THEN ' (terminals table)'
+                ELSE ' (visits ' || t.counts_text
+                     || CASE WHEN t.anchor_year IS NOT NULL
+                             THEN '; low activity in ' || CAST(t.anchor_year AS VARCHAR)
+                                  || ' per the terminals table' ELSE '' END
+                     || '; never ' || CAST($low_activity_threshold_visits AS VARCHAR)
+                     || ' or more in two consecutive years)' END AS message,
     to_json({
         'source': t.status_source,
         'terminal': o.terminal,
+        'port': o.port,
         'vessel_type': o.vessel_type,
         'year': o.year,
-        'visits_previous_year': CASE WHEN t.status_source = 'computed' THEN t.y1_visits END,
-        'visits_two_years_before': CASE WHEN t.status_source = 'computed' THEN t.y2_visits END
+        'anchor_year': t.anchor_year,
+        'counts': t.counts_text,
+        'count_sources': t.count_sources
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_outcome o

@@ -1,35 +1,35 @@
 -- id: AB03
 -- name: scope.terminal_status_assumed
--- title: Terminal treated as regulated for lack of visit history
--- section: 17 CCR § 93130.10(a); data contract 3.6
+-- title: Terminal treated as regulated: a year's visit count is missing
+-- section: 17 CCR § 93130.10(a)(2)-(3); docs/contract.md 4 step 6
 -- severity: warning
--- description: Without a terminals row, low activity status is computed from the loaded
---   visits of the two previous calendar years. A year counts as known for a port only when
---   visits of that port departing in that year are loaded; missing years are never read as
---   zero visits. When a year is missing, or the two years disagree (one below, one at or above
---   the threshold, so the status depends on earlier history), the terminal is treated as
---   regulated and this finding records the assumption.
--- compliant: Both previous years are loaded with 150 and 140 container visits: no finding.
--- non_compliant: Only October 2026 is loaded: every regulated visit gets this finding.
+-- description: Low activity status needs the terminal's yearly visit counts for the vessel
+--   type (from 2021, or from the latest terminals row). A count comes from visit_counts or from
+--   the loaded visits of a port-year declared complete in coverage; loaded visits alone are
+--   never a count (a shipping line's own calls are not its terminals' traffic). When a count
+--   the status depends on is missing, the terminal is treated as regulated and this finding
+--   names the years and what to load.
+-- compliant: visit_counts gives T1's container visits for 2021 (25) and 2022 (25): regulated
+--   from 2023, no finding.
+-- non_compliant: Only 2025 visits are loaded, with no coverage row and no visit_counts: the 2026
+--   visit is treated as regulated with this finding naming 2021-2025.
 SELECT
     o.visit_id,
-    'terminal ' || o.terminal || ' treated as regulated for ' || o.vessel_type || ' vessels in '
-        || CAST(o.year AS VARCHAR) || ': '
-        || CASE WHEN NOT (t.y1_known AND t.y2_known) THEN
-               'visits of ' || o.port || ' in '
-               || concat_ws(' and ', CASE WHEN NOT t.y2_known THEN CAST(t.y2 AS VARCHAR) END,
-                                     CASE WHEN NOT t.y1_known THEN CAST(t.y1 AS VARCHAR) END)
-               || ' are not loaded'
-           ELSE 'counts ' || CAST(t.y2_visits AS VARCHAR) || ' and ' || CAST(t.y1_visits AS VARCHAR)
-               || ' straddle the threshold; status depends on earlier years' END AS message,
+    'terminal ' || o.terminal || ' at ' || o.port || ' treated as regulated for '
+        || o.vessel_type || ' vessels in ' || CAST(o.year AS VARCHAR) || ': no visit count for '
+        || coalesce(t.unknown_years, 'the years before') || '. Load visit-counts rows (holder_kind '
+        || 'terminal, holder ' || o.terminal || ', port ' || o.port || ', vessel_type '
+        || o.vessel_type || ') for those years, or the complete visits of ' || o.port
+        || ' in those years with coverage rows (kind port, holder ' || o.port
+        || '), or a terminals row for ' || CAST(o.year AS VARCHAR) AS message,
     to_json({
         'terminal': o.terminal,
+        'port': o.port,
         'vessel_type': o.vessel_type,
         'year': o.year,
-        'previous_year_loaded': t.y1_known,
-        'two_years_before_loaded': t.y2_known,
-        'visits_previous_year': CASE WHEN t.y1_known THEN t.y1_visits END,
-        'visits_two_years_before': CASE WHEN t.y2_known THEN t.y2_visits END
+        'missing_years': t.unknown_years,
+        'counts': t.counts_text,
+        'load': 'visit-counts or coverage'
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_outcome o

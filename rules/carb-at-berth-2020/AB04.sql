@@ -1,7 +1,7 @@
 -- id: AB04
 -- name: data.missing_ready_to_work
 -- title: Ready to Work time missing
--- section: 17 CCR § 93130.12(b)(2)(A); § 93130.7(e)(4) item "Ready to Work"; data contract 2
+-- section: 17 CCR § 93130.12(b)(2)(A); § 93130.7(e)(4) item "Ready to Work"; docs/contract.md 2
 -- severity: warning
 -- description: The control window starts two hours after the vessel declared "Ready to Work".
 --   A visit that must control emissions but has no ready_to_work cannot be judged: its

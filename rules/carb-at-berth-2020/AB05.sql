@@ -1,7 +1,7 @@
 -- id: AB05
 -- name: data.pilot_on_board_fallback
 -- title: Pilot on Board missing; departure used
--- section: 17 CCR § 93130.12(b)(2)(C); data contract 4 step 1
+-- section: 17 CCR § 93130.12(b)(2)(C); docs/contract.md 4 step 1
 -- severity: warning
 -- description: Control must continue until one hour before the outbound pilot boards. When
 --   pilot_on_board is empty the window ends one hour before the departure (last line)

@@ -4,27 +4,30 @@
 -- section: 17 CCR § 93130.11(a)-(b)
 -- severity: violation
 -- description: A fleet's VIEs (a terminal's TIEs) are counted in order of the visits' departure
---   within the calendar year. The allowance is the allowances row for the holder and year, else
---   a percentage (Table 3; parameter table allowance_percent) of the holder's previous-year
---   loaded visits rounded to the nearest whole number. A claim beyond the allowance does not
---   excuse its visit.
+--   within the calendar year; a TIE belongs to a terminal at its port, so same-named terminals
+--   at two ports are counted apart. The allowance is the allowances row for the holder and
+--   year, else a percentage (Table 3; parameter table allowance_percent) of the holder's
+--   previous-year count (visit_counts, or loaded visits of a year declared complete in
+--   coverage) rounded to the nearest whole number. A claim beyond the allowance does not excuse
+--   its visit.
 -- compliant: Fleet F has 2 VIEs for 2026; its first and second VIE claims are honoured.
 -- non_compliant: The third VIE claim of fleet F in 2026 (by departure) is not honoured.
 SELECT
     visit_id,
     upper(claim_kind) || ' ' || CAST(claim_number AS VARCHAR) || ' of ' || holder_kind || ' '
-        || holder || ' in ' || CAST(year AS VARCHAR) || ' exceeds the allowance of '
+        || holder || coalesce(' at ' || holder_port, '') || ' in ' || CAST(year AS VARCHAR) || ' exceeds the allowance of '
         || CAST(allowance AS VARCHAR) || ' (' || allowance_source || '); not honoured' AS message,
     to_json({
         'claim': claim_kind,
         'holder_kind': holder_kind,
         'holder': holder,
+        'port': holder_port,
         'year': year,
         'claim_number': claim_number,
         'allowance': allowance,
         'allowance_source': allowance_source,
-        'previous_year_visits': CASE WHEN allowance_source = 'computed' THEN prev_visits END,
-        'percent': CASE WHEN allowance_source = 'computed' THEN percent END
+        'previous_year_visits': CASE WHEN allowance_source <> 'allowances' THEN prev_visits END,
+        'percent': CASE WHEN allowance_source <> 'allowances' THEN percent END
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_claim_outcome

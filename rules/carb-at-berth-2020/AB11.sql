@@ -1,27 +1,40 @@
 -- id: AB11
 -- name: allowance.unknown
 -- title: VIE or TIE not honoured: allowance cannot be established
--- section: 17 CCR § 93130.11(a)-(b); data contract 4 step 3
+-- section: 17 CCR § 93130.11(a)-(b); docs/contract.md 4 step 3
 -- severity: warning
--- description: With no allowances row for the holder and year, the allowance is computed from
---   the previous year's loaded visits. When that year is not loaded either (or the visit names
---   no fleet for a VIE), the claim is not honoured and this finding says why.
--- compliant: allowances has fleet F 2026 granted 3, or 2025 visits are loaded.
--- non_compliant: A VIE claimed in 2026 with no allowances row and no 2025 visits loaded.
+-- description: With no allowances row for the holder and year, the allowance is the Table 3
+--   percentage of the holder's previous-year count: from visit_counts, or from the loaded
+--   visits of that year declared complete in coverage (kind fleet for a VIE, kind port for a
+--   TIE). Loaded visits alone are never a count. Without any of these (or when the visit names
+--   no fleet for a VIE) the claim is not honoured and this finding says what to load.
+-- compliant: allowances has fleet F 2026 granted 3; or visit_counts has fleet F 2025 = 60; or
+--   fleet F's 2025 visits are loaded with a coverage row (fleet, F, 2025).
+-- non_compliant: A VIE claimed in 2026 with 2025 visits of fleet F loaded but no coverage row,
+--   no visit_counts and no allowances row.
 SELECT
     visit_id,
     upper(claim_kind) || ' not honoured: '
         || CASE allowance_source
                WHEN 'no_holder' THEN 'the visit names no ' || holder_kind
-               ELSE 'no allowances row for ' || holder_kind || ' ' || holder || ' in '
-                    || CAST(year AS VARCHAR) || ' and no visits of ' || CAST(year - 1 AS VARCHAR)
-                    || ' are loaded to compute it'
+               ELSE 'no allowances row for ' || holder_kind || ' ' || holder
+                    || coalesce(' at ' || holder_port, '') || ' in ' || CAST(year AS VARCHAR)
+                    || ' and no count of its ' || CAST(year - 1 AS VARCHAR) || ' visits. Load an '
+                    || 'allowances row (' || holder_kind || ' ' || holder
+                    || coalesce(', port ' || holder_port, '') || ', ' || CAST(year AS VARCHAR)
+                    || '), a visit-counts row for ' || CAST(year - 1 AS VARCHAR)
+                    || ', or the complete ' || CAST(year - 1 AS VARCHAR) || ' visits with a '
+                    || 'coverage row (kind '
+                    || CASE WHEN holder_port IS NULL THEN 'fleet, holder ' || holder
+                            ELSE 'port, holder ' || holder_port END || ')'
            END AS message,
     to_json({
         'claim': claim_kind,
         'holder_kind': holder_kind,
         'holder': holder,
+        'port': holder_port,
         'year': year,
+        'missing_year': year - 1,
         'reason': allowance_source
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes

@@ -1,7 +1,7 @@
 -- id: AB15
 -- name: capture.approval_unverified
 -- title: Capture session counted without an approvals (caecs) table
--- section: 17 CCR § 93130.5(a); data contract 4 step 7
+-- section: 17 CCR § 93130.5(a); docs/contract.md 4 step 7
 -- severity: warning
 -- description: With no caecs rows loaded at all, capture sessions count as control, and this
 --   finding records that the system's approval was not verified.

@@ -1,4 +1,4 @@
--- assemble: one result row per visit, in the data contract's column order (the engine adds
+-- assemble: one result row per visit, in the column order of docs/contract.md 4 (the engine adds
 -- `pack` and `findings`). Pack-specific columns follow the contract's columns.
 SELECT
     visit_id,
@@ -11,6 +11,9 @@ SELECT
     excused_hours,
     responsible,
     CAST(NULL AS DOUBLE) AS penalty,
+    -- § 93130.7 / .9 / .12(b): each port-local calendar day with uncontrolled time is a violation
+    CAST(CASE verdict WHEN 'non_compliant' THEN coalesce(vd.violation_days, 0)
+                      WHEN 'compliant' THEN 0 END AS BIGINT) AS violation_days,
     vessel_name,
     imo,
     vessel_type,
@@ -33,11 +36,12 @@ SELECT
         AS no_control_minutes,
     terminal_status,
     terminal_status_source,
-    -- hours over the whole stay, read by berthcheck/emissions.py (data contract 5)
+    -- hours over the whole stay, read by berthcheck/emissions.py (docs/contract.md 5)
     hours_of(seconds_between(arrival, departure)) AS stay_hours,
     hours_of(coalesce(sc.stay_shore_power_seconds, 0)) AS shore_power_hours,
     hours_of(coalesce(sc.stay_controlled_seconds, 0) - coalesce(sc.stay_shore_power_seconds, 0))
         AS capture_hours
 FROM bc_outcome
 LEFT JOIN bc_stay_control sc USING (visit_id)
+LEFT JOIN bc_violation_days vd USING (visit_id)
 ORDER BY visit_id;

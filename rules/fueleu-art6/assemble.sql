@@ -1,4 +1,4 @@
--- assemble: one result row per visit, in the data contract's column order (the engine adds
+-- assemble: one result row per visit, in the column order of docs/contract.md 4 (the engine adds
 -- `pack` and `findings`). Pack-specific columns follow the contract's columns. `penalty` is in
 -- the pack's currency (pack.toml: [pack] currency = "EUR").
 SELECT
@@ -12,6 +12,7 @@ SELECT
     excused_hours,
     responsible,
     CAST(penalty AS DOUBLE) AS penalty,
+    CAST(NULL AS BIGINT) AS violation_days,  -- a CARB column (docs/contract.md 4)
     vessel_name,
     imo,
     vessel_type,
@@ -43,7 +44,7 @@ SELECT
     CASE WHEN verdict = 'non_compliant' THEN minutes_of(no_ops_seconds) END AS no_ops_minutes,
     k.use_number AS capped_exception_use,
     k.honoured AS capped_exception_honoured,
-    -- hours over the whole stay, read by berthcheck/emissions.py (data contract 5); OPS is the
+    -- hours over the whole stay, read by berthcheck/emissions.py (docs/contract.md 5); OPS is the
     -- only control FuelEU Art. 6 knows, so capture hours are 0
     hours_of(stay_seconds) AS stay_hours,
     hours_of(coalesce(so.stay_ops_seconds, 0)) AS shore_power_hours,

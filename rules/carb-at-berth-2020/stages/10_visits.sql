@@ -1,6 +1,7 @@
 -- stage: visits
 -- Every loaded visit with its port's zone, port-local year and dates, and its applicability
--- (port covered by the regulation, vessel type regulated, start date reached).
+-- (port covered by the regulation, an ocean-going vessel, vessel type regulated, start date
+-- reached).
 -- Table 1 start dates come from param_start_dates: a row for the visit's own port wins over
 -- the '*' (any port) row.
 CREATE OR REPLACE TEMP TABLE bc_visit AS
@@ -21,6 +22,8 @@ SELECT
     coalesce(sp.start_date, sa.start_date) AS start_date,
     CASE
         WHEN NOT v.port_covered THEN 'port_not_covered'
+        -- § 93130.2(b)(7): an articulated tug barge is not an ocean-going vessel
+        WHEN list_contains($not_ocean_going_types, v.vessel_type) THEN 'not_ocean_going_vessel'
         WHEN coalesce(sp.start_date, sa.start_date) IS NULL THEN 'not_regulated_type'
         WHEN CAST(timezone(v.tz, v.arrival) AS DATE) < coalesce(sp.start_date, sa.start_date)
             THEN 'before_start_date'
@@ -29,7 +32,10 @@ FROM v
 LEFT JOIN param_start_dates sp ON sp.vessel_type = v.vessel_type AND sp.port = v.port
 LEFT JOIN param_start_dates sa ON sa.vessel_type = v.vessel_type AND sa.port = '*';
 
--- Years known per port: a year counts as known only when visits of that port departing in
--- that (port-local) year are loaded (data contract 3.6).
+-- Port-years and fleet-years whose loaded visits the user declared complete (coverage): only
+-- these are ever read as counts (docs/contract.md 2, coverage).
 CREATE OR REPLACE TEMP TABLE bc_port_year AS
-SELECT DISTINCT port, year FROM bc_visit;
+SELECT DISTINCT upper(trim(holder)) AS port, year FROM coverage WHERE kind = 'port';
+
+CREATE OR REPLACE TEMP TABLE bc_fleet_year AS
+SELECT DISTINCT holder AS fleet, year FROM coverage WHERE kind = 'fleet';

@@ -1,52 +1,154 @@
--- stage: terminal status (low activity terminal, § 93130.10(a))
--- The terminals table decides where it has a row for (port, terminal, vessel type, year).
--- Otherwise year Y is judged from the loaded visit counts of Y-1 and Y-2: both below the
--- threshold -> low activity; both at or above -> regulated; anything else (mixed counts or a
--- year not loaded) -> treated as regulated, and rule AB03 records the assumption.
-CREATE OR REPLACE TEMP TABLE bc_terminal_count AS
-SELECT port, terminal, vessel_type, year, count(*) AS visits
-FROM bc_visit
-GROUP BY port, terminal, vessel_type, year;
+-- stage: terminal status (low activity terminal, § 93130.10(a)), a state over years
+-- Per port, terminal and vessel type: low activity in 2023 only with fewer than 20 visits in both
+-- 2021 and 2022; it stays low activity until 20 or more visits in two consecutive calendar years
+-- and is regulated from 1 January of the year after; once regulated it stays regulated. A
+-- terminals row decides its own year and is the starting state for later years.
+--
+-- Counts (bc_terminal_year_count): a visit_counts row for the terminal, port, vessel type and
+-- year, else the loaded visits of a port-year declared complete in coverage. Loaded visits
+-- alone are never a count: a year with neither is unknown, never zero.
 
-CREATE OR REPLACE TEMP TABLE bc_terminal_status AS
+-- Every (port, terminal, vessel type) judged, with each year from the first count year to the
+-- year before its latest visit.
+CREATE OR REPLACE TEMP TABLE bc_terminal_year_count AS
+WITH judged AS (
+    SELECT port, terminal, vessel_type, max(year) AS max_year
+    FROM bc_visit
+    WHERE not_applicable_basis IS NULL
+    GROUP BY port, terminal, vessel_type
+),
+years AS (
+    SELECT port, terminal, vessel_type,
+        unnest(range(CAST($low_activity_first_year AS BIGINT), CAST(max_year AS BIGINT))) AS year
+    FROM judged
+),
+loaded AS (
+    SELECT port, terminal, vessel_type, year, count(*) AS visits
+    FROM bc_visit
+    GROUP BY port, terminal, vessel_type, year
+),
+reported AS (
+    SELECT upper(port) AS port, holder AS terminal, vessel_type, year,
+        sum(visits) AS visits, string_agg(DISTINCT source, '+' ORDER BY source) AS source
+    FROM visit_counts
+    WHERE holder_kind = 'terminal' AND vessel_type IS NOT NULL AND port IS NOT NULL
+    GROUP BY ALL
+)
 SELECT
-    v.visit_id,
-    t.regulated AS table_regulated,
-    y1.year IS NOT NULL AS y1_known,
-    y2.year IS NOT NULL AS y2_known,
-    v.year - 1 AS y1,
-    v.year - 2 AS y2,
-    coalesce(c1.visits, 0) AS y1_visits,
-    coalesce(c2.visits, 0) AS y2_visits,
+    y.port, y.terminal, y.vessel_type, CAST(y.year AS INTEGER) AS year,
+    r.visits AS reported_visits,
+    r.source AS reported_source,
+    c.year IS NOT NULL AS covered,
+    CASE WHEN c.year IS NOT NULL THEN coalesce(l.visits, 0) END AS loaded_visits,
+    coalesce(r.visits, CASE WHEN c.year IS NOT NULL THEN coalesce(l.visits, 0) END) AS visits,
+    CASE WHEN r.visits IS NOT NULL THEN 'visit_counts'
+         WHEN c.year IS NOT NULL THEN 'coverage' END AS count_source
+FROM years y
+LEFT JOIN reported r
+    ON r.port = y.port AND r.terminal = y.terminal AND r.vessel_type = y.vessel_type
+   AND r.year = y.year
+LEFT JOIN bc_port_year c ON c.port = y.port AND c.year = y.year
+LEFT JOIN loaded l
+    ON l.port = y.port AND l.terminal = y.terminal AND l.vessel_type = y.vessel_type
+   AND l.year = y.year;
+
+-- Status per (port, terminal, vessel type, year Y) judged.
+--   own:    a terminals row for Y decides.
+--   anchor: the latest terminals row before Y; regulated stays regulated; low activity stays
+--           low until a pair of consecutive years (k, k+1), anchor year - 1 <= k, k + 1 <= Y - 1,
+--           both at or above the threshold.
+--   none:   the first two count years decide the initial state (both below -> low activity),
+--           then the same pairs rule from the second of them on.
+-- A state that needs a count that is unknown is 'assumed' regulated (AB03 names the years).
+CREATE OR REPLACE TEMP TABLE bc_terminal_year_status AS
+WITH keys AS (
+    SELECT DISTINCT port, terminal, vessel_type, year
+    FROM bc_visit
+    WHERE not_applicable_basis IS NULL
+),
+anchored AS (
+    SELECT
+        k.*,
+        own.regulated AS own_regulated,
+        max(t.year) AS anchor_year
+    FROM keys k
+    LEFT JOIN terminals own
+        ON own.port = k.port AND own.terminal = k.terminal AND own.vessel_type = k.vessel_type
+       AND own.year = k.year
+    LEFT JOIN terminals t
+        ON t.port = k.port AND t.terminal = k.terminal AND t.vessel_type = k.vessel_type
+       AND t.year < k.year
+    GROUP BY k.port, k.terminal, k.vessel_type, k.year, own.regulated
+),
+framed AS (
+    SELECT
+        a.*,
+        t.regulated AS anchor_regulated,
+        CASE WHEN a.anchor_year IS NOT NULL
+             THEN greatest(a.anchor_year - 1, $low_activity_first_year)
+             ELSE $low_activity_first_year END AS from_year
+    FROM anchored a
+    LEFT JOIN terminals t
+        ON t.port = a.port AND t.terminal = a.terminal AND t.vessel_type = a.vessel_type
+       AND t.year = a.anchor_year
+),
+counted AS (
+    SELECT
+        f.port, f.terminal, f.vessel_type, f.year,
+        -- the first two count years (initial state, used only without an anchor)
+        bool_or(c.year IN ($low_activity_first_year, $low_activity_first_year + 1)
+                AND c.visits >= $low_activity_threshold_visits) AS initial_high,
+        -- a pair of consecutive years at or above the threshold, both inside the frame
+        bool_or(c.year + 1 <= f.year - 1 AND c.visits >= $low_activity_threshold_visits
+                AND n.visits >= $low_activity_threshold_visits) AS pair_high,
+        string_agg(CAST(c.year AS VARCHAR), ', ' ORDER BY c.year)
+            FILTER (WHERE c.visits IS NULL) AS unknown_years,
+        string_agg(CAST(c.year AS VARCHAR) || ': ' || coalesce(CAST(c.visits AS VARCHAR), '?'),
+                   ', ' ORDER BY c.year) AS counts_text,
+        string_agg(DISTINCT c.count_source, '+' ORDER BY c.count_source) AS count_sources
+    FROM framed f
+    JOIN bc_terminal_year_count c
+        ON c.port = f.port AND c.terminal = f.terminal AND c.vessel_type = f.vessel_type
+       AND c.year BETWEEN f.from_year AND f.year - 1
+    LEFT JOIN bc_terminal_year_count n
+        ON n.port = c.port AND n.terminal = c.terminal AND n.vessel_type = c.vessel_type
+       AND n.year = c.year + 1
+    GROUP BY f.port, f.terminal, f.vessel_type, f.year
+)
+SELECT
+    f.port, f.terminal, f.vessel_type, f.year,
+    f.own_regulated IS NOT NULL AS own_row,
+    f.anchor_year,
+    f.from_year,
+    c.unknown_years,
+    c.counts_text,
+    c.count_sources,
     CASE
-        WHEN t.regulated IS NOT NULL THEN 'terminals_table'
-        WHEN y1.year IS NOT NULL AND y2.year IS NOT NULL
-             AND ((coalesce(c1.visits, 0) < $low_activity_threshold_visits
-                   AND coalesce(c2.visits, 0) < $low_activity_threshold_visits)
-               OR (coalesce(c1.visits, 0) >= $low_activity_threshold_visits
-                   AND coalesce(c2.visits, 0) >= $low_activity_threshold_visits))
-            THEN 'computed'
-        ELSE 'assumed'
+        WHEN f.own_regulated IS NOT NULL THEN 'terminals_table'
+        WHEN f.anchor_year IS NOT NULL AND f.anchor_regulated THEN 'terminals_table'
+        WHEN f.anchor_year IS NULL AND coalesce(c.initial_high, false) THEN 'computed'
+        WHEN coalesce(c.pair_high, false) THEN 'computed'
+        WHEN c.unknown_years IS NOT NULL OR c.port IS NULL THEN 'assumed'
+        ELSE 'computed'
     END AS status_source,
     CASE
-        WHEN t.regulated IS NOT NULL THEN
-            CASE WHEN t.regulated THEN 'regulated' ELSE 'low_activity' END
-        WHEN y1.year IS NOT NULL AND y2.year IS NOT NULL
-             AND coalesce(c1.visits, 0) < $low_activity_threshold_visits
-             AND coalesce(c2.visits, 0) < $low_activity_threshold_visits
-            THEN 'low_activity'
-        ELSE 'regulated'
+        WHEN f.own_regulated IS NOT NULL THEN
+            CASE WHEN f.own_regulated THEN 'regulated' ELSE 'low_activity' END
+        WHEN f.anchor_year IS NOT NULL AND f.anchor_regulated THEN 'regulated'
+        WHEN f.anchor_year IS NULL AND coalesce(c.initial_high, false) THEN 'regulated'
+        WHEN coalesce(c.pair_high, false) THEN 'regulated'
+        WHEN c.unknown_years IS NOT NULL OR c.port IS NULL THEN 'regulated'
+        ELSE 'low_activity'
     END AS status
+FROM framed f
+LEFT JOIN counted c
+    ON c.port = f.port AND c.terminal = f.terminal AND c.vessel_type = f.vessel_type
+   AND c.year = f.year;
+
+CREATE OR REPLACE TEMP TABLE bc_terminal_status AS
+SELECT v.visit_id, s.*
 FROM bc_visit v
-LEFT JOIN terminals t
-    ON t.port = v.port AND t.terminal = v.terminal AND t.vessel_type = v.vessel_type
-   AND t.year = v.year
-LEFT JOIN bc_port_year y1 ON y1.port = v.port AND y1.year = v.year - 1
-LEFT JOIN bc_port_year y2 ON y2.port = v.port AND y2.year = v.year - 2
-LEFT JOIN bc_terminal_count c1
-    ON c1.port = v.port AND c1.terminal = v.terminal AND c1.vessel_type = v.vessel_type
-   AND c1.year = v.year - 1
-LEFT JOIN bc_terminal_count c2
-    ON c2.port = v.port AND c2.terminal = v.terminal AND c2.vessel_type = v.vessel_type
-   AND c2.year = v.year - 2
+JOIN bc_terminal_year_status s
+    ON s.port = v.port AND s.terminal = v.terminal AND s.vessel_type = v.vessel_type
+   AND s.year = v.year
 WHERE v.not_applicable_basis IS NULL;

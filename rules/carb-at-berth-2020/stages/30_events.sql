@@ -7,21 +7,84 @@ SELECT
     e.visit_id,
     e.kind,
     e.reference,
+    e.approval_ref,
     e.start_time IS NULL AND e.end_time IS NULL AS whole_visit,
     coalesce(e.start_time, v.arrival) AS s,
     coalesce(e.end_time, v.departure) AS e
 FROM events e
 JOIN bc_visit v ON v.visit_id = e.visit_id;
 
--- Whole-visit exceptions (commissioning, research, innovative concept) exempt the visit.
+-- Commissioning claims (§ 93130.8(c), § 93130.10(c)). A whole-visit commissioning event exempts
+-- the visit only when
+--   * the visit is a commissioning visit: its `commissioned` is not true (a vessel whose shore
+--     power was already commissioned at the terminal is not being commissioned), and
+--   * the event carries CARB's written approval (approval_ref), or it is the vessel's (IMO's)
+--     first commissioning visit to the terminal and the vessel connected to shore power during it.
+-- "First": no earlier loaded visit (by arrival, then visit_id) of the same IMO to the same port
+-- and terminal carried a commissioning event or had commissioned = true.
+CREATE OR REPLACE TEMP TABLE bc_commissioning AS
+WITH claim AS (
+    SELECT
+        x.visit_id,
+        string_agg(DISTINCT x.event_id, ';' ORDER BY x.event_id) AS event_ids,
+        string_agg(DISTINCT x.approval_ref, ';' ORDER BY x.approval_ref) AS approval_ref
+    FROM bc_event x
+    WHERE x.kind = 'commissioning' AND x.whole_visit
+    GROUP BY x.visit_id
+),
+history AS (
+    SELECT DISTINCT v.visit_id, v.imo, v.port, v.terminal, v.arrival, v.commissioned
+    FROM bc_visit v
+    WHERE v.commissioned IS TRUE
+       OR EXISTS (SELECT 1 FROM bc_event x WHERE x.visit_id = v.visit_id
+                                             AND x.kind = 'commissioning')
+),
+judged AS (
+    SELECT
+        c.visit_id,
+        c.event_ids,
+        c.approval_ref,
+        v.commissioned IS TRUE AS already_commissioned,
+        (SELECT h.visit_id FROM history h
+         WHERE h.imo = v.imo AND h.port = v.port AND h.terminal = v.terminal
+           AND (h.arrival < v.arrival OR (h.arrival = v.arrival AND h.visit_id < v.visit_id))
+         ORDER BY h.arrival, h.visit_id
+         LIMIT 1) AS earlier_visit,
+        EXISTS (SELECT 1 FROM shore_power sp WHERE sp.visit_id = c.visit_id) AS connected
+    FROM claim c
+    JOIN bc_visit v ON v.visit_id = c.visit_id
+)
+SELECT
+    *,
+    CASE
+        WHEN already_commissioned THEN false
+        WHEN approval_ref IS NOT NULL THEN true
+        ELSE earlier_visit IS NULL AND (connected OR NOT $commissioning_needs_connection)
+    END AS accepted,
+    concat_ws('; ',
+        CASE WHEN already_commissioned
+             THEN 'the vessel''s shore power was already commissioned at this terminal '
+                  || '(commissioned = true), so this is not a commissioning visit' END,
+        CASE WHEN NOT already_commissioned AND approval_ref IS NULL AND earlier_visit IS NOT NULL
+             THEN 'not the vessel''s first commissioning visit to the terminal (earlier: '
+                  || earlier_visit || ') and no written approval (approval_ref) is given' END,
+        CASE WHEN NOT already_commissioned AND approval_ref IS NULL AND NOT connected
+                  AND $commissioning_needs_connection
+             THEN 'the vessel did not connect to shore power during the visit' END
+    ) AS refusal
+FROM judged;
+
+-- Whole-visit exceptions (accepted commissioning, research, innovative concept) exempt the visit.
 CREATE OR REPLACE TEMP TABLE bc_whole_exception AS
 SELECT
-    visit_id,
-    string_agg(DISTINCT kind, '+' ORDER BY kind) AS kinds,
-    string_agg(DISTINCT event_id, ';' ORDER BY event_id) AS event_ids
-FROM bc_event
-WHERE whole_visit AND list_contains($whole_visit_exception_kinds, kind)
-GROUP BY visit_id;
+    x.visit_id,
+    string_agg(DISTINCT x.kind, '+' ORDER BY x.kind) AS kinds,
+    string_agg(DISTINCT x.event_id, ';' ORDER BY x.event_id) AS event_ids
+FROM bc_event x
+LEFT JOIN bc_commissioning c ON c.visit_id = x.visit_id
+WHERE x.whole_visit AND list_contains($whole_visit_exception_kinds, x.kind)
+  AND (x.kind <> 'commissioning' OR c.accepted)
+GROUP BY x.visit_id;
 
 -- A visit must control emissions when the regulation applies, its terminal is not a low
 -- activity terminal for its type, and no whole-visit exception covers it.

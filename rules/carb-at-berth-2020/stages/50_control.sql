@@ -1,38 +1,53 @@
 -- stage: control
--- Capture sessions count only for a system listed in caecs and approved over the whole
--- session (approval dates are port-local calendar days, approved_to inclusive). With no caecs
--- rows loaded at all, capture sessions count and rule AB15 says approval was not verified.
+-- Capture sessions (§ 93130.5(a)) count for the part that lies inside their system's approval
+-- in caecs: approved_from 00:00 to approved_to 24:00, port-local, empty approved_to = open
+-- (counted_s .. counted_e). An unlisted system counts for nothing. With no caecs rows loaded at
+-- all, capture sessions count whole and rule AB15 says approval was not verified.
+-- Plug-in duty (§ 93130.7(a)): a vessel whose shore power is commissioned at the terminal
+-- (commissioned = true), at a berth whose berths row has shore power, must plug in: its
+-- capture sessions do not count there (plug_in_barred, rule AB20).
 CREATE OR REPLACE TEMP TABLE bc_capture AS
-WITH loaded AS (SELECT count(*) > 0 AS caecs_loaded FROM caecs)
+WITH loaded AS (SELECT count(*) > 0 AS caecs_loaded FROM caecs),
+approval AS (
+    SELECT
+        c.*,
+        v.tz,
+        v.commissioned IS TRUE AND coalesce(b.shore_power, false) AND $plug_in_duty
+            AS plug_in_barred,
+        loaded.caecs_loaded,
+        k.system_id IS NOT NULL AS listed,
+        k.approved_from,
+        k.approved_to,
+        CASE
+            WHEN NOT loaded.caecs_loaded THEN c.started
+            WHEN k.system_id IS NOT NULL
+                THEN greatest(c.started, timezone(v.tz, CAST(k.approved_from AS TIMESTAMP)))
+        END AS counted_s,
+        CASE
+            WHEN NOT loaded.caecs_loaded THEN c.ended
+            WHEN k.system_id IS NOT NULL AND k.approved_to IS NULL THEN c.ended
+            WHEN k.system_id IS NOT NULL
+                THEN least(c.ended,
+                           timezone(v.tz, CAST(k.approved_to AS TIMESTAMP) + INTERVAL 1 DAY))
+        END AS counted_e
+    FROM capture c
+    JOIN bc_visit v ON v.visit_id = c.visit_id
+    LEFT JOIN berths b ON b.port = v.port AND b.terminal = v.terminal AND b.berth = v.berth
+    LEFT JOIN caecs k ON k.system_id = c.system_id
+    CROSS JOIN loaded
+)
 SELECT
-    c.session_id,
-    c.visit_id,
-    c.system_id,
-    c.provider,
-    c.started,
-    c.ended,
-    c.nox_inlet_ppm,
-    c.nox_outlet_ppm,
-    v.tz,
-    loaded.caecs_loaded,
-    k.system_id IS NOT NULL AS listed,
-    k.approved_from,
-    k.approved_to,
-    k.system_id IS NOT NULL
-        AND c.started >= timezone(v.tz, CAST(k.approved_from AS TIMESTAMP))
-        AND (k.approved_to IS NULL
-             OR c.ended <= timezone(v.tz, CAST(k.approved_to AS TIMESTAMP) + INTERVAL 1 DAY))
-        AS approved,
-    (NOT loaded.caecs_loaded)
-        OR (k.system_id IS NOT NULL
-            AND c.started >= timezone(v.tz, CAST(k.approved_from AS TIMESTAMP))
-            AND (k.approved_to IS NULL
-                 OR c.ended <= timezone(v.tz, CAST(k.approved_to AS TIMESTAMP) + INTERVAL 1 DAY)))
-        AS counts
-FROM capture c
-JOIN bc_visit v ON v.visit_id = c.visit_id
-LEFT JOIN caecs k ON k.system_id = c.system_id
-CROSS JOIN loaded;
+    session_id, visit_id, system_id, provider, started, ended, nox_inlet_ppm, nox_outlet_ppm,
+    tz, caecs_loaded, listed, approved_from, approved_to, plug_in_barred,
+    CASE WHEN counted_s < counted_e THEN counted_s END AS counted_s,
+    CASE WHEN counted_s < counted_e THEN counted_e END AS counted_e,
+    -- approved over the whole session
+    counted_s IS NOT NULL AND counted_s = started AND counted_e = ended AS approved,
+    seconds_between(started, ended)
+        - CASE WHEN counted_s < counted_e THEN seconds_between(counted_s, counted_e) ELSE 0 END
+        AS unapproved_seconds,
+    coalesce(counted_s < counted_e, false) AND NOT plug_in_barred AS counts
+FROM approval;
 
 -- Control sessions (shore power + counting capture) clipped to W. Inner joins only, and both
 -- ends are required columns, so greatest/least never see a NULL.
@@ -41,8 +56,7 @@ WITH sessions AS (
     SELECT visit_id, connected AS s, disconnected AS e FROM shore_power
     WHERE connected IS NOT NULL AND disconnected IS NOT NULL
     UNION ALL
-    SELECT visit_id, started AS s, ended AS e FROM bc_capture
-    WHERE counts AND started IS NOT NULL AND ended IS NOT NULL
+    SELECT visit_id, counted_s AS s, counted_e AS e FROM bc_capture WHERE counts
 )
 SELECT
     w.visit_id,
@@ -155,7 +169,7 @@ FROM bc_excuse_piece p
 JOIN bc_segment g ON g.visit_id = p.visit_id AND p.s < g.e AND p.e > g.s
 GROUP BY p.visit_id, p.kind;
 
--- Control over the whole stay [arrival, departure), for the emission estimate (data contract
+-- Control over the whole stay [arrival, departure), for the emission estimate (docs/contract.md
 -- 5: at-berth emissions count every hour of the stay not under control, not only the window).
 -- The same sessions as above (shore power, and capture sessions that count), clipped to the
 -- stay and merged per visit twice: shore power alone, and shore power with capture. Capture
@@ -165,8 +179,7 @@ WITH sessions AS (
     SELECT visit_id, true AS is_shore_power, connected AS s, disconnected AS e FROM shore_power
     WHERE connected IS NOT NULL AND disconnected IS NOT NULL
     UNION ALL
-    SELECT visit_id, false, started, ended FROM bc_capture
-    WHERE counts AND started IS NOT NULL AND ended IS NOT NULL
+    SELECT visit_id, false, counted_s, counted_e FROM bc_capture WHERE counts
 ),
 piece AS (
     SELECT v.visit_id, x.is_shore_power,

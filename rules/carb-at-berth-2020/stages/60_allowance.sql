@@ -1,96 +1,128 @@
 -- stage: VIE / TIE allowance accounting (§ 93130.11)
 -- Claims on visits that must control emissions, counted per holder and year in departure
--- order (ties broken by visit_id). The allowance is the allowances row, else a percentage of
--- the holder's previous-year loaded visits (innovative-concept visits excluded, § 93130.11(a)(1))
--- rounded to the nearest whole number, else unknown (not honoured; rule AB11).
+-- order (ties broken by visit_id). A VIE belongs to the visit's fleet (California-wide); a TIE
+-- to the visit's terminal AT ITS PORT: same-named terminals at two ports never share a claim
+-- count, an allowance or a visit count.
 CREATE OR REPLACE TEMP TABLE bc_claim AS
 WITH claims AS (
     SELECT DISTINCT e.visit_id, e.kind AS claim_kind
     FROM bc_event e
     JOIN bc_need n ON n.visit_id = e.visit_id
     WHERE e.kind IN ('vie', 'tie')
+),
+held AS (
+    SELECT
+        c.visit_id,
+        c.claim_kind,
+        CASE c.claim_kind WHEN 'vie' THEN $vie_holder_kind ELSE $tie_holder_kind END
+            AS holder_kind,
+        CASE c.claim_kind WHEN 'vie' THEN v.fleet ELSE v.terminal END AS holder,
+        -- the port a holder belongs to: a terminal's; a fleet's VIEs are California-wide
+        CASE c.claim_kind WHEN 'vie' THEN NULL ELSE v.port END AS holder_port,
+        v.port,
+        v.year,
+        v.departure
+    FROM claims c
+    JOIN bc_visit v ON v.visit_id = c.visit_id
 )
 SELECT
-    c.visit_id,
-    c.claim_kind,
-    CASE c.claim_kind WHEN 'vie' THEN $vie_holder_kind ELSE $tie_holder_kind END AS holder_kind,
-    CASE c.claim_kind WHEN 'vie' THEN v.fleet ELSE v.terminal END AS holder,
-    v.port,
-    v.year,
-    v.departure,
+    *,
     row_number() OVER (
-        PARTITION BY c.claim_kind, CASE c.claim_kind WHEN 'vie' THEN v.fleet ELSE v.terminal END,
-                     v.year
-        ORDER BY v.departure, c.visit_id
+        PARTITION BY claim_kind, holder, holder_port, year
+        ORDER BY departure, visit_id
     ) AS claim_number
-FROM claims c
-JOIN bc_visit v ON v.visit_id = c.visit_id;
+FROM held;
 
+-- The allowance per holder and year: the allowances row(s), else the Table 3 percentage of the
+-- holder's previous-year count rounded as $allowance_rounding says, else unknown (AB11).
+-- The previous-year count (innovative-concept visits excluded, § 93130.11(a)(1)) comes from
+-- visit_counts (an all-types row, else the sum of the per-type rows), else from the loaded
+-- visits of a year declared complete in coverage (the fleet's record for VIEs, the port's for
+-- TIEs). Loaded visits alone are never a count.
 CREATE OR REPLACE TEMP TABLE bc_allowance AS
 WITH holders AS (
-    SELECT DISTINCT claim_kind, holder_kind, holder, year,
-        min(port) OVER (PARTITION BY claim_kind, holder, year) AS port
-    FROM bc_claim
+    SELECT DISTINCT claim_kind, holder_kind, holder, holder_port, year FROM bc_claim
 ),
-prev AS (
-    SELECT h.claim_kind, h.holder, h.year,
-        count(v.visit_id) AS prev_visits
+granted AS (
+    SELECT h.claim_kind, h.holder, h.holder_port, h.year, sum(a.granted) AS granted
     FROM holders h
-    LEFT JOIN bc_visit v
-        ON v.year = h.year - 1
-       AND v.port_covered
-       AND ((h.claim_kind = 'vie' AND v.fleet = h.holder)
-         OR (h.claim_kind = 'tie' AND v.terminal = h.holder AND v.port = h.port))
-       AND NOT EXISTS (SELECT 1 FROM bc_event x
-                       WHERE x.visit_id = v.visit_id AND x.kind = 'innovative_concept')
-    GROUP BY h.claim_kind, h.holder, h.year
+    JOIN allowances a
+        ON a.holder_kind = h.holder_kind AND a.holder = h.holder AND a.year = h.year
+       AND (h.holder_port IS NULL OR upper(a.port) = h.holder_port)
+    GROUP BY ALL
 ),
-known AS (
-    SELECT h.claim_kind, h.holder, h.year,
-        CASE h.claim_kind
-            WHEN 'vie' THEN EXISTS (SELECT 1 FROM bc_visit v
-                                    WHERE v.year = h.year - 1 AND v.port_covered)
-            ELSE EXISTS (SELECT 1 FROM bc_port_year y WHERE y.port = h.port AND y.year = h.year - 1)
-        END AS prev_year_known
+reported AS (
+    SELECT h.claim_kind, h.holder, h.holder_port, h.year,
+        coalesce(sum(c.visits) FILTER (WHERE c.vessel_type IS NULL), sum(c.visits)) AS visits
     FROM holders h
+    JOIN visit_counts c
+        ON c.holder_kind = h.holder_kind AND c.holder = h.holder AND c.year = h.year - 1
+       AND (h.holder_port IS NULL OR upper(c.port) = h.holder_port)
+    GROUP BY ALL
+),
+covered AS (
+    SELECT h.claim_kind, h.holder, h.holder_port, h.year,
+        (SELECT count(*) FROM bc_visit v
+         WHERE v.year = h.year - 1 AND v.port_covered
+           AND (CASE WHEN h.holder_port IS NULL THEN v.fleet = h.holder
+                     ELSE v.port = h.holder_port AND v.terminal = h.holder END)
+           AND NOT EXISTS (SELECT 1 FROM bc_event x
+                           WHERE x.visit_id = v.visit_id AND x.kind = 'innovative_concept'))
+            AS visits
+    FROM holders h
+    WHERE CASE WHEN h.holder_port IS NULL
+               THEN EXISTS (SELECT 1 FROM bc_fleet_year f
+                            WHERE f.fleet = h.holder AND f.year = h.year - 1)
+               ELSE EXISTS (SELECT 1 FROM bc_port_year p
+                            WHERE p.port = h.holder_port AND p.year = h.year - 1) END
+),
+counted AS (
+    SELECT h.*,
+        g.granted,
+        r.visits AS reported_visits,
+        c.visits AS loaded_visits,
+        coalesce(r.visits, c.visits) AS prev_visits,
+        CASE WHEN r.visits IS NOT NULL THEN 'visit_counts'
+             WHEN c.visits IS NOT NULL THEN 'coverage' END AS count_source,
+        pct.percent
+    FROM holders h
+    LEFT JOIN granted g
+        ON g.claim_kind = h.claim_kind AND g.holder IS NOT DISTINCT FROM h.holder
+       AND g.holder_port IS NOT DISTINCT FROM h.holder_port AND g.year = h.year
+    LEFT JOIN reported r
+        ON r.claim_kind = h.claim_kind AND r.holder IS NOT DISTINCT FROM h.holder
+       AND r.holder_port IS NOT DISTINCT FROM h.holder_port AND r.year = h.year
+    LEFT JOIN covered c
+        ON c.claim_kind = h.claim_kind AND c.holder IS NOT DISTINCT FROM h.holder
+       AND c.holder_port IS NOT DISTINCT FROM h.holder_port AND c.year = h.year
+    LEFT JOIN param_allowance_percent pct
+        ON pct.holder_kind = h.holder_kind AND h.year BETWEEN pct.from_year AND pct.to_year
 )
 SELECT
-    h.claim_kind, h.holder_kind, h.holder, h.year,
-    a.granted,
-    p.prev_visits,
-    k.prev_year_known,
-    pct.percent,
-    CASE WHEN k.prev_year_known AND pct.percent IS NOT NULL AND h.holder IS NOT NULL
+    *,
+    CASE WHEN prev_visits IS NOT NULL AND percent IS NOT NULL
          THEN CAST(CASE $allowance_rounding
-                   WHEN 'down' THEN floor(pct.percent / 100.0 * p.prev_visits)
-                   WHEN 'up' THEN ceil(pct.percent / 100.0 * p.prev_visits)
-                   ELSE round(pct.percent / 100.0 * p.prev_visits)
+                   WHEN 'down' THEN floor(percent / 100.0 * prev_visits)
+                   WHEN 'up' THEN ceil(percent / 100.0 * prev_visits)
+                   ELSE round(percent / 100.0 * prev_visits)
                END AS INTEGER) END AS computed,
     CASE
-        WHEN h.holder IS NULL THEN NULL
-        WHEN a.granted IS NOT NULL THEN a.granted
-        WHEN k.prev_year_known AND pct.percent IS NOT NULL
+        WHEN holder IS NULL THEN NULL
+        WHEN granted IS NOT NULL THEN granted
+        WHEN prev_visits IS NOT NULL AND percent IS NOT NULL
             THEN CAST(CASE $allowance_rounding
-                   WHEN 'down' THEN floor(pct.percent / 100.0 * p.prev_visits)
-                   WHEN 'up' THEN ceil(pct.percent / 100.0 * p.prev_visits)
-                   ELSE round(pct.percent / 100.0 * p.prev_visits)
+                   WHEN 'down' THEN floor(percent / 100.0 * prev_visits)
+                   WHEN 'up' THEN ceil(percent / 100.0 * prev_visits)
+                   ELSE round(percent / 100.0 * prev_visits)
                END AS INTEGER)
     END AS allowance,
     CASE
-        WHEN h.holder IS NULL THEN 'no_holder'
-        WHEN a.granted IS NOT NULL THEN 'allowances'
-        WHEN k.prev_year_known AND pct.percent IS NOT NULL THEN 'computed'
+        WHEN holder IS NULL THEN 'no_holder'
+        WHEN granted IS NOT NULL THEN 'allowances'
+        WHEN prev_visits IS NOT NULL AND percent IS NOT NULL THEN count_source
         ELSE 'unknown'
     END AS allowance_source
-FROM holders h
-JOIN prev p ON p.claim_kind = h.claim_kind AND p.holder IS NOT DISTINCT FROM h.holder
-           AND p.year = h.year
-JOIN known k ON k.claim_kind = h.claim_kind AND k.holder IS NOT DISTINCT FROM h.holder
-            AND k.year = h.year
-LEFT JOIN allowances a
-    ON a.holder_kind = h.holder_kind AND a.holder = h.holder AND a.year = h.year
-LEFT JOIN param_allowance_percent pct
-    ON pct.holder_kind = h.holder_kind AND h.year BETWEEN pct.from_year AND pct.to_year;
+FROM counted;
 
 CREATE OR REPLACE TEMP TABLE bc_claim_outcome AS
 SELECT
@@ -99,9 +131,12 @@ SELECT
     a.allowance_source,
     a.granted,
     a.prev_visits,
+    a.reported_visits,
+    a.loaded_visits,
+    a.count_source,
     a.percent,
     a.allowance IS NOT NULL AND c.claim_number <= a.allowance AS honoured
 FROM bc_claim c
 JOIN bc_allowance a
     ON a.claim_kind = c.claim_kind AND a.holder IS NOT DISTINCT FROM c.holder
-   AND a.year = c.year;
+   AND a.holder_port IS NOT DISTINCT FROM c.holder_port AND a.year = c.year;

@@ -1,5 +1,5 @@
 -- stage: outcome
--- One row per visit: verdict, basis, window, hours and responsible party (data contract 4,
+-- One row per visit: verdict, basis, window, hours and responsible party (docs/contract.md 4,
 -- "CARB At-Berth (2020) arithmetic"). Precedence: not applicable > low activity terminal >
 -- whole-visit exception > honoured VIE/TIE > missing ready_to_work > short visit > control.
 CREATE OR REPLACE TEMP TABLE bc_outcome AS
@@ -32,7 +32,8 @@ excused_kinds AS (
     FROM bc_excused_kind WHERE seconds > 0 GROUP BY visit_id
 ),
 cap AS (
-    SELECT DISTINCT visit_id FROM bc_capture
+    SELECT visit_id, bool_or(plug_in_barred) AS plug_in_barred
+    FROM bc_capture GROUP BY visit_id
 ),
 base AS (
     SELECT
@@ -57,7 +58,8 @@ base AS (
         ek.kinds AS excused_kinds,
         b.port IS NOT NULL AS berth_known,
         b.shore_power AS berth_shore_power,
-        cap.visit_id IS NOT NULL AS used_capture
+        cap.visit_id IS NOT NULL AS used_capture,
+        coalesce(cap.plug_in_barred, false) AS plug_in_barred
     FROM bc_visit v
     LEFT JOIN bc_terminal_status t ON t.visit_id = v.visit_id
     LEFT JOIN bc_whole_exception x ON x.visit_id = v.visit_id
@@ -122,10 +124,13 @@ SELECT
         ELSE hours_of(j.excused_seconds)
     END AS excused_hours,
     -- § 93130.18 Table 7 from the berth's and vessel's shore power; Table 6 adds the CAECS
-    -- operator where a capture system was used and time still went uncontrolled.
+    -- operator where a capture system was used and time still went uncontrolled. A commissioned
+    -- vessel on capture at a shore power berth breached the plug-in duty (§ 93130.7(a),
+    -- § 93130.9(a)): the vessel and the terminal answer, not the CAECS operator.
     CASE
         WHEN j.verdict <> 'non_compliant' THEN NULL
         WHEN NOT j.berth_known THEN 'unknown'
+        WHEN j.plug_in_barred THEN 'vessel+terminal'
         ELSE concat_ws('+',
             CASE WHEN list_contains(string_split(r.responsible, '+'), 'vessel') THEN 'vessel' END,
             CASE WHEN list_contains(string_split(r.responsible, '+'), 'terminal') THEN 'terminal' END,
@@ -160,3 +165,44 @@ FROM bc_segment_net g
 JOIN bc_outcome o ON o.visit_id = g.visit_id
 WHERE o.verdict = 'non_compliant'
   AND g.seconds - g.excused_seconds > 0;
+
+-- Violation days (§§ 93130.7, 93130.9, 93130.12(b): "a separate violation for each calendar day
+-- that the failure occurs"): the port-local calendar days on which a visit had uncontrolled
+-- time in its window, net of excused time. The uncontrolled stretches are the segments of W
+-- minus the (merged, disjoint) excusing intervals.
+CREATE OR REPLACE TEMP TABLE bc_uncontrolled_piece AS
+WITH ex AS (
+    SELECT g.visit_id, g.s AS gs, g.e AS ge,
+        greatest(x.s, g.s) AS xs, least(x.e, g.e) AS xe
+    FROM bc_segment g
+    JOIN bc_excuse x ON x.visit_id = g.visit_id AND x.s < g.e AND x.e > g.s
+),
+pieces AS (
+    -- before the first excused interval of a segment
+    SELECT visit_id, gs AS s, min(xs) AS e FROM ex GROUP BY visit_id, gs, ge
+    UNION ALL
+    -- after each excused interval, up to the next one or the segment's end
+    SELECT visit_id, xe, coalesce(lead(xs) OVER (PARTITION BY visit_id, gs ORDER BY xs), ge)
+    FROM ex
+    UNION ALL
+    -- segments with nothing excused
+    SELECT g.visit_id, g.s, g.e FROM bc_segment g
+    WHERE NOT EXISTS (SELECT 1 FROM bc_excuse x
+                      WHERE x.visit_id = g.visit_id AND x.s < g.e AND x.e > g.s)
+)
+SELECT visit_id, s, e FROM pieces WHERE s < e;
+
+CREATE OR REPLACE TEMP TABLE bc_violation_days AS
+WITH days AS (
+    SELECT p.visit_id,
+        unnest(generate_series(CAST(timezone(v.tz, p.s) AS DATE),
+                               CAST(timezone(v.tz, p.e - INTERVAL 1 MICROSECOND) AS DATE),
+                               INTERVAL 1 DAY)) AS day
+    FROM bc_uncontrolled_piece p
+    JOIN bc_visit v ON v.visit_id = p.visit_id
+)
+SELECT visit_id, count(DISTINCT CAST(day AS DATE)) AS violation_days,
+    string_agg(DISTINCT CAST(CAST(day AS DATE) AS VARCHAR), ', '
+               ORDER BY CAST(CAST(day AS DATE) AS VARCHAR)) AS violation_dates
+FROM days
+GROUP BY visit_id;

@@ -54,7 +54,7 @@ WHERE w.window_start < w.window_end
   AND NOT EXISTS (SELECT 1 FROM fe_ops o WHERE o.visit_id = w.visit_id);
 
 -- OPS over the whole stay [arrival, departure) of every call, for the emission estimate
--- (data contract 5: at-berth emissions count every hour of the stay not under control).
+-- (docs/contract.md 5: at-berth emissions count every hour of the stay not under control).
 CREATE OR REPLACE TEMP TABLE fe_stay_ops AS
 WITH piece AS (
     SELECT c.visit_id,

@@ -1,5 +1,5 @@
 -- stage: outcome
--- One row per visit: verdict, basis, window, hours, penalty (data contract 4, "FuelEU Maritime
+-- One row per visit: verdict, basis, window, hours, penalty (docs/contract.md 4, "FuelEU Maritime
 -- Article 6 arithmetic"). Precedence: not applicable > missing gross tonnage > short stay >
 -- whole-stay exception > OPS use and partial exceptions. A call that must use OPS always has
 -- time under the obligation (stage calls: it departs after the regime's first instant), so

@@ -1,0 +1,177 @@
+"""The CARB provisions that depend on history, beyond the rule fixtures: loading allowances,
+visit counts and coverage; the tanker boiler rule turned on; `check` saying what to load;
+violation days through exports and stored runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import polars as pl
+import pytest
+
+from berthcheck import store
+from berthcheck.engine import check, load_pack
+from berthcheck.engine.runs import load_run
+from berthcheck.engine.schemas import RESULT_COLUMNS
+from berthcheck.engine.summary import summary_lines
+from berthcheck.errors import InputRejected
+from berthcheck.ingest.load import load_files
+from tests.helpers_store import put_tables, visit
+
+from .conftest import good_visit, snapshot, write_csv
+
+
+def _allowance(**kw) -> dict[str, str]:
+    row = {"year": "2026", "holder_kind": "terminal", "holder": "TRAPAC", "granted": "2"}
+    row.update(kw)
+    return row
+
+
+def _load_visits(con, tmp_path, rows):
+    load_files(con, "visits", [write_csv(tmp_path / "visits.csv", rows)])
+
+
+# --- allowances without port ------------------------------------------------------------------
+
+
+def test_terminal_allowance_without_port_takes_the_only_port_with_that_terminal(con, tmp_path):
+    _load_visits(con, tmp_path, [good_visit()])  # TRAPAC is known at USLAX only
+    path = write_csv(tmp_path / "allowances.csv",
+                     [_allowance(), _allowance(holder_kind="fleet", holder="F1", granted="5")])
+    report = load_files(con, "allowances", [path])
+    stored = store.fetch_polars(con, "SELECT holder_kind, holder, port FROM allowances "
+                                     "ORDER BY holder_kind")
+    assert stored.rows() == [("fleet", "F1", None), ("terminal", "TRAPAC", "USLAX")]
+    (warning,) = report.files[0].warnings
+    assert (warning.row, warning.column) == (2, "port")
+    assert "filled with USLAX" in warning.reason
+    # reloading the same file changes nothing (the filled port is part of the row)
+    again = load_files(con, "allowances", [path])
+    assert again.inserted == 0
+
+
+def test_terminal_allowance_without_port_is_refused_where_the_code_is_at_two_ports(
+    con, tmp_path
+):
+    _load_visits(con, tmp_path, [
+        good_visit(),
+        good_visit(visit_id="V2", imo="9074729", port="USLGB", vessel_name="PACIFIC STAR"),
+    ])
+    before = snapshot(con)
+    path = write_csv(tmp_path / "tie.csv", [_allowance(port="USLAX"),
+                                            _allowance(port="")])
+    with pytest.raises(InputRejected) as caught:
+        load_files(con, "allowances", [path])
+    (error,) = caught.value.errors
+    assert (error.file, error.row, error.column, error.value) == ("tie.csv", 3, "port", "")
+    assert "USLAX, USLGB" in error.reason and "give the port" in error.reason
+    assert snapshot(con) == before  # nothing written
+
+
+def test_terminal_allowance_without_port_for_an_unknown_terminal_is_refused(con, tmp_path):
+    _load_visits(con, tmp_path, [good_visit()])
+    with pytest.raises(InputRejected) as caught:
+        load_files(con, "allowances", [write_csv(tmp_path / "a.csv", [_allowance(holder="ZZ")])])
+    (error,) = caught.value.errors
+    assert (error.row, error.column) == (2, "port")
+    assert "terminal ZZ" in error.reason
+
+
+@pytest.mark.parametrize(("kind", "row", "column", "value"), [
+    ("visit-counts", {"year": "2025", "holder_kind": "terminal", "holder": "T1", "port": "",
+                      "visits": "25"}, "port", ""),
+    ("visit-counts", {"year": "2025", "holder_kind": "fleet", "holder": "F1", "port": "",
+                      "visits": "-3"}, "visits", "-3"),
+    ("visit-counts", {"year": "2025", "holder_kind": "terminal", "holder": "T1", "port": "USLAX",
+                      "vessel_type": "spaceship", "visits": "3"}, "vessel_type", "spaceship"),
+    ("coverage", {"kind": "terminal", "holder": "USLAX", "year": "2025"}, "kind", "terminal"),
+    ("coverage", {"kind": "port", "holder": "USLAX", "year": "twenty"}, "year", "twenty"),
+    ("coverage", {"kind": "port", "holder": "Los Angeles", "year": "2025"}, "holder",
+     "Los Angeles"),
+])
+def test_visit_counts_and_coverage_rows_are_validated(con, tmp_path, kind, row, column, value):
+    before = snapshot(con)
+    with pytest.raises(InputRejected) as caught:
+        load_files(con, kind, [write_csv(tmp_path / "x.csv", [row])])
+    assert [(e.file, e.row, e.column, e.value) for e in caught.value.errors] == [
+        ("x.csv", 2, column, value)
+    ]
+    assert snapshot(con) == before
+
+
+# --- the pack: boiler rule on, what to load, violation days -------------------------------------
+
+
+def _run(tables, pack=None, period="2026-10"):
+    con = store.connect(":memory:")
+    put_tables(con, tables)
+    return con, check(con, pack or load_pack(), period=period, store_run=False)
+
+
+def test_tanker_boiler_rule_turned_on_marks_tankers_from_their_ports_date():
+    pack = load_pack()
+    assert not pack.parameters["tanker_boiler_rule_enabled"].confirmed
+    assert "tanker_boiler_rule_enabled" in pack.unconfirmed()
+    on = dataclasses.replace(pack, parameters={
+        **pack.parameters,
+        "tanker_boiler_rule_enabled": dataclasses.replace(
+            pack.parameters["tanker_boiler_rule_enabled"], value=True),
+    })
+    shore = {"connected": "2026-10-03 06:00", "disconnected": "2026-10-04 19:00"}
+    _, outcome = _run({
+        "visits": [visit("LA", vessel_type="tanker"),
+                   visit("OAK", vessel_type="tanker", port="USOAK"),
+                   visit("BOX", imo="9074729")],
+        "shore-power": [{"visit_id": v, "session_id": f"S{v}", **shore} for v in ("LA", "BOX")],
+    }, pack=on)
+    mine = outcome.findings.filter(pl.col("rule_id") == "AB22")
+    # USLAX tankers from 2025-01-01 (UNCONFIRMED); USOAK from 2027 -> not yet; containers never
+    assert mine["visit_id"].to_list() == ["LA"]
+    assert "2025-01-01" in mine["message"][0]
+    verdicts = dict(outcome.results.select("visit_id", "verdict").iter_rows())
+    assert verdicts["LA"] == "compliant"  # informational: the verdict does not change
+
+
+def test_check_says_what_to_load_when_counts_are_missing():
+    _, outcome = _run({
+        "visits": [visit("V1"), visit("V2", imo="9074729", arrival="2026-10-05 06:00",
+                                      ready_to_work="2026-10-05 08:00",
+                                      pilot_on_board="2026-10-06 18:00",
+                                      departure="2026-10-06 19:00")],
+        "events": [{"visit_id": "V1", "event_id": "E1", "kind": "vie"}],
+        "terminals": [],
+    })
+    lines = [line for line in summary_lines(outcome) if line.startswith("warning:")]
+    assert lines == [
+        "warning: 2 visit(s) at terminal T1 (USLAX, container) treated as regulated: load "
+        "visit-counts for 2021, 2022, 2023, 2024, 2025 (holder_kind terminal, holder T1, port "
+        "USLAX, vessel_type container), or that port's complete visits of those years with "
+        "coverage rows (kind port, holder USLAX), or a terminals row",
+        "warning: 1 VIE claim(s) of fleet F1 not honoured: load an allowances row, or "
+        "visit-counts for 2025, or the complete visits of that year with a coverage row (kind "
+        "fleet, holder F1)",
+    ]
+
+
+def test_violation_days_are_exported_stored_and_summed(tmp_path):
+    from berthcheck.engine.export import write_frame
+
+    con = store.connect(tmp_path / "db.duckdb")
+    # V1: no control -> W 10-03 10:00 to 10-04 17:00 -> 2 days; V2 plugged in -> 0 days
+    put_tables(con, {
+        "visits": [visit("V1"), visit("V2", imo="9074729")],
+        "shore-power": [{"visit_id": "V2", "session_id": "S2", "connected": "2026-10-03 06:00",
+                         "disconnected": "2026-10-04 19:00"}],
+    })
+    outcome = check(con, period="2026-10")
+    days = dict(outcome.results.select("visit_id", "violation_days").iter_rows())
+    assert days == {"V1": 2, "V2": 0}
+    assert "violation days: 2" in summary_lines(outcome)
+    stored, _ = load_run(con, outcome.run_id)
+    assert stored.columns[: len(RESULT_COLUMNS)] == list(RESULT_COLUMNS)
+    assert dict(stored.select("visit_id", "violation_days").iter_rows()) == days
+    out = tmp_path / "results.json"
+    write_frame(outcome.results, out)
+    exported = {r["visit_id"]: r["violation_days"] for r in json.loads(out.read_text())}
+    assert exported == days
