@@ -119,13 +119,11 @@ def manifest_text(manifest: dict) -> str:
     return json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_manifest(manifest: dict, path: Path) -> None:
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(manifest_text(manifest).encode("utf-8"))
-    except OSError as exc:
-        raise BerthcheckError(f"cannot write manifest {path}: {exc.strerror or exc}") from None
+def write_manifest(manifest: dict, path: Path, *, mkdir: bool = False) -> None:
+    from berthcheck import atomic
+
+    atomic.write_bytes(Path(path), manifest_text(manifest).encode("utf-8"), mkdir=mkdir,
+                       what="manifest")
 
 
 def read_manifest_file(path: Path) -> dict:

@@ -13,10 +13,12 @@ from typing import Annotated
 import typer
 
 from berthcheck import __version__
+from berthcheck.cli_guard import GuardedGroup, describe
 from berthcheck.errors import BerthcheckError, InputRejected
 
 app = typer.Typer(
     name="berthcheck",
+    cls=GuardedGroup,  # no traceback, ever (cli_guard)
     help="Compliance engine for ships at berth (CARB At-Berth, FuelEU Maritime Art. 6).",
     no_args_is_help=True,
     add_completion=False,
@@ -32,6 +34,10 @@ DbOption = Annotated[
         help="DuckDB file (default: $BERTHCHECK_DB, else ./berthcheck.duckdb).",
         show_default=False,
     ),
+]
+
+MkdirOption = Annotated[
+    bool, typer.Option("--mkdir", help="Create the output file's missing parent folders.")
 ]
 
 MAX_ERRORS_SHOWN = 50
@@ -104,9 +110,12 @@ def _root(
 def main() -> None:
     try:
         app()
-    except BerthcheckError as exc:  # raised outside a command body (rare)
-        _warn(f"error: {exc}")
-        sys.exit(exc.exit_code)
+    except BaseException as exc:  # raised outside a command body (rare)
+        outcome = describe(exc) if not isinstance(exc, SystemExit) else None
+        if outcome is None:
+            raise
+        _warn(outcome[0])
+        sys.exit(outcome[1])
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -134,12 +143,25 @@ def load_command(
     errors: Annotated[
         Path | None, typer.Option("--errors", help="Write every rejected row to this CSV file.", show_default=False)
     ] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Read CSV files in this encoding (e.g. cp1252, latin-1, utf-16) instead of UTF-8.", show_default=False)
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="XLSX: the sheet to read (required when the workbook has several).", show_default=False)
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option("--delimiter", help="CSV field separator: one character, or 'tab' (default ',').", show_default=False)
+    ] = None,
+    mkdir: MkdirOption = False,
 ) -> None:
     """Load input files of one KIND into the database (all or nothing)."""
     from berthcheck.ingest.load import load_files
+    from berthcheck.ingest.read import ReadOptions
 
+    options = ReadOptions(encoding=encoding, sheet=sheet, delimiter=delimiter)
     report = _with_store(db, lambda con: load_files(
-        con, kind, files, replace=replace, quarantine=quarantine, errors_out=errors
+        con, kind, files, replace=replace, quarantine=quarantine, errors_out=errors,
+        read_options=options, mkdir=mkdir,
     ))
     for f in report.files:
         if f.batch_id is None and not f.quarantined:
@@ -250,46 +272,51 @@ def check_command(
     manifest_out: Annotated[
         Path | None, typer.Option("--manifest", help="Write the run's manifest (JSON) here; see `berthcheck audit verify`.", show_default=False)
     ] = None,
+    out_format: Annotated[
+        str | None, typer.Option("--format", help="With --out -: csv (default) or json on standard output.", show_default=False)
+    ] = None,
+    mkdir: MkdirOption = False,
 ) -> None:
     """Check the loaded visits against a rule pack and summarise the verdicts."""
+    from berthcheck.atomic import is_stdout
+
+    # with --out - the results go to standard output: the summary goes to standard error
+    say = _warn if is_stdout(out) else _say
     try:
         from berthcheck import store
         from berthcheck.engine import check, load_pack, parse_scope
-        from berthcheck.engine.export import check_format, default_findings_path, write_frame
+        from berthcheck.engine.export import plan_outputs, write_check_outputs
         from berthcheck.engine.summary import summary_lines
 
         scope = parse_scope(period, date_from, date_to, port, terminal, fleet)
         pack_obj = load_pack(pack)
-        if out is not None:
-            check_format(out)
-        if findings_out is not None:
-            check_format(findings_out)
+        findings_target = plan_outputs(
+            out, findings_out, manifest_out=manifest_out, inputs=(store.resolve_db_path(db),),
+            stream_format=out_format, mkdir=mkdir,
+        )
         con = store.connect(db)
         try:
             outcome = check(con, pack_obj, scope=scope)
         finally:
             con.close()
-        if out is not None:
-            write_frame(outcome.results, out, sheet="results")
-            target = findings_out or default_findings_path(out)
-            write_frame(outcome.findings, target, sheet="findings")
-        elif findings_out is not None:
-            write_frame(outcome.findings, findings_out, sheet="findings")
+        written = write_check_outputs(
+            outcome.results, outcome.findings, out, findings_target,
+            stream=sys.stdout.buffer if is_stdout(out) else None, stream_format=out_format,
+            mkdir=mkdir,
+        )
         if manifest_out is not None:
             from berthcheck.audit import write_manifest
 
-            write_manifest(outcome.manifest, manifest_out)
+            write_manifest(outcome.manifest, manifest_out, mkdir=mkdir)
     except BerthcheckError as exc:
         raise _fail(exc) from None
     for line in summary_lines(outcome, worst=worst):
-        _say(line)
-    if out is not None:
-        _say(f"\nwrote {out} and {findings_out or default_findings_path(out)}")
-    elif findings_out is not None:
-        _say(f"\nwrote {findings_out}")
+        say(line)
+    if written:
+        say(f"\nwrote {' and '.join(written)}")
     if manifest_out is not None:
-        _say(f"wrote manifest {manifest_out}")
-    _say(f"checked in {outcome.elapsed_seconds:.2f} s")
+        say(f"wrote manifest {manifest_out}")
+    say(f"checked in {outcome.elapsed_seconds:.2f} s")
     if strict and outcome.non_compliant:
         raise typer.Exit(1)
 
@@ -431,6 +458,7 @@ def audit_manifest_command(
     run_id: RunIdArgument,
     db: DbOption = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write it to this file instead of printing it.", show_default=False)] = None,
+    mkdir: MkdirOption = False,
 ) -> None:
     """Print (or write) the stored manifest of a run."""
     from berthcheck import store
@@ -443,7 +471,7 @@ def audit_manifest_command(
         finally:
             con.close()
         if out is not None:
-            write_manifest(manifest, out)
+            write_manifest(manifest, out, mkdir=mkdir)
     except BerthcheckError as exc:
         raise _fail(exc) from None
     if out is None:
@@ -468,6 +496,7 @@ def report_command(
     fleet: Annotated[str | None, typer.Option("--fleet", help="Only visits of this fleet (stated on every page).", show_default=False)] = None,
     db: DbOption = None,
     pack: PackOption = "carb-at-berth-2020",
+    mkdir: MkdirOption = False,
 ) -> None:
     """Write the compliance report (PDF or HTML) for a period, from the stored run for the
     current inputs or a fresh check."""
@@ -476,12 +505,16 @@ def report_command(
 
         check_output(out)
         report_scope(period, port, terminal, fleet)  # usage errors before opening the database
-        from berthcheck import store
+        from berthcheck import atomic, store
+
+        atomic.check_distinct([("--out", out)], (store.resolve_db_path(db),))
+        atomic.check_parent(out, mkdir=mkdir, what="report")
 
         con = store.connect(db)
         try:
             outcome = build_report(
-                con, period=period, port=port, terminal=terminal, fleet=fleet, out=out, pack=pack
+                con, period=period, port=port, terminal=terminal, fleet=fleet, out=out, pack=pack,
+                mkdir=mkdir,
             )
         finally:
             con.close()
