@@ -27,12 +27,24 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+def _db_path(value: Path | None) -> Path | None:
+    """`--db` must name a database file: an in-memory database would lose everything."""
+    from berthcheck.store import check_db_option
+
+    try:
+        check_db_option(value)
+    except BerthcheckError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return value
+
+
 DbOption = Annotated[
     Path | None,
     typer.Option(
         "--db",
         help="DuckDB file (default: $BERTHCHECK_DB, else ./berthcheck.duckdb).",
         show_default=False,
+        callback=_db_path,
     ),
 ]
 
@@ -67,13 +79,14 @@ def _fail(exc: BerthcheckError) -> typer.Exit:
     return typer.Exit(exc.exit_code)
 
 
-def _with_store(db: Path | None, work):
+def _with_store(db: Path | None, work, *, reading: bool = False):
     """Open the store, run `work(con)`, close it. A domain error becomes its message and exit
-    code; so does one raised before the store opens (e.g. an option checked inside `work`)."""
+    code; so does one raised before the store opens (e.g. an option checked inside `work`).
+    `reading`: the command only reads, so a read-only database file is opened read-only."""
     from berthcheck import store
 
     try:
-        con = store.connect(db)
+        con = store.connect_for_reading(db) if reading else store.connect(db)
         try:
             return work(con)
         finally:
@@ -385,7 +398,7 @@ def runs_list_command(db: DbOption = None) -> None:
     """List stored check runs, newest first."""
     from berthcheck.engine.runs import list_runs
 
-    runs = _with_store(db, list_runs)
+    runs = _with_store(db, list_runs, reading=True)
     if not runs.height:
         _say("no runs yet; use `berthcheck check`")
         return
@@ -433,7 +446,7 @@ def audit_verify_command(
         given = read_manifest_file(manifest) if manifest is not None else None
     except BerthcheckError as exc:
         raise _fail(exc) from None
-    report = _with_store(db, lambda con: verify(con, run_id.strip(), given))
+    report = _with_store(db, lambda con: verify(con, run_id.strip(), given), reading=True)
     _print_report(report, as_json)
     if not report.ok:
         raise typer.Exit(1)
@@ -449,7 +462,7 @@ def audit_diff_command(
     """List visits whose verdict, basis or hours differ between two runs, and why."""
     from berthcheck.audit import diff
 
-    report = _with_store(db, lambda con: diff(con, run_a.strip(), run_b.strip()))
+    report = _with_store(db, lambda con: diff(con, run_a.strip(), run_b.strip()), reading=True)
     _print_report(report, as_json)
 
 
@@ -465,7 +478,7 @@ def audit_manifest_command(
     from berthcheck.audit import manifest_for, manifest_text, write_manifest
 
     try:
-        con = store.connect(db)
+        con = store.connect_for_reading(db)
         try:
             manifest = manifest_for(con, run_id.strip())
         finally:
