@@ -405,7 +405,8 @@ def runs_list_command(db: DbOption = None) -> None:
     for row in runs.iter_rows(named=True):
         created = row["created_at"].strftime("%Y-%m-%d %H:%M:%SZ")
         _say(
-            f"{row['run_id']}  {created}  {row['pack_id']}@{row['pack_version']}  "
+            f"{row['run_id']}  {created}  {row['pack_id']}@{row['pack_version']}"
+            f"{' (custom pack ' + str(row['pack_path']) + ')' if row['custom_pack'] else ''}  "
             f"period {row['period'] or 'all'}  {row['visits']} visits  {row['findings']} findings  "
             f"{row['counts']}"
         )
