@@ -450,7 +450,8 @@ def as_of(con, batch: int) -> Iterator[None]:
         [main],
     )
     store.run(con, f"DETACH DATABASE IF EXISTS {ASOF_CATALOG}")
-    store.run(con, f"ATTACH ':memory:' AS {ASOF_CATALOG}")
+    # READ_WRITE: on a read-only store (an archive) the copy must still be writable
+    store.run(con, f"ATTACH ':memory:' AS {ASOF_CATALOG} (READ_WRITE)")
     src = f"{_ident(main)}.main"
     try:
         for kind in _kinds():
