@@ -145,3 +145,48 @@ def check_distinct(outputs: Sequence[tuple[str, Path | None]],
             if _same_file(a, Path(source)):
                 raise UsageError(f"{label_a} {a} is an input file; writing it would overwrite "
                                  "what is being read")
+
+
+class FileSet:
+    """Several text files that appear together when the block ends without error, or not at
+    all (e.g. the CSV files of `berthcheck sample`)::
+
+        with FileSet() as files:
+            fh = files.open(out_dir / "visits.csv")
+            ...
+    """
+
+    def __init__(self, *, what: str = "output") -> None:
+        self.what = what
+        self._pending: list[tuple[Path, Path, IO[str]]] = []
+
+    def open(self, path: Path) -> IO[str]:
+        path = Path(path)
+        check_parent(path, what=self.what)
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        except OSError as exc:
+            raise BerthcheckError(f"cannot write {self.what} {path}: {_reason(exc)}") from None
+        handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self._pending.append((path, Path(name), handle))
+        return handle
+
+    def __enter__(self) -> FileSet:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        for _path, _tmp, handle in self._pending:
+            with contextlib.suppress(OSError):
+                handle.close()
+        if exc_type is not None:
+            for _path, tmp, _handle in self._pending:
+                _discard(tmp)
+            return
+        try:
+            for path, tmp, _handle in self._pending:
+                _keep_mode(path, tmp)
+                os.replace(tmp, path)
+        except OSError as exc:
+            for _path, tmp, _handle in self._pending:
+                _discard(tmp)
+            raise BerthcheckError(f"cannot write {self.what}: {_reason(exc)}") from None
