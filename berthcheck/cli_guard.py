@@ -35,11 +35,9 @@ def describe(exc: BaseException) -> tuple[str, int] | None:
     if isinstance(exc, BerthcheckError):
         return f"error: {exc}", exc.exit_code
     text = _first_line(exc)
-    try:
-        import duckdb
-    except ImportError:  # pragma: no cover - duckdb is a dependency
-        duckdb = None
-    if duckdb is not None and isinstance(exc, duckdb.OutOfMemoryException):
+    import duckdb  # only reached once a command failed: the import is not on --help's path
+
+    if isinstance(exc, duckdb.OutOfMemoryException):
         limit = os.environ.get("BERTHCHECK_MEMORY_LIMIT") or "3GB (the default)"
         return (f"error: DuckDB ran out of memory under BERTHCHECK_MEMORY_LIMIT={limit}; raise "
                 "BERTHCHECK_MEMORY_LIMIT (e.g. 4GB) or check a shorter period; nothing was "
@@ -47,7 +45,7 @@ def describe(exc: BaseException) -> tuple[str, int] | None:
     if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left" in text:
         return ("error: the disk is full (no space left on device); nothing was written; free "
                 "some space and run the command again"), 1
-    if duckdb is not None and isinstance(exc, duckdb.Error):
+    if isinstance(exc, duckdb.Error):
         return (f"error: the database reported a problem ({type(exc).__name__}): {text}; "
                 "nothing was written"), 1
     if isinstance(exc, OSError):

@@ -135,11 +135,11 @@ def cell_differences(stored, other, what: str = "recomputed") -> list[str]:
     out = []
     for key in sorted(set(a) | set(b)):
         ra, rb = a.get(key), b.get(key)
-        if ra is None:
+        if ra is None and rb is not None:
             label = f"{rb.get('rule_id')}, visit {rb.get('visit_id')}" if noun == "finding" else ""
             out.append(f"{noun} {key}{' (' + label + ')' if label else ''}: {what} but not "
                        "stored (deleted from the stored run?)")
-        elif rb is None:
+        elif ra is None or rb is None:
             out.append(f"{noun} {key}: stored but not {what} (added to the stored run?)")
         else:
             cols = [c for c in ra if ra.get(c) != rb.get(c)]

@@ -101,9 +101,8 @@ def _canonical_json(text: str) -> str:
 
 
 def _run_rules(con, pack: Pack, values: dict, sandbox=None):
-    import polars as pl
-
     import duckdb
+    import polars as pl
 
     from berthcheck.engine.sandbox import pack_failure
 
@@ -147,14 +146,12 @@ def evaluate(con, pack: Pack, scope: Scope):
     Allowance accounting and low-activity status need visits outside the period (the whole
     year, previous years), so the pack always sees everything; the scope filters the output.
     """
+    import duckdb
     import polars as pl
 
     from berthcheck.emissions import EMISSION_COLUMNS, add_emissions
-    from berthcheck.engine.schemas import RESULT_COLUMNS
-
-    import duckdb
-
     from berthcheck.engine.sandbox import open_sandbox, pack_failure
+    from berthcheck.engine.schemas import RESULT_COLUMNS
 
     values = pack.parameter_values()
     # the pack's SQL runs on a locked copy of what it may read (engine/sandbox.py)

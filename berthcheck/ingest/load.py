@@ -20,9 +20,9 @@ import polars as pl
 
 from berthcheck import __version__, store
 from berthcheck.errors import InputRejected, RowError, UsageError
+from berthcheck.ingest.bounds import bound_errors
 from berthcheck.ingest.coerce import ERR, TZ, coerce
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
-from berthcheck.ingest.bounds import bound_errors
 from berthcheck.ingest.read import ROW, RawTable, ReadOptions, read_table
 from berthcheck.schemas import INPUT_SCHEMAS
 

@@ -54,7 +54,8 @@ def _edit(path, *statements):
     con = store.connect(path)
     try:
         for sql in statements:
-            store.run(con, sql)
+            sql, params = sql if isinstance(sql, tuple) else (sql, None)
+            store.run(con, sql, params)
     finally:
         con.close()
 
@@ -88,13 +89,13 @@ def test_deleted_and_rewritten_findings_are_named(db):
     fid, rule, visit = store.run(
         con, "SELECT finding_id, rule_id, visit_id FROM run_findings ORDER BY 1")[0]
     con.close()
-    _edit(path, f"DELETE FROM run_findings WHERE finding_id = '{fid}'")
+    _edit(path, ("DELETE FROM run_findings WHERE finding_id = ?", [fid]))  # noqa: S608
     result = _verify(path, run_id)
     assert result.exit_code == 1
     assert f"finding {fid} ({rule}, visit {visit}): recomputed but not stored" in result.output
 
-    _edit(path, "INSERT INTO run_findings SELECT * REPLACE ('rewritten' AS message) "
-                f"FROM run_findings WHERE run_id = '{run_id}' LIMIT 1")
+    _edit(path, ("INSERT INTO run_findings SELECT * REPLACE ('rewritten' AS message) "
+                 "FROM run_findings WHERE run_id = ? LIMIT 1", [run_id]))
     result = _verify(path, run_id)
     assert "message stored rewritten" in result.output
 
