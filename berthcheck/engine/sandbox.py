@@ -56,8 +56,9 @@ def open_sandbox(con):
             store.run(sandbox, "SET temp_directory = '" + temp.replace("'", "''") + "'")
         for name in readable_objects(con):
             quoted = '"' + name.replace('"', '""') + '"'
-            frame = store.fetch_polars(con, f"SELECT * FROM {quoted}")  # noqa: S608 - catalog names
-            store.register(sandbox, name, frame)
+            # handed over as an Arrow table (no copy through polars); the sandbox reads it in place
+            table = con.sql(f"SELECT * FROM {quoted}").arrow().read_all()  # noqa: S608 - catalog names
+            sandbox.register(name, table)
         store.run(sandbox, "SET enable_external_access = false")
         store.run(sandbox, "SET lock_configuration = true")
     except BaseException:

@@ -153,3 +153,22 @@ def test_a_damaged_result_blob_is_one_line_not_a_traceback(db):
     assert "damaged" in result.output and "Traceback" not in result.output
     report = _cli("report", "--db", path, "--period", "2026-10", "--out", path.with_suffix(".html"))
     assert report.exit_code == 1 and "Traceback" not in report.output
+
+
+def test_a_run_from_before_the_new_input_tables_still_verifies(db):
+    """Runs made before migration 7 have no visit_counts/coverage in their manifest: an input
+    table that is empty now and absent then is no difference."""
+    import json
+
+    path, run_id = db
+    con = store.connect(path)
+    manifest = json.loads(store.scalar(con, "SELECT manifest FROM runs WHERE run_id = ?", [run_id]))
+    con.close()
+    for table in ("visit_counts", "coverage"):
+        assert manifest["inputs"].pop(table)["rows"] == 0
+    from berthcheck.audit import manifest_text
+
+    _edit(path, ("UPDATE runs SET manifest = ? WHERE run_id = ?",
+                 [manifest_text(manifest), run_id]))
+    result = _verify(path, run_id)
+    assert result.exit_code == 0, result.output
