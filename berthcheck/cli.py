@@ -27,6 +27,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
 def _db_path(value: Path | None) -> Path | None:
     """`--db` must name a database file: an in-memory database would lose everything."""
     from berthcheck.store import check_db_option
