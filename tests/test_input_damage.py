@@ -180,3 +180,17 @@ def test_unknown_port_is_an_error_even_with_offsets(con, tmp_path):
     errors = _rejected(con, path).errors
     assert [(e.column, e.value) for e in errors] == [("port", "USZZZ")]
     assert "not in the ports table" in errors[0].reason
+
+
+def test_the_byte_offset_is_exact_past_the_first_mebibyte(tmp_path):
+    from berthcheck.ingest.read import _scan_utf8
+
+    path = tmp_path / "visits.csv"
+    line = "V,é,x\n".encode()  # a two-byte character on every line
+    body = b"a,b,c\n" + line * ((1 << 20) // len(line) + 10)
+    at = len(body) + 2
+    path.write_bytes(body + b"V," + "é".encode("latin-1") + b",x\n")
+    with pytest.raises(InputRejected) as exc:
+        _scan_utf8(path, "visits.csv")
+    row = body.count(b"\n") + 1
+    assert f"not UTF-8 at byte {at} (row {row}, byte 0xE9)" in exc.value.headline

@@ -100,59 +100,104 @@ def _row_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _decoded_csv(data: bytes, label: str, options: ReadOptions) -> bytes:
-    """The file's bytes as UTF-8, or InputRejected: never a silent `\ufffd`."""
-    if options.encoding:
-        try:
-            text = data.decode(options.encoding)
-        except LookupError:
-            raise UsageError(f"--encoding {options.encoding!r} is not an encoding Python "
-                             "knows (e.g. utf-8, cp1252, latin-1, utf-16)") from None
-        except UnicodeDecodeError as exc:
-            raise InputRejected(label, [], headline=(
-                f"{label}: not valid {options.encoding} at byte {exc.start} (row "
-                f"{_row_of(data, exc.start)}); nothing was loaded")) from None
-        return text.lstrip("\ufeff").encode("utf-8")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (
-        len(data) >= 4 and data[:200].count(b"\x00") >= len(data[:200]) // 4
-    ):
-        raise InputRejected(label, [], headline=(
-            f"{label}: the file is UTF-16 text, not UTF-8; save it as UTF-8 (CSV UTF-8 in "
-            "Excel) or give --encoding utf-16; nothing was loaded"))
+_UTF16_HINT = ("the file is UTF-16 text, not UTF-8; save it as UTF-8 (CSV UTF-8 in Excel) or "
+               "give --encoding utf-16; nothing was loaded")
+_CHUNK = 1 << 20
+
+
+@dataclass
+class _CsvShape:
+    header: bytes  # the first line, without its line end
+    has_lf: bool
+    has_cr: bool
+
+
+def _looks_utf16(head: bytes) -> bool:
+    return head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        len(head) >= 4 and head[:200].count(b"\x00") >= len(head[:200]) // 4)
+
+
+def _scan_utf8(path: Path, label: str) -> _CsvShape:
+    """One streaming pass (1 MiB at a time, so a large file is never held twice): the text
+    must be UTF-8, else InputRejected with the byte offset and row of the first bad byte;
+    also the header line and which line ends the file uses. Never a silent `\ufffd`."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = lines = 0
+    header = b""
+    has_lf = has_cr = False
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            if offset == 0:
+                if _looks_utf16(chunk):
+                    raise InputRejected(label, [], headline=f"{label}: {_UTF16_HINT}")
+                header = chunk.split(b"\n", 1)[0].rstrip(b"\r")
+            pending = decoder.getstate()[0]
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                buffer = pending + chunk
+                at = offset - len(pending) + exc.start
+                row = lines + buffer[:exc.start].count(b"\n") + 1
+                guess = _guess_single_byte(chunk)
+                raise InputRejected(label, [], headline=(
+                    f"{label}: not UTF-8 at byte {at} (row {row}, byte 0x{buffer[exc.start]:02X}); "
+                    f"the file looks like {guess} (Latin-1/Windows-1252): save it as UTF-8 or "
+                    f"give --encoding {guess}; nothing was loaded")) from None
+            lines += chunk.count(b"\n")
+            has_lf = has_lf or b"\n" in chunk
+            has_cr = has_cr or b"\r" in chunk
+            offset += len(chunk)
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        guess = _guess_single_byte(data)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
         raise InputRejected(label, [], headline=(
-            f"{label}: not UTF-8 at byte {exc.start} (row {_row_of(data, exc.start)}, byte "
-            f"0x{data[exc.start]:02X}); the file looks like {guess} (Latin-1/Windows-1252): save "
-            f"it as UTF-8 or give --encoding {guess}; nothing was loaded")) from None
-    return data
+            f"{label}: not UTF-8: the file ends inside a character (byte {offset}); nothing "
+            "was loaded")) from None
+    return _CsvShape(header.removeprefix(b"\xef\xbb\xbf"), has_lf, has_cr)
+
+
+def _decoded(path: Path, label: str, encoding: str) -> bytes:
+    """The whole file decoded from `--encoding`, as UTF-8 bytes."""
+    data = path.read_bytes()
+    try:
+        text = data.decode(encoding)
+    except LookupError:
+        raise UsageError(f"--encoding {encoding!r} is not an encoding Python knows (e.g. "
+                         "utf-8, cp1252, latin-1, utf-16)") from None
+    except UnicodeDecodeError as exc:
+        raise InputRejected(label, [], headline=(
+            f"{label}: not valid {encoding} at byte {exc.start} (row "
+            f"{_row_of(data, exc.start)}); nothing was loaded")) from None
+    return text.lstrip("\ufeff").encode("utf-8")
 
 
 def _read_csv(path: Path, label: str, options: ReadOptions) -> pl.DataFrame:
-    data = path.read_bytes()
-    data = _decoded_csv(data, label, options)
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b"\r" in data and b"\n" not in data:
+    source: Path | bytes
+    if options.encoding:
+        source = _decoded(path, label, options.encoding)
+        shape = _CsvShape(source.split(b"\n", 1)[0].rstrip(b"\r"), b"\n" in source,
+                          b"\r" in source)
+    else:
+        source = path  # read by polars straight from the file
+        shape = _scan_utf8(path, label)
+    if shape.has_cr and not shape.has_lf:
         raise InputRejected(label, [], headline=(
             f"{label}: lines end with a carriage return only (old Mac line ends); save it with "
             "Windows or Unix line ends; nothing was loaded"))
     separator = _delimiter(options)
-    header_line = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
-    headers = next(csv.reader([header_line], delimiter=separator), [])
+    headers = next(csv.reader([shape.header.decode("utf-8")], delimiter=separator), [])
     _check_duplicate_headers(headers, label)
-    import io
-
-    frame = pl.read_csv(
-        io.BytesIO(data), infer_schema=False, raise_if_empty=False, separator=separator,
-    )
+    frame = pl.read_csv(source, infer_schema=False, raise_if_empty=False, separator=separator)
+    if frame.columns and frame.columns[0].startswith("\ufeff"):
+        frame = frame.rename({frame.columns[0]: frame.columns[0].lstrip("\ufeff")})
     if options.delimiter is None and len(frame.columns) == 1 and ";" in frame.columns[0]:
         raise InputRejected(label, [], headline=(
             f"{label}: the header has one column {frame.columns[0][:60]!r} with ';' in it: the "
             "file looks separated by semicolons; give --delimiter ';'; nothing was loaded"))
     if frame.height == 0:
+        data = source if isinstance(source, bytes) else path.read_bytes()
         rest = data.split(b"\n", 1)[1] if b"\n" in data else b""
         if rest.strip():
             raise InputRejected(label, [], headline=(
