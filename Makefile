@@ -24,7 +24,9 @@ MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/expo
 	berthcheck/ingest/schema_doc.py berthcheck/ingest/template.py berthcheck/ingest/load_dir.py \
 	berthcheck/engine/readiness.py berthcheck/engine/outputs.py berthcheck/engine/pack_info.py \
 	berthcheck/report/stored.py berthcheck/cli_summary.py \
-	berthcheck/engine/history_hints.py berthcheck/ingest/holders.py
+	berthcheck/engine/history_hints.py berthcheck/ingest/holders.py \
+	berthcheck/atomic.py berthcheck/cli_guard.py berthcheck/tamper.py \
+	berthcheck/engine/sandbox.py berthcheck/ingest/bounds.py berthcheck/ingest/xlsx_cells.py
 
 .PHONY: install demo test lint typecheck bench
 install: $(BIN)/.installed

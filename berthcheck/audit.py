@@ -119,13 +119,11 @@ def manifest_text(manifest: dict) -> str:
     return json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_manifest(manifest: dict, path: Path) -> None:
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(manifest_text(manifest).encode("utf-8"))
-    except OSError as exc:
-        raise BerthcheckError(f"cannot write manifest {path}: {exc.strerror or exc}") from None
+def write_manifest(manifest: dict, path: Path, *, mkdir: bool = False) -> None:
+    from berthcheck import atomic
+
+    atomic.write_bytes(Path(path), manifest_text(manifest).encode("utf-8"), mkdir=mkdir,
+                       what="manifest")
 
 
 def read_manifest_file(path: Path) -> dict:
@@ -344,8 +342,7 @@ def build_manifest(con, outcome, *, inputs: dict | None = None) -> dict:
         "manifest_version": MANIFEST_VERSION,
         "run_id": outcome.run_id,
         "berthcheck_version": __version__,
-        "pack": {"id": pack.id, "version": pack.version, "hash": pack.hash,
-                 "files": pack_files(pack.path)},
+        "pack": _pack_record(pack),
         "factors": {"files": factors} if factors is not None else None,
         "parameters": parameters_json(pack),
         "period": outcome.scope.period,
@@ -359,6 +356,17 @@ def build_manifest(con, outcome, *, inputs: dict | None = None) -> dict:
         "results_sha256": results_sha,
         "findings_sha256": findings_sha,
     }
+
+
+def _pack_record(pack) -> dict:
+    """The manifest's pack entry. A pack that is not shipped with berthcheck also records
+    where it came from (`custom`, `path`): a run is never passed off as the built-in's."""
+    record = {"id": pack.id, "version": pack.version, "hash": pack.hash,
+              "files": pack_files(pack.path)}
+    if getattr(pack, "custom", False):
+        record["custom"] = True
+        record["path"] = str(Path(pack.path).resolve())
+    return record
 
 
 def seal_inputs(con) -> None:
@@ -442,7 +450,8 @@ def as_of(con, batch: int) -> Iterator[None]:
         [main],
     )
     store.run(con, f"DETACH DATABASE IF EXISTS {ASOF_CATALOG}")
-    store.run(con, f"ATTACH ':memory:' AS {ASOF_CATALOG}")
+    # READ_WRITE: on a read-only store (an archive) the copy must still be writable
+    store.run(con, f"ATTACH ':memory:' AS {ASOF_CATALOG} (READ_WRITE)")
     src = f"{_ident(main)}.main"
     try:
         for kind in _kinds():
@@ -459,7 +468,12 @@ def as_of(con, batch: int) -> Iterator[None]:
         store.run(con, f"CREATE TABLE {ASOF_CATALOG}.main.load_batches AS "  # noqa: S608
                        f"SELECT * FROM {src}.load_batches WHERE batch_id <= {int(batch)}")
         store.run(con, f"USE {ASOF_CATALOG}")
-        _replay_views(con, views)
+        # berthcheck's own view definitions, never the database's (which could be redefined)
+        from berthcheck.tamper import canonical_views
+
+        canonical = canonical_views()
+        names = {name for name, _ in canonical}
+        _replay_views(con, [*canonical, *((n, q) for n, q in views if n not in names)])
         yield
     finally:
         store.run(con, f"USE {_ident(main)}")
@@ -513,8 +527,9 @@ class VerifyReport:
 
     def lines(self) -> list[str]:
         m = self.manifest
+        custom = (f" (custom pack {m['pack'].get('path')})" if m["pack"].get("custom") else "")
         out = [
-            f"run {self.run_id}: {m['pack']['id']}@{m['pack']['version']}, "
+            f"run {self.run_id}: {m['pack']['id']}@{m['pack']['version']}{custom}, "
             f"period {m.get('period') or 'all'}, inputs as of load batch {m['as_of_batch']}"
         ]
         out += [f"  ok        {line}" for line in self.matched]
@@ -647,6 +662,7 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
         report.notes.append(f"the run was made by berthcheck {reference.get('berthcheck_version')}, "
                             f"this is {__version__}; results are compared all the same")
 
+    _store_integrity(con, report)
     # the inputs as they stood then, and the results recomputed over them
     batch = int(reference.get("as_of_batch") or 0)
     recomputed = None
@@ -677,9 +693,55 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
         inputs_now = _input_summary(con)
         batches_now = _batches_read(con)
     _compare_inputs(con, report, reference, inputs_now, batches_now, batch)
+    _compare_stored(con, report, run_id, reference,
+                    (results, findings) if recomputed is not None else None)
     if recomputed is not None:
-        _compare_outputs(con, report, run_id, reference, recomputed, results, findings)
+        try:
+            _compare_outputs(con, report, run_id, reference, recomputed, results, findings)
+        except BerthcheckError as exc:  # a damaged stored run: already reported above
+            report.notes.append(str(exc))
     return report
+
+
+def _compare_stored(con, report, run_id, reference, recomputed) -> None:
+    """The stored results and findings against the hashes the run recorded, and, when they
+    differ, against the recomputation: which visit and column, which finding."""
+    from berthcheck import tamper
+    from berthcheck.engine.runs import output_hashes, stored_frames
+
+    try:
+        stored_results, stored_findings = stored_frames(con, run_id)
+    except BerthcheckError as exc:
+        report.mismatches.append(Mismatch("stored", run_id, str(exc)))
+        return
+    results_sha, findings_sha = output_hashes(stored_results, stored_findings)
+    for what, got, frame, index in (("results", results_sha, stored_results, 0),
+                                    ("findings", findings_sha, stored_findings, 1)):
+        want = reference.get(f"{what}_sha256")
+        if got == want:
+            report.matched.append(f"stored {what}: match the hash recorded for the run "
+                                  f"({_short(want)}...)")
+            continue
+        details = tamper.cell_differences(frame, recomputed[index]) if recomputed else []
+        report.mismatches.append(Mismatch(
+            "stored", run_id,
+            f"stored {what}: sha256 {_short(got)}... but the run recorded {_short(want)}...: "
+            f"they were changed after the run was stored", details))
+
+
+def _store_integrity(con, report) -> None:
+    """Views and history the database could have been edited to lie about (berthcheck.tamper)."""
+    from berthcheck import tamper
+
+    views = tamper.view_problems(con)
+    if views:
+        report.mismatches.append(Mismatch(
+            "store", "views", "the store's views are not berthcheck's own definitions (the "
+            "recomputation used berthcheck's)", views))
+    history = tamper.history_problems(con)
+    if history:
+        report.mismatches.append(Mismatch(
+            "store", "history", "the load history was edited outside berthcheck", history))
 
 
 def _pack_parameters(pack) -> dict:

@@ -6,6 +6,7 @@ that `berthcheck --help` stays fast.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +19,7 @@ from berthcheck.cli_common import (
     DbOption,
     FleetOption,
     JsonOption,
+    MkdirOption,
     PortOption,
     QuietOption,
     TerminalOption,
@@ -27,10 +29,12 @@ from berthcheck.cli_common import print_json as _print_json
 from berthcheck.cli_common import say as _say
 from berthcheck.cli_common import warn as _warn
 from berthcheck.cli_common import with_store as _with_store
+from berthcheck.cli_guard import GuardedGroup, describe
 from berthcheck.errors import BerthcheckError, UsageError
 
 app = typer.Typer(
     name="berthcheck",
+    cls=GuardedGroup,  # no traceback, ever (cli_guard)
     help="Compliance engine for ships at berth (CARB At-Berth, FuelEU Maritime Art. 6).",
     no_args_is_help=True,
     add_completion=False,
@@ -72,9 +76,12 @@ def _root(
 def main() -> None:
     try:
         app()
-    except BerthcheckError as exc:  # raised outside a command body (rare)
-        _warn(f"error: {exc}")
-        sys.exit(exc.exit_code)
+    except BaseException as exc:  # raised outside a command body (rare)
+        outcome = describe(exc) if not isinstance(exc, SystemExit) else None
+        if outcome is None:
+            raise
+        _warn(outcome[0])
+        sys.exit(outcome[1])
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -103,15 +110,28 @@ def load_command(
         Path | None, typer.Option("--errors", help="Write every rejected row to this CSV file.", show_default=False)
     ] = None,
     quiet: QuietOption = False,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Read CSV files in this encoding (e.g. cp1252, latin-1, utf-16) instead of UTF-8.", show_default=False)
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="XLSX: the sheet to read (required when the workbook has several).", show_default=False)
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option("--delimiter", help="CSV field separator: one character, or 'tab' (default ',').", show_default=False)
+    ] = None,
+    mkdir: MkdirOption = False,
 ) -> None:
     """Load input files of one KIND into the database (all or nothing)."""
     from berthcheck.cli_progress import progress
     from berthcheck.ingest.load import load_files
+    from berthcheck.ingest.read import ReadOptions
+
+    options = ReadOptions(encoding=encoding, sheet=sheet, delimiter=delimiter)
 
     def work(con):
         with progress(f"loading {kind}: {len(files)} file(s)", quiet=quiet):
             return load_files(con, kind, files, replace=replace, quarantine=quarantine,
-                              errors_out=errors)
+                              errors_out=errors, read_options=options, mkdir=mkdir)
 
     report = _with_store(db, work)
     for f in report.files:
@@ -233,25 +253,33 @@ def check_command(
     ] = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
+    out_format: Annotated[
+        str | None, typer.Option("--format", help="With --out -: csv (default) or json on standard output.", show_default=False)
+    ] = None,
+    mkdir: MkdirOption = False,
 ) -> None:
     """Check the loaded visits against a rule pack and summarise the verdicts."""
+    from berthcheck.atomic import is_stdout
+
+    # with --out - the results go to standard output: the summary goes to standard error
+    say = _warn if is_stdout(out) else _say
     try:
         from berthcheck import store
         from berthcheck.cli_progress import progress
         from berthcheck.cli_summary import summary_text
         from berthcheck.engine import check, load_pack, parse_scope
-        from berthcheck.engine.export import check_format
-        from berthcheck.engine.outputs import write_check_outputs
+        from berthcheck.engine.outputs import plan_check_outputs, write_check_outputs
         from berthcheck.engine.readiness import pack_warnings
         from berthcheck.engine.scope import resolve_scope
         from berthcheck.engine.summary import summary_dict
 
         scope = parse_scope(period, date_from, date_to, port, terminal, fleet)
         pack_obj = load_pack(pack)
-        if out is not None:
-            check_format(out)
-        if findings_out is not None:
-            check_format(findings_out)
+        findings_target = plan_check_outputs(
+            out, findings_out, manifest_out=manifest_out,
+            inputs=(store.resolve_db_path(cli_common.db_path(db)),),
+            stream_format=out_format, mkdir=mkdir,
+        )
         con = store.connect(cli_common.db_path(db))
         try:
             scope = resolve_scope(con, scope)
@@ -260,11 +288,12 @@ def check_command(
                 outcome = check(con, pack_obj, scope=scope)
         finally:
             con.close()
-        written = write_check_outputs(outcome.results, outcome.findings, out, findings_out)
+        written = write_check_outputs(outcome.results, outcome.findings, out, findings_target,
+                                      stream_format=out_format, mkdir=mkdir)
         if manifest_out is not None:
             from berthcheck.audit import write_manifest
 
-            write_manifest(outcome.manifest, manifest_out)
+            write_manifest(outcome.manifest, manifest_out, mkdir=mkdir)
     except BerthcheckError as exc:
         raise _fail(exc) from None
     for line in empty:  # the same lines `load-dir` prints
@@ -272,15 +301,15 @@ def check_command(
     if not outcome.results.height:
         _warn(f"warning: no visit in scope ({scope.describe()})")
     if as_json:
-        _print_json(summary_dict(outcome, worst=worst, warnings=empty,
-                                 written=[str(p) for p in written]))
+        say(json.dumps(summary_dict(outcome, worst=worst, warnings=empty, written=written),
+                       indent=2, sort_keys=True, ensure_ascii=False, default=str))
     else:
-        _say(summary_text(outcome, worst=worst))
+        say(summary_text(outcome, worst=worst))
         if written:
-            _say(f"\nwrote {' and '.join(str(p) for p in written)}")
+            say(f"\nwrote {' and '.join(written)}")
         if manifest_out is not None:
-            _say(f"wrote manifest {manifest_out}")
-        _say(f"checked in {outcome.elapsed_seconds:.2f} s")
+            say(f"wrote manifest {manifest_out}")
+        say(f"checked in {outcome.elapsed_seconds:.2f} s")
     if strict and not outcome.results.height:
         _warn("error: --strict: the scope holds no visit")
         raise typer.Exit(1)
@@ -411,6 +440,7 @@ def audit_manifest_command(
     db: DbOption = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write it to this file instead of printing it.", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON on standard output (the manifest is JSON already; accepted so every listing command takes --json).")] = False,
+    mkdir: MkdirOption = False,
 ) -> None:
     """Print (or write) the stored manifest of a run, as JSON."""
     from berthcheck.audit import manifest_for, manifest_text, write_manifest
@@ -418,7 +448,7 @@ def audit_manifest_command(
     try:
         manifest = _with_store(db, lambda con: manifest_for(con, run_id.strip()), read_only=True)
         if out is not None:
-            write_manifest(manifest, out)
+            write_manifest(manifest, out, mkdir=mkdir)
     except BerthcheckError as exc:
         raise _fail(exc) from None
     if out is None:
@@ -447,6 +477,7 @@ def report_command(
     db: DbOption = None,
     pack: PackOption = "carb-at-berth-2020",
     quiet: QuietOption = False,
+    mkdir: MkdirOption = False,
 ) -> None:
     """Write the compliance report (PDF or HTML) for a period, from the stored run for the
     current inputs or a fresh check; or, with --run, for one stored run."""
@@ -463,6 +494,10 @@ def report_command(
                                  "give no --period, --port, --terminal or --fleet with it")
         else:
             scope = report_scope(period, port, terminal, fleet)  # usage errors before the DB
+        from berthcheck import atomic
+
+        atomic.check_distinct([("--out", out)], (store.resolve_db_path(cli_common.db_path(db)),))
+        atomic.check_parent(out, mkdir=mkdir, what="report")
         # a stored run is only read: open the database as the other read-only commands do
         con = (cli_common.connect_for_reading(db) if run is not None
                else store.connect(cli_common.db_path(db)))
@@ -471,12 +506,12 @@ def report_command(
                 if run is not None:
                     from berthcheck.report.stored import build_stored_report
 
-                    outcome = build_stored_report(con, run.strip(), out)
+                    outcome = build_stored_report(con, run.strip(), out, mkdir=mkdir)
                 else:
                     scope = resolve_scope(con, scope)
                     outcome = build_report(
                         con, period=period, port=scope.port, terminal=scope.terminal,
-                        fleet=scope.fleet, out=out, pack=pack,
+                        fleet=scope.fleet, out=out, pack=pack, mkdir=mkdir,
                     )
         finally:
             con.close()

@@ -27,7 +27,24 @@ DB_HELP = (
     "DuckDB file (default: $BERTHCHECK_DB, else ./berthcheck.duckdb). Also accepted before "
     "the command: `berthcheck --db FILE COMMAND`."
 )
-DbOption = Annotated[Path | None, typer.Option("--db", help=DB_HELP, show_default=False)]
+
+
+def _db_option(value: Path | None) -> Path | None:
+    """`--db` must name a database file: an in-memory database would lose everything."""
+    from berthcheck.store import check_db_option
+
+    try:
+        check_db_option(value)
+    except BerthcheckError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return value
+
+
+DbOption = Annotated[Path | None, typer.Option("--db", help=DB_HELP, show_default=False,
+                                               callback=_db_option)]
+MkdirOption = Annotated[
+    bool, typer.Option("--mkdir", help="Create the output file's missing parent folders.")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress bars (they are off anyway when stderr is not a terminal).")
@@ -94,6 +111,8 @@ def connect_for_reading(db: Path | None, *, writable: bool = False):
     from berthcheck import store
 
     path = db_path(db)
+    if writable and store.readable(store.resolve_db_path(path)):
+        writable = False  # an archive copy this process may not write: read it read-only
     started = time.monotonic()
     limit = lock_wait_seconds()
     retried = False

@@ -36,13 +36,18 @@ def runs_list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     for r in runs:
         c = r["counts"]
         rows.append([
-            r["run_id"], r["created_at"][:19].replace("T", " "), f"{r['pack']}@{r['pack_version']}",
+            r["run_id"], r["created_at"][:19].replace("T", " "),
+            f"{r['pack']}@{r['pack_version']}"
+            + (" (custom)" if r["custom_pack"] else ""),
             r["period"] or "all", r["scope_text"], count(r["visits"]),
             count(c.get("compliant", 0)), count(c.get("non_compliant", 0)),
             count(c.get("exempt", 0)), count(c.get("not_applicable", 0)),
             count(c.get("insufficient_data", 0)), count(r["findings"]),
         ])
     print_table(table(None, columns, rows))
+    for r in runs:  # a path is too long for a table cell: it gets a line of its own
+        if r["custom_pack"]:
+            say(f"{r['run_id']}: custom pack {r['pack_path']}")
 
 
 @runs_app.command("show")
@@ -86,19 +91,16 @@ def runs_export_command(
     db: DbOption = None,
 ) -> None:
     """Write a stored run's results and findings exactly as `check --out` wrote them then."""
-    from berthcheck.engine.export import check_format, default_findings_path
-    from berthcheck.engine.outputs import write_check_outputs
-    from berthcheck.engine.runs import stored_frames
+    from berthcheck.engine.outputs import plan_check_outputs, write_check_outputs
+    from berthcheck.engine.runs import verified_frames
 
     try:
-        check_format(out)
-        if findings_out is not None:
-            check_format(findings_out)
+        findings_target = plan_check_outputs(out, findings_out)
     except BerthcheckError as exc:
         raise fail(exc) from None
-    results, findings = with_store(db, lambda con: stored_frames(con, run_id.strip()), read_only=True)
+    results, findings = with_store(db, lambda con: verified_frames(con, run_id.strip()), read_only=True)
     try:
-        written = write_check_outputs(results, findings, out, findings_out)
+        written = write_check_outputs(results, findings, out, findings_target)
     except BerthcheckError as exc:
         raise fail(exc) from None
-    say(f"wrote {written[0]} and {written[1] if len(written) > 1 else default_findings_path(out)}")
+    say(f"wrote {' and '.join(written)}")

@@ -29,6 +29,11 @@ def rules_dir() -> Path:
     return _first_existing(PACKAGE_DIR / "_rules", REPO_DIR / "rules")
 
 
+def builtin_rules_dir() -> Path:
+    """The packs shipped with berthcheck (whatever `$BERTHCHECK_RULES_DIR` says)."""
+    return _first_existing(PACKAGE_DIR / "_rules", REPO_DIR / "rules")
+
+
 def templates_dir() -> Path:
     return _first_existing(PACKAGE_DIR / "_templates", REPO_DIR / "reports" / "templates")
 

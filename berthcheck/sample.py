@@ -36,6 +36,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from berthcheck import atomic
 from berthcheck.errors import UsageError
 from berthcheck.ingest.kinds import (
     ALLOWANCES,
@@ -608,7 +609,10 @@ class _Generator(_PortMonth):
         self._build_fleet(counts)
         scenarios = self._scenarios(counts)
         paths = {stem: out_dir / f"{stem}.csv" for stem in FILES}
-        handles = {stem: open(p, "w", newline="", encoding="utf-8") for stem, p in paths.items()}
+        # every file appears complete, together, or none does (berthcheck.atomic)
+        files = atomic.FileSet(what="sample data")
+        handles = {stem: files.open(p) for stem, p in paths.items()}
+        failed = True
         try:
             self.w = {}
             for stem, fh in handles.items():
@@ -631,9 +635,9 @@ class _Generator(_PortMonth):
                 self._orphan_capture()
             self._write_terminals()
             self._write_allowances()
+            failed = False
         finally:
-            for fh in handles.values():
-                fh.close()
+            files.__exit__(RuntimeError if failed else None, None, None)
         return paths
 
     def _pick_vessel(self, vtype: str, arr: int, *, plug: bool = False) -> _Vessel:
@@ -1200,7 +1204,7 @@ def _write_dirty_readme(path: Path, problems: list[_Problem], gen: _Generator) -
     for p in problems:
         value = p.value.replace("|", "\\|")
         lines.append(f"| {p.code} | {p.file} | {p.row} | {p.column} | `{value}` | {p.why} |")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    atomic.write_bytes(path, ("\n".join(lines) + "\n").encode("utf-8"), what="sample README")
 
 
 # ================================================================================================
@@ -1494,10 +1498,10 @@ class _EuGenerator(_PortMonth):
         self._call(self.end + 14 * 60, "tanker", None, arr=self.end - 20 * 60)
         paths = {}
         kinds = {"berths": BERTHS, "visits": VISITS, "shore_power": SHORE_POWER, "events": EVENTS}
-        for stem in _EU_FILES:
-            path = paths[stem] = out_dir / f"{stem}.csv"
-            with open(path, "w", newline="", encoding="utf-8") as fh:
-                w = csv.writer(fh, lineterminator="\n")
+        with atomic.FileSet(what="sample data") as files:  # all files or none
+            for stem in _EU_FILES:
+                path = paths[stem] = out_dir / f"{stem}.csv"
+                w = csv.writer(files.open(path), lineterminator="\n")
                 w.writerow(kinds[stem].column_names)
                 w.writerows(self.rows[stem])
         return paths

@@ -243,11 +243,59 @@ def _resource_settings(con, path: Path) -> None:
 _LOCK_HINT = re.compile(r"(Could not set lock|Conflicting lock|database is locked)", re.I)
 
 
+DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
+
+
+def check_database_file(path: Path) -> None:
+    """`--db` names a DuckDB database (or a file still to be created), never anything else:
+    a CSV, Parquet or JSON file given by mistake is refused, and nothing runs in memory."""
+    if str(path) == ":memory:":
+        return  # the library's own tests; the command line refuses it (cli._db_path)
+    if path.is_dir():
+        raise StoreUnavailable(f"--db {path}: is a folder, not a database file")
+    if not path.exists():
+        return
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise StoreUnavailable(f"cannot read database {path}: {exc.strerror or exc}") from None
+    if head and head[8:12] != DUCKDB_MAGIC:
+        kind = ("a Parquet file" if head.startswith(b"PAR1") else
+                "a ZIP/XLSX file" if head.startswith(b"PK") else
+                "a SQLite database" if head.startswith(b"SQLite format") else
+                "a JSON file" if head.lstrip()[:1] in (b"{", b"[") else "not a DuckDB database")
+        raise StoreUnavailable(f"--db {path}: is {kind}, not a berthcheck (DuckDB) database; "
+                              "nothing was done")
+
+
+def check_db_option(db: str | os.PathLike | None) -> None:
+    """`--db` (or $BERTHCHECK_DB) on the command line: a file, never an in-memory database."""
+    text = str(resolve_db_path(db))
+    if text.startswith(":") or not text.strip():
+        raise BerthcheckError(f"--db {text!r}: give the path of a database file (berthcheck "
+                              "never works on an in-memory database by accident)")
+
+
+def readable(path: Path) -> bool:
+    """True when the file exists and this process may not write it (an archive copy)."""
+    return path.exists() and not os.access(path, os.W_OK)
+
+
+def connect_for_reading(db: str | os.PathLike | None = None):
+    """For commands that only read (runs, audit verify/manifest/diff): a read-only database
+    file is opened read-only instead of failing; a writable one as usual."""
+    path = resolve_db_path(db)
+    check_database_file(path)
+    return connect(db, read_only=readable(path))
+
+
 def connect(db: str | os.PathLike | None = None, *, read_only: bool = False):
     """Open (creating if needed) the store, with TimeZone=UTC, migrated to the latest schema."""
     import duckdb
 
     path = resolve_db_path(db)
+    check_database_file(path)
     if read_only and not path.exists():
         raise StoreUnavailable(f"database {path} does not exist; load some data first")
     if not read_only and path.parent and not path.parent.exists():
@@ -269,10 +317,27 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False):
     _resource_settings(con, path)
     if not read_only:
         _apply_migrations(con)
+    else:
+        _check_schema_readable(con, path)
     return con
 
 
 _IN_TRANSACTION: set[int] = set()  # id() of connections inside `transaction`
+
+
+def _check_schema_readable(con, path: Path) -> None:
+    """A database opened read-only cannot be migrated: it must be at this schema already."""
+    latest = MIGRATIONS[-1][0]
+    try:
+        version = schema_version(con)
+    except Exception:  # noqa: BLE001 - no schema_meta: not a berthcheck database
+        con.close()
+        raise BerthcheckError(f"database {path} is not a berthcheck database") from None
+    if version != latest:
+        con.close()
+        raise BerthcheckError(
+            f"database {path} is read-only and has schema version {version}; this berthcheck "
+            f"reads version {latest}: work on a writable copy (it is upgraded on open)")
 
 
 @contextlib.contextmanager

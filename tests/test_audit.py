@@ -100,7 +100,7 @@ def _replace_vessel_type(db, tmp_path, visit_id: str, vessel_type: str) -> Path:
 
 def test_manifest_file_is_the_stored_manifest_and_describes_the_run(db, tmp_path):
     target = tmp_path / "out" / "manifest.json"
-    run_id = _check(db, "--manifest", target)
+    run_id = _check(db, "--manifest", target, "--mkdir")  # the folder "out" is made
     text = target.read_text(encoding="utf-8")
     manifest = json.loads(text)
     assert manifest["run_id"] == run_id

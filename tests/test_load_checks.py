@@ -57,8 +57,9 @@ CASES = [
      v2(call_purpose="party"), "call_purpose",
      "cargo, passengers, offshore_crew_change, bunkering, supplies, crew_change, repair, "
      "shelter, search_and_rescue, distress, other"),
-    ("unknown-port-zone", "visits", good_visit(), v2(port="USXXX"), "arrival",
-     "time zone is unknown"),
+    # an unknown port is named once, on its own column (issue 15), not as a zone on every time
+    ("unknown-port-zone", "visits", good_visit(), v2(port="USXXX"), "port",
+     "not in the ports table"),
     ("departure-after-arrival", "visits", good_visit(),
      v2(departure="2026-10-01 05:00", ready_to_work="", pilot_on_board=""),
      "departure", "after arrival"),

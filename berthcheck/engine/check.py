@@ -100,12 +100,18 @@ def _canonical_json(text: str) -> str:
     return _ENCODE(_DECODE(text))
 
 
-def _run_rules(con, pack: Pack, values: dict):
+def _run_rules(con, pack: Pack, values: dict, sandbox=None):
+    import duckdb
     import polars as pl
+
+    from berthcheck.engine.sandbox import pack_failure
 
     frames = []
     for rule in pack.rules:
-        frame = store.fetch_polars(con, rule.sql, bind(rule.sql, values))
+        try:
+            frame = store.fetch_polars(sandbox or con, rule.sql, bind(rule.sql, values))
+        except duckdb.Error as exc:
+            raise pack_failure(pack, rule.path.name, exc) from None
         frames.append(
             frame.select(
                 pl.lit(rule.id).alias("rule_id"),
@@ -140,18 +146,31 @@ def evaluate(con, pack: Pack, scope: Scope):
     Allowance accounting and low-activity status need visits outside the period (the whole
     year, previous years), so the pack always sees everything; the scope filters the output.
     """
+    import duckdb
     import polars as pl
 
     from berthcheck.emissions import EMISSION_COLUMNS, add_emissions
+    from berthcheck.engine.sandbox import open_sandbox, pack_failure
     from berthcheck.engine.schemas import RESULT_COLUMNS
 
     values = pack.parameter_values()
-    _register_tables(con, pack)
-    for _rel, text in pack.stages:
-        for statement in split_statements(text):
-            store.run(con, statement, bind(statement, values))
-    findings = _run_rules(con, pack, values)
-    results = store.fetch_polars(con, pack.assemble, bind(pack.assemble, values))
+    # the pack's SQL runs on a locked copy of what it may read (engine/sandbox.py)
+    sandbox = open_sandbox(con)
+    try:
+        _register_tables(sandbox, pack)
+        for rel, text in pack.stages:
+            for statement in split_statements(text):
+                try:
+                    store.run(sandbox, statement, bind(statement, values))
+                except duckdb.Error as exc:
+                    raise pack_failure(pack, rel, exc) from None
+        findings = _run_rules(con, pack, values, sandbox)
+        try:
+            results = store.fetch_polars(sandbox, pack.assemble, bind(pack.assemble, values))
+        except duckdb.Error as exc:
+            raise pack_failure(pack, pack.assemble_file, exc) from None
+    finally:
+        sandbox.close()
     # instants leave DuckDB in the session zone; results always carry UTC
     results = results.with_columns(
         [

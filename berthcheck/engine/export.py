@@ -1,20 +1,36 @@
-"""Write results and findings by file extension: .csv, .parquet, .json, .xlsx.
+"""Write results and findings by file extension: .csv, .parquet, .json, .xlsx (or CSV/JSON to
+standard output with `--out -`).
 
 csv, json and parquet are byte-deterministic for the same frame: times are written as UTC
 ISO 8601 text (csv/json), floats with fixed precision, rows already sorted by the engine.
+
+Files people open in a spreadsheet never carry a live formula (see `berthcheck.cells`): CSV
+text cells that start with `=`, `+`, `-`, `@`, a tab or a carriage return get a leading `'`;
+XLSX cells are written as typed values and text as strings, never formulas (the same `'`
+rule applies so a CSV and an XLSX of one run read the same). JSON and Parquet are data
+formats no spreadsheet evaluates, and keep every value verbatim.
+
+Every file goes through `berthcheck.atomic`: it appears whole or not at all.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
 from pathlib import Path
+from typing import BinaryIO
 
+from berthcheck import atomic
+from berthcheck.cells import neutralise_frame
 from berthcheck.errors import UsageError
 
 FORMATS = (".csv", ".parquet", ".json", ".xlsx")
+STREAM_FORMATS = (".csv", ".json")  # what `--out -` can write
 FLOAT_DECIMALS = 6
+XLSX_CREATED = dt.datetime(2000, 1, 1)  # a fixed creation date: the same results, the same bytes
+XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 
 def _texty(frame):
@@ -33,10 +49,15 @@ def _texty(frame):
     return frame.with_columns(exprs) if exprs else frame
 
 
+def _csv_ready(frame):
+    # times first (their text starts with a digit), then every text cell made formula-safe
+    return neutralise_frame(_texty(frame))
+
+
 def csv_bytes(frame) -> bytes:
     # written straight to bytes (UTF-8): the same bytes as the text encoded, without the copy
     buffer = io.BytesIO()
-    _texty(frame).write_csv(buffer, float_precision=FLOAT_DECIMALS)
+    _csv_ready(frame).write_csv(buffer, float_precision=FLOAT_DECIMALS)
     return buffer.getvalue()
 
 
@@ -59,8 +80,18 @@ def csv_sha256(frame) -> str:
     """sha256 of exactly the bytes `csv_bytes(frame)` returns, streamed in polars' chunks: the
     CSV (about 1 GB for a million results) is never held whole."""
     sink = _Sha256Sink()
-    _texty(frame).write_csv(sink, float_precision=FLOAT_DECIMALS)
+    _csv_ready(frame).write_csv(sink, float_precision=FLOAT_DECIMALS)
     return sink.digest.hexdigest()
+
+
+def _evidence_object(text):
+    """A finding's evidence (canonical JSON text in the store) as the object it encodes."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def json_bytes(frame) -> bytes:
@@ -70,6 +101,9 @@ def json_bytes(frame) -> bytes:
         [pl.col(n).round(FLOAT_DECIMALS) for n, t in frame.schema.items() if t.is_float()]
     )
     rows = texty.to_dicts()
+    if "evidence" in texty.columns and texty.schema["evidence"] == pl.String:
+        for row in rows:
+            row["evidence"] = _evidence_object(row["evidence"])
     return (json.dumps(rows, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
@@ -82,38 +116,165 @@ def check_format(path: Path) -> str:
     return ext
 
 
-def write_frame(frame, path: Path, sheet: str = "results") -> None:
+def check_stream_format(fmt: str) -> str:
+    ext = "." + fmt.strip().lower().lstrip(".")
+    if ext not in STREAM_FORMATS:
+        raise UsageError(f"--format must be csv or json for --out -, not {fmt!r}")
+    return ext
+
+
+def write_stream(frame, stream: BinaryIO, fmt: str = "csv") -> None:
+    """CSV or JSON to an open binary stream (standard output for `--out -`)."""
+    ext = check_stream_format(fmt)
+    stream.write(csv_bytes(frame) if ext == ".csv" else json_bytes(frame))
+    stream.flush()
+
+
+def write_frame(frame, path: Path, sheet: str = "results", *, mkdir: bool = False) -> None:
+    """One frame to one file, by extension (an XLSX gets one sheet named `sheet`)."""
+    ext = check_format(path)
+    if ext == ".xlsx":
+        write_workbook({sheet.capitalize(): frame}, path, mkdir=mkdir)
+        return
+    what = "findings" if sheet == "findings" else "results"
+    if ext == ".csv":
+        atomic.write_bytes(path, csv_bytes(frame), mkdir=mkdir, what=what)
+    elif ext == ".json":
+        atomic.write_bytes(path, json_bytes(frame), mkdir=mkdir, what=what)
+    else:
+        atomic.write_with(
+            path, lambda tmp: frame.write_parquet(tmp, compression="zstd", statistics=False),
+            mkdir=mkdir, what=what,
+        )
+
+
+def _xlsx_ready(frame):
+    """Instants as naive UTC (Excel has no zones; the README says XLSX times are UTC), text
+    formula-safe. Column names stay as in the CSV."""
     import polars as pl
 
-    ext = check_format(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if ext == ".csv":
-        path.write_bytes(csv_bytes(frame))
-    elif ext == ".json":
-        path.write_bytes(json_bytes(frame))
-    elif ext == ".parquet":
-        frame.write_parquet(path, compression="zstd", statistics=False)
-    else:
-        # Excel has no time zones: write UTC wall-clock times, named so in the header.
-        naive = frame.with_columns(
-            [
-                pl.col(n).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-                for n, t in frame.schema.items()
-                if isinstance(t, pl.Datetime) and t.time_zone is not None
-            ]
-        ).rename(
-            {n: f"{n}_utc" for n, t in frame.schema.items()
-             if isinstance(t, pl.Datetime) and t.time_zone is not None}
-        )
-        import datetime as dt
+    frame = frame.with_columns(
+        [
+            pl.col(n).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            for n, t in frame.schema.items()
+            if isinstance(t, pl.Datetime) and t.time_zone is not None
+        ]
+    )
+    return neutralise_frame(frame)
 
-        import xlsxwriter
 
-        # A fixed creation date: the same results give the same bytes.
-        with xlsxwriter.Workbook(str(path)) as workbook:
-            workbook.set_properties({"created": dt.datetime(2000, 1, 1)})
-            naive.write_excel(workbook, worksheet=sheet, autofit=True)
+def write_workbook(sheets: dict, path: Path, *, mkdir: bool = False) -> None:
+    """Several frames as the sheets of one XLSX workbook: header frozen, an autofilter over
+    every column, text written as strings (never formulas), numbers and times as values."""
+    import xlsxwriter
+
+    def write(tmp: Path) -> None:
+        options = {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "nan_inf_to_errors": True,
+            "default_date_format": XLSX_TIME_FORMAT,
+        }
+        with xlsxwriter.Workbook(str(tmp), options) as workbook:
+            workbook.set_properties({"created": XLSX_CREATED})
+            bold = workbook.add_format({"bold": True})
+            for name, frame in sheets.items():
+                ready = _xlsx_ready(frame)
+                sheet = workbook.add_worksheet(name)
+                for col, header in enumerate(ready.columns):
+                    sheet.write_string(0, col, header, bold)
+                    sheet.set_column(col, col, max(10, min(40, len(header) + 2)))
+                for row_number, row in enumerate(ready.iter_rows(), start=1):
+                    for col, value in enumerate(row):
+                        if value is None:
+                            continue
+                        if isinstance(value, str):
+                            sheet.write_string(row_number, col, value)
+                        else:
+                            sheet.write(row_number, col, value)
+                sheet.freeze_panes(1, 0)
+                if ready.columns:
+                    sheet.autofilter(0, 0, ready.height, len(ready.columns) - 1)
+
+    atomic.write_with(path, write, mkdir=mkdir, what="workbook")
 
 
 def default_findings_path(out: Path) -> Path:
     return out.with_name(f"findings{out.suffix}")
+
+
+def plan_outputs(
+    out: Path | None,
+    findings_out: Path | None,
+    *,
+    manifest_out: Path | None = None,
+    inputs: tuple[Path, ...] = (),
+    stream_format: str | None = None,
+    mkdir: bool = False,
+) -> Path | None:
+    """Check a check's output options before any work is done; return where the findings go
+    (None: nowhere, or into the results workbook).
+
+    `--out FILE.xlsx` alone writes one workbook with a Results and a Findings sheet; any other
+    `--out` writes the findings beside it (`findings.<ext>`) unless `--findings` says where.
+    `--out -` writes the results to standard output (CSV, or JSON with `--format json`) and
+    the findings only where `--findings` says.
+    """
+    if stream_format is not None and not atomic.is_stdout(out):
+        raise UsageError("--format applies to --out - (standard output) only; files take their "
+                         "format from the extension")
+    if atomic.is_stdout(findings_out):
+        raise UsageError("--findings - is not supported: use --out - for the results and a file "
+                         "for the findings")
+    if atomic.is_stdout(out):
+        check_stream_format(stream_format or "csv")
+        target = findings_out
+    elif out is not None:
+        check_format(out)
+        if findings_out is None and out.suffix.lower() == ".xlsx":
+            target = None
+        else:
+            target = findings_out or default_findings_path(out)
+    else:
+        target = findings_out
+    if target is not None:
+        check_format(target)
+    if manifest_out is not None and manifest_out.suffix.lower() != ".json":
+        raise UsageError(f"cannot write manifest {manifest_out.name}: give a .json file")
+    atomic.check_distinct(
+        [("--out", out), ("--findings", target), ("--manifest", manifest_out)], inputs
+    )
+    for label, path in (("results", out), ("findings", target), ("manifest", manifest_out)):
+        if path is not None and not atomic.is_stdout(path):
+            atomic.check_parent(Path(path), mkdir=mkdir, what=label)
+    return target
+
+
+def write_check_outputs(
+    results,
+    findings,
+    out: Path | None,
+    findings_target: Path | None,
+    *,
+    stream: BinaryIO | None = None,
+    stream_format: str | None = None,
+    mkdir: bool = False,
+) -> list[str]:
+    """Write what `plan_outputs` planned; return the files written, for the summary."""
+    written = []
+    if atomic.is_stdout(out):
+        if stream is None:
+            raise UsageError("--out - needs standard output")
+        write_stream(results, stream, stream_format or "csv")
+    elif out is not None:
+        if out.suffix.lower() == ".xlsx" and findings_target is None:
+            write_workbook({"Results": results, "Findings": findings}, out, mkdir=mkdir)
+            written.append(f"{out} (sheets Results and Findings)")
+        else:
+            write_frame(results, out, "results", mkdir=mkdir)
+            written.append(str(out))
+    if findings_target is not None:
+        write_frame(findings, findings_target, "findings", mkdir=mkdir)
+        written.append(str(findings_target))
+    return written

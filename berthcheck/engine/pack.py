@@ -96,10 +96,24 @@ class Pack:
     # `[pack] currency` (ISO 4217, e.g. "EUR"): the unit of the results' `penalty` column, for
     # packs that define a penalty (FuelEU); None = the pack has no penalty.
     currency: str | None = None
+    # not one of the packs shipped with berthcheck (a folder given by $BERTHCHECK_RULES_DIR):
+    # runs, reports and manifests say "custom pack" and record its folder and hash
+    custom: bool = False
+    assemble_file: str = "assemble.sql"
 
     @property
     def label(self) -> str:
         return f"{self.id}@{self.version}"
+
+    @property
+    def display(self) -> str:
+        """The label people read: a custom pack is never shown under a built-in's name alone."""
+        if self.custom:
+            return f"{self.label} (custom pack {self.path}, sha256 {self.hash[:12]}...)"
+        return self.label
+
+    def file_of(self, relative: str) -> Path:
+        return self.path / relative
 
     def rule(self, rule_id: str) -> Rule:
         wanted = rule_id.strip().lower()
@@ -236,9 +250,22 @@ def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -
         rules=tuple(rules),
         assemble=assemble,
         hash=_pack_hash(folder),
+        custom=is_custom(folder),
+        assemble_file=meta["assemble"],
     )
     _check_parameters(pack)
     return pack
+
+
+def is_custom(folder: Path) -> bool:
+    """True unless `folder` is one of the packs shipped with berthcheck."""
+    from berthcheck.resources import builtin_rules_dir
+
+    try:
+        shipped = builtin_rules_dir().resolve()
+    except FileNotFoundError:
+        return True
+    return Path(folder).resolve().parent != shipped
 
 
 def _check_parameters(pack: Pack) -> None:

@@ -20,7 +20,7 @@ from berthcheck.emissions import factors_hash
 from berthcheck.engine.pack import Pack, parameters_json
 from berthcheck.engine.schemas import FINDING_COLUMNS, RESULT_COLUMNS
 from berthcheck.engine.scope import Scope
-from berthcheck.errors import BerthcheckError
+from berthcheck.errors import BerthcheckError, UsageError
 from berthcheck.ingest.kinds import KINDS
 
 RUN_ID_LENGTH = 16
@@ -94,14 +94,70 @@ def _extra_json(con, run_id: str, results):
     )
     if not rows:
         return results
-    fmt, data = rows[0]
-    if fmt != EXTRA_FORMAT:
-        raise BerthcheckError(f"run {run_id}: unknown stored column format {fmt!r}")
-    extra = pl.read_parquet(io.BytesIO(data))
+    extra = _read_blob(run_id, *rows[0])
     extras = [c for c in extra.columns if c != "visit_id"]
     encoded = extra.select("visit_id", pl.struct(extras).struct.json_encode().alias("extra"))
     return results.drop("extra").join(encoded, on="visit_id", how="left",
                                       maintain_order="left")
+
+
+def _read_blob(run_id: str, fmt: str, data: bytes):
+    """A run's stored extra columns; a damaged blob is a clear error, not a traceback."""
+    import polars as pl
+
+    if fmt != EXTRA_FORMAT:
+        raise BerthcheckError(f"run {run_id}: unknown stored column format {fmt!r}")
+    try:
+        return pl.read_parquet(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - any reader failure means the blob is damaged
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BerthcheckError(
+            f"run {run_id}: its stored result columns (run_result_columns) are damaged and "
+            f"cannot be read ({first}); run `berthcheck audit verify {run_id}`") from None
+
+
+def stored_frames(con, run_id: str):
+    """(results, findings) exactly as stored, typed, in the column order the run wrote them:
+    their CSV hashes are what the run's manifest recorded (`output_hashes`), so any edit of
+    `run_results`, `run_findings` or the blob shows. Runs stored before the typed blob
+    (migration 6) are read through `load_run`."""
+    import polars as pl
+
+    blob = store.run(con, "SELECT format, data FROM run_result_columns WHERE run_id = ?",
+                     [run_id])
+    if not blob:
+        return load_run(con, run_id)
+    base = store.fetch_polars(
+        con, "SELECT * EXCLUDE (run_id, extra) FROM run_results WHERE run_id = $r "
+        "ORDER BY visit_id", {"r": run_id},
+    ).select(RESULT_COLUMNS)
+    extra = _read_blob(run_id, *blob[0])
+    results = base.join(extra, on="visit_id", how="left", maintain_order="left")
+    findings = store.fetch_polars(
+        con, "SELECT * EXCLUDE (run_id) FROM run_findings WHERE run_id = $r "
+        "ORDER BY visit_id, rule_id, finding_id", {"r": run_id},
+    )
+    return results, findings.select([*FINDING_COLUMNS, pl.col("minutes")])
+
+
+def tampered_parts(con, run_id: str) -> list[str]:
+    """Which of a stored run's results and findings no longer hash to what its record says
+    ([] when intact or not stored)."""
+    rows = store.run(con, "SELECT results_sha256, findings_sha256 FROM runs WHERE run_id = ?",
+                     [run_id])
+    if not rows:
+        return []
+    try:
+        results, findings = stored_frames(con, run_id)
+    except BerthcheckError:
+        return ["results (damaged)"]
+    got = output_hashes(results, findings)
+    parts = []
+    if got[0] != rows[0][0]:
+        parts.append("results")
+    if rows[0][1] is not None and got[1] != rows[0][1]:
+        parts.append("findings")
+    return parts
 
 
 def store_run(con, outcome) -> None:
@@ -128,6 +184,13 @@ def write_run(con, outcome, *, verified: bool = False) -> None:
     )
     max_batch = max((v["max_batch_id"] or 0) for v in outcome.inputs.values()) or None
     counts = outcome.verdict_counts()
+    tampered = tampered_parts(con, outcome.run_id)
+    if tampered:
+        # the stored run is evidence that was altered: never paper over it with a fresh copy
+        raise BerthcheckError(
+            f"run {outcome.run_id} is stored, but its stored {' and '.join(tampered)} no longer "
+            "match the hashes recorded with it (edited in the database?); refusing to "
+            f"overwrite it. See `berthcheck audit verify {outcome.run_id}`")
     for table in ("run_findings", "run_results", "run_result_columns", "runs"):
         store.run(con, f"DELETE FROM {table} WHERE run_id = ?", [outcome.run_id])  # noqa: S608
     # also seals the input rows read
@@ -177,7 +240,11 @@ def list_runs(con):
     return store.fetch_polars(
         con,
         "SELECT run_id, created_at, pack_id, pack_version, period, scope, visits, findings, "
-        "counts, max_batch_id FROM runs ORDER BY created_at DESC, run_id",
+        "counts, max_batch_id, "
+        # a run made with a pack that is not shipped with berthcheck says so (audit._pack_record)
+        "coalesce(json_extract_string(manifest, '$.pack.custom') = 'true', false) AS custom_pack, "
+        "json_extract_string(manifest, '$.pack.path') AS pack_path "
+        "FROM runs ORDER BY created_at DESC, run_id",
     )
 
 
@@ -239,6 +306,9 @@ def _summary(row: dict) -> dict:
         "findings": row["findings"],
         "counts": json.loads(row["counts"]),
         "max_batch_id": row["max_batch_id"],
+        # a pack not shipped with berthcheck is never shown under a built-in's name alone
+        "custom_pack": bool(row.get("custom_pack")),
+        "pack_path": row.get("pack_path"),
     }
 
 
@@ -291,16 +361,18 @@ def _restore_instants(results):
     return results.with_columns(exprs) if exprs else results
 
 
-def stored_frames(con, run_id: str):
+def verified_frames(con, run_id: str):
     """(results, findings) of a stored run as the check produced them, checked against the
     run's recorded hashes, so what `runs export` writes is what `check --out` wrote then."""
-    results, findings = load_run(con, run_id)
-    results = _restore_instants(results)
-    recorded = store.run(
+    rows = store.run(
         con, "SELECT results_sha256, findings_sha256 FROM runs WHERE run_id = ?", [run_id]
-    )[0]
+    )
+    if not rows:
+        raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
+    results, findings = stored_frames(con, run_id)
+    results = _restore_instants(results)  # runs stored before migration 6 hold JSON text
     got = output_hashes(results, findings)
-    for what, want, have in zip(("results", "findings"), recorded, got, strict=True):
+    for what, want, have in zip(("results", "findings"), rows[0], got, strict=True):
         if want and want != have:
             raise BerthcheckError(
                 f"run {run_id}: the stored {what} no longer hash to the run's recorded sha256 "

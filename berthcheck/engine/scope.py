@@ -38,6 +38,17 @@ class Scope:
         return ", ".join(parts)
 
 
+# Periods berthcheck reports on (the inputs' plausibility bounds, ingest/kinds.py): a year
+# outside them is a typo (9999-12, 0000-01), not a period, and would overflow date arithmetic.
+PERIOD_YEARS = (1990, 2100)
+
+
+def _check_year(text: str, option: str, given: str) -> None:
+    if text.isdigit() and not PERIOD_YEARS[0] <= int(text) <= PERIOD_YEARS[1]:
+        raise UsageError(f"{option} {given!r}: the year must be between {PERIOD_YEARS[0]} and "
+                         f"{PERIOD_YEARS[1]}")
+
+
 def _date(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -71,6 +82,7 @@ def parse_scope(
     label = None
     if period:
         period = period.strip()
+        _check_year(period[:4], "--period", period)
         if m := _MONTH.match(period):
             year, month = int(m.group(1)), int(m.group(2))
             if not 1 <= month <= 12:
@@ -92,6 +104,8 @@ def parse_scope(
         if not (date_from and date_to):
             raise UsageError("--from and --to go together")
         d0, d1 = _date(date_from, "--from"), _date(date_to, "--to")
+        _check_year(str(d0.year), "--from", date_from)
+        _check_year(str(d1.year), "--to", date_to)
         if d1 < d0:
             raise UsageError("--to is before --from")
         start = dt.datetime.combine(d0, dt.time())

@@ -100,6 +100,11 @@ EVENT_KIND_ALIASES = {
     "unscheduledportcall": "unscheduled_call",
 }
 
+# Plausibility bounds (docs/reliability.md), enforced by ingest/bounds.py with each column's
+# own min/max: every time and date lies in these years, every text cell is at most this long.
+YEAR_MIN, YEAR_MAX = 1990, 2100
+TEXT_MAX_LENGTH = 1000
+
 HOLDER_KINDS = ("fleet", "terminal")
 COVERAGE_KINDS = ("port", "fleet")
 
@@ -181,14 +186,14 @@ VISITS = Kind(
         _c("shore_power_capable", "bool", aliases=("shore_power_vessel", "sp_capable"), default=False),
         _c("commissioned", "bool"),
         _c("nox_tier", "int", aliases=("imo_nox_tier", "tier"), min=0, max=3),
-        _c("gross_tonnage", "float", aliases=("gt",), min=0),
-        _c("teu", "float", aliases=("teu_capacity",), min=0),
-        _c("aux_power_kw", "float", aliases=("aux_kw", "auxiliary_power_kw"), min=0),
-        _c("boiler_power_kw", "float", aliases=("boiler_kw",), min=0),
+        _c("gross_tonnage", "float", aliases=("gt",), min=0, max=500_000),
+        _c("teu", "float", aliases=("teu_capacity",), min=0, max=50_000),
+        _c("aux_power_kw", "float", aliases=("aux_kw", "auxiliary_power_kw"), min=0, max=100_000),
+        _c("boiler_power_kw", "float", aliases=("boiler_kw",), min=0, max=50_000),
         _c("reported_at", "timestamp", aliases=("report_submitted", "reported")),
         # extensions for the emission load defaults (Starcrest 2016 size bins)
-        _c("dwt", "float", aliases=("deadweight", "dwt_tonnes"), min=0),
-        _c("passengers", "float", aliases=("pax", "passenger_capacity"), min=0),
+        _c("dwt", "float", aliases=("deadweight", "dwt_tonnes"), min=0, max=700_000),
+        _c("passengers", "float", aliases=("pax", "passenger_capacity"), min=0, max=20_000),
         _c("aux_engine_speed", "enum", aliases=("engine_speed",), values=("MSD", "HSD"),
            value_aliases={"msd": "MSD", "hsd": "HSD", "mediumspeed": "MSD", "highspeed": "HSD"}),
         _c("call_purpose", "enum", aliases=("purpose", "purpose_of_call"), values=CALL_PURPOSES,
@@ -207,7 +212,7 @@ SHORE_POWER = Kind(
         _c("visit_id", "text", True, aliases=("visit", "call_id")),
         _c("connected", "timestamp", True, aliases=("connect", "connection_start", "plug_in")),
         _c("disconnected", "timestamp", True, aliases=("disconnect", "connection_end", "plug_out")),
-        _c("energy_kwh", "float", aliases=("kwh", "energy"), min=0),
+        _c("energy_kwh", "float", aliases=("kwh", "energy"), min=0, max=50_000_000),
         _c("meter_id", "text", aliases=("meter",)),
     ),
 )
@@ -225,8 +230,8 @@ CAPTURE = Kind(
         _c("provider", "text", aliases=("caecs_operator", "operator")),
         _c("started", "timestamp", True, aliases=("start", "control_start", "begin")),
         _c("ended", "timestamp", True, aliases=("end", "control_end", "stop")),
-        _c("nox_inlet_ppm", "float", aliases=("inlet_nox_ppm", "nox_inlet"), min=0),
-        _c("nox_outlet_ppm", "float", aliases=("outlet_nox_ppm", "nox_outlet"), min=0),
+        _c("nox_inlet_ppm", "float", aliases=("inlet_nox_ppm", "nox_inlet"), min=0, max=10_000),
+        _c("nox_outlet_ppm", "float", aliases=("outlet_nox_ppm", "nox_outlet"), min=0, max=10_000),
     ),
 )
 

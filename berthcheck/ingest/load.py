@@ -21,10 +21,11 @@ import polars as pl
 from berthcheck import __version__, store
 from berthcheck.errors import InputRejected, RowError, UsageError
 from berthcheck.ingest import reference
+from berthcheck.ingest.bounds import bound_errors
 from berthcheck.ingest.coerce import ERR, TZ, coerce
 from berthcheck.ingest.holders import allowance_ports
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
-from berthcheck.ingest.read import ROW, RawTable, read_table
+from berthcheck.ingest.read import ROW, RawTable, ReadOptions, read_table
 from berthcheck.schemas import INPUT_SCHEMAS
 
 SESSION_TOLERANCE_MINUTES = 15  # data contract section 2: allowed, then clipped with a warning
@@ -431,16 +432,28 @@ def _without_zone_errors(errors: list[RowError], rows: set[int]) -> list[RowErro
     return [e for e in errors if not (e.row in rows and "time zone is unknown" in e.reason)]
 
 
-def _prepare(con, path: Path, kind: Kind) -> _Prepared:
-    raw = read_table(path, kind)
-    label = raw.path.name
+def _prepare(con, path: Path, kind: Kind, options: ReadOptions | None = None) -> _Prepared:
+    raw = read_table(path, kind, options)
+    label = raw.label
     frame = _attach_timezones(con, raw, kind)
     typed = _derive_keys(coerce(frame, kind), kind)
     typed = reference.fill_from_builtin(typed, kind, raw.present)
     errors = _coercion_errors(typed, kind, label) + _schema_errors(typed, kind, label)
     errors += reference.row_errors(typed, kind, label)
+    errors += bound_errors(typed, kind, label, {(e.row, e.column) for e in errors})
     if kind.port_from == "self":
-        # A malformed port code is reported once, not again as a missing zone on every time.
+        # A port not in the ports table is an error even when every time carries an offset
+        # (the rules need the port's zone for the reporting period and its flags).
+        unknown_port = typed.filter(
+            pl.col("port").is_not_null() & pl.col(TZ).is_null()
+            & pl.col("port").str.contains(r"^[A-Z]{2}[A-Z2-9]{3}$")
+        ).select(ROW, "_raw_port")
+        errors += [
+            RowError(label, row, "port", raw_port or "",
+                     "port not in the ports table (load it with `berthcheck load ports`)")
+            for row, raw_port in unknown_port.iter_rows()
+        ]
+        # A bad or unknown port code is reported once, not again as a missing zone on every time.
         errors = _without_zone_errors(errors, {e.row for e in errors if e.column == "port"})
     if kind.port_from == "visit":
         # A session of an unknown visit: say that, not that its times lack a zone.
@@ -474,6 +487,8 @@ def load_files(
     replace: bool = False,
     quarantine: bool = False,
     errors_out: Path | None = None,
+    read_options: ReadOptions | None = None,
+    mkdir: bool = False,
 ) -> LoadReport:
     """Load files of one kind. Raises InputRejected (nothing written) on any bad row unless
     `quarantine`, in which case good rows load and bad ones are kept with their reasons."""
@@ -482,15 +497,20 @@ def load_files(
         raise UsageError(f"unknown kind {kind_name!r}; one of: {', '.join(KINDS)}")
     if not paths:
         raise UsageError("give at least one file")
+    if errors_out is not None:
+        from berthcheck import atomic
+
+        atomic.check_distinct([("--errors", errors_out)], paths)
+        atomic.check_parent(Path(errors_out), mkdir=mkdir, what="errors file")
     reports: list[FileReport] = []
     all_errors: list[RowError] = []
     with store.transaction(con):
         for path in paths:
-            report, errors = _load_one(con, Path(path), kind, replace, quarantine)
+            report, errors = _load_one(con, Path(path), kind, replace, quarantine, read_options)
             reports.append(report)
             all_errors += errors
         if all_errors and errors_out is not None:
-            write_errors_csv(errors_out, all_errors)
+            write_errors_csv(errors_out, all_errors, mkdir=mkdir)
         if all_errors and not quarantine:
             files = sorted({e.file for e in all_errors})
             rows = len({(e.file, e.row) for e in all_errors})
@@ -506,8 +526,9 @@ def load_files(
     return LoadReport(kind.name, reports, sorted(all_errors) if quarantine else [])
 
 
-def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool):
-    prep = _prepare(con, path, kind)
+def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
+              read_options: ReadOptions | None = None):
+    prep = _prepare(con, path, kind, read_options)
     label = prep.label
     bad_rows = {e.row for e in prep.errors}
     staged = _storage_frame(prep.typed.filter(~pl.col(ROW).is_in(sorted(bad_rows))), kind, label)
@@ -539,6 +560,12 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool):
     report.notes = reference.override_notes(
         prep.typed.filter(~pl.col(ROW).is_in(sorted(bad_rows))), kind
     )
+    orphans: list[_Orphan] = []
+    if kind.name == "visits" and not replaced.is_empty():
+        # a replaced visit is checked together with the sessions and events stored for it
+        orphans = _orphaned_dependents(con, replaced, label)
+        if not quarantine:
+            errors += [o.error for o in orphans]
     if errors and not quarantine:
         return report, errors
     # Every problem is known: keep the text of the bad rows only and let the file's text go
@@ -559,10 +586,12 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool):
     report.batch_id = batch_id
     report.inserted = to_insert.height - replaced.height
     report.replaced = replaced.height
-    report.quarantined = len(quarantined_rows)
+    report.quarantined = len(quarantined_rows) + len(orphans)
     report.warnings = warnings
     if not replaced.is_empty():
         _retire_versions(con, kind, replaced, batch_id)
+    if orphans:
+        _quarantine_orphans(con, orphans, batch_id)
     if not to_insert.is_empty():
         store.insert_versions(
             con, kind.name, to_insert.rename({ROW: "_source_row"}), batch_id=batch_id
@@ -582,6 +611,74 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool):
          report.replaced, report.quarantined, len(warnings), replace, quarantine, __version__],
     )
     return report, errors
+
+
+@dataclass
+class _Orphan:
+    """A stored session or event that a replaced visit would leave outside its stay."""
+
+    table: str
+    kind: str
+    key: str
+    source_file: str
+    source_row: int
+    record: str
+    error: RowError  # against the visit row being loaded
+    reason: str  # for the dependent row's quarantine entry
+
+
+def _orphaned_dependents(con, replaced: pl.DataFrame, label: str) -> list[_Orphan]:
+    """Stored sessions and events of the replaced visits that would lie outside the new stay
+    by more than the tolerance a fresh load allows (the same test as `_spans_within_visit`)."""
+    store.register(con, "_bc_new_visits",
+                   replaced.select("visit_id", "arrival", "departure", ROW))
+    tolerance = f"INTERVAL {SESSION_TOLERANCE_MINUTES} MINUTE"
+    out = []
+    try:
+        for kind_name, (start, end) in _SPANS.items():
+            kind = KINDS[kind_name]
+            s_col, e_col, key = storage_name(start), storage_name(end), kind.key[0]
+            rows = store.run(
+                con,
+                f"""SELECT n._source_row, n.visit_id, n.arrival, n.departure, d.{key},
+                           d._source_file, d._source_row, d.{s_col}, d.{e_col},
+                           to_json(d)::VARCHAR
+                    FROM {kind.table} d JOIN _bc_new_visits n ON n.visit_id = d.visit_id
+                    WHERE d.{s_col} IS NOT NULL AND (
+                        d.{s_col} < n.arrival - {tolerance} OR d.{e_col} > n.departure + {tolerance}
+                        OR d.{s_col} >= n.departure OR d.{e_col} <= n.arrival)
+                    ORDER BY 1, 5""",  # noqa: S608 - our names only
+            )
+            for row, visit, arrival, departure, dkey, dfile, drow, ds, de, record in rows:
+                column = "arrival" if ds < arrival or de <= arrival else "departure"
+                value = (arrival if column == "arrival" else departure).isoformat()
+                what = f"{kind.table} {dkey!r} ({dfile} row {drow}, {ds.isoformat()} to {de.isoformat()})"
+                out.append(_Orphan(
+                    kind.table, kind.name, dkey, dfile, drow, record,
+                    RowError(label, row, column, value,
+                             f"replacing visit {visit} would leave {what} outside the visit's "
+                             "stay; load a corrected row for it too, or use --quarantine"),
+                    f"outside its visit {visit} after the visit was replaced by {label} row "
+                    f"{row} (now {arrival.isoformat()} to {departure.isoformat()})",
+                ))
+    finally:
+        con.unregister("_bc_new_visits")
+    return out
+
+
+def _quarantine_orphans(con, orphans: list[_Orphan], batch_id: int) -> None:
+    """Retire the orphaned rows (history keeps them) and keep them, with reasons, in quarantine."""
+    for o in orphans:
+        kind = KINDS[o.kind]
+        store.run(
+            con,
+            f"UPDATE {kind.table}_versions SET _replaced_by = ? "  # noqa: S608 - our names
+            f"WHERE {kind.key[0]} = ? AND _replaced_by IS NULL",
+            [batch_id, o.key],
+        )
+        store.run(con, "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  [batch_id, o.kind, o.source_file, o.source_row, "visit_id", o.key, o.reason,
+                   o.record])
 
 
 def _retire_versions(con, kind: Kind, replaced: pl.DataFrame, batch_id: int) -> None:
@@ -641,9 +738,15 @@ def _quarantine(
         con.unregister("_quarantined")
 
 
-def write_errors_csv(path: Path, errors: list[RowError]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
+def write_errors_csv(path: Path, errors: list[RowError], *, mkdir: bool = False) -> None:
+    """Every rejected row, one line per problem; text cells formula-safe (berthcheck.cells),
+    written whole or not at all (berthcheck.atomic)."""
+    from berthcheck import atomic
+    from berthcheck.cells import neutralise
+
+    with atomic.text_file(path, mkdir=mkdir, what="errors file") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["file", "row", "column", "value", "reason"])
         for e in sorted(errors):
-            writer.writerow([e.file, e.row, e.column, e.value, e.reason])
+            writer.writerow([neutralise(e.file), e.row, neutralise(e.column),
+                             neutralise(e.value), neutralise(e.reason)])

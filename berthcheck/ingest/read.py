@@ -7,6 +7,7 @@ through each column's aliases.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import polars as pl
 
 from berthcheck.errors import InputRejected, RowError, UsageError
 from berthcheck.ingest.kinds import Kind, normalise_token
+from berthcheck.ingest.xlsx_cells import xlsx_formulas_without_values
 
 ROW = "_source_row"
 FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
@@ -28,6 +30,7 @@ class RawTable:
     sha256: str
     frame: pl.DataFrame  # canonical column names, all Utf8, plus ROW and "extra" (JSON or null)
     present: frozenset[str]  # contract columns the file had
+    label: str = ""  # how messages name the file: its name, with the sheet when one was picked
 
 
 def file_sha256(path: Path) -> str:
@@ -66,25 +69,209 @@ def _stringify(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(out) if out else frame
 
 
-def _read_any(path: Path, file_format: str) -> tuple[pl.DataFrame, int]:
-    """Return (frame of text, number of the file's first data row)."""
-    if file_format == "csv":
-        frame = pl.read_csv(
-            path,
-            infer_schema=False,
-            encoding="utf8-lossy",
-            raise_if_empty=False,
-        )
-        if frame.columns and frame.columns[0].startswith("\ufeff"):
-            frame = frame.rename({frame.columns[0]: frame.columns[0].lstrip("\ufeff")})
-        return frame, 2
-    if file_format == "parquet":
-        return _stringify(pl.read_parquet(path)), 1
-    frame = pl.read_excel(path, sheet_id=1, engine="calamine")
-    return _stringify(frame), 2
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a file when its own form does not say: `--encoding`, `--sheet`,
+    `--delimiter`."""
+
+    encoding: str | None = None  # None: UTF-8 (a BOM is allowed), anything else refused
+    sheet: str | None = None  # XLSX: the sheet to read (required when there are several)
+    delimiter: str | None = None  # CSV: the field separator (default ',')
 
 
-def read_table(path: Path, kind: Kind) -> RawTable:
+_DELIMITER_WORDS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+def _delimiter(options: ReadOptions) -> str:
+    text = options.delimiter
+    if text is None:
+        return ","
+    text = _DELIMITER_WORDS.get(text.lower(), text)
+    if len(text) != 1 or text in "\r\n\"":
+        raise UsageError(f"--delimiter must be one character (or 'tab'), not {options.delimiter!r}")
+    return text
+
+
+def _guess_single_byte(data: bytes) -> str:
+    return "cp1252" if any(0x80 <= b <= 0x9F for b in data) else "latin-1"
+
+
+def _row_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+_UTF16_HINT = ("the file is UTF-16 text, not UTF-8; save it as UTF-8 (CSV UTF-8 in Excel) or "
+               "give --encoding utf-16; nothing was loaded")
+_CHUNK = 1 << 20
+
+
+@dataclass
+class _CsvShape:
+    header: bytes  # the first line, without its line end
+    has_lf: bool
+    has_cr: bool
+
+
+def _looks_utf16(head: bytes) -> bool:
+    return head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        len(head) >= 4 and head[:200].count(b"\x00") >= len(head[:200]) // 4)
+
+
+def _scan_utf8(path: Path, label: str) -> _CsvShape:
+    """One streaming pass (1 MiB at a time, so a large file is never held twice): the text
+    must be UTF-8, else InputRejected with the byte offset and row of the first bad byte;
+    also the header line and which line ends the file uses. Never a silent `\ufffd`."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = lines = 0
+    header = b""
+    has_lf = has_cr = False
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            if offset == 0:
+                if _looks_utf16(chunk):
+                    raise InputRejected(label, [], headline=f"{label}: {_UTF16_HINT}")
+                header = chunk.split(b"\n", 1)[0].rstrip(b"\r")
+            pending = decoder.getstate()[0]
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                buffer = pending + chunk
+                at = offset - len(pending) + exc.start
+                row = lines + buffer[:exc.start].count(b"\n") + 1
+                guess = _guess_single_byte(chunk)
+                raise InputRejected(label, [], headline=(
+                    f"{label}: not UTF-8 at byte {at} (row {row}, byte 0x{buffer[exc.start]:02X}); "
+                    f"the file looks like {guess} (Latin-1/Windows-1252): save it as UTF-8 or "
+                    f"give --encoding {guess}; nothing was loaded")) from None
+            lines += chunk.count(b"\n")
+            has_lf = has_lf or b"\n" in chunk
+            has_cr = has_cr or b"\r" in chunk
+            offset += len(chunk)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise InputRejected(label, [], headline=(
+            f"{label}: not UTF-8: the file ends inside a character (byte {offset}); nothing "
+            "was loaded")) from None
+    return _CsvShape(header.removeprefix(b"\xef\xbb\xbf"), has_lf, has_cr)
+
+
+def _decoded(path: Path, label: str, encoding: str) -> bytes:
+    """The whole file decoded from `--encoding`, as UTF-8 bytes."""
+    data = path.read_bytes()
+    try:
+        text = data.decode(encoding)
+    except LookupError:
+        raise UsageError(f"--encoding {encoding!r} is not an encoding Python knows (e.g. "
+                         "utf-8, cp1252, latin-1, utf-16)") from None
+    except UnicodeDecodeError as exc:
+        raise InputRejected(label, [], headline=(
+            f"{label}: not valid {encoding} at byte {exc.start} (row "
+            f"{_row_of(data, exc.start)}); nothing was loaded")) from None
+    return text.lstrip("\ufeff").encode("utf-8")
+
+
+def _read_csv(path: Path, label: str, options: ReadOptions) -> pl.DataFrame:
+    source: Path | bytes
+    if options.encoding:
+        source = _decoded(path, label, options.encoding)
+        shape = _CsvShape(source.split(b"\n", 1)[0].rstrip(b"\r"), b"\n" in source,
+                          b"\r" in source)
+    else:
+        source = path  # read by polars straight from the file
+        shape = _scan_utf8(path, label)
+    if shape.has_cr and not shape.has_lf:
+        raise InputRejected(label, [], headline=(
+            f"{label}: lines end with a carriage return only (old Mac line ends); save it with "
+            "Windows or Unix line ends; nothing was loaded"))
+    separator = _delimiter(options)
+    headers = next(csv.reader([shape.header.decode("utf-8")], delimiter=separator), [])
+    _check_duplicate_headers(headers, label)
+    frame = pl.read_csv(source, infer_schema=False, raise_if_empty=False, separator=separator)
+    if frame.columns and frame.columns[0].startswith("\ufeff"):
+        frame = frame.rename({frame.columns[0]: frame.columns[0].lstrip("\ufeff")})
+    if options.delimiter is None and len(frame.columns) == 1 and ";" in frame.columns[0]:
+        raise InputRejected(label, [], headline=(
+            f"{label}: the header has one column {frame.columns[0][:60]!r} with ';' in it: the "
+            "file looks separated by semicolons; give --delimiter ';'; nothing was loaded"))
+    if frame.height == 0:
+        data = source if isinstance(source, bytes) else path.read_bytes()
+        rest = data.split(b"\n", 1)[1] if b"\n" in data else b""
+        if rest.strip():
+            raise InputRejected(label, [], headline=(
+                f"{label}: no data rows could be read, yet there are {len(rest)} bytes after "
+                "the header (wrong line ends or delimiter?); nothing was loaded"))
+    return frame
+
+
+def _check_duplicate_headers(headers: list[str], label: str) -> None:
+    seen: dict[str, str] = {}
+    problems = []
+    for header in headers:
+        token = normalise_token(header)
+        if token in seen:
+            problems.append(RowError(label, 1, header, header,
+                                     f"header appears twice (as {seen[token]!r} too); keep one"))
+        else:
+            seen[token] = header
+    if problems:
+        raise InputRejected(label, problems)
+
+
+_NESTED = (pl.List, pl.Array, pl.Struct, pl.Object)
+
+
+def _read_parquet(path: Path, label: str) -> pl.DataFrame:
+    frame = pl.read_parquet(path)
+    nested = [RowError(label, 1, name, str(dtype), "nested column types (lists, structs) are "
+                       "not accepted; flatten it to one value per cell")
+              for name, dtype in frame.schema.items() if isinstance(dtype, _NESTED)]
+    if nested:
+        raise InputRejected(label, nested)
+    return frame
+
+
+def _read_xlsx(path: Path, label: str, options: ReadOptions) -> tuple[pl.DataFrame, str]:
+    """(frame, label naming the sheet when the workbook has several or one was asked for)."""
+    import fastexcel
+
+    names = fastexcel.read_excel(path).sheet_names
+    if options.sheet is None:
+        if len(names) > 1:
+            raise InputRejected(label, [], headline=(
+                f"{label}: the workbook has {len(names)} sheets ({', '.join(map(repr, names))}); "
+                "say which to read with --sheet NAME; nothing was loaded"))
+        sheet = names[0]
+    else:
+        if options.sheet not in names:
+            raise UsageError(f"{label}: no sheet {options.sheet!r}; the sheets are "
+                             f"{', '.join(map(repr, names))}")
+        sheet = options.sheet
+        label = f"{label}[{sheet}]"
+    problems = xlsx_formulas_without_values(path, sheet, label)
+    if problems:
+        raise InputRejected(label, problems, headline=(
+            f"{label}: {len(problems)} formula cell{'s' if len(problems) != 1 else ''} without "
+            "a saved value (written by a program that does not calculate); open and save the "
+            "file in a spreadsheet program, or paste the values; nothing was loaded"))
+    frame = pl.read_excel(path, sheet_name=sheet, engine="calamine")
+    _check_duplicate_headers([_undup(c) for c in frame.columns], label)
+    return _stringify(frame), label
+
+
+def _undup(name: str) -> str:
+    """calamine renames a repeated header `x` to `x_duplicated_0`: undo it to report it."""
+    base, sep, tail = name.rpartition("_duplicated_")
+    return base if sep and tail.isdigit() else name
+
+
+def read_table(path: Path, kind: Kind, options: ReadOptions | None = None) -> RawTable:
+    return _read_table(path, kind, options or ReadOptions())
+
+
+def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
     """Read one input file and map its headers onto the kind's columns."""
     path = Path(path)
     label = path.name
@@ -93,11 +280,26 @@ def read_table(path: Path, kind: Kind) -> RawTable:
     file_format = FORMATS.get(path.suffix.lower())
     if file_format is None:
         raise UsageError(f"{label}: unsupported file type {path.suffix!r}; use .csv, .parquet or .xlsx")
+    if file_format != "csv" and options.delimiter is not None:
+        raise UsageError(f"{label}: --delimiter applies to CSV files only")
+    if file_format != "csv" and options.encoding is not None:
+        raise UsageError(f"{label}: --encoding applies to CSV files only")
+    if file_format != "xlsx" and options.sheet is not None:
+        raise UsageError(f"{label}: --sheet applies to XLSX files only")
+    first_row = 1 if file_format == "parquet" else 2
     try:
-        frame, first_row = _read_any(path, file_format)
+        if file_format == "csv":
+            frame = _read_csv(path, label, options)
+        elif file_format == "parquet":
+            frame = _stringify(_read_parquet(path, label))
+        else:
+            frame, label = _read_xlsx(path, label, options)
+    except (InputRejected, UsageError):
+        raise
     except Exception as exc:  # any reader failure is the file's fault, not a crash
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputRejected(
-            label, [], headline=f"{label}: cannot be read as {file_format.upper()}: {exc}"
+            label, [], headline=f"{label}: cannot be read as {file_format.upper()}: {first}"
         ) from None
 
     lookup: dict[str, str] = {}
@@ -145,4 +347,4 @@ def read_table(path: Path, kind: Kind) -> RawTable:
     if missing:
         frame = frame.with_columns([pl.lit(None, dtype=pl.Utf8).alias(m) for m in missing])
     frame = frame.select([ROW, *kind.column_names, "extra"])
-    return RawTable(path, file_format, file_sha256(path), frame, present)
+    return RawTable(path, file_format, file_sha256(path), frame, present, label)

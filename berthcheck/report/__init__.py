@@ -89,19 +89,21 @@ def build_report(
     terminal: str | None = None,
     fleet: str | None = None,
     pack: str = DEFAULT_PACK,
+    mkdir: bool = False,
 ) -> ReportOutcome:
     """Write the report for a period and at most one of port / terminal / fleet to `out`
     (.pdf or .html), from the stored run for the current inputs or a fresh stored check."""
+    from berthcheck import atomic
     from berthcheck.report.data import obtain_run
 
     started = time.perf_counter()
     out = Path(out)
     fmt = check_output(out)
     scope = report_scope(period, port, terminal, fleet)
+    atomic.check_parent(out, mkdir=mkdir, what="report")
     run = obtain_run(con, scope, pack)
     rendered = render_run(con, run, fmt)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(rendered.data)
+    atomic.write_bytes(out, rendered.data, mkdir=mkdir, what="report")
     return ReportOutcome(
         path=out,
         format=fmt,

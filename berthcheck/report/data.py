@@ -249,7 +249,8 @@ def _meta(run: ReportRun, scope_kind: str, scope_text: str, results) -> dict:
         "title": "At-Berth Compliance Report",
         "pack_id": run.pack.id,
         "carb": run.pack.id.startswith("carb-at-berth"),
-        "pack_label": run.pack.label,
+        # a pack not shipped with berthcheck is never shown under the built-in's name alone
+        "pack_label": run.pack.label + (" (custom pack)" if run.pack.custom else ""),
         "pack_title": run.pack.title,
         "regulation": run.pack.regulation,
         "citation": run.pack.citation,

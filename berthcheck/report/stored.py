@@ -30,7 +30,7 @@ def _scope(stored: dict) -> Scope:
 
 
 def stored_report_run(con, run_id: str) -> ReportRun:
-    from berthcheck.engine.runs import stored_frames
+    from berthcheck.engine.runs import verified_frames
 
     rows = store.run(
         con, "SELECT pack_id, pack_version, scope, inputs FROM runs WHERE run_id = ?", [run_id]
@@ -44,19 +44,21 @@ def stored_report_run(con, run_id: str) -> ReportRun:
             f"run {run_id} was made with {pack_id}@{pack_version}; the installed pack is "
             f"{pack.label}, whose methodology would not describe that run"
         )
-    results, findings = stored_frames(con, run_id)
+    results, findings = verified_frames(con, run_id)
     return ReportRun(pack, _scope(json.loads(scope)), run_id, results, findings,
                      json.loads(inputs), reused=True)
 
 
-def build_stored_report(con, run_id: str, out: Path) -> ReportOutcome:
+def build_stored_report(con, run_id: str, out: Path, *, mkdir: bool = False) -> ReportOutcome:
+    from berthcheck import atomic
+
     started = time.perf_counter()
     out = Path(out)
     fmt = check_output(out)
+    atomic.check_parent(out, mkdir=mkdir, what="report")
     run = stored_report_run(con, run_id)
     rendered = render_run(con, run, fmt)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(rendered.data)
+    atomic.write_bytes(out, rendered.data, mkdir=mkdir, what="report")
     return ReportOutcome(
         path=out, format=fmt, run_id=run.run_id, reused_run=True,
         visits=run.results.height,  # type: ignore[attr-defined]  # a polars frame

@@ -1,0 +1,81 @@
+"""Pack SQL runs sandboxed: it can read the store's inputs and nothing else.
+
+A rule pack is data an auditor reads, but it is SQL, and SQL can `COPY ... TO` a file,
+`read_csv('/etc/...')` or `ATTACH` another database. A pack from a folder under review
+(`$BERTHCHECK_RULES_DIR`) must not be able to. So the pack runs on a separate in-memory
+DuckDB database that is given the tables it may read (the store's views and built-in
+reference tables, as of the state being checked, and the pack's own parameter tables), and
+then has `enable_external_access = false` and `lock_configuration = true`: no file, no
+network, no extension, and no statement of the pack can turn that back on.
+
+The emission factor tables are read by berthcheck itself (Python, from `rules/factors`),
+never by pack SQL, so nothing the engine needs is behind the lock.
+"""
+
+from __future__ import annotations
+
+from berthcheck import store
+from berthcheck.errors import BerthcheckError
+
+BUILTIN_SUFFIX = "_builtin"
+
+
+class PackError(BerthcheckError):
+    """A pack's SQL failed or tried to leave its sandbox; names the pack file."""
+
+
+def readable_objects(con) -> list[str]:
+    """The views and built-in tables of the connection's current database a pack may read."""
+    rows = store.run(
+        con,
+        "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND NOT internal AND NOT temporary "
+        "UNION SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND NOT temporary AND table_name LIKE ? ORDER BY 1",
+        [f"%{BUILTIN_SUFFIX}"],
+    )
+    return [r[0] for r in rows]
+
+
+def _setting(con, name: str) -> str:
+    return str(store.scalar(con, "SELECT current_setting(?)", [name]))
+
+
+def open_sandbox(con):
+    """A locked in-memory database holding what the pack may read from `con`."""
+    import duckdb
+
+    sandbox = duckdb.connect(":memory:")
+    try:
+        store.run(sandbox, "SET TimeZone = 'UTC'")
+        store.run(sandbox, "SET Calendar = 'gregorian'")
+        store.run(sandbox, "SET memory_limit = '" + _setting(con, "memory_limit").replace("'", "") + "'")
+        store.run(sandbox, f"SET threads = {int(_setting(con, 'threads'))}")
+        temp = _setting(con, "temp_directory")
+        if temp:
+            store.run(sandbox, "SET temp_directory = '" + temp.replace("'", "''") + "'")
+        for name in readable_objects(con):
+            quoted = '"' + name.replace('"', '""') + '"'
+            # handed over as an Arrow table (no copy through polars); the sandbox reads it in place
+            table = con.sql(f"SELECT * FROM {quoted}").arrow().read_all()  # noqa: S608 - catalog names
+            sandbox.register(name, table)
+        store.run(sandbox, "SET enable_external_access = false")
+        store.run(sandbox, "SET lock_configuration = true")
+    except BaseException:
+        sandbox.close()
+        raise
+    return sandbox
+
+
+def pack_failure(pack, where: str, exc: Exception) -> PackError:
+    """One clear line for a pack statement that failed, naming the pack file."""
+    import duckdb
+
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    file = pack.file_of(where)
+    label = f"custom pack {pack.label}" if pack.custom else f"pack {pack.label}"
+    if isinstance(exc, duckdb.PermissionException) or "disabled by configuration" in text \
+            or "configuration has been locked" in text:
+        return PackError(f"{label}: {file} tried to read or write a file, reach the network or "
+                         f"change a setting, which rule packs may not do ({text})")
+    return PackError(f"{label}: {file} failed: {text}")

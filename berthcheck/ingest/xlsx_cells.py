@@ -1,0 +1,82 @@
+"""Formula cells without a saved value in an XLSX sheet.
+
+A workbook written by a program that does not calculate (a script, an export tool) can hold
+formulas with no cached result. Spreadsheet readers then see an empty cell or 0: a silent
+wrong value. We look at the sheet's XML for `<c><f>...</f></c>` cells without a `<v>` value.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+from berthcheck.errors import RowError
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+MAX_REPORTED = 200
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member holding the sheet named `sheet`."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rel_id = None
+    for node in workbook.iter(f"{_NS}sheet"):
+        if node.get("name") == sheet:
+            rel_id = node.get(f"{_REL_NS}id")
+            break
+    if rel_id is None:
+        return None
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels.iter(f"{_PKG_REL_NS}Relationship"):
+        if rel.get("Id") == rel_id:
+            target = rel.get("Target") or ""
+            if target.startswith("/"):
+                return target.lstrip("/")
+            return posixpath.normpath(posixpath.join("xl", target))
+    return None
+
+
+def xlsx_formulas_without_values(path: Path, sheet: str, label: str) -> list[RowError]:
+    """One RowError per formula cell of `sheet` that has no saved value (cell named)."""
+    with zipfile.ZipFile(path) as archive:
+        part = _sheet_part(archive, sheet)
+        if part is None or part not in archive.namelist():
+            return []
+        data = archive.read(part)
+    if b"<f" not in data and b":f" not in data:
+        return []  # no formula at all: nothing to parse
+    errors = []
+    for _event, cell in ElementTree.iterparse(_Bytes(data)):
+        if cell.tag != f"{_NS}c":
+            continue
+        formula = cell.find(f"{_NS}f")
+        if formula is not None and cell.find(f"{_NS}v") is None and cell.find(f"{_NS}is") is None:
+            ref = cell.get("r") or "?"
+            match = _CELL_REF.match(ref)
+            row = int(match.group(2)) if match else 0
+            errors.append(RowError(label, row, f"cell {ref}", "=" + (formula.text or ""),
+                                   "formula without a saved value (never read as empty or 0)"))
+            if len(errors) >= MAX_REPORTED:
+                break
+        cell.clear()
+    return errors
+
+
+class _Bytes:
+    """A minimal file over bytes for iterparse (no copy into BytesIO's own buffer)."""
+
+    def __init__(self, data: bytes):
+        self._data = memoryview(data)
+        self._pos = 0
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._data) if size < 0 else min(len(self._data), self._pos + size)
+        chunk = bytes(self._data[self._pos:end])
+        self._pos = end
+        return chunk

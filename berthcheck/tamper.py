@@ -1,0 +1,151 @@
+"""What `audit verify` checks beyond recomputation: that the database was not edited behind
+berthcheck's back.
+
+* The stored results and findings of a run must still hash to what the run recorded (its
+  manifest), and agree with the recomputation; a difference names the visit and the column
+  (or the finding) that changed.
+* The views the packs read (`visits`, `shore_power`, ..., `ports`) must be berthcheck's own
+  definitions: a redefined view could hide or invent rows for every later check. They are
+  compared with the definitions a fresh database of this berthcheck gets, and `audit.as_of`
+  rebuilds the past from those definitions, never from the database's.
+* The history must be whole: every row version's batch and `_replaced_by` must name a load
+  batch that exists, and the `quarantine` and `load_warnings` tables must still hold as many
+  rows as each load batch recorded.
+
+What this cannot catch is written down in docs/reliability.md (e.g. someone who edits a row
+and its hashes and the manifest consistently, i.e. rewrites the whole record).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from berthcheck import store
+from berthcheck.ingest.kinds import KINDS
+
+MAX_SHOWN = 20
+_VIEW_SQL = re.compile(r"^CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(\S+)\s+AS\s+(.*?);?\s*$",
+                       re.IGNORECASE | re.DOTALL)
+
+
+@functools.lru_cache(maxsize=1)
+def canonical_views() -> tuple[tuple[str, str], ...]:
+    """(name, CREATE VIEW sql) of every view a fresh database of this berthcheck has, as
+    DuckDB renders them."""
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    try:
+        store.run(con, "SET TimeZone = 'UTC'")
+        store._apply_migrations(con)
+        return tuple(
+            (name, sql) for name, sql in store.run(
+                con,
+                "SELECT view_name, sql FROM duckdb_views() WHERE schema_name = 'main' "
+                "AND NOT internal AND NOT temporary ORDER BY view_name")
+        )
+    finally:
+        con.close()
+
+
+def view_problems(con) -> list[str]:
+    """Views of the store whose definition is not berthcheck's own (or that are missing)."""
+    main = store.scalar(con, "SELECT current_database()")
+    present = dict(store.run(
+        con,
+        "SELECT view_name, sql FROM duckdb_views() WHERE database_name = ? "
+        "AND schema_name = 'main' AND NOT internal AND NOT temporary",
+        [main],
+    ))
+    out = []
+    for name, sql in canonical_views():
+        if name not in present:
+            out.append(f"view {name} is missing (or was replaced by a table)")
+        elif present[name].strip() != sql.strip():
+            found = " ".join(present[name].split())
+            out.append(f"view {name} was redefined: {found[:160]!r} instead of berthcheck's "
+                       "definition")
+    tables = {r[0] for r in store.run(
+        con, "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND "
+        "schema_name = 'main' AND NOT temporary", [main])}
+    for name, _sql in canonical_views():
+        if name in tables:
+            out.append(f"{name} is a table, not berthcheck's view")
+    return out
+
+
+def history_problems(con) -> list[str]:
+    """Lineage that points nowhere, and quarantine/warning tables that lost rows."""
+    out = []
+    for kind in sorted(KINDS.values(), key=lambda k: k.table):
+        table = f"{kind.table}_versions"
+        for column, what in (("_batch_id", "was loaded by"), ("_replaced_by", "is marked as "
+                                                                              "replaced by")):
+            rows = store.run(
+                con,
+                f"SELECT {column}, count(*) FROM {table} v WHERE {column} IS NOT NULL "  # noqa: S608
+                f"AND NOT EXISTS (SELECT 1 FROM load_batches b WHERE b.batch_id = v.{column}) "
+                "GROUP BY 1 ORDER BY 1",
+            )
+            out += [f"{n} row{'s' if n != 1 else ''} of {table} {what} batch {batch}, which "
+                    "does not exist in load_batches" for batch, n in rows]
+    for table, column, key in (
+        ("quarantine", "rows_quarantined", "DISTINCT (kind, source_file, source_row)"),
+        ("load_warnings", "warnings", "*"),
+    ):
+        rows = store.run(
+            con,
+            f"""SELECT b.batch_id, b.source_file, b.{column}, coalesce(q.n, 0)
+                FROM load_batches b LEFT JOIN (
+                    SELECT batch_id, count({key}) AS n FROM {table} GROUP BY batch_id
+                ) q ON q.batch_id = b.batch_id
+                WHERE b.{column} <> coalesce(q.n, 0)
+                ORDER BY 1""",  # noqa: S608 - our names
+        )
+        out += [f"{table}: batch {batch} ({source}) recorded {want} row{'s' if want != 1 else ''}"
+                f", the table holds {have} (rows deleted or added outside berthcheck)"
+                for batch, source, want, have in rows]
+        orphans = store.scalar(
+            con,
+            f"SELECT count(*) FROM {table} q WHERE NOT EXISTS "  # noqa: S608 - our names
+            "(SELECT 1 FROM load_batches b WHERE b.batch_id = q.batch_id)",
+        )
+        if orphans:
+            out.append(f"{table}: {orphans} rows name a load batch that does not exist")
+    return out
+
+
+def _cells(frame) -> dict[str, dict[str, str]]:
+    """Rows of a frame as the CSV writes them, by visit (results) or finding id (findings)."""
+    import csv
+    import io
+
+    from berthcheck.engine.export import csv_bytes
+
+    key = "finding_id" if "finding_id" in frame.columns else "visit_id"
+    reader = csv.DictReader(io.StringIO(csv_bytes(frame).decode("utf-8")))
+    return {row[key]: row for row in reader}
+
+
+def cell_differences(stored, other, what: str = "recomputed") -> list[str]:
+    """Every row (visit or finding) and column where `stored` and `other` differ."""
+    a, b = _cells(stored), _cells(other)
+    noun = "finding" if "finding_id" in stored.columns else "visit"
+    out = []
+    for key in sorted(set(a) | set(b)):
+        ra, rb = a.get(key), b.get(key)
+        if ra is None and rb is not None:
+            label = f"{rb.get('rule_id')}, visit {rb.get('visit_id')}" if noun == "finding" else ""
+            out.append(f"{noun} {key}{' (' + label + ')' if label else ''}: {what} but not "
+                       "stored (deleted from the stored run?)")
+        elif ra is None or rb is None:
+            out.append(f"{noun} {key}: stored but not {what} (added to the stored run?)")
+        else:
+            cols = [c for c in ra if ra.get(c) != rb.get(c)]
+            if cols:
+                where = f"visit {ra.get('visit_id')}, " if noun == "finding" else ""
+                out.append(f"{noun} {key}: {where}" + "; ".join(
+                    f"{c} stored {ra.get(c) or '-'!s:.60}, {what} {rb.get(c) or '-'!s:.60}"
+                    for c in cols[:6]))
+    return out

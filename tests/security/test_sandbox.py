@@ -1,0 +1,92 @@
+"""Issue 15, item 6: pack SQL cannot read or write files, and custom packs are labelled."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from berthcheck.cli import app
+from berthcheck.engine.pack import load_pack
+from berthcheck.resources import builtin_rules_dir
+
+from ..conftest import good_visit, write_csv
+
+CARB = load_pack("carb-at-berth-2020").label  # the custom copy keeps the built-in id@version
+
+
+def _cli(*args, env=None):
+    return CliRunner().invoke(app, [str(a) for a in args], env=env)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("sandbox")
+    path = tmp / "bc.duckdb"
+    assert _cli("load", "visits", write_csv(tmp / "visits.csv", [good_visit()]),
+                "--db", path).exit_code == 0
+    return path
+
+
+def _custom_rules(tmp_path, stage_sql: str | None = None):
+    """A copy of the built-in packs under review in another folder; optionally one stage of the
+    CARB pack replaced by `stage_sql`."""
+    folder = tmp_path / "rules"
+    shutil.copytree(builtin_rules_dir(), folder)
+    if stage_sql is not None:
+        stage = folder / "carb-at-berth-2020" / "stages" / "00_macros.sql"
+        stage.write_text(stage.read_text(encoding="utf-8") + "\n" + stage_sql + "\n",
+                         encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("sql, target", [
+    ("COPY (SELECT * FROM visits) TO '{out}' (FORMAT csv);", "stolen.csv"),
+    ("CREATE TEMP TABLE leak AS SELECT * FROM read_csv('/etc/passwd');", None),
+    ("ATTACH '{out}' AS other;", "other.duckdb"),
+    ("SET enable_external_access = true;", None),
+])
+def test_pack_sql_cannot_reach_files(db, tmp_path, sql, target):
+    out = tmp_path / (target or "unused")
+    rules = _custom_rules(tmp_path, sql.format(out=out))
+    result = _cli("check", "--db", db, "--period", "2026-10",
+                  env={"BERTHCHECK_RULES_DIR": str(rules)})
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert f"custom pack {CARB}" in result.output
+    assert "stages/00_macros.sql" in result.output  # names the pack file
+    assert "which rule packs may not do" in result.output
+    assert not out.exists()
+
+
+def test_factor_tables_still_feed_a_sandboxed_check(db):
+    result = _cli("check", "--db", db, "--period", "2026-10", "--out", "-")
+    assert result.exit_code == 0, result.output
+    assert "excess_nox_kg" in result.stdout.splitlines()[0]
+
+
+def test_a_run_with_a_custom_pack_says_so(db, tmp_path):
+    rules = _custom_rules(tmp_path)
+    env = {"BERTHCHECK_RULES_DIR": str(rules)}
+    manifest = tmp_path / "manifest.json"
+    result = _cli("check", "--db", db, "--period", "2026-10", "--manifest", manifest, env=env)
+    assert result.exit_code == 0, result.output
+    pack = json.loads(manifest.read_text(encoding="utf-8"))["pack"]
+    assert pack["custom"] is True
+    assert pack["path"] == str((rules / "carb-at-berth-2020").resolve())
+    assert len(pack["hash"]) == 64
+    listed = _cli("runs", "list", "--db", db)
+    custom_lines = [x for x in listed.output.splitlines() if "custom pack" in x]
+    assert len(custom_lines) == 1 and str(rules / "carb-at-berth-2020") in custom_lines[0]
+    html = tmp_path / "report.html"
+    result = _cli("report", "--db", db, "--period", "2026-10", "--out", html, env=env)
+    assert result.exit_code == 0, result.output
+    assert f"{CARB} (custom pack)" in html.read_text(encoding="utf-8")
+
+
+def test_a_built_in_run_is_not_labelled_custom(db, tmp_path):
+    manifest = tmp_path / "m.json"
+    assert _cli("check", "--db", db, "--period", "2026-10", "--manifest", manifest).exit_code == 0
+    assert "custom" not in json.loads(manifest.read_text(encoding="utf-8"))["pack"]

@@ -1,0 +1,174 @@
+"""Issue 15, item 2: a stored run, its views and its history cannot be edited unnoticed."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from berthcheck import store
+from berthcheck.cli import app
+
+from ..conftest import good_visit, write_csv
+
+V2 = dict(visit_id="V2", arrival="2026-10-05 06:00", ready_to_work="2026-10-05 08:00",
+          pilot_on_board="2026-10-06 05:00", departure="2026-10-06 06:00")
+
+
+def _cli(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    """A database with one stored run (two visits, one late connection) and a quarantined row."""
+    tmp = tmp_path_factory.mktemp("tamper")
+    path = tmp / "bc.duckdb"
+    assert _cli("load", "visits", write_csv(tmp / "visits.csv", [
+        good_visit(), good_visit(**V2), good_visit(visit_id="BAD", imo="1234568")]),
+        "--db", path, "--quarantine").exit_code == 0
+    sp = write_csv(tmp / "sp.csv", [
+        {"visit_id": "V1", "connected": "2026-10-01 10:00", "disconnected": "2026-10-03 05:00"},
+        {"visit_id": "V2", "connected": "2026-10-05 08:30", "disconnected": "2026-10-06 05:30"},
+    ])
+    assert _cli("load", "shore-power", sp, "--db", path).exit_code == 0
+    result = _cli("check", "--db", path, "--period", "2026-10")
+    assert result.exit_code == 0, result.output
+    con = store.connect(path)
+    run_id = store.scalar(con, "SELECT run_id FROM runs")
+    assert store.scalar(con, "SELECT count(*) FROM run_findings") >= 1
+    con.close()
+    return path, run_id
+
+
+@pytest.fixture
+def db(pristine, tmp_path):
+    path, run_id = pristine
+    copy = tmp_path / "bc.duckdb"
+    shutil.copy(path, copy)
+    return copy, run_id
+
+
+def _edit(path, *statements):
+    con = store.connect(path)
+    try:
+        for sql in statements:
+            sql, params = sql if isinstance(sql, tuple) else (sql, None)
+            store.run(con, sql, params)
+    finally:
+        con.close()
+
+
+def _verify(path, run_id):
+    return _cli("audit", "verify", run_id, "--db", path)
+
+
+def test_untouched_run_verifies(db):
+    path, run_id = db
+    result = _verify(path, run_id)
+    assert result.exit_code == 0, result.output
+    assert "stored results: match" in result.output
+
+
+def test_edited_verdict_and_hours_are_named_by_visit_and_column(db):
+    path, run_id = db
+    _edit(path, "UPDATE run_results SET verdict = 'non_compliant', uncontrolled_hours = 5 "
+                "WHERE visit_id = 'V1'")
+    result = _verify(path, run_id)
+    assert result.exit_code == 1, result.output
+    assert "stored results" in result.output and "changed after the run was stored" in result.output
+    line = next(x for x in result.output.splitlines() if "visit V1:" in x)
+    assert "verdict stored non_compliant, recomputed compliant" in line
+    assert "uncontrolled_hours stored 5.000000, recomputed 0.000000" in line
+
+
+def test_deleted_and_rewritten_findings_are_named(db):
+    path, run_id = db
+    con = store.connect(path)
+    fid, rule, visit = store.run(
+        con, "SELECT finding_id, rule_id, visit_id FROM run_findings ORDER BY 1")[0]
+    con.close()
+    _edit(path, ("DELETE FROM run_findings WHERE finding_id = ?", [fid]))  # noqa: S608
+    result = _verify(path, run_id)
+    assert result.exit_code == 1
+    assert f"finding {fid} ({rule}, visit {visit}): recomputed but not stored" in result.output
+
+    _edit(path, ("INSERT INTO run_findings SELECT * REPLACE ('rewritten' AS message) "
+                 "FROM run_findings WHERE run_id = ? LIMIT 1", [run_id]))
+    result = _verify(path, run_id)
+    assert "message stored rewritten" in result.output
+
+
+def test_a_later_check_refuses_to_overwrite_a_tampered_run(db):
+    path, run_id = db
+    _edit(path, "UPDATE run_results SET uncontrolled_hours = 7 WHERE visit_id = 'V1'")
+    result = _cli("check", "--db", path, "--period", "2026-10")
+    assert result.exit_code == 1
+    assert f"run {run_id} is stored" in result.output and "refusing to overwrite" in result.output
+    con = store.connect(path)
+    try:  # the tampered record is still there for the auditor
+        assert store.scalar(con, "SELECT uncontrolled_hours FROM run_results "
+                                 "WHERE visit_id = 'V1'") == 7
+    finally:
+        con.close()
+    report = _cli("report", "--db", path, "--period", "2026-10", "--out", path.with_suffix(".html"))
+    assert report.exit_code == 1 and "refusing to overwrite" in report.output
+    assert not path.with_suffix(".html").exists()
+
+
+def test_a_redefined_view_is_a_finding_and_not_trusted(db):
+    path, run_id = db
+    _edit(path, "CREATE OR REPLACE VIEW visits AS SELECT * FROM visits_versions "
+                "WHERE _replaced_by IS NULL AND visit_id <> 'V1'")
+    result = _verify(path, run_id)
+    assert result.exit_code == 1
+    assert "view visits was redefined" in result.output
+    # the recomputation used berthcheck's own definition: results and inputs still match
+    assert "MISMATCH  results" not in result.output
+    assert "MISMATCH  input table visits" not in result.output
+
+
+def test_replaced_by_a_batch_that_does_not_exist_is_a_finding(db):
+    path, run_id = db
+    _edit(path, "UPDATE shore_power_versions SET _replaced_by = 999 WHERE visit_id = 'V1'")
+    result = _verify(path, run_id)
+    assert result.exit_code == 1
+    assert "shore_power_versions is marked as replaced by batch 999" in result.output
+
+
+def test_a_wiped_quarantine_is_a_finding(db):
+    path, run_id = db
+    _edit(path, "DELETE FROM quarantine")
+    result = _verify(path, run_id)
+    assert result.exit_code == 1
+    assert "quarantine: batch 1 (visits.csv) recorded 1 row, the table holds 0" in result.output
+
+
+def test_a_damaged_result_blob_is_one_line_not_a_traceback(db):
+    path, run_id = db
+    _edit(path, "UPDATE run_result_columns SET data = 'garbage'::BLOB")
+    result = _verify(path, run_id)
+    assert result.exit_code == 1
+    assert "damaged" in result.output and "Traceback" not in result.output
+    report = _cli("report", "--db", path, "--period", "2026-10", "--out", path.with_suffix(".html"))
+    assert report.exit_code == 1 and "Traceback" not in report.output
+
+
+def test_a_run_from_before_the_new_input_tables_still_verifies(db):
+    """Runs made before migration 7 have no visit_counts/coverage in their manifest: an input
+    table that is empty now and absent then is no difference."""
+    import json
+
+    path, run_id = db
+    con = store.connect(path)
+    manifest = json.loads(store.scalar(con, "SELECT manifest FROM runs WHERE run_id = ?", [run_id]))
+    con.close()
+    for table in ("visit_counts", "coverage"):
+        assert manifest["inputs"].pop(table)["rows"] == 0
+    from berthcheck.audit import manifest_text
+
+    _edit(path, ("UPDATE runs SET manifest = ? WHERE run_id = ?",
+                 [manifest_text(manifest), run_id]))
+    result = _verify(path, run_id)
+    assert result.exit_code == 0, result.output

@@ -1,0 +1,196 @@
+"""Issue 15, item 4: input that would be stored damaged is refused, clearly, or read as told."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import polars as pl
+import pytest
+
+from berthcheck import store
+from berthcheck.errors import InputRejected, UsageError
+from berthcheck.ingest.load import load_files
+from berthcheck.ingest.read import ReadOptions
+
+from .conftest import good_visit, snapshot
+
+
+def _csv_text(rows: list[dict], delimiter: str = ",") -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), delimiter=delimiter,
+                            lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _rejected(con, path, kind="visits", **options) -> InputRejected:
+    before = snapshot(con)
+    with pytest.raises(InputRejected) as exc:
+        load_files(con, kind, [path], read_options=ReadOptions(**options))
+    assert snapshot(con) == before
+    return exc.value
+
+
+def _message(exc: InputRejected) -> str:
+    return "\n".join([exc.headline, *map(str, exc.errors)])
+
+
+def test_latin1_is_refused_with_byte_offset_then_read_with_encoding(con, tmp_path):
+    text = _csv_text([good_visit(vessel_name="CAP SAN ANTÔNIO")])
+    path = tmp_path / "visits.csv"
+    path.write_bytes(text.encode("cp1252"))
+    message = _message(_rejected(con, path))
+    offset = text.encode("cp1252").index("Ô".encode("cp1252"))
+    assert f"not UTF-8 at byte {offset} (row 2" in message and "--encoding" in message
+    load_files(con, "visits", [path], read_options=ReadOptions(encoding="cp1252"))
+    assert store.scalar(con, "SELECT vessel_name FROM visits") == "CAP SAN ANTÔNIO"
+
+
+def test_utf16_gets_a_clear_message(con, tmp_path):
+    path = tmp_path / "visits.csv"
+    path.write_bytes(_csv_text([good_visit()]).encode("utf-16"))
+    assert "UTF-16" in _rejected(con, path).headline
+    load_files(con, "visits", [path], read_options=ReadOptions(encoding="utf-16"))
+    assert store.scalar(con, "SELECT count(*) FROM visits") == 1
+
+
+def test_cr_only_line_ends_are_an_error(con, tmp_path):
+    path = tmp_path / "visits.csv"
+    path.write_bytes(_csv_text([good_visit()]).replace("\n", "\r").encode())
+    assert "carriage return only" in _rejected(con, path).headline
+
+
+def test_bytes_after_the_header_that_give_no_row_are_an_error(con, tmp_path, monkeypatch):
+    path = tmp_path / "visits.csv"
+    header = ",".join(good_visit())
+    path.write_text(header + "\n\"unterminated\n", encoding="utf-8")
+    assert "cannot be read as CSV" in _rejected(con, path).headline
+    # a reader that returns no rows for bytes it did not understand is caught too
+    import berthcheck.ingest.read as read
+
+    path.write_text(header + "\nsomething\n", encoding="utf-8")
+    monkeypatch.setattr(read.pl, "read_csv", lambda *a, **k: pl.DataFrame(
+        {c: [] for c in good_visit()}, schema={c: pl.String for c in good_visit()}))
+    assert "no data rows could be read" in _rejected(con, path).headline
+
+
+def test_semicolon_files_get_a_hint_and_read_with_delimiter(con, tmp_path):
+    path = tmp_path / "visits.csv"
+    path.write_text(_csv_text([good_visit()], delimiter=";"), encoding="utf-8")
+    assert "--delimiter ';'" in _rejected(con, path).headline
+    load_files(con, "visits", [path], read_options=ReadOptions(delimiter=";"))
+    assert store.scalar(con, "SELECT count(*) FROM visits") == 1
+
+
+def test_a_header_that_appears_twice_is_an_error(con, tmp_path):
+    path = tmp_path / "visits.csv"
+    text = _csv_text([good_visit()])
+    lines = text.splitlines()
+    path.write_text(lines[0] + ",remarks,Remarks\n" + lines[1] + ",a,b\n", encoding="utf-8")
+    errors = _rejected(con, path).errors
+    assert errors[0].row == 1 and "header appears twice" in errors[0].reason
+
+
+def _xlsx(path, sheets: dict[str, list[list]], formula_cell: str | None = None):
+    import xlsxwriter
+
+    with xlsxwriter.Workbook(str(path)) as book:
+        for name, rows in sheets.items():
+            sheet = book.add_worksheet(name)
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row):
+                    sheet.write(r, c, value)
+            if formula_cell and name == next(iter(sheets)):
+                sheet.write_formula(formula_cell, "=1+1")
+    if formula_cell:
+        _drop_cached_values(path)
+    return path
+
+
+def _drop_cached_values(path):
+    """Remove formulas' cached values, as writers that do not calculate leave them
+    (xlsxwriter writes a placeholder 0)."""
+    import zipfile
+
+    members = {}
+    with zipfile.ZipFile(path) as book:
+        for name in book.namelist():
+            members[name] = book.read(name)
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in members.items():
+            if name.startswith("xl/worksheets/"):
+                data = data.replace(b"</f><v>0</v>", b"</f>")
+            book.writestr(name, data)
+
+
+def test_xlsx_with_several_sheets_needs_sheet(con, tmp_path):
+    rows = [list(good_visit()), list(good_visit().values())]
+    path = _xlsx(tmp_path / "visits.xlsx", {"Calls": rows, "Notes": [["x"]]})
+    headline = _rejected(con, path).headline
+    assert "2 sheets ('Calls', 'Notes')" in headline and "--sheet" in headline
+    with pytest.raises(UsageError, match="no sheet 'Nope'"):
+        load_files(con, "visits", [path], read_options=ReadOptions(sheet="Nope"))
+    load_files(con, "visits", [path], read_options=ReadOptions(sheet="Calls"))
+    assert store.scalar(con, "SELECT _source_file FROM visits") == "visits.xlsx[Calls]"
+
+
+def test_xlsx_formula_without_cached_value_is_named(con, tmp_path):
+    header = list(good_visit()) + ["gross_tonnage"]
+    rows = [header, [*good_visit().values(), None]]
+    path = _xlsx(tmp_path / "visits.xlsx", {"Calls": rows},
+                 formula_cell=f"{chr(ord('A') + len(header) - 1)}2")
+    exc = _rejected(con, path)
+    assert "without a saved value" in exc.headline
+    assert exc.errors[0].row == 2 and exc.errors[0].column == "cell M2"
+
+
+def test_parquet_nested_types_are_refused(con, tmp_path):
+    frame = pl.DataFrame({k: [v] for k, v in good_visit().items()}).with_columns(
+        pl.Series("tags", [["a", "b"]]))
+    path = tmp_path / "visits.parquet"
+    frame.write_parquet(path)
+    errors = _rejected(con, path).errors
+    assert errors[0].column == "tags" and "nested" in errors[0].reason
+
+
+@pytest.mark.parametrize("overrides, column, words", [
+    ({"gross_tonnage": "9e9"}, "gross_tonnage", "at most 500 000"),
+    ({"departure": "9999-12-31T00:00Z"}, "departure", "year outside 1990-2100"),
+    ({"arrival": "1900-01-01T00:00Z"}, "arrival", "year outside 1990-2100"),
+    ({"vessel_name": "X" * 1001}, "vessel_name", "longer than 1000 characters"),
+    ({"aux_power_kw": "250000"}, "aux_power_kw", "at most 100 000"),
+])
+def test_plausibility_bounds(con, tmp_path, overrides, column, words):
+    row = good_visit()
+    row.update(overrides)
+    path = tmp_path / "visits.csv"
+    path.write_text(_csv_text([row]), encoding="utf-8")
+    errors = _rejected(con, path).errors
+    assert any(e.column == column and words in e.reason for e in errors), errors
+
+
+def test_unknown_port_is_an_error_even_with_offsets(con, tmp_path):
+    row = good_visit(port="USZZZ", arrival="2026-10-01T06:00-07:00",
+                     ready_to_work="2026-10-01T08:00-07:00",
+                     pilot_on_board="2026-10-03T05:00-07:00", departure="2026-10-03T06:00-07:00")
+    path = tmp_path / "visits.csv"
+    path.write_text(_csv_text([row]), encoding="utf-8")
+    errors = _rejected(con, path).errors
+    assert [(e.column, e.value) for e in errors] == [("port", "USZZZ")]
+    assert "not in the ports table" in errors[0].reason
+
+
+def test_the_byte_offset_is_exact_past_the_first_mebibyte(tmp_path):
+    from berthcheck.ingest.read import _scan_utf8
+
+    path = tmp_path / "visits.csv"
+    line = "V,é,x\n".encode()  # a two-byte character on every line
+    body = b"a,b,c\n" + line * ((1 << 20) // len(line) + 10)
+    at = len(body) + 2
+    path.write_bytes(body + b"V," + "é".encode("latin-1") + b",x\n")
+    with pytest.raises(InputRejected) as exc:
+        _scan_utf8(path, "visits.csv")
+    row = body.count(b"\n") + 1
+    assert f"not UTF-8 at byte {at} (row {row}, byte 0xE9)" in exc.value.headline

@@ -1,0 +1,121 @@
+"""Issue 15, items 5 and 8: the database file is what it says, and nothing ends in a traceback."""
+
+from __future__ import annotations
+
+import errno
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from berthcheck import store
+from berthcheck.cli import app
+from berthcheck.cli_guard import EXIT_INTERRUPTED
+
+from .conftest import good_visit, snapshot, write_csv
+
+
+def _cli(*args, env=None):
+    return CliRunner().invoke(app, [str(a) for a in args], env=env)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("tb")
+    path = tmp / "bc.duckdb"
+    assert _cli("load", "visits", write_csv(tmp / "visits.csv", [good_visit()]),
+                "--db", path).exit_code == 0
+    assert _cli("check", "--db", path, "--period", "2026-10").exit_code == 0
+    return path
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"visit_id,imo\nV1,9321483\n", "not a DuckDB database"),
+    (b"PAR1\x00\x00\x00\x00garbage", "a Parquet file"),
+    (b'{"runs": []}', "a JSON file"),
+    (bytes(range(256)) * 8, "not a DuckDB database"),
+])
+def test_db_that_is_not_a_duckdb_file_is_an_error(tmp_path, content, words):
+    path = tmp_path / "not.duckdb"
+    path.write_bytes(content)
+    for args in (["runs", "list"], ["check", "--period", "2026-10"]):
+        result = _cli(*args, "--db", path)
+        assert result.exit_code == 3, result.output  # the database cannot be opened
+        assert words in result.output and "Traceback" not in result.output
+    assert path.read_bytes() == content
+
+
+def test_db_in_memory_is_refused(tmp_path):
+    result = _cli("runs", "list", "--db", ":memory:")
+    assert result.exit_code == 2 and "in-memory" in result.output
+    result = _cli("runs", "list", env={"BERTHCHECK_DB": ":memory:"})
+    assert result.exit_code == 2
+
+
+def test_read_only_archive_opens_read_only_for_reading_commands(db, monkeypatch):
+    # tests run as root, who may write any file: pretend the file is read-only
+    monkeypatch.setattr(store, "readable", lambda path: True)
+    opened = []
+    real = store.connect
+
+    def spy(target=None, *, read_only=False):
+        opened.append(read_only)
+        return real(target, read_only=read_only)
+
+    monkeypatch.setattr(store, "connect", spy)
+    con = real(db)
+    run_id = store.scalar(con, "SELECT run_id FROM runs")
+    con.close()
+    for args in (["runs", "list"], ["audit", "manifest", run_id], ["audit", "verify", run_id]):
+        result = _cli(*args, "--db", db)
+        assert result.exit_code == 0, result.output
+    assert opened == [True, True, True]
+
+
+@pytest.mark.parametrize("period", ["9999-12", "0000-01", "1989", "2101-Q1"])
+def test_periods_outside_1990_2100_are_one_line(db, period):
+    result = _cli("check", "--db", db, "--period", period)
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0 and "between 1990 and 2100" in result.output
+
+
+def test_out_of_memory_names_the_setting(db, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "berthcheck", "check", "--db", str(db), "--period", "2026-10"],
+        capture_output=True, text=True, env={"BERTHCHECK_MEMORY_LIMIT": "1MB", "PATH": ""},
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "BERTHCHECK_MEMORY_LIMIT=1MB" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ctrl_c_during_load_writes_nothing(tmp_path, monkeypatch):
+    path = tmp_path / "bc.duckdb"
+    con = store.connect(path)
+    before = snapshot(con)
+    con.close()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "insert_versions", interrupted)
+    result = _cli("load", "visits", write_csv(tmp_path / "v.csv", [good_visit()]), "--db", path)
+    assert result.exit_code == EXIT_INTERRUPTED
+    assert result.output.strip() == "interrupted; nothing was written (the database is as it was)"
+    con = store.connect(path)
+    assert snapshot(con) == before
+    con.close()
+
+
+def test_disk_full_during_load_is_one_line(tmp_path, monkeypatch):
+    path = tmp_path / "bc.duckdb"
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store, "insert_versions", full)
+    result = _cli("load", "visits", write_csv(tmp_path / "v.csv", [good_visit()]), "--db", path)
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("error: the disk is full")
+    assert "Traceback" not in result.output

@@ -1,0 +1,125 @@
+"""Issue 15, item 7 (and the writer items of the newcomer issue): every output is written
+whole or not at all, never collides with another output or an input, and reads the same."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from berthcheck import atomic
+from berthcheck.cli import app
+from berthcheck.errors import BerthcheckError
+
+from .conftest import good_visit, write_csv
+
+
+def _cli(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("outputs")
+    path = tmp / "bc.duckdb"
+    assert _cli("load", "visits", write_csv(tmp / "visits.csv", [good_visit()]),
+                "--db", path).exit_code == 0
+    return path
+
+
+def test_missing_folder_is_an_error_unless_mkdir(db, tmp_path):
+    out = tmp_path / "no" / "such" / "res.csv"
+    result = _cli("check", "--db", db, "--period", "2026-10", "--out", out)
+    assert result.exit_code == 2
+    assert "does not exist" in result.output and "--mkdir" in result.output
+    assert not (tmp_path / "no").exists()
+    result = _cli("check", "--db", db, "--period", "2026-10", "--out", out, "--mkdir")
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and (out.parent / "findings.csv").is_file()
+
+
+def test_results_and_findings_on_one_path_is_a_usage_error(db, tmp_path):
+    out = tmp_path / "same.csv"
+    result = _cli("check", "--db", db, "--period", "2026-10", "--out", out, "--findings", out)
+    assert result.exit_code == 2 and "are the same file" in result.output
+    assert not out.exists()
+
+
+def test_an_output_that_is_an_input_is_a_usage_error(db, tmp_path):
+    out = tmp_path / "run.json"
+    result = _cli("check", "--db", db, "--period", "2026-10", "--out", out, "--manifest", out)
+    assert result.exit_code == 2 and "are the same file" in result.output
+    assert not out.exists()
+    visits = write_csv(tmp_path / "visits.csv", [good_visit(imo="1")])
+    result = _cli("load", "visits", visits, "--db", tmp_path / "x.duckdb", "--errors", visits)
+    assert result.exit_code == 2 and "is an input file" in result.output
+    assert "1" in visits.read_text()  # the input is untouched
+
+
+def test_a_failed_write_leaves_no_file_behind(tmp_path, monkeypatch):
+    target = tmp_path / "res.csv"
+
+    def full_disk(tmp):
+        with open(tmp, "wb") as fh:
+            fh.write(b"half a fi")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(BerthcheckError, match="No space left on device"):
+        atomic.write_with(target, full_disk)
+    assert os.listdir(tmp_path) == []  # neither the target nor the temporary file
+
+
+def test_a_write_into_an_unwritable_place_is_one_clear_line(db):
+    result = _cli("check", "--db", db, "--period", "2026-10", "--out", "/proc/berthcheck.csv")
+    assert result.exit_code == 1, result.output
+    assert "cannot write results /proc/berthcheck.csv" in result.output
+    assert "Traceback" not in result.output
+    assert not os.path.exists("/proc/berthcheck.csv")
+
+
+def test_an_existing_file_is_replaced_only_when_the_new_one_is_complete(tmp_path):
+    target = tmp_path / "res.csv"
+    target.write_text("old\n")
+    with pytest.raises(BerthcheckError):
+        atomic.write_with(target, lambda tmp: (_ for _ in ()).throw(OSError(5, "I/O error")))
+    assert target.read_text() == "old\n"
+    atomic.write_bytes(target, b"new\n")
+    assert target.read_text() == "new\n"
+
+
+def test_out_dash_writes_csv_or_json_to_stdout(db):
+    result = _cli("check", "--db", db, "--period", "2026-10", "--out", "-")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["visit_id"] for r in rows] == ["V1"]
+    assert "compliance rate" not in result.stdout  # the summary goes to standard error
+    result = _cli("check", "--db", db, "--period", "2026-10", "--out", "-", "--format", "json")
+    assert json.loads(result.stdout)[0]["visit_id"] == "V1"
+
+
+def test_findings_json_carries_evidence_as_an_object(db, tmp_path):
+    out = tmp_path / "res.json"
+    assert _cli("check", "--db", db, "--period", "2026-10", "--out", out).exit_code == 0
+    findings = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    assert findings and all(isinstance(f["evidence"], dict) for f in findings)
+
+
+def test_xlsx_is_one_workbook_with_frozen_header_and_filter(db, tmp_path):
+    import zipfile
+
+    out = tmp_path / "res.xlsx"
+    assert _cli("check", "--db", db, "--period", "2026-10", "--out", out).exit_code == 0
+    assert not (tmp_path / "findings.xlsx").exists()
+    csv_out = tmp_path / "res.csv"
+    assert _cli("check", "--db", db, "--period", "2026-10", "--out", csv_out).exit_code == 0
+    assert pl.read_excel(out, sheet_name="Results").columns == pl.read_csv(csv_out).columns
+    assert (pl.read_excel(out, sheet_name="Findings").columns
+            == pl.read_csv(tmp_path / "findings.csv").columns)
+    with zipfile.ZipFile(out) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert 'state="frozen"' in sheet and "<autoFilter" in sheet
