@@ -119,11 +119,11 @@ def load_command(
         str,
         typer.Argument(
             help="visits | shore-power | capture | events | berths | terminals | allowances "
-            "| caecs | ports | visit-counts | coverage",
+            "| caecs | ports | visit-counts | coverage | dcsa-jit | wharfinger",
             show_default=False,
         ),
     ],
-    files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or XLSX files.", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or XLSX files (JSON for dcsa-jit).", show_default=False)],
     db: DbOption = None,
     quarantine: Annotated[
         bool, typer.Option("--quarantine", help="Load the good rows; keep bad ones, with reasons, in the quarantine table.")
@@ -134,12 +134,22 @@ def load_command(
     errors: Annotated[
         Path | None, typer.Option("--errors", help="Write every rejected row to this CSV file.", show_default=False)
     ] = None,
+    details: Annotated[
+        Path | None, typer.Option("--details", help="dcsa-jit: CSV of visit_id + visits columns JIT does not carry (or overrides).", show_default=False)
+    ] = None,
+    terminal_aliases: Annotated[
+        Path | None, typer.Option("--terminal-aliases", help="dcsa-jit: CSV port,facility_code,terminal mapping SMDG codes to the port's terminal codes.", show_default=False)
+    ] = None,
+    no_coverage: Annotated[
+        bool, typer.Option("--no-coverage", help="wharfinger: do not declare the port-years complete in coverage.")
+    ] = False,
 ) -> None:
     """Load input files of one KIND into the database (all or nothing)."""
-    from berthcheck.ingest.load import load_files
+    from berthcheck.cli_load_sources import adapter_load, print_adapter_extras
 
-    report = _with_store(db, lambda con: load_files(
-        con, kind, files, replace=replace, quarantine=quarantine, errors_out=errors
+    report = _with_store(db, lambda con: adapter_load(
+        con, kind, files, replace=replace, quarantine=quarantine, errors_out=errors,
+        details=details, aliases=terminal_aliases, coverage=not no_coverage,
     ))
     for f in report.files:
         if f.batch_id is None and not f.quarantined:
@@ -159,6 +169,7 @@ def load_command(
             _warn(f"  {err}")
         if len(report.errors) > MAX_ERRORS_SHOWN:
             _warn(f"  ... and {len(report.errors) - MAX_ERRORS_SHOWN} more (see the quarantine table or --errors)")
+    print_adapter_extras(report, _say)
 
 
 @app.command("sample")

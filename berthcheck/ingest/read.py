@@ -28,6 +28,7 @@ class RawTable:
     sha256: str
     frame: pl.DataFrame  # canonical column names, all Utf8, plus ROW and "extra" (JSON or null)
     present: frozenset[str]  # contract columns the file had
+    label: str | None = None  # name in messages and lineage (default: the file's name)
 
 
 def file_sha256(path: Path) -> str:
