@@ -246,8 +246,9 @@ def _finish(errors: list[RowError], label: str, quarantine: bool, errors_out: Pa
         write_errors_csv(errors_out, errors)
     if errors and not quarantine:
         places = len({(e.file, e.row, e.path) for e in errors})
+        word = "place" if any(e.path for e in errors) else "row"  # JSON paths, or file rows
         raise InputRejected(label, errors, headline=(
-            f"{label}: rejected, {places} bad place{'s' if places != 1 else ''} "
+            f"{label}: rejected, {places} bad {word}{'s' if places != 1 else ''} "
             f"({len(errors)} problem{'s' if len(errors) != 1 else ''}); nothing was loaded"))
 
 
