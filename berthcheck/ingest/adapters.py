@@ -214,7 +214,11 @@ def load_dcsa_jit(con, files: list[Path], *, replace: bool = False, quarantine: 
             row["terminal"] = alias_map[(port, code)]
     extra_errors = list(imp.errors)
     if details is not None:
-        extra_errors += apply_details(imp.visits, imp.visit_paths, details)
+        # an option file, like the alias table: its problems reject the command outright
+        # (--quarantine keeps bad source rows, and a details row is not one)
+        problems = apply_details(imp.visits, imp.visit_paths, details)
+        if problems:
+            raise InputRejected(Path(details).name, problems)
     first = imp.files[0]
     visits = text_table(VISITS, imp.visits, imp.visit_paths, label=imp.label, path=first,
                         file_format="dcsa-jit", sha256=imp.sha256)

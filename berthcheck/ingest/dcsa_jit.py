@@ -244,11 +244,16 @@ class _Reader:
         self.stamp_ids: dict[str, _Stamp] = {}
         self.skipped: Counter = Counter()
         self._order = 0
+        # what each problem concerns (("pc"|"tc"|"svc", id) or None), parallel to `errors`, so
+        # that the visits it touches are kept out too (--quarantine loads only sound visits)
+        self.owners: list[tuple[str, str] | None] = []
+        self.owner: tuple[str, str] | None = None
 
     def error(self, where: Where, field_name: str, value, reason: str) -> None:
         text = "" if value is None else value if isinstance(value, str) else json.dumps(value)
         self.errors.append(RowError(where.file, 0, field_name, text, reason,
                                     path=where.at(field_name).path))
+        self.owners.append(self.owner)
 
     def text(self, item: dict, where: Where, name: str, *, required: bool) -> str | None:
         value = item.get(name)
@@ -287,6 +292,11 @@ class _Reader:
         return True
 
     def add(self, endpoint: str, item: dict, where: Where) -> None:
+        owner_key = {"portCalls": ("pc", "portCallID"), "terminalCalls": ("tc", "terminalCallID"),
+                     "portCallServices": ("tc", "terminalCallID"),
+                     "timestamps": ("svc", "portCallServiceID")}[endpoint]
+        owner_id = item.get(owner_key[1])
+        self.owner = (owner_key[0], owner_id) if isinstance(owner_id, str) else None
         if endpoint == "portCalls":
             key = self.text(item, where, "portCallID", required=True)
             if key is not None:
@@ -438,10 +448,10 @@ def build(files: list[Path]) -> JitImport:
 
 def _derive(reader: _Reader, result: JitImport) -> None:
     actuals = _actuals(reader)
-    for service_id, actual in actuals.items():
-        if service_id not in reader.services:
-            stamp = actual.stamp
-            reader.error(stamp.where, "portCallServiceID", service_id,
+    reader.owner = None
+    for stamp in reader.stamps:
+        if stamp.service not in reader.services:
+            reader.error(stamp.where, "portCallServiceID", stamp.service,
                          "ACT timestamp for a Port Call Service that is not in the files")
     skipped_calls = {pid for pid, (pc, _w) in reader.port_calls.items() if pc.get("omitted") is True}
     if skipped_calls:
@@ -473,8 +483,29 @@ def _derive(reader: _Reader, result: JitImport) -> None:
             reader.error(tc_where, "portCallID", tc.get("portCallID"),
                          "no Port Call with this id in the files")
             continue
+        reader.owner = ("tc", tc_id)
         _visits_of_terminal_call(reader, result, tc_id, tc, tc_where, pc_entry, services)
-    result.errors = reader.errors
+        reader.owner = None
+    result.errors = _tie_to_visits(reader, result)
+
+
+def _tie_to_visits(reader: _Reader, result: JitImport) -> list[RowError]:
+    """A problem with a call, service or timestamp belongs to every visit derived from that
+    terminal (or port) call: with --quarantine those visits are kept out, never loaded from
+    what is left of their events."""
+    rows: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for number, row in enumerate(result.visits, start=1):
+        extra = json.loads(row["extra"] or "{}")["dcsa_jit"]
+        rows[("tc", extra["terminalCallID"])].append(number)
+        rows[("pc", extra["portCallID"])].append(number)
+    out = []
+    for err, owner in zip(reader.errors, reader.owners, strict=True):
+        if owner is not None and owner[0] == "svc":
+            service = reader.services.get(owner[1])
+            owner = ("tc", service.terminal_call) if service else None
+        numbers = rows.get(owner, []) if owner is not None and err.row == 0 else []
+        out += [replace(err, row=n) for n in numbers] or [err]
+    return out
 
 
 def _stays(reader: _Reader, services: list[tuple[_Service, _Actual]]) -> list[_Stay]:
@@ -563,6 +594,7 @@ def _single(reader: _Reader, stay: _Stay, pair, column: str):
 def _one_visit(reader, result, visit_id, stay: _Stay, tc, tc_where, pc, pc_where, vessel,
                v_where) -> None:
     before = len(reader.errors)
+    reader.owner = None  # re-rowed below
     row: dict[str, str | None] = {"visit_id": visit_id}
     where: dict[str, object] = {"visit_id": tc_where.at("terminalCallID").text()}
     stamp_ids: dict[str, str] = {}
@@ -618,6 +650,7 @@ def _one_visit(reader, result, visit_id, stay: _Stay, tc, tc_where, pc, pc_where
     # a problem found while deriving this visit is this visit's: --quarantine keeps it out
     number = len(result.visits)
     reader.errors[before:] = [replace(e, row=number) for e in reader.errors[before:]]
+    reader.owner = ("tc", stay.terminal_call)
 
 
 def _sessions(reader: _Reader, result: JitImport, visit_id: str, stay: _Stay) -> None:
