@@ -182,18 +182,25 @@ def sample_command(
     port: Annotated[
         str, typer.Option("--port", help="Port (UN/LOCODE): NLRTM gives a Rotterdam month for the fueleu-art6 pack; any other built-in port the Los Angeles layout.")
     ] = "USLAX",
+    file_format: Annotated[
+        str, typer.Option("--format", help="csv (default), or dcsa-jit: the month as DCSA JIT 2.0 JSON with what JIT does not carry as CSV beside it.")
+    ] = "csv",
 ) -> None:
     """Generate a realistic, deterministic month of Port of Los Angeles (or Rotterdam) data."""
     import re
 
     from berthcheck.sample import generate
+    from berthcheck.sample_jit import generate_jit
 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         _warn(f"error: --month must be YYYY-MM, not {month!r}")
         raise typer.Exit(2)
+    if file_format not in ("csv", "dcsa-jit"):
+        _warn(f"error: --format must be csv or dcsa-jit, not {file_format!r}")
+        raise typer.Exit(2)
     try:
-        files = generate(out, visits=visits, seed=seed, month=month, port=port.strip().upper(),
-                         dirty=dirty)
+        files = (generate if file_format == "csv" else generate_jit)(
+            out, visits=visits, seed=seed, month=month, port=port.strip().upper(), dirty=dirty)
     except BerthcheckError as exc:
         raise _fail(exc) from None
     for name in sorted(files):
