@@ -47,7 +47,8 @@ def text_table(kind: Kind, rows: list[dict], paths: list[dict] | None, *, label:
     data["extra"] = [r.get("extra") for r in rows]
     schema = {ROW: pl.Int64, **{c: pl.Utf8 for c in kind.column_names}, "extra": pl.Utf8}
     if paths is not None:
-        data[SOURCE_PATH] = [json.dumps(p, sort_keys=True, ensure_ascii=False) for p in paths]
+        encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode  # one encoder
+        data[SOURCE_PATH] = [encode(p) for p in paths]
         schema[SOURCE_PATH] = pl.Utf8
     frame = pl.DataFrame(data, schema=schema)
     return RawTable(path, file_format, sha256, frame, frozenset(kind.column_names), label=label)

@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from berthcheck.errors import InputRejected, RowError, UsageError
 
@@ -57,6 +58,10 @@ SERVICE_TYPES = (
     "DISCHARGE_CARGO_OPERATIONS", "LOADING_CARGO_OPERATIONS", "LASHING", "SAFETY",
     "ANCHORAGE_OPERATIONS", "SHORE_POWER", "MOVES",
 )
+_SERVICE_SET = frozenset(SERVICE_TYPES)
+_EVENT_SET = frozenset(EVENT_CODES)
+_PHASE_SET = frozenset(PHASE_CODES)
+_CLASSIFIER_SET = frozenset(CLASSIFIERS)
 # (service type, event code[, phase]) -> what it gives a visit. Everything else is read,
 # checked and counted as not used.
 ALL_FAST = ("ALL_FAST", "ARRI")
@@ -72,9 +77,8 @@ SP_END = ("SHORE_POWER", "CMPL")
 SESSION_SLACK = timedelta(minutes=15)
 
 
-@dataclass(frozen=True)
-class Where:
-    """A JSON value's place: file and path."""
+class Where(NamedTuple):
+    """A JSON value's place: file and path (a tuple: one is made for every JSON object)."""
 
     file: str
     path: str
@@ -312,6 +316,37 @@ class _Reader:
             self._add_stamp(item, where)
 
     def _add_service(self, item: dict, where: Where) -> None:
+        if not self._add_service_fast(item, where):
+            self._add_service_checked(item, where)
+
+    def _add_service_fast(self, item: dict, where: Where) -> bool:
+        """The common, well-formed service in a few lookups; anything unusual (a missing or
+        mistyped field, an unknown code, a repeated id) takes the checked path."""
+        get = item.get
+        key, tc, stype, event = (get("portCallServiceID"), get("terminalCallID"),
+                                 get("portCallServiceType"), get("portCallServiceEventTypeCode"))
+        phase = get("portCallPhaseTypeCode")
+        location = get("portCallServiceLocation")
+        if not (type(key) is str and type(tc) is str and stype in _SERVICE_SET
+                and event in _EVENT_SET and (phase is None or phase in _PHASE_SET)
+                and type(location) is dict and key not in self.services):
+            return False
+        cancelled, declined = get("cancelled", False), get("declined", False)
+        facility = location.get("facility") or {}
+        name, code = location.get("locationName"), facility.get("facilityCode") if type(
+            facility) is dict else None
+        unloc = location.get("UNLocationCode")
+        if not (type(cancelled) is bool and type(declined) is bool
+                and type(facility) is dict and (name is None or type(name) is str)
+                and (code is None or type(code) is str) and (unloc is None or type(unloc) is str)):
+            return False
+        self.services[key] = _Service(
+            key, tc, stype, event, phase, name.strip() if name else None,
+            code.strip() if code else None, unloc.strip() if unloc else None,
+            "cancelled" if cancelled else "declined" if declined else None, where)
+        return True
+
+    def _add_service_checked(self, item: dict, where: Where) -> None:
         key = self.text(item, where, "portCallServiceID", required=True)
         tc = self.text(item, where, "terminalCallID", required=True)
         stype = self.code(item, where, "portCallServiceType", SERVICE_TYPES, required=True)
@@ -345,6 +380,29 @@ class _Reader:
             "cancelled" if cancelled else "declined" if declined else None, where)
 
     def _add_stamp(self, item: dict, where: Where) -> None:
+        get = item.get
+        key, service, classifier, text = (get("timestampID"), get("portCallServiceID"),
+                                          get("classifierCode"), get("dateTime"))
+        reply = get("replyToTimestampID")
+        if (type(key) is str and type(service) is str and classifier in _CLASSIFIER_SET
+                and type(text) is str and (reply is None or type(reply) is str)):
+            if classifier != "ACT":  # the common case, without the checked path's work
+                self.skipped["non-ACT timestamps (EST, PLN, REQ)"] += 1
+                return
+            if key not in self.stamp_ids and text and text[-1] in "Zz0123456789":
+                try:
+                    when = datetime.fromisoformat(text)
+                except ValueError:
+                    when = None
+                if when is not None and when.tzinfo is not None:
+                    self._order += 1
+                    stamp = _Stamp(key, reply, service, classifier, text, when, self._order, where)
+                    self.stamp_ids[key] = stamp
+                    self.stamps.append(stamp)
+                    return
+        self._add_stamp_checked(item, where)
+
+    def _add_stamp_checked(self, item: dict, where: Where) -> None:
         key = self.text(item, where, "timestampID", required=True)
         service = self.text(item, where, "portCallServiceID", required=True)
         classifier = self.code(item, where, "classifierCode", CLASSIFIERS, required=True)
@@ -389,6 +447,9 @@ def _actuals(reader: _Reader) -> dict[str, _Actual]:
         by_service[stamp.service].append(stamp)
     out = {}
     for service, stamps in by_service.items():
+        if len(stamps) == 1:  # the usual case: one ACT, nothing superseded
+            out[service] = _Actual(stamps[0], [])
+            continue
         replied = {s.reply_to for s in stamps if s.reply_to}
         leaves = [s for s in stamps if s.id not in replied]
         winner = max(leaves or stamps, key=lambda s: s.order)
