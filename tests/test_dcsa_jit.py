@@ -312,3 +312,22 @@ def test_cli_load_dcsa_jit(runner, db_path, tmp_path):
     result = runner.invoke(app, ["load", "visits", str(EDGE), "--details", str(EDGE),
                                  "--db", str(db_path)])
     assert result.exit_code == 2
+
+
+def test_audit_diff_points_at_the_jit_timestamp_that_changed(loaded, tmp_path):
+    from berthcheck import audit
+    from berthcheck.engine import check
+
+    con, _report = loaded
+    before = check(con, period="2026-10").run_id
+    later = json.loads(EDGE.read_text())
+    later["timestamps"].append({
+        "timestampID": "f2000000-0000-4000-8000-000000000098",
+        "replyToTimestampID": "f2000000-0000-4000-8000-000000000008",
+        "portCallServiceID": "e2000000-0000-4000-8000-000000000006",
+        "classifierCode": "ACT", "dateTime": "2026-10-05T21:05:00-07:00"})
+    load_adapter(con, "dcsa-jit", [_write(tmp_path / "later.json", later)])
+    after = check(con, period="2026-10").run_id
+    text = "\n".join(audit.diff(con, before, after).lines())
+    assert "departure: later.json:$.timestamps[19].dateTime" in text, text
+    assert "departure: edge_cases.json:$.timestamps[7].dateTime" in text, text
