@@ -133,7 +133,7 @@ def apply_details(rows: list[dict], paths: list[dict], details: Path) -> list[Ro
     """
     frame = _read_csv_text(details, "visit details")
     label = Path(details).name
-    lookup = {}
+    lookup: dict[str, str] = {}
     for col in VISITS.columns:
         for name in (col.name, *col.aliases):
             lookup.setdefault(normalise_token(name), col.name)
@@ -225,7 +225,7 @@ def load_dcsa_jit(con, files: list[Path], *, replace: bool = False, quarantine: 
                         file_format="dcsa-jit", sha256=imp.sha256)
     sessions = text_table(SHORE_POWER, imp.sessions, imp.session_paths, label=imp.label,
                           path=first, file_format="dcsa-jit", sha256=imp.sha256)
-    visit_ids = {r["visit_id"] for r in imp.visits}
+    visit_ids = {str(r["visit_id"]) for r in imp.visits}
     with store.transaction(con):
         v_report, v_errors = _load_one(con, first, VISITS, replace, quarantine, AdapterSource(
             visits, extra_errors, _locator(imp.visit_paths),

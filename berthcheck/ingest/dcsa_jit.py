@@ -539,7 +539,7 @@ def _derive(reader: _Reader, result: JitImport) -> None:
         if tc.get("omitted") is True or tc.get("portCallID") in skipped_calls:
             result.skipped["omitted Terminal Calls"] += 1
             continue
-        pc_entry = reader.port_calls.get(tc.get("portCallID"))
+        pc_entry = reader.port_calls.get(str(tc.get("portCallID")))
         if pc_entry is None:
             reader.error(tc_where, "portCallID", tc.get("portCallID"),
                          "no Port Call with this id in the files")
@@ -643,8 +643,14 @@ def _visits_of_terminal_call(reader, result, tc_id, tc, tc_where, pc_entry, serv
         _one_visit(reader, result, visit_id, stay, tc, tc_where, pc, pc_where, vessel, v_where)
 
 
+def _when(pair: tuple[_Service, _Actual]) -> datetime:
+    when = pair[1].stamp.when
+    assert when is not None  # only timestamps with a time become actuals
+    return when
+
+
 def _single(reader: _Reader, stay: _Stay, pair, column: str):
-    found = sorted(stay.events.get(pair, []), key=lambda sa: sa[1].stamp.when)
+    found = sorted(stay.events.get(pair, []), key=_when)
     for _service, extra in found[1:]:
         reader.error(extra.stamp.where, "dateTime", extra.stamp.text,
                      f"a second {pair[0]} {pair[1]} in the same berth stay (for {column}; "
@@ -716,8 +722,8 @@ def _one_visit(reader, result, visit_id, stay: _Stay, tc, tc_where, pc, pc_where
 
 def _sessions(reader: _Reader, result: JitImport, visit_id: str, stay: _Stay) -> None:
     """SHORE_POWER STRT/CMPL pairs, in time order: each STRT with the next CMPL."""
-    starts = sorted(stay.events.get(SP_START, []), key=lambda sa: sa[1].stamp.when)
-    ends = sorted(stay.events.get(SP_END, []), key=lambda sa: sa[1].stamp.when)
+    starts = sorted(stay.events.get(SP_START, []), key=_when)
+    ends = sorted(stay.events.get(SP_END, []), key=_when)
     used = 0
     for i, (service, start) in enumerate(starts):
         s_when = start.stamp.when
@@ -734,12 +740,12 @@ def _sessions(reader: _Reader, result: JitImport, visit_id: str, stay: _Stay) ->
             continue
         _e_service, end = ends[used]
         used += 1
-        where = {"connected": start.stamp.where.at("dateTime").text(),
+        where: dict[str, object] = {"connected": start.stamp.where.at("dateTime").text(),
                  "disconnected": end.stamp.where.at("dateTime").text()}
         superseded = {c: [s.where.text() for s in a.superseded]
                       for c, a in (("connected", start), ("disconnected", end)) if a.superseded}
         if superseded:
-            where["superseded"] = superseded  # type: ignore[assignment]
+            where["superseded"] = superseded
         extra = {"dcsa_jit": {"timestampIDs": {"connected": start.stamp.id,
                                                "disconnected": end.stamp.id}}}
         result.sessions.append({

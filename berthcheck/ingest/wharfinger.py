@@ -26,7 +26,7 @@ from berthcheck import store
 from berthcheck.errors import RowError
 from berthcheck.ingest.kinds import COVERAGE, VISITS, Column, Kind
 from berthcheck.ingest.load import AdapterSource, _load_one
-from berthcheck.ingest.read import ROW, read_table
+from berthcheck.ingest.read import ROW, RawTable, read_table
 
 
 def _t(name: str, required: bool = False, *aliases: str) -> Column:
@@ -82,7 +82,7 @@ def _visit_id(port: str | None, imo: str | None, tied_up: str | None, row: int) 
     return f"WHF-{port}-{number}-{digits}"
 
 
-def to_visits(con, path: Path) -> tuple[list[dict], list[int], list[RowError], object]:
+def to_visits(con, path: Path) -> tuple[list[dict], list[int], list[RowError], RawTable]:
     raw = read_table(path, WHARFINGER)
     label = raw.path.name
     berths = _berth_lookup(con)
