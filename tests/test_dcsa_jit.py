@@ -331,3 +331,15 @@ def test_audit_diff_points_at_the_jit_timestamp_that_changed(loaded, tmp_path):
     text = "\n".join(audit.diff(con, before, after).lines())
     assert "departure: later.json:$.timestamps[19].dateTime" in text, text
     assert "departure: edge_cases.json:$.timestamps[7].dateTime" in text, text
+
+
+def test_errors_file_has_the_json_path(runner, db_path, tmp_path):
+    bad = _write(tmp_path / "bad.json", _edge_with(
+        _set(["portCallServices", 1, "portCallServiceType"], "READY")))
+    errors = tmp_path / "errors.csv"
+    result = runner.invoke(app, ["load", "dcsa-jit", str(bad), "--errors", str(errors),
+                                 "--db", str(db_path)])
+    assert result.exit_code == 1
+    lines = errors.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "file,row,column,value,reason,path"
+    assert any(line.endswith(",$.portCallServices[1].portCallServiceType") for line in lines)

@@ -98,3 +98,14 @@ def test_cli_load_wharfinger(runner, db_path, tmp_path):
     result = runner.invoke(app, ["load", "wharfinger", str(path), "--details", str(path),
                                  "--db", str(db_path)])
     assert result.exit_code == 2
+
+
+def test_quarantine_loads_the_good_records_and_declares_their_year(with_berths, tmp_path):
+    con = with_berths
+    path = write_csv(tmp_path / "w.csv", [_record(), _record(**{"Berth Used": "B999"})],
+                     header=HEADER)
+    report = load_adapter(con, "wharfinger", [path], quarantine=True)
+    assert store.scalar(con, "SELECT count(*) FROM visits") == 1
+    assert store.run(con, "SELECT source_row, column_name, value FROM quarantine") == [
+        (3, "berth", "B999")]
+    assert report.coverage == [("USLAX", 2026)]

@@ -49,6 +49,8 @@ class AdapterSource:
     errors: list[RowError] = field(default_factory=list)
     locate: Callable[[RowError], RowError] | None = None
     corrections: set[str] | None = None
+    # drops the loader's own problems that only repeat one the adapter reported better
+    keep: Callable[[RowError], bool] | None = None
 
 
 @dataclass
@@ -513,6 +515,8 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
     """Load one file (or an adapter's table, `source`) of one kind."""
     prep = _prepare(con, path, kind, source.raw if source else None)
     if source is not None:
+        if source.keep is not None:
+            prep.errors = [e for e in prep.errors if source.keep(e)]
         prep.errors += source.errors  # what the adapter found (row 0: not tied to one row)
     label = prep.label
     bad_rows = {e.row for e in prep.errors}

@@ -154,8 +154,14 @@ def load_wharfinger(con, files: list[Path], *, replace: bool = False, quarantine
                 return RowError(err.file, err.row, _SOURCE_COLUMN.get(err.column, err.column),
                                 err.value, err.reason)
 
+            unplaced = {e.row for e in errors if e.column == "berth"}
+
+            def keep(err: RowError, unplaced=unplaced) -> bool:
+                # a berth that placed nowhere already says why port and terminal are empty
+                return not (err.row in unplaced and err.column in ("port", "terminal"))
+
             report, errs = _load_one(con, raw.path, VISITS, replace, quarantine,
-                                     AdapterSource(table, errors, locate))
+                                     AdapterSource(table, errors, locate, keep=keep))
             report.rows_in_file = len(rows)
             reports.append(report)
             all_errors += errs
