@@ -263,6 +263,8 @@ def load_adapter(con, kind: str, files: list[Path], *, replace: bool = False,
                  coverage: bool = True) -> AdapterReport:
     """`load dcsa-jit` / `load wharfinger`; options that do not apply are usage errors."""
     if kind == "dcsa-jit":
+        if not coverage:
+            raise UsageError("--no-coverage applies to wharfinger only")
         return load_dcsa_jit(con, files, replace=replace, quarantine=quarantine,
                              errors_out=errors_out, details=details, aliases=aliases)
     if kind == "wharfinger":
