@@ -58,6 +58,10 @@ SERVICE_TYPES = (
     "DISCHARGE_CARGO_OPERATIONS", "LOADING_CARGO_OPERATIONS", "LASHING", "SAFETY",
     "ANCHORAGE_OPERATIONS", "SHORE_POWER", "MOVES",
 )
+_OWNER_KEYS = {"portCalls": ("pc", "portCallID"), "terminalCalls": ("tc", "terminalCallID"),
+               "portCallServices": ("tc", "terminalCallID"),
+               "timestamps": ("svc", "portCallServiceID")}
+_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode  # one encoder, reused
 _SERVICE_SET = frozenset(SERVICE_TYPES)
 _EVENT_SET = frozenset(EVENT_CODES)
 _PHASE_SET = frozenset(PHASE_CODES)
@@ -296,9 +300,7 @@ class _Reader:
         return True
 
     def add(self, endpoint: str, item: dict, where: Where) -> None:
-        owner_key = {"portCalls": ("pc", "portCallID"), "terminalCalls": ("tc", "terminalCallID"),
-                     "portCallServices": ("tc", "terminalCallID"),
-                     "timestamps": ("svc", "portCallServiceID")}[endpoint]
+        owner_key = _OWNER_KEYS[endpoint]
         owner_id = item.get(owner_key[1])
         self.owner = (owner_key[0], owner_id) if isinstance(owner_id, str) else None
         if endpoint == "portCalls":
@@ -554,6 +556,8 @@ def _tie_to_visits(reader: _Reader, result: JitImport) -> list[RowError]:
     """A problem with a call, service or timestamp belongs to every visit derived from that
     terminal (or port) call: with --quarantine those visits are kept out, never loaded from
     what is left of their events."""
+    if not any(owner is not None for owner in reader.owners):
+        return list(reader.errors)  # the usual case: nothing to tie
     rows: dict[tuple[str, str], list[int]] = defaultdict(list)
     for number, row in enumerate(result.visits, start=1):
         extra = json.loads(row["extra"] or "{}")["dcsa_jit"]
@@ -710,7 +714,7 @@ def _one_visit(reader, result, visit_id, stay: _Stay, tc, tc_where, pc, pc_where
             "timestampIDs": stamp_ids,
         }
     }
-    row["extra"] = json.dumps(extra, sort_keys=True, ensure_ascii=False)
+    row["extra"] = _ENCODE(extra)
     result.visits.append(row)
     result.visit_paths.append(where)
     _sessions(reader, result, visit_id, stay)
@@ -753,7 +757,7 @@ def _sessions(reader: _Reader, result: JitImport, visit_id: str, stay: _Stay) ->
             "visit_id": visit_id,
             "connected": start.stamp.text,
             "disconnected": end.stamp.text,
-            "extra": json.dumps(extra, sort_keys=True),
+            "extra": _ENCODE(extra),
         })
         result.session_paths.append(where)
     for _e_service, orphan in ends[used:]:
