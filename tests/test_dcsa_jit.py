@@ -331,6 +331,8 @@ def test_audit_diff_points_at_the_jit_timestamp_that_changed(loaded, tmp_path):
     text = "\n".join(audit.diff(con, before, after).lines())
     assert "departure: later.json:$.timestamps[19].dateTime" in text, text
     assert "departure: edge_cases.json:$.timestamps[7].dateTime" in text, text
+    # the run made before the correction still verifies against the history
+    assert audit.verify(con, before).ok
 
 
 def test_errors_file_has_the_json_path(runner, db_path, tmp_path):
