@@ -10,7 +10,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 # Modules kept mypy-clean (new modules are added here).
-MYPY_FILES := berthcheck/cells.py berthcheck/ingest/dcsa_jit.py berthcheck/ingest/adapters.py berthcheck/ingest/wharfinger.py berthcheck/sample_jit.py berthcheck/cli_load_sources.py
+MYPY_FILES := berthcheck/cells.py berthcheck/ingest/dcsa_jit.py berthcheck/ingest/jit_read.py berthcheck/ingest/adapters.py berthcheck/ingest/wharfinger.py berthcheck/sample_jit.py berthcheck/cli_load_sources.py
 
 .PHONY: install demo test lint typecheck bench
 install: $(BIN)/.installed
