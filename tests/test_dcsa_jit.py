@@ -345,3 +345,28 @@ def test_errors_file_has_the_json_path(runner, db_path, tmp_path):
     lines = errors.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "file,row,column,value,reason,path"
     assert any(line.endswith(",$.portCallServices[1].portCallServiceType") for line in lines)
+
+
+def test_omitted_calls_and_declined_services_are_skipped_and_counted(con, tmp_path):
+    def change(payload):
+        payload["terminalCalls"][0]["omitted"] = True  # T2: the cruise call
+        payload["portCallServices"][15]["declined"] = True  # T3's outbound PILOTAGE at B402
+
+    report = load_adapter(con, "dcsa-jit", [_write(tmp_path / "o.json", _edge_with(change))])
+    visits = _visits(con)
+    assert set(visits) == {f"{T3}/B1", f"{T3}/B2"}
+    assert visits[f"{T3}/B2"]["pilot_on_board"] is None
+    assert report.skipped["omitted Terminal Calls"] == 1
+    assert report.skipped["declined Port Call Services"] == 1
+
+    def omit_port_call(payload):
+        payload["portCalls"][1]["omitted"] = True  # T3's port call: both stays go
+
+    other = store.connect(tmp_path / "other.duckdb")
+    try:
+        report = load_adapter(other, "dcsa-jit", [_write(tmp_path / "p.json",
+                                                          _edge_with(omit_port_call))])
+        assert set(_visits(other)) == {f"{T2}/B1"}
+        assert report.skipped["omitted Port Calls"] == 1
+    finally:
+        other.close()
