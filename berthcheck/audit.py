@@ -978,7 +978,13 @@ class RowChange:
 
     def describe(self) -> str:
         def where(side):
-            return f"{side['source_file']} row {side['source_row']}, batch {side['batch_id']}"
+            text = f"{side['source_file']} row {side['source_row']}, batch {side['batch_id']}"
+            if side.get("source_path"):  # e.g. the JIT timestamp that gave a changed time
+                paths = json.loads(side["source_path"])
+                named = [f"{c}: {paths[c]}" for c in self.columns if isinstance(paths.get(c), str)]
+                if named:
+                    text += " [" + "; ".join(named) + "]"
+            return text
 
         if self.change == "added":
             return f"{self.table} {self.key!r} added ({where(self.after)})"
@@ -1104,7 +1110,7 @@ def _row_changes(con, kind: Kind, batch_a: int, batch_b: int) -> list[RowChange]
     attrs = [c for c in _ATTRIBUTION.get(kind.table, ()) if c in columns]
     pick = ", ".join(
         [f"{_key_sql(kind)} AS _key"] + [_ident(c) for c in columns]
-        + ["_row_hash", "_batch_id", "_source_file", "_source_row"]
+        + ["_row_hash", "_batch_id", "_source_file", "_source_row", "_source_path"]
     )
     rows = store.run(
         con,
@@ -1121,9 +1127,13 @@ def _row_changes(con, kind: Kind, batch_a: int, batch_b: int) -> list[RowChange]
         b = b if b and b["_row_hash"] is not None else None
 
         def lineage(side):
-            return None if side is None else {
-                "batch_id": side["_batch_id"], "source_file": side["_source_file"],
-                "source_row": side["_source_row"], "row_hash": side["_row_hash"]}
+            if side is None:
+                return None
+            out = {"batch_id": side["_batch_id"], "source_file": side["_source_file"],
+                   "source_row": side["_source_row"], "row_hash": side["_row_hash"]}
+            if side.get("_source_path"):  # an adapter's row: where each value came from
+                out["source_path"] = side["_source_path"]
+            return out
 
         change = "added" if a is None else "removed" if b is None else "changed"
         cols = {}

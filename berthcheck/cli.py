@@ -94,11 +94,11 @@ def load_command(
         str,
         typer.Argument(
             help="visits | shore-power | capture | events | berths | terminals | allowances "
-            "| caecs | ports | visit-counts | coverage",
+            "| caecs | ports | visit-counts | coverage | dcsa-jit | wharfinger",
             show_default=False,
         ),
     ],
-    files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or XLSX files.", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or XLSX files (JSON for dcsa-jit).", show_default=False)],
     db: DbOption = None,
     quarantine: Annotated[
         bool, typer.Option("--quarantine", help="Load the good rows; keep bad ones, with reasons, in the quarantine table.")
@@ -120,18 +120,30 @@ def load_command(
         str | None, typer.Option("--delimiter", help="CSV field separator: one character, or 'tab' (default ',').", show_default=False)
     ] = None,
     mkdir: MkdirOption = False,
+    details: Annotated[
+        Path | None, typer.Option("--details", help="dcsa-jit: CSV of visit_id + visits columns JIT does not carry (or overrides).", show_default=False)
+    ] = None,
+    terminal_aliases: Annotated[
+        Path | None, typer.Option("--terminal-aliases", help="dcsa-jit: CSV port,facility_code,terminal mapping SMDG codes to the port's terminal codes.", show_default=False)
+    ] = None,
+    no_coverage: Annotated[
+        bool, typer.Option("--no-coverage", help="wharfinger: do not declare the port-years complete in coverage.")
+    ] = False,
 ) -> None:
     """Load input files of one KIND into the database (all or nothing)."""
+    from berthcheck.cli_load_sources import adapter_load, print_adapter_extras
     from berthcheck.cli_progress import progress
-    from berthcheck.ingest.load import load_files
     from berthcheck.ingest.read import ReadOptions
 
     options = ReadOptions(encoding=encoding, sheet=sheet, delimiter=delimiter)
 
     def work(con):
         with progress(f"loading {kind}: {len(files)} file(s)", quiet=quiet):
-            return load_files(con, kind, files, replace=replace, quarantine=quarantine,
-                              errors_out=errors, read_options=options, mkdir=mkdir)
+            return adapter_load(
+                con, kind, files, replace=replace, quarantine=quarantine, errors_out=errors,
+                details=details, aliases=terminal_aliases, coverage=not no_coverage,
+                read_options=options, mkdir=mkdir,
+            )
 
     report = _with_store(db, work)
     for f in report.files:
@@ -154,6 +166,7 @@ def load_command(
             _warn(f"  {err}")
         if len(report.errors) > MAX_ERRORS_SHOWN:
             _warn(f"  ... and {len(report.errors) - MAX_ERRORS_SHOWN} more (see the quarantine table or --errors)")
+    print_adapter_extras(report, _say)
 
 
 @app.command("sample")
@@ -168,15 +181,22 @@ def sample_command(
     ] = "USLAX",
     force: Annotated[bool, typer.Option("--force", help="Overwrite files already in --out.")] = False,
     quiet: QuietOption = False,
+    file_format: Annotated[
+        str, typer.Option("--format", help="csv (default), or dcsa-jit: the month as DCSA JIT 2.0 JSON with what JIT does not carry as CSV beside it.")
+    ] = "csv",
 ) -> None:
     """Generate a realistic, deterministic month of Port of Los Angeles (or Rotterdam) data."""
     import re
 
     from berthcheck.cli_progress import progress
     from berthcheck.sample import generate, would_overwrite
+    from berthcheck.sample_jit import generate_jit
 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         _warn(f"error: --month must be YYYY-MM, not {month!r}")
+        raise typer.Exit(2)
+    if file_format not in ("csv", "dcsa-jit"):
+        _warn(f"error: --format must be csv or dcsa-jit, not {file_format!r}")
         raise typer.Exit(2)
     try:
         clash = would_overwrite(out, port=port.strip().upper(), dirty=dirty)
@@ -185,8 +205,9 @@ def sample_command(
                   "give --force to overwrite them")
             raise typer.Exit(2)
         with progress(f"generating {visits:,} visits", quiet=quiet):
-            files = generate(out, visits=visits, seed=seed, month=month,
-                             port=port.strip().upper(), dirty=dirty)
+            files = (generate if file_format == "csv" else generate_jit)(
+                out, visits=visits, seed=seed, month=month, port=port.strip().upper(),
+                dirty=dirty)
     except BerthcheckError as exc:
         raise _fail(exc) from None
     for name in sorted(files):

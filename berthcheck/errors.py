@@ -36,9 +36,12 @@ class RowError:
     column: str
     value: str
     reason: str
+    path: str = ""  # a JSON source's path of the value (e.g. $.timestamps[3].dateTime)
 
     def __str__(self) -> str:
         value = self.value if len(self.value) <= 60 else self.value[:57] + "..."
+        if self.path:
+            return f"{self.file}, {self.path}, field {self.column}: {value!r}: {self.reason}"
         return f"{self.file}, row {self.row}, column {self.column}: {value!r}: {self.reason}"
 
 

@@ -430,8 +430,9 @@ def insert_versions(con, kind_name: str, frame, *, batch_id: int) -> int:
     frame = frame.with_columns(pl.lit(batch_id).cast(pl.Int32).alias("_batch_id"))
     if "extra" not in frame.columns:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias("extra"))
+    lineage = ["_source_path"] if "_source_path" in frame.columns else []  # adapters' rows
     frame = frame.select(
-        [*columns, "extra", "_batch_id", "_source_file", "_source_row", "_row_hash"]
+        [*columns, "extra", "_batch_id", "_source_file", "_source_row", "_row_hash", *lineage]
     )
     register(con, "_incoming", frame)
     try:
@@ -635,3 +636,22 @@ def _migration_10() -> list[str]:
 
 
 MIGRATIONS.append((10, "run results: violation_days", _migration_10))
+
+
+def _migration_11() -> list[str]:
+    """Lineage for rows an adapter made from a structured source (issue 18, DCSA JIT): every
+    `<table>_versions` gains `_source_path`, where in the source each value came from (JSON:
+    column -> file and JSON path, e.g. the JIT timestamp that gave `arrival`). NULL for rows
+    read from CSV, Parquet or XLSX, whose `_source_row` already says it.
+    """
+    statements = []
+    for kind in KINDS.values():
+        statements += [
+            f"ALTER TABLE {kind.table}_versions ADD COLUMN IF NOT EXISTS _source_path VARCHAR",
+            f"CREATE OR REPLACE VIEW {kind.table} AS SELECT * FROM {kind.table}_versions "  # noqa: S608
+            "WHERE _replaced_by IS NULL",
+        ]
+    return statements
+
+
+MIGRATIONS.append((11, "lineage: _source_path (JSON path) of adapters' rows", _migration_11))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -28,12 +29,31 @@ from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 from berthcheck.ingest.read import ROW, RawTable, ReadOptions, read_table
 from berthcheck.schemas import INPUT_SCHEMAS
 
+SOURCE_PATH = "_source_path"  # lineage column of adapters' rows: where each value came from
 SESSION_TOLERANCE_MINUTES = 15  # data contract section 2: allowed, then clipped with a warning
 _SPANS = {  # kinds whose rows cover a stretch of their visit: (start column, end column)
     "shore-power": ("connected", "disconnected"),
     "capture": ("started", "ended"),
     "events": ("start", "end"),
 }
+
+
+@dataclass
+class AdapterSource:
+    """A table an adapter (DCSA JIT, Wharfinger) made from its own format, handed to the same
+    checks and writes as a file `load` reads itself.
+
+    `raw` is the table as text (as `read_table` returns it), `errors` what the adapter itself
+    found, `locate` turns a problem on a table row into one naming the source's own place
+    (JSON path, file column), and `corrections` lists keys whose changed content is a
+    correction the source itself issued (loaded as if `--replace` were given)."""
+
+    raw: RawTable
+    errors: list[RowError] = field(default_factory=list)
+    locate: Callable[[RowError], RowError] | None = None
+    corrections: set[str] | None = None
+    # drops the loader's own problems that only repeat one the adapter reported better
+    keep: Callable[[RowError], bool] | None = None
 
 
 @dataclass
@@ -432,9 +452,11 @@ def _without_zone_errors(errors: list[RowError], rows: set[int]) -> list[RowErro
     return [e for e in errors if not (e.row in rows and "time zone is unknown" in e.reason)]
 
 
-def _prepare(con, path: Path, kind: Kind, options: ReadOptions | None = None) -> _Prepared:
-    raw = read_table(path, kind, options)
-    label = raw.label
+def _prepare(con, path: Path, kind: Kind, options: ReadOptions | None = None,
+             raw: RawTable | None = None) -> _Prepared:
+    # adapters (JIT, Wharfinger) hand a table over; files are read here
+    raw = raw if raw is not None else read_table(path, kind, options)
+    label = raw.label or raw.path.name
     frame = _attach_timezones(con, raw, kind)
     typed = _derive_keys(coerce(frame, kind), kind)
     typed = reference.fill_from_builtin(typed, kind, raw.present)
@@ -474,7 +496,9 @@ def _prepare(con, path: Path, kind: Kind, options: ReadOptions | None = None) ->
 
 def _storage_frame(frame: pl.DataFrame, kind: Kind, label: str) -> pl.DataFrame:
     cols = [storage_name(c.name) for c in kind.columns]
-    return frame.select([*cols, "extra", ROW]).with_columns(
+    # an adapter's rows also name where in the source each value came from (a JSON path)
+    lineage = [SOURCE_PATH] if SOURCE_PATH in frame.columns else []
+    return frame.select([*cols, "extra", ROW, *lineage]).with_columns(
         pl.lit(label).alias("_source_file")
     )
 
@@ -527,8 +551,13 @@ def load_files(
 
 
 def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
-              read_options: ReadOptions | None = None):
-    prep = _prepare(con, path, kind, read_options)
+              read_options: ReadOptions | None = None, source: AdapterSource | None = None):
+    """Load one file (or an adapter's table, `source`) of one kind."""
+    prep = _prepare(con, path, kind, read_options, source.raw if source else None)
+    if source is not None:
+        if source.keep is not None:
+            prep.errors = [e for e in prep.errors if source.keep(e)]
+        prep.errors += source.errors  # what the adapter found (row 0: not tied to one row)
     label = prep.label
     bad_rows = {e.row for e in prep.errors}
     staged = _storage_frame(prep.typed.filter(~pl.col(ROW).is_in(sorted(bad_rows))), kind, label)
@@ -541,6 +570,14 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
     classified = _classify(con, _hash_rows(con, staged, kind), kind)
     del staged
     changed = classified.filter(pl.col("_status") == "changed")
+    if source is not None and source.corrections is not None:
+        # the adapter's own corrections (e.g. a later JIT ACT timestamp) replace like --replace
+        corrected = pl.col(storage_name(kind.key[0])).is_in(sorted(source.corrections))
+        changed = changed.filter(~corrected)
+        classified = classified.with_columns(
+            pl.when((pl.col("_status") == "changed") & corrected).then(pl.lit("corrected"))
+            .otherwise(pl.col("_status")).alias("_status")
+        )
     if not replace:
         key_label = "+".join(kind.key)
         for r in changed.iter_rows(named=True):
@@ -555,7 +592,10 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
     to_insert = classified.filter(pl.col("_status") != "unchanged")
     unchanged = classified.height - to_insert.height
     del classified
-    replaced = to_insert.filter(pl.col("_status") == "changed")
+    replaced = to_insert.filter(pl.col("_status").is_in(["changed", "corrected"]))
+    if source is not None and source.locate is not None:
+        errors = [source.locate(e) for e in errors]
+        warnings = [source.locate(w) for w in warnings]
     report = FileReport(label, kind.name, None, prep.raw.frame.height, unchanged=unchanged)
     report.notes = reference.override_notes(
         prep.typed.filter(~pl.col(ROW).is_in(sorted(bad_rows))), kind
@@ -724,7 +764,7 @@ def _quarantine(
             "source_row": [e.row for e in ordered],
             "column_name": [_text(e.column) for e in ordered],
             "value": [_text(e.value) for e in ordered],
-            "reason": [e.reason for e in ordered],
+            "reason": [f"{e.reason} [{e.path}]" if e.path else e.reason for e in ordered],
             "record": [records.get(e.row, "{}") for e in ordered],
         },
         schema={"batch_id": pl.Int32, "kind": pl.Utf8, "source_file": pl.Utf8,
@@ -746,7 +786,9 @@ def write_errors_csv(path: Path, errors: list[RowError], *, mkdir: bool = False)
 
     with atomic.text_file(path, mkdir=mkdir, what="errors file") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["file", "row", "column", "value", "reason"])
+        with_path = any(e.path for e in errors)  # a JSON source: the path of each problem
+        writer.writerow(["file", "row", "column", "value", "reason"] + (["path"] if with_path else []))
         for e in sorted(errors):
             writer.writerow([neutralise(e.file), e.row, neutralise(e.column),
-                             neutralise(e.value), neutralise(e.reason)])
+                             neutralise(e.value), neutralise(e.reason)]
+                            + ([neutralise(e.path)] if with_path else []))

@@ -1,0 +1,372 @@
+"""`berthcheck load dcsa-jit`: JIT 2.0 payloads -> visits and shore-power sessions.
+
+Fixtures: tests/fixtures/dcsa_jit/openapi_example.json is built from the JIT 2.0 OpenAPI
+description's own examples (Port Call YM WHOLESOME, the GET /v2/port-call-services example at
+CMP Container Terminal Copenhagen, the Facility example CMPDK), with hand-made times;
+edge_cases.json holds hand-made cases: corrected ACTs (by reply chain and by file order), a
+cancelled service, a berth shift, a stay without Ready-for-cargo, shore power in two sessions.
+Every expected value below is read off the fixture by hand.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from berthcheck import store
+from berthcheck.cli import app
+from berthcheck.errors import InputRejected
+from berthcheck.ingest.adapters import load_adapter
+from berthcheck.ingest.load import load_files
+
+from .conftest import snapshot, write_csv
+
+FIXTURES = Path(__file__).parent / "fixtures" / "dcsa_jit"
+EXAMPLE = FIXTURES / "openapi_example.json"
+EDGE = FIXTURES / "edge_cases.json"
+TC1 = "0342254a-5927-4856-b9c9-aa12e7c00563"
+T2 = "c2000000-0000-4000-8000-000000000000"
+T3 = "c3000000-0000-4000-8000-000000000000"
+UTC_FMT = "%Y-%m-%dT%H:%MZ"
+
+
+def _ports(con, tmp_path):
+    path = write_csv(tmp_path / "ports.csv", [
+        {"port": "DKCPH", "name": "Copenhagen", "timezone": "Europe/Copenhagen"}])
+    load_files(con, "ports", [path])
+
+
+def _visits(con) -> dict[str, dict]:
+    rows = store.fetch_polars(con, f"""
+        SELECT visit_id, imo, vessel_name, vessel_type, port, terminal, berth,
+               strftime(arrival, '{UTC_FMT}') AS arrival,
+               strftime(ready_to_work, '{UTC_FMT}') AS ready_to_work,
+               strftime(pilot_on_board, '{UTC_FMT}') AS pilot_on_board,
+               strftime(departure, '{UTC_FMT}') AS departure, _source_path, extra
+        FROM visits ORDER BY visit_id""")  # noqa: S608
+    return {r["visit_id"]: r for r in rows.iter_rows(named=True)}
+
+
+def _sessions(con) -> list[tuple]:
+    return store.run(con, f"""
+        SELECT visit_id, strftime(connected, '{UTC_FMT}'), strftime(disconnected, '{UTC_FMT}')
+        FROM shore_power ORDER BY visit_id, connected""")  # noqa: S608
+
+
+def _write(path: Path, payload) -> Path:
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def loaded(con, tmp_path):
+    _ports(con, tmp_path)
+    report = load_adapter(con, "dcsa-jit", [EXAMPLE, EDGE])
+    return con, report
+
+
+def test_openapi_example_maps_field_by_field(loaded):
+    con, _report = loaded
+    v = _visits(con)[f"{TC1}/B1"]
+    assert (v["imo"], v["vessel_name"], v["vessel_type"], v["port"], v["terminal"], v["berth"]) == (
+        "9704611", "YM WHOLESOME", "container", "DKCPH", "CMPDK",
+        "CMP Container Terminal Copenhagen")
+    # ALL_FAST ARRI (06:05+01:00), not BERTH ARRI (05:40), is the arrival
+    assert v["arrival"] == "2026-03-10T05:05Z"
+    assert v["ready_to_work"] == "2026-03-10T06:30Z"  # VESSEL_READY_FOR_CARGO_OPERATIONS ARRI
+    assert v["pilot_on_board"] == "2026-03-11T17:00Z"  # PILOTAGE STRT OUTB (INBD is not used)
+    assert v["departure"] == "2026-03-11T18:45Z"  # BERTH DEPA, given in Z
+    paths = json.loads(v["_source_path"])
+    assert paths["arrival"] == "openapi_example.json:$.timestamps[3].dateTime"
+    assert paths["terminal"] == ("openapi_example.json:$.portCallServices[0]"
+                                 ".portCallServiceLocation.facility.facilityCode")
+    extra = json.loads(v["extra"])["dcsa_jit"]
+    assert (extra["typeCode"], extra["terminalCallReference"]) == ("CONT", "15063401")
+    assert (f"{TC1}/B1", "2026-03-10T08:00Z", "2026-03-11T16:00Z") in _sessions(con)
+
+
+def test_edge_cases_map_field_by_field(loaded):
+    con, report = loaded
+    visits = _visits(con)
+    cruise = visits[f"{T2}/B1"]
+    assert cruise["vessel_type"] == "passenger"  # PASS
+    assert cruise["arrival"] == "2026-10-05T13:00Z"  # no ALL_FAST: BERTH ARRI
+    assert cruise["ready_to_work"] == "2026-10-05T13:40Z"  # two ACTs, no chain: the later sent
+    assert cruise["departure"] == "2026-10-06T01:20Z"  # 18:20 replies to 19:00 and wins
+    lineage = json.loads(cruise["_source_path"])
+    assert lineage["superseded"] == {"departure": ["edge_cases.json:$.timestamps[6]"],
+                                     "ready_to_work": ["edge_cases.json:$.timestamps[1]"]}
+    # berth shift: two visits of one terminal call
+    first, second = visits[f"{T3}/B1"], visits[f"{T3}/B2"]
+    assert (first["berth"], first["arrival"], first["departure"]) == (
+        "B401", "2026-10-06T15:12Z", "2026-10-07T10:00Z")
+    assert (second["berth"], second["arrival"], second["departure"]) == (
+        "B402", "2026-10-07T11:30Z", "2026-10-08T04:10Z")
+    assert second["ready_to_work"] is None  # no Ready-for-cargo: never guessed
+    assert second["pilot_on_board"] == "2026-10-08T03:00Z"
+    assert first["pilot_on_board"] is None
+    sessions = _sessions(con)
+    assert [s for s in sessions if s[0] == f"{T3}/B1"] == [
+        (f"{T3}/B1", "2026-10-06T17:30Z", "2026-10-06T23:00Z"),
+        (f"{T3}/B1", "2026-10-07T00:00Z", "2026-10-07T09:00Z"),
+    ]
+    # the cancelled SHORE_POWER STRT (09:00) is skipped and counted, not a session
+    assert [s for s in sessions if s[0] == f"{T2}/B1"] == [
+        (f"{T2}/B1", "2026-10-05T15:30Z", "2026-10-06T00:30Z")]
+    assert report.skipped["cancelled Port Call Services"] == 1
+    assert report.skipped["non-ACT timestamps (EST, PLN, REQ)"] == 1
+    assert len(visits) == 4 and len(sessions) == 4
+
+
+def test_reimport_changes_nothing(loaded):
+    con, _report = loaded
+    before = snapshot(con)
+    report = load_adapter(con, "dcsa-jit", [EXAMPLE, EDGE])
+    assert snapshot(con) == before
+    assert all(f.batch_id is None for f in report.files)
+
+
+def test_one_object_or_one_file_per_endpoint_give_the_same_rows(con, tmp_path):
+    payload = json.loads(EDGE.read_text())
+    files = [_write(tmp_path / f"{key}.json", payload[key]) for key in payload]
+    load_adapter(con, "dcsa-jit", files)
+    per_endpoint = {k: {c: v[c] for c in v if c not in ("_source_path",)}
+                    for k, v in _visits(con).items()}
+    other = store.connect(tmp_path / "other.duckdb")
+    try:
+        load_adapter(other, "dcsa-jit", [EDGE])
+        combined = {k: {c: v[c] for c in v if c not in ("_source_path",)}
+                    for k, v in _visits(other).items()}
+    finally:
+        other.close()
+    assert per_endpoint == combined
+    assert json.loads(_visits(con)[f"{T2}/B1"]["_source_path"])["arrival"] == \
+        "timestamps.json:$[0].dateTime"
+
+
+def test_corrected_act_in_a_later_file_replaces_with_history(loaded, tmp_path):
+    con, _report = loaded
+    later = json.loads(EDGE.read_text())
+    later["timestamps"].append({
+        "timestampID": "f2000000-0000-4000-8000-000000000099",
+        "replyToTimestampID": "f2000000-0000-4000-8000-000000000008",
+        "portCallServiceID": "e2000000-0000-4000-8000-000000000006",
+        "classifierCode": "ACT", "dateTime": "2026-10-05T18:05:00-07:00"})
+    report = load_adapter(con, "dcsa-jit", [EXAMPLE, _write(tmp_path / "later.json", later)])
+    assert report.files[0].replaced == 1  # no --replace needed: JIT issued the correction
+    assert _visits(con)[f"{T2}/B1"]["departure"] == "2026-10-06T01:05Z"
+    history = store.run(con, "SELECT strftime(departure, '%H:%M'), _replaced_by IS NULL "
+                             "FROM visits_versions WHERE visit_id = ? ORDER BY _batch_id",
+                        [f"{T2}/B1"])
+    assert history == [("01:20", False), ("01:05", True)]
+
+
+def test_a_change_jit_did_not_issue_needs_replace(loaded, tmp_path):
+    con, _report = loaded
+    changed = json.loads(EDGE.read_text())
+    changed["portCalls"][0]["vessel"]["name"] = "PACIFIC DAWN II"
+    path = _write(tmp_path / "renamed.json", changed)
+    with pytest.raises(InputRejected) as exc:
+        load_adapter(con, "dcsa-jit", [path])
+    assert "use --replace" in str(exc.value.errors[0])
+    load_adapter(con, "dcsa-jit", [path], replace=True)
+    assert _visits(con)[f"{T2}/B1"]["vessel_name"] == "PACIFIC DAWN II"
+
+
+def test_visit_still_at_berth_is_reported_open_not_loaded(con, tmp_path):
+    payload = json.loads(EDGE.read_text())
+    payload["timestamps"] = [t for t in payload["timestamps"]
+                             if t["portCallServiceID"] != "e2000000-0000-4000-8000-000000000006"]
+    report = load_adapter(con, "dcsa-jit", [_write(tmp_path / "open.json", payload)])
+    assert [v.visit_id for v in report.open_visits] == [f"{T2}/B1"]
+    assert f"{T2}/B1" not in _visits(con)
+    assert store.scalar(con, "SELECT count(*) FROM shore_power WHERE visit_id = ?",
+                        [f"{T2}/B1"]) == 0
+
+
+def _edge_with(change) -> dict:
+    payload = copy.deepcopy(json.loads(EDGE.read_text()))
+    change(payload)
+    return payload
+
+
+def _set(path: list, value):
+    def change(payload):
+        target = payload
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    return change
+
+
+def _drop_service(payload):
+    del payload["portCallServices"][5]  # BERTH DEPA of T2: its ACTs now name no service
+
+
+BAD = {
+    "timestamp without offset": (
+        _set(["timestamps", 0, "dateTime"], "2026-10-05T06:00:00"),
+        "$.timestamps[0].dateTime", "2026-10-05T06:00:00", "no UTC offset"),
+    "unknown classifier code": (
+        _set(["timestamps", 0, "classifierCode"], "ACTUAL"),
+        "$.timestamps[0].classifierCode", "ACTUAL", "unknown code"),
+    "unknown service type": (
+        _set(["portCallServices", 1, "portCallServiceType"], "READY"),
+        "$.portCallServices[1].portCallServiceType", "READY", "unknown code"),
+    "unknown vessel type code": (
+        _set(["portCalls", 0, "vessel", "typeCode"], "YACH"),
+        "$.portCalls[0].vessel.typeCode", "YACH", "unknown JIT typeCode"),
+    "DEPA before ARRI": (
+        _set(["timestamps", 7, "dateTime"], "2026-10-05T05:00:00-07:00"),
+        "$.timestamps[7].dateTime", "2026-10-05T05:00:00-07:00", "BERTH DEPA at or before"),
+    "ACT for an unknown service": (
+        _drop_service, "$.timestamps[6].portCallServiceID",
+        "e2000000-0000-4000-8000-000000000006", "not in the files"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_names_file_path_field_and_value(con, tmp_path, case):
+    change, path, value, words = BAD[case]
+    bad = _write(tmp_path / "bad.json", _edge_with(change))
+    before = snapshot(con)
+    with pytest.raises(InputRejected) as exc:
+        load_adapter(con, "dcsa-jit", [bad])
+    hits = [e for e in exc.value.errors if e.path == path]
+    assert hits, [str(e) for e in exc.value.errors]
+    assert hits[0].file == "bad.json" and hits[0].value == value and words in hits[0].reason
+    assert snapshot(con) == before  # all or nothing
+
+
+def test_quarantine_keeps_the_bad_visit_and_loads_the_rest(con, tmp_path):
+    bad = _write(tmp_path / "bad.json", _edge_with(
+        _set(["timestamps", 9, "dateTime"], "2026-10-06T08:12:00")))  # T3's ALL_FAST, naive
+    report = load_adapter(con, "dcsa-jit", [bad], quarantine=True)
+    # the bad timestamp's terminal call (both stays of the shift) is kept out, not loaded
+    # from what is left of its events; the other call loads
+    assert set(_visits(con)) == {f"{T2}/B1"}
+    assert {r[0] for r in _sessions(con)} == {f"{T2}/B1"}
+    reasons = [r[0] for r in store.run(con, "SELECT reason FROM quarantine")]
+    assert any("no UTC offset" in r and "$.timestamps[9].dateTime" in r for r in reasons)
+    assert report.errors
+
+
+def test_malformed_json_names_line_and_column(con, tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text('{"timestamps": [ {"timestampID": "x",, } ]}', encoding="utf-8")
+    with pytest.raises(InputRejected) as exc:
+        load_adapter(con, "dcsa-jit", [path])
+    assert "broken.json: malformed JSON at line 1, column" in exc.value.headline
+
+
+def test_a_100_mb_payload_is_refused_with_a_clear_message(con, tmp_path):
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as fh:
+        fh.truncate(100 * 1024 * 1024)  # sparse: the size is checked before any read
+    with pytest.raises(InputRejected) as exc:
+        load_adapter(con, "dcsa-jit", [path])
+    assert "huge.json: 100.0 MB is above the 64 MB limit" in exc.value.headline
+    assert "split the export" in exc.value.headline
+
+
+def test_details_and_terminal_aliases_override_inferences(con, tmp_path):
+    details = write_csv(tmp_path / "details.csv", [
+        {"visit_id": f"{T3}/B1", "vessel_type": "reefer", "fleet": "Hanse Fleet",
+         "shore_power_capable": "yes", "ready_to_work": ""},
+    ])
+    aliases = write_csv(tmp_path / "aliases.csv", [
+        {"port": "USLAX", "facility_code": "TRPAC", "terminal": "TRAPAC"}])
+    load_adapter(con, "dcsa-jit", [EDGE], details=details, aliases=aliases)
+    visits = _visits(con)
+    assert visits[f"{T2}/B1"]["terminal"] == "TRAPAC"
+    first = visits[f"{T3}/B1"]
+    assert first["vessel_type"] == "reefer"  # JIT has no reefer code
+    assert first["ready_to_work"] == "2026-10-06T16:00Z"  # an empty cell overrides nothing
+    assert json.loads(first["_source_path"])["vessel_type"] == "details.csv:row 2"
+    assert store.scalar(con, "SELECT fleet FROM visits WHERE visit_id = ?",
+                        [f"{T3}/B1"]) == "Hanse Fleet"
+
+
+def test_details_for_an_unknown_visit_is_an_error(con, tmp_path):
+    details = write_csv(tmp_path / "details.csv", [{"visit_id": "nope/B1", "fleet": "X"}])
+    with pytest.raises(InputRejected) as exc:
+        load_adapter(con, "dcsa-jit", [EDGE], details=details)
+    assert "details.csv, row 2, column visit_id: 'nope/B1'" in str(exc.value.errors[0])
+
+
+def test_cli_load_dcsa_jit(runner, db_path, tmp_path):
+    result = runner.invoke(app, ["load", "dcsa-jit", str(EDGE), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert "edge_cases.json [visits]: 3 rows -> 3 new" in result.output
+    assert "skipped: 1 cancelled Port Call Services" in result.output
+    bad = _write(tmp_path / "bad.json", _edge_with(
+        _set(["timestamps", 0, "dateTime"], "2026-10-05T06:00:00")))
+    result = runner.invoke(app, ["load", "dcsa-jit", str(bad), "--db", str(db_path)])
+    assert result.exit_code == 1
+    assert "bad.json, $.timestamps[0].dateTime, field dateTime: '2026-10-05T06:00:00'" in \
+        result.output
+    assert "Traceback" not in result.output
+    result = runner.invoke(app, ["load", "visits", str(EDGE), "--details", str(EDGE),
+                                 "--db", str(db_path)])
+    assert result.exit_code == 2
+
+
+def test_audit_diff_points_at_the_jit_timestamp_that_changed(loaded, tmp_path):
+    from berthcheck import audit
+    from berthcheck.engine import check
+
+    con, _report = loaded
+    before = check(con, period="2026-10").run_id
+    later = json.loads(EDGE.read_text())
+    later["timestamps"].append({
+        "timestampID": "f2000000-0000-4000-8000-000000000098",
+        "replyToTimestampID": "f2000000-0000-4000-8000-000000000008",
+        "portCallServiceID": "e2000000-0000-4000-8000-000000000006",
+        "classifierCode": "ACT", "dateTime": "2026-10-05T21:05:00-07:00"})
+    load_adapter(con, "dcsa-jit", [_write(tmp_path / "later.json", later)])
+    after = check(con, period="2026-10").run_id
+    text = "\n".join(audit.diff(con, before, after).lines())
+    assert "departure: later.json:$.timestamps[19].dateTime" in text, text
+    assert "departure: edge_cases.json:$.timestamps[7].dateTime" in text, text
+    # the run made before the correction still verifies against the history
+    assert audit.verify(con, before).ok
+
+
+def test_errors_file_has_the_json_path(runner, db_path, tmp_path):
+    bad = _write(tmp_path / "bad.json", _edge_with(
+        _set(["portCallServices", 1, "portCallServiceType"], "READY")))
+    errors = tmp_path / "errors.csv"
+    result = runner.invoke(app, ["load", "dcsa-jit", str(bad), "--errors", str(errors),
+                                 "--db", str(db_path)])
+    assert result.exit_code == 1
+    lines = errors.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "file,row,column,value,reason,path"
+    assert any(line.endswith(",$.portCallServices[1].portCallServiceType") for line in lines)
+
+
+def test_omitted_calls_and_declined_services_are_skipped_and_counted(con, tmp_path):
+    def change(payload):
+        payload["terminalCalls"][0]["omitted"] = True  # T2: the cruise call
+        payload["portCallServices"][15]["declined"] = True  # T3's outbound PILOTAGE at B402
+
+    report = load_adapter(con, "dcsa-jit", [_write(tmp_path / "o.json", _edge_with(change))])
+    visits = _visits(con)
+    assert set(visits) == {f"{T3}/B1", f"{T3}/B2"}
+    assert visits[f"{T3}/B2"]["pilot_on_board"] is None
+    assert report.skipped["omitted Terminal Calls"] == 1
+    assert report.skipped["declined Port Call Services"] == 1
+
+    def omit_port_call(payload):
+        payload["portCalls"][1]["omitted"] = True  # T3's port call: both stays go
+
+    other = store.connect(tmp_path / "other.duckdb")
+    try:
+        report = load_adapter(other, "dcsa-jit", [_write(tmp_path / "p.json",
+                                                          _edge_with(omit_port_call))])
+        assert set(_visits(other)) == {f"{T2}/B1"}
+        assert report.skipped["omitted Port Calls"] == 1
+    finally:
+        other.close()
