@@ -18,7 +18,8 @@ from berthcheck import __version__, store
 from berthcheck.engine.pack import Pack, load_pack
 from berthcheck.engine.schemas import RESULT_COLUMNS, VERDICTS
 from berthcheck.engine.scope import Scope
-from berthcheck.report import fmt
+from berthcheck.report import board, fmt, listing
+from berthcheck.report.words import basis_glossary, basis_text, glossary
 
 VERDICT_LABELS = {
     "compliant": "Compliant",
@@ -38,6 +39,7 @@ CONTROL_TYPES = ("shore power", "capture", "shore power + capture", "none")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 LIST_LIMIT = 60  # rows of quarantine / warnings listed in an unscoped report
+TABLE_LIMIT = 200  # rows of other violations, events and insufficient-data visits listed
 
 
 @dataclass
@@ -192,8 +194,8 @@ def _fetch_for_visits(con, sql: str, visit_ids):
 # --- the model -------------------------------------------------------------------------------
 
 
-def build_model(con, run: ReportRun) -> dict:
-    """Everything the templates show, computed once."""
+def build_model(con, run: ReportRun, appendix: str = "all") -> dict:
+    """Everything the templates show, computed once. `appendix`: all | non-compliant | none."""
     import polars as pl
 
     results = run.results
@@ -223,8 +225,9 @@ def build_model(con, run: ReportRun) -> dict:
         "emissions": _emissions(con, results),
         "quality": _quality(con, run, visits, finding_rows, rules, scope_kind),
         "methodology": _methodology(run, finding_rows),
-        "appendix": _appendix(visits),
+        "appendix": listing.appendix(results, appendix),
     }
+    _board(con, run, model, results)
     model["chart_data"] = {
         "by_terminal": model["terminals"]["rows"],
         "over_time": _over_time(run.scope, visits),
@@ -232,6 +235,29 @@ def build_model(con, run: ReportRun) -> dict:
         "avoided": model["emissions"].get("by_control"),
     }
     return model
+
+
+def _board(con, run: ReportRun, model: dict, results) -> None:
+    """The parts a board reads first (berthcheck.report.board): ports by name, the scope in
+    words, the written summary, the previous period, the UNCONFIRMED flags, the glossary."""
+    meta, s = model["meta"], model["summary"]
+    meta["ports"] = board.port_names(con, results, run.scope)
+    meta["ports_text"] = board.ports_in_words(meta["ports"])
+    meta["scope_sentence"] = board.scope_in_words(run.scope, meta["ports"], meta["period_title"])
+    s["rate_definition"] = board.RATE_DEFINITION
+    s["flags"] = board.flags(run.pack)
+    current = {"visits": s["visits"], "judged": s["judged"],
+               "compliant": s["counts"]["compliant"],
+               "non_compliant": s["counts"]["non_compliant"],
+               "insufficient": s["counts"]["insufficient_data"],
+               "uncontrolled": s["uncontrolled"],
+               "rate": (100.0 * s["counts"]["compliant"] / s["judged"]) if s["judged"] else None}
+    model["comparison"] = board.comparison(con, run, current)
+    s["written"] = board.written_summary(meta, s, model["terminals"]["rows"],
+                                         model["comparison"], s["flags"])
+    codes = sorted({p for b in results["basis"].unique().to_list() for p in (b or "").split("+")
+                    if p}) if results.height else []
+    model["glossary"] = {"terms": glossary(meta["carb"]), "basis": basis_glossary(codes)}
 
 
 def _meta(run: ReportRun, scope_kind: str, scope_text: str, results) -> dict:
@@ -317,6 +343,7 @@ def _summary(results, finding_rows: list[dict], by_visit: dict, currency: str | 
         "noncompliant_text": fmt.integer(counts["non_compliant"]),
         "insufficient_text": fmt.integer(counts["insufficient_data"]),
         "rate_text": fmt.percent(counts["compliant"], judged),
+        "uncontrolled": float(uncontrolled or 0.0),
         "uncontrolled_text": fmt.hours(uncontrolled),
         "controlled_text": fmt.hours(controlled),
         "excused_text": fmt.hours(excused),
@@ -387,7 +414,7 @@ def _visit_head(v: dict) -> dict:
         "departure": fmt.local_time(v.get("departure"), tz),
         "verdict": VERDICT_LABELS.get(v["verdict"], v["verdict"]),
         "verdict_key": v["verdict"],
-        "basis": (v.get("basis") or "").replace("+", " + "),
+        "basis": basis_text(v.get("basis")),
         "responsible": ", ".join(PARTY_LABELS.get(p, p) for p in _split(v.get("responsible")))
         or fmt.DASH,
         "uncontrolled_min": fmt.minutes(60 * _num(v.get("uncontrolled_hours"))),
@@ -422,15 +449,22 @@ def _finding_line(f: dict, rules: dict, tz: str | None) -> dict:
 
 def _noncompliant(
     visits: list[dict], finding_rows: list[dict], rules: dict, currency: str | None
-) -> list[dict]:
-    per_visit: dict[str, list[dict]] = {}
-    for f in finding_rows:
-        if f["severity"] == "violation":
-            per_visit.setdefault(f["visit_id"], []).append(f)
+) -> dict:
+    """The non-compliant visits, most uncontrolled time first: the first
+    `listing.NONCOMPLIANT_DETAIL_MAX` with their reasons and evidence, the next ones as one
+    line each, up to `listing.NONCOMPLIANT_LIST_MAX` in all; the rest are counted (the attached
+    results CSV has every one)."""
     bad = [v for v in visits if v["verdict"] == "non_compliant"]
     bad.sort(key=lambda v: (-_num(v.get("uncontrolled_hours")), v["visit_id"]))
+    detailed = bad[: listing.NONCOMPLIANT_DETAIL_MAX]
+    lined = bad[len(detailed): listing.NONCOMPLIANT_LIST_MAX]
+    wanted = {v["visit_id"] for v in detailed}
+    per_visit: dict[str, list[dict]] = {}
+    for f in finding_rows:
+        if f["severity"] == "violation" and f["visit_id"] in wanted:
+            per_visit.setdefault(f["visit_id"], []).append(f)
     rows = []
-    for v in bad:
+    for v in detailed:
         head = _visit_head(v)
         tz = v.get("port_timezone")
         reasons = [_finding_line(f, rules, tz)
@@ -446,7 +480,22 @@ def _noncompliant(
                     f"{fmt.integer(v.get('power_demand_kw'))} kW × {fmt.integer(billed)} h"
                 )
         rows.append(head)
-    return rows
+    cells = []
+    for v in lined:
+        cells.append({
+            "visit_id": v["visit_id"],
+            "vessel": v.get("vessel_name") or fmt.DASH,
+            "terminal": v.get("terminal") or fmt.DASH,
+            "departure": fmt.local_time(v.get("departure"), v.get("port_timezone")),
+            "responsible": ", ".join(PARTY_LABELS.get(p, p) for p in _split(v.get("responsible")))
+            or fmt.DASH,
+            "uncontrolled_min": fmt.minutes(60 * _num(v.get("uncontrolled_hours"))),
+            "verdict_key": "non_compliant",
+        })
+    lines = listing.fixed_width(listing.NONCOMPLIANT_COLUMNS, cells) if cells else None
+    return {"total": len(bad), "detailed": rows, "lines": lines, "listed": len(rows) + len(cells),
+            "more": len(bad) - len(rows) - len(cells),
+            "detail_max": listing.NONCOMPLIANT_DETAIL_MAX}
 
 
 def _other_violations(by_visit: dict, finding_rows: list[dict], rules: dict) -> list[dict]:
@@ -465,7 +514,7 @@ def _other_violations(by_visit: dict, finding_rows: list[dict], rules: dict) -> 
             "message": f["message"],
         })
     rows.sort(key=lambda r: (r["rule_id"], r["visit_id"]))
-    return rows
+    return {"rows": rows[:TABLE_LIMIT], "total": len(rows), "more": max(0, len(rows) - TABLE_LIMIT)}
 
 
 def _exceptions(con, run: ReportRun, by_visit: dict, finding_rows: list[dict]) -> dict:
@@ -493,7 +542,7 @@ def _exceptions(con, run: ReportRun, by_visit: dict, finding_rows: list[dict]) -
             "reference": e["reference"] or fmt.DASH,
             "covered": covered,
             "note": e["note"] or "",
-            "outcome": f"{VERDICT_LABELS.get(v['verdict'], v['verdict'])} ({(v.get('basis') or '').replace('+', ' + ')})",
+            "outcome": f"{VERDICT_LABELS.get(v['verdict'], v['verdict'])} ({basis_text(v.get('basis'))})",
             "applied": honoured,
         })
     # VIE / TIE use against the holders' allowances for the period's year(s)
@@ -553,7 +602,9 @@ def _exceptions(con, run: ReportRun, by_visit: dict, finding_rows: list[dict]) -
     if len(kinds):
         for k, n in pl.DataFrame({"kind": kinds}).group_by("kind").len().sort("kind").iter_rows():
             kind_counts.append({"kind": k, "n": n})
-    return {"events": rows, "allowances": allowance_rows, "kind_counts": kind_counts}
+    return {"events": rows[:TABLE_LIMIT], "events_total": len(rows),
+            "events_more": max(0, len(rows) - TABLE_LIMIT), "allowances": allowance_rows,
+            "kind_counts": kind_counts}
 
 
 def _emission_columns(results) -> dict[str, dict[str, str]]:
@@ -682,10 +733,11 @@ def _quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], 
     for f in finding_rows:
         if f["severity"] == "warning":
             per_visit_warn.setdefault(f["visit_id"], []).append(f["message"])
+    lacking = [v for v in visits if v["verdict"] == "insufficient_data"]
     insufficient = [
-        {**_visit_head(v), "why": (v.get("basis") or "").replace("_", " ").replace("+", ", "),
+        {**_visit_head(v), "why": basis_text(v.get("basis")),
          "warnings": per_visit_warn.get(v["visit_id"], [])}
-        for v in visits if v["verdict"] == "insufficient_data"
+        for v in lacking[:TABLE_LIMIT]
     ]
     assumptions: dict[str, dict] = {}
     for f in finding_rows:
@@ -722,6 +774,7 @@ def _quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], 
         "warnings_total": warnings_total,
         "warning_counts": warning_counts,
         "insufficient": insufficient,
+        "insufficient_more": len(lacking) - len(insufficient),
         "assumptions": [assumptions[k] for k in sorted(assumptions)],
         "unconfirmed": unconfirmed,
         "batches": batches,
@@ -780,60 +833,6 @@ def _methodology(run: ReportRun, finding_rows: list[dict]) -> dict:
     ]
     return {"rules": rules, "parameters": params, "tables": tables, "inputs": inputs,
             "factors": _factor_sources()}
-
-
-# The appendix line: (header, key, widest allowed, right-aligned). Visit ids are never cut.
-APPENDIX_COLUMNS = (
-    ("Visit", "visit_id", None, False),
-    ("Vessel", "vessel", 28, False),
-    ("Terminal", "terminal", 12, False),
-    ("Departure (port-local)", "departure", None, False),
-    ("Verdict (basis)", "verdict_basis", 44, False),
-    ("Uncontr. h", "uncontrolled", None, True),
-)
-
-
-def _cut(text: str, width: int | None) -> str:
-    text = " ".join(str(text).split())  # one line: no tabs or newlines from the inputs
-    if width is not None and len(text) > width:
-        return text[: width - 1] + "…"
-    return text
-
-
-def _appendix(visits: list[dict]) -> dict:
-    """Every visit as one fixed-width line (the complete results are the attached CSV)."""
-    cells = []
-    for v in visits:
-        tz = v.get("port_timezone")
-        basis = (v.get("basis") or "").replace("+", " + ")
-        cells.append({
-            "visit_id": v["visit_id"],
-            "vessel": v.get("vessel_name") or fmt.DASH,
-            "terminal": v.get("terminal") or fmt.DASH,
-            "departure": fmt.local_time(v.get("departure"), tz),
-            "verdict_basis": f"{VERDICT_LABELS.get(v['verdict'], v['verdict'])} ({basis})",
-            "uncontrolled": fmt.hours(v.get("uncontrolled_hours"), 2)
-            if v.get("uncontrolled_hours") is not None else fmt.DASH,
-            "verdict_key": v["verdict"],
-        })
-    widths = []
-    for title, key, cap, _ in APPENDIX_COLUMNS:
-        longest = max([len(title), *(len(_cut(c[key], None)) for c in cells)])
-        widths.append(longest if cap is None else min(cap, longest))
-
-    def line(values: list[str]) -> str:
-        parts = []
-        for (_, _, _, right), width, value in zip(APPENDIX_COLUMNS, widths, values, strict=True):
-            parts.append(value.rjust(width) if right else value.ljust(width))
-        return "  ".join(parts).rstrip()
-
-    header = line([title for title, _, _, _ in APPENDIX_COLUMNS])
-    rows = [
-        {"line": line([_cut(c[key], cap) for _, key, cap, _ in APPENDIX_COLUMNS]),
-         "verdict_key": c["verdict_key"], "visit_id": c["visit_id"]}
-        for c in cells
-    ]
-    return {"header": header, "rows": rows}
 
 
 def _over_time(scope: Scope, visits: list[dict]) -> dict:
@@ -907,9 +906,9 @@ def _delays(con, run: ReportRun, visits: list[dict]) -> dict | None:
     started) for the visits judged on control."""
     if visits and "ready_to_work" not in visits[0]:
         return None  # the pack has no Ready to Work (e.g. FuelEU)
-    judged = {v["visit_id"]: v for v in visits
-              if v["verdict"] in ("compliant", "non_compliant") and v.get("window_start")
-              and v.get("ready_to_work")}
+    all_judged = [v for v in visits if v["verdict"] in ("compliant", "non_compliant")]
+    judged = {v["visit_id"]: v for v in all_judged
+              if v.get("window_start") and v.get("ready_to_work")}
     first = _fetch_for_visits(
         con,
         "SELECT x.visit_id, min(x.t) AS first_control FROM ("
@@ -938,6 +937,7 @@ def _delays(con, run: ReportRun, visits: list[dict]) -> dict | None:
         "counts": counts,
         "never": never,
         "judged": len(judged),
+        "short": len(all_judged) - len(judged),  # judged visits without a control window
         "limit_index": limit_index,  # bars from this index on are beyond the limit
         "limit_hours": limit_hours,
     }

@@ -78,13 +78,17 @@ def page_css(meta: dict) -> str:
     left = css_string(f"{meta['title']} · {meta['period_title']}")
     scope = css_string(meta["scope_text"])
     footer = css_string(f"Run {meta['run_id']} · {meta['pack_label']} · berthcheck {meta['version']}")
+    size = {"letter": "letter", "a4": "A4", "a5": "A5", "legal": "legal"}[
+        meta.get("page_size", "letter")]
     return (
         "@page {\n"
+        f"  size: {size};\n"
         f"  @top-left {{ content: {left}; }}\n"
         f"  @top-right {{ content: {scope}; }}\n"
         f"  @bottom-left {{ content: {footer}; }}\n"
         '  @bottom-right { content: "Page " counter(page) " / " counter(pages); }\n'
         "}\n"
+        f"@page wide {{ size: {size} landscape; }}\n"
     )
 
 
