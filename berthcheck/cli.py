@@ -468,20 +468,24 @@ def report_command(
     fleet: Annotated[str | None, typer.Option("--fleet", help="Only visits of this fleet (stated on every page).", show_default=False)] = None,
     db: DbOption = None,
     pack: PackOption = "carb-at-berth-2020",
+    appendix: Annotated[str, typer.Option("--appendix", help="The appendix's visit list: all, non-compliant or none (above 2 500 visits: a summary table; the attached CSV has every visit).")] = "all",
+    page_size: Annotated[str, typer.Option("--page-size", help="letter or a4.")] = "letter",
 ) -> None:
     """Write the compliance report (PDF or HTML) for a period, from the stored run for the
     current inputs or a fresh check."""
     try:
-        from berthcheck.report import build_report, check_output, report_scope
+        from berthcheck.report import build_report, check_layout, check_output, report_scope
 
         check_output(out)
+        check_layout(appendix, page_size)
         report_scope(period, port, terminal, fleet)  # usage errors before opening the database
         from berthcheck import store
 
         con = store.connect(db)
         try:
             outcome = build_report(
-                con, period=period, port=port, terminal=terminal, fleet=fleet, out=out, pack=pack
+                con, period=period, port=port, terminal=terminal, fleet=fleet, out=out, pack=pack,
+                appendix=appendix, page_size=page_size,
             )
         finally:
             con.close()

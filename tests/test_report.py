@@ -110,7 +110,7 @@ def test_summary_figures_equal_the_stored_results(sample):
 
 def test_emissions_section_follows_the_results(sample):
     results = sample["results"]
-    summary = next(p for p in sample["pages"] if p.lstrip().startswith("Summary"))
+    summary = "\n".join(sample["pages"])  # the Emissions chapter follows the charts
     if "excess_nox_kg" in results.columns:
         from berthcheck.report.fmt import mass_kg
 

@@ -86,7 +86,8 @@ def render_run(con, run, fmt: str = "pdf", *, appendix: str = "all",
     meta = model["meta"]
     pdf = render.render_pdf(
         html, meta,
-        (meta["results_name"], csv_bytes(run.results),
+        (meta["results_name"],
+         run.results_csv if run.results_csv is not None else csv_bytes(run.results),
          f"Per-visit results of berthcheck run {run.run_id} ({run.pack.label})"),
     )
     return Rendered(pdf.data, model, pdf.pages, pdf.requested, pdf.refused)

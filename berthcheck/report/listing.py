@@ -19,8 +19,8 @@ from berthcheck.report.words import basis_text
 
 APPENDIX_MODES = ("all", "non-compliant", "none")
 APPENDIX_MAX_VISITS = 2_500
-NONCOMPLIANT_DETAIL_MAX = 120
-NONCOMPLIANT_LIST_MAX = 2_500
+NONCOMPLIANT_DETAIL_MAX = 100
+NONCOMPLIANT_LIST_MAX = 1_000
 
 VERDICT_LABELS = {
     "compliant": "Compliant",
