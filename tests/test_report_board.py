@@ -302,6 +302,19 @@ def test_terminal_chart_counts_agree_with_the_results(month):
                 row["other"]) == (name, c, n, i, o)
 
 
+def test_many_terminals_share_one_bar_that_adds_up_to_the_table(month, monkeypatch):
+    monkeypatch.setattr(data, "CHART_TERMINALS", 4)
+    table = month["model"]["terminals"]
+    bars = data._chart_terminals(table)
+    assert len(bars) == 5 and bars[-1]["label"] == f"{len(table['rows']) - 4} other terminals"
+    biggest = sorted(table["rows"], key=lambda r: (-r["visits"], r["terminal"]))[:4]
+    assert [b["terminal"] for b in bars[:4]] == [r["terminal"] for r in biggest]
+    for key in ("visits", "compliant", "non_compliant", "insufficient", "other"):
+        assert sum(b[key] for b in bars) == sum(r[key] for r in table["rows"])
+    svg = str(charts.compliance_by_terminal(bars))
+    assert len(_bars(svg, 14)) == 4 * 5
+
+
 def test_uncontrolled_hours_chart_adds_up_to_the_summary(month):
     results = month["results"]
     per_day: dict[int, float] = {}

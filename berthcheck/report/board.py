@@ -190,8 +190,8 @@ def written_summary(meta: dict, s: dict, terminals: list[dict], compare: dict | 
     counts = s["counts"]
     visits, judged = s["visits"], s["judged"]
     if not visits:
-        return (f"No visit in scope departed in {meta['period_title']} "
-                f"({meta['scope_sentence']}), so this report has no findings to show.")
+        return (f"No visit in scope departed in {meta['period_title']}, so this report has no "
+                f"verdicts to show. Scope: {meta['scope_text']}.")
     parts = [f"In {meta['period_title']}, {_plural(visits, 'visit')} departed"
              + (f" from {ports_in_words(meta['ports'], sentence=True)}" if meta["ports"] else "") + "."]
     if judged:

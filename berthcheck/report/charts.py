@@ -131,7 +131,8 @@ def compliance_by_terminal(rows: list[dict], width: float = 700) -> Markup:
         body.append(_text(x, bottom + 11, tick_label(t), anchor="middle", size=9, color=MUTED))
     for i, r in enumerate(rows):
         y = top + i * (bar_h + gap)
-        name = r["terminal"] if len(r["terminal"]) <= 26 else r["terminal"][:25] + "…"
+        label = r.get("label") or r["terminal"]
+        name = label if len(label) <= 26 else label[:25] + "…"
         body.append(_text(label_w - 6, y + bar_h - 3.5, name, anchor="end"))
         x = label_w
         for key, color in (("compliant", COLORS["compliant"]),

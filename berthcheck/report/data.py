@@ -241,7 +241,7 @@ def build_model(con, run: ReportRun, appendix: str = "all") -> dict:
     }
     _board(con, run, model, results)
     model["chart_data"] = {
-        "by_terminal": model["terminals"]["rows"],
+        "by_terminal": _chart_terminals(model["terminals"]),
         "over_time": _over_time(run.scope, results),
         "delays": _delays(con, run, visits),
         "avoided": model["emissions"].get("by_control"),
@@ -408,6 +408,26 @@ def _terminals(results) -> dict:
             "tie": r["tie"],
         })
     return {"rows": rows, "multi_port": per["port"].n_unique() > 1}
+
+
+CHART_TERMINALS = 24  # bars in the terminal chart; the rest share one bar
+
+
+def _chart_terminals(terminals: dict) -> list[dict]:
+    """The terminal chart's bars: every terminal (named with its port when the report covers
+    several), or the `CHART_TERMINALS` with the most visits and one bar for all the others,
+    so the chart fits one page and its bars still add up to the terminal table."""
+    rows = [{**r, "label": f"{r['port']} {r['terminal']}" if terminals["multi_port"]
+             else r["terminal"]} for r in terminals["rows"]]
+    if len(rows) <= CHART_TERMINALS + 1:
+        return rows
+    ranked = sorted(rows, key=lambda r: (-r["visits"], r["label"]))
+    shown, rest = ranked[:CHART_TERMINALS], ranked[CHART_TERMINALS:]
+    keys = ("visits", "compliant", "non_compliant", "insufficient", "other", "judged")
+    other = {k: sum(r[k] for r in rest) for k in keys}
+    other["label"] = f"{len(rest)} other terminals"
+    other["rate"] = fmt.percent(other["compliant"], other["judged"])
+    return [*shown, other]
 
 
 def _visit_head(v: dict) -> dict:

@@ -76,7 +76,7 @@ NONCOMPLIANT_COLUMNS = (
     ("Vessel", "vessel", 22, False),
     ("Terminal", "terminal", 10, False),
     ("Departure (port-local)", "departure", None, False),
-    ("Responsible", "responsible", 16, False),
+    ("Responsible", "responsible", 24, False),
     ("Uncontr. min", "uncontrolled_min", None, True),
 )
 
