@@ -242,6 +242,7 @@ def build_model(con, run: ReportRun, appendix: str = "all") -> dict:
     _board(con, run, model, results)
     model["chart_data"] = {
         "by_terminal": _chart_terminals(model["terminals"]),
+        "by_terminal_unit": _chart_unit(model["terminals"]),
         "over_time": _over_time(run.scope, results),
         "delays": _delays(con, run, visits),
         "avoided": model["emissions"].get("by_control"),
@@ -411,21 +412,35 @@ def _terminals(results) -> dict:
 
 
 CHART_TERMINALS = 24  # bars in the terminal chart; the rest share one bar
+_COUNT_KEYS = ("visits", "compliant", "non_compliant", "insufficient", "other", "judged")
+
+
+def _chart_unit(terminals: dict) -> str:
+    """A report over several ports charts each port; one port, each terminal."""
+    return "port" if terminals["multi_port"] else "terminal"
 
 
 def _chart_terminals(terminals: dict) -> list[dict]:
-    """The terminal chart's bars: every terminal (named with its port when the report covers
-    several), or the `CHART_TERMINALS` with the most visits and one bar for all the others,
-    so the chart fits one page and its bars still add up to the terminal table."""
-    rows = [{**r, "label": f"{r['port']} {r['terminal']}" if terminals["multi_port"]
-             else r["terminal"]} for r in terminals["rows"]]
+    """The compliance chart's bars, adding up to the terminal table: one per terminal, or one
+    per port when the report covers several; beyond `CHART_TERMINALS` bars, the busiest ones
+    and a last bar for all the others, so the chart fits its page."""
+    if terminals["multi_port"]:
+        per_port: dict[str, dict] = {}
+        for r in terminals["rows"]:
+            p = per_port.setdefault(r["port"], {**dict.fromkeys(_COUNT_KEYS, 0), "label": r["port"],
+                                                "terminal": r["port"]})
+            for k in _COUNT_KEYS:
+                p[k] += r[k]
+        rows = [{**p, "rate": fmt.percent(p["compliant"], p["judged"])}
+                for _, p in sorted(per_port.items())]
+    else:
+        rows = [{**r, "label": r["terminal"]} for r in terminals["rows"]]
     if len(rows) <= CHART_TERMINALS + 1:
         return rows
     ranked = sorted(rows, key=lambda r: (-r["visits"], r["label"]))
     shown, rest = ranked[:CHART_TERMINALS], ranked[CHART_TERMINALS:]
-    keys = ("visits", "compliant", "non_compliant", "insufficient", "other", "judged")
-    other = {k: sum(r[k] for r in rest) for k in keys}
-    other["label"] = f"{len(rest)} other terminals"
+    other = {k: sum(r[k] for r in rest) for k in _COUNT_KEYS}
+    other["label"] = other["terminal"] = f"{len(rest)} other {_chart_unit(terminals)}s"
     other["rate"] = fmt.percent(other["compliant"], other["judged"])
     return [*shown, other]
 
