@@ -233,11 +233,8 @@ def written_summary(meta: dict, s: dict, terminals: list[dict], compare: dict | 
 
 
 def flags(pack) -> dict:
-    """{figure: [unconfirmed item names]} for the summary's figures."""
+    """{figure: [unconfirmed item names]} for each of the summary's flagged figures (empty
+    lists where none applies)."""
     unconfirmed = set(pack.unconfirmed())
-    out = {}
-    for figure, names in FIGURE_PARAMETERS.items():
-        hit = [n for n in names if n in unconfirmed]
-        if hit:
-            out[figure] = hit
-    return out
+    return {figure: [n for n in names if n in unconfirmed]
+            for figure, names in FIGURE_PARAMETERS.items()}
