@@ -213,7 +213,7 @@ def written_summary(meta: dict, s: dict, terminals: list[dict], compare: dict | 
         parts.append(f"Non-compliant visits left {s['uncontrolled_text']} hours uncontrolled.")
         worst = sorted((t for t in terminals if t["non_compliant"]),
                        key=lambda t: (-t["non_compliant"], t["terminal"]))
-        if worst:
+        if worst and len(terminals) > 1:
             w = worst[0]
             parts.append(f"Terminal {w['terminal']} had the most non-compliant visits "
                          f"({w['non_compliant']:,} of {w['judged']:,} judged).")

@@ -19,15 +19,8 @@ from berthcheck.engine.pack import Pack, load_pack
 from berthcheck.engine.schemas import RESULT_COLUMNS, VERDICTS
 from berthcheck.engine.scope import Scope
 from berthcheck.report import board, fmt, listing
-from berthcheck.report.words import basis_glossary, basis_text, glossary
+from berthcheck.report.words import VERDICT_LABELS, basis_glossary, basis_text, glossary
 
-VERDICT_LABELS = {
-    "compliant": "Compliant",
-    "non_compliant": "Non-compliant",
-    "exempt": "Exempt",
-    "not_applicable": "Not applicable",
-    "insufficient_data": "Insufficient data",
-}
 POLLUTANT_ORDER = ("nox", "pm25", "rog", "co2")
 POLLUTANT_LABELS = {"nox": "NOx", "pm25": "PM2.5", "rog": "ROG", "co2": "CO₂", "sox": "SOx",
                     "pm10": "PM10", "co": "CO", "ch4": "CH₄", "n2o": "N₂O", "dpm": "DPM"}
@@ -42,7 +35,7 @@ VISIT_FIELDS = (
     "visit_id", "verdict", "basis", "responsible", "vessel_name", "imo", "fleet", "port",
     "terminal", "berth", "port_timezone", "arrival", "ready_to_work", "pilot_on_board",
     "departure", "window_start", "window_end", "uncontrolled_hours", "excused_hours", "penalty",
-    "non_compliant_hours_billed", "power_demand_kw",
+    "non_compliant_hours_billed", "power_demand_kw", "operator", "vessel_type",
 )
 LIST_LIMIT = 60  # rows of quarantine / warnings listed in an unscoped report
 TABLE_LIMIT = 100  # rows of other violations, events and insufficient-data visits listed
@@ -743,7 +736,8 @@ def _quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], 
         {"kind": k, "reason": r, "n": n}
         for k, r, n in store.run(
             con, "SELECT kind, reason, count(*) FROM quarantine WHERE batch_id <= ? "
-                 "GROUP BY kind, reason ORDER BY kind, count(*) DESC, reason", [cutoff])
+                 "GROUP BY kind, reason ORDER BY kind, count(*) DESC, reason LIMIT ?",
+            [cutoff, LIST_LIMIT])
     ] if detailed else [
         {"kind": k, "reason": None, "n": n}
         for k, n in store.run(
@@ -758,6 +752,9 @@ def _quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], 
                  "ORDER BY batch_id, source_row, column_name, reason, value LIMIT ?",
             [cutoff, LIST_LIMIT])
     ] if detailed else []
+    reasons_total = (store.scalar(
+        con, "SELECT count(*) FROM (SELECT DISTINCT kind, reason FROM quarantine "
+             "WHERE batch_id <= ?)", [cutoff]) or 0) if detailed else 0
     quarantined_total = store.scalar(
         con, "SELECT count(*) FROM quarantine WHERE batch_id <= ?", [cutoff]) or 0
     quarantined_rows_total = store.scalar(
@@ -816,6 +813,7 @@ def _quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], 
         "quarantined_total": quarantined_total,
         "quarantined_rows_total": quarantined_rows_total,
         "quarantine_counts": quarantine_counts,
+        "quarantine_reasons_more": max(0, reasons_total - len(quarantine_counts)),
         "quarantine_rows": quarantine_rows,
         "quarantine_more": max(0, quarantined_total - len(quarantine_rows)),
         "warnings_total": warnings_total,

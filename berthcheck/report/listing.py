@@ -15,21 +15,12 @@ is (the attached results CSV), so a year of every California port still renders 
 from __future__ import annotations
 
 from berthcheck.report import fmt
-from berthcheck.report.words import basis_text
+from berthcheck.report.words import VERDICT_LABELS, basis_text
 
 APPENDIX_MODES = ("all", "non-compliant", "none")
 APPENDIX_MAX_VISITS = 2_500
 NONCOMPLIANT_DETAIL_MAX = 100
 NONCOMPLIANT_LIST_MAX = 1_000
-
-VERDICT_LABELS = {
-    "compliant": "Compliant",
-    "non_compliant": "Non-compliant",
-    "exempt": "Exempt",
-    "not_applicable": "Not applicable",
-    "insufficient_data": "Insufficient data",
-}
-
 
 def _cut(text: str, width: int | None) -> str:
     text = " ".join(str(text).split())  # one line: no tabs or newlines from the inputs

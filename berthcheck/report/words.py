@@ -9,6 +9,14 @@ Regulation (EU) 2023/1805, FuelEU Maritime, Art. 6, and Regulation (EU) 2023/180
 
 from __future__ import annotations
 
+VERDICT_LABELS = {
+    "compliant": "Compliant",
+    "non_compliant": "Non-compliant",
+    "exempt": "Exempt",
+    "not_applicable": "Not applicable",
+    "insufficient_data": "Insufficient data",
+}
+
 # code -> (short phrase for listings, sentence for the glossary). Every basis of the data
 # contract's results table is here (tests/test_report_board.py checks the list).
 BASIS_WORDS: dict[str, tuple[str, str]] = {
