@@ -348,6 +348,18 @@ def test_delay_chart_counts_every_judged_visit(month):
     assert delays["short"] == windowless.height
 
 
+def test_avoided_emissions_chart_adds_up_to_the_emissions_table(month):
+    emissions = month["model"]["emissions"]
+    results = month["results"]
+    rows = {r["pollutant"]: r for r in emissions["rows"]}
+    charted = emissions["by_control"]["pollutants"]
+    assert charted
+    for p in charted:
+        total = results[f"avoided_{p['pollutant']}_kg"].fill_null(0).sum()
+        assert sum(p["values"]) == pytest.approx(total, rel=1e-9)
+        assert rows[p["pollutant"]]["avoided"] == pytest.approx(total, rel=1e-9)
+
+
 # --- item 8: pages -------------------------------------------------------------------------
 
 
