@@ -360,6 +360,20 @@ def test_avoided_emissions_chart_adds_up_to_the_emissions_table(month):
         assert rows[p["pollutant"]]["avoided"] == pytest.approx(total, rel=1e-9)
 
 
+def test_emission_figures_carry_the_factors_unconfirmed_flag(month):
+    factors = month["model"]["methodology"]["factors"]
+    if factors is None:
+        pytest.skip("no emission factor tables installed")
+    open_items = [c["name"] for c in factors["conventions"] if not c["confirmed"]]
+    rows = sum(t["unconfirmed"] for t in factors["tables"])
+    assert month["model"]["emissions"]["unconfirmed_conventions"] == open_items
+    chapter = month["html"][month["html"].index('id="emissions"'):
+                            month["html"].index('id="terminals"')]
+    if open_items or rows:
+        assert '<span class="flag">UNCONFIRMED</span> These figures use' in chapter
+        assert all(name in chapter for name in open_items)
+
+
 # --- item 8: pages -------------------------------------------------------------------------
 
 

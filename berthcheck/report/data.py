@@ -233,6 +233,10 @@ def build_model(con, run: ReportRun, appendix: str = "all") -> dict:
         "appendix": listing.appendix(results, appendix),
     }
     _board(con, run, model, results)
+    factors = model["methodology"]["factors"] or {}
+    model["emissions"]["unconfirmed_rows"] = sum(t["unconfirmed"] for t in factors.get("tables", []))
+    model["emissions"]["unconfirmed_conventions"] = [
+        c["name"] for c in factors.get("conventions", []) if not c["confirmed"]]
     model["chart_data"] = {
         "by_terminal": _chart_terminals(model["terminals"]),
         "by_terminal_unit": _chart_unit(model["terminals"]),
