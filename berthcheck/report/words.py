@@ -154,8 +154,9 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
      "fueleu"),
     ("Pilot on Board", "The time the outbound pilot boards; the CARB control window ends one hour "
                        "before it.", "carb"),
-    ("Ready to Work", "The time a vessel is declared ready to work (gangway down, cleared); the "
-                      "CARB control window starts two hours after it.", "carb"),
+    ("Ready to Work", "The time the vessel is declared ready to start work at berth, as reported "
+                      "with the visit; the CARB control window starts two hours after it.",
+     "carb"),
     ("Remediation", "Under CARB, payment into an approved remediation fund for emissions that "
                     "could not be controlled; the covered time is excused.", "carb"),
     ("Shore power", "Electricity from the quay to the ship, so its auxiliary engines can be "
