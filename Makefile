@@ -28,7 +28,8 @@ MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/expo
 	berthcheck/atomic.py berthcheck/cli_guard.py berthcheck/tamper.py \
 	berthcheck/engine/sandbox.py berthcheck/ingest/bounds.py berthcheck/ingest/xlsx_cells.py \
 	berthcheck/ingest/dcsa_jit.py berthcheck/ingest/jit_read.py berthcheck/ingest/adapters.py \
-	berthcheck/ingest/wharfinger.py berthcheck/sample_jit.py berthcheck/cli_load_sources.py
+	berthcheck/ingest/wharfinger.py berthcheck/sample_jit.py berthcheck/cli_load_sources.py \
+	berthcheck/report/words.py berthcheck/report/board.py berthcheck/report/listing.py
 
 .PHONY: install demo test lint typecheck bench
 install: $(BIN)/.installed

@@ -1,114 +1,127 @@
-"""Report rendering benchmark (issue 5): the sample month, and a year of a large port.
+"""Report rendering benchmark (issues 5 and 17): the report at 200, 10 000 and 200 000 visits.
 
-    .venv/bin/python benchmarks/report_bench.py [--visits-per-month 206] [--repeat 2] [--keep DIR]
+    .venv/bin/python benchmarks/report_bench.py                     # all three sizes
+    .venv/bin/python benchmarks/report_bench.py --sizes 200 10000   # some of them
+    .venv/bin/python benchmarks/report_bench.py --keep DIR          # keep data, databases, PDFs
 
-Budgets (measured here, not asserted in tests): the sample month's PDF in under 5 s; a year of
-about 2 500 visits in under 60 s. Times are wall-clock seconds of `build_report` with the check
-run already stored (the report reuses it); the check itself is timed separately. Peak RSS is
-the process's maximum resident set size. `cpu s` is the render's CPU time: on a shared, busy
-machine wall-clock time overstates what the render costs.
+Sizes (data from `berthcheck.sample.generate`, concatenated as `benchmarks/run.py` does):
+
+* 200: one port-month (USLAX, 2026-10), reported for 2026-10;
+* 10 000: a month of the seven CARB ports (2026-10), reported for 2026-10;
+* 200 000: a year of the seven CARB ports (2026), reported for 2026.
+
+Budgets (measured, never asserted in tests): 5 s, 15 s and 60 s. Times are wall-clock seconds
+of `build_report` with the check already stored (the report reuses the stored run; the check is
+timed separately); `cpu s` is the render's CPU time, which a busy shared machine does not
+inflate. Peak RSS is the process's maximum resident set size after all sizes. Above the
+appendix threshold (`berthcheck.report.data.APPENDIX_MAX_VISITS`) the every-visit appendix is a
+summary table, the complete list being the attached CSV.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from berthcheck import store
-from berthcheck.demo import LOAD_ORDER, SAMPLE_PERIOD, load_sample, sample_source
-from berthcheck.engine import check
-from berthcheck.ingest.load import load_files
-from berthcheck.report import build_report
-from berthcheck.sample import generate
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-REFERENCE_KINDS = ("berths", "terminals", "caecs", "allowances")
+from run import CA_PORTS, Size, generate_size  # noqa: E402  (benchmarks/run.py)
+
+from berthcheck import store  # noqa: E402
+from berthcheck.demo import LOAD_ORDER  # noqa: E402
+from berthcheck.engine import check  # noqa: E402
+from berthcheck.ingest.load import load_files  # noqa: E402
+from berthcheck.report import build_report  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Case:
+    visits: int
+    size: Size
+    period: str
+    budget: float
+
+
+CASES = {
+    200: Case(200, Size("port-month", 200, ("USLAX",), 1), "2026-10", 5),
+    10_000: Case(10_000, Size("state-month", 10_000, CA_PORTS, 1), "2026-10", 15),
+    200_000: Case(200_000, Size("state-year", 200_000, CA_PORTS, 12, "2026-12"), "2026", 60),
+}
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def time_report(con, period: str, out: Path, repeat: int) -> tuple[float, float, object]:
-    """Best wall-clock and CPU seconds of `repeat` renders (CPU time is what a busy machine
-    does not inflate)."""
-    best, best_cpu, outcome = float("inf"), float("inf"), None
-    for _ in range(repeat):
-        started, cpu = time.perf_counter(), time.process_time()
-        outcome = build_report(con, period=period, out=out)
-        best = min(best, time.perf_counter() - started)
-        best_cpu = min(best_cpu, time.process_time() - cpu)
-    return best, best_cpu, outcome
+def prepare(case: Case, work: Path):
+    """The database for a case: generated data loaded (cached under `work`)."""
+    data = generate_size(case.size, work / "data")
+    db = work / f"{case.size.name}.duckdb"
+    marker = work / f"{case.size.name}.loaded"
+    if not marker.is_file():
+        db.unlink(missing_ok=True)
+        con = store.connect(db)
+        for kind, name in LOAD_ORDER:
+            if (data / name).is_file():
+                # ports and months are generated independently, so now and then a vessel is
+                # at two berths at once: those rows are set aside, as benchmarks/run.py does
+                load_files(con, kind, [data / name], quarantine=True)
+        con.close()
+        marker.write_text("ok\n")
+    return store.connect(db)
 
 
-def load_year(con, root: Path, per_month: int) -> int:
-    """Twelve generated months of one port; reference tables from the first month."""
-    for month in range(1, 13):
-        generate(root / f"m{month:02d}", visits=per_month, seed=2026 + month,
-                 month=f"2026-{month:02d}")
-    for kind, name in LOAD_ORDER:
-        months = (1,) if kind in REFERENCE_KINDS else range(1, 13)
-        for month in months:
-            path = root / f"m{month:02d}" / name
-            if path.is_file():
-                load_files(con, kind, [path])
-    return store.table_counts(con)["visits"]
-
-
-def row(label: str, visits: int, check_s: float, render_s: float, render_cpu: float, outcome,
-        budget: float) -> str:
-    size_kb = outcome.path.stat().st_size / 1024
-    verdict = "ok" if render_s < budget else "OVER BUDGET"
-    return (f"{label:<26} {visits:>6} {check_s:>8.2f} {render_s:>9.2f} {render_cpu:>8.2f} "
-            f"{outcome.pages:>6} {size_kb:>9.0f} {budget:>7.0f}  {verdict}")
+def run_case(case: Case, work: Path, repeat: int) -> str:
+    con = prepare(case, work)
+    try:
+        started = time.perf_counter()
+        outcome = check(con, period=case.period)
+        check_s = time.perf_counter() - started
+        best, best_cpu, report = float("inf"), float("inf"), None
+        for _ in range(repeat):
+            t, cpu = time.perf_counter(), time.process_time()
+            report = build_report(con, period=case.period, out=work / f"{case.size.name}.pdf")
+            best = min(best, time.perf_counter() - t)
+            best_cpu = min(best_cpu, time.process_time() - cpu)
+    finally:
+        con.close()
+    assert report is not None
+    size_kb = report.path.stat().st_size / 1024
+    # A shared machine's other work inflates wall time, not the render's own CPU time.
+    verdict = ("ok" if best < case.budget else
+               "ok in CPU time (busy machine)" if best_cpu < case.budget else "OVER BUDGET")
+    return (f"{case.size.name:<12} {outcome.results.height:>8,} {check_s:>8.2f} {best:>9.2f} "
+            f"{best_cpu:>8.2f} {report.pages:>6} {size_kb:>9,.0f} {case.budget:>7.0f}  {verdict}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--visits-per-month", type=int, default=206,
-                        help="visits departing in each month of the generated year")
-    parser.add_argument("--repeat", type=int, default=2, help="renders per case (best kept)")
-    parser.add_argument("--keep", type=Path, help="keep the databases and PDFs in this folder")
+    parser.add_argument("--sizes", type=int, nargs="+", default=sorted(CASES),
+                        choices=sorted(CASES), help="visits: 200, 10000, 200000")
+    parser.add_argument("--repeat", type=int, default=1, help="renders per size (best kept)")
+    parser.add_argument("--keep", type=Path, help="keep the data, databases and PDFs here")
     args = parser.parse_args(argv)
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="berthcheck-report-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    lines = [f"{'case':<26} {'visits':>6} {'check s':>8} {'render s':>9} {'cpu s':>8} "
+    lines = [f"{'case':<12} {'visits':>8} {'check s':>8} {'render s':>9} {'cpu s':>8} "
              f"{'pages':>6} {'PDF kB':>9} {'budget':>7}"]
     try:
-        # the sample month
-        con = store.connect(work / "month.duckdb")
-        try:
-            load_sample(con, sample_source(work))
-            started = time.perf_counter()
-            outcome = check(con, period=SAMPLE_PERIOD)
-            check_s = time.perf_counter() - started
-            render_s, cpu_s, report = time_report(con, SAMPLE_PERIOD, work / "month.pdf",
-                                                  args.repeat)
-            lines.append(row(f"sample month {SAMPLE_PERIOD}", outcome.results.height, check_s,
-                             render_s, cpu_s, report, 5))
-        finally:
-            con.close()
-        # a year of a large port
-        con = store.connect(work / "year.duckdb")
-        try:
-            load_year(con, work / "year-data", args.visits_per_month)
-            started = time.perf_counter()
-            outcome = check(con, period="2026")
-            check_s = time.perf_counter() - started
-            render_s, cpu_s, report = time_report(con, "2026", work / "year.pdf", 1)
-            lines.append(row("port-year 2026", outcome.results.height, check_s, render_s,
-                             cpu_s, report, 60))
-        finally:
-            con.close()
+        for visits in args.sizes:
+            lines.append(run_case(CASES[visits], work, args.repeat))
+            print(lines[-1], file=sys.stderr, flush=True)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
-    lines.append(f"peak RSS {peak_rss_mb():.0f} MB")
+    lines.append(f"peak RSS {peak_rss_mb():.0f} MB; load average at the end "
+                 f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("\n".join(lines))
     return 0
 

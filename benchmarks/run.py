@@ -53,7 +53,8 @@ class Size:
     name: str
     visits: int
     ports: tuple[str, ...]
-    months: int  # consecutive months ending 2026-10
+    months: int  # consecutive months ending with `last`
+    last: str = "2026-10"
 
     @property
     def per_month(self) -> int:
@@ -101,7 +102,7 @@ def generate_size(size: Size, root: Path) -> Path:
     if (target / "done").is_file():
         return target
     parts = target / "parts"
-    months = months_ending("2026-10", size.months)
+    months = months_ending(size.last, size.months)
     pieces: dict[str, list[Path]] = {}
     for p_index, port in enumerate(size.ports):
         seen_years: set[str] = set()

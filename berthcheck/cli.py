@@ -499,6 +499,8 @@ def report_command(
     pack: PackOption = "carb-at-berth-2020",
     quiet: QuietOption = False,
     mkdir: MkdirOption = False,
+    appendix: Annotated[str, typer.Option("--appendix", help="The appendix's visit list: all, non-compliant or none (above 2 500 visits: a summary table; the attached CSV has every visit).")] = "all",
+    page_size: Annotated[str, typer.Option("--page-size", help="letter or a4.")] = "letter",
 ) -> None:
     """Write the compliance report (PDF or HTML) for a period, from the stored run for the
     current inputs or a fresh check; or, with --run, for one stored run."""
@@ -506,9 +508,10 @@ def report_command(
         from berthcheck import store
         from berthcheck.cli_progress import progress
         from berthcheck.engine.scope import resolve_scope
-        from berthcheck.report import build_report, check_output, report_scope
+        from berthcheck.report import build_report, check_layout, check_output, report_scope
 
         check_output(out)
+        check_layout(appendix, page_size)
         if run is not None:
             if period or port or terminal or fleet:
                 raise UsageError("--run renders the run's own period and scope; "
@@ -527,12 +530,14 @@ def report_command(
                 if run is not None:
                     from berthcheck.report.stored import build_stored_report
 
-                    outcome = build_stored_report(con, run.strip(), out, mkdir=mkdir)
+                    outcome = build_stored_report(con, run.strip(), out, mkdir=mkdir,
+                                                  appendix=appendix, page_size=page_size)
                 else:
                     scope = resolve_scope(con, scope)
                     outcome = build_report(
                         con, period=period, port=scope.port, terminal=scope.terminal,
                         fleet=scope.fleet, out=out, pack=pack, mkdir=mkdir,
+                        appendix=appendix, page_size=page_size,
                     )
         finally:
             con.close()

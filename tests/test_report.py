@@ -124,7 +124,7 @@ def test_violation_days_total_and_every_rule_described(sample):
 
 def test_emissions_section_follows_the_results(sample):
     results = sample["results"]
-    summary = next(p for p in sample["pages"] if p.lstrip().startswith("Summary"))
+    summary = "\n".join(sample["pages"])  # the Emissions chapter follows the charts
     if "excess_nox_kg" in results.columns:
         from berthcheck.report.fmt import mass_kg
 

@@ -15,6 +15,8 @@ from berthcheck.errors import UsageError
 
 FORMATS = (".pdf", ".html")
 DEFAULT_PACK = "carb-at-berth-2020"
+APPENDIX_MODES = ("all", "non-compliant", "none")  # listing.APPENDIX_MODES, without the import
+PAGE_SIZES = ("letter", "a4")
 
 
 @dataclass
@@ -49,6 +51,13 @@ def check_output(out: Path) -> str:
     return ext[1:]
 
 
+def check_layout(appendix: str, page_size: str) -> None:
+    if appendix not in APPENDIX_MODES:
+        raise UsageError(f"--appendix must be one of {', '.join(APPENDIX_MODES)}, not {appendix!r}")
+    if page_size.lower() not in PAGE_SIZES:
+        raise UsageError(f"--page-size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
+
+
 def report_scope(period: str | None, port: str | None = None, terminal: str | None = None,
                  fleet: str | None = None):
     from berthcheck.engine.scope import parse_scope
@@ -60,12 +69,15 @@ def report_scope(period: str | None, port: str | None = None, terminal: str | No
     return parse_scope(period, None, None, port, terminal, fleet)
 
 
-def render_run(con, run, fmt: str = "pdf") -> Rendered:
+def render_run(con, run, fmt: str = "pdf", *, appendix: str = "all",
+               page_size: str = "letter") -> Rendered:
     """Render a `data.ReportRun` as PDF or HTML bytes."""
     from berthcheck.engine.export import csv_bytes
     from berthcheck.report import charts, data, render
 
-    model = data.build_model(con, run)
+    check_layout(appendix, page_size)
+    model = data.build_model(con, run, appendix)
+    model["meta"]["page_size"] = page_size.lower()
     drawn = charts.draw_all(model["chart_data"])
     if fmt == "html":
         html = render.render_html(model, drawn, for_pdf=False)
@@ -74,7 +86,8 @@ def render_run(con, run, fmt: str = "pdf") -> Rendered:
     meta = model["meta"]
     pdf = render.render_pdf(
         html, meta,
-        (meta["results_name"], csv_bytes(run.results),
+        (meta["results_name"],
+         run.results_csv if run.results_csv is not None else csv_bytes(run.results),
          f"Per-visit results of berthcheck run {run.run_id} ({run.pack.label})"),
     )
     return Rendered(pdf.data, model, pdf.pages, pdf.requested, pdf.refused)
@@ -90,6 +103,8 @@ def build_report(
     fleet: str | None = None,
     pack: str = DEFAULT_PACK,
     mkdir: bool = False,
+    appendix: str = "all",
+    page_size: str = "letter",
 ) -> ReportOutcome:
     """Write the report for a period and at most one of port / terminal / fleet to `out`
     (.pdf or .html), from the stored run for the current inputs or a fresh stored check."""
@@ -99,10 +114,11 @@ def build_report(
     started = time.perf_counter()
     out = Path(out)
     fmt = check_output(out)
+    check_layout(appendix, page_size)
     scope = report_scope(period, port, terminal, fleet)
     atomic.check_parent(out, mkdir=mkdir, what="report")
     run = obtain_run(con, scope, pack)
-    rendered = render_run(con, run, fmt)
+    rendered = render_run(con, run, fmt, appendix=appendix, page_size=page_size)
     atomic.write_bytes(out, rendered.data, mkdir=mkdir, what="report")
     return ReportOutcome(
         path=out,
@@ -118,5 +134,5 @@ def build_report(
     )
 
 
-__all__ = ["FORMATS", "ReportOutcome", "build_report", "check_output", "render_run",
-           "report_scope"]
+__all__ = ["APPENDIX_MODES", "FORMATS", "PAGE_SIZES", "ReportOutcome", "build_report",
+           "check_layout", "check_output", "render_run", "report_scope"]

@@ -108,10 +108,11 @@ def empty_chart(title: str, message: str, width: float = 700, height: float = 70
     ], title)
 
 
-def compliance_by_terminal(rows: list[dict], width: float = 700) -> Markup:
+def compliance_by_terminal(rows: list[dict], width: float = 700,
+                           unit: str = "terminal") -> Markup:
     """Horizontal stacked bars: compliant / non-compliant / insufficient data / other, with the
     compliance rate at the end of each bar."""
-    title = "Compliance by terminal (visits)"
+    title = f"Compliance by {unit} (visits)"
     if not rows:
         return empty_chart(title, "No visits in scope.")
     label_w, right_w, bar_h, gap, top = 150.0, 70.0, 14.0, 6.0, 42.0
@@ -131,7 +132,8 @@ def compliance_by_terminal(rows: list[dict], width: float = 700) -> Markup:
         body.append(_text(x, bottom + 11, tick_label(t), anchor="middle", size=9, color=MUTED))
     for i, r in enumerate(rows):
         y = top + i * (bar_h + gap)
-        name = r["terminal"] if len(r["terminal"]) <= 26 else r["terminal"][:25] + "…"
+        label = r.get("label") or r["terminal"]
+        name = label if len(label) <= 26 else label[:25] + "…"
         body.append(_text(label_w - 6, y + bar_h - 3.5, name, anchor="end"))
         x = label_w
         for key, color in (("compliant", COLORS["compliant"]),
@@ -232,7 +234,8 @@ def draw_all(chart_data: dict) -> dict[str, Markup]:
     delays = chart_data.get("delays")
     avoided = chart_data.get("avoided")
     out = {
-        "by_terminal": compliance_by_terminal(chart_data.get("by_terminal") or []),
+        "by_terminal": compliance_by_terminal(chart_data.get("by_terminal") or [],
+                                              unit=chart_data.get("by_terminal_unit", "terminal")),
         "over_time": columns(
             f"Uncontrolled hours by {over.get('unit', 'day')} of departure",
             over.get("labels") or [], over.get("values") or [], y_title="hours",

@@ -78,13 +78,17 @@ def page_css(meta: dict) -> str:
     left = css_string(f"{meta['title']} · {meta['period_title']}")
     scope = css_string(meta["scope_text"])
     footer = css_string(f"Run {meta['run_id']} · {meta['pack_label']} · berthcheck {meta['version']}")
+    size = {"letter": "letter", "a4": "A4", "a5": "A5", "legal": "legal"}[
+        meta.get("page_size", "letter")]
     return (
         "@page {\n"
+        f"  size: {size};\n"
         f"  @top-left {{ content: {left}; }}\n"
         f"  @top-right {{ content: {scope}; }}\n"
         f"  @bottom-left {{ content: {footer}; }}\n"
         '  @bottom-right { content: "Page " counter(page) " / " counter(pages); }\n'
         "}\n"
+        f"@page wide {{ size: {size} landscape; }}\n"
     )
 
 
@@ -173,14 +177,15 @@ class RenderedPDF:
     refused: list[str] = field(default_factory=list)
 
 
-def render_pdf(html: str, meta: dict, attachment: tuple[str, bytes, str]) -> RenderedPDF:
-    """Lay out `html` and write the PDF with one attachment (name, bytes, description)."""
-    from weasyprint import CSS, HTML, Attachment
+def layout(html: str, meta: dict, fetcher=None):
+    """WeasyPrint's laid-out document for `html` (pages and their boxes), with the shipped
+    stylesheets and the page rules of `meta` (size, running header and footer)."""
+    from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
     folder = templates_dir()
     base_url = folder.resolve().as_uri() + "/"
-    fetcher = make_fetcher()
+    fetcher = fetcher or make_fetcher()
     font_config = FontConfiguration()
     stylesheets = [
         CSS(string=(folder / FONTS_STYLESHEET).read_text(encoding="utf-8"), base_url=base_url,
@@ -190,14 +195,22 @@ def render_pdf(html: str, meta: dict, attachment: tuple[str, bytes, str]) -> Ren
         CSS(string=page_css(meta), base_url=base_url, url_fetcher=fetcher,
             font_config=font_config),
     ]
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+        font_config=font_config, stylesheets=stylesheets)
+
+
+def render_pdf(html: str, meta: dict, attachment: tuple[str, bytes, str]) -> RenderedPDF:
+    """Lay out `html` and write the PDF with one attachment (name, bytes, description)."""
+    from weasyprint import Attachment
+
+    fetcher = make_fetcher()
     when = dt.datetime.fromtimestamp(meta["epoch"], dt.UTC).replace(tzinfo=None)
     name, payload, description = attachment
     identifier = hashlib.sha256(
         f"berthcheck report {meta['run_id']} {meta['pack_label']}".encode()
     ).hexdigest()[:32].encode()
     with source_date_epoch(meta["epoch"]):
-        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-            font_config=font_config, stylesheets=stylesheets)
+        document = layout(html, meta, fetcher)
         data = document.write_pdf(
             attachments=[Attachment(string=payload, name=name, description=description,
                                     created=when, modified=when, url_fetcher=fetcher)],

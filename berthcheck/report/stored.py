@@ -49,7 +49,8 @@ def stored_report_run(con, run_id: str) -> ReportRun:
                      json.loads(inputs), reused=True)
 
 
-def build_stored_report(con, run_id: str, out: Path, *, mkdir: bool = False) -> ReportOutcome:
+def build_stored_report(con, run_id: str, out: Path, *, mkdir: bool = False,
+                        appendix: str = "all", page_size: str = "letter") -> ReportOutcome:
     from berthcheck import atomic
 
     started = time.perf_counter()
@@ -57,7 +58,7 @@ def build_stored_report(con, run_id: str, out: Path, *, mkdir: bool = False) -> 
     fmt = check_output(out)
     atomic.check_parent(out, mkdir=mkdir, what="report")
     run = stored_report_run(con, run_id)
-    rendered = render_run(con, run, fmt)
+    rendered = render_run(con, run, fmt, appendix=appendix, page_size=page_size)
     atomic.write_bytes(out, rendered.data, mkdir=mkdir, what="report")
     return ReportOutcome(
         path=out, format=fmt, run_id=run.run_id, reused_run=True,

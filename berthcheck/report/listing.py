@@ -1,0 +1,122 @@
+"""Long lists in the report: the non-compliant visits and the every-visit appendix.
+
+A long list is laid out as one fixed-width text line per visit in a one-cell table row: table
+cells are what makes long listings slow to lay out in WeasyPrint, and one cell per row keeps the
+header repeating on every page. Above the thresholds below a list stops and says where the rest
+is (the attached results CSV), so a year of every California port still renders in a minute:
+
+* the non-compliant chapter shows the `NONCOMPLIANT_DETAIL_MAX` visits with the most
+  uncontrolled time in full (reasons, evidence), the next ones as lines, up to
+  `NONCOMPLIANT_LIST_MAX` visits in all;
+* the appendix lists every visit (or only the non-compliant ones, or none: `--appendix`) up to
+  `APPENDIX_MAX_VISITS` visits; above that it is a summary table by verdict and basis.
+"""
+
+from __future__ import annotations
+
+from berthcheck.report import fmt
+from berthcheck.report.words import VERDICT_LABELS, basis_text
+
+APPENDIX_MODES = ("all", "non-compliant", "none")
+APPENDIX_MAX_VISITS = 2_500
+NONCOMPLIANT_DETAIL_MAX = 100
+NONCOMPLIANT_LIST_MAX = 1_000
+
+def _cut(text: str, width: int | None) -> str:
+    text = " ".join(str(text).split())  # one line: no tabs or newlines from the inputs
+    if width is not None and len(text) > width:
+        return text[: width - 1] + "…"
+    return text
+
+
+def fixed_width(columns: tuple, cells: list[dict]) -> dict:
+    """{header, rows}: `columns` are (title, key, widest allowed, right-aligned); each row is
+    one line with the columns padded to the widest value (capped)."""
+    widths = []
+    for title, key, cap, _ in columns:
+        longest = max([len(title), *(len(_cut(c[key], None)) for c in cells)])
+        widths.append(longest if cap is None else min(cap, longest))
+
+    def line(values: list[str]) -> str:
+        parts = []
+        for (_, _, _, right), width, value in zip(columns, widths, values, strict=True):
+            parts.append(value.rjust(width) if right else value.ljust(width))
+        return "  ".join(parts).rstrip()
+
+    return {
+        "header": line([title for title, _, _, _ in columns]),
+        "rows": [{"line": line([_cut(c[key], cap) for _, key, cap, _ in columns]),
+                  "verdict_key": c.get("verdict_key", "")} for c in cells],
+    }
+
+
+# The appendix line (landscape page): visit ids are never cut.
+APPENDIX_COLUMNS = (
+    ("Visit", "visit_id", None, False),
+    ("Vessel", "vessel", 24, False),
+    ("Terminal", "terminal", 12, False),
+    ("Departure (port-local)", "departure", None, False),
+    ("Verdict", "verdict", None, False),
+    ("Basis", "basis", 40, False),
+    ("Uncontr. h", "uncontrolled", None, True),
+)
+
+# The non-compliant visits beyond the detailed ones (portrait page).
+NONCOMPLIANT_COLUMNS = (
+    ("Visit", "visit_id", None, False),
+    ("Vessel", "vessel", 22, False),
+    ("Terminal", "terminal", 10, False),
+    ("Departure (port-local)", "departure", None, False),
+    ("Responsible", "responsible", 24, False),
+    ("Uncontr. min", "uncontrolled_min", None, True),
+)
+
+
+def appendix_cell(v: dict) -> dict:
+    tz = v.get("port_timezone")
+    return {
+        "visit_id": v["visit_id"],
+        "vessel": v.get("vessel_name") or fmt.DASH,
+        "terminal": v.get("terminal") or fmt.DASH,
+        "departure": fmt.local_time(v.get("departure"), tz),
+        "verdict": VERDICT_LABELS.get(v["verdict"], v["verdict"]),
+        "basis": basis_text(v.get("basis")),
+        "uncontrolled": fmt.hours(v.get("uncontrolled_hours"), 2)
+        if v.get("uncontrolled_hours") is not None else fmt.DASH,
+        "verdict_key": v["verdict"],
+    }
+
+
+def appendix(results, mode: str = "all") -> dict:
+    """The appendix model: `kind` is "lines" (one line per visit), "summary" (above the
+    threshold: visits by verdict and basis) or "none"."""
+    import polars as pl
+
+    if mode not in APPENDIX_MODES:
+        raise ValueError(f"appendix mode {mode!r}")
+    base = {"mode": mode, "threshold": APPENDIX_MAX_VISITS, "total": results.height}
+    if mode == "none":
+        return {**base, "kind": "none", "listed": 0}
+    chosen = results if mode == "all" else results.filter(pl.col("verdict") == "non_compliant")
+    base["chosen"] = chosen.height
+    if chosen.height <= APPENDIX_MAX_VISITS:
+        chosen = chosen.sort("visit_id")
+        lines = fixed_width(APPENDIX_COLUMNS, [appendix_cell(v) for v in chosen.iter_rows(
+            named=True)])
+        return {**base, "kind": "lines", "listed": chosen.height, **lines}
+    return {**base, "kind": "summary", "listed": 0, "summary": basis_summary(results)}
+
+
+def basis_summary(results) -> list[dict]:
+    """Visits and uncontrolled hours by verdict and basis, in the contract's verdict order."""
+    import polars as pl
+
+    order = {v: i for i, v in enumerate(VERDICT_LABELS)}
+    grouped = (results.group_by("verdict", "basis")
+               .agg(pl.len().alias("n"),
+                    pl.col("uncontrolled_hours").fill_null(0).sum().alias("h"))
+               .rows())
+    grouped.sort(key=lambda r: (order.get(r[0], 99), -r[2], r[1] or ""))
+    return [{"verdict": VERDICT_LABELS.get(v, v), "verdict_key": v, "basis": b or "",
+             "words": basis_text(b), "n": n, "n_text": fmt.integer(n), "hours": fmt.hours(h)}
+            for v, b, n, h in grouped]

@@ -1,0 +1,177 @@
+"""The report's vocabulary: every basis code of the data contract in words, and the glossary a
+reader needs for the terms the report uses. One place, so a listing, a table and the glossary
+say the same thing for the same code.
+
+Sources of the definitions: the data contract (docs in the repository describe the verdicts
+and bases) and the regulations the packs implement (17 CCR § 93130 et seq. for CARB At-Berth;
+Regulation (EU) 2023/1805, FuelEU Maritime, Art. 6, and Regulation (EU) 2023/1804, AFIR).
+"""
+
+from __future__ import annotations
+
+VERDICT_LABELS = {
+    "compliant": "Compliant",
+    "non_compliant": "Non-compliant",
+    "exempt": "Exempt",
+    "not_applicable": "Not applicable",
+    "insufficient_data": "Insufficient data",
+}
+
+# code -> (short phrase for listings, sentence for the glossary). Every basis of the data
+# contract's results table is here (tests/test_report_board.py checks the list).
+BASIS_WORDS: dict[str, tuple[str, str]] = {
+    # compliant
+    "controlled": ("controlled in the window",
+                   "Shore power or an approved capture system covered the whole control "
+                   "window (after excused time)."),
+    "short_visit": ("short visit",
+                    "The stay was too short for control to be required: the control window "
+                    "is empty (CARB), or the stay at berth was under 2 hours (FuelEU, exempt)."),
+    "vie": ("VIE used", "A Vessel Incident Event within the fleet's allowance excused the visit."),
+    "tie": ("TIE used",
+            "A Terminal Incident Event within the terminal's allowance excused the visit."),
+    "remediation": ("remediation excused part",
+                    "Part of the window was excused by a remediation event (payment into a "
+                    "remediation fund instead of control)."),
+    "emergency": ("emergency excused part",
+                  "Part of the window was excused by a safety and emergency event."),
+    # exempt
+    "commissioning": ("commissioning visit",
+                      "Exempt: the vessel's first visit to commission its shore power "
+                      "equipment at the terminal."),
+    "research": ("research exception", "Exempt: a visit covered by an approved research "
+                                       "exception."),
+    "innovative_concept": ("innovative concept",
+                           "Exempt: covered by an approved innovative concept compliance "
+                           "option."),
+    "low_activity_terminal": ("low-activity terminal",
+                              "Exempt: the terminal received fewer visits of this vessel type "
+                              "than the threshold that makes a terminal regulated."),
+    "zero_emission_tech": ("zero-emission technology",
+                           "Exempt: the ship used a zero-emission technology at berth instead "
+                           "of shore power (FuelEU)."),
+    "unscheduled_call": ("unscheduled call",
+                         "Exempt: an unscheduled port call (safety, rescue, weather and the "
+                         "like) covered the whole stay (FuelEU)."),
+    # not applicable
+    "not_regulated_type": ("vessel type not regulated",
+                           "Not applicable: the vessel type has no control requirement "
+                           "(e.g. bulk and general cargo under CARB)."),
+    "not_ocean_going_vessel": ("not an ocean-going vessel",
+                               "Not applicable: the vessel is not ocean-going (e.g. an "
+                               "articulated tug barge), so the at-berth rule does not apply."),
+    "before_start_date": ("before the start date",
+                          "Not applicable: the visit departed before the requirement began "
+                          "for this vessel type or port."),
+    "below_gross_tonnage": ("below the gross tonnage threshold",
+                            "Not applicable: the ship is smaller than the regulation's gross "
+                            "tonnage threshold (FuelEU: 5 000 GT)."),
+    "port_not_covered": ("port not covered",
+                         "Not applicable: the port is outside the regulation's area."),
+    "not_port_of_call": ("not a port of call",
+                         "Not applicable: the stop is not a port of call under FuelEU (e.g. "
+                         "bunkering only, shelter, repairs)."),
+    # non-compliant
+    "uncontrolled": ("uncontrolled time in the window",
+                     "Non-compliant: part of the control window was neither controlled nor "
+                     "excused."),
+}
+
+VERDICT_OF_BASIS = {
+    **dict.fromkeys(("controlled", "short_visit", "vie", "tie", "remediation", "emergency"),
+                    "compliant"),
+    **dict.fromkeys(("commissioning", "research", "innovative_concept", "low_activity_terminal",
+                     "zero_emission_tech", "unscheduled_call"), "exempt"),
+    **dict.fromkeys(("not_regulated_type", "not_ocean_going_vessel", "before_start_date",
+                     "below_gross_tonnage", "port_not_covered", "not_port_of_call"),
+                    "not_applicable"),
+    "uncontrolled": "non_compliant",
+}
+
+
+def basis_part(code: str) -> str:
+    """One basis code in words (`missing_<column>` names the missing column)."""
+    if code in BASIS_WORDS:
+        return BASIS_WORDS[code][0]
+    if code.startswith("missing_"):
+        return "missing " + code.removeprefix("missing_").replace("_", " ")
+    return code.replace("_", " ")  # a pack's own code: shown as it is, never dropped
+
+
+def basis_text(basis: str | None) -> str:
+    """A `+`-joined basis in words: `controlled+remediation` -> `controlled in the window,
+    remediation excused part`."""
+    parts = [p for p in (basis or "").split("+") if p]
+    return ", ".join(basis_part(p) for p in parts) or "–"
+
+
+def basis_glossary(codes: list[str]) -> list[dict]:
+    """Glossary rows for the basis codes a report shows (contract order, then the rest)."""
+    seen = set(codes)
+    rows = []
+    for code, (short, sentence) in BASIS_WORDS.items():
+        if code in seen:
+            rows.append({"code": code, "words": short, "meaning": sentence})
+    for code in sorted(seen - set(BASIS_WORDS)):
+        meaning = (f"Insufficient data: the visit's {code.removeprefix('missing_').replace('_', ' ')}"
+                   " is missing, so it could not be judged."
+                   if code.startswith("missing_") else "A basis code of the rule pack.")
+        rows.append({"code": code, "words": basis_part(code), "meaning": meaning})
+    return rows
+
+
+# The terms the report uses. (term, meaning, which packs: "carb", "fueleu" or "all")
+GLOSSARY: tuple[tuple[str, str, str], ...] = (
+    ("AFIR", "Alternative Fuels Infrastructure Regulation, (EU) 2023/1804: obliges EU ports to "
+             "offer onshore power supply at container and passenger berths from 2030.",
+     "fueleu"),
+    ("CAECS", "CARB Approved Emission Control Strategy: shore power or an approved capture and "
+              "control system that brings a vessel's at-berth emissions to the standard.",
+     "carb"),
+    ("Capture", "A barge- or shore-based system that captures and treats the exhaust of a "
+                "vessel's auxiliary engines at berth (a CAECS other than shore power).", "carb"),
+    ("CARB At-Berth", "California's Control Measure for Ocean-Going Vessels At Berth, 17 CCR "
+                      "§ 93130 et seq.", "carb"),
+    ("Compliance rate", "Compliant visits divided by the visits judged (compliant plus "
+                        "non-compliant). Exempt, not applicable and insufficient-data visits "
+                        "are not in it.", "all"),
+    ("Control window", "The part of a visit in which emissions must be controlled: from Ready to "
+                       "Work + 2 hours to Pilot on Board − 1 hour (CARB), or the stay at berth "
+                       "after the connection allowance (FuelEU).", "all"),
+    ("Excused hours", "Hours of the control window not counted against the visit because an "
+                      "emergency, remediation or other event the rule pack allows covered "
+                      "them.", "all"),
+    ("FuelEU Maritime", "Regulation (EU) 2023/1805; Art. 6 requires container and passenger "
+                        "ships to use onshore power supply at berth from 2030.", "fueleu"),
+    ("Insufficient data", "A regulated visit that could not be judged because a time or value the "
+                          "rules need is missing; it is not counted as compliant or "
+                          "non-compliant.", "all"),
+    ("Judged visits", "Regulated visits with a verdict of compliant or non-compliant.", "all"),
+    ("Low-activity terminal", "A terminal visited by a vessel type fewer times a year than the "
+                              "threshold (20 visits under CARB); its visits of that type are "
+                              "exempt.", "carb"),
+    ("OPS", "Onshore Power Supply: shore power, electricity from the quay for a ship at berth.",
+     "fueleu"),
+    ("Pilot on Board", "The time the outbound pilot boards; the CARB control window ends one hour "
+                       "before it.", "carb"),
+    ("Ready to Work", "The time the vessel is declared ready to start work at berth, as reported "
+                      "with the visit; the CARB control window starts two hours after it.",
+     "carb"),
+    ("Remediation", "Under CARB, payment into an approved remediation fund for emissions that "
+                    "could not be controlled; the covered time is excused.", "carb"),
+    ("Shore power", "Electricity from the quay to the ship, so its auxiliary engines can be "
+                    "switched off at berth.", "all"),
+    ("TIE", "Terminal Incident Event: an event at the terminal's side that prevents control; a "
+            "terminal may use a limited number a year (its allowance).", "carb"),
+    ("Uncontrolled hours", "Hours of the control window that were neither controlled nor "
+                           "excused.", "all"),
+    ("UNCONFIRMED", "A rule pack parameter or table the research could not confirm against the "
+                    "regulation's text; figures that depend on one are flagged.", "all"),
+    ("VIE", "Vessel Incident Event: an event on the vessel's side that prevents control; a fleet "
+            "may use a limited number a year (its allowance).", "carb"),
+)
+
+
+def glossary(carb: bool) -> list[dict]:
+    wanted = {"all", "carb" if carb else "fueleu"}
+    return [{"term": t, "meaning": m} for t, m, packs in GLOSSARY if packs in wanted]

@@ -1,0 +1,518 @@
+"""The report a board reads (issue 17, items 3, 8 and 9): tiles inside the page on every page
+size, the cover's ports and scope in words, a report over zero visits, the written summary and
+the one compliance rate, the previous period, UNCONFIRMED flags, the glossary and basis codes in
+words, charts that agree with the tables, no near-empty pages, and the appendix (readable,
+optional, a summary above its threshold).
+
+One sample month is loaded and checked per module; most checks read the HTML or the model, and
+the PDF layout is computed once per page size.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from berthcheck import store
+from berthcheck.cli import app
+from berthcheck.demo import SAMPLE_PERIOD, load_sample, sample_source
+from berthcheck.engine import check
+from berthcheck.engine.scope import parse_scope
+from berthcheck.report import build_report, charts, data, listing, render
+from berthcheck.report.words import BASIS_WORDS, VERDICT_OF_BASIS, basis_text
+
+SVG = "{http://www.w3.org/2000/svg}"
+runner = CliRunner()
+
+# Every basis of the data contract's results table (data contract § results, `basis`).
+CONTRACT_BASES = {
+    "compliant": ("controlled", "short_visit", "vie", "tie", "remediation", "emergency"),
+    "exempt": ("commissioning", "research", "innovative_concept", "low_activity_terminal",
+               "zero_emission_tech", "unscheduled_call"),
+    "not_applicable": ("not_regulated_type", "not_ocean_going_vessel", "before_start_date",
+                       "below_gross_tonnage", "port_not_covered", "not_port_of_call"),
+    "non_compliant": ("uncontrolled",),
+}
+
+
+def _text(pdf: bytes | object) -> list[str]:
+    reader = PdfReader(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf)
+    return [p.extract_text() for p in reader.pages]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory):
+    """The sample month loaded and checked; the model and HTML of its report."""
+    folder = tmp_path_factory.mktemp("board")
+    db = folder / "bc.duckdb"
+    con = store.connect(db)
+    try:
+        load_sample(con, sample_source(folder))
+        run = data.obtain_run(con, parse_scope(SAMPLE_PERIOD))
+        model = data.build_model(con, run)
+        html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=True)
+    finally:
+        con.close()
+    return {"folder": folder, "db": db, "run": run, "model": model, "html": html,
+            "results": run.results}
+
+
+@pytest.fixture(scope="module")
+def letter(month):
+    """The report laid out on letter pages (WeasyPrint's boxes), and its PDF read back."""
+    document = render.layout(month["html"], month["model"]["meta"])
+    pdf = document.write_pdf()
+    return {"document": document, "pages": _text(pdf), "reader": PdfReader(io.BytesIO(pdf))}
+
+
+def _summary_only(html: str) -> str:
+    """The cover and the summary page alone (the tiles' page), to lay out quickly."""
+    end = html.index("</section>", html.index('id="summary"')) + len("</section>")
+    return html[:end] + "</body></html>"
+
+
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", None) or ():
+        yield from _boxes(child)
+
+
+def _classes(box) -> set[str]:
+    element = getattr(box, "element", None)
+    if element is None or getattr(box, "element_tag", None) is None:
+        return set()
+    return set((element.get("class") or "").split())
+
+
+# --- item 8: tiles inside the margins ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", ["letter", "a4", "a5"])
+def test_summary_tiles_stay_inside_the_page_margins(month, size):
+    """Every summary tile's border box, and every line of text in it, lies inside the page's
+    content box (the area within the margins), at each page size."""
+    meta = {**month["model"]["meta"], "page_size": size}
+    document = render.layout(_summary_only(month["html"]), meta)
+    tiles = 0
+    for page in document.pages:
+        page_box = page._page_box
+        left, top = page_box.content_box_x(), page_box.content_box_y()
+        right, bottom = left + page_box.width, top + page_box.height
+        for box in _boxes(page_box):
+            if "tile" not in _classes(box) or type(box).__name__ != "TableCellBox":
+                continue
+            tiles += 1
+            x, y = box.border_box_x(), box.border_box_y()
+            assert left - 0.01 <= x and x + box.border_width() <= right + 0.01, (size, x)
+            assert top - 0.01 <= y and y + box.border_height() <= bottom + 0.01, (size, y)
+            for inner in _boxes(box):
+                if type(inner).__name__ == "TextBox":
+                    assert x - 0.01 <= inner.position_x
+                    assert inner.position_x + inner.width <= x + box.border_width() + 0.01, (
+                        size, inner.text)
+    assert tiles == 9
+
+
+# --- item 8: cover, summary, rate, comparison ----------------------------------------------------
+
+
+def test_cover_names_the_port_and_the_scope_in_words(letter):
+    cover = letter["pages"][0]
+    assert "Port of Los Angeles (USLAX)" in cover
+    assert ("Every visit at the Port of Los Angeles (USLAX) departing in October 2026, all "
+            "terminals and fleets.") in cover.replace("\n", " ")
+
+
+def test_the_written_summary_says_the_figures_of_the_results(month, letter):
+    results = month["results"]
+    counts = dict(results.group_by("verdict").len().iter_rows())
+    compliant, bad = counts.get("compliant", 0), counts.get("non_compliant", 0)
+    rate = f"{100 * compliant / (compliant + bad):.1f} %"
+    summary = next(p for p in letter["pages"] if p.lstrip().startswith("Summary"))
+    flat = " ".join(summary.split())
+    assert (f"In October 2026, {results.height} visits departed from the Port of Los Angeles "
+            f"(USLAX).") in flat
+    assert f"{compliant} compliant and {bad} non-compliant, a compliance rate of {rate}" in flat
+    hours = results["uncontrolled_hours"].fill_null(0).sum()
+    assert f"Non-compliant visits left {hours:,.1f} hours uncontrolled." in flat
+
+
+def test_one_compliance_rate_defined_on_the_summary_page(month, letter):
+    summary = next(p for p in letter["pages"] if p.lstrip().startswith("Summary"))
+    flat = " ".join(summary.split())
+    assert "Compliance rate = compliant visits ÷ judged visits" in flat
+    # the terminals table's total rate is the summary's rate; each terminal uses the same ratio
+    s, rows = month["model"]["summary"], month["model"]["terminals"]["rows"]
+    results = month["results"]
+    for row in rows:
+        mine = results.filter(pl.col("terminal") == row["terminal"])
+        c = mine.filter(pl.col("verdict") == "compliant").height
+        j = c + mine.filter(pl.col("verdict") == "non_compliant").height
+        assert row["rate"] == (f"{100 * c / j:.1f} %" if j else "n/a")
+    assert s["rate_text"] in flat
+    # the verdict table's shares are labelled as shares of all visits, not as a second rate
+    assert "Share of all visits" in flat
+
+
+def test_previous_period_is_compared_when_a_run_for_it_is_stored(month, tmp_path):
+    import shutil
+
+    db = tmp_path / "bc.duckdb"
+    shutil.copy(month["db"], db)
+    con = store.connect(db)
+    try:
+        before = data.build_model(con, data.obtain_run(con, parse_scope(SAMPLE_PERIOD)))
+        assert before["comparison"] is None
+        previous = check(con, period="2026-09")  # stored, like `berthcheck check`
+        # a fresh run of October made after it (a report reuses the stored run otherwise)
+        check(con, period=SAMPLE_PERIOD)
+        model = data.build_model(con, data.obtain_run(con, parse_scope(SAMPLE_PERIOD)))
+    finally:
+        con.close()
+    compare = model["comparison"]
+    assert compare is not None and compare["run_id"] == previous.run_id
+    assert compare["period_title"] == "September 2026"
+    rows = {r["label"]: r for r in compare["rows"]}
+    assert rows["Visits in scope"]["before"] == f"{previous.results.height:,}"
+    assert rows["Visits in scope"]["now"] == f"{month['results'].height:,}"
+    delta = month["results"].height - previous.results.height
+    assert rows["Visits in scope"]["change"] == f"{delta:+,}"
+    html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=False)
+    assert "Compared with September 2026" in html
+
+
+# --- item 3: zero visits ---------------------------------------------------------------------
+
+
+def test_a_report_over_zero_visits_says_so_on_its_cover(month, tmp_path):
+    import shutil
+
+    db = tmp_path / "bc.duckdb"
+    shutil.copy(month["db"], db)
+    con = store.connect(db)
+    try:
+        outcome = build_report(con, period="2025-03", out=tmp_path / "empty.pdf")
+    finally:
+        con.close()
+    assert outcome.visits == 0
+    pages = _text(outcome.path.read_bytes())
+    assert "No visits in scope" in pages[0]
+    text = "\n".join(pages)
+    assert "not available" not in text.lower()
+    for chapter in ("Charts", "Non-compliant visits", "Appendix"):
+        assert f"\n{chapter}\n" not in text
+    assert "No visit in scope departed in March 2025" in " ".join(text.split())
+
+
+# --- item 8: words, glossary, flags ------------------------------------------------------------
+
+
+def test_every_basis_of_the_contract_has_words():
+    for verdict, codes in CONTRACT_BASES.items():
+        for code in codes:
+            assert code in BASIS_WORDS, code
+            assert VERDICT_OF_BASIS[code] == verdict
+            assert basis_text(code) != code
+    assert basis_text("missing_ready_to_work") == "missing ready to work"
+    assert basis_text("controlled+remediation") == (
+        "controlled in the window, remediation excused part")
+
+
+def test_the_report_shows_bases_in_words_and_a_glossary(month, letter):
+    results = month["results"]
+    codes = {p for b in results["basis"].to_list() for p in b.split("+")}
+    text = " ".join("\n".join(letter["pages"]).split())
+    assert "Glossary" in text
+    for term in ("VIE", "TIE", "CAECS", "Ready to Work", "Pilot on Board", "Compliance rate"):
+        assert re.search(rf"\n{re.escape(term)} ", "\n".join(letter["pages"])), term
+    for code in codes:
+        assert code in BASIS_WORDS or code.startswith("missing_"), code
+        assert basis_text(code) in text
+    glossary = {b["code"] for b in month["model"]["glossary"]["basis"]}
+    assert glossary == codes
+
+
+def test_unconfirmed_items_are_flagged_beside_the_fueleu_penalty(tmp_path):
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[1] / "sample_data" / "eu-rotterdam-2030-06"
+    con = store.connect(tmp_path / "eu.duckdb")
+    try:
+        load_sample(con, source)
+        outcome = build_report(con, period="2030-06", out=tmp_path / "eu.html",
+                               pack="fueleu-art6", appendix="none")
+    finally:
+        con.close()
+    html = outcome.path.read_text(encoding="utf-8")
+    tile = html[html.index('<span class="label">Penalties</span>'):]
+    tile = tile[: tile.index("</td>")]
+    assert "UNCONFIRMED" in tile
+    summary = html[html.index('id="summary"'): html.index('id="charts"')]
+    assert "Penalties: penalty_eur_per_kwh" in " ".join(summary.split())
+    written = re.search(r'<p class="written">(.*?)</p>', summary, re.S).group(1)
+    assert "UNCONFIRMED rate" in written
+    assert "Port of Rotterdam" in html[: html.index('id="summary"')] or "NLRTM" in html
+
+
+# --- item 8: charts agree with the tables -----------------------------------------------------
+
+
+def _bars(svg: str, height: float) -> list[tuple[float, float, float]]:
+    root = ET.fromstring(svg)
+    return [(float(r.get("x")), float(r.get("y")), float(r.get("width")))
+            for r in root.iter(f"{SVG}rect") if float(r.get("height")) == height]
+
+
+def test_terminal_chart_counts_agree_with_the_results(month):
+    results = month["results"]
+    drawn = str(charts.draw_all(month["model"]["chart_data"])["by_terminal"])
+    root = ET.fromstring(drawn)
+    names = [t.text for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+    bars = _bars(drawn, 14)
+    expected = (results.group_by("terminal").agg(
+        (pl.col("verdict") == "compliant").sum().alias("c"),
+        (pl.col("verdict") == "non_compliant").sum().alias("n"),
+        (pl.col("verdict") == "insufficient_data").sum().alias("i"),
+        pl.col("verdict").is_in(["exempt", "not_applicable"]).sum().alias("o"),
+    ).sort("terminal"))
+    assert names == expected["terminal"].to_list()
+    assert len(bars) == 4 * expected.height
+    per_visit = None
+    for i, row in enumerate(expected.iter_rows()):
+        for width, count in zip([b[2] for b in bars[4 * i: 4 * i + 4]], row[1:], strict=True):
+            if count:
+                per_visit = per_visit or width / count
+                assert width == pytest.approx(count * per_visit, abs=0.02)
+            else:
+                assert width == 0
+    # the terminal table's rows are the same counts
+    for row, (name, c, n, i, o) in zip(month["model"]["terminals"]["rows"],
+                                       expected.iter_rows(), strict=True):
+        assert (row["terminal"], row["compliant"], row["non_compliant"], row["insufficient"],
+                row["other"]) == (name, c, n, i, o)
+
+
+def test_many_terminals_share_one_bar_that_adds_up_to_the_table(month, monkeypatch):
+    monkeypatch.setattr(data, "CHART_TERMINALS", 4)
+    table = month["model"]["terminals"]
+    bars = data._chart_terminals(table)
+    assert len(bars) == 5 and bars[-1]["label"] == f"{len(table['rows']) - 4} other terminals"
+    biggest = sorted(table["rows"], key=lambda r: (-r["visits"], r["terminal"]))[:4]
+    assert [b["terminal"] for b in bars[:4]] == [r["terminal"] for r in biggest]
+    for key in ("visits", "compliant", "non_compliant", "insufficient", "other"):
+        assert sum(b[key] for b in bars) == sum(r[key] for r in table["rows"])
+    svg = str(charts.compliance_by_terminal(bars))
+    assert len(_bars(svg, 14)) == 4 * 5
+
+
+def test_uncontrolled_hours_chart_adds_up_to_the_summary(month):
+    results = month["results"]
+    per_day: dict[int, float] = {}
+    for dep, tz, h in results.select("departure", "port_timezone",
+                                     "uncontrolled_hours").iter_rows():
+        day = dep.astimezone(ZoneInfo(tz)).date()
+        assert day.month == 10
+        per_day[day.day] = per_day.get(day.day, 0.0) + (h or 0.0)
+    over = month["model"]["chart_data"]["over_time"]
+    assert over["labels"] == [str(d) for d in range(1, 32)]
+    assert over["values"] == pytest.approx([per_day.get(d, 0.0) for d in range(1, 32)])
+    total = results["uncontrolled_hours"].fill_null(0).sum()
+    assert f"{sum(over['values']):,.1f}" == month["model"]["summary"]["uncontrolled_text"] == (
+        f"{total:,.1f}")
+    # and the drawn bars are in proportion to those values
+    svg = str(charts.draw_all(month["model"]["chart_data"])["over_time"])
+    heights = [float(r.get("height")) for r in ET.fromstring(svg).iter(f"{SVG}rect")]
+    biggest = max(over["values"])
+    scale = max(heights) / biggest
+    assert heights == pytest.approx([v * scale for v in over["values"]], abs=0.02)
+
+
+def test_delay_chart_counts_every_judged_visit(month):
+    delays = month["model"]["chart_data"]["delays"]
+    s = month["model"]["summary"]
+    assert sum(delays["counts"]) + delays["never"] == delays["judged"]
+    assert delays["judged"] + delays["short"] == s["judged"]
+    windowless = month["results"].filter(
+        pl.col("verdict").is_in(["compliant", "non_compliant"]) & pl.col("window_start").is_null())
+    assert delays["short"] == windowless.height
+
+
+def test_avoided_emissions_chart_adds_up_to_the_emissions_table(month):
+    emissions = month["model"]["emissions"]
+    results = month["results"]
+    rows = {r["pollutant"]: r for r in emissions["rows"]}
+    charted = emissions["by_control"]["pollutants"]
+    assert charted
+    for p in charted:
+        total = results[f"avoided_{p['pollutant']}_kg"].fill_null(0).sum()
+        assert sum(p["values"]) == pytest.approx(total, rel=1e-9)
+        assert rows[p["pollutant"]]["avoided"] == pytest.approx(total, rel=1e-9)
+
+
+def test_emission_figures_carry_the_factors_unconfirmed_flag(month):
+    factors = month["model"]["methodology"]["factors"]
+    if factors is None:
+        pytest.skip("no emission factor tables installed")
+    open_items = [c["name"] for c in factors["conventions"] if not c["confirmed"]]
+    rows = sum(t["unconfirmed"] for t in factors["tables"])
+    assert month["model"]["emissions"]["unconfirmed_conventions"] == open_items
+    chapter = month["html"][month["html"].index('id="emissions"'):
+                            month["html"].index('id="terminals"')]
+    if open_items or rows:
+        assert '<span class="flag">UNCONFIRMED</span> These figures use' in chapter
+        assert all(name in chapter for name in open_items)
+
+
+# --- item 8: pages -------------------------------------------------------------------------
+
+
+def test_no_page_is_nearly_empty(letter):
+    """Chapters flow: apart from the cover, the one-page summary, the last page before the
+    appendix and the last page, every page is at least a third full."""
+    pages = letter["document"].pages
+    fill = []
+    for page in pages:
+        page_box = page._page_box
+        top, height = page_box.content_box_y(), page_box.height
+        lowest = top
+        for box in _boxes(page_box):
+            if type(box).__name__ in ("TextBox", "LineBox") and not _in_margin(box, page_box):
+                lowest = max(lowest, box.position_y + box.height)
+        fill.append((lowest - top) / height)
+    appendix_first = next(i for i, p in enumerate(pages) if p.width > p.height)
+    exempt = {0, 1, appendix_first - 1, len(pages) - 1}
+    short = [(i + 1, round(f, 2)) for i, f in enumerate(fill) if i not in exempt and f < 1 / 3]
+    assert not short, short
+
+
+def _in_margin(box, page_box) -> bool:
+    y = box.position_y
+    return y < page_box.content_box_y() or y >= page_box.content_box_y() + page_box.height
+
+
+# --- item 8: the appendix --------------------------------------------------------------------
+
+
+def test_appendix_text_is_at_least_7_5_pt(month, letter):
+    reader = letter["reader"]
+    first = next(i for i, p in enumerate(letter["pages"]) if "Appendix: every visit" in p)
+    visit = re.compile(r"LAX-\d{4}-\d{5}")
+    sizes = []
+
+    def visitor(text, cm, tm, font, size):
+        if visit.search(text or ""):
+            scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
+            sizes.append(size * scale)
+
+    for page in reader.pages[first:]:
+        page.extract_text(visitor_text=visitor)
+    assert sizes and min(sizes) >= 7.5 - 1e-6, min(sizes or [0])
+    listed = set(visit.findall("\n".join(letter["pages"][first:])))
+    assert listed == set(month["results"]["visit_id"].to_list())
+
+
+@pytest.mark.parametrize("mode", ["all", "non-compliant", "none"])
+def test_appendix_option(month, mode):
+    con = store.connect(month["db"])
+    try:
+        run = data.obtain_run(con, parse_scope(SAMPLE_PERIOD))
+        model = data.build_model(con, run, appendix=mode)
+    finally:
+        con.close()
+    html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=True)
+    results = month["results"]
+    appendix = html[html.index('id="appendix"'):] if 'id="appendix"' in html else ""
+    if mode == "none":
+        assert appendix == ""
+        return
+    wanted = results if mode == "all" else results.filter(pl.col("verdict") == "non_compliant")
+    listed = set(re.findall(r"LAX-\d{4}-\d{5}", appendix))
+    assert listed == set(wanted["visit_id"].to_list())
+
+
+def test_above_the_threshold_the_appendix_is_a_summary(month, monkeypatch):
+    monkeypatch.setattr(listing, "APPENDIX_MAX_VISITS", 50)
+    monkeypatch.setattr(listing, "NONCOMPLIANT_DETAIL_MAX", 5)
+    monkeypatch.setattr(listing, "NONCOMPLIANT_LIST_MAX", 20)
+    con = store.connect(month["db"])
+    try:
+        model = data.build_model(con, data.obtain_run(con, parse_scope(SAMPLE_PERIOD)))
+    finally:
+        con.close()
+    results = month["results"]
+    ap = model["appendix"]
+    assert ap["kind"] == "summary" and ap["listed"] == 0
+    assert sum(r["n"] for r in ap["summary"]) == results.height
+    for r in ap["summary"]:
+        assert r["n"] == results.filter((pl.col("verdict") == r["verdict_key"])
+                                        & (pl.col("basis") == r["basis"])).height
+    nc = model["noncompliant"]
+    bad = results.filter(pl.col("verdict") == "non_compliant").sort(
+        ["uncontrolled_hours", "visit_id"], descending=[True, False])
+    assert [v["visit_id"] for v in nc["detailed"]] == bad["visit_id"].to_list()[:5]
+    assert len(nc["lines"]["rows"]) == 15
+    assert all(line["line"].startswith(v) for line, v in zip(
+        nc["lines"]["rows"], bad["visit_id"].to_list()[5:20], strict=True))
+    assert nc["more"] == bad.height - 20
+    html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=True)
+    assert "Appendix: visits by verdict and basis" in html
+    assert f"The other {bad.height - 20} non-compliant visits are in the attached results CSV" in (
+        " ".join(html.split()))
+
+
+def test_report_appendix_and_page_size_options(month, tmp_path):
+    import shutil
+
+    db = tmp_path / "bc.duckdb"
+    shutil.copy(month["db"], db)
+    out = tmp_path / "r.pdf"
+    result = runner.invoke(app, ["report", "--db", str(db), "--period", SAMPLE_PERIOD,
+                                 "--out", str(out), "--appendix", "none", "--page-size", "a4"])
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(out)
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
+    assert not any("Appendix" in p.extract_text() for p in reader.pages)
+    for bad in (["--appendix", "some"], ["--page-size", "tabloid"]):
+        result = runner.invoke(app, ["report", "--db", str(db), "--period", SAMPLE_PERIOD,
+                                     "--out", str(out), *bad])
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output
+
+
+def test_period_helpers():
+    from berthcheck.report.board import previous_period
+
+    assert previous_period("2026-01") == "2025-12"
+    assert previous_period("2026-10") == "2026-09"
+    assert previous_period("2026-Q1") == "2025-Q4"
+    assert previous_period("2026") == "2025"
+    assert previous_period("2026-10-01..2026-10-15") is None
+
+
+def test_scope_in_words_names_fleet_terminal_and_port():
+    from berthcheck.report.board import ports_in_words, scope_in_words
+
+    lax = [{"code": "USLAX", "name": "Port of Los Angeles"}]
+    title = "October 2026"
+    assert scope_in_words(parse_scope("2026-10", fleet="F1"), lax, title) == (
+        "The visits of fleet F1 at the Port of Los Angeles (USLAX) departing in October 2026; "
+        "no other fleet's visits.")
+    assert scope_in_words(parse_scope("2026-10", terminal="TRAPAC"), lax, title) == (
+        "The visits at terminal TRAPAC of the Port of Los Angeles (USLAX) departing in "
+        "October 2026.")
+    assert scope_in_words(parse_scope("2026-10", port="USLAX"), lax, title) == (
+        "Every visit at the Port of Los Angeles (USLAX) departing in October 2026.")
+    many = [{"code": f"P{i}", "name": f"P{i}"} for i in range(6)]
+    assert ports_in_words(many) == "6 ports: P0, P1, P2, P3 and 2 more"
