@@ -5,6 +5,10 @@ and their `port_area` (store migration 9, loaded overrides), the committed Shang
 from __future__ import annotations
 
 import csv
+import os
+import shutil
+import subprocess
+import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -165,7 +169,7 @@ def test_the_sample_verdicts_follow_the_rule(shanghai):
     assert any(results[v]["verdict"] == "compliant" for v in by_minutes[181.0])
 
 
-def test_check_and_demo_commands_run_the_pack_on_the_sample(tmp_path):
+def test_load_and_check_commands_run_the_pack_on_the_sample(tmp_path):
     db = str(tmp_path / "cn.duckdb")
     for kind, name in (("berths", "berths"), ("visits", "visits"),
                        ("shore-power", "shore_power"), ("capture", "capture"),
@@ -179,6 +183,39 @@ def test_check_and_demo_commands_run_the_pack_on_the_sample(tmp_path):
     assert "cn-shore-power@1.0.0" in result.output
     rows = list(csv.DictReader(open(out, encoding="utf-8")))
     assert len(rows) == 150 and {r["pack"] for r in rows} == {"cn-shore-power@1.0.0"}
+
+
+def test_results_are_byte_identical_in_any_time_zone(tmp_path):
+    """Port-local arithmetic (Asia/Shanghai start instants, thresholds) never depends on the
+    machine's zone: TZ=America/Los_Angeles and TZ=Asia/Shanghai give the same files."""
+    db = tmp_path / "cn.duckdb"
+    con = store.connect(db)
+    load_sample(con, SHANGHAI)
+    con.close()
+    outputs = []
+    for tz in ("America/Los_Angeles", "Asia/Shanghai"):
+        folder = tmp_path / tz.replace("/", "_")
+        folder.mkdir()
+        shutil.copy(db, folder / "db.duckdb")
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("BERTHCHECK_DB", "BERTHCHECK_RULES_DIR")}
+        env.update(TZ=tz, PYTHONPATH=str(REPO))
+        done = subprocess.run(
+            [sys.executable, "-m", "berthcheck", "check", "--db", "db.duckdb", "--pack",
+             "cn-shore-power", "--period", "2026-10", "--out", "results.csv"],
+            cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr + done.stdout
+        outputs.append({n: (folder / n).read_bytes() for n in ("results.csv", "findings.csv")})
+    assert outputs[0] == outputs[1]
+
+
+def test_demo_runs_the_shanghai_month_end_to_end(tmp_path):
+    result = runner.invoke(app, ["demo", "--pack", "cn-shore-power", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert str(SHANGHAI) in result.output and "cn-shore-power@1.0.0" in result.output
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+    rows = list(csv.DictReader(open(tmp_path / "results.csv", encoding="utf-8")))
+    assert len(rows) == 150
 
 
 def test_demo_refuses_a_pack_without_a_sample_month(tmp_path):
