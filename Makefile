@@ -29,7 +29,8 @@ MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/expo
 	berthcheck/engine/sandbox.py berthcheck/ingest/bounds.py berthcheck/ingest/xlsx_cells.py \
 	berthcheck/ingest/dcsa_jit.py berthcheck/ingest/jit_read.py berthcheck/ingest/adapters.py \
 	berthcheck/ingest/wharfinger.py berthcheck/sample_jit.py berthcheck/cli_load_sources.py \
-	berthcheck/report/words.py berthcheck/report/board.py berthcheck/report/listing.py
+	berthcheck/report/words.py berthcheck/report/board.py berthcheck/report/listing.py \
+	berthcheck/sample_cn.py
 
 .PHONY: install demo test lint typecheck bench
 install: $(BIN)/.installed

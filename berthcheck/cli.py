@@ -177,7 +177,7 @@ def sample_command(
     month: Annotated[str, typer.Option("--month", help="Month of departure, YYYY-MM.")] = "2026-10",
     dirty: Annotated[bool, typer.Option("--dirty", help="Plant data-quality problems (for trying the error reports).")] = False,
     port: Annotated[
-        str, typer.Option("--port", help="Port (UN/LOCODE): NLRTM gives a Rotterdam month for the fueleu-art6 pack; any other built-in port the Los Angeles layout.")
+        str, typer.Option("--port", help="Port (UN/LOCODE): NLRTM gives a Rotterdam month for the fueleu-art6 pack, CNSHA a Shanghai month for cn-shore-power; any other built-in port the Los Angeles layout.")
     ] = "USLAX",
     force: Annotated[bool, typer.Option("--force", help="Overwrite files already in --out.")] = False,
     quiet: QuietOption = False,
@@ -217,13 +217,14 @@ def sample_command(
 @app.command("demo")
 def demo_command(
     out: Annotated[Path, typer.Option("--out", help="Folder for the demo database and outputs.")] = Path("demo-output"),
+    pack: Annotated[str, typer.Option("--pack", help="Rule pack whose sample month to run: carb-at-berth-2020 (Los Angeles), fueleu-art6 (Rotterdam) or cn-shore-power (Shanghai).")] = "carb-at-berth-2020",
 ) -> None:
     """Load the bundled sample month into a fresh database, check it and show the outcome."""
     from berthcheck.cli_summary import summary_text
     from berthcheck.demo import run_demo
 
     try:
-        report = run_demo(out)
+        report = run_demo(out, pack.strip())
     except BerthcheckError as exc:
         raise _fail(exc) from None
     _say(f"sample data: {report.source_dir}")

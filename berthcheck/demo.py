@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from berthcheck import store
+from berthcheck.errors import UsageError
 from berthcheck.ingest.load import LoadReport, load_files
 from berthcheck.resources import sample_data_dir
 
@@ -23,6 +24,14 @@ LOAD_ORDER = (
     ("events", "events.csv"),
 )
 SAMPLE_PERIOD = "2026-10"
+DEFAULT_PACK = "carb-at-berth-2020"
+# pack -> (its sample month's folder under sample_data/, "" = the top; the period to check; the
+# `berthcheck sample` arguments that make that month, used where the repository is not there)
+DEMO_SAMPLES: dict[str, tuple[str, str, dict]] = {
+    "carb-at-berth-2020": ("", SAMPLE_PERIOD, {}),
+    "fueleu-art6": ("eu-rotterdam-2030-06", "2030-06", {"port": "NLRTM", "month": "2030-06"}),
+    "cn-shore-power": ("cn-shanghai-2026-10", "2026-10", {"port": "CNSHA", "visits": 150}),
+}
 
 
 @dataclass
@@ -36,17 +45,25 @@ class DemoReport:
     report_path: Path | None = None  # the sample month's PDF report
 
 
-def sample_source(out_dir: Path) -> Path:
-    """The committed sample month, or (installed without the repository) a fresh generation
-    with the same arguments, which gives the same files."""
-    committed = sample_data_dir()
+def sample_source(out_dir: Path, pack: str = DEFAULT_PACK) -> Path:
+    """The committed sample month of the pack, or (installed without the repository) a fresh
+    generation with the same arguments, which gives the same files."""
+    folder, _period, args = _demo_sample(pack)
+    committed = sample_data_dir() / folder if folder else sample_data_dir()
     if (committed / "visits.csv").is_file():
         return committed
     from berthcheck.sample import generate
 
     target = out_dir / "sample_data"
-    generate(target)
+    generate(target, **args)
     return target
+
+
+def _demo_sample(pack: str) -> tuple[str, str, dict]:
+    if pack not in DEMO_SAMPLES:
+        raise UsageError(f"no sample month for pack {pack!r}; --pack takes one of "
+                         + ", ".join(sorted(DEMO_SAMPLES)))
+    return DEMO_SAMPLES[pack]
 
 
 def load_sample(con, source: Path) -> list[LoadReport]:
@@ -58,24 +75,25 @@ def load_sample(con, source: Path) -> list[LoadReport]:
     return reports
 
 
-def run_demo(out_dir: Path) -> DemoReport:
+def run_demo(out_dir: Path, pack: str = DEFAULT_PACK) -> DemoReport:
+    period = _demo_sample(pack)[1]
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "berthcheck.duckdb"
     for stale in (db_path, db_path.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)  # a fresh database every time
-    source = sample_source(out_dir)
+    source = sample_source(out_dir, pack)
     con = store.connect(db_path)
     try:
         report = DemoReport(db_path, source, load_sample(con, source))
         from berthcheck.engine import check
         from berthcheck.engine.export import write_frame
 
-        report.outcome = check(con, period=SAMPLE_PERIOD)
+        report.outcome = check(con, pack, period=period)
         from berthcheck.report import build_report
 
         # made from the run just stored (same inputs and scope), so it shows these results
         report.report_path = build_report(
-            con, period=SAMPLE_PERIOD, out=out_dir / "report.pdf"
+            con, period=period, out=out_dir / "report.pdf", pack=pack
         ).path
     finally:
         con.close()

@@ -51,6 +51,7 @@ from berthcheck.ingest.kinds import (
     VISITS,
 )
 from berthcheck.resources import reference_dir
+from berthcheck.sample_cn import CN_PORTS, generate_cn
 
 FILES = {  # file stem -> the kind it loads as
     "berths": BERTHS,
@@ -372,12 +373,18 @@ def generate(
     its file, row and column in a README.md written beside the files.
 
     `port` picks the layout: an EU port with a layout of its own (NLRTM, Rotterdam: the FuelEU
-    Maritime Art. 6 sample, see `_EuGenerator`) or, for any other port, the Los Angeles layout.
+    Maritime Art. 6 sample, see `_EuGenerator`), a Chinese one (CNSHA, Shanghai: the
+    cn-shore-power sample, berthcheck/sample_cn.py) or, for any other port, the Los Angeles
+    layout.
     """
     if visits < 0:
         raise UsageError("visits must be >= 0")
     if not _ISO_MONTH.match(month):
         raise UsageError(f"month must look like YYYY-MM, not {month!r}")
+    if port in CN_PORTS:  # China's shore-power sample (berthcheck/sample_cn.py)
+        if dirty:
+            raise UsageError("--dirty is available for the Los Angeles layout only")
+        return generate_cn(Path(out_dir), visits=visits, seed=seed, month=month, port=port)
     if port in _EU_LAYOUTS:
         if dirty:
             raise UsageError("--dirty is available for the Los Angeles layout only")

@@ -221,6 +221,7 @@ class Ports(_Base):
     afir_art9: bool = pa.Field(nullable=False)
     note: str = pa.Field(nullable=True)
     ops_required_from: pl.Date = pa.Field(nullable=True)
+    port_area: str = pa.Field(nullable=True, isin=["coastal", "inland"])
 
 
 INPUT_SCHEMAS: dict[str, type[_Base]] = {

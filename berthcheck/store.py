@@ -655,3 +655,60 @@ def _migration_11() -> list[str]:
 
 
 MIGRATIONS.append((11, "lineage: _source_path (JSON path) of adapters' rows", _migration_11))
+
+
+def _migration_12() -> list[str]:
+    """China's shore-power pack (issue 20): a port's optional `port_area`, `coastal` or `inland`
+    (the Measures' 3-hour and 2-hour thresholds), and the built-in Chinese ports.
+
+    A database created by this berthcheck already has the column in `ports_user_versions` (its
+    DDL comes from the ports kind), hence IF NOT EXISTS; `ports_builtin` gains it here. Built-in
+    ports added to the reference CSV since the database was made are inserted (migration 1 only
+    inserted the rows of its day). Values come from the shipped CSV and are checked shapes.
+    """
+    statements = [
+        "ALTER TABLE ports_user_versions ADD COLUMN IF NOT EXISTS port_area VARCHAR",
+        "ALTER TABLE ports_builtin ADD COLUMN IF NOT EXISTS port_area VARCHAR",
+        "CREATE OR REPLACE VIEW ports_user AS SELECT * FROM ports_user_versions "
+        "WHERE _replaced_by IS NULL",
+    ]
+    safe = re.compile(r"[A-Za-z0-9 ().:,/_+-]*")
+    for row in builtin_ports():
+        values = [row["port"], row["name"], row["timezone"], row["country"], row["note"] or ""]
+        if not re.fullmatch(r"[A-Z]{2}[A-Z2-9]{3}", row["port"]) or not all(
+                safe.fullmatch(str(v)) for v in values):
+            raise BerthcheckError(f"built-in ports.csv: unexpected characters in {row['port']!r}")
+        port, name, tz, country, note = values
+        note_sql = f"'{note}'" if note else "NULL"
+        statements.append(
+            "INSERT INTO ports_builtin (port, name, timezone, country, carb_at_berth, afir_art9, "  # noqa: S608
+            f"note) SELECT '{port}', '{name}', '{tz}', '{country}', {str(row['carb_at_berth']).lower()}, "
+            f"{str(row['afir_art9']).lower()}, {note_sql} "
+            f"WHERE NOT EXISTS (SELECT 1 FROM ports_builtin WHERE port = '{port}')"
+        )
+        area = (row.get("port_area") or "").strip()
+        if area:
+            if area not in ("coastal", "inland"):
+                raise BerthcheckError(f"built-in ports.csv: bad port_area {area!r} for {port}")
+            statements.append(
+                f"UPDATE ports_builtin SET port_area = '{area}' WHERE port = '{port}'"  # noqa: S608
+            )
+    statements.append(
+        """CREATE OR REPLACE VIEW ports AS
+            SELECT port, name, timezone,
+                   coalesce(nullif(trim(country), ''), substr(port, 1, 2)) AS country,
+                   carb_at_berth, afir_art9, note, 'user' AS source, ops_required_from, port_area
+            FROM ports_user
+            UNION ALL
+            SELECT port, name, timezone,
+                   coalesce(nullif(trim(country), ''), substr(port, 1, 2)) AS country,
+                   carb_at_berth, afir_art9, note, 'built-in' AS source, ops_required_from,
+                   port_area
+            FROM ports_builtin b
+            WHERE NOT EXISTS (SELECT 1 FROM ports_user u WHERE u.port = b.port)"""
+    )
+    return statements
+
+
+MIGRATIONS.append((12, "ports: port_area (China coastal/inland) and the built-in Chinese ports",
+                   _migration_12))

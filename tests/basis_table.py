@@ -1,6 +1,6 @@
 """The data contract's table of bases (section 4, "Results"): each basis belongs to exactly
 one verdict. Used by the fixture runner (every case) and tests/test_basis_verdict.py (the
-sample months), for both packs.
+sample months), for every pack.
 
 A result's basis is one or more parts joined by '+'. Each part must be a basis of the row's
 verdict, or one of the exception kinds that are joined to a compliant / non-compliant verdict
@@ -30,6 +30,8 @@ BASES: dict[str, frozenset[str]] = {
 PACK_BASES = {
     "carb-at-berth-2020": {**BASES, "exempt": BASES["exempt"] - {"short_visit"}},
     "fueleu-art6": {**BASES, "compliant": BASES["compliant"] - {"short_visit"}},
+    # China's Art. 11: a stay not over the threshold is exempt (shore power only encouraged)
+    "cn-shore-power": {**BASES, "compliant": BASES["compliant"] - {"short_visit"}},
 }
 
 JOINED = frozenset({

@@ -1,7 +1,7 @@
 """Every basis belongs to exactly one verdict (data contract section 4), over both packs.
 
 The fixture runner checks every rule-fixture case (tests/test_rule_fixtures.py); this module
-checks the table itself, the checker, and both packs on both committed sample months."""
+checks the table itself, the checker, and every pack on every committed sample month."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from berthcheck.engine import check, load_pack
 from tests.basis_table import PACK_BASES, basis_problems
 
 REPO = Path(__file__).resolve().parent.parent
-SAMPLES = {"los-angeles": REPO / "sample_data", "rotterdam": REPO / "sample_data" / "eu-rotterdam-2030-06"}
+SAMPLES = {"los-angeles": REPO / "sample_data", "rotterdam": REPO / "sample_data" / "eu-rotterdam-2030-06",
+           "shanghai": REPO / "sample_data" / "cn-shanghai-2026-10"}
 
 
 def test_each_basis_belongs_to_exactly_one_verdict_in_the_table():

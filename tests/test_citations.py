@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CLEAN = {"rules/factors", "reports/templates", "rules/carb-at-berth-2020", "rules/fueleu-art6"}
+CLEAN = {"rules/factors", "reports/templates", "rules/carb-at-berth-2020", "rules/fueleu-art6",
+         "rules/cn-shore-power"}
 TEXT_SUFFIXES = {".toml", ".sql", ".csv", ".md", ".j2", ".html", ".css", ".txt", ".yml", ".yaml"}
 
 # names of documents that are not shipped with berthcheck

@@ -344,6 +344,8 @@ CAECS = Kind(
     ),
 )
 
+PORT_AREAS = ("coastal", "inland")
+
 PORTS = Kind(
     name="ports",
     table="ports_user",
@@ -359,6 +361,9 @@ PORTS = Kind(
         # FuelEU Art. 6(3): a Member State's decision to require OPS in this (non-AFIR Art. 9)
         # port from this date (the start of a reporting period); empty = no such decision
         _c("ops_required_from", "date", aliases=("ops_required_since", "member_state_ops_from")),
+        # China's shore-power Measures (Art. 11): a coastal port (3 h) or an inland port (2 h);
+        # empty = not classified (the cn-shore-power pack then cannot judge its calls)
+        _c("port_area", "enum", aliases=("area", "coastal_inland"), values=PORT_AREAS),
     ),
 )
 

@@ -36,6 +36,7 @@ def _builtin_ports() -> list[dict[str, object]]:
         text = str(row.get("ops_required_from") or "").strip()
         row["ops_required_from"] = dt.date.fromisoformat(text) if text else None
         row["name"] = row["name"] or None
+        row["port_area"] = str(row.get("port_area") or "").strip() or None
     return rows
 
 

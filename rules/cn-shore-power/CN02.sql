@@ -1,0 +1,24 @@
+-- id: CN02
+-- name: data.missing
+-- title: Port area or berth supply unknown on a visit under the duty
+-- section: Measures for the Administration of Shore Power of Ports and Ships, Art. 11 (coastal / inland port; berth able to supply shore power)
+-- severity: warning
+-- description: The threshold depends on whether the port is coastal (3 h) or inland (2 h), and
+--   the duty on whether the berth can supply shore power. A visit at a Chinese port whose ports
+--   row has no port_area (missing_port_area), or at a berth without a berths row
+--   (missing_berth_shore_power), cannot be judged: its verdict is insufficient_data, never a
+--   guess. Load a ports file with port_area, or a berths file.
+-- compliant: A visit at Shanghai (built-in port, coastal) at a berth listed in berths: judged.
+-- non_compliant: A visit at a Chinese port loaded without port_area, or at an unlisted berth.
+SELECT
+    visit_id,
+    CASE missing_basis
+        WHEN 'missing_port_area' THEN 'port ' || port
+            || ' has no port_area (coastal or inland): the 3-hour or 2-hour threshold cannot be chosen; load a ports row with port_area'
+        ELSE 'berth ' || terminal || '/' || berth || ' at ' || port
+            || ' is not in the berths table: whether it can supply shore power is unknown; load a berths row'
+    END AS message,
+    to_json({'basis': missing_basis, 'port': port, 'terminal': terminal, 'berth': berth}) AS evidence,
+    CAST(NULL AS DOUBLE) AS minutes
+FROM cn_outcome
+WHERE verdict = 'insufficient_data'

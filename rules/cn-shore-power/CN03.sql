@@ -1,0 +1,23 @@
+-- id: CN03
+-- name: scope.short_stay
+-- title: Stay not longer than the threshold (3 h at a coastal port, 2 h at an inland port)
+-- section: Measures for the Administration of Shore Power of Ports and Ships, Art. 11 (more than 3 hours at a coastal port, more than 2 hours at an inland port; shorter stays are only encouraged)
+-- severity: info
+-- description: The duty applies to a stay of MORE than 3 hours at a coastal port and more than
+--   2 hours at an inland port (ports table: port_area), arrival to departure. A stay at or
+--   below the threshold is exempt with basis short_visit; the finding gives the minutes at
+--   berth. (Also when the connection and disconnection allowances leave no window.)
+-- compliant: Shanghai (coastal), arrival 06:00, departure 09:01 (181 min): the duty applies.
+-- non_compliant: Shanghai, 06:00 to 09:00 (180 min), or Nanjing (inland), 06:00 to 08:00: exempt,
+--   this finding.
+SELECT
+    visit_id,
+    'at berth ' || CAST(minutes_of(stay_seconds) AS VARCHAR) || ' min at a ' || port_area
+        || ' port, not more than ' || CAST(min_stay_hours AS VARCHAR)
+        || ' h: shore power is encouraged, not required (Art. 11)' AS message,
+    to_json({'arrival': iso_utc(arrival), 'departure': iso_utc(departure),
+             'port_area': port_area, 'threshold_hours': min_stay_hours,
+             'minutes_at_berth': minutes_of(stay_seconds)}) AS evidence,
+    minutes_of(stay_seconds) AS minutes
+FROM cn_outcome
+WHERE verdict = 'exempt' AND basis = 'short_visit'

@@ -1,0 +1,32 @@
+-- id: CN07
+-- name: shore_power.none
+-- title: Shore power not used at a berth with supply
+-- section: Measures for the Administration of Shore Power of Ports and Ships, Art. 11; Marine Environment Protection Law (2023) Art. 110 (fine; UNCONFIRMED amounts)
+-- severity: violation
+-- description: A ship under the duty (receiving equipment, not a tanker, berth with supply, stay
+--   over the threshold) used neither shore power nor a counted alternative measure in the window
+--   W = [arrival + 1 h, departure - 1 h) (allowances UNCONFIRMED parameters). Every minute of W
+--   not excused is uncontrolled; the ship (vessel) answers for it and is liable to a fine of
+--   RMB 10 000-100 000 (parameters fine_min_cny / fine_max_cny, UNCONFIRMED).
+-- compliant: Shore power from 07:00 to 05:00 next day on a stay 06:00-06:00: no finding.
+-- non_compliant: A container ship with receiving equipment 20 h at a Shanghai berth with supply,
+--   no shore power: W = 18 h, 1 080 uncontrolled minutes.
+SELECT
+    visit_id,
+    'no shore power used: ' || printf('%.2f', uncontrolled_seconds / 3600.0)
+        || ' h of the window ' || local_text(w_start, tz) || ' to ' || local_text(w_end, tz)
+        || ' ' || tz || ' not on shore power and not excused; the ship is liable to a fine of RMB '
+        || CAST($fine_min_cny AS VARCHAR) || '-' || CAST($fine_max_cny AS VARCHAR)
+        || ' (Marine Environment Protection Law Art. 110)' AS message,
+    to_json({
+        'from': iso_utc(w_start),
+        'to': iso_utc(w_end),
+        'uncontrolled_hours': hours_of(uncontrolled_seconds),
+        'excused_hours': hours_of(excused_seconds),
+        'port_area': port_area,
+        'threshold_hours': min_stay_hours,
+        'stay_minutes': minutes_of(stay_seconds)
+    }) AS evidence,
+    minutes_of(uncontrolled_seconds) AS minutes
+FROM cn_outcome
+WHERE verdict = 'non_compliant' AND control_seconds = 0

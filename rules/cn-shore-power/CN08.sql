@@ -1,0 +1,40 @@
+-- id: CN08
+-- name: shore_power.partial
+-- title: Shore power used for only part of the window
+-- section: Measures for the Administration of Shore Power of Ports and Ships, Art. 11; Marine Environment Protection Law (2023) Art. 110 (fine; UNCONFIRMED amounts)
+-- severity: violation
+-- description: Shore power (or a counted capture session) was used, but not over the whole
+--   window W: the time before the first connection (late connection), between sessions (gap)
+--   and after the last disconnection (early disconnection), less what exception events excuse,
+--   is uncontrolled; the ship (vessel) answers for it. One finding per visit with the minutes
+--   of each part.
+-- compliant: Stay 06:00 to 06:00 next day, shore power 07:00-05:00: no finding.
+-- non_compliant: Shore power 08:30-04:00 on that stay: late connection 90 min and early
+--   disconnection 60 min, 150 uncontrolled minutes.
+SELECT
+    visit_id,
+    'shore power for only part of the window: ' || printf('%.2f', control_seconds / 3600.0) || ' of '
+        || printf('%.2f', seconds_between(w_start, w_end) / 3600.0) || ' h under control; '
+        || printf('%.2f', uncontrolled_seconds / 3600.0) || ' h uncontrolled ('
+        || concat_ws(', ',
+               CASE WHEN late_seconds > 0
+                    THEN 'late connection ' || CAST(minutes_of(late_seconds) AS VARCHAR) || ' min' END,
+               CASE WHEN gap_seconds > 0
+                    THEN 'gaps ' || CAST(minutes_of(gap_seconds) AS VARCHAR) || ' min' END,
+               CASE WHEN early_seconds > 0
+                    THEN 'early disconnection ' || CAST(minutes_of(early_seconds) AS VARCHAR) || ' min' END)
+        || '); the ship is liable to a fine of RMB ' || CAST($fine_min_cny AS VARCHAR) || '-'
+        || CAST($fine_max_cny AS VARCHAR) || ' (Marine Environment Protection Law Art. 110)' AS message,
+    to_json({
+        'from': iso_utc(w_start),
+        'to': iso_utc(w_end),
+        'controlled_hours': hours_of(control_seconds),
+        'late_connection_minutes': minutes_of(late_seconds),
+        'gap_minutes': minutes_of(gap_seconds),
+        'early_disconnection_minutes': minutes_of(early_seconds),
+        'uncontrolled_hours': hours_of(uncontrolled_seconds),
+        'excused_hours': hours_of(excused_seconds)
+    }) AS evidence,
+    minutes_of(uncontrolled_seconds) AS minutes
+FROM cn_outcome
+WHERE verdict = 'non_compliant' AND control_seconds > 0

@@ -1,0 +1,65 @@
+-- stage: calls
+-- Every loaded visit with its port's country, zone and area (coastal / inland), its berth's
+-- shore-power supply, the stay threshold that applies, and its start instant. Then, in this
+-- order, why it is not under the Art. 11 duty (the first that holds is the basis):
+--   port_not_covered     the port is not in China (covered_countries)
+--   not_regulated_type   a tanker (excluded_vessel_types), or a ship without shore-power
+--                        receiving equipment (shore_power_capable false; the contract has no
+--                        basis of its own for this, see pack.toml require_receiving_equipment)
+--   before_start_date    arrived before port-local midnight of its type's start date
+--   port_not_covered     the berth is known and has no shore-power supply (berths.shore_power)
+-- and, for a visit under the duty, what is missing to judge it (insufficient_data):
+--   missing_port_area            a Chinese port without coastal / inland
+--   missing_berth_shore_power    no berths row for the visit's berth
+CREATE OR REPLACE TEMP TABLE cn_call AS
+WITH v AS (
+    SELECT
+        v.*,
+        coalesce(nullif(trim(p.country), ''), substr(v.port, 1, 2)) AS port_country,
+        p.port_area,
+        coalesce(p.timezone, 'UTC') AS tz,
+        b.port IS NOT NULL AS berth_known,
+        coalesce(b.shore_power, false) AS berth_supply,
+        coalesce(v.shore_power_capable, false) AS capable,
+        list_contains($cruise_vessel_types, v.vessel_type) AS cruise
+    FROM visits v
+    LEFT JOIN ports p ON p.port = v.port
+    LEFT JOIN berths b ON b.port = v.port AND b.terminal = v.terminal AND b.berth = v.berth
+),
+s AS (
+    SELECT
+        v.*,
+        CASE WHEN v.cruise THEN CAST($cruise_start_date AS DATE)
+             ELSE CAST($start_date AS DATE) END AS start_date,
+        CASE v.port_area WHEN 'coastal' THEN $coastal_min_stay_hours
+                         WHEN 'inland' THEN $inland_min_stay_hours END AS min_stay_hours,
+        epoch(v.departure - v.arrival) AS stay_seconds
+    FROM v
+),
+i AS (
+    SELECT s.*, timezone(s.tz, CAST(s.start_date AS TIMESTAMP)) AS start_instant FROM s
+)
+SELECT
+    i.*,
+    CASE
+        WHEN NOT list_contains($covered_countries, i.port_country) THEN 'port_not_covered'
+        WHEN list_contains($excluded_vessel_types, i.vessel_type) THEN 'not_regulated_type'
+        WHEN $require_receiving_equipment AND NOT i.capable THEN 'not_regulated_type'
+        WHEN i.arrival < i.start_instant THEN 'before_start_date'
+        WHEN i.berth_known AND NOT i.berth_supply THEN 'port_not_covered'
+    END AS not_applicable_basis,
+    CASE
+        WHEN i.port_area IS NULL THEN 'missing_port_area'
+        WHEN NOT i.berth_known THEN 'missing_berth_shore_power'
+    END AS missing_basis
+FROM i;
+
+-- Each event as an interval of its visit: an empty start is the arrival, an empty end the
+-- departure.
+CREATE OR REPLACE TEMP TABLE cn_event AS
+SELECT
+    e.event_id, e.visit_id, e.kind, e.reference,
+    coalesce(e.start_time, c.arrival) AS s,
+    coalesce(e.end_time, c.departure) AS e
+FROM events e
+JOIN cn_call c ON c.visit_id = e.visit_id;

@@ -1,0 +1,60 @@
+-- stage: window
+-- A visit under the duty that stayed MORE than its threshold (3 h coastal, 2 h inland; Art. 11)
+-- must use shore power over W = [arrival + connection allowance, departure - disconnection
+-- allowance), half-open. A stay at or below the threshold is exempt (short_visit); so is a stay
+-- whose W is empty (only possible with allowances longer than the threshold).
+CREATE OR REPLACE TEMP TABLE cn_window AS
+SELECT
+    c.visit_id, c.tz, c.arrival, c.departure,
+    c.arrival + to_microseconds(CAST(round($connection_allowance_hours * 3600e6) AS BIGINT))
+        AS window_start,
+    c.departure - to_microseconds(CAST(round($disconnection_allowance_hours * 3600e6) AS BIGINT))
+        AS window_end
+FROM cn_call c
+WHERE c.not_applicable_basis IS NULL
+  AND c.missing_basis IS NULL
+  AND c.stay_seconds > c.min_stay_hours * 3600;
+
+-- Equivalent measures (equivalent_measure_kinds) that, alone or together, cover all of W
+-- exempt the visit (Art. 11: 'unless an effective alternative measure is used').
+CREATE OR REPLACE TEMP TABLE cn_whole_equivalent AS
+WITH piece AS (
+    SELECT x.visit_id, x.kind, x.event_id,
+        greatest(x.s, w.window_start) AS s, least(x.e, w.window_end) AS e,
+        w.window_start, w.window_end
+    FROM cn_event x
+    JOIN cn_window w ON w.visit_id = x.visit_id
+    WHERE list_contains($equivalent_measure_kinds, x.kind)
+      AND w.window_start < w.window_end
+      AND x.s < w.window_end AND x.e > w.window_start
+),
+ordered AS (
+    SELECT *, max(e) OVER (PARTITION BY visit_id ORDER BY s, e
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM piece
+),
+grouped AS (
+    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
+        OVER (PARTITION BY visit_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
+    FROM ordered
+),
+covered AS (
+    SELECT visit_id
+    FROM grouped
+    GROUP BY visit_id, island, window_start, window_end
+    HAVING min(s) <= window_start AND max(e) >= window_end
+)
+SELECT
+    p.visit_id,
+    string_agg(DISTINCT p.kind, '+' ORDER BY p.kind) AS kinds,
+    string_agg(DISTINCT p.event_id, ';' ORDER BY p.event_id) AS event_ids
+FROM piece p
+WHERE p.visit_id IN (SELECT visit_id FROM covered)
+GROUP BY p.visit_id;
+
+-- The visits that must show shore power (or an equivalent measure) over a non-empty W.
+CREATE OR REPLACE TEMP TABLE cn_need AS
+SELECT w.*
+FROM cn_window w
+WHERE w.window_start < w.window_end
+  AND NOT EXISTS (SELECT 1 FROM cn_whole_equivalent x WHERE x.visit_id = w.visit_id);

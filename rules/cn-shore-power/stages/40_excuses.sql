@@ -1,0 +1,69 @@
+-- stage: excuses
+-- Time of W not under control that an Art. 11 exception (exception_kinds: a temporary fault of
+-- the ship's or the terminal's facilities, bad weather, an accident or another emergency) or an
+-- equivalent measure over part of W (equivalent_measure_kinds) covers is excused.
+CREATE OR REPLACE TEMP TABLE cn_excuse_piece AS
+SELECT
+    w.visit_id, x.kind, x.event_id,
+    greatest(x.s, w.window_start) AS s,
+    least(x.e, w.window_end) AS e
+FROM cn_need w
+JOIN cn_event x ON x.visit_id = w.visit_id
+WHERE (list_contains($exception_kinds, x.kind) OR list_contains($equivalent_measure_kinds, x.kind))
+  AND x.s < w.window_end
+  AND x.e > w.window_start;
+
+CREATE OR REPLACE TEMP TABLE cn_excuse AS
+WITH ordered AS (
+    SELECT visit_id, s, e,
+        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM cn_excuse_piece
+),
+grouped AS (
+    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
+        OVER (PARTITION BY visit_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
+    FROM ordered
+)
+SELECT visit_id, min(s) AS s, max(e) AS e FROM grouped GROUP BY visit_id, island;
+
+-- Each uncontrolled segment with the seconds of it that are excused. The LEFT JOIN is guarded:
+-- without an excusing interval the overlap is 0, never the whole segment.
+CREATE OR REPLACE TEMP TABLE cn_segment_net AS
+SELECT
+    g.visit_id, g.segment_kind, g.s, g.e,
+    seconds_between(g.s, g.e) AS seconds,
+    coalesce(sum(CASE WHEN x.visit_id IS NULL THEN 0
+                      ELSE seconds_between(greatest(x.s, g.s), least(x.e, g.e)) END), 0)
+        AS excused_seconds
+FROM cn_segment g
+LEFT JOIN cn_excuse x ON x.visit_id = g.visit_id AND x.s < g.e AND x.e > g.s
+GROUP BY g.visit_id, g.segment_kind, g.s, g.e;
+
+-- Which kinds excused uncontrolled time, with their event ids and seconds (kinds may overlap
+-- each other, so these seconds need not add up to the excused total).
+CREATE OR REPLACE TEMP TABLE cn_excused_kind AS
+WITH merged AS (
+    SELECT visit_id, kind, string_agg(DISTINCT event_id, ';' ORDER BY event_id) AS event_ids
+    FROM cn_excuse_piece GROUP BY visit_id, kind
+),
+per_kind AS (
+    SELECT visit_id, kind, s, e,
+        max(e) OVER (PARTITION BY visit_id, kind ORDER BY s, e
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM cn_excuse_piece
+),
+grouped AS (
+    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
+        OVER (PARTITION BY visit_id, kind ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
+    FROM per_kind
+),
+islands AS (
+    SELECT visit_id, kind, min(s) AS s, max(e) AS e FROM grouped GROUP BY visit_id, kind, island
+)
+SELECT i.visit_id, i.kind, m.event_ids,
+    sum(seconds_between(greatest(i.s, g.s), least(i.e, g.e))) AS seconds
+FROM islands i
+JOIN cn_segment g ON g.visit_id = i.visit_id AND i.s < g.e AND i.e > g.s
+JOIN merged m ON m.visit_id = i.visit_id AND m.kind = i.kind
+GROUP BY i.visit_id, i.kind, m.event_ids;

@@ -1,0 +1,224 @@
+"""China's shore-power pack (cn-shore-power) beyond its rule fixtures: the built-in Chinese ports
+and their `port_area` (store migration 12, loaded overrides), the committed Shanghai sample month
+(what the generator makes, and what the pack finds in it), and `demo --pack`."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from berthcheck import store
+from berthcheck.cli import app
+from berthcheck.demo import load_sample
+from berthcheck.engine import check, load_pack
+from berthcheck.ingest.load import load_files
+from berthcheck.sample import generate
+from tests.basis_table import basis_problems
+
+REPO = Path(__file__).resolve().parent.parent
+SHANGHAI = REPO / "sample_data" / "cn-shanghai-2026-10"
+REGENERATE = ("regenerate it: berthcheck sample --out sample_data/cn-shanghai-2026-10 "
+              "--port CNSHA --visits 150")
+CN_PORTS = {"CNSHA": "coastal", "CNNGB": "coastal", "CNSZX": "coastal", "CNCAN": "coastal",
+            "CNTAO": "coastal", "CNTSN": "coastal", "CNNKG": "inland", "CNWUH": "inland"}
+runner = CliRunner()
+
+
+# --- ports -----------------------------------------------------------------------------------
+
+
+def _cn_ports(con) -> dict[str, tuple]:
+    rows = store.run(con, "SELECT port, timezone, country, port_area, source FROM ports "
+                          "WHERE port LIKE 'CN%' ORDER BY port")
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_built_in_chinese_ports_have_zone_country_and_area():
+    con = store.connect(":memory:")
+    try:
+        ports = _cn_ports(con)
+    finally:
+        con.close()
+    assert ports == {p: ("Asia/Shanghai", "CN", area, "built-in") for p, area in CN_PORTS.items()}
+
+
+def test_an_older_database_gains_port_area_and_the_chinese_ports(tmp_path, monkeypatch):
+    path = tmp_path / "old.duckdb"
+    monkeypatch.setattr(store, "MIGRATIONS", [m for m in store.MIGRATIONS if m[0] <= 11])
+    con = store.connect(path)
+    # a database of that release never had the Chinese rows
+    store.run(con, "DELETE FROM ports_builtin WHERE port LIKE 'CN%'")
+    assert store.schema_version(con) == 11
+    con.close()
+    monkeypatch.undo()
+    con = store.connect(path)
+    try:
+        assert store.schema_version(con) == store.MIGRATIONS[-1][0]
+        assert _cn_ports(con) == {
+            p: ("Asia/Shanghai", "CN", area, "built-in") for p, area in CN_PORTS.items()}
+        # the other built-in ports are untouched (one row each, no area)
+        assert store.scalar(con, "SELECT count(*) FROM ports WHERE port = 'NLRTM' "
+                                 "AND afir_art9 AND port_area IS NULL") == 1
+    finally:
+        con.close()
+
+
+def _load_ports(con, tmp_path, text: str):
+    path = tmp_path / "ports.csv"
+    path.write_text(text, encoding="utf-8")
+    return load_files(con, "ports", [path])
+
+
+def test_a_ports_file_renaming_shanghai_keeps_its_area(tmp_path):
+    con = store.connect(":memory:")
+    try:
+        _load_ports(con, tmp_path, "port,name,timezone\nCNSHA,Shanghai Yangshan,Asia/Shanghai\n")
+        assert _cn_ports(con)["CNSHA"] == ("Asia/Shanghai", "CN", "coastal", "user")
+        _load_ports(con, tmp_path, "port,timezone,port_area\nCNXMN,Asia/Shanghai,Coastal\n")
+        assert _cn_ports(con)["CNXMN"] == ("Asia/Shanghai", "CN", "coastal", "user")
+    finally:
+        con.close()
+
+
+def test_an_unknown_port_area_is_a_load_error_naming_file_row_and_column(tmp_path):
+    path = tmp_path / "ports.csv"
+    path.write_text("port,timezone,port_area\nCNXMN,Asia/Shanghai,harbour\n", encoding="utf-8")
+    result = runner.invoke(app, ["load", "ports", str(path), "--db", str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 1
+    assert "ports.csv" in result.output and "row 2" in result.output
+    assert "port_area" in result.output and "harbour" in result.output
+    assert "Traceback" not in result.output
+
+
+# --- the Shanghai sample month ------------------------------------------------------------------
+
+
+def test_committed_shanghai_sample_is_what_the_generator_makes(tmp_path):
+    made = generate(tmp_path / "cn", port="CNSHA", visits=150)
+    committed = sorted(p.name for p in SHANGHAI.glob("*.csv"))
+    assert committed == sorted(p.name for p in made.values()), REGENERATE
+    for path in made.values():
+        assert (SHANGHAI / path.name).read_bytes() == path.read_bytes(), (
+            f"{SHANGHAI / path.name} differs from a fresh generation; {REGENERATE}")
+    assert (SHANGHAI / "README.md").is_file()
+
+
+def test_the_shanghai_generator_refuses_dirty(tmp_path):
+    result = runner.invoke(app, ["sample", "--out", str(tmp_path), "--port", "CNSHA", "--dirty"])
+    assert result.exit_code != 0 and "Los Angeles" in result.output
+
+
+@pytest.fixture(scope="module")
+def shanghai(tmp_path_factory):
+    con = store.connect(tmp_path_factory.mktemp("cn") / "db.duckdb")
+    load_sample(con, SHANGHAI)
+    outcome = check(con, load_pack("cn-shore-power"), period="2026-10", store_run=False)
+    con.close()
+    return outcome
+
+
+def test_every_visit_departing_in_october_is_judged(shanghai):
+    visits = list(csv.DictReader(open(SHANGHAI / "visits.csv", encoding="utf-8")))
+    october = {v["visit_id"] for v in visits if v["departure"].startswith("2026-10")}
+    assert set(shanghai.results["visit_id"]) == october
+    assert len(october) == 150
+
+
+def test_the_sample_exercises_every_rule_but_missing_data(shanghai):
+    rules = Counter(shanghai.findings["rule_id"])
+    assert set(rules) == {f"CN0{i}" for i in range(1, 10)} - {"CN02"}, rules
+    verdicts = Counter(shanghai.results["verdict"])
+    assert verdicts["insufficient_data"] == 0
+    assert all(verdicts[v] > 0 for v in ("compliant", "non_compliant", "exempt", "not_applicable"))
+    rows = shanghai.results.select("visit_id", "verdict", "basis").iter_rows()
+    assert basis_problems("cn-shore-power", rows) == []
+
+
+def test_the_sample_verdicts_follow_the_rule(shanghai):
+    visits = {v["visit_id"]: v for v in csv.DictReader(open(SHANGHAI / "visits.csv",
+                                                            encoding="utf-8"))}
+    berths = {(b["terminal"], b["berth"]): b["shore_power"] == "true"
+              for b in csv.DictReader(open(SHANGHAI / "berths.csv", encoding="utf-8"))}
+    for row in shanghai.results.iter_rows(named=True):
+        v = visits[row["visit_id"]]
+        if v["vessel_type"] == "tanker" or v["shore_power_capable"] == "false":
+            assert (row["verdict"], row["basis"]) == ("not_applicable", "not_regulated_type")
+        elif not berths[(v["terminal"], v["berth"])]:
+            assert (row["verdict"], row["basis"]) == ("not_applicable", "port_not_covered")
+        if row["verdict"] == "non_compliant":
+            assert row["responsible"] == "vessel" and row["uncontrolled_hours"] > 0
+            assert row["penalty"] is None
+    # the two scripted feeders either side of the 3-hour coastal threshold
+    by_minutes: dict[float, list[str]] = {}
+    for vid, v in visits.items():
+        minutes = (datetime.fromisoformat(v["departure"])
+                   - datetime.fromisoformat(v["arrival"])).total_seconds() / 60
+        by_minutes.setdefault(minutes, []).append(vid)
+    results = {r["visit_id"]: r for r in shanghai.results.iter_rows(named=True)}
+    assert {results[v]["basis"] for v in by_minutes[180.0]
+            if results[v]["verdict"] != "not_applicable"} == {"short_visit"}
+    assert any(results[v]["verdict"] == "compliant" for v in by_minutes[181.0])
+
+
+def test_load_and_check_commands_run_the_pack_on_the_sample(tmp_path):
+    db = str(tmp_path / "cn.duckdb")
+    for kind, name in (("berths", "berths"), ("visits", "visits"),
+                       ("shore-power", "shore_power"), ("capture", "capture"),
+                       ("events", "events")):
+        result = runner.invoke(app, ["load", kind, str(SHANGHAI / f"{name}.csv"), "--db", db])
+        assert result.exit_code == 0, result.output
+    out = tmp_path / "r.csv"
+    result = runner.invoke(app, ["check", "--pack", "cn-shore-power", "--period", "2026-10",
+                                 "--db", db, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "cn-shore-power@1.0.0" in result.output
+    rows = list(csv.DictReader(open(out, encoding="utf-8")))
+    assert len(rows) == 150 and {r["pack"] for r in rows} == {"cn-shore-power@1.0.0"}
+
+
+def test_results_are_byte_identical_in_any_time_zone(tmp_path):
+    """Port-local arithmetic (Asia/Shanghai start instants, thresholds) never depends on the
+    machine's zone: TZ=America/Los_Angeles and TZ=Asia/Shanghai give the same files."""
+    db = tmp_path / "cn.duckdb"
+    con = store.connect(db)
+    load_sample(con, SHANGHAI)
+    con.close()
+    outputs = []
+    for tz in ("America/Los_Angeles", "Asia/Shanghai"):
+        folder = tmp_path / tz.replace("/", "_")
+        folder.mkdir()
+        shutil.copy(db, folder / "db.duckdb")
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("BERTHCHECK_DB", "BERTHCHECK_RULES_DIR")}
+        env.update(TZ=tz, PYTHONPATH=str(REPO))
+        done = subprocess.run(
+            [sys.executable, "-m", "berthcheck", "check", "--db", "db.duckdb", "--pack",
+             "cn-shore-power", "--period", "2026-10", "--out", "results.csv"],
+            cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr + done.stdout
+        outputs.append({n: (folder / n).read_bytes() for n in ("results.csv", "findings.csv")})
+    assert outputs[0] == outputs[1]
+
+
+def test_demo_runs_the_shanghai_month_end_to_end(tmp_path):
+    result = runner.invoke(app, ["demo", "--pack", "cn-shore-power", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert str(SHANGHAI) in result.output and "cn-shore-power@1.0.0" in result.output
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+    rows = list(csv.DictReader(open(tmp_path / "results.csv", encoding="utf-8")))
+    assert len(rows) == 150
+
+
+def test_demo_refuses_a_pack_without_a_sample_month(tmp_path):
+    result = runner.invoke(app, ["demo", "--pack", "no-such-pack", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "cn-shore-power" in result.output and "Traceback" not in result.output
