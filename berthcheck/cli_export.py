@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from berthcheck.cli_common import DbOption, db_path
+from berthcheck.cli_common import DbOption, with_store
 from berthcheck.errors import BerthcheckError
 
 export_app = typer.Typer(
@@ -32,22 +32,6 @@ TableOutOption = Annotated[
     Path, typer.Option("--out", help="FILE.csv (with FILE.fields.csv) or FILE.xlsx.",
                        show_default=False)
 ]
-
-
-def _run(db: Path | None, work):
-    """Open the store, run `work(con)`, close it; a domain error becomes its message and exit
-    code (2 for usage errors), never a traceback."""
-    from berthcheck import store
-
-    try:
-        con = store.connect(db_path(db))
-        try:
-            return work(con)
-        finally:
-            con.close()
-    except BerthcheckError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
 
 
 def _done(outcome) -> None:
@@ -80,7 +64,7 @@ def carb_visit_report_command(
     port-local time, with the due date and the missing required fields."""
     from berthcheck.export.carb_visits import export_carb_visit_report
 
-    _done(_run(db, lambda con: export_carb_visit_report(
+    _done(with_store(db, lambda con: export_carb_visit_report(
         con, party=party, period=period, out=out, fleet=fleet, terminal=terminal,
         provider=provider, port=port)))
 
@@ -96,7 +80,7 @@ def wharfinger_command(
     and vessel type (loadable as `visit-counts`)."""
     from berthcheck.export.wharfinger import export_wharfinger
 
-    _done(_run(db, lambda con: export_wharfinger(con, year=year, port=port, out=out)))
+    _done(with_store(db, lambda con: export_wharfinger(con, year=year, port=port, out=out)))
 
 
 @export_app.command("fueleu-calls")
@@ -109,7 +93,7 @@ def fueleu_calls_command(
     """FuelEU Art. 6 per-call records for a verifier (pack fueleu-art6)."""
     from berthcheck.export.fueleu_calls import export_fueleu_calls
 
-    _done(_run(db, lambda con: export_fueleu_calls(con, period=period, out=out, port=port)))
+    _done(with_store(db, lambda con: export_fueleu_calls(con, period=period, out=out, port=port)))
 
 
 @export_app.command("indicators")
@@ -124,7 +108,7 @@ def indicators_command(
     Package (datapackage.json + indicators.csv)."""
     from berthcheck.export.indicators import export_indicators
 
-    _done(_run(db, lambda con: export_indicators(con, period=period, out=out, port=port,
+    _done(with_store(db, lambda con: export_indicators(con, period=period, out=out, port=port,
                                                  pack=pack)))
 
 
@@ -139,7 +123,7 @@ def list_command(
 
     from berthcheck.export.proof import export_records
 
-    records = _run(db, lambda con: export_records(con, run.strip() if run else None))
+    records = with_store(db, lambda con: export_records(con, run.strip() if run else None))
     if not records:
         typer.echo("no exports recorded")
     for r in records:

@@ -14,6 +14,7 @@ def summary_text(outcome, worst: int = 10) -> str:
     from rich.console import Console
 
     from berthcheck.engine.schemas import VERDICTS
+    from berthcheck.engine.summary import history_lines, worst_visits
 
     results, findings = outcome.results, outcome.findings
     counts = outcome.verdict_counts()
@@ -33,6 +34,8 @@ def summary_text(outcome, worst: int = 10) -> str:
     console.print(f"regulated visits judged: {count(regulated)}; compliance rate: "
                   f"{percent(counts['compliant'], regulated)}; uncontrolled hours: "
                   f"{hours(uncontrolled)}; findings: {count(findings.height)}")
+    for line in history_lines(outcome):  # whole lines, taken literally (no rich markup)
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
     if outcome.pack.currency:  # the pack defines a penalty (`[pack] currency` in pack.toml)
         owed = results.filter(pl.col("verdict") == "non_compliant")
         priced = owed.filter(pl.col("penalty").is_not_null())
@@ -42,21 +45,8 @@ def summary_text(outcome, worst: int = 10) -> str:
             + (f"; {owed.height - priced.height} without a penalty (see findings)"
                if owed.height > priced.height else "")
         )
-    bad = (
-        results.filter(pl.col("verdict") == "non_compliant")
-        .sort(["uncontrolled_hours", "visit_id"], descending=[True, False])
-        .head(worst)
-    )
+    bad = worst_visits(outcome, worst)
     if bad.height:
-        reasons = (
-            findings.filter(pl.col("severity") == "violation")
-            .group_by("visit_id")
-            .agg(pl.col("message").sort_by("rule_id").first().alias("reason"),
-                 pl.len().alias("n"))
-        )
-        bad = bad.join(reasons, on="visit_id", how="left").sort(
-            ["uncontrolled_hours", "visit_id"], descending=[True, False]
-        )
         rows = []
         for row in bad.iter_rows(named=True):
             more = f" (+{row['n'] - 1} more)" if row["n"] and row["n"] > 1 else ""

@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 
 from berthcheck import store
+from berthcheck.cli_summary import summary_text
 from berthcheck.engine import check, load_pack
 from berthcheck.engine.runs import load_run
 from berthcheck.engine.schemas import RESULT_COLUMNS
-from berthcheck.engine.summary import summary_lines
 from berthcheck.errors import InputRejected
 from berthcheck.ingest.load import load_files
 from tests.helpers_store import put_tables, visit
@@ -142,7 +142,7 @@ def test_check_says_what_to_load_when_counts_are_missing():
         "events": [{"visit_id": "V1", "event_id": "E1", "kind": "vie"}],
         "terminals": [],
     })
-    lines = [line for line in summary_lines(outcome) if line.startswith("warning:")]
+    lines = [line for line in summary_text(outcome).splitlines() if line.startswith("warning:")]
     assert lines == [
         "warning: 2 visit(s) at terminal T1 (USLAX, container) treated as regulated: load "
         "visit-counts for 2021, 2022, 2023, 2024, 2025 (holder_kind terminal, holder T1, port "
@@ -167,7 +167,7 @@ def test_violation_days_are_exported_stored_and_summed(tmp_path):
     outcome = check(con, period="2026-10")
     days = dict(outcome.results.select("visit_id", "violation_days").iter_rows())
     assert days == {"V1": 2, "V2": 0}
-    assert "violation days: 2" in summary_lines(outcome)
+    assert "violation days: 2" in summary_text(outcome).splitlines()
     stored, _ = load_run(con, outcome.run_id)
     assert stored.columns[: len(RESULT_COLUMNS)] == list(RESULT_COLUMNS)
     assert dict(stored.select("visit_id", "violation_days").iter_rows()) == days

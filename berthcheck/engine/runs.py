@@ -346,7 +346,7 @@ def run_summary(con, run_id: str) -> dict:
 _ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$"
 
 
-def _restore_instants(results):
+def restore_instants(results):
     """Runs stored before migration 6 keep pack-specific columns as JSON text: instants come
     back as ISO text and are turned into UTC datetimes again (as report.data.restore_types)."""
     import polars as pl
@@ -370,7 +370,7 @@ def verified_frames(con, run_id: str):
     if not rows:
         raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
     results, findings = stored_frames(con, run_id)
-    results = _restore_instants(results)  # runs stored before migration 6 hold JSON text
+    results = restore_instants(results)  # runs stored before migration 6 hold JSON text
     got = output_hashes(results, findings)
     for what, want, have in zip(("results", "findings"), rows[0], got, strict=True):
         if want and want != have:

@@ -4,83 +4,44 @@ from __future__ import annotations
 
 from berthcheck.engine.check import CheckResult
 from berthcheck.engine.history_hints import what_to_load
-from berthcheck.engine.schemas import VERDICTS
 
 
-def summary_lines(outcome: CheckResult, worst: int = 10) -> list[str]:
+def history_lines(outcome: CheckResult) -> list[str]:
+    """Lines a check prints under its figures: violation days (CARB: each port-local calendar
+    day with uncontrolled time is a separate violation) and what to load for the provisions
+    that count earlier years (`warning: ...`)."""
+    results = outcome.results
+    lines = []
+    if "violation_days" in results.columns and results["violation_days"].is_not_null().any():
+        lines.append(f"violation days: {results['violation_days'].fill_null(0).sum()}")
+    return lines + what_to_load(outcome.findings)
+
+
+def worst_visits(outcome: CheckResult, worst: int = 10):
+    """The non-compliant visits with the most uncontrolled time, each with its first violation
+    message (`reason`) and how many violations it has (`n`)."""
     import polars as pl
 
     results, findings = outcome.results, outcome.findings
-    counts = outcome.verdict_counts()
-    regulated = counts["compliant"] + counts["non_compliant"]
-    lines = [
-        f"{outcome.pack.label} — {outcome.pack.title}",
-        f"scope: {outcome.scope.describe()}; {results.height} visits; run {outcome.run_id}",
-        "",
-    ]
-    width = max(len(v) for v in VERDICTS)
-    for verdict in VERDICTS:
-        lines.append(f"  {verdict:<{width}}  {counts[verdict]:>5}")
-    total_uncontrolled = results["uncontrolled_hours"].fill_null(0).sum()
-    rate = f"{100 * counts['compliant'] / regulated:.1f} %" if regulated else "n/a"
-    lines += [
-        "",
-        f"regulated visits judged: {regulated}; compliance rate: {rate}; "
-        f"uncontrolled hours: {total_uncontrolled:.2f}; findings: {findings.height}",
-    ]
-    if "violation_days" in results.columns and results["violation_days"].is_not_null().any():
-        # CARB: each port-local calendar day with uncontrolled time is a separate violation
-        lines.append(f"violation days: {results['violation_days'].fill_null(0).sum()}")
-    lines += what_to_load(findings)
-    if outcome.pack.currency:  # the pack defines a penalty (`[pack] currency` in pack.toml)
-        owed = results.filter(pl.col("verdict") == "non_compliant")
-        priced = owed.filter(pl.col("penalty").is_not_null())
-        lines.append(
-            f"penalties: {outcome.pack.currency} {priced['penalty'].sum():,.2f} on "
-            f"{priced.height} non-compliant visits"
-            + (f"; {owed.height - priced.height} without a penalty (see findings)"
-               if owed.height > priced.height else "")
-        )
-    bad = (
-        results.filter(pl.col("verdict") == "non_compliant")
-        .sort(["uncontrolled_hours", "visit_id"], descending=[True, False])
-        .head(worst)
+    order = {"by": ["uncontrolled_hours", "visit_id"], "descending": [True, False]}
+    bad = results.filter(pl.col("verdict") == "non_compliant").sort(**order).head(worst)
+    reasons = (
+        findings.filter(pl.col("severity") == "violation")
+        .group_by("visit_id")
+        .agg(pl.col("message").sort_by("rule_id").first().alias("reason"), pl.len().alias("n"))
     )
-    if bad.height:
-        reasons = (
-            findings.filter(pl.col("severity") == "violation")
-            .group_by("visit_id")
-            .agg(pl.col("message").sort_by("rule_id").first().alias("reason"),
-                 pl.len().alias("n"))
-        )
-        bad = bad.join(reasons, on="visit_id", how="left").sort(
-            ["uncontrolled_hours", "visit_id"], descending=[True, False]
-        )
-        lines += ["", f"worst visits (most uncontrolled time), top {bad.height}:"]
-        for row in bad.iter_rows(named=True):
-            minutes = 60 * (row["uncontrolled_hours"] or 0)
-            vessel = row.get("vessel_name") or ""
-            more = f" (+{row['n'] - 1} more)" if row["n"] and row["n"] > 1 else ""
-            lines.append(
-                f"  {row['visit_id']:<12} {vessel[:22]:<22} {minutes:>7.0f} min  "
-                f"responsible: {row['responsible'] or '-':<22} {row['reason'] or row['basis']}{more}"
-            )
-    return lines
+    return bad.join(reasons, on="visit_id", how="left").sort(**order)
 
 
 def summary_dict(outcome: CheckResult, worst: int = 10, warnings: list[str] | None = None,
                  written: list[str] | None = None) -> dict:
-    """The summary as plain data (`check --json`): the same figures as `summary_lines`."""
+    """The summary as plain data (`check --json`): the same figures `check` prints."""
     import polars as pl
 
     results, findings = outcome.results, outcome.findings
     counts = outcome.verdict_counts()
     regulated = counts["compliant"] + counts["non_compliant"]
-    bad = (
-        results.filter(pl.col("verdict") == "non_compliant")
-        .sort(["uncontrolled_hours", "visit_id"], descending=[True, False])
-        .head(worst)
-    )
+    bad = worst_visits(outcome, worst)
     out = {
         "run_id": outcome.run_id,
         "pack": outcome.pack.id,
@@ -95,9 +56,13 @@ def summary_dict(outcome: CheckResult, worst: int = 10, warnings: list[str] | No
         "worst": [
             {"visit_id": r["visit_id"], "vessel_name": r.get("vessel_name"),
              "uncontrolled_minutes": round(60 * (r["uncontrolled_hours"] or 0), 2),
-             "responsible": r["responsible"], "basis": r["basis"]}
+             "responsible": r["responsible"], "basis": r["basis"], "reason": r["reason"]}
             for r in bad.iter_rows(named=True)
         ],
+        "violation_days": (int(results["violation_days"].fill_null(0).sum())
+                           if "violation_days" in results.columns
+                           and results["violation_days"].is_not_null().any() else None),
+        "history_warnings": [line.removeprefix("warning: ") for line in what_to_load(findings)],
         "warnings": list(warnings or []),
         "written": list(written or []),
         "elapsed_seconds": round(outcome.elapsed_seconds, 3),

@@ -44,33 +44,12 @@ def obtain_run(con, scope, pack_id: str) -> ExportRun:
     run_id = runs.run_id_for(pack, scope, inputs)
     stored = store.run(con, "SELECT results_sha256 FROM runs WHERE run_id = ?", [run_id])
     if stored:
-        results, findings = runs.load_run(con, run_id)
-        results = _restore_instants(results)
+        results, findings = runs.stored_frames(con, run_id)
+        results = runs.restore_instants(results)
         if csv_sha256(results) == stored[0][0]:
             return ExportRun(pack, scope, run_id, results, findings, reused=True)
     outcome = check(con, pack, scope=scope, store_run=True)
     return ExportRun(pack, scope, str(outcome.run_id), outcome.results, outcome.findings)
-
-
-_ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$"
-
-
-def _restore_instants(results):
-    """`runs.load_run` hands pack-specific columns back through JSON: instants come back as
-    ISO text. Make them UTC datetimes again, so the frame is the one the check produced (the
-    same step the report takes; to be shared in `engine.runs` at merge)."""
-    import polars as pl
-
-    from berthcheck.engine.schemas import RESULT_COLUMNS
-
-    exprs = []
-    for name, dtype in results.schema.items():
-        if name in RESULT_COLUMNS or dtype != pl.Utf8:
-            continue
-        values = results[name].drop_nulls()
-        if values.len() and values.str.contains(_ISO_INSTANT).all():
-            exprs.append(pl.col(name).str.to_datetime(time_unit="us", time_zone="UTC"))
-    return results.with_columns(exprs) if exprs else results
 
 
 # --- option values --------------------------------------------------------------------------
