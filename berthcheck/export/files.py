@@ -1,9 +1,8 @@
 """Export files as bytes, then on disk: deterministic, text cells neutralised, written atomically.
 
 Every export is first built completely in memory (`Table` -> CSV or XLSX bytes), so a failure
-leaves nothing half-written; each file then goes to disk through `write_atomic` (a temporary
-file in the target folder, then `os.replace`). The core writers in `berthcheck.engine.export`
-are being made atomic in parallel; the two helpers should become one at merge.
+leaves nothing half-written; each file then goes to disk through `berthcheck.atomic` (a
+temporary file in the target folder, then a rename), like every file berthcheck writes.
 
 Formula injection: every text cell passes through `berthcheck.cells.neutralise_frame` (a
 leading `=`, `+`, `-`, `@`, tab or CR gets an apostrophe), and XLSX text is written with
@@ -12,16 +11,14 @@ leading `=`, `+`, `-`, `@`, tab or CR gets an apostrophe), and XLSX text is writ
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from berthcheck import atomic
 from berthcheck.errors import BerthcheckError, UsageError
 
 TABLE_FORMATS = (".csv", ".xlsx")
@@ -176,21 +173,10 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that a reader sees the old file or the new one, never half."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write `data` to `path` so that a reader sees the old file or the new one, never half
+    (`berthcheck.atomic`, as every file berthcheck writes). An export's target folder is made
+    when missing: `--out DIR` of the indicators names a folder to be written."""
+    atomic.write_bytes(Path(path), data, mkdir=True, what="export")
 
 
 def write_files(folder: Path, files: dict[str, bytes]) -> list[Path]:
