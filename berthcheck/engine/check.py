@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from berthcheck import store
 from berthcheck.engine.pack import PARAM_RE, Pack, load_pack, split_statements, strip_comments
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
+from berthcheck.engine.timing import stage
 
 FINDING_ID_LENGTH = 16
 
@@ -147,7 +148,6 @@ def evaluate(con, pack: Pack, scope: Scope):
     year, previous years), so the pack always sees everything; the scope filters the output.
     """
     import duckdb
-    import polars as pl
 
     from berthcheck.emissions import EMISSION_COLUMNS, add_emissions
     from berthcheck.engine.sandbox import open_sandbox, pack_failure
@@ -155,22 +155,41 @@ def evaluate(con, pack: Pack, scope: Scope):
 
     values = pack.parameter_values()
     # the pack's SQL runs on a locked copy of what it may read (engine/sandbox.py)
-    sandbox = open_sandbox(con)
+    with stage("sandbox (copy of the readable tables)"):
+        sandbox = open_sandbox(con)
     try:
         _register_tables(sandbox, pack)
         for rel, text in pack.stages:
-            for statement in split_statements(text):
-                try:
-                    store.run(sandbox, statement, bind(statement, values))
-                except duckdb.Error as exc:
-                    raise pack_failure(pack, rel, exc) from None
-        findings = _run_rules(con, pack, values, sandbox)
-        try:
-            results = store.fetch_polars(sandbox, pack.assemble, bind(pack.assemble, values))
-        except duckdb.Error as exc:
-            raise pack_failure(pack, pack.assemble_file, exc) from None
+            with stage(f"pack stage {rel}"):
+                for statement in split_statements(text):
+                    try:
+                        store.run(sandbox, statement, bind(statement, values))
+                    except duckdb.Error as exc:
+                        raise pack_failure(pack, rel, exc) from None
+        with stage("rules -> findings (ids, canonical evidence)"):
+            findings = _run_rules(con, pack, values, sandbox)
+        with stage("assemble -> results"):
+            try:
+                results = store.fetch_polars(sandbox, pack.assemble,
+                                             bind(pack.assemble, values))
+            except duckdb.Error as exc:
+                raise pack_failure(pack, pack.assemble_file, exc) from None
     finally:
         sandbox.close()
+    with stage("scope filter + per-visit findings list (polars)"):
+        results, findings = _in_scope(con, pack, scope, results, findings)
+    # emissions at berth (data contract 5): the emission columns follow the contract's columns
+    with stage("emissions"):
+        results = add_emissions(con, results)
+    extras = [c for c in results.columns if c not in RESULT_COLUMNS and c not in EMISSION_COLUMNS]
+    results = results.select([*RESULT_COLUMNS, *EMISSION_COLUMNS, *extras]).sort("visit_id")
+    return results, findings
+
+
+def _in_scope(con, pack: Pack, scope: Scope, results, findings):
+    """Keep the visits in scope; add the per-visit findings list and the pack label."""
+    import polars as pl
+
     # instants leave DuckDB in the session zone; results always carry UTC
     results = results.with_columns(
         [
@@ -194,10 +213,6 @@ def evaluate(con, pack: Pack, scope: Scope):
             pl.col("violation_days").cast(pl.Int64),
         )
     )
-    # emissions at berth (data contract 5): the emission columns follow the contract's columns
-    results = add_emissions(con, results)
-    extras = [c for c in results.columns if c not in RESULT_COLUMNS and c not in EMISSION_COLUMNS]
-    results = results.select([*RESULT_COLUMNS, *EMISSION_COLUMNS, *extras]).sort("visit_id")
     return results, findings
 
 
@@ -223,7 +238,8 @@ def check(
     scope = scope or parse_scope(period, date_from, date_to, port, terminal, fleet)
     results, findings = evaluate(con, pack_obj, scope)
     if validate:
-        validate_outputs(results, findings)
+        with stage("pandera validation of the outputs"):
+            validate_outputs(results, findings)
     outcome = CheckResult(pack=pack_obj, scope=scope, results=results, findings=findings)
     if store_run:
         # one transaction: the input rows hashed for the manifest are the rows sealed
@@ -239,10 +255,13 @@ def _record(con, outcome: CheckResult, started: float, *, store_run: bool) -> No
     from berthcheck.audit import build_manifest, gather_inputs
     from berthcheck.engine import runs
 
-    summary = gather_inputs(con)  # every input row hashed once, for run id and manifest
+    with stage("input fingerprint (every input row re-hashed)"):
+        summary = gather_inputs(con)  # every input row hashed once, for run id and manifest
     outcome.inputs = runs.fingerprint_from_inputs(summary)
     outcome.run_id = runs.run_id_for(outcome.pack, outcome.scope, outcome.inputs)
-    outcome.manifest = build_manifest(con, outcome, inputs=summary)
+    with stage("manifest (results/findings CSV hashes, batches)"):
+        outcome.manifest = build_manifest(con, outcome, inputs=summary)
     outcome.elapsed_seconds = time.perf_counter() - started
     if store_run:
-        runs.write_run(con, outcome, verified=True)
+        with stage("store the run (seals, rows, blob)"):
+            runs.write_run(con, outcome, verified=True)
