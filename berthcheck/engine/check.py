@@ -252,8 +252,8 @@ def check(
 
 def _record(con, outcome: CheckResult, started: float, *, store_run: bool) -> None:
     """Fingerprint the inputs, derive the run id, build the manifest; store the run."""
-    from berthcheck.audit import build_manifest, gather_inputs
     from berthcheck.engine import runs
+    from berthcheck.engine.manifest import build_manifest, gather_inputs
 
     with stage("input fingerprint (every input row re-hashed)"):
         summary = gather_inputs(con)  # every input row hashed once, for run id and manifest
