@@ -42,7 +42,7 @@ demo: $(BIN)/.runtime
 # then the suite, whose summary stays the last line.
 test: $(BIN)/.installed
 	$(BIN)/python benchmarks/run.py --ci --out $${TMPDIR:-/tmp}/berthcheck-bench-ci
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
