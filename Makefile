@@ -26,7 +26,7 @@ MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/expo
 	berthcheck/report/stored.py berthcheck/cli_summary.py \
 	berthcheck/engine/history_hints.py berthcheck/ingest/holders.py \
 	berthcheck/atomic.py berthcheck/cli_guard.py berthcheck/tamper.py \
-	berthcheck/engine/sandbox.py berthcheck/engine/timing.py berthcheck/engine/manifest.py berthcheck/ingest/bounds.py berthcheck/ingest/xlsx_cells.py
+	berthcheck/engine/sandbox.py berthcheck/engine/timing.py berthcheck/engine/manifest.py berthcheck/seals.py berthcheck/ingest/bounds.py berthcheck/ingest/xlsx_cells.py
 
 .PHONY: install demo test lint typecheck bench
 install: $(BIN)/.installed

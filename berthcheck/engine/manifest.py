@@ -14,7 +14,14 @@ from pathlib import Path
 
 from berthcheck import __version__, store
 from berthcheck.errors import BerthcheckError
-from berthcheck.ingest.kinds import KINDS, Kind, storage_name
+from berthcheck.ingest.kinds import KINDS, Kind
+from berthcheck.seals import (  # noqa: F401 - the manifest's names for them
+    _content_columns,
+    _ident,
+    _key_sql,
+    content_hash_sql,
+    seals_usable,
+)
 
 MANIFEST_VERSION = 1
 ROWS_TABLE = "_bc_audit_rows"  # temp table: the input rows a manifest describes
@@ -29,36 +36,11 @@ def output_hashes(results, findings) -> tuple[str, str]:
 
     return csv_sha256(results), csv_sha256(findings)
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _kinds() -> list[Kind]:
     return sorted(KINDS.values(), key=lambda k: k.table)
 
 
-def _content_columns(kind: Kind) -> list[str]:
-    return [storage_name(c.name) for c in kind.columns] + ["extra"]
 
-
-def content_hash_sql(columns: list[str]) -> str:
-    """A row's content hash over its stored values: `name<US>value` of every non-NULL column,
-    in column order. Empty columns are left out, so a column added by a later schema (NULL in
-    old rows) leaves old rows' hashes as they were. Instants are cast in the session zone:
-    call with TimeZone = UTC (collect_input_rows does)."""
-    parts = ", ".join(
-        f"CASE WHEN {_ident(c)} IS NOT NULL THEN '{c.replace(chr(39), chr(39) * 2)}' || chr(31) "
-        f"|| CAST({_ident(c)} AS VARCHAR) END"
-        for c in columns
-    )
-    return f"sha256(concat_ws(chr(30), {parts}))"
-
-
-def _key_sql(kind: Kind, alias: str = "") -> str:
-    prefix = f"{alias}." if alias else ""
-    return "concat_ws(' / ', " + ", ".join(
-        f"CAST({prefix}{_ident(storage_name(k))} AS VARCHAR)" for k in kind.key
-    ) + ")"
 
 
 def manifest_text(manifest: dict) -> str:
@@ -117,17 +99,32 @@ def _table_columns(con, table: str) -> list[str]:
 
 def collect_input_rows(con) -> None:
     """(Re)build the temp table of every input row the pack would read now: table, key,
-    lineage, stored `_row_hash` and the content hash recomputed from the stored values.
+    lineage, stored `_row_hash` and the content hash of the stored values.
 
     "Now" means the current views -- or, inside `as_of(...)`, the store as of that batch.
     """
+    # the content hashes sealed when each row was loaded (berthcheck/seals.py) are read, not
+    # recomputed; a row without a seal (a store loaded before seals were written at load, or
+    # rows put in by other means) is hashed here. Inside `as_of` (audit verify) the seals are
+    # out of reach, so every row is re-hashed from its stored values: that is where an edit in
+    # place shows.
+    sealed = seals_usable(con)
     selects = []
     for kind in _kinds():
+        recomputed = content_hash_sql(_content_columns(kind), alias="t")
+        if sealed:
+            content = (f"CASE WHEN s.content_hash IS NOT NULL THEN s.content_hash "
+                       f"ELSE {recomputed} END")
+            source = (f"{kind.table} t LEFT JOIN input_seals s ON s.table_name = "
+                      f"'{kind.table}' AND s.batch_id = t._batch_id "
+                      "AND s.source_row = t._source_row AND s.row_hash = t._row_hash")
+        else:
+            content, source = recomputed, f"{kind.table} t"
         selects.append(
-            f"SELECT '{kind.table}' AS table_name, {_key_sql(kind)} AS row_key, "  # noqa: S608
-            "_batch_id AS batch_id, _source_file AS source_file, _source_row AS source_row, "
-            f"_row_hash AS row_hash, {content_hash_sql(_content_columns(kind))} AS content_hash "
-            f"FROM {kind.table}"
+            f"SELECT '{kind.table}' AS table_name, {_key_sql(kind, 't')} AS row_key, "  # noqa: S608
+            "t._batch_id AS batch_id, t._source_file AS source_file, "
+            "t._source_row AS source_row, "
+            f"t._row_hash AS row_hash, {content} AS content_hash FROM {source}"
         )
     for table in _builtin_tables(con):
         columns = _table_columns(con, table)
