@@ -55,7 +55,8 @@ def seals_usable(con) -> bool:
 
 def seal_batch(con, kind_name: str, batch_id: int) -> None:
     """Seal the rows load batch `batch_id` just stored for `kind_name` (callers own the
-    transaction): the same row key, lineage and hashes a check's `seal_inputs` would record."""
+    transaction): the same row key, lineage and hashes a check's `seal_inputs` would record.
+    Only for a batch just written: no run can have sealed its rows yet."""
     kind = KINDS[kind_name]
     zone = store.scalar(con, "SELECT current_setting('TimeZone')")
     store.run(con, "SET TimeZone = 'UTC'")  # instants hashed in UTC, as everywhere
@@ -67,10 +68,7 @@ def seal_batch(con, kind_name: str, batch_id: int) -> None:
                        {_key_sql(kind, 't')}, t._row_hash,
                        {content_hash_sql(_content_columns(kind), alias='t')}
                 FROM {kind.table}_versions t
-                WHERE t._batch_id = ? AND NOT EXISTS (
-                    SELECT 1 FROM {SEALS_TABLE} s
-                    WHERE s.table_name = '{kind.table}' AND s.batch_id = t._batch_id
-                      AND s.source_row = t._source_row)
+                WHERE t._batch_id = ?
                 QUALIFY row_number() OVER (PARTITION BY t._batch_id, t._source_row
                                            ORDER BY t._row_hash) = 1
             """,  # noqa: S608 - our names
