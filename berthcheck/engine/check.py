@@ -66,6 +66,18 @@ def _register_tables(con, pack: Pack) -> None:
             con.unregister("_bc_param")
 
 
+def _register_scope(sandbox, in_scope) -> None:
+    """`scope_visits`: the visit ids of the check's scope, for a pack that judges only the
+    visits it needs (the CARB pack: the years the scope touches). Packs that ignore it see
+    every visit as before; the results are cut to the scope afterwards either way."""
+    store.register(sandbox, "_bc_scope", in_scope.select("visit_id"))
+    try:
+        store.run(sandbox, "CREATE OR REPLACE TEMP TABLE scope_visits AS "
+                           "SELECT visit_id FROM _bc_scope")
+    finally:
+        sandbox.unregister("_bc_scope")
+
+
 def finding_id(rule_id: str, pack_version: str, visit_id: str, evidence: str) -> str:
     """Stable identity: the same rule, pack version, visit and evidence give the same id in any
     process, machine or time zone (evidence holds UTC text, keys sorted)."""
@@ -142,10 +154,11 @@ def _run_rules(con, pack: Pack, values: dict, sandbox=None):
 
 
 def evaluate(con, pack: Pack, scope: Scope):
-    """Run the pack over every stored visit, then keep the visits in scope.
+    """Run the pack over the stored visits, then keep the visits in scope.
 
-    Allowance accounting and low-activity status need visits outside the period (the whole
-    year, previous years), so the pack always sees everything; the scope filters the output.
+    Allowance accounting, low-activity status and commissioning history need visits outside
+    the period (the whole year, previous years), so the pack reads every stored visit; it is
+    told the scope (`scope_visits`) so it can judge one by one only the visits it needs.
     """
     import duckdb
 
@@ -159,6 +172,8 @@ def evaluate(con, pack: Pack, scope: Scope):
         sandbox = open_sandbox(con)
     try:
         _register_tables(sandbox, pack)
+        in_scope = store.fetch_polars(con, SCOPE_SQL, scope_params(scope))
+        _register_scope(sandbox, in_scope)
         for rel, text in pack.stages:
             with stage(f"pack stage {rel}"):
                 for statement in split_statements(text):
@@ -177,7 +192,7 @@ def evaluate(con, pack: Pack, scope: Scope):
     finally:
         sandbox.close()
     with stage("scope filter + per-visit findings list (polars)"):
-        results, findings = _in_scope(con, pack, scope, results, findings)
+        results, findings = _in_scope(pack, in_scope, results, findings)
     # emissions at berth (data contract 5): the emission columns follow the contract's columns
     with stage("emissions"):
         results = add_emissions(con, results)
@@ -186,7 +201,7 @@ def evaluate(con, pack: Pack, scope: Scope):
     return results, findings
 
 
-def _in_scope(con, pack: Pack, scope: Scope, results, findings):
+def _in_scope(pack: Pack, in_scope, results, findings):
     """Keep the visits in scope; add the per-visit findings list and the pack label."""
     import polars as pl
 
@@ -198,7 +213,6 @@ def _in_scope(con, pack: Pack, scope: Scope, results, findings):
             if isinstance(t, pl.Datetime) and t.time_zone is not None
         ]
     )
-    in_scope = store.fetch_polars(con, SCOPE_SQL, scope_params(scope))
     results = results.join(in_scope, on="visit_id", how="semi")
     findings = findings.join(in_scope, on="visit_id", how="semi")
     per_visit = findings.group_by("visit_id").agg(
