@@ -30,7 +30,8 @@ MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/expo
 	berthcheck/ingest/dcsa_jit.py berthcheck/ingest/jit_read.py berthcheck/ingest/adapters.py \
 	berthcheck/ingest/wharfinger.py berthcheck/sample_jit.py berthcheck/cli_load_sources.py \
 	berthcheck/report/words.py berthcheck/report/board.py berthcheck/report/listing.py \
-	berthcheck/sample_cn.py
+	berthcheck/sample_cn.py \
+	berthcheck/engine/timing.py berthcheck/engine/manifest.py berthcheck/seals.py
 
 .PHONY: install demo test lint typecheck bench
 install: $(BIN)/.installed
@@ -46,7 +47,7 @@ demo: $(BIN)/.runtime
 # then the suite, whose summary stays the last line.
 test: $(BIN)/.installed
 	$(BIN)/python benchmarks/run.py --ci --out $${TMPDIR:-/tmp}/berthcheck-bench-ci
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

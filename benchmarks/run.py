@@ -173,10 +173,12 @@ class _Clock:
         setattr(module, name, timed)
 
 
-def run_one(size: Size, data: Path, work: Path, report: bool, pandas_cap: int) -> dict:
+def run_one(size: Size, data: Path, work: Path, report: bool, pandas_cap: int,
+            profile: bool = False, month: str | None = None) -> dict:
     from berthcheck import store
     from berthcheck.demo import LOAD_ORDER
     from berthcheck.engine import check
+    from berthcheck.engine.timing import recording
     from berthcheck.ingest import load
 
     clock = _Clock()
@@ -211,8 +213,16 @@ def run_one(size: Size, data: Path, work: Path, report: bool, pandas_cap: int) -
     visits = store.table_counts(con)["visits"]
 
     t = time.perf_counter()
-    outcome = check(con)
+    with recording() as check_stages:
+        outcome = check(con)
     stages["check"] = {"seconds": time.perf_counter() - t, "peak_rss_mb": peak_rss_mb()}
+    month_check = None
+    if month:  # the everyday check: one month of the same database
+        t = time.perf_counter()
+        with recording() as month_stages:
+            month_outcome = check(con, period=month)
+        month_check = {"period": month, "seconds": time.perf_counter() - t,
+                       "visits": month_outcome.results.height, "stages": month_stages}
     counts = outcome.verdict_counts()
     findings = outcome.findings.height
     if report:
@@ -254,6 +264,8 @@ def run_one(size: Size, data: Path, work: Path, report: bool, pandas_cap: int) -
         "peak_rss_mb": peak_rss_mb(),
         "verdicts": counts,
         "findings": findings,
+        "check_stages": check_stages if profile else None,
+        "month_check": month_check,
         "baseline": {
             "duckdb_core_seconds": core_s,
             "parquet_export_seconds": export_s,
@@ -297,6 +309,22 @@ def table(rows: list[dict]) -> str:
         )
     if any(r["baseline"]["pandas_extrapolated"] for r in rows):
         lines.append("~ pandas ran on a prefix of the visits (--pandas-cap); time scaled linearly")
+    for r in rows:
+        m = r.get("month_check")
+        if m:
+            full = r["stages"]["check"]["seconds"]
+            lines += ["", f"{r['size']}: one-month check ({m['period']}, {m['visits']} visits) "
+                      f"{m['seconds']:.2f} s = {100 * m['seconds'] / full:.0f} % of the full "
+                      f"check ({full:.2f} s)"]
+        for label, spent in (("full check", r.get("check_stages")),
+                             ("month check", (m or {}).get("stages") if r.get("check_stages")
+                              else None)):
+            if not spent:
+                continue
+            total = sum(spent.values())
+            lines += ["", f"{r['size']}: {label} by stage (s, % of the timed stages)"]
+            lines += [f"  {name:<52} {s:>7.3f} {100 * s / total:>5.1f} %"
+                      for name, s in spent.items()]
     return "\n".join(lines)
 
 
@@ -325,6 +353,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="render the PDF only up to this many visits")
     parser.add_argument("--pandas-cap", type=int, default=20_000,
                         help="run the pandas baseline on at most this many visits")
+    parser.add_argument("--profile", action="store_true",
+                        help="print the check's per-stage breakdown")
+    parser.add_argument("--month", help="also check this one month (YYYY-MM) of the same "
+                        "database, and print its time beside the full check")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -332,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         spec = json.loads(args.child)
         size = Size(spec["name"], spec["visits"], tuple(spec["ports"]), spec["months"])
         result = run_one(size, Path(spec["data"]), Path(spec["work"]), spec["report"],
-                         spec["pandas_cap"])
+                         spec["pandas_cap"], spec.get("profile", False), spec.get("month"))
         print("BENCH-JSON " + json.dumps(result))
         return 0
 
@@ -349,7 +381,8 @@ def main(argv: list[str] | None = None) -> int:
         work = out / "work" / size.name
         work.mkdir(parents=True, exist_ok=True)
         spec = {**asdict(size), "data": str(data), "work": str(work),
-                "report": n <= args.report_max, "pandas_cap": args.pandas_cap}
+                "report": n <= args.report_max, "pandas_cap": args.pandas_cap,
+                "profile": args.profile, "month": args.month}
         proc = subprocess.run(
             [sys.executable, __file__, "--child", json.dumps(spec)],
             capture_output=True, text=True, check=False,

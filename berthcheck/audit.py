@@ -36,7 +36,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 from collections.abc import Iterator
@@ -44,15 +43,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from berthcheck import __version__, store
+from berthcheck.engine.manifest import (  # noqa: F401 - audit's names for the manifest
+    BUILTIN_SUFFIX,
+    MANIFEST_VERSION,
+    ROWS_TABLE,
+    _batches_read,
+    _builtin_tables,
+    _content_columns,
+    _empty_sha,
+    _ident,
+    _input_summary,
+    _key_sql,
+    _kinds,
+    _pack_record,
+    build_manifest,
+    collect_input_rows,
+    content_hash_sql,
+    factor_files,
+    gather_inputs,
+    manifest_text,
+    pack_files,
+    record_run,
+    seal_inputs,
+)
 from berthcheck.errors import BerthcheckError, UsageError
-from berthcheck.ingest.kinds import KINDS, Kind, storage_name
+from berthcheck.ingest.kinds import KINDS, Kind
 
-MANIFEST_VERSION = 1
 ASOF_CATALOG = "bc_asof"
-ROWS_TABLE = "_bc_audit_rows"  # temp table: the input rows a manifest describes
-# Reference tables shipped with berthcheck (not loaded, so not versioned): copied and hashed
-# as they are. Convention: any base table named `*_builtin`.
-BUILTIN_SUFFIX = "_builtin"
 COMPARED_FIELDS = ("verdict", "basis", "controlled_hours", "uncontrolled_hours", "excused_hours")
 HOURS_DECIMALS = 6
 MAX_ROWS_SHOWN = 20
@@ -76,47 +93,10 @@ _ATTRIBUTION = {
 # --- small helpers ------------------------------------------------------------------------------
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _kinds() -> list[Kind]:
-    return sorted(KINDS.values(), key=lambda k: k.table)
-
-
-def _content_columns(kind: Kind) -> list[str]:
-    return [storage_name(c.name) for c in kind.columns] + ["extra"]
-
-
-def content_hash_sql(columns: list[str]) -> str:
-    """A row's content hash over its stored values: `name<US>value` of every non-NULL column,
-    in column order. Empty columns are left out, so a column added by a later schema (NULL in
-    old rows) leaves old rows' hashes as they were. Instants are cast in the session zone:
-    call with TimeZone = UTC (collect_input_rows does)."""
-    parts = ", ".join(
-        f"CASE WHEN {_ident(c)} IS NOT NULL THEN '{c.replace(chr(39), chr(39) * 2)}' || chr(31) "
-        f"|| CAST({_ident(c)} AS VARCHAR) END"
-        for c in columns
-    )
-    return f"sha256(concat_ws(chr(30), {parts}))"
-
-
-def _key_sql(kind: Kind, alias: str = "") -> str:
-    prefix = f"{alias}." if alias else ""
-    return "concat_ws(' / ', " + ", ".join(
-        f"CAST({prefix}{_ident(storage_name(k))} AS VARCHAR)" for k in kind.key
-    ) + ")"
-
-
 def as_of_predicate(batch: int) -> str:
     """Rows of a `_versions` table that were current right after load batch `batch`."""
     n = int(batch)
     return f"_batch_id <= {n} AND (_replaced_by IS NULL OR _replaced_by > {n})"
-
-
-def manifest_text(manifest: dict) -> str:
-    """The manifest as written to a file and stored: sorted keys, stable layout."""
-    return json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def write_manifest(manifest: dict, path: Path, *, mkdir: bool = False) -> None:
@@ -136,28 +116,6 @@ def read_manifest_file(path: Path) -> dict:
     if not isinstance(data, dict) or "run_id" not in data or "inputs" not in data:
         raise UsageError(f"{path} is not a berthcheck run manifest")
     return data
-
-
-def pack_files(folder: Path) -> dict[str, str]:
-    """sha256 of every file of a pack folder, by relative path (the files the pack hash covers)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return {}
-    return {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(p for p in folder.rglob("*") if p.is_file())
-    }
-
-
-def factor_files() -> dict[str, str] | None:
-    """sha256 of the emission factor tables' files (`rules/factors`), which the results'
-    emission columns come from but the pack hash does not cover; None without them."""
-    try:
-        from berthcheck.emissions import factors_dir
-
-        return pack_files(factors_dir())
-    except (ImportError, BerthcheckError):
-        return None
 
 
 def _ranges(rows: list[int]) -> str:
@@ -206,212 +164,6 @@ def _text(value) -> str | None:
 
 def _short(digest: str | None) -> str:
     return (digest or "-")[:12]
-
-
-# --- reading the inputs a run sees ------------------------------------------------------------
-
-
-def _builtin_tables(con) -> list[str]:
-    return [
-        r[0]
-        for r in store.run(
-            con,
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name = 'main' AND NOT temporary AND table_name LIKE ? ORDER BY 1",
-            [f"%{BUILTIN_SUFFIX}"],
-        )
-    ]
-
-
-def _table_columns(con, table: str) -> list[str]:
-    return [
-        r[0]
-        for r in store.run(
-            con,
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-            "AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
-            [table],
-        )
-    ]
-
-
-def collect_input_rows(con) -> None:
-    """(Re)build the temp table of every input row the pack would read now: table, key,
-    lineage, stored `_row_hash` and the content hash recomputed from the stored values.
-
-    "Now" means the current views -- or, inside `as_of(...)`, the store as of that batch.
-    """
-    selects = []
-    for kind in _kinds():
-        selects.append(
-            f"SELECT '{kind.table}' AS table_name, {_key_sql(kind)} AS row_key, "  # noqa: S608
-            "_batch_id AS batch_id, _source_file AS source_file, _source_row AS source_row, "
-            f"_row_hash AS row_hash, {content_hash_sql(_content_columns(kind))} AS content_hash "
-            f"FROM {kind.table}"
-        )
-    for table in _builtin_tables(con):
-        columns = _table_columns(con, table)
-        h = content_hash_sql(columns)
-        selects.append(
-            f"SELECT '{table}', CAST({_ident(columns[0])} AS VARCHAR), NULL::INTEGER, "  # noqa: S608
-            f"'built-in', NULL::INTEGER, {h}, {h} FROM {_ident(table)}"
-        )
-    # instants cast to text in the session zone: hash them in UTC, as the loader does
-    zone = store.scalar(con, "SELECT current_setting('TimeZone')")
-    store.run(con, "SET TimeZone = 'UTC'")
-    try:
-        store.run(con, f"CREATE OR REPLACE TEMP TABLE {ROWS_TABLE} AS "
-                       + " UNION ALL ".join(selects))
-    finally:
-        store.run(con, "SET TimeZone = '" + str(zone).replace("'", "") + "'")
-
-
-def _empty_sha() -> str:
-    return hashlib.sha256(b"").hexdigest()
-
-
-def _input_summary(con) -> dict:
-    out = {}
-    for table, rows, sha, content_sha, max_batch in store.run(
-        con,
-        f"SELECT table_name, count(*), "  # noqa: S608 - our names
-        "sha256(coalesce(string_agg(row_hash, ',' ORDER BY row_hash), '')), "
-        "sha256(coalesce(string_agg(content_hash, ',' ORDER BY content_hash), '')), "
-        f"max(batch_id) FROM {ROWS_TABLE} GROUP BY table_name",
-    ):
-        out[table] = {"rows": rows, "sha256": sha, "content_sha256": content_sha,
-                      "max_batch_id": max_batch}
-    tables = [k.table for k in _kinds()] + _builtin_tables(con)
-    return {
-        t: out.get(t, {"rows": 0, "sha256": _empty_sha(), "content_sha256": _empty_sha(),
-                       "max_batch_id": None})
-        for t in sorted(tables)
-    }
-
-
-def _batches_read(con) -> list[dict]:
-    rows = store.run(
-        con,
-        f"""WITH r AS (
-                SELECT table_name, batch_id, source_row,
-                       source_row - row_number() OVER (
-                           PARTITION BY table_name, batch_id ORDER BY source_row) AS g
-                FROM {ROWS_TABLE} WHERE batch_id IS NOT NULL
-            ), pieces AS (
-                SELECT table_name, batch_id, min(source_row) AS lo, max(source_row) AS hi,
-                       count(*) AS n
-                FROM r GROUP BY table_name, batch_id, g
-            )
-            SELECT p.table_name, p.batch_id, sum(p.n),
-                   string_agg(CASE WHEN p.lo = p.hi THEN CAST(p.lo AS VARCHAR)
-                                   ELSE p.lo || '-' || p.hi END, ',' ORDER BY p.lo),
-                   any_value(b.kind), any_value(b.source_file), any_value(b.content_sha256)
-            FROM pieces p LEFT JOIN load_batches b ON b.batch_id = p.batch_id
-            GROUP BY p.table_name, p.batch_id
-            ORDER BY p.batch_id, p.table_name""",  # noqa: S608 - our names
-    )
-    return [
-        {"batch_id": b, "table": t, "rows": int(n), "source_rows": ranges, "kind": kind,
-         "source_file": source, "content_sha256": sha}
-        for t, b, n, ranges, kind, source, sha in rows
-    ]
-
-
-def gather_inputs(con) -> dict:
-    """Gather the input rows the pack reads now (see `collect_input_rows`) and summarise them
-    per table: what `build_manifest(..., inputs=)` and `runs.fingerprint_from_inputs` take."""
-    collect_input_rows(con)
-    return _input_summary(con)
-
-
-def build_manifest(con, outcome, *, inputs: dict | None = None) -> dict:
-    """The manifest of a check outcome, over the inputs the connection sees now.
-
-    `inputs`: the summary `gather_inputs` just returned on this connection (the rows it
-    gathered are then reused rather than hashed again)."""
-    from berthcheck.engine.pack import parameters_json
-    from berthcheck.engine.runs import output_hashes
-
-    if inputs is None:
-        inputs = gather_inputs(con)
-    batches = _batches_read(con)
-    results_sha, findings_sha = output_hashes(outcome.results, outcome.findings)
-    pack = outcome.pack
-    factors = factor_files()
-    return {
-        "manifest_version": MANIFEST_VERSION,
-        "run_id": outcome.run_id,
-        "berthcheck_version": __version__,
-        "pack": _pack_record(pack),
-        "factors": {"files": factors} if factors is not None else None,
-        "parameters": parameters_json(pack),
-        "period": outcome.scope.period,
-        "scope": outcome.scope.as_dict(),
-        "as_of_batch": max((b["batch_id"] for b in batches), default=0),
-        "inputs": inputs,
-        "load_batches": batches,
-        "visits": outcome.results.height,
-        "findings": outcome.findings.height,
-        "counts": outcome.verdict_counts(),
-        "results_sha256": results_sha,
-        "findings_sha256": findings_sha,
-    }
-
-
-def _pack_record(pack) -> dict:
-    """The manifest's pack entry. A pack that is not shipped with berthcheck also records
-    where it came from (`custom`, `path`): a run is never passed off as the built-in's."""
-    record = {"id": pack.id, "version": pack.version, "hash": pack.hash,
-              "files": pack_files(pack.path)}
-    if getattr(pack, "custom", False):
-        record["custom"] = True
-        record["path"] = str(Path(pack.path).resolve())
-    return record
-
-
-def seal_inputs(con) -> None:
-    """Remember, once per stored row version, the hashes it had when a run first read it.
-
-    Reads the rows `collect_input_rows` gathered (call it, or `build_manifest`, first).
-    Callers own the transaction.
-    """
-    store.run(
-        con,
-        f"""INSERT INTO input_seals
-            SELECT r.table_name, r.batch_id, r.source_row, r.source_file, r.row_key,
-                   r.row_hash, r.content_hash
-            FROM {ROWS_TABLE} r
-            WHERE r.batch_id IS NOT NULL AND NOT EXISTS (
-                SELECT 1 FROM input_seals s
-                WHERE s.table_name = r.table_name AND s.batch_id = r.batch_id
-                  AND s.source_row = r.source_row)
-            QUALIFY row_number() OVER (
-                PARTITION BY r.table_name, r.batch_id, r.source_row ORDER BY r.content_hash) = 1
-        """,  # noqa: S608 - our names
-    )
-
-
-def record_run(con, outcome, *, verified: bool = False) -> dict:
-    """The manifest of a just-computed check (built if missing) with its input rows sealed.
-
-    Used by `engine.runs.store_run` inside its transaction; returns the manifest.
-    `verified`: the caller built the manifest in this same transaction from the rows
-    `gather_inputs` left in the temp table, so they are this run's and cannot have changed.
-    """
-    if not getattr(outcome, "manifest", None):
-        outcome.manifest = build_manifest(con, outcome)
-    elif verified:
-        pass
-    elif not store.scalar(
-        con, "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
-        [ROWS_TABLE],
-    ) or _input_summary(con) != outcome.manifest["inputs"]:
-        collect_input_rows(con)  # the rows gathered last are not this run's: gather again
-        if _input_summary(con) != outcome.manifest["inputs"]:
-            raise BerthcheckError(
-                f"the inputs changed after run {outcome.run_id} was computed; check again")
-    seal_inputs(con)
-    return outcome.manifest
 
 
 def manifest_for(con, run_id: str) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,32 @@ def write_csv(path: Path, rows: list[dict[str, str]], header: list[str] | None =
         for row in rows:
             writer.writerow(row)
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migrated_template(tmp_path_factory):
+    """Migrate the schema once per test session (per xdist worker) and start every new
+    database of the suite as a copy of that file: most tests create a fresh store, and running
+    every migration for each was a large share of the suite's time (issue 16). A database that
+    already exists, a read-only open, or a missing folder go through `store.connect` as ever,
+    which then finds the copy at the latest schema (or migrates whatever is newer)."""
+    template = tmp_path_factory.mktemp("template") / "migrated.duckdb"
+    store.connect(template).close()
+    real_connect = store.connect
+    migrations = store.MIGRATIONS
+
+    def connect(db=None, *, read_only: bool = False):
+        path = store.resolve_db_path(db)
+        # a test that swaps the migrations (to build an old schema) gets them run as it asked
+        if (not read_only and store.MIGRATIONS is migrations and str(path) != ":memory:" and not path.exists()
+                and path.parent.is_dir() and not Path(f"{path}.wal").exists()):
+            shutil.copyfile(template, path)
+        return real_connect(db, read_only=read_only)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(store, "connect", connect)
+    yield template
+    patch.undo()
 
 
 @pytest.fixture

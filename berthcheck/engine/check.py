@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from berthcheck import store
 from berthcheck.engine.pack import PARAM_RE, Pack, load_pack, split_statements, strip_comments
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
+from berthcheck.engine.timing import stage
 
 FINDING_ID_LENGTH = 16
 
@@ -63,6 +64,18 @@ def _register_tables(con, pack: Pack) -> None:
             )
         finally:
             con.unregister("_bc_param")
+
+
+def _register_scope(sandbox, in_scope) -> None:
+    """`scope_visits`: the visit ids of the check's scope, for a pack that judges only the
+    visits it needs (the CARB pack: the years the scope touches). Packs that ignore it see
+    every visit as before; the results are cut to the scope afterwards either way."""
+    store.register(sandbox, "_bc_scope", in_scope.select("visit_id"))
+    try:
+        store.run(sandbox, "CREATE OR REPLACE TEMP TABLE scope_visits AS "
+                           "SELECT visit_id FROM _bc_scope")
+    finally:
+        sandbox.unregister("_bc_scope")
 
 
 def finding_id(rule_id: str, pack_version: str, visit_id: str, evidence: str) -> str:
@@ -141,13 +154,13 @@ def _run_rules(con, pack: Pack, values: dict, sandbox=None):
 
 
 def evaluate(con, pack: Pack, scope: Scope):
-    """Run the pack over every stored visit, then keep the visits in scope.
+    """Run the pack over the stored visits, then keep the visits in scope.
 
-    Allowance accounting and low-activity status need visits outside the period (the whole
-    year, previous years), so the pack always sees everything; the scope filters the output.
+    Allowance accounting, low-activity status and commissioning history need visits outside
+    the period (the whole year, previous years), so the pack reads every stored visit; it is
+    told the scope (`scope_visits`) so it can judge one by one only the visits it needs.
     """
     import duckdb
-    import polars as pl
 
     from berthcheck.emissions import EMISSION_COLUMNS, add_emissions
     from berthcheck.engine.sandbox import open_sandbox, pack_failure
@@ -155,22 +168,43 @@ def evaluate(con, pack: Pack, scope: Scope):
 
     values = pack.parameter_values()
     # the pack's SQL runs on a locked copy of what it may read (engine/sandbox.py)
-    sandbox = open_sandbox(con)
+    with stage("sandbox (copy of the readable tables)"):
+        sandbox = open_sandbox(con)
     try:
         _register_tables(sandbox, pack)
+        in_scope = store.fetch_polars(con, SCOPE_SQL, scope_params(scope))
+        _register_scope(sandbox, in_scope)
         for rel, text in pack.stages:
-            for statement in split_statements(text):
-                try:
-                    store.run(sandbox, statement, bind(statement, values))
-                except duckdb.Error as exc:
-                    raise pack_failure(pack, rel, exc) from None
-        findings = _run_rules(con, pack, values, sandbox)
-        try:
-            results = store.fetch_polars(sandbox, pack.assemble, bind(pack.assemble, values))
-        except duckdb.Error as exc:
-            raise pack_failure(pack, pack.assemble_file, exc) from None
+            with stage(f"pack stage {rel}"):
+                for statement in split_statements(text):
+                    try:
+                        store.run(sandbox, statement, bind(statement, values))
+                    except duckdb.Error as exc:
+                        raise pack_failure(pack, rel, exc) from None
+        with stage("rules -> findings (ids, canonical evidence)"):
+            findings = _run_rules(con, pack, values, sandbox)
+        with stage("assemble -> results"):
+            try:
+                results = store.fetch_polars(sandbox, pack.assemble,
+                                             bind(pack.assemble, values))
+            except duckdb.Error as exc:
+                raise pack_failure(pack, pack.assemble_file, exc) from None
     finally:
         sandbox.close()
+    with stage("scope filter + per-visit findings list (polars)"):
+        results, findings = _in_scope(pack, in_scope, results, findings)
+    # emissions at berth (data contract 5): the emission columns follow the contract's columns
+    with stage("emissions"):
+        results = add_emissions(con, results)
+    extras = [c for c in results.columns if c not in RESULT_COLUMNS and c not in EMISSION_COLUMNS]
+    results = results.select([*RESULT_COLUMNS, *EMISSION_COLUMNS, *extras]).sort("visit_id")
+    return results, findings
+
+
+def _in_scope(pack: Pack, in_scope, results, findings):
+    """Keep the visits in scope; add the per-visit findings list and the pack label."""
+    import polars as pl
+
     # instants leave DuckDB in the session zone; results always carry UTC
     results = results.with_columns(
         [
@@ -179,7 +213,6 @@ def evaluate(con, pack: Pack, scope: Scope):
             if isinstance(t, pl.Datetime) and t.time_zone is not None
         ]
     )
-    in_scope = store.fetch_polars(con, SCOPE_SQL, scope_params(scope))
     results = results.join(in_scope, on="visit_id", how="semi")
     findings = findings.join(in_scope, on="visit_id", how="semi")
     per_visit = findings.group_by("visit_id").agg(
@@ -194,10 +227,6 @@ def evaluate(con, pack: Pack, scope: Scope):
             pl.col("violation_days").cast(pl.Int64),
         )
     )
-    # emissions at berth (data contract 5): the emission columns follow the contract's columns
-    results = add_emissions(con, results)
-    extras = [c for c in results.columns if c not in RESULT_COLUMNS and c not in EMISSION_COLUMNS]
-    results = results.select([*RESULT_COLUMNS, *EMISSION_COLUMNS, *extras]).sort("visit_id")
     return results, findings
 
 
@@ -223,7 +252,8 @@ def check(
     scope = scope or parse_scope(period, date_from, date_to, port, terminal, fleet)
     results, findings = evaluate(con, pack_obj, scope)
     if validate:
-        validate_outputs(results, findings)
+        with stage("pandera validation of the outputs"):
+            validate_outputs(results, findings)
     outcome = CheckResult(pack=pack_obj, scope=scope, results=results, findings=findings)
     if store_run:
         # one transaction: the input rows hashed for the manifest are the rows sealed
@@ -236,13 +266,16 @@ def check(
 
 def _record(con, outcome: CheckResult, started: float, *, store_run: bool) -> None:
     """Fingerprint the inputs, derive the run id, build the manifest; store the run."""
-    from berthcheck.audit import build_manifest, gather_inputs
     from berthcheck.engine import runs
+    from berthcheck.engine.manifest import build_manifest, gather_inputs
 
-    summary = gather_inputs(con)  # every input row hashed once, for run id and manifest
+    with stage("input fingerprint (every input row re-hashed)"):
+        summary = gather_inputs(con)  # every input row hashed once, for run id and manifest
     outcome.inputs = runs.fingerprint_from_inputs(summary)
     outcome.run_id = runs.run_id_for(outcome.pack, outcome.scope, outcome.inputs)
-    outcome.manifest = build_manifest(con, outcome, inputs=summary)
+    with stage("manifest (results/findings CSV hashes, batches)"):
+        outcome.manifest = build_manifest(con, outcome, inputs=summary)
     outcome.elapsed_seconds = time.perf_counter() - started
     if store_run:
-        runs.write_run(con, outcome, verified=True)
+        with stage("store the run (seals, rows, blob)"):
+            runs.write_run(con, outcome, verified=True)

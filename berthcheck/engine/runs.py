@@ -17,6 +17,8 @@ import json
 
 from berthcheck import __version__, store
 from berthcheck.emissions import factors_hash
+from berthcheck.engine import manifest as run_manifest
+from berthcheck.engine.manifest import output_hashes
 from berthcheck.engine.pack import Pack, parameters_json
 from berthcheck.engine.schemas import FINDING_COLUMNS, RESULT_COLUMNS
 from berthcheck.engine.scope import Scope
@@ -40,7 +42,7 @@ def input_fingerprint(con) -> dict:
 
 
 def fingerprint_from_inputs(inputs: dict) -> dict:
-    """`input_fingerprint` read off a manifest's input summary (`audit.gather_inputs`), which
+    """`input_fingerprint` read off a manifest's input summary (`engine.manifest.gather_inputs`), which
     hashes the same current rows the same way: no second pass over every input row."""
     return {
         kind.table: {key: inputs[kind.table][key] for key in ("rows", "sha256", "max_batch_id")}
@@ -66,11 +68,6 @@ def run_id_for(pack: Pack, scope: Scope, inputs: dict) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:RUN_ID_LENGTH]
 
 
-def output_hashes(results, findings) -> tuple[str, str]:
-    """sha256 of the results and of the findings, each as `--out FILE.csv` writes them."""
-    from berthcheck.engine.export import csv_sha256
-
-    return csv_sha256(results), csv_sha256(findings)
 
 
 EXTRA_FORMAT = "parquet"
@@ -166,10 +163,8 @@ def store_run(con, outcome) -> None:
 
 
 def write_run(con, outcome, *, verified: bool = False) -> None:
-    """`store_run` inside the caller's transaction; `verified` as in `audit.record_run`."""
+    """`store_run` inside the caller's transaction; `verified` as in `engine.manifest.record_run`."""
     import polars as pl
-
-    from berthcheck import audit
 
     results, findings = outcome.results, outcome.findings
     extras = [c for c in results.columns if c not in RESULT_COLUMNS]
@@ -194,7 +189,7 @@ def write_run(con, outcome, *, verified: bool = False) -> None:
     for table in ("run_findings", "run_results", "run_result_columns", "runs"):
         store.run(con, f"DELETE FROM {table} WHERE run_id = ?", [outcome.run_id])  # noqa: S608
     # also seals the input rows read
-    manifest = audit.record_run(con, outcome, verified=verified)
+    manifest = run_manifest.record_run(con, outcome, verified=verified)
     store.run(
         con,
         "INSERT INTO runs (run_id, pack_id, pack_version, pack_hash, parameters, scope, "
@@ -219,7 +214,7 @@ def write_run(con, outcome, *, verified: bool = False) -> None:
             manifest["results_sha256"],
             round(outcome.elapsed_seconds, 6),
             manifest["findings_sha256"],
-            audit.manifest_text(manifest),
+            run_manifest.manifest_text(manifest),
         ],
     )
     if extras:
@@ -241,7 +236,7 @@ def list_runs(con):
         con,
         "SELECT run_id, created_at, pack_id, pack_version, period, scope, visits, findings, "
         "counts, max_batch_id, "
-        # a run made with a pack that is not shipped with berthcheck says so (audit._pack_record)
+        # a run made with a pack that is not shipped with berthcheck says so (engine.manifest._pack_record)
         "coalesce(json_extract_string(manifest, '$.pack.custom') = 'true', false) AS custom_pack, "
         "json_extract_string(manifest, '$.pack.path') AS pack_path "
         "FROM runs ORDER BY created_at DESC, run_id",

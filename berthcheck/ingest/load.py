@@ -28,6 +28,7 @@ from berthcheck.ingest.holders import allowance_ports
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 from berthcheck.ingest.read import ROW, RawTable, ReadOptions, read_table
 from berthcheck.schemas import INPUT_SCHEMAS
+from berthcheck.seals import seal_batch
 
 SOURCE_PATH = "_source_path"  # lineage column of adapters' rows: where each value came from
 SESSION_TOLERANCE_MINUTES = 15  # data contract section 2: allowed, then clipped with a warning
@@ -636,6 +637,8 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
         store.insert_versions(
             con, kind.name, to_insert.rename({ROW: "_source_row"}), batch_id=batch_id
         )
+        # each row's content hash, sealed as it is stored: checks read it (berthcheck/seals.py)
+        seal_batch(con, kind.name, batch_id)
     if quarantined_rows:
         _quarantine(con, records, kind, errors, batch_id)
     if warnings:

@@ -1,10 +1,11 @@
 -- stage: visits
 -- Every loaded visit with its port's zone, port-local year and dates, and its applicability
 -- (port covered by the regulation, an ocean-going vessel, vessel type regulated, start date
--- reached).
+-- reached): bc_visit_all. Provisions that read other visits read it (year-level counts in
+-- 20_terminal_status and 60_allowance, commissioning history in 30_events).
 -- Table 1 start dates come from param_start_dates: a row for the visit's own port wins over
 -- the '*' (any port) row.
-CREATE OR REPLACE TEMP TABLE bc_visit AS
+CREATE OR REPLACE TEMP TABLE bc_visit_all AS
 WITH v AS (
     SELECT
         v.*,
@@ -31,6 +32,17 @@ SELECT
 FROM v
 LEFT JOIN param_start_dates sp ON sp.vessel_type = v.vessel_type AND sp.port = v.port
 LEFT JOIN param_start_dates sa ON sa.vessel_type = v.vessel_type AND sa.port = '*';
+
+-- The visits judged one by one (bc_visit): those of the port-local years the check's scope
+-- touches (scope_visits: the visit ids in scope, a table the engine provides). Whole years,
+-- because a claim's place in its holder's year counts the earlier visits of that year; every
+-- other provision that looks at other visits reads bc_visit_all. A month's check on a decade
+-- of visits so judges one year of them, not ten (issue 16).
+CREATE OR REPLACE TEMP TABLE bc_visit AS
+SELECT *
+FROM bc_visit_all
+WHERE year IN (SELECT DISTINCT a.year FROM bc_visit_all a
+               WHERE a.visit_id IN (SELECT visit_id FROM scope_visits));
 
 -- Port-years and fleet-years whose loaded visits the user declared complete (coverage): only
 -- these are ever read as counts (docs/contract.md 2, coverage).

@@ -23,8 +23,9 @@ years AS (
     FROM judged
 ),
 loaded AS (
+    -- every loaded visit of the year, whatever the check's scope
     SELECT port, terminal, vessel_type, year, count(*) AS visits
-    FROM bc_visit
+    FROM bc_visit_all
     GROUP BY port, terminal, vessel_type, year
 ),
 reported AS (

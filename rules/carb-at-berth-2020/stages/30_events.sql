@@ -33,11 +33,13 @@ WITH claim AS (
     GROUP BY x.visit_id
 ),
 history AS (
+    -- every loaded visit, whatever the check's scope (events read as stored: bc_event holds
+    -- the events of the visits judged only)
     SELECT DISTINCT v.visit_id, v.imo, v.port, v.terminal, v.arrival, v.commissioned
-    FROM bc_visit v
+    FROM bc_visit_all v
     WHERE v.commissioned IS TRUE
-       OR EXISTS (SELECT 1 FROM bc_event x WHERE x.visit_id = v.visit_id
-                                             AND x.kind = 'commissioning')
+       OR EXISTS (SELECT 1 FROM events x WHERE x.visit_id = v.visit_id
+                                           AND x.kind = 'commissioning')
 ),
 judged AS (
     SELECT

@@ -62,11 +62,13 @@ reported AS (
 ),
 covered AS (
     SELECT h.claim_kind, h.holder, h.holder_port, h.year,
-        (SELECT count(*) FROM bc_visit v
+        -- the previous year's visits, whatever the check's scope (bc_visit_all; events as
+        -- stored, since bc_event holds the events of the visits judged only)
+        (SELECT count(*) FROM bc_visit_all v
          WHERE v.year = h.year - 1 AND v.port_covered
            AND (CASE WHEN h.holder_port IS NULL THEN v.fleet = h.holder
                      ELSE v.port = h.holder_port AND v.terminal = h.holder END)
-           AND NOT EXISTS (SELECT 1 FROM bc_event x
+           AND NOT EXISTS (SELECT 1 FROM events x
                            WHERE x.visit_id = v.visit_id AND x.kind = 'innovative_concept'))
             AS visits
     FROM holders h

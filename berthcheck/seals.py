@@ -1,0 +1,78 @@
+"""Each input row's content hash, sealed when the row is loaded (issue 16, item 1).
+
+A row's content hash is sha256 over `name<US>value` of its non-NULL stored values
+(`content_hash_sql`). The loader writes it into `input_seals` with the row's lineage as soon as
+the row is stored, so a check reads the hashes instead of recomputing them over every stored
+row; `audit verify` recomputes them from the stored values (inside `as_of`, where the seals are
+out of reach) and so names any value edited in place since it was loaded. Rows that have no
+seal (loaded before this, or put in by other means) are hashed by the check and sealed then,
+as before.
+"""
+
+from __future__ import annotations
+
+from berthcheck import store
+from berthcheck.ingest.kinds import KINDS, Kind, storage_name
+
+SEALS_TABLE = "input_seals"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _content_columns(kind: Kind) -> list[str]:
+    return [storage_name(c.name) for c in kind.columns] + ["extra"]
+
+
+def content_hash_sql(columns: list[str], alias: str = "") -> str:
+    """A row's content hash over its stored values: `name<US>value` of every non-NULL column,
+    in column order. Empty columns are left out, so a column added by a later schema (NULL in
+    old rows) leaves old rows' hashes as they were. Instants are cast in the session zone:
+    call with TimeZone = UTC (collect_input_rows does)."""
+    prefix = f"{alias}." if alias else ""
+    parts = ", ".join(
+        f"CASE WHEN {prefix}{_ident(c)} IS NOT NULL THEN '{c.replace(chr(39), chr(39) * 2)}' "
+        f"|| chr(31) || CAST({prefix}{_ident(c)} AS VARCHAR) END"
+        for c in columns
+    )
+    return f"sha256(concat_ws(chr(30), {parts}))"
+
+
+def _key_sql(kind: Kind, alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    return "concat_ws(' / ', " + ", ".join(
+        f"CAST({prefix}{_ident(storage_name(k))} AS VARCHAR)" for k in kind.key
+    ) + ")"
+
+
+def seals_usable(con) -> bool:
+    """The seals table is in the connection's current catalog (not inside `as_of`)."""
+    return bool(store.scalar(
+        con, "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ? AND NOT temporary", [SEALS_TABLE]))
+
+
+def seal_batch(con, kind_name: str, batch_id: int) -> None:
+    """Seal the rows load batch `batch_id` just stored for `kind_name` (callers own the
+    transaction): the same row key, lineage and hashes a check's `seal_inputs` would record.
+    Only for a batch just written: no run can have sealed its rows yet."""
+    kind = KINDS[kind_name]
+    zone = store.scalar(con, "SELECT current_setting('TimeZone')")
+    store.run(con, "SET TimeZone = 'UTC'")  # instants hashed in UTC, as everywhere
+    try:
+        store.run(
+            con,
+            f"""INSERT INTO {SEALS_TABLE}
+                SELECT '{kind.table}', t._batch_id, t._source_row, t._source_file,
+                       {_key_sql(kind, 't')}, t._row_hash,
+                       {content_hash_sql(_content_columns(kind), alias='t')}
+                FROM {kind.table}_versions t
+                WHERE t._batch_id = ?
+                QUALIFY row_number() OVER (PARTITION BY t._batch_id, t._source_row
+                                           ORDER BY t._row_hash) = 1
+            """,  # noqa: S608 - our names
+            [batch_id],
+        )
+    finally:
+        store.run(con, "SET TimeZone = '" + str(zone).replace("'", "") + "'")

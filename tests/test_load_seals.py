@@ -1,0 +1,93 @@
+"""Issue 16, item 1: each row's content hash is sealed when it is loaded; a check reads the
+seals instead of re-hashing every stored row, with the very same manifest and run id; and
+`audit verify` (which re-hashes) names a value edited in place even before the first check."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from berthcheck import store
+from berthcheck.cli import app
+from berthcheck.demo import load_sample
+from berthcheck.engine import check, manifest
+from berthcheck.ingest.kinds import KINDS
+from berthcheck.resources import sample_data_dir
+from berthcheck.seals import _content_columns, content_hash_sql
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("seals") / "sample.duckdb"
+    con = store.connect(path)
+    load_sample(con, sample_data_dir())
+    con.close()
+    return path
+
+
+@pytest.fixture()
+def db(sample_db, tmp_path) -> Path:
+    path = tmp_path / "bc.duckdb"
+    shutil.copy(sample_db, path)
+    return path
+
+
+def test_loading_seals_every_stored_row_with_its_content_hash(sample_db):
+    con = store.connect(sample_db)
+    try:
+        for kind in KINDS.values():
+            stored = store.scalar(con, f"SELECT count(*) FROM {kind.table}_versions")  # noqa: S608
+            sealed = store.scalar(con, "SELECT count(*) FROM input_seals WHERE table_name = ?",
+                                  [kind.table])
+            assert sealed == stored, kind.table
+        # the sealed hash is the hash of the stored values, recomputed here independently
+        wrong = store.scalar(
+            con,
+            f"SELECT count(*) FROM visits_versions t JOIN input_seals s "  # noqa: S608
+            "ON s.table_name = 'visits' AND s.batch_id = t._batch_id "
+            "AND s.source_row = t._source_row "
+            f"WHERE s.content_hash <> {content_hash_sql(_content_columns(KINDS['visits']), 't')} "
+            "OR s.row_hash <> t._row_hash",
+        )
+        assert store.scalar(con, "SELECT count(*) FROM visits") > 100
+        assert wrong == 0
+    finally:
+        con.close()
+
+
+def test_a_check_reading_the_seals_makes_the_same_manifest_as_re_hashing(db, monkeypatch):
+    con = store.connect(db)
+    try:
+        sealed = check(con, period="2026-10", store_run=False)
+        monkeypatch.setattr(manifest, "seals_usable", lambda con: False)
+        rehashed = check(con, period="2026-10", store_run=False)
+    finally:
+        con.close()
+    assert sealed.run_id == rehashed.run_id
+    assert manifest.manifest_text(sealed.manifest) == manifest.manifest_text(rehashed.manifest)
+
+
+def test_verify_names_a_value_edited_in_place_before_the_first_check(db):
+    con = store.connect(db)
+    try:  # tamper after loading, before any run read the row
+        visit_id, source_row = store.run(
+            con, "SELECT visit_id, _source_row FROM visits WHERE vessel_type = 'container' "
+            "AND _source_file = 'visits.csv' ORDER BY visit_id LIMIT 1")[0]
+        store.run(con, "UPDATE visits_versions SET vessel_type = 'bulk' WHERE visit_id = ?",
+                  [visit_id])
+    finally:
+        con.close()
+    checked = runner.invoke(app, ["check", "--db", str(db), "--period", "2026-10"])
+    assert checked.exit_code == 0, checked.output
+    run_id = next(line for line in checked.output.splitlines()
+                  if "; run " in line).rsplit(" ", 1)[1]
+    result = runner.invoke(app, ["audit", "verify", run_id, "--db", str(db)])
+    assert result.exit_code == 1, result.output
+    assert "input table visits" in result.output
+    assert f"visits '{visit_id}' (visits.csv row {source_row}" in result.output
+    assert "Traceback" not in result.output
