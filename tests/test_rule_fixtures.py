@@ -121,13 +121,16 @@ def _load_files(con, files: dict[str, str]) -> None:
 
 
 def run_case(case: dict, pack: str = DEFAULT_PACK, visit_defaults: dict | None = None):
-    con = store.connect(":memory:")
-    try:
-        _load_files(con, case.get("load") or {})
-        put_tables(con, build_tables(case, visit_defaults))
-        return check(con, load_pack(pack), period=case.get("period"), store_run=False)
-    finally:
-        con.close()
+    # a file, not ":memory:": the suite starts each new file as a copy of one migrated
+    # template (conftest), where an in-memory store would run every migration again
+    with tempfile.TemporaryDirectory() as folder:
+        con = store.connect(Path(folder) / "case.duckdb")
+        try:
+            _load_files(con, case.get("load") or {})
+            put_tables(con, build_tables(case, visit_defaults))
+            return check(con, load_pack(pack), period=case.get("period"), store_run=False)
+        finally:
+            con.close()
 
 
 def _iso(value):
