@@ -15,13 +15,15 @@ import typer
 
 from berthcheck import __version__, cli_common, cli_load, cli_runs, cli_schema
 from berthcheck.cli_common import (
-    MAX_ERRORS_SHOWN,
     DbOption,
+    ErrorsOption,
     FleetOption,
     JsonOption,
     MkdirOption,
     PortOption,
+    QuarantineOption,
     QuietOption,
+    ReplaceOption,
     TerminalOption,
 )
 from berthcheck.cli_common import fail as _fail
@@ -100,15 +102,9 @@ def load_command(
     ],
     files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or XLSX files (JSON for dcsa-jit).", show_default=False)],
     db: DbOption = None,
-    quarantine: Annotated[
-        bool, typer.Option("--quarantine", help="Load the good rows; keep bad ones, with reasons, in the quarantine table.")
-    ] = False,
-    replace: Annotated[
-        bool, typer.Option("--replace", help="Accept changed rows for ids already loaded (the old version stays in the history).")
-    ] = False,
-    errors: Annotated[
-        Path | None, typer.Option("--errors", help="Write every rejected row to this CSV file.", show_default=False)
-    ] = None,
+    quarantine: QuarantineOption = False,
+    replace: ReplaceOption = False,
+    errors: ErrorsOption = None,
     quiet: QuietOption = False,
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="Read CSV files in this encoding (e.g. cp1252, latin-1, utf-16) instead of UTF-8.", show_default=False)
@@ -146,26 +142,7 @@ def load_command(
             )
 
     report = _with_store(db, work)
-    for f in report.files:
-        if f.batch_id is None and not f.quarantined:
-            _say(f"{f.file}: {f.rows_in_file} rows, all already loaded; nothing changed")
-            continue
-        parts = [f"{f.inserted} new", f"{f.unchanged} unchanged"]
-        if f.replaced:
-            parts.append(f"{f.replaced} replaced")
-        if f.quarantined:
-            parts.append(f"{f.quarantined} quarantined")
-        _say(f"{f.file}: {f.rows_in_file} rows -> {', '.join(parts)} (batch {f.batch_id})")
-        for w in f.warnings:
-            _warn(f"  warning: {w}")
-        for note in f.notes:
-            _say(f"  {note}")
-    if report.errors:
-        _warn(f"{len(report.errors)} problem(s) in quarantined rows:")
-        for err in report.errors[:MAX_ERRORS_SHOWN]:
-            _warn(f"  {err}")
-        if len(report.errors) > MAX_ERRORS_SHOWN:
-            _warn(f"  ... and {len(report.errors) - MAX_ERRORS_SHOWN} more (see the quarantine table or --errors)")
+    cli_common.say_loaded(report.files, report.errors)
     print_adapter_extras(report, _say)
 
 

@@ -50,6 +50,17 @@ QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress bars (they are off anyway when stderr is not a terminal).")
 ]
 
+# The options `load` and `load-dir` share.
+QuarantineOption = Annotated[
+    bool, typer.Option("--quarantine", help="Load the good rows; keep bad ones, with reasons, in the quarantine table.")
+]
+ReplaceOption = Annotated[
+    bool, typer.Option("--replace", help="Accept changed rows for ids already loaded (the old version stays in the history).")
+]
+ErrorsOption = Annotated[
+    Path | None, typer.Option("--errors", help="Write every rejected row to this CSV file.", show_default=False)
+]
+
 # `berthcheck --db FILE COMMAND`: set by the app callback on every invocation.
 _global: dict[str, Any] = {"db": None}
 
@@ -90,6 +101,32 @@ def fail(exc: BerthcheckError) -> typer.Exit:
     else:
         warn(f"error: {exc}")
     return typer.Exit(exc.exit_code)
+
+
+def say_loaded(files, errors, *, kind: str | None = None) -> None:
+    """What a load did, file by file (`load` and `load-dir` alike), then the problems of the
+    rows it quarantined. `kind` prefixes each line when several kinds are loaded together."""
+    prefix = f"{kind:<12} " if kind else ""
+    for f in files:
+        if f.batch_id is None and not f.quarantined:
+            say(f"{prefix}{f.file}: {f.rows_in_file:,} rows, all already loaded; nothing changed")
+            continue
+        parts = [f"{f.inserted:,} new", f"{f.unchanged:,} unchanged"]
+        if f.replaced:
+            parts.append(f"{f.replaced:,} replaced")
+        if f.quarantined:
+            parts.append(f"{f.quarantined:,} quarantined")
+        say(f"{prefix}{f.file}: {f.rows_in_file:,} rows -> {', '.join(parts)} (batch {f.batch_id})")
+        for w in f.warnings:
+            warn(f"  warning: {w}")
+        for note in getattr(f, "notes", ()):
+            say(f"  {note}")
+    if errors:
+        warn(f"{len(errors)} problem(s) in quarantined {kind + ' ' if kind else ''}rows:")
+        for err in errors[:MAX_ERRORS_SHOWN]:
+            warn(f"  {err}")
+        if len(errors) > MAX_ERRORS_SHOWN:
+            warn(f"  ... and {len(errors) - MAX_ERRORS_SHOWN} more (see the quarantine table or --errors)")
 
 
 def lock_wait_seconds() -> float:

@@ -7,22 +7,25 @@ from typing import Annotated
 
 import typer
 
-from berthcheck.cli_common import MAX_ERRORS_SHOWN, DbOption, QuietOption, say, warn, with_store
+from berthcheck.cli_common import (
+    DbOption,
+    ErrorsOption,
+    QuarantineOption,
+    QuietOption,
+    ReplaceOption,
+    say_loaded,
+    warn,
+    with_store,
+)
 from berthcheck.errors import BerthcheckError
 
 
 def load_dir_command(
     folder: Annotated[Path, typer.Argument(help="Folder of files named after their kind (visits.csv, shore_power.xlsx, ...).", show_default=False)],
     db: DbOption = None,
-    quarantine: Annotated[
-        bool, typer.Option("--quarantine", help="Load the good rows; keep bad ones, with reasons, in the quarantine table.")
-    ] = False,
-    replace: Annotated[
-        bool, typer.Option("--replace", help="Accept changed rows for ids already loaded (the old version stays in the history).")
-    ] = False,
-    errors: Annotated[
-        Path | None, typer.Option("--errors", help="Write every rejected row to this CSV file.", show_default=False)
-    ] = None,
+    quarantine: QuarantineOption = False,
+    replace: ReplaceOption = False,
+    errors: ErrorsOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Load every recognised file of a folder in dependency order (all or nothing), then say
@@ -46,23 +49,7 @@ def load_dir_command(
 
     report = with_store(db, work)
     for load in report.loads:
-        for f in load.files:
-            if f.batch_id is None and not f.quarantined:
-                say(f"{load.kind:<12} {f.file}: {f.rows_in_file} rows, all already loaded; nothing changed")
-                continue
-            parts = [f"{f.inserted:,} new", f"{f.unchanged:,} unchanged"]
-            if f.replaced:
-                parts.append(f"{f.replaced:,} replaced")
-            if f.quarantined:
-                parts.append(f"{f.quarantined:,} quarantined")
-            say(f"{load.kind:<12} {f.file}: {f.rows_in_file:,} rows -> {', '.join(parts)} "
-                f"(batch {f.batch_id})")
-            for w in f.warnings:
-                warn(f"  warning: {w}")
-        if load.errors:
-            warn(f"{len(load.errors)} problem(s) in quarantined {load.kind} rows:")
-            for err in load.errors[:MAX_ERRORS_SHOWN]:
-                warn(f"  {err}")
+        say_loaded(load.files, load.errors, kind=load.kind)
     for path in report.skipped:
         warn(f"skipped {path.name}: its name is not a kind (e.g. visits.csv, shore_power.csv)")
     for line in report.warnings:  # the same lines `check` prints for the tables its pack reads
