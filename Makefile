@@ -30,7 +30,7 @@ MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/expo
 	berthcheck/ingest/dcsa_jit.py berthcheck/ingest/jit_read.py berthcheck/ingest/adapters.py \
 	berthcheck/ingest/wharfinger.py berthcheck/sample_jit.py berthcheck/cli_load_sources.py \
 	berthcheck/report/words.py berthcheck/report/board.py berthcheck/report/listing.py \
-	berthcheck/sample_cn.py \
+	berthcheck/sample_cn.py berthcheck/sample_ships.py \
 	berthcheck/engine/timing.py berthcheck/engine/manifest.py berthcheck/seals.py
 
 .PHONY: install demo test lint typecheck bench

@@ -52,6 +52,10 @@ from berthcheck.ingest.kinds import (
 )
 from berthcheck.resources import reference_dir
 from berthcheck.sample_cn import CN_PORTS, generate_cn
+from berthcheck.sample_ships import Ship as _EuShip
+from berthcheck.sample_ships import check_digit as _check_digit
+from berthcheck.sample_ships import imo_check_digit
+from berthcheck.sample_ships import weighted_choice as _eu_weighted
 
 FILES = {  # file stem -> the kind it loads as
     "berths": BERTHS,
@@ -230,23 +234,6 @@ _HOMES = {  # (vessel type, preferred terminal) -> terminals to try, preferred f
 _TWO = tuple(f"{i:02d}" for i in range(60))
 _ISO_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def imo_check_digit(first_six: str) -> int:
-    """The IMO check digit: d1..d6 weighted 7..2, sum mod 10."""
-    return sum(int(d) * w for d, w in zip(first_six, (7, 6, 5, 4, 3, 2), strict=True)) % 10
-
-
-def _weighted(n: int, weights: tuple[int, int, int]) -> int:
-    return sum(int(d) * w for d, w in zip(f"{n:03d}", weights, strict=True))
-
-
-_CHECK_HI = tuple(_weighted(n, (7, 6, 5)) for n in range(1000))  # digits 1-3
-_CHECK_LO = tuple(_weighted(n, (4, 3, 2)) for n in range(1000))  # digits 4-6
-
-
-def _check_digit(six: int) -> int:
-    return (_CHECK_HI[six // 1000] + _CHECK_LO[six % 1000]) % 10
 
 
 def imo_is_valid(imo: str) -> bool:
@@ -1320,29 +1307,6 @@ _EU_FERRY_OUTAGE_DAYS = range(10, 17)  # days of the month: OPS at the ferry ber
 _EU_FERRY_SHORT_DAY = 5  # a short turnaround (under two hours)
 
 
-def _eu_weighted(rng: random.Random, items, weights):
-    """One of `items`, drawn with the given weights (one `rng.random()` draw)."""
-    x = rng.random() * sum(weights)
-    for item, w in zip(items, weights, strict=True):
-        x -= w
-        if x < 0:
-            return item
-    return items[-1]
-
-
-@dataclass(slots=True)
-class _EuShip:
-    imo: str
-    name: str
-    kind: str
-    operator: str
-    fleet: str
-    gt: int | None
-    teu: int | None
-    tier: str
-    capable: bool
-    aux_kw: int | None  # given on the visit when set
-    last_dep: int = -(10**9)
 
 
 class _EuGenerator(_PortMonth):

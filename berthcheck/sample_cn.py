@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import csv
 import random
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from berthcheck.ingest.kinds import BERTHS, CAPTURE, EVENTS, SHORE_POWER, VISITS, Kind
+from berthcheck.sample_ships import Ship as _Ship
+from berthcheck.sample_ships import check_digit as _check_digit
+from berthcheck.sample_ships import weighted_choice as _weighted
 
 CN_PORTS = ("CNSHA",)  # ports with a layout of their own here
 FILES: dict[str, Kind] = {
@@ -103,33 +105,6 @@ _SCENARIOS = {
 }
 
 
-def _check_digit(six: int) -> int:
-    digits = f"{six:06d}"
-    return sum(int(d) * w for d, w in zip(digits, (7, 6, 5, 4, 3, 2), strict=True)) % 10
-
-
-def _weighted(rng: random.Random, items, weights):
-    x = rng.random() * sum(weights)
-    for item, w in zip(items, weights, strict=True):
-        x -= w
-        if x < 0:
-            return item
-    return items[-1]
-
-
-@dataclass(slots=True)
-class _Ship:
-    imo: str
-    name: str
-    kind: str
-    operator: str
-    fleet: str
-    gt: int | None
-    teu: int | None
-    tier: str
-    capable: bool
-    aux_kw: int | None
-    last_dep: int = -(10**9)
 
 
 class CnGenerator:
