@@ -267,14 +267,15 @@ def check_command(
         from berthcheck.cli_progress import progress
         from berthcheck.cli_summary import summary_text
         from berthcheck.engine import check, load_pack, parse_scope
-        from berthcheck.engine.outputs import plan_check_outputs, write_check_outputs
+        from berthcheck.engine.export import plan_outputs
+        from berthcheck.engine.outputs import write_check_outputs
         from berthcheck.engine.readiness import pack_warnings
         from berthcheck.engine.scope import resolve_scope
         from berthcheck.engine.summary import summary_dict
 
         scope = parse_scope(period, date_from, date_to, port, terminal, fleet)
         pack_obj = load_pack(pack)
-        findings_target = plan_check_outputs(
+        findings_target = plan_outputs(
             out, findings_out, manifest_out=manifest_out,
             inputs=(store.resolve_db_path(cli_common.db_path(db)),),
             stream_format=out_format, mkdir=mkdir,

@@ -91,11 +91,12 @@ def runs_export_command(
     db: DbOption = None,
 ) -> None:
     """Write a stored run's results and findings exactly as `check --out` wrote them then."""
-    from berthcheck.engine.outputs import plan_check_outputs, write_check_outputs
+    from berthcheck.engine.export import plan_outputs
+    from berthcheck.engine.outputs import write_check_outputs
     from berthcheck.engine.runs import verified_frames
 
     try:
-        findings_target = plan_check_outputs(out, findings_out)
+        findings_target = plan_outputs(out, findings_out)
     except BerthcheckError as exc:
         raise fail(exc) from None
     results, findings = with_store(db, lambda con: verified_frames(con, run_id.strip()), read_only=True)
