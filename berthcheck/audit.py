@@ -9,14 +9,18 @@ clock times, no machine paths) saying what the run read and what it produced:
   every `<table>_versions`, the rows with `_batch_id <= N AND (_replaced_by IS NULL OR
   _replaced_by > N)` -- the store never deletes, so that state can be rebuilt after any later
   `--replace`;
-* per input table: row count, `sha256` over the rows' `_row_hash` values sorted (what the run id
-  uses), `content_sha256` over each row's content recomputed from the stored values (catches a
-  value edited in place, which leaves `_row_hash` alone), and the newest batch;
+* per input table: row count, `sha256` (what the run id uses) and the newest batch. Version 2
+  combines the digests each load batch stored when it was written (berthcheck/fingerprints.py;
+  each covers its rows' `_row_hash` and content hash, so a value edited in place shows when
+  verify re-digests the rows); version 1 hashed the rows' `_row_hash` values sorted, plus a
+  `content_sha256`, at every check;
 * the load batches read, each with its file, the file's sha256 and the file rows read
-  (`"2-40,42-203"`): an exact list of the input rows behind the run;
+  (`"2-40,42-203"`; version 2 also lists what later batches retired of them): an exact list of
+  the input rows behind the run;
 * the sha256 of each file of the emission factor tables (`rules/factors`), which the
   emission columns come from but which lie outside the pack;
-* the sha256 of the results and of the findings as written by `--out FILE.csv`.
+* the sha256 of the results and of the findings: version 2 over their typed rows
+  (berthcheck/engine/digest.py, docs/reliability.md), version 1 as `--out FILE.csv` wrote them.
 
 `verify` rebuilds the store as it stood at `as_of_batch` in a separate in-memory catalog (see
 `as_of`), runs the pack found now under the rules folder over it with the run's period and
@@ -446,10 +450,14 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
                         report.mismatches.append(Mismatch("export", run_id, message, details))
         version = int(reference.get("manifest_version") or 1)
         if version >= 2:
-            # every piece re-digested from the rows as they stand (no stored digest is read)
-            state = gather_inputs(con, stored=False)
-            inputs_now = state.summary
-            batches_now = fingerprints.batches_read(con, state.pieces)
+            # every piece re-digested from the rows as they stand (the as-of copy has no
+            # stored digests): the recomputation did it already, else it is done here
+            if recomputed is not None:
+                inputs_now, batches_now = recomputed["inputs"], recomputed["load_batches"]
+            else:
+                state = gather_inputs(con, stored=False)
+                inputs_now = state.summary
+                batches_now = fingerprints.batches_read(con, state.pieces)
             if inputs_now != reference.get("inputs"):
                 collect_input_rows(con)  # the rows, to name those that differ
         else:
