@@ -145,8 +145,8 @@ def _row_groups(con, kind: Kind) -> list[tuple]:
 
 
 def table_pieces(con, *, stored: bool = True) -> tuple[dict[str, list[Piece]], list[Piece]]:
-    """Every input table's pieces as the store holds them now, and those of them that were
-    digested from the rows just now (`remember` stores them). `stored`: read the digests the
+    """Every input table's pieces as the store holds them now, and those of them the store
+    had no digest for, digested from the rows just now (`remember` stores them). `stored`: read the digests the
     loader stored where their row counts still match; False (and inside `audit.as_of`, which
     has no digests) digests every piece from the stored rows."""
     known: dict[tuple, Piece] = {}
@@ -177,7 +177,10 @@ def table_pieces(con, *, stored: bool = True) -> tuple[dict[str, list[Piece]], l
             pairs = " OR ".join(f"(t._batch_id = {int(b)} AND t._replaced_by = {int(rb)})"
                                 for b, rb in retired)
             new += compute_pieces(con, kind, pairs, retired=True, sealed=sealed)
-        fresh += new
+        # only pieces the store has no digest for are remembered: a stored digest whose count
+        # no longer matches (rows deleted or moved behind berthcheck's back) stays as evidence
+        fresh += [p for p in new
+                  if (p["table"], p["batch_id"], p["replaced_by"]) not in known]
         out[kind.table] = sorted([*have.values(), *new], key=_order)
     return out, fresh
 
@@ -188,10 +191,6 @@ def remember(con, fresh: list[Piece]) -> None:
     them. Callers own the transaction (the stored run's)."""
     if not fresh or not _has_table(con, DIGESTS_TABLE):
         return
-    for p in fresh:
-        store.run(con, f"DELETE FROM {DIGESTS_TABLE} WHERE table_name = ? AND batch_id = ? "  # noqa: S608
-                       "AND replaced_by IS NOT DISTINCT FROM ?",
-                  [p["table"], p["batch_id"], p["replaced_by"]])
     _store_pieces(con, fresh)
     from berthcheck.seals import seal_rows
 

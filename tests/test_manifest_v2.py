@@ -173,3 +173,27 @@ def test_a_run_is_stored_in_typed_tables_and_read_back_unchanged(db):
     assert "DOUBLE" in types.values()
     assert results.equals(outcome.results) and results.schema == outcome.results.schema
     assert findings.equals(outcome.findings)
+
+
+def test_a_check_never_overwrites_a_load_digest_that_no_longer_matches(db):
+    """Rows deleted behind berthcheck's back: the check digests the batch from what is left
+    (its run id changes), but the digest made at load stays, as evidence for `audit verify`."""
+    path, _old = db
+    con = store.connect(path)
+    try:
+        before = check(con, period=PERIOD)
+        batch, rows = store.run(con, "SELECT batch_id, rows FROM batch_digests WHERE table_name = "
+                                     "'visits' AND replaced_by IS NULL ORDER BY batch_id")[0]
+        store.run(con, "DELETE FROM visits_versions WHERE _batch_id = ? AND _source_row = "
+                       "(SELECT max(_source_row) FROM visits_versions WHERE _batch_id = ?)",
+                  [batch, batch])
+        after = check(con, period=PERIOD)
+        kept = store.run(con, "SELECT rows FROM batch_digests WHERE table_name = 'visits' "
+                              "AND batch_id = ? AND replaced_by IS NULL", [batch])
+    finally:
+        con.close()
+    assert after.run_id != before.run_id
+    assert after.manifest["inputs"]["visits"]["rows"] == rows - 1
+    assert kept == [(rows,)]
+    result = _cli("audit", "verify", before.run_id, "--db", path)
+    assert result.exit_code == 1 and "input table visits" in result.output
