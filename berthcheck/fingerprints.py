@@ -116,17 +116,22 @@ def digest_batch(con, batch_id: int) -> None:
     """Store the pieces load batch `batch_id` just made: the rows it inserted and the rows it
     retired, in every input table. Callers own the transaction (the loader's)."""
     b = int(batch_id)
+    # one pass to learn which tables the batch touched (a load writes one or a few)
+    counts = " UNION ALL ".join(
+        f"SELECT '{k.table}', coalesce(count_if(_batch_id = {b}), 0), "  # noqa: S608 - ours
+        f"coalesce(count_if(_replaced_by = {b}), 0) FROM {k.table}_versions" for k in _kinds())
+    touched = {t: (int(ins), int(ret)) for t, ins, ret in store.run(con, counts)}
     pieces: list[Piece] = []
     for kind in _kinds():
-        stored = store.scalar(con, f"SELECT count(*) FROM {kind.table}_versions "  # noqa: S608
-                                   "WHERE _batch_id = ?", [b])
-        if stored:
+        inserted, retired = touched[kind.table]
+        if inserted:
             sealed = store.scalar(con, f"SELECT count(*) FROM {SEALS_TABLE} "  # noqa: S608
                                        "WHERE table_name = ? AND batch_id = ?", [kind.table, b])
             # the seals just written hold every row's hashes: no need to read the rows again
             pieces += compute_pieces(con, kind, f"t._batch_id = {b}", retired=False,
-                                     seals_only=b if sealed == stored else None)
-        pieces += compute_pieces(con, kind, f"t._replaced_by = {b}", retired=True)
+                                     seals_only=b if sealed == inserted else None)
+        if retired:
+            pieces += compute_pieces(con, kind, f"t._replaced_by = {b}", retired=True)
     _store_pieces(con, pieces)
 
 

@@ -104,6 +104,14 @@ def test_diff_across_the_version_boundary_is_a_manifest_change_not_an_input_chan
 
     visit_id, _row = _compliant_controlled_visit(path)
     _replace_vessel_type(path, tmp_path, visit_id, "bulk")
+    con = store.connect(path)
+    try:  # the replacing batch digested the row it inserted and the one it retired
+        pieces = store.run(con, "SELECT replaced_by IS NULL, rows FROM batch_digests WHERE "
+                                "table_name = 'visits' AND (batch_id = (SELECT max(batch_id) "
+                                "FROM load_batches) OR replaced_by IS NOT NULL) ORDER BY 1")
+    finally:
+        con.close()
+    assert pieces == [(False, 1), (True, 1)]
     newer = _check(path)
     data = json.loads(_cli("audit", "diff", old, newer, "--db", path, "--json").output)
     assert list(data["inputs_changed"]) == ["visits"]
