@@ -276,7 +276,7 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
                        + f", {'' if extras else '{}'!r} AS extra FROM {view}", [outcome.run_id])
         if extras:
             store.run(con, f"CREATE TABLE {EXTRA_TABLE_PREFIX}{outcome.run_id} AS "  # noqa: S608
-                           f"SELECT visit_id, {', '.join(quoted)} FROM {view} ORDER BY visit_id")
+                           f"SELECT visit_id, {', '.join(quoted)} FROM {view}")
         store.run(con, "INSERT INTO run_findings BY NAME SELECT ? AS run_id, "  # noqa: S608
                        + ", ".join(run_manifest.finding_columns()) + f" FROM {fview}",
                   [outcome.run_id])
