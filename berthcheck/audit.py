@@ -9,14 +9,18 @@ clock times, no machine paths) saying what the run read and what it produced:
   every `<table>_versions`, the rows with `_batch_id <= N AND (_replaced_by IS NULL OR
   _replaced_by > N)` -- the store never deletes, so that state can be rebuilt after any later
   `--replace`;
-* per input table: row count, `sha256` over the rows' `_row_hash` values sorted (what the run id
-  uses), `content_sha256` over each row's content recomputed from the stored values (catches a
-  value edited in place, which leaves `_row_hash` alone), and the newest batch;
+* per input table: row count, `sha256` (what the run id uses) and the newest batch. Version 2
+  combines the digests each load batch stored when it was written (berthcheck/fingerprints.py;
+  each covers its rows' `_row_hash` and content hash, so a value edited in place shows when
+  verify re-digests the rows); version 1 hashed the rows' `_row_hash` values sorted, plus a
+  `content_sha256`, at every check;
 * the load batches read, each with its file, the file's sha256 and the file rows read
-  (`"2-40,42-203"`): an exact list of the input rows behind the run;
+  (`"2-40,42-203"`; version 2 also lists what later batches retired of them): an exact list of
+  the input rows behind the run;
 * the sha256 of each file of the emission factor tables (`rules/factors`), which the
   emission columns come from but which lie outside the pack;
-* the sha256 of the results and of the findings as written by `--out FILE.csv`.
+* the sha256 of the results and of the findings: version 2 over their typed rows
+  (berthcheck/engine/digest.py, docs/reliability.md), version 1 as `--out FILE.csv` wrote them.
 
 `verify` rebuilds the store as it stood at `as_of_batch` in a separate in-memory catalog (see
 `as_of`), runs the pack found now under the rules folder over it with the run's period and
@@ -42,32 +46,31 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from berthcheck import __version__, store
+from berthcheck import __version__, fingerprints, store
+from berthcheck.engine import manifest_v1
 from berthcheck.engine.manifest import (  # noqa: F401 - audit's names for the manifest
-    BUILTIN_SUFFIX,
     MANIFEST_VERSION,
-    ROWS_TABLE,
-    _batches_read,
-    _builtin_tables,
-    _content_columns,
-    _empty_sha,
-    _ident,
-    _input_summary,
-    _key_sql,
-    _kinds,
     _pack_record,
     build_manifest,
-    collect_input_rows,
-    content_hash_sql,
     factor_files,
     gather_inputs,
     manifest_text,
     pack_files,
     record_run,
-    seal_inputs,
+)
+from berthcheck.engine.manifest_v1 import (  # noqa: F401 - version 1, still verified
+    BUILTIN_SUFFIX,
+    ROWS_TABLE,
+    _batches_read,
+    _builtin_tables,
+    _empty_sha,
+    _input_summary,
+    _kinds,
+    collect_input_rows,
 )
 from berthcheck.errors import BerthcheckError, UsageError
 from berthcheck.ingest.kinds import KINDS, Kind
+from berthcheck.seals import _content_columns, _ident, _key_sql, content_hash_sql  # noqa: F401
 
 ASOF_CATALOG = "bc_asof"
 COMPARED_FIELDS = ("verdict", "basis", "controlled_hours", "uncontrolled_hours", "excused_hours")
@@ -187,7 +190,8 @@ def as_of(con, batch: int) -> Iterator[None]:
     """Make the connection see the store as it stood right after load batch `batch`.
 
     An in-memory catalog is attached and made the default (`USE`): it gets each
-    `<table>_versions` filtered to that state (with `_replaced_by` cleared, as it was then),
+    `<table>_versions` as it was then (rows loaded up to that batch; `_replaced_by` cleared
+    where a later batch replaced the row),
     copies of the `*_builtin` reference tables and of the load log up to that batch, and the
     store's own view definitions replayed over them. The pack's unqualified table names then
     resolve there and nothing can read the current state by accident (a table the copy lacks
@@ -210,8 +214,11 @@ def as_of(con, batch: int) -> Iterator[None]:
             store.run(
                 con,
                 f"CREATE TABLE {ASOF_CATALOG}.main.{kind.table}_versions AS "  # noqa: S608
-                "SELECT * REPLACE (CAST(NULL AS INTEGER) AS _replaced_by) "
-                f"FROM {src}.{kind.table}_versions WHERE {as_of_predicate(batch)} "
+                # rows retired by then are kept (the views hide them): the pieces a
+                # version-2 fingerprint combines are recomputed from them
+                f"SELECT * REPLACE (CASE WHEN _replaced_by <= {int(batch)} THEN _replaced_by "
+                "END AS _replaced_by) "
+                f"FROM {src}.{kind.table}_versions WHERE _batch_id <= {int(batch)} "
                 "ORDER BY _batch_id, _source_row",
             )
         for table in _builtin_tables(con):
@@ -441,9 +448,25 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
                         report.matched.append(message)
                     else:
                         report.mismatches.append(Mismatch("export", run_id, message, details))
-        collect_input_rows(con)
-        inputs_now = _input_summary(con)
-        batches_now = _batches_read(con)
+        version = int(reference.get("manifest_version") or 1)
+        if version >= 2:
+            # every piece re-digested from the rows as they stand (the as-of copy has no
+            # stored digests): the recomputation did it already, else it is done here
+            if recomputed is not None:
+                inputs_now, batches_now = recomputed["inputs"], recomputed["load_batches"]
+            else:
+                state = gather_inputs(con, stored=False)
+                inputs_now = state.summary
+                batches_now = fingerprints.batches_read(con, state.pieces)
+            if inputs_now != reference.get("inputs"):
+                collect_input_rows(con)  # the rows, to name those that differ
+        else:
+            collect_input_rows(con)
+            inputs_now = _input_summary(con)
+            batches_now = _batches_read(con)
+            if recomputed is not None:  # the recomputation hashed as version 1 did
+                recomputed = _as_version_1(recomputed, pack, reference, inputs_now,
+                                           results, findings)
     _compare_inputs(con, report, reference, inputs_now, batches_now, batch)
     _compare_stored(con, report, run_id, reference,
                     (results, findings) if recomputed is not None else None)
@@ -455,18 +478,33 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
     return report
 
 
+def _as_version_1(recomputed: dict, pack, reference: dict, inputs: dict, results,
+                  findings) -> dict:
+    """A recomputation's manifest with the run id and output hashes version 1 defines."""
+    results_sha, findings_sha = manifest_v1.output_hashes(results, findings)
+    run_id = manifest_v1.run_id(pack, _scope_from(reference),
+                                manifest_v1.fingerprint_from_inputs(inputs),
+                                berthcheck_version=__version__)
+    return {**recomputed, "manifest_version": 1, "run_id": run_id, "inputs": inputs,
+            "results_sha256": results_sha, "findings_sha256": findings_sha}
+
+
 def _compare_stored(con, report, run_id, reference, recomputed) -> None:
     """The stored results and findings against the hashes the run recorded, and, when they
     differ, against the recomputation: which visit and column, which finding."""
     from berthcheck import tamper
-    from berthcheck.engine.runs import output_hashes, stored_frames
+    from berthcheck.engine.runs import stored_frames, stored_hashes
 
     try:
         stored_results, stored_findings = stored_frames(con, run_id)
+        if int(reference.get("manifest_version") or 1) >= 2:
+            results_sha, findings_sha = stored_hashes(con, run_id)
+        else:
+            results_sha, findings_sha = manifest_v1.output_hashes(stored_results,
+                                                                  stored_findings)
     except BerthcheckError as exc:
         report.mismatches.append(Mismatch("stored", run_id, str(exc)))
         return
-    results_sha, findings_sha = output_hashes(stored_results, stored_findings)
     for what, got, frame, index in (("results", results_sha, stored_results, 0),
                                     ("findings", findings_sha, stored_findings, 1)):
         want = reference.get(f"{what}_sha256")
@@ -505,14 +543,15 @@ def _pack_parameters(pack) -> dict:
 
 def _compare_inputs(con, report, reference, inputs_now, batches_now, batch) -> None:
     then_inputs = reference.get("inputs") or {}
+    # version 2 has one digest per table (content included); version 1 two
+    fields = ("rows", "sha256") if int(reference.get("manifest_version") or 1) >= 2 else (
+        "rows", "sha256", "content_sha256")
+    empty = {"rows": 0, "sha256": _empty_sha(), "content_sha256": _empty_sha()}
     differing = []
     for table in sorted(set(then_inputs) | set(inputs_now)):
-        a = then_inputs.get(table) or {"rows": 0, "sha256": _empty_sha(),
-                                        "content_sha256": _empty_sha()}
-        b = inputs_now.get(table) or {"rows": 0, "sha256": _empty_sha(),
-                                      "content_sha256": _empty_sha()}
-        if (a["rows"], a["sha256"], a.get("content_sha256")) != (
-                b["rows"], b["sha256"], b.get("content_sha256")):
+        a = then_inputs.get(table) or empty
+        b = inputs_now.get(table) or empty
+        if tuple(a.get(f) for f in fields) != tuple(b.get(f) for f in fields):
             differing.append(table)
     for table in differing:
         a, b = then_inputs.get(table) or {}, inputs_now.get(table) or {}
@@ -560,7 +599,9 @@ def _row_account(con, table: str, reference: dict, batch: int) -> list[str]:
     recorded = {
         (b["batch_id"], r)
         for b in reference.get("load_batches") or [] if b["table"] == table
-        for r in _expand(b["source_rows"])
+        # version 2 lists the rows a batch inserted and, apart, those later batches retired
+        for r in set(_expand(b["source_rows"])) - {
+            gone for q in b.get("replaced") or [] for gone in _expand(q["source_rows"])}
     }
     now = {
         (bid, srow): (key, src, rh, ch)
@@ -772,6 +813,8 @@ class DiffReport:
     visits: list[VisitChange]
     unchanged: int
     scope_changes: list[str] = field(default_factory=list)  # period / port / terminal / fleet
+    # e.g. manifest version 1 -> 2: ids and hashes defined anew, not an input change
+    manifest_changes: list[str] = field(default_factory=list)
 
     @property
     def pack_changed(self) -> bool:
@@ -792,6 +835,7 @@ class DiffReport:
         return {
             "run_a": run(self.run_a), "run_b": run(self.run_b),
             "scope_changed": bool(self.scope_changes), "scope_changes": self.scope_changes,
+            "manifest_changes": self.manifest_changes,
             "differs": self.differs,
             "pack_changed": self.pack_changed, "pack_changes": self.pack_changes,
             "inputs_changed": self.input_tables,
@@ -808,6 +852,9 @@ class DiffReport:
         if self.scope_changes:  # the first cause: the runs do not cover the same visits
             out.append("scope: different; the runs do not cover the same visits")
             out += [f"  {c}" for c in self.scope_changes]
+        if self.manifest_changes:
+            out.append("manifest: changed")
+            out += [f"  {c}" for c in self.manifest_changes]
         if self.pack_changes:
             out.append("pack: changed")
             out += [f"  {c}" for c in self.pack_changes]
@@ -971,18 +1018,27 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
     scope_changes = _scope_changes(ma.get("scope") or {}, mb.get("scope") or {})
 
     batch_a, batch_b = int(ma["as_of_batch"] or 0), int(mb["as_of_batch"] or 0)
+    va, vb = int(ma.get("manifest_version") or 1), int(mb.get("manifest_version") or 1)
+    manifest_changes = []
+    if va != vb:
+        manifest_changes.append(
+            f"manifest version {va} -> {vb}: input fingerprints, result and finding hashes and "
+            "so run ids are computed differently; the inputs are compared row by row instead")
     input_tables: dict[str, dict] = {}
     changes: list[RowChange] = []
     for table in sorted(set(ma["inputs"]) | set(mb["inputs"])):
         a, b = ma["inputs"].get(table) or {}, mb["inputs"].get(table) or {}
-        if (a.get("sha256"), a.get("content_sha256")) == (b.get("sha256"), b.get("content_sha256")):
-            continue
         kind = next((k for k in KINDS.values() if k.table == table), None)
-        if kind is None:  # built-in reference data
+        both = ("sha256", "content_sha256") if va == vb else ("sha256",)
+        if all(a.get(f) == b.get(f) for f in both):
+            continue
+        if kind is None:  # built-in reference data (hashed the same way in every version)
             input_tables[table] = {"rows_before": a.get("rows"), "rows_after": b.get("rows"),
                                    "rows_changed": None}
             continue
         rows = _row_changes(con, kind, batch_a, batch_b)
+        if va != vb and not rows and a.get("rows") == b.get("rows"):
+            continue  # digests of different versions: the rows themselves are the same
         changes += rows
         input_tables[table] = {"rows_before": a.get("rows"), "rows_after": b.get("rows"),
                                "rows_changed": len(rows)}
@@ -1032,7 +1088,8 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
         visits.append(VisitChange(visit, _plain(ra.get(visit)), _plain(rb.get(visit)), fields,
                                   cause, own, note))
     unchanged = len(set(ra) & set(rb)) - sum(1 for v in visits if v.before and v.after)
-    return DiffReport(ma, mb, pack_changes, input_tables, visits, unchanged, scope_changes)
+    return DiffReport(ma, mb, pack_changes, input_tables, visits, unchanged, scope_changes,
+                      manifest_changes)
 
 
 def _scope_changes(a: dict, b: dict) -> list[str]:

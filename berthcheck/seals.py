@@ -53,6 +53,33 @@ def seals_usable(con) -> bool:
         "AND schema_name = 'main' AND table_name = ? AND NOT temporary", [SEALS_TABLE]))
 
 
+def seal_rows(con, table: str, batch_id: int) -> None:
+    """Seal the rows of batch `batch_id` in input table `table` that have no seal yet (rows
+    loaded before seals were made at load, or put in by other means). Callers own the
+    transaction."""
+    kind = next(k for k in KINDS.values() if k.table == table)
+    zone = store.scalar(con, "SELECT current_setting('TimeZone')")
+    store.run(con, "SET TimeZone = 'UTC'")
+    try:
+        store.run(
+            con,
+            f"""INSERT INTO {SEALS_TABLE}
+                SELECT '{kind.table}', t._batch_id, t._source_row, t._source_file,
+                       {_key_sql(kind, 't')}, t._row_hash,
+                       {content_hash_sql(_content_columns(kind), alias='t')}
+                FROM {kind.table}_versions t
+                WHERE t._batch_id = ? AND NOT EXISTS (
+                    SELECT 1 FROM {SEALS_TABLE} s WHERE s.table_name = '{kind.table}'
+                    AND s.batch_id = t._batch_id AND s.source_row = t._source_row)
+                QUALIFY row_number() OVER (PARTITION BY t._batch_id, t._source_row
+                                           ORDER BY t._row_hash) = 1
+            """,  # noqa: S608 - our names
+            [int(batch_id)],
+        )
+    finally:
+        store.run(con, "SET TimeZone = '" + str(zone).replace("'", "") + "'")
+
+
 def seal_batch(con, kind_name: str, batch_id: int) -> None:
     """Seal the rows load batch `batch_id` just stored for `kind_name` (callers own the
     transaction): the same row key, lineage and hashes a check's `seal_inputs` would record.

@@ -712,3 +712,23 @@ def _migration_12() -> list[str]:
 
 MIGRATIONS.append((12, "ports: port_area (China coastal/inland) and the built-in Chinese ports",
                    _migration_12))
+
+
+def _migration_13() -> list[str]:
+    """Input fingerprints at load time (issue 16, manifest version 2): each load batch's
+    digest of the rows it inserted, and of the rows it retired, per input table
+    (berthcheck/fingerprints.py). Batches loaded before are digested by the first check that
+    stores its run (a check digests any piece the table lacks)."""
+    return [
+        """CREATE TABLE IF NOT EXISTS batch_digests (
+            table_name VARCHAR NOT NULL,
+            batch_id INTEGER NOT NULL,
+            replaced_by INTEGER,
+            rows BIGINT NOT NULL,
+            source_rows VARCHAR NOT NULL,
+            sha256 VARCHAR NOT NULL
+        )""",
+    ]
+
+
+MIGRATIONS.append((13, "batch digests: input fingerprints made at load time", _migration_13))

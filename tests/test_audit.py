@@ -110,12 +110,15 @@ def test_manifest_file_is_the_stored_manifest_and_describes_the_run(db, tmp_path
     assert manifest["period"] == PERIOD
     assert manifest["parameters"]["parameters"]["connect_after_ready_to_work_hours"] == 2.0
     assert manifest["inputs"]["visits"]["rows"] > 100
+    assert manifest["manifest_version"] == 2
     for table, entry in manifest["inputs"].items():
-        assert len(entry["sha256"]) == len(entry["content_sha256"]) == 64, table
+        assert len(entry["sha256"]) == 64, table
     visits_batch = next(b for b in manifest["load_batches"] if b["table"] == "visits")
     assert visits_batch["source_file"] == "visits.csv"
     assert visits_batch["source_rows"] == f"2-{visits_batch['rows'] + 1}"
-    assert len(visits_batch["content_sha256"]) == 64
+    assert visits_batch["inserted_rows"] == visits_batch["rows"]
+    assert visits_batch["replaced"] == []
+    assert len(visits_batch["content_sha256"]) == len(visits_batch["sha256"]) == 64
     assert manifest["as_of_batch"] == max(b["batch_id"] for b in manifest["load_batches"])
     assert len(manifest["results_sha256"]) == len(manifest["findings_sha256"]) == 64
     assert str(tmp_path) not in text  # no machine paths

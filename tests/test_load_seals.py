@@ -60,16 +60,37 @@ def test_loading_seals_every_stored_row_with_its_content_hash(sample_db):
         con.close()
 
 
-def test_a_check_reading_the_seals_makes_the_same_manifest_as_re_hashing(db, monkeypatch):
+def test_a_check_reading_the_load_digests_makes_the_same_manifest_as_re_hashing(db):
+    """Manifest version 2: the check combines the digests each batch stored at load; digesting
+    every piece from the stored rows instead (what `audit verify` does) gives the same."""
     con = store.connect(db)
     try:
+        stored = manifest.gather_inputs(con)
+        rehashed = manifest.gather_inputs(con, stored=False)
         sealed = check(con, period="2026-10", store_run=False)
-        monkeypatch.setattr(manifest, "seals_usable", lambda con: False)
-        rehashed = check(con, period="2026-10", store_run=False)
     finally:
         con.close()
-    assert sealed.run_id == rehashed.run_id
-    assert manifest.manifest_text(sealed.manifest) == manifest.manifest_text(rehashed.manifest)
+    assert stored.fresh == []  # every piece was read, none re-digested
+    assert len(rehashed.fresh) == sum(len(p) for p in rehashed.pieces.values()) > 5
+    assert stored.summary == rehashed.summary
+    assert stored.pieces == rehashed.pieces
+    assert sealed.manifest["inputs"] == stored.summary
+
+
+def test_a_store_without_load_digests_is_digested_by_the_first_stored_check(db):
+    """Batches loaded before digests were made at load get them from the first stored check,
+    with the same fingerprint (and so the same run id) as digests made at load."""
+    con = store.connect(db)
+    try:
+        at_load = check(con, period="2026-10", store_run=False)
+        store.run(con, "DELETE FROM batch_digests")
+        first = check(con, period="2026-10")
+        after = manifest.gather_inputs(con)
+    finally:
+        con.close()
+    assert first.run_id == at_load.run_id
+    assert first.manifest["inputs"] == at_load.manifest["inputs"]
+    assert after.fresh == []  # stored with the run
 
 
 def test_verify_names_a_value_edited_in_place_before_the_first_check(db):

@@ -269,13 +269,13 @@ def _record(con, outcome: CheckResult, started: float, *, store_run: bool) -> No
     from berthcheck.engine import runs
     from berthcheck.engine.manifest import build_manifest, gather_inputs
 
-    with stage("input fingerprint (every input row re-hashed)"):
-        summary = gather_inputs(con)  # every input row hashed once, for run id and manifest
-    outcome.inputs = runs.fingerprint_from_inputs(summary)
+    with stage("input fingerprint (load-time batch digests)"):
+        state = gather_inputs(con)  # combines the digests stored at load; no row re-hashed
+    outcome.inputs = runs.fingerprint_from_inputs(state.summary)
     outcome.run_id = runs.run_id_for(outcome.pack, outcome.scope, outcome.inputs)
-    with stage("manifest (results/findings CSV hashes, batches)"):
-        outcome.manifest = build_manifest(con, outcome, inputs=summary)
+    with stage("manifest (typed results/findings digests, batches)"):
+        outcome.manifest = build_manifest(con, outcome, inputs=state)
     outcome.elapsed_seconds = time.perf_counter() - started
     if store_run:
-        with stage("store the run (seals, rows, blob)"):
-            runs.write_run(con, outcome, verified=True)
+        with stage("store the run (INSERT ... SELECT into run tables)"):
+            runs.write_run(con, outcome, verified=True, fresh=state.fresh)

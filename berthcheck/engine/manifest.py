@@ -4,43 +4,94 @@ The engine builds and stores the manifest here; `berthcheck.audit` (verify, diff
 This module depends only on the store and the engine, so `audit` depends on the engine and
 never the other way round (issue 16, item 6). What the manifest holds is described in
 `berthcheck/audit.py`.
+
+Manifest version 2 (issue 16): the inputs are fingerprinted from the digests each load batch
+stored when it was written (berthcheck/fingerprints.py), and results and findings are hashed
+over their typed rows in DuckDB (berthcheck/engine/digest.py). Version 1 runs are still
+verified through berthcheck/engine/manifest_v1.py.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from berthcheck import __version__, store
+from berthcheck import __version__, fingerprints, store
 from berthcheck.errors import BerthcheckError
-from berthcheck.ingest.kinds import KINDS, Kind
-from berthcheck.seals import (  # noqa: F401 - the manifest's names for them
-    _content_columns,
-    _ident,
-    _key_sql,
-    content_hash_sql,
-    seals_usable,
-)
 
-MANIFEST_VERSION = 1
-ROWS_TABLE = "_bc_audit_rows"  # temp table: the input rows a manifest describes
-# Reference tables shipped with berthcheck (not loaded, so not versioned): copied and hashed
-# as they are. Convention: any base table named `*_builtin`.
-BUILTIN_SUFFIX = "_builtin"
+MANIFEST_VERSION = 2
+RESULTS_VIEW = "_bc_results_out"  # the check's frames, registered for hashing and storing
+FINDINGS_VIEW = "_bc_findings_out"
 
 
-def output_hashes(results, findings) -> tuple[str, str]:
-    """sha256 of the results and of the findings, each as `--out FILE.csv` writes them."""
-    from berthcheck.engine.export import csv_sha256
+@dataclass
+class InputState:
+    """What `gather_inputs` found: the input summary (manifest `inputs`), the pieces behind it
+    and those digested from the rows just now (stored with the run)."""
 
-    return csv_sha256(results), csv_sha256(findings)
-
-def _kinds() -> list[Kind]:
-    return sorted(KINDS.values(), key=lambda k: k.table)
-
+    summary: dict
+    pieces: dict[str, list[dict]]
+    fresh: list[dict] = field(default_factory=list)
 
 
+def gather_inputs(con, *, stored: bool = True) -> InputState:
+    """The inputs the pack reads now: every table's load-time pieces combined, plus the
+    shipped reference tables. `stored=False` digests every piece from the rows (verify)."""
+    pieces, fresh = fingerprints.table_pieces(con, stored=stored)
+    summary = fingerprints.summary(pieces)
+    summary.update(fingerprints.builtin_summary(con))
+    return InputState(dict(sorted(summary.items())), pieces, fresh)
+
+
+def result_columns(results) -> list[str]:
+    """The order results are hashed and stored in: the contract's columns, then the rest."""
+    from berthcheck.engine.schemas import RESULT_COLUMNS
+
+    return [*RESULT_COLUMNS, *(c for c in results.columns if c not in RESULT_COLUMNS)]
+
+
+def finding_columns() -> list[str]:
+    from berthcheck.engine.schemas import FINDING_COLUMNS
+
+    return [*FINDING_COLUMNS, "minutes"]
+
+
+def _select(columns: list[str], source: str) -> str:
+    return "(SELECT " + ", ".join(_quote(c) for c in columns) + f" FROM {source})"  # noqa: S608
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@contextlib.contextmanager
+def registered(con, results, findings) -> Iterator[None]:
+    """The check's frames readable as RESULTS_VIEW and FINDINGS_VIEW (Arrow, not copied)."""
+    store.register(con, RESULTS_VIEW, results)
+    store.register(con, FINDINGS_VIEW, findings)
+    try:
+        yield
+    finally:
+        con.unregister(RESULTS_VIEW)
+        con.unregister(FINDINGS_VIEW)
+
+
+def output_hashes(con, results, findings) -> tuple[str, str]:
+    """Typed digests (berthcheck/engine/digest.py) of results and findings frames, in the
+    column order they are stored in."""
+    from berthcheck.engine import digest
+
+    with registered(con, results, findings):
+        return (
+            digest.typed_sha256(con, _select(result_columns(results), RESULTS_VIEW),
+                                digest.RESULT_ORDER),
+            digest.typed_sha256(con, _select(finding_columns(), FINDINGS_VIEW),
+                                digest.FINDING_ORDER),
+        )
 
 
 def manifest_text(manifest: dict) -> str:
@@ -70,150 +121,19 @@ def factor_files() -> dict[str, str] | None:
         return None
 
 
-# --- reading the inputs a run sees ------------------------------------------------------------
+def build_manifest(con, outcome, *, inputs: InputState | None = None) -> dict:
+    """The manifest (version 2) of a check outcome, over the inputs the connection sees now.
 
-
-def _builtin_tables(con) -> list[str]:
-    return [
-        r[0]
-        for r in store.run(
-            con,
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name = 'main' AND NOT temporary AND table_name LIKE ? ORDER BY 1",
-            [f"%{BUILTIN_SUFFIX}"],
-        )
-    ]
-
-
-def _table_columns(con, table: str) -> list[str]:
-    return [
-        r[0]
-        for r in store.run(
-            con,
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-            "AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
-            [table],
-        )
-    ]
-
-
-def collect_input_rows(con) -> None:
-    """(Re)build the temp table of every input row the pack would read now: table, key,
-    lineage, stored `_row_hash` and the content hash of the stored values.
-
-    "Now" means the current views -- or, inside `as_of(...)`, the store as of that batch.
-    """
-    # the content hashes sealed when each row was loaded (berthcheck/seals.py) are read, not
-    # recomputed; a row without a seal (a store loaded before seals were written at load, or
-    # rows put in by other means) is hashed here. Inside `as_of` (audit verify) the seals are
-    # out of reach, so every row is re-hashed from its stored values: that is where an edit in
-    # place shows.
-    sealed = seals_usable(con)
-    selects = []
-    for kind in _kinds():
-        recomputed = content_hash_sql(_content_columns(kind), alias="t")
-        if sealed:
-            content = (f"CASE WHEN s.content_hash IS NOT NULL THEN s.content_hash "
-                       f"ELSE {recomputed} END")
-            source = (f"{kind.table} t LEFT JOIN input_seals s ON s.table_name = "
-                      f"'{kind.table}' AND s.batch_id = t._batch_id "
-                      "AND s.source_row = t._source_row AND s.row_hash = t._row_hash")
-        else:
-            content, source = recomputed, f"{kind.table} t"
-        selects.append(
-            f"SELECT '{kind.table}' AS table_name, {_key_sql(kind, 't')} AS row_key, "  # noqa: S608
-            "t._batch_id AS batch_id, t._source_file AS source_file, "
-            "t._source_row AS source_row, "
-            f"t._row_hash AS row_hash, {content} AS content_hash FROM {source}"
-        )
-    for table in _builtin_tables(con):
-        columns = _table_columns(con, table)
-        h = content_hash_sql(columns)
-        selects.append(
-            f"SELECT '{table}', CAST({_ident(columns[0])} AS VARCHAR), NULL::INTEGER, "  # noqa: S608
-            f"'built-in', NULL::INTEGER, {h}, {h} FROM {_ident(table)}"
-        )
-    # instants cast to text in the session zone: hash them in UTC, as the loader does
-    zone = store.scalar(con, "SELECT current_setting('TimeZone')")
-    store.run(con, "SET TimeZone = 'UTC'")
-    try:
-        store.run(con, f"CREATE OR REPLACE TEMP TABLE {ROWS_TABLE} AS "
-                       + " UNION ALL ".join(selects))
-    finally:
-        store.run(con, "SET TimeZone = '" + str(zone).replace("'", "") + "'")
-
-
-def _empty_sha() -> str:
-    return hashlib.sha256(b"").hexdigest()
-
-
-def _input_summary(con) -> dict:
-    out = {}
-    for table, rows, sha, content_sha, max_batch in store.run(
-        con,
-        f"SELECT table_name, count(*), "  # noqa: S608 - our names
-        "sha256(coalesce(string_agg(row_hash, ',' ORDER BY row_hash), '')), "
-        "sha256(coalesce(string_agg(content_hash, ',' ORDER BY content_hash), '')), "
-        f"max(batch_id) FROM {ROWS_TABLE} GROUP BY table_name",
-    ):
-        out[table] = {"rows": rows, "sha256": sha, "content_sha256": content_sha,
-                      "max_batch_id": max_batch}
-    tables = [k.table for k in _kinds()] + _builtin_tables(con)
-    return {
-        t: out.get(t, {"rows": 0, "sha256": _empty_sha(), "content_sha256": _empty_sha(),
-                       "max_batch_id": None})
-        for t in sorted(tables)
-    }
-
-
-def _batches_read(con) -> list[dict]:
-    rows = store.run(
-        con,
-        f"""WITH r AS (
-                SELECT table_name, batch_id, source_row,
-                       source_row - row_number() OVER (
-                           PARTITION BY table_name, batch_id ORDER BY source_row) AS g
-                FROM {ROWS_TABLE} WHERE batch_id IS NOT NULL
-            ), pieces AS (
-                SELECT table_name, batch_id, min(source_row) AS lo, max(source_row) AS hi,
-                       count(*) AS n
-                FROM r GROUP BY table_name, batch_id, g
-            )
-            SELECT p.table_name, p.batch_id, sum(p.n),
-                   string_agg(CASE WHEN p.lo = p.hi THEN CAST(p.lo AS VARCHAR)
-                                   ELSE p.lo || '-' || p.hi END, ',' ORDER BY p.lo),
-                   any_value(b.kind), any_value(b.source_file), any_value(b.content_sha256)
-            FROM pieces p LEFT JOIN load_batches b ON b.batch_id = p.batch_id
-            GROUP BY p.table_name, p.batch_id
-            ORDER BY p.batch_id, p.table_name""",  # noqa: S608 - our names
-    )
-    return [
-        {"batch_id": b, "table": t, "rows": int(n), "source_rows": ranges, "kind": kind,
-         "source_file": source, "content_sha256": sha}
-        for t, b, n, ranges, kind, source, sha in rows
-    ]
-
-
-def gather_inputs(con) -> dict:
-    """Gather the input rows the pack reads now (see `collect_input_rows`) and summarise them
-    per table: what `build_manifest(..., inputs=)` and `runs.fingerprint_from_inputs` take."""
-    collect_input_rows(con)
-    return _input_summary(con)
-
-
-def build_manifest(con, outcome, *, inputs: dict | None = None) -> dict:
-    """The manifest of a check outcome, over the inputs the connection sees now.
-
-    `inputs`: the summary `gather_inputs` just returned on this connection (the rows it
-    gathered are then reused rather than hashed again)."""
+    `inputs`: what `gather_inputs` just returned on this connection (not gathered again)."""
     from berthcheck.engine.pack import parameters_json
 
     if inputs is None:
         inputs = gather_inputs(con)
-    batches = _batches_read(con)
-    results_sha, findings_sha = output_hashes(outcome.results, outcome.findings)
+    batches = fingerprints.batches_read(con, inputs.pieces)
+    results_sha, findings_sha = output_hashes(con, outcome.results, outcome.findings)
     pack = outcome.pack
     factors = factor_files()
+    newest = [v["max_batch_id"] for v in inputs.summary.values() if v["max_batch_id"]]
     return {
         "manifest_version": MANIFEST_VERSION,
         "run_id": outcome.run_id,
@@ -223,8 +143,8 @@ def build_manifest(con, outcome, *, inputs: dict | None = None) -> dict:
         "parameters": parameters_json(pack),
         "period": outcome.scope.period,
         "scope": outcome.scope.as_dict(),
-        "as_of_batch": max((b["batch_id"] for b in batches), default=0),
-        "inputs": inputs,
+        "as_of_batch": max(newest, default=0),
+        "inputs": inputs.summary,
         "load_batches": batches,
         "visits": outcome.results.height,
         "findings": outcome.findings.height,
@@ -245,46 +165,24 @@ def _pack_record(pack) -> dict:
     return record
 
 
-def seal_inputs(con) -> None:
-    """Remember, once per stored row version, the hashes it had when a run first read it.
+def record_run(con, outcome, *, verified: bool = False,
+               fresh: list[dict] | None = None) -> dict:
+    """The manifest of a just-computed check (built if missing); the input pieces the check had
+    to digest from the rows are stored with it (`fingerprints.remember`).
 
-    Reads the rows `collect_input_rows` gathered (call it, or `build_manifest`, first).
-    Callers own the transaction.
-    """
-    store.run(
-        con,
-        f"""INSERT INTO input_seals
-            SELECT r.table_name, r.batch_id, r.source_row, r.source_file, r.row_key,
-                   r.row_hash, r.content_hash
-            FROM {ROWS_TABLE} r
-            WHERE r.batch_id IS NOT NULL AND NOT EXISTS (
-                SELECT 1 FROM input_seals s
-                WHERE s.table_name = r.table_name AND s.batch_id = r.batch_id
-                  AND s.source_row = r.source_row)
-            QUALIFY row_number() OVER (
-                PARTITION BY r.table_name, r.batch_id, r.source_row ORDER BY r.content_hash) = 1
-        """,  # noqa: S608 - our names
-    )
-
-
-def record_run(con, outcome, *, verified: bool = False) -> dict:
-    """The manifest of a just-computed check (built if missing) with its input rows sealed.
-
-    Used by `engine.runs.store_run` inside its transaction; returns the manifest.
-    `verified`: the caller built the manifest in this same transaction from the rows
-    `gather_inputs` left in the temp table, so they are this run's and cannot have changed.
+    Used by `engine.runs.write_run` inside its transaction; returns the manifest.
+    `verified`: the caller built the manifest in this same transaction from the inputs
+    `gather_inputs` returned (passing its `fresh` pieces), so they are this run's.
     """
     if not getattr(outcome, "manifest", None):
-        outcome.manifest = build_manifest(con, outcome)
-    elif verified:
-        pass
-    elif not store.scalar(
-        con, "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
-        [ROWS_TABLE],
-    ) or _input_summary(con) != outcome.manifest["inputs"]:
-        collect_input_rows(con)  # the rows gathered last are not this run's: gather again
-        if _input_summary(con) != outcome.manifest["inputs"]:
+        state = gather_inputs(con)
+        outcome.manifest = build_manifest(con, outcome, inputs=state)
+        fresh = state.fresh
+    elif not verified or fresh is None:
+        state = gather_inputs(con)
+        if state.summary != outcome.manifest["inputs"]:
             raise BerthcheckError(
                 f"the inputs changed after run {outcome.run_id} was computed; check again")
-    seal_inputs(con)
+        fresh = state.fresh
+    fingerprints.remember(con, fresh)
     return outcome.manifest

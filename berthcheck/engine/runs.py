@@ -1,11 +1,16 @@
 """Runs stored in the database, so a report can be made from a run later.
 
-Run id: deterministic, sha256 over the pack hash, parameters, scope, berthcheck version and a
-fingerprint of every input table (sha256 over its current rows' `_row_hash` values, sorted).
-Re-running the same check on the same inputs gives the same id and replaces that run's rows.
-Each run also stores its manifest (berthcheck.audit): what `audit verify` recomputes and compares.
-Results beyond the contract columns are stored typed, one Parquet blob per run in
-`run_result_columns` (schema 6); runs stored before keep them as JSON in `run_results.extra`.
+Run id: deterministic, sha256 over the pack hash, parameters, scope, berthcheck version, the
+manifest version and a fingerprint of every input table (combined from the digests each load
+batch stored, berthcheck/fingerprints.py). Re-running the same check on the same inputs gives
+the same id and replaces that run's rows. Each run also stores its manifest (berthcheck.audit):
+what `audit verify` recomputes and compares.
+
+Storage: the contract columns in `run_results`, the findings in `run_findings`, and the
+results' other columns (pack-specific and emission columns) typed in a table of the run's own,
+`run_columns_<run_id>`, each written with `INSERT/CREATE ... SELECT` from the check's frames
+(manifest version 2). Runs stored before keep them as one Parquet blob in `run_result_columns`
+(schema 6) or as JSON in `run_results.extra`, and are read as before.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 
 from berthcheck import __version__, store
 from berthcheck.emissions import factors_hash
 from berthcheck.engine import manifest as run_manifest
-from berthcheck.engine.manifest import output_hashes
+from berthcheck.engine import manifest_v1
+from berthcheck.engine.manifest import MANIFEST_VERSION
 from berthcheck.engine.pack import Pack, parameters_json
 from berthcheck.engine.schemas import FINDING_COLUMNS, RESULT_COLUMNS
 from berthcheck.engine.scope import Scope
@@ -29,21 +36,14 @@ RUN_ID_LENGTH = 16
 
 
 def input_fingerprint(con) -> dict:
-    """{table: {rows, sha256, max_batch_id}} over the current rows of every input table."""
-    out = {}
-    for kind in sorted(KINDS.values(), key=lambda k: k.table):
-        rows, digest, max_batch = store.run(
-            con,
-            f"SELECT count(*), sha256(coalesce(string_agg(_row_hash, ',' ORDER BY _row_hash), '')), "  # noqa: S608
-            f"max(_batch_id) FROM {kind.table}",
-        )[0]
-        out[kind.table] = {"rows": rows, "sha256": digest, "max_batch_id": max_batch}
-    return out
+    """{table: {rows, sha256, max_batch_id}} of every loaded input table, combined from the
+    digests stored at load (no stored row is re-hashed)."""
+    return fingerprint_from_inputs(run_manifest.gather_inputs(con).summary)
 
 
 def fingerprint_from_inputs(inputs: dict) -> dict:
-    """`input_fingerprint` read off a manifest's input summary (`engine.manifest.gather_inputs`), which
-    hashes the same current rows the same way: no second pass over every input row."""
+    """The run id's part of a manifest's input summary: the loaded tables (not the shipped
+    reference tables), each with its rows, sha256 and newest batch."""
     return {
         kind.table: {key: inputs[kind.table][key] for key in ("rows", "sha256", "max_batch_id")}
         for kind in sorted(KINDS.values(), key=lambda k: k.table)
@@ -64,20 +64,63 @@ def run_id_for(pack: Pack, scope: Scope, inputs: dict) -> str:
         # the emission factors are inputs of the results too
         "factors_hash": factors_hash(),
         "berthcheck": __version__,
+        # version 2 fingerprints and hashes differ from version 1's: so do the ids
+        "manifest_version": MANIFEST_VERSION,
     })
     return hashlib.sha256(key.encode()).hexdigest()[:RUN_ID_LENGTH]
 
 
+EXTRA_TABLE_PREFIX = "run_columns_"
+_RUN_ID = re.compile(r"[0-9a-f]{16}")
 
 
-EXTRA_FORMAT = "parquet"
+def extra_table(con, run_id: str) -> str | None:
+    """The run's own typed table of its non-contract columns, when it has one."""
+    if not _RUN_ID.fullmatch(run_id or ""):
+        return None
+    name = EXTRA_TABLE_PREFIX + run_id
+    found = store.scalar(
+        con, "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ? AND NOT temporary", [name])
+    return name if found else None
 
 
-def _extra_blob(frame) -> bytes:
-    """A run's extra columns (with visit_id) as Parquet: types kept, a fraction of the JSON."""
-    buffer = io.BytesIO()
-    frame.write_parquet(buffer, compression="lz4", statistics=False)
-    return buffer.getvalue()
+def manifest_version(con, run_id: str) -> int:
+    """The manifest version a stored run was recorded with (1 for runs before manifests)."""
+    return int(store.scalar(
+        con, "SELECT coalesce(TRY_CAST(json_extract(manifest, '$.manifest_version') AS INTEGER), "
+        "1) FROM runs WHERE run_id = ?", [run_id]) or 1)
+
+
+def _stored_relations(con, run_id: str) -> tuple[str, str]:
+    """(results, findings) of a v2 stored run as SQL relations (`run_id` checked: 16 hex)."""
+    if not _RUN_ID.fullmatch(run_id):
+        raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
+    table = extra_table(con, run_id)
+    contract = ", ".join(f"r.{c}" for c in RESULT_COLUMNS)
+    if table:
+        results = (f"(SELECT {contract}, x.* EXCLUDE (visit_id) FROM run_results r "  # noqa: S608
+                   f"LEFT JOIN {table} x ON x.visit_id = r.visit_id "
+                   f"WHERE r.run_id = '{run_id}')")
+    else:
+        results = f"(SELECT {contract} FROM run_results r WHERE r.run_id = '{run_id}')"  # noqa: S608
+    findings = ("(SELECT " + ", ".join(run_manifest.finding_columns())  # noqa: S608
+                + f" FROM run_findings WHERE run_id = '{run_id}')")
+    return results, findings
+
+
+def stored_hashes(con, run_id: str) -> tuple[str, str]:
+    """The typed digests of a v2 run's results and findings as stored, computed in DuckDB."""
+    from berthcheck.engine import digest
+
+    results, findings = _stored_relations(con, run_id)
+    return (digest.typed_sha256(con, results, digest.RESULT_ORDER),
+            digest.typed_sha256(con, findings, digest.FINDING_ORDER))
+
+
+
+
+EXTRA_FORMAT = "parquet"  # runs stored between schema 6 and manifest version 2
 
 
 def _extra_json(con, run_id: str, results):
@@ -115,11 +158,16 @@ def _read_blob(run_id: str, fmt: str, data: bytes):
 
 def stored_frames(con, run_id: str):
     """(results, findings) exactly as stored, typed, in the column order the run wrote them:
-    their CSV hashes are what the run's manifest recorded (`output_hashes`), so any edit of
-    `run_results`, `run_findings` or the blob shows. Runs stored before the typed blob
-    (migration 6) are read through `load_run`."""
+    their hashes are what the run's manifest recorded, so any edit of `run_results`,
+    `run_findings` or the run's column table (or blob) shows. Runs stored before the typed
+    blob (migration 6) are read through `load_run`."""
     import polars as pl
 
+    if manifest_version(con, run_id) >= 2:
+        results, findings = _stored_relations(con, run_id)
+        return (store.fetch_polars(con, f"SELECT * FROM {results} ORDER BY visit_id"),  # noqa: S608
+                store.fetch_polars(con, f"SELECT * FROM {findings} "  # noqa: S608
+                                   "ORDER BY visit_id, rule_id, finding_id"))
     blob = store.run(con, "SELECT format, data FROM run_result_columns WHERE run_id = ?",
                      [run_id])
     if not blob:
@@ -137,6 +185,15 @@ def stored_frames(con, run_id: str):
     return results, findings.select([*FINDING_COLUMNS, pl.col("minutes")])
 
 
+def _hashes_now(con, run_id: str, frames=None):
+    """(results, findings) sha256 of a stored run as it is stored now, by its manifest
+    version's definition: typed rows in DuckDB (2) or the CSV text of `frames` (default: as
+    `stored_frames` reads them) (1)."""
+    if manifest_version(con, run_id) >= 2:
+        return stored_hashes(con, run_id)
+    return manifest_v1.output_hashes(*(frames or stored_frames(con, run_id)))
+
+
 def tampered_parts(con, run_id: str) -> list[str]:
     """Which of a stored run's results and findings no longer hash to what its record says
     ([] when intact or not stored)."""
@@ -145,10 +202,9 @@ def tampered_parts(con, run_id: str) -> list[str]:
     if not rows:
         return []
     try:
-        results, findings = stored_frames(con, run_id)
+        got = _hashes_now(con, run_id)
     except BerthcheckError:
         return ["results (damaged)"]
-    got = output_hashes(results, findings)
     parts = []
     if got[0] != rows[0][0]:
         parts.append("results")
@@ -162,21 +218,12 @@ def store_run(con, outcome) -> None:
         write_run(con, outcome)
 
 
-def write_run(con, outcome, *, verified: bool = False) -> None:
-    """`store_run` inside the caller's transaction; `verified` as in `engine.manifest.record_run`."""
-    import polars as pl
-
+def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None) -> None:
+    """`store_run` inside the caller's transaction; `verified` and `fresh` as in
+    `engine.manifest.record_run`. The frames go to the run tables with `INSERT ... SELECT`
+    (the contract columns to `run_results`, the rest typed to `run_columns_<run_id>`)."""
     results, findings = outcome.results, outcome.findings
     extras = [c for c in results.columns if c not in RESULT_COLUMNS]
-    # the extra columns go typed into one Parquet blob (run_result_columns); `extra` is then ''
-    stored_results = results.select(
-        pl.lit(outcome.run_id).alias("run_id"),
-        *RESULT_COLUMNS,
-        pl.lit("" if extras else "{}").alias("extra"),
-    )
-    stored_findings = findings.select(
-        pl.lit(outcome.run_id).alias("run_id"), *FINDING_COLUMNS, "minutes"
-    )
     max_batch = max((v["max_batch_id"] or 0) for v in outcome.inputs.values()) or None
     counts = outcome.verdict_counts()
     tampered = tampered_parts(con, outcome.run_id)
@@ -188,8 +235,11 @@ def write_run(con, outcome, *, verified: bool = False) -> None:
             f"overwrite it. See `berthcheck audit verify {outcome.run_id}`")
     for table in ("run_findings", "run_results", "run_result_columns", "runs"):
         store.run(con, f"DELETE FROM {table} WHERE run_id = ?", [outcome.run_id])  # noqa: S608
-    # also seals the input rows read
-    manifest = run_manifest.record_run(con, outcome, verified=verified)
+    if not _RUN_ID.fullmatch(outcome.run_id):
+        raise BerthcheckError(f"run id {outcome.run_id!r} is not 16 hex digits")
+    store.run(con, f"DROP TABLE IF EXISTS {EXTRA_TABLE_PREFIX}{outcome.run_id}")
+    # also stores the input digests the check had to compute from the rows
+    manifest = run_manifest.record_run(con, outcome, verified=verified, fresh=fresh)
     store.run(
         con,
         "INSERT INTO runs (run_id, pack_id, pack_version, pack_hash, parameters, scope, "
@@ -217,18 +267,19 @@ def write_run(con, outcome, *, verified: bool = False) -> None:
             run_manifest.manifest_text(manifest),
         ],
     )
-    if extras:
-        store.run(
-            con, "INSERT INTO run_result_columns VALUES (?, ?, ?)",
-            [outcome.run_id, EXTRA_FORMAT, _extra_blob(results.select("visit_id", *extras))],
-        )
-    for table, frame in (("run_results", stored_results), ("run_findings", stored_findings)):
-        store.register(con, "_bc_run_rows", frame)
-        try:
-            # by name: a column added by a later migration sits at the table's end
-            store.run(con, f"INSERT INTO {table} BY NAME SELECT * FROM _bc_run_rows")  # noqa: S608
-        finally:
-            con.unregister("_bc_run_rows")
+    view, fview = run_manifest.RESULTS_VIEW, run_manifest.FINDINGS_VIEW
+    quoted = [f'"{c}"' for c in extras]
+    with run_manifest.registered(con, results, findings):
+        # by name: a column added by a later migration sits at the table's end
+        store.run(con, "INSERT INTO run_results BY NAME SELECT ? AS run_id, "  # noqa: S608
+                       + ", ".join(RESULT_COLUMNS)
+                       + f", {'' if extras else '{}'!r} AS extra FROM {view}", [outcome.run_id])
+        if extras:
+            store.run(con, f"CREATE TABLE {EXTRA_TABLE_PREFIX}{outcome.run_id} AS "  # noqa: S608
+                           f"SELECT visit_id, {', '.join(quoted)} FROM {view}")
+        store.run(con, "INSERT INTO run_findings BY NAME SELECT ? AS run_id, "  # noqa: S608
+                       + ", ".join(run_manifest.finding_columns()) + f" FROM {fview}",
+                  [outcome.run_id])
 
 
 def list_runs(con):
@@ -251,6 +302,8 @@ def load_run(con, run_id: str):
 
     if not store.scalar(con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id]):
         raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
+    if manifest_version(con, run_id) >= 2:  # typed run tables: read as they are
+        return stored_frames(con, run_id)
     results = store.fetch_polars(
         con,
         # the contract's column order, whatever order migrations left the table in
@@ -366,7 +419,7 @@ def verified_frames(con, run_id: str):
         raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
     results, findings = stored_frames(con, run_id)
     results = restore_instants(results)  # runs stored before migration 6 hold JSON text
-    got = output_hashes(results, findings)
+    got = _hashes_now(con, run_id, (results, findings))
     for what, want, have in zip(("results", "findings"), rows[0], got, strict=True):
         if want and want != have:
             raise BerthcheckError(

@@ -37,17 +37,16 @@ def obtain_run(con, scope, pack_id: str) -> ExportRun:
     (which records its manifest). A stored run whose results no longer hash to what was
     recorded is not trusted: the check runs again."""
     from berthcheck.engine import check, load_pack, runs
-    from berthcheck.engine.export import csv_sha256
 
     pack = load_pack(pack_id)
-    inputs = runs.input_fingerprint(con)
+    inputs = runs.input_fingerprint(con)  # from the digests stored at load
     run_id = runs.run_id_for(pack, scope, inputs)
-    stored = store.run(con, "SELECT results_sha256 FROM runs WHERE run_id = ?", [run_id])
-    if stored:
+    stored = store.run(con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id])[0][0]
+    # the stored rows hashed in DuckDB by the run's own definition (typed rows, manifest v2)
+    if stored and not runs.tampered_parts(con, run_id):
         results, findings = runs.stored_frames(con, run_id)
-        results = runs.restore_instants(results)
-        if csv_sha256(results) == stored[0][0]:
-            return ExportRun(pack, scope, run_id, results, findings, reused=True)
+        return ExportRun(pack, scope, run_id, runs.restore_instants(results), findings,
+                         reused=True)
     outcome = check(con, pack, scope=scope, store_run=True)
     return ExportRun(pack, scope, str(outcome.run_id), outcome.results, outcome.findings)
 

@@ -21,6 +21,7 @@ import polars as pl
 
 from berthcheck import __version__, store
 from berthcheck.errors import InputRejected, RowError, UsageError
+from berthcheck.fingerprints import digest_batch
 from berthcheck.ingest import reference
 from berthcheck.ingest.bounds import bound_errors
 from berthcheck.ingest.coerce import ERR, TZ, coerce
@@ -641,6 +642,9 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
         seal_batch(con, kind.name, batch_id)
     if quarantined_rows:
         _quarantine(con, records, kind, errors, batch_id)
+    # the batch's digests of what it inserted and retired: a check's input fingerprint
+    # combines them instead of re-hashing every stored row (berthcheck/fingerprints.py)
+    digest_batch(con, batch_id)
     if warnings:
         con.executemany(
             "INSERT INTO load_warnings VALUES (?, ?, ?, ?, ?, ?, ?)",

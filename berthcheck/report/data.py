@@ -73,24 +73,6 @@ def restore_types(results):
     return results.with_columns(exprs) if exprs else results
 
 
-def _results_hash_matches(stored: str | None, results, findings) -> bytes | None:
-    """A stored run's recorded results hash (of the results CSV; older records: of the results
-    and findings CSVs) against the frames read back: the results CSV when they match (the
-    report attaches those very bytes), else None."""
-    import hashlib
-
-    from berthcheck.engine.export import csv_bytes
-
-    if not stored:
-        return None
-    results_csv = csv_bytes(results)
-    if hashlib.sha256(results_csv).hexdigest() == stored:
-        return results_csv
-    both = hashlib.sha256(results_csv)
-    both.update(csv_bytes(findings))
-    return results_csv if both.hexdigest() == stored else None
-
-
 def obtain_run(con, scope: Scope, pack: str | Pack = "carb-at-berth-2020") -> ReportRun:
     """The stored run for this pack, scope and the current inputs, else a fresh stored check.
 
@@ -105,14 +87,12 @@ def obtain_run(con, scope: Scope, pack: str | Pack = "carb-at-berth-2020") -> Re
     pack_obj = pack if isinstance(pack, Pack) else load_pack(pack)
     inputs = runs.input_fingerprint(con)
     run_id = runs.run_id_for(pack_obj, scope, inputs)
-    stored = store.run(con, "SELECT results_sha256 FROM runs WHERE run_id = ?", [run_id])
-    if stored:
+    stored = store.run(con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id])[0][0]
+    # the stored rows hashed in DuckDB by the run's own definition (typed rows, manifest v2)
+    if stored and not runs.tampered_parts(con, run_id):
         results, findings = runs.load_run(con, run_id)
-        results = restore_types(results)
-        results_csv = _results_hash_matches(stored[0][0], results, findings)
-        if results_csv is not None:
-            return ReportRun(pack_obj, scope, run_id, results, findings, inputs, reused=True,
-                             results_csv=results_csv)
+        return ReportRun(pack_obj, scope, run_id, restore_types(results), findings, inputs,
+                         reused=True)
     outcome = check(con, pack_obj, scope=scope, store_run=True)  # recorded with its manifest
     return ReportRun(pack_obj, scope, outcome.run_id, outcome.results, outcome.findings,
                      outcome.inputs, reused=False)

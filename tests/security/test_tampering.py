@@ -145,14 +145,15 @@ def test_a_wiped_quarantine_is_a_finding(db):
     assert "quarantine: batch 1 (visits.csv) recorded 1 row, the table holds 0" in result.output
 
 
-def test_a_damaged_result_blob_is_one_line_not_a_traceback(db):
+def test_a_dropped_result_column_table_is_named_not_a_traceback(db):
     path, run_id = db
-    _edit(path, "UPDATE run_result_columns SET data = 'garbage'::BLOB")
+    _edit(path, f"DROP TABLE run_columns_{run_id}")
     result = _verify(path, run_id)
     assert result.exit_code == 1
-    assert "damaged" in result.output and "Traceback" not in result.output
+    assert "stored results: sha256" in result.output and "Traceback" not in result.output
     report = _cli("report", "--db", path, "--period", "2026-10", "--out", path.with_suffix(".html"))
     assert report.exit_code == 1 and "Traceback" not in report.output
+    assert "refusing to overwrite" in report.output
 
 
 def test_a_run_from_before_the_new_input_tables_still_verifies(db):

@@ -1,0 +1,207 @@
+"""Issue 16, items 1-2: manifest version 2 (fingerprints from load-time digests, typed-row
+hashes, runs stored in typed tables), with version-1 runs still verified and diffed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from berthcheck import store
+from berthcheck.cli import app
+from berthcheck.demo import load_sample
+from berthcheck.engine import check
+from berthcheck.engine.schemas import RESULT_COLUMNS
+from berthcheck.resources import sample_data_dir
+from tests.legacy_runs import store_v1_run
+from tests.test_audit import _compliant_controlled_visit, _replace_vessel_type
+
+runner = CliRunner()
+PERIOD = "2026-10"
+
+
+def _cli(*args):
+    return runner.invoke(app, [*map(str, args)])
+
+
+@pytest.fixture(scope="module")
+def with_v1_run(tmp_path_factory) -> tuple[Path, str]:
+    """The sample month loaded, and a run stored as version 1 stored it."""
+    path = tmp_path_factory.mktemp("v1") / "sample.duckdb"
+    con = store.connect(path)
+    try:
+        load_sample(con, sample_data_dir())
+        run_id = store_v1_run(con, period=PERIOD)
+    finally:
+        con.close()
+    return path, run_id
+
+
+@pytest.fixture()
+def db(with_v1_run, tmp_path) -> tuple[Path, str]:
+    path, run_id = with_v1_run
+    copy = tmp_path / "bc.duckdb"
+    shutil.copy(path, copy)
+    return copy, run_id
+
+
+def _check(db) -> str:
+    result = _cli("check", "--db", db, "--period", PERIOD)
+    assert result.exit_code == 0, result.output
+    return next(line for line in result.output.splitlines() if "; run " in line).rsplit(" ", 1)[1]
+
+
+def test_a_version_1_run_and_a_version_2_run_both_verify(db):
+    path, old = db
+    new = _check(path)
+    assert new != old  # run ids are version 2 now
+    for run_id, version in ((old, 1), (new, 2)):
+        con = store.connect(path)
+        try:
+            manifest = json.loads(store.scalar(con, "SELECT manifest FROM runs WHERE run_id = ?",
+                                               [run_id]))
+        finally:
+            con.close()
+        assert manifest["manifest_version"] == version
+        result = _cli("audit", "verify", run_id, "--db", path)
+        assert result.exit_code == 0, result.output
+        assert "MISMATCH" not in result.output
+
+
+def test_a_version_1_run_verifies_after_a_later_replace_and_names_a_tampered_verdict(db, tmp_path):
+    path, old = db
+    visit_id, _row = _compliant_controlled_visit(path)
+    _replace_vessel_type(path, tmp_path, visit_id, "bulk")
+    assert _cli("audit", "verify", old, "--db", path).exit_code == 0
+    con = store.connect(path)
+    try:
+        store.run(con, "UPDATE run_results SET verdict = 'compliant' WHERE run_id = ? "
+                       "AND verdict = 'non_compliant'", [old])
+    finally:
+        con.close()
+    result = _cli("audit", "verify", old, "--db", path)
+    assert result.exit_code == 1
+    assert "stored results: sha256" in result.output
+    assert "verdict stored compliant, recomputed non_compliant" in result.output
+
+
+def test_diff_across_the_version_boundary_is_a_manifest_change_not_an_input_change(db, tmp_path):
+    path, old = db
+    new = _check(path)
+    same = _cli("audit", "diff", old, new, "--db", path, "--json")
+    data = json.loads(same.output)
+    assert data["inputs_changed"] == {}
+    assert data["visits_changed"] == []
+    assert data["manifest_changes"][0].startswith("manifest version 1 -> 2")
+    shown = _cli("audit", "diff", old, new, "--db", path).output
+    assert "manifest: changed" in shown and "inputs: unchanged" in shown
+
+    visit_id, _row = _compliant_controlled_visit(path)
+    _replace_vessel_type(path, tmp_path, visit_id, "bulk")
+    con = store.connect(path)
+    try:  # the replacing batch digested the row it inserted and the one it retired
+        pieces = store.run(con, "SELECT replaced_by IS NULL, rows FROM batch_digests WHERE "
+                                "table_name = 'visits' AND (batch_id = (SELECT max(batch_id) "
+                                "FROM load_batches) OR replaced_by IS NOT NULL) ORDER BY 1")
+    finally:
+        con.close()
+    assert pieces == [(False, 1), (True, 1)]
+    newer = _check(path)
+    data = json.loads(_cli("audit", "diff", old, newer, "--db", path, "--json").output)
+    assert list(data["inputs_changed"]) == ["visits"]
+    assert data["inputs_changed"]["visits"]["rows_changed"] == 1
+    assert {v["visit_id"]: v["cause"] for v in data["visits_changed"]} == {visit_id: "input"}
+
+
+def _text(value) -> str:
+    """docs/reliability.md's canonical text of one typed value, written independently."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):  # micro-units, rounded half away from zero, exactly
+        micro = Decimal(value * 1_000_000)  # the product in double arithmetic, as documented
+        return str(int(micro.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return (str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))
+
+
+def _digest(frame, columns, order) -> str:
+    rows = sorted(frame.select(columns).rows(named=True),
+                  key=lambda r: [r[k].encode("utf-8") for k in order])
+    text = "\t".join(columns) + "\n" + "".join(
+        "\t".join(_text(r[c]) for c in columns) + "\n" for r in rows)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_results_and_findings_hashes_follow_the_documented_serialisation(db):
+    path, _old = db
+    con = store.connect(path)
+    try:
+        outcome = check(con, period=PERIOD)
+    finally:
+        con.close()
+    results, findings = outcome.results, outcome.findings
+    columns = [*RESULT_COLUMNS, *(c for c in results.columns if c not in RESULT_COLUMNS)]
+    assert len(columns) > 30 and results.height > 100
+    assert outcome.manifest["results_sha256"] == _digest(results, columns, ["visit_id"])
+    finding_columns = ["finding_id", "rule_id", "visit_id", "severity", "message", "evidence",
+                       "minutes"]
+    assert outcome.manifest["findings_sha256"] == _digest(
+        findings, finding_columns, ["visit_id", "rule_id", "finding_id"])
+
+
+def test_a_run_is_stored_in_typed_tables_and_read_back_unchanged(db):
+    path, _old = db
+    con = store.connect(path)
+    try:
+        outcome = check(con, period=PERIOD)
+        from berthcheck.engine.runs import load_run
+
+        results, findings = load_run(con, outcome.run_id)
+        blobs = store.scalar(con, "SELECT count(*) FROM run_result_columns WHERE run_id = ?",
+                             [outcome.run_id])
+        types = dict(store.run(con, "SELECT column_name, data_type FROM duckdb_columns() "
+                                    "WHERE table_name = ?", [f"run_columns_{outcome.run_id}"]))
+    finally:
+        con.close()
+    assert blobs == 0
+    assert "DOUBLE" in types.values()
+    assert results.equals(outcome.results) and results.schema == outcome.results.schema
+    assert findings.equals(outcome.findings)
+
+
+def test_a_check_never_overwrites_a_load_digest_that_no_longer_matches(db):
+    """Rows deleted behind berthcheck's back: the check digests the batch from what is left
+    (its run id changes), but the digest made at load stays, as evidence for `audit verify`."""
+    path, _old = db
+    con = store.connect(path)
+    try:
+        before = check(con, period=PERIOD)
+        batch, rows = store.run(con, "SELECT batch_id, rows FROM batch_digests WHERE table_name = "
+                                     "'visits' AND replaced_by IS NULL ORDER BY batch_id")[0]
+        store.run(con, "DELETE FROM visits_versions WHERE _batch_id = ? AND _source_row = "
+                       "(SELECT max(_source_row) FROM visits_versions WHERE _batch_id = ?)",
+                  [batch, batch])
+        after = check(con, period=PERIOD)
+        kept = store.run(con, "SELECT rows FROM batch_digests WHERE table_name = 'visits' "
+                              "AND batch_id = ? AND replaced_by IS NULL", [batch])
+    finally:
+        con.close()
+    assert after.run_id != before.run_id
+    assert after.manifest["inputs"]["visits"]["rows"] == rows - 1
+    assert kept == [(rows,)]
+    result = _cli("audit", "verify", before.run_id, "--db", path)
+    assert result.exit_code == 1 and "input table visits" in result.output
