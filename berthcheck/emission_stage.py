@@ -33,7 +33,6 @@ _ATTRIBUTE_TYPES = {
     "boiler_power_kw": "DOUBLE", "teu": "DOUBLE", "dwt": "DOUBLE", "passengers": "DOUBLE",
     "aux_engine_speed": "VARCHAR", "shore_power_energy_kwh_metered": "DOUBLE",
 }
-_TABLES = ("_bc_em_aux", "_bc_em_bins", "_bc_em_types")
 
 
 def _quote(name: str) -> str:
@@ -44,36 +43,48 @@ def _round(expr: str) -> str:
     return f"round_even(({expr}) * $em_scale, 0) / $em_scale"
 
 
+# id of a Factors (load_factors returns one object per folder content) -> (it, its tables)
+_ARROW: dict[int, tuple[Factors, dict]] = {}
+
+
 def register_factors(con, f: Factors) -> None:
     """The factor tables the stage joins: aux factors per (speed, tier), size bins (in file
     order: the first bin that holds the visit wins) and each type's default."""
+    cached = _ARROW.get(id(f))
+    if cached is None or cached[0] is not f:
+        if len(_ARROW) > 8:
+            _ARROW.clear()
+        cached = _ARROW[id(f)] = (f, _factor_tables(f))
+    for name, table in cached[1].items():
+        con.register(name, table)
+
+
+def _factor_tables(f: Factors) -> dict:
     import polars as pl
 
     loads = f.tables["aux_boiler_loads"].rows
     bins = [r for r in loads if r["size_metric"] != "none"]
     defaults = [r for r in loads if r["size_metric"] == "none"]
-    store.register(con, "_bc_em_aux", _aux_factor_frame(f))
-    store.register(con, "_bc_em_bins", pl.DataFrame(
-        {"bin": list(range(len(bins))), "vessel_type": [r["vessel_type"] for r in bins],
-         "size_metric": [r["size_metric"] for r in bins],
-         "bin_from": [r["bin_from"] for r in bins], "bin_to": [r["bin_to"] for r in bins],
-         "aux_kw": [r["aux_kw"] for r in bins], "boiler_kw": [r["boiler_kw"] for r in bins],
-         "category": [r["category"] for r in bins]},
-        schema={"bin": pl.Int64, "vessel_type": pl.Utf8, "size_metric": pl.Utf8,
-                "bin_from": pl.Float64, "bin_to": pl.Float64, "aux_kw": pl.Float64,
-                "boiler_kw": pl.Float64, "category": pl.Utf8}))
-    store.register(con, "_bc_em_types", pl.DataFrame(
-        {"vessel_type": [r["vessel_type"] for r in defaults],
-         "aux_kw": [r["aux_kw"] for r in defaults],
-         "boiler_kw": [r["boiler_kw"] for r in defaults],
-         "category": [r["category"] for r in defaults]},
-        schema={"vessel_type": pl.Utf8, "aux_kw": pl.Float64, "boiler_kw": pl.Float64,
-                "category": pl.Utf8}))
-
-
-def unregister_factors(con) -> None:
-    for name in _TABLES:
-        con.unregister(name)
+    frames = {
+        "_bc_em_aux": _aux_factor_frame(f),
+        "_bc_em_bins": pl.DataFrame(
+            {"bin": list(range(len(bins))), "vessel_type": [r["vessel_type"] for r in bins],
+             "size_metric": [r["size_metric"] for r in bins],
+             "bin_from": [r["bin_from"] for r in bins], "bin_to": [r["bin_to"] for r in bins],
+             "aux_kw": [r["aux_kw"] for r in bins], "boiler_kw": [r["boiler_kw"] for r in bins],
+             "category": [r["category"] for r in bins]},
+            schema={"bin": pl.Int64, "vessel_type": pl.Utf8, "size_metric": pl.Utf8,
+                    "bin_from": pl.Float64, "bin_to": pl.Float64, "aux_kw": pl.Float64,
+                    "boiler_kw": pl.Float64, "category": pl.Utf8}),
+        "_bc_em_types": pl.DataFrame(
+            {"vessel_type": [r["vessel_type"] for r in defaults],
+             "aux_kw": [r["aux_kw"] for r in defaults],
+             "boiler_kw": [r["boiler_kw"] for r in defaults],
+             "category": [r["category"] for r in defaults]},
+            schema={"vessel_type": pl.Utf8, "aux_kw": pl.Float64, "boiler_kw": pl.Float64,
+                    "category": pl.Utf8}),
+    }
+    return {name: frame.to_arrow() for name, frame in frames.items()}
 
 
 def emissions_query(f: Factors, results: str, result_columns: list[str], attributes: str,

@@ -10,6 +10,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from berthcheck import store
 from berthcheck.engine.pack import PARAM_RE, Pack, load_pack, split_statements, strip_comments
@@ -48,14 +49,22 @@ def bind(sql: str, values: dict[str, object]) -> dict[str, object]:
     return {name: values[name] for name in set(PARAM_RE.findall(strip_comments(sql)))}
 
 
-def _register_tables(con, pack: Pack) -> None:
+@lru_cache(maxsize=64)
+def _param_arrow(columns: tuple[str, ...], rows: tuple[tuple, ...]):
+    """A pack table as Arrow, typed as polars infers it (made once per table content)."""
     import polars as pl
 
+    frame = pl.DataFrame([list(row) for row in rows], schema=list(columns), orient="row")
+    return frame.to_arrow(compat_level=pl.CompatLevel.newest())
+
+
+def _register_tables(con, pack: Pack) -> None:
     for table in pack.tables.values():
-        frame = pl.DataFrame(
-            [list(row) for row in table.rows], schema=list(table.columns), orient="row"
-        )
-        store.register(con, "_bc_param", frame)
+        try:
+            arrow = _param_arrow(table.columns, table.rows)
+        except TypeError:  # a row holding a list: not hashable, made each time
+            arrow = _param_arrow.__wrapped__(table.columns, table.rows)
+        con.register("_bc_param", arrow)
         try:
             store.run(
                 con,
