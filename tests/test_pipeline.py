@@ -11,7 +11,7 @@ from berthcheck import store
 from berthcheck.engine import check, load_pack
 from berthcheck.engine.check import _judged_visits_sql, _reads, finding_id
 from berthcheck.engine.sandbox import open_sandbox, readable_objects
-from berthcheck.engine.scope import parse_scope, scope_params
+from berthcheck.engine.scope import SCOPE_SQL, parse_scope, scope_params
 from tests.helpers_store import put_tables, visit
 
 
@@ -63,8 +63,9 @@ def test_the_sandbox_holds_what_the_pack_reads_cut_to_the_years_it_judges():
     names = _reads(pack, readable_objects(con))
     assert "visits" in names and "shore_power" in names
     assert "ports_user" not in names  # the pack reads the `ports` view, never its parts
+    con.register("_bc_scope", con.sql(SCOPE_SQL, params=scope_params(scope)).arrow().read_all())
     sandbox = open_sandbox(con, names, visits_sql=_judged_visits_sql(pack, scope),
-                           visits_params=scope_params(scope), whole=pack.history)
+                           whole=pack.history)
     try:
         sessions = store.run(sandbox, "SELECT visit_id FROM shore_power ORDER BY 1")
         visits = store.scalar(sandbox, "SELECT count(*) FROM visits")

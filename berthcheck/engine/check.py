@@ -114,7 +114,8 @@ def _judged_visits_sql(pack: Pack, scope: Scope) -> str | None:
     year = "year(timezone(coalesce(p.timezone, 'UTC'), v.departure))"
     return (f"SELECT v.visit_id FROM visits v LEFT JOIN ports p ON p.port = v.port "  # noqa: S608
             f"WHERE {year} IN (SELECT DISTINCT {year} FROM visits v "
-            f"LEFT JOIN ports p ON p.port = v.port WHERE v.visit_id IN ({SCOPE_SQL}))")
+            f"LEFT JOIN ports p ON p.port = v.port "
+            f"WHERE v.visit_id IN (SELECT visit_id FROM _bc_scope))")
 
 
 def _rules_sql(pack: Pack) -> tuple[str, dict[str, object]]:
@@ -212,22 +213,29 @@ def evaluate(con, pack: Pack, scope: Scope):
     from berthcheck.engine.sandbox import open_sandbox, pack_failure, readable_objects
 
     values = pack.parameter_values()
-    where = scope_params(scope)
-    # the pack's SQL runs on a locked copy of what it may read (engine/sandbox.py)
-    with stage("sandbox (the tables the pack reads, cut to the visits it judges)"):
-        sandbox = open_sandbox(con, _reads(pack, readable_objects(con)),
-                               visits_sql=_judged_visits_sql(pack, scope), visits_params=where,
-                               whole=pack.history)
+    # the visit ids in scope, found once; readable as `_bc_scope` on both connections
+    in_scope = con.sql(SCOPE_SQL, params=scope_params(scope)).arrow().read_all()
+    con.register("_bc_scope", in_scope)
+    try:
+        with stage("scope and emission inputs"):
+            attributes_sql, attribute_columns = _attributes(con)
+            attributes = con.sql(
+                f"SELECT * FROM ({attributes_sql}) "  # noqa: S608 - our column names
+                "WHERE visit_id IN (SELECT visit_id FROM _bc_scope)").arrow().read_all()
+        # the pack's SQL runs on a locked copy of what it may read (engine/sandbox.py)
+        with stage("sandbox (the tables the pack reads, cut to the visits it judges)"):
+            sandbox = open_sandbox(con, _reads(pack, readable_objects(con)),
+                                   visits_sql=_judged_visits_sql(pack, scope),
+                                   whole=pack.history)
+    finally:
+        con.unregister("_bc_scope")
     try:
         with stage("scope and emission inputs"):
             _register_tables(sandbox, pack)
-            sandbox.register("_bc_scope", con.sql(SCOPE_SQL, params=where).arrow().read_all())
+            sandbox.register("_bc_scope", in_scope)
             store.run(sandbox, "CREATE OR REPLACE TEMP TABLE scope_visits AS "
                                "SELECT visit_id FROM _bc_scope")
-            attributes_sql, attribute_columns = _attributes(con)
-            sandbox.register("_bc_em_attrs", con.sql(
-                f"SELECT * FROM ({attributes_sql}) WHERE visit_id IN ({SCOPE_SQL})",  # noqa: S608
-                params=where).arrow().read_all())
+            sandbox.register("_bc_em_attrs", attributes)
             factors = load_factors()
             register_factors(sandbox, factors)
         for rel, text in pack.stages:

@@ -54,7 +54,7 @@ def visit_keyed(con, names: list[str]) -> set[str]:
 
 
 def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None = None,
-                 visits_params: dict | None = None, whole: tuple[str, ...] = ()):
+                 whole: tuple[str, ...] = ()):
     """A locked in-memory database holding what the pack may read from `con`.
 
     names: the objects handed over (default: every readable one). visits_sql: a query over
@@ -68,6 +68,8 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
     wanted = readable_objects(con) if names is None else names
     cut = visit_keyed(con, wanted) - set(whole) if visits_sql else set()
     sandbox = duckdb.connect(":memory:")
+    if cut:  # the judged visits, found once
+        con.register("_bc_judged", con.sql(visits_sql).arrow().read_all())
     try:
         store.run(sandbox, "SET TimeZone = 'UTC'")
         store.run(sandbox, "SET Calendar = 'gregorian'")
@@ -79,18 +81,19 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
         for name in wanted:
             quoted = '"' + name.replace('"', '""') + '"'
             sql = f"SELECT * FROM {quoted}"  # noqa: S608 - catalog names
-            params = None
             if name in cut:
-                sql += f" WHERE visit_id IN ({visits_sql})"
-                params = visits_params
+                sql += " WHERE visit_id IN (SELECT visit_id FROM _bc_judged)"
             # handed over as an Arrow table (no copy through polars); the sandbox reads it in place
-            table = con.sql(sql, params=params or None).arrow().read_all()
+            table = con.sql(sql).arrow().read_all()
             sandbox.register(name, table)
         store.run(sandbox, "SET enable_external_access = false")
         store.run(sandbox, "SET lock_configuration = true")
     except BaseException:
         sandbox.close()
         raise
+    finally:
+        if cut:
+            con.unregister("_bc_judged")
     return sandbox
 
 
