@@ -230,7 +230,7 @@ def compute_emissions_frames(results, attributes, factors: Factors | None = None
         sql, params = emissions_query(f, "_bc_em_results", list(results.columns),
                                       "_bc_em_attrs",
                                       [c for c in attributes.columns if c in wanted])
-        out = store.fetch_polars(con, sql, _used(sql, params))
+        out = con.sql(sql, params=_used(sql, params)).pl()
     finally:
         con.close()
     return out.select(ordered_columns(list(results.columns)))

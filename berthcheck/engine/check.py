@@ -1,7 +1,10 @@
-"""Run a pack over the store: stages -> rules (findings) -> assemble (results) -> validate.
+"""Run a pack over the store: stages -> rules (findings) -> assemble (results) -> emissions
+-> validate.
 
-All per-visit work happens set-based in DuckDB; Python only binds parameters, hashes
-findings and reorders columns.
+One SQL pipeline in the pack's sandbox: every rule's findings in one UNION ALL with their ids
+computed in SQL, the per-visit findings list as an aggregate, the scope as a join, emissions
+as an SQL stage. Python holds control flow (binding parameters, naming failing files) and
+canonicalises each distinct evidence text; results and findings leave DuckDB once, at the end.
 """
 
 from __future__ import annotations
