@@ -89,8 +89,9 @@ def _factor_tables(f: Factors) -> dict:
 
 def emissions_query(f: Factors, results: str, result_columns: list[str], attributes: str,
                     attribute_columns: list[str]) -> tuple[str, dict[str, object]]:
-    """SELECT of `results` (a table or view name) with the emission columns replacing any of
-    the same name, row order of `results` kept; `attributes` holds one row per visit.
+    """SELECT of `results` (a table or view name, one row per visit) with the emission columns
+    replacing any of the same name, in no particular order; `attributes` holds one row per
+    visit.
     Returns (sql, parameters); the factor tables must be registered (register_factors)."""
     params: dict[str, object] = {
         "em_scale": float(10 ** KG_DECIMALS),
@@ -118,7 +119,7 @@ def emissions_query(f: Factors, results: str, result_columns: list[str], attribu
         star += " REPLACE (" + ", ".join(f"CAST(r.{c} AS DOUBLE) AS {c}" for c in replaced) + ")"
     hours = "".join(f", CAST(NULL AS DOUBLE) AS {c}" for c in HOURS_COLUMNS
                     if c not in result_columns)
-    size = " ".join(f"WHEN '{metric}' THEN x.{column}" for metric, column in SIZE_COLUMNS.items())
+    size = " ".join(f"WHEN '{metric}' THEN a.{column}" for metric, column in SIZE_COLUMNS.items())
     aux_residual, boiler_residual = _residuals(f, "aux_engine"), _residuals(f, "boiler")
     boiler_ef = {r["pollutant"]: r["g_per_kwh"] for r in f.boiler_factor_rows()}
     capture_boiler = bool(f.value("capture_treats_boiler_exhaust"))
@@ -154,7 +155,7 @@ def emissions_query(f: Factors, results: str, result_columns: list[str], attribu
     )
     sql = f"""
 WITH r AS (
-    SELECT {star}{hours}, row_number() OVER () AS _em_row FROM {results} r
+    SELECT {star}{hours} FROM {results} r
 ),
 a AS (
     SELECT a.visit_id, {attr} FROM {attributes} a
@@ -167,11 +168,12 @@ j AS (
     FROM r LEFT JOIN a ON a.visit_id = r.visit_id
 ),
 binned AS (
-    SELECT x._em_row, min(b.bin) AS bin
-    FROM j x JOIN _bc_em_bins b ON b.vessel_type = x._em_vessel_type
+    -- the first size bin holding the visit (bins depend on the visit's attributes only)
+    SELECT a.visit_id, min(b.bin) AS bin
+    FROM a JOIN _bc_em_bins b ON b.vessel_type = a.vessel_type
     WHERE (CASE b.size_metric {size} END) >= b.bin_from
       AND (b.bin_to IS NULL OR (CASE b.size_metric {size} END) < b.bin_to)
-    GROUP BY x._em_row
+    GROUP BY a.visit_id
 ),
 loads AS (
     SELECT j.*, bn.bin AS _em_bin,
@@ -194,7 +196,7 @@ loads AS (
         CASE WHEN j.uncontrolled_hours IS NOT NULL THEN CAST(j.uncontrolled_hours AS DOUBLE)
              WHEN j.verdict IN (SELECT unnest($em_no_excess)) THEN CAST(0.0 AS DOUBLE) END AS uncontrolled
     FROM j
-    LEFT JOIN binned bn ON bn._em_row = j._em_row
+    LEFT JOIN binned bn ON bn.visit_id = j.visit_id
     LEFT JOIN _bc_em_bins b ON b.bin = bn.bin
     LEFT JOIN _bc_em_types t ON t.vessel_type = j._em_vessel_type
 )
@@ -204,7 +206,6 @@ SELECT {keep + ', ' if keep else ''}{info},
     {', '.join(kg)}
 FROM loads x
 LEFT JOIN _bc_em_aux k ON k._em_speed = x.aux_engine_speed_used AND k._em_tier = x.nox_tier_used
-ORDER BY x._em_row
 """  # noqa: S608 - our column names; every value is a bound parameter
     return sql, params
 
@@ -222,15 +223,16 @@ def compute_emissions_frames(results, attributes, factors: Factors | None = None
     con = duckdb.connect(":memory:")
     try:
         store.run(con, "SET TimeZone = 'UTC'")
-        store.register(con, "_bc_em_results", results)
+        store.register(con, "_bc_em_results", results.with_row_index("_em_row"))
         store.register(con, "_bc_em_attrs", attributes)
         register_factors(con, f)
         wanted = {"visit_id", *VISIT_COLUMNS, *OPTIONAL_VISIT_COLUMNS,
                   "shore_power_energy_kwh_metered"}
-        sql, params = emissions_query(f, "_bc_em_results", list(results.columns),
+        sql, params = emissions_query(f, "_bc_em_results", ["_em_row", *results.columns],
                                       "_bc_em_attrs",
                                       [c for c in attributes.columns if c in wanted])
-        out = con.sql(sql, params=_used(sql, params)).pl()
+        out = con.sql(f"SELECT * FROM ({sql}) ORDER BY _em_row",  # noqa: S608 - ours
+                      params=_used(sql, params)).pl()
     finally:
         con.close()
     return out.select(ordered_columns(list(results.columns)))

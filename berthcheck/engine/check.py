@@ -110,15 +110,21 @@ def _reads(pack: Pack, readable: list[str]) -> list[str]:
 
 
 def _judged_visits_sql(pack: Pack, scope: Scope) -> str | None:
-    """A query over the store of the visits the pack judges, or None for every visit."""
+    """A query over the store of (a superset of) the visits the pack judges, or None for
+    every visit. A scope_years pack judges the port-local years of departure the scope's
+    visits (`_bc_scope`) touch; a UTC range two days wider on each side holds them whatever
+    the port's zone, and needs no per-row zone conversion. A superset is enough: the pack
+    reads the rows of the visits it judges only."""
     if pack.judges != "scope_years" or scope == Scope(None, None, None):
         return None
-    # the port-local year of departure, as stages/10_visits.sql of a scope_years pack counts it
     year = "year(timezone(coalesce(p.timezone, 'UTC'), v.departure))"
-    return (f"SELECT v.visit_id FROM visits v LEFT JOIN ports p ON p.port = v.port "  # noqa: S608
-            f"WHERE {year} IN (SELECT DISTINCT {year} FROM visits v "
-            f"LEFT JOIN ports p ON p.port = v.port "
-            f"WHERE v.visit_id IN (SELECT visit_id FROM _bc_scope))")
+    return (
+        f"WITH y AS (SELECT min({year}) AS y0, max({year}) AS y1 FROM visits v "  # noqa: S608
+        "LEFT JOIN ports p ON p.port = v.port WHERE v.visit_id IN (SELECT visit_id FROM _bc_scope)) "
+        "SELECT v.visit_id FROM visits v, y "
+        "WHERE v.departure >= make_timestamptz(y.y0, 1, 1, 0, 0, 0, 'UTC') - INTERVAL 2 DAY "
+        "AND v.departure < make_timestamptz(y.y1 + 1, 1, 1, 0, 0, 0, 'UTC') + INTERVAL 2 DAY"
+    )
 
 
 def _rules_sql(pack: Pack) -> tuple[str, dict[str, object]]:
@@ -153,11 +159,10 @@ FROM (
 )
 QUALIFY row_number() OVER (PARTITION BY finding_id
                            ORDER BY rule_no, message, minutes NULLS LAST) = 1
-ORDER BY visit_id, rule_id, finding_id
 """
 
 
-def _run_rules(sandbox, pack: Pack, values: dict) -> None:
+def _run_rules(sandbox, pack: Pack, values: dict, in_scope: str) -> None:
     """The findings of every rule for the visits in scope, ids and canonical evidence
     computed in DuckDB: temp table `_bc_findings`. Only each distinct evidence text visits
     Python, to be written as Python's canonical JSON (DuckDB's JSON text differs in places)."""
@@ -168,7 +173,7 @@ def _run_rules(sandbox, pack: Pack, values: dict) -> None:
 
     sql, params = _rules_sql(pack)
     statement = ("CREATE OR REPLACE TEMP TABLE _bc_findings_raw AS SELECT * FROM (\n" + sql  # noqa: S608
-                 + "\n) WHERE visit_id IN (SELECT visit_id FROM _bc_scope)")
+                 + "\n)" + in_scope)
     try:
         store.run(sandbox, statement, bind(statement, {**values, **params}))
     except duckdb.Error:
@@ -197,6 +202,7 @@ def _run_rules(sandbox, pack: Pack, values: dict) -> None:
         store.run(sandbox, _FINDINGS_SQL, {"version": pack.version, "n": FINDING_ID_LENGTH})
     finally:
         sandbox.unregister("_bc_canonical")
+    store.run(sandbox, "DROP TABLE _bc_findings_raw")
 
 
 def evaluate(con, pack: Pack, scope: Scope):
@@ -248,29 +254,29 @@ def evaluate(con, pack: Pack, scope: Scope):
                         store.run(sandbox, statement, bind(statement, values))
                     except duckdb.Error as exc:
                         raise pack_failure(pack, rel, exc) from None
+        # every visit is in an unbounded scope: no filter to apply
+        in_scope = ("" if scope == Scope(None, None, None)
+                    else " WHERE visit_id IN (SELECT visit_id FROM _bc_scope)")
         with stage("rules -> findings (one UNION ALL, ids in SQL)"):
-            _run_rules(sandbox, pack, values)
-        with stage("assemble -> results"):
-            statement = ("CREATE OR REPLACE TEMP TABLE _bc_assembled AS SELECT * FROM (\n"  # noqa: S608
-                         + strip_comments(pack.assemble).strip().rstrip(";") + "\n) "
-                         "WHERE visit_id IN (SELECT visit_id FROM _bc_scope)")
+            _run_rules(sandbox, pack, values, in_scope)
+        with stage("assemble, findings list, emissions -> results (fetched)"):
+            # one query from the assembled rows to the result columns, read once
+            assembled = ("(SELECT * FROM (\n" + strip_comments(pack.assemble).strip().rstrip(";")  # noqa: S608
+                         + "\n)" + in_scope + ")")
             try:
-                store.run(sandbox, statement, bind(statement, values))
+                results_sql, results_params = _results_sql(sandbox, pack, factors, assembled,
+                                                           values, attribute_columns)
+                results = sandbox.sql(results_sql, params=results_params or None).pl()
             except duckdb.Error as exc:
                 raise pack_failure(pack, pack.assemble_file, exc) from None
-        with stage("findings list, emissions -> results"):
-            _results(sandbox, pack, factors, attribute_columns)
-            orphans = store.run(sandbox, "SELECT DISTINCT visit_id FROM _bc_findings WHERE "
-                                         "visit_id NOT IN (SELECT visit_id FROM _bc_results) "
-                                         "ORDER BY 1 LIMIT 5")
-            if orphans:
-                raise pack_failure(pack, pack.assemble_file, ValueError(
-                    "findings for visits not in the results: "
-                    + ", ".join(str(r[0]) for r in orphans)))
-        with stage("fetch results and findings"):
-            results = store.fetch_polars(sandbox, "SELECT * FROM _bc_results ORDER BY visit_id")
+        with stage("fetch findings"):
             findings = store.fetch_polars(sandbox, "SELECT * FROM _bc_findings "
                                                    "ORDER BY visit_id, rule_id, finding_id")
+        orphans = findings.join(results.select("visit_id"), on="visit_id", how="anti")
+        if orphans.height:
+            raise pack_failure(pack, pack.assemble_file, ValueError(
+                "findings for visits not in the results: "
+                + ", ".join(orphans["visit_id"].unique().sort().head(5).to_list())))
     finally:
         sandbox.close()
     return results, findings
@@ -282,34 +288,36 @@ def _attributes(con) -> tuple[str, list[str]]:
     return visit_attributes_sql(con)
 
 
-def _results(sandbox, pack: Pack, factors, attribute_columns: list[str]) -> None:
-    """`_bc_results`: the assembled rows in scope with the pack label, the per-visit findings
-    list (an aggregate of `_bc_findings`) and the emission columns, in the contract's order."""
+def _results_sql(sandbox, pack: Pack, factors, assembled: str, values: dict,
+                 attribute_columns: list[str]) -> tuple[str, dict[str, object]]:
+    """The results query: the assembled rows (`assembled`, a subquery of the pack's SQL) with
+    the pack label, the per-visit findings list (an aggregate of `_bc_findings`) and the
+    emission columns, in the contract's order, sorted by visit."""
     from berthcheck.emission_stage import emissions_query
     from berthcheck.emissions import EMISSION_COLUMNS
     from berthcheck.engine.schemas import RESULT_COLUMNS
 
-    assembled = [r[0] for r in store.run(sandbox, "DESCRIBE _bc_assembled")]
-    kept = [c for c in assembled if c not in ("pack", "findings")]
+    probe = f"SELECT * FROM {assembled} LIMIT 0"  # noqa: S608 - pack SQL, sandboxed
+    names = sandbox.sql(probe, params=bind(probe, values) or None).columns
+    kept = [c for c in names if c not in ("pack", "findings")]
     cast = {"penalty": "DOUBLE", "violation_days": "BIGINT"}
     select = ", ".join(
         f"CAST(a.{_quote(c)} AS {cast[c]}) AS {_quote(c)}" if c in cast else f"a.{_quote(c)}"
         for c in kept
     )
-    store.run(sandbox, f"""
-CREATE OR REPLACE TEMP TABLE _bc_listed AS
-SELECT {select}, CAST($label AS VARCHAR) AS pack, coalesce(l.findings, '') AS findings
-FROM _bc_assembled a
+    listed = f"""(
+SELECT {select}, coalesce(l.findings, '') AS findings
+FROM {assembled} a
 LEFT JOIN (SELECT visit_id, string_agg(DISTINCT rule_id, ';' ORDER BY rule_id) AS findings
            FROM _bc_findings GROUP BY visit_id) l ON l.visit_id = a.visit_id
-""", {"label": pack.label})  # noqa: S608 - column names from the catalog, quoted
-    columns = [*kept, "pack", "findings"]
-    sql, params = emissions_query(factors, "_bc_listed", columns, "_bc_em_attrs",
-                                  attribute_columns)
+)"""  # noqa: S608 - catalog names, quoted; pack SQL, sandboxed
+    columns = [*kept, "findings"]
+    sql, params = emissions_query(factors, listed, columns, "_bc_em_attrs", attribute_columns)
     extras = [c for c in columns if c not in RESULT_COLUMNS and c not in EMISSION_COLUMNS]
-    order = ", ".join(_quote(c) for c in (*RESULT_COLUMNS, *EMISSION_COLUMNS, *extras))
-    statement = f"CREATE OR REPLACE TEMP TABLE _bc_results AS SELECT {order} FROM ({sql})"  # noqa: S608
-    store.run(sandbox, statement, bind(statement, params))
+    order = ", ".join("CAST($_bc_label AS VARCHAR) AS pack" if c == "pack" else _quote(c)
+                      for c in (*RESULT_COLUMNS, *EMISSION_COLUMNS, *extras))
+    statement = f"SELECT {order} FROM ({sql}) ORDER BY visit_id"  # noqa: S608
+    return statement, bind(statement, {**values, **params, "_bc_label": pack.label})
 
 
 def check(
