@@ -6,6 +6,9 @@ judges."""
 from __future__ import annotations
 
 import json
+import shutil
+
+import pytest
 
 from berthcheck import store
 from berthcheck.engine import check, load_pack
@@ -85,3 +88,33 @@ def test_an_unscoped_check_judges_every_visit():
     pack = load_pack("carb-at-berth-2020")
     assert _judged_visits_sql(pack, parse_scope()) is None
     assert _judged_visits_sql(load_pack("fueleu-art6"), parse_scope("2026-10")) is None
+
+
+@pytest.mark.parametrize(("body", "says"), [
+    ("SELECT visit_id, 'late' AS message, 'not json' AS evidence, NULL AS minutes FROM bc_visit",
+     "evidence is not JSON"),
+    ("SELECT visit_id, message, evidence, minutes FROM no_such_table", "failed"),
+])
+def test_a_broken_rule_in_the_union_is_named_by_its_file(tmp_path, body, says):
+    """All rules run as one UNION ALL; a failure still names the rule's file, exit 1."""
+    from typer.testing import CliRunner
+
+    from berthcheck.cli import app
+    from berthcheck.resources import builtin_rules_dir
+    from tests.conftest import good_visit, write_csv
+
+    rules = tmp_path / "rules"
+    shutil.copytree(builtin_rules_dir(), rules)
+    rule = rules / "carb-at-berth-2020" / "AB06.sql"
+    header = [line for line in rule.read_text(encoding="utf-8").splitlines()
+              if line.startswith("--")]
+    rule.write_text("\n".join([*header, body]) + "\n", encoding="utf-8")
+    db = tmp_path / "bc.duckdb"
+    runner = CliRunner()
+    assert runner.invoke(app, ["load", "visits", str(write_csv(tmp_path / "v.csv", [good_visit()])),
+                               "--db", str(db)]).exit_code == 0
+    result = runner.invoke(app, ["check", "--db", str(db), "--period", "2026-10"],
+                           env={"BERTHCHECK_RULES_DIR": str(rules)})
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "AB06.sql" in result.output and says in result.output
