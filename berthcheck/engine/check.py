@@ -162,7 +162,7 @@ QUALIFY row_number() OVER (PARTITION BY finding_id
 """
 
 
-def _run_rules(sandbox, pack: Pack, values: dict, in_scope: str) -> None:
+def _run_rules(sandbox, pack: Pack, values: dict, scope_filter: str) -> None:
     """The findings of every rule for the visits in scope, ids and canonical evidence
     computed in DuckDB: temp table `_bc_findings`. Only each distinct evidence text visits
     Python, to be written as Python's canonical JSON (DuckDB's JSON text differs in places)."""
@@ -173,14 +173,15 @@ def _run_rules(sandbox, pack: Pack, values: dict, in_scope: str) -> None:
 
     sql, params = _rules_sql(pack)
     statement = ("CREATE OR REPLACE TEMP TABLE _bc_findings_raw AS SELECT * FROM (\n" + sql  # noqa: S608
-                 + "\n)" + in_scope)
+                 + "\n)" + scope_filter)
     try:
         store.run(sandbox, statement, bind(statement, {**values, **params}))
     except duckdb.Error:
         # name the rule file that fails (the union is one statement)
         for rule in pack.rules:
             try:
-                store.run(sandbox, f"SELECT count(*) FROM ({rule.sql.strip().rstrip(';')})",  # noqa: S608
+                body = strip_comments(rule.sql).strip().rstrip(";")
+                store.run(sandbox, f"SELECT count(*) FROM ({body})",  # noqa: S608
                           bind(rule.sql, values))
             except duckdb.Error as exc:
                 raise pack_failure(pack, rule.path.name, exc) from None
@@ -255,14 +256,14 @@ def evaluate(con, pack: Pack, scope: Scope):
                     except duckdb.Error as exc:
                         raise pack_failure(pack, rel, exc) from None
         # every visit is in an unbounded scope: no filter to apply
-        in_scope = ("" if scope == Scope(None, None, None)
-                    else " WHERE visit_id IN (SELECT visit_id FROM _bc_scope)")
+        scope_filter = ("" if scope == Scope(None, None, None)
+                        else " WHERE visit_id IN (SELECT visit_id FROM _bc_scope)")
         with stage("rules -> findings (one UNION ALL, ids in SQL)"):
-            _run_rules(sandbox, pack, values, in_scope)
+            _run_rules(sandbox, pack, values, scope_filter)
         with stage("assemble, findings list, emissions -> results (fetched)"):
             # one query from the assembled rows to the result columns, read once
             assembled = ("(SELECT * FROM (\n" + strip_comments(pack.assemble).strip().rstrip(";")  # noqa: S608
-                         + "\n)" + in_scope + ")")
+                         + "\n)" + scope_filter + ")")
             try:
                 results_sql, results_params = _results_sql(sandbox, pack, factors, assembled,
                                                            values, attribute_columns)
