@@ -309,7 +309,7 @@ def _results_sql(sandbox, pack: Pack, factors, assembled: str, values: dict,
     listed = f"""(
 SELECT {select}, coalesce(l.findings, '') AS findings
 FROM {assembled} a
-LEFT JOIN (SELECT visit_id, string_agg(DISTINCT rule_id, ';' ORDER BY rule_id) AS findings
+LEFT JOIN (SELECT visit_id, array_to_string(list_sort(list_distinct(list(rule_id))), ';') AS findings
            FROM _bc_findings GROUP BY visit_id) l ON l.visit_id = a.visit_id
 )"""  # noqa: S608 - catalog names, quoted; pack SQL, sandboxed
     columns = [*kept, "findings"]
