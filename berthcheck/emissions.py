@@ -1,8 +1,8 @@
 """Emissions at berth: hours x load x factor -> kilograms per visit (data contract 5).
 
 The factors are data under `rules/factors/` (tables as CSV, each row citing its source;
-conventions in `factors.toml`). This module reads them, and computes per visit, vectorised in
-polars (no per-visit Python):
+conventions in `factors.toml`). This module reads them; per visit, set-based in DuckDB
+(berthcheck/emission_stage.py, no per-visit Python), berthcheck computes:
 
     excess_<p>_kg    auxiliary engines over the uncontrolled hours:  A x U x EF
     at_berth_<p>_kg  auxiliary engines over the stay hours not under control, the capture
@@ -19,7 +19,8 @@ Shore power does not run a boiler; capture is credited on boiler exhaust only wh
 `capture_treats_boiler_exhaust` parameter says so. So at_berth + avoided is what the stay would
 have emitted with no control at all.
 
-The rule engine calls `add_emissions` after a pack's assemble step. The module is
+The check runs this arithmetic as one SQL stage after a pack's assemble step
+(berthcheck/emission_stage.py); this module holds the factors and the conventions. It is
 pack-independent: it needs from the results only `visit_id`, `verdict`, `uncontrolled_hours`
 and, where a pack provides them, `stay_hours`, `shore_power_hours` and `capture_hours`; the
 vessel's attributes come from the stored `visits`, metered energy from `shore_power`.
@@ -397,47 +398,6 @@ def _residuals(f: Factors, applies_to: str) -> dict[str, float]:
             if r["applies_to"] == applies_to}
 
 
-def _load_exprs(f: Factors, columns: set[str]):
-    """(bin index expr, bins frame, type-default frame) for the loads lookup."""
-    import polars as pl
-
-    loads = f.tables["aux_boiler_loads"].rows
-    bins = [r for r in loads if r["size_metric"] != "none"]
-    vtype = pl.col("_em_vessel_type")
-    index = pl.lit(None, dtype=pl.Int64)
-    # A when-chain over the (few) bins: vectorised, keeps the row order, no sort or cross join.
-    chain = None
-    for i, r in enumerate(bins):
-        column = SIZE_COLUMNS[r["size_metric"]]
-        if f"_em_{column}" not in columns:
-            continue
-        size = pl.col(f"_em_{column}")
-        cond = (vtype == r["vessel_type"]) & (size >= r["bin_from"])
-        if r["bin_to"] is not None:
-            cond = cond & (size < r["bin_to"])
-        chain = pl.when(cond).then(pl.lit(i)) if chain is None else chain.when(cond).then(pl.lit(i))
-    if chain is not None:
-        index = chain.otherwise(pl.lit(None)).cast(pl.Int64)
-    bins_frame = pl.DataFrame(
-        {"_em_bin": list(range(len(bins))),
-         "_em_bin_aux": [r["aux_kw"] for r in bins],
-         "_em_bin_boiler": [r["boiler_kw"] for r in bins],
-         "_em_bin_category": [r["category"] for r in bins]},
-        schema={"_em_bin": pl.Int64, "_em_bin_aux": pl.Float64, "_em_bin_boiler": pl.Float64,
-                "_em_bin_category": pl.Utf8},
-    )
-    defaults = [r for r in loads if r["size_metric"] == "none"]
-    type_frame = pl.DataFrame(
-        {"_em_vessel_type": [r["vessel_type"] for r in defaults],
-         "_em_type_aux": [r["aux_kw"] for r in defaults],
-         "_em_type_boiler": [r["boiler_kw"] for r in defaults],
-         "_em_type_category": [r["category"] for r in defaults]},
-        schema={"_em_vessel_type": pl.Utf8, "_em_type_aux": pl.Float64,
-                "_em_type_boiler": pl.Float64, "_em_type_category": pl.Utf8},
-    )
-    return index, bins_frame, type_frame
-
-
 def compute_emissions(results, attributes, factors: Factors | None = None):
     """Add the emission columns to `results` (a pure function of its arguments).
 
@@ -448,115 +408,17 @@ def compute_emissions(results, attributes, factors: Factors | None = None):
       boiler_power_kw and optionally teu, dwt, passengers, aux_engine_speed, and
       shore_power_energy_kwh_metered.
     Returns results with EMISSION_COLUMNS (replacing any of the same name), row order kept.
+    The arithmetic is the SQL stage the check runs (berthcheck/emission_stage.py).
     """
-    import polars as pl
+    from berthcheck.emission_stage import compute_emissions_frames
 
-    f = factors or load_factors()
-    wanted = ("visit_id", *VISIT_COLUMNS, *OPTIONAL_VISIT_COLUMNS,
-              "shore_power_energy_kwh_metered")
-    attrs = attributes.select([c for c in wanted if c in attributes.columns])
-    attrs = attrs.rename({c: f"_em_{c}" for c in attrs.columns if c != "visit_id"})
-    for c in (*VISIT_COLUMNS, "shore_power_energy_kwh_metered"):
-        if f"_em_{c}" not in attrs.columns:
-            attrs = attrs.with_columns(pl.lit(None).alias(f"_em_{c}"))
-    casts = {"_em_vessel_type": pl.Utf8, "_em_nox_tier": pl.Int64, "_em_aux_power_kw": pl.Float64,
-             "_em_boiler_power_kw": pl.Float64, "_em_shore_power_energy_kwh_metered": pl.Float64,
-             **{f"_em_{c}": pl.Float64 for c in SIZE_COLUMNS if f"_em_{c}" in attrs.columns}}
-    if "_em_aux_engine_speed" in attrs.columns:
-        casts["_em_aux_engine_speed"] = pl.Utf8
-    attrs = attrs.with_columns([pl.col(c).cast(t) for c, t in casts.items()])
-
-    base = results.drop([c for c in EMISSION_COLUMNS if c in results.columns
-                         and c not in HOURS_COLUMNS])
-    # a pack may give its hours as DECIMAL (a SQL literal such as 0.0): always Float64 here
-    base = base.with_columns(
-        [(pl.col(c) if c in base.columns else pl.lit(None)).cast(pl.Float64).alias(c)
-         for c in HOURS_COLUMNS]
-    )
-    frame = base.join(attrs, on="visit_id", how="left", maintain_order="left")
-
-    # loads: given, else the size bin, else the type's default
-    index, bins_frame, type_frame = _load_exprs(f, set(frame.columns))
-    frame = (
-        frame.with_columns(index.alias("_em_bin"))
-        .join(bins_frame, on="_em_bin", how="left", maintain_order="left")
-        .join(type_frame, on="_em_vessel_type", how="left", maintain_order="left")
-    )
-    given_aux, given_boiler = pl.col("_em_aux_power_kw"), pl.col("_em_boiler_power_kw")
-
-    def source(given):
-        return (pl.when(given.is_not_null()).then(pl.lit("given"))
-                .when(pl.col("_em_bin").is_not_null()).then(pl.lit("default_size_bin"))
-                .when(pl.col("_em_type_aux").is_not_null()).then(pl.lit("default_type")))
-
-    default_speed = f.value("default_aux_engine_speed")
-    speed = pl.lit(default_speed)
-    if "_em_aux_engine_speed" in frame.columns:
-        speed = (pl.when(pl.col("_em_aux_engine_speed").is_in(list(ENGINE_SPEEDS)))
-                 .then(pl.col("_em_aux_engine_speed")).otherwise(pl.lit(default_speed)))
-    frame = frame.with_columns(
-        pl.coalesce(given_aux, "_em_bin_aux", "_em_type_aux").alias("aux_power_kw_used"),
-        pl.coalesce(given_boiler, "_em_bin_boiler", "_em_type_boiler").alias("boiler_power_kw_used"),
-        source(given_aux).alias("load_source"),
-        source(given_boiler).alias("boiler_load_source"),
-        pl.when(given_aux.is_not_null() & given_boiler.is_not_null()).then(pl.lit(None))
-        .otherwise(pl.coalesce("_em_bin_category", "_em_type_category")).cast(pl.Utf8)
-        .alias("load_category"),
-        speed.alias("aux_engine_speed_used"),
-        pl.coalesce("_em_nox_tier", pl.lit(f.value("default_nox_tier"))).cast(pl.Int64)
-        .alias("nox_tier_used"),
-        pl.col("_em_nox_tier").is_null().alias("nox_tier_assumed"),
-    )
-    frame = frame.join(
-        _aux_factor_frame(f),
-        left_on=["aux_engine_speed_used", "nox_tier_used"], right_on=["_em_speed", "_em_tier"],
-        how="left", maintain_order="left",
-    )
-
-    # hours
-    a, b = pl.col("aux_power_kw_used"), pl.col("boiler_power_kw_used")
-    stay, sp, cap = (pl.col(c).cast(pl.Float64) for c in HOURS_COLUMNS)
-    not_controlled = (stay - sp - cap).clip(lower_bound=0.0)
-    uncontrolled = (
-        pl.when(pl.col("uncontrolled_hours").is_not_null())
-        .then(pl.col("uncontrolled_hours").cast(pl.Float64))
-        .when(pl.col("verdict").is_in(list(NO_EXCESS_VERDICTS))).then(pl.lit(0.0))
-        .otherwise(pl.lit(None, dtype=pl.Float64))
-    )
-    boiler_capture = cap if f.value("capture_treats_boiler_exhaust") else pl.lit(0.0)
-
-    aux_residual = _residuals(f, "aux_engine")
-    boiler_residual = _residuals(f, "boiler")
-    boiler_ef = {r["pollutant"]: r["g_per_kwh"] for r in f.boiler_factor_rows()}
-    kg = []
-    for p in POLLUTANTS:
-        ef = pl.col(f"ef_{p}")
-        # a residual never above the engine's own factor; no residual row = not reduced
-        res = ef if p not in aux_residual else pl.min_horizontal(ef, pl.lit(aux_residual[p]))
-        bef = pl.lit(boiler_ef[p])
-        bres = bef if p not in boiler_residual else pl.lit(min(boiler_residual[p], boiler_ef[p]))
-        at_berth = (a * not_controlled * ef + a * cap * res
-                    + b * (stay - boiler_capture) * bef + b * boiler_capture * bres)
-        avoided = a * sp * ef + a * cap * (ef - res) + b * boiler_capture * (bef - bres)
-        kg += [
-            (a * uncontrolled * ef / 1000).round(KG_DECIMALS).alias(f"excess_{p}_kg"),
-            (at_berth / 1000).round(KG_DECIMALS).alias(f"at_berth_{p}_kg"),
-            (avoided / 1000).round(KG_DECIMALS).alias(f"avoided_{p}_kg"),
-        ]
-    frame = frame.with_columns(
-        *kg,
-        (a * sp).round(KG_DECIMALS).alias("shore_power_energy_kwh_estimated"),
-        pl.col("_em_shore_power_energy_kwh_metered").alias("shore_power_energy_kwh_metered"),
-    )
-    others = [c for c in base.columns if c not in EMISSION_COLUMNS]
-    return frame.select([*others, *EMISSION_COLUMNS])
+    return compute_emissions_frames(results, attributes, factors)
 
 
-def visit_attributes(con, visit_ids=None):
-    """The visit columns emissions need, from the store (optional columns where present), and
-    the metered shore power energy per visit (null when no session of the visit is metered)."""
-    import polars as pl
-
+def visit_attributes_sql(con) -> tuple[str, list[str]]:
+    """A query over the store of the visit columns emissions need (optional columns where
+    present) and the metered shore power energy per visit (null when no session of the visit
+    is metered), and its column names."""
     from berthcheck import store
 
     present = {r[0] for r in store.run(
@@ -569,22 +431,7 @@ def visit_attributes(con, visit_ids=None):
         "LEFT JOIN (SELECT visit_id, sum(energy_kwh) AS metered FROM shore_power "
         "           WHERE energy_kwh IS NOT NULL GROUP BY visit_id) m ON m.visit_id = v.visit_id"
     )
-    if visit_ids is None:
-        return store.fetch_polars(con, sql)
-    wanted = pl.DataFrame({"visit_id": visit_ids}, schema={"visit_id": pl.Utf8})
-    store.register(con, "_bc_em_ids", wanted)
-    try:
-        return store.fetch_polars(
-            con, f"{sql} WHERE v.visit_id IN (SELECT visit_id FROM _bc_em_ids)"  # noqa: S608
-        )
-    finally:
-        con.unregister("_bc_em_ids")
-
-
-def add_emissions(con, results, factors: Factors | None = None):
-    """The engine's hook: emission columns for the visits of a results frame."""
-    attrs = visit_attributes(con, results["visit_id"])
-    return compute_emissions(results, attrs, factors)
+    return sql, ["visit_id", *cols, "shore_power_energy_kwh_metered"]
 
 
 # --- totals for reports ------------------------------------------------------------------------

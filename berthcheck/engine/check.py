@@ -1,7 +1,10 @@
-"""Run a pack over the store: stages -> rules (findings) -> assemble (results) -> validate.
+"""Run a pack over the store: stages -> rules (findings) -> assemble (results) -> emissions
+-> validate.
 
-All per-visit work happens set-based in DuckDB; Python only binds parameters, hashes
-findings and reorders columns.
+One SQL pipeline in the pack's sandbox: every rule's findings in one UNION ALL with their ids
+computed in SQL, the per-visit findings list as an aggregate, the scope as a join, emissions
+as an SQL stage. Python holds control flow (binding parameters, naming failing files) and
+canonicalises each distinct evidence text; results and findings leave DuckDB once, at the end.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from berthcheck import store
 from berthcheck.engine.pack import PARAM_RE, Pack, load_pack, split_statements, strip_comments
@@ -48,14 +52,22 @@ def bind(sql: str, values: dict[str, object]) -> dict[str, object]:
     return {name: values[name] for name in set(PARAM_RE.findall(strip_comments(sql)))}
 
 
-def _register_tables(con, pack: Pack) -> None:
+@lru_cache(maxsize=64)
+def _param_arrow(columns: tuple[str, ...], rows: tuple[tuple, ...]):
+    """A pack table as Arrow, typed as polars infers it (made once per table content)."""
     import polars as pl
 
+    frame = pl.DataFrame([list(row) for row in rows], schema=list(columns), orient="row")
+    return frame.to_arrow(compat_level=pl.CompatLevel.newest())
+
+
+def _register_tables(con, pack: Pack) -> None:
     for table in pack.tables.values():
-        frame = pl.DataFrame(
-            [list(row) for row in table.rows], schema=list(table.columns), orient="row"
-        )
-        store.register(con, "_bc_param", frame)
+        try:
+            arrow = _param_arrow(table.columns, table.rows)
+        except TypeError:  # a row holding a list: not hashable, made each time
+            arrow = _param_arrow.__wrapped__(table.columns, table.rows)
+        con.register("_bc_param", arrow)
         try:
             store.run(
                 con,
@@ -66,42 +78,12 @@ def _register_tables(con, pack: Pack) -> None:
             con.unregister("_bc_param")
 
 
-def _register_scope(sandbox, in_scope) -> None:
-    """`scope_visits`: the visit ids of the check's scope, for a pack that judges only the
-    visits it needs (the CARB pack: the years the scope touches). Packs that ignore it see
-    every visit as before; the results are cut to the scope afterwards either way."""
-    store.register(sandbox, "_bc_scope", in_scope.select("visit_id"))
-    try:
-        store.run(sandbox, "CREATE OR REPLACE TEMP TABLE scope_visits AS "
-                           "SELECT visit_id FROM _bc_scope")
-    finally:
-        sandbox.unregister("_bc_scope")
-
-
 def finding_id(rule_id: str, pack_version: str, visit_id: str, evidence: str) -> str:
     """Stable identity: the same rule, pack version, visit and evidence give the same id in any
-    process, machine or time zone (evidence holds UTC text, keys sorted)."""
+    process, machine or time zone (evidence holds UTC text, keys sorted). The check computes
+    the same sha256 in SQL (`_FINDINGS_SQL`)."""
     key = "\x1f".join((rule_id, pack_version, visit_id, evidence))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:FINDING_ID_LENGTH]
-
-
-def _finding_ids(con, findings, pack_version: str):
-    """`finding_id` of every row, set-based in DuckDB: the same sha256 over the same UTF-8
-    bytes (rule, pack version, visit, canonical evidence joined by U+001F), first 16 hex."""
-    import polars as pl
-
-    store.register(con, "_bc_findings", findings.select(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("i"), "rule_id", "visit_id", "evidence"))
-    try:
-        ids = store.fetch_polars(
-            con,
-            "SELECT left(sha256(rule_id || chr(31) || $v || chr(31) || visit_id || chr(31) "
-            "|| evidence), $n) AS finding_id FROM _bc_findings ORDER BY i",
-            {"v": pack_version, "n": FINDING_ID_LENGTH},
-        )
-    finally:
-        con.unregister("_bc_findings")
-    return ids["finding_id"].cast(pl.Utf8)
 
 
 _DECODE = json.JSONDecoder().decode
@@ -113,67 +95,159 @@ def _canonical_json(text: str) -> str:
     return _ENCODE(_DECODE(text))
 
 
-def _run_rules(con, pack: Pack, values: dict, sandbox=None):
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _reads(pack: Pack, readable: list[str]) -> list[str]:
+    """The readable objects the pack's SQL names (the rest stay out of its sandbox)."""
+    import re
+
+    text = "\n".join([*(sql for _, sql in pack.stages), *(r.sql for r in pack.rules),
+                      pack.assemble])
+    words = {w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", strip_comments(text))}
+    return [name for name in readable if name.lower() in words]
+
+
+def _judged_visits_sql(pack: Pack, scope: Scope) -> str | None:
+    """A query over the store of (a superset of) the visits the pack judges, or None for
+    every visit. A scope_years pack judges the port-local years of departure the scope's
+    visits (`_bc_scope`) touch; a UTC range two days wider on each side holds them whatever
+    the port's zone, and needs no per-row zone conversion. A superset is enough: the pack
+    reads the rows of the visits it judges only."""
+    if pack.judges != "scope_years" or scope == Scope(None, None, None):
+        return None
+    year = "year(timezone(coalesce(p.timezone, 'UTC'), v.departure))"
+    return (
+        f"WITH y AS (SELECT min({year}) AS y0, max({year}) AS y1 FROM visits v "  # noqa: S608
+        "LEFT JOIN ports p ON p.port = v.port WHERE v.visit_id IN (SELECT visit_id FROM _bc_scope)) "
+        "SELECT v.visit_id FROM visits v, y "
+        "WHERE v.departure >= make_timestamptz(y.y0, 1, 1, 0, 0, 0, 'UTC') - INTERVAL 2 DAY "
+        "AND v.departure < make_timestamptz(y.y1 + 1, 1, 1, 0, 0, 0, 'UTC') + INTERVAL 2 DAY"
+    )
+
+
+def _rules_sql(pack: Pack) -> tuple[str, dict[str, object]]:
+    """Every rule's findings in one UNION ALL, each row tagged with its rule (bound values:
+    rule ids and severities are pack text, never pasted into SQL)."""
+    parts, params = [], {}
+    for i, rule in enumerate(pack.rules):
+        params[f"_bc_rule_{i}"] = rule.id
+        params[f"_bc_severity_{i}"] = rule.severity
+        body = strip_comments(rule.sql).strip().rstrip(";")
+        parts.append(
+            f"SELECT {i} AS rule_no, CAST($_bc_rule_{i} AS VARCHAR) AS rule_id, "  # noqa: S608 - pack SQL, sandboxed
+            f"CAST($_bc_severity_{i} AS VARCHAR) AS severity, CAST(visit_id AS VARCHAR) AS visit_id, "
+            f"CAST(message AS VARCHAR) AS message, CAST(evidence AS VARCHAR) AS evidence, "
+            f"CAST(minutes AS DOUBLE) AS minutes FROM (\n{body}\n)"
+        )
+    return "\nUNION ALL\n".join(parts), params
+
+
+# Finding ids: sha256 over rule, pack version, visit and canonical evidence joined by U+001F,
+# first 16 hex (= finding_id). Identical findings (same id) are kept once.
+_FINDINGS_SQL = """
+CREATE OR REPLACE TEMP TABLE _bc_findings AS
+SELECT finding_id, rule_id, visit_id, severity, message, evidence, minutes
+FROM (
+    SELECT left(sha256(f.rule_id || chr(31) || $version || chr(31) || f.visit_id || chr(31)
+                       || c.canonical), $n) AS finding_id,
+        f.rule_no, f.rule_id, f.visit_id, f.severity, f.message, c.canonical AS evidence,
+        f.minutes
+    FROM _bc_findings_raw f
+    LEFT JOIN _bc_canonical c ON c.raw = f.evidence
+)
+QUALIFY row_number() OVER (PARTITION BY finding_id
+                           ORDER BY rule_no, message, minutes NULLS LAST) = 1
+"""
+
+
+def _run_rules(sandbox, pack: Pack, values: dict, scope_filter: str) -> None:
+    """The findings of every rule for the visits in scope, ids and canonical evidence
+    computed in DuckDB: temp table `_bc_findings`. Only each distinct evidence text visits
+    Python, to be written as Python's canonical JSON (DuckDB's JSON text differs in places)."""
     import duckdb
-    import polars as pl
+    import pyarrow as pa
 
     from berthcheck.engine.sandbox import pack_failure
 
-    frames = []
-    for rule in pack.rules:
+    sql, params = _rules_sql(pack)
+    statement = ("CREATE OR REPLACE TEMP TABLE _bc_findings_raw AS SELECT * FROM (\n" + sql  # noqa: S608
+                 + "\n)" + scope_filter)
+    try:
+        store.run(sandbox, statement, bind(statement, {**values, **params}))
+    except duckdb.Error:
+        # name the rule file that fails (the union is one statement)
+        for rule in pack.rules:
+            try:
+                body = strip_comments(rule.sql).strip().rstrip(";")
+                store.run(sandbox, f"SELECT count(*) FROM ({body})",  # noqa: S608
+                          bind(rule.sql, values))
+            except duckdb.Error as exc:
+                raise pack_failure(pack, rule.path.name, exc) from None
+        raise
+    raw = [r[0] for r in store.run(sandbox, "SELECT DISTINCT evidence FROM _bc_findings_raw "
+                                            "WHERE evidence IS NOT NULL")]
+    canonical = []
+    for text in raw:
         try:
-            frame = store.fetch_polars(sandbox or con, rule.sql, bind(rule.sql, values))
-        except duckdb.Error as exc:
-            raise pack_failure(pack, rule.path.name, exc) from None
-        frames.append(
-            frame.select(
-                pl.lit(rule.id).alias("rule_id"),
-                pl.col("visit_id").cast(pl.Utf8),
-                pl.lit(rule.severity).alias("severity"),
-                pl.col("message").cast(pl.Utf8),
-                pl.col("evidence").cast(pl.Utf8),
-                pl.col("minutes").cast(pl.Float64),
-            )
-        )
-    findings = pl.concat(frames, how="vertical") if frames else None
-    findings = findings.with_columns(pl.col("evidence").alias("_raw"))
-    # each distinct evidence text canonicalised once (many findings share theirs)
-    raw = findings["_raw"].unique(maintain_order=True)
-    canonical = pl.DataFrame({
-        "_raw": raw,
-        "evidence": pl.Series([_canonical_json(e) for e in raw.to_list()], dtype=pl.Utf8),
-    })
-    findings = findings.drop("evidence").join(canonical, on="_raw", how="left",
-                                              maintain_order="left").drop("_raw")
-    findings = findings.with_columns(
-        _finding_ids(con, findings, pack.version)
-    ).unique(subset="finding_id", keep="first", maintain_order=True)
-    return findings.select(
-        "finding_id", "rule_id", "visit_id", "severity", "message", "evidence", "minutes"
-    ).sort("visit_id", "rule_id", "finding_id")
+            canonical.append(_canonical_json(text))
+        except ValueError:
+            rule = store.scalar(sandbox, "SELECT min(rule_id) FROM _bc_findings_raw "
+                                         "WHERE evidence = ?", [text])
+            raise pack_failure(pack, f"{rule}.sql", ValueError(
+                f"evidence is not JSON: {text[:80]!r}")) from None
+    sandbox.register("_bc_canonical", pa.table({"raw": pa.array(raw, pa.string()),
+                                                "canonical": pa.array(canonical, pa.string())}))
+    try:
+        store.run(sandbox, _FINDINGS_SQL, {"version": pack.version, "n": FINDING_ID_LENGTH})
+    finally:
+        sandbox.unregister("_bc_canonical")
+    store.run(sandbox, "DROP TABLE _bc_findings_raw")
 
 
 def evaluate(con, pack: Pack, scope: Scope):
-    """Run the pack over the stored visits, then keep the visits in scope.
+    """Run the pack on the visits it judges, keep the visits in scope; one SQL pipeline.
 
     Allowance accounting, low-activity status and commissioning history need visits outside
-    the period (the whole year, previous years), so the pack reads every stored visit; it is
-    told the scope (`scope_visits`) so it can judge one by one only the visits it needs.
+    the period (the whole year, previous years): the pack reads the history it declares
+    (`[pack] history`) across every stored visit, and is told the scope (`scope_visits`) so it
+    judges one by one only the visits it needs. Stages, rules, findings, per-visit findings
+    list, scope filter and emissions run in DuckDB; results and findings leave it once, at
+    the end, as polars frames.
     """
     import duckdb
 
-    from berthcheck.emissions import EMISSION_COLUMNS, add_emissions
-    from berthcheck.engine.sandbox import open_sandbox, pack_failure
-    from berthcheck.engine.schemas import RESULT_COLUMNS
+    from berthcheck.emission_stage import register_factors
+    from berthcheck.emissions import load_factors
+    from berthcheck.engine.sandbox import open_sandbox, pack_failure, readable_objects
 
     values = pack.parameter_values()
-    # the pack's SQL runs on a locked copy of what it may read (engine/sandbox.py)
-    with stage("sandbox (copy of the readable tables)"):
-        sandbox = open_sandbox(con)
+    # the visit ids in scope, found once; readable as `_bc_scope` on both connections
+    in_scope = con.sql(SCOPE_SQL, params=scope_params(scope)).arrow().read_all()
+    con.register("_bc_scope", in_scope)
     try:
-        _register_tables(sandbox, pack)
-        in_scope = store.fetch_polars(con, SCOPE_SQL, scope_params(scope))
-        _register_scope(sandbox, in_scope)
+        with stage("scope and emission inputs"):
+            attributes_sql, attribute_columns = _attributes(con)
+            attributes = con.sql(
+                f"SELECT * FROM ({attributes_sql}) "  # noqa: S608 - our column names
+                "WHERE visit_id IN (SELECT visit_id FROM _bc_scope)").arrow().read_all()
+        # the pack's SQL runs on a locked copy of what it may read (engine/sandbox.py)
+        with stage("sandbox (the tables the pack reads, cut to the visits it judges)"):
+            sandbox = open_sandbox(con, _reads(pack, readable_objects(con)),
+                                   visits_sql=_judged_visits_sql(pack, scope),
+                                   whole=pack.history)
+    finally:
+        con.unregister("_bc_scope")
+    try:
+        with stage("scope and emission inputs"):
+            _register_tables(sandbox, pack)
+            sandbox.register("_bc_scope", in_scope)
+            store.run(sandbox, "CREATE OR REPLACE TEMP TABLE scope_visits AS "
+                               "SELECT visit_id FROM _bc_scope")
+            sandbox.register("_bc_em_attrs", attributes)
+            factors = load_factors()
+            register_factors(sandbox, factors)
         for rel, text in pack.stages:
             with stage(f"pack stage {rel}"):
                 for statement in split_statements(text):
@@ -181,53 +255,70 @@ def evaluate(con, pack: Pack, scope: Scope):
                         store.run(sandbox, statement, bind(statement, values))
                     except duckdb.Error as exc:
                         raise pack_failure(pack, rel, exc) from None
-        with stage("rules -> findings (ids, canonical evidence)"):
-            findings = _run_rules(con, pack, values, sandbox)
-        with stage("assemble -> results"):
+        # every visit is in an unbounded scope: no filter to apply
+        scope_filter = ("" if scope == Scope(None, None, None)
+                        else " WHERE visit_id IN (SELECT visit_id FROM _bc_scope)")
+        with stage("rules -> findings (one UNION ALL, ids in SQL)"):
+            _run_rules(sandbox, pack, values, scope_filter)
+        with stage("assemble, findings list, emissions -> results (fetched)"):
+            # one query from the assembled rows to the result columns, read once
+            assembled = ("(SELECT * FROM (\n" + strip_comments(pack.assemble).strip().rstrip(";")  # noqa: S608
+                         + "\n)" + scope_filter + ")")
             try:
-                results = store.fetch_polars(sandbox, pack.assemble,
-                                             bind(pack.assemble, values))
+                results_sql, results_params = _results_sql(sandbox, pack, factors, assembled,
+                                                           values, attribute_columns)
+                results = sandbox.sql(results_sql, params=results_params or None).pl()
             except duckdb.Error as exc:
                 raise pack_failure(pack, pack.assemble_file, exc) from None
+        with stage("fetch findings"):
+            findings = store.fetch_polars(sandbox, "SELECT * FROM _bc_findings "
+                                                   "ORDER BY visit_id, rule_id, finding_id")
+        orphans = findings.join(results.select("visit_id"), on="visit_id", how="anti")
+        if orphans.height:
+            raise pack_failure(pack, pack.assemble_file, ValueError(
+                "findings for visits not in the results: "
+                + ", ".join(orphans["visit_id"].unique().sort().head(5).to_list())))
     finally:
         sandbox.close()
-    with stage("scope filter + per-visit findings list (polars)"):
-        results, findings = _in_scope(pack, in_scope, results, findings)
-    # emissions at berth (data contract 5): the emission columns follow the contract's columns
-    with stage("emissions"):
-        results = add_emissions(con, results)
-    extras = [c for c in results.columns if c not in RESULT_COLUMNS and c not in EMISSION_COLUMNS]
-    results = results.select([*RESULT_COLUMNS, *EMISSION_COLUMNS, *extras]).sort("visit_id")
     return results, findings
 
 
-def _in_scope(pack: Pack, in_scope, results, findings):
-    """Keep the visits in scope; add the per-visit findings list and the pack label."""
-    import polars as pl
+def _attributes(con) -> tuple[str, list[str]]:
+    from berthcheck.emissions import visit_attributes_sql
 
-    # instants leave DuckDB in the session zone; results always carry UTC
-    results = results.with_columns(
-        [
-            pl.col(n).dt.convert_time_zone("UTC")
-            for n, t in results.schema.items()
-            if isinstance(t, pl.Datetime) and t.time_zone is not None
-        ]
+    return visit_attributes_sql(con)
+
+
+def _results_sql(sandbox, pack: Pack, factors, assembled: str, values: dict,
+                 attribute_columns: list[str]) -> tuple[str, dict[str, object]]:
+    """The results query: the assembled rows (`assembled`, a subquery of the pack's SQL) with
+    the pack label, the per-visit findings list (an aggregate of `_bc_findings`) and the
+    emission columns, in the contract's order, sorted by visit."""
+    from berthcheck.emission_stage import emissions_query
+    from berthcheck.emissions import EMISSION_COLUMNS
+    from berthcheck.engine.schemas import RESULT_COLUMNS
+
+    probe = f"SELECT * FROM {assembled} LIMIT 0"  # noqa: S608 - pack SQL, sandboxed
+    names = sandbox.sql(probe, params=bind(probe, values) or None).columns
+    kept = [c for c in names if c not in ("pack", "findings")]
+    cast = {"penalty": "DOUBLE", "violation_days": "BIGINT"}
+    select = ", ".join(
+        f"CAST(a.{_quote(c)} AS {cast[c]}) AS {_quote(c)}" if c in cast else f"a.{_quote(c)}"
+        for c in kept
     )
-    results = results.join(in_scope, on="visit_id", how="semi")
-    findings = findings.join(in_scope, on="visit_id", how="semi")
-    per_visit = findings.group_by("visit_id").agg(
-        pl.col("rule_id").unique().sort().str.join(";").alias("findings")
-    )
-    results = (
-        results.join(per_visit, on="visit_id", how="left")
-        .with_columns(
-            pl.lit(pack.label).alias("pack"),
-            pl.col("findings").fill_null(""),
-            pl.col("penalty").cast(pl.Float64),
-            pl.col("violation_days").cast(pl.Int64),
-        )
-    )
-    return results, findings
+    listed = f"""(
+SELECT {select}, coalesce(l.findings, '') AS findings
+FROM {assembled} a
+LEFT JOIN (SELECT visit_id, array_to_string(list_sort(list_distinct(list(rule_id))), ';') AS findings
+           FROM _bc_findings GROUP BY visit_id) l ON l.visit_id = a.visit_id
+)"""  # noqa: S608 - catalog names, quoted; pack SQL, sandboxed
+    columns = [*kept, "findings"]
+    sql, params = emissions_query(factors, listed, columns, "_bc_em_attrs", attribute_columns)
+    extras = [c for c in columns if c not in RESULT_COLUMNS and c not in EMISSION_COLUMNS]
+    order = ", ".join("CAST($_bc_label AS VARCHAR) AS pack" if c == "pack" else _quote(c)
+                      for c in (*RESULT_COLUMNS, *EMISSION_COLUMNS, *extras))
+    statement = f"SELECT {order} FROM ({sql}) ORDER BY visit_id"  # noqa: S608
+    return statement, bind(statement, {**values, **params, "_bc_label": pack.label})
 
 
 def check(

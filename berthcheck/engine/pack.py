@@ -30,6 +30,7 @@ from berthcheck.errors import BerthcheckError, UsageError
 from berthcheck.resources import rules_dir
 
 SEVERITIES = ("info", "warning", "violation")
+JUDGES = ("all", "scope_years")
 HEADER_KEYS = ("id", "name", "title", "section", "severity", "description", "compliant",
                "non_compliant")
 PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -100,6 +101,12 @@ class Pack:
     # runs, reports and manifests say "custom pack" and record its folder and hash
     custom: bool = False
     assemble_file: str = "assemble.sql"
+    # `[pack] judges`: "all" (default) = every loaded visit is judged, so the pack's sandbox
+    # holds every visit's rows; "scope_years" = only the visits of the port-local years the
+    # scope touches (scope_visits), so rows of other visits are left out of the sandbox except
+    # in the `[pack] history` objects, which the pack reads across all visits
+    judges: str = "all"
+    history: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -252,7 +259,12 @@ def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -
         hash=_pack_hash(folder),
         custom=is_custom(folder),
         assemble_file=meta["assemble"],
+        judges=meta.get("judges", "all"),
+        history=tuple(meta.get("history", ())),
     )
+    if pack.judges not in JUDGES:
+        raise BerthcheckError(f"{toml_path}: judges must be one of {', '.join(JUDGES)}, "
+                              f"not {pack.judges!r}")
     _check_parameters(pack)
     return pack
 

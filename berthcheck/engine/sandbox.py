@@ -4,7 +4,8 @@ A rule pack is data an auditor reads, but it is SQL, and SQL can `COPY ... TO` a
 `read_csv('/etc/...')` or `ATTACH` another database. A pack from a folder under review
 (`$BERTHCHECK_RULES_DIR`) must not be able to. So the pack runs on a separate in-memory
 DuckDB database that is given the tables it may read (the store's views and built-in
-reference tables, as of the state being checked, and the pack's own parameter tables), and
+reference tables it names, as of the state being checked, cut to the visits it judges, and
+the pack's own parameter tables), and
 then has `enable_external_access = false` and `lock_configuration = true`: no file, no
 network, no extension, and no statement of the pack can turn that back on.
 
@@ -41,11 +42,34 @@ def _setting(con, name: str) -> str:
     return str(store.scalar(con, "SELECT current_setting(?)", [name]))
 
 
-def open_sandbox(con):
-    """A locked in-memory database holding what the pack may read from `con`."""
+def visit_keyed(con, names: list[str]) -> set[str]:
+    """The objects among `names` that hold rows of visits (a `visit_id` column)."""
+    rows = store.run(
+        con,
+        "SELECT DISTINCT table_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND column_name = 'visit_id' AND list_contains(?, table_name)",
+        [names],
+    )
+    return {r[0] for r in rows}
+
+
+def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None = None,
+                 whole: tuple[str, ...] = ()):
+    """A locked in-memory database holding what the pack may read from `con`.
+
+    names: the objects handed over (default: every readable one). visits_sql: a query over
+    `con` returning the `visit_id`s the pack judges; then each object holding rows of visits,
+    except those named in `whole` (the history the pack reads across all visits), is handed
+    over with the rows of those visits only. A month's check so copies a month's (or a year's)
+    sessions, not the store's.
+    """
     import duckdb
 
+    wanted = readable_objects(con) if names is None else names
+    cut = visit_keyed(con, wanted) - set(whole) if visits_sql else set()
     sandbox = duckdb.connect(":memory:")
+    if cut:  # the judged visits, found once
+        con.register("_bc_judged", con.sql(visits_sql).arrow().read_all())
     try:
         store.run(sandbox, "SET TimeZone = 'UTC'")
         store.run(sandbox, "SET Calendar = 'gregorian'")
@@ -54,16 +78,22 @@ def open_sandbox(con):
         temp = _setting(con, "temp_directory")
         if temp:
             store.run(sandbox, "SET temp_directory = '" + temp.replace("'", "''") + "'")
-        for name in readable_objects(con):
+        for name in wanted:
             quoted = '"' + name.replace('"', '""') + '"'
+            sql = f"SELECT * FROM {quoted}"  # noqa: S608 - catalog names
+            if name in cut:
+                sql += " WHERE visit_id IN (SELECT visit_id FROM _bc_judged)"
             # handed over as an Arrow table (no copy through polars); the sandbox reads it in place
-            table = con.sql(f"SELECT * FROM {quoted}").arrow().read_all()  # noqa: S608 - catalog names
+            table = con.sql(sql).arrow().read_all()
             sandbox.register(name, table)
         store.run(sandbox, "SET enable_external_access = false")
         store.run(sandbox, "SET lock_configuration = true")
     except BaseException:
         sandbox.close()
         raise
+    finally:
+        if cut:
+            con.unregister("_bc_judged")
     return sandbox
 
 

@@ -1,0 +1,244 @@
+"""Emissions at berth as one SQL stage (data contract 5; the arithmetic is berthcheck/emissions.py's
+module docstring): the results and the visits' attributes joined to the factor tables inside
+DuckDB, so no visit row travels through Python.
+
+The factor tables are handed to DuckDB as small Arrow tables and every constant is a bound
+parameter: the factor files are data and never reach SQL as text. The expressions keep the
+order of operations of the formulas, and kilograms are rounded half to even at KG_DECIMALS
+(`round_even(x * 10^4, 0) / 10^4`, bit for bit what polars' `round(4)` gave before).
+"""
+
+from __future__ import annotations
+
+from berthcheck import store
+from berthcheck.emissions import (
+    EMISSION_COLUMNS,
+    ENGINE_SPEEDS,
+    HOURS_COLUMNS,
+    KG_DECIMALS,
+    NO_EXCESS_VERDICTS,
+    OPTIONAL_VISIT_COLUMNS,
+    POLLUTANTS,
+    SIZE_COLUMNS,
+    VISIT_COLUMNS,
+    Factors,
+    _aux_factor_frame,
+    _residuals,
+    load_factors,
+)
+
+# the attribute columns the stage reads, with the type each is read as
+_ATTRIBUTE_TYPES = {
+    "vessel_type": "VARCHAR", "nox_tier": "BIGINT", "aux_power_kw": "DOUBLE",
+    "boiler_power_kw": "DOUBLE", "teu": "DOUBLE", "dwt": "DOUBLE", "passengers": "DOUBLE",
+    "aux_engine_speed": "VARCHAR", "shore_power_energy_kwh_metered": "DOUBLE",
+}
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _round(expr: str) -> str:
+    return f"round_even(({expr}) * $em_scale, 0) / $em_scale"
+
+
+# id of a Factors (load_factors returns one object per folder content) -> (it, its tables)
+_ARROW: dict[int, tuple[Factors, dict]] = {}
+
+
+def register_factors(con, f: Factors) -> None:
+    """The factor tables the stage joins: aux factors per (speed, tier), size bins (in file
+    order: the first bin that holds the visit wins) and each type's default."""
+    cached = _ARROW.get(id(f))
+    if cached is None or cached[0] is not f:
+        if len(_ARROW) > 8:
+            _ARROW.clear()
+        cached = _ARROW[id(f)] = (f, _factor_tables(f))
+    for name, table in cached[1].items():
+        con.register(name, table)
+
+
+def _factor_tables(f: Factors) -> dict:
+    import polars as pl
+
+    loads = f.tables["aux_boiler_loads"].rows
+    bins = [r for r in loads if r["size_metric"] != "none"]
+    defaults = [r for r in loads if r["size_metric"] == "none"]
+    frames = {
+        "_bc_em_aux": _aux_factor_frame(f),
+        "_bc_em_bins": pl.DataFrame(
+            {"bin": list(range(len(bins))), "vessel_type": [r["vessel_type"] for r in bins],
+             "size_metric": [r["size_metric"] for r in bins],
+             "bin_from": [r["bin_from"] for r in bins], "bin_to": [r["bin_to"] for r in bins],
+             "aux_kw": [r["aux_kw"] for r in bins], "boiler_kw": [r["boiler_kw"] for r in bins],
+             "category": [r["category"] for r in bins]},
+            schema={"bin": pl.Int64, "vessel_type": pl.Utf8, "size_metric": pl.Utf8,
+                    "bin_from": pl.Float64, "bin_to": pl.Float64, "aux_kw": pl.Float64,
+                    "boiler_kw": pl.Float64, "category": pl.Utf8}),
+        "_bc_em_types": pl.DataFrame(
+            {"vessel_type": [r["vessel_type"] for r in defaults],
+             "aux_kw": [r["aux_kw"] for r in defaults],
+             "boiler_kw": [r["boiler_kw"] for r in defaults],
+             "category": [r["category"] for r in defaults]},
+            schema={"vessel_type": pl.Utf8, "aux_kw": pl.Float64, "boiler_kw": pl.Float64,
+                    "category": pl.Utf8}),
+    }
+    return {name: frame.to_arrow() for name, frame in frames.items()}
+
+
+def emissions_query(f: Factors, results: str, result_columns: list[str], attributes: str,
+                    attribute_columns: list[str]) -> tuple[str, dict[str, object]]:
+    """SELECT of `results` (a table or view name, one row per visit) with the emission columns
+    replacing any of the same name, in no particular order; `attributes` holds one row per
+    visit.
+    Returns (sql, parameters); the factor tables must be registered (register_factors)."""
+    params: dict[str, object] = {
+        "em_scale": float(10 ** KG_DECIMALS),
+        # grams -> kilograms as a product with 1/1000 (what the polars version computed: it
+        # turned the division by a constant into this product, and the last bit can differ)
+        "em_per_kg": 1 / 1000,
+        "em_speeds": list(ENGINE_SPEEDS),
+        "em_default_speed": f.value("default_aux_engine_speed"),
+        "em_default_tier": int(f.value("default_nox_tier")),
+        "em_no_excess": list(NO_EXCESS_VERDICTS),
+    }
+    present = set(attribute_columns)
+    attr = ", ".join(
+        (f"CAST(a.{c} AS {t})" if c in present else f"CAST(NULL AS {t})") + f" AS {c}"
+        for c, t in _ATTRIBUTE_TYPES.items()
+    )
+    # the pack's hours read as DOUBLE (a pack may give a DECIMAL literal such as 0.0); any
+    # other emission column of the pack's is replaced
+    dropped = [c for c in result_columns if c in EMISSION_COLUMNS and c not in HOURS_COLUMNS]
+    replaced = [c for c in HOURS_COLUMNS if c in result_columns]
+    star = "r.*"
+    if dropped:
+        star += " EXCLUDE (" + ", ".join(_quote(c) for c in dropped) + ")"
+    if replaced:
+        star += " REPLACE (" + ", ".join(f"CAST(r.{c} AS DOUBLE) AS {c}" for c in replaced) + ")"
+    hours = "".join(f", CAST(NULL AS DOUBLE) AS {c}" for c in HOURS_COLUMNS
+                    if c not in result_columns)
+    size = " ".join(f"WHEN '{metric}' THEN a.{column}" for metric, column in SIZE_COLUMNS.items())
+    aux_residual, boiler_residual = _residuals(f, "aux_engine"), _residuals(f, "boiler")
+    boiler_ef = {r["pollutant"]: r["g_per_kwh"] for r in f.boiler_factor_rows()}
+    capture_boiler = bool(f.value("capture_treats_boiler_exhaust"))
+    bc = "x.capture_hours" if capture_boiler else "CAST(0.0 AS DOUBLE)"
+    kg = []
+    for p in POLLUTANTS:
+        ef = f"k.ef_{p}"
+        res = ef
+        if p in aux_residual:
+            params[f"em_res_{p}"] = float(aux_residual[p])
+            res = f"least({ef}, $em_res_{p})"
+        params[f"em_bef_{p}"] = float(boiler_ef[p])
+        params[f"em_bres_{p}"] = float(min(boiler_residual[p], boiler_ef[p])
+                                       if p in boiler_residual else boiler_ef[p])
+        bef, bres = f"$em_bef_{p}", f"$em_bres_{p}"
+        a, b = "x.aux_power_kw_used", "x.boiler_power_kw_used"
+        at_berth = (f"{a} * x.not_controlled * {ef} + {a} * x.capture_hours * {res} "
+                    f"+ {b} * (x.stay_hours - {bc}) * {bef} + {b} * {bc} * {bres}")
+        avoided = (f"{a} * x.shore_power_hours * {ef} + {a} * x.capture_hours * ({ef} - {res}) "
+                   f"+ {b} * {bc} * ({bef} - {bres})")
+        kg += [
+            f"{_round(f'{a} * x.uncontrolled * {ef} * $em_per_kg')} AS excess_{p}_kg",
+            f"{_round(f'({at_berth}) * $em_per_kg')} AS at_berth_{p}_kg",
+            f"{_round(f'({avoided}) * $em_per_kg')} AS avoided_{p}_kg",
+        ]
+    # the bins' metric names are checked against SIZE_METRICS when the factors are read
+    others = [c for c in result_columns if c not in EMISSION_COLUMNS]
+    keep = ", ".join(f"x.{_quote(c)}" for c in others)
+    info = (
+        "x.aux_power_kw_used, x.boiler_power_kw_used, x.load_source, x.boiler_load_source, "
+        "x.load_category, x.aux_engine_speed_used, x.nox_tier_used, x.nox_tier_assumed, "
+        "x.stay_hours, x.shore_power_hours, x.capture_hours"
+    )
+    sql = f"""
+WITH r AS (
+    SELECT {star}{hours} FROM {results} r
+),
+a AS (
+    SELECT a.visit_id, {attr} FROM {attributes} a
+),
+j AS (
+    SELECT r.*, a.vessel_type AS _em_vessel_type, a.nox_tier AS _em_nox_tier,
+        a.aux_power_kw AS _em_aux, a.boiler_power_kw AS _em_boiler,
+        a.teu, a.dwt, a.passengers, a.aux_engine_speed AS _em_speed,
+        a.shore_power_energy_kwh_metered AS _em_metered
+    FROM r LEFT JOIN a ON a.visit_id = r.visit_id
+),
+binned AS (
+    -- the first size bin holding the visit (bins depend on the visit's attributes only)
+    SELECT a.visit_id, min(b.bin) AS bin
+    FROM a JOIN _bc_em_bins b ON b.vessel_type = a.vessel_type
+    WHERE (CASE b.size_metric {size} END) >= b.bin_from
+      AND (b.bin_to IS NULL OR (CASE b.size_metric {size} END) < b.bin_to)
+    GROUP BY a.visit_id
+),
+loads AS (
+    SELECT j.*, bn.bin AS _em_bin,
+        coalesce(j._em_aux, b.aux_kw, t.aux_kw) AS aux_power_kw_used,
+        coalesce(j._em_boiler, b.boiler_kw, t.boiler_kw) AS boiler_power_kw_used,
+        CASE WHEN j._em_aux IS NOT NULL THEN 'given'
+             WHEN bn.bin IS NOT NULL THEN 'default_size_bin'
+             WHEN t.aux_kw IS NOT NULL THEN 'default_type' END AS load_source,
+        CASE WHEN j._em_boiler IS NOT NULL THEN 'given'
+             WHEN bn.bin IS NOT NULL THEN 'default_size_bin'
+             WHEN t.aux_kw IS NOT NULL THEN 'default_type' END AS boiler_load_source,
+        CASE WHEN j._em_aux IS NOT NULL AND j._em_boiler IS NOT NULL THEN CAST(NULL AS VARCHAR)
+             ELSE coalesce(b.category, t.category) END AS load_category,
+        CASE WHEN j._em_speed IN (SELECT unnest($em_speeds)) THEN j._em_speed
+             ELSE $em_default_speed END AS aux_engine_speed_used,
+        CAST(coalesce(j._em_nox_tier, $em_default_tier) AS BIGINT) AS nox_tier_used,
+        j._em_nox_tier IS NULL AS nox_tier_assumed,
+        CASE WHEN j.stay_hours - j.shore_power_hours - j.capture_hours < 0 THEN CAST(0.0 AS DOUBLE)
+             ELSE j.stay_hours - j.shore_power_hours - j.capture_hours END AS not_controlled,
+        CASE WHEN j.uncontrolled_hours IS NOT NULL THEN CAST(j.uncontrolled_hours AS DOUBLE)
+             WHEN j.verdict IN (SELECT unnest($em_no_excess)) THEN CAST(0.0 AS DOUBLE) END AS uncontrolled
+    FROM j
+    LEFT JOIN binned bn ON bn.visit_id = j.visit_id
+    LEFT JOIN _bc_em_bins b ON b.bin = bn.bin
+    LEFT JOIN _bc_em_types t ON t.vessel_type = j._em_vessel_type
+)
+SELECT {keep + ', ' if keep else ''}{info},
+    {_round('x.aux_power_kw_used * x.shore_power_hours')} AS shore_power_energy_kwh_estimated,
+    x._em_metered AS shore_power_energy_kwh_metered,
+    {', '.join(kg)}
+FROM loads x
+LEFT JOIN _bc_em_aux k ON k._em_speed = x.aux_engine_speed_used AND k._em_tier = x.nox_tier_used
+"""  # noqa: S608 - our column names; every value is a bound parameter
+    return sql, params
+
+
+def ordered_columns(result_columns: list[str]) -> list[str]:
+    """The output columns of `emissions_query`, in order (for a caller that reorders)."""
+    return [*[c for c in result_columns if c not in EMISSION_COLUMNS], *EMISSION_COLUMNS]
+
+
+def compute_emissions_frames(results, attributes, factors: Factors | None = None):
+    """`emissions.compute_emissions`: the stage run on two polars frames (in-memory DuckDB)."""
+    import duckdb
+
+    f = factors or load_factors()
+    con = duckdb.connect(":memory:")
+    try:
+        store.run(con, "SET TimeZone = 'UTC'")
+        store.register(con, "_bc_em_results", results.with_row_index("_em_row"))
+        store.register(con, "_bc_em_attrs", attributes)
+        register_factors(con, f)
+        wanted = {"visit_id", *VISIT_COLUMNS, *OPTIONAL_VISIT_COLUMNS,
+                  "shore_power_energy_kwh_metered"}
+        sql, params = emissions_query(f, "_bc_em_results", ["_em_row", *results.columns],
+                                      "_bc_em_attrs",
+                                      [c for c in attributes.columns if c in wanted])
+        out = con.sql(f"SELECT * FROM ({sql}) ORDER BY _em_row",  # noqa: S608 - ours
+                      params=_used(sql, params)).pl()
+    finally:
+        con.close()
+    return out.select(ordered_columns(list(results.columns)))
+
+
+def _used(sql: str, params: dict[str, object]) -> dict[str, object]:
+    from berthcheck.engine.pack import PARAM_RE
+
+    return {n: params[n] for n in set(PARAM_RE.findall(sql))}
