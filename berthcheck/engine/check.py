@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 
 from berthcheck import store
 from berthcheck.engine.pack import PARAM_RE, Pack, load_pack, split_statements, strip_comments
+from berthcheck.engine.pack_columns import (  # issue 20: the pack contract's output checks
+    check_assemble_output,
+    check_rule_output,
+    validate_pack_outputs,
+)
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
 
@@ -125,6 +130,7 @@ def _run_rules(con, pack: Pack, values: dict, sandbox=None):
             frame = store.fetch_polars(sandbox or con, rule.sql, bind(rule.sql, values))
         except duckdb.Error as exc:
             raise pack_failure(pack, rule.path.name, exc) from None
+        frame = check_rule_output(pack, rule, frame)  # issue 20: wrong columns -> a message
         frames.append(
             frame.select(
                 pl.lit(rule.id).alias("rule_id"),
@@ -189,6 +195,7 @@ def evaluate(con, pack: Pack, scope: Scope):
                                              bind(pack.assemble, values))
             except duckdb.Error as exc:
                 raise pack_failure(pack, pack.assemble_file, exc) from None
+            results = check_assemble_output(pack, results)  # issue 20: columns, types, bases
     finally:
         sandbox.close()
     with stage("scope filter + per-visit findings list (polars)"):
@@ -253,7 +260,7 @@ def check(
     results, findings = evaluate(con, pack_obj, scope)
     if validate:
         with stage("pandera validation of the outputs"):
-            validate_outputs(results, findings)
+            validate_pack_outputs(pack_obj, results, findings, validate_outputs)
     outcome = CheckResult(pack=pack_obj, scope=scope, results=results, findings=findings)
     if store_run:
         # one transaction: the input rows hashed for the manifest are the rows sealed
