@@ -57,10 +57,16 @@ def rules_test_command(
 
 
 def pack_sources() -> list[dict[str, str]]:
-    """Every pack found by id: id, where it came from and its folder."""
-    from berthcheck.engine.pack_paths import available
+    """Every pack found by id: id, where it came from and its folder (an id found twice is
+    listed twice, marked: asking for it by id is an error naming both folders)."""
+    from collections import Counter
 
-    return [{"id": s.id, "source": s.origin, "folder": str(s.folder)} for s in available()]
+    from berthcheck.engine.pack_paths import discover
+
+    found = discover()
+    twice = {i for i, n in Counter(s.id for s in found).items() if n > 1}
+    return [{"id": s.id, "source": s.origin + (" (id found twice)" if s.id in twice else ""),
+             "folder": str(s.folder)} for s in found]
 
 
 def print_pack_sources(current_folder) -> None:
