@@ -31,7 +31,10 @@ MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/expo
 	berthcheck/ingest/wharfinger.py berthcheck/sample_jit.py berthcheck/cli_load_sources.py \
 	berthcheck/report/words.py berthcheck/report/board.py berthcheck/report/listing.py \
 	berthcheck/sample_cn.py berthcheck/sample_ships.py \
-	berthcheck/engine/timing.py berthcheck/engine/manifest.py berthcheck/seals.py
+	berthcheck/engine/timing.py berthcheck/engine/manifest.py berthcheck/seals.py \
+	berthcheck/engine/pack_spec.py berthcheck/engine/pack_paths.py berthcheck/engine/pack_sql.py \
+	berthcheck/engine/pack_columns.py berthcheck/engine/bases.py berthcheck/engine/pack_fixtures.py \
+	berthcheck/engine/fixture_store.py berthcheck/cli_rules.py
 
 .PHONY: install demo test lint typecheck bench
 install: $(BIN)/.installed

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -19,7 +20,7 @@ import polars as pl
 from berthcheck import store
 from berthcheck.ingest.kinds import KINDS, storage_name
 
-_PORT_TZ = {r["port"]: r["timezone"] for r in store.builtin_ports()}
+_PORT_TZ: dict[str, str] = {str(r["port"]): str(r["timezone"]) for r in store.builtin_ports()}
 
 _POLARS_TYPES = {
     "timestamp": pl.Datetime("us", "UTC"),
@@ -53,19 +54,18 @@ def parse_instant(value, tz_name: str | None) -> dt.datetime | None:
     return parsed.astimezone(dt.UTC)
 
 
-def frame_for(kind_name: str, rows: list[dict], visit_ports: dict[str, str]) -> pl.DataFrame:
+def frame_for(kind_name: str, rows: list[dict], visit_ports: dict[str, Any]) -> pl.DataFrame:
     kind = KINDS[kind_name]
     data: dict[str, list] = {storage_name(c.name): [] for c in kind.columns}
     for row in rows:
         unknown = set(row) - set(kind.column_names)
         if unknown:
             raise KeyError(f"{kind_name}: unknown columns {sorted(unknown)}")
+        tz: str | None = None
         if kind.port_from == "self":
-            tz = _PORT_TZ.get(row.get("port"))
+            tz = _PORT_TZ.get(str(row.get("port")))
         elif kind.port_from == "visit":
-            tz = _PORT_TZ.get(visit_ports.get(row.get("visit_id")))
-        else:
-            tz = None
+            tz = _PORT_TZ.get(str(visit_ports.get(str(row.get("visit_id")))))
         for col in kind.columns:
             value = row.get(col.name, col.default)
             if col.type == "timestamp":
@@ -73,7 +73,8 @@ def frame_for(kind_name: str, rows: list[dict], visit_ports: dict[str, str]) -> 
             elif col.type == "date" and isinstance(value, str):
                 value = dt.date.fromisoformat(value)
             data[storage_name(col.name)].append(value)
-    schema = {storage_name(c.name): _POLARS_TYPES.get(c.type, pl.Utf8) for c in kind.columns}
+    schema: dict[str, Any] = {storage_name(c.name): _POLARS_TYPES.get(c.type, pl.Utf8)
+                              for c in kind.columns}
     frame = pl.DataFrame(data, schema=schema)
     hashes = [
         hashlib.sha256(json.dumps(r, sort_keys=True, default=str).encode()).hexdigest()

@@ -143,7 +143,7 @@ def _expand_visits(rows: list[dict], defaults: dict | None = None) -> list[dict]
 def _local_year(row: dict) -> int:
     from berthcheck.engine.fixture_store import _PORT_TZ, parse_instant
 
-    zone = _PORT_TZ.get(row["port"])
+    zone = _PORT_TZ.get(str(row["port"]))
     instant = parse_instant(row["departure"], zone)
     assert instant is not None
     return instant.astimezone(zoneinfo.ZoneInfo(zone or "UTC")).year
@@ -154,11 +154,11 @@ def build_tables(case: dict, visit_defaults: dict | None = None) -> dict[str, li
     visits = _expand_visits(tables.get("visits", []), visit_defaults)
     tables["visits"] = visits
     if "terminals" not in tables:
-        keys = sorted({(v["port"], v["terminal"], v["vessel_type"], _local_year(v))
-                       for v in visits})
+        years = sorted({(v["port"], v["terminal"], v["vessel_type"], _local_year(v))
+                        for v in visits})
         tables["terminals"] = [
             {"port": p, "terminal": t, "vessel_type": ty, "year": y, "regulated": True}
-            for p, t, ty, y in keys
+            for p, t, ty, y in years
         ]
     if "berths" not in tables:
         keys = sorted({(v["port"], v["terminal"], v["berth"]) for v in visits})
@@ -239,7 +239,7 @@ def case_problems(pack, case: Case, outcome) -> list[str]:
                 continue
             have = got[key]
             if key in ("window_start", "window_end") and want is not None:
-                zone = _PORT_TZ.get(got.get("port") or "")
+                zone = _PORT_TZ.get(str(got.get("port") or ""))
                 ok = _iso(have) == _iso(parse_instant(want, zone))
             elif isinstance(want, int) and not isinstance(want, bool) \
                     and isinstance(have, float):
