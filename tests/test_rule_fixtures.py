@@ -16,20 +16,35 @@ import yaml
 
 from berthcheck.engine import load_pack
 from berthcheck.engine.pack import available_packs
-from berthcheck.engine.pack_fixtures import DEFAULT_PACK, case_problems, load_cases, run_case
+from berthcheck.engine.pack_fixtures import (  # noqa: F401 - _load_files, _local_year, build_tables: tests/test_scope_pushdown.py
+    DEFAULT_PACK,
+    _load_files,
+    _local_year,
+    build_tables,
+    case_problems,
+    load_cases,
+    run_case,
+)
 from tests.basis_table import basis_problems
 
 FIXTURES = Path(__file__).parent / "rules"
 PACKS = {pack_id: load_pack(pack_id) for pack_id in available_packs()}
 
 
-def _cases():
+def _pack_cases():
     for pack_id, pack in PACKS.items():
         for case in load_cases(pack):
             yield pytest.param(pack_id, case, id=f"{case.rule}:{case.name}")
 
 
-@pytest.mark.parametrize(("pack_id", "case"), list(_cases()))
+def _cases():
+    """(pack, rule id, case, visit defaults) of every case, for tests/test_scope_pushdown.py."""
+    for pack_id, pack in PACKS.items():
+        for c in load_cases(pack):
+            yield pytest.param(pack_id, c.rule, c.spec, c.visit_defaults, id=f"{c.rule}:{c.name}")
+
+
+@pytest.mark.parametrize(("pack_id", "case"), list(_pack_cases()))
 def test_rule_case(pack_id: str, case):
     pack = PACKS[pack_id]
     # the engine validates every invariant (pandera) on the way
