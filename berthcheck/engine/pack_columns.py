@@ -177,9 +177,9 @@ def check_assemble_output(pack, frame):
 
 
 def _check_bases(pack, frame, where: str) -> None:
-    from berthcheck.engine.bases import basis_problems, pack_basis_table
-
     import polars as pl
+
+    from berthcheck.engine.bases import basis_problems, pack_basis_table
 
     # each distinct (verdict, basis) once, named by its first visit: a year is ~200 000 visits
     pairs = (frame.group_by("verdict", "basis").agg(pl.col("visit_id").min())
