@@ -337,7 +337,7 @@ def rules_list_command(pack: PackOption = "carb-at-berth-2020", as_json: JsonOpt
     _say(f"{pk.label} — {pk.title}")
     _say(f"{pk.regulation}")
     _say("")
-    cli_rules.print_pack_sources(pk.path)  # where each pack came from (issue 20)
+    cli_rules.print_pack_sources(pk)  # where each pack came from, its declarations (issue 20)
     _say("")
     print_table(table("rules", [("id", "left"), ("name", "left"), ("severity", "left"),
                                 ("title", "left")],

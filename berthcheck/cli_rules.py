@@ -69,13 +69,15 @@ def pack_sources() -> list[dict[str, str]]:
              "folder": str(s.folder)} for s in found]
 
 
-def print_pack_sources(current_folder) -> None:
-    """The packs table of `rules list`: each pack's source, the one listed marked."""
+def print_pack_sources(pack) -> None:
+    """The packs table of `rules list` (each pack's source, the one listed marked), then the
+    result columns and bases the listed pack declares."""
     from pathlib import Path
 
     from berthcheck.cli_progress import print_table, table
     from berthcheck.engine.pack_paths import FROM_PATH
 
+    current_folder = pack.path
     rows = pack_sources()
     here = Path(current_folder).resolve()
     if not any(Path(r["folder"]).resolve() == here for r in rows):
@@ -84,3 +86,14 @@ def print_pack_sources(current_folder) -> None:
                                 ("folder", "left")],
                       [["*" if Path(r["folder"]).resolve() == here else "", r["id"],
                         r["source"], r["folder"]] for r in rows]))
+    if pack.result_columns:
+        say("")
+        print_table(table("result columns", [("name", "left"), ("type", "left"),
+                                             ("unit", "left"), ("description", "left")],
+                          [[c.name, c.type + ("" if c.nullable else " NOT NULL"), c.unit or "",
+                            c.description] for c in pack.result_columns]))
+    if pack.bases:
+        say("")
+        print_table(table("bases", [("name", "left"), ("verdicts", "left"),
+                                    ("description", "left")],
+                          [[b.name, ", ".join(b.verdicts), b.description] for b in pack.bases]))

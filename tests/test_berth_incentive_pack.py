@@ -23,25 +23,41 @@ def _cli(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory) -> Path:
+CASE = {"tables": {
+    "visits": [{"visit_id": "V1"}, {"visit_id": "V2"}],
+    "shore-power": [
+        {"session_id": "S1", "visit_id": "V1", "connected": "2026-10-03 06:00",
+         "disconnected": "2026-10-04 19:00"},
+        {"session_id": "S2", "visit_id": "V2", "connected": "2026-10-03 08:00",
+         "disconnected": "2026-10-03 13:00"},
+    ],
+}}
+
+
+def _store(path: Path) -> Path:
     """V1 on shore power for its whole 37-hour stay (credit 925), V2 for 5 hours (none)."""
-    path = tmp_path_factory.mktemp("incentive") / "bc.duckdb"
-    case = {"tables": {
-        "visits": [{"visit_id": "V1"}, {"visit_id": "V2"}],
-        "shore-power": [
-            {"session_id": "S1", "visit_id": "V1", "connected": "2026-10-03 06:00",
-             "disconnected": "2026-10-04 19:00"},
-            {"session_id": "S2", "visit_id": "V2", "connected": "2026-10-03 08:00",
-             "disconnected": "2026-10-03 13:00"},
-        ],
-    }}
     con = store.connect(path)
     try:
-        put_tables(con, build_tables(case))
+        put_tables(con, build_tables(CASE))
     finally:
         con.close()
     return path
+
+
+def _incentive_check(folder: Path, tmp_path: Path):
+    """The results of a (changed) copy of the pack over the two visits."""
+    from berthcheck.engine import check, load_pack
+
+    con = store.connect(_store(tmp_path / "case.duckdb"))
+    try:
+        return check(con, load_pack(str(folder)), store_run=False).results
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    return _store(tmp_path_factory.mktemp("incentive") / "bc.duckdb")
 
 
 def test_its_fixture_cases_pass():
@@ -53,8 +69,13 @@ def test_its_fixture_cases_pass():
 
 def test_check_exports_its_column_and_bases(db, tmp_path):
     out = tmp_path / "results.csv"
-    result = _cli("check", "--db", db, "--pack", PACK, "--period", "2026-10", "--out", out)
+    manifest = tmp_path / "manifest.json"
+    result = _cli("check", "--db", db, "--pack", PACK, "--period", "2026-10", "--out", out,
+                  "--manifest", manifest)
     assert result.exit_code == 0, result.output
+    # a pack given by path is a custom pack: the run records its folder
+    recorded = json.loads(manifest.read_text(encoding="utf-8"))["pack"]
+    assert (recorded["custom"], recorded["path"]) == (True, str(PACK))
     with out.open(encoding="utf-8") as f:
         rows = {r["visit_id"]: r for r in csv.DictReader(f)}
     assert {v: (r["verdict"], r["basis"], float(r["incentive_credit"]))

@@ -111,6 +111,9 @@ def _edit(folder: Path, old: str, new: str, name: str = "pack.toml") -> None:
     ('name = "incentive_credit"', 'name = "stay_hours"', "already a column of every pack"),
     ('value = 6.0', 'value = 06:00:00', "unknown type"),
     ('citation = "Example tariff item 12(b)"', 'note2 = "x"', "citation must be a non-empty"),
+    ('version = "1.0.0"', 'version = "1.0"', "is not MAJOR.MINOR.PATCH"),
+    ('id = "berth-incentive"', 'id = "Berth_Incentive"', "is not lower-case letters"),
+    ('verdicts = ["compliant"]', 'verdicts = ["insufficient_data"]', "verdicts must be a list"),
 ])
 def test_a_broken_pack_toml_is_one_message_with_file_and_line(tmp_path, old, new, message):
     folder = _copy(tmp_path)
@@ -184,3 +187,41 @@ def test_rules_test_fails_a_pack_without_cases(tmp_path):
     result = _cli("rules", "test", folder)
     assert result.exit_code == 1
     assert "has no fixture cases" in result.output
+
+
+def test_narrower_integers_and_all_null_columns_are_widened(tmp_path):
+    """docs/packs.md 6: an INTEGER or an untyped NULL column is widened to the contract's type."""
+    from tests.test_berth_incentive_pack import _incentive_check
+
+    folder = _copy(tmp_path)
+    _edit(folder, "CAST(NULL AS DOUBLE) AS penalty", "NULL AS penalty", "assemble.sql")
+    _edit(folder, "CAST(NULL AS BIGINT) AS violation_days", "CAST(NULL AS INTEGER) AS violation_days",
+          "assemble.sql")
+    results = _incentive_check(folder, tmp_path)
+    assert str(results.schema["penalty"]) == "Float64"
+    assert str(results.schema["violation_days"]) == "Int64"
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("CAST(NULL AS TIMESTAMPTZ) AS window_start", "CAST(arrival AS TIMESTAMP) AS window_start",
+     "column window_start is TIMESTAMP (without time zone), the pack contract says TIMESTAMPTZ"),
+    ("credit AS incentive_credit", "CAST(NULL AS DOUBLE) AS incentive_credit",
+     "column incentive_credit"),  # declared nullable = false
+    ("CAST(NULL AS DOUBLE) AS excused_hours", "0 AS excused_hours",
+     "column excused_hours is INTEGER, the pack contract says DOUBLE"),
+])
+def test_a_wrong_type_or_null_is_one_message(tmp_path, old, new, message):
+    from tests.test_berth_incentive_pack import _incentive_check
+
+    folder = _copy(tmp_path)
+    _edit(folder, old, new, "assemble.sql")
+    with pytest.raises(PackFileError, match="assemble.sql") as caught:
+        _incentive_check(folder, tmp_path)
+    assert message in str(caught.value)
+    assert "custom pack berth-incentive@1.0.0" in str(caught.value)
+
+
+def test_rules_show_takes_a_path():
+    result = _cli("rules", "show", "BI01", "--pack", INCENTIVE)
+    assert result.exit_code == 0, result.output
+    assert "-- id: BI01" in result.output
