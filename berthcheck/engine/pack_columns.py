@@ -194,15 +194,20 @@ def _check_bases(pack, frame, where: str) -> None:
 
 
 def _pandera_summary(exc: Any) -> str:
-    """The first failures of a pandera error as `column X: check (value)` text."""
+    """A pandera error as `column X: check failed on N row(s) (e.g. value)` per column and
+    check, at most three."""
     cases = getattr(exc, "failure_cases", None)
     if cases is None or not hasattr(cases, "rows"):
         return str(exc).strip().splitlines()[0]
-    lines = []
-    for row in cases.head(3).iter_rows(named=True):
-        lines.append(f"column {row.get('column')}: {row.get('check')} failed "
-                     f"(value {row.get('failure_case')!r})")
-    return "; ".join(lines)
+    seen: dict[tuple[str, str], list] = {}
+    for row in cases.iter_rows(named=True):
+        seen.setdefault((str(row.get("column")), str(row.get("check"))), []).append(
+            row.get("failure_case"))
+    parts = []
+    for (column, check), values in list(seen.items())[:3]:
+        where = "" if column == "None" else f"column {column}: "
+        parts.append(f"{where}{check} failed on {len(values)} row(s) (e.g. {values[0]!r})")
+    return "; ".join(parts)
 
 
 def _label(pack) -> str:
