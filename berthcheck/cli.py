@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from berthcheck import __version__, cli_common, cli_load, cli_runs, cli_schema
+from berthcheck import __version__, cli_common, cli_load, cli_rules, cli_runs, cli_schema
 from berthcheck.cli_common import (
     DbOption,
     ErrorsOption,
@@ -221,9 +221,10 @@ def demo_command(
 
 rules_app = typer.Typer(help="List and show the rules of a pack.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+cli_rules.register(rules_app)  # rules test (issue 20)
 
 PackOption = Annotated[
-    str, typer.Option("--pack", help="Rule pack id (see `berthcheck rules list`).")
+    str, typer.Option("--pack", help="Rule pack id, or a pack folder's path (see `berthcheck rules list`, docs/packs.md).")
 ]
 
 
@@ -335,6 +336,8 @@ def rules_list_command(pack: PackOption = "carb-at-berth-2020", as_json: JsonOpt
 
     _say(f"{pk.label} — {pk.title}")
     _say(f"{pk.regulation}")
+    _say("")
+    cli_rules.print_pack_sources(pk)  # where each pack came from, its declarations (issue 20)
     _say("")
     print_table(table("rules", [("id", "left"), ("name", "left"), ("severity", "left"),
                                 ("title", "left")],

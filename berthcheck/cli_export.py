@@ -101,7 +101,7 @@ def indicators_command(
     period: PeriodOption,
     out: Annotated[Path, typer.Option("--out", help="A folder, or FILE.zip.", show_default=False)],
     port: PortOption = None,
-    pack: Annotated[str, typer.Option("--pack", help="Rule pack id.")] = "carb-at-berth-2020",
+    pack: Annotated[str, typer.Option("--pack", help="Rule pack id or a pack folder's path.")] = "carb-at-berth-2020",
     db: DbOption = None,
 ) -> None:
     """Monthly at-berth indicators by port, month and vessel type as a Frictionless Data

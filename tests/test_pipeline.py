@@ -96,7 +96,8 @@ def test_an_unscoped_check_judges_every_visit():
     ("SELECT visit_id, message, evidence, minutes FROM no_such_table", "failed"),
 ])
 def test_a_broken_rule_in_the_union_is_named_by_its_file(tmp_path, body, says):
-    """All rules run as one UNION ALL; a failure still names the rule's file, exit 1."""
+    """All rules run as one UNION ALL; a failure still names the rule's file; a pack error
+    exits 2 (docs/packs.md)."""
     from typer.testing import CliRunner
 
     from berthcheck.cli import app
@@ -115,6 +116,6 @@ def test_a_broken_rule_in_the_union_is_named_by_its_file(tmp_path, body, says):
                                "--db", str(db)]).exit_code == 0
     result = runner.invoke(app, ["check", "--db", str(db), "--period", "2026-10"],
                            env={"BERTHCHECK_RULES_DIR": str(rules)})
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert "AB06.sql" in result.output and says in result.output

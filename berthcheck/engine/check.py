@@ -17,6 +17,11 @@ from functools import lru_cache
 
 from berthcheck import store
 from berthcheck.engine.pack import PARAM_RE, Pack, load_pack, split_statements, strip_comments
+from berthcheck.engine.pack_columns import (  # issue 20: the pack contract's output checks
+    check_assemble_output,
+    check_rule_output,
+    validate_pack_outputs,
+)
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
 
@@ -177,10 +182,14 @@ def _run_rules(sandbox, pack: Pack, values: dict, scope_filter: str) -> None:
     try:
         store.run(sandbox, statement, bind(statement, {**values, **params}))
     except duckdb.Error:
-        # name the rule file that fails (the union is one statement)
+        # name the rule file that fails (the union is one statement): first a rule whose
+        # columns break the contract (issue 20: a message naming rule and column), then any
         for rule in pack.rules:
+            body = strip_comments(rule.sql).strip().rstrip(";")
+            probe = f"SELECT * FROM ({body}) LIMIT 0"  # noqa: S608 - pack SQL, sandboxed
             try:
-                body = strip_comments(rule.sql).strip().rstrip(";")
+                check_rule_output(pack, rule, sandbox.sql(probe, params=bind(probe, values)
+                                                          or None).pl())
                 store.run(sandbox, f"SELECT count(*) FROM ({body})",  # noqa: S608
                           bind(rule.sql, values))
             except duckdb.Error as exc:
@@ -270,6 +279,7 @@ def evaluate(con, pack: Pack, scope: Scope):
                 results = sandbox.sql(results_sql, params=results_params or None).pl()
             except duckdb.Error as exc:
                 raise pack_failure(pack, pack.assemble_file, exc) from None
+            results = _checked_assembled(pack, results)
         with stage("fetch findings"):
             findings = store.fetch_polars(sandbox, "SELECT * FROM _bc_findings "
                                                    "ORDER BY visit_id, rule_id, finding_id")
@@ -281,6 +291,19 @@ def evaluate(con, pack: Pack, scope: Scope):
     finally:
         sandbox.close()
     return results, findings
+
+
+def _checked_assembled(pack: Pack, results):
+    """The pack contract's row checks (nulls, declared columns, bases) over the columns the
+    pack's assemble returned; conformed columns (e.g. an all-NULL column typed) replace them."""
+    from berthcheck.emissions import EMISSION_COLUMNS
+
+    engine_made = {"pack", "findings", *EMISSION_COLUMNS}
+    assembled = [c for c in results.columns if c not in engine_made]
+    conformed = check_assemble_output(pack, results.select(assembled),
+                                      consumed=("stay_hours", "shore_power_hours",
+                                                "capture_hours"))
+    return results.with_columns(conformed.get_columns())
 
 
 def _attributes(con) -> tuple[str, list[str]]:
@@ -299,7 +322,11 @@ def _results_sql(sandbox, pack: Pack, factors, assembled: str, values: dict,
     from berthcheck.engine.schemas import RESULT_COLUMNS
 
     probe = f"SELECT * FROM {assembled} LIMIT 0"  # noqa: S608 - pack SQL, sandboxed
-    names = sandbox.sql(probe, params=bind(probe, values) or None).columns
+    names = sandbox.sql(probe, params=bind(probe, values) or None).pl()
+    # issue 20: a missing, undeclared or mistyped column is a message before the results
+    # query could fail on it; nulls, declared columns and bases are checked on the rows
+    check_assemble_output(pack, names)
+    names = names.columns
     kept = [c for c in names if c not in ("pack", "findings")]
     cast = {"penalty": "DOUBLE", "violation_days": "BIGINT"}
     select = ", ".join(
@@ -344,7 +371,7 @@ def check(
     results, findings = evaluate(con, pack_obj, scope)
     if validate:
         with stage("pandera validation of the outputs"):
-            validate_outputs(results, findings)
+            validate_pack_outputs(pack_obj, results, findings, validate_outputs)
     outcome = CheckResult(pack=pack_obj, scope=scope, results=results, findings=findings)
     if store_run:
         # one transaction: the input rows hashed for the manifest are the rows sealed

@@ -26,8 +26,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from berthcheck.errors import BerthcheckError, UsageError
-from berthcheck.resources import rules_dir
+from berthcheck.engine.pack_spec import (
+    Basis,
+    EvidenceLabel,
+    PackFileError,
+    ReportSpec,
+    ResultColumn,
+)
+from berthcheck.errors import UsageError
 
 SEVERITIES = ("info", "warning", "violation")
 JUDGES = ("all", "scope_years")
@@ -107,6 +113,11 @@ class Pack:
     # in the `[pack] history` objects, which the pack reads across all visits
     judges: str = "all"
     history: tuple[str, ...] = ()
+    # what the pack declares beyond its SQL (docs/packs.md; engine/pack_spec.py)
+    result_columns: tuple[ResultColumn, ...] = ()
+    bases: tuple[Basis, ...] = ()
+    evidence_labels: dict[str, EvidenceLabel] = field(default_factory=dict)
+    report: ReportSpec = ReportSpec()
 
     @property
     def label(self) -> str:
@@ -171,18 +182,20 @@ def parse_header(text: str, path: Path) -> tuple[dict[str, str], str]:
             key = m.group(1)
             header[key] = m.group(2).strip()
         else:
-            raise BerthcheckError(f"{path}: cannot read header line {i + 1}: {line!r}")
+            raise PackFileError(f"{path}: cannot read header line {i + 1}: {line!r}")
     missing = [k for k in HEADER_KEYS if not header.get(k)]
     if missing:
-        raise BerthcheckError(f"{path}: header lacks {', '.join(missing)}")
+        raise PackFileError(f"{path}: header lacks {', '.join(missing)}")
     if header["severity"] not in SEVERITIES:
-        raise BerthcheckError(f"{path}: severity must be one of {', '.join(SEVERITIES)}")
+        raise PackFileError(f"{path}: severity must be one of {', '.join(SEVERITIES)}")
     return header, "\n".join(lines[body_start:]).strip()
 
 
 def available_packs() -> list[str]:
-    root = rules_dir()
-    return sorted(p.name for p in root.iterdir() if (p / "pack.toml").is_file())
+    """Ids of the packs found by id: built-in (or $BERTHCHECK_RULES_DIR) and $BERTHCHECK_PACKS."""
+    from berthcheck.engine.pack_paths import available
+
+    return [s.id for s in available()]
 
 
 def _pack_hash(folder: Path) -> str:
@@ -204,14 +217,40 @@ def _jsonable(value):
 
 
 def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -> Pack:
-    """Read a pack's declarations. Unknown pack id -> UsageError."""
-    folder = folder or rules_dir() / pack_id
+    """Read a pack's declarations. `pack_id` is an id or a folder path (docs/packs.md); an
+    unknown pack or a pack file that breaks the contract -> UsageError (PackFileError) naming
+    the file and, where it can, the line."""
+    from berthcheck.engine import pack_sql
+    from berthcheck.engine.pack_paths import PACK_ID, inside, resolve
+    from berthcheck.engine.pack_spec import PackFileError, SpecReader, check_parameter, parse_spec
+
+    by_id = folder is None and not _looks_like_path(pack_id)
+    folder = folder or resolve(pack_id).folder
     toml_path = folder / "pack.toml"
     if not toml_path.is_file():
-        known = ", ".join(available_packs()) or "none"
-        raise UsageError(f"unknown pack {pack_id!r}; available: {known}")
-    data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-    meta = data["pack"]
+        raise UsageError(f"unknown pack {pack_id!r}: no pack.toml in {folder}")
+    text = toml_path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PackFileError(f"{toml_path}: not valid TOML: {exc}") from None
+    reader = SpecReader(toml_path, text)
+    meta = reader.table(data, "pack", "", r"^\s*\[pack\]")
+    for key in ("id", "version", "title", "regulation", "assemble"):
+        reader.text_of(meta, key, "[pack]", r"^\s*\[pack\]")
+    if not PACK_ID.fullmatch(meta["id"]):
+        raise reader.fail(f"[pack] id {meta['id']!r} is not lower-case letters, digits and '-'",
+                          r"^\s*id\s*=")
+    if by_id and meta["id"] != folder.name:
+        raise reader.fail(f"[pack] id {meta['id']!r} differs from its folder's name "
+                          f"{folder.name!r}; a pack found by id lives in a folder of that name",
+                          r"^\s*id\s*=")
+    if not re.fullmatch(r"\d+\.\d+\.\d+", meta["version"]):
+        raise reader.fail(f"[pack] version {meta['version']!r} is not MAJOR.MINOR.PATCH",
+                          r"^\s*version\s*=")
+    raw_params = reader.table(data, "parameters", "", None)
+    for name, spec in raw_params.items():
+        check_parameter(reader, name, spec)
     params = {
         name: Parameter(
             name=name,
@@ -221,28 +260,57 @@ def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -
             note=spec.get("note"),
             unit=spec.get("unit"),
         )
-        for name, spec in data.get("parameters", {}).items()
+        for name, spec in raw_params.items()
     }
     tables = {}
-    for name, spec in data.get("tables", {}).items():
+    for name, spec in reader.table(data, "tables", "", None).items():
+        pattern = rf"^\s*\[tables\.{re.escape(name)}\]"
         if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-            raise BerthcheckError(f"{toml_path}: table name {name!r} is not an identifier")
+            raise reader.fail(f"table name {name!r} is not an identifier", pattern)
+        if not isinstance(spec, dict) or not isinstance(spec.get("columns"), list) \
+                or not isinstance(spec.get("rows"), list):
+            raise reader.fail(f"table {name} needs columns and rows (lists)", pattern)
+        reader.text_of(spec, "citation", f"table {name}", pattern)
         columns = tuple(spec["columns"])
-        rows = tuple(tuple(r) for r in spec["rows"])
+        rows = tuple(tuple(r) if isinstance(r, list) else (r,) for r in spec["rows"])
         for r in rows:
             if len(r) != len(columns):
-                raise BerthcheckError(f"{toml_path}: table {name} row {r} does not match columns")
+                raise reader.fail(f"table {name} row {list(r)} does not match columns "
+                                  f"{list(columns)}", pattern)
         tables[name] = ParamTable(name, columns, rows, spec["citation"],
                                   spec.get("description", ""), spec.get("note"))
-    stages = tuple((rel, (folder / rel).read_text(encoding="utf-8")) for rel in meta["stages"])
+    for key in ("stages", "rules"):
+        if not isinstance(meta.get(key, []), list):
+            raise reader.fail(f"[pack] {key} must be a list", rf"^\s*{key}\s*=")
+    protected = pack_sql.protected_names(tables)
+    stages = []
+    for rel in meta.get("stages", []):
+        path = inside(folder, rel, f"{toml_path} [pack] stages")
+        sql = path.read_text(encoding="utf-8")
+        pack_sql.check_stage(path, sql, protected)
+        stages.append((rel, sql))
     rules = []
-    for rule_id in meta["rules"]:
-        path = folder / f"{rule_id}.sql"
+    seen: dict[str, str] = {}
+    for rule_id in meta.get("rules", []):
+        pattern = rf"[\"']{re.escape(str(rule_id))}[\"']"
+        if not isinstance(rule_id, str) or not re.fullmatch(r"[A-Za-z0-9_]+", rule_id):
+            raise reader.fail(f"[pack] rules: {rule_id!r} is not a rule id (letters, digits, _)",
+                              r"^\s*rules\s*=")
+        if rule_id.lower() in seen:
+            raise reader.fail(f"[pack] rules: rule id {rule_id} is listed twice", pattern)
+        path = inside(folder, f"{rule_id}.sql", f"{toml_path} [pack] rules ({rule_id})")
         header, body = parse_header(path.read_text(encoding="utf-8"), path)
         if header["id"] != rule_id:
-            raise BerthcheckError(f"{path}: header id {header['id']} does not match file name")
+            raise PackFileError(f"{path}: header id {header['id']} does not match file name")
+        if header["name"].lower() in seen.values():
+            raise PackFileError(f"{path}: rule name {header['name']} is used twice")
+        seen[rule_id.lower()] = header["name"].lower()
+        pack_sql.check_query(path, body, f"rule {rule_id}")
         rules.append(Rule(sql=body, path=path, **{k: header[k] for k in HEADER_KEYS}))
-    assemble = (folder / meta["assemble"]).read_text(encoding="utf-8")
+    assemble_path = inside(folder, meta["assemble"], f"{toml_path} [pack] assemble")
+    assemble = assemble_path.read_text(encoding="utf-8")
+    pack_sql.check_query(assemble_path, assemble, "assemble")
+    spec = parse_spec(data, toml_path, text)
     pack = Pack(
         id=meta["id"],
         version=meta["version"],
@@ -253,7 +321,7 @@ def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -
         path=folder,
         parameters=params,
         tables=tables,
-        stages=stages,
+        stages=tuple(stages),
         rules=tuple(rules),
         assemble=assemble,
         hash=_pack_hash(folder),
@@ -261,12 +329,22 @@ def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -
         assemble_file=meta["assemble"],
         judges=meta.get("judges", "all"),
         history=tuple(meta.get("history", ())),
+        result_columns=spec.result_columns,
+        bases=spec.bases,
+        evidence_labels=spec.evidence_labels,
+        report=spec.report,
     )
     if pack.judges not in JUDGES:
         raise BerthcheckError(f"{toml_path}: judges must be one of {', '.join(JUDGES)}, "
                               f"not {pack.judges!r}")
     _check_parameters(pack)
     return pack
+
+
+def _looks_like_path(ref: str) -> bool:
+    from berthcheck.engine.pack_paths import is_path
+
+    return is_path(ref.strip())
 
 
 def is_custom(folder: Path) -> bool:
@@ -281,13 +359,13 @@ def is_custom(folder: Path) -> bool:
 
 
 def _check_parameters(pack: Pack) -> None:
-    texts = [sql for _, sql in pack.stages] + [r.sql for r in pack.rules] + [pack.assemble]
-    used = set()
-    for text in texts:
-        used |= set(PARAM_RE.findall(strip_comments(text)))
-    unknown = used - set(pack.parameters)
-    if unknown:
-        raise BerthcheckError(f"pack {pack.id}: SQL uses undeclared parameters {sorted(unknown)}")
+    files = [(rel, sql) for rel, sql in pack.stages]
+    files += [(r.path.name, r.sql) for r in pack.rules] + [(pack.assemble_file, pack.assemble)]
+    for rel, text in files:
+        unknown = set(PARAM_RE.findall(strip_comments(text))) - set(pack.parameters)
+        if unknown:
+            raise PackFileError(f"{pack.file_of(rel)}: uses parameters {sorted(unknown)} that "
+                                f"{pack.file_of('pack.toml')} does not declare")
 
 
 def parameters_json(pack: Pack) -> dict:

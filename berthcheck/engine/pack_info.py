@@ -11,6 +11,7 @@ def pack_dict(pack: Pack) -> dict[str, Any]:
     """The pack's rules, parameters and parameter tables, with citations and UNCONFIRMED
     marks, and the emission factor files it is run with."""
     from berthcheck.emissions import load_factors
+    from berthcheck.engine.pack_paths import origin_of
 
     unconfirmed = pack.unconfirmed()
     factors = load_factors()
@@ -22,6 +23,14 @@ def pack_dict(pack: Pack) -> dict[str, Any]:
         "regulation": pack.regulation,
         "citation": pack.citation,
         "hash": pack.hash,
+        "source": origin_of(pack.path),  # built-in, $BERTHCHECK_PACKS, ... or path
+        "folder": str(pack.path),
+        "result_columns": [
+            {"name": c.name, "type": c.type, "unit": c.unit, "nullable": c.nullable,
+             "description": c.description} for c in pack.result_columns
+        ],
+        "bases": [{"name": b.name, "verdicts": list(b.verdicts), "description": b.description}
+                  for b in pack.bases],
         "rules": [
             {"id": r.id, "name": r.name, "title": r.title, "section": r.section,
              "severity": r.severity, "description": r.description}

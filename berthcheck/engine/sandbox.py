@@ -24,6 +24,8 @@ BUILTIN_SUFFIX = "_builtin"
 class PackError(BerthcheckError):
     """A pack's SQL failed or tried to leave its sandbox; names the pack file."""
 
+    exit_code = 2  # a usage error (docs/contract.md 3): the --pack given is broken
+
 
 def readable_objects(con) -> list[str]:
     """The views and built-in tables of the connection's current database a pack may read."""

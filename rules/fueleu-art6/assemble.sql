@@ -48,7 +48,7 @@ SELECT
     -- only control FuelEU Art. 6 knows, so capture hours are 0
     hours_of(stay_seconds) AS stay_hours,
     hours_of(coalesce(so.stay_ops_seconds, 0)) AS shore_power_hours,
-    0.0 AS capture_hours
+    CAST(0.0 AS DOUBLE) AS capture_hours
 FROM fe_outcome
 LEFT JOIN fe_stay_ops so USING (visit_id)
 LEFT JOIN (SELECT visit_id, use_number, honoured FROM fe_cap_claim) k USING (visit_id)

@@ -53,7 +53,7 @@ def test_pack_sql_cannot_reach_files(db, tmp_path, sql, target):
     rules = _custom_rules(tmp_path, sql.format(out=out))
     result = _cli("check", "--db", db, "--period", "2026-10",
                   env={"BERTHCHECK_RULES_DIR": str(rules)})
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output  # a broken --pack is a usage error (issue 20)
     assert "Traceback" not in result.output
     assert f"custom pack {CARB}" in result.output
     assert "stages/00_macros.sql" in result.output  # names the pack file

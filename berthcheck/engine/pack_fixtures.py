@@ -1,0 +1,279 @@
+"""A pack's fixture cases: hand-computed expectations its author checks with
+`berthcheck rules test PACK` (docs/packs.md, "Fixtures").
+
+A fixture file (`PACK/tests/<RULE_ID>.yml`; the built-in packs keep theirs in the repository's
+`tests/rules/`) names its rule (and its pack, `pack:`) and a list of cases. Each case gives input
+rows per kind (times as ISO text: with an offset = instant, naive = local time at the visit's
+port) and the expectations:
+
+    expect:    {visit_id: {verdict, basis, controlled_hours, ..., any result column}}
+    findings:  [{visit_id, minutes?}]   every finding of THIS file's rule, exactly
+
+Conveniences, so each case states only what matters to it:
+  * visit rows are merged onto the file's `visit_defaults:` (if any), merged onto
+    fixture_store.visit() (a container visit at USLAX: arrival 2026-10-03 06:00,
+    ready_to_work 08:00, pilot_on_board 10-04 18:00, departure 10-04 19:00 local);
+  * `repeat: n` on a visit row makes n copies (ids <id>-1..n), each one day later;
+  * without a `terminals` key every visit's terminal is listed regulated=true for its type and
+    year; without a `berths` key every berth has shore power and capture;
+  * `plug_in_all: true` adds a shore power session arrival -> departure to every visit that
+    has none;
+  * `period` limits the reported visits (earlier years can be loaded as history);
+  * `load: {kind: csv text}` loads files through the real loader first (berthcheck load).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tempfile
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from berthcheck.engine.pack_spec import PackFileError
+from berthcheck.errors import BerthcheckError
+
+TIMESTAMP_COLUMNS = ("arrival", "ready_to_work", "pilot_on_board", "departure", "reported_at")
+DEFAULT_PACK = "carb-at-berth-2020"
+HOURS_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Case:
+    file: Path
+    rule: str
+    name: str
+    spec: dict
+    visit_defaults: dict = field(default_factory=dict)
+
+
+@dataclass
+class CaseOutcome:
+    case: Case
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def fixture_files(pack) -> list[Path]:
+    """The pack's own `tests/*.yml`; for a built-in pack in a source checkout also the
+    repository's tests/rules/*.yml that name it."""
+    from berthcheck.resources import REPO_DIR
+
+    files = sorted((pack.path / "tests").glob("*.yml"))
+    shared = REPO_DIR / "tests" / "rules"
+    if not pack.custom and shared.is_dir():
+        files += [p for p in sorted(shared.glob("*.yml")) if _pack_of(p) == pack.id]
+    return files
+
+
+def _read(path: Path) -> dict:
+    import yaml
+
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        raise PackFileError(f"{path}{line}: not valid YAML: "
+                            f"{getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(spec, dict):
+        raise PackFileError(f"{path}: a fixture file is a mapping with rule and cases")
+    return spec
+
+
+def _pack_of(path: Path) -> str:
+    return str(_read(path).get("pack", DEFAULT_PACK))
+
+
+def load_cases(pack) -> list[Case]:
+    """Every case of every fixture file of the pack; a malformed file -> PackFileError."""
+    known = {r.id for r in pack.rules}
+    out = []
+    for path in fixture_files(pack):
+        spec = _read(path)
+        rule = spec.get("rule")
+        if rule != path.stem:
+            raise PackFileError(f"{path}: rule {rule!r} must match the file name ({path.stem})")
+        if rule not in known:
+            raise PackFileError(f"{path}: rule {rule} is not a rule of pack {pack.id}")
+        if spec.get("pack", pack.id) != pack.id:
+            raise PackFileError(f"{path}: pack {spec.get('pack')!r} is not {pack.id}")
+        cases = spec.get("cases")
+        if not isinstance(cases, list) or not cases:
+            raise PackFileError(f"{path}: cases must be a non-empty list")
+        names = set()
+        for i, case in enumerate(cases, start=1):
+            if not isinstance(case, dict) or not isinstance(case.get("name"), str):
+                raise PackFileError(f"{path}: case {i} needs a name")
+            if case["name"] in names:
+                raise PackFileError(f"{path}: case name {case['name']!r} is used twice")
+            names.add(case["name"])
+            out.append(Case(path, rule, case["name"], case, spec.get("visit_defaults") or {}))
+    return out
+
+
+def _shift(value, days: int):
+    if value in (None, ""):
+        return value
+    parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return (parsed + dt.timedelta(days=days)).isoformat()
+
+
+def _expand_visits(rows: list[dict], defaults: dict | None = None) -> list[dict]:
+    from berthcheck.engine.fixture_store import visit
+
+    out = []
+    for row in rows:
+        row = {**(defaults or {}), **row}
+        repeat = row.pop("repeat", None)
+        if repeat is None:
+            out.append(visit(**row))
+            continue
+        for k in range(repeat):
+            copy = {c: (_shift(v, k) if c in TIMESTAMP_COLUMNS else v) for c, v in row.items()}
+            copy["visit_id"] = f"{row['visit_id']}-{k + 1}"
+            out.append(visit(**copy))
+    return out
+
+
+def _local_year(row: dict) -> int:
+    from berthcheck.engine.fixture_store import _PORT_TZ, parse_instant
+
+    zone = _PORT_TZ.get(str(row["port"]))
+    instant = parse_instant(row["departure"], zone)
+    assert instant is not None
+    return instant.astimezone(zoneinfo.ZoneInfo(zone or "UTC")).year
+
+
+def build_tables(case: dict, visit_defaults: dict | None = None) -> dict[str, list[dict]]:
+    tables = {k: list(v or []) for k, v in case.get("tables", {}).items()}
+    visits = _expand_visits(tables.get("visits", []), visit_defaults)
+    tables["visits"] = visits
+    if "terminals" not in tables:
+        years = sorted({(v["port"], v["terminal"], v["vessel_type"], _local_year(v))
+                        for v in visits})
+        tables["terminals"] = [
+            {"port": p, "terminal": t, "vessel_type": ty, "year": y, "regulated": True}
+            for p, t, ty, y in years
+        ]
+    if "berths" not in tables:
+        keys = sorted({(v["port"], v["terminal"], v["berth"]) for v in visits})
+        tables["berths"] = [
+            {"port": p, "terminal": t, "berth": b, "shore_power": True, "capture_available": True}
+            for p, t, b in keys
+        ]
+    if case.get("plug_in_all"):
+        have = {s["visit_id"] for s in tables.get("shore-power", [])}
+        tables.setdefault("shore-power", [])
+        tables["shore-power"] += [
+            {"session_id": f"SP-{v['visit_id']}", "visit_id": v["visit_id"],
+             "connected": v["arrival"], "disconnected": v["departure"]}
+            for v in visits if v["visit_id"] not in have
+        ]
+    return tables
+
+
+def _load_files(con, files: dict[str, str]) -> None:
+    from berthcheck.ingest.load import load_files
+
+    with tempfile.TemporaryDirectory() as folder:
+        for kind, text in files.items():
+            path = Path(folder) / f"{kind}.csv"
+            path.write_text(text, encoding="utf-8")
+            load_files(con, kind, [path])
+
+
+def run_case(case: dict, pack, visit_defaults: dict | None = None):
+    """Check the case's rows against the pack (not stored); the engine validates every
+    invariant on the way."""
+    from berthcheck import store
+    from berthcheck.engine.check import check
+    from berthcheck.engine.fixture_store import put_tables
+
+    # a file, not ":memory:": the test suite starts each new file as a copy of one migrated
+    # template (tests/conftest.py), where an in-memory store would run every migration again
+    with tempfile.TemporaryDirectory() as folder:
+        con = store.connect(Path(folder) / "case.duckdb")
+        try:
+            _load_files(con, case.get("load") or {})
+            put_tables(con, build_tables(case, visit_defaults))
+            return check(con, pack, period=case.get("period"), store_run=False)
+        finally:
+            con.close()
+
+
+def _iso(value):
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value
+
+
+def _same(have, want) -> bool:
+    if isinstance(want, float) and not isinstance(want, bool):
+        return (isinstance(have, (int, float)) and not isinstance(have, bool)
+                and math.isclose(have, want, rel_tol=0, abs_tol=HOURS_TOLERANCE))
+    return have == want
+
+
+def case_problems(pack, case: Case, outcome) -> list[str]:
+    """What the outcome of a case does not match of its expectations."""
+    from berthcheck.engine.bases import basis_problems, pack_basis_table
+    from berthcheck.engine.fixture_store import _PORT_TZ, parse_instant
+
+    spec = case.spec
+    rows = {r["visit_id"]: r for r in outcome.results.iter_rows(named=True)}
+    problems = basis_problems(pack_basis_table(pack),
+                              [(v, r["verdict"], r["basis"]) for v, r in rows.items()])
+    for visit_id, expected in (spec.get("expect") or {}).items():
+        if visit_id not in rows:
+            problems.append(f"{visit_id} missing from results")
+            continue
+        got = rows[visit_id]
+        for key, want in (expected or {}).items():
+            if key not in got:
+                problems.append(f"{visit_id}.{key}: no such result column")
+                continue
+            have = got[key]
+            if key in ("window_start", "window_end") and want is not None:
+                zone = _PORT_TZ.get(str(got.get("port") or ""))
+                ok = _iso(have) == _iso(parse_instant(want, zone))
+            elif isinstance(want, int) and not isinstance(want, bool) \
+                    and isinstance(have, float):
+                ok = _same(have, float(want))
+            else:
+                ok = _same(have, want)
+            if not ok:
+                problems.append(f"{visit_id}.{key}: got {have!r}, expected {want!r}")
+    if "findings" in spec:
+        mine = outcome.findings.filter(outcome.findings["rule_id"] == case.rule)
+        want_rows = spec["findings"] or []
+        got_ids = sorted(mine["visit_id"].to_list())
+        if got_ids != sorted(f["visit_id"] for f in want_rows):
+            problems.append(f"{case.rule} findings on {got_ids}, expected on "
+                            f"{sorted(f['visit_id'] for f in want_rows)}")
+        elif want_rows and all("minutes" in f for f in want_rows):
+            got = sorted(zip(mine["visit_id"], [None if m is None else round(m, 4)
+                                                for m in mine["minutes"]], strict=True))
+            expected_minutes = sorted((f["visit_id"], None if f["minutes"] is None
+                                       else round(f["minutes"], 4)) for f in want_rows)
+            if got != expected_minutes:
+                problems.append(f"{case.rule} finding minutes {got}, expected {expected_minutes}")
+    return problems
+
+
+def run_fixtures(pack) -> list[CaseOutcome]:
+    """Run every case of the pack; a case the engine refuses is a failed case with the
+    engine's message, so one broken case does not hide the others."""
+    out = []
+    for case in load_cases(pack):
+        try:
+            outcome = run_case(case.spec, pack, case.visit_defaults)
+        except BerthcheckError as exc:
+            out.append(CaseOutcome(case, [str(exc)]))
+            continue
+        out.append(CaseOutcome(case, case_problems(pack, case, outcome)))
+    return out

@@ -1,0 +1,241 @@
+"""What a pack declares beyond its SQL: extra result columns, extra bases, evidence labels and
+its report section (docs/packs.md), and the checks on `pack.toml` that need no database.
+
+Every problem is a `PackFileError` naming the pack file and, where it can be found, the line:
+a pack is input, so a broken one is a message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from berthcheck.errors import UsageError
+
+IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+# the types a declared result column may have (DuckDB names, as written in the pack's SQL)
+COLUMN_TYPES = ("BOOLEAN", "BIGINT", "DOUBLE", "VARCHAR", "DATE", "TIMESTAMPTZ")
+VERDICTS = ("compliant", "non_compliant", "exempt", "not_applicable", "insufficient_data")
+# TOML values a parameter may hold: they are bound to DuckDB as they are
+PARAMETER_TYPES = (bool, int, float, str, dt.date)
+
+
+class PackFileError(UsageError):
+    """A pack file is malformed or breaks the pack contract (exit 2: the --pack named it)."""
+
+
+@dataclass(frozen=True)
+class ResultColumn:
+    name: str
+    type: str
+    description: str
+    unit: str | None = None
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class Basis:
+    name: str
+    verdicts: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class EvidenceLabel:
+    label: str
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    section_title: str = ""
+    summary: str = ""
+    columns: tuple[str, ...] = ()
+    window_label: str | None = None
+
+
+@dataclass(frozen=True)
+class PackSpec:
+    """The declarations of one pack.toml other than parameters, stages and rules."""
+
+    result_columns: tuple[ResultColumn, ...] = ()
+    bases: tuple[Basis, ...] = ()
+    evidence_labels: dict[str, EvidenceLabel] = field(default_factory=dict)
+    report: ReportSpec = ReportSpec()
+
+
+def line_of(text: str, pattern: str) -> int | None:
+    """The 1-based line of the first match of `pattern` in `text` (for messages), or None."""
+    match = re.search(pattern, text, flags=re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def where(path: Path, text: str, pattern: str | None) -> str:
+    """`path, line N` when the pattern is found, else `path`."""
+    line = line_of(text, pattern) if pattern else None
+    return f"{path}, line {line}" if line else str(path)
+
+
+class SpecReader:
+    """Reads one pack.toml's tables, raising PackFileError with file and line."""
+
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.text = text
+
+    def fail(self, message: str, pattern: str | None = None) -> PackFileError:
+        return PackFileError(f"{where(self.path, self.text, pattern)}: {message}")
+
+    def table(self, data: dict, key: str, context: str, pattern: str | None = None) -> dict:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(f"{context}{key} must be a table", pattern)
+        return value
+
+    def entries(self, data: dict, key: str) -> list[dict]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(f"{key} must be written as [[{key}]] tables", rf"^\s*\[+{key}\]+")
+        return value
+
+    def text_of(self, spec: dict, key: str, context: str, pattern: str | None,
+                required: bool = True) -> str | None:
+        value = spec.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise self.fail(f"{context}: {key} must be a non-empty text", pattern)
+        return value
+
+
+def parse_spec(data: dict[str, Any], path: Path, text: str) -> PackSpec:
+    """The [[result_columns]], [[bases]], [evidence.*] and [report] declarations."""
+    reader = SpecReader(path, text)
+    columns = _result_columns(reader, data)
+    bases = _bases(reader, data)
+    labels = _evidence_labels(reader, data)
+    report = _report(reader, data, {c.name for c in columns})
+    return PackSpec(columns, bases, labels, report)
+
+
+def _name_pattern(name: object) -> str:
+    return rf"^\s*name\s*=\s*[\"']{re.escape(str(name))}[\"']"
+
+
+def _result_columns(reader: SpecReader, data: dict) -> tuple[ResultColumn, ...]:
+    from berthcheck.engine.pack_columns import reserved_columns
+
+    reserved = reserved_columns()
+    out: list[ResultColumn] = []
+    for spec in reader.entries(data, "result_columns"):
+        name = spec.get("name")
+        pattern = _name_pattern(name) if name else r"^\s*\[\[result_columns\]\]"
+        if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
+            raise reader.fail(f"[[result_columns]] name {name!r} is not an identifier "
+                              "([a-z_][a-z0-9_]*)", pattern)
+        context = f"[[result_columns]] {name}"
+        if name in reserved:
+            raise reader.fail(f"{context}: {name} is already a column of every pack's results "
+                              f"({reserved[name]}); declare only the pack's own columns", pattern)
+        if any(c.name == name for c in out):
+            raise reader.fail(f"{context} is declared twice", pattern)
+        kind = spec.get("type")
+        if kind not in COLUMN_TYPES:
+            raise reader.fail(f"{context}: unknown type {kind!r}; one of "
+                              f"{', '.join(COLUMN_TYPES)}", pattern)
+        nullable = spec.get("nullable", True)
+        if not isinstance(nullable, bool):
+            raise reader.fail(f"{context}: nullable must be true or false", pattern)
+        description = reader.text_of(spec, "description", context, pattern)
+        unit = reader.text_of(spec, "unit", context, pattern, required=False)
+        unknown = set(spec) - {"name", "type", "unit", "description", "nullable"}
+        if unknown:
+            raise reader.fail(f"{context}: unknown keys {sorted(unknown)}", pattern)
+        out.append(ResultColumn(name, kind, description or "", unit, nullable))
+    return tuple(out)
+
+
+def _bases(reader: SpecReader, data: dict) -> tuple[Basis, ...]:
+    from berthcheck.engine.bases import CONTRACT_BASES, JOINED
+
+    contract = {b: v for v, names in CONTRACT_BASES.items() for b in names}
+    out: list[Basis] = []
+    for spec in reader.entries(data, "bases"):
+        name = spec.get("name")
+        pattern = _name_pattern(name) if name else r"^\s*\[\[bases\]\]"
+        if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
+            raise reader.fail(f"[[bases]] name {name!r} is not an identifier", pattern)
+        context = f"[[bases]] {name}"
+        if name in contract or name in JOINED or name.startswith("missing_"):
+            owner = contract.get(name, "compliant/non_compliant (joined)")
+            raise reader.fail(f"{context}: {name} is already a basis of the contract "
+                              f"(verdict {owner}); a pack declares only new bases", pattern)
+        if any(b.name == name for b in out):
+            raise reader.fail(f"{context} is declared twice", pattern)
+        verdicts = spec.get("verdicts")
+        if (not isinstance(verdicts, list) or not verdicts
+                or any(v not in VERDICTS or v == "insufficient_data" for v in verdicts)):
+            raise reader.fail(f"{context}: verdicts must be a list of "
+                              f"{', '.join(v for v in VERDICTS if v != 'insufficient_data')}",
+                              pattern)
+        description = reader.text_of(spec, "description", context, pattern)
+        out.append(Basis(name, tuple(verdicts), description or ""))
+    return tuple(out)
+
+
+def _evidence_labels(reader: SpecReader, data: dict) -> dict[str, EvidenceLabel]:
+    section = reader.table(data, "evidence", "", r"^\s*evidence\s*=")
+    out = {}
+    for key, spec in section.items():
+        pattern = rf"^\s*\[evidence\.{re.escape(key)}\]"
+        if not isinstance(spec, dict):
+            raise reader.fail(f"[evidence.{key}] must be a table with label (and unit)", pattern)
+        label = reader.text_of(spec, "label", f"[evidence.{key}]", pattern)
+        unit = reader.text_of(spec, "unit", f"[evidence.{key}]", pattern, required=False)
+        out[key] = EvidenceLabel(label or "", unit)
+    return out
+
+
+def _report(reader: SpecReader, data: dict, declared: set[str]) -> ReportSpec:
+    pattern = r"^\s*\[report\]"
+    spec = reader.table(data, "report", "", pattern)
+    if not spec:
+        return ReportSpec()
+    columns = spec.get("columns", [])
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise reader.fail("[report] columns must be a list of column names", pattern)
+    for column in columns:
+        if column not in declared:
+            raise reader.fail(f"[report] columns names {column!r}, which no [[result_columns]] "
+                              "declares", pattern)
+    return ReportSpec(
+        section_title=reader.text_of(spec, "section_title", "[report]", pattern,
+                                     required=False) or "",
+        summary=reader.text_of(spec, "summary", "[report]", pattern, required=False) or "",
+        columns=tuple(columns),
+        window_label=reader.text_of(spec, "window_label", "[report]", pattern, required=False),
+    )
+
+
+def check_parameter(reader: SpecReader, name: str, spec: object) -> None:
+    """A parameter is a table with a value of a bindable type and a citation."""
+    pattern = rf"^\s*\[parameters\.{re.escape(name)}\]"
+    if not IDENTIFIER.fullmatch(name):
+        raise reader.fail(f"parameter name {name!r} is not an identifier", pattern)
+    if not isinstance(spec, dict) or "value" not in spec:
+        raise reader.fail(f"parameter {name} needs a value", pattern)
+    value = spec["value"]
+    items = value if isinstance(value, list) else [value]
+    if (not all(isinstance(v, PARAMETER_TYPES) and not isinstance(v, dt.datetime)
+                for v in items)
+            or len({type(v) for v in items}) > 1):
+        raise reader.fail(
+            f"parameter {name} has a value of unknown type ({type(value).__name__}: "
+            f"{value!r}); a parameter is a boolean, integer, float, text or date, or a list "
+            "of one of these", pattern)
+    reader.text_of(spec, "citation", f"parameter {name}", pattern)
+    if not isinstance(spec.get("confirmed", True), bool):
+        raise reader.fail(f"parameter {name}: confirmed must be true or false", pattern)

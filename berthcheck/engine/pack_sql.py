@@ -1,0 +1,65 @@
+"""Checks on a pack's SQL that need no database, run when the pack is loaded.
+
+The sandbox (engine/sandbox.py) already keeps a pack away from files and the store; these checks
+say earlier and more plainly what is wrong: a stage that writes a table the pack reads from the
+store (it would shadow the store's `visits` for the rest of the pack), or a rule or assemble
+file that is not one query.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from berthcheck.engine.pack_spec import PackFileError
+
+# What pack SQL may read: the store's views and built-in reference tables (the sandbox hands
+# over exactly these; tests/test_pack_contract.py keeps this list equal to the store's).
+STORE_OBJECTS = (
+    "allowances", "berths", "caecs", "capture", "coverage", "events", "ports", "ports_builtin",
+    "ports_user", "shore_power", "terminals", "visit_counts", "visits",
+)
+SCOPE_TABLE = "scope_visits"  # the visit ids of the check's scope (engine/check.py)
+
+_NAME = r"(\"[^\"]+\"|[A-Za-z_][\w$]*)(?:\s*\.\s*(\"[^\"]+\"|[A-Za-z_][\w$]*))*"
+_WRITE = re.compile(
+    r"(?:^|;)\s*(?P<verb>"
+    r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:TEMP|TEMPORARY)\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"|INSERT\s+(?:OR\s+\w+\s+)?INTO\s+|UPDATE\s+|DELETE\s+FROM\s+|TRUNCATE\s+(?:TABLE\s+)?"
+    r"|DROP\s+(?:TABLE|VIEW)\s+(?:IF\s+EXISTS\s+)?|ALTER\s+(?:TABLE|VIEW)\s+(?:IF\s+EXISTS\s+)?)"
+    r"(?P<name>" + _NAME + ")",
+    re.IGNORECASE,
+)
+_QUERY_START = re.compile(r"^\s*(?:\(\s*)*(SELECT|WITH|FROM|VALUES)\b", re.IGNORECASE)
+
+
+def _strip_comments(sql: str) -> str:
+    from berthcheck.engine.pack import strip_comments
+
+    return strip_comments(sql)
+
+
+def protected_names(table_names) -> set[str]:
+    """Tables a stage may not create, change or drop: what the pack reads from the store and
+    what the engine gives it."""
+    return {*STORE_OBJECTS, SCOPE_TABLE, *(f"param_{t}" for t in table_names)}
+
+
+def check_stage(path: Path, sql: str, protected: set[str]) -> None:
+    body = _strip_comments(sql)
+    for match in _WRITE.finditer(body):
+        name = match.group("name").split(".")[-1].strip().strip('"').lower()
+        if name in protected:
+            line = body.count("\n", 0, match.start("verb")) + 1
+            verb = " ".join(match.group("verb").split()).upper()
+            raise PackFileError(
+                f"{path}, line {line}: {verb} {name}: a stage may not write {name}, which the "
+                "pack reads from the store or the engine; build the pack's own temporary "
+                "tables under other names (e.g. a prefix of the pack's)")
+
+
+def check_query(path: Path, sql: str, what: str) -> None:
+    """A rule or assemble file holds one SELECT (WITH ... SELECT)."""
+    body = _strip_comments(sql).strip().rstrip(";").strip()
+    if not _QUERY_START.match(body):
+        raise PackFileError(f"{path}: {what} must be one SELECT query (it may start with WITH)")

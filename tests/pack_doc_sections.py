@@ -1,0 +1,126 @@
+"""The parts of docs/packs.md that are generated from the engine, so they cannot drift.
+
+Each section sits between `<!-- generated:NAME -->` and `<!-- /generated -->` in the doc;
+tests/test_pack_docs.py regenerates every one and compares. To refresh the doc after an engine
+change: `.venv/bin/python -m tests.pack_doc_sections` rewrites the sections in place.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "packs.md"
+SECTION = re.compile(r"(<!-- generated:(?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!-- /generated -->)",
+                     re.DOTALL)
+
+# what each invariant of engine/schemas.py ResultsModel means, in words (keys = check names;
+# tests/test_pack_docs.py fails when the model gains or loses one)
+INVARIANTS = {
+    "emissions_non_negative": "every emission kilogram column is empty or at least 0",
+    "excess_within_at_berth": "the excess of a pollutant never exceeds its at-berth total",
+    "control_hours_within_stay": "shore_power_hours + capture_hours <= stay_hours",
+    "hours_add_up_to_window": "where a window is given, controlled + uncontrolled + excused "
+                              "hours = its length (to 0.00001 h)",
+    "window_is_an_interval": "window_start and window_end are both empty, or start < end",
+    "non_compliant_has_a_finding": "a non_compliant visit has at least one finding",
+    "non_compliant_has_uncontrolled_time": "a non_compliant visit's uncontrolled_hours is "
+                                           "empty or above 0",
+    "violation_days_only_where_uncontrolled": "violation_days, where given, is at least 1 on a "
+                                              "non_compliant visit and 0 on any other",
+    "compliant_has_no_uncontrolled_time": "a compliant visit's uncontrolled_hours is empty or 0",
+    "responsible_is_known_parties": "responsible is empty or parties from the list below "
+                                    "joined by +",
+}
+
+
+def _store_objects() -> list[str]:
+    from berthcheck import store
+    from berthcheck.engine.sandbox import readable_objects
+
+    with tempfile.TemporaryDirectory() as folder:
+        con = store.connect(Path(folder) / "doc.duckdb")
+        try:
+            return readable_objects(con)
+        finally:
+            con.close()
+
+
+def store_objects() -> str:
+    return "".join(f"- `{name}`\n" for name in _store_objects())
+
+
+def assemble_columns() -> str:
+    from berthcheck.engine.pack_columns import ASSEMBLE_COLUMNS
+
+    rows = "".join(f"| `{n}` | {t} | {'yes' if null else 'no'} |\n"
+                   for n, (t, null) in ASSEMBLE_COLUMNS.items())
+    return "| column | type | may be NULL |\n|---|---|---|\n" + rows
+
+
+def finding_columns() -> str:
+    from berthcheck.engine.pack_columns import FINDING_COLUMNS
+
+    rows = "".join(f"| `{n}` | {t} | {'yes' if null else 'no'} |\n"
+                   for n, (t, null) in FINDING_COLUMNS.items())
+    return "| column | type | may be NULL |\n|---|---|---|\n" + rows
+
+
+def visit_columns() -> str:
+    from berthcheck.engine.pack_columns import visit_columns as columns
+
+    return ", ".join(f"`{n}` ({t})" for n, t in columns().items()) + "\n"
+
+
+def column_types() -> str:
+    from berthcheck.engine.pack_spec import COLUMN_TYPES
+
+    return ", ".join(f"`{t}`" for t in COLUMN_TYPES) + "\n"
+
+
+def header_keys() -> str:
+    from berthcheck.engine.pack import HEADER_KEYS, SEVERITIES
+
+    return (", ".join(f"`{k}`" for k in HEADER_KEYS) + "; `severity` is one of "
+            + ", ".join(f"`{s}`" for s in SEVERITIES) + "\n")
+
+
+def bases() -> str:
+    from berthcheck.engine.bases import CONTRACT_BASES, JOINED
+
+    rows = []
+    for verdict, names in CONTRACT_BASES.items():
+        text = ", ".join(f"`{n}`" for n in sorted(names)) or "`missing_<column>`"
+        rows.append(f"| `{verdict}` | {text} |\n")
+    joined = ", ".join(f"`{n}`" for n in sorted(JOINED))
+    return ("| verdict | bases |\n|---|---|\n" + "".join(rows)
+            + f"\nJoined with `+` to a `compliant` or `non_compliant` basis where they excused "
+              f"part of the window: {joined}.\n")
+
+
+def invariants() -> str:
+    from berthcheck.engine.schemas import PARTIES
+
+    lines = "".join(f"- `{name}`: {text}\n" for name, text in INVARIANTS.items())
+    return lines + "\nParties: " + ", ".join(f"`{p}`" for p in PARTIES) + ".\n"
+
+
+GENERATORS = {
+    "store-objects": store_objects,
+    "assemble-columns": assemble_columns,
+    "finding-columns": finding_columns,
+    "visit-columns": visit_columns,
+    "column-types": column_types,
+    "header-keys": header_keys,
+    "bases": bases,
+    "invariants": invariants,
+}
+
+
+def regenerate(text: str) -> str:
+    return SECTION.sub(lambda m: m.group(1) + GENERATORS[m.group("name")]() + m.group(4), text)
+
+
+if __name__ == "__main__":
+    DOC.write_text(regenerate(DOC.read_text(encoding="utf-8")), encoding="utf-8")

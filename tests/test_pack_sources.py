@@ -1,0 +1,227 @@
+"""Issue 20: packs from anywhere (`--pack` id or path, $BERTHCHECK_PACKS adds, the older
+$BERTHCHECK_RULES_DIR replaces), a pack's files never leave its folder, and pack.toml problems
+are messages with file and line before anything is checked."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from berthcheck.cli import app
+from berthcheck.engine.pack import available_packs, load_pack
+from berthcheck.engine.pack_fixtures import load_cases
+from berthcheck.engine.pack_spec import PackFileError
+from berthcheck.errors import UsageError
+from berthcheck.resources import builtin_rules_dir
+
+PACKS = Path(__file__).resolve().parent / "packs"
+INCENTIVE = PACKS / "berth-incentive"
+
+
+def _cli(*args, env=None):
+    return CliRunner().invoke(app, [str(a) for a in args], env=env)
+
+
+def _copy(tmp_path: Path, source: Path = INCENTIVE) -> Path:
+    folder = tmp_path / source.name
+    shutil.copytree(source, folder)
+    return folder
+
+
+def test_packs_folder_adds_to_the_built_in_ones(monkeypatch):
+    monkeypatch.setenv("BERTHCHECK_PACKS", str(PACKS))
+    assert {"berth-incentive", "carb-at-berth-2020", "fueleu-art6"} <= set(available_packs())
+    result = _cli("rules", "list", "--pack", "berth-incentive", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["source"], data["folder"]) == ("$BERTHCHECK_PACKS", str(INCENTIVE))
+    assert [c["name"] for c in data["result_columns"]] == ["incentive_credit"]
+    assert {b["name"] for b in data["bases"]} == {"credit_earned", "no_credit"}
+    listed = _cli("rules", "list", "--pack", "berth-incentive").output
+    assert any("carb-at-berth-2020" in x and "built-in" in x for x in listed.splitlines())
+
+
+def test_an_id_found_twice_is_an_error_naming_both_folders(tmp_path, monkeypatch):
+    shutil.copytree(builtin_rules_dir() / "fueleu-art6", tmp_path / "fueleu-art6")
+    monkeypatch.setenv("BERTHCHECK_PACKS", str(tmp_path))
+    result = _cli("rules", "list", "--pack", "fueleu-art6")
+    assert result.exit_code == 2, result.output
+    assert str(tmp_path / "fueleu-art6") in result.output
+    assert str(builtin_rules_dir() / "fueleu-art6") in result.output
+    # the other packs are still found by id; the list shows both copies, marked
+    listed = _cli("rules", "list", "--pack", "cn-shore-power")
+    assert listed.exit_code == 0, listed.output
+    assert sum("fueleu-art6" in x and "id found twice" in x for x in listed.output.splitlines()) == 2
+
+
+def test_a_packs_folder_that_is_not_a_folder_is_a_usage_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("BERTHCHECK_PACKS", str(tmp_path / "nowhere"))
+    result = _cli("rules", "list")
+    assert result.exit_code == 2
+    assert "nowhere" in result.output and "not a folder" in result.output
+
+
+def test_the_old_rules_dir_replaces_the_built_in_folder(tmp_path, monkeypatch):
+    shutil.copytree(builtin_rules_dir() / "fueleu-art6", tmp_path / "fueleu-art6")
+    monkeypatch.setenv("BERTHCHECK_RULES_DIR", str(tmp_path))
+    assert available_packs() == ["fueleu-art6"]
+    data = json.loads(_cli("rules", "list", "--pack", "fueleu-art6", "--json").stdout)
+    assert data["source"] == "$BERTHCHECK_RULES_DIR"
+    assert load_pack("fueleu-art6").custom
+
+
+@pytest.mark.parametrize("ref", ["carb..at-berth", "CARB-AT-BERTH-2020", "carb at berth"])
+def test_an_id_that_is_not_an_id_is_refused(ref):
+    with pytest.raises(UsageError, match="is not valid"):
+        load_pack(ref)
+
+
+def test_a_path_is_loaded_as_a_custom_pack(tmp_path):
+    folder = _copy(tmp_path)
+    pack = load_pack(str(folder))
+    assert (pack.id, pack.custom, pack.path) == ("berth-incentive", True, folder)
+    assert load_pack(os.path.relpath(INCENTIVE)).id == "berth-incentive"
+
+
+def test_a_path_without_a_pack_is_a_usage_error(tmp_path):
+    result = _cli("rules", "list", "--pack", tmp_path)
+    assert result.exit_code == 2
+    assert f"no pack.toml in folder {tmp_path}" in result.output
+
+
+def _edit(folder: Path, old: str, new: str, name: str = "pack.toml") -> None:
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('stages = ["stages/10_credit.sql"]', 'stages = ["/etc/passwd"]', "no absolute path"),
+    ('assemble = "assemble.sql"', 'assemble = "../assemble.sql"', "no absolute path, no '..'"),
+    ('rules = ["BI01"]', 'rules = ["../BI01"]', "is not a rule id"),
+    ('type = "DOUBLE"\nunit = "USD"', 'type = "MONEY"\nunit = "USD"', "unknown type 'MONEY'"),
+    ('name = "no_credit"', 'name = "short_visit"', "already a basis of the contract"),
+    ('columns = ["incentive_credit"]', 'columns = ["credit"]', "which no [[result_columns]]"),
+    ('name = "incentive_credit"', 'name = "stay_hours"', "already a column of every pack"),
+    ('value = 6.0', 'value = 06:00:00', "unknown type"),
+    ('citation = "Example tariff item 12(b)"', 'note2 = "x"', "citation must be a non-empty"),
+    ('version = "1.0.0"', 'version = "1.0"', "is not MAJOR.MINOR.PATCH"),
+    ('id = "berth-incentive"', 'id = "Berth_Incentive"', "is not lower-case letters"),
+    ('verdicts = ["compliant"]', 'verdicts = ["insufficient_data"]', "verdicts must be a list"),
+])
+def test_a_broken_pack_toml_is_one_message_with_file_and_line(tmp_path, old, new, message):
+    folder = _copy(tmp_path)
+    _edit(folder, old, new)
+    with pytest.raises(PackFileError, match="pack.toml") as caught:
+        load_pack(str(folder))
+    assert message in str(caught.value)
+    result = _cli("rules", "list", "--pack", folder)
+    assert result.exit_code == 2 and message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_message_about_pack_toml_gives_the_line(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, 'name = "no_credit"', 'name = "short_visit"')
+    text = (folder / "pack.toml").read_text(encoding="utf-8").splitlines()
+    line = next(i for i, x in enumerate(text, 1) if 'name = "short_visit"' in x)
+    with pytest.raises(PackFileError, match=rf"pack.toml, line {line}:"):
+        load_pack(str(folder))
+
+
+def test_a_symbolic_link_out_of_the_pack_is_refused(tmp_path):
+    folder = _copy(tmp_path)
+    outside = tmp_path / "outside.sql"
+    outside.write_text((folder / "stages" / "10_credit.sql").read_text(encoding="utf-8"))
+    (folder / "stages" / "10_credit.sql").unlink()
+    (folder / "stages" / "10_credit.sql").symlink_to(outside)
+    with pytest.raises(PackFileError, match="leads outside the pack folder"):
+        load_pack(str(folder))
+
+
+@pytest.mark.parametrize("statement", [
+    "INSERT INTO visits SELECT * FROM visits;",
+    "create temporary table Shore_Power as select 1;",
+    'DELETE FROM "berths";',
+    "DROP VIEW IF EXISTS scope_visits;",
+])
+def test_a_stage_that_writes_what_the_pack_reads_is_refused_with_its_line(tmp_path, statement):
+    folder = _copy(tmp_path)
+    stage = folder / "stages" / "10_credit.sql"
+    lines = stage.read_text(encoding="utf-8").count("\n")
+    stage.write_text(stage.read_text(encoding="utf-8") + statement + "\n", encoding="utf-8")
+    with pytest.raises(PackFileError, match=rf"10_credit.sql, line {lines + 1}: .* may not write"):
+        load_pack(str(folder))
+
+
+def test_an_undeclared_parameter_names_the_file(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, "$credit_per_hour, 2)", "$credit_rate, 2)", "stages/10_credit.sql")
+    with pytest.raises(PackFileError, match=r"10_credit.sql: uses parameters \['credit_rate'\]"):
+        load_pack(str(folder))
+
+
+def test_a_rule_file_that_is_not_a_query_is_refused(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, "SELECT\n    visit_id,", "DELETE FROM visits; SELECT\n    visit_id,", "BI01.sql")
+    with pytest.raises(PackFileError, match="BI01.sql: rule BI01 must be one SELECT"):
+        load_pack(str(folder))
+
+
+def test_the_built_in_packs_fixtures_are_found_by_rules_test():
+    for pack_id, prefix in (("carb-at-berth-2020", "AB"), ("fueleu-art6", "FE")):
+        cases = load_cases(load_pack(pack_id))
+        assert {c.rule[:2] for c in cases} == {prefix}
+        assert {c.rule for c in cases} == {r.id for r in load_pack(pack_id).rules}
+
+
+def test_rules_test_fails_a_pack_without_cases(tmp_path):
+    folder = _copy(tmp_path)
+    shutil.rmtree(folder / "tests")
+    result = _cli("rules", "test", folder)
+    assert result.exit_code == 1
+    assert "has no fixture cases" in result.output
+
+
+def test_narrower_integers_and_all_null_columns_are_widened(tmp_path):
+    """docs/packs.md 6: an INTEGER or an untyped NULL column is widened to the contract's type."""
+    from tests.test_berth_incentive_pack import _incentive_check
+
+    folder = _copy(tmp_path)
+    _edit(folder, "CAST(NULL AS DOUBLE) AS penalty", "NULL AS penalty", "assemble.sql")
+    _edit(folder, "CAST(NULL AS BIGINT) AS violation_days", "CAST(NULL AS INTEGER) AS violation_days",
+          "assemble.sql")
+    results = _incentive_check(folder, tmp_path)
+    assert str(results.schema["penalty"]) == "Float64"
+    assert str(results.schema["violation_days"]) == "Int64"
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("CAST(NULL AS TIMESTAMPTZ) AS window_start", "CAST(arrival AS TIMESTAMP) AS window_start",
+     "column window_start is TIMESTAMP (without time zone), the pack contract says TIMESTAMPTZ"),
+    ("credit AS incentive_credit", "CAST(NULL AS DOUBLE) AS incentive_credit",
+     "column incentive_credit"),  # declared nullable = false
+    ("CAST(NULL AS DOUBLE) AS excused_hours", "0 AS excused_hours",
+     "column excused_hours is INTEGER, the pack contract says DOUBLE"),
+])
+def test_a_wrong_type_or_null_is_one_message(tmp_path, old, new, message):
+    from tests.test_berth_incentive_pack import _incentive_check
+
+    folder = _copy(tmp_path)
+    _edit(folder, old, new, "assemble.sql")
+    with pytest.raises(PackFileError, match="assemble.sql") as caught:
+        _incentive_check(folder, tmp_path)
+    assert message in str(caught.value)
+    assert "custom pack berth-incentive@1.0.0" in str(caught.value)
+
+
+def test_rules_show_takes_a_path():
+    result = _cli("rules", "show", "BI01", "--pack", INCENTIVE)
+    assert result.exit_code == 0, result.output
+    assert "-- id: BI01" in result.output
