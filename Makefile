@@ -31,6 +31,7 @@ MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/expo
 	berthcheck/ingest/wharfinger.py berthcheck/sample_jit.py berthcheck/cli_load_sources.py \
 	berthcheck/report/words.py berthcheck/report/board.py berthcheck/report/listing.py \
 	berthcheck/sample_cn.py berthcheck/sample_ships.py \
+	berthcheck/report/pack_spec.py berthcheck/report/pack_section.py \
 	berthcheck/engine/timing.py berthcheck/engine/manifest.py berthcheck/seals.py
 
 .PHONY: install demo test lint typecheck bench

@@ -15,6 +15,7 @@ is (the attached results CSV), so a year of every California port still renders 
 from __future__ import annotations
 
 from berthcheck.report import fmt
+from berthcheck.report.pack_section import value_text
 from berthcheck.report.words import VERDICT_LABELS, basis_text
 
 APPENDIX_MODES = ("all", "non-compliant", "none")
@@ -72,9 +73,12 @@ NONCOMPLIANT_COLUMNS = (
 )
 
 
-def appendix_cell(v: dict) -> dict:
+def appendix_cell(v: dict, extra: tuple = ()) -> dict:
+    """One appendix line's values; `extra` columns (key `pack:<column>`) are the pack's own."""
     tz = v.get("port_timezone")
+    pack_values = {key: value_text(v.get(key.removeprefix("pack:")), tz) for _, key, _, _ in extra}
     return {
+        **pack_values,
         "visit_id": v["visit_id"],
         "vessel": v.get("vessel_name") or fmt.DASH,
         "terminal": v.get("terminal") or fmt.DASH,
@@ -87,9 +91,10 @@ def appendix_cell(v: dict) -> dict:
     }
 
 
-def appendix(results, mode: str = "all") -> dict:
+def appendix(results, mode: str = "all", extra: tuple = ()) -> dict:
     """The appendix model: `kind` is "lines" (one line per visit), "summary" (above the
-    threshold: visits by verdict and basis) or "none"."""
+    threshold: visits by verdict and basis) or "none". `extra`: the pack's own columns, after
+    the visit's (see `APPENDIX_COLUMNS` for the shape)."""
     import polars as pl
 
     if mode not in APPENDIX_MODES:
@@ -101,8 +106,8 @@ def appendix(results, mode: str = "all") -> dict:
     base["chosen"] = chosen.height
     if chosen.height <= APPENDIX_MAX_VISITS:
         chosen = chosen.sort("visit_id")
-        lines = fixed_width(APPENDIX_COLUMNS, [appendix_cell(v) for v in chosen.iter_rows(
-            named=True)])
+        lines = fixed_width((*APPENDIX_COLUMNS, *extra),
+                            [appendix_cell(v, extra) for v in chosen.iter_rows(named=True)])
         return {**base, "kind": "lines", "listed": chosen.height, **lines}
     return {**base, "kind": "summary", "listed": 0, "summary": basis_summary(results)}
 
