@@ -1,6 +1,6 @@
 """The data contract's table of bases (section 4, "Results"): each basis belongs to exactly
-one verdict. Used by the fixture runner (every case) and tests/test_basis_verdict.py (the
-sample months), for every pack.
+one verdict, plus the bases a pack declares itself (pack.toml `[[bases]]`). Used by the fixture
+runner (every case) and tests/test_basis_verdict.py (the sample months), for every pack.
 
 A result's basis is one or more parts joined by '+'. Each part must be a basis of the row's
 verdict, or one of the exception kinds that are joined to a compliant / non-compliant verdict
@@ -11,6 +11,11 @@ verdict (so `compliant` + `zero_emission_tech` cannot pass for an exemption).
 """
 
 from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+RULES = Path(__file__).resolve().parent.parent / "rules"
 
 BASES: dict[str, frozenset[str]] = {
     "compliant": frozenset({"controlled", "short_visit", "vie", "tie"}),
@@ -26,13 +31,27 @@ BASES: dict[str, frozenset[str]] = {
     "insufficient_data": frozenset(),  # missing_<column>
 }
 
+
+
+def with_declared(pack_id: str, table: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """`table` plus the pack's own bases (pack.toml `[[bases]]`, issue 20), each under the
+    verdicts it declares."""
+    data = tomllib.loads((RULES / pack_id / "pack.toml").read_text(encoding="utf-8"))
+    out = dict(table)
+    for basis in data.get("bases", []):
+        for verdict in basis["verdicts"]:
+            out[verdict] = out[verdict] | {basis["name"]}
+    return out
+
+
 # FuelEU's short_visit is exempt, CARB's compliant (contract: "and FuelEU short_visit")
-PACK_BASES = {
+_CONTRACT_BASES = {
     "carb-at-berth-2020": {**BASES, "exempt": BASES["exempt"] - {"short_visit"}},
     "fueleu-art6": {**BASES, "compliant": BASES["compliant"] - {"short_visit"}},
     # China's Art. 11: a stay not over the threshold is exempt (shore power only encouraged)
     "cn-shore-power": {**BASES, "compliant": BASES["compliant"] - {"short_visit"}},
 }
+PACK_BASES = {pack_id: with_declared(pack_id, table) for pack_id, table in _CONTRACT_BASES.items()}
 
 JOINED = frozenset({
     "remediation", "emergency", "ops_unavailable", "ops_incompatible", "zero_emission_tech",

@@ -150,10 +150,12 @@ def test_the_sample_verdicts_follow_the_rule(shanghai):
               for b in csv.DictReader(open(SHANGHAI / "berths.csv", encoding="utf-8"))}
     for row in shanghai.results.iter_rows(named=True):
         v = visits[row["visit_id"]]
-        if v["vessel_type"] == "tanker" or v["shore_power_capable"] == "false":
+        if v["vessel_type"] == "tanker":
             assert (row["verdict"], row["basis"]) == ("not_applicable", "not_regulated_type")
+        elif v["shore_power_capable"] == "false":
+            assert (row["verdict"], row["basis"]) == ("not_applicable", "no_receiving_equipment")
         elif not berths[(v["terminal"], v["berth"])]:
-            assert (row["verdict"], row["basis"]) == ("not_applicable", "port_not_covered")
+            assert (row["verdict"], row["basis"]) == ("not_applicable", "berth_without_supply")
         if row["verdict"] == "non_compliant":
             assert row["responsible"] == "vessel" and row["uncontrolled_hours"] > 0
             assert row["penalty"] is None
@@ -180,9 +182,9 @@ def test_load_and_check_commands_run_the_pack_on_the_sample(tmp_path):
     result = runner.invoke(app, ["check", "--pack", "cn-shore-power", "--period", "2026-10",
                                  "--db", db, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "cn-shore-power@1.0.0" in result.output
+    assert "cn-shore-power@1.1.0" in result.output
     rows = list(csv.DictReader(open(out, encoding="utf-8")))
-    assert len(rows) == 150 and {r["pack"] for r in rows} == {"cn-shore-power@1.0.0"}
+    assert len(rows) == 150 and {r["pack"] for r in rows} == {"cn-shore-power@1.1.0"}
 
 
 def test_results_are_byte_identical_in_any_time_zone(tmp_path):
@@ -212,7 +214,7 @@ def test_results_are_byte_identical_in_any_time_zone(tmp_path):
 def test_demo_runs_the_shanghai_month_end_to_end(tmp_path):
     result = runner.invoke(app, ["demo", "--pack", "cn-shore-power", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert str(SHANGHAI) in result.output and "cn-shore-power@1.0.0" in result.output
+    assert str(SHANGHAI) in result.output and "cn-shore-power@1.1.0" in result.output
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
     rows = list(csv.DictReader(open(tmp_path / "results.csv", encoding="utf-8")))
     assert len(rows) == 150
