@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from berthcheck import store
@@ -218,6 +220,14 @@ def test_demo_runs_the_shanghai_month_end_to_end(tmp_path):
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
     rows = list(csv.DictReader(open(tmp_path / "results.csv", encoding="utf-8")))
     assert len(rows) == 150
+    # the pack's own chapter (pack.toml [report]) with its findings' evidence under the pack's
+    # labels ([evidence.*]), in the PDF itself
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "report.pdf").pages)
+    squashed = re.sub(r"\s+", "", text.replace("\x00", ""))  # pypdf: some runs come as UTF-16
+    assert re.sub(r"\s+", "", "China: shore power at berth (MOT Measures, Art. 11)") in squashed
+    for words in ("Findings by rule, with their evidence", "Stay threshold: 3 h",
+                  "Berthing / unberthing", "berth_without_supply"):
+        assert re.sub(r"\s+", "", words) in squashed, words
 
 
 def test_demo_refuses_a_pack_without_a_sample_month(tmp_path):
