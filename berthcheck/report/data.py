@@ -270,8 +270,14 @@ def _check_columns(run: ReportRun, spec: ReportSpec, results) -> None:
 
 def _appendix_columns(spec: ReportSpec) -> tuple:
     """The pack's `[report] columns` as fixed-width appendix columns (title, key, cap, right)."""
-    return tuple((pack_section.column_label(c, spec), f"pack:{c}", 16, False)
-                 for c in spec.columns)
+    columns = []
+    for c in spec.columns:
+        label = pack_section.column_label(c, spec)
+        declared = spec.result_columns.get(c)
+        numeric = declared is not None and declared.type in ("BIGINT", "DOUBLE")
+        # values are cut at 16 characters, never the header
+        columns.append((label, f"pack:{c}", max(16, len(label)), numeric))
+    return tuple(columns)
 
 
 def _board(con, run: ReportRun, model: dict, results, spec: ReportSpec) -> None:

@@ -20,6 +20,8 @@ from berthcheck.report.words import VERDICT_LABELS, basis_text
 
 APPENDIX_MODES = ("all", "non-compliant", "none")
 APPENDIX_MAX_VISITS = 2_500
+APPENDIX_LINE_MAX = 160  # characters of 7.5 pt mono that fit a landscape letter line
+BASIS_MIN = 20  # the basis column gives up width to a pack's columns down to this
 NONCOMPLIANT_DETAIL_MAX = 100
 NONCOMPLIANT_LIST_MAX = 1_000
 
@@ -106,8 +108,13 @@ def appendix(results, mode: str = "all", extra: tuple = ()) -> dict:
     base["chosen"] = chosen.height
     if chosen.height <= APPENDIX_MAX_VISITS:
         chosen = chosen.sort("visit_id")
-        lines = fixed_width((*APPENDIX_COLUMNS, *extra),
-                            [appendix_cell(v, extra) for v in chosen.iter_rows(named=True)])
+        cells = [appendix_cell(v, extra) for v in chosen.iter_rows(named=True)]
+        lines = fixed_width((*APPENDIX_COLUMNS, *extra), cells)
+        overflow = len(lines["header"]) - APPENDIX_LINE_MAX
+        if extra and overflow > 0:  # a pack's columns: the basis text is cut shorter instead
+            columns = tuple((t, k, max(BASIS_MIN, (cap or 0) - overflow), r) if k == "basis"
+                            else (t, k, cap, r) for t, k, cap, r in APPENDIX_COLUMNS)
+            lines = fixed_width((*columns, *extra), cells)
         return {**base, "kind": "lines", "listed": chosen.height, **lines}
     return {**base, "kind": "summary", "listed": 0, "summary": basis_summary(results)}
 

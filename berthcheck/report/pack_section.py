@@ -56,7 +56,9 @@ def column_label(name: str, spec: ReportSpec) -> str:
     """A pack column's header: its name in words, with its declared unit."""
     declared = spec.result_columns.get(name)
     words = name.replace("_", " ")
-    return f"{words} ({declared.unit})" if declared and declared.unit else words
+    if not declared or not declared.unit or words.split()[-1].startswith(declared.unit.lower()):
+        return words  # "shore power minutes", not "shore power minutes (min)"
+    return f"{words} ({declared.unit})"
 
 
 def column_cells(v: dict, spec: ReportSpec) -> list[dict]:
