@@ -227,3 +227,21 @@ def test_carb_listing_keeps_ready_to_work_and_has_no_chapter_of_its_own(tmp_path
     terms = {t["term"] for t in model["glossary"]["terms"]}
     assert {"VIE", "TIE", "Ready to Work", "CARB At-Berth"} <= terms and "AFIR" not in terms
     assert "VIE used" in html  # the allowance tiles: the pack has VIE / TIE holders
+
+
+def test_only_columns_the_pack_names_must_be_in_its_results(tmp_path):
+    """A pack that names no time column gets arrival / departure where its results have them
+    and a dash where not; a column it names itself must be there."""
+    from types import SimpleNamespace
+
+    import polars as pl
+
+    from berthcheck.report.data import _check_columns
+    from berthcheck.report.pack_spec import ReportSpec
+
+    run = SimpleNamespace(pack=SimpleNamespace(path=tmp_path, label="x@1.0.0"))
+    results = pl.DataFrame({"visit_id": ["V1"], "port_area": ["coastal"]})
+    _check_columns(run, ReportSpec(columns=("port_area",)), results)  # no arrival: fine
+    with pytest.raises(BerthcheckError, match="'ready_to_work'"):
+        _check_columns(run, ReportSpec(window_columns=("ready_to_work", "pilot_on_board")),
+                       results)

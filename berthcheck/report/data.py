@@ -20,7 +20,7 @@ from berthcheck.engine.schemas import RESULT_COLUMNS, VERDICTS
 from berthcheck.engine.scope import Scope
 from berthcheck.errors import BerthcheckError
 from berthcheck.report import board, fmt, listing, pack_section
-from berthcheck.report.pack_spec import ReportSpec, report_spec
+from berthcheck.report.pack_spec import DEFAULT_WINDOW_COLUMNS, ReportSpec, report_spec
 from berthcheck.report.words import (
     VERDICT_LABELS,
     basis_glossary,
@@ -260,8 +260,10 @@ def build_model(con, run: ReportRun, appendix: str = "all") -> dict:
 
 
 def _check_columns(run: ReportRun, spec: ReportSpec, results) -> None:
-    """The columns the pack's `[report]` names must be in the run's results."""
-    for name in (*spec.window_columns, *spec.columns):
+    """The columns the pack's `[report]` names must be in the run's results (the default time
+    column, arrival / departure, shows a dash where a pack does not return them)."""
+    named = spec.window_columns if spec.window_columns != DEFAULT_WINDOW_COLUMNS else ()
+    for name in (*named, *spec.columns):
         if name not in results.columns:
             raise BerthcheckError(
                 f"{run.pack.path / 'pack.toml'}: [report] names the result column {name!r}, "
