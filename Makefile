@@ -36,7 +36,8 @@ MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/expo
 	berthcheck/emission_stage.py \
 	berthcheck/engine/pack_spec.py berthcheck/engine/pack_paths.py berthcheck/engine/pack_sql.py \
 	berthcheck/engine/pack_columns.py berthcheck/engine/bases.py berthcheck/engine/pack_fixtures.py \
-	berthcheck/engine/fixture_store.py berthcheck/cli_rules.py
+	berthcheck/engine/fixture_store.py berthcheck/cli_rules.py \
+	berthcheck/report/pack_spec.py berthcheck/report/pack_section.py
 
 .PHONY: install demo test lint typecheck bench
 install: $(BIN)/.installed

@@ -119,8 +119,6 @@ def test_report_renders_to_html_and_pdf(reports):
     assert "berth-incentive@1.0.0" in pdf
 
 
-@pytest.mark.xfail(strict=True, reason="the report reads [report] and [evidence.*] from the pack "
-                   "only with issue-20b's pack-generic report; remove this mark after merging it")
 def test_report_shows_the_packs_section_and_column(reports):
     html = reports["html"].read_text(encoding="utf-8")
     assert "Shore-power incentive" in html  # [report] section_title

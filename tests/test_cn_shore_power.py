@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from berthcheck import store
@@ -150,10 +152,12 @@ def test_the_sample_verdicts_follow_the_rule(shanghai):
               for b in csv.DictReader(open(SHANGHAI / "berths.csv", encoding="utf-8"))}
     for row in shanghai.results.iter_rows(named=True):
         v = visits[row["visit_id"]]
-        if v["vessel_type"] == "tanker" or v["shore_power_capable"] == "false":
+        if v["vessel_type"] == "tanker":
             assert (row["verdict"], row["basis"]) == ("not_applicable", "not_regulated_type")
+        elif v["shore_power_capable"] == "false":
+            assert (row["verdict"], row["basis"]) == ("not_applicable", "no_receiving_equipment")
         elif not berths[(v["terminal"], v["berth"])]:
-            assert (row["verdict"], row["basis"]) == ("not_applicable", "port_not_covered")
+            assert (row["verdict"], row["basis"]) == ("not_applicable", "berth_without_supply")
         if row["verdict"] == "non_compliant":
             assert row["responsible"] == "vessel" and row["uncontrolled_hours"] > 0
             assert row["penalty"] is None
@@ -180,9 +184,9 @@ def test_load_and_check_commands_run_the_pack_on_the_sample(tmp_path):
     result = runner.invoke(app, ["check", "--pack", "cn-shore-power", "--period", "2026-10",
                                  "--db", db, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "cn-shore-power@1.0.0" in result.output
+    assert "cn-shore-power@1.1.0" in result.output
     rows = list(csv.DictReader(open(out, encoding="utf-8")))
-    assert len(rows) == 150 and {r["pack"] for r in rows} == {"cn-shore-power@1.0.0"}
+    assert len(rows) == 150 and {r["pack"] for r in rows} == {"cn-shore-power@1.1.0"}
 
 
 def test_results_are_byte_identical_in_any_time_zone(tmp_path):
@@ -212,10 +216,18 @@ def test_results_are_byte_identical_in_any_time_zone(tmp_path):
 def test_demo_runs_the_shanghai_month_end_to_end(tmp_path):
     result = runner.invoke(app, ["demo", "--pack", "cn-shore-power", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert str(SHANGHAI) in result.output and "cn-shore-power@1.0.0" in result.output
+    assert str(SHANGHAI) in result.output and "cn-shore-power@1.1.0" in result.output
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
     rows = list(csv.DictReader(open(tmp_path / "results.csv", encoding="utf-8")))
     assert len(rows) == 150
+    # the pack's own chapter (pack.toml [report]) with its findings' evidence under the pack's
+    # labels ([evidence.*]), in the PDF itself
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "report.pdf").pages)
+    squashed = re.sub(r"\s+", "", text.replace("\x00", ""))  # pypdf: some runs come as UTF-16
+    assert re.sub(r"\s+", "", "China: shore power at berth (MOT Measures, Art. 11)") in squashed
+    for words in ("Findings by rule, with their evidence", "Stay threshold: 3 h",
+                  "Berthing / unberthing", "berth_without_supply"):
+        assert re.sub(r"\s+", "", words) in squashed, words
 
 
 def test_demo_refuses_a_pack_without_a_sample_month(tmp_path):

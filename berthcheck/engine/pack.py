@@ -335,8 +335,8 @@ def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -
         report=spec.report,
     )
     if pack.judges not in JUDGES:
-        raise BerthcheckError(f"{toml_path}: judges must be one of {', '.join(JUDGES)}, "
-                              f"not {pack.judges!r}")
+        raise PackFileError(f"{toml_path}: judges must be one of {', '.join(JUDGES)}, "
+                            f"not {pack.judges!r}")
     _check_parameters(pack)
     return pack
 

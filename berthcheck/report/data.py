@@ -18,8 +18,16 @@ from berthcheck import __version__, store
 from berthcheck.engine.pack import Pack, load_pack
 from berthcheck.engine.schemas import RESULT_COLUMNS, VERDICTS
 from berthcheck.engine.scope import Scope
-from berthcheck.report import board, fmt, listing
-from berthcheck.report.words import VERDICT_LABELS, basis_glossary, basis_text, glossary
+from berthcheck.errors import BerthcheckError
+from berthcheck.report import board, fmt, listing, pack_section
+from berthcheck.report.pack_spec import DEFAULT_WINDOW_COLUMNS, ReportSpec, report_spec
+from berthcheck.report.words import (
+    VERDICT_LABELS,
+    basis_glossary,
+    basis_text,
+    glossary,
+    regimes_of,
+)
 
 POLLUTANT_ORDER = ("nox", "pm25", "rog", "co2")
 POLLUTANT_LABELS = {"nox": "NOx", "pm25": "PM2.5", "rog": "ROG", "co2": "CO₂", "sox": "SOx",
@@ -190,9 +198,12 @@ def build_model(con, run: ReportRun, appendix: str = "all") -> dict:
     for name in ("vessel_name", "imo", "fleet", "terminal", "berth", "port", "vessel_type"):
         if name not in results.columns:
             results = results.with_columns(pl.lit(None, dtype=pl.Utf8).alias(name))
+    spec = report_spec(run.pack)
+    _check_columns(run, spec, results)
     # The per-visit dicts hold only the columns the report reads (a year of every California
     # port is 200 000 rows of ~70 columns: converting them all is seconds of the render).
-    visits = results.select([c for c in VISIT_FIELDS if c in results.columns]).to_dicts()
+    wanted = dict.fromkeys([*VISIT_FIELDS, *pack_section.listing_fields(spec)])
+    visits = results.select([c for c in wanted if c in results.columns]).to_dicts()
     by_visit = {v["visit_id"]: v for v in visits}
     rules = {r.id: r for r in run.pack.rules}
     finding_rows = findings.to_dicts()
@@ -201,18 +212,19 @@ def build_model(con, run: ReportRun, appendix: str = "all") -> dict:
     scope_kind, scope_text = scope_label(run.scope)
 
     model = {
-        "meta": _meta(run, scope_kind, scope_text, results),
+        "meta": _meta(run, scope_kind, scope_text, results, spec),
         "summary": _summary(results, finding_rows, by_visit, run.pack.currency),
         "terminals": _terminals(results),
-        "noncompliant": _noncompliant(visits, finding_rows, rules, run.pack.currency),
+        "noncompliant": _noncompliant(visits, finding_rows, rules, run.pack.currency, spec),
         "other_violations": _other_violations(by_visit, finding_rows, rules),
         "exceptions": _exceptions(con, run, by_visit, finding_rows),
         "emissions": _emissions(con, results),
         "quality": _quality(con, run, visits, finding_rows, rules, scope_kind),
         "methodology": _methodology(run, finding_rows),
-        "appendix": listing.appendix(results, appendix),
+        "appendix": listing.appendix(results, appendix, _appendix_columns(spec)),
+        "pack_chapter": pack_section.chapter(results, finding_rows, rules, by_visit, spec),
     }
-    _board(con, run, model, results)
+    _board(con, run, model, results, spec)
     factors = model["methodology"]["factors"] or {}
     model["emissions"]["unconfirmed_rows"] = sum(t["unconfirmed"] for t in factors.get("tables", []))
     model["emissions"]["unconfirmed_conventions"] = [
@@ -227,7 +239,30 @@ def build_model(con, run: ReportRun, appendix: str = "all") -> dict:
     return model
 
 
-def _board(con, run: ReportRun, model: dict, results) -> None:
+def _check_columns(run: ReportRun, spec: ReportSpec, results) -> None:
+    """The columns the pack's `[report]` names must be in the run's results (the default time
+    column, arrival / departure, shows a dash where a pack does not return them)."""
+    named = spec.window_columns if spec.window_columns != DEFAULT_WINDOW_COLUMNS else ()
+    for name in (*named, *spec.columns):
+        if name not in results.columns:
+            raise BerthcheckError(
+                f"{run.pack.path / 'pack.toml'}: [report] names the result column {name!r}, "
+                f"which the results of {run.pack.label} do not have")
+
+
+def _appendix_columns(spec: ReportSpec) -> tuple:
+    """The pack's `[report] columns` as fixed-width appendix columns (title, key, cap, right)."""
+    columns = []
+    for c in spec.columns:
+        label = pack_section.column_label(c, spec)
+        declared = spec.result_columns.get(c)
+        numeric = declared is not None and declared.type in ("BIGINT", "DOUBLE")
+        # values are cut at 16 characters, never the header
+        columns.append((label, f"pack:{c}", max(16, len(label)), numeric))
+    return tuple(columns)
+
+
+def _board(con, run: ReportRun, model: dict, results, spec: ReportSpec) -> None:
     """The parts a board reads first (berthcheck.report.board): ports by name, the scope in
     words, the written summary, the previous period, the UNCONFIRMED flags, the glossary."""
     meta, s = model["meta"], model["summary"]
@@ -247,10 +282,13 @@ def _board(con, run: ReportRun, model: dict, results) -> None:
                                          model["comparison"], s["flags"])
     codes = sorted({p for b in results["basis"].unique().to_list() for p in (b or "").split("+")
                     if p}) if results.height else []
-    model["glossary"] = {"terms": glossary(meta["carb"]), "basis": basis_glossary(codes)}
+    model["glossary"] = {
+        "terms": glossary(regimes_of(run.pack.title, run.pack.regulation)),
+        "basis": basis_glossary(codes, {b.name: b.description for b in spec.bases.values()}),
+    }
 
 
-def _meta(run: ReportRun, scope_kind: str, scope_text: str, results) -> dict:
+def _meta(run: ReportRun, scope_kind: str, scope_text: str, results, spec: ReportSpec) -> dict:
     zones = sorted({z for z in results["port_timezone"].drop_nulls().unique().to_list()}) \
         if results.height else []
     abbreviations = []
@@ -264,7 +302,14 @@ def _meta(run: ReportRun, scope_kind: str, scope_text: str, results) -> dict:
     return {
         "title": "At-Berth Compliance Report",
         "pack_id": run.pack.id,
-        "carb": run.pack.id.startswith("carb-at-berth"),
+        # the pack keeps VIE / TIE allowances (their holders are parameters): the summary
+        # shows their use where other packs show excused hours, penalties and violations
+        "allowances": bool({"vie_holder_kind", "tie_holder_kind"} & set(run.pack.parameters)),
+        "window_label": spec.window_label,
+        "window_note": spec.window_note,
+        "summary": spec.summary,
+        "columns": [{"name": c, "label": pack_section.column_label(c, spec)}
+                    for c in spec.columns],
         # a pack not shipped with berthcheck is never shown under the built-in's name alone
         "pack_label": run.pack.label + (" (custom pack)" if run.pack.custom else ""),
         "pack_title": run.pack.title,
@@ -477,7 +522,8 @@ def _finding_line(f: dict, rules: dict, tz: str | None) -> dict:
 
 
 def _noncompliant(
-    visits: list[dict], finding_rows: list[dict], rules: dict, currency: str | None
+    visits: list[dict], finding_rows: list[dict], rules: dict, currency: str | None,
+    spec: ReportSpec,
 ) -> dict:
     """The non-compliant visits, most uncontrolled time first: the first
     `listing.NONCOMPLIANT_DETAIL_MAX` with their reasons and evidence, the next ones as one
@@ -500,6 +546,8 @@ def _noncompliant(
                    for f in sorted(per_visit.get(v["visit_id"], []),
                                    key=lambda f: (f["rule_id"], f["finding_id"]))]
         head["reasons"] = reasons
+        head["window_from"], head["window_to"] = pack_section.window_cells(v, spec)
+        head["columns"] = pack_section.column_cells(v, spec)
         if currency:  # the pack defines a penalty (FuelEU Art. 6)
             head["penalty"] = _money(v.get("penalty"), currency)
             head["penalty_basis"] = None

@@ -15,10 +15,13 @@ is (the attached results CSV), so a year of every California port still renders 
 from __future__ import annotations
 
 from berthcheck.report import fmt
+from berthcheck.report.pack_section import value_text
 from berthcheck.report.words import VERDICT_LABELS, basis_text
 
 APPENDIX_MODES = ("all", "non-compliant", "none")
 APPENDIX_MAX_VISITS = 2_500
+APPENDIX_LINE_MAX = 160  # characters of 7.5 pt mono that fit a landscape letter line
+BASIS_MIN = 20  # the basis column gives up width to a pack's columns down to this
 NONCOMPLIANT_DETAIL_MAX = 100
 NONCOMPLIANT_LIST_MAX = 1_000
 
@@ -72,9 +75,12 @@ NONCOMPLIANT_COLUMNS = (
 )
 
 
-def appendix_cell(v: dict) -> dict:
+def appendix_cell(v: dict, extra: tuple = ()) -> dict:
+    """One appendix line's values; `extra` columns (key `pack:<column>`) are the pack's own."""
     tz = v.get("port_timezone")
+    pack_values = {key: value_text(v.get(key.removeprefix("pack:")), tz) for _, key, _, _ in extra}
     return {
+        **pack_values,
         "visit_id": v["visit_id"],
         "vessel": v.get("vessel_name") or fmt.DASH,
         "terminal": v.get("terminal") or fmt.DASH,
@@ -87,9 +93,10 @@ def appendix_cell(v: dict) -> dict:
     }
 
 
-def appendix(results, mode: str = "all") -> dict:
+def appendix(results, mode: str = "all", extra: tuple = ()) -> dict:
     """The appendix model: `kind` is "lines" (one line per visit), "summary" (above the
-    threshold: visits by verdict and basis) or "none"."""
+    threshold: visits by verdict and basis) or "none". `extra`: the pack's own columns, after
+    the visit's (see `APPENDIX_COLUMNS` for the shape)."""
     import polars as pl
 
     if mode not in APPENDIX_MODES:
@@ -101,8 +108,13 @@ def appendix(results, mode: str = "all") -> dict:
     base["chosen"] = chosen.height
     if chosen.height <= APPENDIX_MAX_VISITS:
         chosen = chosen.sort("visit_id")
-        lines = fixed_width(APPENDIX_COLUMNS, [appendix_cell(v) for v in chosen.iter_rows(
-            named=True)])
+        cells = [appendix_cell(v, extra) for v in chosen.iter_rows(named=True)]
+        lines = fixed_width((*APPENDIX_COLUMNS, *extra), cells)
+        overflow = len(lines["header"]) - APPENDIX_LINE_MAX
+        if extra and overflow > 0:  # a pack's columns: the basis text is cut shorter instead
+            columns = tuple((t, k, max(BASIS_MIN, (cap or 0) - overflow), r) if k == "basis"
+                            else (t, k, cap, r) for t, k, cap, r in APPENDIX_COLUMNS)
+            lines = fixed_width((*columns, *extra), cells)
         return {**base, "kind": "lines", "listed": chosen.height, **lines}
     return {**base, "kind": "summary", "listed": 0, "summary": basis_summary(results)}
 

@@ -9,6 +9,8 @@ Regulation (EU) 2023/1805, FuelEU Maritime, Art. 6, and Regulation (EU) 2023/180
 
 from __future__ import annotations
 
+import re
+
 VERDICT_LABELS = {
     "compliant": "Compliant",
     "non_compliant": "Non-compliant",
@@ -105,22 +107,28 @@ def basis_text(basis: str | None) -> str:
     return ", ".join(basis_part(p) for p in parts) or "–"
 
 
-def basis_glossary(codes: list[str]) -> list[dict]:
-    """Glossary rows for the basis codes a report shows (contract order, then the rest)."""
+def basis_glossary(codes: list[str], pack_bases: dict[str, str] | None = None) -> list[dict]:
+    """Glossary rows for the basis codes a report shows (contract order, then the rest).
+    `pack_bases`: the pack's own bases (`[[bases]]`) with their descriptions."""
     seen = set(codes)
     rows = []
     for code, (short, sentence) in BASIS_WORDS.items():
         if code in seen:
             rows.append({"code": code, "words": short, "meaning": sentence})
     for code in sorted(seen - set(BASIS_WORDS)):
-        meaning = (f"Insufficient data: the visit's {code.removeprefix('missing_').replace('_', ' ')}"
-                   " is missing, so it could not be judged."
-                   if code.startswith("missing_") else "A basis code of the rule pack.")
+        if pack_bases and code in pack_bases:
+            meaning = pack_bases[code]
+        elif code.startswith("missing_"):
+            meaning = (f"Insufficient data: the visit's "
+                       f"{code.removeprefix('missing_').replace('_', ' ')} is missing, so it "
+                       "could not be judged.")
+        else:
+            meaning = "A basis code of the rule pack."
         rows.append({"code": code, "words": basis_part(code), "meaning": meaning})
     return rows
 
 
-# The terms the report uses. (term, meaning, which packs: "carb", "fueleu" or "all")
+# The terms the report uses. (term, meaning, whose: a regulation of REGIMES below, or "all")
 GLOSSARY: tuple[tuple[str, str, str], ...] = (
     ("AFIR", "Alternative Fuels Infrastructure Regulation, (EU) 2023/1804: obliges EU ports to "
              "offer onshore power supply at container and passenger berths from 2030.",
@@ -172,6 +180,20 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def glossary(carb: bool) -> list[dict]:
-    wanted = {"all", "carb" if carb else "fueleu"}
+# The regulation a pack implements, as its title and regulation name it: the glossary explains
+# that regulation's terms. A pack implementing neither gets the general terms only.
+REGIMES: dict[str, re.Pattern[str]] = {
+    "carb": re.compile(r"\bCARB\b|\b93130\b"),
+    "fueleu": re.compile(r"\bFuelEU\b|\b2023/1805\b"),
+}
+
+
+def regimes_of(*texts: str) -> set[str]:
+    """The regulations whose terms a pack with these title / regulation texts uses."""
+    joined = " ".join(t or "" for t in texts)
+    return {name for name, pattern in REGIMES.items() if pattern.search(joined)}
+
+
+def glossary(regimes: set[str]) -> list[dict]:
+    wanted = {"all", *regimes}
     return [{"term": t, "meaning": m} for t, m, packs in GLOSSARY if packs in wanted]

@@ -6,10 +6,10 @@
 -- description: Art. 11 obliges a ship that has shore-power receiving facilities, other than a
 --   liquid-cargo ship, berthing at a berth able to supply shore power in a Chinese port, to use
 --   it. A visit is not under the duty when its port is not in China (port_not_covered), the ship
---   is a tanker or has no receiving equipment (shore_power_capable false; both
---   not_regulated_type), it arrived before its start date (2019-07-01, cruise ships 2021-01-01,
---   port-local midnight; before_start_date), or its berth has no shore-power supply (berths
---   table: shore_power false; port_not_covered). The finding says which.
+--   is a tanker (not_regulated_type) or has no receiving equipment (shore_power_capable false;
+--   no_receiving_equipment), it arrived before its start date (2019-07-01, cruise ships
+--   2021-01-01, port-local midnight; before_start_date), or its berth has no shore-power supply
+--   (berths table: shore_power false; berth_without_supply). The finding says which.
 -- compliant: A container ship with receiving equipment at a Shanghai berth with supply, arriving
 --   2026-10-03: under the duty, no finding.
 -- non_compliant: A tanker at Shanghai, a container ship without receiving equipment, a cruise
@@ -18,17 +18,17 @@
 SELECT
     visit_id,
     CASE
-        WHEN not_applicable_basis = 'port_not_covered' AND NOT list_contains($covered_countries, port_country)
-            THEN 'port ' || port || ' (country ' || port_country || ') is not a Chinese port: the MOT shore-power Measures do not apply'
         WHEN not_applicable_basis = 'port_not_covered'
+            THEN 'port ' || port || ' (country ' || port_country || ') is not a Chinese port: the MOT shore-power Measures do not apply'
+        WHEN not_applicable_basis = 'berth_without_supply'
             THEN 'berth ' || terminal || '/' || berth || ' has no shore-power supply (berths table): Art. 11 applies only at a berth able to supply shore power'
         WHEN not_applicable_basis = 'before_start_date'
             THEN 'the duty applies to ' || CASE WHEN cruise THEN 'cruise ships' ELSE 'ships' END
                  || ' arriving from ' || CAST(start_date AS VARCHAR) || ' 00:00 ' || tz
                  || '; this one arrived ' || local_text(arrival, tz)
-        WHEN list_contains($excluded_vessel_types, vessel_type)
-            THEN 'vessel type ' || vessel_type || ': liquid-cargo ships are excluded from Art. 11'
-        ELSE 'the ship has no shore-power receiving equipment (shore_power_capable false): Art. 11 applies only to ships that have it'
+        WHEN not_applicable_basis = 'no_receiving_equipment'
+            THEN 'the ship has no shore-power receiving equipment (shore_power_capable false): Art. 11 applies only to ships that have it'
+        ELSE 'vessel type ' || vessel_type || ': liquid-cargo ships are excluded from Art. 11'
     END AS message,
     to_json({
         'basis': not_applicable_basis,

@@ -2,12 +2,13 @@
 -- Every loaded visit with its port's country, zone and area (coastal / inland), its berth's
 -- shore-power supply, the stay threshold that applies, and its start instant. Then, in this
 -- order, why it is not under the Art. 11 duty (the first that holds is the basis):
---   port_not_covered     the port is not in China (covered_countries)
---   not_regulated_type   a tanker (excluded_vessel_types), or a ship without shore-power
---                        receiving equipment (shore_power_capable false; the contract has no
---                        basis of its own for this, see pack.toml require_receiving_equipment)
---   before_start_date    arrived before port-local midnight of its type's start date
---   port_not_covered     the berth is known and has no shore-power supply (berths.shore_power)
+--   port_not_covered         the port is not in China (covered_countries)
+--   not_regulated_type       a tanker (excluded_vessel_types)
+--   no_receiving_equipment   a ship without shore-power receiving equipment
+--                            (shore_power_capable false; a basis of this pack, pack.toml [[bases]])
+--   before_start_date        arrived before port-local midnight of its type's start date
+--   berth_without_supply     the berth is known and has no shore-power supply (berths.shore_power;
+--                            a basis of this pack)
 -- and, for a visit under the duty, what is missing to judge it (insufficient_data):
 --   missing_port_area            a Chinese port without coastal / inland
 --   missing_berth_shore_power    no berths row for the visit's berth
@@ -44,9 +45,9 @@ SELECT
     CASE
         WHEN NOT list_contains($covered_countries, i.port_country) THEN 'port_not_covered'
         WHEN list_contains($excluded_vessel_types, i.vessel_type) THEN 'not_regulated_type'
-        WHEN $require_receiving_equipment AND NOT i.capable THEN 'not_regulated_type'
+        WHEN $require_receiving_equipment AND NOT i.capable THEN 'no_receiving_equipment'
         WHEN i.arrival < i.start_instant THEN 'before_start_date'
-        WHEN i.berth_known AND NOT i.berth_supply THEN 'port_not_covered'
+        WHEN i.berth_known AND NOT i.berth_supply THEN 'berth_without_supply'
     END AS not_applicable_basis,
     CASE
         WHEN i.port_area IS NULL THEN 'missing_port_area'

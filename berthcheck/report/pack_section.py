@@ -1,0 +1,149 @@
+"""The parts of the report a rule pack shapes through its `pack.toml` (berthcheck.report.pack_spec):
+its own columns in the visit listings, the evidence of its findings under the pack's labels, and
+the pack's own chapter (heading, summary, its result columns, its findings by rule).
+
+Nothing here knows a pack by name: a pack that declares these sections gets them, one that does
+not gets the generic report. Values stay plain `str` (the templates escape them); instants are
+shown in the port's local time like every other time in the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+from berthcheck.report import fmt
+from berthcheck.report.pack_spec import ReportSpec
+
+_ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
+EVIDENCE_PER_RULE = 3  # findings shown with their evidence per rule in the pack's chapter
+SEVERITY_ORDER = {"violation": 0, "warning": 1, "info": 2}
+VALUES_SHOWN = 6  # distinct values of a text column listed in the chapter's column table
+
+
+def value_text(value, tz: str | None, unit: str | None = None) -> str:
+    """One pack-provided value as the report prints it."""
+    if value is None or value == "":
+        return fmt.DASH
+    if isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif isinstance(value, dt.datetime) or (isinstance(value, str) and _ISO_INSTANT.match(value)):
+        return fmt.local_time(value, tz)
+    elif isinstance(value, dt.date):
+        text = value.isoformat()
+    elif isinstance(value, int):
+        text = fmt.integer(value)
+    elif isinstance(value, float):
+        text = f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+    elif isinstance(value, list):
+        text = ", ".join(value_text(v, tz) for v in value) or fmt.DASH
+    elif isinstance(value, dict):
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    else:
+        text = " ".join(str(value).split())
+    return f"{text} {unit}" if unit and text != fmt.DASH else text
+
+
+def evidence_items(evidence: dict, spec: ReportSpec, tz: str | None) -> list[dict]:
+    """The labelled parts of one finding's evidence, in the pack's declaration order; keys the
+    pack gives no label stay in the findings CSV only."""
+    return [{"key": key, "label": lab.label, "value": value_text(evidence[key], tz, lab.unit)}
+            for key, lab in spec.evidence.items() if key in evidence]
+
+
+def column_label(name: str, spec: ReportSpec) -> str:
+    """A pack column's header: its name in words, with its declared unit."""
+    declared = spec.result_columns.get(name)
+    words = name.replace("_", " ")
+    if not declared or not declared.unit or words.split()[-1].startswith(declared.unit.lower()):
+        return words  # "shore power minutes", not "shore power minutes (min)"
+    return f"{words} ({declared.unit})"
+
+
+def column_cells(v: dict, spec: ReportSpec) -> list[dict]:
+    """The pack's listing columns of one visit (`[report] columns`)."""
+    tz = v.get("port_timezone")
+    return [{"name": c, "label": column_label(c, spec), "value": value_text(v.get(c), tz)}
+            for c in spec.columns]
+
+
+def window_cells(v: dict, spec: ReportSpec) -> tuple[str, str]:
+    tz = v.get("port_timezone")
+    start, end = spec.window_columns
+    return fmt.local_time(v.get(start), tz), fmt.local_time(v.get(end), tz)
+
+
+def listing_fields(spec: ReportSpec) -> tuple[str, ...]:
+    """The result columns the listings read for this pack, beyond the report's own."""
+    return (*spec.window_columns, *spec.columns)
+
+
+def _column_summary(results, name: str, spec: ReportSpec) -> dict:
+    """One pack column over the visits in scope: how many have a value, and the sum (numbers)
+    or the most frequent values (everything else)."""
+    import polars as pl
+
+    declared = spec.result_columns.get(name)
+    series = results[name] if name in results.columns else pl.Series(name, [], dtype=pl.Utf8)
+    filled = series.drop_nulls()
+    unit = declared.unit if declared else None
+    counts = (pl.DataFrame({"v": filled}).group_by("v").len()
+              .sort(["len", "v"], descending=[True, False]).rows()) if filled.len() else []
+    if filled.dtype.is_numeric() and len(counts) > VALUES_SHOWN:
+        # many different numbers (minutes, hours): their range and total
+        numbers = filled.cast(pl.Float64)
+        values = (f"{value_text(numbers.min(), None, unit)} to "
+                  f"{value_text(numbers.max(), None, unit)}, "
+                  f"total {value_text(float(numbers.sum()), None, unit)}")
+    else:
+        shown = [f"{value_text(v, None, unit)} ({n})" for v, n in counts[:VALUES_SHOWN]]
+        if len(counts) > VALUES_SHOWN:
+            shown.append(f"{len(counts) - VALUES_SHOWN} more values")
+        values = ", ".join(shown) or fmt.DASH
+    return {"name": name, "label": column_label(name, spec),
+            "description": declared.description if declared else "",
+            "type": declared.type if declared else str(series.dtype),
+            "visits": fmt.integer(filled.len()), "summary": values}
+
+
+def chapter(results, finding_rows: list[dict], rules: dict, by_visit: dict,
+            spec: ReportSpec) -> dict | None:
+    """The pack's own chapter, when its `[report]` names one: its summary, its result columns
+    over the visits in scope, and for each of its rules the first findings with their labelled
+    evidence (the findings CSV has all of them)."""
+    if not spec.section_title:
+        return None
+    names = list(dict.fromkeys([*spec.result_columns, *spec.columns]))
+    per_rule: dict[str, list[dict]] = {}
+    for f in sorted(finding_rows, key=lambda f: (f["rule_id"], f["visit_id"], f["finding_id"])):
+        per_rule.setdefault(f["rule_id"], []).append(f)
+    groups = []
+    for rule_id in sorted(per_rule, key=lambda r: (
+            SEVERITY_ORDER.get(per_rule[r][0]["severity"], 3), r)):
+        found = per_rule[rule_id]
+        rule = rules.get(rule_id)
+        shown = []
+        for f in found[:EVIDENCE_PER_RULE]:
+            v = by_visit.get(f["visit_id"], {})
+            tz = v.get("port_timezone")
+            minutes = f.get("minutes")
+            shown.append({
+                "visit_id": f["visit_id"],
+                "vessel": v.get("vessel_name") or fmt.DASH,
+                "message": f["message"],
+                "minutes": fmt.minutes(minutes) if minutes is not None else None,
+                "evidence": evidence_items(f["evidence_data"], spec, tz),
+            })
+        groups.append({"rule_id": rule_id, "title": rule.title if rule else rule_id,
+                       "severity": found[0]["severity"], "n": len(found), "findings": shown,
+                       "more": len(found) - len(shown)})
+    return {
+        "title": spec.section_title,
+        "summary": spec.summary,
+        "columns": [_column_summary(results, n, spec) for n in names],
+        "groups": groups,
+        "bases": [{"code": b.name, "verdicts": ", ".join(b.verdicts), "meaning": b.description}
+                  for b in spec.bases.values()],
+        "per_rule": EVIDENCE_PER_RULE,
+    }
