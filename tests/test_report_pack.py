@@ -100,13 +100,14 @@ def test_a_pack_without_the_sections_gets_the_generic_presentation(tmp_path):
     ('[report]\ncolumns = "port_area"\n', 3, ["[report] columns", "list of column names"]),
     ('[report]\ncolumns = ["Port Area"]\n', 3, ["[report] columns", "'Port Area'"]),
     ('[report]\nwindow_columns = ["arrival"]\n', 3, ["window_columns", "two instants"]),
-    ('[evidence.from]\nunit = "min"\n', 3, ["[evidence.from] label", "is required"]),
-    ('[evidence.from]\nlabel = ""\n', 3, ["[evidence.from] label", "non-empty string"]),
+    ('[evidence.from]\nunit = "min"\n', 3, ["[evidence.from]", "label must be a non-empty"]),
+    ('[evidence.from]\nlabel = ""\n', 3, ["[evidence.from]", "label must be a non-empty"]),
     ('[evidence.from]\nlabel = "From"\ncolour = "red"\n', 3, ["colour", "unknown key"]),
-    ('[[bases]]\nname = "no such"\nverdicts = ["exempt"]\ndescription = "x"\n', 3,
+    # an entry of an array of tables is named by the line of its name
+    ('[[bases]]\nname = "no such"\nverdicts = ["exempt"]\ndescription = "x"\n', 4,
      ["[[bases]] name", "not an identifier"]),
-    ('[[bases]]\nname = "b"\nverdicts = "exempt"\ndescription = "x"\n', 3,
-     ["[[bases]] verdicts", "list of verdicts"]),
+    ('[[bases]]\nname = "b"\nverdicts = "exempt"\ndescription = "x"\n', 4,
+     ["[[bases]] b", "verdicts must be a list of"]),
 ])
 def test_a_malformed_section_is_an_error_naming_file_line_and_key(tmp_path, section, line, words):
     path = tmp_path / "pack.toml"

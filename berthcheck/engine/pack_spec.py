@@ -55,6 +55,14 @@ class ReportSpec:
     summary: str = ""
     columns: tuple[str, ...] = ()
     window_label: str | None = None
+    # the two instants the listing's time column shows, and a sentence after "Times are
+    # port-local" above it (CARB: Ready to Work / Pilot on Board and how its window is counted)
+    window_columns: tuple[str, str] = ("arrival", "departure")
+    window_note: str | None = None
+
+
+REPORT_KEYS = ("section_title", "summary", "columns", "window_label", "window_columns",
+               "window_note")
 
 
 @dataclass(frozen=True)
@@ -191,8 +199,15 @@ def _evidence_labels(reader: SpecReader, data: dict) -> dict[str, EvidenceLabel]
     out = {}
     for key, spec in section.items():
         pattern = rf"^\s*\[evidence\.{re.escape(key)}\]"
+        if not IDENTIFIER.fullmatch(key):
+            raise reader.fail(f"[evidence.{key}]: evidence key {key!r} is not an identifier",
+                              pattern)
         if not isinstance(spec, dict):
             raise reader.fail(f"[evidence.{key}] must be a table with label (and unit)", pattern)
+        unknown = sorted(set(spec) - {"label", "unit"})
+        if unknown:
+            raise reader.fail(f"[evidence.{key}] {unknown[0]}: unknown key; allowed: label, unit",
+                              pattern)
         label = reader.text_of(spec, "label", f"[evidence.{key}]", pattern)
         unit = reader.text_of(spec, "unit", f"[evidence.{key}]", pattern, required=False)
         out[key] = EvidenceLabel(label or "", unit)
@@ -204,9 +219,18 @@ def _report(reader: SpecReader, data: dict, declared: set[str]) -> ReportSpec:
     spec = reader.table(data, "report", "", pattern)
     if not spec:
         return ReportSpec()
+    unknown = sorted(set(spec) - set(REPORT_KEYS))
+    if unknown:
+        raise reader.fail(f"[report] {unknown[0]}: unknown key; allowed: "
+                          f"{', '.join(REPORT_KEYS)}", pattern)
     columns = spec.get("columns", [])
     if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
         raise reader.fail("[report] columns must be a list of column names", pattern)
+    window = spec.get("window_columns", ["arrival", "departure"])
+    if (not isinstance(window, list) or len(window) != 2
+            or not all(isinstance(c, str) and IDENTIFIER.fullmatch(c) for c in window)):
+        raise reader.fail("[report] window_columns must name two instants: the start and the "
+                          "end shown in the listing's time column", pattern)
     for column in columns:
         if column not in declared:
             raise reader.fail(f"[report] columns names {column!r}, which no [[result_columns]] "
@@ -217,6 +241,8 @@ def _report(reader: SpecReader, data: dict, declared: set[str]) -> ReportSpec:
         summary=reader.text_of(spec, "summary", "[report]", pattern, required=False) or "",
         columns=tuple(columns),
         window_label=reader.text_of(spec, "window_label", "[report]", pattern, required=False),
+        window_columns=(window[0], window[1]),
+        window_note=reader.text_of(spec, "window_note", "[report]", pattern, required=False),
     )
 
 
