@@ -366,6 +366,7 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
     compare every hash with the manifest (the stored one, or `manifest` read from a file)."""
     from berthcheck.engine.check import check
     from berthcheck.engine.pack import load_pack
+    from berthcheck.engine.pack_paths import recorded_folder
     from berthcheck.resources import rules_dir
 
     stored = manifest_for(con, run_id)
@@ -382,12 +383,14 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
 
     # the pack
     pk = reference["pack"]
-    folder = rules_dir() / pk["id"]
-    now_files = pack_files(folder)
+    folder = recorded_folder(pk)
+    now_files = pack_files(folder) if folder is not None else {}
     pack = None
-    if not now_files:
-        report.mismatches.append(Mismatch("pack", pk["id"], f"pack {pk['id']} is not in the rules "
-                                          f"folder {rules_dir()}"))
+    if folder is None or not now_files:
+        where = (f"the folder the run read it from ({pk['path']}), " if pk.get("path") else "")
+        report.mismatches.append(Mismatch("pack", pk["id"], f"pack {pk['id']} is not found now: "
+                                          f"not in {where}the built-in packs ({rules_dir()}) "
+                                          "or $BERTHCHECK_PACKS"))
     else:
         changes = _file_changes(pk.get("files") or {}, now_files)
         try:

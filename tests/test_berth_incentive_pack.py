@@ -124,3 +124,22 @@ def test_report_shows_the_packs_section_and_column(reports):
     assert "Shore-power incentive" in html  # [report] section_title
     assert "incentive_credit" in html or "The credit the visit earns" in html
     assert "Hours on shore power" in html  # [evidence.shore_power_hours] label
+
+
+def test_a_run_of_a_pack_given_by_path_verifies_and_reports_later(tmp_path):
+    """The run records the pack's folder: `audit verify` and `report --run` find the pack
+    there, not among the built-in packs (where no berth-incentive exists)."""
+    db = _store(tmp_path / "later.duckdb")
+    result = _cli("check", "--db", db, "--pack", PACK, "--period", "2026-10", "--json")
+    assert result.exit_code == 0, result.output
+    con = store.connect(db)
+    try:
+        run_id = store.scalar(con, "SELECT run_id FROM runs")
+    finally:
+        con.close()
+    verified = _cli("audit", "verify", run_id, "--db", db)
+    assert verified.exit_code == 0, verified.output
+    html = tmp_path / "later.html"
+    reported = _cli("report", "--db", db, "--run", run_id, "--out", html)
+    assert reported.exit_code == 0, reported.output
+    assert "Shore-power incentive" in html.read_text(encoding="utf-8")

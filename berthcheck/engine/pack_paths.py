@@ -127,3 +127,16 @@ def inside(folder: Path, relative: object, named_in: str) -> Path:
     if not path.is_file():
         raise PackFileError(f"{named_in}: file {relative!r} is missing from {folder}")
     return path
+
+
+def recorded_folder(record: dict) -> Path | None:
+    """Where the pack a run recorded (its manifest's `pack` entry) is now: the folder it was
+    read from for a custom pack (`path`), if it still holds a pack.toml, else the id looked up
+    as `--pack` would (built-in packs, then $BERTHCHECK_PACKS). None: found nowhere."""
+    path = record.get("path")
+    if path and (Path(path) / "pack.toml").is_file():
+        return Path(path)
+    try:
+        return resolve(str(record.get("id", ""))).folder
+    except UsageError:
+        return None

@@ -38,7 +38,7 @@ def stored_report_run(con, run_id: str) -> ReportRun:
     if not rows:
         raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
     pack_id, pack_version, scope, inputs = rows[0]
-    pack = load_pack(pack_id)
+    pack = load_pack(pack_id, folder=_pack_folder(con, run_id, pack_id))
     if pack.version != pack_version:
         raise BerthcheckError(
             f"run {run_id} was made with {pack_id}@{pack_version}; the installed pack is "
@@ -47,6 +47,16 @@ def stored_report_run(con, run_id: str) -> ReportRun:
     results, findings = verified_frames(con, run_id)
     return ReportRun(pack, _scope(json.loads(scope)), run_id, results, findings,
                      json.loads(inputs), reused=True)
+
+
+def _pack_folder(con, run_id: str, pack_id: str) -> Path | None:
+    """The folder of the pack the run recorded (a pack given by path is found where the run
+    read it); None: look the id up as `--pack` does."""
+    from berthcheck.engine.pack_paths import recorded_folder
+
+    text = store.scalar(con, "SELECT manifest FROM runs WHERE run_id = ?", [run_id])
+    record = json.loads(text).get("pack", {}) if text else {"id": pack_id}
+    return recorded_folder(record)
 
 
 def build_stored_report(con, run_id: str, out: Path, *, mkdir: bool = False,
