@@ -58,33 +58,21 @@ def seal_rows(con, table: str, batch_id: int) -> None:
     loaded before seals were made at load, or put in by other means). Callers own the
     transaction."""
     kind = next(k for k in KINDS.values() if k.table == table)
-    zone = store.scalar(con, "SELECT current_setting('TimeZone')")
-    store.run(con, "SET TimeZone = 'UTC'")
-    try:
-        store.run(
-            con,
-            f"""INSERT INTO {SEALS_TABLE}
-                SELECT '{kind.table}', t._batch_id, t._source_row, t._source_file,
-                       {_key_sql(kind, 't')}, t._row_hash,
-                       {content_hash_sql(_content_columns(kind), alias='t')}
-                FROM {kind.table}_versions t
-                WHERE t._batch_id = ? AND NOT EXISTS (
-                    SELECT 1 FROM {SEALS_TABLE} s WHERE s.table_name = '{kind.table}'
-                    AND s.batch_id = t._batch_id AND s.source_row = t._source_row)
-                QUALIFY row_number() OVER (PARTITION BY t._batch_id, t._source_row
-                                           ORDER BY t._row_hash) = 1
-            """,  # noqa: S608 - our names
-            [int(batch_id)],
-        )
-    finally:
-        store.run(con, "SET TimeZone = '" + str(zone).replace("'", "") + "'")
+    _insert_seals(con, kind, int(batch_id), only_unsealed=True)
 
 
 def seal_batch(con, kind_name: str, batch_id: int) -> None:
     """Seal the rows load batch `batch_id` just stored for `kind_name` (callers own the
     transaction): the same row key, lineage and hashes a check's `seal_inputs` would record.
     Only for a batch just written: no run can have sealed its rows yet."""
-    kind = KINDS[kind_name]
+    _insert_seals(con, KINDS[kind_name], int(batch_id), only_unsealed=False)
+
+
+def _insert_seals(con, kind, batch_id: int, *, only_unsealed: bool) -> None:
+    unsealed = (f"""AND NOT EXISTS (
+                    SELECT 1 FROM {SEALS_TABLE} s WHERE s.table_name = '{kind.table}'
+                    AND s.batch_id = t._batch_id AND s.source_row = t._source_row)"""  # noqa: S608 - our names
+                if only_unsealed else "")
     zone = store.scalar(con, "SELECT current_setting('TimeZone')")
     store.run(con, "SET TimeZone = 'UTC'")  # instants hashed in UTC, as everywhere
     try:
@@ -95,7 +83,7 @@ def seal_batch(con, kind_name: str, batch_id: int) -> None:
                        {_key_sql(kind, 't')}, t._row_hash,
                        {content_hash_sql(_content_columns(kind), alias='t')}
                 FROM {kind.table}_versions t
-                WHERE t._batch_id = ?
+                WHERE t._batch_id = ? {unsealed}
                 QUALIFY row_number() OVER (PARTITION BY t._batch_id, t._source_row
                                            ORDER BY t._row_hash) = 1
             """,  # noqa: S608 - our names
