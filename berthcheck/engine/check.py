@@ -361,8 +361,13 @@ def check(
     scope: Scope | None = None,
     store_run: bool = True,
     validate: bool = True,
+    record: bool = True,
 ) -> CheckResult:
-    """Check the stored visits against a pack; store the run unless store_run=False."""
+    """Check the stored visits against a pack; store the run unless store_run=False.
+    record=False (with store_run=False): no run id, fingerprint or manifest, for callers that
+    only read the results (a pack's fixture cases)."""
+    if store_run and not record:
+        raise ValueError("a stored run is always recorded")
     from berthcheck.engine.schemas import validate_outputs
 
     started = time.perf_counter()
@@ -377,8 +382,10 @@ def check(
         # one transaction: the input rows hashed for the manifest are the rows sealed
         with store.transaction(con):
             _record(con, outcome, started, store_run=True)
-    else:
+    elif record:
         _record(con, outcome, started, store_run=False)
+    else:
+        outcome.elapsed_seconds = time.perf_counter() - started
     return outcome
 
 
