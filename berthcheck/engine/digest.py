@@ -86,20 +86,24 @@ def typed_sha256(con, relation: str, order: tuple[str, ...],
     keys = ", ".join(_ident(k) for k in order)
     reader = con.sql(f"SELECT {line} AS line FROM {relation} ORDER BY {keys}"  # noqa: S608
                      ).to_arrow_reader(BATCH_ROWS)
-    for batch in reader:
-        _update(digest, batch.column(0))
+    try:
+        for batch in reader:
+            _update(digest, batch.column(0))
+    finally:
+        reader.close()  # an unread result would block the connection's next statement
     return digest.hexdigest()
 
 
 def _update(digest, lines) -> None:
-    """Feed an Arrow string array's bytes, values back to back, to `digest`."""
-    import numpy as np
+    """Feed an Arrow string array's bytes, values back to back, to `digest` (the data buffer
+    between the array's first and last offsets; no copy, no numpy: not a runtime dependency)."""
     import pyarrow as pa
 
     if lines.type not in (pa.string(), pa.large_string()):
         lines = lines.cast(pa.large_string())
-    width = np.int32 if lines.type == pa.string() else np.int64
     _validity, offsets, data = lines.buffers()
-    bounds = np.frombuffer(offsets, dtype=width)[lines.offset:lines.offset + len(lines) + 1]
-    if len(lines) and data is not None:
-        digest.update(memoryview(data)[int(bounds[0]):int(bounds[-1])])
+    if not len(lines) or data is None:
+        return
+    bounds = memoryview(offsets).cast("i" if lines.type == pa.string() else "q")
+    start, end = bounds[lines.offset], bounds[lines.offset + len(lines)]
+    digest.update(memoryview(data)[start:end])
