@@ -70,7 +70,7 @@ from berthcheck.engine.manifest_v1 import (  # noqa: F401 - version 1, still ver
 )
 from berthcheck.errors import BerthcheckError, UsageError
 from berthcheck.ingest.kinds import KINDS, Kind
-from berthcheck.seals import _content_columns, _ident, _key_sql, content_hash_sql  # noqa: F401
+from berthcheck.seals import _content_columns, _key_sql, content_hash_sql  # noqa: F401
 
 ASOF_CATALOG = "bc_asof"
 COMPARED_FIELDS = ("verdict", "basis", "controlled_hours", "uncontrolled_hours", "excused_hours")
@@ -208,7 +208,7 @@ def as_of(con, batch: int) -> Iterator[None]:
     store.run(con, f"DETACH DATABASE IF EXISTS {ASOF_CATALOG}")
     # READ_WRITE: on a read-only store (an archive) the copy must still be writable
     store.run(con, f"ATTACH ':memory:' AS {ASOF_CATALOG} (READ_WRITE)")
-    src = f"{_ident(main)}.main"
+    src = f"{store.quote_ident(main)}.main"
     try:
         for kind in _kinds():
             store.run(
@@ -222,8 +222,8 @@ def as_of(con, batch: int) -> Iterator[None]:
                 "ORDER BY _batch_id, _source_row",
             )
         for table in _builtin_tables(con):
-            store.run(con, f"CREATE TABLE {ASOF_CATALOG}.main.{_ident(table)} AS "  # noqa: S608
-                           f"SELECT * FROM {src}.{_ident(table)}")
+            store.run(con, f"CREATE TABLE {ASOF_CATALOG}.main.{store.quote_ident(table)} AS "  # noqa: S608
+                           f"SELECT * FROM {src}.{store.quote_ident(table)}")
         store.run(con, f"CREATE TABLE {ASOF_CATALOG}.main.load_batches AS "  # noqa: S608
                        f"SELECT * FROM {src}.load_batches WHERE batch_id <= {int(batch)}")
         store.run(con, f"USE {ASOF_CATALOG}")
@@ -235,7 +235,7 @@ def as_of(con, batch: int) -> Iterator[None]:
         _replay_views(con, [*canonical, *((n, q) for n, q in views if n not in names)])
         yield
     finally:
-        store.run(con, f"USE {_ident(main)}")
+        store.run(con, f"USE {store.quote_ident(main)}")
         store.run(con, f"DETACH DATABASE IF EXISTS {ASOF_CATALOG}")
 
 
@@ -911,7 +911,7 @@ def _row_changes(con, kind: Kind, batch_a: int, batch_b: int) -> list[RowChange]
     columns = _content_columns(kind)
     attrs = [c for c in _ATTRIBUTION.get(kind.table, ()) if c in columns]
     pick = ", ".join(
-        [f"{_key_sql(kind)} AS _key"] + [_ident(c) for c in columns]
+        [f"{_key_sql(kind)} AS _key"] + [store.quote_ident(c) for c in columns]
         + ["_row_hash", "_batch_id", "_source_file", "_source_row", "_source_path"]
     )
     rows = store.run(

@@ -35,10 +35,6 @@ _ATTRIBUTE_TYPES = {
 }
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _round(expr: str) -> str:
     return f"round_even(({expr}) * $em_scale, 0) / $em_scale"
 
@@ -114,7 +110,7 @@ def emissions_query(f: Factors, results: str, result_columns: list[str], attribu
     replaced = [c for c in HOURS_COLUMNS if c in result_columns]
     star = "r.*"
     if dropped:
-        star += " EXCLUDE (" + ", ".join(_quote(c) for c in dropped) + ")"
+        star += " EXCLUDE (" + ", ".join(store.quote_ident(c) for c in dropped) + ")"
     if replaced:
         star += " REPLACE (" + ", ".join(f"CAST(r.{c} AS DOUBLE) AS {c}" for c in replaced) + ")"
     hours = "".join(f", CAST(NULL AS DOUBLE) AS {c}" for c in HOURS_COLUMNS
@@ -147,7 +143,7 @@ def emissions_query(f: Factors, results: str, result_columns: list[str], attribu
         ]
     # the bins' metric names are checked against SIZE_METRICS when the factors are read
     others = [c for c in result_columns if c not in EMISSION_COLUMNS]
-    keep = ", ".join(f"x.{_quote(c)}" for c in others)
+    keep = ", ".join(f"x.{store.quote_ident(c)}" for c in others)
     info = (
         "x.aux_power_kw_used, x.boiler_power_kw_used, x.load_source, x.boiler_load_source, "
         "x.load_category, x.aux_engine_speed_used, x.nox_tier_used, x.nox_tier_assumed, "

@@ -235,7 +235,7 @@ def builtin_summary(con) -> dict:
                 con, "SELECT column_name FROM duckdb_columns() WHERE database_name = "
                 "current_database() AND schema_name = 'main' AND table_name = ? "
                 "ORDER BY column_index", [table])]
-            quoted = '"' + table.replace('"', '""') + '"'
+            quoted = store.quote_ident(table)
             rows, sha = store.run(
                 con, f"SELECT count(*), sha256(coalesce(string_agg(h, ',' ORDER BY h), '')) "  # noqa: S608
                 f"FROM (SELECT {content_hash_sql(columns)} AS h FROM {quoted})")[0]

@@ -17,10 +17,6 @@ from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 SEALS_TABLE = "input_seals"
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _content_columns(kind: Kind) -> list[str]:
     return [storage_name(c.name) for c in kind.columns] + ["extra"]
 
@@ -32,8 +28,9 @@ def content_hash_sql(columns: list[str], alias: str = "") -> str:
     call with TimeZone = UTC (collect_input_rows does)."""
     prefix = f"{alias}." if alias else ""
     parts = ", ".join(
-        f"CASE WHEN {prefix}{_ident(c)} IS NOT NULL THEN '{c.replace(chr(39), chr(39) * 2)}' "
-        f"|| chr(31) || CAST({prefix}{_ident(c)} AS VARCHAR) END"
+        f"CASE WHEN {prefix}{store.quote_ident(c)} IS NOT NULL "
+        f"THEN '{c.replace(chr(39), chr(39) * 2)}' "
+        f"|| chr(31) || CAST({prefix}{store.quote_ident(c)} AS VARCHAR) END"
         for c in columns
     )
     return f"sha256(concat_ws(chr(30), {parts}))"
@@ -42,7 +39,7 @@ def content_hash_sql(columns: list[str], alias: str = "") -> str:
 def _key_sql(kind: Kind, alias: str = "") -> str:
     prefix = f"{alias}." if alias else ""
     return "concat_ws(' / ', " + ", ".join(
-        f"CAST({prefix}{_ident(storage_name(k))} AS VARCHAR)" for k in kind.key
+        f"CAST({prefix}{store.quote_ident(storage_name(k))} AS VARCHAR)" for k in kind.key
     ) + ")"
 
 

@@ -389,6 +389,11 @@ def run(con, sql: str, params: list | tuple | None = None) -> list[tuple]:
     return con.execute(sql, params or []).fetchall()
 
 
+def quote_ident(name: str) -> str:
+    """A table or column name as a quoted SQL identifier (a name is never a bound value)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def scalar(con, sql: str, params: list | tuple | None = None):
     rows = run(con, sql, params)
     return rows[0][0] if rows else None

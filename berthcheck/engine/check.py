@@ -100,10 +100,6 @@ def _canonical_json(text: str) -> str:
     return _ENCODE(_DECODE(text))
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _reads(pack: Pack, readable: list[str]) -> list[str]:
     """The readable objects the pack's SQL names (the rest stay out of its sandbox)."""
     import re
@@ -329,8 +325,9 @@ def _results_sql(sandbox, pack: Pack, factors, assembled: str, values: dict,
     names = names.columns
     kept = [c for c in names if c not in ("pack", "findings")]
     cast = {"penalty": "DOUBLE", "violation_days": "BIGINT"}
+    quoted = {c: store.quote_ident(c) for c in kept}
     select = ", ".join(
-        f"CAST(a.{_quote(c)} AS {cast[c]}) AS {_quote(c)}" if c in cast else f"a.{_quote(c)}"
+        f"CAST(a.{quoted[c]} AS {cast[c]}) AS {quoted[c]}" if c in cast else f"a.{quoted[c]}"
         for c in kept
     )
     listed = f"""(
@@ -342,7 +339,8 @@ LEFT JOIN (SELECT visit_id, array_to_string(list_sort(list_distinct(list(rule_id
     columns = [*kept, "findings"]
     sql, params = emissions_query(factors, listed, columns, "_bc_em_attrs", attribute_columns)
     extras = [c for c in columns if c not in RESULT_COLUMNS and c not in EMISSION_COLUMNS]
-    order = ", ".join("CAST($_bc_label AS VARCHAR) AS pack" if c == "pack" else _quote(c)
+    order = ", ".join("CAST($_bc_label AS VARCHAR) AS pack" if c == "pack"
+                      else store.quote_ident(c)
                       for c in (*RESULT_COLUMNS, *EMISSION_COLUMNS, *extras))
     statement = f"SELECT {order} FROM ({sql}) ORDER BY visit_id"  # noqa: S608
     return statement, bind(statement, {**values, **params, "_bc_label": pack.label})

@@ -30,10 +30,6 @@ _INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", 
 _FLOATS = ("FLOAT", "DOUBLE", "REAL")
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _escaped(expr: str) -> str:
     # most text has nothing to escape: test first, replace only then (about 2x faster)
     return (f"CASE WHEN contains({expr}, '\\') OR contains({expr}, chr(9)) OR "
@@ -44,7 +40,7 @@ def _escaped(expr: str) -> str:
 
 def value_sql(column: str, sql_type: str) -> str:
     """The canonical text of one typed column (never NULL)."""
-    c = _ident(column)
+    c = store.quote_ident(column)
     t = sql_type.upper()
     if t in _INTEGERS:
         text = f"CAST({c} AS VARCHAR)"
@@ -83,7 +79,7 @@ def typed_sha256(con, relation: str, order: tuple[str, ...],
     columns = columns or columns_of(con, relation)
     digest = hashlib.sha256(("\t".join(name for name, _ in columns) + "\n").encode("utf-8"))
     line = "concat_ws(chr(9), " + ", ".join(value_sql(n, t) for n, t in columns) + ") || chr(10)"
-    keys = ", ".join(_ident(k) for k in order)
+    keys = ", ".join(store.quote_ident(k) for k in order)
     reader = con.sql(f"SELECT {line} AS line FROM {relation} ORDER BY {keys}"  # noqa: S608
                      ).to_arrow_reader(BATCH_ROWS)
     try:

@@ -61,11 +61,7 @@ def finding_columns() -> list[str]:
 
 
 def _select(columns: list[str], source: str) -> str:
-    return "(SELECT " + ", ".join(_quote(c) for c in columns) + f" FROM {source})"  # noqa: S608
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    return "(SELECT " + ", ".join(store.quote_ident(c) for c in columns) + f" FROM {source})"  # noqa: S608
 
 
 @contextlib.contextmanager

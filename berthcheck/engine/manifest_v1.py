@@ -14,7 +14,7 @@ import json
 
 from berthcheck import store
 from berthcheck.ingest.kinds import KINDS, Kind
-from berthcheck.seals import _content_columns, _ident, _key_sql, content_hash_sql, seals_usable
+from berthcheck.seals import _content_columns, _key_sql, content_hash_sql, seals_usable
 
 ROWS_TABLE = "_bc_audit_rows"  # temp table: the input rows a manifest describes
 BUILTIN_SUFFIX = "_builtin"
@@ -115,8 +115,8 @@ def collect_input_rows(con) -> None:
         columns = _table_columns(con, table)
         h = content_hash_sql(columns)
         selects.append(
-            f"SELECT '{table}', CAST({_ident(columns[0])} AS VARCHAR), NULL::INTEGER, "  # noqa: S608
-            f"'built-in', NULL::INTEGER, {h}, {h} FROM {_ident(table)}"
+            f"SELECT '{table}', CAST({store.quote_ident(columns[0])} AS VARCHAR), NULL::INTEGER, "  # noqa: S608
+            f"'built-in', NULL::INTEGER, {h}, {h} FROM {store.quote_ident(table)}"
         )
     # instants cast to text in the session zone: hash them in UTC, as the loader does
     zone = store.scalar(con, "SELECT current_setting('TimeZone')")

@@ -81,7 +81,7 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
         if temp:
             store.run(sandbox, "SET temp_directory = '" + temp.replace("'", "''") + "'")
         for name in wanted:
-            quoted = '"' + name.replace('"', '""') + '"'
+            quoted = store.quote_ident(name)
             sql = f"SELECT * FROM {quoted}"  # noqa: S608 - catalog names
             if name in cut:
                 sql += " WHERE visit_id IN (SELECT visit_id FROM _bc_judged)"
