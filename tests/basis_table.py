@@ -6,26 +6,10 @@ tests hold each pack to the one verdict its regulation gives it. Used by the fix
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-
 from berthcheck.engine.bases import CONTRACT_BASES as BASES
-from berthcheck.engine.bases import JOINED
+from berthcheck.engine.bases import JOINED, pack_basis_table
 from berthcheck.engine.bases import basis_problems as _problems
-
-RULES = Path(__file__).resolve().parent.parent / "rules"
-
-
-def with_declared(pack_id: str, table: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
-    """`table` plus the pack's own bases (pack.toml `[[bases]]`, issue 20), each under the
-    verdicts it declares."""
-    data = tomllib.loads((RULES / pack_id / "pack.toml").read_text(encoding="utf-8"))
-    out = dict(table)
-    for basis in data.get("bases", []):
-        for verdict in basis["verdicts"]:
-            out[verdict] = out[verdict] | {basis["name"]}
-    return out
-
+from berthcheck.engine.pack import load_pack
 
 # FuelEU's short_visit is exempt, CARB's compliant (contract: "and FuelEU short_visit")
 _CONTRACT_BASES = {
@@ -34,7 +18,9 @@ _CONTRACT_BASES = {
     # China's Art. 11: a stay not over the threshold is exempt (shore power only encouraged)
     "cn-shore-power": {**BASES, "compliant": BASES["compliant"] - {"short_visit"}},
 }
-PACK_BASES = {pack_id: with_declared(pack_id, table) for pack_id, table in _CONTRACT_BASES.items()}
+# plus each pack's own `[[bases]]`, as the engine adds them
+PACK_BASES = {pack_id: pack_basis_table(load_pack(pack_id), table)
+              for pack_id, table in _CONTRACT_BASES.items()}
 
 __all__ = ["BASES", "JOINED", "PACK_BASES", "basis_problems"]
 

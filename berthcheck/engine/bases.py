@@ -37,9 +37,10 @@ JOINED = frozenset({
 BasisTable = Mapping[str, frozenset[str]]
 
 
-def pack_basis_table(pack) -> dict[str, frozenset[str]]:
-    """The contract's table with the pack's declared `[[bases]]` added to their verdicts."""
-    table = dict(CONTRACT_BASES)
+def pack_basis_table(pack, contract: BasisTable = CONTRACT_BASES) -> dict[str, frozenset[str]]:
+    """`contract` (default: the contract's table) with the pack's declared `[[bases]]` added to
+    their verdicts."""
+    table = dict(contract)
     for basis in getattr(pack, "bases", ()):
         for verdict in basis.verdicts:
             table[verdict] = table[verdict] | {basis.name}
