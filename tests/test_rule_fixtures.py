@@ -16,11 +16,8 @@ import yaml
 
 from berthcheck.engine import load_pack
 from berthcheck.engine.pack import available_packs
-from berthcheck.engine.pack_fixtures import (  # noqa: F401 - _load_files, _local_year, build_tables: tests/test_scope_pushdown.py
+from berthcheck.engine.pack_fixtures import (
     DEFAULT_PACK,
-    _load_files,
-    _local_year,
-    build_tables,
     case_problems,
     load_cases,
     run_case,

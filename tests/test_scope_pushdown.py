@@ -11,8 +11,9 @@ from polars.testing import assert_frame_equal
 
 from berthcheck import store
 from berthcheck.engine import check, load_pack
+from berthcheck.engine.pack_fixtures import _load_files, _local_year, build_tables
 from tests.helpers_store import put_tables
-from tests.test_rule_fixtures import _cases, _load_files, _local_year, build_tables
+from tests.test_rule_fixtures import _cases
 
 
 def _years(case: dict, defaults: dict) -> set[int]:
