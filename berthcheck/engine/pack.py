@@ -221,10 +221,10 @@ def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -
     unknown pack or a pack file that breaks the contract -> UsageError (PackFileError) naming
     the file and, where it can, the line."""
     from berthcheck.engine import pack_sql
-    from berthcheck.engine.pack_paths import PACK_ID, inside, resolve
+    from berthcheck.engine.pack_paths import PACK_ID, inside, is_path, resolve
     from berthcheck.engine.pack_spec import PackFileError, SpecReader, check_parameter, parse_spec
 
-    by_id = folder is None and not _looks_like_path(pack_id)
+    by_id = folder is None and not is_path(pack_id.strip())
     folder = folder or resolve(pack_id).folder
     toml_path = folder / "pack.toml"
     if not toml_path.is_file():
@@ -339,12 +339,6 @@ def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -
                             f"not {pack.judges!r}")
     _check_parameters(pack)
     return pack
-
-
-def _looks_like_path(ref: str) -> bool:
-    from berthcheck.engine.pack_paths import is_path
-
-    return is_path(ref.strip())
 
 
 def is_custom(folder: Path) -> bool:

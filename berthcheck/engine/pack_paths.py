@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from berthcheck.errors import UsageError
-from berthcheck.resources import builtin_rules_dir
+from berthcheck.resources import rules_dir
 
 PACK_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 BUILT_IN = "built-in"
@@ -40,8 +40,8 @@ def is_path(ref: str) -> bool:
 
 def roots() -> list[tuple[Path, str]]:
     """The folders of packs, in the order they are searched."""
-    old = os.environ.get("BERTHCHECK_RULES_DIR")
-    out = [(Path(old), FROM_RULES_DIR)] if old else [(builtin_rules_dir(), BUILT_IN)]
+    # rules_dir(): the built-in folder, or the one $BERTHCHECK_RULES_DIR puts in its place
+    out = [(rules_dir(), FROM_RULES_DIR if os.environ.get("BERTHCHECK_RULES_DIR") else BUILT_IN)]
     for part in os.environ.get("BERTHCHECK_PACKS", "").split(os.pathsep):
         if not part.strip():
             continue
