@@ -121,27 +121,6 @@ def read_manifest_file(path: Path) -> dict:
     return data
 
 
-def _ranges(rows: list[int]) -> str:
-    """[2, 3, 4, 7] -> "2-4,7"."""
-    out = []
-    for lo, hi in _runs(sorted(rows)):
-        out.append(str(lo) if lo == hi else f"{lo}-{hi}")
-    return ",".join(out)
-
-
-def _runs(rows: list[int]) -> Iterator[tuple[int, int]]:
-    if not rows:
-        return
-    lo = hi = rows[0]
-    for r in rows[1:]:
-        if r == hi + 1 or r == hi:
-            hi = r
-            continue
-        yield lo, hi
-        lo = hi = r
-    yield lo, hi
-
-
 def _expand(ranges: str) -> list[int]:
     out: list[int] = []
     for part in filter(None, (ranges or "").split(",")):

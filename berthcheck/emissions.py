@@ -588,12 +588,3 @@ def factor_table_lines() -> list[str]:
         flag = "" if p.confirmed else "  [UNCONFIRMED]"
         lines.append(f"    {name} = {p.value!r}{flag}")
     return lines
-
-
-def factors_manifest() -> dict:
-    """What a run record needs to name the factors it used: id, version, hash of the folder
-    and the sha256 of each file."""
-    f = load_factors()
-    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-             for p in sorted(f.path.iterdir()) if p.is_file()}
-    return {"id": f.id, "version": f.version, "hash": f.hash, "files": files}
