@@ -86,28 +86,14 @@ _PIECES = """
     ORDER BY d.b, d.rb"""
 
 
-def _utc(con):
-    """Instants are hashed as UTC text (content_hash_sql casts in the session zone)."""
-    zone = store.scalar(con, "SELECT current_setting('TimeZone')")
-    store.run(con, "SET TimeZone = 'UTC'")
-    return zone
-
-
-def _restore_zone(con, zone) -> None:
-    store.run(con, "SET TimeZone = '" + str(zone).replace("'", "") + "'")
-
-
 def compute_pieces(con, kind: Kind, where: str, *, retired: bool,
                    sealed: bool | None = None, seals_only: int | None = None) -> list[Piece]:
     """Pieces of `kind` over the rows matching `where` (our SQL, never user text)."""
     if sealed is None:
         sealed = _has_table(con, SEALS_TABLE)
-    zone = _utc(con)
-    try:
+    with store.in_utc(con):  # content_hash_sql casts instants in the session zone
         rows = store.run(con, _pieces_sql(kind, where, retired=retired, sealed=sealed,
                                           seals_only=seals_only))
-    finally:
-        _restore_zone(con, zone)
     return [{"table": t, "batch_id": b, "replaced_by": rb, "rows": int(n), "source_rows": src,
              "sha256": sha} for t, b, rb, n, src, sha in rows]
 
@@ -228,8 +214,7 @@ def builtin_summary(con) -> dict:
     tables = [r[0] for r in store.run(
         con, "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = 'main' AND NOT temporary AND suffix(table_name, '_builtin') ORDER BY 1")]
-    zone = _utc(con)
-    try:
+    with store.in_utc(con):
         for table in tables:
             columns = [r[0] for r in store.run(
                 con, "SELECT column_name FROM duckdb_columns() WHERE database_name = "
@@ -240,8 +225,6 @@ def builtin_summary(con) -> dict:
                 con, f"SELECT count(*), sha256(coalesce(string_agg(h, ',' ORDER BY h), '')) "  # noqa: S608
                 f"FROM (SELECT {content_hash_sql(columns)} AS h FROM {quoted})")[0]
             out[table] = {"rows": rows, "sha256": sha, "max_batch_id": None}
-    finally:
-        _restore_zone(con, zone)
     return out
 
 

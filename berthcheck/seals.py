@@ -70,9 +70,7 @@ def _insert_seals(con, kind, batch_id: int, *, only_unsealed: bool) -> None:
                     SELECT 1 FROM {SEALS_TABLE} s WHERE s.table_name = '{kind.table}'
                     AND s.batch_id = t._batch_id AND s.source_row = t._source_row)"""  # noqa: S608 - our names
                 if only_unsealed else "")
-    zone = store.scalar(con, "SELECT current_setting('TimeZone')")
-    store.run(con, "SET TimeZone = 'UTC'")  # instants hashed in UTC, as everywhere
-    try:
+    with store.in_utc(con):  # instants hashed in UTC, as everywhere
         store.run(
             con,
             f"""INSERT INTO {SEALS_TABLE}
@@ -86,5 +84,3 @@ def _insert_seals(con, kind, batch_id: int, *, only_unsealed: bool) -> None:
             """,  # noqa: S608 - our names
             [batch_id],
         )
-    finally:
-        store.run(con, "SET TimeZone = '" + str(zone).replace("'", "") + "'")

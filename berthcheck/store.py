@@ -394,6 +394,18 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+@contextlib.contextmanager
+def in_utc(con) -> Iterator[None]:
+    """The block runs with the session zone UTC, then the zone it had: instants cast to text
+    (to be hashed) must read the same in any zone."""
+    zone = scalar(con, "SELECT current_setting('TimeZone')")
+    run(con, "SET TimeZone = 'UTC'")
+    try:
+        yield
+    finally:
+        run(con, "SET TimeZone = '" + str(zone).replace("'", "") + "'")
+
+
 def scalar(con, sql: str, params: list | tuple | None = None):
     rows = run(con, sql, params)
     return rows[0][0] if rows else None

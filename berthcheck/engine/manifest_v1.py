@@ -119,13 +119,9 @@ def collect_input_rows(con) -> None:
             f"'built-in', NULL::INTEGER, {h}, {h} FROM {store.quote_ident(table)}"
         )
     # instants cast to text in the session zone: hash them in UTC, as the loader does
-    zone = store.scalar(con, "SELECT current_setting('TimeZone')")
-    store.run(con, "SET TimeZone = 'UTC'")
-    try:
+    with store.in_utc(con):
         store.run(con, f"CREATE OR REPLACE TEMP TABLE {ROWS_TABLE} AS "
                        + " UNION ALL ".join(selects))
-    finally:
-        store.run(con, "SET TimeZone = '" + str(zone).replace("'", "") + "'")
 
 
 def _empty_sha() -> str:
