@@ -58,11 +58,9 @@ from berthcheck.engine.manifest import (  # noqa: F401 - audit's names for the m
     pack_files,
     record_run,
 )
-from berthcheck.engine.manifest_v1 import (  # noqa: F401 - version 1, still verified
-    BUILTIN_SUFFIX,
+from berthcheck.engine.manifest_v1 import (  # version 1 manifests are still verified
     ROWS_TABLE,
     _batches_read,
-    _builtin_tables,
     _empty_sha,
     _input_summary,
     _kinds,
@@ -200,7 +198,7 @@ def as_of(con, batch: int) -> Iterator[None]:
                 f"FROM {src}.{kind.table}_versions WHERE _batch_id <= {int(batch)} "
                 "ORDER BY _batch_id, _source_row",
             )
-        for table in _builtin_tables(con):
+        for table in store.builtin_tables(con):
             store.run(con, f"CREATE TABLE {ASOF_CATALOG}.main.{store.quote_ident(table)} AS "  # noqa: S608
                            f"SELECT * FROM {src}.{store.quote_ident(table)}")
         store.run(con, f"CREATE TABLE {ASOF_CATALOG}.main.load_batches AS "  # noqa: S608
@@ -575,7 +573,7 @@ def _compare_inputs(con, report, reference, inputs_now, batches_now, batch) -> N
 def _row_account(con, table: str, reference: dict, batch: int) -> list[str]:
     """Which rows of `table` differ between what the run read and the state as of `batch` now
     (needs the temp rows table of the as-of state)."""
-    if table.endswith(BUILTIN_SUFFIX):
+    if table.endswith(store.BUILTIN_SUFFIX):
         return [f"{table} is built-in reference data (shipped with berthcheck, not loaded, "
                 "not versioned): it changed after the run, e.g. with a berthcheck upgrade"]
     recorded = {
@@ -1040,8 +1038,9 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
     visits = []
     for visit, fields in changed_ids:
         own = [c for c, keys in touched if keys & facts[visit]["keys"]]
-        elsewhere = bool(input_tables) and (len(own) < len(changes)
-                                            or any(t.endswith(BUILTIN_SUFFIX) for t in input_tables))
+        elsewhere = bool(input_tables) and (
+            len(own) < len(changes)
+            or any(t.endswith(store.BUILTIN_SUFFIX) for t in input_tables))
         note = ""
         in_one_only = ra.get(visit) is None or rb.get(visit) is None
         if scope_changes and in_one_only:

@@ -34,12 +34,6 @@ def _kinds() -> list[Kind]:
     return sorted(KINDS.values(), key=lambda k: k.table)
 
 
-def _has_table(con, name: str) -> bool:
-    return bool(store.scalar(
-        con, "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name = ? AND NOT temporary", [name]))
-
-
 def _pieces_sql(kind: Kind, where: str, *, retired: bool, sealed: bool,
                 seals_only: int | None = None) -> str:
     """Digest, count and source-row ranges of the rows of `kind` matching `where`, one piece
@@ -90,7 +84,7 @@ def compute_pieces(con, kind: Kind, where: str, *, retired: bool,
                    sealed: bool | None = None, seals_only: int | None = None) -> list[Piece]:
     """Pieces of `kind` over the rows matching `where` (our SQL, never user text)."""
     if sealed is None:
-        sealed = _has_table(con, SEALS_TABLE)
+        sealed = store.table_exists(con, SEALS_TABLE)
     with store.in_utc(con):  # content_hash_sql casts instants in the session zone
         rows = store.run(con, _pieces_sql(kind, where, retired=retired, sealed=sealed,
                                           seals_only=seals_only))
@@ -141,14 +135,14 @@ def table_pieces(con, *, stored: bool = True) -> tuple[dict[str, list[Piece]], l
     loader stored where their row counts still match; False (and inside `audit.as_of`, which
     has no digests) digests every piece from the stored rows."""
     known: dict[tuple, Piece] = {}
-    if stored and _has_table(con, DIGESTS_TABLE):
+    if stored and store.table_exists(con, DIGESTS_TABLE):
         for t, b, rb, n, src, sha in store.run(
                 con, f"SELECT * FROM {DIGESTS_TABLE}"):  # noqa: S608
             known[(t, b, rb)] = {"table": t, "batch_id": b, "replaced_by": rb, "rows": int(n),
                                  "source_rows": src, "sha256": sha}
     out: dict[str, list[Piece]] = {}
     fresh: list[Piece] = []
-    sealed = _has_table(con, SEALS_TABLE)
+    sealed = store.table_exists(con, SEALS_TABLE)
     for kind in _kinds():
         wanted: dict[tuple, int] = {}
         for b, rb, n in _row_groups(con, kind):
@@ -180,7 +174,7 @@ def remember(con, fresh: list[Piece]) -> None:
     """Store pieces a check had to digest from the rows (a store loaded before digests were
     made at load, or rows put in by other means), and seal their rows, so later checks read
     them. Callers own the transaction (the stored run's)."""
-    if not fresh or not _has_table(con, DIGESTS_TABLE):
+    if not fresh or not store.table_exists(con, DIGESTS_TABLE):
         return
     _store_pieces(con, fresh)
     from berthcheck.seals import seal_rows
@@ -211,11 +205,8 @@ def builtin_summary(con) -> dict:
     """{table: {rows, sha256, max_batch_id}} of the reference tables shipped with berthcheck
     (`*_builtin`, not loaded, so not versioned): small, hashed whole at every check as in v1."""
     out = {}
-    tables = [r[0] for r in store.run(
-        con, "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND NOT temporary AND suffix(table_name, '_builtin') ORDER BY 1")]
     with store.in_utc(con):
-        for table in tables:
+        for table in store.builtin_tables(con):
             columns = [r[0] for r in store.run(
                 con, "SELECT column_name FROM duckdb_columns() WHERE database_name = "
                 "current_database() AND schema_name = 'main' AND table_name = ? "

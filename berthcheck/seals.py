@@ -45,9 +45,7 @@ def _key_sql(kind: Kind, alias: str = "") -> str:
 
 def seals_usable(con) -> bool:
     """The seals table is in the connection's current catalog (not inside `as_of`)."""
-    return bool(store.scalar(
-        con, "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name = ? AND NOT temporary", [SEALS_TABLE]))
+    return store.table_exists(con, SEALS_TABLE)
 
 
 def seal_rows(con, table: str, batch_id: int) -> None:

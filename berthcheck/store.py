@@ -389,6 +389,25 @@ def run(con, sql: str, params: list | tuple | None = None) -> list[tuple]:
     return con.execute(sql, params or []).fetchall()
 
 
+# reference tables shipped with berthcheck (not loaded, so not versioned) end in this
+BUILTIN_SUFFIX = "_builtin"
+
+
+def table_exists(con, name: str) -> bool:
+    """`name` is a table of the connection's current catalog (not a temporary one)."""
+    return bool(scalar(
+        con, "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ? AND NOT temporary", [name]))
+
+
+def builtin_tables(con) -> list[str]:
+    """The built-in reference tables of the current catalog, by name."""
+    return [r[0] for r in run(
+        con, "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND NOT temporary AND suffix(table_name, ?) ORDER BY 1",
+        [BUILTIN_SUFFIX])]
+
+
 def quote_ident(name: str) -> str:
     """A table or column name as a quoted SQL identifier (a name is never a bound value)."""
     return '"' + name.replace('"', '""') + '"'

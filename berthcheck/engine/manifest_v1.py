@@ -17,7 +17,6 @@ from berthcheck.ingest.kinds import KINDS, Kind
 from berthcheck.seals import _content_columns, _key_sql, content_hash_sql, seals_usable
 
 ROWS_TABLE = "_bc_audit_rows"  # temp table: the input rows a manifest describes
-BUILTIN_SUFFIX = "_builtin"
 RUN_ID_LENGTH = 16
 
 
@@ -56,18 +55,6 @@ def fingerprint_from_inputs(inputs: dict) -> dict:
         kind.table: {key: inputs[kind.table][key] for key in ("rows", "sha256", "max_batch_id")}
         for kind in _kinds()
     }
-
-
-def _builtin_tables(con) -> list[str]:
-    return [
-        r[0]
-        for r in store.run(
-            con,
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name = 'main' AND NOT temporary AND table_name LIKE ? ORDER BY 1",
-            [f"%{BUILTIN_SUFFIX}"],
-        )
-    ]
 
 
 def _table_columns(con, table: str) -> list[str]:
@@ -111,7 +98,7 @@ def collect_input_rows(con) -> None:
             "t._source_row AS source_row, "
             f"t._row_hash AS row_hash, {content} AS content_hash FROM {source}"
         )
-    for table in _builtin_tables(con):
+    for table in store.builtin_tables(con):
         columns = _table_columns(con, table)
         h = content_hash_sql(columns)
         selects.append(
@@ -139,7 +126,7 @@ def _input_summary(con) -> dict:
     ):
         out[table] = {"rows": rows, "sha256": sha, "content_sha256": content_sha,
                       "max_batch_id": max_batch}
-    tables = [k.table for k in _kinds()] + _builtin_tables(con)
+    tables = [k.table for k in _kinds()] + store.builtin_tables(con)
     return {
         t: out.get(t, {"rows": 0, "sha256": _empty_sha(), "content_sha256": _empty_sha(),
                        "max_batch_id": None})

@@ -79,10 +79,7 @@ def extra_table(con, run_id: str) -> str | None:
     if not _RUN_ID.fullmatch(run_id or ""):
         return None
     name = EXTRA_TABLE_PREFIX + run_id
-    found = store.scalar(
-        con, "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name = ? AND NOT temporary", [name])
-    return name if found else None
+    return name if store.table_exists(con, name) else None
 
 
 def manifest_version(con, run_id: str) -> int:
@@ -268,7 +265,7 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
         ],
     )
     view, fview = run_manifest.RESULTS_VIEW, run_manifest.FINDINGS_VIEW
-    quoted = [f'"{c}"' for c in extras]
+    quoted = [store.quote_ident(c) for c in extras]
     with run_manifest.registered(con, results, findings):
         # by name: a column added by a later migration sits at the table's end
         store.run(con, "INSERT INTO run_results BY NAME SELECT ? AS run_id, "  # noqa: S608

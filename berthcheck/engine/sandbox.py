@@ -18,8 +18,6 @@ from __future__ import annotations
 from berthcheck import store
 from berthcheck.errors import BerthcheckError
 
-BUILTIN_SUFFIX = "_builtin"
-
 
 class PackError(BerthcheckError):
     """A pack's SQL failed or tried to leave its sandbox; names the pack file."""
@@ -35,7 +33,7 @@ def readable_objects(con) -> list[str]:
         "AND schema_name = 'main' AND NOT internal AND NOT temporary "
         "UNION SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = 'main' AND NOT temporary AND table_name LIKE ? ORDER BY 1",
-        [f"%{BUILTIN_SUFFIX}"],
+        [f"%{store.BUILTIN_SUFFIX}"],
     )
     return [r[0] for r in rows]
 
