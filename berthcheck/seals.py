@@ -63,6 +63,47 @@ def seal_batch(con, kind_name: str, batch_id: int) -> None:
     _insert_seals(con, KINDS[kind_name], int(batch_id), only_unsealed=False)
 
 
+def seal_frame(con, kind_name: str, frame, batch_id: int):
+    """Seal the rows of `frame` that load batch `batch_id` just stored (callers own the
+    transaction), hashing the frame the rows were inserted from instead of reading the table
+    back: the same row key, lineage and hashes as `seal_batch`, with each value cast to its
+    stored type first so the text hashed is the stored value's. Returns the seals as a polars
+    frame (`source_row`, `row_hash`, `content_hash`: what the batch's digest is made of), or
+    None when the frame's source rows are not unique (then `seal_batch` keeps one seal per
+    source row, as it always did)."""
+    import polars as pl
+
+    if frame.is_empty() or frame["_source_row"].n_unique() != frame.height:
+        return None
+    kind = KINDS[kind_name]
+    types = {storage_name(c.name): c.sql_type for c in kind.columns}
+    typed = [f"CAST({store.quote_ident(c)} AS {types.get(c, 'VARCHAR')}) AS {store.quote_ident(c)}"
+             for c in _content_columns(kind)]
+    store.register(con, "_bc_sealing", frame.select(
+        [*_content_columns(kind), "_source_row", "_source_file", "_row_hash"]))
+    try:
+        with store.in_utc(con):  # instants hashed in UTC, as everywhere
+            seals = store.fetch_polars(
+                con,
+                f"""SELECT '{kind.table}' AS table_name, CAST(? AS INTEGER) AS batch_id,
+                           CAST(t._source_row AS INTEGER) AS source_row, t._source_file AS source_file,
+                           {_key_sql(kind, 't')} AS row_key, t._row_hash AS row_hash,
+                           {content_hash_sql(_content_columns(kind), alias='t')} AS content_hash
+                    FROM (SELECT {', '.join(typed)}, _source_row, _source_file, _row_hash
+                          FROM _bc_sealing) t""",  # noqa: S608 - our names
+                [int(batch_id)],
+            )
+    finally:
+        con.unregister("_bc_sealing")
+    store.register(con, "_bc_seals", seals)
+    try:
+        store.run(con, f"INSERT INTO {SEALS_TABLE} SELECT * FROM _bc_seals")  # noqa: S608
+    finally:
+        con.unregister("_bc_seals")
+    return seals.select("source_row", "row_hash", "content_hash").with_columns(
+        pl.col("source_row").cast(pl.Int64))
+
+
 def _insert_seals(con, kind, batch_id: int, *, only_unsealed: bool) -> None:
     unsealed = (f"""AND NOT EXISTS (
                     SELECT 1 FROM {SEALS_TABLE} s WHERE s.table_name = '{kind.table}'

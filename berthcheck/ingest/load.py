@@ -21,7 +21,7 @@ import polars as pl
 
 from berthcheck import __version__, store
 from berthcheck.errors import InputRejected, RowError, UsageError
-from berthcheck.fingerprints import digest_batch
+from berthcheck.fingerprints import digest_batch, piece_from_seals
 from berthcheck.ingest import reference
 from berthcheck.ingest.bounds import bound_errors
 from berthcheck.ingest.coerce import ERR, TZ, coerce
@@ -29,7 +29,7 @@ from berthcheck.ingest.holders import allowance_ports
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 from berthcheck.ingest.read import ROW, RawTable, ReadOptions, read_table
 from berthcheck.schemas import INPUT_SCHEMAS
-from berthcheck.seals import seal_batch
+from berthcheck.seals import seal_batch, seal_frame
 
 SOURCE_PATH = "_source_path"  # lineage column of adapters' rows: where each value came from
 SESSION_TOLERANCE_MINUTES = 15  # data contract section 2: allowed, then clipped with a warning
@@ -634,17 +634,23 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
         _retire_versions(con, kind, replaced, batch_id)
     if orphans:
         _quarantine_orphans(con, orphans, batch_id)
+    inserted_piece = None
     if not to_insert.is_empty():
-        store.insert_versions(
-            con, kind.name, to_insert.rename({ROW: "_source_row"}), batch_id=batch_id
-        )
-        # each row's content hash, sealed as it is stored: checks read it (berthcheck/seals.py)
-        seal_batch(con, kind.name, batch_id)
+        store.insert_versions(con, kind.name, to_insert, batch_id=batch_id)
+        # each row's content hash, sealed as it is stored: checks read it (berthcheck/seals.py);
+        # hashed from the rows just inserted, not read back from the table
+        seals = seal_frame(con, kind.name, to_insert, batch_id)
+        if seals is None:  # a source row given twice (adapters): one seal per source row
+            seal_batch(con, kind.name, batch_id)
+        else:
+            inserted_piece = piece_from_seals(kind.table, batch_id, seals)
+        del seals
+    del to_insert
     if quarantined_rows:
         _quarantine(con, records, kind, errors, batch_id)
     # the batch's digests of what it inserted and retired: a check's input fingerprint
     # combines them instead of re-hashing every stored row (berthcheck/fingerprints.py)
-    digest_batch(con, batch_id)
+    digest_batch(con, batch_id, inserted_piece)
     if warnings:
         con.executemany(
             "INSERT INTO load_warnings VALUES (?, ?, ?, ?, ?, ?, ?)",
