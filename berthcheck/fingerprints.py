@@ -102,8 +102,9 @@ def piece_from_seals(table: str, batch_id: int, seals) -> Piece:
     rows back. The text is hashed in slices, so a million rows never sit in one string."""
     import polars as pl
 
-    rows = seals.select("source_row", "row_hash", "content_hash").sort(
-        "source_row", "row_hash", "content_hash")
+    rows = seals.select("source_row", "row_hash", "content_hash")
+    if not (rows["source_row"].is_sorted() and rows["source_row"].n_unique() == rows.height):
+        rows = rows.sort("source_row", "row_hash", "content_hash")
     digest = hashlib.sha256()
     line = pl.concat_str([pl.col("source_row").cast(pl.Utf8), pl.col("row_hash"),
                           pl.col("content_hash")], separator="\x1f")

@@ -63,36 +63,61 @@ def seal_batch(con, kind_name: str, batch_id: int) -> None:
     _insert_seals(con, KINDS[kind_name], int(batch_id), only_unsealed=False)
 
 
+def _typed_columns_sql(kind: Kind, view: str, extra: list[str]) -> str:
+    """`view`'s content columns cast to their stored types (so a value is written as text
+    exactly as the stored value would be), plus the `extra` columns as they are."""
+    types = {storage_name(c.name): c.sql_type for c in kind.columns}
+    typed = [f"CAST({store.quote_ident(c)} AS {types.get(c, 'VARCHAR')}) AS {store.quote_ident(c)}"
+             for c in _content_columns(kind)]
+    return f"SELECT {', '.join([*typed, *extra])} FROM {view}"  # noqa: S608 - our names
+
+
+def hashes_sql(kind: Kind, view: str) -> str:
+    """Row hash and content hash of every row of `view` (a staged frame: storage columns,
+    `extra`, `_source_row`), in `_source_row` order, over the values cast to their stored
+    types, in one pass. The row hash is the loader's (`_row_hash`: every value as text,
+    NULL as chr(0), joined by chr(31)); run in UTC, as both hashes always are."""
+    parts = ", ".join(f"coalesce(CAST(t.{store.quote_ident(c)} AS VARCHAR), chr(0))"
+                      for c in _content_columns(kind))
+    return (f"SELECT sha256(concat_ws(chr(31), {parts})) AS _row_hash, "  # noqa: S608 - ours
+            f"{content_hash_sql(_content_columns(kind), alias='t')} AS _content_hash "
+            f"FROM ({_typed_columns_sql(kind, view, ['_source_row'])}) t ORDER BY t._source_row")
+
+
 def seal_frame(con, kind_name: str, frame, batch_id: int):
     """Seal the rows of `frame` that load batch `batch_id` just stored (callers own the
-    transaction), hashing the frame the rows were inserted from instead of reading the table
+    transaction), from the frame the rows were inserted from instead of reading the table
     back: the same row key, lineage and hashes as `seal_batch`, with each value cast to its
-    stored type first so the text hashed is the stored value's. Returns the seals as a polars
-    frame (`source_row`, `row_hash`, `content_hash`: what the batch's digest is made of), or
-    None when the frame's source rows are not unique (then `seal_batch` keeps one seal per
-    source row, as it always did)."""
+    stored type first so the text hashed is the stored value's. A `_content_hash` column
+    already in the frame (`hashes_sql`) is used as it is. Returns the seals as a polars frame
+    (`source_row`, `row_hash`, `content_hash`: what the batch's digest is made of), or None
+    when the frame's source rows are not unique (then `seal_batch` keeps one seal per source
+    row, as it always did)."""
     import polars as pl
 
     if frame.is_empty() or frame["_source_row"].n_unique() != frame.height:
         return None
     kind = KINDS[kind_name]
-    types = {storage_name(c.name): c.sql_type for c in kind.columns}
-    typed = [f"CAST({store.quote_ident(c)} AS {types.get(c, 'VARCHAR')}) AS {store.quote_ident(c)}"
-             for c in _content_columns(kind)]
-    store.register(con, "_bc_sealing", frame.select(
-        [*_content_columns(kind), "_source_row", "_source_file", "_row_hash"]))
+    lineage = ["_source_row", "_source_file", "_row_hash"]
+    hashed = "_content_hash" in frame.columns
+    content = ("t._content_hash" if hashed
+               else content_hash_sql(_content_columns(kind), alias="t"))
+    if hashed:
+        lineage.append("_content_hash")
+    store.register(con, "_bc_sealing", frame.select([*_content_columns(kind), *lineage]))
     try:
         with store.in_utc(con):  # instants hashed in UTC, as everywhere
-            seals = store.fetch_polars(
-                con,
-                f"""SELECT '{kind.table}' AS table_name, CAST(? AS INTEGER) AS batch_id,
-                           CAST(t._source_row AS INTEGER) AS source_row, t._source_file AS source_file,
-                           {_key_sql(kind, 't')} AS row_key, t._row_hash AS row_hash,
-                           {content_hash_sql(_content_columns(kind), alias='t')} AS content_hash
-                    FROM (SELECT {', '.join(typed)}, _source_row, _source_file, _row_hash
-                          FROM _bc_sealing) t""",  # noqa: S608 - our names
-                [int(batch_id)],
-            )
+            select = f"""SELECT '{kind.table}' AS table_name, CAST(? AS INTEGER) AS batch_id,
+                           CAST(t._source_row AS INTEGER) AS source_row,
+                           t._source_file AS source_file, {_key_sql(kind, 't')} AS row_key,
+                           t._row_hash AS row_hash, {content} AS content_hash
+                    FROM ({_typed_columns_sql(kind, '_bc_sealing', lineage)}) t"""  # noqa: S608
+            if hashed:  # nothing to bring back: the frame has every hash
+                store.run(con, f"INSERT INTO {SEALS_TABLE} {select}", [int(batch_id)])  # noqa: S608
+                return frame.select(pl.col("_source_row").alias("source_row"),
+                                    pl.col("_row_hash").alias("row_hash"),
+                                    pl.col("_content_hash").alias("content_hash"))
+            seals = store.fetch_polars(con, select, [int(batch_id)])
     finally:
         con.unregister("_bc_sealing")
     store.register(con, "_bc_seals", seals)

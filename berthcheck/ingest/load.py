@@ -29,7 +29,7 @@ from berthcheck.ingest.holders import allowance_ports
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 from berthcheck.ingest.read import ROW, RawTable, ReadOptions, read_table
 from berthcheck.schemas import INPUT_SCHEMAS
-from berthcheck.seals import seal_batch, seal_frame
+from berthcheck.seals import hashes_sql, seal_batch, seal_frame
 
 SOURCE_PATH = "_source_path"  # lineage column of adapters' rows: where each value came from
 SESSION_TOLERANCE_MINUTES = 15  # data contract section 2: allowed, then clipped with a warning
@@ -90,8 +90,9 @@ class LoadReport:
 def _coercion_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[RowError]:
     errors = []
     for col in kind.columns:
-        bad = typed.filter(pl.col(ERR + col.name).is_not_null()).select(
-            ROW, "_raw_" + col.name, ERR + col.name
+        # the three columns first, then the filter: filtering the whole frame copies it all
+        bad = typed.select(ROW, "_raw_" + col.name, ERR + col.name).filter(
+            pl.col(ERR + col.name).is_not_null()
         )
         errors += [
             RowError(label, row, col.name, raw or "", reason) for row, raw, reason in bad.iter_rows()
@@ -174,23 +175,22 @@ def _attach_timezones(con, raw: RawTable, kind: Kind) -> pl.DataFrame:
     frame = raw.frame
     if kind.port_from is None:
         return frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(TZ))
-    ports = store.fetch_polars(con, "SELECT port, timezone FROM ports")
     if kind.port_from == "self":
+        ports = store.fetch_polars(con, "SELECT port AS __port, timezone AS _tz FROM ports")
         key = frame["port"].str.strip_chars().str.to_uppercase().str.replace_all(" ", "")
-        frame = frame.with_columns(key.alias("__port"))
-        return (
-            frame.join(ports.rename({"port": "__port", "timezone": TZ}), on="__port", how="left")
-            .drop("__port")
-            .sort(ROW)
+        frame, on, zones = frame.with_columns(key.alias("__port")), "__port", ports
+    else:  # the visit's port, for sessions and events
+        zones = store.fetch_polars(
+            con,
+            "SELECT v.visit_id AS __visit, p.timezone AS _tz, TRUE AS _known_visit FROM visits v "
+            "LEFT JOIN ports p ON p.port = v.port",
         )
-    # the visit's port, for sessions and events
-    zones = store.fetch_polars(
-        con,
-        "SELECT v.visit_id AS __visit, p.timezone AS _tz, TRUE AS _known_visit FROM visits v "
-        "LEFT JOIN ports p ON p.port = v.port",
-    )
-    frame = frame.with_columns(pl.col("visit_id").str.strip_chars().alias("__visit"))
-    return frame.join(zones, on="__visit", how="left").drop("__visit").sort(ROW)
+        frame = frame.with_columns(pl.col("visit_id").str.strip_chars().alias("__visit"))
+        on = "__visit"
+    # The join keeps the frame's row order, which is ROW order for a file read here: no sort
+    # of the whole frame afterwards (an adapter's frame in another order is sorted, as before).
+    joined = frame.join(zones, on=on, how="left", maintain_order="left").drop(on)
+    return joined if joined[ROW].is_sorted() else joined.sort(ROW)
 
 
 def _derive_keys(typed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
@@ -395,16 +395,22 @@ def _hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
         staged = staged.sort(ROW)
     cols = [storage_name(c.name) for c in kind.columns] + ["extra"]
     parts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(0))" for c in cols)
+    # Into an empty table every row is new, so each will be sealed: its content hash is made
+    # in the same pass (seals.hashes_sql; the same text, so the same row hash). The row hash
+    # is of the session zone's text, so only when that zone is UTC (store.connect sets it).
+    both = (not store.scalar(con, f"SELECT EXISTS (SELECT 1 FROM {kind.table}_versions)")  # noqa: S608
+            and store.scalar(con, "SELECT current_setting('TimeZone')") == "UTC")
     store.register(con, "_staged", staged)
     try:
         hashes = store.fetch_polars(
             con,
+            hashes_sql(kind, "_staged") if both else
             f"SELECT sha256(concat_ws(chr(31), {parts})) AS _row_hash FROM _staged "  # noqa: S608
             "ORDER BY _source_row",
         )
     finally:
         con.unregister("_staged")
-    return staged.with_columns(hashes["_row_hash"])
+    return staged.with_columns(hashes.get_columns())
 
 
 def _classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
@@ -562,7 +568,11 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
         prep.errors += source.errors  # what the adapter found (row 0: not tied to one row)
     label = prep.label
     bad_rows = {e.row for e in prep.errors}
-    staged = _storage_frame(prep.typed.filter(~pl.col(ROW).is_in(sorted(bad_rows))), kind, label)
+    # the storage columns first, then (only if there are bad rows) the filter: filtering the
+    # whole typed frame would copy its text and error columns too
+    staged = _storage_frame(prep.typed, kind, label)
+    if bad_rows:
+        staged = staged.filter(~pl.col(ROW).is_in(sorted(bad_rows)))
     cross_errors, warnings, staged = _cross_row_checks(con, staged, kind, label)
     errors = prep.errors + cross_errors
     bad_rows |= {e.row for e in cross_errors}
@@ -599,9 +609,10 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
         errors = [source.locate(e) for e in errors]
         warnings = [source.locate(w) for w in warnings]
     report = FileReport(label, kind.name, None, prep.raw.frame.height, unchanged=unchanged)
-    report.notes = reference.override_notes(
-        prep.typed.filter(~pl.col(ROW).is_in(sorted(bad_rows))), kind
-    )
+    if kind.name in reference.BUILTIN_ROWS:  # only kinds with built-in rows can override one
+        report.notes = reference.override_notes(
+            prep.typed.filter(~pl.col(ROW).is_in(sorted(bad_rows))), kind
+        )
     orphans: list[_Orphan] = []
     if kind.name == "visits" and not replaced.is_empty():
         # a replaced visit is checked together with the sessions and events stored for it
