@@ -74,14 +74,15 @@ def _typed_columns_sql(kind: Kind, view: str, extra: list[str]) -> str:
 
 def hashes_sql(kind: Kind, view: str) -> str:
     """Row hash and content hash of every row of `view` (a staged frame: storage columns,
-    `extra`, `_source_row`), in `_source_row` order, over the values cast to their stored
-    types, in one pass. The row hash is the loader's (`_row_hash`: every value as text,
-    NULL as chr(0), joined by chr(31)); run in UTC, as both hashes always are."""
+    `extra`, `_source_row`) in one pass, over the values cast to their stored types. The row
+    hash is the loader's (`_row_hash`: every value as text, NULL as chr(0), joined by
+    chr(31)); run in UTC, as both hashes always are. Rows come in the view's order (a
+    projection of one scan), each with its `_source_row` so the caller can check that."""
     parts = ", ".join(f"coalesce(CAST(t.{store.quote_ident(c)} AS VARCHAR), chr(0))"
                       for c in _content_columns(kind))
-    return (f"SELECT sha256(concat_ws(chr(31), {parts})) AS _row_hash, "  # noqa: S608 - ours
+    return (f"SELECT t._source_row, sha256(concat_ws(chr(31), {parts})) AS _row_hash, "  # noqa: S608
             f"{content_hash_sql(_content_columns(kind), alias='t')} AS _content_hash "
-            f"FROM ({_typed_columns_sql(kind, view, ['_source_row'])}) t ORDER BY t._source_row")
+            f"FROM ({_typed_columns_sql(kind, view, ['_source_row'])}) t")
 
 
 def seal_frame(con, kind_name: str, frame, batch_id: int):

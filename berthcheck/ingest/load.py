@@ -187,10 +187,15 @@ def _attach_timezones(con, raw: RawTable, kind: Kind) -> pl.DataFrame:
         )
         frame = frame.with_columns(pl.col("visit_id").str.strip_chars().alias("__visit"))
         on = "__visit"
-    # The join keeps the frame's row order, which is ROW order for a file read here: no sort
-    # of the whole frame afterwards (an adapter's frame in another order is sorted, as before).
-    joined = frame.join(zones, on=on, how="left", maintain_order="left").drop(on)
-    return joined if joined[ROW].is_sorted() else joined.sort(ROW)
+    # Only the key column is joined, in the frame's row order, and the zone columns are then
+    # added to the frame: joining the whole frame would copy every text column of the file.
+    added = frame.select(on).join(zones, on=on, how="left", maintain_order="left").drop(on)
+    if added.height == frame.height:
+        frame = frame.drop(on).with_columns(added)
+    else:  # a key matched twice (not a stored state berthcheck makes): join the whole frame
+        frame = frame.join(zones, on=on, how="left", maintain_order="left").drop(on)
+    # rows in file order (an adapter's frame in another order is sorted, as before)
+    return frame if frame[ROW].is_sorted() else frame.sort(ROW)
 
 
 def _derive_keys(typed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
@@ -402,15 +407,20 @@ def _hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
             and store.scalar(con, "SELECT current_setting('TimeZone')") == "UTC")
     store.register(con, "_staged", staged)
     try:
+        # No ORDER BY: a projection of one scan keeps the frame's order (DuckDB's
+        # preserve_insertion_order, on by default), which is checked below; sorting a million
+        # hashes would cost time and memory for nothing.
         hashes = store.fetch_polars(
             con,
             hashes_sql(kind, "_staged") if both else
-            f"SELECT sha256(concat_ws(chr(31), {parts})) AS _row_hash FROM _staged "  # noqa: S608
-            "ORDER BY _source_row",
+            f"SELECT _source_row, sha256(concat_ws(chr(31), {parts})) AS _row_hash "  # noqa: S608
+            "FROM _staged",
         )
     finally:
         con.unregister("_staged")
-    return staged.with_columns(hashes.get_columns())
+    if not hashes[ROW].equals(staged[ROW]):
+        hashes = hashes.sort(ROW)
+    return staged.with_columns(hashes.drop(ROW).get_columns())
 
 
 def _classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
