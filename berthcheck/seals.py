@@ -63,12 +63,13 @@ def seal_batch(con, kind_name: str, batch_id: int) -> None:
     _insert_seals(con, KINDS[kind_name], int(batch_id), only_unsealed=False)
 
 
-def _typed_columns_sql(kind: Kind, view: str, extra: list[str]) -> str:
-    """`view`'s content columns cast to their stored types (so a value is written as text
-    exactly as the stored value would be), plus the `extra` columns as they are."""
+def _typed_columns_sql(kind: Kind, view: str, extra: list[str],
+                       columns: list[str] | None = None) -> str:
+    """`view`'s content columns (or `columns` of them) cast to their stored types (so a value
+    is written as text exactly as the stored value would be), plus the `extra` columns."""
     types = {storage_name(c.name): c.sql_type for c in kind.columns}
     typed = [f"CAST({store.quote_ident(c)} AS {types.get(c, 'VARCHAR')}) AS {store.quote_ident(c)}"
-             for c in _content_columns(kind)]
+             for c in (_content_columns(kind) if columns is None else columns)]
     return f"SELECT {', '.join([*typed, *extra])} FROM {view}"  # noqa: S608 - our names
 
 
@@ -105,14 +106,16 @@ def seal_frame(con, kind_name: str, frame, batch_id: int):
                else content_hash_sql(_content_columns(kind), alias="t"))
     if hashed:
         lineage.append("_content_hash")
-    store.register(con, "_bc_sealing", frame.select([*_content_columns(kind), *lineage]))
+    # with the hashes made, only the key columns are read (for the row key)
+    columns = [storage_name(k) for k in kind.key] if hashed else _content_columns(kind)
+    store.register(con, "_bc_sealing", frame.select([*columns, *lineage]))
     try:
         with store.in_utc(con):  # instants hashed in UTC, as everywhere
             select = f"""SELECT '{kind.table}' AS table_name, CAST(? AS INTEGER) AS batch_id,
                            CAST(t._source_row AS INTEGER) AS source_row,
                            t._source_file AS source_file, {_key_sql(kind, 't')} AS row_key,
                            t._row_hash AS row_hash, {content} AS content_hash
-                    FROM ({_typed_columns_sql(kind, '_bc_sealing', lineage)}) t"""  # noqa: S608
+                    FROM ({_typed_columns_sql(kind, '_bc_sealing', lineage, columns)}) t"""  # noqa: S608
             if hashed:  # nothing to bring back: the frame has every hash
                 store.run(con, f"INSERT INTO {SEALS_TABLE} {select}", [int(batch_id)])  # noqa: S608
                 return frame.select(pl.col("_source_row").alias("source_row"),
