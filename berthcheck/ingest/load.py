@@ -152,7 +152,9 @@ def _schema_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[RowError
 
 
 def _duplicate_key_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[RowError]:
-    keyed = typed.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in kind.key]))
+    # the key columns first, then the filter: filtering the whole frame copies it all
+    keyed = typed.select(ROW, *kind.key).filter(
+        pl.all_horizontal([pl.col(k).is_not_null() for k in kind.key]))
     dup = keyed.filter(pl.struct(kind.key).is_duplicated())
     if dup.is_empty():
         return []
