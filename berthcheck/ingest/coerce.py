@@ -7,7 +7,9 @@ errors: the user must give an offset. Everything comes out as UTC.
 
 from __future__ import annotations
 
+import os
 import zoneinfo
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import polars as pl
@@ -218,9 +220,21 @@ def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     raw_text = frame.select([pl.col(c.name) for c in kind.columns])
     # lazily, so each column's cleaned text is computed once for its value and its reason
     out = frame.lazy().with_columns(exprs).collect()
+    stamps = [c.name for c in kind.columns if c.type == "timestamp"]
+    if stamps:
+        # Each time column is typed on its own (its text and the zone only), the columns side
+        # by side on threads (polars releases the GIL): the same values, in the order the
+        # columns are declared, whichever finishes first.
+        narrow = out.select(*stamps, TZ)
+
+        def typed_stamp(name: str) -> list[pl.Series]:
+            return _coerce_timestamp(narrow.select(name, TZ), name).select(
+                name, ERR + name).get_columns()
+
+        with ThreadPoolExecutor(max_workers=max(1, min(len(stamps), os.cpu_count() or 1))) as pool:
+            typed = list(pool.map(typed_stamp, stamps))
+        out = out.with_columns([s for pair in typed for s in pair])
     for col in kind.columns:
-        if col.type == "timestamp":
-            out = _coerce_timestamp(out, col.name)
         if col.default is not None:
             out = out.with_columns(pl.col(col.name).fill_null(col.default))
     # keep the text as written, for error messages
