@@ -585,6 +585,10 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
     staged = _storage_frame(prep.typed, kind, label)
     if bad_rows:
         staged = staged.filter(~pl.col(ROW).is_in(sorted(bad_rows)))
+        if kind.name not in reference.BUILTIN_ROWS:
+            # The good rows' typed values now live in `staged` (the filter copied them); of the
+            # typed frame only the text as written is still needed (the quarantine's records).
+            prep.typed = prep.typed.select(ROW, *("_raw_" + c.name for c in kind.columns))
     cross_errors, warnings, staged = _cross_row_checks(con, staged, kind, label)
     errors = prep.errors + cross_errors
     bad_rows |= {e.row for e in cross_errors}
