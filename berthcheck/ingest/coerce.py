@@ -207,6 +207,12 @@ def _coerce_simple(col: Column) -> tuple[pl.Expr, pl.Expr]:
     raise ValueError(f"unknown column type {col.type}")
 
 
+def _threads() -> int:
+    """Threads for typing time columns: `BERTHCHECK_THREADS` (as for DuckDB), else every core."""
+    given = os.environ.get("BERTHCHECK_THREADS", "")
+    return int(given) if given.isdigit() and int(given) >= 1 else max(1, os.cpu_count() or 1)
+
+
 def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     """Type every column of `kind`; add an `_err_<column>` reason column for each.
 
@@ -231,7 +237,7 @@ def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
             return _coerce_timestamp(narrow.select(name, TZ), name).select(
                 name, ERR + name).get_columns()
 
-        with ThreadPoolExecutor(max_workers=max(1, min(len(stamps), os.cpu_count() or 1))) as pool:
+        with ThreadPoolExecutor(max_workers=min(len(stamps), _threads())) as pool:
             typed = list(pool.map(typed_stamp, stamps))
         out = out.with_columns([s for pair in typed for s in pair])
     for col in kind.columns:
