@@ -92,9 +92,42 @@ def compute_pieces(con, kind: Kind, where: str, *, retired: bool,
              "sha256": sha} for t, b, rb, n, src, sha in rows]
 
 
-def digest_batch(con, batch_id: int) -> None:
+_LINES_PER_UPDATE = 200_000  # rows turned into text at a time (bounds the memory of a digest)
+
+
+def piece_from_seals(table: str, batch_id: int, seals) -> Piece:
+    """The inserted piece of batch `batch_id` from the seals the loader just made (a polars
+    frame of `source_row`, `row_hash`, `content_hash`, one row per source row): the same
+    count, source-row ranges and sha256 as `_PIECES` computes in SQL, without reading the
+    rows back. The text is hashed in slices, so a million rows never sit in one string."""
+    import polars as pl
+
+    rows = seals.select("source_row", "row_hash", "content_hash")
+    if not (rows["source_row"].is_sorted() and rows["source_row"].n_unique() == rows.height):
+        rows = rows.sort("source_row", "row_hash", "content_hash")
+    digest = hashlib.sha256()
+    line = pl.concat_str([pl.col("source_row").cast(pl.Utf8), pl.col("row_hash"),
+                          pl.col("content_hash")], separator="\x1f")
+    for i, part in enumerate(rows.iter_slices(_LINES_PER_UPDATE)):
+        if i:
+            digest.update(b"\n")
+        digest.update(part.select(line.str.join("\n")).item().encode("utf-8"))
+    # islands of consecutive source rows -> "lo-hi" (or "n" alone), in order
+    src = rows["source_row"].unique(maintain_order=True)
+    islands = (pl.DataFrame({"sr": src}).with_row_index("i")
+               .group_by(pl.col("sr") - pl.col("i").cast(pl.Int64), maintain_order=True)
+               .agg(pl.col("sr").min().alias("lo"), pl.col("sr").max().alias("hi")))
+    ranges = ",".join(str(lo) if lo == hi else f"{lo}-{hi}"
+                      for lo, hi in islands.select("lo", "hi").iter_rows())
+    return {"table": table, "batch_id": int(batch_id), "replaced_by": None,
+            "rows": rows.height, "source_rows": ranges, "sha256": digest.hexdigest()}
+
+
+def digest_batch(con, batch_id: int, inserted: Piece | None = None) -> None:
     """Store the pieces load batch `batch_id` just made: the rows it inserted and the rows it
-    retired, in every input table. Callers own the transaction (the loader's)."""
+    retired, in every input table. Callers own the transaction (the loader's). `inserted`:
+    the piece of the rows it inserted, already made from its seals (`piece_from_seals`); used
+    when its count is the table's count of the batch's rows."""
     b = int(batch_id)
     # one pass to learn which tables the batch touched (a load writes one or a few)
     counts = " UNION ALL ".join(
@@ -103,13 +136,16 @@ def digest_batch(con, batch_id: int) -> None:
     touched = {t: (int(ins), int(ret)) for t, ins, ret in store.run(con, counts)}
     pieces: list[Piece] = []
     for kind in _kinds():
-        inserted, retired = touched[kind.table]
-        if inserted:
+        added, retired = touched[kind.table]
+        if added and inserted is not None and inserted["table"] == kind.table \
+                and inserted["rows"] == added:
+            pieces.append(inserted)
+        elif added:
             sealed = store.scalar(con, f"SELECT count(*) FROM {SEALS_TABLE} "  # noqa: S608
                                        "WHERE table_name = ? AND batch_id = ?", [kind.table, b])
             # the seals just written hold every row's hashes: no need to read the rows again
             pieces += compute_pieces(con, kind, f"t._batch_id = {b}", retired=False,
-                                     seals_only=b if sealed == inserted else None)
+                                     seals_only=b if sealed == added else None)
         if retired:
             pieces += compute_pieces(con, kind, f"t._replaced_by = {b}", retired=True)
     _store_pieces(con, pieces)

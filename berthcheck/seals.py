@@ -63,6 +63,76 @@ def seal_batch(con, kind_name: str, batch_id: int) -> None:
     _insert_seals(con, KINDS[kind_name], int(batch_id), only_unsealed=False)
 
 
+def _typed_columns_sql(kind: Kind, view: str, extra: list[str],
+                       columns: list[str] | None = None) -> str:
+    """`view`'s content columns (or `columns` of them) cast to their stored types (so a value
+    is written as text exactly as the stored value would be), plus the `extra` columns."""
+    types = {storage_name(c.name): c.sql_type for c in kind.columns}
+    typed = [f"CAST({store.quote_ident(c)} AS {types.get(c, 'VARCHAR')}) AS {store.quote_ident(c)}"
+             for c in (_content_columns(kind) if columns is None else columns)]
+    return f"SELECT {', '.join([*typed, *extra])} FROM {view}"  # noqa: S608 - our names
+
+
+def hashes_sql(kind: Kind, view: str) -> str:
+    """Row hash and content hash of every row of `view` (a staged frame: storage columns,
+    `extra`, `_source_row`) in one pass, over the values cast to their stored types. The row
+    hash is the loader's (`_row_hash`: every value as text, NULL as chr(0), joined by
+    chr(31)); run in UTC, as both hashes always are. Rows come in the view's order (a
+    projection of one scan), each with its `_source_row` so the caller can check that."""
+    parts = ", ".join(f"coalesce(CAST(t.{store.quote_ident(c)} AS VARCHAR), chr(0))"
+                      for c in _content_columns(kind))
+    return (f"SELECT t._source_row, sha256(concat_ws(chr(31), {parts})) AS _row_hash, "  # noqa: S608
+            f"{content_hash_sql(_content_columns(kind), alias='t')} AS _content_hash "
+            f"FROM ({_typed_columns_sql(kind, view, ['_source_row'])}) t")
+
+
+def seal_frame(con, kind_name: str, frame, batch_id: int):
+    """Seal the rows of `frame` that load batch `batch_id` just stored (callers own the
+    transaction), from the frame the rows were inserted from instead of reading the table
+    back: the same row key, lineage and hashes as `seal_batch`, with each value cast to its
+    stored type first so the text hashed is the stored value's. A `_content_hash` column
+    already in the frame (`hashes_sql`) is used as it is. Returns the seals as a polars frame
+    (`source_row`, `row_hash`, `content_hash`: what the batch's digest is made of), or None
+    when the frame's source rows are not unique (then `seal_batch` keeps one seal per source
+    row, as it always did)."""
+    import polars as pl
+
+    if frame.is_empty() or frame["_source_row"].n_unique() != frame.height:
+        return None
+    kind = KINDS[kind_name]
+    lineage = ["_source_row", "_source_file", "_row_hash"]
+    hashed = "_content_hash" in frame.columns
+    content = ("t._content_hash" if hashed
+               else content_hash_sql(_content_columns(kind), alias="t"))
+    if hashed:
+        lineage.append("_content_hash")
+    # with the hashes made, only the key columns are read (for the row key)
+    columns = [storage_name(k) for k in kind.key] if hashed else _content_columns(kind)
+    store.register(con, "_bc_sealing", frame.select([*columns, *lineage]))
+    try:
+        with store.in_utc(con):  # instants hashed in UTC, as everywhere
+            select = f"""SELECT '{kind.table}' AS table_name, CAST(? AS INTEGER) AS batch_id,
+                           CAST(t._source_row AS INTEGER) AS source_row,
+                           t._source_file AS source_file, {_key_sql(kind, 't')} AS row_key,
+                           t._row_hash AS row_hash, {content} AS content_hash
+                    FROM ({_typed_columns_sql(kind, '_bc_sealing', lineage, columns)}) t"""  # noqa: S608
+            if hashed:  # nothing to bring back: the frame has every hash
+                store.run(con, f"INSERT INTO {SEALS_TABLE} {select}", [int(batch_id)])  # noqa: S608
+                return frame.select(pl.col("_source_row").alias("source_row"),
+                                    pl.col("_row_hash").alias("row_hash"),
+                                    pl.col("_content_hash").alias("content_hash"))
+            seals = store.fetch_polars(con, select, [int(batch_id)])
+    finally:
+        con.unregister("_bc_sealing")
+    store.register(con, "_bc_seals", seals)
+    try:
+        store.run(con, f"INSERT INTO {SEALS_TABLE} SELECT * FROM _bc_seals")  # noqa: S608
+    finally:
+        con.unregister("_bc_seals")
+    return seals.select("source_row", "row_hash", "content_hash").with_columns(
+        pl.col("source_row").cast(pl.Int64))
+
+
 def _insert_seals(con, kind, batch_id: int, *, only_unsealed: bool) -> None:
     unsealed = (f"""AND NOT EXISTS (
                     SELECT 1 FROM {SEALS_TABLE} s WHERE s.table_name = '{kind.table}'

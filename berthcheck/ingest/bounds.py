@@ -44,7 +44,9 @@ def bound_errors(typed: pl.DataFrame, kind: Kind, label: str,
             checks.append((value.str.len_chars() > TEXT_MAX_LENGTH,
                            f"longer than {TEXT_MAX_LENGTH} characters", False))
         for condition, reason, skip_known in checks:
-            bad = typed.filter(condition.fill_null(False) & pl.col(ERR + col.name).is_null())
+            # the few columns first, then the filter (filtering the whole frame copies it all)
+            bad = typed.select(ROW, "_raw_" + col.name, col.name, ERR + col.name).filter(
+                condition.fill_null(False) & pl.col(ERR + col.name).is_null())
             for row, raw in bad.select(ROW, "_raw_" + col.name).iter_rows():
                 if not (skip_known and (row, col.name) in known):
                     errors.append(RowError(label, row, col.name, raw or "", reason))

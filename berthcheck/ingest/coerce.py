@@ -7,7 +7,9 @@ errors: the user must give an offset. Everything comes out as UTC.
 
 from __future__ import annotations
 
+import os
 import zoneinfo
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import polars as pl
@@ -21,6 +23,7 @@ _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 _OFFSET = r"([+-]\d{2}:?\d{2})$"
 _TS_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
+_PLAIN = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$"  # the commonest shape: local time to the minute
 
 
 @lru_cache(maxsize=1)
@@ -69,12 +72,11 @@ def _parts_exprs(offset: pl.Expr, base: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.E
     return wall, offset_min, (hours <= 14) & (minutes < 60)
 
 
-def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
-    # The same expressions as `_timestamp_exprs`, each intermediate text computed once (an
-    # eager frame would otherwise redo the cleaning for the offset and for every format).
-    # The two rewrites of `_timestamp_exprs` are run only when some cell needs them: where no
-    # cell has a 'T' and none ends in 'Z', they change nothing.
-    frame = frame.with_columns(_clean(name).alias("__text"))
+def _odd_parts(text: pl.Series) -> pl.DataFrame:
+    """`_timestamp_exprs` over cleaned text cells: (__wall, __off, __off_ok), each
+    intermediate text computed once. The two rewrites are run only when some cell needs them:
+    where no cell has a 'T' and none ends in 'Z', they change nothing."""
+    frame = text.alias("__text").to_frame()
     if frame["__text"].str.contains("[Tt]").any():
         frame = frame.with_columns(
             pl.col("__text").str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]", "$1 ")
@@ -86,9 +88,28 @@ def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
         pl.col("__text").str.replace(_OFFSET, "").str.strip_chars().alias("__base"),
     )
     wall, offset_min, offset_ok = _parts_exprs(pl.col("__off_text"), pl.col("__base"))
-    frame = frame.with_columns(
-        wall.alias("__wall"), offset_min.alias("__off"), offset_ok.alias("__off_ok")
-    ).drop("__text", "__off_text", "__base")
+    return frame.select(wall.cast(pl.Datetime("us")).alias("__wall"),
+                        offset_min.cast(pl.Int32).alias("__off"),
+                        offset_ok.cast(pl.Boolean).alias("__off_ok"))
+
+
+def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    # Most cells read "YYYY-MM-DD HH:MM" (local time to the minute, as most exports write
+    # it): no offset and one ':', so of `_timestamp_exprs` only the last format can apply to
+    # them. They are parsed with that one format; the cells of any other shape go through
+    # `_timestamp_exprs` in full (`_odd_parts`) and are put back in their places.
+    text = frame.select(_clean(name)).to_series()
+    wall = text.str.strptime(pl.Datetime("us"), _TS_FORMATS[2], strict=False)
+    off = pl.repeat(None, frame.height, dtype=pl.Int32, eager=True)
+    off_ok = pl.repeat(None, frame.height, dtype=pl.Boolean, eager=True)
+    odd = ~text.str.contains(_PLAIN).fill_null(True)
+    if odd.any():
+        where = odd.arg_true()
+        parts = _odd_parts(text.gather(where))
+        wall = wall.scatter(where, parts["__wall"])
+        off = off.scatter(where, parts["__off"])
+        off_ok = off_ok.scatter(where, parts["__off_ok"])
+    frame = frame.with_columns(wall.alias("__wall"), off.alias("__off"), off_ok.alias("__off_ok"))
     offset_us = frame["__off"].fill_null(0).cast(pl.Int64) * 60_000_000
     aware = frame["__wall"].dt.replace_time_zone("UTC") - offset_us.cast(pl.Duration("us"))
     result = pl.repeat(None, frame.height, dtype=pl.Datetime("us", "UTC"), eager=True)
@@ -98,7 +119,8 @@ def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     reason = pl.repeat(None, frame.height, dtype=pl.Utf8, eager=True)
 
     naive = frame["__off"].is_null() & frame["__wall"].is_not_null()
-    zones = frame.filter(naive)[TZ].unique().drop_nulls().sort().to_list()
+    # the zones of the naive cells only: filtering the whole (wide) frame would copy every column
+    zones = frame[TZ].filter(naive).unique().drop_nulls().sort().to_list()
     for zone in zones:
         mask = naive & (frame[TZ] == zone)
         local = frame["__wall"].dt.replace_time_zone(zone, ambiguous="null", non_existent="null")
@@ -155,8 +177,10 @@ def _coerce_simple(col: Column) -> tuple[pl.Expr, pl.Expr]:
             pl.lit("not an IANA time zone name (e.g. America/Los_Angeles)")
         )
     if col.type == "bool":
-        low = raw.str.to_lowercase()
-        value = pl.when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False)
+        # one lookup per cell (not two `is_in` scans); anything else is null, i.e. an error
+        words = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+        value = raw.str.to_lowercase().replace_strict(words, default=None,
+                                                      return_dtype=pl.Boolean)
         reason = pl.when(raw.is_not_null() & value.is_null()).then(
             pl.lit("not a boolean (use true/false, yes/no, y/n, 1/0)")
         )
@@ -183,6 +207,12 @@ def _coerce_simple(col: Column) -> tuple[pl.Expr, pl.Expr]:
     raise ValueError(f"unknown column type {col.type}")
 
 
+def _threads() -> int:
+    """Threads for typing time columns: `BERTHCHECK_THREADS` (as for DuckDB), else every core."""
+    given = os.environ.get("BERTHCHECK_THREADS", "")
+    return int(given) if given.isdigit() and int(given) >= 1 else max(1, os.cpu_count() or 1)
+
+
 def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     """Type every column of `kind`; add an `_err_<column>` reason column for each.
 
@@ -194,10 +224,23 @@ def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
         value, reason = _coerce_simple(col)
         exprs += [value.alias(col.name), reason.cast(pl.Utf8).alias(ERR + col.name)]
     raw_text = frame.select([pl.col(c.name) for c in kind.columns])
-    out = frame.with_columns(exprs)
+    # lazily, so each column's cleaned text is computed once for its value and its reason
+    out = frame.lazy().with_columns(exprs).collect()
+    stamps = [c.name for c in kind.columns if c.type == "timestamp"]
+    if stamps:
+        # Each time column is typed on its own (its text and the zone only), the columns side
+        # by side on threads (polars releases the GIL): the same values, in the order the
+        # columns are declared, whichever finishes first.
+        narrow = out.select(*stamps, TZ)
+
+        def typed_stamp(name: str) -> list[pl.Series]:
+            return _coerce_timestamp(narrow.select(name, TZ), name).select(
+                name, ERR + name).get_columns()
+
+        with ThreadPoolExecutor(max_workers=min(len(stamps), _threads())) as pool:
+            typed = list(pool.map(typed_stamp, stamps))
+        out = out.with_columns([s for pair in typed for s in pair])
     for col in kind.columns:
-        if col.type == "timestamp":
-            out = _coerce_timestamp(out, col.name)
         if col.default is not None:
             out = out.with_columns(pl.col(col.name).fill_null(col.default))
     # keep the text as written, for error messages

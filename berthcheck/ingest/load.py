@@ -21,7 +21,7 @@ import polars as pl
 
 from berthcheck import __version__, store
 from berthcheck.errors import InputRejected, RowError, UsageError
-from berthcheck.fingerprints import digest_batch
+from berthcheck.fingerprints import digest_batch, piece_from_seals
 from berthcheck.ingest import reference
 from berthcheck.ingest.bounds import bound_errors
 from berthcheck.ingest.coerce import ERR, TZ, coerce
@@ -29,7 +29,7 @@ from berthcheck.ingest.holders import allowance_ports
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 from berthcheck.ingest.read import ROW, RawTable, ReadOptions, read_table
 from berthcheck.schemas import INPUT_SCHEMAS
-from berthcheck.seals import seal_batch
+from berthcheck.seals import hashes_sql, seal_batch, seal_frame
 
 SOURCE_PATH = "_source_path"  # lineage column of adapters' rows: where each value came from
 SESSION_TOLERANCE_MINUTES = 15  # data contract section 2: allowed, then clipped with a warning
@@ -90,8 +90,9 @@ class LoadReport:
 def _coercion_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[RowError]:
     errors = []
     for col in kind.columns:
-        bad = typed.filter(pl.col(ERR + col.name).is_not_null()).select(
-            ROW, "_raw_" + col.name, ERR + col.name
+        # the three columns first, then the filter: filtering the whole frame copies it all
+        bad = typed.select(ROW, "_raw_" + col.name, ERR + col.name).filter(
+            pl.col(ERR + col.name).is_not_null()
         )
         errors += [
             RowError(label, row, col.name, raw or "", reason) for row, raw, reason in bad.iter_rows()
@@ -151,7 +152,9 @@ def _schema_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[RowError
 
 
 def _duplicate_key_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[RowError]:
-    keyed = typed.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in kind.key]))
+    # the key columns first, then the filter: filtering the whole frame copies it all
+    keyed = typed.select(ROW, *kind.key).filter(
+        pl.all_horizontal([pl.col(k).is_not_null() for k in kind.key]))
     dup = keyed.filter(pl.struct(kind.key).is_duplicated())
     if dup.is_empty():
         return []
@@ -174,23 +177,27 @@ def _attach_timezones(con, raw: RawTable, kind: Kind) -> pl.DataFrame:
     frame = raw.frame
     if kind.port_from is None:
         return frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(TZ))
-    ports = store.fetch_polars(con, "SELECT port, timezone FROM ports")
     if kind.port_from == "self":
+        ports = store.fetch_polars(con, "SELECT port AS __port, timezone AS _tz FROM ports")
         key = frame["port"].str.strip_chars().str.to_uppercase().str.replace_all(" ", "")
-        frame = frame.with_columns(key.alias("__port"))
-        return (
-            frame.join(ports.rename({"port": "__port", "timezone": TZ}), on="__port", how="left")
-            .drop("__port")
-            .sort(ROW)
+        frame, on, zones = frame.with_columns(key.alias("__port")), "__port", ports
+    else:  # the visit's port, for sessions and events
+        zones = store.fetch_polars(
+            con,
+            "SELECT v.visit_id AS __visit, p.timezone AS _tz, TRUE AS _known_visit FROM visits v "
+            "LEFT JOIN ports p ON p.port = v.port",
         )
-    # the visit's port, for sessions and events
-    zones = store.fetch_polars(
-        con,
-        "SELECT v.visit_id AS __visit, p.timezone AS _tz, TRUE AS _known_visit FROM visits v "
-        "LEFT JOIN ports p ON p.port = v.port",
-    )
-    frame = frame.with_columns(pl.col("visit_id").str.strip_chars().alias("__visit"))
-    return frame.join(zones, on="__visit", how="left").drop("__visit").sort(ROW)
+        frame = frame.with_columns(pl.col("visit_id").str.strip_chars().alias("__visit"))
+        on = "__visit"
+    # Only the key column is joined, in the frame's row order, and the zone columns are then
+    # added to the frame: joining the whole frame would copy every text column of the file.
+    added = frame.select(on).join(zones, on=on, how="left", maintain_order="left").drop(on)
+    if added.height == frame.height:
+        frame = frame.drop(on).with_columns(added)
+    else:  # a key matched twice (not a stored state berthcheck makes): join the whole frame
+        frame = frame.join(zones, on=on, how="left", maintain_order="left").drop(on)
+    # rows in file order (an adapter's frame in another order is sorted, as before)
+    return frame if frame[ROW].is_sorted() else frame.sort(ROW)
 
 
 def _derive_keys(typed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
@@ -395,16 +402,27 @@ def _hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
         staged = staged.sort(ROW)
     cols = [storage_name(c.name) for c in kind.columns] + ["extra"]
     parts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(0))" for c in cols)
+    # Into an empty table every row is new, so each will be sealed: its content hash is made
+    # in the same pass (seals.hashes_sql; the same text, so the same row hash). The row hash
+    # is of the session zone's text, so only when that zone is UTC (store.connect sets it).
+    both = (not store.scalar(con, f"SELECT EXISTS (SELECT 1 FROM {kind.table}_versions)")  # noqa: S608
+            and store.scalar(con, "SELECT current_setting('TimeZone')") == "UTC")
     store.register(con, "_staged", staged)
     try:
+        # No ORDER BY: a projection of one scan keeps the frame's order (DuckDB's
+        # preserve_insertion_order, on by default), which is checked below; sorting a million
+        # hashes would cost time and memory for nothing.
         hashes = store.fetch_polars(
             con,
-            f"SELECT sha256(concat_ws(chr(31), {parts})) AS _row_hash FROM _staged "  # noqa: S608
-            "ORDER BY _source_row",
+            hashes_sql(kind, "_staged") if both else
+            f"SELECT _source_row, sha256(concat_ws(chr(31), {parts})) AS _row_hash "  # noqa: S608
+            "FROM _staged",
         )
     finally:
         con.unregister("_staged")
-    return staged.with_columns(hashes["_row_hash"])
+    if not hashes[ROW].equals(staged[ROW]):
+        hashes = hashes.sort(ROW)
+    return staged.with_columns(hashes.drop(ROW).get_columns())
 
 
 def _classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
@@ -562,7 +580,15 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
         prep.errors += source.errors  # what the adapter found (row 0: not tied to one row)
     label = prep.label
     bad_rows = {e.row for e in prep.errors}
-    staged = _storage_frame(prep.typed.filter(~pl.col(ROW).is_in(sorted(bad_rows))), kind, label)
+    # the storage columns first, then (only if there are bad rows) the filter: filtering the
+    # whole typed frame would copy its text and error columns too
+    staged = _storage_frame(prep.typed, kind, label)
+    if bad_rows:
+        staged = staged.filter(~pl.col(ROW).is_in(sorted(bad_rows)))
+        if kind.name not in reference.BUILTIN_ROWS:
+            # The good rows' typed values now live in `staged` (the filter copied them); of the
+            # typed frame only the text as written is still needed (the quarantine's records).
+            prep.typed = prep.typed.select(ROW, *("_raw_" + c.name for c in kind.columns))
     cross_errors, warnings, staged = _cross_row_checks(con, staged, kind, label)
     errors = prep.errors + cross_errors
     bad_rows |= {e.row for e in cross_errors}
@@ -599,9 +625,10 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
         errors = [source.locate(e) for e in errors]
         warnings = [source.locate(w) for w in warnings]
     report = FileReport(label, kind.name, None, prep.raw.frame.height, unchanged=unchanged)
-    report.notes = reference.override_notes(
-        prep.typed.filter(~pl.col(ROW).is_in(sorted(bad_rows))), kind
-    )
+    if kind.name in reference.BUILTIN_ROWS:  # only kinds with built-in rows can override one
+        report.notes = reference.override_notes(
+            prep.typed.filter(~pl.col(ROW).is_in(sorted(bad_rows))), kind
+        )
     orphans: list[_Orphan] = []
     if kind.name == "visits" and not replaced.is_empty():
         # a replaced visit is checked together with the sessions and events stored for it
@@ -634,17 +661,23 @@ def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
         _retire_versions(con, kind, replaced, batch_id)
     if orphans:
         _quarantine_orphans(con, orphans, batch_id)
+    inserted_piece = None
     if not to_insert.is_empty():
-        store.insert_versions(
-            con, kind.name, to_insert.rename({ROW: "_source_row"}), batch_id=batch_id
-        )
-        # each row's content hash, sealed as it is stored: checks read it (berthcheck/seals.py)
-        seal_batch(con, kind.name, batch_id)
+        store.insert_versions(con, kind.name, to_insert, batch_id=batch_id)
+        # each row's content hash, sealed as it is stored: checks read it (berthcheck/seals.py);
+        # hashed from the rows just inserted, not read back from the table
+        seals = seal_frame(con, kind.name, to_insert, batch_id)
+        if seals is None:  # a source row given twice (adapters): one seal per source row
+            seal_batch(con, kind.name, batch_id)
+        else:
+            inserted_piece = piece_from_seals(kind.table, batch_id, seals)
+        del seals
+    del to_insert
     if quarantined_rows:
         _quarantine(con, records, kind, errors, batch_id)
     # the batch's digests of what it inserted and retired: a check's input fingerprint
     # combines them instead of re-hashing every stored row (berthcheck/fingerprints.py)
-    digest_batch(con, batch_id)
+    digest_batch(con, batch_id, inserted_piece)
     if warnings:
         con.executemany(
             "INSERT INTO load_warnings VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -1,0 +1,75 @@
+"""The loader's fast paths make exactly what the slow ones made (issue 16, loader pass).
+
+* Seals and the inserted batch digest are made from the rows as they are inserted (both hashes
+  in one pass into an empty table, the content hash alone into a table that has rows), not read
+  back from the table: every seal must equal its stored row's hashes recomputed from the stored
+  values, and every stored digest the digest made from the stored rows.
+* Timestamps shaped "YYYY-MM-DD HH:MM" are parsed with that one format: the full expressions
+  must give the same value for every such cell, valid or not.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import polars as pl
+
+from berthcheck import store
+from berthcheck.demo import load_sample
+from berthcheck.fingerprints import table_pieces
+from berthcheck.ingest.coerce import _TS_FORMATS, _odd_parts
+from berthcheck.ingest.kinds import KINDS
+from berthcheck.ingest.load import load_files
+from berthcheck.resources import sample_data_dir
+from berthcheck.seals import _content_columns, content_hash_sql
+
+
+def test_seals_and_digests_made_at_load_equal_those_made_from_the_stored_rows(tmp_path):
+    source = tmp_path / "sample"
+    shutil.copytree(sample_data_dir(), source, ignore=shutil.ignore_patterns("*-*", "dirty"))
+    con = store.connect(tmp_path / "bc.duckdb")
+    try:
+        load_sample(con, source)  # every table empty before its load: both hashes in one pass
+        # a second visits file into the filled table (content hash made when sealing): one row
+        # changed (replaced), one new, one as it was
+        header, *rows = (source / "visits.csv").read_text(encoding="utf-8").splitlines()
+        first = rows[0].split(",")
+        first[header.split(",").index("vessel_name")] = "RENAMED, LATER"
+        new = rows[1].replace("2026-", "2027-").split(",")  # a year later: no overlap
+        new[0] = new[0] + "-NEW"
+        second = tmp_path / "visits-2.csv"
+        second.write_text("\n".join([header, '"' + '","'.join(first) + '"',
+                                     ",".join(new), rows[2]]) + "\n", encoding="utf-8")
+        report = load_files(con, "visits", [second], replace=True)
+        assert (report.files[0].inserted, report.files[0].replaced,
+                report.files[0].unchanged) == (1, 1, 1)
+
+        for kind in KINDS.values():
+            recomputed = content_hash_sql(_content_columns(kind), "t")
+            with store.in_utc(con):
+                wrong, sealed, stored = store.run(
+                    con,
+                    f"SELECT coalesce(count_if(s.content_hash IS DISTINCT FROM {recomputed} "  # noqa: S608
+                    "OR s.row_hash IS DISTINCT FROM t._row_hash), 0), count(s.batch_id), count(*) "
+                    f"FROM {kind.table}_versions t LEFT JOIN input_seals s "
+                    f"ON s.table_name = '{kind.table}' AND s.batch_id = t._batch_id "
+                    "AND s.source_row = t._source_row")[0]
+            assert (wrong, sealed) == (0, stored), kind.table
+        at_load, _ = table_pieces(con)
+        from_rows, _ = table_pieces(con, stored=False)
+        assert at_load == from_rows
+        assert len(at_load["visits"]) == 3  # sample batch, its retired row, the second batch
+    finally:
+        con.close()
+
+
+def test_plain_timestamps_parse_as_the_full_expressions_parse_them():
+    cells = ["2026-10-03 14:20", "2026-02-30 10:00", "2026-10-03 24:00", "2026-13-01 00:00",
+             "1999-12-31 23:59", "2026-03-08 02:30", "0000-01-01 00:00", None]
+    text = pl.Series("t", cells, dtype=pl.Utf8)
+    full = _odd_parts(text)
+    assert full["__wall"].equals(text.str.strptime(pl.Datetime("us"), _TS_FORMATS[2],
+                                                   strict=False))
+    assert full["__off"].null_count() == len(cells)
+    assert full["__off_ok"].null_count() == len(cells)
+    assert full["__wall"].null_count() == 4  # the three impossible times, and the empty cell
