@@ -225,6 +225,7 @@ def evaluate(con, pack: Pack, scope: Scope):
 
     from berthcheck.emission_stage import register_factors
     from berthcheck.emissions import load_factors
+    from berthcheck.engine.pack_macros import define_macros
     from berthcheck.engine.sandbox import open_sandbox, pack_failure, readable_objects
 
     values = pack.parameter_values()
@@ -253,6 +254,7 @@ def evaluate(con, pack: Pack, scope: Scope):
             sandbox.register("_bc_em_attrs", attributes)
             factors = load_factors()
             register_factors(sandbox, factors)
+            define_macros(sandbox)  # the engine's macros (bc_interval_union), before any stage
         for rel, text in pack.stages:
             with stage(f"pack stage {rel}"):
                 for statement in split_statements(text):

@@ -36,8 +36,12 @@ cap AS (
     FROM bc_capture GROUP BY visit_id
 ),
 base AS (
+    -- the visit columns the rules and assemble.sql read, not v.* (every stored column of every
+    -- visit copied once more, the costliest part of this table)
     SELECT
-        v.*,
+        v.visit_id, v.imo, v.vessel_name, v.vessel_type, v.fleet, v.operator, v.port, v.terminal,
+        v.berth, v.arrival, v.ready_to_work, v.pilot_on_board, v.departure,
+        v.shore_power_capable, v.tz, v.year, v.not_applicable_basis,
         t.status AS terminal_status,
         t.status_source AS terminal_status_source,
         x.kinds AS exception_kinds,
@@ -154,10 +158,10 @@ SELECT
                 THEN ', ' || CAST(minutes_of(g.excused_seconds) AS VARCHAR) || ' min excused'
                 ELSE '' END AS detail,
     to_json({
-        'from': iso_utc(g.s),
-        'to': iso_utc(g.e),
-        'minutes': minutes_of(g.seconds),
         'excused_minutes': minutes_of(g.excused_seconds),
+        'from': iso_utc(g.s),
+        'minutes': minutes_of(g.seconds),
+        'to': iso_utc(g.e),
         'uncontrolled_minutes': minutes_of(g.seconds - g.excused_seconds)
     }) AS evidence,
     minutes_of(g.seconds - g.excused_seconds) AS minutes
