@@ -159,15 +159,20 @@ piece AS (
     WHERE x.s < v.departure AND x.e > v.arrival
 ),
 piece_set AS (
+    -- shore power alone, and every session of the visits that have a counting capture session
+    -- (for the others 'any' is 'shore_power': no second union of the same pieces)
     SELECT visit_id, 'shore_power' AS part, s, e FROM piece WHERE is_shore_power
     UNION ALL
     SELECT visit_id, 'any', s, e FROM piece
+    WHERE visit_id IN (SELECT visit_id FROM piece WHERE NOT is_shore_power)
 )
 SELECT
     visit_id,
     sum(CASE WHEN part = 'shore_power' THEN seconds_between(s, e) ELSE 0 END)
         AS stay_shore_power_seconds,
-    sum(CASE WHEN part = 'any' THEN seconds_between(s, e) ELSE 0 END)
-        AS stay_controlled_seconds
+    CASE WHEN bool_or(part = 'any')
+         THEN sum(CASE WHEN part = 'any' THEN seconds_between(s, e) ELSE 0 END)
+         ELSE sum(CASE WHEN part = 'shore_power' THEN seconds_between(s, e) ELSE 0 END)
+    END AS stay_controlled_seconds
 FROM bc_interval_union(piece_set)
 GROUP BY visit_id;
