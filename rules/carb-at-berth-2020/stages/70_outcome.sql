@@ -103,7 +103,12 @@ judged AS (
     FROM base
 )
 SELECT
-    j.*,
+    -- what the rules, assemble.sql and the statements below read (the working columns of
+    -- `base` stay out of the table)
+    j.visit_id, j.imo, j.vessel_name, j.vessel_type, j.fleet, j.operator, j.port, j.terminal,
+    j.berth, j.arrival, j.ready_to_work, j.pilot_on_board, j.departure, j.tz, j.year,
+    j.terminal_status, j.terminal_status_source, j.vie_honoured, j.tie_honoured,
+    j.late_seconds, j.early_seconds, j.gap_seconds, j.no_control_seconds, j.verdict, j.basis,
     -- the window is reported where control was required and assessed
     CASE WHEN j.window_open AND j.verdict IN ('compliant', 'non_compliant') THEN j.w_start END
         AS window_start,
