@@ -4,7 +4,9 @@
 One SQL pipeline in the pack's sandbox: every rule's findings in one UNION ALL with their ids
 computed in SQL, the per-visit findings list as an aggregate, the scope as a join, emissions
 as an SQL stage. Python holds control flow (binding parameters, naming failing files) and
-canonicalises each distinct evidence text; results and findings leave DuckDB once, at the end.
+canonicalises the evidence texts SQL does not recognise as canonical already (usually none);
+results and findings leave DuckDB once, at the end. The engine's macros (engine/pack_macros.py)
+are defined in the sandbox before the pack's stages.
 """
 
 from __future__ import annotations
@@ -170,7 +172,7 @@ SELECT evidence,
     CASE WHEN regexp_full_match(evidence, '{_FLAT_OBJECT}')
          THEN regexp_replace(evidence, ':("[^"]*"|[^,}}]*)', ':', 'g') END AS keys
 FROM (SELECT DISTINCT evidence FROM _bc_findings_raw WHERE evidence IS NOT NULL)
-"""
+"""  # noqa: S608 - this module's constant pattern, no outside text
 
 
 def _texts_for_python(sandbox) -> list[str]:
