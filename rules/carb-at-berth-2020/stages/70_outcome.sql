@@ -203,15 +203,15 @@ SELECT visit_id, s, e FROM pieces WHERE s < e;
 
 CREATE OR REPLACE TEMP TABLE bc_violation_days AS
 WITH days AS (
-    SELECT p.visit_id,
-        unnest(generate_series(CAST(timezone(v.tz, p.s) AS DATE),
-                               CAST(timezone(v.tz, p.e - INTERVAL 1 MICROSECOND) AS DATE),
-                               INTERVAL 1 DAY)) AS day
+    -- each visit's days once (then a plain count and an ordered list, no DISTINCT aggregates)
+    SELECT DISTINCT p.visit_id,
+        CAST(unnest(generate_series(CAST(timezone(o.tz, p.s) AS DATE),
+                                    CAST(timezone(o.tz, p.e - INTERVAL 1 MICROSECOND) AS DATE),
+                                    INTERVAL 1 DAY)) AS DATE) AS day
     FROM bc_uncontrolled_piece p
-    JOIN bc_visit v ON v.visit_id = p.visit_id
+    JOIN bc_outcome o ON o.visit_id = p.visit_id
 )
-SELECT visit_id, count(DISTINCT CAST(day AS DATE)) AS violation_days,
-    string_agg(DISTINCT CAST(CAST(day AS DATE) AS VARCHAR), ', '
-               ORDER BY CAST(CAST(day AS DATE) AS VARCHAR)) AS violation_dates
+SELECT visit_id, count(*) AS violation_days,
+    string_agg(CAST(day AS VARCHAR), ', ' ORDER BY CAST(day AS VARCHAR)) AS violation_dates
 FROM days
 GROUP BY visit_id;
