@@ -35,6 +35,7 @@ MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/expo
 	berthcheck/fingerprints.py berthcheck/engine/digest.py berthcheck/engine/manifest_v1.py \
 	berthcheck/emission_stage.py \
 	berthcheck/engine/pack_spec.py berthcheck/engine/pack_paths.py berthcheck/engine/pack_sql.py \
+	berthcheck/engine/pack_macros.py \
 	berthcheck/engine/pack_columns.py berthcheck/engine/bases.py berthcheck/engine/pack_fixtures.py \
 	berthcheck/engine/fixture_store.py berthcheck/cli_rules.py \
 	berthcheck/report/pack_spec.py berthcheck/report/pack_section.py

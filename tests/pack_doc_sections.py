@@ -106,8 +106,16 @@ def invariants() -> str:
     return lines + "\nParties: " + ", ".join(f"`{p}`" for p in PARTIES) + ".\n"
 
 
+def engine_macros() -> str:
+    from berthcheck.engine.pack_macros import ENGINE_MACROS
+
+    return "".join(f"- `{call.split(':')[0]}`:{call.split(':', 1)[1]}\n"
+                   for call in ENGINE_MACROS.values())
+
+
 GENERATORS = {
     "store-objects": store_objects,
+    "engine-macros": engine_macros,
     "assemble-columns": assemble_columns,
     "finding-columns": finding_columns,
     "visit-columns": visit_columns,

@@ -4,7 +4,9 @@
 One SQL pipeline in the pack's sandbox: every rule's findings in one UNION ALL with their ids
 computed in SQL, the per-visit findings list as an aggregate, the scope as a join, emissions
 as an SQL stage. Python holds control flow (binding parameters, naming failing files) and
-canonicalises each distinct evidence text; results and findings leave DuckDB once, at the end.
+canonicalises the evidence texts SQL does not recognise as canonical already (usually none);
+results and findings leave DuckDB once, at the end. The engine's macros (engine/pack_macros.py)
+are defined in the sandbox before the pack's stages.
 """
 
 from __future__ import annotations
@@ -145,28 +147,89 @@ def _rules_sql(pack: Pack) -> tuple[str, dict[str, object]]:
     return "\nUNION ALL\n".join(parts), params
 
 
+# Evidence texts that are already Python's canonical JSON (what `_canonical_json` returns) are
+# recognised in SQL, from the text alone, and skip Python (a rule writing `to_json({...})` with
+# its keys in sorted order makes such texts). Such a text is a flat JSON object: no space
+# outside strings; strings without backslash or control character (so nothing to escape, and
+# every `"` delimits a string); keys without `:`; every number one Python writes back as it is:
+# an integer (not `-0`), or a decimal fraction of at most 15 significant digits (any double
+# prints them back exactly; here at most 8 before the point and 7 after), no trailing zero but
+# `.0`, and not below 1e-4 (Python writes 1e-05); and its keys in Python's order, unique. The
+# last is decided once per key sequence (a rule's texts share one): a text's key sequence is the
+# text with its values cut out. Every other text goes through Python, so the result is the same.
+_STRING = r'"[^"\\\x00-\x1f]*"'
+_KEY = r'"[^"\\\x00-\x1f:]*"'
+_VALUE = "(" + "|".join((
+    _STRING, "true", "false", "null",
+    r"0|-?[1-9][0-9]*",  # integers
+    r"-?[1-9][0-9]{0,7}\.([0-9]{0,6}[1-9]|0)",  # 1 <= |x| < 1e8
+    r"-?0\.(0|0{0,3}[1-9]([0-9]{0,5}[1-9])?)",  # 0, and 1e-4 <= |x| < 1
+)) + ")"
+_FLAT_OBJECT = rf"\{{({_KEY}:{_VALUE}(,{_KEY}:{_VALUE})*)?\}}"
+_EVIDENCE_SQL = rf"""
+CREATE OR REPLACE TEMP TABLE _bc_evidence AS
+SELECT evidence,
+    CASE WHEN regexp_full_match(evidence, '{_FLAT_OBJECT}')
+         THEN regexp_replace(evidence, ':("[^"]*"|[^,}}]*)', ':', 'g') END AS keys
+FROM (SELECT DISTINCT evidence FROM _bc_findings_raw WHERE evidence IS NOT NULL)
+"""  # noqa: S608 - this module's constant pattern, no outside text
+
+
+def _texts_for_python(sandbox) -> list[str]:
+    """The distinct evidence texts of `_bc_findings_raw` that are not (recognised as) canonical
+    already: these, and only these, go through `_canonical_json`."""
+    store.run(sandbox, _EVIDENCE_SQL)
+    try:
+        ordered = [k for (k,) in store.run(sandbox, "SELECT DISTINCT keys FROM _bc_evidence "
+                                                    "WHERE keys IS NOT NULL") if _keys_in_order(k)]
+        return [r[0] for r in store.run(sandbox, "SELECT evidence FROM _bc_evidence "
+                                                 "WHERE keys IS NULL OR NOT list_contains(?, keys)",
+                                        [ordered])]
+    finally:
+        store.run(sandbox, "DROP TABLE _bc_evidence")
+
+
+def _keys_in_order(keys: str) -> bool:
+    """A key sequence (`{"a":,"b":}`) in Python's sort_keys order, each key once."""
+    import re
+
+    names = re.findall(r'"([^"]*)":', keys)
+    return names == sorted(set(names))
+
+
 # Finding ids: sha256 over rule, pack version, visit and canonical evidence joined by U+001F,
-# first 16 hex (= finding_id). Identical findings (same id) are kept once.
+# first 16 hex (= finding_id). Identical findings (same id) are kept once: the table is made
+# without that step (a sort of every finding) and remade with it only when an id repeats.
+# `{evidence}` is the canonical text: the raw text, or Python's for the texts in `_bc_canonical`.
 _FINDINGS_SQL = """
 CREATE OR REPLACE TEMP TABLE _bc_findings AS
 SELECT finding_id, rule_id, visit_id, severity, message, evidence, minutes
 FROM (
     SELECT left(sha256(f.rule_id || chr(31) || $version || chr(31) || f.visit_id || chr(31)
-                       || c.canonical), $n) AS finding_id,
-        f.rule_no, f.rule_id, f.visit_id, f.severity, f.message, c.canonical AS evidence,
+                       || {evidence}), $n) AS finding_id,
+        f.rule_no, f.rule_id, f.visit_id, f.severity, f.message, {evidence} AS evidence,
         f.minutes
     FROM _bc_findings_raw f
-    LEFT JOIN _bc_canonical c ON c.raw = f.evidence
+    {join}
 )
-QUALIFY row_number() OVER (PARTITION BY finding_id
-                           ORDER BY rule_no, message, minutes NULLS LAST) = 1
+{dedupe}
 """
+_DEDUPE = """QUALIFY row_number() OVER (PARTITION BY finding_id
+                           ORDER BY rule_no, message, minutes NULLS LAST) = 1"""
+
+
+def _make_findings(sandbox, params: dict, evidence: str, join: str) -> None:
+    store.run(sandbox, _FINDINGS_SQL.format(evidence=evidence, join=join, dedupe=""), params)
+    if store.scalar(sandbox, "SELECT count(*) > count(DISTINCT finding_id) FROM _bc_findings"):
+        store.run(sandbox, _FINDINGS_SQL.format(evidence=evidence, join=join, dedupe=_DEDUPE),
+                  params)
 
 
 def _run_rules(sandbox, pack: Pack, values: dict, scope_filter: str) -> None:
     """The findings of every rule for the visits in scope, ids and canonical evidence
-    computed in DuckDB: temp table `_bc_findings`. Only each distinct evidence text visits
-    Python, to be written as Python's canonical JSON (DuckDB's JSON text differs in places)."""
+    computed in DuckDB: temp table `_bc_findings`. Evidence text that is not already Python's
+    canonical JSON (DuckDB's JSON text differs in places: key order, some numbers) visits
+    Python, each distinct text once, to be rewritten as Python writes it."""
     import duckdb
     import pyarrow as pa
 
@@ -191,8 +254,7 @@ def _run_rules(sandbox, pack: Pack, values: dict, scope_filter: str) -> None:
             except duckdb.Error as exc:
                 raise pack_failure(pack, rule.path.name, exc) from None
         raise
-    raw = [r[0] for r in store.run(sandbox, "SELECT DISTINCT evidence FROM _bc_findings_raw "
-                                            "WHERE evidence IS NOT NULL")]
+    raw = _texts_for_python(sandbox)
     canonical = []
     for text in raw:
         try:
@@ -202,12 +264,17 @@ def _run_rules(sandbox, pack: Pack, values: dict, scope_filter: str) -> None:
                                          "WHERE evidence = ?", [text])
             raise pack_failure(pack, f"{rule}.sql", ValueError(
                 f"evidence is not JSON: {text[:80]!r}")) from None
-    sandbox.register("_bc_canonical", pa.table({"raw": pa.array(raw, pa.string()),
-                                                "canonical": pa.array(canonical, pa.string())}))
-    try:
-        store.run(sandbox, _FINDINGS_SQL, {"version": pack.version, "n": FINDING_ID_LENGTH})
-    finally:
-        sandbox.unregister("_bc_canonical")
+    params = {"version": pack.version, "n": FINDING_ID_LENGTH}
+    if not raw:  # every text already canonical: no join
+        _make_findings(sandbox, params, "f.evidence", "")
+    else:
+        sandbox.register("_bc_canonical", pa.table({"raw": pa.array(raw, pa.string()),
+                                                    "canonical": pa.array(canonical, pa.string())}))
+        try:
+            _make_findings(sandbox, params, "coalesce(c.canonical, f.evidence)",
+                           "LEFT JOIN _bc_canonical c ON c.raw = f.evidence")
+        finally:
+            sandbox.unregister("_bc_canonical")
     store.run(sandbox, "DROP TABLE _bc_findings_raw")
 
 
@@ -225,6 +292,7 @@ def evaluate(con, pack: Pack, scope: Scope):
 
     from berthcheck.emission_stage import register_factors
     from berthcheck.emissions import load_factors
+    from berthcheck.engine.pack_macros import define_macros
     from berthcheck.engine.sandbox import open_sandbox, pack_failure, readable_objects
 
     values = pack.parameter_values()
@@ -253,6 +321,7 @@ def evaluate(con, pack: Pack, scope: Scope):
             sandbox.register("_bc_em_attrs", attributes)
             factors = load_factors()
             register_factors(sandbox, factors)
+            define_macros(sandbox)  # the engine's macros (bc_interval_union), before any stage
         for rel, text in pack.stages:
             with stage(f"pack stage {rel}"):
                 for statement in split_statements(text):

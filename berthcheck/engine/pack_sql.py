@@ -24,9 +24,10 @@ SCOPE_TABLE = "scope_visits"  # the visit ids of the check's scope (engine/check
 _NAME = r"(\"[^\"]+\"|[A-Za-z_][\w$]*)(?:\s*\.\s*(\"[^\"]+\"|[A-Za-z_][\w$]*))*"
 _WRITE = re.compile(
     r"(?:^|;)\s*(?P<verb>"
-    r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:TEMP|TEMPORARY)\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:TEMP|TEMPORARY)\s+)?(?:TABLE|VIEW|MACRO|FUNCTION)\s+"
+    r"(?:IF\s+NOT\s+EXISTS\s+)?"
     r"|INSERT\s+(?:OR\s+\w+\s+)?INTO\s+|UPDATE\s+|DELETE\s+FROM\s+|TRUNCATE\s+(?:TABLE\s+)?"
-    r"|DROP\s+(?:TABLE|VIEW)\s+(?:IF\s+EXISTS\s+)?|ALTER\s+(?:TABLE|VIEW)\s+(?:IF\s+EXISTS\s+)?)"
+    r"|DROP\s+(?:TABLE|VIEW|MACRO(?:\s+TABLE)?|FUNCTION)\s+(?:IF\s+EXISTS\s+)?|ALTER\s+(?:TABLE|VIEW)\s+(?:IF\s+EXISTS\s+)?)"
     r"(?P<name>" + _NAME + ")",
     re.IGNORECASE,
 )
@@ -41,8 +42,10 @@ def _strip_comments(sql: str) -> str:
 
 def protected_names(table_names) -> set[str]:
     """Tables a stage may not create, change or drop: what the pack reads from the store and
-    what the engine gives it."""
-    return {*STORE_OBJECTS, SCOPE_TABLE, *(f"param_{t}" for t in table_names)}
+    what the engine gives it (tables, and macros such as bc_interval_union)."""
+    from berthcheck.engine.pack_macros import ENGINE_MACROS
+
+    return {*STORE_OBJECTS, SCOPE_TABLE, *ENGINE_MACROS, *(f"param_{t}" for t in table_names)}
 
 
 def check_stage(path: Path, sql: str, protected: set[str]) -> None:

@@ -24,11 +24,11 @@ SELECT
              || CAST(start_date AS VARCHAR) || '; arrival was ' || CAST(arrival_local_date AS VARCHAR)
     END AS message,
     to_json({
+        'arrival_local_date': CAST(arrival_local_date AS VARCHAR),
         'basis': not_applicable_basis,
         'port': port,
-        'vessel_type': vessel_type,
         'start_date': CAST(start_date AS VARCHAR),
-        'arrival_local_date': CAST(arrival_local_date AS VARCHAR)
+        'vessel_type': vessel_type
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_visit

@@ -27,14 +27,14 @@ SELECT
                      || '; never ' || CAST($low_activity_threshold_visits AS VARCHAR)
                      || ' or more in two consecutive years)' END AS message,
     to_json({
+        'anchor_year': t.anchor_year,
+        'count_sources': t.count_sources,
+        'counts': t.counts_text,
+        'port': o.port,
         'source': t.status_source,
         'terminal': o.terminal,
-        'port': o.port,
         'vessel_type': o.vessel_type,
-        'year': o.year,
-        'anchor_year': t.anchor_year,
-        'counts': t.counts_text,
-        'count_sources': t.count_sources
+        'year': o.year
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_outcome o

@@ -23,13 +23,13 @@ SELECT
         || ' in those years with coverage rows (kind port, holder ' || o.port
         || '), or a terminals row for ' || CAST(o.year AS VARCHAR) AS message,
     to_json({
-        'terminal': o.terminal,
-        'port': o.port,
-        'vessel_type': o.vessel_type,
-        'year': o.year,
-        'missing_years': t.unknown_years,
         'counts': t.counts_text,
-        'load': 'visit-counts or coverage'
+        'load': 'visit-counts or coverage',
+        'missing_years': t.unknown_years,
+        'port': o.port,
+        'terminal': o.terminal,
+        'vessel_type': o.vessel_type,
+        'year': o.year
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_outcome o

@@ -18,16 +18,16 @@ SELECT
         || holder || coalesce(' at ' || holder_port, '') || ' in ' || CAST(year AS VARCHAR) || ' exceeds the allowance of '
         || CAST(allowance AS VARCHAR) || ' (' || allowance_source || '); not honoured' AS message,
     to_json({
-        'claim': claim_kind,
-        'holder_kind': holder_kind,
-        'holder': holder,
-        'port': holder_port,
-        'year': year,
-        'claim_number': claim_number,
         'allowance': allowance,
         'allowance_source': allowance_source,
+        'claim': claim_kind,
+        'claim_number': claim_number,
+        'holder': holder,
+        'holder_kind': holder_kind,
+        'percent': CASE WHEN allowance_source <> 'allowances' THEN percent END,
+        'port': holder_port,
         'previous_year_visits': CASE WHEN allowance_source <> 'allowances' THEN prev_visits END,
-        'percent': CASE WHEN allowance_source <> 'allowances' THEN percent END
+        'year': year
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_claim_outcome

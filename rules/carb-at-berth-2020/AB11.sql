@@ -30,12 +30,12 @@ SELECT
            END AS message,
     to_json({
         'claim': claim_kind,
-        'holder_kind': holder_kind,
         'holder': holder,
-        'port': holder_port,
-        'year': year,
+        'holder_kind': holder_kind,
         'missing_year': year - 1,
-        'reason': allowance_source
+        'port': holder_port,
+        'reason': allowance_source,
+        'year': year
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_claim_outcome

@@ -15,9 +15,9 @@ SELECT
     k.kind || ' excused ' || CAST(minutes_of(k.seconds) AS VARCHAR)
         || ' min of uncontrolled time (events ' || k.event_ids || ')' AS message,
     to_json({
-        'kind': k.kind,
         'event_ids': k.event_ids,
-        'excused_minutes': minutes_of(k.seconds)
+        'excused_minutes': minutes_of(k.seconds),
+        'kind': k.kind
     }) AS evidence,
     minutes_of(k.seconds) AS minutes
 FROM bc_excused_kind k

@@ -20,8 +20,8 @@ SELECT
                 WHEN c.visit_id IS NOT NULL
                 THEN '; first commissioning visit to the terminal, shore power connected'
                 ELSE '' END AS message,
-    to_json({'kinds': x.kinds, 'event_ids': x.event_ids,
-             'approval_ref': c.approval_ref}) AS evidence,
+    to_json({'approval_ref': c.approval_ref, 'event_ids': x.event_ids,
+             'kinds': x.kinds}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_outcome o
 JOIN bc_whole_exception x ON x.visit_id = o.visit_id

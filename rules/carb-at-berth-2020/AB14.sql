@@ -23,16 +23,16 @@ SELECT
                                   || local_text(c.counted_e, c.tz) || ' ' || c.tz || ' counts' END
                 ELSE ' is not listed in caecs' END AS message,
     to_json({
-        'session_id': c.session_id,
-        'system_id': c.system_id,
-        'provider': c.provider,
-        'started': iso_utc(c.started),
-        'ended': iso_utc(c.ended),
-        'listed': c.listed,
         'approved_from': CAST(c.approved_from AS VARCHAR),
         'approved_to': CAST(c.approved_to AS VARCHAR),
         'counted_from': iso_utc(c.counted_s),
         'counted_to': iso_utc(c.counted_e),
+        'ended': iso_utc(c.ended),
+        'listed': c.listed,
+        'provider': c.provider,
+        'session_id': c.session_id,
+        'started': iso_utc(c.started),
+        'system_id': c.system_id,
         'unapproved_minutes': minutes_of(c.unapproved_seconds)
     }) AS evidence,
     minutes_of(c.unapproved_seconds) AS minutes

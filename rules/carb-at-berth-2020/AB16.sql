@@ -15,11 +15,11 @@ SELECT
                               CASE WHEN c.nox_outlet_ppm IS NULL THEN 'outlet' END)
         || ' level (CAECS operator ' || coalesce(c.provider, 'unknown') || ')' AS message,
     to_json({
-        'session_id': c.session_id,
-        'system_id': c.system_id,
-        'provider': c.provider,
         'inlet_recorded': c.nox_inlet_ppm IS NOT NULL,
-        'outlet_recorded': c.nox_outlet_ppm IS NOT NULL
+        'outlet_recorded': c.nox_outlet_ppm IS NOT NULL,
+        'provider': c.provider,
+        'session_id': c.session_id,
+        'system_id': c.system_id
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_capture c

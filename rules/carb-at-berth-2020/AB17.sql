@@ -16,9 +16,9 @@ SELECT
         || ' days after departure (limit ' || CAST($report_deadline_days AS VARCHAR) || ')'
         AS message,
     to_json({
+        'days': date_diff('day', departure_local_date, CAST(timezone(tz, reported_at) AS DATE)),
         'departure': iso_utc(departure),
-        'reported_at': iso_utc(reported_at),
-        'days': date_diff('day', departure_local_date, CAST(timezone(tz, reported_at) AS DATE))
+        'reported_at': iso_utc(reported_at)
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_visit

@@ -12,7 +12,7 @@ SELECT
     visit_id,
     'berth ' || port || '/' || terminal || '/' || berth
         || ' is not in the berths table; the responsible party is unknown' AS message,
-    to_json({'port': port, 'terminal': terminal, 'berth': berth}) AS evidence,
+    to_json({'berth': berth, 'port': port, 'terminal': terminal}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_outcome
 WHERE verdict = 'non_compliant' AND responsible = 'unknown'

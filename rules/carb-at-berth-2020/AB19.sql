@@ -16,11 +16,11 @@ SELECT
     c.visit_id,
     'commissioning claim refused (events ' || c.event_ids || '): ' || c.refusal AS message,
     to_json({
-        'event_ids': c.event_ids,
         'already_commissioned': c.already_commissioned,
-        'earlier_commissioning_visit': c.earlier_visit,
+        'approval_ref': c.approval_ref,
         'connected': c.connected,
-        'approval_ref': c.approval_ref
+        'earlier_commissioning_visit': c.earlier_visit,
+        'event_ids': c.event_ids
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_commissioning c

@@ -29,11 +29,11 @@ SELECT
         || 'vessel must plug in (' || CAST(minutes_of(window_seconds) AS VARCHAR)
         || ' min of the window; responsible vessel and terminal)' AS message,
     to_json({
-        'session_id': session_id,
-        'system_id': system_id,
         'berth': berth,
-        'started': iso_utc(started),
         'ended': iso_utc(ended),
+        'session_id': session_id,
+        'started': iso_utc(started),
+        'system_id': system_id,
         'window_minutes': minutes_of(window_seconds)
     }) AS evidence,
     minutes_of(window_seconds) AS minutes

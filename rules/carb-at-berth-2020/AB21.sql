@@ -43,10 +43,10 @@ SELECT
         || '; the visit_counts row is used' AS message,
     to_json({
         'count': what,
-        'year': year,
+        'loaded_visits': loaded_visits,
         'visit_counts': reported_visits,
         'visit_counts_source': reported_source,
-        'loaded_visits': loaded_visits
+        'year': year
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM both_kinds

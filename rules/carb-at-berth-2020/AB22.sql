@@ -20,9 +20,9 @@ SELECT
         || ' if this tanker has steam driven product pumps; not judged (UNCONFIRMED dates, '
         || 'no boiler control data)' AS message,
     to_json({
+        'arrival_local_date': CAST(v.arrival_local_date AS VARCHAR),
         'port': v.port,
-        'start_date': CAST(coalesce(sp.start_date, sa.start_date) AS VARCHAR),
-        'arrival_local_date': CAST(v.arrival_local_date AS VARCHAR)
+        'start_date': CAST(coalesce(sp.start_date, sa.start_date) AS VARCHAR)
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_visit v

@@ -17,8 +17,8 @@ SELECT
         || CASE WHEN d.violation_days = 1 THEN '' ELSE 's' END
         || ' (port-local dates with uncontrolled time: ' || d.violation_dates || ')' AS message,
     to_json({
-        'violation_days': d.violation_days,
-        'dates': d.violation_dates
+        'dates': d.violation_dates,
+        'violation_days': d.violation_days
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_outcome o

@@ -31,14 +31,14 @@ SELECT
         ELSE 'vessel type ' || vessel_type || ': liquid-cargo ships are excluded from Art. 11'
     END AS message,
     to_json({
+        'arrival': iso_utc(arrival),
         'basis': not_applicable_basis,
+        'berth_shore_power': CASE WHEN berth_known THEN berth_supply END,
         'port': port,
         'port_country': port_country,
-        'vessel_type': vessel_type,
         'shore_power_capable': capable,
-        'berth_shore_power': CASE WHEN berth_known THEN berth_supply END,
-        'arrival': iso_utc(arrival),
-        'start_date': CAST(start_date AS VARCHAR)
+        'start_date': CAST(start_date AS VARCHAR),
+        'vessel_type': vessel_type
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM cn_call

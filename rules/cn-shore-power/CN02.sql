@@ -18,7 +18,7 @@ SELECT
         ELSE 'berth ' || terminal || '/' || berth || ' at ' || port
             || ' is not in the berths table: whether it can supply shore power is unknown; load a berths row'
     END AS message,
-    to_json({'basis': missing_basis, 'port': port, 'terminal': terminal, 'berth': berth}) AS evidence,
+    to_json({'basis': missing_basis, 'berth': berth, 'port': port, 'terminal': terminal}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM cn_outcome
 WHERE verdict = 'insufficient_data'

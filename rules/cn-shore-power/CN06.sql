@@ -17,7 +17,7 @@ SELECT
     k.visit_id,
     k.kind || ' excused ' || CAST(minutes_of(k.seconds) AS VARCHAR)
         || ' min of the window not on shore power (events ' || k.event_ids || ')' AS message,
-    to_json({'kind': k.kind, 'event_ids': k.event_ids, 'excused_minutes': minutes_of(k.seconds)})
+    to_json({'event_ids': k.event_ids, 'excused_minutes': minutes_of(k.seconds), 'kind': k.kind})
         AS evidence,
     minutes_of(k.seconds) AS minutes
 FROM cn_excused_kind k

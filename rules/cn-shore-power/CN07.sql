@@ -19,13 +19,13 @@ SELECT
         || CAST($fine_min_cny AS VARCHAR) || '-' || CAST($fine_max_cny AS VARCHAR)
         || ' (Marine Environment Protection Law Art. 110)' AS message,
     to_json({
-        'from': iso_utc(w_start),
-        'to': iso_utc(w_end),
-        'uncontrolled_hours': hours_of(uncontrolled_seconds),
         'excused_hours': hours_of(excused_seconds),
+        'from': iso_utc(w_start),
         'port_area': port_area,
+        'stay_minutes': minutes_of(stay_seconds),
         'threshold_hours': min_stay_hours,
-        'stay_minutes': minutes_of(stay_seconds)
+        'to': iso_utc(w_end),
+        'uncontrolled_hours': hours_of(uncontrolled_seconds)
     }) AS evidence,
     minutes_of(uncontrolled_seconds) AS minutes
 FROM cn_outcome

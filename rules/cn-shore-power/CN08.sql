@@ -26,14 +26,14 @@ SELECT
         || '); the ship is liable to a fine of RMB ' || CAST($fine_min_cny AS VARCHAR) || '-'
         || CAST($fine_max_cny AS VARCHAR) || ' (Marine Environment Protection Law Art. 110)' AS message,
     to_json({
-        'from': iso_utc(w_start),
-        'to': iso_utc(w_end),
         'controlled_hours': hours_of(control_seconds),
-        'late_connection_minutes': minutes_of(late_seconds),
-        'gap_minutes': minutes_of(gap_seconds),
         'early_disconnection_minutes': minutes_of(early_seconds),
-        'uncontrolled_hours': hours_of(uncontrolled_seconds),
-        'excused_hours': hours_of(excused_seconds)
+        'excused_hours': hours_of(excused_seconds),
+        'from': iso_utc(w_start),
+        'gap_minutes': minutes_of(gap_seconds),
+        'late_connection_minutes': minutes_of(late_seconds),
+        'to': iso_utc(w_end),
+        'uncontrolled_hours': hours_of(uncontrolled_seconds)
     }) AS evidence,
     minutes_of(uncontrolled_seconds) AS minutes
 FROM cn_outcome

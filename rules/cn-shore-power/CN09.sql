@@ -15,8 +15,7 @@ SELECT
     e.kind || ' event ' || e.event_id
         || ' is not counted by the Chinese shore-power rule: not an Art. 11 exception or alternative measure'
         AS message,
-    to_json({'event_id': e.event_id, 'kind': e.kind, 'from': iso_utc(e.s), 'to': iso_utc(e.e),
-             'reference': e.reference}) AS evidence,
+    to_json({'event_id': e.event_id, 'from': iso_utc(e.s), 'kind': e.kind, 'reference': e.reference, 'to': iso_utc(e.e)}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM cn_event e
 JOIN cn_window w ON w.visit_id = e.visit_id

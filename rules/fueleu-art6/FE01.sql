@@ -40,16 +40,16 @@ SELECT
     END AS message,
     to_json({
         'basis': not_applicable_basis,
-        'port': port,
-        'port_country': port_country,
+        'berth_ops_available': berth_ops_available,
         'call_purpose': call_purpose,
-        'vessel_type': vessel_type,
-        'gross_tonnage': gross_tonnage,
-        'departure_local_date': CAST(departure_local_date AS VARCHAR),
         'covered_from': CAST(later_start_date AS VARCHAR),
+        'departure_local_date': CAST(departure_local_date AS VARCHAR),
+        'gross_tonnage': gross_tonnage,
+        'port': port,
         'port_afir_art9': port_afir_art9,
+        'port_country': port_country,
         'port_ops_required_from': CAST(port_ops_required_from AS VARCHAR),
-        'berth_ops_available': berth_ops_available
+        'vessel_type': vessel_type
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM fe_call

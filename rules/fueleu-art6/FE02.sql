@@ -12,7 +12,7 @@ SELECT
     visit_id,
     'gross_tonnage is missing; FuelEU Art. 6 applies only above '
         || CAST($gross_tonnage_threshold AS VARCHAR) || ' GT' AS message,
-    to_json({'imo': imo, 'vessel_type': vessel_type, 'regime': regime}) AS evidence,
+    to_json({'imo': imo, 'regime': regime, 'vessel_type': vessel_type}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM fe_outcome
 WHERE verdict = 'insufficient_data' AND basis = 'missing_gross_tonnage'

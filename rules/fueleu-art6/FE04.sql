@@ -15,7 +15,7 @@
 SELECT
     o.visit_id,
     'call exempt: ' || x.kinds || ' over the whole stay (events ' || x.event_ids || ')' AS message,
-    to_json({'kinds': x.kinds, 'event_ids': x.event_ids}) AS evidence,
+    to_json({'event_ids': x.event_ids, 'kinds': x.kinds}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM fe_outcome o
 JOIN fe_whole_exemption x ON x.visit_id = o.visit_id

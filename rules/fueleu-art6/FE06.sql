@@ -34,19 +34,19 @@ SELECT
                      || CAST(billed_hours AS VARCHAR) || ' h'
                 ELSE '; penalty not computed: power demand unknown' END AS message,
     to_json({
-        'from': iso_utc(w_start),
-        'to': iso_utc(w_end),
-        'ops_hours': hours_of(ops_seconds),
-        'late_connection_minutes': minutes_of(late_seconds),
-        'gap_minutes': minutes_of(gap_seconds),
-        'early_disconnection_minutes': minutes_of(early_seconds),
-        'non_compliant_hours': hours_of(non_compliant_seconds),
-        'excused_hours': hours_of(excused_seconds),
         'billed_hours': billed_hours,
+        'early_disconnection_minutes': minutes_of(early_seconds),
+        'excused_hours': hours_of(excused_seconds),
+        'from': iso_utc(w_start),
+        'gap_minutes': minutes_of(gap_seconds),
+        'late_connection_minutes': minutes_of(late_seconds),
+        'non_compliant_hours': hours_of(non_compliant_seconds),
+        'ops_hours': hours_of(ops_seconds),
+        'penalty': penalty,
+        'power_category': power_category,
         'power_demand_kw': power_demand_kw,
         'power_source': power_source,
-        'power_category': power_category,
-        'penalty': penalty
+        'to': iso_utc(w_end)
     }) AS evidence,
     minutes_of(non_compliant_seconds) AS minutes
 FROM fe_outcome

@@ -17,9 +17,9 @@ SELECT
     k.kind || ' excused ' || CAST(minutes_of(k.seconds) AS VARCHAR)
         || ' min at berth not on OPS (events ' || k.event_ids || ')' AS message,
     to_json({
-        'kind': k.kind,
         'event_ids': k.event_ids,
-        'excused_minutes': minutes_of(k.seconds)
+        'excused_minutes': minutes_of(k.seconds),
+        'kind': k.kind
     }) AS evidence,
     minutes_of(k.seconds) AS minutes
 FROM fe_excused_kind k

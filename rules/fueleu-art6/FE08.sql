@@ -20,14 +20,14 @@ SELECT
         || CAST(use_limit AS VARCHAR) || ' per reporting period; not honoured (events '
         || event_ids || ')' AS message,
     to_json({
-        'kinds': kinds,
         'event_ids': event_ids,
         'imo': imo,
-        'port': CASE WHEN $capped_exception_count_per = 'ship_port' THEN port END,
-        'year': year,
-        'use_number': use_number,
+        'kinds': kinds,
         'limit': use_limit,
-        'minutes_claimed': minutes_of(seconds)
+        'minutes_claimed': minutes_of(seconds),
+        'port': CASE WHEN $capped_exception_count_per = 'ship_port' THEN port END,
+        'use_number': use_number,
+        'year': year
     }) AS evidence,
     minutes_of(seconds) AS minutes
 FROM fe_cap_claim

@@ -15,9 +15,7 @@ SELECT
         || vessel_type || CASE WHEN vessel_type = 'container' AND teu IS NULL
                                THEN ' ship without teu' ELSE ' ship' END
         || '; give aux_power_kw (or teu)' AS message,
-    to_json({'vessel_type': vessel_type, 'teu': teu,
-             'non_compliant_hours': hours_of(non_compliant_seconds),
-             'billed_hours': billed_hours}) AS evidence,
+    to_json({'billed_hours': billed_hours, 'non_compliant_hours': hours_of(non_compliant_seconds), 'teu': teu, 'vessel_type': vessel_type}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM fe_outcome
 WHERE verdict = 'non_compliant' AND power_demand_kw IS NULL

@@ -17,8 +17,7 @@ SELECT
         || CASE WHEN list_contains($whole_stay_exemption_kinds, e.kind)
                 THEN ': it exempts a call only when it covers the whole stay'
                 ELSE ': not an Art. 6(5) exception' END AS message,
-    to_json({'event_id': e.event_id, 'kind': e.kind, 'from': iso_utc(e.s), 'to': iso_utc(e.e),
-             'reference': e.reference}) AS evidence,
+    to_json({'event_id': e.event_id, 'from': iso_utc(e.s), 'kind': e.kind, 'reference': e.reference, 'to': iso_utc(e.e)}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM fe_event e
 JOIN fe_need n ON n.visit_id = e.visit_id

@@ -68,26 +68,11 @@ WHERE w.window_start < w.window_end
   AND x.s < w.window_end
   AND x.e > w.window_start;
 
--- Union of the pieces (gaps and islands): touching or overlapping pieces merge.
+-- Union of the pieces (bc_interval_union, the engine's macro): touching or overlapping pieces
+-- merge.
 CREATE OR REPLACE TEMP TABLE bc_control AS
-WITH ordered AS (
-    SELECT visit_id, s, e,
-        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM bc_control_piece
-),
-flagged AS (
-    SELECT *, CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END AS starts_island
-    FROM ordered
-),
-grouped AS (
-    SELECT *, sum(starts_island) OVER (PARTITION BY visit_id ORDER BY s, e
-                                       ROWS UNBOUNDED PRECEDING) AS island
-    FROM flagged
-)
-SELECT visit_id, island, min(s) AS s, max(e) AS e
-FROM grouped
-GROUP BY visit_id, island;
+WITH piece AS (SELECT visit_id, 0 AS part, s, e FROM bc_control_piece)
+SELECT visit_id, s, e FROM bc_interval_union(piece);
 
 -- Uncontrolled segments of W: before the first island (late connection), between islands
 -- (gap), after the last (early disconnection), or all of W when nothing controlled it.
@@ -127,24 +112,8 @@ WHERE list_contains($excusing_event_kinds, x.kind)
   AND x.e > w.window_start;
 
 CREATE OR REPLACE TEMP TABLE bc_excuse AS
-WITH ordered AS (
-    SELECT visit_id, s, e,
-        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM bc_excuse_piece
-),
-flagged AS (
-    SELECT *, CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END AS starts_island
-    FROM ordered
-),
-grouped AS (
-    SELECT *, sum(starts_island) OVER (PARTITION BY visit_id ORDER BY s, e
-                                       ROWS UNBOUNDED PRECEDING) AS island
-    FROM flagged
-)
-SELECT visit_id, island, min(s) AS s, max(e) AS e
-FROM grouped
-GROUP BY visit_id, island;
+WITH piece AS (SELECT visit_id, 0 AS part, s, e FROM bc_excuse_piece)
+SELECT visit_id, s, e FROM bc_interval_union(piece);
 
 -- Each uncontrolled segment with the seconds of it that are excused. The LEFT JOIN is guarded:
 -- without an excusing interval the overlap is 0, never the whole segment.
@@ -190,31 +159,20 @@ piece AS (
     WHERE x.s < v.departure AND x.e > v.arrival
 ),
 piece_set AS (
-    SELECT visit_id, 'shore_power' AS control_set, s, e FROM piece WHERE is_shore_power
+    -- shore power alone, and every session of the visits that have a counting capture session
+    -- (for the others 'any' is 'shore_power': no second union of the same pieces)
+    SELECT visit_id, 'shore_power' AS part, s, e FROM piece WHERE is_shore_power
     UNION ALL
     SELECT visit_id, 'any', s, e FROM piece
-),
-ordered AS (
-    SELECT visit_id, control_set, s, e,
-        max(e) OVER (PARTITION BY visit_id, control_set ORDER BY s, e
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM piece_set
-),
-grouped AS (
-    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
-        OVER (PARTITION BY visit_id, control_set ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
-    FROM ordered
-),
-islands AS (
-    SELECT visit_id, control_set, min(s) AS s, max(e) AS e
-    FROM grouped
-    GROUP BY visit_id, control_set, island
+    WHERE visit_id IN (SELECT visit_id FROM piece WHERE NOT is_shore_power)
 )
 SELECT
     visit_id,
-    sum(CASE WHEN control_set = 'shore_power' THEN seconds_between(s, e) ELSE 0 END)
+    sum(CASE WHEN part = 'shore_power' THEN seconds_between(s, e) ELSE 0 END)
         AS stay_shore_power_seconds,
-    sum(CASE WHEN control_set = 'any' THEN seconds_between(s, e) ELSE 0 END)
-        AS stay_controlled_seconds
-FROM islands
+    CASE WHEN bool_or(part = 'any')
+         THEN sum(CASE WHEN part = 'any' THEN seconds_between(s, e) ELSE 0 END)
+         ELSE sum(CASE WHEN part = 'shore_power' THEN seconds_between(s, e) ELSE 0 END)
+    END AS stay_controlled_seconds
+FROM bc_interval_union(piece_set)
 GROUP BY visit_id;

@@ -36,8 +36,12 @@ cap AS (
     FROM bc_capture GROUP BY visit_id
 ),
 base AS (
+    -- the visit columns the rules and assemble.sql read, not v.* (every stored column of every
+    -- visit copied once more, the costliest part of this table)
     SELECT
-        v.*,
+        v.visit_id, v.imo, v.vessel_name, v.vessel_type, v.fleet, v.operator, v.port, v.terminal,
+        v.berth, v.arrival, v.ready_to_work, v.pilot_on_board, v.departure,
+        v.shore_power_capable, v.tz, v.year, v.not_applicable_basis,
         t.status AS terminal_status,
         t.status_source AS terminal_status_source,
         x.kinds AS exception_kinds,
@@ -99,7 +103,12 @@ judged AS (
     FROM base
 )
 SELECT
-    j.*,
+    -- what the rules, assemble.sql and the statements below read (the working columns of
+    -- `base` stay out of the table)
+    j.visit_id, j.imo, j.vessel_name, j.vessel_type, j.fleet, j.operator, j.port, j.terminal,
+    j.berth, j.arrival, j.ready_to_work, j.pilot_on_board, j.departure, j.tz, j.year,
+    j.terminal_status, j.terminal_status_source, j.vie_honoured, j.tie_honoured,
+    j.late_seconds, j.early_seconds, j.gap_seconds, j.no_control_seconds, j.verdict, j.basis,
     -- the window is reported where control was required and assessed
     CASE WHEN j.window_open AND j.verdict IN ('compliant', 'non_compliant') THEN j.w_start END
         AS window_start,
@@ -154,10 +163,10 @@ SELECT
                 THEN ', ' || CAST(minutes_of(g.excused_seconds) AS VARCHAR) || ' min excused'
                 ELSE '' END AS detail,
     to_json({
-        'from': iso_utc(g.s),
-        'to': iso_utc(g.e),
-        'minutes': minutes_of(g.seconds),
         'excused_minutes': minutes_of(g.excused_seconds),
+        'from': iso_utc(g.s),
+        'minutes': minutes_of(g.seconds),
+        'to': iso_utc(g.e),
         'uncontrolled_minutes': minutes_of(g.seconds - g.excused_seconds)
     }) AS evidence,
     minutes_of(g.seconds - g.excused_seconds) AS minutes
@@ -194,15 +203,15 @@ SELECT visit_id, s, e FROM pieces WHERE s < e;
 
 CREATE OR REPLACE TEMP TABLE bc_violation_days AS
 WITH days AS (
-    SELECT p.visit_id,
-        unnest(generate_series(CAST(timezone(v.tz, p.s) AS DATE),
-                               CAST(timezone(v.tz, p.e - INTERVAL 1 MICROSECOND) AS DATE),
-                               INTERVAL 1 DAY)) AS day
+    -- each visit's days once (then a plain count and an ordered list, no DISTINCT aggregates)
+    SELECT DISTINCT p.visit_id,
+        CAST(unnest(generate_series(CAST(timezone(o.tz, p.s) AS DATE),
+                                    CAST(timezone(o.tz, p.e - INTERVAL 1 MICROSECOND) AS DATE),
+                                    INTERVAL 1 DAY)) AS DATE) AS day
     FROM bc_uncontrolled_piece p
-    JOIN bc_visit v ON v.visit_id = p.visit_id
+    JOIN bc_outcome o ON o.visit_id = p.visit_id
 )
-SELECT visit_id, count(DISTINCT CAST(day AS DATE)) AS violation_days,
-    string_agg(DISTINCT CAST(CAST(day AS DATE) AS VARCHAR), ', '
-               ORDER BY CAST(CAST(day AS DATE) AS VARCHAR)) AS violation_dates
+SELECT visit_id, count(*) AS violation_days,
+    string_agg(CAST(day AS VARCHAR), ', ' ORDER BY CAST(day AS VARCHAR)) AS violation_dates
 FROM days
 GROUP BY visit_id;

@@ -34,7 +34,7 @@ s AS (
              ELSE CAST($start_date AS DATE) END AS start_date,
         CASE v.port_area WHEN 'coastal' THEN $coastal_min_stay_hours
                          WHEN 'inland' THEN $inland_min_stay_hours END AS min_stay_hours,
-        epoch(v.departure - v.arrival) AS stay_seconds
+        seconds_between(v.arrival, v.departure) AS stay_seconds
     FROM v
 ),
 i AS (

@@ -19,7 +19,7 @@ WHERE c.not_applicable_basis IS NULL
 -- exempt the visit (Art. 11: 'unless an effective alternative measure is used').
 CREATE OR REPLACE TEMP TABLE cn_whole_equivalent AS
 WITH piece AS (
-    SELECT x.visit_id, x.kind, x.event_id,
+    SELECT x.visit_id, 0 AS part, x.kind, x.event_id,
         greatest(x.s, w.window_start) AS s, least(x.e, w.window_end) AS e,
         w.window_start, w.window_end
     FROM cn_event x
@@ -28,21 +28,12 @@ WITH piece AS (
       AND w.window_start < w.window_end
       AND x.s < w.window_end AND x.e > w.window_start
 ),
-ordered AS (
-    SELECT *, max(e) OVER (PARTITION BY visit_id ORDER BY s, e
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM piece
-),
-grouped AS (
-    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
-        OVER (PARTITION BY visit_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
-    FROM ordered
-),
 covered AS (
-    SELECT visit_id
-    FROM grouped
-    GROUP BY visit_id, island, window_start, window_end
-    HAVING min(s) <= window_start AND max(e) >= window_end
+    -- an island of the union (bc_interval_union, the engine's macro) spanning all of W
+    SELECT u.visit_id
+    FROM bc_interval_union(piece) u
+    JOIN cn_window w ON w.visit_id = u.visit_id
+    WHERE u.s <= w.window_start AND u.e >= w.window_end
 )
 SELECT
     p.visit_id,

@@ -16,48 +16,28 @@ JOIN capture x ON x.visit_id = c.visit_id
 WHERE $capture_counts_as_equivalent
   AND x.started < c.departure AND x.ended > c.arrival;
 
--- Control within W, merged (gaps and islands; touching pieces merge).
+-- Control within W, merged (bc_interval_union, the engine's macro; touching pieces merge).
 CREATE OR REPLACE TEMP TABLE cn_control AS
 WITH piece AS (
-    SELECT w.visit_id, greatest(x.s, w.window_start) AS s, least(x.e, w.window_end) AS e
+    SELECT w.visit_id, 0 AS part, greatest(x.s, w.window_start) AS s, least(x.e, w.window_end) AS e
     FROM cn_need w
     JOIN cn_session x ON x.visit_id = w.visit_id
     WHERE x.s < w.window_end AND x.e > w.window_start
-),
-ordered AS (
-    SELECT *, max(e) OVER (PARTITION BY visit_id ORDER BY s, e
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM piece
-),
-grouped AS (
-    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
-        OVER (PARTITION BY visit_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
-    FROM ordered
 )
-SELECT visit_id, island, min(s) AS s, max(e) AS e FROM grouped GROUP BY visit_id, island;
+SELECT visit_id, s, e FROM bc_interval_union(piece);
 
 -- Seconds of W each source covered, merged per source (for the findings' evidence: how much of
 -- the control was capture rather than shore power).
 CREATE OR REPLACE TEMP TABLE cn_source_seconds AS
 WITH piece AS (
-    SELECT w.visit_id, x.source, greatest(x.s, w.window_start) AS s, least(x.e, w.window_end) AS e
+    SELECT w.visit_id, x.source AS part,
+        greatest(x.s, w.window_start) AS s, least(x.e, w.window_end) AS e
     FROM cn_need w
     JOIN cn_session x ON x.visit_id = w.visit_id
     WHERE x.s < w.window_end AND x.e > w.window_start
 ),
-ordered AS (
-    SELECT *, max(e) OVER (PARTITION BY visit_id, source ORDER BY s, e
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM piece
-),
-grouped AS (
-    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
-        OVER (PARTITION BY visit_id, source ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
-    FROM ordered
-),
 islands AS (
-    SELECT visit_id, source, min(s) AS s, max(e) AS e FROM grouped
-    GROUP BY visit_id, source, island
+    SELECT visit_id, part AS source, s, e FROM bc_interval_union(piece)
 )
 SELECT visit_id,
     sum(CASE WHEN source = 'shore_power' THEN seconds_between(s, e) ELSE 0 END) AS sp_seconds,
@@ -90,34 +70,22 @@ WHERE NOT EXISTS (SELECT 1 FROM cn_control o WHERE o.visit_id = w.visit_id);
 -- Over the whole stay, for the emission estimate (docs/contract.md 5): shore power merged, and
 -- capture only where shore power did not already run, so the two never add up past the stay.
 CREATE OR REPLACE TEMP TABLE cn_stay_control AS
-WITH ordered AS (
-    SELECT visit_id, source, s, e,
-        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_all,
-        max(e) OVER (PARTITION BY visit_id, source ORDER BY s, e
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_src
-    FROM cn_session
+WITH piece AS (
+    -- every session ('all'), and shore power alone
+    SELECT visit_id, 'all' AS part, s, e FROM cn_session
+    UNION ALL
+    SELECT visit_id, 'shore_power', s, e FROM cn_session WHERE source = 'shore_power'
 ),
-grouped AS (
-    SELECT *,
-        sum(CASE WHEN prev_all IS NULL OR s > prev_all THEN 1 ELSE 0 END)
-            OVER (PARTITION BY visit_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island_all,
-        sum(CASE WHEN prev_src IS NULL OR s > prev_src THEN 1 ELSE 0 END)
-            OVER (PARTITION BY visit_id, source ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island_src
-    FROM ordered
-),
-all_islands AS (
-    SELECT visit_id, min(s) AS s, max(e) AS e FROM grouped GROUP BY visit_id, island_all
-),
-sp_islands AS (
-    SELECT visit_id, min(s) AS s, max(e) AS e FROM grouped
-    WHERE source = 'shore_power' GROUP BY visit_id, island_src
+islands AS (
+    SELECT * FROM bc_interval_union(piece)
 ),
 totals AS (
-    SELECT visit_id, sum(seconds_between(s, e)) AS all_seconds FROM all_islands GROUP BY visit_id
+    SELECT visit_id, sum(seconds_between(s, e)) AS all_seconds FROM islands
+    WHERE part = 'all' GROUP BY visit_id
 ),
 sp AS (
-    SELECT visit_id, sum(seconds_between(s, e)) AS sp_seconds FROM sp_islands GROUP BY visit_id
+    SELECT visit_id, sum(seconds_between(s, e)) AS sp_seconds FROM islands
+    WHERE part = 'shore_power' GROUP BY visit_id
 )
 SELECT t.visit_id, coalesce(sp.sp_seconds, 0) AS stay_sp_seconds,
     t.all_seconds - coalesce(sp.sp_seconds, 0) AS stay_capture_seconds

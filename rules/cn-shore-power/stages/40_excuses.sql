@@ -14,18 +14,8 @@ WHERE (list_contains($exception_kinds, x.kind) OR list_contains($equivalent_meas
   AND x.e > w.window_start;
 
 CREATE OR REPLACE TEMP TABLE cn_excuse AS
-WITH ordered AS (
-    SELECT visit_id, s, e,
-        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM cn_excuse_piece
-),
-grouped AS (
-    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
-        OVER (PARTITION BY visit_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
-    FROM ordered
-)
-SELECT visit_id, min(s) AS s, max(e) AS e FROM grouped GROUP BY visit_id, island;
+WITH piece AS (SELECT visit_id, 0 AS part, s, e FROM cn_excuse_piece)
+SELECT visit_id, s, e FROM bc_interval_union(piece);
 
 -- Each uncontrolled segment with the seconds of it that are excused. The LEFT JOIN is guarded:
 -- without an excusing interval the overlap is 0, never the whole segment.
@@ -48,18 +38,11 @@ WITH merged AS (
     FROM cn_excuse_piece GROUP BY visit_id, kind
 ),
 per_kind AS (
-    SELECT visit_id, kind, s, e,
-        max(e) OVER (PARTITION BY visit_id, kind ORDER BY s, e
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM cn_excuse_piece
-),
-grouped AS (
-    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
-        OVER (PARTITION BY visit_id, kind ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
-    FROM per_kind
+    -- one kind's pieces merged, so overlapping events of a kind count once
+    SELECT visit_id, kind AS part, s, e FROM cn_excuse_piece
 ),
 islands AS (
-    SELECT visit_id, kind, min(s) AS s, max(e) AS e FROM grouped GROUP BY visit_id, kind, island
+    SELECT visit_id, part AS kind, s, e FROM bc_interval_union(per_kind)
 )
 SELECT i.visit_id, i.kind, m.event_ids,
     sum(seconds_between(greatest(i.s, g.s), least(i.e, g.e))) AS seconds

@@ -116,7 +116,7 @@ SELECT
             THEN r.member_state_from
         WHEN r.ops_berth_from IS NOT NULL THEN r.ops_berth_from
     END AS later_start_date,
-    epoch(r.departure - r.arrival) AS stay_seconds,
+    seconds_between(r.arrival, r.departure) AS stay_seconds,
     CASE
         WHEN NOT r.type_covered THEN 'not_regulated_type'
         WHEN r.regime IS NULL AND r.afir_from IS NULL AND r.ops_berth_from IS NULL

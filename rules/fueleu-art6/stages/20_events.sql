@@ -29,30 +29,19 @@ WITH span AS (
     WHERE regime IS NOT NULL
 ),
 piece AS (
-    SELECT x.visit_id, x.kind, x.event_id,
+    SELECT x.visit_id, 0 AS part, x.kind, x.event_id,
         greatest(x.s, sp.span_start) AS s, least(x.e, sp.span_end) AS e
     FROM fe_event x
     JOIN span sp ON sp.visit_id = x.visit_id
     WHERE list_contains($whole_stay_exemption_kinds, x.kind)
       AND x.s < sp.span_end AND x.e > sp.span_start
 ),
-ordered AS (
-    SELECT visit_id, s, e,
-        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM piece
-),
-grouped AS (
-    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
-        OVER (PARTITION BY visit_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
-    FROM ordered
-),
 covered AS (
-    SELECT g.visit_id
-    FROM grouped g
-    JOIN span sp ON sp.visit_id = g.visit_id
-    GROUP BY g.visit_id, g.island, sp.span_start, sp.span_end
-    HAVING min(g.s) <= sp.span_start AND max(g.e) >= sp.span_end
+    -- an island of the union (bc_interval_union, the engine's macro) spanning all of it
+    SELECT u.visit_id
+    FROM bc_interval_union(piece) u
+    JOIN span sp ON sp.visit_id = u.visit_id
+    WHERE u.s <= sp.span_start AND u.e >= sp.span_end
 )
 SELECT
     p.visit_id,

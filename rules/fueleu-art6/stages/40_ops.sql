@@ -13,22 +13,11 @@ WHERE w.window_start < w.window_end
   AND x.connected < w.window_end
   AND x.disconnected > w.window_start;
 
--- Union of the pieces (gaps and islands): touching or overlapping pieces merge.
+-- Union of the pieces (bc_interval_union, the engine's macro): touching or overlapping pieces
+-- merge.
 CREATE OR REPLACE TEMP TABLE fe_ops AS
-WITH ordered AS (
-    SELECT visit_id, s, e,
-        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM fe_ops_piece
-),
-grouped AS (
-    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
-        OVER (PARTITION BY visit_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
-    FROM ordered
-)
-SELECT visit_id, island, min(s) AS s, max(e) AS e
-FROM grouped
-GROUP BY visit_id, island;
+WITH piece AS (SELECT visit_id, 0 AS part, s, e FROM fe_ops_piece)
+SELECT visit_id, s, e FROM bc_interval_union(piece);
 
 -- Parts of W not on OPS: before the first island (late connection), between islands (gap),
 -- after the last (early disconnection), or all of W when OPS was not used at all.
@@ -57,28 +46,14 @@ WHERE w.window_start < w.window_end
 -- (docs/contract.md 5: at-berth emissions count every hour of the stay not under control).
 CREATE OR REPLACE TEMP TABLE fe_stay_ops AS
 WITH piece AS (
-    SELECT c.visit_id,
+    SELECT c.visit_id, 0 AS part,
         greatest(x.connected, c.arrival) AS s,
         least(x.disconnected, c.departure) AS e
     FROM fe_call c
     JOIN shore_power x ON x.visit_id = c.visit_id
     WHERE x.connected IS NOT NULL AND x.disconnected IS NOT NULL
       AND x.connected < c.departure AND x.disconnected > c.arrival
-),
-ordered AS (
-    SELECT visit_id, s, e,
-        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM piece
-),
-grouped AS (
-    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
-        OVER (PARTITION BY visit_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
-    FROM ordered
-),
-islands AS (
-    SELECT visit_id, min(s) AS s, max(e) AS e FROM grouped GROUP BY visit_id, island
 )
 SELECT visit_id, sum(seconds_between(s, e)) AS stay_ops_seconds
-FROM islands
+FROM bc_interval_union(piece)
 GROUP BY visit_id;

@@ -17,19 +17,8 @@ WHERE list_contains($partial_exception_kinds, x.kind)
 
 -- Capped-kind events merged per visit, and the not-on-OPS time they would excuse.
 CREATE OR REPLACE TEMP TABLE fe_capped_union AS
-WITH ordered AS (
-    SELECT visit_id, s, e,
-        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM fe_exception_piece
-    WHERE capped
-),
-grouped AS (
-    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
-        OVER (PARTITION BY visit_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
-    FROM ordered
-)
-SELECT visit_id, min(s) AS s, max(e) AS e FROM grouped GROUP BY visit_id, island;
+WITH piece AS (SELECT visit_id, 0 AS part, s, e FROM fe_exception_piece WHERE capped)
+SELECT visit_id, s, e FROM bc_interval_union(piece);
 
 -- A call uses a capped exception when a capped-kind event covers some of its W not on OPS.
 -- Uses are numbered per ship (or ship and port) and port-local departure year, in order of
@@ -69,25 +58,21 @@ SELECT
 FROM numbered;
 
 -- The exception events that count: every partial kind, capped kinds only on honoured uses.
+-- (A UNION ALL, not `NOT capped OR EXISTS (...)`: a disjunction with a subquery is joined row
+-- by row, each branch alone is a plain filter and a semi join.)
 CREATE OR REPLACE TEMP TABLE fe_excuse_piece AS
 SELECT p.*
 FROM fe_exception_piece p
 WHERE NOT p.capped
-   OR EXISTS (SELECT 1 FROM fe_cap_claim k WHERE k.visit_id = p.visit_id AND k.honoured);
+UNION ALL
+SELECT p.*
+FROM fe_exception_piece p
+WHERE p.capped
+  AND p.visit_id IN (SELECT k.visit_id FROM fe_cap_claim k WHERE k.honoured);
 
 CREATE OR REPLACE TEMP TABLE fe_excuse AS
-WITH ordered AS (
-    SELECT visit_id, s, e,
-        max(e) OVER (PARTITION BY visit_id ORDER BY s, e
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM fe_excuse_piece
-),
-grouped AS (
-    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
-        OVER (PARTITION BY visit_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
-    FROM ordered
-)
-SELECT visit_id, min(s) AS s, max(e) AS e FROM grouped GROUP BY visit_id, island;
+WITH piece AS (SELECT visit_id, 0 AS part, s, e FROM fe_excuse_piece)
+SELECT visit_id, s, e FROM bc_interval_union(piece);
 
 -- Each not-on-OPS segment with the seconds of it that are excused. The LEFT JOIN is guarded:
 -- without an excusing interval the overlap is 0, never the whole segment.
@@ -112,18 +97,10 @@ WITH merged AS (
 ),
 per_kind AS (
     -- one kind's pieces merged, so overlapping events of a kind count once
-    SELECT visit_id, kind, s, e,
-        max(e) OVER (PARTITION BY visit_id, kind ORDER BY s, e
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM fe_excuse_piece
-),
-grouped AS (
-    SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
-        OVER (PARTITION BY visit_id, kind ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
-    FROM per_kind
+    SELECT visit_id, kind AS part, s, e FROM fe_excuse_piece
 ),
 islands AS (
-    SELECT visit_id, kind, min(s) AS s, max(e) AS e FROM grouped GROUP BY visit_id, kind, island
+    SELECT visit_id, part AS kind, s, e FROM bc_interval_union(per_kind)
 )
 SELECT i.visit_id, i.kind, m.event_ids,
     sum(seconds_between(greatest(i.s, g.s), least(i.e, g.e))) AS seconds

@@ -1,0 +1,66 @@
+"""Macros the engine defines in every pack's sandbox before the pack's first stage (the pack
+contract, docs/packs.md section 3).
+
+`bc_interval_union(pieces)`: the union of intervals per visit, the "gaps and islands" every pack
+needs (control sessions over a window, excusing events, sessions over the stay). One macro
+instead of the same window SQL copied into each stage (issue 16 item 5), and cheaper than the
+copies were: ONE window pass over the pieces (running end before and through each piece, the
+next piece's start, its place), where the copies sorted twice (a running end, then a running
+count of island starts) and grouped. A piece starts an island when no earlier piece reaches it,
+and ends one when the next piece starts after every piece so far has ended; a piece doing both
+(most of them: one session per visit) is its island. Only the few pieces that start or end an
+island of several pieces pass through a second, small window, which pairs each start with its
+end.
+
+Engine-provided rather than a stage file each pack copies: a fix or a faster plan reaches
+every pack at once, and packs written by others get the same semantics. Its name is reserved
+(engine/pack_sql.py): a stage may not define a macro of that name.
+"""
+
+from __future__ import annotations
+
+from berthcheck import store
+
+# Input: a table, view or CTE name with columns `visit_id`, `part` (a second key: the union is
+# per visit and part; any type, a constant for one set), `s` and `e` (the interval [s, e);
+# NOT NULL, s <= e). Output: one row per island, `visit_id, part, s, e`; touching intervals
+# (one's end equal to the next's start) merge.
+INTERVAL_UNION_SQL = """
+CREATE OR REPLACE TEMP MACRO bc_interval_union(pieces) AS TABLE
+WITH marked AS (
+    SELECT visit_id, part, s,
+        max(e) OVER (PARTITION BY visit_id, part ORDER BY s, e
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS _before,
+        max(e) OVER (PARTITION BY visit_id, part ORDER BY s, e
+                     ROWS UNBOUNDED PRECEDING) AS _through,
+        lead(s) OVER (PARTITION BY visit_id, part ORDER BY s, e) AS _next,
+        row_number() OVER (PARTITION BY visit_id, part ORDER BY s, e) AS _place
+    FROM query_table(pieces)
+),
+flagged AS (
+    SELECT visit_id, part, s, _through, _place,
+        _before IS NULL OR s > _before AS _starts,
+        _next IS NULL OR _next > _through AS _ends
+    FROM marked
+)
+SELECT visit_id, part, s, _through AS e FROM flagged WHERE _starts AND _ends
+UNION ALL
+SELECT visit_id, part, s, e FROM (
+    SELECT visit_id, part, s, _starts,
+        lead(_through) OVER (PARTITION BY visit_id, part ORDER BY _place) AS e
+    FROM flagged
+    WHERE _starts <> _ends
+)
+WHERE _starts
+"""
+
+# name -> how a pack calls it (docs/packs.md, generated)
+ENGINE_MACROS = {
+    "bc_interval_union": "bc_interval_union(pieces): columns visit_id, part, s, e in; one row "
+                         "per island (visit_id, part, s, e) out",
+}
+
+
+def define_macros(sandbox) -> None:
+    """Define the engine's macros in a pack's sandbox (before the pack's stages run)."""
+    store.run(sandbox, INTERVAL_UNION_SQL)
