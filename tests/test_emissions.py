@@ -468,9 +468,22 @@ def test_rules_show_prints_the_factor_tables_with_sources():
 
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory):
-    from berthcheck.demo import run_demo
+    """The sample month as the demo makes it (loaded, checked, run stored, results written),
+    without the demo's PDF, which these tests never read (the demo's own tests render it)."""
+    from berthcheck.demo import SAMPLE_PERIOD, DemoReport, load_sample, sample_source
+    from berthcheck.engine.export import write_frame
 
-    return run_demo(tmp_path_factory.mktemp("demo"))
+    folder = tmp_path_factory.mktemp("demo")
+    source = sample_source(folder)
+    con = store.connect(folder / "berthcheck.duckdb")
+    try:
+        run = DemoReport(folder / "berthcheck.duckdb", source, load_sample(con, source))
+        run.outcome = check(con, period=SAMPLE_PERIOD)
+    finally:
+        con.close()
+    run.results_path = folder / "results.csv"
+    write_frame(run.outcome.results, run.results_path)
+    return run
 
 
 def test_sample_month_has_non_negative_emission_columns(sample_run):
