@@ -50,11 +50,10 @@ demo: $(BIN)/.runtime
 	@echo "The demo's database: berthcheck --db demo-output/berthcheck.duckdb runs list"
 
 # The benchmark at its small sizes (prints its table; fails only on errors, never on time),
-# then the suite, whose summary stays the last line. `--dist loadgroup`: the tests sharing a
-# module-scoped fixture stay on one worker (tests/conftest.py), the rest are spread one by one.
+# then the suite, whose summary stays the last line.
 test: $(BIN)/.installed
 	$(BIN)/python benchmarks/run.py --ci --out $${TMPDIR:-/tmp}/berthcheck-bench-ci
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -n 2
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

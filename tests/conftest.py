@@ -114,19 +114,3 @@ def snapshot(con) -> tuple:
     log = tuple(store.run(con, "SELECT * FROM load_batches ORDER BY batch_id"))
     return counts, log
 
-
-def pytest_configure(config):
-    # xdist registers the mark itself; without it (`-p no:xdist`) the mark is still known
-    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker")
-
-
-def pytest_collection_modifyitems(config, items):
-    """Under `--dist loadgroup` (`make test`) the tests of a module that share a module-scoped
-    fixture (a loaded sample month, a rendered report) run on one worker, so the fixture is
-    built once instead of once per worker; every other test is handed out on its own."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
-        if any(d.scope in ("module", "class", "package") for ds in defs.values() for d in ds):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
