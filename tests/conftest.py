@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import shutil
 from pathlib import Path
 
@@ -50,19 +51,29 @@ def write_csv(path: Path, rows: list[dict[str, str]], header: list[str] | None =
 def _migrated_template(tmp_path_factory):
     """Migrate the schema once per test session (per xdist worker) and start every new
     database of the suite as a copy of that file: most tests create a fresh store, and running
-    every migration for each was a large share of the suite's time (issue 16). A database that
+    every migration for each was a large share of the suite's time (issue 16); a test's
+    ":memory:" store is such a copy in a file of its own. A database that
     already exists, a read-only open, or a missing folder go through `store.connect` as ever,
     which then finds the copy at the latest schema (or migrates whatever is newer)."""
     template = tmp_path_factory.mktemp("template") / "migrated.duckdb"
     store.connect(template).close()
     real_connect = store.connect
     migrations = store.MIGRATIONS
+    private = tmp_path_factory.mktemp("in-memory")
+    opened = itertools.count(1)
 
     def connect(db=None, *, read_only: bool = False):
         path = store.resolve_db_path(db)
         # a test that swaps the migrations (to build an old schema) gets them run as it asked
-        if (not read_only and store.MIGRATIONS is migrations and str(path) != ":memory:" and not path.exists()
-                and path.parent.is_dir() and not Path(f"{path}.wal").exists()):
+        if read_only or store.MIGRATIONS is not migrations:
+            return real_connect(db, read_only=read_only)
+        if str(path) == ":memory:":
+            # a fresh private store, as ":memory:" gives, but copied from the template instead
+            # of migrated again (the migrations themselves run once, on the template)
+            path = private / f"memory-{next(opened)}.duckdb"
+            shutil.copyfile(template, path)
+            return real_connect(path)
+        if not path.exists() and path.parent.is_dir() and not Path(f"{path}.wal").exists():
             shutil.copyfile(template, path)
         return real_connect(db, read_only=read_only)
 
@@ -102,3 +113,4 @@ def snapshot(con) -> tuple:
     counts = tuple((t, store.scalar(con, f"SELECT count(*) FROM {t}")) for t in tables)  # noqa: S608
     log = tuple(store.run(con, "SELECT * FROM load_batches ORDER BY batch_id"))
     return counts, log
+
