@@ -13,8 +13,8 @@ from polars.testing import assert_frame_equal
 
 from berthcheck import store
 from berthcheck.engine import check, load_pack
-from berthcheck.engine.pack_fixtures import _load_files, build_tables
 from berthcheck.engine.fixture_store import _PORT_TZ, parse_instant
+from berthcheck.engine.pack_fixtures import _load_files, build_tables
 from tests.helpers_store import put_tables
 from tests.test_rule_fixtures import _cases
 

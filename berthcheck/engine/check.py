@@ -128,11 +128,12 @@ def _judged_visits_sql(pack: Pack, scope: Scope) -> str | None:
               "WHERE v.visit_id IN (SELECT visit_id FROM _bc_scope)) ")
     since = "v.departure >= make_timestamptz(y.y0, 1, 1, 0, 0, 0, 'UTC') - INTERVAL 2 DAY"
     if pack.judges == "scope_visits":
-        return (bounds + "SELECT visit_id FROM _bc_scope UNION "
-                "SELECT v.visit_id FROM visits v, y WHERE " + since + " AND v.arrival <= y.last "
-                "AND v.visit_id IN (SELECT visit_id FROM events)")
-    return (bounds + "SELECT v.visit_id FROM visits v, y WHERE " + since
-            + " AND v.departure < make_timestamptz(y.y1 + 1, 1, 1, 0, 0, 0, 'UTC') + INTERVAL 2 DAY")
+        earlier = ("SELECT visit_id FROM _bc_scope UNION SELECT v.visit_id FROM visits v, y "  # noqa: S608
+                   f"WHERE {since} AND v.arrival <= y.last "
+                   "AND v.visit_id IN (SELECT visit_id FROM events)")
+        return bounds + earlier
+    until = "v.departure < make_timestamptz(y.y1 + 1, 1, 1, 0, 0, 0, 'UTC') + INTERVAL 2 DAY"
+    return bounds + f"SELECT v.visit_id FROM visits v, y WHERE {since} AND {until}"  # noqa: S608
 
 
 def _rules_sql(pack: Pack) -> tuple[str, dict[str, object]]:
