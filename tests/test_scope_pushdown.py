@@ -193,3 +193,50 @@ def _compare(pack_id: str, case: dict, defaults: dict) -> dict:
     finally:
         con.close()
     return parts
+
+
+def _pack_with(tmp_path, history: str):
+    import shutil
+
+    from berthcheck.resources import builtin_rules_dir
+
+    folder = tmp_path / "cn-shore-power"
+    shutil.copytree(builtin_rules_dir() / "cn-shore-power", folder)
+    toml = folder / "pack.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('judges = "scope_visits"\n',
+                                 f'judges = "scope_visits"\nhistory = {history}\n', 1),
+                    encoding="utf-8")
+    return str(folder)
+
+
+@pytest.mark.parametrize(("history", "says"), [
+    ('"visits"', "history must be a list of view names or a table of view = [columns]"),
+    ('{ visits = "port" }', "history.visits must be a list of column names"),
+])
+def test_a_malformed_history_is_refused_when_the_pack_is_loaded(tmp_path, history, says):
+    from berthcheck.engine.pack_spec import PackFileError
+
+    with pytest.raises(PackFileError, match=r"pack\.toml: .*" + says.replace("[", r"\[")
+                       .replace("]", r"\]")):
+        load_pack(_pack_with(tmp_path, history))
+
+
+@pytest.mark.parametrize(("history", "says"), [
+    ('{ visits = ["visit_id", "no_such_column"] }', "no_such_column"),
+    ('{ nowhere = ["visit_id"] }', "names nowhere, which the store does not have"),
+])
+def test_a_history_the_store_cannot_give_is_a_pack_error_naming_pack_toml(tmp_path, history,
+                                                                          says):
+    from berthcheck.engine.sandbox import PackError
+
+    pack = load_pack(_pack_with(tmp_path, history))
+    con = store.connect(":memory:")
+    try:
+        put_tables(con, build_tables(CLAIMS_ACROSS_MONTHS, {}))
+        with pytest.raises(PackError, match="pack.toml") as raised:
+            check(con, pack, period="2026-06", store_run=False)
+    finally:
+        con.close()
+    assert says in str(raised.value)
+    assert raised.value.exit_code == 2
