@@ -427,13 +427,14 @@ def visit_attributes_sql(con, scope_table: str | None = None) -> tuple[str, list
     cols = [c for c in (*VISIT_COLUMNS, *OPTIONAL_VISIT_COLUMNS) if c in present]
     select = ", ".join(f"v.{c}" for c in cols)  # names from our own lists, never user input
     # the scope table's name is an engine constant, never user input
-    within = f"visit_id IN (SELECT visit_id FROM {scope_table})" if scope_table else "true"  # noqa: S608
+    ids = f"(SELECT visit_id FROM {scope_table})" if scope_table else None  # noqa: S608
     sql = (
         f"SELECT v.visit_id, {select}, m.metered AS shore_power_energy_kwh_metered "  # noqa: S608
         "FROM visits v "
         "LEFT JOIN (SELECT visit_id, sum(energy_kwh) AS metered FROM shore_power "
-        f"           WHERE energy_kwh IS NOT NULL AND {within} GROUP BY visit_id) m "
-        f"ON m.visit_id = v.visit_id WHERE v.{within}"
+        f"           WHERE energy_kwh IS NOT NULL{f' AND visit_id IN {ids}' if ids else ''} "
+        "GROUP BY visit_id) m "
+        f"ON m.visit_id = v.visit_id{f' WHERE v.visit_id IN {ids}' if ids else ''}"
     )
     return sql, ["visit_id", *cols, "shore_power_energy_kwh_metered"]
 

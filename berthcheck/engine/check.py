@@ -241,7 +241,8 @@ def evaluate(con, pack: Pack, scope: Scope):
     con.register("_bc_scope", in_scope)
     try:
         with stage("scope and emission inputs"):
-            attributes_sql, attribute_columns = _attributes(con)
+            # every visit is in an unbounded scope: no filter to apply
+            attributes_sql, attribute_columns = _attributes(con, scope != Scope(None, None, None))
             attributes = con.sql(attributes_sql).arrow().read_all()
         # the pack's SQL runs on a locked copy of what it may read (engine/sandbox.py)
         with stage("sandbox (the tables the pack reads, cut to the visits it judges)"):
@@ -330,10 +331,11 @@ def _checked_assembled(pack: Pack, results):
     return results.with_columns(conformed.get_columns())
 
 
-def _attributes(con) -> tuple[str, list[str]]:
+def _attributes(con, scoped: bool) -> tuple[str, list[str]]:
     from berthcheck.emissions import visit_attributes_sql
 
-    return visit_attributes_sql(con, "_bc_scope")  # the scope's rows, sessions summed for them
+    # the scope's rows only, their sessions summed before the join
+    return visit_attributes_sql(con, "_bc_scope" if scoped else None)
 
 
 def _results_sql(sandbox, pack: Pack, factors, assembled: str, values: dict,

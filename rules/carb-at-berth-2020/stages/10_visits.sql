@@ -39,26 +39,6 @@ FROM v
 LEFT JOIN param_start_dates sp ON sp.vessel_type = v.vessel_type AND sp.port = v.port
 LEFT JOIN param_start_dates sa ON sa.vessel_type = v.vessel_type AND sa.port = '*';
 
--- Each port's port-local years as instants [t0, t1), for the history's year-level counts: a
--- stored visit departs in port-local year Y exactly when its departure lies in Y's [t0, t1)
--- at its port (a port without a known zone: UTC), so the whole store is counted by year
--- without converting each visit's departure to local time.
-CREATE OR REPLACE TEMP TABLE bc_port_year_bounds AS
-WITH zones AS (
-    SELECT DISTINCT h.port, coalesce(p.timezone, 'UTC') AS tz
-    FROM history_visits h
-    LEFT JOIN ports p ON p.port = h.port
-),
-years AS (
-    SELECT unnest(range(year(min(departure)) - 1, year(max(departure)) + 2)) AS year
-    FROM history_visits
-)
-SELECT
-    z.port, z.tz, CAST(y.year AS INTEGER) AS year,
-    timezone(z.tz, make_timestamp(y.year, 1, 1, 0, 0, 0)) AS t0,
-    timezone(z.tz, make_timestamp(y.year + 1, 1, 1, 0, 0, 0)) AS t1
-FROM zones z, years y;
-
 -- Port-years and fleet-years whose loaded visits the user declared complete (coverage): only
 -- these are ever read as counts (docs/contract.md 2, coverage).
 CREATE OR REPLACE TEMP TABLE bc_port_year AS
@@ -66,3 +46,22 @@ SELECT DISTINCT upper(trim(holder)) AS port, year FROM coverage WHERE kind = 'po
 
 CREATE OR REPLACE TEMP TABLE bc_fleet_year AS
 SELECT DISTINCT holder AS fleet, year FROM coverage WHERE kind = 'fleet';
+
+-- Each port's port-local years as instants [t0, t1), for the years a count is read of (the
+-- years coverage declares complete): a stored visit departs in port-local year Y exactly when
+-- its departure lies in Y's [t0, t1) at its port (a port without a known zone: UTC), so the
+-- history is counted by year without converting each visit's departure to local time.
+CREATE OR REPLACE TEMP TABLE bc_port_year_bounds AS
+WITH zones AS (
+    SELECT port, coalesce(timezone, 'UTC') AS tz FROM ports
+    UNION
+    SELECT port, 'UTC' FROM bc_port_year WHERE port NOT IN (SELECT port FROM ports)
+),
+years AS (
+    SELECT year FROM bc_port_year UNION SELECT year FROM bc_fleet_year
+)
+SELECT
+    z.port, z.tz, CAST(y.year AS INTEGER) AS year,
+    timezone(z.tz, make_timestamp(y.year, 1, 1, 0, 0, 0)) AS t0,
+    timezone(z.tz, make_timestamp(y.year + 1, 1, 1, 0, 0, 0)) AS t1
+FROM zones z, years y;
