@@ -59,7 +59,7 @@ def test_finding_ids_and_evidence_from_sql_equal_the_python_definitions():
     assert all(v.startswith("V2026") for v in outcome.results["visit_id"])
 
 
-def test_the_sandbox_holds_what_the_pack_reads_cut_to_the_years_it_judges():
+def test_the_sandbox_holds_what_the_pack_reads_cut_to_the_visits_it_judges():
     con = _store()
     pack = load_pack("carb-at-berth-2020")
     scope = parse_scope("2026-10")
@@ -68,26 +68,31 @@ def test_the_sandbox_holds_what_the_pack_reads_cut_to_the_years_it_judges():
     assert "ports_user" not in names  # the pack reads the `ports` view, never its parts
     con.register("_bc_scope", con.sql(SCOPE_SQL, params=scope_params(scope)).arrow().read_all())
     sandbox = open_sandbox(con, names, visits_sql=_judged_visits_sql(pack, scope),
-                           whole=pack.history)
+                           history=pack.history_columns)
     try:
         sessions = store.run(sandbox, "SELECT visit_id FROM shore_power ORDER BY 1")
         visits = store.scalar(sandbox, "SELECT count(*) FROM visits")
+        history = sandbox.sql("SELECT * FROM history_visits").columns
+        whole = store.scalar(sandbox, "SELECT count(*) FROM history_visits")
         present = {r[0] for r in store.run(sandbox, "SELECT view_name FROM duckdb_views()")}
     finally:
         sandbox.close()
     left_out = set(readable_objects(con)) - set(names)
     con.close()
-    # sessions of the judged year only; visits whole (the pack's declared history)
+    # the scope's visits and sessions only; the declared history's columns of every visit
     assert [r[0] for r in sessions] == [f"V2026-{d}" for d in range(1, 7)]
-    assert visits == 12
+    assert visits == 6
+    assert whole == 12 and history == list(pack.history_columns["visits"])
     assert set(names) <= present
     assert left_out and not left_out & present
 
 
 def test_an_unscoped_check_judges_every_visit():
+    from dataclasses import replace
+
     pack = load_pack("carb-at-berth-2020")
     assert _judged_visits_sql(pack, parse_scope()) is None
-    assert _judged_visits_sql(load_pack("fueleu-art6"), parse_scope("2026-10")) is None
+    assert _judged_visits_sql(replace(pack, judges="all"), parse_scope("2026-10")) is None
 
 
 @pytest.mark.parametrize(("body", "says"), [

@@ -1,8 +1,10 @@
-"""Issue 16, item 4: the CARB pack judges one by one only the visits of the years the check's
-scope touches (rules/carb-at-berth-2020/stages/10_visits.sql), while counts and commissioning
-history read every loaded visit. Whatever the scope, a visit's row and findings are those of
-the unscoped check: every CARB rule fixture (many load earlier years as history) is checked
-for each month it has visits in, against the same store checked whole."""
+"""Issue 16, item 4: a scoped check judges one by one only the visits it needs (docs/packs.md,
+`judges = "scope_visits"`): the visits in scope and the earlier visits of their years that
+carry an event, while counts and commissioning history read every loaded visit
+(`history_visits`, `history_events`). Whatever the scope, a visit's row and findings are those
+of the unscoped check: every rule fixture of the three packs whose visits span more than one
+month is checked month by month against the same store checked whole, and so are the cases
+below, built so that a provision reading the wrong visits changes an outcome."""
 
 from __future__ import annotations
 
@@ -11,19 +13,28 @@ from polars.testing import assert_frame_equal
 
 from berthcheck import store
 from berthcheck.engine import check, load_pack
-from berthcheck.engine.pack_fixtures import _load_files, _local_year, build_tables
+from berthcheck.engine.fixture_store import _PORT_TZ, parse_instant
+from berthcheck.engine.pack_fixtures import _load_files, build_tables
 from tests.helpers_store import put_tables
 from tests.test_rule_fixtures import _cases
 
 
-def _years(case: dict, defaults: dict) -> set[int]:
-    return {_local_year(v) for v in build_tables(case, defaults).get("visits", [])}
+def _local_months(case: dict, defaults: dict) -> set[str]:
+    import zoneinfo
+
+    months = set()
+    for row in build_tables(case, defaults).get("visits", []):
+        zone = _PORT_TZ.get(str(row["port"]))
+        instant = parse_instant(row["departure"], zone)
+        assert instant is not None
+        months.add(instant.astimezone(zoneinfo.ZoneInfo(zone or "UTC")).strftime("%Y-%m"))
+    return months
 
 
-# the fixtures whose visits span years: there the scope leaves earlier years out of the visits
-# judged one by one, so history must come from the year-level tables
-CARB_CASES = [p for p in _cases()
-              if p.values[0] == "carb-at-berth-2020" and len(_years(p.values[2], p.values[3])) > 1]
+# the fixtures whose visits span months: there a month's scope leaves the other months out of
+# the visits judged one by one, so history must come from the whole-store tables
+SPANNING = [p for p in _cases() if len(_local_months(p.values[2], p.values[3])) > 1]
+
 # commissioning history across years: V0 (2025) carried a commissioning event, so V1's claim in
 # 2026 without written approval is not the vessel's first and does not exempt it
 _V0 = {"visit_id": "V0", "arrival": "2025-10-01 06:00", "ready_to_work": "2025-10-01 08:00",
@@ -36,6 +47,59 @@ COMMISSIONING_ACROSS_YEARS = {
 }
 
 
+def _carb_visit(visit_id: str, month: int, **extra) -> dict:
+    day = f"2026-{month:02d}"
+    return {"visit_id": visit_id, "arrival": f"{day}-03 06:00", "ready_to_work": f"{day}-03 08:00",
+            "pilot_on_board": f"{day}-04 18:00", "departure": f"{day}-04 19:00", **extra}
+
+
+# VIE claims numbered across the months of one year (fleet F1, 1 granted for 2026):
+#   V3 (March) claims a VIE but is exempt as the vessel's first commissioning visit, connected
+#     to shore power (its session must be seen): its claim does not count;
+#   V5 (May) uses the one VIE: compliant, basis vie;
+#   V6 (June) is the second claim: not honoured, non_compliant;
+#   V8 (August, another vessel) has no claim and no event: a June check never judges it.
+# A June check that numbers V6's claim without V5 (or counts V3's) honours it.
+CLAIMS_ACROSS_MONTHS = {
+    "name": "claims_across_months",
+    "tables": {
+        "visits": [_carb_visit("V3", 3, imo="9300003"), _carb_visit("V5", 5),
+                   _carb_visit("V6", 6), _carb_visit("V8", 8, imo="9300008")],
+        "shore-power": [{"visit_id": "V3", "session_id": "S3", "connected": "2026-03-03 10:00",
+                         "disconnected": "2026-03-04 17:00"}],
+        "events": [{"visit_id": "V3", "event_id": "C3", "kind": "commissioning"},
+                   {"visit_id": "V3", "event_id": "E3", "kind": "vie"},
+                   {"visit_id": "V5", "event_id": "E5", "kind": "vie"},
+                   {"visit_id": "V6", "event_id": "E6", "kind": "vie"}],
+        "allowances": [{"year": 2026, "holder_kind": "fleet", "holder": "F1", "granted": 1}],
+    },
+}
+
+_FE = {"port": "NLRTM", "terminal": "ECT", "berth": "E1", "gross_tonnage": 95000,
+       "aux_power_kw": 1000, "ready_to_work": None, "pilot_on_board": None}
+
+
+def _fe_call(visit_id: str, month: int, **extra) -> dict:
+    return {"visit_id": visit_id, "arrival": f"2030-{month:02d}-03 06:00",
+            "departure": f"2030-{month:02d}-04 06:00", **extra}
+
+
+# FuelEU's yearly cap (5 uses per ship) counted over the months of one year: uses in January
+# to May, one call fully on OPS with an exception event (not a use, its session must be seen),
+# the sixth use in July; the July check must count the earlier months' uses.
+CAP_ACROSS_MONTHS = {
+    "name": "capped_exception_across_months",
+    "tables": {
+        "visits": [_fe_call(f"U{m}", m) for m in range(1, 6)]
+        + [_fe_call("G6", 6), _fe_call("U7", 7)],
+        "shore-power": [{"visit_id": "G6", "session_id": "SG", "connected": "2030-06-03 06:00",
+                         "disconnected": "2030-06-04 06:00"}],
+        "events": [{"visit_id": v, "event_id": f"E{v}", "kind": "ops_unavailable"}
+                   for v in ("U1", "U2", "U3", "U4", "U5", "G6", "U7")],
+    },
+}
+
+
 def _months(con) -> list[str]:
     rows = store.run(
         con, "SELECT DISTINCT strftime(timezone(coalesce(p.timezone, 'UTC'), v.departure), "
@@ -43,14 +107,26 @@ def _months(con) -> list[str]:
     return [r[0] for r in rows]
 
 
-def test_the_fixtures_do_span_years():
-    assert len(CARB_CASES) >= 10
+def test_the_fixtures_do_span_months_in_every_pack():
+    packs = [p.values[0] for p in SPANNING]
+    assert packs.count("carb-at-berth-2020") >= 10
+    assert packs.count("fueleu-art6") >= 5
+    assert packs.count("cn-shore-power") >= 1
+
+
+def test_the_packs_judge_the_visits_in_scope_only():
+    for pack_id in ("carb-at-berth-2020", "fueleu-art6", "cn-shore-power"):
+        assert load_pack(pack_id).judges == "scope_visits"
 
 
 @pytest.mark.parametrize(("pack_id", "rule_id", "case", "defaults"), [
-    *CARB_CASES,
+    *SPANNING,
     pytest.param("carb-at-berth-2020", "AB13", COMMISSIONING_ACROSS_YEARS, {},
                  id="AB13:commissioning_history_across_years"),
+    pytest.param("carb-at-berth-2020", "AB10", CLAIMS_ACROSS_MONTHS, {},
+                 id="AB10:claims_across_months"),
+    pytest.param("fueleu-art6", "FE08", CAP_ACROSS_MONTHS, _FE,
+                 id="FE08:capped_exception_across_months"),
 ])
 def test_a_scoped_check_gives_each_visit_what_the_whole_check_gives(pack_id, rule_id, case,
                                                                       defaults):
@@ -62,6 +138,34 @@ def test_a_scoped_check_gives_each_visit_what_the_whole_check_gives(pack_id, rul
         refused = month.findings.filter((month.findings["visit_id"] == "V1")
                                         & (month.findings["rule_id"] == "AB19"))
         assert '"earlier_commissioning_visit":"V0"' in refused["evidence"][0]
+    if case is CLAIMS_ACROSS_MONTHS:  # the case says what it is built to say
+        june = parts["2026-06"].results
+        assert june["visit_id"].to_list() == ["V6"]
+        assert june["verdict"].to_list() == ["non_compliant"]
+        assert parts["2026-05"].results["basis"].to_list() == ["vie"]
+        assert parts["2026-03"].results["basis"].to_list() == ["commissioning"]
+    if case is CAP_ACROSS_MONTHS:
+        july = parts["2030-07"].results
+        assert july["capped_exception_use"].to_list() == [6]
+        assert july["verdict"].to_list() == ["non_compliant"]
+
+
+def test_a_month_judges_its_visits_and_the_earlier_claims_of_its_year_only():
+    """The push-down itself: a June check hands the pack June's visits and the visits of the
+    year before it that carry an event, never a later month's or an eventless one's."""
+    from berthcheck.engine.check import _judged_visits_sql
+    from berthcheck.engine.scope import SCOPE_SQL, parse_scope, scope_params
+
+    con = store.connect(":memory:")
+    try:
+        put_tables(con, build_tables(CLAIMS_ACROSS_MONTHS, {}))
+        pack = load_pack("carb-at-berth-2020")
+        con.register("_bc_scope", con.sql(SCOPE_SQL, params=scope_params(parse_scope("2026-06")))
+                     .arrow().read_all())
+        judged = sorted(r[0] for r in store.run(con, _judged_visits_sql(pack, parse_scope("2026-06"))))
+    finally:
+        con.close()
+    assert judged == ["V3", "V5", "V6"]
 
 
 def _compare(pack_id: str, case: dict, defaults: dict) -> dict:
@@ -90,3 +194,50 @@ def _compare(pack_id: str, case: dict, defaults: dict) -> dict:
     finally:
         con.close()
     return parts
+
+
+def _pack_with(tmp_path, history: str):
+    import shutil
+
+    from berthcheck.resources import builtin_rules_dir
+
+    folder = tmp_path / "cn-shore-power"
+    shutil.copytree(builtin_rules_dir() / "cn-shore-power", folder)
+    toml = folder / "pack.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('judges = "scope_visits"\n',
+                                 f'judges = "scope_visits"\nhistory = {history}\n', 1),
+                    encoding="utf-8")
+    return str(folder)
+
+
+@pytest.mark.parametrize(("history", "says"), [
+    ('"visits"', "history must be a list of view names or a table of view = [columns]"),
+    ('{ visits = "port" }', "history.visits must be a list of column names"),
+])
+def test_a_malformed_history_is_refused_when_the_pack_is_loaded(tmp_path, history, says):
+    from berthcheck.engine.pack_spec import PackFileError
+
+    with pytest.raises(PackFileError, match=r"pack\.toml: .*" + says.replace("[", r"\[")
+                       .replace("]", r"\]")):
+        load_pack(_pack_with(tmp_path, history))
+
+
+@pytest.mark.parametrize(("history", "says"), [
+    ('{ visits = ["visit_id", "no_such_column"] }', "no_such_column"),
+    ('{ nowhere = ["visit_id"] }', "names nowhere, which the store does not have"),
+])
+def test_a_history_the_store_cannot_give_is_a_pack_error_naming_pack_toml(tmp_path, history,
+                                                                          says):
+    from berthcheck.engine.sandbox import PackError
+
+    pack = load_pack(_pack_with(tmp_path, history))
+    con = store.connect(":memory:")
+    try:
+        put_tables(con, build_tables(CLAIMS_ACROSS_MONTHS, {}))
+        with pytest.raises(PackError, match="pack.toml") as raised:
+            check(con, pack, period="2026-06", store_run=False)
+    finally:
+        con.close()
+    assert says in str(raised.value)
+    assert raised.value.exit_code == 2

@@ -114,20 +114,28 @@ def _reads(pack: Pack, readable: list[str]) -> list[str]:
 
 def _judged_visits_sql(pack: Pack, scope: Scope) -> str | None:
     """A query over the store of (a superset of) the visits the pack judges, or None for
-    every visit. A scope_years pack judges the port-local years of departure the scope's
-    visits (`_bc_scope`) touch; a UTC range two days wider on each side holds them whatever
-    the port's zone, and needs no per-row zone conversion. A superset is enough: the pack
-    reads the rows of the visits it judges only."""
-    if pack.judges != "scope_years" or scope == Scope(None, None, None):
+    every visit. The scope's visits are `_bc_scope`.
+
+    scope_years: the port-local years of departure the scope's visits touch. scope_visits:
+    the scope's visits, and the visits that carry an event, depart in those years and arrive
+    no later than the scope's last departure (claims numbered in a holder's year, in order of
+    departure or arrival, count them). A UTC range two days wider than the years holds them
+    whatever the port's zone, and needs no per-row zone conversion. A superset is enough: the
+    pack reads the rows of the visits it judges only."""
+    if pack.judges not in ("scope_years", "scope_visits") or scope == Scope(None, None, None):
         return None
     year = "year(timezone(coalesce(p.timezone, 'UTC'), v.departure))"
-    return (
-        f"WITH y AS (SELECT min({year}) AS y0, max({year}) AS y1 FROM visits v "  # noqa: S608
-        "LEFT JOIN ports p ON p.port = v.port WHERE v.visit_id IN (SELECT visit_id FROM _bc_scope)) "
-        "SELECT v.visit_id FROM visits v, y "
-        "WHERE v.departure >= make_timestamptz(y.y0, 1, 1, 0, 0, 0, 'UTC') - INTERVAL 2 DAY "
-        "AND v.departure < make_timestamptz(y.y1 + 1, 1, 1, 0, 0, 0, 'UTC') + INTERVAL 2 DAY"
-    )
+    bounds = (f"WITH y AS (SELECT min({year}) AS y0, max({year}) AS y1, "  # noqa: S608
+              "max(v.departure) AS last FROM visits v LEFT JOIN ports p ON p.port = v.port "
+              "WHERE v.visit_id IN (SELECT visit_id FROM _bc_scope)) ")
+    since = "v.departure >= make_timestamptz(y.y0, 1, 1, 0, 0, 0, 'UTC') - INTERVAL 2 DAY"
+    if pack.judges == "scope_visits":
+        earlier = ("SELECT visit_id FROM _bc_scope UNION SELECT v.visit_id FROM visits v, y "  # noqa: S608
+                   f"WHERE {since} AND v.arrival <= y.last "
+                   "AND v.visit_id IN (SELECT visit_id FROM events)")
+        return bounds + earlier
+    until = "v.departure < make_timestamptz(y.y1 + 1, 1, 1, 0, 0, 0, 'UTC') + INTERVAL 2 DAY"
+    return bounds + f"SELECT v.visit_id FROM visits v, y WHERE {since} AND {until}"  # noqa: S608
 
 
 def _rules_sql(pack: Pack) -> tuple[str, dict[str, object]]:
@@ -293,7 +301,7 @@ def evaluate(con, pack: Pack, scope: Scope):
     from berthcheck.emission_stage import register_factors
     from berthcheck.emissions import load_factors
     from berthcheck.engine.pack_macros import define_macros
-    from berthcheck.engine.sandbox import open_sandbox, pack_failure, readable_objects
+    from berthcheck.engine.sandbox import pack_failure
 
     values = pack.parameter_values()
     # the visit ids in scope, found once; readable as `_bc_scope` on both connections
@@ -301,15 +309,12 @@ def evaluate(con, pack: Pack, scope: Scope):
     con.register("_bc_scope", in_scope)
     try:
         with stage("scope and emission inputs"):
-            attributes_sql, attribute_columns = _attributes(con)
-            attributes = con.sql(
-                f"SELECT * FROM ({attributes_sql}) "  # noqa: S608 - our column names
-                "WHERE visit_id IN (SELECT visit_id FROM _bc_scope)").arrow().read_all()
+            # every visit is in an unbounded scope: no filter to apply
+            attributes_sql, attribute_columns = _attributes(con, scope != Scope(None, None, None))
+            attributes = con.sql(attributes_sql).arrow().read_all()
         # the pack's SQL runs on a locked copy of what it may read (engine/sandbox.py)
         with stage("sandbox (the tables the pack reads, cut to the visits it judges)"):
-            sandbox = open_sandbox(con, _reads(pack, readable_objects(con)),
-                                   visits_sql=_judged_visits_sql(pack, scope),
-                                   whole=pack.history)
+            sandbox = _sandbox(con, pack, scope)
     finally:
         con.unregister("_bc_scope")
     try:
@@ -358,6 +363,30 @@ def evaluate(con, pack: Pack, scope: Scope):
     return results, findings
 
 
+def _sandbox(con, pack: Pack, scope: Scope):
+    """The pack's sandbox: what it reads, cut to the visits it judges; a scope_visits pack's
+    history views also whole (as history_<view>, the declared columns)."""
+    import duckdb
+
+    from berthcheck.engine.sandbox import PackError, open_sandbox, readable_objects
+
+    readable = readable_objects(con)
+    if pack.judges != "scope_visits":
+        return open_sandbox(con, _reads(pack, readable), visits_sql=_judged_visits_sql(pack, scope),
+                            whole=pack.history)
+    history = {name: pack.history_columns.get(name, ()) for name in pack.history}
+    unknown = sorted(set(history) - set(readable))
+    if unknown:
+        raise PackError(f"pack {pack.label}: {pack.file_of('pack.toml')} [pack] history names "
+                        f"{', '.join(unknown)}, which the store does not have")
+    try:
+        return open_sandbox(con, _reads(pack, readable), visits_sql=_judged_visits_sql(pack, scope),
+                            history=history)
+    except duckdb.BinderException as exc:  # a declared history column the view does not have
+        raise PackError(f"pack {pack.label}: {pack.file_of('pack.toml')} [pack] history: "
+                        f"{str(exc).strip().splitlines()[0]}") from None
+
+
 def _checked_assembled(pack: Pack, results):
     """The pack contract's row checks (nulls, declared columns, bases) over the columns the
     pack's assemble returned; conformed columns (e.g. an all-NULL column typed) replace them."""
@@ -371,10 +400,11 @@ def _checked_assembled(pack: Pack, results):
     return results.with_columns(conformed.get_columns())
 
 
-def _attributes(con) -> tuple[str, list[str]]:
+def _attributes(con, scoped: bool) -> tuple[str, list[str]]:
     from berthcheck.emissions import visit_attributes_sql
 
-    return visit_attributes_sql(con)
+    # the scope's rows only, their sessions summed before the join
+    return visit_attributes_sql(con, "_bc_scope" if scoped else None)
 
 
 def _results_sql(sandbox, pack: Pack, factors, assembled: str, values: dict,

@@ -36,7 +36,7 @@ from berthcheck.engine.pack_spec import (
 from berthcheck.errors import UsageError
 
 SEVERITIES = ("info", "warning", "violation")
-JUDGES = ("all", "scope_years")
+JUDGES = ("all", "scope_years", "scope_visits")
 HEADER_KEYS = ("id", "name", "title", "section", "severity", "description", "compliant",
                "non_compliant")
 PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -110,9 +110,14 @@ class Pack:
     # `[pack] judges`: "all" (default) = every loaded visit is judged, so the pack's sandbox
     # holds every visit's rows; "scope_years" = only the visits of the port-local years the
     # scope touches (scope_visits), so rows of other visits are left out of the sandbox except
-    # in the `[pack] history` objects, which the pack reads across all visits
+    # in the `[pack] history` objects, which the pack reads across all visits; "scope_visits" =
+    # the visits in scope and the earlier visits of their years that carry an event
+    # (judged_visits), the history objects handed over whole as history_<name> (docs/packs.md)
     judges: str = "all"
     history: tuple[str, ...] = ()
+    # `[pack] history` as a table (view -> columns): the columns handed over whole; a view
+    # given in a list (or with no columns) is handed over with all its columns
+    history_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # what the pack declares beyond its SQL (docs/packs.md; engine/pack_spec.py)
     result_columns: tuple[ResultColumn, ...] = ()
     bases: tuple[Basis, ...] = ()
@@ -329,6 +334,7 @@ def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -
         assemble_file=meta["assemble"],
         judges=meta.get("judges", "all"),
         history=tuple(meta.get("history", ())),
+        history_columns=_history_columns(meta.get("history", ()), toml_path),
         result_columns=spec.result_columns,
         bases=spec.bases,
         evidence_labels=spec.evidence_labels,
@@ -339,6 +345,20 @@ def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -
                             f"not {pack.judges!r}")
     _check_parameters(pack)
     return pack
+
+
+def _history_columns(history, toml_path: Path) -> dict[str, tuple[str, ...]]:
+    """`[pack] history`: a list of views, or a table of view -> the columns the pack reads."""
+    if isinstance(history, dict):
+        for name, columns in history.items():
+            if not (isinstance(columns, list) and all(isinstance(c, str) for c in columns)):
+                raise PackFileError(f"{toml_path}: [pack] history.{name} must be a list of "
+                                    "column names")
+        return {name: tuple(columns) for name, columns in history.items()}
+    if not (isinstance(history, (list, tuple)) and all(isinstance(h, str) for h in history)):
+        raise PackFileError(f"{toml_path}: [pack] history must be a list of view names or a "
+                            "table of view = [columns]")
+    return {}
 
 
 def is_custom(folder: Path) -> bool:

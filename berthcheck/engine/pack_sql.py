@@ -20,6 +20,8 @@ STORE_OBJECTS = (
     "ports_user", "shore_power", "terminals", "visit_counts", "visits",
 )
 SCOPE_TABLE = "scope_visits"  # the visit ids of the check's scope (engine/check.py)
+# a scope_visits pack's whole-store history (engine/sandbox.py HISTORY_PREFIX)
+HISTORY_OBJECTS = tuple(f"history_{name}" for name in STORE_OBJECTS)
 
 _NAME = r"(\"[^\"]+\"|[A-Za-z_][\w$]*)(?:\s*\.\s*(\"[^\"]+\"|[A-Za-z_][\w$]*))*"
 _WRITE = re.compile(
@@ -42,10 +44,16 @@ def _strip_comments(sql: str) -> str:
 
 def protected_names(table_names) -> set[str]:
     """Tables a stage may not create, change or drop: what the pack reads from the store and
-    what the engine gives it (tables, and macros such as bc_interval_union)."""
+    what the engine gives it (tables, history views, and macros such as bc_interval_union)."""
     from berthcheck.engine.pack_macros import ENGINE_MACROS
 
-    return {*STORE_OBJECTS, SCOPE_TABLE, *ENGINE_MACROS, *(f"param_{t}" for t in table_names)}
+    return {
+        *STORE_OBJECTS,
+        *HISTORY_OBJECTS,
+        SCOPE_TABLE,
+        *ENGINE_MACROS,
+        *(f"param_{t}" for t in table_names),
+    }
 
 
 def check_stage(path: Path, sql: str, protected: set[str]) -> None:

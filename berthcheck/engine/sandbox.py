@@ -53,15 +53,20 @@ def visit_keyed(con, names: list[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
+HISTORY_PREFIX = "history_"  # a scope_visits pack's whole-store history: history_<view>
+
+
 def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None = None,
-                 whole: tuple[str, ...] = ()):
+                 whole: tuple[str, ...] = (), history: dict[str, tuple[str, ...]] | None = None):
     """A locked in-memory database holding what the pack may read from `con`.
 
     names: the objects handed over (default: every readable one). visits_sql: a query over
     `con` returning the `visit_id`s the pack judges; then each object holding rows of visits,
     except those named in `whole` (the history the pack reads across all visits), is handed
-    over with the rows of those visits only. A month's check so copies a month's (or a year's)
-    sessions, not the store's.
+    over with the rows of those visits only. A month's check so copies a month's sessions, not
+    the store's. history: objects also handed over whole as `history_<name>`, with the
+    columns given (all for an empty tuple): the narrow whole-store history a pack reads for
+    year-level counts (`judges = "scope_visits"`); a view over the object when nothing is cut.
     """
     import duckdb
 
@@ -86,6 +91,14 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
             # handed over as an Arrow table (no copy through polars); the sandbox reads it in place
             table = con.sql(sql).arrow().read_all()
             sandbox.register(name, table)
+        for name, columns in (history or {}).items():
+            select = ", ".join(store.quote_ident(c) for c in columns) or "*"
+            sql = f"SELECT {select} FROM {store.quote_ident(name)}"  # noqa: S608 - catalog names
+            if name in cut or name not in wanted:
+                sandbox.register(HISTORY_PREFIX + name, con.sql(sql).arrow().read_all())
+            else:  # the object is already whole in the sandbox: no second copy
+                store.run(sandbox, f"CREATE TEMP VIEW {store.quote_ident(HISTORY_PREFIX + name)} "
+                                   f"AS {sql}")
         store.run(sandbox, "SET enable_external_access = false")
         store.run(sandbox, "SET lock_configuration = true")
     except BaseException:

@@ -121,14 +121,25 @@ def parse_scope(
     )
 
 
+# Each port's bounds as instants, a day wider than any zone's offset: the exact port-local
+# test (a zone conversion per visit) then runs only on the visits near the period, so a
+# month's scope on a decade converts a month of departures, not the store's.
 SCOPE_SQL = """
+WITH b AS (
+    SELECT p.port, coalesce(p.timezone, 'UTC') AS tz,
+        timezone(coalesce(p.timezone, 'UTC'), CAST($start AS TIMESTAMP)) - INTERVAL 1 DAY AS t0,
+        timezone(coalesce(p.timezone, 'UTC'), CAST($end AS TIMESTAMP)) + INTERVAL 1 DAY AS t1
+    FROM ports p
+)
 SELECT v.visit_id
 FROM visits v
-LEFT JOIN ports p ON p.port = v.port
+LEFT JOIN b ON b.port = v.port
 WHERE (CAST($start AS TIMESTAMP) IS NULL
-       OR timezone(coalesce(p.timezone, 'UTC'), v.departure) >= CAST($start AS TIMESTAMP))
+       OR (v.departure >= coalesce(b.t0, timezone('UTC', CAST($start AS TIMESTAMP)) - INTERVAL 1 DAY)
+           AND timezone(coalesce(b.tz, 'UTC'), v.departure) >= CAST($start AS TIMESTAMP)))
   AND (CAST($end AS TIMESTAMP) IS NULL
-       OR timezone(coalesce(p.timezone, 'UTC'), v.departure) < CAST($end AS TIMESTAMP))
+       OR (v.departure < coalesce(b.t1, timezone('UTC', CAST($end AS TIMESTAMP)) + INTERVAL 1 DAY)
+           AND timezone(coalesce(b.tz, 'UTC'), v.departure) < CAST($end AS TIMESTAMP)))
   AND (CAST($port AS VARCHAR) IS NULL OR v.port = CAST($port AS VARCHAR))
   AND (CAST($terminal AS VARCHAR) IS NULL OR v.terminal = CAST($terminal AS VARCHAR))
   AND (CAST($fleet AS VARCHAR) IS NULL OR v.fleet = CAST($fleet AS VARCHAR))

@@ -1,11 +1,17 @@
 -- stage: visits
--- Every loaded visit with its port's zone, port-local year and dates, and its applicability
--- (port covered by the regulation, an ocean-going vessel, vessel type regulated, start date
--- reached): bc_visit_all. Provisions that read other visits read it (year-level counts in
--- 20_terminal_status and 60_allowance, commissioning history in 30_events).
+-- The visits judged one by one (bc_visit), with their port's zone, port-local year and dates,
+-- and their applicability (port covered by the regulation, an ocean-going vessel, vessel type
+-- regulated, start date reached). The pack declares judges = "scope_visits": `visits` (and
+-- their sessions and events) holds the visits in the check's scope and the earlier visits of
+-- their years that carry an event, since a claim's place in its holder's year counts the
+-- earlier claims of that year; every visit when the check is not scoped. A month's check on a
+-- decade so judges a month and its year's few earlier claims (issue 16). What reads other
+-- visits reads the whole-store history (`history_visits`, `history_events`, pack.toml):
+-- terminal-year counts (20_terminal_status), commissioning history (30_events) and
+-- previous-year allowance counts (60_allowance).
 -- Table 1 start dates come from param_start_dates: a row for the visit's own port wins over
 -- the '*' (any port) row.
-CREATE OR REPLACE TEMP TABLE bc_visit_all AS
+CREATE OR REPLACE TEMP TABLE bc_visit AS
 WITH v AS (
     SELECT
         v.*,
@@ -33,17 +39,6 @@ FROM v
 LEFT JOIN param_start_dates sp ON sp.vessel_type = v.vessel_type AND sp.port = v.port
 LEFT JOIN param_start_dates sa ON sa.vessel_type = v.vessel_type AND sa.port = '*';
 
--- The visits judged one by one (bc_visit): those of the port-local years the check's scope
--- touches (scope_visits: the visit ids in scope, a table the engine provides). Whole years,
--- because a claim's place in its holder's year counts the earlier visits of that year; every
--- other provision that looks at other visits reads bc_visit_all. A month's check on a decade
--- of visits so judges one year of them, not ten (issue 16).
-CREATE OR REPLACE TEMP TABLE bc_visit AS
-SELECT *
-FROM bc_visit_all
-WHERE year IN (SELECT DISTINCT a.year FROM bc_visit_all a
-               WHERE a.visit_id IN (SELECT visit_id FROM scope_visits));
-
 -- Port-years and fleet-years whose loaded visits the user declared complete (coverage): only
 -- these are ever read as counts (docs/contract.md 2, coverage).
 CREATE OR REPLACE TEMP TABLE bc_port_year AS
@@ -51,3 +46,22 @@ SELECT DISTINCT upper(trim(holder)) AS port, year FROM coverage WHERE kind = 'po
 
 CREATE OR REPLACE TEMP TABLE bc_fleet_year AS
 SELECT DISTINCT holder AS fleet, year FROM coverage WHERE kind = 'fleet';
+
+-- Each port's port-local years as instants [t0, t1), for the years a count is read of (the
+-- years coverage declares complete): a stored visit departs in port-local year Y exactly when
+-- its departure lies in Y's [t0, t1) at its port (a port without a known zone: UTC), so the
+-- history is counted by year without converting each visit's departure to local time.
+CREATE OR REPLACE TEMP TABLE bc_port_year_bounds AS
+WITH zones AS (
+    SELECT port, coalesce(timezone, 'UTC') AS tz FROM ports
+    UNION
+    SELECT port, 'UTC' FROM bc_port_year WHERE port NOT IN (SELECT port FROM ports)
+),
+years AS (
+    SELECT year FROM bc_port_year UNION SELECT year FROM bc_fleet_year
+)
+SELECT
+    z.port, z.tz, CAST(y.year AS INTEGER) AS year,
+    timezone(z.tz, make_timestamp(y.year, 1, 1, 0, 0, 0)) AS t0,
+    timezone(z.tz, make_timestamp(y.year + 1, 1, 1, 0, 0, 0)) AS t1
+FROM zones z, years y;

@@ -23,10 +23,14 @@ years AS (
     FROM judged
 ),
 loaded AS (
-    -- every loaded visit of the year, whatever the check's scope
-    SELECT port, terminal, vessel_type, year, count(*) AS visits
-    FROM bc_visit_all
-    GROUP BY port, terminal, vessel_type, year
+    -- every loaded visit of the year, whatever the check's scope (the whole-store history),
+    -- counted only for the port-years declared complete: elsewhere no count is read
+    SELECT h.port, h.terminal, h.vessel_type, b.year, count(*) AS visits
+    FROM history_visits h
+    JOIN bc_port_year_bounds b
+        ON b.port = h.port AND h.departure >= b.t0 AND h.departure < b.t1
+    WHERE (b.port, b.year) IN (SELECT port, year FROM bc_port_year)
+    GROUP BY h.port, h.terminal, h.vessel_type, b.year
 ),
 reported AS (
     SELECT upper(port) AS port, holder AS terminal, vessel_type, year,

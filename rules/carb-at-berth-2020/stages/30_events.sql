@@ -33,13 +33,14 @@ WITH claim AS (
     GROUP BY x.visit_id
 ),
 history AS (
-    -- every loaded visit, whatever the check's scope (events read as stored: bc_event holds
-    -- the events of the visits judged only)
+    -- every loaded visit of the claimants' vessels, whatever the check's scope (the
+    -- whole-store history: bc_visit and bc_event hold the visits judged only)
     SELECT DISTINCT v.visit_id, v.imo, v.port, v.terminal, v.arrival, v.commissioned
-    FROM bc_visit_all v
-    WHERE v.commissioned IS TRUE
-       OR EXISTS (SELECT 1 FROM events x WHERE x.visit_id = v.visit_id
-                                           AND x.kind = 'commissioning')
+    FROM history_visits v
+    WHERE v.imo IN (SELECT j.imo FROM claim c JOIN bc_visit j ON j.visit_id = c.visit_id)
+      AND (v.commissioned IS TRUE
+           OR EXISTS (SELECT 1 FROM history_events x WHERE x.visit_id = v.visit_id
+                                                       AND x.kind = 'commissioning'))
 ),
 judged AS (
     SELECT

@@ -62,13 +62,16 @@ reported AS (
 ),
 covered AS (
     SELECT h.claim_kind, h.holder, h.holder_port, h.year,
-        -- the previous year's visits, whatever the check's scope (bc_visit_all; events as
-        -- stored, since bc_event holds the events of the visits judged only)
-        (SELECT count(*) FROM bc_visit_all v
-         WHERE v.year = h.year - 1 AND v.port_covered
-           AND (CASE WHEN h.holder_port IS NULL THEN v.fleet = h.holder
+        -- the previous year's visits at ports the regulation covers, whatever the check's
+        -- scope (the whole-store history: bc_visit and bc_event hold the visits judged only)
+        (SELECT count(*) FROM history_visits v
+         JOIN bc_port_year_bounds b
+             ON b.port = v.port AND b.year = h.year - 1
+            AND v.departure >= b.t0 AND v.departure < b.t1
+         JOIN ports p ON p.port = v.port AND p.carb_at_berth
+         WHERE (CASE WHEN h.holder_port IS NULL THEN v.fleet = h.holder
                      ELSE v.port = h.holder_port AND v.terminal = h.holder END)
-           AND NOT EXISTS (SELECT 1 FROM events x
+           AND NOT EXISTS (SELECT 1 FROM history_events x
                            WHERE x.visit_id = v.visit_id AND x.kind = 'innovative_concept'))
             AS visits
     FROM holders h
