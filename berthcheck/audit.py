@@ -412,7 +412,7 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
         if pack is not None:
             try:
                 outcome = check(con, pack, scope=_scope_from(reference), store_run=False,
-                                validate=False)
+                                validate=False, notes=bool(reference.get("notes")))
                 recomputed = outcome.manifest
                 results, findings = outcome.results, outcome.findings
             except BerthcheckError as exc:
@@ -1004,6 +1004,11 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
         manifest_changes.append(
             f"manifest version {va} -> {vb}: input fingerprints, result and finding hashes and "
             "so run ids are computed differently; the inputs are compared row by row instead")
+    if bool(ma.get("notes")) != bool(mb.get("notes")):  # `check --notes`: findings, not verdicts
+        manifest_changes.append(
+            f"check --notes {'on' if ma.get('notes') else 'off'} -> "
+            f"{'on' if mb.get('notes') else 'off'}: the pack's note rules ran as findings in run "
+            f"{'A' if ma.get('notes') else 'B'} only (so the run ids and findings differ)")
     input_tables: dict[str, dict] = {}
     changes: list[RowChange] = []
     for table in sorted(set(ma["inputs"]) | set(mb["inputs"])):

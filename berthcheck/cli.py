@@ -257,6 +257,9 @@ def check_command(
         str | None, typer.Option("--format", help="With --out -: csv (default) or json on standard output.", show_default=False)
     ] = None,
     mkdir: MkdirOption = False,
+    notes: Annotated[
+        bool, typer.Option("--notes", help="Also run the pack's note rules as findings (CARB AB01: why a visit is not applicable); by default their text is a results column.")
+    ] = False,
 ) -> None:
     """Check the loaded visits against a rule pack and summarise the verdicts."""
     from berthcheck.atomic import is_stdout
@@ -286,7 +289,7 @@ def check_command(
             scope = resolve_scope(con, scope)
             empty = pack_warnings(con, pack_obj)
             with progress(f"checking {pack_obj.label}", quiet=quiet):
-                outcome = check(con, pack_obj, scope=scope)
+                outcome = check(con, pack_obj, scope=scope, notes=notes)
         finally:
             con.close()
         written = write_check_outputs(outcome.results, outcome.findings, out, findings_target,
@@ -341,7 +344,8 @@ def rules_list_command(pack: PackOption = "carb-at-berth-2020", as_json: JsonOpt
     _say("")
     print_table(table("rules", [("id", "left"), ("name", "left"), ("severity", "left"),
                                 ("title", "left")],
-                      [[r.id, r.name, r.severity, r.title] for r in pk.rules]))
+                      [[r.id, r.name, r.severity + (' (note)' if r.id in pk.notes else ''), r.title]
+                       for r in pk.rules]))
     _say("")
     unconfirmed = pk.unconfirmed()
     rows = [[name, repr(p.value), "" if p.confirmed else "[UNCONFIRMED]"]

@@ -24,6 +24,7 @@ from berthcheck.engine.pack_columns import (  # issue 20: the pack contract's ou
     check_rule_output,
     validate_pack_outputs,
 )
+from berthcheck.engine.pack_notes import check_notes
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
 
@@ -40,6 +41,8 @@ class CheckResult:
     elapsed_seconds: float = 0.0
     inputs: dict = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)  # berthcheck.audit: what the run read and made
+    # the pack's note rules ran as findings (`check --notes`; always False for a pack without)
+    notes: bool = False
 
     def verdict_counts(self) -> dict[str, int]:
         from berthcheck.engine.schemas import VERDICTS
@@ -286,7 +289,7 @@ def _run_rules(sandbox, pack: Pack, values: dict, scope_filter: str) -> None:
     store.run(sandbox, "DROP TABLE _bc_findings_raw")
 
 
-def evaluate(con, pack: Pack, scope: Scope):
+def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
     """Run the pack on the visits it judges, keep the visits in scope; one SQL pipeline.
 
     Allowance accounting, low-activity status and commissioning history need visits outside
@@ -294,7 +297,7 @@ def evaluate(con, pack: Pack, scope: Scope):
     (`[pack] history`) across every stored visit, and is told the scope (`scope_visits`) so it
     judges one by one only the visits it needs. Stages, rules, findings, per-visit findings
     list, scope filter and emissions run in DuckDB; results and findings leave it once, at
-    the end, as polars frames.
+    the end, as polars frames. `notes`: also run the pack's note rules as findings.
     """
     import duckdb
 
@@ -338,7 +341,8 @@ def evaluate(con, pack: Pack, scope: Scope):
         scope_filter = ("" if scope == Scope(None, None, None)
                         else " WHERE visit_id IN (SELECT visit_id FROM _bc_scope)")
         with stage("rules -> findings (one UNION ALL, ids in SQL)"):
-            _run_rules(sandbox, pack, values, scope_filter)
+            # the pack's note rules (`[pack] notes`) only when asked: their text is a column
+            _run_rules(sandbox, _with_rules(pack, pack.rules_run(notes)), values, scope_filter)
         with stage("assemble, findings list, emissions -> results (fetched)"):
             # one query from the assembled rows to the result columns, read once
             assembled = ("(SELECT * FROM (\n" + strip_comments(pack.assemble).strip().rstrip(";")  # noqa: S608
@@ -358,6 +362,8 @@ def evaluate(con, pack: Pack, scope: Scope):
             raise pack_failure(pack, pack.assemble_file, ValueError(
                 "findings for visits not in the results: "
                 + ", ".join(orphans["visit_id"].unique().sort().head(5).to_list())))
+        if notes:
+            check_notes(pack, results, findings)
     finally:
         sandbox.close()
     return results, findings
@@ -385,6 +391,12 @@ def _sandbox(con, pack: Pack, scope: Scope):
     except duckdb.BinderException as exc:  # a declared history column the view does not have
         raise PackError(f"pack {pack.label}: {pack.file_of('pack.toml')} [pack] history: "
                         f"{str(exc).strip().splitlines()[0]}") from None
+
+
+def _with_rules(pack: Pack, rules: tuple) -> Pack:
+    from dataclasses import replace
+
+    return pack if rules == pack.rules else replace(pack, rules=rules)
 
 
 def _checked_assembled(pack: Pack, results):
@@ -456,13 +468,15 @@ def check(
     terminal: str | None = None,
     fleet: str | None = None,
     scope: Scope | None = None,
+    notes: bool = False,
     store_run: bool = True,
     validate: bool = True,
     record: bool = True,
 ) -> CheckResult:
     """Check the stored visits against a pack; store the run unless store_run=False.
     record=False (with store_run=False): no run id, fingerprint or manifest, for callers that
-    only read the results (a pack's fixture cases)."""
+    only read the results (a pack's fixture cases). notes=True also runs the pack's note rules
+    (`[pack] notes`) as findings; it is part of the run id and manifest."""
     if store_run and not record:
         raise ValueError("a stored run is always recorded")
     from berthcheck.engine.schemas import validate_outputs
@@ -470,11 +484,13 @@ def check(
     started = time.perf_counter()
     pack_obj = pack if isinstance(pack, Pack) else load_pack(pack)
     scope = scope or parse_scope(period, date_from, date_to, port, terminal, fleet)
-    results, findings = evaluate(con, pack_obj, scope)
+    notes = bool(notes and pack_obj.notes)  # a pack without notes: the same run either way
+    results, findings = evaluate(con, pack_obj, scope, notes)
     if validate:
         with stage("pandera validation of the outputs"):
             validate_pack_outputs(pack_obj, results, findings, validate_outputs)
-    outcome = CheckResult(pack=pack_obj, scope=scope, results=results, findings=findings)
+    outcome = CheckResult(pack=pack_obj, scope=scope, results=results, findings=findings,
+                          notes=notes)
     if store_run:
         # one transaction: the input rows hashed for the manifest are the rows sealed
         with store.transaction(con):
@@ -494,7 +510,8 @@ def _record(con, outcome: CheckResult, started: float, *, store_run: bool) -> No
     with stage("input fingerprint (load-time batch digests)"):
         state = gather_inputs(con)  # combines the digests stored at load; no row re-hashed
     outcome.inputs = runs.fingerprint_from_inputs(state.summary)
-    outcome.run_id = runs.run_id_for(outcome.pack, outcome.scope, outcome.inputs)
+    outcome.run_id = runs.run_id_for(outcome.pack, outcome.scope, outcome.inputs,
+                                     notes=outcome.notes)
     with stage("manifest (typed results/findings digests, batches)"):
         outcome.manifest = build_manifest(con, outcome, inputs=state)
     outcome.elapsed_seconds = time.perf_counter() - started

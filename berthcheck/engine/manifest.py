@@ -130,7 +130,10 @@ def build_manifest(con, outcome, *, inputs: InputState | None = None) -> dict:
     pack = outcome.pack
     factors = factor_files()
     newest = [v["max_batch_id"] for v in inputs.summary.values() if v["max_batch_id"]]
+    # `check --notes`: recorded only when on (absent = the pack's note rules did not run)
+    options = {"notes": True} if getattr(outcome, "notes", False) else {}
     return {
+        **options,
         "manifest_version": MANIFEST_VERSION,
         "run_id": outcome.run_id,
         "berthcheck_version": __version__,

@@ -118,6 +118,11 @@ class Pack:
     # `[pack] history` as a table (view -> columns): the columns handed over whole; a view
     # given in a list (or with no columns) is handed over with all its columns
     history_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # `[pack] notes` (issue 16 item 7): {rule id: result column}. A note rule says something
+    # about a visit that is not a finding to act on (CARB AB01: why a visit is not applicable);
+    # a check runs it as findings only when asked (`check --notes`), otherwise its text is the
+    # result column, which assemble.sql makes
+    notes: dict[str, str] = field(default_factory=dict)
     # what the pack declares beyond its SQL (docs/packs.md; engine/pack_spec.py)
     result_columns: tuple[ResultColumn, ...] = ()
     bases: tuple[Basis, ...] = ()
@@ -144,6 +149,12 @@ class Pack:
             if wanted in (rule.id.lower(), rule.name.lower()):
                 return rule
         raise UsageError(f"unknown rule {rule_id!r} in pack {self.id}; see `berthcheck rules list`")
+
+    def rules_run(self, notes: bool) -> tuple[Rule, ...]:
+        """The rules a check runs: every rule with `notes`, else all but the note rules."""
+        if notes or not self.notes:
+            return self.rules
+        return tuple(r for r in self.rules if r.id not in self.notes)
 
     def parameter_values(self) -> dict[str, object]:
         return {name: p.value for name, p in self.parameters.items()}
@@ -335,6 +346,7 @@ def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -
         judges=meta.get("judges", "all"),
         history=tuple(meta.get("history", ())),
         history_columns=_history_columns(meta.get("history", ()), toml_path),
+        notes=_notes(reader, meta, rules, spec.result_columns),
         result_columns=spec.result_columns,
         bases=spec.bases,
         evidence_labels=spec.evidence_labels,
@@ -359,6 +371,43 @@ def _history_columns(history, toml_path: Path) -> dict[str, tuple[str, ...]]:
         raise PackFileError(f"{toml_path}: [pack] history must be a list of view names or a "
                             "table of view = [columns]")
     return {}
+
+
+def _notes(reader, meta: dict, rules: list[Rule], columns) -> dict[str, str]:
+    """`[pack] notes = { RULE_ID = "column" }`: each rule listed in `rules`, of severity info
+    (a warning or violation is something to act on, never hidden by default), its column a
+    declared VARCHAR result column used by one note only."""
+    from berthcheck.engine.pack_spec import IDENTIFIER
+
+    notes = meta.get("notes", {})
+    if not isinstance(notes, dict):
+        raise reader.fail("[pack] notes must be a table of rule id = result column, e.g. "
+                          'notes = { AB01 = "not_applicable_reason" }', r"^\s*notes\s*=")
+    by_id = {r.id: r for r in rules}
+    declared = {c.name: c for c in columns}
+    out: dict[str, str] = {}
+    for rule_id, column in notes.items():
+        at = rf"^\s*notes\s*=.*\b{re.escape(rule_id)}\b"
+        rule = by_id.get(rule_id)
+        if rule is None:
+            raise reader.fail(f"[pack] notes: {rule_id!r} is not a rule of the pack "
+                              f"([pack] rules: {', '.join(by_id) or 'none'})", at)
+        if rule.severity != "info":
+            raise reader.fail(f"[pack] notes: rule {rule_id} has severity {rule.severity}; only "
+                              "an info rule may be a note", at)
+        if not isinstance(column, str) or not IDENTIFIER.fullmatch(column):
+            raise reader.fail(f"[pack] notes: {rule_id} = {column!r}: the value must name a "
+                              "result column", at)
+        kind = declared.get(column)
+        if kind is None or kind.type != "VARCHAR":
+            what = "is not declared" if kind is None else f"is {kind.type}"
+            raise reader.fail(f"[pack] notes: {rule_id} = {column!r}: the column {what}; a "
+                              "note's text is a VARCHAR column declared in [[result_columns]]",
+                              at)
+        if column in out.values():
+            raise reader.fail(f"[pack] notes: column {column!r} is the text of two notes", at)
+        out[rule_id] = column
+    return out
 
 
 def is_custom(folder: Path) -> bool:

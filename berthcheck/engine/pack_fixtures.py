@@ -217,8 +217,11 @@ def run_case(case: dict, pack, visit_defaults: dict | None = None):
         try:
             _load_files(con, case.get("load") or {})
             put_tables(con, build_tables(case, visit_defaults))
-            # a case compares results and findings only: no run id or manifest to make
-            return check(con, pack, period=case.get("period"), store_run=False, record=False)
+            # a case compares results and findings only: no run id or manifest to make.
+            # Notes on: a note rule's cases state its findings like any rule's, and the engine
+            # then checks each note's column against them (engine/pack_notes.py)
+            return check(con, pack, period=case.get("period"), notes=True, store_run=False,
+                         record=False)
         finally:
             con.close()
 

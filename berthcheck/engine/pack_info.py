@@ -33,7 +33,9 @@ def pack_dict(pack: Pack) -> dict[str, Any]:
                   for b in pack.bases],
         "rules": [
             {"id": r.id, "name": r.name, "title": r.title, "section": r.section,
-             "severity": r.severity, "description": r.description}
+             "severity": r.severity, "description": r.description,
+             # a per-visit note ([pack] notes): its results column, run as findings with --notes
+             "note_column": pack.notes.get(r.id)}
             for r in pack.rules
         ],
         "parameters": {

@@ -54,8 +54,12 @@ def _canonical(obj) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def run_id_for(pack: Pack, scope: Scope, inputs: dict) -> str:
+def run_id_for(pack: Pack, scope: Scope, inputs: dict, *, notes: bool = False) -> str:
+    """`notes`: the check ran the pack's note rules as findings (`check --notes`); only then
+    is it part of the key, so a default run's id is what it was before the option existed."""
+    options = {"notes": True} if notes else {}
     key = _canonical({
+        **options,
         "pack": pack.label,
         "pack_hash": pack.hash,
         "parameters": parameters_json(pack),

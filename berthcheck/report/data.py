@@ -896,9 +896,14 @@ def _methodology(run: ReportRun, finding_rows: list[dict]) -> dict:
     used: dict[str, int] = {}
     for f in finding_rows:
         used[f["rule_id"]] = used.get(f["rule_id"], 0) + 1
+    # a note rule (`[pack] notes`) a run did not run as findings: the visits its column names
+    notes = {rule_id: column for rule_id, column in run.pack.notes.items()
+             if rule_id not in used and column in run.results.columns}
+    for rule_id, column in notes.items():
+        used[rule_id] = run.results[column].drop_nulls().len()
     rules = [
         {"id": r.id, "title": r.title, "section": r.section, "severity": r.severity,
-         "n": used.get(r.id, 0), "description": r.description}
+         "n": used.get(r.id, 0), "description": r.description, "note": notes.get(r.id)}
         for r in run.pack.rules
     ]
     params = []

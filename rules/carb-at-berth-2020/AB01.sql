@@ -9,20 +9,16 @@
 --   arrival date), at ports the ports reference flags carb_at_berth. Bulk, general cargo and
 --   other vessels only report. An articulated tug barge is not an ocean-going vessel
 --   (§ 93130.2(b)(7); parameter not_ocean_going_types): basis not_ocean_going_vessel. The
---   finding records why a visit is not_applicable.
+--   finding records why a visit is not_applicable. A per-visit note (pack.toml [pack] notes):
+--   a check writes its text to the results column not_applicable_reason and runs it as a
+--   finding only with `check --notes`.
 -- compliant: A container vessel arriving at USLAX on 2026-10-03 is regulated: no finding.
 -- non_compliant: A bulk carrier at USLAX, a tanker at USOAK in 2026, an articulated tug barge
 --   (type atb) anywhere, or any call at NLRTM gets this finding and the verdict not_applicable.
 SELECT
     visit_id,
-    CASE not_applicable_basis
-        WHEN 'port_not_covered' THEN 'port ' || port || ' is not covered by the CARB At-Berth regulation'
-        WHEN 'not_ocean_going_vessel' THEN 'an ' || replace(vessel_type, '_', ' ')
-             || ' is not an ocean-going vessel under the Control Measure (§ 93130.2(b)(7))'
-        WHEN 'not_regulated_type' THEN 'vessel type ' || vessel_type || ' is not regulated for emission control'
-        ELSE 'vessel type ' || vessel_type || ' is regulated at ' || port || ' from '
-             || CAST(start_date AS VARCHAR) || '; arrival was ' || CAST(arrival_local_date AS VARCHAR)
-    END AS message,
+    not_applicable_reason(not_applicable_basis, port, vessel_type, start_date,
+                          arrival_local_date) AS message,
     to_json({
         'arrival_local_date': CAST(arrival_local_date AS VARCHAR),
         'basis': not_applicable_basis,

@@ -36,6 +36,9 @@ SELECT
         AS no_control_minutes,
     terminal_status,
     terminal_status_source,
+    -- the note of rule AB01 ([pack] notes): why the visit is not applicable, else NULL
+    -- (stages/70_outcome.sql)
+    not_applicable_reason,
     -- hours over the whole stay, read by berthcheck/emissions.py (docs/contract.md 5)
     hours_of(seconds_between(arrival, departure)) AS stay_hours,
     hours_of(coalesce(sc.stay_shore_power_seconds, 0)) AS shore_power_hours,

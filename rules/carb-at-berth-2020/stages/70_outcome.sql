@@ -41,7 +41,8 @@ base AS (
     SELECT
         v.visit_id, v.imo, v.vessel_name, v.vessel_type, v.fleet, v.operator, v.port, v.terminal,
         v.berth, v.arrival, v.ready_to_work, v.pilot_on_board, v.departure,
-        v.shore_power_capable, v.tz, v.year, v.not_applicable_basis,
+        v.shore_power_capable, v.tz, v.year, v.not_applicable_basis, v.start_date,
+        v.arrival_local_date,
         t.status AS terminal_status,
         t.status_source AS terminal_status_source,
         x.kinds AS exception_kinds,
@@ -109,6 +110,11 @@ SELECT
     j.berth, j.arrival, j.ready_to_work, j.pilot_on_board, j.departure, j.tz, j.year,
     j.terminal_status, j.terminal_status_source, j.vie_honoured, j.tie_honoured,
     j.late_seconds, j.early_seconds, j.gap_seconds, j.no_control_seconds, j.verdict, j.basis,
+    -- the note of rule AB01 ([pack] notes): why the visit is not applicable, else NULL; the
+    -- same macro as AB01's message (stages/05_notes.sql)
+    CASE WHEN j.not_applicable_basis IS NOT NULL
+         THEN not_applicable_reason(j.not_applicable_basis, j.port, j.vessel_type, j.start_date,
+                                    j.arrival_local_date) END AS not_applicable_reason,
     -- the window is reported where control was required and assessed
     CASE WHEN j.window_open AND j.verdict IN ('compliant', 'non_compliant') THEN j.w_start END
         AS window_start,

@@ -1,0 +1,225 @@
+"""Per-visit notes (issue 16, item 7): a pack's note rules (`[pack] notes`) are a results column
+by default and findings only with `check --notes`; the option is part of the run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from berthcheck import audit, store
+from berthcheck.cli import app
+from berthcheck.demo import load_sample
+from berthcheck.engine import check, load_pack
+from berthcheck.engine.check import finding_id
+from berthcheck.errors import BerthcheckError
+from berthcheck.resources import rules_dir, sample_data_dir
+
+runner = CliRunner()
+PERIOD = "2026-10"
+CARB = "carb-at-berth-2020"
+# The AB01 findings of the sample month as the code before notes (main f796fec) made them:
+# sha256 over the sorted lines visit_id U+001F message U+001F evidence. Their ids are not
+# pinned (they carry the pack version, which the integrator bumps); they are finding_id() of
+# these, which is how main computed them.
+MAIN_AB01 = ("20", "ff4b087c875b1acb11fcd6c336fd07fc467b9885998624e1feb86fe112ef72f4")
+
+
+def _digest(frame) -> str:
+    lines = sorted("\x1f".join(r) for r in frame.select("visit_id", "message", "evidence")
+                   .iter_rows())
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("notes") / "sample.duckdb"
+    con = store.connect(path)
+    load_sample(con, sample_data_dir())
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def both(sample_db):
+    """The sample month checked without and with notes (not stored)."""
+    con = store.connect(sample_db)
+    try:
+        return (check(con, CARB, period=PERIOD, store_run=False),
+                check(con, CARB, period=PERIOD, store_run=False, notes=True))
+    finally:
+        con.close()
+
+
+def test_a_default_check_has_the_reason_column_and_no_note_finding(both):
+    plain, _ = both
+    assert plain.findings.filter(pl.col("rule_id") == "AB01").height == 0
+    assert not plain.results["findings"].str.contains("AB01").any()
+    reason = plain.results.select("verdict", "not_applicable_reason")
+    # the reason is given exactly for the not-applicable visits
+    assert reason.filter(pl.col("verdict") == "not_applicable")["not_applicable_reason"] \
+        .null_count() == 0
+    assert reason.filter(pl.col("verdict") != "not_applicable")["not_applicable_reason"] \
+        .null_count() == reason.filter(pl.col("verdict") != "not_applicable").height
+    assert reason["not_applicable_reason"].drop_nulls().len() > 0
+    assert plain.notes is False
+
+
+def test_notes_give_the_findings_of_before_with_their_ids(both):
+    plain, noted = both
+    ab01 = noted.findings.filter(pl.col("rule_id") == "AB01")
+    assert (str(ab01.height), _digest(ab01)) == MAIN_AB01
+    pack = noted.pack
+    assert ab01["finding_id"].to_list() == [
+        finding_id("AB01", pack.version, v, e)
+        for v, e in ab01.select("visit_id", "evidence").iter_rows()]
+    # every other finding is the default check's, id for id
+    others = noted.findings.filter(pl.col("rule_id") != "AB01")
+    assert others.equals(plain.findings)
+    # the column is the note's message, visit by visit
+    by_visit = dict(ab01.select("visit_id", "message").iter_rows())
+    column = dict(noted.results.select("visit_id", "not_applicable_reason").iter_rows())
+    assert {v: t for v, t in column.items() if t is not None} == by_visit
+    # results differ only in the per-visit findings list, which names AB01 again
+    assert noted.results.drop("findings").equals(plain.results.drop("findings"))
+    listed = noted.results.filter(pl.col("findings").str.contains("AB01"))["visit_id"]
+    assert sorted(listed.to_list()) == sorted(by_visit)
+    assert noted.notes is True
+
+
+def _cli(*args):
+    return runner.invoke(app, [*map(str, args)], catch_exceptions=False)
+
+
+def _run_id(output: str) -> str:
+    return next(line for line in output.splitlines() if "; run " in line).rsplit(" ", 1)[1]
+
+
+def test_notes_are_part_of_the_run_and_verify(sample_db, tmp_path):
+    db = tmp_path / "bc.duckdb"
+    shutil.copy(sample_db, db)
+    plain = _cli("check", "--db", db, "--period", PERIOD, "--manifest", tmp_path / "a.json")
+    noted = _cli("check", "--db", db, "--period", PERIOD, "--notes",
+                 "--manifest", tmp_path / "b.json")
+    assert plain.exit_code == 0 and noted.exit_code == 0, plain.output + noted.output
+    a, b = _run_id(plain.output), _run_id(noted.output)
+    assert a != b
+    ma = json.loads((tmp_path / "a.json").read_text())
+    mb = json.loads((tmp_path / "b.json").read_text())
+    assert "notes" not in ma and mb["notes"] is True
+    assert mb["findings"] - ma["findings"] == int(MAIN_AB01[0])
+    con = store.connect(db)
+    try:
+        # audit verify reruns each with the option it was made with
+        for run_id in (a, b):
+            report = audit.verify(con, run_id)
+            assert report.ok, report.lines()
+        stored = {r[0]: r[1] for r in store.run(
+            con, "SELECT run_id, count(*) FILTER (WHERE rule_id = 'AB01') FROM run_findings "
+                 "GROUP BY run_id")}
+        assert stored == {a: 0, b: int(MAIN_AB01[0])}
+        change = audit.diff(con, a, b)
+        assert any("check --notes off -> on" in c for c in change.manifest_changes)
+        assert not change.visits
+        # a stored notes run is read back (runs export / report --run) with its findings
+        from berthcheck.engine.runs import verified_frames
+
+        results, findings = verified_frames(con, b)
+        assert findings.filter(pl.col("rule_id") == "AB01").height == int(MAIN_AB01[0])
+        assert results["not_applicable_reason"].drop_nulls().len() == int(MAIN_AB01[0])
+    finally:
+        con.close()
+    # the default run is what the report and the exports find for this scope
+    from berthcheck.engine import runs
+    from berthcheck.engine.scope import parse_scope
+
+    con = store.connect(db)
+    try:
+        pack = load_pack(CARB)
+        inputs = runs.input_fingerprint(con)
+        assert runs.run_id_for(pack, parse_scope(PERIOD), inputs) == a
+        assert runs.run_id_for(pack, parse_scope(PERIOD), inputs, notes=True) == b
+    finally:
+        con.close()
+
+
+@pytest.fixture()
+def carb_copy(tmp_path) -> Path:
+    folder = tmp_path / "packs" / CARB
+    shutil.copytree(rules_dir() / CARB, folder)
+    return folder
+
+
+def _set_notes(folder: Path, value: str) -> None:
+    toml = folder / "pack.toml"
+    text = toml.read_text(encoding="utf-8")
+    old = 'notes = { AB01 = "not_applicable_reason" }'
+    assert old in text
+    toml.write_text(text.replace(old, value), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("value", "expect"), [
+    ('notes = { AB99 = "not_applicable_reason" }', "[pack] notes: 'AB99' is not a rule"),
+    ('notes = { AB06 = "not_applicable_reason" }', "rule AB06 has severity violation"),
+    ('notes = { AB01 = "why" }', "AB01 = 'why': the column is not declared"),
+    ('notes = { AB01 = "gap_minutes" }', "AB01 = 'gap_minutes': the column is DOUBLE"),
+    ('notes = ["AB01"]', "[pack] notes must be a table"),
+])
+def test_a_bad_note_declaration_is_a_pack_error(carb_copy, sample_db, value, expect):
+    _set_notes(carb_copy, value)
+    result = _cli("check", "--db", sample_db, "--pack", carb_copy, "--period", PERIOD)
+    assert result.exit_code == 2, result.output
+    assert expect in result.output
+    assert "pack.toml, line " in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_column_that_differs_from_its_note_is_refused_with_notes(carb_copy, sample_db):
+    # the column's text drifts from the rule's message: only a check with notes can see it
+    outcome_stage = carb_copy / "stages" / "70_outcome.sql"
+    text = outcome_stage.read_text(encoding="utf-8")
+    old = "THEN not_applicable_reason("
+    assert old in text
+    outcome_stage.write_text(text.replace(old, "THEN 'n/a: ' || not_applicable_reason("),
+                        encoding="utf-8")
+    pack = load_pack(str(carb_copy))
+    con = store.connect(sample_db, read_only=True)
+    try:
+        assert check(con, pack, period=PERIOD, store_run=False, record=False).results.height
+        with pytest.raises(BerthcheckError, match=r"assemble\.sql failed: result column "
+                           r"not_applicable_reason is the text of note rule AB01"):
+            check(con, pack, period=PERIOD, store_run=False, record=False, notes=True)
+    finally:
+        con.close()
+
+
+def test_notes_on_a_pack_without_notes_change_nothing(sample_db):
+    pack = load_pack("cn-shore-power")
+    assert not pack.notes
+    con = store.connect(sample_db, read_only=True)
+    try:
+        outcome = check(con, pack, period=PERIOD, store_run=False, notes=True)
+    finally:
+        con.close()
+    assert outcome.notes is False
+    assert "notes" not in outcome.manifest
+
+
+def test_the_report_counts_a_note_by_its_column(both):
+    from types import SimpleNamespace
+
+    from berthcheck.report.data import _methodology
+
+    plain, noted = both
+    for outcome in (plain, noted):
+        run = SimpleNamespace(pack=outcome.pack, results=outcome.results, inputs={})
+        rows = {r["id"]: r for r in _methodology(run, outcome.findings.to_dicts())["rules"]}
+        # the rules table shows the visits with the note either way, never 0 for a note
+        assert rows["AB01"]["n"] == int(MAIN_AB01[0])
+        assert rows["AB01"]["note"] == ("not_applicable_reason" if outcome is plain else None)
+        assert rows["AB06"]["note"] is None
