@@ -273,10 +273,15 @@ def evaluate(con, pack: Pack, scope: Scope):
             try:
                 results_sql, results_params = _results_sql(sandbox, pack, factors, assembled,
                                                            values, attribute_columns)
-                results = sandbox.sql(results_sql, params=results_params or None).pl()
+                store.run(sandbox, "CREATE OR REPLACE TEMP TABLE _bc_results AS " + results_sql,
+                          results_params)
             except duckdb.Error as exc:
                 raise pack_failure(pack, pack.assemble_file, exc) from None
-            results = _checked_assembled(pack, results)
+            # the rows are out of the pack's tables: free them before the frames are made
+            _release_pack_tables(sandbox, keep=("_bc_results", "_bc_findings"))
+            results = _checked_assembled(
+                pack, store.fetch_polars(sandbox, "SELECT * FROM _bc_results"))
+            store.run(sandbox, "DROP TABLE _bc_results")
         with stage("fetch findings"):
             findings = store.fetch_polars(sandbox, "SELECT * FROM _bc_findings "
                                                    "ORDER BY visit_id, rule_id, finding_id")
@@ -288,6 +293,24 @@ def evaluate(con, pack: Pack, scope: Scope):
     finally:
         sandbox.close()
     return results, findings
+
+
+def _release_pack_tables(sandbox, keep: tuple[str, ...]) -> None:
+    """Drop the pack's temporary tables and views and the inputs handed to the sandbox, all
+    but `keep`: at a million visits they hold gigabytes, which the result frames would
+    otherwise come on top of. (A table read in insertion order keeps its ORDER BY's order.)"""
+    for name, kind in store.run(
+        sandbox,
+        "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary "
+        "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND NOT internal",
+    ):
+        if name in keep:
+            continue
+        try:
+            sandbox.unregister(name)  # an input handed over as Arrow (a view of it)
+        except Exception:  # noqa: BLE001, S110 - not a registered object: dropped below
+            pass
+        store.run(sandbox, f"DROP {kind} IF EXISTS {store.quote_ident(name)}")
 
 
 _ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)
