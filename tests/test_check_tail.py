@@ -5,11 +5,13 @@ order; and the assemble's own trailing ORDER BY is cut only where it cannot pick
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import duckdb
 import polars as pl
 import pytest
 
+from berthcheck import store
 from berthcheck.engine import digest, manifest
 from berthcheck.engine.check import _unordered
 from tests.test_manifest_v2 import _digest
@@ -103,3 +105,34 @@ def test_the_cut_query_returns_the_same_rows():
                     == sorted(con.sql(sql).fetchall()))
     finally:
         con.close()
+
+
+def test_freeing_the_pack_tables_before_the_fetch_changes_no_result(monkeypatch):
+    """A big check frees the pack's tables and inputs before the frames are made; forced on a
+    small one, it gives the same frames and digests."""
+    from berthcheck.engine import check as check_module
+    from tests.test_engine import _store_with_visits
+
+    engine = importlib.import_module("berthcheck.engine.check")
+    released = []
+
+    def release(sandbox, keep):
+        engine_release(sandbox, keep)
+        released.append(store.run(sandbox, "SELECT table_name FROM duckdb_tables() "
+                                           "WHERE temporary ORDER BY 1"))
+
+    engine_release = engine._release_pack_tables
+    monkeypatch.setattr(engine, "_release_pack_tables", release)
+    con = _store_with_visits(60)
+    try:
+        kept = check_module(con, period="2026-10", store_run=False)
+        assert released == []  # a small check keeps them
+        monkeypatch.setattr(engine, "RELEASE_ROWS", 0)
+        freed = check_module(con, period="2026-10", store_run=False)
+    finally:
+        con.close()
+    assert released == [[("_bc_findings",), ("_bc_results",)]]
+    assert freed.results.height == 60 and freed.findings.height
+    assert freed.results.equals(kept.results) and freed.findings.equals(kept.findings)
+    assert freed.manifest["results_sha256"] == kept.manifest["results_sha256"]
+    assert freed.manifest["findings_sha256"] == kept.manifest["findings_sha256"]

@@ -27,6 +27,7 @@ from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
 
 FINDING_ID_LENGTH = 16
+RELEASE_ROWS = 50_000  # results from which the pack's tables are freed before the fetch
 
 
 @dataclass
@@ -278,7 +279,9 @@ def evaluate(con, pack: Pack, scope: Scope):
             except duckdb.Error as exc:
                 raise pack_failure(pack, pack.assemble_file, exc) from None
             # the rows are out of the pack's tables: free them before the frames are made
-            _release_pack_tables(sandbox, keep=("_bc_results", "_bc_findings"))
+            # (worth its few dozen statements only where the tables are big)
+            if store.scalar(sandbox, "SELECT count(*) FROM _bc_results") >= RELEASE_ROWS:
+                _release_pack_tables(sandbox, keep=("_bc_results", "_bc_findings"))
             results = _checked_assembled(
                 pack, store.fetch_polars(sandbox, "SELECT * FROM _bc_results"))
             store.run(sandbox, "DROP TABLE _bc_results")
