@@ -28,7 +28,7 @@ from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
 
 FINDING_ID_LENGTH = 16
-RELEASE_ROWS = 50_000  # results from which the pack's tables are freed before the fetch
+RELEASE_ROWS = 50_000  # visits in scope from which the pack's tables are freed early
 
 
 @dataclass
@@ -275,18 +275,23 @@ def evaluate(con, pack: Pack, scope: Scope):
             try:
                 results_sql, results_params = _results_sql(sandbox, pack, factors, assembled,
                                                            values, attribute_columns)
-                store.run(sandbox, "CREATE OR REPLACE TEMP TABLE _bc_results AS " + results_sql,
-                          results_params)
+                # a big check writes the rows to a table and frees the pack's tables and
+                # inputs before the frame is made (it would otherwise come on top of them);
+                # a small one is not worth the few dozen statements that takes
+                big = in_scope.num_rows >= RELEASE_ROWS
+                if big:
+                    store.run(sandbox, "CREATE OR REPLACE TEMP TABLE _bc_results AS "
+                              + results_sql, results_params)
+                else:
+                    results = sandbox.sql(results_sql, params=results_params or None).pl()
             except duckdb.Error as exc:
                 raise pack_failure(pack, pack.assemble_file, exc) from None
-            # the rows are out of the pack's tables: free them before the frames are made
-            # (worth its few dozen statements only where the tables are big)
-            if store.scalar(sandbox, "SELECT count(*) FROM _bc_results") >= RELEASE_ROWS:
+            if big:
                 _release_pack_tables(sandbox, keep=("_bc_results", "_bc_findings"))
+                results = store.fetch_polars(sandbox, "SELECT * FROM _bc_results")
+                store.run(sandbox, "DROP TABLE _bc_results")  # before the sort makes a copy
             # sorted by polars (keys sorted, columns gathered, in parallel), not by an ORDER
             # BY: DuckDB's sort carries all ~70 columns (a sixth less CPU at 1M visits)
-            results = store.fetch_polars(sandbox, "SELECT * FROM _bc_results")
-            store.run(sandbox, "DROP TABLE _bc_results")  # before the sort makes a copy
             results = _checked_assembled(pack, results.sort(list(RESULT_ORDER)))
         with stage("fetch findings"):
             findings = store.fetch_polars(sandbox, "SELECT * FROM _bc_findings "
