@@ -309,7 +309,7 @@ def evaluate(con, pack: Pack, scope: Scope):
 def _release_pack_tables(sandbox, keep: tuple[str, ...]) -> None:
     """Drop the pack's temporary tables and views and the inputs handed to the sandbox, all
     but `keep`: at a million visits they hold gigabytes, which the result frames would
-    otherwise come on top of. (A table read in insertion order keeps its ORDER BY's order.)"""
+    otherwise come on top of."""
     for name, kind in store.run(
         sandbox,
         "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary "
