@@ -30,36 +30,68 @@ _INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", 
 _FLOATS = ("FLOAT", "DOUBLE", "REAL")
 
 
+_SPECIAL = ("'\\'", "chr(9)", "chr(10)", "chr(13)")  # the characters text escapes
+
+
 def _escaped(expr: str) -> str:
     # most text has nothing to escape: test first, replace only then (about 2x faster)
-    return (f"CASE WHEN contains({expr}, '\\') OR contains({expr}, chr(9)) OR "
-            f"contains({expr}, chr(10)) OR contains({expr}, chr(13)) THEN "
+    test = " OR ".join(f"contains({expr}, {c})" for c in _SPECIAL)
+    return (f"CASE WHEN {test} THEN "
             f"replace(replace(replace(replace({expr}, '\\', '\\\\'), chr(9), '\\t'), "
             f"chr(10), '\\n'), chr(13), '\\r') ELSE {expr} END")
 
 
-def value_sql(column: str, sql_type: str) -> str:
-    """The canonical text of one typed column (never NULL)."""
+def _is_text(sql_type: str) -> bool:
+    """Whether a column's canonical text is its DuckDB text, escaped."""
+    t = sql_type.upper()
+    return not (t in _INTEGERS or t in _FLOATS or t.startswith("DECIMAL") or t == "BOOLEAN"
+                or t.startswith("TIMESTAMP") or t == "DATE")
+
+
+def value_sql(column: str, sql_type: str, *, escape: bool = True) -> str:
+    """The canonical text of one typed column (never NULL). `escape=False`: text as it is,
+    for a row known to hold no character to escape (`line_sql`)."""
     c = store.quote_ident(column)
     t = sql_type.upper()
     if t in _INTEGERS:
         text = f"CAST({c} AS VARCHAR)"
     elif t in _FLOATS or t.startswith("DECIMAL"):
-        x = f"CAST({c} AS DOUBLE)"
+        x = c if t == "DOUBLE" else f"CAST({c} AS DOUBLE)"
         # CASE, not coalesce: DuckDB evaluates every coalesce argument, CASE only its branch
-        text = (f"CASE WHEN abs({x}) < 9e12 THEN CAST(CAST(round({x} * 1000000) AS BIGINT) "
-                f"AS VARCHAR) ELSE 'X' || CAST({x} AS VARCHAR) END")
+        return (f"CASE WHEN {x} IS NULL THEN '\\N' WHEN abs({x}) < 9e12 THEN "
+                f"CAST(CAST(round({x} * 1000000) AS BIGINT) AS VARCHAR) "
+                f"ELSE 'X' || CAST({x} AS VARCHAR) END")
     elif t == "BOOLEAN":
         text = f"CASE WHEN {c} THEN 'true' WHEN NOT {c} THEN 'false' END"
     elif t in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
-        text = f"strftime({c} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ')"
+        # the instant's microseconds as a plain TIMESTAMP: UTC whatever the session's zone,
+        # and without the time zone conversion (a third cheaper than AT TIME ZONE 'UTC')
+        text = f"strftime(make_timestamp(epoch_us({c})), '%Y-%m-%dT%H:%M:%S.%fZ')"
     elif t.startswith("TIMESTAMP"):  # an instant without a zone is UTC in this store
         text = f"strftime(CAST({c} AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%fZ')"
     elif t == "DATE":
         text = f"strftime({c}, '%Y-%m-%d')"
     else:
-        text = _escaped(f"CAST({c} AS VARCHAR)")
+        text = f"CAST({c} AS VARCHAR)"
+        if escape:
+            text = _escaped(text)
     return f"coalesce({text}, '\\N')"
+
+
+def line_sql(columns: list[tuple[str, str]]) -> str:
+    """One row's canonical line (LF-ended) from its typed columns. The text columns are
+    tested for a character to escape once per row, on their concatenation, and escaped one
+    by one only in the rare row that has one (the same text, in about half the time)."""
+    def joined(escape: bool) -> str:
+        return ("concat_ws(chr(9), "
+                + ", ".join(value_sql(n, t, escape=escape) for n, t in columns) + ")")
+
+    text = [f"CAST({store.quote_ident(n)} AS VARCHAR)" for n, t in columns if _is_text(t)]
+    if not text:
+        return joined(True) + " || chr(10)"
+    every = f"concat({', '.join(text)})"
+    test = " OR ".join(f"contains({every}, {c})" for c in _SPECIAL)
+    return f"CASE WHEN {test} THEN {joined(True)} ELSE {joined(False)} END || chr(10)"
 
 
 def columns_of(con, relation: str) -> list[tuple[str, str]]:
@@ -71,16 +103,19 @@ BATCH_ROWS = 65_536
 
 
 def typed_sha256(con, relation: str, order: tuple[str, ...],
-                 columns: list[tuple[str, str]] | None = None) -> str:
+                 columns: list[tuple[str, str]] | None = None, *, ordered: bool = False) -> str:
     """The digest above of `relation` (a table, view or `(SELECT ...)` of ours), over
-    `columns` (default: all of the relation's, in order)."""
+    `columns` (default: all of the relation's, in order). `ordered`: the relation is read in
+    `order` as it is (a table written in that order; DuckDB preserves insertion order), so
+    the lines are not sorted again."""
     import hashlib
 
     columns = columns or columns_of(con, relation)
     digest = hashlib.sha256(("\t".join(name for name, _ in columns) + "\n").encode("utf-8"))
-    line = "concat_ws(chr(9), " + ", ".join(value_sql(n, t) for n, t in columns) + ") || chr(10)"
+    line = line_sql(columns)
     keys = ", ".join(store.quote_ident(k) for k in order)
-    reader = con.sql(f"SELECT {line} AS line FROM {relation} ORDER BY {keys}"  # noqa: S608
+    sort = "" if ordered else f" ORDER BY {keys}"
+    reader = con.sql(f"SELECT {line} AS line FROM {relation}{sort}"  # noqa: S608
                      ).to_arrow_reader(BATCH_ROWS)
     try:
         for batch in reader:

@@ -76,17 +76,18 @@ def registered(con, results, findings) -> Iterator[None]:
         con.unregister(FINDINGS_VIEW)
 
 
-def output_hashes(con, results, findings) -> tuple[str, str]:
+def output_hashes(con, results, findings, *, ordered: bool = False) -> tuple[str, str]:
     """Typed digests (berthcheck/engine/digest.py) of results and findings frames, in the
-    column order they are stored in."""
+    column order they are stored in. `ordered`: the frames' rows are already in the digest's
+    order (as `check` returns them), so DuckDB reads them as they are instead of sorting."""
     from berthcheck.engine import digest
 
     with registered(con, results, findings):
         return (
             digest.typed_sha256(con, _select(result_columns(results), RESULTS_VIEW),
-                                digest.RESULT_ORDER),
+                                digest.RESULT_ORDER, ordered=ordered),
             digest.typed_sha256(con, _select(finding_columns(), FINDINGS_VIEW),
-                                digest.FINDING_ORDER),
+                                digest.FINDING_ORDER, ordered=ordered),
         )
 
 
@@ -126,7 +127,9 @@ def build_manifest(con, outcome, *, inputs: InputState | None = None) -> dict:
     if inputs is None:
         inputs = gather_inputs(con)
     batches = fingerprints.batches_read(con, inputs.pieces)
-    results_sha, findings_sha = output_hashes(con, outcome.results, outcome.findings)
+    # a check's frames come sorted in the digest's order (engine/check.py `evaluate`)
+    results_sha, findings_sha = output_hashes(con, outcome.results, outcome.findings,
+                                              ordered=True)
     pack = outcome.pack
     factors = factor_files()
     newest = [v["max_batch_id"] for v in inputs.summary.values() if v["max_batch_id"]]
