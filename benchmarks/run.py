@@ -253,9 +253,11 @@ def run_one(size: Size, data: Path, work: Path, report: bool, pandas_cap: int,
     core = window_baseline.duckdb_core(work / "parquet", params)
     core_s = time.perf_counter() - t
     pandas_s, pandas_visits, pandas_rows = window_baseline.timed_pandas(frames, params, pandas_cap)
-    pandas_extrapolated = pandas_visits < len(frames["visits"])
-    pandas_full_s = pandas_s * len(frames["visits"]) / max(pandas_visits, 1)
-    agree = window_baseline.agree(core, pandas_rows)
+    # `--pandas-cap 0` runs no pandas: no time to scale up, nothing to agree or disagree
+    ran_pandas = pandas_visits > 0
+    pandas_extrapolated = ran_pandas and pandas_visits < len(frames["visits"])
+    pandas_full_s = (pandas_s * len(frames["visits"]) / pandas_visits) if ran_pandas else None
+    agree = window_baseline.agree(core, pandas_rows) if ran_pandas else None
 
     for s in stages.values():
         s["visits_per_second"] = visits / s["seconds"] if s["seconds"] else None
@@ -280,7 +282,8 @@ def run_one(size: Size, data: Path, work: Path, report: bool, pandas_cap: int,
             "pandas_visits_run": pandas_visits,
             "pandas_extrapolated": pandas_extrapolated,
             "pandas_agrees_with_duckdb_core": agree,
-            "pandas_over_check": pandas_full_s / stages["check"]["seconds"],
+            "pandas_over_check": (pandas_full_s / stages["check"]["seconds"]
+                                  if pandas_full_s is not None else None),
             "check_over_duckdb_core": stages["check"]["seconds"] / core_s,
         },
     }
@@ -308,11 +311,16 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         b = r["baseline"]
         mark = "~" if b["pandas_extrapolated"] else ""
+        if b["pandas_seconds"] is None:
+            pandas_s, pandas_ratio, agree = "not run", "-", "-"
+        else:
+            pandas_s = mark + format(b["pandas_seconds"], ".2f")
+            pandas_ratio = mark + format(b["pandas_over_check"], ".1f")
+            agree = "yes" if b["pandas_agrees_with_duckdb_core"] else "NO"
         lines.append(
             f"{r['size']:<13} {r['visits']:>9} {r['stages']['check']['seconds']:>8.2f} "
-            f"{b['duckdb_core_seconds']:>10.2f} {mark + format(b['pandas_seconds'], '.2f'):>10} "
-            f"{mark + format(b['pandas_over_check'], '.1f'):>12} "
-            f"{b['check_over_duckdb_core']:>10.1f} {'yes' if b['pandas_agrees_with_duckdb_core'] else 'NO':>5}"
+            f"{b['duckdb_core_seconds']:>10.2f} {pandas_s:>10} {pandas_ratio:>12} "
+            f"{b['check_over_duckdb_core']:>10.1f} {agree:>5}"
         )
     if any(r["baseline"]["pandas_extrapolated"] for r in rows):
         lines.append("~ pandas ran on a prefix of the visits (--pandas-cap); time scaled linearly")
