@@ -11,9 +11,6 @@ as before.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 from berthcheck import store
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 
@@ -89,24 +86,6 @@ def hashes_sql(kind: Kind, view: str) -> str:
             f"FROM ({_typed_columns_sql(kind, view, ['_source_row'])}) t")
 
 
-@contextlib.contextmanager
-def _written_plainly(con) -> Iterator[None]:
-    """The block's rows are stored without compression, then the setting is as it was.
-
-    A seal is two sha256 in hex: DuckDB's dictionary+FSST squeezes them to about half their
-    size but spends as much CPU on that as the rest of the load's seal step (about 1 CPU s per
-    million seals). `input_seals` is an audit trail the check never reads (its digests are in
-    `batch_digests`), so the loader stores it plainly: the same values, about 2.4x the bytes
-    (about 100 MB more per million seals). The setting only changes how row groups are
-    written; what they hold, and every query's answer, is the same."""
-    before = store.scalar(con, "SELECT current_setting('force_compression')")
-    store.run(con, "SET force_compression = 'uncompressed'")
-    try:
-        yield
-    finally:
-        store.run(con, "SET force_compression = '" + str(before).replace("'", "") + "'")
-
-
 def seal_frame(con, kind_name: str, frame, batch_id: int):
     """Seal the rows of `frame` that load batch `batch_id` just stored (callers own the
     transaction), from the frame the rows were inserted from instead of reading the table
@@ -130,7 +109,7 @@ def seal_frame(con, kind_name: str, frame, batch_id: int):
     # with the hashes made, only the key columns are read (for the row key)
     columns = [storage_name(k) for k in kind.key] if hashed else _content_columns(kind)
     store.register(con, "_bc_sealing", frame.select([*columns, *lineage]),
-                   batch_rows=store.LOAD_BATCH_ROWS)
+                   batch_rows=store.INSERT_BATCH_ROWS)
     try:
         with store.in_utc(con):  # instants hashed in UTC, as everywhere
             select = f"""SELECT '{kind.table}' AS table_name, CAST(? AS INTEGER) AS batch_id,
@@ -139,18 +118,16 @@ def seal_frame(con, kind_name: str, frame, batch_id: int):
                            t._row_hash AS row_hash, {content} AS content_hash
                     FROM ({_typed_columns_sql(kind, '_bc_sealing', lineage, columns)}) t"""  # noqa: S608
             if hashed:  # nothing to bring back: the frame has every hash
-                with _written_plainly(con):
-                    store.run(con, f"INSERT INTO {SEALS_TABLE} {select}", [int(batch_id)])  # noqa: S608
+                store.run(con, f"INSERT INTO {SEALS_TABLE} {select}", [int(batch_id)])  # noqa: S608
                 return frame.select(pl.col("_source_row").alias("source_row"),
                                     pl.col("_row_hash").alias("row_hash"),
                                     pl.col("_content_hash").alias("content_hash"))
             seals = store.fetch_polars(con, select, [int(batch_id)])
     finally:
         con.unregister("_bc_sealing")
-    store.register(con, "_bc_seals", seals, batch_rows=store.LOAD_BATCH_ROWS)
+    store.register(con, "_bc_seals", seals, batch_rows=store.INSERT_BATCH_ROWS)
     try:
-        with _written_plainly(con):
-            store.run(con, f"INSERT INTO {SEALS_TABLE} SELECT * FROM _bc_seals")  # noqa: S608
+        store.run(con, f"INSERT INTO {SEALS_TABLE} SELECT * FROM _bc_seals")  # noqa: S608
     finally:
         con.unregister("_bc_seals")
     return seals.select("source_row", "row_hash", "content_hash").with_columns(

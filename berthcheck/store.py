@@ -430,10 +430,13 @@ def scalar(con, sql: str, params: list | tuple | None = None):
     return rows[0][0] if rows else None
 
 
-# Rows per Arrow record batch for the loader's big frames (one DuckDB row group): DuckDB scans
-# a registered Arrow table one record batch per thread, so a frame of one batch (what polars
-# hands over) is read, hashed and inserted on one core.
-LOAD_BATCH_ROWS = 122_880
+# Rows per Arrow record batch for the loader's big frames. DuckDB reads a registered Arrow
+# table one record batch per thread, so a frame of one batch (what polars hands over) is
+# hashed and inserted on one core. A query that only reads the frame shares it best in small
+# batches; an INSERT in batches of one row group (its rows go straight into row groups: in
+# smaller batches it merges them afterwards, on one core, and costs more).
+SCAN_BATCH_ROWS = 32_768
+INSERT_BATCH_ROWS = 122_880
 
 
 def register(con, name: str, frame, *, batch_rows: int | None = None) -> None:
@@ -483,7 +486,7 @@ def insert_versions(con, kind_name: str, frame, *, batch_id: int) -> int:
     frame = frame.select(
         [*columns, "extra", "_batch_id", "_source_file", "_source_row", "_row_hash", *lineage]
     )
-    register(con, "_incoming", frame, batch_rows=LOAD_BATCH_ROWS)
+    register(con, "_incoming", frame, batch_rows=INSERT_BATCH_ROWS)
     try:
         run(
             con,
