@@ -103,22 +103,28 @@ def piece_from_seals(table: str, batch_id: int, seals) -> Piece:
     import polars as pl
 
     rows = seals.select("source_row", "row_hash", "content_hash")
-    if not (rows["source_row"].is_sorted() and rows["source_row"].n_unique() == rows.height):
+    unique = rows["source_row"].n_unique() == rows.height
+    if not (unique and rows["source_row"].is_sorted()):
         rows = rows.sort("source_row", "row_hash", "content_hash")
     digest = hashlib.sha256()
-    line = pl.concat_str([pl.col("source_row").cast(pl.Utf8), pl.col("row_hash"),
-                          pl.col("content_hash")], separator="\x1f")
-    for i, part in enumerate(rows.iter_slices(_LINES_PER_UPDATE)):
-        if i:
-            digest.update(b"\n")
-        digest.update(part.select(line.str.join("\n")).item().encode("utf-8"))
+    # Each line ends in "\n" (the last one's is left out): an Arrow string array's bytes are
+    # then the lines joined, handed to sha256 as they lie, without making a Python string.
+    line = pl.concat_str([pl.col("source_row").cast(pl.Utf8), pl.lit("\x1f"), pl.col("row_hash"),
+                          pl.lit("\x1f"), pl.col("content_hash"), pl.lit("\n")])
+    starts = range(0, rows.height, _LINES_PER_UPDATE)
+    for start in starts:
+        part = rows.slice(start, _LINES_PER_UPDATE).select(line).to_series()
+        text = part.to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string: int64 offsets
+        _, offsets, chars = text.buffers()
+        ends = memoryview(offsets).cast("q")
+        data = memoryview(chars)[ends[text.offset]:ends[text.offset + len(text)]]
+        digest.update(data if start != starts[-1] else data[:-1])
     # islands of consecutive source rows -> "lo-hi" (or "n" alone), in order
-    src = rows["source_row"].unique(maintain_order=True)
-    islands = (pl.DataFrame({"sr": src}).with_row_index("i")
-               .group_by(pl.col("sr") - pl.col("i").cast(pl.Int64), maintain_order=True)
-               .agg(pl.col("sr").min().alias("lo"), pl.col("sr").max().alias("hi")))
-    ranges = ",".join(str(lo) if lo == hi else f"{lo}-{hi}"
-                      for lo, hi in islands.select("lo", "hi").iter_rows())
+    src = rows["source_row"] if unique else rows["source_row"].unique(maintain_order=True)
+    begins = (src.diff() != 1).fill_null(True)  # a row that does not follow the one before
+    lo = src.filter(begins)
+    hi = src.filter(begins.shift(-1, fill_value=True))
+    ranges = ",".join(str(a) if a == b else f"{a}-{b}" for a, b in zip(lo, hi, strict=True))
     return {"table": table, "batch_id": int(batch_id), "replaced_by": None,
             "rows": rows.height, "source_rows": ranges, "sha256": digest.hexdigest()}
 

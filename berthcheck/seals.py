@@ -108,7 +108,8 @@ def seal_frame(con, kind_name: str, frame, batch_id: int):
         lineage.append("_content_hash")
     # with the hashes made, only the key columns are read (for the row key)
     columns = [storage_name(k) for k in kind.key] if hashed else _content_columns(kind)
-    store.register(con, "_bc_sealing", frame.select([*columns, *lineage]))
+    store.register(con, "_bc_sealing", frame.select([*columns, *lineage]),
+                   batch_rows=store.INSERT_BATCH_ROWS)
     try:
         with store.in_utc(con):  # instants hashed in UTC, as everywhere
             select = f"""SELECT '{kind.table}' AS table_name, CAST(? AS INTEGER) AS batch_id,
@@ -124,7 +125,7 @@ def seal_frame(con, kind_name: str, frame, batch_id: int):
             seals = store.fetch_polars(con, select, [int(batch_id)])
     finally:
         con.unregister("_bc_sealing")
-    store.register(con, "_bc_seals", seals)
+    store.register(con, "_bc_seals", seals, batch_rows=store.INSERT_BATCH_ROWS)
     try:
         store.run(con, f"INSERT INTO {SEALS_TABLE} SELECT * FROM _bc_seals")  # noqa: S608
     finally:

@@ -430,16 +430,32 @@ def scalar(con, sql: str, params: list | tuple | None = None):
     return rows[0][0] if rows else None
 
 
-def register(con, name: str, frame) -> None:
+# Rows per Arrow record batch for the loader's big frames. DuckDB reads a registered Arrow
+# table one record batch per thread, so a frame of one batch (what polars hands over) is
+# hashed and inserted on one core. A query that only reads the frame shares it best in small
+# batches; an INSERT in batches of one row group (its rows go straight into row groups: in
+# smaller batches it merges them afterwards, on one core, and costs more).
+SCAN_BATCH_ROWS = 32_768
+INSERT_BATCH_ROWS = 122_880
+
+
+def register(con, name: str, frame, *, batch_rows: int | None = None) -> None:
     """Make a polars frame readable as `name` on the connection.
 
     Handed over as Arrow at polars' newest compatibility level (string views), which DuckDB
     reads without polars first copying every string column into the older layout.
+    `batch_rows`: cut the table into record batches of that many rows (slices, no copy), so
+    DuckDB reads it on every thread; the order of the rows is kept (preserve_insertion_order).
     """
     import polars as pl
 
     if isinstance(frame, pl.DataFrame):
         frame = frame.to_arrow(compat_level=pl.CompatLevel.newest())
+        if batch_rows is not None and frame.num_rows > batch_rows:
+            import pyarrow as pa
+
+            frame = pa.Table.from_batches(frame.to_batches(max_chunksize=batch_rows),
+                                          schema=frame.schema)
     con.register(name, frame)
 
 
@@ -470,7 +486,7 @@ def insert_versions(con, kind_name: str, frame, *, batch_id: int) -> int:
     frame = frame.select(
         [*columns, "extra", "_batch_id", "_source_file", "_source_row", "_row_hash", *lineage]
     )
-    register(con, "_incoming", frame)
+    register(con, "_incoming", frame, batch_rows=INSERT_BATCH_ROWS)
     try:
         run(
             con,

@@ -4,6 +4,8 @@
   in one pass into an empty table, the content hash alone into a table that has rows), not read
   back from the table: every seal must equal its stored row's hashes recomputed from the stored
   values, and every stored digest the digest made from the stored rows.
+* Frames handed to DuckDB in several record batches (so its threads share the hashing and
+  the inserts) give the same hashes, seals, digests and row order as one batch.
 * Timestamps shaped "YYYY-MM-DD HH:MM" are parsed with that one format: the full expressions
   must give the same value for every such cell, valid or not.
 """
@@ -13,8 +15,9 @@ from __future__ import annotations
 import shutil
 
 import polars as pl
+import pytest
 
-from berthcheck import store
+from berthcheck import fingerprints, store
 from berthcheck.demo import load_sample
 from berthcheck.fingerprints import table_pieces
 from berthcheck.ingest.coerce import _TS_FORMATS, _odd_parts
@@ -24,7 +27,13 @@ from berthcheck.resources import sample_data_dir
 from berthcheck.seals import _content_columns, content_hash_sql
 
 
-def test_seals_and_digests_made_at_load_equal_those_made_from_the_stored_rows(tmp_path):
+@pytest.mark.parametrize("batched", [False, True], ids=["one-batch", "small-batches"])
+def test_seals_and_digests_made_at_load_equal_those_made_from_the_stored_rows(
+        tmp_path, monkeypatch, batched):
+    if batched:  # the sample's few rows cut as a million rows are: many batches and slices
+        monkeypatch.setattr(store, "SCAN_BATCH_ROWS", 2)
+        monkeypatch.setattr(store, "INSERT_BATCH_ROWS", 3)
+        monkeypatch.setattr(fingerprints, "_LINES_PER_UPDATE", 2)
     source = tmp_path / "sample"
     shutil.copytree(sample_data_dir(), source, ignore=shutil.ignore_patterns("*-*", "dirty"))
     con = store.connect(tmp_path / "bc.duckdb")
@@ -55,6 +64,10 @@ def test_seals_and_digests_made_at_load_equal_those_made_from_the_stored_rows(tm
                     f"ON s.table_name = '{kind.table}' AND s.batch_id = t._batch_id "
                     "AND s.source_row = t._source_row")[0]
             assert (wrong, sealed) == (0, stored), kind.table
+            # rows are stored in the order of the file, batch by batch
+            order = store.run(con, f"SELECT _batch_id, _source_row FROM {kind.table}_versions "  # noqa: S608
+                                   "ORDER BY rowid")
+            assert order == sorted(order), kind.table
         at_load, _ = table_pieces(con)
         from_rows, _ = table_pieces(con, stored=False)
         assert at_load == from_rows

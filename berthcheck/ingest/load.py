@@ -228,7 +228,7 @@ def _cross_row_checks(
     warnings: list[RowError] = []
     if staged.is_empty():
         return errors, warnings, staged
-    store.register(con, "_staged", staged)
+    store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
     try:
         if kind.name == "visits":
             errors += _vessel_overlaps(con, label)
@@ -243,7 +243,7 @@ def _cross_row_checks(
             warnings += span_warnings
             if kind.name != "events":
                 con.unregister("_staged")
-                store.register(con, "_staged", staged)
+                store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
                 errors += _session_overlaps(con, kind, label)
     finally:
         con.unregister("_staged")
@@ -407,7 +407,7 @@ def _hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     # is of the session zone's text, so only when that zone is UTC (store.connect sets it).
     both = (not store.scalar(con, f"SELECT EXISTS (SELECT 1 FROM {kind.table}_versions)")  # noqa: S608
             and store.scalar(con, "SELECT current_setting('TimeZone')") == "UTC")
-    store.register(con, "_staged", staged)
+    store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
     try:
         # No ORDER BY: a projection of one scan keeps the frame's order (DuckDB's
         # preserve_insertion_order, on by default), which is checked below; sorting a million
