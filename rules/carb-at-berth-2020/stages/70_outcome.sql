@@ -75,8 +75,6 @@ base AS (
     LEFT JOIN excused_kinds ek ON ek.visit_id = v.visit_id
     LEFT JOIN berths b ON b.port = v.port AND b.terminal = v.terminal AND b.berth = v.berth
     LEFT JOIN cap ON cap.visit_id = v.visit_id
-    -- the visits not applicable (most of a decade) join nothing: see the last SELECT below
-    WHERE v.not_applicable_basis IS NULL
 ),
 judged AS (
     SELECT *,
@@ -157,23 +155,7 @@ SELECT
 FROM judged j
 LEFT JOIN param_responsible_parties r
     ON r.berth_shore_power = coalesce(j.berth_shore_power, false)
-   AND r.vessel_shore_power = coalesce(j.shore_power_capable, false)
--- A visit not applicable has no terminal status, claim, window, control or segment (those
--- stages read the applicable visits only: bc_terminal_status, bc_need), so it needs none of
--- the joins above: its verdict and basis are its applicability, its window, hours and
--- responsible party NULL (the columns it does not name here), no claim honoured, no seconds.
-UNION ALL BY NAME
-SELECT
-    v.visit_id, v.imo, v.vessel_name, v.vessel_type, v.fleet, v.operator, v.port, v.terminal,
-    v.berth, v.arrival, v.ready_to_work, v.pilot_on_board, v.departure, v.tz, v.year,
-    false AS vie_honoured, false AS tie_honoured,
-    CAST(0 AS DOUBLE) AS late_seconds, CAST(0 AS DOUBLE) AS early_seconds,
-    CAST(0 AS DOUBLE) AS gap_seconds, CAST(0 AS DOUBLE) AS no_control_seconds,
-    'not_applicable' AS verdict, v.not_applicable_basis AS basis,
-    not_applicable_reason(v.not_applicable_basis, v.port, v.vessel_type, v.start_date,
-                          v.arrival_local_date) AS not_applicable_reason
-FROM bc_visit v
-WHERE v.not_applicable_basis IS NOT NULL;
+   AND r.vessel_shore_power = coalesce(j.shore_power_capable, false);
 
 -- Uncontrolled stretches of the window on non-compliant visits, net of excused time, with the
 -- text and evidence their findings give. AB06-AB09 each pick one kind of stretch from here.
