@@ -165,21 +165,6 @@ piece_set AS (
     UNION ALL
     SELECT visit_id, 'any', s, e FROM piece
     WHERE visit_id IN (SELECT visit_id FROM piece WHERE NOT is_shore_power)
-),
-counted AS (
-    SELECT visit_id, part, count(*) AS n, min(s) AS s, max(e) AS e
-    FROM piece_set GROUP BY visit_id, part
-),
-several AS (
-    -- only the (visit, part)s of more than one piece need the union's window pass; a single
-    -- piece (most visits: one shore power session) is its own island
-    SELECT p.visit_id, p.part, p.s, p.e FROM piece_set p
-    SEMI JOIN counted c ON c.visit_id = p.visit_id AND c.part = p.part AND c.n > 1
-),
-island AS (
-    SELECT visit_id, part, s, e FROM counted WHERE n = 1
-    UNION ALL
-    SELECT visit_id, part, s, e FROM bc_interval_union(several)
 )
 SELECT
     visit_id,
@@ -189,5 +174,5 @@ SELECT
          THEN sum(CASE WHEN part = 'any' THEN seconds_between(s, e) ELSE 0 END)
          ELSE sum(CASE WHEN part = 'shore_power' THEN seconds_between(s, e) ELSE 0 END)
     END AS stay_controlled_seconds
-FROM island
+FROM bc_interval_union(piece_set)
 GROUP BY visit_id;
