@@ -11,10 +11,14 @@
 -- previous-year allowance counts (60_allowance).
 -- Table 1 start dates come from param_start_dates: a row for the visit's own port wins over
 -- the '*' (any port) row.
+-- Only the visit columns the pack reads are carried (not v.*: the stored lineage, a 64-character
+-- row hash among it, and the emission attributes would be copied into this table and on).
 CREATE OR REPLACE TEMP TABLE bc_visit AS
 WITH v AS (
     SELECT
-        v.*,
+        v.visit_id, v.imo, v.vessel_name, v.vessel_type, v.fleet, v.operator, v.port,
+        v.terminal, v.berth, v.arrival, v.ready_to_work, v.pilot_on_board, v.departure,
+        v.shore_power_capable, v.commissioned, v.reported_at,
         p.port IS NOT NULL AS port_known,
         coalesce(p.carb_at_berth, false) AS port_covered,
         coalesce(p.timezone, 'UTC') AS tz
