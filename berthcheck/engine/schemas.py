@@ -229,7 +229,8 @@ def _read_invariants(schema: pa.DataFrameSchema) -> tuple[dict, list[pl.Expr]] |
         if check.groupby is not None or check.element_wise:
             return False
         try:
-            expr = check._check_fn(PolarsData(_Capture(), key), **check._check_kwargs)  # noqa: SLF001
+            capture = PolarsData(_Capture(), key)  # type: ignore[arg-type]
+            expr = check._check_fn(capture, **check._check_kwargs)  # noqa: SLF001
         except Exception:  # noqa: BLE001 - a check that does not read this way: pandera's
             return False
         if not isinstance(expr, pl.Expr):
