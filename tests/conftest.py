@@ -114,3 +114,13 @@ def snapshot(con) -> tuple:
     log = tuple(store.run(con, "SELECT * FROM load_batches ORDER BY batch_id"))
     return counts, log
 
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`-n N` (xdist's default `--dist load`): a file with shared fixtures goes to one worker,
+    other tests one by one (tests/scheduling.py). Any other `--dist` is xdist's own."""
+    if config.getvalue("dist") != "load":
+        return None
+    from tests.scheduling import SharedFixtureScheduling
+
+    return SharedFixtureScheduling(config, log)

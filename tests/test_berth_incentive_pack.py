@@ -13,8 +13,7 @@ from typer.testing import CliRunner
 
 from berthcheck import store
 from berthcheck.cli import app
-from berthcheck.engine.fixture_store import put_tables
-from berthcheck.engine.pack_fixtures import build_tables
+from berthcheck.engine.pack_fixtures import write_case
 
 PACK = Path(__file__).resolve().parent / "packs" / "berth-incentive"
 
@@ -36,12 +35,7 @@ CASE = {"tables": {
 
 def _store(path: Path) -> Path:
     """V1 on shore power for its whole 37-hour stay (credit 925), V2 for 5 hours (none)."""
-    con = store.connect(path)
-    try:
-        put_tables(con, build_tables(CASE))
-    finally:
-        con.close()
-    return path
+    return write_case(path, CASE)
 
 
 def _incentive_check(folder: Path, tmp_path: Path):

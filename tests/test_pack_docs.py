@@ -15,8 +15,7 @@ from typer.testing import CliRunner
 
 from berthcheck import store
 from berthcheck.cli import app
-from berthcheck.engine.fixture_store import put_tables
-from berthcheck.engine.pack_fixtures import build_tables
+from berthcheck.engine.pack_fixtures import write_case
 from tests.pack_doc_sections import DOC, INVARIANTS, regenerate
 
 TEXT = DOC.read_text(encoding="utf-8")
@@ -65,12 +64,7 @@ def db(tmp_path_factory) -> Path:
              "disconnected": "2026-10-04 13:00"},
         ],
     }}
-    con = store.connect(path)
-    try:
-        put_tables(con, build_tables(case))
-    finally:
-        con.close()
-    return path
+    return write_case(path, case)
 
 
 def test_generated_sections_match_the_engine():

@@ -14,8 +14,7 @@ from polars.testing import assert_frame_equal
 from berthcheck import store
 from berthcheck.engine import check, load_pack
 from berthcheck.engine.fixture_store import _PORT_TZ, parse_instant
-from berthcheck.engine.pack_fixtures import _load_files, build_tables
-from tests.helpers_store import put_tables
+from berthcheck.engine.pack_fixtures import build_tables, case_store
 from tests.test_rule_fixtures import _cases
 
 
@@ -156,25 +155,18 @@ def test_a_month_judges_its_visits_and_the_earlier_claims_of_its_year_only():
     from berthcheck.engine.check import _judged_visits_sql
     from berthcheck.engine.scope import SCOPE_SQL, parse_scope, scope_params
 
-    con = store.connect(":memory:")
-    try:
-        put_tables(con, build_tables(CLAIMS_ACROSS_MONTHS, {}))
+    with case_store(":memory:", CLAIMS_ACROSS_MONTHS) as con:
         pack = load_pack("carb-at-berth-2020")
         con.register("_bc_scope", con.sql(SCOPE_SQL, params=scope_params(parse_scope("2026-06")))
                      .arrow().read_all())
         judged = sorted(r[0] for r in store.run(con, _judged_visits_sql(pack, parse_scope("2026-06"))))
-    finally:
-        con.close()
     assert judged == ["V3", "V5", "V6"]
 
 
 def _compare(pack_id: str, case: dict, defaults: dict) -> dict:
     pack = load_pack(pack_id)
     parts = {}
-    con = store.connect(":memory:")
-    try:
-        _load_files(con, case.get("load") or {})
-        put_tables(con, build_tables(case, defaults))
+    with case_store(":memory:", case, defaults) as con:
         # results and findings are compared, never a run id: no manifest to build
         whole = check(con, pack, store_run=False, record=False)
         months = _months(con)
@@ -191,8 +183,6 @@ def _compare(pack_id: str, case: dict, defaults: dict) -> dict:
                 part.findings,
                 whole.findings.filter(whole.findings["visit_id"].is_in(ids.implode())),
             )
-    finally:
-        con.close()
     return parts
 
 
@@ -232,12 +222,8 @@ def test_a_history_the_store_cannot_give_is_a_pack_error_naming_pack_toml(tmp_pa
     from berthcheck.engine.sandbox import PackError
 
     pack = load_pack(_pack_with(tmp_path, history))
-    con = store.connect(":memory:")
-    try:
-        put_tables(con, build_tables(CLAIMS_ACROSS_MONTHS, {}))
-        with pytest.raises(PackError, match="pack.toml") as raised:
-            check(con, pack, period="2026-06", store_run=False)
-    finally:
-        con.close()
+    with case_store(":memory:", CLAIMS_ACROSS_MONTHS) as con, \
+            pytest.raises(PackError, match="pack.toml") as raised:
+        check(con, pack, period="2026-06", store_run=False)
     assert says in str(raised.value)
     assert raised.value.exit_code == 2

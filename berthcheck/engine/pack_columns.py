@@ -9,6 +9,7 @@ same tables; tests keep both in step with engine/schemas.py.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from berthcheck.engine.pack_spec import PackFileError
@@ -137,6 +138,8 @@ def check_assemble_output(pack, frame, *, consumed: tuple[str, ...] = ()):
     stage's hours), absent from `frame` by design."""
     import pandera.polars as pa
 
+    from berthcheck.engine.schemas import holds
+
     where = f"{_label(pack)}: {pack.path / pack.assemble_file}"
     declared = {c.name: c for c in getattr(pack, "result_columns", ())}
     visits = visit_columns()
@@ -165,12 +168,8 @@ def check_assemble_output(pack, frame, *, consumed: tuple[str, ...] = ()):
             frame = _conform(frame, name, kind, where)
     for column in declared.values():
         frame = _conform(frame, column.name, column.type, where)
-    if declared:
-        schema = pa.DataFrameSchema(
-            {c.name: pa.Column(polars_type(c.type), nullable=c.nullable)
-             for c in declared.values()},
-            strict=False,
-        )
+    schema = _declared_schema(tuple((c.name, c.type, c.nullable) for c in declared.values()))
+    if schema is not None and not holds(schema, frame):  # pandera names what fails
         try:
             schema.validate(frame, lazy=True)
         except (pa.errors.SchemaErrors, pa.errors.SchemaError) as exc:
@@ -178,6 +177,19 @@ def check_assemble_output(pack, frame, *, consumed: tuple[str, ...] = ()):
                                 f"{pack.path / 'pack.toml'})") from None
     _check_bases(pack, frame, where)
     return frame
+
+
+@functools.lru_cache(maxsize=64)
+def _declared_schema(columns: tuple[tuple[str, str, bool], ...]):
+    """The pandera schema of a pack's declared result columns, made once per declaration."""
+    import pandera.polars as pa
+
+    if not columns:
+        return None
+    return pa.DataFrameSchema(
+        {name: pa.Column(polars_type(kind), nullable=nullable) for name, kind, nullable in columns},
+        strict=False,
+    )
 
 
 def _check_bases(pack, frame, where: str) -> None:

@@ -24,11 +24,13 @@ Conveniences, so each case states only what matters to it:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import math
 import tempfile
 import zoneinfo
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,27 +205,43 @@ def _load_files(con, files: dict[str, str]) -> None:
             load_files(con, kind, [path])
 
 
+@contextlib.contextmanager
+def case_store(path, case: dict, visit_defaults: dict | None = None) -> Iterator:
+    """A store at `path` (a file or ":memory:") holding the case's rows, open: its `load:`
+    files through the real loader, then its tables (`build_tables`). Closed on leaving."""
+    from berthcheck import store
+    from berthcheck.engine.fixture_store import put_tables
+
+    con = store.connect(path)
+    try:
+        _load_files(con, case.get("load") or {})
+        put_tables(con, build_tables(case, visit_defaults))
+        yield con
+    finally:
+        con.close()
+
+
+def write_case(path: Path, case: dict, visit_defaults: dict | None = None) -> Path:
+    """Write the case's rows into a store file at `path` (see `case_store`); returns `path`."""
+    with case_store(path, case, visit_defaults):
+        pass
+    return path
+
+
 def run_case(case: dict, pack, visit_defaults: dict | None = None):
     """Check the case's rows against the pack (not stored); the engine validates every
     invariant on the way."""
-    from berthcheck import store
     from berthcheck.engine.check import check
-    from berthcheck.engine.fixture_store import put_tables
 
     # a file, not ":memory:": the test suite starts each new file as a copy of one migrated
     # template (tests/conftest.py), where an in-memory store would run every migration again
-    with tempfile.TemporaryDirectory() as folder:
-        con = store.connect(Path(folder) / "case.duckdb")
-        try:
-            _load_files(con, case.get("load") or {})
-            put_tables(con, build_tables(case, visit_defaults))
-            # a case compares results and findings only: no run id or manifest to make.
-            # Notes on: a note rule's cases state its findings like any rule's, and the engine
-            # then checks each note's column against them (engine/pack_notes.py)
-            return check(con, pack, period=case.get("period"), notes=True, store_run=False,
-                         record=False)
-        finally:
-            con.close()
+    with tempfile.TemporaryDirectory() as folder, \
+            case_store(Path(folder) / "case.duckdb", case, visit_defaults) as con:
+        # a case compares results and findings only: no run id or manifest to make.
+        # Notes on: a note rule's cases state its findings like any rule's, and the engine
+        # then checks each note's column against them (engine/pack_notes.py)
+        return check(con, pack, period=case.get("period"), notes=True, store_run=False,
+                     record=False)
 
 
 def _iso(value):

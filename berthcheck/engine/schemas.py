@@ -6,6 +6,9 @@ polars expression, never element-wise Python.
 
 from __future__ import annotations
 
+# the polars forms of pandera's built-in checks, registered before the models below make their
+# checks (pandera would register them at the first validation; `holds` reads them before that)
+import pandera.backends.polars.builtin_checks  # noqa: F401
 import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
@@ -178,5 +181,97 @@ def validate_outputs(results: pl.DataFrame, findings: pl.DataFrame) -> None:
     # pandera runs each check as its own small query: polars' in-memory engine starts one in
     # a fraction of the default engine's time (half of a small check's validation)
     with pl.Config(engine_affinity="in-memory"):
-        ResultsModel.validate(results, lazy=True)
-        FindingsModel.validate(findings, lazy=True)
+        for model, frame in ((ResultsModel, results), (FindingsModel, findings)):
+            schema = model.to_schema()
+            if not holds(schema, frame):  # pandera names what fails (or finds nothing wrong)
+                schema.validate(frame, lazy=True)
+
+
+class _Capture:
+    """Stands in for a check's lazy frame to capture the expression the check selects."""
+
+    def select(self, *exprs, **named):
+        return exprs[0] if len(exprs) == 1 and not named else None
+
+
+# schema id -> (schema, its invariants): pandera schemas are not hashable; the models' are made
+# once by pandera, the packs' declared ones once per declaration (engine/pack_columns.py)
+_PLANS: dict[int, tuple[pa.DataFrameSchema, tuple[dict, list[pl.Expr]] | None]] = {}
+
+
+def _invariants(schema: pa.DataFrameSchema) -> tuple[dict, list[pl.Expr]] | None:
+    known = _PLANS.get(id(schema))
+    if known is not None and known[0] is schema:
+        return known[1]
+    plan = _read_invariants(schema)
+    if len(_PLANS) > 64:
+        _PLANS.clear()
+    _PLANS[id(schema)] = (schema, plan)
+    return plan
+
+
+def _read_invariants(schema: pa.DataFrameSchema) -> tuple[dict, list[pl.Expr]] | None:
+    """Every invariant of a pandera schema as one boolean aggregate each, made from the
+    schema's own objects (its columns' dtype, nullable, unique and checks, its frame-wide
+    checks, each check's own polars expression): (dtypes by column, aggregates). None when a
+    check cannot be read that way (then pandera alone decides). Each aggregate is at least as
+    strict as pandera's reading of it (null outputs pass only where the check ignores nulls,
+    as pandera's do; dtypes must be equal, not only compatible)."""
+    from pandera.api.polars.types import PolarsData
+
+    if schema.unique or schema.ordered or schema.coerce or schema.add_missing_columns \
+            or schema.drop_invalid_rows or schema.strict:  # extra columns: pandera's to judge
+        return None
+    dtypes: dict[str, object] = {}
+    aggregates: list[pl.Expr] = []
+
+    def passes(check, key: str) -> bool:
+        if check.groupby is not None or check.element_wise:
+            return False
+        try:
+            capture = PolarsData(_Capture(), key)  # type: ignore[arg-type]
+            expr = check._check_fn(capture, **check._check_kwargs)  # noqa: SLF001
+        except Exception:  # noqa: BLE001 - a check that does not read this way: pandera's
+            return False
+        if not isinstance(expr, pl.Expr):
+            return False
+        ok = (expr | expr.is_null()) if check.ignore_na else expr.fill_null(False)
+        aggregates.append(ok.all())
+        return True
+
+    for name, column in schema.columns.items():
+        if column.regex or not column.required or column.coerce or column.dtype is None:
+            return None
+        kind = column.dtype.type
+        dtypes[name] = kind
+        if not column.nullable:
+            present = pl.col(name).is_not_null()
+            if kind in (pl.Float32, pl.Float64):  # pandera counts NaN as null here
+                present = present & pl.col(name).is_not_nan()
+            aggregates.append(present.all())
+        if column.unique:
+            aggregates.append(pl.col(name).is_duplicated().any().not_())
+        if not all(passes(check, name) for check in column.checks):
+            return None
+    if not all(passes(check, "*") for check in schema.checks):
+        return None
+    return dtypes, [a.alias(f"_{i}") for i, a in enumerate(aggregates)]
+
+
+def holds(schema: pa.DataFrameSchema, frame: pl.DataFrame) -> bool:
+    """True when every invariant of the schema holds on the frame, decided in one polars query
+    instead of pandera's one query per check (a small check's validation was mostly that
+    overhead). False means "let pandera validate": it then raises its SchemaErrors naming each
+    failing check, or finds nothing wrong where this reading was stricter than its own."""
+    plan = _invariants(schema)
+    if plan is None or not isinstance(frame, pl.DataFrame):
+        return False
+    dtypes, aggregates = plan
+    have = frame.schema
+    if any(name not in have or have[name] != kind for name, kind in dtypes.items()):
+        return False
+    try:
+        row = frame.lazy().select(aggregates).collect().row(0)
+    except pl.exceptions.PolarsError:
+        return False
+    return all(value is True for value in row)
