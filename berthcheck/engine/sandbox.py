@@ -112,16 +112,26 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
     return sandbox
 
 
+_LITERAL = r"'(?:[^']|'')*'"
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+
+
 def _words(texts) -> set[str]:
-    """The identifiers named in SQL texts (comments dropped, quoted literals blanked)."""
+    """The identifiers named in SQL texts: comments dropped, and a quoted literal counts only
+    when it is a name itself (`query_table('visits')`), not when it holds words (a message
+    saying "no capture session")."""
     import re
 
     from berthcheck.engine.pack import strip_comments
 
     words: set[str] = set()
     for text in texts:
-        text = re.sub(r"'(?:[^']|'')*'", " ", strip_comments(text or ""))
-        words.update(w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+        text = strip_comments(text or "")
+        for literal in re.findall(_LITERAL, text):
+            if re.fullmatch(rf"\s*{_NAME}(\.{_NAME})*\s*", literal[1:-1]):
+                words.update(w.lower() for w in re.findall(_NAME, literal[1:-1]))
+        text = re.sub(_LITERAL, " ", text)
+        words.update(w.lower() for w in re.findall(_NAME, text))
     return words
 
 
