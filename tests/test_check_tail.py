@@ -11,7 +11,6 @@ import duckdb
 import polars as pl
 import pytest
 
-from berthcheck import store
 from berthcheck.engine import digest, manifest
 from berthcheck.engine.check import _unordered
 from tests.test_manifest_v2 import _digest
@@ -107,32 +106,92 @@ def test_the_cut_query_returns_the_same_rows():
         con.close()
 
 
-def test_freeing_the_pack_tables_before_the_fetch_changes_no_result(monkeypatch):
-    """A big check frees the pack's tables and inputs before the frames are made; forced on a
-    small one, it gives the same frames and digests."""
+def test_results_read_in_batches_and_the_sandbox_closed_before_the_sort(monkeypatch):
+    """A check reads the results a batch at a time and closes the sandbox (handing its memory
+    back) before polars sorts them; read in batches of 7 rows, the same frames and digests."""
     from berthcheck.engine import check as check_module
     from tests.test_engine import _store_with_visits
 
     engine = importlib.import_module("berthcheck.engine.check")
-    released = []
+    sandboxes, closed_at_sort = [], []
+    engine_sandbox, engine_checked = engine._sandbox, engine._checked_assembled
 
-    def release(sandbox, keep):
-        engine_release(sandbox, keep)
-        released.append(store.run(sandbox, "SELECT table_name FROM duckdb_tables() "
-                                           "WHERE temporary ORDER BY 1"))
+    def sandbox(*args):
+        made = engine_sandbox(*args)
+        sandboxes.append(made[0])
+        return made
 
-    engine_release = engine._release_pack_tables
-    monkeypatch.setattr(engine, "_release_pack_tables", release)
+    def checked(pack, results):
+        try:
+            sandboxes[-1].execute("SELECT 1")
+            closed_at_sort.append(False)
+        except duckdb.Error:  # a closed connection
+            closed_at_sort.append(True)
+        return engine_checked(pack, results)
+
+    monkeypatch.setattr(engine, "_sandbox", sandbox)
+    monkeypatch.setattr(engine, "_checked_assembled", checked)
     con = _store_with_visits(60)
     try:
-        kept = check_module(con, period="2026-10", store_run=False)
-        assert released == []  # a small check keeps them
-        monkeypatch.setattr(engine, "RELEASE_ROWS", 0)
-        freed = check_module(con, period="2026-10", store_run=False)
+        whole = check_module(con, period="2026-10", store_run=False)
+        monkeypatch.setattr(engine, "FETCH_BATCH_ROWS", 7)
+        batched = check_module(con, period="2026-10", store_run=False)
     finally:
         con.close()
-    assert released == [[("_bc_findings",), ("_bc_results",)]]
-    assert freed.results.height == 60 and freed.findings.height
-    assert freed.results.equals(kept.results) and freed.findings.equals(kept.findings)
-    assert freed.manifest["results_sha256"] == kept.manifest["results_sha256"]
-    assert freed.manifest["findings_sha256"] == kept.manifest["findings_sha256"]
+    assert closed_at_sort == [True, True]
+    assert batched.results.height == 60 and batched.findings.height
+    assert batched.results.equals(whole.results) and batched.findings.equals(whole.findings)
+    assert batched.results.schema == whole.results.schema
+    assert batched.manifest["results_sha256"] == whole.manifest["results_sha256"]
+    assert batched.manifest["findings_sha256"] == whole.manifest["findings_sha256"]
+
+
+def test_what_no_rule_view_or_macro_reads_leaves_the_sandbox():
+    """After the pack's stages the inputs leave the sandbox, except those a rule, the assemble
+    query, a view or a macro the pack made still reads (a name in a comment or among the
+    words of a quoted text is not a read; a quoted name alone, as `query_table` takes it, is)."""
+    from berthcheck.engine.sandbox import release_unread
+
+    sandbox = duckdb.connect(":memory:")
+    try:
+        for name in ("visits", "shore_power", "events", "capture", "berths", "history_visits"):
+            sandbox.register(name, pl.DataFrame({"visit_id": ["V1"]}).to_arrow())
+        sandbox.execute("CREATE TEMP VIEW bc_sessions AS SELECT * FROM shore_power")
+        sandbox.execute("CREATE TEMP MACRO bc_has_event(v) AS "
+                        "(SELECT count(*) > 0 FROM events e WHERE e.visit_id = v)")
+        sandbox.execute("CREATE TEMP TABLE bc_visit AS SELECT * FROM visits")
+        dropped = release_unread(
+            sandbox,
+            ["-- reads visits\nSELECT 'capture session' AS m, v.* FROM bc_visit v",
+             "SELECT * FROM bc_sessions WHERE bc_has_event(visit_id)",
+             "SELECT 'no capture here' AS m FROM bc_visit",
+             "SELECT count(*) FROM query_table('main.berths')"],
+            among=["visits", "shore_power", "events", "capture", "berths", "history_visits"])
+        left = {r[0] for r in sandbox.execute(
+            "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal").fetchall()}
+        assert sandbox.execute("SELECT count(*) FROM bc_sessions").fetchall() == [(1,)]
+    finally:
+        sandbox.close()
+    assert sorted(dropped) == ["capture", "history_visits", "visits"]
+    assert left == {"bc_sessions", "shore_power", "events", "berths"}
+
+
+def test_before_the_results_query_only_what_it_reads_stays():
+    """Every table and view the results query (or a view it keeps) does not read goes; a
+    view it reads keeps the table under it."""
+    from berthcheck.engine.sandbox import release_unread
+
+    sandbox = duckdb.connect(":memory:")
+    try:
+        for name in ("bc_visit", "bc_outcome", "bc_piece", "_bc_findings"):
+            sandbox.execute(f"CREATE TEMP TABLE {name} AS SELECT 'V1' AS visit_id")
+        sandbox.execute("CREATE TEMP VIEW bc_days AS SELECT * FROM bc_piece")
+        sandbox.execute("CREATE TEMP VIEW bc_unused AS SELECT * FROM bc_visit")
+        dropped = release_unread(sandbox, [
+            "SELECT * FROM bc_outcome o JOIN bc_days d USING (visit_id) "
+            "LEFT JOIN (SELECT visit_id FROM _bc_findings) f USING (visit_id)"])
+        rows = sandbox.execute("SELECT count(*) FROM bc_days").fetchall()
+    finally:
+        sandbox.close()
+    assert sorted(dropped) == ["bc_unused", "bc_visit"]
+    assert rows == [(1,)]

@@ -31,7 +31,7 @@ from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
 
 FINDING_ID_LENGTH = 16
-RELEASE_ROWS = 50_000  # visits in scope from which the pack's tables are freed early
+FETCH_BATCH_ROWS = 122_880  # rows of the results read at a time (DuckDB's row group)
 
 
 @dataclass
@@ -307,7 +307,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
     from berthcheck.emission_stage import register_factors
     from berthcheck.emissions import load_factors
     from berthcheck.engine.pack_macros import define_macros
-    from berthcheck.engine.sandbox import pack_failure
+    from berthcheck.engine.sandbox import pack_failure, release_unread
 
     values = pack.parameter_values()
     # the visit ids in scope, found once; readable as `_bc_scope` on both connections
@@ -320,7 +320,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
             attributes = con.sql(attributes_sql).arrow().read_all()
         # the pack's SQL runs on a locked copy of what it may read (engine/sandbox.py)
         with stage("sandbox (the tables the pack reads, cut to the visits it judges)"):
-            sandbox = _sandbox(con, pack, scope)
+            sandbox, handed = _sandbox(con, pack, scope)
     finally:
         con.unregister("_bc_scope")
     try:
@@ -340,98 +340,99 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
                         store.run(sandbox, statement, bind(statement, values))
                     except duckdb.Error as exc:
                         raise pack_failure(pack, rel, exc) from None
+        rules = pack.rules_run(notes)  # the note rules (`[pack] notes`) only when asked
+        # what no rule, assemble query, view or macro still reads leaves before they run
+        release_unread(sandbox, [*(r.sql for r in rules), pack.assemble], among=handed)
         # every visit is in an unbounded scope: no filter to apply
         scope_filter = ("" if scope == Scope(None, None, None)
                         else " WHERE visit_id IN (SELECT visit_id FROM _bc_scope)")
         with stage("rules -> findings (one UNION ALL, ids in SQL)"):
-            # the pack's note rules (`[pack] notes`) only when asked: their text is a column
-            _run_rules(sandbox, _with_rules(pack, pack.rules_run(notes)), values, scope_filter)
-        with stage("assemble, findings list, emissions -> results (fetched)"):
+            # the pack's note rules only when asked: their text is a column
+            _run_rules(sandbox, _with_rules(pack, rules), values, scope_filter)
+        results_stage = "assemble, findings list, emissions -> results (fetched)"
+        with stage(results_stage):
             # one query from the assembled rows to the result columns, read once
             assembled = ("(SELECT * FROM (\n" + _unordered(pack.assemble)  # noqa: S608
                          + "\n)" + scope_filter + ")")
             try:
                 results_sql, results_params = _results_sql(sandbox, pack, factors, assembled,
                                                            values, attribute_columns)
-                # a big check writes the rows to a table and frees the pack's tables and
-                # inputs before the frame is made (it would otherwise come on top of them);
-                # a small one is not worth the few dozen statements that takes
-                big = in_scope.num_rows >= RELEASE_ROWS
-                if big:
-                    store.run(sandbox, "CREATE OR REPLACE TEMP TABLE _bc_results AS "
-                              + results_sql, results_params)
-                else:
-                    results = sandbox.sql(results_sql, params=results_params or None).pl()
+                # the stages' tables the results query does not read go first (half of the
+                # pack's tables at a million visits); `_bc_findings` is read by it
+                release_unread(sandbox, [results_sql])
+                results = _fetch_in_batches(sandbox, results_sql, results_params)
             except duckdb.Error as exc:
                 raise pack_failure(pack, pack.assemble_file, exc) from None
-            if big:
-                _release_pack_tables(sandbox, keep=("_bc_results", "_bc_findings"))
-                results = store.fetch_polars(sandbox, "SELECT * FROM _bc_results")
-                store.run(sandbox, "DROP TABLE _bc_results")  # before the sort makes a copy
-            # sorted by polars (keys sorted, columns gathered, in parallel), not by an ORDER
-            # BY: DuckDB's sort carries all ~70 columns (a sixth less CPU at 1M visits)
-            results = _checked_assembled(pack, results.sort(list(RESULT_ORDER)))
         with stage("fetch findings"):
             findings = store.fetch_polars(sandbox, "SELECT * FROM _bc_findings "
                                                    "ORDER BY visit_id, rule_id, finding_id")
-        orphans = findings.join(results.select("visit_id"), on="visit_id", how="anti")
-        if orphans.height:
-            raise pack_failure(pack, pack.assemble_file, ValueError(
-                "findings for visits not in the results: "
-                + ", ".join(orphans["visit_id"].unique().sort().head(5).to_list())))
-        if notes:
-            check_notes(pack, results, findings)
     finally:
+        # closed before the sort makes a copy of the results: what the pack's tables held
+        # (half a gigabyte at a million visits) is free before the copy is made
         sandbox.close()
+    with stage(results_stage):
+        # sorted by polars (keys sorted, columns gathered, in parallel), not by an ORDER
+        # BY: DuckDB's sort carries all ~70 columns (a sixth less CPU at 1M visits)
+        results = _checked_assembled(pack, results.sort(list(RESULT_ORDER)))
+    orphans = findings.join(results.select("visit_id"), on="visit_id", how="anti")
+    if orphans.height:
+        raise pack_failure(pack, pack.assemble_file, ValueError(
+            "findings for visits not in the results: "
+            + ", ".join(orphans["visit_id"].unique().sort().head(5).to_list())))
+    if notes:
+        check_notes(pack, results, findings)
     return results, findings
 
 
 def _sandbox(con, pack: Pack, scope: Scope):
     """The pack's sandbox: what it reads, cut to the visits it judges; a scope_visits pack's
-    history views also whole (as history_<view>, the declared columns)."""
+    history views also whole (as history_<view>, the declared columns). Returns it and the
+    names of the inputs handed to it."""
     import duckdb
 
-    from berthcheck.engine.sandbox import PackError, open_sandbox, readable_objects
+    from berthcheck.engine.sandbox import HISTORY_PREFIX, PackError, open_sandbox, readable_objects
 
     readable = readable_objects(con)
+    reads = _reads(pack, readable)
     if pack.judges != "scope_visits":
-        return open_sandbox(con, _reads(pack, readable), visits_sql=_judged_visits_sql(pack, scope),
-                            whole=pack.history)
+        return open_sandbox(con, reads, visits_sql=_judged_visits_sql(pack, scope),
+                            whole=pack.history), reads
     history = {name: pack.history_columns.get(name, ()) for name in pack.history}
     unknown = sorted(set(history) - set(readable))
     if unknown:
         raise PackError(f"pack {pack.label}: {pack.file_of('pack.toml')} [pack] history names "
                         f"{', '.join(unknown)}, which the store does not have")
     try:
-        return open_sandbox(con, _reads(pack, readable), visits_sql=_judged_visits_sql(pack, scope),
-                            history=history)
+        sandbox = open_sandbox(con, reads, visits_sql=_judged_visits_sql(pack, scope),
+                               history=history)
+        return sandbox, [*reads, *(HISTORY_PREFIX + name for name in history)]
     except duckdb.BinderException as exc:  # a declared history column the view does not have
         raise PackError(f"pack {pack.label}: {pack.file_of('pack.toml')} [pack] history: "
                         f"{str(exc).strip().splitlines()[0]}") from None
+
+
+def _fetch_in_batches(sandbox, sql: str, params: dict[str, object]):
+    """The query's rows as one polars frame, read a batch at a time: DuckDB's whole result
+    as Arrow never exists next to the frame (a gigabyte at a million visits)."""
+    import polars as pl
+
+    reader = sandbox.sql(sql, params=params or None).to_arrow_reader(FETCH_BATCH_ROWS)
+    parts = [pl.from_arrow(batch) for batch in reader]
+    if not parts:  # no row: the frame still has the query's columns and types
+        return pl.from_arrow(reader.schema.empty_table())
+    # one chunk per column (polars would copy a frame of many chunks whole before sorting
+    # it), made a column at a time: each column's batches are freed as it is joined
+    columns = {}
+    for name in parts[0].columns:
+        columns[name] = pl.concat([part.get_column(name) for part in parts], rechunk=True)
+        parts = [part.drop(name) for part in parts]
+    return pl.DataFrame(columns)
 
 
 def _with_rules(pack: Pack, rules: tuple) -> Pack:
     from dataclasses import replace
 
     return pack if rules == pack.rules else replace(pack, rules=rules)
-
-
-def _release_pack_tables(sandbox, keep: tuple[str, ...]) -> None:
-    """Drop the pack's temporary tables and views and the inputs handed to the sandbox, all
-    but `keep`: at a million visits they hold gigabytes, which the result frames would
-    otherwise come on top of."""
-    for name, kind in store.run(
-        sandbox,
-        "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary "
-        "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND NOT internal",
-    ):
-        if name in keep:
-            continue
-        try:
-            sandbox.unregister(name)  # an input handed over as Arrow (a view of it)
-        except Exception:  # noqa: BLE001, S110 - not a registered object: dropped below
-            pass
-        store.run(sandbox, f"DROP {kind} IF EXISTS {store.quote_ident(name)}")
 
 
 _ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)

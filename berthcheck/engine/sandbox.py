@@ -80,6 +80,8 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
         store.run(sandbox, "SET Calendar = 'gregorian'")
         store.run(sandbox, "SET memory_limit = '" + _setting(con, "memory_limit").replace("'", "") + "'")
         store.run(sandbox, f"SET threads = {int(_setting(con, 'threads'))}")
+        if _setting(con, "allocator_background_threads").lower() == "true":
+            store.run(sandbox, "SET allocator_background_threads = true")
         temp = _setting(con, "temp_directory")
         if temp:
             store.run(sandbox, "SET temp_directory = '" + temp.replace("'", "''") + "'")
@@ -108,6 +110,67 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
         if cut:
             con.unregister("_bc_judged")
     return sandbox
+
+
+_LITERAL = r"'(?:[^']|'')*'"
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+
+
+def _words(texts) -> set[str]:
+    """The identifiers named in SQL texts: comments dropped, and a quoted literal counts only
+    when it is a name itself (`query_table('visits')`), not when it holds words (a message
+    saying "no capture session")."""
+    import re
+
+    from berthcheck.engine.pack import strip_comments
+
+    words: set[str] = set()
+    for text in texts:
+        text = strip_comments(text or "")
+        for literal in re.findall(_LITERAL, text):
+            if re.fullmatch(rf"\s*{_NAME}(\.{_NAME})*\s*", literal[1:-1]):
+                words.update(w.lower() for w in re.findall(_NAME, literal[1:-1]))
+        text = re.sub(_LITERAL, " ", text)
+        words.update(w.lower() for w in re.findall(_NAME, text))
+    return words
+
+
+def release_unread(sandbox, still_read: list[str], among: list[str] | None = None) -> list[str]:
+    """Drop the sandbox's temporary tables and views (`among` them only, if given) that
+    nothing still to run reads: not the SQL in `still_read`, nor a macro, nor a view that is
+    kept (a kept view keeps what it reads). A check runs it after the pack's stages on the
+    inputs handed over (the rules and the assemble query still to run) and before the
+    results query on everything else: at a million visits the inputs and the stages' own
+    tables then no longer sit under the results' peak. Returns the names dropped."""
+    objects = store.run(
+        sandbox,
+        "SELECT table_name, 'TABLE', NULL FROM duckdb_tables() WHERE temporary "
+        "UNION ALL SELECT view_name, 'VIEW', sql FROM duckdb_views() "
+        "WHERE temporary AND NOT internal",
+    )
+    macros = store.run(sandbox, "SELECT macro_definition FROM duckdb_functions() WHERE NOT "
+                                "internal AND function_type IN ('macro', 'table_macro')")
+    read = _words([*still_read, *(m for (m,) in macros)])
+    grown = True
+    while grown:  # what the views that stay read stays too
+        grown = False
+        for name, kind, sql in objects:
+            if kind == "VIEW" and name.lower() in read and not _words([sql]) <= read:
+                read |= _words([sql])
+                grown = True
+    allowed = None if among is None else {n.lower() for n in among}
+    dropped = []
+    for name, kind, _ in objects:
+        if name.lower() in read or (allowed is not None and name.lower() not in allowed):
+            continue
+        if kind == "VIEW":
+            try:
+                sandbox.unregister(name)  # an input handed over as Arrow (a view of it)
+            except Exception:  # noqa: BLE001, S110 - a view the SQL made: dropped below
+                pass
+        store.run(sandbox, f"DROP {kind} IF EXISTS {store.quote_ident(name)}")
+        dropped.append(name)
+    return dropped
 
 
 def pack_failure(pack, where: str, exc: Exception) -> PackError:
