@@ -116,11 +116,21 @@ def snapshot(con) -> tuple:
 
 
 
-def pytest_xdist_make_scheduler(config, log):
+class _XdistScheduling:
     """`-n N` (xdist's default `--dist load`): a file with shared fixtures goes to one worker,
     other tests one by one (tests/scheduling.py). Any other `--dist` is xdist's own."""
-    if config.getvalue("dist") != "load":
-        return None
-    from tests.scheduling import SharedFixtureScheduling
 
-    return SharedFixtureScheduling(config, log)
+    @staticmethod
+    def pytest_xdist_make_scheduler(config, log):
+        if config.getvalue("dist") != "load":
+            return None
+        from tests.scheduling import SharedFixtureScheduling
+
+        return SharedFixtureScheduling(config, log)
+
+
+def pytest_configure(config):
+    # registered only where xdist is loaded: a hook xdist does not define would stop a run
+    # without it (`-p no:xdist`)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistScheduling(), "berthcheck-xdist-scheduling")

@@ -108,7 +108,8 @@ def test_the_cut_query_returns_the_same_rows():
 
 def test_results_read_in_batches_and_the_sandbox_closed_before_the_sort(monkeypatch):
     """A check reads the results a batch at a time and closes the sandbox (handing its memory
-    back) before polars sorts them; read in batches of 7 rows, the same frames and digests."""
+    back) before polars sorts them; read in batches of 7 rows, with the sandbox dropping what
+    nothing still reads, the same frames and digests."""
     from berthcheck.engine import check as check_module
     from tests.test_engine import _store_with_visits
 
@@ -131,14 +132,25 @@ def test_results_read_in_batches_and_the_sandbox_closed_before_the_sort(monkeypa
 
     monkeypatch.setattr(engine, "_sandbox", sandbox)
     monkeypatch.setattr(engine, "_checked_assembled", checked)
+    sandbox_module = importlib.import_module("berthcheck.engine.sandbox")
+    real_release, released = sandbox_module.release_unread, []
+
+    def release(*args, **kwargs):
+        released.append(real_release(*args, **kwargs))
+        return released[-1]
+
+    monkeypatch.setattr(sandbox_module, "release_unread", release)
     con = _store_with_visits(60)
     try:
         whole = check_module(con, period="2026-10", store_run=False)
         monkeypatch.setattr(engine, "FETCH_BATCH_ROWS", 7)
+        monkeypatch.setattr(engine, "RELEASE_ROWS", 0)  # and the sandbox drops what is unread
         batched = check_module(con, period="2026-10", store_run=False)
     finally:
         con.close()
     assert closed_at_sort == [True, True]
+    # a small scope keeps its tables; from RELEASE_ROWS the two passes drop unread ones
+    assert len(released) == 2 and all(released), released
     assert batched.results.height == 60 and batched.findings.height
     assert batched.results.equals(whole.results) and batched.findings.equals(whole.findings)
     assert batched.results.schema == whole.results.schema

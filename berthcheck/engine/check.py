@@ -32,6 +32,10 @@ from berthcheck.engine.timing import stage
 
 FINDING_ID_LENGTH = 16
 FETCH_BATCH_ROWS = 122_880  # rows of the results read at a time (DuckDB's row group)
+# from this many visits in scope the sandbox drops what nothing still reads before the rules
+# and the results query (memory at a million visits); below it the two passes (about 25 ms
+# each) cost more than the memory they free
+RELEASE_ROWS = 50_000
 
 
 @dataclass
@@ -342,7 +346,9 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
                         raise pack_failure(pack, rel, exc) from None
         rules = pack.rules_run(notes)  # the note rules (`[pack] notes`) only when asked
         # what no rule, assemble query, view or macro still reads leaves before they run
-        release_unread(sandbox, [*(r.sql for r in rules), pack.assemble], among=handed)
+        release = in_scope.num_rows >= RELEASE_ROWS
+        if release:
+            release_unread(sandbox, [*(r.sql for r in rules), pack.assemble], among=handed)
         # every visit is in an unbounded scope: no filter to apply
         scope_filter = ("" if scope == Scope(None, None, None)
                         else " WHERE visit_id IN (SELECT visit_id FROM _bc_scope)")
@@ -359,7 +365,8 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
                                                            values, attribute_columns)
                 # the stages' tables the results query does not read go first (half of the
                 # pack's tables at a million visits); `_bc_findings` is read by it
-                release_unread(sandbox, [results_sql])
+                if release:
+                    release_unread(sandbox, [results_sql])
                 results = _fetch_in_batches(sandbox, results_sql, results_params)
             except duckdb.Error as exc:
                 raise pack_failure(pack, pack.assemble_file, exc) from None
@@ -420,6 +427,8 @@ def _fetch_in_batches(sandbox, sql: str, params: dict[str, object]):
     parts = [pl.from_arrow(batch) for batch in reader]
     if not parts:  # no row: the frame still has the query's columns and types
         return pl.from_arrow(reader.schema.empty_table())
+    if len(parts) == 1:  # one batch: already one chunk per column
+        return parts[0]
     # one chunk per column (polars would copy a frame of many chunks whole before sorting
     # it), made a column at a time: each column's batches are freed as it is joined
     columns = {}
