@@ -207,3 +207,42 @@ def test_before_the_results_query_only_what_it_reads_stays():
         sandbox.close()
     assert sorted(dropped) == ["bc_unused", "bc_visit"]
     assert rows == [(1,)]
+
+
+def test_a_big_run_stored_beside_its_digests_is_the_run_stored_after_them(monkeypatch):
+    """From APART_DIGEST_ROWS result rows a check writes the run while a second thread digests
+    the frames on its own connection: the same run id, digests, manifest and stored rows as
+    one after the other, and `audit verify` passes on it."""
+    import threading
+
+    from berthcheck import audit
+    from berthcheck.engine import check as check_module
+    from berthcheck.engine import runs
+    from tests.test_engine import _store_with_visits
+
+    engine = importlib.import_module("berthcheck.engine.check")
+    threads_seen = []
+    real_apart = manifest.output_hashes_apart
+
+    def apart(*args, **kwargs):
+        threads_seen.append(threading.current_thread() is not threading.main_thread())
+        return real_apart(*args, **kwargs)
+
+    monkeypatch.setattr(manifest, "output_hashes_apart", apart)
+    stored = {}
+    for mode, rows in (("after", 10**9), ("beside", 0)):
+        con = _store_with_visits(60)
+        try:
+            monkeypatch.setattr(engine, "APART_DIGEST_ROWS", rows)
+            outcome = check_module(con, period="2026-10")
+            results, findings = runs.load_run(con, outcome.run_id)
+            assert audit.verify(con, outcome.run_id).ok
+            stored[mode] = (outcome.run_id, outcome.manifest, results, findings)
+        finally:
+            con.close()
+    assert threads_seen == [True]  # only the "beside" check digested apart, off the main thread
+    (id_a, manifest_a, results_a, findings_a), (id_b, manifest_b, results_b, findings_b) = (
+        stored["after"], stored["beside"])
+    assert id_a == id_b and results_a.height == 60 and findings_a.height
+    assert manifest_a == manifest_b
+    assert results_a.equals(results_b) and findings_a.equals(findings_b)

@@ -91,6 +91,24 @@ def output_hashes(con, results, findings, *, ordered: bool = False) -> tuple[str
         )
 
 
+def output_hashes_apart(results, findings, *, threads: int | None = None) -> tuple[str, str]:
+    """`output_hashes` of a check's (sorted) frames on a DuckDB connection of their own, with
+    the store's time zone and calendar: it can run in a second thread while the store's
+    connection writes the same frames to the run tables (engine/check.py `_record`). The
+    digest reads only the frames, never the store, so the text hashed is the same."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        store.run(con, "SET TimeZone = 'UTC'")
+        store.run(con, "SET Calendar = 'gregorian'")
+        if threads:
+            store.run(con, f"SET threads = {int(threads)}")
+        return output_hashes(con, results, findings, ordered=True)
+    finally:
+        con.close()
+
+
 def manifest_text(manifest: dict) -> str:
     """The manifest as written to a file and stored: sorted keys, stable layout."""
     return json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
@@ -118,18 +136,20 @@ def factor_files() -> dict[str, str] | None:
         return None
 
 
-def build_manifest(con, outcome, *, inputs: InputState | None = None) -> dict:
+def build_manifest(con, outcome, *, inputs: InputState | None = None,
+                   hashes: tuple[str, str] | None = None) -> dict:
     """The manifest (version 2) of a check outcome, over the inputs the connection sees now.
 
-    `inputs`: what `gather_inputs` just returned on this connection (not gathered again)."""
+    `inputs`: what `gather_inputs` just returned on this connection (not gathered again).
+    `hashes`: the frames' (results, findings) digests, already computed (`output_hashes_apart`)."""
     from berthcheck.engine.pack import parameters_json
 
     if inputs is None:
         inputs = gather_inputs(con)
     batches = fingerprints.batches_read(con, inputs.pieces)
     # a check's frames come sorted in the digest's order (engine/check.py `evaluate`)
-    results_sha, findings_sha = output_hashes(con, outcome.results, outcome.findings,
-                                              ordered=True)
+    results_sha, findings_sha = hashes or output_hashes(con, outcome.results, outcome.findings,
+                                                        ordered=True)
     pack = outcome.pack
     factors = factor_files()
     newest = [v["max_batch_id"] for v in inputs.summary.values() if v["max_batch_id"]]

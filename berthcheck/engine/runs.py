@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Callable
 
 from berthcheck import __version__, store
 from berthcheck.emissions import factors_hash
@@ -219,10 +220,13 @@ def store_run(con, outcome) -> None:
         write_run(con, outcome)
 
 
-def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None) -> None:
+def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None,
+              manifest_ready: Callable[[], None] | None = None) -> None:
     """`store_run` inside the caller's transaction; `verified` and `fresh` as in
     `engine.manifest.record_run`. The frames go to the run tables with `INSERT ... SELECT`
-    (the contract columns to `run_results`, the rest typed to `run_columns_<run_id>`)."""
+    (the contract columns to `run_results`, the rest typed to `run_columns_<run_id>`).
+    `manifest_ready`: called once the rows are written and before the `runs` row, to set
+    `outcome.manifest` (a check computes the digests beside the inserts; engine/check.py)."""
     results, findings = outcome.results, outcome.findings
     extras = [c for c in results.columns if c not in RESULT_COLUMNS]
     max_batch = max((v["max_batch_id"] or 0) for v in outcome.inputs.values()) or None
@@ -239,6 +243,23 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
     if not _RUN_ID.fullmatch(outcome.run_id):
         raise BerthcheckError(f"run id {outcome.run_id!r} is not 16 hex digits")
     store.run(con, f"DROP TABLE IF EXISTS {EXTRA_TABLE_PREFIX}{outcome.run_id}")
+    # the rows first (one transaction: the order is not seen outside it), so a digest being
+    # computed beside them is awaited only for the `runs` row
+    view, fview = run_manifest.RESULTS_VIEW, run_manifest.FINDINGS_VIEW
+    quoted = [store.quote_ident(c) for c in extras]
+    with run_manifest.registered(con, results, findings):
+        # by name: a column added by a later migration sits at the table's end
+        store.run(con, "INSERT INTO run_results BY NAME SELECT ? AS run_id, "  # noqa: S608
+                       + ", ".join(RESULT_COLUMNS)
+                       + f", {'' if extras else '{}'!r} AS extra FROM {view}", [outcome.run_id])
+        if extras:
+            store.run(con, f"CREATE TABLE {EXTRA_TABLE_PREFIX}{outcome.run_id} AS "  # noqa: S608
+                           f"SELECT visit_id, {', '.join(quoted)} FROM {view}")
+        store.run(con, "INSERT INTO run_findings BY NAME SELECT ? AS run_id, "  # noqa: S608
+                       + ", ".join(run_manifest.finding_columns()) + f" FROM {fview}",
+                  [outcome.run_id])
+    if manifest_ready is not None:
+        manifest_ready()
     # also stores the input digests the check had to compute from the rows
     manifest = run_manifest.record_run(con, outcome, verified=verified, fresh=fresh)
     store.run(
@@ -268,19 +289,6 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
             run_manifest.manifest_text(manifest),
         ],
     )
-    view, fview = run_manifest.RESULTS_VIEW, run_manifest.FINDINGS_VIEW
-    quoted = [store.quote_ident(c) for c in extras]
-    with run_manifest.registered(con, results, findings):
-        # by name: a column added by a later migration sits at the table's end
-        store.run(con, "INSERT INTO run_results BY NAME SELECT ? AS run_id, "  # noqa: S608
-                       + ", ".join(RESULT_COLUMNS)
-                       + f", {'' if extras else '{}'!r} AS extra FROM {view}", [outcome.run_id])
-        if extras:
-            store.run(con, f"CREATE TABLE {EXTRA_TABLE_PREFIX}{outcome.run_id} AS "  # noqa: S608
-                           f"SELECT visit_id, {', '.join(quoted)} FROM {view}")
-        store.run(con, "INSERT INTO run_findings BY NAME SELECT ? AS run_id, "  # noqa: S608
-                       + ", ".join(run_manifest.finding_columns()) + f" FROM {fview}",
-                  [outcome.run_id])
 
 
 def list_runs(con):
