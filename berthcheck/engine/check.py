@@ -20,7 +20,14 @@ from functools import lru_cache
 
 from berthcheck import store
 from berthcheck.engine.digest import RESULT_ORDER
-from berthcheck.engine.pack import PARAM_RE, Pack, load_pack, split_statements, strip_comments
+from berthcheck.engine.pack import (
+    PARAM_RE,
+    Pack,
+    Rule,
+    load_pack,
+    split_statements,
+    strip_comments,
+)
 from berthcheck.engine.pack_columns import (  # issue 20: the pack contract's output checks
     check_assemble_output,
     check_rule_output,
@@ -151,11 +158,11 @@ def _judged_visits_sql(pack: Pack, scope: Scope) -> str | None:
     return bounds + f"SELECT v.visit_id FROM visits v, y WHERE {since} AND {until}"  # noqa: S608
 
 
-def _rules_sql(pack: Pack) -> tuple[str, dict[str, object]]:
+def _rules_sql(rules: tuple[Rule, ...]) -> tuple[str, dict[str, object]]:
     """Every rule's findings in one UNION ALL, each row tagged with its rule (bound values:
     rule ids and severities are pack text, never pasted into SQL)."""
     parts, params = [], {}
-    for i, rule in enumerate(pack.rules):
+    for i, rule in enumerate(rules):
         params[f"_bc_rule_{i}"] = rule.id
         params[f"_bc_severity_{i}"] = rule.severity
         body = strip_comments(rule.sql).strip().rstrip(";")
@@ -212,8 +219,6 @@ def _texts_for_python(sandbox) -> list[str]:
 
 def _keys_in_order(keys: str) -> bool:
     """A key sequence (`{"a":,"b":}`) in Python's sort_keys order, each key once."""
-    import re
-
     names = re.findall(r'"([^"]*)":', keys)
     return names == sorted(set(names))
 
@@ -246,8 +251,9 @@ def _make_findings(sandbox, params: dict, evidence: str, join: str) -> None:
                   params)
 
 
-def _run_rules(sandbox, pack: Pack, values: dict, scope_filter: str) -> None:
-    """The findings of every rule for the visits in scope, ids and canonical evidence
+def _run_rules(sandbox, pack: Pack, rules: tuple[Rule, ...], values: dict,
+               scope_filter: str) -> None:
+    """The findings of `rules` (of `pack`) for the visits in scope, ids and canonical evidence
     computed in DuckDB: temp table `_bc_findings`. Evidence text that is not already Python's
     canonical JSON (DuckDB's JSON text differs in places: key order, some numbers) visits
     Python, each distinct text once, to be rewritten as Python writes it."""
@@ -256,7 +262,7 @@ def _run_rules(sandbox, pack: Pack, values: dict, scope_filter: str) -> None:
 
     from berthcheck.engine.sandbox import pack_failure
 
-    sql, params = _rules_sql(pack)
+    sql, params = _rules_sql(rules)
     statement = ("CREATE OR REPLACE TEMP TABLE _bc_findings_raw AS SELECT * FROM (\n" + sql  # noqa: S608
                  + "\n)" + scope_filter)
     try:
@@ -264,7 +270,7 @@ def _run_rules(sandbox, pack: Pack, values: dict, scope_filter: str) -> None:
     except duckdb.Error:
         # name the rule file that fails (the union is one statement): first a rule whose
         # columns break the contract (issue 20: a message naming rule and column), then any
-        for rule in pack.rules:
+        for rule in rules:
             body = strip_comments(rule.sql).strip().rstrip(";")
             probe = f"SELECT * FROM ({body}) LIMIT 0"  # noqa: S608 - pack SQL, sandboxed
             try:
@@ -356,8 +362,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
         scope_filter = ("" if scope == Scope(None, None, None)
                         else " WHERE visit_id IN (SELECT visit_id FROM _bc_scope)")
         with stage("rules -> findings (one UNION ALL, ids in SQL)"):
-            # the pack's note rules only when asked: their text is a column
-            _run_rules(sandbox, _with_rules(pack, rules), values, scope_filter)
+            _run_rules(sandbox, pack, rules, values, scope_filter)
         results_stage = "assemble, findings list, emissions -> results (fetched)"
         with stage(results_stage):
             # one query from the assembled rows to the result columns, read once
@@ -400,7 +405,8 @@ def _sandbox(con, pack: Pack, scope: Scope):
     names of the inputs handed to it."""
     import duckdb
 
-    from berthcheck.engine.sandbox import HISTORY_PREFIX, PackError, open_sandbox, readable_objects
+    from berthcheck.engine.pack_sql import HISTORY_PREFIX
+    from berthcheck.engine.sandbox import PackError, open_sandbox, readable_objects
 
     readable = readable_objects(con)
     reads = _reads(pack, readable)
@@ -439,12 +445,6 @@ def _fetch_in_batches(sandbox, sql: str, params: dict[str, object]):
         columns[name] = pl.concat([part.get_column(name) for part in parts], rechunk=True)
         parts = [part.drop(name) for part in parts]
     return pl.DataFrame(columns)
-
-
-def _with_rules(pack: Pack, rules: tuple) -> Pack:
-    from dataclasses import replace
-
-    return pack if rules == pack.rules else replace(pack, rules=rules)
 
 
 _ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)
