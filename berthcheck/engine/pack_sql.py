@@ -20,8 +20,9 @@ STORE_OBJECTS = (
     "ports_user", "shore_power", "terminals", "visit_counts", "visits",
 )
 SCOPE_TABLE = "scope_visits"  # the visit ids of the check's scope (engine/check.py)
-# a scope_visits pack's whole-store history (engine/sandbox.py HISTORY_PREFIX)
-HISTORY_OBJECTS = tuple(f"history_{name}" for name in STORE_OBJECTS)
+# a scope_visits pack's whole-store history: history_<view> (engine/sandbox.py hands it over)
+HISTORY_PREFIX = "history_"
+HISTORY_OBJECTS = tuple(HISTORY_PREFIX + name for name in STORE_OBJECTS)
 
 _NAME = r"(\"[^\"]+\"|[A-Za-z_][\w$]*)(?:\s*\.\s*(\"[^\"]+\"|[A-Za-z_][\w$]*))*"
 _WRITE = re.compile(

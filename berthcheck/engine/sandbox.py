@@ -16,6 +16,7 @@ never by pack SQL, so nothing the engine needs is behind the lock.
 from __future__ import annotations
 
 from berthcheck import store
+from berthcheck.engine.pack_sql import HISTORY_PREFIX
 from berthcheck.errors import BerthcheckError
 
 
@@ -53,7 +54,6 @@ def visit_keyed(con, names: list[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
-HISTORY_PREFIX = "history_"  # a scope_visits pack's whole-store history: history_<view>
 
 
 def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None = None,
@@ -151,12 +151,13 @@ def release_unread(sandbox, still_read: list[str], among: list[str] | None = Non
     macros = store.run(sandbox, "SELECT macro_definition FROM duckdb_functions() WHERE NOT "
                                 "internal AND function_type IN ('macro', 'table_macro')")
     read = _words([*still_read, *(m for (m,) in macros)])
+    view_reads = {name.lower(): _words([sql]) for name, kind, sql in objects if kind == "VIEW"}
     grown = True
     while grown:  # what the views that stay read stays too
         grown = False
-        for name, kind, sql in objects:
-            if kind == "VIEW" and name.lower() in read and not _words([sql]) <= read:
-                read |= _words([sql])
+        for name, names in view_reads.items():
+            if name in read and not names <= read:
+                read |= names
                 grown = True
     allowed = None if among is None else {n.lower() for n in among}
     dropped = []
