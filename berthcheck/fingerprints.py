@@ -95,6 +95,22 @@ def compute_pieces(con, kind: Kind, where: str, *, retired: bool,
 _LINES_PER_UPDATE = 200_000  # rows turned into text at a time (bounds the memory of a digest)
 
 
+def feed_text(digest, lines, *, drop_last: int = 0) -> None:
+    """Feed an Arrow string array's bytes, values back to back, to `digest` (the data buffer
+    between the array's first and last offsets; no copy, no numpy: not a runtime dependency),
+    less its last `drop_last` bytes."""
+    import pyarrow as pa
+
+    if lines.type not in (pa.string(), pa.large_string()):
+        lines = lines.cast(pa.large_string())
+    _validity, offsets, data = lines.buffers()
+    if not len(lines) or data is None:
+        return
+    bounds = memoryview(offsets).cast("i" if lines.type == pa.string() else "q")
+    start, end = bounds[lines.offset], bounds[lines.offset + len(lines)]
+    digest.update(memoryview(data)[start:end - drop_last])
+
+
 def piece_from_seals(table: str, batch_id: int, seals) -> Piece:
     """The inserted piece of batch `batch_id` from the seals the loader just made (a polars
     frame of `source_row`, `row_hash`, `content_hash`, one row per source row): the same
@@ -114,11 +130,8 @@ def piece_from_seals(table: str, batch_id: int, seals) -> Piece:
     starts = range(0, rows.height, _LINES_PER_UPDATE)
     for start in starts:
         part = rows.slice(start, _LINES_PER_UPDATE).select(line).to_series()
-        text = part.to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string: int64 offsets
-        _, offsets, chars = text.buffers()
-        ends = memoryview(offsets).cast("q")
-        data = memoryview(chars)[ends[text.offset]:ends[text.offset + len(text)]]
-        digest.update(data if start != starts[-1] else data[:-1])
+        feed_text(digest, part.to_arrow(compat_level=pl.CompatLevel.oldest()),
+                  drop_last=1 if start == starts[-1] else 0)
     # islands of consecutive source rows -> "lo-hi" (or "n" alone), in order
     src = rows["source_row"] if unique else rows["source_row"].unique(maintain_order=True)
     begins = (src.diff() != 1).fill_null(True)  # a row that does not follow the one before

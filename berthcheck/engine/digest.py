@@ -110,6 +110,8 @@ def typed_sha256(con, relation: str, order: tuple[str, ...],
     the lines are not sorted again."""
     import hashlib
 
+    from berthcheck.fingerprints import feed_text
+
     columns = columns or columns_of(con, relation)
     digest = hashlib.sha256(("\t".join(name for name, _ in columns) + "\n").encode("utf-8"))
     line = line_sql(columns)
@@ -119,22 +121,7 @@ def typed_sha256(con, relation: str, order: tuple[str, ...],
                      ).to_arrow_reader(BATCH_ROWS)
     try:
         for batch in reader:
-            _update(digest, batch.column(0))
+            feed_text(digest, batch.column(0))
     finally:
         reader.close()  # an unread result would block the connection's next statement
     return digest.hexdigest()
-
-
-def _update(digest, lines) -> None:
-    """Feed an Arrow string array's bytes, values back to back, to `digest` (the data buffer
-    between the array's first and last offsets; no copy, no numpy: not a runtime dependency)."""
-    import pyarrow as pa
-
-    if lines.type not in (pa.string(), pa.large_string()):
-        lines = lines.cast(pa.large_string())
-    _validity, offsets, data = lines.buffers()
-    if not len(lines) or data is None:
-        return
-    bounds = memoryview(offsets).cast("i" if lines.type == pa.string() else "q")
-    start, end = bounds[lines.offset], bounds[lines.offset + len(lines)]
-    digest.update(memoryview(data)[start:end])
