@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -44,7 +45,7 @@ FETCH_BATCH_ROWS = 122_880  # rows of the results read at a time (DuckDB's row g
 # each) cost more than the memory they free
 RELEASE_ROWS = 50_000
 # from this many result rows a stored run is written while its digests are computed beside it
-# (`_store_beside_digests`); below it a second thread and connection cost more than they save
+# (`_digests_beside`); below it a second thread and connection cost more than they save
 APART_DIGEST_ROWS = 50_000
 
 
@@ -578,24 +579,52 @@ def check(
     scope = scope or parse_scope(period, date_from, date_to, port, terminal, fleet)
     notes = bool(notes and pack_obj.notes)  # a pack without notes: the same run either way
     results, findings = evaluate(con, pack_obj, scope, notes)
-    if validate:
-        with stage("pandera validation of the outputs"):
-            validate_pack_outputs(pack_obj, results, findings, validate_outputs)
     outcome = CheckResult(pack=pack_obj, scope=scope, results=results, findings=findings,
                           notes=notes)
-    if store_run:
-        # one transaction: the input rows hashed for the manifest are the rows sealed
-        with store.transaction(con):
-            _record(con, outcome, started, store_run=True)
-    elif record:
-        _record(con, outcome, started, store_run=False)
-    else:
-        outcome.elapsed_seconds = time.perf_counter() - started
+    # a big stored run's digests start now, beside pandera, the input fingerprint and the
+    # inserts: they read only the final frames (`_digests_beside`)
+    with _digests_beside(con, outcome, store_run) as hashes:
+        if validate:
+            with stage("pandera validation of the outputs"):
+                validate_pack_outputs(pack_obj, results, findings, validate_outputs)
+        if store_run:
+            # one transaction: the input rows hashed for the manifest are the rows sealed
+            with store.transaction(con):
+                _record(con, outcome, started, store_run=True, hashes=hashes)
+        elif record:
+            _record(con, outcome, started, store_run=False)
+        else:
+            outcome.elapsed_seconds = time.perf_counter() - started
     return outcome
 
 
-def _record(con, outcome: CheckResult, started: float, *, store_run: bool) -> None:
-    """Fingerprint the inputs, derive the run id, build the manifest; store the run."""
+@contextmanager
+def _digests_beside(con, outcome: CheckResult, store_run: bool):
+    """From APART_DIGEST_ROWS result rows of a run to store: a future of the frames' (results,
+    findings) digests, computed in a second thread on a DuckDB connection of its own
+    (`manifest.output_hashes_apart`) while this thread validates the frames, fingerprints
+    the inputs and writes the rows; None otherwise. Neither waits on the other's
+    single-threaded parts (sha256, DuckDB's compression), which on two cores hides most of
+    the shorter one. The digest reads only the frames, which nothing changes after
+    `evaluate`: same digests, manifest and stored rows as one after the other
+    (tests/test_check_tail.py). Left early (a failure), the digest is waited for."""
+    if not (store_run and outcome.results.height >= APART_DIGEST_ROWS):
+        yield None
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    from berthcheck.engine.manifest import output_hashes_apart
+
+    threads = int(store.scalar(con, "SELECT current_setting('threads')"))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool.submit(output_hashes_apart, outcome.results, outcome.findings,
+                          threads=threads)
+
+
+def _record(con, outcome: CheckResult, started: float, *, store_run: bool,
+            hashes=None) -> None:
+    """Fingerprint the inputs, derive the run id, build the manifest; store the run.
+    `hashes`: a future of the frames' digests being computed beside (`_digests_beside`)."""
     from berthcheck.engine import runs
     from berthcheck.engine.manifest import build_manifest, gather_inputs
 
@@ -604,8 +633,8 @@ def _record(con, outcome: CheckResult, started: float, *, store_run: bool) -> No
     outcome.inputs = runs.fingerprint_from_inputs(state.summary)
     outcome.run_id = runs.run_id_for(outcome.pack, outcome.scope, outcome.inputs,
                                      notes=outcome.notes)
-    if store_run and outcome.results.height >= APART_DIGEST_ROWS:
-        _store_beside_digests(con, outcome, started, state)
+    if store_run and hashes is not None:
+        _store_beside_digests(con, outcome, started, state, hashes)
         return
     with stage("manifest (typed results/findings digests, batches)"):
         outcome.manifest = build_manifest(con, outcome, inputs=state)
@@ -615,28 +644,18 @@ def _record(con, outcome: CheckResult, started: float, *, store_run: bool) -> No
             runs.write_run(con, outcome, verified=True, fresh=state.fresh)
 
 
-def _store_beside_digests(con, outcome: CheckResult, started: float, state) -> None:
-    """Store a big run while its results and findings digests are computed in a second thread
-    on a DuckDB connection of their own: the two read the same frames and neither waits on
-    the other's single-threaded parts (sha256, DuckDB's compression), which on two cores hides
-    most of the shorter one. Same digests, manifest and stored rows as one after the other
-    (tests/test_check_tail.py)."""
-    from concurrent.futures import ThreadPoolExecutor
-
+def _store_beside_digests(con, outcome: CheckResult, started: float, state, hashes) -> None:
+    """Store a big run while its digests (`hashes`, a future) are computed beside it: the run
+    id does not depend on the outputs, so the rows are written first and the digests are
+    awaited only for the manifest and the `runs` row."""
     from berthcheck.engine import runs
-    from berthcheck.engine.manifest import build_manifest, output_hashes_apart
+    from berthcheck.engine.manifest import build_manifest
 
-    threads = int(store.scalar(con, "SELECT current_setting('threads')"))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        hashes = pool.submit(output_hashes_apart, outcome.results, outcome.findings,
-                             threads=threads)
+    def manifest_ready() -> None:
+        outcome.manifest = build_manifest(con, outcome, inputs=state, hashes=hashes.result())
+        outcome.elapsed_seconds = time.perf_counter() - started
 
-        def manifest_ready() -> None:
-            outcome.manifest = build_manifest(con, outcome, inputs=state,
-                                              hashes=hashes.result())
-            outcome.elapsed_seconds = time.perf_counter() - started
-
-        # one stage: the two overlap, so their own times would add up to more than was spent
-        with stage("manifest and stored run (typed digests beside INSERT ... SELECT)"):
-            runs.write_run(con, outcome, verified=True, fresh=state.fresh,
-                           manifest_ready=manifest_ready)
+    # one stage: the two overlap, so their own times would add up to more than was spent
+    with stage("manifest and stored run (typed digests beside INSERT ... SELECT)"):
+        runs.write_run(con, outcome, verified=True, fresh=state.fresh,
+                       manifest_ready=manifest_ready)
