@@ -109,7 +109,8 @@ def test_the_cut_query_returns_the_same_rows():
 def test_results_read_in_batches_and_the_sandbox_closed_before_the_sort(monkeypatch):
     """A check reads the results a batch at a time and closes the sandbox (handing its memory
     back) before polars sorts them; read in batches of 7 rows, with the sandbox dropping what
-    nothing still reads, the same frames and digests."""
+    nothing still reads and the rows sorted a few columns at a time, the same frames and
+    digests."""
     from berthcheck.engine import check as check_module
     from tests.test_engine import _store_with_visits
 
@@ -145,6 +146,9 @@ def test_results_read_in_batches_and_the_sandbox_closed_before_the_sort(monkeypa
         whole = check_module(con, period="2026-10", store_run=False)
         monkeypatch.setattr(engine, "FETCH_BATCH_ROWS", 7)
         monkeypatch.setattr(engine, "RELEASE_ROWS", 0)  # and the sandbox drops what is unread
+        # and sorted 3 columns at a time, as a big check is
+        monkeypatch.setattr(engine, "SORT_APART_ROWS", 0)
+        monkeypatch.setattr(engine, "SORT_GROUP_COLUMNS", 3)
         batched = check_module(con, period="2026-10", store_run=False)
     finally:
         con.close()
@@ -246,3 +250,31 @@ def test_a_big_run_stored_beside_its_digests_is_the_run_stored_after_them(monkey
     assert id_a == id_b and results_a.height == 60 and findings_a.height
     assert manifest_a == manifest_b
     assert results_a.equals(results_b) and findings_a.equals(findings_b)
+
+
+def test_a_frame_sorted_a_few_columns_at_a_time_is_the_sorted_frame(monkeypatch):
+    """`_sorted` joins the batches and gathers a few columns at a time in the order of the
+    keys: the same frame, column order and types as one sort, whatever the number of
+    columns per group or batches."""
+    import random
+
+    engine = importlib.import_module("berthcheck.engine.check")
+    monkeypatch.setattr(engine, "SORT_APART_ROWS", 0)
+    ids = [f"V{n:03d}\u00e9" if n % 7 == 0 else f"V{n:03d}" for n in range(200)]
+    random.Random(16).shuffle(ids)
+    frame = pl.DataFrame({
+        "visit_id": ids,
+        "hours": [None if n % 5 == 0 else n / 3 for n in range(200)],
+        "count": list(range(200)),
+        "flag": [n % 2 == 0 for n in range(200)],
+        "note": [f"n{n}" * (n % 4) for n in range(200)],
+        "at": [dt.datetime(2026, 1, 1, tzinfo=UTC) + dt.timedelta(hours=n) for n in range(200)],
+    })
+    want = frame.sort("visit_id")
+    for group in (1, 4, 6, 10):
+        monkeypatch.setattr(engine, "SORT_GROUP_COLUMNS", group)
+        for parts in ([frame], [frame.slice(0, 50), frame.slice(50, 70), frame.slice(120)]):
+            got = engine._sorted(parts, ("visit_id",))
+            assert got.equals(want) and got.schema == want.schema
+            assert got.n_chunks() == 1 and parts == []  # one chunk; the batches let go
+    assert frame["visit_id"].to_list() == ids  # the batches' frame itself is not changed

@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -44,7 +45,7 @@ FETCH_BATCH_ROWS = 122_880  # rows of the results read at a time (DuckDB's row g
 # each) cost more than the memory they free
 RELEASE_ROWS = 50_000
 # from this many result rows a stored run is written while its digests are computed beside it
-# (`_store_beside_digests`); below it a second thread and connection cost more than they save
+# (`_digests_beside`); below it a second thread and connection cost more than they save
 APART_DIGEST_ROWS = 50_000
 
 
@@ -375,20 +376,20 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
                 # pack's tables at a million visits); `_bc_findings` is read by it
                 if release:
                     release_unread(sandbox, [results_sql])
-                results = _fetch_in_batches(sandbox, results_sql, results_params)
+                batches = _read_batches(sandbox, results_sql, results_params)
             except duckdb.Error as exc:
                 raise pack_failure(pack, pack.assemble_file, exc) from None
         with stage("fetch findings"):
             findings = store.fetch_polars(sandbox, "SELECT * FROM _bc_findings "
                                                    "ORDER BY visit_id, rule_id, finding_id")
     finally:
-        # closed before the sort makes a copy of the results: what the pack's tables held
-        # (half a gigabyte at a million visits) is free before the copy is made
-        sandbox.close()
+        # closed before the batches are joined and sorted (each makes a copy of the results):
+        # what the pack's tables held (half a gigabyte at a million visits) is free first
+        _close_at_once(sandbox)
     with stage(results_stage):
         # sorted by polars (keys sorted, columns gathered, in parallel), not by an ORDER
         # BY: DuckDB's sort carries all ~70 columns (a sixth less CPU at 1M visits)
-        results = _checked_assembled(pack, results.sort(list(RESULT_ORDER)))
+        results = _checked_assembled(pack, _sorted(batches, RESULT_ORDER))
     orphans = findings.join(results.select("visit_id"), on="visit_id", how="anti")
     if orphans.height:
         raise pack_failure(pack, pack.assemble_file, ValueError(
@@ -427,23 +428,71 @@ def _sandbox(con, pack: Pack, scope: Scope):
                         f"{str(exc).strip().splitlines()[0]}") from None
 
 
-def _fetch_in_batches(sandbox, sql: str, params: dict[str, object]):
-    """The query's rows as one polars frame, read a batch at a time: DuckDB's whole result
-    as Arrow never exists next to the frame (a gigabyte at a million visits)."""
+# a bulk free of more than this makes DuckDB's allocator hand its free pages back at once
+# (its default, 512 MiB, is more than a sandbox holds at a million visits)
+SANDBOX_FLUSH = "64MB"
+
+
+def _close_at_once(sandbox) -> None:
+    """Close the sandbox, its memory handed back to the system now, not over the next seconds
+    (jemalloc's decay): polars, with an allocator of its own, then makes the results' frame
+    in pages the pack's tables held (-0.2 to -0.3 GB at the peak of a million visits)."""
+    import duckdb
+
+    try:
+        store.run(sandbox, f"SET allocator_bulk_deallocation_flush_threshold = '{SANDBOX_FLUSH}'")
+    except duckdb.Error:  # an interrupted or failed statement can leave it unusable
+        pass
+    sandbox.close()
+
+
+def _read_batches(sandbox, sql: str, params: dict[str, object]) -> list:
+    """The query's rows as polars frames of FETCH_BATCH_ROWS rows (no copy of DuckDB's Arrow;
+    one empty frame with the query's columns and types for no row): DuckDB's whole result
+    as Arrow never exists next to them."""
     import polars as pl
 
     reader = sandbox.sql(sql, params=params or None).to_arrow_reader(FETCH_BATCH_ROWS)
-    parts = [pl.from_arrow(batch) for batch in reader]
-    if not parts:  # no row: the frame still has the query's columns and types
-        return pl.from_arrow(reader.schema.empty_table())
+    try:
+        parts = [pl.from_arrow(batch) for batch in reader]
+        return parts or [pl.from_arrow(reader.schema.empty_table())]
+    finally:
+        reader.close()
+
+
+SORT_GROUP_COLUMNS = 8  # columns gathered at a time by `_sorted` (in parallel)
+SORT_APART_ROWS = 50_000  # below this many rows one sort of the frame is cheaper
+
+
+def _sorted(parts: list, keys: tuple[str, ...]):
+    """The batches `parts` (emptied: the caller keeps no reference to them) as one frame
+    sorted by `keys` (unique, never NULL: `visit_id` for the results), one chunk per column.
+
+    Joined a column at a time (polars would copy a frame of many chunks whole before sorting
+    it, and gathers from many chunks at twice the CPU). A batch's memory is one Arrow import,
+    handed back only when its last column is gone, so the join holds the results twice: it
+    runs after the sandbox is closed, and the batches are dropped before the sort. Sorted a
+    few columns at a time: the order found once, each group of columns gathered in it and
+    the unsorted columns dropped as they go, so the sort never holds the results twice (0.6
+    GB at a million visits) for the CPU of one sort."""
+    import polars as pl
+
     if len(parts) == 1:  # one batch: already one chunk per column
-        return parts[0]
-    # one chunk per column (polars would copy a frame of many chunks whole before sorting
-    # it), made a column at a time: each column's batches are freed as it is joined
-    columns = {}
-    for name in parts[0].columns:
-        columns[name] = pl.concat([part.get_column(name) for part in parts], rechunk=True)
-        parts = [part.drop(name) for part in parts]
+        frame = parts.pop()
+    else:
+        columns = {name: pl.concat([part.get_column(name) for part in parts], rechunk=True)
+                   for name in parts[0].columns}
+        parts.clear()
+        frame = pl.DataFrame(columns)
+        del columns
+    if frame.height < SORT_APART_ROWS:
+        return frame.sort(list(keys))
+    order = frame.select(pl.arg_sort_by(list(keys))).to_series()
+    names, columns = frame.columns, {}
+    for start in range(0, len(names), SORT_GROUP_COLUMNS):
+        group = names[start:start + SORT_GROUP_COLUMNS]
+        columns.update(frame.select(group)[order].to_dict())
+        frame = frame.drop(group)
     return pl.DataFrame(columns)
 
 
@@ -578,24 +627,52 @@ def check(
     scope = scope or parse_scope(period, date_from, date_to, port, terminal, fleet)
     notes = bool(notes and pack_obj.notes)  # a pack without notes: the same run either way
     results, findings = evaluate(con, pack_obj, scope, notes)
-    if validate:
-        with stage("pandera validation of the outputs"):
-            validate_pack_outputs(pack_obj, results, findings, validate_outputs)
     outcome = CheckResult(pack=pack_obj, scope=scope, results=results, findings=findings,
                           notes=notes)
-    if store_run:
-        # one transaction: the input rows hashed for the manifest are the rows sealed
-        with store.transaction(con):
-            _record(con, outcome, started, store_run=True)
-    elif record:
-        _record(con, outcome, started, store_run=False)
-    else:
-        outcome.elapsed_seconds = time.perf_counter() - started
+    # a big stored run's digests start now, beside pandera, the input fingerprint and the
+    # inserts: they read only the final frames (`_digests_beside`)
+    with _digests_beside(con, outcome, store_run) as hashes:
+        if validate:
+            with stage("pandera validation of the outputs"):
+                validate_pack_outputs(pack_obj, results, findings, validate_outputs)
+        if store_run:
+            # one transaction: the input rows hashed for the manifest are the rows sealed
+            with store.transaction(con):
+                _record(con, outcome, started, store_run=True, hashes=hashes)
+        elif record:
+            _record(con, outcome, started, store_run=False)
+        else:
+            outcome.elapsed_seconds = time.perf_counter() - started
     return outcome
 
 
-def _record(con, outcome: CheckResult, started: float, *, store_run: bool) -> None:
-    """Fingerprint the inputs, derive the run id, build the manifest; store the run."""
+@contextmanager
+def _digests_beside(con, outcome: CheckResult, store_run: bool):
+    """From APART_DIGEST_ROWS result rows of a run to store: a future of the frames' (results,
+    findings) digests, computed in a second thread on a DuckDB connection of its own
+    (`manifest.output_hashes_apart`) while this thread validates the frames, fingerprints
+    the inputs and writes the rows; None otherwise. Neither waits on the other's
+    single-threaded parts (sha256, DuckDB's compression), which on two cores hides most of
+    the shorter one. The digest reads only the frames, which nothing changes after
+    `evaluate`: same digests, manifest and stored rows as one after the other
+    (tests/test_check_tail.py). Left early (a failure), the digest is waited for."""
+    if not (store_run and outcome.results.height >= APART_DIGEST_ROWS):
+        yield None
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    from berthcheck.engine.manifest import output_hashes_apart
+
+    threads = int(store.scalar(con, "SELECT current_setting('threads')"))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool.submit(output_hashes_apart, outcome.results, outcome.findings,
+                          threads=threads)
+
+
+def _record(con, outcome: CheckResult, started: float, *, store_run: bool,
+            hashes=None) -> None:
+    """Fingerprint the inputs, derive the run id, build the manifest; store the run.
+    `hashes`: a future of the frames' digests being computed beside (`_digests_beside`)."""
     from berthcheck.engine import runs
     from berthcheck.engine.manifest import build_manifest, gather_inputs
 
@@ -604,8 +681,8 @@ def _record(con, outcome: CheckResult, started: float, *, store_run: bool) -> No
     outcome.inputs = runs.fingerprint_from_inputs(state.summary)
     outcome.run_id = runs.run_id_for(outcome.pack, outcome.scope, outcome.inputs,
                                      notes=outcome.notes)
-    if store_run and outcome.results.height >= APART_DIGEST_ROWS:
-        _store_beside_digests(con, outcome, started, state)
+    if store_run and hashes is not None:
+        _store_beside_digests(con, outcome, started, state, hashes)
         return
     with stage("manifest (typed results/findings digests, batches)"):
         outcome.manifest = build_manifest(con, outcome, inputs=state)
@@ -615,28 +692,18 @@ def _record(con, outcome: CheckResult, started: float, *, store_run: bool) -> No
             runs.write_run(con, outcome, verified=True, fresh=state.fresh)
 
 
-def _store_beside_digests(con, outcome: CheckResult, started: float, state) -> None:
-    """Store a big run while its results and findings digests are computed in a second thread
-    on a DuckDB connection of their own: the two read the same frames and neither waits on
-    the other's single-threaded parts (sha256, DuckDB's compression), which on two cores hides
-    most of the shorter one. Same digests, manifest and stored rows as one after the other
-    (tests/test_check_tail.py)."""
-    from concurrent.futures import ThreadPoolExecutor
-
+def _store_beside_digests(con, outcome: CheckResult, started: float, state, hashes) -> None:
+    """Store a big run while its digests (`hashes`, a future) are computed beside it: the run
+    id does not depend on the outputs, so the rows are written first and the digests are
+    awaited only for the manifest and the `runs` row."""
     from berthcheck.engine import runs
-    from berthcheck.engine.manifest import build_manifest, output_hashes_apart
+    from berthcheck.engine.manifest import build_manifest
 
-    threads = int(store.scalar(con, "SELECT current_setting('threads')"))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        hashes = pool.submit(output_hashes_apart, outcome.results, outcome.findings,
-                             threads=threads)
+    def manifest_ready() -> None:
+        outcome.manifest = build_manifest(con, outcome, inputs=state, hashes=hashes.result())
+        outcome.elapsed_seconds = time.perf_counter() - started
 
-        def manifest_ready() -> None:
-            outcome.manifest = build_manifest(con, outcome, inputs=state,
-                                              hashes=hashes.result())
-            outcome.elapsed_seconds = time.perf_counter() - started
-
-        # one stage: the two overlap, so their own times would add up to more than was spent
-        with stage("manifest and stored run (typed digests beside INSERT ... SELECT)"):
-            runs.write_run(con, outcome, verified=True, fresh=state.fresh,
-                           manifest_ready=manifest_ready)
+    # one stage: the two overlap, so their own times would add up to more than was spent
+    with stage("manifest and stored run (typed digests beside INSERT ... SELECT)"):
+        runs.write_run(con, outcome, verified=True, fresh=state.fresh,
+                       manifest_ready=manifest_ready)

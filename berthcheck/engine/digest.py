@@ -83,15 +83,19 @@ def line_sql(columns: list[tuple[str, str]]) -> str:
     tested for a character to escape once per row, on their concatenation, and escaped one
     by one only in the rare row that has one (the same text, in about half the time)."""
     def joined(escape: bool) -> str:
-        return ("concat_ws(chr(9), "
-                + ", ".join(value_sql(n, t, escape=escape) for n, t in columns) + ")")
+        # one concat with the TABs and the LF among its arguments: the line is built once
+        # (concat_ws(...) || chr(10) copied every line a second time: about 7 % of the digest)
+        parts = []
+        for name, sql_type in columns:
+            parts += [value_sql(name, sql_type, escape=escape), "chr(9)"]
+        return "concat(" + ", ".join([*parts[:-1], "chr(10)"]) + ")"
 
     text = [f"CAST({store.quote_ident(n)} AS VARCHAR)" for n, t in columns if _is_text(t)]
     if not text:
-        return joined(True) + " || chr(10)"
+        return joined(True)
     every = f"concat({', '.join(text)})"
     test = " OR ".join(f"contains({every}, {c})" for c in _SPECIAL)
-    return f"CASE WHEN {test} THEN {joined(True)} ELSE {joined(False)} END || chr(10)"
+    return f"CASE WHEN {test} THEN {joined(True)} ELSE {joined(False)} END"
 
 
 def columns_of(con, relation: str) -> list[tuple[str, str]]:
