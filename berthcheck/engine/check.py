@@ -77,7 +77,14 @@ class CheckResult:
 
 def bind(sql: str, values: dict[str, object]) -> dict[str, object]:
     """The parameters one statement uses (DuckDB rejects unused named parameters)."""
-    return {name: values[name] for name in set(PARAM_RE.findall(strip_comments(sql)))}
+    return {name: values[name] for name in _parameter_names(sql)}
+
+
+@lru_cache(maxsize=4096)
+def _parameter_names(sql: str) -> frozenset[str]:
+    """The `$name`s a statement uses, found once per statement text (a check binds some 90
+    pack statements, the same texts every time)."""
+    return frozenset(PARAM_RE.findall(strip_comments(sql)))
 
 
 @lru_cache(maxsize=64)
@@ -125,12 +132,17 @@ def _canonical_json(text: str) -> str:
 
 def _reads(pack: Pack, readable: list[str]) -> list[str]:
     """The readable objects the pack's SQL names (the rest stay out of its sandbox)."""
-    import re
-
-    text = "\n".join([*(sql for _, sql in pack.stages), *(r.sql for r in pack.rules),
-                      pack.assemble])
-    words = {w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", strip_comments(text))}
+    words = _words_of(tuple(sql for _, sql in pack.stages), tuple(r.sql for r in pack.rules),
+                      pack.assemble)
     return [name for name in readable if name.lower() in words]
+
+
+@lru_cache(maxsize=64)
+def _words_of(stages: tuple[str, ...], rules: tuple[str, ...], assemble: str) -> frozenset[str]:
+    """The words of a pack's SQL, lower-cased, found once per pack text."""
+    text = "\n".join([*stages, *rules, assemble])
+    return frozenset(w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*",
+                                                   strip_comments(text)))
 
 
 def _judged_visits_sql(pack: Pack, scope: Scope) -> str | None:

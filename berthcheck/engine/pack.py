@@ -20,6 +20,7 @@ Parameters are written `$name` and bound at run time; they are never pasted into
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import tomllib
@@ -176,9 +177,15 @@ def strip_comments(sql: str) -> str:
 
 def split_statements(sql: str) -> list[str]:
     """Split a stage file into statements at semicolons that end a line."""
+    return list(_statements(sql))
+
+
+@functools.lru_cache(maxsize=1024)
+def _statements(sql: str) -> tuple[str, ...]:
+    """split_statements, once per stage text (every check splits the same stage files)."""
     body = strip_comments(sql)
     parts = re.split(r";[ \t]*(?:\n|$)", body)
-    return [p.strip() for p in parts if p.strip()]
+    return tuple(p.strip() for p in parts if p.strip())
 
 
 def parse_header(text: str, path: Path) -> tuple[dict[str, str], str]:
