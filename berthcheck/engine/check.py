@@ -371,8 +371,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
     con.register("_bc_scope", in_scope)
     try:
         with stage("scope and emission inputs"):
-            # every visit is in an unbounded scope: no filter to apply
-            attributes_sql, attribute_columns = _attributes(con, scope != Scope(None, None, None))
+            attributes_sql, attribute_columns = _attributes(con, scope)
             attributes = con.sql(attributes_sql).arrow().read_all()
         # the pack's SQL runs on a locked copy of what it may read (engine/sandbox.py)
         with stage("sandbox (the tables the pack reads, cut to the visits it judges)"):
@@ -546,11 +545,14 @@ def _checked_assembled(pack: Pack, results):
     return results.with_columns(conformed.get_columns())
 
 
-def _attributes(con, scoped: bool) -> tuple[str, list[str]]:
+def _attributes(con, scope: Scope) -> tuple[str, list[str]]:
     from berthcheck.emissions import visit_attributes_sql
 
-    # the scope's rows only, their sessions summed before the join
-    return visit_attributes_sql(con, "_bc_scope" if scoped else None)
+    if scope == Scope(None, None, None):  # every visit is in an unbounded scope
+        return visit_attributes_sql(con)
+    # the scope's rows only (read from the row groups near its period), their sessions
+    # summed before the join
+    return visit_attributes_sql(con, "_bc_scope", near=_period_filters(scope)[0])
 
 
 def _results_sql(sandbox, pack: Pack, factors, assembled: str, values: dict,
