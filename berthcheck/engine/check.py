@@ -163,14 +163,15 @@ def _judged_visits_sql(pack: Pack, scope: Scope) -> str | None:
     if pack.judges not in ("scope_years", "scope_visits") or scope == Scope(None, None, None):
         return None
     near, since_year, until_year, arrived = _period_filters(scope)
-    year = "year(timezone(coalesce(p.timezone, 'UTC'), v.departure))"
-    bounds = (f"WITH y AS (SELECT min({year}) AS y0, max({year}) AS y1, "  # noqa: S608
-              "max(v.departure) AS last FROM visits v LEFT JOIN ports p ON p.port = v.port "
-              f"WHERE {near} AND v.visit_id IN (SELECT visit_id FROM _bc_scope)) ")
+    # the scope's visits read once: their rows, and their years and last departure
+    bounds = ("WITH s AS MATERIALIZED (SELECT v.visit_id, v.departure, "  # noqa: S608
+              "year(timezone(coalesce(p.timezone, 'UTC'), v.departure)) AS year "
+              "FROM visits v LEFT JOIN ports p ON p.port = v.port "
+              f"WHERE {near} AND v.visit_id IN (SELECT visit_id FROM _bc_scope)), "
+              "y AS (SELECT min(year) AS y0, max(year) AS y1, max(departure) AS last FROM s) ")
     since = "v.departure >= make_timestamptz(y.y0, 1, 1, 0, 0, 0, 'UTC') - INTERVAL 2 DAY"
     if pack.judges == "scope_visits":
-        earlier = ("SELECT v.visit_id, v.departure FROM visits v "  # noqa: S608
-                   f"WHERE {near} AND v.visit_id IN (SELECT visit_id FROM _bc_scope) "
+        earlier = ("SELECT visit_id, departure FROM s "  # noqa: S608
                    "UNION SELECT v.visit_id, v.departure FROM visits v, y "
                    f"WHERE {since_year} AND {arrived} AND {since} AND v.arrival <= y.last "
                    "AND v.visit_id IN (SELECT visit_id FROM events)")
