@@ -415,11 +415,15 @@ def compute_emissions(results, attributes, factors: Factors | None = None):
     return compute_emissions_frames(results, attributes, factors)
 
 
-def visit_attributes_sql(con, scope_table: str | None = None) -> tuple[str, list[str]]:
+def visit_attributes_sql(con, scope_table: str | None = None,
+                         near: str = "TRUE") -> tuple[str, list[str]]:
     """A query over the store of the visit columns emissions need (optional columns where
     present) and the metered shore power energy per visit (null when no session of the visit
     is metered), and its column names. scope_table: a table of `visit_id`s (the check's
-    scope, an engine constant) the rows are limited to, before the sessions are summed."""
+    scope, an engine constant) the rows are limited to, before the sessions are summed.
+    near: a filter on the visits `v` every visit of the scope passes (the engine's constant
+    bounds of the period, engine/check.py `_period_filters`), which DuckDB tests against each
+    row group's range."""
     from berthcheck import store
 
     present = {r[0] for r in store.run(
@@ -434,7 +438,7 @@ def visit_attributes_sql(con, scope_table: str | None = None) -> tuple[str, list
         "LEFT JOIN (SELECT visit_id, sum(energy_kwh) AS metered FROM shore_power "
         f"           WHERE energy_kwh IS NOT NULL{f' AND visit_id IN {ids}' if ids else ''} "
         "GROUP BY visit_id) m "
-        f"ON m.visit_id = v.visit_id{f' WHERE v.visit_id IN {ids}' if ids else ''}"
+        f"ON m.visit_id = v.visit_id{f' WHERE {near} AND v.visit_id IN {ids}' if ids else ''}"
     )
     return sql, ["visit_id", *cols, "shore_power_energy_kwh_metered"]
 

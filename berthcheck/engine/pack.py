@@ -20,6 +20,7 @@ Parameters are written `$name` and bound at run time; they are never pasted into
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import tomllib
@@ -176,9 +177,15 @@ def strip_comments(sql: str) -> str:
 
 def split_statements(sql: str) -> list[str]:
     """Split a stage file into statements at semicolons that end a line."""
+    return list(_statements(sql))
+
+
+@functools.lru_cache(maxsize=1024)
+def _statements(sql: str) -> tuple[str, ...]:
+    """split_statements, once per stage text (every check splits the same stage files)."""
     body = strip_comments(sql)
     parts = re.split(r";[ \t]*(?:\n|$)", body)
-    return [p.strip() for p in parts if p.strip()]
+    return tuple(p.strip() for p in parts if p.strip())
 
 
 def parse_header(text: str, path: Path) -> tuple[dict[str, str], str]:
@@ -236,15 +243,37 @@ def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -
     """Read a pack's declarations. `pack_id` is an id or a folder path (docs/packs.md); an
     unknown pack or a pack file that breaks the contract -> UsageError (PackFileError) naming
     the file and, where it can, the line."""
-    from berthcheck.engine import pack_sql
-    from berthcheck.engine.pack_paths import PACK_ID, inside, is_path, resolve
-    from berthcheck.engine.pack_spec import PackFileError, SpecReader, check_parameter, parse_spec
+    from berthcheck.engine.pack_paths import is_path, resolve
 
     by_id = folder is None and not is_path(pack_id.strip())
     folder = folder or resolve(pack_id).folder
     toml_path = folder / "pack.toml"
     if not toml_path.is_file():
         raise UsageError(f"unknown pack {pack_id!r}: no pack.toml in {folder}")
+    # a pack read before, byte for byte the same files: the same Pack (its files are hashed
+    # anyway, for the run id; parsing and checking them again cost each check about 6 ms)
+    digest = _pack_hash(folder)
+    key = (by_id, str(folder), digest)
+    if key in _LOADED:
+        return _LOADED[key]
+    pack = _parse_pack(folder, toml_path, by_id, digest)
+    if len(_LOADED) >= _LOADED_MAX:
+        _LOADED.pop(next(iter(_LOADED)))
+    _LOADED[key] = pack
+    return pack
+
+
+# packs parsed in this process, by (found by id, folder, hash of its files); a handful at most
+_LOADED: dict[tuple[bool, str, str], Pack] = {}
+_LOADED_MAX = 32
+
+
+def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack:
+    """The pack in `folder` (load_pack), its files' hash already made."""
+    from berthcheck.engine import pack_sql
+    from berthcheck.engine.pack_paths import PACK_ID, inside
+    from berthcheck.engine.pack_spec import PackFileError, SpecReader, check_parameter, parse_spec
+
     text = toml_path.read_text(encoding="utf-8")
     try:
         data = tomllib.loads(text)
@@ -340,7 +369,7 @@ def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -
         stages=tuple(stages),
         rules=tuple(rules),
         assemble=assemble,
-        hash=_pack_hash(folder),
+        hash=digest,
         custom=is_custom(folder),
         assemble_file=meta["assemble"],
         judges=meta.get("judges", "all"),

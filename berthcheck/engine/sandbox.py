@@ -39,21 +39,39 @@ def readable_objects(con) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _setting(con, name: str) -> str:
-    return str(store.scalar(con, "SELECT current_setting(?)", [name]))
+def _settings(con) -> tuple[str, int, bool, str]:
+    """The store connection's memory limit, threads, allocator background threads and spill
+    folder, read in one query, for the sandbox to work within the same."""
+    memory, threads, background, temp = store.run(
+        con, "SELECT current_setting('memory_limit'), current_setting('threads'), "
+             "current_setting('allocator_background_threads'), current_setting('temp_directory')")[0]
+    return str(memory), int(threads), str(background).lower() == "true", str(temp or "")
 
 
-def visit_keyed(con, names: list[str]) -> set[str]:
-    """The objects among `names` that hold rows of visits (a `visit_id` column)."""
+def visit_keyed(con, names: list[str]) -> dict[str, bool]:
+    """The objects among `names` that hold rows of visits (a `visit_id` column), each with
+    whether it has a `departure` column too (one catalog query for both)."""
     rows = store.run(
         con,
-        "SELECT DISTINCT table_name FROM duckdb_columns() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND column_name = 'visit_id' AND list_contains(?, table_name)",
+        "SELECT table_name, bool_or(column_name = 'departure') FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND column_name IN ('visit_id', 'departure') AND list_contains(?, table_name) "
+        "GROUP BY table_name HAVING bool_or(column_name = 'visit_id')",
         [names],
     )
-    return {r[0] for r in rows}
+    return {name: bool(dated) for name, dated in rows}
 
 
+def _departure_span(judged) -> list | None:
+    """The first and last departure of the judged visits (an Arrow table with a `departure`
+    column), or None (no such column, no row, or a visit without departure)."""
+    import pyarrow.compute as pc
+
+    if "departure" not in judged.column_names or not judged.num_rows \
+            or judged["departure"].null_count:
+        return None
+    span = pc.min_max(judged["departure"])
+    return [span["min"].as_py(), span["max"].as_py()]
 
 
 def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None = None,
@@ -61,9 +79,10 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
     """A locked in-memory database holding what the pack may read from `con`.
 
     names: the objects handed over (default: every readable one). visits_sql: a query over
-    `con` returning the `visit_id`s the pack judges; then each object holding rows of visits,
-    except those named in `whole` (the history the pack reads across all visits), is handed
-    over with the rows of those visits only. A month's check so copies a month's sessions, not
+    `con` returning the `visit_id`s the pack judges (and their `departure`, which then bounds
+    the scan of each object that has one); then each object holding rows of visits, except
+    those named in `whole` (the history the pack reads across all visits), is handed over
+    with the rows of those visits only. A month's check so copies a month's sessions, not
     the store's. history: objects also handed over whole as `history_<name>`, with the
     columns given (all for an empty tuple): the narrow whole-store history a pack reads for
     year-level counts (`judges = "scope_visits"`); a view over the object when nothing is cut.
@@ -71,27 +90,39 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
     import duckdb
 
     wanted = readable_objects(con) if names is None else names
-    cut = visit_keyed(con, wanted) - set(whole) if visits_sql else set()
+    keyed = visit_keyed(con, wanted) if visits_sql else {}
+    cut = set(keyed) - set(whole)
+    memory, threads, background, temp = _settings(con)
+    judged = con.sql(visits_sql).arrow().read_all() if cut else None  # found once
+    # their departures bound the cut of an object that has them by constants, which DuckDB
+    # tests against each row group's range: a month's visits are then read from the row
+    # groups of that month, not found among the store's (78 -> 6 ms CPU for a month on the
+    # 1M decade)
+    span = _departure_span(judged) if judged is not None else None
+    dated = {name for name in cut if keyed[name]} if span else set()
     sandbox = duckdb.connect(":memory:")
-    if cut:  # the judged visits, found once
-        con.register("_bc_judged", con.sql(visits_sql).arrow().read_all())
+    if cut:
+        con.register("_bc_judged", judged)
     try:
         store.run(sandbox, "SET TimeZone = 'UTC'")
         store.run(sandbox, "SET Calendar = 'gregorian'")
-        store.run(sandbox, "SET memory_limit = '" + _setting(con, "memory_limit").replace("'", "") + "'")
-        store.run(sandbox, f"SET threads = {int(_setting(con, 'threads'))}")
-        if _setting(con, "allocator_background_threads").lower() == "true":
+        store.run(sandbox, "SET memory_limit = '" + memory.replace("'", "") + "'")
+        store.run(sandbox, f"SET threads = {threads}")
+        if background:
             store.run(sandbox, "SET allocator_background_threads = true")
-        temp = _setting(con, "temp_directory")
         if temp:
             store.run(sandbox, "SET temp_directory = '" + temp.replace("'", "''") + "'")
         for name in wanted:
             quoted = store.quote_ident(name)
             sql = f"SELECT * FROM {quoted}"  # noqa: S608 - catalog names
+            params = None
             if name in cut:
                 sql += " WHERE visit_id IN (SELECT visit_id FROM _bc_judged)"
+                if name in dated:
+                    sql += " AND departure >= ? AND departure <= ?"
+                    params = span
             # handed over as an Arrow table (no copy through polars); the sandbox reads it in place
-            table = con.sql(sql).arrow().read_all()
+            table = con.sql(sql, params=params).arrow().read_all()
             sandbox.register(name, table)
         for name, columns in (history or {}).items():
             select = ", ".join(store.quote_ident(c) for c in columns) or "*"

@@ -123,7 +123,11 @@ def parse_scope(
 
 # Each port's bounds as instants, a day wider than any zone's offset: the exact port-local
 # test (a zone conversion per visit) then runs only on the visits near the period, so a
-# month's scope on a decade converts a month of departures, not the store's.
+# month's scope on a decade converts a month of departures, not the store's. The same bounds
+# in UTC, a day wider, come first as constants: DuckDB tests them in the scan of the stored
+# visits against each row group's departure range and skips the groups outside (the port's
+# bounds come from a join and cannot be pushed there): a month's scope on the 1M decade
+# 36 -> 10 ms CPU.
 SCOPE_SQL = """
 WITH b AS (
     SELECT p.port, coalesce(p.timezone, 'UTC') AS tz,
@@ -135,6 +139,10 @@ SELECT v.visit_id
 FROM visits v
 LEFT JOIN b ON b.port = v.port
 WHERE (CAST($start AS TIMESTAMP) IS NULL
+       OR v.departure >= timezone('UTC', CAST($start AS TIMESTAMP)) - INTERVAL 1 DAY)
+  AND (CAST($end AS TIMESTAMP) IS NULL
+       OR v.departure < timezone('UTC', CAST($end AS TIMESTAMP)) + INTERVAL 1 DAY)
+  AND (CAST($start AS TIMESTAMP) IS NULL
        OR (v.departure >= coalesce(b.t0, timezone('UTC', CAST($start AS TIMESTAMP)) - INTERVAL 1 DAY)
            AND timezone(coalesce(b.tz, 'UTC'), v.departure) >= CAST($start AS TIMESTAMP)))
   AND (CAST($end AS TIMESTAMP) IS NULL
