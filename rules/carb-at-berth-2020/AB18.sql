@@ -9,10 +9,11 @@
 -- compliant: The berth is listed in berths: responsible is e.g. vessel.
 -- non_compliant: A non-compliant visit at a berth missing from berths: responsible unknown.
 SELECT
-    visit_id,
-    'berth ' || port || '/' || terminal || '/' || berth
+    o.visit_id,
+    'berth ' || v.port || '/' || v.terminal || '/' || v.berth
         || ' is not in the berths table; the responsible party is unknown' AS message,
-    to_json({'berth': berth, 'port': port, 'terminal': terminal}) AS evidence,
+    to_json({'berth': v.berth, 'port': v.port, 'terminal': v.terminal}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
-FROM bc_outcome
-WHERE verdict = 'non_compliant' AND responsible = 'unknown'
+FROM bc_outcome o
+JOIN bc_visit v ON v.vkey = o.vkey
+WHERE o.verdict = 'non_compliant' AND o.responsible = 'unknown'
