@@ -16,8 +16,8 @@
 --   activity in 2025, the 2025 visit is exempt with this finding.
 SELECT
     o.visit_id,
-    'terminal ' || v.terminal || ' at ' || v.port || ' is a low activity terminal for '
-        || v.vessel_type || ' vessels in ' || CAST(v.year AS VARCHAR)
+    'terminal ' || o.terminal || ' at ' || o.port || ' is a low activity terminal for '
+        || o.vessel_type || ' vessels in ' || CAST(o.year AS VARCHAR)
         || CASE WHEN t.own_row OR t.counts_text IS NULL
                 THEN ' (terminals table)'
                 ELSE ' (visits ' || t.counts_text
@@ -30,14 +30,13 @@ SELECT
         'anchor_year': t.anchor_year,
         'count_sources': t.count_sources,
         'counts': t.counts_text,
-        'port': v.port,
+        'port': o.port,
         'source': t.status_source,
-        'terminal': v.terminal,
-        'vessel_type': v.vessel_type,
-        'year': v.year
+        'terminal': o.terminal,
+        'vessel_type': o.vessel_type,
+        'year': o.year
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_outcome o
 JOIN bc_terminal_status t ON t.vkey = o.vkey
-JOIN bc_visit v ON v.vkey = o.vkey
 WHERE t.status = 'low_activity'

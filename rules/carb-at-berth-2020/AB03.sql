@@ -15,24 +15,23 @@
 --   visit is treated as regulated with this finding naming 2021-2025.
 SELECT
     o.visit_id,
-    'terminal ' || v.terminal || ' at ' || v.port || ' treated as regulated for '
-        || v.vessel_type || ' vessels in ' || CAST(v.year AS VARCHAR) || ': no visit count for '
+    'terminal ' || o.terminal || ' at ' || o.port || ' treated as regulated for '
+        || o.vessel_type || ' vessels in ' || CAST(o.year AS VARCHAR) || ': no visit count for '
         || coalesce(t.unknown_years, 'the years before') || '. Load visit-counts rows (holder_kind '
-        || 'terminal, holder ' || v.terminal || ', port ' || v.port || ', vessel_type '
-        || v.vessel_type || ') for those years, or the complete visits of ' || v.port
-        || ' in those years with coverage rows (kind port, holder ' || v.port
-        || '), or a terminals row for ' || CAST(v.year AS VARCHAR) AS message,
+        || 'terminal, holder ' || o.terminal || ', port ' || o.port || ', vessel_type '
+        || o.vessel_type || ') for those years, or the complete visits of ' || o.port
+        || ' in those years with coverage rows (kind port, holder ' || o.port
+        || '), or a terminals row for ' || CAST(o.year AS VARCHAR) AS message,
     to_json({
         'counts': t.counts_text,
         'load': 'visit-counts or coverage',
         'missing_years': t.unknown_years,
-        'port': v.port,
-        'terminal': v.terminal,
-        'vessel_type': v.vessel_type,
-        'year': v.year
+        'port': o.port,
+        'terminal': o.terminal,
+        'vessel_type': o.vessel_type,
+        'year': o.year
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_outcome o
 JOIN bc_terminal_status t ON t.vkey = o.vkey
-JOIN bc_visit v ON v.vkey = o.vkey
 WHERE t.status_source = 'assumed'

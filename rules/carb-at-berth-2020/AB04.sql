@@ -9,10 +9,9 @@
 -- compliant: ready_to_work 2026-10-03 08:00 is given: the window can be computed.
 -- non_compliant: ready_to_work is empty on a regulated container visit: insufficient_data.
 SELECT
-    o.visit_id,
+    visit_id,
     'ready_to_work is missing; the control window cannot be computed' AS message,
-    to_json({'arrival': iso_utc(v.arrival), 'departure': iso_utc(v.departure)}) AS evidence,
+    to_json({'arrival': iso_utc(arrival), 'departure': iso_utc(departure)}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
-FROM bc_outcome o
-JOIN bc_visit v ON v.vkey = o.vkey
-WHERE o.verdict = 'insufficient_data' AND o.basis = 'missing_ready_to_work'
+FROM bc_outcome
+WHERE verdict = 'insufficient_data' AND basis = 'missing_ready_to_work'

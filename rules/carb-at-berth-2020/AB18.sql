@@ -9,11 +9,10 @@
 -- compliant: The berth is listed in berths: responsible is e.g. vessel.
 -- non_compliant: A non-compliant visit at a berth missing from berths: responsible unknown.
 SELECT
-    o.visit_id,
-    'berth ' || v.port || '/' || v.terminal || '/' || v.berth
+    visit_id,
+    'berth ' || port || '/' || terminal || '/' || berth
         || ' is not in the berths table; the responsible party is unknown' AS message,
-    to_json({'berth': v.berth, 'port': v.port, 'terminal': v.terminal}) AS evidence,
+    to_json({'berth': berth, 'port': port, 'terminal': terminal}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
-FROM bc_outcome o
-JOIN bc_visit v ON v.vkey = o.vkey
-WHERE o.verdict = 'non_compliant' AND o.responsible = 'unknown'
+FROM bc_outcome
+WHERE verdict = 'non_compliant' AND responsible = 'unknown'

@@ -1,7 +1,7 @@
 -- assemble: one result row per visit, in the column order of docs/contract.md 4 (the engine adds
 -- `pack` and `findings`). Pack-specific columns follow the contract's columns.
 SELECT
-    o.visit_id,
+    visit_id,
     verdict,
     basis,
     window_start,
@@ -14,19 +14,19 @@ SELECT
     -- § 93130.7 / .9 / .12(b): each port-local calendar day with uncontrolled time is a violation
     CAST(CASE verdict WHEN 'non_compliant' THEN coalesce(vd.violation_days, 0)
                       WHEN 'compliant' THEN 0 END AS BIGINT) AS violation_days,
-    v.vessel_name,
-    v.imo,
-    v.vessel_type,
-    v.fleet,
-    v.operator,
-    v.port,
-    v.terminal,
-    v.berth,
-    v.arrival,
-    v.ready_to_work,
-    v.pilot_on_board,
-    v.departure,
-    o.tz AS port_timezone,
+    vessel_name,
+    imo,
+    vessel_type,
+    fleet,
+    operator,
+    port,
+    terminal,
+    berth,
+    arrival,
+    ready_to_work,
+    pilot_on_board,
+    departure,
+    tz AS port_timezone,
     CASE WHEN verdict = 'non_compliant' THEN minutes_of(late_seconds) END
         AS late_connection_minutes,
     CASE WHEN verdict = 'non_compliant' THEN minutes_of(early_seconds) END
@@ -40,14 +40,12 @@ SELECT
     -- (stages/70_outcome.sql)
     not_applicable_reason,
     -- hours over the whole stay, read by berthcheck/emissions.py (docs/contract.md 5)
-    hours_of(seconds_between(v.arrival, v.departure)) AS stay_hours,
+    hours_of(seconds_between(arrival, departure)) AS stay_hours,
     hours_of(coalesce(sc.stay_shore_power_seconds, 0)) AS shore_power_hours,
     hours_of(coalesce(sc.stay_controlled_seconds, 0) - coalesce(sc.stay_shore_power_seconds, 0))
         AS capture_hours
-FROM bc_outcome o
--- joined on the visit key (stages/10_visits.sql), which stays out of the results; the visit's
--- own columns come from bc_visit
-JOIN bc_visit v ON v.vkey = o.vkey
-LEFT JOIN bc_stay_control sc ON sc.vkey = o.vkey
-LEFT JOIN bc_violation_days vd ON vd.vkey = o.vkey
-ORDER BY o.visit_id;
+FROM bc_outcome
+-- joined on the visit key (stages/10_visits.sql), which stays out of the results
+LEFT JOIN bc_stay_control sc ON sc.vkey = bc_outcome.vkey
+LEFT JOIN bc_violation_days vd ON vd.vkey = bc_outcome.vkey
+ORDER BY visit_id;

@@ -106,10 +106,10 @@ judged AS (
 )
 SELECT
     -- what the rules, assemble.sql and the statements below read (the working columns of
-    -- `base` stay out of the table); the visit's own columns (vessel, port, times) are read
-    -- from bc_visit on the visit key: writing them into this table a second time was half of
-    -- this statement's cost
-    j.visit_id, j.vkey, j.tz, j.terminal_status, j.terminal_status_source, j.vie_honoured, j.tie_honoured,
+    -- `base` stay out of the table)
+    j.visit_id, j.vkey, j.imo, j.vessel_name, j.vessel_type, j.fleet, j.operator, j.port,
+    j.terminal, j.berth, j.arrival, j.ready_to_work, j.pilot_on_board, j.departure, j.tz, j.year,
+    j.terminal_status, j.terminal_status_source, j.vie_honoured, j.tie_honoured,
     j.late_seconds, j.early_seconds, j.gap_seconds, j.no_control_seconds, j.verdict, j.basis,
     -- the note of rule AB01 ([pack] notes): why the visit is not applicable, else NULL; the
     -- same macro as AB01's message (stages/05_notes.sql)
