@@ -115,7 +115,11 @@ def emissions_query(f: Factors, results: str, result_columns: list[str], attribu
         star += " REPLACE (" + ", ".join(f"CAST(r.{c} AS DOUBLE) AS {c}" for c in replaced) + ")"
     hours = "".join(f", CAST(NULL AS DOUBLE) AS {c}" for c in HOURS_COLUMNS
                     if c not in result_columns)
-    size = " ".join(f"WHEN '{metric}' THEN a.{column}" for metric, column in SIZE_COLUMNS.items())
+    size = " ".join(f"WHEN '{metric}' THEN s.{column}" for metric, column in SIZE_COLUMNS.items())
+    size_columns = list(dict.fromkeys(SIZE_COLUMNS.values()))
+    sizes = ", ".join(f"s.{c}" for c in size_columns)
+    # a visit without a size (NULL) shares the bin of the others of its type without one
+    same_size = " ".join(f"AND bn.{c} IS NOT DISTINCT FROM j.{c}" for c in size_columns)
     aux_residual, boiler_residual = _residuals(f, "aux_engine"), _residuals(f, "boiler")
     boiler_ef = {r["pollutant"]: r["g_per_kwh"] for r in f.boiler_factor_rows()}
     capture_boiler = bool(f.value("capture_treats_boiler_exhaust"))
@@ -164,12 +168,15 @@ j AS (
     FROM r LEFT JOIN a ON a.visit_id = r.visit_id
 ),
 binned AS (
-    -- the first size bin holding the visit (bins depend on the visit's attributes only)
-    SELECT a.visit_id, min(b.bin) AS bin
-    FROM a JOIN _bc_em_bins b ON b.vessel_type = a.vessel_type
+    -- the first size bin holding the visit: bins depend on the vessel type and size only, so
+    -- they are found once per distinct (type, size) and joined back on those columns (per
+    -- visit, it was a join to every bin of the type and a grouping on the text visit_id)
+    SELECT s.vessel_type, {sizes}, min(b.bin) AS bin
+    FROM (SELECT DISTINCT a.vessel_type, {sizes.replace('s.', 'a.')} FROM a) s
+    JOIN _bc_em_bins b ON b.vessel_type = s.vessel_type
     WHERE (CASE b.size_metric {size} END) >= b.bin_from
       AND (b.bin_to IS NULL OR (CASE b.size_metric {size} END) < b.bin_to)
-    GROUP BY a.visit_id
+    GROUP BY ALL
 ),
 loads AS (
     SELECT j.*, bn.bin AS _em_bin,
@@ -192,7 +199,7 @@ loads AS (
         CASE WHEN j.uncontrolled_hours IS NOT NULL THEN CAST(j.uncontrolled_hours AS DOUBLE)
              WHEN j.verdict IN (SELECT unnest($em_no_excess)) THEN CAST(0.0 AS DOUBLE) END AS uncontrolled
     FROM j
-    LEFT JOIN binned bn ON bn.visit_id = j.visit_id
+    LEFT JOIN binned bn ON bn.vessel_type = j._em_vessel_type {same_size}
     LEFT JOIN _bc_em_bins b ON b.bin = bn.bin
     LEFT JOIN _bc_em_types t ON t.vessel_type = j._em_vessel_type
 )

@@ -33,5 +33,5 @@ SELECT
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_outcome o
-JOIN bc_terminal_status t ON t.visit_id = o.visit_id
+JOIN bc_terminal_status t ON t.vkey = o.vkey
 WHERE t.status_source = 'assumed'

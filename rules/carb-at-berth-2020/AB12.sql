@@ -21,7 +21,7 @@ SELECT
     }) AS evidence,
     minutes_of(k.seconds) AS minutes
 FROM bc_excused_kind k
-JOIN bc_outcome o ON o.visit_id = k.visit_id
+JOIN bc_outcome o ON o.vkey = k.vkey
 WHERE k.seconds > 0
   AND o.verdict IN ('compliant', 'non_compliant')
   AND NOT (o.vie_honoured OR o.tie_honoured)

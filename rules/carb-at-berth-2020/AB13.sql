@@ -24,6 +24,6 @@ SELECT
              'kinds': x.kinds}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_outcome o
-JOIN bc_whole_exception x ON x.visit_id = o.visit_id
+JOIN bc_whole_exception x ON x.vkey = o.vkey
 LEFT JOIN bc_commissioning c ON c.visit_id = o.visit_id AND c.accepted
 WHERE o.verdict = 'exempt' AND o.basis = x.kinds

@@ -37,5 +37,5 @@ SELECT
     }) AS evidence,
     minutes_of(c.unapproved_seconds) AS minutes
 FROM bc_capture c
-JOIN bc_need n ON n.visit_id = c.visit_id
+JOIN bc_need n ON n.vkey = c.vkey
 WHERE c.caecs_loaded AND c.unapproved_seconds > 0

@@ -14,5 +14,5 @@ SELECT
     to_json({'session_id': c.session_id, 'system_id': c.system_id}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_capture c
-JOIN bc_need n ON n.visit_id = c.visit_id
+JOIN bc_need n ON n.vkey = c.vkey
 WHERE NOT c.caecs_loaded

@@ -23,5 +23,5 @@ SELECT
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_capture c
-JOIN bc_need n ON n.visit_id = c.visit_id
+JOIN bc_need n ON n.vkey = c.vkey
 WHERE c.nox_inlet_ppm IS NULL OR c.nox_outlet_ppm IS NULL

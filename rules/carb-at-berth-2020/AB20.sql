@@ -18,8 +18,8 @@ WITH barred AS (
                                   least(c.ended, w.window_end))
              ELSE 0 END AS window_seconds
     FROM bc_capture c
-    JOIN bc_window w ON w.visit_id = c.visit_id
-    JOIN bc_visit v ON v.visit_id = c.visit_id
+    JOIN bc_window w ON w.vkey = c.vkey
+    JOIN bc_visit v ON v.vkey = c.vkey
     WHERE c.plug_in_barred
 )
 SELECT

@@ -22,5 +22,5 @@ SELECT
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_outcome o
-JOIN bc_violation_days d ON d.visit_id = o.visit_id
+JOIN bc_violation_days d ON d.vkey = o.vkey
 WHERE o.verdict = 'non_compliant'

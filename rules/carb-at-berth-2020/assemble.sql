@@ -45,6 +45,7 @@ SELECT
     hours_of(coalesce(sc.stay_controlled_seconds, 0) - coalesce(sc.stay_shore_power_seconds, 0))
         AS capture_hours
 FROM bc_outcome
-LEFT JOIN bc_stay_control sc USING (visit_id)
-LEFT JOIN bc_violation_days vd USING (visit_id)
+-- joined on the visit key (stages/10_visits.sql), which stays out of the results
+LEFT JOIN bc_stay_control sc ON sc.vkey = bc_outcome.vkey
+LEFT JOIN bc_violation_days vd ON vd.vkey = bc_outcome.vkey
 ORDER BY visit_id;

@@ -16,13 +16,18 @@
 CREATE OR REPLACE TEMP TABLE bc_visit AS
 WITH v AS (
     SELECT
-        v.visit_id, v.imo, v.vessel_name, v.vessel_type, v.fleet, v.operator, v.port,
+        v.visit_id, v.vkey, v.imo, v.vessel_name, v.vessel_type, v.fleet, v.operator, v.port,
         v.terminal, v.berth, v.arrival, v.ready_to_work, v.pilot_on_board, v.departure,
         v.shore_power_capable, v.commissioned, v.reported_at,
         p.port IS NOT NULL AS port_known,
         coalesce(p.carb_at_berth, false) AS port_covered,
         coalesce(p.timezone, 'UTC') AS tz
-    FROM visits v
+    -- vkey, the visit key: an integer standing for visit_id wherever a stage joins or groups
+    -- per visit (a hash join on the text key, 14 bytes and more, costs about three times as
+    -- much). Numbered in no particular order, so it never orders, names or reaches a result or
+    -- a finding. Numbered over the scan of `visits` alone: numbering the finished rows cost
+    -- this statement twice its CPU.
+    FROM (SELECT *, row_number() OVER () AS vkey FROM visits) v
     LEFT JOIN ports p ON p.port = v.port
 )
 SELECT

@@ -151,7 +151,7 @@ LEFT JOIN counted c
    AND c.year = f.year;
 
 CREATE OR REPLACE TEMP TABLE bc_terminal_status AS
-SELECT v.visit_id, s.*
+SELECT v.visit_id, v.vkey, s.*
 FROM bc_visit v
 JOIN bc_terminal_year_status s
     ON s.port = v.port AND s.terminal = v.terminal AND s.vessel_type = v.vessel_type

@@ -5,6 +5,7 @@ CREATE OR REPLACE TEMP TABLE bc_event AS
 SELECT
     e.event_id,
     e.visit_id,
+    v.vkey,
     e.kind,
     e.reference,
     e.approval_ref,
@@ -81,20 +82,21 @@ FROM judged;
 CREATE OR REPLACE TEMP TABLE bc_whole_exception AS
 SELECT
     x.visit_id,
+    x.vkey,
     string_agg(DISTINCT x.kind, '+' ORDER BY x.kind) AS kinds,
     string_agg(DISTINCT x.event_id, ';' ORDER BY x.event_id) AS event_ids
 FROM bc_event x
 LEFT JOIN bc_commissioning c ON c.visit_id = x.visit_id
 WHERE x.whole_visit AND list_contains($whole_visit_exception_kinds, x.kind)
   AND (x.kind <> 'commissioning' OR c.accepted)
-GROUP BY x.visit_id;
+GROUP BY x.visit_id, x.vkey;
 
 -- A visit must control emissions when the regulation applies, its terminal is not a low
 -- activity terminal for its type, and no whole-visit exception covers it.
 CREATE OR REPLACE TEMP TABLE bc_need AS
-SELECT v.visit_id
+SELECT v.visit_id, v.vkey
 FROM bc_visit v
-JOIN bc_terminal_status t ON t.visit_id = v.visit_id
+JOIN bc_terminal_status t ON t.vkey = v.vkey
 WHERE v.not_applicable_basis IS NULL
   AND t.status = 'regulated'
-  AND NOT EXISTS (SELECT 1 FROM bc_whole_exception x WHERE x.visit_id = v.visit_id);
+  AND NOT EXISTS (SELECT 1 FROM bc_whole_exception x WHERE x.vkey = v.vkey);

@@ -4,6 +4,7 @@
 CREATE OR REPLACE TEMP TABLE bc_window AS
 SELECT
     v.visit_id,
+    v.vkey,
     v.tz,
     v.ready_to_work,
     v.pilot_on_board,
@@ -16,5 +17,5 @@ SELECT
         - to_seconds(CAST(round($disconnect_before_pilot_on_board_hours * 3600) AS BIGINT))
         AS window_end
 FROM bc_visit v
-JOIN bc_need n ON n.visit_id = v.visit_id
+JOIN bc_need n ON n.vkey = v.vkey
 WHERE v.ready_to_work IS NOT NULL;

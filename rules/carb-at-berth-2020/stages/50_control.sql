@@ -11,6 +11,7 @@ WITH loaded AS (SELECT count(*) > 0 AS caecs_loaded FROM caecs),
 approval AS (
     SELECT
         c.*,
+        v.vkey,
         v.tz,
         v.commissioned IS TRUE AND coalesce(b.shore_power, false) AND $plug_in_duty
             AS plug_in_barred,
@@ -37,7 +38,7 @@ approval AS (
     CROSS JOIN loaded
 )
 SELECT
-    session_id, visit_id, system_id, provider, started, ended, nox_inlet_ppm, nox_outlet_ppm,
+    session_id, visit_id, vkey, system_id, provider, started, ended, nox_inlet_ppm, nox_outlet_ppm,
     tz, caecs_loaded, listed, approved_from, approved_to, plug_in_barred,
     CASE WHEN counted_s < counted_e THEN counted_s END AS counted_s,
     CASE WHEN counted_s < counted_e THEN counted_e END AS counted_e,
@@ -49,21 +50,26 @@ SELECT
     coalesce(counted_s < counted_e, false) AND NOT plug_in_barred AS counts
 FROM approval;
 
--- Control sessions (shore power + counting capture) clipped to W. Inner joins only, and both
--- ends are required columns, so greatest/least never see a NULL.
+-- The control sessions (shore power, and capture sessions that count) by visit key: the text
+-- visit_id of shore_power is joined once here, and the window and the stay below join on the
+-- key.
+CREATE OR REPLACE TEMP TABLE bc_session AS
+SELECT v.vkey, true AS is_shore_power, sp.connected AS s, sp.disconnected AS e
+FROM shore_power sp
+JOIN bc_visit v ON v.visit_id = sp.visit_id
+WHERE sp.connected IS NOT NULL AND sp.disconnected IS NOT NULL
+UNION ALL
+SELECT vkey, false, counted_s, counted_e FROM bc_capture WHERE counts;
+
+-- Control sessions clipped to W. Inner joins only, and both ends are required columns, so
+-- greatest/least never see a NULL.
 CREATE OR REPLACE TEMP TABLE bc_control_piece AS
-WITH sessions AS (
-    SELECT visit_id, connected AS s, disconnected AS e FROM shore_power
-    WHERE connected IS NOT NULL AND disconnected IS NOT NULL
-    UNION ALL
-    SELECT visit_id, counted_s AS s, counted_e AS e FROM bc_capture WHERE counts
-)
 SELECT
-    w.visit_id,
+    w.vkey,
     greatest(x.s, w.window_start) AS s,
     least(x.e, w.window_end) AS e
 FROM bc_window w
-JOIN sessions x ON x.visit_id = w.visit_id
+JOIN bc_session x ON x.vkey = w.vkey
 WHERE w.window_start < w.window_end
   AND x.s < w.window_end
   AND x.e > w.window_start;
@@ -71,40 +77,40 @@ WHERE w.window_start < w.window_end
 -- Union of the pieces (bc_interval_union, the engine's macro): touching or overlapping pieces
 -- merge.
 CREATE OR REPLACE TEMP TABLE bc_control AS
-WITH piece AS (SELECT visit_id, 0 AS part, s, e FROM bc_control_piece)
-SELECT visit_id, s, e FROM bc_interval_union(piece);
+WITH piece AS (SELECT vkey AS visit_id, 0 AS part, s, e FROM bc_control_piece)
+SELECT visit_id AS vkey, s, e FROM bc_interval_union(piece);
 
 -- Uncontrolled segments of W: before the first island (late connection), between islands
 -- (gap), after the last (early disconnection), or all of W when nothing controlled it.
 CREATE OR REPLACE TEMP TABLE bc_segment AS
 WITH isl AS (
-    SELECT c.visit_id, c.s, c.e, w.window_start, w.window_end,
-        lag(c.e) OVER (PARTITION BY c.visit_id ORDER BY c.s) AS prev_e,
-        lead(c.s) OVER (PARTITION BY c.visit_id ORDER BY c.s) AS next_s
+    SELECT c.vkey, c.s, c.e, w.window_start, w.window_end,
+        lag(c.e) OVER (PARTITION BY c.vkey ORDER BY c.s) AS prev_e,
+        lead(c.s) OVER (PARTITION BY c.vkey ORDER BY c.s) AS next_s
     FROM bc_control c
-    JOIN bc_window w ON w.visit_id = c.visit_id
+    JOIN bc_window w ON w.vkey = c.vkey
 )
-SELECT visit_id, 'late_connection' AS segment_kind, window_start AS s, s AS e FROM isl
+SELECT vkey, 'late_connection' AS segment_kind, window_start AS s, s AS e FROM isl
 WHERE prev_e IS NULL AND s > window_start
 UNION ALL
-SELECT visit_id, 'gap', prev_e, s FROM isl
+SELECT vkey, 'gap', prev_e, s FROM isl
 WHERE prev_e IS NOT NULL AND s > prev_e
 UNION ALL
-SELECT visit_id, 'early_disconnection', e, window_end FROM isl
+SELECT vkey, 'early_disconnection', e, window_end FROM isl
 WHERE next_s IS NULL AND e < window_end
 UNION ALL
-SELECT w.visit_id, 'no_control', w.window_start, w.window_end FROM bc_window w
+SELECT w.vkey, 'no_control', w.window_start, w.window_end FROM bc_window w
 WHERE w.window_start < w.window_end
-  AND NOT EXISTS (SELECT 1 FROM bc_control c WHERE c.visit_id = w.visit_id);
+  AND NOT EXISTS (SELECT 1 FROM bc_control c WHERE c.vkey = w.vkey);
 
 -- Excusing events (emergency, remediation) clipped to W and merged.
 CREATE OR REPLACE TEMP TABLE bc_excuse_piece AS
 SELECT
-    w.visit_id, x.kind, x.event_id,
+    w.visit_id, w.vkey, x.kind, x.event_id,
     greatest(x.s, w.window_start) AS s,
     least(x.e, w.window_end) AS e
 FROM bc_window w
-JOIN bc_event x ON x.visit_id = w.visit_id
+JOIN bc_event x ON x.vkey = w.vkey
 WHERE list_contains($excusing_event_kinds, x.kind)
   AND x.s IS NOT NULL AND x.e IS NOT NULL
   AND w.window_start < w.window_end
@@ -112,31 +118,31 @@ WHERE list_contains($excusing_event_kinds, x.kind)
   AND x.e > w.window_start;
 
 CREATE OR REPLACE TEMP TABLE bc_excuse AS
-WITH piece AS (SELECT visit_id, 0 AS part, s, e FROM bc_excuse_piece)
-SELECT visit_id, s, e FROM bc_interval_union(piece);
+WITH piece AS (SELECT vkey AS visit_id, 0 AS part, s, e FROM bc_excuse_piece)
+SELECT visit_id AS vkey, s, e FROM bc_interval_union(piece);
 
 -- Each uncontrolled segment with the seconds of it that are excused. The LEFT JOIN is guarded:
 -- without an excusing interval the overlap is 0, never the whole segment.
 CREATE OR REPLACE TEMP TABLE bc_segment_net AS
 SELECT
-    g.visit_id, g.segment_kind, g.s, g.e,
+    g.vkey, g.segment_kind, g.s, g.e,
     seconds_between(g.s, g.e) AS seconds,
-    coalesce(sum(CASE WHEN x.visit_id IS NULL THEN 0
+    coalesce(sum(CASE WHEN x.vkey IS NULL THEN 0
                       ELSE seconds_between(greatest(x.s, g.s), least(x.e, g.e)) END), 0)
         AS excused_seconds
 FROM bc_segment g
-LEFT JOIN bc_excuse x ON x.visit_id = g.visit_id AND x.s < g.e AND x.e > g.s
-GROUP BY g.visit_id, g.segment_kind, g.s, g.e;
+LEFT JOIN bc_excuse x ON x.vkey = g.vkey AND x.s < g.e AND x.e > g.s
+GROUP BY g.vkey, g.segment_kind, g.s, g.e;
 
 -- Which kinds of event excused uncontrolled time, with their ids and seconds.
 CREATE OR REPLACE TEMP TABLE bc_excused_kind AS
 SELECT
-    p.visit_id, p.kind,
+    p.visit_id, p.vkey, p.kind,
     string_agg(DISTINCT p.event_id, ';' ORDER BY p.event_id) AS event_ids,
     sum(seconds_between(greatest(p.s, g.s), least(p.e, g.e))) AS seconds
 FROM bc_excuse_piece p
-JOIN bc_segment g ON g.visit_id = p.visit_id AND p.s < g.e AND p.e > g.s
-GROUP BY p.visit_id, p.kind;
+JOIN bc_segment g ON g.vkey = p.vkey AND p.s < g.e AND p.e > g.s
+GROUP BY p.visit_id, p.vkey, p.kind;
 
 -- Control over the whole stay [arrival, departure), for the emission estimate (docs/contract.md
 -- 5: at-berth emissions count every hour of the stay not under control, not only the window).
@@ -144,18 +150,13 @@ GROUP BY p.visit_id, p.kind;
 -- stay and merged per visit twice: shore power alone, and shore power with capture. Capture
 -- hours are the second minus the first, so an hour under both counts once, as shore power.
 CREATE OR REPLACE TEMP TABLE bc_stay_control AS
-WITH sessions AS (
-    SELECT visit_id, true AS is_shore_power, connected AS s, disconnected AS e FROM shore_power
-    WHERE connected IS NOT NULL AND disconnected IS NOT NULL
-    UNION ALL
-    SELECT visit_id, false, counted_s, counted_e FROM bc_capture WHERE counts
-),
-piece AS (
-    SELECT v.visit_id, x.is_shore_power,
+WITH piece AS (
+    -- the visit key in bc_interval_union's visit_id column
+    SELECT v.vkey AS visit_id, x.is_shore_power,
         greatest(x.s, v.arrival) AS s,
         least(x.e, v.departure) AS e
     FROM bc_visit v
-    JOIN sessions x ON x.visit_id = v.visit_id
+    JOIN bc_session x ON x.vkey = v.vkey
     WHERE x.s < v.departure AND x.e > v.arrival
 ),
 piece_set AS (
@@ -167,7 +168,7 @@ piece_set AS (
     WHERE visit_id IN (SELECT visit_id FROM piece WHERE NOT is_shore_power)
 )
 SELECT
-    visit_id,
+    visit_id AS vkey,
     sum(CASE WHEN part = 'shore_power' THEN seconds_between(s, e) ELSE 0 END)
         AS stay_shore_power_seconds,
     CASE WHEN bool_or(part = 'any')

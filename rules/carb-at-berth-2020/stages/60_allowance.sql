@@ -5,14 +5,15 @@
 -- count, an allowance or a visit count.
 CREATE OR REPLACE TEMP TABLE bc_claim AS
 WITH claims AS (
-    SELECT DISTINCT e.visit_id, e.kind AS claim_kind
+    SELECT DISTINCT e.visit_id, e.vkey, e.kind AS claim_kind
     FROM bc_event e
-    JOIN bc_need n ON n.visit_id = e.visit_id
+    JOIN bc_need n ON n.vkey = e.vkey
     WHERE e.kind IN ('vie', 'tie')
 ),
 held AS (
     SELECT
         c.visit_id,
+        c.vkey,
         c.claim_kind,
         CASE c.claim_kind WHEN 'vie' THEN $vie_holder_kind ELSE $tie_holder_kind END
             AS holder_kind,
@@ -23,7 +24,7 @@ held AS (
         v.year,
         v.departure
     FROM claims c
-    JOIN bc_visit v ON v.visit_id = c.visit_id
+    JOIN bc_visit v ON v.vkey = c.vkey
 )
 SELECT
     *,

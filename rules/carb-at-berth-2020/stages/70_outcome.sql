@@ -3,8 +3,9 @@
 -- "CARB At-Berth (2020) arithmetic"). Precedence: not applicable > low activity terminal >
 -- whole-visit exception > honoured VIE/TIE > missing ready_to_work > short visit > control.
 CREATE OR REPLACE TEMP TABLE bc_outcome AS
+-- Every join and grouping per visit is on the visit key (vkey, stages/10_visits.sql).
 WITH seg AS (
-    SELECT visit_id,
+    SELECT vkey,
         sum(seconds) AS uncovered_seconds,
         sum(excused_seconds) AS excused_seconds,
         sum(CASE WHEN segment_kind = 'late_connection' THEN seconds - excused_seconds ELSE 0 END)
@@ -15,32 +16,32 @@ WITH seg AS (
         sum(CASE WHEN segment_kind = 'no_control' THEN seconds - excused_seconds ELSE 0 END)
             AS no_control_seconds
     FROM bc_segment_net
-    GROUP BY visit_id
+    GROUP BY vkey
 ),
 ctl AS (
-    SELECT visit_id, sum(seconds_between(s, e)) AS controlled_seconds
-    FROM bc_control GROUP BY visit_id
+    SELECT vkey, sum(seconds_between(s, e)) AS controlled_seconds
+    FROM bc_control GROUP BY vkey
 ),
 claim AS (
-    SELECT visit_id,
+    SELECT vkey,
         bool_or(honoured AND claim_kind = 'vie') AS vie_honoured,
         bool_or(honoured AND claim_kind = 'tie') AS tie_honoured
-    FROM bc_claim_outcome GROUP BY visit_id
+    FROM bc_claim_outcome GROUP BY vkey
 ),
 excused_kinds AS (
-    SELECT visit_id, string_agg(kind, '+' ORDER BY kind) AS kinds
-    FROM bc_excused_kind WHERE seconds > 0 GROUP BY visit_id
+    SELECT vkey, string_agg(kind, '+' ORDER BY kind) AS kinds
+    FROM bc_excused_kind WHERE seconds > 0 GROUP BY vkey
 ),
 cap AS (
-    SELECT visit_id, bool_or(plug_in_barred) AS plug_in_barred
-    FROM bc_capture GROUP BY visit_id
+    SELECT vkey, bool_or(plug_in_barred) AS plug_in_barred
+    FROM bc_capture GROUP BY vkey
 ),
 base AS (
     -- the visit columns the rules and assemble.sql read, not v.* (every stored column of every
     -- visit copied once more, the costliest part of this table)
     SELECT
-        v.visit_id, v.imo, v.vessel_name, v.vessel_type, v.fleet, v.operator, v.port, v.terminal,
-        v.berth, v.arrival, v.ready_to_work, v.pilot_on_board, v.departure,
+        v.visit_id, v.vkey, v.imo, v.vessel_name, v.vessel_type, v.fleet, v.operator, v.port,
+        v.terminal, v.berth, v.arrival, v.ready_to_work, v.pilot_on_board, v.departure,
         v.shore_power_capable, v.tz, v.year, v.not_applicable_basis, v.start_date,
         v.arrival_local_date,
         t.status AS terminal_status,
@@ -50,7 +51,7 @@ base AS (
         coalesce(claim.tie_honoured, false) AS tie_honoured,
         w.window_start AS w_start,
         w.window_end AS w_end,
-        w.visit_id IS NOT NULL AND w.window_start < w.window_end AS window_open,
+        w.vkey IS NOT NULL AND w.window_start < w.window_end AS window_open,
         coalesce(ctl.controlled_seconds, 0) AS controlled_seconds,
         coalesce(seg.uncovered_seconds, 0) AS uncovered_seconds,
         coalesce(seg.excused_seconds, 0) AS excused_seconds,
@@ -63,18 +64,18 @@ base AS (
         ek.kinds AS excused_kinds,
         b.port IS NOT NULL AS berth_known,
         b.shore_power AS berth_shore_power,
-        cap.visit_id IS NOT NULL AS used_capture,
+        cap.vkey IS NOT NULL AS used_capture,
         coalesce(cap.plug_in_barred, false) AS plug_in_barred
     FROM bc_visit v
-    LEFT JOIN bc_terminal_status t ON t.visit_id = v.visit_id
-    LEFT JOIN bc_whole_exception x ON x.visit_id = v.visit_id
-    LEFT JOIN claim ON claim.visit_id = v.visit_id
-    LEFT JOIN bc_window w ON w.visit_id = v.visit_id
-    LEFT JOIN ctl ON ctl.visit_id = v.visit_id
-    LEFT JOIN seg ON seg.visit_id = v.visit_id
-    LEFT JOIN excused_kinds ek ON ek.visit_id = v.visit_id
+    LEFT JOIN bc_terminal_status t ON t.vkey = v.vkey
+    LEFT JOIN bc_whole_exception x ON x.vkey = v.vkey
+    LEFT JOIN claim ON claim.vkey = v.vkey
+    LEFT JOIN bc_window w ON w.vkey = v.vkey
+    LEFT JOIN ctl ON ctl.vkey = v.vkey
+    LEFT JOIN seg ON seg.vkey = v.vkey
+    LEFT JOIN excused_kinds ek ON ek.vkey = v.vkey
     LEFT JOIN berths b ON b.port = v.port AND b.terminal = v.terminal AND b.berth = v.berth
-    LEFT JOIN cap ON cap.visit_id = v.visit_id
+    LEFT JOIN cap ON cap.vkey = v.vkey
 ),
 judged AS (
     SELECT *,
@@ -106,8 +107,8 @@ judged AS (
 SELECT
     -- what the rules, assemble.sql and the statements below read (the working columns of
     -- `base` stay out of the table)
-    j.visit_id, j.imo, j.vessel_name, j.vessel_type, j.fleet, j.operator, j.port, j.terminal,
-    j.berth, j.arrival, j.ready_to_work, j.pilot_on_board, j.departure, j.tz, j.year,
+    j.visit_id, j.vkey, j.imo, j.vessel_name, j.vessel_type, j.fleet, j.operator, j.port,
+    j.terminal, j.berth, j.arrival, j.ready_to_work, j.pilot_on_board, j.departure, j.tz, j.year,
     j.terminal_status, j.terminal_status_source, j.vie_honoured, j.tie_honoured,
     j.late_seconds, j.early_seconds, j.gap_seconds, j.no_control_seconds, j.verdict, j.basis,
     -- the note of rule AB01 ([pack] notes): why the visit is not applicable, else NULL; the
@@ -161,7 +162,7 @@ LEFT JOIN param_responsible_parties r
 -- text and evidence their findings give. AB06-AB09 each pick one kind of stretch from here.
 CREATE OR REPLACE TEMP TABLE bc_uncontrolled_segment AS
 SELECT
-    g.visit_id,
+    o.visit_id,
     g.segment_kind,
     CAST(minutes_of(g.seconds - g.excused_seconds) AS VARCHAR) || ' min uncontrolled ('
         || local_text(g.s, o.tz) || ' to ' || local_text(g.e, o.tz) || ' ' || o.tz || ')'
@@ -177,7 +178,7 @@ SELECT
     }) AS evidence,
     minutes_of(g.seconds - g.excused_seconds) AS minutes
 FROM bc_segment_net g
-JOIN bc_outcome o ON o.visit_id = g.visit_id
+JOIN bc_outcome o ON o.vkey = g.vkey
 WHERE o.verdict = 'non_compliant'
   AND g.seconds - g.excused_seconds > 0;
 
@@ -187,37 +188,39 @@ WHERE o.verdict = 'non_compliant'
 -- minus the (merged, disjoint) excusing intervals.
 CREATE OR REPLACE TEMP TABLE bc_uncontrolled_piece AS
 WITH ex AS (
-    SELECT g.visit_id, g.s AS gs, g.e AS ge,
+    SELECT g.vkey, g.s AS gs, g.e AS ge,
         greatest(x.s, g.s) AS xs, least(x.e, g.e) AS xe
     FROM bc_segment g
-    JOIN bc_excuse x ON x.visit_id = g.visit_id AND x.s < g.e AND x.e > g.s
+    JOIN bc_excuse x ON x.vkey = g.vkey AND x.s < g.e AND x.e > g.s
 ),
 pieces AS (
     -- before the first excused interval of a segment
-    SELECT visit_id, gs AS s, min(xs) AS e FROM ex GROUP BY visit_id, gs, ge
+    SELECT vkey, gs AS s, min(xs) AS e FROM ex GROUP BY vkey, gs, ge
     UNION ALL
     -- after each excused interval, up to the next one or the segment's end
-    SELECT visit_id, xe, coalesce(lead(xs) OVER (PARTITION BY visit_id, gs ORDER BY xs), ge)
+    SELECT vkey, xe, coalesce(lead(xs) OVER (PARTITION BY vkey, gs ORDER BY xs), ge)
     FROM ex
     UNION ALL
     -- segments with nothing excused
-    SELECT g.visit_id, g.s, g.e FROM bc_segment g
+    SELECT g.vkey, g.s, g.e FROM bc_segment g
     WHERE NOT EXISTS (SELECT 1 FROM bc_excuse x
-                      WHERE x.visit_id = g.visit_id AND x.s < g.e AND x.e > g.s)
+                      WHERE x.vkey = g.vkey AND x.s < g.e AND x.e > g.s)
 )
-SELECT visit_id, s, e FROM pieces WHERE s < e;
+SELECT vkey, s, e FROM pieces WHERE s < e;
 
 CREATE OR REPLACE TEMP TABLE bc_violation_days AS
 WITH days AS (
     -- each visit's days once (then a plain count and an ordered list, no DISTINCT aggregates)
-    SELECT DISTINCT p.visit_id,
+    SELECT DISTINCT p.vkey,
         CAST(unnest(generate_series(CAST(timezone(o.tz, p.s) AS DATE),
                                     CAST(timezone(o.tz, p.e - INTERVAL 1 MICROSECOND) AS DATE),
                                     INTERVAL 1 DAY)) AS DATE) AS day
     FROM bc_uncontrolled_piece p
-    JOIN bc_outcome o ON o.visit_id = p.visit_id
+    JOIN bc_outcome o ON o.vkey = p.vkey
 )
-SELECT visit_id, count(*) AS violation_days,
-    string_agg(CAST(day AS VARCHAR), ', ' ORDER BY CAST(day AS VARCHAR)) AS violation_dates
+SELECT vkey, count(*) AS violation_days,
+    -- the same text as string_agg(... ORDER BY the text), without the ordered aggregate's sort
+    -- per visit (a third of this statement)
+    array_to_string(list_sort(list(CAST(day AS VARCHAR))), ', ') AS violation_dates
 FROM days
-GROUP BY visit_id;
+GROUP BY vkey;
