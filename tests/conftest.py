@@ -83,6 +83,18 @@ def _migrated_template(tmp_path_factory):
     patch.undo()
 
 
+@pytest.fixture(scope="session")
+def cases_con(_migrated_template):
+    """One empty store per worker for fixture cases: each case's rows go in, are checked and
+    are rolled back (`pack_fixtures.case_rows`), instead of a new database file per case.
+    Defined here, not in a test file, so that tests/scheduling.py still deals the cases out
+    one by one."""
+    from berthcheck.engine.pack_fixtures import cases_store
+
+    with cases_store() as con:
+        yield con
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "test.duckdb"
