@@ -26,18 +26,20 @@ from tests.basis_table import basis_problems
 
 FIXTURES = Path(__file__).parent / "rules"
 PACKS = {pack_id: load_pack(pack_id) for pack_id in available_packs()}
+# read once per process: the cases below, tests/test_scope_pushdown.py's and the rule count
+CASES = {pack_id: load_cases(pack) for pack_id, pack in PACKS.items()}
 
 
 def _pack_cases():
-    for pack_id, pack in PACKS.items():
-        for case in load_cases(pack):
+    for pack_id, cases in CASES.items():
+        for case in cases:
             yield pytest.param(pack_id, case, id=f"{case.rule}:{case.name}")
 
 
 def _cases():
     """(pack, rule id, case, visit defaults) of every case, for tests/test_scope_pushdown.py."""
-    for pack_id, pack in PACKS.items():
-        for c in load_cases(pack):
+    for pack_id, cases in CASES.items():
+        for c in cases:
             yield pytest.param(pack_id, c.rule, c.spec, c.visit_defaults, id=f"{c.rule}:{c.name}")
 
 
@@ -62,7 +64,7 @@ def test_every_fixture_file_names_a_known_pack():
 @pytest.mark.parametrize("pack_id", available_packs())
 def test_every_rule_has_a_fixture_with_cases(pack_id: str):
     pack = PACKS[pack_id]
-    cases = load_cases(pack)
+    cases = CASES[pack_id]
     for rule in pack.rules:
         mine = [c for c in cases if c.rule == rule.id]
         assert mine, f"no fixture for {rule.id}"
