@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from berthcheck import audit, store
 from berthcheck.cli import app
-from berthcheck.demo import load_sample
 from berthcheck.ingest.load import load_files
 from berthcheck.resources import rules_dir, sample_data_dir
+from tests.conftest import copy_store
 from tests.helpers_store import put_tables, visit
 
 runner = CliRunner()
@@ -33,12 +33,8 @@ def _check(db, *args) -> str:
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    con = store.connect(path)
-    load_sample(con, sample_data_dir())
-    con.close()
-    return path
+def sample_db(sample_month, tmp_path_factory) -> Path:
+    return copy_store(sample_month, tmp_path_factory.mktemp("sample") / "sample.duckdb")
 
 
 @pytest.fixture()

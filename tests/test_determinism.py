@@ -12,9 +12,8 @@ import polars as pl
 import pytest
 
 from berthcheck import store
-from berthcheck.demo import load_sample
 from berthcheck.engine import check
-from berthcheck.resources import sample_data_dir
+from tests.conftest import copy_store
 
 PERIOD = "2026-10"
 FORMATS = (".csv", ".json", ".parquet")  # .xlsx embeds the workbook's creation time
@@ -36,12 +35,8 @@ for ext in {formats!r}:
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("det") / "sample.duckdb"
-    con = store.connect(path)
-    load_sample(con, sample_data_dir())
-    con.close()
-    return path
+def sample_db(sample_month, tmp_path_factory) -> Path:
+    return copy_store(sample_month, tmp_path_factory.mktemp("det") / "sample.duckdb")
 
 
 def _run_in_process(sample_db: Path, folder: Path, tz: str) -> dict[str, bytes]:
