@@ -2,8 +2,8 @@
 
     python benchmarks/run.py                      # every size below (the full run, minutes)
     python benchmarks/run.py --visits 2500        # one size (a named size, or N visits)
-    python benchmarks/run.py --ci                 # 200 and 2 500 visits: what CI runs
-                                                  # (`make test`; the PDF at 200 only)
+    python benchmarks/run.py --ci                 # 50 visits in a month, 600 in a year: what
+                                                  # CI runs (`make test`; the PDF at 50 only)
 
 Each size runs in a fresh subprocess (so its peak memory is its own) against a fresh database:
 
@@ -69,17 +69,22 @@ SIZES = (
     Size("state-decade", 150_000, CA_PORTS, 120),
     Size("stress", 1_000_000, CA_PORTS, 120),
 )
-CI_SIZES = (200, 2_500)
-# `--ci` runs every stage, but lays out the PDF once (at 200 visits: the PDF is most of a CI
-# size's time) and caps the pandas baseline lower (scaled up, marked `~`): it is part of
-# `make test`, which should stay quick (issue 16)
-CI_REPORT_MAX = 200
-CI_PANDAS_CAP = 1_000
+# `--ci` (part of `make test`, which should stay quick: issue 16) runs every stage and every
+# path of the full run, at sizes that only show the run works: a port-month and a port-year
+# (twelve months, so a check across months), the PDF laid out at the month only (the PDF is
+# most of a CI size's time) and the pandas baseline on a prefix of the year (scaled up,
+# marked `~`, as at the large sizes)
+CI_SIZES = (
+    Size("ci-port-month", 50, ("USLAX",), 1),
+    Size("ci-port-year", 600, ("USLAX",), 12),
+)
+CI_REPORT_MAX = 50
+CI_PANDAS_CAP = 200
 PANDAS_CAP = 20_000
 
 
 def size_for(visits: int) -> Size:
-    for size in SIZES:
+    for size in (*SIZES, *CI_SIZES):
         if size.visits == visits:
             return size
     return Size(f"custom-{visits}", visits, ("USLAX",), 1)
@@ -361,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visits", type=int, action="append",
                         help="size(s) to run (repeatable); default: every size")
-    parser.add_argument("--ci", action="store_true", help=f"the CI sizes {CI_SIZES}")
+    parser.add_argument("--ci", action="store_true", help="the CI sizes: " + ", ".join(f"{s.name} ({s.visits} visits)" for s in CI_SIZES))
     parser.add_argument("--out", type=Path, help="work folder (data cache, databases, JSON)")
     parser.add_argument("--json", type=Path, help="write the JSON here (default <out>/bench.json)")
     parser.add_argument("--report-max", type=int,
@@ -391,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         args.pandas_cap = CI_PANDAS_CAP if args.ci else PANDAS_CAP
     out = args.out or Path(tempfile.gettempdir()) / "berthcheck-bench"
     out.mkdir(parents=True, exist_ok=True)
-    visits = args.visits or (list(CI_SIZES) if args.ci else [s.visits for s in SIZES])
+    visits = args.visits or ([s.visits for s in CI_SIZES] if args.ci else [s.visits for s in SIZES])
     rows = []
     for n in visits:
         size = size_for(n)

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from berthcheck import audit, store
 from berthcheck.cli import app
-from berthcheck.demo import load_sample
 from berthcheck.ingest.load import load_files
 from berthcheck.resources import rules_dir, sample_data_dir
+from tests.conftest import copy_store
 from tests.helpers_store import put_tables, visit
 
 runner = CliRunner()
@@ -33,12 +33,8 @@ def _check(db, *args) -> str:
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    con = store.connect(path)
-    load_sample(con, sample_data_dir())
-    con.close()
-    return path
+def sample_db(sample_month, tmp_path_factory) -> Path:
+    return copy_store(sample_month, tmp_path_factory.mktemp("sample") / "sample.duckdb")
 
 
 @pytest.fixture()
@@ -47,6 +43,23 @@ def db(sample_db, tmp_path) -> Path:
     path = tmp_path / "bc.duckdb"
     shutil.copy(sample_db, path)
     return path
+
+
+@pytest.fixture(scope="module")
+def sample_run(sample_db, tmp_path_factory) -> tuple[Path, str]:
+    """The sample month's store with the month checked (a stored run and its manifest), and
+    the run's id: where most tests below start, checked once instead of once per test."""
+    path = tmp_path_factory.mktemp("checked") / "checked.duckdb"
+    shutil.copy(sample_db, path)
+    return path, _check(path)
+
+
+@pytest.fixture()
+def checked(sample_run, tmp_path) -> tuple[Path, str]:
+    """A private copy of `sample_run`'s store, and its run's id."""
+    path = tmp_path / "bc.duckdb"
+    shutil.copy(sample_run[0], path)
+    return path, sample_run[1]
 
 
 @pytest.fixture()
@@ -145,8 +158,8 @@ def test_migrations_are_numbered_in_order():
 # --- verify ---------------------------------------------------------------------------------------
 
 
-def test_verify_passes_on_an_untouched_run(db):
-    run_id = _check(db)
+def test_verify_passes_on_an_untouched_run(checked):
+    db, run_id = checked
     result = _cli("audit", "verify", run_id, "--db", db)
     assert result.exit_code == 0, result.output
     assert "verified" in result.output
@@ -156,8 +169,8 @@ def test_verify_passes_on_an_untouched_run(db):
     assert json.loads(as_json.output)["verified"] is True
 
 
-def test_verify_of_an_old_run_still_passes_after_a_later_replace(db, tmp_path):
-    old_run = _check(db)
+def test_verify_of_an_old_run_still_passes_after_a_later_replace(checked, tmp_path):
+    db, old_run = checked
     visit_id, _row = _compliant_controlled_visit(db)
     _replace_vessel_type(db, tmp_path, visit_id, "bulk")
 
@@ -172,8 +185,8 @@ def test_verify_of_an_old_run_still_passes_after_a_later_replace(db, tmp_path):
     assert old_run in listed and new_run in listed
 
 
-def test_verify_names_a_row_edited_in_place(db):
-    run_id = _check(db)
+def test_verify_names_a_row_edited_in_place(checked):
+    db, run_id = checked
     visit_id, source_row = _compliant_controlled_visit(db)
     con = store.connect(db)
     try:  # tamper: edit a stored value without going through the loader
@@ -193,8 +206,8 @@ def test_verify_names_a_row_edited_in_place(db):
     assert "Traceback" not in out
 
 
-def test_verify_names_a_row_dropped_from_the_history(db):
-    run_id = _check(db)
+def test_verify_names_a_row_dropped_from_the_history(checked):
+    db, run_id = checked
     con = store.connect(db)
     try:  # tamper: pretend the batch that loaded the sessions had been replaced early on
         row = store.run(con, "SELECT session_id, _source_row FROM shore_power_versions "
@@ -213,8 +226,8 @@ def test_verify_names_a_row_dropped_from_the_history(db):
                for d in inputs[0]["details"])
 
 
-def test_verify_fails_naming_the_pack_file_that_changed(db, rules_copy):
-    run_id = _check(db)
+def test_verify_fails_naming_the_pack_file_that_changed(checked, rules_copy):
+    db, run_id = checked
     assert _cli("audit", "verify", run_id, "--db", db).exit_code == 0
     stage = rules_copy / "carb-at-berth-2020" / "stages" / "40_window.sql"
     stage.write_text(stage.read_text(encoding="utf-8") + "\n-- an innocent-looking edit\n",
@@ -228,8 +241,8 @@ def test_verify_fails_naming_the_pack_file_that_changed(db, rules_copy):
     assert "ok        results" in result.output
 
 
-def test_verify_names_a_changed_parameter(db, rules_copy):
-    run_id = _check(db)
+def test_verify_names_a_changed_parameter(checked, rules_copy):
+    db, run_id = checked
     toml = rules_copy / "carb-at-berth-2020" / "pack.toml"
     text = toml.read_text(encoding="utf-8")
     toml.write_text(text.replace("[parameters.connect_after_ready_to_work_hours]\nvalue = 2.0",
@@ -241,9 +254,9 @@ def test_verify_names_a_changed_parameter(db, rules_copy):
     assert "parameter connect_after_ready_to_work_hours: 2.0 -> 3.0" in result.output
 
 
-def test_verify_names_a_changed_emission_factor_file(db, rules_copy):
+def test_verify_names_a_changed_emission_factor_file(checked, rules_copy):
     pytest.importorskip("berthcheck.emissions")
-    run_id = _check(db)
+    db, run_id = checked
     manifest = json.loads(_cli("audit", "manifest", run_id, "--db", db).output)
     assert "factors.toml" in manifest["factors"]["files"]
     toml = rules_copy / "factors" / "factors.toml"
@@ -255,8 +268,8 @@ def test_verify_names_a_changed_emission_factor_file(db, rules_copy):
     assert "file factors.toml changed" in result.output
 
 
-def test_a_run_without_a_manifest_cannot_be_verified(db):
-    run_id = _check(db)
+def test_a_run_without_a_manifest_cannot_be_verified(checked):
+    db, run_id = checked
     con = store.connect(db)
     try:  # as a run stored before the audit trail existed
         store.run(con, "UPDATE runs SET manifest = NULL WHERE run_id = ?", [run_id])
@@ -281,8 +294,8 @@ def test_verify_against_a_manifest_file(db, tmp_path):
     assert "results: sha256 000000000000... at the run" in result.output
 
 
-def test_unknown_run_is_a_usage_error(db):
-    _check(db)
+def test_unknown_run_is_a_usage_error(checked):
+    db, _run_id = checked
     for args in (("audit", "verify", "0123456789abcdef"),
                  ("audit", "diff", "0123456789abcdef", "fedcba9876543210"),
                  ("audit", "manifest", "0123456789abcdef")):
@@ -295,8 +308,8 @@ def test_unknown_run_is_a_usage_error(db):
 # --- diff -----------------------------------------------------------------------------------------
 
 
-def test_diff_attributes_a_changed_verdict_to_the_row_that_changed(db, tmp_path):
-    run_a = _check(db)
+def test_diff_attributes_a_changed_verdict_to_the_row_that_changed(checked, tmp_path):
+    db, run_a = checked
     visit_id, source_row = _compliant_controlled_visit(db)
     _replace_vessel_type(db, tmp_path, visit_id, "bulk")
     run_b = _check(db)

@@ -12,9 +12,8 @@ import polars as pl
 import pytest
 
 from berthcheck import store
-from berthcheck.demo import load_sample
 from berthcheck.engine import check
-from berthcheck.resources import sample_data_dir
+from tests.conftest import copy_store
 
 PERIOD = "2026-10"
 FORMATS = (".csv", ".json", ".parquet")  # .xlsx embeds the workbook's creation time
@@ -36,12 +35,8 @@ for ext in {formats!r}:
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("det") / "sample.duckdb"
-    con = store.connect(path)
-    load_sample(con, sample_data_dir())
-    con.close()
-    return path
+def sample_db(sample_month, tmp_path_factory) -> Path:
+    return copy_store(sample_month, tmp_path_factory.mktemp("det") / "sample.duckdb")
 
 
 def _run_in_process(sample_db: Path, folder: Path, tz: str) -> dict[str, bytes]:
@@ -61,27 +56,33 @@ def _run_in_process(sample_db: Path, folder: Path, tz: str) -> dict[str, bytes]:
     return {name: (folder / name).read_bytes() for name in names}
 
 
-def test_result_files_are_byte_identical_across_time_zones_processes_and_folders(
-    sample_db, tmp_path
-):
-    utc = _run_in_process(sample_db, tmp_path / "a" / "utc", "UTC")
-    tokyo = _run_in_process(sample_db, tmp_path / "elsewhere" / "tokyo", "Asia/Tokyo")
+@pytest.fixture(scope="module")
+def in_two_processes(sample_db, tmp_path_factory) -> dict[str, Path]:
+    """The CLI's check of the same store in two other processes, zones and folders, each
+    writing every format; both tests below read these (a Python start and check each)."""
+    root = tmp_path_factory.mktemp("processes")
+    folders = {"UTC": root / "a" / "utc", "Asia/Tokyo": root / "elsewhere" / "tokyo"}
+    return {tz: (folder, _run_in_process(sample_db, folder, tz)) for tz, folder in folders.items()}
+
+
+def test_result_files_are_byte_identical_across_time_zones_processes_and_folders(in_two_processes):
+    (utc_folder, utc), (_, tokyo) = in_two_processes["UTC"], in_two_processes["Asia/Tokyo"]
     for name in utc:
         assert utc[name] == tokyo[name], f"{name} differs between TZ=UTC and TZ=Asia/Tokyo"
     # all formats come from one run, so one manifest
     assert utc["manifest.csv.json"] == utc["manifest.json.json"] == utc["manifest.parquet.json"]
-    results = pl.read_csv(tmp_path / "a" / "utc" / "results.csv")
+    results = pl.read_csv(utc_folder / "results.csv")
     assert results.height > 100
 
 
-def test_finding_ids_and_run_id_are_the_same_in_any_process(sample_db, tmp_path):
-    other = _run_in_process(sample_db, tmp_path / "proc", "America/Los_Angeles")
+def test_finding_ids_and_run_id_are_the_same_in_any_process(sample_db, in_two_processes):
+    folder, other = in_two_processes["Asia/Tokyo"]  # not this process, nor its zone
     con = store.connect(sample_db, read_only=True)
     try:
         here = check(con, period=PERIOD, store_run=False)
     finally:
         con.close()
-    theirs = pl.read_csv(tmp_path / "proc" / "findings.csv")
+    theirs = pl.read_csv(folder / "findings.csv")
     assert theirs["finding_id"].to_list() == here.findings["finding_id"].to_list()
     assert theirs["finding_id"].n_unique() == theirs.height > 50
     import json

@@ -26,6 +26,7 @@ from berthcheck import emissions, store
 from berthcheck.cli import app
 from berthcheck.engine import check
 from berthcheck.errors import BerthcheckError
+from tests.conftest import copy_store
 from tests.helpers_store import put_tables, visit
 
 STAY = 37.0
@@ -468,17 +469,18 @@ def test_rules_show_prints_the_factor_tables_with_sources():
 
 
 @pytest.fixture(scope="module")
-def sample_run(tmp_path_factory):
-    """The sample month as the demo makes it (loaded, checked, run stored, results written),
-    without the demo's PDF, which these tests never read (the demo's own tests render it)."""
-    from berthcheck.demo import SAMPLE_PERIOD, DemoReport, load_sample, sample_source
+def sample_run(sample_month, tmp_path_factory):
+    """The sample month as the demo makes it (loaded: a copy of conftest's `sample_month`;
+    checked, run stored, results written), without the demo's PDF, which these tests never
+    read (the demo's own tests render it), nor its load reports."""
+    from berthcheck.demo import SAMPLE_PERIOD, DemoReport, sample_source
     from berthcheck.engine.export import write_frame
 
     folder = tmp_path_factory.mktemp("demo")
-    source = sample_source(folder)
-    con = store.connect(folder / "berthcheck.duckdb")
+    db = copy_store(sample_month, folder / "berthcheck.duckdb")
+    con = store.connect(db)
     try:
-        run = DemoReport(folder / "berthcheck.duckdb", source, load_sample(con, source))
+        run = DemoReport(db, sample_source(folder), [])
         run.outcome = check(con, period=SAMPLE_PERIOD)
     finally:
         con.close()

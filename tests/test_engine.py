@@ -77,8 +77,10 @@ def test_finding_ids_are_stable_within_and_across_processes(tmp_path):
         "r = check(con, period='2026-10', store_run=False)\n"
         "print(r.run_id); print(','.join(r.findings['finding_id'].to_list()))\n"
     ).format(str(__import__("pathlib").Path(__file__).parent.parent))
-    outputs = []
-    for tz in ("UTC", "Asia/Tokyo", "America/Los_Angeles"):
+    # this process (its own zone), then two others in zones of their own
+    here = check(_store_with_visits(30), period="2026-10", store_run=False)
+    outputs = [f"{here.run_id}\n{','.join(here.findings['finding_id'].to_list())}\n"]
+    for tz in ("Asia/Tokyo", "America/Los_Angeles"):
         env = {"TZ": tz, "PATH": "/usr/bin:/bin"}
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                               env=env, check=True)

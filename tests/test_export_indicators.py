@@ -15,24 +15,24 @@ from pypdf import PdfReader
 
 from berthcheck import store
 from berthcheck.cli import app
-from berthcheck.demo import SAMPLE_PERIOD, load_sample, sample_source
+from berthcheck.demo import SAMPLE_PERIOD, load_sample
 from berthcheck.engine.pack import load_pack
 from berthcheck.engine.scope import parse_scope
 from berthcheck.export.compare import compare_packages
 from berthcheck.export.indicators import export_indicators
 from berthcheck.report.data import build_model, obtain_run
 from berthcheck.sample import generate
+from tests.conftest import copy_store
 
 HOURS_UNITS = {"h", "kWh", "kg", "%", "visits"}
 
 
 @pytest.fixture(scope="module")
-def packages(tmp_path_factory):
+def packages(sample_month, tmp_path_factory):
     folder = tmp_path_factory.mktemp("indicators")
-    db = folder / "lax.duckdb"
+    db = copy_store(sample_month, folder / "lax.duckdb")
     con = store.connect(db)
     try:
-        load_sample(con, sample_source(folder))
         lax = export_indicators(con, period=SAMPLE_PERIOD, out=folder / "lax")
         lax_zip = export_indicators(con, period=SAMPLE_PERIOD, out=folder / "lax.zip")
         run = obtain_run(con, parse_scope(SAMPLE_PERIOD, None, None, None, None, None))

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import shutil
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +17,7 @@ from berthcheck.ingest.kinds import VISITS
 from berthcheck.ingest.load import load_files
 
 from .conftest import snapshot
+from .example_stores import ExampleStores
 
 HEADER = ["visit_id", "imo", "vessel_name", "vessel_type", "port", "terminal", "berth",
           "arrival", "departure", "gross_tonnage"]
@@ -70,18 +71,12 @@ def _independent(row: dict) -> tuple:
     )
 
 
-_TEMPLATE: dict[str, object] = {}
-
-
-def _fresh_db(tmp):
-    """A migrated empty store, copied (migrating a new file for every example is slow)."""
-    if "path" not in _TEMPLATE:
-        template = tmp / "template.duckdb"
-        store.connect(template).close()
-        _TEMPLATE["path"] = template
-    target = tmp / "db.duckdb"
-    shutil.copy(_TEMPLATE["path"], target)
-    return store.connect(target)
+@pytest.fixture
+def stores(tmp_path):
+    """An empty store, reused by the examples while they leave it unchanged."""
+    pool = ExampleStores(tmp_path)
+    yield pool
+    pool.close()
 
 
 @settings(max_examples=20, deadline=None,
@@ -91,15 +86,13 @@ def _fresh_db(tmp):
     "visit_id": " V1 ", "imo": "9321483", "vessel_name": "=EVER GIVEN", "vessel_type": "Cruise",
     "port": "nlrtm", "terminal": "T1", "berth": "B1", "arrival": "2026-10-01T06:00:00-07:00",
     "departure": "2026-10-02T06:30:00Z", "gross_tonnage": "2.5e4"}])
-def test_a_file_is_loaded_exactly_or_rejected_whole(tmp_path_factory, rows):
-    tmp = tmp_path_factory.mktemp("exact")
-    path = tmp / "visits.csv"
+def test_a_file_is_loaded_exactly_or_rejected_whole(stores, tmp_path, rows):
+    path = tmp_path / "visits.csv"
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=HEADER, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    con = _fresh_db(tmp)
-    try:
+    with stores.store() as con:
         before = snapshot(con)
         try:
             load_files(con, "visits", [path])
@@ -111,11 +104,9 @@ def test_a_file_is_loaded_exactly_or_rejected_whole(tmp_path_factory, rows):
                 assert error.file == "visits.csv"
                 assert 2 <= error.row <= len(rows) + 1
                 assert error.column in columns and error.reason
+            stores.unchanged = True
             return
         stored = store.run(
             con, "SELECT visit_id, imo, vessel_name, vessel_type, port, arrival, departure, "
                  "gross_tonnage FROM visits ORDER BY _source_row")
         assert [tuple(r) for r in stored] == [_independent(r) for r in rows]
-    finally:
-        con.close()
-

@@ -5,15 +5,16 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from berthcheck import store
 from berthcheck.errors import InputRejected
 from berthcheck.ingest.kinds import KINDS
 from berthcheck.ingest.load import load_files
 
 from .conftest import good_visit, snapshot, write_csv
+from .example_stores import ExampleStores
 
 # Cells drawn from plausible values, near misses and junk.
 CELL = st.one_of(
@@ -37,7 +38,8 @@ SETTINGS = settings(
 )
 
 
-def _check_atomic(con, kind: str, path: Path) -> None:
+def _check_atomic(con, kind: str, path: Path) -> bool:
+    """Load the file; True when it was rejected (and so, as asserted, nothing was written)."""
     before = snapshot(con)
     try:
         load_files(con, kind, [path])
@@ -46,17 +48,35 @@ def _check_atomic(con, kind: str, path: Path) -> None:
         assert rejected.errors or rejected.headline
         for error in rejected.errors:
             assert error.file == path.name and error.row >= 1 and error.reason
+        return True
+    return False
+
+
+@pytest.fixture
+def stores(tmp_path):
+    """An empty store, reused by the examples while they leave it unchanged."""
+    pool = ExampleStores(tmp_path)
+    yield pool
+    pool.close()
+
+
+def _load_one_visit(con, folder: Path) -> None:
+    load_files(con, "visits", [write_csv(folder / "base.csv", [good_visit()])])
+
+
+@pytest.fixture
+def stores_with_a_visit(tmp_path):
+    """A store holding one visit, reused by the examples while they leave it unchanged."""
+    pool = ExampleStores(tmp_path, _load_one_visit)
+    yield pool
+    pool.close()
 
 
 @SETTINGS
 @given(rows=_rows(list(good_visit().keys()) + ["nox_tier", "teu", "reported_at"]))
-def test_random_visits_never_crash_or_half_load(tmp_path_factory, rows):
-    tmp = tmp_path_factory.mktemp("visits")
-    con = store.connect(tmp / "db.duckdb")
-    try:
-        _check_atomic(con, "visits", write_csv(tmp / "visits.csv", rows))
-    finally:
-        con.close()
+def test_random_visits_never_crash_or_half_load(stores, tmp_path, rows):
+    with stores.store() as con:
+        stores.unchanged = _check_atomic(con, "visits", write_csv(tmp_path / "visits.csv", rows))
 
 
 @SETTINGS
@@ -64,29 +84,21 @@ def test_random_visits_never_crash_or_half_load(tmp_path_factory, rows):
     kind=st.sampled_from(["shore-power", "capture", "events", "berths", "caecs", "allowances"]),
     data=st.data(),
 )
-def test_random_rows_of_every_kind_never_crash(tmp_path_factory, kind, data):
+def test_random_rows_of_every_kind_never_crash(stores_with_a_visit, tmp_path, kind, data):
     columns = [c.name for c in KINDS[kind].columns]
     rows = data.draw(_rows(columns))
-    tmp = tmp_path_factory.mktemp("kind")
-    con = store.connect(tmp / "db.duckdb")
-    try:
-        load_files(con, "visits", [write_csv(tmp / "base.csv", [good_visit()])])
-        _check_atomic(con, kind, write_csv(tmp / f"{kind}.csv", rows))
-    finally:
-        con.close()
+    with stores_with_a_visit.store() as con:
+        stores_with_a_visit.unchanged = _check_atomic(
+            con, kind, write_csv(tmp_path / f"{kind}.csv", rows))
 
 
 @SETTINGS
 @given(content=st.binary(max_size=300))
-def test_arbitrary_bytes_are_rejected_cleanly(tmp_path_factory, content):
-    tmp = tmp_path_factory.mktemp("bytes")
-    path = tmp / "visits.csv"
+def test_arbitrary_bytes_are_rejected_cleanly(stores, tmp_path, content):
+    path = tmp_path / "visits.csv"
     path.write_bytes(content)
-    con = store.connect(tmp / "db.duckdb")
-    try:
-        _check_atomic(con, "visits", path)
-    finally:
-        con.close()
+    with stores.store() as con:
+        stores.unchanged = _check_atomic(con, "visits", path)
 
 
 def test_quoted_csv_with_ragged_rows_is_rejected_cleanly(con, tmp_path):

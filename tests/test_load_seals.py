@@ -12,22 +12,17 @@ from typer.testing import CliRunner
 
 from berthcheck import store
 from berthcheck.cli import app
-from berthcheck.demo import load_sample
 from berthcheck.engine import check, manifest
 from berthcheck.ingest.kinds import KINDS
-from berthcheck.resources import sample_data_dir
 from berthcheck.seals import _content_columns, content_hash_sql
+from tests.conftest import copy_store
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("seals") / "sample.duckdb"
-    con = store.connect(path)
-    load_sample(con, sample_data_dir())
-    con.close()
-    return path
+def sample_db(sample_month, tmp_path_factory) -> Path:
+    return copy_store(sample_month, tmp_path_factory.mktemp("seals") / "sample.duckdb")
 
 
 @pytest.fixture()

@@ -15,10 +15,9 @@ from typer.testing import CliRunner
 
 from berthcheck import store
 from berthcheck.cli import app
-from berthcheck.demo import load_sample
 from berthcheck.engine import check
 from berthcheck.engine.schemas import RESULT_COLUMNS
-from berthcheck.resources import sample_data_dir
+from tests.conftest import copy_store
 from tests.legacy_runs import store_v1_run
 from tests.test_audit import _compliant_controlled_visit, _replace_vessel_type
 
@@ -31,12 +30,11 @@ def _cli(*args):
 
 
 @pytest.fixture(scope="module")
-def with_v1_run(tmp_path_factory) -> tuple[Path, str]:
+def with_v1_run(sample_month, tmp_path_factory) -> tuple[Path, str]:
     """The sample month loaded, and a run stored as version 1 stored it."""
-    path = tmp_path_factory.mktemp("v1") / "sample.duckdb"
+    path = copy_store(sample_month, tmp_path_factory.mktemp("v1") / "sample.duckdb")
     con = store.connect(path)
     try:
-        load_sample(con, sample_data_dir())
         run_id = store_v1_run(con, period=PERIOD)
     finally:
         con.close()

@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from berthcheck import audit, store
 from berthcheck.cli import app
-from berthcheck.demo import load_sample
 from berthcheck.engine import check, load_pack
 from berthcheck.engine.check import finding_id
 from berthcheck.errors import BerthcheckError
-from berthcheck.resources import rules_dir, sample_data_dir
+from berthcheck.resources import rules_dir
+from tests.conftest import copy_store
 
 runner = CliRunner()
 PERIOD = "2026-10"
@@ -37,12 +37,8 @@ def _digest(frame) -> str:
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("notes") / "sample.duckdb"
-    con = store.connect(path)
-    load_sample(con, sample_data_dir())
-    con.close()
-    return path
+def sample_db(sample_month, tmp_path_factory) -> Path:
+    return copy_store(sample_month, tmp_path_factory.mktemp("notes") / "sample.duckdb")
 
 
 @pytest.fixture(scope="module")

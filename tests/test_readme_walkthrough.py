@@ -11,8 +11,9 @@ from pathlib import Path
 
 from berthcheck import store
 from berthcheck.cli_summary import summary_text
-from berthcheck.demo import SAMPLE_PERIOD, load_sample
+from berthcheck.demo import SAMPLE_PERIOD
 from berthcheck.engine import check
+from tests.conftest import copy_store
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "<!-- walk-through:"
@@ -26,18 +27,18 @@ def walkthrough_commands() -> list[str]:
     return [line for line in block.group(1).splitlines() if line.strip()]
 
 
-def demo_figures(tmp_path: Path) -> list[str]:
+def demo_figures(sample_month: Path, tmp_path: Path) -> list[str]:
     """What `berthcheck demo` prints for the sample month (its summary lines), computed the
-    way the demo computes them, without its PDF."""
-    con = store.connect(tmp_path / "demo.duckdb")
+    way the demo computes them (the bundled sample_data loaded: conftest's `sample_month`),
+    without its PDF."""
+    con = store.connect(copy_store(sample_month, tmp_path / "demo.duckdb"))
     try:
-        load_sample(con, ROOT / "sample_data")
         return summary_text(check(con, period=SAMPLE_PERIOD)).splitlines()
     finally:
         con.close()
 
 
-def test_readme_walkthrough_reproduces_the_demo_figures(tmp_path):
+def test_readme_walkthrough_reproduces_the_demo_figures(sample_month, tmp_path):
     commands = walkthrough_commands()
     assert commands[0] == ". .venv/bin/activate"
     assert any(" check " in c for c in commands) and any(" report " in c for c in commands)
@@ -55,7 +56,7 @@ def test_readme_walkthrough_reproduces_the_demo_figures(tmp_path):
     assert "Traceback" not in done.stderr
 
     out = done.stdout.splitlines()
-    figures = demo_figures(tmp_path)
+    figures = demo_figures(sample_month, tmp_path)
     start = out.index(figures[0])
     assert out[start:start + len(figures)] == figures  # same run id, counts, rate, worst visits
     assert (clone / "results.csv").is_file() and (clone / "findings.csv").is_file()

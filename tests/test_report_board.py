@@ -22,11 +22,12 @@ from typer.testing import CliRunner
 
 from berthcheck import store
 from berthcheck.cli import app
-from berthcheck.demo import SAMPLE_PERIOD, load_sample, sample_source
+from berthcheck.demo import SAMPLE_PERIOD, load_sample
 from berthcheck.engine import check
 from berthcheck.engine.scope import parse_scope
 from berthcheck.report import build_report, charts, data, listing, render
 from berthcheck.report.words import BASIS_WORDS, VERDICT_OF_BASIS, basis_text
+from tests.conftest import copy_store
 
 SVG = "{http://www.w3.org/2000/svg}"
 runner = CliRunner()
@@ -52,13 +53,12 @@ def _squash(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def month(tmp_path_factory):
+def month(sample_month, tmp_path_factory):
     """The sample month loaded and checked; the model and HTML of its report."""
     folder = tmp_path_factory.mktemp("board")
-    db = folder / "bc.duckdb"
+    db = copy_store(sample_month, folder / "bc.duckdb")
     con = store.connect(db)
     try:
-        load_sample(con, sample_source(folder))
         run = data.obtain_run(con, parse_scope(SAMPLE_PERIOD))
         model = data.build_model(con, run)
         html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=True)

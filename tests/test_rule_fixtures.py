@@ -26,26 +26,29 @@ from tests.basis_table import basis_problems
 
 FIXTURES = Path(__file__).parent / "rules"
 PACKS = {pack_id: load_pack(pack_id) for pack_id in available_packs()}
+# read once per process: the cases below, tests/test_scope_pushdown.py's and the rule count
+CASES = {pack_id: load_cases(pack) for pack_id, pack in PACKS.items()}
 
 
 def _pack_cases():
-    for pack_id, pack in PACKS.items():
-        for case in load_cases(pack):
+    for pack_id, cases in CASES.items():
+        for case in cases:
             yield pytest.param(pack_id, case, id=f"{case.rule}:{case.name}")
 
 
 def _cases():
     """(pack, rule id, case, visit defaults) of every case, for tests/test_scope_pushdown.py."""
-    for pack_id, pack in PACKS.items():
-        for c in load_cases(pack):
+    for pack_id, cases in CASES.items():
+        for c in cases:
             yield pytest.param(pack_id, c.rule, c.spec, c.visit_defaults, id=f"{c.rule}:{c.name}")
 
 
 @pytest.mark.parametrize(("pack_id", "case"), list(_pack_cases()))
-def test_rule_case(pack_id: str, case):
+def test_rule_case(pack_id: str, case, cases_con):
     pack = PACKS[pack_id]
-    # the engine validates every invariant (pandera) on the way
-    outcome = run_case(case.spec, pack, case.visit_defaults)
+    # the engine validates every invariant (pandera) on the way; the case's rows are rolled
+    # back from the worker's one store after the check
+    outcome = run_case(case.spec, pack, case.visit_defaults, cases_con)
     rows = outcome.results.select("visit_id", "verdict", "basis").iter_rows()
     # the contract's basis/verdict table holds for every result, not only the expected ones
     assert basis_problems(pack_id, rows) == []
@@ -61,7 +64,7 @@ def test_every_fixture_file_names_a_known_pack():
 @pytest.mark.parametrize("pack_id", available_packs())
 def test_every_rule_has_a_fixture_with_cases(pack_id: str):
     pack = PACKS[pack_id]
-    cases = load_cases(pack)
+    cases = CASES[pack_id]
     for rule in pack.rules:
         mine = [c for c in cases if c.rule == rule.id]
         assert mine, f"no fixture for {rule.id}"

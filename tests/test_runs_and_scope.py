@@ -115,26 +115,46 @@ def own_db(db, tmp_path) -> Path:
     return copy
 
 
-@pytest.mark.parametrize("ext", [".csv", ".json", ".parquet", ".xlsx"])
-def test_runs_export_is_byte_identical_even_after_inputs_changed(own_db, tmp_path, ext):
-    out = tmp_path / f"then{ext}"
-    first = _check_json(own_db, "--period", "2026-10", "--out", str(out))
-    # an XLSX is one workbook (Results and Findings sheets); other formats write findings beside
-    one_file = ext == ".xlsx"
-    then = out.read_bytes(), None if one_file else (tmp_path / f"findings{ext}").read_bytes()
-    # change an input: one visit's vessel type
+EXPORTS = (".csv", ".json", ".parquet", ".xlsx")
+
+
+@pytest.fixture(scope="module")
+def checked_then_changed(db, tmp_path_factory) -> dict:
+    """A copy of the module's store checked once per export format (`check --out`, each into
+    a folder of its own), then one input changed (a visit's vessel type, `load --replace`) and
+    the month checked again: the runs each format's test exports afterwards. One change and
+    one re-check serve the four formats."""
+    folder = tmp_path_factory.mktemp("exports")
+    own = folder / "own.duckdb"
+    shutil.copy(db, own)
+    firsts = {}
+    for ext in EXPORTS:
+        out = folder / ext.lstrip(".") / f"then{ext}"
+        out.parent.mkdir()
+        firsts[ext] = (_check_json(own, "--period", "2026-10", "--out", str(out))["run_id"], out)
     visits = (SAMPLE / "visits.csv").read_text(encoding="utf-8").splitlines()
     edited = visits[1].replace(",container,", ",bulk,", 1)
     assert edited != visits[1]
-    changed = tmp_path / "fix" / "visits.csv"
+    changed = folder / "fix" / "visits.csv"
     changed.parent.mkdir()
     changed.write_text("\n".join([visits[0], edited]) + "\n", encoding="utf-8")
-    assert _run(own_db, "load", "visits", str(changed), "--replace").exit_code == 0
-    assert _check_json(own_db, "--period", "2026-10")["run_id"] != first["run_id"]
+    assert _run(own, "load", "visits", str(changed), "--replace").exit_code == 0
+    now = _check_json(own, "--period", "2026-10")["run_id"]
+    return {"db": own, "firsts": firsts, "now": now}
+
+
+@pytest.mark.parametrize("ext", EXPORTS)
+def test_runs_export_is_byte_identical_even_after_inputs_changed(checked_then_changed, tmp_path,
+                                                                 ext):
+    first, out = checked_then_changed["firsts"][ext]
+    assert checked_then_changed["now"] != first  # the inputs did change the run
+    # an XLSX is one workbook (Results and Findings sheets); other formats write findings beside
+    one_file = ext == ".xlsx"
+    then = out.read_bytes(), None if one_file else (out.parent / f"findings{ext}").read_bytes()
 
     (tmp_path / "again").mkdir()
     again = tmp_path / "again" / f"now{ext}"
-    exported = _run(own_db, "runs", "export", first["run_id"], "--out", str(again))
+    exported = _run(checked_then_changed["db"], "runs", "export", first, "--out", str(again))
     assert exported.exit_code == 0, exported.output
     assert again.read_bytes() == then[0]
     if one_file:

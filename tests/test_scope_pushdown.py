@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 from berthcheck import store
 from berthcheck.engine import check, load_pack
 from berthcheck.engine.fixture_store import _PORT_TZ, parse_instant
-from berthcheck.engine.pack_fixtures import build_tables, case_store
+from berthcheck.engine.pack_fixtures import build_tables, case_rows, case_store
 from tests.test_rule_fixtures import _cases
 
 
@@ -128,8 +128,8 @@ def test_the_packs_judge_the_visits_in_scope_only():
                  id="FE08:capped_exception_across_months"),
 ])
 def test_a_scoped_check_gives_each_visit_what_the_whole_check_gives(pack_id, rule_id, case,
-                                                                      defaults):
-    parts = _compare(pack_id, case, defaults)
+                                                                      defaults, cases_con):
+    parts = _compare(cases_con, pack_id, case, defaults)
     if case is COMMISSIONING_ACROSS_YEARS:  # the 2025 visit was seen from the 2026 month
         month = parts["2026-10"]
         v1 = month.results.filter(month.results["visit_id"] == "V1")
@@ -163,10 +163,12 @@ def test_a_month_judges_its_visits_and_the_earlier_claims_of_its_year_only():
     assert judged == ["V3", "V5", "V6"]
 
 
-def _compare(pack_id: str, case: dict, defaults: dict) -> dict:
+def _compare(con, pack_id: str, case: dict, defaults: dict) -> dict:
+    """`con`: the worker's empty store (conftest `cases_con`); the case's rows are rolled back
+    after the checks."""
     pack = load_pack(pack_id)
     parts = {}
-    with case_store(":memory:", case, defaults) as con:
+    with case_rows(con, case, defaults):
         # results and findings are compared, never a run id: no manifest to build
         whole = check(con, pack, store_run=False, record=False)
         months = _months(con)
