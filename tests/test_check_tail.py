@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from berthcheck.engine import digest, manifest
+from berthcheck.engine import digest, manifest, record, results_frame
 from berthcheck.engine.check import _unordered
 from tests.test_manifest_v2 import _digest
 
@@ -144,11 +144,11 @@ def test_results_read_in_batches_and_the_sandbox_closed_before_the_sort(monkeypa
     con = _store_with_visits(60)
     try:
         whole = check_module(con, period="2026-10", store_run=False)
-        monkeypatch.setattr(engine, "FETCH_BATCH_ROWS", 7)
+        monkeypatch.setattr(results_frame, "FETCH_BATCH_ROWS", 7)
         monkeypatch.setattr(engine, "RELEASE_ROWS", 0)  # and the sandbox drops what is unread
         # and sorted 3 columns at a time, as a big check is
-        monkeypatch.setattr(engine, "SORT_APART_ROWS", 0)
-        monkeypatch.setattr(engine, "SORT_GROUP_COLUMNS", 3)
+        monkeypatch.setattr(results_frame, "SORT_APART_ROWS", 0)
+        monkeypatch.setattr(results_frame, "SORT_GROUP_COLUMNS", 3)
         batched = check_module(con, period="2026-10", store_run=False)
     finally:
         con.close()
@@ -224,7 +224,6 @@ def test_a_big_run_stored_beside_its_digests_is_the_run_stored_after_them(monkey
     from berthcheck.engine import runs
     from tests.test_engine import _store_with_visits
 
-    engine = importlib.import_module("berthcheck.engine.check")
     threads_seen = []
     real_apart = manifest.output_hashes_apart
 
@@ -237,7 +236,7 @@ def test_a_big_run_stored_beside_its_digests_is_the_run_stored_after_them(monkey
     for mode, rows in (("after", 10**9), ("beside", 0)):
         con = _store_with_visits(60)
         try:
-            monkeypatch.setattr(engine, "APART_DIGEST_ROWS", rows)
+            monkeypatch.setattr(record, "APART_DIGEST_ROWS", rows)
             outcome = check_module(con, period="2026-10")
             results, findings = runs.load_run(con, outcome.run_id)
             assert audit.verify(con, outcome.run_id).ok
@@ -253,13 +252,12 @@ def test_a_big_run_stored_beside_its_digests_is_the_run_stored_after_them(monkey
 
 
 def test_a_frame_sorted_a_few_columns_at_a_time_is_the_sorted_frame(monkeypatch):
-    """`_sorted` joins the batches and gathers a few columns at a time in the order of the
+    """`results_frame.sorted_frame` joins the batches and gathers a few columns at a time in the order of the
     keys: the same frame, column order and types as one sort, whatever the number of
     columns per group or batches."""
     import random
 
-    engine = importlib.import_module("berthcheck.engine.check")
-    monkeypatch.setattr(engine, "SORT_APART_ROWS", 0)
+    monkeypatch.setattr(results_frame, "SORT_APART_ROWS", 0)
     ids = [f"V{n:03d}\u00e9" if n % 7 == 0 else f"V{n:03d}" for n in range(200)]
     random.Random(16).shuffle(ids)
     frame = pl.DataFrame({
@@ -272,9 +270,9 @@ def test_a_frame_sorted_a_few_columns_at_a_time_is_the_sorted_frame(monkeypatch)
     })
     want = frame.sort("visit_id")
     for group in (1, 4, 6, 10):
-        monkeypatch.setattr(engine, "SORT_GROUP_COLUMNS", group)
+        monkeypatch.setattr(results_frame, "SORT_GROUP_COLUMNS", group)
         for parts in ([frame], [frame.slice(0, 50), frame.slice(50, 70), frame.slice(120)]):
-            got = engine._sorted(parts, ("visit_id",))
+            got = results_frame.sorted_frame(parts, ("visit_id",))
             assert got.equals(want) and got.schema == want.schema
             assert got.n_chunks() == 1 and parts == []  # one chunk; the batches let go
     assert frame["visit_id"].to_list() == ids  # the batches' frame itself is not changed

@@ -12,7 +12,8 @@ import pytest
 
 from berthcheck import store
 from berthcheck.engine import check, load_pack
-from berthcheck.engine.check import _judged_visits_sql, _reads, finding_id
+from berthcheck.engine.check import _reads, finding_id
+from berthcheck.engine.judged_visits import judged_visits_sql
 from berthcheck.engine.sandbox import open_sandbox, readable_objects
 from berthcheck.engine.scope import SCOPE_SQL, parse_scope, scope_params
 from tests.helpers_store import put_tables, visit
@@ -67,7 +68,7 @@ def test_the_sandbox_holds_what_the_pack_reads_cut_to_the_visits_it_judges():
     assert "visits" in names and "shore_power" in names
     assert "ports_user" not in names  # the pack reads the `ports` view, never its parts
     con.register("_bc_scope", con.sql(SCOPE_SQL, params=scope_params(scope)).arrow().read_all())
-    sandbox = open_sandbox(con, names, visits_sql=_judged_visits_sql(pack, scope),
+    sandbox = open_sandbox(con, names, visits_sql=judged_visits_sql(pack, scope),
                            history=pack.history_columns)
     try:
         sessions = store.run(sandbox, "SELECT visit_id FROM shore_power ORDER BY 1")
@@ -91,8 +92,8 @@ def test_an_unscoped_check_judges_every_visit():
     from dataclasses import replace
 
     pack = load_pack("carb-at-berth-2020")
-    assert _judged_visits_sql(pack, parse_scope()) is None
-    assert _judged_visits_sql(replace(pack, judges="all"), parse_scope("2026-10")) is None
+    assert judged_visits_sql(pack, parse_scope()) is None
+    assert judged_visits_sql(replace(pack, judges="all"), parse_scope("2026-10")) is None
 
 
 @pytest.mark.parametrize(("body", "says"), [

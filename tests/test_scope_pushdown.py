@@ -152,14 +152,14 @@ def test_a_scoped_check_gives_each_visit_what_the_whole_check_gives(pack_id, rul
 def test_a_month_judges_its_visits_and_the_earlier_claims_of_its_year_only():
     """The push-down itself: a June check hands the pack June's visits and the visits of the
     year before it that carry an event, never a later month's or an eventless one's."""
-    from berthcheck.engine.check import _judged_visits_sql
+    from berthcheck.engine.judged_visits import judged_visits_sql
     from berthcheck.engine.scope import SCOPE_SQL, parse_scope, scope_params
 
     with case_store(":memory:", CLAIMS_ACROSS_MONTHS) as con:
         pack = load_pack("carb-at-berth-2020")
         con.register("_bc_scope", con.sql(SCOPE_SQL, params=scope_params(parse_scope("2026-06")))
                      .arrow().read_all())
-        judged = sorted(r[0] for r in store.run(con, _judged_visits_sql(pack, parse_scope("2026-06"))))
+        judged = sorted(r[0] for r in store.run(con, judged_visits_sql(pack, parse_scope("2026-06"))))
     assert judged == ["V3", "V5", "V6"]
 
 

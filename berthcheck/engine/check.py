@@ -11,17 +11,16 @@ are defined in the sandbox before the pack's stages.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from berthcheck import store
 from berthcheck.engine.digest import RESULT_ORDER
+from berthcheck.engine.judged_visits import judged_visits_sql, period_filters
 from berthcheck.engine.pack import (
     PARAM_RE,
     Pack,
@@ -36,18 +35,17 @@ from berthcheck.engine.pack_columns import (  # issue 20: the pack contract's ou
     validate_pack_outputs,
 )
 from berthcheck.engine.pack_notes import check_notes
+from berthcheck.engine.record import digests_beside
+from berthcheck.engine.record import record as record_run
+from berthcheck.engine.results_frame import close_at_once, read_batches, sorted_frame
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
 
 FINDING_ID_LENGTH = 16
-FETCH_BATCH_ROWS = 122_880  # rows of the results read at a time (DuckDB's row group)
 # from this many visits in scope the sandbox drops what nothing still reads before the rules
 # and the results query (memory at a million visits); below it the two passes (about 25 ms
 # each) cost more than the memory they free
 RELEASE_ROWS = 50_000
-# from this many result rows a stored run is written while its digests are computed beside it
-# (`_digests_beside`); below it a second thread and connection cost more than they save
-APART_DIGEST_ROWS = 50_000
 
 
 @dataclass
@@ -144,63 +142,6 @@ def _words_of(stages: tuple[str, ...], rules: tuple[str, ...], assemble: str) ->
     text = "\n".join([*stages, *rules, assemble])
     return frozenset(w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*",
                                                    strip_comments(text)))
-
-
-def _judged_visits_sql(pack: Pack, scope: Scope) -> str | None:
-    """A query over the store of (a superset of) the visits the pack judges, or None for
-    every visit: their `visit_id` and `departure`. The scope's visits are `_bc_scope`.
-
-    scope_years: the port-local years of departure the scope's visits touch. scope_visits:
-    the scope's visits, and the visits that carry an event, depart in those years and arrive
-    no later than the scope's last departure (claims numbered in a holder's year, in order of
-    departure or arrival, count them). A UTC range two days wider than the years holds them
-    whatever the port's zone, and needs no per-row zone conversion. A superset is enough: the
-    pack reads the rows of the visits it judges only.
-
-    A scope with a period also bounds every scan of the stored visits by constants (UTC, a
-    day or two wider than any zone): DuckDB tests them against each row group's range and
-    skips the rest of the decade (the bounds found from the scope's rows cannot be pushed
-    into the scan). A month on the 1M decade: 48 -> 9 ms CPU."""
-    if pack.judges not in ("scope_years", "scope_visits") or scope == Scope(None, None, None):
-        return None
-    near, since_year, until_year, arrived = _period_filters(scope)
-    # the scope's visits read once: their rows, and their years and last departure
-    bounds = ("WITH s AS MATERIALIZED (SELECT v.visit_id, v.departure, "  # noqa: S608
-              "year(timezone(coalesce(p.timezone, 'UTC'), v.departure)) AS year "
-              "FROM visits v LEFT JOIN ports p ON p.port = v.port "
-              f"WHERE {near} AND v.visit_id IN (SELECT visit_id FROM _bc_scope)), "
-              "y AS (SELECT min(year) AS y0, max(year) AS y1, max(departure) AS last FROM s) ")
-    since = "v.departure >= make_timestamptz(y.y0, 1, 1, 0, 0, 0, 'UTC') - INTERVAL 2 DAY"
-    if pack.judges == "scope_visits":
-        earlier = ("SELECT visit_id, departure FROM s "  # noqa: S608
-                   "UNION SELECT v.visit_id, v.departure FROM visits v, y "
-                   f"WHERE {since_year} AND {arrived} AND {since} AND v.arrival <= y.last "
-                   "AND v.visit_id IN (SELECT visit_id FROM events)")
-        return bounds + earlier
-    until = "v.departure < make_timestamptz(y.y1 + 1, 1, 1, 0, 0, 0, 'UTC') + INTERVAL 2 DAY"
-    return bounds + (f"SELECT v.visit_id, v.departure FROM visits v, y "  # noqa: S608
-                     f"WHERE {since_year} AND {until_year} AND {since} AND {until}")
-
-
-def _period_filters(scope: Scope) -> tuple[str, str, str, str]:
-    """Constant UTC filters on the stored visits `v` implied by the scope's period (all TRUE
-    without one): departing near the period (a day wider than any zone), departing since New
-    Year of its first year (two days earlier), departing before New Year after its last year
-    (two days later), arrived before the period's end (a day later). SQL literals made from
-    the scope's datetimes and years, never from text a user gave."""
-    if scope.start is None or scope.end is None:
-        return "TRUE", "TRUE", "TRUE", "TRUE"
-    start, end = scope.start, scope.end
-    if not (isinstance(start, dt.datetime) and isinstance(end, dt.datetime)):
-        raise TypeError("a scope's bounds are datetimes")
-    t0 = f"timezone('UTC', TIMESTAMP '{start.isoformat(sep=' ')}')"
-    t1 = f"timezone('UTC', TIMESTAMP '{end.isoformat(sep=' ')}')"
-    return (f"v.departure >= {t0} - INTERVAL 1 DAY AND v.departure < {t1} + INTERVAL 1 DAY",
-            f"v.departure >= make_timestamptz({int(start.year)}, 1, 1, 0, 0, 0, 'UTC') "
-            "- INTERVAL 2 DAY",
-            f"v.departure < make_timestamptz({int(end.year) + 1}, 1, 1, 0, 0, 0, 'UTC') "
-            "+ INTERVAL 2 DAY",
-            f"v.arrival < {t1} + INTERVAL 1 DAY")
 
 
 def _rules_sql(rules: tuple[Rule, ...]) -> tuple[str, dict[str, object]]:
@@ -419,7 +360,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
                 # pack's tables at a million visits); `_bc_findings` is read by it
                 if release:
                     release_unread(sandbox, [results_sql])
-                batches = _read_batches(sandbox, results_sql, results_params)
+                batches = read_batches(sandbox, results_sql, results_params)
             except duckdb.Error as exc:
                 raise pack_failure(pack, pack.assemble_file, exc) from None
         with stage("fetch findings"):
@@ -428,11 +369,11 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
     finally:
         # closed before the batches are joined and sorted (each makes a copy of the results):
         # what the pack's tables held (half a gigabyte at a million visits) is free first
-        _close_at_once(sandbox)
+        close_at_once(sandbox)
     with stage(results_stage):
         # sorted by polars (keys sorted, columns gathered, in parallel), not by an ORDER
         # BY: DuckDB's sort carries all ~70 columns (a sixth less CPU at 1M visits)
-        results = _checked_assembled(pack, _sorted(batches, RESULT_ORDER))
+        results = _checked_assembled(pack, sorted_frame(batches, RESULT_ORDER))
     orphans = findings.join(results.select("visit_id"), on="visit_id", how="anti")
     if orphans.height:
         raise pack_failure(pack, pack.assemble_file, ValueError(
@@ -455,7 +396,7 @@ def _sandbox(con, pack: Pack, scope: Scope):
     readable = readable_objects(con)
     reads = _reads(pack, readable)
     if pack.judges != "scope_visits":
-        return open_sandbox(con, reads, visits_sql=_judged_visits_sql(pack, scope),
+        return open_sandbox(con, reads, visits_sql=judged_visits_sql(pack, scope),
                             whole=pack.history), reads
     history = {name: pack.history_columns.get(name, ()) for name in pack.history}
     unknown = sorted(set(history) - set(readable))
@@ -463,80 +404,12 @@ def _sandbox(con, pack: Pack, scope: Scope):
         raise PackError(f"pack {pack.label}: {pack.file_of('pack.toml')} [pack] history names "
                         f"{', '.join(unknown)}, which the store does not have")
     try:
-        sandbox = open_sandbox(con, reads, visits_sql=_judged_visits_sql(pack, scope),
+        sandbox = open_sandbox(con, reads, visits_sql=judged_visits_sql(pack, scope),
                                history=history)
         return sandbox, [*reads, *(HISTORY_PREFIX + name for name in history)]
     except duckdb.BinderException as exc:  # a declared history column the view does not have
         raise PackError(f"pack {pack.label}: {pack.file_of('pack.toml')} [pack] history: "
                         f"{str(exc).strip().splitlines()[0]}") from None
-
-
-# a bulk free of more than this makes DuckDB's allocator hand its free pages back at once
-# (its default, 512 MiB, is more than a sandbox holds at a million visits)
-SANDBOX_FLUSH = "64MB"
-
-
-def _close_at_once(sandbox) -> None:
-    """Close the sandbox, its memory handed back to the system now, not over the next seconds
-    (jemalloc's decay): polars, with an allocator of its own, then makes the results' frame
-    in pages the pack's tables held (-0.2 to -0.3 GB at the peak of a million visits)."""
-    import duckdb
-
-    try:
-        store.run(sandbox, f"SET allocator_bulk_deallocation_flush_threshold = '{SANDBOX_FLUSH}'")
-    except duckdb.Error:  # an interrupted or failed statement can leave it unusable
-        pass
-    sandbox.close()
-
-
-def _read_batches(sandbox, sql: str, params: dict[str, object]) -> list:
-    """The query's rows as polars frames of FETCH_BATCH_ROWS rows (no copy of DuckDB's Arrow;
-    one empty frame with the query's columns and types for no row): DuckDB's whole result
-    as Arrow never exists next to them."""
-    import polars as pl
-
-    reader = sandbox.sql(sql, params=params or None).to_arrow_reader(FETCH_BATCH_ROWS)
-    try:
-        parts = [pl.from_arrow(batch) for batch in reader]
-        return parts or [pl.from_arrow(reader.schema.empty_table())]
-    finally:
-        reader.close()
-
-
-SORT_GROUP_COLUMNS = 8  # columns gathered at a time by `_sorted` (in parallel)
-SORT_APART_ROWS = 50_000  # below this many rows one sort of the frame is cheaper
-
-
-def _sorted(parts: list, keys: tuple[str, ...]):
-    """The batches `parts` (emptied: the caller keeps no reference to them) as one frame
-    sorted by `keys` (unique, never NULL: `visit_id` for the results), one chunk per column.
-
-    Joined a column at a time (polars would copy a frame of many chunks whole before sorting
-    it, and gathers from many chunks at twice the CPU). A batch's memory is one Arrow import,
-    handed back only when its last column is gone, so the join holds the results twice: it
-    runs after the sandbox is closed, and the batches are dropped before the sort. Sorted a
-    few columns at a time: the order found once, each group of columns gathered in it and
-    the unsorted columns dropped as they go, so the sort never holds the results twice (0.6
-    GB at a million visits) for the CPU of one sort."""
-    import polars as pl
-
-    if len(parts) == 1:  # one batch: already one chunk per column
-        frame = parts.pop()
-    else:
-        columns = {name: pl.concat([part.get_column(name) for part in parts], rechunk=True)
-                   for name in parts[0].columns}
-        parts.clear()
-        frame = pl.DataFrame(columns)
-        del columns
-    if frame.height < SORT_APART_ROWS:
-        return frame.sort(list(keys))
-    order = frame.select(pl.arg_sort_by(list(keys))).to_series()
-    names, columns = frame.columns, {}
-    for start in range(0, len(names), SORT_GROUP_COLUMNS):
-        group = names[start:start + SORT_GROUP_COLUMNS]
-        columns.update(frame.select(group)[order].to_dict())
-        frame = frame.drop(group)
-    return pl.DataFrame(columns)
 
 
 _ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)
@@ -602,7 +475,7 @@ def _attributes(con, scope: Scope) -> tuple[str, list[str]]:
         return visit_attributes_sql(con)
     # the scope's rows only (read from the row groups near its period), their sessions
     # summed before the join
-    return visit_attributes_sql(con, "_bc_scope", near=_period_filters(scope)[0])
+    return visit_attributes_sql(con, "_bc_scope", near=period_filters(scope)[0])
 
 
 def _results_sql(sandbox, pack: Pack, factors, assembled: str, values: dict,
@@ -676,80 +549,17 @@ def check(
     outcome = CheckResult(pack=pack_obj, scope=scope, results=results, findings=findings,
                           notes=notes)
     # a big stored run's digests start now, beside pandera, the input fingerprint and the
-    # inserts: they read only the final frames (`_digests_beside`)
-    with _digests_beside(con, outcome, store_run) as hashes:
+    # inserts: they read only the final frames (`record.digests_beside`)
+    with digests_beside(con, outcome, store_run) as hashes:
         if validate:
             with stage("pandera validation of the outputs"):
                 validate_pack_outputs(pack_obj, results, findings, validate_outputs)
         if store_run:
             # one transaction: the input rows hashed for the manifest are the rows sealed
             with store.transaction(con):
-                _record(con, outcome, started, store_run=True, hashes=hashes)
+                record_run(con, outcome, started, store_run=True, hashes=hashes)
         elif record:
-            _record(con, outcome, started, store_run=False)
+            record_run(con, outcome, started, store_run=False)
         else:
             outcome.elapsed_seconds = time.perf_counter() - started
     return outcome
-
-
-@contextmanager
-def _digests_beside(con, outcome: CheckResult, store_run: bool):
-    """From APART_DIGEST_ROWS result rows of a run to store: a future of the frames' (results,
-    findings) digests, computed in a second thread on a DuckDB connection of its own
-    (`manifest.output_hashes_apart`) while this thread validates the frames, fingerprints
-    the inputs and writes the rows; None otherwise. Neither waits on the other's
-    single-threaded parts (sha256, DuckDB's compression), which on two cores hides most of
-    the shorter one. The digest reads only the frames, which nothing changes after
-    `evaluate`: same digests, manifest and stored rows as one after the other
-    (tests/test_check_tail.py). Left early (a failure), the digest is waited for."""
-    if not (store_run and outcome.results.height >= APART_DIGEST_ROWS):
-        yield None
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    from berthcheck.engine.manifest import output_hashes_apart
-
-    threads = int(store.scalar(con, "SELECT current_setting('threads')"))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        yield pool.submit(output_hashes_apart, outcome.results, outcome.findings,
-                          threads=threads)
-
-
-def _record(con, outcome: CheckResult, started: float, *, store_run: bool,
-            hashes=None) -> None:
-    """Fingerprint the inputs, derive the run id, build the manifest; store the run.
-    `hashes`: a future of the frames' digests being computed beside (`_digests_beside`)."""
-    from berthcheck.engine import runs
-    from berthcheck.engine.manifest import build_manifest, gather_inputs
-
-    with stage("input fingerprint (load-time batch digests)"):
-        state = gather_inputs(con)  # combines the digests stored at load; no row re-hashed
-    outcome.inputs = runs.fingerprint_from_inputs(state.summary)
-    outcome.run_id = runs.run_id_for(outcome.pack, outcome.scope, outcome.inputs,
-                                     notes=outcome.notes)
-    if store_run and hashes is not None:
-        _store_beside_digests(con, outcome, started, state, hashes)
-        return
-    with stage("manifest (typed results/findings digests, batches)"):
-        outcome.manifest = build_manifest(con, outcome, inputs=state)
-    outcome.elapsed_seconds = time.perf_counter() - started
-    if store_run:
-        with stage("store the run (INSERT ... SELECT into run tables)"):
-            runs.write_run(con, outcome, verified=True, fresh=state.fresh)
-
-
-def _store_beside_digests(con, outcome: CheckResult, started: float, state, hashes) -> None:
-    """Store a big run while its digests (`hashes`, a future) are computed beside it: the run
-    id does not depend on the outputs, so the rows are written first and the digests are
-    awaited only for the manifest and the `runs` row."""
-    from berthcheck.engine import runs
-    from berthcheck.engine.manifest import build_manifest
-
-    def manifest_ready() -> None:
-        outcome.manifest = build_manifest(con, outcome, inputs=state, hashes=hashes.result())
-        outcome.elapsed_seconds = time.perf_counter() - started
-
-    # one stage: the two overlap, so their own times would add up to more than was spent
-    with stage("manifest and stored run (typed digests beside INSERT ... SELECT)"):
-        runs.write_run(con, outcome, verified=True, fresh=state.fresh,
-                       manifest_ready=manifest_ready)
