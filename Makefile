@@ -40,7 +40,8 @@ MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/expo
 	berthcheck/engine/pack_columns.py berthcheck/engine/bases.py berthcheck/engine/pack_fixtures.py \
 	berthcheck/engine/fixture_store.py berthcheck/cli_rules.py \
 	berthcheck/report/pack_spec.py berthcheck/report/pack_section.py \
-	berthcheck/engine/judged_visits.py berthcheck/engine/results_frame.py berthcheck/engine/record.py
+	berthcheck/engine/judged_visits.py berthcheck/engine/results_frame.py berthcheck/engine/record.py \
+	berthcheck/engine/output_columns.py
 
 .PHONY: install demo test lint typecheck bench
 install: $(BIN)/.installed

@@ -13,7 +13,7 @@ def summary_text(outcome, worst: int = 10) -> str:
     import polars as pl
     from rich.console import Console
 
-    from berthcheck.engine.schemas import VERDICTS
+    from berthcheck.engine.output_columns import VERDICTS
     from berthcheck.engine.summary import history_lines, worst_visits
 
     results, findings = outcome.results, outcome.findings

@@ -34,3 +34,19 @@ def test_the_engine_and_the_store_never_import_the_audit():
 def test_the_audit_builds_on_the_engine_manifest():
     # the check's manifest is the engine's; audit reads it (one direction)
     assert "berthcheck.engine.manifest" in _imports(PACKAGE / "audit.py")
+
+
+def test_reading_stored_runs_does_not_import_pandera():
+    """`runs list`, a report from a stored run and `audit diff` read the output columns'
+    names (engine/output_columns.py), not the pandera models that check them: pandera's
+    import (with pandas) was half a second of each such command."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from berthcheck.cli import app\n"
+            "import berthcheck.engine.runs, berthcheck.report.data, berthcheck.cli_summary\n"
+            "print(sorted(m for m in ('pandera', 'pandas') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

@@ -62,7 +62,7 @@ class CheckResult:
     notes: bool = False
 
     def verdict_counts(self) -> dict[str, int]:
-        from berthcheck.engine.schemas import VERDICTS
+        from berthcheck.engine.output_columns import VERDICTS
 
         counts = dict.fromkeys(VERDICTS, 0)
         for verdict, n in self.results.group_by("verdict").len().iter_rows():
@@ -486,7 +486,7 @@ def _results_sql(sandbox, pack: Pack, factors, assembled: str, values: dict,
     `visit_id`, whose values are unique, with the bytes of their UTF-8 as DuckDB would)."""
     from berthcheck.emission_stage import emissions_query
     from berthcheck.emissions import EMISSION_COLUMNS
-    from berthcheck.engine.schemas import RESULT_COLUMNS
+    from berthcheck.engine.output_columns import RESULT_COLUMNS
 
     probe = f"SELECT * FROM {assembled} LIMIT 0"  # noqa: S608 - pack SQL, sandboxed
     names = sandbox.sql(probe, params=bind(probe, values) or None).pl()

@@ -49,13 +49,13 @@ def gather_inputs(con, *, stored: bool = True) -> InputState:
 
 def result_columns(results) -> list[str]:
     """The order results are hashed and stored in: the contract's columns, then the rest."""
-    from berthcheck.engine.schemas import RESULT_COLUMNS
+    from berthcheck.engine.output_columns import RESULT_COLUMNS
 
     return [*RESULT_COLUMNS, *(c for c in results.columns if c not in RESULT_COLUMNS)]
 
 
 def finding_columns() -> list[str]:
-    from berthcheck.engine.schemas import FINDING_COLUMNS
+    from berthcheck.engine.output_columns import FINDING_COLUMNS
 
     return [*FINDING_COLUMNS, "minutes"]
 

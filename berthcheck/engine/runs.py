@@ -27,8 +27,8 @@ from berthcheck.emissions import factors_hash
 from berthcheck.engine import manifest as run_manifest
 from berthcheck.engine import manifest_v1
 from berthcheck.engine.manifest import MANIFEST_VERSION
+from berthcheck.engine.output_columns import FINDING_COLUMNS, RESULT_COLUMNS
 from berthcheck.engine.pack import Pack, parameters_json
-from berthcheck.engine.schemas import FINDING_COLUMNS, RESULT_COLUMNS
 from berthcheck.engine.scope import Scope
 from berthcheck.errors import BerthcheckError, UsageError
 from berthcheck.ingest.kinds import KINDS

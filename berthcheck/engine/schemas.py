@@ -14,19 +14,16 @@ import polars as pl
 from pandera.api.polars.types import PolarsData
 
 from berthcheck.emissions import KG_COLUMNS, LOAD_SOURCES, POLLUTANTS
+from berthcheck.engine.output_columns import (  # noqa: F401 - the models' names, re-exported
+    FINDING_COLUMNS,
+    PARTIES,
+    RESULT_COLUMNS,
+    SEVERITIES,
+    VERDICTS,
+)
 
-VERDICTS = ("compliant", "non_compliant", "exempt", "not_applicable", "insufficient_data")
-SEVERITIES = ("info", "warning", "violation")
-PARTIES = ("vessel", "terminal", "port", "caecs_operator", "unknown")
 HOURS_TOLERANCE = 1e-5  # hours are rounded to 6 decimals each
 KG_TOLERANCE = 0.05  # kg: hours rounded to 6 decimals x up to ~12 MW x ~1 kg/kWh
-
-RESULT_COLUMNS = (
-    "visit_id", "pack", "verdict", "basis", "window_start", "window_end", "controlled_hours",
-    "uncontrolled_hours", "excused_hours", "responsible", "penalty", "violation_days",
-    "findings",
-)
-FINDING_COLUMNS = ("finding_id", "rule_id", "visit_id", "severity", "message", "evidence")
 
 _WINDOW_HOURS = (pl.col("window_end") - pl.col("window_start")).dt.total_microseconds() / 3.6e9
 

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from berthcheck import __version__, store
+from berthcheck.engine.output_columns import RESULT_COLUMNS, VERDICTS
 from berthcheck.engine.pack import Pack, load_pack
-from berthcheck.engine.schemas import RESULT_COLUMNS, VERDICTS
 from berthcheck.engine.scope import Scope
 from berthcheck.errors import BerthcheckError
 from berthcheck.report import board, fmt, listing, pack_section
