@@ -100,6 +100,51 @@ def sample_month(_migrated_template, tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def sample_report(_migrated_template, tmp_path_factory) -> dict:
+    """`berthcheck demo` run once per worker: the sample month loaded, checked (a stored run)
+    and reported as PDF, with what its report was made of kept on the way (the real functions,
+    watched): the `build_report` outcome, the run and model the report shows, the HTML handed
+    to WeasyPrint and its laid-out document. test_report reads the demo's output and PDF,
+    test_report_board the same model, HTML and letter layout, where each made its own before
+    (a second load, check, model and PDF layout of the same month: about 5 s of CPU). The two
+    files are one work unit (their `WORK_UNIT`, tests/scheduling.py), so one worker runs the
+    demo for both."""
+    import berthcheck.report
+    from berthcheck.cli import app
+    from berthcheck.report import data, render
+
+    folder = tmp_path_factory.mktemp("report")
+    built, models, layouts = [], [], []
+    real_build, real_model, real_layout = (
+        berthcheck.report.build_report, data.build_model, render.layout)
+
+    def build_report(*args, **kwargs):
+        built.append(real_build(*args, **kwargs))
+        return built[-1]
+
+    def build_model(con, run, *args, **kwargs):
+        models.append((run, real_model(con, run, *args, **kwargs)))
+        return models[-1][1]
+
+    def layout(html, meta, *args, **kwargs):
+        layouts.append((html, real_layout(html, meta, *args, **kwargs)))
+        return layouts[-1][1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(berthcheck.report, "build_report", build_report)
+        patch.setattr(data, "build_model", build_model)
+        patch.setattr(render, "layout", layout)
+        demo = CliRunner().invoke(app, ["demo", "--out", str(folder / "demo")],
+                                  catch_exceptions=False)
+    assert demo.exit_code == 0, demo.output
+    (outcome,) = built  # one report, made of one model and one layout
+    ((run, model),) = models
+    ((html, document),) = layouts
+    return {"folder": folder, "db": folder / "demo" / "berthcheck.duckdb", "demo": demo,
+            "outcome": outcome, "run": run, "model": model, "html": html, "document": document}
+
+
 def copy_store(source: Path, target: Path) -> Path:
     """A private copy of a closed store file (`sample_month`) at `target`."""
     shutil.copyfile(source, target)
