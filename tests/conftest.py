@@ -190,7 +190,11 @@ def snapshot(con) -> tuple:
             "WHERE table_type = 'BASE TABLE' ORDER BY 1",
         )
     ]
-    counts = tuple((t, store.scalar(con, f"SELECT count(*) FROM {t}")) for t in tables)  # noqa: S608
+    # every table's count in one statement: one query per table was a fifth of the property
+    # tests' time (they take two snapshots per example)
+    counted = dict(store.run(con, " UNION ALL ".join(
+        f"SELECT {i}, count(*) FROM {t}" for i, t in enumerate(tables))))  # noqa: S608
+    counts = tuple((t, counted[i]) for i, t in enumerate(tables))
     log = tuple(store.run(con, "SELECT * FROM load_batches ORDER BY batch_id"))
     return counts, log
 
