@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import itertools
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -218,3 +220,20 @@ def pytest_configure(config):
     # without it (`-p no:xdist`)
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistScheduling(), "berthcheck-xdist-scheduling")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """`make test` runs the CI benchmark beside the suite (it used one core for ~10 s before
+    the suite started) and names its folder in BERTHCHECK_CI_BENCH: its table is printed here,
+    once it has finished, so the suite's summary stays the last line. The Makefile fails the
+    target when the benchmark failed (its `exit` file)."""
+    folder = os.environ.get("BERTHCHECK_CI_BENCH")
+    if not folder or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    done, table = Path(folder) / "exit", Path(folder) / "table.txt"
+    deadline = time.monotonic() + 600
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    status = done.read_text(encoding="utf-8").strip() if done.exists() else "still running"
+    terminalreporter.section(f"CI benchmark (benchmarks/run.py --ci, beside the suite; exit {status})")
+    terminalreporter.write(table.read_text(encoding="utf-8") if table.exists() else "no output\n")
