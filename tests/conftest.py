@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import itertools
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -100,6 +102,51 @@ def sample_month(_migrated_template, tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def sample_report(_migrated_template, tmp_path_factory) -> dict:
+    """`berthcheck demo` run once per worker: the sample month loaded, checked (a stored run)
+    and reported as PDF, with what its report was made of kept on the way (the real functions,
+    watched): the `build_report` outcome, the run and model the report shows, the HTML handed
+    to WeasyPrint and its laid-out document. test_report reads the demo's output and PDF,
+    test_report_board the same model, HTML and letter layout, where each made its own before
+    (a second load, check, model and PDF layout of the same month: about 5 s of CPU). The two
+    files are one work unit (their `WORK_UNIT`, tests/scheduling.py), so one worker runs the
+    demo for both."""
+    import berthcheck.report
+    from berthcheck.cli import app
+    from berthcheck.report import data, render
+
+    folder = tmp_path_factory.mktemp("report")
+    built, models, layouts = [], [], []
+    real_build, real_model, real_layout = (
+        berthcheck.report.build_report, data.build_model, render.layout)
+
+    def build_report(*args, **kwargs):
+        built.append(real_build(*args, **kwargs))
+        return built[-1]
+
+    def build_model(con, run, *args, **kwargs):
+        models.append((run, real_model(con, run, *args, **kwargs)))
+        return models[-1][1]
+
+    def layout(html, meta, *args, **kwargs):
+        layouts.append((html, real_layout(html, meta, *args, **kwargs)))
+        return layouts[-1][1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(berthcheck.report, "build_report", build_report)
+        patch.setattr(data, "build_model", build_model)
+        patch.setattr(render, "layout", layout)
+        demo = CliRunner().invoke(app, ["demo", "--out", str(folder / "demo")],
+                                  catch_exceptions=False)
+    assert demo.exit_code == 0, demo.output
+    (outcome,) = built  # one report, made of one model and one layout
+    ((run, model),) = models
+    ((html, document),) = layouts
+    return {"folder": folder, "db": folder / "demo" / "berthcheck.duckdb", "demo": demo,
+            "outcome": outcome, "run": run, "model": model, "html": html, "document": document}
+
+
 def copy_store(source: Path, target: Path) -> Path:
     """A private copy of a closed store file (`sample_month`) at `target`."""
     shutil.copyfile(source, target)
@@ -145,7 +192,11 @@ def snapshot(con) -> tuple:
             "WHERE table_type = 'BASE TABLE' ORDER BY 1",
         )
     ]
-    counts = tuple((t, store.scalar(con, f"SELECT count(*) FROM {t}")) for t in tables)  # noqa: S608
+    # every table's count in one statement: one query per table was a fifth of the property
+    # tests' time (they take two snapshots per example)
+    counted = dict(store.run(con, " UNION ALL ".join(
+        f"SELECT {i}, count(*) FROM {t}" for i, t in enumerate(tables))))  # noqa: S608
+    counts = tuple((t, counted[i]) for i, t in enumerate(tables))
     log = tuple(store.run(con, "SELECT * FROM load_batches ORDER BY batch_id"))
     return counts, log
 
@@ -169,3 +220,20 @@ def pytest_configure(config):
     # without it (`-p no:xdist`)
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistScheduling(), "berthcheck-xdist-scheduling")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """`make test` runs the CI benchmark beside the suite (it used one core for ~10 s before
+    the suite started) and names its folder in BERTHCHECK_CI_BENCH: its table is printed here,
+    once it has finished, so the suite's summary stays the last line. The Makefile fails the
+    target when the benchmark failed (its `exit` file)."""
+    folder = os.environ.get("BERTHCHECK_CI_BENCH")
+    if not folder or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    done, table = Path(folder) / "exit", Path(folder) / "table.txt"
+    deadline = time.monotonic() + 600
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    status = done.read_text(encoding="utf-8").strip() if done.exists() else "still running"
+    terminalreporter.section(f"CI benchmark (benchmarks/run.py --ci, beside the suite; exit {status})")
+    terminalreporter.write(table.read_text(encoding="utf-8") if table.exists() else "no output\n")

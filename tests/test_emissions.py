@@ -337,7 +337,10 @@ def test_sessions_are_clipped_to_the_stay():
 # --- totals -----------------------------------------------------------------------------------
 
 
-def _month_results():
+@pytest.fixture(scope="module")
+def month_results():
+    """One check of these visits for the year, read (never changed) by the totals tests below,
+    which each made the same check before."""
     return _check({
         "visits": [
             container("A1", terminal="T1", fleet="F1"),
@@ -358,8 +361,8 @@ def _month_results():
 
 
 @pytest.mark.parametrize("by", ["terminal", "fleet", "month", ("month", "terminal")])
-def test_totals_agree_with_per_visit_sums(by):
-    results = _month_results()
+def test_totals_agree_with_per_visit_sums(by, month_results):
+    results = month_results
     totals = emissions.emission_totals(results, by=by)
     assert totals["visits"].sum() == results.height
     for column in emissions.KG_COLUMNS + ("stay_hours", "shore_power_energy_kwh_estimated"):
@@ -367,8 +370,8 @@ def test_totals_agree_with_per_visit_sums(by):
     assert totals["visits_excess_unknown"].sum() == 1
 
 
-def test_totals_by_month_use_port_local_departure():
-    results = _month_results()
+def test_totals_by_month_use_port_local_departure(month_results):
+    results = month_results
     totals = emissions.emission_totals(results, by="month")
     assert totals["month"].to_list() == ["2026-10", "2026-11"]
     assert totals["visits"].to_list() == [5, 1]
@@ -376,8 +379,8 @@ def test_totals_by_month_use_port_local_departure():
     assert totals["excess_nox_kg"][0] == pytest.approx(october["excess_nox_kg"].sum(), abs=1e-4)
 
 
-def test_totals_by_terminal_match_hand_sums():
-    results = _month_results()
+def test_totals_by_terminal_match_hand_sums(month_results):
+    results = month_results
     t1 = emissions.emission_totals(results, by="terminal").filter(pl.col("terminal") == "T1")
     assert t1["port"].to_list() == ["USLAX"]
     expected = results.filter(pl.col("terminal") == "T1")["at_berth_nox_kg"].sum()

@@ -37,6 +37,10 @@ ASSETS = (templates_dir() / "fonts").resolve()
 
 runner = CliRunner()
 
+# one worker runs this file and the other report file: they read one demo run and its PDF
+# (conftest's `sample_report`; tests/scheduling.py)
+WORK_UNIT = "sample-report"
+
 
 def _squash(text: str) -> str:
     """Text without whitespace: table cells wrap long values over several lines."""
@@ -67,36 +71,20 @@ def _served_only_assets(urls: list[str]) -> bool:
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
+def sample(sample_report):
     """The sample month as `berthcheck demo` makes it: loaded, checked (stored run) and
-    reported as PDF, in one demo run that both the demo's own test and the report's tests read
-    (a second load, check and PDF layout of the same month cost about 6 s of CPU). The demo's
+    reported as PDF, in one demo run (conftest's `sample_report`, shared with
+    test_report_board) that both the demo's own test and the report's tests read. The demo's
     own `build_report` outcome is kept as it returns (the real function, watched)."""
-    import berthcheck.report
-
-    folder = tmp_path_factory.mktemp("report")
-    built = []
-
-    def watched(*args, **kwargs):
-        built.append(real(*args, **kwargs))
-        return built[-1]
-
-    real = berthcheck.report.build_report
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(berthcheck.report, "build_report", watched)
-        demo = runner.invoke(app, ["demo", "--out", str(folder / "demo")],
-                             catch_exceptions=False)
-    assert demo.exit_code == 0, demo.output
-    (outcome,) = built
-    db = folder / "demo" / "berthcheck.duckdb"
+    outcome, db = sample_report["outcome"], sample_report["db"]
     con = store.connect(db)
     try:
         results, findings = load_run(con, outcome.run_id)
     finally:
         con.close()
-    return {"folder": folder, "db": db, "outcome": outcome, "pdf": outcome.path,
+    return {"folder": sample_report["folder"], "db": db, "outcome": outcome, "pdf": outcome.path,
             "results": restore_types(results), "findings": findings,
-            "pages": _pages(outcome.path), "demo": demo}
+            "pages": _pages(outcome.path), "demo": sample_report["demo"]}
 
 
 # --- figures --------------------------------------------------------------------------------

@@ -27,10 +27,13 @@ from berthcheck.engine import check
 from berthcheck.engine.scope import parse_scope
 from berthcheck.report import build_report, charts, data, listing, render
 from berthcheck.report.words import BASIS_WORDS, VERDICT_OF_BASIS, basis_text
-from tests.conftest import copy_store
 
 SVG = "{http://www.w3.org/2000/svg}"
 runner = CliRunner()
+
+# one worker runs this file and the other report file: they read one demo run and its PDF
+# (conftest's `sample_report`; tests/scheduling.py)
+WORK_UNIT = "sample-report"
 
 # Every basis of the data contract's results table (data contract § results, `basis`).
 CONTRACT_BASES = {
@@ -53,27 +56,21 @@ def _squash(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def month(sample_month, tmp_path_factory):
-    """The sample month loaded and checked; the model and HTML of its report."""
-    folder = tmp_path_factory.mktemp("board")
-    db = copy_store(sample_month, folder / "bc.duckdb")
-    con = store.connect(db)
-    try:
-        run = data.obtain_run(con, parse_scope(SAMPLE_PERIOD))
-        model = data.build_model(con, run)
-        html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=True)
-    finally:
-        con.close()
-    return {"folder": folder, "db": db, "run": run, "model": model, "html": html,
+def month(sample_report):
+    """The sample month loaded and checked; the model and HTML of its report: the demo's
+    (conftest's `sample_report`, shared with test_report), made by the real functions."""
+    run = sample_report["run"]
+    return {"folder": sample_report["folder"], "db": sample_report["db"], "run": run,
+            "model": sample_report["model"], "html": sample_report["html"],
             "results": run.results}
 
 
 @pytest.fixture(scope="module")
-def letter(month):
+def letter(sample_report):
     """The report laid out on letter pages (WeasyPrint's boxes), and its PDF read back."""
-    document = render.layout(month["html"], month["model"]["meta"])
-    pdf = document.write_pdf()
-    return {"document": document, "pages": _text(pdf), "reader": PdfReader(io.BytesIO(pdf))}
+    pdf = sample_report["outcome"].path.read_bytes()
+    return {"document": sample_report["document"], "pages": _text(pdf),
+            "reader": PdfReader(io.BytesIO(pdf))}
 
 
 def _summary_only(html: str) -> str:
