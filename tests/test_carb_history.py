@@ -176,3 +176,18 @@ def test_violation_days_are_exported_stored_and_summed(tmp_path):
     write_frame(outcome.results, out)
     exported = {r["visit_id"]: r["violation_days"] for r in json.loads(out.read_text())}
     assert exported == days
+
+
+def test_messages_give_whole_minutes_without_a_decimal_and_evidence_keeps_the_number():
+    """CARB 1.2.1: a finding's sentence says "1860 min", not "1860.0 min" (minutes_text in
+    stages/00_macros.sql); the evidence still carries the minutes as a number."""
+    from berthcheck.engine.pack_fixtures import load_cases, run_case
+
+    pack = load_pack("carb-at-berth-2020")
+    case = next(c for c in load_cases(pack)
+                if c.rule == "AB14" and c.spec["name"] == "expired_approval_does_not_count")
+    outcome = run_case(case.spec, pack, case.visit_defaults)
+    found = {r["rule_id"]: r for r in outcome.findings.iter_rows(named=True)}
+    assert found["AB14"]["message"].startswith("capture session C1: 1860 min do not count")
+    assert found["AB09"]["message"].startswith("no control: 1860 min uncontrolled (")
+    assert json.loads(found["AB14"]["evidence"])["unapproved_minutes"] == 1860
