@@ -422,7 +422,7 @@ def visit_attributes_sql(con, scope_table: str | None = None,
     is metered), and its column names. scope_table: a table of `visit_id`s (the check's
     scope, an engine constant) the rows are limited to, before the sessions are summed.
     near: a filter on the visits `v` every visit of the scope passes (the engine's constant
-    bounds of the period, engine/check.py `_period_filters`), which DuckDB tests against each
+    bounds of the period, engine/judged_visits.py `period_filters`), which DuckDB tests against each
     row group's range."""
     from berthcheck import store
 

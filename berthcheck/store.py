@@ -315,9 +315,7 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False):
         raise StoreUnavailable(f"cannot open database {path}: {exc}") from None
     except duckdb.Error as exc:
         raise StoreUnavailable(f"cannot open database {path}: {exc}") from None
-    # Every timestamp is an instant; the session zone must never colour comparisons or casts.
-    run(con, "SET TimeZone = 'UTC'")
-    run(con, "SET Calendar = 'gregorian'")
+    instants_in_utc(con)
     _resource_settings(con, path)
     if not read_only:
         _apply_migrations(con)
@@ -415,6 +413,14 @@ def builtin_tables(con) -> list[str]:
 def quote_ident(name: str) -> str:
     """A table or column name as a quoted SQL identifier (a name is never a bound value)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def instants_in_utc(con) -> None:
+    """Every timestamp is an instant: the session zone (UTC, Gregorian calendar) must never
+    colour comparisons or casts. For the store's connection and every DuckDB the engine opens
+    beside it (the pack's sandbox, the digests' connection)."""
+    run(con, "SET TimeZone = 'UTC'")
+    run(con, "SET Calendar = 'gregorian'")
 
 
 @contextlib.contextmanager

@@ -94,14 +94,13 @@ def output_hashes(con, results, findings, *, ordered: bool = False) -> tuple[str
 def output_hashes_apart(results, findings, *, threads: int | None = None) -> tuple[str, str]:
     """`output_hashes` of a check's (sorted) frames on a DuckDB connection of their own, with
     the store's time zone and calendar: it can run in a second thread while the store's
-    connection writes the same frames to the run tables (engine/check.py `_record`). The
+    connection writes the same frames to the run tables (engine/record.py). The
     digest reads only the frames, never the store, so the text hashed is the same."""
     import duckdb
 
     con = duckdb.connect()
     try:
-        store.run(con, "SET TimeZone = 'UTC'")
-        store.run(con, "SET Calendar = 'gregorian'")
+        store.instants_in_utc(con)
         if threads:
             store.run(con, f"SET threads = {int(threads)}")
         return output_hashes(con, results, findings, ordered=True)

@@ -104,8 +104,7 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
     if cut:
         con.register("_bc_judged", judged)
     try:
-        store.run(sandbox, "SET TimeZone = 'UTC'")
-        store.run(sandbox, "SET Calendar = 'gregorian'")
+        store.instants_in_utc(sandbox)
         store.run(sandbox, "SET memory_limit = '" + memory.replace("'", "") + "'")
         store.run(sandbox, f"SET threads = {threads}")
         if background:
