@@ -205,17 +205,24 @@ def _load_files(con, files: dict[str, str]) -> None:
             load_files(con, kind, [path])
 
 
+def _put_case(con, case: dict, visit_defaults: dict | None) -> None:
+    """The case's rows into `con`: its `load:` files through the real loader, then its
+    tables (`build_tables`)."""
+    from berthcheck.engine.fixture_store import put_tables
+
+    _load_files(con, case.get("load") or {})
+    put_tables(con, build_tables(case, visit_defaults))
+
+
 @contextlib.contextmanager
 def case_store(path, case: dict, visit_defaults: dict | None = None) -> Iterator:
     """A store at `path` (a file or ":memory:") holding the case's rows, open: its `load:`
     files through the real loader, then its tables (`build_tables`). Closed on leaving."""
     from berthcheck import store
-    from berthcheck.engine.fixture_store import put_tables
 
     con = store.connect(path)
     try:
-        _load_files(con, case.get("load") or {})
-        put_tables(con, build_tables(case, visit_defaults))
+        _put_case(con, case, visit_defaults)
         yield con
     finally:
         con.close()
@@ -239,11 +246,9 @@ def case_rows(con, case: dict, visit_defaults: dict | None = None) -> Iterator:
     empty again for the next case. Many cases in a row then share one store instead of a new
     database file each (about a fifth of a small case's cost)."""
     from berthcheck import store
-    from berthcheck.engine.fixture_store import put_tables
 
     with contextlib.suppress(_Discard), store.transaction(con):
-        _load_files(con, case.get("load") or {})
-        put_tables(con, build_tables(case, visit_defaults))
+        _put_case(con, case, visit_defaults)
         yield con
         raise _Discard
 
