@@ -59,7 +59,7 @@ demo: $(BIN)/.runtime
 test: $(BIN)/.installed
 	@out=$${TMPDIR:-/tmp}/berthcheck-bench-ci; mkdir -p "$$out"; rm -f "$$out/exit"; \
 	( $(BIN)/python benchmarks/run.py --ci --out "$$out" > "$$out/table.txt" 2>&1; \
-	  echo $$? > "$$out/exit" ) & \
+	  echo $$? > "$$out/exit.tmp"; mv "$$out/exit.tmp" "$$out/exit" ) & \
 	BERTHCHECK_CI_BENCH="$$out" $(BIN)/python -m pytest -q -n 2; suite=$$?; wait; \
 	test "$$suite" -eq 0 && test "$$(cat "$$out/exit")" = 0
 
