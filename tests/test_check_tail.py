@@ -225,13 +225,13 @@ def test_a_big_run_stored_beside_its_digests_is_the_run_stored_after_them(monkey
     from tests.test_engine import _store_with_visits
 
     threads_seen = []
-    real_apart = manifest.output_hashes_apart
+    real_hashes = manifest.output_hashes
 
-    def apart(*args, **kwargs):
+    def hashes(*args, **kwargs):
         threads_seen.append(threading.current_thread() is not threading.main_thread())
-        return real_apart(*args, **kwargs)
+        return real_hashes(*args, **kwargs)
 
-    monkeypatch.setattr(manifest, "output_hashes_apart", apart)
+    monkeypatch.setattr(manifest, "output_hashes", hashes)
     stored = {}
     for mode, rows in (("after", 10**9), ("beside", 0)):
         con = _store_with_visits(60)
@@ -243,7 +243,9 @@ def test_a_big_run_stored_beside_its_digests_is_the_run_stored_after_them(monkey
             stored[mode] = (outcome.run_id, outcome.manifest, results, findings)
         finally:
             con.close()
-    assert threads_seen == [True]  # only the "beside" check digested apart, off the main thread
+    # the checks' digests: "after" on the main thread, "beside" off it (verify: on the main
+    # thread after each)
+    assert threads_seen == [False, False, True, False]
     (id_a, manifest_a, results_a, findings_a), (id_b, manifest_b, results_b, findings_b) = (
         stored["after"], stored["beside"])
     assert id_a == id_b and results_a.height == 60 and findings_a.height

@@ -12,7 +12,6 @@ import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from berthcheck import store
 from berthcheck.engine.timing import stage
 
 if TYPE_CHECKING:  # engine/check.py makes the outcome and calls this module
@@ -28,8 +27,8 @@ APART_DIGEST_ROWS = 50_000
 @contextmanager
 def digests_beside(con, outcome: CheckResult, store_run: bool):
     """From APART_DIGEST_ROWS result rows of a run to store: a future of the frames' (results,
-    findings) digests, computed in a second thread on a DuckDB connection of its own
-    (`manifest.output_hashes_apart`) while this thread validates the frames, fingerprints
+    findings) digests, computed in a second thread (`manifest.output_hashes`, which hashes the
+    frames' Arrow buffers in a small pool of its own) while this thread validates the frames, fingerprints
     the inputs and writes the rows; None otherwise. Neither waits on the other's
     single-threaded parts (sha256, DuckDB's compression), which on two cores hides most of
     the shorter one. The digest reads only the frames, which nothing changes after
@@ -41,12 +40,10 @@ def digests_beside(con, outcome: CheckResult, store_run: bool):
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    from berthcheck.engine.manifest import output_hashes_apart
+    from berthcheck.engine import manifest
 
-    threads = int(store.scalar(con, "SELECT current_setting('threads')"))
     with ThreadPoolExecutor(max_workers=1) as pool:
-        yield pool.submit(output_hashes_apart, outcome.results, outcome.findings,
-                          threads=threads)
+        yield pool.submit(manifest.output_hashes, outcome.results, outcome.findings)
 
 
 def record(con, outcome: CheckResult, started: float, *, store_run: bool,
