@@ -105,6 +105,26 @@ def test_a_version_2_run_names_a_tampered_verdict(db, v2_run):
     assert "verdict stored compliant, recomputed non_compliant" in result.output
 
 
+def test_a_version_3_run_names_a_stored_hour_edited_below_the_csvs_decimals(db):
+    """Version 3 hashes a float's bits: an hour made longer by about a microsecond (version
+    2's micro-units and the CSV's six decimals would not show it) fails verify, named."""
+    path, _old = db
+    new = _check(path)
+    con = store.connect(path)
+    try:
+        visit = store.scalar(con, "SELECT min(visit_id) FROM run_results WHERE run_id = ? AND "
+                                  "controlled_hours > 1", [new])
+        store.run(con, "UPDATE run_results SET controlled_hours = controlled_hours + 3e-10 "
+                       "WHERE run_id = ? AND visit_id = ?", [new, visit])
+    finally:
+        con.close()
+    result = _cli("audit", "verify", new, "--db", path)
+    assert result.exit_code == 1
+    assert "stored results: sha256" in result.output
+    assert f"visit {visit}: controlled_hours stored" in result.output
+    assert "findings: match the hash recorded" in result.output
+
+
 def test_a_version_1_run_verifies_after_a_later_replace_and_names_a_tampered_verdict(db, tmp_path):
     path, old = db
     visit_id, _row = _compliant_controlled_visit(path)

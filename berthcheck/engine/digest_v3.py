@@ -167,16 +167,16 @@ def column_sha256(column: pa.Array | pa.ChunkedArray, tag: str | None = None) ->
     masks = [_mask(c) for c in chunks]
     digest = hashlib.sha256()
     for m in masks:
-        digest.update(m)
+        digest.update(m.data)  # numpy's memory as it is (C-contiguous): no copy
     if tag == UTF8:
         texts = [_text(c, m) for c, m in zip(chunks, masks, strict=True)]
         for lengths, _data in texts:
-            digest.update(lengths)
+            digest.update(lengths.data)
         for _lengths, data in texts:
             digest.update(data)  # type: ignore[arg-type]  # an Arrow buffer or b""
     else:
         for c in chunks:
-            digest.update(_fixed(c, tag))
+            digest.update(_fixed(c, tag).data)
     return digest.digest()
 
 
