@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from berthcheck.engine import digest, manifest, results_frame
+from berthcheck.engine import digest, manifest, record, results_frame
 from berthcheck.engine.check import _unordered
 from tests.test_manifest_v2 import _digest
 
@@ -236,6 +236,46 @@ def test_a_stored_runs_digests_are_its_frames_and_its_tables_digests():
     finally:
         con.close()
     assert results.height == 60 and findings.height
+
+
+def test_a_big_run_stored_beside_its_digests_is_the_run_stored_after_them(monkeypatch):
+    """From APART_DIGEST_ROWS result rows a check writes the run while a second thread digests
+    the frames on its own connection: the same run id, digests, manifest and stored rows as
+    one after the other, and `audit verify` passes on it."""
+    import threading
+
+    from berthcheck import audit
+    from berthcheck.engine import check as check_module
+    from berthcheck.engine import runs
+    from tests.test_engine import _store_with_visits
+
+    threads_seen = []
+    real_hashes = manifest.output_hashes
+
+    def hashes(*args, **kwargs):
+        threads_seen.append(threading.current_thread() is not threading.main_thread())
+        return real_hashes(*args, **kwargs)
+
+    monkeypatch.setattr(manifest, "output_hashes", hashes)
+    stored = {}
+    for mode, rows in (("after", 10**9), ("beside", 0)):
+        con = _store_with_visits(60)
+        try:
+            monkeypatch.setattr(record, "APART_DIGEST_ROWS", rows)
+            outcome = check_module(con, period="2026-10")
+            results, findings = runs.load_run(con, outcome.run_id)
+            assert audit.verify(con, outcome.run_id).ok
+            stored[mode] = (outcome.run_id, outcome.manifest, results, findings)
+        finally:
+            con.close()
+    # the checks' digests: "after" on the main thread, "beside" off it (verify: on the main
+    # thread after each)
+    assert threads_seen == [False, False, True, False]
+    (id_a, manifest_a, results_a, findings_a), (id_b, manifest_b, results_b, findings_b) = (
+        stored["after"], stored["beside"])
+    assert id_a == id_b and results_a.height == 60 and findings_a.height
+    assert manifest_a == manifest_b
+    assert results_a.equals(results_b) and findings_a.equals(findings_b)
 
 
 def test_a_frame_sorted_a_few_columns_at_a_time_is_the_sorted_frame(monkeypatch):

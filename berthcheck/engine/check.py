@@ -35,6 +35,7 @@ from berthcheck.engine.pack_columns import (  # issue 20: the pack contract's ou
     validate_pack_outputs,
 )
 from berthcheck.engine.pack_notes import check_notes
+from berthcheck.engine.record import digests_beside
 from berthcheck.engine.record import record as record_run
 from berthcheck.engine.results_frame import close_at_once, read_batches, sorted_frame
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
@@ -547,15 +548,18 @@ def check(
     results, findings = evaluate(con, pack_obj, scope, notes)
     outcome = CheckResult(pack=pack_obj, scope=scope, results=results, findings=findings,
                           notes=notes)
-    if validate:
-        with stage("pandera validation of the outputs"):
-            validate_pack_outputs(pack_obj, results, findings, validate_outputs)
-    if store_run:
-        # one transaction: the input rows hashed for the manifest are the rows sealed
-        with store.transaction(con):
-            record_run(con, outcome, started, store_run=True)
-    elif record:
-        record_run(con, outcome, started, store_run=False)
-    else:
-        outcome.elapsed_seconds = time.perf_counter() - started
+    # a big stored run's digests start now, beside pandera, the input fingerprint and the
+    # inserts: they read only the final frames (`record.digests_beside`)
+    with digests_beside(con, outcome, store_run) as hashes:
+        if validate:
+            with stage("pandera validation of the outputs"):
+                validate_pack_outputs(pack_obj, results, findings, validate_outputs)
+        if store_run:
+            # one transaction: the input rows hashed for the manifest are the rows sealed
+            with store.transaction(con):
+                record_run(con, outcome, started, store_run=True, hashes=hashes)
+        elif record:
+            record_run(con, outcome, started, store_run=False)
+        else:
+            outcome.elapsed_seconds = time.perf_counter() - started
     return outcome

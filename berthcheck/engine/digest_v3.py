@@ -134,14 +134,14 @@ def _text(chunk: pa.Array, mask: np.ndarray) -> tuple[np.ndarray, object]:
         chunk = chunk.cast(pa.large_string())  # string views: offsets and one data buffer
     lengths, data = _lengths_and_data(chunk)
     if chunk.null_count and lengths[mask == 0].any():
-        # a NULL slot may hold bytes (Arrow allows it; polars and DuckDB write none)
+        # a NULL slot may hold bytes (Arrow allows it; polars leaves some): drop them
         lengths, data = _lengths_and_data(pc.fill_null(chunk, ""))
-    if len(lengths) and int(lengths.max()) > MAX_TEXT_BYTES:
-        raise DigestError("a text value longer than 4 GiB has no canonical form")
-    return lengths.astype("<u4"), data
+    return lengths, data
 
 
 def _lengths_and_data(chunk: pa.Array) -> tuple[np.ndarray, object]:
+    """The values' byte lengths (uint32 LE) and the chunk's bytes as they lie in Arrow's data
+    buffer (a slice, not a copy)."""
     import numpy as np
     import pyarrow as pa
 
@@ -151,9 +151,13 @@ def _lengths_and_data(chunk: pa.Array) -> tuple[np.ndarray, object]:
     offsets = np.frombuffer(offsets_buffer, dtype=width, count=n + 1,
                             offset=chunk.offset * np.dtype(width).itemsize)
     start, end = int(offsets[0]), int(offsets[-1])
-    # the chunk's bytes as they lie in Arrow's buffer: no copy
-    return np.diff(offsets), (data.slice(start, end - start) if data is not None and end > start
-                              else b"")
+    # no value is longer than all of them together: the maximum is looked for only past 4 GiB
+    if end - start > MAX_TEXT_BYTES and int(np.max(offsets[1:] - offsets[:-1])) > MAX_TEXT_BYTES:
+        raise DigestError("a text value longer than 4 GiB has no canonical form")
+    lengths = np.empty(n, dtype="<u4")  # one pass: the differences written as uint32
+    np.subtract(offsets[1:], offsets[:-1], out=lengths, casting="unsafe")
+    return lengths, (data.slice(start, end - start) if data is not None and end > start
+                     else b"")
 
 
 def column_sha256(column: pa.Array | pa.ChunkedArray, tag: str | None = None) -> bytes:
@@ -218,8 +222,13 @@ def frame_sha256(frame, columns: Sequence[str] | None = None, *,
         frame = frame.sort(list(order))
     names = list(columns or frame.columns)
 
+    import polars as pl
+
     def column(name: str):
-        return frame.get_column(name).to_arrow()
+        # polars' own layout (text as string views) exported without a copy: polars' export
+        # to large_string holds Python's lock for as long as it copies (about 0.1 s a column
+        # at a million rows); Arrow's cast in `_text` does not
+        return frame.get_column(name).to_arrow(compat_level=pl.CompatLevel.newest())
 
     types = [_arrow_type_of(frame.schema[n]) for n in names]
     return _combined(frame.height, names, types, column, threads)
