@@ -22,8 +22,11 @@ lengths are touched by numpy and nothing is made into text. The form, per column
 A relation's digest is sha256 of the header, the UTF-8 text `<n>\\n` then `<name>\\t<type>\\n`
 per column, followed by the columns' 32-byte digests in column order. Rows are in the
 digest's order (results by `visit_id`; findings by `visit_id`, `rule_id`, `finding_id`;
-strings by their UTF-8 bytes). The columns are hashed in a small thread pool: numpy, Arrow's
-kernels and OpenSSL's sha256 on big buffers all release the GIL.
+strings by their UTF-8 bytes). The columns can be hashed in a small thread pool (`threads`):
+numpy, Arrow's kernels and OpenSSL's sha256 on big buffers release Python's lock, and polars
+exports text as string views, without a copy. One thread is the default: a check hashes
+beside its inserts (engine/record.py), and a pool of two measured no faster on this 2-core
+machine while costing more CPU (docs/scaling.md, "Eighth pass, E").
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ INT64, FLOAT64, BOOL, TIMESTAMP, DATE, UTF8 = (
     "int64", "float64", "bool", "timestamp_us_utc", "date32", "utf8")
 CANONICAL_NAN = 0x7FF8000000000000
 MAX_TEXT_BYTES = 2**32 - 1  # a value's length is a uint32
-THREADS = 2
+THREADS = 1  # a pool only where a caller asks for one
 
 
 class DigestError(BerthcheckError):
