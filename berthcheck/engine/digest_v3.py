@@ -155,7 +155,8 @@ def _lengths_and_data(chunk: pa.Array) -> tuple[np.ndarray, object]:
                             offset=chunk.offset * np.dtype(width).itemsize)
     start, end = int(offsets[0]), int(offsets[-1])
     # no value is longer than all of them together: the maximum is looked for only past 4 GiB
-    if end - start > MAX_TEXT_BYTES and int(np.max(offsets[1:] - offsets[:-1])) > MAX_TEXT_BYTES:
+    if (end - start > MAX_TEXT_BYTES
+            and int(np.subtract(offsets[1:], offsets[:-1]).max()) > MAX_TEXT_BYTES):
         raise DigestError("a text value longer than 4 GiB has no canonical form")
     lengths = np.empty(n, dtype="<u4")  # one pass: the differences written as uint32
     np.subtract(offsets[1:], offsets[:-1], out=lengths, casting="unsafe")

@@ -30,9 +30,9 @@ APART_DIGEST_ROWS = 50_000
 @contextmanager
 def digests_beside(con, outcome: CheckResult, store_run: bool):
     """From APART_DIGEST_ROWS result rows of a run to store: a future of the frames' (results,
-    findings) digests, computed in a second thread (`manifest.output_hashes`, which hashes the
-    frames' Arrow buffers in a small pool of its own) while this thread validates the frames, fingerprints
-    the inputs and writes the rows; None otherwise. Neither waits on the other's
+    findings) digests, computed in a second thread (`manifest.output_hashes`, over the
+    frames' Arrow buffers) while this thread validates the frames, fingerprints the inputs
+    and writes the rows; None otherwise. Neither waits on the other's
     single-threaded parts (sha256, DuckDB's compression), which on two cores hides most of
     the shorter one. The digest reads only the frames, which nothing changes after
     `evaluate`: same digests, manifest and stored rows as one after the other
