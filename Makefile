@@ -33,7 +33,8 @@ MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/expo
 	berthcheck/sample_cn.py berthcheck/sample_ships.py \
 	berthcheck/engine/timing.py berthcheck/engine/manifest.py berthcheck/seals.py \
 	berthcheck/engine/pack_notes.py \
-	berthcheck/fingerprints.py berthcheck/engine/digest.py berthcheck/engine/manifest_v1.py \
+	berthcheck/fingerprints.py berthcheck/engine/digest.py berthcheck/engine/digest_v3.py \
+	berthcheck/engine/manifest_v1.py \
 	berthcheck/emission_stage.py \
 	berthcheck/engine/pack_spec.py berthcheck/engine/pack_paths.py berthcheck/engine/pack_sql.py \
 	berthcheck/engine/pack_macros.py \

@@ -9,8 +9,8 @@ clock times, no machine paths) saying what the run read and what it produced:
   every `<table>_versions`, the rows with `_batch_id <= N AND (_replaced_by IS NULL OR
   _replaced_by > N)` -- the store never deletes, so that state can be rebuilt after any later
   `--replace`;
-* per input table: row count, `sha256` (what the run id uses) and the newest batch. Version 2
-  combines the digests each load batch stored when it was written (berthcheck/fingerprints.py;
+* per input table: row count, `sha256` (what the run id uses) and the newest batch. Versions 2
+  and 3 combine the digests each load batch stored when it was written (berthcheck/fingerprints.py;
   each covers its rows' `_row_hash` and content hash, so a value edited in place shows when
   verify re-digests the rows); version 1 hashed the rows' `_row_hash` values sorted, plus a
   `content_sha256`, at every check;
@@ -19,8 +19,10 @@ clock times, no machine paths) saying what the run read and what it produced:
   the input rows behind the run;
 * the sha256 of each file of the emission factor tables (`rules/factors`), which the
   emission columns come from but which lie outside the pack;
-* the sha256 of the results and of the findings: version 2 over their typed rows
-  (berthcheck/engine/digest.py, docs/reliability.md), version 1 as `--out FILE.csv` wrote them.
+* the sha256 of the results and of the findings: version 3 over a binary canonical form of
+  their typed columns (berthcheck/engine/digest_v3.py, docs/reliability.md), version 2 over
+  their typed rows as text (berthcheck/engine/digest.py), version 1 as `--out FILE.csv` wrote
+  them.
 
 `verify` rebuilds the store as it stood at `as_of_batch` in a separate in-memory catalog (see
 `as_of`), runs the pack found now under the rules folder over it with the run's period and
@@ -429,6 +431,8 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
                     else:
                         report.mismatches.append(Mismatch("export", run_id, message, details))
         version = int(reference.get("manifest_version") or 1)
+        if version == 2 and recomputed is not None:  # hashed as version 2 did
+            recomputed = _as_version_2(recomputed, pack, reference, results, findings)
         if version >= 2:
             # every piece re-digested from the rows as they stand (the as-of copy has no
             # stored digests): the recomputation did it already, else it is done here
@@ -469,6 +473,20 @@ def _as_version_1(recomputed: dict, pack, reference: dict, inputs: dict, results
             "results_sha256": results_sha, "findings_sha256": findings_sha}
 
 
+def _as_version_2(recomputed: dict, pack, reference: dict, results, findings) -> dict:
+    """A recomputation's manifest with the run id and output hashes version 2 defines (its
+    input fingerprint is version 3's: only the output digests and the id's version differ)."""
+    from berthcheck.engine.manifest import output_hashes_v2
+    from berthcheck.engine.runs import fingerprint_from_inputs, run_id_for
+
+    results_sha, findings_sha = output_hashes_v2(results, findings, ordered=True)
+    run_id = run_id_for(pack, _scope_from(reference),
+                        fingerprint_from_inputs(recomputed["inputs"]),
+                        notes=bool(reference.get("notes")), version=2)
+    return {**recomputed, "manifest_version": 2, "run_id": run_id,
+            "results_sha256": results_sha, "findings_sha256": findings_sha}
+
+
 def _compare_stored(con, report, run_id, reference, recomputed) -> None:
     """The stored results and findings against the hashes the run recorded, and, when they
     differ, against the recomputation: which visit and column, which finding."""
@@ -493,10 +511,33 @@ def _compare_stored(con, report, run_id, reference, recomputed) -> None:
                                   f"({_short(want)}...)")
             continue
         details = tamper.cell_differences(frame, recomputed[index]) if recomputed else []
+        if recomputed and not details:  # an edit finer than the CSV's decimals (version 3)
+            details = _exact_differences(frame, recomputed[index])
         report.mismatches.append(Mismatch(
             "stored", run_id,
             f"stored {what}: sha256 {_short(got)}... but the run recorded {_short(want)}...: "
             f"they were changed after the run was stored", details))
+
+
+def _exact_differences(stored, recomputed) -> list[str]:
+    """Rows and columns whose stored value is not the recomputed one exactly (the version-3
+    digest hashes a float's bits: an edit below the CSV's six decimals changes it too)."""
+    import polars as pl
+
+    key = "finding_id" if "finding_id" in stored.columns else "visit_id"
+    noun = "finding" if key == "finding_id" else "visit"
+    columns = [c for c in stored.columns if c != key and c in recomputed.columns]
+    try:
+        joined = stored.join(recomputed.select(key, *columns), on=key, how="inner",
+                             suffix="__now")
+        out = []
+        for c in columns:
+            rows = joined.filter(pl.col(c).ne_missing(pl.col(f"{c}__now")))
+            out += [f"{noun} {k}: {c} stored {a!r}, recomputed {b!r}"
+                    for k, a, b in rows.select(key, c, f"{c}__now").head(MAX_ROWS_SHOWN).rows()]
+    except pl.exceptions.PolarsError:  # types that do not compare: the digests said enough
+        return []
+    return out[:MAX_ROWS_SHOWN]
 
 
 def _store_integrity(con, report) -> None:
@@ -1000,7 +1041,11 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
     batch_a, batch_b = int(ma["as_of_batch"] or 0), int(mb["as_of_batch"] or 0)
     va, vb = int(ma.get("manifest_version") or 1), int(mb.get("manifest_version") or 1)
     manifest_changes = []
-    if va != vb:
+    if va != vb and min(va, vb) >= 2:  # versions 2 and 3 fingerprint the inputs alike
+        manifest_changes.append(
+            f"manifest version {va} -> {vb}: result and finding hashes and so run ids are "
+            "computed differently; the input fingerprints are the same and compared as they are")
+    elif va != vb:
         manifest_changes.append(
             f"manifest version {va} -> {vb}: input fingerprints, result and finding hashes and "
             "so run ids are computed differently; the inputs are compared row by row instead")

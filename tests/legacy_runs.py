@@ -1,8 +1,15 @@
-"""A run stored the way berthcheck stored it before manifest version 2 (issue 16): a version-1
-manifest (inputs re-hashed row by row, CSV hashes of results and findings, the v1 run id) and
-the results' extra columns as one Parquet blob in `run_result_columns`. Built with the kept
-version-1 functions (berthcheck/engine/manifest_v1.py) and the old `write_run` steps, so tests
-can show that such runs still verify and diff against new ones."""
+"""Runs stored the way berthcheck stored them before the current manifest version, so tests can
+show that such runs still verify and diff against new ones:
+
+* version 1 (before issue 16): inputs re-hashed row by row, CSV hashes of results and
+  findings, the v1 run id, and the results' extra columns as one Parquet blob in
+  `run_result_columns`; built with the kept version-1 functions
+  (berthcheck/engine/manifest_v1.py) and the old `write_run` steps;
+* version 2 (issue 16, before the binary digest): version 3's input fingerprint and typed run
+  tables, but the results and findings hashed as canonical text made by DuckDB
+  (berthcheck/engine/digest.py) and the run id keyed on version 2; built with the kept
+  version-2 digest (`manifest.output_hashes_v2`) and stored by today's `write_run`, which
+  writes the rows exactly as version 2 did."""
 
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ import json
 import polars as pl
 
 from berthcheck import __version__, store
-from berthcheck.engine import check, manifest, manifest_v1
+from berthcheck.engine import check, manifest, manifest_v1, runs
 from berthcheck.engine.pack import parameters_json
 from berthcheck.engine.schemas import FINDING_COLUMNS, RESULT_COLUMNS
 
@@ -68,4 +75,18 @@ def store_v1_run(con, **check_args) -> str:
                 store.run(con, f"INSERT INTO {table} BY NAME SELECT * FROM _legacy_rows")  # noqa: S608
             finally:
                 con.unregister("_legacy_rows")
+    return run_id
+
+
+def store_v2_run(con, **check_args) -> str:
+    """Check (without storing), then store the run as version 2 did; returns its run id."""
+    outcome = check(con, store_run=False, **check_args)
+    run_id = runs.run_id_for(outcome.pack, outcome.scope, outcome.inputs, notes=outcome.notes,
+                             version=2)
+    results_sha, findings_sha = manifest.output_hashes_v2(outcome.results, outcome.findings,
+                                                          ordered=True)
+    outcome.run_id = run_id
+    outcome.manifest = {**outcome.manifest, "manifest_version": 2, "run_id": run_id,
+                        "results_sha256": results_sha, "findings_sha256": findings_sha}
+    runs.store_run(con, outcome)
     return run_id

@@ -123,7 +123,7 @@ def test_manifest_file_is_the_stored_manifest_and_describes_the_run(db, tmp_path
     assert manifest["period"] == PERIOD
     assert manifest["parameters"]["parameters"]["connect_after_ready_to_work_hours"] == 2.0
     assert manifest["inputs"]["visits"]["rows"] > 100
-    assert manifest["manifest_version"] == 2
+    assert manifest["manifest_version"] == 3
     for table, entry in manifest["inputs"].items():
         assert len(entry["sha256"]) == 64, table
     visits_batch = next(b for b in manifest["load_batches"] if b["table"] == "visits")

@@ -213,6 +213,31 @@ def test_before_the_results_query_only_what_it_reads_stays():
     assert rows == [(1,)]
 
 
+def test_a_stored_runs_digests_are_its_frames_and_its_tables_digests():
+    """The manifest's version-3 digests, made from the check's polars frames, are those of
+    the rows as stored (the run tables read by DuckDB as Arrow, as `audit verify` reads
+    them) and of the frames read back (`load_run`); `audit verify` passes."""
+    from berthcheck import audit
+    from berthcheck.engine import check as check_module
+    from berthcheck.engine import runs
+    from tests.test_engine import _store_with_visits
+
+    con = _store_with_visits(60)
+    try:
+        outcome = check_module(con, period="2026-10")
+        want = (outcome.manifest["results_sha256"], outcome.manifest["findings_sha256"])
+        assert outcome.manifest["manifest_version"] == 3
+        assert runs.stored_hashes(con, outcome.run_id) == want
+        results, findings = runs.load_run(con, outcome.run_id)
+        assert manifest.output_hashes(results, findings, ordered=False) == want
+        assert manifest.output_hashes(results.reverse(), findings.reverse(),
+                                      ordered=False) == want
+        assert audit.verify(con, outcome.run_id).ok
+    finally:
+        con.close()
+    assert results.height == 60 and findings.height
+
+
 def test_a_big_run_stored_beside_its_digests_is_the_run_stored_after_them(monkeypatch):
     """From APART_DIGEST_ROWS result rows a check writes the run while a second thread digests
     the frames on its own connection: the same run id, digests, manifest and stored rows as
@@ -225,13 +250,13 @@ def test_a_big_run_stored_beside_its_digests_is_the_run_stored_after_them(monkey
     from tests.test_engine import _store_with_visits
 
     threads_seen = []
-    real_apart = manifest.output_hashes_apart
+    real_hashes = manifest.output_hashes
 
-    def apart(*args, **kwargs):
+    def hashes(*args, **kwargs):
         threads_seen.append(threading.current_thread() is not threading.main_thread())
-        return real_apart(*args, **kwargs)
+        return real_hashes(*args, **kwargs)
 
-    monkeypatch.setattr(manifest, "output_hashes_apart", apart)
+    monkeypatch.setattr(manifest, "output_hashes", hashes)
     stored = {}
     for mode, rows in (("after", 10**9), ("beside", 0)):
         con = _store_with_visits(60)
@@ -243,7 +268,9 @@ def test_a_big_run_stored_beside_its_digests_is_the_run_stored_after_them(monkey
             stored[mode] = (outcome.run_id, outcome.manifest, results, findings)
         finally:
             con.close()
-    assert threads_seen == [True]  # only the "beside" check digested apart, off the main thread
+    # the checks' digests: "after" on the main thread, "beside" off it (verify: on the main
+    # thread after each)
+    assert threads_seen == [False, False, True, False]
     (id_a, manifest_a, results_a, findings_a), (id_b, manifest_b, results_b, findings_b) = (
         stored["after"], stored["beside"])
     assert id_a == id_b and results_a.height == 60 and findings_a.height

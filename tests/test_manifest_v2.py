@@ -1,5 +1,7 @@
 """Issue 16, items 1-2: manifest version 2 (fingerprints from load-time digests, typed-row
-hashes, runs stored in typed tables), with version-1 runs still verified and diffed."""
+hashes, runs stored in typed tables) and version 3 (the same fingerprints and tables, results
+and findings hashed over a binary canonical form of their columns), with version-1 and
+version-2 runs still verified and diffed."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from berthcheck.cli import app
 from berthcheck.engine import check
 from berthcheck.engine.schemas import RESULT_COLUMNS
 from tests.conftest import copy_store
-from tests.legacy_runs import store_v1_run
+from tests.legacy_runs import store_v1_run, store_v2_run
 from tests.test_audit import _compliant_controlled_visit, _replace_vessel_type
 
 runner = CliRunner()
@@ -30,23 +32,31 @@ def _cli(*args):
 
 
 @pytest.fixture(scope="module")
-def with_v1_run(sample_month, tmp_path_factory) -> tuple[Path, str]:
-    """The sample month loaded, and a run stored as version 1 stored it."""
+def with_old_runs(sample_month, tmp_path_factory) -> tuple[Path, str, str]:
+    """The sample month loaded, and a run stored as version 1 stored it, and one as version 2."""
     path = copy_store(sample_month, tmp_path_factory.mktemp("v1") / "sample.duckdb")
     con = store.connect(path)
     try:
-        run_id = store_v1_run(con, period=PERIOD)
+        v1 = store_v1_run(con, period=PERIOD)
+        v2 = store_v2_run(con, period=PERIOD)
     finally:
         con.close()
-    return path, run_id
+    return path, v1, v2
 
 
 @pytest.fixture()
-def db(with_v1_run, tmp_path) -> tuple[Path, str]:
-    path, run_id = with_v1_run
+def db(with_old_runs, tmp_path) -> tuple[Path, str]:
+    """A copy of the store; the version-1 run's id."""
+    path, run_id, _v2 = with_old_runs
     copy = tmp_path / "bc.duckdb"
     shutil.copy(path, copy)
     return copy, run_id
+
+
+@pytest.fixture()
+def v2_run(with_old_runs, db) -> str:
+    """The version-2 run's id (in `db`'s copy)."""
+    return with_old_runs[2]
 
 
 def _check(db) -> str:
@@ -55,21 +65,64 @@ def _check(db) -> str:
     return next(line for line in result.output.splitlines() if "; run " in line).rsplit(" ", 1)[1]
 
 
-def test_a_version_1_run_and_a_version_2_run_both_verify(db):
+def _manifest(path, run_id) -> dict:
+    con = store.connect(path)
+    try:
+        return json.loads(store.scalar(con, "SELECT manifest FROM runs WHERE run_id = ?",
+                                       [run_id]))
+    finally:
+        con.close()
+
+
+def test_version_1_2_and_3_runs_all_verify(db, v2_run):
     path, old = db
     new = _check(path)
-    assert new != old  # run ids are version 2 now
-    for run_id, version in ((old, 1), (new, 2)):
-        con = store.connect(path)
-        try:
-            manifest = json.loads(store.scalar(con, "SELECT manifest FROM runs WHERE run_id = ?",
-                                               [run_id]))
-        finally:
-            con.close()
+    assert len({old, v2_run, new}) == 3  # the manifest version is part of the run id
+    for run_id, version in ((old, 1), (v2_run, 2), (new, 3)):
+        manifest = _manifest(path, run_id)
         assert manifest["manifest_version"] == version
         result = _cli("audit", "verify", run_id, "--db", path)
         assert result.exit_code == 0, result.output
         assert "MISMATCH" not in result.output
+    v2, v3 = _manifest(path, v2_run), _manifest(path, new)
+    # versions 2 and 3 read the same inputs the same way; only the output digests differ
+    assert v2["inputs"] == v3["inputs"] and v2["load_batches"] == v3["load_batches"]
+    assert v2["results_sha256"] != v3["results_sha256"]
+    assert v2["findings_sha256"] != v3["findings_sha256"]
+
+
+def test_a_version_2_run_names_a_tampered_verdict(db, v2_run):
+    path, _old = db
+    con = store.connect(path)
+    try:
+        store.run(con, "UPDATE run_results SET verdict = 'compliant' WHERE run_id = ? "
+                       "AND verdict = 'non_compliant'", [v2_run])
+    finally:
+        con.close()
+    result = _cli("audit", "verify", v2_run, "--db", path)
+    assert result.exit_code == 1
+    assert "stored results: sha256" in result.output
+    assert "verdict stored compliant, recomputed non_compliant" in result.output
+
+
+def test_a_version_3_run_names_a_stored_hour_edited_below_the_csvs_decimals(db):
+    """Version 3 hashes a float's bits: an hour made longer by about a microsecond (version
+    2's micro-units and the CSV's six decimals would not show it) fails verify, named."""
+    path, _old = db
+    new = _check(path)
+    con = store.connect(path)
+    try:
+        visit = store.scalar(con, "SELECT min(visit_id) FROM run_results WHERE run_id = ? AND "
+                                  "controlled_hours > 1", [new])
+        store.run(con, "UPDATE run_results SET controlled_hours = controlled_hours + 3e-10 "
+                       "WHERE run_id = ? AND visit_id = ?", [new, visit])
+    finally:
+        con.close()
+    result = _cli("audit", "verify", new, "--db", path)
+    assert result.exit_code == 1
+    assert "stored results: sha256" in result.output
+    assert f"visit {visit}: controlled_hours stored" in result.output
+    assert "findings: match the hash recorded" in result.output
 
 
 def test_a_version_1_run_verifies_after_a_later_replace_and_names_a_tampered_verdict(db, tmp_path):
@@ -96,7 +149,7 @@ def test_diff_across_the_version_boundary_is_a_manifest_change_not_an_input_chan
     data = json.loads(same.output)
     assert data["inputs_changed"] == {}
     assert data["visits_changed"] == []
-    assert data["manifest_changes"][0].startswith("manifest version 1 -> 2")
+    assert data["manifest_changes"][0].startswith("manifest version 1 -> 3")
     shown = _cli("audit", "diff", old, new, "--db", path).output
     assert "manifest: changed" in shown and "inputs: unchanged" in shown
 
@@ -112,6 +165,28 @@ def test_diff_across_the_version_boundary_is_a_manifest_change_not_an_input_chan
     assert pieces == [(False, 1), (True, 1)]
     newer = _check(path)
     data = json.loads(_cli("audit", "diff", old, newer, "--db", path, "--json").output)
+    assert list(data["inputs_changed"]) == ["visits"]
+    assert data["inputs_changed"]["visits"]["rows_changed"] == 1
+    assert {v["visit_id"]: v["cause"] for v in data["visits_changed"]} == {visit_id: "input"}
+
+
+def test_diff_from_version_2_to_3_names_the_manifest_version_not_the_inputs(db, v2_run, tmp_path):
+    path, _old = db
+    new = _check(path)
+    data = json.loads(_cli("audit", "diff", v2_run, new, "--db", path, "--json").output)
+    assert data["inputs_changed"] == {} and data["visits_changed"] == []
+    assert data["pack_changed"] is False
+    assert len(data["manifest_changes"]) == 1
+    assert data["manifest_changes"][0].startswith("manifest version 2 -> 3: result and finding "
+                                                  "hashes and so run ids")
+    shown = _cli("audit", "diff", v2_run, new, "--db", path).output
+    assert "manifest: changed" in shown and "  manifest version 2 -> 3" in shown
+    assert "inputs: unchanged" in shown and "pack: unchanged" in shown
+
+    visit_id, _row = _compliant_controlled_visit(path)
+    _replace_vessel_type(path, tmp_path, visit_id, "bulk")
+    newer = _check(path)
+    data = json.loads(_cli("audit", "diff", v2_run, newer, "--db", path, "--json").output)
     assert list(data["inputs_changed"]) == ["visits"]
     assert data["inputs_changed"]["visits"]["rows_changed"] == 1
     assert {v["visit_id"]: v["cause"] for v in data["visits_changed"]} == {visit_id: "input"}
@@ -144,7 +219,12 @@ def _digest(frame, columns, order) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def test_results_and_findings_hashes_follow_the_documented_serialisation(db):
+def test_results_and_findings_hashes_follow_the_documented_serialisations(db):
+    """Version 3's digests (the manifest) and version 2's (kept to verify version-2 runs),
+    each recomputed in plain Python from docs/reliability.md."""
+    from berthcheck.engine.manifest import output_hashes_v2
+    from tests.test_digest_v3 import reference_digest
+
     path, _old = db
     con = store.connect(path)
     try:
@@ -154,11 +234,15 @@ def test_results_and_findings_hashes_follow_the_documented_serialisation(db):
     results, findings = outcome.results, outcome.findings
     columns = [*RESULT_COLUMNS, *(c for c in results.columns if c not in RESULT_COLUMNS)]
     assert len(columns) > 30 and results.height > 100
-    assert outcome.manifest["results_sha256"] == _digest(results, columns, ["visit_id"])
     finding_columns = ["finding_id", "rule_id", "visit_id", "severity", "message", "evidence",
                        "minutes"]
-    assert outcome.manifest["findings_sha256"] == _digest(
+    assert outcome.manifest["manifest_version"] == 3
+    assert outcome.manifest["results_sha256"] == reference_digest(results, columns, ["visit_id"])
+    assert outcome.manifest["findings_sha256"] == reference_digest(
         findings, finding_columns, ["visit_id", "rule_id", "finding_id"])
+    assert output_hashes_v2(results, findings) == (
+        _digest(results, columns, ["visit_id"]),
+        _digest(findings, finding_columns, ["visit_id", "rule_id", "finding_id"]))
 
 
 def test_a_run_is_stored_in_typed_tables_and_read_back_unchanged(db):

@@ -1,5 +1,8 @@
 """Digests of results and findings over their typed rows (issue 16, item 2; manifest version 2).
 
+Kept to verify version-2 runs: manifest version 3 hashes a binary form of the typed columns
+instead (berthcheck/engine/digest_v3.py); this definition never changes.
+
 DuckDB writes each row's canonical text straight from the typed columns; the text is documented
 in docs/reliability.md so that any tool can recompute the digest:
 

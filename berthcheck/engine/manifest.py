@@ -6,9 +6,12 @@ never the other way round (issue 16, item 6). What the manifest holds is describ
 `berthcheck/audit.py`.
 
 Manifest version 2 (issue 16): the inputs are fingerprinted from the digests each load batch
-stored when it was written (berthcheck/fingerprints.py), and results and findings are hashed
-over their typed rows in DuckDB (berthcheck/engine/digest.py). Version 1 runs are still
-verified through berthcheck/engine/manifest_v1.py.
+stored when it was written (berthcheck/fingerprints.py), and results and findings were hashed
+over their typed rows as text made in DuckDB (berthcheck/engine/digest.py). Manifest version 3
+keeps version 2's input fingerprint and hashes results and findings over a binary canonical
+form of their typed columns, read from the frames' Arrow buffers
+(berthcheck/engine/digest_v3.py): no value is made into text. Version 2 runs are verified with
+`output_hashes_v2`, version 1 runs through berthcheck/engine/manifest_v1.py.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 from berthcheck import __version__, fingerprints, store
 from berthcheck.errors import BerthcheckError
 
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 RESULTS_VIEW = "_bc_results_out"  # the check's frames, registered for hashing and storing
 FINDINGS_VIEW = "_bc_findings_out"
 
@@ -76,34 +79,40 @@ def registered(con, results, findings) -> Iterator[None]:
         con.unregister(FINDINGS_VIEW)
 
 
-def output_hashes(con, results, findings, *, ordered: bool = False) -> tuple[str, str]:
-    """Typed digests (berthcheck/engine/digest.py) of results and findings frames, in the
-    column order they are stored in. `ordered`: the frames' rows are already in the digest's
-    order (as `check` returns them), so DuckDB reads them as they are instead of sorting."""
-    from berthcheck.engine import digest
+def output_hashes(results, findings, *, ordered: bool = True,
+                  threads: int | None = None) -> tuple[str, str]:
+    """Version-3 digests (berthcheck/engine/digest_v3.py) of results and findings frames, in
+    the column order they are stored in. `ordered`: the frames' rows are already in the
+    digest's order (as `check` returns them); else they are sorted first."""
+    from berthcheck.engine import digest_v3
 
-    with registered(con, results, findings):
-        return (
-            digest.typed_sha256(con, _select(result_columns(results), RESULTS_VIEW),
-                                digest.RESULT_ORDER, ordered=ordered),
-            digest.typed_sha256(con, _select(finding_columns(), FINDINGS_VIEW),
-                                digest.FINDING_ORDER, ordered=ordered),
-        )
+    pool = {"threads": threads} if threads else {}
+    return (
+        digest_v3.frame_sha256(results, result_columns(results),
+                               order=None if ordered else digest_v3.RESULT_ORDER, **pool),
+        digest_v3.frame_sha256(findings, finding_columns(),
+                               order=None if ordered else digest_v3.FINDING_ORDER, **pool),
+    )
 
 
-def output_hashes_apart(results, findings, *, threads: int | None = None) -> tuple[str, str]:
-    """`output_hashes` of a check's (sorted) frames on a DuckDB connection of their own, with
-    the store's time zone and calendar: it can run in a second thread while the store's
-    connection writes the same frames to the run tables (engine/record.py). The
-    digest reads only the frames, never the store, so the text hashed is the same."""
+def output_hashes_v2(results, findings, *, ordered: bool = False) -> tuple[str, str]:
+    """Version-2 digests (berthcheck/engine/digest.py: canonical text made by DuckDB) of
+    results and findings frames, on a DuckDB connection of their own with the store's time
+    zone and calendar; for verifying version-2 runs. `ordered` as in `output_hashes`."""
     import duckdb
+
+    from berthcheck.engine import digest
 
     con = duckdb.connect()
     try:
         store.instants_in_utc(con)
-        if threads:
-            store.run(con, f"SET threads = {int(threads)}")
-        return output_hashes(con, results, findings, ordered=True)
+        with registered(con, results, findings):
+            return (
+                digest.typed_sha256(con, _select(result_columns(results), RESULTS_VIEW),
+                                    digest.RESULT_ORDER, ordered=ordered),
+                digest.typed_sha256(con, _select(finding_columns(), FINDINGS_VIEW),
+                                    digest.FINDING_ORDER, ordered=ordered),
+            )
     finally:
         con.close()
 
@@ -137,18 +146,17 @@ def factor_files() -> dict[str, str] | None:
 
 def build_manifest(con, outcome, *, inputs: InputState | None = None,
                    hashes: tuple[str, str] | None = None) -> dict:
-    """The manifest (version 2) of a check outcome, over the inputs the connection sees now.
+    """The manifest (version 3) of a check outcome, over the inputs the connection sees now.
 
     `inputs`: what `gather_inputs` just returned on this connection (not gathered again).
-    `hashes`: the frames' (results, findings) digests, already computed (`output_hashes_apart`)."""
+    `hashes`: the frames' (results, findings) digests, already computed (`output_hashes`)."""
     from berthcheck.engine.pack import parameters_json
 
     if inputs is None:
         inputs = gather_inputs(con)
     batches = fingerprints.batches_read(con, inputs.pieces)
     # a check's frames come sorted in the digest's order (engine/check.py `evaluate`)
-    results_sha, findings_sha = hashes or output_hashes(con, outcome.results, outcome.findings,
-                                                        ordered=True)
+    results_sha, findings_sha = hashes or output_hashes(outcome.results, outcome.findings)
     pack = outcome.pack
     factors = factor_files()
     newest = [v["max_batch_id"] for v in inputs.summary.values() if v["max_batch_id"]]

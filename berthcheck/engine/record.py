@@ -3,7 +3,10 @@ the manifest with the typed results/findings digests, and (for a stored run) the
 
 A big run's digests are computed in a second thread beside the validation and the inserts
 (`digests_beside`): the run id does not depend on the outputs, so nothing waits for them
-but the manifest and the `runs` row.
+but the manifest and the `runs` row. Manifest version 3's digests (berthcheck/engine/
+digest_v3.py) cost about a quarter of version 2's CPU, but DuckDB's compression of the run
+tables is mostly one thread, so on two idle cores the digest still hides behind it
+(docs/scaling.md, "Eighth pass, E").
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from berthcheck import store
 from berthcheck.engine.timing import stage
 
 if TYPE_CHECKING:  # engine/check.py makes the outcome and calls this module
@@ -28,9 +30,9 @@ APART_DIGEST_ROWS = 50_000
 @contextmanager
 def digests_beside(con, outcome: CheckResult, store_run: bool):
     """From APART_DIGEST_ROWS result rows of a run to store: a future of the frames' (results,
-    findings) digests, computed in a second thread on a DuckDB connection of its own
-    (`manifest.output_hashes_apart`) while this thread validates the frames, fingerprints
-    the inputs and writes the rows; None otherwise. Neither waits on the other's
+    findings) digests, computed in a second thread (`manifest.output_hashes`, over the
+    frames' Arrow buffers) while this thread validates the frames, fingerprints the inputs
+    and writes the rows; None otherwise. Neither waits on the other's
     single-threaded parts (sha256, DuckDB's compression), which on two cores hides most of
     the shorter one. The digest reads only the frames, which nothing changes after
     `evaluate`: same digests, manifest and stored rows as one after the other
@@ -41,12 +43,10 @@ def digests_beside(con, outcome: CheckResult, store_run: bool):
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    from berthcheck.engine.manifest import output_hashes_apart
+    from berthcheck.engine import manifest
 
-    threads = int(store.scalar(con, "SELECT current_setting('threads')"))
     with ThreadPoolExecutor(max_workers=1) as pool:
-        yield pool.submit(output_hashes_apart, outcome.results, outcome.findings,
-                          threads=threads)
+        yield pool.submit(manifest.output_hashes, outcome.results, outcome.findings)
 
 
 def record(con, outcome: CheckResult, started: float, *, store_run: bool,

@@ -55,9 +55,12 @@ def _canonical(obj) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def run_id_for(pack: Pack, scope: Scope, inputs: dict, *, notes: bool = False) -> str:
+def run_id_for(pack: Pack, scope: Scope, inputs: dict, *, notes: bool = False,
+               version: int = MANIFEST_VERSION) -> str:
     """`notes`: the check ran the pack's note rules as findings (`check --notes`); only then
-    is it part of the key, so a default run's id is what it was before the option existed."""
+    is it part of the key, so a default run's id is what it was before the option existed.
+    `version`: the manifest version whose id is wanted (2 to verify a version-2 run; versions
+    2 and 3 share the input fingerprint, so they differ only here)."""
     options = {"notes": True} if notes else {}
     key = _canonical({
         **options,
@@ -69,8 +72,8 @@ def run_id_for(pack: Pack, scope: Scope, inputs: dict, *, notes: bool = False) -
         # the emission factors are inputs of the results too
         "factors_hash": factors_hash(),
         "berthcheck": __version__,
-        # version 2 fingerprints and hashes differ from version 1's: so do the ids
-        "manifest_version": MANIFEST_VERSION,
+        # each version fingerprints or hashes differently from the one before: so do the ids
+        "manifest_version": version,
     })
     return hashlib.sha256(key.encode()).hexdigest()[:RUN_ID_LENGTH]
 
@@ -112,10 +115,15 @@ def _stored_relations(con, run_id: str) -> tuple[str, str]:
 
 
 def stored_hashes(con, run_id: str) -> tuple[str, str]:
-    """The typed digests of a v2 run's results and findings as stored, computed in DuckDB."""
-    from berthcheck.engine import digest
+    """The typed digests of a v2 or v3 run's results and findings as stored, by its manifest
+    version's definition: text made in DuckDB (2), the binary canonical form of the columns
+    read as Arrow (3; berthcheck/engine/digest_v3.py)."""
+    from berthcheck.engine import digest, digest_v3
 
     results, findings = _stored_relations(con, run_id)
+    if manifest_version(con, run_id) >= 3:
+        return (digest_v3.relation_sha256(con, results, digest_v3.RESULT_ORDER),
+                digest_v3.relation_sha256(con, findings, digest_v3.FINDING_ORDER))
     return (digest.typed_sha256(con, results, digest.RESULT_ORDER),
             digest.typed_sha256(con, findings, digest.FINDING_ORDER))
 
@@ -189,8 +197,8 @@ def stored_frames(con, run_id: str):
 
 def _hashes_now(con, run_id: str, frames=None):
     """(results, findings) sha256 of a stored run as it is stored now, by its manifest
-    version's definition: typed rows in DuckDB (2) or the CSV text of `frames` (default: as
-    `stored_frames` reads them) (1)."""
+    version's definition: typed rows (2, 3; `stored_hashes`) or the CSV text of `frames`
+    (default: as `stored_frames` reads them) (1)."""
     if manifest_version(con, run_id) >= 2:
         return stored_hashes(con, run_id)
     return manifest_v1.output_hashes(*(frames or stored_frames(con, run_id)))

@@ -1,0 +1,256 @@
+"""Digests of results and findings over a binary canonical form of their typed columns
+(manifest version 3; docs/reliability.md, "Manifest version 3").
+
+Version 2 (berthcheck/engine/digest.py, kept to verify version-2 runs) had DuckDB write every
+value as text and hashed the lines: at a million visits that is 70 million values made into
+text. Version 3 hashes each column's values as fixed-width little-endian bytes read from the
+Arrow buffers the frames (or DuckDB's results) already hold, so only floats, NULLs and text
+lengths are touched by numpy and nothing is made into text. The form, per column of `n` rows:
+
+* `M`: n bytes, 1 where the row has a value, 0 where it is NULL;
+* `V`: n values, each the width of the column's canonical type, little-endian (a NULL's
+  value is all zero bytes): `int64` every integer type as a signed 64-bit integer; `float64`
+  every floating-point and decimal type as IEEE-754 binary64, -0.0 as 0.0 and every NaN as
+  0x7FF8000000000000; `bool` one byte, 1 or 0; `timestamp_us_utc` an instant as int64
+  microseconds since 1970-01-01T00:00:00Z (a time-zone-less timestamp is UTC in this store;
+  nanoseconds are rounded down to the microsecond); `date32` int32 days since 1970-01-01;
+  `utf8` the value's UTF-8 byte length as uint32;
+* `D` (`utf8` only): the UTF-8 bytes of every value, in row order, nothing between them (a
+  NULL adds none);
+* the column's digest: sha256(M || V || D), 32 bytes.
+
+A relation's digest is sha256 of the header, the UTF-8 text `<n>\\n` then `<name>\\t<type>\\n`
+per column, followed by the columns' 32-byte digests in column order. Rows are in the
+digest's order (results by `visit_id`; findings by `visit_id`, `rule_id`, `finding_id`;
+strings by their UTF-8 bytes). The columns can be hashed in a small thread pool (`threads`):
+numpy, Arrow's kernels and OpenSSL's sha256 on big buffers release Python's lock, and polars
+exports text as string views, without a copy. One thread is the default: a check hashes
+beside its inserts (engine/record.py), and a pool of two measured no faster on this 2-core
+machine while costing more CPU (docs/scaling.md, "Eighth pass, E").
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from berthcheck.errors import BerthcheckError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+RESULT_ORDER = ("visit_id",)
+FINDING_ORDER = ("visit_id", "rule_id", "finding_id")
+
+INT64, FLOAT64, BOOL, TIMESTAMP, DATE, UTF8 = (
+    "int64", "float64", "bool", "timestamp_us_utc", "date32", "utf8")
+CANONICAL_NAN = 0x7FF8000000000000
+MAX_TEXT_BYTES = 2**32 - 1  # a value's length is a uint32
+THREADS = 1  # a pool only where a caller asks for one
+
+
+class DigestError(BerthcheckError):
+    """A column that has no canonical form (a type berthcheck's runs never hold)."""
+
+
+def type_tag(arrow_type: pa.DataType) -> str:
+    """The canonical type of an Arrow type (dictionaries by their values)."""
+    import pyarrow as pa
+
+    t = arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
+    if pa.types.is_integer(t):
+        return INT64
+    if pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return FLOAT64
+    if pa.types.is_boolean(t):
+        return BOOL
+    if pa.types.is_timestamp(t):
+        return TIMESTAMP
+    if pa.types.is_date(t):
+        return DATE
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return UTF8
+    raise DigestError(f"a column of type {arrow_type} has no canonical form in manifest "
+                      "version 3 (BOOLEAN, integers, DOUBLE, DATE, TIMESTAMPTZ and VARCHAR do)")
+
+
+def _mask(chunk: pa.Array) -> np.ndarray:
+    import numpy as np
+    import pyarrow.compute as pc
+
+    if chunk.null_count == 0:
+        return np.ones(len(chunk), dtype=np.uint8)
+    return pc.is_valid(chunk).to_numpy(zero_copy_only=False).view(np.uint8)
+
+
+def _filled(chunk: pa.Array, zero) -> pa.Array:
+    import pyarrow.compute as pc
+
+    return pc.fill_null(chunk, zero) if chunk.null_count else chunk
+
+
+def _fixed(chunk: pa.Array, tag: str) -> np.ndarray:
+    """V of one chunk of a fixed-width column."""
+    import numpy as np
+    import pyarrow as pa
+
+    if tag == INT64:
+        try:
+            values = _filled(chunk.cast(pa.int64()), 0)
+        except pa.ArrowInvalid as exc:  # an unsigned value past 2**63 - 1
+            raise DigestError(f"an integer out of the signed 64-bit range: {exc}") from None
+        return values.to_numpy().astype("<i8", copy=False)
+    if tag == FLOAT64:
+        x = _filled(chunk.cast(pa.float64()), 0.0).to_numpy()
+        y = x + 0.0  # a copy in which -0.0 is 0.0 (IEEE-754: -0.0 + 0.0 = +0.0)
+        nan = np.isnan(y)
+        if nan.any():
+            y.view(np.uint64)[nan] = CANONICAL_NAN
+        return y.astype("<f8", copy=False)
+    if tag == BOOL:
+        return _filled(chunk, False).to_numpy(zero_copy_only=False).view(np.uint8)
+    if tag == TIMESTAMP:
+        unit = chunk.type.unit
+        ticks = _filled(chunk.cast(pa.int64()), 0).to_numpy()
+        if unit == "s":
+            ticks = ticks * 1_000_000
+        elif unit == "ms":
+            ticks = ticks * 1_000
+        elif unit == "ns":
+            ticks = ticks // 1_000  # rounded down (toward the past)
+        return ticks.astype("<i8", copy=False)
+    if tag == DATE:
+        days = chunk if pa.types.is_date32(chunk.type) else chunk.cast(pa.date32())
+        return _filled(days.cast(pa.int32()), 0).to_numpy().astype("<i4", copy=False)
+    raise AssertionError(tag)
+
+
+def _text(chunk: pa.Array, mask: np.ndarray) -> tuple[np.ndarray, object]:
+    """(V, D) of one chunk of a text column, read from its offsets and data buffers."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+        chunk = chunk.cast(pa.large_string())  # string views: offsets and one data buffer
+    lengths, data = _lengths_and_data(chunk)
+    if chunk.null_count and lengths[mask == 0].any():
+        # a NULL slot may hold bytes (Arrow allows it; polars leaves some): drop them
+        lengths, data = _lengths_and_data(pc.fill_null(chunk, ""))
+    return lengths, data
+
+
+def _lengths_and_data(chunk: pa.Array) -> tuple[np.ndarray, object]:
+    """The values' byte lengths (uint32 LE) and the chunk's bytes as they lie in Arrow's data
+    buffer (a slice, not a copy)."""
+    import numpy as np
+    import pyarrow as pa
+
+    width = np.int32 if pa.types.is_string(chunk.type) else np.int64
+    _validity, offsets_buffer, data = chunk.buffers()
+    n = len(chunk)
+    offsets = np.frombuffer(offsets_buffer, dtype=width, count=n + 1,
+                            offset=chunk.offset * np.dtype(width).itemsize)
+    start, end = int(offsets[0]), int(offsets[-1])
+    # no value is longer than all of them together: the maximum is looked for only past 4 GiB
+    if (end - start > MAX_TEXT_BYTES
+            and int(np.subtract(offsets[1:], offsets[:-1]).max()) > MAX_TEXT_BYTES):
+        raise DigestError("a text value longer than 4 GiB has no canonical form")
+    lengths = np.empty(n, dtype="<u4")  # one pass: the differences written as uint32
+    np.subtract(offsets[1:], offsets[:-1], out=lengths, casting="unsafe")
+    return lengths, (data.slice(start, end - start) if data is not None and end > start
+                     else b"")
+
+
+def column_sha256(column: pa.Array | pa.ChunkedArray, tag: str | None = None) -> bytes:
+    """The 32-byte digest sha256(M || V || D) of one column, whatever its Arrow layout
+    (chunks, slices, bit-packed booleans, string / large_string / string_view, dictionary)."""
+    import pyarrow as pa
+
+    tag = tag or type_tag(column.type)
+    chunks = list(column.chunks) if isinstance(column, pa.ChunkedArray) else [column]
+    chunks = [c.dictionary_decode() if pa.types.is_dictionary(c.type) else c for c in chunks]
+    masks = [_mask(c) for c in chunks]
+    digest = hashlib.sha256()
+    for m in masks:
+        digest.update(m.data)  # numpy's memory as it is (C-contiguous): no copy
+    if tag == UTF8:
+        texts = [_text(c, m) for c, m in zip(chunks, masks, strict=True)]
+        for lengths, _data in texts:
+            digest.update(lengths.data)
+        for _lengths, data in texts:
+            digest.update(data)  # type: ignore[arg-type]  # an Arrow buffer or b""
+    else:
+        for c in chunks:
+            digest.update(_fixed(c, tag).data)
+    return digest.digest()
+
+
+def header(rows: int, columns: Sequence[tuple[str, str]]) -> bytes:
+    return (f"{rows}\n" + "".join(f"{name}\t{tag}\n" for name, tag in columns)).encode("utf-8")
+
+
+def _combined(rows: int, names: Sequence[str], types: Sequence[pa.DataType],
+              column: Callable[[str], pa.Array | pa.ChunkedArray], threads: int) -> str:
+    tags = [type_tag(t) for t in types]
+
+    def one(i: int) -> bytes:
+        return column_sha256(column(names[i]), tags[i])
+
+    if threads > 1 and len(names) > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            digests = list(pool.map(one, range(len(names))))
+    else:
+        digests = [one(i) for i in range(len(names))]
+    return hashlib.sha256(header(rows, list(zip(names, tags, strict=True)))
+                          + b"".join(digests)).hexdigest()
+
+
+def arrow_sha256(table: pa.Table, columns: Sequence[str] | None = None, *,
+                 threads: int = THREADS) -> str:
+    """The digest of an Arrow table whose rows are in the digest's order, over `columns`
+    (default: all, in order)."""
+    names = list(columns or table.column_names)
+    types = [table.schema.field(n).type for n in names]
+    return _combined(table.num_rows, names, types, table.column, threads)
+
+
+def frame_sha256(frame, columns: Sequence[str] | None = None, *,
+                 order: Sequence[str] | None = None, threads: int = THREADS) -> str:
+    """The digest of a polars frame over `columns` (default: all). `order`: sort the rows by
+    these keys first (None: the frame is in the digest's order already). Each column is made
+    Arrow (zero-copy for fixed-width values) in the worker that hashes it."""
+    if order:
+        frame = frame.sort(list(order))
+    names = list(columns or frame.columns)
+
+    import polars as pl
+
+    def column(name: str):
+        # polars' own layout (text as string views) exported without a copy: polars' export
+        # to large_string holds Python's lock for as long as it copies (about 0.1 s a column
+        # at a million rows); Arrow's cast in `_text` does not
+        return frame.get_column(name).to_arrow(compat_level=pl.CompatLevel.newest())
+
+    types = [_arrow_type_of(frame.schema[n]) for n in names]
+    return _combined(frame.height, names, types, column, threads)
+
+
+def _arrow_type_of(dtype) -> pa.DataType:
+    """The Arrow type polars gives a dtype (read from an empty series: no data converted)."""
+    import polars as pl
+
+    return pl.Series("x", [], dtype=dtype).to_arrow().type
+
+
+def relation_sha256(con, relation: str, order: Sequence[str], *, ordered: bool = False,
+                    threads: int = THREADS) -> str:
+    """The digest of a DuckDB relation of ours (a table, view or `(SELECT ...)`), all its
+    columns in order, its rows sorted by `order` unless `ordered`, read as Arrow."""
+    from berthcheck import store
+
+    sort = "" if ordered else " ORDER BY " + ", ".join(store.quote_ident(k) for k in order)
+    table = con.sql(f"SELECT * FROM {relation}{sort}").to_arrow_table()  # noqa: S608 - ours
+    return arrow_sha256(table, threads=threads)
