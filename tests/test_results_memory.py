@@ -130,3 +130,23 @@ def test_instants_and_dates_keep_their_types_through_the_copy(monkeypatch):
     assert frame["at"][1] == dt.datetime(2026, 1, 1, 1, tzinfo=dt.UTC)
     assert frame["day"][59] == dt.date(2026, 3, 1)
     assert frame["amount"].dtype == pl.Decimal(12, 3)
+
+
+def test_batches_sorted_a_few_columns_at_a_time_are_the_sorted_frame(monkeypatch):
+    """From several batches the order is found from the key alone and each group of columns
+    is joined and gathered in it: the frame one sort of the whole gives, whatever the group
+    size, and the chunks are let go."""
+    monkeypatch.setattr(results_frame, "FETCH_BATCH_ROWS", 7)
+    monkeypatch.setattr(results_frame, "SORT_APART_ROWS", 0)
+    con = _source()
+    try:
+        want = con.sql("SELECT * FROM t").pl().sort("visit_id")
+        for group in (1, 4, 9, 20):
+            monkeypatch.setattr(results_frame, "SORT_GROUP_COLUMNS", group)
+            fetched = results_frame.read_batches(con, "SELECT * FROM t", {})
+            got = fetched.sorted(("visit_id",))
+            assert got.equals(want) and got.schema == want.schema, group
+            assert got.n_chunks() == 1 and fetched.columns is None
+            assert got["visit_id"].is_sorted()
+    finally:
+        con.close()

@@ -37,7 +37,7 @@ from berthcheck.engine.pack_columns import (  # issue 20: the pack contract's ou
 from berthcheck.engine.pack_notes import check_notes
 from berthcheck.engine.record import digests_beside
 from berthcheck.engine.record import record as record_run
-from berthcheck.engine.results_frame import close_at_once, read_batches, sorted_frame
+from berthcheck.engine.results_frame import close_at_once, read_batches
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
 
@@ -375,8 +375,8 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
     with stage(results_stage):
         # sorted by polars (keys sorted, columns gathered, in parallel), not by an ORDER
         # BY: DuckDB's sort carries all ~70 columns (a sixth less CPU at 1M visits)
-        # joined column by column, each column's chunks let go as it is joined
-        results = _checked_assembled(pack, sorted_frame([batches.frame()], RESULT_ORDER))
+        # joined and sorted a few columns at a time, each column's chunks let go as it is
+        results = _checked_assembled(pack, batches.sorted(RESULT_ORDER))
     orphans = findings.join(results.select("visit_id"), on="visit_id", how="anti")
     if orphans.height:
         raise pack_failure(pack, pack.assemble_file, ValueError(

@@ -80,20 +80,54 @@ class Fetched:
             if batch is None:
                 return pl.from_arrow(self.schema.empty_table())
             return pl.from_arrow(batch)
-        import pyarrow as pa
-
-        joined = {}
-        for i, field in enumerate(self.schema):
-            chunks, self.columns[i] = self.columns[i], []
-            joined[field.name] = pl.from_arrow(pa.chunked_array(chunks, field.type)).rechunk()
-            del chunks
-            if i % SORT_GROUP_COLUMNS == SORT_GROUP_COLUMNS - 1:
-                hand_back_freed()
+        joined = self._joined(range(len(self.schema)))
         self.columns = None
         hand_back_freed()
-        frame = pl.DataFrame(joined)
-        joined.clear()
-        return frame
+        return pl.DataFrame(joined)
+
+    def sorted(self, keys: tuple[str, ...]):
+        """The rows as one frame sorted by `keys` (unique, never NULL), one chunk per column.
+        From two batches and SORT_APART_ROWS rows, the order is found from the key columns
+        alone, then a few columns at a time are joined, gathered in that order and let go:
+        no full unsorted frame is ever made (polars' gathers run on threads whose
+        allocator does not reuse what the main thread freed, so a join of every column
+        first left a second copy of the results resident while the sort ran)."""
+        import polars as pl
+
+        rows = sum(len(chunk) for chunk in self.columns[0]) if self.columns else 0
+        if self.columns is None or rows < SORT_APART_ROWS:
+            return sorted_frame([self.frame()], keys)
+        names = self.schema.names
+        at = {name: i for i, name in enumerate(names)}
+        key_frame = pl.DataFrame(self._joined([at[k] for k in keys], keep=True))
+        order = key_frame.select(pl.arg_sort_by(list(keys))).to_series()
+        del key_frame
+        columns: dict = {}
+        for start in range(0, len(names), SORT_GROUP_COLUMNS):
+            group = range(start, min(start + SORT_GROUP_COLUMNS, len(names)))
+            columns.update(pl.DataFrame(self._joined(group))[order].to_dict())
+            hand_back_freed()
+        self.columns = None
+        return pl.DataFrame({name: columns[name] for name in names})
+
+    def _joined(self, indexes, *, keep: bool = False) -> dict:
+        """The columns at `indexes`, each joined into one chunk; their chunks let go unless
+        `keep`."""
+        import polars as pl
+        import pyarrow as pa
+
+        held = self.columns or []
+        joined = {}
+        for i in indexes:
+            field = self.schema.field(i)
+            chunks = held[i]
+            if not keep:
+                held[i] = []
+            joined[field.name] = pl.from_arrow(pa.chunked_array(chunks, field.type)).rechunk()
+            del chunks
+            if not keep and i % SORT_GROUP_COLUMNS == SORT_GROUP_COLUMNS - 1:
+                hand_back_freed()
+        return joined
 
 
 def _detached(array):
