@@ -1,31 +1,20 @@
-"""The check's results leave the sandbox: read in batches, the sandbox closed with its memory
-handed back, then joined and sorted into one polars frame without holding it twice.
+"""The check's results leave the sandbox: read in batches copied out of DuckDB's Arrow as
+they come, the sandbox closed, then joined and sorted a few columns at a time into one polars
+frame, without ever holding the results twice.
 
 At a million visits the results are ~70 columns; each step here is about the peak memory of
-a check (docs/scaling.md, "Seventh pass, C").
+a check (docs/scaling.md, "Seventh pass, C" and "Eighth pass, H").
 """
 
 from __future__ import annotations
 
-from berthcheck import store
-
 FETCH_BATCH_ROWS = 122_880  # rows of the results read at a time (DuckDB's row group)
 
-# a bulk free of more than this makes DuckDB's allocator hand its free pages back at once
-# (its default, 512 MiB, is more than a sandbox holds at a million visits)
-SANDBOX_FLUSH = "64MB"
-
-
 def close_at_once(sandbox) -> None:
-    """Close the sandbox, its memory handed back to the system now, not over the next seconds
-    (jemalloc's decay): polars, with an allocator of its own, then makes the results' frame
-    in pages the pack's tables held (-0.2 to -0.3 GB at the peak of a million visits)."""
-    import duckdb
-
-    try:
-        store.run(sandbox, f"SET allocator_bulk_deallocation_flush_threshold = '{SANDBOX_FLUSH}'")
-    except duckdb.Error:  # an interrupted or failed statement can leave it unusable
-        pass
+    """Close the sandbox before the results are joined and sorted: its tables' memory goes
+    back to the system as it closes. (Until the eighth pass this also set DuckDB's bulk-free
+    flush threshold first; the sandbox's configuration is locked, so that SET always failed
+    and was let pass: closing alone hands the pages back, measured.)"""
     sandbox.close()
 
 
