@@ -374,8 +374,8 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
         close_at_once(sandbox)
     with stage(results_stage):
         # sorted by polars (keys sorted, columns gathered, in parallel), not by an ORDER
-        # BY: DuckDB's sort carries all ~70 columns (a sixth less CPU at 1M visits)
-        # joined and sorted a few columns at a time, each column's chunks let go as it is
+        # BY: DuckDB's sort carries all ~70 columns (a sixth less CPU at 1M visits); a few
+        # columns at a time, each column's chunks let go as it is joined
         results = _checked_assembled(pack, batches.sorted(RESULT_ORDER))
     orphans = findings.join(results.select("visit_id"), on="visit_id", how="anti")
     if orphans.height:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 FETCH_BATCH_ROWS = 122_880  # rows of the results read at a time (DuckDB's row group)
 
+
 def close_at_once(sandbox) -> None:
     """Close the sandbox before the results are joined and sorted, so that what its tables
     held can go back to the system first. (Until the eighth pass this also set DuckDB's
