@@ -37,7 +37,7 @@ from berthcheck.engine.pack_columns import (  # issue 20: the pack contract's ou
 from berthcheck.engine.pack_notes import check_notes
 from berthcheck.engine.record import digests_beside
 from berthcheck.engine.record import record as record_run
-from berthcheck.engine.results_frame import close_at_once, read_batches, sorted_frame
+from berthcheck.engine.results_frame import close_at_once, read_batches
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
 
@@ -321,6 +321,9 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
             sandbox, handed = _sandbox(con, pack, scope)
     finally:
         con.unregister("_bc_scope")
+    release = in_scope.num_rows >= RELEASE_ROWS
+    if release:  # the store's pages the sandbox's copy read are not read again in the check
+        store.release_cached_pages(con)
     try:
         with stage("scope and emission inputs"):
             _register_tables(sandbox, pack)
@@ -340,7 +343,6 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
                         raise pack_failure(pack, rel, exc) from None
         rules = pack.rules_run(notes)  # the note rules (`[pack] notes`) only when asked
         # what no rule, assemble query, view or macro still reads leaves before they run
-        release = in_scope.num_rows >= RELEASE_ROWS
         if release:
             release_unread(sandbox, [*(r.sql for r in rules), pack.assemble], among=handed)
         # every visit is in an unbounded scope: no filter to apply
@@ -372,8 +374,9 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
         close_at_once(sandbox)
     with stage(results_stage):
         # sorted by polars (keys sorted, columns gathered, in parallel), not by an ORDER
-        # BY: DuckDB's sort carries all ~70 columns (a sixth less CPU at 1M visits)
-        results = _checked_assembled(pack, sorted_frame(batches, RESULT_ORDER))
+        # BY: DuckDB's sort carries all ~70 columns (a sixth less CPU at 1M visits); a few
+        # columns at a time, each column's chunks let go as it is joined
+        results = _checked_assembled(pack, batches.sorted(RESULT_ORDER))
     orphans = findings.join(results.select("visit_id"), on="visit_id", how="anti")
     if orphans.height:
         raise pack_failure(pack, pack.assemble_file, ValueError(

@@ -1,46 +1,162 @@
-"""The check's results leave the sandbox: read in batches, the sandbox closed with its memory
-handed back, then joined and sorted into one polars frame without holding it twice.
+"""The check's results leave the sandbox: read in batches copied out of DuckDB's Arrow as
+they come, the sandbox closed, then joined and sorted a few columns at a time into one polars
+frame, without ever holding the results twice.
 
 At a million visits the results are ~70 columns; each step here is about the peak memory of
-a check (docs/scaling.md, "Seventh pass, C").
+a check (docs/scaling.md, "Seventh pass, C" and "Eighth pass, H").
 """
 
 from __future__ import annotations
 
-from berthcheck import store
-
 FETCH_BATCH_ROWS = 122_880  # rows of the results read at a time (DuckDB's row group)
-
-# a bulk free of more than this makes DuckDB's allocator hand its free pages back at once
-# (its default, 512 MiB, is more than a sandbox holds at a million visits)
-SANDBOX_FLUSH = "64MB"
 
 
 def close_at_once(sandbox) -> None:
-    """Close the sandbox, its memory handed back to the system now, not over the next seconds
-    (jemalloc's decay): polars, with an allocator of its own, then makes the results' frame
-    in pages the pack's tables held (-0.2 to -0.3 GB at the peak of a million visits)."""
-    import duckdb
-
-    try:
-        store.run(sandbox, f"SET allocator_bulk_deallocation_flush_threshold = '{SANDBOX_FLUSH}'")
-    except duckdb.Error:  # an interrupted or failed statement can leave it unusable
-        pass
+    """Close the sandbox before the results are joined and sorted, so that what its tables
+    held can go back to the system first. (Until the eighth pass this also set DuckDB's
+    bulk-free flush threshold first; the sandbox's configuration is locked, so that SET
+    always failed and was let pass. At a million visits the pages came back at once in
+    most runs and over the next seconds in some, with or without it.)"""
     sandbox.close()
 
 
-def read_batches(sandbox, sql: str, params: dict[str, object]) -> list:
-    """The query's rows as polars frames of FETCH_BATCH_ROWS rows (no copy of DuckDB's Arrow;
-    one empty frame with the query's columns and types for no row): DuckDB's whole result
-    as Arrow never exists next to them."""
-    import polars as pl
-
+def read_batches(sandbox, sql: str, params: dict[str, object]) -> Fetched:
+    """The query's rows, read FETCH_BATCH_ROWS at a time: DuckDB's whole result as Arrow
+    never exists at once. A result of more than one batch is kept as each column's chunks,
+    copied out of DuckDB's Arrow as they come (`_detached`), so each batch DuckDB made is
+    freed as soon as it is read; a result of one batch is kept as it is (a small check)."""
     reader = sandbox.sql(sql, params=params or None).to_arrow_reader(FETCH_BATCH_ROWS)
     try:
-        parts = [pl.from_arrow(batch) for batch in reader]
-        return parts or [pl.from_arrow(reader.schema.empty_table())]
+        fetched = Fetched(reader.schema)
+        for batch in reader:
+            fetched.add(batch)
+        return fetched
     finally:
         reader.close()
+
+
+class Fetched:
+    """The results' rows as read: the first batch as DuckDB made it, then (from a second
+    batch) each column's chunks in memory of their own.
+
+    Why the copy: a batch's Arrow is one import, freed only when the last of its buffers is
+    gone, and polars keeps the text buffers of a batch under its string columns (its string
+    views point into them) even after a join and a sort. So the results frame of a million
+    visits held every batch DuckDB made (0.7 GB) besides its own columns (0.65 GB) until
+    the end of the check. Copied column by column, a column's chunks are freed when it is
+    joined, and only the text its rows point to stays."""
+
+    def __init__(self, schema) -> None:
+        self.schema = schema
+        self.first = None  # the only batch so far (pa.RecordBatch)
+        self.columns: list[list] | None = None  # each column's detached chunks (pa.Array)
+
+    def add(self, batch) -> None:
+        if self.columns is None and self.first is None:
+            self.first = batch
+            return
+        if self.columns is None:  # a second batch: the first is copied too
+            self.columns = [[_detached(column)] for column in self.first.columns]
+            self.first = None
+        for chunks, column in zip(self.columns, batch.columns, strict=True):
+            chunks.append(_detached(column))
+
+    def frame(self):
+        """The rows as one polars frame, one chunk per column; the chunks are let go as
+        each column is joined (this object is empty afterwards)."""
+        import polars as pl
+
+        if self.columns is None:
+            batch, self.first = self.first, None
+            if batch is None:
+                return pl.from_arrow(self.schema.empty_table())
+            return pl.from_arrow(batch)
+        joined = self._joined(range(len(self.schema)))
+        self.columns = None
+        hand_back_freed()
+        return pl.DataFrame(joined)
+
+    def sorted(self, keys: tuple[str, ...]):
+        """The rows as one frame sorted by `keys` (unique, never NULL), one chunk per column.
+        From two batches and SORT_APART_ROWS rows, the order is found from the key columns
+        alone, then a few columns at a time are joined, gathered in that order and let go:
+        no full unsorted frame is ever made (polars' gathers run on threads whose
+        allocator does not reuse what the main thread freed, so a join of every column
+        first left a second copy of the results resident while the sort ran)."""
+        import polars as pl
+
+        rows = sum(len(chunk) for chunk in self.columns[0]) if self.columns else 0
+        if self.columns is None or rows < SORT_APART_ROWS:
+            return sorted_frame([self.frame()], keys)
+        names = self.schema.names
+        at = {name: i for i, name in enumerate(names)}
+        key_frame = pl.DataFrame(self._joined([at[k] for k in keys], keep=True))
+        order = key_frame.select(pl.arg_sort_by(list(keys))).to_series()
+        del key_frame
+        columns: dict = {}
+        for start in range(0, len(names), SORT_GROUP_COLUMNS):
+            group = range(start, min(start + SORT_GROUP_COLUMNS, len(names)))
+            columns.update(pl.DataFrame(self._joined(group))[order].to_dict())
+            hand_back_freed()
+        self.columns = None
+        return pl.DataFrame({name: columns[name] for name in names})
+
+    def _joined(self, indexes, *, keep: bool = False) -> dict:
+        """The columns at `indexes`, each joined into one chunk; their chunks let go unless
+        `keep`."""
+        import polars as pl
+        import pyarrow as pa
+
+        held = self.columns or []
+        joined = {}
+        for i in indexes:
+            field = self.schema.field(i)
+            chunks = held[i]
+            if not keep:
+                held[i] = []
+            joined[field.name] = pl.from_arrow(pa.chunked_array(chunks, field.type)).rechunk()
+            del chunks
+            if not keep and i % SORT_GROUP_COLUMNS == SORT_GROUP_COLUMNS - 1:
+                hand_back_freed()
+        return joined
+
+
+def _detached(array):
+    """`array` with its buffers copied into memory of its own (not DuckDB's batch); an array
+    of a type with child arrays or a dictionary is kept as it is (the results have none)."""
+    import pyarrow as pa
+
+    kind = array.type
+    if not (pa.types.is_primitive(kind) or pa.types.is_string(kind) or
+            pa.types.is_large_string(kind) or pa.types.is_binary(kind) or
+            pa.types.is_large_binary(kind) or pa.types.is_decimal(kind)):
+        return array
+    buffers = [None if b is None else pa.py_buffer(b.to_pybytes()) for b in array.buffers()]
+    return pa.Array.from_buffers(kind, len(array), buffers, null_count=array.null_count,
+                                 offset=array.offset)
+
+
+def hand_back_freed() -> None:
+    """Hand the C heap's free pages back to the system (glibc's `malloc_trim`; elsewhere
+    nothing): the detached chunks live there, and glibc keeps what is freed for reuse, which
+    here only polars' and DuckDB's own allocators would ask for."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+_TRIM: list = []
+
+
+def _malloc_trim():
+    if not _TRIM:
+        import ctypes
+
+        try:
+            _TRIM.append(ctypes.CDLL(None).malloc_trim)
+        except (AttributeError, OSError):  # not glibc (macOS, musl)
+            _TRIM.append(None)
+    return _TRIM[0]
 
 
 SORT_GROUP_COLUMNS = 8  # columns gathered at a time by `sorted_frame` (in parallel)
