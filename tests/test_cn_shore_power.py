@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -120,9 +121,21 @@ def test_the_shanghai_generator_refuses_dirty(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def shanghai(tmp_path_factory):
-    con = store.connect(tmp_path_factory.mktemp("cn") / "db.duckdb")
-    load_sample(con, SHANGHAI)
+def shanghai_db(tmp_path_factory) -> Path:
+    """The Shanghai sample month loaded once for the module, in a store file that is never
+    opened again: the tests below check a copy of it."""
+    path = tmp_path_factory.mktemp("cn") / "loaded.duckdb"
+    con = store.connect(path)
+    try:
+        load_sample(con, SHANGHAI)
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def shanghai(shanghai_db, tmp_path_factory):
+    con = store.connect(shutil.copy(shanghai_db, tmp_path_factory.mktemp("cn") / "db.duckdb"))
     # results and findings are read, never a run id
     outcome = check(con, load_pack("cn-shore-power"), period="2026-10", store_run=False,
                     record=False)
@@ -191,28 +204,37 @@ def test_load_and_check_commands_run_the_pack_on_the_sample(tmp_path):
     assert len(rows) == 150 and {r["pack"] for r in rows} == {"cn-shore-power@1.1.1"}
 
 
-def test_results_are_byte_identical_in_any_time_zone(tmp_path):
+# a zone other than this process's: Shanghai's own, unless this process is in it
+OTHER_ZONE = ("Asia/Shanghai" if time.localtime().tm_gmtoff != 8 * 3600
+              else "America/Los_Angeles")
+
+
+def test_results_are_byte_identical_in_any_time_zone(shanghai_db, tmp_path):
     """Port-local arithmetic (Asia/Shanghai start instants, thresholds) never depends on the
-    machine's zone: TZ=America/Los_Angeles and TZ=Asia/Shanghai give the same files."""
-    db = tmp_path / "cn.duckdb"
-    con = store.connect(db)
-    load_sample(con, SHANGHAI)
-    con.close()
+    machine's zone: the check in this process and in another process in another zone
+    (Asia/Shanghai) give the same files."""
     outputs = []
-    for tz in ("America/Los_Angeles", "Asia/Shanghai"):
-        folder = tmp_path / tz.replace("/", "_")
+    for tz in (None, OTHER_ZONE):  # None: this process, its own zone
+        folder = tmp_path / (tz or "here").replace("/", "_")
         folder.mkdir()
-        shutil.copy(db, folder / "db.duckdb")
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("BERTHCHECK_DB", "BERTHCHECK_RULES_DIR")}
-        env.update(TZ=tz, PYTHONPATH=str(REPO))
-        done = subprocess.run(
-            [sys.executable, "-m", "berthcheck", "check", "--db", "db.duckdb", "--pack",
-             "cn-shore-power", "--period", "2026-10", "--out", "results.csv"],
-            cwd=folder, env=env, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr + done.stdout
+        shutil.copy(shanghai_db, folder / "db.duckdb")
+        args = ["check", "--db", "db.duckdb", "--pack", "cn-shore-power", "--period", "2026-10",
+                "--out", "results.csv"]
+        if tz is None:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.chdir(folder)
+                result = runner.invoke(app, args)
+            assert result.exit_code == 0, result.output
+        else:
+            env = {k: v for k, v in os.environ.items()
+                   if k not in ("BERTHCHECK_DB", "BERTHCHECK_RULES_DIR")}
+            env.update(TZ=tz, PYTHONPATH=str(REPO))
+            done = subprocess.run([sys.executable, "-m", "berthcheck", *args], cwd=folder,
+                                  env=env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stderr + done.stdout
         outputs.append({n: (folder / n).read_bytes() for n in ("results.csv", "findings.csv")})
     assert outputs[0] == outputs[1]
+    assert outputs[0]["results.csv"].count(b"\n") == 151  # the header and 150 visits
 
 
 def test_demo_runs_the_shanghai_month_end_to_end(tmp_path):

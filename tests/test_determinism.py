@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import polars as pl
@@ -56,27 +57,54 @@ def _run_in_process(sample_db: Path, folder: Path, tz: str) -> dict[str, bytes]:
     return {name: (folder / name).read_bytes() for name in names}
 
 
+def _run_here(sample_db: Path, folder: Path) -> dict[str, bytes]:
+    """The same commands as SCRIPT, in this process (its own zone), from `folder`."""
+    from typer.testing import CliRunner
+
+    from berthcheck.cli import app
+
+    folder.mkdir(parents=True)
+    shutil.copy(sample_db, folder / "db.duckdb")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        for ext in FORMATS:
+            done = CliRunner().invoke(app, [
+                "check", "--db", "db.duckdb", "--period", PERIOD, "--out", "results" + ext,
+                "--manifest", "manifest" + ext + ".json"])
+            assert done.exit_code == 0, done.output
+    names = [f"{stem}{ext}" for ext in FORMATS for stem in ("results", "findings")]
+    names += [f"manifest{ext}.json" for ext in FORMATS]
+    return {name: (folder / name).read_bytes() for name in names}
+
+
+# another zone than this process's (a zone east of UTC, unless this process is in it)
+OTHER_ZONE = ("Asia/Tokyo" if time.localtime().tm_gmtoff != 9 * 3600
+              else "America/Los_Angeles")
+
+
 @pytest.fixture(scope="module")
-def in_two_processes(sample_db, tmp_path_factory) -> dict[str, Path]:
-    """The CLI's check of the same store in two other processes, zones and folders, each
-    writing every format; both tests below read these (a Python start and check each)."""
+def in_two_processes(sample_db, tmp_path_factory) -> dict[str, tuple[Path, dict[str, bytes]]]:
+    """The CLI's check of the same store in this process and in another process in another
+    zone, each from a folder of its own, writing every format; both tests below read these
+    (one Python start: the other side of the comparison is this process)."""
     root = tmp_path_factory.mktemp("processes")
-    folders = {"UTC": root / "a" / "utc", "Asia/Tokyo": root / "elsewhere" / "tokyo"}
-    return {tz: (folder, _run_in_process(sample_db, folder, tz)) for tz, folder in folders.items()}
+    here, other = root / "a" / "here", root / "elsewhere" / "other"
+    return {"here": (here, _run_here(sample_db, here)),
+            "other": (other, _run_in_process(sample_db, other, OTHER_ZONE))}
 
 
 def test_result_files_are_byte_identical_across_time_zones_processes_and_folders(in_two_processes):
-    (utc_folder, utc), (_, tokyo) = in_two_processes["UTC"], in_two_processes["Asia/Tokyo"]
-    for name in utc:
-        assert utc[name] == tokyo[name], f"{name} differs between TZ=UTC and TZ=Asia/Tokyo"
+    (here_folder, here), (_, other) = in_two_processes["here"], in_two_processes["other"]
+    for name in here:
+        assert here[name] == other[name], f"{name} differs between this process and TZ={OTHER_ZONE}"
     # all formats come from one run, so one manifest
-    assert utc["manifest.csv.json"] == utc["manifest.json.json"] == utc["manifest.parquet.json"]
-    results = pl.read_csv(utc_folder / "results.csv")
+    assert here["manifest.csv.json"] == here["manifest.json.json"] == here["manifest.parquet.json"]
+    results = pl.read_csv(here_folder / "results.csv")
     assert results.height > 100
 
 
 def test_finding_ids_and_run_id_are_the_same_in_any_process(sample_db, in_two_processes):
-    folder, other = in_two_processes["Asia/Tokyo"]  # not this process, nor its zone
+    folder, other = in_two_processes["other"]  # not this process, nor its zone
     con = store.connect(sample_db, read_only=True)
     try:
         here = check(con, period=PERIOD, store_run=False)

@@ -183,7 +183,7 @@ def test_missing_tier_assumes_tier_0_and_says_so():
     assert r["excess_co2_kg"] == pytest.approx(27.06 * CO2_AUX, abs=1e-4)
 
 
-@pytest.mark.parametrize(("teu", "aux", "boiler", "source"), [
+SIZE_BIN_EDGES = [
     (7999, 2456, 623, "default_size_bin"),   # 7 000-8 000 TEU
     (8000, 902, 668, "default_size_bin"),    # bins are half-open: 8 000 is in 8 000-9 000
     (8999.9, 902, 668, "default_size_bin"),
@@ -191,9 +191,22 @@ def test_missing_tier_assumes_tier_0_and_says_so():
     (17000, 1000, 647, "default_size_bin"),  # >= 17 000, open-ended
     (25000, 1000, 647, "default_size_bin"),
     (None, 2456, 623, "default_type"),       # no TEU: the type's default
-])
-def test_container_size_bin_edges(teu, aux, boiler, source):
-    r = _row(_check({"visits": [container("V1", teu=teu)]}), "V1")
+]
+
+
+@pytest.fixture(scope="module")
+def size_bin_results():
+    """One check of a visit per edge (each its own vessel, otherwise the same call): a
+    visit's loads come from its own size alone, so the seven share one check instead of a
+    store and a check each."""
+    return _check({"visits": [container(f"E{i}", imo=f"93000{i:02d}", teu=teu)
+                              for i, (teu, *_) in enumerate(SIZE_BIN_EDGES)]})
+
+
+@pytest.mark.parametrize(("edge", "teu", "aux", "boiler", "source"),
+                         [(i, *edge) for i, edge in enumerate(SIZE_BIN_EDGES)])
+def test_container_size_bin_edges(size_bin_results, edge, teu, aux, boiler, source):
+    r = _row(size_bin_results, f"E{edge}")
     assert (r["aux_power_kw_used"], r["boiler_power_kw_used"], r["load_source"]) == (
         aux, boiler, source)
     assert r["excess_nox_kg"] == pytest.approx(kg(aux, WINDOW, 10.5), abs=1e-4)

@@ -77,15 +77,17 @@ def test_finding_ids_are_stable_within_and_across_processes(tmp_path):
         "r = check(con, period='2026-10', store_run=False)\n"
         "print(r.run_id); print(','.join(r.findings['finding_id'].to_list()))\n"
     ).format(str(__import__("pathlib").Path(__file__).parent.parent))
-    # this process (its own zone), then two others in zones of their own
+    # this process (its own zone), then another in a zone of its own (west of UTC: local dates
+    # a day behind at the period's edges); tests/test_determinism.py checks the sample month
+    # in a process east of UTC (Asia/Tokyo) the same way
     here = check(_store_with_visits(30), period="2026-10", store_run=False)
     outputs = [f"{here.run_id}\n{','.join(here.findings['finding_id'].to_list())}\n"]
-    for tz in ("Asia/Tokyo", "America/Los_Angeles"):
+    for tz in ("America/Los_Angeles",):
         env = {"TZ": tz, "PATH": "/usr/bin:/bin"}
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                               env=env, check=True)
         outputs.append(done.stdout)
-    assert outputs[0] == outputs[1] == outputs[2]
+    assert outputs[0] == outputs[1]
     assert len(outputs[0].splitlines()[1].split(",")) > 30
 
 
