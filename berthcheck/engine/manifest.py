@@ -85,9 +85,9 @@ def output_hashes(con, results, findings, *, ordered: bool = False) -> tuple[str
     with registered(con, results, findings):
         return (
             digest.typed_sha256(con, _select(result_columns(results), RESULTS_VIEW),
-                                digest.RESULT_ORDER, ordered=ordered),
+                                digest.RESULT_ORDER, ordered=ordered, rows=results.height),
             digest.typed_sha256(con, _select(finding_columns(), FINDINGS_VIEW),
-                                digest.FINDING_ORDER, ordered=ordered),
+                                digest.FINDING_ORDER, ordered=ordered, rows=findings.height),
         )
 
 
