@@ -86,3 +86,20 @@ def test_few_rows_digests_of_a_check_equal_the_streamed_ones(sample_checks, monk
     assert few == streamed
     assert few == (small.manifest["results_sha256"], small.manifest["findings_sha256"])
     assert isinstance(small.results, pl.DataFrame)
+
+
+def test_a_schema_of_dtypes_only_holds_without_pandera():
+    """A pack's declared result columns, all nullable and without checks, are dtypes only:
+    `holds` decides them itself (it used to hand every check's frames to pandera, twice a
+    check), and still refuses a wrong dtype or a missing column."""
+    import pandera.polars as pa
+
+    from berthcheck.engine.schemas import holds
+
+    schema = pa.DataFrameSchema({"a": pa.Column(pl.Float64, nullable=True),
+                                 "b": pa.Column(pl.Utf8, nullable=True)}, strict=False)
+    frame = pl.DataFrame({"a": [1.0, None], "b": [None, "x"], "c": [1, 2]})
+    assert holds(schema, frame)
+    assert holds(schema, frame.head(0))
+    assert not holds(schema, frame.with_columns(pl.col("a").cast(pl.Int64)))
+    assert not holds(schema, frame.drop("b"))
