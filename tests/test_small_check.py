@@ -103,3 +103,25 @@ def test_a_schema_of_dtypes_only_holds_without_pandera():
     assert holds(schema, frame.head(0))
     assert not holds(schema, frame.with_columns(pl.col("a").cast(pl.Int64)))
     assert not holds(schema, frame.drop("b"))
+
+
+def test_few_rows_digest_keeps_the_order_of_a_frame_in_many_batches(monkeypatch):
+    """Read in order (`ordered`), the lines go through a temporary table: a frame of several
+    Arrow batches, scanned by several threads, must keep its order there."""
+    parts = [pl.DataFrame({"visit_id": [f"V{i:05d}" for i in range(k, k + 4000)],
+                           "hours": [i / 7 for i in range(k, k + 4000)]})
+             for k in range(0, 12000, 4000)]
+    frame = pl.concat(parts, rechunk=False)
+    assert frame.n_chunks() == 3
+    con = duckdb.connect()
+    try:
+        con.execute("SET threads = 4")
+        store.register(con, "in_order", frame, batch_rows=1000)
+        few = digest.typed_sha256(con, "in_order", ("visit_id",), ordered=True,
+                                  rows=frame.height)
+        monkeypatch.setattr(digest, "FEW_ROWS", -1)
+        streamed = digest.typed_sha256(con, "in_order", ("visit_id",), ordered=True,
+                                       rows=frame.height)
+    finally:
+        con.close()
+    assert few == streamed == _digest(frame, list(frame.columns), ["visit_id"])
