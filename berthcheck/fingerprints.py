@@ -178,10 +178,18 @@ def _store_pieces(con, pieces: list[Piece]) -> None:
               p["sha256"]] for p in pieces])
 
 
-def _row_groups(con, kind: Kind) -> list[tuple]:
-    return store.run(
-        con, f"SELECT _batch_id, _replaced_by, count(*) FROM {kind.table}_versions "  # noqa: S608
-        "GROUP BY ALL ORDER BY 1, 2 NULLS FIRST")
+def _row_groups(con, kinds: list[Kind]) -> dict[str, list[tuple]]:
+    """Per input table, its rows counted by (batch, retiring batch): one statement for every
+    table (one each cost a small check's fingerprint about 1.6 ms of planning per table)."""
+    parts = [f"SELECT {i} AS k, _batch_id, _replaced_by, count(*) AS n "  # noqa: S608 - our names
+             f"FROM {kind.table}_versions GROUP BY ALL" for i, kind in enumerate(kinds)]
+    out: dict[str, list[tuple]] = {kind.table: [] for kind in kinds}
+    if not parts:
+        return out
+    for k, b, rb, n in store.run(con, " UNION ALL ".join(parts)
+                                 + " ORDER BY 1, 2, 3 NULLS FIRST"):
+        out[kinds[k].table].append((b, rb, n))
+    return out
 
 
 def table_pieces(con, *, stored: bool = True) -> tuple[dict[str, list[Piece]], list[Piece]]:
@@ -198,9 +206,11 @@ def table_pieces(con, *, stored: bool = True) -> tuple[dict[str, list[Piece]], l
     out: dict[str, list[Piece]] = {}
     fresh: list[Piece] = []
     sealed = store.table_exists(con, SEALS_TABLE)
-    for kind in _kinds():
+    kinds = _kinds()
+    groups = _row_groups(con, kinds)
+    for kind in kinds:
         wanted: dict[tuple, int] = {}
-        for b, rb, n in _row_groups(con, kind):
+        for b, rb, n in groups[kind.table]:
             wanted[(kind.table, b, None)] = wanted.get((kind.table, b, None), 0) + int(n)
             if rb is not None:
                 wanted[(kind.table, b, rb)] = int(n)

@@ -92,7 +92,7 @@ def _conform(frame, name: str, kind: str, where: str):
     column); else a PackFileError naming the file, column, returned and expected type."""
     import polars as pl
 
-    dtype = frame.schema[name]
+    dtype = frame.get_column(name).dtype  # not frame.schema: a Schema made per column
     want = polars_type(kind)
     if dtype == want:
         return frame

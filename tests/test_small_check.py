@@ -1,0 +1,63 @@
+"""Issue 16, a small check's fixed cost: below a size, the check plans its assemble and
+results queries once (rows kept in temporary tables). That path must give what the path for
+big checks gives: the same results and findings, run id and digests."""
+
+from __future__ import annotations
+
+import importlib
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from berthcheck import store
+from berthcheck.engine.check import check
+from tests.conftest import copy_store
+
+# the module (berthcheck.engine exports the function `check` under the same name)
+check_module = importlib.import_module("berthcheck.engine.check")
+
+
+@pytest.fixture(scope="module")
+def sample_checks(sample_month, tmp_path_factory):
+    """The sample month checked (not stored) by the small-scope path and by the path of big
+    checks (RELEASE_ROWS at 0: no temporary tables for the assemble and results queries,
+    what the sandbox no longer reads dropped first)."""
+    path = copy_store(sample_month, tmp_path_factory.mktemp("small") / "s.duckdb")
+    con = store.connect(path)
+    try:
+        small = check(con, "carb-at-berth-2020", store_run=False)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(check_module, "RELEASE_ROWS", 0)
+            big = check(con, "carb-at-berth-2020", store_run=False)
+        yield con, small, big
+    finally:
+        con.close()
+
+
+def test_small_scope_path_gives_the_big_path_results(sample_checks):
+    _, small, big = sample_checks
+    assert small.results.height > 100
+    assert small.findings.height > 0
+    assert_frame_equal(small.results, big.results)
+    assert_frame_equal(small.findings, big.findings)
+    assert small.run_id == big.run_id
+    assert small.manifest["results_sha256"] == big.manifest["results_sha256"]
+    assert small.manifest["findings_sha256"] == big.manifest["findings_sha256"]
+
+
+def test_a_schema_of_dtypes_only_holds_without_pandera():
+    """A pack's declared result columns, all nullable and without checks, are dtypes only:
+    `holds` decides them itself (it used to hand every check's frames to pandera, twice a
+    check), and still refuses a wrong dtype or a missing column."""
+    import pandera.polars as pa
+
+    from berthcheck.engine.schemas import holds
+
+    schema = pa.DataFrameSchema({"a": pa.Column(pl.Float64, nullable=True),
+                                 "b": pa.Column(pl.Utf8, nullable=True)}, strict=False)
+    frame = pl.DataFrame({"a": [1.0, None], "b": [None, "x"], "c": [1, 2]})
+    assert holds(schema, frame)
+    assert holds(schema, frame.head(0))
+    assert not holds(schema, frame.with_columns(pl.col("a").cast(pl.Int64)))
+    assert not holds(schema, frame.drop("b"))
