@@ -85,21 +85,35 @@ def _migrated_template(tmp_path_factory):
     patch.undo()
 
 
+def _loaded_once(tmp_path_factory, folder: Path, name: str) -> Path:
+    """A bundled sample folder loaded into a store file that is never opened again."""
+    from berthcheck.demo import load_sample
+
+    path = tmp_path_factory.mktemp(name) / f"{name}.duckdb"
+    con = store.connect(path)
+    try:
+        load_sample(con, folder)
+    finally:
+        con.close()
+    return path
+
+
 @pytest.fixture(scope="session")
 def sample_month(_migrated_template, tmp_path_factory) -> Path:
     """The bundled sample month (Los Angeles, 2026-10) loaded once per worker into a store
     file, which is never opened again: a module that starts from it takes a copy
     (`copy_store`), where each loaded it anew before (about 0.55 CPU s a load)."""
-    from berthcheck.demo import load_sample
     from berthcheck.resources import sample_data_dir
 
-    path = tmp_path_factory.mktemp("sample-month") / "sample.duckdb"
-    con = store.connect(path)
-    try:
-        load_sample(con, sample_data_dir())
-    finally:
-        con.close()
-    return path
+    return _loaded_once(tmp_path_factory, sample_data_dir(), "sample-month")
+
+
+@pytest.fixture(scope="session")
+def shanghai_month(_migrated_template, tmp_path_factory) -> Path:
+    """The bundled Shanghai month (cn-shanghai-2026-10) loaded once per worker, like
+    `sample_month`: take a copy (`copy_store`) to open it."""
+    folder = Path(__file__).resolve().parent.parent / "sample_data" / "cn-shanghai-2026-10"
+    return _loaded_once(tmp_path_factory, folder, "shanghai-month")
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,6 @@ from typer.testing import CliRunner
 
 from berthcheck import store
 from berthcheck.cli import app
-from berthcheck.demo import load_sample
 from berthcheck.engine import check, load_pack
 from berthcheck.ingest.load import load_files
 from berthcheck.sample import generate
@@ -121,21 +120,8 @@ def test_the_shanghai_generator_refuses_dirty(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def shanghai_db(tmp_path_factory) -> Path:
-    """The Shanghai sample month loaded once for the module, in a store file that is never
-    opened again: the tests below check a copy of it."""
-    path = tmp_path_factory.mktemp("cn") / "loaded.duckdb"
-    con = store.connect(path)
-    try:
-        load_sample(con, SHANGHAI)
-    finally:
-        con.close()
-    return path
-
-
-@pytest.fixture(scope="module")
-def shanghai(shanghai_db, tmp_path_factory):
-    con = store.connect(shutil.copy(shanghai_db, tmp_path_factory.mktemp("cn") / "db.duckdb"))
+def shanghai(shanghai_month, tmp_path_factory):
+    con = store.connect(shutil.copy(shanghai_month, tmp_path_factory.mktemp("cn") / "db.duckdb"))
     # results and findings are read, never a run id
     outcome = check(con, load_pack("cn-shore-power"), period="2026-10", store_run=False,
                     record=False)
@@ -209,7 +195,7 @@ OTHER_ZONE = ("Asia/Shanghai" if time.localtime().tm_gmtoff != 8 * 3600
               else "America/Los_Angeles")
 
 
-def test_results_are_byte_identical_in_any_time_zone(shanghai_db, tmp_path):
+def test_results_are_byte_identical_in_any_time_zone(shanghai_month, tmp_path):
     """Port-local arithmetic (Asia/Shanghai start instants, thresholds) never depends on the
     machine's zone: the check in this process and in another process in another zone
     (Asia/Shanghai) give the same files."""
@@ -217,7 +203,7 @@ def test_results_are_byte_identical_in_any_time_zone(shanghai_db, tmp_path):
     for tz in (None, OTHER_ZONE):  # None: this process, its own zone
         folder = tmp_path / (tz or "here").replace("/", "_")
         folder.mkdir()
-        shutil.copy(shanghai_db, folder / "db.duckdb")
+        shutil.copy(shanghai_month, folder / "db.duckdb")
         args = ["check", "--db", "db.duckdb", "--pack", "cn-shore-power", "--period", "2026-10",
                 "--out", "results.csv"]
         if tz is None:

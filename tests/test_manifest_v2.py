@@ -91,18 +91,22 @@ def test_version_1_2_and_3_runs_all_verify(db, v2_run):
     assert v2["findings_sha256"] != v3["findings_sha256"]
 
 
-def test_a_version_2_run_names_a_tampered_verdict(db, v2_run):
-    path, _old = db
+def _verdict_tampered_is_named(path, run_id: str) -> None:
+    """A stored non-compliant verdict edited to compliant: verify fails and names it."""
     con = store.connect(path)
     try:
         store.run(con, "UPDATE run_results SET verdict = 'compliant' WHERE run_id = ? "
-                       "AND verdict = 'non_compliant'", [v2_run])
+                       "AND verdict = 'non_compliant'", [run_id])
     finally:
         con.close()
-    result = _cli("audit", "verify", v2_run, "--db", path)
+    result = _cli("audit", "verify", run_id, "--db", path)
     assert result.exit_code == 1
     assert "stored results: sha256" in result.output
     assert "verdict stored compliant, recomputed non_compliant" in result.output
+
+
+def test_a_version_2_run_names_a_tampered_verdict(db, v2_run):
+    _verdict_tampered_is_named(db[0], v2_run)
 
 
 def test_a_version_3_run_names_a_stored_hour_edited_below_the_csvs_decimals(db):
@@ -130,16 +134,7 @@ def test_a_version_1_run_verifies_after_a_later_replace_and_names_a_tampered_ver
     visit_id, _row = _compliant_controlled_visit(path)
     _replace_vessel_type(path, tmp_path, visit_id, "bulk")
     assert _cli("audit", "verify", old, "--db", path).exit_code == 0
-    con = store.connect(path)
-    try:
-        store.run(con, "UPDATE run_results SET verdict = 'compliant' WHERE run_id = ? "
-                       "AND verdict = 'non_compliant'", [old])
-    finally:
-        con.close()
-    result = _cli("audit", "verify", old, "--db", path)
-    assert result.exit_code == 1
-    assert "stored results: sha256" in result.output
-    assert "verdict stored compliant, recomputed non_compliant" in result.output
+    _verdict_tampered_is_named(path, old)
 
 
 def test_diff_across_the_version_boundary_is_a_manifest_change_not_an_input_change(db, tmp_path):

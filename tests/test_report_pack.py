@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from berthcheck import store
-from berthcheck.demo import load_sample
 from berthcheck.engine import load_pack
 from berthcheck.engine.scope import parse_scope
 from berthcheck.errors import BerthcheckError
@@ -26,6 +25,7 @@ from berthcheck.report import render_run
 from berthcheck.report.data import obtain_run
 from berthcheck.report.listing import APPENDIX_LINE_MAX
 from berthcheck.report.pack_spec import DEFAULT_WINDOW_COLUMNS, read_spec, report_spec
+from tests.conftest import copy_store
 
 REPO = Path(__file__).resolve().parent.parent
 SHANGHAI = REPO / "sample_data" / "cn-shanghai-2026-10"
@@ -39,14 +39,9 @@ def _text(html: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def shanghai_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("cn-report") / "db.duckdb"
-    con = store.connect(path)
-    try:
-        load_sample(con, SHANGHAI)
-    finally:
-        con.close()
-    return path
+def shanghai_db(shanghai_month, tmp_path_factory) -> Path:
+    """A copy of the loaded Shanghai month: the report stores its run in it."""
+    return copy_store(shanghai_month, tmp_path_factory.mktemp("cn-report") / "db.duckdb")
 
 
 def _html(db: Path, pack, period: str = "2026-10") -> tuple[str, dict]:
@@ -206,13 +201,8 @@ def test_a_report_column_no_result_column_declares_is_refused_when_the_pack_load
 # --- CARB keeps its presentation --------------------------------------------------------------
 
 
-def test_carb_listing_keeps_ready_to_work_and_has_no_chapter_of_its_own(tmp_path):
-    db = tmp_path / "carb.duckdb"
-    con = store.connect(db)
-    try:
-        load_sample(con, REPO / "sample_data")
-    finally:
-        con.close()
+def test_carb_listing_keeps_ready_to_work_and_has_no_chapter_of_its_own(sample_month, tmp_path):
+    db = copy_store(sample_month, tmp_path / "carb.duckdb")
     html, model = _html(db, "carb-at-berth-2020")
     assert model["pack_chapter"] is None and 'id="pack"' not in html
     assert "Ready to Work / Pilot on Board</th>" in html
