@@ -493,23 +493,32 @@ def _compare_stored(con, report, run_id, reference, recomputed) -> None:
     from berthcheck import tamper
     from berthcheck.engine.runs import stored_frames, stored_hashes
 
+    # the stored rows are read as frames only where they are needed: for a version-1 hash,
+    # or to name what differs (a million visits' frames beside the recomputed ones and the
+    # digest's own read would hold the results three times)
+    frames = None
     try:
-        stored_results, stored_findings = stored_frames(con, run_id)
         if int(reference.get("manifest_version") or 1) >= 2:
             results_sha, findings_sha = stored_hashes(con, run_id)
         else:
-            results_sha, findings_sha = manifest_v1.output_hashes(stored_results,
-                                                                  stored_findings)
+            frames = stored_frames(con, run_id)
+            results_sha, findings_sha = manifest_v1.output_hashes(*frames)
     except BerthcheckError as exc:
         report.mismatches.append(Mismatch("stored", run_id, str(exc)))
         return
-    for what, got, frame, index in (("results", results_sha, stored_results, 0),
-                                    ("findings", findings_sha, stored_findings, 1)):
+    for what, got, index in (("results", results_sha, 0), ("findings", findings_sha, 1)):
         want = reference.get(f"{what}_sha256")
         if got == want:
             report.matched.append(f"stored {what}: match the hash recorded for the run "
                                   f"({_short(want)}...)")
             continue
+        if frames is None:
+            try:
+                frames = stored_frames(con, run_id)
+            except BerthcheckError as exc:
+                report.mismatches.append(Mismatch("stored", run_id, str(exc)))
+                return
+        frame = frames[index]
         details = tamper.cell_differences(frame, recomputed[index]) if recomputed else []
         if recomputed and not details:  # an edit finer than the CSV's decimals (version 3)
             details = _exact_differences(frame, recomputed[index])
