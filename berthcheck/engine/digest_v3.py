@@ -17,7 +17,9 @@ lengths are touched by numpy and nothing is made into text. The form, per column
   `utf8` the value's UTF-8 byte length as uint32;
 * `D` (`utf8` only): the UTF-8 bytes of every value, in row order, nothing between them (a
   NULL adds none);
-* the column's digest: sha256(M || V || D), 32 bytes.
+* the column's digest: sha256(sha256(M) || sha256(V) || sha256(D)), 32 bytes (for a column
+  without D, sha256(sha256(M) || sha256(V))): each part is a running hash over the rows in
+  order, so a column can be hashed as its rows stream past (`ColumnHasher`).
 
 A relation's digest is sha256 of the header, the UTF-8 text `<n>\\n` then `<name>\\t<type>\\n`
 per column, followed by the columns' 32-byte digests in column order. Rows are in the
@@ -164,28 +166,42 @@ def _lengths_and_data(chunk: pa.Array) -> tuple[np.ndarray, object]:
                      else b"")
 
 
+class ColumnHasher:
+    """One column's three running hashes (M, V and, for text, D), fed chunk by chunk in row
+    order: a column can be hashed as its rows stream past, never held whole."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.parts = [hashlib.sha256() for _ in range(3 if tag == UTF8 else 2)]
+
+    def add(self, chunk: pa.Array) -> None:
+        import pyarrow as pa
+
+        if pa.types.is_dictionary(chunk.type):
+            chunk = chunk.dictionary_decode()
+        mask = _mask(chunk)
+        self.parts[0].update(mask.data)  # numpy's memory as it is (C-contiguous): no copy
+        if self.tag == UTF8:
+            lengths, data = _text(chunk, mask)
+            self.parts[1].update(lengths.data)
+            self.parts[2].update(data)  # type: ignore[arg-type]  # an Arrow buffer or b""
+        else:
+            self.parts[1].update(_fixed(chunk, self.tag).data)
+
+    def digest(self) -> bytes:
+        """sha256(sha256(M) || sha256(V) [|| sha256(D)]), 32 bytes."""
+        return hashlib.sha256(b"".join(part.digest() for part in self.parts)).digest()
+
+
 def column_sha256(column: pa.Array | pa.ChunkedArray, tag: str | None = None) -> bytes:
-    """The 32-byte digest sha256(M || V || D) of one column, whatever its Arrow layout
-    (chunks, slices, bit-packed booleans, string / large_string / string_view, dictionary)."""
+    """The 32-byte digest of one column, whatever its Arrow layout (chunks, slices, bit-packed
+    booleans, string / large_string / string_view, dictionary)."""
     import pyarrow as pa
 
-    tag = tag or type_tag(column.type)
-    chunks = list(column.chunks) if isinstance(column, pa.ChunkedArray) else [column]
-    chunks = [c.dictionary_decode() if pa.types.is_dictionary(c.type) else c for c in chunks]
-    masks = [_mask(c) for c in chunks]
-    digest = hashlib.sha256()
-    for m in masks:
-        digest.update(m.data)  # numpy's memory as it is (C-contiguous): no copy
-    if tag == UTF8:
-        texts = [_text(c, m) for c, m in zip(chunks, masks, strict=True)]
-        for lengths, _data in texts:
-            digest.update(lengths.data)
-        for _lengths, data in texts:
-            digest.update(data)  # type: ignore[arg-type]  # an Arrow buffer or b""
-    else:
-        for c in chunks:
-            digest.update(_fixed(c, tag).data)
-    return digest.digest()
+    hasher = ColumnHasher(tag or type_tag(column.type))
+    for chunk in (column.chunks if isinstance(column, pa.ChunkedArray) else [column]):
+        hasher.add(chunk)
+    return hasher.digest()
 
 
 def header(rows: int, columns: Sequence[tuple[str, str]]) -> bytes:
@@ -245,12 +261,28 @@ def _arrow_type_of(dtype) -> pa.DataType:
     return pl.Series("x", [], dtype=dtype).to_arrow().type
 
 
-def relation_sha256(con, relation: str, order: Sequence[str], *, ordered: bool = False,
-                    threads: int = THREADS) -> str:
+STREAM_ROWS = 122_880  # rows of a relation read at a time (`relation_sha256`)
+
+
+def relation_sha256(con, relation: str, order: Sequence[str], *, ordered: bool = False) -> str:
     """The digest of a DuckDB relation of ours (a table, view or `(SELECT ...)`), all its
-    columns in order, its rows sorted by `order` unless `ordered`, read as Arrow."""
+    columns in order, its rows sorted by `order` unless `ordered`, read as Arrow batches and
+    hashed as they come (`audit verify` of a million visits' stored run holds one batch, not
+    the run)."""
     from berthcheck import store
 
     sort = "" if ordered else " ORDER BY " + ", ".join(store.quote_ident(k) for k in order)
-    table = con.sql(f"SELECT * FROM {relation}{sort}").to_arrow_table()  # noqa: S608 - ours
-    return arrow_sha256(table, threads=threads)
+    reader = con.sql(f"SELECT * FROM {relation}{sort}").to_arrow_reader(STREAM_ROWS)  # noqa: S608
+    try:
+        names = reader.schema.names
+        tags = [type_tag(field.type) for field in reader.schema]
+        hashers = [ColumnHasher(tag) for tag in tags]
+        rows = 0
+        for batch in reader:
+            rows += batch.num_rows
+            for hasher, column in zip(hashers, batch.columns, strict=True):
+                hasher.add(column)
+    finally:
+        reader.close()  # an unread result would block the connection's next statement
+    return hashlib.sha256(header(rows, list(zip(names, tags, strict=True)))
+                          + b"".join(h.digest() for h in hashers)).hexdigest()
