@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from berthcheck import store
-from berthcheck.engine.digest import RESULT_ORDER
 from berthcheck.engine.judged_visits import judged_visits_sql, period_filters
+from berthcheck.engine.output_columns import RESULT_ORDER
 from berthcheck.engine.pack import (
     PARAM_RE,
     Pack,
@@ -37,7 +37,7 @@ from berthcheck.engine.pack_columns import (  # issue 20: the pack contract's ou
 from berthcheck.engine.pack_notes import check_notes
 from berthcheck.engine.record import digests_beside
 from berthcheck.engine.record import record as record_run
-from berthcheck.engine.results_frame import close_at_once, read_batches
+from berthcheck.engine.results_frame import read_batches
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
 
@@ -377,7 +377,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
     finally:
         # closed before the batches are joined and sorted (each makes a copy of the results):
         # what the pack's tables held (half a gigabyte at a million visits) is free first
-        close_at_once(sandbox)
+        sandbox.close()
     with stage(results_stage):
         # sorted by polars (keys sorted, columns gathered, in parallel), not by an ORDER
         # BY: DuckDB's sort carries all ~70 columns (a sixth less CPU at 1M visits); a few

@@ -25,9 +25,9 @@ DuckDB's own sha256 hashes about 130 MB/s here, OpenSSL's several GB/s.
 from __future__ import annotations
 
 from berthcheck import store
+from berthcheck.engine.output_columns import FINDING_ORDER, RESULT_ORDER
 
-RESULT_ORDER = ("visit_id",)
-FINDING_ORDER = ("visit_id", "rule_id", "finding_id")
+__all__ = ["FINDING_ORDER", "RESULT_ORDER", "typed_sha256"]
 _INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
              "UINTEGER", "UBIGINT", "UHUGEINT")
 _FLOATS = ("FLOAT", "DOUBLE", "REAL")

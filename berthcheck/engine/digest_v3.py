@@ -24,34 +24,31 @@ lengths are touched by numpy and nothing is made into text. The form, per column
 A relation's digest is sha256 of the header, the UTF-8 text `<n>\\n` then `<name>\\t<type>\\n`
 per column, followed by the columns' 32-byte digests in column order. Rows are in the
 digest's order (results by `visit_id`; findings by `visit_id`, `rule_id`, `finding_id`;
-strings by their UTF-8 bytes). The columns can be hashed in a small thread pool (`threads`):
-numpy, Arrow's kernels and OpenSSL's sha256 on big buffers release Python's lock, and polars
-exports text as string views, without a copy. One thread is the default: a check hashes
-beside its inserts (engine/record.py), and a pool of two measured no faster on this 2-core
-machine while costing more CPU (docs/scaling.md, "Eighth pass, E").
+strings by their UTF-8 bytes). The columns are hashed one after the other: a check hashes
+beside its inserts (engine/record.py), and a pool of two threads measured no faster on this
+2-core machine while costing more CPU (docs/scaling.md, "Eighth pass, E").
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from berthcheck.engine.output_columns import FINDING_ORDER, RESULT_ORDER
 from berthcheck.errors import BerthcheckError
 
 if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-RESULT_ORDER = ("visit_id",)
-FINDING_ORDER = ("visit_id", "rule_id", "finding_id")
+__all__ = ["FINDING_ORDER", "RESULT_ORDER", "arrow_sha256", "frame_sha256",
+           "relation_sha256"]
 
 INT64, FLOAT64, BOOL, TIMESTAMP, DATE, UTF8 = (
     "int64", "float64", "bool", "timestamp_us_utc", "date32", "utf8")
 CANONICAL_NAN = 0x7FF8000000000000
 MAX_TEXT_BYTES = 2**32 - 1  # a value's length is a uint32
-THREADS = 1  # a pool only where a caller asks for one
 
 
 class DigestError(BerthcheckError):
@@ -208,36 +205,33 @@ def header(rows: int, columns: Sequence[tuple[str, str]]) -> bytes:
     return (f"{rows}\n" + "".join(f"{name}\t{tag}\n" for name, tag in columns)).encode("utf-8")
 
 
-def _combined(rows: int, names: Sequence[str], types: Sequence[pa.DataType],
-              column: Callable[[str], pa.Array | pa.ChunkedArray], threads: int) -> str:
-    tags = [type_tag(t) for t in types]
-
-    def one(i: int) -> bytes:
-        return column_sha256(column(names[i]), tags[i])
-
-    if threads > 1 and len(names) > 1:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            digests = list(pool.map(one, range(len(names))))
-    else:
-        digests = [one(i) for i in range(len(names))]
+def _relation_digest(rows: int, names: Sequence[str], tags: Sequence[str],
+                     column_digests: Iterable[bytes]) -> str:
+    """The header, then the columns' 32-byte digests in column order, hashed."""
     return hashlib.sha256(header(rows, list(zip(names, tags, strict=True)))
-                          + b"".join(digests)).hexdigest()
+                          + b"".join(column_digests)).hexdigest()
 
 
-def arrow_sha256(table: pa.Table, columns: Sequence[str] | None = None, *,
-                 threads: int = THREADS) -> str:
+def _combined(rows: int, names: Sequence[str], types: Sequence[pa.DataType],
+              column: Callable[[str], pa.Array | pa.ChunkedArray]) -> str:
+    tags = [type_tag(t) for t in types]
+    return _relation_digest(rows, names, tags, (column_sha256(column(name), tag)
+                                                for name, tag in zip(names, tags, strict=True)))
+
+
+def arrow_sha256(table: pa.Table, columns: Sequence[str] | None = None) -> str:
     """The digest of an Arrow table whose rows are in the digest's order, over `columns`
     (default: all, in order)."""
     names = list(columns or table.column_names)
     types = [table.schema.field(n).type for n in names]
-    return _combined(table.num_rows, names, types, table.column, threads)
+    return _combined(table.num_rows, names, types, table.column)
 
 
 def frame_sha256(frame, columns: Sequence[str] | None = None, *,
-                 order: Sequence[str] | None = None, threads: int = THREADS) -> str:
+                 order: Sequence[str] | None = None) -> str:
     """The digest of a polars frame over `columns` (default: all). `order`: sort the rows by
     these keys first (None: the frame is in the digest's order already). Each column is made
-    Arrow (zero-copy for fixed-width values) in the worker that hashes it."""
+    Arrow (zero-copy for fixed-width values) only as it is hashed."""
     if order:
         frame = frame.sort(list(order))
     names = list(columns or frame.columns)
@@ -251,7 +245,7 @@ def frame_sha256(frame, columns: Sequence[str] | None = None, *,
         return frame.get_column(name).to_arrow(compat_level=pl.CompatLevel.newest())
 
     types = [_arrow_type_of(frame.schema[n]) for n in names]
-    return _combined(frame.height, names, types, column, threads)
+    return _combined(frame.height, names, types, column)
 
 
 def _arrow_type_of(dtype) -> pa.DataType:
@@ -284,5 +278,4 @@ def relation_sha256(con, relation: str, order: Sequence[str], *, ordered: bool =
                 hasher.add(column)
     finally:
         reader.close()  # an unread result would block the connection's next statement
-    return hashlib.sha256(header(rows, list(zip(names, tags, strict=True)))
-                          + b"".join(h.digest() for h in hashers)).hexdigest()
+    return _relation_digest(rows, names, tags, (h.digest() for h in hashers))

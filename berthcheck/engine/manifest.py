@@ -79,19 +79,17 @@ def registered(con, results, findings) -> Iterator[None]:
         con.unregister(FINDINGS_VIEW)
 
 
-def output_hashes(results, findings, *, ordered: bool = True,
-                  threads: int | None = None) -> tuple[str, str]:
+def output_hashes(results, findings, *, ordered: bool = True) -> tuple[str, str]:
     """Version-3 digests (berthcheck/engine/digest_v3.py) of results and findings frames, in
     the column order they are stored in. `ordered`: the frames' rows are already in the
     digest's order (as `check` returns them); else they are sorted first."""
     from berthcheck.engine import digest_v3
 
-    pool = {"threads": threads} if threads else {}
     return (
         digest_v3.frame_sha256(results, result_columns(results),
-                               order=None if ordered else digest_v3.RESULT_ORDER, **pool),
+                               order=None if ordered else digest_v3.RESULT_ORDER),
         digest_v3.frame_sha256(findings, finding_columns(),
-                               order=None if ordered else digest_v3.FINDING_ORDER, **pool),
+                               order=None if ordered else digest_v3.FINDING_ORDER),
     )
 
 

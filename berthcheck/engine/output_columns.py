@@ -17,3 +17,8 @@ RESULT_COLUMNS = (
     "findings",
 )
 FINDING_COLUMNS = ("finding_id", "rule_id", "visit_id", "severity", "message", "evidence")
+
+# the outputs' canonical row order: a check returns and stores them so, and every manifest
+# version's digests hash them so (strings compared by their UTF-8 bytes)
+RESULT_ORDER = ("visit_id",)
+FINDING_ORDER = ("visit_id", "rule_id", "finding_id")

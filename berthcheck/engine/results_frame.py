@@ -11,15 +11,6 @@ from __future__ import annotations
 FETCH_BATCH_ROWS = 122_880  # rows of the results read at a time (DuckDB's row group)
 
 
-def close_at_once(sandbox) -> None:
-    """Close the sandbox before the results are joined and sorted, so that what its tables
-    held can go back to the system first. (Until the eighth pass this also set DuckDB's
-    bulk-free flush threshold first; the sandbox's configuration is locked, so that SET
-    always failed and was let pass. At a million visits the pages came back at once in
-    most runs and over the next seconds in some, with or without it.)"""
-    sandbox.close()
-
-
 def read_batches(sandbox, sql: str, params: dict[str, object]) -> Fetched:
     """The query's rows, read FETCH_BATCH_ROWS at a time: DuckDB's whole result as Arrow
     never exists at once. A result of more than one batch is kept as each column's chunks,
