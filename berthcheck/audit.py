@@ -521,32 +521,11 @@ def _compare_stored(con, report, run_id, reference, recomputed) -> None:
         frame = frames[index]
         details = tamper.cell_differences(frame, recomputed[index]) if recomputed else []
         if recomputed and not details:  # an edit finer than the CSV's decimals (version 3)
-            details = _exact_differences(frame, recomputed[index])
+            details = tamper.exact_differences(frame, recomputed[index], MAX_ROWS_SHOWN)
         report.mismatches.append(Mismatch(
             "stored", run_id,
             f"stored {what}: sha256 {_short(got)}... but the run recorded {_short(want)}...: "
             f"they were changed after the run was stored", details))
-
-
-def _exact_differences(stored, recomputed) -> list[str]:
-    """Rows and columns whose stored value is not the recomputed one exactly (the version-3
-    digest hashes a float's bits: an edit below the CSV's six decimals changes it too)."""
-    import polars as pl
-
-    key = "finding_id" if "finding_id" in stored.columns else "visit_id"
-    noun = "finding" if key == "finding_id" else "visit"
-    columns = [c for c in stored.columns if c != key and c in recomputed.columns]
-    try:
-        joined = stored.join(recomputed.select(key, *columns), on=key, how="inner",
-                             suffix="__now")
-        out = []
-        for c in columns:
-            rows = joined.filter(pl.col(c).ne_missing(pl.col(f"{c}__now")))
-            out += [f"{noun} {k}: {c} stored {a!r}, recomputed {b!r}"
-                    for k, a, b in rows.select(key, c, f"{c}__now").head(MAX_ROWS_SHOWN).rows()]
-    except pl.exceptions.PolarsError:  # types that do not compare: the digests said enough
-        return []
-    return out[:MAX_ROWS_SHOWN]
 
 
 def _store_integrity(con, report) -> None:

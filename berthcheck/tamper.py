@@ -142,13 +142,43 @@ def _rows_that_may_differ(stored, other, key: str):
     try:
         only = pl.concat([stored.join(other, on=key, how="anti").select(key),
                           other.join(stored, on=key, how="anti").select(key)])
-        joined = stored.join(other, on=key, how="inner", suffix="__other")
-        differ = (joined.filter(pl.any_horizontal(
-                      [pl.col(c).ne_missing(pl.col(f"{c}__other")) for c in columns]))
-                  .select(key) if columns else joined.head(0).select(key))
+        joined = _side_by_side(stored, other, key, columns)
+        differ = (joined.filter(pl.any_horizontal([_differs(c) for c in columns])).select(key)
+                  if columns else joined.head(0).select(key))
         return pl.concat([only, differ]).get_column(key)
     except pl.exceptions.PolarsError:
         return None
+
+
+def _side_by_side(stored, other, key: str, columns: list[str]):
+    """The rows on both sides, `other`'s values of `columns` beside as `<column>__other`."""
+    return stored.join(other.select(key, *columns), on=key, how="inner", suffix="__other")
+
+
+def _differs(column: str):
+    import polars as pl
+
+    return pl.col(column).ne_missing(pl.col(f"{column}__other"))
+
+
+def exact_differences(stored, recomputed, limit: int) -> list[str]:
+    """Up to `limit` rows and columns whose stored value is not the recomputed one exactly
+    (the version-3 digest hashes a float's bits: an edit below the CSV's six decimals, which
+    `cell_differences` cannot see, changes it too)."""
+    import polars as pl
+
+    key = "finding_id" if "finding_id" in stored.columns else "visit_id"
+    noun = "finding" if key == "finding_id" else "visit"
+    columns = [c for c in stored.columns if c != key and c in recomputed.columns]
+    try:
+        joined = _side_by_side(stored, recomputed, key, columns)
+        out = []
+        for c in columns:
+            rows = joined.filter(_differs(c)).select(key, c, f"{c}__other").head(limit)
+            out += [f"{noun} {k}: {c} stored {a!r}, recomputed {b!r}" for k, a, b in rows.rows()]
+    except pl.exceptions.PolarsError:  # types that do not compare: the digests said enough
+        return []
+    return out[:limit]
 
 
 def cell_differences(stored, other, what: str = "recomputed") -> list[str]:
