@@ -357,3 +357,107 @@ def run_fixtures(pack) -> list[CaseOutcome]:
                 continue
             out.append(CaseOutcome(case, case_problems(pack, case, outcome)))
     return out
+
+
+# --- Several cases in one check (the test suite) -----------------------------------------
+#
+# A case's check costs about 0.3 CPU s, nearly all of it the engine's fixed cost (planning the
+# pack's statements), not its few rows. The suite checks the built-in packs' ~170 cases; in
+# one store with each case's identities made its own (`_namespaced`: every value by which
+# visits are grouped, joined or numbered gets the case's prefix), cases that share a period
+# are checked together and each compares its own visits. `berthcheck rules test` still checks
+# each case alone: a third-party pack may read visits in ways the prefixes do not separate.
+
+# The columns of each kind that name something shared across visits (a visit, vessel, fleet,
+# operator, terminal, session, event, capture system, allowance or count holder). The port is
+# not among them (it sets the time zone and the regulation), so kinds that read visits by port
+# alone (coverage, ports) keep a case to its own check, and so do files through the loader.
+_OWN_IDS = {
+    "visits": ("visit_id", "imo", "vessel_name", "fleet", "operator", "terminal"),
+    "shore-power": ("visit_id", "session_id", "meter_id"),
+    "capture": ("visit_id", "session_id", "system_id"),
+    "events": ("visit_id", "event_id"),
+    "berths": ("terminal",),
+    "terminals": ("terminal",),
+    "caecs": ("system_id",),
+    "allowances": ("holder",),
+    "visit-counts": ("holder",),
+}
+# holders that are a fleet, operator or terminal (prefixed like the visits' own columns)
+_OWN_HOLDERS = frozenset({"fleet", "operator", "terminal"})
+# kinds whose being empty means something to a pack (no CAEC list: any capture system counts)
+_EMPTY_MEANS = ("caecs", "allowances", "visit-counts")
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """A case's share of a check made with other cases: its visits' results and findings,
+    with the case's prefix taken out of every text again (`case_problems` reads these)."""
+
+    results: object
+    findings: object
+
+
+def together_key(case: Case) -> tuple | None:
+    """The cases with the same key can be checked together (`run_cases_together`): the same
+    period, and the same of the kinds whose emptiness a pack reads. None: a case whose rows the
+    prefixes cannot keep apart from other cases' rows, checked alone."""
+    spec = case.spec
+    tables = spec.get("tables") or {}
+    if spec.get("load"):
+        return None
+    for kind, rows in tables.items():
+        if kind not in _OWN_IDS:
+            return None
+        if kind in ("allowances", "visit-counts") and any(
+                r.get("holder_kind") not in _OWN_HOLDERS for r in rows or []):
+            return None
+    return (spec.get("period"), tuple(k for k in _EMPTY_MEANS if tables.get(k)))
+
+
+def _namespaced(tables: dict[str, list[dict]], prefix: str) -> dict[str, list[dict]]:
+    out = {}
+    for kind, rows in tables.items():
+        own = _OWN_IDS[kind]
+        out[kind] = [{c: (f"{prefix}{v}" if c in own and v not in (None, "") else v)
+                      for c, v in row.items()} for row in rows]
+    return out
+
+
+def _prefix(number: int) -> str:
+    # digits and a tilde: no upper()/lower() changes it, and the same prefix keeps a case's
+    # own values in their order (a suffix would not: "V1~" sorts after "V10~")
+    return f"{number:03d}~"
+
+
+def _own_share(frame, prefix: str):
+    import polars as pl
+
+    mine = frame.filter(pl.col("visit_id").str.starts_with(prefix))
+    return mine.with_columns(pl.col(pl.String).str.replace_all(prefix, "", literal=True))
+
+
+def run_cases_together(cases: list[Case], pack, con) -> dict[int, CaseResult]:
+    """Check cases of one pack with one `together_key` in one check: each case's rows with its
+    own prefix (`_namespaced`) in `con` (an empty store, left empty), one check, then each
+    case's share. Keyed by the cases' positions in `cases`."""
+    from berthcheck import store
+    from berthcheck.engine.check import check
+    from berthcheck.engine.fixture_store import put_tables
+
+    keys = {together_key(c) for c in cases}
+    if len(keys) != 1 or None in keys:
+        raise ValueError("cases checked together share a period and can be kept apart")
+    merged: dict[str, list[dict]] = {}
+    for n, case in enumerate(cases):
+        tables = _namespaced(build_tables(case.spec, case.visit_defaults), _prefix(n))
+        for kind, rows in tables.items():
+            merged.setdefault(kind, []).extend(rows)
+    with contextlib.suppress(_Discard), store.transaction(con):
+        put_tables(con, merged)
+        outcome = check(con, pack, period=cases[0].spec.get("period"), notes=True,
+                        store_run=False, record=False)
+        raise _Discard
+    return {n: CaseResult(_own_share(outcome.results, _prefix(n)),
+                          _own_share(outcome.findings, _prefix(n)))
+            for n in range(len(cases))}
