@@ -430,24 +430,27 @@ def _prefix(number: int) -> str:
     return f"{number:03d}~"
 
 
-def _own_share(frame, prefix: str):
+def case_share(frame, number: int):
+    """The rows of case `number` (its position in `cases_rows_together`) in a frame of results
+    or findings of the cases checked together, with its prefix taken out of every text."""
     import polars as pl
 
+    prefix = _prefix(number)
     mine = frame.filter(pl.col("visit_id").str.starts_with(prefix))
     return mine.with_columns(pl.col(pl.String).str.replace_all(prefix, "", literal=True))
 
 
-def run_cases_together(cases: list[Case], pack, con) -> dict[int, CaseResult]:
-    """Check cases of one pack with one `together_key` in one check: each case's rows with its
-    own prefix (`_namespaced`) in `con` (an empty store, left empty), one check, then each
-    case's share. Keyed by the cases' positions in `cases`."""
+@contextlib.contextmanager
+def cases_rows_together(con, cases: list[Case]) -> Iterator:
+    """The rows of several cases in `con` (an empty store), each case's identities under its
+    own prefix (`_namespaced`), for the body only (rolled back on leaving, as `case_rows`).
+    The cases must share what `together_key` says besides the period."""
     from berthcheck import store
-    from berthcheck.engine.check import check
     from berthcheck.engine.fixture_store import put_tables
 
     keys = {together_key(c) for c in cases}
-    if len(keys) != 1 or None in keys:
-        raise ValueError("cases checked together share a period and can be kept apart")
+    if None in keys or len({k[1] for k in keys if k is not None}) != 1:
+        raise ValueError("cases checked together must be kept apart by their prefixes")
     merged: dict[str, list[dict]] = {}
     for n, case in enumerate(cases):
         tables = _namespaced(build_tables(case.spec, case.visit_defaults), _prefix(n))
@@ -455,9 +458,20 @@ def run_cases_together(cases: list[Case], pack, con) -> dict[int, CaseResult]:
             merged.setdefault(kind, []).extend(rows)
     with contextlib.suppress(_Discard), store.transaction(con):
         put_tables(con, merged)
+        yield con
+        raise _Discard
+
+
+def run_cases_together(cases: list[Case], pack, con) -> dict[int, CaseResult]:
+    """Check cases of one pack with one `together_key` in one check, as `run_case` checks
+    one: the rows in `con` (`cases_rows_together`, left empty), then each case's share. Keyed
+    by the cases' positions in `cases`."""
+    from berthcheck.engine.check import check
+
+    if len({together_key(c) for c in cases}) != 1:
+        raise ValueError("cases checked together share a period")
+    with cases_rows_together(con, cases):
         outcome = check(con, pack, period=cases[0].spec.get("period"), notes=True,
                         store_run=False, record=False)
-        raise _Discard
-    return {n: CaseResult(_own_share(outcome.results, _prefix(n)),
-                          _own_share(outcome.findings, _prefix(n)))
+    return {n: CaseResult(case_share(outcome.results, n), case_share(outcome.findings, n))
             for n in range(len(cases))}
