@@ -369,9 +369,10 @@ def run_fixtures(pack) -> list[CaseOutcome]:
 # each case alone: a third-party pack may read visits in ways the prefixes do not separate.
 
 # The columns of each kind that name something shared across visits (a visit, vessel, fleet,
-# operator, terminal, session, event, capture system, allowance or count holder). The port is
-# not among them (it sets the time zone and the regulation), so kinds that read visits by port
-# alone (coverage, ports) keep a case to its own check, and so do files through the loader.
+# operator, terminal, session, event, capture system, allowance, count or coverage holder). The
+# port is not among them (it sets the time zone and the regulation): rows that speak of a
+# whole port (a port's coverage, a ports row) are the same for every case checked together
+# (they are part of `together_key`), and a case with files through the loader is checked alone.
 _OWN_IDS = {
     "visits": ("visit_id", "imo", "vessel_name", "fleet", "operator", "terminal"),
     "shore-power": ("visit_id", "session_id", "meter_id"),
@@ -382,11 +383,16 @@ _OWN_IDS = {
     "caecs": ("system_id",),
     "allowances": ("holder",),
     "visit-counts": ("holder",),
+    "coverage": ("holder",),
+    "ports": (),
 }
-# holders that are a fleet, operator or terminal (prefixed like the visits' own columns)
+# the column naming a holder's kind; its holder gets the prefix only for these kinds
+_HOLDER_KIND = {"allowances": "holder_kind", "visit-counts": "holder_kind", "coverage": "kind"}
 _OWN_HOLDERS = frozenset({"fleet", "operator", "terminal"})
-# kinds whose being empty means something to a pack (no CAEC list: any capture system counts)
-_EMPTY_MEANS = ("caecs", "allowances", "visit-counts")
+# kinds whose being empty means something to a pack (no CAEC list: any capture system counts;
+# with only prefixed rows in the others, a case without allowances or counts finds none for
+# its own holders either way: checked, every batched case's results equal its own check's)
+_EMPTY_MEANS = ("caecs",)
 
 
 @dataclass(frozen=True)
@@ -398,21 +404,31 @@ class CaseResult:
     findings: object
 
 
+def _own(kind: str, row: dict) -> bool:
+    """Whether the row belongs to its case (prefixed) or speaks of a whole port (shared)."""
+    if kind == "ports":
+        return False
+    column = _HOLDER_KIND.get(kind)
+    return column is None or row.get(column) in _OWN_HOLDERS
+
+
+def _shared_rows(tables: dict) -> tuple:
+    return tuple(sorted((kind, tuple(sorted(row.items(), key=lambda kv: kv[0])))
+                        for kind, rows in tables.items() for row in rows or []
+                        if not _own(kind, row)))
+
+
 def together_key(case: Case) -> tuple | None:
     """The cases with the same key can be checked together (`run_cases_together`): the same
-    period, and the same of the kinds whose emptiness a pack reads. None: a case whose rows the
-    prefixes cannot keep apart from other cases' rows, checked alone."""
+    period, the same of the kinds whose emptiness a pack reads, and the same port-wide rows.
+    None: a case whose rows the prefixes cannot keep apart from other cases' rows (files
+    through the loader), checked alone."""
     spec = case.spec
     tables = spec.get("tables") or {}
-    if spec.get("load"):
+    if spec.get("load") or any(kind not in _OWN_IDS for kind in tables):
         return None
-    for kind, rows in tables.items():
-        if kind not in _OWN_IDS:
-            return None
-        if kind in ("allowances", "visit-counts") and any(
-                r.get("holder_kind") not in _OWN_HOLDERS for r in rows or []):
-            return None
-    return (spec.get("period"), tuple(k for k in _EMPTY_MEANS if tables.get(k)))
+    return (spec.get("period"), tuple(k for k in _EMPTY_MEANS if tables.get(k)),
+            repr(_shared_rows(tables)))
 
 
 def _namespaced(tables: dict[str, list[dict]], prefix: str) -> dict[str, list[dict]]:
@@ -420,7 +436,7 @@ def _namespaced(tables: dict[str, list[dict]], prefix: str) -> dict[str, list[di
     for kind, rows in tables.items():
         own = _OWN_IDS[kind]
         out[kind] = [{c: (f"{prefix}{v}" if c in own and v not in (None, "") else v)
-                      for c, v in row.items()} for row in rows]
+                      for c, v in row.items()} if _own(kind, row) else row for row in rows]
     return out
 
 
@@ -449,13 +465,15 @@ def cases_rows_together(con, cases: list[Case]) -> Iterator:
     from berthcheck.engine.fixture_store import put_tables
 
     keys = {together_key(c) for c in cases}
-    if None in keys or len({k[1] for k in keys if k is not None}) != 1:
+    if None in keys or len({k[1:] for k in keys if k is not None}) != 1:
         raise ValueError("cases checked together must be kept apart by their prefixes")
     merged: dict[str, list[dict]] = {}
     for n, case in enumerate(cases):
         tables = _namespaced(build_tables(case.spec, case.visit_defaults), _prefix(n))
         for kind, rows in tables.items():
-            merged.setdefault(kind, []).extend(rows)
+            # the port-wide rows, the same in every case here (`together_key`), once
+            merged.setdefault(kind, []).extend(
+                r for r in rows if _own(kind, r) or n == 0)
     with contextlib.suppress(_Discard), store.transaction(con):
         put_tables(con, merged)
         yield con
