@@ -8,7 +8,7 @@ basis table (tests/basis_table.py).
 
 The cases that share a period are checked together, one check per pack and period, in one
 store where each case's visits, vessels, fleets, terminals, sessions and holders carry a
-prefix of their own (`pack_fixtures.run_cases_together`); each test compares its own case's
+prefix of their own (`fixture_batches.run_cases_together`); each test compares its own case's
 share. A case the prefixes cannot keep apart (rows through the loader, port-wide coverage or
 ports rows) is checked alone, as `berthcheck rules test` checks every case. A case that fails
 beside the others is checked alone again, so its failure is its own.
@@ -23,14 +23,13 @@ import pytest
 import yaml
 
 from berthcheck.engine import load_pack
+from berthcheck.engine.fixture_batches import run_cases_together, together_key
 from berthcheck.engine.pack import available_packs
 from berthcheck.engine.pack_fixtures import (
     DEFAULT_PACK,
     case_problems,
     load_cases,
     run_case,
-    run_cases_together,
-    together_key,
 )
 from tests.basis_table import basis_problems
 
@@ -92,7 +91,7 @@ def test_rule_case(pack_id: str, case, cases_con, together):
     if outcome is None or case_problems(pack, case, outcome):
         alone = run_case(case.spec, pack, case.visit_defaults, cases_con)
         # a case that holds alone but not beside the others: the prefixes miss a key the pack
-        # reads across visits (pack_fixtures._OWN_IDS)
+        # reads across visits (fixture_batches._OWN_IDS)
         assert outcome is None or case_problems(pack, case, alone), (
             f"{case.rule}:{case.name} passes alone but not checked with the other cases: "
             f"{case_problems(pack, case, outcome)}")

@@ -8,7 +8,7 @@ below, built so that a provision reading the wrong visits changes an outcome.
 
 The cases of a pack are checked together (the rule fixtures' way, tests/test_rule_fixtures.py):
 one store holding every case's rows, each case's identities under a prefix of its own
-(`pack_fixtures.cases_rows_together`), checked whole once and month by month once per month;
+(`fixture_batches.cases_rows_together`), checked whole once and month by month once per month;
 each test compares its own case's visits in every month they have. A case the prefixes cannot
 keep apart is compared in a store of its own, and a case that fails beside the others is
 compared alone again, so its failure is its own."""
@@ -23,16 +23,9 @@ from polars.testing import assert_frame_equal
 
 from berthcheck import store
 from berthcheck.engine import check, load_pack
+from berthcheck.engine.fixture_batches import case_share, cases_rows_together, together_key
 from berthcheck.engine.fixture_store import _PORT_TZ, parse_instant
-from berthcheck.engine.pack_fixtures import (
-    Case,
-    build_tables,
-    case_rows,
-    case_share,
-    case_store,
-    cases_rows_together,
-    together_key,
-)
+from berthcheck.engine.pack_fixtures import Case, build_tables, case_rows, case_store
 from tests.test_rule_fixtures import _cases
 
 
