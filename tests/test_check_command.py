@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import polars as pl
 import pytest
@@ -16,9 +17,10 @@ from tests.helpers_store import put_tables, visit
 runner = CliRunner()
 
 
-@pytest.fixture()
-def db(tmp_path):
-    path = tmp_path / "bc.duckdb"
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The store the tests below start from, built once: each test takes a copy (`db`)."""
+    path = tmp_path_factory.mktemp("built") / "bc.duckdb"
     con = store.connect(path)
     put_tables(con, {
         "visits": [
@@ -44,6 +46,11 @@ def db(tmp_path):
     return path
 
 
+@pytest.fixture()
+def db(built, tmp_path):
+    return shutil.copy(built, tmp_path / "bc.duckdb")
+
+
 def _check(db, *args):
     return runner.invoke(app, ["check", "--db", str(db), *args], catch_exceptions=False)
 
@@ -63,19 +70,37 @@ def test_summary_counts_and_worst_visits(db):
     assert "X9" not in out  # departs in November
 
 
+@pytest.fixture(scope="module")
+def exports(built, tmp_path_factory) -> dict:
+    """October checked twice per export format, from one copy of the store: first with
+    `--out` alone (the findings go beside the results, named by the format), then with
+    `--out` and `--findings`. The agreement tests read the first, the determinism test
+    compares the two (four checks fewer than a pair per format and one more per agreement)."""
+    folder = tmp_path_factory.mktemp("exports")
+    db = shutil.copy(built, folder / "bc.duckdb")
+    made = {}
+    for ext in (".csv", ".parquet", ".json", ".xlsx"):
+        out, again = folder / f"results{ext}", folder / f"again{ext}"
+        first = _check(db, "--period", "2026-10", "--out", str(out))
+        second = (_check(db, "--period", "2026-10", "--out", str(again), "--findings",
+                         str(folder / f"fb{ext}")) if ext != ".xlsx" else None)
+        made[ext] = {"first": first, "out": out, "findings": folder / f"findings{ext}",
+                     "second": second, "again": again, "findings_again": folder / f"fb{ext}"}
+    return made
+
+
 @pytest.mark.parametrize("ext", [".csv", ".parquet", ".json", ".xlsx"])
-def test_exports_agree_with_findings(db, tmp_path, ext):
-    out = tmp_path / f"results{ext}"
-    result = _check(db, "--period", "2026-10", "--out", str(out))
+def test_exports_agree_with_findings(exports, ext):
+    made = exports[ext]
+    result, out, findings_path = made["first"], made["out"], made["findings"]
     assert result.exit_code == 0, result.output
-    findings_path = tmp_path / f"findings{ext}"
     assert out.is_file()
     # an .xlsx is one workbook with a Results and a Findings sheet; other formats two files
     assert findings_path.is_file() == (ext != ".xlsx")
     if ext == ".xlsx":
         res = pl.read_excel(out, sheet_name="Results")
         fnd = pl.read_excel(out, sheet_name="Findings")
-        assert res.columns == pl.read_csv(_csv_of(db, tmp_path)).columns
+        assert res.columns == pl.read_csv(exports[".csv"]["out"]).columns
     elif ext == ".csv":
         res, fnd = pl.read_csv(out), pl.read_csv(findings_path)
     elif ext == ".parquet":
@@ -98,19 +123,13 @@ def test_exports_agree_with_findings(db, tmp_path, ext):
         assert row["findings"]
 
 
-def _csv_of(db, tmp_path):
-    out = tmp_path / "same.csv"
-    assert _check(db, "--period", "2026-10", "--out", str(out)).exit_code == 0
-    return out
-
-
-def test_exports_are_byte_deterministic(db, tmp_path):
+def test_exports_are_byte_deterministic(exports):
     for ext in (".csv", ".json", ".parquet"):
-        a, b = tmp_path / f"a{ext}", tmp_path / f"b{ext}"
-        _check(db, "--period", "2026-10", "--out", str(a), "--findings", str(tmp_path / f"fa{ext}"))
-        _check(db, "--period", "2026-10", "--out", str(b), "--findings", str(tmp_path / f"fb{ext}"))
-        assert a.read_bytes() == b.read_bytes()
-        assert (tmp_path / f"fa{ext}").read_bytes() == (tmp_path / f"fb{ext}").read_bytes()
+        made = exports[ext]
+        assert made["second"].exit_code == 0, made["second"].output
+        assert made["out"].read_bytes() == made["again"].read_bytes()
+        # `--findings` names the findings file; the same bytes as beside the results
+        assert made["findings"].read_bytes() == made["findings_again"].read_bytes()
 
 
 def test_strict_exits_1_on_non_compliant(db):

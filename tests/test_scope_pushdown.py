@@ -4,17 +4,28 @@ carry an event, while counts and commissioning history read every loaded visit
 (`history_visits`, `history_events`). Whatever the scope, a visit's row and findings are those
 of the unscoped check: every rule fixture of the three packs whose visits span more than one
 month is checked month by month against the same store checked whole, and so are the cases
-below, built so that a provision reading the wrong visits changes an outcome."""
+below, built so that a provision reading the wrong visits changes an outcome.
+
+The cases of a pack are checked together (the rule fixtures' way, tests/test_rule_fixtures.py):
+one store holding every case's rows, each case's identities under a prefix of its own
+(`fixture_batches.cases_rows_together`), checked whole once and month by month once per month;
+each test compares its own case's visits in every month they have. A case the prefixes cannot
+keep apart is compared in a store of its own, and a case that fails beside the others is
+compared alone again, so its failure is its own."""
 
 from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from polars.testing import assert_frame_equal
 
 from berthcheck import store
 from berthcheck.engine import check, load_pack
+from berthcheck.engine.fixture_batches import case_share, cases_rows_together, together_key
 from berthcheck.engine.fixture_store import _PORT_TZ, parse_instant
-from berthcheck.engine.pack_fixtures import build_tables, case_rows, case_store
+from berthcheck.engine.pack_fixtures import Case, build_tables, case_rows, case_store
 from tests.test_rule_fixtures import _cases
 
 
@@ -99,11 +110,13 @@ CAP_ACROSS_MONTHS = {
 }
 
 
+MONTHS_SQL = ("SELECT v.visit_id, strftime(timezone(coalesce(p.timezone, 'UTC'), v.departure), "
+              "'%Y-%m') AS month FROM visits v LEFT JOIN ports p ON p.port = v.port")
+
+
 def _months(con) -> list[str]:
-    rows = store.run(
-        con, "SELECT DISTINCT strftime(timezone(coalesce(p.timezone, 'UTC'), v.departure), "
-        "'%Y-%m') FROM visits v LEFT JOIN ports p ON p.port = v.port ORDER BY 1")
-    return [r[0] for r in rows]
+    """The local months of departure of the store's visits."""
+    return [r[0] for r in store.run(con, f"SELECT DISTINCT month FROM ({MONTHS_SQL}) ORDER BY 1")]  # noqa: S608
 
 
 def test_the_fixtures_do_span_months_in_every_pack():
@@ -118,7 +131,7 @@ def test_the_packs_judge_the_visits_in_scope_only():
         assert load_pack(pack_id).judges == "scope_visits"
 
 
-@pytest.mark.parametrize(("pack_id", "rule_id", "case", "defaults"), [
+COMPARED = [
     *SPANNING,
     pytest.param("carb-at-berth-2020", "AB13", COMMISSIONING_ACROSS_YEARS, {},
                  id="AB13:commissioning_history_across_years"),
@@ -126,10 +139,78 @@ def test_the_packs_judge_the_visits_in_scope_only():
                  id="AB10:claims_across_months"),
     pytest.param("fueleu-art6", "FE08", CAP_ACROSS_MONTHS, _FE,
                  id="FE08:capped_exception_across_months"),
-])
+]
+
+
+def _as_case(rule_id: str, case: dict, defaults: dict) -> Case:
+    return Case(Path(f"{rule_id}.yml"), rule_id, case["name"], case, defaults)
+
+
+def _group(pack_id: str, rule_id: str, case: dict, defaults: dict) -> tuple | None:
+    """The cases compared in one store: a pack's cases that the prefixes keep apart, with the
+    same kinds whose emptiness a pack reads (`together_key`; the period is not used here)."""
+    key = together_key(_as_case(rule_id, case, defaults))
+    return None if key is None else (pack_id, key[1:])
+
+
+@pytest.fixture(scope="module")
+def together(cases_con):
+    """A case's share of its group's whole check and of each month's check, made when the
+    first case of the group asks (None: compared alone). Module scope: the file is one unit
+    of work (tests/scheduling.py), so each group is checked once."""
+    groups: dict[tuple, list] = defaultdict(list)
+    for param in COMPARED:
+        group = _group(*param.values)
+        if group is not None:
+            groups[group].append(param.values)
+    shares: dict[tuple, tuple] = {}
+
+    def share(pack_id: str, rule_id: str, case: dict, defaults: dict):
+        group = _group(pack_id, rule_id, case, defaults)
+        if group is None:
+            return None
+        if (rule_id, case["name"]) not in shares:
+            members = groups[group]
+            pack = load_pack(pack_id)
+            with cases_rows_together(cases_con, [_as_case(*m[1:]) for m in members]):
+                # results and findings are compared, never a run id: no manifest to build
+                whole = check(cases_con, pack, store_run=False, record=False)
+                parts = {month: check(cases_con, pack, period=month, store_run=False,
+                                      record=False)
+                         for month in _months(cases_con)}
+                months = store.fetch_polars(cases_con, MONTHS_SQL)
+            for n, (_, rule, spec, _) in enumerate(members):
+                own_months = sorted(set(case_share(months, n)["month"].to_list()))
+                shares[(rule, spec["name"])] = (
+                    (case_share(whole.results, n), case_share(whole.findings, n)),
+                    {month: (case_share(parts[month].results, n),
+                             case_share(parts[month].findings, n)) for month in own_months})
+        return shares[(rule_id, case["name"])]
+
+    return share
+
+
+class _Part:
+    """A month's results and findings, as a case reads them from a check."""
+
+    def __init__(self, results, findings) -> None:
+        self.results, self.findings = results, findings
+
+
+@pytest.mark.parametrize(("pack_id", "rule_id", "case", "defaults"), COMPARED)
 def test_a_scoped_check_gives_each_visit_what_the_whole_check_gives(pack_id, rule_id, case,
-                                                                      defaults, cases_con):
-    parts = _compare(cases_con, pack_id, case, defaults)
+                                                                      defaults, together,
+                                                                      cases_con):
+    shared = together(pack_id, rule_id, case, defaults)
+    if shared is None:
+        parts = _compare(cases_con, pack_id, case, defaults)
+    else:
+        try:
+            parts = _same_per_month(*shared)
+        except AssertionError as beside:
+            _compare(cases_con, pack_id, case, defaults)  # fails on its own: its own message
+            raise AssertionError(f"{rule_id}:{case['name']} holds alone but not compared with "
+                                 f"the other cases: {beside}") from None
     if case is COMMISSIONING_ACROSS_YEARS:  # the 2025 visit was seen from the 2026 month
         month = parts["2026-10"]
         v1 = month.results.filter(month.results["visit_id"] == "V1")
@@ -147,6 +228,22 @@ def test_a_scoped_check_gives_each_visit_what_the_whole_check_gives(pack_id, rul
         july = parts["2030-07"].results
         assert july["capped_exception_use"].to_list() == [6]
         assert july["verdict"].to_list() == ["non_compliant"]
+
+
+def _same_per_month(whole: tuple, checked: dict) -> dict:
+    """Each month of the case's visits (local departure): the month's check gives its visits
+    the rows and findings the whole check gives them."""
+    results, findings = whole
+    assert checked
+    parts = {}
+    for month, (part_results, part_findings) in checked.items():
+        ids = part_results["visit_id"]
+        assert part_results.height > 0, month
+        assert_frame_equal(part_results, results.filter(results["visit_id"].is_in(ids.implode())))
+        assert_frame_equal(part_findings,
+                           findings.filter(findings["visit_id"].is_in(ids.implode())))
+        parts[month] = _Part(part_results, part_findings)
+    return parts
 
 
 def test_a_month_judges_its_visits_and_the_earlier_claims_of_its_year_only():
