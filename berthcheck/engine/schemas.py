@@ -191,12 +191,15 @@ class _Capture:
         return exprs[0] if len(exprs) == 1 and not named else None
 
 
+# a schema's invariants: dtypes by column, one boolean aggregate per invariant, and the place
+# of each unique column's aggregate among them (by column name)
+_Plan = tuple[dict, list[pl.Expr], dict[str, int]]
 # schema id -> (schema, its invariants): pandera schemas are not hashable; the models' are made
 # once by pandera, the packs' declared ones once per declaration (engine/pack_columns.py)
-_PLANS: dict[int, tuple[pa.DataFrameSchema, tuple[dict, list[pl.Expr]] | None]] = {}
+_PLANS: dict[int, tuple[pa.DataFrameSchema, _Plan | None]] = {}
 
 
-def _invariants(schema: pa.DataFrameSchema) -> tuple[dict, list[pl.Expr]] | None:
+def _invariants(schema: pa.DataFrameSchema) -> _Plan | None:
     known = _PLANS.get(id(schema))
     if known is not None and known[0] is schema:
         return known[1]
@@ -207,10 +210,11 @@ def _invariants(schema: pa.DataFrameSchema) -> tuple[dict, list[pl.Expr]] | None
     return plan
 
 
-def _read_invariants(schema: pa.DataFrameSchema) -> tuple[dict, list[pl.Expr]] | None:
+def _read_invariants(schema: pa.DataFrameSchema) -> _Plan | None:
     """Every invariant of a pandera schema as one boolean aggregate each, made from the
     schema's own objects (its columns' dtype, nullable, unique and checks, its frame-wide
-    checks, each check's own polars expression): (dtypes by column, aggregates). None when a
+    checks, each check's own polars expression): (dtypes by column, aggregates, the place of
+    each unique column's aggregate). None when a
     check cannot be read that way (then pandera alone decides). Each aggregate is at least as
     strict as pandera's reading of it (null outputs pass only where the check ignores nulls,
     as pandera's do; dtypes must be equal, not only compatible)."""
@@ -221,6 +225,7 @@ def _read_invariants(schema: pa.DataFrameSchema) -> tuple[dict, list[pl.Expr]] |
         return None
     dtypes: dict[str, object] = {}
     aggregates: list[pl.Expr] = []
+    unique: dict[str, int] = {}
 
     def passes(check, key: str) -> bool:
         if check.groupby is not None or check.element_wise:
@@ -247,12 +252,26 @@ def _read_invariants(schema: pa.DataFrameSchema) -> tuple[dict, list[pl.Expr]] |
                 present = present & pl.col(name).is_not_nan()
             aggregates.append(present.all())
         if column.unique:
+            unique[name] = len(aggregates)
             aggregates.append(pl.col(name).is_duplicated().any().not_())
         if not all(passes(check, name) for check in column.checks):
             return None
     if not all(passes(check, "*") for check in schema.checks):
         return None
-    return dtypes, [a.alias(f"_{i}") for i, a in enumerate(aggregates)]
+    return dtypes, [a.alias(f"_{i}") for i, a in enumerate(aggregates)], unique
+
+
+def _unique_when_sorted(frame: pl.DataFrame, name: str) -> pl.Expr | None:
+    """A cheaper test that column `name` of `frame` holds no value twice, when the column is
+    sorted, without nulls and of a type whose equality is its values' (text, integers): then
+    a repeated value sits next to itself. The results come sorted by `visit_id`; hashing a
+    million ids to find duplicates cost 0.19 CPU s, this 0.02 (the sortedness test included)."""
+    column = frame.get_column(name)
+    if not (column.dtype == pl.String or column.dtype.is_integer()):
+        return None
+    if column.null_count() or not column.is_sorted():
+        return None
+    return (pl.col(name) != pl.col(name).shift(1)).all()
 
 
 def holds(schema: pa.DataFrameSchema, frame: pl.DataFrame) -> bool:
@@ -263,12 +282,18 @@ def holds(schema: pa.DataFrameSchema, frame: pl.DataFrame) -> bool:
     plan = _invariants(schema)
     if plan is None or not isinstance(frame, pl.DataFrame):
         return False
-    dtypes, aggregates = plan
+    dtypes, aggregates, unique = plan
     have = frame.schema
     if any(name not in have or have[name] != kind for name, kind in dtypes.items()):
         return False
     if not aggregates:  # only columns and dtypes to hold (a pack's declared result columns,
         return True     # all nullable): polars selects no row from no expression
+    if unique and frame.height > 1:
+        aggregates = list(aggregates)
+        for name, at in unique.items():
+            cheaper = _unique_when_sorted(frame, name)
+            if cheaper is not None:
+                aggregates[at] = cheaper.alias(f"_{at}")
     try:
         row = frame.lazy().select(aggregates).collect().row(0)
     except pl.exceptions.PolarsError:
