@@ -37,7 +37,7 @@ from berthcheck.engine.pack_columns import (  # issue 20: the pack contract's ou
 from berthcheck.engine.pack_notes import check_notes
 from berthcheck.engine.record import digests_beside
 from berthcheck.engine.record import record as record_run
-from berthcheck.engine.results_frame import read_batches
+from berthcheck.engine.results_frame import read_batches, spill_folder
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
 
@@ -368,12 +368,19 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
                     results_sql = "SELECT * FROM " + _planned_once(  # noqa: S608 - engine name
                         sandbox, "_bc_results", results_sql, results_params)
                     results_params = {}
-                batches = read_batches(sandbox, results_sql, results_params)
+                # a big check's results wait on disk while the sandbox holds its tables
+                # (engine/results_frame.py): they and the copies were the check's peak
+                batches = read_batches(sandbox, results_sql, results_params,
+                                       spill_folder(con) if release else None)
             except duckdb.Error as exc:
                 raise pack_failure(pack, pack.assemble_file, exc) from None
-        with stage("fetch findings"):
-            findings = store.fetch_polars(sandbox, "SELECT * FROM _bc_findings "
-                                                   "ORDER BY visit_id, rule_id, finding_id")
+        try:
+            with stage("fetch findings"):
+                findings = store.fetch_polars(sandbox, "SELECT * FROM _bc_findings "
+                                                       "ORDER BY visit_id, rule_id, finding_id")
+        except BaseException:
+            batches.discard()
+            raise
     finally:
         # closed before the batches are joined and sorted (each makes a copy of the results):
         # what the pack's tables held (half a gigabyte at a million visits) is free first

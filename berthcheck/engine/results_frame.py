@@ -1,29 +1,54 @@
 """The check's results leave the sandbox: read in batches copied out of DuckDB's Arrow as
-they come, the sandbox closed, then joined and sorted a few columns at a time into one polars
-frame, without ever holding the results twice.
+they come (or, for a big check, written to the store's spill folder until the sandbox is
+closed), then joined and sorted a few columns at a time into one polars frame, without ever
+holding the results twice.
 
 At a million visits the results are ~70 columns; each step here is about the peak memory of
-a check (docs/scaling.md, "Seventh pass, C" and "Eighth pass, H").
+a check (docs/scaling.md, "Seventh pass, C", "Eighth pass, H" and "Ninth pass, K").
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+import weakref
+from pathlib import Path
+
 FETCH_BATCH_ROWS = 122_880  # rows of the results read at a time (DuckDB's row group)
 
 
-def read_batches(sandbox, sql: str, params: dict[str, object]) -> Fetched:
+def read_batches(sandbox, sql: str, params: dict[str, object],
+                 spill_to: str | os.PathLike | None = None) -> Fetched:
     """The query's rows, read FETCH_BATCH_ROWS at a time: DuckDB's whole result as Arrow
     never exists at once. A result of more than one batch is kept as each column's chunks,
     copied out of DuckDB's Arrow as they come (`_detached`), so each batch DuckDB made is
-    freed as soon as it is read; a result of one batch is kept as it is (a small check)."""
+    freed as soon as it is read; a result of one batch is kept as it is (a small check).
+    `spill_to` (a folder): the batches are written there instead, one Arrow file each, and
+    read back when the frame is made, after the sandbox is closed (`Fetched`)."""
     reader = sandbox.sql(sql, params=params or None).to_arrow_reader(FETCH_BATCH_ROWS)
+    fetched = Fetched(reader.schema, spill_to)
     try:
-        fetched = Fetched(reader.schema)
         for batch in reader:
             fetched.add(batch)
         return fetched
+    except BaseException:
+        fetched.discard()
+        raise
     finally:
         reader.close()
+
+
+def spill_folder(con) -> str | None:
+    """The store's spill folder (DuckDB's `temp_directory`, `BERTHCHECK_TEMP_DIR`), for a
+    store that is a database file; None for an in-memory one (nothing of it is on disk, and
+    DuckDB's default folder would be relative to the working directory)."""
+    from berthcheck import store
+
+    path, temp = store.run(
+        con, "SELECT (SELECT path FROM duckdb_databases() WHERE database_name = "
+             "current_database()), current_setting('temp_directory')")[0]
+    return str(temp) if path and temp else None
 
 
 class Fetched:
@@ -35,16 +60,34 @@ class Fetched:
     views point into them) even after a join and a sort. So the results frame of a million
     visits held every batch DuckDB made (0.7 GB) besides its own columns (0.65 GB) until
     the end of the check. Copied column by column, a column's chunks are freed when it is
-    joined, and only the text its rows point to stays."""
+    joined, and only the text its rows point to stays.
 
-    def __init__(self, schema) -> None:
+    Spilled (`spill_to`, a big check): while the results are read the sandbox still holds
+    the tables the results query reads and its hash tables (0.9 GB at a million visits);
+    the results' copies (0.73 GB) on top of them were the check's peak. So from a second
+    batch each batch is written as it comes, uncompressed, to a file of its own in a
+    private folder under `spill_to`, and read back (mapped, each column copied out, the
+    file deleted) only when the frame is made, after the sandbox is closed. The files are
+    deleted once read, or when this object is let go (an error before the frame)."""
+
+    def __init__(self, schema, spill_to: str | os.PathLike | None = None) -> None:
         self.schema = schema
         self.first = None  # the only batch so far (pa.RecordBatch)
         self.columns: list[list] | None = None  # each column's detached chunks (pa.Array)
+        self.spill_to = spill_to
+        self.spilled: list[Path] = []  # the batches written, in order
+        self._folder: Path | None = None
+        self._remove = None  # weakref.finalize: the folder deleted with this object
 
     def add(self, batch) -> None:
-        if self.columns is None and self.first is None:
+        if self.columns is None and self.first is None and not self.spilled:
             self.first = batch
+            return
+        if self.spill_to is not None:
+            if self.first is not None:  # a second batch: the first goes to disk too
+                first, self.first = self.first, None
+                self._spill(first)
+            self._spill(batch)
             return
         if self.columns is None:  # a second batch: the first is copied too
             self.columns = [[_detached(column)] for column in self.first.columns]
@@ -52,11 +95,48 @@ class Fetched:
         for chunks, column in zip(self.columns, batch.columns, strict=True):
             chunks.append(_detached(column))
 
+    def _spill(self, batch) -> None:
+        import pyarrow as pa
+
+        if self._folder is None:
+            os.makedirs(self.spill_to, exist_ok=True)  # DuckDB makes it only when it spills
+            self._folder = Path(tempfile.mkdtemp(prefix="berthcheck-results-",
+                                                 dir=self.spill_to))
+            self._remove = weakref.finalize(self, shutil.rmtree, self._folder, True)
+        path = self._folder / f"{len(self.spilled):06d}.arrow"
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, batch.schema) as out:
+            out.write_batch(batch)
+        self.spilled.append(path)
+
+    def _read_back(self) -> None:
+        """The spilled batches as each column's detached chunks, their files deleted: each
+        file mapped, its columns copied out (a column keeps no page of the file) and let go."""
+        import pyarrow as pa
+
+        self.columns = [[] for _ in self.schema]
+        for path in self.spilled:
+            with pa.memory_map(str(path)) as source:
+                batch = pa.ipc.open_file(source).get_batch(0)
+                for chunks, column in zip(self.columns, batch.columns, strict=True):
+                    chunks.append(_detached(column))
+                del batch
+            path.unlink()
+        self.spilled = []
+        self.discard()
+
+    def discard(self) -> None:
+        """Delete the spilled files and their folder (nothing if none)."""
+        if self._remove is not None:
+            self._remove()
+        self.spilled = []
+
     def frame(self):
         """The rows as one polars frame, one chunk per column; the chunks are let go as
         each column is joined (this object is empty afterwards)."""
         import polars as pl
 
+        if self.spilled:
+            self._read_back()
         if self.columns is None:
             batch, self.first = self.first, None
             if batch is None:
@@ -76,6 +156,8 @@ class Fetched:
         first left a second copy of the results resident while the sort ran)."""
         import polars as pl
 
+        if self.spilled:
+            self._read_back()
         rows = sum(len(chunk) for chunk in self.columns[0]) if self.columns else 0
         if self.columns is None or rows < SORT_APART_ROWS:
             return sorted_frame([self.frame()], keys)
