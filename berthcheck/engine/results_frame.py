@@ -15,6 +15,8 @@ import tempfile
 import weakref
 from pathlib import Path
 
+from berthcheck.errors import BerthcheckError
+
 FETCH_BATCH_ROWS = 122_880  # rows of the results read at a time (DuckDB's row group)
 
 
@@ -26,12 +28,19 @@ def read_batches(sandbox, sql: str, params: dict[str, object],
     freed as soon as it is read; a result of one batch is kept as it is (a small check).
     `spill_to` (a folder): the batches are written there instead, one Arrow file each, and
     read back when the frame is made, after the sandbox is closed (`Fetched`)."""
+    import duckdb
+
     reader = sandbox.sql(sql, params=params or None).to_arrow_reader(FETCH_BATCH_ROWS)
     fetched = Fetched(reader.schema, spill_to)
     try:
-        for batch in reader:
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return fetched
+            except OSError as exc:  # the query failed while streaming: DuckDB's error
+                raise duckdb.Error(str(exc)) from None
             fetched.add(batch)
-        return fetched
     except BaseException:
         fetched.discard()
         raise
@@ -99,14 +108,24 @@ class Fetched:
         import pyarrow as pa
 
         if self._folder is None:
-            os.makedirs(self.spill_to, exist_ok=True)  # DuckDB makes it only when it spills
-            self._folder = Path(tempfile.mkdtemp(prefix="berthcheck-results-",
-                                                 dir=self.spill_to))
+            try:
+                os.makedirs(self.spill_to, exist_ok=True)  # DuckDB makes it when it spills
+                self._folder = Path(tempfile.mkdtemp(prefix="berthcheck-results-",
+                                                     dir=self.spill_to))
+            except OSError as exc:
+                raise BerthcheckError(
+                    f"cannot write the check's results to the spill folder {self.spill_to} "
+                    f"({exc}); give a writable folder in BERTHCHECK_TEMP_DIR") from None
             self._remove = weakref.finalize(self, shutil.rmtree, self._folder, True)
         path = self._folder / f"{len(self.spilled):06d}.arrow"
-        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, batch.schema) as out:
-            out.write_batch(batch)
         self.spilled.append(path)
+        try:
+            with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, batch.schema) as out:
+                out.write_batch(batch)
+        except OSError as exc:  # a full disk, say
+            raise BerthcheckError(
+                f"cannot write the check's results to the spill folder {self.spill_to} "
+                f"({exc}); give a folder with room in BERTHCHECK_TEMP_DIR") from None
 
     def _read_back(self) -> None:
         """The spilled batches as each column's detached chunks, their files deleted: each
