@@ -37,7 +37,7 @@ from berthcheck.engine.pack_columns import (  # issue 20: the pack contract's ou
 from berthcheck.engine.pack_notes import check_notes
 from berthcheck.engine.record import digests_beside
 from berthcheck.engine.record import record as record_run
-from berthcheck.engine.results_frame import read_batches, spill_folder
+from berthcheck.engine.results_frame import hand_back_duckdb_freed, read_batches, spill_folder
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
 
@@ -391,8 +391,11 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
             raise
     finally:
         # closed before the batches are joined and sorted (each makes a copy of the results):
-        # what the pack's tables held (half a gigabyte at a million visits) is free first
+        # what the pack's tables held (half a gigabyte at a million visits) is free first,
+        # and handed back to the system before the results are read back
         sandbox.close()
+        if release:
+            hand_back_duckdb_freed()
     with stage(results_stage):
         # sorted by polars (keys sorted, columns gathered, in parallel), not by an ORDER
         # BY: DuckDB's sort carries all ~70 columns (a sixth less CPU at 1M visits); a few

@@ -237,7 +237,37 @@ def hand_back_freed() -> None:
         trim(0)
 
 
+def hand_back_duckdb_freed() -> None:
+    """Have DuckDB's allocator (jemalloc, one for every DuckDB connection of the process) hand
+    the pages it freed back to the system now (`arena.<all>.purge`), not over the next
+    seconds from its background thread: a check calls it when the sandbox is closed, so that
+    the results read back are not laid on top of the sandbox's freed tables (1.1 GB at a
+    million visits, when the close's own flush did not come). Nothing where DuckDB is built
+    without it (macOS, Windows)."""
+    purge = _duckdb_mallctl()
+    if purge is not None:
+        purge(b"arena.4096.purge", None, None, None, 0)  # 4096: MALLCTL_ARENAS_ALL
+
+
 _TRIM: list = []
+_MALLCTL: list = []
+
+
+def _duckdb_mallctl():
+    if not _MALLCTL:
+        import ctypes
+
+        try:
+            import _duckdb  # the extension module, with jemalloc linked in as duckdb_je_*
+
+            mallctl = ctypes.CDLL(_duckdb.__file__).duckdb_je_mallctl
+            mallctl.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p,
+                                ctypes.c_void_p, ctypes.c_size_t]
+            mallctl.restype = ctypes.c_int
+            _MALLCTL.append(mallctl)
+        except (ImportError, AttributeError, OSError):
+            _MALLCTL.append(None)
+    return _MALLCTL[0]
 
 
 def _malloc_trim():
