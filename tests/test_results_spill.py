@@ -155,6 +155,7 @@ def test_a_check_spilling_its_results_and_releasing_inputs_gives_the_same_run(tm
         spill = tmp_path / "spill"
         monkeypatch.setattr(engine, "spill_folder", lambda con: str(spill))
         monkeypatch.setattr(engine, "RELEASE_ROWS", 0)
+        monkeypatch.setattr(engine, "SPILL_ROWS", 0)
         monkeypatch.setattr(results_frame, "FETCH_BATCH_ROWS", 7)
         monkeypatch.setattr(results_frame, "SORT_APART_ROWS", 0)
         monkeypatch.setattr(results_frame, "SORT_GROUP_COLUMNS", 3)
