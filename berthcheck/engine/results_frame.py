@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import weakref
 from pathlib import Path
+from typing import Any
 
 from berthcheck.errors import BerthcheckError
 
@@ -81,12 +82,12 @@ class Fetched:
 
     def __init__(self, schema, spill_to: str | os.PathLike | None = None) -> None:
         self.schema = schema
-        self.first = None  # the only batch so far (pa.RecordBatch)
+        self.first: Any = None  # the only batch so far (pa.RecordBatch)
         self.columns: list[list] | None = None  # each column's detached chunks (pa.Array)
         self.spill_to = spill_to
         self.spilled: list[Path] = []  # the batches written, in order
         self._folder: Path | None = None
-        self._remove = None  # weakref.finalize: the folder deleted with this object
+        self._remove: weakref.finalize | None = None  # the folder deleted with this object
 
     def add(self, batch) -> None:
         if self.columns is None and self.first is None and not self.spilled:
@@ -108,6 +109,7 @@ class Fetched:
         import pyarrow as pa
 
         if self._folder is None:
+            assert self.spill_to is not None  # only called when spilling
             try:
                 os.makedirs(self.spill_to, exist_ok=True)  # DuckDB makes it when it spills
                 self._folder = Path(tempfile.mkdtemp(prefix="berthcheck-results-",
