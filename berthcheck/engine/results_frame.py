@@ -110,15 +110,17 @@ class Fetched:
 
         if self._folder is None:
             assert self.spill_to is not None  # only called when spilling
+            # DuckDB makes the spill folder only when it spills, and removes it: so do we
+            made = None if os.path.isdir(self.spill_to) else Path(self.spill_to)
             try:
-                os.makedirs(self.spill_to, exist_ok=True)  # DuckDB makes it when it spills
+                os.makedirs(self.spill_to, exist_ok=True)
                 self._folder = Path(tempfile.mkdtemp(prefix="berthcheck-results-",
                                                      dir=self.spill_to))
             except OSError as exc:
                 raise BerthcheckError(
                     f"cannot write the check's results to the spill folder {self.spill_to} "
                     f"({exc}); give a writable folder in BERTHCHECK_TEMP_DIR") from None
-            self._remove = weakref.finalize(self, shutil.rmtree, self._folder, True)
+            self._remove = weakref.finalize(self, _remove_folders, self._folder, made)
         path = self._folder / f"{len(self.spilled):06d}.arrow"
         self.spilled.append(path)
         try:
@@ -213,6 +215,17 @@ class Fetched:
             if not keep and i % SORT_GROUP_COLUMNS == SORT_GROUP_COLUMNS - 1:
                 hand_back_freed()
         return joined
+
+
+def _remove_folders(folder: Path, made: Path | None) -> None:
+    """Delete the spilled batches' folder, and the spill folder if it was made for them and
+    is empty (DuckDB may have spilled there meanwhile)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if made is not None:
+        try:
+            made.rmdir()
+        except OSError:
+            pass
 
 
 def _detached(array):
