@@ -47,8 +47,8 @@ FINDING_ID_LENGTH = 16
 # each) cost more than the memory they free
 RELEASE_ROWS = 50_000
 # from this many visits in scope the results wait in the store's spill folder while the
-# sandbox holds its tables (engine/results_frame.py): at a million visits 0.3-0.4 GB off the
-# check's peak for about 1.2 CPU s of writing and reading back 0.73 GB; below it the results
+# sandbox holds its tables (engine/results_frame.py): at a million visits 0.3-0.45 GB off the
+# check's peak for 0.6-1.2 CPU s of writing and reading back 0.73 GB; below it the results
 # are small beside the rest of the check, and the time matters more
 SPILL_ROWS = 500_000
 
