@@ -37,7 +37,7 @@ from berthcheck.engine.pack_columns import (  # issue 20: the pack contract's ou
 from berthcheck.engine.pack_notes import check_notes
 from berthcheck.engine.record import digests_beside
 from berthcheck.engine.record import record as record_run
-from berthcheck.engine.results_frame import read_batches
+from berthcheck.engine.results_frame import hand_back_duckdb_freed, read_batches, spill_folder
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
 
@@ -46,6 +46,11 @@ FINDING_ID_LENGTH = 16
 # and the results query (memory at a million visits); below it the two passes (about 25 ms
 # each) cost more than the memory they free
 RELEASE_ROWS = 50_000
+# from this many visits in scope the results wait in the store's spill folder while the
+# sandbox holds its tables (engine/results_frame.py): at a million visits 0.3-0.45 GB off the
+# check's peak for 0.6-1.2 CPU s of writing and reading back 0.73 GB; below it the results
+# are small beside the rest of the check, and the time matters more
+SPILL_ROWS = 500_000
 
 
 @dataclass
@@ -306,7 +311,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
     from berthcheck.emission_stage import register_factors
     from berthcheck.emissions import load_factors
     from berthcheck.engine.pack_macros import define_macros
-    from berthcheck.engine.sandbox import pack_failure, release_unread
+    from berthcheck.engine.sandbox import pack_failure, release_inputs, release_unread
 
     values = pack.parameter_values()
     # the visit ids in scope, found once; readable as `_bc_scope` on both connections
@@ -334,17 +339,25 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
             factors = load_factors()
             register_factors(sandbox, factors)
             define_macros(sandbox)  # the engine's macros (bc_interval_union), before any stage
-        for rel, text in pack.stages:
+        rules = pack.rules_run(notes)  # the note rules (`[pack] notes`) only when asked
+        later = [*(r.sql for r in rules), pack.assemble]
+        texts = [text for _, text in pack.stages]
+        for at, (rel, text) in enumerate(pack.stages):
             with stage(f"pack stage {rel}"):
                 for statement in split_statements(text):
                     try:
                         store.run(sandbox, statement, bind(statement, values))
                     except duckdb.Error as exc:
                         raise pack_failure(pack, rel, exc) from None
-        rules = pack.rules_run(notes)  # the note rules (`[pack] notes`) only when asked
+            # an input no later stage, rule, assemble query, view or macro reads leaves now:
+            # at a million visits the visits, events and capture handed over (0.4 GB) no
+            # longer sit under the last stage's peak
+            if release and at + 1 < len(texts):
+                dropped = release_inputs(sandbox, [*texts[at + 1:], *later], handed)
+                handed = [name for name in handed if name not in dropped]
         # what no rule, assemble query, view or macro still reads leaves before they run
         if release:
-            release_unread(sandbox, [*(r.sql for r in rules), pack.assemble], among=handed)
+            release_unread(sandbox, later, among=handed)
         # every visit is in an unbounded scope: no filter to apply
         scope_filter = ("" if scope == Scope(None, None, None)
                         else " WHERE visit_id IN (SELECT visit_id FROM _bc_scope)")
@@ -368,16 +381,27 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
                     results_sql = "SELECT * FROM " + _planned_once(  # noqa: S608 - engine name
                         sandbox, "_bc_results", results_sql, results_params)
                     results_params = {}
-                batches = read_batches(sandbox, results_sql, results_params)
+                # a big check's results wait on disk while the sandbox holds its tables
+                # (engine/results_frame.py): they and the copies were the check's peak
+                spill = in_scope.num_rows >= SPILL_ROWS
+                batches = read_batches(sandbox, results_sql, results_params,
+                                       spill_folder(con) if spill else None)
             except duckdb.Error as exc:
                 raise pack_failure(pack, pack.assemble_file, exc) from None
-        with stage("fetch findings"):
-            findings = store.fetch_polars(sandbox, "SELECT * FROM _bc_findings "
-                                                   "ORDER BY visit_id, rule_id, finding_id")
+        try:
+            with stage("fetch findings"):
+                findings = store.fetch_polars(sandbox, "SELECT * FROM _bc_findings "
+                                                       "ORDER BY visit_id, rule_id, finding_id")
+        except BaseException:
+            batches.discard()
+            raise
     finally:
         # closed before the batches are joined and sorted (each makes a copy of the results):
-        # what the pack's tables held (half a gigabyte at a million visits) is free first
+        # what the pack's tables held (half a gigabyte at a million visits) is free first,
+        # and handed back to the system before the results are read back
         sandbox.close()
+        if release:
+            hand_back_duckdb_freed()
     with stage(results_stage):
         # sorted by polars (keys sorted, columns gathered, in parallel), not by an ORDER
         # BY: DuckDB's sort carries all ~70 columns (a sixth less CPU at 1M visits); a few

@@ -1,29 +1,64 @@
 """The check's results leave the sandbox: read in batches copied out of DuckDB's Arrow as
-they come, the sandbox closed, then joined and sorted a few columns at a time into one polars
-frame, without ever holding the results twice.
+they come (or, for a big check, written to the store's spill folder until the sandbox is
+closed), then joined and sorted a few columns at a time into one polars frame, without ever
+holding the results twice.
 
 At a million visits the results are ~70 columns; each step here is about the peak memory of
-a check (docs/scaling.md, "Seventh pass, C" and "Eighth pass, H").
+a check (docs/scaling.md, "Seventh pass, C", "Eighth pass, H" and "Ninth pass, K").
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+import weakref
+from pathlib import Path
+from typing import Any
+
+from berthcheck.errors import BerthcheckError
+
 FETCH_BATCH_ROWS = 122_880  # rows of the results read at a time (DuckDB's row group)
 
 
-def read_batches(sandbox, sql: str, params: dict[str, object]) -> Fetched:
+def read_batches(sandbox, sql: str, params: dict[str, object],
+                 spill_to: str | os.PathLike | None = None) -> Fetched:
     """The query's rows, read FETCH_BATCH_ROWS at a time: DuckDB's whole result as Arrow
     never exists at once. A result of more than one batch is kept as each column's chunks,
     copied out of DuckDB's Arrow as they come (`_detached`), so each batch DuckDB made is
-    freed as soon as it is read; a result of one batch is kept as it is (a small check)."""
+    freed as soon as it is read; a result of one batch is kept as it is (a small check).
+    `spill_to` (a folder): the batches are written there instead, one Arrow file each, and
+    read back when the frame is made, after the sandbox is closed (`Fetched`)."""
+    import duckdb
+
     reader = sandbox.sql(sql, params=params or None).to_arrow_reader(FETCH_BATCH_ROWS)
+    fetched = Fetched(reader.schema, spill_to)
     try:
-        fetched = Fetched(reader.schema)
-        for batch in reader:
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return fetched
+            except OSError as exc:  # the query failed while streaming: DuckDB's error
+                raise duckdb.Error(str(exc)) from None
             fetched.add(batch)
-        return fetched
+    except BaseException:
+        fetched.discard()
+        raise
     finally:
         reader.close()
+
+
+def spill_folder(con) -> str | None:
+    """The store's spill folder (DuckDB's `temp_directory`, `BERTHCHECK_TEMP_DIR`), for a
+    store that is a database file; None for an in-memory one (nothing of it is on disk, and
+    DuckDB's default folder would be relative to the working directory)."""
+    from berthcheck import store
+
+    path, temp = store.run(
+        con, "SELECT (SELECT path FROM duckdb_databases() WHERE database_name = "
+             "current_database()), current_setting('temp_directory')")[0]
+    return str(temp) if path and temp else None
 
 
 class Fetched:
@@ -35,16 +70,34 @@ class Fetched:
     views point into them) even after a join and a sort. So the results frame of a million
     visits held every batch DuckDB made (0.7 GB) besides its own columns (0.65 GB) until
     the end of the check. Copied column by column, a column's chunks are freed when it is
-    joined, and only the text its rows point to stays."""
+    joined, and only the text its rows point to stays.
 
-    def __init__(self, schema) -> None:
+    Spilled (`spill_to`, a big check): while the results are read the sandbox still holds
+    the tables the results query reads and its hash tables (0.9 GB at a million visits);
+    the results' copies (0.73 GB) on top of them were the check's peak. So from a second
+    batch each batch is written as it comes, uncompressed, to a file of its own in a
+    private folder under `spill_to`, and read back (mapped, each column copied out, the
+    file deleted) only when the frame is made, after the sandbox is closed. The files are
+    deleted once read, or when this object is let go (an error before the frame)."""
+
+    def __init__(self, schema, spill_to: str | os.PathLike | None = None) -> None:
         self.schema = schema
-        self.first = None  # the only batch so far (pa.RecordBatch)
+        self.first: Any = None  # the only batch so far (pa.RecordBatch)
         self.columns: list[list] | None = None  # each column's detached chunks (pa.Array)
+        self.spill_to = spill_to
+        self.spilled: list[Path] = []  # the batches written, in order
+        self._folder: Path | None = None
+        self._remove: weakref.finalize | None = None  # the folder deleted with this object
 
     def add(self, batch) -> None:
-        if self.columns is None and self.first is None:
+        if self.columns is None and self.first is None and not self.spilled:
             self.first = batch
+            return
+        if self.spill_to is not None:
+            if self.first is not None:  # a second batch: the first goes to disk too
+                first, self.first = self.first, None
+                self._spill(first)
+            self._spill(batch)
             return
         if self.columns is None:  # a second batch: the first is copied too
             self.columns = [[_detached(column)] for column in self.first.columns]
@@ -52,11 +105,61 @@ class Fetched:
         for chunks, column in zip(self.columns, batch.columns, strict=True):
             chunks.append(_detached(column))
 
+    def _spill(self, batch) -> None:
+        import pyarrow as pa
+
+        if self._folder is None:
+            assert self.spill_to is not None  # only called when spilling
+            # DuckDB makes the spill folder only when it spills, and removes it: so do we
+            made = None if os.path.isdir(self.spill_to) else Path(self.spill_to)
+            try:
+                os.makedirs(self.spill_to, exist_ok=True)
+                self._folder = Path(tempfile.mkdtemp(prefix="berthcheck-results-",
+                                                     dir=self.spill_to))
+            except OSError as exc:
+                raise BerthcheckError(
+                    f"cannot write the check's results to the spill folder {self.spill_to} "
+                    f"({exc}); give a writable folder in BERTHCHECK_TEMP_DIR") from None
+            self._remove = weakref.finalize(self, _remove_folders, self._folder, made)
+        path = self._folder / f"{len(self.spilled):06d}.arrow"
+        self.spilled.append(path)
+        try:
+            with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, batch.schema) as out:
+                out.write_batch(batch)
+        except OSError as exc:  # a full disk, say
+            raise BerthcheckError(
+                f"cannot write the check's results to the spill folder {self.spill_to} "
+                f"({exc}); give a folder with room in BERTHCHECK_TEMP_DIR") from None
+
+    def _read_back(self) -> None:
+        """The spilled batches as each column's detached chunks, their files deleted: each
+        file mapped, its columns copied out (a column keeps no page of the file) and let go."""
+        import pyarrow as pa
+
+        self.columns = [[] for _ in self.schema]
+        for path in self.spilled:
+            with pa.memory_map(str(path)) as source:
+                batch = pa.ipc.open_file(source).get_batch(0)
+                for chunks, column in zip(self.columns, batch.columns, strict=True):
+                    chunks.append(_detached(column))
+                del batch
+            path.unlink()
+        self.spilled = []
+        self.discard()
+
+    def discard(self) -> None:
+        """Delete the spilled files and their folder (nothing if none)."""
+        if self._remove is not None:
+            self._remove()
+        self.spilled = []
+
     def frame(self):
         """The rows as one polars frame, one chunk per column; the chunks are let go as
         each column is joined (this object is empty afterwards)."""
         import polars as pl
 
+        if self.spilled:
+            self._read_back()
         if self.columns is None:
             batch, self.first = self.first, None
             if batch is None:
@@ -76,6 +179,8 @@ class Fetched:
         first left a second copy of the results resident while the sort ran)."""
         import polars as pl
 
+        if self.spilled:
+            self._read_back()
         rows = sum(len(chunk) for chunk in self.columns[0]) if self.columns else 0
         if self.columns is None or rows < SORT_APART_ROWS:
             return sorted_frame([self.frame()], keys)
@@ -112,6 +217,17 @@ class Fetched:
         return joined
 
 
+def _remove_folders(folder: Path, made: Path | None) -> None:
+    """Delete the spilled batches' folder, and the spill folder if it was made for them and
+    is empty (DuckDB may have spilled there meanwhile)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if made is not None:
+        try:
+            made.rmdir()
+        except OSError:
+            pass
+
+
 def _detached(array):
     """`array` with its buffers copied into memory of its own (not DuckDB's batch); an array
     of a type with child arrays or a dictionary is kept as it is (the results have none)."""
@@ -136,7 +252,37 @@ def hand_back_freed() -> None:
         trim(0)
 
 
+def hand_back_duckdb_freed() -> None:
+    """Have DuckDB's allocator (jemalloc, one for every DuckDB connection of the process) hand
+    the pages it freed back to the system now (`arena.<all>.purge`), not over the next
+    seconds from its background thread: a check calls it when the sandbox is closed, so that
+    the results read back are not laid on top of the sandbox's freed tables (1.1 GB at a
+    million visits, when the close's own flush did not come). Nothing where DuckDB is built
+    without it (macOS, Windows)."""
+    purge = _duckdb_mallctl()
+    if purge is not None:
+        purge(b"arena.4096.purge", None, None, None, 0)  # 4096: MALLCTL_ARENAS_ALL
+
+
 _TRIM: list = []
+_MALLCTL: list = []
+
+
+def _duckdb_mallctl():
+    if not _MALLCTL:
+        import ctypes
+
+        try:
+            import _duckdb  # the extension module, with jemalloc linked in as duckdb_je_*
+
+            mallctl = ctypes.CDLL(_duckdb.__file__).duckdb_je_mallctl
+            mallctl.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p,
+                                ctypes.c_void_p, ctypes.c_size_t]
+            mallctl.restype = ctypes.c_int
+            _MALLCTL.append(mallctl)
+        except (ImportError, AttributeError, OSError):
+            _MALLCTL.append(None)
+    return _MALLCTL[0]
 
 
 def _malloc_trim():

@@ -15,6 +15,8 @@ never by pack SQL, so nothing the engine needs is behind the lock.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from berthcheck import store
 from berthcheck.engine.pack_sql import HISTORY_PREFIX
 from berthcheck.errors import BerthcheckError
@@ -150,28 +152,52 @@ def _words(texts) -> set[str]:
     """The identifiers named in SQL texts: comments dropped, and a quoted literal counts only
     when it is a name itself (`query_table('visits')`), not when it holds words (a message
     saying "no capture session")."""
+    words: set[str] = set()
+    for text in texts:
+        words |= _text_words(text or "")
+    return words
+
+
+@lru_cache(maxsize=512)
+def _text_words(text: str) -> frozenset[str]:
+    """`_words` of one text, kept: a big check asks after each of the pack's stages about the
+    same texts (`release_unread`)."""
     import re
 
     from berthcheck.engine.pack import strip_comments
 
     words: set[str] = set()
-    for text in texts:
-        text = strip_comments(text or "")
-        for literal in re.findall(_LITERAL, text):
-            if re.fullmatch(rf"\s*{_NAME}(\.{_NAME})*\s*", literal[1:-1]):
-                words.update(w.lower() for w in re.findall(_NAME, literal[1:-1]))
-        text = re.sub(_LITERAL, " ", text)
-        words.update(w.lower() for w in re.findall(_NAME, text))
-    return words
+    text = strip_comments(text)
+    for literal in re.findall(_LITERAL, text):
+        if re.fullmatch(rf"\s*{_NAME}(\.{_NAME})*\s*", literal[1:-1]):
+            words.update(w.lower() for w in re.findall(_NAME, literal[1:-1]))
+    text = re.sub(_LITERAL, " ", text)
+    words.update(w.lower() for w in re.findall(_NAME, text))
+    return frozenset(words)
 
 
 def release_unread(sandbox, still_read: list[str], among: list[str] | None = None) -> list[str]:
     """Drop the sandbox's temporary tables and views (`among` them only, if given) that
     nothing still to run reads: not the SQL in `still_read`, nor a macro, nor a view that is
-    kept (a kept view keeps what it reads). A check runs it after the pack's stages on the
-    inputs handed over (the rules and the assemble query still to run) and before the
-    results query on everything else: at a million visits the inputs and the stages' own
-    tables then no longer sit under the results' peak. Returns the names dropped."""
+    kept (a kept view keeps what it reads). A check runs it after each of the pack's stages
+    on the inputs handed over (the stages, rules and assemble query still to run) and
+    before the results query on everything else: at a million visits the inputs and the
+    stages' own tables then no longer sit under the later stages' and the results' peaks.
+    Returns the names dropped."""
+    return _release(sandbox, still_read, among)
+
+
+def release_inputs(sandbox, still_read: list[str], handed: list[str]) -> list[str]:
+    """`release_unread` among the inputs `handed` over, between two of the pack's stages
+    (`still_read`: the stages still to run, the rules and the assemble query); nothing to
+    look for, and no catalog query, when those texts alone name every input left."""
+    named = _words(still_read)
+    if all(name.lower() in named for name in handed):
+        return []
+    return _release(sandbox, still_read, handed)
+
+
+def _release(sandbox, still_read: list[str], among: list[str] | None) -> list[str]:
     objects = store.run(
         sandbox,
         "SELECT table_name, 'TABLE', NULL FROM duckdb_tables() WHERE temporary "
