@@ -142,7 +142,7 @@ def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
             .otherwise(reason)
         ).to_series()
 
-    present = frame[name].str.strip_chars().fill_null("") != ""
+    present = text.is_not_null()  # a cell with more than blanks (`_clean` made the rest null)
     reason = pl.select(
         pl.when(present & frame["__wall"].is_null())
         .then(pl.lit("not an ISO 8601 date and time (expected e.g. 2026-10-03 14:20 or "
@@ -213,6 +213,30 @@ def _threads() -> int:
     return int(given) if given.isdigit() and int(given) >= 1 else max(1, os.cpu_count() or 1)
 
 
+# A column with few distinct cells (a flag, a vessel type, a tonnage per vessel) is typed
+# once per distinct cell and the results joined back: the same values and reasons (every
+# expression of `_coerce_simple` reads one cell), without the string work on every row.
+_FEW_SAMPLE = 20_000  # cells sampled to guess whether a column has few distinct ones
+_FEW_SHARE = 0.2  # at most this share of the sample distinct: type the distinct cells only
+
+
+def _few_distinct(series: pl.Series) -> bool:
+    if series.len() < 2 * _FEW_SAMPLE:
+        return False  # small files: typing every cell costs nothing worth saving
+    return series.head(_FEW_SAMPLE).n_unique() <= _FEW_SAMPLE * _FEW_SHARE
+
+
+def _coerce_distinct(frame: pl.DataFrame, col: Column) -> list[pl.Series]:
+    """(value, reason) of column `col`, typed once per distinct cell and joined back in row
+    order (NULL cells match the NULL distinct cell)."""
+    value, reason = _coerce_simple(col)
+    distinct = frame.select(pl.col(col.name).unique()).with_columns(
+        value.alias("__value"), reason.cast(pl.Utf8).alias("__reason"))
+    typed = frame.select(col.name).join(distinct, on=col.name, how="left", nulls_equal=True,
+                                        maintain_order="left")
+    return [typed["__value"].alias(col.name), typed["__reason"].alias(ERR + col.name)]
+
+
 def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     """Type every column of `kind`; add an `_err_<column>` reason column for each.
 
@@ -220,12 +244,20 @@ def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     """
     simple = [c for c in kind.columns if c.type != "timestamp"]
     exprs = []
+    distinct = [c for c in simple if c.type != "text" and _few_distinct(frame[c.name])]
     for col in simple:
+        if col in distinct:
+            continue
         value, reason = _coerce_simple(col)
         exprs += [value.alias(col.name), reason.cast(pl.Utf8).alias(ERR + col.name)]
     raw_text = frame.select([pl.col(c.name) for c in kind.columns])
     # lazily, so each column's cleaned text is computed once for its value and its reason
     out = frame.lazy().with_columns(exprs).collect()
+    if distinct:
+        # the same columns in the same order as typing every cell gives
+        order = [*frame.columns, *(ERR + c.name for c in simple)]
+        out = out.with_columns(
+            [s for col in distinct for s in _coerce_distinct(frame, col)]).select(order)
     stamps = [c.name for c in kind.columns if c.type == "timestamp"]
     if stamps:
         # Each time column is typed on its own (its text and the zone only), the columns side
