@@ -1,7 +1,7 @@
 """The loader's row and content hashes, made outside DuckDB, are DuckDB's (issue 16).
 
-DuckDB makes each staged row's texts and `seals.sha256_columns` (polars-hash) hashes them, a
-slice of rows at a time. Every stored `_row_hash` must be DuckDB's sha256 of the row's text
+DuckDB makes each staged row's texts and streams them in batches, which
+`seals.sha256_columns` (polars-hash) hashes. Every stored `_row_hash` must be DuckDB's sha256 of the row's text
 recomputed from the stored values, into an empty table (both hashes in one pass) and into a
 filled one (the row hash alone), in many slices as in one.
 """
@@ -35,11 +35,11 @@ def test_sha256_columns_equals_duckdbs_sha256():
     assert hashed["h"].to_list() == expected
 
 
-@pytest.mark.parametrize("slice_rows", [2, 1_000_000], ids=["many-slices", "one-slice"])
+@pytest.mark.parametrize("batch_rows", [1, 1_000_000], ids=["many-batches", "one-batch"])
 def test_stored_row_hashes_are_duckdbs_over_the_stored_values(tmp_path, monkeypatch,
-                                                               slice_rows):
-    monkeypatch.setattr(load, "_HASH_SLICE_ROWS", slice_rows)
-    monkeypatch.setattr(store, "SCAN_BATCH_ROWS", 1)  # DuckDB's threads share each slice
+                                                               batch_rows):
+    monkeypatch.setattr(load, "_HASH_BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(store, "SCAN_BATCH_ROWS", 1)  # DuckDB's threads share the scan
     source = tmp_path / "sample"
     shutil.copytree(sample_data_dir(), source, ignore=shutil.ignore_patterns("*-*", "dirty"))
     con = store.connect(tmp_path / "bc.duckdb")
@@ -73,3 +73,18 @@ def test_stored_row_hashes_are_duckdbs_over_the_stored_values(tmp_path, monkeypa
         assert checked > 20
     finally:
         con.close()
+
+
+def test_hashes_in_another_order_than_the_frames_are_refused():
+    con = duckdb.connect()
+    rows = pl.Series(load.ROW, [2, 3, 4], dtype=pl.Int64)
+    texts = "SELECT * FROM (VALUES (2, 'a'), (3, 'b'), (4, 'c')) t(_source_row, _row_text)"
+    names = {"_row_text": "_row_hash"}
+    hashed = load._hashed_batches(con, texts, names, rows)
+    assert hashed is not None and hashed.columns == ["_row_hash"]
+    assert hashed["_row_hash"].to_list() == [
+        con.execute(f"SELECT sha256('{t}')").fetchall()[0][0] for t in "abc"]
+    assert load._hashed_batches(con, texts + " ORDER BY 1 DESC", names, rows) is None
+    assert load._hashed_batches(con, texts + " LIMIT 2", names, rows) is None
+    none = load._hashed_batches(con, texts + " LIMIT 0", names, rows.head(0))
+    assert none is not None and none.height == 0 and none.schema == {"_row_hash": pl.Utf8}

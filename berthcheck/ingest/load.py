@@ -392,16 +392,16 @@ def _vessel_overlaps(con, label: str) -> list[RowError]:
 # --- comparison with what is stored -----------------------------------------------------------
 
 
-_HASH_SLICE_ROWS = 65_536  # rows whose texts are made at a time (about 45 MB of visits' text)
+_HASH_BATCH_ROWS = 4_096  # rows whose texts are hashed at a time (about 3 MB of visits' text)
 
 
 def _hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     """A content hash over the typed values (so reformatting a time changes nothing).
 
-    DuckDB makes each row's texts (its casts are the stored values' text) a slice of rows at a
-    time, and they are hashed by `seals.sha256_columns`, which costs about a third of DuckDB's
-    own sha256; only the hashes are kept and added to the frame (reading the whole frame back
-    would copy every row once more).
+    DuckDB makes each row's texts (its casts are the stored values' text) and streams them a
+    few thousand rows at a time; each batch is hashed by `seals.sha256_columns`, which costs
+    about a third of DuckDB's own sha256. Only the hashes are kept and added to the frame
+    (reading the whole frame back would copy every row once more).
     """
     if not staged[ROW].is_sorted():
         staged = staged.sort(ROW)
@@ -411,27 +411,44 @@ def _hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     # is of the session zone's text, so only when that zone is UTC (store.connect sets it).
     both = (not store.scalar(con, f"SELECT EXISTS (SELECT 1 FROM {kind.table}_versions)")  # noqa: S608
             and store.scalar(con, "SELECT current_setting('TimeZone')") == "UTC")
-    # No ORDER BY: a projection of one scan keeps the frame's order (DuckDB's
-    # preserve_insertion_order, on by default), which is checked below; sorting a million
-    # hashes would cost time and memory for nothing.
     sql = (texts_sql(kind, "_staged", content=True) if both else
            f"SELECT _source_row, {row_text_sql(cols)} AS _row_text FROM _staged")  # noqa: S608
     names = {"_row_text": "_row_hash", **({"_content_text": "_content_hash"} if both else {})}
-    pieces = []
-    for start in range(0, max(staged.height, 1), _HASH_SLICE_ROWS):
-        rows = staged.slice(start, _HASH_SLICE_ROWS)
-        store.register(con, "_staged", rows, batch_rows=store.SCAN_BATCH_ROWS)
-        try:
-            hashed = sha256_columns(store.fetch_polars(con, sql), names)
-        finally:
-            con.unregister("_staged")
-        if not hashed[ROW].equals(rows[ROW]):
-            hashed = hashed.sort(ROW)
-        # Only the hashes (made by polars) are kept: a column of DuckDB's result, even the
-        # row number, would keep the whole result, texts and all, alive.
-        pieces.append(hashed.drop(ROW))
-    hashes = pl.concat(pieces) if len(pieces) > 1 else pieces[0]
+    store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
+    try:
+        # No ORDER BY: a projection of one scan keeps the frame's order (DuckDB's
+        # preserve_insertion_order, on by default), which is checked batch by batch; sorting
+        # a million rows' texts would cost time and memory for nothing.
+        hashes = _hashed_batches(con, sql, names, staged[ROW])
+        if hashes is None:  # not in the frame's order after all: ask for it
+            hashes = _hashed_batches(con, f"{sql} ORDER BY _source_row", names, staged[ROW])
+            if hashes is None:
+                raise RuntimeError("row hashes did not come back one per staged row")
+    finally:
+        con.unregister("_staged")
     return staged.with_columns(hashes.get_columns())
+
+
+def _hashed_batches(con, sql: str, names: dict[str, str], rows: pl.Series) -> pl.DataFrame | None:
+    """The hashes of `sql`'s texts, streamed in batches; None unless its rows are `rows`, in
+    that order."""
+    pieces, done, in_order = [], 0, True
+    for batch in con.sql(sql).to_arrow_reader(_HASH_BATCH_ROWS):
+        done += batch.num_rows
+        if not in_order:
+            continue  # the result is read to its end all the same: the connection needs it
+        texts = pl.from_arrow(batch)
+        if not texts[ROW].equals(rows.slice(done - batch.num_rows, batch.num_rows)):
+            in_order = False
+            continue
+        # only polars' hash columns are kept: a column of DuckDB's batch, even the row
+        # number, would keep the batch's texts alive
+        pieces.append(sha256_columns(texts, names).drop(ROW))
+    if not in_order or done != rows.len():
+        return None
+    if not pieces:  # no rows: the empty columns, typed
+        return pl.DataFrame(schema={name: pl.Utf8 for name in names.values()})
+    return pl.concat(pieces, rechunk=False)
 
 
 def _classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
