@@ -46,13 +46,13 @@ def _frame(kind, rows: int) -> pl.DataFrame:
 def test_typing_distinct_cells_equals_typing_every_cell(monkeypatch, kind_name):
     kind = KINDS[kind_name]
     frame = _frame(kind, 400)
-    monkeypatch.setattr(coerce_module, "_few_distinct", lambda series: False)
+    monkeypatch.setattr(coerce_module, "_few_distinct", lambda series: None)
     every_cell = coerce(frame, kind)
     taken = []
 
-    def few(series: pl.Series) -> bool:
+    def few(series: pl.Series) -> pl.Series:
         taken.append(series.name)
-        return True
+        return series.unique()
 
     monkeypatch.setattr(coerce_module, "_few_distinct", few)
     distinct = coerce(frame, kind)
@@ -63,8 +63,13 @@ def test_typing_distinct_cells_equals_typing_every_cell(monkeypatch, kind_name):
     assert distinct.equals(every_cell, null_equal=True)
 
 
-def test_few_distinct_is_decided_on_a_sample_of_large_columns(monkeypatch):
+def test_few_distinct_rules_out_small_and_mostly_distinct_columns(monkeypatch):
     monkeypatch.setattr(coerce_module, "_FEW_SAMPLE", 10)
-    assert not coerce_module._few_distinct(pl.Series(["true"] * 19))  # too small to bother
-    assert coerce_module._few_distinct(pl.Series(["true", "false"] * 10))
-    assert not coerce_module._few_distinct(pl.Series([str(i) for i in range(20)]))
+    few = coerce_module._few_distinct
+    assert few(pl.Series(["true"] * 19)) is None  # too small to bother
+    flags = few(pl.Series(["true", "false", None] * 10))
+    assert flags is not None and sorted(flags.to_list(), key=str) == [None, "false", "true"]
+    assert few(pl.Series([str(i) for i in range(40)])) is None  # the sample: all distinct
+    # a sample of few distinct cells, but the column as a whole has too many
+    assert few(pl.Series(["1"] * 10 + [str(i) for i in range(30)])) is None
+    assert few(pl.Series(["1"] * 10 + ["2"] * 88 + ["3", "4"])) is not None

@@ -216,21 +216,25 @@ def _threads() -> int:
 # A column with few distinct cells (a flag, a vessel type, a tonnage per vessel) is typed
 # once per distinct cell and the results joined back: the same values and reasons (every
 # expression of `_coerce_simple` reads one cell), without the string work on every row.
-_FEW_SAMPLE = 20_000  # cells sampled to guess whether a column has few distinct ones
-_FEW_SHARE = 0.2  # at most this share of the sample distinct: type the distinct cells only
+_FEW_SAMPLE = 20_000  # cells sampled to rule out columns with mostly distinct cells
+_FEW_SHARE = 0.1  # at most this share of the column's cells distinct: type those only
 
 
-def _few_distinct(series: pl.Series) -> bool:
+def _few_distinct(series: pl.Series) -> pl.Series | None:
+    """The column's distinct cells, if few enough to type them alone (else None)."""
     if series.len() < 2 * _FEW_SAMPLE:
-        return False  # small files: typing every cell costs nothing worth saving
-    return series.head(_FEW_SAMPLE).n_unique() <= _FEW_SAMPLE * _FEW_SHARE
+        return None  # small files: typing every cell costs nothing worth saving
+    if series.head(_FEW_SAMPLE).n_unique() > _FEW_SAMPLE // 2:
+        return None  # mostly distinct cells (times, energies): not worth a join
+    distinct = series.unique()
+    return distinct if distinct.len() <= series.len() * _FEW_SHARE else None
 
 
-def _coerce_distinct(frame: pl.DataFrame, col: Column) -> list[pl.Series]:
-    """(value, reason) of column `col`, typed once per distinct cell and joined back in row
-    order (NULL cells match the NULL distinct cell)."""
+def _coerce_distinct(frame: pl.DataFrame, col: Column, cells: pl.Series) -> list[pl.Series]:
+    """(value, reason) of column `col`, typed once per distinct cell (`cells`) and joined
+    back in row order (NULL cells match the NULL distinct cell)."""
     value, reason = _coerce_simple(col)
-    distinct = frame.select(pl.col(col.name).unique()).with_columns(
+    distinct = cells.to_frame(col.name).with_columns(
         value.alias("__value"), reason.cast(pl.Utf8).alias("__reason"))
     typed = frame.select(col.name).join(distinct, on=col.name, how="left", nulls_equal=True,
                                         maintain_order="left")
@@ -244,9 +248,10 @@ def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     """
     simple = [c for c in kind.columns if c.type != "timestamp"]
     exprs = []
-    distinct = [c for c in simple if c.type != "text" and _few_distinct(frame[c.name])]
+    distinct = {c.name: cells for c in simple
+                if c.type != "text" and (cells := _few_distinct(frame[c.name])) is not None}
     for col in simple:
-        if col in distinct:
+        if col.name in distinct:
             continue
         value, reason = _coerce_simple(col)
         exprs += [value.alias(col.name), reason.cast(pl.Utf8).alias(ERR + col.name)]
@@ -257,7 +262,8 @@ def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
         # the same columns in the same order as typing every cell gives
         order = [*frame.columns, *(ERR + c.name for c in simple)]
         out = out.with_columns(
-            [s for col in distinct for s in _coerce_distinct(frame, col)]).select(order)
+            [s for col in simple if col.name in distinct
+             for s in _coerce_distinct(frame, col, distinct[col.name])]).select(order)
     stamps = [c.name for c in kind.columns if c.type == "timestamp"]
     if stamps:
         # Each time column is typed on its own (its text and the zone only), the columns side
