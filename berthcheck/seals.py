@@ -87,21 +87,12 @@ def _typed_columns_sql(kind: Kind, view: str, extra: list[str],
     return f"SELECT {', '.join([*typed, *extra])} FROM {view}"  # noqa: S608 - our names
 
 
-def hashes_sql(kind: Kind, view: str) -> str:
-    """Row hash and content hash of every row of `view` (a staged frame: storage columns,
-    `extra`, `_source_row`) in one pass, over the values cast to their stored types. The row
-    hash is the loader's (`_row_hash`: every value as text, NULL as chr(0), joined by
-    chr(31)); run in UTC, as both hashes always are. Rows come in the view's order (a
-    projection of one scan), each with its `_source_row` so the caller can check that."""
-    columns = _content_columns(kind)
-    return (f"SELECT t._source_row, sha256({row_text_sql(columns, 't')}) AS _row_hash, "  # noqa: S608
-            f"{content_hash_sql(columns, alias='t')} AS _content_hash "
-            f"FROM ({_typed_columns_sql(kind, view, ['_source_row'])}) t")
-
-
 def texts_sql(kind: Kind, view: str, *, content: bool) -> str:
-    """The texts `hashes_sql` hashes (`_row_text`, and `_content_text` if `content`), for
-    hashing them outside DuckDB (`sha256_columns`): the same values cast the same way."""
+    """The texts of the row hash and (if `content`) the content hash of every row of `view`
+    (a staged frame: storage columns, `extra`, `_source_row`), `_row_text` and
+    `_content_text`, over the values cast to their stored types, to be hashed by
+    `sha256_columns`. Run in UTC, as both hashes always are. Rows come in the view's order (a
+    projection of one scan), each with its `_source_row` so the caller can check that."""
     columns = _content_columns(kind)
     texts = [f"{row_text_sql(columns, 't')} AS _row_text"]
     if content:
@@ -127,7 +118,7 @@ def seal_frame(con, kind_name: str, frame, batch_id: int):
     transaction), from the frame the rows were inserted from instead of reading the table
     back: the same row key, lineage and hashes as `seal_batch`, with each value cast to its
     stored type first so the text hashed is the stored value's. A `_content_hash` column
-    already in the frame (`hashes_sql`) is used as it is. Returns the seals as a polars frame
+    already in the frame (the loader's, from `texts_sql`) is used as it is. Returns the seals as a polars frame
     (`source_row`, `row_hash`, `content_hash`: what the batch's digest is made of), or None
     when the frame's source rows are not unique (then `seal_batch` keeps one seal per source
     row, as it always did)."""
