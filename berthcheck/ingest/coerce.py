@@ -142,7 +142,7 @@ def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
             .otherwise(reason)
         ).to_series()
 
-    present = frame[name].str.strip_chars().fill_null("") != ""
+    present = text.is_not_null()  # a cell with more than blanks (`_clean` made the rest null)
     reason = pl.select(
         pl.when(present & frame["__wall"].is_null())
         .then(pl.lit("not an ISO 8601 date and time (expected e.g. 2026-10-03 14:20 or "
@@ -213,6 +213,34 @@ def _threads() -> int:
     return int(given) if given.isdigit() and int(given) >= 1 else max(1, os.cpu_count() or 1)
 
 
+# A column with few distinct cells (a flag, a vessel type, a tonnage per vessel) is typed
+# once per distinct cell and the results joined back: the same values and reasons (every
+# expression of `_coerce_simple` reads one cell), without the string work on every row.
+_FEW_SAMPLE = 20_000  # cells sampled to rule out columns with mostly distinct cells
+_FEW_SHARE = 0.1  # at most this share of the column's cells distinct: type those only
+
+
+def _few_distinct(series: pl.Series) -> pl.Series | None:
+    """The column's distinct cells, if few enough to type them alone (else None)."""
+    if series.len() < 2 * _FEW_SAMPLE:
+        return None  # small files: typing every cell costs nothing worth saving
+    if series.head(_FEW_SAMPLE).n_unique() > _FEW_SAMPLE // 2:
+        return None  # mostly distinct cells (times, energies): not worth a join
+    distinct = series.unique()
+    return distinct if distinct.len() <= series.len() * _FEW_SHARE else None
+
+
+def _coerce_distinct(frame: pl.DataFrame, col: Column, cells: pl.Series) -> list[pl.Series]:
+    """(value, reason) of column `col`, typed once per distinct cell (`cells`) and joined
+    back in row order (NULL cells match the NULL distinct cell)."""
+    value, reason = _coerce_simple(col)
+    distinct = cells.to_frame(col.name).with_columns(
+        value.alias("__value"), reason.cast(pl.Utf8).alias("__reason"))
+    typed = frame.select(col.name).join(distinct, on=col.name, how="left", nulls_equal=True,
+                                        maintain_order="left")
+    return [typed["__value"].alias(col.name), typed["__reason"].alias(ERR + col.name)]
+
+
 def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     """Type every column of `kind`; add an `_err_<column>` reason column for each.
 
@@ -220,12 +248,22 @@ def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     """
     simple = [c for c in kind.columns if c.type != "timestamp"]
     exprs = []
+    distinct = {c.name: cells for c in simple
+                if c.type != "text" and (cells := _few_distinct(frame[c.name])) is not None}
     for col in simple:
+        if col.name in distinct:
+            continue
         value, reason = _coerce_simple(col)
         exprs += [value.alias(col.name), reason.cast(pl.Utf8).alias(ERR + col.name)]
     raw_text = frame.select([pl.col(c.name) for c in kind.columns])
     # lazily, so each column's cleaned text is computed once for its value and its reason
     out = frame.lazy().with_columns(exprs).collect()
+    if distinct:
+        # the same columns in the same order as typing every cell gives
+        order = [*frame.columns, *(ERR + c.name for c in simple)]
+        out = out.with_columns(
+            [s for col in simple if col.name in distinct
+             for s in _coerce_distinct(frame, col, distinct[col.name])]).select(order)
     stamps = [c.name for c in kind.columns if c.type == "timestamp"]
     if stamps:
         # Each time column is typed on its own (its text and the zone only), the columns side

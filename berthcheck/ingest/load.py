@@ -29,7 +29,7 @@ from berthcheck.ingest.holders import allowance_ports
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 from berthcheck.ingest.read import ROW, RawTable, ReadOptions, read_table
 from berthcheck.schemas import INPUT_SCHEMAS
-from berthcheck.seals import hashes_sql, seal_batch, seal_frame
+from berthcheck.seals import row_text_sql, seal_batch, seal_frame, sha256_columns, texts_sql
 
 SOURCE_PATH = "_source_path"  # lineage column of adapters' rows: where each value came from
 SESSION_TOLERANCE_MINUTES = 15  # data contract section 2: allowed, then clipped with a warning
@@ -392,37 +392,63 @@ def _vessel_overlaps(con, label: str) -> list[RowError]:
 # --- comparison with what is stored -----------------------------------------------------------
 
 
+_HASH_BATCH_ROWS = 4_096  # rows whose texts are hashed at a time (about 3 MB of visits' text)
+
+
 def _hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     """A content hash over the typed values (so reformatting a time changes nothing).
 
-    Only the hashes come back from DuckDB (in row order) and are added to the frame: reading
-    the whole frame back would copy every row once more.
+    DuckDB makes each row's texts (its casts are the stored values' text) and streams them a
+    few thousand rows at a time; each batch is hashed by `seals.sha256_columns`, which costs
+    about a third of DuckDB's own sha256. Only the hashes are kept and added to the frame
+    (reading the whole frame back would copy every row once more).
     """
     if not staged[ROW].is_sorted():
         staged = staged.sort(ROW)
     cols = [storage_name(c.name) for c in kind.columns] + ["extra"]
-    parts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(0))" for c in cols)
     # Into an empty table every row is new, so each will be sealed: its content hash is made
-    # in the same pass (seals.hashes_sql; the same text, so the same row hash). The row hash
+    # in the same pass (seals.texts_sql; the same text, so the same row hash). The row hash
     # is of the session zone's text, so only when that zone is UTC (store.connect sets it).
     both = (not store.scalar(con, f"SELECT EXISTS (SELECT 1 FROM {kind.table}_versions)")  # noqa: S608
             and store.scalar(con, "SELECT current_setting('TimeZone')") == "UTC")
+    sql = (texts_sql(kind, "_staged", content=True) if both else
+           f"SELECT _source_row, {row_text_sql(cols)} AS _row_text FROM _staged")  # noqa: S608
+    names = {"_row_text": "_row_hash", **({"_content_text": "_content_hash"} if both else {})}
     store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
     try:
         # No ORDER BY: a projection of one scan keeps the frame's order (DuckDB's
-        # preserve_insertion_order, on by default), which is checked below; sorting a million
-        # hashes would cost time and memory for nothing.
-        hashes = store.fetch_polars(
-            con,
-            hashes_sql(kind, "_staged") if both else
-            f"SELECT _source_row, sha256(concat_ws(chr(31), {parts})) AS _row_hash "  # noqa: S608
-            "FROM _staged",
-        )
+        # preserve_insertion_order, on by default), which is checked batch by batch; sorting
+        # a million rows' texts would cost time and memory for nothing.
+        hashes = _hashed_batches(con, sql, names, staged[ROW])
+        if hashes is None:  # not in the frame's order after all: ask for it
+            hashes = _hashed_batches(con, f"{sql} ORDER BY _source_row", names, staged[ROW])
+            if hashes is None:
+                raise RuntimeError("row hashes did not come back one per staged row")
     finally:
         con.unregister("_staged")
-    if not hashes[ROW].equals(staged[ROW]):
-        hashes = hashes.sort(ROW)
-    return staged.with_columns(hashes.drop(ROW).get_columns())
+    return staged.with_columns(hashes.get_columns())
+
+
+def _hashed_batches(con, sql: str, names: dict[str, str], rows: pl.Series) -> pl.DataFrame | None:
+    """The hashes of `sql`'s texts, streamed in batches; None unless its rows are `rows`, in
+    that order."""
+    pieces, done, in_order = [], 0, True
+    for batch in con.sql(sql).to_arrow_reader(_HASH_BATCH_ROWS):
+        done += batch.num_rows
+        if not in_order:
+            continue  # the result is read to its end all the same: the connection needs it
+        texts = pl.from_arrow(batch)
+        if not texts[ROW].equals(rows.slice(done - batch.num_rows, batch.num_rows)):
+            in_order = False
+            continue
+        # only polars' hash columns are kept: a column of DuckDB's batch, even the row
+        # number, would keep the batch's texts alive
+        pieces.append(sha256_columns(texts, names).drop(ROW))
+    if not in_order or done != rows.len():
+        return None
+    if not pieces:  # no rows: the empty columns, typed
+        return pl.DataFrame(schema={name: pl.Utf8 for name in names.values()})
+    return pl.concat(pieces, rechunk=False)
 
 
 def _classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:

@@ -1,0 +1,75 @@
+"""Typing a column once per distinct cell gives what typing every cell gives (issue 16).
+
+`coerce` types a column with few distinct cells (flags, vessel types, a tonnage per vessel)
+on its distinct cells and joins the results back. Every value, every reason, the column
+order and the dtypes must be those of typing each cell, for good, bad, blank and missing
+cells of every simple column type.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from berthcheck.ingest import coerce as coerce_module
+from berthcheck.ingest.coerce import TZ, coerce
+from berthcheck.ingest.kinds import KINDS
+from berthcheck.ingest.read import ROW
+
+# cells as files write them: valid, oddly written, blank, missing (None) and wrong
+_CELLS = {
+    "text": ["B136", " B212 ", "", None, "x"],
+    "imo": ["9675107", "IMO 9791937", "imo9000001", " ", None, "12ab"],
+    "locode": ["USLAX", "us lax", " uslgb ", "", None, "LA"],
+    "enum": ["container", "Container Ship", "cruise", " reefer ", "", None, "submarine"],
+    "bool": ["true", "Yes", " N ", "0", "", None, "maybe"],
+    "int": ["0", "2", "+3", "4.0", "4.5", "", None, "two", "-1"],
+    "float": ["69160", "1.5e3", ".5", "-0", "inf", "nan", "1,000", "", None, "12."],
+    "date": ["2026-01-31", "2026-02-30", "2026-01-31 00:00", "2026-01-31T00:00:00",
+             "2026-01-31 10:00", "", None],
+    "tz": ["America/Los_Angeles", "Europe/Nowhere", " UTC ", "", None],
+}
+
+
+def _frame(kind, rows: int) -> pl.DataFrame:
+    columns = {}
+    for i, col in enumerate(kind.columns):
+        cells = _CELLS.get(col.type, ["2026-10-03 14:20"])
+        # each column cycles its cells at its own stride, so rows mix them differently
+        columns[col.name] = [cells[(r * (i + 1)) % len(cells)] for r in range(rows)]
+    frame = pl.DataFrame(columns, schema={c.name: pl.Utf8 for c in kind.columns})
+    return frame.with_columns(pl.lit("America/Los_Angeles").alias(TZ),
+                              pl.int_range(2, rows + 2, dtype=pl.Int64).alias(ROW))
+
+
+@pytest.mark.parametrize("kind_name", sorted(KINDS))
+def test_typing_distinct_cells_equals_typing_every_cell(monkeypatch, kind_name):
+    kind = KINDS[kind_name]
+    frame = _frame(kind, 400)
+    monkeypatch.setattr(coerce_module, "_few_distinct", lambda series: None)
+    every_cell = coerce(frame, kind)
+    taken = []
+
+    def few(series: pl.Series) -> pl.Series:
+        taken.append(series.name)
+        return series.unique()
+
+    monkeypatch.setattr(coerce_module, "_few_distinct", few)
+    distinct = coerce(frame, kind)
+    simple = [c.name for c in kind.columns if c.type not in ("text", "timestamp")]
+    assert taken == simple  # the distinct path ran for every non-text simple column
+    assert distinct.columns == every_cell.columns
+    assert distinct.schema == every_cell.schema
+    assert distinct.equals(every_cell, null_equal=True)
+
+
+def test_few_distinct_rules_out_small_and_mostly_distinct_columns(monkeypatch):
+    monkeypatch.setattr(coerce_module, "_FEW_SAMPLE", 10)
+    few = coerce_module._few_distinct
+    assert few(pl.Series(["true"] * 19)) is None  # too small to bother
+    flags = few(pl.Series(["true", "false", None] * 10))
+    assert flags is not None and sorted(flags.to_list(), key=str) == [None, "false", "true"]
+    assert few(pl.Series([str(i) for i in range(40)])) is None  # the sample: all distinct
+    # a sample of few distinct cells, but the column as a whole has too many
+    assert few(pl.Series(["1"] * 10 + [str(i) for i in range(30)])) is None
+    assert few(pl.Series(["1"] * 10 + ["2"] * 88 + ["3", "4"])) is not None

@@ -1,0 +1,90 @@
+"""The loader's row and content hashes, made outside DuckDB, are DuckDB's (issue 16).
+
+DuckDB makes each staged row's texts and streams them in batches, which
+`seals.sha256_columns` (polars-hash) hashes. Every stored `_row_hash` must be DuckDB's sha256 of the row's text
+recomputed from the stored values, into an empty table (both hashes in one pass) and into a
+filled one (the row hash alone), in many slices as in one.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import polars as pl
+import pytest
+
+from berthcheck import store
+from berthcheck.demo import load_sample
+from berthcheck.ingest import load
+from berthcheck.ingest.kinds import KINDS
+from berthcheck.ingest.load import load_files
+from berthcheck.resources import sample_data_dir
+from berthcheck.seals import _content_columns, content_hash_sql, row_text_sql, sha256_columns
+
+
+def test_sha256_columns_equals_duckdbs_sha256():
+    texts = ["", "a", "\x00", "\x1f\x1e", "é and 中文 and 🚢", "x" * 55, "y" * 56, "z" * 64,
+             "w" * 1000, None]
+    con = duckdb.connect()
+    expected = [r[0] for r in con.execute(
+        "SELECT sha256(t) FROM unnest(?::VARCHAR[]) WITH ORDINALITY u(t, i) ORDER BY i",
+        [texts]).fetchall()]
+    hashed = sha256_columns(pl.DataFrame({"t": texts, "k": range(len(texts))}), {"t": "h"})
+    assert hashed.columns == ["k", "h"]
+    assert hashed["h"].to_list() == expected
+
+
+@pytest.mark.parametrize("batch_rows", [1, 1_000_000], ids=["many-batches", "one-batch"])
+def test_stored_row_hashes_are_duckdbs_over_the_stored_values(tmp_path, monkeypatch,
+                                                               batch_rows):
+    monkeypatch.setattr(load, "_HASH_BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(store, "SCAN_BATCH_ROWS", 1)  # DuckDB's threads share the scan
+    source = tmp_path / "sample"
+    shutil.copytree(sample_data_dir(), source, ignore=shutil.ignore_patterns("*-*", "dirty"))
+    con = store.connect(tmp_path / "bc.duckdb")
+    try:
+        load_sample(con, source)  # empty tables: row and content hash in one pass
+        # into the filled visits table: the row hash alone (one row changed, one new)
+        header, *rows = (source / "visits.csv").read_text(encoding="utf-8").splitlines()
+        first = rows[0].split(",")
+        first[header.split(",").index("vessel_name")] = "RENAMED"
+        new = rows[1].replace("2026-", "2027-").split(",")
+        new[0] += "-NEW"
+        second = tmp_path / "visits-2.csv"
+        second.write_text("\n".join([header, ",".join(first), ",".join(new)]) + "\n",
+                          encoding="utf-8")
+        assert load_files(con, "visits", [second], replace=True).files[0].inserted == 1
+        checked = 0
+        for kind in KINDS.values():
+            columns = _content_columns(kind)
+            with store.in_utc(con):
+                rows_, wrong, wrong_seals = store.run(
+                    con,
+                    f"SELECT count(*), count(*) FILTER (WHERE t._row_hash <> "  # noqa: S608
+                    f"sha256({row_text_sql(columns, 't')})), "
+                    f"count(*) FILTER (WHERE s.content_hash <> {content_hash_sql(columns, 't')}"
+                    f" OR s.row_hash <> t._row_hash) "
+                    f"FROM {kind.table}_versions t JOIN input_seals s "
+                    f"ON s.table_name = '{kind.table}' AND s.batch_id = t._batch_id "
+                    f"AND s.source_row = t._source_row")[0]
+            assert (wrong, wrong_seals) == (0, 0), kind.name
+            checked += rows_
+        assert checked > 20
+    finally:
+        con.close()
+
+
+def test_hashes_in_another_order_than_the_frames_are_refused():
+    con = duckdb.connect()
+    rows = pl.Series(load.ROW, [2, 3, 4], dtype=pl.Int64)
+    texts = "SELECT * FROM (VALUES (2, 'a'), (3, 'b'), (4, 'c')) t(_source_row, _row_text)"
+    names = {"_row_text": "_row_hash"}
+    hashed = load._hashed_batches(con, texts, names, rows)
+    assert hashed is not None and hashed.columns == ["_row_hash"]
+    assert hashed["_row_hash"].to_list() == [
+        con.execute(f"SELECT sha256('{t}')").fetchall()[0][0] for t in "abc"]
+    assert load._hashed_batches(con, texts + " ORDER BY 1 DESC", names, rows) is None
+    assert load._hashed_batches(con, texts + " LIMIT 2", names, rows) is None
+    none = load._hashed_batches(con, texts + " LIMIT 0", names, rows.head(0))
+    assert none is not None and none.height == 0 and none.schema == {"_row_hash": pl.Utf8}
