@@ -182,6 +182,19 @@ def pdf_text(path: Path) -> tuple[list[str], list[list[tuple]]]:
     return pages, pieces
 
 
+def returns_recorded(monkeypatch, module, name: str) -> list:
+    """`module.name` still called, each call's return value appended to the list returned
+    (tests watching what the engine releases between its steps)."""
+    real, returned = getattr(module, name), []
+
+    def recorded(*args, **kwargs):
+        returned.append(real(*args, **kwargs))
+        return returned[-1]
+
+    monkeypatch.setattr(module, name, recorded)
+    return returned
+
+
 def copy_store(source: Path, target: Path) -> Path:
     """A private copy of a closed store file (`sample_month`) at `target`."""
     shutil.copyfile(source, target)

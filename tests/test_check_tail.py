@@ -13,6 +13,7 @@ import pytest
 
 from berthcheck.engine import digest, manifest, record, results_frame
 from berthcheck.engine.check import _unordered
+from tests.conftest import returns_recorded
 from tests.test_manifest_v2 import _digest
 
 UTC = dt.UTC
@@ -134,13 +135,7 @@ def test_results_read_in_batches_and_the_sandbox_closed_before_the_sort(monkeypa
     monkeypatch.setattr(engine, "_sandbox", sandbox)
     monkeypatch.setattr(engine, "_checked_assembled", checked)
     sandbox_module = importlib.import_module("berthcheck.engine.sandbox")
-    real_release, released = sandbox_module.release_unread, []
-
-    def release(*args, **kwargs):
-        released.append(real_release(*args, **kwargs))
-        return released[-1]
-
-    monkeypatch.setattr(sandbox_module, "release_unread", release)
+    released = returns_recorded(monkeypatch, sandbox_module, "release_unread")
     con = _store_with_visits(60)
     try:
         whole = check_module(con, period="2026-10", store_run=False)

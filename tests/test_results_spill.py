@@ -14,6 +14,7 @@ from berthcheck import store
 from berthcheck.engine import results_frame
 from berthcheck.engine.sandbox import release_inputs
 from berthcheck.errors import BerthcheckError
+from tests.conftest import returns_recorded
 from tests.test_results_memory import _source
 
 
@@ -144,13 +145,7 @@ def test_a_check_spilling_its_results_and_releasing_inputs_gives_the_same_run(tm
 
     engine = importlib.import_module("berthcheck.engine.check")
     sandbox_module = importlib.import_module("berthcheck.engine.sandbox")
-    real_release, released = sandbox_module.release_inputs, []
-
-    def release(*args, **kwargs):
-        released.append(real_release(*args, **kwargs))
-        return released[-1]
-
-    monkeypatch.setattr(sandbox_module, "release_inputs", release)
+    released = returns_recorded(monkeypatch, sandbox_module, "release_inputs")
     con = _store_with_visits(60)
     try:
         whole = check_module(con, period="2026-10", store_run=False)
