@@ -187,7 +187,7 @@ class _Clock:
         setattr(module, name, timed)
 
 
-def run_one(size: Size, data: Path, work: Path, report: bool | str, pandas_cap: int,
+def run_one(size: Size, data: Path, work: Path, report: str | None, pandas_cap: int,
             profile: bool = False, month: str | None = None) -> dict:
     from berthcheck import store
     from berthcheck.demo import LOAD_ORDER
@@ -247,8 +247,7 @@ def run_one(size: Size, data: Path, work: Path, report: bool | str, pandas_cap: 
         from berthcheck.report import build_report
 
         t = time.perf_counter()
-        fmt = report if isinstance(report, str) else "pdf"  # `--ci`: html
-        pdf = build_report(con, period="2026-10", out=work / f"report.{fmt}")
+        pdf = build_report(con, period="2026-10", out=work / f"report.{report}")  # pdf; html for --ci
         stages["report"] = {"seconds": time.perf_counter() - t, "peak_rss_mb": peak_rss_mb(),
                             "pages": pdf.pages}
     end_to_end = sum(s["seconds"] for s in stages.values())
@@ -414,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         work = out / "work" / size.name
         work.mkdir(parents=True, exist_ok=True)
         spec = {**asdict(size), "data": str(data), "work": str(work),
-                "report": n <= args.report_max and (CI_REPORT_FORMAT if args.ci else "pdf"),
+                "report": (CI_REPORT_FORMAT if args.ci else "pdf") if n <= args.report_max else None,
                 "pandas_cap": args.pandas_cap,
                 "profile": args.profile, "month": args.month}
         proc = subprocess.run(

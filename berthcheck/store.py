@@ -248,6 +248,12 @@ def _resource_settings(con, path: Path) -> None:
         run(con, f"SET threads = {int(threads)}")
 
 
+def database_file(con) -> str | None:
+    """The file of the connection's current database; None for an in-memory one."""
+    return scalar(con, "SELECT path FROM duckdb_databases() WHERE database_name = "
+                       "current_database()") or None
+
+
 # what DuckDB may keep of a store's cached pages while they are let go (`release_cached_pages`)
 RELEASE_LIMIT = "32MB"
 
@@ -259,9 +265,7 @@ def release_cached_pages(con) -> None:
     its copy of the inputs: the store's connection reads nothing big until the run is stored,
     and after a load or the sandbox's copy its cache holds 0.13-0.27 GB at a million visits.
     Only for a database file: an in-memory store's tables would be spilled, not dropped."""
-    path = scalar(con, "SELECT path FROM duckdb_databases() WHERE database_name = "
-                       "current_database()")
-    if not path:
+    if not database_file(con):
         return
     import duckdb
 

@@ -55,10 +55,8 @@ def spill_folder(con) -> str | None:
     DuckDB's default folder would be relative to the working directory)."""
     from berthcheck import store
 
-    path, temp = store.run(
-        con, "SELECT (SELECT path FROM duckdb_databases() WHERE database_name = "
-             "current_database()), current_setting('temp_directory')")[0]
-    return str(temp) if path and temp else None
+    temp = store.database_file(con) and store.scalar(con, "SELECT current_setting('temp_directory')")
+    return str(temp) if temp else None
 
 
 class Fetched:
