@@ -168,13 +168,15 @@ class Fetched:
         hand_back_freed()
         return pl.DataFrame(joined)
 
-    def sorted(self, keys: tuple[str, ...]):
+    def sorted(self, keys: tuple[str, ...], on_column=None):
         """The rows as one frame sorted by `keys` (unique, never NULL), one chunk per column.
         From two batches and SORT_APART_ROWS rows, the order is found from the key columns
         alone, then a few columns at a time are joined, gathered in that order and let go:
         no full unsorted frame is ever made (polars' gathers run on threads whose
         allocator does not reuse what the main thread freed, so a join of every column
-        first left a second copy of the results resident while the sort ran)."""
+        first left a second copy of the results resident while the sort ran).
+        `on_column(name, series)`: called with each sorted column as soon as it is made (in
+        that path only), for a digest computed meanwhile (`digest_v3.ColumnDigests`)."""
         import polars as pl
 
         if self.spilled:
@@ -190,7 +192,12 @@ class Fetched:
         columns: dict = {}
         for start in range(0, len(names), SORT_GROUP_COLUMNS):
             group = range(start, min(start + SORT_GROUP_COLUMNS, len(names)))
-            columns.update(pl.DataFrame(self._joined(group))[order].to_dict())
+            made = pl.DataFrame(self._joined(group))[order].to_dict()
+            columns.update(made)
+            if on_column is not None:
+                for name, series in made.items():
+                    on_column(name, series)
+            del made
             hand_back_freed()
         self.columns = None
         return pl.DataFrame({name: columns[name] for name in names})
