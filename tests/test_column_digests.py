@@ -7,6 +7,7 @@ after it was hashed (cast to another type) is hashed again."""
 from __future__ import annotations
 
 import importlib
+import threading
 
 import polars as pl
 
@@ -75,6 +76,14 @@ def test_a_big_checks_manifest_digests_are_the_frames(monkeypatch):
         return real(self, name, series)
 
     monkeypatch.setattr(digest_v3.ColumnDigests, "add", add)
+    hashed: list[str] = []  # the threads that hashed a column
+    real_hash = digest_v3.series_sha256
+
+    def series_sha256(series, tag=None):
+        hashed.append(threading.current_thread().name)
+        return real_hash(series, tag)
+
+    monkeypatch.setattr(digest_v3, "series_sha256", series_sha256)
     monkeypatch.setattr(results_frame, "FETCH_BATCH_ROWS", 7)
     monkeypatch.setattr(results_frame, "SORT_APART_ROWS", 0)
     monkeypatch.setattr(results_frame, "SORT_GROUP_COLUMNS", 3)
@@ -85,5 +94,9 @@ def test_a_big_checks_manifest_digests_are_the_frames(monkeypatch):
         con.close()
     assert sorted(added) == sorted(outcome.results.columns)
     assert outcome.column_digests is None  # its thread stopped with the check
+    # no results column hashed twice: after the frame, only the findings' columns
+    early = [name for name in hashed if name.startswith("bc-digest")]
+    assert len(early) == outcome.results.width
+    assert len(hashed) - len(early) == len(manifest.finding_columns())
     want = manifest.output_hashes(outcome.results, outcome.findings)
     assert (outcome.manifest["results_sha256"], outcome.manifest["findings_sha256"]) == want
