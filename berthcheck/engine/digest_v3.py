@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from berthcheck.engine.output_columns import FINDING_ORDER, RESULT_ORDER
 from berthcheck.errors import BerthcheckError
@@ -275,7 +275,7 @@ class ColumnDigests:
     for the same name and dtype (the engine replaces a column only to cast it)."""
 
     def __init__(self) -> None:
-        self._pool = None
+        self._pool: Any = None  # a ThreadPoolExecutor of one thread, made at the first column
         self._made: dict = {}  # name -> (dtype, future of the 32-byte digest)
 
     def add(self, name: str, series) -> None:
