@@ -79,9 +79,10 @@ class Fetched:
     file deleted) only when the frame is made, after the sandbox is closed. The files are
     deleted once read, or when this object is let go (an error before the frame). A batch
     is written by a thread of its own while DuckDB makes the next one (one write at a
-    time): DuckDB stops making rows while its reader is not read, so written in the
-    reading thread the 0.73 GB of a million visits kept a core idle (`finish` waits for
-    the last write; a failed write is raised by the next `add` or `finish`)."""
+    time): DuckDB's results come through the reading thread and it runs only a small
+    buffer ahead of it, so the 0.73 GB written there at a million visits held DuckDB back
+    (`finish` waits for the last write; a failed write is raised by the next `add` or
+    `finish`)."""
 
     def __init__(self, schema, spill_to: str | os.PathLike | None = None) -> None:
         self.schema = schema
