@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from berthcheck import store
+from berthcheck.engine.digest_v3 import ColumnDigests
 from berthcheck.engine.judged_visits import judged_visits_sql, period_filters
 from berthcheck.engine.output_columns import RESULT_ORDER
 from berthcheck.engine.pack import (
@@ -65,6 +66,8 @@ class CheckResult:
     manifest: dict = field(default_factory=dict)  # berthcheck.audit: what the run read and made
     # the pack's note rules ran as findings (`check --notes`; always False for a pack without)
     notes: bool = False
+    # the results' column digests computed as the frame was made (`evaluate`), or None
+    column_digests: object = None
 
     def verdict_counts(self) -> dict[str, int]:
         from berthcheck.engine.output_columns import VERDICTS
@@ -296,7 +299,7 @@ def _run_rules(sandbox, pack: Pack, rules: tuple[Rule, ...], values: dict,
     store.run(sandbox, "DROP TABLE _bc_findings_raw")
 
 
-def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
+def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
     """Run the pack on the visits it judges, keep the visits in scope; one SQL pipeline.
 
     Allowance accounting, low-activity status and commissioning history need visits outside
@@ -305,6 +308,8 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
     judges one by one only the visits it needs. Stages, rules, findings, per-visit findings
     list, scope filter and emissions run in DuckDB; results and findings leave it once, at
     the end, as polars frames. `notes`: also run the pack's note rules as findings.
+    `digests` (a `digest_v3.ColumnDigests`): the results' columns are hashed into it as the
+    frame is made (a big check's, on the core its sort leaves free).
     """
     import duckdb
 
@@ -406,7 +411,8 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False):
         # sorted by polars (keys sorted, columns gathered, in parallel), not by an ORDER
         # BY: DuckDB's sort carries all ~70 columns (a sixth less CPU at 1M visits); a few
         # columns at a time, each column's chunks let go as it is joined
-        results = _checked_assembled(pack, batches.sorted(RESULT_ORDER))
+        results = _checked_assembled(pack, batches.sorted(
+            RESULT_ORDER, on_column=digests.add if digests is not None else None))
     orphans = findings.join(results.select("visit_id"), on="visit_id", how="anti")
     if orphans.height:
         raise pack_failure(pack, pack.assemble_file, ValueError(
@@ -594,21 +600,29 @@ def check(
     pack_obj = pack if isinstance(pack, Pack) else load_pack(pack)
     scope = scope or parse_scope(period, date_from, date_to, port, terminal, fleet)
     notes = bool(notes and pack_obj.notes)  # a pack without notes: the same run either way
-    results, findings = evaluate(con, pack_obj, scope, notes)
-    outcome = CheckResult(pack=pack_obj, scope=scope, results=results, findings=findings,
-                          notes=notes)
-    # a big stored run's digests start now, beside pandera, the input fingerprint and the
-    # inserts: they read only the final frames (`record.digests_beside`)
-    with digests_beside(con, outcome, store_run) as hashes:
-        if validate:
-            with stage("pandera validation of the outputs"):
-                validate_pack_outputs(pack_obj, results, findings, validate_outputs)
-        if store_run:
-            # one transaction: the input rows hashed for the manifest are the rows sealed
-            with store.transaction(con):
-                record_run(con, outcome, started, store_run=True, hashes=hashes)
-        elif record:
-            record_run(con, outcome, started, store_run=False)
-        else:
-            outcome.elapsed_seconds = time.perf_counter() - started
+    # a recorded run's results are hashed column by column while the frame is made
+    digests = ColumnDigests() if record else None
+    try:
+        results, findings = evaluate(con, pack_obj, scope, notes, digests)
+        outcome = CheckResult(pack=pack_obj, scope=scope, results=results, findings=findings,
+                              notes=notes, column_digests=digests)
+        # a big stored run's digests are completed now, beside pandera, the input
+        # fingerprint and the inserts: they read only the final frames
+        # (`record.digests_beside`)
+        with digests_beside(con, outcome, store_run) as hashes:
+            if validate:
+                with stage("pandera validation of the outputs"):
+                    validate_pack_outputs(pack_obj, results, findings, validate_outputs)
+            if store_run:
+                # one transaction: the input rows hashed for the manifest are the rows sealed
+                with store.transaction(con):
+                    record_run(con, outcome, started, store_run=True, hashes=hashes)
+            elif record:
+                record_run(con, outcome, started, store_run=False)
+            else:
+                outcome.elapsed_seconds = time.perf_counter() - started
+    finally:
+        if digests is not None:
+            digests.close()
+    outcome.column_digests = None
     return outcome

@@ -24,16 +24,17 @@ lengths are touched by numpy and nothing is made into text. The form, per column
 A relation's digest is sha256 of the header, the UTF-8 text `<n>\\n` then `<name>\\t<type>\\n`
 per column, followed by the columns' 32-byte digests in column order. Rows are in the
 digest's order (results by `visit_id`; findings by `visit_id`, `rule_id`, `finding_id`;
-strings by their UTF-8 bytes). The columns are hashed one after the other: a check hashes
-beside its inserts (engine/record.py), and a pool of two threads measured no faster on this
-2-core machine while costing more CPU (docs/scaling.md, "Eighth pass, E").
+strings by their UTF-8 bytes). The columns are hashed one after the other, each on its own
+(a big check hashes its results' columns as its sorted frame is made: `ColumnDigests`), and
+a pool of two threads measured no faster on this 2-core machine while costing more CPU
+(docs/scaling.md, "Eighth pass, E").
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from berthcheck.engine.output_columns import FINDING_ORDER, RESULT_ORDER
 from berthcheck.errors import BerthcheckError
@@ -228,24 +229,75 @@ def arrow_sha256(table: pa.Table, columns: Sequence[str] | None = None) -> str:
 
 
 def frame_sha256(frame, columns: Sequence[str] | None = None, *,
-                 order: Sequence[str] | None = None) -> str:
+                 order: Sequence[str] | None = None,
+                 known: ColumnDigests | None = None) -> str:
     """The digest of a polars frame over `columns` (default: all). `order`: sort the rows by
     these keys first (None: the frame is in the digest's order already). Each column is made
-    Arrow (zero-copy for fixed-width values) only as it is hashed."""
+    Arrow (zero-copy for fixed-width values) only as it is hashed. `known`: digests of some
+    of the frame's columns already computed as they were made (`ColumnDigests`), used for
+    the columns whose name and dtype are the same (the frame unsorted after)."""
     if order:
         frame = frame.sort(list(order))
+        known = None
     names = list(columns or frame.columns)
+    types = [_arrow_type_of(frame.schema[n]) for n in names]
+    tags = [type_tag(t) for t in types]
 
+    def digest(name: str, tag: str) -> bytes:
+        series = frame.get_column(name)
+        made = known.take(name, series) if known is not None else None
+        return made if made is not None else series_sha256(series, tag)
+
+    return _relation_digest(frame.height, names, tags,
+                            (digest(name, tag) for name, tag in zip(names, tags, strict=True)))
+
+
+def series_sha256(series, tag: str | None = None) -> bytes:
+    """The 32-byte digest of a polars series (a frame's column, as `frame_sha256` reads it)."""
     import polars as pl
 
-    def column(name: str):
-        # polars' own layout (text as string views) exported without a copy: polars' export
-        # to large_string holds Python's lock for as long as it copies (about 0.1 s a column
-        # at a million rows); Arrow's cast in `_text` does not
-        return frame.get_column(name).to_arrow(compat_level=pl.CompatLevel.newest())
+    # polars' own layout (text as string views) exported without a copy: polars' export to
+    # large_string holds Python's lock for as long as it copies (about 0.1 s a column at a
+    # million rows); Arrow's cast in `_text` does not
+    return column_sha256(series.to_arrow(compat_level=pl.CompatLevel.newest()),
+                         tag or type_tag(_arrow_type_of(series.dtype)))
 
-    types = [_arrow_type_of(frame.schema[n]) for n in names]
-    return _combined(frame.height, names, types, column)
+
+class ColumnDigests:
+    """The digests of a frame's columns, each computed in a thread of its own as soon as the
+    column is made (`add`), for `frame_sha256(known=...)`.
+
+    A check's results are made a few columns at a time (engine/results_frame.py `sorted`),
+    mostly on one core; hashed as they come, the digest runs on the other one instead of
+    beside the stored run's inserts, which keep both cores busy (docs/scaling.md, "Tenth
+    pass, O"). A column is read, never changed, so its digest is the one `frame_sha256`
+    would compute, as long as the final frame holds the same column: `take` gives it only
+    for the same name and dtype (the engine replaces a column only to cast it)."""
+
+    def __init__(self) -> None:
+        self._pool: Any = None  # a ThreadPoolExecutor of one thread, made at the first column
+        self._made: dict = {}  # name -> (dtype, future of the 32-byte digest)
+
+    def add(self, name: str, series) -> None:
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bc-digest")
+        self._made[name] = (series.dtype, self._pool.submit(series_sha256, series))
+
+    def take(self, name: str, series) -> bytes | None:
+        """The digest of `series` if it was computed as column `name` of that dtype."""
+        made = self._made.get(name)
+        if made is None or made[0] != series.dtype:
+            return None
+        return made[1].result()
+
+    def close(self) -> None:
+        """Stop the thread (what it had not started is dropped; a running digest finishes)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._made = {}
 
 
 def _arrow_type_of(dtype) -> pa.DataType:

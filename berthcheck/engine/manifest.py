@@ -79,15 +79,18 @@ def registered(con, results, findings) -> Iterator[None]:
         con.unregister(FINDINGS_VIEW)
 
 
-def output_hashes(results, findings, *, ordered: bool = True) -> tuple[str, str]:
+def output_hashes(results, findings, *, ordered: bool = True,
+                  known=None) -> tuple[str, str]:
     """Version-3 digests (berthcheck/engine/digest_v3.py) of results and findings frames, in
     the column order they are stored in. `ordered`: the frames' rows are already in the
-    digest's order (as `check` returns them); else they are sorted first."""
+    digest's order (as `check` returns them); else they are sorted first. `known`: the
+    results' column digests computed as the frame was made (`digest_v3.ColumnDigests`)."""
     from berthcheck.engine import digest_v3
 
     return (
         digest_v3.frame_sha256(results, result_columns(results),
-                               order=None if ordered else digest_v3.RESULT_ORDER),
+                               order=None if ordered else digest_v3.RESULT_ORDER,
+                               known=known),
         digest_v3.frame_sha256(findings, finding_columns(),
                                order=None if ordered else digest_v3.FINDING_ORDER),
     )
@@ -154,7 +157,8 @@ def build_manifest(con, outcome, *, inputs: InputState | None = None,
         inputs = gather_inputs(con)
     batches = fingerprints.batches_read(con, inputs.pieces)
     # a check's frames come sorted in the digest's order (engine/check.py `evaluate`)
-    results_sha, findings_sha = hashes or output_hashes(outcome.results, outcome.findings)
+    results_sha, findings_sha = hashes or output_hashes(
+        outcome.results, outcome.findings, known=getattr(outcome, "column_digests", None))
     pack = outcome.pack
     factors = factor_files()
     newest = [v["max_batch_id"] for v in inputs.summary.values() if v["max_batch_id"]]

@@ -3,10 +3,11 @@ the manifest with the typed results/findings digests, and (for a stored run) the
 
 A big run's digests are computed in a second thread beside the validation and the inserts
 (`digests_beside`): the run id does not depend on the outputs, so nothing waits for them
-but the manifest and the `runs` row. Manifest version 3's digests (berthcheck/engine/
-digest_v3.py) cost about a quarter of version 2's CPU, but DuckDB's compression of the run
-tables is mostly one thread, so on two idle cores the digest still hides behind it
-(docs/scaling.md, "Eighth pass, E").
+but the manifest and the `runs` row. Most of the results' column digests are already done
+by then: a big check hashes each results column as its sorted frame is made
+(`digest_v3.ColumnDigests`, engine/check.py), on the core the sort leaves free, since the
+inserts keep both cores busy (docs/scaling.md, "Tenth pass, O"); the thread here waits for
+those, and hashes the findings and any column the engine replaced after.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def digests_beside(con, outcome: CheckResult, store_run: bool):
     from berthcheck.engine import manifest
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        yield pool.submit(manifest.output_hashes, outcome.results, outcome.findings)
+        yield pool.submit(manifest.output_hashes, outcome.results, outcome.findings,
+                          known=outcome.column_digests)
 
 
 def record(con, outcome: CheckResult, started: float, *, store_run: bool,

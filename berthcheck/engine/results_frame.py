@@ -38,6 +38,7 @@ def read_batches(sandbox, sql: str, params: dict[str, object],
             try:
                 batch = reader.read_next_batch()
             except StopIteration:
+                fetched.finish()
                 return fetched
             except OSError as exc:  # the query failed while streaming: DuckDB's error
                 raise duckdb.Error(str(exc)) from None
@@ -76,7 +77,12 @@ class Fetched:
     batch each batch is written as it comes, uncompressed, to a file of its own in a
     private folder under `spill_to`, and read back (mapped, each column copied out, the
     file deleted) only when the frame is made, after the sandbox is closed. The files are
-    deleted once read, or when this object is let go (an error before the frame)."""
+    deleted once read, or when this object is let go (an error before the frame). A batch
+    is written by a thread of its own while DuckDB makes the next one (one write at a
+    time): DuckDB's results come through the reading thread and it runs only a small
+    buffer ahead of it, so the 0.73 GB written there at a million visits held DuckDB back
+    (`finish` waits for the last write; a failed write is raised by the next `add` or
+    `finish`)."""
 
     def __init__(self, schema, spill_to: str | os.PathLike | None = None) -> None:
         self.schema = schema
@@ -86,6 +92,8 @@ class Fetched:
         self.spilled: list[Path] = []  # the batches written, in order
         self._folder: Path | None = None
         self._remove: weakref.finalize | None = None  # the folder deleted with this object
+        self._writer: Any = None  # the thread writing the spilled batches (an executor)
+        self._writing: Any = None  # the batch being written (a future)
 
     def add(self, batch) -> None:
         if self.columns is None and self.first is None and not self.spilled:
@@ -104,8 +112,6 @@ class Fetched:
             chunks.append(_detached(column))
 
     def _spill(self, batch) -> None:
-        import pyarrow as pa
-
         if self._folder is None:
             assert self.spill_to is not None  # only called when spilling
             # DuckDB makes the spill folder only when it spills, and removes it: so do we
@@ -121,6 +127,17 @@ class Fetched:
             self._remove = weakref.finalize(self, _remove_folders, self._folder, made)
         path = self._folder / f"{len(self.spilled):06d}.arrow"
         self.spilled.append(path)
+        self.finish()  # one write at a time: at most one batch waits besides DuckDB's next
+        if self._writer is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._writer = ThreadPoolExecutor(max_workers=1,
+                                              thread_name_prefix="bc-results-spill")
+        self._writing = self._writer.submit(self._write, path, batch)
+
+    def _write(self, path: Path, batch) -> None:
+        import pyarrow as pa
+
         try:
             with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, batch.schema) as out:
                 out.write_batch(batch)
@@ -129,11 +146,31 @@ class Fetched:
                 f"cannot write the check's results to the spill folder {self.spill_to} "
                 f"({exc}); give a folder with room in BERTHCHECK_TEMP_DIR") from None
 
+    def finish(self) -> None:
+        """Wait for the batch being written; its failure is raised here."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.result()
+
+    def _stop_writing(self) -> None:
+        """Wait for the write under way, whatever its outcome, and stop the thread."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            try:
+                writing.result()
+            except Exception:  # noqa: BLE001 - the files are being discarded anyway
+                pass
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+
     def _read_back(self) -> None:
         """The spilled batches as each column's detached chunks, their files deleted: each
         file mapped, its columns copied out (a column keeps no page of the file) and let go."""
         import pyarrow as pa
 
+        self.finish()
+        self._stop_writing()
         self.columns = [[] for _ in self.schema]
         for path in self.spilled:
             with pa.memory_map(str(path)) as source:
@@ -147,6 +184,7 @@ class Fetched:
 
     def discard(self) -> None:
         """Delete the spilled files and their folder (nothing if none)."""
+        self._stop_writing()
         if self._remove is not None:
             self._remove()
         self.spilled = []
@@ -168,13 +206,15 @@ class Fetched:
         hand_back_freed()
         return pl.DataFrame(joined)
 
-    def sorted(self, keys: tuple[str, ...]):
+    def sorted(self, keys: tuple[str, ...], on_column=None):
         """The rows as one frame sorted by `keys` (unique, never NULL), one chunk per column.
         From two batches and SORT_APART_ROWS rows, the order is found from the key columns
         alone, then a few columns at a time are joined, gathered in that order and let go:
         no full unsorted frame is ever made (polars' gathers run on threads whose
         allocator does not reuse what the main thread freed, so a join of every column
-        first left a second copy of the results resident while the sort ran)."""
+        first left a second copy of the results resident while the sort ran).
+        `on_column(name, series)`: called with each sorted column as soon as it is made (in
+        that path only), for a digest computed meanwhile (`digest_v3.ColumnDigests`)."""
         import polars as pl
 
         if self.spilled:
@@ -190,7 +230,12 @@ class Fetched:
         columns: dict = {}
         for start in range(0, len(names), SORT_GROUP_COLUMNS):
             group = range(start, min(start + SORT_GROUP_COLUMNS, len(names)))
-            columns.update(pl.DataFrame(self._joined(group))[order].to_dict())
+            made = pl.DataFrame(self._joined(group))[order].to_dict()
+            columns.update(made)
+            if on_column is not None:
+                for name, series in made.items():
+                    on_column(name, series)
+            del made
             hand_back_freed()
         self.columns = None
         return pl.DataFrame({name: columns[name] for name in names})
