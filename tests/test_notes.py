@@ -177,11 +177,11 @@ def test_a_bad_note_declaration_is_a_pack_error(carb_copy, sample_db, value, exp
 
 def test_a_column_that_differs_from_its_note_is_refused_with_notes(carb_copy, sample_db):
     # the column's text drifts from the rule's message: only a check with notes can see it
-    outcome_stage = carb_copy / "stages" / "70_outcome.sql"
-    text = outcome_stage.read_text(encoding="utf-8")
-    old = "THEN not_applicable_reason("
-    assert old in text
-    outcome_stage.write_text(text.replace(old, "THEN 'n/a: ' || not_applicable_reason("),
+    assemble = carb_copy / "assemble.sql"
+    text = assemble.read_text(encoding="utf-8")
+    old = "        not_applicable_reason(not_applicable_basis,"
+    assert text.count(old) == 1
+    assemble.write_text(text.replace(old, "'n/a: ' || not_applicable_reason(not_applicable_basis,"),
                         encoding="utf-8")
     pack = load_pack(str(carb_copy))
     con = store.connect(sample_db, read_only=True)

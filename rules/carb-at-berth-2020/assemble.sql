@@ -1,5 +1,23 @@
 -- assemble: one result row per visit, in the column order of docs/contract.md 4 (the engine adds
 -- `pack` and `findings`). Pack-specific columns follow the contract's columns.
+WITH outcome AS (
+    -- the applicable visits (stages/70_outcome.sql)
+    SELECT * FROM bc_outcome
+    UNION ALL BY NAME
+    -- the not-applicable visits, straight from bc_visit: their verdict, basis and note are
+    -- their applicability; every column not named here (window, hours, responsible party,
+    -- terminal status) is NULL for them
+    SELECT visit_id, vkey, vessel_name, imo, vessel_type, fleet, operator, port, terminal, berth,
+        arrival, ready_to_work, pilot_on_board, departure, tz,
+        'not_applicable' AS verdict,
+        not_applicable_basis AS basis,
+        -- the note of rule AB01 ([pack] notes): why the visit is not applicable; the same
+        -- macro as AB01's message (stages/05_notes.sql)
+        not_applicable_reason(not_applicable_basis, port, vessel_type, start_date,
+                              arrival_local_date) AS not_applicable_reason
+    FROM bc_visit
+    WHERE not_applicable_basis IS NOT NULL
+)
 SELECT
     visit_id,
     verdict,
@@ -37,15 +55,14 @@ SELECT
     terminal_status,
     terminal_status_source,
     -- the note of rule AB01 ([pack] notes): why the visit is not applicable, else NULL
-    -- (stages/70_outcome.sql)
     not_applicable_reason,
     -- hours over the whole stay, read by berthcheck/emissions.py (docs/contract.md 5)
     hours_of(seconds_between(arrival, departure)) AS stay_hours,
     hours_of(coalesce(sc.stay_shore_power_seconds, 0)) AS shore_power_hours,
     hours_of(coalesce(sc.stay_controlled_seconds, 0) - coalesce(sc.stay_shore_power_seconds, 0))
         AS capture_hours
-FROM bc_outcome
+FROM outcome
 -- joined on the visit key (stages/10_visits.sql), which stays out of the results
-LEFT JOIN bc_stay_control sc ON sc.vkey = bc_outcome.vkey
-LEFT JOIN bc_violation_days vd ON vd.vkey = bc_outcome.vkey
+LEFT JOIN bc_stay_control sc ON sc.vkey = outcome.vkey
+LEFT JOIN bc_violation_days vd ON vd.vkey = outcome.vkey
 ORDER BY visit_id;

@@ -13,6 +13,8 @@ approval AS (
         c.*,
         v.vkey,
         v.tz,
+        v.arrival,
+        v.departure,
         v.commissioned IS TRUE AND coalesce(b.shore_power, false) AND $plug_in_duty
             AS plug_in_barred,
         loaded.caecs_loaded,
@@ -39,7 +41,7 @@ approval AS (
 )
 SELECT
     session_id, visit_id, vkey, system_id, provider, started, ended, nox_inlet_ppm, nox_outlet_ppm,
-    tz, caecs_loaded, listed, approved_from, approved_to, plug_in_barred,
+    tz, arrival, departure, caecs_loaded, listed, approved_from, approved_to, plug_in_barred,
     CASE WHEN counted_s < counted_e THEN counted_s END AS counted_s,
     CASE WHEN counted_s < counted_e THEN counted_e END AS counted_e,
     -- approved over the whole session
@@ -52,14 +54,22 @@ FROM approval;
 
 -- The control sessions (shore power, and capture sessions that count) by visit key: the text
 -- visit_id of shore_power is joined once here, and the window and the stay below join on the
--- key.
+-- key. Each session also clipped to the visit's stay [arrival, departure) (stay_s, stay_e;
+-- NULL when it lies outside), for the stay control below, which so reads no visit row again.
 CREATE OR REPLACE TEMP TABLE bc_session AS
-SELECT v.vkey, true AS is_shore_power, sp.connected AS s, sp.disconnected AS e
-FROM shore_power sp
-JOIN bc_visit v ON v.visit_id = sp.visit_id
-WHERE sp.connected IS NOT NULL AND sp.disconnected IS NOT NULL
-UNION ALL
-SELECT vkey, false, counted_s, counted_e FROM bc_capture WHERE counts;
+WITH session AS (
+    SELECT v.vkey, true AS is_shore_power, sp.connected AS s, sp.disconnected AS e,
+        v.arrival, v.departure
+    FROM shore_power sp
+    JOIN bc_visit v ON v.visit_id = sp.visit_id
+    WHERE sp.connected IS NOT NULL AND sp.disconnected IS NOT NULL
+    UNION ALL
+    SELECT vkey, false, counted_s, counted_e, arrival, departure FROM bc_capture WHERE counts
+)
+SELECT vkey, is_shore_power, s, e,
+    CASE WHEN s < departure AND e > arrival THEN greatest(s, arrival) END AS stay_s,
+    CASE WHEN s < departure AND e > arrival THEN least(e, departure) END AS stay_e
+FROM session;
 
 -- Control sessions clipped to W. Inner joins only, and both ends are required columns, so
 -- greatest/least never see a NULL.
@@ -150,30 +160,44 @@ GROUP BY p.visit_id, p.vkey, p.kind;
 -- stay and merged per visit twice: shore power alone, and shore power with capture. Capture
 -- hours are the second minus the first, so an hour under both counts once, as shore power.
 CREATE OR REPLACE TEMP TABLE bc_stay_control AS
-WITH piece AS (
-    -- the visit key in bc_interval_union's visit_id column
-    SELECT v.vkey AS visit_id, x.is_shore_power,
-        greatest(x.s, v.arrival) AS s,
-        least(x.e, v.departure) AS e
-    FROM bc_visit v
-    JOIN bc_session x ON x.vkey = v.vkey
-    WHERE x.s < v.departure AND x.e > v.arrival
-),
-piece_set AS (
+WITH piece_set AS (
     -- shore power alone, and every session of the visits that have a counting capture session
     -- (for the others 'any' is 'shore_power': no second union of the same pieces)
-    SELECT visit_id, 'shore_power' AS part, s, e FROM piece WHERE is_shore_power
+    SELECT vkey, 'shore_power' AS part, stay_s AS s, stay_e AS e
+    FROM bc_session WHERE is_shore_power AND stay_s IS NOT NULL
     UNION ALL
-    SELECT visit_id, 'any', s, e FROM piece
-    WHERE visit_id IN (SELECT visit_id FROM piece WHERE NOT is_shore_power)
+    SELECT vkey, 'any', stay_s, stay_e FROM bc_session
+    WHERE stay_s IS NOT NULL
+      AND vkey IN (SELECT vkey FROM bc_session WHERE NOT is_shore_power AND stay_s IS NOT NULL)
+),
+part AS (
+    -- a part of one piece (nearly every visit: one session) is its own union: its seconds
+    -- are summed here, and only the parts of several pieces go through bc_interval_union
+    SELECT vkey, part, count(*) AS pieces, sum(seconds_between(s, e)) AS seconds
+    FROM piece_set GROUP BY vkey, part
+),
+several AS (
+    -- the vkey in bc_interval_union's visit_id column
+    SELECT p.vkey AS visit_id, p.part, p.s, p.e
+    FROM piece_set p
+    SEMI JOIN part n ON n.vkey = p.vkey AND n.part = p.part AND n.pieces > 1
+),
+merged AS (
+    SELECT visit_id AS vkey, part, sum(seconds_between(s, e)) AS seconds
+    FROM bc_interval_union(several)
+    GROUP BY visit_id, part
+),
+seconds AS (
+    SELECT vkey, part, seconds FROM part WHERE pieces = 1
+    UNION ALL
+    SELECT vkey, part, seconds FROM merged
 )
 SELECT
-    visit_id AS vkey,
-    sum(CASE WHEN part = 'shore_power' THEN seconds_between(s, e) ELSE 0 END)
-        AS stay_shore_power_seconds,
+    vkey,
+    sum(CASE WHEN part = 'shore_power' THEN seconds ELSE 0 END) AS stay_shore_power_seconds,
     CASE WHEN bool_or(part = 'any')
-         THEN sum(CASE WHEN part = 'any' THEN seconds_between(s, e) ELSE 0 END)
-         ELSE sum(CASE WHEN part = 'shore_power' THEN seconds_between(s, e) ELSE 0 END)
+         THEN sum(CASE WHEN part = 'any' THEN seconds ELSE 0 END)
+         ELSE sum(CASE WHEN part = 'shore_power' THEN seconds ELSE 0 END)
     END AS stay_controlled_seconds
-FROM bc_interval_union(piece_set)
-GROUP BY visit_id;
+FROM seconds
+GROUP BY vkey;

@@ -1,7 +1,12 @@
 -- stage: outcome
--- One row per visit: verdict, basis, window, hours and responsible party (docs/contract.md 4,
--- "CARB At-Berth (2020) arithmetic"). Precedence: not applicable > low activity terminal >
--- whole-visit exception > honoured VIE/TIE > missing ready_to_work > short visit > control.
+-- One row per applicable visit: verdict, basis, window, hours and responsible party
+-- (docs/contract.md 4, "CARB At-Berth (2020) arithmetic"). Precedence: not applicable > low
+-- activity terminal > whole-visit exception > honoured VIE/TIE > missing ready_to_work > short
+-- visit > control. A not-applicable visit (three in four of a decade of California calls) has
+-- none of this arithmetic: its verdict, basis and note are its applicability, which
+-- assemble.sql reads from bc_visit, so it is not copied into this table (writing those copies
+-- was most of this statement at a million visits). Every reader of bc_outcome (the rules,
+-- the statements below) looks at applicable verdicts only.
 CREATE OR REPLACE TEMP TABLE bc_outcome AS
 -- Every join and grouping per visit is on the visit key (vkey, stages/10_visits.sql).
 WITH seg AS (
@@ -42,8 +47,7 @@ base AS (
     SELECT
         v.visit_id, v.vkey, v.imo, v.vessel_name, v.vessel_type, v.fleet, v.operator, v.port,
         v.terminal, v.berth, v.arrival, v.ready_to_work, v.pilot_on_board, v.departure,
-        v.shore_power_capable, v.tz, v.year, v.not_applicable_basis, v.start_date,
-        v.arrival_local_date,
+        v.shore_power_capable, v.tz, v.year,
         t.status AS terminal_status,
         t.status_source AS terminal_status_source,
         x.kinds AS exception_kinds,
@@ -76,11 +80,11 @@ base AS (
     LEFT JOIN excused_kinds ek ON ek.vkey = v.vkey
     LEFT JOIN berths b ON b.port = v.port AND b.terminal = v.terminal AND b.berth = v.berth
     LEFT JOIN cap ON cap.vkey = v.vkey
+    WHERE v.not_applicable_basis IS NULL
 ),
 judged AS (
     SELECT *,
         CASE
-            WHEN not_applicable_basis IS NOT NULL THEN 'not_applicable'
             WHEN terminal_status = 'low_activity' THEN 'exempt'
             WHEN exception_kinds IS NOT NULL THEN 'exempt'
             WHEN vie_honoured OR tie_honoured THEN 'compliant'
@@ -90,7 +94,6 @@ judged AS (
             ELSE 'compliant'
         END AS verdict,
         CASE
-            WHEN not_applicable_basis IS NOT NULL THEN not_applicable_basis
             WHEN terminal_status = 'low_activity' THEN 'low_activity_terminal'
             WHEN exception_kinds IS NOT NULL THEN exception_kinds
             WHEN vie_honoured OR tie_honoured THEN
@@ -111,11 +114,6 @@ SELECT
     j.terminal, j.berth, j.arrival, j.ready_to_work, j.pilot_on_board, j.departure, j.tz, j.year,
     j.terminal_status, j.terminal_status_source, j.vie_honoured, j.tie_honoured,
     j.late_seconds, j.early_seconds, j.gap_seconds, j.no_control_seconds, j.verdict, j.basis,
-    -- the note of rule AB01 ([pack] notes): why the visit is not applicable, else NULL; the
-    -- same macro as AB01's message (stages/05_notes.sql)
-    CASE WHEN j.not_applicable_basis IS NOT NULL
-         THEN not_applicable_reason(j.not_applicable_basis, j.port, j.vessel_type, j.start_date,
-                                    j.arrival_local_date) END AS not_applicable_reason,
     -- the window is reported where control was required and assessed
     CASE WHEN j.window_open AND j.verdict IN ('compliant', 'non_compliant') THEN j.w_start END
         AS window_start,
