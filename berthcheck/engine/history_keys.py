@@ -1,0 +1,166 @@
+"""Keyed history: hand a pack only the history rows its keys name, when it first reads them.
+
+A `judges = "scope_visits"` pack reads `history_<view>` across every stored visit, but its
+provisions need few of those rows: the CARB pack's terminal-year and allowance counts read
+only the port-years and fleet-years coverage declares complete, its commissioning history
+only the claimants' vessels. A month's check on a decade copied the whole history into the
+sandbox (996 909 rows x 9 columns, about 0.18 s CPU) and scanned it there.
+
+`[pack] history_keys = { view = "table" }` (docs/packs.md) names a table the pack's stages
+make (or another history view) whose rows say which history rows it reads. The engine does
+not hand `history_<view>` over when the sandbox opens but just before the first statement
+that names it: the key table is read then (a few rows), and the store hands over the rows
+that match a key row -- at least those; the pack still filters exactly, so an unscoped check
+(the history a view over the whole input, no copy) gives the same answers.
+
+A key row matches a history row when each of its non-NULL columns agrees: a column the view
+has (among its declared columns), by equality; `<column>_from` / `<column>_until`, the
+half-open range [from, until) on that column. Other columns of the key table are not read.
+Key rows are grouped by which columns they set, one semi-join per group; a group that sets
+nothing matches every row. Values travel bound (Arrow), never pasted into SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from berthcheck import store
+from berthcheck.errors import BerthcheckError
+
+FROM, UNTIL = "_from", "_until"
+
+
+class HistoryKeyError(BerthcheckError):
+    """A pack's history keys cannot be read (names pack.toml)."""
+
+    exit_code = 2
+
+
+@dataclass
+class Pending:
+    """A history view not handed over yet: its store view, columns and key table."""
+
+    view: str
+    columns: tuple[str, ...]
+    keys: str
+
+
+@dataclass
+class KeyedHistory:
+    """The keyed history views of one check, handed over one by one when first read.
+
+    `con` is the store, `sandbox` the pack's; `where` names the pack's file for messages."""
+
+    con: Any
+    sandbox: Any
+    where: str
+    pending: dict[str, Pending] = field(default_factory=dict)  # by history_<view> name
+
+    def before(self, sql: str) -> None:
+        """Hand over each pending history view that `sql` names (before it runs)."""
+        if not self.pending:
+            return
+        from berthcheck.engine.sandbox import _words
+
+        named = _words([sql])
+        for name in [n for n in self.pending if n.lower() in named]:
+            self._hand_over(name, self.pending.pop(name))
+
+    def _hand_over(self, name: str, pending: Pending) -> None:
+        if pending.keys in self.pending:  # keyed by another history view: that one first
+            self._hand_over(pending.keys, self.pending.pop(pending.keys))
+        groups = key_groups(self.sandbox, pending, self.where)
+        table = matching_rows(self.con, pending, groups)
+        self.sandbox.register(name, table)
+
+
+def key_groups(sandbox, pending: Pending, where: str) -> list:
+    """The key table's distinct rows as Arrow tables, one per set of non-NULL columns, each
+    holding only those columns (an empty list: no key row, so no history row)."""
+    import duckdb
+
+    wanted = set(pending.columns)
+    try:
+        names = [r[0] for r in store.run(
+            sandbox, f"SELECT column_name FROM (DESCRIBE {store.quote_ident(pending.keys)})")]  # noqa: S608 - a pack identifier, quoted
+    except duckdb.Error:
+        raise HistoryKeyError(
+            f"{where} history_keys.{pending.view} names {pending.keys}, which no statement "
+            f"made before the first that reads history_{pending.view}") from None
+    used = [c for c in names
+            if c in wanted or (c.endswith(FROM) and c[:-len(FROM)] in wanted)
+            or (c.endswith(UNTIL) and c[:-len(UNTIL)] in wanted)]
+    keys = store.quote_ident(pending.keys)
+    if not used:  # no column says anything: every row (if the table has any)
+        has_rows = store.run(sandbox, f"SELECT count(*) > 0 FROM {keys}")[0][0]  # noqa: S608
+        return [None] if has_rows else []
+    quoted = [store.quote_ident(c) for c in used]
+    patterns = store.run(sandbox, f"SELECT DISTINCT {', '.join(q + ' IS NOT NULL' for q in quoted)} "  # noqa: S608
+                                  f"FROM {keys}")
+    groups = []
+    for pattern in sorted(patterns):
+        set_columns = [q for q, on in zip(quoted, pattern, strict=True) if on]
+        if not set_columns:
+            return [None]  # a key row that sets nothing matches every row
+        test = " AND ".join(f"{q} IS {'NOT ' if on else ''}NULL"
+                            for q, on in zip(quoted, pattern, strict=True))
+        groups.append(sandbox.sql(f"SELECT DISTINCT {', '.join(set_columns)} FROM {keys} "  # noqa: S608
+                                  f"WHERE {test}").arrow().read_all())
+    return groups
+
+
+def matching_rows(con, pending: Pending, groups: list):
+    """The store's rows of the view (its declared columns) that match a key group, as Arrow."""
+    select = ", ".join(store.quote_ident(c) for c in pending.columns) or "*"
+    sql = f"SELECT {select} FROM {store.quote_ident(pending.view)} h"  # noqa: S608 - catalog names
+    if not groups:
+        return con.sql(sql + " WHERE false").arrow().read_all()
+    if any(g is None for g in groups):
+        return con.sql(sql).arrow().read_all()
+    tests, registered, params = [], [], []
+    for i, group in enumerate(groups):
+        alias = f"_bc_history_key_{i}"
+        con.register(alias, group)
+        registered.append(alias)
+        conditions = []
+        for column in group.column_names:
+            q = store.quote_ident(column)
+            if column in pending.columns:
+                conditions.append(f"k.{q} = h.{q}")
+            elif column.endswith(FROM):
+                conditions.append(f"h.{store.quote_ident(column[:-len(FROM)])} >= k.{q}")
+            else:
+                conditions.append(f"h.{store.quote_ident(column[:-len(UNTIL)])} < k.{q}")
+        tests.append(f"EXISTS (SELECT 1 FROM {alias} k WHERE {' AND '.join(conditions)})")  # noqa: S608
+    # constants DuckDB tests against each row group's range (a month's keys read the row
+    # groups of that month): a superset of the keys' own ranges
+    bounded = []
+    for column, (low, high) in _constant_bounds(groups).items():
+        q = store.quote_ident(column)
+        bounded.append(f"h.{q} >= ? AND h.{q} < ?")
+        params += [low, high]
+    where = " AND ".join([*bounded, "(" + " OR ".join(tests) + ")"])
+    try:
+        return con.sql(f"{sql} WHERE {where}", params=params or None).arrow().read_all()
+    finally:
+        for alias in registered:
+            con.unregister(alias)
+
+
+def _constant_bounds(groups: list) -> dict[str, tuple]:
+    """Per column that every group bounds on both sides: the least `from` and the greatest
+    `until` of all key rows (bound values)."""
+    import pyarrow.compute as pc
+
+    columns = None
+    for group in groups:
+        ranged = {c[:-len(FROM)] for c in group.column_names
+                  if c.endswith(FROM) and c[:-len(FROM)] + UNTIL in group.column_names}
+        columns = ranged if columns is None else columns & ranged
+    bounds = {}
+    for column in sorted(columns or ()):
+        lows = [pc.min(g[column + FROM]).as_py() for g in groups]
+        highs = [pc.max(g[column + UNTIL]).as_py() for g in groups]
+        bounds[column] = (min(lows), max(highs))
+    return bounds
