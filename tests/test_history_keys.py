@@ -17,6 +17,7 @@ from berthcheck.engine.history_keys import (
     Pending,
     key_groups,
     matching_rows,
+    read_keys,
 )
 from berthcheck.engine.pack_fixtures import case_store
 from tests.test_scope_pushdown import CLAIMS_ACROSS_MONTHS
@@ -45,7 +46,8 @@ PENDING = Pending("visits", ("visit_id", "imo", "port", "departure"), "keys")
 
 def _ids(con, sandbox, keys_sql: str) -> list[str]:
     sandbox.execute(f"CREATE OR REPLACE TABLE keys AS {keys_sql}")
-    table = matching_rows(con, PENDING, key_groups(sandbox, PENDING, "pack.toml [pack]"))
+    keys = read_keys(sandbox, PENDING, "pack.toml [pack]")
+    table = matching_rows(con, PENDING, key_groups(keys, PENDING.columns))
     assert table.column_names == list(PENDING.columns)  # the declared columns only
     return sorted(table["visit_id"].to_pylist())
 

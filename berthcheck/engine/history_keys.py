@@ -56,6 +56,7 @@ class KeyedHistory:
     sandbox: Any
     where: str
     pending: dict[str, Pending] = field(default_factory=dict)  # by history_<view> name
+    handed: dict[str, Any] = field(default_factory=dict)  # the keyed views handed over
 
     def before(self, sql: str) -> None:
         """Hand over each pending history view that `sql` names (before it runs)."""
@@ -70,43 +71,56 @@ class KeyedHistory:
     def _hand_over(self, name: str, pending: Pending) -> None:
         if pending.keys in self.pending:  # keyed by another history view: that one first
             self._hand_over(pending.keys, self.pending.pop(pending.keys))
-        groups = key_groups(self.sandbox, pending, self.where)
-        table = matching_rows(self.con, pending, groups)
+        keys = self.handed.get(pending.keys)
+        if keys is None:
+            keys = read_keys(self.sandbox, pending, self.where)
+        table = matching_rows(self.con, pending, key_groups(keys, pending.columns))
         self.sandbox.register(name, table)
+        self.handed[name] = table
 
 
-def key_groups(sandbox, pending: Pending, where: str) -> list:
-    """The key table's distinct rows as Arrow tables, one per set of non-NULL columns, each
-    holding only those columns (an empty list: no key row, so no history row)."""
+def read_keys(sandbox, pending: Pending, where: str):
+    """The key table's distinct rows, as Arrow (one query of the sandbox)."""
     import duckdb
 
-    wanted = set(pending.columns)
     try:
-        names = [r[0] for r in store.run(
-            sandbox, f"SELECT column_name FROM (DESCRIBE {store.quote_ident(pending.keys)})")]  # noqa: S608 - a pack identifier, quoted
-    except duckdb.Error:
+        return sandbox.sql(f"SELECT DISTINCT * FROM {store.quote_ident(pending.keys)}").arrow() \
+            .read_all()  # noqa: S608 - a pack identifier, quoted
+    except duckdb.CatalogException:
         raise HistoryKeyError(
             f"{where} history_keys.{pending.view} names {pending.keys}, which no statement "
             f"made before the first that reads history_{pending.view}") from None
-    used = [c for c in names
-            if c in wanted or (c.endswith(FROM) and c[:-len(FROM)] in wanted)
-            or (c.endswith(UNTIL) and c[:-len(UNTIL)] in wanted)]
-    keys = store.quote_ident(pending.keys)
-    if not used:  # no column says anything: every row (if the table has any)
-        has_rows = store.run(sandbox, f"SELECT count(*) > 0 FROM {keys}")[0][0]  # noqa: S608
-        return [None] if has_rows else []
-    quoted = [store.quote_ident(c) for c in used]
-    patterns = store.run(sandbox, f"SELECT DISTINCT {', '.join(q + ' IS NOT NULL' for q in quoted)} "  # noqa: S608
-                                  f"FROM {keys}")
+
+
+def _says(column: str, columns: tuple[str, ...]) -> bool:
+    """Whether a key column names history rows: a history column, or `<column>_from/_until`."""
+    return (column in columns or (column.endswith(FROM) and column[:-len(FROM)] in columns)
+            or (column.endswith(UNTIL) and column[:-len(UNTIL)] in columns))
+
+
+def key_groups(keys, columns: tuple[str, ...]) -> list:
+    """The key rows (Arrow) in groups, one per set of non-NULL columns that name history
+    rows, each holding only those columns; an empty list: no key row, so no history row; a
+    list holding None: a key row that sets none of them, so every row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    used = [c for c in keys.column_names if _says(c, columns)]
+    if not keys.num_rows:
+        return []
+    if not used:
+        return [None]
+    keys = keys.select(used)
+    code = None  # bit i set: the row sets used[i]
+    for i, column in enumerate(used):
+        bit = pc.multiply(pc.cast(pc.is_valid(keys[column]), pa.int64()), 1 << i)
+        code = bit if code is None else pc.add(code, bit)
     groups = []
-    for pattern in sorted(patterns):
-        set_columns = [q for q, on in zip(quoted, pattern, strict=True) if on]
-        if not set_columns:
-            return [None]  # a key row that sets nothing matches every row
-        test = " AND ".join(f"{q} IS {'NOT ' if on else ''}NULL"
-                            for q, on in zip(quoted, pattern, strict=True))
-        groups.append(sandbox.sql(f"SELECT DISTINCT {', '.join(set_columns)} FROM {keys} "  # noqa: S608
-                                  f"WHERE {test}").arrow().read_all())
+    for value in sorted(pc.unique(code).to_pylist()):
+        if value == 0:
+            return [None]
+        rows = keys.filter(pc.equal(code, value))
+        groups.append(rows.select([c for i, c in enumerate(used) if value >> i & 1]))
     return groups
 
 
