@@ -152,3 +152,36 @@ def test_a_scoped_check_whose_key_table_is_missing_fails_naming_pack_toml(tmp_pa
         assert raised.value.exit_code == 2
         # the unscoped check hands the history over whole, as a view: no key is read
         assert check(con, pack, store_run=False).results.height
+
+
+def test_ranges_of_one_value_merged_name_the_same_rows_each_once(stores):
+    con, sandbox = stores
+    # two touching years of LA and an overlapping third: each row once, none between
+    years = ("SELECT * FROM (VALUES "
+             "('LA', TIMESTAMPTZ '2025-01-01 00:00:00+00', TIMESTAMPTZ '2025-06-01 00:00:00+00'), "
+             "('LA', TIMESTAMPTZ '2025-06-01 00:00:00+00', TIMESTAMPTZ '2026-01-01 00:00:00+00'), "
+             "('LA', TIMESTAMPTZ '2025-02-01 00:00:00+00', TIMESTAMPTZ '2025-04-01 00:00:00+00'), "
+             "('LB', TIMESTAMPTZ '2026-03-01 00:00:00+00', TIMESTAMPTZ '2026-03-01 00:00:01+00')) "
+             "t(port, departure_from, departure_until)")
+    assert _ids(con, sandbox, years) == ["V1", "V2", "V3"]
+    # the until column given first: the same
+    assert _ids(con, sandbox, "SELECT port, departure_until, departure_from FROM (" + years  # noqa: S608
+                + ")") == ["V1", "V2", "V3"]
+    # a lone lower bound: the least of a value's bounds
+    assert _ids(con, sandbox, "SELECT * FROM (VALUES ('LA', TIMESTAMPTZ '2026-01-01 00:00:00+00'), "
+                              "('LA', TIMESTAMPTZ '2025-12-31 23:00:00+00')) t(port, departure_from)") \
+        == ["V3", "V4"]
+
+
+def test_ranges_on_two_columns_or_too_many_keys_hand_the_history_over_whole(stores, monkeypatch):
+    import berthcheck.engine.history_keys as history_keys
+
+    con, sandbox = stores
+    pending = Pending("visits", ("visit_id", "imo", "port", "departure", "secret"), "keys")
+    sandbox.execute("CREATE TABLE keys AS SELECT 'x' AS secret_from, 'y' AS secret_until, "
+                    "TIMESTAMPTZ '2026-01-01 00:00:00+00' AS departure_from")
+    groups = key_groups(read_keys(sandbox, pending, "pack.toml [pack]"), pending.columns)
+    assert groups == [None]  # a superset: every row
+    sandbox.execute("CREATE OR REPLACE TABLE keys AS SELECT * FROM (VALUES ('A'), ('B')) t(imo)")
+    monkeypatch.setattr(history_keys, "KEY_ROWS", 1)
+    assert key_groups(read_keys(sandbox, pending, "pack.toml [pack]"), pending.columns) == [None]
