@@ -61,15 +61,18 @@ def test_a_key_row_names_rows_by_its_columns_that_are_not_null(stores):
     assert _ids(con, sandbox, "SELECT * FROM (VALUES ('A'), ('B')) t(imo)") == ["V1", "V2", "V3"]
 
 
-def test_from_and_until_bound_a_column_half_open(stores):
+def test_a_key_bounding_a_range_hands_the_history_over_whole(stores):
     con, sandbox = stores
+    # at least the rows named: today every row (matching ranges costs more than copying)
     year = ("SELECT 'LA' AS port, TIMESTAMPTZ '2025-01-01 00:00:00+00' AS departure_from, "
             "TIMESTAMPTZ '2026-01-01 00:00:00+00' AS departure_until")
-    assert _ids(con, sandbox, year) == ["V1", "V3"]  # V4 departs at `until`: out
-    # key rows setting different columns are each their own group; their rows unite
+    assert _ids(con, sandbox, year) == ["V1", "V2", "V3", "V4"]
     both = ("SELECT port, NULL AS imo, departure_from, departure_until FROM (" + year  # noqa: S608
             + ") UNION ALL SELECT NULL, 'A', NULL, NULL")
-    assert _ids(con, sandbox, both) == ["V1", "V2", "V3"]
+    assert _ids(con, sandbox, both) == ["V1", "V2", "V3", "V4"]
+    # a key table holding range columns but no ranged row: the equality rows decide
+    assert _ids(con, sandbox, "SELECT 'B' AS imo, CAST(NULL AS TIMESTAMPTZ) AS departure_from") \
+        == ["V3"]
 
 
 def test_no_key_row_names_no_row_and_a_key_setting_nothing_names_every_row(stores):
@@ -154,34 +157,12 @@ def test_a_scoped_check_whose_key_table_is_missing_fails_naming_pack_toml(tmp_pa
         assert check(con, pack, store_run=False).results.height
 
 
-def test_ranges_of_one_value_merged_name_the_same_rows_each_once(stores):
-    con, sandbox = stores
-    # two touching years of LA and an overlapping third: each row once, none between
-    years = ("SELECT * FROM (VALUES "
-             "('LA', TIMESTAMPTZ '2025-01-01 00:00:00+00', TIMESTAMPTZ '2025-06-01 00:00:00+00'), "
-             "('LA', TIMESTAMPTZ '2025-06-01 00:00:00+00', TIMESTAMPTZ '2026-01-01 00:00:00+00'), "
-             "('LA', TIMESTAMPTZ '2025-02-01 00:00:00+00', TIMESTAMPTZ '2025-04-01 00:00:00+00'), "
-             "('LB', TIMESTAMPTZ '2026-03-01 00:00:00+00', TIMESTAMPTZ '2026-03-01 00:00:01+00')) "
-             "t(port, departure_from, departure_until)")
-    assert _ids(con, sandbox, years) == ["V1", "V2", "V3"]
-    # the until column given first: the same
-    assert _ids(con, sandbox, "SELECT port, departure_until, departure_from FROM (" + years  # noqa: S608
-                + ")") == ["V1", "V2", "V3"]
-    # a lone lower bound: the least of a value's bounds
-    assert _ids(con, sandbox, "SELECT * FROM (VALUES ('LA', TIMESTAMPTZ '2026-01-01 00:00:00+00'), "
-                              "('LA', TIMESTAMPTZ '2025-12-31 23:00:00+00')) t(port, departure_from)") \
-        == ["V3", "V4"]
-
-
-def test_ranges_on_two_columns_or_too_many_keys_hand_the_history_over_whole(stores, monkeypatch):
+def test_too_many_keys_hand_the_history_over_whole(stores, monkeypatch):
     import berthcheck.engine.history_keys as history_keys
 
     con, sandbox = stores
-    pending = Pending("visits", ("visit_id", "imo", "port", "departure", "secret"), "keys")
-    sandbox.execute("CREATE TABLE keys AS SELECT 'x' AS secret_from, 'y' AS secret_until, "
-                    "TIMESTAMPTZ '2026-01-01 00:00:00+00' AS departure_from")
-    groups = key_groups(read_keys(sandbox, pending, "pack.toml [pack]"), pending.columns)
-    assert groups == [None]  # a superset: every row
-    sandbox.execute("CREATE OR REPLACE TABLE keys AS SELECT * FROM (VALUES ('A'), ('B')) t(imo)")
+    pending = Pending("visits", ("visit_id", "imo", "port", "departure"), "keys")
+    sandbox.execute("CREATE TABLE keys AS SELECT * FROM (VALUES ('A'), ('B')) t(imo)")
+    assert len(key_groups(read_keys(sandbox, pending, "pack.toml [pack]"), pending.columns)) == 1
     monkeypatch.setattr(history_keys, "KEY_ROWS", 1)
     assert key_groups(read_keys(sandbox, pending, "pack.toml [pack]"), pending.columns) == [None]

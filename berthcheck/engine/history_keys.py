@@ -17,7 +17,9 @@ A key row matches a history row when each of its non-NULL columns agrees: a colu
 has (among its declared columns), by equality; `<column>_from` / `<column>_until`, the
 half-open range [from, until) on that column. Other columns of the key table are not read.
 Key rows are grouped by which columns they set, one semi-join per group; a group that sets
-nothing matches every row. Values travel bound (Arrow), never pasted into SQL.
+nothing matches every row. Values travel bound (Arrow), never pasted into SQL. What is
+handed over is a superset, and today the whole view where a key group bounds a range or the
+keys are many (`key_groups`): matching those cost more than copying.
 """
 
 from __future__ import annotations
@@ -125,63 +127,17 @@ def key_groups(keys, columns: tuple[str, ...]) -> list:
     for value in sorted(pc.unique(code).to_pylist()):
         if value == 0:
             return [None]
-        rows = keys.filter(pc.equal(code, value))
-        group = _one_match(rows.select([c for i, c in enumerate(used) if value >> i & 1]))
-        if group is None:
+        group = keys.filter(pc.equal(code, value)).select(
+            [c for i, c in enumerate(used) if value >> i & 1])
+        if any(c.endswith((FROM, UNTIL)) for c in group.column_names):
+            # a range: the whole history (a superset). Matching ranges costs more than it
+            # saves where they name much of it: at 1M visits with every port-year and
+            # fleet-year declared complete, a correlated EXISTS grouped the history by
+            # departure (0.65-0.73 s CPU), one LEFT JOIN per group over merged ranges took
+            # 0.5 s for CARB's two ranged groups, copying it whole 0.19 s
             return [None]
         groups.append(group)
     return groups
-
-
-
-
-def _one_match(group):
-    """A ranged group's key rows rewritten so that a history row meets at most one of them
-    (so each group is one LEFT JOIN, no row repeated), naming the same rows; None when that
-    cannot be done here (ranges on two columns): then the whole
-    history. Equality alone: as it is. A range on one column: per value of the
-    other columns, overlapping or touching ranges merged ([a, b) and [b, c) are [a, c)),
-    a lone `_from` the least, a lone `_until` the greatest.
-
-    A correlated EXISTS per group made DuckDB group the history by its key columns first
-    (a departure is nearly unique: 0.65-0.73 s CPU at 1M visits for a store whose every
-    port-year is declared complete, against 0.18 s for copying it whole)."""
-    import pyarrow as pa
-
-    bounded = {c[:-len(FROM)] for c in group.column_names if c.endswith(FROM)} | \
-        {c[:-len(UNTIL)] for c in group.column_names if c.endswith(UNTIL)}
-    # a range's bounds in the order [from, until] (or the one given)
-    bounds = sorted((c for c in group.column_names if c.endswith((FROM, UNTIL))),
-                    key=lambda c: c.endswith(UNTIL))
-    others = [c for c in group.column_names if c not in bounds]
-    if not bounded:  # equality alone: matched by EXISTS (`matching_rows`), as it is
-        return group
-    if len(bounded) > 1:
-        return None
-    columns = group.to_pydict()
-    spans: dict[tuple, list[list]] = {}
-    for i in range(group.num_rows):
-        key = tuple(columns[c][i] for c in others)
-        spans.setdefault(key, []).append([columns[c][i] for c in bounds])
-    out: dict[str, list] = {c: [] for c in group.column_names}
-    for key, ranges in spans.items():
-        if len(bounds) == 2:  # [from, until): merged where they overlap or touch
-            ranges.sort()
-            joined = [ranges[0]]
-            for start, end in ranges[1:]:
-                if start <= joined[-1][1]:
-                    joined[-1][1] = max(joined[-1][1], end)
-                else:
-                    joined.append([start, end])
-        else:
-            only = [r[0] for r in ranges]
-            joined = [[min(only) if bounds[0].endswith(FROM) else max(only)]]
-        for row in joined:
-            for c, v in zip(others, key, strict=True):
-                out[c].append(v)
-            for c, v in zip(bounds, row, strict=True):
-                out[c].append(v)
-    return pa.table(out, schema=group.schema)
 
 
 def matching_rows(con, pending: Pending, groups: list):
@@ -192,63 +148,18 @@ def matching_rows(con, pending: Pending, groups: list):
         return con.sql(sql + " WHERE false").arrow().read_all()
     if any(g is None for g in groups):
         return con.sql(sql).arrow().read_all()
-    joins, hits, registered, params = [], [], [], []
+    tests, registered = [], []
     for i, group in enumerate(groups):
         alias = f"_bc_history_key_{i}"
         con.register(alias, group)
         registered.append(alias)
-        conditions = []
-        for column in group.column_names:
-            q = store.quote_ident(column)
-            if column in pending.columns:
-                conditions.append(f"k{i}.{q} = h.{q}")
-            elif column.endswith(FROM):
-                conditions.append(f"h.{store.quote_ident(column[:-len(FROM)])} >= k{i}.{q}")
-            else:
-                conditions.append(f"h.{store.quote_ident(column[:-len(UNTIL)])} < k{i}.{q}")
-        if all(c in pending.columns for c in group.column_names):
-            # equality alone: a semi-join, whose cost is grouping the history by these
-            # columns (an IMO: some thousands of values in a million rows)
-            hits.append(f"EXISTS (SELECT 1 FROM {alias} k{i} "  # noqa: S608
-                        f"WHERE {' AND '.join(conditions)})")
-            continue
-        # a range: each group meets a history row at most once (`_one_match`), so a join
-        # repeats no row; an EXISTS here grouped the history by the ranged column
-        # (a departure is nearly unique)
-        joins.append(f"LEFT JOIN (SELECT *, true AS _bc_hit FROM {alias}) k{i} "  # noqa: S608
-                     f"ON {' AND '.join(conditions)}")
-        hits.append(f"k{i}._bc_hit")
-    # constants DuckDB tests against each row group's range (a month's keys read the row
-    # groups of that month): a superset of the keys' own ranges
-    bounded = []
-    for column, (low, high) in _constant_bounds(groups).items():
-        q = store.quote_ident(column)
-        bounded.append(f"h.{q} >= ? AND h.{q} < ?")
-        params += [low, high]
-    where = " AND ".join([*bounded, "(" + " OR ".join(hits) + ")"])
-    select = ", ".join(f"h.{store.quote_ident(c)}" for c in pending.columns)
-    query = (f"SELECT {select} FROM {store.quote_ident(pending.view)} h "  # noqa: S608
-             + " ".join(joins) + f" WHERE {where}")
+        equal = " AND ".join(f"k.{store.quote_ident(c)} = h.{store.quote_ident(c)}"
+                             for c in group.column_names)
+        # a semi-join, whose cost is grouping the history by these columns (an IMO: some
+        # thousands of values in a million rows)
+        tests.append(f"EXISTS (SELECT 1 FROM {alias} k WHERE {equal})")  # noqa: S608
     try:
-        return con.sql(query, params=params or None).arrow().read_all()
+        return con.sql(f"{sql} WHERE {' OR '.join(tests)}").arrow().read_all()
     finally:
         for alias in registered:
             con.unregister(alias)
-
-
-def _constant_bounds(groups: list) -> dict[str, tuple]:
-    """Per column that every group bounds on both sides: the least `from` and the greatest
-    `until` of all key rows (bound values)."""
-    import pyarrow.compute as pc
-
-    columns = None
-    for group in groups:
-        ranged = {c[:-len(FROM)] for c in group.column_names
-                  if c.endswith(FROM) and c[:-len(FROM)] + UNTIL in group.column_names}
-        columns = ranged if columns is None else columns & ranged
-    bounds = {}
-    for column in sorted(columns or ()):
-        lows = [pc.min(g[column + FROM]).as_py() for g in groups]
-        highs = [pc.max(g[column + UNTIL]).as_py() for g in groups]
-        bounds[column] = (min(lows), max(highs))
-    return bounds
