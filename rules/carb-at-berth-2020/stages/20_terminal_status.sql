@@ -19,7 +19,10 @@
 --     that port's local year: a VIE holder's previous-year count (60_allowance);
 --   * every visit of a vessel (IMO) with a commissioning event among the visits judged: the
 --     commissioning history (30_events).
--- An unscoped check's history is the whole input (a view, no copy) whatever the keys.
+-- The engine hands over at least those rows: an unscoped check's history is the whole input
+-- (a view, no copy) whatever the keys, and so is a scoped check's once a key row bounds a
+-- range (a port-year or fleet-year declared complete): matching ranges costs more than
+-- copying. Without coverage a month hands over the claimants' vessels' visits only.
 CREATE OR REPLACE TEMP TABLE bc_history_key AS
 SELECT b.port, CAST(NULL AS VARCHAR) AS fleet, CAST(NULL AS VARCHAR) AS imo,
     b.t0 AS departure_from, b.t1 AS departure_until
