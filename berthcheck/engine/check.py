@@ -328,7 +328,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
             attributes = con.sql(attributes_sql).arrow().read_all()
         # the pack's SQL runs on a locked copy of what it may read (engine/sandbox.py)
         with stage("sandbox (the tables the pack reads, cut to the visits it judges)"):
-            sandbox, handed = _sandbox(con, pack, scope)
+            sandbox, handed, keyed = _sandbox(con, pack, scope)
     finally:
         con.unregister("_bc_scope")
     release = in_scope.num_rows >= RELEASE_ROWS
@@ -351,6 +351,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
             with stage(f"pack stage {rel}"):
                 for statement in split_statements(text):
                     try:
+                        keyed.before(statement)  # a keyed history view it reads: now
                         store.run(sandbox, statement, bind(statement, values))
                     except duckdb.Error as exc:
                         raise pack_failure(pack, rel, exc) from None
@@ -361,6 +362,10 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                 dropped = release_inputs(sandbox, [*texts[at + 1:], *later], handed)
                 handed = [name for name in handed if name not in dropped]
         # what no rule, assemble query, view or macro still reads leaves before they run
+        try:  # a keyed history view only a rule or the assemble query reads
+            keyed.before("\n".join(later))
+        except duckdb.Error as exc:
+            raise pack_failure(pack, "pack.toml", exc) from None
         if release:
             release_unread(sandbox, later, among=handed)
         # every visit is in an unbounded scope: no filter to apply
@@ -442,26 +447,33 @@ def _planned_once(sandbox, name: str, query: str, values: dict) -> str:
 def _sandbox(con, pack: Pack, scope: Scope):
     """The pack's sandbox: what it reads, cut to the visits it judges; a scope_visits pack's
     history views also whole (as history_<view>, the declared columns). Returns it and the
-    names of the inputs handed to it."""
+    names of the inputs handed to it, and its keyed history views still to hand over
+    (`[pack] history_keys`, engine/history_keys.py)."""
     import duckdb
 
+    from berthcheck.engine.history_keys import KeyedHistory
     from berthcheck.engine.pack_sql import HISTORY_PREFIX
     from berthcheck.engine.sandbox import PackError, open_sandbox, readable_objects
 
     readable = readable_objects(con)
     reads = _reads(pack, readable)
     if pack.judges != "scope_visits":
-        return open_sandbox(con, reads, visits_sql=judged_visits_sql(pack, scope),
-                            whole=pack.history), reads
+        sandbox = open_sandbox(con, reads, visits_sql=judged_visits_sql(pack, scope),
+                               whole=pack.history)
+        return sandbox, reads, KeyedHistory(con, sandbox, "")
     history = {name: pack.history_columns.get(name, ()) for name in pack.history}
     unknown = sorted(set(history) - set(readable))
     if unknown:
         raise PackError(f"pack {pack.label}: {pack.file_of('pack.toml')} [pack] history names "
                         f"{', '.join(unknown)}, which the store does not have")
+    later: dict = {}
     try:
         sandbox = open_sandbox(con, reads, visits_sql=judged_visits_sql(pack, scope),
-                               history=history)
-        return sandbox, [*reads, *(HISTORY_PREFIX + name for name in history)]
+                               history=history, history_keys=pack.history_keys,
+                               later=later)
+        keyed = KeyedHistory(con, sandbox, f"pack {pack.label}: {pack.file_of('pack.toml')} "
+                                           "[pack]", later)
+        return sandbox, [*reads, *(HISTORY_PREFIX + name for name in history)], keyed
     except duckdb.BinderException as exc:  # a declared history column the view does not have
         raise PackError(f"pack {pack.label}: {pack.file_of('pack.toml')} [pack] history: "
                         f"{str(exc).strip().splitlines()[0]}") from None

@@ -119,6 +119,10 @@ class Pack:
     # `[pack] history` as a table (view -> columns): the columns handed over whole; a view
     # given in a list (or with no columns) is handed over with all its columns
     history_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # `[pack] history_keys` (view -> a table the stages make, or another history_<view>): the
+    # history view is handed over when first read, only the rows its key table names
+    # (engine/history_keys.py)
+    history_keys: dict[str, str] = field(default_factory=dict)
     # `[pack] notes` (issue 16 item 7): {rule id: result column}. A note rule says something
     # about a visit that is not a finding to act on (CARB AB01: why a visit is not applicable);
     # a check runs it as findings only when asked (`check --notes`), otherwise its text is the
@@ -375,6 +379,7 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         judges=meta.get("judges", "all"),
         history=tuple(meta.get("history", ())),
         history_columns=_history_columns(meta.get("history", ()), toml_path),
+        history_keys=_history_keys(meta, toml_path),
         notes=_notes(reader, meta, rules, spec.result_columns),
         result_columns=spec.result_columns,
         bases=spec.bases,
@@ -400,6 +405,24 @@ def _history_columns(history, toml_path: Path) -> dict[str, tuple[str, ...]]:
         raise PackFileError(f"{toml_path}: [pack] history must be a list of view names or a "
                             "table of view = [columns]")
     return {}
+
+
+def _history_keys(meta: dict, toml_path: Path) -> dict[str, str]:
+    """`[pack] history_keys`: a table of history view -> the name of its key table, for a
+    `judges = "scope_visits"` pack's declared history views only."""
+    keys = meta.get("history_keys", {})
+    if not isinstance(keys, dict) or not all(
+            isinstance(v, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", v) for v in keys.values()):
+        raise PackFileError(f"{toml_path}: [pack] history_keys must be a table of history view "
+                            "= \"key table name\"")
+    if keys and meta.get("judges") != "scope_visits":
+        raise PackFileError(f"{toml_path}: [pack] history_keys needs judges = \"scope_visits\"")
+    history = meta.get("history", ())
+    for name in keys:
+        if name not in history:
+            raise PackFileError(f"{toml_path}: [pack] history_keys.{name}: {name} is not a "
+                                "view [pack] history declares")
+    return dict(keys)
 
 
 def _notes(reader, meta: dict, rules: list[Rule], columns) -> dict[str, str]:

@@ -77,7 +77,8 @@ def _departure_span(judged) -> list | None:
 
 
 def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None = None,
-                 whole: tuple[str, ...] = (), history: dict[str, tuple[str, ...]] | None = None):
+                 whole: tuple[str, ...] = (), history: dict[str, tuple[str, ...]] | None = None,
+                 history_keys: dict[str, str] | None = None, later: dict | None = None):
     """A locked in-memory database holding what the pack may read from `con`.
 
     names: the objects handed over (default: every readable one). visits_sql: a query over
@@ -88,8 +89,13 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
     the store's. history: objects also handed over whole as `history_<name>`, with the
     columns given (all for an empty tuple): the narrow whole-store history a pack reads for
     year-level counts (`judges = "scope_visits"`); a view over the object when nothing is cut.
+    history_keys: history objects with a key table (`[pack] history_keys`, engine/history_keys.py):
+    one that would be copied is not; its columns are checked and it is put into `later`
+    (history_<name> -> Pending), to be handed over, keyed, when a statement first reads it.
     """
     import duckdb
+
+    from berthcheck.engine.history_keys import Pending
 
     wanted = readable_objects(con) if names is None else names
     keyed = visit_keyed(con, wanted) if visits_sql else {}
@@ -128,7 +134,12 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
         for name, columns in (history or {}).items():
             select = ", ".join(store.quote_ident(c) for c in columns) or "*"
             sql = f"SELECT {select} FROM {store.quote_ident(name)}"  # noqa: S608 - catalog names
-            if name in cut or name not in wanted:
+            if (name in cut or name not in wanted) and name in (history_keys or {}) \
+                    and later is not None:
+                # the columns checked now (a missing one fails here, naming pack.toml)
+                found = tuple(con.sql(sql + " LIMIT 0").columns)
+                later[HISTORY_PREFIX + name] = Pending(name, found, (history_keys or {})[name])
+            elif name in cut or name not in wanted:
                 sandbox.register(HISTORY_PREFIX + name, con.sql(sql).arrow().read_all())
             else:  # the object is already whole in the sandbox: no second copy
                 store.run(sandbox, f"CREATE TEMP VIEW {store.quote_ident(HISTORY_PREFIX + name)} "

@@ -8,6 +8,36 @@
 -- year, else the loaded visits of a port-year declared complete in coverage. Loaded visits
 -- alone are never a count: a year with neither is unknown, never zero.
 
+-- Which rows of the whole-store history the pack reads (pack.toml history_keys; docs/packs.md):
+-- the engine hands over history_visits, when this stage first reads it, as the stored visits
+-- matching a row below (NULL = any; departure in [departure_from, departure_until)), and
+-- history_events as those visits' events. Each read of the history below, in 30_events and in
+-- 60_allowance still filters exactly; these keys only have to cover what they read:
+--   * the loaded visits of the port-years coverage declares complete: terminal-year counts
+--     (here) and a TIE holder's previous-year count (60_allowance);
+--   * the visits of the fleets whose years coverage declares complete, at any port within
+--     that port's local year: a VIE holder's previous-year count (60_allowance);
+--   * every visit of a vessel (IMO) with a commissioning event among the visits judged: the
+--     commissioning history (30_events).
+-- The engine hands over at least those rows: an unscoped check's history is the whole input
+-- (a view, no copy) whatever the keys, and so is a scoped check's once a key row bounds a
+-- range (a port-year or fleet-year declared complete): matching ranges costs more than
+-- copying. Without coverage a month hands over the claimants' vessels' visits only.
+CREATE OR REPLACE TEMP TABLE bc_history_key AS
+SELECT b.port, CAST(NULL AS VARCHAR) AS fleet, CAST(NULL AS VARCHAR) AS imo,
+    b.t0 AS departure_from, b.t1 AS departure_until
+FROM bc_port_year_bounds b
+WHERE (b.port, b.year) IN (SELECT port, year FROM bc_port_year)
+UNION ALL
+SELECT b.port, f.fleet, NULL, b.t0, b.t1
+FROM bc_fleet_year f
+JOIN bc_port_year_bounds b ON b.year = f.year
+UNION ALL
+SELECT DISTINCT NULL, NULL, v.imo, NULL, NULL
+FROM events e
+JOIN bc_visit v ON v.visit_id = e.visit_id
+WHERE e.kind = 'commissioning' AND v.imo IS NOT NULL;
+
 -- Every (port, terminal, vessel type) judged, with each year from the first count year to the
 -- year before its latest visit.
 CREATE OR REPLACE TEMP TABLE bc_terminal_year_count AS
