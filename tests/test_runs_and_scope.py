@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from berthcheck.cli import app
+from tests.conftest import copy_store
 
 runner = CliRunner()
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
@@ -17,11 +18,10 @@ FLEET = "Han Ocean Container Fleet"
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("runs") / "bc.duckdb"
-    result = runner.invoke(app, ["load-dir", str(SAMPLE), "--db", str(path)])
-    assert result.exit_code == 0, result.output
-    return path
+def db(sample_month, tmp_path_factory) -> Path:
+    """The sample month loaded (a copy of conftest's `sample_month`; `load-dir` of the same
+    folder gives the same rows and run ids: tests/test_readme_walkthrough.py)."""
+    return copy_store(sample_month, tmp_path_factory.mktemp("runs") / "bc.duckdb")
 
 
 def _run(db: Path, *args: str):
