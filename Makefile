@@ -14,7 +14,7 @@ $(BIN)/.runtime: pyproject.toml
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
 	touch $@ $(BIN)/.runtime
 
 # Modules kept mypy-clean (new modules are added here).
@@ -57,8 +57,12 @@ demo: $(BIN)/.runtime
 # The benchmark at its small sizes (fails only on errors, never on time) runs beside the suite
 # (it kept one core busy for ~10 s while the other idled); the suite prints its table at the
 # end (tests/conftest.py), so the suite's summary stays the last line. Either failing fails.
+# Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set (__pycache__ is ignored by
+# git): without it every worker rewrote each test module's asserts (2.5 of its 4.7 CPU s of
+# collection) and every CLI process the tests start compiled berthcheck anew.
 test: $(BIN)/.installed
-	@out=$${TMPDIR:-/tmp}/berthcheck-bench-ci; mkdir -p "$$out"; rm -f "$$out/exit"; \
+	@unset PYTHONDONTWRITEBYTECODE; \
+	out=$${TMPDIR:-/tmp}/berthcheck-bench-ci; mkdir -p "$$out"; rm -f "$$out/exit"; \
 	( $(BIN)/python benchmarks/run.py --ci --out "$$out" > "$$out/table.txt" 2>&1; \
 	  echo $$? > "$$out/exit.tmp"; mv "$$out/exit.tmp" "$$out/exit" ) & \
 	BERTHCHECK_CI_BENCH="$$out" $(BIN)/python -m pytest -q -n 2; suite=$$?; wait; \

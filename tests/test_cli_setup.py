@@ -81,14 +81,50 @@ def test_sample_refuses_to_overwrite_without_force(tmp_path):
 
 
 def _hold_write_lock(db: Path, seconds: float) -> subprocess.Popen:
+    """Another process holding `db` open for writing: it lets go after `seconds`, or as soon
+    as it reads a line (`_release_once_refused`)."""
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('ready', flush=True); "
-         f"time.sleep({seconds}); c.close()"],
-        stdout=subprocess.PIPE, text=True,
+         f"import duckdb, select, sys; c = duckdb.connect({str(db)!r}); print('ready', "
+         f"flush=True); select.select([sys.stdin], [], [], {seconds}); c.close()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     assert holder.stdout.readline().strip() == "ready"
     return holder
+
+
+HELD = 0.6  # seconds the holder keeps the lock after it has refused the reader
+
+
+def _release_once_refused(monkeypatch, holder: subprocess.Popen) -> None:
+    """The holder lets go HELD seconds after the reader was first refused (DuckDB's lock
+    error, `DatabaseInUse`), not after a fixed time: the reader has waited at least HELD
+    seconds for another process however slowly it reached the database (a fixed 2.5 s hold
+    idled a worker for most of it)."""
+    import threading
+
+    from berthcheck.errors import DatabaseInUse
+
+    real, timers = store.connect, []
+
+    def connect(*args, **kwargs):
+        try:
+            return real(*args, **kwargs)
+        except DatabaseInUse:
+            if not timers:
+                timers.append(threading.Timer(HELD, _release, [holder]))
+                timers[0].start()
+            raise
+
+    monkeypatch.setattr(store, "connect", connect)
+
+
+def _release(holder: subprocess.Popen) -> None:
+    try:
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+    except (BrokenPipeError, ValueError, OSError):
+        pass  # already gone
 
 
 def test_a_reader_waits_for_a_writer_and_says_how_long(tmp_path, monkeypatch):
@@ -96,7 +132,8 @@ def test_a_reader_waits_for_a_writer_and_says_how_long(tmp_path, monkeypatch):
     store.connect(db).close()
     # imports done before the lock is taken, so the command reaches the database at once
     runner.invoke(app, ["runs", "list", "--db", str(db)])
-    holder = _hold_write_lock(db, 2.5)
+    holder = _hold_write_lock(db, 30)
+    _release_once_refused(monkeypatch, holder)
     try:
         started = time.monotonic()
         result = runner.invoke(app, ["runs", "list", "--db", str(db)])
@@ -107,7 +144,7 @@ def test_a_reader_waits_for_a_writer_and_says_how_long(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "no runs yet" in result.stdout
     assert "waited" in result.stderr and "for another process" in result.stderr
-    assert waited >= 0.5
+    assert waited >= HELD
 
 
 def test_a_reader_gives_up_after_the_wait_with_exit_3(tmp_path, monkeypatch):
@@ -189,13 +226,14 @@ def test_a_terminal_gets_a_progress_bar_and_quiet_silences_it(tmp_path):
     assert code == 0 and drawn == b""
 
 
-def test_audit_verify_waits_for_a_writer_too(tmp_path):
+def test_audit_verify_waits_for_a_writer_too(tmp_path, monkeypatch):
     db = tmp_path / "bc.duckdb"
     path = write_csv(tmp_path / "v.csv", [good_visit()])
     assert runner.invoke(app, ["load", "visits", str(path), "--db", str(db)]).exit_code == 0
     checked = runner.invoke(app, ["check", "--json", "--db", str(db)])
     run_id = __import__("json").loads(checked.stdout)["run_id"]
-    holder = _hold_write_lock(db, 2.5)
+    holder = _hold_write_lock(db, 30)
+    _release_once_refused(monkeypatch, holder)
     try:
         result = runner.invoke(app, ["audit", "verify", run_id, "--db", str(db)])
     finally:

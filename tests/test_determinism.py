@@ -103,13 +103,19 @@ def test_result_files_are_byte_identical_across_time_zones_processes_and_folders
     assert results.height > 100
 
 
-def test_finding_ids_and_run_id_are_the_same_in_any_process(sample_db, in_two_processes):
-    folder, other = in_two_processes["other"]  # not this process, nor its zone
+@pytest.fixture(scope="module")
+def checked_here(sample_db):
+    """The month checked in this process, in its own zone (not stored): read only."""
     con = store.connect(sample_db, read_only=True)
     try:
-        here = check(con, period=PERIOD, store_run=False)
+        return check(con, period=PERIOD, store_run=False)
     finally:
         con.close()
+
+
+def test_finding_ids_and_run_id_are_the_same_in_any_process(checked_here, in_two_processes):
+    folder, other = in_two_processes["other"]  # not this process, nor its zone
+    here = checked_here
     theirs = pl.read_csv(folder / "findings.csv")
     assert theirs["finding_id"].to_list() == here.findings["finding_id"].to_list()
     assert theirs["finding_id"].n_unique() == theirs.height > 50
@@ -122,12 +128,13 @@ def test_finding_ids_and_run_id_are_the_same_in_any_process(sample_db, in_two_pr
     assert manifest["inputs"] == here.manifest["inputs"]
 
 
-def test_session_time_zone_does_not_change_the_manifest(sample_db, tmp_path):
+def test_session_time_zone_does_not_change_the_manifest(sample_db, checked_here, tmp_path):
+    a = checked_here  # the same store checked with the session in UTC
     path = tmp_path / "db.duckdb"
     shutil.copy(sample_db, path)
     con = store.connect(path)
     try:
-        a = check(con, period=PERIOD, store_run=False)
+        assert store.scalar(con, "SELECT current_setting('TimeZone')") == "UTC"
         store.run(con, "SET TimeZone = 'Asia/Tokyo'")
         try:
             b = check(con, period=PERIOD, store_run=False)

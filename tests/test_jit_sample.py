@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from berthcheck import store
-from berthcheck.demo import SAMPLE_PERIOD, load_sample
+from berthcheck.demo import SAMPLE_PERIOD
 from berthcheck.engine import check
 from berthcheck.ingest.adapters import load_adapter
 from berthcheck.ingest.load import load_files
 from berthcheck.sample_jit import convert
+from tests.conftest import copy_store
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 COMPARED = ("verdict", "basis", "window_start", "window_end", "controlled_hours",
@@ -21,11 +22,11 @@ COMPARED = ("verdict", "basis", "window_start", "window_end", "controlled_hours"
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory):
+def both(sample_month, tmp_path_factory):
     root = tmp_path_factory.mktemp("jit-sample")
-    con = store.connect(root / "csv.duckdb")
+    # the CSV side: the sample month as `load_sample` loads it (conftest's copy of that load)
+    con = store.connect(copy_store(sample_month, root / "csv.duckdb"))
     try:
-        load_sample(con, SAMPLE)
         from_csv = check(con, period=SAMPLE_PERIOD).results
     finally:
         con.close()

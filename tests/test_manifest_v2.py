@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from berthcheck import store
 from berthcheck.cli import app
-from berthcheck.engine import check
+from berthcheck.engine import CheckResult, check
 from berthcheck.engine.schemas import RESULT_COLUMNS
 from tests.conftest import copy_store
 from tests.legacy_runs import store_v1_run, store_v2_run
@@ -32,22 +32,25 @@ def _cli(*args):
 
 
 @pytest.fixture(scope="module")
-def with_old_runs(sample_month, tmp_path_factory) -> tuple[Path, str, str]:
-    """The sample month loaded, and a run stored as version 1 stored it, and one as version 2."""
+def with_old_runs(sample_month, tmp_path_factory) -> tuple[Path, str, str, CheckResult]:
+    """The sample month loaded, and a run stored as version 1 stored it, one as version 2,
+    and the month checked (stored) as today, version 3: the tests that need a version-3 run of
+    the untouched month read this one (the same check each made before)."""
     path = copy_store(sample_month, tmp_path_factory.mktemp("v1") / "sample.duckdb")
     con = store.connect(path)
     try:
         v1 = store_v1_run(con, period=PERIOD)
         v2 = store_v2_run(con, period=PERIOD)
+        v3 = check(con, period=PERIOD)
     finally:
         con.close()
-    return path, v1, v2
+    return path, v1, v2, v3
 
 
 @pytest.fixture()
 def db(with_old_runs, tmp_path) -> tuple[Path, str]:
     """A copy of the store; the version-1 run's id."""
-    path, run_id, _v2 = with_old_runs
+    path, run_id, _v2, _v3 = with_old_runs
     copy = tmp_path / "bc.duckdb"
     shutil.copy(path, copy)
     return copy, run_id
@@ -57,6 +60,12 @@ def db(with_old_runs, tmp_path) -> tuple[Path, str]:
 def v2_run(with_old_runs, db) -> str:
     """The version-2 run's id (in `db`'s copy)."""
     return with_old_runs[2]
+
+
+@pytest.fixture()
+def v3(with_old_runs, db) -> CheckResult:
+    """The version-3 check of the untouched month (its run stored in `db`'s copy): read only."""
+    return with_old_runs[3]
 
 
 def _check(db) -> str:
@@ -74,9 +83,9 @@ def _manifest(path, run_id) -> dict:
         con.close()
 
 
-def test_version_1_2_and_3_runs_all_verify(db, v2_run):
+def test_version_1_2_and_3_runs_all_verify(db, v2_run, v3):
     path, old = db
-    new = _check(path)
+    new = v3.run_id
     assert len({old, v2_run, new}) == 3  # the manifest version is part of the run id
     for run_id, version in ((old, 1), (v2_run, 2), (new, 3)):
         manifest = _manifest(path, run_id)
@@ -109,11 +118,11 @@ def test_a_version_2_run_names_a_tampered_verdict(db, v2_run):
     _verdict_tampered_is_named(db[0], v2_run)
 
 
-def test_a_version_3_run_names_a_stored_hour_edited_below_the_csvs_decimals(db):
+def test_a_version_3_run_names_a_stored_hour_edited_below_the_csvs_decimals(db, v3):
     """Version 3 hashes a float's bits: an hour made longer by about a microsecond (version
     2's micro-units and the CSV's six decimals would not show it) fails verify, named."""
     path, _old = db
-    new = _check(path)
+    new = v3.run_id
     con = store.connect(path)
     try:
         visit = store.scalar(con, "SELECT min(visit_id) FROM run_results WHERE run_id = ? AND "
@@ -137,9 +146,10 @@ def test_a_version_1_run_verifies_after_a_later_replace_and_names_a_tampered_ver
     _verdict_tampered_is_named(path, old)
 
 
-def test_diff_across_the_version_boundary_is_a_manifest_change_not_an_input_change(db, tmp_path):
+def test_diff_across_the_version_boundary_is_a_manifest_change_not_an_input_change(db, v3,
+                                                                                   tmp_path):
     path, old = db
-    new = _check(path)
+    new = v3.run_id
     same = _cli("audit", "diff", old, new, "--db", path, "--json")
     data = json.loads(same.output)
     assert data["inputs_changed"] == {}
@@ -165,9 +175,10 @@ def test_diff_across_the_version_boundary_is_a_manifest_change_not_an_input_chan
     assert {v["visit_id"]: v["cause"] for v in data["visits_changed"]} == {visit_id: "input"}
 
 
-def test_diff_from_version_2_to_3_names_the_manifest_version_not_the_inputs(db, v2_run, tmp_path):
+def test_diff_from_version_2_to_3_names_the_manifest_version_not_the_inputs(db, v2_run, v3,
+                                                                           tmp_path):
     path, _old = db
-    new = _check(path)
+    new = v3.run_id
     data = json.loads(_cli("audit", "diff", v2_run, new, "--db", path, "--json").output)
     assert data["inputs_changed"] == {} and data["visits_changed"] == []
     assert data["pack_changed"] is False
@@ -214,18 +225,13 @@ def _digest(frame, columns, order) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def test_results_and_findings_hashes_follow_the_documented_serialisations(db):
+def test_results_and_findings_hashes_follow_the_documented_serialisations(v3):
     """Version 3's digests (the manifest) and version 2's (kept to verify version-2 runs),
     each recomputed in plain Python from docs/reliability.md."""
     from berthcheck.engine.manifest import output_hashes_v2
     from tests.test_digest_v3 import reference_digest
 
-    path, _old = db
-    con = store.connect(path)
-    try:
-        outcome = check(con, period=PERIOD)
-    finally:
-        con.close()
+    outcome = v3
     results, findings = outcome.results, outcome.findings
     columns = [*RESULT_COLUMNS, *(c for c in results.columns if c not in RESULT_COLUMNS)]
     assert len(columns) > 30 and results.height > 100
@@ -240,11 +246,11 @@ def test_results_and_findings_hashes_follow_the_documented_serialisations(db):
         _digest(findings, finding_columns, ["visit_id", "rule_id", "finding_id"]))
 
 
-def test_a_run_is_stored_in_typed_tables_and_read_back_unchanged(db):
+def test_a_run_is_stored_in_typed_tables_and_read_back_unchanged(db, v3):
     path, _old = db
+    outcome = v3  # stored in this copy of the store
     con = store.connect(path)
     try:
-        outcome = check(con, period=PERIOD)
         from berthcheck.engine.runs import load_run
 
         results, findings = load_run(con, outcome.run_id)
@@ -260,13 +266,13 @@ def test_a_run_is_stored_in_typed_tables_and_read_back_unchanged(db):
     assert findings.equals(outcome.findings)
 
 
-def test_a_check_never_overwrites_a_load_digest_that_no_longer_matches(db):
+def test_a_check_never_overwrites_a_load_digest_that_no_longer_matches(db, v3):
     """Rows deleted behind berthcheck's back: the check digests the batch from what is left
     (its run id changes), but the digest made at load stays, as evidence for `audit verify`."""
     path, _old = db
+    before = v3  # the month checked before the rows went, stored in this copy
     con = store.connect(path)
     try:
-        before = check(con, period=PERIOD)
         batch, rows = store.run(con, "SELECT batch_id, rows FROM batch_digests WHERE table_name = "
                                      "'visits' AND replaced_by IS NULL ORDER BY batch_id")[0]
         store.run(con, "DELETE FROM visits_versions WHERE _batch_id = ? AND _source_row = "

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from berthcheck.cli import app
+from tests.conftest import copy_store
 
 runner = CliRunner()
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
@@ -17,11 +18,10 @@ FLEET = "Han Ocean Container Fleet"
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("runs") / "bc.duckdb"
-    result = runner.invoke(app, ["load-dir", str(SAMPLE), "--db", str(path)])
-    assert result.exit_code == 0, result.output
-    return path
+def db(sample_month, tmp_path_factory) -> Path:
+    """The sample month loaded (a copy of conftest's `sample_month`; `load-dir` of the same
+    folder gives the same rows and run ids: tests/test_readme_walkthrough.py)."""
+    return copy_store(sample_month, tmp_path_factory.mktemp("runs") / "bc.duckdb")
 
 
 def _run(db: Path, *args: str):
@@ -83,8 +83,14 @@ def test_empty_scope_warns_and_fails_under_strict(db):
 # --- runs ----------------------------------------------------------------------------------
 
 
-def test_runs_list_table_and_json(db):
-    _check_json(db, "--period", "2026-10")
+@pytest.fixture(scope="module")
+def month_run(db) -> dict:
+    """The month checked once through the CLI (`check --json`), its run stored in the module's
+    store: what `runs list` and `runs show` read (each made the same check before)."""
+    return _check_json(db, "--period", "2026-10")
+
+
+def test_runs_list_table_and_json(db, month_run):
     table = _run(db, "runs", "list")
     assert table.exit_code == 0
     header = table.stdout.splitlines()[0].split()
@@ -97,8 +103,8 @@ def test_runs_list_table_and_json(db):
     assert f"carb-at-berth-2020@{month['pack_version']}" in table.stdout
 
 
-def test_runs_show_and_unknown_run(db):
-    run_id = _check_json(db, "--period", "2026-10")["run_id"]
+def test_runs_show_and_unknown_run(db, month_run):
+    run_id = month_run["run_id"]
     shown = _run(db, "runs", "show", run_id)
     assert shown.exit_code == 0 and run_id in shown.stdout and "non_compliant" in shown.stdout
     data = json.loads(_run(db, "runs", "show", run_id, "--json").stdout)
