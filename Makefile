@@ -18,7 +18,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@ $(BIN)/.runtime
 
 # Modules kept mypy-clean (new modules are added here).
-MYPY_FILES := berthcheck/engine/history_keys.py berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/export berthcheck/cli_export.py \
+MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/export berthcheck/cli_export.py \
 	berthcheck/cli_common.py berthcheck/cli_progress.py \
 	berthcheck/cli_runs.py berthcheck/cli_schema.py berthcheck/cli_load.py \
 	berthcheck/ingest/schema_doc.py berthcheck/ingest/template.py berthcheck/ingest/load_dir.py \
@@ -26,7 +26,7 @@ MYPY_FILES := berthcheck/engine/history_keys.py berthcheck/cells.py berthcheck/i
 	berthcheck/report/stored.py berthcheck/cli_summary.py \
 	berthcheck/engine/history_hints.py berthcheck/ingest/holders.py \
 	berthcheck/atomic.py berthcheck/cli_guard.py berthcheck/tamper.py \
-	berthcheck/engine/sandbox.py berthcheck/ingest/bounds.py berthcheck/ingest/xlsx_cells.py \
+	berthcheck/engine/sandbox.py berthcheck/engine/history_keys.py berthcheck/ingest/bounds.py berthcheck/ingest/xlsx_cells.py \
 	berthcheck/ingest/dcsa_jit.py berthcheck/ingest/jit_read.py berthcheck/ingest/adapters.py \
 	berthcheck/ingest/wharfinger.py berthcheck/sample_jit.py berthcheck/cli_load_sources.py \
 	berthcheck/report/words.py berthcheck/report/board.py berthcheck/report/listing.py \

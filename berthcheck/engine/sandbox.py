@@ -131,15 +131,16 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
             # handed over as an Arrow table (no copy through polars); the sandbox reads it in place
             table = con.sql(sql, params=params).arrow().read_all()
             sandbox.register(name, table)
+        pending = history_keys or {}  # handed over later, keyed (engine/history_keys.py)
         for name, columns in (history or {}).items():
             select = ", ".join(store.quote_ident(c) for c in columns) or "*"
             sql = f"SELECT {select} FROM {store.quote_ident(name)}"  # noqa: S608 - catalog names
-            if (name in cut or name not in wanted) and name in (history_keys or {}) \
-                    and later is not None:
+            copied = name in cut or name not in wanted
+            if copied and name in pending and later is not None:
                 # the columns checked now (a missing one fails here, naming pack.toml)
                 found = tuple(con.sql(sql + " LIMIT 0").columns)
-                later[HISTORY_PREFIX + name] = Pending(name, found, (history_keys or {})[name])
-            elif name in cut or name not in wanted:
+                later[HISTORY_PREFIX + name] = Pending(name, found, pending[name])
+            elif copied:
                 sandbox.register(HISTORY_PREFIX + name, con.sql(sql).arrow().read_all())
             else:  # the object is already whole in the sandbox: no second copy
                 store.run(sandbox, f"CREATE TEMP VIEW {store.quote_ident(HISTORY_PREFIX + name)} "
