@@ -453,13 +453,15 @@ def _sandbox(con, pack: Pack, scope: Scope):
 
     from berthcheck.engine.history_keys import KeyedHistory
     from berthcheck.engine.pack_sql import HISTORY_PREFIX
-    from berthcheck.engine.sandbox import PackError, open_sandbox, readable_objects
+    from berthcheck.engine.sandbox import PackError, check_inputs, open_sandbox, readable_objects
 
     readable = readable_objects(con)
     reads = _reads(pack, readable)
+    check_inputs(con, pack.inputs, readable, f"pack {pack.label}: {pack.file_of('pack.toml')} "
+                                             "[pack]")
     if pack.judges != "scope_visits":
         sandbox = open_sandbox(con, reads, visits_sql=judged_visits_sql(pack, scope),
-                               whole=pack.history)
+                               whole=pack.history, inputs=pack.inputs)
         return sandbox, reads, KeyedHistory(con, sandbox, "")
     history = {name: pack.history_columns.get(name, ()) for name in pack.history}
     unknown = sorted(set(history) - set(readable))
@@ -470,7 +472,7 @@ def _sandbox(con, pack: Pack, scope: Scope):
     try:
         sandbox = open_sandbox(con, reads, visits_sql=judged_visits_sql(pack, scope),
                                history=history, history_keys=pack.history_keys,
-                               later=later)
+                               later=later, inputs=pack.inputs)
         keyed = KeyedHistory(con, sandbox, f"pack {pack.label}: {pack.file_of('pack.toml')} "
                                            "[pack]", later)
         return sandbox, [*reads, *(HISTORY_PREFIX + name for name in history)], keyed

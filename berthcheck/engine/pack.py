@@ -128,6 +128,9 @@ class Pack:
     # a check runs it as findings only when asked (`check --notes`), otherwise its text is the
     # result column, which assemble.sql makes
     notes: dict[str, str] = field(default_factory=dict)
+    # `[pack] inputs` (view -> columns): the only columns of that view the sandbox is handed
+    # (a view not listed: all of them), so a million visits' unread columns are not copied
+    inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # what the pack declares beyond its SQL (docs/packs.md; engine/pack_spec.py)
     result_columns: tuple[ResultColumn, ...] = ()
     bases: tuple[Basis, ...] = ()
@@ -276,7 +279,13 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
     """The pack in `folder` (load_pack), its files' hash already made."""
     from berthcheck.engine import pack_sql
     from berthcheck.engine.pack_paths import PACK_ID, inside
-    from berthcheck.engine.pack_spec import PackFileError, SpecReader, check_parameter, parse_spec
+    from berthcheck.engine.pack_spec import (
+        PackFileError,
+        SpecReader,
+        check_parameter,
+        input_columns,
+        parse_spec,
+    )
 
     text = toml_path.read_text(encoding="utf-8")
     try:
@@ -381,6 +390,7 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         history_columns=_history_columns(meta.get("history", ()), toml_path),
         history_keys=_history_keys(meta, toml_path),
         notes=_notes(reader, meta, rules, spec.result_columns),
+        inputs=input_columns(reader, meta),
         result_columns=spec.result_columns,
         bases=spec.bases,
         evidence_labels=spec.evidence_labels,

@@ -265,3 +265,27 @@ def check_parameter(reader: SpecReader, name: str, spec: object) -> None:
     reader.text_of(spec, "citation", f"parameter {name}", pattern)
     if not isinstance(spec.get("confirmed", True), bool):
         raise reader.fail(f"parameter {name}: confirmed must be true or false", pattern)
+
+
+def input_columns(reader: SpecReader, meta: dict) -> dict[str, tuple[str, ...]]:
+    """`[pack] inputs = { view = [columns] }`: the columns of a view the pack's SQL reads, the
+    only ones the sandbox is handed (docs/packs.md section 2); a view not listed is handed
+    over with all its columns. Whether each view has its columns is the check's to say."""
+    pattern = r"^\s*inputs\s*="
+    inputs = meta.get("inputs", {})
+    if not isinstance(inputs, dict):
+        raise reader.fail('[pack] inputs must be a table of view = [columns], e.g. inputs = '
+                          '{ visits = ["visit_id", "departure"] }', pattern)
+    out: dict[str, tuple[str, ...]] = {}
+    for view, columns in inputs.items():
+        if not IDENTIFIER.fullmatch(view):
+            raise reader.fail(f"[pack] inputs: {view!r} is not a view name", pattern)
+        if (not isinstance(columns, list) or not columns
+                or not all(isinstance(c, str) and IDENTIFIER.fullmatch(c) for c in columns)):
+            raise reader.fail(f"[pack] inputs.{view} must be a non-empty list of column names",
+                              pattern)
+        twice = sorted({c for c in columns if columns.count(c) > 1})
+        if twice:
+            raise reader.fail(f"[pack] inputs.{view} lists {', '.join(twice)} twice", pattern)
+        out[view] = tuple(columns)
+    return out

@@ -78,7 +78,8 @@ def _departure_span(judged) -> list | None:
 
 def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None = None,
                  whole: tuple[str, ...] = (), history: dict[str, tuple[str, ...]] | None = None,
-                 history_keys: dict[str, str] | None = None, later: dict | None = None):
+                 history_keys: dict[str, str] | None = None, later: dict | None = None,
+                 inputs: dict[str, tuple[str, ...]] | None = None):
     """A locked in-memory database holding what the pack may read from `con`.
 
     names: the objects handed over (default: every readable one). visits_sql: a query over
@@ -92,12 +93,15 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
     history_keys: history objects with a key table (`[pack] history_keys`, engine/history_keys.py):
     one that would be copied is not; its columns are checked and it is put into `later`
     (history_<name> -> Pending), to be handed over, keyed, when a statement first reads it.
+    inputs: objects handed over with these columns only (`[pack] inputs`, see
+    `check_inputs`); the others with all theirs.
     """
     import duckdb
 
     from berthcheck.engine.history_keys import Pending
 
     wanted = readable_objects(con) if names is None else names
+    declared = inputs or {}
     keyed = visit_keyed(con, wanted) if visits_sql else {}
     cut = set(keyed) - set(whole)
     memory, threads, background, temp = _settings(con)
@@ -119,9 +123,15 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
             store.run(sandbox, "SET allocator_background_threads = true")
         if temp:
             store.run(sandbox, "SET temp_directory = '" + temp.replace("'", "''") + "'")
+        # no automatic checkpoint: DuckDB rewrites (and compresses) the tables changed since the
+        # last one whenever 16 MiB of changes have gathered, here the pack's short-lived
+        # temporary tables: at a million visits the statement that crossed the line paid
+        # 0.5-0.8 CPU s for it (bc_uncontrolled_segment, 0.12 s of its own)
+        store.run(sandbox, "SET checkpoint_threshold = '1TB'")
         for name in wanted:
             quoted = store.quote_ident(name)
-            sql = f"SELECT * FROM {quoted}"  # noqa: S608 - catalog names
+            listed = ", ".join(store.quote_ident(c) for c in declared.get(name, ())) or "*"
+            sql = f"SELECT {listed} FROM {quoted}"  # noqa: S608 - catalog names
             params = None
             if name in cut:
                 sql += " WHERE visit_id IN (SELECT visit_id FROM _bc_judged)"
@@ -135,7 +145,9 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
         for name, columns in (history or {}).items():
             select = ", ".join(store.quote_ident(c) for c in columns) or "*"
             sql = f"SELECT {select} FROM {store.quote_ident(name)}"  # noqa: S608 - catalog names
-            copied = name in cut or name not in wanted
+            # a view over the object handed over only if that has every column history reads
+            narrow = name in declared and not (columns and set(columns) <= set(declared[name]))
+            copied = name in cut or name not in wanted or narrow
             if copied and name in pending and later is not None:
                 # the columns checked now (a missing one fails here, naming pack.toml)
                 found = tuple(con.sql(sql + " LIMIT 0").columns)
@@ -154,6 +166,26 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
         if cut:
             con.unregister("_bc_judged")
     return sandbox
+
+
+def check_inputs(con, inputs: dict[str, tuple[str, ...]], readable: list[str],
+                 where: str) -> None:
+    """Each view `[pack] inputs` lists is one a pack may read (`readable`) and has every
+    column listed, else a PackError starting with `where` (the pack and its pack.toml). The
+    columns are bound once, as the hand-over would (`LIMIT 0`: no row read)."""
+    import duckdb
+
+    for view, columns in inputs.items():
+        if view not in readable:
+            raise PackError(f"{where} inputs names {view}, which the store does not have")
+        listed = ", ".join(store.quote_ident(c) for c in columns)
+        try:
+            con.sql(f"SELECT {listed} FROM {store.quote_ident(view)} LIMIT 0")  # noqa: S608 - catalog names
+        except duckdb.BinderException:
+            have = set(con.sql(f"SELECT * FROM {store.quote_ident(view)} LIMIT 0").columns)  # noqa: S608
+            missing = [c for c in columns if c not in have]
+            raise PackError(f"{where} inputs.{view} lists {', '.join(missing)}, which {view} "
+                            "does not have") from None
 
 
 _LITERAL = r"'(?:[^']|'')*'"
@@ -244,6 +276,8 @@ def _release(sandbox, still_read: list[str], among: list[str] | None) -> list[st
 
 def pack_failure(pack, where: str, exc: Exception) -> PackError:
     """One clear line for a pack statement that failed, naming the pack file."""
+    import re
+
     import duckdb
 
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -253,4 +287,11 @@ def pack_failure(pack, where: str, exc: Exception) -> PackError:
             or "configuration has been locked" in text:
         return PackError(f"{label}: {file} tried to read or write a file, reach the network or "
                          f"change a setting, which rule packs may not do ({text})")
+    if pack.inputs and isinstance(exc, duckdb.BinderException) \
+            and re.search(r'column (named )?"[^"]+"( not found)?', text):
+        # the column may be one `[pack] inputs` leaves out of the sandbox: say so
+        return PackError(f"{label}: {file} failed: {text} ({pack.file_of('pack.toml')} "
+                         f"[pack] inputs hands over only the columns it lists of "
+                         f"{', '.join(sorted(pack.inputs))}: a column the SQL reads must be "
+                         "listed there)")
     return PackError(f"{label}: {file} failed: {text}")

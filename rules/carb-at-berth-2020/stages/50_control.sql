@@ -160,44 +160,49 @@ GROUP BY p.visit_id, p.vkey, p.kind;
 -- stay and merged per visit twice: shore power alone, and shore power with capture. Capture
 -- hours are the second minus the first, so an hour under both counts once, as shore power.
 CREATE OR REPLACE TEMP TABLE bc_stay_control AS
-WITH piece_set AS (
-    -- shore power alone, and every session of the visits that have a counting capture session
-    -- (for the others 'any' is 'shore_power': no second union of the same pieces)
-    SELECT vkey, 'shore_power' AS part, stay_s AS s, stay_e AS e
-    FROM bc_session WHERE is_shore_power AND stay_s IS NOT NULL
-    UNION ALL
-    SELECT vkey, 'any', stay_s, stay_e FROM bc_session
-    WHERE stay_s IS NOT NULL
-      AND vkey IN (SELECT vkey FROM bc_session WHERE NOT is_shore_power AND stay_s IS NOT NULL)
+WITH stay AS (
+    SELECT vkey, is_shore_power, stay_s AS s, stay_e AS e
+    FROM bc_session WHERE stay_s IS NOT NULL
 ),
-part AS (
-    -- a part of one piece (nearly every visit: one session) is its own union: its seconds
-    -- are summed here, and only the parts of several pieces go through bc_interval_union
-    SELECT vkey, part, count(*) AS pieces, sum(seconds_between(s, e)) AS seconds
-    FROM piece_set GROUP BY vkey, part
+visit AS (
+    -- each visit's pieces counted and summed in one grouped pass, shore power alone and all:
+    -- a set of one piece (nearly every visit: one session) is its own union, and a visit
+    -- without a counting capture session has 'all' = shore power
+    SELECT vkey,
+        count(*) FILTER (WHERE is_shore_power) AS sp_pieces,
+        sum(seconds_between(s, e)) FILTER (WHERE is_shore_power) AS sp_seconds,
+        count(*) AS pieces,
+        sum(seconds_between(s, e)) AS seconds,
+        bool_or(NOT is_shore_power) AS capture
+    FROM stay GROUP BY vkey
 ),
 several AS (
-    -- the vkey in bc_interval_union's visit_id column
-    SELECT p.vkey AS visit_id, p.part, p.s, p.e
-    FROM piece_set p
-    SEMI JOIN part n ON n.vkey = p.vkey AND n.part = p.part AND n.pieces > 1
+    -- only the sets of several pieces go through bc_interval_union (the vkey in its visit_id)
+    SELECT t.vkey AS visit_id, 'shore_power' AS part, t.s, t.e
+    FROM stay t SEMI JOIN visit v ON v.vkey = t.vkey AND v.sp_pieces > 1
+    WHERE t.is_shore_power
+    UNION ALL
+    SELECT t.vkey, 'any', t.s, t.e
+    FROM stay t SEMI JOIN visit v ON v.vkey = t.vkey AND v.capture AND v.pieces > 1
 ),
 merged AS (
     SELECT visit_id AS vkey, part, sum(seconds_between(s, e)) AS seconds
     FROM bc_interval_union(several)
     GROUP BY visit_id, part
 ),
-seconds AS (
-    SELECT vkey, part, seconds FROM part WHERE pieces = 1
-    UNION ALL
-    SELECT vkey, part, seconds FROM merged
+shore AS (
+    SELECT v.vkey, v.capture, v.pieces, v.seconds,
+        CASE WHEN v.sp_pieces > 1 THEN m.seconds ELSE coalesce(v.sp_seconds, 0) END
+            AS stay_shore_power_seconds
+    FROM visit v
+    LEFT JOIN merged m ON m.vkey = v.vkey AND m.part = 'shore_power'
 )
 SELECT
-    vkey,
-    sum(CASE WHEN part = 'shore_power' THEN seconds ELSE 0 END) AS stay_shore_power_seconds,
-    CASE WHEN bool_or(part = 'any')
-         THEN sum(CASE WHEN part = 'any' THEN seconds ELSE 0 END)
-         ELSE sum(CASE WHEN part = 'shore_power' THEN seconds ELSE 0 END)
+    s.vkey,
+    s.stay_shore_power_seconds,
+    CASE WHEN NOT s.capture THEN s.stay_shore_power_seconds
+         WHEN s.pieces > 1 THEN m.seconds
+         ELSE s.seconds
     END AS stay_controlled_seconds
-FROM seconds
-GROUP BY vkey;
+FROM shore s
+LEFT JOIN merged m ON m.vkey = s.vkey AND m.part = 'any';
