@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from berthcheck.engine.output_columns import FINDING_ORDER, RESULT_ORDER
@@ -240,7 +241,8 @@ def frame_sha256(frame, columns: Sequence[str] | None = None, *,
         frame = frame.sort(list(order))
         known = None
     names = list(columns or frame.columns)
-    types = [_arrow_type_of(frame.schema[n]) for n in names]
+    schema = frame.schema  # made once: polars builds a Schema at every `frame.schema`
+    types = [_arrow_type_of(schema[n]) for n in names]
     tags = [type_tag(t) for t in types]
 
     def digest(name: str, tag: str) -> bytes:
@@ -301,7 +303,16 @@ class ColumnDigests:
 
 
 def _arrow_type_of(dtype) -> pa.DataType:
-    """The Arrow type polars gives a dtype (read from an empty series: no data converted)."""
+    """The Arrow type polars gives a dtype (read from an empty series: no data converted),
+    found once per dtype (a recorded check asks for each of its ~80 columns)."""
+    try:
+        return _arrow_type_cached(dtype)
+    except TypeError:  # a dtype that cannot be a key: found each time
+        return _arrow_type_cached.__wrapped__(dtype)
+
+
+@lru_cache(maxsize=256)
+def _arrow_type_cached(dtype) -> pa.DataType:
     import polars as pl
 
     return pl.Series("x", [], dtype=dtype).to_arrow().type
