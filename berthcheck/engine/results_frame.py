@@ -74,8 +74,9 @@ class Fetched:
     Spilled (`spill_to`, a big check): while the results are read the sandbox still holds
     the tables the results query reads and its hash tables (0.9 GB at a million visits);
     the results' copies (0.73 GB) on top of them were the check's peak. So from a second
-    batch each batch is written as it comes, uncompressed, to a file of its own in a
-    private folder under `spill_to`, and read back (mapped, each column copied out, the
+    batch each batch's non-text columns (`spilled_columns`; the text ones are copied out and
+    kept, as without a spill) are written as they come, uncompressed, to a file of their own
+    in a private folder under `spill_to`, and read back (mapped, each column copied out, the
     file deleted) only when the frame is made, after the sandbox is closed. The files are
     deleted once read, or when this object is let go (an error before the frame). A batch
     is written by a thread of its own while DuckDB makes the next one (one write at a
@@ -94,6 +95,7 @@ class Fetched:
         self._remove: weakref.finalize | None = None  # the folder deleted with this object
         self._writer: Any = None  # the thread writing the spilled batches (an executor)
         self._writing: Any = None  # the batch being written (a future)
+        self._spilled_at: list[int] = []  # the indexes of the columns written to disk
 
     def add(self, batch) -> None:
         if self.columns is None and self.first is None and not self.spilled:
@@ -102,14 +104,27 @@ class Fetched:
         if self.spill_to is not None:
             if self.first is not None:  # a second batch: the first goes to disk too
                 first, self.first = self.first, None
-                self._spill(first)
-            self._spill(batch)
+                self._spill_part(first)
+            self._spill_part(batch)
             return
         if self.columns is None:  # a second batch: the first is copied too
             self.columns = [[_detached(column)] for column in self.first.columns]
             self.first = None
         for chunks, column in zip(self.columns, batch.columns, strict=True):
             chunks.append(_detached(column))
+
+    def _spill_part(self, batch) -> None:
+        """The batch's spilled columns (`spilled_columns`) to disk, the others copied out and
+        kept, as without a spill."""
+        if self.columns is None:
+            self.columns = [[] for _ in self.schema]
+            self._spilled_at = spilled_columns(self.schema)
+        spilled = set(self._spilled_at)
+        for i, (chunks, column) in enumerate(zip(self.columns, batch.columns, strict=True)):
+            if i not in spilled:
+                chunks.append(_detached(column))
+        if self._spilled_at:
+            self._spill(batch.select(self._spilled_at))
 
     def _spill(self, batch) -> None:
         if self._folder is None:
@@ -171,14 +186,15 @@ class Fetched:
 
         self.finish()
         self._stop_writing()
-        self.columns = [[] for _ in self.schema]
+        held = self.columns or [[] for _ in self.schema]
         for path in self.spilled:
             with pa.memory_map(str(path)) as source:
                 batch = pa.ipc.open_file(source).get_batch(0)
-                for chunks, column in zip(self.columns, batch.columns, strict=True):
-                    chunks.append(_detached(column))
+                for i, column in zip(self._spilled_at, batch.columns, strict=True):
+                    held[i].append(_detached(column))
                 del batch
             path.unlink()
+        self.columns = held
         self.spilled = []
         self.discard()
 
@@ -258,6 +274,18 @@ class Fetched:
             if not keep and i % SORT_GROUP_COLUMNS == SORT_GROUP_COLUMNS - 1:
                 hand_back_freed()
         return joined
+
+
+def spilled_columns(schema) -> list[int]:
+    """The columns of a spilled result that wait on disk: all but the text ones, which stay
+    in memory (copied out of DuckDB's batches as without a spill). Writing a file costs the
+    kernel a copy of every byte into the page cache (perf at a million visits: 10 % of the
+    check's CPU samples for the 0.73 GB of every column); the numbers and instants (0.36 GB)
+    are what the peak needed off (docs/scaling.md, "Eleventh pass, the integrator")."""
+    import pyarrow as pa
+
+    return [i for i, field in enumerate(schema)
+            if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))]
 
 
 def _remove_folders(folder: Path, made: Path | None) -> None:
