@@ -511,7 +511,27 @@ def _without_zone_errors(errors: list[RowError], rows: set[int]) -> list[RowErro
     return [e for e in errors if not (e.row in rows and "time zone is unknown" in e.reason)]
 
 
-def _prepare(con, raw: RawTable, kind: Kind) -> _Prepared:
+# A table of fewer rows than this is typed and checked on polars' in-memory engine: a small
+# file's load runs some 250 polars queries, and the default engine's start per query was about
+# a sixth of that load's CPU. Larger tables keep the default engine (and its peak memory).
+SMALL_TABLE_ROWS = 20_000
+
+
+def _polars_engine(rows: int) -> AbstractContextManager:
+    if rows < SMALL_TABLE_ROWS:
+        return pl.Config(engine_affinity="in-memory")
+    return nullcontext()
+
+
+def _prepare(con, path: Path, kind: Kind, options: ReadOptions | None = None,
+             raw: RawTable | None = None) -> _Prepared:
+    # adapters (JIT, Wharfinger) hand a table over; files are read here
+    raw = raw if raw is not None else read_table(path, kind, options)
+    with _polars_engine(raw.frame.height):
+        return _typed_and_checked(con, raw, kind)
+
+
+def _typed_and_checked(con, raw: RawTable, kind: Kind) -> _Prepared:
     label = raw.label or raw.path.name
     frame = _attach_timezones(con, raw, kind)
     typed = _derive_keys(coerce(frame, kind), kind)
@@ -606,30 +626,16 @@ def load_files(
     return LoadReport(kind.name, reports, sorted(all_errors) if quarantine else [])
 
 
-# A table of fewer rows than this is typed and checked on polars' in-memory engine: a small
-# file's load runs some 250 polars queries, and the default engine's start per query was about
-# a sixth of that load's CPU. Larger tables keep the default engine (and its peak memory).
-SMALL_TABLE_ROWS = 20_000
-
-
-def _polars_engine(rows: int) -> AbstractContextManager:
-    if rows < SMALL_TABLE_ROWS:
-        return pl.Config(engine_affinity="in-memory")
-    return nullcontext()
-
-
 def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
               read_options: ReadOptions | None = None, source: AdapterSource | None = None):
     """Load one file (or an adapter's table, `source`) of one kind."""
-    # adapters (JIT, Wharfinger) hand a table over; files are read here
-    raw = source.raw if source is not None else read_table(path, kind, read_options)
-    with _polars_engine(raw.frame.height):
-        return _load_table(con, raw, kind, replace, quarantine, source)
+    prep = _prepare(con, path, kind, read_options, source.raw if source else None)
+    with _polars_engine(prep.raw.frame.height):
+        return _load_prepared(con, prep, kind, replace, quarantine, source)
 
 
-def _load_table(con, raw: RawTable, kind: Kind, replace: bool, quarantine: bool,
-                source: AdapterSource | None):
-    prep = _prepare(con, raw, kind)
+def _load_prepared(con, prep: _Prepared, kind: Kind, replace: bool, quarantine: bool,
+                   source: AdapterSource | None):
     if source is not None:
         if source.keep is not None:
             prep.errors = [e for e in prep.errors if source.keep(e)]
