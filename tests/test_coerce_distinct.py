@@ -73,3 +73,38 @@ def test_few_distinct_rules_out_small_and_mostly_distinct_columns(monkeypatch):
     # a sample of few distinct cells, but the column as a whole has too many
     assert few(pl.Series(["1"] * 10 + [str(i) for i in range(30)])) is None
     assert few(pl.Series(["1"] * 10 + ["2"] * 88 + ["3", "4"])) is not None
+
+
+_TIMES = ["2026-10-03 14:20", "2026-10-03T14:20:00-07:00", "2026-10-03 14:20Z",
+          "2026-11-01 01:30", "2026-03-08 02:30", "2026-10-03 14:20:05", "03/10/2026", "", None]
+
+
+@pytest.mark.parametrize("kind_name", sorted(n for n, k in KINDS.items()
+                                             if any(c.type == "timestamp" for c in k.columns)))
+def test_time_columns_on_threads_equal_one_after_the_other(monkeypatch, kind_name):
+    """A small file's time columns are typed one after the other (a thread pool's start cost
+    more than their typing); from `_THREADED_ROWS` rows on, side by side on threads. Both
+    give the same frame: values, reasons (ambiguous, missing, malformed times), column order."""
+    kind = KINDS[kind_name]
+    frame = _frame(kind, 60).with_columns(
+        pl.Series([_TIMES[(r * (i + 2)) % len(_TIMES)] for r in range(60)]).alias(c.name)
+        for i, c in enumerate(kind.columns) if c.type == "timestamp")
+    frame = frame.with_columns(
+        pl.when(pl.col(ROW) % 7 == 0).then(None).otherwise(pl.col(TZ)).alias(TZ))
+    pools = []
+    real_pool = coerce_module.ThreadPoolExecutor
+
+    def pool(*args, **kwargs):
+        pools.append(kwargs)
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(coerce_module, "ThreadPoolExecutor", pool)
+    one_after_the_other = coerce(frame, kind)
+    assert pools == []
+    monkeypatch.setattr(coerce_module, "_THREADED_ROWS", 1)
+    on_threads = coerce(frame, kind)
+    assert len(pools) == 1
+    assert on_threads.schema == one_after_the_other.schema
+    assert on_threads.equals(one_after_the_other, null_equal=True)
+    errors = [c for c in on_threads.columns if c.startswith("_err_")]
+    assert on_threads.select(pl.col(errors).is_not_null().any()).row(0).count(True) >= 2

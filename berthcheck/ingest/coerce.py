@@ -207,6 +207,9 @@ def _coerce_simple(col: Column) -> tuple[pl.Expr, pl.Expr]:
     raise ValueError(f"unknown column type {col.type}")
 
 
+_THREADED_ROWS = 10_000  # from this many rows the time columns are typed on threads
+
+
 def _threads() -> int:
     """Threads for typing time columns: `BERTHCHECK_THREADS` (as for DuckDB), else every core."""
     given = os.environ.get("BERTHCHECK_THREADS", "")
@@ -275,11 +278,14 @@ def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
             return _coerce_timestamp(narrow.select(name, TZ), name).select(
                 name, ERR + name).get_columns()
 
-        with ThreadPoolExecutor(max_workers=min(len(stamps), _threads())) as pool:
-            typed = list(pool.map(typed_stamp, stamps))
+        if frame.height < _THREADED_ROWS:  # a pool's start costs more than a small file's typing
+            typed = [typed_stamp(name) for name in stamps]
+        else:
+            with ThreadPoolExecutor(max_workers=min(len(stamps), _threads())) as pool:
+                typed = list(pool.map(typed_stamp, stamps))
         out = out.with_columns([s for pair in typed for s in pair])
-    for col in kind.columns:
-        if col.default is not None:
-            out = out.with_columns(pl.col(col.name).fill_null(col.default))
+    defaults = [pl.col(c.name).fill_null(c.default) for c in kind.columns if c.default is not None]
+    if defaults:
+        out = out.with_columns(defaults)
     # keep the text as written, for error messages
     return out.with_columns([raw_text[c.name].alias("_raw_" + c.name) for c in kind.columns])
