@@ -95,7 +95,9 @@ class Fetched:
         self._remove: weakref.finalize | None = None  # the folder deleted with this object
         self._writer: Any = None  # the thread writing the spilled batches (an executor)
         self._writing: Any = None  # the batch being written (a future)
-        self._spilled_at: list[int] = []  # the indexes of the columns written to disk
+        # the indexes of the columns written to disk, and of those kept in memory
+        self._spilled_at = spilled_columns(schema) if spill_to is not None else []
+        self._kept_at = set(range(len(schema))) - set(self._spilled_at)
 
     def add(self, batch) -> None:
         if self.columns is None and self.first is None and not self.spilled:
@@ -118,11 +120,8 @@ class Fetched:
         kept, as without a spill."""
         if self.columns is None:
             self.columns = [[] for _ in self.schema]
-            self._spilled_at = spilled_columns(self.schema)
-        spilled = set(self._spilled_at)
-        for i, (chunks, column) in enumerate(zip(self.columns, batch.columns, strict=True)):
-            if i not in spilled:
-                chunks.append(_detached(column))
+        for i in self._kept_at:
+            self.columns[i].append(_detached(batch.column(i)))
         if self._spilled_at:
             self._spill(batch.select(self._spilled_at))
 
