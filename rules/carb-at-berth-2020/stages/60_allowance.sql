@@ -92,7 +92,8 @@ covered AS (
         ON h.holder_port IS NOT NULL AND t.port = h.holder_port AND t.terminal = h.holder
        AND t.year = h.year - 1
     -- a fleet's previous year declared complete, or the terminal's port's
-    WHERE (h.holder_port IS NULL AND (h.holder, h.year - 1) IN (SELECT fleet, year FROM bc_fleet_year))
+    WHERE (h.holder_port IS NULL
+           AND (h.holder, h.year - 1) IN (SELECT fleet, year FROM bc_fleet_year))
        OR (h.holder_port IS NOT NULL
            AND (h.holder_port, h.year - 1) IN (SELECT port, year FROM bc_port_year))
 ),
