@@ -96,7 +96,8 @@ def test_a_column_read_but_not_declared_names_the_file_and_the_declaration(sampl
     assert result.exit_code == 2, result.output
     assert "stages/10_visits.sql failed" in result.output
     assert '"operator"' in result.output
-    assert "[pack] inputs hands over only the columns it lists of visits" in result.output
+    assert ("[pack] inputs hands over only the columns it lists of capture, events, shore_power, "
+            "visits") in result.output
     assert "Traceback" not in result.output
 
 

@@ -321,6 +321,8 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
     values = pack.parameter_values()
     # the visit ids in scope, found once; readable as `_bc_scope` on both connections
     in_scope = con.sql(SCOPE_SQL, params=scope_params(scope)).arrow().read_all()
+    if scope == Scope(None, None, None):  # no years asked: not held through a big check
+        in_scope = in_scope.select(["visit_id"])
     con.register("_bc_scope", in_scope)
     try:
         with stage("scope and emission inputs"):
@@ -444,6 +446,14 @@ def _planned_once(sandbox, name: str, query: str, values: dict) -> str:
     return name
 
 
+def _judged_query(pack: Pack, scope: Scope):
+    """The judged visits' query for the sandbox, made for the columns of `visits` it hands
+    over (engine/judged_visits.py), or None for every visit."""
+    if judged_visits_sql(pack, scope) is None:
+        return None
+    return lambda columns: judged_visits_sql(pack, scope, columns)
+
+
 def _sandbox(con, pack: Pack, scope: Scope):
     """The pack's sandbox: what it reads, cut to the visits it judges; a scope_visits pack's
     history views also whole (as history_<view>, the declared columns). Returns it and the
@@ -460,7 +470,7 @@ def _sandbox(con, pack: Pack, scope: Scope):
     check_inputs(con, pack.inputs, readable, f"pack {pack.label}: {pack.file_of('pack.toml')} "
                                              "[pack]")
     if pack.judges != "scope_visits":
-        sandbox = open_sandbox(con, reads, visits_sql=judged_visits_sql(pack, scope),
+        sandbox = open_sandbox(con, reads, visits_sql=_judged_query(pack, scope),
                                whole=pack.history, inputs=pack.inputs)
         return sandbox, reads, KeyedHistory(con, sandbox, "")
     history = {name: pack.history_columns.get(name, ()) for name in pack.history}
@@ -470,7 +480,7 @@ def _sandbox(con, pack: Pack, scope: Scope):
                         f"{', '.join(unknown)}, which the store does not have")
     later: dict = {}
     try:
-        sandbox = open_sandbox(con, reads, visits_sql=judged_visits_sql(pack, scope),
+        sandbox = open_sandbox(con, reads, visits_sql=_judged_query(pack, scope),
                                history=history, history_keys=pack.history_keys,
                                later=later, inputs=pack.inputs)
         keyed = KeyedHistory(con, sandbox, f"pack {pack.label}: {pack.file_of('pack.toml')} "

@@ -15,6 +15,7 @@ never by pack SQL, so nothing the engine needs is behind the lock.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from berthcheck import store
@@ -76,7 +77,8 @@ def _departure_span(judged) -> list | None:
     return [span["min"].as_py(), span["max"].as_py()]
 
 
-def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None = None,
+def open_sandbox(con, names: list[str] | None = None, *,
+                 visits_sql: str | Callable[[tuple[str, ...] | None], str] | None = None,
                  whole: tuple[str, ...] = (), history: dict[str, tuple[str, ...]] | None = None,
                  history_keys: dict[str, str] | None = None, later: dict | None = None,
                  inputs: dict[str, tuple[str, ...]] | None = None):
@@ -105,6 +107,15 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
     keyed = visit_keyed(con, wanted) if visits_sql else {}
     cut = set(keyed) - set(whole)
     memory, threads, background, temp = _settings(con)
+    rows_of = None  # the object whose cut the judged query itself returns
+    if callable(visits_sql):
+        if "visits" in cut:
+            rows_of = "visits"
+            handed = declared.get(rows_of)
+            visits_sql = visits_sql(tuple(dict.fromkeys(("visit_id", "departure", *handed)))
+                                    if handed else None)
+        else:
+            visits_sql = visits_sql(("visit_id", "departure"))
     judged = con.sql(visits_sql).arrow().read_all() if cut else None  # found once
     # their departures bound the cut of an object that has them by constants, which DuckDB
     # tests against each row group's range: a month's visits are then read from the row
@@ -133,6 +144,12 @@ def open_sandbox(con, names: list[str] | None = None, *, visits_sql: str | None 
             listed = ", ".join(store.quote_ident(c) for c in declared.get(name, ())) or "*"
             sql = f"SELECT {listed} FROM {quoted}"  # noqa: S608 - catalog names
             params = None
+            if name == rows_of and judged is not None:
+                # the judged visits' own rows, not read a second time from the stored decade
+                # (the scope, judged visits and this cut: 128 -> 85 ms CPU, a month on 1M)
+                sandbox.register(name, judged.select(list(declared[name])) if name in declared
+                                 else judged)
+                continue
             if name in cut:
                 sql += " WHERE visit_id IN (SELECT visit_id FROM _bc_judged)"
                 if name in dated:

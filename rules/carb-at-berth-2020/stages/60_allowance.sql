@@ -61,26 +61,41 @@ reported AS (
        AND (h.holder_port IS NULL OR upper(c.port) = h.holder_port)
     GROUP BY ALL
 ),
+-- the previous year's visits at ports the regulation covers, whatever the check's scope (the
+-- whole-store history: bc_visit and bc_event hold the visits judged only), counted once per
+-- fleet and year and per terminal and year (year-level aggregates joined by equality, where a
+-- count per holder in a correlated subquery cost more to plan than the whole stage ran)
+history_counted AS (
+    SELECT v.port, v.terminal, v.fleet, b.year
+    FROM history_visits v
+    JOIN bc_port_year_bounds b
+        ON b.port = v.port AND v.departure >= b.t0 AND v.departure < b.t1
+    JOIN ports p ON p.port = v.port AND p.carb_at_berth
+    WHERE NOT EXISTS (SELECT 1 FROM history_events x
+                      WHERE x.visit_id = v.visit_id AND x.kind = 'innovative_concept')
+),
+fleet_year AS (
+    SELECT fleet, year, count(*) AS visits FROM history_counted GROUP BY fleet, year
+),
+terminal_year AS (
+    SELECT port, terminal, year, count(*) AS visits
+    FROM history_counted GROUP BY port, terminal, year
+),
 covered AS (
     SELECT h.claim_kind, h.holder, h.holder_port, h.year,
-        -- the previous year's visits at ports the regulation covers, whatever the check's
-        -- scope (the whole-store history: bc_visit and bc_event hold the visits judged only)
-        (SELECT count(*) FROM history_visits v
-         JOIN bc_port_year_bounds b
-             ON b.port = v.port AND b.year = h.year - 1
-            AND v.departure >= b.t0 AND v.departure < b.t1
-         JOIN ports p ON p.port = v.port AND p.carb_at_berth
-         WHERE (CASE WHEN h.holder_port IS NULL THEN v.fleet = h.holder
-                     ELSE v.port = h.holder_port AND v.terminal = h.holder END)
-           AND NOT EXISTS (SELECT 1 FROM history_events x
-                           WHERE x.visit_id = v.visit_id AND x.kind = 'innovative_concept'))
-            AS visits
+        CASE WHEN h.holder_port IS NULL THEN coalesce(f.visits, 0)
+             ELSE coalesce(t.visits, 0) END AS visits
     FROM holders h
-    WHERE CASE WHEN h.holder_port IS NULL
-               THEN EXISTS (SELECT 1 FROM bc_fleet_year f
-                            WHERE f.fleet = h.holder AND f.year = h.year - 1)
-               ELSE EXISTS (SELECT 1 FROM bc_port_year p
-                            WHERE p.port = h.holder_port AND p.year = h.year - 1) END
+    LEFT JOIN fleet_year f
+        ON h.holder_port IS NULL AND f.fleet = h.holder AND f.year = h.year - 1
+    LEFT JOIN terminal_year t
+        ON h.holder_port IS NOT NULL AND t.port = h.holder_port AND t.terminal = h.holder
+       AND t.year = h.year - 1
+    -- a fleet's previous year declared complete, or the terminal's port's
+    WHERE (h.holder_port IS NULL
+           AND (h.holder, h.year - 1) IN (SELECT fleet, year FROM bc_fleet_year))
+       OR (h.holder_port IS NOT NULL
+           AND (h.holder_port, h.year - 1) IN (SELECT port, year FROM bc_port_year))
 ),
 counted AS (
     SELECT h.*,
