@@ -5,7 +5,7 @@
   file scanned, so a bad byte anywhere is still refused with the scan's own message (offset,
   row, byte), and before any other problem, as when every file was scanned first.
 * A large file's sha256 is made on a thread beside the reader: the same digest.
-* A large batch's inserted digest is made on a thread beside the inserts: the same stored
+* A large batch's inserted digest is made on a thread beside the seals' insert: the same stored
   digests as those made from the stored rows.
 """
 

@@ -732,8 +732,9 @@ def _load_prepared(con, prep: _Prepared, kind: Kind, replace: bool, quarantine: 
         _quarantine_orphans(con, orphans, batch_id)
     inserted_piece = None
     if not to_insert.is_empty():
-        digesting = _piece_aside(kind, batch_id, to_insert)
         store.insert_versions(con, kind.name, to_insert, batch_id=batch_id)
+        # begun after the rows' insert, where the load's memory peaks, beside the seals' insert
+        digesting = _piece_aside(kind, batch_id, to_insert)
         # each row's content hash, sealed as it is stored: checks read it (berthcheck/seals.py);
         # hashed from the rows just inserted, not read back from the table
         seals = seal_frame(con, kind.name, to_insert, batch_id)
@@ -765,15 +766,15 @@ def _load_prepared(con, prep: _Prepared, kind: Kind, replace: bool, quarantine: 
 
 
 # A batch of at least this many rows has its inserted digest made on a thread of its own
-# while DuckDB inserts the rows and their seals (sha256 and polars let go of the GIL; the
-# digest keeps one core busy about half a second per million rows)
+# while DuckDB inserts the seals (sha256 and polars let go of the GIL; the digest keeps one
+# core busy about half a second per million rows, the insert about a third of the time one)
 _DIGEST_ASIDE_ROWS = 50_000
 
 
 def _piece_aside(kind: Kind, batch_id: int, to_insert: pl.DataFrame) -> Callable[[], dict] | None:
-    """The inserted piece of a large batch, begun beside the inserts when its seals are known
-    before them (`seals_from_hashes`): what gives it once the seals are stored; None when it
-    is to be made after them, from what `seal_frame` returns."""
+    """The inserted piece of a large batch, begun beside the seals' insert when the seals are
+    known before it (`seals_from_hashes`): what gives it once they are stored; None when it is
+    to be made after it, from what `seal_frame` returns."""
     if to_insert.height < _DIGEST_ASIDE_ROWS:
         return None
     seals = seals_from_hashes(to_insert)
