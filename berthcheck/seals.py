@@ -113,20 +113,6 @@ def sha256_columns(frame, names: dict[str, str]):
     ).drop(list(names))
 
 
-def seals_from_hashes(frame):
-    """The seals `seal_frame` returns for `frame`, known before anything is inserted when the
-    loader made every row's content hash (a `_content_hash` column) and the source rows are
-    unique; None otherwise."""
-    import polars as pl
-
-    if ("_content_hash" not in frame.columns or frame.is_empty()
-            or frame["_source_row"].n_unique() != frame.height):
-        return None
-    return frame.select(pl.col("_source_row").alias("source_row"),
-                        pl.col("_row_hash").alias("row_hash"),
-                        pl.col("_content_hash").alias("content_hash"))
-
-
 def seal_frame(con, kind_name: str, frame, batch_id: int):
     """Seal the rows of `frame` that load batch `batch_id` just stored (callers own the
     transaction), from the frame the rows were inserted from instead of reading the table
@@ -160,7 +146,9 @@ def seal_frame(con, kind_name: str, frame, batch_id: int):
                     FROM ({_typed_columns_sql(kind, '_bc_sealing', lineage, columns)}) t"""  # noqa: S608
             if hashed:  # nothing to bring back: the frame has every hash
                 store.run(con, f"INSERT INTO {SEALS_TABLE} {select}", [int(batch_id)])  # noqa: S608
-                return seals_from_hashes(frame)
+                return frame.select(pl.col("_source_row").alias("source_row"),
+                                    pl.col("_row_hash").alias("row_hash"),
+                                    pl.col("_content_hash").alias("content_hash"))
             seals = store.fetch_polars(con, select, [int(batch_id)])
     finally:
         con.unregister("_bc_sealing")

@@ -30,14 +30,7 @@ from berthcheck.ingest.holders import allowance_ports
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 from berthcheck.ingest.read import ROW, RawTable, ReadOptions, read_table
 from berthcheck.schemas import INPUT_SCHEMAS
-from berthcheck.seals import (
-    row_text_sql,
-    seal_batch,
-    seal_frame,
-    seals_from_hashes,
-    sha256_columns,
-    texts_sql,
-)
+from berthcheck.seals import row_text_sql, seal_batch, seal_frame, sha256_columns, texts_sql
 
 SOURCE_PATH = "_source_path"  # lineage column of adapters' rows: where each value came from
 SESSION_TOLERANCE_MINUTES = 15  # data contract section 2: allowed, then clipped with a warning
@@ -733,16 +726,13 @@ def _load_prepared(con, prep: _Prepared, kind: Kind, replace: bool, quarantine: 
     inserted_piece = None
     if not to_insert.is_empty():
         store.insert_versions(con, kind.name, to_insert, batch_id=batch_id)
-        # begun after the rows' insert, where the load's memory peaks, beside the seals' insert
-        digesting = _piece_aside(kind, batch_id, to_insert)
         # each row's content hash, sealed as it is stored: checks read it (berthcheck/seals.py);
         # hashed from the rows just inserted, not read back from the table
         seals = seal_frame(con, kind.name, to_insert, batch_id)
         if seals is None:  # a source row given twice (adapters): one seal per source row
             seal_batch(con, kind.name, batch_id)
         else:
-            inserted_piece = (digesting() if digesting is not None
-                              else piece_from_seals(kind.table, batch_id, seals))
+            inserted_piece = piece_from_seals(kind.table, batch_id, seals)
         del seals
     del to_insert
     if quarantined_rows:
@@ -763,29 +753,6 @@ def _load_prepared(con, prep: _Prepared, kind: Kind, replace: bool, quarantine: 
          report.replaced, report.quarantined, len(warnings), replace, quarantine, __version__],
     )
     return report, errors
-
-
-# A batch of at least this many rows has its inserted digest made on a thread of its own
-# while DuckDB inserts the seals (sha256 and polars let go of the GIL; the digest keeps one
-# core busy about half a second per million rows, the insert about a third of the time one)
-_DIGEST_ASIDE_ROWS = 50_000
-
-
-def _piece_aside(kind: Kind, batch_id: int, to_insert: pl.DataFrame) -> Callable[[], dict] | None:
-    """The inserted piece of a large batch, begun beside the seals' insert when the seals are
-    known before it (`seals_from_hashes`): what gives it once they are stored; None when it is
-    to be made after it, from what `seal_frame` returns."""
-    if to_insert.height < _DIGEST_ASIDE_ROWS:
-        return None
-    seals = seals_from_hashes(to_insert)
-    if seals is None:
-        return None
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(1, thread_name_prefix="bc-digest")
-    future = pool.submit(piece_from_seals, kind.table, batch_id, seals)
-    pool.shutdown(wait=False)
-    return future.result
 
 
 @dataclass
