@@ -177,7 +177,7 @@ def _scan_utf8(path: Path, label: str) -> _CsvShape:
     return _CsvShape(header.removeprefix(b"\xef\xbb\xbf"), has_lf, has_cr)
 
 
-def _head_shape(path: Path, label: str) -> _CsvShape | None:
+def _head_shape(path: Path) -> _CsvShape | None:
     """The shape from the file's first MiB alone, when that settles it: a header line that is
     UTF-8 and ends there (so the file has LF line ends). The rest of the text is then checked
     by polars' reader, which refuses any field that is not UTF-8 (it would only make the header
@@ -221,7 +221,7 @@ def _read_csv(path: Path, label: str, options: ReadOptions) -> pl.DataFrame:
         source = path  # read by polars straight from the file
         # a streaming UTF-8 scan of the whole file costs a core half a second per million
         # visits; when the head settles the shape, polars' reader checks the rest
-        head = _head_shape(path, label)
+        head = _head_shape(path)
         scanned = head is None
         shape = _scan_utf8(path, label) if head is None else head
     if shape.has_cr and not shape.has_lf:
