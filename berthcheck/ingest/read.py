@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,24 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+_HASH_ASIDE_BYTES = 8 << 20  # files at least this large are hashed on a thread of their own
+
+
+def _sha256_aside(path: Path) -> Callable[[], str]:
+    """The file's sha256, made beside the reader for a large file (hashlib and file reads let
+    go of the GIL, and so does polars' reader: a quarter of a second of one core per million
+    visits, otherwise spent after the read). Returns what gives the digest when it is needed."""
+    if path.stat().st_size < _HASH_ASIDE_BYTES:
+        digest = file_sha256(path)
+        return lambda: digest
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="bc-sha256")
+    future = pool.submit(file_sha256, path)
+    pool.shutdown(wait=False)
+    return future.result
 
 
 def _stringify(frame: pl.DataFrame) -> pl.DataFrame:
@@ -158,6 +177,24 @@ def _scan_utf8(path: Path, label: str) -> _CsvShape:
     return _CsvShape(header.removeprefix(b"\xef\xbb\xbf"), has_lf, has_cr)
 
 
+def _head_shape(path: Path) -> _CsvShape | None:
+    """The shape from the file's first MiB alone, when that settles it: a header line that is
+    UTF-8 and ends there (so the file has LF line ends). The rest of the text is then checked
+    by polars' reader, which refuses any field that is not UTF-8 (it would only make the header
+    lossy: hence the header's own check here); `_read_csv` runs the full scan when the reader
+    fails, so a bad byte is still named by offset and row. None: scan the whole file."""
+    with open(path, "rb") as fh:
+        head = fh.read(_CHUNK)
+    if _looks_utf16(head) or b"\n" not in head:
+        return None
+    header = head.split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        header.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return _CsvShape(header.removeprefix(b"\xef\xbb\xbf"), True, b"\r" in head)
+
+
 def _decoded(path: Path, label: str, encoding: str) -> bytes:
     """The whole file decoded from `--encoding`, as UTF-8 bytes."""
     data = path.read_bytes()
@@ -175,21 +212,31 @@ def _decoded(path: Path, label: str, encoding: str) -> bytes:
 
 def _read_csv(path: Path, label: str, options: ReadOptions) -> pl.DataFrame:
     source: Path | bytes
+    scanned = True
     if options.encoding:
         source = _decoded(path, label, options.encoding)
         shape = _CsvShape(source.split(b"\n", 1)[0].rstrip(b"\r"), b"\n" in source,
                           b"\r" in source)
     else:
         source = path  # read by polars straight from the file
-        shape = _scan_utf8(path, label)
+        # a streaming UTF-8 scan of the whole file costs a core half a second per million
+        # visits; when the head settles the shape, polars' reader checks the rest
+        head = _head_shape(path)
+        scanned = head is None
+        shape = _scan_utf8(path, label) if head is None else head
     if shape.has_cr and not shape.has_lf:
         raise InputRejected(label, [], headline=(
             f"{label}: lines end with a carriage return only (old Mac line ends); save it with "
             "Windows or Unix line ends; nothing was loaded"))
-    separator = _delimiter(options)
-    headers = next(csv.reader([shape.header.decode("utf-8")], delimiter=separator), [])
-    _check_duplicate_headers(headers, label)
-    frame = pl.read_csv(source, infer_schema=False, raise_if_empty=False, separator=separator)
+    try:
+        separator = _delimiter(options)
+        headers = next(csv.reader([shape.header.decode("utf-8")], delimiter=separator), [])
+        _check_duplicate_headers(headers, label)
+        frame = pl.read_csv(source, infer_schema=False, raise_if_empty=False, separator=separator)
+    except Exception:
+        if not scanned:  # a byte that is not UTF-8 is reported first, by offset and row, as
+            _scan_utf8(path, label)  # when the whole file is scanned before anything else
+        raise
     if frame.columns and frame.columns[0].startswith("\ufeff"):
         frame = frame.rename({frame.columns[0]: frame.columns[0].lstrip("\ufeff")})
     if options.delimiter is None and len(frame.columns) == 1 and ";" in frame.columns[0]:
@@ -287,6 +334,7 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
     if file_format != "xlsx" and options.sheet is not None:
         raise UsageError(f"{label}: --sheet applies to XLSX files only")
     first_row = 1 if file_format == "parquet" else 2
+    sha256 = _sha256_aside(path)
     try:
         if file_format == "csv":
             frame = _read_csv(path, label, options)
@@ -347,4 +395,4 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
     if missing:
         frame = frame.with_columns([pl.lit(None, dtype=pl.Utf8).alias(m) for m in missing])
     frame = frame.select([ROW, *kind.column_names, "extra"])
-    return RawTable(path, file_format, file_sha256(path), frame, present, label)
+    return RawTable(path, file_format, sha256(), frame, present, label)
