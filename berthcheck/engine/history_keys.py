@@ -68,9 +68,9 @@ class KeyedHistory:
         """Hand over each pending history view that `sql` names (before it runs)."""
         if not self.pending:
             return
-        from berthcheck.engine.sandbox import _words
+        from berthcheck.engine.sandbox import sql_words
 
-        named = _words([sql])
+        named = sql_words([sql])
         for name in [n for n in self.pending if n.lower() in named]:
             self._hand_over(name, self.pending.pop(name))
 

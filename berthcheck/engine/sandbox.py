@@ -209,7 +209,7 @@ _LITERAL = r"'(?:[^']|'')*'"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
-def _words(texts) -> set[str]:
+def sql_words(texts) -> set[str]:
     """The identifiers named in SQL texts: comments dropped, and a quoted literal counts only
     when it is a name itself (`query_table('visits')`), not when it holds words (a message
     saying "no capture session")."""
@@ -221,7 +221,7 @@ def _words(texts) -> set[str]:
 
 @lru_cache(maxsize=512)
 def _text_words(text: str) -> frozenset[str]:
-    """`_words` of one text, kept: a big check asks after each of the pack's stages about the
+    """`sql_words` of one text, kept: a big check asks after each of the pack's stages about the
     same texts (`release_unread`)."""
     import re
 
@@ -252,7 +252,7 @@ def release_inputs(sandbox, still_read: list[str], handed: list[str]) -> list[st
     """`release_unread` among the inputs `handed` over, between two of the pack's stages
     (`still_read`: the stages still to run, the rules and the assemble query); nothing to
     look for, and no catalog query, when those texts alone name every input left."""
-    named = _words(still_read)
+    named = sql_words(still_read)
     if all(name.lower() in named for name in handed):
         return []
     return _release(sandbox, still_read, handed)
@@ -267,8 +267,8 @@ def _release(sandbox, still_read: list[str], among: list[str] | None) -> list[st
     )
     macros = store.run(sandbox, "SELECT macro_definition FROM duckdb_functions() WHERE NOT "
                                 "internal AND function_type IN ('macro', 'table_macro')")
-    read = _words([*still_read, *(m for (m,) in macros)])
-    view_reads = {name.lower(): _words([sql]) for name, kind, sql in objects if kind == "VIEW"}
+    read = sql_words([*still_read, *(m for (m,) in macros)])
+    view_reads = {name.lower(): sql_words([sql]) for name, kind, sql in objects if kind == "VIEW"}
     grown = True
     while grown:  # what the views that stay read stays too
         grown = False
