@@ -85,6 +85,32 @@ def _migrated_template(tmp_path_factory):
     patch.undo()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cli_built_once():
+    """`CliRunner.invoke` builds the click command tree from the Typer app on every call
+    (typer.testing's `_get_command`: signature introspection of every command and option,
+    about 16 ms of CPU for berthcheck's app), where a `berthcheck` process builds it once;
+    the suite invokes the CLI some thousand times (issue 16). Built once per app per worker
+    here: the tree is made of the same registered functions and options either way, and each
+    invoke still parses its arguments in a fresh click context. (The private name is patched
+    with `raising=True`: a Typer without it fails here, not silently.)"""
+    import typer.main
+    import typer.testing
+
+    built: dict[int, tuple[object, object]] = {}
+
+    def get_command(app):
+        key = id(app)
+        if key not in built:  # the app is kept with its command, so its id is not reused
+            built[key] = (app, typer.main.get_command(app))
+        return built[key][1]
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(typer.testing, "_get_command", get_command)
+    yield
+    patch.undo()
+
+
 def _loaded_once(tmp_path_factory, folder: Path, name: str) -> Path:
     """A bundled sample folder loaded into a store file that is never opened again."""
     from berthcheck.demo import load_sample
