@@ -38,7 +38,7 @@ MYPY_FILES := berthcheck/cells.py berthcheck/ingest/reference.py berthcheck/expo
 	berthcheck/emission_stage.py \
 	berthcheck/engine/pack_spec.py berthcheck/engine/pack_paths.py berthcheck/engine/pack_sql.py \
 	berthcheck/engine/pack_macros.py \
-	berthcheck/engine/pack_columns.py berthcheck/engine/bases.py berthcheck/engine/pack_fixtures.py berthcheck/engine/fixture_batches.py \
+	berthcheck/engine/pack_columns.py berthcheck/engine/bases.py berthcheck/engine/pack_fixtures.py tests/fixture_batches.py \
 	berthcheck/engine/fixture_store.py berthcheck/cli_rules.py \
 	berthcheck/report/pack_spec.py berthcheck/report/pack_section.py \
 	berthcheck/engine/judged_visits.py berthcheck/engine/results_frame.py berthcheck/engine/record.py \

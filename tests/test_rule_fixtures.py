@@ -23,7 +23,6 @@ import pytest
 import yaml
 
 from berthcheck.engine import load_pack
-from berthcheck.engine.fixture_batches import run_cases_together, together_key
 from berthcheck.engine.pack import available_packs
 from berthcheck.engine.pack_fixtures import (
     DEFAULT_PACK,
@@ -32,6 +31,7 @@ from berthcheck.engine.pack_fixtures import (
     run_case,
 )
 from tests.basis_table import basis_problems
+from tests.fixture_batches import run_cases_together, together_key
 
 FIXTURES = Path(__file__).parent / "rules"
 PACKS = {pack_id: load_pack(pack_id) for pack_id in available_packs()}

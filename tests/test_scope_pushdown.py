@@ -23,9 +23,9 @@ from polars.testing import assert_frame_equal
 
 from berthcheck import store
 from berthcheck.engine import check, load_pack
-from berthcheck.engine.fixture_batches import case_share, cases_rows_together, together_key
 from berthcheck.engine.fixture_store import _PORT_TZ, parse_instant
 from berthcheck.engine.pack_fixtures import Case, build_tables, case_rows, case_store
+from tests.fixture_batches import case_share, cases_rows_together, together_key
 from tests.test_rule_fixtures import _cases
 
 

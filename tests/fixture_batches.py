@@ -1,5 +1,6 @@
 """Several fixture cases in one check: how the test suite checks the built-in packs' cases
-(tests/test_rule_fixtures.py, tests/test_scope_pushdown.py).
+(tests/test_rule_fixtures.py, tests/test_scope_pushdown.py). Test code, so it lives with the
+tests and is not shipped in the package (nothing in berthcheck uses it).
 
 A case's check costs about 0.3 CPU s, nearly all of it the engine's fixed cost (planning the
 pack's statements), not its few rows, and the suite checks ~170 cases. Here the cases' rows
