@@ -181,12 +181,14 @@ def builtin_ports() -> list[dict[str, object]]:
 
 
 def _apply_migrations(con) -> None:
-    exists = scalar(
-        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_meta'"
-    )
-    current = 0
-    if exists:
-        current = int(scalar(con, "SELECT value FROM schema_meta WHERE key = 'schema_version'"))
+    import duckdb
+
+    try:
+        # asked directly, not looked up in information_schema first: listing the catalog
+        # cost a fresh connection about 5 of its 7 ms here, on every open of the store
+        current = schema_version(con)
+    except duckdb.CatalogException:  # a new database: no schema_meta yet
+        current = 0
     latest = MIGRATIONS[-1][0]
     if current > latest:
         raise StoreUnavailable(
