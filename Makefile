@@ -63,12 +63,13 @@ demo: $(BIN)/.runtime
 # A passing test's tmp_path is removed when it ends (`tmp_path_retention_policy=failed`; a
 # failing one's is kept): by default every run left about 1.2 GB in 3 000 files (store copies)
 # for a later run to delete at its very end, serially (`rm -rf` of one such tree: 7 s of wall).
-# The CI benchmark's folder (its generated data is kept for the next run) is one per checkout:
-# two checkouts' suites at once would otherwise read each other's exit file and table.
-CI_BENCH_DIR := $(or $(TMPDIR),/tmp)/berthcheck-bench-ci-$(shell printf '%s' '$(CURDIR)' | cksum | cut -d' ' -f1)
+# The CI benchmark's folder (its generated data is kept for the next run) is one per checkout
+# (named by a checksum of its path, found in the recipe, not at every make): two checkouts'
+# suites at once would otherwise read each other's exit file and table.
 test: $(BIN)/.installed
 	@unset PYTHONDONTWRITEBYTECODE; \
-	out='$(CI_BENCH_DIR)'; mkdir -p "$$out"; rm -f "$$out/exit"; \
+	out=$${TMPDIR:-/tmp}/berthcheck-bench-ci-$$(printf '%s' "$(CURDIR)" | cksum | cut -d' ' -f1); \
+	mkdir -p "$$out"; rm -f "$$out/exit"; \
 	( $(BIN)/python benchmarks/run.py --ci --out "$$out" > "$$out/table.txt" 2>&1; \
 	  echo $$? > "$$out/exit.tmp"; mv "$$out/exit.tmp" "$$out/exit" ) & \
 	BERTHCHECK_CI_BENCH="$$out" $(BIN)/python -m pytest -q -n 2 \
