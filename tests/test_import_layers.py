@@ -33,7 +33,16 @@ def test_the_engine_and_the_store_never_import_the_audit():
 
 def test_the_audit_builds_on_the_engine_manifest():
     # the check's manifest is the engine's; audit reads it (one direction)
-    assert "berthcheck.engine.manifest" in _imports(PACKAGE / "audit.py")
+    audit = set().union(*(_imports(p) for p in sorted((PACKAGE / "audit").glob("*.py"))))
+    assert "berthcheck.engine.manifest" in audit
+
+
+def test_the_audits_modules_never_import_the_package_they_make_up():
+    """`berthcheck/audit/__init__.py` gathers its modules' names for callers; a module of the
+    package importing the package itself (not the module it needs) makes an import circle."""
+    offenders = sorted(p.name for p in (PACKAGE / "audit").glob("*.py")
+                       if p.name != "__init__.py" and "berthcheck.audit" in _imports(p))
+    assert offenders == []
 
 
 def test_reading_stored_runs_does_not_import_pandera():

@@ -3,7 +3,7 @@
 The engine builds and stores the manifest here; `berthcheck.audit` (verify, diff) reads it.
 This module depends only on the store and the engine, so `audit` depends on the engine and
 never the other way round (issue 16, item 6). What the manifest holds is described in
-`berthcheck/audit.py`.
+`berthcheck/audit/__init__.py`.
 
 Manifest version 2 (issue 16): the inputs are fingerprinted from the digests each load batch
 stored when it was written (berthcheck/fingerprints.py), and results and findings were hashed

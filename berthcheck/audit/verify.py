@@ -1,0 +1,245 @@
+"""`audit verify`: recompute a stored run from its inputs as they stood then, with the pack
+found now, and compare every hash with its manifest (see berthcheck/audit/__init__.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from berthcheck import __version__, fingerprints
+from berthcheck.audit.as_of import as_of
+from berthcheck.audit.changes import changed_parameters, file_changes
+from berthcheck.audit.manifests import manifest_for
+from berthcheck.audit.values import MAX_ROWS_SHOWN, short_digest
+from berthcheck.audit.verify_inputs import compare_inputs
+from berthcheck.audit.verify_outputs import compare_outputs
+from berthcheck.audit.verify_report import Mismatch, VerifyReport
+from berthcheck.engine import manifest_v1
+from berthcheck.engine.manifest import factor_files, gather_inputs, manifest_text, pack_files
+from berthcheck.engine.manifest_v1 import _batches_read, _input_summary, collect_input_rows
+from berthcheck.errors import BerthcheckError, UsageError
+
+
+def scope_from(manifest: dict):
+    from berthcheck.engine.scope import Scope
+
+    s = manifest["scope"]
+    return Scope(
+        period=s.get("period"),
+        start=dt.datetime.fromisoformat(s["start"]) if s.get("start") else None,
+        end=dt.datetime.fromisoformat(s["end"]) if s.get("end") else None,
+        port=s.get("port"),
+        terminal=s.get("terminal"),
+        fleet=s.get("fleet"),
+    )
+
+
+def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
+    """Recompute a stored run from its inputs as they stood then, with the pack found now, and
+    compare every hash with the manifest (the stored one, or `manifest` read from a file)."""
+    from berthcheck.engine.check import check
+    from berthcheck.engine.pack import load_pack
+    from berthcheck.engine.pack_paths import recorded_folder
+    from berthcheck.resources import rules_dir
+
+    stored = manifest_for(con, run_id)
+    reference = manifest or stored
+    report = VerifyReport(run_id, reference)
+    if manifest is not None:
+        if manifest.get("run_id") != run_id:
+            raise UsageError(f"the manifest given is of run {manifest.get('run_id')!r}, not {run_id!r}")
+        if manifest_text(manifest) != manifest_text(stored):
+            report.mismatches.append(Mismatch(
+                "manifest", run_id, "the database's manifest of this run differs from the file "
+                "given", [f"{k}: differs" for k in sorted(set(manifest) | set(stored))
+                          if manifest.get(k) != stored.get(k)]))
+
+    # the pack
+    pk = reference["pack"]
+    folder = recorded_folder(pk)
+    now_files = pack_files(folder) if folder is not None else {}
+    pack = None
+    if folder is None or not now_files:
+        where = (f"the folder the run read it from ({pk['path']}), " if pk.get("path") else "")
+        report.mismatches.append(Mismatch("pack", pk["id"], f"pack {pk['id']} is not found now: "
+                                          f"not in {where}the built-in packs ({rules_dir()}) "
+                                          "or $BERTHCHECK_PACKS"))
+    else:
+        changes = file_changes(pk.get("files") or {}, now_files)
+        try:
+            pack = load_pack(pk["id"], folder=folder)
+        except BerthcheckError as exc:
+            changes.append(f"the pack cannot be loaded now: {exc}")
+        if pack is not None:
+            if pack.version != pk["version"]:
+                changes.append(f"version {pk['version']} at the run, {pack.version} now")
+            changes += changed_parameters(reference.get("parameters") or {},
+                                           _pack_parameters(pack))
+            if not changes and pack.hash != pk["hash"]:
+                changes.append(f"pack hash {short_digest(pk['hash'])}... at the run, "
+                               f"{short_digest(pack.hash)}... now")
+        if changes:
+            report.mismatches.append(Mismatch(
+                "pack", pk["id"], f"pack {pk['id']}@{pk['version']} differs from the run's "
+                f"({len(changes)} difference{'s' if len(changes) != 1 else ''})", changes))
+        else:
+            report.matched.append(f"pack {pk['id']}@{pk['version']}: {len(now_files)} files match "
+                                  f"(hash {short_digest(pk['hash'])}...)")
+    then_factors = (reference.get("factors") or {}).get("files")
+    if then_factors is not None:
+        changes = file_changes(then_factors, factor_files() or {})
+        if changes:
+            report.mismatches.append(Mismatch(
+                "factors", "factors", "the emission factor tables differ from the run's", changes))
+        else:
+            report.matched.append(f"emission factor tables: {len(then_factors)} files match")
+    if reference.get("berthcheck_version") != __version__:
+        report.notes.append(f"the run was made by berthcheck {reference.get('berthcheck_version')}, "
+                            f"this is {__version__}; results are compared all the same")
+
+    _store_integrity(con, report)
+    # the inputs as they stood then, and the results recomputed over them
+    batch = int(reference.get("as_of_batch") or 0)
+    recomputed = None
+    from berthcheck.export.proof import check_exports, export_records
+
+    exports = export_records(con, run_id)  # read before the as-of catalog hides the table
+    with as_of(con, batch):
+        if pack is not None:
+            try:
+                outcome = check(con, pack, scope=scope_from(reference), store_run=False,
+                                validate=False, notes=bool(reference.get("notes")))
+                recomputed = outcome.manifest
+                results, findings = outcome.results, outcome.findings
+            except BerthcheckError as exc:
+                report.mismatches.append(Mismatch("results", run_id, f"could not recompute: {exc}"))
+            except Exception as exc:  # noqa: BLE001 - a DuckDB error from a changed pack or store
+                report.mismatches.append(Mismatch(
+                    "results", run_id, f"could not recompute: {type(exc).__name__}: "
+                    f"{str(exc).splitlines()[0] if str(exc) else ''}"))
+            if recomputed is not None and exports:  # each export rebuilt from the recomputation
+                for ok, message, details in check_exports(
+                        con, exports, pack, scope_from(reference), results, findings):
+                    if ok:
+                        report.matched.append(message)
+                    else:
+                        report.mismatches.append(Mismatch("export", run_id, message, details))
+        version = int(reference.get("manifest_version") or 1)
+        if version == 2 and recomputed is not None:  # hashed as version 2 did
+            recomputed = _as_version_2(recomputed, pack, reference, results, findings)
+        if version >= 2:
+            # every piece re-digested from the rows as they stand (the as-of copy has no
+            # stored digests): the recomputation did it already, else it is done here
+            if recomputed is not None:
+                inputs_now, batches_now = recomputed["inputs"], recomputed["load_batches"]
+            else:
+                state = gather_inputs(con, stored=False)
+                inputs_now = state.summary
+                batches_now = fingerprints.batches_read(con, state.pieces)
+            if inputs_now != reference.get("inputs"):
+                collect_input_rows(con)  # the rows, to name those that differ
+        else:
+            collect_input_rows(con)
+            inputs_now = _input_summary(con)
+            batches_now = _batches_read(con)
+            if recomputed is not None:  # the recomputation hashed as version 1 did
+                recomputed = _as_version_1(recomputed, pack, reference, inputs_now,
+                                           results, findings)
+    compare_inputs(con, report, reference, inputs_now, batches_now, batch)
+    _compare_stored(con, report, run_id, reference,
+                    (results, findings) if recomputed is not None else None)
+    if recomputed is not None:
+        try:
+            compare_outputs(con, report, run_id, reference, recomputed, results, findings)
+        except BerthcheckError as exc:  # a damaged stored run: already reported above
+            report.notes.append(str(exc))
+    return report
+
+
+def _as_version_1(recomputed: dict, pack, reference: dict, inputs: dict, results,
+                  findings) -> dict:
+    """A recomputation's manifest with the run id and output hashes version 1 defines."""
+    results_sha, findings_sha = manifest_v1.output_hashes(results, findings)
+    run_id = manifest_v1.run_id(pack, scope_from(reference),
+                                manifest_v1.fingerprint_from_inputs(inputs),
+                                berthcheck_version=__version__)
+    return {**recomputed, "manifest_version": 1, "run_id": run_id, "inputs": inputs,
+            "results_sha256": results_sha, "findings_sha256": findings_sha}
+
+
+def _as_version_2(recomputed: dict, pack, reference: dict, results, findings) -> dict:
+    """A recomputation's manifest with the run id and output hashes version 2 defines (its
+    input fingerprint is version 3's: only the output digests and the id's version differ)."""
+    from berthcheck.engine.manifest import output_hashes_v2
+    from berthcheck.engine.runs import fingerprint_from_inputs, run_id_for
+
+    results_sha, findings_sha = output_hashes_v2(results, findings, ordered=True)
+    run_id = run_id_for(pack, scope_from(reference),
+                        fingerprint_from_inputs(recomputed["inputs"]),
+                        notes=bool(reference.get("notes")), version=2)
+    return {**recomputed, "manifest_version": 2, "run_id": run_id,
+            "results_sha256": results_sha, "findings_sha256": findings_sha}
+
+
+def _compare_stored(con, report, run_id, reference, recomputed) -> None:
+    """The stored results and findings against the hashes the run recorded, and, when they
+    differ, against the recomputation: which visit and column, which finding."""
+    from berthcheck import tamper
+    from berthcheck.engine.runs import stored_frames, stored_hashes
+
+    # the stored rows are read as frames only where they are needed: for a version-1 hash,
+    # or to name what differs (a million visits' frames beside the recomputed ones and the
+    # digest's own read would hold the results three times)
+    frames = None
+    try:
+        if int(reference.get("manifest_version") or 1) >= 2:
+            results_sha, findings_sha = stored_hashes(con, run_id)
+        else:
+            frames = stored_frames(con, run_id)
+            results_sha, findings_sha = manifest_v1.output_hashes(*frames)
+    except BerthcheckError as exc:
+        report.mismatches.append(Mismatch("stored", run_id, str(exc)))
+        return
+    for what, got, index in (("results", results_sha, 0), ("findings", findings_sha, 1)):
+        want = reference.get(f"{what}_sha256")
+        if got == want:
+            report.matched.append(f"stored {what}: match the hash recorded for the run "
+                                  f"({short_digest(want)}...)")
+            continue
+        if frames is None:
+            try:
+                frames = stored_frames(con, run_id)
+            except BerthcheckError as exc:
+                report.mismatches.append(Mismatch("stored", run_id, str(exc)))
+                return
+        frame = frames[index]
+        details = tamper.cell_differences(frame, recomputed[index]) if recomputed else []
+        if recomputed and not details:  # an edit finer than the CSV's decimals (version 3)
+            details = tamper.exact_differences(frame, recomputed[index], MAX_ROWS_SHOWN)
+        report.mismatches.append(Mismatch(
+            "stored", run_id,
+            f"stored {what}: sha256 {short_digest(got)}... but the run recorded "
+            f"{short_digest(want)}...: "
+            f"they were changed after the run was stored", details))
+
+
+def _store_integrity(con, report) -> None:
+    """Views and history the database could have been edited to lie about (berthcheck.tamper)."""
+    from berthcheck import tamper
+
+    views = tamper.view_problems(con)
+    if views:
+        report.mismatches.append(Mismatch(
+            "store", "views", "the store's views are not berthcheck's own definitions (the "
+            "recomputation used berthcheck's)", views))
+    history = tamper.history_problems(con)
+    if history:
+        report.mismatches.append(Mismatch(
+            "store", "history", "the load history was edited outside berthcheck", history))
+
+
+def _pack_parameters(pack) -> dict:
+    from berthcheck.engine.pack import parameters_json
+
+    # through JSON, as stored in the manifest (dates become text)
+    return json.loads(json.dumps(parameters_json(pack), default=str))

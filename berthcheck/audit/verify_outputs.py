@@ -1,0 +1,105 @@
+"""`audit verify`'s account of the outputs: the recomputed run id, results and findings
+against the run's, naming each visit and column, each finding that differs."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from berthcheck.audit.values import HOURS_DECIMALS, as_text, short_digest
+from berthcheck.audit.verify_report import Mismatch
+
+
+def _csv_rows(frame) -> dict[str, dict[str, str]]:
+    from berthcheck.engine.export import csv_bytes
+
+    reader = csv.DictReader(io.StringIO(csv_bytes(frame).decode("utf-8")))
+    return {row["visit_id"]: row for row in reader}
+
+
+def _cell(value: str | None):
+    """A CSV cell made comparable: numbers as floats, instants in UTC (a run's stored extra
+    columns come back from JSON as text)."""
+    if not value:
+        return None
+    try:
+        return round(float(value), HOURS_DECIMALS)
+    except ValueError:
+        pass
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return as_text(parsed) if parsed.tzinfo is not None else value
+
+
+def _shown(value: str | None) -> str:
+    cell = _cell(value)
+    if cell is None:
+        return "-"
+    return (as_text(cell) or "-") if isinstance(cell, float) else str(cell)
+
+
+def _same_cell(a: str | None, b: str | None) -> bool:
+    return a == b or _cell(a) == _cell(b)
+
+
+def compare_outputs(con, report, run_id, reference, recomputed, results, findings) -> None:
+    from berthcheck.engine.runs import load_run
+
+    if recomputed.get("run_id") != reference.get("run_id"):
+        why = ("berthcheck versions differ" if recomputed.get("berthcheck_version")
+               != reference.get("berthcheck_version") else "see the differences above")
+        note = (f"the recomputed run id is {recomputed.get('run_id')} ({why})")
+        if report.mismatches:
+            report.notes.append(note)
+        elif recomputed.get("berthcheck_version") != reference.get("berthcheck_version"):
+            report.notes.append(note)
+        else:
+            report.mismatches.append(Mismatch("run_id", run_id, note))
+    stored_results, stored_findings = load_run(con, run_id)
+    if recomputed["results_sha256"] == reference.get("results_sha256"):
+        report.matched.append(f"results: {recomputed['visits']} visits "
+                              f"(sha256 {short_digest(recomputed['results_sha256'])}...)")
+    else:
+        then, now = _csv_rows(stored_results), _csv_rows(results)
+        details = []
+        for visit in sorted(set(then) | set(now)):
+            a, b = then.get(visit), now.get(visit)
+            if a is None:
+                details.append(f"{visit}: not in the run's results, in the recomputed ones")
+            elif b is None:
+                details.append(f"{visit}: in the run's results, not in the recomputed ones")
+            else:
+                cols = [c for c in b if c in a and not _same_cell(a[c], b[c])]
+                if cols:
+                    details.append(f"{visit}: " + "; ".join(
+                        f"{c} {_shown(a[c])} -> {_shown(b[c])}" for c in cols[:6]))
+        n = len(details)
+        report.mismatches.append(Mismatch(
+            "results", run_id,
+            f"results: sha256 {short_digest(reference.get('results_sha256'))}... at the run, "
+            f"{short_digest(recomputed['results_sha256'])}... recomputed; "
+            f"{n} visit{'s' if n != 1 else ''} differ" if n else
+            f"results: sha256 {short_digest(reference.get('results_sha256'))}... at the run, "
+            f"{short_digest(recomputed['results_sha256'])}... recomputed",
+            details))
+    if recomputed["findings_sha256"] == reference.get("findings_sha256"):
+        report.matched.append(f"findings: {recomputed['findings']} "
+                              f"(sha256 {short_digest(recomputed['findings_sha256'])}...)")
+    else:
+        then_ids = set(zip(stored_findings["visit_id"].to_list(),
+                           stored_findings["finding_id"].to_list(),
+                           stored_findings["rule_id"].to_list(), strict=True))
+        now_ids = set(zip(findings["visit_id"].to_list(), findings["finding_id"].to_list(),
+                          findings["rule_id"].to_list(), strict=True))
+        details = [f"{v}: finding {f} ({r}) only in the run" for v, f, r in sorted(then_ids - now_ids)]
+        details += [f"{v}: finding {f} ({r}) only recomputed" for v, f, r in sorted(now_ids - then_ids)]
+        report.mismatches.append(Mismatch(
+            "findings", run_id,
+            f"findings: sha256 {short_digest(reference.get('findings_sha256'))}... at the run, "
+            f"{short_digest(recomputed['findings_sha256'])}... recomputed", details))
+
+
+# --- diff ---------------------------------------------------------------------------------------
