@@ -81,7 +81,8 @@ def open_sandbox(con, names: list[str] | None = None, *,
                  visits_sql: str | Callable[[tuple[str, ...] | None], str] | None = None,
                  whole: tuple[str, ...] = (), history: dict[str, tuple[str, ...]] | None = None,
                  history_keys: dict[str, str] | None = None, later: dict | None = None,
-                 inputs: dict[str, tuple[str, ...]] | None = None):
+                 inputs: dict[str, tuple[str, ...]] | None = None,
+                 extra: dict[str, tuple[str, ...]] | None = None, kept: dict | None = None):
     """A locked in-memory database holding what the pack may read from `con`.
 
     names: the objects handed over (default: every readable one). visits_sql: a query over
@@ -97,6 +98,10 @@ def open_sandbox(con, names: list[str] | None = None, *,
     (history_<name> -> Pending), to be handed over, keyed, when a statement first reads it.
     inputs: objects handed over with these columns only (`[pack] inputs`, see
     `check_inputs`); the others with all theirs.
+    extra, kept: an object cut to the judged visits by their ids alone (not the judged query's
+    own rows, not bounded by departure) is read with these columns too and put into `kept`
+    (name -> Arrow table) for the engine, which then need not scan the store again for them
+    (the emission inputs, engine/check.py); the pack is still handed only its listed columns.
     """
     import duckdb
 
@@ -108,6 +113,7 @@ def open_sandbox(con, names: list[str] | None = None, *,
     cut = set(keyed) - set(whole)
     memory, threads, background, temp = _settings(con)
     rows_of = None  # the object whose cut the judged query itself returns
+    wants = extra or {}
     if callable(visits_sql):
         if "visits" in cut:
             rows_of = "visits"
@@ -150,6 +156,11 @@ def open_sandbox(con, names: list[str] | None = None, *,
                 sandbox.register(name, judged.select(list(declared[name])) if name in declared
                                  else judged)
                 continue
+            keep = name in wants and name in cut and name not in dated and kept is not None
+            if keep and name in declared:
+                more = [c for c in wants[name] if c not in declared[name]]
+                listed = ", ".join(store.quote_ident(c) for c in (*declared[name], *more))
+                sql = f"SELECT {listed} FROM {quoted}"  # noqa: S608 - catalog names
             if name in cut:
                 sql += " WHERE visit_id IN (SELECT visit_id FROM _bc_judged)"
                 if name in dated:
@@ -157,6 +168,10 @@ def open_sandbox(con, names: list[str] | None = None, *,
                     params = span
             # handed over as an Arrow table (no copy through polars); the sandbox reads it in place
             table = con.sql(sql, params=params).arrow().read_all()
+            if keep:
+                kept[name] = table  # type: ignore[index]  # keep implies kept is a dict
+                if name in declared:
+                    table = table.select(list(declared[name]))
             sandbox.register(name, table)
         pending = history_keys or {}  # handed over later, keyed (engine/history_keys.py)
         for name, columns in (history or {}).items():
