@@ -9,8 +9,9 @@ what `audit verify` recomputes and compares.
 Storage: the contract columns in `run_results`, the findings in `run_findings`, and the
 results' other columns (pack-specific and emission columns) typed in a table of the run's own,
 `run_columns_<run_id>`, each written with `INSERT/CREATE ... SELECT` from the check's frames
-(manifest version 2); that table is keyed by `result_row` (the row's place in the results,
-also in `run_results`; from migration 14, by `visit_id` before). Runs stored before keep them as one Parquet blob in `run_result_columns`
+(manifest version 2). That table is keyed by `result_row`, each row's place in the results,
+which `run_results` holds too (migration 14; runs stored before key it by `visit_id`). Runs
+stored before version 2 keep those columns as one Parquet blob in `run_result_columns`
 (schema 6) or as JSON in `run_results.extra`, and are read as before.
 """
 
