@@ -61,6 +61,8 @@ def reserved_columns() -> dict[str, str]:
     out.update({c: "emission columns, computed by the engine" for c in EMISSION_COLUMNS
                 if c not in out})
     out.update({c: "a visits column, passed through undeclared" for c in visit_columns()})
+    # a stored run's column table holds the pack's columns beside this key (engine/runs.py)
+    out["result_row"] = "the key of a stored run's column table"
     return out
 
 

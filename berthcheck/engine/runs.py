@@ -9,7 +9,9 @@ what `audit verify` recomputes and compares.
 Storage: the contract columns in `run_results`, the findings in `run_findings`, and the
 results' other columns (pack-specific and emission columns) typed in a table of the run's own,
 `run_columns_<run_id>`, each written with `INSERT/CREATE ... SELECT` from the check's frames
-(manifest version 2). Runs stored before keep them as one Parquet blob in `run_result_columns`
+(manifest version 2). That table is keyed by `result_row`, each row's place in the results,
+which `run_results` holds too (migration 14; runs stored before key it by `visit_id`). Runs
+stored before version 2 keep those columns as one Parquet blob in `run_result_columns`
 (schema 6) or as JSON in `run_results.extra`, and are read as before.
 """
 
@@ -82,12 +84,27 @@ EXTRA_TABLE_PREFIX = "run_columns_"
 _RUN_ID = re.compile(r"[0-9a-f]{16}")
 
 
+# the key of a run's column table: the row's place in the run's results as the check returned
+# them (sorted by visit_id), also in `run_results` (migration 14); runs stored before key that
+# table by `visit_id`, a second copy of the text the results hold
+ROW_KEY = "result_row"
+
+
 def extra_table(con, run_id: str) -> str | None:
     """The run's own typed table of its non-contract columns, when it has one."""
     if not _RUN_ID.fullmatch(run_id or ""):
         return None
     name = EXTRA_TABLE_PREFIX + run_id
     return name if store.table_exists(con, name) else None
+
+
+def extra_key(con, table: str) -> str:
+    """The column joining a run's column table to its `run_results` rows: ROW_KEY, or
+    `visit_id` for a run stored before migration 14."""
+    keyed = store.scalar(
+        con, "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ? AND column_name = ?", [table, ROW_KEY])
+    return ROW_KEY if keyed else "visit_id"
 
 
 def manifest_version(con, run_id: str) -> int:
@@ -104,8 +121,9 @@ def _stored_relations(con, run_id: str) -> tuple[str, str]:
     table = extra_table(con, run_id)
     contract = ", ".join(f"r.{c}" for c in RESULT_COLUMNS)
     if table:
-        results = (f"(SELECT {contract}, x.* EXCLUDE (visit_id) FROM run_results r "  # noqa: S608
-                   f"LEFT JOIN {table} x ON x.visit_id = r.visit_id "
+        key = extra_key(con, table)
+        results = (f"(SELECT {contract}, x.* EXCLUDE ({key}) FROM run_results r "  # noqa: S608
+                   f"LEFT JOIN {table} x ON x.{key} = r.{key} "
                    f"WHERE r.run_id = '{run_id}')")
     else:
         results = f"(SELECT {contract} FROM run_results r WHERE r.run_id = '{run_id}')"  # noqa: S608
@@ -255,14 +273,18 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
     # computed beside them is awaited only for the `runs` row
     view, fview = run_manifest.RESULTS_VIEW, run_manifest.FINDINGS_VIEW
     quoted = [store.quote_ident(c) for c in extras]
-    with run_manifest.registered(con, results, findings):
+    # the column table is keyed by each row's place in the results (ROW_KEY), not by a second
+    # copy of the text visit_id: storing that key cost 0.3 CPU s of a million-visit run
+    key = f"CAST({ROW_KEY} AS BIGINT) AS {ROW_KEY}"
+    with run_manifest.registered(con, results.with_row_index(ROW_KEY) if extras else results,
+                                 findings):
         # by name: a column added by a later migration sits at the table's end
         store.run(con, "INSERT INTO run_results BY NAME SELECT ? AS run_id, "  # noqa: S608
-                       + ", ".join(RESULT_COLUMNS)
+                       + ", ".join(RESULT_COLUMNS) + (f", {key}" if extras else "")
                        + f", {'' if extras else '{}'!r} AS extra FROM {view}", [outcome.run_id])
         if extras:
             store.run(con, f"CREATE TABLE {EXTRA_TABLE_PREFIX}{outcome.run_id} AS "  # noqa: S608
-                           f"SELECT visit_id, {', '.join(quoted)} FROM {view}")
+                           f"SELECT {key}, {', '.join(quoted)} FROM {view}")
         store.run(con, "INSERT INTO run_findings BY NAME SELECT ? AS run_id, "  # noqa: S608
                        + ", ".join(run_manifest.finding_columns()) + f" FROM {fview}",
                   [outcome.run_id])

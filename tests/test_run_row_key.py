@@ -1,0 +1,119 @@
+"""A stored run's column table (`run_columns_<run_id>`) is keyed by an integer, the row's place
+in the run's results (`run_results.result_row`, migration 14), not by a second copy of the text
+`visit_id`; runs stored before, keyed by `visit_id`, still read back and verify."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from berthcheck import store
+from berthcheck.cli import app
+from berthcheck.engine import CheckResult, check
+from berthcheck.engine.pack import PackFileError, load_pack
+from berthcheck.engine.runs import load_run, tampered_parts
+from tests.conftest import copy_store
+from tests.test_pack_sources import _copy, _edit
+
+runner = CliRunner()
+PERIOD = "2026-10"
+
+
+@pytest.fixture(scope="module")
+def stored(sample_month, tmp_path_factory) -> tuple[Path, CheckResult]:
+    """The sample month with its check stored (never written to: tests take a copy)."""
+    path = copy_store(sample_month, tmp_path_factory.mktemp("rowkey") / "sample.duckdb")
+    con = store.connect(path)
+    try:
+        outcome = check(con, period=PERIOD)
+    finally:
+        con.close()
+    return path, outcome
+
+
+@pytest.fixture()
+def db(stored, tmp_path) -> Path:
+    copy = tmp_path / "bc.duckdb"
+    shutil.copy(stored[0], copy)
+    return copy
+
+
+def _columns(con, table: str) -> list[str]:
+    return [r[0] for r in store.run(
+        con, "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+             "ORDER BY column_index", [table])]
+
+
+def _as_stored_before(con, run_id: str) -> None:
+    """Rewrite a run's column table as runs were stored before migration 14: `visit_id` first,
+    then the run's columns, and no `result_row` in `run_results`."""
+    table = f"run_columns_{run_id}"
+    store.run(con, f"CREATE TABLE _old AS SELECT r.visit_id, x.* EXCLUDE (result_row) "  # noqa: S608 - test names
+                   f"FROM {table} x JOIN run_results r ON r.result_row = x.result_row "
+                   "WHERE r.run_id = ? ORDER BY r.visit_id", [run_id])
+    store.run(con, f"DROP TABLE {table}")
+    store.run(con, f"ALTER TABLE _old RENAME TO {table}")
+    store.run(con, "UPDATE run_results SET result_row = NULL WHERE run_id = ?", [run_id])
+
+
+def _verify(path: Path, run_id: str):
+    return runner.invoke(app, ["audit", "verify", run_id, "--db", str(path)])
+
+
+def test_the_column_table_is_keyed_by_the_rows_place_in_the_results(stored, db):
+    _path, outcome = stored
+    con = store.connect(db)
+    try:
+        columns = _columns(con, f"run_columns_{outcome.run_id}")
+        keys = store.run(con, "SELECT visit_id, result_row FROM run_results WHERE run_id = ? "
+                              "ORDER BY visit_id", [outcome.run_id])
+        results, findings = load_run(con, outcome.run_id)
+    finally:
+        con.close()
+    assert columns[0] == "result_row" and "visit_id" not in columns
+    assert [k for _v, k in keys] == list(range(outcome.results.height))
+    assert [v for v, _k in keys] == outcome.results["visit_id"].to_list()
+    assert results.equals(outcome.results) and results.schema == outcome.results.schema
+    assert findings.equals(outcome.findings)
+
+
+def test_a_run_keyed_by_visit_id_as_before_still_reads_and_verifies(stored, db):
+    _path, outcome = stored
+    con = store.connect(db)
+    try:
+        _as_stored_before(con, outcome.run_id)
+        assert _columns(con, f"run_columns_{outcome.run_id}")[0] == "visit_id"
+        results, findings = load_run(con, outcome.run_id)
+        assert tampered_parts(con, outcome.run_id) == []
+    finally:
+        con.close()
+    assert results.equals(outcome.results) and results.schema == outcome.results.schema
+    assert findings.equals(outcome.findings)
+    result = _verify(db, outcome.run_id)
+    assert result.exit_code == 0, result.output
+    assert "MISMATCH" not in result.output
+
+
+def test_rows_whose_keys_were_swapped_no_longer_verify(stored, db):
+    """Two rows' keys exchanged in `run_results`: each visit now reads the other's columns."""
+    _path, outcome = stored
+    con = store.connect(db)
+    try:
+        store.run(con, "UPDATE run_results SET result_row = 1 - result_row "
+                       "WHERE run_id = ? AND result_row IN (0, 1)", [outcome.run_id])
+        assert tampered_parts(con, outcome.run_id) == ["results"]
+    finally:
+        con.close()
+    result = _verify(db, outcome.run_id)
+    assert result.exit_code == 1
+    assert "stored results: sha256" in result.output
+
+
+def test_a_pack_may_not_declare_the_key_as_its_own_column(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, 'name = "incentive_credit"', 'name = "result_row"')
+    with pytest.raises(PackFileError, match="the key of a stored run's column table"):
+        load_pack(str(folder))
