@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from berthcheck.errors import BerthcheckError, DatabaseInUse, InputRejected
+from berthcheck.errors import BerthcheckError, DatabaseInUse, InputRejected, SchemaBehind
 
 MAX_ERRORS_SHOWN = 50
 LOCK_WAIT_SECONDS = 30.0  # read-only commands wait this long for a writer ($BERTHCHECK_LOCK_WAIT)
@@ -157,6 +157,13 @@ def connect_for_reading(db: Path | None, *, writable: bool = False):
         try:
             con = store.connect(path, read_only=not writable)
             break
+        except SchemaBehind:
+            # a store of an older schema (berthcheck was upgraded): the read-only open refused
+            # it, so it is opened for writing once, which migrates it; an archive copy this
+            # process may not write keeps the refusal, which says to work on a writable copy
+            if writable or store.readable(store.resolve_db_path(path)):
+                raise
+            writable = True
         except DatabaseInUse as exc:
             waited = time.monotonic() - started
             if waited >= limit:
@@ -166,9 +173,6 @@ def connect_for_reading(db: Path | None, *, writable: bool = False):
     if retried:
         waited = time.monotonic() - started
         warn(f"waited {waited:.1f} s for another process to finish writing the database")
-    if not writable and store.needs_migration(con):
-        con.close()
-        con = store.connect(path)
     return con
 
 

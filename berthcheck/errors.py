@@ -27,6 +27,12 @@ class DatabaseInUse(StoreUnavailable):
     """Another process holds the database's write lock; exit code 3."""
 
 
+class SchemaBehind(BerthcheckError):
+    """A database opened read-only is at an older schema than this berthcheck's, so it cannot
+    be migrated on that connection; exit code 1. A caller that may write the file opens it
+    writable instead, which migrates it (cli_common.connect_for_reading)."""
+
+
 @dataclass(frozen=True, order=True)
 class RowError:
     """One thing wrong with one cell (or row) of an input file."""

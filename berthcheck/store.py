@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from berthcheck import __version__
-from berthcheck.errors import BerthcheckError, DatabaseInUse, StoreUnavailable
+from berthcheck.errors import BerthcheckError, DatabaseInUse, SchemaBehind, StoreUnavailable
 from berthcheck.ingest.kinds import KINDS, storage_name
 from berthcheck.resources import reference_dir
 
@@ -370,9 +370,14 @@ def _check_schema_readable(con, path: Path) -> None:
     except Exception:  # noqa: BLE001 - no schema_meta: not a berthcheck database
         con.close()
         raise BerthcheckError(f"database {path} is not a berthcheck database") from None
-    if version != latest:
+    if version > latest:
         con.close()
-        raise BerthcheckError(
+        raise StoreUnavailable(
+            f"database {path} has schema version {version}, newer than this berthcheck "
+            f"({__version__}) understands ({latest}); upgrade berthcheck")
+    if version < latest:
+        con.close()
+        raise SchemaBehind(
             f"database {path} is read-only and has schema version {version}; this berthcheck "
             f"reads version {latest}: work on a writable copy (it is upgraded on open)")
 
@@ -395,14 +400,6 @@ def transaction(con) -> Iterator[None]:
         raise
     _IN_TRANSACTION.discard(id(con))
     run(con, "COMMIT")
-
-
-def needs_migration(con) -> bool:
-    """True when the store predates this berthcheck's schema (a read-only open skips it)."""
-    exists = scalar(
-        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_meta'"
-    )
-    return not exists or schema_version(con) < MIGRATIONS[-1][0]
 
 
 def schema_version(con) -> int:

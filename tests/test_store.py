@@ -36,3 +36,45 @@ def test_a_newer_database_is_refused(tmp_path):
         assert "newer than this berthcheck" in str(exc)
     else:
         raise AssertionError("a newer schema must be refused")
+
+
+def _old_store(path, monkeypatch):
+    """A store at schema 13, as a berthcheck before the latest migration left it."""
+    with monkeypatch.context() as m:
+        m.setattr(store, "MIGRATIONS", store.MIGRATIONS[:13])
+        store.connect(path).close()
+
+
+def test_a_reading_command_migrates_a_writable_store_of_an_older_schema(tmp_path, monkeypatch):
+    """After an upgrade, `runs list` (which opens the store read-only) on the user's own store:
+    the read-only open cannot migrate it, so the store is opened for writing once and migrated,
+    not refused as if it were a read-only file."""
+    from typer.testing import CliRunner
+
+    from berthcheck.cli import app
+
+    path = tmp_path / "old.duckdb"
+    _old_store(path, monkeypatch)
+    done = CliRunner().invoke(app, ["runs", "list", "--db", str(path)])
+    assert done.exit_code == 0, done.output
+    con = store.connect(path, read_only=True)
+    try:
+        assert store.schema_version(con) == store.MIGRATIONS[-1][0]
+    finally:
+        con.close()
+
+
+def test_a_read_only_store_of_an_older_schema_is_refused_by_name(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from berthcheck.cli import app
+
+    path = tmp_path / "archive.duckdb"
+    _old_store(path, monkeypatch)
+    # a file this process may not write (an archive copy); mode bits cannot show it to root,
+    # which CI may run as
+    monkeypatch.setattr(store, "readable", lambda p: p == path)
+    done = CliRunner().invoke(app, ["runs", "list", "--db", str(path)])
+    assert done.exit_code == 1
+    assert f"database {path} is read-only and has schema version 13" in done.output
+    assert "Traceback" not in done.output
