@@ -554,7 +554,7 @@ def _migration_3() -> list[str]:
 
     The two hashes are stored uncompressed (issue 16): 64 random hex digits gain about half
     from DuckDB's DICT_FSST, whose analysis and encoding were most of the seals' insert at
-    load (1.7-2.1 -> 0.9-1.4 CPU s per million visits; the file about 100 bytes a seal
+    load (1.9-2.1 -> 0.9-1.4 CPU s per million visits; the file about 70 bytes a seal
     larger). Only the physical storage differs: the same values, read as before. A store made
     before this keeps DuckDB's default for them.
     """
