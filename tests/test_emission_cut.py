@@ -30,15 +30,22 @@ def sample_con(sample_month, tmp_path_factory):
         con.close()
 
 
-def test_the_cut_sessions_give_the_stored_sessions_emission_inputs(sample_con, monkeypatch):
-    taken = []
+@pytest.fixture
+def taken(monkeypatch) -> list[list[str]]:
+    """The names of the sandbox's kept cuts each check handed its emission inputs."""
+    seen: list[list[str]] = []
     real = check_module._emission_inputs
 
     def spy(con, scope, sql, columns, kept):
-        taken.append(sorted(kept))
+        seen.append(sorted(kept))
         return real(con, scope, sql, columns, kept)
 
     monkeypatch.setattr(check_module, "_emission_inputs", spy)
+    return seen
+
+
+def test_the_cut_sessions_give_the_stored_sessions_emission_inputs(sample_con, monkeypatch,
+                                                                    taken):
     cut = check(sample_con, "carb-at-berth-2020", period="2026-10", store_run=False)
     assert taken == [["shore_power"]]  # the sandbox's cut was used
     real_sandbox = check_module._sandbox
@@ -56,16 +63,8 @@ def test_the_cut_sessions_give_the_stored_sessions_emission_inputs(sample_con, m
     assert cut.manifest["results_sha256"] == stored.manifest["results_sha256"]
 
 
-def test_an_unscoped_check_sums_the_stored_sessions(sample_con, monkeypatch):
+def test_an_unscoped_check_sums_the_stored_sessions(sample_con, taken):
     """No scope, no cut: every session is the pack's, handed over whole."""
-    taken = []
-    real = check_module._emission_inputs
-
-    def spy(con, scope, sql, columns, kept):
-        taken.append(sorted(kept))
-        return real(con, scope, sql, columns, kept)
-
-    monkeypatch.setattr(check_module, "_emission_inputs", spy)
     check(sample_con, "carb-at-berth-2020", store_run=False, record=False)
     assert taken == [[]]
 
