@@ -416,32 +416,27 @@ def compute_emissions(results, attributes, factors: Factors | None = None):
 
 
 def visit_attributes_sql(con, scope_table: str | None = None, near: str = "TRUE",
-                         sources: tuple[str, str] = ("visits", "shore_power"),
-                         columns: list[str] | None = None) -> tuple[str, list[str]]:
+                         sessions: str = "shore_power") -> tuple[str, list[str]]:
     """A query over the store of the visit columns emissions need (optional columns where
     present) and the metered shore power energy per visit (null when no session of the visit
     is metered), and its column names. scope_table: a table of `visit_id`s (the check's
     scope, an engine constant) the rows are limited to, before the sessions are summed.
     near: a filter on the visits `v` every visit of the scope passes (the engine's constant
     bounds of the period, engine/judged_visits.py `period_filters`), which DuckDB tests against each
-    row group's range. sources: the visits and the sessions read (engine constants): the
-    store's views, or the check's copies of them cut to the visits it judges. columns: the
-    names a first call returned (the store's visit columns not asked again)."""
+    row group's range. sessions: the shore power sessions summed (an engine constant): the
+    store's view, or the check's copy of it cut to the visits it judges."""
     from berthcheck import store
 
-    if columns is None:
-        present = {r[0] for r in store.run(
-            con, "SELECT column_name FROM information_schema.columns WHERE table_name = 'visits'")}
-    else:
-        present = set(columns)
+    present = {r[0] for r in store.run(
+        con, "SELECT column_name FROM information_schema.columns WHERE table_name = 'visits'")}
     cols = [c for c in (*VISIT_COLUMNS, *OPTIONAL_VISIT_COLUMNS) if c in present]
     select = ", ".join(f"v.{c}" for c in cols)  # names from our own lists, never user input
     # the scope table's name is an engine constant, never user input
     ids = f"(SELECT visit_id FROM {scope_table})" if scope_table else None  # noqa: S608
     sql = (
         f"SELECT v.visit_id, {select}, m.metered AS shore_power_energy_kwh_metered "  # noqa: S608
-        f"FROM {sources[0]} v "
-        f"LEFT JOIN (SELECT visit_id, sum(energy_kwh) AS metered FROM {sources[1]} "
+        "FROM visits v "
+        f"LEFT JOIN (SELECT visit_id, sum(energy_kwh) AS metered FROM {sessions} "
         f"           WHERE energy_kwh IS NOT NULL{f' AND visit_id IN {ids}' if ids else ''} "
         "GROUP BY visit_id) m "
         f"ON m.visit_id = v.visit_id{f' WHERE {near} AND v.visit_id IN {ids}' if ids else ''}"

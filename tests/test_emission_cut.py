@@ -36,9 +36,9 @@ def taken(monkeypatch) -> list[list[str]]:
     seen: list[list[str]] = []
     real = check_module._emission_inputs
 
-    def spy(con, scope, sql, columns, kept):
+    def spy(con, scope, kept):
         seen.append(sorted(kept))
-        return real(con, scope, sql, columns, kept)
+        return real(con, scope, kept)
 
     monkeypatch.setattr(check_module, "_emission_inputs", spy)
     return seen

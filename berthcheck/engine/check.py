@@ -325,8 +325,6 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
         in_scope = in_scope.select(["visit_id"])
     con.register("_bc_scope", in_scope)
     try:
-        with stage("scope and emission inputs"):
-            attributes_sql, attribute_columns = _attributes(con, scope)
         # the pack's SQL runs on a locked copy of what it may read (engine/sandbox.py)
         kept: dict = {}  # the judged visits' sessions, for the emission inputs
         with stage("sandbox (the tables the pack reads, cut to the visits it judges)"):
@@ -334,8 +332,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                                               {"shore_power": ("energy_kwh",)}, kept)
         try:
             with stage("scope and emission inputs"):
-                attributes = _emission_inputs(con, scope, attributes_sql, attribute_columns,
-                                              kept)
+                attributes, attribute_columns = _emission_inputs(con, scope, kept)
         except BaseException:
             sandbox.close()
             raise
@@ -555,36 +552,34 @@ def _checked_assembled(pack: Pack, results):
     return results.with_columns(conformed.get_columns())
 
 
-def _attributes(con, scope: Scope, *, columns: list[str] | None = None,
-                sessions: str = "shore_power") -> tuple[str, list[str]]:
-    """The emission inputs' query and columns (`visit_attributes_sql`); `columns`: those a
-    first call returned, `sessions`: the sessions summed (the store's, or the sandbox's cut)."""
+def _attributes(con, scope: Scope, sessions: str) -> tuple[str, list[str]]:
+    """The emission inputs' query and columns (`visit_attributes_sql`); `sessions`: the
+    sessions summed (the store's, or the sandbox's cut)."""
     from berthcheck.emissions import visit_attributes_sql
 
-    sources = ("visits", sessions)
     if scope == Scope(None, None, None):  # every visit is in an unbounded scope
-        return visit_attributes_sql(con, sources=sources, columns=columns)
+        return visit_attributes_sql(con, sessions=sessions)
     # the scope's rows only (read from the row groups near its period), their sessions
     # summed before the join
     return visit_attributes_sql(con, "_bc_scope", near=period_filters(scope)[0],
-                                sources=sources, columns=columns)
+                                sessions=sessions)
 
 
-def _emission_inputs(con, scope: Scope, sql: str, columns: list[str], kept: dict):
-    """The emission inputs of the visits in scope (`visit_attributes_sql`'s rows, `sql` over
-    the store): their metered energy summed from the sessions the sandbox cut to the judged
-    visits (`kept`), when it cut them, instead of from every stored session. Every visit in
-    scope is judged (engine/judged_visits.py) and the cut holds all sessions of each visit
-    it names, so the sums are the same; a month on the 1M decade no longer scans the stored
-    sessions a second time (emission inputs 53-72 -> 24-34 ms CPU)."""
-    sessions = kept.pop("shore_power", None)
-    kept.clear()
+def _emission_inputs(con, scope: Scope, kept: dict):
+    """The emission inputs of the visits in scope (`visit_attributes_sql`'s rows) and their
+    column names: their metered energy summed from the sessions the sandbox cut to the
+    judged visits (`kept`), when it cut them, instead of from every stored session. Every
+    visit in scope is judged (engine/judged_visits.py) and the cut holds all sessions of each
+    visit it names, so the sums are the same; a month on the 1M decade no longer scans the
+    stored sessions a second time (emission inputs 53-72 -> 24-34 ms CPU)."""
+    sessions = kept.get("shore_power")
     if sessions is None:
-        return con.sql(sql).arrow().read_all()
-    local, _ = _attributes(con, scope, columns=columns, sessions="_bc_kept_sessions")
+        sql, columns = _attributes(con, scope, "shore_power")
+        return con.sql(sql).arrow().read_all(), columns
+    sql, columns = _attributes(con, scope, "_bc_kept_sessions")
     con.register("_bc_kept_sessions", sessions)
     try:
-        return con.sql(local).arrow().read_all()
+        return con.sql(sql).arrow().read_all(), columns
     finally:
         con.unregister("_bc_kept_sessions")
 
