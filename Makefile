@@ -20,7 +20,7 @@ $(BIN)/.installed: pyproject.toml
 # Modules kept mypy-clean (new modules are added here).
 MYPY_FILES := berthcheck/cells.py berthcheck/audit berthcheck/store_schema.py berthcheck/ingest/reference.py berthcheck/export berthcheck/cli_export.py \
 	berthcheck/cli_common.py berthcheck/cli_progress.py \
-	berthcheck/cli_runs.py berthcheck/cli_schema.py berthcheck/cli_load.py \
+	berthcheck/cli_runs.py berthcheck/cli_schema.py berthcheck/cli_load.py berthcheck/cli_audit.py \
 	berthcheck/ingest/schema_doc.py berthcheck/ingest/template.py berthcheck/ingest/load_dir.py \
 	berthcheck/engine/readiness.py berthcheck/engine/outputs.py berthcheck/engine/pack_info.py \
 	berthcheck/report/stored.py berthcheck/cli_summary.py \

@@ -13,13 +13,22 @@ from typing import Annotated
 
 import typer
 
-from berthcheck import __version__, cli_common, cli_load, cli_rules, cli_runs, cli_schema
+from berthcheck import (
+    __version__,
+    cli_audit,
+    cli_common,
+    cli_load,
+    cli_rules,
+    cli_runs,
+    cli_schema,
+)
 from berthcheck.cli_common import (
     DbOption,
     ErrorsOption,
     FleetOption,
     JsonOption,
     MkdirOption,
+    PackOption,
     PortOption,
     QuarantineOption,
     QuietOption,
@@ -27,7 +36,6 @@ from berthcheck.cli_common import (
     TerminalOption,
 )
 from berthcheck.cli_common import fail as _fail
-from berthcheck.cli_common import print_json as _print_json
 from berthcheck.cli_common import say as _say
 from berthcheck.cli_common import warn as _warn
 from berthcheck.cli_common import with_store as _with_store
@@ -44,15 +52,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
 )
-
-def _print_report(report, as_json: bool) -> None:
-    """An audit report as JSON (for scripts) or as its lines of text."""
-    if as_json:
-        _print_json(report.as_dict())
-    else:
-        for line in report.lines():
-            _say(line)
-
 
 def _version_callback(value: bool) -> None:
     if value:
@@ -221,12 +220,7 @@ def demo_command(
 
 rules_app = typer.Typer(help="List and show the rules of a pack.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
-cli_rules.register(rules_app)  # rules test (issue 20)
-
-PackOption = Annotated[
-    str, typer.Option("--pack", help="Rule pack id, or a pack folder's path (see `berthcheck rules list`, docs/packs.md).")
-]
-
+cli_rules.register(rules_app)  # rules test (issue 20), list, show
 
 @app.command("check")
 def check_command(
@@ -321,147 +315,9 @@ def check_command(
         raise typer.Exit(1)
 
 
-@rules_app.command("list")
-def rules_list_command(pack: PackOption = "carb-at-berth-2020", as_json: JsonOption = False) -> None:
-    """List a pack's rules and its parameters (UNCONFIRMED ones marked)."""
-    from berthcheck.engine import load_pack
+# --- audit (issue 6): berthcheck/cli_audit.py ----------------------------------------------------
 
-    try:
-        pk = load_pack(pack)
-        if as_json:
-            from berthcheck.engine.pack_info import pack_dict
-
-            _print_json(pack_dict(pk))
-            return
-    except BerthcheckError as exc:
-        raise _fail(exc) from None
-    from berthcheck.cli_progress import print_table, table
-
-    _say(f"{pk.label} — {pk.title}")
-    _say(f"{pk.regulation}")
-    _say("")
-    cli_rules.print_pack_sources(pk)  # where each pack came from, its declarations (issue 20)
-    _say("")
-    print_table(table("rules", [("id", "left"), ("name", "left"), ("severity", "left"),
-                                ("title", "left")],
-                      [[r.id, r.name, r.severity + (' (note)' if r.id in pk.notes else ''), r.title]
-                       for r in pk.rules]))
-    _say("")
-    unconfirmed = pk.unconfirmed()
-    rows = [[name, repr(p.value), "" if p.confirmed else "[UNCONFIRMED]"]
-            for name, p in sorted(pk.parameters.items())]
-    rows += [[f"table {name}", f"{len(t.rows)} rows",
-              "[contains UNCONFIRMED rows]" if f"table {name}" in unconfirmed else ""]
-             for name, t in sorted(pk.tables.items())]
-    print_table(table("parameters", [("name", "left"), ("value", "left"), ("", "left")], rows))
-    from berthcheck.emissions import factor_table_lines
-
-    try:
-        lines = factor_table_lines()
-    except BerthcheckError as exc:
-        raise _fail(exc) from None
-    _say("")
-    for line in lines:
-        _say(line)
-
-
-@rules_app.command("show")
-def rules_show_command(
-    rule_id: Annotated[
-        str,
-        typer.Argument(
-            help="Rule id (e.g. AB06) or name; or `factors` (every emission factor table with "
-            "its sources) or one factor table's name.",
-            show_default=False,
-        ),
-    ],
-    pack: PackOption = "carb-at-berth-2020",
-) -> None:
-    """Print a rule's header (id, title, citation, examples) and its SQL, or factor tables."""
-    from berthcheck.emissions import describe_factors, factor_names
-    from berthcheck.engine import load_pack
-
-    try:
-        if rule_id.strip().lower() in factor_names():
-            text = "\n".join(describe_factors(rule_id))
-        else:
-            text = load_pack(pack).rule(rule_id).source.rstrip()
-    except BerthcheckError as exc:
-        raise _fail(exc) from None
-    _say(text)
-
-
-# --- audit (issue 6) ----------------------------------------------------------------------------
-
-audit_app = typer.Typer(
-    help="Prove where a run's results came from (verify) and compare two runs (diff).",
-    no_args_is_help=True,
-)
-app.add_typer(audit_app, name="audit")
-
-RunIdArgument = Annotated[str, typer.Argument(help="A run id (see `berthcheck runs list`).", show_default=False)]
-
-@audit_app.command("verify")
-def audit_verify_command(
-    run_id: RunIdArgument,
-    db: DbOption = None,
-    manifest: Annotated[
-        Path | None,
-        typer.Option("--manifest", help="Compare with this manifest file (as written by `check --manifest`) instead of the stored one.", show_default=False),
-    ] = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Recompute a run from its inputs as they stood then; exit 0 if every hash matches, 1 if not."""
-    from berthcheck.audit import read_manifest_file, verify
-
-    try:
-        given = read_manifest_file(manifest) if manifest is not None else None
-    except BerthcheckError as exc:
-        raise _fail(exc) from None
-    report = _with_store(db, lambda con: verify(con, run_id.strip(), given), wait=True)
-    _print_report(report, as_json)
-    if not report.ok:
-        raise typer.Exit(1)
-
-
-@audit_app.command("diff")
-def audit_diff_command(
-    run_a: Annotated[str, typer.Argument(help="The earlier run id.", show_default=False)],
-    run_b: Annotated[str, typer.Argument(help="The later run id.", show_default=False)],
-    db: DbOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """List visits whose verdict, basis or hours differ between two runs, and why; exit 1
-    when the runs differ (scope, pack, inputs or results), 0 when they do not."""
-    from berthcheck.audit import diff
-
-    report = _with_store(db, lambda con: diff(con, run_a.strip(), run_b.strip()), read_only=True)
-    _print_report(report, as_json)
-    if report.differs:
-        raise typer.Exit(1)
-
-
-@audit_app.command("manifest")
-def audit_manifest_command(
-    run_id: RunIdArgument,
-    db: DbOption = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Write it to this file instead of printing it.", show_default=False)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON on standard output (the manifest is JSON already; accepted so every listing command takes --json).")] = False,
-    mkdir: MkdirOption = False,
-) -> None:
-    """Print (or write) the stored manifest of a run, as JSON."""
-    from berthcheck.audit import manifest_for, manifest_text, write_manifest
-
-    try:
-        manifest = _with_store(db, lambda con: manifest_for(con, run_id.strip()), read_only=True)
-        if out is not None:
-            write_manifest(manifest, out, mkdir=mkdir)
-    except BerthcheckError as exc:
-        raise _fail(exc) from None
-    if out is None:
-        typer.echo(manifest_text(manifest), nl=False)
-    else:
-        _say(f"wrote {out}")
+app.add_typer(cli_audit.audit_app, name="audit")
 
 
 # --- report (issue 5) ---------------------------------------------------------------------------

@@ -46,6 +46,9 @@ MkdirOption = Annotated[
     bool, typer.Option("--mkdir", help="Create the output file's missing parent folders.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
+PackOption = Annotated[
+    str, typer.Option("--pack", help="Rule pack id, or a pack folder's path (see `berthcheck rules list`, docs/packs.md).")
+]
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress bars (they are off anyway when stderr is not a terminal).")
 ]

@@ -1,5 +1,5 @@
-"""`berthcheck rules test PACK` and where packs came from (`rules list`), for pack authors
-(docs/packs.md)."""
+"""`berthcheck rules list | show | test`: a pack's rules, parameters and factor tables, where
+packs came from, and a pack's fixture cases run (docs/packs.md)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from typing import Annotated
 
 import typer
 
-from berthcheck.cli_common import JsonOption, fail, print_json, say
+from berthcheck.cli_common import JsonOption, PackOption, fail, print_json, say
 from berthcheck.errors import BerthcheckError
 
 
 def register(rules_app: typer.Typer) -> None:
     rules_app.command("test")(rules_test_command)
+    rules_app.command("list")(rules_list_command)
+    rules_app.command("show")(rules_show_command)
 
 
 def rules_test_command(
@@ -54,6 +56,74 @@ def rules_test_command(
         raise typer.Exit(1)
     if failed:
         raise typer.Exit(1)
+
+
+def rules_list_command(pack: PackOption = "carb-at-berth-2020", as_json: JsonOption = False) -> None:
+    """List a pack's rules and its parameters (UNCONFIRMED ones marked)."""
+    from berthcheck.engine import load_pack
+
+    try:
+        pk = load_pack(pack)
+        if as_json:
+            from berthcheck.engine.pack_info import pack_dict
+
+            print_json(pack_dict(pk))
+            return
+    except BerthcheckError as exc:
+        raise fail(exc) from None
+    from berthcheck.cli_progress import print_table, table
+
+    say(f"{pk.label} — {pk.title}")
+    say(f"{pk.regulation}")
+    say("")
+    print_pack_sources(pk)  # where each pack came from, its declarations (issue 20)
+    say("")
+    print_table(table("rules", [("id", "left"), ("name", "left"), ("severity", "left"),
+                                ("title", "left")],
+                      [[r.id, r.name, r.severity + (' (note)' if r.id in pk.notes else ''), r.title]
+                       for r in pk.rules]))
+    say("")
+    unconfirmed = pk.unconfirmed()
+    rows = [[name, repr(p.value), "" if p.confirmed else "[UNCONFIRMED]"]
+            for name, p in sorted(pk.parameters.items())]
+    rows += [[f"table {name}", f"{len(t.rows)} rows",
+              "[contains UNCONFIRMED rows]" if f"table {name}" in unconfirmed else ""]
+             for name, t in sorted(pk.tables.items())]
+    print_table(table("parameters", [("name", "left"), ("value", "left"), ("", "left")], rows))
+    from berthcheck.emissions import factor_table_lines
+
+    try:
+        lines = factor_table_lines()
+    except BerthcheckError as exc:
+        raise fail(exc) from None
+    say("")
+    for line in lines:
+        say(line)
+
+
+def rules_show_command(
+    rule_id: Annotated[
+        str,
+        typer.Argument(
+            help="Rule id (e.g. AB06) or name; or `factors` (every emission factor table with "
+            "its sources) or one factor table's name.",
+            show_default=False,
+        ),
+    ],
+    pack: PackOption = "carb-at-berth-2020",
+) -> None:
+    """Print a rule's header (id, title, citation, examples) and its SQL, or factor tables."""
+    from berthcheck.emissions import describe_factors, factor_names
+    from berthcheck.engine import load_pack
+
+    try:
+        if rule_id.strip().lower() in factor_names():
+            text = "\n".join(describe_factors(rule_id))
+        else:
+            text = load_pack(pack).rule(rule_id).source.rstrip()
+    except BerthcheckError as exc:
+        raise fail(exc) from None
+    say(text)
 
 
 def pack_sources() -> list[dict[str, str]]:
