@@ -35,7 +35,7 @@ MYPY_FILES := berthcheck/cells.py berthcheck/audit berthcheck/store_schema.py be
 	berthcheck/engine/pack_notes.py \
 	berthcheck/fingerprints.py berthcheck/engine/digest.py berthcheck/engine/digest_v3.py \
 	berthcheck/engine/manifest_v1.py \
-	berthcheck/emission_stage.py \
+	berthcheck/emission_stage.py berthcheck/emission_factors.py \
 	berthcheck/engine/pack_spec.py berthcheck/engine/pack_paths.py berthcheck/engine/pack_sql.py \
 	berthcheck/engine/pack_macros.py \
 	berthcheck/engine/pack_columns.py berthcheck/engine/bases.py berthcheck/engine/pack_fixtures.py tests/fixture_batches.py \

@@ -90,7 +90,7 @@ def rules_list_command(pack: PackOption = "carb-at-berth-2020", as_json: JsonOpt
               "[contains UNCONFIRMED rows]" if f"table {name}" in unconfirmed else ""]
              for name, t in sorted(pk.tables.items())]
     print_table(table("parameters", [("name", "left"), ("value", "left"), ("", "left")], rows))
-    from berthcheck.emissions import factor_table_lines
+    from berthcheck.emission_factors import factor_table_lines
 
     try:
         lines = factor_table_lines()
@@ -113,7 +113,7 @@ def rules_show_command(
     pack: PackOption = "carb-at-berth-2020",
 ) -> None:
     """Print a rule's header (id, title, citation, examples) and its SQL, or factor tables."""
-    from berthcheck.emissions import describe_factors, factor_names
+    from berthcheck.emission_factors import describe_factors, factor_names
     from berthcheck.engine import load_pack
 
     try:

@@ -12,20 +12,22 @@ written as a CASE over `round`, `_HALF_EVEN`).
 from __future__ import annotations
 
 from berthcheck import store
+from berthcheck.emission_factors import (
+    ENGINE_SPEEDS,
+    POLLUTANTS,
+    Factors,
+    aux_factor_frame,
+    load_factors,
+    residuals,
+)
 from berthcheck.emissions import (
     EMISSION_COLUMNS,
-    ENGINE_SPEEDS,
     HOURS_COLUMNS,
     KG_DECIMALS,
     NO_EXCESS_VERDICTS,
     OPTIONAL_VISIT_COLUMNS,
-    POLLUTANTS,
     SIZE_COLUMNS,
     VISIT_COLUMNS,
-    Factors,
-    _aux_factor_frame,
-    _residuals,
-    load_factors,
 )
 
 # the attribute columns the stage reads, with the type each is read as
@@ -72,7 +74,7 @@ def _factor_tables(f: Factors) -> dict:
     bins = [r for r in loads if r["size_metric"] != "none"]
     defaults = [r for r in loads if r["size_metric"] == "none"]
     frames = {
-        "_bc_em_aux": _aux_factor_frame(f),
+        "_bc_em_aux": aux_factor_frame(f),
         "_bc_em_bins": pl.DataFrame(
             {"bin": list(range(len(bins))), "vessel_type": [r["vessel_type"] for r in bins],
              "size_metric": [r["size_metric"] for r in bins],
@@ -129,7 +131,7 @@ def emissions_query(f: Factors, results: str, result_columns: list[str], attribu
     sizes = ", ".join(f"s.{c}" for c in size_columns)
     # a visit without a size (NULL) shares the bin of the others of its type without one
     same_size = " ".join(f"AND bn.{c} IS NOT DISTINCT FROM j.{c}" for c in size_columns)
-    aux_residual, boiler_residual = _residuals(f, "aux_engine"), _residuals(f, "boiler")
+    aux_residual, boiler_residual = residuals(f, "aux_engine"), residuals(f, "boiler")
     boiler_ef = {r["pollutant"]: r["g_per_kwh"] for r in f.boiler_factor_rows()}
     capture_boiler = bool(f.value("capture_treats_boiler_exhaust"))
     bc = "x.capture_hours" if capture_boiler else "CAST(0.0 AS DOUBLE)"
