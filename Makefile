@@ -30,7 +30,7 @@ MYPY_FILES := berthcheck/cells.py berthcheck/audit berthcheck/store_schema.py be
 	berthcheck/ingest/dcsa_jit.py berthcheck/ingest/jit_read.py berthcheck/ingest/adapters.py \
 	berthcheck/ingest/wharfinger.py berthcheck/sample_jit.py berthcheck/cli_load_sources.py \
 	berthcheck/report/words.py berthcheck/report/board.py berthcheck/report/listing.py \
-	berthcheck/sample_cn.py berthcheck/sample_ships.py \
+	berthcheck/sample_cn.py berthcheck/sample_ships.py berthcheck/sample_month.py berthcheck/sample_eu.py \
 	berthcheck/engine/timing.py berthcheck/engine/manifest.py berthcheck/seals.py \
 	berthcheck/engine/pack_notes.py \
 	berthcheck/fingerprints.py berthcheck/engine/digest.py berthcheck/engine/digest_v3.py \

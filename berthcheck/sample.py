@@ -28,13 +28,11 @@ import bisect
 import csv
 import itertools
 import math
-import random
 import re
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from berthcheck import atomic
 from berthcheck.errors import UsageError
@@ -50,12 +48,19 @@ from berthcheck.ingest.kinds import (
     VISIT_COUNTS,
     VISITS,
 )
-from berthcheck.resources import reference_dir
 from berthcheck.sample_cn import CN_PORTS, generate_cn
-from berthcheck.sample_ships import Ship as _EuShip
+from berthcheck.sample_eu import EU_FILES, EU_LAYOUTS, EuGenerator
+from berthcheck.sample_month import (
+    EPOCH,
+    NAME_WORDS,
+    TIER_CUM,
+    PortMonth,
+    aux_default,
+    draw,
+    epoch_minute,
+)
 from berthcheck.sample_ships import check_digit as _check_digit
 from berthcheck.sample_ships import imo_check_digit
-from berthcheck.sample_ships import weighted_choice as _eu_weighted
 
 FILES = {  # file stem -> the kind it loads as
     "berths": BERTHS,
@@ -133,16 +138,7 @@ _MIN_TURN_DAYS = {  # a vessel does not call again sooner than this
     "tanker": 7, "bulk": 20, "general_cargo": 14, "other": 5,
 }
 _POOL_CAP = 4000
-_TIER_CUM = (3, 43, 88, 100)  # NOx tier 0: 3 %, I: 40 %, II: 45 %, III: 12 %
 _SHORE_POWER_SHARE = {"container": 0.90, "passenger": 0.95, "reefer": 0.70, "roro": 0.05}
-# Starcrest 2016 auxiliary load at berth (kW), reference section 3.3, to seed aux_power_kw
-_AUX_KW = {"passenger": 6004, "reefer": 890, "roro": 800, "tanker": 750, "bulk": 150,
-           "general_cargo": 722, "other": 228}
-_CONTAINER_AUX_KW = (  # (TEU upper bound, kW)
-    (2000, 429), (3000, 1035), (4000, 516), (5000, 1161), (6000, 945), (7000, 990),
-    (8000, 2456), (9000, 902), (10000, 1037), (11000, 1450), (12000, 1500), (13000, 1780),
-    (14000, 982), (15000, 1500), (17000, 1000), (10**9, 1000),
-)
 # TEU bins (Starcrest size bins) and how often each calls
 _TEU_BINS = (
     (1000, 2000, 3), (2000, 3000, 3), (3000, 4000, 4), (4000, 5000, 7), (5000, 6000, 6),
@@ -198,19 +194,6 @@ _FLEET_WORD = {"container": "Container", "passenger": "Cruise", "reefer": "Reefe
                "roro": "Ro-Ro", "tanker": "Tanker"}
 _SMALL_FLEET_PREVIOUS_YEAR = 24  # Coral Sea: 5 % of 24 = 1.2 -> 1 VIE
 
-_WORDS = (
-    "ATLAS", "AURORA", "BEACON", "CASCADIA", "CORONA", "DELTA", "EMERALD", "FORTUNE",
-    "GALAXY", "HARMONY", "HORIZON", "IRIS", "JADE", "KESTREL", "LIBERTY", "LUMEN",
-    "MAGNOLIA", "NEPTUNE", "OPAL", "ORION", "PEGASUS", "PHOENIX", "PIONEER", "POLARIS",
-    "QUEST", "RADIANCE", "SAPPHIRE", "SERENITY", "SIRIUS", "SPIRIT", "SUMMIT", "TRIUMPH",
-    "UNITY", "VALOR", "VEGA", "VENTURE", "VOYAGER", "ZENITH", "AMBER", "BOREAS",
-    "CALYPSO", "DAWN", "ECLIPSE", "FALCON", "GRACE", "HALCYON", "INSPIRATION", "JUBILEE",
-    "KINGSTON", "LYRA", "MISTRAL", "NOVA", "OCEANIA", "PACIFICA", "RAINIER", "SEQUOIA",
-    "TAHOE", "TEMPEST", "TRITON", "VISTA", "WILLOW", "YOSEMITE", "ACACIA", "BALBOA",
-    "CORAL BAY", "DIAMOND", "ELEGANCE", "FREEDOM", "GLORY", "HOPE", "INFINITY", "JUPITER",
-    "LEGEND", "MAJESTY", "NOBLE", "OSPREY", "PRESTIGE", "RESOLVE", "SOVEREIGN", "TRADER",
-)
-
 # --- approved capture systems (fictional Executive Orders) -------------------------------------
 _SYS_BARGE_A = "EO-AB-SAMPLE-01"
 _SYS_BARGE_B = "EO-AB-SAMPLE-02"
@@ -231,70 +214,11 @@ _HOMES = {  # (vessel type, preferred terminal) -> terminals to try, preferred f
     (vtype, first): (first, *[t for t in terminals if t != first])
     for vtype, terminals in _TYPE_TERMINALS.items() for first in terminals
 }
-_TWO = tuple(f"{i:02d}" for i in range(60))
 _ISO_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def imo_is_valid(imo: str) -> bool:
     return len(imo) == 7 and imo.isdigit() and imo_check_digit(imo[:6]) == int(imo[6])
-
-
-def port_timezone(port: str) -> ZoneInfo:
-    with open(reference_dir() / "ports.csv", newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if row["port"] == port:
-                return ZoneInfo(row["timezone"])
-    raise UsageError(f"port {port!r} is not in the built-in ports table")
-
-
-def _minute(dt: datetime) -> int:
-    return int(dt.timestamp()) // 60
-
-
-class _Clock:
-    """Epoch minutes (UTC) -> the strings the files hold. Cached per 15-minute block, since
-    every zone offset is a multiple of 15 minutes."""
-
-    def __init__(self, tz: ZoneInfo):
-        self.tz = tz
-        self._blocks: dict[int, tuple[str, str, int, str, bool]] = {}
-        self._hours: dict[int, str] = {}
-
-    def _fill(self, block: int) -> tuple[str, str, int, str, bool]:
-        loc = (_EPOCH + timedelta(minutes=block * 15)).astimezone(self.tz)
-        naive = loc.replace(tzinfo=None)
-        ambiguous = (
-            naive.replace(tzinfo=self.tz, fold=0).utcoffset()
-            != naive.replace(tzinfo=self.tz, fold=1).utcoffset()
-        )
-        off = int(loc.utcoffset().total_seconds()) // 60
-        sign = "-" if off < 0 else "+"
-        suffix = f":00{sign}{abs(off) // 60:02d}:{abs(off) % 60:02d}"
-        entry = (f"{loc:%Y-%m-%d %H}:", f"{loc:%Y-%m-%dT%H}:", loc.minute, suffix, ambiguous)
-        self._blocks[block] = entry
-        return entry
-
-    def local(self, minute: int, explicit: bool = False) -> str:
-        """Naive local `YYYY-MM-DD HH:MM`, or with the offset when asked or when the naive
-        time would be ambiguous (fall-back hour)."""
-        block = minute // 15
-        entry = self._blocks.get(block) or self._fill(block)
-        mm = _TWO[entry[2] + minute - block * 15]
-        if explicit or entry[4]:
-            return entry[1] + mm + entry[3]
-        return entry[0] + mm
-
-    def utc(self, minute: int) -> str:
-        hour = minute // 60
-        prefix = self._hours.get(hour)
-        if prefix is None:
-            prefix = self._hours[hour] = f"{_EPOCH + timedelta(hours=hour):%Y-%m-%dT%H}:"
-        return prefix + _TWO[minute - hour * 60] + ":00Z"
-
-    def is_ambiguous(self, minute: int) -> bool:
-        block = minute // 15
-        return (self._blocks.get(block) or self._fill(block))[4]
 
 
 @dataclass(slots=True)
@@ -338,7 +262,7 @@ class _State:
 def would_overwrite(out_dir: Path, *, port: str = "USLAX", dirty: bool = False) -> list[Path]:
     """The files `generate` would write that already exist in `out_dir` (`sample --out`
     refuses to overwrite them without --force)."""
-    stems = _EU_FILES if port in _EU_LAYOUTS else tuple(FILES)
+    stems = EU_FILES if port in EU_LAYOUTS else tuple(FILES)
     names = [f"{stem}.csv" for stem in stems] + (["README.md"] if dirty else [])
     return [Path(out_dir) / n for n in names if (Path(out_dir) / n).exists()]
 
@@ -360,7 +284,7 @@ def generate(
     its file, row and column in a README.md written beside the files.
 
     `port` picks the layout: an EU port with a layout of its own (NLRTM, Rotterdam: the FuelEU
-    Maritime Art. 6 sample, see `_EuGenerator`), a Chinese one (CNSHA, Shanghai: the
+    Maritime Art. 6 sample, berthcheck/sample_eu.py), a Chinese one (CNSHA, Shanghai: the
     cn-shore-power sample, berthcheck/sample_cn.py) or, for any other port, the Los Angeles
     layout.
     """
@@ -372,12 +296,12 @@ def generate(
         if dirty:
             raise UsageError("--dirty is available for the Los Angeles layout only")
         return generate_cn(Path(out_dir), visits=visits, seed=seed, month=month, port=port)
-    if port in _EU_LAYOUTS:
+    if port in EU_LAYOUTS:
         if dirty:
             raise UsageError("--dirty is available for the Los Angeles layout only")
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        return _EuGenerator(visits=visits, seed=seed, month=month, port=port).run(out_dir)
+        return EuGenerator(visits=visits, seed=seed, month=month, port=port).run(out_dir)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     gen = _Generator(visits=visits, seed=seed, month=month, port=port, dirty=dirty)
@@ -387,28 +311,7 @@ def generate(
     return paths
 
 
-class _PortMonth:
-    """What both generators share: the seeded draws and the month's calendar at the port
-    (local month bounds in minutes, visit-id prefix and width)."""
-
-    def __init__(self, *, visits: int, seed: int, month: str, port: str):
-        self.n = visits
-        self.rng = random.Random(seed)
-        self.port = port
-        self.tz = port_timezone(port)
-        self.clock = _Clock(self.tz)
-        year, mon = int(month[:4]), int(month[5:])
-        self.year = year
-        self.first_day = date(year, mon, 1)
-        nxt = date(year + (mon == 12), mon % 12 + 1, 1)
-        self.days = (nxt - self.first_day).days
-        self.start = _minute(datetime(year, mon, 1, tzinfo=self.tz))
-        self.end = _minute(datetime(nxt.year, nxt.month, 1, tzinfo=self.tz))
-        self.prefix = f"{port[2:]}-{month[2:4]}{month[5:]}-"
-        self.width = max(5, len(str(visits + 10)) + 1)
-
-
-class _Generator(_PortMonth):
+class _Generator(PortMonth):
     def __init__(self, *, visits: int, seed: int, month: str, port: str, dirty: bool):
         super().__init__(visits=visits, seed=seed, month=month, port=port)
         self.seed = seed
@@ -416,7 +319,7 @@ class _Generator(_PortMonth):
         self.dirty = dirty
         cutoff = datetime(REPORT_CUTOFF.year, REPORT_CUTOFF.month, REPORT_CUTOFF.day,
                           REPORT_CUTOFF.hour, REPORT_CUTOFF.minute, tzinfo=self.tz)
-        self.report_cap = _minute(cutoff) if self.start <= _minute(cutoff) else None
+        self.report_cap = epoch_minute(cutoff) if self.start <= epoch_minute(cutoff) else None
         self.expiry = self.first_day + timedelta(days=14)  # EO-AB-SAMPLE-03 ends on the 15th
         self.terminals = {t[0]: t for t in _TERMINALS}
         self.shore_berths = {b for t in _TERMINALS if t[3] for b in t[2]}
@@ -436,7 +339,7 @@ class _Generator(_PortMonth):
         span = self.end - self.start
         # local midnight of each day, read off the offset at noon (after any 02:00 change)
         noon_base = [
-            _minute(datetime.combine(self.first_day + timedelta(days=d), datetime.min.time())
+            epoch_minute(datetime.combine(self.first_day + timedelta(days=d), datetime.min.time())
                     .replace(hour=12, tzinfo=self.tz)) - 720
             for d in range(self.days)
         ]
@@ -527,7 +430,7 @@ class _Generator(_PortMonth):
             return None
         if word is None:  # the operator's next name: PREFIX WORD, then PREFIX WORD 2, ...
             if code not in self.names:
-                words = list(_WORDS)
+                words = list(NAME_WORDS)
                 rng.shuffle(words)
                 self.names[code] = (words, [0])
             words, counter = self.names[code]
@@ -548,8 +451,8 @@ class _Generator(_PortMonth):
             lo, hi = _GT_RANGE[vtype]
             gt = lo + int(rand() * (hi - lo) / 10) * 10
         x = rand() * 100
-        tier = "0" if x < _TIER_CUM[0] else "1" if x < _TIER_CUM[1] else \
-            "2" if x < _TIER_CUM[2] else "3"
+        tier = "0" if x < TIER_CUM[0] else "1" if x < TIER_CUM[1] else \
+            "2" if x < TIER_CUM[2] else "3"
         capable = rand() < _SHORE_POWER_SHARE.get(vtype, 0.0)
         if vtype == "roro":  # a fifth of the car carriers use Pasha's low-activity berths
             first = "PASHA" if rand() < 0.2 else "WWL"
@@ -717,7 +620,7 @@ class _Generator(_PortMonth):
         pattern = "none"
         sp_possible = vessel.capable and berth in self.shore_berths and vtype in _SP_LOAD_KW
         if sp_possible and (is_commissioned or scen == "commissioning"):
-            pattern = _SP_SCENARIO_PATTERN.get(scen) or _draw(rand(), _SP_PATTERNS)
+            pattern = _SP_SCENARIO_PATTERN.get(scen) or draw(rand(), _SP_PATTERNS)
             sp_sessions = fixed.get("sessions") or self._sessions(
                 pattern, arr, rtw, pob, dep, vtype == "passenger")
             if not sp_sessions:
@@ -726,7 +629,7 @@ class _Generator(_PortMonth):
             vtype in ("tanker", "roro") or (vtype == "container" and not vessel.capable)
         ):
             if rand() < _CAPTURE_SERVED[vtype] or scen in _CC_SCENARIO_PATTERN or fixed:
-                pattern = _CC_SCENARIO_PATTERN.get(scen) or _draw(rand(), _CC_PATTERNS)
+                pattern = _CC_SCENARIO_PATTERN.get(scen) or draw(rand(), _CC_PATTERNS)
                 cc_sessions = fixed.get("sessions") or self._sessions(
                     pattern, arr, rtw, pob, dep, False)
 
@@ -779,7 +682,7 @@ class _Generator(_PortMonth):
         missing_pob = scen == "no_pob" or (not scen and not fixed and rand() < 0.02)
         aux = ""
         if rand() < 0.15:
-            aux = str(int(_aux_default(vtype, vessel.teu) * rng.uniform(0.8, 1.25)) // 10 * 10)
+            aux = str(int(aux_default(vtype, vessel.teu) * rng.uniform(0.8, 1.25)) // 10 * 10)
         boiler = ""
         if rand() < (0.15 if vtype == "tanker" else 0.01):
             kw = rng.uniform(2400, 3400) if vtype == "tanker" else rng.uniform(250, 650)
@@ -912,7 +815,7 @@ class _Generator(_PortMonth):
     def _transition_near(self, minute: int) -> int | None:
         """The UTC minute of a zone offset change within two days of `minute`, if any."""
         def offset(m: int):
-            return (_EPOCH + timedelta(minutes=m)).astimezone(self.tz).utcoffset()
+            return (EPOCH + timedelta(minutes=m)).astimezone(self.tz).utcoffset()
 
         lo, hi = minute - 2 * 1440, minute + 2 * 1440
         if offset(lo) == offset(hi):
@@ -978,7 +881,7 @@ class _Generator(_PortMonth):
             t = self._fall_back_after(self.start)
             if t is None:
                 return None
-            wall = (_EPOCH + timedelta(minutes=t + 30)).astimezone(self.tz)
+            wall = (EPOCH + timedelta(minutes=t + 30)).astimezone(self.tz)
             row[col("reported_at")] = f"{wall:%Y-%m-%d %H:%M}"
             return "reported_at", ("naive local time in the repeated fall-back hour: it happens "
                                    "twice, so it names no single instant")
@@ -1041,16 +944,16 @@ class _Generator(_PortMonth):
     def _parse_local(self, text: str) -> int:
         """Back from a string this generator wrote to epoch minutes."""
         if "T" in text:
-            return _minute(datetime.fromisoformat(text.replace("Z", "+00:00")))
-        return _minute(datetime.fromisoformat(text).replace(tzinfo=self.tz))
+            return epoch_minute(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        return epoch_minute(datetime.fromisoformat(text).replace(tzinfo=self.tz))
 
     def _fall_back_after(self, minute: int) -> int | None:
         """UTC minute where the first fall-back after `minute` starts repeating local time."""
         for day in range(0, 400, 2):
             t = self._transition_near(minute + day * 1440 + 1440)
             if t is not None:
-                before = (_EPOCH + timedelta(minutes=t - 1)).astimezone(self.tz).utcoffset()
-                after = (_EPOCH + timedelta(minutes=t)).astimezone(self.tz).utcoffset()
+                before = (EPOCH + timedelta(minutes=t - 1)).astimezone(self.tz).utcoffset()
+                after = (EPOCH + timedelta(minutes=t)).astimezone(self.tz).utcoffset()
                 if after < before:
                     return t  # local time repeats from here (the second pass)
         return None
@@ -1060,10 +963,10 @@ class _Generator(_PortMonth):
         for day in range(0, 400, 2):
             t = self._transition_near(minute + day * 1440 + 1440)
             if t is not None:
-                before = (_EPOCH + timedelta(minutes=t - 1)).astimezone(self.tz).utcoffset()
-                after = (_EPOCH + timedelta(minutes=t)).astimezone(self.tz).utcoffset()
+                before = (EPOCH + timedelta(minutes=t - 1)).astimezone(self.tz).utcoffset()
+                after = (EPOCH + timedelta(minutes=t)).astimezone(self.tz).utcoffset()
                 if after > before:
-                    wall = (_EPOCH + timedelta(minutes=t)).astimezone(self.tz).replace(
+                    wall = (EPOCH + timedelta(minutes=t)).astimezone(self.tz).replace(
                         tzinfo=None) - (after - before) / 2
                     return f"{wall:%Y-%m-%d %H:%M}"
         return None
@@ -1160,21 +1063,8 @@ _VISIT_PROBLEMS = (
 )
 
 
-def _draw(x: float, shares: tuple[tuple[float, str], ...]) -> str:
-    for bound, name in shares:
-        if x < bound:
-            return name
-    return "ok"
-
-
 def _round_half_up(x: float) -> int:
     return int(math.floor(x + 0.5))
-
-
-def _aux_default(vtype: str, teu: int) -> int:
-    if vtype == "container":
-        return next(kw for bound, kw in _CONTAINER_AUX_KW if teu < bound)
-    return _AUX_KW[vtype]
 
 
 def _other_berth(berths: tuple[str, ...], berth: str) -> str:
@@ -1220,386 +1110,3 @@ def _write_dirty_readme(path: Path, problems: list[_Problem], gen: _Generator) -
 # at the ferry berth (more unavailability exceptions than the yearly limit allows), short
 # ferry stays, a feeder below 5 000 GT, a call without gross tonnage and one without any size.
 # ================================================================================================
-
-_EU_FILES = ("berths", "visits", "shore_power", "events")
-
-# code, name, berths, berths with OPS (in the sample's 2030)
-_EU_LAYOUTS = {
-    "NLRTM": (
-        ("RWG", "Rotterdam World Gateway (Maasvlakte II)", ("RWG1", "RWG2", "RWG3", "RWG4"),
-         ("RWG1", "RWG2", "RWG3", "RWG4")),
-        ("APMT2", "APM Terminals Maasvlakte II", ("APM1", "APM2", "APM3"),
-         ("APM1", "APM2", "APM3")),
-        ("ECTDT", "ECT Delta Terminal (Maasvlakte I)", ("DT1", "DT2", "DT3", "DT4", "DT5", "DT6"),
-         ("DT1", "DT2", "DT3", "DT4", "DT5")),
-        ("EMX", "Euromax Terminal", ("EMX1", "EMX2", "EMX3"), ("EMX1", "EMX2", "EMX3")),
-        ("CTR", "Cruise Terminal Rotterdam (Wilhelminakade)", ("CTR1", "CTR2"), ("CTR1",)),
-        ("HVH", "Hoek van Holland ferry terminal", ("HVH1", "HVH2"), ("HVH1", "HVH2")),
-        ("CRO", "Europoort ro-ro terminal", ("RO1", "RO2"), ()),
-        ("LQB", "Europoort liquid bulk terminal", ("LB1", "LB2", "LB3"), ()),
-        ("DRB", "Maasvlakte dry bulk terminal", ("DB1", "DB2"), ()),
-        ("WHV", "Waalhaven multipurpose terminal", ("WH1", "WH2"), ()),
-    ),
-}
-# the sample's kinds of call -> (contract vessel type, terminals in order of preference)
-_EU_KINDS = {
-    "container": ("container", ("RWG", "APMT2", "ECTDT", "EMX")),
-    "feeder": ("container", ("ECTDT", "EMX")),
-    "cruise": ("passenger", ("CTR",)),
-    "ferry": ("passenger", ("HVH",)),
-    "roro": ("roro", ("CRO",)),
-    "tanker": ("tanker", ("LQB",)),
-    "bulk": ("bulk", ("DRB",)),
-    "general_cargo": ("general_cargo", ("WHV",)),
-}
-_EU_RANDOM_KINDS = ("container", "feeder", "cruise", "roro", "tanker", "bulk", "general_cargo")
-_EU_WEIGHTS = (44, 10, 5, 12, 16, 8, 5)
-_EU_STAY_H = {  # triangular low, high, mode (hours)
-    "container": (14, 60, 30), "feeder": (6, 24, 12), "cruise": (8, 12, 10),
-    "roro": (10, 24, 14), "tanker": (24, 48, 32), "bulk": (36, 110, 60),
-    "general_cargo": (24, 72, 40),
-}
-_EU_TURN_DAYS = {"container": 14, "feeder": 4, "cruise": 5, "roro": 7, "tanker": 7, "bulk": 20,
-                 "general_cargo": 10}
-_EU_TEU_BINS = {  # (low, high, weight)
-    "container": ((4000, 8000, 10), (8000, 12000, 14), (12000, 15000, 14), (15000, 20000, 16),
-                  (20000, 24000, 10)),
-    "feeder": ((300, 800, 4), (800, 1500, 8), (1500, 3000, 6)),
-}
-_EU_GT = {"cruise": (48000, 170000), "roro": (38000, 75000), "tanker": (24000, 84000),
-          "bulk": (18000, 45000), "general_cargo": (6500, 26000)}
-_EU_CAPABLE = {"container": 0.94, "feeder": 0.75, "cruise": 0.85, "ferry": 1.0}
-_EU_OPS_KW = {"container": (900, 2500), "feeder": (300, 700), "cruise": (6000, 11000),
-              "ferry": (1800, 2800)}
-# how OPS goes on a capable ship at an OPS berth: cumulative shares, the rest is "ok"
-_EU_OPS_PATTERNS = ((0.06, "late"), (0.10, "early"), (0.12, "gap"), (0.14, "never"))
-_EU_OPERATORS = (  # code, name, fleet stem, kind, name prefix, share of the kind's calls
-    ("MPL", "Meridian Pacific Lines", "Meridian Pacific", "container", "MERIDIAN", 24),
-    ("OCL", "Ocean Crescent Line", "Ocean Crescent", "container", "CRESCENT", 20),
-    ("HNC", "Hanse Nordic Container", "Hanse Nordic", "container", "HANSE", 18),
-    ("FSM", "Formosa Star Marine", "Formosa Star", "container", "FORMOSA", 14),
-    ("HOS", "Han Ocean Shipping", "Han Ocean", "container", "HAN", 12),
-    ("NAA", 'Naviera "Andes Austral" S.A.', "Andes Austral", "container", "ANDES", 12),
-    ("NFS", "Noordkaap Feeder Services", "Noordkaap", "feeder", "NOORDKAAP", 60),
-    ("BLF", "Baltic Link Feeders", "Baltic Link", "feeder", "BALTIC", 40),
-    ("PHC", "Pacific Horizon Cruises", "Pacific Horizon", "cruise", "PACIFIC", 40),
-    ("SCL", "Solara Cruise Line", "Solara", "cruise", "SOLARA", 35),
-    ("AZV", "Azure Coast Voyages", "Azure Coast", "cruise", "AZURE", 25),
-    ("NZF", "Noordzee Ferries", "Noordzee", "ferry", "NOORDZEE", 100),
-    ("NCC", "Nordlys Car Carriers", "Nordlys", "roro", "NORDLYS", 60),
-    ("OAE", "Orient Auto Express", "Orient Auto", "roro", "ORIENT", 40),
-    ("GST", "Golden Strait Tankers", "Golden Strait", "tanker", "GOLDEN", 50),
-    ("ACM", "Aegean Crest Maritime", "Aegean Crest", "tanker", "AEGEAN", 50),
-    ("BAB", "Blue Anchor Bulk", "Blue Anchor", "bulk", "BLUE", 100),
-    ("HBS", "Harbor Breakbulk Services", "Harbor Breakbulk", "general_cargo", "HARBOR", 100),
-)
-_EU_FLEET_WORD = {"container": "Container", "feeder": "Feeder", "cruise": "Cruise",
-                  "ferry": "Ferry"}
-# scripted calls: (kind, fraction of the kind's calls) -> scenario
-_EU_SCENARIOS = {
-    "container": ((0.12, "zero_emission"), (0.22, "incompatible"), (0.33, "emergency_gap"),
-                  (0.44, "emergency_part"), (0.55, "unscheduled"), (0.66, "no_gt"),
-                  (0.77, "no_size"), (0.88, "zero_emission_part")),
-    "cruise": ((0.3, "unscheduled_medical"), (0.6, "cruise_no_ops_berth")),
-    "feeder": ((0.5, "small_feeder"),),
-}
-_EU_FERRY_OUTAGE_DAYS = range(10, 17)  # days of the month: OPS at the ferry berths out of service
-_EU_FERRY_SHORT_DAY = 5  # a short turnaround (under two hours)
-
-
-
-
-class _EuGenerator(_PortMonth):
-    """A month of calls at an EU port for the FuelEU Art. 6 pack. Deterministic: only
-    `random.Random(seed)` draws, rows in a fixed order."""
-
-    def __init__(self, *, visits: int, seed: int, month: str, port: str):
-        super().__init__(visits=visits, seed=seed, month=month, port=port)
-        self.terminals = {t[0]: t for t in _EU_LAYOUTS[port]}
-        self.ops_berths = {b for t in _EU_LAYOUTS[port] for b in t[3]}
-        self.berth_free = {b: -(10**9) for t in _EU_LAYOUTS[port] for b in t[2]}
-        self.used_imo: set[int] = set()
-        self.pools: dict[str, list[_EuShip]] = {k: [] for k in _EU_KINDS}
-        self.names: dict[str, tuple[list[str], list[int]]] = {}
-        self.rows: dict[str, list[list[str]]] = {stem: [] for stem in _EU_FILES}
-        self.seq = 0
-
-    # --- ships ---------------------------------------------------------------------------
-    def _imo(self) -> str:
-        while True:
-            six = 900000 + int(self.rng.random() * 90000)
-            if six not in self.used_imo:
-                self.used_imo.add(six)
-                return f"{six}{_check_digit(six)}"
-
-    def _ship(self, kind: str, op: tuple | None = None) -> _EuShip:
-        rng = self.rng
-        if op is None:
-            ops = [o for o in _EU_OPERATORS if o[3] == kind]
-            op = _eu_weighted(rng, ops, [o[5] for o in ops])
-        code, opname, stem, _kind, prefix, _share = op
-        if code not in self.names:  # each operator names its ships from its own word order
-            words = list(_WORDS)
-            rng.shuffle(words)
-            self.names[code] = (words, [0])
-        words, counter = self.names[code]
-        j = counter[0]
-        counter[0] += 1
-        name = f"{prefix} {words[j % len(words)]}" + (
-            f" {j // len(words) + 1}" if j >= len(words) else "")
-        teu = gt = None
-        if kind in _EU_TEU_BINS:
-            bins = _EU_TEU_BINS[kind]
-            lo, hi, _w = _eu_weighted(rng, bins, [b[2] for b in bins])
-            teu = lo + int(rng.random() * (hi - lo) / 10) * 10
-            gt = int(teu * (9.4 + 1.8 * rng.random())) // 10 * 10
-        elif kind == "ferry":
-            gt = 62440
-        else:
-            lo, hi = _EU_GT[kind]
-            gt = lo + int(rng.random() * (hi - lo) / 10) * 10
-        x = rng.random() * 100
-        tier = "0" if x < _TIER_CUM[0] else "1" if x < _TIER_CUM[1] else \
-            "2" if x < _TIER_CUM[2] else "3"
-        capable = rng.random() < _EU_CAPABLE.get(kind, 0.0)
-        aux = None
-        if kind == "ferry":
-            aux = 2400
-        elif kind == "cruise" and rng.random() < 0.6:
-            aux = int(rng.uniform(7000, 12000)) // 10 * 10
-        elif kind in ("container", "feeder") and rng.random() < 0.3:
-            aux = int(_aux_default("container", teu) * rng.uniform(0.8, 1.25)) // 10 * 10
-        fleet = f"{stem} {_EU_FLEET_WORD[kind]} Fleet" if kind in _EU_FLEET_WORD else ""
-        return _EuShip(self._imo(), name, kind, opname, fleet, gt, teu, tier, capable, aux)
-
-    def _pick(self, kind: str, arr: int, capable: bool = False) -> _EuShip:
-        """A ship of the kind not at berth then (nor just left); `capable`: with OPS equipment.
-        A new ship joins the pool when a few random tries find none."""
-        pool = self.pools[kind]
-        gap = _EU_TURN_DAYS[kind] * 1440
-        for _ in range(5):
-            if not pool:
-                break
-            v = pool[int(self.rng.random() * len(pool))]
-            if v.last_dep + gap <= arr and (v.capable or not capable):
-                return v
-        while True:
-            v = self._ship(kind)
-            pool.append(v)
-            if v.capable or not capable:
-                return v
-
-    def _berth(self, kind: str, terminals: tuple[str, ...], arr: int, dep: int,
-               want_ops: bool | None = None) -> tuple[str, str]:
-        chosen = None
-        start = int(self.rng.random() * len(terminals))  # the line's terminal of the day
-        for term in terminals[start:] + terminals[:start]:
-            free = [b for b in self.terminals[term][2]
-                    if (want_ops is None or (b in self.ops_berths) == want_ops)
-                    and self.berth_free[b] <= arr]
-            if free:
-                if want_ops is None and kind == "cruise":  # the OPS berth first, if free
-                    free = [b for b in free if b in self.ops_berths] or free
-                chosen = (term, free[int(self.rng.random() * len(free))])
-                break
-        if chosen is None:  # all busy: the first terminal's berth that frees first
-            term = terminals[0]
-            options = [b for b in self.terminals[term][2]
-                       if want_ops is None or (b in self.ops_berths) == want_ops]
-            chosen = (term, min(options, key=lambda b: (self.berth_free[b], b)))
-        self.berth_free[chosen[1]] = max(self.berth_free[chosen[1]], dep)
-        return chosen
-
-    # --- the month -----------------------------------------------------------------------
-    def _plan(self) -> list[tuple[int, int, str, str | None]]:
-        """(departure minute, order, kind, scenario) of every call departing in the month."""
-        rng = self.rng
-        n_ferry = min(self.days, self.n // 7)
-        calls: list[tuple[int, int, str, str | None]] = []
-        for d in range(n_ferry):
-            day = d + 1
-            midnight = _minute(datetime.combine(self.first_day + timedelta(days=d),
-                                                datetime.min.time()).replace(tzinfo=self.tz))
-            if day == _EU_FERRY_SHORT_DAY:
-                dep = midnight + 15 * 60 + 10
-                scen = "ferry_short"
-            else:
-                dep = midnight + 22 * 60 + int(rng.random() * 16)
-                scen = "ferry_outage" if day in _EU_FERRY_OUTAGE_DAYS else "ferry"
-            calls.append((dep, len(calls), "ferry", scen))
-        kinds = []
-        for _ in range(self.n - n_ferry):
-            kind = _eu_weighted(rng, _EU_RANDOM_KINDS, _EU_WEIGHTS)
-            if kind == "cruise":  # cruise ships sail late afternoon
-                dep = (_minute(datetime.combine(self.first_day + timedelta(
-                    days=int(rng.random() * self.days)), datetime.min.time())
-                    .replace(tzinfo=self.tz)) + 17 * 60 + int(rng.random() * 91))
-            else:
-                dep = self.start + int(rng.random() * (self.end - self.start))
-            kinds.append((dep, kind))
-        kinds.sort()
-        counts = {k: sum(1 for _d, kk in kinds if kk == k) for k in _EU_RANDOM_KINDS}
-        scripted: dict[tuple[str, int], str] = {}
-        for kind, items in _EU_SCENARIOS.items():
-            for frac, name in items:
-                k = int(counts[kind] * frac)
-                while (kind, k) in scripted and k < counts[kind]:
-                    k += 1
-                if k < counts[kind]:
-                    scripted[(kind, k)] = name
-        ordinal = dict.fromkeys(_EU_RANDOM_KINDS, 0)
-        for dep, kind in kinds:
-            calls.append((dep, len(calls), kind, scripted.get((kind, ordinal[kind]))))
-            ordinal[kind] += 1
-        calls.sort()
-        return calls
-
-    def run(self, out_dir: Path) -> dict[str, Path]:
-        ferry = self._ship("ferry", next(o for o in _EU_OPERATORS if o[3] == "ferry"))
-        ferry.capable = True
-        self.pools["ferry"].append(ferry)
-        for term, _name, berths, ops, *_ in sorted(_EU_LAYOUTS[self.port]):
-            for b in berths:
-                flag = "true" if b in ops else "false"
-                self.rows["berths"].append([self.port, term, b, flag, "false", flag])
-        for dep, _order, kind, scen in self._plan():
-            self._call(dep, kind, scen)
-        # two calls arrive at the end of the month and leave after it (next month's period)
-        self._call(self.end + 10 * 60 + 20, "container", None, arr=self.end - 30 * 60 - 10)
-        self._call(self.end + 14 * 60, "tanker", None, arr=self.end - 20 * 60)
-        paths = {}
-        kinds = {"berths": BERTHS, "visits": VISITS, "shore_power": SHORE_POWER, "events": EVENTS}
-        with atomic.FileSet(what="sample data") as files:  # all files or none
-            for stem in _EU_FILES:
-                path = paths[stem] = out_dir / f"{stem}.csv"
-                w = csv.writer(files.open(path), lineterminator="\n")
-                w.writerow(kinds[stem].column_names)
-                w.writerows(self.rows[stem])
-        return paths
-
-    def _call(self, dep: int, kind: str, scen: str | None, arr: int | None = None) -> None:
-        rng = self.rng
-        rand = rng.random
-        vtype, terminals = _EU_KINDS[kind]
-        if arr is None:
-            if kind == "ferry":
-                arr = dep - (100 if scen == "ferry_short" else 8 * 60 + int(rand() * 31))
-            else:
-                lo, hi, mode = _EU_STAY_H[kind]
-                arr = dep - int(rng.triangular(lo * 60, hi * 60, mode * 60))
-        # scripted calls that need OPS equipment on board and an OPS berth
-        needs_ops = scen in ("emergency_gap", "emergency_part", "zero_emission_part",
-                             "incompatible")
-        if kind == "ferry":
-            ship = self.pools["ferry"][0]
-        elif scen == "small_feeder":  # a feeder of 4 380 GT, below the Regulation's 5 000 GT
-            ship = self._ship(kind)
-            ship.teu, ship.gt = 420, 4380
-            self.pools[kind].append(ship)
-        else:
-            ship = self._pick(kind, arr, needs_ops)
-        ship.last_dep = max(ship.last_dep, dep)
-        want_ops = False if scen == "cruise_no_ops_berth" else True if needs_ops else None
-        term, berth = self._berth(kind, terminals, arr, dep, want_ops)
-        self.seq += 1
-        vid = self.prefix + str(self.seq).zfill(self.width)
-        fmt = self.clock.local
-
-        # --- OPS sessions and events -----------------------------------------------------
-        sessions: list[tuple[int, int]] = []
-        events: list[tuple[str, int | None, int | None, str, str]] = []
-        at_ops_berth = berth in self.ops_berths
-        covered_type = vtype in ("container", "passenger")
-        pattern = "none"
-        if covered_type and ship.capable and at_ops_berth:
-            pattern = _draw(rand(), _EU_OPS_PATTERNS)
-        if scen in ("zero_emission", "incompatible", "unscheduled", "unscheduled_medical",
-                    "ferry_outage", "cruise_no_ops_berth"):
-            pattern = "none"
-        elif scen in ("emergency_gap", "emergency_part"):
-            pattern = "gap"
-        elif scen == "zero_emission_part":
-            pattern = "late"
-        elif scen in ("ferry", "ferry_short"):
-            pattern = "ok"
-        if scen == "no_size":
-            pattern = "none"
-        sessions = self._eu_sessions(pattern, arr, dep)
-        if scen == "zero_emission":
-            events.append(("zero_emission_tech", None, None, f"ZET-{self.year}-0001",
-                           "Battery energy storage supplies the ship's whole electrical demand "
-                           "at berth; generators off (zero-emission technology)"))
-        elif scen == "zero_emission_part" and sessions:
-            events.append(("zero_emission_tech", arr, sessions[0][0], f"ZET-{self.year}-0002",
-                           "Batteries carried the load from all fast until the OPS connection"))
-        elif scen == "incompatible":
-            events.append(("ops_incompatible", None, None, f"OPS-INC-{self.year}-0001",
-                           "On-board OPS equipment 6.6 kV 60 Hz; shore installation 11 kV 50 Hz "
-                           "without a converter: cannot connect (confirmed by the port)"))
-        elif scen == "unscheduled":
-            events.append(("unscheduled_call", None, None, f"UNS-{self.year}-0001",
-                           "Unscheduled call after an engine-room fire, for the safety of the "
-                           "ship and crew (port of refuge)"))
-        elif scen == "unscheduled_medical":
-            events.append(("unscheduled_call", None, None, f"UNS-{self.year}-0002",
-                           "Unscheduled call to land a passenger for urgent medical care "
-                           "(saving life at sea)"))
-        elif scen in ("emergency_gap", "emergency_part") and len(sessions) == 2:
-            g0, g1 = sessions[0][1], sessions[1][0]
-            end = g1 if scen == "emergency_gap" else g0 + (g1 - g0) // 2
-            events.append(("emergency", g0, end, f"EMG-{self.year}-{self.seq:04d}",
-                           "Grid operator emergency load shedding: OPS disconnected, ship on "
-                           "its generators until the grid was restored"))
-        elif scen == "ferry_outage":
-            events.append(("ops_unavailable", None, None, f"OPS-OUT-{self.year}-HVH",
-                           "OPS at the Hoek van Holland ferry berths out of service "
-                           "(transformer failure); confirmed by the port authority"))
-        elif scen == "cruise_no_ops_berth" or (
-                covered_type and not at_ops_berth and kind in ("container", "feeder")
-                and rand() < 0.75):
-            events.append(("ops_unavailable", None, None, f"OPS-NA-{berth}",
-                           f"No OPS connection point at berth {berth}; all OPS berths occupied "
-                           "(confirmed by the port)"))
-
-        # --- the visit row -----------------------------------------------------------------
-        explicit = rand() < 0.05
-        gt = "" if scen == "no_gt" or ship.gt is None else str(ship.gt)
-        teu = "" if scen == "no_size" or not ship.teu else str(ship.teu)
-        aux = "" if scen == "no_size" or ship.aux_kw is None else str(ship.aux_kw)
-        capable = ship.capable and scen != "no_size"
-        self.rows["visits"].append([
-            vid, ship.imo, ship.name, vtype, ship.fleet, ship.operator, self.port, term, berth,
-            fmt(arr, explicit), "", "", fmt(dep, explicit), "true" if capable else "false", "",
-            ship.tier, gt, teu, aux, "", "", "", "", "",
-        ])
-        lo_kw, hi_kw = _EU_OPS_KW.get(kind, (500, 1500))
-        for k, (s, e) in enumerate(sessions, 1):
-            kw = ship.aux_kw * rng.uniform(0.85, 1.0) if ship.aux_kw else rng.uniform(lo_kw, hi_kw)
-            energy = f"{kw * (e - s) / 60:.1f}"
-            self.rows["shore_power"].append(
-                [f"{vid}-SP{k}", vid, fmt(s), fmt(e), energy, f"OPS-{berth}"])
-        for k, (kind_, s, e, ref, note) in enumerate(events, 1):
-            self.rows["events"].append([
-                f"{vid}-EV{k}", vid, kind_, "" if s is None else fmt(s),
-                "" if e is None else fmt(e), ref, note,
-            ])
-
-    def _eu_sessions(self, pattern: str, arr: int, dep: int) -> list[tuple[int, int]]:
-        """OPS sessions for one call: "ok" = connected from all fast to last line (the
-        Regulation counts every minute at berth), else late, early, with a gap, or none."""
-        if pattern in ("none", "never"):
-            return []
-        rand = self.rng.random
-        start, end = arr, dep
-        if pattern == "late":
-            start = arr + 15 + int(rand() * 106)
-        elif pattern == "early":
-            end = dep - 15 - int(rand() * 76)
-        if end - start < 60:
-            return []
-        if pattern == "gap":
-            gap = 20 + int(rand() * 131)
-            mid = start + int((end - start) * self.rng.uniform(0.3, 0.7))
-            if mid - start >= 30 and end - (mid + gap) >= 30:
-                return [(start, mid), (mid + gap, end)]
-        return [(start, end)]

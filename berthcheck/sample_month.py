@@ -1,0 +1,129 @@
+"""What the sample generators (berthcheck/sample.py for Los Angeles, sample_eu.py for the
+FuelEU port) share: a port-month's calendar (local month bounds in epoch minutes, the strings
+the files hold), the seeded draws, the vessel names' words, NOx tier shares and the auxiliary
+loads at berth that seed `aux_power_kw`. Deterministic: only `random.Random(seed)` draws."""
+
+from __future__ import annotations
+
+import csv
+import random
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from berthcheck.errors import UsageError
+from berthcheck.resources import reference_dir
+
+TIER_CUM = (3, 43, 88, 100)  # NOx tier 0: 3 %, I: 40 %, II: 45 %, III: 12 %
+
+# Starcrest 2016 auxiliary load at berth (kW), reference section 3.3, to seed aux_power_kw
+AUX_KW = {"passenger": 6004, "reefer": 890, "roro": 800, "tanker": 750, "bulk": 150,
+           "general_cargo": 722, "other": 228}
+CONTAINER_AUX_KW = (  # (TEU upper bound, kW)
+    (2000, 429), (3000, 1035), (4000, 516), (5000, 1161), (6000, 945), (7000, 990),
+    (8000, 2456), (9000, 902), (10000, 1037), (11000, 1450), (12000, 1500), (13000, 1780),
+    (14000, 982), (15000, 1500), (17000, 1000), (10**9, 1000),
+)
+
+NAME_WORDS = (
+    "ATLAS", "AURORA", "BEACON", "CASCADIA", "CORONA", "DELTA", "EMERALD", "FORTUNE",
+    "GALAXY", "HARMONY", "HORIZON", "IRIS", "JADE", "KESTREL", "LIBERTY", "LUMEN",
+    "MAGNOLIA", "NEPTUNE", "OPAL", "ORION", "PEGASUS", "PHOENIX", "PIONEER", "POLARIS",
+    "QUEST", "RADIANCE", "SAPPHIRE", "SERENITY", "SIRIUS", "SPIRIT", "SUMMIT", "TRIUMPH",
+    "UNITY", "VALOR", "VEGA", "VENTURE", "VOYAGER", "ZENITH", "AMBER", "BOREAS",
+    "CALYPSO", "DAWN", "ECLIPSE", "FALCON", "GRACE", "HALCYON", "INSPIRATION", "JUBILEE",
+    "KINGSTON", "LYRA", "MISTRAL", "NOVA", "OCEANIA", "PACIFICA", "RAINIER", "SEQUOIA",
+    "TAHOE", "TEMPEST", "TRITON", "VISTA", "WILLOW", "YOSEMITE", "ACACIA", "BALBOA",
+    "CORAL BAY", "DIAMOND", "ELEGANCE", "FREEDOM", "GLORY", "HOPE", "INFINITY", "JUPITER",
+    "LEGEND", "MAJESTY", "NOBLE", "OSPREY", "PRESTIGE", "RESOLVE", "SOVEREIGN", "TRADER",
+)
+
+TWO = tuple(f"{i:02d}" for i in range(60))
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+def port_timezone(port: str) -> ZoneInfo:
+    with open(reference_dir() / "ports.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["port"] == port:
+                return ZoneInfo(row["timezone"])
+    raise UsageError(f"port {port!r} is not in the built-in ports table")
+
+
+def epoch_minute(dt: datetime) -> int:
+    return int(dt.timestamp()) // 60
+
+
+class Clock:
+    """Epoch minutes (UTC) -> the strings the files hold. Cached per 15-minute block, since
+    every zone offset is a multiple of 15 minutes."""
+
+    def __init__(self, tz: ZoneInfo):
+        self.tz = tz
+        self._blocks: dict[int, tuple[str, str, int, str, bool]] = {}
+        self._hours: dict[int, str] = {}
+
+    def _fill(self, block: int) -> tuple[str, str, int, str, bool]:
+        loc = (EPOCH + timedelta(minutes=block * 15)).astimezone(self.tz)
+        naive = loc.replace(tzinfo=None)
+        ambiguous = (
+            naive.replace(tzinfo=self.tz, fold=0).utcoffset()
+            != naive.replace(tzinfo=self.tz, fold=1).utcoffset()
+        )
+        off = int((loc.utcoffset() or timedelta(0)).total_seconds()) // 60  # aware: never None
+        sign = "-" if off < 0 else "+"
+        suffix = f":00{sign}{abs(off) // 60:02d}:{abs(off) % 60:02d}"
+        entry = (f"{loc:%Y-%m-%d %H}:", f"{loc:%Y-%m-%dT%H}:", loc.minute, suffix, ambiguous)
+        self._blocks[block] = entry
+        return entry
+
+    def local(self, minute: int, explicit: bool = False) -> str:
+        """Naive local `YYYY-MM-DD HH:MM`, or with the offset when asked or when the naive
+        time would be ambiguous (fall-back hour)."""
+        block = minute // 15
+        entry = self._blocks.get(block) or self._fill(block)
+        mm = TWO[entry[2] + minute - block * 15]
+        if explicit or entry[4]:
+            return entry[1] + mm + entry[3]
+        return entry[0] + mm
+
+    def utc(self, minute: int) -> str:
+        hour = minute // 60
+        prefix = self._hours.get(hour)
+        if prefix is None:
+            prefix = self._hours[hour] = f"{EPOCH + timedelta(hours=hour):%Y-%m-%dT%H}:"
+        return prefix + TWO[minute - hour * 60] + ":00Z"
+
+    def is_ambiguous(self, minute: int) -> bool:
+        block = minute // 15
+        return (self._blocks.get(block) or self._fill(block))[4]
+
+class PortMonth:
+    """What both generators share: the seeded draws and the month's calendar at the port
+    (local month bounds in minutes, visit-id prefix and width)."""
+
+    def __init__(self, *, visits: int, seed: int, month: str, port: str):
+        self.n = visits
+        self.rng = random.Random(seed)
+        self.port = port
+        self.tz = port_timezone(port)
+        self.clock = Clock(self.tz)
+        year, mon = int(month[:4]), int(month[5:])
+        self.year = year
+        self.first_day = date(year, mon, 1)
+        nxt = date(year + (mon == 12), mon % 12 + 1, 1)
+        self.days = (nxt - self.first_day).days
+        self.start = epoch_minute(datetime(year, mon, 1, tzinfo=self.tz))
+        self.end = epoch_minute(datetime(nxt.year, nxt.month, 1, tzinfo=self.tz))
+        self.prefix = f"{port[2:]}-{month[2:4]}{month[5:]}-"
+        self.width = max(5, len(str(visits + 10)) + 1)
+
+def draw(x: float, shares: tuple[tuple[float, str], ...]) -> str:
+    for bound, name in shares:
+        if x < bound:
+            return name
+    return "ok"
+
+def aux_default(vtype: str, teu: int) -> int:
+    if vtype == "container":
+        return next(kw for bound, kw in CONTAINER_AUX_KW if teu < bound)
+    return AUX_KW[vtype]
