@@ -10,9 +10,10 @@ import json
 import re
 
 from berthcheck import store
-from berthcheck.engine.pack import Pack, Rule, strip_comments
 from berthcheck.engine.pack_binding import bind
 from berthcheck.engine.pack_columns import check_rule_output  # issue 20: the rules' output
+from berthcheck.engine.pack_model import Pack, Rule
+from berthcheck.engine.pack_text import strip_comments
 
 FINDING_ID_LENGTH = 16
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from berthcheck import store
-from berthcheck.engine.pack import PARAM_RE, Pack, strip_comments
+from berthcheck.engine.pack_model import Pack
+from berthcheck.engine.pack_text import PARAM_RE, strip_comments
 
 
 def bind(sql: str, values: dict[str, object]) -> dict[str, object]:

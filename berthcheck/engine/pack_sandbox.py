@@ -8,7 +8,8 @@ import re
 from functools import lru_cache
 
 from berthcheck.engine.judged_visits import judged_visits_sql
-from berthcheck.engine.pack import Pack, strip_comments
+from berthcheck.engine.pack_model import Pack
+from berthcheck.engine.pack_text import strip_comments
 from berthcheck.engine.scope import Scope
 
 

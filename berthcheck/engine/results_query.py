@@ -9,9 +9,10 @@ import re
 
 from berthcheck import store
 from berthcheck.engine.judged_visits import period_filters
-from berthcheck.engine.pack import Pack, strip_comments
 from berthcheck.engine.pack_binding import bind
 from berthcheck.engine.pack_columns import check_assemble_output  # issue 20: the contract
+from berthcheck.engine.pack_model import Pack
+from berthcheck.engine.pack_text import strip_comments
 from berthcheck.engine.scope import Scope
 
 
