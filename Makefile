@@ -42,7 +42,10 @@ MYPY_FILES := berthcheck/cells.py berthcheck/audit berthcheck/store_schema.py be
 	berthcheck/engine/fixture_store.py berthcheck/cli_rules.py \
 	berthcheck/report/pack_spec.py berthcheck/report/pack_section.py \
 	berthcheck/engine/judged_visits.py berthcheck/engine/results_frame.py berthcheck/engine/record.py \
-	berthcheck/engine/output_columns.py
+	berthcheck/engine/output_columns.py \
+	berthcheck/engine/findings.py berthcheck/engine/pack_binding.py berthcheck/engine/pack_sandbox.py \
+	berthcheck/engine/results_query.py berthcheck/engine/pack.py berthcheck/engine/pack_text.py \
+	berthcheck/engine/pack_model.py berthcheck/engine/pack_meta.py
 
 .PHONY: install demo test lint typecheck bench
 install: $(BIN)/.installed

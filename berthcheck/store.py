@@ -266,7 +266,7 @@ def table_counts(con) -> dict[str, int]:
     }
 
 
-def run(con, sql: str, params: list | tuple | None = None) -> list[tuple]:
+def run(con, sql: str, params: list | tuple | dict | None = None) -> list[tuple]:
     """Execute one statement and consume its result.
 
     DuckDB 2 refuses new work on a connection that still holds an unread result, so every

@@ -1,5 +1,5 @@
 """Evidence texts skip Python only when they already are Python's canonical JSON (issue 16: the
-rules step recognises them in SQL, engine/check.py `_texts_for_python`); finding ids and
+rules step recognises them in SQL, engine/findings.py `_texts_for_python`); finding ids and
 evidence text must stay what `json.dumps(..., sort_keys=True, separators=(",", ":"),
 ensure_ascii=False)` gives."""
 
@@ -12,7 +12,7 @@ import random
 import duckdb
 import pytest
 
-check_module = importlib.import_module("berthcheck.engine.check")
+findings_module = importlib.import_module("berthcheck.engine.findings")
 
 KEYS = ["a", "b", "a_b", "ab", "A", "Z", "é", "Ω", "from", "to", "x:y", "with space", 'q"uote',
         "back\\slash", "", "minutes", "event_ids"]
@@ -70,7 +70,7 @@ def con():
 def _for_python(con, texts: list[str]) -> set[str]:
     con.execute("CREATE OR REPLACE TEMP TABLE _bc_findings_raw (evidence VARCHAR)")
     con.executemany("INSERT INTO _bc_findings_raw VALUES (?)", [[t] for t in texts])
-    return set(check_module._texts_for_python(con))
+    return set(findings_module._texts_for_python(con))
 
 
 def test_a_text_skips_python_only_when_python_would_write_it_unchanged(con):
@@ -79,7 +79,7 @@ def test_a_text_skips_python_only_when_python_would_write_it_unchanged(con):
     to_python = _for_python(con, texts)
     skipped = 0
     for text in set(texts) - to_python:
-        assert check_module._canonical_json(text) == text, text
+        assert findings_module._canonical_json(text) == text, text
         skipped += 1
     assert skipped > 100  # the fast path is taken, not everything sent to Python
 
@@ -95,7 +95,7 @@ def test_what_the_packs_write_is_recognised(con):
     texts = [r[0] for r in rows]
     to_python = _for_python(con, texts)
     assert to_python == {texts[0]}  # 'ok' after 'year': not in order
-    assert check_module._canonical_json(texts[1]) == texts[1]
+    assert findings_module._canonical_json(texts[1]) == texts[1]
 
 
 def test_text_that_is_not_json_still_reaches_python(con):

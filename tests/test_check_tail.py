@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from berthcheck.engine import digest, manifest, record, results_frame
-from berthcheck.engine.check import _unordered
+from berthcheck.engine.results_query import unordered
 from tests.conftest import returns_recorded
 from tests.test_manifest_v2 import _digest
 
@@ -92,7 +92,7 @@ def test_findings_digest_in_order_of_three_keys_equals_the_sorted_one():
     ("SELECT a FROM (SELECT a FROM t ORDER BY a) s", "SELECT a FROM (SELECT a FROM t ORDER BY a) s"),
 ])
 def test_a_trailing_order_by_is_cut_only_where_it_only_orders(sql, want):
-    assert _unordered(sql) == want
+    assert unordered(sql) == want
 
 
 def test_the_cut_query_returns_the_same_rows():
@@ -101,7 +101,7 @@ def test_the_cut_query_returns_the_same_rows():
         con.execute("CREATE TABLE t AS SELECT i % 7 AS a, i AS b FROM range(50) r(i)")
         for sql in ("SELECT a, b FROM t ORDER BY b DESC",
                     "SELECT DISTINCT ON (a) a, b FROM t ORDER BY a, b DESC"):
-            assert (sorted(con.sql(_unordered(sql)).fetchall())
+            assert (sorted(con.sql(unordered(sql)).fetchall())
                     == sorted(con.sql(sql).fetchall()))
     finally:
         con.close()
@@ -117,7 +117,7 @@ def test_results_read_in_batches_and_the_sandbox_closed_before_the_sort(monkeypa
 
     engine = importlib.import_module("berthcheck.engine.check")
     sandboxes, closed_at_sort = [], []
-    engine_sandbox, engine_checked = engine._sandbox, engine._checked_assembled
+    engine_sandbox, engine_checked = engine.open_pack_sandbox, engine.checked_assembled
 
     def sandbox(*args):
         made = engine_sandbox(*args)
@@ -132,8 +132,8 @@ def test_results_read_in_batches_and_the_sandbox_closed_before_the_sort(monkeypa
             closed_at_sort.append(True)
         return engine_checked(pack, results)
 
-    monkeypatch.setattr(engine, "_sandbox", sandbox)
-    monkeypatch.setattr(engine, "_checked_assembled", checked)
+    monkeypatch.setattr(engine, "open_pack_sandbox", sandbox)
+    monkeypatch.setattr(engine, "checked_assembled", checked)
     sandbox_module = importlib.import_module("berthcheck.engine.sandbox")
     released = returns_recorded(monkeypatch, sandbox_module, "release_unread")
     con = _store_with_visits(60)

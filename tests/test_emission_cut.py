@@ -1,5 +1,5 @@
 """Issue 16, a scoped check's front: the emission inputs sum each visit's metered energy from
-the sessions the sandbox already cut to the judged visits (engine/check.py `_emission_inputs`),
+the sessions the sandbox already cut to the judged visits (engine/results_query.py `emission_inputs`),
 not from a second scan of every stored session. Both ways must give the same results; the
 pack is still handed only the session columns it lists (`[pack] inputs`)."""
 
@@ -34,13 +34,13 @@ def sample_con(sample_month, tmp_path_factory):
 def taken(monkeypatch) -> list[list[str]]:
     """The names of the sandbox's kept cuts each check handed its emission inputs."""
     seen: list[list[str]] = []
-    real = check_module._emission_inputs
+    real = check_module.emission_inputs
 
     def spy(con, scope, kept):
         seen.append(sorted(kept))
         return real(con, scope, kept)
 
-    monkeypatch.setattr(check_module, "_emission_inputs", spy)
+    monkeypatch.setattr(check_module, "emission_inputs", spy)
     return seen
 
 
@@ -48,9 +48,9 @@ def test_the_cut_sessions_give_the_stored_sessions_emission_inputs(sample_con, m
                                                                     taken):
     cut = check(sample_con, "carb-at-berth-2020", period="2026-10", store_run=False)
     assert taken == [["shore_power"]]  # the sandbox's cut was used
-    real_sandbox = check_module._sandbox
+    real_sandbox = check_module.open_pack_sandbox
     # nothing kept: the emission inputs read the store's sessions, as before
-    monkeypatch.setattr(check_module, "_sandbox",
+    monkeypatch.setattr(check_module, "open_pack_sandbox",
                         lambda con, pack, scope, extra=None, kept=None:
                         real_sandbox(con, pack, scope))
     stored = check(sample_con, "carb-at-berth-2020", period="2026-10", store_run=False)

@@ -12,8 +12,9 @@ import pytest
 
 from berthcheck import store
 from berthcheck.engine import check, load_pack
-from berthcheck.engine.check import _reads, finding_id
+from berthcheck.engine.check import finding_id
 from berthcheck.engine.judged_visits import judged_visits_sql
+from berthcheck.engine.pack_sandbox import _reads
 from berthcheck.engine.sandbox import open_sandbox, readable_objects
 from berthcheck.engine.scope import SCOPE_SQL, parse_scope, scope_params
 from tests.helpers_store import put_tables, visit

@@ -3,7 +3,7 @@
 A pack that reads history (allowance years, commissioning claims) judges more visits than
 the scope holds; one that does not, only the scope's. The query runs on the store before the
 sandbox is made, and its constant period bounds let DuckDB skip the row groups of other
-months (engine/check.py `_sandbox`, and the emission inputs' scan).
+months (engine/pack_sandbox.py `open_pack_sandbox`, and the emission inputs' scan).
 """
 
 from __future__ import annotations

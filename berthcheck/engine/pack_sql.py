@@ -38,7 +38,7 @@ _QUERY_START = re.compile(r"^\s*(?:\(\s*)*(SELECT|WITH|FROM|VALUES)\b", re.IGNOR
 
 
 def _strip_comments(sql: str) -> str:
-    from berthcheck.engine.pack import strip_comments
+    from berthcheck.engine.pack_text import strip_comments
 
     return strip_comments(sql)
 

@@ -101,7 +101,7 @@ def open_sandbox(con, names: list[str] | None = None, *,
     extra, kept: an object cut to the judged visits by their ids alone (not the judged query's
     own rows, not bounded by departure) is read with these columns too and put into `kept`
     (name -> Arrow table) for the engine, which then need not scan the store again for them
-    (the emission inputs, engine/check.py); the pack is still handed only its listed columns.
+    (the emission inputs, engine/results_query.py); the pack is still handed only its listed columns.
     """
     import duckdb
 

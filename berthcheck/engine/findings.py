@@ -1,0 +1,183 @@
+"""The rules' findings: every rule of the pack in one UNION ALL over the visits in scope,
+their ids (`finding_id`) and canonical evidence computed in SQL, into the sandbox's temp
+table `_bc_findings`. Python canonicalises only the evidence texts SQL does not recognise as
+canonical already (usually none)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from berthcheck import store
+from berthcheck.engine.pack_binding import bind
+from berthcheck.engine.pack_columns import check_rule_output  # issue 20: the rules' output
+from berthcheck.engine.pack_model import Pack, Rule
+from berthcheck.engine.pack_text import strip_comments
+
+FINDING_ID_LENGTH = 16
+
+
+def finding_id(rule_id: str, pack_version: str, visit_id: str, evidence: str) -> str:
+    """Stable identity: the same rule, pack version, visit and evidence give the same id in any
+    process, machine or time zone (evidence holds UTC text, keys sorted). The check computes
+    the same sha256 in SQL (`_FINDINGS_SQL`)."""
+    key = "\x1f".join((rule_id, pack_version, visit_id, evidence))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:FINDING_ID_LENGTH]
+
+
+_DECODE = json.JSONDecoder().decode
+# json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False), built once
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _canonical_json(text: str) -> str:
+    return _ENCODE(_DECODE(text))
+
+
+def _rules_sql(rules: tuple[Rule, ...]) -> tuple[str, dict[str, object]]:
+    """Every rule's findings in one UNION ALL, each row tagged with its rule (bound values:
+    rule ids and severities are pack text, never pasted into SQL)."""
+    parts: list[str] = []
+    params: dict[str, object] = {}
+    for i, rule in enumerate(rules):
+        params[f"_bc_rule_{i}"] = rule.id
+        params[f"_bc_severity_{i}"] = rule.severity
+        body = strip_comments(rule.sql).strip().rstrip(";")
+        parts.append(
+            f"SELECT {i} AS rule_no, CAST($_bc_rule_{i} AS VARCHAR) AS rule_id, "  # noqa: S608 - pack SQL, sandboxed
+            f"CAST($_bc_severity_{i} AS VARCHAR) AS severity, CAST(visit_id AS VARCHAR) AS visit_id, "
+            f"CAST(message AS VARCHAR) AS message, CAST(evidence AS VARCHAR) AS evidence, "
+            f"CAST(minutes AS DOUBLE) AS minutes FROM (\n{body}\n)"
+        )
+    return "\nUNION ALL\n".join(parts), params
+
+
+# Evidence texts that are already Python's canonical JSON (what `_canonical_json` returns) are
+# recognised in SQL, from the text alone, and skip Python (a rule writing `to_json({...})` with
+# its keys in sorted order makes such texts). Such a text is a flat JSON object: no space
+# outside strings; strings without backslash or control character (so nothing to escape, and
+# every `"` delimits a string); keys without `:`; every number one Python writes back as it is:
+# an integer (not `-0`), or a decimal fraction of at most 15 significant digits (any double
+# prints them back exactly; here at most 8 before the point and 7 after), no trailing zero but
+# `.0`, and not below 1e-4 (Python writes 1e-05); and its keys in Python's order, unique. The
+# last is decided once per key sequence (a rule's texts share one): a text's key sequence is the
+# text with its values cut out. Every other text goes through Python, so the result is the same.
+_STRING = r'"[^"\\\x00-\x1f]*"'
+_KEY = r'"[^"\\\x00-\x1f:]*"'
+_VALUE = "(" + "|".join((
+    _STRING, "true", "false", "null",
+    r"0|-?[1-9][0-9]*",  # integers
+    r"-?[1-9][0-9]{0,7}\.([0-9]{0,6}[1-9]|0)",  # 1 <= |x| < 1e8
+    r"-?0\.(0|0{0,3}[1-9]([0-9]{0,5}[1-9])?)",  # 0, and 1e-4 <= |x| < 1
+)) + ")"
+_FLAT_OBJECT = rf"\{{({_KEY}:{_VALUE}(,{_KEY}:{_VALUE})*)?\}}"
+_EVIDENCE_SQL = rf"""
+CREATE OR REPLACE TEMP TABLE _bc_evidence AS
+SELECT evidence,
+    CASE WHEN regexp_full_match(evidence, '{_FLAT_OBJECT}')
+         THEN regexp_replace(evidence, ':("[^"]*"|[^,}}]*)', ':', 'g') END AS keys
+FROM (SELECT DISTINCT evidence FROM _bc_findings_raw WHERE evidence IS NOT NULL)
+"""  # noqa: S608 - this module's constant pattern, no outside text
+
+
+def _texts_for_python(sandbox) -> list[str]:
+    """The distinct evidence texts of `_bc_findings_raw` that are not (recognised as) canonical
+    already: these, and only these, go through `_canonical_json`."""
+    store.run(sandbox, _EVIDENCE_SQL)
+    try:
+        ordered = [k for (k,) in store.run(sandbox, "SELECT DISTINCT keys FROM _bc_evidence "
+                                                    "WHERE keys IS NOT NULL") if _keys_in_order(k)]
+        return [r[0] for r in store.run(sandbox, "SELECT evidence FROM _bc_evidence "
+                                                 "WHERE keys IS NULL OR NOT list_contains(?, keys)",
+                                        [ordered])]
+    finally:
+        store.run(sandbox, "DROP TABLE _bc_evidence")
+
+
+def _keys_in_order(keys: str) -> bool:
+    """A key sequence (`{"a":,"b":}`) in Python's sort_keys order, each key once."""
+    names = re.findall(r'"([^"]*)":', keys)
+    return names == sorted(set(names))
+
+
+# Finding ids: sha256 over rule, pack version, visit and canonical evidence joined by U+001F,
+# first 16 hex (= finding_id). Identical findings (same id) are kept once: the table is made
+# without that step (a sort of every finding) and remade with it only when an id repeats.
+# `{evidence}` is the canonical text: the raw text, or Python's for the texts in `_bc_canonical`.
+_FINDINGS_SQL = """
+CREATE OR REPLACE TEMP TABLE _bc_findings AS
+SELECT finding_id, rule_id, visit_id, severity, message, evidence, minutes
+FROM (
+    SELECT left(sha256(f.rule_id || chr(31) || $version || chr(31) || f.visit_id || chr(31)
+                       || {evidence}), $n) AS finding_id,
+        f.rule_no, f.rule_id, f.visit_id, f.severity, f.message, {evidence} AS evidence,
+        f.minutes
+    FROM _bc_findings_raw f
+    {join}
+)
+{dedupe}
+"""
+_DEDUPE = """QUALIFY row_number() OVER (PARTITION BY finding_id
+                           ORDER BY rule_no, message, minutes NULLS LAST) = 1"""
+
+
+def _make_findings(sandbox, params: dict, evidence: str, join: str) -> None:
+    store.run(sandbox, _FINDINGS_SQL.format(evidence=evidence, join=join, dedupe=""), params)
+    if store.scalar(sandbox, "SELECT count(*) > count(DISTINCT finding_id) FROM _bc_findings"):
+        store.run(sandbox, _FINDINGS_SQL.format(evidence=evidence, join=join, dedupe=_DEDUPE),
+                  params)
+
+
+def run_rules(sandbox, pack: Pack, rules: tuple[Rule, ...], values: dict,
+               scope_filter: str) -> None:
+    """The findings of `rules` (of `pack`) for the visits in scope, ids and canonical evidence
+    computed in DuckDB: temp table `_bc_findings`. Evidence text that is not already Python's
+    canonical JSON (DuckDB's JSON text differs in places: key order, some numbers) visits
+    Python, each distinct text once, to be rewritten as Python writes it."""
+    import duckdb
+    import pyarrow as pa
+
+    from berthcheck.engine.sandbox import pack_failure
+
+    sql, params = _rules_sql(rules)
+    statement = ("CREATE OR REPLACE TEMP TABLE _bc_findings_raw AS SELECT * FROM (\n" + sql  # noqa: S608
+                 + "\n)" + scope_filter)
+    try:
+        store.run(sandbox, statement, bind(statement, {**values, **params}))
+    except duckdb.Error:
+        # name the rule file that fails (the union is one statement): first a rule whose
+        # columns break the contract (issue 20: a message naming rule and column), then any
+        for rule in rules:
+            body = strip_comments(rule.sql).strip().rstrip(";")
+            probe = f"SELECT * FROM ({body}) LIMIT 0"  # noqa: S608 - pack SQL, sandboxed
+            try:
+                check_rule_output(pack, rule, sandbox.sql(probe, params=bind(probe, values)
+                                                          or None).pl())
+                store.run(sandbox, f"SELECT count(*) FROM ({body})",  # noqa: S608
+                          bind(rule.sql, values))
+            except duckdb.Error as exc:
+                raise pack_failure(pack, rule.path.name, exc) from None
+        raise
+    raw = _texts_for_python(sandbox)
+    canonical = []
+    for text in raw:
+        try:
+            canonical.append(_canonical_json(text))
+        except ValueError:
+            rule = store.scalar(sandbox, "SELECT min(rule_id) FROM _bc_findings_raw "
+                                         "WHERE evidence = ?", [text])
+            raise pack_failure(pack, f"{rule}.sql", ValueError(
+                f"evidence is not JSON: {text[:80]!r}")) from None
+    params = {"version": pack.version, "n": FINDING_ID_LENGTH}
+    if not raw:  # every text already canonical: no join
+        _make_findings(sandbox, params, "f.evidence", "")
+    else:
+        sandbox.register("_bc_canonical", pa.table({"raw": pa.array(raw, pa.string()),
+                                                    "canonical": pa.array(canonical, pa.string())}))
+        try:
+            _make_findings(sandbox, params, "coalesce(c.canonical, f.evidence)",
+                           "LEFT JOIN _bc_canonical c ON c.raw = f.evidence")
+        finally:
+            sandbox.unregister("_bc_canonical")
+    store.run(sandbox, "DROP TABLE _bc_findings_raw")
