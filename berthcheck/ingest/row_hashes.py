@@ -5,6 +5,8 @@ other content).
 
 from __future__ import annotations
 
+from typing import cast
+
 import polars as pl
 
 from berthcheck import store
@@ -57,7 +59,7 @@ def hashed_batches(con, sql: str, names: dict[str, str], rows: pl.Series) -> pl.
         done += batch.num_rows
         if not in_order:
             continue  # the result is read to its end all the same: the connection needs it
-        texts = pl.from_arrow(batch)
+        texts = cast(pl.DataFrame, pl.from_arrow(batch))  # a record batch makes a frame
         if not texts[ROW].equals(rows.slice(done - batch.num_rows, batch.num_rows)):
             in_order = False
             continue
