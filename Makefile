@@ -29,6 +29,8 @@ MYPY_FILES := berthcheck/cells.py berthcheck/audit berthcheck/store_schema.py be
 	berthcheck/engine/sandbox.py berthcheck/engine/history_keys.py berthcheck/ingest/bounds.py berthcheck/ingest/xlsx_cells.py \
 	berthcheck/ingest/dcsa_jit.py berthcheck/ingest/jit_read.py berthcheck/ingest/adapters.py \
 	berthcheck/ingest/wharfinger.py berthcheck/sample_jit.py berthcheck/cli_load_sources.py \
+	berthcheck/ingest/load.py berthcheck/ingest/prepare.py berthcheck/ingest/row_problems.py berthcheck/ingest/cross_rows.py \
+	berthcheck/ingest/row_hashes.py berthcheck/ingest/replace.py berthcheck/ingest/quarantine.py berthcheck/ingest/errors_csv.py \
 	berthcheck/report/words.py berthcheck/report/board.py berthcheck/report/listing.py \
 	berthcheck/sample_cn.py berthcheck/sample_ships.py berthcheck/sample_month.py berthcheck/sample_eu.py \
 	berthcheck/engine/timing.py berthcheck/engine/manifest.py berthcheck/seals.py \

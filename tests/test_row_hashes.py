@@ -16,7 +16,7 @@ import pytest
 
 from berthcheck import store
 from berthcheck.demo import load_sample
-from berthcheck.ingest import load
+from berthcheck.ingest import row_hashes
 from berthcheck.ingest.kinds import KINDS
 from berthcheck.ingest.load import load_files
 from berthcheck.resources import sample_data_dir
@@ -38,7 +38,7 @@ def test_sha256_columns_equals_duckdbs_sha256():
 @pytest.mark.parametrize("batch_rows", [1, 1_000_000], ids=["many-batches", "one-batch"])
 def test_stored_row_hashes_are_duckdbs_over_the_stored_values(tmp_path, monkeypatch,
                                                                batch_rows):
-    monkeypatch.setattr(load, "_HASH_BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(row_hashes, "_HASH_BATCH_ROWS", batch_rows)
     monkeypatch.setattr(store, "SCAN_BATCH_ROWS", 1)  # DuckDB's threads share the scan
     source = tmp_path / "sample"
     shutil.copytree(sample_data_dir(), source, ignore=shutil.ignore_patterns("*-*", "dirty"))
@@ -77,14 +77,14 @@ def test_stored_row_hashes_are_duckdbs_over_the_stored_values(tmp_path, monkeypa
 
 def test_hashes_in_another_order_than_the_frames_are_refused():
     con = duckdb.connect()
-    rows = pl.Series(load.ROW, [2, 3, 4], dtype=pl.Int64)
+    rows = pl.Series(row_hashes.ROW, [2, 3, 4], dtype=pl.Int64)
     texts = "SELECT * FROM (VALUES (2, 'a'), (3, 'b'), (4, 'c')) t(_source_row, _row_text)"
     names = {"_row_text": "_row_hash"}
-    hashed = load._hashed_batches(con, texts, names, rows)
+    hashed = row_hashes.hashed_batches(con, texts, names, rows)
     assert hashed is not None and hashed.columns == ["_row_hash"]
     assert hashed["_row_hash"].to_list() == [
         con.execute(f"SELECT sha256('{t}')").fetchall()[0][0] for t in "abc"]
-    assert load._hashed_batches(con, texts + " ORDER BY 1 DESC", names, rows) is None
-    assert load._hashed_batches(con, texts + " LIMIT 2", names, rows) is None
-    none = load._hashed_batches(con, texts + " LIMIT 0", names, rows.head(0))
+    assert row_hashes.hashed_batches(con, texts + " ORDER BY 1 DESC", names, rows) is None
+    assert row_hashes.hashed_batches(con, texts + " LIMIT 2", names, rows) is None
+    none = row_hashes.hashed_batches(con, texts + " LIMIT 0", names, rows.head(0))
     assert none is not None and none.height == 0 and none.schema == {"_row_hash": pl.Utf8}

@@ -1,0 +1,192 @@
+"""Cross-row checks of staged rows, in SQL against what is already stored: a vessel at two
+berths at once, sessions and events of unknown visits, or outside their visit's stay (clipped
+within the tolerance, with a warning), and sessions overlapping on one visit.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+from berthcheck import store
+from berthcheck.errors import RowError
+from berthcheck.ingest.holders import allowance_ports
+from berthcheck.ingest.kinds import Kind, storage_name
+from berthcheck.ingest.read import ROW
+
+SESSION_TOLERANCE_MINUTES = 15  # data contract section 2: allowed, then clipped with a warning
+SPANS = {  # kinds whose rows cover a stretch of their visit: (start column, end column)
+    "shore-power": ("connected", "disconnected"),
+    "capture": ("started", "ended"),
+    "events": ("start", "end"),
+}
+
+
+def cross_row_checks(
+    con, staged: pl.DataFrame, kind: Kind, label: str
+) -> tuple[list[RowError], list[RowError], pl.DataFrame]:
+    """Return (errors, warnings, staged frame with clipped spans)."""
+    errors: list[RowError] = []
+    warnings: list[RowError] = []
+    if staged.is_empty():
+        return errors, warnings, staged
+    store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
+    try:
+        if kind.name == "visits":
+            errors += _vessel_overlaps(con, label)
+        elif kind.name == "allowances":
+            port_errors, port_warnings, staged = allowance_ports(con, staged, label)
+            errors += port_errors
+            warnings += port_warnings
+        elif kind.name in SPANS:
+            errors += _unknown_visits(con, label)
+            span_errors, span_warnings, staged = _spans_within_visit(con, staged, kind, label)
+            errors += span_errors
+            warnings += span_warnings
+            if kind.name != "events":
+                con.unregister("_staged")
+                store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
+                errors += _session_overlaps(con, kind, label)
+    finally:
+        con.unregister("_staged")
+    return errors, warnings, staged
+
+
+def _unknown_visits(con, label: str) -> list[RowError]:
+    rows = store.run(
+        con,
+        "SELECT s._source_row, s.visit_id FROM _staged s "
+        "WHERE NOT EXISTS (SELECT 1 FROM visits v WHERE v.visit_id = s.visit_id) "
+        "ORDER BY 1",
+    )
+    return [
+        RowError(label, row, "visit_id", visit, "no such visit is loaded (load the visits first)")
+        for row, visit in rows
+    ]
+
+
+def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str):
+    start, end = SPANS[kind.name]
+    s_col, e_col = storage_name(start), storage_name(end)
+    rows = store.fetch_polars(
+        con,
+        # an open end of an event is its visit's arrival or departure (data contract 2)
+        f"""SELECT s._source_row, v.arrival, v.departure,
+                   coalesce(s.{s_col}, v.arrival) AS s, coalesce(s.{e_col}, v.departure) AS e,
+                   s.{s_col} IS NULL AS open_start
+            FROM _staged s JOIN visits v ON v.visit_id = s.visit_id
+            WHERE NOT (s.{s_col} IS NULL AND s.{e_col} IS NULL)
+              AND (s.{s_col} < v.arrival OR s.{e_col} > v.departure
+                   OR s.{s_col} >= v.departure OR s.{e_col} <= v.arrival)""",  # noqa: S608
+    )
+    errors, warnings = [], []
+    clip_start: dict[int, object] = {}
+    clip_end: dict[int, object] = {}
+    tolerance = timedelta(minutes=SESSION_TOLERANCE_MINUTES)
+    for r in rows.iter_rows(named=True):
+        row, arrival, departure, s, e = r[ROW], r["arrival"], r["departure"], r["s"], r["e"]
+        if s >= departure or e <= arrival:
+            column, value = (end, e) if r["open_start"] else (start, s)
+            errors.append(RowError(label, row, column, value.isoformat(),
+                                   "lies entirely outside its visit's stay"))
+            continue
+        if s < arrival - tolerance:
+            errors.append(RowError(label, row, start, s.isoformat(),
+                                   f"before the visit's arrival ({arrival.isoformat()}) by more "
+                                   f"than {SESSION_TOLERANCE_MINUTES} minutes"))
+        elif s < arrival:
+            clip_start[row] = arrival
+            warnings.append(RowError(label, row, start, s.isoformat(),
+                                     f"before arrival; clipped to {arrival.isoformat()}"))
+        if e > departure + tolerance:
+            errors.append(RowError(label, row, end, e.isoformat(),
+                                   f"after the visit's departure ({departure.isoformat()}) by "
+                                   f"more than {SESSION_TOLERANCE_MINUTES} minutes"))
+        elif e > departure:
+            clip_end[row] = departure
+            warnings.append(RowError(label, row, end, e.isoformat(),
+                                     f"after departure; clipped to {departure.isoformat()}"))
+    if clip_start or clip_end:
+        dtype = staged.schema[s_col]
+
+        def patch(column: str, values: dict[int, object]) -> pl.Expr:
+            if not values:
+                return pl.col(column)
+            lookup = pl.DataFrame(
+                {ROW: list(values), "__v": list(values.values())},
+                schema={ROW: pl.Int64, "__v": dtype},
+            )
+            return pl.coalesce(
+                pl.col(ROW).replace_strict(lookup[ROW], lookup["__v"], default=None,
+                                           return_dtype=dtype),
+                pl.col(column),
+            )
+
+        staged = staged.with_columns(
+            patch(s_col, clip_start).alias(s_col), patch(e_col, clip_end).alias(e_col)
+        )
+    return errors, warnings, staged
+
+
+def _overlapping_pairs(con, pool_sql: str, group: str) -> list[tuple]:
+    """Pairs (new row, other) of intervals that overlap within a group.
+
+    A window pass finds the rows that overlap anything (sorted by start, a row overlaps iff it
+    starts before the latest end so far, or ends after the earliest later start); only those
+    are paired, so this stays O(n log n) when a vessel has hundreds of visits.
+    """
+    return store.run(
+        con,
+        f"""WITH pool AS ({pool_sql}),
+            marked AS (
+                SELECT *,
+                    s < max(e) OVER w_before AS hits_before,
+                    e > min(s) OVER w_after AS hits_after
+                FROM pool
+                WINDOW w_before AS (PARTITION BY {group} ORDER BY s, id
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+                       w_after AS (PARTITION BY {group} ORDER BY s, id
+                                   ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
+            ),
+            hit AS (SELECT * FROM marked WHERE hits_before OR hits_after)
+            SELECT a.row, a.id, a.label, b.id, b.new, b.row
+            FROM hit a JOIN hit b ON a.{group} = b.{group} AND a.id <> b.id
+             AND a.s < b.e AND b.s < a.e
+            WHERE a.new AND (NOT b.new OR a.row > b.row)
+            ORDER BY 1, 4""",  # noqa: S608 - our names only
+    )
+
+
+def _session_overlaps(con, kind: Kind, label: str) -> list[RowError]:
+    start, end = (storage_name(c) for c in SPANS[kind.name])
+    key = kind.key[0]
+    pool = f"""
+        SELECT {key} AS id, {key} AS label, visit_id, {start} AS s, {end} AS e,
+               _source_row AS row, TRUE AS new FROM _staged
+        UNION ALL
+        SELECT {key}, {key}, visit_id, {start}, {end}, _source_row, FALSE FROM {kind.table} t
+        WHERE NOT EXISTS (SELECT 1 FROM _staged n WHERE n.{key} = t.{key})"""  # noqa: S608
+    errors = []
+    for row, session, _label, other, other_new, other_row in _overlapping_pairs(
+        con, pool, "visit_id"
+    ):
+        where = f"row {other_row} of this file" if other_new else "an already loaded session"
+        errors.append(RowError(label, row, "session_id", session,
+                               f"overlaps session {other} ({where}) on the same visit"))
+    return errors
+
+
+def _vessel_overlaps(con, label: str) -> list[RowError]:
+    pool = """
+        SELECT visit_id AS id, imo AS label, imo, arrival AS s, departure AS e,
+               _source_row AS row, TRUE AS new FROM _staged
+        UNION ALL
+        SELECT visit_id, imo, imo, arrival, departure, _source_row, FALSE FROM visits t
+        WHERE NOT EXISTS (SELECT 1 FROM _staged n WHERE n.visit_id = t.visit_id)"""
+    return [
+        RowError(label, row, "arrival", imo,
+                 f"vessel IMO {imo} is at berth in visit {other} at the same time "
+                 f"({'row ' + str(other_row) + ' of this file' if new else 'already loaded'})")
+        for row, _id, imo, other, new, other_row in _overlapping_pairs(con, pool, "imo")
+    ]

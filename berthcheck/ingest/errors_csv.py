@@ -1,0 +1,24 @@
+"""The `--errors` file: every rejected row's problems, for the user to fix the file."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from berthcheck.errors import RowError
+
+
+def write_errors_csv(path: Path, errors: list[RowError], *, mkdir: bool = False) -> None:
+    """Every rejected row, one line per problem; text cells formula-safe (berthcheck.cells),
+    written whole or not at all (berthcheck.atomic)."""
+    from berthcheck import atomic
+    from berthcheck.cells import neutralise
+
+    with atomic.text_file(path, mkdir=mkdir, what="errors file") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        with_path = any(e.path for e in errors)  # a JSON source: the path of each problem
+        writer.writerow(["file", "row", "column", "value", "reason"] + (["path"] if with_path else []))
+        for e in sorted(errors):
+            writer.writerow([neutralise(e.file), e.row, neutralise(e.column),
+                             neutralise(e.value), neutralise(e.reason)]
+                            + ([neutralise(e.path)] if with_path else []))

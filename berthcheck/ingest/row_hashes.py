@@ -1,0 +1,103 @@
+"""Comparison with what is stored: each staged row's content hash over its typed values, and
+its status against the stored versions (new, unchanged, or changed: a key already loaded with
+other content).
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import polars as pl
+
+from berthcheck import store
+from berthcheck.ingest.kinds import Kind, storage_name
+from berthcheck.ingest.read import ROW
+from berthcheck.seals import row_text_sql, sha256_columns, texts_sql
+
+_HASH_BATCH_ROWS = 4_096  # rows whose texts are hashed at a time (about 3 MB of visits' text)
+
+
+def hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
+    """A content hash over the typed values (so reformatting a time changes nothing).
+
+    DuckDB makes each row's texts (its casts are the stored values' text) and streams them a
+    few thousand rows at a time; each batch is hashed by `seals.sha256_columns`, which costs
+    about a third of DuckDB's own sha256. Only the hashes are kept and added to the frame
+    (reading the whole frame back would copy every row once more).
+    """
+    if not staged[ROW].is_sorted():
+        staged = staged.sort(ROW)
+    cols = [storage_name(c.name) for c in kind.columns] + ["extra"]
+    # Into an empty table every row is new, so each will be sealed: its content hash is made
+    # in the same pass (seals.texts_sql; the same text, so the same row hash). The row hash
+    # is of the session zone's text, so only when that zone is UTC (store.connect sets it).
+    both = (not store.scalar(con, f"SELECT EXISTS (SELECT 1 FROM {kind.table}_versions)")  # noqa: S608
+            and store.scalar(con, "SELECT current_setting('TimeZone')") == "UTC")
+    sql = (texts_sql(kind, "_staged", content=True) if both else
+           f"SELECT _source_row, {row_text_sql(cols)} AS _row_text FROM _staged")  # noqa: S608
+    names = {"_row_text": "_row_hash", **({"_content_text": "_content_hash"} if both else {})}
+    store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
+    try:
+        # No ORDER BY: a projection of one scan keeps the frame's order (DuckDB's
+        # preserve_insertion_order, on by default), which is checked batch by batch; sorting
+        # a million rows' texts would cost time and memory for nothing.
+        hashes = hashed_batches(con, sql, names, staged[ROW])
+        if hashes is None:  # not in the frame's order after all: ask for it
+            hashes = hashed_batches(con, f"{sql} ORDER BY _source_row", names, staged[ROW])
+            if hashes is None:
+                raise RuntimeError("row hashes did not come back one per staged row")
+    finally:
+        con.unregister("_staged")
+    return staged.with_columns(hashes.get_columns())
+
+
+def hashed_batches(con, sql: str, names: dict[str, str], rows: pl.Series) -> pl.DataFrame | None:
+    """The hashes of `sql`'s texts, streamed in batches; None unless its rows are `rows`, in
+    that order."""
+    pieces, done, in_order = [], 0, True
+    for batch in con.sql(sql).to_arrow_reader(_HASH_BATCH_ROWS):
+        done += batch.num_rows
+        if not in_order:
+            continue  # the result is read to its end all the same: the connection needs it
+        texts = cast(pl.DataFrame, pl.from_arrow(batch))  # a record batch makes a frame
+        if not texts[ROW].equals(rows.slice(done - batch.num_rows, batch.num_rows)):
+            in_order = False
+            continue
+        # only polars' hash columns are kept: a column of DuckDB's batch, even the row
+        # number, would keep the batch's texts alive
+        pieces.append(sha256_columns(texts, names).drop(ROW))
+    if not in_order or done != rows.len():
+        return None
+    if not pieces:  # no rows: the empty columns, typed
+        return pl.DataFrame(schema={name: pl.Utf8 for name in names.values()})
+    return pl.concat(pieces, rechunk=False)
+
+
+def classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
+    """Add `_status`: new, unchanged or changed (a key already loaded with other content)."""
+    keys = [storage_name(k) for k in kind.key]
+    stored = store.fetch_polars(
+        con, f"SELECT {', '.join(keys)}, _row_hash AS _stored_hash, _source_file AS _stored_file, "  # noqa: S608
+        f"_source_row AS _stored_row FROM {kind.table}"
+    )
+    status = (
+        pl.when(pl.col("_stored_hash").is_null()).then(pl.lit("new"))
+        .when(pl.col("_stored_hash") == pl.col("_row_hash")).then(pl.lit("unchanged"))
+        .otherwise(pl.lit("changed"))
+    )
+    if not hashed[ROW].is_sorted():
+        hashed = hashed.sort(ROW)
+    # The join runs on the keys, row and hash only; its columns are then added to the frame
+    # (same rows in the same order), which is not copied as a whole join result would be.
+    narrow = (
+        hashed.select([*keys, ROW, "_row_hash"])
+        .join(stored, on=keys, how="left", nulls_equal=True)
+        .with_columns(status.alias("_status"))
+        .sort(ROW)
+    )
+    added = ["_stored_hash", "_stored_file", "_stored_row", "_status"]
+    if narrow.height != hashed.height:  # a key stored twice: join the whole frame, as before
+        return hashed.join(stored, on=keys, how="left", nulls_equal=True).with_columns(
+            status.alias("_status")
+        ).sort(ROW)
+    return hashed.with_columns(narrow.select(added))
