@@ -43,6 +43,9 @@ MYPY_FILES := berthcheck/cells.py berthcheck/audit berthcheck/store_schema.py be
 	berthcheck/engine/pack_columns.py berthcheck/engine/bases.py berthcheck/engine/pack_fixtures.py tests/fixture_batches.py \
 	berthcheck/engine/fixture_store.py berthcheck/cli_rules.py \
 	berthcheck/report/pack_spec.py berthcheck/report/pack_section.py \
+	berthcheck/report/data.py berthcheck/report/run.py berthcheck/report/period.py berthcheck/report/values.py \
+	berthcheck/report/summary.py berthcheck/report/visit_sections.py berthcheck/report/emissions_section.py \
+	berthcheck/report/quality.py berthcheck/report/methodology.py berthcheck/report/chart_series.py \
 	berthcheck/engine/judged_visits.py berthcheck/engine/results_frame.py berthcheck/engine/record.py \
 	berthcheck/engine/output_columns.py \
 	berthcheck/engine/findings.py berthcheck/engine/pack_binding.py berthcheck/engine/pack_sandbox.py \

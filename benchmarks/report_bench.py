@@ -14,7 +14,7 @@ Budgets (measured, never asserted in tests): 5 s, 15 s and 60 s. Times are wall-
 of `build_report` with the check already stored (the report reuses the stored run; the check is
 timed separately); `cpu s` is the render's CPU time, which a busy shared machine does not
 inflate. Peak RSS is the process's maximum resident set size after all sizes. Above the
-appendix threshold (`berthcheck.report.data.APPENDIX_MAX_VISITS`) the every-visit appendix is a
+appendix threshold (`berthcheck.report.listing.APPENDIX_MAX_VISITS`) the every-visit appendix is a
 summary table, the complete list being the attached CSV.
 """
 

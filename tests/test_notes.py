@@ -209,12 +209,12 @@ def test_notes_on_a_pack_without_notes_change_nothing(sample_db):
 def test_the_report_counts_a_note_by_its_column(both):
     from types import SimpleNamespace
 
-    from berthcheck.report.data import _methodology
+    from berthcheck.report.methodology import methodology
 
     plain, noted = both
     for outcome in (plain, noted):
         run = SimpleNamespace(pack=outcome.pack, results=outcome.results, inputs={})
-        rows = {r["id"]: r for r in _methodology(run, outcome.findings.to_dicts())["rules"]}
+        rows = {r["id"]: r for r in methodology(run, outcome.findings.to_dicts())["rules"]}
         # the rules table shows the visits with the note either way, never 0 for a note
         assert rows["AB01"]["n"] == int(MAIN_AB01[0])
         assert rows["AB01"]["note"] == ("not_applicable_reason" if outcome is plain else None)

@@ -26,6 +26,7 @@ from berthcheck.demo import SAMPLE_PERIOD, load_sample
 from berthcheck.engine import check
 from berthcheck.engine.scope import parse_scope
 from berthcheck.report import build_report, charts, data, listing, render
+from berthcheck.report import summary as report_summary
 from berthcheck.report.words import BASIS_WORDS, VERDICT_OF_BASIS, basis_text
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -301,9 +302,9 @@ def test_terminal_chart_counts_agree_with_the_results(month):
 
 
 def test_many_terminals_share_one_bar_that_adds_up_to_the_table(month, monkeypatch):
-    monkeypatch.setattr(data, "CHART_TERMINALS", 4)
+    monkeypatch.setattr(report_summary, "CHART_TERMINALS", 4)
     table = month["model"]["terminals"]
-    bars = data._chart_terminals(table)
+    bars = report_summary.chart_terminals(table)
     assert len(bars) == 5 and bars[-1]["label"] == f"{len(table['rows']) - 4} other terminals"
     biggest = sorted(table["rows"], key=lambda r: (-r["visits"], r["terminal"]))[:4]
     assert [b["terminal"] for b in bars[:4]] == [r["terminal"] for r in biggest]

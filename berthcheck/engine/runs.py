@@ -435,7 +435,7 @@ _ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:
 
 def restore_instants(results):
     """Runs stored before migration 6 keep pack-specific columns as JSON text: instants come
-    back as ISO text and are turned into UTC datetimes again (as report.data.restore_types)."""
+    back as ISO text and are turned into UTC datetimes again (as report.run.restore_types)."""
     import polars as pl
 
     exprs = []

@@ -71,7 +71,7 @@ def report_scope(period: str | None, port: str | None = None, terminal: str | No
 
 def render_run(con, run, fmt: str = "pdf", *, appendix: str = "all",
                page_size: str = "letter") -> Rendered:
-    """Render a `data.ReportRun` as PDF or HTML bytes."""
+    """Render a `run.ReportRun` as PDF or HTML bytes."""
     from berthcheck.engine.export import csv_bytes
     from berthcheck.report import charts, data, render
 
@@ -109,7 +109,7 @@ def build_report(
     """Write the report for a period and at most one of port / terminal / fleet to `out`
     (.pdf or .html), from the stored run for the current inputs or a fresh stored check."""
     from berthcheck import atomic
-    from berthcheck.report.data import obtain_run
+    from berthcheck.report.run import obtain_run
 
     started = time.perf_counter()
     out = Path(out)

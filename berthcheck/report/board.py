@@ -14,6 +14,7 @@ from berthcheck import store
 from berthcheck.engine.scope import Scope, parse_scope
 from berthcheck.errors import UsageError
 from berthcheck.report import fmt
+from berthcheck.report.period import period_title
 
 # The one compliance rate of the report, in the words the summary page prints.
 RATE_DEFINITION = (
@@ -172,8 +173,6 @@ def comparison(con, run, current: dict) -> dict | None:
 
 
 def _period_title(label: str) -> str:
-    from berthcheck.report.data import period_title
-
     return period_title(parse_scope(label))
 
 

@@ -17,7 +17,7 @@ from berthcheck.engine.pack import load_pack
 from berthcheck.engine.scope import Scope
 from berthcheck.errors import BerthcheckError, UsageError
 from berthcheck.report import ReportOutcome, check_output, render_run
-from berthcheck.report.data import ReportRun
+from berthcheck.report.run import ReportRun
 
 
 def _scope(stored: dict) -> Scope:

@@ -1,0 +1,113 @@
+"""The data-quality section: quarantined rows, load warnings, visits with insufficient data, the
+assumptions the check made, the pack's UNCONFIRMED values and the load batches, as of the run's
+last input batch."""
+
+from __future__ import annotations
+
+from berthcheck import store
+from berthcheck.report import fmt
+from berthcheck.report.run import ReportRun
+from berthcheck.report.visit_sections import TABLE_LIMIT, visit_head
+from berthcheck.report.words import basis_text
+
+LIST_LIMIT = 60  # rows of quarantine / warnings listed in an unscoped report
+
+
+def quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], rules: dict,
+             scope_kind: str) -> dict:
+    detailed = scope_kind == "all"
+    # Only the loads up to the run's last input batch: a later load cannot change the report of
+    # this run (the same run renders the same document).
+    cutoff = max((v.get("max_batch_id") or 0 for v in run.inputs.values()), default=0)
+    quarantine_counts = [
+        {"kind": k, "reason": r, "n": n}
+        for k, r, n in store.run(
+            con, "SELECT kind, reason, count(*) FROM quarantine WHERE batch_id <= ? "
+                 "GROUP BY kind, reason ORDER BY kind, count(*) DESC, reason LIMIT ?",
+            [cutoff, LIST_LIMIT])
+    ] if detailed else [
+        {"kind": k, "reason": None, "n": n}
+        for k, n in store.run(
+            con, "SELECT kind, count(*) FROM quarantine WHERE batch_id <= ? GROUP BY kind "
+                 "ORDER BY kind", [cutoff])
+    ]
+    quarantine_rows = [
+        {"kind": k, "file": f, "row": r, "column": c or fmt.DASH, "value": v or "", "reason": why}
+        for k, f, r, c, v, why in store.run(
+            con, "SELECT kind, source_file, source_row, column_name, value, reason "
+                 "FROM quarantine WHERE batch_id <= ? "
+                 "ORDER BY batch_id, source_row, column_name, reason, value LIMIT ?",
+            [cutoff, LIST_LIMIT])
+    ] if detailed else []
+    reasons_total = (store.scalar(
+        con, "SELECT count(*) FROM (SELECT DISTINCT kind, reason FROM quarantine "
+             "WHERE batch_id <= ?)", [cutoff]) or 0) if detailed else 0
+    quarantined_total = store.scalar(
+        con, "SELECT count(*) FROM quarantine WHERE batch_id <= ?", [cutoff]) or 0
+    quarantined_rows_total = store.scalar(
+        con, "SELECT count(*) FROM (SELECT DISTINCT batch_id, source_row FROM quarantine "
+             "WHERE batch_id <= ?)", [cutoff]) or 0
+    warnings_total = store.scalar(
+        con, "SELECT count(*) FROM load_warnings WHERE batch_id <= ?", [cutoff]) or 0
+    warning_counts = [
+        {"kind": k, "message": m if detailed else None, "n": n}
+        for k, m, n in store.run(
+            con, "SELECT kind, message, count(*) FROM load_warnings WHERE batch_id <= ? "
+                 "GROUP BY kind, message ORDER BY kind, count(*) DESC, message LIMIT 40", [cutoff])
+    ] if detailed else [
+        {"kind": k, "message": None, "n": n}
+        for k, n in store.run(
+            con, "SELECT kind, count(*) FROM load_warnings WHERE batch_id <= ? GROUP BY kind "
+                 "ORDER BY kind", [cutoff])
+    ]
+    per_visit_warn: dict[str, list[str]] = {}
+    for f in finding_rows:
+        if f["severity"] == "warning":
+            per_visit_warn.setdefault(f["visit_id"], []).append(f["message"])
+    lacking = [v for v in visits if v["verdict"] == "insufficient_data"]
+    insufficient = [
+        {**visit_head(v), "why": basis_text(v.get("basis")),
+         "warnings": per_visit_warn.get(v["visit_id"], [])}
+        for v in lacking[:TABLE_LIMIT]
+    ]
+    assumptions: dict[str, dict] = {}
+    for f in finding_rows:
+        if f["severity"] != "warning":
+            continue
+        a = assumptions.setdefault(f["rule_id"], {
+            "rule_id": f["rule_id"],
+            "title": rules[f["rule_id"]].title if f["rule_id"] in rules else f["rule_id"],
+            "n": 0, "example": f["message"]})
+        a["n"] += 1
+    unconfirmed = []
+    for name in run.pack.unconfirmed():
+        if name.startswith("table "):
+            t = run.pack.tables[name.removeprefix("table ")]
+            unconfirmed.append({"name": name, "note": t.note or t.description})
+        else:
+            p = run.pack.parameters[name]
+            unconfirmed.append({"name": name, "note": p.note or p.citation})
+    batches = [
+        {"batch": b, "kind": k, "file": f, "sha": sha[:16], "rows": rows_in, "inserted": ins,
+         "quarantined": q, "warnings": w}
+        for b, k, f, sha, rows_in, ins, q, w in store.run(
+            con, "SELECT batch_id, kind, source_file, content_sha256, rows_in_file, "
+                 "rows_inserted, rows_quarantined, warnings FROM load_batches WHERE batch_id <= ? "
+                 "ORDER BY batch_id", [cutoff])
+    ]
+    return {
+        "detailed": detailed,
+        "quarantined_total": quarantined_total,
+        "quarantined_rows_total": quarantined_rows_total,
+        "quarantine_counts": quarantine_counts,
+        "quarantine_reasons_more": max(0, reasons_total - len(quarantine_counts)),
+        "quarantine_rows": quarantine_rows,
+        "quarantine_more": max(0, quarantined_total - len(quarantine_rows)),
+        "warnings_total": warnings_total,
+        "warning_counts": warning_counts,
+        "insufficient": insufficient,
+        "insufficient_more": len(lacking) - len(insufficient),
+        "assumptions": [assumptions[k] for k in sorted(assumptions)],
+        "unconfirmed": unconfirmed,
+        "batches": batches,
+    }

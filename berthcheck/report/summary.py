@@ -1,0 +1,141 @@
+"""The summary page's figures, the terminal table and the compliance chart's bars, computed from
+the run's results (the chart's bars add up to the terminal table)."""
+
+from __future__ import annotations
+
+from berthcheck.engine.output_columns import VERDICTS
+from berthcheck.report import fmt
+from berthcheck.report.values import money, number_or_zero, plus_parts
+from berthcheck.report.words import VERDICT_LABELS
+
+
+def summary(results, finding_rows: list[dict], by_visit: dict, currency: str | None) -> dict:
+    counts = dict.fromkeys(VERDICTS, 0)
+    for verdict, n in results.group_by("verdict").len().sort("verdict").iter_rows():
+        counts[verdict] = n
+    judged = counts["compliant"] + counts["non_compliant"]
+    basis_count: dict[str, int] = {}
+    for v in by_visit.values():
+        for part in plus_parts(v.get("basis")):
+            basis_count[part] = basis_count.get(part, 0) + 1
+    excused_by_kind: dict[str, float] = {}
+    for f in finding_rows:
+        ev = f["evidence_data"]
+        if "excused_minutes" in ev and isinstance(ev.get("kind"), str) and "from" not in ev:
+            excused_by_kind[ev["kind"]] = excused_by_kind.get(ev["kind"], 0.0) + number_or_zero(
+                ev["excused_minutes"]) / 60.0
+    uncontrolled = results["uncontrolled_hours"].fill_null(0).sum() if results.height else 0.0
+    controlled = results["controlled_hours"].fill_null(0).sum() if results.height else 0.0
+    excused = results["excused_hours"].fill_null(0).sum() if results.height else 0.0
+    penalties = results["penalty"].drop_nulls() if results.height else None
+    penalty_text = (money(penalties.sum(), currency)
+                    if penalties is not None and penalties.len() else None)
+    # CARB: each port-local calendar day with uncontrolled time is a separate violation
+    days = results["violation_days"].drop_nulls() if "violation_days" in results.columns else None
+    violation_days_text = fmt.integer(days.sum()) if days is not None and days.len() else None
+    severities = {s: 0 for s in ("violation", "warning", "info")}
+    for f in finding_rows:
+        severities[f["severity"]] = severities.get(f["severity"], 0) + 1
+    return {
+        "counts": counts,
+        "count_rows": [
+            {"verdict": VERDICT_LABELS[v], "key": v, "n": counts[v],
+             "share": fmt.percent(counts[v], results.height)}
+            for v in VERDICTS
+        ],
+        "visits": results.height,
+        "visits_text": fmt.integer(results.height),
+        "judged": judged,
+        "judged_text": fmt.integer(judged),
+        "compliant_text": fmt.integer(counts["compliant"]),
+        "noncompliant_text": fmt.integer(counts["non_compliant"]),
+        "insufficient_text": fmt.integer(counts["insufficient_data"]),
+        "rate_text": fmt.percent(counts["compliant"], judged),
+        "uncontrolled": float(uncontrolled or 0.0),
+        "uncontrolled_text": fmt.hours(uncontrolled),
+        "controlled_text": fmt.hours(controlled),
+        "excused_text": fmt.hours(excused),
+        "remediation_text": fmt.hours(excused_by_kind.get("remediation", 0.0)),
+        "emergency_text": fmt.hours(excused_by_kind.get("emergency", 0.0)),
+        "vie_used": basis_count.get("vie", 0),
+        "tie_used": basis_count.get("tie", 0),
+        "findings": len(finding_rows),
+        "severities": severities,
+        "penalty_text": penalty_text,
+        "violation_days_text": violation_days_text,
+    }
+
+
+def terminals(results) -> dict:
+    import polars as pl
+
+    if not results.height:
+        return {"rows": [], "multi_port": False}
+    per = (
+        results.group_by("port", "terminal")
+        .agg(
+            pl.len().alias("visits"),
+            (pl.col("verdict") == "compliant").sum().alias("compliant"),
+            (pl.col("verdict") == "non_compliant").sum().alias("non_compliant"),
+            (pl.col("verdict") == "insufficient_data").sum().alias("insufficient"),
+            pl.col("verdict").is_in(["exempt", "not_applicable"]).sum().alias("other"),
+            pl.col("uncontrolled_hours").fill_null(0).sum().alias("uncontrolled"),
+            pl.col("excused_hours").fill_null(0).sum().alias("excused"),
+            pl.col("basis").str.split("+").list.contains("vie").sum().alias("vie"),
+            pl.col("basis").str.split("+").list.contains("tie").sum().alias("tie"),
+        )
+        .sort("port", "terminal", nulls_last=True)
+    )
+    rows = []
+    for r in per.iter_rows(named=True):
+        judged = r["compliant"] + r["non_compliant"]
+        rows.append({
+            "port": r["port"] or fmt.DASH,
+            "terminal": r["terminal"] or fmt.DASH,
+            "visits": r["visits"],
+            "compliant": r["compliant"],
+            "non_compliant": r["non_compliant"],
+            "insufficient": r["insufficient"],
+            "other": r["other"],
+            "judged": judged,
+            "rate": fmt.percent(r["compliant"], judged),
+            "uncontrolled": fmt.hours(r["uncontrolled"]),
+            "excused": fmt.hours(r["excused"]),
+            "vie": r["vie"],
+            "tie": r["tie"],
+        })
+    return {"rows": rows, "multi_port": per["port"].n_unique() > 1}
+
+
+CHART_TERMINALS = 24  # bars in the terminal chart; the rest share one bar
+_COUNT_KEYS = ("visits", "compliant", "non_compliant", "insufficient", "other", "judged")
+
+
+def chart_unit(terminals: dict) -> str:
+    """A report over several ports charts each port; one port, each terminal."""
+    return "port" if terminals["multi_port"] else "terminal"
+
+
+def chart_terminals(terminals: dict) -> list[dict]:
+    """The compliance chart's bars, adding up to the terminal table: one per terminal, or one
+    per port when the report covers several; beyond `CHART_TERMINALS` bars, the busiest ones
+    and a last bar for all the others, so the chart fits its page."""
+    if terminals["multi_port"]:
+        per_port: dict[str, dict] = {}
+        for r in terminals["rows"]:
+            p = per_port.setdefault(r["port"], {**dict.fromkeys(_COUNT_KEYS, 0), "label": r["port"],
+                                                "terminal": r["port"]})
+            for k in _COUNT_KEYS:
+                p[k] += r[k]
+        rows = [{**p, "rate": fmt.percent(p["compliant"], p["judged"])}
+                for _, p in sorted(per_port.items())]
+    else:
+        rows = [{**r, "label": r["terminal"]} for r in terminals["rows"]]
+    if len(rows) <= CHART_TERMINALS + 1:
+        return rows
+    ranked = sorted(rows, key=lambda r: (-r["visits"], r["label"]))
+    shown, rest = ranked[:CHART_TERMINALS], ranked[CHART_TERMINALS:]
+    other = {k: sum(r[k] for r in rest) for k in _COUNT_KEYS}
+    other["label"] = other["terminal"] = f"{len(rest)} other {chart_unit(terminals)}s"
+    other["rate"] = fmt.percent(other["compliant"], other["judged"])
+    return [*shown, other]

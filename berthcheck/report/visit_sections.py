@@ -1,0 +1,231 @@
+"""The sections listing visits: the non-compliant visits with their reasons, the other
+violations, and the exceptions claimed (events) with the VIE / TIE allowances they use."""
+
+from __future__ import annotations
+
+from berthcheck import store
+from berthcheck.report import fmt, listing, pack_section
+from berthcheck.report.pack_spec import ReportSpec
+from berthcheck.report.run import ReportRun, fetch_for_visits
+from berthcheck.report.values import money, number_or_zero, plus_parts
+from berthcheck.report.words import VERDICT_LABELS, basis_text
+
+PARTY_LABELS = {"vessel": "vessel", "terminal": "terminal", "port": "port",
+                "caecs_operator": "CAECS operator", "unknown": "unknown"}
+TABLE_LIMIT = 100  # rows of other violations, events and insufficient-data visits listed
+
+
+def visit_head(v: dict) -> dict:
+    tz = v.get("port_timezone")
+    return {
+        "visit_id": v["visit_id"],
+        "vessel": v.get("vessel_name") or fmt.DASH,
+        "imo": v.get("imo") or fmt.DASH,
+        "fleet": v.get("fleet") or "",
+        "terminal": v.get("terminal") or fmt.DASH,
+        "berth": v.get("berth") or fmt.DASH,
+        "port": v.get("port") or fmt.DASH,
+        "ready_to_work": fmt.local_time(v.get("ready_to_work"), tz),
+        "pilot_on_board": fmt.local_time(v.get("pilot_on_board"), tz),
+        "arrival": fmt.local_time(v.get("arrival"), tz),
+        "departure": fmt.local_time(v.get("departure"), tz),
+        "verdict": VERDICT_LABELS.get(v["verdict"], v["verdict"]),
+        "verdict_key": v["verdict"],
+        "basis": basis_text(v.get("basis")),
+        "responsible": ", ".join(PARTY_LABELS.get(p, p) for p in plus_parts(v.get("responsible")))
+        or fmt.DASH,
+        "uncontrolled_min": fmt.minutes(60 * number_or_zero(v.get("uncontrolled_hours"))),
+        "uncontrolled_h": fmt.hours(v.get("uncontrolled_hours"), 2)
+        if v.get("uncontrolled_hours") is not None else fmt.DASH,
+        "excused_h": fmt.hours(v.get("excused_hours"), 2)
+        if v.get("excused_hours") is not None else fmt.DASH,
+        "window": fmt.local_interval(v.get("window_start"), v.get("window_end"), tz),
+    }
+
+
+def _finding_line(f: dict, rules: dict, tz: str | None) -> dict:
+    ev = f["evidence_data"]
+    rule = rules.get(f["rule_id"])
+    title = rule.title if rule else f["rule_id"]
+    when = None
+    if "from" in ev and "to" in ev:
+        when = fmt.local_interval(ev["from"], ev["to"], tz)
+    minutes = f.get("minutes")
+    detail = None
+    if when is None:
+        detail = f["message"]
+    return {
+        "rule_id": f["rule_id"],
+        "title": title,
+        "minutes": fmt.minutes(minutes) if minutes is not None else None,
+        "when": when,
+        "detail": detail,
+        "severity": f["severity"],
+    }
+
+
+def noncompliant(
+    visits: list[dict], finding_rows: list[dict], rules: dict, currency: str | None,
+    spec: ReportSpec,
+) -> dict:
+    """The non-compliant visits, most uncontrolled time first: the first
+    `listing.NONCOMPLIANT_DETAIL_MAX` with their reasons and evidence, the next ones as one
+    line each, up to `listing.NONCOMPLIANT_LIST_MAX` in all; the rest are counted (the attached
+    results CSV has every one)."""
+    bad = [v for v in visits if v["verdict"] == "non_compliant"]
+    bad.sort(key=lambda v: (-number_or_zero(v.get("uncontrolled_hours")), v["visit_id"]))
+    detailed = bad[: listing.NONCOMPLIANT_DETAIL_MAX]
+    lined = bad[len(detailed): listing.NONCOMPLIANT_LIST_MAX]
+    wanted = {v["visit_id"] for v in detailed}
+    per_visit: dict[str, list[dict]] = {}
+    for f in finding_rows:
+        if f["severity"] == "violation" and f["visit_id"] in wanted:
+            per_visit.setdefault(f["visit_id"], []).append(f)
+    rows = []
+    for v in detailed:
+        head = visit_head(v)
+        tz = v.get("port_timezone")
+        reasons = [_finding_line(f, rules, tz)
+                   for f in sorted(per_visit.get(v["visit_id"], []),
+                                   key=lambda f: (f["rule_id"], f["finding_id"]))]
+        head["reasons"] = reasons
+        head["window_from"], head["window_to"] = pack_section.window_cells(v, spec)
+        head["columns"] = pack_section.column_cells(v, spec)
+        if currency:  # the pack defines a penalty (FuelEU Art. 6)
+            head["penalty"] = money(v.get("penalty"), currency)
+            head["penalty_basis"] = None
+            billed = v.get("non_compliant_hours_billed")
+            if v.get("penalty") is not None and billed is not None:
+                head["penalty_basis"] = (
+                    f"{fmt.integer(v.get('power_demand_kw'))} kW × {fmt.integer(billed)} h"
+                )
+        rows.append(head)
+    cells = []
+    for v in lined:
+        cells.append({
+            "visit_id": v["visit_id"],
+            "vessel": v.get("vessel_name") or fmt.DASH,
+            "terminal": v.get("terminal") or fmt.DASH,
+            "departure": fmt.local_time(v.get("departure"), v.get("port_timezone")),
+            "responsible": ", ".join(PARTY_LABELS.get(p, p) for p in plus_parts(v.get("responsible")))
+            or fmt.DASH,
+            "uncontrolled_min": fmt.minutes(60 * number_or_zero(v.get("uncontrolled_hours"))),
+            "verdict_key": "non_compliant",
+        })
+    lines = listing.fixed_width(listing.NONCOMPLIANT_COLUMNS, cells) if cells else None
+    return {"total": len(bad), "detailed": rows, "lines": lines, "listed": len(rows) + len(cells),
+            "more": len(bad) - len(rows) - len(cells),
+            "detail_max": listing.NONCOMPLIANT_DETAIL_MAX}
+
+
+def other_violations(by_visit: dict, finding_rows: list[dict], rules: dict) -> dict:
+    rows = []
+    for f in finding_rows:
+        v = by_visit.get(f["visit_id"])
+        if f["severity"] != "violation" or v is None or v["verdict"] == "non_compliant":
+            continue
+        rule = rules.get(f["rule_id"])
+        rows.append({
+            "visit_id": f["visit_id"],
+            "vessel": v.get("vessel_name") or fmt.DASH,
+            "verdict": VERDICT_LABELS.get(v["verdict"], v["verdict"]),
+            "rule_id": f["rule_id"],
+            "title": rule.title if rule else f["rule_id"],
+            "message": f["message"],
+        })
+    rows.sort(key=lambda r: (r["rule_id"], r["visit_id"]))
+    return {"rows": rows[:TABLE_LIMIT], "total": len(rows), "more": max(0, len(rows) - TABLE_LIMIT)}
+
+
+def exceptions(con, run: ReportRun, by_visit: dict, finding_rows: list[dict]) -> dict:
+    import polars as pl
+
+    events = fetch_for_visits(
+        con,
+        "SELECT e.event_id, e.visit_id, e.kind, e.start_time, e.end_time, e.reference, e.note "
+        "FROM events e JOIN _bc_report_visits s ON s.visit_id = e.visit_id "
+        "ORDER BY e.visit_id, e.kind, e.event_id",
+        by_visit,
+    )
+    rows = []
+    for e in events.iter_rows(named=True):
+        v = by_visit[e["visit_id"]]
+        tz = v.get("port_timezone")
+        covered = ("whole visit" if e["start_time"] is None and e["end_time"] is None
+                   else fmt.local_interval(e["start_time"] or v.get("arrival"),
+                                           e["end_time"] or v.get("departure"), tz))
+        honoured = e["kind"] in plus_parts(v.get("basis"))
+        rows.append({
+            "visit_id": e["visit_id"],
+            "vessel": v.get("vessel_name") or fmt.DASH,
+            "kind": e["kind"],
+            "reference": e["reference"] or fmt.DASH,
+            "covered": covered,
+            "note": e["note"] or "",
+            "outcome": f"{VERDICT_LABELS.get(v['verdict'], v['verdict'])} ({basis_text(v.get('basis'))})",
+            "applied": honoured,
+        })
+    # VIE / TIE use against the holders' allowances for the period's year(s)
+    params = run.pack.parameter_values()
+    holder_of = {"vie": params.get("vie_holder_kind", "fleet"),
+                 "tie": params.get("tie_holder_kind", "terminal")}
+    refused_evidence: dict[tuple[str, str], dict] = {}
+    for f in finding_rows:
+        ev = f["evidence_data"]
+        if "claim" in ev and "holder" in ev:
+            refused_evidence[(f["visit_id"], ev["claim"])] = ev
+    usage: dict[tuple, dict] = {}
+    for e in rows:
+        if e["kind"] not in holder_of:
+            continue
+        v = by_visit[e["visit_id"]]
+        if v["verdict"] not in ("compliant", "non_compliant"):
+            continue
+        holder_kind = holder_of[e["kind"]]
+        holder = v.get(holder_kind) or fmt.DASH
+        # a TIE belongs to a terminal at its port (17 CCR 93130.11); a VIE to the fleet
+        holder_port = v.get("port") if holder_kind == "terminal" else None
+        year = fmt.local_date(v.get("departure"), v.get("port_timezone"))
+        key = (e["kind"], holder_kind, holder, holder_port, year.year if year else None)
+        u = usage.setdefault(key, {"claims": 0, "honoured": 0, "refused": 0, "why": set()})
+        u["claims"] += 1
+        if e["applied"]:
+            u["honoured"] += 1
+        else:
+            u["refused"] += 1
+            ev = refused_evidence.get((e["visit_id"], e["kind"]))
+            if ev is not None and ev.get("allowance") is not None:
+                u["why"].add(f"beyond allowance {ev['allowance']} ({ev.get('allowance_source')})")
+            elif ev is not None:
+                u["why"].add("allowance cannot be established")
+    granted: dict[tuple, int] = {}
+    if usage:
+        allowances = store.fetch_polars(
+            con, "SELECT year, holder_kind, holder, upper(port) AS port, granted FROM allowances")
+        for r in allowances.iter_rows(named=True):
+            port = r["port"] if r["holder_kind"] == "terminal" else None
+            k = (r["holder_kind"], r["holder"], port, r["year"])
+            granted[k] = granted.get(k, 0) + r["granted"]  # a fleet's rows add up
+    allowance_rows = []
+    for (kind, holder_kind, holder, holder_port, year), u in sorted(usage.items(), key=lambda kv: (
+            kv[0][0], str(kv[0][2]), str(kv[0][3]), kv[0][4] or 0)):
+        g = granted.get((holder_kind, holder, holder_port, year))
+        allowance_rows.append({
+            "kind": kind.upper(),
+            "holder_kind": holder_kind,
+            "holder": f"{holder} at {holder_port}" if holder_port else holder,
+            "year": year if year is not None else fmt.DASH,
+            "claims": u["claims"],
+            "honoured": u["honoured"],
+            "refused": u["refused"],
+            "granted": fmt.integer(g) if g is not None else "not in allowances table",
+            "why": "; ".join(sorted(u["why"])) or fmt.DASH,
+        })
+    kinds = pl.Series([r["kind"] for r in rows], dtype=pl.Utf8)
+    kind_counts = []
+    if len(kinds):
+        for k, n in pl.DataFrame({"kind": kinds}).group_by("kind").len().sort("kind").iter_rows():
+            kind_counts.append({"kind": k, "n": n})
+    return {"events": rows[:TABLE_LIMIT], "events_total": len(rows),
+            "events_more": max(0, len(rows) - TABLE_LIMIT), "allowances": allowance_rows,
+            "kind_counts": kind_counts}
