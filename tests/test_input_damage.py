@@ -93,6 +93,36 @@ def test_a_header_that_appears_twice_is_an_error(con, tmp_path):
     assert errors[0].row == 1 and "header appears twice" in errors[0].reason
 
 
+def test_empty_lines_are_skipped_and_later_rows_keep_their_numbers(con, tmp_path):
+    # a trailing blank line (most editors leave one), a CRLF blank line and a line of
+    # separators only (a spreadsheet's formatted empty row) hold no value: they were each
+    # read as a row with every required column empty, rejecting the whole file
+    lines = _csv_text([good_visit(), good_visit(visit_id="V2", imo="9074729",
+                                                 berth="B999")]).splitlines()
+    width = len(good_visit()) - 1
+    path = tmp_path / "visits.csv"
+    path.write_bytes("\r\n".join([lines[0], lines[1], "", "," * width, lines[2], "", ""]).encode())
+    load_files(con, "visits", [path])
+    assert store.run(con, "SELECT visit_id, _source_row FROM visits ORDER BY visit_id") == [
+        ("V1", 2), ("V2", 5)]
+    # a bad row after empty lines is named by its own line of the file
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([lines[0], "", lines[2].replace("B999", "")]) + "\n\n",
+                   encoding="utf-8")
+    errors = _rejected(con, bad).errors
+    assert [(e.row, e.column) for e in errors] == [(3, "berth")]
+
+
+def test_empty_spreadsheet_rows_are_skipped(con, tmp_path):
+    header = list(good_visit())
+    rows = [header, list(good_visit().values()), [None] * len(header),
+            list(good_visit(visit_id="V2", imo="9074729").values())]
+    path = _xlsx(tmp_path / "visits.xlsx", {"Calls": rows})
+    load_files(con, "visits", [path])
+    assert store.run(con, "SELECT visit_id, _source_row FROM visits ORDER BY visit_id") == [
+        ("V1", 2), ("V2", 4)]
+
+
 def _xlsx(path, sheets: dict[str, list[list]], formula_cell: str | None = None):
     import xlsxwriter
 

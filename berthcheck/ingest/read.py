@@ -303,7 +303,9 @@ def _read_xlsx(path: Path, label: str, options: ReadOptions) -> tuple[pl.DataFra
             f"{label}: {len(problems)} formula cell{'s' if len(problems) != 1 else ''} without "
             "a saved value (written by a program that does not calculate); open and save the "
             "file in a spreadsheet program, or paste the values; nothing was loaded"))
-    frame = pl.read_excel(path, sheet_name=sheet, engine="calamine")
+    # empty rows are kept (and skipped by _read_table after numbering): dropped here, every
+    # later row would be named, and its lineage stored, one row too high per empty row above
+    frame = pl.read_excel(path, sheet_name=sheet, engine="calamine", drop_empty_rows=False)
     _check_duplicate_headers([_undup(c) for c in frame.columns], label)
     return _stringify(frame), label
 
@@ -312,6 +314,20 @@ def _undup(name: str) -> str:
     """calamine renames a repeated header `x` to `x_duplicated_0`: undo it to report it."""
     base, sep, tail = name.rpartition("_duplicated_")
     return base if sep and tail.isdigit() else name
+
+
+def _without_empty_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """Drop the rows with no cell at all: a blank line of a CSV (most editors leave one at the
+    end), a line of separators only (`,,,,`: a spreadsheet's formatted empty row) or an empty
+    spreadsheet row. They hold no value, so nothing is lost; the other rows keep their numbers
+    in the file. Without them a trailing blank line rejected the whole file with a "required
+    but empty" problem per required column of a row the user cannot see."""
+    cells = [name for name in frame.columns if name != ROW]
+    # a row with no cell has none in the first column either: a file without a gap there (a
+    # count polars keeps) needs no row-wise pass
+    if not cells or frame.get_column(cells[0]).null_count() == 0:
+        return frame
+    return frame.filter(~pl.all_horizontal(pl.col(cells).is_null()))
 
 
 def read_table(path: Path, kind: Kind, options: ReadOptions | None = None) -> RawTable:
@@ -379,6 +395,8 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
         raise InputRejected(label, problems)
 
     frame = frame.with_row_index(ROW, offset=first_row).with_columns(pl.col(ROW).cast(pl.Int64))
+    if file_format != "parquet":
+        frame = _without_empty_rows(frame)
     if extras:
         # Unknown columns are kept verbatim (as JSON) and never read by the rules.
         records = frame.select(extras).to_dicts()
