@@ -113,6 +113,21 @@ def test_empty_lines_are_skipped_and_later_rows_keep_their_numbers(con, tmp_path
     assert [(e.row, e.column) for e in errors] == [(3, "berth")]
 
 
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_a_row_with_more_fields_than_the_header_is_named(con, tmp_path, delimiter):
+    # an unquoted separator inside a value ("Smith, Jones Shipping"): polars' message named
+    # no row, so the user had to hunt through the file
+    lines = _csv_text([good_visit(), good_visit(visit_id="V2")], delimiter=delimiter).splitlines()
+    wide = lines[2].replace("EVER GIVEN", f"EVER{delimiter} GIVEN")
+    path = tmp_path / "visits.csv"
+    path.write_text("\n".join([lines[0], lines[1], "", wide]) + "\n", encoding="utf-8")
+    exc = _rejected(con, path, delimiter=delimiter)
+    width = len(good_visit())
+    assert [(e.row, e.column, e.value) for e in exc.errors] == [
+        (4, f"field {width + 1}", lines[2].split(delimiter)[-1])]
+    assert f"{width + 1} fields, the header {width}" in exc.errors[0].reason
+
+
 def test_empty_spreadsheet_rows_are_skipped(con, tmp_path):
     header = list(good_visit())
     rows = [header, list(good_visit().values()), [None] * len(header),

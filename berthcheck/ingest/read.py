@@ -233,9 +233,11 @@ def _read_csv(path: Path, label: str, options: ReadOptions) -> pl.DataFrame:
         headers = next(csv.reader([shape.header.decode("utf-8")], delimiter=separator), [])
         _check_duplicate_headers(headers, label)
         frame = pl.read_csv(source, infer_schema=False, raise_if_empty=False, separator=separator)
-    except Exception:
+    except Exception as exc:
         if not scanned:  # a byte that is not UTF-8 is reported first, by offset and row, as
             _scan_utf8(path, label)  # when the whole file is scanned before anything else
+        if "more fields than" in str(exc):
+            _name_rows_too_wide(source, label, separator, len(headers))
         raise
     if frame.columns and frame.columns[0].startswith("\ufeff"):
         frame = frame.rename({frame.columns[0]: frame.columns[0].lstrip("\ufeff")})
@@ -251,6 +253,30 @@ def _read_csv(path: Path, label: str, options: ReadOptions) -> pl.DataFrame:
                 f"{label}: no data rows could be read, yet there are {len(rest)} bytes after "
                 "the header (wrong line ends or delimiter?); nothing was loaded"))
     return frame
+
+
+def _name_rows_too_wide(source: Path | bytes, label: str, separator: str, width: int) -> None:
+    """polars refuses a row with more fields than the header without saying which: find the
+    rows (numbered as the file's rows, header = 1) and reject the file naming them."""
+    import io
+
+    text = (io.StringIO(source.decode("utf-8-sig"), newline="") if isinstance(source, bytes)
+            else open(source, encoding="utf-8-sig", newline=""))
+    problems = []
+    with text:
+        for row, fields in enumerate(csv.reader(text, delimiter=separator), 1):
+            if len(fields) > width:
+                problems.append(RowError(
+                    label, row, f"field {width + 1}", separator.join(fields[width:]),
+                    f"the row has {len(fields)} fields, the header {width} (a value holding "
+                    f"{separator!r} must be quoted)"))
+                if len(problems) >= _MAX_WIDE_ROWS:
+                    break
+    if problems:
+        raise InputRejected(label, problems)
+
+
+_MAX_WIDE_ROWS = 200  # rows named for a file whose every row is too wide
 
 
 def _check_duplicate_headers(headers: list[str], label: str) -> None:
