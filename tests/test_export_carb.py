@@ -19,6 +19,7 @@ from berthcheck.engine.pack import load_pack
 from berthcheck.export.carb_visits import export_carb_visit_report
 from berthcheck.export.proof import export_records
 from berthcheck.export.wharfinger import export_wharfinger
+from berthcheck.ingest.adapters import load_adapter
 from berthcheck.ingest.load import load_files
 from tests.conftest import write_csv
 
@@ -259,6 +260,30 @@ def test_wharfinger_every_column_and_counts_load_back(db, tmp_path):
         assert sum(f.inserted for f in report.files) == 3
     finally:
         con.close()
+
+
+def test_wharfinger_export_loads_back_as_wharfinger_data(db, tmp_path):
+    # the file a port exports is the § 93130.13(d) layout: `load wharfinger` read none of its
+    # time columns (tied_local, released_local) nor its vessel_operator_* contact columns
+    con = store.connect(db)
+    try:
+        export_wharfinger(con, year="2026", port="USLAX", out=tmp_path / "w.csv")
+        wanted = store.run(con, (
+            "SELECT imo, berth, terminal, operator, arrival, departure FROM visits "
+            "WHERE port = 'USLAX' AND year(departure AT TIME ZONE 'America/Los_Angeles') = 2026 "
+            "ORDER BY imo, arrival"))
+    finally:
+        con.close()
+    back = store.connect(tmp_path / "back.duckdb")
+    try:
+        load_adapter(back, "wharfinger", [tmp_path / "w.csv"])
+        assert store.run(back, "SELECT imo, berth, terminal, operator, arrival, departure "
+                               "FROM visits ORDER BY imo, arrival") == wanted
+        extra = json.loads(store.scalar(back, "SELECT extra FROM visits WHERE imo = '9321483' "
+                                              "ORDER BY arrival LIMIT 1"))
+        assert extra["wharfinger"]["operator_email"] == "ops@linea.example"
+    finally:
+        back.close()
 
 
 def test_cli_usage_errors(db, tmp_path, runner):
