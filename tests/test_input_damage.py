@@ -84,6 +84,19 @@ def test_semicolon_files_get_a_hint_and_read_with_delimiter(con, tmp_path):
     assert store.scalar(con, "SELECT count(*) FROM visits") == 1
 
 
+def test_tab_files_get_a_hint_too(con, tmp_path):
+    # Excel's "Unicode Text" export is UTF-16 and tab-separated: with --encoding utf-16 alone
+    # it gave one "required column is missing" per required column and no hint
+    path = tmp_path / "visits.txt"
+    path.write_bytes(_csv_text([good_visit()], delimiter="\t").replace("\n", "\r\n")
+                     .encode("utf-16"))
+    headline = _rejected(con, path, encoding="utf-16").headline
+    assert "looks separated by tabs; give --delimiter tab" in headline
+    load_files(con, "visits", [path], read_options=ReadOptions(encoding="utf-16",
+                                                               delimiter="tab"))
+    assert store.scalar(con, "SELECT count(*) FROM visits") == 1
+
+
 def test_a_header_that_appears_twice_is_an_error(con, tmp_path):
     path = tmp_path / "visits.csv"
     text = _csv_text([good_visit()])

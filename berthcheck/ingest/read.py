@@ -241,10 +241,14 @@ def _read_csv(path: Path, label: str, options: ReadOptions) -> pl.DataFrame:
         raise
     if frame.columns and frame.columns[0].startswith("\ufeff"):
         frame = frame.rename({frame.columns[0]: frame.columns[0].lstrip("\ufeff")})
-    if options.delimiter is None and len(frame.columns) == 1 and ";" in frame.columns[0]:
-        raise InputRejected(label, [], headline=(
-            f"{label}: the header has one column {frame.columns[0][:60]!r} with ';' in it: the "
-            "file looks separated by semicolons; give --delimiter ';'; nothing was loaded"))
+    if options.delimiter is None and len(frame.columns) == 1:
+        # Excel's "Unicode Text" is tab-separated, many European exports semicolon-separated
+        for mark, name, option in _OTHER_DELIMITERS:
+            if mark in frame.columns[0]:
+                raise InputRejected(label, [], headline=(
+                    f"{label}: the header has one column {frame.columns[0][:60]!r} with "
+                    f"{mark!r} in it: the file looks separated by {name}; give --delimiter "
+                    f"{option}; nothing was loaded"))
     if frame.height == 0:
         data = source if isinstance(source, bytes) else path.read_bytes()
         rest = data.split(b"\n", 1)[1] if b"\n" in data else b""
@@ -277,6 +281,9 @@ def _name_rows_too_wide(source: Path | bytes, label: str, separator: str, width:
 
 
 _MAX_WIDE_ROWS = 200  # rows named for a file whose every row is too wide
+
+
+_OTHER_DELIMITERS = ((";", "semicolons", "';'"), ("\t", "tabs", "tab"), ("|", "pipes", "'|'"))
 
 
 def _check_duplicate_headers(headers: list[str], label: str) -> None:
