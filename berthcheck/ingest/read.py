@@ -315,8 +315,14 @@ def _read_parquet(path: Path, label: str) -> pl.DataFrame:
 
 def _read_xlsx(path: Path, label: str, options: ReadOptions) -> tuple[pl.DataFrame, str]:
     """(frame, label naming the sheet when the workbook has several or one was asked for)."""
+    import logging
+
     import fastexcel
 
+    # the reader logs "Could not determine dtype for column 23, falling back to string" for
+    # a column mixing dates and text: every cell is read as text here anyway, and the user
+    # is told about cells in berthcheck's own words (file, row, column, value), never so
+    logging.getLogger("fastexcel").setLevel(logging.ERROR)
     names = fastexcel.read_excel(path).sheet_names
     if options.sheet is None:
         if len(names) > 1:
