@@ -286,6 +286,8 @@ def check_command(
         )
         con = store.connect(cli_common.db_path(db))
         try:
+            store.check_not_loaded(con, [("--out", out), ("--findings", findings_target),
+                                         ("--manifest", manifest_out)])
             scope = resolve_scope(con, scope)
             empty = pack_warnings(con, pack_obj)
             with progress(f"checking {pack_obj.label}", quiet=quiet):
@@ -450,10 +452,16 @@ def audit_manifest_command(
     mkdir: MkdirOption = False,
 ) -> None:
     """Print (or write) the stored manifest of a run, as JSON."""
+    from berthcheck import store
     from berthcheck.audit import manifest_for, manifest_text, write_manifest
 
     try:
-        manifest = _with_store(db, lambda con: manifest_for(con, run_id.strip()), read_only=True)
+        def read(con):
+            if out is not None:
+                store.check_not_loaded(con, [("--out", out)])
+            return manifest_for(con, run_id.strip())
+
+        manifest = _with_store(db, read, read_only=True)
         if out is not None:
             write_manifest(manifest, out, mkdir=mkdir)
     except BerthcheckError as exc:

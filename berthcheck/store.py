@@ -278,6 +278,22 @@ def schema_version(con) -> int:
     return int(scalar(con, "SELECT value FROM schema_meta WHERE key='schema_version'"))
 
 
+def loaded_files(con) -> list[Path]:
+    """The files loaded into the store that are still where they were read: an output that
+    is one of them would overwrite a port's own data with berthcheck's results."""
+    return [Path(p) for (p,) in run(con, "SELECT DISTINCT source_path FROM load_batches "
+                                         "ORDER BY 1") if p and os.path.isfile(p)]
+
+
+def check_not_loaded(con, outputs) -> None:
+    """Usage error when an output ((option, path) pairs) is a file loaded into the store."""
+    from berthcheck import atomic
+
+    atomic.check_distinct(outputs, loaded_files(con), reason=(
+        "is a file loaded into the database: writing it would replace your data file with "
+        "berthcheck's output; give another path"))
+
+
 def table_counts(con) -> dict[str, int]:
     """Current row count of every input table (for summaries and tests)."""
     return {

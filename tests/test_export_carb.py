@@ -342,3 +342,18 @@ def test_indicator_months_follow_port_local_departure(db, tmp_path):
     assert container["compliance_rate"] == "50.0000"  # V1 compliant, V1b not
     assert container["shore_power_kwh"] == "12000.0000"  # metered
     assert container["shore_power_kwh_metered_share"] == "100.0000"
+
+
+def test_an_export_onto_a_loaded_file_is_refused(tmp_path, runner):
+    from tests.conftest import good_visit
+
+    db = tmp_path / "bc.duckdb"
+    visits = write_csv(tmp_path / "visits.csv", [good_visit()])
+    content = visits.read_bytes()
+    assert runner.invoke(app, ["load", "visits", str(visits), "--db", str(db)]).exit_code == 0
+    result = runner.invoke(app, ["export", "carb-visit-report", "--party", "vessel", "--period",
+                                 "2026-10", "--out", str(visits), "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert "is a file loaded into the database" in result.output
+    assert visits.read_bytes() == content
+    assert not (tmp_path / "visits.fields.csv").exists()  # nothing of the export is written
