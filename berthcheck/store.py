@@ -173,9 +173,10 @@ def check_database_file(path: Path) -> None:
         kind = ("a Parquet file" if head.startswith(b"PAR1") else
                 "a ZIP/XLSX file" if head.startswith(b"PK") else
                 "a SQLite database" if head.startswith(b"SQLite format") else
-                "a JSON file" if head.lstrip()[:1] in (b"{", b"[") else "not a DuckDB database")
-        raise StoreUnavailable(f"--db {path}: is {kind}, not a berthcheck (DuckDB) database; "
-                              "nothing was done")
+                "a JSON file" if head.lstrip()[:1] in (b"{", b"[") else None)
+        what = (f"is {kind}, not a berthcheck (DuckDB) database" if kind else
+                "is not a DuckDB database (berthcheck's store is one)")
+        raise StoreUnavailable(f"--db {path}: {what}; nothing was done")
 
 
 def check_db_option(db: str | os.PathLike | None) -> None:

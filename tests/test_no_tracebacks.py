@@ -46,6 +46,15 @@ def test_db_that_is_not_a_duckdb_file_is_an_error(tmp_path, content, words):
     assert path.read_bytes() == content
 
 
+def test_db_that_is_some_other_file_is_said_once(tmp_path):
+    # was "is not a DuckDB database, not a berthcheck (DuckDB) database"
+    path = tmp_path / "results.csv"
+    path.write_bytes(b"visit_id,verdict\nV1,compliant\n")
+    output = _cli("runs", "list", "--db", path).output
+    assert f"--db {path}: is not a DuckDB database" in output
+    assert "not a berthcheck (DuckDB) database" not in output
+
+
 def test_another_programs_duckdb_file_is_refused_and_left_as_it_was(tmp_path):
     # a mistyped --db naming some other application's DuckDB database: a writing command
     # must not fill it with berthcheck's tables, and every command says so with exit 3
