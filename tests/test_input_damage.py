@@ -151,6 +151,28 @@ def test_empty_spreadsheet_rows_are_skipped(con, tmp_path):
         ("V1", 2), ("V2", 4)]
 
 
+def test_xlsx_whose_header_is_below_empty_rows_is_numbered_as_the_sheet(con, tmp_path):
+    # the reader takes the first row with a value as the header: with the header on sheet
+    # row 3, the first data row (sheet row 4) was named and stored as row 2
+    import xlsxwriter
+
+    path = tmp_path / "visits.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("Calls")
+        sheet.write_row(2, 1, list(good_visit()))
+        sheet.write_row(3, 1, list(good_visit(berth="").values()))
+        sheet.write_row(5, 1, list(good_visit(visit_id="V2", imo="9074729").values()))
+    errors = _rejected(con, path).errors
+    assert [(e.row, e.column) for e in errors] == [(4, "berth")]
+    path.unlink()
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("Calls")
+        sheet.write_row(2, 1, list(good_visit()))
+        sheet.write_row(3, 1, list(good_visit().values()))
+    load_files(con, "visits", [path])
+    assert store.run(con, "SELECT visit_id, _source_row FROM visits") == [("V1", 4)]
+
+
 def _xlsx(path, sheets: dict[str, list[list]], formula_cell: str | None = None):
     import xlsxwriter
 

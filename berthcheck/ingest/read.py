@@ -18,7 +18,7 @@ import polars as pl
 
 from berthcheck.errors import InputRejected, RowError, UsageError
 from berthcheck.ingest.kinds import Kind, normalise_token
-from berthcheck.ingest.xlsx_cells import xlsx_formulas_without_values
+from berthcheck.ingest.xlsx_cells import first_used_row, xlsx_formulas_without_values
 
 ROW = "_source_row"
 FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
@@ -313,8 +313,9 @@ def _read_parquet(path: Path, label: str) -> pl.DataFrame:
     return frame
 
 
-def _read_xlsx(path: Path, label: str, options: ReadOptions) -> tuple[pl.DataFrame, str]:
-    """(frame, label naming the sheet when the workbook has several or one was asked for)."""
+def _read_xlsx(path: Path, label: str, options: ReadOptions) -> tuple[pl.DataFrame, str, int]:
+    """(frame, label naming the sheet when the workbook has several or one was asked for,
+    the sheet row of the frame's first row)."""
     import logging
 
     import fastexcel
@@ -346,7 +347,8 @@ def _read_xlsx(path: Path, label: str, options: ReadOptions) -> tuple[pl.DataFra
     # later row would be named, and its lineage stored, one row too high per empty row above
     frame = pl.read_excel(path, sheet_name=sheet, engine="calamine", drop_empty_rows=False)
     _check_duplicate_headers([_undup(c) for c in frame.columns], label)
-    return _stringify(frame), label
+    # the reader takes the first row with a value as the header: rows are numbered from it
+    return _stringify(frame), label, first_used_row(path, sheet) + 1
 
 
 def _undup(name: str) -> str:
@@ -396,7 +398,7 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
         elif file_format == "parquet":
             frame = _stringify(_read_parquet(path, label))
         else:
-            frame, label = _read_xlsx(path, label, options)
+            frame, label, first_row = _read_xlsx(path, label, options)
     except (InputRejected, UsageError):
         raise
     except Exception as exc:  # any reader failure is the file's fault, not a crash
