@@ -132,7 +132,9 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def check_distinct(outputs: Sequence[tuple[str, Path | None]],
-                   inputs: Sequence[Path | str] = ()) -> None:
+                   inputs: Sequence[Path | str] = (), *,
+                   reason: str = "is an input file; writing it would overwrite what is being "
+                                 "read") -> None:
     """Usage error when two outputs are the same file, or an output is one of the inputs
     (writing it would destroy what is being read)."""
     named = [(label, Path(p)) for label, p in outputs if p is not None and not is_stdout(p)]
@@ -143,8 +145,7 @@ def check_distinct(outputs: Sequence[tuple[str, Path | None]],
                                  "different paths")
         for source in inputs:
             if _same_file(a, Path(source)):
-                raise UsageError(f"{label_a} {a} is an input file; writing it would overwrite "
-                                 "what is being read")
+                raise UsageError(f"{label_a} {a} {reason}")
 
 
 class FileSet:

@@ -280,6 +280,8 @@ def check_command(
         )
         con = store.connect(cli_common.db_path(db))
         try:
+            store.check_not_loaded(con, [("--out", out), ("--findings", findings_target),
+                                         ("--manifest", manifest_out)])
             scope = resolve_scope(con, scope)
             empty = pack_warnings(con, pack_obj)
             with progress(f"checking {pack_obj.label}", quiet=quiet):

@@ -76,10 +76,16 @@ def audit_manifest_command(
     mkdir: MkdirOption = False,
 ) -> None:
     """Print (or write) the stored manifest of a run, as JSON."""
+    from berthcheck import store
     from berthcheck.audit import manifest_for, manifest_text, write_manifest
 
     try:
-        manifest = with_store(db, lambda con: manifest_for(con, run_id.strip()), read_only=True)
+        def read(con):
+            if out is not None:
+                store.check_not_loaded(con, [("--out", out)])
+            return manifest_for(con, run_id.strip())
+
+        manifest = with_store(db, read, read_only=True)
         if out is not None:
             write_manifest(manifest, out, mkdir=mkdir)
     except BerthcheckError as exc:

@@ -94,12 +94,17 @@ def runs_export_command(
     from berthcheck.engine.export import plan_outputs
     from berthcheck.engine.outputs import write_check_outputs
     from berthcheck.engine.runs import verified_frames
+    from berthcheck.store import check_not_loaded
 
     try:
         findings_target = plan_outputs(out, findings_out)
     except BerthcheckError as exc:
         raise fail(exc) from None
-    results, findings = with_store(db, lambda con: verified_frames(con, run_id.strip()), read_only=True)
+    def read(con):
+        check_not_loaded(con, [("--out", out), ("--findings", findings_target)])
+        return verified_frames(con, run_id.strip())
+
+    results, findings = with_store(db, read, read_only=True)
     try:
         written = write_check_outputs(results, findings, out, findings_target)
     except BerthcheckError as exc:

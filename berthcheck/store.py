@@ -41,6 +41,7 @@ def _apply_migrations(con) -> None:
         current = schema_version(con)
     except duckdb.CatalogException:  # a new database: no schema_meta yet
         current = 0
+        _refuse_foreign_database(con)
     latest = MIGRATIONS[-1][0]
     if current > latest:
         raise StoreUnavailable(
@@ -70,6 +71,23 @@ def _apply_migrations(con) -> None:
     except Exception:
         run(con, "ROLLBACK")
         raise
+
+
+def _refuse_foreign_database(con) -> None:
+    """A DuckDB file without berthcheck's schema is made a store only while it holds nothing:
+    one that already has tables or views is another program's database (a mistyped `--db`),
+    which berthcheck must not fill with its own tables."""
+    names = [name for (name,) in run(con, (
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND NOT internal AND NOT temporary UNION ALL "
+        "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
+        "AND NOT internal AND NOT temporary ORDER BY 1"))]
+    if names:
+        shown = ", ".join(map(repr, names[:3])) + (", ..." if len(names) > 3 else "")
+        raise StoreUnavailable(
+            f"database {database_file(con) or ':memory:'} is not a berthcheck database (it "
+            f"holds {len(names)} other table{'s' if len(names) != 1 else ''} or view"
+            f"{'s' if len(names) != 1 else ''}: {shown}); give another --db; nothing was done")
 
 
 DEFAULT_MEMORY_LIMIT = "3GB"
@@ -155,9 +173,10 @@ def check_database_file(path: Path) -> None:
         kind = ("a Parquet file" if head.startswith(b"PAR1") else
                 "a ZIP/XLSX file" if head.startswith(b"PK") else
                 "a SQLite database" if head.startswith(b"SQLite format") else
-                "a JSON file" if head.lstrip()[:1] in (b"{", b"[") else "not a DuckDB database")
-        raise StoreUnavailable(f"--db {path}: is {kind}, not a berthcheck (DuckDB) database; "
-                              "nothing was done")
+                "a JSON file" if head.lstrip()[:1] in (b"{", b"[") else None)
+        what = (f"is {kind}, not a berthcheck (DuckDB) database" if kind else
+                "is not a DuckDB database (berthcheck's store is one)")
+        raise StoreUnavailable(f"--db {path}: {what}; nothing was done")
 
 
 def check_db_option(db: str | os.PathLike | None) -> None:
@@ -204,10 +223,14 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False):
         raise StoreUnavailable(f"cannot open database {path}: {exc}") from None
     instants_in_utc(con)
     _resource_settings(con, path)
-    if not read_only:
-        _apply_migrations(con)
-    else:
-        _check_schema_readable(con, path)
+    try:
+        if not read_only:
+            _apply_migrations(con)
+        else:
+            _check_schema_readable(con, path)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
@@ -220,15 +243,13 @@ def _check_schema_readable(con, path: Path) -> None:
     try:
         version = schema_version(con)
     except Exception:  # noqa: BLE001 - no schema_meta: not a berthcheck database
-        con.close()
-        raise BerthcheckError(f"database {path} is not a berthcheck database") from None
+        raise StoreUnavailable(f"database {path} is not a berthcheck database; nothing was "
+                               "done") from None
     if version > latest:
-        con.close()
         raise StoreUnavailable(
             f"database {path} has schema version {version}, newer than this berthcheck "
             f"({__version__}) understands ({latest}); upgrade berthcheck")
     if version < latest:
-        con.close()
         raise SchemaBehind(
             f"database {path} is read-only and has schema version {version}; this berthcheck "
             f"reads version {latest}: work on a writable copy (it is upgraded on open)")
@@ -256,6 +277,22 @@ def transaction(con) -> Iterator[None]:
 
 def schema_version(con) -> int:
     return int(scalar(con, "SELECT value FROM schema_meta WHERE key='schema_version'"))
+
+
+def loaded_files(con) -> list[Path]:
+    """The files loaded into the store that are still where they were read: an output that
+    is one of them would overwrite a port's own data with berthcheck's results."""
+    return [Path(p) for (p,) in run(con, "SELECT DISTINCT source_path FROM load_batches "
+                                         "ORDER BY 1") if p and os.path.isfile(p)]
+
+
+def check_not_loaded(con, outputs) -> None:
+    """Usage error when an output ((option, path) pairs) is a file loaded into the store."""
+    from berthcheck import atomic
+
+    atomic.check_distinct(outputs, loaded_files(con), reason=(
+        "is a file loaded into the database: writing it would replace your data file with "
+        "berthcheck's output; give another path"))
 
 
 def table_counts(con) -> dict[str, int]:

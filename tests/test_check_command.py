@@ -198,3 +198,36 @@ def test_runs_are_stored_and_listed(db):
         con.close()
     listed = runner.invoke(app, ["runs", "list", "--db", str(db)], catch_exceptions=False)
     assert listed.exit_code == 0 and runs[0][0] in listed.output
+
+
+def test_an_output_that_is_a_loaded_file_is_refused(tmp_path):
+    # `check --out visits.csv` run in the data folder replaced the port's own visits file
+    # with the results (the README: an output that is one of the input files is a usage error)
+    from tests.conftest import good_visit, write_csv
+
+    db = tmp_path / "bc.duckdb"
+    visits = write_csv(tmp_path / "visits.csv", [good_visit()])
+    content = visits.read_bytes()
+    assert runner.invoke(app, ["load", "visits", str(visits), "--db", str(db)]).exit_code == 0
+    for args in (["--out", str(visits)],
+                 ["--out", str(tmp_path / "r.csv"), "--findings", str(visits)],
+                 ["--out", str(tmp_path / "r.csv"), "--manifest", str(tmp_path / "m.json")]):
+        result = _check(db, "--period", "2026-10", *args)
+        if "--manifest" in args:
+            assert result.exit_code == 0, result.output  # a path never loaded is written
+            continue
+        assert result.exit_code == 2, result.output
+        assert "is a file loaded into the database" in result.output
+    assert visits.read_bytes() == content
+    con = store.connect(db, read_only=True)
+    run_id = store.scalar(con, "SELECT run_id FROM runs")
+    con.close()
+    for command in (["runs", "export", run_id, "--out", str(visits)],
+                    ["audit", "manifest", run_id, "--out", str(visits)]):
+        result = runner.invoke(app, [*command, "--db", str(db)])
+        assert result.exit_code == 2, result.output
+        assert "is a file loaded into the database" in result.output
+    assert visits.read_bytes() == content
+    # a loaded file that was moved away no longer stands in the way
+    visits.unlink()
+    assert _check(db, "--period", "2026-10", "--out", str(visits)).exit_code == 0

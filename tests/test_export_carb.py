@@ -19,6 +19,7 @@ from berthcheck.engine.pack import load_pack
 from berthcheck.export.carb_visits import export_carb_visit_report
 from berthcheck.export.proof import export_records
 from berthcheck.export.wharfinger import export_wharfinger
+from berthcheck.ingest.adapters import load_adapter
 from berthcheck.ingest.load import load_files
 from tests.conftest import write_csv
 
@@ -261,6 +262,30 @@ def test_wharfinger_every_column_and_counts_load_back(db, tmp_path):
         con.close()
 
 
+def test_wharfinger_export_loads_back_as_wharfinger_data(db, tmp_path):
+    # the file a port exports is the § 93130.13(d) layout: `load wharfinger` read none of its
+    # time columns (tied_local, released_local) nor its vessel_operator_* contact columns
+    con = store.connect(db)
+    try:
+        export_wharfinger(con, year="2026", port="USLAX", out=tmp_path / "w.csv")
+        wanted = store.run(con, (
+            "SELECT imo, berth, terminal, operator, arrival, departure FROM visits "
+            "WHERE port = 'USLAX' AND year(departure AT TIME ZONE 'America/Los_Angeles') = 2026 "
+            "ORDER BY imo, arrival"))
+    finally:
+        con.close()
+    back = store.connect(tmp_path / "back.duckdb")
+    try:
+        load_adapter(back, "wharfinger", [tmp_path / "w.csv"])
+        assert store.run(back, "SELECT imo, berth, terminal, operator, arrival, departure "
+                               "FROM visits ORDER BY imo, arrival") == wanted
+        extra = json.loads(store.scalar(back, "SELECT extra FROM visits WHERE imo = '9321483' "
+                                              "ORDER BY arrival LIMIT 1"))
+        assert extra["wharfinger"]["operator_email"] == "ops@linea.example"
+    finally:
+        back.close()
+
+
 def test_cli_usage_errors(db, tmp_path, runner):
     def run(*args):
         return runner.invoke(app, ["export", *args, "--db", str(db)])
@@ -317,3 +342,18 @@ def test_indicator_months_follow_port_local_departure(db, tmp_path):
     assert container["compliance_rate"] == "50.0000"  # V1 compliant, V1b not
     assert container["shore_power_kwh"] == "12000.0000"  # metered
     assert container["shore_power_kwh_metered_share"] == "100.0000"
+
+
+def test_an_export_onto_a_loaded_file_is_refused(tmp_path, runner):
+    from tests.conftest import good_visit
+
+    db = tmp_path / "bc.duckdb"
+    visits = write_csv(tmp_path / "visits.csv", [good_visit()])
+    content = visits.read_bytes()
+    assert runner.invoke(app, ["load", "visits", str(visits), "--db", str(db)]).exit_code == 0
+    result = runner.invoke(app, ["export", "carb-visit-report", "--party", "vessel", "--period",
+                                 "2026-10", "--out", str(visits), "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert "is a file loaded into the database" in result.output
+    assert visits.read_bytes() == content
+    assert not (tmp_path / "visits.fields.csv").exists()  # nothing of the export is written

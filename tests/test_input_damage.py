@@ -84,6 +84,19 @@ def test_semicolon_files_get_a_hint_and_read_with_delimiter(con, tmp_path):
     assert store.scalar(con, "SELECT count(*) FROM visits") == 1
 
 
+def test_tab_files_get_a_hint_too(con, tmp_path):
+    # Excel's "Unicode Text" export is UTF-16 and tab-separated: with --encoding utf-16 alone
+    # it gave one "required column is missing" per required column and no hint
+    path = tmp_path / "visits.txt"
+    path.write_bytes(_csv_text([good_visit()], delimiter="\t").replace("\n", "\r\n")
+                     .encode("utf-16"))
+    headline = _rejected(con, path, encoding="utf-16").headline
+    assert "looks separated by tabs; give --delimiter tab" in headline
+    load_files(con, "visits", [path], read_options=ReadOptions(encoding="utf-16",
+                                                               delimiter="tab"))
+    assert store.scalar(con, "SELECT count(*) FROM visits") == 1
+
+
 def test_a_header_that_appears_twice_is_an_error(con, tmp_path):
     path = tmp_path / "visits.csv"
     text = _csv_text([good_visit()])
@@ -91,6 +104,73 @@ def test_a_header_that_appears_twice_is_an_error(con, tmp_path):
     path.write_text(lines[0] + ",remarks,Remarks\n" + lines[1] + ",a,b\n", encoding="utf-8")
     errors = _rejected(con, path).errors
     assert errors[0].row == 1 and "header appears twice" in errors[0].reason
+
+
+def test_empty_lines_are_skipped_and_later_rows_keep_their_numbers(con, tmp_path):
+    # a trailing blank line (most editors leave one), a CRLF blank line and a line of
+    # separators only (a spreadsheet's formatted empty row) hold no value: they were each
+    # read as a row with every required column empty, rejecting the whole file
+    lines = _csv_text([good_visit(), good_visit(visit_id="V2", imo="9074729",
+                                                 berth="B999")]).splitlines()
+    width = len(good_visit()) - 1
+    path = tmp_path / "visits.csv"
+    path.write_bytes("\r\n".join([lines[0], lines[1], "", "," * width, lines[2], "", ""]).encode())
+    load_files(con, "visits", [path])
+    assert store.run(con, "SELECT visit_id, _source_row FROM visits ORDER BY visit_id") == [
+        ("V1", 2), ("V2", 5)]
+    # a bad row after empty lines is named by its own line of the file
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([lines[0], "", lines[2].replace("B999", "")]) + "\n\n",
+                   encoding="utf-8")
+    errors = _rejected(con, bad).errors
+    assert [(e.row, e.column) for e in errors] == [(3, "berth")]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_a_row_with_more_fields_than_the_header_is_named(con, tmp_path, delimiter):
+    # an unquoted separator inside a value ("Smith, Jones Shipping"): polars' message named
+    # no row, so the user had to hunt through the file
+    lines = _csv_text([good_visit(), good_visit(visit_id="V2")], delimiter=delimiter).splitlines()
+    wide = lines[2].replace("EVER GIVEN", f"EVER{delimiter} GIVEN")
+    path = tmp_path / "visits.csv"
+    path.write_text("\n".join([lines[0], lines[1], "", wide]) + "\n", encoding="utf-8")
+    exc = _rejected(con, path, delimiter=delimiter)
+    width = len(good_visit())
+    assert [(e.row, e.column, e.value) for e in exc.errors] == [
+        (4, f"field {width + 1}", lines[2].split(delimiter)[-1])]
+    assert f"{width + 1} fields, the header {width}" in exc.errors[0].reason
+
+
+def test_empty_spreadsheet_rows_are_skipped(con, tmp_path):
+    header = list(good_visit())
+    rows = [header, list(good_visit().values()), [None] * len(header),
+            list(good_visit(visit_id="V2", imo="9074729").values())]
+    path = _xlsx(tmp_path / "visits.xlsx", {"Calls": rows})
+    load_files(con, "visits", [path])
+    assert store.run(con, "SELECT visit_id, _source_row FROM visits ORDER BY visit_id") == [
+        ("V1", 2), ("V2", 4)]
+
+
+def test_xlsx_whose_header_is_below_empty_rows_is_numbered_as_the_sheet(con, tmp_path):
+    # the reader takes the first row with a value as the header: with the header on sheet
+    # row 3, the first data row (sheet row 4) was named and stored as row 2
+    import xlsxwriter
+
+    path = tmp_path / "visits.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("Calls")
+        sheet.write_row(2, 1, list(good_visit()))
+        sheet.write_row(3, 1, list(good_visit(berth="").values()))
+        sheet.write_row(5, 1, list(good_visit(visit_id="V2", imo="9074729").values()))
+    errors = _rejected(con, path).errors
+    assert [(e.row, e.column) for e in errors] == [(4, "berth")]
+    path.unlink()
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("Calls")
+        sheet.write_row(2, 1, list(good_visit()))
+        sheet.write_row(3, 1, list(good_visit().values()))
+    load_files(con, "visits", [path])
+    assert store.run(con, "SELECT visit_id, _source_row FROM visits") == [("V1", 4)]
 
 
 def _xlsx(path, sheets: dict[str, list[list]], formula_cell: str | None = None):

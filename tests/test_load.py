@@ -151,6 +151,24 @@ def test_xlsx_rows_are_numbered_as_in_the_spreadsheet(con, tmp_path):
     assert _utc(con, "arrival") == "2026-10-01T13:00"
 
 
+def test_xlsx_with_an_empty_column_loads_without_the_readers_log(con, tmp_path, caplog):
+    # a header whose column holds no value (an optional column of the template left empty):
+    # the reader logged "Could not determine dtype for column 12, falling back to string" on
+    # standard error, about a numbered column, in words that are not berthcheck's and for
+    # what is no problem (every cell is read as text)
+    import xlsxwriter
+
+    header = [*good_visit(), "nox_tier"]
+    path = tmp_path / "visits.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("Calls")
+        sheet.write_row(0, 0, header)
+        sheet.write_row(1, 0, list(good_visit().values()))
+    load_files(con, "visits", [path])
+    assert [m for m in caplog.messages if "dtype" in m] == []
+    assert store.run(con, "SELECT visit_id, nox_tier FROM visits") == [("V1", None)]
+
+
 def test_unknown_columns_are_kept_not_read(con, tmp_path):
     row = {**good_visit(), "Pilot Company": "Jacobsen & Sons"}
     load_files(con, "visits", [write_csv(tmp_path / "v.csv", [row])])

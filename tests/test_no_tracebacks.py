@@ -46,6 +46,47 @@ def test_db_that_is_not_a_duckdb_file_is_an_error(tmp_path, content, words):
     assert path.read_bytes() == content
 
 
+def test_db_that_is_some_other_file_is_said_once(tmp_path):
+    # was "is not a DuckDB database, not a berthcheck (DuckDB) database"
+    path = tmp_path / "results.csv"
+    path.write_bytes(b"visit_id,verdict\nV1,compliant\n")
+    output = _cli("runs", "list", "--db", path).output
+    assert f"--db {path}: is not a DuckDB database" in output
+    assert "not a berthcheck (DuckDB) database" not in output
+
+
+def test_another_programs_duckdb_file_is_refused_and_left_as_it_was(tmp_path):
+    # a mistyped --db naming some other application's DuckDB database: a writing command
+    # must not fill it with berthcheck's tables, and every command says so with exit 3
+    import duckdb
+
+    path = tmp_path / "analytics.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE sales (amount INTEGER)")
+    con.close()
+    content = path.read_bytes()
+    for args in (["check", "--period", "2026-10"], ["runs", "list"],
+                 ["load", "visits", write_csv(tmp_path / "visits.csv", [good_visit()])]):
+        result = _cli(*args, "--db", path)
+        assert result.exit_code == 3, result.output  # the database cannot be opened
+        assert "not a berthcheck database" in result.output, result.output
+        assert "Traceback" not in result.output
+    assert path.read_bytes() == content
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SHOW TABLES").fetchall() == [("sales",)]
+    con.close()
+
+
+def test_an_empty_duckdb_file_becomes_a_store(tmp_path):
+    import duckdb
+
+    path = tmp_path / "new.duckdb"
+    duckdb.connect(str(path)).close()
+    result = _cli("load", "visits", write_csv(tmp_path / "visits.csv", [good_visit()]),
+                  "--db", path)
+    assert result.exit_code == 0, result.output
+
+
 def test_db_in_memory_is_refused(tmp_path):
     result = _cli("runs", "list", "--db", ":memory:")
     assert result.exit_code == 2 and "in-memory" in result.output

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from berthcheck import store
 from berthcheck.export.files import write_files
 from berthcheck.export.proof import record_export
 from berthcheck.export.source import ExportRun, obtain_run
@@ -39,6 +40,7 @@ def make_export(con, *, kind: str, parameters: dict, scope, pack_id: str,
                 build: Callable[[object, ExportRun, dict], Built], folder: Path) -> ExportOutcome:
     run = obtain_run(con, scope, pack_id)
     built = build(con, run, parameters)
+    store.check_not_loaded(con, [("--out", Path(folder) / name) for name in sorted(built.files)])
     record = record_export(con, run.run_id, kind, parameters, built.files)
     paths = write_files(folder, built.files)
     return ExportOutcome(kind, record.export_id, run.run_id, run.reused, paths, built.rows,

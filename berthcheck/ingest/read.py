@@ -18,7 +18,7 @@ import polars as pl
 
 from berthcheck.errors import InputRejected, RowError, UsageError
 from berthcheck.ingest.kinds import Kind, normalise_token
-from berthcheck.ingest.xlsx_cells import xlsx_formulas_without_values
+from berthcheck.ingest.xlsx_cells import first_used_row, xlsx_formulas_without_values
 
 ROW = "_source_row"
 FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
@@ -233,16 +233,22 @@ def _read_csv(path: Path, label: str, options: ReadOptions) -> pl.DataFrame:
         headers = next(csv.reader([shape.header.decode("utf-8")], delimiter=separator), [])
         _check_duplicate_headers(headers, label)
         frame = pl.read_csv(source, infer_schema=False, raise_if_empty=False, separator=separator)
-    except Exception:
+    except Exception as exc:
         if not scanned:  # a byte that is not UTF-8 is reported first, by offset and row, as
             _scan_utf8(path, label)  # when the whole file is scanned before anything else
+        if "more fields than" in str(exc):
+            _name_rows_too_wide(source, label, separator, len(headers))
         raise
     if frame.columns and frame.columns[0].startswith("\ufeff"):
         frame = frame.rename({frame.columns[0]: frame.columns[0].lstrip("\ufeff")})
-    if options.delimiter is None and len(frame.columns) == 1 and ";" in frame.columns[0]:
-        raise InputRejected(label, [], headline=(
-            f"{label}: the header has one column {frame.columns[0][:60]!r} with ';' in it: the "
-            "file looks separated by semicolons; give --delimiter ';'; nothing was loaded"))
+    if options.delimiter is None and len(frame.columns) == 1:
+        # Excel's "Unicode Text" is tab-separated, many European exports semicolon-separated
+        for mark, name, option in _OTHER_DELIMITERS:
+            if mark in frame.columns[0]:
+                raise InputRejected(label, [], headline=(
+                    f"{label}: the header has one column {frame.columns[0][:60]!r} with "
+                    f"{mark!r} in it: the file looks separated by {name}; give --delimiter "
+                    f"{option}; nothing was loaded"))
     if frame.height == 0:
         data = source if isinstance(source, bytes) else path.read_bytes()
         rest = data.split(b"\n", 1)[1] if b"\n" in data else b""
@@ -251,6 +257,33 @@ def _read_csv(path: Path, label: str, options: ReadOptions) -> pl.DataFrame:
                 f"{label}: no data rows could be read, yet there are {len(rest)} bytes after "
                 "the header (wrong line ends or delimiter?); nothing was loaded"))
     return frame
+
+
+def _name_rows_too_wide(source: Path | bytes, label: str, separator: str, width: int) -> None:
+    """polars refuses a row with more fields than the header without saying which: find the
+    rows (numbered as the file's rows, header = 1) and reject the file naming them."""
+    import io
+
+    text = (io.StringIO(source.decode("utf-8-sig"), newline="") if isinstance(source, bytes)
+            else open(source, encoding="utf-8-sig", newline=""))
+    problems = []
+    with text:
+        for row, fields in enumerate(csv.reader(text, delimiter=separator), 1):
+            if len(fields) > width:
+                problems.append(RowError(
+                    label, row, f"field {width + 1}", separator.join(fields[width:]),
+                    f"the row has {len(fields)} fields, the header {width} (a value holding "
+                    f"{separator!r} must be quoted)"))
+                if len(problems) >= _MAX_WIDE_ROWS:
+                    break
+    if problems:
+        raise InputRejected(label, problems)
+
+
+_MAX_WIDE_ROWS = 200  # rows named for a file whose every row is too wide
+
+
+_OTHER_DELIMITERS = ((";", "semicolons", "';'"), ("\t", "tabs", "tab"), ("|", "pipes", "'|'"))
 
 
 def _check_duplicate_headers(headers: list[str], label: str) -> None:
@@ -280,10 +313,17 @@ def _read_parquet(path: Path, label: str) -> pl.DataFrame:
     return frame
 
 
-def _read_xlsx(path: Path, label: str, options: ReadOptions) -> tuple[pl.DataFrame, str]:
-    """(frame, label naming the sheet when the workbook has several or one was asked for)."""
+def _read_xlsx(path: Path, label: str, options: ReadOptions) -> tuple[pl.DataFrame, str, int]:
+    """(frame, label naming the sheet when the workbook has several or one was asked for,
+    the sheet row of the frame's first row)."""
+    import logging
+
     import fastexcel
 
+    # the reader logs "Could not determine dtype for column 23, falling back to string" for
+    # a column mixing dates and text: every cell is read as text here anyway, and the user
+    # is told about cells in berthcheck's own words (file, row, column, value), never so
+    logging.getLogger("fastexcel").setLevel(logging.ERROR)
     names = fastexcel.read_excel(path).sheet_names
     if options.sheet is None:
         if len(names) > 1:
@@ -303,15 +343,32 @@ def _read_xlsx(path: Path, label: str, options: ReadOptions) -> tuple[pl.DataFra
             f"{label}: {len(problems)} formula cell{'s' if len(problems) != 1 else ''} without "
             "a saved value (written by a program that does not calculate); open and save the "
             "file in a spreadsheet program, or paste the values; nothing was loaded"))
-    frame = pl.read_excel(path, sheet_name=sheet, engine="calamine")
+    # empty rows are kept (and skipped by _read_table after numbering): dropped here, every
+    # later row would be named, and its lineage stored, one row too high per empty row above
+    frame = pl.read_excel(path, sheet_name=sheet, engine="calamine", drop_empty_rows=False)
     _check_duplicate_headers([_undup(c) for c in frame.columns], label)
-    return _stringify(frame), label
+    # the reader takes the first row with a value as the header: rows are numbered from it
+    return _stringify(frame), label, first_used_row(path, sheet) + 1
 
 
 def _undup(name: str) -> str:
     """calamine renames a repeated header `x` to `x_duplicated_0`: undo it to report it."""
     base, sep, tail = name.rpartition("_duplicated_")
     return base if sep and tail.isdigit() else name
+
+
+def _without_empty_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """Drop the rows with no cell at all: a blank line of a CSV (most editors leave one at the
+    end), a line of separators only (`,,,,`: a spreadsheet's formatted empty row) or an empty
+    spreadsheet row. They hold no value, so nothing is lost; the other rows keep their numbers
+    in the file. Without them a trailing blank line rejected the whole file with a "required
+    but empty" problem per required column of a row the user cannot see."""
+    cells = [name for name in frame.columns if name != ROW]
+    # a row with no cell has none in the first column either: a file without a gap there (a
+    # count polars keeps) needs no row-wise pass
+    if not cells or frame.get_column(cells[0]).null_count() == 0:
+        return frame
+    return frame.filter(~pl.all_horizontal(pl.col(cells).is_null()))
 
 
 def read_table(path: Path, kind: Kind, options: ReadOptions | None = None) -> RawTable:
@@ -341,7 +398,7 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
         elif file_format == "parquet":
             frame = _stringify(_read_parquet(path, label))
         else:
-            frame, label = _read_xlsx(path, label, options)
+            frame, label, first_row = _read_xlsx(path, label, options)
     except (InputRejected, UsageError):
         raise
     except Exception as exc:  # any reader failure is the file's fault, not a crash
@@ -379,6 +436,8 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
         raise InputRejected(label, problems)
 
     frame = frame.with_row_index(ROW, offset=first_row).with_columns(pl.col(ROW).cast(pl.Int64))
+    if file_format != "parquet":
+        frame = _without_empty_rows(frame)
     if extras:
         # Unknown columns are kept verbatim (as JSON) and never read by the rules.
         records = frame.select(extras).to_dicts()

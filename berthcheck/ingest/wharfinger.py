@@ -33,8 +33,9 @@ def _t(name: str, required: bool = False, *aliases: str) -> Column:
     return Column(name, "text", required, aliases=aliases)
 
 
-# The § 93130.13(d) fields, with the headers ports use for them. All text here: typing and
-# checks are the visits kind's own, after the mapping.
+# The § 93130.13(d) fields, with the headers ports use for them and those `export wharfinger`
+# writes (so its file loads back). All text here: typing and checks are the visits kind's own,
+# after the mapping.
 WHARFINGER = Kind(
     name="wharfinger",
     table="",  # not stored as such: its rows become visits
@@ -43,16 +44,17 @@ WHARFINGER = Kind(
         _t("vessel_name", True, "vessel", "ship_name", "name"),
         _t("vessel_type", True, "type", "ship_type"),
         _t("operator", False, "operating_company", "company", "company_name", "vessel_operator",
-           "operator_name"),
-        _t("operator_address", False, "company_address", "address"),
-        _t("operator_email", False, "company_email", "email"),
-        _t("operator_phone", False, "company_phone", "phone", "telephone"),
+           "operator_name", "vessel_operator_name"),
+        _t("operator_address", False, "company_address", "address", "vessel_operator_address"),
+        _t("operator_email", False, "company_email", "email", "vessel_operator_email"),
+        _t("operator_phone", False, "company_phone", "phone", "telephone",
+           "vessel_operator_phone"),
         _t("imo", True, "imo_number", "imo_no", "vessel_imo"),
         _t("berth", True, "berth_used", "berth_code"),
         _t("tied_up", True, "tied_up_at", "date_time_tied_up", "date/time_tied_up", "initially_tied", "tied",
-           "arrival", "first_line"),
+           "arrival", "first_line", "tied_local"),
         _t("released", True, "released_at", "date_time_released", "date/time_released", "released_from_berth",
-           "departure", "last_line"),
+           "departure", "last_line", "released_local"),
         _t("port", False, "port_code", "unlocode", "locode"),
         _t("terminal", False, "terminal_code"),
     ),

@@ -68,6 +68,25 @@ def xlsx_formulas_without_values(path: Path, sheet: str, label: str) -> list[Row
     return errors
 
 
+def first_used_row(path: Path, sheet: str) -> int:
+    """The sheet row (1-based) of its first cell holding a value: where the reader finds the
+    header, which need not be row 1 (a sheet whose first rows are empty). 1 when the sheet
+    does not say (a cell without its reference)."""
+    with zipfile.ZipFile(path) as archive:
+        part = _sheet_part(archive, sheet)
+        if part is None or part not in archive.namelist():
+            return 1
+        with archive.open(part) as data:
+            for _event, cell in ElementTree.iterparse(data):
+                if cell.tag == f"{_NS}c" and (cell.find(f"{_NS}v") is not None
+                                              or cell.find(f"{_NS}is") is not None):
+                    match = _CELL_REF.match(cell.get("r") or "")
+                    return int(match.group(2)) if match else 1
+                if cell.tag == f"{_NS}row":
+                    cell.clear()
+    return 1
+
+
 class _Bytes:
     """A minimal file over bytes for iterparse (no copy into BytesIO's own buffer)."""
 
