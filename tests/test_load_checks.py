@@ -7,6 +7,8 @@ with --quarantine the good row loads and the bad one lands in the quarantine tab
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from berthcheck import store
@@ -224,6 +226,39 @@ def test_errors_file_lists_every_rejected_row(con, tmp_path):
     assert lines[0] == "file,row,column,value,reason"
     assert len(lines) == 121
     assert lines[1].startswith("v.csv,2,imo,9074728,")
+
+
+def test_errors_file_names_a_file_refused_as_a_whole_and_replaces_an_older_one(con, tmp_path):
+    # a file refused before its rows are typed (missing columns, its encoding) must still be
+    # in the errors file, not leave the previous run's file to be read as this run's
+    out = tmp_path / "errors.csv"
+    out.write_text("file,row,column,value,reason\nold.csv,7,imo,1,from an earlier run\n")
+    short = tmp_path / "v.csv"
+    short.write_text("visit_id,imo\nV1,9321483\n")
+    wide = tmp_path / "w.csv"
+    wide.write_bytes("visit_id,imo\n".encode("utf-16"))  # no row to blame: the file itself
+    good = write_csv(tmp_path / "good.csv", [good_visit()])
+    with pytest.raises(InputRejected) as rejected:
+        load_files(con, "visits", [short, wide, good], errors_out=out)
+    assert rejected.value.headline.startswith("v.csv: rejected")  # the first file's message
+    lines = out.read_text().splitlines()
+    assert lines[0] == "file,row,column,value,reason"
+    assert "earlier run" not in out.read_text()
+    missing = [line for line in lines if line.startswith("v.csv,1,")]
+    assert len(missing) == 7 and all("required column is missing" in x for x in missing)
+    # row 0 stands for the file itself, with the message the command printed for it
+    records = list(csv.reader(out.read_text().splitlines()))
+    assert [r for r in records if r[0] == "w.csv"] == [[
+        "w.csv", "0", "", "", "w.csv: the file is UTF-16 text, not UTF-8; save it as UTF-8 (CSV "
+        "UTF-8 in Excel) or give --encoding utf-16; nothing was loaded"]]
+    assert store.table_counts(con)["visits"] == 0  # the good file was not loaded either
+
+
+def test_errors_file_of_a_clean_load_has_its_header_only(con, tmp_path):
+    out = tmp_path / "errors.csv"
+    out.write_text("file,row,column,value,reason\nold.csv,7,imo,1,from an earlier run\n")
+    load_files(con, "visits", [write_csv(tmp_path / "v.csv", [good_visit()])], errors_out=out)
+    assert out.read_text() == "file,row,column,value,reason\n"
 
 
 def test_a_malformed_port_is_reported_once_not_on_every_time(con, tmp_path):

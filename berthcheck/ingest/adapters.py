@@ -247,7 +247,7 @@ def load_dcsa_jit(con, files: list[Path], *, replace: bool = False, quarantine: 
 
 def _finish(errors: list[RowError], label: str, quarantine: bool, errors_out: Path | None) -> None:
     """As `load_files`: write the problems if asked; reject everything unless quarantining."""
-    if errors and errors_out is not None:
+    if errors_out is not None:  # every run writes it: header only when nothing was wrong
         write_errors_csv(errors_out, errors)
     if errors and not quarantine:
         places = len({(e.file, e.row, e.path) for e in errors})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from berthcheck.errors import RowError
+from berthcheck.errors import InputRejected, RowError
 
 
 def write_errors_csv(path: Path, errors: list[RowError], *, mkdir: bool = False) -> None:
@@ -22,3 +22,9 @@ def write_errors_csv(path: Path, errors: list[RowError], *, mkdir: bool = False)
             writer.writerow([neutralise(e.file), e.row, neutralise(e.column),
                              neutralise(e.value), neutralise(e.reason)]
                             + ([neutralise(e.path)] if with_path else []))
+
+
+def file_error(rejected: InputRejected) -> RowError:
+    """A file refused as a whole (no row to blame), as one line of the errors file: row 0
+    stands for the file itself (its header is row 1)."""
+    return RowError(rejected.file, 0, "", "", rejected.headline)

@@ -24,7 +24,7 @@ from berthcheck.errors import InputRejected, RowError, UsageError
 from berthcheck.fingerprints import digest_batch, piece_from_seals
 from berthcheck.ingest import reference
 from berthcheck.ingest.cross_rows import cross_row_checks
-from berthcheck.ingest.errors_csv import write_errors_csv
+from berthcheck.ingest.errors_csv import file_error, write_errors_csv
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 from berthcheck.ingest.prepare import Prepared, polars_engine, prepare
 from berthcheck.ingest.quarantine import quarantine_rows, raw_records
@@ -120,13 +120,26 @@ def load_files(
         atomic.check_parent(Path(errors_out), mkdir=mkdir, what="errors file")
     reports: list[FileReport] = []
     all_errors: list[RowError] = []
+    refused: InputRejected | None = None  # the first file rejected as a whole (with --errors)
     with store.transaction(con):
         for path in paths:
-            report, errors = _load_one(con, Path(path), kind, replace, quarantine, read_options)
+            try:
+                report, errors = _load_one(con, Path(path), kind, replace, quarantine,
+                                           read_options)
+            except InputRejected as exc:
+                # a file refused as a whole (a missing column, its encoding, its shape) still
+                # goes into the errors file, so a script never reads an earlier run's file
+                if errors_out is None:
+                    raise
+                refused = refused or exc
+                all_errors += exc.errors or [file_error(exc)]
+                continue
             reports.append(report)
             all_errors += errors
-        if all_errors and errors_out is not None:
+        if errors_out is not None:  # every run writes it: header only when nothing was wrong
             write_errors_csv(errors_out, all_errors, mkdir=mkdir)
+        if refused is not None:
+            raise refused
         if all_errors and not quarantine:
             files = sorted({e.file for e in all_errors})
             rows = len({(e.file, e.row) for e in all_errors})

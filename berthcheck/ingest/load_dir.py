@@ -99,7 +99,7 @@ def load_dir(
                                 errors_out=None if quarantine else errors_out)
             report.loads.append(loaded)
             errors += loaded.errors
-        if errors and quarantine and errors_out is not None:
+        if quarantine and errors_out is not None:  # every run: header only when all was well
             from berthcheck.ingest.load import write_errors_csv
 
             write_errors_csv(errors_out, errors)
