@@ -86,7 +86,7 @@ CASES = [
     ("duplicate-visit-id", "visits", good_visit(), good_visit(imo="9074729"), "visit_id",
      "duplicate of row 2"),
     ("vessel-at-two-berths", "visits", good_visit(),
-     good_visit(visit_id="V2", berth="B139"), "arrival", "same time"),
+     good_visit(visit_id="V2", berth="B139"), "imo", "same time"),
     # sessions and events (visit V1 is loaded first)
     ("session-unknown-visit", "shore-power", sp(), sp(session_id="S2", visit_id="V9"),
      "visit_id", "no such visit"),
@@ -170,6 +170,10 @@ CASES = [
 ]
 
 
+TIME_COLUMNS = {"arrival", "departure", "ready_to_work", "pilot_on_board", "connected",
+                "disconnected", "started", "ended", "start", "end"}
+
+
 def _preload(con, tmp_path, kind):
     if kind in ("shore-power", "capture", "events"):
         load_files(con, "visits", [write_csv(tmp_path / "base_visits.csv", [good_visit()])])
@@ -191,6 +195,11 @@ def test_bad_row_is_named_and_good_row_passes(con, tmp_path, kind, good, bad, co
     assert {e.row for e in errors} == {3}, errors  # the good row (2) is never blamed
     assert any(e.column == column and words in e.reason for e in errors), errors
     assert all(e.file == f"{kind}.csv" for e in errors)
+    # the value shown is what the named column's cell holds in the file (a time may be shown
+    # as its instant in UTC instead)
+    named = [e for e in errors if e.column == column and words in e.reason]
+    if column not in TIME_COLUMNS:
+        assert all(e.value == bad.get(column, "") for e in named), (named, bad.get(column))
 
     report = load_files(con, kind, [path], quarantine=True)
     assert report.files[0].inserted == 1

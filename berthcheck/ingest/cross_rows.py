@@ -185,7 +185,7 @@ def _vessel_overlaps(con, label: str) -> list[RowError]:
         SELECT visit_id, imo, imo, arrival, departure, _source_row, FALSE FROM visits t
         WHERE NOT EXISTS (SELECT 1 FROM _staged n WHERE n.visit_id = t.visit_id)"""
     return [
-        RowError(label, row, "arrival", imo,
+        RowError(label, row, "imo", imo,
                  f"vessel IMO {imo} is at berth in visit {other} at the same time "
                  f"({'row ' + str(other_row) + ' of this file' if new else 'already loaded'})")
         for row, _id, imo, other, new, other_row in _overlapping_pairs(con, pool, "imo")
