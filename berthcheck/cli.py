@@ -39,7 +39,12 @@ from berthcheck.cli_common import fail as _fail
 from berthcheck.cli_common import say as _say
 from berthcheck.cli_common import warn as _warn
 from berthcheck.cli_common import with_store as _with_store
-from berthcheck.cli_guard import GuardedGroup, describe
+from berthcheck.cli_guard import (
+    EXIT_PIPE_CLOSED,
+    GuardedGroup,
+    describe,
+    stop_quietly_on_closed_pipe,
+)
 from berthcheck.errors import BerthcheckError, UsageError
 
 app = typer.Typer(
@@ -77,6 +82,9 @@ def _root(
 def main() -> None:
     try:
         app()
+    except BrokenPipeError:  # the reader of the output stopped reading (`| head`)
+        stop_quietly_on_closed_pipe()
+        sys.exit(EXIT_PIPE_CLOSED)
     except BaseException as exc:  # raised outside a command body (rare)
         outcome = describe(exc) if not isinstance(exc, SystemExit) else None
         if outcome is None:

@@ -19,6 +19,18 @@ from typer.exceptions import Abort, Exit
 from berthcheck.errors import BerthcheckError
 
 EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C (128 + SIGINT)
+EXIT_PIPE_CLOSED = 141  # the shell's for a reader that stopped reading (128 + SIGPIPE)
+
+
+def stop_quietly_on_closed_pipe() -> None:
+    """The reader of standard output went away (`berthcheck ... | head`): say nothing, as
+    command-line tools do. Standard output now goes nowhere, so the interpreter's last flush
+    at exit does not fail a second time."""
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -65,6 +77,9 @@ class GuardedGroup(TyperGroup):
             if os.environ.get("BERTHCHECK_DEBUG") or isinstance(exc, (SystemExit,
                                                                       GeneratorExit)):
                 raise
+            if isinstance(exc, BrokenPipeError):
+                stop_quietly_on_closed_pipe()
+                raise typer.Exit(EXIT_PIPE_CLOSED) from None
             outcome = describe(exc)
             if outcome is None:
                 raise

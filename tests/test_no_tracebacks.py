@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import subprocess
 import sys
 
@@ -11,7 +12,7 @@ from typer.testing import CliRunner
 
 from berthcheck import store
 from berthcheck.cli import app
-from berthcheck.cli_guard import EXIT_INTERRUPTED
+from berthcheck.cli_guard import EXIT_INTERRUPTED, EXIT_PIPE_CLOSED
 
 from .conftest import good_visit, snapshot, write_csv
 
@@ -129,6 +130,20 @@ def test_out_of_memory_names_the_setting(db, tmp_path):
     )
     assert result.returncode == 1, result.stderr
     assert "BERTHCHECK_MEMORY_LIMIT=1MB" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly():
+    # `berthcheck ... | head`: the reader goes away; the command stops without a message (it
+    # said "error: cannot access: Broken pipe" and exited 1, as if a file were missing)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # gone before the command writes anything, whatever the output's size
+    try:
+        result = subprocess.run([sys.executable, "-m", "berthcheck", "rules", "list", "--json"],
+                                stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert result.returncode == EXIT_PIPE_CLOSED, result.stderr
+    assert result.stderr == ""
 
 
 def test_ctrl_c_during_load_writes_nothing(tmp_path, monkeypatch):
