@@ -131,6 +131,7 @@ class LaDirty(LaStream):
             if t is not None:
                 before = (EPOCH + timedelta(minutes=t - 1)).astimezone(self.tz).utcoffset()
                 after = (EPOCH + timedelta(minutes=t)).astimezone(self.tz).utcoffset()
+                assert before is not None and after is not None  # aware times: never None
                 if after < before:
                     return t  # local time repeats from here (the second pass)
         return None
@@ -142,6 +143,7 @@ class LaDirty(LaStream):
             if t is not None:
                 before = (EPOCH + timedelta(minutes=t - 1)).astimezone(self.tz).utcoffset()
                 after = (EPOCH + timedelta(minutes=t)).astimezone(self.tz).utcoffset()
+                assert before is not None and after is not None  # aware times: never None
                 if after > before:
                     wall = (EPOCH + timedelta(minutes=t)).astimezone(self.tz).replace(
                         tzinfo=None) - (after - before) / 2

@@ -102,7 +102,10 @@ class LaFleet(LaStream):
             size = min(POOL_CAP, max(len(ops), math.ceil(n_type / CALLS_PER_VESSEL[vtype])))
             for op in ops:
                 for _ in range(max(1, round(size * op[5] / share_total))):
-                    self.pools[vtype].append(self._new_vessel(op))
+                    vessel = self._new_vessel(op)
+                    # the pools stay far below _RANDOM_IMOS ships: numbers never run out here
+                    assert vessel is not None
+                    self.pools[vtype].append(vessel)
                 if vtype in FLEET_WORD:
                     # a plausible previous-year count of the fleet's California visits
                     expected = n_type * op[5] / share_total
@@ -110,14 +113,16 @@ class LaFleet(LaStream):
                     fleet = f"{op[2]} {FLEET_WORD[vtype]} Fleet"
                     self.granted[fleet] = round_half_up(previous_year * 0.05)
                     self.fleet_previous_year[fleet] = previous_year
-        ops = {op[0]: op for op in OPERATORS}
+        by_code = {op[0]: op for op in OPERATORS}
         # scripted ships: the small fleet, a first-time caller, names downstream must escape
-        for key, op, word in (
+        for key, op_code, word in (
             ("coral1", "CSL", "ENDEAVOUR"), ("coral2", "CSL", "MERIDA"),
             ("newcomer", "TPX", "AURELIA"), ("anna", "MPL", "ANNA & LUCIA"),
             ("luebeck", "HNC", "LÜBECK"),
         ):
-            v = self.reserved[key] = self._new_vessel(ops[op], word)
+            v = self._new_vessel(by_code[op_code], word)
+            assert v is not None  # the first ships drawn
+            self.reserved[key] = v
             v.capable, v.first_timer = True, False
         self.reserved["newcomer"].first_timer = True
         self.granted["Coral Sea Container Fleet"] = round_half_up(

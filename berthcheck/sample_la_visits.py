@@ -19,15 +19,21 @@ from berthcheck.sample_la_port import (
 )
 from berthcheck.sample_month import aux_default, draw
 
+# scripted scenarios (`_scenarios`; a visit without one has None): the reserved ship, the
+# control pattern and the capture system each forces
 _RESERVED = {"coral_late_vie": "coral1", "coral_never_vie": "coral2", "commissioning": "newcomer",
              "anna": "anna", "luebeck": "luebeck"}
-_SP_SCENARIO_PATTERN = {
+_SP_SCENARIO_PATTERN: dict[str | None, str] = {
     "coral_late_vie": "late", "coral_never_vie": "never", "gap_emergency": "gap", "tie": "never",
     "research": "never", "early_emergency": "early", "commissioning": "ok",
 }
-_CC_SCENARIO_PATTERN = {"late_remediation": "late", "capture_gap": "gap", "unlisted_system": "ok",
-                        "expired_system": "ok", "missing_ppm": "ok"}
-_SYSTEM_SCENARIO = {"unlisted_system": SYS_UNLISTED, "expired_system": SYS_EXPIRING}
+_CC_SCENARIO_PATTERN: dict[str | None, str] = {
+    "late_remediation": "late", "capture_gap": "gap", "unlisted_system": "ok",
+    "expired_system": "ok", "missing_ppm": "ok",
+}
+_SYSTEM_SCENARIO: dict[str | None, str] = {
+    "unlisted_system": SYS_UNLISTED, "expired_system": SYS_EXPIRING,
+}
 # how control goes when it is attempted: cumulative shares, the rest is on time ("ok")
 _SP_PATTERNS = ((0.04, "never"), (0.08, "late"), (0.11, "early"), (0.14, "gap"))
 _CC_PATTERNS = ((0.06, "late"), (0.09, "early"), (0.12, "gap"))
@@ -230,11 +236,11 @@ class LaVisits(LaFleet, LaDirty):
                     inlet, outlet = ("", "") if rand() < 0.5 else (inlet, "")
                 self.w_capture([f"{vid}-CC{k}", vid, system, provider, start, end, inlet,
                                 outlet])
-        for k, (kind, s, e, ref, note) in enumerate(events, 1):
+        for k, (kind, begins, ends, ref, note) in enumerate(events, 1):
             ex = rand() < 0.08
             self._write("events", [
-                f"{vid}-EV{k}", vid, kind, "" if s is None else fmt(s, ex),
-                "" if e is None else fmt(e, ex), ref, note,
+                f"{vid}-EV{k}", vid, kind, "" if begins is None else fmt(begins, ex),
+                "" if ends is None else fmt(ends, ex), ref, note,
             ])
 
     def _vie(self, vessel: Vessel, note: str) -> tuple[str, None, None, str, str]:
