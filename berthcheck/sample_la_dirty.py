@@ -124,14 +124,19 @@ class LaDirty(LaStream):
             return epoch_minute(datetime.fromisoformat(text.replace("Z", "+00:00")))
         return epoch_minute(datetime.fromisoformat(text).replace(tzinfo=self.tz))
 
+    def _offsets_around(self, t: int) -> tuple[timedelta, timedelta]:
+        """The zone's UTC offsets the minute before `t` and at `t`."""
+        before = (EPOCH + timedelta(minutes=t - 1)).astimezone(self.tz).utcoffset()
+        after = (EPOCH + timedelta(minutes=t)).astimezone(self.tz).utcoffset()
+        assert before is not None and after is not None  # aware times: never None
+        return before, after
+
     def _fall_back_after(self, minute: int) -> int | None:
         """UTC minute where the first fall-back after `minute` starts repeating local time."""
         for day in range(0, 400, 2):
             t = self._transition_near(minute + day * 1440 + 1440)
             if t is not None:
-                before = (EPOCH + timedelta(minutes=t - 1)).astimezone(self.tz).utcoffset()
-                after = (EPOCH + timedelta(minutes=t)).astimezone(self.tz).utcoffset()
-                assert before is not None and after is not None  # aware times: never None
+                before, after = self._offsets_around(t)
                 if after < before:
                     return t  # local time repeats from here (the second pass)
         return None
@@ -141,9 +146,7 @@ class LaDirty(LaStream):
         for day in range(0, 400, 2):
             t = self._transition_near(minute + day * 1440 + 1440)
             if t is not None:
-                before = (EPOCH + timedelta(minutes=t - 1)).astimezone(self.tz).utcoffset()
-                after = (EPOCH + timedelta(minutes=t)).astimezone(self.tz).utcoffset()
-                assert before is not None and after is not None  # aware times: never None
+                before, after = self._offsets_around(t)
                 if after > before:
                     wall = (EPOCH + timedelta(minutes=t)).astimezone(self.tz).replace(
                         tzinfo=None) - (after - before) / 2
