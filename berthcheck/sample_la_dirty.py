@@ -19,6 +19,8 @@ _VISIT_PROBLEMS = (
 
 
 class LaDirty(LaStream):
+    """The dirty run's problems, planted as the visit and session rows are written."""
+
     def _emit_visit(self, row: list[str], quiet: bool) -> None:
         if not (self.dirty and quiet and self.dirty_next < len(_VISIT_PROBLEMS)
                 and self.seq >= (self.dirty_next + 1) * self.n // 12):

@@ -51,6 +51,9 @@ class Vessel:
 
 
 class LaFleet(LaStream):
+    """The Los Angeles generator's fleet: set up by `_build_fleet` before the stream, then
+    asked for a ship and a berth per call."""
+
     def _draw_types(self) -> list[int]:
         """Each call's departure minute and type, as sortable ints (minute * 8 + type)."""
         rng = self.rng

@@ -17,6 +17,9 @@ from berthcheck.sample_la_port import (
 
 
 class LaTables(LaFleet):
+    """The reference tables, written before (berths, systems) and after (terminals,
+    allowances, history) the visits."""
+
     def _write_berths(self) -> None:
         for code, _name, berths, shore, capture in sorted(TERMINALS):
             for b in sorted(berths, key=lambda x: int(x[1:])):

@@ -48,6 +48,9 @@ _RANDOM_ALIAS = {"passenger": "Cruise", "roro": "PCTC", "reefer": "Refrigerated 
 
 
 class LaVisits(LaFleet, LaDirty):
+    """The Los Angeles generator's calls: each visit with its sessions and events, written
+    as it is made."""
+
     def _scenarios(self, counts: dict[str, int]) -> dict[tuple[int, int], str]:
         """(type index, ordinal among that type's calls) -> scripted scenario."""
         plan = {
