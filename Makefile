@@ -33,6 +33,8 @@ MYPY_FILES := berthcheck/cells.py berthcheck/audit berthcheck/store_schema.py be
 	berthcheck/ingest/row_hashes.py berthcheck/ingest/replace.py berthcheck/ingest/quarantine.py berthcheck/ingest/errors_csv.py \
 	berthcheck/report/words.py berthcheck/report/board.py berthcheck/report/listing.py \
 	berthcheck/sample_cn.py berthcheck/sample_ships.py berthcheck/sample_month.py berthcheck/sample_eu.py \
+	berthcheck/sample.py berthcheck/sample_la_port.py berthcheck/sample_la_stream.py berthcheck/sample_la_fleet.py \
+	berthcheck/sample_la_visits.py berthcheck/sample_la_dirty.py berthcheck/sample_la_tables.py \
 	berthcheck/engine/timing.py berthcheck/engine/manifest.py berthcheck/seals.py \
 	berthcheck/engine/pack_notes.py \
 	berthcheck/fingerprints.py berthcheck/engine/digest.py berthcheck/engine/digest_v3.py \
