@@ -167,24 +167,3 @@ class _Generator(LaVisits, LaTables):
         finally:
             files.__exit__(RuntimeError if failed else None, None, None)
         return paths
-
-
-# ================================================================================================
-# The EU sample (FuelEU Maritime Art. 6, issue 7): one month at the Port of Rotterdam.
-#
-# What is realistic and what is invented (see also sample_data/eu-rotterdam-2030-06/README.md):
-# * Terminal names follow Rotterdam's layout (Maasvlakte II: RWG, APM Terminals; Maasvlakte I:
-#   ECT Delta, Euromax; the cruise terminal on the Wilhelminakade; the Hoek van Holland ferry
-#   terminal; Europoort ro-ro and liquid bulk). Berth codes, and which berths have OPS in 2030,
-#   are invented.
-# * Operators, ships and IMO numbers are fictional (the same fictional lines as the Los Angeles
-#   sample where they run the same trades). Shares of OPS-capable ships, OPS patterns and the
-#   exception events are illustrative, not sourced.
-# * Sizes, stays and loads are plausible placeholders: container ships 4 000-24 000 TEU (GT about
-#   10 x TEU), feeders 300-3 000 TEU, cruise ships 8-12 h, a ro-pax ferry on a daily schedule.
-# The calls exercise every rule of the fueleu-art6 pack: full, late, early and interrupted OPS
-# use, ships without OPS equipment, berths without OPS (ops_unavailable), an incompatible
-# installation, zero-emission technology, unscheduled calls, emergencies, a week-long OPS outage
-# at the ferry berth (more unavailability exceptions than the yearly limit allows), short
-# ferry stays, a feeder below 5 000 GT, a call without gross tonnage and one without any size.
-# ================================================================================================
