@@ -385,7 +385,7 @@ class EuGenerator(PortMonth):
         self.rows["visits"].append([
             vid, ship.imo, ship.name, vtype, ship.fleet, ship.operator, self.port, term, berth,
             fmt(arr, explicit), "", "", fmt(dep, explicit), "true" if capable else "false", "",
-            ship.tier, gt, teu, aux, "", "", "", "", "",
+            ship.tier, gt, teu, aux, "", "", "", "", "", "",  # the header's width (call_purpose)
         ])
         lo_kw, hi_kw = _EU_OPS_KW.get(kind, (500, 1500))
         for k, (s, e) in enumerate(sessions, 1):
@@ -396,7 +396,7 @@ class EuGenerator(PortMonth):
         for k, (kind_, ev_s, ev_e, ref, note) in enumerate(events, 1):
             self.rows["events"].append([
                 f"{vid}-EV{k}", vid, kind_, "" if ev_s is None else fmt(ev_s),
-                "" if ev_e is None else fmt(ev_e), ref, note,
+                "" if ev_e is None else fmt(ev_e), ref, note, "",  # approval_ref
             ])
 
     def _eu_sessions(self, pattern: str, arr: int, dep: int) -> list[tuple[int, int]]:

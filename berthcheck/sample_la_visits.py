@@ -196,6 +196,7 @@ class LaVisits(LaFleet, LaDirty):
             str(vessel.teu) if vessel.teu else "", aux, boiler, self._reported(dep),
             # tanker size for the Starcrest load bins: deadweight about 1.7 x gross tonnage
             str(vessel.gt * 17 // 100 * 10) if vtype == "tanker" else "", "", "",
+            "",  # call_purpose, not given: every row has the header's width
         ]
         quiet = not (sp_sessions or cc_sessions or events or scen or fixed)
         if self.dirty:
@@ -243,7 +244,7 @@ class LaVisits(LaFleet, LaDirty):
             ex = rand() < 0.08
             self._write("events", [
                 f"{vid}-EV{k}", vid, kind, "" if begins is None else fmt(begins, ex),
-                "" if ends is None else fmt(ends, ex), ref, note,
+                "" if ends is None else fmt(ends, ex), ref, note, "",  # approval_ref
             ])
 
     def _vie(self, vessel: Vessel, note: str) -> tuple[str, None, None, str, str]:

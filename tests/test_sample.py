@@ -107,6 +107,17 @@ def test_returns_one_file_per_kind_with_the_contract_headers(tmp_path):
         assert header.split(",") == list(kind.column_names), stem
 
 
+def test_every_row_has_the_headers_width(tmp_path):
+    # the visits rows were one cell short (call_purpose) and the events rows too
+    # (approval_ref), in every layout: a reader that pads short rows hid it
+    for layout in ({}, {"dirty": True}, {"port": "NLRTM", "month": "2030-06"},
+                   {"port": "CNSHA"}):
+        out = tmp_path / "-".join(f"{k}{v}" for k, v in layout.items())
+        for stem, path in generate(out, visits=40, **layout).items():
+            rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+            assert {len(r) for r in rows[1:]} <= {len(rows[0])}, (layout, stem)
+
+
 def test_same_arguments_give_byte_identical_files(tmp_path):
     for dirty_flag in (False, True):
         a, b = tmp_path / f"a{dirty_flag}", tmp_path / f"b{dirty_flag}"
