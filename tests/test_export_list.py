@@ -1,5 +1,6 @@
 """`export list`: `--json` as every listing command takes it, and an unknown `--run` is a usage
-error (exit 2) naming the run, not "no exports recorded"."""
+error (exit 2) naming the run, not "no exports recorded"; an export whose files could not be
+written is not listed."""
 
 from __future__ import annotations
 
@@ -40,3 +41,18 @@ def test_export_list_json_and_an_unknown_run(tmp_path):
     unknown = _cli("export", "list", "--db", db, "--run", "0000000000000000")
     assert unknown.exit_code == 2
     assert "no run '0000000000000000'" in unknown.stderr
+
+
+def test_an_export_that_cannot_be_written_is_not_recorded(tmp_path):
+    db = tmp_path / "bc.duckdb"
+    (tmp_path / "visits.csv").write_text(VISITS, encoding="utf-8")
+    assert _cli("load", "--db", db, "visits", tmp_path / "visits.csv").exit_code == 0
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the export's folder would be", encoding="utf-8")
+    failed = _cli("export", "fueleu-calls", "--db", db, "--period", "2030-06", "--out",
+                  blocker / "calls.csv")
+    assert failed.exit_code == 2, failed.output  # the folder is a file: a usage error
+    assert "cannot write" in failed.stderr
+    # `export list` (and `audit verify`) never name files that were not written
+    listed = _cli("export", "list", "--db", db, "--json")
+    assert json.loads(listed.stdout) == []
