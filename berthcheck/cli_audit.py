@@ -57,8 +57,9 @@ def audit_diff_command(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List visits whose verdict, basis or hours differ between two runs, and why; exit 1
-    when the runs differ (scope, pack, inputs or results), 0 when they do not."""
+    """List visits whose verdict, basis, hours, responsible party or penalty differ between
+    two runs, and why; exit 1 when the runs differ (scope, pack, inputs or results), 0 when they
+    do not."""
     from berthcheck.audit import diff
 
     report = with_store(db, lambda con: diff(con, run_a.strip(), run_b.strip()), read_only=True)

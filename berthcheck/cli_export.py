@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from berthcheck.cli_common import DbOption, with_store
-from berthcheck.errors import BerthcheckError
+from berthcheck.cli_common import DbOption, JsonOption, print_json, with_store
+from berthcheck.errors import BerthcheckError, UsageError
 
 export_app = typer.Typer(
     help="Hand the results on: CARB visit reports, Wharfinger data, FuelEU per-call records, "
@@ -117,13 +117,27 @@ def list_command(
     run: Annotated[str | None, typer.Option("--run", help="Only exports of this run.",
                                             show_default=False)] = None,
     db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """List recorded exports: id, run, kind, parameters and each file's sha256."""
     import json
 
+    from berthcheck import store
     from berthcheck.export.proof import export_records
 
-    records = with_store(db, lambda con: export_records(con, run.strip() if run else None))
+    def records_of(con):
+        run_id = run.strip() if run else None
+        if run_id is not None and not store.scalar(
+                con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id]):
+            # an unknown run id is a usage error (exit 2), as in `runs show`
+            raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
+        return export_records(con, run_id)
+
+    records = with_store(db, records_of)
+    if as_json:
+        print_json([{"export_id": r.export_id, "run_id": r.run_id, "kind": r.kind,
+                     "parameters": r.parameters, "files": r.files} for r in records])
+        return
     if not records:
         typer.echo("no exports recorded")
     for r in records:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from berthcheck.cli_common import JsonOption, PackOption, fail, print_json, say
-from berthcheck.errors import BerthcheckError
+from berthcheck.errors import BerthcheckError, UsageError
 
 
 def register(rules_app: typer.Typer) -> None:
@@ -120,10 +120,34 @@ def rules_show_command(
         if rule_id.strip().lower() in factor_names():
             text = "\n".join(describe_factors(rule_id))
         else:
-            text = load_pack(pack).rule(rule_id).source.rstrip()
+            pk = load_pack(pack)
+            try:
+                text = pk.rule(rule_id).source.rstrip()
+            except UsageError as exc:  # README: `rules show RULE_ID`, no --pack
+                raise UsageError(f"{exc}{_found_elsewhere(rule_id, pk.id)}") from None
     except BerthcheckError as exc:
         raise fail(exc) from None
     say(text)
+
+
+def _found_elsewhere(rule_id: str, searched: str) -> str:
+    """The other packs found by id that have the rule, as a hint: `rules show FE05` reads the
+    default pack (CARB), whose `rules list` does not list FuelEU's FE05."""
+    from berthcheck.engine import load_pack
+    from berthcheck.engine.pack_paths import discover
+
+    hits = []
+    for source in discover():
+        if source.id == searched or source.id in hits:
+            continue
+        try:
+            load_pack(source.id).rule(rule_id)
+        except BerthcheckError:  # not there, or a pack that does not load: no hint from it
+            continue
+        hits.append(source.id)
+    wanted = rule_id.strip()
+    return "".join(f"; {wanted} is a rule of pack {h}: `berthcheck rules show {wanted} --pack {h}`"
+                   for h in hits)
 
 
 def pack_sources() -> list[dict[str, str]]:

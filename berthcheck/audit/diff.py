@@ -1,5 +1,5 @@
-"""`audit diff`: two stored runs compared visit by visit, each changed verdict, basis or hours
-with its cause (scope, input rows named, pack, both, berthcheck version)."""
+"""`audit diff`: two stored runs compared visit by visit, each changed verdict, basis, hours,
+responsible party or penalty with its cause (scope, input rows named, pack, both, berthcheck version)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from berthcheck.audit.values import (
     COMPARED_FIELDS,
     HOURS_DECIMALS,
     MAX_ROWS_SHOWN,
+    MONEY_DECIMALS,
     as_text,
     short_digest,
 )
@@ -186,6 +187,8 @@ def _stored_results(con, run_id: str) -> dict[str, dict]:
 def _same(field_name: str, a, b) -> bool:
     if field_name.endswith("_hours") and a is not None and b is not None:
         return round(a, HOURS_DECIMALS) == round(b, HOURS_DECIMALS)
+    if field_name == "penalty" and a is not None and b is not None:
+        return round(a, MONEY_DECIMALS) == round(b, MONEY_DECIMALS)
     return a == b
 
 
@@ -282,8 +285,9 @@ def _row_keys(change: RowChange) -> set[tuple]:
 
 
 def diff(con, run_a: str, run_b: str) -> DiffReport:
-    """Visits whose verdict, basis or hours differ between two stored runs, each with its
-    cause: an input change (the rows that feed the visit, named), a pack change, or both."""
+    """Visits whose verdict, basis, hours, responsible party or penalty differ between two
+    stored runs, each with its cause: an input change (the rows that feed the visit, named), a
+    pack change, or both."""
     ma, mb = manifest_for(con, run_a), manifest_for(con, run_b)
     ra, rb = _stored_results(con, run_a), _stored_results(con, run_b)
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-COMPARED_FIELDS = ("verdict", "basis", "controlled_hours", "uncontrolled_hours", "excused_hours")
+# what an auditor acts on: besides the verdict and hours, who answers for a visit and what it
+# owes (a corrected power demand changes a FuelEU penalty, not the verdict or hours)
+COMPARED_FIELDS = ("verdict", "basis", "controlled_hours", "uncontrolled_hours", "excused_hours",
+                   "responsible", "penalty")
 HOURS_DECIMALS = 6
+MONEY_DECIMALS = 2  # a penalty is money: compared to the cent
 MAX_ROWS_SHOWN = 20
 
 

@@ -1,5 +1,5 @@
-"""The steps every export shares: obtain the run, build the files in memory, record them for
-`audit verify`, write them atomically."""
+"""The steps every export shares: obtain the run, build the files in memory, write them
+atomically, then record them for `audit verify`."""
 
 from __future__ import annotations
 
@@ -41,8 +41,10 @@ def make_export(con, *, kind: str, parameters: dict, scope, pack_id: str,
     run = obtain_run(con, scope, pack_id)
     built = build(con, run, parameters)
     store.check_not_loaded(con, [("--out", Path(folder) / name) for name in sorted(built.files)])
-    record = record_export(con, run.run_id, kind, parameters, built.files)
+    # written first: an export whose files could not be written is never recorded (so neither
+    # `export list` nor `audit verify` names files that do not exist)
     paths = write_files(folder, built.files)
+    record = record_export(con, run.run_id, kind, parameters, built.files)
     return ExportOutcome(kind, record.export_id, run.run_id, run.reused, paths, built.rows,
                          built.incomplete, built.notes)
 

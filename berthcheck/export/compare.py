@@ -4,7 +4,9 @@ Each package (a FILE.zip or a folder written by `export indicators`) is read and
 `datapackage.json` must name the berthcheck pack and version, its CSV must match the sha256
 the descriptor records, and every package must have been made with the same pack id and
 version (numbers computed under other definitions are not comparable: refused with a clear
-message). The page is laid out by the report's renderer (`berthcheck.report.render`: shipped
+message). A package is a partner's file, so untrusted: its cells are typed and held to the
+constraints of berthcheck's own indicator fields (never the package's word for them), and a
+cell that breaks one is refused naming the package, row, column and value. The page is laid out by the report's renderer (`berthcheck.report.render`: shipped
 fonts, the safe URL fetcher, escaped text) from this module's own template `compare.html.j2`.
 """
 
@@ -15,6 +17,8 @@ import datetime as dt
 import hashlib
 import io
 import json
+import math
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +26,19 @@ from pathlib import Path
 from berthcheck import __version__
 from berthcheck.errors import BerthcheckError, UsageError
 from berthcheck.export.files import write_atomic
-from berthcheck.export.indicators import CSV_NAME, PACKAGE_NAME, RESOURCE
+from berthcheck.export.indicators import COLUMNS, CSV_NAME, PACKAGE_NAME, RESOURCE, schema_field
 
 TEMPLATE = "compare.html.j2"
 MAX_PACKAGE_BYTES = 50_000_000
+# A package is typed and checked by berthcheck's own indicator fields, as `export indicators`
+# declares them, not by what the package says of itself.
+_FIELDS = {c.name: schema_field(c) for c in COLUMNS}
+# the fields compare reads (build_model): a package without one cannot be compared
+_COMPARED = ("port", "month", "vessel_type", "visits", "compliant_visits", "regulated_visits",
+             "uncontrolled_hours", "shore_power_hours", "capture_hours", "shore_power_kwh",
+             "at_berth_nox_kg", "avoided_nox_kg", "avoided_co2_kg")
+_YEARMONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 @dataclass
@@ -33,6 +46,7 @@ class Package:
     source: str  # the file or folder name, for messages
     descriptor: dict
     rows: list[dict]
+    csv_sha256: str  # two packages with the same CSV are the same package
 
     @property
     def definition(self) -> tuple[str, str]:
@@ -107,25 +121,101 @@ def read_package(path: Path) -> Package:
     if not isinstance(listed, list):
         raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.resources[{RESOURCE}].schema.fields "
                               "must be a list")
-    fields = {str(f["name"]): f.get("type") for f in listed if isinstance(f, dict) and "name" in f}
-    rows = []
-    reader = csv.DictReader(io.StringIO(data.decode("utf-8")))
-    for i, raw in enumerate(reader, start=2):
-        row: dict = {}
-        for key, value in raw.items():
-            kind = fields.get(key)
-            if value in ("", None):
-                row[key] = None
-            elif kind in ("integer", "number"):
-                try:
-                    row[key] = int(value) if kind == "integer" else float(value)
-                except ValueError:
-                    raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}, column {key}: "
-                                          f"{value!r}: not a {kind}") from None
-            else:
-                row[key] = value
+    _check_declared_types(name, listed)
+    rows = _typed_rows(name, data)
+    return Package(name, descriptor, rows, hashlib.sha256(data).hexdigest())
+
+
+def _check_declared_types(name: str, listed: list) -> None:
+    """A field the package declares with another type than berthcheck's own indicators field
+    was not written by `export indicators` (or was edited): its numbers mean something else."""
+    for j, f in enumerate(listed):
+        if not isinstance(f, dict) or str(f.get("name")) not in _FIELDS:
+            continue
+        ours = _FIELDS[str(f.get("name"))]["type"]
+        if f.get("type") != ours:
+            raise BerthcheckError(
+                f"{name}: {PACKAGE_NAME}: $.resources[{RESOURCE}].schema.fields[{j}].type: "
+                f"{f.get('type')!r}: berthcheck's indicators field {f.get('name')} is {ours!r}")
+
+
+def _typed_rows(name: str, data: bytes) -> list[dict]:
+    """The CSV's rows, each cell typed by berthcheck's own indicator fields (never by the
+    package's word for it) and held to their constraints: every problem names the package,
+    row (the header is row 1), column and value."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise BerthcheckError(f"{name}: {CSV_NAME}: not UTF-8 text (byte {exc.start}, row "
+                              f"{line}); a package is written in UTF-8") from None
+    records = csv.reader(io.StringIO(text, newline=""))
+    header = next(records, [])
+    missing = [c for c in _COMPARED if c not in header]
+    if missing:
+        raise BerthcheckError(f"{name}: {CSV_NAME}: no column {', '.join(missing)} (header, "
+                              "row 1); compare reads it")
+    rows: list[dict] = []
+    seen: dict[tuple, int] = {}
+    for i, cells in enumerate(records, start=2):
+        if len(cells) != len(header):
+            raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}: {len(cells)} cells, the header "
+                                  f"has {len(header)}")
+        row = {key: _typed_cell(f"{name}: {CSV_NAME}, row {i}, column {key}", key, value)
+               for key, value in zip(header, cells, strict=True)}
+        primary = (row["port"], row["month"], row["vessel_type"])
+        if primary in seen:
+            raise BerthcheckError(
+                f"{name}: {CSV_NAME}, row {i}: port, month and vessel_type "
+                f"{', '.join(repr(k) for k in primary)} repeat row {seen[primary]}")
+        seen[primary] = i
         rows.append(row)
-    return Package(name, descriptor, rows)
+    return rows
+
+
+def _typed_cell(where: str, key: str, value: str):
+    spec = _FIELDS.get(key)
+    if spec is None:  # a column berthcheck does not write: kept as text, never read
+        return value or None
+    constraints = spec.get("constraints") or {}
+    if value == "":
+        if constraints.get("required"):
+            raise BerthcheckError(f"{where}: empty; the field is required")
+        return None
+    kind = spec["type"]
+    if kind == "yearmonth":
+        if not _YEARMONTH.fullmatch(value):
+            raise BerthcheckError(f"{where}: {value!r}: not a month (YYYY-MM)")
+        return value
+    if kind not in ("integer", "number"):
+        return value
+    number: float
+    if kind == "integer":
+        if not _INTEGER.fullmatch(value):
+            raise BerthcheckError(f"{where}: {value!r}: not an integer")
+        number = int(value)
+    else:
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise BerthcheckError(f"{where}: {value!r}: not a number")
+    if "minimum" in constraints and number < constraints["minimum"]:
+        raise BerthcheckError(f"{where}: {value!r}: below the minimum {constraints['minimum']}")
+    if "maximum" in constraints and number > constraints["maximum"]:
+        raise BerthcheckError(f"{where}: {value!r}: above the maximum {constraints['maximum']}")
+    return number
+
+
+def _refuse_repeats(packages: list[Package]) -> None:
+    """The same package given twice would show its port twice, as if two ports."""
+    first: dict[str, Package] = {}
+    for p in packages:
+        if p.csv_sha256 in first:
+            raise UsageError(f"{first[p.csv_sha256].source} and {p.source} are the same package "
+                             "(the same indicators.csv); give each port's package once")
+        first[p.csv_sha256] = p
 
 
 def check_same_definitions(packages: list[Package]) -> tuple[str, str]:
@@ -268,6 +358,8 @@ def compare_packages(paths: list[Path], out: Path) -> CompareOutcome:
     if len(paths) < 2:
         raise UsageError("give two or more indicator packages to compare")
     packages = [read_package(Path(p)) for p in paths]
+    check_same_definitions(packages)
+    _refuse_repeats(packages)
     model = build_model(packages)
     drawn = draw(model)
     folder = render.templates_dir()

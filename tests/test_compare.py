@@ -1,0 +1,164 @@
+"""`compare`: a partner port's indicator package is untrusted input. A package whose CSV matches
+its recorded hash but whose cells or declared schema are not what `export indicators` writes is
+refused with one message naming the package, row, column and value (exit 1), never a traceback
+or a chart drawn from a wrong number; the same package given twice is a usage error."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from berthcheck.cli import app
+from berthcheck.export.files import Table, csv_bytes
+from berthcheck.export.indicators import (
+    COLUMNS,
+    CSV_NAME,
+    PACKAGE_NAME,
+    RESOURCE,
+    package_descriptor,
+)
+
+RUN = SimpleNamespace(pack=SimpleNamespace(id="carb-at-berth-2020", version="1.2.5"),
+                      run_id="0123456789abcdef", scope=SimpleNamespace(period="2026-10"))
+
+
+def _row(port: str, vessel_type: str = "container", **over) -> dict:
+    row: dict = {c.name: 0.0 if c.type == "number" else 0 for c in COLUMNS}
+    row.update(port=port, month="2026-10", vessel_type=vessel_type, visits=10,
+               compliant_visits=8, non_compliant_visits=2, regulated_visits=10,
+               compliance_rate=80.0, uncontrolled_hours=12.5, pack=RUN.pack.id,
+               pack_version=RUN.pack.version, run_id=RUN.run_id)
+    row.update(over)
+    return row
+
+
+def _write(folder: Path, data: bytes, edit=None) -> Path:
+    """A package folder whose datapackage.json records the sha256 of exactly `data`, as a
+    partner port's (or a hand-made) package would."""
+    folder.mkdir()
+    descriptor = package_descriptor(RUN, {"port": None}, data)
+    if edit:
+        edit(descriptor)
+    (folder / CSV_NAME).write_bytes(data)
+    (folder / PACKAGE_NAME).write_text(json.dumps(descriptor), encoding="utf-8")
+    return folder
+
+
+def _package(folder: Path, rows: list[dict], edit=None) -> Path:
+    return _write(folder, csv_bytes(Table(RESOURCE, COLUMNS, rows)), edit)
+
+
+def _replaced(folder: Path, old: bytes, new: bytes) -> Path:
+    """The Nagoya package with one cell's text replaced, the hash recorded anew."""
+    data = csv_bytes(Table(RESOURCE, COLUMNS, [_row("JPNGO")]))
+    assert old in data
+    return _write(folder, data.replace(old, new, 1))
+
+
+@pytest.fixture
+def lax(tmp_path) -> Path:
+    return _package(tmp_path / "lax", [_row("USLAX"), _row("USLAX", "tanker")])
+
+
+def _compare(runner, tmp_path, *packages: Path, out: str = "c.html"):
+    target = tmp_path / out
+    result = runner.invoke(app, ["compare", *map(str, packages), "--out", str(target)])
+    return result, target
+
+
+def test_two_valid_packages_compare(runner, tmp_path, lax):
+    ngo = _package(tmp_path / "ngo", [_row("JPNGO")])
+    r, out = _compare(runner, tmp_path, lax, ngo)
+    assert r.exit_code == 0, r.stderr
+    text = out.read_text("utf-8")
+    assert "USLAX" in text and "JPNGO" in text
+
+
+@pytest.mark.parametrize(("old", "new", "named"), [
+    # a month that is no month: the charts' period would be made up from it
+    (b",2026-10,", b",2026-13,", "row 2, column month: '2026-13': not a month (YYYY-MM)"),
+    (b",2026-10,", b",2026,", "row 2, column month: '2026': not a month (YYYY-MM)"),
+    # counts and hours are never negative or not a number (the schema's minimum is 0)
+    (b"JPNGO,2026-10,container,10,", b"JPNGO,2026-10,container,-10,",
+     "row 2, column visits: '-10': below the minimum 0"),
+    (b",12.5000,", b",nan,", "row 2, column uncontrolled_hours: 'nan': not a number"),
+    (b"JPNGO,2026-10,container,10,", b"JPNGO,2026-10,container,10.5,",
+     "row 2, column visits: '10.5': not an integer"),
+    # a required cell left empty
+    (b"JPNGO,2026-10,container,", b"JPNGO,,container,", "row 2, column month: empty"),
+])
+def test_a_bad_cell_is_refused_naming_row_column_and_value(runner, tmp_path, lax, old, new,
+                                                          named):
+    bad = _replaced(tmp_path / "ngo", old, new)
+    r, out = _compare(runner, tmp_path, lax, bad)
+    assert r.exit_code == 1, r.output
+    assert f"ngo: {CSV_NAME}, {named}" in r.stderr
+    assert "Traceback" not in r.output and "unexpected" not in r.stderr
+    assert not out.exists()
+
+
+def test_a_row_with_more_cells_than_the_header_is_refused(runner, tmp_path, lax):
+    bad = _replaced(tmp_path / "ngo", b"0123456789abcdef\n", b"0123456789abcdef,99\n")
+    r, out = _compare(runner, tmp_path, lax, bad)
+    assert r.exit_code == 1
+    n = len(COLUMNS)
+    assert f"ngo: {CSV_NAME}, row 2: {n + 1} cells, the header has {n}" in r.stderr
+    assert not out.exists()
+
+
+def test_a_csv_that_is_not_utf8_is_refused_with_its_row(runner, tmp_path, lax):
+    bad = _replaced(tmp_path / "ngo", b"JPNGO", "JPNG\u00c9".encode("latin-1"))
+    r, out = _compare(runner, tmp_path, lax, bad)
+    assert r.exit_code == 1
+    assert f"ngo: {CSV_NAME}: not UTF-8 text (byte" in r.stderr and "row 2" in r.stderr
+    assert "unexpected" not in r.stderr
+    assert not out.exists()
+
+
+def test_a_missing_column_is_refused(runner, tmp_path, lax):
+    rows = [{k: v for k, v in _row("JPNGO").items()}]
+    columns = [c for c in COLUMNS if c.name != "regulated_visits"]
+    data = csv_bytes(Table(RESOURCE, columns, rows))
+    bad = _write(tmp_path / "ngo", data)
+    r, out = _compare(runner, tmp_path, lax, bad)
+    assert r.exit_code == 1
+    assert f"ngo: {CSV_NAME}: no column regulated_visits" in r.stderr
+    assert not out.exists()
+
+
+def test_a_schema_declaring_another_type_is_refused_naming_its_json_path(runner, tmp_path, lax):
+    def as_text(descriptor):
+        fields = descriptor["resources"][0]["schema"]["fields"]
+        fields[3]["type"] = "string"  # visits
+
+    bad = _package(tmp_path / "ngo", [_row("JPNGO")], edit=as_text)
+    r, out = _compare(runner, tmp_path, lax, bad)
+    assert r.exit_code == 1, r.output
+    assert ("ngo: datapackage.json: $.resources[indicators].schema.fields[3].type: 'string': "
+            "berthcheck's indicators field visits is 'integer'") in r.stderr
+    assert "unexpected" not in r.stderr
+    assert not out.exists()
+
+
+def test_a_repeated_port_month_and_type_is_refused(runner, tmp_path, lax):
+    bad = _package(tmp_path / "ngo", [_row("JPNGO"), _row("JPNGO")])
+    r, _ = _compare(runner, tmp_path, lax, bad)
+    assert r.exit_code == 1
+    assert ("row 3: port, month and vessel_type 'JPNGO', '2026-10', 'container' repeat row 2"
+            in r.stderr)
+
+
+def test_the_same_package_twice_is_a_usage_error(runner, tmp_path, lax):
+    r, out = _compare(runner, tmp_path, lax, lax, out="c.pdf")
+    assert r.exit_code == 2
+    assert "lax and lax are the same package" in r.stderr
+    assert not out.exists()
+    copy = _package(tmp_path / "copy", [_row("USLAX"), _row("USLAX", "tanker")])
+    assert hashlib.sha256((copy / CSV_NAME).read_bytes()).digest() == hashlib.sha256(
+        (lax / CSV_NAME).read_bytes()).digest()
+    r, _ = _compare(runner, tmp_path, lax, copy)
+    assert r.exit_code == 2 and "lax and copy are the same package" in r.stderr

@@ -1,0 +1,58 @@
+"""`export list`: `--json` as every listing command takes it, and an unknown `--run` is a usage
+error (exit 2) naming the run, not "no exports recorded"; an export whose files could not be
+written is not listed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from typer.testing import CliRunner
+
+from berthcheck.cli import app
+
+runner = CliRunner()
+VISITS = ("visit_id,imo,vessel_name,vessel_type,operator,port,terminal,berth,arrival,departure,"
+          "gross_tonnage,aux_power_kw\n"
+          "V1,9321483,Vessel V1,container,Line A,NLRTM,T1,B1,2030-06-03T06:00:00+02:00,"
+          "2030-06-04T06:30:00+02:00,70000,1000\n")
+
+
+def _cli(*args):
+    return runner.invoke(app, [*map(str, args)])
+
+
+def test_export_list_json_and_an_unknown_run(tmp_path):
+    db = tmp_path / "bc.duckdb"
+    (tmp_path / "visits.csv").write_text(VISITS, encoding="utf-8")
+    assert _cli("load", "--db", db, "visits", tmp_path / "visits.csv").exit_code == 0
+    out = tmp_path / "calls.csv"
+    made = _cli("export", "fueleu-calls", "--db", db, "--period", "2030-06", "--out", out)
+    assert made.exit_code == 0, made.output
+
+    listed = _cli("export", "list", "--db", db, "--json")
+    assert listed.exit_code == 0, listed.output
+    (record,) = json.loads(listed.stdout)
+    assert record["kind"] == "fueleu-calls"
+    assert record["files"]["calls.csv"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    same_run = _cli("export", "list", "--db", db, "--run", record["run_id"], "--json")
+    assert json.loads(same_run.stdout) == [record]
+
+    unknown = _cli("export", "list", "--db", db, "--run", "0000000000000000")
+    assert unknown.exit_code == 2
+    assert "no run '0000000000000000'" in unknown.stderr
+
+
+def test_an_export_that_cannot_be_written_is_not_recorded(tmp_path):
+    db = tmp_path / "bc.duckdb"
+    (tmp_path / "visits.csv").write_text(VISITS, encoding="utf-8")
+    assert _cli("load", "--db", db, "visits", tmp_path / "visits.csv").exit_code == 0
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the export's folder would be", encoding="utf-8")
+    failed = _cli("export", "fueleu-calls", "--db", db, "--period", "2030-06", "--out",
+                  blocker / "calls.csv")
+    assert failed.exit_code == 2, failed.output  # the folder is a file: a usage error
+    assert "cannot write" in failed.stderr
+    # `export list` (and `audit verify`) never name files that were not written
+    listed = _cli("export", "list", "--db", db, "--json")
+    assert json.loads(listed.stdout) == []
