@@ -158,7 +158,9 @@ def sample_command(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the CSV files into.", show_default=False)],
     visits: Annotated[int, typer.Option("--visits", min=1, help="Visits departing in the month.")] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same files.")] = 2026,
-    month: Annotated[str, typer.Option("--month", help="Month of departure, YYYY-MM.")] = "2026-10",
+    month: Annotated[
+        str | None, typer.Option("--month", help="Month of departure, YYYY-MM (default 2026-10; for NLRTM 2030-06, as FuelEU Art. 6 applies from 2030).", show_default=False)
+    ] = None,
     dirty: Annotated[bool, typer.Option("--dirty", help="Plant data-quality problems (for trying the error reports).")] = False,
     port: Annotated[
         str, typer.Option("--port", help="Port (UN/LOCODE): NLRTM gives a Rotterdam month for the fueleu-art6 pack, CNSHA a Shanghai month for cn-shore-power; any other built-in port the Los Angeles layout.")
@@ -174,8 +176,11 @@ def sample_command(
 
     from berthcheck.cli_progress import progress
     from berthcheck.sample import generate, would_overwrite
+    from berthcheck.sample_eu import EU_LAYOUTS
     from berthcheck.sample_jit import generate_jit
 
+    if month is None:  # a FuelEU port's sample in 2026 would hold no call the pack covers
+        month = "2030-06" if port.strip().upper() in EU_LAYOUTS else "2026-10"
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         _warn(f"error: --month must be YYYY-MM, not {month!r}")
         raise typer.Exit(2)

@@ -68,6 +68,19 @@ def test_sample_command_makes_the_rotterdam_month(tmp_path):
     assert dirty.exit_code == 2 and "Los Angeles layout only" in dirty.output
 
 
+def test_sample_for_a_fueleu_port_defaults_to_a_month_the_pack_covers(tmp_path):
+    # without --month a Rotterdam sample was October 2026: every call not applicable (FuelEU
+    # Art. 6 applies from 2030), a sample that shows nothing of the pack
+    out = tmp_path / "rtm"
+    result = runner.invoke(app, ["sample", "--out", str(out), "--port", "NLRTM"],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    for name in ("berths.csv", "visits.csv", "shore_power.csv", "events.csv"):
+        assert (out / name).read_bytes() == (EU_SAMPLE / name).read_bytes(), name
+    la = runner.invoke(app, ["sample", "--out", str(tmp_path / "la"), "--visits", "5"])
+    assert la.exit_code == 0 and "2026-10-" in (tmp_path / "la" / "visits.csv").read_text()
+
+
 def test_check_fueleu_fills_penalties_in_eur(eu_db, tmp_path):
     out = tmp_path / "results.csv"
     result = runner.invoke(
