@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from berthcheck.cli_common import DbOption, JsonOption, print_json, with_store
+from berthcheck.cli_common import DbOption, JsonOption, MkdirOption, fail, print_json, with_store
 from berthcheck.errors import BerthcheckError, UsageError
 
 export_app = typer.Typer(
@@ -32,6 +32,16 @@ TableOutOption = Annotated[
     Path, typer.Option("--out", help="FILE.csv (with FILE.fields.csv) or FILE.xlsx.",
                        show_default=False)
 ]
+
+
+def _folder_ready(out: Path, mkdir: bool) -> None:
+    """The folder `--out` goes into exists, or `--mkdir` makes it (as for every output)."""
+    from berthcheck import atomic
+
+    try:
+        atomic.check_parent(out, mkdir=mkdir, what="export")
+    except BerthcheckError as exc:
+        raise fail(exc) from None
 
 
 def _done(outcome) -> None:
@@ -59,11 +69,13 @@ def carb_visit_report_command(
         show_default=False)] = None,
     port: PortOption = None,
     db: DbOption = None,
+    mkdir: MkdirOption = False,
 ) -> None:
     """One row per visit with the fields CARB's visit report lists for that party, in
     port-local time, with the due date and the missing required fields."""
     from berthcheck.export.carb_visits import export_carb_visit_report
 
+    _folder_ready(out, mkdir)
     _done(with_store(db, lambda con: export_carb_visit_report(
         con, party=party, period=period, out=out, fleet=fleet, terminal=terminal,
         provider=provider, port=port)))
@@ -75,11 +87,13 @@ def wharfinger_command(
     port: Annotated[str, typer.Option("--port", help="The port (UN/LOCODE).", show_default=False)],
     out: TableOutOption,
     db: DbOption = None,
+    mkdir: MkdirOption = False,
 ) -> None:
     """§ 93130.13(d) Wharfinger data for every visit of the year, and visit counts per terminal
     and vessel type (loadable as `visit-counts`)."""
     from berthcheck.export.wharfinger import export_wharfinger
 
+    _folder_ready(out, mkdir)
     _done(with_store(db, lambda con: export_wharfinger(con, year=year, port=port, out=out)))
 
 
@@ -89,10 +103,12 @@ def fueleu_calls_command(
     out: TableOutOption,
     port: PortOption = None,
     db: DbOption = None,
+    mkdir: MkdirOption = False,
 ) -> None:
     """FuelEU Art. 6 per-call records for a verifier (pack fueleu-art6)."""
     from berthcheck.export.fueleu_calls import export_fueleu_calls
 
+    _folder_ready(out, mkdir)
     _done(with_store(db, lambda con: export_fueleu_calls(con, period=period, out=out, port=port)))
 
 
@@ -103,11 +119,13 @@ def indicators_command(
     port: PortOption = None,
     pack: Annotated[str, typer.Option("--pack", help="Rule pack id or a pack folder's path.")] = "carb-at-berth-2020",
     db: DbOption = None,
+    mkdir: MkdirOption = False,
 ) -> None:
     """Monthly at-berth indicators by port, month and vessel type as a Frictionless Data
     Package (datapackage.json + indicators.csv)."""
     from berthcheck.export.indicators import export_indicators
 
+    _folder_ready(out, mkdir)  # a folder --out is itself the output: its parent must exist
     _done(with_store(db, lambda con: export_indicators(con, period=period, out=out, port=port,
                                                  pack=pack)))
 

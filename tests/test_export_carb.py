@@ -357,3 +357,30 @@ def test_an_export_onto_a_loaded_file_is_refused(tmp_path, runner):
     assert "is a file loaded into the database" in result.output
     assert visits.read_bytes() == content
     assert not (tmp_path / "visits.fields.csv").exists()  # nothing of the export is written
+
+
+def test_exports_refuse_a_missing_folder_unless_mkdir(db, tmp_path, runner):
+    # every other command refuses a missing output folder unless --mkdir; the exports created
+    # it silently
+    def run(*args):
+        return runner.invoke(app, ["export", *args, "--db", str(db)])
+
+    missing = tmp_path / "no" / "such"
+    for args in (("carb-visit-report", "--party", "vessel", "--period", "2026-11", "--out",
+                  str(missing / "v.csv")),
+                 ("wharfinger", "--year", "2026", "--port", "USLAX", "--out",
+                  str(missing / "w.xlsx")),
+                 ("fueleu-calls", "--period", "2026-11", "--out", str(missing / "f.csv")),
+                 ("indicators", "--period", "2026-11", "--out", str(missing / "ind"))):
+        r = run(*args)
+        assert r.exit_code == 2, (args, r.output)
+        assert "does not exist" in r.stderr and "--mkdir" in r.stderr, r.stderr
+    assert not (tmp_path / "no").exists()
+    r = run("carb-visit-report", "--party", "vessel", "--period", "2026-11", "--out",
+            str(missing / "v.csv"), "--mkdir")
+    assert r.exit_code == 0, r.output
+    assert (missing / "v.csv").is_file()
+    # a folder --out is itself the output: made when its parent exists
+    r = run("indicators", "--period", "2026-11", "--out", str(tmp_path / "ind"))
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "ind" / "datapackage.json").is_file()
