@@ -92,5 +92,10 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy $(MYPY_FILES)
 
-bench: $(BIN)/.installed
+# `make bench` adds the bench extra (pandas, for the pandas baseline) to the dev install.
+$(BIN)/.bench: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev,bench]'
+	touch $@
+
+bench: $(BIN)/.bench
 	$(BIN)/python benchmarks/run.py

@@ -258,17 +258,23 @@ def run_one(size: Size, data: Path, work: Path, report: str | None, pandas_cap: 
 
     params = window_baseline.parameters()
     t = time.perf_counter()
-    frames = window_baseline.export_inputs(con, work / "parquet")
+    # the pandas baseline needs pandas (`make bench` installs it; `make test` does not)
+    with_pandas = pandas_cap > 0 and window_baseline.pandas_installed()
+    frames = window_baseline.export_inputs(con, work / "parquet", as_pandas=with_pandas)
     export_s = time.perf_counter() - t
     con.close()
     t = time.perf_counter()
     core = window_baseline.duckdb_core(work / "parquet", params)
     core_s = time.perf_counter() - t
-    pandas_s, pandas_visits, pandas_rows = window_baseline.timed_pandas(frames, params, pandas_cap)
-    # `--pandas-cap 0` runs no pandas: no time to scale up, nothing to agree or disagree
+    pandas_s, pandas_visits, pandas_rows = (
+        window_baseline.timed_pandas(frames, params, pandas_cap) if frames is not None
+        else (0.0, 0, None))
+    # `--pandas-cap 0` (or no pandas) runs no pandas: no time to scale up, nothing to agree on
     ran_pandas = pandas_visits > 0
-    pandas_extrapolated = ran_pandas and pandas_visits < len(frames["visits"])
-    pandas_full_s = (pandas_s * len(frames["visits"]) / pandas_visits) if ran_pandas else None
+    pandas_extrapolated = ran_pandas and frames is not None and \
+        pandas_visits < len(frames["visits"])
+    pandas_full_s = (pandas_s * len(frames["visits"]) / pandas_visits
+                     if ran_pandas and frames is not None else None)
     agree = window_baseline.agree(core, pandas_rows) if ran_pandas else None
 
     for s in stages.values():
@@ -290,6 +296,7 @@ def run_one(size: Size, data: Path, work: Path, report: str | None, pandas_cap: 
         "baseline": {
             "duckdb_core_seconds": core_s,
             "parquet_export_seconds": export_s,
+            "pandas_installed": window_baseline.pandas_installed(),
             "pandas_seconds": pandas_full_s,
             "pandas_visits_run": pandas_visits,
             "pandas_extrapolated": pandas_extrapolated,
@@ -336,6 +343,8 @@ def table(rows: list[dict]) -> str:
         )
     if any(r["baseline"]["pandas_extrapolated"] for r in rows):
         lines.append("~ pandas ran on a prefix of the visits (--pandas-cap); time scaled linearly")
+    if not all(r["baseline"].get("pandas_installed", True) for r in rows):
+        lines.append("pandas not run: it is not installed (`make bench` installs the bench extra)")
     for r in rows:
         m = r.get("month_check")
         if m:

@@ -32,11 +32,17 @@ def parameters() -> dict:
     }
 
 
-def export_inputs(con, folder: Path) -> dict:
-    """Write visits, sessions and events as Parquet (UTC, naive timestamps); return them as
-    pandas frames for the pandas baseline."""
-    import pandas as pd
+def pandas_installed() -> bool:
+    """pandas is in the `bench` extra only (`make bench`): the suite's environment, like a
+    user's, has no pandas, so pandera there imports no pandas either."""
+    import importlib.util
 
+    return importlib.util.find_spec("pandas") is not None
+
+
+def export_inputs(con, folder: Path, *, as_pandas: bool = True) -> dict | None:
+    """Write visits, sessions and events as Parquet (UTC, naive timestamps); return them as
+    pandas frames for the pandas baseline (None when `as_pandas` is false)."""
     folder.mkdir(parents=True, exist_ok=True)
     queries = {
         "visits": "SELECT visit_id, CAST(arrival AS TIMESTAMP) AS arrival, "
@@ -52,6 +58,10 @@ def export_inputs(con, folder: Path) -> dict:
     }
     for name, sql in queries.items():
         con.execute(f"COPY ({sql}) TO '{folder / name}.parquet' (FORMAT parquet)")  # noqa: S608
+    if not as_pandas:
+        return None
+    import pandas as pd
+
     return {name: pd.read_parquet(folder / f"{name}.parquet") for name in queries}
 
 
