@@ -92,6 +92,15 @@ def _keep_mode(path: Path, tmp: Path) -> None:
     os.chmod(tmp, mode)
 
 
+def _sync(tmp: Path) -> None:
+    """The file's bytes on disk before it is renamed into place (as `write_bytes` does)."""
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _discard(tmp: Path) -> None:
     with contextlib.suppress(OSError):
         tmp.unlink()
@@ -120,6 +129,57 @@ def text_file(path: Path, *, mkdir: bool = False, what: str = "output") -> Itera
     with replacing(path, mkdir=mkdir, what=what) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             yield fh
+
+
+def write_all(
+    targets: Sequence[tuple[Path, Callable[[Path], None], str]], *, mkdir: bool = False
+) -> list[Path]:
+    """Several files that appear together or not at all (a check's results and findings, an
+    export's files): each `(path, writer, what)` has `writer(tmp)` write the whole file
+    beside its target, and only when every one is written are they renamed into place. A
+    failing writer (disk full, no permission) leaves every target as it was. A rename is not
+    expected to fail after its folder took the temporary file; if one does, the message
+    names the files already in place, so nothing is claimed that did not happen."""
+    pending: list[tuple[Path, Path, str]] = []
+
+    def discard_pending() -> None:
+        for _path, tmp, _what in pending:
+            _discard(tmp)
+
+    try:
+        for path, writer, what in targets:
+            path = Path(path)
+            check_parent(path, mkdir=mkdir, what=what)
+            if path.is_dir():
+                raise UsageError(f"cannot write {what} {path}: it is a folder")
+            try:
+                fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
+                                            dir=path.parent)
+            except OSError as exc:
+                raise BerthcheckError(f"cannot write {what} {path}: {_reason(exc)}") from None
+            os.close(fd)
+            pending.append((path, Path(name), what))
+            try:
+                writer(Path(name))
+                _sync(Path(name))
+            except OSError as exc:
+                raise BerthcheckError(f"cannot write {what} {path}: {_reason(exc)}") from None
+    except BaseException:
+        discard_pending()
+        raise
+    placed: list[Path] = []
+    for i, (path, tmp, what) in enumerate(pending):
+        try:
+            _keep_mode(path, tmp)
+            os.replace(tmp, path)
+        except OSError as exc:
+            for _path, left, _what in pending[i:]:
+                _discard(left)
+            done = ", ".join(str(p) for p in placed) or "none"
+            raise BerthcheckError(f"cannot write {what} {path}: {_reason(exc)} (already "
+                                  f"written: {done})") from None
+        placed.append(path)
+    return placed
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -384,3 +384,23 @@ def test_exports_refuse_a_missing_folder_unless_mkdir(db, tmp_path, runner):
     r = run("indicators", "--period", "2026-11", "--out", str(tmp_path / "ind"))
     assert r.exit_code == 0, r.output
     assert (tmp_path / "ind" / "datapackage.json").is_file()
+
+
+def test_an_export_appears_whole_or_not_at_all(db, tmp_path, runner):
+    # a CSV export is several files (v.csv, v.fields.csv): when the later one cannot be
+    # written, the earlier one must not replace the old export's file alone
+    def exports():
+        listed = runner.invoke(app, ["export", "list", "--json", "--db", str(db)])
+        assert listed.exit_code == 0, listed.output
+        return json.loads(listed.stdout)
+
+    before = exports()
+    (tmp_path / "v.csv").write_text("old export\n")
+    (tmp_path / "v.fields.csv").mkdir()  # a folder where the sidecar goes
+    result = runner.invoke(app, ["export", "carb-visit-report", "--party", "vessel", "--period",
+                                 "2026-11", "--out", str(tmp_path / "v.csv"), "--db", str(db)])
+    assert result.exit_code != 0, result.output
+    assert "v.fields.csv" in result.output and "Traceback" not in result.output
+    assert (tmp_path / "v.csv").read_text() == "old export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.csv", "v.fields.csv"]
+    assert exports() == before  # a failed export is not recorded

@@ -82,6 +82,36 @@ def test_a_write_into_an_unwritable_place_is_one_clear_line(db):
     assert not os.path.exists("/proc/berthcheck.csv")
 
 
+def test_results_and_findings_appear_together_or_not_at_all(db, tmp_path):
+    out = tmp_path / "res.csv"
+    out.write_text("old results\n")
+    result = _cli("check", "--db", db, "--period", "2026-10", "--out", out,
+                  "--findings", "/proc/berthcheck-findings.csv")
+    assert result.exit_code == 1, result.output
+    assert "cannot write findings /proc/berthcheck-findings.csv" in result.output
+    # the results file was written first; it must not replace the old one alone
+    assert out.read_text() == "old results\n"
+    assert sorted(os.listdir(tmp_path)) == ["res.csv"]  # no temporary file left either
+
+
+def test_write_all_leaves_every_target_as_it_was_when_one_writer_fails(tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    second.write_text("old b\n")
+
+    def full_disk(tmp):
+        tmp.write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(BerthcheckError, match=r"cannot write export .*b\.csv: No space"):
+        atomic.write_all([(first, lambda tmp: tmp.write_bytes(b"new a\n"), "export"),
+                          (second, full_disk, "export")])
+    assert sorted(os.listdir(tmp_path)) == ["b.csv"] and second.read_text() == "old b\n"
+    assert atomic.write_all([(first, lambda tmp: tmp.write_bytes(b"a\n"), "export"),
+                             (second, lambda tmp: tmp.write_bytes(b"b\n"), "export")]) \
+        == [first, second]
+    assert (first.read_text(), second.read_text()) == ("a\n", "b\n")
+
+
 def test_an_existing_file_is_replaced_only_when_the_new_one_is_complete(tmp_path):
     target = tmp_path / "res.csv"
     target.write_text("old\n")

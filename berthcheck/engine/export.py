@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -130,22 +131,24 @@ def write_stream(frame, stream: BinaryIO, fmt: str = "csv") -> None:
     stream.flush()
 
 
-def write_frame(frame, path: Path, sheet: str = "results", *, mkdir: bool = False) -> None:
-    """One frame to one file, by extension (an XLSX gets one sheet named `sheet`)."""
+def frame_writer(frame, path: Path,
+                 sheet: str = "results") -> tuple[Path, Callable[[Path], None], str]:
+    """One frame as one file, by extension (an XLSX gets one sheet named `sheet`): the
+    `(path, writer, what)` that `atomic.write_all` writes."""
     ext = check_format(path)
     if ext == ".xlsx":
-        write_workbook({sheet.capitalize(): frame}, path, mkdir=mkdir)
-        return
+        return path, workbook_writer({sheet.capitalize(): frame}), "workbook"
     what = "findings" if sheet == "findings" else "results"
     if ext == ".csv":
-        atomic.write_bytes(path, csv_bytes(frame), mkdir=mkdir, what=what)
-    elif ext == ".json":
-        atomic.write_bytes(path, json_bytes(frame), mkdir=mkdir, what=what)
-    else:
-        atomic.write_with(
-            path, lambda tmp: frame.write_parquet(tmp, compression="zstd", statistics=False),
-            mkdir=mkdir, what=what,
-        )
+        return path, lambda tmp: tmp.write_bytes(csv_bytes(frame)), what
+    if ext == ".json":
+        return path, lambda tmp: tmp.write_bytes(json_bytes(frame)), what
+    return path, lambda tmp: frame.write_parquet(tmp, compression="zstd", statistics=False), what
+
+
+def write_frame(frame, path: Path, sheet: str = "results", *, mkdir: bool = False) -> None:
+    """One frame to one file, by extension (an XLSX gets one sheet named `sheet`)."""
+    atomic.write_all([frame_writer(frame, path, sheet)], mkdir=mkdir)
 
 
 def _xlsx_ready(frame):
@@ -164,8 +167,14 @@ def _xlsx_ready(frame):
 
 
 def write_workbook(sheets: dict, path: Path, *, mkdir: bool = False) -> None:
-    """Several frames as the sheets of one XLSX workbook: header frozen, an autofilter over
-    every column, text written as strings (never formulas), numbers and times as values."""
+    """Several frames as the sheets of one XLSX workbook (`workbook_writer`)."""
+    atomic.write_all([(path, workbook_writer(sheets), "workbook")], mkdir=mkdir)
+
+
+def workbook_writer(sheets: dict) -> Callable[[Path], None]:
+    """Writes several frames as the sheets of one XLSX workbook: header frozen, an autofilter
+    over every column, text written as strings (never formulas), numbers and times as
+    values."""
     import xlsxwriter
 
     def write(tmp: Path) -> None:
@@ -197,7 +206,7 @@ def write_workbook(sheets: dict, path: Path, *, mkdir: bool = False) -> None:
                 if ready.columns:
                     sheet.autofilter(0, 0, ready.height, len(ready.columns) - 1)
 
-    atomic.write_with(path, write, mkdir=mkdir, what="workbook")
+    return write
 
 
 def default_findings_path(out: Path) -> Path:
@@ -262,19 +271,24 @@ def write_check_outputs(
     mkdir: bool = False,
 ) -> list[str]:
     """Write what `plan_outputs` planned; return the files written, for the summary."""
-    written = []
+    written, files = [], []
     if atomic.is_stdout(out):
         if stream is None:
             raise UsageError("--out - needs standard output")
-        write_stream(results, stream, stream_format or "csv")
     elif out is not None:
         if out.suffix.lower() == ".xlsx" and findings_target is None:
-            write_workbook({"Results": results, "Findings": findings}, out, mkdir=mkdir)
+            files.append((out, workbook_writer({"Results": results, "Findings": findings}),
+                          "workbook"))
             written.append(f"{out} (sheets Results and Findings)")
         else:
-            write_frame(results, out, "results", mkdir=mkdir)
+            files.append(frame_writer(results, out, "results"))
             written.append(str(out))
     if findings_target is not None:
-        write_frame(findings, findings_target, "findings", mkdir=mkdir)
+        files.append(frame_writer(findings, findings_target, "findings"))
         written.append(str(findings_target))
+    # results and findings appear together or not at all (a failed findings file must not
+    # leave a new results file beside an old findings file)
+    atomic.write_all(files, mkdir=mkdir)
+    if atomic.is_stdout(out) and stream is not None:
+        write_stream(results, stream, stream_format or "csv")
     return written

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from berthcheck import atomic
-from berthcheck.errors import BerthcheckError, UsageError
+from berthcheck.errors import UsageError
 
 TABLE_FORMATS = (".csv", ".xlsx")
 FLOAT_DECIMALS = 4  # hours to 4 decimal places (data contract § 4); kg and kWh alike
@@ -180,13 +180,12 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def write_files(folder: Path, files: dict[str, bytes]) -> list[Path]:
-    """Every file of an export, each atomically, after all of them were built."""
-    written = []
-    for name in sorted(files):
-        target = Path(folder) / name
-        try:
-            write_atomic(target, files[name])
-        except OSError as exc:
-            raise BerthcheckError(f"cannot write {target}: {exc.strerror or exc}") from None
-        written.append(target)
-    return written
+    """Every file of an export, after all of them were built: they appear together or not at
+    all (`atomic.write_all`), so a failure on the third file does not leave the first two
+    beside an older export's others."""
+    def writer(data: bytes):
+        return lambda tmp: tmp.write_bytes(data)
+
+    return atomic.write_all(
+        [(Path(folder) / name, writer(files[name]), "export") for name in sorted(files)],
+        mkdir=True)
