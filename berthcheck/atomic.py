@@ -132,7 +132,7 @@ def text_file(path: Path, *, mkdir: bool = False, what: str = "output") -> Itera
 
 
 def write_all(
-    targets: Sequence[tuple[Path, Callable[[Path], None], str]], *, mkdir: bool = False
+    targets: Sequence[tuple[Path, Callable[[Path], object], str]], *, mkdir: bool = False
 ) -> list[Path]:
     """Several files that appear together or not at all (a check's results and findings, an
     export's files): each `(path, writer, what)` has `writer(tmp)` write the whole file

@@ -132,7 +132,7 @@ def write_stream(frame, stream: BinaryIO, fmt: str = "csv") -> None:
 
 
 def frame_writer(frame, path: Path,
-                 sheet: str = "results") -> tuple[Path, Callable[[Path], None], str]:
+                 sheet: str = "results") -> tuple[Path, Callable[[Path], object], str]:
     """One frame as one file, by extension (an XLSX gets one sheet named `sheet`): the
     `(path, writer, what)` that `atomic.write_all` writes."""
     ext = check_format(path)
@@ -271,7 +271,8 @@ def write_check_outputs(
     mkdir: bool = False,
 ) -> list[str]:
     """Write what `plan_outputs` planned; return the files written, for the summary."""
-    written, files = [], []
+    written: list[str] = []
+    files: list[tuple[Path, Callable[[Path], object], str]] = []
     if atomic.is_stdout(out):
         if stream is None:
             raise UsageError("--out - needs standard output")
