@@ -11,6 +11,7 @@ Every expected value below is read off the fixture by hand.
 from __future__ import annotations
 
 import copy
+import csv
 import json
 from pathlib import Path
 
@@ -370,3 +371,29 @@ def test_omitted_calls_and_declined_services_are_skipped_and_counted(con, tmp_pa
         assert report.skipped["omitted Port Calls"] == 1
     finally:
         other.close()
+
+
+def test_errors_file_is_written_when_the_whole_file_or_an_option_file_is_refused(
+        runner, db_path, tmp_path):
+    # as `load visits --errors`: every run writes the file, so a script never reads an earlier
+    # run's problems as this run's
+    errors = tmp_path / "errors.csv"
+    errors.write_text("stale,from,an,earlier,run\n")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"terminalCalls": [', encoding="utf-8")
+    result = runner.invoke(app, ["load", "dcsa-jit", str(broken), "--errors", str(errors),
+                                 "--db", str(db_path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    rows = list(csv.DictReader(errors.open(encoding="utf-8")))
+    assert [r["file"] for r in rows] == ["broken.json"] and rows[0]["path"] == "$", rows
+    details = write_csv(tmp_path / "details.csv", [{"visit_id": "nope/B1", "fleet": "X"}])
+    result = runner.invoke(app, ["load", "dcsa-jit", str(EDGE), "--details", str(details),
+                                 "--errors", str(errors), "--db", str(db_path)])
+    assert result.exit_code == 1, result.output
+    rows = list(csv.DictReader(errors.open(encoding="utf-8")))
+    assert [(r["file"], r["row"], r["column"], r["value"]) for r in rows] == [
+        ("details.csv", "2", "visit_id", "nope/B1")]
+    # and a missing folder for it is refused before anything is read, as for other kinds
+    result = runner.invoke(app, ["load", "dcsa-jit", str(EDGE), "--errors",
+                                 str(tmp_path / "no" / "errors.csv"), "--db", str(db_path)])
+    assert result.exit_code == 2 and "--mkdir" in result.output, result.output

@@ -18,6 +18,7 @@ import polars as pl
 from berthcheck import store
 from berthcheck.errors import InputRejected, RowError, UsageError
 from berthcheck.ingest import dcsa_jit
+from berthcheck.ingest.errors_csv import file_error
 from berthcheck.ingest.kinds import SHORE_POWER, VISITS, Kind, normalise_token
 from berthcheck.ingest.load import (
     SOURCE_PATH,
@@ -246,9 +247,10 @@ def load_dcsa_jit(con, files: list[Path], *, replace: bool = False, quarantine: 
 
 
 def _finish(errors: list[RowError], label: str, quarantine: bool, errors_out: Path | None) -> None:
-    """As `load_files`: write the problems if asked; reject everything unless quarantining."""
-    if errors_out is not None:  # every run writes it: header only when nothing was wrong
-        write_errors_csv(errors_out, errors)
+    """As `load_files`: write the problems if asked; reject everything unless quarantining
+    (a rejection's errors file is written by `load_adapter`, as every other rejection's)."""
+    if errors_out is not None and not (errors and not quarantine):
+        write_errors_csv(errors_out, errors)  # header only when nothing was wrong
     if errors and not quarantine:
         places = len({(e.file, e.row, e.path) for e in errors})
         word = "place" if any(e.path for e in errors) else "row"  # JSON paths, or file rows
@@ -260,8 +262,30 @@ def _finish(errors: list[RowError], label: str, quarantine: bool, errors_out: Pa
 def load_adapter(con, kind: str, files: list[Path], *, replace: bool = False,
                  quarantine: bool = False, errors_out: Path | None = None,
                  details: Path | None = None, aliases: Path | None = None,
-                 coverage: bool = True) -> AdapterReport:
-    """`load dcsa-jit` / `load wharfinger`; options that do not apply are usage errors."""
+                 coverage: bool = True, mkdir: bool = False) -> AdapterReport:
+    """`load dcsa-jit` / `load wharfinger`; options that do not apply are usage errors. As
+    `load_files`, `errors_out` is written on every run: a file refused as a whole (its JSON
+    shape, its size, a bad --details row) is a line of it too, so a script never reads an
+    earlier run's file."""
+    if errors_out is not None:
+        from berthcheck import atomic
+
+        atomic.check_distinct([("--errors", errors_out)],
+                              [*files, *(p for p in (details, aliases) if p is not None)])
+        atomic.check_parent(Path(errors_out), mkdir=mkdir, what="errors file")
+    try:
+        return _load_source(con, kind, files, replace=replace, quarantine=quarantine,
+                            errors_out=errors_out, details=details, aliases=aliases,
+                            coverage=coverage)
+    except InputRejected as exc:
+        if errors_out is not None:
+            write_errors_csv(errors_out, exc.errors or [file_error(exc)])
+        raise
+
+
+def _load_source(con, kind: str, files: list[Path], *, replace: bool, quarantine: bool,
+                 errors_out: Path | None, details: Path | None, aliases: Path | None,
+                 coverage: bool) -> AdapterReport:
     if kind == "dcsa-jit":
         if not coverage:
             raise UsageError("--no-coverage applies to wharfinger only")
