@@ -397,3 +397,17 @@ def test_errors_file_is_written_when_the_whole_file_or_an_option_file_is_refused
     result = runner.invoke(app, ["load", "dcsa-jit", str(EDGE), "--errors",
                                  str(tmp_path / "no" / "errors.csv"), "--db", str(db_path)])
     assert result.exit_code == 2 and "--mkdir" in result.output, result.output
+
+
+def test_a_bad_details_row_does_not_hide_the_json_files_own_problems(con, tmp_path):
+    # both are reported in one round: fixing the details file first only to learn of the
+    # JSON's problems on the next try is a round trip the user should not need
+    bad = _write(tmp_path / "bad.json", _edge_with(
+        _set(["timestamps", 0, "dateTime"], "2026-10-05T06:00:00")))
+    details = write_csv(tmp_path / "details.csv", [{"visit_id": "nope/B1", "fleet": "X"}])
+    with pytest.raises(InputRejected) as exc:
+        load_adapter(con, "dcsa-jit", [bad], details=details)
+    places = {(e.file, e.path or e.column) for e in exc.value.errors}
+    assert ("details.csv", "visit_id") in places
+    assert ("bad.json", "$.timestamps[0].dateTime") in places
+    assert "nothing was loaded" in exc.value.headline

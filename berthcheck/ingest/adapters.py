@@ -219,6 +219,10 @@ def load_dcsa_jit(con, files: list[Path], *, replace: bool = False, quarantine: 
         # an option file, like the alias table: its problems reject the command outright
         # (--quarantine keeps bad source rows, and a details row is not one)
         problems = apply_details(imp.visits, imp.visit_paths, details)
+        if problems and not quarantine and extra_errors:
+            # the JSON's own problems too, so the user fixes both in one round
+            _finish(sorted(problems + extra_errors), f"{Path(details).name}, {imp.label}",
+                    quarantine=False, errors_out=None)
         if problems:
             raise InputRejected(Path(details).name, problems)
     first = imp.files[0]
