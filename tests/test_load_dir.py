@@ -110,3 +110,15 @@ def test_not_a_folder_or_no_known_file_is_a_usage_error(tmp_path):
     (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
     none = runner.invoke(app, ["load-dir", str(tmp_path), "--db", str(tmp_path / "d.duckdb")])
     assert none.exit_code == 2 and "no file named after a kind" in none.stderr
+
+
+def test_a_folder_without_california_visits_is_not_warned_about_carb_tables(tmp_path):
+    # a Rotterdam month: terminals, CAECS, allowances, visit-counts and coverage are read only
+    # by the CARB pack, which judges none of these calls; warning about them was noise
+    folder = tmp_path / "eu"
+    assert runner.invoke(app, ["sample", "--port", "NLRTM", "--out", str(folder)]).exit_code == 0
+    result = runner.invoke(app, ["load-dir", str(folder), "--db", str(tmp_path / "bc.duckdb")])
+    assert result.exit_code == 0, result.output
+    for table in ("terminals", "caecs", "allowances", "visit-counts", "coverage"):
+        assert f"warning: no {table} table" not in result.stderr, result.stderr
+    assert "warning: no ports table" in result.stderr  # still said: the built-in ports are used

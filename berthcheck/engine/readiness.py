@@ -1,6 +1,7 @@
 """What an empty input table means for the verdicts, said before anyone reads them.
 
-`load-dir` lists every kind left empty; `check` lists the empty ones its pack reads. Which
+`load-dir` lists the kinds left empty that a pack for the loaded ports reads (`folder_warnings`);
+`check` lists the empty ones its pack reads. Which
 tables a pack reads is read off its SQL (`FROM t` / `JOIN t`), so a new pack needs no entry
 here beyond the sentence for a table no pack read before.
 """
@@ -75,3 +76,25 @@ def pack_warnings(con, pack) -> list[str]:
     """`empty_warnings` for the tables this pack reads; the ports table is left out (the
     built-in ports stand in for it)."""
     return empty_warnings(con, tables_read(pack) - {"ports_user"})
+
+
+# the built-in packs for ports outside California: a folder with no visit at a CARB At-Berth
+# port is warned about the tables these read, not about the CARB pack's own (terminals, CAECS,
+# allowances, visit-counts, coverage), which no pack would read for its visits
+NON_CARB_PACKS = ("fueleu-art6", "cn-shore-power")
+
+
+def folder_warnings(con) -> list[str]:
+    """`empty_warnings` after a `load-dir`: every empty kind while a loaded visit is at a CARB
+    At-Berth port (the `ports` view's flag) or no visit is loaded; otherwise the empty tables
+    the other built-in packs read."""
+    tables = None
+    carb_visits = store.scalar(
+        con, "SELECT count(*) FROM visits v JOIN ports p ON p.port = upper(trim(v.port)) "
+        "WHERE p.carb_at_berth")
+    any_visit = store.scalar(con, "SELECT count(*) > 0 FROM visits")
+    if any_visit and not carb_visits:
+        from berthcheck.engine.pack import load_pack
+
+        tables = set().union(*(tables_read(load_pack(p)) for p in NON_CARB_PACKS))
+    return empty_warnings(con, tables)

@@ -86,7 +86,7 @@ def load_dir(
 ) -> FolderReport:
     """Load every recognised file of `folder` in dependency order, all or nothing. Raises
     InputRejected (nothing written) on any bad row anywhere unless `quarantine`."""
-    from berthcheck.engine.readiness import EMPTY_MEANING, empty_tables
+    from berthcheck.engine.readiness import empty_tables, folder_warnings
 
     files, skipped = plan(folder)
     report = FolderReport(Path(folder), files=files, skipped=skipped)
@@ -104,7 +104,7 @@ def load_dir(
 
             write_errors_csv(errors_out, errors)
         tables = empty_tables(con)
+        report.warnings = folder_warnings(con)
     by_table = {k.table: k.name for k in KINDS.values()}
     report.empty_kinds = [by_table[t] for t in tables]
-    report.warnings = [EMPTY_MEANING.get(t, f"no {t} table") for t in tables]
     return report
