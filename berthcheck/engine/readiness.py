@@ -23,7 +23,8 @@ EMPTY_MEANING = {
     "capture berths will be judged uncontrolled",
     "shore_power": "no shore-power table: no visit is credited with shore power; regulated "
     "visits without capture will be judged uncontrolled",
-    "events": "no events table: no exception, VIE or TIE is applied to any visit",
+    "events": "no events table: no exception (nor, under CARB, a VIE or TIE) is applied to any "
+    "visit",
     "berths": "no berths table: no berth is known to offer shore power, capture or on-shore "
     "power (OPS)",
     "caecs": "no caecs table: capture sessions count without checking their Executive Order "
