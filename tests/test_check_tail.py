@@ -187,6 +187,34 @@ def test_what_no_rule_view_or_macro_reads_leaves_the_sandbox():
     assert left == {"bc_sessions", "shore_power", "events", "berths"}
 
 
+def test_macro_bodies_are_read_once_and_again_after_a_statement_that_defines_one():
+    """The releases between stages share the macro bodies (`MacroDefinitions`): read from the
+    catalog once, and again after a stage statement that creates a macro, whose reads then
+    keep their table."""
+    from berthcheck.engine.sandbox import MacroDefinitions, release_unread
+
+    sandbox = duckdb.connect(":memory:")
+    macros = MacroDefinitions()
+    try:
+        for name in ("events", "capture", "berths"):
+            sandbox.register(name, pl.DataFrame({"visit_id": ["V1"]}).to_arrow())
+        sandbox.execute("CREATE TEMP MACRO bc_has_event(v) AS "
+                        "(SELECT count(*) > 0 FROM events e WHERE e.visit_id = v)")
+        assert release_unread(sandbox, ["SELECT 1"], among=["berths"], macros=macros) \
+            == ["berths"]
+        statement = ("CREATE TEMP MACRO bc_captured(v) AS "
+                     "(SELECT count(*) > 0 FROM capture c WHERE c.visit_id = v)")
+        sandbox.execute(statement)
+        macros.saw("CREATE TEMP TABLE bc_x AS SELECT 1")  # defines none: bodies still known
+        assert len(macros.read(sandbox)) == 1
+        macros.saw(statement)
+        dropped = release_unread(sandbox, ["SELECT 1"], among=["events", "capture"],
+                                 macros=macros)
+    finally:
+        sandbox.close()
+    assert dropped == []  # each is read by a macro, the second defined after the first read
+
+
 def test_before_the_results_query_only_what_it_reads_stays():
     """Every table and view the results query (or a view it keeps) does not read goes; a
     view it reads keeps the table under it."""

@@ -102,7 +102,12 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
     from berthcheck.emission_stage import register_factors
     from berthcheck.emissions import load_factors
     from berthcheck.engine.pack_macros import define_macros
-    from berthcheck.engine.sandbox import pack_failure, release_inputs, release_unread
+    from berthcheck.engine.sandbox import (
+        MacroDefinitions,
+        pack_failure,
+        release_inputs,
+        release_unread,
+    )
 
     values = pack.parameter_values()
     # the visit ids in scope, found once; readable as `_bc_scope` on both connections
@@ -140,6 +145,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
         rules = pack.rules_run(notes)  # the note rules (`[pack] notes`) only when asked
         later = [*(r.sql for r in rules), pack.assemble]
         texts = [text for _, text in pack.stages]
+        macros = MacroDefinitions()  # read once for every release below, unless a stage adds one
         for at, (rel, text) in enumerate(pack.stages):
             with stage(f"pack stage {rel}"):
                 for statement in split_statements(text):
@@ -148,11 +154,13 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                         store.run(sandbox, statement, bind(statement, values))
                     except duckdb.Error as exc:
                         raise pack_failure(pack, rel, exc) from None
+                    macros.saw(statement)
             # an input no later stage, rule, assemble query, view or macro reads leaves now:
             # at a million visits the visits, events and capture handed over (0.4 GB) no
             # longer sit under the last stage's peak
             if release and at + 1 < len(texts):
-                dropped = release_inputs(sandbox, [*texts[at + 1:], *later], handed)
+                dropped = release_inputs(sandbox, [*texts[at + 1:], *later], handed,
+                                         macros=macros)
                 handed = [name for name in handed if name not in dropped]
         # what no rule, assemble query, view or macro still reads leaves before they run
         try:  # a keyed history view only a rule or the assemble query reads
@@ -160,7 +168,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
         except duckdb.Error as exc:
             raise pack_failure(pack, "pack.toml", exc) from None
         if release:
-            release_unread(sandbox, later, among=handed)
+            release_unread(sandbox, later, among=handed, macros=macros)
         # every visit is in an unbounded scope: no filter to apply
         scope_filter = ("" if scope == Scope(None, None, None)
                         else " WHERE visit_id IN (SELECT visit_id FROM _bc_scope)")
@@ -179,7 +187,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                 # the stages' tables the results query does not read go first (half of the
                 # pack's tables at a million visits); `_bc_findings` is read by it
                 if release:
-                    release_unread(sandbox, [results_sql])
+                    release_unread(sandbox, [results_sql], macros=macros)
                 else:
                     results_sql = "SELECT * FROM " + planned_once(  # noqa: S608 - engine name
                         sandbox, "_bc_results", results_sql, results_params)

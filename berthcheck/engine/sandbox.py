@@ -15,6 +15,7 @@ never by pack SQL, so nothing the engine needs is behind the lock.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -252,37 +253,62 @@ def _text_words(text: str) -> frozenset[str]:
     return frozenset(words)
 
 
-def release_unread(sandbox, still_read: list[str], among: list[str] | None = None) -> list[str]:
+class MacroDefinitions:
+    """The sandbox's macro bodies, for `release_*` (a macro keeps what it reads): read from
+    the catalog once, and again only after a statement whose text could define one (it names
+    MACRO or FUNCTION). `duckdb_functions()` lists every built-in function to find them,
+    15-17 ms of CPU a call, and a big check asked after each of its seven stages."""
+
+    _DEFINES = re.compile(r"\b(MACRO|FUNCTION)\b", re.IGNORECASE)
+
+    def __init__(self) -> None:
+        self._known: list[str] | None = None
+
+    def saw(self, statement: str) -> None:
+        """`statement` ran in the sandbox."""
+        if self._known is not None and self._DEFINES.search(statement):
+            self._known = None
+
+    def read(self, sandbox) -> list[str]:
+        if self._known is None:
+            self._known = [m for (m,) in store.run(
+                sandbox, "SELECT macro_definition FROM duckdb_functions() WHERE NOT internal "
+                         "AND function_type IN ('macro', 'table_macro')")]
+        return self._known
+
+
+def release_unread(sandbox, still_read: list[str], among: list[str] | None = None, *,
+                   macros: MacroDefinitions | None = None) -> list[str]:
     """Drop the sandbox's temporary tables and views (`among` them only, if given) that
     nothing still to run reads: not the SQL in `still_read`, nor a macro, nor a view that is
     kept (a kept view keeps what it reads). A check runs it after each of the pack's stages
     on the inputs handed over (the stages, rules and assemble query still to run) and
     before the results query on everything else: at a million visits the inputs and the
     stages' own tables then no longer sit under the later stages' and the results' peaks.
-    Returns the names dropped."""
-    return _release(sandbox, still_read, among)
+    Returns the names dropped. `macros`: the sandbox's macro bodies, kept between calls."""
+    return _release(sandbox, still_read, among, macros or MacroDefinitions())
 
 
-def release_inputs(sandbox, still_read: list[str], handed: list[str]) -> list[str]:
+def release_inputs(sandbox, still_read: list[str], handed: list[str], *,
+                   macros: MacroDefinitions | None = None) -> list[str]:
     """`release_unread` among the inputs `handed` over, between two of the pack's stages
     (`still_read`: the stages still to run, the rules and the assemble query); nothing to
     look for, and no catalog query, when those texts alone name every input left."""
     named = sql_words(still_read)
     if all(name.lower() in named for name in handed):
         return []
-    return _release(sandbox, still_read, handed)
+    return _release(sandbox, still_read, handed, macros or MacroDefinitions())
 
 
-def _release(sandbox, still_read: list[str], among: list[str] | None) -> list[str]:
+def _release(sandbox, still_read: list[str], among: list[str] | None,
+             macros: MacroDefinitions) -> list[str]:
     objects = store.run(
         sandbox,
         "SELECT table_name, 'TABLE', NULL FROM duckdb_tables() WHERE temporary "
         "UNION ALL SELECT view_name, 'VIEW', sql FROM duckdb_views() "
         "WHERE temporary AND NOT internal",
     )
-    macros = store.run(sandbox, "SELECT macro_definition FROM duckdb_functions() WHERE NOT "
-                                "internal AND function_type IN ('macro', 'table_macro')")
-    read = sql_words([*still_read, *(m for (m,) in macros)])
+    read = sql_words([*still_read, *macros.read(sandbox)])
     view_reads = {name.lower(): sql_words([sql]) for name, kind, sql in objects if kind == "VIEW"}
     grown = True
     while grown:  # what the views that stay read stays too
