@@ -112,7 +112,11 @@ def say_loaded(files, errors, *, kind: str | None = None) -> None:
     prefix = f"{kind:<12} " if kind else ""
     for f in files:
         if f.batch_id is None and not f.quarantined:
-            say(f"{prefix}{f.file}: {f.rows_in_file:,} rows, all already loaded; nothing changed")
+            if not f.rows_in_file:  # a header alone (a template, a month without captures)
+                say(f"{prefix}{f.file}: no rows below the header; nothing changed")
+            else:
+                say(f"{prefix}{f.file}: {f.rows_in_file:,} rows, all already loaded; "
+                    "nothing changed")
             continue
         parts = [f"{f.inserted:,} new", f"{f.unchanged:,} unchanged"]
         if f.replaced:

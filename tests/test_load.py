@@ -329,3 +329,14 @@ def test_overlap_with_already_loaded_rows_is_caught(con, tmp_path):
     assert error.reason == "overlaps session S1 (an already loaded session) on the same visit"
     touching = {**sp0, "disconnected": "2026-10-01 12:00"}  # half-open: touching is fine
     load_files(con, "shore-power", [write_csv(tmp_path / "s0b.csv", [touching])])
+
+
+def test_a_file_with_a_header_alone_is_said_to_have_no_rows(runner, db_path, tmp_path):
+    # a template loaded as it is, or a month without captures: "0 rows, all already loaded"
+    # told the user their rows were in the database already
+    empty = write_csv(tmp_path / "capture.csv", [], header=["visit_id", "system_id", "started",
+                                                           "ended"])
+    result = runner.invoke(app, ["load", "capture", str(empty), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert "capture.csv: no rows below the header; nothing changed" in result.output
+    assert "already loaded" not in result.output
