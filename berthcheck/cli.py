@@ -148,7 +148,7 @@ def load_command(
                 read_options=options, mkdir=mkdir,
             )
 
-    report = _with_store(db, work)
+    report = _with_store(db, work, create=True)
     cli_common.say_loaded(report.files, report.errors)
     print_adapter_extras(report, _say)
 
@@ -291,7 +291,7 @@ def check_command(
             inputs=(store.resolve_db_path(cli_common.db_path(db)),),
             stream_format=out_format, mkdir=mkdir,
         )
-        con = store.connect(cli_common.db_path(db))
+        con = store.connect(cli_common.existing_db(db))
         try:
             store.check_not_loaded(con, [("--out", out), ("--findings", findings_target),
                                          ("--manifest", manifest_out)])
@@ -381,7 +381,7 @@ def report_command(
         atomic.check_parent(out, mkdir=mkdir, what="report")
         # a stored run is only read: open the database as the other read-only commands do
         con = (cli_common.connect_for_reading(db) if run is not None
-               else store.connect(cli_common.db_path(db)))
+               else store.connect(cli_common.existing_db(db)))
         try:
             with progress("writing the report", quiet=quiet):
                 if run is not None:

@@ -78,6 +78,22 @@ def db_path(db: Path | None) -> Path | None:
     return db if db is not None else _global["db"]
 
 
+def existing_db(db: Path | None) -> Path | None:
+    """`db_path`, for a command that reads what was loaded (check, report, runs, audit,
+    export): a database that does not exist is an error, not a new empty one; a mistyped
+    --db made an empty database and an 8-page report of 0 visits, exit 0. Only `load`,
+    `load-dir` and `demo` create one."""
+    from berthcheck import store
+    from berthcheck.errors import StoreUnavailable
+
+    path = db_path(db)
+    resolved = store.resolve_db_path(path)
+    if not resolved.exists():
+        raise StoreUnavailable(f"database {resolved} does not exist; load some data first "
+                               "(berthcheck load ... --db FILE creates it)")
+    return path
+
+
 def say(message: str = "") -> None:
     typer.echo(message)
 
@@ -154,7 +170,7 @@ def connect_for_reading(db: Path | None, *, writable: bool = False):
     connection (`audit verify` rebuilds past inputs in scratch tables) waits the same way."""
     from berthcheck import store
 
-    path = db_path(db)
+    path = existing_db(db)
     if writable and store.readable(store.resolve_db_path(path)):
         writable = False  # an archive copy this process may not write: read it read-only
     started = time.monotonic()
@@ -183,17 +199,19 @@ def connect_for_reading(db: Path | None, *, writable: bool = False):
     return con
 
 
-def with_store(db: Path | None, work, *, read_only: bool = False, wait: bool = False):
+def with_store(db: Path | None, work, *, read_only: bool = False, wait: bool = False,
+               create: bool = False):
     """Open the store, run `work(con)`, close it. A domain error becomes its message and exit
     code; so does one raised before the store opens (e.g. an option checked inside `work`).
-    `read_only`: open it read-only, waiting for a writer; `wait`: writable, but wait too."""
+    `read_only`: open it read-only, waiting for a writer; `wait`: writable, but wait too;
+    `create`: a missing database is made (the loads), else it is an error (`existing_db`)."""
     from berthcheck import store
 
     try:
         if read_only or wait:
             con = connect_for_reading(db, writable=not read_only)
         else:
-            con = store.connect(db_path(db))
+            con = store.connect(db_path(db) if create else existing_db(db))
         try:
             return work(con)
         finally:

@@ -47,7 +47,7 @@ def load_dir_command(
             return load_dir(con, folder, replace=replace, quarantine=quarantine,
                             errors_out=errors, on_kind=step)
 
-    report = with_store(db, work)
+    report = with_store(db, work, create=True)
     for load in report.loads:
         say_loaded(load.files, load.errors, kind=load.kind)
     for path in report.skipped:

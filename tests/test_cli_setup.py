@@ -67,6 +67,47 @@ def test_a_database_that_cannot_be_created_is_exit_3_not_input_rejected(tmp_path
     assert missing.exit_code == 3 and "does not exist" in missing.stderr
 
 
+# every command that reads the database, with arguments that would otherwise run it
+READERS = {
+    "check": [],
+    "report": ["--period", "2026-10", "--out", "r.pdf"],
+    "audit verify": ["0123456789abcdef"],
+    "audit diff": ["0123456789abcdef", "fedcba9876543210"],
+    "audit manifest": ["0123456789abcdef"],
+    "runs list": [],
+    "runs show": ["0123456789abcdef"],
+    "runs export": ["0123456789abcdef", "--out", "x.csv"],
+    "export carb-visit-report": ["--party", "vessel", "--period", "2026-10", "--out", "v.csv"],
+    "export wharfinger": ["--year", "2026", "--port", "USLAX", "--out", "w.xlsx"],
+    "export fueleu-calls": ["--period", "2030-06", "--out", "f.csv"],
+    "export indicators": ["--period", "2026-10", "--out", "ind"],
+    "export list": [],
+}
+
+
+def test_a_mistyped_db_is_exit_3_for_every_command_but_the_loads(tmp_path, monkeypatch):
+    # check, report and the exports made a new empty database on a mistyped --db and went on:
+    # an 8-page report of 0 visits, exit 0
+    root = typer.main.get_command(app)
+    uses_db = set()
+
+    def walk(command, prefix):
+        if hasattr(command, "commands"):
+            for name, sub in command.commands.items():
+                walk(sub, f"{prefix} {name}".strip())
+        elif any("--db" in p.opts for p in command.params):
+            uses_db.add(prefix)
+
+    walk(root, "")
+    assert uses_db - {"load", "load-dir"} == set(READERS)  # a new command is listed here
+    monkeypatch.chdir(tmp_path)
+    for command, args in READERS.items():
+        result = runner.invoke(app, [*command.split(), *args, "--db", "typo.duckdb"])
+        assert result.exit_code == 3, (command, result.output)
+        assert "database typo.duckdb does not exist; load some data first" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no database, no output
+
+
 def test_sample_refuses_to_overwrite_without_force(tmp_path):
     out = tmp_path / "s"
     first = runner.invoke(app, ["sample", "--out", str(out), "--visits", "5"])
