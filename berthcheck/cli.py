@@ -132,6 +132,7 @@ def load_command(
     no_coverage: Annotated[
         bool, typer.Option("--no-coverage", help="wharfinger: do not declare the port-years complete in coverage.")
     ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Load input files of one KIND into the database (all or nothing)."""
     from berthcheck.cli_load_sources import adapter_load, print_adapter_extras
@@ -149,6 +150,11 @@ def load_command(
             )
 
     report = _with_store(db, work, create=True)
+    if as_json:
+        from berthcheck.ingest.load_summary import load_outcome
+
+        cli_common.print_json(load_outcome(report))
+        return
     cli_common.say_loaded(report.files, report.errors)
     print_adapter_extras(report, _say)
 

@@ -10,6 +10,7 @@ import typer
 from berthcheck.cli_common import (
     DbOption,
     ErrorsOption,
+    JsonOption,
     QuarantineOption,
     QuietOption,
     ReplaceOption,
@@ -27,6 +28,7 @@ def load_dir_command(
     replace: ReplaceOption = False,
     errors: ErrorsOption = None,
     quiet: QuietOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Load every recognised file of a folder in dependency order (all or nothing), then say
     which kinds are empty and what that means for the verdicts."""
@@ -48,6 +50,12 @@ def load_dir_command(
                             errors_out=errors, on_kind=step)
 
     report = with_store(db, work, create=True)
+    if as_json:
+        from berthcheck.cli_common import print_json
+        from berthcheck.ingest.load_summary import folder_outcome
+
+        print_json(folder_outcome(report))
+        return
     for load in report.loads:
         say_loaded(load.files, load.errors, kind=load.kind)
     for path in report.skipped:

@@ -34,6 +34,32 @@ def test_every_command_is_documented_in_the_readme():
     assert not missing, f"document these commands in README.md: {missing}"
 
 
+def test_every_option_is_documented_in_its_commands_readme_section():
+    # a section is a `### ` heading naming `berthcheck <command>` and the text up to the next
+    # heading; --db is documented once for every command ("`--db` before or after the command")
+    import re
+
+    readme = README.read_text(encoding="utf-8")
+    sections = [s for s in re.split(r"(?m)^(?=#{2,3} )", readme) if s.startswith("### ")]
+    root = typer.main.get_command(app)
+    missing = []
+
+    def walk(command, prefix: str) -> None:
+        if hasattr(command, "commands"):
+            for name, sub in sorted(command.commands.items()):
+                walk(sub, f"{prefix} {name}".strip())
+            return
+        text = "".join(s for s in sections if f"berthcheck {prefix}" in s.splitlines()[0])
+        for param in command.params:
+            for option in param.opts:
+                if option.startswith("--") and option not in ("--help", "--db") \
+                        and not re.search(re.escape(option) + r"(?![\w-])", text):
+                    missing.append(f"{prefix} {option}")
+
+    walk(root, "")
+    assert not missing, f"document these options in their README sections: {missing}"
+
+
 def test_every_command_has_help_text():
     root = typer.main.get_command(app)
     for name, command in root.commands.items():

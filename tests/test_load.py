@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 import textwrap
@@ -340,3 +341,24 @@ def test_a_file_with_a_header_alone_is_said_to_have_no_rows(runner, db_path, tmp
     assert result.exit_code == 0, result.output
     assert "capture.csv: no rows below the header; nothing changed" in result.output
     assert "already loaded" not in result.output
+
+
+def test_load_json_reports_each_file_and_every_quarantined_problem(runner, db_path, tmp_path):
+    # what a script needs without parsing the lines meant for people: rows per outcome, the
+    # batch, and each quarantined row's file, row, column, value and reason
+    good = write_csv(tmp_path / "v.csv", [good_visit(), good_visit(visit_id="V2",
+                                                                   departure="not a time")])
+    result = runner.invoke(app, ["load", "visits", str(good), "--quarantine", "--json",
+                                 "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["kind"] == "visits"
+    assert out["files"] == [{"file": "v.csv", "kind": "visits", "rows": 2, "new": 1,
+                             "unchanged": 0, "replaced": 0, "quarantined": 1, "batch": 1,
+                             "warnings": [], "notes": []}]
+    [problem] = out["quarantined_problems"]
+    assert (problem["file"], problem["row"], problem["column"], problem["value"]) == (
+        "v.csv", 3, "departure", "not a time")
+    again = runner.invoke(app, ["load", "visits", str(good), "--quarantine", "--json",
+                                "--db", str(db_path)])
+    assert json.loads(again.stdout)["files"][0]["batch"] is None  # nothing changed

@@ -3,6 +3,7 @@ kinds mean for the verdicts (the same lines `check` prints)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -122,3 +123,19 @@ def test_a_folder_without_california_visits_is_not_warned_about_carb_tables(tmp_
     for table in ("terminals", "caecs", "allowances", "visit-counts", "coverage"):
         assert f"warning: no {table} table" not in result.stderr, result.stderr
     assert "warning: no ports table" in result.stderr  # still said: the built-in ports are used
+
+
+def test_load_dir_json_reports_each_kind_skipped_files_and_empty_kinds(tmp_path):
+    result = runner.invoke(app, ["load-dir", str(SAMPLE), "--json",
+                                 "--db", str(tmp_path / "bc.duckdb")])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert [load["kind"] for load in out["loads"]][:2] == ["berths", "terminals"]
+    visits = next(load for load in out["loads"] if load["kind"] == "visits")
+    assert visits["files"][0]["file"] == "visits.csv"
+    assert visits["files"][0]["rows"] == visits["files"][0]["new"] == 202
+    assert out["skipped"] == ["README.md"]
+    # sample_data's coverage file is empty (one month is never a complete year)
+    assert "coverage" in out["empty_kinds"] and "capture" not in out["empty_kinds"]
+    assert any(w.startswith("no coverage table: ") for w in out["warnings"])
+    assert result.stderr == ""  # everything is in the JSON
