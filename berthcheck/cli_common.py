@@ -46,6 +46,7 @@ MkdirOption = Annotated[
     bool, typer.Option("--mkdir", help="Create the output file's missing parent folders.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Print the table as CSV instead of text (text cells formula-safe, lists joined by ';').")]
 PackOption = Annotated[
     str, typer.Option("--pack", help="Rule pack id, or a pack folder's path (see `berthcheck rules list`, docs/packs.md).")
 ]
@@ -104,6 +105,43 @@ def warn(message: str) -> None:
 
 def print_json(data: Any) -> None:
     say(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell: empty for none, `true`/`false`, lists joined by `;`, text that
+    a spreadsheet would run as a formula escaped (berthcheck.cells)."""
+    from berthcheck.cells import neutralise
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return neutralise(";".join(str(v) for v in value)) or ""
+    if isinstance(value, int | float):
+        return str(value)
+    return neutralise(str(value)) or ""
+
+
+def print_csv(columns: list[str], rows: list[dict[str, Any]]) -> None:
+    """A table as CSV on standard output: a header, then one line per row (`--csv`)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
+    typer.echo(buffer.getvalue(), nl=False)
+
+
+def one_format(as_json: bool, as_csv: bool) -> None:
+    """--json and --csv are two answers to one question: at most one."""
+    from berthcheck.errors import UsageError
+
+    if as_json and as_csv:
+        raise fail(UsageError("give --json or --csv, not both"))
 
 
 def fail(exc: BerthcheckError) -> typer.Exit:

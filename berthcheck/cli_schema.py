@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from berthcheck.cli_common import JsonOption, fail, print_json, say
+from berthcheck.cli_common import (
+    CsvOption,
+    JsonOption,
+    fail,
+    one_format,
+    print_csv,
+    print_json,
+    say,
+)
 from berthcheck.errors import BerthcheckError
 
 KindArgument = Annotated[
@@ -21,13 +29,25 @@ KindArgument = Annotated[
 ]
 
 
-def schema_command(kind: KindArgument, as_json: JsonOption = False) -> None:
+# `schema --csv`: one line per column, the JSON's keys (value aliases as `alias=value`)
+SCHEMA_CSV_COLUMNS = ["name", "type", "required", "aliases", "values", "value_aliases", "min",
+                      "max", "default", "note", "example"]
+
+
+def schema_command(kind: KindArgument, as_json: JsonOption = False,
+                   as_csv: CsvOption = False) -> None:
     """Print a kind's columns: type, required or optional, aliases, accepted values, example."""
     from berthcheck.ingest.schema_doc import kind_markdown, kind_schema
 
+    one_format(as_json, as_csv)
     try:
         if as_json:
             print_json(kind_schema(kind))
+        elif as_csv:
+            columns = kind_schema(kind)["columns"]
+            print_csv(SCHEMA_CSV_COLUMNS, [
+                {**c, "value_aliases": [f"{a}={v}" for a, v in sorted(c["value_aliases"].items())]}
+                for c in columns])
         else:
             say(kind_markdown(kind).rstrip())
     except BerthcheckError as exc:

@@ -73,6 +73,30 @@ def test_schema_prints_markdown_and_json():
     assert data["example"]["visit_id"] == EXAMPLES["visits"]["visit_id"]
 
 
+def test_schema_csv_is_the_json_columns_one_line_each():
+    import csv
+    import io
+
+    result = runner.invoke(app, ["schema", "events", "--csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    columns = kind_schema("events")["columns"]
+    assert [r["name"] for r in rows] == [c["name"] for c in columns]
+    kind = next(r for r in rows if r["name"] == "kind")
+    assert (kind["required"], kind["aliases"]) == ("true", "event_kind;event_type;type")
+    assert "vie" in kind["values"].split(";")
+    assert "vesselincidentevent=vie" in kind["value_aliases"].split(";")
+    both = runner.invoke(app, ["schema", "events", "--csv", "--json"])
+    assert both.exit_code == 2 and "not both" in both.stderr
+
+
+def test_csv_cells_are_formula_safe_and_typed_plainly():
+    from berthcheck.cli_common import csv_cell
+
+    assert [csv_cell(v) for v in (None, True, 3, 2.5, ["a", "b"], "=HYPERLINK(1)", "-3")] == [
+        "", "true", "3", "2.5", "a;b", "'=HYPERLINK(1)", "'-3"]
+
+
 def test_unknown_kind_is_a_usage_error_listing_kinds():
     result = runner.invoke(app, ["schema", "vessels"])
     assert result.exit_code == 2
