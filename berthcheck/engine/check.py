@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from berthcheck import store
 from berthcheck.engine.digest_v3 import ColumnDigests
@@ -45,6 +46,9 @@ from berthcheck.engine.results_query import (
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
 
+if TYPE_CHECKING:
+    import polars as pl
+
 # from this many visits in scope the sandbox drops what nothing still reads before the rules
 # and the results query (memory at a million visits); below it the two passes (about 25 ms
 # each) cost more than the memory they free
@@ -60,8 +64,8 @@ SPILL_ROWS = 500_000
 class CheckResult:
     pack: Pack
     scope: Scope
-    results: object  # pl.DataFrame, one row per visit in scope
-    findings: object  # pl.DataFrame
+    results: pl.DataFrame  # one row per visit in scope
+    findings: pl.DataFrame
     run_id: str | None = None
     elapsed_seconds: float = 0.0
     inputs: dict = field(default_factory=dict)

@@ -38,7 +38,7 @@ def digests_beside(con, outcome: CheckResult, store_run: bool):
     the shorter one. The digest reads only the frames, which nothing changes after
     `evaluate`: same digests, manifest and stored rows as one after the other
     (tests/test_check_tail.py). Left early (a failure), the digest is waited for."""
-    results: pl.DataFrame = outcome.results  # type: ignore[assignment]  # typed `object` there
+    results: pl.DataFrame = outcome.results
     if not (store_run and results.height >= APART_DIGEST_ROWS):
         yield None
         return
