@@ -48,6 +48,7 @@ from berthcheck.sample_la_dirty import write_dirty_readme
 from berthcheck.sample_la_port import TYPES
 from berthcheck.sample_la_tables import LaTables
 from berthcheck.sample_la_visits import LaVisits
+from berthcheck.sample_month import port_timezone
 from berthcheck.sample_ships import imo_check_digit
 
 FILES = {  # file stem -> the kind it loads as
@@ -115,6 +116,7 @@ def generate(
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         return EuGenerator(visits=visits, seed=seed, month=month, port=port).run(out_dir)
+    port_timezone(port)  # an unknown port is refused before the folder is made
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     gen = _Generator(visits=visits, seed=seed, month=month, port=port, dirty=dirty)
