@@ -225,3 +225,31 @@ def test_rules_show_takes_a_path():
     result = _cli("rules", "show", "BI01", "--pack", INCENTIVE)
     assert result.exit_code == 0, result.output
     assert "-- id: BI01" in result.output
+
+
+@pytest.mark.parametrize("name", ["pack.toml", "stages/10_credit.sql", "BI01.sql", "assemble.sql"])
+def test_a_pack_file_that_is_not_utf8_is_one_message_with_file_and_line(tmp_path, name):
+    folder = _copy(tmp_path)
+    path = folder / name
+    lines = path.read_text(encoding="utf-8").count("\n")
+    path.write_bytes(path.read_bytes() + "-- café\n".encode("cp1252"))
+    result = _cli("rules", "list", "--pack", folder)
+    assert result.exit_code == 2, result.output
+    assert f"{name}, line {lines + 1}: not UTF-8 text (byte 0xe9" in result.output
+    assert "unexpected" not in result.output and "Traceback" not in result.output
+
+
+def test_a_fixture_file_that_is_not_utf8_names_it(tmp_path):
+    folder = _copy(tmp_path)
+    path = folder / "tests" / "BI01.yml"
+    path.write_bytes(path.read_bytes() + "# café\n".encode("cp1252"))
+    result = _cli("rules", "test", folder)
+    assert result.exit_code == 2, result.output
+    assert "BI01.yml, line" in result.output and "not UTF-8 text" in result.output
+
+
+def test_a_pack_toml_with_a_byte_order_mark_is_read(tmp_path):
+    folder = _copy(tmp_path)
+    path = folder / "pack.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load_pack(str(folder)).id == "berth-incentive"

@@ -113,9 +113,10 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         check_parameter,
         input_columns,
         parse_spec,
+        read_pack_file,
     )
 
-    text = toml_path.read_text(encoding="utf-8")
+    text = read_pack_file(toml_path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -172,7 +173,7 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
     stages = []
     for rel in meta.get("stages", []):
         path = inside(folder, rel, f"{toml_path} [pack] stages")
-        sql = path.read_text(encoding="utf-8")
+        sql = read_pack_file(path)
         pack_sql.check_stage(path, sql, protected)
         stages.append((rel, sql))
     rules = []
@@ -185,7 +186,7 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         if rule_id.lower() in seen:
             raise reader.fail(f"[pack] rules: rule id {rule_id} is listed twice", pattern)
         path = inside(folder, f"{rule_id}.sql", f"{toml_path} [pack] rules ({rule_id})")
-        header, body = parse_header(path.read_text(encoding="utf-8"), path)
+        header, body = parse_header(read_pack_file(path), path)
         if header["id"] != rule_id:
             raise PackFileError(f"{path}: header id {header['id']} does not match file name")
         if header["name"].lower() in seen.values():
@@ -194,7 +195,7 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         pack_sql.check_query(path, body, f"rule {rule_id}")
         rules.append(Rule(sql=body, path=path, **{k: header[k] for k in HEADER_KEYS}))
     assemble_path = inside(folder, meta["assemble"], f"{toml_path} [pack] assemble")
-    assemble = assemble_path.read_text(encoding="utf-8")
+    assemble = read_pack_file(assemble_path)
     pack_sql.check_query(assemble_path, assemble, "assemble")
     spec = parse_spec(data, toml_path, text)
     pack = Pack(

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from berthcheck.engine.pack_spec import PackFileError
+from berthcheck.engine.pack_spec import PackFileError, read_pack_file
 from berthcheck.errors import BerthcheckError
 
 TIMESTAMP_COLUMNS = ("arrival", "ready_to_work", "pilot_on_board", "departure", "reported_at")
@@ -80,7 +80,7 @@ def _read(path: Path) -> dict:
     # fixture file is read when the suite collects its cases)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        spec = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+        spec = yaml.load(read_pack_file(path), Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""

@@ -27,6 +27,24 @@ class PackFileError(UsageError):
     """A pack file is malformed or breaks the pack contract (exit 2: the --pack named it)."""
 
 
+def read_pack_file(path: Path) -> str:
+    """A pack file's text: UTF-8 (a byte order mark, as Windows editors write, is dropped);
+    anything else is a PackFileError naming the file, line and byte, never a traceback."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PackFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise PackFileError(
+            f"{path}, line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start}); save the file as UTF-8") from None
+
+
 @dataclass(frozen=True)
 class ResultColumn:
     name: str
