@@ -253,3 +253,36 @@ def test_a_pack_toml_with_a_byte_order_mark_is_read(tmp_path):
     path = folder / "pack.toml"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert load_pack(str(folder)).id == "berth-incentive"
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('stages = ["stages/10_credit.sql"]', 'judge = "scope_visits"\nstages = ["stages/10_credit.sql"]',
+     "[pack]: unknown key 'judge' (did you mean judges?)"),
+    ('value = 6.0\nunit = "hours"', 'value = 6.0\nunits = "hours"',
+     "parameter min_hours_on_shore_power: unknown key 'units' (did you mean unit?)"),
+    ("[parameters.credit_per_hour]", "[parameter.credit_per_hour]",
+     "unknown table 'parameter' (did you mean parameters?)"),
+    ("[report]", "[reports]", "unknown table 'reports' (did you mean report?)"),
+    ('verdicts = ["compliant"]', 'verdicts = ["compliant"]\nverdict = "compliant"',
+     "[[bases]] credit_earned: unknown key 'verdict'"),
+])
+def test_an_unknown_key_in_pack_toml_is_refused_not_ignored(tmp_path, old, new, message):
+    """A misspelt key used to be dropped without a word: `judge` left the pack judging every
+    visit, `[reports]` left it without its chapter, `units` without its unit."""
+    folder = _copy(tmp_path)
+    _edit(folder, old, new)
+    unknown = next(x for x in new.splitlines() if x not in old.splitlines())
+    lines = (folder / "pack.toml").read_text(encoding="utf-8").splitlines()
+    line = lines.index(unknown) + 1
+    result = _cli("rules", "list", "--pack", folder)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert f"pack.toml, line {line}:" in result.output
+
+
+def test_an_unknown_key_in_a_pack_table_is_refused(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, "[[result_columns]]", '[tables.rates]\ncolumns = ["k"]\nrows = [["a"]]\n'
+          'citation = "x"\ndesc = "y"\n\n[[result_columns]]')
+    with pytest.raises(PackFileError, match="table rates: unknown key 'desc'"):
+        load_pack(str(folder))

@@ -108,6 +108,9 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
     from berthcheck.engine import pack_sql
     from berthcheck.engine.pack_paths import PACK_ID, inside
     from berthcheck.engine.pack_spec import (
+        PACK_KEYS,
+        TABLE_KEYS,
+        TOP_LEVEL_KEYS,
         PackFileError,
         SpecReader,
         check_parameter,
@@ -122,7 +125,9 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
     except tomllib.TOMLDecodeError as exc:
         raise PackFileError(f"{toml_path}: not valid TOML: {exc}") from None
     reader = SpecReader(toml_path, text)
+    reader.known_keys(data, TOP_LEVEL_KEYS, "pack.toml", None, what="table")
     meta = reader.table(data, "pack", "", r"^\s*\[pack\]")
+    reader.known_keys(meta, PACK_KEYS, "[pack]", r"^\s*\[pack\]")
     for key in ("id", "version", "title", "regulation", "assemble"):
         reader.text_of(meta, key, "[pack]", r"^\s*\[pack\]")
     if not PACK_ID.fullmatch(meta["id"]):
@@ -158,6 +163,7 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
                 or not isinstance(spec.get("rows"), list):
             raise reader.fail(f"table {name} needs columns and rows (lists)", pattern)
         reader.text_of(spec, "citation", f"table {name}", pattern)
+        reader.known_keys(spec, TABLE_KEYS, f"table {name}", pattern)
         columns = tuple(spec["columns"])
         rows = tuple(tuple(r) if isinstance(r, list) else (r,) for r in spec["rows"])
         for r in rows:

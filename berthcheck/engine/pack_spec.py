@@ -79,6 +79,13 @@ class ReportSpec:
     window_note: str | None = None
 
 
+# the keys each table of pack.toml may hold (docs/packs.md section 2); any other is refused
+TOP_LEVEL_KEYS = ("pack", "parameters", "tables", "result_columns", "bases", "evidence", "report")
+PACK_KEYS = ("id", "version", "title", "regulation", "citation", "stages", "rules", "assemble",
+             "currency", "judges", "history", "history_keys", "inputs", "notes")
+PARAMETER_KEYS = ("value", "citation", "unit", "confirmed", "note")
+TABLE_KEYS = ("columns", "rows", "citation", "description", "note")
+BASIS_KEYS = ("name", "verdicts", "description")
 REPORT_KEYS = ("section_title", "summary", "columns", "window_label", "window_columns",
                "window_note")
 
@@ -96,7 +103,11 @@ class PackSpec:
 def line_of(text: str, pattern: str) -> int | None:
     """The 1-based line of the first match of `pattern` in `text` (for messages), or None."""
     match = re.search(pattern, text, flags=re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+    if not match:
+        return None
+    # a pattern's `^\s*` also spans the blank lines before the match: count from its text
+    found = match.group(0)
+    return text.count("\n", 0, match.start() + len(found) - len(found.lstrip())) + 1
 
 
 def where(path: Path, text: str, pattern: str | None) -> str:
@@ -126,6 +137,24 @@ class SpecReader:
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self.fail(f"{key} must be written as [[{key}]] tables", rf"^\s*\[+{key}\]+")
         return value
+
+    def known_keys(self, spec: dict, allowed: tuple[str, ...], context: str,
+                   pattern: str | None, what: str = "key") -> None:
+        """A key the contract does not know is refused, not ignored: a misspelt `judges` or
+        `unit` would otherwise change what the pack does without a word."""
+        import difflib
+
+        for key in spec:
+            if key not in allowed:
+                near = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f" (did you mean {near[0]}?)" if near else ""
+                name = re.escape(str(key))
+                # the key's own line: `key = ...`, or a table header `[key.x]` / `[[key]]`
+                line_pattern = next((p for p in (rf"^\s*[\"']?{name}[\"']?\s*=",
+                                                 rf"^\s*\[+\s*{name}\s*[\].]")
+                                     if line_of(self.text, p)), pattern)
+                raise self.fail(f"{context}: unknown {what} {key!r}{hint}; allowed: "
+                                f"{', '.join(allowed)}", line_pattern)
 
     def text_of(self, spec: dict, key: str, context: str, pattern: str | None,
                 required: bool = True) -> str | None:
@@ -208,6 +237,7 @@ def _bases(reader: SpecReader, data: dict) -> tuple[Basis, ...]:
                               f"{', '.join(v for v in VERDICTS if v != 'insufficient_data')}",
                               pattern)
         description = reader.text_of(spec, "description", context, pattern)
+        reader.known_keys(spec, BASIS_KEYS, context, pattern)
         out.append(Basis(name, tuple(verdicts), description or ""))
     return tuple(out)
 
@@ -281,6 +311,7 @@ def check_parameter(reader: SpecReader, name: str, spec: object) -> None:
             f"{value!r}); a parameter is a boolean, integer, float, text or date, or a list "
             "of one of these", pattern)
     reader.text_of(spec, "citation", f"parameter {name}", pattern)
+    reader.known_keys(spec, PARAMETER_KEYS, f"parameter {name}", pattern)
     if not isinstance(spec.get("confirmed", True), bool):
         raise reader.fail(f"parameter {name}: confirmed must be true or false", pattern)
 
