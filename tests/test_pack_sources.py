@@ -286,3 +286,38 @@ def test_an_unknown_key_in_a_pack_table_is_refused(tmp_path):
           'citation = "x"\ndesc = "y"\n\n[[result_columns]]')
     with pytest.raises(PackFileError, match="table rates: unknown key 'desc'"):
         load_pack(str(folder))
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ('columns = ["port", "port"]\nrows = [["A", "B"]]', "table rates: columns must be a non-empty "
+     "list of distinct names (port twice)"),
+    ('columns = ["port", 3]\nrows = [["A", "B"]]', "table rates: column 3 is not an identifier"),
+    ('columns = ["port", "rate"]\nrows = [["A", 1.0], [2, 1.5]]',
+     "table rates, column port: values of different types (int, str)"),
+    ('columns = ["port", "rate"]\nrows = [["A", 1.0], ["B", 2026-10-01T00:00:00Z]]',
+     "table rates row 2, column rate: datetime"),
+    ('columns = ["port", "rate"]\nrows = [["A", [1.0]]]',
+     "table rates row 1, column rate: [1.0] is not a boolean, integer, float, text or date"),
+    ('columns = ["port", "rate"]\nrows = [["A", 1.0], ["B"]]',
+     "table rates row 2 ['B'] does not match columns ['port', 'rate']"),
+])
+def test_a_parameter_table_with_bad_columns_or_rows_is_refused_when_loaded(tmp_path, table,
+                                                                           message):
+    """These were accepted and then failed inside the check as 'unexpected DuplicateError /
+    TypeError / ComputeError ... a bug' (exit 1), or silently became a text column."""
+    folder = _copy(tmp_path)
+    _edit(folder, "[[result_columns]]",
+          f'[tables.rates]\n{table}\ncitation = "x"\n\n[[result_columns]]')
+    line = (folder / "pack.toml").read_text(encoding="utf-8").splitlines().index(
+        "[tables.rates]") + 1
+    result = _cli("rules", "list", "--pack", folder)
+    assert result.exit_code == 2, result.output
+    assert f"pack.toml, line {line}: {message}" in " ".join(result.output.split())
+
+
+def test_integers_among_floats_in_a_parameter_table_are_floats(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, "[[result_columns]]", '[tables.rates]\ncolumns = ["rate"]\nrows = [[1], [2.5]]\n'
+          'citation = "x"\n\n[[result_columns]]')
+    rows = load_pack(str(folder)).tables["rates"].rows
+    assert [type(v) for (v,) in rows] == [float, float]

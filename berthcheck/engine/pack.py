@@ -109,13 +109,13 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
     from berthcheck.engine.pack_paths import PACK_ID, inside
     from berthcheck.engine.pack_spec import (
         PACK_KEYS,
-        TABLE_KEYS,
         TOP_LEVEL_KEYS,
         PackFileError,
         SpecReader,
         check_parameter,
         input_columns,
         parse_spec,
+        parse_table,
         read_pack_file,
     )
 
@@ -157,19 +157,7 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
     tables = {}
     for name, spec in reader.table(data, "tables", "", None).items():
         pattern = rf"^\s*\[tables\.{re.escape(name)}\]"
-        if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-            raise reader.fail(f"table name {name!r} is not an identifier", pattern)
-        if not isinstance(spec, dict) or not isinstance(spec.get("columns"), list) \
-                or not isinstance(spec.get("rows"), list):
-            raise reader.fail(f"table {name} needs columns and rows (lists)", pattern)
-        reader.text_of(spec, "citation", f"table {name}", pattern)
-        reader.known_keys(spec, TABLE_KEYS, f"table {name}", pattern)
-        columns = tuple(spec["columns"])
-        rows = tuple(tuple(r) if isinstance(r, list) else (r,) for r in spec["rows"])
-        for r in rows:
-            if len(r) != len(columns):
-                raise reader.fail(f"table {name} row {list(r)} does not match columns "
-                                  f"{list(columns)}", pattern)
+        columns, rows = parse_table(reader, name, spec, pattern)
         tables[name] = ParamTable(name, columns, rows, spec["citation"],
                                   spec.get("description", ""), spec.get("note"))
     for key in ("stages", "rules"):

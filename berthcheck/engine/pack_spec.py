@@ -312,8 +312,55 @@ def check_parameter(reader: SpecReader, name: str, spec: object) -> None:
             "of one of these", pattern)
     reader.text_of(spec, "citation", f"parameter {name}", pattern)
     reader.known_keys(spec, PARAMETER_KEYS, f"parameter {name}", pattern)
+    for key in ("unit", "note"):
+        reader.text_of(spec, key, f"parameter {name}", pattern, required=False)
     if not isinstance(spec.get("confirmed", True), bool):
         raise reader.fail(f"parameter {name}: confirmed must be true or false", pattern)
+
+
+def parse_table(reader: SpecReader, name: str, spec: object,
+                pattern: str) -> tuple[tuple[str, ...], tuple[tuple, ...]]:
+    """A `[tables.NAME]`'s columns and rows: column names are distinct identifiers, each row
+    has one value per column, and each column holds values of one parameter type (integers
+    among floats are read as floats), so `param_NAME` gets the types the author wrote."""
+    if not IDENTIFIER.fullmatch(name):
+        raise reader.fail(f"table name {name!r} is not an identifier", pattern)
+    if not isinstance(spec, dict) or not isinstance(spec.get("columns"), list) \
+            or not isinstance(spec.get("rows"), list):
+        raise reader.fail(f"table {name} needs columns and rows (lists)", pattern)
+    reader.text_of(spec, "citation", f"table {name}", pattern)
+    reader.known_keys(spec, TABLE_KEYS, f"table {name}", pattern)
+    for key in ("description", "note"):
+        reader.text_of(spec, key, f"table {name}", pattern, required=False)
+    columns = spec["columns"]
+    for column in columns:
+        if not isinstance(column, str) or not IDENTIFIER.fullmatch(column):
+            raise reader.fail(f"table {name}: column {column!r} is not an identifier "
+                              "([a-z_][a-z0-9_]*)", pattern)
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    if not columns or twice:
+        raise reader.fail(f"table {name}: columns must be a non-empty list of distinct names"
+                          + (f" ({', '.join(twice)} twice)" if twice else ""), pattern)
+    rows = [r if isinstance(r, list) else [r] for r in spec["rows"]]
+    kinds: dict[str, set[type]] = {c: set() for c in columns}
+    for number, row in enumerate(rows, start=1):
+        if len(row) != len(columns):
+            raise reader.fail(f"table {name} row {number} {row} does not match columns "
+                              f"{columns}", pattern)
+        for column, value in zip(columns, row, strict=True):
+            if not isinstance(value, PARAMETER_TYPES) or isinstance(value, dt.datetime):
+                raise reader.fail(
+                    f"table {name} row {number}, column {column}: {value!r} is not a boolean, "
+                    "integer, float, text or date", pattern)
+            kinds[column].add(type(value))
+    for column, found in kinds.items():
+        if len(found - ({int} if float in found else set())) > 1:
+            names = sorted(t.__name__ for t in found)
+            raise reader.fail(f"table {name}, column {column}: values of different types "
+                              f"({', '.join(names)}); a column holds one type", pattern)
+    floats = {i for i, c in enumerate(columns) if kinds[c] == {int, float}}
+    return tuple(columns), tuple(
+        tuple(float(v) if i in floats else v for i, v in enumerate(row)) for row in rows)
 
 
 def input_columns(reader: SpecReader, meta: dict) -> dict[str, tuple[str, ...]]:
