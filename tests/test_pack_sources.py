@@ -16,7 +16,7 @@ from berthcheck.cli import app
 from berthcheck.engine.pack import available_packs, load_pack
 from berthcheck.engine.pack_fixtures import load_cases
 from berthcheck.engine.pack_spec import PackFileError
-from berthcheck.errors import UsageError
+from berthcheck.errors import BerthcheckError, UsageError
 from berthcheck.resources import builtin_rules_dir
 
 PACKS = Path(__file__).resolve().parent / "packs"
@@ -321,3 +321,52 @@ def test_integers_among_floats_in_a_parameter_table_are_floats(tmp_path):
           'citation = "x"\n\n[[result_columns]]')
     rows = load_pack(str(folder)).tables["rates"].rows
     assert [type(v) for (v,) in rows] == [float, float]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("round(sp_seconds / 60, 4) AS minutes", "CAST(round(sp_seconds / 60) AS VARCHAR) AS minutes",
+     "BI01.sql (rule BI01): column minutes is VARCHAR, the pack contract says DOUBLE"),
+    ("round(sp_seconds / 60, 4) AS minutes", "round(sp_seconds / 60, 4) AS minutes, 1 AS credit2",
+     "BI01.sql (rule BI01) returns column credit2 the pack contract does not have"),
+    ("round(sp_seconds / 60, 4) AS minutes", "0.5 AS minutes",
+     "BI01.sql (rule BI01): column minutes is DECIMAL(2,1), the pack contract says DOUBLE"),
+    ("' hours on shore power' AS message", "' hours on shore power' || NULL AS message",
+     "BI01.sql (rule BI01): column message is NULL on 1 row(s)"),
+])
+def test_a_rule_returning_wrong_columns_is_one_message_naming_the_rule(tmp_path, old, new,
+                                                                       message):
+    """A text `minutes`, an extra column and a DECIMAL were read through the engine's CASTs
+    without a word; a NULL message was blamed on assemble.sql."""
+    from tests.test_berth_incentive_pack import _incentive_check
+
+    folder = _copy(tmp_path)
+    _edit(folder, old, new, "BI01.sql")
+    with pytest.raises(PackFileError) as caught:
+        _incentive_check(folder, tmp_path)
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(("name", "old", "new", "where"), [
+    ("BI01.sql", "FROM bi_visit\nWHERE earns", "FROM bi_visit\nWHERE WHERE earns", "WHERE WHERE"),
+    ("assemble.sql", "END AS verdict,\n", "END AS verdict,,\n", "verdict,,"),
+    ("stages/10_credit.sql", "    FROM clipped\n", "    FRM clipped\n", "FRM clipped"),
+])
+def test_a_sql_syntax_error_names_the_line_and_column_of_the_file(tmp_path, name, old, new,
+                                                                  where):
+    from tests.test_berth_incentive_pack import _incentive_check
+
+    folder = _copy(tmp_path)
+    _edit(folder, old, new, name)
+    lines = (folder / name).read_text(encoding="utf-8").splitlines()
+    line = next(i for i, x in enumerate(lines, 1) if where in x)
+    with pytest.raises(BerthcheckError) as caught:
+        _incentive_check(folder, tmp_path)
+    assert f"{name} failed at line {line}, column " in str(caught.value), str(caught.value)
+    assert "Parser Error" in str(caught.value)
+
+
+def test_a_rule_of_two_statements_is_refused_when_loaded(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, "FROM bi_visit\nWHERE earns", "FROM bi_visit;\nSELECT 1 WHERE earns", "BI01.sql")
+    with pytest.raises(PackFileError, match="BI01.sql: rule BI01 must be one SELECT"):
+        load_pack(str(folder))

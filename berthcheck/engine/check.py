@@ -147,7 +147,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                         keyed.before(statement)  # a keyed history view it reads: now
                         store.run(sandbox, statement, bind(statement, values))
                     except duckdb.Error as exc:
-                        raise pack_failure(pack, rel, exc) from None
+                        raise pack_failure(pack, rel, exc, statement) from None
             # an input no later stage, rule, assemble query, view or macro reads leaves now:
             # at a million visits the visits, events and capture handed over (0.4 GB) no
             # longer sit under the last stage's peak
