@@ -370,3 +370,47 @@ def test_a_rule_of_two_statements_is_refused_when_loaded(tmp_path):
     _edit(folder, "FROM bi_visit\nWHERE earns", "FROM bi_visit;\nSELECT 1 WHERE earns", "BI01.sql")
     with pytest.raises(PackFileError, match="BI01.sql: rule BI01 must be one SELECT"):
         load_pack(str(folder))
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("    expect:\n      V1: {verdict: not_applicable, basis: no_credit",
+     "    expects:\n      V1: {verdict: compliant, basis: no_credit",
+     "case 'five_hours_earn_nothing': unknown key 'expects'"),
+    ("      visits: [{visit_id: V1}]\n      shore-power:",
+     "      visits: [{visit_id: V1, shore_power_capble: false}]\n      shore-power:",
+     "case 'five_hours_earn_nothing': tables.visits row 1: unknown column 'shore_power_capble'"),
+    ('connected: "2026-10-03 08:00",\n           disconnected: "2026-10-03 13:00"',
+     'connected: "2026-10-03 8h00",\n           disconnected: "2026-10-03 13:00"',
+     "tables.shore-power row 1, column connected: '2026-10-03 8h00' is not an ISO time"),
+    ("      shore-power:\n        - {session_id: S1, visit_id: V1, connected: \"2026-10-03 08:00\",\n"
+     "           disconnected: \"2026-10-03 13:00\"}",
+     "      shore_power:\n        - {session_id: S1, visit_id: V1, connected: \"2026-10-03 08:00\",\n"
+     "           disconnected: \"2026-10-03 13:00\"}",
+     "tables: unknown kind 'shore_power'"),
+    ("findings: [{visit_id: V1, minutes: 2220}]", "findings: V1", "findings must be a list"),
+    ("      visits: [{visit_id: V1}]\n    expect:\n      V1: {verdict: compliant, basis: credit_earned,"
+     " incentive_credit: 925.0",
+     "      visits: [{vessel_name: X}]\n    expect:\n      V1: {verdict: compliant, basis: "
+     "credit_earned, incentive_credit: 925.0", "tables.visits row 1: a visit row needs a visit_id"),
+])
+def test_a_malformed_fixture_case_is_one_message_not_a_passing_case(tmp_path, old, new, message):
+    """A misspelt `expect` made a case that could not fail; a misspelt column, kind or a bad
+    time was 'unexpected KeyError / ValueError ... a bug' (exit 1)."""
+    folder = _copy(tmp_path)
+    _edit(folder, old, new, "tests/BI01.yml")
+    result = _cli("rules", "test", folder)
+    assert result.exit_code == 2, result.output
+    assert "BI01.yml: " in result.output and message in result.output
+    assert "unexpected" not in result.output
+
+
+def test_a_fixture_row_that_cannot_be_stored_fails_its_case_with_a_message(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, "      visits: [{visit_id: V1}]\n      shore-power:",
+          '      visits: [{visit_id: V1, shore_power_capable: "nope"}]\n      shore-power:',
+          "tests/BI01.yml")
+    result = _cli("rules", "test", folder, "--json")
+    assert result.exit_code == 1, result.output
+    failed = [c for c in json.loads(result.stdout)["cases"] if c["problems"]]
+    assert [c["case"] for c in failed] == ["five_hours_earn_nothing"]
+    assert "its rows cannot be stored" in failed[0]["problems"][0]
