@@ -414,3 +414,17 @@ def test_a_fixture_row_that_cannot_be_stored_fails_its_case_with_a_message(tmp_p
     failed = [c for c in json.loads(result.stdout)["cases"] if c["problems"]]
     assert [c["case"] for c in failed] == ["five_hours_earn_nothing"]
     assert "its rows cannot be stored" in failed[0]["problems"][0]
+
+
+def test_rules_list_shows_values_as_pack_toml_writes_them_and_a_path_packs_id(tmp_path):
+    folder = tmp_path / "my-folder"
+    shutil.copytree(INCENTIVE, folder)
+    _edit(folder, "[[result_columns]]",
+          '[parameters.start]\nvalue = 2026-04-01\ncitation = "x"\n\n[parameters.ports]\n'
+          'value = ["JPNGO"]\ncitation = "x"\n\n[parameters.on]\nvalue = true\ncitation = "x"\n\n'
+          "[[result_columns]]")
+    output = _cli("rules", "list", "--pack", folder).output
+    lines = {x.split()[0]: x.split(None, 1)[1].strip() for x in output.splitlines()
+             if x.split() and x.split()[0] in ("start", "ports", "on")}
+    assert lines == {"start": "2026-04-01", "ports": '["JPNGO"]', "on": "true"}
+    assert any(x.split()[:3] == ["*", "berth-incentive", "path"] for x in output.splitlines())
