@@ -428,3 +428,22 @@ def test_rules_list_shows_values_as_pack_toml_writes_them_and_a_path_packs_id(tm
              if x.split() and x.split()[0] in ("start", "ports", "on")}
     assert lines == {"start": "2026-04-01", "ports": '["JPNGO"]', "on": "true"}
     assert any(x.split()[:3] == ["*", "berth-incentive", "path"] for x in output.splitlines())
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('currency = "USD"', "currency = 5", "[pack]: currency must be a non-empty text"),
+    ('currency = "USD"', 'currency = "dollars"', "[pack] currency 'dollars' is not an ISO 4217"),
+    ('citation = "tests/packs/berth-incentive/pack.toml (an example)"', "citation = 5",
+     "[pack]: citation must be a non-empty text"),
+    ('currency = "USD"', 'currency = "USD"\njudges = "months"',
+     "[pack] judges must be one of all, scope_years, scope_visits, not 'months'"),
+])
+def test_a_pack_field_of_the_wrong_type_is_refused_with_its_line(tmp_path, old, new, message):
+    """`currency = 5` passed `rules list` and made `check` fail as 'unexpected TypeError ... a
+    bug'; a lower-case currency or a number as citation went into the report as they were."""
+    folder = _copy(tmp_path)
+    _edit(folder, old, new)
+    result = _cli("rules", "list", "--pack", folder)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert "pack.toml, line " in result.output

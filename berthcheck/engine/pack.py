@@ -137,6 +137,14 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         raise reader.fail(f"[pack] id {meta['id']!r} differs from its folder's name "
                           f"{folder.name!r}; a pack found by id lives in a folder of that name",
                           r"^\s*id\s*=")
+    reader.text_of(meta, "citation", "[pack]", r"^\s*\[pack\]", required=False)
+    currency = reader.text_of(meta, "currency", "[pack]", r"^\s*currency\s*=", required=False)
+    if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
+        raise reader.fail(f"[pack] currency {currency!r} is not an ISO 4217 code (three capital "
+                          "letters, e.g. USD, EUR, JPY)", r"^\s*currency\s*=")
+    if meta.get("judges", "all") not in JUDGES:
+        raise reader.fail(f"[pack] judges must be one of {', '.join(JUDGES)}, "
+                          f"not {meta['judges']!r}", r"^\s*judges\s*=")
     if not re.fullmatch(r"\d+\.\d+\.\d+", meta["version"]):
         raise reader.fail(f"[pack] version {meta['version']!r} is not MAJOR.MINOR.PATCH",
                           r"^\s*version\s*=")
@@ -219,9 +227,6 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         evidence_labels=spec.evidence_labels,
         report=spec.report,
     )
-    if pack.judges not in JUDGES:
-        raise PackFileError(f"{toml_path}: judges must be one of {', '.join(JUDGES)}, "
-                            f"not {pack.judges!r}")
     _check_parameters(pack)
     return pack
 
