@@ -447,3 +447,12 @@ def test_a_pack_field_of_the_wrong_type_is_refused_with_its_line(tmp_path, old, 
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.output.split())
     assert "pack.toml, line " in result.output
+
+
+def test_a_pack_folder_named_without_a_slash_is_pointed_out(tmp_path, monkeypatch):
+    _copy(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = _cli("rules", "list", "--pack", "berth-incentive")
+    assert result.exit_code == 2
+    assert "./berth-incentive is a pack folder: give it as a path, --pack ./berth-incentive" \
+        in " ".join(result.output.split())
