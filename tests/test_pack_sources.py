@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -456,3 +457,14 @@ def test_a_pack_folder_named_without_a_slash_is_pointed_out(tmp_path, monkeypatc
     assert result.exit_code == 2
     assert "./berth-incentive is a pack folder: give it as a path, --pack ./berth-incentive" \
         in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(("new", "message"), [
+    ("-- id: BI01\n-- reference: tariff 12", "BI01.sql, line 2: 'reference' is not a header key"),
+    ("-- id: BI01\n-- id: BI01", "BI01.sql, line 2: 'id' is given twice"),
+])
+def test_a_rule_header_key_that_would_be_dropped_is_refused(tmp_path, new, message):
+    folder = _copy(tmp_path)
+    _edit(folder, "-- id: BI01", new, "BI01.sql")
+    with pytest.raises(PackFileError, match=re.escape(message)):
+        load_pack(str(folder))

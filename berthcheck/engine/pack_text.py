@@ -66,6 +66,11 @@ def parse_header(text: str, path: Path) -> tuple[dict[str, str], str]:
             header[key] += " " + cont.group(1).strip()
         elif m:
             key = m.group(1)
+            if key not in HEADER_KEYS or key in header:
+                what = "is given twice" if key in header else "is not a header key"
+                raise PackFileError(f"{path}, line {i + 1}: {key!r} {what}; a rule's header "
+                                    f"has {', '.join(HEADER_KEYS)} once each (a comment "
+                                    "goes after the header)")
             header[key] = m.group(2).strip()
         else:
             raise PackFileError(f"{path}: cannot read header line {i + 1}: {line!r}")
