@@ -248,3 +248,15 @@ def test_emissions_a_pack_leaves_empty_are_shown_as_not_available_not_zero():
     row = emissions(None, results.drop("avoided_nox_kg"))["rows"][0]
     assert row["excess_text"] == fmt.mass_kg(5.0)
     assert (row["at_berth"], row["at_berth_text"]) == (None, fmt.DASH)
+
+
+def test_a_pack_table_without_a_description_is_listed_without_a_stray_full_stop(shanghai_db,
+                                                                                 tmp_path):
+    anchor = '[[result_columns]]\nname = "port_area"'
+    pack = _custom_cn(tmp_path, [(anchor, '[tables.areas]\ncolumns = ["area"]\n'
+                                  'rows = [["coastal"]]\ncitation = "Measures Art. 11"\n\n'
+                                  + anchor)])
+    db = tmp_path / "db.duckdb"
+    shutil.copy(shanghai_db, db)
+    text = _text(_html(db, pack)[0])
+    assert "table areas 1 row Measures Art. 11" in text
