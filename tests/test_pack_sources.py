@@ -468,3 +468,23 @@ def test_a_rule_header_key_that_would_be_dropped_is_refused(tmp_path, new, messa
     _edit(folder, "-- id: BI01", new, "BI01.sql")
     with pytest.raises(PackFileError, match=re.escape(message)):
         load_pack(str(folder))
+
+
+def test_a_pack_without_rules_is_refused_when_loaded(tmp_path):
+    """It failed in the check as 'the database reported a problem (ParserException)', exit 1."""
+    folder = _copy(tmp_path)
+    _edit(folder, 'rules = ["BI01"]', "rules = []")
+    with pytest.raises(PackFileError, match=r"pack.toml, line \d+: \[pack\] rules must list at "
+                                            "least one rule id"):
+        load_pack(str(folder))
+
+
+def test_findings_for_visits_not_in_the_results_name_the_rule(tmp_path):
+    from tests.test_berth_incentive_pack import _incentive_check
+
+    folder = _copy(tmp_path)
+    _edit(folder, "SELECT\n    visit_id,", "SELECT\n    visit_id || '-x' AS visit_id,", "BI01.sql")
+    with pytest.raises(BerthcheckError) as caught:
+        _incentive_check(folder, tmp_path)
+    assert "BI01.sql failed: rule BI01 gives findings for visits not in the results" \
+        in str(caught.value)

@@ -213,9 +213,12 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
             RESULT_ORDER, on_column=digests.add if digests is not None else None))
     orphans = findings.join(results.select("visit_id"), on="visit_id", how="anti")
     if orphans.height:
-        raise pack_failure(pack, pack.assemble_file, ValueError(
-            "findings for visits not in the results: "
-            + ", ".join(orphans["visit_id"].unique().sort().head(5).to_list())))
+        # the rule that made them is at fault, not assemble.sql (which lists every visit)
+        rule_id = orphans["rule_id"].min()
+        raise pack_failure(pack, f"{rule_id}.sql", ValueError(
+            f"rule {rule_id} gives findings for visits not in the results: "
+            + ", ".join(orphans.filter(orphans["rule_id"] == rule_id)["visit_id"]
+                        .unique().sort().head(5).to_list())))
     if notes:
         check_notes(pack, results, findings)
     return results, findings

@@ -171,6 +171,10 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
     for key in ("stages", "rules"):
         if not isinstance(meta.get(key, []), list):
             raise reader.fail(f"[pack] {key} must be a list", rf"^\s*{key}\s*=")
+    if not meta.get("rules"):  # the findings are one UNION ALL of the rules: none is no query
+        raise reader.fail("[pack] rules must list at least one rule id (its file is "
+                          "<RULE_ID>.sql)", r"^\s*rules\s*=" if "rules" in meta else
+                          r"^\s*\[pack\]")
     protected = pack_sql.protected_names(tables)
     stages = []
     for rel in meta.get("stages", []):
