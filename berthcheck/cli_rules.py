@@ -84,7 +84,7 @@ def rules_list_command(pack: PackOption = "carb-at-berth-2020", as_json: JsonOpt
                        for r in pk.rules]))
     say("")
     unconfirmed = pk.unconfirmed()
-    rows = [[name, repr(p.value), "" if p.confirmed else "[UNCONFIRMED]"]
+    rows = [[name, toml_value(p.value), "" if p.confirmed else "[UNCONFIRMED]"]
             for name, p in sorted(pk.parameters.items())]
     rows += [[f"table {name}", f"{len(t.rows)} rows",
               "[contains UNCONFIRMED rows]" if f"table {name}" in unconfirmed else ""]
@@ -163,6 +163,22 @@ def pack_sources() -> list[dict[str, str]]:
              "folder": str(s.folder)} for s in found]
 
 
+def toml_value(value) -> str:
+    """A parameter's value as pack.toml writes it (2026-04-01, true, ["CN"]), not Python's
+    repr (datetime.date(2026, 4, 1), True, ['CN'])."""
+    import json
+
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
 def print_pack_sources(pack) -> None:
     """The packs table of `rules list` (each pack's source, the one listed marked), then the
     result columns and bases the listed pack declares."""
@@ -175,7 +191,7 @@ def print_pack_sources(pack) -> None:
     rows = pack_sources()
     here = Path(current_folder).resolve()
     if not any(Path(r["folder"]).resolve() == here for r in rows):
-        rows.append({"id": here.name, "source": FROM_PATH, "folder": str(current_folder)})
+        rows.append({"id": pack.id, "source": FROM_PATH, "folder": str(current_folder)})
     print_table(table("packs", [("", "left"), ("id", "left"), ("source", "left"),
                                 ("folder", "left")],
                       [["*" if Path(r["folder"]).resolve() == here else "", r["id"],

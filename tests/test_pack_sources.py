@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from berthcheck.cli import app
 from berthcheck.engine.pack import available_packs, load_pack
 from berthcheck.engine.pack_fixtures import load_cases
 from berthcheck.engine.pack_spec import PackFileError
-from berthcheck.errors import UsageError
+from berthcheck.errors import BerthcheckError, UsageError
 from berthcheck.resources import builtin_rules_dir
 
 PACKS = Path(__file__).resolve().parent / "packs"
@@ -225,3 +226,265 @@ def test_rules_show_takes_a_path():
     result = _cli("rules", "show", "BI01", "--pack", INCENTIVE)
     assert result.exit_code == 0, result.output
     assert "-- id: BI01" in result.output
+
+
+@pytest.mark.parametrize("name", ["pack.toml", "stages/10_credit.sql", "BI01.sql", "assemble.sql"])
+def test_a_pack_file_that_is_not_utf8_is_one_message_with_file_and_line(tmp_path, name):
+    folder = _copy(tmp_path)
+    path = folder / name
+    lines = path.read_text(encoding="utf-8").count("\n")
+    path.write_bytes(path.read_bytes() + "-- café\n".encode("cp1252"))
+    result = _cli("rules", "list", "--pack", folder)
+    assert result.exit_code == 2, result.output
+    assert f"{name}, line {lines + 1}: not UTF-8 text (byte 0xe9" in result.output
+    assert "unexpected" not in result.output and "Traceback" not in result.output
+
+
+def test_a_fixture_file_that_is_not_utf8_names_it(tmp_path):
+    folder = _copy(tmp_path)
+    path = folder / "tests" / "BI01.yml"
+    path.write_bytes(path.read_bytes() + "# café\n".encode("cp1252"))
+    result = _cli("rules", "test", folder)
+    assert result.exit_code == 2, result.output
+    assert "BI01.yml, line" in result.output and "not UTF-8 text" in result.output
+
+
+def test_a_pack_toml_with_a_byte_order_mark_is_read(tmp_path):
+    folder = _copy(tmp_path)
+    path = folder / "pack.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load_pack(str(folder)).id == "berth-incentive"
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('stages = ["stages/10_credit.sql"]', 'judge = "scope_visits"\nstages = ["stages/10_credit.sql"]',
+     "[pack]: unknown key 'judge' (did you mean judges?)"),
+    ('value = 6.0\nunit = "hours"', 'value = 6.0\nunits = "hours"',
+     "parameter min_hours_on_shore_power: unknown key 'units' (did you mean unit?)"),
+    ("[parameters.credit_per_hour]", "[parameter.credit_per_hour]",
+     "unknown table 'parameter' (did you mean parameters?)"),
+    ("[report]", "[reports]", "unknown table 'reports' (did you mean report?)"),
+    ('verdicts = ["compliant"]', 'verdicts = ["compliant"]\nverdict = "compliant"',
+     "[[bases]] credit_earned: unknown key 'verdict'"),
+])
+def test_an_unknown_key_in_pack_toml_is_refused_not_ignored(tmp_path, old, new, message):
+    """A misspelt key used to be dropped without a word: `judge` left the pack judging every
+    visit, `[reports]` left it without its chapter, `units` without its unit."""
+    folder = _copy(tmp_path)
+    _edit(folder, old, new)
+    unknown = next(x for x in new.splitlines() if x not in old.splitlines())
+    lines = (folder / "pack.toml").read_text(encoding="utf-8").splitlines()
+    line = lines.index(unknown) + 1
+    result = _cli("rules", "list", "--pack", folder)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert f"pack.toml, line {line}:" in result.output
+
+
+def test_an_unknown_key_in_a_pack_table_is_refused(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, "[[result_columns]]", '[tables.rates]\ncolumns = ["k"]\nrows = [["a"]]\n'
+          'citation = "x"\ndesc = "y"\n\n[[result_columns]]')
+    with pytest.raises(PackFileError, match="table rates: unknown key 'desc'"):
+        load_pack(str(folder))
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ('columns = ["port", "port"]\nrows = [["A", "B"]]', "table rates: columns must be a non-empty "
+     "list of distinct names (port twice)"),
+    ('columns = ["port", 3]\nrows = [["A", "B"]]', "table rates: column 3 is not an identifier"),
+    ('columns = ["port", "rate"]\nrows = [["A", 1.0], [2, 1.5]]',
+     "table rates, column port: values of different types (int, str)"),
+    ('columns = ["port", "rate"]\nrows = [["A", 1.0], ["B", 2026-10-01T00:00:00Z]]',
+     "table rates row 2, column rate: datetime"),
+    ('columns = ["port", "rate"]\nrows = [["A", [1.0]]]',
+     "table rates row 1, column rate: [1.0] is not a boolean, integer, float, text or date"),
+    ('columns = ["port", "rate"]\nrows = [["A", 1.0], ["B"]]',
+     "table rates row 2 ['B'] does not match columns ['port', 'rate']"),
+])
+def test_a_parameter_table_with_bad_columns_or_rows_is_refused_when_loaded(tmp_path, table,
+                                                                           message):
+    """These were accepted and then failed inside the check as 'unexpected DuplicateError /
+    TypeError / ComputeError ... a bug' (exit 1), or silently became a text column."""
+    folder = _copy(tmp_path)
+    _edit(folder, "[[result_columns]]",
+          f'[tables.rates]\n{table}\ncitation = "x"\n\n[[result_columns]]')
+    line = (folder / "pack.toml").read_text(encoding="utf-8").splitlines().index(
+        "[tables.rates]") + 1
+    result = _cli("rules", "list", "--pack", folder)
+    assert result.exit_code == 2, result.output
+    assert f"pack.toml, line {line}: {message}" in " ".join(result.output.split())
+
+
+def test_integers_among_floats_in_a_parameter_table_are_floats(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, "[[result_columns]]", '[tables.rates]\ncolumns = ["rate"]\nrows = [[1], [2.5]]\n'
+          'citation = "x"\n\n[[result_columns]]')
+    rows = load_pack(str(folder)).tables["rates"].rows
+    assert [type(v) for (v,) in rows] == [float, float]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("round(sp_seconds / 60, 4) AS minutes", "CAST(round(sp_seconds / 60) AS VARCHAR) AS minutes",
+     "BI01.sql (rule BI01): column minutes is VARCHAR, the pack contract says DOUBLE"),
+    ("round(sp_seconds / 60, 4) AS minutes", "round(sp_seconds / 60, 4) AS minutes, 1 AS credit2",
+     "BI01.sql (rule BI01) returns column credit2 the pack contract does not have"),
+    ("round(sp_seconds / 60, 4) AS minutes", "0.5 AS minutes",
+     "BI01.sql (rule BI01): column minutes is DECIMAL(2,1), the pack contract says DOUBLE"),
+    ("' hours on shore power' AS message", "' hours on shore power' || NULL AS message",
+     "BI01.sql (rule BI01): column message is NULL on 1 row(s)"),
+])
+def test_a_rule_returning_wrong_columns_is_one_message_naming_the_rule(tmp_path, old, new,
+                                                                       message):
+    """A text `minutes`, an extra column and a DECIMAL were read through the engine's CASTs
+    without a word; a NULL message was blamed on assemble.sql."""
+    from tests.test_berth_incentive_pack import _incentive_check
+
+    folder = _copy(tmp_path)
+    _edit(folder, old, new, "BI01.sql")
+    with pytest.raises(PackFileError) as caught:
+        _incentive_check(folder, tmp_path)
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(("name", "old", "new", "where"), [
+    ("BI01.sql", "FROM bi_visit\nWHERE earns", "FROM bi_visit\nWHERE WHERE earns", "WHERE WHERE"),
+    ("assemble.sql", "END AS verdict,\n", "END AS verdict,,\n", "verdict,,"),
+    ("stages/10_credit.sql", "    FROM clipped\n", "    FRM clipped\n", "FRM clipped"),
+])
+def test_a_sql_syntax_error_names_the_line_and_column_of_the_file(tmp_path, name, old, new,
+                                                                  where):
+    from tests.test_berth_incentive_pack import _incentive_check
+
+    folder = _copy(tmp_path)
+    _edit(folder, old, new, name)
+    lines = (folder / name).read_text(encoding="utf-8").splitlines()
+    line = next(i for i, x in enumerate(lines, 1) if where in x)
+    with pytest.raises(BerthcheckError) as caught:
+        _incentive_check(folder, tmp_path)
+    assert f"{name} failed at line {line}, column " in str(caught.value), str(caught.value)
+    assert "Parser Error" in str(caught.value)
+
+
+def test_a_rule_of_two_statements_is_refused_when_loaded(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, "FROM bi_visit\nWHERE earns", "FROM bi_visit;\nSELECT 1 WHERE earns", "BI01.sql")
+    with pytest.raises(PackFileError, match="BI01.sql: rule BI01 must be one SELECT"):
+        load_pack(str(folder))
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("    expect:\n      V1: {verdict: not_applicable, basis: no_credit",
+     "    expects:\n      V1: {verdict: compliant, basis: no_credit",
+     "case 'five_hours_earn_nothing': unknown key 'expects'"),
+    ("      visits: [{visit_id: V1}]\n      shore-power:",
+     "      visits: [{visit_id: V1, shore_power_capble: false}]\n      shore-power:",
+     "case 'five_hours_earn_nothing': tables.visits row 1: unknown column 'shore_power_capble'"),
+    ('connected: "2026-10-03 08:00",\n           disconnected: "2026-10-03 13:00"',
+     'connected: "2026-10-03 8h00",\n           disconnected: "2026-10-03 13:00"',
+     "tables.shore-power row 1, column connected: '2026-10-03 8h00' is not an ISO time"),
+    ("      shore-power:\n        - {session_id: S1, visit_id: V1, connected: \"2026-10-03 08:00\",\n"
+     "           disconnected: \"2026-10-03 13:00\"}",
+     "      shore_power:\n        - {session_id: S1, visit_id: V1, connected: \"2026-10-03 08:00\",\n"
+     "           disconnected: \"2026-10-03 13:00\"}",
+     "tables: unknown kind 'shore_power'"),
+    ("findings: [{visit_id: V1, minutes: 2220}]", "findings: V1", "findings must be a list"),
+    ("      visits: [{visit_id: V1}]\n    expect:\n      V1: {verdict: compliant, basis: credit_earned,"
+     " incentive_credit: 925.0",
+     "      visits: [{vessel_name: X}]\n    expect:\n      V1: {verdict: compliant, basis: "
+     "credit_earned, incentive_credit: 925.0", "tables.visits row 1: a visit row needs a visit_id"),
+])
+def test_a_malformed_fixture_case_is_one_message_not_a_passing_case(tmp_path, old, new, message):
+    """A misspelt `expect` made a case that could not fail; a misspelt column, kind or a bad
+    time was 'unexpected KeyError / ValueError ... a bug' (exit 1)."""
+    folder = _copy(tmp_path)
+    _edit(folder, old, new, "tests/BI01.yml")
+    result = _cli("rules", "test", folder)
+    assert result.exit_code == 2, result.output
+    assert "BI01.yml: " in result.output and message in result.output
+    assert "unexpected" not in result.output
+
+
+def test_a_fixture_row_that_cannot_be_stored_fails_its_case_with_a_message(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, "      visits: [{visit_id: V1}]\n      shore-power:",
+          '      visits: [{visit_id: V1, shore_power_capable: "nope"}]\n      shore-power:',
+          "tests/BI01.yml")
+    result = _cli("rules", "test", folder, "--json")
+    assert result.exit_code == 1, result.output
+    failed = [c for c in json.loads(result.stdout)["cases"] if c["problems"]]
+    assert [c["case"] for c in failed] == ["five_hours_earn_nothing"]
+    assert "its rows cannot be stored" in failed[0]["problems"][0]
+
+
+def test_rules_list_shows_values_as_pack_toml_writes_them_and_a_path_packs_id(tmp_path):
+    folder = tmp_path / "my-folder"
+    shutil.copytree(INCENTIVE, folder)
+    _edit(folder, "[[result_columns]]",
+          '[parameters.start]\nvalue = 2026-04-01\ncitation = "x"\n\n[parameters.ports]\n'
+          'value = ["JPNGO"]\ncitation = "x"\n\n[parameters.on]\nvalue = true\ncitation = "x"\n\n'
+          "[[result_columns]]")
+    output = _cli("rules", "list", "--pack", folder).output
+    lines = {x.split()[0]: x.split(None, 1)[1].strip() for x in output.splitlines()
+             if x.split() and x.split()[0] in ("start", "ports", "on")}
+    assert lines == {"start": "2026-04-01", "ports": '["JPNGO"]', "on": "true"}
+    assert any(x.split()[:3] == ["*", "berth-incentive", "path"] for x in output.splitlines())
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('currency = "USD"', "currency = 5", "[pack]: currency must be a non-empty text"),
+    ('currency = "USD"', 'currency = "dollars"', "[pack] currency 'dollars' is not an ISO 4217"),
+    ('citation = "tests/packs/berth-incentive/pack.toml (an example)"', "citation = 5",
+     "[pack]: citation must be a non-empty text"),
+    ('currency = "USD"', 'currency = "USD"\njudges = "months"',
+     "[pack] judges must be one of all, scope_years, scope_visits, not 'months'"),
+])
+def test_a_pack_field_of_the_wrong_type_is_refused_with_its_line(tmp_path, old, new, message):
+    """`currency = 5` passed `rules list` and made `check` fail as 'unexpected TypeError ... a
+    bug'; a lower-case currency or a number as citation went into the report as they were."""
+    folder = _copy(tmp_path)
+    _edit(folder, old, new)
+    result = _cli("rules", "list", "--pack", folder)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert "pack.toml, line " in result.output
+
+
+def test_a_pack_folder_named_without_a_slash_is_pointed_out(tmp_path, monkeypatch):
+    _copy(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = _cli("rules", "list", "--pack", "berth-incentive")
+    assert result.exit_code == 2
+    assert "./berth-incentive is a pack folder: give it as a path, --pack ./berth-incentive" \
+        in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(("new", "message"), [
+    ("-- id: BI01\n-- reference: tariff 12", "BI01.sql, line 2: 'reference' is not a header key"),
+    ("-- id: BI01\n-- id: BI01", "BI01.sql, line 2: 'id' is given twice"),
+])
+def test_a_rule_header_key_that_would_be_dropped_is_refused(tmp_path, new, message):
+    folder = _copy(tmp_path)
+    _edit(folder, "-- id: BI01", new, "BI01.sql")
+    with pytest.raises(PackFileError, match=re.escape(message)):
+        load_pack(str(folder))
+
+
+def test_a_pack_without_rules_is_refused_when_loaded(tmp_path):
+    """It failed in the check as 'the database reported a problem (ParserException)', exit 1."""
+    folder = _copy(tmp_path)
+    _edit(folder, 'rules = ["BI01"]', "rules = []")
+    with pytest.raises(PackFileError, match=r"pack.toml, line \d+: \[pack\] rules must list at "
+                                            "least one rule id"):
+        load_pack(str(folder))
+
+
+def test_findings_for_visits_not_in_the_results_name_the_rule(tmp_path):
+    from tests.test_berth_incentive_pack import _incentive_check
+
+    folder = _copy(tmp_path)
+    _edit(folder, "SELECT\n    visit_id,", "SELECT\n    visit_id || '-x' AS visit_id,", "BI01.sql")
+    with pytest.raises(BerthcheckError) as caught:
+        _incentive_check(folder, tmp_path)
+    assert "BI01.sql failed: rule BI01 gives findings for visits not in the results" \
+        in str(caught.value)

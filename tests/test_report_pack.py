@@ -232,3 +232,31 @@ def test_only_columns_the_pack_names_must_be_in_its_results(tmp_path):
     with pytest.raises(BerthcheckError, match="'ready_to_work'"):
         _check_columns(run, ReportSpec(window_columns=("ready_to_work", "pilot_on_board")),
                        results)
+
+
+def test_emissions_a_pack_leaves_empty_are_shown_as_not_available_not_zero():
+    """A pack may return shore_power_hours NULL (docs/packs.md 6): the emissions that need it
+    are then empty, and the report said 'Emitted at berth 0.0 kg' beside an excess of tonnes."""
+    import polars as pl
+
+    from berthcheck.report import fmt
+    from berthcheck.report.emissions_section import emissions
+
+    results = pl.DataFrame({"visit_id": ["V1", "V2"], "excess_nox_kg": [2.0, 3.0],
+                            "at_berth_nox_kg": pl.Series([None, None], dtype=pl.Float64),
+                            "avoided_nox_kg": pl.Series([None, 1.5], dtype=pl.Float64)})
+    row = emissions(None, results.drop("avoided_nox_kg"))["rows"][0]
+    assert row["excess_text"] == fmt.mass_kg(5.0)
+    assert (row["at_berth"], row["at_berth_text"]) == (None, fmt.DASH)
+
+
+def test_a_pack_table_without_a_description_is_listed_without_a_stray_full_stop(shanghai_db,
+                                                                                 tmp_path):
+    anchor = '[[result_columns]]\nname = "port_area"'
+    pack = _custom_cn(tmp_path, [(anchor, '[tables.areas]\ncolumns = ["area"]\n'
+                                  'rows = [["coastal"]]\ncitation = "Measures Art. 11"\n\n'
+                                  + anchor)])
+    db = tmp_path / "db.duckdb"
+    shutil.copy(shanghai_db, db)
+    text = _text(_html(db, pack)[0])
+    assert "table areas 1 row Measures Art. 11" in text

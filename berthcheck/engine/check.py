@@ -157,7 +157,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                         keyed.before(statement)  # a keyed history view it reads: now
                         store.run(sandbox, statement, bind(statement, values))
                     except duckdb.Error as exc:
-                        raise pack_failure(pack, rel, exc) from None
+                        raise pack_failure(pack, rel, exc, statement) from None
                     macros.saw(statement)
             # an input no later stage, rule, assemble query, view or macro reads leaves now:
             # at a million visits the visits, events and capture handed over (0.4 GB) no
@@ -225,9 +225,12 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
             RESULT_ORDER, on_column=digests.add if digests is not None else None))
     orphans = findings.join(results.select("visit_id"), on="visit_id", how="anti")
     if orphans.height:
-        raise pack_failure(pack, pack.assemble_file, ValueError(
-            "findings for visits not in the results: "
-            + ", ".join(orphans["visit_id"].unique().sort().head(5).to_list())))
+        # the rule that made them is at fault, not assemble.sql (which lists every visit)
+        rule_id = orphans["rule_id"].min()
+        raise pack_failure(pack, f"{rule_id}.sql", ValueError(
+            f"rule {rule_id} gives findings for visits not in the results: "
+            + ", ".join(orphans.filter(orphans["rule_id"] == rule_id)["visit_id"]
+                        .unique().sort().head(5).to_list())))
     if notes:
         check_notes(pack, results, findings)
     return results, findings

@@ -11,7 +11,7 @@ import re
 
 from berthcheck import store
 from berthcheck.engine.pack_binding import bind
-from berthcheck.engine.pack_columns import check_rule_output  # issue 20: the rules' output
+from berthcheck.engine.pack_columns import check_rule_columns  # issue 20: the rules' output
 from berthcheck.engine.pack_model import Pack, Rule
 from berthcheck.engine.pack_text import strip_comments
 
@@ -129,6 +129,53 @@ def _make_findings(sandbox, params: dict, evidence: str, join: str) -> None:
                   params)
 
 
+# (pack hash, rule id): rules whose columns were found right; the same pack's rules bind to
+# the same columns in every check of a process (a pack's fixture cases run hundreds)
+_COLUMNS_CHECKED: set[tuple[str, str]] = set()
+
+
+def _check_rule_columns(sandbox, pack: Pack, rules: tuple[Rule, ...], values: dict) -> None:
+    """Each rule's columns and types, from its query bound but not run (a millisecond a
+    rule): the union reads them through CASTs, which would hide a wrong one."""
+    import duckdb
+
+    from berthcheck.engine.sandbox import pack_failure
+
+    for rule in rules:
+        if (pack.hash, rule.id) in _COLUMNS_CHECKED:
+            continue
+        body = strip_comments(rule.sql).strip().rstrip(";")
+        # the closing on a line of its own: DuckDB shows the line an error is on as it ran
+        probe = f"SELECT * FROM ({body}\n) LIMIT 0"  # noqa: S608 - pack SQL, sandboxed
+        try:
+            relation = sandbox.sql(probe, params=bind(probe, values) or None)
+            names, types = relation.columns, relation.types
+        except duckdb.Error as exc:
+            raise pack_failure(pack, rule.path.name, exc, body) from None
+        check_rule_columns(pack, rule, names, types)
+        _COLUMNS_CHECKED.add((pack.hash, rule.id))
+
+
+def _check_rule_nulls(sandbox, pack: Pack, rules: tuple[Rule, ...]) -> None:
+    """No rule returns a finding without its visit, message or evidence (one pass over the
+    findings, before their ids are made of these)."""
+    from berthcheck.engine.pack_columns import PackFileError, rule_label
+
+    rows = store.run(sandbox, """
+        SELECT rule_no, count(*) FILTER (visit_id IS NULL), count(*) FILTER (message IS NULL),
+               count(*) FILTER (evidence IS NULL)
+        FROM _bc_findings_raw
+        WHERE visit_id IS NULL OR message IS NULL OR evidence IS NULL
+        GROUP BY rule_no ORDER BY rule_no LIMIT 1""")
+    if rows:
+        row = rows[0]
+        rule = rules[row[0]]
+        column, count = next((c, n) for c, n in zip(("visit_id", "message", "evidence"),
+                                                     row[1:], strict=True) if n)
+        raise PackFileError(f"{rule_label(pack, rule)}: column {column} is NULL on {count} "
+                            "row(s); it may not be")
+
+
 def run_rules(sandbox, pack: Pack, rules: tuple[Rule, ...], values: dict,
                scope_filter: str) -> None:
     """The findings of `rules` (of `pack`) for the visits in scope, ids and canonical evidence
@@ -140,25 +187,23 @@ def run_rules(sandbox, pack: Pack, rules: tuple[Rule, ...], values: dict,
 
     from berthcheck.engine.sandbox import pack_failure
 
+    _check_rule_columns(sandbox, pack, rules, values)
     sql, params = _rules_sql(rules)
     statement = ("CREATE OR REPLACE TEMP TABLE _bc_findings_raw AS SELECT * FROM (\n" + sql  # noqa: S608
                  + "\n)" + scope_filter)
     try:
         store.run(sandbox, statement, bind(statement, {**values, **params}))
     except duckdb.Error:
-        # name the rule file that fails (the union is one statement): first a rule whose
-        # columns break the contract (issue 20: a message naming rule and column), then any
+        # name the rule file that fails (the union is one statement)
         for rule in rules:
             body = strip_comments(rule.sql).strip().rstrip(";")
-            probe = f"SELECT * FROM ({body}) LIMIT 0"  # noqa: S608 - pack SQL, sandboxed
             try:
-                check_rule_output(pack, rule, sandbox.sql(probe, params=bind(probe, values)
-                                                          or None).pl())
-                store.run(sandbox, f"SELECT count(*) FROM ({body})",  # noqa: S608
+                store.run(sandbox, f"SELECT count(*) FROM ({body}\n)",  # noqa: S608
                           bind(rule.sql, values))
             except duckdb.Error as exc:
-                raise pack_failure(pack, rule.path.name, exc) from None
+                raise pack_failure(pack, rule.path.name, exc, body) from None
         raise
+    _check_rule_nulls(sandbox, pack, rules)
     raw = _texts_for_python(sandbox)
     canonical = []
     for text in raw:

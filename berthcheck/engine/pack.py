@@ -108,20 +108,26 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
     from berthcheck.engine import pack_sql
     from berthcheck.engine.pack_paths import PACK_ID, inside
     from berthcheck.engine.pack_spec import (
+        PACK_KEYS,
+        TOP_LEVEL_KEYS,
         PackFileError,
         SpecReader,
         check_parameter,
         input_columns,
         parse_spec,
+        parse_table,
+        read_pack_file,
     )
 
-    text = toml_path.read_text(encoding="utf-8")
+    text = read_pack_file(toml_path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PackFileError(f"{toml_path}: not valid TOML: {exc}") from None
     reader = SpecReader(toml_path, text)
+    reader.known_keys(data, TOP_LEVEL_KEYS, "pack.toml", None, what="table")
     meta = reader.table(data, "pack", "", r"^\s*\[pack\]")
+    reader.known_keys(meta, PACK_KEYS, "[pack]", r"^\s*\[pack\]")
     for key in ("id", "version", "title", "regulation", "assemble"):
         reader.text_of(meta, key, "[pack]", r"^\s*\[pack\]")
     if not PACK_ID.fullmatch(meta["id"]):
@@ -131,6 +137,14 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         raise reader.fail(f"[pack] id {meta['id']!r} differs from its folder's name "
                           f"{folder.name!r}; a pack found by id lives in a folder of that name",
                           r"^\s*id\s*=")
+    reader.text_of(meta, "citation", "[pack]", r"^\s*\[pack\]", required=False)
+    currency = reader.text_of(meta, "currency", "[pack]", r"^\s*currency\s*=", required=False)
+    if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
+        raise reader.fail(f"[pack] currency {currency!r} is not an ISO 4217 code (three capital "
+                          "letters, e.g. USD, EUR, JPY)", r"^\s*currency\s*=")
+    if meta.get("judges", "all") not in JUDGES:
+        raise reader.fail(f"[pack] judges must be one of {', '.join(JUDGES)}, "
+                          f"not {meta['judges']!r}", r"^\s*judges\s*=")
     if not re.fullmatch(r"\d+\.\d+\.\d+", meta["version"]):
         raise reader.fail(f"[pack] version {meta['version']!r} is not MAJOR.MINOR.PATCH",
                           r"^\s*version\s*=")
@@ -151,28 +165,21 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
     tables = {}
     for name, spec in reader.table(data, "tables", "", None).items():
         pattern = rf"^\s*\[tables\.{re.escape(name)}\]"
-        if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-            raise reader.fail(f"table name {name!r} is not an identifier", pattern)
-        if not isinstance(spec, dict) or not isinstance(spec.get("columns"), list) \
-                or not isinstance(spec.get("rows"), list):
-            raise reader.fail(f"table {name} needs columns and rows (lists)", pattern)
-        reader.text_of(spec, "citation", f"table {name}", pattern)
-        columns = tuple(spec["columns"])
-        rows = tuple(tuple(r) if isinstance(r, list) else (r,) for r in spec["rows"])
-        for r in rows:
-            if len(r) != len(columns):
-                raise reader.fail(f"table {name} row {list(r)} does not match columns "
-                                  f"{list(columns)}", pattern)
+        columns, rows = parse_table(reader, name, spec, pattern)
         tables[name] = ParamTable(name, columns, rows, spec["citation"],
                                   spec.get("description", ""), spec.get("note"))
     for key in ("stages", "rules"):
         if not isinstance(meta.get(key, []), list):
             raise reader.fail(f"[pack] {key} must be a list", rf"^\s*{key}\s*=")
+    if not meta.get("rules"):  # the findings are one UNION ALL of the rules: none is no query
+        raise reader.fail("[pack] rules must list at least one rule id (its file is "
+                          "<RULE_ID>.sql)", r"^\s*rules\s*=" if "rules" in meta else
+                          r"^\s*\[pack\]")
     protected = pack_sql.protected_names(tables)
     stages = []
     for rel in meta.get("stages", []):
         path = inside(folder, rel, f"{toml_path} [pack] stages")
-        sql = path.read_text(encoding="utf-8")
+        sql = read_pack_file(path)
         pack_sql.check_stage(path, sql, protected)
         stages.append((rel, sql))
     rules = []
@@ -185,7 +192,7 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         if rule_id.lower() in seen:
             raise reader.fail(f"[pack] rules: rule id {rule_id} is listed twice", pattern)
         path = inside(folder, f"{rule_id}.sql", f"{toml_path} [pack] rules ({rule_id})")
-        header, body = parse_header(path.read_text(encoding="utf-8"), path)
+        header, body = parse_header(read_pack_file(path), path)
         if header["id"] != rule_id:
             raise PackFileError(f"{path}: header id {header['id']} does not match file name")
         if header["name"].lower() in seen.values():
@@ -194,7 +201,7 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         pack_sql.check_query(path, body, f"rule {rule_id}")
         rules.append(Rule(sql=body, path=path, **{k: header[k] for k in HEADER_KEYS}))
     assemble_path = inside(folder, meta["assemble"], f"{toml_path} [pack] assemble")
-    assemble = assemble_path.read_text(encoding="utf-8")
+    assemble = read_pack_file(assemble_path)
     pack_sql.check_query(assemble_path, assemble, "assemble")
     spec = parse_spec(data, toml_path, text)
     pack = Pack(
@@ -224,9 +231,6 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         evidence_labels=spec.evidence_labels,
         report=spec.report,
     )
-    if pack.judges not in JUDGES:
-        raise PackFileError(f"{toml_path}: judges must be one of {', '.join(JUDGES)}, "
-                            f"not {pack.judges!r}")
     _check_parameters(pack)
     return pack
 

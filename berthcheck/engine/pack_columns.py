@@ -109,28 +109,45 @@ def _conform(frame, name: str, kind: str, where: str):
                         f"says {kind}{hint}")
 
 
-def check_rule_output(pack, rule, frame):
-    """A rule's rows have exactly FINDING_COLUMNS of the right types (before the engine
-    reads them), else one message naming the pack, rule file and column."""
-    where = f"{_label(pack)}: {rule.path} (rule {rule.id})"
-    got, want = list(frame.columns), list(FINDING_COLUMNS)
+_INTEGER_IDS = ("tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint",
+                "uinteger", "ubigint", "uhugeint")
+# DuckDB type ids a rule's column may have: the contract's type, or one the engine's CAST to it
+# loses nothing in (JSON is a VARCHAR; an integer or an untyped NULL widens to DOUBLE)
+_RULE_TYPE_IDS = {"VARCHAR": ("varchar", "null"), "DOUBLE": ("double", "null", *_INTEGER_IDS)}
+
+
+def check_rule_columns(pack, rule, names: list[str], types: list) -> None:
+    """A rule returns exactly FINDING_COLUMNS, each of its type (DuckDB's names and types of
+    the rule's query, found without running it), else one message naming the pack, rule file
+    and column: the engine reads the rules through CASTs to the contract's types, which would
+    otherwise drop an extra column and turn a text `minutes` into a number without a word."""
+    where = rule_label(pack, rule)
+    check_rule_names(where, names)
+    for name, duck in zip(names, types, strict=True):
+        kind = FINDING_COLUMNS[name][0]
+        if duck.id not in _RULE_TYPE_IDS[kind]:
+            hint = (" (a literal such as 0.0 is DECIMAL in DuckDB: write CAST(0.0 AS DOUBLE))"
+                    if duck.id == "decimal" else "")
+            raise PackFileError(f"{where}: column {name} is {duck}, the pack contract says "
+                                f"{kind}{hint}")
+
+
+def check_rule_names(where: str, got: list[str]) -> None:
+    want = list(FINDING_COLUMNS)
     missing = [c for c in want if c not in got]
     extra = [c for c in got if c not in want]
-    if missing or extra:
+    twice = sorted({c for c in got if got.count(c) > 1})
+    if missing or extra or twice:
         parts = []
         if missing:
             parts.append(f"lacks column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
         if extra:
             parts.append(f"returns column{'s' if len(extra) > 1 else ''} {', '.join(extra)} "
                          "the pack contract does not have")
+        if twice:
+            parts.append(f"returns {', '.join(twice)} twice")
         raise PackFileError(f"{where} {' and '.join(parts)}; a rule returns exactly "
                             f"{', '.join(want)} (minutes may be NULL)")
-    for name, (kind, nullable) in FINDING_COLUMNS.items():
-        frame = _conform(frame, name, kind, where)
-        if not nullable and frame[name].null_count():
-            raise PackFileError(f"{where}: column {name} is NULL on {frame[name].null_count()} "
-                                "row(s); it may not be")
-    return frame
 
 
 def check_assemble_output(pack, frame, *, consumed: tuple[str, ...] = ()):
@@ -226,6 +243,11 @@ def _pandera_summary(exc: Any) -> str:
         where = "" if column == "None" else f"column {column}: "
         parts.append(f"{where}{check} failed on {len(values)} row(s) (e.g. {values[0]!r})")
     return "; ".join(parts)
+
+
+def rule_label(pack, rule) -> str:
+    """`custom pack p@1.0.0: /path/R01.sql (rule R01)`: where a rule's message points."""
+    return f"{_label(pack)}: {rule.path} (rule {rule.id})"
 
 
 def _label(pack) -> str:

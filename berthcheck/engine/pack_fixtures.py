@@ -34,7 +34,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from berthcheck.engine.pack_spec import PackFileError
+from berthcheck.engine.fixture_spec import check_case, check_file
+from berthcheck.engine.pack_spec import PackFileError, read_pack_file
 from berthcheck.errors import BerthcheckError
 
 TIMESTAMP_COLUMNS = ("arrival", "ready_to_work", "pilot_on_board", "departure", "reported_at")
@@ -80,7 +81,7 @@ def _read(path: Path) -> dict:
     # fixture file is read when the suite collects its cases)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        spec = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+        spec = yaml.load(read_pack_file(path), Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""
@@ -120,6 +121,8 @@ def load_cases(pack) -> list[Case]:
             raise PackFileError(f"{path}: rule {rule} is not a rule of pack {pack.id}")
         if spec.get("pack", pack.id) != pack.id:
             raise PackFileError(f"{path}: pack {spec.get('pack')!r} is not {pack.id}")
+        check_file(path, spec)
+        defaults = spec.get("visit_defaults") or {}
         cases = spec.get("cases")
         if not isinstance(cases, list) or not cases:
             raise PackFileError(f"{path}: cases must be a non-empty list")
@@ -130,7 +133,8 @@ def load_cases(pack) -> list[Case]:
             if case["name"] in names:
                 raise PackFileError(f"{path}: case name {case['name']!r} is used twice")
             names.add(case["name"])
-            out.append(Case(path, rule, case["name"], case, spec.get("visit_defaults") or {}))
+            check_case(path, case, defaults)
+            out.append(Case(path, rule, case["name"], case, defaults))
     return out
 
 
@@ -208,10 +212,20 @@ def _load_files(con, files: dict[str, str]) -> None:
 def _put_case(con, case: dict, visit_defaults: dict | None) -> None:
     """The case's rows into `con`: its `load:` files through the real loader, then its
     tables (`build_tables`)."""
+    import polars as pl
+
     from berthcheck.engine.fixture_store import put_tables
 
     _load_files(con, case.get("load") or {})
-    put_tables(con, build_tables(case, visit_defaults))
+    try:
+        tables = build_tables(case, visit_defaults)
+        put_tables(con, tables)
+    except (ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as exc:
+        # a row the shape check let through but that cannot be stored (a local time at a
+        # port of no known zone, a text where a boolean goes): the case's message, not a bug
+        first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        raise PackFileError(f"case {case.get('name')!r}: its rows cannot be stored: "
+                            f"{first}") from None
 
 
 @contextlib.contextmanager

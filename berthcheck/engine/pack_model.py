@@ -51,7 +51,9 @@ class Rule:
 
     @property
     def source(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+        from berthcheck.engine.pack_spec import read_pack_file
+
+        return read_pack_file(self.path)
 
     @property
     def parameters(self) -> tuple[str, ...]:

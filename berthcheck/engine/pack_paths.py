@@ -93,6 +93,10 @@ def resolve(ref: str) -> PackSource:
     found = discover()
     if not any(s.id == ref for s in found):
         known = ", ".join(sorted({s.id for s in found})) or "none"
+        if (Path(ref) / "pack.toml").is_file():  # a folder here, named without a '/'
+            raise UsageError(f"unknown pack {ref!r}; ./{ref} is a pack folder: give it as a "
+                             f"path, --pack ./{ref} (an id is looked up among the packs: "
+                             f"{known})")
         raise UsageError(f"unknown pack {ref!r}; available: {known} (or give a folder path; "
                          "$BERTHCHECK_PACKS adds folders of packs)")
     return _one(ref, found)

@@ -27,6 +27,24 @@ class PackFileError(UsageError):
     """A pack file is malformed or breaks the pack contract (exit 2: the --pack named it)."""
 
 
+def read_pack_file(path: Path) -> str:
+    """A pack file's text: UTF-8 (a byte order mark, as Windows editors write, is dropped);
+    anything else is a PackFileError naming the file, line and byte, never a traceback."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PackFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise PackFileError(
+            f"{path}, line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start}); save the file as UTF-8") from None
+
+
 @dataclass(frozen=True)
 class ResultColumn:
     name: str
@@ -61,6 +79,13 @@ class ReportSpec:
     window_note: str | None = None
 
 
+# the keys each table of pack.toml may hold (docs/packs.md section 2); any other is refused
+TOP_LEVEL_KEYS = ("pack", "parameters", "tables", "result_columns", "bases", "evidence", "report")
+PACK_KEYS = ("id", "version", "title", "regulation", "citation", "stages", "rules", "assemble",
+             "currency", "judges", "history", "history_keys", "inputs", "notes")
+PARAMETER_KEYS = ("value", "citation", "unit", "confirmed", "note")
+TABLE_KEYS = ("columns", "rows", "citation", "description", "note")
+BASIS_KEYS = ("name", "verdicts", "description")
 REPORT_KEYS = ("section_title", "summary", "columns", "window_label", "window_columns",
                "window_note")
 
@@ -78,7 +103,11 @@ class PackSpec:
 def line_of(text: str, pattern: str) -> int | None:
     """The 1-based line of the first match of `pattern` in `text` (for messages), or None."""
     match = re.search(pattern, text, flags=re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+    if not match:
+        return None
+    # a pattern's `^\s*` also spans the blank lines before the match: count from its text
+    found = match.group(0)
+    return text.count("\n", 0, match.start() + len(found) - len(found.lstrip())) + 1
 
 
 def where(path: Path, text: str, pattern: str | None) -> str:
@@ -108,6 +137,24 @@ class SpecReader:
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self.fail(f"{key} must be written as [[{key}]] tables", rf"^\s*\[+{key}\]+")
         return value
+
+    def known_keys(self, spec: dict, allowed: tuple[str, ...], context: str,
+                   pattern: str | None, what: str = "key") -> None:
+        """A key the contract does not know is refused, not ignored: a misspelt `judges` or
+        `unit` would otherwise change what the pack does without a word."""
+        import difflib
+
+        for key in spec:
+            if key not in allowed:
+                near = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f" (did you mean {near[0]}?)" if near else ""
+                name = re.escape(str(key))
+                # the key's own line: `key = ...`, or a table header `[key.x]` / `[[key]]`
+                line_pattern = next((p for p in (rf"^\s*[\"']?{name}[\"']?\s*=",
+                                                 rf"^\s*\[+\s*{name}\s*[\].]")
+                                     if line_of(self.text, p)), pattern)
+                raise self.fail(f"{context}: unknown {what} {key!r}{hint}; allowed: "
+                                f"{', '.join(allowed)}", line_pattern)
 
     def text_of(self, spec: dict, key: str, context: str, pattern: str | None,
                 required: bool = True) -> str | None:
@@ -190,6 +237,7 @@ def _bases(reader: SpecReader, data: dict) -> tuple[Basis, ...]:
                               f"{', '.join(v for v in VERDICTS if v != 'insufficient_data')}",
                               pattern)
         description = reader.text_of(spec, "description", context, pattern)
+        reader.known_keys(spec, BASIS_KEYS, context, pattern)
         out.append(Basis(name, tuple(verdicts), description or ""))
     return tuple(out)
 
@@ -263,8 +311,56 @@ def check_parameter(reader: SpecReader, name: str, spec: object) -> None:
             f"{value!r}); a parameter is a boolean, integer, float, text or date, or a list "
             "of one of these", pattern)
     reader.text_of(spec, "citation", f"parameter {name}", pattern)
+    reader.known_keys(spec, PARAMETER_KEYS, f"parameter {name}", pattern)
+    for key in ("unit", "note"):
+        reader.text_of(spec, key, f"parameter {name}", pattern, required=False)
     if not isinstance(spec.get("confirmed", True), bool):
         raise reader.fail(f"parameter {name}: confirmed must be true or false", pattern)
+
+
+def parse_table(reader: SpecReader, name: str, spec: object,
+                pattern: str) -> tuple[tuple[str, ...], tuple[tuple, ...]]:
+    """A `[tables.NAME]`'s columns and rows: column names are distinct identifiers, each row
+    has one value per column, and each column holds values of one parameter type (integers
+    among floats are read as floats), so `param_NAME` gets the types the author wrote."""
+    if not IDENTIFIER.fullmatch(name):
+        raise reader.fail(f"table name {name!r} is not an identifier", pattern)
+    if not isinstance(spec, dict) or not isinstance(spec.get("columns"), list) \
+            or not isinstance(spec.get("rows"), list):
+        raise reader.fail(f"table {name} needs columns and rows (lists)", pattern)
+    reader.text_of(spec, "citation", f"table {name}", pattern)
+    reader.known_keys(spec, TABLE_KEYS, f"table {name}", pattern)
+    for key in ("description", "note"):
+        reader.text_of(spec, key, f"table {name}", pattern, required=False)
+    columns = spec["columns"]
+    for column in columns:
+        if not isinstance(column, str) or not IDENTIFIER.fullmatch(column):
+            raise reader.fail(f"table {name}: column {column!r} is not an identifier "
+                              "([a-z_][a-z0-9_]*)", pattern)
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    if not columns or twice:
+        raise reader.fail(f"table {name}: columns must be a non-empty list of distinct names"
+                          + (f" ({', '.join(twice)} twice)" if twice else ""), pattern)
+    rows = [r if isinstance(r, list) else [r] for r in spec["rows"]]
+    kinds: dict[str, set[type]] = {c: set() for c in columns}
+    for number, row in enumerate(rows, start=1):
+        if len(row) != len(columns):
+            raise reader.fail(f"table {name} row {number} {row} does not match columns "
+                              f"{columns}", pattern)
+        for column, value in zip(columns, row, strict=True):
+            if not isinstance(value, PARAMETER_TYPES) or isinstance(value, dt.datetime):
+                raise reader.fail(
+                    f"table {name} row {number}, column {column}: {value!r} is not a boolean, "
+                    "integer, float, text or date", pattern)
+            kinds[column].add(type(value))
+    for column, found in kinds.items():
+        if len(found - ({int} if float in found else set())) > 1:
+            names = sorted(t.__name__ for t in found)
+            raise reader.fail(f"table {name}, column {column}: values of different types "
+                              f"({', '.join(names)}); a column holds one type", pattern)
+    floats = {i for i, c in enumerate(columns) if kinds[c] == {int, float}}
+    return tuple(columns), tuple(
+        tuple(float(v) if i in floats else v for i, v in enumerate(row)) for row in rows)
 
 
 def input_columns(reader: SpecReader, meta: dict) -> dict[str, tuple[str, ...]]:

@@ -72,6 +72,8 @@ def check_stage(path: Path, sql: str, protected: set[str]) -> None:
 
 def check_query(path: Path, sql: str, what: str) -> None:
     """A rule or assemble file holds one SELECT (WITH ... SELECT)."""
+    from berthcheck.engine.pack_text import split_statements
+
     body = _strip_comments(sql).strip().rstrip(";").strip()
-    if not _QUERY_START.match(body):
+    if not _QUERY_START.match(body) or len(split_statements(body)) > 1:
         raise PackFileError(f"{path}: {what} must be one SELECT query (it may start with WITH)")

@@ -66,6 +66,11 @@ def parse_header(text: str, path: Path) -> tuple[dict[str, str], str]:
             header[key] += " " + cont.group(1).strip()
         elif m:
             key = m.group(1)
+            if key not in HEADER_KEYS or key in header:
+                what = "is given twice" if key in header else "is not a header key"
+                raise PackFileError(f"{path}, line {i + 1}: {key!r} {what}; a rule's header "
+                                    f"has {', '.join(HEADER_KEYS)} once each (a comment "
+                                    "goes after the header)")
             header[key] = m.group(2).strip()
         else:
             raise PackFileError(f"{path}: cannot read header line {i + 1}: {line!r}")
@@ -75,3 +80,41 @@ def parse_header(text: str, path: Path) -> tuple[dict[str, str], str]:
     if header["severity"] not in SEVERITIES:
         raise PackFileError(f"{path}: severity must be one of {', '.join(SEVERITIES)}")
     return header, "\n".join(lines[body_start:]).strip()
+
+
+def error_position(file_text: str, message: str, sql: str | None = None) -> tuple[int, int | None] | None:
+    """Where in a pack file DuckDB's error points: its `LINE n: <text>` (and the `^` under it)
+    are relative to the statement that ran, which is the file's text without comments, cut
+    to one statement (a stage) or wrapped in the engine's query (a rule, assemble.sql). The
+    shown text is found in the file: at the statement's line n when `sql`, the statement run,
+    is known, else where it occurs once. (line, column) 1-based, the column None when DuckDB
+    shows no caret; None when the text cannot be placed."""
+    found = re.search(r"^LINE (\d+): (.*)$", message, flags=re.MULTILINE)
+    if not found:
+        return None
+    number, shown = int(found.group(1)), found.group(2)
+    after = message[found.end():].split("\n", 2)
+    caret = after[1].find("^") if len(after) > 1 else -1
+    caret -= len(f"LINE {number}: ")
+    lead = 3 if shown.startswith("...") else 0  # DuckDB cuts a long line with "..."
+    shown = shown[lead:].removesuffix("...")
+    needle = shown.strip()
+    if not needle:
+        return None
+    code = strip_comments(file_text).split("\n")
+    line = None
+    if sql is not None:
+        start = "\n".join(code).find(sql)
+        if start >= 0:
+            candidate = "\n".join(code).count("\n", 0, start) + number
+            if candidate <= len(code) and needle in code[candidate - 1]:
+                line = candidate
+    if line is None:
+        matches = [i for i, text in enumerate(code, start=1) if needle in text]
+        if len(matches) != 1:
+            return None
+        line = matches[0]
+    if caret < lead:
+        return line, None
+    offset = caret - lead - (len(shown) - len(shown.lstrip()))
+    return line, code[line - 1].index(needle) + max(offset, 0) + 1

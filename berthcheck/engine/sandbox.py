@@ -332,24 +332,44 @@ def _release(sandbox, still_read: list[str], among: list[str] | None,
     return dropped
 
 
-def pack_failure(pack, where: str, exc: Exception) -> PackError:
-    """One clear line for a pack statement that failed, naming the pack file."""
+def pack_failure(pack, where: str, exc: Exception, sql: str | None = None) -> PackError:
+    """One clear line for a pack statement that failed, naming the pack file and, where
+    DuckDB points at one, its line and column (`sql`: the statement as it ran, when the
+    engine ran it as the file has it)."""
     import re
 
     import duckdb
 
+    from berthcheck.engine.pack_spec import read_pack_file
+    from berthcheck.engine.pack_text import error_position
+
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     file = pack.file_of(where)
-    label = f"custom pack {pack.label}" if pack.custom else f"pack {pack.label}"
+    try:
+        position = error_position(read_pack_file(file), str(exc), sql)
+    except BerthcheckError:  # the file is gone or unreadable now: no line to give
+        position = None
+    failed = "failed"
+    if position is not None:
+        line, column = position
+        failed += f" at line {line}" + (f", column {column}" if column else "")
+    if "Cannot attach" in text and "already attached" in text:  # ATTACH of the store file
+        return PackError(f"{label(pack)}: {file} tried to read or write a file, reach the "
+                         f"network or change a setting, which rule packs may not do ({text})")
+    label_ = label(pack)
     if isinstance(exc, duckdb.PermissionException) or "disabled by configuration" in text \
             or "configuration has been locked" in text:
-        return PackError(f"{label}: {file} tried to read or write a file, reach the network or "
+        return PackError(f"{label_}: {file} tried to read or write a file, reach the network or "
                          f"change a setting, which rule packs may not do ({text})")
     if pack.inputs and isinstance(exc, duckdb.BinderException) \
             and re.search(r'column (named )?"[^"]+"( not found)?', text):
         # the column may be one `[pack] inputs` leaves out of the sandbox: say so
-        return PackError(f"{label}: {file} failed: {text} ({pack.file_of('pack.toml')} "
+        return PackError(f"{label_}: {file} {failed}: {text} ({pack.file_of('pack.toml')} "
                          f"[pack] inputs hands over only the columns it lists of "
                          f"{', '.join(sorted(pack.inputs))}: a column the SQL reads must be "
                          "listed there)")
-    return PackError(f"{label}: {file} failed: {text}")
+    return PackError(f"{label_}: {file} {failed}: {text}")
+
+
+def label(pack) -> str:
+    return f"custom pack {pack.label}" if pack.custom else f"pack {pack.label}"

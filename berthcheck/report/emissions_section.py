@@ -61,9 +61,12 @@ def emissions(con, results) -> dict:
         row: dict[str, object] = {"pollutant": p, "label": POLLUTANT_LABELS.get(p, p.upper())}
         for kind in ("excess", "at_berth", "avoided"):
             name = columns[p].get(kind)
-            total = results[name].fill_null(0).sum() if name and results.height else None
+            # a column no visit has a value in (a pack returning no shore_power_hours) is
+            # not available, not zero
+            known = bool(name) and results.height > results[name].null_count()
+            total = results[name].fill_null(0).sum() if known else None
             row[kind] = total
-            row[f"{kind}_text"] = fmt.mass_kg(total) if name else fmt.DASH
+            row[f"{kind}_text"] = fmt.mass_kg(total) if known else fmt.DASH
         rows.append(row)
     by_control = None
     charted = [p for p in POLLUTANT_ORDER if p in columns] or pollutants[:4]

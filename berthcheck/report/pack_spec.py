@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from berthcheck.engine.pack_spec import Basis as PackBasis
-from berthcheck.engine.pack_spec import EvidenceLabel, PackFileError, ResultColumn, parse_spec
+from berthcheck.engine.pack_spec import (
+    EvidenceLabel,
+    PackFileError,
+    ResultColumn,
+    parse_spec,
+    read_pack_file,
+)
 from berthcheck.engine.pack_spec import ReportSpec as PackReport
 
 # The listing's time column when the pack names none: the visit's berthing and unberthing.
@@ -67,7 +73,7 @@ def report_spec(pack) -> ReportSpec:
 
 def read_spec(toml_path: Path) -> ReportSpec:
     """The report's view of one pack.toml's sections (checked as the engine checks them)."""
-    text = toml_path.read_text(encoding="utf-8")
+    text = read_pack_file(toml_path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
