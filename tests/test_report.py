@@ -326,6 +326,59 @@ def test_hostile_vessel_name_is_escaped_in_the_html(hostile):
     assert hostile["html"].pages is None and hostile["html"].requested == []
 
 
+BIDI_FLEET = "Han Ocean Container Fleet"
+
+
+@pytest.fixture(scope="module")
+def bidi(tmp_path_factory):
+    """The sample month with text-direction tricks in its names, reported for one fleet: a
+    vessel name with an unclosed right-to-left override (U+202E), an Arabic vessel name at a
+    terminal named by a number, and a port name with an override."""
+    from berthcheck.ingest.load import load_files
+
+    folder = tmp_path_factory.mktemp("bidi")
+    src = folder / "src"
+    shutil.copytree(sample_source(folder), src)
+    with open(src / "visits.csv", newline="", encoding="utf-8") as fh:
+        visits = list(csv.DictReader(fh))
+    mine = [v for v in visits if v["fleet"] == BIDI_FLEET and v["departure"].startswith("2026-10-")
+            and "T" not in v["departure"]]
+    override, arabic = mine[1], mine[2]
+    override["vessel_name"] = "\u202eHAN OVERRIDE"
+    arabic["vessel_name"] = "\u0633\u0641\u064a\u0646\u0629 \u0627\u0644\u062e\u0644\u064a\u062c"
+    arabic["terminal"] = "212"
+    with open(src / "visits.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(visits[0]))
+        writer.writeheader()
+        writer.writerows(visits)
+    (folder / "ports.csv").write_text(
+        "port,name,timezone,country,carb_at_berth\n"
+        "USLAX,Port of \u202eLos Angeles,America/Los_Angeles,US,true\n", encoding="utf-8")
+    con = store.connect(folder / "bc.duckdb")
+    try:
+        load_files(con, "ports", [folder / "ports.csv"])
+        load_sample(con, src)
+        pdf = build_report(con, period=SAMPLE_PERIOD, fleet=BIDI_FLEET, out=folder / "b.pdf")
+        html = build_report(con, period=SAMPLE_PERIOD, fleet=BIDI_FLEET, out=folder / "b.html")
+    finally:
+        con.close()
+    return {"pdf": pdf, "html": html, "override": override, "arabic": arabic}
+
+
+def test_direction_controls_in_names_cannot_reorder_the_reports_text(bidi):
+    """An override in a port or vessel name printed the rest of its sentence or appendix line
+    backwards (`88.83` for 38.88 hours, `201` for 102 judged visits); an Arabic name before a
+    numeric terminal moved the departure time. The reader sees every figure in its order."""
+    text = _squash("\n".join(_pages(bidi["pdf"].path)))
+    assert "(USLAX)" in text and "XALSU" not in text  # cover and summary after the port name
+    assert "departedfrom" in text and "morfdetraped" not in text
+    for visit in (bidi["override"], bidi["arabic"]):  # their appendix lines, in order
+        assert _squash(visit["departure"] + " PDT") in text, visit["visit_id"]
+    assert "tnailpmoc" not in text
+    html = bidi["html"].path.read_text(encoding="utf-8")
+    assert "\u202e" not in html and "HAN OVERRIDE" in html and "Los Angeles" in html
+
+
 def test_the_fetcher_refuses_everything_but_assets_and_data_urls():
     fetcher = make_fetcher()
     font = (ASSETS / "DejaVuSans.ttf").as_uri()
