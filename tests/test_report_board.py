@@ -190,6 +190,22 @@ def test_previous_period_is_compared_when_a_run_for_it_is_stored(month, tmp_path
     assert "Compared with September 2026" in html
 
 
+def test_the_cover_names_every_zone_abbreviation_of_the_period(month, tmp_path):
+    """A year's report of Los Angeles said "America/Los_Angeles (PST)", the zone on its first
+    and last day, though every time it printed (October's visits) was PDT."""
+    import shutil
+
+    db = tmp_path / "bc.duckdb"
+    shutil.copy(month["db"], db)
+    con = store.connect(db)
+    try:
+        model = data.build_model(con, data.obtain_run(con, parse_scope("2026")), "none")
+    finally:
+        con.close()
+    assert model["meta"]["zones"] == "America/Los_Angeles (PDT/PST)"
+    assert month["model"]["meta"]["zones"] == "America/Los_Angeles (PDT)"  # October alone
+
+
 # --- item 3: zero visits ---------------------------------------------------------------------
 
 
