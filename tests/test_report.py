@@ -7,6 +7,7 @@ pypdf (text, fonts, attachments) and compare its figures with the stored run's r
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -26,7 +27,8 @@ from berthcheck.engine.scope import parse_scope
 from berthcheck.report import build_report, charts, render_run
 from berthcheck.report.data import obtain_run, restore_types
 from berthcheck.report.render import RefusedURL, css_string, make_fetcher, render_pdf
-from berthcheck.resources import templates_dir
+from berthcheck.resources import rules_dir, templates_dir
+from tests.conftest import copy_store
 
 HOSTILE_NAME = '<img src="file:///etc/passwd"><b>X</b>'
 HOSTILE_NOTE = "<link rel=attachment href=file:///etc/passwd>"
@@ -453,12 +455,36 @@ def test_chart_text_is_escaped():
     ["--period", SAMPLE_PERIOD, "--out", "r.pdf", "--port", "USLAX", "--fleet", "F"],
     ["--period", SAMPLE_PERIOD, "--out", "r.pdf", "--terminal", "T", "--fleet", "F"],
     ["--out", "r.pdf"],
+    ["--run", "0123456789abcdef", "--pack", "fueleu-art6", "--out", "r.pdf"],  # the run's own
 ])
 def test_report_usage_errors_exit_2(tmp_path, args):
     result = runner.invoke(app, ["report", "--db", str(tmp_path / "x.duckdb"), *args])
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "x.duckdb").exists()  # refused before touching the database
+
+
+def test_report_of_a_run_whose_pack_files_changed_since_is_refused(sample_month, tmp_path):
+    """A run of a pack given by path whose parameter was edited afterwards, version unchanged:
+    `report --run` described the edited pack (its methodology's parameter table, "Bars in red
+    start after the 3.0-hour limit") for a run that applied 2.0 hours."""
+    db = copy_store(sample_month, tmp_path / "bc.duckdb")
+    pack = tmp_path / "carb"
+    shutil.copytree(rules_dir() / "carb-at-berth-2020", pack)
+    checked = runner.invoke(app, ["check", "--db", str(db), "--pack", str(pack),
+                                  "--period", SAMPLE_PERIOD, "--json"])
+    assert checked.exit_code == 0, checked.output
+    run_id = json.loads(checked.stdout)["run_id"]
+    toml = pack / "pack.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert "[parameters.connect_after_ready_to_work_hours]\nvalue = 2.0\n" in text
+    toml.write_text(text.replace("hours]\nvalue = 2.0\n", "hours]\nvalue = 3.0\n", 1),
+                    encoding="utf-8")
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", "--db", str(db), "--run", run_id, "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert f"run {run_id}" in result.stderr and "changed since" in result.stderr
+    assert not out.exists()
 
 
 def test_quarter_and_year_reports_render(sample, tmp_path):
