@@ -411,6 +411,8 @@ def report_command(
             con.close()
     except BerthcheckError as exc:
         raise _fail(exc) from None
+    if not outcome.visits:  # as `check` says it: a mistyped period is not a quiet empty report
+        _warn(f"warning: no visit in scope ({outcome.scope.describe()})")
     source = "stored run" if outcome.reused_run else "new run"
     pages = f"{outcome.pages} pages, " if outcome.pages else ""
     _say(

@@ -487,6 +487,21 @@ def test_report_of_a_run_whose_pack_files_changed_since_is_refused(sample_month,
     assert not out.exists()
 
 
+def test_a_report_over_no_visit_warns_as_check_does(sample_month, tmp_path):
+    """A mistyped period (2025-10 for 2026-10) wrote an empty report without a word on
+    standard error; `check` warns about an empty scope, and the report now does the same."""
+    db = copy_store(sample_month, tmp_path / "bc.duckdb")
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", "--db", str(db), "--period", "2025-10",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "warning: no visit in scope (period 2025-10)" in result.stderr
+    assert out.is_file()
+    again = runner.invoke(app, ["report", "--db", str(db), "--period", SAMPLE_PERIOD,
+                                "--out", str(out)])
+    assert again.exit_code == 0 and "warning" not in again.stderr
+
+
 def test_quarter_and_year_reports_render(sample, tmp_path):
     con = store.connect(sample["db"])
     try:
