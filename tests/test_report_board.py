@@ -146,6 +146,25 @@ def test_the_written_summary_says_the_figures_of_the_results(month, letter):
     assert f"Non-compliant visits left {hours:,.1f} hours uncontrolled." in flat
 
 
+def test_the_written_summary_names_the_port_of_the_worst_terminal_of_several_ports():
+    """Two ports with a terminal of the same name: "Terminal WBCT had the most non-compliant
+    visits" did not say which."""
+    from berthcheck.report.board import written_summary
+
+    meta = {"period_title": "October 2026", "scope_text": "All ports, terminals and fleets",
+            "ports": [{"code": "USLAX", "name": "Port of Los Angeles"},
+                      {"code": "USOAK", "name": "Port of Oakland"}]}
+    s = {"visits": 9, "judged": 9, "rate_text": "55.6 %", "uncontrolled_text": "10.0",
+         "counts": {"compliant": 5, "non_compliant": 4, "exempt": 0, "not_applicable": 0,
+                    "insufficient_data": 0}}
+    terminals = [{"port": "USLAX", "terminal": "WBCT", "non_compliant": 1, "judged": 4},
+                 {"port": "USOAK", "terminal": "WBCT", "non_compliant": 3, "judged": 5}]
+    text = written_summary(meta, s, terminals, None, {})
+    assert "Terminal WBCT at USOAK had the most non-compliant visits (3 of 5 judged)." in text
+    one_port = written_summary(meta, s, [{**t, "port": "USLAX"} for t in terminals], None, {})
+    assert "Terminal WBCT had the most non-compliant visits (3 of 5 judged)." in one_port
+
+
 def test_one_compliance_rate_defined_on_the_summary_page(month, letter):
     summary = next(p for p in letter["pages"] if p.lstrip().startswith("Summary"))
     flat = " ".join(summary.split())
