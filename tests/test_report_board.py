@@ -182,6 +182,32 @@ def test_one_compliance_rate_defined_on_the_summary_page(month, letter):
     assert "Share of all visits" in flat
 
 
+def test_without_a_comparison_the_report_says_how_to_get_one(month, tmp_path):
+    """October's run stored first, September's after it: the report of October said no run
+    existed for September and to run `berthcheck check` for that period, which had just been
+    done (the comparison reads runs stored no later than the report's own run)."""
+    import shutil
+
+    db = tmp_path / "bc.duckdb"
+    shutil.copy(month["db"], db)
+    con = store.connect(db)
+    try:
+        check(con, period=SAMPLE_PERIOD)
+        check(con, period="2026-09")
+        model = data.build_model(con, data.obtain_run(con, parse_scope(SAMPLE_PERIOD)))
+        assert model["comparison"] is None  # re-rendering this run gives the same page
+        html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=False)
+        assert "No stored run of the same rule pack and scope exists" not in html
+        flat = " ".join(html.split())
+        assert ("run “berthcheck check” for that period, then for this period again (a report "
+                "compares with runs stored before its own)") in flat
+        check(con, period=SAMPLE_PERIOD)  # as the report says
+        again = data.build_model(con, data.obtain_run(con, parse_scope(SAMPLE_PERIOD)))
+    finally:
+        con.close()
+    assert again["comparison"] is not None and again["comparison"]["period"] == "2026-09"
+
+
 def test_previous_period_is_compared_when_a_run_for_it_is_stored(month, tmp_path):
     import shutil
 
