@@ -455,6 +455,8 @@ def test_chart_text_is_escaped():
     ["--period", SAMPLE_PERIOD, "--out", "r.pdf", "--port", "USLAX", "--fleet", "F"],
     ["--period", SAMPLE_PERIOD, "--out", "r.pdf", "--terminal", "T", "--fleet", "F"],
     ["--out", "r.pdf"],
+    ["--period", "\uff12\uff10\uff12\uff16-10", "--out", "r.pdf"],  # full-width digits
+    ["--period", "\u0662\u0660\u0662\u0666", "--out", "r.pdf"],  # Arabic-Indic digits
     ["--run", "0123456789abcdef", "--pack", "fueleu-art6", "--out", "r.pdf"],  # the run's own
 ])
 def test_report_usage_errors_exit_2(tmp_path, args):
