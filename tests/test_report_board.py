@@ -208,6 +208,24 @@ def test_without_a_comparison_the_report_says_how_to_get_one(month, tmp_path):
     assert again["comparison"] is not None and again["comparison"]["period"] == "2026-09"
 
 
+def test_a_report_over_dates_does_not_ask_for_a_previous_periods_run(month, tmp_path):
+    """A run of `check --from --to` has no previous period, yet its report said to run
+    `berthcheck check` "for that period"."""
+    import shutil
+
+    db = tmp_path / "bc.duckdb"
+    shutil.copy(month["db"], db)
+    con = store.connect(db)
+    try:
+        run = data.obtain_run(con, parse_scope(None, "2026-10-05", "2026-10-12"))
+        model = data.build_model(con, run, "none")
+    finally:
+        con.close()
+    html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=False)
+    assert model["comparison"] is None and "previous period was stored" not in html
+    assert "for that period" not in html
+
+
 def test_previous_period_is_compared_when_a_run_for_it_is_stored(month, tmp_path):
     import shutil
 

@@ -181,6 +181,8 @@ def _meta(run: ReportRun, scope_kind: str, scope_text: str, results, spec: Repor
         "run_id": run.run_id,
         "period": run.scope.period or "all",
         "period_title": period_title(run.scope),
+        # a month, quarter or year has one to compare with; a --from/--to range has none
+        "previous_period": board.previous_period(run.scope.period),
         "period_range": period_range(run.scope),
         "scope_kind": scope_kind,
         "scope_text": scope_text,
