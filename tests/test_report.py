@@ -188,6 +188,41 @@ def test_the_only_attachment_is_the_results_csv(sample, tmp_path):
     assert content == exported.read_bytes()
 
 
+def test_names_that_look_like_times_stay_text_in_the_attached_results(tmp_path):
+    """A vessel named "2026-10-01 12:00Z" (and an operator spelled as an instant): a report of
+    the stored run attached "2026-10-01T12:00:00Z" where `check --out` wrote the name as
+    given, since every text column whose values looked like instants was turned into times."""
+    src = tmp_path / "src"
+    shutil.copytree(sample_source(tmp_path), src)
+    with open(src / "visits.csv", newline="", encoding="utf-8") as fh:
+        visits = list(csv.DictReader(fh))
+    visit = next(v for v in visits if v["departure"].startswith("2026-10-1"))
+    visit.update(vessel_name="2026-10-01 12:00Z", operator="2026-10-01T12:00:00+00:00",
+                 fleet="Timestamp Fleet")
+    with open(src / "visits.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(visits[0]))
+        writer.writeheader()
+        writer.writerows(visits)
+    db = tmp_path / "bc.duckdb"
+    con = store.connect(db)
+    try:
+        load_sample(con, src)
+    finally:
+        con.close()
+    scope = ["--period", SAMPLE_PERIOD, "--fleet", "Timestamp Fleet"]
+    checked = runner.invoke(app, ["check", "--db", str(db), *scope, "--json",
+                                  "--out", str(tmp_path / "results.csv")])
+    assert checked.exit_code == 0, checked.output
+    given = (tmp_path / "results.csv").read_bytes()
+    assert b"2026-10-01 12:00Z" in given
+    for how in (scope, ["--run", json.loads(checked.stdout)["run_id"]]):
+        out = tmp_path / "r.pdf"
+        result = runner.invoke(app, ["report", "--db", str(db), *how, "--out", str(out)])
+        assert result.exit_code == 0 and "stored run" in result.stdout, result.output
+        ((content,),) = _attachments(out).values()
+        assert content == given, how
+
+
 def test_only_report_assets_were_fetched(sample):
     outcome = sample["outcome"]
     assert outcome.refused == []
