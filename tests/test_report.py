@@ -494,11 +494,13 @@ def test_chart_text_is_escaped():
     ["--period", "\u0662\u0660\u0662\u0666", "--out", "r.pdf"],  # Arabic-Indic digits
     ["--run", "0123456789abcdef", "--pack", "fueleu-art6", "--out", "r.pdf"],  # the run's own
 ])
-def test_report_usage_errors_exit_2(tmp_path, args):
+def test_report_usage_errors_exit_2(tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)  # a report written in spite of the error lands here
     result = runner.invoke(app, ["report", "--db", str(tmp_path / "x.duckdb"), *args])
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "x.duckdb").exists()  # refused before touching the database
+    assert not list(tmp_path.glob("r.*"))
 
 
 def test_report_of_a_run_whose_pack_files_changed_since_is_refused(sample_month, tmp_path):
