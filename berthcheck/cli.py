@@ -359,7 +359,9 @@ def report_command(
         str | None, typer.Option("--run", help="Render this stored run (see `berthcheck runs list`), even if the inputs changed since.", show_default=False)
     ] = None,
     db: DbOption = None,
-    pack: PackOption = "carb-at-berth-2020",
+    pack: Annotated[
+        str | None, typer.Option("--pack", help="Rule pack id, or a pack folder's path (see `berthcheck rules list`, docs/packs.md); default carb-at-berth-2020; not with --run.", show_default=False)
+    ] = None,
     quiet: QuietOption = False,
     mkdir: MkdirOption = False,
     appendix: Annotated[str, typer.Option("--appendix", help="The appendix's visit list: all, non-compliant or none (above 2 500 visits: a summary table; the attached CSV has every visit).")] = "all",
@@ -371,7 +373,13 @@ def report_command(
         from berthcheck import store
         from berthcheck.cli_progress import progress
         from berthcheck.engine.scope import resolve_scope
-        from berthcheck.report import build_report, check_layout, check_output, report_scope
+        from berthcheck.report import (
+            DEFAULT_PACK,
+            build_report,
+            check_layout,
+            check_output,
+            report_scope,
+        )
 
         check_output(out)
         check_layout(appendix, page_size)
@@ -379,6 +387,9 @@ def report_command(
             if period or port or terminal or fleet:
                 raise UsageError("--run renders the run's own period and scope; "
                                  "give no --period, --port, --terminal or --fleet with it")
+            if pack is not None:
+                raise UsageError("--run renders the run with its own rule pack; "
+                                 "give no --pack with it")
         else:
             scope = report_scope(period, port, terminal, fleet)  # usage errors before the DB
         from berthcheck import atomic
@@ -399,13 +410,15 @@ def report_command(
                     scope = resolve_scope(con, scope)
                     outcome = build_report(
                         con, period=period, port=scope.port, terminal=scope.terminal,
-                        fleet=scope.fleet, out=out, pack=pack, mkdir=mkdir,
+                        fleet=scope.fleet, out=out, pack=pack or DEFAULT_PACK, mkdir=mkdir,
                         appendix=appendix, page_size=page_size,
                     )
         finally:
             con.close()
     except BerthcheckError as exc:
         raise _fail(exc) from None
+    if not outcome.visits:  # as `check` says it: a mistyped period is not a quiet empty report
+        _warn(f"warning: no visit in scope ({outcome.scope.describe()})")
     source = "stored run" if outcome.reused_run else "new run"
     pages = f"{outcome.pages} pages, " if outcome.pages else ""
     _say(

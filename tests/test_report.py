@@ -7,6 +7,7 @@ pypdf (text, fonts, attachments) and compare its figures with the stored run's r
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -26,7 +27,8 @@ from berthcheck.engine.scope import parse_scope
 from berthcheck.report import build_report, charts, render_run
 from berthcheck.report.data import obtain_run, restore_types
 from berthcheck.report.render import RefusedURL, css_string, make_fetcher, render_pdf
-from berthcheck.resources import templates_dir
+from berthcheck.resources import rules_dir, templates_dir
+from tests.conftest import copy_store
 
 HOSTILE_NAME = '<img src="file:///etc/passwd"><b>X</b>'
 HOSTILE_NOTE = "<link rel=attachment href=file:///etc/passwd>"
@@ -186,6 +188,41 @@ def test_the_only_attachment_is_the_results_csv(sample, tmp_path):
     assert content == exported.read_bytes()
 
 
+def test_names_that_look_like_times_stay_text_in_the_attached_results(tmp_path):
+    """A vessel named "2026-10-01 12:00Z" (and an operator spelled as an instant): a report of
+    the stored run attached "2026-10-01T12:00:00Z" where `check --out` wrote the name as
+    given, since every text column whose values looked like instants was turned into times."""
+    src = tmp_path / "src"
+    shutil.copytree(sample_source(tmp_path), src)
+    with open(src / "visits.csv", newline="", encoding="utf-8") as fh:
+        visits = list(csv.DictReader(fh))
+    visit = next(v for v in visits if v["departure"].startswith("2026-10-1"))
+    visit.update(vessel_name="2026-10-01 12:00Z", operator="2026-10-01T12:00:00+00:00",
+                 fleet="Timestamp Fleet")
+    with open(src / "visits.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(visits[0]))
+        writer.writeheader()
+        writer.writerows(visits)
+    db = tmp_path / "bc.duckdb"
+    con = store.connect(db)
+    try:
+        load_sample(con, src)
+    finally:
+        con.close()
+    scope = ["--period", SAMPLE_PERIOD, "--fleet", "Timestamp Fleet"]
+    checked = runner.invoke(app, ["check", "--db", str(db), *scope, "--json",
+                                  "--out", str(tmp_path / "results.csv")])
+    assert checked.exit_code == 0, checked.output
+    given = (tmp_path / "results.csv").read_bytes()
+    assert b"2026-10-01 12:00Z" in given
+    for how in (scope, ["--run", json.loads(checked.stdout)["run_id"]]):
+        out = tmp_path / "r.pdf"
+        result = runner.invoke(app, ["report", "--db", str(db), *how, "--out", str(out)])
+        assert result.exit_code == 0 and "stored run" in result.stdout, result.output
+        ((content,),) = _attachments(out).values()
+        assert content == given, how
+
+
 def test_only_report_assets_were_fetched(sample):
     outcome = sample["outcome"]
     assert outcome.refused == []
@@ -326,6 +363,59 @@ def test_hostile_vessel_name_is_escaped_in_the_html(hostile):
     assert hostile["html"].pages is None and hostile["html"].requested == []
 
 
+BIDI_FLEET = "Han Ocean Container Fleet"
+
+
+@pytest.fixture(scope="module")
+def bidi(tmp_path_factory):
+    """The sample month with text-direction tricks in its names, reported for one fleet: a
+    vessel name with an unclosed right-to-left override (U+202E), an Arabic vessel name at a
+    terminal named by a number, and a port name with an override."""
+    from berthcheck.ingest.load import load_files
+
+    folder = tmp_path_factory.mktemp("bidi")
+    src = folder / "src"
+    shutil.copytree(sample_source(folder), src)
+    with open(src / "visits.csv", newline="", encoding="utf-8") as fh:
+        visits = list(csv.DictReader(fh))
+    mine = [v for v in visits if v["fleet"] == BIDI_FLEET and v["departure"].startswith("2026-10-")
+            and "T" not in v["departure"]]
+    override, arabic = mine[1], mine[2]
+    override["vessel_name"] = "\u202eHAN OVERRIDE"
+    arabic["vessel_name"] = "\u0633\u0641\u064a\u0646\u0629 \u0627\u0644\u062e\u0644\u064a\u062c"
+    arabic["terminal"] = "212"
+    with open(src / "visits.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(visits[0]))
+        writer.writeheader()
+        writer.writerows(visits)
+    (folder / "ports.csv").write_text(
+        "port,name,timezone,country,carb_at_berth\n"
+        "USLAX,Port of \u202eLos Angeles,America/Los_Angeles,US,true\n", encoding="utf-8")
+    con = store.connect(folder / "bc.duckdb")
+    try:
+        load_files(con, "ports", [folder / "ports.csv"])
+        load_sample(con, src)
+        pdf = build_report(con, period=SAMPLE_PERIOD, fleet=BIDI_FLEET, out=folder / "b.pdf")
+        html = build_report(con, period=SAMPLE_PERIOD, fleet=BIDI_FLEET, out=folder / "b.html")
+    finally:
+        con.close()
+    return {"pdf": pdf, "html": html, "override": override, "arabic": arabic}
+
+
+def test_direction_controls_in_names_cannot_reorder_the_reports_text(bidi):
+    """An override in a port or vessel name printed the rest of its sentence or appendix line
+    backwards (`88.83` for 38.88 hours, `201` for 102 judged visits); an Arabic name before a
+    numeric terminal moved the departure time. The reader sees every figure in its order."""
+    text = _squash("\n".join(_pages(bidi["pdf"].path)))
+    assert "(USLAX)" in text and "XALSU" not in text  # cover and summary after the port name
+    assert "departedfrom" in text and "morfdetraped" not in text
+    for visit in (bidi["override"], bidi["arabic"]):  # their appendix lines, in order
+        assert _squash(visit["departure"] + " PDT") in text, visit["visit_id"]
+    assert "tnailpmoc" not in text
+    html = bidi["html"].path.read_text(encoding="utf-8")
+    assert "\u202e" not in html and "HAN OVERRIDE" in html and "Los Angeles" in html
+
+
 def test_the_fetcher_refuses_everything_but_assets_and_data_urls():
     fetcher = make_fetcher()
     font = (ASSETS / "DejaVuSans.ttf").as_uri()
@@ -400,12 +490,55 @@ def test_chart_text_is_escaped():
     ["--period", SAMPLE_PERIOD, "--out", "r.pdf", "--port", "USLAX", "--fleet", "F"],
     ["--period", SAMPLE_PERIOD, "--out", "r.pdf", "--terminal", "T", "--fleet", "F"],
     ["--out", "r.pdf"],
+    ["--period", "\uff12\uff10\uff12\uff16-10", "--out", "r.pdf"],  # full-width digits
+    ["--period", "\u0662\u0660\u0662\u0666", "--out", "r.pdf"],  # Arabic-Indic digits
+    ["--run", "0123456789abcdef", "--pack", "fueleu-art6", "--out", "r.pdf"],  # the run's own
 ])
-def test_report_usage_errors_exit_2(tmp_path, args):
+def test_report_usage_errors_exit_2(tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)  # a report written in spite of the error lands here
     result = runner.invoke(app, ["report", "--db", str(tmp_path / "x.duckdb"), *args])
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "x.duckdb").exists()  # refused before touching the database
+    assert not list(tmp_path.glob("r.*"))
+
+
+def test_report_of_a_run_whose_pack_files_changed_since_is_refused(sample_month, tmp_path):
+    """A run of a pack given by path whose parameter was edited afterwards, version unchanged:
+    `report --run` described the edited pack (its methodology's parameter table, "Bars in red
+    start after the 3.0-hour limit") for a run that applied 2.0 hours."""
+    db = copy_store(sample_month, tmp_path / "bc.duckdb")
+    pack = tmp_path / "carb"
+    shutil.copytree(rules_dir() / "carb-at-berth-2020", pack)
+    checked = runner.invoke(app, ["check", "--db", str(db), "--pack", str(pack),
+                                  "--period", SAMPLE_PERIOD, "--json"])
+    assert checked.exit_code == 0, checked.output
+    run_id = json.loads(checked.stdout)["run_id"]
+    toml = pack / "pack.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert "[parameters.connect_after_ready_to_work_hours]\nvalue = 2.0\n" in text
+    toml.write_text(text.replace("hours]\nvalue = 2.0\n", "hours]\nvalue = 3.0\n", 1),
+                    encoding="utf-8")
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", "--db", str(db), "--run", run_id, "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert f"run {run_id}" in result.stderr and "changed since" in result.stderr
+    assert not out.exists()
+
+
+def test_a_report_over_no_visit_warns_as_check_does(sample_month, tmp_path):
+    """A mistyped period (2025-10 for 2026-10) wrote an empty report without a word on
+    standard error; `check` warns about an empty scope, and the report now does the same."""
+    db = copy_store(sample_month, tmp_path / "bc.duckdb")
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", "--db", str(db), "--period", "2025-10",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "warning: no visit in scope (period 2025-10)" in result.stderr
+    assert out.is_file()
+    again = runner.invoke(app, ["report", "--db", str(db), "--period", SAMPLE_PERIOD,
+                                "--out", str(out)])
+    assert again.exit_code == 0 and "warning" not in again.stderr
 
 
 def test_quarter_and_year_reports_render(sample, tmp_path):

@@ -146,6 +146,25 @@ def test_the_written_summary_says_the_figures_of_the_results(month, letter):
     assert f"Non-compliant visits left {hours:,.1f} hours uncontrolled." in flat
 
 
+def test_the_written_summary_names_the_port_of_the_worst_terminal_of_several_ports():
+    """Two ports with a terminal of the same name: "Terminal WBCT had the most non-compliant
+    visits" did not say which."""
+    from berthcheck.report.board import written_summary
+
+    meta = {"period_title": "October 2026", "scope_text": "All ports, terminals and fleets",
+            "ports": [{"code": "USLAX", "name": "Port of Los Angeles"},
+                      {"code": "USOAK", "name": "Port of Oakland"}]}
+    s = {"visits": 9, "judged": 9, "rate_text": "55.6 %", "uncontrolled_text": "10.0",
+         "counts": {"compliant": 5, "non_compliant": 4, "exempt": 0, "not_applicable": 0,
+                    "insufficient_data": 0}}
+    terminals = [{"port": "USLAX", "terminal": "WBCT", "non_compliant": 1, "judged": 4},
+                 {"port": "USOAK", "terminal": "WBCT", "non_compliant": 3, "judged": 5}]
+    text = written_summary(meta, s, terminals, None, {})
+    assert "Terminal WBCT at USOAK had the most non-compliant visits (3 of 5 judged)." in text
+    one_port = written_summary(meta, s, [{**t, "port": "USLAX"} for t in terminals], None, {})
+    assert "Terminal WBCT had the most non-compliant visits (3 of 5 judged)." in one_port
+
+
 def test_one_compliance_rate_defined_on_the_summary_page(month, letter):
     summary = next(p for p in letter["pages"] if p.lstrip().startswith("Summary"))
     flat = " ".join(summary.split())
@@ -161,6 +180,50 @@ def test_one_compliance_rate_defined_on_the_summary_page(month, letter):
     assert s["rate_text"] in flat
     # the verdict table's shares are labelled as shares of all visits, not as a second rate
     assert "Share of all visits" in flat
+
+
+def test_without_a_comparison_the_report_says_how_to_get_one(month, tmp_path):
+    """October's run stored first, September's after it: the report of October said no run
+    existed for September and to run `berthcheck check` for that period, which had just been
+    done (the comparison reads runs stored no later than the report's own run)."""
+    import shutil
+
+    db = tmp_path / "bc.duckdb"
+    shutil.copy(month["db"], db)
+    con = store.connect(db)
+    try:
+        check(con, period=SAMPLE_PERIOD)
+        check(con, period="2026-09")
+        model = data.build_model(con, data.obtain_run(con, parse_scope(SAMPLE_PERIOD)))
+        assert model["comparison"] is None  # re-rendering this run gives the same page
+        html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=False)
+        assert "No stored run of the same rule pack and scope exists" not in html
+        flat = " ".join(html.split())
+        assert ("run “berthcheck check” for that period, then for this period again (a report "
+                "compares with runs stored before its own)") in flat
+        check(con, period=SAMPLE_PERIOD)  # as the report says
+        again = data.build_model(con, data.obtain_run(con, parse_scope(SAMPLE_PERIOD)))
+    finally:
+        con.close()
+    assert again["comparison"] is not None and again["comparison"]["period"] == "2026-09"
+
+
+def test_a_report_over_dates_does_not_ask_for_a_previous_periods_run(month, tmp_path):
+    """A run of `check --from --to` has no previous period, yet its report said to run
+    `berthcheck check` "for that period"."""
+    import shutil
+
+    db = tmp_path / "bc.duckdb"
+    shutil.copy(month["db"], db)
+    con = store.connect(db)
+    try:
+        run = data.obtain_run(con, parse_scope(None, "2026-10-05", "2026-10-12"))
+        model = data.build_model(con, run, "none")
+    finally:
+        con.close()
+    html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=False)
+    assert model["comparison"] is None and "previous period was stored" not in html
+    assert "for that period" not in html
 
 
 def test_previous_period_is_compared_when_a_run_for_it_is_stored(month, tmp_path):
@@ -188,6 +251,22 @@ def test_previous_period_is_compared_when_a_run_for_it_is_stored(month, tmp_path
     assert rows["Visits in scope"]["change"] == f"{delta:+,}"
     html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=False)
     assert "Compared with September 2026" in html
+
+
+def test_the_cover_names_every_zone_abbreviation_of_the_period(month, tmp_path):
+    """A year's report of Los Angeles said "America/Los_Angeles (PST)", the zone on its first
+    and last day, though every time it printed (October's visits) was PDT."""
+    import shutil
+
+    db = tmp_path / "bc.duckdb"
+    shutil.copy(month["db"], db)
+    con = store.connect(db)
+    try:
+        model = data.build_model(con, data.obtain_run(con, parse_scope("2026")), "none")
+    finally:
+        con.close()
+    assert model["meta"]["zones"] == "America/Los_Angeles (PDT/PST)"
+    assert month["model"]["meta"]["zones"] == "America/Los_Angeles (PDT)"  # October alone
 
 
 # --- item 3: zero visits ---------------------------------------------------------------------

@@ -433,9 +433,22 @@ def run_summary(con, run_id: str) -> dict:
 _ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$"
 
 
+def holds_json_columns(con, run_id: str, *, blob_read: bool = True) -> bool:
+    """True for a run whose pack-specific columns come back as JSON text (stored before
+    migration 6, or any run before manifest version 2 when read through `load_run`, which
+    encodes the Parquet blob as that JSON: `blob_read=False`). Only these need
+    `restore_instants`: a typed run's text column stays text, whatever it looks like (a vessel
+    named "2026-10-01 12:00Z")."""
+    if manifest_version(con, run_id) >= 2:
+        return False
+    return not (blob_read and store.scalar(
+        con, "SELECT count(*) FROM run_result_columns WHERE run_id = ?", [run_id]))
+
+
 def restore_instants(results):
     """Runs stored before migration 6 keep pack-specific columns as JSON text: instants come
-    back as ISO text and are turned into UTC datetimes again (as report.run.restore_types)."""
+    back as ISO text and are turned into UTC datetimes again (as report.run.restore_types).
+    Only for such runs (`holds_json_columns`)."""
     import polars as pl
 
     exprs = []
@@ -457,7 +470,8 @@ def verified_frames(con, run_id: str):
     if not rows:
         raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
     results, findings = stored_frames(con, run_id)
-    results = restore_instants(results)  # runs stored before migration 6 hold JSON text
+    if holds_json_columns(con, run_id):  # runs stored before migration 6 hold JSON text
+        results = restore_instants(results)
     got = _hashes_now(con, run_id, (results, findings))
     for what, want, have in zip(("results", "findings"), rows[0], got, strict=True):
         if want and want != have:

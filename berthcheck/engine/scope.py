@@ -8,9 +8,11 @@ from dataclasses import asdict, dataclass
 
 from berthcheck.errors import UsageError
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
-_YEAR = re.compile(r"^(\d{4})$")
+# ASCII digits only: `\d` also matches full-width and Arabic-Indic ones, which int() reads,
+# so "２０２６-10" was a period of its own (another label, another run id) for 2026-10.
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+_QUARTER = re.compile(r"^([0-9]{4})-[Qq]([1-4])$")
+_YEAR = re.compile(r"^([0-9]{4})$")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from berthcheck.errors import UsageError
 
@@ -31,6 +32,7 @@ class ReportOutcome:
     requested: list[str] = field(default_factory=list)  # every URL WeasyPrint asked for
     refused: list[str] = field(default_factory=list)  # the ones the fetcher refused
     attachment_name: str | None = None
+    scope: Any = None  # the run's engine.scope.Scope (its period and scope in words)
 
 
 @dataclass
@@ -131,6 +133,7 @@ def build_report(
         requested=rendered.requested,
         refused=rendered.refused,
         attachment_name=rendered.model["meta"]["results_name"] if fmt == "pdf" else None,
+        scope=run.scope,
     )
 
 

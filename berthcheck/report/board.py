@@ -214,7 +214,9 @@ def written_summary(meta: dict, s: dict, terminals: list[dict], compare: dict | 
                        key=lambda t: (-t["non_compliant"], t["terminal"]))
         if worst and len(terminals) > 1:
             w = worst[0]
-            parts.append(f"Terminal {w['terminal']} had the most non-compliant visits "
+            # terminals of one name at two ports (WBCT at USLAX and USOAK): say which
+            where = f" at {w['port']}" if len({t.get("port") for t in terminals}) > 1 else ""
+            parts.append(f"Terminal {w['terminal']}{where} had the most non-compliant visits "
                          f"({w['non_compliant']:,} of {w['judged']:,} judged).")
     if s.get("penalty_text"):
         parts.append(f"Penalties as the rule pack computes them total {s['penalty_text']}"

@@ -12,6 +12,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from berthcheck.report.fmt import without_direction_controls
+
 FONT = "BC Sans Condensed, DejaVu Sans Condensed, sans-serif"
 INK = "#1f2933"
 MUTED = "#6b7280"
@@ -28,7 +30,7 @@ SERIES_COLORS = ("#35608f", "#2e7d5b", "#8a5cb8", "#d69e2e")
 
 
 def esc(text) -> str:
-    return escape(str(text), quote=True)
+    return escape(without_direction_controls(str(text)), quote=True)  # as render._printable
 
 
 def n(value: float) -> str:

@@ -17,16 +17,22 @@ a URL.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any
 
 from berthcheck import __version__, store
 from berthcheck.errors import BerthcheckError
-from berthcheck.report import board, fmt, listing, pack_section
+from berthcheck.report import board, listing, pack_section
 from berthcheck.report.chart_series import delays, over_time
 from berthcheck.report.emissions_section import emissions
 from berthcheck.report.methodology import methodology
 from berthcheck.report.pack_spec import DEFAULT_WINDOW_COLUMNS, ReportSpec, report_spec
-from berthcheck.report.period import period_range, period_title, report_epoch, scope_label
+from berthcheck.report.period import (
+    period_range,
+    period_title,
+    report_epoch,
+    scope_label,
+    zone_abbreviations,
+)
 from berthcheck.report.quality import quality
 from berthcheck.report.run import ReportRun, obtain_run, restore_types
 from berthcheck.report.summary import chart_terminals, chart_unit, summary, terminals
@@ -152,14 +158,8 @@ def _board(con, run: ReportRun, model: dict, results, spec: ReportSpec) -> None:
 def _meta(run: ReportRun, scope_kind: str, scope_text: str, results, spec: ReportSpec) -> dict:
     zones = sorted({z for z in results["port_timezone"].drop_nulls().unique().to_list()}) \
         if results.height else []
-    abbreviations = []
-    if run.scope.start is not None:
-        end = cast(dt.datetime, run.scope.end)  # a scope has a start and an end, or neither
-        for name in zones:
-            tz = fmt.zone(name)
-            seen = {run.scope.start.replace(tzinfo=tz).strftime("%Z"),
-                    (end - dt.timedelta(minutes=1)).replace(tzinfo=tz).strftime("%Z")}
-            abbreviations.append(f"{name} ({'/'.join(sorted(seen))})")
+    abbreviations = [f"{name} ({'/'.join(zone_abbreviations(run.scope, name))})"
+                     for name in zones] if run.scope.start is not None else []
     epoch = report_epoch(run.scope, results)
     return {
         "title": "At-Berth Compliance Report",
@@ -181,6 +181,8 @@ def _meta(run: ReportRun, scope_kind: str, scope_text: str, results, spec: Repor
         "run_id": run.run_id,
         "period": run.scope.period or "all",
         "period_title": period_title(run.scope),
+        # a month, quarter or year has one to compare with; a --from/--to range has none
+        "previous_period": board.previous_period(run.scope.period),
         "period_range": period_range(run.scope),
         "scope_kind": scope_kind,
         "scope_text": scope_text,

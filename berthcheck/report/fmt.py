@@ -5,10 +5,42 @@ test) sees for a number is always the same for the same value, on any machine an
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 DASH = "–"  # en dash for empty cells and ranges
+
+# Explicit direction embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069). In
+# text from the inputs they would reorder what follows them on the same line: a port name
+# holding U+202E printed the rest of the summary backwards ("201" for 102 judged visits).
+_DIRECTION_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+# ...and the marks (LRM, RLM, ALM), which a fixed-width line cannot count as characters
+_DIRECTION_MARKS = dict.fromkeys([0x200E, 0x200F, 0x061C])
+LEFT_TO_RIGHT_MARK = "\u200e"
+
+
+def without_direction_controls(text: str) -> str:
+    """`text` without explicit direction embeddings, overrides and isolates."""
+    return text.translate(_DIRECTION_CONTROLS)
+
+
+def column_text(text: str, width: int | None = None) -> str:
+    """`text` as one column of a fixed-width line: one line (no tabs or newlines from the
+    inputs), at most `width` characters, no direction controls or marks (they take no
+    width), and a left-to-right mark after right-to-left letters, so that the digits and
+    spaces after an Arabic or Hebrew name stay in the columns that follow it."""
+    text = " ".join(without_direction_controls(text).translate(_DIRECTION_MARKS).split())
+    if width is not None and len(text) > width:
+        text = text[: width - 1] + "…"
+    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
+        return text + LEFT_TO_RIGHT_MARK
+    return text
+
+
+def column_width(text: str) -> int:
+    """Characters `text` takes on a fixed-width line (its left-to-right mark takes none)."""
+    return len(text) - text.count(LEFT_TO_RIGHT_MARK)
 
 
 def integer(value) -> str:

@@ -26,10 +26,7 @@ NONCOMPLIANT_DETAIL_MAX = 100
 NONCOMPLIANT_LIST_MAX = 1_000
 
 def _cut(text: str, width: int | None) -> str:
-    text = " ".join(str(text).split())  # one line: no tabs or newlines from the inputs
-    if width is not None and len(text) > width:
-        return text[: width - 1] + "…"
-    return text
+    return fmt.column_text(str(text), width)
 
 
 def fixed_width(columns: tuple, cells: list[dict]) -> dict:
@@ -37,13 +34,14 @@ def fixed_width(columns: tuple, cells: list[dict]) -> dict:
     one line with the columns padded to the widest value (capped)."""
     widths = []
     for title, key, cap, _ in columns:
-        longest = max([len(title), *(len(_cut(c[key], None)) for c in cells)])
+        longest = max([len(title), *(fmt.column_width(_cut(c[key], None)) for c in cells)])
         widths.append(longest if cap is None else min(cap, longest))
 
     def line(values: list[str]) -> str:
         parts = []
         for (_, _, _, right), width, value in zip(columns, widths, values, strict=True):
-            parts.append(value.rjust(width) if right else value.ljust(width))
+            pad = " " * max(0, width - fmt.column_width(value))
+            parts.append(pad + value if right else value + pad)
         return "  ".join(parts).rstrip()
 
     return {

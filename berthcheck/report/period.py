@@ -35,6 +35,22 @@ def period_range(scope: Scope) -> str:
     return f"{scope.start.date().isoformat()} to {last.isoformat()}"
 
 
+def zone_abbreviations(scope: Scope, name: str) -> list[str]:
+    """The abbreviations (PDT, PST) zone `name` uses at some time in the period, sorted: the
+    first and last day alone miss a summer inside a year. Looked up twice a day (a zone keeps
+    an abbreviation for longer than that)."""
+    if scope.start is None or scope.end is None:
+        return []
+    tz = fmt.zone(name)
+    day, last = scope.start.date(), (scope.end - dt.timedelta(minutes=1)).date()
+    seen = set()
+    while day <= last:
+        for hour in (0, 12):
+            seen.add(dt.datetime(day.year, day.month, day.day, hour, tzinfo=tz).strftime("%Z"))
+        day += dt.timedelta(days=1)
+    return sorted(seen)
+
+
 def scope_label(scope: Scope) -> tuple[str, str]:
     """(kind, text): what part of the period's visits the report covers."""
     if scope.fleet:

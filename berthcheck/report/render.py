@@ -10,6 +10,9 @@ Safety:
   from data is ever passed to `stylesheets=`, `attachments=` or `xmp_metadata=`.
 * Text placed in the page margins (scope, run id) goes into CSS strings through `css_string`,
   which hex-escapes everything but letters, digits and spaces.
+* Direction embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) are dropped from
+  every printed value and margin text: from the inputs, they would print the rest of a line
+  or paragraph backwards.
 
 Determinism: the document's dates (HTML meta, attachment dates, `SOURCE_DATE_EPOCH` for the
 font subsetter) come from the run's reporting period, the PDF identifier from the run id, the
@@ -30,6 +33,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from markupsafe import Markup
+
+from berthcheck.report.fmt import without_direction_controls
 from berthcheck.resources import templates_dir
 
 TEMPLATE = "report.html.j2"
@@ -47,6 +53,7 @@ def environment():
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=True,
+        finalize=_printable,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -55,13 +62,21 @@ def environment():
     return env
 
 
+def _printable(value):
+    """Every value a template prints: text without direction controls (fmt), which would
+    otherwise reorder the rest of its line or paragraph, figures included."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return without_direction_controls(value)
+    return value
+
+
 def css_string(text: str) -> str:
     """A CSS string literal holding `text` as plain characters: every character except ASCII
     letters and digits becomes a 6-digit hex escape, so quotes, backslashes, newlines and `;}`
     cannot end the string or the rule. (Spaces are escaped too: CSS swallows one whitespace
     character after a hex escape.)"""
     out = ['"']
-    for ch in str(text):
+    for ch in without_direction_controls(str(text)):
         if ch.isascii() and ch.isalnum():
             out.append(ch)
         elif ch == "\x00":

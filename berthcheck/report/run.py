@@ -34,8 +34,9 @@ class ReportRun:
 
 
 def restore_types(results):
-    """Stored runs keep pack-specific columns as JSON; bring instants back to UTC datetimes so
-    the frame (and its CSV export) is the one the check produced."""
+    """Runs stored before manifest version 2, read by `runs.load_run`, have their
+    pack-specific columns as JSON; bring instants back to UTC datetimes so the frame (and its
+    CSV export) is the one the check produced."""
     import polars as pl
 
     exprs = []
@@ -66,8 +67,9 @@ def obtain_run(con, scope: Scope, pack: str | Pack = "carb-at-berth-2020") -> Re
     # the stored rows hashed in DuckDB by the run's own definition (typed rows, manifest v2)
     if stored and not runs.tampered_parts(con, run_id):
         results, findings = runs.load_run(con, run_id)
-        return ReportRun(pack_obj, scope, run_id, restore_types(results), findings, inputs,
-                         reused=True)
+        if runs.holds_json_columns(con, run_id, blob_read=False):  # typed runs stay as stored
+            results = restore_types(results)
+        return ReportRun(pack_obj, scope, run_id, results, findings, inputs, reused=True)
     outcome = check(con, pack_obj, scope=scope, store_run=True)  # recorded with its manifest
     # a stored check has its run id; the check types its frames as object (polars lazily)
     return ReportRun(pack_obj, scope, cast(str, outcome.run_id),

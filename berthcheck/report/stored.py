@@ -33,16 +33,23 @@ def stored_report_run(con, run_id: str) -> ReportRun:
     from berthcheck.engine.runs import verified_frames
 
     rows = store.run(
-        con, "SELECT pack_id, pack_version, scope, inputs FROM runs WHERE run_id = ?", [run_id]
+        con, "SELECT pack_id, pack_version, pack_hash, scope, inputs FROM runs WHERE run_id = ?",
+        [run_id],
     )
     if not rows:
         raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
-    pack_id, pack_version, scope, inputs = rows[0]
+    pack_id, pack_version, pack_hash, scope, inputs = rows[0]
     pack = load_pack(pack_id, folder=_pack_folder(con, run_id, pack_id))
     if pack.version != pack_version:
         raise BerthcheckError(
             f"run {run_id} was made with {pack_id}@{pack_version}; the installed pack is "
             f"{pack.label}, whose methodology would not describe that run"
+        )
+    if pack_hash and pack.hash != pack_hash:  # files edited, version kept (a pack by path)
+        raise BerthcheckError(
+            f"run {run_id} was made with {pack.label} as it was then; its files in "
+            f"{pack.path} have changed since, so the report's methodology would not describe "
+            f"that run (`berthcheck audit verify {run_id}` lists the differences)"
         )
     results, findings = verified_frames(con, run_id)
     return ReportRun(pack, _scope(json.loads(scope)), run_id, results, findings,
@@ -76,4 +83,5 @@ def build_stored_report(con, run_id: str, out: Path, *, mkdir: bool = False,
         pages=rendered.pages, seconds=time.perf_counter() - started,
         requested=rendered.requested, refused=rendered.refused,
         attachment_name=rendered.model["meta"]["results_name"] if fmt == "pdf" else None,
+        scope=run.scope,
     )
