@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from berthcheck import __version__, fingerprints
+from berthcheck import __version__, fingerprints, tamper
 from berthcheck.audit.as_of import as_of
 from berthcheck.audit.changes import changed_parameters, file_changes
 from berthcheck.audit.manifests import manifest_for
@@ -98,6 +98,11 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
                             f"this is {__version__}; results are compared all the same")
 
     _store_integrity(con, report)
+    record = tamper.record_problems(con, run_id, reference)
+    if record:
+        report.mismatches.append(Mismatch(
+            "record", run_id, "the run's record (what `runs list` and `runs show` print) "
+            "differs from its manifest", record))
     # the inputs as they stood then, and the results recomputed over them
     batch = int(reference.get("as_of_batch") or 0)
     recomputed = None

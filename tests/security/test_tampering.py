@@ -173,3 +173,21 @@ def test_a_run_from_before_the_new_input_tables_still_verifies(db):
                  [manifest_text(manifest), run_id]))
     result = _verify(path, run_id)
     assert result.exit_code == 0, result.output
+
+
+def test_an_edited_run_record_is_named_by_column(db):
+    """What `runs list` and `runs show` print (the `runs` row's counts, period, hashes) is
+    checked against the run's manifest: an edited summary is not 'verified'."""
+    path, run_id = db
+    _edit(path, ("UPDATE runs SET visits = 5, counts = '{\"compliant\": 5}', period = '2026-11', "
+                 "results_sha256 = 'deadbeef' WHERE run_id = ?", [run_id]))
+    shown = _cli("runs", "show", run_id, "--db", path)
+    assert "deadbeef" in shown.output  # what an auditor reading `runs show` would see
+    result = _verify(path, run_id)
+    assert result.exit_code == 1, result.output
+    assert "NOT verified" in result.output
+    assert "the run's record (what `runs list` and `runs show` print)" in result.output
+    for detail in ("visits: 5 in the record, 2 in the manifest",
+                   "period: '2026-11' in the record, '2026-10' in the manifest",
+                   "results_sha256: 'deadbeef' in the record"):
+        assert detail in result.output, result.output
