@@ -294,6 +294,31 @@ def test_verify_against_a_manifest_file(db, tmp_path):
     assert "results: sha256 000000000000... at the run" in result.output
 
 
+
+@pytest.mark.parametrize(("edit", "path"), [
+    (lambda m: m.pop("pack"), "$.pack"),
+    (lambda m: m.update(pack="carb"), "$.pack"),
+    (lambda m: m.update(as_of_batch="abc"), "$.as_of_batch"),
+    (lambda m: m.update(manifest_version="x"), "$.manifest_version"),
+    (lambda m: m["scope"].update(start="garbage"), "$.scope.start"),
+    (lambda m: m["load_batches"][0].pop("source_rows"), "$.load_batches[0].source_rows"),
+    (lambda m: m["inputs"].update(visits=[]), "$.inputs.visits"),
+])
+def test_a_malformed_manifest_file_is_named_by_json_path(checked, tmp_path, edit, path):
+    """A manifest file (`--manifest`) missing a field verify reads, or holding it with the
+    wrong type, is one message naming the file and the JSON path: never 'a bug in berthcheck'."""
+    db, run_id = checked
+    kept = tmp_path / "kept.json"
+    assert _cli("audit", "manifest", run_id, "--db", db, "--out", kept).exit_code == 0
+    manifest = json.loads(kept.read_text(encoding="utf-8"))
+    edit(manifest)
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(manifest), encoding="utf-8")
+    result = _cli("audit", "verify", run_id, "--db", db, "--manifest", broken)
+    assert result.exit_code == 2, result.output
+    assert f"{broken}" in result.output and path in result.output, result.output
+    assert "bug in berthcheck" not in result.output
+
 def test_unknown_run_is_a_usage_error(checked):
     db, _run_id = checked
     for args in (("audit", "verify", "0123456789abcdef"),
