@@ -198,6 +198,9 @@ def test_verify_names_a_row_edited_in_place(checked):
     assert result.exit_code == 1, result.output
     out = result.output
     assert "input table visits" in out
+    # a version-3 manifest has one digest per table: no empty "content -..." beside it
+    line = next(x for x in out.splitlines() if "input table visits" in x)
+    assert "content" not in line, line
     assert f"changed: visits '{visit_id}' (visits.csv row {source_row}" in out
     assert "edited after the run read them" in out
     # the consequence is named too: the visit's verdict differs
