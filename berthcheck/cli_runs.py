@@ -15,6 +15,11 @@ runs_app = typer.Typer(help="Stored check runs: list, show, export.", no_args_is
 RunArgument = Annotated[str, typer.Argument(help="A run id (see `berthcheck runs list`).", show_default=False)]
 
 
+def _when(created_at: str) -> str:
+    """A run's creation instant (ISO 8601 in UTC) as both tables print it: to the second."""
+    return created_at[:19].replace("T", " ")
+
+
 @runs_app.command("list")
 def runs_list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List stored check runs, newest first: scope, period, pack@version and verdict counts."""
@@ -36,7 +41,7 @@ def runs_list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     for r in runs:
         c = r["counts"]
         rows.append([
-            r["run_id"], r["created_at"][:19].replace("T", " "),
+            r["run_id"], _when(r["created_at"]),
             f"{r['pack']}@{r['pack_version']}"
             + (" (custom)" if r["custom_pack"] else ""),
             r["period"] or "all", r["scope_text"], count(r["visits"]),
@@ -62,7 +67,7 @@ def runs_show_command(run_id: RunArgument, db: DbOption = None, as_json: JsonOpt
         return
     fields = [
         ("run", run["run_id"]),
-        ("created (UTC)", run["created_at"]),
+        ("created (UTC)", _when(run["created_at"])),
         ("pack", f"{run['pack']}@{run['pack_version']} (hash {run['pack_hash'][:12]}...)"),
         ("period", run["period"] or "all"),
         ("scope", run["scope_text"]),

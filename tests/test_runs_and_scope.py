@@ -113,6 +113,19 @@ def test_runs_show_and_unknown_run(db, month_run):
     assert missing.exit_code == 2 and "no run 'feedfacefeedface'" in missing.stderr
 
 
+
+def test_runs_list_and_show_print_a_run_s_time_alike(db, month_run):
+    """The same run's creation time reads the same in `runs list` and `runs show` (UTC, to
+    the second), so an auditor can match the two by eye; --json keeps the full instant."""
+    run_id = month_run["run_id"]
+    line = next(x for x in _run(db, "runs", "list").stdout.splitlines() if x.startswith(run_id))
+    when = " ".join(line.split()[1:3])
+    shown = _run(db, "runs", "show", run_id).stdout
+    created = next(x for x in shown.splitlines() if x.startswith("created (UTC)"))
+    assert created.split(None, 2)[2].strip() == when, (created, when)
+    full = json.loads(_run(db, "runs", "show", run_id, "--json").stdout)["created_at"]
+    assert full.endswith("+00:00") and full[:19].replace("T", " ") == when
+
 @pytest.fixture()
 def own_db(db, tmp_path) -> Path:
     """A copy of the module's database that a test may change."""
