@@ -271,6 +271,26 @@ def test_verify_names_a_changed_emission_factor_file(checked, rules_copy):
     assert "file factors.toml changed" in result.output
 
 
+
+def test_verify_of_a_custom_pack_run_says_its_folder_is_gone(checked, tmp_path):
+    """A run made with a pack folder (`--pack PATH`) whose folder no longer holds a pack is
+    compared with the pack of that id found now, and verify says so: the differences are not
+    edits to the run's own pack."""
+    db, _run_id = checked
+    folder = tmp_path / "review" / "carb-at-berth-2020"
+    shutil.copytree(rules_dir() / "carb-at-berth-2020", folder)
+    toml = folder / "pack.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('\nversion = "1.', '\nversion = "9.', 1), encoding="utf-8")
+    run_id = _check(db, "--pack", folder)
+    shutil.rmtree(folder)
+    result = _cli("audit", "verify", run_id, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert f"the run read pack carb-at-berth-2020 from {folder}, which holds no pack now" \
+        in result.output, result.output
+    assert f"compared with carb-at-berth-2020 from {rules_dir() / 'carb-at-berth-2020'}" \
+        in result.output
+
 def test_a_run_without_a_manifest_cannot_be_verified(checked):
     db, run_id = checked
     con = store.connect(db)

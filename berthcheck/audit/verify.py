@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 from berthcheck import __version__, fingerprints, tamper
 from berthcheck.audit.as_of import as_of
@@ -65,6 +66,10 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
                                           f"not in {where}the built-in packs ({rules_dir()}) "
                                           "or $BERTHCHECK_PACKS"))
     else:
+        if pk.get("path") and Path(pk["path"]) != folder:
+            # the run's own folder is gone: what follows compares another pack of that id
+            report.notes.append(f"the run read pack {pk['id']} from {pk['path']}, which holds "
+                                f"no pack now; compared with {pk['id']} from {folder}")
         changes = file_changes(pk.get("files") or {}, now_files)
         try:
             pack = load_pack(pk["id"], folder=folder)
