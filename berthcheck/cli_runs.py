@@ -68,7 +68,8 @@ def runs_show_command(run_id: RunArgument, db: DbOption = None, as_json: JsonOpt
     fields = [
         ("run", run["run_id"]),
         ("created (UTC)", _when(run["created_at"])),
-        ("pack", f"{run['pack']}@{run['pack_version']} (hash {run['pack_hash'][:12]}...)"),
+        ("pack", f"{run['pack']}@{run['pack_version']} (hash {run['pack_hash'][:12]}...)"
+                 + (f", custom pack {run['pack_path']}" if run["custom_pack"] else "")),
         ("period", run["period"] or "all"),
         ("scope", run["scope_text"]),
         ("visits", count(run["visits"])),

@@ -412,7 +412,11 @@ def run_summary(con, run_id: str) -> dict:
         con,
         "SELECT run_id, created_at, pack_id, pack_version, pack_hash, period, scope, visits, "
         "findings, counts, max_batch_id, results_sha256, findings_sha256, berthcheck_version, "
-        "inputs, parameters FROM runs WHERE run_id = $r",
+        "inputs, parameters, "
+        # as list_runs: a run made with a pack folder says so here too
+        "coalesce(json_extract_string(manifest, '$.pack.custom') = 'true', false) AS custom_pack, "
+        "json_extract_string(manifest, '$.pack.path') AS pack_path "
+        "FROM runs WHERE run_id = $r",
         {"r": run_id},
     )
     if not rows.height:
