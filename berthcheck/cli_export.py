@@ -151,7 +151,7 @@ def list_command(
             raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
         return export_records(con, run_id)
 
-    records = with_store(db, records_of)
+    records = with_store(db, records_of, read_only=True)
     if as_json:
         print_json([{"export_id": r.export_id, "run_id": r.run_id, "kind": r.kind,
                      "parameters": r.parameters, "files": r.files} for r in records])

@@ -342,6 +342,16 @@ def test_a_malformed_manifest_file_is_named_by_json_path(checked, tmp_path, edit
     assert f"{broken}" in result.output and path in result.output, result.output
     assert "bug in berthcheck" not in result.output
 
+
+def test_verify_of_a_database_that_does_not_exist_creates_none(tmp_path):
+    """A mistyped --db is exit 3 naming it, as for `runs show`: verify neither says 'no run'
+    of an empty store nor leaves that empty store behind."""
+    db = tmp_path / "typo.duckdb"
+    result = _cli("audit", "verify", "0123456789abcdef", "--db", db)
+    assert result.exit_code == 3, result.output
+    assert "does not exist" in result.output
+    assert not db.exists()
+
 def test_unknown_run_is_a_usage_error(checked):
     db, _run_id = checked
     for args in (("audit", "verify", "0123456789abcdef"),

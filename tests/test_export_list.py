@@ -56,3 +56,13 @@ def test_an_export_that_cannot_be_written_is_not_recorded(tmp_path):
     # `export list` (and `audit verify`) never name files that were not written
     listed = _cli("export", "list", "--db", db, "--json")
     assert json.loads(listed.stdout) == []
+
+
+def test_export_list_of_a_database_that_does_not_exist_creates_none(tmp_path):
+    """`export list` only reads: a mistyped --db is exit 3 as for `runs list`, and no empty
+    store is left behind under that name."""
+    db = tmp_path / "typo.duckdb"
+    result = _cli("export", "list", "--db", db)
+    assert result.exit_code == 3, result.output
+    assert "does not exist" in result.output
+    assert not db.exists()
