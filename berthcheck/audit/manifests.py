@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from berthcheck import store
-from berthcheck.engine.manifest import manifest_text
+from berthcheck.engine.manifest import damaged, manifest_text, parse_stored
 from berthcheck.errors import BerthcheckError, UsageError
 
 
@@ -125,4 +125,8 @@ def manifest_for(con, run_id: str) -> dict:
             f"run {run_id} was recorded before berthcheck kept run manifests; check again to "
             "record a run that can be verified"
         )
-    return json.loads(rows[0][0])
+    manifest = parse_stored(run_id, rows[0][0])
+    problems = shape_problems(manifest)
+    if problems:
+        raise damaged(run_id, "; ".join(problems))
+    return manifest

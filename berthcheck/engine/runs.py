@@ -109,9 +109,15 @@ def extra_key(con, table: str) -> str:
 
 def manifest_version(con, run_id: str) -> int:
     """The manifest version a stored run was recorded with (1 for runs before manifests)."""
-    return int(store.scalar(
-        con, "SELECT coalesce(TRY_CAST(json_extract(manifest, '$.manifest_version') AS INTEGER), "
-        "1) FROM runs WHERE run_id = ?", [run_id]) or 1)
+    rows = store.run(
+        con, "SELECT manifest IS NULL, coalesce(TRY_CAST(json_extract("  # noqa: S608 - ours
+        f"{run_manifest.MANIFEST_OBJECT_SQL}, '$.manifest_version') AS INTEGER), 1), "
+        f"{run_manifest.MANIFEST_OBJECT_SQL} IS NULL FROM runs WHERE run_id = ?", [run_id])
+    if not rows or rows[0][0]:
+        return 1
+    if rows[0][2]:
+        raise run_manifest.damaged(run_id, "not a JSON object")
+    return int(rows[0][1])
 
 
 def _stored_relations(con, run_id: str) -> tuple[str, str]:
@@ -324,11 +330,12 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
 def list_runs(con):
     return store.fetch_polars(
         con,
-        "SELECT run_id, created_at, pack_id, pack_version, period, scope, visits, findings, "
+        "SELECT run_id, created_at, pack_id, pack_version, period, scope, visits, findings, "  # noqa: S608
         "counts, max_batch_id, "
         # a run made with a pack that is not shipped with berthcheck says so (engine.manifest._pack_record)
-        "coalesce(json_extract_string(manifest, '$.pack.custom') = 'true', false) AS custom_pack, "
-        "json_extract_string(manifest, '$.pack.path') AS pack_path "
+        f"coalesce(json_extract_string({run_manifest.MANIFEST_OBJECT_SQL}, '$.pack.custom') "
+        "= 'true', false) AS custom_pack, "
+        f"json_extract_string({run_manifest.MANIFEST_OBJECT_SQL}, '$.pack.path') AS pack_path "
         "FROM runs ORDER BY created_at DESC, run_id",
     )
 
@@ -410,12 +417,13 @@ def run_summary(con, run_id: str) -> dict:
 
     rows = store.fetch_polars(
         con,
-        "SELECT run_id, created_at, pack_id, pack_version, pack_hash, period, scope, visits, "
+        "SELECT run_id, created_at, pack_id, pack_version, pack_hash, period, scope, visits, "  # noqa: S608
         "findings, counts, max_batch_id, results_sha256, findings_sha256, berthcheck_version, "
         "inputs, parameters, "
         # as list_runs: a run made with a pack folder says so here too
-        "coalesce(json_extract_string(manifest, '$.pack.custom') = 'true', false) AS custom_pack, "
-        "json_extract_string(manifest, '$.pack.path') AS pack_path "
+        f"coalesce(json_extract_string({run_manifest.MANIFEST_OBJECT_SQL}, '$.pack.custom') "
+        "= 'true', false) AS custom_pack, "
+        f"json_extract_string({run_manifest.MANIFEST_OBJECT_SQL}, '$.pack.path') AS pack_path "
         "FROM runs WHERE run_id = $r",
         {"r": run_id},
     )

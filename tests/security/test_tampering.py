@@ -191,3 +191,25 @@ def test_an_edited_run_record_is_named_by_column(db):
                    "period: '2026-11' in the record, '2026-10' in the manifest",
                    "results_sha256: 'deadbeef' in the record"):
         assert detail in result.output, result.output
+
+
+@pytest.mark.parametrize("damage", ["{bad", "[]", '{"run_id": "0"}'])
+def test_a_damaged_stored_manifest_is_named_not_a_bug(db, damage):
+    """A run whose stored manifest was edited into something that is not a manifest: `runs
+    list` still lists every run, and each command that needs the manifest says which run's
+    manifest is damaged (exit 1), never 'a bug in berthcheck' or a JSON parser's words."""
+    path, run_id = db
+    _edit(path, ("UPDATE runs SET manifest = ? WHERE run_id = ?", [damage, run_id]))
+    listed = _cli("runs", "list", "--db", path)
+    assert listed.exit_code == 0 and run_id in listed.output, listed.output
+    assert _cli("runs", "show", run_id, "--db", path).exit_code == 0
+    commands = [("audit", "verify", run_id), ("audit", "manifest", run_id),
+                ("audit", "diff", run_id, run_id),
+                ("report", "--run", run_id, "--out", path.with_suffix(".html"))]
+    if not damage.startswith('{"'):  # an object reads as a version-1 run's, whose hash fails
+        commands.append(("runs", "export", run_id, "--out", path.with_suffix(".csv")))
+    for args in commands:
+        result = _cli(*args, "--db", path)
+        assert result.exit_code == 1, (args, result.output)
+        assert f"run {run_id}: its stored manifest is damaged" in result.output, (args, result.output)
+        assert "bug in berthcheck" not in result.output
