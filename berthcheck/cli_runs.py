@@ -38,6 +38,7 @@ def runs_list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
                ("compliant", "right"), ("non-compl.", "right"), ("exempt", "right"),
                ("n/a", "right"), ("insuff.", "right"), ("findings", "right")]
     rows = []
+    verdicts = ("compliant", "non_compliant", "exempt", "not_applicable", "insufficient_data")
     for r in runs:
         c = r["counts"]
         rows.append([
@@ -45,9 +46,9 @@ def runs_list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
             f"{r['pack']}@{r['pack_version']}"
             + (" (custom)" if r["custom_pack"] else ""),
             r["period"] or "all", r["scope_text"], count(r["visits"]),
-            count(c.get("compliant", 0)), count(c.get("non_compliant", 0)),
-            count(c.get("exempt", 0)), count(c.get("not_applicable", 0)),
-            count(c.get("insufficient_data", 0)), count(r["findings"]),
+            # damaged counts (edited outside berthcheck) are never shown as zeros
+            *(count(c.get(v, 0)) if c is not None else "?" for v in verdicts),
+            count(r["findings"]),
         ])
     print_table(table(None, columns, rows))
     for r in runs:  # a path is too long for a table cell: it gets a line of its own
@@ -59,7 +60,7 @@ def runs_list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
 def runs_show_command(run_id: RunArgument, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show one stored run: scope, period, pack, counts, hashes and the inputs it read."""
     from berthcheck.cli_progress import count, print_table, table
-    from berthcheck.engine.runs import run_summary
+    from berthcheck.engine.runs import DAMAGED, run_summary
 
     run = with_store(db, lambda con: run_summary(con, run_id.strip()), read_only=True)
     if as_json:
@@ -80,11 +81,17 @@ def runs_show_command(run_id: RunArgument, db: DbOption = None, as_json: JsonOpt
     print_table(table(None, [("", "left"), ("", "left")], [[k, str(v)] for k, v in fields],
                       show_header=False))
     say("")
-    print_table(table("verdicts", [("verdict", "left"), ("visits", "right")],
-                      [[v, count(n)] for v, n in run["counts"].items()]))
-    say("")
-    print_table(table("inputs read", [("table", "left"), ("rows", "right")],
-                      [[t, count(v["rows"])] for t, v in sorted(run["inputs"].items())]))
+    for title, column, values, cell in (
+            ("verdicts", "visits", run["counts"], count),
+            ("inputs read", "rows", run["inputs"], lambda v: count(v["rows"]))):
+        if values is None:  # edited outside berthcheck into something that is not a record
+            say(f"{title}: {DAMAGED}")
+        else:
+            print_table(table(title, [("verdict" if title == "verdicts" else "table", "left"),
+                                      (column, "right")],
+                              [[k, cell(v)] for k, v in sorted(values.items())]))
+        if title == "verdicts":
+            say("")
 
 
 @runs_app.command("export")

@@ -386,8 +386,21 @@ def _scope_text(scope: dict) -> str:
     return ", ".join(parts) or "all"
 
 
+DAMAGED = "damaged (see `berthcheck audit verify`)"
+
+
+def _stored_object(text) -> dict | None:
+    """A `runs` JSON column as stored; None when it is not a JSON object (edited outside
+    berthcheck): the listing goes on, and `audit verify` names the column."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def _summary(row: dict) -> dict:
-    scope = json.loads(row["scope"])
+    scope = _stored_object(row["scope"])
     return {
         "run_id": row["run_id"],
         "created_at": row["created_at"].astimezone(dt.UTC).isoformat(),
@@ -395,10 +408,10 @@ def _summary(row: dict) -> dict:
         "pack_version": row["pack_version"],
         "period": row["period"],
         "scope": scope,
-        "scope_text": _scope_text(scope),
+        "scope_text": _scope_text(scope) if scope is not None else DAMAGED,
         "visits": row["visits"],
         "findings": row["findings"],
-        "counts": json.loads(row["counts"]),
+        "counts": _stored_object(row["counts"]),  # None: damaged
         "max_batch_id": row["max_batch_id"],
         # a pack not shipped with berthcheck is never shown under a built-in's name alone
         "custom_pack": bool(row.get("custom_pack")),
@@ -436,8 +449,8 @@ def run_summary(con, run_id: str) -> dict:
         "results_sha256": row["results_sha256"],
         "findings_sha256": row["findings_sha256"],
         "berthcheck_version": row["berthcheck_version"],
-        "inputs": json.loads(row["inputs"]),
-        "parameters": json.loads(row["parameters"]),
+        "inputs": _stored_object(row["inputs"]),  # None: damaged
+        "parameters": _stored_object(row["parameters"]),
     })
     return out
 

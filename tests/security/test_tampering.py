@@ -213,3 +213,22 @@ def test_a_damaged_stored_manifest_is_named_not_a_bug(db, damage):
         assert result.exit_code == 1, (args, result.output)
         assert f"run {run_id}: its stored manifest is damaged" in result.output, (args, result.output)
         assert "bug in berthcheck" not in result.output
+
+
+def test_a_run_record_with_damaged_json_columns_still_lists(db):
+    """A `runs` row whose scope or counts were edited into text that is not JSON: `runs list`
+    and `runs show` still print (every other run too), marking what is damaged, and `audit
+    verify` names the columns."""
+    path, run_id = db
+    _edit(path, ("UPDATE runs SET scope = '{bad', counts = '[1]' WHERE run_id = ?", [run_id]))
+    listed = _cli("runs", "list", "--db", path)
+    assert listed.exit_code == 0, listed.output
+    line = next(x for x in listed.output.splitlines() if x.startswith(run_id))
+    assert "damaged" in line and "?" in line, line
+    shown = _cli("runs", "show", run_id, "--db", path)
+    assert shown.exit_code == 0, shown.output
+    assert "damaged" in shown.output
+    assert _cli("runs", "list", "--db", path, "--json").exit_code == 0
+    result = _verify(path, run_id)
+    assert result.exit_code == 1
+    assert "scope: '{bad' in the record" in result.output
