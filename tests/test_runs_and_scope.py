@@ -109,6 +109,10 @@ def test_runs_show_and_unknown_run(db, month_run):
     assert shown.exit_code == 0 and run_id in shown.stdout and "non_compliant" in shown.stdout
     data = json.loads(_run(db, "runs", "show", run_id, "--json").stdout)
     assert data["inputs"]["visits"]["rows"] == 202
+    # every input table the run read, as its manifest lists them: the built-in ports too
+    manifest = json.loads(_run(db, "audit", "manifest", run_id).stdout)
+    assert data["inputs"] == manifest["inputs"] and "ports_builtin" in data["inputs"]
+    assert any(line.split()[:1] == ["ports_builtin"] for line in shown.stdout.splitlines())
     missing = _run(db, "runs", "show", "feedfacefeedface")
     assert missing.exit_code == 2 and "no run 'feedfacefeedface'" in missing.stderr
 

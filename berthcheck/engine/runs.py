@@ -433,6 +433,8 @@ def run_summary(con, run_id: str) -> dict:
         "SELECT run_id, created_at, pack_id, pack_version, pack_hash, period, scope, visits, "  # noqa: S608
         "findings, counts, max_batch_id, results_sha256, findings_sha256, berthcheck_version, "
         "inputs, parameters, "
+        # what the run read, as its manifest lists it (the built-in reference tables too)
+        f"json_extract({run_manifest.MANIFEST_OBJECT_SQL}, '$.inputs')::VARCHAR AS read, "
         # as list_runs: a run made with a pack folder says so here too
         f"coalesce(json_extract_string({run_manifest.MANIFEST_OBJECT_SQL}, '$.pack.custom') "
         "= 'true', false) AS custom_pack, "
@@ -449,7 +451,8 @@ def run_summary(con, run_id: str) -> dict:
         "results_sha256": row["results_sha256"],
         "findings_sha256": row["findings_sha256"],
         "berthcheck_version": row["berthcheck_version"],
-        "inputs": _stored_object(row["inputs"]),  # None: damaged
+        # None: damaged; a run stored before manifests has only its loaded tables
+        "inputs": _stored_object(row["read"] if row["read"] else row["inputs"]),
         "parameters": _stored_object(row["parameters"]),
     })
     return out
