@@ -244,6 +244,15 @@ def tampered_parts(con, run_id: str) -> list[str]:
         parts.append("results")
     if rows[0][1] is not None and got[1] != rows[0][1]:
         parts.append("findings")
+    text = store.scalar(con, "SELECT manifest FROM runs WHERE run_id = ?", [run_id])
+    if text is not None:  # the record `runs list` shows must say what its manifest says
+        from berthcheck import tamper
+
+        try:
+            if tamper.record_problems(con, run_id, run_manifest.parse_stored(run_id, text)):
+                parts.append("record")
+        except BerthcheckError:
+            parts.append("manifest (damaged)")
     return parts
 
 
@@ -268,7 +277,7 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
         # the stored run is evidence that was altered: never paper over it with a fresh copy
         raise BerthcheckError(
             f"run {outcome.run_id} is stored, but its stored {' and '.join(tampered)} no longer "
-            "match the hashes recorded with it (edited in the database?); refusing to "
+            "agree with what was recorded with it (edited in the database?); refusing to "
             f"overwrite it. See `berthcheck audit verify {outcome.run_id}`")
     for table in ("run_findings", "run_results", "run_result_columns", "runs"):
         store.run(con, f"DELETE FROM {table} WHERE run_id = ?", [outcome.run_id])  # noqa: S608

@@ -232,3 +232,23 @@ def test_a_run_record_with_damaged_json_columns_still_lists(db):
     result = _verify(path, run_id)
     assert result.exit_code == 1
     assert "scope: '{bad' in the record" in result.output
+
+
+@pytest.mark.parametrize("edit", [
+    "UPDATE runs SET counts = '{\"compliant\": 2}'",
+    "UPDATE runs SET manifest = '{bad'",
+])
+def test_a_later_check_refuses_to_overwrite_an_edited_run_record(db, edit):
+    """The same check again would replace the run's `runs` row: one whose record or manifest
+    was edited is evidence too, and stays for the auditor."""
+    path, run_id = db
+    _edit(path, edit)
+    result = _cli("check", "--db", path, "--period", "2026-10")
+    assert result.exit_code == 1, result.output
+    assert f"run {run_id} is stored" in result.output and "refusing to overwrite" in result.output
+    con = store.connect(path)
+    try:
+        counts, manifest = store.run(con, "SELECT counts, manifest FROM runs")[0]
+    finally:
+        con.close()
+    assert counts == '{"compliant": 2}' or manifest == "{bad"
