@@ -151,10 +151,11 @@ def list_command(
             raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
         return export_records(con, run_id)
 
-    records = with_store(db, records_of)
+    records = with_store(db, records_of, read_only=True)
     if as_json:
         print_json([{"export_id": r.export_id, "run_id": r.run_id, "kind": r.kind,
-                     "parameters": r.parameters, "files": r.files} for r in records])
+                     "parameters": r.parameters, "files": r.files,
+                     **({"damaged": r.damaged} if r.damaged else {})} for r in records])
         return
     if not records:
         typer.echo("no exports recorded")
@@ -163,6 +164,8 @@ def list_command(
                    f"{json.dumps(r.parameters, sort_keys=True)}")
         for name, digest in sorted(r.files.items()):
             typer.echo(f"    {digest}  {name}")
+        if r.damaged:
+            typer.echo(f"    damaged: {r.damaged} (see `berthcheck audit verify {r.run_id}`)")
 
 
 def compare_command(

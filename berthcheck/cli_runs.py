@@ -15,6 +15,11 @@ runs_app = typer.Typer(help="Stored check runs: list, show, export.", no_args_is
 RunArgument = Annotated[str, typer.Argument(help="A run id (see `berthcheck runs list`).", show_default=False)]
 
 
+def _when(created_at: str) -> str:
+    """A run's creation instant (ISO 8601 in UTC) as both tables print it: to the second."""
+    return created_at[:19].replace("T", " ")
+
+
 @runs_app.command("list")
 def runs_list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List stored check runs, newest first: scope, period, pack@version and verdict counts."""
@@ -33,16 +38,17 @@ def runs_list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
                ("compliant", "right"), ("non-compl.", "right"), ("exempt", "right"),
                ("n/a", "right"), ("insuff.", "right"), ("findings", "right")]
     rows = []
+    verdicts = ("compliant", "non_compliant", "exempt", "not_applicable", "insufficient_data")
     for r in runs:
         c = r["counts"]
         rows.append([
-            r["run_id"], r["created_at"][:19].replace("T", " "),
+            r["run_id"], _when(r["created_at"]),
             f"{r['pack']}@{r['pack_version']}"
             + (" (custom)" if r["custom_pack"] else ""),
             r["period"] or "all", r["scope_text"], count(r["visits"]),
-            count(c.get("compliant", 0)), count(c.get("non_compliant", 0)),
-            count(c.get("exempt", 0)), count(c.get("not_applicable", 0)),
-            count(c.get("insufficient_data", 0)), count(r["findings"]),
+            # damaged counts (edited outside berthcheck) are never shown as zeros
+            *(count(c.get(v, 0)) if c is not None else "?" for v in verdicts),
+            count(r["findings"]),
         ])
     print_table(table(None, columns, rows))
     for r in runs:  # a path is too long for a table cell: it gets a line of its own
@@ -54,7 +60,7 @@ def runs_list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
 def runs_show_command(run_id: RunArgument, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show one stored run: scope, period, pack, counts, hashes and the inputs it read."""
     from berthcheck.cli_progress import count, print_table, table
-    from berthcheck.engine.runs import run_summary
+    from berthcheck.engine.runs import DAMAGED, run_summary
 
     run = with_store(db, lambda con: run_summary(con, run_id.strip()), read_only=True)
     if as_json:
@@ -62,8 +68,9 @@ def runs_show_command(run_id: RunArgument, db: DbOption = None, as_json: JsonOpt
         return
     fields = [
         ("run", run["run_id"]),
-        ("created (UTC)", run["created_at"]),
-        ("pack", f"{run['pack']}@{run['pack_version']} (hash {run['pack_hash'][:12]}...)"),
+        ("created (UTC)", _when(run["created_at"])),
+        ("pack", f"{run['pack']}@{run['pack_version']} (hash {run['pack_hash'][:12]}...)"
+                 + (f", custom pack {run['pack_path']}" if run["custom_pack"] else "")),
         ("period", run["period"] or "all"),
         ("scope", run["scope_text"]),
         ("visits", count(run["visits"])),
@@ -74,11 +81,17 @@ def runs_show_command(run_id: RunArgument, db: DbOption = None, as_json: JsonOpt
     print_table(table(None, [("", "left"), ("", "left")], [[k, str(v)] for k, v in fields],
                       show_header=False))
     say("")
-    print_table(table("verdicts", [("verdict", "left"), ("visits", "right")],
-                      [[v, count(n)] for v, n in run["counts"].items()]))
-    say("")
-    print_table(table("inputs read", [("table", "left"), ("rows", "right")],
-                      [[t, count(v["rows"])] for t, v in sorted(run["inputs"].items())]))
+    for title, column, values, cell in (
+            ("verdicts", "visits", run["counts"], count),
+            ("inputs read", "rows", run["inputs"], lambda v: count(v["rows"]))):
+        if values is None:  # edited outside berthcheck into something that is not a record
+            say(f"{title}: {DAMAGED}")
+        else:
+            print_table(table(title, [("verdict" if title == "verdicts" else "table", "left"),
+                                      (column, "right")],
+                              [[k, cell(v)] for k, v in sorted(values.items())]))
+        if title == "verdicts":
+            say("")
 
 
 @runs_app.command("export")

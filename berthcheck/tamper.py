@@ -8,6 +8,8 @@ berthcheck's back.
   definitions: a redefined view could hide or invent rows for every later check. They are
   compared with the definitions a fresh database of this berthcheck gets, and `audit.as_of`
   rebuilds the past from those definitions, never from the database's.
+* The run's `runs` row (what `runs list` and `runs show` print: counts, period, hashes)
+  must say what its manifest says.
 * The history must be whole: every row version's batch and `_replaced_by` must name a load
   batch that exists, and the `quarantine` and `load_warnings` tables must still hold as many
   rows as each load batch recorded.
@@ -114,6 +116,70 @@ def history_problems(con) -> list[str]:
         if orphans:
             out.append(f"{table}: {orphans} rows name a load batch that does not exist")
     return out
+
+
+
+def record_problems(con, run_id: str, manifest: dict) -> list[str]:
+    """Columns of the run's `runs` row (what `runs list` and `runs show` print) that disagree
+    with its manifest: an edited count, period or hash there is shown to every reader."""
+    import json
+
+    cols = ("pack_id", "pack_version", "pack_hash", "parameters", "scope", "period",
+            "berthcheck_version", "max_batch_id", "visits", "findings", "counts",
+            "results_sha256", "findings_sha256", "inputs")
+    rows = store.run(con, f"SELECT {', '.join(cols)} FROM runs WHERE run_id = ?",  # noqa: S608
+                     [run_id])
+    if not rows:
+        return []
+    row = dict(zip(cols, rows[0], strict=True))
+    pack = manifest.get("pack") or {}
+    pairs = [
+        ("pack_id", row["pack_id"], pack.get("id")),
+        ("pack_version", row["pack_version"], pack.get("version")),
+        ("pack_hash", row["pack_hash"], pack.get("hash")),
+        ("period", row["period"], manifest.get("period")),
+        ("berthcheck_version", row["berthcheck_version"], manifest.get("berthcheck_version")),
+        # no batch read: NULL in the row, 0 in the manifest
+        ("max_batch_id", row["max_batch_id"] or 0, manifest.get("as_of_batch") or 0),
+        ("visits", row["visits"], manifest.get("visits")),
+        ("findings", row["findings"], manifest.get("findings")),
+        ("results_sha256", row["results_sha256"], manifest.get("results_sha256")),
+        ("findings_sha256", row["findings_sha256"], manifest.get("findings_sha256")),
+    ]
+    for column in ("parameters", "scope", "counts"):
+        try:
+            value = json.loads(row[column])
+        except (TypeError, ValueError):
+            value = row[column]
+        pairs.append((column, value, manifest.get(column)))
+    out = [f"{column}: {mine!r} in the record, {theirs!r} in the manifest"
+           for column, mine, theirs in pairs if mine != theirs]
+    if int(manifest.get("manifest_version") or 1) >= 2:  # version 1 kept another shape here
+        try:
+            recorded = json.loads(row["inputs"]) or {}
+        except (TypeError, ValueError):
+            recorded = None
+        then = manifest.get("inputs") or {}
+        if not isinstance(recorded, dict):
+            out.append("inputs: not the run's input summary")
+        else:
+            # a table absent on one side and empty on the other is no difference (runs made
+            # before a table existed); the built-in tables are in the manifest only
+            for table in sorted(set(recorded) | set(then)):
+                mine, theirs = recorded.get(table), then.get(table)
+                if mine == theirs or (mine is None and table.endswith(store.BUILTIN_SUFFIX)):
+                    continue
+                if not (mine or {}).get("rows") and not (theirs or {}).get("rows"):
+                    continue
+                out.append(f"inputs: table {table} is {_rows(mine)} in the record, "
+                           f"{_rows(theirs)} in the manifest")
+    return out
+
+
+def _rows(entry) -> str:
+    if not isinstance(entry, dict):
+        return "absent"
+    return f"{entry.get('rows')} rows (sha256 {str(entry.get('sha256'))[:12]}...)"
 
 
 def _cells(frame) -> dict[str, dict[str, str]]:

@@ -198,6 +198,9 @@ def test_verify_names_a_row_edited_in_place(checked):
     assert result.exit_code == 1, result.output
     out = result.output
     assert "input table visits" in out
+    # a version-3 manifest has one digest per table: no empty "content -..." beside it
+    line = next(x for x in out.splitlines() if "input table visits" in x)
+    assert "content" not in line, line
     assert f"changed: visits '{visit_id}' (visits.csv row {source_row}" in out
     assert "edited after the run read them" in out
     # the consequence is named too: the visit's verdict differs
@@ -268,6 +271,26 @@ def test_verify_names_a_changed_emission_factor_file(checked, rules_copy):
     assert "file factors.toml changed" in result.output
 
 
+
+def test_verify_of_a_custom_pack_run_says_its_folder_is_gone(checked, tmp_path):
+    """A run made with a pack folder (`--pack PATH`) whose folder no longer holds a pack is
+    compared with the pack of that id found now, and verify says so: the differences are not
+    edits to the run's own pack."""
+    db, _run_id = checked
+    folder = tmp_path / "review" / "carb-at-berth-2020"
+    shutil.copytree(rules_dir() / "carb-at-berth-2020", folder)
+    toml = folder / "pack.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('\nversion = "1.', '\nversion = "9.', 1), encoding="utf-8")
+    run_id = _check(db, "--pack", folder)
+    shutil.rmtree(folder)
+    result = _cli("audit", "verify", run_id, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert f"the run read pack carb-at-berth-2020 from {folder}, which holds no pack now" \
+        in result.output, result.output
+    assert f"compared with carb-at-berth-2020 from {rules_dir() / 'carb-at-berth-2020'}" \
+        in result.output
+
 def test_a_run_without_a_manifest_cannot_be_verified(checked):
     db, run_id = checked
     con = store.connect(db)
@@ -293,6 +316,41 @@ def test_verify_against_a_manifest_file(db, tmp_path):
     assert "differs from the file given" in result.output
     assert "results: sha256 000000000000... at the run" in result.output
 
+
+
+@pytest.mark.parametrize(("edit", "path"), [
+    (lambda m: m.pop("pack"), "$.pack"),
+    (lambda m: m.update(pack="carb"), "$.pack"),
+    (lambda m: m.update(as_of_batch="abc"), "$.as_of_batch"),
+    (lambda m: m.update(manifest_version="x"), "$.manifest_version"),
+    (lambda m: m["scope"].update(start="garbage"), "$.scope.start"),
+    (lambda m: m["load_batches"][0].pop("source_rows"), "$.load_batches[0].source_rows"),
+    (lambda m: m["inputs"].update(visits=[]), "$.inputs.visits"),
+])
+def test_a_malformed_manifest_file_is_named_by_json_path(checked, tmp_path, edit, path):
+    """A manifest file (`--manifest`) missing a field verify reads, or holding it with the
+    wrong type, is one message naming the file and the JSON path: never 'a bug in berthcheck'."""
+    db, run_id = checked
+    kept = tmp_path / "kept.json"
+    assert _cli("audit", "manifest", run_id, "--db", db, "--out", kept).exit_code == 0
+    manifest = json.loads(kept.read_text(encoding="utf-8"))
+    edit(manifest)
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(manifest), encoding="utf-8")
+    result = _cli("audit", "verify", run_id, "--db", db, "--manifest", broken)
+    assert result.exit_code == 2, result.output
+    assert f"{broken}" in result.output and path in result.output, result.output
+    assert "bug in berthcheck" not in result.output
+
+
+def test_verify_of_a_database_that_does_not_exist_creates_none(tmp_path):
+    """A mistyped --db is exit 3 naming it, as for `runs show`: verify neither says 'no run'
+    of an empty store nor leaves that empty store behind."""
+    db = tmp_path / "typo.duckdb"
+    result = _cli("audit", "verify", "0123456789abcdef", "--db", db)
+    assert result.exit_code == 3, result.output
+    assert "does not exist" in result.output
+    assert not db.exists()
 
 def test_unknown_run_is_a_usage_error(checked):
     db, _run_id = checked

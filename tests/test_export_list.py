@@ -56,3 +56,61 @@ def test_an_export_that_cannot_be_written_is_not_recorded(tmp_path):
     # `export list` (and `audit verify`) never name files that were not written
     listed = _cli("export", "list", "--db", db, "--json")
     assert json.loads(listed.stdout) == []
+
+
+def test_export_list_of_a_database_that_does_not_exist_creates_none(tmp_path):
+    """`export list` only reads: a mistyped --db is exit 3 as for `runs list`, and no empty
+    store is left behind under that name."""
+    db = tmp_path / "typo.duckdb"
+    result = _cli("export", "list", "--db", db)
+    assert result.exit_code == 3, result.output
+    assert "does not exist" in result.output
+    assert not db.exists()
+
+
+def _exported(tmp_path):
+    db = tmp_path / "bc.duckdb"
+    (tmp_path / "visits.csv").write_text(VISITS, encoding="utf-8")
+    assert _cli("load", "--db", db, "visits", tmp_path / "visits.csv").exit_code == 0
+    made = _cli("export", "fueleu-calls", "--db", db, "--period", "2030-06", "--out",
+                tmp_path / "calls.csv")
+    assert made.exit_code == 0, made.output
+    (record,) = json.loads(_cli("export", "list", "--db", db, "--json").stdout)
+    return db, record
+
+
+def _edit_exports(db, sql):
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(sql)
+    finally:
+        con.close()
+
+
+def test_a_damaged_export_record_is_named_by_list_and_verify(tmp_path):
+    """An `exports` row edited outside berthcheck into text that is not JSON: `export list`
+    still lists (marking it) and `audit verify` names it, exit 1; neither says 'a bug'."""
+    db, record = _exported(tmp_path)
+    _edit_exports(db, "UPDATE exports SET files = '{bad'")
+    listed = _cli("export", "list", "--db", db)
+    assert listed.exit_code == 0, listed.output
+    assert record["export_id"] in listed.output and "damaged" in listed.output
+    assert _cli("export", "list", "--db", db, "--json").exit_code == 0
+    verified = _cli("audit", "verify", record["run_id"], "--db", db)
+    assert verified.exit_code == 1, verified.output
+    assert f"export {record['export_id']} (fueleu-calls): its record is damaged" \
+        in verified.output
+    assert "bug in berthcheck" not in verified.output
+
+
+def test_verify_names_an_export_whose_parameters_were_edited(tmp_path):
+    """An export's id is a hash of its run, kind and parameters: parameters edited in the
+    store no longer match it, and verify says so (not only that the files differ)."""
+    db, record = _exported(tmp_path)
+    _edit_exports(db, "UPDATE exports SET parameters = replace(parameters, '2030-06', "
+                      "'2030-07')")
+    verified = _cli("audit", "verify", record["run_id"], "--db", db)
+    assert verified.exit_code == 1, verified.output
+    assert "its id does not match its run, kind and parameters" in verified.output

@@ -54,6 +54,22 @@ def test_with_quarantine_the_orphans_move_to_quarantine(loaded, tmp_path):
     assert store.scalar(loaded, "SELECT count(*) FROM shore_power_versions") == 1
 
 
+
+def test_with_quarantine_each_orphan_is_reported_and_named_on_its_visit(loaded, tmp_path):
+    """The rows `--quarantine` retires from the current data are said, as every quarantined
+    row is (the CLI prints the report's errors, `--errors` writes them): a session no longer
+    counting towards its visit's control is never news only the quarantine table holds. Its
+    quarantine entry names the column it is kept for, visit_id, with the visit's id."""
+    errors_out = tmp_path / "errors.csv"
+    report = load_files(loaded, "visits", [_moved(tmp_path)], replace=True, quarantine=True,
+                        errors_out=errors_out)
+    text = "\n".join(map(str, report.errors))
+    assert "shore_power 'S1' (sp.csv row 2" in text and "events 'E1' (ev.csv row 2" in text
+    assert "kept in quarantine" in text and "or use --quarantine" not in text
+    assert "shore_power 'S1'" in errors_out.read_text(encoding="utf-8")
+    rows = store.run(loaded, "SELECT kind, column_name, value FROM quarantine ORDER BY kind")
+    assert rows == [("events", "visit_id", "V1"), ("shore-power", "visit_id", "V1")]
+
 def test_a_replacement_that_keeps_sessions_inside_loads(loaded, tmp_path):
     fix = write_csv(tmp_path / "fix.csv", [good_visit(departure="2026-10-03 07:00")])
     report = load_files(loaded, "visits", [fix], replace=True)

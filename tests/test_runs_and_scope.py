@@ -109,9 +109,44 @@ def test_runs_show_and_unknown_run(db, month_run):
     assert shown.exit_code == 0 and run_id in shown.stdout and "non_compliant" in shown.stdout
     data = json.loads(_run(db, "runs", "show", run_id, "--json").stdout)
     assert data["inputs"]["visits"]["rows"] == 202
+    # every input table the run read, as its manifest lists them: the built-in ports too
+    manifest = json.loads(_run(db, "audit", "manifest", run_id).stdout)
+    assert data["inputs"] == manifest["inputs"] and "ports_builtin" in data["inputs"]
+    assert any(line.split()[:1] == ["ports_builtin"] for line in shown.stdout.splitlines())
     missing = _run(db, "runs", "show", "feedfacefeedface")
     assert missing.exit_code == 2 and "no run 'feedfacefeedface'" in missing.stderr
 
+
+
+def test_runs_list_and_show_print_a_run_s_time_alike(db, month_run):
+    """The same run's creation time reads the same in `runs list` and `runs show` (UTC, to
+    the second), so an auditor can match the two by eye; --json keeps the full instant."""
+    run_id = month_run["run_id"]
+    line = next(x for x in _run(db, "runs", "list").stdout.splitlines() if x.startswith(run_id))
+    when = " ".join(line.split()[1:3])
+    shown = _run(db, "runs", "show", run_id).stdout
+    created = next(x for x in shown.splitlines() if x.startswith("created (UTC)"))
+    assert created.split(None, 2)[2].strip() == when, (created, when)
+    full = json.loads(_run(db, "runs", "show", run_id, "--json").stdout)["created_at"]
+    assert full.endswith("+00:00") and full[:19].replace("T", " ") == when
+
+
+def test_runs_show_says_a_run_was_made_with_a_custom_pack(own_db, tmp_path):
+    """`runs show` (text and --json) says what `runs list` says of a run made with a pack
+    folder: custom, and where from. --json said `"custom_pack": false`."""
+    from berthcheck.resources import rules_dir
+
+    folder = tmp_path / "review" / "carb-at-berth-2020"
+    shutil.copytree(rules_dir() / "carb-at-berth-2020", folder)
+    run_id = _check_json(own_db, "--period", "2026-10", "--pack", str(folder))["run_id"]
+    listed = next(r for r in json.loads(_run(own_db, "runs", "list", "--json").stdout)
+                  if r["run_id"] == run_id)
+    assert listed["custom_pack"] is True and listed["pack_path"] == str(folder)
+    shown = json.loads(_run(own_db, "runs", "show", run_id, "--json").stdout)
+    assert (shown["custom_pack"], shown["pack_path"]) == (True, str(folder))
+    text = _run(own_db, "runs", "show", run_id).stdout
+    pack_line = next(x for x in text.splitlines() if x.startswith("pack "))
+    assert f"custom pack {folder}" in pack_line, pack_line
 
 @pytest.fixture()
 def own_db(db, tmp_path) -> Path:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
-from berthcheck import __version__, fingerprints
+from berthcheck import __version__, fingerprints, tamper
 from berthcheck.audit.as_of import as_of
 from berthcheck.audit.changes import changed_parameters, file_changes
 from berthcheck.audit.manifests import manifest_for
@@ -65,6 +66,10 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
                                           f"not in {where}the built-in packs ({rules_dir()}) "
                                           "or $BERTHCHECK_PACKS"))
     else:
+        if pk.get("path") and Path(pk["path"]) != folder:
+            # the run's own folder is gone: what follows compares another pack of that id
+            report.notes.append(f"the run read pack {pk['id']} from {pk['path']}, which holds "
+                                f"no pack now; compared with {pk['id']} from {folder}")
         changes = file_changes(pk.get("files") or {}, now_files)
         try:
             pack = load_pack(pk["id"], folder=folder)
@@ -98,6 +103,11 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
                             f"this is {__version__}; results are compared all the same")
 
     _store_integrity(con, report)
+    record = tamper.record_problems(con, run_id, reference)
+    if record:
+        report.mismatches.append(Mismatch(
+            "record", run_id, "the run's record (what `runs list` and `runs show` print) "
+            "differs from its manifest", record))
     # the inputs as they stood then, and the results recomputed over them
     batch = int(reference.get("as_of_batch") or 0)
     recomputed = None

@@ -10,7 +10,7 @@ from berthcheck.audit.values import MAX_ROWS_SHOWN
 
 @dataclass
 class Mismatch:
-    what: str  # pack | inputs | load_batches | results | findings | run_id
+    what: str  # pack | inputs | load_batches | results | findings | run_id | record | ...
     subject: str  # file, table, visit, ...
     message: str
     details: list[str] = field(default_factory=list)

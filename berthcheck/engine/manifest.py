@@ -185,6 +185,29 @@ def build_manifest(con, outcome, *, inputs: InputState | None = None,
     }
 
 
+
+# a stored manifest that is a JSON object (SQL): anything else was edited outside berthcheck,
+# and reading one run's must not stop a listing of every run
+MANIFEST_OBJECT_SQL = "CASE WHEN json_valid(manifest) AND json_type(manifest) = 'OBJECT' " \
+                      "THEN manifest END"
+
+
+def damaged(run_id: str, why: str) -> BerthcheckError:
+    return BerthcheckError(
+        f"run {run_id}: its stored manifest is damaged ({why}); it was edited outside "
+        f"berthcheck, so the run cannot be read as recorded (see docs/reliability.md)")
+
+
+def parse_stored(run_id: str, text: str) -> dict:
+    """A run's stored manifest text as a dict; one that is not a JSON object is damaged."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise damaged(run_id, f"not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise damaged(run_id, "not a JSON object")
+    return data
+
 def _pack_record(pack) -> dict:
     """The manifest's pack entry. A pack that is not shipped with berthcheck also records
     where it came from (`custom`, `path`): a run is never passed off as the built-in's."""

@@ -109,9 +109,15 @@ def extra_key(con, table: str) -> str:
 
 def manifest_version(con, run_id: str) -> int:
     """The manifest version a stored run was recorded with (1 for runs before manifests)."""
-    return int(store.scalar(
-        con, "SELECT coalesce(TRY_CAST(json_extract(manifest, '$.manifest_version') AS INTEGER), "
-        "1) FROM runs WHERE run_id = ?", [run_id]) or 1)
+    rows = store.run(
+        con, "SELECT manifest IS NULL, coalesce(TRY_CAST(json_extract("  # noqa: S608 - ours
+        f"{run_manifest.MANIFEST_OBJECT_SQL}, '$.manifest_version') AS INTEGER), 1), "
+        f"{run_manifest.MANIFEST_OBJECT_SQL} IS NULL FROM runs WHERE run_id = ?", [run_id])
+    if not rows or rows[0][0]:
+        return 1
+    if rows[0][2]:
+        raise run_manifest.damaged(run_id, "not a JSON object")
+    return int(rows[0][1])
 
 
 def _stored_relations(con, run_id: str) -> tuple[str, str]:
@@ -238,6 +244,15 @@ def tampered_parts(con, run_id: str) -> list[str]:
         parts.append("results")
     if rows[0][1] is not None and got[1] != rows[0][1]:
         parts.append("findings")
+    text = store.scalar(con, "SELECT manifest FROM runs WHERE run_id = ?", [run_id])
+    if text is not None:  # the record `runs list` shows must say what its manifest says
+        from berthcheck import tamper
+
+        try:
+            if tamper.record_problems(con, run_id, run_manifest.parse_stored(run_id, text)):
+                parts.append("record")
+        except BerthcheckError:
+            parts.append("manifest (damaged)")
     return parts
 
 
@@ -262,7 +277,7 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
         # the stored run is evidence that was altered: never paper over it with a fresh copy
         raise BerthcheckError(
             f"run {outcome.run_id} is stored, but its stored {' and '.join(tampered)} no longer "
-            "match the hashes recorded with it (edited in the database?); refusing to "
+            "agree with what was recorded with it (edited in the database?); refusing to "
             f"overwrite it. See `berthcheck audit verify {outcome.run_id}`")
     for table in ("run_findings", "run_results", "run_result_columns", "runs"):
         store.run(con, f"DELETE FROM {table} WHERE run_id = ?", [outcome.run_id])  # noqa: S608
@@ -324,11 +339,12 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
 def list_runs(con):
     return store.fetch_polars(
         con,
-        "SELECT run_id, created_at, pack_id, pack_version, period, scope, visits, findings, "
+        "SELECT run_id, created_at, pack_id, pack_version, period, scope, visits, findings, "  # noqa: S608
         "counts, max_batch_id, "
         # a run made with a pack that is not shipped with berthcheck says so (engine.manifest._pack_record)
-        "coalesce(json_extract_string(manifest, '$.pack.custom') = 'true', false) AS custom_pack, "
-        "json_extract_string(manifest, '$.pack.path') AS pack_path "
+        f"coalesce(json_extract_string({run_manifest.MANIFEST_OBJECT_SQL}, '$.pack.custom') "
+        "= 'true', false) AS custom_pack, "
+        f"json_extract_string({run_manifest.MANIFEST_OBJECT_SQL}, '$.pack.path') AS pack_path "
         "FROM runs ORDER BY created_at DESC, run_id",
     )
 
@@ -379,8 +395,21 @@ def _scope_text(scope: dict) -> str:
     return ", ".join(parts) or "all"
 
 
+DAMAGED = "damaged (see `berthcheck audit verify`)"
+
+
+def _stored_object(text) -> dict | None:
+    """A `runs` JSON column as stored; None when it is not a JSON object (edited outside
+    berthcheck): the listing goes on, and `audit verify` names the column."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def _summary(row: dict) -> dict:
-    scope = json.loads(row["scope"])
+    scope = _stored_object(row["scope"])
     return {
         "run_id": row["run_id"],
         "created_at": row["created_at"].astimezone(dt.UTC).isoformat(),
@@ -388,10 +417,10 @@ def _summary(row: dict) -> dict:
         "pack_version": row["pack_version"],
         "period": row["period"],
         "scope": scope,
-        "scope_text": _scope_text(scope),
+        "scope_text": _scope_text(scope) if scope is not None else DAMAGED,
         "visits": row["visits"],
         "findings": row["findings"],
-        "counts": json.loads(row["counts"]),
+        "counts": _stored_object(row["counts"]),  # None: damaged
         "max_batch_id": row["max_batch_id"],
         # a pack not shipped with berthcheck is never shown under a built-in's name alone
         "custom_pack": bool(row.get("custom_pack")),
@@ -410,9 +439,16 @@ def run_summary(con, run_id: str) -> dict:
 
     rows = store.fetch_polars(
         con,
-        "SELECT run_id, created_at, pack_id, pack_version, pack_hash, period, scope, visits, "
+        "SELECT run_id, created_at, pack_id, pack_version, pack_hash, period, scope, visits, "  # noqa: S608
         "findings, counts, max_batch_id, results_sha256, findings_sha256, berthcheck_version, "
-        "inputs, parameters FROM runs WHERE run_id = $r",
+        "inputs, parameters, "
+        # what the run read, as its manifest lists it (the built-in reference tables too)
+        f"json_extract({run_manifest.MANIFEST_OBJECT_SQL}, '$.inputs')::VARCHAR AS read, "
+        # as list_runs: a run made with a pack folder says so here too
+        f"coalesce(json_extract_string({run_manifest.MANIFEST_OBJECT_SQL}, '$.pack.custom') "
+        "= 'true', false) AS custom_pack, "
+        f"json_extract_string({run_manifest.MANIFEST_OBJECT_SQL}, '$.pack.path') AS pack_path "
+        "FROM runs WHERE run_id = $r",
         {"r": run_id},
     )
     if not rows.height:
@@ -424,8 +460,9 @@ def run_summary(con, run_id: str) -> dict:
         "results_sha256": row["results_sha256"],
         "findings_sha256": row["findings_sha256"],
         "berthcheck_version": row["berthcheck_version"],
-        "inputs": json.loads(row["inputs"]),
-        "parameters": json.loads(row["parameters"]),
+        # None: damaged; a run stored before manifests has only its loaded tables
+        "inputs": _stored_object(row["read"] if row["read"] else row["inputs"]),
+        "parameters": _stored_object(row["parameters"]),
     })
     return out
 

@@ -31,6 +31,8 @@ class ExportRecord:
     kind: str
     parameters: dict
     files: dict[str, str]  # file name -> sha256
+    # why the stored row cannot be trusted (edited outside berthcheck); "" when it can
+    damaged: str = ""
 
 
 def canonical(obj) -> str:
@@ -66,7 +68,29 @@ def export_records(con, run_id: str | None = None) -> list[ExportRecord]:
         "ORDER BY run_id, kind, export_id",
         [run_id, run_id],
     )
-    return [ExportRecord(e, r, k, json.loads(p), json.loads(f)) for e, r, k, p, f in rows]
+    return [_record(*row) for row in rows]
+
+
+def _record(export_id: str, run_id: str, kind: str, parameters: str, files: str) -> ExportRecord:
+    """A stored export row; one whose JSON was edited into something else, or whose id no
+    longer matches its run, kind and parameters, is kept and marked `damaged`."""
+    def stored(text: str, name: str) -> tuple[dict, str]:
+        try:
+            value = json.loads(text)
+        except (TypeError, ValueError):
+            value = None
+        if isinstance(value, dict):
+            return value, ""
+        return {}, f"its {name} are not a JSON object"
+
+    params, bad_params = stored(parameters, "parameters")
+    names, bad_files = stored(files, "files")
+    if not bad_files and not all(isinstance(v, str) for v in names.values()):
+        names, bad_files = {}, "its files are not file names with their sha256"
+    damaged = "; ".join(filter(None, (bad_params, bad_files)))
+    if not damaged and export_id != export_id_for(run_id, kind, params):
+        damaged = "its id does not match its run, kind and parameters"
+    return ExportRecord(export_id, run_id, kind, params, names, damaged)
 
 
 def _builders() -> dict[str, Callable]:
@@ -84,6 +108,10 @@ def check_exports(con, records: list[ExportRecord], pack, scope, results,
     builders = _builders()
     out: list[tuple[bool, str, list[str]]] = []
     for rec in records:
+        if rec.damaged:
+            out.append((False, f"export {rec.export_id} ({rec.kind}): its record is damaged "
+                        f"({rec.damaged}): it was edited outside berthcheck", []))
+            continue
         run = ExportRun(pack, scope, rec.run_id, results, findings)
         build = builders.get(rec.kind)
         if build is None:

@@ -252,6 +252,11 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
         retire_versions(con, kind, replaced, batch_id)
     if orphans:
         quarantine_orphans(con, orphans, batch_id)
+        # said with the file's quarantined problems (and in --errors), once their own rows
+        # are kept: the retired sessions and events are never news the table alone holds
+        orphan_errors = [o.kept for o in orphans]
+    else:
+        orphan_errors = []
     inserted_piece = None
     if not to_insert.is_empty():
         store.insert_versions(con, kind.name, to_insert, batch_id=batch_id)
@@ -266,6 +271,7 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     del to_insert
     if quarantined_rows:
         quarantine_rows(con, records, kind, errors, batch_id)
+    errors = errors + orphan_errors
     # the batch's digests of what it inserted and retired: a check's input fingerprint
     # combines them instead of re-hashing every stored row (berthcheck/fingerprints.py)
     digest_batch(con, batch_id, inserted_piece)

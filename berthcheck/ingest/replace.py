@@ -23,11 +23,13 @@ class Orphan:
     table: str
     kind: str
     key: str
+    visit_id: str
     source_file: str
     source_row: int
     record: str
     error: RowError  # against the visit row being loaded
     reason: str  # for the dependent row's quarantine entry
+    kept: RowError  # with --quarantine: what was retired, against the visit row
 
 
 def orphaned_dependents(con, replaced: pl.DataFrame, label: str) -> list[Orphan]:
@@ -58,12 +60,16 @@ def orphaned_dependents(con, replaced: pl.DataFrame, label: str) -> list[Orphan]
                 value = (arrival if column == "arrival" else departure).isoformat()
                 what = f"{kind.table} {dkey!r} ({dfile} row {drow}, {ds.isoformat()} to {de.isoformat()})"
                 out.append(Orphan(
-                    kind.table, kind.name, dkey, dfile, drow, record,
+                    kind.table, kind.name, dkey, visit, dfile, drow, record,
                     RowError(label, row, column, value,
                              f"replacing visit {visit} would leave {what} outside the visit's "
                              "stay; load a corrected row for it too, or use --quarantine"),
                     f"outside its visit {visit} after the visit was replaced by {label} row "
                     f"{row} (now {arrival.isoformat()} to {departure.isoformat()})",
+                    RowError(label, row, column, value,
+                             f"replacing visit {visit} left {what} outside the visit's stay: "
+                             "it no longer counts and is kept in quarantine (load a corrected "
+                             "row for it to bring it back)"),
                 ))
     finally:
         con.unregister("_bc_new_visits")
@@ -81,8 +87,8 @@ def quarantine_orphans(con, orphans: list[Orphan], batch_id: int) -> None:
             [batch_id, o.key],
         )
         store.run(con, "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                  [batch_id, o.kind, o.source_file, o.source_row, "visit_id", o.key, o.reason,
-                   o.record])
+                  [batch_id, o.kind, o.source_file, o.source_row, "visit_id", o.visit_id,
+                   o.reason, o.record])
 
 
 def retire_versions(con, kind: Kind, replaced: pl.DataFrame, batch_id: int) -> None:

@@ -62,8 +62,11 @@ def _pack_folder(con, run_id: str, pack_id: str) -> Path | None:
     from berthcheck.engine.pack_paths import recorded_folder
 
     text = store.scalar(con, "SELECT manifest FROM runs WHERE run_id = ?", [run_id])
-    record = json.loads(text).get("pack", {}) if text else {"id": pack_id}
-    return recorded_folder(record)
+    if not text:
+        return recorded_folder({"id": pack_id})
+    from berthcheck.audit.manifests import manifest_for  # checked: a damaged one is named
+
+    return recorded_folder(manifest_for(con, run_id)["pack"])
 
 
 def build_stored_report(con, run_id: str, out: Path, *, mkdir: bool = False,

@@ -173,3 +173,82 @@ def test_a_run_from_before_the_new_input_tables_still_verifies(db):
                  [manifest_text(manifest), run_id]))
     result = _verify(path, run_id)
     assert result.exit_code == 0, result.output
+
+
+def test_an_edited_run_record_is_named_by_column(db):
+    """What `runs list` and `runs show` print (the `runs` row's counts, period, hashes) is
+    checked against the run's manifest: an edited summary is not 'verified'."""
+    path, run_id = db
+    _edit(path, ("UPDATE runs SET visits = 5, counts = '{\"compliant\": 5}', period = '2026-11', "
+                 "results_sha256 = 'deadbeef' WHERE run_id = ?", [run_id]))
+    shown = _cli("runs", "show", run_id, "--db", path)
+    assert "deadbeef" in shown.output  # what an auditor reading `runs show` would see
+    result = _verify(path, run_id)
+    assert result.exit_code == 1, result.output
+    assert "NOT verified" in result.output
+    assert "the run's record (what `runs list` and `runs show` print)" in result.output
+    for detail in ("visits: 5 in the record, 2 in the manifest",
+                   "period: '2026-11' in the record, '2026-10' in the manifest",
+                   "results_sha256: 'deadbeef' in the record"):
+        assert detail in result.output, result.output
+
+
+@pytest.mark.parametrize("damage", ["{bad", "[]", '{"run_id": "0"}'])
+def test_a_damaged_stored_manifest_is_named_not_a_bug(db, damage):
+    """A run whose stored manifest was edited into something that is not a manifest: `runs
+    list` still lists every run, and each command that needs the manifest says which run's
+    manifest is damaged (exit 1), never 'a bug in berthcheck' or a JSON parser's words."""
+    path, run_id = db
+    _edit(path, ("UPDATE runs SET manifest = ? WHERE run_id = ?", [damage, run_id]))
+    listed = _cli("runs", "list", "--db", path)
+    assert listed.exit_code == 0 and run_id in listed.output, listed.output
+    assert _cli("runs", "show", run_id, "--db", path).exit_code == 0
+    commands = [("audit", "verify", run_id), ("audit", "manifest", run_id),
+                ("audit", "diff", run_id, run_id),
+                ("report", "--run", run_id, "--out", path.with_suffix(".html"))]
+    if not damage.startswith('{"'):  # an object reads as a version-1 run's, whose hash fails
+        commands.append(("runs", "export", run_id, "--out", path.with_suffix(".csv")))
+    for args in commands:
+        result = _cli(*args, "--db", path)
+        assert result.exit_code == 1, (args, result.output)
+        assert f"run {run_id}: its stored manifest is damaged" in result.output, (args, result.output)
+        assert "bug in berthcheck" not in result.output
+
+
+def test_a_run_record_with_damaged_json_columns_still_lists(db):
+    """A `runs` row whose scope or counts were edited into text that is not JSON: `runs list`
+    and `runs show` still print (every other run too), marking what is damaged, and `audit
+    verify` names the columns."""
+    path, run_id = db
+    _edit(path, ("UPDATE runs SET scope = '{bad', counts = '[1]' WHERE run_id = ?", [run_id]))
+    listed = _cli("runs", "list", "--db", path)
+    assert listed.exit_code == 0, listed.output
+    line = next(x for x in listed.output.splitlines() if x.startswith(run_id))
+    assert "damaged" in line and "?" in line, line
+    shown = _cli("runs", "show", run_id, "--db", path)
+    assert shown.exit_code == 0, shown.output
+    assert "damaged" in shown.output
+    assert _cli("runs", "list", "--db", path, "--json").exit_code == 0
+    result = _verify(path, run_id)
+    assert result.exit_code == 1
+    assert "scope: '{bad' in the record" in result.output
+
+
+@pytest.mark.parametrize("edit", [
+    "UPDATE runs SET counts = '{\"compliant\": 2}'",
+    "UPDATE runs SET manifest = '{bad'",
+])
+def test_a_later_check_refuses_to_overwrite_an_edited_run_record(db, edit):
+    """The same check again would replace the run's `runs` row: one whose record or manifest
+    was edited is evidence too, and stays for the auditor."""
+    path, run_id = db
+    _edit(path, edit)
+    result = _cli("check", "--db", path, "--period", "2026-10")
+    assert result.exit_code == 1, result.output
+    assert f"run {run_id} is stored" in result.output and "refusing to overwrite" in result.output
+    con = store.connect(path)
+    try:
+        counts, manifest = store.run(con, "SELECT counts, manifest FROM runs")[0]
+    finally:
+        con.close()
+    assert counts == '{"compliant": 2}' or manifest == "{bad"
