@@ -75,6 +75,13 @@ def parse_scope(
     terminal: str | None = None,
     fleet: str | None = None,
 ) -> Scope:
+    for option, value in (("--period", period), ("--from", date_from), ("--to", date_to),
+                          ("--port", port), ("--terminal", terminal), ("--fleet", fleet)):
+        # an empty value (`--fleet "$FLEET"` with FLEET unset) would otherwise read as no
+        # option at all: a check of every loaded visit under the name of a scope
+        if value is not None and not value.strip():
+            raise UsageError(f"{option} is empty ({value!r}): give a value, or leave {option} "
+                             "out")
     check_combination(port, terminal, fleet)
     if period and (date_from or date_to):
         raise UsageError("give either --period or --from/--to, not both")
