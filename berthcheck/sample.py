@@ -48,6 +48,7 @@ from berthcheck.sample_la_dirty import write_dirty_readme
 from berthcheck.sample_la_port import TYPES
 from berthcheck.sample_la_tables import LaTables
 from berthcheck.sample_la_visits import LaVisits
+from berthcheck.sample_month import port_timezone
 from berthcheck.sample_ships import imo_check_digit
 
 FILES = {  # file stem -> the kind it loads as
@@ -105,6 +106,7 @@ def generate(
         raise UsageError("visits must be >= 0")
     if not _ISO_MONTH.match(month):
         raise UsageError(f"month must look like YYYY-MM, not {month!r}")
+    port_timezone(port)  # an unknown port is refused before the folder is made
     if port in CN_PORTS:  # China's shore-power sample (berthcheck/sample_cn.py)
         if dirty:
             raise UsageError("--dirty is available for the Los Angeles layout only")

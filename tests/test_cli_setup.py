@@ -67,6 +67,15 @@ def test_a_database_that_cannot_be_created_is_exit_3_not_input_rejected(tmp_path
     assert missing.exit_code == 3 and "does not exist" in missing.stderr
 
 
+@pytest.mark.parametrize("port", ["NL RTM", "XXXXX"])
+def test_sample_refuses_an_unknown_port_naming_the_option_and_making_no_folder(tmp_path, port):
+    out = tmp_path / "s"
+    result = runner.invoke(app, ["sample", "--out", str(out), "--port", port])
+    assert result.exit_code == 2, result.output
+    assert f"--port {port!r}" in result.stderr
+    assert not out.exists()
+
+
 def test_sample_refuses_to_overwrite_without_force(tmp_path):
     out = tmp_path / "s"
     first = runner.invoke(app, ["sample", "--out", str(out), "--visits", "5"])
