@@ -157,6 +157,23 @@ def test_usage_errors_exit_2_without_traceback(db, args):
     assert "error:" in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--out", "{d}/results.txt"], "--out '{d}/results.txt'"),
+        (["--out", "{d}/r.csv", "--findings", "{d}/f.txt"], "--findings '{d}/f.txt'"),
+        (["--out", "{d}/r.csv", "--manifest", "{d}/m.txt"], "--manifest '{d}/m.txt'"),
+    ],
+)
+def test_an_output_of_the_wrong_kind_names_its_option_and_value(db, tmp_path, args, named):
+    out = tmp_path / "out"
+    out.mkdir()
+    result = _check(db, "--period", "2026-10", *(a.format(d=out) for a in args))
+    assert result.exit_code == 2, result.output
+    assert named.format(d=out) in result.stderr
+    assert list(out.iterdir()) == []
+
+
 def test_quarter_year_and_date_range(db):
     assert "6 visits" in _check(db, "--period", "2026").output
     assert "6 visits" in _check(db, "--period", "2026-Q4").output

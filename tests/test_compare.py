@@ -152,6 +152,14 @@ def test_a_repeated_port_month_and_type_is_refused(runner, tmp_path, lax):
             in r.stderr)
 
 
+def test_an_out_of_the_wrong_kind_names_the_option_and_value(runner, tmp_path, lax):
+    ngo = _package(tmp_path / "ngo", [_row("JPNGO")])
+    r, out = _compare(runner, tmp_path, lax, ngo, out="c.txt")
+    assert r.exit_code == 2, r.output
+    assert f"--out {str(out)!r}: the extension must be .pdf or .html" in r.stderr
+    assert not out.exists()
+
+
 def test_the_same_package_twice_is_a_usage_error(runner, tmp_path, lax):
     r, out = _compare(runner, tmp_path, lax, lax, out="c.pdf")
     assert r.exit_code == 2

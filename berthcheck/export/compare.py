@@ -354,7 +354,7 @@ def compare_packages(paths: list[Path], out: Path) -> CompareOutcome:
     out = Path(out)
     fmt_ = out.suffix.lower()
     if fmt_ not in (".pdf", ".html"):
-        raise UsageError(f"cannot write {out.name}: the extension must be .pdf or .html")
+        raise UsageError(f"--out {str(out)!r}: the extension must be .pdf or .html")
     if len(paths) < 2:
         raise UsageError("give two or more indicator packages to compare")
     packages = [read_package(Path(p)) for p in paths]
