@@ -171,7 +171,7 @@ def sample_command(
         str, typer.Option("--format", help="csv (default), or dcsa-jit: the month as DCSA JIT 2.0 JSON with what JIT does not carry as CSV beside it.")
     ] = "csv",
 ) -> None:
-    """Generate a realistic, deterministic month of Port of Los Angeles (or Rotterdam) data."""
+    """Generate a realistic, deterministic month of Port of Los Angeles (or Rotterdam, or Shanghai) data."""
     import re
 
     from berthcheck.cli_progress import progress
