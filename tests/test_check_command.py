@@ -178,6 +178,9 @@ def test_quarter_year_and_date_range(db):
     assert "6 visits" in _check(db, "--period", "2026").output
     assert "6 visits" in _check(db, "--period", "2026-Q4").output
     assert "5 visits" in _check(db, "--from", "2026-10-01", "--to", "2026-10-31").output
+    # spaces around a value are ignored as they are around --period (" 2026-10 ")
+    assert "5 visits" in _check(db, "--from", " 2026-10-01", "--to", "2026-10-31 ").output
+    assert "6 visits" in _check(db, "--period", " 2026-q4 ").output
 
 
 def test_rules_list_and_show():

@@ -110,6 +110,7 @@ def parse_scope(
     elif date_from or date_to:
         if not (date_from and date_to):
             raise UsageError("--from and --to go together")
+        date_from, date_to = date_from.strip(), date_to.strip()  # as --period's
         d0, d1 = _date(date_from, "--from"), _date(date_to, "--to")
         _check_year(str(d0.year), "--from", date_from)
         _check_year(str(d1.year), "--to", date_to)
