@@ -136,3 +136,14 @@ def test_an_out_of_the_wrong_kind_names_the_option_and_value(exported, tmp_path)
     finally:
         con.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_port_is_refused_as_empty(exported, tmp_path):
+    """`--port "$PORT"` with PORT unset: said to be empty, not 'matches nothing loaded'."""
+    con = store.connect(exported[0])
+    try:
+        with pytest.raises(UsageError, match=r"^--port is empty"):
+            export_fueleu_calls(con, period="2030-10", out=tmp_path / "calls.csv", port=" ")
+    finally:
+        con.close()
+    assert list(tmp_path.iterdir()) == []
