@@ -144,6 +144,10 @@ def test_strict_exits_1_on_non_compliant(db):
     [
         ["--period", "2026-13"],
         ["--period", "October"],
+        # digits of another script: int() reads them, but the run's period label (and id)
+        # would not be the ASCII one's
+        ["--period", "\uff12\uff10\uff12\uff16-\uff11\uff10"],
+        ["--period", "\u0662\u0660\u0662\u0666"],
         ["--from", "2026-10-01"],
         ["--period", "2026-10", "--from", "2026-10-01", "--to", "2026-10-31"],
         ["--pack", "no-such-pack"],

@@ -8,9 +8,10 @@ from dataclasses import asdict, dataclass
 
 from berthcheck.errors import UsageError
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
-_YEAR = re.compile(r"^(\d{4})$")
+# ASCII digits only: int() reads other scripts' digits too, and the run's label would differ
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+_QUARTER = re.compile(r"^([0-9]{4})-[Qq]([1-4])$")
+_YEAR = re.compile(r"^([0-9]{4})$")
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ PERIOD_YEARS = (1990, 2100)
 
 
 def _check_year(text: str, option: str, given: str) -> None:
-    if text.isdigit() and not PERIOD_YEARS[0] <= int(text) <= PERIOD_YEARS[1]:
+    if text.isascii() and text.isdigit() and not PERIOD_YEARS[0] <= int(text) <= PERIOD_YEARS[1]:
         raise UsageError(f"{option} {given!r}: the year must be between {PERIOD_YEARS[0]} and "
                          f"{PERIOD_YEARS[1]}")
 
