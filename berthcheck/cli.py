@@ -309,12 +309,13 @@ def check_command(
             write_manifest(outcome.manifest, manifest_out, mkdir=mkdir)
     except BerthcheckError as exc:
         raise _fail(exc) from None
-    for line in empty:  # the same lines `load-dir` prints
-        _warn(f"warning: {line}")
+    warnings = list(empty)  # the same lines `load-dir` prints
     if not outcome.results.height:
-        _warn(f"warning: no visit in scope ({scope.describe()})")
+        warnings.append(f"no visit in scope ({scope.describe()})")
+    for line in warnings:
+        _warn(f"warning: {line}")
     if as_json:
-        say(json.dumps(summary_dict(outcome, worst=worst, warnings=empty, written=written),
+        say(json.dumps(summary_dict(outcome, worst=worst, warnings=warnings, written=written),
                        indent=2, sort_keys=True, ensure_ascii=False, default=str))
     else:
         say(summary_text(outcome, worst=worst))

@@ -93,6 +93,9 @@ def test_empty_scope_warns_and_fails_under_strict(db):
     assert plain.exit_code == 0 and "warning: no visit in scope" in plain.stderr
     strict = _run(db, "check", "--period", "2031-01", "--strict")
     assert strict.exit_code == 1 and "the scope holds no visit" in strict.stderr
+    # --json carries the warning too: a script reads the JSON, not standard error
+    summary = _check_json(db, "--period", "2031-01")
+    assert "no visit in scope (period 2031-01)" in summary["warnings"]
 
 
 # --- runs ----------------------------------------------------------------------------------
