@@ -181,7 +181,7 @@ def sample_command(
 
     if month is None:  # a FuelEU port's sample in 2026 would hold no call the pack covers
         month = "2030-06" if port.strip().upper() in EU_LAYOUTS else "2026-10"
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", month):  # ASCII: it makes the visit ids
         _warn(f"error: --month must be YYYY-MM, not {month!r}")
         raise typer.Exit(2)
     if file_format not in ("csv", "dcsa-jit"):

@@ -66,7 +66,7 @@ FILES = {  # file stem -> the kind it loads as
     "coverage": COVERAGE,
 }
 
-_ISO_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_ISO_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 
 
 def imo_is_valid(imo: str) -> bool:
