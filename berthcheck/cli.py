@@ -177,7 +177,7 @@ def sample_command(
         str, typer.Option("--format", help="csv (default), or dcsa-jit: the month as DCSA JIT 2.0 JSON with what JIT does not carry as CSV beside it.")
     ] = "csv",
 ) -> None:
-    """Generate a realistic, deterministic month of Port of Los Angeles (or Rotterdam) data."""
+    """Generate a realistic, deterministic month of Port of Los Angeles (or Rotterdam, or Shanghai) data."""
     import re
 
     from berthcheck.cli_progress import progress
@@ -187,7 +187,7 @@ def sample_command(
 
     if month is None:  # a FuelEU port's sample in 2026 would hold no call the pack covers
         month = "2030-06" if port.strip().upper() in EU_LAYOUTS else "2026-10"
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", month):  # ASCII: it makes the visit ids
         _warn(f"error: --month must be YYYY-MM, not {month!r}")
         raise typer.Exit(2)
     if file_format not in ("csv", "dcsa-jit"):
@@ -315,12 +315,13 @@ def check_command(
             write_manifest(outcome.manifest, manifest_out, mkdir=mkdir)
     except BerthcheckError as exc:
         raise _fail(exc) from None
-    for line in empty:  # the same lines `load-dir` prints
-        _warn(f"warning: {line}")
+    warnings = list(empty)  # the same lines `load-dir` prints
     if not outcome.results.height:
-        _warn(f"warning: no visit in scope ({scope.describe()})")
+        warnings.append(f"no visit in scope ({scope.describe()})")
+    for line in warnings:
+        _warn(f"warning: {line}")
     if as_json:
-        say(json.dumps(summary_dict(outcome, worst=worst, warnings=empty, written=written),
+        say(json.dumps(summary_dict(outcome, worst=worst, warnings=warnings, written=written),
                        indent=2, sort_keys=True, ensure_ascii=False, default=str))
     else:
         say(summary_text(outcome, worst=worst))

@@ -45,6 +45,32 @@ class DemoReport:
     report_path: Path | None = None  # the sample month's PDF report
 
 
+def refuse_a_store_not_made_by_demo(db_path: Path, out_dir: Path) -> None:
+    """The demo deletes the database in its folder to start afresh: only one that holds nothing
+    but sample months (every load batch read from the sample folders), never a port's own store
+    (`demo --out .` beside ./berthcheck.duckdb, the default `--db`) or another file."""
+    if not db_path.exists():
+        return
+    import duckdb
+
+    folders = [sample_data_dir().resolve(), (out_dir / "sample_data").resolve()]
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+        try:
+            loaded = [str(p) for (p,) in con.execute(
+                "SELECT DISTINCT source_path FROM load_batches").fetchall()]
+        finally:
+            con.close()
+    except duckdb.Error:
+        loaded = None  # not a DuckDB file, not berthcheck's, or in use: not ours to delete
+    if loaded is None or not all(any(Path(p).resolve().is_relative_to(f) for f in folders)
+                                 for p in loaded):
+        raise UsageError(
+            f"{db_path} exists and is not a database `berthcheck demo` made (it holds files "
+            "loaded from elsewhere, or is not a berthcheck store); the demo starts from a fresh "
+            "database and will not delete it: give another --out")
+
+
 def sample_source(out_dir: Path, pack: str = DEFAULT_PACK) -> Path:
     """The committed sample month of the pack, or (installed without the repository) a fresh
     generation with the same arguments, which gives the same files."""
@@ -79,6 +105,7 @@ def run_demo(out_dir: Path, pack: str = DEFAULT_PACK) -> DemoReport:
     period = _demo_sample(pack)[1]
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "berthcheck.duckdb"
+    refuse_a_store_not_made_by_demo(db_path, out_dir)
     for stale in (db_path, db_path.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)  # a fresh database every time
     source = sample_source(out_dir, pack)

@@ -66,7 +66,7 @@ FILES = {  # file stem -> the kind it loads as
     "coverage": COVERAGE,
 }
 
-_ISO_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_ISO_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 
 
 def imo_is_valid(imo: str) -> bool:
@@ -106,6 +106,7 @@ def generate(
         raise UsageError("visits must be >= 0")
     if not _ISO_MONTH.match(month):
         raise UsageError(f"month must look like YYYY-MM, not {month!r}")
+    port_timezone(port)  # an unknown port is refused before the folder is made
     if port in CN_PORTS:  # China's shore-power sample (berthcheck/sample_cn.py)
         if dirty:
             raise UsageError("--dirty is available for the Los Angeles layout only")
@@ -116,7 +117,6 @@ def generate(
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         return EuGenerator(visits=visits, seed=seed, month=month, port=port).run(out_dir)
-    port_timezone(port)  # an unknown port is refused before the folder is made
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     gen = _Generator(visits=visits, seed=seed, month=month, port=port, dirty=dirty)

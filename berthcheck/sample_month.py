@@ -46,7 +46,8 @@ def port_timezone(port: str) -> ZoneInfo:
         for row in csv.DictReader(fh):
             if row["port"] == port:
                 return ZoneInfo(row["timezone"])
-    raise UsageError(f"port {port!r} is not in the built-in ports table")
+    raise UsageError(f"--port {port!r} is not in the built-in ports table (a UN/LOCODE such as "
+                     "USLAX, NLRTM or CNSHA)")
 
 
 def epoch_minute(dt: datetime) -> int:

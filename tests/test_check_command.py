@@ -144,6 +144,10 @@ def test_strict_exits_1_on_non_compliant(db):
     [
         ["--period", "2026-13"],
         ["--period", "October"],
+        # digits of another script: int() reads them, but the run's period label (and id)
+        # would not be the ASCII one's
+        ["--period", "\uff12\uff10\uff12\uff16-\uff11\uff10"],
+        ["--period", "\u0662\u0660\u0662\u0666"],
         ["--from", "2026-10-01"],
         ["--period", "2026-10", "--from", "2026-10-01", "--to", "2026-10-31"],
         ["--pack", "no-such-pack"],
@@ -157,10 +161,30 @@ def test_usage_errors_exit_2_without_traceback(db, args):
     assert "error:" in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--out", "{d}/results.txt"], "--out '{d}/results.txt'"),
+        (["--out", "{d}/r.csv", "--findings", "{d}/f.txt"], "--findings '{d}/f.txt'"),
+        (["--out", "{d}/r.csv", "--manifest", "{d}/m.txt"], "--manifest '{d}/m.txt'"),
+    ],
+)
+def test_an_output_of_the_wrong_kind_names_its_option_and_value(db, tmp_path, args, named):
+    out = tmp_path / "out"
+    out.mkdir()
+    result = _check(db, "--period", "2026-10", *(a.format(d=out) for a in args))
+    assert result.exit_code == 2, result.output
+    assert named.format(d=out) in result.stderr
+    assert list(out.iterdir()) == []
+
+
 def test_quarter_year_and_date_range(db):
     assert "6 visits" in _check(db, "--period", "2026").output
     assert "6 visits" in _check(db, "--period", "2026-Q4").output
     assert "5 visits" in _check(db, "--from", "2026-10-01", "--to", "2026-10-31").output
+    # spaces around a value are ignored as they are around --period (" 2026-10 ")
+    assert "5 visits" in _check(db, "--from", " 2026-10-01", "--to", "2026-10-31 ").output
+    assert "6 visits" in _check(db, "--period", " 2026-q4 ").output
 
 
 def test_rules_list_and_show():

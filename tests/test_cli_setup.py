@@ -108,6 +108,24 @@ def test_a_mistyped_db_is_exit_3_for_every_command_but_the_loads(tmp_path, monke
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no database, no output
 
 
+@pytest.mark.parametrize("port", ["NL RTM", "XXXXX"])
+def test_sample_refuses_an_unknown_port_naming_the_option_and_making_no_folder(tmp_path, port):
+    out = tmp_path / "s"
+    result = runner.invoke(app, ["sample", "--out", str(out), "--port", port])
+    assert result.exit_code == 2, result.output
+    assert f"--port {port!r}" in result.stderr
+    assert not out.exists()
+
+
+def test_sample_refuses_a_month_in_other_than_ascii_digits(tmp_path):
+    out = tmp_path / "s"
+    month = "\uff12\uff10\uff12\uff16-10"  # fullwidth 2026: visit ids were made of it
+    result = runner.invoke(app, ["sample", "--out", str(out), "--month", month])
+    assert result.exit_code == 2, result.output
+    assert f"--month must be YYYY-MM, not {month!r}" in result.stderr
+    assert not out.exists()
+
+
 def test_sample_refuses_to_overwrite_without_force(tmp_path):
     out = tmp_path / "s"
     first = runner.invoke(app, ["sample", "--out", str(out), "--visits", "5"])

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from berthcheck.cli import app
+from berthcheck.export.compare import build_model, read_package
 from berthcheck.export.files import Table, csv_bytes
 from berthcheck.export.indicators import (
     COLUMNS,
@@ -150,6 +151,35 @@ def test_a_repeated_port_month_and_type_is_refused(runner, tmp_path, lax):
     assert r.exit_code == 1
     assert ("row 3: port, month and vessel_type 'JPNGO', '2026-10', 'container' repeat row 2"
             in r.stderr)
+
+
+def test_an_out_of_the_wrong_kind_names_the_option_and_value(runner, tmp_path, lax):
+    ngo = _package(tmp_path / "ngo", [_row("JPNGO")])
+    r, out = _compare(runner, tmp_path, lax, ngo, out="c.txt")
+    assert r.exit_code == 2, r.output
+    assert f"--out {str(out)!r}: the extension must be .pdf or .html" in r.stderr
+    assert not out.exists()
+
+
+def test_a_port_month_in_two_packages_is_shown_per_package_never_summed(runner, tmp_path):
+    """An all-ports package and one port's package (or two exports of a port) both hold that
+    port's month: each package's figures are shown under its name, in both tables; the
+    vessel-type table once added them up (130 container visits where each package had 65)."""
+    both = _package(tmp_path / "all-ports", [_row("USLAX", visits=10), _row("JPNGO")])
+    one = _package(tmp_path / "lax-only", [_row("USLAX", visits=30, regulated_visits=30)])
+    r, out = _compare(runner, tmp_path, both, one)
+    assert r.exit_code == 0, r.stderr
+    model = build_model([read_package(both), read_package(one)])
+    lax_types = sorted((t["port_text"], t["visits"]) for t in model["types"]
+                       if t["port"] == "USLAX")
+    assert lax_types == [("all-ports: USLAX", 10), ("lax-only: USLAX", 30)]
+    lax_lines = sorted((ln["port_text"], ln["visits"]) for ln in model["lines"]
+                       if ln["port"] == "USLAX")
+    assert lax_lines == [("all-ports: USLAX", 10), ("lax-only: USLAX", 30)]
+    assert [ln["port_text"] for ln in model["lines"] if ln["port"] == "JPNGO"] == ["JPNGO"]
+    text = out.read_text("utf-8")
+    assert text.count("<td>all-ports: USLAX</td>") == 2  # side by side, and by vessel type
+    assert text.count("<td>lax-only: USLAX</td>") == 2
 
 
 def test_the_same_package_twice_is_a_usage_error(runner, tmp_path, lax):

@@ -301,6 +301,10 @@ def test_cli_usage_errors(db, tmp_path, runner):
     assert r.exit_code == 2 and "closest: Line A Fleet" in r.stderr
     r = run("wharfinger", "--year", "26", "--port", "USLAX", "--out", str(tmp_path / "w.csv"))
     assert r.exit_code == 2 and "--year must be YYYY" in r.stderr
+    # digits of another script: named as --year's problem, never as a --period the user gave not
+    r = run("wharfinger", "--year", "\uff12\uff10\uff12\uff16", "--port", "USLAX", "--out",
+            str(tmp_path / "w.csv"))
+    assert r.exit_code == 2 and "--year must be YYYY" in r.stderr
     r = run("fueleu-calls", "--period", "2026-11", "--out", str(tmp_path / "x.pdf"))
     assert r.exit_code == 2 and "must be .csv or .xlsx" in r.stderr
     assert not list(tmp_path.glob("x.*"))

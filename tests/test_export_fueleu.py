@@ -11,6 +11,7 @@ import pytest
 from berthcheck import store
 from berthcheck.audit import verify
 from berthcheck.engine.pack import load_pack
+from berthcheck.errors import UsageError
 from berthcheck.export.fueleu_calls import export_fueleu_calls
 from berthcheck.ingest.load import load_files
 from tests.conftest import write_csv
@@ -124,3 +125,25 @@ def test_sidecar_and_audit_verify(exported):
         con.close()
     assert report.ok, report.lines()
     assert any("fueleu-calls" in m for m in report.matched)
+
+
+def test_an_out_of_the_wrong_kind_names_the_option_and_value(exported, tmp_path):
+    db = exported[0]
+    con = store.connect(db)
+    try:
+        with pytest.raises(UsageError, match=r"^--out '.*calls\.json': the extension must be"):
+            export_fueleu_calls(con, period="2030-10", out=tmp_path / "calls.json")
+    finally:
+        con.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_port_is_refused_as_empty(exported, tmp_path):
+    """`--port "$PORT"` with PORT unset: said to be empty, not 'matches nothing loaded'."""
+    con = store.connect(exported[0])
+    try:
+        with pytest.raises(UsageError, match=r"^--port is empty"):
+            export_fueleu_calls(con, period="2030-10", out=tmp_path / "calls.csv", port=" ")
+    finally:
+        con.close()
+    assert list(tmp_path.iterdir()) == []

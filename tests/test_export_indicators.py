@@ -18,6 +18,7 @@ from berthcheck.cli import app
 from berthcheck.demo import SAMPLE_PERIOD, load_sample
 from berthcheck.engine.pack import load_pack
 from berthcheck.engine.scope import parse_scope
+from berthcheck.errors import UsageError
 from berthcheck.export.compare import compare_packages
 from berthcheck.export.indicators import export_indicators
 from berthcheck.report.data import build_model, obtain_run
@@ -61,6 +62,16 @@ def test_package_validates_against_its_own_schema(packages):
     with zipfile.ZipFile(folder / "lgb.zip") as z:
         z.extractall(folder / "lgb-unzipped")
     assert frictionless.validate(str(folder / "lgb-unzipped/datapackage.json")).valid
+
+
+def test_an_out_that_is_neither_folder_nor_zip_names_the_option_and_value(packages, tmp_path):
+    con = store.connect(packages["db"])
+    try:
+        with pytest.raises(UsageError, match=r"^--out '.*ind\.tar': give a folder or a FILE\.zip"):
+            export_indicators(con, period=SAMPLE_PERIOD, out=tmp_path / "ind.tar")
+    finally:
+        con.close()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_schema_types_and_units(packages):

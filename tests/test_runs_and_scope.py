@@ -63,6 +63,21 @@ def test_unknown_scope_value_is_a_usage_error_naming_the_closest(db, tmp_path, c
     assert not (tmp_path / "r.html").exists()
 
 
+@pytest.mark.parametrize("option", ["--port", "--terminal", "--fleet", "--period"])
+@pytest.mark.parametrize("command", ["check", "report"])
+def test_an_empty_scope_value_is_a_usage_error_not_the_whole_store(db, tmp_path, command,
+                                                                   option):
+    """`--fleet "$FLEET"` with the variable unset must not check (or report on) every loaded
+    visit under the name of a scope."""
+    args = [option, ""] if option == "--period" else ["--period", "2026-10", option, ""]
+    if command == "report":
+        args += ["--out", str(tmp_path / "r.html")]
+    result = _run(db, command, *args)
+    assert result.exit_code == 2, result.output
+    assert f"{option} is empty" in result.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
 @pytest.mark.parametrize("command", ["check", "report"])
 def test_check_and_report_share_the_combination_rule(db, tmp_path, command):
     args = ["--period", "2026-10", "--port", "USLAX", "--fleet", FLEET]
@@ -78,6 +93,9 @@ def test_empty_scope_warns_and_fails_under_strict(db):
     assert plain.exit_code == 0 and "warning: no visit in scope" in plain.stderr
     strict = _run(db, "check", "--period", "2031-01", "--strict")
     assert strict.exit_code == 1 and "the scope holds no visit" in strict.stderr
+    # --json carries the warning too: a script reads the JSON, not standard error
+    summary = _check_json(db, "--period", "2031-01")
+    assert "no visit in scope (period 2031-01)" in summary["warnings"]
 
 
 # --- runs ----------------------------------------------------------------------------------

@@ -108,11 +108,11 @@ def json_bytes(frame) -> bytes:
     return (json.dumps(rows, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def check_format(path: Path) -> str:
+def check_format(path: Path, option: str = "--out") -> str:
     ext = path.suffix.lower()
     if ext not in FORMATS:
         raise UsageError(
-            f"cannot write {path.name}: the extension must be one of {', '.join(FORMATS)}"
+            f"{option} {str(path)!r}: the extension must be one of {', '.join(FORMATS)}"
         )
     return ext
 
@@ -248,9 +248,9 @@ def plan_outputs(
     else:
         target = findings_out
     if target is not None:
-        check_format(target)
+        check_format(target, "--findings")
     if manifest_out is not None and manifest_out.suffix.lower() != ".json":
-        raise UsageError(f"cannot write manifest {manifest_out.name}: give a .json file")
+        raise UsageError(f"--manifest {str(manifest_out)!r}: give a .json file")
     atomic.check_distinct(
         [("--out", out), ("--findings", target), ("--manifest", manifest_out)], inputs
     )

@@ -46,7 +46,7 @@ PERIOD_YEARS = (1990, 2100)
 
 
 def _check_year(text: str, option: str, given: str) -> None:
-    if text.isdigit() and not PERIOD_YEARS[0] <= int(text) <= PERIOD_YEARS[1]:
+    if text.isascii() and text.isdigit() and not PERIOD_YEARS[0] <= int(text) <= PERIOD_YEARS[1]:
         raise UsageError(f"{option} {given!r}: the year must be between {PERIOD_YEARS[0]} and "
                          f"{PERIOD_YEARS[1]}")
 
@@ -77,6 +77,13 @@ def parse_scope(
     terminal: str | None = None,
     fleet: str | None = None,
 ) -> Scope:
+    for option, value in (("--period", period), ("--from", date_from), ("--to", date_to),
+                          ("--port", port), ("--terminal", terminal), ("--fleet", fleet)):
+        # an empty value (`--fleet "$FLEET"` with FLEET unset) would otherwise read as no
+        # option at all: a check of every loaded visit under the name of a scope
+        if value is not None and not value.strip():
+            raise UsageError(f"{option} is empty ({value!r}): give a value, or leave {option} "
+                             "out")
     check_combination(port, terminal, fleet)
     if period and (date_from or date_to):
         raise UsageError("give either --period or --from/--to, not both")
@@ -105,6 +112,7 @@ def parse_scope(
     elif date_from or date_to:
         if not (date_from and date_to):
             raise UsageError("--from and --to go together")
+        date_from, date_to = date_from.strip(), date_to.strip()  # as --period's
         d0, d1 = _date(date_from, "--from"), _date(date_to, "--to")
         _check_year(str(d0.year), "--from", date_from)
         _check_year(str(d1.year), "--to", date_to)

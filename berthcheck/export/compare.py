@@ -236,8 +236,18 @@ def build_model(packages: list[Package]) -> dict:
     from berthcheck.report import fmt
 
     pack, version = check_same_definitions(packages)
+    # a port and month that more than one package holds (an all-ports package beside that
+    # port's own, two exports of a port) is shown per package, under its name: never summed
+    holders: dict[tuple[str, str], set[str]] = {}
+    for p in packages:
+        for r in p.rows:
+            holders.setdefault((r.get("port") or "", r.get("month") or ""), set()).add(p.source)
+
+    def port_text(p: Package, port: str, month: str) -> str:
+        return f"{p.source}: {port}" if len(holders[(port, month)]) > 1 else port
+
     lines: list[dict] = []  # one per package, port and month
-    types: dict[tuple, dict[str, int]] = {}
+    types: dict[tuple, dict] = {}
     for p in packages:
         per: dict[tuple[str, str], dict[str, float]] = {}
         for r in p.rows:
@@ -257,9 +267,10 @@ def build_model(packages: list[Package]) -> dict:
             a["at_berth_nox"] += r.get("at_berth_nox_kg") or 0.0
             a["avoided_nox"] += r.get("avoided_nox_kg") or 0.0
             a["avoided_co2"] += r.get("avoided_co2_kg") or 0.0
-            t = types.setdefault((r.get("port") or "", r.get("month") or "",
-                                  r.get("vessel_type") or ""), {"visits": 0, "regulated": 0,
-                                                               "compliant": 0})
+            port, month = r.get("port") or "", r.get("month") or ""
+            shown = port_text(p, port, month)
+            t = types.setdefault((port, month, shown, r.get("vessel_type") or ""),
+                                 {"visits": 0, "regulated": 0, "compliant": 0})
             t["visits"] += r.get("visits") or 0
             t["regulated"] += r.get("regulated_visits") or 0
             t["compliant"] += r.get("compliant_visits") or 0
@@ -267,7 +278,8 @@ def build_model(packages: list[Package]) -> dict:
             rate = _rate(int(a["compliant"]), int(a["regulated"]))
             lines.append({
                 "package": p.source, "run_id": (p.descriptor.get("berthcheck") or {}).get("run_id"),
-                "port": port, "month": month, "label": f"{port} {month}",
+                "port": port, "port_text": port_text(p, port, month), "month": month,
+                "label": f"{port} {month}",
                 "visits": a["visits"], "regulated": a["regulated"], "rate": rate,
                 "rate_text": f"{rate:.1f} %" if rate is not None else fmt.DASH,
                 "uncontrolled": a["uncontrolled"], "uncontrolled_text": fmt.hours(a["uncontrolled"]),
@@ -285,9 +297,9 @@ def build_model(packages: list[Package]) -> dict:
         if seen[ln["label"]] > 1:
             ln["label"] = f"{ln['package']}: {ln['label']}"
     type_rows = []
-    for (port, month, vtype), t in sorted(types.items()):
+    for (port, month, shown, vtype), t in sorted(types.items()):
         rate = _rate(t["compliant"], t["regulated"])
-        type_rows.append({"port": port, "month": month, "vessel_type": vtype,
+        type_rows.append({"port": port, "port_text": shown, "month": month, "vessel_type": vtype,
                           "visits": t["visits"], "regulated": t["regulated"],
                           "rate_text": f"{rate:.1f} %" if rate is not None else fmt.DASH})
     months = sorted({str(ln["month"]) for ln in lines if ln["month"]})
@@ -354,7 +366,7 @@ def compare_packages(paths: list[Path], out: Path) -> CompareOutcome:
     out = Path(out)
     fmt_ = out.suffix.lower()
     if fmt_ not in (".pdf", ".html"):
-        raise UsageError(f"cannot write {out.name}: the extension must be .pdf or .html")
+        raise UsageError(f"--out {str(out)!r}: the extension must be .pdf or .html")
     if len(paths) < 2:
         raise UsageError("give two or more indicator packages to compare")
     packages = [read_package(Path(p)) for p in paths]

@@ -69,7 +69,7 @@ class Table:
 def check_table_format(path: Path) -> str:
     ext = Path(path).suffix.lower()
     if ext not in TABLE_FORMATS:
-        raise UsageError(f"cannot write {Path(path).name}: the extension must be .csv or .xlsx")
+        raise UsageError(f"--out {str(path)!r}: the extension must be .csv or .xlsx")
     return ext
 
 

@@ -192,7 +192,7 @@ def export_indicators(con, *, period: str, out: Path, port: str | None = None,
         raise UsageError("--period is required: YYYY-MM, YYYY-Qn or YYYY")
     fmt = "zip" if out.suffix.lower() == ".zip" else "dir"
     if fmt == "dir" and out.suffix:
-        raise UsageError(f"cannot write {out.name}: give a folder or a FILE.zip")
+        raise UsageError(f"--out {str(out)!r}: give a folder or a FILE.zip")
     if fmt == "dir" and out.exists() and not out.is_dir():
         raise UsageError(f"{out} exists and is not a folder")
     if store.scalar(con, "SELECT count(*) FROM visits") == 0:

@@ -63,6 +63,8 @@ def resolve(con, option: str, sql: str, value: str | None) -> str | None:
     that matches nothing loaded is a usage error listing the closest known values."""
     if value is None:
         return None
+    if not value.strip():  # as check's scope options (engine/scope.py `parse_scope`)
+        raise UsageError(f"{option} is empty ({value!r}): give a value, or leave {option} out")
     known = sorted({r[0] for r in store.run(con, sql) if r[0] is not None})
     hits = [k for k in known if _norm(k) == _norm(value)]
     if len(hits) == 1:

@@ -125,7 +125,7 @@ def export_wharfinger(con, *, year: str, port: str, out: Path) -> ExportOutcome:
     from berthcheck.engine.scope import parse_scope
 
     check_table_format(out)
-    if not re.fullmatch(r"\d{4}", str(year or "")):
+    if not re.fullmatch(r"[0-9]{4}", str(year or "")):  # ASCII, as --period (engine/scope.py)
         raise UsageError(f"--year must be YYYY, not {year!r}")
     if not port:
         raise UsageError("--port is required (UN/LOCODE)")

@@ -64,7 +64,7 @@ def report_scope(period: str | None, port: str | None = None, terminal: str | No
                  fleet: str | None = None):
     from berthcheck.engine.scope import parse_scope
 
-    if not period:
+    if period is None:
         raise UsageError("--period is required: YYYY-MM, YYYY-Qn or YYYY")
     if sum(1 for x in (port, terminal, fleet) if x) > 1:
         raise UsageError("give at most one of --port, --terminal and --fleet")
