@@ -433,15 +433,3 @@ def test_loader_reports_every_planted_problem(dirty, tmp_path):
     missing = [p for p in planted(dirty) if (p["file"], p["row"]) not in reported]
     assert not missing
 
-
-def test_an_unknown_port_is_refused_before_the_folder_is_made(tmp_path):
-    from typer.testing import CliRunner
-
-    from berthcheck.cli import app
-
-    out = tmp_path / "month"
-    for extra in ([], ["--format", "dcsa-jit"]):
-        result = CliRunner().invoke(app, ["sample", "--out", str(out), "--port", "XXXXX",
-                                          *extra])
-        assert result.exit_code == 2 and "'XXXXX' is not in the built-in ports" in result.stderr
-        assert not out.exists()  # no empty folder left for the user to wonder about
