@@ -211,8 +211,6 @@ def connect_for_reading(db: Path | None, *, writable: bool = False):
     path = existing_db(db)
     if writable and store.readable(store.resolve_db_path(path)):
         writable = False  # an archive copy this process may not write: read it read-only
-    if writable and not store.resolve_db_path(path).exists():
-        writable = False  # a reader never creates a store: the read-only open says it is missing
     started = time.monotonic()
     limit = lock_wait_seconds()
     retried = False
