@@ -53,7 +53,7 @@ MYPY_FILES := berthcheck/cells.py berthcheck/audit berthcheck/store_schema.py be
 	berthcheck/engine/findings.py berthcheck/engine/pack_binding.py berthcheck/engine/pack_sandbox.py \
 	berthcheck/engine/results_query.py berthcheck/engine/pack.py berthcheck/engine/pack_text.py \
 	berthcheck/engine/pack_model.py berthcheck/engine/pack_meta.py berthcheck/engine/export.py \
-	berthcheck/ingest/load_summary.py berthcheck/engine/check.py
+	berthcheck/ingest/load_summary.py berthcheck/engine/check.py berthcheck/cli.py
 
 .PHONY: install demo test lint typecheck bench
 install: $(BIN)/.installed

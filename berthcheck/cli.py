@@ -408,6 +408,7 @@ def report_command(
                     outcome = build_stored_report(con, run.strip(), out, mkdir=mkdir,
                                                   appendix=appendix, page_size=page_size)
                 else:
+                    assert period is not None  # report_scope refused a missing --period
                     scope = resolve_scope(con, scope)
                     outcome = build_report(
                         con, period=period, port=scope.port, terminal=scope.terminal,
