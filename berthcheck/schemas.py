@@ -33,7 +33,7 @@ def _imo_valid(expr: pl.Expr) -> pl.Expr:
     """IMO number: 7 digits, the last a check digit (weights 7..2 over the first six, mod 10)."""
     shaped = expr.str.contains(r"^\d{7}$")
     digits = [expr.str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(7)]
-    weighted = sum(d * (7 - i) for i, d in enumerate(digits[:6]))
+    weighted = sum((d * (7 - i) for i, d in enumerate(digits[:6])), pl.lit(0))
     return expr.is_null() | (shaped & ((weighted % 10) == digits[6]).fill_null(False))
 
 

@@ -390,7 +390,7 @@ def register(con, name: str, frame, *, batch_rows: int | None = None) -> None:
     con.register(name, frame)
 
 
-def fetch_polars(con, sql: str, params: list | None = None):
+def fetch_polars(con, sql: str, params: list | dict | None = None):
     """Run a query and return a polars DataFrame (the result is fully consumed)."""
 
     return con.sql(sql, params=params or None).pl()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 
 from berthcheck.errors import BerthcheckError
 from berthcheck.ingest.kinds import KINDS, storage_name
@@ -93,7 +94,7 @@ def _migration_1() -> list[str]:
 
 
 # Append-only: a released database is upgraded by running the migrations it has not seen.
-MIGRATIONS: list[tuple[int, str, object]] = [
+MIGRATIONS: list[tuple[int, str, Callable[[], list[str]]]] = [
     (1, "inputs, history, load log, quarantine, ports", _migration_1),
 ]
 

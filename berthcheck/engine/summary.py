@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from berthcheck.engine.check import CheckResult
 from berthcheck.engine.history_hints import what_to_load
 
@@ -23,7 +25,7 @@ def worst_visits(outcome: CheckResult, worst: int = 10):
     import polars as pl
 
     results, findings = outcome.results, outcome.findings
-    order = {"by": ["uncontrolled_hours", "visit_id"], "descending": [True, False]}
+    order: dict[str, Any] = {"by": ["uncontrolled_hours", "visit_id"], "descending": [True, False]}
     bad = results.filter(pl.col("verdict") == "non_compliant").sort(**order).head(worst)
     reasons = (
         findings.filter(pl.col("severity") == "violation")
