@@ -421,6 +421,10 @@ def report_command(
         raise _fail(exc) from None
     if not outcome.visits:  # as `check` says it: a mistyped period is not a quiet empty report
         _warn(f"warning: no visit in scope ({outcome.scope.describe()})")
+    from berthcheck.report.glyphs import warning as undrawable_warning
+
+    if (boxes := undrawable_warning(outcome.undrawable)) is not None:
+        _warn(boxes)
     source = "stored run" if outcome.reused_run else "new run"
     pages = f"{outcome.pages} pages, " if outcome.pages else ""
     _say(

@@ -33,6 +33,7 @@ class ReportOutcome:
     refused: list[str] = field(default_factory=list)  # the ones the fetcher refused
     attachment_name: str | None = None
     scope: Any = None  # the run's engine.scope.Scope (its period and scope in words)
+    undrawable: list = field(default_factory=list)  # glyphs.Undrawable: texts printed as boxes
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Rendered:
     pages: int | None = None
     requested: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    undrawable: list = field(default_factory=list)  # glyphs.Undrawable (PDF only)
 
 
 def check_output(out: Path) -> str:
@@ -75,11 +77,14 @@ def render_run(con, run, fmt: str = "pdf", *, appendix: str = "all",
                page_size: str = "letter") -> Rendered:
     """Render a `run.ReportRun` as PDF or HTML bytes."""
     from berthcheck.engine.export import csv_bytes
-    from berthcheck.report import charts, data, render
+    from berthcheck.report import charts, data, glyphs, render
 
     check_layout(appendix, page_size)
     model = data.build_model(con, run, appendix)
     model["meta"]["page_size"] = page_size.lower()
+    # a browser draws any character from its own fonts; the PDF only from the shipped ones
+    undrawable = glyphs.undrawable_texts(model, run.results) if fmt == "pdf" else []
+    model["quality"]["undrawable"] = {"n": len(undrawable), "rows": glyphs.listing(undrawable)}
     drawn = charts.draw_all(model["chart_data"])
     if fmt == "html":
         html = render.render_html(model, drawn, for_pdf=False)
@@ -92,7 +97,7 @@ def render_run(con, run, fmt: str = "pdf", *, appendix: str = "all",
          run.results_csv if run.results_csv is not None else csv_bytes(run.results),
          f"Per-visit results of berthcheck run {run.run_id} ({run.pack.label})"),
     )
-    return Rendered(pdf.data, model, pdf.pages, pdf.requested, pdf.refused)
+    return Rendered(pdf.data, model, pdf.pages, pdf.requested, pdf.refused, undrawable)
 
 
 def build_report(
@@ -134,6 +139,7 @@ def build_report(
         refused=rendered.refused,
         attachment_name=rendered.model["meta"]["results_name"] if fmt == "pdf" else None,
         scope=run.scope,
+        undrawable=rendered.undrawable,
     )
 
 

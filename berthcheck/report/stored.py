@@ -86,5 +86,5 @@ def build_stored_report(con, run_id: str, out: Path, *, mkdir: bool = False,
         pages=rendered.pages, seconds=time.perf_counter() - started,
         requested=rendered.requested, refused=rendered.refused,
         attachment_name=rendered.model["meta"]["results_name"] if fmt == "pdf" else None,
-        scope=run.scope,
+        scope=run.scope, undrawable=rendered.undrawable,
     )
