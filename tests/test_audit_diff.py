@@ -63,3 +63,63 @@ def test_diff_of_a_run_with_itself_changes_nothing(tmp_path):
     result = _cli("audit", "diff", run, run, "--db", db)
     assert result.exit_code == 0, result.output
     assert "0 visits changed, 1 unchanged" in result.output
+
+
+def _corrected(tmp_path, visit_id: str = "V1") -> tuple[Path, str, str]:
+    """A call loaded without its power demand, checked, corrected, checked again."""
+    db = tmp_path / "bc.duckdb"
+    first = tmp_path / "visits.csv"
+    first.write_text(HEADER + CALL.format(aux="").replace("V1,", f"{visit_id},", 1),
+                     encoding="utf-8")
+    assert _cli("load", "--db", db, "visits", first).exit_code == 0
+    run_a = _check(db)
+    fix = tmp_path / "fix.csv"
+    fix.write_text(HEADER + CALL.format(aux="1000").replace("V1,", f"{visit_id},", 1),
+                   encoding="utf-8")
+    assert _cli("load", "--db", db, "visits", fix, "--replace").exit_code == 0
+    return db, run_a, _check(db)
+
+
+def test_diff_csv_is_one_line_per_difference_with_the_json_facts(tmp_path):
+    import csv
+    import io
+
+    from berthcheck.audit.diff import DIFF_CSV_COLUMNS
+    from berthcheck.audit.values import COMPARED_FIELDS
+
+    db, run_a, run_b = _corrected(tmp_path)
+    result = _cli("audit", "diff", run_a, run_b, "--db", db, "--csv")
+    assert result.exit_code == 1, result.output  # the runs differ, whatever the format
+    assert result.stdout.splitlines()[0] == ",".join(DIFF_CSV_COLUMNS)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["item"] for r in rows] == ["input", "visit"]
+    table, visit = rows
+    assert {k: v for k, v in table.items() if v} == {
+        "run_a": run_a, "run_b": run_b, "item": "input", "table": "visits", "rows_a": "1",
+        "rows_b": "1", "rows_changed": "1"}
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", db, "--json").output)
+    (entry,) = data["visits_changed"]
+    assert visit["visit_id"] == "V1" and visit["cause"] == entry["cause"] == "input"
+    assert visit["changed"] == "penalty"
+    for f in COMPARED_FIELDS:
+        for side, key in (("before", "a"), ("after", "b")):
+            value = entry[side][f]
+            assert visit[f"{f}_{key}"] == ("" if value is None else str(value)), f
+    assert visit["penalty_a"] == "" and float(visit["penalty_b"]) == 37500
+    assert visit["input_rows"] == "visits V1 changed"
+
+    same = _cli("audit", "diff", run_a, run_a, "--db", db, "--csv")
+    assert same.exit_code == 0 and same.stdout == ",".join(DIFF_CSV_COLUMNS) + "\n"
+    both = _cli("audit", "diff", run_a, run_b, "--db", db, "--csv", "--json")
+    assert both.exit_code == 2 and "--json or --csv" in both.stderr and not both.stdout
+
+
+def test_diff_csv_cells_are_formula_safe(tmp_path):
+    import csv
+    import io
+
+    db, run_a, run_b = _corrected(tmp_path, visit_id="=V1")
+    result = _cli("audit", "diff", run_a, run_b, "--db", db, "--csv")
+    assert result.exit_code == 1, result.output
+    visit = next(r for r in csv.DictReader(io.StringIO(result.stdout)) if r["item"] == "visit")
+    assert visit["visit_id"] == "'=V1" and visit["input_rows"] == "visits =V1 changed"

@@ -37,6 +37,15 @@ _ATTRIBUTION = {
 }
 
 
+# `audit diff --csv`: one line per difference, in the order the text lists them (scope,
+# manifest, pack lines; changed input tables; changed visits), each with both run ids; a visit's
+# compared fields as `<field>_a` / `<field>_b`
+DIFF_CSV_COLUMNS = ["run_a", "run_b", "item", "detail", "table", "rows_a", "rows_b",
+                    "rows_changed", "visit_id", "cause", "changed",
+                    *(f"{f}_{side}" for f in COMPARED_FIELDS for side in ("a", "b")),
+                    "input_rows"]
+
+
 # --- small helpers ------------------------------------------------------------------------------
 
 
@@ -127,6 +136,26 @@ class DiffReport:
             "visits_changed": [v.as_dict() for v in self.visits],
             "visits_unchanged": self.unchanged,
         }
+
+    def csv_rows(self) -> list[dict]:
+        """The differences as flat rows (`DIFF_CSV_COLUMNS`); none when the runs do not differ."""
+        runs = {"run_a": self.run_a["run_id"], "run_b": self.run_b["run_id"]}
+        out = [{**runs, "item": item, "detail": line}
+               for item, lines in (("scope", self.scope_changes),
+                                   ("manifest", self.manifest_changes),
+                                   ("pack", self.pack_changes))
+               for line in lines]
+        out += [{**runs, "item": "input", "table": t, "rows_a": v.get("rows_before"),
+                 "rows_b": v.get("rows_after"), "rows_changed": v.get("rows_changed")}
+                for t, v in sorted(self.input_tables.items())]
+        for v in self.visits:
+            a, b = v.before or {}, v.after or {}
+            out.append({**runs, "item": "visit", "detail": v.note, "visit_id": v.visit_id,
+                        "cause": v.cause, "changed": v.fields,
+                        **{f"{f}_a": a.get(f) for f in COMPARED_FIELDS},
+                        **{f"{f}_b": b.get(f) for f in COMPARED_FIELDS},
+                        "input_rows": [f"{r.table} {r.key} {r.change}" for r in v.rows]})
+        return out
 
     def lines(self) -> list[str]:
         out = []
