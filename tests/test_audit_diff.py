@@ -123,3 +123,73 @@ def test_diff_csv_cells_are_formula_safe(tmp_path):
     assert result.exit_code == 1, result.output
     visit = next(r for r in csv.DictReader(io.StringIO(result.stdout)) if r["item"] == "visit")
     assert visit["visit_id"] == "'=V1" and visit["input_rows"] == "visits =V1 changed"
+
+
+def _carb_two_runs(tmp_path) -> tuple[Path, str, str]:
+    """V1 controlled 10:30 -> 23:00 on 3 October (late, then off until the window closes at
+    17:00 on the 4th: 2 violation days); a later session from 23:00 on leaves 1. V3 compliant."""
+    from berthcheck import store
+    from tests.helpers_store import put_tables, visit
+
+    db = tmp_path / "carb.duckdb"
+    con = store.connect(db)
+    try:
+        put_tables(con, {
+            "visits": [visit("V1"), visit("V3")],
+            "shore-power": [
+                {"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 10:30",
+                 "disconnected": "2026-10-03 23:00"},
+                {"visit_id": "V3", "session_id": "S3", "connected": "2026-10-03 10:00",
+                 "disconnected": "2026-10-04 17:00"}],
+            "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1", "shore_power": True}],
+            "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
+                           "year": 2026, "regulated": True}],
+        })
+    finally:
+        con.close()
+
+    def check() -> str:
+        result = _cli("check", "--db", db, "--period", "2026-10", "--json", "--quiet")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["run_id"]
+
+    run_a = check()
+    con = store.connect(db)
+    try:
+        put_tables(con, {"shore-power": [
+            {"visit_id": "V1", "session_id": "S2", "connected": "2026-10-03T23:00:00-07:00",
+             "disconnected": "2026-10-04T17:00:00-07:00"}]})
+    finally:
+        con.close()
+    return db, run_a, check()
+
+
+def test_diff_names_changed_violation_days(tmp_path):
+    db, run_a, run_b = _carb_two_runs(tmp_path)
+    result = _cli("audit", "diff", run_a, run_b, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert "violation_days 2 -> 1" in result.output
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", db, "--json").output)
+    (entry,) = data["visits_changed"]
+    assert entry["visit_id"] == "V1" and "violation_days" in entry["changed"]
+    assert (entry["before"]["violation_days"], entry["after"]["violation_days"]) == (2, 1)
+
+
+def test_diff_with_a_run_stored_before_violation_days_reports_no_change_of_them(tmp_path):
+    """A run stored before results held violation days has none (migration 10 left them
+    empty): compared with a newer run, its empty column is not a difference of any visit."""
+    import duckdb
+
+    db, run_a, run_b = _carb_two_runs(tmp_path)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("UPDATE run_results SET violation_days = NULL WHERE run_id = ?", [run_a])
+    finally:
+        con.close()
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", db, "--json").output)
+    (entry,) = data["visits_changed"]  # V3 (0 violation days now, none recorded then) is not
+    assert entry["visit_id"] == "V1" and "violation_days" not in entry["changed"]
+    assert entry["changed"] == ["controlled_hours", "uncontrolled_hours"]
+    assert data["visits_unchanged"] == 1
+    same = _cli("audit", "diff", run_a, run_a, "--db", db)
+    assert same.exit_code == 0, same.output

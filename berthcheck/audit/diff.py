@@ -1,5 +1,6 @@
 """`audit diff`: two stored runs compared visit by visit, each changed verdict, basis, hours,
-responsible party or penalty with its cause (scope, input rows named, pack, both, berthcheck version)."""
+responsible party, penalty or violation days with its cause (scope, input rows named, pack,
+both, berthcheck version)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from berthcheck.audit.values import (
     HOURS_DECIMALS,
     MAX_ROWS_SHOWN,
     MONEY_DECIMALS,
+    WHEN_BOTH_HOLD,
     as_text,
     short_digest,
 )
@@ -213,6 +215,12 @@ def _stored_results(con, run_id: str) -> dict[str, dict]:
     }
 
 
+def _holds(results: dict[str, dict], field_name: str) -> bool:
+    """The run recorded the field for some visit (violation days: a CARB run from the version
+    that added them; an older run, or another pack's, holds none)."""
+    return any(r[field_name] is not None for r in results.values())
+
+
 def _same(field_name: str, a, b) -> bool:
     if field_name.endswith("_hours") and a is not None and b is not None:
         return round(a, HOURS_DECIMALS) == round(b, HOURS_DECIMALS)
@@ -314,8 +322,8 @@ def _row_keys(change: RowChange) -> set[tuple]:
 
 
 def diff(con, run_a: str, run_b: str) -> DiffReport:
-    """Visits whose verdict, basis, hours, responsible party or penalty differ between two
-    stored runs, each with its cause: an input change (the rows that feed the visit, named), a
+    """Visits whose verdict, basis, hours, responsible party, penalty or violation days (when
+    both runs hold them) differ between two stored runs, each with its cause: an input change (the rows that feed the visit, named), a
     pack change, or both."""
     ma, mb = manifest_for(con, run_a), manifest_for(con, run_b)
     ra, rb = _stored_results(con, run_a), _stored_results(con, run_b)
@@ -370,13 +378,15 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
         input_tables[table] = {"rows_before": a.get("rows"), "rows_after": b.get("rows"),
                                "rows_changed": len(rows)}
 
+    compared = [f for f in COMPARED_FIELDS
+                if f not in WHEN_BOTH_HOLD or (_holds(ra, f) and _holds(rb, f))]
     changed_ids = []
     for visit in sorted(set(ra) | set(rb)):
         a, b = ra.get(visit), rb.get(visit)
         if a is None or b is None:
-            changed_ids.append((visit, list(COMPARED_FIELDS) if a or b else []))
+            changed_ids.append((visit, compared if a or b else []))
             continue
-        fields = [f for f in COMPARED_FIELDS if not _same(f, a[f], b[f])]
+        fields = [f for f in compared if not _same(f, a[f], b[f])]
         if fields:
             changed_ids.append((visit, fields))
     facts = _visit_facts(con, [v for v, _ in changed_ids], (batch_a, batch_b))
