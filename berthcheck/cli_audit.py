@@ -62,8 +62,8 @@ def audit_diff_command(
     as_csv: CsvOption = False,
 ) -> None:
     """List visits whose verdict, basis, hours, responsible party, penalty or violation days
-    differ between two runs, and why; exit 1 when the runs differ (scope, pack, inputs or results), 0 when they
-    do not."""
+    differ between two runs, and why; exit 1 when the runs differ (scope, pack, inputs, check --notes or
+    results), 0 when they do not."""
     from berthcheck.audit import diff
     from berthcheck.audit.diff import DIFF_CSV_COLUMNS
 

@@ -193,3 +193,40 @@ def test_diff_with_a_run_stored_before_violation_days_reports_no_change_of_them(
     assert data["visits_unchanged"] == 1
     same = _cli("audit", "diff", run_a, run_a, "--db", db)
     assert same.exit_code == 0, same.output
+
+
+def test_runs_that_differ_only_by_notes_differ(tmp_path):
+    """`check` and `check --notes` of the same inputs are two runs (two ids, and the second
+    holds the note rule's findings): diff says so and exits 1, as for any other difference."""
+    import csv
+    import io
+
+    from berthcheck import store
+    from tests.helpers_store import put_tables, visit
+
+    db = tmp_path / "carb.duckdb"
+    con = store.connect(db)
+    try:  # a bulk carrier: not applicable, which the note rule AB01 explains
+        put_tables(con, {"visits": [visit("V1", vessel_type="bulk")]})
+    finally:
+        con.close()
+    runs = []
+    for extra in ([], ["--notes"]):
+        result = _cli("check", "--db", db, "--period", "2026-10", "--json", "--quiet", *extra)
+        assert result.exit_code == 0, result.output
+        runs.append(json.loads(result.stdout)["run_id"])
+    run_a, run_b = runs
+    assert run_a != run_b
+
+    result = _cli("audit", "diff", run_a, run_b, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert "check --notes off -> on" in result.output
+    assert "0 visits changed, 1 unchanged" in result.output
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", db, "--json").output)
+    assert data["differs"] is True and data["notes_changed"] is True
+    assert data["visits_changed"] == [] and data["inputs_changed"] == {}
+    rows = list(csv.DictReader(io.StringIO(
+        _cli("audit", "diff", run_a, run_b, "--db", db, "--csv").output)))
+    assert [(r["item"], r["detail"][:24]) for r in rows] == [("manifest", "check --notes off -> on:")]
+    back = _cli("audit", "diff", run_b, run_a, "--db", db, "--json")
+    assert back.exit_code == 1 and json.loads(back.output)["notes_changed"] is True

@@ -111,6 +111,8 @@ class DiffReport:
     scope_changes: list[str] = field(default_factory=list)  # period / port / terminal / fleet
     # e.g. manifest version 1 -> 2: ids and hashes defined anew, not an input change
     manifest_changes: list[str] = field(default_factory=list)
+    # `check --notes` on in one run only: the same verdicts, but other findings and another id
+    notes_changed: bool = False
 
     @property
     def pack_changed(self) -> bool:
@@ -118,8 +120,11 @@ class DiffReport:
 
     @property
     def differs(self) -> bool:
-        """Anything differs: scope, pack, inputs or a visit's results (`audit diff` exits 1)."""
-        return bool(self.scope_changes or self.pack_changes or self.input_tables or self.visits)
+        """Anything differs: scope, pack, inputs, a visit's results, or `check --notes` (the
+        findings) (`audit diff` exits 1). A manifest version alone does not: the same results
+        and findings, hashed another way."""
+        return bool(self.scope_changes or self.pack_changes or self.input_tables or self.visits
+                    or self.notes_changed)
 
     def as_dict(self) -> dict:
         def run(m):
@@ -133,6 +138,7 @@ class DiffReport:
             "scope_changed": bool(self.scope_changes), "scope_changes": self.scope_changes,
             "manifest_changes": self.manifest_changes,
             "differs": self.differs,
+            "notes_changed": self.notes_changed,
             "pack_changed": self.pack_changed, "pack_changes": self.pack_changes,
             "inputs_changed": self.input_tables,
             "visits_changed": [v.as_dict() for v in self.visits],
@@ -354,7 +360,8 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
         manifest_changes.append(
             f"manifest version {va} -> {vb}: input fingerprints, result and finding hashes and "
             "so run ids are computed differently; the inputs are compared row by row instead")
-    if bool(ma.get("notes")) != bool(mb.get("notes")):  # `check --notes`: findings, not verdicts
+    notes_changed = bool(ma.get("notes")) != bool(mb.get("notes"))
+    if notes_changed:  # `check --notes`: findings, not verdicts
         manifest_changes.append(
             f"check --notes {'on' if ma.get('notes') else 'off'} -> "
             f"{'on' if mb.get('notes') else 'off'}: the pack's note rules ran as findings in run "
@@ -427,7 +434,7 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
                                   cause, own, note))
     unchanged = len(set(ra) & set(rb)) - sum(1 for v in visits if v.before and v.after)
     return DiffReport(ma, mb, pack_changes, input_tables, visits, unchanged, scope_changes,
-                      manifest_changes)
+                      manifest_changes, notes_changed)
 
 
 def _scope_changes(a: dict, b: dict) -> list[str]:
