@@ -205,6 +205,29 @@ def own_db(db, tmp_path) -> Path:
     return copy
 
 
+def test_runs_list_csv_leaves_damaged_counts_empty_never_zero(own_db, month_run):
+    """A run record whose counts and scope were edited outside berthcheck into something that
+    is not a JSON object: `--csv` lists it with empty cells (as the table's `?`), not zeros."""
+    import csv
+    import io
+
+    import duckdb
+
+    con = duckdb.connect(str(own_db))
+    try:
+        con.execute("UPDATE runs SET counts = '{bad', scope = '[]' WHERE run_id = ?",
+                    [month_run["run_id"]])
+    finally:
+        con.close()
+    result = _run(own_db, "runs", "list", "--csv")
+    assert result.exit_code == 0, result.output
+    row = next(r for r in csv.DictReader(io.StringIO(result.stdout))
+               if r["run_id"] == month_run["run_id"])
+    assert row["compliant"] == row["non_compliant"] == row["exempt"] == ""
+    assert row["scope"].startswith("damaged") and row["port"] == row["start"] == ""
+    assert row["visits"] == "200"
+
+
 EXPORTS = (".csv", ".json", ".parquet", ".xlsx")
 
 
