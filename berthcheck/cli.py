@@ -176,10 +176,14 @@ def sample_command(
     file_format: Annotated[
         str, typer.Option("--format", help="csv (default), or dcsa-jit: the month as DCSA JIT 2.0 JSON with what JIT does not carry as CSV beside it.")
     ] = "csv",
+    mkdir: Annotated[
+        bool, typer.Option("--mkdir", help="Create --out's missing parent folders (--out itself is always made).")
+    ] = False,
 ) -> None:
     """Generate a realistic, deterministic month of Port of Los Angeles (or Rotterdam, or Shanghai) data."""
     import re
 
+    from berthcheck import atomic
     from berthcheck.cli_progress import progress
     from berthcheck.sample import generate, would_overwrite
     from berthcheck.sample_eu import EU_LAYOUTS
@@ -194,6 +198,9 @@ def sample_command(
         _warn(f"error: --format must be csv or dcsa-jit, not {file_format!r}")
         raise typer.Exit(2)
     try:
+        if not mkdir:  # DIR is made, as `export indicators --out DIR`; a missing parent is a typo
+            # until --mkdir; with it the generator makes the folders once the port is known
+            atomic.check_parent(out, what="sample data into")
         clash = would_overwrite(out, port=port.strip().upper(), dirty=dirty)
         if clash and not force:
             _warn(f"error: {out} already holds {', '.join(p.name for p in clash)}; "

@@ -9,10 +9,13 @@ from typing import Annotated
 import typer
 
 from berthcheck.cli_common import (
+    CsvOption,
     DbOption,
     JsonOption,
     MkdirOption,
     fail,
+    one_format,
+    print_csv,
     print_json,
     say,
     with_store,
@@ -56,14 +59,20 @@ def audit_diff_command(
     run_b: Annotated[str, typer.Argument(help="The later run id.", show_default=False)],
     db: DbOption = None,
     as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ) -> None:
-    """List visits whose verdict, basis, hours, responsible party or penalty differ between
-    two runs, and why; exit 1 when the runs differ (scope, pack, inputs or results), 0 when they
-    do not."""
+    """List visits whose verdict, basis, hours, responsible party, penalty or violation days
+    differ between two runs, and why; exit 1 when the runs differ (scope, pack, inputs, check --notes or
+    results), 0 when they do not."""
     from berthcheck.audit import diff
+    from berthcheck.audit.diff import DIFF_CSV_COLUMNS
 
+    one_format(as_json, as_csv)
     report = with_store(db, lambda con: diff(con, run_a.strip(), run_b.strip()), read_only=True)
-    _print_report(report, as_json)
+    if as_csv:
+        print_csv(DIFF_CSV_COLUMNS, report.csv_rows())
+    else:
+        _print_report(report, as_json)
     if report.differs:
         raise typer.Exit(1)
 

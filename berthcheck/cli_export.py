@@ -11,7 +11,17 @@ from typing import Annotated
 
 import typer
 
-from berthcheck.cli_common import DbOption, JsonOption, MkdirOption, fail, print_json, with_store
+from berthcheck.cli_common import (
+    CsvOption,
+    DbOption,
+    JsonOption,
+    MkdirOption,
+    fail,
+    one_format,
+    print_csv,
+    print_json,
+    with_store,
+)
 from berthcheck.errors import BerthcheckError, UsageError
 
 export_app = typer.Typer(
@@ -130,18 +140,26 @@ def indicators_command(
                                                  pack=pack)))
 
 
+# `export list --csv`: one line per file written (a record without readable files: one line,
+# file empty), its export's facts repeated; the parameters as JSON text (keys sorted)
+EXPORT_CSV_COLUMNS = ["export_id", "run_id", "kind", "parameters", "file", "sha256", "damaged"]
+
+
 @export_app.command("list")
 def list_command(
     run: Annotated[str | None, typer.Option("--run", help="Only exports of this run.",
                                             show_default=False)] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ) -> None:
     """List recorded exports: id, run, kind, parameters and each file's sha256."""
     import json
 
     from berthcheck import store
     from berthcheck.export.proof import export_records
+
+    one_format(as_json, as_csv)
 
     def records_of(con):
         run_id = run.strip() if run else None
@@ -156,6 +174,13 @@ def list_command(
         print_json([{"export_id": r.export_id, "run_id": r.run_id, "kind": r.kind,
                      "parameters": r.parameters, "files": r.files,
                      **({"damaged": r.damaged} if r.damaged else {})} for r in records])
+        return
+    if as_csv:
+        print_csv(EXPORT_CSV_COLUMNS, [
+            {"export_id": r.export_id, "run_id": r.run_id, "kind": r.kind,
+             "parameters": json.dumps(r.parameters, sort_keys=True, ensure_ascii=False),
+             "file": name, "sha256": digest, "damaged": r.damaged}
+            for r in records for name, digest in (sorted(r.files.items()) or [(None, None)])])
         return
     if not records:
         typer.echo("no exports recorded")

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from berthcheck.cli_common import JsonOption, PackOption, fail, print_json, say
+from berthcheck.cli_common import (
+    CsvOption,
+    JsonOption,
+    PackOption,
+    fail,
+    one_format,
+    print_csv,
+    print_json,
+    say,
+)
 from berthcheck.errors import BerthcheckError, UsageError
 
 
@@ -58,16 +67,48 @@ def rules_test_command(
         raise typer.Exit(1)
 
 
-def rules_list_command(pack: PackOption = "carb-at-berth-2020", as_json: JsonOption = False) -> None:
+# `rules list --csv`: one line per rule, parameter and parameter table (`item`), with the
+# facts `--json` gives each; the pack's own facts and the emission factors stay in --json
+RULES_CSV_COLUMNS = ["pack", "version", "item", "id", "name", "title", "section", "severity",
+                     "note_column", "value", "unit", "rows", "confirmed", "citation", "note",
+                     "description"]
+
+
+def _csv_value(value):
+    """A parameter's value in a cell: dates ISO 8601, lists joined by `;` (csv_cell)."""
+    if isinstance(value, list):
+        return [_csv_value(v) for v in value]
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def rules_csv_rows(data: dict) -> list[dict]:
+    """`pack_dict` flat: the rules in pack order, then parameters and tables by name."""
+    head = {"pack": data["pack"], "version": data["version"]}
+    rows = [{**head, "item": "rule", **r} for r in data["rules"]]
+    rows += [{**head, "item": "parameter", "name": name, **p, "value": _csv_value(p["value"])}
+             for name, p in data["parameters"].items()]
+    rows += [{**head, "item": "table", "name": name, "rows": t["rows"],
+              "confirmed": not t["unconfirmed_rows"], "citation": t["citation"]}
+             for name, t in data["tables"].items()]
+    return rows
+
+
+def rules_list_command(pack: PackOption = "carb-at-berth-2020", as_json: JsonOption = False,
+                       as_csv: CsvOption = False) -> None:
     """List a pack's rules and its parameters (UNCONFIRMED ones marked)."""
     from berthcheck.engine import load_pack
 
+    one_format(as_json, as_csv)
     try:
         pk = load_pack(pack)
-        if as_json:
+        if as_json or as_csv:
             from berthcheck.engine.pack_info import pack_dict
 
-            print_json(pack_dict(pk))
+            data = pack_dict(pk)
+            if as_json:
+                print_json(data)
+            else:
+                print_csv(RULES_CSV_COLUMNS, rules_csv_rows(data))
             return
     except BerthcheckError as exc:
         raise fail(exc) from None

@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from berthcheck.cli_common import DbOption, JsonOption, fail, print_json, say, with_store
+from berthcheck.cli_common import (
+    CsvOption,
+    DbOption,
+    JsonOption,
+    fail,
+    one_format,
+    print_csv,
+    print_json,
+    say,
+    with_store,
+)
 from berthcheck.errors import BerthcheckError
 
 runs_app = typer.Typer(help="Stored check runs: list, show, export.", no_args_is_help=True)
@@ -20,15 +30,37 @@ def _when(created_at: str) -> str:
     return created_at[:19].replace("T", " ")
 
 
+# engine.output_columns.VERDICTS, spelt out: importing the engine here would load it for --help
+VERDICTS = ("compliant", "non_compliant", "exempt", "not_applicable", "insufficient_data")
+# `runs list --csv`: the facts of `--json`, one line per run, the scope and the verdict counts
+# spread into columns (a damaged scope or counts record: empty cells, never zeros)
+RUNS_CSV_COLUMNS = ["run_id", "created_at", "pack", "pack_version", "custom_pack", "pack_path",
+                    "period", "start", "end", "port", "terminal", "fleet", "scope", "visits",
+                    "findings", *VERDICTS, "max_batch_id"]
+
+
+def _csv_row(run: dict) -> dict:
+    scope = run["scope"] or {}
+    counts = run["counts"] or {}
+    return {**run, "scope": run["scope_text"],
+            **{k: scope.get(k) for k in ("start", "end", "port", "terminal", "fleet")},
+            **{v: counts.get(v, 0 if run["counts"] is not None else None) for v in VERDICTS}}
+
+
 @runs_app.command("list")
-def runs_list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
+def runs_list_command(db: DbOption = None, as_json: JsonOption = False,
+                      as_csv: CsvOption = False) -> None:
     """List stored check runs, newest first: scope, period, pack@version and verdict counts."""
     from berthcheck.cli_progress import count, print_table, table
     from berthcheck.engine.runs import run_summaries
 
+    one_format(as_json, as_csv)
     runs = with_store(db, run_summaries, read_only=True)
     if as_json:
         print_json(runs)
+        return
+    if as_csv:
+        print_csv(RUNS_CSV_COLUMNS, [_csv_row(r) for r in runs])
         return
     if not runs:
         say("no runs yet; use `berthcheck check`")
@@ -38,7 +70,6 @@ def runs_list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
                ("compliant", "right"), ("non-compl.", "right"), ("exempt", "right"),
                ("n/a", "right"), ("insuff.", "right"), ("findings", "right")]
     rows = []
-    verdicts = ("compliant", "non_compliant", "exempt", "not_applicable", "insufficient_data")
     for r in runs:
         c = r["counts"]
         rows.append([
@@ -47,7 +78,7 @@ def runs_list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
             + (" (custom)" if r["custom_pack"] else ""),
             r["period"] or "all", r["scope_text"], count(r["visits"]),
             # damaged counts (edited outside berthcheck) are never shown as zeros
-            *(count(c.get(v, 0)) if c is not None else "?" for v in verdicts),
+            *(count(c.get(v, 0)) if c is not None else "?" for v in VERDICTS),
             count(r["findings"]),
         ])
     print_table(table(None, columns, rows))

@@ -63,3 +63,170 @@ def test_diff_of_a_run_with_itself_changes_nothing(tmp_path):
     result = _cli("audit", "diff", run, run, "--db", db)
     assert result.exit_code == 0, result.output
     assert "0 visits changed, 1 unchanged" in result.output
+
+
+def _corrected(tmp_path, visit_id: str = "V1") -> tuple[Path, str, str]:
+    """A call loaded without its power demand, checked, corrected, checked again."""
+    db = tmp_path / "bc.duckdb"
+    first = tmp_path / "visits.csv"
+    first.write_text(HEADER + CALL.format(aux="").replace("V1,", f"{visit_id},", 1),
+                     encoding="utf-8")
+    assert _cli("load", "--db", db, "visits", first).exit_code == 0
+    run_a = _check(db)
+    fix = tmp_path / "fix.csv"
+    fix.write_text(HEADER + CALL.format(aux="1000").replace("V1,", f"{visit_id},", 1),
+                   encoding="utf-8")
+    assert _cli("load", "--db", db, "visits", fix, "--replace").exit_code == 0
+    return db, run_a, _check(db)
+
+
+def test_diff_csv_is_one_line_per_difference_with_the_json_facts(tmp_path):
+    import csv
+    import io
+
+    from berthcheck.audit.diff import DIFF_CSV_COLUMNS
+    from berthcheck.audit.values import COMPARED_FIELDS
+
+    db, run_a, run_b = _corrected(tmp_path)
+    result = _cli("audit", "diff", run_a, run_b, "--db", db, "--csv")
+    assert result.exit_code == 1, result.output  # the runs differ, whatever the format
+    assert result.stdout.splitlines()[0] == ",".join(DIFF_CSV_COLUMNS)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["item"] for r in rows] == ["input", "visit"]
+    table, visit = rows
+    assert {k: v for k, v in table.items() if v} == {
+        "run_a": run_a, "run_b": run_b, "item": "input", "table": "visits", "rows_a": "1",
+        "rows_b": "1", "rows_changed": "1"}
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", db, "--json").output)
+    (entry,) = data["visits_changed"]
+    assert visit["visit_id"] == "V1" and visit["cause"] == entry["cause"] == "input"
+    assert visit["changed"] == "penalty"
+    for f in COMPARED_FIELDS:
+        for side, key in (("before", "a"), ("after", "b")):
+            value = entry[side][f]
+            assert visit[f"{f}_{key}"] == ("" if value is None else str(value)), f
+    assert visit["penalty_a"] == "" and float(visit["penalty_b"]) == 37500
+    assert visit["input_rows"] == "visits V1 changed"
+
+    same = _cli("audit", "diff", run_a, run_a, "--db", db, "--csv")
+    assert same.exit_code == 0 and same.stdout == ",".join(DIFF_CSV_COLUMNS) + "\n"
+    both = _cli("audit", "diff", run_a, run_b, "--db", db, "--csv", "--json")
+    assert both.exit_code == 2 and "--json or --csv" in both.stderr and not both.stdout
+
+
+def test_diff_csv_cells_are_formula_safe(tmp_path):
+    import csv
+    import io
+
+    db, run_a, run_b = _corrected(tmp_path, visit_id="=V1")
+    result = _cli("audit", "diff", run_a, run_b, "--db", db, "--csv")
+    assert result.exit_code == 1, result.output
+    visit = next(r for r in csv.DictReader(io.StringIO(result.stdout)) if r["item"] == "visit")
+    assert visit["visit_id"] == "'=V1" and visit["input_rows"] == "visits =V1 changed"
+
+
+def _carb_two_runs(tmp_path) -> tuple[Path, str, str]:
+    """V1 controlled 10:30 -> 23:00 on 3 October (late, then off until the window closes at
+    17:00 on the 4th: 2 violation days); a later session from 23:00 on leaves 1. V3 compliant."""
+    from berthcheck import store
+    from tests.helpers_store import put_tables, visit
+
+    db = tmp_path / "carb.duckdb"
+    con = store.connect(db)
+    try:
+        put_tables(con, {
+            "visits": [visit("V1"), visit("V3")],
+            "shore-power": [
+                {"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 10:30",
+                 "disconnected": "2026-10-03 23:00"},
+                {"visit_id": "V3", "session_id": "S3", "connected": "2026-10-03 10:00",
+                 "disconnected": "2026-10-04 17:00"}],
+            "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1", "shore_power": True}],
+            "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
+                           "year": 2026, "regulated": True}],
+        })
+    finally:
+        con.close()
+
+    def check() -> str:
+        result = _cli("check", "--db", db, "--period", "2026-10", "--json", "--quiet")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["run_id"]
+
+    run_a = check()
+    con = store.connect(db)
+    try:
+        put_tables(con, {"shore-power": [
+            {"visit_id": "V1", "session_id": "S2", "connected": "2026-10-03T23:00:00-07:00",
+             "disconnected": "2026-10-04T17:00:00-07:00"}]})
+    finally:
+        con.close()
+    return db, run_a, check()
+
+
+def test_diff_names_changed_violation_days(tmp_path):
+    db, run_a, run_b = _carb_two_runs(tmp_path)
+    result = _cli("audit", "diff", run_a, run_b, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert "violation_days 2 -> 1" in result.output
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", db, "--json").output)
+    (entry,) = data["visits_changed"]
+    assert entry["visit_id"] == "V1" and "violation_days" in entry["changed"]
+    assert (entry["before"]["violation_days"], entry["after"]["violation_days"]) == (2, 1)
+
+
+def test_diff_with_a_run_stored_before_violation_days_reports_no_change_of_them(tmp_path):
+    """A run stored before results held violation days has none (migration 10 left them
+    empty): compared with a newer run, its empty column is not a difference of any visit."""
+    import duckdb
+
+    db, run_a, run_b = _carb_two_runs(tmp_path)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("UPDATE run_results SET violation_days = NULL WHERE run_id = ?", [run_a])
+    finally:
+        con.close()
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", db, "--json").output)
+    (entry,) = data["visits_changed"]  # V3 (0 violation days now, none recorded then) is not
+    assert entry["visit_id"] == "V1" and "violation_days" not in entry["changed"]
+    assert entry["changed"] == ["controlled_hours", "uncontrolled_hours"]
+    assert data["visits_unchanged"] == 1
+    same = _cli("audit", "diff", run_a, run_a, "--db", db)
+    assert same.exit_code == 0, same.output
+
+
+def test_runs_that_differ_only_by_notes_differ(tmp_path):
+    """`check` and `check --notes` of the same inputs are two runs (two ids, and the second
+    holds the note rule's findings): diff says so and exits 1, as for any other difference."""
+    import csv
+    import io
+
+    from berthcheck import store
+    from tests.helpers_store import put_tables, visit
+
+    db = tmp_path / "carb.duckdb"
+    con = store.connect(db)
+    try:  # a bulk carrier: not applicable, which the note rule AB01 explains
+        put_tables(con, {"visits": [visit("V1", vessel_type="bulk")]})
+    finally:
+        con.close()
+    runs = []
+    for extra in ([], ["--notes"]):
+        result = _cli("check", "--db", db, "--period", "2026-10", "--json", "--quiet", *extra)
+        assert result.exit_code == 0, result.output
+        runs.append(json.loads(result.stdout)["run_id"])
+    run_a, run_b = runs
+    assert run_a != run_b
+
+    result = _cli("audit", "diff", run_a, run_b, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert "check --notes off -> on" in result.output
+    assert "0 visits changed, 1 unchanged" in result.output
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", db, "--json").output)
+    assert data["differs"] is True and data["notes_changed"] is True
+    assert data["visits_changed"] == [] and data["inputs_changed"] == {}
+    rows = list(csv.DictReader(io.StringIO(
+        _cli("audit", "diff", run_a, run_b, "--db", db, "--csv").output)))
+    assert [(r["item"], r["detail"][:24]) for r in rows] == [("manifest", "check --notes off -> on:")]
+    back = _cli("audit", "diff", run_b, run_a, "--db", db, "--json")
+    assert back.exit_code == 1 and json.loads(back.output)["notes_changed"] is True

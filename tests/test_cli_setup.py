@@ -139,6 +139,26 @@ def test_sample_refuses_to_overwrite_without_force(tmp_path):
     assert (out / "visits.csv").read_text(encoding="utf-8").startswith("visit_id,")
 
 
+def test_sample_into_a_missing_parent_folder_needs_mkdir(tmp_path):
+    """`sample --out DIR` makes DIR, as `export indicators --out DIR` does, but a missing
+    parent folder is a typo until `--mkdir` says otherwise (as for every other output)."""
+    out = tmp_path / "typo" / "month"
+    refused = runner.invoke(app, ["sample", "--out", str(out), "--visits", "3"])
+    assert refused.exit_code == 2, refused.output
+    assert f"folder {out.parent} does not exist" in refused.stderr
+    assert "--mkdir" in refused.stderr
+    assert not (tmp_path / "typo").exists()
+    # --mkdir with a bad --port still makes no folder: the port is refused first
+    bad = runner.invoke(app, ["sample", "--out", str(out), "--port", "XXXXX", "--mkdir"])
+    assert bad.exit_code == 2 and not (tmp_path / "typo").exists()
+    made = runner.invoke(app, ["sample", "--out", str(out), "--visits", "3", "--mkdir",
+                               "--quiet"])
+    assert made.exit_code == 0, made.output
+    assert (out / "visits.csv").is_file()
+    here = runner.invoke(app, ["sample", "--out", str(tmp_path / "new"), "--visits", "3"])
+    assert here.exit_code == 0 and (tmp_path / "new" / "visits.csv").is_file()
+
+
 def _hold_write_lock(db: Path, seconds: float) -> subprocess.Popen:
     """Another process holding `db` open for writing: it lets go after `seconds`, or as soon
     as it reads a line (`_release_once_refused`)."""

@@ -114,3 +114,31 @@ def test_verify_names_an_export_whose_parameters_were_edited(tmp_path):
     verified = _cli("audit", "verify", record["run_id"], "--db", db)
     assert verified.exit_code == 1, verified.output
     assert "its id does not match its run, kind and parameters" in verified.output
+
+
+def test_export_list_csv_is_one_line_per_file_with_the_json_facts(tmp_path):
+    """`export list --csv`: a header, then one line per written file with its export, run,
+    kind and parameters (as JSON text); a damaged record keeps a line, marked."""
+    import csv
+    import io
+
+    from berthcheck.cli_export import EXPORT_CSV_COLUMNS
+
+    db, record = _exported(tmp_path)
+    listed = _cli("export", "list", "--db", db, "--csv")
+    assert listed.exit_code == 0, listed.output
+    assert listed.stdout.splitlines()[0] == ",".join(EXPORT_CSV_COLUMNS)
+    rows = list(csv.DictReader(io.StringIO(listed.stdout)))
+    assert rows == [{"export_id": record["export_id"], "run_id": record["run_id"],
+                     "kind": "fueleu-calls",
+                     "parameters": json.dumps(record["parameters"], sort_keys=True),
+                     "file": name, "sha256": digest, "damaged": ""}
+                    for name, digest in sorted(record["files"].items())]
+    assert json.loads(rows[0]["parameters"]) == record["parameters"]
+    both = _cli("export", "list", "--db", db, "--csv", "--json")
+    assert both.exit_code == 2 and "--json or --csv" in both.stderr
+
+    _edit_exports(db, "UPDATE exports SET files = '{bad'")
+    (damaged,) = csv.DictReader(io.StringIO(_cli("export", "list", "--db", db, "--csv").stdout))
+    assert damaged["export_id"] == record["export_id"] and damaged["file"] == ""
+    assert damaged["damaged"] == "its files are not a JSON object"

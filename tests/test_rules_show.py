@@ -25,3 +25,59 @@ def test_a_rule_of_no_pack_says_only_unknown():
     assert r.exit_code == 2
     assert "unknown rule 'ZZ99' in pack carb-at-berth-2020" in r.stderr
     assert "is a rule of pack" not in r.stderr
+
+
+def test_rules_list_csv_lists_rules_parameters_and_tables_as_the_json_does():
+    """`rules list --csv`: one line per rule, parameter and parameter table (`item`), with the
+    facts `--json` gives them; text that a spreadsheet would run is written with a `'`."""
+    import csv
+    import io
+    import json
+
+    from berthcheck.cli_rules import RULES_CSV_COLUMNS
+
+    result = runner.invoke(app, ["rules", "list", "--pack", "fueleu-art6", "--csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == ",".join(RULES_CSV_COLUMNS)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    data = json.loads(runner.invoke(app, ["rules", "list", "--pack", "fueleu-art6",
+                                          "--json"]).stdout)
+    assert {r["pack"] for r in rows} == {"fueleu-art6"}
+    assert {r["version"] for r in rows} == {data["version"]}
+    rules = [r for r in rows if r["item"] == "rule"]
+    assert [r["id"] for r in rules] == [r["id"] for r in data["rules"]]
+    for row, rule in zip(rules, data["rules"], strict=True):
+        assert (row["name"], row["title"], row["severity"], row["section"]) == (
+            rule["name"], rule["title"], rule["severity"], rule["section"])
+    params = {r["name"]: r for r in rows if r["item"] == "parameter"}
+    assert list(params) == list(data["parameters"])
+    for name, p in data["parameters"].items():
+        assert params[name]["confirmed"] == ("true" if p["confirmed"] else "false")
+        assert params[name]["citation"] == (p["citation"] or "")
+    tables = {r["name"]: r for r in rows if r["item"] == "table"}
+    assert {n: int(t["rows"]) for n, t in tables.items()} == {
+        n: t["rows"] for n, t in data["tables"].items()}
+    assert [r["item"] for r in rows] == (["rule"] * len(rules) + ["parameter"] * len(params)
+                                         + ["table"] * len(tables))
+    both = runner.invoke(app, ["rules", "list", "--json", "--csv"])
+    assert both.exit_code == 2 and "--json or --csv" in both.stderr and not both.stdout
+
+
+def test_rules_list_csv_cells_are_formula_safe(tmp_path):
+    import csv
+    import io
+    import shutil
+
+    from berthcheck.resources import rules_dir
+
+    pack = tmp_path / "my-pack"
+    shutil.copytree(rules_dir() / "fueleu-art6", pack)
+    rule = pack / "FE01.sql"
+    text = rule.read_text(encoding="utf-8")
+    rule.write_text(text.replace("-- title: ", "-- title: =HYPERLINK(1) ", 1), encoding="utf-8")
+    result = runner.invoke(app, ["rules", "list", "--pack", str(pack), "--csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    fe01 = next(r for r in rows if r["id"] == "FE01")
+    assert fe01["title"].startswith("'=HYPERLINK(1) Call not covered")
+    assert all(not c.startswith(("=", "+", "-", "@")) for r in rows for c in r.values())

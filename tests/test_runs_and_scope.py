@@ -121,6 +121,37 @@ def test_runs_list_table_and_json(db, month_run):
     assert f"carb-at-berth-2020@{month['pack_version']}" in table.stdout
 
 
+def test_runs_list_csv_is_the_json_flat(db, month_run):
+    """`runs list --csv`: a header, then one line per run with the facts `--json` gives (the
+    scope and verdict counts spread into columns), in the same order; with --json exit 2."""
+    import csv
+    import io
+
+    from berthcheck.cli_runs import RUNS_CSV_COLUMNS, VERDICTS
+    from berthcheck.engine.output_columns import VERDICTS as ENGINE_VERDICTS
+
+    assert VERDICTS == ENGINE_VERDICTS  # spelt out in the CLI module to keep --help light
+
+    result = _run(db, "runs", "list", "--csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.stdout.splitlines()[0] == ",".join(RUNS_CSV_COLUMNS)
+    runs = json.loads(_run(db, "runs", "list", "--json").stdout)
+    assert [r["run_id"] for r in rows] == [r["run_id"] for r in runs]
+    row = next(r for r in rows if r["run_id"] == month_run["run_id"])
+    data = next(r for r in runs if r["run_id"] == month_run["run_id"])
+    assert row["created_at"] == data["created_at"] and row["period"] == "2026-10"
+    assert row["pack"] == "carb-at-berth-2020" and row["pack_version"] == data["pack_version"]
+    assert row["custom_pack"] == "false" and row["pack_path"] == ""
+    assert row["scope"] == "all" and row["port"] == row["fleet"] == ""
+    assert row["start"] == data["scope"]["start"] and row["end"] == data["scope"]["end"]
+    assert int(row["visits"]) == 200 and int(row["findings"]) == data["findings"]
+    assert {v: int(row[v]) for v in data["counts"]} == data["counts"]
+    assert int(row["max_batch_id"]) == data["max_batch_id"]
+    both = _run(db, "runs", "list", "--csv", "--json")
+    assert both.exit_code == 2 and "--json or --csv" in both.stderr and not both.stdout
+
+
 def test_runs_show_and_unknown_run(db, month_run):
     run_id = month_run["run_id"]
     shown = _run(db, "runs", "show", run_id)
@@ -172,6 +203,29 @@ def own_db(db, tmp_path) -> Path:
     copy = tmp_path / "own.duckdb"
     shutil.copy(db, copy)
     return copy
+
+
+def test_runs_list_csv_leaves_damaged_counts_empty_never_zero(own_db, month_run):
+    """A run record whose counts and scope were edited outside berthcheck into something that
+    is not a JSON object: `--csv` lists it with empty cells (as the table's `?`), not zeros."""
+    import csv
+    import io
+
+    import duckdb
+
+    con = duckdb.connect(str(own_db))
+    try:
+        con.execute("UPDATE runs SET counts = '{bad', scope = '[]' WHERE run_id = ?",
+                    [month_run["run_id"]])
+    finally:
+        con.close()
+    result = _run(own_db, "runs", "list", "--csv")
+    assert result.exit_code == 0, result.output
+    row = next(r for r in csv.DictReader(io.StringIO(result.stdout))
+               if r["run_id"] == month_run["run_id"])
+    assert row["compliant"] == row["non_compliant"] == row["exempt"] == ""
+    assert row["scope"].startswith("damaged") and row["port"] == row["start"] == ""
+    assert row["visits"] == "200"
 
 
 EXPORTS = (".csv", ".json", ".parquet", ".xlsx")

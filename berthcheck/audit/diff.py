@@ -1,5 +1,6 @@
 """`audit diff`: two stored runs compared visit by visit, each changed verdict, basis, hours,
-responsible party or penalty with its cause (scope, input rows named, pack, both, berthcheck version)."""
+responsible party, penalty or violation days with its cause (scope, input rows named, pack,
+both, berthcheck version)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from berthcheck.audit.values import (
     HOURS_DECIMALS,
     MAX_ROWS_SHOWN,
     MONEY_DECIMALS,
+    WHEN_BOTH_HOLD,
     as_text,
     short_digest,
 )
@@ -35,6 +37,15 @@ _ATTRIBUTION = {
     "visit_counts": ("holder_kind", "holder"),
     "coverage": ("kind", "holder"),
 }
+
+
+# `audit diff --csv`: one line per difference, in the order the text lists them (scope,
+# manifest, pack lines; changed input tables; changed visits), each with both run ids; a visit's
+# compared fields as `<field>_a` / `<field>_b`
+DIFF_CSV_COLUMNS = ["run_a", "run_b", "item", "detail", "table", "rows_a", "rows_b",
+                    "rows_changed", "visit_id", "cause", "changed",
+                    *(f"{f}_{side}" for f in COMPARED_FIELDS for side in ("a", "b")),
+                    "input_rows"]
 
 
 # --- small helpers ------------------------------------------------------------------------------
@@ -100,6 +111,8 @@ class DiffReport:
     scope_changes: list[str] = field(default_factory=list)  # period / port / terminal / fleet
     # e.g. manifest version 1 -> 2: ids and hashes defined anew, not an input change
     manifest_changes: list[str] = field(default_factory=list)
+    # `check --notes` on in one run only: the same verdicts, but other findings and another id
+    notes_changed: bool = False
 
     @property
     def pack_changed(self) -> bool:
@@ -107,8 +120,11 @@ class DiffReport:
 
     @property
     def differs(self) -> bool:
-        """Anything differs: scope, pack, inputs or a visit's results (`audit diff` exits 1)."""
-        return bool(self.scope_changes or self.pack_changes or self.input_tables or self.visits)
+        """Anything differs: scope, pack, inputs, a visit's results, or `check --notes` (the
+        findings) (`audit diff` exits 1). A manifest version alone does not: the same results
+        and findings, hashed another way."""
+        return bool(self.scope_changes or self.pack_changes or self.input_tables or self.visits
+                    or self.notes_changed)
 
     def as_dict(self) -> dict:
         def run(m):
@@ -122,11 +138,32 @@ class DiffReport:
             "scope_changed": bool(self.scope_changes), "scope_changes": self.scope_changes,
             "manifest_changes": self.manifest_changes,
             "differs": self.differs,
+            "notes_changed": self.notes_changed,
             "pack_changed": self.pack_changed, "pack_changes": self.pack_changes,
             "inputs_changed": self.input_tables,
             "visits_changed": [v.as_dict() for v in self.visits],
             "visits_unchanged": self.unchanged,
         }
+
+    def csv_rows(self) -> list[dict]:
+        """The differences as flat rows (`DIFF_CSV_COLUMNS`); none when the runs do not differ."""
+        runs = {"run_a": self.run_a["run_id"], "run_b": self.run_b["run_id"]}
+        out = [{**runs, "item": item, "detail": line}
+               for item, lines in (("scope", self.scope_changes),
+                                   ("manifest", self.manifest_changes),
+                                   ("pack", self.pack_changes))
+               for line in lines]
+        out += [{**runs, "item": "input", "table": t, "rows_a": v.get("rows_before"),
+                 "rows_b": v.get("rows_after"), "rows_changed": v.get("rows_changed")}
+                for t, v in sorted(self.input_tables.items())]
+        for v in self.visits:
+            a, b = v.before or {}, v.after or {}
+            out.append({**runs, "item": "visit", "detail": v.note, "visit_id": v.visit_id,
+                        "cause": v.cause, "changed": v.fields,
+                        **{f"{f}_a": a.get(f) for f in COMPARED_FIELDS},
+                        **{f"{f}_b": b.get(f) for f in COMPARED_FIELDS},
+                        "input_rows": [f"{r.table} {r.key} {r.change}" for r in v.rows]})
+        return out
 
     def lines(self) -> list[str]:
         out = []
@@ -182,6 +219,12 @@ def _stored_results(con, run_id: str) -> dict[str, dict]:
             [run_id],
         )
     }
+
+
+def _holds(results: dict[str, dict], field_name: str) -> bool:
+    """The run recorded the field for some visit (violation days: a CARB run from the version
+    that added them; an older run, or another pack's, holds none)."""
+    return any(r[field_name] is not None for r in results.values())
 
 
 def _same(field_name: str, a, b) -> bool:
@@ -285,8 +328,8 @@ def _row_keys(change: RowChange) -> set[tuple]:
 
 
 def diff(con, run_a: str, run_b: str) -> DiffReport:
-    """Visits whose verdict, basis, hours, responsible party or penalty differ between two
-    stored runs, each with its cause: an input change (the rows that feed the visit, named), a
+    """Visits whose verdict, basis, hours, responsible party, penalty or violation days (when
+    both runs hold them) differ between two stored runs, each with its cause: an input change (the rows that feed the visit, named), a
     pack change, or both."""
     ma, mb = manifest_for(con, run_a), manifest_for(con, run_b)
     ra, rb = _stored_results(con, run_a), _stored_results(con, run_b)
@@ -317,7 +360,8 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
         manifest_changes.append(
             f"manifest version {va} -> {vb}: input fingerprints, result and finding hashes and "
             "so run ids are computed differently; the inputs are compared row by row instead")
-    if bool(ma.get("notes")) != bool(mb.get("notes")):  # `check --notes`: findings, not verdicts
+    notes_changed = bool(ma.get("notes")) != bool(mb.get("notes"))
+    if notes_changed:  # `check --notes`: findings, not verdicts
         manifest_changes.append(
             f"check --notes {'on' if ma.get('notes') else 'off'} -> "
             f"{'on' if mb.get('notes') else 'off'}: the pack's note rules ran as findings in run "
@@ -341,13 +385,15 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
         input_tables[table] = {"rows_before": a.get("rows"), "rows_after": b.get("rows"),
                                "rows_changed": len(rows)}
 
+    compared = [f for f in COMPARED_FIELDS
+                if f not in WHEN_BOTH_HOLD or (_holds(ra, f) and _holds(rb, f))]
     changed_ids = []
     for visit in sorted(set(ra) | set(rb)):
         a, b = ra.get(visit), rb.get(visit)
         if a is None or b is None:
-            changed_ids.append((visit, list(COMPARED_FIELDS) if a or b else []))
+            changed_ids.append((visit, compared if a or b else []))
             continue
-        fields = [f for f in COMPARED_FIELDS if not _same(f, a[f], b[f])]
+        fields = [f for f in compared if not _same(f, a[f], b[f])]
         if fields:
             changed_ids.append((visit, fields))
     facts = _visit_facts(con, [v for v, _ in changed_ids], (batch_a, batch_b))
@@ -388,7 +434,7 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
                                   cause, own, note))
     unchanged = len(set(ra) & set(rb)) - sum(1 for v in visits if v.before and v.after)
     return DiffReport(ma, mb, pack_changes, input_tables, visits, unchanged, scope_changes,
-                      manifest_changes)
+                      manifest_changes, notes_changed)
 
 
 def _scope_changes(a: dict, b: dict) -> list[str]:

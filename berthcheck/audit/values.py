@@ -8,7 +8,10 @@ import datetime as dt
 # what an auditor acts on: besides the verdict and hours, who answers for a visit and what it
 # owes (a corrected power demand changes a FuelEU penalty, not the verdict or hours)
 COMPARED_FIELDS = ("verdict", "basis", "controlled_hours", "uncontrolled_hours", "excused_hours",
-                   "responsible", "penalty")
+                   "responsible", "penalty", "violation_days")
+# compared only when both runs hold some: a run stored before results had the column (or made
+# with a pack that does not give it) holds none, which is not a change of every visit
+WHEN_BOTH_HOLD = ("violation_days",)
 HOURS_DECIMALS = 6
 MONEY_DECIMALS = 2  # a penalty is money: compared to the cent
 MAX_ROWS_SHOWN = 20
