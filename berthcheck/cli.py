@@ -220,12 +220,18 @@ def sample_command(
 def demo_command(
     out: Annotated[Path, typer.Option("--out", help="Folder for the demo database and outputs.")] = Path("demo-output"),
     pack: Annotated[str, typer.Option("--pack", help="Rule pack whose sample month to run: carb-at-berth-2020 (Los Angeles), fueleu-art6 (Rotterdam) or cn-shore-power (Shanghai).")] = "carb-at-berth-2020",
+    mkdir: Annotated[
+        bool, typer.Option("--mkdir", help="Create --out's missing parent folders (--out itself is always made).")
+    ] = False,
 ) -> None:
     """Load the bundled sample month into a fresh database, check it and show the outcome."""
+    from berthcheck import atomic
     from berthcheck.cli_summary import summary_text
     from berthcheck.demo import run_demo
 
     try:
+        if not mkdir:  # DIR is made, as `sample --out DIR`; a missing parent is a typo until --mkdir
+            atomic.check_parent(out, what="the demo into")
         report = run_demo(out, pack.strip())
     except BerthcheckError as exc:
         raise _fail(exc) from None

@@ -43,7 +43,20 @@ def test_demo_keeps_a_file_that_is_no_database(tmp_path):
 
 
 def test_demo_starts_afresh_over_its_own_database(tmp_path):
+    out = tmp_path / "runs" / "demo"  # its parent made by --mkdir (the first demo's)
     for pack in ("cn-shore-power", "fueleu-art6"):  # another pack's demo in the same folder too
-        result = runner.invoke(app, ["demo", "--pack", pack, "--out", str(tmp_path)])
+        result = runner.invoke(app, ["demo", "--pack", pack, "--out", str(out), "--mkdir"])
         assert result.exit_code == 0, result.output
-    assert _batches(tmp_path / "berthcheck.duckdb") == 4  # Rotterdam's four files only
+    assert _batches(out / "berthcheck.duckdb") == 4  # Rotterdam's four files only
+
+
+def test_demo_into_a_missing_parent_folder_needs_mkdir(tmp_path):
+    """`demo --out DIR` makes DIR, as `sample` does; a missing parent folder is a typo until
+    --mkdir says otherwise (it made the whole tree before), and an unknown pack makes none."""
+    out = tmp_path / "typo" / "demo"
+    refused = runner.invoke(app, ["demo", "--out", str(out)])
+    assert refused.exit_code == 2, refused.output
+    assert str(tmp_path / "typo") in refused.stderr and "--mkdir" in refused.stderr
+    bad = runner.invoke(app, ["demo", "--out", str(out), "--pack", "no-such-pack", "--mkdir"])
+    assert bad.exit_code != 0 and "Traceback" not in bad.output
+    assert not (tmp_path / "typo").exists()
