@@ -408,3 +408,44 @@ def test_an_export_appears_whole_or_not_at_all(db, tmp_path, runner):
     assert (tmp_path / "v.csv").read_text() == "old export\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v.csv", "v.fields.csv"]
     assert exports() == before  # a failed export is not recorded
+
+
+def test_text_that_looks_like_a_time_stays_text_in_an_export_of_a_stored_run(tmp_path):
+    """A vessel named "2026-10-01 12:00Z" (an operator spelled as an instant): the export of a
+    stored run read every text column whose values all looked like instants back as times, so
+    the run it built from was not the run the check gave (and stored, and `audit verify`
+    rebuilds from)."""
+    from berthcheck.engine import check
+    from berthcheck.engine.scope import parse_scope
+    from berthcheck.export.source import obtain_run
+
+    visits = [_visit(visit_id="T1", vessel_name="2026-10-01 12:00Z",
+                     operator="2026-10-01T12:00:00+00:00", fleet="Timestamp Fleet",
+                     nox_tier="2", arrival="2026-11-03 06:00", ready_to_work="2026-11-03 08:00",
+                     pilot_on_board="2026-11-04 05:00", departure="2026-11-04 06:00",
+                     **CONTACT)]
+    db = tmp_path / "t.duckdb"
+    con = store.connect(db)
+    try:
+        load_files(con, "visits", [write_csv(tmp_path / "visits.csv", visits)])
+    finally:
+        con.close()
+    fresh = _export(db, tmp_path / "a", "v.csv", party="vessel", fleet="timestamp fleet")
+    stored = _export(db, tmp_path / "b", "v.csv", party="vessel", fleet="timestamp fleet")
+    assert not fresh.reused_run and stored.reused_run
+    assert (tmp_path / "a/v.csv").read_bytes() == (tmp_path / "b/v.csv").read_bytes()
+    assert _rows(tmp_path / "b/v.csv")["T1"]["vessel_name"] == "2026-10-01 12:00Z"
+    con = store.connect(db)
+    try:
+        scope = parse_scope("2026-11", None, None, None, None, "Timestamp Fleet")
+        run = obtain_run(con, scope, "carb-at-berth-2020")
+        assert run.reused and run.run_id == stored.run_id
+        given = check(con, load_pack("carb-at-berth-2020"), scope=scope).results
+        assert run.results.schema == given.schema
+        assert run.results.row(0, named=True)["vessel_name"] == "2026-10-01 12:00Z"
+        assert run.results.row(0, named=True)["operator"] == "2026-10-01T12:00:00+00:00"
+        report = verify(con, stored.run_id)
+        assert report.ok, report.lines()
+        assert any("carb-visit-report" in m and "byte-identical" in m for m in report.matched)
+    finally:
+        con.close()

@@ -45,8 +45,12 @@ def obtain_run(con, scope, pack_id: str) -> ExportRun:
     # the stored rows hashed in DuckDB by the run's own definition (typed rows, manifest v2)
     if stored and not runs.tampered_parts(con, run_id):
         results, findings = runs.stored_frames(con, run_id)
-        return ExportRun(pack, scope, run_id, runs.restore_instants(results), findings,
-                         reused=True)
+        # only runs stored before migration 6 hold their pack's columns as JSON text: a typed
+        # run's text stays text, whatever it looks like (a vessel named "2026-10-01 12:00Z"),
+        # as `report` and `runs export` read it
+        if runs.holds_json_columns(con, run_id):
+            results = runs.restore_instants(results)
+        return ExportRun(pack, scope, run_id, results, findings, reused=True)
     outcome = check(con, pack, scope=scope, store_run=True)
     return ExportRun(pack, scope, str(outcome.run_id), outcome.results, outcome.findings)
 
