@@ -298,7 +298,7 @@ def test_cli_usage_errors(db, tmp_path, runner):
     assert r.exit_code == 2 and "takes --fleet only" in r.stderr
     r = run("carb-visit-report", "--party", "vessel", "--period", "2026-11", "--fleet",
             "Line B", "--out", str(tmp_path / "x.csv"))
-    assert r.exit_code == 2 and "closest: Line A Fleet" in r.stderr
+    assert r.exit_code == 2 and "closest known: 'Line A Fleet'" in r.stderr  # as check says it
     r = run("wharfinger", "--year", "26", "--port", "USLAX", "--out", str(tmp_path / "w.csv"))
     assert r.exit_code == 2 and "--year must be YYYY" in r.stderr
     # digits of another script: named as --year's problem, never as a --period the user gave not
@@ -449,3 +449,56 @@ def test_text_that_looks_like_a_time_stays_text_in_an_export_of_a_stored_run(tmp
         assert any("carb-visit-report" in m and "byte-identical" in m for m in report.matched)
     finally:
         con.close()
+
+
+@pytest.mark.parametrize(("option", "party", "value", "stored"), [
+    ("--fleet", "vessel", "  line a FLEET ", "Line A Fleet"),
+    ("--fleet", "vessel", "LINEAFLEET", "Line A Fleet"),
+    ("--fleet", "vessel", "Line_A_Fleet", None),  # not a spelling check accepts
+    ("--fleet", "vessel", "Line-A Fleet", None),
+    ("--terminal", "terminal", " t1 ", "T1"),
+    ("--port", "vessel", " uslax", "USLAX"),
+    ("--port", "vessel", "US-LAX", None),
+])
+def test_scope_values_match_as_check_matches_them(db, tmp_path, runner, option, party, value,
+                                                  stored):
+    """An export's --port/--terminal/--fleet match the loaded values as `check`'s do
+    (engine/scope.py `resolve_value`: ignoring case and spaces); the exports also ignored `-`
+    and `_`, so a value check refused exported."""
+    checked = runner.invoke(app, ["check", "--db", str(db), "--period", "2026-11", option, value,
+                                  "--json"])
+    exported = runner.invoke(app, ["export", "carb-visit-report", "--party", party, "--period",
+                                   "2026-11", option, value, "--out", str(tmp_path / "v.csv"),
+                                   "--db", str(db)])
+    assert exported.exit_code == checked.exit_code, (checked.output, exported.output)
+    if stored is None:
+        assert exported.exit_code == 2 and "matches no loaded visit" in exported.stderr
+        assert "Traceback" not in exported.output and not list(tmp_path.iterdir())
+        return
+    assert json.loads(checked.stdout)["scope"][option[2:]] == stored
+    con = store.connect(db)
+    try:
+        (record,) = [r for r in export_records(con) if r.parameters.get("out") == "v.csv"
+                     and r.parameters["party"] == party and r.parameters[option[2:]] == stored]
+    finally:
+        con.close()
+    assert record.run_id in exported.stdout
+
+
+@pytest.mark.parametrize("value", ["-acme capture", "  -ACME CAPTURE "])
+def test_provider_matches_ignoring_case_and_spaces(db, tmp_path, value):
+    outcome = _export(db, tmp_path, "c.csv", party="caecs", provider=value)
+    assert outcome.rows == 1
+    assert _rows(tmp_path / "c.csv")["V2"]["caecs_provider"] == "'-Acme Capture"
+
+
+@pytest.mark.parametrize("option", ["--port", "--fleet", "--provider"])
+def test_an_empty_or_unknown_option_value_is_a_usage_error(db, tmp_path, runner, option):
+    party = {"--fleet": "vessel", "--provider": "caecs", "--port": "vessel"}[option]
+    base = ["export", "carb-visit-report", "--party", party, "--period", "2026-11", "--out",
+            str(tmp_path / "v.csv"), "--db", str(db)]
+    r = runner.invoke(app, [*base, option, "  "])
+    assert r.exit_code == 2 and f"{option} is empty" in r.stderr, r.output
+    r = runner.invoke(app, [*base, option, "Acme Captur"])
+    assert r.exit_code == 2 and "matches no loaded" in r.stderr, r.output
+    assert not list(tmp_path.iterdir())
