@@ -250,15 +250,11 @@ def resolve_value(con, option: str, given: str | None, *, table: str = "visits",
 def resolve_scope(con, scope: Scope) -> Scope:
     """The scope with each of --port / --terminal / --fleet replaced by the value as the loaded
     visits spell it (`resolve_value`)."""
-    resolved = {}
-    for option in SCOPE_OPTIONS:
-        given = getattr(scope, option)
-        if not given:
-            continue
-        resolved[option] = resolve_value(
-            con, f"--{option}", given, load_hint=None if option == "fleet" else "load visits first")
-    if not resolved:
-        return scope
     from dataclasses import replace
 
-    return replace(scope, **resolved)
+    def spelled(option: str) -> str | None:
+        return resolve_value(con, f"--{option}", getattr(scope, option) or None,
+                             load_hint=None if option == "fleet" else "load visits first")
+
+    return replace(scope, port=spelled("port"), terminal=spelled("terminal"),
+                   fleet=spelled("fleet"))
