@@ -45,6 +45,8 @@ def _folder_ready(out: Path, mkdir: bool) -> None:
 
 
 def _done(outcome) -> None:
+    for note in outcome.notes:  # on standard error: standard output keeps its documented lines
+        typer.echo(f"note: {note}", err=True)
     source = "stored run" if outcome.reused_run else "new run"
     for path in outcome.paths:
         typer.echo(f"wrote {path}")
@@ -117,7 +119,9 @@ def indicators_command(
     period: PeriodOption,
     out: Annotated[Path, typer.Option("--out", help="A folder, or FILE.zip.", show_default=False)],
     port: PortOption = None,
-    pack: Annotated[str, typer.Option("--pack", help="Rule pack id or a pack folder's path.")] = "carb-at-berth-2020",
+    pack: Annotated[str | None, typer.Option(
+        "--pack", help="Rule pack id or a pack folder's path; default: the built-in pack of the "
+        "ports in scope (several regimes: give --pack).", show_default=False)] = None,
     db: DbOption = None,
     mkdir: MkdirOption = False,
 ) -> None:
