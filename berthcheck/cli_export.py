@@ -45,8 +45,11 @@ def _folder_ready(out: Path, mkdir: bool) -> None:
 
 
 def _done(outcome) -> None:
-    for note in outcome.notes:  # on standard error: standard output keeps its documented lines
+    # on standard error, as `check`'s: standard output keeps its documented lines
+    for note in outcome.notes:
         typer.echo(f"note: {note}", err=True)
+    for warning in outcome.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     source = "stored run" if outcome.reused_run else "new run"
     for path in outcome.paths:
         typer.echo(f"wrote {path}")

@@ -502,3 +502,13 @@ def test_an_empty_or_unknown_option_value_is_a_usage_error(db, tmp_path, runner,
     r = runner.invoke(app, [*base, option, "Acme Captur"])
     assert r.exit_code == 2 and "matches no loaded" in r.stderr, r.output
     assert not list(tmp_path.iterdir())
+
+
+def test_an_export_of_a_scope_without_visits_warns_as_check_does(db, tmp_path, runner):
+    """`check` and `report` warn of a scope with no visit (a mistyped period); the exports
+    wrote an empty file and said nothing but "0 rows"."""
+    r = runner.invoke(app, ["export", "carb-visit-report", "--party", "vessel", "--period",
+                            "2025-01", "--out", str(tmp_path / "v.csv"), "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    assert "warning: no visit in scope (period 2025-01)" in r.stderr
+    assert "carb-visit-report: 0 rows" in r.stdout and "warning" not in r.stdout
