@@ -512,3 +512,26 @@ def test_an_export_of_a_scope_without_visits_warns_as_check_does(db, tmp_path, r
     assert r.exit_code == 0, r.output
     assert "warning: no visit in scope (period 2025-01)" in r.stderr
     assert "carb-visit-report: 0 rows" in r.stdout and "warning" not in r.stdout
+
+
+def test_json_gives_scripts_the_export_id_run_files_and_their_sha256(db, tmp_path, runner):
+    import hashlib
+
+    r = runner.invoke(app, ["export", "carb-visit-report", "--party", "vessel", "--period",
+                            "2026-11", "--out", str(tmp_path / "v.csv"), "--db", str(db),
+                            "--json"])
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout)  # nothing but the JSON on standard output
+    assert got["kind"] == "carb-visit-report" and got["rows"] == 5 and got["incomplete"] == 1
+    assert got["visits"] == 5 and got["warnings"] == [] and got["notes"] == []
+    assert got["files"] == {
+        str(tmp_path / name): hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+        for name in ("v.csv", "v.fields.csv")}
+    listed = json.loads(runner.invoke(app, ["export", "list", "--json", "--db", str(db)]).stdout)
+    (record,) = [x for x in listed if x["export_id"] == got["export_id"]]
+    assert record["run_id"] == got["run_id"]
+    assert sorted(record["files"].values()) == sorted(got["files"].values())
+    empty = runner.invoke(app, ["export", "wharfinger", "--year", "2025", "--port", "uslax",
+                                "--out", str(tmp_path / "w.csv"), "--db", str(db), "--json"])
+    assert empty.exit_code == 0, empty.output
+    assert json.loads(empty.stdout)["warnings"] == ["no visit in scope (period 2025, port USLAX)"]

@@ -37,6 +37,7 @@ class ExportOutcome:
     visits: int = 0  # visits in the run's scope
     # what a reader of the files should know: said as `check` says it ("warning: ...")
     warnings: list[str] = field(default_factory=list)
+    sha256: dict[str, str] = field(default_factory=dict)  # file name -> sha256, as recorded
 
 
 def make_export(con, *, kind: str, parameters: dict, scope, pack_id: str,
@@ -51,7 +52,7 @@ def make_export(con, *, kind: str, parameters: dict, scope, pack_id: str,
     visits = run.results.height
     warnings = [] if visits else [f"no visit in scope ({scope.describe()})"]  # as `check`
     return ExportOutcome(kind, record.export_id, run.run_id, run.reused, paths, built.rows,
-                         built.incomplete, built.notes, visits, warnings)
+                         built.incomplete, built.notes, visits, warnings, dict(record.files))
 
 
 def plus_days(day: dt.date | None, days: int) -> str | None:
