@@ -54,7 +54,21 @@ def _folder_ready(out: Path, mkdir: bool) -> None:
         raise fail(exc) from None
 
 
-def _done(outcome) -> None:
+def _done(outcome, as_json: bool = False) -> None:
+    # on standard error, as `check`'s: standard output keeps its documented lines (or the JSON)
+    for note in outcome.notes:
+        typer.echo(f"note: {note}", err=True)
+    for warning in outcome.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if as_json:
+        print_json({
+            "kind": outcome.kind, "export_id": outcome.export_id, "run_id": outcome.run_id,
+            "reused_run": outcome.reused_run, "rows": outcome.rows,
+            "incomplete": outcome.incomplete, "visits": outcome.visits,
+            "files": {str(p): outcome.sha256[p.name] for p in outcome.paths},
+            "notes": outcome.notes, "warnings": outcome.warnings,
+        })
+        return
     source = "stored run" if outcome.reused_run else "new run"
     for path in outcome.paths:
         typer.echo(f"wrote {path}")
@@ -80,6 +94,7 @@ def carb_visit_report_command(
     port: PortOption = None,
     db: DbOption = None,
     mkdir: MkdirOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """One row per visit with the fields CARB's visit report lists for that party, in
     port-local time, with the due date and the missing required fields."""
@@ -88,7 +103,7 @@ def carb_visit_report_command(
     _folder_ready(out, mkdir)
     _done(with_store(db, lambda con: export_carb_visit_report(
         con, party=party, period=period, out=out, fleet=fleet, terminal=terminal,
-        provider=provider, port=port)))
+        provider=provider, port=port)), as_json)
 
 
 @export_app.command("wharfinger")
@@ -98,13 +113,15 @@ def wharfinger_command(
     out: TableOutOption,
     db: DbOption = None,
     mkdir: MkdirOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """§ 93130.13(d) Wharfinger data for every visit of the year, and visit counts per terminal
     and vessel type (loadable as `visit-counts`)."""
     from berthcheck.export.wharfinger import export_wharfinger
 
     _folder_ready(out, mkdir)
-    _done(with_store(db, lambda con: export_wharfinger(con, year=year, port=port, out=out)))
+    _done(with_store(db, lambda con: export_wharfinger(con, year=year, port=port, out=out)),
+          as_json)
 
 
 @export_app.command("fueleu-calls")
@@ -114,12 +131,14 @@ def fueleu_calls_command(
     port: PortOption = None,
     db: DbOption = None,
     mkdir: MkdirOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """FuelEU Art. 6 per-call records for a verifier (pack fueleu-art6)."""
     from berthcheck.export.fueleu_calls import export_fueleu_calls
 
     _folder_ready(out, mkdir)
-    _done(with_store(db, lambda con: export_fueleu_calls(con, period=period, out=out, port=port)))
+    _done(with_store(db, lambda con: export_fueleu_calls(con, period=period, out=out,
+                                                        port=port)), as_json)
 
 
 @export_app.command("indicators")
@@ -127,9 +146,12 @@ def indicators_command(
     period: PeriodOption,
     out: Annotated[Path, typer.Option("--out", help="A folder, or FILE.zip.", show_default=False)],
     port: PortOption = None,
-    pack: Annotated[str, typer.Option("--pack", help="Rule pack id or a pack folder's path.")] = "carb-at-berth-2020",
+    pack: Annotated[str | None, typer.Option(
+        "--pack", help="Rule pack id or a pack folder's path; default: the built-in pack of the "
+        "ports in scope (several regimes: give --pack).", show_default=False)] = None,
     db: DbOption = None,
     mkdir: MkdirOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Monthly at-berth indicators by port, month and vessel type as a Frictionless Data
     Package (datapackage.json + indicators.csv)."""
@@ -137,7 +159,7 @@ def indicators_command(
 
     _folder_ready(out, mkdir)  # a folder --out is itself the output: its parent must exist
     _done(with_store(db, lambda con: export_indicators(con, period=period, out=out, port=port,
-                                                 pack=pack)))
+                                                 pack=pack)), as_json)
 
 
 # `export list --csv`: one line per file written (a record without readable files: one line,

@@ -192,3 +192,13 @@ def test_the_same_package_twice_is_a_usage_error(runner, tmp_path, lax):
         (lax / CSV_NAME).read_bytes()).digest()
     r, _ = _compare(runner, tmp_path, lax, copy)
     assert r.exit_code == 2 and "lax and copy are the same package" in r.stderr
+
+
+@pytest.mark.parametrize("title", [{"x": "<svg onload=alert(3)>"}, ["a", "b"], 7])
+def test_a_title_that_is_not_text_is_refused_naming_its_json_path(runner, tmp_path, lax, title):
+    """The page showed a non-text title as Python's repr of it (`{'x': '<svg ...>'}`)."""
+    bad = _package(tmp_path / "ngo", [_row("JPNGO")], edit=lambda d: d.update(title=title))
+    r, out = _compare(runner, tmp_path, lax, bad)
+    assert r.exit_code == 1, r.output
+    assert "ngo: datapackage.json: $.title must be text" in r.stderr
+    assert "Traceback" not in r.output and not out.exists()

@@ -298,7 +298,7 @@ def test_cli_usage_errors(db, tmp_path, runner):
     assert r.exit_code == 2 and "takes --fleet only" in r.stderr
     r = run("carb-visit-report", "--party", "vessel", "--period", "2026-11", "--fleet",
             "Line B", "--out", str(tmp_path / "x.csv"))
-    assert r.exit_code == 2 and "closest: Line A Fleet" in r.stderr
+    assert r.exit_code == 2 and "closest known: 'Line A Fleet'" in r.stderr  # as check says it
     r = run("wharfinger", "--year", "26", "--port", "USLAX", "--out", str(tmp_path / "w.csv"))
     assert r.exit_code == 2 and "--year must be YYYY" in r.stderr
     # digits of another script: named as --year's problem, never as a --period the user gave not
@@ -408,3 +408,130 @@ def test_an_export_appears_whole_or_not_at_all(db, tmp_path, runner):
     assert (tmp_path / "v.csv").read_text() == "old export\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v.csv", "v.fields.csv"]
     assert exports() == before  # a failed export is not recorded
+
+
+def test_text_that_looks_like_a_time_stays_text_in_an_export_of_a_stored_run(tmp_path):
+    """A vessel named "2026-10-01 12:00Z" (an operator spelled as an instant): the export of a
+    stored run read every text column whose values all looked like instants back as times, so
+    the run it built from was not the run the check gave (and stored, and `audit verify`
+    rebuilds from)."""
+    from berthcheck.engine import check
+    from berthcheck.engine.scope import parse_scope
+    from berthcheck.export.source import obtain_run
+
+    visits = [_visit(visit_id="T1", vessel_name="2026-10-01 12:00Z",
+                     operator="2026-10-01T12:00:00+00:00", fleet="Timestamp Fleet",
+                     nox_tier="2", arrival="2026-11-03 06:00", ready_to_work="2026-11-03 08:00",
+                     pilot_on_board="2026-11-04 05:00", departure="2026-11-04 06:00",
+                     **CONTACT)]
+    db = tmp_path / "t.duckdb"
+    con = store.connect(db)
+    try:
+        load_files(con, "visits", [write_csv(tmp_path / "visits.csv", visits)])
+    finally:
+        con.close()
+    fresh = _export(db, tmp_path / "a", "v.csv", party="vessel", fleet="timestamp fleet")
+    stored = _export(db, tmp_path / "b", "v.csv", party="vessel", fleet="timestamp fleet")
+    assert not fresh.reused_run and stored.reused_run
+    assert (tmp_path / "a/v.csv").read_bytes() == (tmp_path / "b/v.csv").read_bytes()
+    assert _rows(tmp_path / "b/v.csv")["T1"]["vessel_name"] == "2026-10-01 12:00Z"
+    con = store.connect(db)
+    try:
+        scope = parse_scope("2026-11", None, None, None, None, "Timestamp Fleet")
+        run = obtain_run(con, scope, "carb-at-berth-2020")
+        assert run.reused and run.run_id == stored.run_id
+        given = check(con, load_pack("carb-at-berth-2020"), scope=scope).results
+        assert run.results.schema == given.schema
+        assert run.results.row(0, named=True)["vessel_name"] == "2026-10-01 12:00Z"
+        assert run.results.row(0, named=True)["operator"] == "2026-10-01T12:00:00+00:00"
+        report = verify(con, stored.run_id)
+        assert report.ok, report.lines()
+        assert any("carb-visit-report" in m and "byte-identical" in m for m in report.matched)
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(("option", "party", "value", "stored"), [
+    ("--fleet", "vessel", "  line a FLEET ", "Line A Fleet"),
+    ("--fleet", "vessel", "LINEAFLEET", "Line A Fleet"),
+    ("--fleet", "vessel", "Line_A_Fleet", None),  # not a spelling check accepts
+    ("--fleet", "vessel", "Line-A Fleet", None),
+    ("--terminal", "terminal", " t1 ", "T1"),
+    ("--port", "vessel", " uslax", "USLAX"),
+    ("--port", "vessel", "US-LAX", None),
+])
+def test_scope_values_match_as_check_matches_them(db, tmp_path, runner, option, party, value,
+                                                  stored):
+    """An export's --port/--terminal/--fleet match the loaded values as `check`'s do
+    (engine/scope.py `resolve_value`: ignoring case and spaces); the exports also ignored `-`
+    and `_`, so a value check refused exported."""
+    checked = runner.invoke(app, ["check", "--db", str(db), "--period", "2026-11", option, value,
+                                  "--json"])
+    exported = runner.invoke(app, ["export", "carb-visit-report", "--party", party, "--period",
+                                   "2026-11", option, value, "--out", str(tmp_path / "v.csv"),
+                                   "--db", str(db)])
+    assert exported.exit_code == checked.exit_code, (checked.output, exported.output)
+    if stored is None:
+        assert exported.exit_code == 2 and "matches no loaded visit" in exported.stderr
+        assert "Traceback" not in exported.output and not list(tmp_path.iterdir())
+        return
+    assert json.loads(checked.stdout)["scope"][option[2:]] == stored
+    con = store.connect(db)
+    try:
+        (record,) = [r for r in export_records(con) if r.parameters.get("out") == "v.csv"
+                     and r.parameters["party"] == party and r.parameters[option[2:]] == stored]
+    finally:
+        con.close()
+    assert record.run_id in exported.stdout
+
+
+@pytest.mark.parametrize("value", ["-acme capture", "  -ACME CAPTURE "])
+def test_provider_matches_ignoring_case_and_spaces(db, tmp_path, value):
+    outcome = _export(db, tmp_path, "c.csv", party="caecs", provider=value)
+    assert outcome.rows == 1
+    assert _rows(tmp_path / "c.csv")["V2"]["caecs_provider"] == "'-Acme Capture"
+
+
+@pytest.mark.parametrize("option", ["--port", "--fleet", "--provider"])
+def test_an_empty_or_unknown_option_value_is_a_usage_error(db, tmp_path, runner, option):
+    party = {"--fleet": "vessel", "--provider": "caecs", "--port": "vessel"}[option]
+    base = ["export", "carb-visit-report", "--party", party, "--period", "2026-11", "--out",
+            str(tmp_path / "v.csv"), "--db", str(db)]
+    r = runner.invoke(app, [*base, option, "  "])
+    assert r.exit_code == 2 and f"{option} is empty" in r.stderr, r.output
+    r = runner.invoke(app, [*base, option, "Acme Captur"])
+    assert r.exit_code == 2 and "matches no loaded" in r.stderr, r.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_export_of_a_scope_without_visits_warns_as_check_does(db, tmp_path, runner):
+    """`check` and `report` warn of a scope with no visit (a mistyped period); the exports
+    wrote an empty file and said nothing but "0 rows"."""
+    r = runner.invoke(app, ["export", "carb-visit-report", "--party", "vessel", "--period",
+                            "2025-01", "--out", str(tmp_path / "v.csv"), "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    assert "warning: no visit in scope (period 2025-01)" in r.stderr
+    assert "carb-visit-report: 0 rows" in r.stdout and "warning" not in r.stdout
+
+
+def test_json_gives_scripts_the_export_id_run_files_and_their_sha256(db, tmp_path, runner):
+    import hashlib
+
+    r = runner.invoke(app, ["export", "carb-visit-report", "--party", "vessel", "--period",
+                            "2026-11", "--out", str(tmp_path / "v.csv"), "--db", str(db),
+                            "--json"])
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout)  # nothing but the JSON on standard output
+    assert got["kind"] == "carb-visit-report" and got["rows"] == 5 and got["incomplete"] == 1
+    assert got["visits"] == 5 and got["warnings"] == [] and got["notes"] == []
+    assert got["files"] == {
+        str(tmp_path / name): hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+        for name in ("v.csv", "v.fields.csv")}
+    listed = json.loads(runner.invoke(app, ["export", "list", "--json", "--db", str(db)]).stdout)
+    (record,) = [x for x in listed if x["export_id"] == got["export_id"]]
+    assert record["run_id"] == got["run_id"]
+    assert sorted(record["files"].values()) == sorted(got["files"].values())
+    empty = runner.invoke(app, ["export", "wharfinger", "--year", "2025", "--port", "uslax",
+                                "--out", str(tmp_path / "w.csv"), "--db", str(db), "--json"])
+    assert empty.exit_code == 0, empty.output
+    assert json.loads(empty.stdout)["warnings"] == ["no visit in scope (period 2025, port USLAX)"]

@@ -147,3 +147,20 @@ def test_an_empty_port_is_refused_as_empty(exported, tmp_path):
     finally:
         con.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_calls_of_a_store_fueleu_does_not_cover_are_warned_of(tmp_path, runner):
+    """A Los Angeles store's FuelEU export: every visit is not_applicable, so the file is
+    empty; it said "0 rows" as if the month had no calls."""
+    from berthcheck.cli import app
+    from tests.conftest import good_visit
+
+    db = tmp_path / "la.duckdb"
+    visits = write_csv(tmp_path / "v.csv", [good_visit()])
+    assert runner.invoke(app, ["load", "visits", str(visits), "--db", str(db)]).exit_code == 0
+    r = runner.invoke(app, ["export", "fueleu-calls", "--period", "2026-10", "--db", str(db),
+                            "--out", str(tmp_path / "calls.csv")])
+    assert r.exit_code == 0, r.output
+    assert "fueleu-calls: 0 rows" in r.stdout
+    assert ("warning: none of the 1 visit(s) in scope is a port call under FuelEU Art. 6"
+            in r.stderr), r.stderr

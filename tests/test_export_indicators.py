@@ -187,3 +187,74 @@ def test_compare_escapes_package_text(packages, tmp_path):
     text = out.path.read_text("utf-8")
     assert "<script>x" not in text and "&lt;script&gt;x" in text
     assert "<img src=http" not in text
+
+
+def _descriptor(out) -> dict:
+    with zipfile.ZipFile(out) as z:
+        return json.loads(z.read("datapackage.json"))
+
+
+def test_without_pack_a_rotterdam_store_gets_fueleu_and_shanghai_the_cn_pack(
+        shanghai_month, tmp_path, runner):
+    """The default was CARB's pack whatever the store: a Rotterdam port's indicators came out
+    under CARB At-Berth (every visit not_applicable), which `compare` then set beside other
+    ports' as if comparable. Without --pack the ports in scope choose the pack."""
+    from berthcheck.demo import sample_source
+
+    eu = tmp_path / "eu.duckdb"
+    con = store.connect(eu)
+    try:
+        load_sample(con, sample_source(tmp_path, "fueleu-art6"))
+    finally:
+        con.close()
+    for db, period, pack in ((eu, "2030-06", "fueleu-art6"),
+                             (copy_store(shanghai_month, tmp_path / "cn.duckdb"), "2026-10",
+                              "cn-shore-power")):
+        chosen = runner.invoke(app, ["export", "indicators", "--period", period, "--db", str(db),
+                                     "--out", str(tmp_path / f"{pack}.zip")])
+        assert chosen.exit_code == 0, chosen.output
+        assert f"--pack {pack}" in chosen.stderr  # said, on standard error
+        assert _descriptor(tmp_path / f"{pack}.zip")["berthcheck"]["pack"] == pack
+        given = runner.invoke(app, ["export", "indicators", "--period", period, "--db", str(db),
+                                    "--pack", pack, "--out", str(tmp_path / f"{pack}-given.zip")])
+        assert given.exit_code == 0, given.output
+        assert ((tmp_path / f"{pack}.zip").read_bytes()
+                == (tmp_path / f"{pack}-given.zip").read_bytes())
+
+
+def test_without_pack_the_carb_sample_stays_carb(packages):
+    assert _descriptor(packages["folder"] / "lax.zip")["berthcheck"]["pack"] == "carb-at-berth-2020"
+
+
+def test_without_pack_ports_of_several_regimes_are_a_usage_error(tmp_path, runner):
+    from tests.conftest import good_visit, write_csv
+
+    db = tmp_path / "mixed.duckdb"
+    visits = [good_visit(visit_id="LA1"),
+              good_visit(visit_id="RT1", imo="9074729", port="NLRTM", terminal="ECT", berth="E1"),
+              good_visit(visit_id="TY1", imo="9176187", port="JPTYO", terminal="OI", berth="O1")]
+    loaded = runner.invoke(app, ["load", "visits", str(write_csv(tmp_path / "v.csv", visits)),
+                                 "--db", str(db)])
+    assert loaded.exit_code == 0, loaded.output
+    period = good_visit()["departure"][:7]
+    out = tmp_path / "ind.zip"
+    r = runner.invoke(app, ["export", "indicators", "--period", period, "--db", str(db),
+                            "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    assert "--pack" in r.stderr and "carb-at-berth-2020 (USLAX)" in r.stderr
+    assert "fueleu-art6 (NLRTM)" in r.stderr and "Traceback" not in r.output
+    assert not out.exists()
+    # one port in scope: its pack
+    r = runner.invoke(app, ["export", "indicators", "--period", period, "--db", str(db),
+                            "--port", "nlrtm", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert _descriptor(out)["berthcheck"]["pack"] == "fueleu-art6"
+    # ports no built-in pack covers: the pack is asked for, not guessed
+    r = runner.invoke(app, ["export", "indicators", "--period", period, "--db", str(db),
+                            "--port", "JPTYO", "--out", str(tmp_path / "ty.zip")])
+    assert r.exit_code == 2 and "no built-in rule pack covers the ports in scope (JPTYO)" in (
+        r.stderr), r.output
+    r = runner.invoke(app, ["export", "indicators", "--period", period, "--db", str(db),
+                            "--pack", "", "--out", str(tmp_path / "ty.zip")])
+    assert r.exit_code == 2 and "--pack is empty" in r.stderr, r.output
+    assert not (tmp_path / "ty.zip").exists()

@@ -201,52 +201,60 @@ def _closest(given: str, known: list[str], n: int = 5) -> list[str]:
     return [k for _s, k in sorted(scored)[:n]]
 
 
-def resolve_scope(con, scope: Scope) -> Scope:
-    """The scope with each of --port / --terminal / --fleet replaced by the value as the loaded
-    visits spell it. A value no loaded visit has is a usage error naming the closest known
-    values: a typo must never give a silently empty check or report."""
+def resolve_value(con, option: str, given: str | None, *, table: str = "visits",
+                  column: str | None = None, what: str = "visit",
+                  load_hint: str | None = "load visits first") -> str | None:
+    """The value an option names (`--fleet`, `--provider`, ...) as the loaded rows spell it:
+    the one loaded value equal to it ignoring case and spaces. An empty value, one no loaded
+    row has (naming the closest known values) and one several loaded values match are usage
+    errors: a typo must never give a silently empty check, report or export. `check`,
+    `report` and every export match their options here. `table` and `column` come from the
+    code, never from the user."""
     from berthcheck import store
 
-    resolved = {}
-    for option in SCOPE_OPTIONS:
-        given = getattr(scope, option)
-        if not given:
-            continue
-        known = [
-            row[0] for row in store.run(
-                con,
-                # the column name comes from SCOPE_OPTIONS, never from the user
-                f"SELECT DISTINCT {option} FROM visits WHERE {option} IS NOT NULL "  # noqa: S608
-                f"ORDER BY {option}",
-            )
-        ]
-        if given in known:
-            resolved[option] = given
-            continue
-        matches = [k for k in known if _folded(k) == _folded(given)]
-        if len(matches) == 1:
-            resolved[option] = matches[0]
-            continue
-        if matches:
-            raise UsageError(
-                f"--{option} {given!r} is ambiguous: the loaded visits spell it "
-                + ", ".join(repr(m) for m in matches) + "; give one exactly"
-            )
-        if not known:
-            raise UsageError(
-                f"--{option} {given!r}: no loaded visit has a {option}"
-                + ("" if option == "fleet" else "; load visits first")
-            )
-        close = _closest(given, known)
-        hint = (
-            "closest known: " + ", ".join(repr(c) for c in close)
-            if close
-            else f"known: {', '.join(repr(k) for k in known[:10])}"
-            + (f" and {len(known) - 10} more" if len(known) > 10 else "")
+    if given is None:
+        return None
+    if not given.strip():  # `--fleet "$FLEET"` with FLEET unset
+        raise UsageError(f"{option} is empty ({given!r}): give a value, or leave {option} out")
+    column = column or option.lstrip("-")
+    known = [
+        row[0] for row in store.run(
+            con,
+            f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL "  # noqa: S608
+            f"ORDER BY {column}",
         )
-        raise UsageError(f"--{option} {given!r} matches no loaded visit; {hint}")
-    if not resolved:
-        return scope
+    ]
+    if given in known:
+        return given
+    matches = [k for k in known if _folded(k) == _folded(given)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise UsageError(
+            f"{option} {given!r} is ambiguous: the loaded {what}s spell it "
+            + ", ".join(repr(m) for m in matches) + "; give one exactly"
+        )
+    if not known:
+        raise UsageError(f"{option} {given!r}: no loaded {what} has a {column}"
+                         + (f"; {load_hint}" if load_hint else ""))
+    close = _closest(given, known)
+    hint = (
+        "closest known: " + ", ".join(repr(c) for c in close)
+        if close
+        else f"known: {', '.join(repr(k) for k in known[:10])}"
+        + (f" and {len(known) - 10} more" if len(known) > 10 else "")
+    )
+    raise UsageError(f"{option} {given!r} matches no loaded {what}; {hint}")
+
+
+def resolve_scope(con, scope: Scope) -> Scope:
+    """The scope with each of --port / --terminal / --fleet replaced by the value as the loaded
+    visits spell it (`resolve_value`)."""
     from dataclasses import replace
 
-    return replace(scope, **resolved)
+    def spelled(option: str) -> str | None:
+        return resolve_value(con, f"--{option}", getattr(scope, option) or None,
+                             load_hint=None if option == "fleet" else "load visits first")
+
+    return replace(scope, port=spelled("port"), terminal=spelled("terminal"),
+                   fleet=spelled("fleet"))

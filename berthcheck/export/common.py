@@ -34,6 +34,10 @@ class ExportOutcome:
     rows: int
     incomplete: int
     notes: list[str] = field(default_factory=list)
+    visits: int = 0  # visits in the run's scope
+    # what a reader of the files should know: said as `check` says it ("warning: ...")
+    warnings: list[str] = field(default_factory=list)
+    sha256: dict[str, str] = field(default_factory=dict)  # file name -> sha256, as recorded
 
 
 def make_export(con, *, kind: str, parameters: dict, scope, pack_id: str,
@@ -45,8 +49,10 @@ def make_export(con, *, kind: str, parameters: dict, scope, pack_id: str,
     # `export list` nor `audit verify` names files that do not exist)
     paths = write_files(folder, built.files)
     record = record_export(con, run.run_id, kind, parameters, built.files)
+    visits = run.results.height
+    warnings = [] if visits else [f"no visit in scope ({scope.describe()})"]  # as `check`
     return ExportOutcome(kind, record.export_id, run.run_id, run.reused, paths, built.rows,
-                         built.incomplete, built.notes)
+                         built.incomplete, built.notes, visits, warnings, dict(record.files))
 
 
 def plus_days(day: dt.date | None, days: int) -> str | None:

@@ -96,6 +96,11 @@ def read_package(path: Path) -> Package:
         raise BerthcheckError(f"{name}: {PACKAGE_NAME} is not JSON: {exc}") from None
     if not isinstance(descriptor, dict):
         raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $ must be an object")
+    if not isinstance(descriptor.get("title", ""), str):  # shown on the page as it is
+        given = descriptor["title"]
+        kind = ("an object" if isinstance(given, dict) else "an array"
+                if isinstance(given, list) else json.dumps(given))
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.title must be text, not {kind}")
     b = descriptor.get("berthcheck")
     if not isinstance(b, dict) or not b.get("pack") or not b.get("pack_version"):
         raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.berthcheck.pack and "

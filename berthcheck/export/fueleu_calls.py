@@ -179,5 +179,11 @@ def export_fueleu_calls(con, *, period: str, out: Path, port: str | None = None)
     port_v = resolve_port(con, port)
     scope = parse_scope(period, None, None, port_v, None, None)
     params = {"period": scope.period, "port": port_v, "out": Path(out).name}
-    return make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=PACK,
-                       build=build, folder=Path(out).parent)
+    outcome = make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=PACK,
+                          build=build, folder=Path(out).parent)
+    if outcome.visits and not outcome.rows:  # an empty file is not "no calls that month"
+        outcome.warnings.append(
+            f"none of the {outcome.visits} visit(s) in scope is a port call under FuelEU Art. 6 "
+            f"(pack {PACK}: every one not_applicable); are the ports in the EU or EEA? "
+            "See `berthcheck check --pack fueleu-art6` for the reasons")
+    return outcome

@@ -24,7 +24,6 @@ from berthcheck.export.files import Column, Table, csv_bytes, zip_bytes
 from berthcheck.export.source import local_date, resolve_port, visit_rows
 
 KIND = "indicators"
-DEFAULT_PACK = "carb-at-berth-2020"
 RESOURCE = "indicators"
 CSV_NAME = "indicators.csv"
 PACKAGE_NAME = "datapackage.json"
@@ -184,7 +183,9 @@ def build(con, run, params: dict) -> Built:
 
 
 def export_indicators(con, *, period: str, out: Path, port: str | None = None,
-                      pack: str = DEFAULT_PACK) -> ExportOutcome:
+                      pack: str | None = None) -> ExportOutcome:
+    """The indicators of the run for `pack`; without one, of the pack the ports in scope
+    call for (`pack_choice.pack_for_scope`), said in the outcome's notes."""
     from berthcheck.engine.scope import parse_scope
 
     out = Path(out)
@@ -199,8 +200,20 @@ def export_indicators(con, *, period: str, out: Path, port: str | None = None,
         raise UsageError("no visits loaded; use `berthcheck load visits FILE`")
     port_v = resolve_port(con, port)
     scope = parse_scope(period, None, None, port_v, None, None)
+    notes = []
+    if pack is not None and not pack.strip():  # `--pack "$PACK"` with PACK unset
+        raise UsageError(f"--pack is empty ({pack!r}): give a pack, or leave --pack out for "
+                         "the pack of the ports in scope")
+    if pack is None:
+        from berthcheck.export.pack_choice import pack_for_scope
+
+        pack = pack_for_scope(con, scope)
+        notes.append(f"--pack {pack}: the rule pack of the ports in scope (give --pack to "
+                     "choose another)")
     params = {"period": scope.period, "port": port_v, "pack": pack, "format": fmt,
               "out": out.name}
     folder = out.parent if fmt == "zip" else out
-    return make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=pack,
-                       build=build, folder=folder)
+    outcome = make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=pack,
+                          build=build, folder=folder)
+    outcome.notes += notes
+    return outcome

@@ -10,7 +10,6 @@ rebuilds the export over the store as it stood at the run (see `proof`).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from berthcheck import store
-from berthcheck.errors import UsageError
 
 
 @dataclass
@@ -45,8 +43,12 @@ def obtain_run(con, scope, pack_id: str) -> ExportRun:
     # the stored rows hashed in DuckDB by the run's own definition (typed rows, manifest v2)
     if stored and not runs.tampered_parts(con, run_id):
         results, findings = runs.stored_frames(con, run_id)
-        return ExportRun(pack, scope, run_id, runs.restore_instants(results), findings,
-                         reused=True)
+        # only runs stored before migration 6 hold their pack's columns as JSON text: a typed
+        # run's text stays text, whatever it looks like (a vessel named "2026-10-01 12:00Z"),
+        # as `report` and `runs export` read it
+        if runs.holds_json_columns(con, run_id):
+            results = runs.restore_instants(results)
+        return ExportRun(pack, scope, run_id, results, findings, reused=True)
     outcome = check(con, pack, scope=scope, store_run=True)
     return ExportRun(pack, scope, str(outcome.run_id), outcome.results, outcome.findings)
 
@@ -55,41 +57,37 @@ def obtain_run(con, scope, pack_id: str) -> ExportRun:
 
 
 def _norm(text: str) -> str:
+    """Contact column names match ignoring case, spaces, `-` and `_` (as input headers)."""
     return re.sub(r"[\s_\-]+", "", str(text)).lower()
 
 
-def resolve(con, option: str, sql: str, value: str | None) -> str | None:
-    """The loaded value an option names, matched ignoring case, spaces, `-` and `_`; a value
-    that matches nothing loaded is a usage error listing the closest known values."""
-    if value is None:
-        return None
-    if not value.strip():  # as check's scope options (engine/scope.py `parse_scope`)
-        raise UsageError(f"{option} is empty ({value!r}): give a value, or leave {option} out")
-    known = sorted({r[0] for r in store.run(con, sql) if r[0] is not None})
-    hits = [k for k in known if _norm(k) == _norm(value)]
-    if len(hits) == 1:
-        return hits[0]
-    if len(hits) > 1:
-        raise UsageError(f"{option} {value!r} matches several loaded values: {', '.join(hits)}")
-    close = difflib.get_close_matches(value, known, n=5, cutoff=0.4) or known[:5]
-    hint = f"; closest: {', '.join(close)}" if close else "; nothing is loaded"
-    raise UsageError(f"{option} {value!r} matches nothing loaded{hint}")
+# Option values match the loaded data as `check`'s scope options do (engine/scope.py
+# `resolve_value`: ignoring case and spaces; an empty or unknown value is a usage error).
 
 
-def resolve_port(con, value):
-    return resolve(con, "--port", "SELECT DISTINCT port FROM visits", value)
+def resolve_port(con, value: str | None) -> str | None:
+    from berthcheck.engine.scope import resolve_value
+
+    return resolve_value(con, "--port", value)
 
 
-def resolve_terminal(con, value):
-    return resolve(con, "--terminal", "SELECT DISTINCT terminal FROM visits", value)
+def resolve_terminal(con, value: str | None) -> str | None:
+    from berthcheck.engine.scope import resolve_value
+
+    return resolve_value(con, "--terminal", value)
 
 
-def resolve_fleet(con, value):
-    return resolve(con, "--fleet", "SELECT DISTINCT fleet FROM visits", value)
+def resolve_fleet(con, value: str | None) -> str | None:
+    from berthcheck.engine.scope import resolve_value
+
+    return resolve_value(con, "--fleet", value, load_hint=None)
 
 
-def resolve_provider(con, value):
-    return resolve(con, "--provider", "SELECT DISTINCT provider FROM capture", value)
+def resolve_provider(con, value: str | None) -> str | None:
+    from berthcheck.engine.scope import resolve_value
+
+    return resolve_value(con, "--provider", value, table="capture", what="capture session",
+                         load_hint="load capture sessions with `berthcheck load capture FILE`")
 
 
 # --- times ----------------------------------------------------------------------------------
