@@ -535,3 +535,18 @@ def test_json_gives_scripts_the_export_id_run_files_and_their_sha256(db, tmp_pat
                                 "--out", str(tmp_path / "w.csv"), "--db", str(db), "--json"])
     assert empty.exit_code == 0, empty.output
     assert json.loads(empty.stdout)["warnings"] == ["no visit in scope (period 2025, port USLAX)"]
+
+
+def test_a_report_of_visits_carb_does_not_regulate_is_warned_of(tmp_path, runner):
+    """A Rotterdam store's CARB visit report listed every call as not_applicable without a word,
+    as if it were a report to send; `fueleu-calls` warns the other way round (r16-EX)."""
+    from tests.conftest import good_visit
+
+    db = tmp_path / "rtm.duckdb"
+    visits = write_csv(tmp_path / "v.csv", [good_visit(port="NLRTM", terminal="ECT")])
+    assert runner.invoke(app, ["load", "visits", str(visits), "--db", str(db)]).exit_code == 0
+    r = runner.invoke(app, ["export", "carb-visit-report", "--party", "vessel", "--period",
+                            "2026-10", "--db", str(db), "--out", str(tmp_path / "cvr.csv")])
+    assert r.exit_code == 0, r.output
+    assert ("warning: every one of the 1 visit(s) in scope is not_applicable under "
+            "carb-at-berth-2020" in r.stderr), r.stderr

@@ -354,5 +354,13 @@ def export_carb_visit_report(con, *, party: str, period: str, out: Path, fleet: 
     scope = parse_scope(period, None, None, port_v, terminal_v, fleet_v)
     params = {"party": party, "period": scope.period, "port": port_v, "fleet": fleet_v,
               "terminal": terminal_v, "provider": provider_v, "out": Path(out).name}
-    return make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=PACK,
-                       build=build, folder=Path(out).parent)
+    outcome = make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=PACK,
+                          build=build, folder=Path(out).parent)
+    judged = store.scalar(con, "SELECT count(*) FROM run_results WHERE run_id = ? "
+                               "AND verdict <> 'not_applicable'", [outcome.run_id])
+    if outcome.visits and not judged:  # rows of visits CARB does not regulate, said once
+        outcome.warnings.append(
+            f"every one of the {outcome.visits} visit(s) in scope is not_applicable under "
+            f"{PACK} (not a California port, or not a regulated vessel type or terminal): "
+            "the file holds no visit CARB regulates; see `berthcheck check` for each basis")
+    return outcome
