@@ -8,11 +8,11 @@ engine/pack_spec.py's.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import tomllib
 from pathlib import Path
 
+from berthcheck.engine.pack_hash import pack_hash
 from berthcheck.engine.pack_meta import history_columns, history_keys, notes
 from berthcheck.engine.pack_model import Pack, Parameter, ParamTable, Rule
 from berthcheck.engine.pack_spec import PackFileError
@@ -56,16 +56,6 @@ def available_packs() -> list[str]:
     return [s.id for s in available()]
 
 
-def _pack_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
 def _jsonable(value):
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -87,7 +77,7 @@ def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -
         raise UsageError(f"unknown pack {pack_id!r}: no pack.toml in {folder}")
     # a pack read before, byte for byte the same files: the same Pack (its files are hashed
     # anyway, for the run id; parsing and checking them again cost each check about 6 ms)
-    digest = _pack_hash(folder)
+    digest = pack_hash(folder)  # its own files only (engine/pack_hash.py)
     key = (by_id, str(folder), digest)
     if key in _LOADED:
         return _LOADED[key]
