@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from berthcheck import __version__, fingerprints, store
-from berthcheck.engine import pack_hash
+from berthcheck.engine.pack_hash import FOLDER, PACK_FILES, pack_file_digests
 from berthcheck.errors import BerthcheckError
 
 MANIFEST_VERSION = 3
@@ -123,10 +123,10 @@ def manifest_text(manifest: dict) -> str:
     return json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def pack_files(folder: Path, *, covers: str = pack_hash.PACK_FILES) -> dict[str, str]:
+def pack_files(folder: Path, *, covers: str = PACK_FILES) -> dict[str, str]:
     """sha256 of each file of a pack, by relative path (the files the pack hash covers:
     engine/pack_hash.py; `covers=FOLDER`: every file of the folder, as runs recorded before)."""
-    return pack_hash.pack_file_digests(folder, covers=covers)
+    return pack_file_digests(folder, covers=covers)
 
 
 def factor_files() -> dict[str, str] | None:
@@ -136,7 +136,7 @@ def factor_files() -> dict[str, str] | None:
         from berthcheck.emissions import factors_dir
 
         # not a pack: every file of the folder, as the factor tables were always recorded
-        return pack_files(factors_dir(), covers=pack_hash.FOLDER)
+        return pack_files(factors_dir(), covers=FOLDER)
     except (ImportError, BerthcheckError):
         return None
 
@@ -208,7 +208,7 @@ def _pack_record(pack) -> dict:
     """The manifest's pack entry. A pack that is not shipped with berthcheck also records
     where it came from (`custom`, `path`): a run is never passed off as the built-in's."""
     record = {"id": pack.id, "version": pack.version, "hash": pack.hash,
-              "files": pack_files(pack.path), "hash_covers": pack_hash.PACK_FILES}
+              "files": pack_files(pack.path), "hash_covers": PACK_FILES}
     if getattr(pack, "custom", False):
         record["custom"] = True
         record["path"] = str(Path(pack.path).resolve())
