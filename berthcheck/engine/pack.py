@@ -166,10 +166,13 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
                           "<RULE_ID>.sql)", r"^\s*rules\s*=" if "rules" in meta else
                           r"^\s*\[pack\]")
     protected = pack_sql.protected_names(tables)
+    custom = is_custom(folder)
+    who = f"{'custom pack' if custom else 'pack'} {meta['id']}@{meta['version']}"
     stages = []
     for rel in meta.get("stages", []):
         path = inside(folder, rel, f"{toml_path} [pack] stages")
         sql = read_pack_file(path)
+        pack_sql.check_reach(path, sql, who)
         pack_sql.check_stage(path, sql, protected)
         stages.append((rel, sql))
     rules = []
@@ -182,7 +185,9 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         if rule_id.lower() in seen:
             raise reader.fail(f"[pack] rules: rule id {rule_id} is listed twice", pattern)
         path = inside(folder, f"{rule_id}.sql", f"{toml_path} [pack] rules ({rule_id})")
-        header, body = parse_header(read_pack_file(path), path)
+        rule_text = read_pack_file(path)
+        header, body = parse_header(rule_text, path)
+        pack_sql.check_reach(path, rule_text, who)
         if header["id"] != rule_id:
             raise PackFileError(f"{path}: header id {header['id']} does not match file name")
         if header["name"].lower() in seen.values():
@@ -192,6 +197,7 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         rules.append(Rule(sql=body, path=path, **{k: header[k] for k in HEADER_KEYS}))
     assemble_path = inside(folder, meta["assemble"], f"{toml_path} [pack] assemble")
     assemble = read_pack_file(assemble_path)
+    pack_sql.check_reach(assemble_path, assemble, who)
     pack_sql.check_query(assemble_path, assemble, "assemble")
     spec = parse_spec(data, toml_path, text)
     pack = Pack(
@@ -208,7 +214,7 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         rules=tuple(rules),
         assemble=assemble,
         hash=digest,
-        custom=is_custom(folder),
+        custom=custom,
         assemble_file=meta["assemble"],
         judges=meta.get("judges", "all"),
         history=tuple(meta.get("history", ())),
