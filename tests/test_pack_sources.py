@@ -73,7 +73,23 @@ def test_the_old_rules_dir_replaces_the_built_in_folder(tmp_path, monkeypatch):
     assert available_packs() == ["fueleu-art6"]
     data = json.loads(_cli("rules", "list", "--pack", "fueleu-art6", "--json").stdout)
     assert data["source"] == "$BERTHCHECK_RULES_DIR"
-    assert load_pack("fueleu-art6").custom
+    assert not load_pack("fueleu-art6").custom  # byte for byte the shipped pack: that pack
+    _edit(tmp_path / "fueleu-art6", "[pack]", "# under review\n[pack]")
+    assert load_pack("fueleu-art6").custom  # edited: a pack of its own
+
+
+def test_a_copy_of_a_shipped_pack_is_that_pack_until_its_files_change(tmp_path):
+    """Its runs are the shipped pack's runs (the same run id): labelled by the id, not as a
+    custom pack of another folder; a file that is not part of the pack changes nothing."""
+    folder = _copy(tmp_path, builtin_rules_dir() / "cn-shore-power")
+    shipped = load_pack("cn-shore-power")
+    copy = load_pack(str(folder))
+    assert (copy.custom, copy.hash, copy.display) == (False, shipped.hash, shipped.display)
+    (folder / "README.md").write_text("our copy\n", encoding="utf-8")
+    assert not load_pack(str(folder)).custom
+    _edit(folder, "[pack]", "# under review\n[pack]")
+    edited = load_pack(str(folder))
+    assert edited.custom and f"custom pack {folder}" in edited.display
 
 
 @pytest.mark.parametrize("ref", ["carb..at-berth", "CARB-AT-BERTH-2020", "carb at berth"])

@@ -166,7 +166,7 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
                           "<RULE_ID>.sql)", r"^\s*rules\s*=" if "rules" in meta else
                           r"^\s*\[pack\]")
     protected = pack_sql.protected_names(tables)
-    custom = is_custom(folder)
+    custom = is_custom(folder, meta["id"], digest)
     who = f"{'custom pack' if custom else 'pack'} {meta['id']}@{meta['version']}"
     stages = []
     for rel in meta.get("stages", []):
@@ -231,15 +231,24 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
     return pack
 
 
-def is_custom(folder: Path) -> bool:
-    """True unless `folder` is one of the packs shipped with berthcheck."""
+def is_custom(folder: Path, pack_id: str | None = None, digest: str | None = None) -> bool:
+    """True unless `folder` is one of the packs shipped with berthcheck, or a copy of one that
+    is byte for byte the same (`pack_id` the shipped pack's id, `digest` the folder's pack
+    hash equal to the shipped pack's): the same files are the same pack, recorded and
+    labelled by its id (its runs have the same run id as the shipped pack's anyway)."""
+    from berthcheck.engine.pack_paths import PACK_ID
     from berthcheck.resources import builtin_rules_dir
 
     try:
         shipped = builtin_rules_dir().resolve()
     except FileNotFoundError:
         return True
-    return Path(folder).resolve().parent != shipped
+    if Path(folder).resolve().parent == shipped:
+        return False
+    if pack_id is None or digest is None or not PACK_ID.fullmatch(pack_id):
+        return True
+    original = shipped / pack_id
+    return not ((original / "pack.toml").is_file() and pack_hash(original) == digest)
 
 
 def _check_parameters(pack: Pack) -> None:

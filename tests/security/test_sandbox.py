@@ -31,14 +31,14 @@ def db(tmp_path_factory):
 
 
 def _custom_rules(tmp_path, stage_sql: str | None = None):
-    """A copy of the built-in packs under review in another folder; optionally one stage of the
-    CARB pack replaced by `stage_sql`."""
+    """A copy of the built-in packs under review in another folder, the CARB pack's first stage
+    changed (a copy byte for byte the same is the shipped pack): `stage_sql` added, or a
+    comment."""
     folder = tmp_path / "rules"
     shutil.copytree(builtin_rules_dir(), folder)
-    if stage_sql is not None:
-        stage = folder / "carb-at-berth-2020" / "stages" / "00_macros.sql"
-        stage.write_text(stage.read_text(encoding="utf-8") + "\n" + stage_sql + "\n",
-                         encoding="utf-8")
+    stage = folder / "carb-at-berth-2020" / "stages" / "00_macros.sql"
+    stage.write_text(stage.read_text(encoding="utf-8") + "\n"
+                     + (stage_sql or "-- under review") + "\n", encoding="utf-8")
     return folder
 
 
