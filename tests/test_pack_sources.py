@@ -206,6 +206,34 @@ def test_rules_test_fails_a_pack_without_cases(tmp_path):
     assert "has no fixture cases" in result.output
 
 
+def test_a_fixture_at_a_port_it_loads_takes_local_times(tmp_path):
+    """docs/packs.md section 8: `load:` loads "a port that is not built in, say", and a time
+    without an offset is local time at the visit's port: the fixture's rows were stored with
+    the built-in ports' zones only, so every case at a loaded port failed "without a known port
+    zone" (the default visit's times are local); local times there are in the loaded zone.
+    An expected instant other than the window's was compared as text and never matched."""
+    folder = _copy(tmp_path)
+    fixture = folder / "tests" / "BI01.yml"
+    fixture.write_text(fixture.read_text(encoding="utf-8") + """
+  - name: at_a_port_loaded_for_the_case
+    load:
+      ports: "port,name,timezone\\nJPXYZ,Port of Example,Asia/Tokyo\\n"
+    tables:
+      visits: [{visit_id: V1, port: JPXYZ}]
+      shore-power:
+        - {session_id: S1, visit_id: V1, connected: "2026-10-03 06:00",
+           disconnected: "2026-10-03 16:00"}
+    expect:
+      V1: {verdict: compliant, basis: credit_earned, shore_power_hours: 10.0,
+           arrival: "2026-10-03 06:00", departure: "2026-10-04T10:00:00Z",
+           incentive_credit: 250.0}
+    findings: [{visit_id: V1, minutes: 600}]
+""", encoding="utf-8")
+    result = _cli("rules", "test", folder, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["failed"] == 0
+
+
 def test_narrower_integers_and_all_null_columns_are_widened(tmp_path):
     """docs/packs.md 6: an INTEGER or an untyped NULL column is widened to the contract's type."""
     from tests.test_berth_incentive_pack import _incentive_check
