@@ -113,7 +113,19 @@ def engine_macros() -> str:
                    for call in ENGINE_MACROS.values())
 
 
+def refused_names() -> str:
+    from berthcheck.engine.pack_sql import PRAGMA_DOES, REFUSED_NAMES
+
+    out = ""
+    for names, called, does in REFUSED_NAMES:
+        shown = ", ".join(f"`{n.replace(chr(92) + 'w+', '*')}{'()' if called else ''}`"
+                          for n in names.split("|"))
+        out += f"- {shown}: {does}\n"
+    return out + f"- a `PRAGMA` statement: {PRAGMA_DOES}\n"
+
+
 GENERATORS = {
+    "refused-names": refused_names,
     "store-objects": store_objects,
     "engine-macros": engine_macros,
     "assemble-columns": assemble_columns,

@@ -511,3 +511,97 @@ def test_as_of_restores_the_connection(db):
         assert store.scalar(con, "SELECT count(*) FROM visits") > 0
     finally:
         con.close()
+
+
+def _custom_carb(tmp_path) -> Path:
+    """A reviewer's copy of the CARB pack (a comment added: a pack of its own), kept in git."""
+    folder = tmp_path / "review" / "carb-at-berth-2020"
+    shutil.copytree(rules_dir() / "carb-at-berth-2020", folder)
+    toml = folder / "pack.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n# under review\n", encoding="utf-8")
+    (folder / ".git" / "objects").mkdir(parents=True)
+    (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    return folder
+
+
+def _git_gc_and_an_editor(folder: Path) -> None:
+    """What `git gc` and vim/emacs do to a pack folder: nothing of the pack changes."""
+    (folder / ".git" / "objects" / "pack-1.pack").write_bytes(b"packed objects")
+    (folder / ".git" / "HEAD").write_text("ref: refs/heads/review\n", encoding="utf-8")
+    (folder / "pack.toml~").write_text("a backup\n", encoding="utf-8")
+    (folder / "stages" / ".10_visits.sql.swp").write_bytes(b"\x00vim swap")
+
+
+def test_verify_of_a_pack_kept_in_git_ignores_git_and_editor_files(db, tmp_path):
+    folder = _custom_carb(tmp_path)
+    run_id = _check(db, "--pack", folder)
+    manifest = json.loads(_cli("audit", "manifest", run_id, "--db", db).output)["pack"]
+    assert manifest["hash_covers"] == "pack-files"
+    assert not [f for f in manifest["files"] if f.startswith(".git")]
+    _git_gc_and_an_editor(folder)
+    result = _cli("audit", "verify", run_id, "--db", db)
+    assert result.exit_code == 0, result.output
+    stage = folder / "stages" / "10_visits.sql"  # a change of the pack is still one
+    stage.write_text(stage.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
+    result = _cli("audit", "verify", run_id, "--db", db)
+    assert result.exit_code == 1
+    assert "file stages/10_visits.sql changed" in result.output
+
+
+@pytest.fixture()
+def old_custom_run(db, tmp_path, monkeypatch) -> tuple[Path, str, Path]:
+    """A run of a pack kept in git, recorded as berthcheck did before a pack's hash covered
+    only its own files: hash and manifest file list over every file of the folder, no
+    `hash_covers` in the manifest."""
+    from berthcheck.engine import manifest as run_manifest
+    from berthcheck.engine import pack as pack_module
+    from berthcheck.engine.pack_hash import FOLDER, pack_hash
+
+    folder = _custom_carb(tmp_path)
+    with monkeypatch.context() as m:
+        m.setattr(pack_module, "pack_hash", lambda f: pack_hash(f, covers=FOLDER))
+        old_record = run_manifest._pack_record
+
+        def record(pack):
+            out = old_record(pack)
+            del out["hash_covers"]
+            return {**out, "files": run_manifest.pack_files(pack.path, covers=FOLDER)}
+
+        m.setattr(run_manifest, "_pack_record", record)
+        run_id = _check(db, "--pack", folder)
+    manifest = json.loads(_cli("audit", "manifest", run_id, "--db", db).output)["pack"]
+    assert ".git/HEAD" in manifest["files"] and "hash_covers" not in manifest
+    return db, run_id, folder
+
+
+def test_an_old_run_of_a_pack_kept_in_git_still_verifies(old_custom_run):
+    db, run_id, folder = old_custom_run
+    result = _cli("audit", "verify", run_id, "--db", db)  # nothing changed: as before
+    assert result.exit_code == 0, result.output
+    _git_gc_and_an_editor(folder)
+    result = _cli("audit", "verify", run_id, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "not part of the pack differ from the run's" in result.output
+    assert "file .git/HEAD changed" in result.output
+    assert "file pack.toml~ added" in result.output
+    html = folder.parent.parent / "report.html"  # its report is made from the stored run
+    report = _cli("report", "--run", run_id, "--db", db, "--out", html)
+    assert report.exit_code == 0, report.output
+    rule = folder / "AB05.sql"  # a change of the pack's own files still is one
+    rule.write_text(rule.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
+    result = _cli("audit", "verify", run_id, "--db", db)
+    assert result.exit_code == 1
+    assert "file AB05.sql changed" in result.output
+    report = _cli("report", "--run", run_id, "--db", db, "--out", html)
+    assert report.exit_code != 0 and "have changed since" in report.output
+
+
+def test_diff_of_an_old_and_a_new_run_of_the_same_pack_finds_no_pack_change(old_custom_run):
+    db, old_run, folder = old_custom_run
+    _git_gc_and_an_editor(folder)
+    new_run = _check(db, "--pack", folder)
+    assert new_run != old_run  # the hash covers other files: another run id
+    result = _cli("audit", "diff", old_run, new_run, "--db", db, "--json")
+    data = json.loads(result.stdout)
+    assert data["pack_changes"] == [], data["pack_changes"]
+    assert any("not part of the pack now" in c for c in data["manifest_changes"])

@@ -187,6 +187,8 @@ def test_runs_show_says_a_run_was_made_with_a_custom_pack(own_db, tmp_path):
 
     folder = tmp_path / "review" / "carb-at-berth-2020"
     shutil.copytree(rules_dir() / "carb-at-berth-2020", folder)
+    toml = folder / "pack.toml"  # edited: a copy byte for byte the same is the shipped pack
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n# under review\n", encoding="utf-8")
     run_id = _check_json(own_db, "--period", "2026-10", "--pack", str(folder))["run_id"]
     listed = next(r for r in json.loads(_run(own_db, "runs", "list", "--json").stdout)
                   if r["run_id"] == run_id)
@@ -322,3 +324,28 @@ def test_json_outputs_parse(db):
     assert any(not p["confirmed"] for p in rules["parameters"].values())
     manifest = _run(db, "audit", "manifest", summary["run_id"], "--json")
     assert json.loads(manifest.stdout)["run_id"] == summary["run_id"]
+
+
+def test_a_byte_for_byte_copy_of_a_shipped_pack_does_not_relabel_its_run(own_db, tmp_path):
+    """`check --pack COPY` of a shipped pack's unchanged copy is the shipped pack's run (the
+    same files, the same run id): it stays recorded and listed as the shipped pack, not
+    relabelled "custom pack COPY" by whichever of the two ran last; verify and a report of it
+    find the shipped pack."""
+    from berthcheck.resources import rules_dir
+
+    shipped = _check_json(own_db, "--period", "2026-10")["run_id"]
+    folder = tmp_path / "copy-of-rules" / "carb-at-berth-2020"
+    shutil.copytree(rules_dir() / "carb-at-berth-2020", folder)
+    (folder / ".git").mkdir()  # kept in git: not part of the pack
+    (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    manifest = tmp_path / "manifest.json"
+    copy = _check_json(own_db, "--period", "2026-10", "--pack", str(folder),
+                       "--manifest", str(manifest))["run_id"]
+    assert copy == shipped
+    recorded = json.loads(manifest.read_text(encoding="utf-8"))["pack"]
+    assert "custom" not in recorded and "path" not in recorded
+    listed = [r for r in json.loads(_run(own_db, "runs", "list", "--json").stdout)
+              if r["run_id"] == shipped]
+    assert [(r["custom_pack"], r["pack_path"]) for r in listed] == [(False, None)]
+    assert "custom" not in _run(own_db, "runs", "show", shipped).stdout
+    assert _run(own_db, "audit", "verify", shipped).exit_code == 0

@@ -3,8 +3,10 @@
 Every stored check run carries a **manifest**: a deterministic JSON document (sorted keys, no
 clock times, no machine paths) saying what the run read and what it produced:
 
-* berthcheck version, pack id, version, hash and the sha256 of each of the pack's files, the
-  bound parameters and tables, period and scope;
+* berthcheck version, pack id, version, hash and the sha256 of each of the pack's files (the
+  files berthcheck reads of it, engine/pack_hash.py: `"hash_covers": "pack-files"`; runs
+  recorded before have no `hash_covers` and hashed every file of the folder, see
+  audit/pack_record.py), the bound parameters and tables, period and scope;
 * `as_of_batch`: the newest load batch among the rows read. The state "as of batch N" is, for
   every `<table>_versions`, the rows with `_batch_id <= N AND (_replaced_by IS NULL OR
   _replaced_by > N)` -- the store never deletes, so that state can be rebuilt after any later

@@ -11,6 +11,7 @@ from berthcheck import store
 from berthcheck.audit.as_of import as_of_predicate
 from berthcheck.audit.changes import changed_parameters, file_changes
 from berthcheck.audit.manifests import manifest_for
+from berthcheck.audit.pack_record import recorded_changes
 from berthcheck.audit.values import (
     COMPARED_FIELDS,
     HOURS_DECIMALS,
@@ -338,12 +339,14 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
     if (ma["pack"]["id"], ma["pack"]["version"]) != (mb["pack"]["id"], mb["pack"]["version"]):
         pack_changes.append(f"pack {ma['pack']['id']}@{ma['pack']['version']} -> "
                             f"{mb['pack']['id']}@{mb['pack']['version']}")
-    pack_changes += file_changes(ma["pack"].get("files") or {}, mb["pack"].get("files") or {})
+    files_changed, files_notes = recorded_changes(ma["pack"], mb["pack"])
+    pack_changes += files_changed
     pack_changes += changed_parameters(ma.get("parameters") or {}, mb.get("parameters") or {})
     if ma.get("factors") and mb.get("factors"):  # rule data too, though outside the pack
         pack_changes += [f"emission factors: {c}" for c in file_changes(
             ma["factors"]["files"], mb["factors"]["files"])]
-    if not pack_changes and ma["pack"]["hash"] != mb["pack"]["hash"]:
+    # hashes made over different files (files_notes) are not compared: the files were
+    if not pack_changes and not files_notes and ma["pack"]["hash"] != mb["pack"]["hash"]:
         pack_changes.append(f"pack hash {short_digest(ma['pack']['hash'])}... -> "
                             f"{short_digest(mb['pack']['hash'])}...")
     version_changed = ma.get("berthcheck_version") != mb.get("berthcheck_version")
@@ -351,7 +354,7 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
 
     batch_a, batch_b = int(ma["as_of_batch"] or 0), int(mb["as_of_batch"] or 0)
     va, vb = int(ma.get("manifest_version") or 1), int(mb.get("manifest_version") or 1)
-    manifest_changes = []
+    manifest_changes = list(files_notes)
     if va != vb and min(va, vb) >= 2:  # versions 2 and 3 fingerprint the inputs alike
         manifest_changes.append(
             f"manifest version {va} -> {vb}: result and finding hashes and so run ids are "

@@ -48,7 +48,8 @@ _FIELDS: dict[str, tuple[tuple, bool]] = {  # key: (JSON types, required)
     "findings_sha256": (_TEXT + _NULL, False), "notes": (_BOOL, False),
 }
 _PACK = {"id": (_TEXT, True), "version": (_TEXT, True), "hash": (_TEXT, True),
-         "files": (_OBJ, True), "path": (_TEXT + _NULL, False), "custom": (_BOOL, False)}
+         "files": (_OBJ, True), "path": (_TEXT + _NULL, False), "custom": (_BOOL, False),
+         "hash_covers": (_TEXT, False)}
 _SCOPE = {k: (_TEXT + _NULL, False) for k in ("period", "start", "end", "port", "terminal",
                                                 "fleet")}
 _INPUT = {"rows": (_INT, True), "sha256": (_TEXT + _NULL, True),

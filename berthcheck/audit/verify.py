@@ -3,6 +3,7 @@ found now, and compare every hash with its manifest (see berthcheck/audit/__init
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -11,12 +12,13 @@ from berthcheck import __version__, fingerprints, tamper
 from berthcheck.audit.as_of import as_of
 from berthcheck.audit.changes import changed_parameters, file_changes
 from berthcheck.audit.manifests import manifest_for
+from berthcheck.audit.pack_record import pack_now
 from berthcheck.audit.values import MAX_ROWS_SHOWN, short_digest
 from berthcheck.audit.verify_inputs import compare_inputs
 from berthcheck.audit.verify_outputs import compare_outputs
 from berthcheck.audit.verify_report import Mismatch, VerifyReport
 from berthcheck.engine import manifest_v1
-from berthcheck.engine.manifest import factor_files, gather_inputs, manifest_text, pack_files
+from berthcheck.engine.manifest import factor_files, gather_inputs, manifest_text
 from berthcheck.engine.manifest_v1 import _batches_read, _input_summary, collect_input_rows
 from berthcheck.errors import BerthcheckError, UsageError
 
@@ -58,7 +60,8 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
     # the pack
     pk = reference["pack"]
     folder = recorded_folder(pk)
-    now_files = pack_files(folder) if folder is not None else {}
+    against = pack_now(folder, pk) if folder is not None else None
+    now_files = against.files if against is not None else {}
     pack = None
     if folder is None or not now_files:
         where = (f"the folder the run read it from ({pk['path']}), " if pk.get("path") else "")
@@ -70,7 +73,8 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
             # the run's own folder is gone: what follows compares another pack of that id
             report.notes.append(f"the run read pack {pk['id']} from {pk['path']}, which holds "
                                 f"no pack now; compared with {pk['id']} from {folder}")
-        changes = file_changes(pk.get("files") or {}, now_files)
+        assert against is not None  # a folder was found
+        changes = list(against.changes)
         try:
             pack = load_pack(pk["id"], folder=folder)
         except BerthcheckError as exc:
@@ -80,9 +84,16 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
                 changes.append(f"version {pk['version']} at the run, {pack.version} now")
             changes += changed_parameters(reference.get("parameters") or {},
                                            _pack_parameters(pack))
+            if not changes and against.run_hash is not None:
+                # a run that hashed every file of the folder: its own files are the run's, so
+                # it is recomputed under the run's hash (which its run id was made from)
+                pack = dataclasses.replace(pack, hash=against.run_hash)
             if not changes and pack.hash != pk["hash"]:
                 changes.append(f"pack hash {short_digest(pk['hash'])}... at the run, "
                                f"{short_digest(pack.hash)}... now")
+        outside = against.outside_note()
+        if outside:
+            report.notes.append(outside)
         if changes:
             report.mismatches.append(Mismatch(
                 "pack", pk["id"], f"pack {pk['id']}@{pk['version']} differs from the run's "

@@ -54,7 +54,19 @@ def parse_instant(value, tz_name: str | None) -> dt.datetime | None:
     return parsed.astimezone(dt.UTC)
 
 
-def frame_for(kind_name: str, rows: list[dict], visit_ports: dict[str, Any]) -> pl.DataFrame:
+def port_zones(con) -> dict[str, str]:
+    """Each port's time zone as the store knows it: the built-in ports, and those loaded into
+    it (`berthcheck load ports`, a fixture case's `load:`), which add to or override them."""
+    zones = dict(_PORT_TZ)
+    zones.update({str(port): str(tz) for port, tz in store.run(
+        con, "SELECT port, timezone FROM ports WHERE source = 'user' AND timezone IS NOT NULL")})
+    return zones
+
+
+def frame_for(kind_name: str, rows: list[dict], visit_ports: dict[str, Any],
+              zones: dict[str, str] | None = None) -> pl.DataFrame:
+    """`zones`: port -> time zone for local times (default: the built-in ports')."""
+    zones = _PORT_TZ if zones is None else zones
     kind = KINDS[kind_name]
     data: dict[str, list] = {storage_name(c.name): [] for c in kind.columns}
     for row in rows:
@@ -63,9 +75,9 @@ def frame_for(kind_name: str, rows: list[dict], visit_ports: dict[str, Any]) -> 
             raise KeyError(f"{kind_name}: unknown columns {sorted(unknown)}")
         tz: str | None = None
         if kind.port_from == "self":
-            tz = _PORT_TZ.get(str(row.get("port")))
+            tz = zones.get(str(row.get("port")))
         elif kind.port_from == "visit":
-            tz = _PORT_TZ.get(str(visit_ports.get(str(row.get("visit_id")))))
+            tz = zones.get(str(visit_ports.get(str(row.get("visit_id")))))
         for col in kind.columns:
             value = row.get(col.name, col.default)
             if col.type == "timestamp":
@@ -88,14 +100,16 @@ def frame_for(kind_name: str, rows: list[dict], visit_ports: dict[str, Any]) -> 
 
 
 def put_tables(con, tables: dict[str, list[dict]]) -> None:
-    """Insert every kind's rows (kind names as in the CLI: visits, shore-power, ...)."""
+    """Insert every kind's rows (kind names as in the CLI: visits, shore-power, ...); a local
+    time is read in its port's zone as the store knows it (`port_zones`)."""
     visit_ports = {r["visit_id"]: r.get("port") for r in tables.get("visits", [])}
+    zones = port_zones(con)
     with store.transaction(con):
         batch = store.next_batch_id(con)
         for kind_name, rows in tables.items():
             if not rows:
                 continue
-            frame = frame_for(kind_name, rows, visit_ports)
+            frame = frame_for(kind_name, rows, visit_ports, zones)
             store.insert_versions(con, kind_name, frame, batch_id=batch)
             store.run(
                 con,

@@ -17,13 +17,13 @@ form of their typed columns, read from the frames' Arrow buffers
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from berthcheck import __version__, fingerprints, store
+from berthcheck.engine.pack_hash import FOLDER, PACK_FILES, pack_file_digests
 from berthcheck.errors import BerthcheckError
 
 MANIFEST_VERSION = 3
@@ -123,15 +123,10 @@ def manifest_text(manifest: dict) -> str:
     return json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def pack_files(folder: Path) -> dict[str, str]:
-    """sha256 of every file of a pack folder, by relative path (the files the pack hash covers)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return {}
-    return {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(p for p in folder.rglob("*") if p.is_file())
-    }
+def pack_files(folder: Path, *, covers: str = PACK_FILES) -> dict[str, str]:
+    """sha256 of each file of a pack, by relative path (the files the pack hash covers:
+    engine/pack_hash.py; `covers=FOLDER`: every file of the folder, as runs recorded before)."""
+    return pack_file_digests(folder, covers=covers)
 
 
 def factor_files() -> dict[str, str] | None:
@@ -140,7 +135,8 @@ def factor_files() -> dict[str, str] | None:
     try:
         from berthcheck.emissions import factors_dir
 
-        return pack_files(factors_dir())
+        # not a pack: every file of the folder, as the factor tables were always recorded
+        return pack_files(factors_dir(), covers=FOLDER)
     except (ImportError, BerthcheckError):
         return None
 
@@ -212,7 +208,7 @@ def _pack_record(pack) -> dict:
     """The manifest's pack entry. A pack that is not shipped with berthcheck also records
     where it came from (`custom`, `path`): a run is never passed off as the built-in's."""
     record = {"id": pack.id, "version": pack.version, "hash": pack.hash,
-              "files": pack_files(pack.path)}
+              "files": pack_files(pack.path), "hash_covers": PACK_FILES}
     if getattr(pack, "custom", False):
         record["custom"] = True
         record["path"] = str(Path(pack.path).resolve())

@@ -8,11 +8,11 @@ engine/pack_spec.py's.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import tomllib
 from pathlib import Path
 
+from berthcheck.engine.pack_hash import pack_hash
 from berthcheck.engine.pack_meta import history_columns, history_keys, notes
 from berthcheck.engine.pack_model import Pack, Parameter, ParamTable, Rule
 from berthcheck.engine.pack_spec import PackFileError
@@ -56,16 +56,6 @@ def available_packs() -> list[str]:
     return [s.id for s in available()]
 
 
-def _pack_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
 def _jsonable(value):
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -87,7 +77,7 @@ def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -
         raise UsageError(f"unknown pack {pack_id!r}: no pack.toml in {folder}")
     # a pack read before, byte for byte the same files: the same Pack (its files are hashed
     # anyway, for the run id; parsing and checking them again cost each check about 6 ms)
-    digest = _pack_hash(folder)
+    digest = pack_hash(folder)  # its own files only (engine/pack_hash.py)
     key = (by_id, str(folder), digest)
     if key in _LOADED:
         return _LOADED[key]
@@ -176,10 +166,13 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
                           "<RULE_ID>.sql)", r"^\s*rules\s*=" if "rules" in meta else
                           r"^\s*\[pack\]")
     protected = pack_sql.protected_names(tables)
+    custom = is_custom(folder, meta["id"], digest)
+    who = f"{'custom pack' if custom else 'pack'} {meta['id']}@{meta['version']}"
     stages = []
     for rel in meta.get("stages", []):
         path = inside(folder, rel, f"{toml_path} [pack] stages")
         sql = read_pack_file(path)
+        pack_sql.check_reach(path, sql, who)
         pack_sql.check_stage(path, sql, protected)
         stages.append((rel, sql))
     rules = []
@@ -192,7 +185,9 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         if rule_id.lower() in seen:
             raise reader.fail(f"[pack] rules: rule id {rule_id} is listed twice", pattern)
         path = inside(folder, f"{rule_id}.sql", f"{toml_path} [pack] rules ({rule_id})")
-        header, body = parse_header(read_pack_file(path), path)
+        rule_text = read_pack_file(path)
+        header, body = parse_header(rule_text, path)
+        pack_sql.check_reach(path, rule_text, who)
         if header["id"] != rule_id:
             raise PackFileError(f"{path}: header id {header['id']} does not match file name")
         if header["name"].lower() in seen.values():
@@ -202,6 +197,7 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         rules.append(Rule(sql=body, path=path, **{k: header[k] for k in HEADER_KEYS}))
     assemble_path = inside(folder, meta["assemble"], f"{toml_path} [pack] assemble")
     assemble = read_pack_file(assemble_path)
+    pack_sql.check_reach(assemble_path, assemble, who)
     pack_sql.check_query(assemble_path, assemble, "assemble")
     spec = parse_spec(data, toml_path, text)
     pack = Pack(
@@ -218,7 +214,7 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
         rules=tuple(rules),
         assemble=assemble,
         hash=digest,
-        custom=is_custom(folder),
+        custom=custom,
         assemble_file=meta["assemble"],
         judges=meta.get("judges", "all"),
         history=tuple(meta.get("history", ())),
@@ -235,15 +231,24 @@ def _parse_pack(folder: Path, toml_path: Path, by_id: bool, digest: str) -> Pack
     return pack
 
 
-def is_custom(folder: Path) -> bool:
-    """True unless `folder` is one of the packs shipped with berthcheck."""
+def is_custom(folder: Path, pack_id: str | None = None, digest: str | None = None) -> bool:
+    """True unless `folder` is one of the packs shipped with berthcheck, or a copy of one that
+    is byte for byte the same (`pack_id` the shipped pack's id, `digest` the folder's pack
+    hash equal to the shipped pack's): the same files are the same pack, recorded and
+    labelled by its id (its runs have the same run id as the shipped pack's anyway)."""
+    from berthcheck.engine.pack_paths import PACK_ID
     from berthcheck.resources import builtin_rules_dir
 
     try:
         shipped = builtin_rules_dir().resolve()
     except FileNotFoundError:
         return True
-    return Path(folder).resolve().parent != shipped
+    if Path(folder).resolve().parent == shipped:
+        return False
+    if pack_id is None or digest is None or not PACK_ID.fullmatch(pack_id):
+        return True
+    original = shipped / pack_id
+    return not ((original / "pack.toml").is_file() and pack_hash(original) == digest)
 
 
 def _check_parameters(pack: Pack) -> None:

@@ -162,21 +162,23 @@ def _expand_visits(rows: list[dict], defaults: dict | None = None) -> list[dict]
     return out
 
 
-def _local_year(row: dict) -> int:
+def _local_year(row: dict, zones: dict[str, str] | None = None) -> int:
     from berthcheck.engine.fixture_store import _PORT_TZ, parse_instant
 
-    zone = _PORT_TZ.get(str(row["port"]))
+    zone = (_PORT_TZ if zones is None else zones).get(str(row["port"]))
     instant = parse_instant(row["departure"], zone)
     assert instant is not None
     return instant.astimezone(zoneinfo.ZoneInfo(zone or "UTC")).year
 
 
-def build_tables(case: dict, visit_defaults: dict | None = None) -> dict[str, list[dict]]:
+def build_tables(case: dict, visit_defaults: dict | None = None,
+                 zones: dict[str, str] | None = None) -> dict[str, list[dict]]:
+    """The case's rows per kind; `zones`: port -> time zone (default: the built-in ports')."""
     tables = {k: list(v or []) for k, v in case.get("tables", {}).items()}
     visits = _expand_visits(tables.get("visits", []), visit_defaults)
     tables["visits"] = visits
     if "terminals" not in tables:
-        years = sorted({(v["port"], v["terminal"], v["vessel_type"], _local_year(v))
+        years = sorted({(v["port"], v["terminal"], v["vessel_type"], _local_year(v, zones))
                         for v in visits})
         tables["terminals"] = [
             {"port": p, "terminal": t, "vessel_type": ty, "year": y, "regulated": True}
@@ -214,11 +216,11 @@ def _put_case(con, case: dict, visit_defaults: dict | None) -> None:
     tables (`build_tables`)."""
     import polars as pl
 
-    from berthcheck.engine.fixture_store import put_tables
+    from berthcheck.engine.fixture_store import port_zones, put_tables
 
     _load_files(con, case.get("load") or {})
-    try:
-        tables = build_tables(case, visit_defaults)
+    try:  # a port the case loaded has its zone for the rows' local times
+        tables = build_tables(case, visit_defaults, port_zones(con))
         put_tables(con, tables)
     except (ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as exc:
         # a row the shape check let through but that cannot be stored (a local time at a
@@ -331,9 +333,17 @@ def case_problems(pack, case: Case, outcome) -> list[str]:
                 problems.append(f"{visit_id}.{key}: no such result column")
                 continue
             have = got[key]
-            if key in ("window_start", "window_end") and want is not None:
-                zone = _PORT_TZ.get(str(got.get("port") or ""))
-                ok = _iso(have) == _iso(parse_instant(want, zone))
+            if isinstance(have, dt.datetime) and isinstance(want, (str, dt.datetime)):
+                # an instant: ISO text, without an offset local time at the visit's port (its
+                # zone as the results give it, else the built-in port's)
+                zone = got.get("port_timezone") or _PORT_TZ.get(str(got.get("port") or ""))
+                try:
+                    ok = _iso(have) == _iso(parse_instant(want, zone))
+                except ValueError as exc:
+                    problems.append(f"{visit_id}.{key}: expected {want!r}, which is not an "
+                                    f"instant here ({exc}; give it with an offset, e.g. "
+                                    "2026-10-03T06:00:00+09:00)")
+                    continue
             elif isinstance(want, int) and not isinstance(want, bool) \
                     and isinstance(have, float):
                 ok = _same(have, float(want))

@@ -37,6 +37,47 @@ _WRITE = re.compile(
 _QUERY_START = re.compile(r"^\s*(?:\(\s*)*(SELECT|WITH|FROM|VALUES)\b", re.IGNORECASE)
 
 
+# What pack SQL may not name (docs/packs.md section 3): the sandbox (engine/sandbox.py) has no
+# file or network access and a locked configuration, but DuckDB's settings and catalog stay
+# readable in it, and they hold paths (the temporary and secret folders, the working folder
+# that `allowed_directories` lists); SQL made from text would hide a name from this check.
+# Each: (names, a regular expression; only when called, `name(`; what naming it does).
+REFUSED_NAMES: tuple[tuple[str, bool, str], ...] = (
+    (r"current_setting|duckdb_settings|pg_settings|getenv", False,
+     "reads DuckDB's settings or the environment (among them paths of this machine)"),
+    (r"duckdb_\w+|pragma_\w+|pg_database", False,
+     "reads DuckDB's own catalog (its databases, files, memory, extensions, settings)"),
+    (r"query|query_table|json_execute_serialized_sql", True,
+     "runs SQL made from text, which a reader of the pack's files would not see"),
+    (r"read_\w+|glob|sniff_csv|parquet_\w+", True, "reads files"),
+)
+_REFUSED = [(re.compile(r"(?<![\w$])(" + names + r")(?![\w$])" + (r"\s*\(" if called else ""),
+                        re.IGNORECASE), called, what) for names, called, what in REFUSED_NAMES]
+PRAGMA_DOES = "reads or changes DuckDB's settings and catalog"
+_PRAGMA = re.compile(r"(?:^|;)\s*(PRAGMA)\b", re.IGNORECASE)
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+
+
+def check_reach(path: Path, sql: str, who: str) -> None:
+    """Pack SQL that names a DuckDB setting, its catalog, a file function or SQL made from
+    text: refused when the pack is loaded, naming the file, line and name (`who`: the pack,
+    as its check's errors name it)."""
+    body = _strip_comments(sql)
+    # a literal's words are text, not names (a message may say "read_count"); its newlines stay
+    body = _LITERAL.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), body).replace('"', " ")
+    found = []
+    for pattern, called, what in _REFUSED:
+        for match in pattern.finditer(body):
+            found.append((match.start(1), match.group(1) + ("()" if called else ""), what))
+    found += [(m.start(1), "PRAGMA", PRAGMA_DOES)
+              for m in _PRAGMA.finditer(body)]
+    if found:
+        start, name, what = min(found)
+        line = body.count("\n", 0, start) + 1
+        raise PackFileError(f"{who}: {path}, line {line}: {name} {what}, which rule packs may "
+                            "not do (docs/packs.md section 3)")
+
+
 def _strip_comments(sql: str) -> str:
     from berthcheck.engine.pack_text import strip_comments
 

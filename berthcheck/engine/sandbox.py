@@ -7,7 +7,10 @@ DuckDB database that is given the tables it may read (the store's views and buil
 reference tables it names, as of the state being checked, cut to the visits it judges, and
 the pack's own parameter tables), and
 then has `enable_external_access = false` and `lock_configuration = true`: no file, no
-network, no extension, and no statement of the pack can turn that back on.
+network, no extension, and no statement of the pack can turn that back on. DuckDB's settings
+and catalog stay readable there (they hold paths: the temporary folder, the home and working
+folders), so pack SQL naming them, or making SQL from text, is refused when the pack is
+loaded (engine/pack_sql.py `check_reach`).
 
 The emission factor tables are read by berthcheck itself (Python, from `rules/factors`),
 never by pack SQL, so nothing the engine needs is behind the lock.

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from berthcheck import store
 from berthcheck.engine.pack import load_pack
+from berthcheck.engine.pack_paths import recorded_folder
 from berthcheck.engine.scope import Scope
 from berthcheck.errors import BerthcheckError, UsageError
 from berthcheck.report import ReportOutcome, check_output, render_run
@@ -39,13 +40,14 @@ def stored_report_run(con, run_id: str) -> ReportRun:
     if not rows:
         raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
     pack_id, pack_version, pack_hash, scope, inputs = rows[0]
-    pack = load_pack(pack_id, folder=_pack_folder(con, run_id, pack_id))
+    record = _pack_record(con, run_id, pack_id)
+    pack = load_pack(pack_id, folder=recorded_folder(record))
     if pack.version != pack_version:
         raise BerthcheckError(
             f"run {run_id} was made with {pack_id}@{pack_version}; the installed pack is "
             f"{pack.label}, whose methodology would not describe that run"
         )
-    if pack_hash and pack.hash != pack_hash:  # files edited, version kept (a pack by path)
+    if pack_hash and not _same_files(pack, record, pack_hash):  # edited, version kept
         raise BerthcheckError(
             f"run {run_id} was made with {pack.label} as it was then; its files in "
             f"{pack.path} have changed since, so the report's methodology would not describe "
@@ -56,17 +58,28 @@ def stored_report_run(con, run_id: str) -> ReportRun:
                      json.loads(inputs), reused=True)
 
 
-def _pack_folder(con, run_id: str, pack_id: str) -> Path | None:
-    """The folder of the pack the run recorded (a pack given by path is found where the run
-    read it); None: look the id up as `--pack` does."""
-    from berthcheck.engine.pack_paths import recorded_folder
-
+def _pack_record(con, run_id: str, pack_id: str) -> dict:
+    """The pack the run recorded (its manifest's pack entry; just the id without a manifest):
+    `recorded_folder` finds a pack given by path where the run read it."""
     text = store.scalar(con, "SELECT manifest FROM runs WHERE run_id = ?", [run_id])
     if not text:
-        return recorded_folder({"id": pack_id})
+        return {"id": pack_id}
     from berthcheck.audit.manifests import manifest_for  # checked: a damaged one is named
 
-    return recorded_folder(manifest_for(con, run_id)["pack"])
+    return manifest_for(con, run_id)["pack"]
+
+
+def _same_files(pack, record: dict, pack_hash: str) -> bool:
+    """The pack's own files are the ones the run read (engine/pack_hash.py; a run recorded
+    when the hash covered every file of the folder is compared on the pack's files)."""
+    if pack.hash == pack_hash:
+        return True
+    if "files" not in record:
+        return False
+    from berthcheck.audit.pack_record import pack_now
+
+    against = pack_now(pack.path, record)
+    return not against.changes and against.run_hash == pack_hash
 
 
 def build_stored_report(con, run_id: str, out: Path, *, mkdir: bool = False,

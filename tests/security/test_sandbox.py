@@ -31,14 +31,14 @@ def db(tmp_path_factory):
 
 
 def _custom_rules(tmp_path, stage_sql: str | None = None):
-    """A copy of the built-in packs under review in another folder; optionally one stage of the
-    CARB pack replaced by `stage_sql`."""
+    """A copy of the built-in packs under review in another folder, the CARB pack's first stage
+    changed (a copy byte for byte the same is the shipped pack): `stage_sql` added, or a
+    comment."""
     folder = tmp_path / "rules"
     shutil.copytree(builtin_rules_dir(), folder)
-    if stage_sql is not None:
-        stage = folder / "carb-at-berth-2020" / "stages" / "00_macros.sql"
-        stage.write_text(stage.read_text(encoding="utf-8") + "\n" + stage_sql + "\n",
-                         encoding="utf-8")
+    stage = folder / "carb-at-berth-2020" / "stages" / "00_macros.sql"
+    stage.write_text(stage.read_text(encoding="utf-8") + "\n"
+                     + (stage_sql or "-- under review") + "\n", encoding="utf-8")
     return folder
 
 
@@ -90,3 +90,77 @@ def test_a_built_in_run_is_not_labelled_custom(db, tmp_path):
     manifest = tmp_path / "m.json"
     assert _cli("check", "--db", db, "--period", "2026-10", "--manifest", manifest).exit_code == 0
     assert "custom" not in json.loads(manifest.read_text(encoding="utf-8"))["pack"]
+
+
+# --- DuckDB's settings, catalog, files and SQL made from text (engine/pack_sql.py) ----------
+
+INCENTIVE = builtin_rules_dir().parent / "tests" / "packs" / "berth-incentive"
+
+
+def _incentive_with(tmp_path, file: str, old: str, new: str):
+    folder = tmp_path / "berth-incentive"
+    shutil.copytree(INCENTIVE, folder)
+    path = folder / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return folder
+
+
+# each reads what a pack has no business reading: the store's temporary folder, the home
+# and working folders (secret_directory, allowed_directories), the databases attached
+@pytest.mark.parametrize("expr, name, what", [
+    ("current_setting('temp_directory')", "current_setting", "settings"),
+    ("(SELECT max(value) FROM duckdb_settings())", "duckdb_settings", "settings"),
+    ("(SELECT max(value) FROM pg_catalog.pg_settings)", "pg_settings", "settings"),
+    ("getenv('HOME')", "getenv", "environment"),
+    ("(SELECT max(path) FROM duckdb_databases())", "duckdb_databases", "catalog"),
+    ("(SELECT max(path) FROM duckdb_temporary_files())", "duckdb_temporary_files", "catalog"),
+    ('(SELECT max(name) FROM "pragma_database_list")', "pragma_database_list", "catalog"),
+    ("(SELECT max(t) FROM query('SELECT current_' || 'setting(''temp_directory'') AS t'))",
+     "query()", "made from text"),
+    ("(SELECT max(name) FROM query_table('pragma_' || 'database_list'))", "query_table()",
+     "made from text"),
+    ("(SELECT max(content) FROM read_text('/etc/hostname'))", "read_text()", "reads files"),
+    ("(SELECT max(file) FROM glob('/etc/*'))", "glob()", "reads files"),
+])
+@pytest.mark.parametrize("file", ["stages/10_credit.sql", "BI01.sql", "assemble.sql"])
+def test_pack_sql_cannot_read_settings_catalog_or_files(db, tmp_path, expr, name, what, file):
+    anchors = {"stages/10_credit.sql": ("SELECT", "SELECT " + expr + " AS leak_, "),
+               "BI01.sql": ("    round(sp_seconds / 60, 4) AS minutes",
+                            "    round(sp_seconds / 60, 4) AS minutes,\n    " + expr
+                            + " AS leak_"),
+               "assemble.sql": ("    visit_id,", "    visit_id, " + expr + " AS leak_,")}
+    folder = _incentive_with(tmp_path, file, *anchors[file])
+    text = (folder / file).read_text(encoding="utf-8").splitlines()
+    line = next(i for i, x in enumerate(text, 1) if "leak_" in x)
+    for args in (("check", "--db", db, "--pack", folder, "--period", "2026-10"),
+                 ("rules", "test", folder)):
+        result = _cli(*args)
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output
+        assert f"custom pack berth-incentive@1.0.0: {folder / file}, line {line}: {name} " \
+            in result.output, result.output
+        assert what in result.output and "which rule packs may not do" in result.output
+
+
+def test_a_pragma_statement_is_refused_with_its_line(db, tmp_path):
+    folder = _incentive_with(tmp_path, "stages/10_credit.sql", "CREATE",
+                             "PRAGMA database_list;\nCREATE")
+    result = _cli("check", "--db", db, "--pack", folder, "--period", "2026-10")
+    assert result.exit_code == 2, result.output
+    text = (folder / "stages" / "10_credit.sql").read_text(encoding="utf-8").splitlines()
+    line = next(i for i, x in enumerate(text, 1) if x.startswith("PRAGMA"))
+    assert f"10_credit.sql, line {line}: PRAGMA reads or changes DuckDB's settings" \
+        in result.output
+
+
+def test_those_words_in_text_or_as_column_names_are_not_refused(db, tmp_path):
+    """A message may say "read_text" or "current_setting"; a column may be called query."""
+    folder = _incentive_with(tmp_path, "BI01.sql", "'earns a credit of '",
+                             "'earns (current_setting, read_text(x), pragma_x) a credit of '")
+    folder2 = _incentive_with(tmp_path / "b", "assemble.sql", "    visit_id,",
+                              "    visit_id,\n    -- not current_setting('x')")
+    for f in (folder, folder2):
+        result = _cli("check", "--db", db, "--pack", f, "--period", "2026-10")
+        assert result.exit_code == 0, result.output

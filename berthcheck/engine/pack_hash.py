@@ -1,0 +1,94 @@
+"""Which files make up a pack, and its hash (docs/packs.md section 9).
+
+A pack is the files berthcheck reads of it: `pack.toml`, the stage, rule and assemble files it
+names, and the fixture files `tests/*.yml` that `berthcheck rules test` runs. Nothing else in
+the folder is part of it: a README, a `.git` folder, an editor's backup (`x~`, `.x.swp`,
+`#x#`), `.DS_Store`, `__pycache__`. The pack's hash and the manifest's per-file sha256 cover
+those files only, so `git gc` or an editor does not change a pack.
+
+Runs recorded before this definition hashed every file of the folder; their manifest's pack
+entry has no `hash_covers`. `FOLDER` computes that older hash and file list, for `audit
+verify` and `report --run` of such a run (berthcheck/audit/pack_record.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from pathlib import Path
+
+# the manifest's pack.hash_covers for a run hashed over its pack's own files; absent: every
+# file of the folder (runs recorded before)
+PACK_FILES = "pack-files"
+FOLDER = "folder"
+
+
+def _named(folder: Path) -> list[str]:
+    """The files pack.toml names, as written (whatever is wrong with it: loading the pack
+    refuses a pack.toml that is not TOML or names a file outside the folder, naming it)."""
+    try:
+        meta = tomllib.loads((folder / "pack.toml").read_text(encoding="utf-8-sig")).get("pack")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    if not isinstance(meta, dict):
+        return []
+    out: list[str] = []
+    for key, suffix in (("stages", ""), ("rules", ".sql")):
+        values = meta.get(key)
+        if isinstance(values, list):
+            out += [f"{v}{suffix}" for v in values if isinstance(v, str)]
+    if isinstance(meta.get("assemble"), str):
+        out.append(meta["assemble"])
+    return out
+
+
+def _inside(folder: Path, relative: str) -> Path | None:
+    rel = Path(relative)
+    if not relative.strip() or rel.is_absolute() or ".." in rel.parts:
+        return None
+    path = folder / rel
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return None
+    return path if path.is_file() else None
+
+
+def pack_paths(folder: Path, *, covers: str = PACK_FILES) -> list[Path]:
+    """The files of the pack in `folder`, in the order they are hashed: its own files
+    (`PACK_FILES`), or every file of the folder (`FOLDER`, the definition before)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    if covers == FOLDER:
+        return sorted(p for p in folder.rglob("*") if p.is_file())
+    found = {folder / "pack.toml"} if (folder / "pack.toml").is_file() else set()
+    for relative in _named(folder):
+        path = _inside(folder, relative)
+        if path is not None:
+            found.add(path)
+    tests = folder / "tests"
+    if tests.is_dir():  # what `rules test` reads (engine/pack_fixtures.py)
+        found.update(p for p in tests.glob("*.yml") if p.is_file())
+    # the same order as the folder's files were hashed in: built-in packs, which hold nothing
+    # else, keep their hash
+    return sorted(found)
+
+
+def pack_hash(folder: Path, *, covers: str = PACK_FILES) -> str:
+    """sha256 over the pack's files' relative paths and bytes."""
+    folder = Path(folder)
+    digest = hashlib.sha256()
+    for path in pack_paths(folder, covers=covers):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def pack_file_digests(folder: Path, *, covers: str = PACK_FILES) -> dict[str, str]:
+    """sha256 of each of the pack's files, by relative path (the manifest's pack.files)."""
+    folder = Path(folder)
+    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in pack_paths(folder, covers=covers)}
