@@ -5,7 +5,8 @@ within the tolerance, with a warning), and sessions overlapping on one visit.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import polars as pl
 
@@ -66,6 +67,52 @@ def _unknown_visits(con, label: str) -> list[RowError]:
     ]
 
 
+@dataclass
+class SpanFit:
+    """What a load makes of one session's or event's span against its visit's stay: errors
+    (outside by more than the tolerance), or the clipped start and end (None: kept as given),
+    each said in a warning."""
+
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def fit_span(label: str, row: int, kind: Kind, arrival: datetime, departure: datetime,
+             s: datetime, e: datetime, open_start: bool, *, why: str = "") -> SpanFit:
+    """The data contract's test of a span `[s, e)` (an event's open end already filled in
+    with the visit's arrival or departure) against the stay `[arrival, departure]`: a fresh
+    load and `load visits --replace` (berthcheck/ingest/replace.py) both decide by it, so a
+    corrected visit clips its stored sessions exactly as a fresh load of it would. `why` is
+    added to each message (the replace names the visit row that moved the stay)."""
+    start, end = SPANS[kind.name]
+    fit = SpanFit()
+    tolerance = timedelta(minutes=SESSION_TOLERANCE_MINUTES)
+    if s >= departure or e <= arrival:
+        column, value = (end, e) if open_start else (start, s)
+        fit.errors.append(RowError(label, row, column, value.isoformat(),
+                                   f"lies entirely outside its visit's stay{why}"))
+        return fit
+    if s < arrival - tolerance:
+        fit.errors.append(RowError(label, row, start, s.isoformat(),
+                                   f"before the visit's arrival ({arrival.isoformat()}) by more "
+                                   f"than {SESSION_TOLERANCE_MINUTES} minutes{why}"))
+    elif s < arrival:
+        fit.start = arrival
+        fit.warnings.append(RowError(label, row, start, s.isoformat(),
+                                     f"before arrival; clipped to {arrival.isoformat()}{why}"))
+    if e > departure + tolerance:
+        fit.errors.append(RowError(label, row, end, e.isoformat(),
+                                   f"after the visit's departure ({departure.isoformat()}) by "
+                                   f"more than {SESSION_TOLERANCE_MINUTES} minutes{why}"))
+    elif e > departure:
+        fit.end = departure
+        fit.warnings.append(RowError(label, row, end, e.isoformat(),
+                                     f"after departure; clipped to {departure.isoformat()}{why}"))
+    return fit
+
+
 def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str):
     start, end = SPANS[kind.name]
     s_col, e_col = storage_name(start), storage_name(end)
@@ -83,30 +130,15 @@ def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str):
     errors, warnings = [], []
     clip_start: dict[int, object] = {}
     clip_end: dict[int, object] = {}
-    tolerance = timedelta(minutes=SESSION_TOLERANCE_MINUTES)
     for r in rows.iter_rows(named=True):
-        row, arrival, departure, s, e = r[ROW], r["arrival"], r["departure"], r["s"], r["e"]
-        if s >= departure or e <= arrival:
-            column, value = (end, e) if r["open_start"] else (start, s)
-            errors.append(RowError(label, row, column, value.isoformat(),
-                                   "lies entirely outside its visit's stay"))
-            continue
-        if s < arrival - tolerance:
-            errors.append(RowError(label, row, start, s.isoformat(),
-                                   f"before the visit's arrival ({arrival.isoformat()}) by more "
-                                   f"than {SESSION_TOLERANCE_MINUTES} minutes"))
-        elif s < arrival:
-            clip_start[row] = arrival
-            warnings.append(RowError(label, row, start, s.isoformat(),
-                                     f"before arrival; clipped to {arrival.isoformat()}"))
-        if e > departure + tolerance:
-            errors.append(RowError(label, row, end, e.isoformat(),
-                                   f"after the visit's departure ({departure.isoformat()}) by "
-                                   f"more than {SESSION_TOLERANCE_MINUTES} minutes"))
-        elif e > departure:
-            clip_end[row] = departure
-            warnings.append(RowError(label, row, end, e.isoformat(),
-                                     f"after departure; clipped to {departure.isoformat()}"))
+        fit = fit_span(label, r[ROW], kind, r["arrival"], r["departure"], r["s"], r["e"],
+                       r["open_start"])
+        errors += fit.errors
+        warnings += fit.warnings
+        if fit.start is not None:
+            clip_start[r[ROW]] = fit.start
+        if fit.end is not None:
+            clip_end[r[ROW]] = fit.end
     if clip_start or clip_end:
         dtype = staged.schema[s_col]
 

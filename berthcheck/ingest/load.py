@@ -31,8 +31,10 @@ from berthcheck.ingest.quarantine import quarantine_rows, raw_records
 from berthcheck.ingest.read import ROW, RawTable, ReadOptions
 from berthcheck.ingest.replace import (
     Orphan,
-    orphaned_dependents,
+    Reclip,
     quarantine_orphans,
+    recheck_dependents,
+    reclip_dependents,
     retire_versions,
 )
 from berthcheck.ingest.row_hashes import classify, hash_rows
@@ -221,9 +223,11 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
             prep.typed.filter(~pl.col(ROW).is_in(sorted(bad_rows))), kind
         )
     orphans: list[Orphan] = []
+    reclips: list[Reclip] = []
     if kind.name == "visits" and not replaced.is_empty():
-        # a replaced visit is checked together with the sessions and events stored for it
-        orphans = orphaned_dependents(con, replaced, label)
+        # a replaced visit is checked together with the sessions and events stored for it,
+        # as a fresh load of the corrected visit would check them (replace.py)
+        orphans, reclips = recheck_dependents(con, replaced, label)
         if not quarantine:
             errors += [o.error for o in orphans]
     if errors and not quarantine:
@@ -247,9 +251,16 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     report.inserted = to_insert.height - replaced.height
     report.replaced = replaced.height
     report.quarantined = len(quarantined_rows) + len(orphans)
+    # (kind, warning): a reclipped session's warning is its own kind's, against its own file
+    # row, as its fresh load would have stored it (replace.py reads it back from there)
+    kind_warnings = [(kind.name, w) for w in warnings]
+    kind_warnings += [(r.kind, w) for r in reclips for w in r.warnings]
+    warnings = [w for _, w in kind_warnings]
     report.warnings = warnings
     if not replaced.is_empty():
         retire_versions(con, kind, replaced, batch_id)
+    if reclips:
+        reclip_dependents(con, reclips, batch_id)
     if orphans:
         quarantine_orphans(con, orphans, batch_id)
         # said with the file's quarantined problems (and in --errors), once their own rows
@@ -278,7 +289,8 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     if warnings:
         con.executemany(
             "INSERT INTO load_warnings VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [[batch_id, kind.name, w.file, w.row, w.column, w.value, w.reason] for w in warnings],
+            [[batch_id, k, w.file, w.row, w.column, w.value, w.reason]
+             for k, w in kind_warnings],
         )
     store.run(
         con,

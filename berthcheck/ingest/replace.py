@@ -1,19 +1,24 @@
 """`--replace`: a changed row's stored version is retired (history keeps it), and the stored
-sessions and events a replaced visit would leave outside its new stay are found, rejected
-with the visit or (`--quarantine`) retired and quarantined themselves.
+sessions and events of a replaced visit are tested against its new stay as a fresh load of the
+corrected visit would test them: those it would leave outside are rejected with the visit or
+(`--quarantine`) retired and quarantined themselves; those it would clip otherwise than they
+are stored get a new version, clipped as the fresh load would clip them, with its warning.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import polars as pl
 
 from berthcheck import store
 from berthcheck.errors import RowError
-from berthcheck.ingest.cross_rows import SESSION_TOLERANCE_MINUTES, SPANS
+from berthcheck.ingest.cross_rows import SPANS, fit_span
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 from berthcheck.ingest.read import ROW
+from berthcheck.ingest.row_hashes import hash_rows
+from berthcheck.seals import seal_batch
 
 
 @dataclass
@@ -32,48 +37,150 @@ class Orphan:
     kept: RowError  # with --quarantine: what was retired, against the visit row
 
 
-def orphaned_dependents(con, replaced: pl.DataFrame, label: str) -> list[Orphan]:
-    """Stored sessions and events of the replaced visits that would lie outside the new stay
-    by more than the tolerance a fresh load allows (the same test as
-    `cross_rows._spans_within_visit`)."""
+@dataclass
+class Reclip:
+    """A stored session or event of a replaced visit whose span a fresh load of the corrected
+    visit would clip otherwise than the stored row is (clipped now, or no longer clipped): it
+    gets a new version in the replacing batch (the history keeps the old one)."""
+
+    kind: str
+    key: str
+    start: datetime | None  # the span as the fresh load would store it
+    end: datetime | None
+    warnings: list[RowError]  # against the dependent's own file row, as a fresh load says them
+
+
+def _file_value(text: str | None, stored: datetime | None) -> datetime | None:
+    """The value the dependent's file gave: a load that clipped it kept it in its warning
+    (`load_warnings.value`, the instant in ISO form); otherwise the stored value is it."""
+    if text is None:
+        return stored
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:  # not an instant (a warning from elsewhere): the stored value stands
+        return stored
+
+
+def recheck_dependents(con, replaced: pl.DataFrame,
+                       label: str) -> tuple[list[Orphan], list[Reclip]]:
+    """Stored sessions and events of the replaced visits, tested against the new stay exactly
+    as a fresh load of the corrected visit would test them (`cross_rows.fit_span`), from the
+    values their files gave (a value an earlier load clipped is read back from its warning):
+    those beyond the tolerance are orphans, those the fresh load would store otherwise than
+    they are stored (clipped to the new stay, or their clip to the old stay taken back) are
+    reclipped."""
     store.register(con, "_bc_new_visits",
                    replaced.select("visit_id", "arrival", "departure", ROW))
-    tolerance = f"INTERVAL {SESSION_TOLERANCE_MINUTES} MINUTE"
-    out = []
+    orphans: list[Orphan] = []
+    reclips: list[Reclip] = []
     try:
         for kind_name, (start, end) in SPANS.items():
             kind = KINDS[kind_name]
             s_col, e_col, key = storage_name(start), storage_name(end), kind.key[0]
+
+            def given(column: str, kind_name: str = kind_name) -> str:
+                # the file's value of a clipped column, from the warning of the batch that
+                # stored this version (clip warnings are the only ones these kinds get)
+                return f"""(SELECT any_value(w.value) FROM load_warnings w
+                            WHERE w.batch_id = d._batch_id AND w.kind = '{kind_name}'
+                              AND w.source_file = d._source_file
+                              AND w.source_row = d._source_row
+                              AND w.column_name = '{column}'
+                              AND w.message LIKE '%clipped to%')"""  # noqa: S608
+
             rows = store.run(
                 con,
-                f"""SELECT n._source_row, n.visit_id, n.arrival, n.departure, d.{key},
-                           d._source_file, d._source_row, d.{s_col}, d.{e_col},
-                           to_json(d)::VARCHAR
-                    FROM {kind.table} d JOIN _bc_new_visits n ON n.visit_id = d.visit_id
-                    WHERE d.{s_col} IS NOT NULL AND (
-                        d.{s_col} < n.arrival - {tolerance} OR d.{e_col} > n.departure + {tolerance}
-                        OR d.{s_col} >= n.departure OR d.{e_col} <= n.arrival)
+                f"""SELECT * FROM (
+                        SELECT n._source_row, n.visit_id, n.arrival, n.departure, d.{key},
+                               d._source_file, d._source_row AS d_row, d.{s_col}, d.{e_col},
+                               {given(start)} AS given_s, {given(end)} AS given_e,
+                               to_json(d)::VARCHAR
+                        FROM {kind.table} d JOIN _bc_new_visits n ON n.visit_id = d.visit_id
+                        WHERE NOT (d.{s_col} IS NULL AND d.{e_col} IS NULL)
+                    ) WHERE given_s IS NOT NULL OR given_e IS NOT NULL
+                            OR {s_col} < arrival OR {e_col} > departure
+                            OR {s_col} >= departure OR {e_col} <= arrival
                     ORDER BY 1, 5""",  # noqa: S608 - our names only
             )
-            for row, visit, arrival, departure, dkey, dfile, drow, ds, de, record in rows:
-                column = "arrival" if ds < arrival or de <= arrival else "departure"
-                value = (arrival if column == "arrival" else departure).isoformat()
-                what = f"{kind.table} {dkey!r} ({dfile} row {drow}, {ds.isoformat()} to {de.isoformat()})"
-                out.append(Orphan(
-                    kind.table, kind.name, dkey, visit, dfile, drow, record,
-                    RowError(label, row, column, value,
-                             f"replacing visit {visit} would leave {what} outside the visit's "
-                             "stay; load a corrected row for it too, or use --quarantine"),
-                    f"outside its visit {visit} after the visit was replaced by {label} row "
-                    f"{row} (now {arrival.isoformat()} to {departure.isoformat()})",
-                    RowError(label, row, column, value,
-                             f"replacing visit {visit} left {what} outside the visit's stay: "
-                             "it no longer counts and is kept in quarantine (load a corrected "
-                             "row for it to bring it back)"),
-                ))
+            for (row, visit, arrival, departure, dkey, dfile, drow, ds, de, given_s, given_e,
+                 record) in rows:
+                fs, fe = _file_value(given_s, ds), _file_value(given_e, de)
+                why = (f" (visit {visit} as replaced by {label} row {row}, now "
+                       f"{arrival.isoformat()} to {departure.isoformat()})")
+                fit = fit_span(dfile, drow, kind, arrival, departure,
+                               arrival if fs is None else fs, departure if fe is None else fe,
+                               fs is None, why=why)
+                if fit.errors:
+                    s_show = (arrival if fs is None else fs).isoformat()
+                    e_show = (departure if fe is None else fe).isoformat()
+                    orphans.append(_orphan(kind, label, row, visit, arrival, departure, dkey,
+                                           dfile, drow, fs, fe, s_show, e_show, record))
+                    continue
+                new_s = fit.start if fit.start is not None else fs
+                new_e = fit.end if fit.end is not None else fe
+                if (new_s, new_e) != (ds, de):
+                    reclips.append(Reclip(kind.name, dkey, new_s, new_e, fit.warnings))
     finally:
         con.unregister("_bc_new_visits")
-    return out
+    return orphans, reclips
+
+
+def _orphan(kind: Kind, label: str, row: int, visit: str, arrival: datetime,
+            departure: datetime, dkey: str, dfile: str, drow: int, fs: datetime | None,
+            fe: datetime | None, s_show: str, e_show: str, record: str) -> Orphan:
+    early = (fs is not None and fs < arrival) or (fe is not None and fe <= arrival)
+    column = "arrival" if early else "departure"
+    value = (arrival if column == "arrival" else departure).isoformat()
+    what = f"{kind.table} {dkey!r} ({dfile} row {drow}, {s_show} to {e_show})"
+    return Orphan(
+        kind.table, kind.name, dkey, visit, dfile, drow, record,
+        RowError(label, row, column, value,
+                 f"replacing visit {visit} would leave {what} outside the visit's "
+                 "stay; load a corrected row for it too, or use --quarantine"),
+        f"outside its visit {visit} after the visit was replaced by {label} row "
+        f"{row} (now {arrival.isoformat()} to {departure.isoformat()})",
+        RowError(label, row, column, value,
+                 f"replacing visit {visit} left {what} outside the visit's stay: "
+                 "it no longer counts and is kept in quarantine (load a corrected "
+                 "row for it to bring it back)"),
+    )
+
+
+def reclip_dependents(con, reclips: list[Reclip], batch_id: int) -> None:
+    """Store each reclipped session or event as a new version in batch `batch_id` (the old
+    one retired, its lineage, file and row, kept), hashed and sealed as a fresh load of the
+    same file row against the corrected visit would be."""
+    by_kind: dict[str, list[Reclip]] = {}
+    for r in reclips:
+        by_kind.setdefault(r.kind, []).append(r)
+    for kind_name, items in by_kind.items():
+        kind = KINDS[kind_name]
+        start, end = (storage_name(c) for c in SPANS[kind_name])
+        key = kind.key[0]
+        cols = [storage_name(c.name) for c in kind.columns]
+        keys = [r.key for r in items]
+        stored = store.fetch_polars(
+            con,
+            f"SELECT {', '.join(cols)}, extra, _source_file, _source_row "  # noqa: S608
+            f"FROM {kind.table} WHERE list_contains(?, {key}) ORDER BY _source_row, {key}",
+            [keys],
+        )
+        spans = pl.DataFrame(
+            {key: keys, "__s": [r.start for r in items], "__e": [r.end for r in items]},
+            schema={key: stored.schema[key], "__s": stored.schema[start],
+                    "__e": stored.schema[end]},
+        )
+        frame = (stored.join(spans, on=key, how="left", maintain_order="left")
+                 .with_columns(pl.col("__s").alias(start), pl.col("__e").alias(end))
+                 .drop("__s", "__e"))
+        store.run(
+            con,
+            f"UPDATE {kind.table}_versions SET _replaced_by = ? "  # noqa: S608 - our names
+            f"WHERE list_contains(?, {key}) AND _replaced_by IS NULL",
+            [batch_id, keys],
+        )
+        store.insert_versions(con, kind_name, hash_rows(con, frame, kind), batch_id=batch_id)
+        seal_batch(con, kind_name, batch_id)
 
 
 def quarantine_orphans(con, orphans: list[Orphan], batch_id: int) -> None:
