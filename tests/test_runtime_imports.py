@@ -11,7 +11,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 # distribution name -> the modules it provides, where they differ
-PROVIDES = {"pyyaml": {"yaml"}, "pandera": {"pandera"}, "tzdata": {"tzdata"}}
+PROVIDES = {"pyyaml": {"yaml"}, "pandera": {"pandera"}, "tzdata": {"tzdata"},
+            "fonttools": {"fontTools"}}
 # what a runtime dependency always installs with it (typer: click; jinja2: markupsafe)
 TRANSITIVE = {"click", "markupsafe", "_duckdb"}
 

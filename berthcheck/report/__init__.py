@@ -84,7 +84,9 @@ def render_run(con, run, fmt: str = "pdf", *, appendix: str = "all",
     model["meta"]["page_size"] = page_size.lower()
     # a browser draws any character from its own fonts; the PDF only from the shipped ones
     undrawable = glyphs.undrawable_texts(model, run.results) if fmt == "pdf" else []
-    model["quality"]["undrawable"] = {"n": len(undrawable), "rows": glyphs.listing(undrawable)}
+    if undrawable:
+        model["quality"]["undrawable"] = {"n": len(undrawable),
+                                          "rows": glyphs.listing(undrawable)}
     drawn = charts.draw_all(model["chart_data"])
     if fmt == "html":
         html = render.render_html(model, drawn, for_pdf=False)

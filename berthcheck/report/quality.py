@@ -110,4 +110,7 @@ def quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], r
         "assumptions": [assumptions[k] for k in sorted(assumptions)],
         "unconfirmed": unconfirmed,
         "batches": batches,
+        # texts the PDF's fonts cannot draw: found by render_run over the whole model
+        # (report/glyphs.py), once it is complete; none for an HTML page
+        "undrawable": {"n": 0, "rows": []},
     }
