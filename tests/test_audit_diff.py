@@ -230,3 +230,42 @@ def test_runs_that_differ_only_by_notes_differ(tmp_path):
     assert [(r["item"], r["detail"][:24]) for r in rows] == [("manifest", "check --notes off -> on:")]
     back = _cli("audit", "diff", run_b, run_a, "--db", db, "--json")
     assert back.exit_code == 1 and json.loads(back.output)["notes_changed"] is True
+
+
+CARB_VISITS = (
+    "visit_id,imo,vessel_name,vessel_type,fleet,port,terminal,berth,arrival,ready_to_work,"
+    "pilot_on_board,departure,shore_power_capable\n"
+    "V5,9321483,A,container,{fleet},USLAX,TRAPAC,B136,2026-05-03 06:00,2026-05-03 08:00,"
+    "2026-05-04 18:00,2026-05-04 19:00,yes\n")
+V6 = ("V6,9321483,A,container,F1,USLAX,TRAPAC,B136,2026-06-03 06:00,2026-06-03 08:00,"
+      "2026-06-04 18:00,2026-06-04 19:00,yes\n")
+
+
+def test_a_visit_moved_by_another_visits_correction_names_that_row(tmp_path):
+    """Fleet F1 has one VIE for 2026: V5 (May) uses it, V6's (June) second claim is not
+    honoured. V5's fleet corrected to F2 frees it for V6, whose own rows did not change: the
+    diff said only "other rows did (visits)"; it now names the row, as the inputs list it."""
+    db = tmp_path / "bc.duckdb"
+    files = {
+        "visits": CARB_VISITS.format(fleet="F1") + V6,
+        "events": "event_id,visit_id,kind,reference\nE5,V5,vie,VIE-1\nE6,V6,vie,VIE-2\n",
+        "allowances": "year,holder_kind,holder,granted\n2026,fleet,F1,1\n",
+    }
+    for kind, text in files.items():
+        (tmp_path / f"{kind}.csv").write_text(text, encoding="utf-8")
+        assert _cli("load", "--db", db, kind, tmp_path / f"{kind}.csv").exit_code == 0
+
+    def checked() -> str:
+        result = _cli("check", "--db", db, "--period", "2026", "--json", "--quiet")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["run_id"]
+
+    run_a = checked()
+    (tmp_path / "fix.csv").write_text(CARB_VISITS.format(fleet="F2"), encoding="utf-8")
+    assert _cli("load", "--db", db, "visits", tmp_path / "fix.csv", "--replace").exit_code == 0
+    run_b = checked()
+    result = _cli("audit", "diff", run_a, run_b, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert "V6: verdict non_compliant -> compliant" in result.output
+    assert ("no row of this visit changed; other rows did (visits 'V5' changed), which can "
+            "change allowance counts") in result.output

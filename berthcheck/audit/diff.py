@@ -38,6 +38,7 @@ _ATTRIBUTION = {
     "visit_counts": ("holder_kind", "holder"),
     "coverage": ("kind", "holder"),
 }
+OTHERS_NAMED = 3  # another visit's changed rows named in a note (the inputs list them all)
 
 
 # `audit diff --csv`: one line per difference, in the order the text lists them (scope,
@@ -425,7 +426,8 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
             cause = "pack"
         elif elsewhere:
             cause = "input"
-            note = ("no row of this visit changed; other rows did (" + ", ".join(sorted(input_tables))
+            note = ("no row of this visit changed; other rows did (" + _others(changes, own,
+                                                                               input_tables)
                     + "), which can change allowance counts and low-activity status")
         elif version_changed:
             cause = "berthcheck"
@@ -438,6 +440,17 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
     unchanged = len(set(ra) & set(rb)) - sum(1 for v in visits if v.before and v.after)
     return DiffReport(ma, mb, pack_changes, input_tables, visits, unchanged, scope_changes,
                       manifest_changes, notes_changed)
+
+
+def _others(changes: list[RowChange], own: list[RowChange], tables: dict) -> str:
+    """The changed rows that are not a visit's own, named (the first few, in the order listed
+    under the inputs), or the changed tables' names where no row is listed (built-in data)."""
+    others = [c for c in changes if c not in own]
+    if not others:
+        return ", ".join(sorted(tables))
+    named = "; ".join(f"{c.table} {c.key!r} {c.change}" for c in others[:OTHERS_NAMED])
+    more = len(others) - OTHERS_NAMED
+    return named + (f"; and {more} more" if more > 0 else "")
 
 
 def _scope_changes(a: dict, b: dict) -> list[str]:
