@@ -231,3 +231,9 @@ def compare_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
     typer.echo(f"wrote {outcome.path} ({outcome.packages} packages, {outcome.rows} rows)")
+    from berthcheck.report.glyphs import warning
+
+    boxes = warning(outcome.undrawable, "The indicator rows attached to the PDF hold them "
+                                        "exactly; a note below the last table lists them")
+    if boxes is not None:
+        typer.echo(boxes, err=True)

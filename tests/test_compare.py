@@ -202,3 +202,20 @@ def test_a_title_that_is_not_text_is_refused_naming_its_json_path(runner, tmp_pa
     assert r.exit_code == 1, r.output
     assert "ngo: datapackage.json: $.title must be text" in r.stderr
     assert "Traceback" not in r.output and not out.exists()
+
+
+def test_a_title_the_pdf_cannot_draw_is_named_and_warned_of(runner, tmp_path, lax):
+    """A Nagoya partner's package titled in Japanese printed as empty boxes in the PDF, with
+    nothing saying why: the page's last note writes it as code points, `compare` warns, and the
+    HTML (a browser's fonts draw it) does neither."""
+    title = "名古屋港 2026年10月"
+    ngo = _package(tmp_path / "ngo", [_row("JPNGO")], edit=lambda d: d.update(title=title))
+    r, out = _compare(runner, tmp_path, lax, ngo, out="c.pdf")
+    assert r.exit_code == 0, r.stderr
+    assert f"'{title}'" in r.stderr and "The indicator rows attached to the PDF" in r.stderr
+    from tests.conftest import pdf_text
+
+    text = "".join(pdf_text(out)[0]).replace("\x00", "")
+    assert "<U+540D><U+53E4><U+5C4B><U+6E2F> 2026<U+5E74>10<U+6708>" in text
+    r, _ = _compare(runner, tmp_path, lax, ngo, out="c.html")
+    assert r.exit_code == 0 and "cannot draw" not in r.stderr

@@ -48,7 +48,7 @@ def test_undrawable_texts_name_the_results_column_and_first_visit():
     ]
     assert code_points("丸 A") == "<U+4E38> A"
     text = warning(found)
-    assert text is not None and text.startswith("warning: 3 texts in the report hold")
+    assert text is not None and text.startswith("warning: 3 texts in the PDF hold")
     assert f"vessel_name {SAKURA!r} (visit V1)" in text
     assert warning([]) is None
     latin = pl.DataFrame({"visit_id": ["V1"], "vessel_name": ["ΑΘΗΝΑ"]})

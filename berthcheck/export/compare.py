@@ -20,7 +20,7 @@ import json
 import math
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from berthcheck import __version__
@@ -60,6 +60,7 @@ class CompareOutcome:
     packages: int
     rows: int
     format: str
+    undrawable: list = field(default_factory=list)  # report.glyphs.Undrawable (PDF only)
 
 
 def _read_members(path: Path) -> dict[str, bytes]:
@@ -366,7 +367,7 @@ def combined_csv(packages: list[Package]) -> bytes:
 
 
 def compare_packages(paths: list[Path], out: Path) -> CompareOutcome:
-    from berthcheck.report import render
+    from berthcheck.report import glyphs, render
 
     out = Path(out)
     fmt_ = out.suffix.lower()
@@ -378,6 +379,10 @@ def compare_packages(paths: list[Path], out: Path) -> CompareOutcome:
     check_same_definitions(packages)
     _refuse_repeats(packages)
     model = build_model(packages)
+    # a package's title or names in Chinese or Japanese (a Nagoya partner's): the PDF's fonts
+    # have no glyph for them, as for the report (report/glyphs.py); a browser has its own
+    undrawable = glyphs.undrawable_texts(model) if fmt_ == ".pdf" else []
+    model["undrawable"] = glyphs.listing(undrawable)
     drawn = draw(model)
     folder = render.templates_dir()
     template = render.environment().get_template(TEMPLATE)
@@ -393,4 +398,4 @@ def compare_packages(paths: list[Path], out: Path) -> CompareOutcome:
         write_atomic(out, data)
     except OSError as exc:
         raise BerthcheckError(f"cannot write {out}: {exc.strerror or exc}") from None
-    return CompareOutcome(out, len(packages), len(model["lines"]), fmt_[1:])
+    return CompareOutcome(out, len(packages), len(model["lines"]), fmt_[1:], undrawable)

@@ -112,15 +112,19 @@ def listing(found: Iterable[Undrawable]) -> list[dict]:
             for u in list(found)[:LISTED]]
 
 
-def warning(found: list[Undrawable]) -> str | None:
-    """The CLI's warning for a report holding texts its fonts cannot draw (None: there is none)."""
+REPORT_TAIL = ("The per-visit results attached to the PDF hold them exactly; the report's "
+               "data-quality chapter lists them")
+
+
+def warning(found: list[Undrawable], tail: str = REPORT_TAIL) -> str | None:
+    """The CLI's warning for a PDF holding texts its fonts cannot draw (None: there is none);
+    `tail` says where the reader finds them intact."""
     if not found:
         return None
     named = "; ".join(u.describe() for u in found[:3])
     more = f"; and {len(found) - 3} more" if len(found) > 3 else ""
-    return (f"warning: {len(found)} text{'s' if len(found) != 1 else ''} in the report "
+    return (f"warning: {len(found)} text{'s' if len(found) != 1 else ''} in the PDF "
             f"{'hold' if len(found) != 1 else 'holds'} "
             "characters its fonts cannot draw (it embeds the shipped DejaVu fonts, which have "
             "no Chinese, Japanese or Korean): they print from a system font if this machine "
-            f"has one, else as empty boxes: {named}{more}. The per-visit results attached to "
-            "the PDF hold them exactly; the report's data-quality chapter lists them")
+            f"has one, else as empty boxes: {named}{more}. {tail}")
