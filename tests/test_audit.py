@@ -521,6 +521,8 @@ def _custom_carb(tmp_path) -> Path:
     toml.write_text(toml.read_text(encoding="utf-8") + "\n# under review\n", encoding="utf-8")
     (folder / ".git" / "objects").mkdir(parents=True)
     (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    (folder / "tests").mkdir()  # what `rules test` runs: part of the pack
+    (folder / "tests" / "cases.yml").write_text("# the reviewer's cases\n", encoding="utf-8")
     return folder
 
 
@@ -605,3 +607,19 @@ def test_diff_of_an_old_and_a_new_run_of_the_same_pack_finds_no_pack_change(old_
     data = json.loads(result.stdout)
     assert data["pack_changes"] == [], data["pack_changes"]
     assert any("not part of the pack now" in c for c in data["manifest_changes"])
+
+
+def test_a_fixture_file_removed_since_an_old_run_is_a_change_of_the_pack(old_custom_run):
+    """tests/*.yml are the pack's own files (docs/packs.md section 9): one removed since a run
+    recorded over the whole folder changes the pack, as it does for a run recorded since, and
+    is not set aside with the folder's other files."""
+    db, old_run, folder = old_custom_run
+    (folder / "tests" / "cases.yml").unlink()
+    result = _cli("audit", "verify", old_run, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert "file tests/cases.yml removed" in result.output
+    assert "not part of the pack differ" not in result.output
+    new_run = _check(db, "--pack", folder)
+    data = json.loads(_cli("audit", "diff", old_run, new_run, "--db", db, "--json").stdout)
+    assert any("file tests/cases.yml removed" in c for c in data["pack_changes"]), data
+    assert data["inputs_changed"] == {}
