@@ -167,6 +167,13 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
                 recomputed = _as_version_1(recomputed, pack, reference, inputs_now,
                                            results, findings)
     compare_inputs(con, report, reference, inputs_now, batches_now, batch)
+    digests = tamper.digest_problems(con, batches_now)
+    if digests:
+        report.mismatches.append(Mismatch(
+            "store", "batch_digests", "the stored input digests (batch_digests) are not the "
+            "digests of the rows they stand for as of the run: the rows (named above, if any) "
+            "or the digests were edited outside berthcheck; a later check takes them as its "
+            "inputs' fingerprint", digests))
     _compare_stored(con, report, run_id, reference,
                     (results, findings) if recomputed is not None else None)
     if recomputed is not None:
