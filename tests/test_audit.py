@@ -555,11 +555,20 @@ def old_custom_run(db, tmp_path, monkeypatch) -> tuple[Path, str, Path]:
     """A run of a pack kept in git, recorded as berthcheck did before a pack's hash covered
     only its own files: hash and manifest file list over every file of the folder, no
     `hash_covers` in the manifest."""
+    folder = _custom_carb(tmp_path)
+    run_id = _old_style_check(db, folder, monkeypatch)
+    manifest = json.loads(_cli("audit", "manifest", run_id, "--db", db).output)["pack"]
+    assert ".git/HEAD" in manifest["files"] and "hash_covers" not in manifest
+    return db, run_id, folder
+
+
+def _old_style_check(db, folder: Path, monkeypatch) -> str:
+    """`check` of the pack in `folder` as berthcheck recorded it before a pack's hash covered
+    its own files only."""
     from berthcheck.engine import manifest as run_manifest
     from berthcheck.engine import pack as pack_module
     from berthcheck.engine.pack_hash import FOLDER, pack_hash
 
-    folder = _custom_carb(tmp_path)
     with monkeypatch.context() as m:
         m.setattr(pack_module, "pack_hash", lambda f: pack_hash(f, covers=FOLDER))
         old_record = run_manifest._pack_record
@@ -570,10 +579,7 @@ def old_custom_run(db, tmp_path, monkeypatch) -> tuple[Path, str, Path]:
             return {**out, "files": run_manifest.pack_files(pack.path, covers=FOLDER)}
 
         m.setattr(run_manifest, "_pack_record", record)
-        run_id = _check(db, "--pack", folder)
-    manifest = json.loads(_cli("audit", "manifest", run_id, "--db", db).output)["pack"]
-    assert ".git/HEAD" in manifest["files"] and "hash_covers" not in manifest
-    return db, run_id, folder
+        return _check(db, "--pack", folder)
 
 
 def test_an_old_run_of_a_pack_kept_in_git_still_verifies(old_custom_run):
@@ -623,3 +629,26 @@ def test_a_fixture_file_removed_since_an_old_run_is_a_change_of_the_pack(old_cus
     data = json.loads(_cli("audit", "diff", old_run, new_run, "--db", db, "--json").stdout)
     assert any("file tests/cases.yml removed" in c for c in data["pack_changes"]), data
     assert data["inputs_changed"] == {}
+
+
+def test_an_old_run_checked_again_still_matches_its_kept_manifest(db, tmp_path, monkeypatch):
+    """A pack folder holding only the pack's files hashes the same under both definitions, so
+    checking it again stores the same run id, now marked `hash_covers`: the manifest file kept
+    from the first check is still this run's, not a sign the database was edited."""
+    folder = tmp_path / "review" / "carb-at-berth-2020"
+    shutil.copytree(rules_dir() / "carb-at-berth-2020", folder)
+    toml = folder / "pack.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n# under review\n", encoding="utf-8")
+    run_id = _old_style_check(db, folder, monkeypatch)
+    kept = tmp_path / "kept.json"
+    assert _cli("audit", "manifest", run_id, "--db", db, "--out", kept).exit_code == 0
+    assert "hash_covers" not in json.loads(kept.read_text(encoding="utf-8"))["pack"]
+    assert _check(db, "--pack", folder) == run_id  # stored again, with the marker
+    result = _cli("audit", "verify", run_id, "--db", db, "--manifest", kept)
+    assert result.exit_code == 0, result.output
+    assert "hash_covers" in result.output  # said, as a note
+    edited = json.loads(kept.read_text(encoding="utf-8"))  # a real difference still is one
+    edited["pack"]["hash"] = "0" * 64
+    kept.write_text(json.dumps(edited), encoding="utf-8")
+    result = _cli("audit", "verify", run_id, "--db", db, "--manifest", kept)
+    assert result.exit_code == 1 and "pack: differs" in result.output, result.output
