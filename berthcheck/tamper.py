@@ -51,6 +51,39 @@ def canonical_views() -> tuple[tuple[str, str], ...]:
         con.close()
 
 
+def digest_problems(con, batches: list[dict]) -> list[str]:
+    """Stored input digests (`batch_digests`, which a check takes as its inputs' fingerprint
+    without reading the rows) that are not the digests of their rows: `batches` is a
+    version-2 manifest's `load_batches` digested from the rows as they stood at a run (the
+    pieces of later batches are not checked)."""
+    from berthcheck.fingerprints import DIGESTS_TABLE
+
+    if not store.table_exists(con, DIGESTS_TABLE):
+        return []
+    rows_now: dict[tuple, tuple[int, str]] = {}
+    for entry in batches:
+        if "inserted_rows" not in entry:  # a version-1 manifest: no pieces
+            return []
+        rows_now[(entry["table"], entry["batch_id"], None)] = (entry["inserted_rows"],
+                                                               entry["sha256"])
+        for gone in entry.get("replaced") or []:
+            rows_now[(entry["table"], entry["batch_id"], gone["by"])] = (gone["rows"],
+                                                                         gone["sha256"])
+    out = []
+    for table, batch, by, n, sha in store.run(
+            con, f"SELECT table_name, batch_id, replaced_by, rows, sha256 FROM {DIGESTS_TABLE} "  # noqa: S608
+                 "ORDER BY batch_id, table_name, replaced_by NULLS FIRST"):
+        want = rows_now.get((table, batch, by))
+        if want is None or want == (int(n), sha):
+            continue
+        which = "the rows it inserted" if by is None else f"its rows batch {by} retired"
+        out.append(f"{table} batch {batch} ({which}): stored sha256 {str(sha)[:12]}... over "
+                   f"{n} rows; its rows digest to {want[1][:12]}... over {want[0]} rows")
+    if len(out) > MAX_SHOWN:
+        out = out[:MAX_SHOWN] + [f"... and {len(out) - MAX_SHOWN} more"]
+    return out
+
+
 def view_problems(con) -> list[str]:
     """Views of the store whose definition is not berthcheck's own (or that are missing)."""
     main = store.scalar(con, "SELECT current_database()")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from berthcheck.audit.changes import file_changes
 from berthcheck.engine.manifest import pack_files
-from berthcheck.engine.pack_hash import FOLDER, PACK_FILES
+from berthcheck.engine.pack_hash import FOLDER, PACK_FILES, named_files, own_by_name
 
 MAX_OUTSIDE_SHOWN = 5
 
@@ -56,8 +56,12 @@ def pack_now(folder: Path, record: dict) -> PackNow:
     now = pack_files(folder)
     if covers(record) == PACK_FILES:
         return PackNow(now, file_changes(then, now))
-    then_own, then_other = _split(then, set(now))
-    _, now_other = _split(pack_files(folder, covers=FOLDER), set(now))
+    # the pack's own files: those it has now, and those of the run's that are the pack's by
+    # definition though missing now (a fixture file removed is a change of the pack)
+    named = named_files(folder)
+    own = set(now) | {rel for rel in then if own_by_name(rel) or rel in named}
+    then_own, then_other = _split(then, own)
+    _, now_other = _split(pack_files(folder, covers=FOLDER), own)
     changes = file_changes(then_own, now)
     return PackNow(now, changes, file_changes(then_other, now_other),
                    None if changes else record.get("hash"))
@@ -72,8 +76,9 @@ def recorded_changes(a: dict, b: dict) -> tuple[list[str], list[str]]:
         return file_changes(fa, fb), []
     old, new = (fa, fb) if covers(a) == FOLDER else (fb, fa)
     # files only the older run recorded: not part of the pack then either, unless its
-    # pack.toml changed since (a file it no longer names), which is a change of its own
-    extra = sorted(set(old) - set(new))
+    # pack.toml changed since (a file it no longer names), which is a change of its own; a
+    # fixture file (tests/*.yml) or pack.toml is the pack's by definition, and compared
+    extra = sorted(rel for rel in set(old) - set(new) if not own_by_name(rel))
     which = "A" if covers(a) == FOLDER else "B"
     changes = file_changes({k: v for k, v in fa.items() if k not in extra},
                            {k: v for k, v in fb.items() if k not in extra})

@@ -35,7 +35,8 @@ def compare_inputs(con, report, reference, inputs_now, batches_now, batch) -> No
         a, b = then_inputs.get(table) or {}, inputs_now.get(table) or {}
         details = _row_account(con, table, reference, batch)
         if not details:
-            details = ["no single row can be named (no row seals recorded for this table)"]
+            details = ["no single row can be named (every row's seal matches it, or the table has "
+                       "no row seals; an edited input digest is named under batch_digests)"]
         report.mismatches.append(Mismatch(
             "inputs", table,
             f"input table {table} as of batch {batch}: {a.get('rows', 0)} rows "

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 # the manifest's pack.hash_covers for a run hashed over its pack's own files; absent: every
 # file of the folder (runs recorded before)
@@ -52,6 +52,21 @@ def _inside(folder: Path, relative: str) -> Path | None:
     except ValueError:
         return None
     return path if path.is_file() else None
+
+
+def own_by_name(relative: str) -> bool:
+    """pack.toml and the fixture files tests/*.yml: the pack's own files whatever its pack.toml
+    names (`relative` as a manifest records it)."""
+    parts = PurePosixPath(relative).parts
+    return parts == ("pack.toml",) or (len(parts) == 2 and parts[0] == "tests"
+                                       and parts[1].endswith(".yml"))
+
+
+def named_files(folder: Path) -> set[str]:
+    """The files pack.toml names that are paths inside the folder, as a manifest records
+    them, whether or not they exist now."""
+    return {Path(n).as_posix() for n in _named(folder)
+            if n.strip() and not Path(n).is_absolute() and ".." not in Path(n).parts}
 
 
 def pack_paths(folder: Path, *, covers: str = PACK_FILES) -> list[Path]:

@@ -252,3 +252,22 @@ def test_a_later_check_refuses_to_overwrite_an_edited_run_record(db, edit):
     finally:
         con.close()
     assert counts == '{"compliant": 2}' or manifest == "{bad"
+
+
+def test_an_edited_input_digest_is_named_before_a_later_check_reads_it(db):
+    """`batch_digests` holds each load batch's digest of its rows, which a check takes as its
+    inputs' fingerprint without reading the rows: one edited there changes nothing a run read,
+    but every later check would record it. verify names it, not only when a later run's inputs
+    then fail to match."""
+    path, run_id = db
+    _edit(path, "UPDATE batch_digests SET sha256 = repeat('0', 64) "
+                "WHERE table_name = 'visits' AND replaced_by IS NULL")
+    result = _verify(path, run_id)
+    assert result.exit_code == 1, result.output
+    assert "batch_digests" in result.output
+    assert "visits batch 1 (the rows it inserted): stored sha256 000000000000..." in result.output
+    later = _cli("check", "--db", path, "--period", "2026-10", "--port", "USLAX")
+    assert later.exit_code == 0, later.output
+    later_id = later.output.rsplit("; run ", 1)[1].split()[0]
+    result = _verify(path, later_id)
+    assert result.exit_code == 1 and "batch_digests" in result.output, result.output
