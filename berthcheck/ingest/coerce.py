@@ -40,7 +40,7 @@ def _enum_expr(col: Column) -> pl.Expr:
     mapping = {normalise_token(v): v for v in col.values}
     mapping.update(col.value_aliases)
     token = (
-        pl.col(col.name).str.strip_chars().str.to_lowercase().str.replace_all(r"[ \-_]", "")
+        pl.col(col.name).str.strip_chars().str.to_lowercase().str.replace_all(r"[\s\-_]", "")
     )
     # unknown values pass through as written so the schema check reports them verbatim
     return token.replace_strict(mapping, default=_clean(col.name), return_dtype=pl.Utf8)
@@ -194,8 +194,16 @@ def _coerce_simple(col: Column) -> tuple[pl.Expr, pl.Expr]:
         ok = raw.str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
         number = raw.cast(pl.Float64, strict=False)
         value = pl.when(ok & number.is_finite()).then(number)
-        reason = pl.when(raw.is_not_null() & value.is_null()).then(pl.lit("not a finite number"))
-        return value, reason
+        # a decimal comma (a ';'-separated European export: 51421,7) gets its reading with
+        # a point spelled out; the value is never guessed (1,234 may be a thousand)
+        comma = raw.str.contains(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+$")
+        as_point = raw.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+        why = (pl.when(raw.is_not_null() & value.is_null() & comma)
+               .then(pl.concat_str(pl.lit("not a finite number: numbers take a decimal point "
+                                          "and no thousands separator (read with a decimal "
+                                          "comma, this is "), as_point, pl.lit(")")))
+               .when(raw.is_not_null() & value.is_null()).then(pl.lit("not a finite number")))
+        return value, why
     if col.type == "date":
         # a plain date, or a spreadsheet's date-time at midnight
         ok = raw.str.contains(r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00(\.0*)?)?)?$")
