@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from berthcheck import store
-from berthcheck.errors import InputRejected
+from berthcheck.cli import app
+from berthcheck.errors import InputRejected, UsageError
 from berthcheck.ingest.load import load_files
 from berthcheck.ingest.read import ReadOptions
 
@@ -38,6 +39,86 @@ def test_a_wrapped_or_non_breaking_header_is_still_its_column(con, tmp_path):
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     load_files(con, "visits", [path])
     assert store.run(con, "SELECT ready_to_work IS NOT NULL, extra FROM visits") == [(True, None)]
+
+
+def test_trailing_empty_columns_of_a_spreadsheet_export_are_ignored(con, tmp_path):
+    # Excel's "Save as CSV" of a sheet with formatted empty columns ends every line with
+    # commas: the empty headers were "a header that appears twice" and the file refused
+    row = good_visit()
+    path = tmp_path / "visits.csv"
+    path.write_text(",".join(row) + ",,,\n" + ",".join(row.values()) + ",,,\n",
+                    encoding="utf-8")
+    load_files(con, "visits", [path])
+    assert store.run(con, "SELECT visit_id, extra FROM visits") == [("V1", None)]
+
+
+def test_a_column_without_a_header_but_with_values_is_named(con, tmp_path):
+    row = good_visit()
+    path = tmp_path / "visits.csv"
+    path.write_text(",".join(row) + ",,\n" + ",".join(row.values()) + ",,17\n",
+                    encoding="utf-8")
+    exc = _rejected(con, path)
+    assert [(e.file, e.row, e.value) for e in exc.errors] == [("visits.csv", 2, "17")]
+    assert f"column {len(row) + 2}" in exc.errors[0].column
+    assert "without a header" in exc.errors[0].reason
+
+
+def test_an_xlsx_column_without_a_header_but_with_values_is_named(con, tmp_path):
+    import xlsxwriter
+
+    row = good_visit()
+    path = tmp_path / "visits.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("Calls")
+        sheet.write_row(0, 0, list(row))
+        sheet.write_row(1, 0, [*row.values(), None, "total 1"])
+    exc = _rejected(con, path)
+    assert [(e.row, e.column, e.value) for e in exc.errors] == [
+        (2, "column N (no header)", "total 1")]
+    assert "without a header" in exc.errors[0].reason
+
+
+_HTML = ("<html><head><meta charset='utf-8'></head><body><table><tr><th>visit_id</th></tr>"
+         "<tr><td>V1</td></tr></table></body></html>")
+
+
+@pytest.mark.parametrize("name", ["visits.xlsx", "visits.csv"])
+def test_a_web_page_saved_as_a_spreadsheet_is_named_for_what_it_is(con, tmp_path, name):
+    # a terminal's "export to Excel" is often an HTML table with a spreadsheet's name: it was
+    # "Zip error: invalid Zip archive: Could not find EOCD", or nine missing columns
+    path = tmp_path / name
+    path.write_text(_HTML, encoding="utf-8")
+    message = _message(_rejected(con, path))
+    assert f"{name}: the file is a web page (HTML)" in message
+    assert "save it as .xlsx or CSV" in message
+
+
+def test_an_xls_file_says_how_to_make_it_readable(con, tmp_path):
+    page = tmp_path / "visits.xls"
+    page.write_text(_HTML, encoding="utf-8")
+    with pytest.raises(UsageError, match=r"visits.xls: the file is a web page \(HTML\)"):
+        load_files(con, "visits", [page])
+    old = tmp_path / "calls.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
+    with pytest.raises(UsageError, match="Excel 97-2003 workbook.*save it as .xlsx"):
+        load_files(con, "visits", [old])
+
+
+def test_load_dir_refuses_a_kind_file_it_cannot_read_instead_of_skipping_it(runner, db_path,
+                                                                             tmp_path):
+    # visits.xls was "skipped: its name is not a kind" (printed only after a load that then
+    # failed on every shore-power row: "no such visit is loaded")
+    folder = tmp_path / "month"
+    folder.mkdir()
+    (folder / "visits.xls").write_text(_HTML, encoding="utf-8")
+    (folder / "berths.csv").write_text("port,terminal,berth\nUSLAX,TRAPAC,B136\n",
+                                       encoding="utf-8")
+    result = runner.invoke(app, ["--db", str(db_path), "load-dir", str(folder), "--quiet"])
+    assert result.exit_code == 1, result.output
+    assert "visits.xls" in result.output and "web page (HTML)" in result.output
+    assert "Traceback" not in result.output
+    assert not db_path.exists() or store.scalar(
+        store.connect(db_path), "SELECT count(*) FROM berths") == 0
 
 
 def test_a_decimal_comma_gets_a_hint(con, tmp_path):

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from berthcheck import store
-from berthcheck.errors import UsageError
+from berthcheck.errors import InputRejected, UsageError
 from berthcheck.ingest.kinds import KINDS
 from berthcheck.ingest.load import LoadReport, load_files
-from berthcheck.ingest.read import FORMATS
+from berthcheck.ingest.read import FORMATS, SPREADSHEET_SUFFIXES, unreadable
 from berthcheck.ingest.schema_doc import LOAD_ORDER
 
 
@@ -41,6 +41,10 @@ def kind_of(path: Path) -> str | None:
     """The kind a file's name says it holds, or None."""
     if path.suffix.lower() not in FORMATS:
         return None
+    return _kind_named(path)
+
+
+def _kind_named(path: Path) -> str | None:
     stem = _words(path.stem)
     # longest name first, so `visit_counts...` is never taken for `visits`
     names = sorted(
@@ -63,6 +67,12 @@ def plan(folder: Path) -> tuple[dict[str, list[Path]], list[Path]]:
     skipped = []
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         kind = kind_of(path)
+        if kind is None and path.suffix.lower() in SPREADSHEET_SUFFIXES and _kind_named(path):
+            # visits.xls (often a web page a terminal's system saved as .xls) was "skipped: its
+            # name is not a kind", and the folder then failed on every session's visit
+            raise InputRejected(path.name, [], headline=(
+                f"{unreadable(path)}; it is named as a {_kind_named(path)} file, so the "
+                "folder is not loaded without it; nothing was loaded"))
         if kind is None:
             skipped.append(path)
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +19,16 @@ import polars as pl
 
 from berthcheck.errors import InputRejected, RowError, UsageError
 from berthcheck.ingest.kinds import Kind, normalise_token
-from berthcheck.ingest.xlsx_cells import first_used_row, xlsx_formulas_without_values
+from berthcheck.ingest.xlsx_cells import (
+    column_letters,
+    first_used_cell,
+    xlsx_formulas_without_values,
+)
 
 ROW = "_source_row"
+# spreadsheets (and web pages saved as one) that berthcheck does not read: `load-dir` refuses
+# one named after a kind instead of skipping it, `load` says how to make it readable
+SPREADSHEET_SUFFIXES = frozenset({".xls", ".xlsm", ".xlsb", ".ods", ".htm", ".html", ".xml"})
 FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
 
 
@@ -241,6 +249,7 @@ def _read_csv(path: Path, label: str, options: ReadOptions) -> pl.DataFrame:
         raise
     if frame.columns and frame.columns[0].startswith("\ufeff"):
         frame = frame.rename({frame.columns[0]: frame.columns[0].lstrip("\ufeff")})
+    frame = _without_unnamed_columns(frame, label, 2)
     if options.delimiter is None and len(frame.columns) == 1:
         # Excel's "Unicode Text" is tab-separated, many European exports semicolon-separated
         for mark, name, option in _OTHER_DELIMITERS:
@@ -290,6 +299,8 @@ def _check_duplicate_headers(headers: list[str], label: str) -> None:
     seen: dict[str, str] = {}
     problems = []
     for header in headers:
+        if _unnamed(header):
+            continue  # a column without a header: `_without_unnamed_columns` looks at it
         token = normalise_token(header)
         if token in seen:
             problems.append(RowError(label, 1, header, header,
@@ -348,7 +359,53 @@ def _read_xlsx(path: Path, label: str, options: ReadOptions) -> tuple[pl.DataFra
     frame = pl.read_excel(path, sheet_name=sheet, engine="calamine", drop_empty_rows=False)
     _check_duplicate_headers([_undup(c) for c in frame.columns], label)
     # the reader takes the first row with a value as the header: rows are numbered from it
-    return _stringify(frame), label, first_used_row(path, sheet) + 1
+    header_row, first_column = first_used_cell(path, sheet)
+    frame = _stringify(frame)
+
+    def where(pos: int, name: str) -> str:
+        # calamine numbers an empty header cell from the sheet's first used column
+        match = re.fullmatch(r"__UNNAMED__(\d+)", name)
+        return (f"column {column_letters(first_column + int(match.group(1)))} (no header)"
+                if match else f"column {pos + 1} (no header)")
+
+    frame = _without_unnamed_columns(frame, label, header_row + 1, where)
+    return frame, label, header_row + 1
+
+
+_READER_NAMES = re.compile(r"_duplicated_\d+|__UNNAMED__\d+")
+
+
+def _unnamed(name: str) -> bool:
+    """A column without a header: blank, or what the readers call one (polars names a second
+    empty CSV header `_duplicated_0`, calamine an empty XLSX header cell `__UNNAMED__3`)."""
+    return not name.strip() or _READER_NAMES.fullmatch(name) is not None
+
+
+_MAX_UNNAMED_VALUES = 200  # cells named for a file with many values in headerless columns
+
+
+def _without_unnamed_columns(frame: pl.DataFrame, label: str, first_row: int,
+                            where: Callable[[int, str], str] | None = None) -> pl.DataFrame:
+    """Drop the columns without a header that hold no value (Excel's "Save as CSV" of a sheet
+    with formatted empty columns ends every line with commas: they were refused as "a header
+    that appears twice"). A value in such a column is refused, naming its row, the column's
+    position and the value: it cannot be read as any column, and is never dropped silently."""
+    unnamed = [(pos, name) for pos, name in enumerate(frame.columns) if _unnamed(name)]
+    if not unnamed:
+        return frame
+    problems: list[RowError] = []
+    for pos, name in unnamed:
+        cells = frame.get_column(name).cast(pl.Utf8)
+        filled = (cells.str.strip_chars().fill_null("") != "").arg_true().to_list()
+        for index in filled[:_MAX_UNNAMED_VALUES - len(problems)]:
+            problems.append(RowError(
+                label, first_row + index,
+                where(pos, name) if where else f"column {pos + 1} (no header)", cells[index],
+                "a value in a column without a header: give the column a header (or delete "
+                "the value)"))
+    if problems:
+        raise InputRejected(label, problems)
+    return frame.drop([name for _, name in unnamed])
 
 
 def _undup(name: str) -> str:
@@ -371,6 +428,36 @@ def _without_empty_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(~pl.all_horizontal(pl.col(cells).is_null()))
 
 
+_SAVE_AS = "open it in Excel (or LibreOffice) and save it as .xlsx or CSV UTF-8"
+
+
+def disguised(path: Path) -> str | None:
+    """What a file is when it is not what its name says, in words for the user; None when
+    its first bytes say nothing against its name. Terminals' and wharfingers' "export to
+    Excel" often writes a web page (an HTML table) or an Excel 2003 XML file and names it
+    .xls (or .xlsx, .csv): read as its name says, it gave a zip error or a header of HTML
+    tags."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "the file is an Excel 97-2003 workbook (.xls), which berthcheck does not read"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in text:
+        return "the file is an Excel 2003 XML spreadsheet, not a workbook berthcheck reads"
+    if text.startswith(b"<") and any(tag in text for tag in (b"<html", b"<table", b"<!doctype html")):
+        return "the file is a web page (HTML), not a spreadsheet"
+    return None
+
+
+def unreadable(path: Path) -> str:
+    """Why a file of a type berthcheck does not read is refused, and what to do."""
+    what = disguised(path) or f"files of type {path.suffix!r} are not read"
+    return f"{path.name}: {what}; {_SAVE_AS} (berthcheck reads .csv, .parquet and .xlsx)"
+
+
 def read_table(path: Path, kind: Kind, options: ReadOptions | None = None) -> RawTable:
     return _read_table(path, kind, options or ReadOptions())
 
@@ -383,7 +470,11 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
         raise UsageError(f"{path}: no such file")
     file_format = FORMATS.get(path.suffix.lower())
     if file_format is None:
+        if disguised(path) is not None or path.suffix.lower() in SPREADSHEET_SUFFIXES:
+            raise UsageError(unreadable(path))
         raise UsageError(f"{label}: unsupported file type {path.suffix!r}; use .csv, .parquet or .xlsx")
+    if file_format != "parquet" and (what := disguised(path)) is not None:
+        raise InputRejected(label, [], headline=f"{label}: {what}; {_SAVE_AS}; nothing was loaded")
     if file_format != "csv" and options.delimiter is not None:
         raise UsageError(f"{label}: --delimiter applies to CSV files only")
     if file_format != "csv" and options.encoding is not None:
