@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from berthcheck.errors import InputRejected, RowError, UsageError
-from berthcheck.ingest.kinds import Kind, normalise_token
+from berthcheck.ingest.kinds import Kind
 from berthcheck.ingest.xlsx_cells import (
     column_letters,
     first_used_cell,
@@ -40,6 +40,15 @@ class RawTable:
     frame: pl.DataFrame  # canonical column names, all Utf8, plus ROW and "extra" (JSON or null)
     present: frozenset[str]  # contract columns the file had
     label: str = ""  # how messages name the file: its name, with the sheet when one was picked
+    unread: tuple[str, ...] = ()  # the file's headers that are no column of the kind (in `extra`)
+
+
+def header_token(text: str) -> str:
+    """A header as matched against a kind's column names and aliases: its letters and digits
+    only, in lower case. Besides case, spaces, '-' and '_' (as `normalise_token`), units in
+    brackets and dots are ignored: "Energy (kWh)" is energy_kwh, "IMO No." imo_no; a
+    different unit ("Energy (MWh)") is no column, never read as this one."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 def file_sha256(path: Path) -> str:
@@ -301,7 +310,7 @@ def _check_duplicate_headers(headers: list[str], label: str) -> None:
     for header in headers:
         if _unnamed(header):
             continue  # a column without a header: `_without_unnamed_columns` looks at it
-        token = normalise_token(header)
+        token = header_token(header)
         if token in seen:
             problems.append(RowError(label, 1, header, header,
                                      f"header appears twice (as {seen[token]!r} too); keep one"))
@@ -365,8 +374,8 @@ def _read_xlsx(path: Path, label: str, options: ReadOptions) -> tuple[pl.DataFra
     def where(pos: int, name: str) -> str:
         # calamine numbers an empty header cell from the sheet's first used column
         match = re.fullmatch(r"__UNNAMED__(\d+)", name)
-        return (f"column {column_letters(first_column + int(match.group(1)))} (no header)"
-                if match else f"column {pos + 1} (no header)")
+        return (f"{column_letters(first_column + int(match.group(1)))} (no header)"
+                if match else f"{pos + 1} (no header)")
 
     frame = _without_unnamed_columns(frame, label, header_row + 1, where)
     return frame, label, header_row + 1
@@ -394,15 +403,27 @@ def _without_unnamed_columns(frame: pl.DataFrame, label: str, first_row: int,
     if not unnamed:
         return frame
     problems: list[RowError] = []
+    holding = 0  # headerless columns holding a value
     for pos, name in unnamed:
         cells = frame.get_column(name).cast(pl.Utf8)
         filled = (cells.str.strip_chars().fill_null("") != "").arg_true().to_list()
+        holding += bool(filled)
         for index in filled[:_MAX_UNNAMED_VALUES - len(problems)]:
             problems.append(RowError(
                 label, first_row + index,
-                where(pos, name) if where else f"column {pos + 1} (no header)", cells[index],
+                where(pos, name) if where else f"{pos + 1} (no header)", cells[index],
                 "a value in a column without a header: give the column a header (or delete "
                 "the value)"))
+    named = [name for name in frame.columns if not _unnamed(name)]
+    if problems and holding >= len(named):
+        # most columns have no header: the row read as the header is a title (or a row of
+        # merged group cells) above the real one, whose row is named with the problems
+        first = min(p.row for p in problems)
+        shown = ", ".join(repr(n) for n in named[:3])
+        raise InputRejected(label, [p for p in problems if p.row == first], headline=(
+            f"{label}: the header row (row {first_row - 1}: {shown}) leaves {holding} "
+            f"of {len(frame.columns)} columns without a header: is it a title or merged "
+            "cells above the header? delete the rows above the header; nothing was loaded"))
     if problems:
         raise InputRejected(label, problems)
     return frame.drop([name for _, name in unnamed])
@@ -501,14 +522,14 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
     lookup: dict[str, str] = {}
     for col in kind.columns:
         for name in (col.name, *col.aliases):
-            lookup.setdefault(normalise_token(name), col.name)
+            lookup.setdefault(header_token(name), col.name)
 
     renames: dict[str, str] = {}
     extras: list[str] = []
     seen: dict[str, str] = {}
     problems: list[RowError] = []
     for header in frame.columns:
-        canonical = lookup.get(normalise_token(header))
+        canonical = lookup.get(header_token(header))
         if canonical is None:
             extras.append(header)
             continue
@@ -545,4 +566,4 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
     if missing:
         frame = frame.with_columns([pl.lit(None, dtype=pl.Utf8).alias(m) for m in missing])
     frame = frame.select([ROW, *kind.column_names, "extra"])
-    return RawTable(path, file_format, sha256(), frame, present, label)
+    return RawTable(path, file_format, sha256(), frame, present, label, tuple(extras))
