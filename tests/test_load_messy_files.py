@@ -190,3 +190,22 @@ def test_a_title_row_above_the_header_is_named_as_such(con, tmp_path, above):
     assert exc.headline.startswith(f"visits.xlsx: the header row (row 1: {above[0]!r}")
     assert "title or merged cells above the header" in exc.headline
     assert {e.row for e in exc.errors} == {3}  # the real header's row, cell by cell
+
+
+def test_an_excel_date_time_a_hair_below_the_minute_is_the_minute(con, tmp_path):
+    # a serial written to seven decimals (46294.3694444, as several export tools write it)
+    # is 08:51:59.996: Excel shows 08:52, berthcheck stored 08:51:59.996, a few milliseconds
+    # that can flip a comparison at a rule's exact limit
+    import xlsxwriter
+
+    row = good_visit()
+    path = tmp_path / "visits.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("Calls")
+        stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        sheet.write_row(0, 0, list(row))
+        sheet.write_row(1, 0, list(row.values()))
+        sheet.write_number(1, list(row).index("ready_to_work"), 46296.3333333, stamp)
+    load_files(con, "visits", [path])
+    assert store.scalar(con, "SELECT strftime(ready_to_work AT TIME ZONE 'America/Los_Angeles',"
+                             " '%Y-%m-%d %H:%M:%S.%f') FROM visits") == "2026-10-01 08:00:00.000000"

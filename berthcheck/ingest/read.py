@@ -369,7 +369,12 @@ def _read_xlsx(path: Path, label: str, options: ReadOptions) -> tuple[pl.DataFra
     _check_duplicate_headers([_undup(c) for c in frame.columns], label)
     # the reader takes the first row with a value as the header: rows are numbered from it
     header_row, first_column = first_used_cell(path, sheet)
-    frame = _stringify(frame)
+    # a date-time cell is a day count in floating point: one written to fewer decimals than
+    # Excel keeps (46296.3333333) is 07:59:59.997, shown as 08:00 by every spreadsheet. Berth
+    # logs are kept to the minute at best: such cells are read to the nearest second
+    frame = _stringify(frame.with_columns(
+        pl.col(name).dt.round("1s") for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime)))
 
     def where(pos: int, name: str) -> str:
         # calamine numbers an empty header cell from the sheet's first used column
