@@ -209,3 +209,21 @@ def test_an_excel_date_time_a_hair_below_the_minute_is_the_minute(con, tmp_path)
     load_files(con, "visits", [path])
     assert store.scalar(con, "SELECT strftime(ready_to_work AT TIME ZONE 'America/Los_Angeles',"
                              " '%Y-%m-%d %H:%M:%S.%f') FROM visits") == "2026-10-01 08:00:00.000000"
+
+
+def test_load_dir_says_how_to_load_a_file_that_needs_an_option_it_lacks(runner, db_path,
+                                                                        tmp_path):
+    # load-dir has no --encoding, --sheet or --delimiter, yet its refusal said "give
+    # --encoding cp1252": the user was sent to an option the command refuses (exit 2)
+    from .conftest import write_csv
+
+    folder = tmp_path / "month"
+    folder.mkdir()
+    text = (folder / "visits.csv")
+    write_csv(text, [good_visit(vessel_name="CAP SAN ANTÔNIO")])
+    text.write_bytes(text.read_text(encoding="utf-8").encode("cp1252"))
+    result = runner.invoke(app, ["--db", str(db_path), "load-dir", str(folder), "--quiet"])
+    assert result.exit_code == 1, result.output
+    assert "not UTF-8 at byte" in result.output
+    assert f"berthcheck load visits {text} --encoding latin-1" in result.output
+    assert "load-dir reads" in result.output

@@ -85,6 +85,23 @@ def plan(folder: Path) -> tuple[dict[str, list[Path]], list[Path]]:
     return ordered, skipped
 
 
+_OPTION = re.compile(r"(?:give|with) (--(?:encoding|delimiter|sheet) (?:'[^']*'|[^\s;]+))")
+
+
+def _with_load_hint(exc: InputRejected, kind: str, paths: list[Path]) -> InputRejected:
+    """`load` refuses some files pointing to an option (`--encoding cp1252`, `--sheet NAME`,
+    `--delimiter ';'`) that `load-dir` does not have: say how to load such a file instead,
+    rather than send the user to an option the command refuses."""
+    options = _OPTION.findall(exc.headline)
+    if not options:
+        return exc
+    path = next((p for p in paths if exc.file.split("[")[0] == p.name), paths[0])
+    hint = (f"; load-dir reads UTF-8, comma-separated CSV and one-sheet workbooks only: save "
+            f"{path.name} so, or load the folder's files one by one with `berthcheck load "
+            f"KIND FILE` (this one: berthcheck load {kind} {path} {options[0]})")
+    return InputRejected(exc.file, exc.errors, headline=exc.headline + hint)
+
+
 def load_dir(
     con,
     folder: Path,
@@ -105,8 +122,11 @@ def load_dir(
         for kind, paths in files.items():
             if on_kind is not None:
                 on_kind(kind, paths)
-            loaded = load_files(con, kind, paths, replace=replace, quarantine=quarantine,
-                                errors_out=None if quarantine else errors_out)
+            try:
+                loaded = load_files(con, kind, paths, replace=replace, quarantine=quarantine,
+                                    errors_out=None if quarantine else errors_out)
+            except InputRejected as exc:
+                raise _with_load_hint(exc, kind, paths) from None
             report.loads.append(loaded)
             errors += loaded.errors
         if quarantine and errors_out is not None:  # every run: header only when all was well
