@@ -227,3 +227,24 @@ def test_load_dir_says_how_to_load_a_file_that_needs_an_option_it_lacks(runner, 
     assert "not UTF-8 at byte" in result.output
     assert f"berthcheck load visits {text} --encoding latin-1" in result.output
     assert "load-dir reads" in result.output
+
+
+def test_a_date_time_cell_in_a_column_mixing_text_is_read_to_the_second_too(con, tmp_path):
+    # a column of date-time cells and text cells is read as text, the date-time cells
+    # written out by the reader with their milliseconds (07:59:59.997)
+    import xlsxwriter
+
+    first, second = good_visit(), good_visit(visit_id="V2", imo="9074729", berth="B137")
+    column = list(first).index("ready_to_work")
+    path = tmp_path / "visits.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("Calls")
+        stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        sheet.write_row(0, 0, list(first))
+        sheet.write_row(1, 0, list(first.values()))
+        sheet.write_row(2, 0, list(second.values()))  # ready_to_work as text
+        sheet.write_number(1, column, 46296.3333333, stamp)
+    load_files(con, "visits", [path])
+    assert store.run(con, "SELECT strftime(ready_to_work AT TIME ZONE 'America/Los_Angeles', "
+                          "'%H:%M:%S.%f') FROM visits ORDER BY visit_id") == [
+        ("08:00:00.000000",), ("08:00:00.000000",)]

@@ -375,6 +375,14 @@ def _read_xlsx(path: Path, label: str, options: ReadOptions) -> tuple[pl.DataFra
     frame = _stringify(frame.with_columns(
         pl.col(name).dt.round("1s") for name, dtype in frame.schema.items()
         if isinstance(dtype, pl.Datetime)))
+    # a column mixing date-time and text cells is read as text, its date-time cells written
+    # out by the reader with their fraction ("2026-10-01 07:59:59.997"): the same rounding
+    frame = frame.with_columns(
+        pl.when(pl.col(name).str.contains(_FRACTION))
+        .then(pl.col(name).str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S%.f", strict=False)
+              .dt.round("1s").dt.strftime("%Y-%m-%d %H:%M:%S"))
+        .otherwise(pl.col(name)).alias(name)
+        for name in frame.columns if frame.get_column(name).str.contains(_FRACTION).any())
 
     def where(pos: int, name: str) -> str:
         # calamine numbers an empty header cell from the sheet's first used column
@@ -432,6 +440,9 @@ def _without_unnamed_columns(frame: pl.DataFrame, label: str, first_row: int,
     if problems:
         raise InputRejected(label, problems)
     return frame.drop([name for _, name in unnamed])
+
+
+_FRACTION = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d+$"  # a reader's date-time with a fraction
 
 
 def _undup(name: str) -> str:
