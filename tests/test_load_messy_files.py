@@ -248,3 +248,17 @@ def test_a_date_time_cell_in_a_column_mixing_text_is_read_to_the_second_too(con,
     assert store.run(con, "SELECT strftime(ready_to_work AT TIME ZONE 'America/Los_Angeles', "
                           "'%H:%M:%S.%f') FROM visits ORDER BY visit_id") == [
         ("08:00:00.000000",), ("08:00:00.000000",)]
+
+
+def test_a_csv_title_line_above_the_header_is_named_as_such(con, tmp_path):
+    # every row was "the row has 12 fields, the header 1 (a value holding ',' must be
+    # quoted)": true, but the cause is the title line
+    row = good_visit()
+    path = tmp_path / "visits.csv"
+    path.write_text("Vessel calls October 2026\n\n" + ",".join(row) + "\n"
+                    + ",".join(row.values()) + "\n", encoding="utf-8")
+    exc = _rejected(con, path)
+    assert exc.headline.startswith(
+        "visits.csv: the first line ('Vessel calls October 2026') has 1 field and every "
+        f"row below it {len(row)}: is it a title above the header?")
+    assert [e.row for e in exc.errors] == [3, 4]

@@ -285,15 +285,31 @@ def _name_rows_too_wide(source: Path | bytes, label: str, separator: str, width:
     text = (io.StringIO(source.decode("utf-8-sig"), newline="") if isinstance(source, bytes)
             else open(source, encoding="utf-8-sig", newline=""))
     problems = []
+    first = ""
+    narrow = 0  # rows below the header, not empty, that are not wider than it
+    widths = set()  # the field counts of the rows wider than the header
     with text:
         for row, fields in enumerate(csv.reader(text, delimiter=separator), 1):
+            if row == 1:
+                first = separator.join(fields)
+            elif width < len(fields) or not any(f.strip() for f in fields):
+                pass
+            else:
+                narrow += 1
             if len(fields) > width:
+                widths.add(len(fields))
                 problems.append(RowError(
                     label, row, f"field {width + 1}", separator.join(fields[width:]),
                     f"the row has {len(fields)} fields, the header {width} (a value holding "
                     f"{separator!r} must be quoted)"))
                 if len(problems) >= _MAX_WIDE_ROWS:
                     break
+    if problems and not narrow and width <= 2 and len(widths) == 1:
+        # every row is wider than a one- or two-cell first line: a title above the header
+        raise InputRejected(label, problems, headline=(
+            f"{label}: the first line ({first[:60]!r}) has {width} field"
+            f"{'s' if width != 1 else ''} and every row below it {widths.pop()}: is it a "
+            "title above the header? delete the lines above the header; nothing was loaded"))
     if problems:
         raise InputRejected(label, problems)
 
