@@ -262,3 +262,17 @@ def test_a_csv_title_line_above_the_header_is_named_as_such(con, tmp_path):
         "visits.csv: the first line ('Vessel calls October 2026') has 1 field and every "
         f"row below it {len(row)}: is it a title above the header?")
     assert [e.row for e in exc.errors] == [3, 4]
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("2026-10-01 08:00 PM", "12-hour time with AM/PM"),
+    ("10/01/2026 08:00", "day and month order"),
+    ("10/01/2026 8:00 pm", "12-hour time with AM/PM"),
+])
+def test_a_12_hour_or_slashed_time_says_what_to_write(con, tmp_path, value, words):
+    from .conftest import write_csv
+
+    path = write_csv(tmp_path / "visits.csv", [good_visit(ready_to_work=value)])
+    [error] = _rejected(con, path).errors
+    assert (error.row, error.column, error.value) == (2, "ready_to_work", value)
+    assert words in error.reason and "2026-10-03 14:20" in error.reason

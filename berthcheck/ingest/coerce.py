@@ -143,8 +143,16 @@ def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
         ).to_series()
 
     present = text.is_not_null()  # a cell with more than blanks (`_clean` made the rest null)
+    unread = present & frame["__wall"].is_null()
     reason = pl.select(
-        pl.when(present & frame["__wall"].is_null())
+        # the two shapes spreadsheets show most often get their own words
+        pl.when(unread & text.str.contains(r"(?i)\d\s*[ap]\.?m\.?$").fill_null(False))
+        .then(pl.lit("12-hour time with AM/PM is not read: write it as 24-hour ISO 8601, e.g. "
+                     "2026-10-03 14:20 (format the column yyyy-mm-dd hh:mm)"))
+        .when(unread & text.str.contains(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}").fill_null(False))
+        .then(pl.lit("not an ISO 8601 date: the day and month order of 10/03/2026 is "
+                     "ambiguous; write YYYY-MM-DD, e.g. 2026-10-03 14:20"))
+        .when(unread)
         .then(pl.lit("not an ISO 8601 date and time (expected e.g. 2026-10-03 14:20 or "
                      "2026-10-03T14:20:00-07:00)"))
         .when(present & frame["__off"].is_not_null() & ~frame["__off_ok"].fill_null(False))
