@@ -165,6 +165,12 @@ def say_loaded(files, errors, *, kind: str | None = None) -> None:
     rows it quarantined. `kind` prefixes each line when several kinds are loaded together."""
     prefix = f"{kind:<12} " if kind else ""
     for f in files:
+        if unread := getattr(f, "unread_columns", ()):
+            # a misspelt optional column would otherwise read as empty without a word
+            warn(f"{prefix}{f.file}: {len(unread)} column{'s' if len(unread) != 1 else ''} "
+                 f"not read by any rule (kept in extra): {', '.join(map(repr, unread))}; "
+                 f"if one is meant as a {f.kind} column, name it as `berthcheck schema "
+                 f"{f.kind}` does")
         if f.batch_id is None and not f.quarantined:
             if not f.rows_in_file:  # a header alone (a template, a month without captures)
                 say(f"{prefix}{f.file}: no rows below the header; nothing changed")

@@ -40,7 +40,7 @@ def _enum_expr(col: Column) -> pl.Expr:
     mapping = {normalise_token(v): v for v in col.values}
     mapping.update(col.value_aliases)
     token = (
-        pl.col(col.name).str.strip_chars().str.to_lowercase().str.replace_all(r"[ \-_]", "")
+        pl.col(col.name).str.strip_chars().str.to_lowercase().str.replace_all(r"[\s\-_]", "")
     )
     # unknown values pass through as written so the schema check reports them verbatim
     return token.replace_strict(mapping, default=_clean(col.name), return_dtype=pl.Utf8)
@@ -143,8 +143,16 @@ def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
         ).to_series()
 
     present = text.is_not_null()  # a cell with more than blanks (`_clean` made the rest null)
+    unread = present & frame["__wall"].is_null()
     reason = pl.select(
-        pl.when(present & frame["__wall"].is_null())
+        # the two shapes spreadsheets show most often get their own words
+        pl.when(unread & text.str.contains(r"(?i)\d\s*[ap]\.?m\.?$").fill_null(False))
+        .then(pl.lit("12-hour time with AM/PM is not read: write it as 24-hour ISO 8601, e.g. "
+                     "2026-10-03 14:20 (format the column yyyy-mm-dd hh:mm)"))
+        .when(unread & text.str.contains(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}").fill_null(False))
+        .then(pl.lit("not an ISO 8601 date: the day and month order of 10/03/2026 is "
+                     "ambiguous; write YYYY-MM-DD, e.g. 2026-10-03 14:20"))
+        .when(unread)
         .then(pl.lit("not an ISO 8601 date and time (expected e.g. 2026-10-03 14:20 or "
                      "2026-10-03T14:20:00-07:00)"))
         .when(present & frame["__off"].is_not_null() & ~frame["__off_ok"].fill_null(False))
@@ -194,8 +202,16 @@ def _coerce_simple(col: Column) -> tuple[pl.Expr, pl.Expr]:
         ok = raw.str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
         number = raw.cast(pl.Float64, strict=False)
         value = pl.when(ok & number.is_finite()).then(number)
-        reason = pl.when(raw.is_not_null() & value.is_null()).then(pl.lit("not a finite number"))
-        return value, reason
+        # a decimal comma (a ';'-separated European export: 51421,7) gets its reading with
+        # a point spelled out; the value is never guessed (1,234 may be a thousand)
+        comma = raw.str.contains(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+$")
+        as_point = raw.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+        why = (pl.when(raw.is_not_null() & value.is_null() & comma)
+               .then(pl.concat_str(pl.lit("not a finite number: numbers take a decimal point "
+                                          "and no thousands separator (read with a decimal "
+                                          "comma, this is "), as_point, pl.lit(")")))
+               .when(raw.is_not_null() & value.is_null()).then(pl.lit("not a finite number")))
+        return value, why
     if col.type == "date":
         # a plain date, or a spreadsheet's date-time at midnight
         ok = raw.str.contains(r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00(\.0*)?)?)?$")

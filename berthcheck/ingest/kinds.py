@@ -380,5 +380,8 @@ def storage_name(column: str) -> str:
 
 
 def normalise_token(text: str) -> str:
-    """Header and enum matching ignores case, spaces, '-' and '_'."""
-    return "".join(ch for ch in text.strip().lower() if ch not in " -_")
+    """Header and enum matching ignores case, spaces, '-' and '_'. Any white space counts as
+    a space: a spreadsheet's wrapped header ("Ready to" Alt-Enter "work") holds a line break,
+    one pasted from a web page a non-breaking space; read as other names, their columns were
+    kept as unknown and read as empty."""
+    return "".join(ch for ch in text.strip().lower() if ch not in "-_" and not ch.isspace())

@@ -74,6 +74,8 @@ class FileReport:
     warnings: list[RowError] = field(default_factory=list)
     # built-in reference rows this file overrides, and what it changed in them
     notes: list[str] = field(default_factory=list)
+    # the file's headers that are no column of the kind: kept in `extra`, never read
+    unread_columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -217,7 +219,8 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     if source is not None and source.locate is not None:
         errors = [source.locate(e) for e in errors]
         warnings = [source.locate(w) for w in warnings]
-    report = FileReport(label, kind.name, None, prep.raw.frame.height, unchanged=unchanged)
+    report = FileReport(label, kind.name, None, prep.raw.frame.height, unchanged=unchanged,
+                        unread_columns=list(prep.raw.unread))
     if kind.name in reference.BUILTIN_ROWS:  # only kinds with built-in rows can override one
         report.notes = reference.override_notes(
             prep.typed.filter(~pl.col(ROW).is_in(sorted(bad_rows))), kind

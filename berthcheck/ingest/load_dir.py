@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from berthcheck import store
-from berthcheck.errors import UsageError
+from berthcheck.errors import InputRejected, UsageError
 from berthcheck.ingest.kinds import KINDS
 from berthcheck.ingest.load import LoadReport, load_files
-from berthcheck.ingest.read import FORMATS
+from berthcheck.ingest.read import FORMATS, SPREADSHEET_SUFFIXES, unreadable
 from berthcheck.ingest.schema_doc import LOAD_ORDER
 
 
@@ -41,6 +41,10 @@ def kind_of(path: Path) -> str | None:
     """The kind a file's name says it holds, or None."""
     if path.suffix.lower() not in FORMATS:
         return None
+    return _kind_named(path)
+
+
+def _kind_named(path: Path) -> str | None:
     stem = _words(path.stem)
     # longest name first, so `visit_counts...` is never taken for `visits`
     names = sorted(
@@ -63,6 +67,12 @@ def plan(folder: Path) -> tuple[dict[str, list[Path]], list[Path]]:
     skipped = []
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         kind = kind_of(path)
+        if kind is None and path.suffix.lower() in SPREADSHEET_SUFFIXES and _kind_named(path):
+            # visits.xls (often a web page a terminal's system saved as .xls) was "skipped: its
+            # name is not a kind", and the folder then failed on every session's visit
+            raise InputRejected(path.name, [], headline=(
+                f"{unreadable(path)}; it is named as a {_kind_named(path)} file, so the "
+                "folder is not loaded without it; nothing was loaded"))
         if kind is None:
             skipped.append(path)
         else:
@@ -73,6 +83,23 @@ def plan(folder: Path) -> tuple[dict[str, list[Path]], list[Path]]:
             f"{folder}: no file named after a kind ({', '.join(LOAD_ORDER)}), e.g. visits.csv"
         )
     return ordered, skipped
+
+
+_OPTION = re.compile(r"(?:give|with) (--(?:encoding|delimiter|sheet) (?:'[^']*'|[^\s;]+))")
+
+
+def _with_load_hint(exc: InputRejected, kind: str, paths: list[Path]) -> InputRejected:
+    """`load` refuses some files pointing to an option (`--encoding cp1252`, `--sheet NAME`,
+    `--delimiter ';'`) that `load-dir` does not have: say how to load such a file instead,
+    rather than send the user to an option the command refuses."""
+    options = _OPTION.findall(exc.headline)
+    if not options:
+        return exc
+    path = next((p for p in paths if exc.file.split("[")[0] == p.name), paths[0])
+    hint = (f"; load-dir reads UTF-8, comma-separated CSV and one-sheet workbooks only: save "
+            f"{path.name} so, or load the folder's files one by one with `berthcheck load "
+            f"KIND FILE` (this one: berthcheck load {kind} {path} {options[0]})")
+    return InputRejected(exc.file, exc.errors, headline=exc.headline + hint)
 
 
 def load_dir(
@@ -95,8 +122,11 @@ def load_dir(
         for kind, paths in files.items():
             if on_kind is not None:
                 on_kind(kind, paths)
-            loaded = load_files(con, kind, paths, replace=replace, quarantine=quarantine,
-                                errors_out=None if quarantine else errors_out)
+            try:
+                loaded = load_files(con, kind, paths, replace=replace, quarantine=quarantine,
+                                    errors_out=None if quarantine else errors_out)
+            except InputRejected as exc:
+                raise _with_load_hint(exc, kind, paths) from None
             report.loads.append(loaded)
             errors += loaded.errors
         if quarantine and errors_out is not None:  # every run: header only when all was well

@@ -33,6 +33,7 @@ def file_outcome(report) -> dict[str, Any]:
         "batch": report.batch_id,
         "warnings": [problem(w) for w in report.warnings],
         "notes": list(report.notes),
+        "unread_columns": list(getattr(report, "unread_columns", ())),
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +18,17 @@ from pathlib import Path
 import polars as pl
 
 from berthcheck.errors import InputRejected, RowError, UsageError
-from berthcheck.ingest.kinds import Kind, normalise_token
-from berthcheck.ingest.xlsx_cells import first_used_row, xlsx_formulas_without_values
+from berthcheck.ingest.kinds import Kind
+from berthcheck.ingest.xlsx_cells import (
+    column_letters,
+    first_used_cell,
+    xlsx_formulas_without_values,
+)
 
 ROW = "_source_row"
+# spreadsheets (and web pages saved as one) that berthcheck does not read: `load-dir` refuses
+# one named after a kind instead of skipping it, `load` says how to make it readable
+SPREADSHEET_SUFFIXES = frozenset({".xls", ".xlsm", ".xlsb", ".ods", ".htm", ".html", ".xml"})
 FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
 
 
@@ -32,6 +40,15 @@ class RawTable:
     frame: pl.DataFrame  # canonical column names, all Utf8, plus ROW and "extra" (JSON or null)
     present: frozenset[str]  # contract columns the file had
     label: str = ""  # how messages name the file: its name, with the sheet when one was picked
+    unread: tuple[str, ...] = ()  # the file's headers that are no column of the kind (in `extra`)
+
+
+def header_token(text: str) -> str:
+    """A header as matched against a kind's column names and aliases: its letters and digits
+    only, in lower case. Besides case, spaces, '-' and '_' (as `normalise_token`), units in
+    brackets and dots are ignored: "Energy (kWh)" is energy_kwh, "IMO No." imo_no; a
+    different unit ("Energy (MWh)") is no column, never read as this one."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 def file_sha256(path: Path) -> str:
@@ -241,6 +258,7 @@ def _read_csv(path: Path, label: str, options: ReadOptions) -> pl.DataFrame:
         raise
     if frame.columns and frame.columns[0].startswith("\ufeff"):
         frame = frame.rename({frame.columns[0]: frame.columns[0].lstrip("\ufeff")})
+    frame = _without_unnamed_columns(frame, label, 2)
     if options.delimiter is None and len(frame.columns) == 1:
         # Excel's "Unicode Text" is tab-separated, many European exports semicolon-separated
         for mark, name, option in _OTHER_DELIMITERS:
@@ -267,15 +285,31 @@ def _name_rows_too_wide(source: Path | bytes, label: str, separator: str, width:
     text = (io.StringIO(source.decode("utf-8-sig"), newline="") if isinstance(source, bytes)
             else open(source, encoding="utf-8-sig", newline=""))
     problems = []
+    first = ""
+    narrow = 0  # rows below the header, not empty, that are not wider than it
+    widths = set()  # the field counts of the rows wider than the header
     with text:
         for row, fields in enumerate(csv.reader(text, delimiter=separator), 1):
+            if row == 1:
+                first = separator.join(fields)
+            elif width < len(fields) or not any(f.strip() for f in fields):
+                pass
+            else:
+                narrow += 1
             if len(fields) > width:
+                widths.add(len(fields))
                 problems.append(RowError(
                     label, row, f"field {width + 1}", separator.join(fields[width:]),
                     f"the row has {len(fields)} fields, the header {width} (a value holding "
                     f"{separator!r} must be quoted)"))
                 if len(problems) >= _MAX_WIDE_ROWS:
                     break
+    if problems and not narrow and width <= 2 and len(widths) == 1:
+        # every row is wider than a one- or two-cell first line: a title above the header
+        raise InputRejected(label, problems, headline=(
+            f"{label}: the first line ({first[:60]!r}) has {width} field"
+            f"{'s' if width != 1 else ''} and every row below it {widths.pop()}: is it a "
+            "title above the header? delete the lines above the header; nothing was loaded"))
     if problems:
         raise InputRejected(label, problems)
 
@@ -290,7 +324,9 @@ def _check_duplicate_headers(headers: list[str], label: str) -> None:
     seen: dict[str, str] = {}
     problems = []
     for header in headers:
-        token = normalise_token(header)
+        if _unnamed(header):
+            continue  # a column without a header: `_without_unnamed_columns` looks at it
+        token = header_token(header)
         if token in seen:
             problems.append(RowError(label, 1, header, header,
                                      f"header appears twice (as {seen[token]!r} too); keep one"))
@@ -348,7 +384,81 @@ def _read_xlsx(path: Path, label: str, options: ReadOptions) -> tuple[pl.DataFra
     frame = pl.read_excel(path, sheet_name=sheet, engine="calamine", drop_empty_rows=False)
     _check_duplicate_headers([_undup(c) for c in frame.columns], label)
     # the reader takes the first row with a value as the header: rows are numbered from it
-    return _stringify(frame), label, first_used_row(path, sheet) + 1
+    header_row, first_column = first_used_cell(path, sheet)
+    # a date-time cell is a day count in floating point: one written to fewer decimals than
+    # Excel keeps (46296.3333333) is 07:59:59.997, shown as 08:00 by every spreadsheet. Berth
+    # logs are kept to the minute at best: such cells are read to the nearest second
+    frame = _stringify(frame.with_columns(
+        pl.col(name).dt.round("1s") for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime)))
+    # a column mixing date-time and text cells is read as text, its date-time cells written
+    # out by the reader with their fraction ("2026-10-01 07:59:59.997"): the same rounding
+    frame = frame.with_columns(
+        pl.when(pl.col(name).str.contains(_FRACTION))
+        .then(pl.col(name).str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S%.f", strict=False)
+              .dt.round("1s").dt.strftime("%Y-%m-%d %H:%M:%S"))
+        .otherwise(pl.col(name)).alias(name)
+        for name in frame.columns if frame.get_column(name).str.contains(_FRACTION).any())
+
+    def where(pos: int, name: str) -> str:
+        # calamine numbers an empty header cell from the sheet's first used column
+        match = re.fullmatch(r"__UNNAMED__(\d+)", name)
+        return (f"{column_letters(first_column + int(match.group(1)))} (no header)"
+                if match else f"{pos + 1} (no header)")
+
+    frame = _without_unnamed_columns(frame, label, header_row + 1, where)
+    return frame, label, header_row + 1
+
+
+_READER_NAMES = re.compile(r"_duplicated_\d+|__UNNAMED__\d+")
+
+
+def _unnamed(name: str) -> bool:
+    """A column without a header: blank, or what the readers call one (polars names a second
+    empty CSV header `_duplicated_0`, calamine an empty XLSX header cell `__UNNAMED__3`)."""
+    return not name.strip() or _READER_NAMES.fullmatch(name) is not None
+
+
+_MAX_UNNAMED_VALUES = 200  # cells named for a file with many values in headerless columns
+
+
+def _without_unnamed_columns(frame: pl.DataFrame, label: str, first_row: int,
+                            where: Callable[[int, str], str] | None = None) -> pl.DataFrame:
+    """Drop the columns without a header that hold no value (Excel's "Save as CSV" of a sheet
+    with formatted empty columns ends every line with commas: they were refused as "a header
+    that appears twice"). A value in such a column is refused, naming its row, the column's
+    position and the value: it cannot be read as any column, and is never dropped silently."""
+    unnamed = [(pos, name) for pos, name in enumerate(frame.columns) if _unnamed(name)]
+    if not unnamed:
+        return frame
+    problems: list[RowError] = []
+    holding = 0  # headerless columns holding a value
+    for pos, name in unnamed:
+        cells = frame.get_column(name).cast(pl.Utf8)
+        filled = (cells.str.strip_chars().fill_null("") != "").arg_true().to_list()
+        holding += bool(filled)
+        for index in filled[:_MAX_UNNAMED_VALUES - len(problems)]:
+            problems.append(RowError(
+                label, first_row + index,
+                where(pos, name) if where else f"{pos + 1} (no header)", cells[index],
+                "a value in a column without a header: give the column a header (or delete "
+                "the value)"))
+    named = [name for name in frame.columns if not _unnamed(name)]
+    if problems and holding >= len(named):
+        # most columns have no header: the row read as the header is a title (or a row of
+        # merged group cells) above the real one, whose row is named with the problems
+        first = min(p.row for p in problems)
+        shown = ", ".join(repr(n) for n in named[:3])
+        raise InputRejected(label, [p for p in problems if p.row == first], headline=(
+            f"{label}: the header row (row {first_row - 1}: {shown}) leaves {holding} "
+            f"of {len(frame.columns)} columns without a header: is it a title or merged "
+            "cells above the header? delete the rows above the header; nothing was loaded"))
+    if problems:
+        raise InputRejected(label, problems)
+    return frame.drop([name for _, name in unnamed])
+
+
+_FRACTION = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d+$"  # a reader's date-time with a fraction
 
 
 def _undup(name: str) -> str:
@@ -371,6 +481,36 @@ def _without_empty_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(~pl.all_horizontal(pl.col(cells).is_null()))
 
 
+_SAVE_AS = "open it in Excel (or LibreOffice) and save it as .xlsx or CSV UTF-8"
+
+
+def disguised(path: Path) -> str | None:
+    """What a file is when it is not what its name says, in words for the user; None when
+    its first bytes say nothing against its name. Terminals' and wharfingers' "export to
+    Excel" often writes a web page (an HTML table) or an Excel 2003 XML file and names it
+    .xls (or .xlsx, .csv): read as its name says, it gave a zip error or a header of HTML
+    tags."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "the file is an Excel 97-2003 workbook (.xls), which berthcheck does not read"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in text:
+        return "the file is an Excel 2003 XML spreadsheet, not a workbook berthcheck reads"
+    if text.startswith(b"<") and any(tag in text for tag in (b"<html", b"<table", b"<!doctype html")):
+        return "the file is a web page (HTML), not a spreadsheet"
+    return None
+
+
+def unreadable(path: Path) -> str:
+    """Why a file of a type berthcheck does not read is refused, and what to do."""
+    what = disguised(path) or f"files of type {path.suffix!r} are not read"
+    return f"{path.name}: {what}; {_SAVE_AS} (berthcheck reads .csv, .parquet and .xlsx)"
+
+
 def read_table(path: Path, kind: Kind, options: ReadOptions | None = None) -> RawTable:
     return _read_table(path, kind, options or ReadOptions())
 
@@ -383,7 +523,11 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
         raise UsageError(f"{path}: no such file")
     file_format = FORMATS.get(path.suffix.lower())
     if file_format is None:
+        if disguised(path) is not None or path.suffix.lower() in SPREADSHEET_SUFFIXES:
+            raise UsageError(unreadable(path))
         raise UsageError(f"{label}: unsupported file type {path.suffix!r}; use .csv, .parquet or .xlsx")
+    if file_format != "parquet" and (what := disguised(path)) is not None:
+        raise InputRejected(label, [], headline=f"{label}: {what}; {_SAVE_AS}; nothing was loaded")
     if file_format != "csv" and options.delimiter is not None:
         raise UsageError(f"{label}: --delimiter applies to CSV files only")
     if file_format != "csv" and options.encoding is not None:
@@ -410,14 +554,14 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
     lookup: dict[str, str] = {}
     for col in kind.columns:
         for name in (col.name, *col.aliases):
-            lookup.setdefault(normalise_token(name), col.name)
+            lookup.setdefault(header_token(name), col.name)
 
     renames: dict[str, str] = {}
     extras: list[str] = []
     seen: dict[str, str] = {}
     problems: list[RowError] = []
     for header in frame.columns:
-        canonical = lookup.get(normalise_token(header))
+        canonical = lookup.get(header_token(header))
         if canonical is None:
             extras.append(header)
             continue
@@ -454,4 +598,4 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
     if missing:
         frame = frame.with_columns([pl.lit(None, dtype=pl.Utf8).alias(m) for m in missing])
     frame = frame.select([ROW, *kind.column_names, "extra"])
-    return RawTable(path, file_format, sha256(), frame, present, label)
+    return RawTable(path, file_format, sha256(), frame, present, label, tuple(extras))

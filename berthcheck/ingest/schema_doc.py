@@ -264,9 +264,24 @@ berthcheck loads CSV, Parquet or XLSX files, one kind per `berthcheck load KIND 
 kind's section below (`--json` for scripts); `berthcheck template KIND --out FILE.csv`
 (or `.xlsx`) writes an empty file with its headers.
 
-- Headers match ignoring case, spaces, `-` and `_`, and the aliases listed.
+- Headers match on their letters and digits only, so case, spaces (line breaks of a
+  wrapped header and non-breaking spaces too), `-`, `_`, dots and brackets are ignored
+  (`Energy (kWh)` is `energy_kwh`, `IMO No.` is `imo_no`), and the aliases listed.
 - Required columns must be present and filled; optional ones may be missing or empty.
-- Unknown columns are kept (as JSON in `extra`) but never read by the rules.
+- Unknown columns are kept (as JSON in `extra`) but never read by the rules; `load` names
+  them (`unread_columns` in `--json`), so a misspelt optional column is not read as empty
+  unnoticed.
+- Columns without a header (the trailing commas of Excel's "Save as CSV") are ignored when
+  empty; a value in one is an error naming its row and column.
+- Numbers take a decimal point and no thousands separator: `51421,7` is refused (the
+  message gives its reading with a point); times are 24-hour ISO 8601 (`2026-10-03 14:20`),
+  `10/03/2026 2:20 PM` is refused. Spreadsheet date-time cells are read as typed, to the
+  nearest second (a serial stored to fewer decimals, 07:59:59.997, is the 08:00 Excel shows).
+- Only `.csv` (`.txt`), `.parquet` and `.xlsx` files are read. A web page or an Excel
+  97-2003 / 2003 XML file (what many systems' "export to Excel" writes as `.xls`, or even
+  `.xlsx`) is refused as such: open it and save it as `.xlsx` or CSV UTF-8.
+- A title row above the header, merged header cells or a totals row below the data are
+  read as the header or as a row, and refused: delete them before loading.
 - Load order (a row may refer only to kinds loaded before it):
   {", ".join(f"`{k}`" for k in LOAD_ORDER)}.
 

@@ -72,19 +72,43 @@ def first_used_row(path: Path, sheet: str) -> int:
     """The sheet row (1-based) of its first cell holding a value: where the reader finds the
     header, which need not be row 1 (a sheet whose first rows are empty). 1 when the sheet
     does not say (a cell without its reference)."""
+    return first_used_cell(path, sheet)[0]
+
+
+def column_letters(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - ord("A") + 1
+    return index - 1
+
+
+def first_used_cell(path: Path, sheet: str) -> tuple[int, int]:
+    """(sheet row, 1-based; column, 0-based) of the sheet's first cell holding a value, in
+    the order the sheet stores its cells; (1, 0) when the sheet does not say."""
     with zipfile.ZipFile(path) as archive:
         part = _sheet_part(archive, sheet)
         if part is None or part not in archive.namelist():
-            return 1
+            return 1, 0
         with archive.open(part) as data:
             for _event, cell in ElementTree.iterparse(data):
                 if cell.tag == f"{_NS}c" and (cell.find(f"{_NS}v") is not None
                                               or cell.find(f"{_NS}is") is not None):
                     match = _CELL_REF.match(cell.get("r") or "")
-                    return int(match.group(2)) if match else 1
+                    return ((int(match.group(2)), _column_index(match.group(1))) if match
+                            else (1, 0))
                 if cell.tag == f"{_NS}row":
                     cell.clear()
-    return 1
+    return 1, 0
 
 
 class _Bytes:

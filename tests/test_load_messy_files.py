@@ -1,0 +1,278 @@
+"""Files as port staff really get them (spreadsheet exports, web pages saved as .xls, wrapped
+headers): each loads as meant or is refused naming file, row, column and value, nothing
+written."""
+
+from __future__ import annotations
+
+import pytest
+
+from berthcheck import store
+from berthcheck.cli import app
+from berthcheck.errors import InputRejected, UsageError
+from berthcheck.ingest.load import load_files
+from berthcheck.ingest.read import ReadOptions
+
+from .conftest import good_visit, snapshot
+
+
+def _rejected(con, path, kind="visits", **options) -> InputRejected:
+    before = snapshot(con)
+    with pytest.raises(InputRejected) as exc:
+        load_files(con, kind, [path], read_options=ReadOptions(**options))
+    assert snapshot(con) == before
+    return exc.value
+
+
+def _message(exc: InputRejected) -> str:
+    return "\n".join([exc.headline, *map(str, exc.errors)])
+
+
+def test_a_wrapped_or_non_breaking_header_is_still_its_column(con, tmp_path):
+    # Excel's wrapped header ("Ready to" Alt-Enter "work") and a non-breaking space pasted
+    # from a web page were unknown columns: kept in `extra`, the column read as empty, every
+    # visit then judged insufficient_data without a word
+    row = good_visit()
+    header = ["Ready to\nwork" if h == "ready_to_work" else
+              "Departure\u00a0Time" if h == "departure" else h for h in row]
+    path = tmp_path / "visits.csv"
+    lines = [",".join(f'"{h}"' for h in header), ",".join(row.values())]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    load_files(con, "visits", [path])
+    assert store.run(con, "SELECT ready_to_work IS NOT NULL, extra FROM visits") == [(True, None)]
+
+
+def test_trailing_empty_columns_of_a_spreadsheet_export_are_ignored(con, tmp_path):
+    # Excel's "Save as CSV" of a sheet with formatted empty columns ends every line with
+    # commas: the empty headers were "a header that appears twice" and the file refused
+    row = good_visit()
+    path = tmp_path / "visits.csv"
+    path.write_text(",".join(row) + ",,,\n" + ",".join(row.values()) + ",,,\n",
+                    encoding="utf-8")
+    load_files(con, "visits", [path])
+    assert store.run(con, "SELECT visit_id, extra FROM visits") == [("V1", None)]
+
+
+def test_a_column_without_a_header_but_with_values_is_named(con, tmp_path):
+    row = good_visit()
+    path = tmp_path / "visits.csv"
+    path.write_text(",".join(row) + ",,\n" + ",".join(row.values()) + ",,17\n",
+                    encoding="utf-8")
+    exc = _rejected(con, path)
+    assert [(e.file, e.row, e.value) for e in exc.errors] == [("visits.csv", 2, "17")]
+    assert exc.errors[0].column == f"{len(row) + 2} (no header)"
+    assert "without a header" in exc.errors[0].reason
+
+
+def test_an_xlsx_column_without_a_header_but_with_values_is_named(con, tmp_path):
+    import xlsxwriter
+
+    row = good_visit()
+    path = tmp_path / "visits.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("Calls")
+        sheet.write_row(0, 0, list(row))
+        sheet.write_row(1, 0, [*row.values(), None, "total 1"])
+    exc = _rejected(con, path)
+    assert [(e.row, e.column, e.value) for e in exc.errors] == [
+        (2, "N (no header)", "total 1")]
+    assert "without a header" in exc.errors[0].reason
+
+
+_HTML = ("<html><head><meta charset='utf-8'></head><body><table><tr><th>visit_id</th></tr>"
+         "<tr><td>V1</td></tr></table></body></html>")
+
+
+@pytest.mark.parametrize("name", ["visits.xlsx", "visits.csv"])
+def test_a_web_page_saved_as_a_spreadsheet_is_named_for_what_it_is(con, tmp_path, name):
+    # a terminal's "export to Excel" is often an HTML table with a spreadsheet's name: it was
+    # "Zip error: invalid Zip archive: Could not find EOCD", or nine missing columns
+    path = tmp_path / name
+    path.write_text(_HTML, encoding="utf-8")
+    message = _message(_rejected(con, path))
+    assert f"{name}: the file is a web page (HTML)" in message
+    assert "save it as .xlsx or CSV" in message
+
+
+def test_an_xls_file_says_how_to_make_it_readable(con, tmp_path):
+    page = tmp_path / "visits.xls"
+    page.write_text(_HTML, encoding="utf-8")
+    with pytest.raises(UsageError, match=r"visits.xls: the file is a web page \(HTML\)"):
+        load_files(con, "visits", [page])
+    old = tmp_path / "calls.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
+    with pytest.raises(UsageError, match="Excel 97-2003 workbook.*save it as .xlsx"):
+        load_files(con, "visits", [old])
+
+
+def test_load_dir_refuses_a_kind_file_it_cannot_read_instead_of_skipping_it(runner, db_path,
+                                                                             tmp_path):
+    # visits.xls was "skipped: its name is not a kind" (printed only after a load that then
+    # failed on every shore-power row: "no such visit is loaded")
+    folder = tmp_path / "month"
+    folder.mkdir()
+    (folder / "visits.xls").write_text(_HTML, encoding="utf-8")
+    (folder / "berths.csv").write_text("port,terminal,berth\nUSLAX,TRAPAC,B136\n",
+                                       encoding="utf-8")
+    result = runner.invoke(app, ["--db", str(db_path), "load-dir", str(folder), "--quiet"])
+    assert result.exit_code == 1, result.output
+    assert "visits.xls" in result.output and "web page (HTML)" in result.output
+    assert "Traceback" not in result.output
+    assert not db_path.exists() or store.scalar(
+        store.connect(db_path), "SELECT count(*) FROM berths") == 0
+
+
+def test_a_decimal_comma_gets_a_hint(con, tmp_path):
+    path = tmp_path / "shore_power.csv"
+    load_files(con, "visits", [_visits(tmp_path)])
+    path.write_text("visit_id;connected;disconnected;energy_kwh\n"
+                    "V1;2026-10-01 09:00;2026-10-02 09:00;51421,7\n", encoding="utf-8")
+    exc = _rejected(con, path, kind="shore-power", delimiter=";")
+    assert [(e.row, e.column, e.value) for e in exc.errors] == [(2, "energy_kwh", "51421,7")]
+    assert "decimal comma" in exc.errors[0].reason and "51421.7" in exc.errors[0].reason
+
+
+def _visits(tmp_path):
+    from .conftest import write_csv
+
+    return write_csv(tmp_path / "visits.csv", [good_visit()])
+
+
+def test_a_header_with_units_or_dots_is_its_column(con, tmp_path):
+    # "Energy (kWh)" and "IMO No." were unknown columns: the energy read as empty, the
+    # required imo missing
+    load_files(con, "visits", [_visits(tmp_path)])
+    path = tmp_path / "shore_power.csv"
+    path.write_text("Visit ID,Connected,Disconnected,Energy (kWh)\n"
+                    "V1,2026-10-01 09:00,2026-10-02 09:00,51421.7\n", encoding="utf-8")
+    load_files(con, "shore-power", [path])
+    assert store.run(con, "SELECT energy_kwh, extra FROM shore_power") == [(51421.7, None)]
+    row = good_visit(visit_id="V2", imo="9074729", berth="B137")
+    header = ["IMO No." if h == "imo" else h for h in row]
+    visits = tmp_path / "visits2.csv"
+    visits.write_text(",".join(header) + "\n" + ",".join(row.values()) + "\n",
+                      encoding="utf-8")
+    load_files(con, "visits", [visits])
+    assert store.scalar(con, "SELECT imo FROM visits WHERE visit_id = 'V2'") == "9074729"
+
+
+def test_load_says_which_columns_it_does_not_read(runner, db_path, tmp_path):
+    # a column berthcheck does not know was kept in `extra` without a word: a misspelt
+    # optional column ("Redy to work") read as empty, every visit insufficient_data
+    row = {**good_visit(), "Redy to work": "2026-10-01 08:00", "Pilot Company": "Jacobsen"}
+    del row["ready_to_work"]
+    from .conftest import write_csv
+
+    path = write_csv(tmp_path / "visits.csv", [row])
+    result = runner.invoke(app, ["--db", str(db_path), "load", "visits", str(path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert ("visits.csv: 2 columns not read by any rule (kept in extra): 'Redy to work', "
+            "'Pilot Company'") in result.output
+    result = runner.invoke(app, ["--db", str(db_path), "load", "visits", str(path), "--json",
+                                 "--replace"])
+    import json
+
+    assert json.loads(result.output)["files"][0]["unread_columns"] == [
+        "Redy to work", "Pilot Company"]
+
+
+@pytest.mark.parametrize("above", [["October 2026 vessel calls"], ["Vessel", None, None, "Times"]])
+def test_a_title_row_above_the_header_is_named_as_such(con, tmp_path, above):
+    import xlsxwriter
+
+    row = good_visit()
+    path = tmp_path / "visits.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("Calls")
+        sheet.write_row(0, 0, above)
+        sheet.write_row(2, 0, list(row))
+        sheet.write_row(3, 0, list(row.values()))
+    exc = _rejected(con, path)
+    assert exc.headline.startswith(f"visits.xlsx: the header row (row 1: {above[0]!r}")
+    assert "title or merged cells above the header" in exc.headline
+    assert {e.row for e in exc.errors} == {3}  # the real header's row, cell by cell
+
+
+def test_an_excel_date_time_a_hair_below_the_minute_is_the_minute(con, tmp_path):
+    # a serial written to seven decimals (46294.3694444, as several export tools write it)
+    # is 08:51:59.996: Excel shows 08:52, berthcheck stored 08:51:59.996, a few milliseconds
+    # that can flip a comparison at a rule's exact limit
+    import xlsxwriter
+
+    row = good_visit()
+    path = tmp_path / "visits.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("Calls")
+        stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        sheet.write_row(0, 0, list(row))
+        sheet.write_row(1, 0, list(row.values()))
+        sheet.write_number(1, list(row).index("ready_to_work"), 46296.3333333, stamp)
+    load_files(con, "visits", [path])
+    assert store.scalar(con, "SELECT strftime(ready_to_work AT TIME ZONE 'America/Los_Angeles',"
+                             " '%Y-%m-%d %H:%M:%S.%f') FROM visits") == "2026-10-01 08:00:00.000000"
+
+
+def test_load_dir_says_how_to_load_a_file_that_needs_an_option_it_lacks(runner, db_path,
+                                                                        tmp_path):
+    # load-dir has no --encoding, --sheet or --delimiter, yet its refusal said "give
+    # --encoding cp1252": the user was sent to an option the command refuses (exit 2)
+    from .conftest import write_csv
+
+    folder = tmp_path / "month"
+    folder.mkdir()
+    text = (folder / "visits.csv")
+    write_csv(text, [good_visit(vessel_name="CAP SAN ANTÔNIO")])
+    text.write_bytes(text.read_text(encoding="utf-8").encode("cp1252"))
+    result = runner.invoke(app, ["--db", str(db_path), "load-dir", str(folder), "--quiet"])
+    assert result.exit_code == 1, result.output
+    assert "not UTF-8 at byte" in result.output
+    assert f"berthcheck load visits {text} --encoding latin-1" in result.output
+    assert "load-dir reads" in result.output
+
+
+def test_a_date_time_cell_in_a_column_mixing_text_is_read_to_the_second_too(con, tmp_path):
+    # a column of date-time cells and text cells is read as text, the date-time cells
+    # written out by the reader with their milliseconds (07:59:59.997)
+    import xlsxwriter
+
+    first, second = good_visit(), good_visit(visit_id="V2", imo="9074729", berth="B137")
+    column = list(first).index("ready_to_work")
+    path = tmp_path / "visits.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("Calls")
+        stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        sheet.write_row(0, 0, list(first))
+        sheet.write_row(1, 0, list(first.values()))
+        sheet.write_row(2, 0, list(second.values()))  # ready_to_work as text
+        sheet.write_number(1, column, 46296.3333333, stamp)
+    load_files(con, "visits", [path])
+    assert store.run(con, "SELECT strftime(ready_to_work AT TIME ZONE 'America/Los_Angeles', "
+                          "'%H:%M:%S.%f') FROM visits ORDER BY visit_id") == [
+        ("08:00:00.000000",), ("08:00:00.000000",)]
+
+
+def test_a_csv_title_line_above_the_header_is_named_as_such(con, tmp_path):
+    # every row was "the row has 12 fields, the header 1 (a value holding ',' must be
+    # quoted)": true, but the cause is the title line
+    row = good_visit()
+    path = tmp_path / "visits.csv"
+    path.write_text("Vessel calls October 2026\n\n" + ",".join(row) + "\n"
+                    + ",".join(row.values()) + "\n", encoding="utf-8")
+    exc = _rejected(con, path)
+    assert exc.headline.startswith(
+        "visits.csv: the first line ('Vessel calls October 2026') has 1 field and every "
+        f"row below it {len(row)}: is it a title above the header?")
+    assert [e.row for e in exc.errors] == [3, 4]
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("2026-10-01 08:00 PM", "12-hour time with AM/PM"),
+    ("10/01/2026 08:00", "day and month order"),
+    ("10/01/2026 8:00 pm", "12-hour time with AM/PM"),
+])
+def test_a_12_hour_or_slashed_time_says_what_to_write(con, tmp_path, value, words):
+    from .conftest import write_csv
+
+    path = write_csv(tmp_path / "visits.csv", [good_visit(ready_to_work=value)])
+    [error] = _rejected(con, path).errors
+    assert (error.row, error.column, error.value) == (2, "ready_to_work", value)
+    assert words in error.reason and "2026-10-03 14:20" in error.reason
