@@ -79,12 +79,35 @@ def test_every_column_of_a_penalised_call_across_the_dst_change(exported):
         "ops_last_disconnected_utc": "2030-10-27T01:00:00Z", "ops_energy_kwh": "5400.0000",
         "exceptions_claimed": "", "exception_references": "", "exception_approvals": "",
         "excused_hours": "0.0000", "verdict": "non_compliant", "basis": "uncontrolled",
-        "non_compliant_hours": "1.5000", "non_compliant_hours_billed": "2.0000",
+        "assessed_from_utc": "2030-10-26T18:00:00Z", "assessed_to_utc": "2030-10-27T01:30:00Z",
+        "non_compliant_hours": "1.5000",
+        # why it fell short: OPS from 19:00Z (60 min after arrival) to 01:00Z (30 min before
+        # departure): 60 + 30 = 90 min = the 1.5 non-compliant hours
+        "late_connection_minutes": "60.0000", "gap_minutes": "0.0000",
+        "early_disconnection_minutes": "30.0000", "no_ops_minutes": "0.0000",
+        "non_compliant_hours_billed": "2.0000",
         "power_demand_kw": "1000.0000", "power_demand_source": "given",
         "penalty": "3000.0000",  # EUR 1.5 x 1 000 kW x 2 h (rounded up)
         "currency": "EUR", "record_complete": "true", "missing_fields": "",
         "pack": load_pack("fueleu-art6").label, "run_id": outcome.run_id,
     }
+
+
+def test_shortfall_columns_are_empty_unless_non_compliant(exported):
+    r = exported[3]["E5"]  # on OPS for the whole stay
+    assert r["verdict"] == "compliant" and r["assessed_from_utc"] == "2030-10-13T06:00:00Z"
+    assert [r[c] for c in ("late_connection_minutes", "gap_minutes",
+                           "early_disconnection_minutes", "no_ops_minutes")] == ["", "", "", ""]
+
+
+def test_penalty_columns_cite_art_23_4_not_annex_iv():
+    """Annex IV Part B is the formula of the RFNBO / GHG-intensity deficit penalties
+    (docs/regulations-fueleu.md): the port-call penalty's columns cite Art. 23(4), like the pack."""
+    from berthcheck.export.fueleu_calls import COLUMNS
+
+    cited = {c.name: c.source for c in COLUMNS}
+    for name in ("non_compliant_hours_billed", "power_demand_kw", "penalty"):
+        assert "Annex IV" not in cited[name] and "Art. 23(4)" in cited[name], name
 
 
 def test_out_of_scope_calls_are_left_out(exported):

@@ -282,3 +282,56 @@ def test_pack_cites_what_ships_with_it():
         assert "6(6)" not in pack.parameters[name].citation
     for rule in pack.rules:
         assert "Annex IV" not in rule.section and "6(6)" not in rule.section, rule.id
+
+
+# --- r16-FQ: which hours the Art. 23(4) penalty bills is a parameter, not a silent constant ----
+
+
+def _partial_ops_call() -> dict[str, list[dict]]:
+    # Rotterdam, CEST (UTC+2): 24 h at berth 2030-06-03 06:00 -> 06-04 06:00, 1 000 kW, OPS
+    # 08:30 -> 05:00: 150 min late + 60 min early = 3.5 h not on OPS.
+    base = {"vessel_type": "container", "gross_tonnage": 95000, "aux_power_kw": 1000,
+            "port": "NLRTM", "terminal": "ECT", "berth": "E1", "ready_to_work": None,
+            "pilot_on_board": None}
+    return {
+        "visits": [visit("P", arrival="2030-06-03T06:00:00+02:00",
+                         departure="2030-06-04T06:00:00+02:00", **base)],
+        "shore-power": [{"session_id": "S1", "visit_id": "P",
+                         "connected": "2030-06-03T08:30:00+02:00",
+                         "disconnected": "2030-06-04T05:00:00+02:00"}],
+    }
+
+
+@pytest.mark.parametrize(("reading", "billed", "penalty"), [
+    # the shipped reading: 3.5 h non-compliant, billed 4 h: 1.5 x 1 000 x 4 = 6 000
+    ("non_compliant", 4.0, 6000.0),
+    # the whole assessed stay of the non-compliant call: 24 h: 1.5 x 1 000 x 24 = 36 000
+    ("stay", 24.0, 36000.0),
+])
+def test_penalty_hours_reading_is_a_parameter(reading, billed, penalty):
+    pack = load_pack("fueleu-art6")
+    assert pack.parameters["penalty_hours"].value == "non_compliant"
+    assert "penalty_hours" in pack.unconfirmed()
+    con = store.connect(":memory:")
+    try:
+        put_tables(con, _partial_ops_call())
+        outcome = check(con, _with_parameter(pack, "penalty_hours", reading),
+                        store_run=False, record=False)
+    finally:
+        con.close()
+    (row,) = outcome.results.iter_rows(named=True)
+    assert (row["verdict"], row["non_compliant_hours"]) == ("non_compliant", 3.5)
+    assert (row["non_compliant_hours_billed"], row["penalty"]) == (billed, penalty)
+
+
+def test_an_unknown_penalty_hours_value_is_named():
+    from berthcheck.engine.sandbox import PackError
+
+    pack = _with_parameter(load_pack("fueleu-art6"), "penalty_hours", "whole")
+    con = store.connect(":memory:")
+    try:
+        put_tables(con, _partial_ops_call())
+        with pytest.raises(PackError, match="penalty_hours must be non_compliant or stay, not whole"):
+            check(con, pack, store_run=False, record=False)
+    finally:
+        con.close()

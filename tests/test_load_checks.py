@@ -275,3 +275,19 @@ def test_a_malformed_port_is_reported_once_not_on_every_time(con, tmp_path):
     with pytest.raises(InputRejected) as rejected:
         load_files(con, "visits", [path])
     assert [(e.row, e.column) for e in rejected.value.errors] == [(2, "port")]
+
+
+@pytest.mark.parametrize(("port", "arrival", "departure", "offsets"), [
+    # Rotterdam's repeated hour on 2030-10-27: CEST (+02:00) then CET (+01:00); the hint used
+    # to give Los Angeles' offsets (-07:00 or -08:00) whatever the port
+    ("NLRTM", "2030-10-27 02:30", "2030-10-28 08:00", "e.g. +02:00 or +01:00"),
+    ("USLAX", "2026-11-01 01:30", "2026-11-02 08:00", "e.g. -07:00 or -08:00"),
+])
+def test_an_ambiguous_local_time_names_the_ports_own_offsets(con, tmp_path, port, arrival,
+                                                             departure, offsets):
+    row = good_visit(port=port, terminal="ECT", berth="E1", arrival=arrival, ready_to_work="",
+                     pilot_on_board="", departure=departure)
+    with pytest.raises(InputRejected) as exc:
+        load_files(con, "visits", [write_csv(tmp_path / "v.csv", [row])])
+    (error,) = [e for e in exc.value.errors if e.column == "arrival"]
+    assert "ambiguous local time" in error.reason and offsets in error.reason, error.reason

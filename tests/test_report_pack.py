@@ -260,3 +260,48 @@ def test_a_pack_table_without_a_description_is_listed_without_a_stray_full_stop(
     shutil.copy(shanghai_db, db)
     text = _text(_html(db, pack)[0])
     assert "table areas 1 row Measures Art. 11" in text
+
+
+# --- r16-FQ: a shipping line reads from the listing why a call fell short and its penalty -----
+
+
+def _fueleu_listing(visits: list[dict], findings: list[dict]) -> dict:
+    from berthcheck.report import visit_sections
+
+    pack = load_pack("fueleu-art6")
+    rules = {r.id: r for r in pack.rules}
+    return visit_sections.noncompliant(visits, findings, rules, "EUR", report_spec(pack))
+
+
+def _fueleu_visit(visit_id: str, **kw) -> dict:
+    v = {"visit_id": visit_id, "vessel_name": "EURO ONE", "imo": "9321483", "terminal": "ECT",
+         "berth": "E1", "port": "NLRTM", "port_timezone": "Europe/Amsterdam",
+         "arrival": "2030-06-03T04:00:00Z", "departure": "2030-06-04T04:00:00Z",
+         "verdict": "non_compliant", "basis": "uncontrolled", "responsible": "vessel",
+         "uncontrolled_hours": 3.5, "penalty": None, "non_compliant_hours_billed": 4.0,
+         "power_demand_kw": None}
+    v.update(kw)
+    return v
+
+
+def _fueleu_finding(visit_id: str, rule_id: str, **evidence) -> dict:
+    ev = {"from": "2030-06-03T04:00:00Z", "to": "2030-06-04T04:00:00Z", **evidence}
+    return {"visit_id": visit_id, "rule_id": rule_id, "finding_id": f"{rule_id}-{visit_id}",
+            "severity": "violation", "minutes": 210.0, "message": "", "evidence_data": ev}
+
+
+def test_the_fueleu_listing_says_why_a_call_fell_short_and_why_it_has_no_penalty():
+    # Rotterdam, 24 h at berth, OPS 08:30 -> 05:00 local: 150 min late + 60 min early = 3.5 h,
+    # billed 4 h: 1.5 x 1 000 x 4 = EUR 6 000 (P); the same call without a known power demand
+    # has no penalty (U), and the listing says why instead of a bare dash.
+    shortfall = {"late_connection_minutes": 150.0, "gap_minutes": 0.0,
+                 "early_disconnection_minutes": 60.0}
+    listing = _fueleu_listing(
+        [_fueleu_visit("P", penalty=6000.0, power_demand_kw=1000.0), _fueleu_visit("U")],
+        [_fueleu_finding("P", "FE06", **shortfall), _fueleu_finding("U", "FE06", **shortfall)])
+    rows = {r["visit_id"]: r for r in listing["detailed"]}
+    (reason,) = rows["P"]["reasons"]
+    assert reason["detail"] == "late connection 150 min, early disconnection 60 min"
+    assert reason["when"]  # the interval is still shown
+    assert (rows["P"]["penalty"], rows["P"]["penalty_basis"]) == ("EUR 6,000.00", "1,000 kW × 4 h")
+    assert rows["U"]["penalty_basis"] == "not computed: power demand at berth unknown"

@@ -93,6 +93,24 @@ def _odd_parts(text: pl.Series) -> pl.DataFrame:
                         offset_ok.cast(pl.Boolean).alias("__off_ok"))
 
 
+def _ambiguous_offsets(walls: pl.Series, zone: str) -> str:
+    """The two UTC offsets the zone's repeated hour can have ("+02:00 or +01:00" at
+    Rotterdam), read off the first ambiguous wall time; a fixed example if there is none."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    def text(offset: dt.timedelta | None) -> str:
+        minutes = int((offset or dt.timedelta()).total_seconds() // 60)
+        sign = "-" if minutes < 0 else "+"
+        return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+    if walls.len() == 0:
+        return "-07:00 or -08:00"
+    wall = walls[0]
+    tz = ZoneInfo(zone)
+    return " or ".join(text(wall.replace(tzinfo=tz, fold=fold).utcoffset()) for fold in (0, 1))
+
+
 def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     # Most cells read "YYYY-MM-DD HH:MM" (local time to the minute, as most exports write
     # it): no offset and one ':', so of `_timestamp_exprs` only the last format can apply to
@@ -132,10 +150,12 @@ def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
         earliest = frame["__wall"].dt.replace_time_zone(
             zone, ambiguous="earliest", non_existent="null"
         )
+        ambiguous = bad & earliest.is_not_null()
+        offsets = _ambiguous_offsets(frame["__wall"].filter(ambiguous), zone)
         reason = pl.select(
-            pl.when(bad & earliest.is_not_null())
+            pl.when(ambiguous)
             .then(pl.lit(f"ambiguous local time in {zone} (the repeated hour when clocks go "
-                         "back); give the UTC offset, e.g. -07:00 or -08:00"))
+                         f"back); give the UTC offset, e.g. {offsets}"))
             .when(bad)
             .then(pl.lit(f"local time does not exist in {zone} (clocks go forward then); "
                          "give the UTC offset"))

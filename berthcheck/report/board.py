@@ -32,7 +32,7 @@ FIGURE_PARAMETERS: dict[str, tuple[str, ...]] = {
                  "partial_exception_kinds", "capped_exception_kinds", "capped_exception_limit",
                  "capped_exception_count_per", "connection_allowance_hours"),
     "vie_tie": ("table allowance_percent",),
-    "penalty": ("penalty_eur_per_kwh", "non_compliant_hours_rounding",
+    "penalty": ("penalty_eur_per_kwh", "non_compliant_hours_rounding", "penalty_hours",
                 "connection_allowance_hours"),
 }
 

@@ -43,6 +43,25 @@ def visit_head(v: dict) -> dict:
     }
 
 
+# Evidence keys the report reads by name (docs/packs.md 5): the parts of a finding's interval
+# that were not under control, shown after the interval where above 0, so that the listing
+# says why a visit fell short (a late connection is not an early disconnection).
+SHORTFALL_KEYS = (
+    ("late_connection_minutes", "late connection"),
+    ("gap_minutes", "gaps between sessions"),
+    ("early_disconnection_minutes", "early disconnection"),
+)
+
+
+def _shortfall(ev: dict) -> str | None:
+    parts = []
+    for key, words in SHORTFALL_KEYS:
+        value = ev.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            parts.append(f"{words} {fmt.minutes(value)} min")
+    return ", ".join(parts) or None
+
+
 def _finding_line(f: dict, rules: dict, tz: str | None) -> dict:
     ev = f["evidence_data"]
     rule = rules.get(f["rule_id"])
@@ -54,6 +73,8 @@ def _finding_line(f: dict, rules: dict, tz: str | None) -> dict:
     detail = None
     if when is None:
         detail = f["message"]
+    else:
+        detail = _shortfall(ev)
     return {
         "rule_id": f["rule_id"],
         "title": title,
@@ -99,6 +120,10 @@ def noncompliant(
                 head["penalty_basis"] = (
                     f"{fmt.integer(v.get('power_demand_kw'))} kW × {fmt.integer(billed)} h"
                 )
+            elif v.get("penalty") is None and "power_demand_kw" in v \
+                    and v.get("power_demand_kw") is None:
+                # a dash alone does not say why the call has no penalty
+                head["penalty_basis"] = "not computed: power demand at berth unknown"
         rows.append(head)
     cells = []
     for v in lined:

@@ -12,7 +12,9 @@
 -- EEA date delays every regime alike.
 -- A regime covers a call when the call departs AFTER the regime's first instant (port-local
 -- midnight of its start date): a call departing at or before it has no time under the
--- obligation (before_start_date).
+-- obligation (before_start_date). Art. 6(3) ends with 31 December 2034: a call covered by it
+-- must arrive before port-local midnight of 2035-01-01 (end_instant); one straddling that
+-- instant is assessed up to it, unless its berth has OPS and Art. 6(2) takes over from it.
 -- Not applicable, in this order: not_regulated_type, port_not_covered, not_port_of_call,
 -- before_start_date, below_gross_tonnage (the first that holds is the basis).
 CREATE OR REPLACE TEMP TABLE fe_call AS
@@ -80,6 +82,9 @@ i AS (
         CASE WHEN c.member_state_from <= $member_state_addition_until
              THEN timezone(c.tz, CAST(c.member_state_from AS TIMESTAMP)) END
             AS member_state_instant,
+        -- the first instant NOT under Art. 6(3): port-local midnight after its last day
+        timezone(c.tz, CAST(CAST($member_state_addition_until AS DATE) + 1 AS TIMESTAMP))
+            AS member_state_end_instant,
         timezone(c.tz, CAST(c.ops_berth_from AS TIMESTAMP)) AS ops_berth_instant
     FROM c
 ),
@@ -89,7 +94,7 @@ r AS (
         CASE
             WHEN i.afir_instant IS NOT NULL AND i.departure > i.afir_instant THEN 'afir_art9'
             WHEN i.member_state_instant IS NOT NULL AND i.departure > i.member_state_instant
-                 AND i.departure_local_date <= $member_state_addition_until
+                 AND i.arrival < i.member_state_end_instant
                 THEN 'member_state'
             WHEN i.ops_berth_instant IS NOT NULL AND i.departure > i.ops_berth_instant
                 THEN 'ops_berth'
@@ -108,6 +113,12 @@ SELECT
         WHEN 'member_state' THEN r.member_state_instant
         WHEN 'ops_berth' THEN r.ops_berth_instant
     END AS start_instant,
+    -- the last instant under the obligation (exclusive), NULL = none: a Member State decision
+    -- (Art. 6(3)) ends with 31 December 2034 unless Art. 6(2) takes over at the call's berth
+    -- by then (a quay with OPS from 2035-01-01)
+    CASE WHEN r.regime = 'member_state'
+              AND NOT coalesce(r.ops_berth_instant <= r.member_state_end_instant, false)
+         THEN r.member_state_end_instant END AS end_instant,
     -- the date the call would be covered from, had it departed later (for before_start_date)
     CASE
         WHEN r.regime IS NOT NULL THEN NULL

@@ -22,7 +22,8 @@ JOIN fe_call c ON c.visit_id = e.visit_id;
 -- technology in two pieces is exempt and never "compliant" with an exempt basis.
 CREATE OR REPLACE TEMP TABLE fe_whole_exemption AS
 WITH span AS (
-    SELECT visit_id, departure AS span_end,
+    SELECT visit_id,
+        CASE WHEN end_instant < departure THEN end_instant ELSE departure END AS span_end,
         CASE WHEN $assess_from_start_date AND start_instant > arrival
              THEN start_instant ELSE arrival END AS span_start
     FROM fe_call

@@ -35,6 +35,7 @@ base AS (
         w.window_start AS w_start,
         w.window_end AS w_end,
         coalesce(w.clipped_to_start, false) AS clipped_to_start,
+        coalesce(w.clipped_to_end, false) AS clipped_to_end,
         coalesce(ops.ops_seconds, 0) AS ops_seconds,
         coalesce(seg.uncovered_seconds, 0) AS uncovered_seconds,
         coalesce(seg.excused_seconds, 0) AS event_excused_seconds,
@@ -99,16 +100,28 @@ judged AS (
         END AS basis
     FROM hours
 ),
+billable AS (
+    -- the hours the penalty multiplies (parameter penalty_hours, UNCONFIRMED reading of
+    -- Art. 23(4)): the non-compliant hours, or the whole assessed stay of a non-compliant call
+    SELECT *,
+        CASE $penalty_hours
+            WHEN 'non_compliant' THEN non_compliant_seconds
+            WHEN 'stay' THEN coalesce(seconds_between(w_start, w_end), 0)
+            ELSE error('pack fueleu-art6: parameter penalty_hours must be non_compliant or '
+                       || 'stay, not ' || CAST($penalty_hours AS VARCHAR))
+        END AS billable_seconds
+    FROM judged
+),
 billed AS (
     SELECT *,
         CASE
             WHEN verdict <> 'non_compliant' THEN NULL
             -- seconds rounded to the millisecond first, so float noise never adds an hour
             WHEN $non_compliant_hours_rounding = 'up'
-                THEN CAST(ceil(round(non_compliant_seconds, 3) / 3600.0) AS DOUBLE)
-            ELSE hours_of(non_compliant_seconds)
+                THEN CAST(ceil(round(billable_seconds, 3) / 3600.0) AS DOUBLE)
+            ELSE hours_of(billable_seconds)
         END AS billed_hours
-    FROM judged
+    FROM billable
 )
 SELECT
     b.*,
