@@ -335,3 +335,23 @@ def test_an_unknown_penalty_hours_value_is_named():
             check(con, pack, store_run=False, record=False)
     finally:
         con.close()
+
+
+def test_an_unknown_rounding_value_is_named():
+    """`non_compliant_hours_rounding = "Up"` billed exact hours (3.5 h, not 4) without a word:
+    only `up` and `none` are readings of the text; any other value stops the check."""
+    from berthcheck.engine.sandbox import PackError
+
+    pack = _with_parameter(load_pack("fueleu-art6"), "non_compliant_hours_rounding", "Up")
+    con = store.connect(":memory:")
+    try:
+        put_tables(con, _partial_ops_call())
+        with pytest.raises(PackError, match="non_compliant_hours_rounding must be up or none, "
+                                            "not Up"):
+            check(con, pack, store_run=False, record=False)
+        outcome = check(con, _with_parameter(pack, "non_compliant_hours_rounding", "none"),
+                        store_run=False, record=False)
+    finally:
+        con.close()
+    (row,) = outcome.results.iter_rows(named=True)
+    assert row["non_compliant_hours_billed"] == 3.5  # exact hours, as documented for none

@@ -119,7 +119,10 @@ billed AS (
             -- seconds rounded to the millisecond first, so float noise never adds an hour
             WHEN $non_compliant_hours_rounding = 'up'
                 THEN CAST(ceil(round(billable_seconds, 3) / 3600.0) AS DOUBLE)
-            ELSE hours_of(billable_seconds)
+            WHEN $non_compliant_hours_rounding = 'none' THEN hours_of(billable_seconds)
+            -- a misspelt value ('Up') billed exact hours without a word
+            ELSE error('pack fueleu-art6: parameter non_compliant_hours_rounding must be up or '
+                       || 'none, not ' || CAST($non_compliant_hours_rounding AS VARCHAR))
         END AS billed_hours
     FROM billable
 )
