@@ -91,6 +91,19 @@ def test_a_ports_file_renaming_shanghai_keeps_its_area(tmp_path):
         con.close()
 
 
+def test_port_area_in_chinese_is_read_as_coastal_or_inland(tmp_path):
+    # A Chinese ports list writes the Measures' own words: 沿海(港口) coastal, 内河(港口) inland.
+    # They were refused as "not one of the accepted values".
+    con = store.connect(":memory:")
+    try:
+        _load_ports(con, tmp_path, "port,name,timezone,port_area\n"
+                    "CNXMN,厦门港,Asia/Shanghai,沿海\nCNNTG,南通港,Asia/Shanghai,内河港口\n")
+        ports = _cn_ports(con)
+        assert ports["CNXMN"][2] == "coastal" and ports["CNNTG"][2] == "inland"
+    finally:
+        con.close()
+
+
 def test_an_unknown_port_area_is_a_load_error_naming_file_row_and_column(tmp_path):
     path = tmp_path / "ports.csv"
     path.write_text("port,timezone,port_area\nCNXMN,Asia/Shanghai,harbour\n", encoding="utf-8")

@@ -48,6 +48,27 @@ def test_latin1_is_refused_with_byte_offset_then_read_with_encoding(con, tmp_pat
     assert store.scalar(con, "SELECT vessel_name FROM visits") == "CAP SAN ANTÔNIO"
 
 
+def test_gb18030_is_refused_with_a_chinese_hint_then_read_with_encoding(con, tmp_path):
+    # A Shanghai terminal's export in GBK / GB18030 was refused as "looks like cp1252
+    # (Latin-1/Windows-1252)": following that hint loads mojibake. The hint names gb18030.
+    text = _csv_text([good_visit(vessel_name="中远海运白羊座", terminal="洋山四期")])
+    path = tmp_path / "visits.csv"
+    path.write_bytes(text.encode("gb18030"))
+    message = _message(_rejected(con, path))
+    assert "--encoding gb18030" in message and "GBK" in message
+    assert "cp1252" not in message and "latin-1" not in message
+    load_files(con, "visits", [path], read_options=ReadOptions(encoding="gb18030"))
+    assert store.scalar(con, "SELECT vessel_name FROM visits") == "中远海运白羊座"
+
+
+def test_accented_latin_still_gets_the_cp1252_hint(con, tmp_path):
+    for name in ("SÉVILLE ÅLESUND", "CAP SAN ANTÔNIO"):
+        path = tmp_path / "visits.csv"
+        path.write_bytes(_csv_text([good_visit(vessel_name=name)]).encode("cp1252"))
+        message = _message(_rejected(con, path))
+        assert "Latin-1/Windows-1252" in message and "gb18030" not in message, name
+
+
 def test_utf16_gets_a_clear_message(con, tmp_path):
     path = tmp_path / "visits.csv"
     path.write_bytes(_csv_text([good_visit()]).encode("utf-16"))

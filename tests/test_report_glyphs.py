@@ -78,3 +78,21 @@ def test_report_lists_and_warns_about_what_its_fonts_cannot_draw(tmp_path):
     made = runner.invoke(app, ["--db", db, "report", "--period", "2026-10", "--out", str(html)])
     assert made.exit_code == 0 and "cannot draw" not in made.stderr
     assert "Characters this PDF cannot draw" not in html.read_text(encoding="utf-8")
+
+
+def test_a_visit_id_in_chinese_is_listed_as_itself():
+    # A Shanghai data set numbers its calls in Chinese (沪-001): the visit_id column holds
+    # undrawable text itself. Grouping visit_id by visit_id made polars refuse the duplicate
+    # column name, so `report --out r.pdf` died with "unexpected DuplicateError".
+    results = pl.DataFrame({
+        "visit_id": ["沪-002", "沪-001", "V3"],
+        "vessel_name": ["长江之星", "长江之星", "EVER GIVEN"],
+    })
+    assert undrawable_texts({}, results) == [
+        Undrawable("沪-001", "visit_id", "沪-001"),
+        Undrawable("沪-002", "visit_id", "沪-002"),
+        Undrawable("长江之星", "vessel_name", "沪-001"),
+    ]
+    text = warning(undrawable_texts({}, results))
+    assert text is not None and "visit_id '沪-001'; visit_id '沪-002'; vessel_name '长江之星'" \
+        " (visit 沪-001)" in text

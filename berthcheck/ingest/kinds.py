@@ -345,6 +345,8 @@ CAECS = Kind(
 )
 
 PORT_AREAS = ("coastal", "inland")
+# The Measures' own words (港口和船舶岸电管理办法 Art. 11): 沿海港口 coastal port, 内河港口 inland port
+PORT_AREA_ALIASES = {"沿海": "coastal", "沿海港口": "coastal", "内河": "inland", "内河港口": "inland"}
 
 PORTS = Kind(
     name="ports",
@@ -363,7 +365,8 @@ PORTS = Kind(
         _c("ops_required_from", "date", aliases=("ops_required_since", "member_state_ops_from")),
         # China's shore-power Measures (Art. 11): a coastal port (3 h) or an inland port (2 h);
         # empty = not classified (the cn-shore-power pack then cannot judge its calls)
-        _c("port_area", "enum", aliases=("area", "coastal_inland"), values=PORT_AREAS),
+        _c("port_area", "enum", aliases=("area", "coastal_inland"), values=PORT_AREAS,
+           value_aliases=PORT_AREA_ALIASES),
     ),
 )
 

@@ -132,6 +132,25 @@ def _guess_single_byte(data: bytes) -> str:
     return "cp1252" if any(0x80 <= b <= 0x9F for b in data) else "latin-1"
 
 
+def _encoding_hint(data: bytes) -> tuple[str, str]:
+    """The encoding a file that is not UTF-8 most likely is, and what to call it. Chinese text
+    in GBK / GB18030 (a Shanghai terminal's export) is mostly pairs of bytes 0xA1-0xFE and
+    decodes as GB18030; accented Latin text has its high bytes one at a time."""
+    import re
+
+    whole = data[:data.rfind(b"\n") + 1] or data
+    high = sum(b >= 0x80 for b in whole)
+    pairs = len(re.findall(rb"[\xa1-\xfe][\xa1-\xfe]", whole))
+    if pairs >= 2 and 2 * pairs >= 0.8 * high:
+        try:
+            whole.decode("gb18030")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return "gb18030", "Chinese GBK/GB18030"
+    return _guess_single_byte(data), "Latin-1/Windows-1252"
+
+
 def _row_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
@@ -176,10 +195,10 @@ def _scan_utf8(path: Path, label: str) -> _CsvShape:
                 buffer = pending + chunk
                 at = offset - len(pending) + exc.start
                 row = lines + buffer[:exc.start].count(b"\n") + 1
-                guess = _guess_single_byte(chunk)
+                guess, family = _encoding_hint(chunk)
                 raise InputRejected(label, [], headline=(
                     f"{label}: not UTF-8 at byte {at} (row {row}, byte 0x{buffer[exc.start]:02X}); "
-                    f"the file looks like {guess} (Latin-1/Windows-1252): save it as UTF-8 or "
+                    f"the file looks like {guess} ({family}): save it as UTF-8 or "
                     f"give --encoding {guess}; nothing was loaded")) from None
             lines += chunk.count(b"\n")
             has_lf = has_lf or b"\n" in chunk

@@ -68,6 +68,8 @@ class Undrawable:
     visit_id: str | None = None  # the first visit (by id) whose column holds it
 
     def describe(self) -> str:
+        if self.column == "visit_id":  # the visit is the text itself: name it once
+            return f"visit_id {self.text!r}"
         where = (f"{self.column} {self.text!r} (visit {self.visit_id})" if self.column
                  else repr(self.text))
         return where
@@ -100,8 +102,11 @@ def _in_results(results, have: frozenset[int]) -> list[Undrawable]:
                        if _undrawable(t, have))
         if not texts:
             continue
-        first = dict(results.filter(pl.col(column).is_in(texts))
-                     .group_by(column).agg(pl.col("visit_id").min()).iter_rows())
+        if column == "visit_id":  # a visit id is its own first visit (and polars refuses
+            first = {t: t for t in texts}  # to group a column by itself)
+        else:
+            first = dict(results.filter(pl.col(column).is_in(texts))
+                         .group_by(column).agg(pl.col("visit_id").min()).iter_rows())
         found.extend(Undrawable(t, column, first[t]) for t in texts)
     return found
 
