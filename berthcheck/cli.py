@@ -318,6 +318,9 @@ def check_command(
             empty = pack_warnings(con, pack_obj)
             with progress(f"checking {pack_obj.label}", quiet=quiet):
                 outcome = check(con, pack_obj, scope=scope, notes=notes)
+            from berthcheck.export.pack_choice import other_pack_hint
+
+            other = other_pack_hint(con, scope, pack_obj.id, outcome.results)
         finally:
             con.close()
         written = write_check_outputs(outcome.results, outcome.findings, out, findings_target,
@@ -331,6 +334,8 @@ def check_command(
     warnings = list(empty)  # the same lines `load-dir` prints
     if not outcome.results.height:
         warnings.append(f"no visit in scope ({scope.describe()})")
+    if other is not None:  # e.g. a Shanghai month under CARB's default pack
+        warnings.append(other)
     for line in warnings:
         _warn(f"warning: {line}")
     if as_json:

@@ -257,3 +257,21 @@ def test_demo_refuses_a_pack_without_a_sample_month(tmp_path):
     result = runner.invoke(app, ["demo", "--pack", "no-such-pack", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "cn-shore-power" in result.output and "Traceback" not in result.output
+
+
+def test_a_shanghai_month_under_the_default_pack_says_which_pack_judges_it(shanghai_month,
+                                                                          tmp_path):
+    """`check` without --pack runs CARB's pack (the documented default): a Shanghai month came
+    out all not_applicable with no word that another built-in pack covers those ports."""
+    from tests.conftest import copy_store
+
+    db = copy_store(shanghai_month, tmp_path / "sh.duckdb")
+    hint = ("every visit in scope is not_applicable under carb-at-berth-2020; the ports in "
+            "scope are under cn-shore-power: `--pack cn-shore-power` judges them")
+    default = runner.invoke(app, ["check", "--db", str(db), "--period", "2026-10", "--json"])
+    assert default.exit_code == 0, default.output
+    assert f"warning: {hint}" in default.stderr
+    assert hint in default.stdout  # `--json` lists it among its warnings
+    chosen = runner.invoke(app, ["check", "--db", str(db), "--period", "2026-10",
+                                 "--pack", "cn-shore-power"])
+    assert chosen.exit_code == 0 and "not_applicable under" not in chosen.stderr

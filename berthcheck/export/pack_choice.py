@@ -96,3 +96,22 @@ def pack_for_scope(con, scope) -> str:
     raise UsageError(
         f"give --pack (or --port): the ports in scope are under several rule packs: {listed}; "
         "an indicators package holds one pack's numbers")
+
+
+def other_pack_hint(con, scope, pack_id: str, results) -> str | None:
+    """A warning for a check whose every visit in scope is `not_applicable` under `pack_id`
+    while the built-in pack the ports in scope call for is another (a Shanghai month checked
+    under CARB's default pack): which `--pack` judges them. None otherwise, or when the ports
+    call for no single pack."""
+    import polars as pl
+
+    if not results.height or results.filter(pl.col("verdict") != "not_applicable").height:
+        return None
+    try:
+        wanted = pack_for_scope(con, scope)
+    except UsageError:
+        return None
+    if wanted == pack_id:
+        return None
+    return (f"every visit in scope is not_applicable under {pack_id}; the ports in scope are "
+            f"under {wanted}: `--pack {wanted}` judges them")
