@@ -8,23 +8,11 @@ import pytest
 
 from berthcheck import store
 from berthcheck.cli import app
-from berthcheck.errors import InputRejected, UsageError
+from berthcheck.errors import UsageError
 from berthcheck.ingest.load import load_files
-from berthcheck.ingest.read import ReadOptions
 
-from .conftest import good_visit, snapshot
-
-
-def _rejected(con, path, kind="visits", **options) -> InputRejected:
-    before = snapshot(con)
-    with pytest.raises(InputRejected) as exc:
-        load_files(con, kind, [path], read_options=ReadOptions(**options))
-    assert snapshot(con) == before
-    return exc.value
-
-
-def _message(exc: InputRejected) -> str:
-    return "\n".join([exc.headline, *map(str, exc.errors)])
+from .conftest import good_visit
+from .test_input_damage import _message, _rejected
 
 
 def test_a_wrapped_or_non_breaking_header_is_still_its_column(con, tmp_path):
