@@ -264,3 +264,31 @@ def test_a_12_hour_or_slashed_time_says_what_to_write(con, tmp_path, value, word
     [error] = _rejected(con, path).errors
     assert (error.row, error.column, error.value) == (2, "ready_to_work", value)
     assert words in error.reason and "2026-10-03 14:20" in error.reason
+
+
+def test_a_point_that_may_separate_thousands_is_warned_of_in_a_semicolon_file(con, tmp_path):
+    """A European export (`;`-separated) writes 80 120 GT as `80.120`, read as 80.12 without a
+    word: a ship under FuelEU's 5 000 GT. The value is still read as written (never guessed),
+    and the load says so per value; a `,`-separated file's point is a decimal point."""
+    from berthcheck.ingest.read import ReadOptions
+
+    header = ("visit_id;imo;vessel_name;vessel_type;port;terminal;berth;arrival;"
+              "ready_to_work;pilot_on_board;departure;shore_power_capable;gross_tonnage\n")
+    times = "2026-10-01 06:00;2026-10-01 08:00;2026-10-03 05:00;2026-10-03 06:00"
+    path = tmp_path / "visits.csv"
+    path.write_text(header
+                    + f"V1;9321483;A;container;USLAX;TRAPAC;B136;{times};yes;80.120\n"
+                    + f"V2;9074729;B;container;USLAX;TRAPAC;B137;{times};yes;5000.5\n",
+                    encoding="utf-8")
+    (report,) = load_files(con, "visits", [path], read_options=ReadOptions(delimiter=";")).files
+    assert [(w.row, w.column, w.value) for w in report.warnings] == [
+        (2, "gross_tonnage", "80.120")]
+    assert "if 80120 is meant, write it without the point" in report.warnings[0].reason
+    assert store.run(con, "SELECT gross_tonnage FROM visits ORDER BY visit_id") == [
+        (80.12,), (5000.5,)]
+    assert store.scalar(con, "SELECT count(*) FROM load_warnings") == 1
+    comma = tmp_path / "comma.csv"
+    comma.write_text(path.read_text(encoding="utf-8").replace(";", ",").replace("V1,", "V3,")
+                     .replace("V2,", "V4,").replace("2026-10-0", "2026-10-1"), encoding="utf-8")
+    (plain,) = load_files(con, "visits", [comma]).files
+    assert plain.warnings == []

@@ -136,6 +136,36 @@ def _typed_and_checked(con, raw: RawTable, kind: Kind) -> Prepared:
             for row, visit in unknown.iter_rows()
         ]
     errors += duplicate_key_errors(typed, kind, label)
+    warnings = thousands_warnings(typed, kind, label, raw.delimiter,
+                                  {(e.row, e.column) for e in errors})
     typed = typed.rename({c.name: storage_name(c.name) for c in kind.columns
                           if storage_name(c.name) != c.name})
-    return Prepared(raw, label, typed, errors, [])
+    return Prepared(raw, label, typed, errors, warnings)
+
+
+# 80.120 or 1.234.567: a point before each group of three digits, as a thousands separator
+_THOUSANDS = r"^\d{1,3}(\.\d{3})+$"
+
+
+def thousands_warnings(typed: pl.DataFrame, kind: Kind, label: str, delimiter: str | None,
+                       failed: set[tuple[int, str]]) -> list[RowError]:
+    """A `;`-separated file is a European export, where `80.120` may mean 80 120 (a point
+    between thousands) and is read as 80.12: said per value, never guessed. (A gross tonnage of
+    80.12 puts a container ship under FuelEU's 5 000 GT.) Other files: a point is a decimal."""
+    if delimiter != ";":
+        return []
+    out = []
+    for col in kind.columns:
+        raw = "_raw_" + col.name
+        if col.type != "float" or raw not in typed.columns:
+            continue
+        hits = typed.filter(pl.col(raw).str.strip_chars().str.contains(_THOUSANDS))
+        for row, text in hits.select(ROW, raw).iter_rows():
+            if (row, col.name) in failed:
+                continue
+            read = float(text.strip())
+            out.append(RowError(
+                label, row, col.name, text,
+                f"read as {read:g}; in a ';'-separated file a point may separate thousands: if "
+                f"{text.strip().replace('.', '')} is meant, write it without the point"))
+    return out

@@ -41,6 +41,7 @@ class RawTable:
     present: frozenset[str]  # contract columns the file had
     label: str = ""  # how messages name the file: its name, with the sheet when one was picked
     unread: tuple[str, ...] = ()  # the file's headers that are no column of the kind (in `extra`)
+    delimiter: str | None = None  # a CSV's field separator as read (None: not a CSV)
 
 
 def header_token(text: str) -> str:
@@ -617,4 +618,5 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
     if missing:
         frame = frame.with_columns([pl.lit(None, dtype=pl.Utf8).alias(m) for m in missing])
     frame = frame.select([ROW, *kind.column_names, "extra"])
-    return RawTable(path, file_format, sha256(), frame, present, label, tuple(extras))
+    return RawTable(path, file_format, sha256(), frame, present, label, tuple(extras),
+                    _delimiter(options) if file_format == "csv" else None)
