@@ -42,11 +42,16 @@ def _named(folder: Path) -> list[str]:
     return out
 
 
+def _relative(name: str) -> bool:
+    """A name pack.toml gives that is a path inside the pack folder, as written."""
+    rel = Path(name)
+    return bool(name.strip()) and not rel.is_absolute() and ".." not in rel.parts
+
+
 def _inside(folder: Path, relative: str) -> Path | None:
-    rel = Path(relative)
-    if not relative.strip() or rel.is_absolute() or ".." in rel.parts:
+    if not _relative(relative):
         return None
-    path = folder / rel
+    path = folder / relative
     try:
         path.resolve().relative_to(folder.resolve())
     except ValueError:
@@ -65,8 +70,7 @@ def own_by_name(relative: str) -> bool:
 def named_files(folder: Path) -> set[str]:
     """The files pack.toml names that are paths inside the folder, as a manifest records
     them, whether or not they exist now."""
-    return {Path(n).as_posix() for n in _named(folder)
-            if n.strip() and not Path(n).is_absolute() and ".." not in Path(n).parts}
+    return {Path(n).as_posix() for n in _named(folder) if _relative(n)}
 
 
 def pack_paths(folder: Path, *, covers: str = PACK_FILES) -> list[Path]:

@@ -185,9 +185,10 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
             # typed frame only the text as written is still needed (the quarantine's records).
             prep.typed = prep.typed.select(ROW, *("_raw_" + c.name for c in kind.columns))
     cross_errors, warnings, staged = cross_row_checks(con, staged, kind, label)
-    warnings = [w for w in prep.warnings if w.row not in bad_rows] + warnings
     errors = prep.errors + cross_errors
     bad_rows |= {e.row for e in cross_errors}
+    # the file's own warnings (prepare.py) for the rows that are loaded
+    warnings = [w for w in prep.warnings if w.row not in bad_rows] + warnings
     if cross_errors:
         staged = staged.filter(~pl.col(ROW).is_in(sorted(bad_rows)))
 

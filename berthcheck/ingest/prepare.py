@@ -136,8 +136,7 @@ def _typed_and_checked(con, raw: RawTable, kind: Kind) -> Prepared:
             for row, visit in unknown.iter_rows()
         ]
     errors += duplicate_key_errors(typed, kind, label)
-    warnings = thousands_warnings(typed, kind, label, raw.delimiter,
-                                  {(e.row, e.column) for e in errors})
+    warnings = thousands_warnings(typed, kind, label, raw.delimiter)
     typed = typed.rename({c.name: storage_name(c.name) for c in kind.columns
                           if storage_name(c.name) != c.name})
     return Prepared(raw, label, typed, errors, warnings)
@@ -147,11 +146,12 @@ def _typed_and_checked(con, raw: RawTable, kind: Kind) -> Prepared:
 _THOUSANDS = r"^\d{1,3}(\.\d{3})+$"
 
 
-def thousands_warnings(typed: pl.DataFrame, kind: Kind, label: str, delimiter: str | None,
-                       failed: set[tuple[int, str]]) -> list[RowError]:
+def thousands_warnings(typed: pl.DataFrame, kind: Kind, label: str,
+                       delimiter: str | None) -> list[RowError]:
     """A `;`-separated file is a European export, where `80.120` may mean 80 120 (a point
     between thousands) and is read as 80.12: said per value, never guessed. (A gross tonnage of
-    80.12 puts a container ship under FuelEU's 5 000 GT.) Other files: a point is a decimal."""
+    80.12 puts a container ship under FuelEU's 5 000 GT.) Other files: a point is a decimal.
+    A row with an error is not loaded: the load drops its warnings (ingest/load.py)."""
     if delimiter != ";":
         return []
     out = []
@@ -161,8 +161,6 @@ def thousands_warnings(typed: pl.DataFrame, kind: Kind, label: str, delimiter: s
             continue
         hits = typed.filter(pl.col(raw).str.strip_chars().str.contains(_THOUSANDS))
         for row, text in hits.select(ROW, raw).iter_rows():
-            if (row, col.name) in failed:
-                continue
             read = float(text.strip())
             out.append(RowError(
                 label, row, col.name, text,

@@ -137,8 +137,6 @@ def _encoding_hint(data: bytes) -> tuple[str, str]:
     """The encoding a file that is not UTF-8 most likely is, and what to call it. Chinese text
     in GBK / GB18030 (a Shanghai terminal's export) is mostly pairs of bytes 0xA1-0xFE and
     decodes as GB18030; accented Latin text has its high bytes one at a time."""
-    import re
-
     whole = data[:data.rfind(b"\n") + 1] or data
     high = sum(b >= 0x80 for b in whole)
     pairs = len(re.findall(rb"[\xa1-\xfe][\xa1-\xfe]", whole))

@@ -105,16 +105,17 @@ def recheck_dependents(con, replaced: pl.DataFrame,
             for (row, visit, arrival, departure, dkey, dfile, drow, ds, de, given_s, given_e,
                  record) in rows:
                 fs, fe = _file_value(given_s, ds), _file_value(given_e, de)
+                # an event's open end is the visit's arrival or departure, as a fresh load
+                # fills it in
+                span_s = arrival if fs is None else fs
+                span_e = departure if fe is None else fe
                 why = (f" (visit {visit} as replaced by {label} row {row}, now "
                        f"{arrival.isoformat()} to {departure.isoformat()})")
-                fit = fit_span(dfile, drow, kind, arrival, departure,
-                               arrival if fs is None else fs, departure if fe is None else fe,
+                fit = fit_span(dfile, drow, kind, arrival, departure, span_s, span_e,
                                fs is None, why=why)
                 if fit.errors:
-                    s_show = (arrival if fs is None else fs).isoformat()
-                    e_show = (departure if fe is None else fe).isoformat()
                     orphans.append(_orphan(kind, label, row, visit, arrival, departure, dkey,
-                                           dfile, drow, fs, fe, s_show, e_show, record))
+                                           dfile, drow, fs, fe, span_s, span_e, record))
                     continue
                 new_s = fit.start if fit.start is not None else fs
                 new_e = fit.end if fit.end is not None else fe
@@ -127,11 +128,12 @@ def recheck_dependents(con, replaced: pl.DataFrame,
 
 def _orphan(kind: Kind, label: str, row: int, visit: str, arrival: datetime,
             departure: datetime, dkey: str, dfile: str, drow: int, fs: datetime | None,
-            fe: datetime | None, s_show: str, e_show: str, record: str) -> Orphan:
+            fe: datetime | None, span_s: datetime, span_e: datetime, record: str) -> Orphan:
     early = (fs is not None and fs < arrival) or (fe is not None and fe <= arrival)
     column = "arrival" if early else "departure"
     value = (arrival if column == "arrival" else departure).isoformat()
-    what = f"{kind.table} {dkey!r} ({dfile} row {drow}, {s_show} to {e_show})"
+    what = (f"{kind.table} {dkey!r} ({dfile} row {drow}, {span_s.isoformat()} to "
+            f"{span_e.isoformat()})")
     return Orphan(
         kind.table, kind.name, dkey, visit, dfile, drow, record,
         RowError(label, row, column, value,

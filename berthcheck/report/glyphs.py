@@ -70,9 +70,9 @@ class Undrawable:
     def describe(self) -> str:
         if self.column == "visit_id":  # the visit is the text itself: name it once
             return f"visit_id {self.text!r}"
-        where = (f"{self.column} {self.text!r} (visit {self.visit_id})" if self.column
-                 else repr(self.text))
-        return where
+        if self.column:
+            return f"{self.column} {self.text!r} (visit {self.visit_id})"
+        return repr(self.text)
 
 
 def undrawable_texts(model: dict, results=None) -> list[Undrawable]:
