@@ -318,7 +318,7 @@ def check_command(
             empty = pack_warnings(con, pack_obj)
             with progress(f"checking {pack_obj.label}", quiet=quiet):
                 outcome = check(con, pack_obj, scope=scope, notes=notes)
-            from berthcheck.export.pack_choice import other_pack_hint
+            from berthcheck.engine.pack_choice import other_pack_hint
 
             other = other_pack_hint(con, scope, pack_obj.id, outcome.results)
         finally:

@@ -205,7 +205,7 @@ def export_indicators(con, *, period: str, out: Path, port: str | None = None,
         raise UsageError(f"--pack is empty ({pack!r}): give a pack, or leave --pack out for "
                          "the pack of the ports in scope")
     if pack is None:
-        from berthcheck.export.pack_choice import pack_for_scope
+        from berthcheck.engine.pack_choice import pack_for_scope
 
         pack = pack_for_scope(con, scope)
         notes.append(f"--pack {pack}: the rule pack of the ports in scope (give --pack to "
