@@ -461,3 +461,29 @@ def test_two_headers_for_one_column_are_refused_as_load_refuses_them(con, tmp_pa
     with pytest.raises(InputRejected) as by_load:
         read_table(path, VISITS)
     assert (1, twice, reason) in {(e.row, e.column, e.reason) for e in by_load.value.errors}
+
+
+def test_encoding_applies_to_the_details_file_and_is_refused_without_one(runner, db_path,
+                                                                          tmp_path):
+    """The details file is read as `load` reads a file, which names the encoding to give for
+    one that is not UTF-8; `load dcsa-jit --encoding` must then read it so. JSON is UTF-8:
+    without a --details or --terminal-aliases file the option has nothing to apply to."""
+    details = tmp_path / "details.csv"
+    details.write_bytes(f"visit_id,fleet\n{T3}/B1,Compañía Naviera\n".encode("latin-1"))
+    plain = runner.invoke(app, ["load", "dcsa-jit", str(EDGE), "--details", str(details),
+                                "--db", str(db_path)])
+    assert plain.exit_code == 1 and "give --encoding latin-1" in plain.output, plain.output
+    told = runner.invoke(app, ["load", "dcsa-jit", str(EDGE), "--details", str(details),
+                               "--encoding", "latin-1", "--db", str(db_path)])
+    assert told.exit_code == 0, told.output
+    con = store.connect(db_path)
+    try:
+        assert store.run(con, "SELECT fleet FROM visits WHERE visit_id = ?",
+                         [f"{T3}/B1"]) == [("Compañía Naviera",)]
+    finally:
+        con.close()
+    alone = runner.invoke(app, ["load", "dcsa-jit", str(EDGE), "--delimiter", ";",
+                                "--db", str(db_path)])
+    assert alone.exit_code == 2, alone.output
+    assert ("--delimiter applies to the --details and --terminal-aliases files of dcsa-jit"
+            in alone.output)

@@ -205,9 +205,19 @@ def _corrections(con, kind: Kind, rows: list[dict]) -> set[str]:
 
 def load_dcsa_jit(con, files: list[Path], *, replace: bool = False, quarantine: bool = False,
                   errors_out: Path | None = None, details: Path | None = None,
-                  aliases: Path | None = None) -> AdapterReport:
+                  aliases: Path | None = None,
+                  read_options: ReadOptions | None = None) -> AdapterReport:
+    """`read_options` (--encoding, --delimiter, --sheet) read the --details and
+    --terminal-aliases files; the JSON files are UTF-8."""
+    if read_options is not None and details is None and aliases is None:
+        given = [o for o, v in (("--encoding", read_options.encoding),
+                                ("--delimiter", read_options.delimiter),
+                                ("--sheet", read_options.sheet)) if v is not None]
+        if given:
+            raise UsageError(f"{', '.join(given)} applies to the --details and "
+                             "--terminal-aliases files of dcsa-jit; its JSON files are UTF-8")
     imp = dcsa_jit.build(files)
-    alias_map = terminal_aliases(aliases) if aliases else {}
+    alias_map = terminal_aliases(aliases, read_options) if aliases else {}
     for row in imp.visits:
         code = row.get("terminal")
         port = (row.get("port") or "").strip().upper()
@@ -217,7 +227,7 @@ def load_dcsa_jit(con, files: list[Path], *, replace: bool = False, quarantine: 
     if details is not None:
         # an option file, like the alias table: its problems reject the command outright
         # (--quarantine keeps bad source rows, and a details row is not one)
-        problems = apply_details(imp.visits, imp.visit_paths, details)
+        problems = apply_details(imp.visits, imp.visit_paths, details, read_options)
         if problems and not quarantine and extra_errors:
             # the JSON's own problems too, so the user fixes both in one round
             _finish(sorted(problems + extra_errors), f"{Path(details).name}, {imp.label}",
@@ -265,7 +275,8 @@ def _finish(errors: list[RowError], label: str, quarantine: bool, errors_out: Pa
 def load_adapter(con, kind: str, files: list[Path], *, replace: bool = False,
                  quarantine: bool = False, errors_out: Path | None = None,
                  details: Path | None = None, aliases: Path | None = None,
-                 coverage: bool = True, mkdir: bool = False) -> AdapterReport:
+                 coverage: bool = True, mkdir: bool = False,
+                 read_options: ReadOptions | None = None) -> AdapterReport:
     """`load dcsa-jit` / `load wharfinger`; options that do not apply are usage errors. As
     `load_files`, `errors_out` is written on every run: a file refused as a whole (its JSON
     shape, its size, a bad --details row) is a line of it too, so a script never reads an
@@ -279,7 +290,7 @@ def load_adapter(con, kind: str, files: list[Path], *, replace: bool = False,
     try:
         return _load_source(con, kind, files, replace=replace, quarantine=quarantine,
                             errors_out=errors_out, details=details, aliases=aliases,
-                            coverage=coverage)
+                            coverage=coverage, read_options=read_options)
     except InputRejected as exc:
         if errors_out is not None:
             write_errors_csv(errors_out, exc.errors or [file_error(exc)])
@@ -288,17 +299,19 @@ def load_adapter(con, kind: str, files: list[Path], *, replace: bool = False,
 
 def _load_source(con, kind: str, files: list[Path], *, replace: bool, quarantine: bool,
                  errors_out: Path | None, details: Path | None, aliases: Path | None,
-                 coverage: bool) -> AdapterReport:
+                 coverage: bool, read_options: ReadOptions | None) -> AdapterReport:
     if kind == "dcsa-jit":
         if not coverage:
             raise UsageError("--no-coverage applies to wharfinger only")
         return load_dcsa_jit(con, files, replace=replace, quarantine=quarantine,
-                             errors_out=errors_out, details=details, aliases=aliases)
+                             errors_out=errors_out, details=details, aliases=aliases,
+                             read_options=read_options)
     if kind == "wharfinger":
         if details or aliases:
             raise UsageError("--details and --terminal-aliases apply to dcsa-jit only")
         from berthcheck.ingest.wharfinger import load_wharfinger
 
         return load_wharfinger(con, files, replace=replace, quarantine=quarantine,
-                               errors_out=errors_out, coverage=coverage)
+                               errors_out=errors_out, coverage=coverage,
+                               read_options=read_options)
     raise UsageError(f"unknown adapter kind {kind!r}; one of: {', '.join(ADAPTER_KINDS)}")
