@@ -318,7 +318,7 @@ def check_command(
             empty = pack_warnings(con, pack_obj)
             with progress(f"checking {pack_obj.label}", quiet=quiet):
                 outcome = check(con, pack_obj, scope=scope, notes=notes)
-            from berthcheck.export.pack_choice import other_pack_hint
+            from berthcheck.engine.pack_choice import other_pack_hint
 
             other = other_pack_hint(con, scope, pack_obj.id, outcome.results)
         finally:
@@ -439,6 +439,8 @@ def report_command(
         raise _fail(exc) from None
     if not outcome.visits:  # as `check` says it: a mistyped period is not a quiet empty report
         _warn(f"warning: no visit in scope ({outcome.scope.describe()})")
+    if outcome.other_pack is not None:  # as `check` says it (a Shanghai month under CARB)
+        _warn(f"warning: {outcome.other_pack}")
     from berthcheck.report.glyphs import warning as undrawable_warning
 
     if (boxes := undrawable_warning(outcome.undrawable)) is not None:

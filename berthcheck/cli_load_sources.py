@@ -20,7 +20,7 @@ def adapter_load(con, kind: str, files: list[Path], *, replace: bool, quarantine
 
         return load_adapter(con, kind, files, replace=replace, quarantine=quarantine,
                             errors_out=errors_out, details=details, aliases=aliases,
-                            coverage=coverage, mkdir=mkdir)
+                            coverage=coverage, mkdir=mkdir, read_options=read_options)
     if details or aliases or not coverage:
         raise UsageError("--details, --terminal-aliases and --no-coverage apply to the "
                          "dcsa-jit and wharfinger kinds only")

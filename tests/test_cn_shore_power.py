@@ -275,3 +275,33 @@ def test_a_shanghai_month_under_the_default_pack_says_which_pack_judges_it(shang
     chosen = runner.invoke(app, ["check", "--db", str(db), "--period", "2026-10",
                                  "--pack", "cn-shore-power"])
     assert chosen.exit_code == 0 and "not_applicable under" not in chosen.stderr
+
+
+def test_a_shanghai_report_under_the_default_pack_says_which_pack_judges_it(shanghai_month,
+                                                                           tmp_path):
+    """`report` without --pack runs CARB's pack, as `check` does: a Shanghai month gave a CARB
+    report of 150 not_applicable visits without the warning `check` prints. PDF and HTML, with
+    --quiet or not, warn alike; `--run` does not (it renders the run with its own pack, chosen
+    when the run was made, and refuses --pack, so the hint's advice could not be followed)."""
+    from tests.conftest import copy_store
+
+    db = copy_store(shanghai_month, tmp_path / "sh.duckdb")
+    hint = ("warning: every visit in scope is not_applicable under carb-at-berth-2020; the "
+            "ports in scope are under cn-shore-power: `--pack cn-shore-power` judges them")
+    html = runner.invoke(app, ["report", "--db", str(db), "--period", "2026-10",
+                               "--out", str(tmp_path / "r.html")])
+    assert html.exit_code == 0, html.output
+    assert hint in html.stderr and hint not in html.stdout
+    run_id = re.search(r"run (\S+)\) in", html.stdout).group(1)  # type: ignore[union-attr]
+    pdf = runner.invoke(app, ["report", "--db", str(db), "--period", "2026-10", "--quiet",
+                              "--appendix", "none", "--out", str(tmp_path / "r.pdf")])
+    assert pdf.exit_code == 0, pdf.output
+    assert hint in pdf.stderr and "stored run" in pdf.stdout  # the same run, read back
+    stored = runner.invoke(app, ["report", "--db", str(db), "--run", run_id,
+                                 "--out", str(tmp_path / "run.html")])
+    assert stored.exit_code == 0, stored.output
+    assert "not_applicable under" not in stored.stderr
+    chosen = runner.invoke(app, ["report", "--db", str(db), "--period", "2026-10",
+                                 "--pack", "cn-shore-power", "--out", str(tmp_path / "c.html")])
+    assert chosen.exit_code == 0, chosen.output
+    assert "not_applicable under" not in chosen.stderr

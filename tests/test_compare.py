@@ -219,3 +219,45 @@ def test_a_title_the_pdf_cannot_draw_is_named_and_warned_of(runner, tmp_path, la
     assert "<U+540D><U+53E4><U+5C4B><U+6E2F> 2026<U+5E74>10<U+6708>" in text
     r, _ = _compare(runner, tmp_path, lax, ngo, out="c.html")
     assert r.exit_code == 0 and "cannot draw" not in r.stderr
+
+
+@pytest.fixture
+def nagoya_with_ferries(tmp_path) -> Path:
+    """A partner's package whose second row's vessel type is its own word, `ferry`, not one of
+    the data contract's (whose nearest is `passenger`): it matches its recorded hash and every
+    other cell is a valid indicator."""
+    return _package(tmp_path / "ngo", [_row("JPNGO"), _row("JPNGO", "ferry")])
+
+
+def test_the_package_schema_declares_the_vessel_types(tmp_path):
+    """The vessel types are an enum of the data contract; the package's table schema says so
+    (`constraints.enum`), so a partner's tools can check a package as berthcheck does."""
+    from berthcheck.ingest.kinds import VESSEL_TYPES
+
+    descriptor = package_descriptor(RUN, {"port": None}, b"")
+    fields = {f["name"]: f for f in descriptor["resources"][0]["schema"]["fields"]}
+    assert fields["vessel_type"]["constraints"] == {"required": True,
+                                                    "enum": list(VESSEL_TYPES)}
+    enumerated = sorted(n for n, f in fields.items() if "enum" in f.get("constraints", {}))
+    assert enumerated == ["vessel_type"]
+
+
+def test_a_vessel_type_outside_the_contract_is_refused(runner, tmp_path, lax,
+                                                       nagoya_with_ferries):
+    """A partner's `ferry` was compared and charted as a vessel type of its own, beside the
+    contract's `passenger` of the other ports."""
+    r, out = _compare(runner, tmp_path, lax, nagoya_with_ferries)
+    assert r.exit_code == 1, r.output
+    assert (f"ngo: {CSV_NAME}, row 3, column vessel_type: 'ferry': not one of the data "
+            "contract's vessel_type values (container, reefer, passenger, roro, tanker, bulk, "
+            "general_cargo, articulated_tug_barge, other)") in r.stderr, r.stderr
+    assert "Traceback" not in r.output and "unexpected" not in r.stderr
+    assert not out.exists()
+
+
+def test_tools_reading_the_package_schema_refuse_the_same_vessel_type(nagoya_with_ferries):
+    frictionless = pytest.importorskip("frictionless")
+    report = frictionless.validate(str(nagoya_with_ferries / PACKAGE_NAME))
+    assert not report.valid
+    assert [(e[0], e[1]) for e in report.flatten(["rowNumber", "fieldName"])] == [
+        (3, "vessel_type")]

@@ -411,3 +411,79 @@ def test_a_bad_details_row_does_not_hide_the_json_files_own_problems(con, tmp_pa
     assert ("details.csv", "visit_id") in places
     assert ("bad.json", "$.timestamps[0].dateTime") in places
     assert "nothing was loaded" in exc.value.headline
+
+
+def test_details_and_alias_headers_are_matched_as_load_matches_them(con, tmp_path):
+    """`load` reads a header by its letters and digits (`read.header_token`): units in
+    brackets, a question mark, a dot, a non-breaking hyphen (U+2011, pasted from a web page or
+    Word) are ignored. The --details and --terminal-aliases files were matched by
+    `kinds.normalise_token`, which keeps them: "Aux power (kW)" was refused as "not a visits
+    column" and "Facility\u2011Code" made the alias file "required column is missing"."""
+    headers = ["Visit ID", "Aux power (kW)", "Shore power capable?", "Fleet\u00a0name"]
+    details = write_csv(tmp_path / "details.csv", [dict(zip(headers, [
+        f"{T3}/B1", "1850", "yes", "Hanse Fleet"], strict=True))])
+    aliases = write_csv(tmp_path / "aliases.csv", [
+        {"Port": "USLAX", "Facility\u2011Code": "TRPAC", "Terminal.": "TRAPAC"}])
+    load_adapter(con, "dcsa-jit", [EDGE], details=details, aliases=aliases)
+    assert _visits(con)[f"{T2}/B1"]["terminal"] == "TRAPAC"
+    assert store.run(con, "SELECT aux_power_kw, shore_power_capable, fleet FROM visits "
+                          "WHERE visit_id = ?", [f"{T3}/B1"]) == [(1850.0, True, "Hanse Fleet")]
+
+
+@pytest.mark.parametrize(("option", "header", "twice", "reason"), [
+    # two spellings of one header: the alias table silently took the last one's codes
+    ("aliases", ["port", "facility_code", "Facility Code", "terminal"], "Facility Code",
+     "header appears twice (as 'facility_code' too); keep one"),
+    # the very same header twice: the second was read as another column and ignored
+    ("aliases", ["port", "facility_code", "terminal", "terminal"], "terminal",
+     "header appears twice (as 'terminal' too); keep one"),
+    ("details", ["visit_id", "fleet", "FLEET"], "FLEET",
+     "header appears twice (as 'fleet' too); keep one"),
+    # a column and its alias (fleet_name): load's words, not the adapter's own
+    ("details", ["visit_id", "fleet", "fleet_name"], "fleet_name",
+     "maps to column 'fleet' like header 'fleet'; keep one"),
+])
+def test_two_headers_for_one_column_are_refused_as_load_refuses_them(con, tmp_path, option,
+                                                                     header, twice, reason):
+    values = {"aliases": ["USLAX", "TRPAC", "OTHER", "TRAPAC"],
+              "details": [f"{T3}/B1", "Hanse Fleet", "Other Fleet"]}[option]
+    path = tmp_path / f"{option}.csv"
+    path.write_text(",".join(header) + "\n" + ",".join(values[:len(header)]) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(InputRejected) as exc:
+        load_adapter(con, "dcsa-jit", [EDGE], **{option: path})
+    assert [(e.file, e.row, e.column, e.reason) for e in exc.value.errors] == [
+        (path.name, 1, twice, reason)]
+    # `load visits` refuses the same header line in the same words
+    from berthcheck.ingest.kinds import VISITS
+    from berthcheck.ingest.read import read_table
+
+    with pytest.raises(InputRejected) as by_load:
+        read_table(path, VISITS)
+    assert (1, twice, reason) in {(e.row, e.column, e.reason) for e in by_load.value.errors}
+
+
+def test_encoding_applies_to_the_details_file_and_is_refused_without_one(runner, db_path,
+                                                                          tmp_path):
+    """The details file is read as `load` reads a file, which names the encoding to give for
+    one that is not UTF-8; `load dcsa-jit --encoding` must then read it so. JSON is UTF-8:
+    without a --details or --terminal-aliases file the option has nothing to apply to."""
+    details = tmp_path / "details.csv"
+    details.write_bytes(f"visit_id,fleet\n{T3}/B1,Compañía Naviera\n".encode("latin-1"))
+    plain = runner.invoke(app, ["load", "dcsa-jit", str(EDGE), "--details", str(details),
+                                "--db", str(db_path)])
+    assert plain.exit_code == 1 and "give --encoding latin-1" in plain.output, plain.output
+    told = runner.invoke(app, ["load", "dcsa-jit", str(EDGE), "--details", str(details),
+                               "--encoding", "latin-1", "--db", str(db_path)])
+    assert told.exit_code == 0, told.output
+    con = store.connect(db_path)
+    try:
+        assert store.run(con, "SELECT fleet FROM visits WHERE visit_id = ?",
+                         [f"{T3}/B1"]) == [("Compañía Naviera",)]
+    finally:
+        con.close()
+    alone = runner.invoke(app, ["load", "dcsa-jit", str(EDGE), "--delimiter", ";",
+                                "--db", str(db_path)])
+    assert alone.exit_code == 2, alone.output
+    assert ("--delimiter applies to the --details and --terminal-aliases files of dcsa-jit"
+            in alone.output)

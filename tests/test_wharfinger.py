@@ -109,3 +109,36 @@ def test_quarantine_loads_the_good_records_and_declares_their_year(with_berths, 
     assert store.run(con, "SELECT source_row, column_name, value FROM quarantine") == [
         (3, "berth", "B999")]
     assert report.coverage == [("USLAX", 2026)]
+
+
+def test_headers_are_matched_as_load_matches_them(with_berths, tmp_path):
+    """A port's export with a wrapped header (a line break in the cell), a non-breaking space
+    and `IMO No.`: read by the same matcher as `load` (read.header_token)."""
+    header = ["Vessel\nName", "Vessel\u00a0Type", "IMO No.", "Berth Used", "Date/Time Tied Up",
+              "Date/Time\nReleased"]
+    row = dict(zip(header, ["HANSE LYRA", "Container", "9337638", "B136", "2026-10-03 08:00",
+                            "2026-10-04 18:30"], strict=True))
+    path = write_csv(tmp_path / "w.csv", [row], header=header)
+    load_adapter(with_berths, "wharfinger", [path])
+    assert store.run(with_berths, "SELECT vessel_name, vessel_type, imo, berth FROM visits") == [
+        ("HANSE LYRA", "container", "9337638", "B136")]
+
+
+def test_encoding_and_delimiter_apply_to_a_wharfinger_file(runner, db_path, tmp_path):
+    """`load` tells the user to give --encoding (and --delimiter ';') for a European port's
+    export, and `load wharfinger` ignored both: the same refusal again."""
+    runner.invoke(app, ["load", "berths", str(SAMPLE / "berths.csv"), "--db", str(db_path)])
+    record = _record(**{"Operating Company": "Société Générale Maritime"})
+    path = tmp_path / "w.csv"
+    path.write_bytes((";".join(HEADER) + "\r\n" + ";".join(record[h] for h in HEADER)
+                      + "\r\n").encode("cp1252"))
+    plain = runner.invoke(app, ["load", "wharfinger", str(path), "--db", str(db_path)])
+    assert plain.exit_code == 1 and "give --encoding latin-1" in plain.output, plain.output
+    told = runner.invoke(app, ["load", "wharfinger", str(path), "--encoding", "latin-1",
+                               "--delimiter", ";", "--db", str(db_path)])
+    assert told.exit_code == 0, told.output
+    con = store.connect(db_path)
+    try:
+        assert store.run(con, "SELECT operator FROM visits") == [("Société Générale Maritime",)]
+    finally:
+        con.close()

@@ -23,6 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from berthcheck import store
+from berthcheck.engine.pack_choice import all_not_applicable
 from berthcheck.errors import UsageError
 from berthcheck.export.common import Built, ExportOutcome, hours, make_export, plus_days
 from berthcheck.export.files import Column, Table, check_table_format, table_files
@@ -360,7 +361,7 @@ def export_carb_visit_report(con, *, party: str, period: str, out: Path, fleet: 
                                "AND verdict <> 'not_applicable'", [outcome.run_id])
     if outcome.visits and not judged:  # rows of visits CARB does not regulate, said once
         outcome.warnings.append(
-            f"every one of the {outcome.visits} visit(s) in scope is not_applicable under "
-            f"{PACK} (not a California port, or not a regulated vessel type or terminal): "
+            f"{all_not_applicable(PACK, outcome.visits)} (not a California port, or not a "
+            "regulated vessel type or terminal): "
             "the file holds no visit CARB regulates; see `berthcheck check` for each basis")
     return outcome

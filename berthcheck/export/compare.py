@@ -188,6 +188,9 @@ def _typed_cell(where: str, key: str, value: str):
         if constraints.get("required"):
             raise BerthcheckError(f"{where}: empty; the field is required")
         return None
+    if "enum" in constraints and value not in constraints["enum"]:
+        raise BerthcheckError(f"{where}: {value!r}: not one of the data contract's {key} "
+                              f"values ({', '.join(constraints['enum'])})")
     kind = spec["type"]
     if kind == "yearmonth":
         if not _YEARMONTH.fullmatch(value):

@@ -22,12 +22,15 @@ from berthcheck.errors import UsageError
 from berthcheck.export.common import Built, ExportOutcome, make_export
 from berthcheck.export.files import Column, Table, csv_bytes, zip_bytes
 from berthcheck.export.source import local_date, resolve_port, visit_rows
+from berthcheck.ingest.kinds import VESSEL_TYPES
 
 KIND = "indicators"
 RESOURCE = "indicators"
 CSV_NAME = "indicators.csv"
 PACKAGE_NAME = "datapackage.json"
 POLLUTANTS = ("nox", "pm25", "rog", "co2")
+# the fields whose values the data contract enumerates (its visits' vessel_type)
+ENUMS = {"vessel_type": VESSEL_TYPES}
 VERDICT_COUNTS = ("compliant", "non_compliant", "insufficient_data", "exempt", "not_applicable")
 
 
@@ -126,6 +129,8 @@ def schema_field(col: Column) -> dict:
         field.setdefault("constraints", {})["minimum"] = 0
     if col.name in ("compliance_rate", "shore_power_kwh_metered_share"):
         field["constraints"] = {"minimum": 0, "maximum": 100}
+    if col.name in ENUMS:  # so a partner's tools (and `compare`) can hold a package to it
+        field.setdefault("constraints", {})["enum"] = list(ENUMS[col.name])
     return field
 
 
@@ -205,7 +210,7 @@ def export_indicators(con, *, period: str, out: Path, port: str | None = None,
         raise UsageError(f"--pack is empty ({pack!r}): give a pack, or leave --pack out for "
                          "the pack of the ports in scope")
     if pack is None:
-        from berthcheck.export.pack_choice import pack_for_scope
+        from berthcheck.engine.pack_choice import pack_for_scope
 
         pack = pack_for_scope(con, scope)
         notes.append(f"--pack {pack}: the rule pack of the ports in scope (give --pack to "

@@ -10,7 +10,7 @@ the Wharfinger file's row and column).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -19,7 +19,7 @@ from berthcheck import store
 from berthcheck.errors import InputRejected, RowError, UsageError
 from berthcheck.ingest import dcsa_jit
 from berthcheck.ingest.errors_csv import file_error
-from berthcheck.ingest.kinds import SHORE_POWER, VISITS, Kind, normalise_token
+from berthcheck.ingest.kinds import SHORE_POWER, VISITS, Column, Kind
 from berthcheck.ingest.load import (
     SOURCE_PATH,
     AdapterSource,
@@ -27,7 +27,7 @@ from berthcheck.ingest.load import (
     _load_one,
     write_errors_csv,
 )
-from berthcheck.ingest.read import ROW, RawTable
+from berthcheck.ingest.read import ROW, RawTable, ReadOptions, read_table
 
 ADAPTER_KINDS = ("dcsa-jit", "wharfinger")
 
@@ -86,31 +86,41 @@ def _locator(paths: list[dict], *, known_visits: set[str] | None = None):
 # --- overrides: a visit-details file and a terminal alias table ---------------------------------
 
 
-def _read_csv_text(path: Path, what: str) -> pl.DataFrame:
+# The two option files are read as `load` reads a file (read.read_table): CSV, XLSX or Parquet,
+# headers matched by their letters and digits, and two headers for one column refused in
+# `load`'s words; each is a kind of its own, though neither is stored as such.
+TERMINAL_ALIASES = Kind(
+    name="terminal aliases",
+    table="",
+    key=("port", "facility_code"),
+    columns=tuple(Column(name, "text", True) for name in ("port", "facility_code", "terminal")),
+)
+# every visits column, only the visit id required: a details file gives what it has
+VISIT_DETAILS = Kind(
+    name="visit details",
+    table="",
+    key=("visit_id",),
+    columns=tuple(replace(c, required=c.name == "visit_id") for c in VISITS.columns),
+)
+
+
+def _read_option_file(path: Path, kind: Kind, options: ReadOptions | None) -> RawTable:
     if not Path(path).is_file():
-        raise UsageError(f"{path}: no such file ({what})")
-    try:
-        return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", raise_if_empty=False)
-    except Exception as exc:  # the file's fault, not a crash
-        raise InputRejected(Path(path).name, [], headline=(
-            f"{Path(path).name}: cannot be read as CSV ({what}): {exc}")) from None
+        raise UsageError(f"{path}: no such file ({kind.name})")
+    return read_table(Path(path), kind, options)
 
 
-def terminal_aliases(path: Path) -> dict[tuple[str, str], str]:
+def terminal_aliases(path: Path, options: ReadOptions | None = None) -> dict[tuple[str, str], str]:
     """(port, SMDG facility code) -> the port's own terminal code."""
-    frame = _read_csv_text(path, "terminal aliases")
-    names = {normalise_token(c): c for c in frame.columns}
-    label = Path(path).name
-    missing = [c for c in ("port", "facilitycode", "terminal") if c not in names]
-    if missing:
-        raise InputRejected(label, [RowError(label, 1, m, "", "required column is missing")
-                                    for m in missing])
+    raw = _read_option_file(path, TERMINAL_ALIASES, options)
+    label = raw.label
     out: dict[tuple[str, str], str] = {}
     problems = []
-    for i, r in enumerate(frame.iter_rows(named=True), start=2):
-        port = (r[names["port"]] or "").strip().upper()
-        code = (r[names["facilitycode"]] or "").strip()
-        terminal = (r[names["terminal"]] or "").strip()
+    for r in raw.frame.iter_rows(named=True):
+        i = r[ROW]
+        port = (r["port"] or "").strip().upper()
+        code = (r["facility_code"] or "").strip()
+        terminal = (r["terminal"] or "").strip()
         if not (port and code and terminal):
             problems.append(RowError(label, i, "port+facility_code+terminal",
                                      f"{port}/{code}/{terminal}", "all three are required"))
@@ -124,7 +134,8 @@ def terminal_aliases(path: Path) -> dict[tuple[str, str], str]:
     return out
 
 
-def apply_details(rows: list[dict], paths: list[dict], details: Path) -> list[RowError]:
+def apply_details(rows: list[dict], paths: list[dict], details: Path,
+                  options: ReadOptions | None = None) -> list[RowError]:
     """A details file (visit_id + any visits columns) fills or overrides derived values.
 
     Every column JIT cannot carry (fleet, operator, shore_power_capable, commissioned, nox_tier,
@@ -132,33 +143,21 @@ def apply_details(rows: list[dict], paths: list[dict], details: Path) -> list[Ro
     terminal, berth, ready_to_work, ...) can be overridden per visit. An overridden value's
     lineage is the details file's row.
     """
-    frame = _read_csv_text(details, "visit details")
-    label = Path(details).name
-    lookup: dict[str, str] = {}
-    for col in VISITS.columns:
-        for name in (col.name, *col.aliases):
-            lookup.setdefault(normalise_token(name), col.name)
-    header: dict[str, str] = {}
-    problems = []
-    for h in frame.columns:
-        canonical = lookup.get(normalise_token(h))
-        if canonical is None:
-            problems.append(RowError(label, 1, h, h, "not a visits column (see `berthcheck "
-                                     "schema visits` or the data contract)"))
-        elif canonical in header.values():
-            problems.append(RowError(label, 1, h, h, f"maps to column {canonical!r} twice"))
-        else:
-            header[h] = canonical
-    if "visit_id" not in header.values():
-        problems.append(RowError(label, 1, "visit_id", "", "required column is missing"))
-    if problems:
-        raise InputRejected(label, problems)
+    raw = _read_option_file(details, VISIT_DETAILS, options)
+    label = raw.label
+    if raw.unread:  # a header that names no visits column would be dropped without a word
+        raise InputRejected(label, [RowError(label, 1, h, h, "not a visits column (see "
+                                             "`berthcheck schema visits` or the data contract)")
+                                    for h in raw.unread])
+    given = [c for c in VISITS.column_names if c in raw.present and c != "visit_id"]
     by_id = {r["visit_id"]: i for i, r in enumerate(rows)}
     errors = []
     seen: dict[str, int] = {}
-    for n, record in enumerate(frame.iter_rows(named=True), start=2):
-        values = {header[h]: (v.strip() if isinstance(v, str) else v) for h, v in record.items()}
-        visit = values.pop("visit_id") or ""
+    for record in raw.frame.iter_rows(named=True):
+        n = record[ROW]
+        values = {c: (v.strip() if isinstance(v, str) else v)
+                  for c in given if (v := record[c]) is not None}
+        visit = (record["visit_id"] or "").strip()
         if visit in seen:
             errors.append(RowError(label, n, "visit_id", visit,
                                    f"duplicate of row {seen[visit]} in this file"))
@@ -206,9 +205,19 @@ def _corrections(con, kind: Kind, rows: list[dict]) -> set[str]:
 
 def load_dcsa_jit(con, files: list[Path], *, replace: bool = False, quarantine: bool = False,
                   errors_out: Path | None = None, details: Path | None = None,
-                  aliases: Path | None = None) -> AdapterReport:
+                  aliases: Path | None = None,
+                  read_options: ReadOptions | None = None) -> AdapterReport:
+    """`read_options` (--encoding, --delimiter, --sheet) read the --details and
+    --terminal-aliases files; the JSON files are UTF-8."""
+    if read_options is not None and details is None and aliases is None:
+        given = [o for o, v in (("--encoding", read_options.encoding),
+                                ("--delimiter", read_options.delimiter),
+                                ("--sheet", read_options.sheet)) if v is not None]
+        if given:
+            raise UsageError(f"{', '.join(given)} applies to the --details and "
+                             "--terminal-aliases files of dcsa-jit; its JSON files are UTF-8")
     imp = dcsa_jit.build(files)
-    alias_map = terminal_aliases(aliases) if aliases else {}
+    alias_map = terminal_aliases(aliases, read_options) if aliases else {}
     for row in imp.visits:
         code = row.get("terminal")
         port = (row.get("port") or "").strip().upper()
@@ -218,7 +227,7 @@ def load_dcsa_jit(con, files: list[Path], *, replace: bool = False, quarantine: 
     if details is not None:
         # an option file, like the alias table: its problems reject the command outright
         # (--quarantine keeps bad source rows, and a details row is not one)
-        problems = apply_details(imp.visits, imp.visit_paths, details)
+        problems = apply_details(imp.visits, imp.visit_paths, details, read_options)
         if problems and not quarantine and extra_errors:
             # the JSON's own problems too, so the user fixes both in one round
             _finish(sorted(problems + extra_errors), f"{Path(details).name}, {imp.label}",
@@ -266,7 +275,8 @@ def _finish(errors: list[RowError], label: str, quarantine: bool, errors_out: Pa
 def load_adapter(con, kind: str, files: list[Path], *, replace: bool = False,
                  quarantine: bool = False, errors_out: Path | None = None,
                  details: Path | None = None, aliases: Path | None = None,
-                 coverage: bool = True, mkdir: bool = False) -> AdapterReport:
+                 coverage: bool = True, mkdir: bool = False,
+                 read_options: ReadOptions | None = None) -> AdapterReport:
     """`load dcsa-jit` / `load wharfinger`; options that do not apply are usage errors. As
     `load_files`, `errors_out` is written on every run: a file refused as a whole (its JSON
     shape, its size, a bad --details row) is a line of it too, so a script never reads an
@@ -280,7 +290,7 @@ def load_adapter(con, kind: str, files: list[Path], *, replace: bool = False,
     try:
         return _load_source(con, kind, files, replace=replace, quarantine=quarantine,
                             errors_out=errors_out, details=details, aliases=aliases,
-                            coverage=coverage)
+                            coverage=coverage, read_options=read_options)
     except InputRejected as exc:
         if errors_out is not None:
             write_errors_csv(errors_out, exc.errors or [file_error(exc)])
@@ -289,17 +299,19 @@ def load_adapter(con, kind: str, files: list[Path], *, replace: bool = False,
 
 def _load_source(con, kind: str, files: list[Path], *, replace: bool, quarantine: bool,
                  errors_out: Path | None, details: Path | None, aliases: Path | None,
-                 coverage: bool) -> AdapterReport:
+                 coverage: bool, read_options: ReadOptions | None) -> AdapterReport:
     if kind == "dcsa-jit":
         if not coverage:
             raise UsageError("--no-coverage applies to wharfinger only")
         return load_dcsa_jit(con, files, replace=replace, quarantine=quarantine,
-                             errors_out=errors_out, details=details, aliases=aliases)
+                             errors_out=errors_out, details=details, aliases=aliases,
+                             read_options=read_options)
     if kind == "wharfinger":
         if details or aliases:
             raise UsageError("--details and --terminal-aliases apply to dcsa-jit only")
         from berthcheck.ingest.wharfinger import load_wharfinger
 
         return load_wharfinger(con, files, replace=replace, quarantine=quarantine,
-                               errors_out=errors_out, coverage=coverage)
+                               errors_out=errors_out, coverage=coverage,
+                               read_options=read_options)
     raise UsageError(f"unknown adapter kind {kind!r}; one of: {', '.join(ADAPTER_KINDS)}")

@@ -26,7 +26,7 @@ from berthcheck import store
 from berthcheck.errors import RowError
 from berthcheck.ingest.kinds import COVERAGE, VISITS, Column, Kind
 from berthcheck.ingest.load import AdapterSource, _load_one
-from berthcheck.ingest.read import ROW, RawTable, read_table
+from berthcheck.ingest.read import ROW, RawTable, ReadOptions, read_table
 
 
 def _t(name: str, required: bool = False, *aliases: str) -> Column:
@@ -84,8 +84,9 @@ def _visit_id(port: str | None, imo: str | None, tied_up: str | None, row: int) 
     return f"WHF-{port}-{number}-{digits}"
 
 
-def to_visits(con, path: Path) -> tuple[list[dict], list[int], list[RowError], RawTable]:
-    raw = read_table(path, WHARFINGER)
+def to_visits(con, path: Path, read_options: ReadOptions | None = None,
+              ) -> tuple[list[dict], list[int], list[RowError], RawTable]:
+    raw = read_table(path, WHARFINGER, read_options)
     label = raw.path.name
     berths = _berth_lookup(con)
     rows, numbers, errors = [], [], []
@@ -139,13 +140,14 @@ def _declared_years(con, visit_ids: list[str]) -> list[tuple[str, int]]:
 
 
 def load_wharfinger(con, files: list[Path], *, replace: bool = False, quarantine: bool = False,
-                    errors_out: Path | None = None, coverage: bool = True):
+                    errors_out: Path | None = None, coverage: bool = True,
+                    read_options: ReadOptions | None = None):
     from berthcheck.ingest.adapters import AdapterReport, _finish, text_table
 
     reports, all_errors, declared = [], [], []
     with store.transaction(con):
         for path in files:
-            rows, numbers, errors, raw = to_visits(con, Path(path))
+            rows, numbers, errors, raw = to_visits(con, Path(path), read_options)
             label = raw.path.name
             table = text_table(VISITS, rows, None, label=label, path=raw.path,
                                file_format=f"wharfinger-{raw.file_format}", sha256=raw.sha256)

@@ -34,6 +34,10 @@ class ReportOutcome:
     attachment_name: str | None = None
     scope: Any = None  # the run's engine.scope.Scope (its period and scope in words)
     undrawable: list = field(default_factory=list)  # glyphs.Undrawable: texts printed as boxes
+    # `check`'s hint (engine.pack_choice.other_pack_hint) when the pack judged no visit in
+    # scope while the ports are under another built-in pack; None for a `--run` report, which
+    # renders the pack the run was made with (and takes no --pack to follow the hint with)
+    other_pack: str | None = None
 
 
 @dataclass
@@ -118,6 +122,7 @@ def build_report(
     """Write the report for a period and at most one of port / terminal / fleet to `out`
     (.pdf or .html), from the stored run for the current inputs or a fresh stored check."""
     from berthcheck import atomic
+    from berthcheck.engine.pack_choice import other_pack_hint
     from berthcheck.report.run import obtain_run
 
     started = time.perf_counter()
@@ -142,6 +147,7 @@ def build_report(
         attachment_name=rendered.model["meta"]["results_name"] if fmt == "pdf" else None,
         scope=run.scope,
         undrawable=rendered.undrawable,
+        other_pack=other_pack_hint(con, run.scope, run.pack.id, run.results),
     )
 
 

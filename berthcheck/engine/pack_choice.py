@@ -1,5 +1,6 @@
 """The rule pack an export takes when no `--pack` is given: the one built-in pack that covers
-the ports of the visits in scope.
+the ports of the visits in scope; and the warning `check` and `report` give when their pack
+judges none of the visits in scope while that pack is another (`other_pack_hint`).
 
 `check` and `report` default to CARB's pack (the documented default, kept for scripts); an
 indicators package, though, is handed to partner ports under its pack's name, and a Rotterdam
@@ -98,6 +99,13 @@ def pack_for_scope(con, scope) -> str:
         "an indicators package holds one pack's numbers")
 
 
+def all_not_applicable(pack_id: str, visits: int | None = None) -> str:
+    """The opening of a warning that a pack judged none of the visits in scope: `check`'s and
+    `report`'s hint and `export carb-visit-report`'s warning say it in these words."""
+    which = "every visit" if visits is None else f"every one of the {visits} visit(s)"
+    return f"{which} in scope is not_applicable under {pack_id}"
+
+
 def other_pack_hint(con, scope, pack_id: str, results) -> str | None:
     """A warning for a check whose every visit in scope is `not_applicable` under `pack_id`
     while the built-in pack the ports in scope call for is another (a Shanghai month checked
@@ -113,5 +121,5 @@ def other_pack_hint(con, scope, pack_id: str, results) -> str | None:
         return None
     if wanted == pack_id:
         return None
-    return (f"every visit in scope is not_applicable under {pack_id}; the ports in scope are "
-            f"under {wanted}: `--pack {wanted}` judges them")
+    return (f"{all_not_applicable(pack_id)}; the ports in scope are under {wanted}: "
+            f"`--pack {wanted}` judges them")
