@@ -185,6 +185,13 @@ def _folded(text: str) -> str:
     return "".join(text.casefold().split())
 
 
+def fleet_key(name: str) -> str:
+    """A fleet's name as the CARB pack matches it (its `fleet_key` macro): lower case, no
+    spaces, so "PACIFIC MERIDIAN  LINES" in an allowances file is the visits' "Pacific
+    Meridian Lines" (docs/regulations-carb.md 8)."""
+    return "".join(name.lower().split())
+
+
 def _closest(given: str, known: list[str], n: int = 5) -> list[str]:
     """Known values most like `given` (difflib's ratio over the whole value and over its
     start, so a truncated "Han Ocean" still finds "Han Ocean Container Fleet")."""

@@ -2,6 +2,10 @@
 -- Helpers every query of the pack uses. Times in evidence are written in UTC so that a
 -- finding's identity never depends on the session or machine time zone.
 CREATE OR REPLACE TEMP MACRO iso_utc(ts) AS strftime(timezone('UTC', ts), '%Y-%m-%dT%H:%M:%SZ');
+-- A fleet named ignoring case and spaces, as `--fleet` matches it: a line's own files that spell
+-- one fleet "Pacific Meridian Lines" and "PACIFIC MERIDIAN  LINES" name one holder of VIEs, one
+-- allowance and one count (docs/regulations-carb.md 8).
+CREATE OR REPLACE TEMP MACRO fleet_key(name) AS lower(regexp_replace(name, '[\s\p{Z}]+', '', 'g'));
 CREATE OR REPLACE TEMP MACRO local_text(ts, tz) AS strftime(timezone(tz, ts), '%Y-%m-%d %H:%M');
 -- seconds_between(a, b) is epoch(b - a) bit for bit (that interval holds whole days and the
 -- microseconds left over; epoch adds days * 86400 and micros / 1e6), computed from the two
