@@ -89,3 +89,38 @@ def test_a_fleet_spelled_three_ways_shares_one_allowance_in_check_and_report(tmp
 def test_fleet_key_is_the_packs_folding():
     assert fleet_key("PACIFIC  meridian\u00a0Lines") == fleet_key("Pacific Meridian Lines")
     assert fleet_key("Pacific Meridian Lines") != fleet_key("Pacific-Meridian Lines")
+
+
+def test_a_scope_of_one_spelling_says_which_visits_it_leaves_out(tmp_path):
+    """`--fleet 'Pacific Meridian Lines'` where V2 says 'PACIFIC  meridian lines': the scope
+    holds V1 only. It did so without a word (a quietly partial check, report and visit-report
+    export); now each says which spelling's visits are not in it. A value matching several
+    spellings only ignoring case and spaces is still exit 2, now saying what to do."""
+    import json
+
+    db = str(tmp_path / "line.duckdb")
+    _ok(["load-dir", str(_line_files(tmp_path / "line")), "--db", db, "--quiet"])
+    left_out = ("--fleet 'Pacific Meridian Lines': the loaded visits also spell it "
+                "'PACIFIC  meridian lines' (1 visit); those visits are not in this scope")
+    fleet = ["--period", "2026-10", "--fleet", "Pacific Meridian Lines"]
+    checked = _ok(["check", "--db", db, *fleet, "--json", "--quiet"])
+    summary = json.loads(checked.stdout)
+    assert summary["visits"] == 1
+    assert [w for w in summary["warnings"] if w.startswith(left_out)]
+    assert f"warning: {left_out}" in checked.stderr
+    reported = _ok(["report", "--db", db, *fleet, "--out", str(tmp_path / "r.html"),
+                    "--quiet"])
+    assert f"warning: {left_out}" in reported.stderr
+    exported = _ok(["export", "carb-visit-report", "--db", db, "--party", "vessel", *fleet,
+                    "--out", str(tmp_path / "v.csv"), "--json"])
+    assert [w for w in json.loads(exported.stdout)["warnings"] if w.startswith(left_out)]
+
+    ambiguous = runner.invoke(app, ["check", "--db", db, "--period", "2026-10",
+                                    "--fleet", "pacific meridian lines"])
+    assert ambiguous.exit_code == 2
+    assert ("--fleet 'pacific meridian lines' is ambiguous: the loaded visits spell it "
+            "'PACIFIC  meridian lines', 'Pacific Meridian Lines'; give one exactly") in (
+        ambiguous.output)
+    assert "--replace" in ambiguous.output
+    one = _ok(["check", "--db", db, "--period", "2026-10", "--json", "--quiet"])
+    assert not [w for w in json.loads(one.stdout)["warnings"] if "also spell" in w]
