@@ -220,6 +220,11 @@ CONTACT_COLUMNS = {
 }
 
 
+def is_contact_column(header: str) -> bool:
+    """Whether a visits file's extra column is one of the contact details the exports read."""
+    return any(_norm(header) == _norm(a) for aliases in CONTACT_COLUMNS.values() for a in aliases)
+
+
 def contacts(extra_json: str | None) -> dict[str, str | None]:
     try:
         extra = json.loads(extra_json) if extra_json else {}
