@@ -208,8 +208,8 @@ def exceptions(con, run: ReportRun, by_visit: dict, finding_rows: list[dict]) ->
         v = by_visit[e["visit_id"]]
         if v["verdict"] not in ("compliant", "non_compliant"):
             continue
-        holder_kind = holder_of[e["kind"]]
-        holder = v.get(holder_kind) or fmt.DASH
+        holder_kind = str(holder_of[e["kind"]])
+        holder = str(v.get(holder_kind) or fmt.DASH)
         # a TIE belongs to a terminal at its port (17 CCR 93130.11); a VIE to the fleet, named
         # ignoring case and spaces as the pack counts it (one row however the files spell it)
         holder_port = v.get("port") if holder_kind == "terminal" else None
@@ -239,13 +239,13 @@ def exceptions(con, run: ReportRun, by_visit: dict, finding_rows: list[dict]) ->
     allowance_rows = []
     for key, u in sorted(usage.items(), key=lambda kv: (
             kv[0][0], str(kv[0][2]), str(kv[0][3]), kv[0][4] or 0)):
-        kind, holder_kind, holder, holder_port, year = key
-        g = granted.get((holder_kind, holder, holder_port, year))
+        kind, holder_kind, holder_key, holder_port, year_of_use = key
+        g = granted.get((holder_kind, holder_key, holder_port, year_of_use))
         allowance_rows.append({
             "kind": kind.upper(),
             "holder_kind": holder_kind,
             "holder": f"{spelled[key]} at {holder_port}" if holder_port else spelled[key],
-            "year": year if year is not None else fmt.DASH,
+            "year": year_of_use if year_of_use is not None else fmt.DASH,
             "claims": u["claims"],
             "honoured": u["honoured"],
             "refused": u["refused"],
