@@ -6,18 +6,9 @@ CREATE OR REPLACE TEMP MACRO iso_utc(ts) AS strftime(timezone('UTC', ts), '%Y-%m
 -- one fleet "Pacific Meridian Lines" and "PACIFIC MERIDIAN  LINES" name one holder of VIEs, one
 -- allowance and one count (docs/regulations-carb.md 8).
 CREATE OR REPLACE TEMP MACRO fleet_key(name) AS lower(regexp_replace(name, '[\s\p{Z}]+', '', 'g'));
--- A local time a message writes. One the fall-back night shows twice (01:30 PDT and 01:30 PST:
--- the wall clock an hour on or back reads the same) gets its UTC offset, so "00:30 to 01:30"
--- of a 120-minute late connection does not read as an hour.
-CREATE OR REPLACE TEMP MACRO utc_offset_text(ts, tz) AS
-    ' UTC' || CASE WHEN epoch(timezone(tz, ts)) < epoch(ts) THEN '-' ELSE '+' END
-    || strftime(make_timestamp(0, 1, 1, 0, 0, 0) + to_seconds(
-           CAST(abs(epoch(timezone(tz, ts)) - epoch(ts)) AS BIGINT)), '%H:%M');
-CREATE OR REPLACE TEMP MACRO local_text(ts, tz) AS
-    strftime(timezone(tz, ts), '%Y-%m-%d %H:%M')
-    || CASE WHEN timezone(tz, ts + INTERVAL 1 HOUR) = timezone(tz, ts)
-              OR timezone(tz, ts - INTERVAL 1 HOUR) = timezone(tz, ts)
-            THEN utc_offset_text(ts, tz) ELSE '' END;
+-- A local time a message writes: the engine's bc_local_text, which gives a wall time the
+-- fall-back night shows twice (01:30 PDT and 01:30 PST) its UTC offset.
+CREATE OR REPLACE TEMP MACRO local_text(ts, tz) AS bc_local_text(ts, tz);
 -- seconds_between(a, b) is epoch(b - a) bit for bit (that interval holds whole days and the
 -- microseconds left over; epoch adds days * 86400 and micros / 1e6), computed from the two
 -- instants' microseconds instead of the calendar subtraction of two TIMESTAMPTZ, which costs
