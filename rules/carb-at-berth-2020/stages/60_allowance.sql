@@ -40,9 +40,9 @@ FROM held;
 -- The allowance per holder and year: the allowances row(s), else the Table 3 percentage of the
 -- holder's previous-year count rounded as $allowance_rounding says, else unknown (AB11).
 -- The previous-year count (innovative-concept visits excluded, § 93130.11(a)(1)) comes from
--- visit_counts (an all-types row, else the sum of the per-type rows), else from the loaded
--- visits of a year declared complete in coverage (the fleet's record for VIEs, the port's for
--- TIEs). Loaded visits alone are never a count.
+-- visit_counts (reported_by_port, reported), else from the loaded visits of a year declared
+-- complete in coverage (the fleet's record for VIEs, the port's for TIEs). Loaded visits alone
+-- are never a count.
 CREATE OR REPLACE TEMP TABLE bc_allowance AS
 WITH holders AS (
     SELECT DISTINCT claim_kind, holder_kind, holder_key, holder_port, year FROM bc_claim
@@ -56,14 +56,24 @@ granted AS (
        AND (h.holder_port IS NULL OR upper(a.port) = h.holder_port)
     GROUP BY ALL
 ),
-reported AS (
-    SELECT h.claim_kind, h.holder_key, h.holder_port, h.year,
+-- A count per port as reported (the port's all-types row, else the sum of its per-type rows;
+-- a terminal's rows are its port's), then the holder's: a fleet's California-wide row (no
+-- port), else the sum over its ports. A fleet's total beside its by-port breakdown is one
+-- count, not two added up.
+reported_by_port AS (
+    SELECT h.claim_kind, h.holder_key, h.holder_port, h.year, upper(c.port) AS count_port,
         coalesce(sum(c.visits) FILTER (WHERE c.vessel_type IS NULL), sum(c.visits)) AS visits
     FROM holders h
     JOIN visit_counts c
         ON c.holder_kind = h.holder_kind AND c.year = h.year - 1
        AND (CASE h.claim_kind WHEN 'vie' THEN fleet_key(c.holder) ELSE c.holder END) = h.holder_key
        AND (h.holder_port IS NULL OR upper(c.port) = h.holder_port)
+    GROUP BY ALL
+),
+reported AS (
+    SELECT claim_kind, holder_key, holder_port, year,
+        coalesce(sum(visits) FILTER (WHERE count_port IS NULL), sum(visits)) AS visits
+    FROM reported_by_port
     GROUP BY ALL
 ),
 -- the previous year's visits at ports the regulation covers, whatever the check's scope (the
