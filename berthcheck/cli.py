@@ -300,7 +300,7 @@ def check_command(
         from berthcheck.engine.export import plan_outputs
         from berthcheck.engine.outputs import write_check_outputs
         from berthcheck.engine.readiness import pack_warnings
-        from berthcheck.engine.scope import resolve_scope
+        from berthcheck.engine.scope import other_spellings, resolve_scope
         from berthcheck.engine.summary import summary_dict
 
         scope = parse_scope(period, date_from, date_to, port, terminal, fleet)
@@ -315,7 +315,7 @@ def check_command(
             store.check_not_loaded(con, [("--out", out), ("--findings", findings_target),
                                          ("--manifest", manifest_out)])
             scope = resolve_scope(con, scope)
-            empty = pack_warnings(con, pack_obj)
+            empty = pack_warnings(con, pack_obj) + other_spellings(con, scope)
             with progress(f"checking {pack_obj.label}", quiet=quiet):
                 outcome = check(con, pack_obj, scope=scope, notes=notes)
             from berthcheck.engine.pack_choice import other_pack_hint
@@ -391,7 +391,7 @@ def report_command(
     try:
         from berthcheck import store
         from berthcheck.cli_progress import progress
-        from berthcheck.engine.scope import resolve_scope
+        from berthcheck.engine.scope import other_spellings, resolve_scope
         from berthcheck.report import (
             DEFAULT_PACK,
             build_report,
@@ -418,6 +418,7 @@ def report_command(
         # a stored run is only read: open the database as the other read-only commands do
         con = (cli_common.connect_for_reading(db) if run is not None
                else store.connect(cli_common.existing_db(db)))
+        spellings: list[str] = []
         try:
             with progress("writing the report", quiet=quiet):
                 if run is not None:
@@ -428,6 +429,7 @@ def report_command(
                 else:
                     assert period is not None  # report_scope refused a missing --period
                     scope = resolve_scope(con, scope)
+                    spellings = other_spellings(con, scope)
                     outcome = build_report(
                         con, period=period, port=scope.port, terminal=scope.terminal,
                         fleet=scope.fleet, out=out, pack=pack or DEFAULT_PACK, mkdir=mkdir,
@@ -439,6 +441,8 @@ def report_command(
         raise _fail(exc) from None
     if not outcome.visits:  # as `check` says it: a mistyped period is not a quiet empty report
         _warn(f"warning: no visit in scope ({outcome.scope.describe()})")
+    for line in spellings:  # as `check` says it: a scope of one spelling of several
+        _warn(f"warning: {line}")
     if outcome.other_pack is not None:  # as `check` says it (a Shanghai month under CARB)
         _warn(f"warning: {outcome.other_pack}")
     from berthcheck.report.glyphs import warning as undrawable_warning

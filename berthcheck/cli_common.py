@@ -163,9 +163,17 @@ def fail(exc: BerthcheckError) -> typer.Exit:
 def say_loaded(files, errors, *, kind: str | None = None) -> None:
     """What a load did, file by file (`load` and `load-dir` alike), then the problems of the
     rows it quarantined. `kind` prefixes each line when several kinds are loaded together."""
+    from berthcheck.export.source import is_contact_column
+
     prefix = f"{kind:<12} " if kind else ""
     for f in files:
-        if unread := getattr(f, "unread_columns", ()):
+        unread = list(getattr(f, "unread_columns", ()))
+        if f.kind == "visits" and (contact := [c for c in unread if is_contact_column(c)]):
+            # read by the visit-report and Wharfinger exports: no misspelt column to fix
+            unread = [c for c in unread if c not in contact]
+            warn(f"{prefix}{f.file}: contact details kept for `export carb-visit-report` and "
+                f"`export wharfinger` (no rule reads them): {', '.join(map(repr, contact))}")
+        if unread:
             # a misspelt optional column would otherwise read as empty without a word
             warn(f"{prefix}{f.file}: {len(unread)} column{'s' if len(unread) != 1 else ''} "
                  f"not read by any rule (kept in extra): {', '.join(map(repr, unread))}; "

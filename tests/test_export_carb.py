@@ -537,6 +537,37 @@ def test_json_gives_scripts_the_export_id_run_files_and_their_sha256(db, tmp_pat
     assert json.loads(empty.stdout)["warnings"] == ["no visit in scope (period 2025, port USLAX)"]
 
 
+def test_visits_outside_california_are_no_rows_of_the_carb_visit_report(tmp_path, runner):
+    """A line's store holds its Los Angeles and its Rotterdam calls: the fleet's CARB visit
+    report listed the Rotterdam call too (port_not_covered, due in 30 days), a row to send CARB
+    for a visit it does not regulate, and said nothing since another row was judged. Only
+    visits to ports flagged carb_at_berth are rows; the others are counted in a note."""
+    from tests.conftest import good_visit
+
+    db = tmp_path / "line.duckdb"
+    visits = write_csv(tmp_path / "v.csv", [
+        good_visit(visit_id="LAX-1", fleet="Pacific Meridian Lines"),
+        good_visit(visit_id="RTM-1", imo="9310018", port="NLRTM", terminal="ECT",
+                   fleet="Pacific Meridian Lines"),
+        good_visit(visit_id="RTM-2", imo="9310032", port="NLRTM", terminal="ECT",
+                   fleet="Pacific Meridian Lines", arrival="2026-10-10 06:00",
+                   ready_to_work="2026-10-10 08:00", pilot_on_board="2026-10-11 05:00",
+                   departure="2026-10-11 06:00")])
+    assert runner.invoke(app, ["load", "visits", str(visits), "--db", str(db)]).exit_code == 0
+    out = tmp_path / "cvr.csv"
+    r = runner.invoke(app, ["export", "carb-visit-report", "--party", "vessel", "--period",
+                            "2026-10", "--fleet", "pacific meridian lines", "--db", str(db),
+                            "--out", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout)
+    assert (got["rows"], got["visits"]) == (1, 3)
+    assert got["notes"] == [
+        "2 visit(s) in scope at ports CARB At-Berth does not cover left out (NLRTM 2): a CARB "
+        "visit report is for visits to California ports (the ports table's carb_at_berth)"]
+    with open(out, newline="", encoding="utf-8") as fh:
+        assert [row["visit_id"] for row in csv.DictReader(fh)] == ["LAX-1"]
+
+
 def test_a_report_of_visits_carb_does_not_regulate_is_warned_of(tmp_path, runner):
     """A Rotterdam store's CARB visit report listed every call as not_applicable without a word,
     as if it were a report to send; `fueleu-calls` warns the other way round (r16-EX)."""

@@ -75,6 +75,7 @@ def test_pack_seconds_between_is_epoch_of_the_difference(pack):
     connection = duckdb.connect()
     try:
         connection.execute("SET TimeZone = 'UTC'")  # as in the sandbox
+        define_macros(connection)  # the engine's, before the pack's stages, as in the sandbox
         for statement in split_statements((RULES / pack / "stages" / "00_macros.sql").read_text()):
             connection.execute(statement)
         connection.execute("""

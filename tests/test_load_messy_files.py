@@ -163,6 +163,24 @@ def test_load_says_which_columns_it_does_not_read(runner, db_path, tmp_path):
         "Redy to work", "Pilot Company"]
 
 
+def test_contact_columns_the_exports_read_are_not_called_unread(runner, db_path, tmp_path):
+    # a line's visits file with its operator's contact details (README, export
+    # carb-visit-report) was told they are "not read by any rule; if one is meant as a visits
+    # column, name it as `berthcheck schema visits` does", as if they were misspelt
+    row = {**good_visit(), "Operator Address": "1 Harbor Way", "operator_email": "ops@x.example",
+           "Terminal Operator": "TraPac LLC", "Pilot Company": "Jacobsen"}
+    from .conftest import write_csv
+
+    path = write_csv(tmp_path / "visits.csv", [row])
+    result = runner.invoke(app, ["--db", str(db_path), "load", "visits", str(path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert ("visits.csv: contact details kept for `export carb-visit-report` and `export "
+            "wharfinger` (no rule reads them): 'Operator Address', 'operator_email', "
+            "'Terminal Operator'") in result.stderr
+    assert ("visits.csv: 1 column not read by any rule (kept in extra): 'Pilot Company'; "
+            "if one is meant") in result.stderr
+
+
 @pytest.mark.parametrize("above", [["October 2026 vessel calls"], ["Vessel", None, None, "Times"]])
 def test_a_title_row_above_the_header_is_named_as_such(con, tmp_path, above):
     import xlsxwriter

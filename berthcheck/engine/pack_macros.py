@@ -12,9 +12,14 @@ and ends one when the next piece starts after every piece so far has ended; a pi
 island of several pieces pass through a second, small window, which pairs each start with its
 end.
 
+`bc_local_text(ts, tz)`: an instant as a message writes it in the port's local time,
+`2026-11-01 00:30`; a wall time the fall-back night shows twice (01:30 PDT and 01:30 PST, when
+the wall clock an hour on or back reads the same) gets its UTC offset, `2026-11-01 01:30
+UTC-08:00`, so that a stretch ending in the repeated hour does not read an hour short.
+
 Engine-provided rather than a stage file each pack copies: a fix or a faster plan reaches
-every pack at once, and packs written by others get the same semantics. Its name is reserved
-(engine/pack_sql.py): a stage may not define a macro of that name.
+every pack at once, and packs written by others get the same semantics. Their names are
+reserved (engine/pack_sql.py): a stage may not define a macro of those names.
 """
 
 from __future__ import annotations
@@ -54,13 +59,29 @@ SELECT visit_id, part, s, e FROM (
 WHERE _starts
 """
 
+# the offset of `ts` at `tz`: its wall time read as UTC less the instant, as +HH:MM / -HH:MM
+LOCAL_TEXT_SQL = """
+CREATE OR REPLACE TEMP MACRO bc_local_text(ts, tz) AS
+    strftime(timezone(tz, ts), '%Y-%m-%d %H:%M')
+    || CASE WHEN timezone(tz, ts + INTERVAL 1 HOUR) = timezone(tz, ts)
+              OR timezone(tz, ts - INTERVAL 1 HOUR) = timezone(tz, ts)
+            THEN ' UTC' || CASE WHEN epoch(timezone(tz, ts)) < epoch(ts) THEN '-' ELSE '+' END
+                 || strftime(make_timestamp(0, 1, 1, 0, 0, 0) + to_seconds(
+                        CAST(abs(epoch(timezone(tz, ts)) - epoch(ts)) AS BIGINT)), '%H:%M')
+            ELSE '' END
+"""
+
 # name -> how a pack calls it (docs/packs.md, generated)
 ENGINE_MACROS = {
     "bc_interval_union": "bc_interval_union(pieces): columns visit_id, part, s, e in; one row "
                          "per island (visit_id, part, s, e) out",
+    "bc_local_text": "bc_local_text(ts, tz): an instant as port-local text, `2026-11-01 00:30`; "
+                     "a wall time the fall-back night shows twice with its UTC offset, "
+                     "`2026-11-01 01:30 UTC-08:00`",
 }
 
 
 def define_macros(sandbox) -> None:
     """Define the engine's macros in a pack's sandbox (before the pack's stages run)."""
     store.run(sandbox, INTERVAL_UNION_SQL)
+    store.run(sandbox, LOCAL_TEXT_SQL)

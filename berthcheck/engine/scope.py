@@ -185,6 +185,13 @@ def _folded(text: str) -> str:
     return "".join(text.casefold().split())
 
 
+def fleet_key(name: str) -> str:
+    """A fleet's name as the CARB pack matches it (its `fleet_key` macro): lower case, no
+    spaces, so "PACIFIC MERIDIAN  LINES" in an allowances file is the visits' "Pacific
+    Meridian Lines" (docs/regulations-carb.md 8)."""
+    return "".join(name.lower().split())
+
+
 def _closest(given: str, known: list[str], n: int = 5) -> list[str]:
     """Known values most like `given` (difflib's ratio over the whole value and over its
     start, so a truncated "Han Ocean" still finds "Han Ocean Container Fleet")."""
@@ -232,7 +239,9 @@ def resolve_value(con, option: str, given: str | None, *, table: str = "visits",
     if matches:
         raise UsageError(
             f"{option} {given!r} is ambiguous: the loaded {what}s spell it "
-            + ", ".join(repr(m) for m in matches) + "; give one exactly"
+            + ", ".join(repr(m) for m in matches) + "; give one exactly (the others' "
+            f"{what}s are then not in it), or load the {what}s again with one spelling "
+            "(`--replace`)"
         )
     if not known:
         raise UsageError(f"{option} {given!r}: no loaded {what} has a {column}"
@@ -245,6 +254,31 @@ def resolve_value(con, option: str, given: str | None, *, table: str = "visits",
         + (f" and {len(known) - 10} more" if len(known) > 10 else "")
     )
     raise UsageError(f"{option} {given!r} matches no loaded {what}; {hint}")
+
+
+def other_spellings(con, scope: Scope) -> list[str]:
+    """Warnings for a scope value that the loaded visits also spell otherwise (`--fleet
+    'Pacific Meridian Lines'` where some visits say 'PACIFIC MERIDIAN LINES'): the scope holds
+    the visits spelled as given only, which is otherwise a quietly partial check. The CARB pack
+    counts a fleet's VIEs over every spelling (docs/regulations-carb.md 8)."""
+    from berthcheck import store
+
+    lines = []
+    for option in ("port", "terminal", "fleet"):
+        value = getattr(scope, option)
+        if not value:
+            continue
+        rows = store.run(  # the column name comes from the code, never from the user
+            con, f"SELECT {option}, count(*) FROM visits WHERE {option} IS NOT NULL "  # noqa: S608
+            f"AND {option} <> ? GROUP BY {option} ORDER BY {option}", [value])
+        others = [(spelling, n) for spelling, n in rows if _folded(spelling) == _folded(value)]
+        if others:
+            lines.append(
+                f"--{option} {value!r}: the loaded visits also spell it "
+                + ", ".join(f"{s!r} ({n} visit{'s' if n != 1 else ''})" for s, n in others)
+                + "; those visits are not in this scope: load them again with one spelling "
+                "(`berthcheck load visits FILE --replace`)")
+    return lines
 
 
 def resolve_scope(con, scope: Scope) -> Scope:

@@ -247,10 +247,16 @@ def build(con, run, params: dict) -> Built:
     ev_rows = event_rows(con, ids)
     shifts = _shifts(con, ids)
     rows = []
+    elsewhere: dict[str, int] = {}  # port -> visits left out: not a California port
     for res in results.iter_rows(named=True):
         vid = res["visit_id"]
         v = visits.get(vid)
         if v is None:
+            continue
+        if not v["port_carb_at_berth"]:
+            # the report goes to CARB for visits to California ports (§ 93130.7(e)(4)); a
+            # line's Rotterdam call in the same store is no row of it
+            elsewhere[v["port"]] = elsewhere.get(v["port"], 0) + 1
             continue
         cc = cc_rows.get(vid, [])
         if party == "caecs":
@@ -327,7 +333,11 @@ def build(con, run, params: dict) -> Built:
     rows.sort(key=lambda r: (str(as_utc(visits[r["visit_id"]]["departure"])), r["visit_id"]))
     table = Table(f"{party}-visits", [c for c, _ in columns], rows)
     files = table_files(Path(params["out"]), [table])
-    return Built(files, len(rows), sum(1 for r in rows if not r["record_complete"]))
+    notes = [] if not elsewhere else [
+        f"{sum(elsewhere.values())} visit(s) in scope at ports CARB At-Berth does not cover "
+        f"left out ({', '.join(f'{p} {n}' for p, n in sorted(elsewhere.items()))}): a CARB "
+        "visit report is for visits to California ports (the ports table's carb_at_berth)"]
+    return Built(files, len(rows), sum(1 for r in rows if not r["record_complete"]), notes)
 
 
 def export_carb_visit_report(con, *, party: str, period: str, out: Path, fleet: str | None = None,

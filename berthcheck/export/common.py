@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from berthcheck import store
+from berthcheck.engine.scope import other_spellings
 from berthcheck.export.files import write_files
 from berthcheck.export.proof import record_export
 from berthcheck.export.source import ExportRun, obtain_run
@@ -51,6 +52,7 @@ def make_export(con, *, kind: str, parameters: dict, scope, pack_id: str,
     record = record_export(con, run.run_id, kind, parameters, built.files)
     visits = run.results.height
     warnings = [] if visits else [f"no visit in scope ({scope.describe()})"]  # as `check`
+    warnings += other_spellings(con, scope)
     return ExportOutcome(kind, record.export_id, run.run_id, run.reused, paths, built.rows,
                          built.incomplete, built.notes, visits, warnings, dict(record.files))
 

@@ -154,11 +154,11 @@ def rows_for(con, sql: str, visit_ids) -> list[dict]:
 
 
 def visit_rows(con, visit_ids) -> dict[str, dict]:
-    """The visits' stored rows with the port's zone, by visit id."""
+    """The visits' stored rows with the port's zone and CARB At-Berth flag, by visit id."""
     rows = rows_for(
         con,
         "SELECT v.* EXCLUDE (_batch_id, _source_file, _source_row, _row_hash, _replaced_by), "
-        "p.timezone AS port_timezone "
+        "p.timezone AS port_timezone, coalesce(p.carb_at_berth, false) AS port_carb_at_berth "
         "FROM visits v JOIN _bc_export_visits s ON s.visit_id = v.visit_id "
         "LEFT JOIN ports p ON p.port = v.port ORDER BY v.visit_id",
         visit_ids,
@@ -218,6 +218,11 @@ CONTACT_COLUMNS = {
     "terminal_operator_email": ("terminal_operator_email",),
     "terminal_operator_phone": ("terminal_operator_phone", "terminal_operator_telephone"),
 }
+
+
+def is_contact_column(header: str) -> bool:
+    """Whether a visits file's extra column is one of the contact details the exports read."""
+    return any(_norm(header) == _norm(a) for aliases in CONTACT_COLUMNS.values() for a in aliases)
 
 
 def contacts(extra_json: str | None) -> dict[str, str | None]:

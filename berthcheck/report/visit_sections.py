@@ -4,6 +4,7 @@ violations, and the exceptions claimed (events) with the VIE / TIE allowances th
 from __future__ import annotations
 
 from berthcheck import store
+from berthcheck.engine.scope import fleet_key
 from berthcheck.report import fmt, listing, pack_section
 from berthcheck.report.pack_spec import ReportSpec
 from berthcheck.report.run import ReportRun, fetch_for_visits
@@ -200,18 +201,22 @@ def exceptions(con, run: ReportRun, by_visit: dict, finding_rows: list[dict]) ->
         if "claim" in ev and "holder" in ev:
             refused_evidence[(f["visit_id"], ev["claim"])] = ev
     usage: dict[tuple, dict] = {}
+    spelled: dict[tuple, str] = {}  # the spelling shown: the least of a holder's, whatever the order
     for e in rows:
         if e["kind"] not in holder_of:
             continue
         v = by_visit[e["visit_id"]]
         if v["verdict"] not in ("compliant", "non_compliant"):
             continue
-        holder_kind = holder_of[e["kind"]]
-        holder = v.get(holder_kind) or fmt.DASH
-        # a TIE belongs to a terminal at its port (17 CCR 93130.11); a VIE to the fleet
+        holder_kind = str(holder_of[e["kind"]])
+        holder = str(v.get(holder_kind) or fmt.DASH)
+        # a TIE belongs to a terminal at its port (17 CCR 93130.11); a VIE to the fleet, named
+        # ignoring case and spaces as the pack counts it (one row however the files spell it)
         holder_port = v.get("port") if holder_kind == "terminal" else None
         year = fmt.local_date(v.get("departure"), v.get("port_timezone"))
-        key = (e["kind"], holder_kind, holder, holder_port, year.year if year else None)
+        key = (e["kind"], holder_kind, _holder_key(holder_kind, holder), holder_port,
+               year.year if year else None)
+        spelled[key] = min(spelled.get(key, holder), holder)
         u = usage.setdefault(key, {"claims": 0, "honoured": 0, "refused": 0, "why": set()})
         u["claims"] += 1
         if e["applied"]:
@@ -229,17 +234,18 @@ def exceptions(con, run: ReportRun, by_visit: dict, finding_rows: list[dict]) ->
             con, "SELECT year, holder_kind, holder, upper(port) AS port, granted FROM allowances")
         for r in allowances.iter_rows(named=True):
             port = r["port"] if r["holder_kind"] == "terminal" else None
-            k = (r["holder_kind"], r["holder"], port, r["year"])
+            k = (r["holder_kind"], _holder_key(r["holder_kind"], r["holder"]), port, r["year"])
             granted[k] = granted.get(k, 0) + r["granted"]  # a fleet's rows add up
     allowance_rows = []
-    for (kind, holder_kind, holder, holder_port, year), u in sorted(usage.items(), key=lambda kv: (
+    for key, u in sorted(usage.items(), key=lambda kv: (
             kv[0][0], str(kv[0][2]), str(kv[0][3]), kv[0][4] or 0)):
-        g = granted.get((holder_kind, holder, holder_port, year))
+        kind, holder_kind, holder_key, holder_port, year_of_use = key
+        g = granted.get((holder_kind, holder_key, holder_port, year_of_use))
         allowance_rows.append({
             "kind": kind.upper(),
             "holder_kind": holder_kind,
-            "holder": f"{holder} at {holder_port}" if holder_port else holder,
-            "year": year if year is not None else fmt.DASH,
+            "holder": f"{spelled[key]} at {holder_port}" if holder_port else spelled[key],
+            "year": year_of_use if year_of_use is not None else fmt.DASH,
             "claims": u["claims"],
             "honoured": u["honoured"],
             "refused": u["refused"],
@@ -254,3 +260,9 @@ def exceptions(con, run: ReportRun, by_visit: dict, finding_rows: list[dict]) ->
     return {"events": rows[:TABLE_LIMIT], "events_total": len(rows),
             "events_more": max(0, len(rows) - TABLE_LIMIT), "allowances": allowance_rows,
             "kind_counts": kind_counts}
+
+
+def _holder_key(holder_kind: str, holder: str) -> str:
+    """How the CARB pack matches a VIE / TIE holder: a fleet ignoring case and spaces, a
+    terminal as spelled."""
+    return fleet_key(holder) if holder_kind == "fleet" else holder

@@ -5,7 +5,8 @@
 -- severity: violation
 -- description: A fleet's VIEs (a terminal's TIEs) are counted in order of the visits' departure
 --   within the calendar year; a TIE belongs to a terminal at its port, so same-named terminals
---   at two ports are counted apart. The allowance is the allowances row for the holder and
+--   at two ports are counted apart. A fleet is named ignoring case and spaces (as --fleet
+--   matches it): its claims, allowances, counts and coverage are one fleet's however spelled. The allowance is the allowances row for the holder and
 --   year, else a percentage (Table 3; parameter table allowance_percent) of the holder's
 --   previous-year count (visit_counts, or loaded visits of a year declared complete in
 --   coverage) rounded to the nearest whole number. A claim beyond the allowance does not excuse

@@ -2,7 +2,13 @@
 -- Helpers every query of the pack uses. Times in evidence are written in UTC so that a
 -- finding's identity never depends on the session or machine time zone.
 CREATE OR REPLACE TEMP MACRO iso_utc(ts) AS strftime(timezone('UTC', ts), '%Y-%m-%dT%H:%M:%SZ');
-CREATE OR REPLACE TEMP MACRO local_text(ts, tz) AS strftime(timezone(tz, ts), '%Y-%m-%d %H:%M');
+-- A fleet named ignoring case and spaces, as `--fleet` matches it: a line's own files that spell
+-- one fleet "Pacific Meridian Lines" and "PACIFIC MERIDIAN  LINES" name one holder of VIEs, one
+-- allowance and one count (docs/regulations-carb.md 8).
+CREATE OR REPLACE TEMP MACRO fleet_key(name) AS lower(regexp_replace(name, '[\s\p{Z}]+', '', 'g'));
+-- A local time a message writes: the engine's bc_local_text, which gives a wall time the
+-- fall-back night shows twice (01:30 PDT and 01:30 PST) its UTC offset.
+CREATE OR REPLACE TEMP MACRO local_text(ts, tz) AS bc_local_text(ts, tz);
 -- seconds_between(a, b) is epoch(b - a) bit for bit (that interval holds whole days and the
 -- microseconds left over; epoch adds days * 86400 and micros / 1e6), computed from the two
 -- instants' microseconds instead of the calendar subtraction of two TIMESTAMPTZ, which costs

@@ -2,7 +2,9 @@
 -- Claims on visits that must control emissions, counted per holder and year in departure
 -- order (ties broken by visit_id). A VIE belongs to the visit's fleet (California-wide); a TIE
 -- to the visit's terminal AT ITS PORT: same-named terminals at two ports never share a claim
--- count, an allowance or a visit count.
+-- count, an allowance or a visit count. A fleet is matched by holder_key, its name ignoring
+-- case and spaces (fleet_key): spellings of one fleet share one count, allowance and coverage;
+-- holder keeps the visit's own spelling for the findings.
 CREATE OR REPLACE TEMP TABLE bc_claim AS
 WITH claims AS (
     SELECT DISTINCT e.visit_id, e.vkey, e.kind AS claim_kind
@@ -18,6 +20,7 @@ held AS (
         CASE c.claim_kind WHEN 'vie' THEN $vie_holder_kind ELSE $tie_holder_kind END
             AS holder_kind,
         CASE c.claim_kind WHEN 'vie' THEN v.fleet ELSE v.terminal END AS holder,
+        CASE c.claim_kind WHEN 'vie' THEN fleet_key(v.fleet) ELSE v.terminal END AS holder_key,
         -- the port a holder belongs to: a terminal's; a fleet's VIEs are California-wide
         CASE c.claim_kind WHEN 'vie' THEN NULL ELSE v.port END AS holder_port,
         v.port,
@@ -29,7 +32,7 @@ held AS (
 SELECT
     *,
     row_number() OVER (
-        PARTITION BY claim_kind, holder, holder_port, year
+        PARTITION BY claim_kind, holder_key, holder_port, year
         ORDER BY departure, visit_id
     ) AS claim_number
 FROM held;
@@ -37,28 +40,40 @@ FROM held;
 -- The allowance per holder and year: the allowances row(s), else the Table 3 percentage of the
 -- holder's previous-year count rounded as $allowance_rounding says, else unknown (AB11).
 -- The previous-year count (innovative-concept visits excluded, § 93130.11(a)(1)) comes from
--- visit_counts (an all-types row, else the sum of the per-type rows), else from the loaded
--- visits of a year declared complete in coverage (the fleet's record for VIEs, the port's for
--- TIEs). Loaded visits alone are never a count.
+-- visit_counts (reported_by_port, reported), else from the loaded visits of a year declared
+-- complete in coverage (the fleet's record for VIEs, the port's for TIEs). Loaded visits alone
+-- are never a count.
 CREATE OR REPLACE TEMP TABLE bc_allowance AS
 WITH holders AS (
-    SELECT DISTINCT claim_kind, holder_kind, holder, holder_port, year FROM bc_claim
+    SELECT DISTINCT claim_kind, holder_kind, holder_key, holder_port, year FROM bc_claim
 ),
 granted AS (
-    SELECT h.claim_kind, h.holder, h.holder_port, h.year, sum(a.granted) AS granted
+    SELECT h.claim_kind, h.holder_key, h.holder_port, h.year, sum(a.granted) AS granted
     FROM holders h
     JOIN allowances a
-        ON a.holder_kind = h.holder_kind AND a.holder = h.holder AND a.year = h.year
+        ON a.holder_kind = h.holder_kind AND a.year = h.year
+       AND (CASE h.claim_kind WHEN 'vie' THEN fleet_key(a.holder) ELSE a.holder END) = h.holder_key
        AND (h.holder_port IS NULL OR upper(a.port) = h.holder_port)
     GROUP BY ALL
 ),
-reported AS (
-    SELECT h.claim_kind, h.holder, h.holder_port, h.year,
+-- A count per port as reported (the port's all-types row, else the sum of its per-type rows;
+-- a terminal's rows are its port's), then the holder's: a fleet's California-wide row (no
+-- port), else the sum over its ports. A fleet's total beside its by-port breakdown is one
+-- count, not two added up.
+reported_by_port AS (
+    SELECT h.claim_kind, h.holder_key, h.holder_port, h.year, upper(c.port) AS count_port,
         coalesce(sum(c.visits) FILTER (WHERE c.vessel_type IS NULL), sum(c.visits)) AS visits
     FROM holders h
     JOIN visit_counts c
-        ON c.holder_kind = h.holder_kind AND c.holder = h.holder AND c.year = h.year - 1
+        ON c.holder_kind = h.holder_kind AND c.year = h.year - 1
+       AND (CASE h.claim_kind WHEN 'vie' THEN fleet_key(c.holder) ELSE c.holder END) = h.holder_key
        AND (h.holder_port IS NULL OR upper(c.port) = h.holder_port)
+    GROUP BY ALL
+),
+reported AS (
+    SELECT claim_kind, holder_key, holder_port, year,
+        coalesce(sum(visits) FILTER (WHERE count_port IS NULL), sum(visits)) AS visits
+    FROM reported_by_port
     GROUP BY ALL
 ),
 -- the previous year's visits at ports the regulation covers, whatever the check's scope (the
@@ -66,7 +81,7 @@ reported AS (
 -- fleet and year and per terminal and year (year-level aggregates joined by equality, where a
 -- count per holder in a correlated subquery cost more to plan than the whole stage ran)
 history_counted AS (
-    SELECT v.port, v.terminal, v.fleet, b.year
+    SELECT v.port, v.terminal, fleet_key(v.fleet) AS fleet_key, b.year
     FROM history_visits v
     JOIN bc_port_year_bounds b
         ON b.port = v.port AND v.departure >= b.t0 AND v.departure < b.t1
@@ -75,25 +90,25 @@ history_counted AS (
                       WHERE x.visit_id = v.visit_id AND x.kind = 'innovative_concept')
 ),
 fleet_year AS (
-    SELECT fleet, year, count(*) AS visits FROM history_counted GROUP BY fleet, year
+    SELECT fleet_key, year, count(*) AS visits FROM history_counted GROUP BY fleet_key, year
 ),
 terminal_year AS (
     SELECT port, terminal, year, count(*) AS visits
     FROM history_counted GROUP BY port, terminal, year
 ),
 covered AS (
-    SELECT h.claim_kind, h.holder, h.holder_port, h.year,
+    SELECT h.claim_kind, h.holder_key, h.holder_port, h.year,
         CASE WHEN h.holder_port IS NULL THEN coalesce(f.visits, 0)
              ELSE coalesce(t.visits, 0) END AS visits
     FROM holders h
     LEFT JOIN fleet_year f
-        ON h.holder_port IS NULL AND f.fleet = h.holder AND f.year = h.year - 1
+        ON h.holder_port IS NULL AND f.fleet_key = h.holder_key AND f.year = h.year - 1
     LEFT JOIN terminal_year t
-        ON h.holder_port IS NOT NULL AND t.port = h.holder_port AND t.terminal = h.holder
+        ON h.holder_port IS NOT NULL AND t.port = h.holder_port AND t.terminal = h.holder_key
        AND t.year = h.year - 1
     -- a fleet's previous year declared complete, or the terminal's port's
     WHERE (h.holder_port IS NULL
-           AND (h.holder, h.year - 1) IN (SELECT fleet, year FROM bc_fleet_year))
+           AND (h.holder_key, h.year - 1) IN (SELECT fleet_key(fleet), year FROM bc_fleet_year))
        OR (h.holder_port IS NOT NULL
            AND (h.holder_port, h.year - 1) IN (SELECT port, year FROM bc_port_year))
 ),
@@ -108,13 +123,13 @@ counted AS (
         pct.percent
     FROM holders h
     LEFT JOIN granted g
-        ON g.claim_kind = h.claim_kind AND g.holder IS NOT DISTINCT FROM h.holder
+        ON g.claim_kind = h.claim_kind AND g.holder_key IS NOT DISTINCT FROM h.holder_key
        AND g.holder_port IS NOT DISTINCT FROM h.holder_port AND g.year = h.year
     LEFT JOIN reported r
-        ON r.claim_kind = h.claim_kind AND r.holder IS NOT DISTINCT FROM h.holder
+        ON r.claim_kind = h.claim_kind AND r.holder_key IS NOT DISTINCT FROM h.holder_key
        AND r.holder_port IS NOT DISTINCT FROM h.holder_port AND r.year = h.year
     LEFT JOIN covered c
-        ON c.claim_kind = h.claim_kind AND c.holder IS NOT DISTINCT FROM h.holder
+        ON c.claim_kind = h.claim_kind AND c.holder_key IS NOT DISTINCT FROM h.holder_key
        AND c.holder_port IS NOT DISTINCT FROM h.holder_port AND c.year = h.year
     LEFT JOIN param_allowance_percent pct
         ON pct.holder_kind = h.holder_kind AND h.year BETWEEN pct.from_year AND pct.to_year
@@ -128,7 +143,7 @@ SELECT
                    ELSE round(percent / 100.0 * prev_visits)
                END AS INTEGER) END AS computed,
     CASE
-        WHEN holder IS NULL THEN NULL
+        WHEN holder_key IS NULL THEN NULL
         WHEN granted IS NOT NULL THEN granted
         WHEN prev_visits IS NOT NULL AND percent IS NOT NULL
             THEN CAST(CASE $allowance_rounding
@@ -138,7 +153,7 @@ SELECT
                END AS INTEGER)
     END AS allowance,
     CASE
-        WHEN holder IS NULL THEN 'no_holder'
+        WHEN holder_key IS NULL THEN 'no_holder'
         WHEN granted IS NOT NULL THEN 'allowances'
         WHEN prev_visits IS NOT NULL AND percent IS NOT NULL THEN count_source
         ELSE 'unknown'
@@ -159,5 +174,5 @@ SELECT
     a.allowance IS NOT NULL AND c.claim_number <= a.allowance AS honoured
 FROM bc_claim c
 JOIN bc_allowance a
-    ON a.claim_kind = c.claim_kind AND a.holder IS NOT DISTINCT FROM c.holder
+    ON a.claim_kind = c.claim_kind AND a.holder_key IS NOT DISTINCT FROM c.holder_key
    AND a.holder_port IS NOT DISTINCT FROM c.holder_port AND a.year = c.year;
