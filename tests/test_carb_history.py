@@ -179,8 +179,9 @@ def test_violation_days_are_exported_stored_and_summed(tmp_path):
 
 
 def test_messages_give_whole_minutes_without_a_decimal_and_evidence_keeps_the_number():
-    """CARB 1.2.1: a finding's sentence says "1860 min", not "1860.0 min" (minutes_text in
-    stages/00_macros.sql); the evidence still carries the minutes as a number."""
+    """CARB 1.2.1: a finding's sentence says "1860 min", not "1860.0 min" (the engine's
+    bc_minutes_text since 1.2.6; the other packs: tests/test_minutes_text.py); the evidence
+    still carries the minutes as a number."""
     from berthcheck.engine.pack_fixtures import load_cases, run_case
 
     pack = load_pack("carb-at-berth-2020")

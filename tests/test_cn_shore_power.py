@@ -198,9 +198,9 @@ def test_load_and_check_commands_run_the_pack_on_the_sample(tmp_path):
     result = runner.invoke(app, ["check", "--pack", "cn-shore-power", "--period", "2026-10",
                                  "--db", db, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "cn-shore-power@1.1.1" in result.output
+    assert "cn-shore-power@1.1.2" in result.output
     rows = list(csv.DictReader(open(out, encoding="utf-8")))
-    assert len(rows) == 150 and {r["pack"] for r in rows} == {"cn-shore-power@1.1.1"}
+    assert len(rows) == 150 and {r["pack"] for r in rows} == {"cn-shore-power@1.1.2"}
 
 
 # a zone other than this process's: Shanghai's own, unless this process is in it
@@ -239,7 +239,7 @@ def test_results_are_byte_identical_in_any_time_zone(shanghai_month, tmp_path):
 def test_demo_runs_the_shanghai_month_end_to_end(tmp_path):
     result = runner.invoke(app, ["demo", "--pack", "cn-shore-power", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert str(SHANGHAI) in result.output and "cn-shore-power@1.1.1" in result.output
+    assert str(SHANGHAI) in result.output and "cn-shore-power@1.1.2" in result.output
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
     rows = list(csv.DictReader(open(tmp_path / "results.csv", encoding="utf-8")))
     assert len(rows) == 150

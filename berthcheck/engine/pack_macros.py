@@ -17,6 +17,11 @@ end.
 the wall clock an hour on or back reads the same) gets its UTC offset, `2026-11-01 01:30
 UTC-08:00`, so that a stretch ending in the repeated hour does not read an hour short.
 
+`bc_minutes_text(seconds)`: a duration as a message writes it in minutes: whole minutes without
+a trailing ".0" (`150`, not `150.0`), others to four decimals (`1.0167`); evidence keeps the
+number. The CARB pack had it as a macro of its own since 1.2.1, while FuelEU and the Chinese
+pack wrote "150.0 min".
+
 Engine-provided rather than a stage file each pack copies: a fix or a faster plan reaches
 every pack at once, and packs written by others get the same semantics. Their names are
 reserved (engine/pack_sql.py): a stage may not define a macro of those names.
@@ -71,6 +76,11 @@ CREATE OR REPLACE TEMP MACRO bc_local_text(ts, tz) AS
             ELSE '' END
 """
 
+MINUTES_TEXT_SQL = r"""
+CREATE OR REPLACE TEMP MACRO bc_minutes_text(seconds) AS
+    regexp_replace(CAST(round(seconds / 60.0, 4) AS VARCHAR), '\.0$', '')
+"""
+
 # name -> how a pack calls it (docs/packs.md, generated)
 ENGINE_MACROS = {
     "bc_interval_union": "bc_interval_union(pieces): columns visit_id, part, s, e in; one row "
@@ -78,6 +88,8 @@ ENGINE_MACROS = {
     "bc_local_text": "bc_local_text(ts, tz): an instant as port-local text, `2026-11-01 00:30`; "
                      "a wall time the fall-back night shows twice with its UTC offset, "
                      "`2026-11-01 01:30 UTC-08:00`",
+    "bc_minutes_text": "bc_minutes_text(seconds): a duration as minutes text, `150` (not "
+                       "`150.0`) or `1.0167`",
 }
 
 
@@ -85,3 +97,4 @@ def define_macros(sandbox) -> None:
     """Define the engine's macros in a pack's sandbox (before the pack's stages run)."""
     store.run(sandbox, INTERVAL_UNION_SQL)
     store.run(sandbox, LOCAL_TEXT_SQL)
+    store.run(sandbox, MINUTES_TEXT_SQL)

@@ -12,7 +12,7 @@
 --   30 minutes remain uncontrolled (and AB08 reports the gap).
 SELECT
     k.visit_id,
-    k.kind || ' excused ' || minutes_text(k.seconds)
+    k.kind || ' excused ' || bc_minutes_text(k.seconds)
         || ' min of uncontrolled time (events ' || k.event_ids || ')' AS message,
     to_json({
         'event_ids': k.event_ids,

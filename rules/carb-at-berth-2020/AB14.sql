@@ -13,7 +13,7 @@
 SELECT
     c.visit_id,
     'capture session ' || c.session_id || ': '
-        || minutes_text(c.unapproved_seconds) || ' min do not count: system '
+        || bc_minutes_text(c.unapproved_seconds) || ' min do not count: system '
         || c.system_id
         || CASE WHEN c.listed
                 THEN ' is approved ' || CAST(c.approved_from AS VARCHAR) || ' to '

@@ -26,7 +26,7 @@ SELECT
     visit_id,
     'capture session ' || session_id || ' does not count: the vessel''s shore power is '
         || 'commissioned at this terminal and berth ' || berth || ' has shore power, so the '
-        || 'vessel must plug in (' || minutes_text(window_seconds)
+        || 'vessel must plug in (' || bc_minutes_text(window_seconds)
         || ' min of the window; responsible vessel and terminal)' AS message,
     to_json({
         'berth': berth,

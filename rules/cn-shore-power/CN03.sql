@@ -12,7 +12,7 @@
 --   this finding.
 SELECT
     visit_id,
-    'at berth ' || CAST(minutes_of(stay_seconds) AS VARCHAR) || ' min at a ' || port_area
+    'at berth ' || bc_minutes_text(stay_seconds) || ' min at a ' || port_area
         || ' port, not more than ' || CAST(min_stay_hours AS VARCHAR)
         || ' h: shore power is encouraged, not required (Art. 11)' AS message,
     to_json({'arrival': iso_utc(arrival), 'departure': iso_utc(departure), 'minutes_at_berth': minutes_of(stay_seconds), 'port_area': port_area, 'threshold_hours': min_stay_hours}) AS evidence,

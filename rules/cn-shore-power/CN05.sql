@@ -14,7 +14,7 @@
 SELECT
     visit_id,
     'capture session(s) counted as an effective alternative measure for '
-        || CAST(minutes_of(capture_seconds) AS VARCHAR) || ' min of the window' AS message,
+        || bc_minutes_text(capture_seconds) || ' min of the window' AS message,
     to_json({'capture_minutes': minutes_of(capture_seconds), 'from': iso_utc(w_start), 'shore_power_minutes': minutes_of(sp_seconds), 'to': iso_utc(w_end)}) AS evidence,
     minutes_of(capture_seconds) AS minutes
 FROM cn_outcome

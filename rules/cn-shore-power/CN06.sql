@@ -15,7 +15,7 @@
 --   180 min remain uncontrolled (CN08 reports them).
 SELECT
     k.visit_id,
-    k.kind || ' excused ' || CAST(minutes_of(k.seconds) AS VARCHAR)
+    k.kind || ' excused ' || bc_minutes_text(k.seconds)
         || ' min of the window not on shore power (events ' || k.event_ids || ')' AS message,
     to_json({'event_ids': k.event_ids, 'excused_minutes': minutes_of(k.seconds), 'kind': k.kind})
         AS evidence,

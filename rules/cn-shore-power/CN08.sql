@@ -18,11 +18,11 @@ SELECT
         || printf('%.2f', uncontrolled_seconds / 3600.0) || ' h uncontrolled ('
         || concat_ws(', ',
                CASE WHEN late_seconds > 0
-                    THEN 'late connection ' || CAST(minutes_of(late_seconds) AS VARCHAR) || ' min' END,
+                    THEN 'late connection ' || bc_minutes_text(late_seconds) || ' min' END,
                CASE WHEN gap_seconds > 0
-                    THEN 'gaps ' || CAST(minutes_of(gap_seconds) AS VARCHAR) || ' min' END,
+                    THEN 'gaps ' || bc_minutes_text(gap_seconds) || ' min' END,
                CASE WHEN early_seconds > 0
-                    THEN 'early disconnection ' || CAST(minutes_of(early_seconds) AS VARCHAR) || ' min' END)
+                    THEN 'early disconnection ' || bc_minutes_text(early_seconds) || ' min' END)
         || '); the ship is liable to a fine of RMB ' || CAST($fine_min_cny AS VARCHAR) || '-'
         || CAST($fine_max_cny AS VARCHAR) || ' (Marine Environment Protection Law Art. 110)' AS message,
     to_json({

@@ -11,7 +11,7 @@
 -- non_compliant: Arrival 06:00, departure 07:59 (119 min): exempt, this finding.
 SELECT
     visit_id,
-    'at berth ' || CAST(minutes_of(stay_seconds) AS VARCHAR) || ' min, less than '
+    'at berth ' || bc_minutes_text(stay_seconds) || ' min, less than '
         || CAST($short_stay_hours AS VARCHAR) || ' h: Art. 6(5)(a) exception' AS message,
     to_json({'arrival': iso_utc(arrival), 'departure': iso_utc(departure),
              'minutes_at_berth': minutes_of(stay_seconds)}) AS evidence,

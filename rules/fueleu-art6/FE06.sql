@@ -18,14 +18,14 @@ SELECT
         || printf('%.2f', non_compliant_seconds / 3600.0) || ' h non-compliant ('
         || concat_ws(', ',
                CASE WHEN late_seconds > 0
-                    THEN 'late connection ' || CAST(minutes_of(late_seconds) AS VARCHAR) || ' min' END,
+                    THEN 'late connection ' || bc_minutes_text(late_seconds) || ' min' END,
                CASE WHEN gap_seconds > 0
-                    THEN 'gaps ' || CAST(minutes_of(gap_seconds) AS VARCHAR) || ' min' END,
+                    THEN 'gaps ' || bc_minutes_text(gap_seconds) || ' min' END,
                CASE WHEN early_seconds > 0
-                    THEN 'early disconnection ' || CAST(minutes_of(early_seconds) AS VARCHAR) || ' min' END,
+                    THEN 'early disconnection ' || bc_minutes_text(early_seconds) || ' min' END,
                CASE WHEN allowance_seconds > 0
                     THEN 'less a connection allowance of '
-                         || CAST(minutes_of(allowance_seconds) AS VARCHAR) || ' min' END)
+                         || bc_minutes_text(allowance_seconds) || ' min' END)
         || ')'
         || CASE WHEN penalty IS NOT NULL
                 THEN '; penalty EUR ' || printf('%.2f', penalty) || ' = '

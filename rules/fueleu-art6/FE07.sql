@@ -14,7 +14,7 @@
 --   180 min remain non-compliant (and FE06 reports them).
 SELECT
     k.visit_id,
-    k.kind || ' excused ' || CAST(minutes_of(k.seconds) AS VARCHAR)
+    k.kind || ' excused ' || bc_minutes_text(k.seconds)
         || ' min at berth not on OPS (events ' || k.event_ids || ')' AS message,
     to_json({
         'event_ids': k.event_ids,

@@ -18,7 +18,3 @@ CREATE OR REPLACE TEMP MACRO seconds_between(a, b) AS
     + CAST((epoch_us(b) - epoch_us(a)) % 86400000000 AS DOUBLE) / 1e6;
 CREATE OR REPLACE TEMP MACRO hours_of(seconds) AS round(seconds / 3600.0, 6);
 CREATE OR REPLACE TEMP MACRO minutes_of(seconds) AS round(seconds / 60.0, 4);
--- minutes as a message writes them: whole minutes without a trailing ".0" ("2208 min", not
--- "2208.0 min"), others as minutes_of gives them ("1.0167 min"); evidence keeps the number
-CREATE OR REPLACE TEMP MACRO minutes_text(seconds) AS
-    regexp_replace(CAST(minutes_of(seconds) AS VARCHAR), '\.0$', '');

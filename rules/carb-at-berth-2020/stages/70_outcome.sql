@@ -162,10 +162,10 @@ CREATE OR REPLACE TEMP TABLE bc_uncontrolled_segment AS
 SELECT
     o.visit_id,
     g.segment_kind,
-    minutes_text(g.seconds - g.excused_seconds) || ' min uncontrolled ('
+    bc_minutes_text(g.seconds - g.excused_seconds) || ' min uncontrolled ('
         || local_text(g.s, o.tz) || ' to ' || local_text(g.e, o.tz) || ' ' || o.tz || ')'
         || CASE WHEN g.excused_seconds > 0
-                THEN ', ' || minutes_text(g.excused_seconds) || ' min excused'
+                THEN ', ' || bc_minutes_text(g.excused_seconds) || ' min excused'
                 ELSE '' END AS detail,
     to_json({
         'excused_minutes': minutes_of(g.excused_seconds),
