@@ -143,6 +143,14 @@ def shanghai_month(_migrated_template, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def rotterdam_month(_migrated_template, tmp_path_factory) -> Path:
+    """The bundled Rotterdam month (eu-rotterdam-2030-06) loaded once per worker, like
+    `sample_month`: take a copy (`copy_store`) to open it."""
+    folder = Path(__file__).resolve().parent.parent / "sample_data" / "eu-rotterdam-2030-06"
+    return _loaded_once(tmp_path_factory, folder, "rotterdam-month")
+
+
+@pytest.fixture(scope="session")
 def sample_report(_migrated_template, tmp_path_factory) -> dict:
     """`berthcheck demo` run once per worker: the sample month loaded, checked (a stored run)
     and reported as PDF, with what its report was made of kept on the way (the real functions,
