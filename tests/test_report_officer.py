@@ -55,6 +55,29 @@ def _section(html: str, section_id: str) -> str:
     return html[start: html.index("</section>", start)]
 
 
+# --- the connection-delay chart: only where visits have a Ready to Work ----------------------
+
+
+def test_fueleu_report_does_not_say_its_judged_calls_had_no_control_window(rotterdam):
+    # FuelEU judges the stay at berth (arrival to departure); its visits carry no Ready to
+    # Work, so a "Ready to Work to first control" chart has nothing to show. It said "for the 0
+    # judged visits with a control window; ... the other 118 judged visits had no window
+    # (short visits)": every judged call of the month has a window.
+    html, model = rotterdam
+    assert model["chart_data"]["delays"] is None
+    charts = _text(_section(html, "charts"))
+    assert "had no window" not in charts
+    assert "judged visits with a control window" not in charts
+    assert charts.count("Not drawn: no judged visit in scope has a Ready to Work time.") == 1
+
+
+def test_a_chart_the_pack_cannot_draw_says_why_once(shanghai):
+    # the empty chart said "Not available for this rule pack." and its caption said it again
+    charts = _text(_section(shanghai[0], "charts"))
+    assert charts.count("Not drawn: no judged visit in scope has a Ready to Work time.") == 1
+    assert "Not available" not in charts
+
+
 # --- layout: a penalty cell stays in its column ----------------------------------------------
 
 
