@@ -78,6 +78,41 @@ def test_a_chart_the_pack_cannot_draw_says_why_once(shanghai):
     assert "Not available" not in charts
 
 
+# --- no CARB allowances, remediation or VIE / TIE in a pack that has none --------------------
+
+
+@pytest.mark.parametrize("report", ["rotterdam", "shanghai"])
+def test_a_pack_without_vie_tie_allowances_shows_none_of_their_columns_or_tables(report, request):
+    html, model = request.getfixturevalue(report)
+    assert not model["meta"]["allowances"]
+    terminals = _section(html, "terminals")
+    assert ">VIE<" not in terminals and ">TIE<" not in terminals
+    exceptions = _text(_section(html, "exceptions"))
+    assert "VIE and TIE use" not in exceptions
+    assert "allowances table" not in exceptions
+    # remediation (payment into a CARB fund) is no exception of FuelEU or of the Chinese rule
+    assert "emediation" not in exceptions
+
+
+def test_a_vie_claimed_under_the_chinese_rule_is_not_reported_against_an_allowance(shanghai):
+    # The Shanghai month holds a VIE event (claimed under another port's rules): the pack does
+    # not count VIEs (CN09), so the report said it was not honoured because its fleet was "not
+    # in allowances table". The events table still lists the claim with its outcome.
+    html, model = shanghai
+    assert model["exceptions"]["allowances"] == []
+    events = {e["kind"]: e for e in model["exceptions"]["events"]}
+    assert events["vie"]["outcome"].startswith("Non-compliant")
+
+
+def test_the_exceptions_chapter_sums_the_excused_hours_of_each_kind_the_pack_used(rotterdam):
+    html, model = rotterdam
+    text = _text(_section(html, "exceptions"))
+    by_kind = dict(model["summary"]["excused_by_kind"])
+    assert set(by_kind) == {"emergency", "ops_unavailable", "ops_incompatible",
+                            "zero_emission_tech"}
+    assert "Hours excused by kind: emergency 1.9, ops incompatible" in text
+
+
 # --- layout: a penalty cell stays in its column ----------------------------------------------
 
 

@@ -56,6 +56,8 @@ def summary(results, finding_rows: list[dict], by_visit: dict, currency: str | N
         "controlled_text": fmt.hours(controlled),
         "excused_text": fmt.hours(excused),
         "remediation_text": fmt.hours(excused_by_kind.get("remediation", 0.0)),
+        # every event kind that excused time, for a pack whose kinds are not CARB's
+        "excused_by_kind": [(kind, fmt.hours(h)) for kind, h in sorted(excused_by_kind.items())],
         "emergency_text": fmt.hours(excused_by_kind.get("emergency", 0.0)),
         "vie_used": basis_count.get("vie", 0),
         "tie_used": basis_count.get("tie", 0),
