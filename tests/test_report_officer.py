@@ -17,9 +17,11 @@ from pathlib import Path
 import pytest
 
 from berthcheck import store
+from berthcheck.engine.bases import JOINED
 from berthcheck.engine.scope import parse_scope
 from berthcheck.report import charts, render, render_run
 from berthcheck.report.data import obtain_run
+from berthcheck.report.words import BASIS_WORDS, basis_glossary
 from tests.conftest import copy_store
 
 
@@ -111,6 +113,26 @@ def test_the_exceptions_chapter_sums_the_excused_hours_of_each_kind_the_pack_use
     assert set(by_kind) == {"emergency", "ops_unavailable", "ops_incompatible",
                             "zero_emission_tech"}
     assert "Hours excused by kind: emergency 1.9, ops incompatible" in text
+
+
+# --- every basis code in words ---------------------------------------------------------------
+
+
+def test_every_basis_part_a_verdict_can_be_joined_with_has_words():
+    # FuelEU and Shanghai join ops_unavailable / ops_incompatible (and a connection allowance)
+    # to a compliant or non-compliant basis: the glossary said only "A basis code of the rule
+    # pack." for them, and the listings "ops unavailable".
+    for code in JOINED:
+        assert code in BASIS_WORDS, code
+    rows = {r["code"]: r["meaning"] for r in basis_glossary(sorted(JOINED))}
+    assert "A basis code of the rule pack." not in rows.values()
+
+
+def test_the_fueleu_glossary_explains_every_basis_of_its_results(rotterdam):
+    _, model = rotterdam
+    meanings = {b["code"]: b["meaning"] for b in model["glossary"]["basis"]}
+    assert {"ops_unavailable", "ops_incompatible"} <= set(meanings)
+    assert "A basis code of the rule pack." not in meanings.values()
 
 
 # --- layout: a penalty cell stays in its column ----------------------------------------------

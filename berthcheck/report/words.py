@@ -37,6 +37,20 @@ BASIS_WORDS: dict[str, tuple[str, str]] = {
                     "remediation fund instead of control)."),
     "emergency": ("emergency excused part",
                   "Part of the window was excused by a safety and emergency event."),
+    # joined to a compliant or non-compliant basis where they excused time (docs/packs.md 6;
+    # alone, the whole stay under the obligation)
+    "ops_unavailable": ("OPS unavailable, excused",
+                        "Time not on shore power was excused because the shore installation "
+                        "(OPS) was unavailable: FuelEU Art. 6(5), or a temporary fault of the "
+                        "terminal's facility under the Chinese rule."),
+    "ops_incompatible": ("OPS incompatible, excused",
+                         "Time not on shore power was excused because the ship's equipment "
+                         "could not be connected to the shore installation: FuelEU Art. 6(5), "
+                         "or a temporary fault of the ship's receiving facility under the "
+                         "Chinese rule."),
+    "connection_allowance": ("connection allowance",
+                             "Time the rule pack allows for connecting and disconnecting shore "
+                             "power was excused."),
     # exempt
     "commissioning": ("commissioning visit",
                       "Exempt: the vessel's first visit to commission its shore power "
