@@ -19,7 +19,7 @@ import pytest
 from berthcheck import store
 from berthcheck.engine.bases import JOINED
 from berthcheck.engine.scope import parse_scope
-from berthcheck.report import charts, render, render_run
+from berthcheck.report import board, charts, render, render_run
 from berthcheck.report.data import obtain_run
 from berthcheck.report.words import BASIS_WORDS, basis_glossary
 from tests.conftest import copy_store
@@ -133,6 +133,47 @@ def test_the_fueleu_glossary_explains_every_basis_of_its_results(rotterdam):
     meanings = {b["code"]: b["meaning"] for b in model["glossary"]["basis"]}
     assert {"ops_unavailable", "ops_incompatible"} <= set(meanings)
     assert "A basis code of the rule pack." not in meanings.values()
+
+
+# --- the summary's totals say what they leave out --------------------------------------------
+
+
+def test_the_penalty_total_says_which_non_compliant_calls_it_leaves_out(rotterdam):
+    # One non-compliant Rotterdam call has no known power demand (FE09): its penalty is not
+    # computed, so the EUR 1,223,878.50 total is short of it and must say so.
+    html, model = rotterdam
+    s = model["summary"]
+    assert s["penalty_missing"] == 1
+    summary = _text(_section(html, "summary"))
+    assert ("Penalties as the rule pack computes them total EUR 1,223,878.50 (UNCONFIRMED "
+            "rate), without 1 non-compliant visit whose penalty was not computed (chapter "
+            "Data quality)") in summary
+
+
+def test_a_pack_without_penalties_does_not_show_a_penalty_tile(shanghai):
+    html, model = shanghai
+    assert model["meta"]["currency"] is None
+    summary = _text(_section(html, "summary"))
+    assert "Penalties" not in summary
+
+
+def test_terminals_tied_for_the_most_non_compliant_visits_are_all_named(rotterdam):
+    # APMT2 (7 of 21 judged) and ECTDT (7 of 15) tie in the Rotterdam month: the summary named
+    # APMT2 alone as "the" terminal with the most non-compliant visits.
+    html, model = rotterdam
+    assert ("Terminals APMT2 and ECTDT had the most non-compliant visits (7 each; of 21 and 15 "
+            "judged).") in model["summary"]["written"]
+
+
+def test_one_terminal_with_the_most_non_compliant_visits_is_named_alone():
+    meta = {"period_title": "October 2026", "ports": [], "scope_text": "all"}
+    s = {"visits": 3, "judged": 3, "rate_text": "33.3 %", "uncontrolled_text": "2.0",
+         "counts": {"compliant": 1, "non_compliant": 2, "exempt": 0, "not_applicable": 0,
+                    "insufficient_data": 0}}
+    terminals = [{"terminal": "A", "port": "P", "non_compliant": 2, "judged": 2},
+                 {"terminal": "B", "port": "P", "non_compliant": 0, "judged": 1}]
+    written = board.written_summary(meta, s, terminals, None, {})
+    assert "Terminal A had the most non-compliant visits (2 of 2 judged)." in written
 
 
 # --- layout: a penalty cell stays in its column ----------------------------------------------
