@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 
 from berthcheck import store
+from berthcheck.engine import load_pack
 from berthcheck.engine.bases import JOINED
 from berthcheck.engine.scope import parse_scope
-from berthcheck.report import board, charts, render, render_run
+from berthcheck.report import board, charts, pack_section, render, render_run
 from berthcheck.report.data import obtain_run
+from berthcheck.report.pack_spec import report_spec
 from berthcheck.report.words import BASIS_WORDS, basis_glossary
 from tests.conftest import copy_store
 
@@ -174,6 +176,23 @@ def test_one_terminal_with_the_most_non_compliant_visits_is_named_alone():
                  {"terminal": "B", "port": "P", "non_compliant": 0, "judged": 1}]
     written = board.written_summary(meta, s, terminals, None, {})
     assert "Terminal A had the most non-compliant visits (2 of 2 judged)." in written
+
+
+# --- the listing's window instants ---------------------------------------------------------
+
+
+def test_a_visit_without_pilot_on_board_shows_where_its_window_ends():
+    # LAX-2610-00169 (the demo month): no Pilot on Board, so AB05 ends the window an hour before
+    # departure (11:47 PDT); the listing's Pilot on Board cell was a bare dash under a header
+    # saying the window ends an hour before Pilot on Board.
+    spec = report_spec(load_pack("carb-at-berth-2020"))
+    visit = {"port_timezone": "America/Los_Angeles", "ready_to_work": "2026-10-28T04:27:00Z",
+             "pilot_on_board": None, "departure": "2026-10-28T18:47:00Z",
+             "window_start": "2026-10-28T06:27:00Z", "window_end": "2026-10-28T17:47:00Z"}
+    assert pack_section.window_cells(visit, spec) == (
+        "2026-10-27 21:27 PDT", "not given; the window ends 2026-10-28 10:47 PDT")
+    given = {**visit, "pilot_on_board": "2026-10-28T18:00:00Z"}
+    assert pack_section.window_cells(given, spec)[1] == "2026-10-28 11:00 PDT"
 
 
 # --- layout: a penalty cell stays in its column ----------------------------------------------
