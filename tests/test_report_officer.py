@@ -137,6 +137,36 @@ def test_the_fueleu_glossary_explains_every_basis_of_its_results(rotterdam):
     assert "A basis code of the rule pack." not in meanings.values()
 
 
+OTHER_REGULATIONS = {"rotterdam": ("CARB", "China"), "shanghai": ("CARB", "FuelEU")}
+
+
+@pytest.mark.parametrize("report", ["rotterdam", "shanghai"])
+def test_the_glossary_speaks_only_of_the_reports_own_regulation(report, request):
+    # The Shanghai glossary defined the control window and a short visit under CARB and FuelEU
+    # only, and "vessel type not regulated" as bulk and general cargo under CARB; the
+    # Rotterdam one too spoke of CARB.
+    _, model = request.getfixturevalue(report)
+    glossary = model["glossary"]
+    texts = [t["meaning"] for t in glossary["terms"]] + [b["meaning"] for b in glossary["basis"]]
+    for other in OTHER_REGULATIONS[report]:
+        assert not [t for t in texts if other in t], other
+    assert "emediation" not in " ".join(texts)
+
+
+def test_the_shanghai_glossary_says_its_own_window_and_short_visit(shanghai):
+    glossary = shanghai[1]["glossary"]
+    terms = {t["term"]: t["meaning"] for t in glossary["terms"]}
+    assert terms["Control window"] == (
+        "The part of a visit in which emissions must be controlled: from arrival + the "
+        "connection allowance to departure − the disconnection allowance (China).")
+    bases = {b["code"]: b["meaning"] for b in glossary["basis"]}
+    assert bases["short_visit"] == (
+        "The stay was too short for control to be required: the stay was not longer than 3 "
+        "hours at a coastal port, 2 hours inland (China, exempt).")
+    assert bases["not_regulated_type"].endswith("control requirement: tankers under the "
+                                                "Chinese rule.")
+
+
 # --- the summary's totals say what they leave out --------------------------------------------
 
 
