@@ -234,24 +234,37 @@ def _boxes(box):
         yield from _boxes(child)
 
 
+def _cells(model: dict, section_id: str):
+    """The `td` boxes of one chapter of the PDF's HTML, laid out on letter pages alone."""
+    html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=True)
+    at = html.index(f'id="{section_id}"')
+    section = html[html.rindex("<section", 0, at): html.index("</section>", at) + 10]
+    only = html[: html.index("<section")] + section + "</body></html>"
+    document = render.layout(only, {**model["meta"], "page_size": "letter"})
+    for page in document.pages:
+        for box in _boxes(page._page_box):
+            if type(box).__name__ == "TableCellBox" and box.element_tag == "td":
+                yield box
+
+
 def test_the_fueleu_penalty_cell_stays_inside_its_column(rotterdam):
     # "not computed: power demand at berth unknown" was laid out on one line (a numeric cell
     # does not wrap) and printed over the reasons of the next column.
-    _, model = rotterdam
-    html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=True)
-    start = html.index("<section")
-    only = html[:start] + html[html.index('<section class="flow" id="noncompliant"'):]
-    only = only[: only.index("</section>", only.index('id="noncompliant"')) + 10]
-    document = render.layout(only + "</body></html>", {**model["meta"], "page_size": "letter"})
     checked = 0
-    for page in document.pages:
-        for box in _boxes(page._page_box):
-            if type(box).__name__ != "TableCellBox" or box.element_tag != "td":
-                continue
-            left, right = box.border_box_x(), box.border_box_x() + box.border_width()
-            for inner in _boxes(box):
-                if type(inner).__name__ == "TextBox":
-                    checked += 1
-                    assert left - 0.01 <= inner.position_x, inner.text
-                    assert inner.position_x + inner.width <= right + 0.01, inner.text
+    for box in _cells(rotterdam[1], "noncompliant"):
+        left, right = box.border_box_x(), box.border_box_x() + box.border_width()
+        for inner in _boxes(box):
+            if type(inner).__name__ == "TextBox":
+                checked += 1
+                assert left - 0.01 <= inner.position_x, inner.text
+                assert inner.position_x + inner.width <= right + 0.01, inner.text
     assert checked
+
+
+def test_an_event_kind_is_not_cut_in_the_middle_of_its_code(shanghai):
+    # the Kind column was too narrow for ops_unavailable and zero_emission_tech: they printed
+    # as "ops_unavailabl" / "e"
+    kinds = {e["kind"] for e in shanghai[1]["exceptions"]["events"]}
+    lines = [inner.text for box in _cells(shanghai[1], "exceptions")
+             for inner in _boxes(box) if type(inner).__name__ == "TextBox"]
+    assert kinds <= set(lines)
