@@ -14,13 +14,14 @@ import re
 from html import unescape
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from berthcheck import store
 from berthcheck.engine import load_pack
 from berthcheck.engine.bases import JOINED
 from berthcheck.engine.scope import parse_scope
-from berthcheck.report import board, charts, pack_section, render, render_run
+from berthcheck.report import board, charts, listing, pack_section, render, render_run
 from berthcheck.report.data import obtain_run
 from berthcheck.report.pack_spec import report_spec
 from berthcheck.report.words import BASIS_WORDS, basis_glossary
@@ -208,6 +209,11 @@ def test_one_terminal_with_the_most_non_compliant_visits_is_named_alone():
     assert "Terminal A had the most non-compliant visits (2 of 2 judged)." in written
 
 
+def test_one_finding_of_a_severity_is_not_counted_in_the_plural(shanghai):
+    assert "Findings: 104 (15 violations, 1 warning, 88 notes)." in _text(
+        _section(shanghai[0], "summary"))
+
+
 # --- the listing's window instants ---------------------------------------------------------
 
 
@@ -223,6 +229,19 @@ def test_a_visit_without_pilot_on_board_shows_where_its_window_ends():
         "2026-10-27 21:27 PDT", "not given; the window ends 2026-10-28 10:47 PDT")
     given = {**visit, "pilot_on_board": "2026-10-28T18:00:00Z"}
     assert pack_section.window_cells(given, spec)[1] == "2026-10-28 11:00 PDT"
+
+
+def test_the_appendix_basis_uses_the_room_its_line_has():
+    # "controlled in the window, emergency excused part" (48 characters) was cut to "controlled
+    # in the window, emergency exc…" on a line with room for all of it
+    results = pl.DataFrame({
+        "visit_id": ["LAX-2610-00064", "LAX-2610-00065"], "vessel_name": ["HANSE VOYAGER", "X"],
+        "terminal": ["TRAPAC", "WBCT"], "departure": ["2026-10-12T20:21:00Z"] * 2,
+        "port_timezone": ["America/Los_Angeles"] * 2, "verdict": ["compliant"] * 2,
+        "basis": ["controlled+emergency", "controlled"], "uncontrolled_hours": [0.0, 0.0]})
+    lines = listing.appendix(results)
+    assert "controlled in the window, emergency excused part" in lines["rows"][0]["line"]
+    assert len(lines["header"]) <= listing.APPENDIX_LINE_MAX
 
 
 # --- layout: a penalty cell stays in its column ----------------------------------------------
