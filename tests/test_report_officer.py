@@ -214,6 +214,38 @@ def test_one_finding_of_a_severity_is_not_counted_in_the_plural(shanghai):
         _section(shanghai[0], "summary"))
 
 
+# --- the data-quality chapter names what to fix ----------------------------------------------
+
+
+def test_load_warnings_name_file_row_column_and_value_in_port_local_time(sample_month,
+                                                                         tmp_path):
+    # A shore-power session (replaced) starting 7 min before arrival and ending 3 min after departure is
+    # clipped with a warning. The report grouped warnings by message, so it named neither the
+    # file nor the row, and printed the instants in UTC ISO form (2026-09-29T15:52:00+00:00).
+    from berthcheck.ingest.load import load_files
+
+    db = copy_store(sample_month, tmp_path / "db.duckdb")
+    source = tmp_path / "shore_power.csv"
+    source.write_text("session_id,visit_id,connected,disconnected,energy_kwh,meter_id\n"
+                      "LAX-2610-00001-SP1,LAX-2610-00001,2026-09-29 08:45,2026-10-01 00:12,"
+                      "5.0,AMP-B136\n", encoding="utf-8")
+    con = store.connect(db)
+    try:
+        load_files(con, "shore-power", [source], replace=True)
+    finally:
+        con.close()
+    html, model = _report(db, "carb-at-berth-2020", "2026-10")
+    rows = model["quality"]["warning_rows"]
+    assert [(r["file"], r["row"], r["column"]) for r in rows] == [
+        ("shore_power.csv", 2, "connected"), ("shore_power.csv", 2, "disconnected")]
+    assert rows[0]["value"] == "2026-09-29 08:45 PDT"
+    assert rows[0]["message"] == "before arrival; clipped to 2026-09-29 08:52 PDT"
+    text = _text(_section(html, "quality"))
+    assert "+00:00" not in text
+    assert "shore_power.csv 2 disconnected 2026-10-01 00:12 PDT after departure; clipped to " \
+           "2026-10-01 00:09 PDT" in text
+
+
 # --- the listing's window instants ---------------------------------------------------------
 
 

@@ -4,6 +4,8 @@ last input batch."""
 
 from __future__ import annotations
 
+import re
+
 from berthcheck import store
 from berthcheck.report import fmt
 from berthcheck.report.run import ReportRun
@@ -11,6 +13,15 @@ from berthcheck.report.visit_sections import TABLE_LIMIT, visit_head
 from berthcheck.report.words import basis_text
 
 LIST_LIMIT = 60  # rows of quarantine / warnings listed in an unscoped report
+
+# An instant as the loader writes it into a warning (`2026-09-29T15:52:00+00:00`)
+ISO_INSTANT = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
+
+
+def _local_instants(text: str | None, tz: str | None) -> str:
+    """The loader's UTC instants in `text` as port-local times with their zone (UTC where the
+    report spans several zones)."""
+    return ISO_INSTANT.sub(lambda m: fmt.local_time(m.group(0), tz), text or "")
 
 
 def quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], rules: dict,
@@ -60,6 +71,19 @@ def quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], r
             con, "SELECT kind, count(*) FROM load_warnings WHERE batch_id <= ? GROUP BY kind "
                  "ORDER BY kind", [cutoff])
     ]
+    # each warning's file, row, column and value, so that the officer can find what the load
+    # changed (a session clipped to its visit's stay), its instants in port-local time
+    zones = {v.get("port_timezone") for v in visits if v.get("port_timezone")}
+    tz = zones.pop() if len(zones) == 1 else None
+    warning_rows = [
+        {"kind": k, "file": f, "row": r, "column": c or fmt.DASH,
+         "value": _local_instants(v, tz), "message": _local_instants(m, tz)}
+        for k, f, r, c, v, m in store.run(
+            con, "SELECT kind, source_file, source_row, column_name, value, message "
+                 "FROM load_warnings WHERE batch_id <= ? "
+                 "ORDER BY batch_id, source_row, column_name, message, value LIMIT ?",
+            [cutoff, LIST_LIMIT])
+    ] if detailed else []
     per_visit_warn: dict[str, list[str]] = {}
     for f in finding_rows:
         if f["severity"] == "warning":
@@ -105,6 +129,8 @@ def quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], r
         "quarantine_more": max(0, quarantined_total - len(quarantine_rows)),
         "warnings_total": warnings_total,
         "warning_counts": warning_counts,
+        "warning_rows": warning_rows,
+        "warnings_more": max(0, warnings_total - len(warning_rows)),
         "insufficient": insufficient,
         "insufficient_more": len(lacking) - len(insufficient),
         "assumptions": [assumptions[k] for k in sorted(assumptions)],
