@@ -319,3 +319,14 @@ def test_an_event_kind_is_not_cut_in_the_middle_of_its_code(shanghai):
     lines = [inner.text for box in _cells(shanghai[1], "exceptions")
              for inner in _boxes(box) if type(inner).__name__ == "TextBox"]
     assert kinds <= set(lines)
+
+
+def test_a_rules_note_is_not_cut_inside_its_column_name(sample_month, tmp_path):
+    # AB01's "note: results column not_applicable_reason" sat in the narrow Severity column and
+    # printed as "not_applicabl" / "e_reason"
+    db = copy_store(sample_month, tmp_path / "db.duckdb")
+    _, model = _report(db, "carb-at-berth-2020", "2026-03")
+    assert any(r["note"] == "not_applicable_reason" for r in model["methodology"]["rules"])
+    lines = [inner.text for box in _cells(model, "methodology")
+             for inner in _boxes(box) if type(inner).__name__ == "TextBox"]
+    assert any("not_applicable_reason" in line for line in lines)
