@@ -235,6 +235,22 @@ def copy_store(source: Path, target: Path) -> Path:
     return target
 
 
+def html_report(db: Path, pack, period: str) -> tuple[str, dict]:
+    """The HTML report of `period` under `pack` from the store file `db` (its run stored
+    there), and the model it shows."""
+    from berthcheck.engine.scope import parse_scope
+    from berthcheck.report import render_run
+    from berthcheck.report.data import obtain_run
+
+    con = store.connect(db)
+    try:
+        run = obtain_run(con, parse_scope(period, None, None, None, None, None), pack)
+        rendered = render_run(con, run, "html")
+    finally:
+        con.close()
+    return rendered.data.decode("utf-8"), rendered.model
+
+
 @pytest.fixture(scope="session")
 def cases_con(_migrated_template):
     """One empty store per worker for fixture cases: each case's rows go in, are checked and

@@ -20,12 +20,10 @@ import pytest
 from berthcheck import store
 from berthcheck.engine import load_pack
 from berthcheck.engine.bases import JOINED
-from berthcheck.engine.scope import parse_scope
-from berthcheck.report import board, charts, listing, pack_section, render, render_run
-from berthcheck.report.data import obtain_run
+from berthcheck.report import board, charts, listing, pack_section, render
 from berthcheck.report.pack_spec import report_spec
 from berthcheck.report.words import BASIS_WORDS, basis_glossary
-from tests.conftest import copy_store
+from tests.conftest import copy_store, html_report
 
 
 def _text(html: str) -> str:
@@ -34,13 +32,7 @@ def _text(html: str) -> str:
 
 
 def _report(db: Path, pack: str, period: str) -> tuple[str, dict]:
-    con = store.connect(db)
-    try:
-        run = obtain_run(con, parse_scope(period, None, None, None, None, None), pack)
-        rendered = render_run(con, run, "html")
-    finally:
-        con.close()
-    return rendered.data.decode("utf-8"), rendered.model
+    return html_report(db, pack, period)
 
 
 @pytest.fixture(scope="module")
