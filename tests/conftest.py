@@ -143,6 +143,14 @@ def shanghai_month(_migrated_template, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def rotterdam_month(_migrated_template, tmp_path_factory) -> Path:
+    """The bundled Rotterdam month (eu-rotterdam-2030-06) loaded once per worker, like
+    `sample_month`: take a copy (`copy_store`) to open it."""
+    folder = Path(__file__).resolve().parent.parent / "sample_data" / "eu-rotterdam-2030-06"
+    return _loaded_once(tmp_path_factory, folder, "rotterdam-month")
+
+
+@pytest.fixture(scope="session")
 def sample_report(_migrated_template, tmp_path_factory) -> dict:
     """`berthcheck demo` run once per worker: the sample month loaded, checked (a stored run)
     and reported as PDF, with what its report was made of kept on the way (the real functions,
@@ -225,6 +233,22 @@ def copy_store(source: Path, target: Path) -> Path:
     """A private copy of a closed store file (`sample_month`) at `target`."""
     shutil.copyfile(source, target)
     return target
+
+
+def html_report(db: Path, pack, period: str) -> tuple[str, dict]:
+    """The HTML report of `period` under `pack` from the store file `db` (its run stored
+    there), and the model it shows."""
+    from berthcheck.engine.scope import parse_scope
+    from berthcheck.report import render_run
+    from berthcheck.report.data import obtain_run
+
+    con = store.connect(db)
+    try:
+        run = obtain_run(con, parse_scope(period, None, None, None, None, None), pack)
+        rendered = render_run(con, run, "html")
+    finally:
+        con.close()
+    return rendered.data.decode("utf-8"), rendered.model
 
 
 @pytest.fixture(scope="session")

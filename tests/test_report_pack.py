@@ -17,15 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from berthcheck import store
 from berthcheck.engine import load_pack
-from berthcheck.engine.scope import parse_scope
 from berthcheck.errors import BerthcheckError
-from berthcheck.report import render_run
-from berthcheck.report.data import obtain_run
 from berthcheck.report.listing import APPENDIX_LINE_MAX
 from berthcheck.report.pack_spec import DEFAULT_WINDOW_COLUMNS, read_spec, report_spec
-from tests.conftest import copy_store
+from tests.conftest import copy_store, html_report
 
 REPO = Path(__file__).resolve().parent.parent
 SHANGHAI = REPO / "sample_data" / "cn-shanghai-2026-10"
@@ -45,13 +41,7 @@ def shanghai_db(shanghai_month, tmp_path_factory) -> Path:
 
 
 def _html(db: Path, pack, period: str = "2026-10") -> tuple[str, dict]:
-    con = store.connect(db)
-    try:
-        run = obtain_run(con, parse_scope(period, None, None, None, None, None), pack)
-        rendered = render_run(con, run, "html")
-    finally:
-        con.close()
-    return rendered.data.decode("utf-8"), rendered.model
+    return html_report(db, pack, period)
 
 
 @pytest.fixture(scope="module")

@@ -183,6 +183,11 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
+def _joined(names: list[str]) -> str:
+    """`A`, `A and B`, `A, B and C`."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def written_summary(meta: dict, s: dict, terminals: list[dict], compare: dict | None,
                     flagged: dict) -> str:
     """One paragraph in plain words, every number from the summary's own figures."""
@@ -210,17 +215,30 @@ def written_summary(meta: dict, s: dict, terminals: list[dict], compare: dict | 
                      f"missing data (chapter Data quality).")
     if counts["non_compliant"]:
         parts.append(f"Non-compliant visits left {s['uncontrolled_text']} hours uncontrolled.")
-        worst = sorted((t for t in terminals if t["non_compliant"]),
-                       key=lambda t: (-t["non_compliant"], t["terminal"]))
-        if worst and len(terminals) > 1:
-            w = worst[0]
+        most = max((t["non_compliant"] for t in terminals), default=0)
+        # every terminal tied for the most: naming one alone said it stood out
+        worst = sorted((t for t in terminals if most and t["non_compliant"] == most),
+                       key=lambda t: (t["terminal"], t.get("port") or ""))
+        if worst and len(terminals) > 1 and len(worst) < len(terminals):
             # terminals of one name at two ports (WBCT at USLAX and USOAK): say which
-            where = f" at {w['port']}" if len({t.get("port") for t in terminals}) > 1 else ""
-            parts.append(f"Terminal {w['terminal']}{where} had the most non-compliant visits "
-                         f"({w['non_compliant']:,} of {w['judged']:,} judged).")
+            several_ports = len({t.get("port") for t in terminals}) > 1
+            names = [t["terminal"] + (f" at {t['port']}" if several_ports else "")
+                     for t in worst]
+            if len(worst) == 1:
+                parts.append(f"Terminal {names[0]} had the most non-compliant visits "
+                             f"({most:,} of {worst[0]['judged']:,} judged).")
+            elif len(worst) <= 3:
+                judged_of = " and ".join(f"{t['judged']:,}" for t in worst)
+                parts.append(f"Terminals {_joined(names)} had the most non-compliant visits "
+                             f"({most:,} each; of {judged_of} judged).")
+            else:
+                parts.append(f"{len(worst)} terminals had the most non-compliant visits "
+                             f"({most:,} each; the terminal table names them).")
     if s.get("penalty_text"):
         parts.append(f"Penalties as the rule pack computes them total {s['penalty_text']}"
-                     + (" (UNCONFIRMED rate)" if flagged.get("penalty") else "") + ".")
+                     + (" (UNCONFIRMED rate)" if flagged.get("penalty") else "")
+                     + (f", {s['penalty_missing_text']}" if s.get("penalty_missing_text")
+                        else "") + ".")
     if compare:
         prev = compare["previous"]
         if prev["rate"] is not None and judged:
@@ -237,5 +255,6 @@ def flags(pack) -> dict:
     """{figure: [unconfirmed item names]} for each of the summary's flagged figures (empty
     lists where none applies)."""
     unconfirmed = set(pack.unconfirmed())
-    return {figure: [n for n in names if n in unconfirmed]
+    shown = {"penalty": bool(pack.currency)}  # a pack without a currency computes no penalty
+    return {figure: [n for n in names if n in unconfirmed] if shown.get(figure, True) else []
             for figure, names in FIGURE_PARAMETERS.items()}

@@ -102,9 +102,12 @@ def _delay_label(i: int) -> str:
 def delays(con, run: ReportRun, visits: list[dict]) -> dict | None:
     """Minutes from Ready to Work to the first control (shore power connected or capture
     started) for the visits judged on control."""
-    if visits and "ready_to_work" not in visits[0]:
-        return None  # the pack has no Ready to Work (e.g. FuelEU)
     all_judged = [v for v in visits if v["verdict"] in ("compliant", "non_compliant")]
+    if not any(v.get("ready_to_work") for v in all_judged):
+        # nothing to measure from: the pack's window does not start at Ready to Work (FuelEU
+        # and cn-shore-power judge the stay from arrival), so its visits carry none; counting
+        # them as visits without a window said that every judged call was a short visit
+        return None
     judged = {v["visit_id"]: v for v in all_judged
               if v.get("window_start") and v.get("ready_to_work")}
     first = fetch_for_visits(

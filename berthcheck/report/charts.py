@@ -255,7 +255,8 @@ def draw_all(chart_data: dict) -> dict[str, Markup]:
             note=f"No control session: {delays['never']} visits",
         )
     else:
-        out["delays"] = empty_chart("Connection delay", "Not available for this rule pack.")
+        out["delays"] = empty_chart(
+            "Connection delay", "Not drawn: no judged visit in scope has a Ready to Work time.")
     if avoided and avoided.get("types"):
         out["avoided"] = panels(
             "Emissions avoided by control type",

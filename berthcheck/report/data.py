@@ -149,9 +149,11 @@ def _board(con, run: ReportRun, model: dict, results, spec: ReportSpec) -> None:
                                          model["comparison"], s["flags"])
     codes = sorted({p for b in results["basis"].unique().to_list() for p in (b or "").split("+")
                     if p}) if results.height else []
+    regimes = regimes_of(run.pack.title, run.pack.regulation)
     model["glossary"] = {
-        "terms": glossary(regimes_of(run.pack.title, run.pack.regulation)),
-        "basis": basis_glossary(codes, {b.name: b.description for b in spec.bases.values()}),
+        "terms": glossary(regimes),
+        "basis": basis_glossary(codes, {b.name: b.description for b in spec.bases.values()},
+                                regimes),
     }
 
 

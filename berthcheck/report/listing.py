@@ -110,11 +110,19 @@ def appendix(results, mode: str = "all", extra: tuple = ()) -> dict:
         lines = fixed_width((*APPENDIX_COLUMNS, *extra), cells)
         overflow = len(lines["header"]) - APPENDIX_LINE_MAX
         if extra and overflow > 0:  # a pack's columns: the basis text is cut shorter instead
-            columns = tuple((t, k, max(BASIS_MIN, (cap or 0) - overflow), r) if k == "basis"
-                            else (t, k, cap, r) for t, k, cap, r in APPENDIX_COLUMNS)
-            lines = fixed_width((*columns, *extra), cells)
+            lines = fixed_width((*_basis_cap(-overflow), *extra), cells)
+        elif overflow < 0:  # room left on the line: a long basis is not cut short of it
+            lines = fixed_width((*_basis_cap(-overflow), *extra), cells)
         return {**base, "kind": "lines", "listed": chosen.height, **lines}
     return {**base, "kind": "summary", "listed": 0, "summary": basis_summary(results)}
+
+
+def _basis_cap(change: int) -> tuple:
+    """The appendix columns with the basis column's width changed by `change` characters
+    ("controlled in the window, emergency excused part" was cut to "… emergency exc…" on a
+    line with room for all of it)."""
+    return tuple((t, k, max(BASIS_MIN, (cap or 0) + change), r) if k == "basis"
+                 else (t, k, cap, r) for t, k, cap, r in APPENDIX_COLUMNS)
 
 
 def basis_summary(results) -> list[dict]:

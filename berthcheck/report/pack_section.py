@@ -69,9 +69,18 @@ def column_cells(v: dict, spec: ReportSpec) -> list[dict]:
 
 
 def window_cells(v: dict, spec: ReportSpec) -> tuple[str, str]:
+    """The listing's two port-local instants; one the visit lacks says where the window
+    starts or ends instead (CARB: without a Pilot on Board it ends an hour before departure,
+    and a bare dash left the reader to guess the window the minutes were counted in)."""
     tz = v.get("port_timezone")
     start, end = spec.window_columns
-    return fmt.local_time(v.get(start), tz), fmt.local_time(v.get(end), tz)
+    cells = []
+    for column, bound, verb in ((start, "window_start", "starts"), (end, "window_end", "ends")):
+        text = fmt.local_time(v.get(column), tz)
+        if v.get(column) is None and column != bound and v.get(bound) is not None:
+            text = f"not given; the window {verb} {fmt.local_time(v.get(bound), tz)}"
+        cells.append(text)
+    return cells[0], cells[1]
 
 
 def listing_fields(spec: ReportSpec) -> tuple[str, ...]:

@@ -4,6 +4,8 @@ last input batch."""
 
 from __future__ import annotations
 
+import re
+
 from berthcheck import store
 from berthcheck.report import fmt
 from berthcheck.report.run import ReportRun
@@ -11,6 +13,32 @@ from berthcheck.report.visit_sections import TABLE_LIMIT, visit_head
 from berthcheck.report.words import basis_text
 
 LIST_LIMIT = 60  # rows of quarantine / warnings listed in an unscoped report
+
+# An instant as the loader writes it into a warning (`2026-09-29T15:52:00+00:00`)
+ISO_INSTANT = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
+
+
+def _local_instants(text: str | None, tz: str | None) -> str:
+    """The loader's UTC instants in `text` as port-local times with their zone (UTC where the
+    report spans several zones)."""
+    return ISO_INSTANT.sub(lambda m: fmt.local_time(m.group(0), tz), text or "")
+
+
+# The loader's tables of rows it named (file, row, column, value), with the column saying why
+INPUT_ROW_TABLES = {"quarantine": "reason", "load_warnings": "message"}
+
+
+def _input_rows(con, table: str, cutoff: int) -> list[dict]:
+    """The first `LIST_LIMIT` rows of one of `INPUT_ROW_TABLES` up to batch `cutoff`, each with
+    its file, row, column and value."""
+    text = INPUT_ROW_TABLES[table]
+    sql = (f"SELECT kind, source_file, source_row, column_name, value, {text} "  # noqa: S608
+           f"FROM {table} WHERE batch_id <= ? "  # - names from INPUT_ROW_TABLES, values bound
+           f"ORDER BY batch_id, source_row, column_name, {text}, value LIMIT ?")
+    return [
+        {"kind": k, "file": f, "row": r, "column": c or fmt.DASH, "value": v or "", text: why}
+        for k, f, r, c, v, why in store.run(con, sql, [cutoff, LIST_LIMIT])
+    ]
 
 
 def quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], rules: dict,
@@ -31,14 +59,7 @@ def quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], r
             con, "SELECT kind, count(*) FROM quarantine WHERE batch_id <= ? GROUP BY kind "
                  "ORDER BY kind", [cutoff])
     ]
-    quarantine_rows = [
-        {"kind": k, "file": f, "row": r, "column": c or fmt.DASH, "value": v or "", "reason": why}
-        for k, f, r, c, v, why in store.run(
-            con, "SELECT kind, source_file, source_row, column_name, value, reason "
-                 "FROM quarantine WHERE batch_id <= ? "
-                 "ORDER BY batch_id, source_row, column_name, reason, value LIMIT ?",
-            [cutoff, LIST_LIMIT])
-    ] if detailed else []
+    quarantine_rows = _input_rows(con, "quarantine", cutoff) if detailed else []
     reasons_total = (store.scalar(
         con, "SELECT count(*) FROM (SELECT DISTINCT kind, reason FROM quarantine "
              "WHERE batch_id <= ?)", [cutoff]) or 0) if detailed else 0
@@ -60,6 +81,14 @@ def quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], r
             con, "SELECT kind, count(*) FROM load_warnings WHERE batch_id <= ? GROUP BY kind "
                  "ORDER BY kind", [cutoff])
     ]
+    # each warning's file, row, column and value, so that the officer can find what the load
+    # changed (a session clipped to its visit's stay), its instants in port-local time
+    zones = {v.get("port_timezone") for v in visits if v.get("port_timezone")}
+    tz = zones.pop() if len(zones) == 1 else None
+    warning_rows = [{**w, "value": _local_instants(w["value"], tz),
+                     "message": _local_instants(w["message"], tz)}
+                    for w in _input_rows(con, "load_warnings", cutoff)
+                    ] if detailed else []
     per_visit_warn: dict[str, list[str]] = {}
     for f in finding_rows:
         if f["severity"] == "warning":
@@ -105,6 +134,8 @@ def quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], r
         "quarantine_more": max(0, quarantined_total - len(quarantine_rows)),
         "warnings_total": warnings_total,
         "warning_counts": warning_counts,
+        "warning_rows": warning_rows,
+        "warnings_more": max(0, warnings_total - len(warning_rows)),
         "insufficient": insufficient,
         "insufficient_more": len(lacking) - len(insufficient),
         "assumptions": [assumptions[k] for k in sorted(assumptions)],

@@ -10,6 +10,8 @@ from berthcheck.report.words import VERDICT_LABELS
 
 
 def summary(results, finding_rows: list[dict], by_visit: dict, currency: str | None) -> dict:
+    import polars as pl
+
     counts = dict.fromkeys(VERDICTS, 0)
     for verdict, n in results.group_by("verdict").len().sort("verdict").iter_rows():
         counts[verdict] = n
@@ -30,6 +32,10 @@ def summary(results, finding_rows: list[dict], by_visit: dict, currency: str | N
     penalties = results["penalty"].drop_nulls() if results.height else None
     penalty_text = (money(penalties.sum(), currency)
                     if penalties is not None and penalties.len() else None)
+    # non-compliant visits the total leaves out (FuelEU: power demand at berth unknown)
+    penalty_missing = (results.filter((pl.col("verdict") == "non_compliant")
+                                      & pl.col("penalty").is_null()).height
+                       if currency and results.height else 0)
     # CARB: each port-local calendar day with uncontrolled time is a separate violation
     days = results["violation_days"].drop_nulls() if "violation_days" in results.columns else None
     violation_days_text = fmt.integer(days.sum()) if days is not None and days.len() else None
@@ -56,12 +62,19 @@ def summary(results, finding_rows: list[dict], by_visit: dict, currency: str | N
         "controlled_text": fmt.hours(controlled),
         "excused_text": fmt.hours(excused),
         "remediation_text": fmt.hours(excused_by_kind.get("remediation", 0.0)),
+        # every event kind that excused time, for a pack whose kinds are not CARB's
+        "excused_by_kind": [(kind, fmt.hours(h)) for kind, h in sorted(excused_by_kind.items())],
         "emergency_text": fmt.hours(excused_by_kind.get("emergency", 0.0)),
         "vie_used": basis_count.get("vie", 0),
         "tie_used": basis_count.get("tie", 0),
         "findings": len(finding_rows),
         "severities": severities,
         "penalty_text": penalty_text,
+        "penalty_missing": penalty_missing,
+        "penalty_missing_text": (
+            f"without {fmt.integer(penalty_missing)} non-compliant "
+            f"visit{'s' if penalty_missing != 1 else ''} whose penalty was not computed "
+            "(chapter Data quality)") if penalty_missing else None,
         "violation_days_text": violation_days_text,
     }
 

@@ -191,10 +191,12 @@ def exceptions(con, run: ReportRun, by_visit: dict, finding_rows: list[dict]) ->
             "outcome": f"{VERDICT_LABELS.get(v['verdict'], v['verdict'])} ({basis_text(v.get('basis'))})",
             "applied": honoured,
         })
-    # VIE / TIE use against the holders' allowances for the period's year(s)
+    # VIE / TIE use against the holders' allowances for the period's year(s), in a pack that
+    # keeps them (its holders are parameters): under FuelEU or the Chinese rule a VIE event is
+    # a claim the pack does not count (its events row says so), not one beyond an allowance
     params = run.pack.parameter_values()
-    holder_of = {"vie": params.get("vie_holder_kind", "fleet"),
-                 "tie": params.get("tie_holder_kind", "terminal")}
+    holder_of = {kind: params[f"{kind}_holder_kind"] for kind in ("vie", "tie")
+                 if f"{kind}_holder_kind" in params}
     refused_evidence: dict[tuple[str, str], dict] = {}
     for f in finding_rows:
         ev = f["evidence_data"]

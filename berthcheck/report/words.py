@@ -24,11 +24,9 @@ VERDICT_LABELS = {
 BASIS_WORDS: dict[str, tuple[str, str]] = {
     # compliant
     "controlled": ("controlled in the window",
-                   "Shore power or an approved capture system covered the whole control "
-                   "window (after excused time)."),
-    "short_visit": ("short visit",
-                    "The stay was too short for control to be required: the control window "
-                    "is empty (CARB), or the stay at berth was under 2 hours (FuelEU, exempt)."),
+                   "Shore power, or a capture system where the rule pack counts one, covered "
+                   "the whole control window (after excused time)."),
+    "short_visit": ("short visit", "The stay was too short for control to be required."),
     "vie": ("VIE used", "A Vessel Incident Event within the fleet's allowance excused the visit."),
     "tie": ("TIE used",
             "A Terminal Incident Event within the terminal's allowance excused the visit."),
@@ -37,6 +35,17 @@ BASIS_WORDS: dict[str, tuple[str, str]] = {
                     "remediation fund instead of control)."),
     "emergency": ("emergency excused part",
                   "Part of the window was excused by a safety and emergency event."),
+    # joined to a compliant or non-compliant basis where they excused time (docs/packs.md 6;
+    # alone, the whole stay under the obligation)
+    "ops_unavailable": ("OPS unavailable, excused",
+                        "Time not on shore power was excused because the shore installation "
+                        "(OPS) was unavailable."),
+    "ops_incompatible": ("OPS incompatible, excused",
+                         "Time not on shore power was excused because the ship's equipment "
+                         "could not be connected to the shore installation."),
+    "connection_allowance": ("connection allowance",
+                             "Time the rule pack allows for connecting and disconnecting shore "
+                             "power was excused."),
     # exempt
     "commissioning": ("commissioning visit",
                       "Exempt: the vessel's first visit to commission its shore power "
@@ -51,14 +60,13 @@ BASIS_WORDS: dict[str, tuple[str, str]] = {
                               "than the threshold that makes a terminal regulated."),
     "zero_emission_tech": ("zero-emission technology",
                            "Exempt: the ship used a zero-emission technology at berth instead "
-                           "of shore power (FuelEU)."),
+                           "of shore power."),
     "unscheduled_call": ("unscheduled call",
                          "Exempt: an unscheduled port call (safety, rescue, weather and the "
                          "like) covered the whole stay (FuelEU)."),
     # not applicable
     "not_regulated_type": ("vessel type not regulated",
-                           "Not applicable: the vessel type has no control requirement "
-                           "(e.g. bulk and general cargo under CARB)."),
+                           "Not applicable: the vessel type has no control requirement."),
     "not_ocean_going_vessel": ("not an ocean-going vessel",
                                "Not applicable: the vessel is not ocean-going (e.g. an "
                                "articulated tug barge), so the at-berth rule does not apply."),
@@ -77,6 +85,23 @@ BASIS_WORDS: dict[str, tuple[str, str]] = {
     "uncontrolled": ("uncontrolled time in the window",
                      "Non-compliant: part of the control window was neither controlled nor "
                      "excused."),
+}
+
+# What a basis means under each regulation (REGIMES below), added to its glossary sentence
+# only in a report of that regulation: a Shanghai report was told what a short visit is under
+# CARB and FuelEU, and not under its own rule.
+REGIME_NOTES: dict[str, dict[str, str]] = {
+    "short_visit": {"carb": "the control window is empty (CARB)",
+                    "fueleu": "the stay at berth was under 2 hours (FuelEU, exempt)",
+                    "cn": "the stay was not longer than 3 hours at a coastal port, 2 hours "
+                          "inland (China, exempt)"},
+    "not_regulated_type": {"carb": "bulk and general cargo ships under CARB",
+                           "fueleu": "any but container and passenger ships under FuelEU",
+                           "cn": "tankers under the Chinese rule"},
+    "ops_unavailable": {"fueleu": "an Art. 6(5) exception (FuelEU)",
+                        "cn": "a temporary fault of the terminal's shore-power facility (China)"},
+    "ops_incompatible": {"fueleu": "an Art. 6(5) exception (FuelEU)",
+                         "cn": "a temporary fault of the ship's receiving facility (China)"},
 }
 
 VERDICT_OF_BASIS = {
@@ -107,14 +132,23 @@ def basis_text(basis: str | None) -> str:
     return ", ".join(basis_part(p) for p in parts) or "–"
 
 
-def basis_glossary(codes: list[str], pack_bases: dict[str, str] | None = None) -> list[dict]:
+def _with_notes(sentence: str, notes: dict[str, str], regimes: set[str] | None) -> str:
+    """`sentence` with the notes of the report's regulations (every note where unknown)."""
+    chosen = [text for regime, text in notes.items() if regimes is None or regime in regimes]
+    return f"{sentence[:-1]}: {'; '.join(chosen)}." if chosen else sentence
+
+
+def basis_glossary(codes: list[str], pack_bases: dict[str, str] | None = None,
+                   regimes: set[str] | None = None) -> list[dict]:
     """Glossary rows for the basis codes a report shows (contract order, then the rest).
-    `pack_bases`: the pack's own bases (`[[bases]]`) with their descriptions."""
+    `pack_bases`: the pack's own bases (`[[bases]]`) with their descriptions; `regimes`: the
+    regulations the report is about (`regimes_of`), whose notes a basis gets."""
     seen = set(codes)
     rows = []
     for code, (short, sentence) in BASIS_WORDS.items():
         if code in seen:
-            rows.append({"code": code, "words": short, "meaning": sentence})
+            meaning = _with_notes(sentence, REGIME_NOTES.get(code, {}), regimes)
+            rows.append({"code": code, "words": short, "meaning": meaning})
     for code in sorted(seen - set(BASIS_WORDS)):
         if pack_bases and code in pack_bases:
             meaning = pack_bases[code]
@@ -143,11 +177,10 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
     ("Compliance rate", "Compliant visits divided by the visits judged (compliant plus "
                         "non-compliant). Exempt, not applicable and insufficient-data visits "
                         "are not in it.", "all"),
-    ("Control window", "The part of a visit in which emissions must be controlled: from Ready to "
-                       "Work + 2 hours to Pilot on Board − 1 hour (CARB), or the stay at berth "
-                       "after the connection allowance (FuelEU).", "all"),
+    ("Control window", "The part of a visit in which emissions must be controlled, as the rule "
+                       "pack defines it (chapter Methodology).", "all"),
     ("Excused hours", "Hours of the control window not counted against the visit because an "
-                      "emergency, remediation or other event the rule pack allows covered "
+                      "exception event the rule pack allows (an emergency, for example) covered "
                       "them.", "all"),
     ("FuelEU Maritime", "Regulation (EU) 2023/1805; Art. 6 requires container and passenger "
                         "ships to use onshore power supply at berth from 2030.", "fueleu"),
@@ -185,6 +218,15 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
 REGIMES: dict[str, re.Pattern[str]] = {
     "carb": re.compile(r"\bCARB\b|\b93130\b"),
     "fueleu": re.compile(r"\bFuelEU\b|\b2023/1805\b"),
+    "cn": re.compile(r"\bChina\b|\bMOT\b"),
+}
+
+# The control window under each regulation, for the glossary's "Control window".
+WINDOW_NOTES = {
+    "carb": "from Ready to Work + 2 hours to Pilot on Board − 1 hour (CARB)",
+    "fueleu": "the stay at berth, arrival to departure, after any connection allowance (FuelEU)",
+    "cn": "from arrival + the connection allowance to departure − the disconnection allowance "
+          "(China)",
 }
 
 
@@ -196,4 +238,13 @@ def regimes_of(*texts: str) -> set[str]:
 
 def glossary(regimes: set[str]) -> list[dict]:
     wanted = {"all", *regimes}
-    return [{"term": t, "meaning": m} for t, m, packs in GLOSSARY if packs in wanted]
+    windows = [text for regime, text in WINDOW_NOTES.items() if regime in regimes]
+    rows = []
+    for term, meaning, packs in GLOSSARY:
+        if packs not in wanted:
+            continue
+        if term == "Control window" and windows:
+            meaning = ("The part of a visit in which emissions must be controlled: "
+                       + "; ".join(windows) + ".")
+        rows.append({"term": term, "meaning": meaning})
+    return rows
