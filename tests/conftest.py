@@ -135,6 +135,26 @@ def sample_month(_migrated_template, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sample_month_checked(sample_month, tmp_path_factory) -> tuple[Path, object]:
+    """The sample month's store (a copy of `sample_month`) with October checked under the
+    default pack and its run stored, as `berthcheck check --period 2026-10` stores it; and
+    that check's `CheckResult` (read only). Made once per worker, for the tests to which that
+    run is only a precondition (`runs list`, `audit verify`/`diff`, `report --run`, exports of
+    the stored run): where each file checked the month again (0.6 CPU s a check, issue 16).
+    The file is never opened again: take a copy (`copy_store`)."""
+    from berthcheck.demo import SAMPLE_PERIOD
+    from berthcheck.engine import check
+
+    path = copy_store(sample_month, tmp_path_factory.mktemp("sample-checked") / "checked.duckdb")
+    con = store.connect(path)
+    try:
+        outcome = check(con, period=SAMPLE_PERIOD)
+    finally:
+        con.close()
+    return path, outcome
+
+
+@pytest.fixture(scope="session")
 def shanghai_month(_migrated_template, tmp_path_factory) -> Path:
     """The bundled Shanghai month (cn-shanghai-2026-10) loaded once per worker, like
     `sample_month`: take a copy (`copy_store`) to open it."""
