@@ -209,6 +209,22 @@ def sample_report(_migrated_template, tmp_path_factory) -> dict:
             "pages": pages, "pieces": pieces}
 
 
+@pytest.fixture(scope="session")
+def shanghai_demo(_migrated_template, tmp_path_factory) -> dict:
+    """`berthcheck demo --pack cn-shore-power --out FOLDER/runs/demo --mkdir` run once per
+    worker: test_cn_shore_power reads what it wrote (results, PDF), test_demo runs another
+    pack's demo over a copy of its folder, where each ran this demo itself before (a load,
+    check and PDF of the Shanghai month: about 5 CPU s). The two files are one work unit
+    (their `WORK_UNIT`, tests/scheduling.py), so one worker runs it for both. Never written to:
+    copy the folder to change it."""
+    from berthcheck.cli import app
+
+    out = tmp_path_factory.mktemp("shanghai-demo") / "runs" / "demo"  # its parent made by --mkdir
+    result = CliRunner().invoke(app, ["demo", "--pack", "cn-shore-power", "--out", str(out),
+                                      "--mkdir"])
+    return {"result": result, "out": out}
+
+
 def pdf_text(path: Path) -> tuple[list[str], list[list[tuple]]]:
     """A PDF read back by pypdf: each page's text, and each page's text pieces as pypdf's
     visitor sees them (text, current matrix, text matrix, font size). Reading the text is
