@@ -135,6 +135,26 @@ def sample_month(_migrated_template, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sample_month_checked(sample_month, tmp_path_factory) -> tuple[Path, object]:
+    """The sample month's store (a copy of `sample_month`) with October checked under the
+    default pack and its run stored, as `berthcheck check --period 2026-10` stores it; and
+    that check's `CheckResult` (read only). Made once per worker, for the tests to which that
+    run is only a precondition (`runs list`, `audit verify`/`diff`, `report --run`, exports of
+    the stored run): where each file checked the month again (0.6 CPU s a check, issue 16).
+    The file is never opened again: take a copy (`copy_store`)."""
+    from berthcheck.demo import SAMPLE_PERIOD
+    from berthcheck.engine import check
+
+    path = copy_store(sample_month, tmp_path_factory.mktemp("sample-checked") / "checked.duckdb")
+    con = store.connect(path)
+    try:
+        outcome = check(con, period=SAMPLE_PERIOD)
+    finally:
+        con.close()
+    return path, outcome
+
+
+@pytest.fixture(scope="session")
 def shanghai_month(_migrated_template, tmp_path_factory) -> Path:
     """The bundled Shanghai month (cn-shanghai-2026-10) loaded once per worker, like
     `sample_month`: take a copy (`copy_store`) to open it."""
@@ -195,6 +215,22 @@ def sample_report(_migrated_template, tmp_path_factory) -> dict:
     return {"folder": folder, "db": folder / "demo" / "berthcheck.duckdb", "demo": demo,
             "outcome": outcome, "run": run, "model": model, "html": html, "document": document,
             "pages": pages, "pieces": pieces}
+
+
+@pytest.fixture(scope="session")
+def shanghai_demo(_migrated_template, tmp_path_factory) -> dict:
+    """`berthcheck demo --pack cn-shore-power --out FOLDER/runs/demo --mkdir` run once per
+    worker: test_cn_shore_power reads what it wrote (results, PDF), test_demo runs another
+    pack's demo over a copy of its folder, where each ran this demo itself before (a load,
+    check and PDF of the Shanghai month: about 5 CPU s). The two files are one work unit
+    (their `WORK_UNIT`, tests/scheduling.py), so one worker runs it for both. Never written to:
+    copy the folder to change it."""
+    from berthcheck.cli import app
+
+    out = tmp_path_factory.mktemp("shanghai-demo") / "runs" / "demo"  # its parent made by --mkdir
+    result = CliRunner().invoke(app, ["demo", "--pack", "cn-shore-power", "--out", str(out),
+                                      "--mkdir"])
+    return {"result": result, "out": out}
 
 
 def pdf_text(path: Path) -> tuple[list[str], list[list[tuple]]]:

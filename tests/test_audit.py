@@ -45,21 +45,13 @@ def db(sample_db, tmp_path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def sample_run(sample_db, tmp_path_factory) -> tuple[Path, str]:
-    """The sample month's store with the month checked (a stored run and its manifest), and
-    the run's id: where most tests below start, checked once instead of once per test."""
-    path = tmp_path_factory.mktemp("checked") / "checked.duckdb"
-    shutil.copy(sample_db, path)
-    return path, _check(path)
-
-
 @pytest.fixture()
-def checked(sample_run, tmp_path) -> tuple[Path, str]:
-    """A private copy of `sample_run`'s store, and its run's id."""
-    path = tmp_path / "bc.duckdb"
-    shutil.copy(sample_run[0], path)
-    return path, sample_run[1]
+def checked(sample_month_checked, tmp_path) -> tuple[Path, str]:
+    """A private copy of the sample month's store with the month checked (a stored run and its
+    manifest: conftest's `sample_month_checked`, checked once per worker), and the run's id:
+    where most tests below start."""
+    path, outcome = sample_month_checked
+    return copy_store(path, tmp_path / "bc.duckdb"), outcome.run_id
 
 
 @pytest.fixture()

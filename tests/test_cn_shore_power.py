@@ -34,6 +34,10 @@ CN_PORTS = {"CNSHA": "coastal", "CNNGB": "coastal", "CNSZX": "coastal", "CNCAN":
             "CNTAO": "coastal", "CNTSN": "coastal", "CNNKG": "inland", "CNWUH": "inland"}
 runner = CliRunner()
 
+# one worker runs this file with test_demo: both read conftest's `shanghai_demo`, which it then
+# makes once (tests/scheduling.py)
+WORK_UNIT = "shanghai-demo"
+
 
 # --- ports -----------------------------------------------------------------------------------
 
@@ -236,16 +240,17 @@ def test_results_are_byte_identical_in_any_time_zone(shanghai_month, tmp_path):
     assert outputs[0]["results.csv"].count(b"\n") == 151  # the header and 150 visits
 
 
-def test_demo_runs_the_shanghai_month_end_to_end(tmp_path):
-    result = runner.invoke(app, ["demo", "--pack", "cn-shore-power", "--out", str(tmp_path)])
+def test_demo_runs_the_shanghai_month_end_to_end(shanghai_demo):
+    # `demo --pack cn-shore-power --out DIR`, run once per worker (conftest): read only
+    result, folder = shanghai_demo["result"], shanghai_demo["out"]
     assert result.exit_code == 0, result.output
     assert str(SHANGHAI) in result.output and "cn-shore-power@1.1.2" in result.output
-    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
-    rows = list(csv.DictReader(open(tmp_path / "results.csv", encoding="utf-8")))
+    assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
+    rows = list(csv.DictReader(open(folder / "results.csv", encoding="utf-8")))
     assert len(rows) == 150
     # the pack's own chapter (pack.toml [report]) with its findings' evidence under the pack's
     # labels ([evidence.*]), in the PDF itself
-    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "report.pdf").pages)
+    text = "".join(page.extract_text() for page in PdfReader(folder / "report.pdf").pages)
     squashed = re.sub(r"\s+", "", text.replace("\x00", ""))  # pypdf: some runs come as UTF-16
     assert re.sub(r"\s+", "", "China: shore power at berth (MOT Measures, Art. 11)") in squashed
     for words in ("Findings by rule, with their evidence", "Stay threshold: 3 h",

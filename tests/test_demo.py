@@ -3,6 +3,8 @@ store the demo did not make (`demo --out .` beside a port's own ./berthcheck.duc
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 from typer.testing import CliRunner
 
@@ -10,6 +12,10 @@ from berthcheck.cli import app
 from tests.conftest import good_visit, write_csv
 
 runner = CliRunner()
+
+# one worker runs this file with test_cn_shore_power: both read conftest's `shanghai_demo`,
+# which it then makes once (tests/scheduling.py)
+WORK_UNIT = "shanghai-demo"
 
 
 def _batches(db) -> int:
@@ -42,11 +48,17 @@ def test_demo_keeps_a_file_that_is_no_database(tmp_path):
     assert (tmp_path / "berthcheck.duckdb").read_text(encoding="utf-8") == "not a database\n"
 
 
-def test_demo_starts_afresh_over_its_own_database(tmp_path):
-    out = tmp_path / "runs" / "demo"  # its parent made by --mkdir (the first demo's)
-    for pack in ("cn-shore-power", "fueleu-art6"):  # another pack's demo in the same folder too
-        result = runner.invoke(app, ["demo", "--pack", pack, "--out", str(out), "--mkdir"])
-        assert result.exit_code == 0, result.output
+def test_demo_starts_afresh_over_its_own_database(shanghai_demo, tmp_path):
+    # the first demo (cn-shore-power, its folder's parent made by --mkdir) is conftest's
+    # `shanghai_demo`, read by test_cn_shore_power too: a copy of its folder here
+    first = shanghai_demo["result"]
+    assert first.exit_code == 0, first.output
+    out = tmp_path / "runs" / "demo"
+    shutil.copytree(shanghai_demo["out"], out)
+    assert _batches(out / "berthcheck.duckdb") > 4  # Shanghai's files
+    # another pack's demo in the same folder
+    result = runner.invoke(app, ["demo", "--pack", "fueleu-art6", "--out", str(out), "--mkdir"])
+    assert result.exit_code == 0, result.output
     assert _batches(out / "berthcheck.duckdb") == 4  # Rotterdam's four files only
 
 

@@ -485,21 +485,18 @@ def test_rules_show_prints_the_factor_tables_with_sources():
 
 
 @pytest.fixture(scope="module")
-def sample_run(sample_month, tmp_path_factory):
-    """The sample month as the demo makes it (loaded: a copy of conftest's `sample_month`;
-    checked, run stored, results written), without the demo's PDF, which these tests never
-    read (the demo's own tests render it), nor its load reports."""
-    from berthcheck.demo import SAMPLE_PERIOD, DemoReport, sample_source
+def sample_run(sample_month_checked, tmp_path_factory):
+    """The sample month as the demo makes it (loaded, checked and the run stored: a copy of
+    conftest's `sample_month_checked`, with its check's outcome; results written), without
+    the demo's PDF, which these tests never read (the demo's own tests render it), nor its
+    load reports."""
+    from berthcheck.demo import DemoReport, sample_source
     from berthcheck.engine.export import write_frame
 
     folder = tmp_path_factory.mktemp("demo")
-    db = copy_store(sample_month, folder / "berthcheck.duckdb")
-    con = store.connect(db)
-    try:
-        run = DemoReport(db, sample_source(folder), [])
-        run.outcome = check(con, period=SAMPLE_PERIOD)
-    finally:
-        con.close()
+    checked, outcome = sample_month_checked
+    run = DemoReport(copy_store(checked, folder / "berthcheck.duckdb"), sample_source(folder), [])
+    run.outcome = outcome
     run.results_path = folder / "results.csv"
     write_frame(run.outcome.results, run.results_path)
     return run

@@ -29,9 +29,10 @@ HOURS_UNITS = {"h", "kWh", "kg", "%", "visits"}
 
 
 @pytest.fixture(scope="module")
-def packages(sample_month, tmp_path_factory):
+def packages(sample_month_checked, tmp_path_factory):
     folder = tmp_path_factory.mktemp("indicators")
-    db = copy_store(sample_month, folder / "lax.duckdb")
+    # the month's run stored (conftest's `sample_month_checked`): the export reads it
+    db = copy_store(sample_month_checked[0], folder / "lax.duckdb")
     con = store.connect(db)
     try:
         lax = export_indicators(con, period=SAMPLE_PERIOD, out=folder / "lax")

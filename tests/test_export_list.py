@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from berthcheck.cli import app
+from tests.conftest import copy_store
 
 runner = CliRunner()
 VISITS = ("visit_id,imo,vessel_name,vessel_type,operator,port,terminal,berth,arrival,departure,"
@@ -68,15 +71,28 @@ def test_export_list_of_a_database_that_does_not_exist_creates_none(tmp_path):
     assert not db.exists()
 
 
-def _exported(tmp_path):
-    db = tmp_path / "bc.duckdb"
-    (tmp_path / "visits.csv").write_text(VISITS, encoding="utf-8")
-    assert _cli("load", "--db", db, "visits", tmp_path / "visits.csv").exit_code == 0
+@pytest.fixture(scope="module")
+def exported_once(tmp_path_factory) -> tuple[Path, dict]:
+    """A store with one visit loaded, checked and exported (`export fueleu-calls`), and its
+    export record: made once for the tests below, to which the export is a precondition
+    (each loaded, checked and exported the same visit before). Never written to."""
+    folder = tmp_path_factory.mktemp("exported")
+    db = folder / "bc.duckdb"
+    (folder / "visits.csv").write_text(VISITS, encoding="utf-8")
+    assert _cli("load", "--db", db, "visits", folder / "visits.csv").exit_code == 0
     made = _cli("export", "fueleu-calls", "--db", db, "--period", "2030-06", "--out",
-                tmp_path / "calls.csv")
+                folder / "calls.csv")
     assert made.exit_code == 0, made.output
     (record,) = json.loads(_cli("export", "list", "--db", db, "--json").stdout)
     return db, record
+
+
+@pytest.fixture()
+def exported(exported_once, tmp_path) -> tuple[Path, dict]:
+    """A private copy of `exported_once`'s store (the tests edit its export record), and the
+    record."""
+    db, record = exported_once
+    return copy_store(db, tmp_path / "bc.duckdb"), record
 
 
 def _edit_exports(db, sql):
@@ -89,10 +105,10 @@ def _edit_exports(db, sql):
         con.close()
 
 
-def test_a_damaged_export_record_is_named_by_list_and_verify(tmp_path):
+def test_a_damaged_export_record_is_named_by_list_and_verify(exported):
     """An `exports` row edited outside berthcheck into text that is not JSON: `export list`
     still lists (marking it) and `audit verify` names it, exit 1; neither says 'a bug'."""
-    db, record = _exported(tmp_path)
+    db, record = exported
     _edit_exports(db, "UPDATE exports SET files = '{bad'")
     listed = _cli("export", "list", "--db", db)
     assert listed.exit_code == 0, listed.output
@@ -105,10 +121,10 @@ def test_a_damaged_export_record_is_named_by_list_and_verify(tmp_path):
     assert "bug in berthcheck" not in verified.output
 
 
-def test_verify_names_an_export_whose_parameters_were_edited(tmp_path):
+def test_verify_names_an_export_whose_parameters_were_edited(exported):
     """An export's id is a hash of its run, kind and parameters: parameters edited in the
     store no longer match it, and verify says so (not only that the files differ)."""
-    db, record = _exported(tmp_path)
+    db, record = exported
     _edit_exports(db, "UPDATE exports SET parameters = replace(parameters, '2030-06', "
                       "'2030-07')")
     verified = _cli("audit", "verify", record["run_id"], "--db", db)
@@ -116,7 +132,7 @@ def test_verify_names_an_export_whose_parameters_were_edited(tmp_path):
     assert "its id does not match its run, kind and parameters" in verified.output
 
 
-def test_export_list_csv_is_one_line_per_file_with_the_json_facts(tmp_path):
+def test_export_list_csv_is_one_line_per_file_with_the_json_facts(exported):
     """`export list --csv`: a header, then one line per written file with its export, run,
     kind and parameters (as JSON text); a damaged record keeps a line, marked."""
     import csv
@@ -124,7 +140,7 @@ def test_export_list_csv_is_one_line_per_file_with_the_json_facts(tmp_path):
 
     from berthcheck.cli_export import EXPORT_CSV_COLUMNS
 
-    db, record = _exported(tmp_path)
+    db, record = exported
     listed = _cli("export", "list", "--db", db, "--csv")
     assert listed.exit_code == 0, listed.output
     assert listed.stdout.splitlines()[0] == ",".join(EXPORT_CSV_COLUMNS)

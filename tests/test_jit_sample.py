@@ -14,7 +14,6 @@ from berthcheck.engine import check
 from berthcheck.ingest.adapters import load_adapter
 from berthcheck.ingest.load import load_files
 from berthcheck.sample_jit import convert
-from tests.conftest import copy_store
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 COMPARED = ("verdict", "basis", "window_start", "window_end", "controlled_hours",
@@ -22,14 +21,11 @@ COMPARED = ("verdict", "basis", "window_start", "window_end", "controlled_hours"
 
 
 @pytest.fixture(scope="module")
-def both(sample_month, tmp_path_factory):
+def both(sample_month_checked, tmp_path_factory):
     root = tmp_path_factory.mktemp("jit-sample")
-    # the CSV side: the sample month as `load_sample` loads it (conftest's copy of that load)
-    con = store.connect(copy_store(sample_month, root / "csv.duckdb"))
-    try:
-        from_csv = check(con, period=SAMPLE_PERIOD).results
-    finally:
-        con.close()
+    # the CSV side: the sample month as `load_sample` loads it, checked (conftest's check of
+    # that load, once per worker)
+    from_csv = sample_month_checked[1].results
     jit_dir = root / "jit"
     files = convert(SAMPLE, jit_dir)
     con = store.connect(root / "jit.duckdb")

@@ -96,14 +96,16 @@ def _run_id(output: str) -> str:
     return next(line for line in output.splitlines() if "; run " in line).rsplit(" ", 1)[1]
 
 
-def test_notes_are_part_of_the_run_and_verify(sample_db, tmp_path):
-    db = tmp_path / "bc.duckdb"
-    shutil.copy(sample_db, db)
-    plain = _cli("check", "--db", db, "--period", PERIOD, "--manifest", tmp_path / "a.json")
+def test_notes_are_part_of_the_run_and_verify(sample_month_checked, tmp_path):
+    # the month's default run is stored already (conftest's `sample_month_checked`, the same
+    # `check --period 2026-10`): its manifest is the stored one
+    db = copy_store(sample_month_checked[0], tmp_path / "bc.duckdb")
+    a = sample_month_checked[1].run_id
+    plain = _cli("audit", "manifest", a, "--db", db, "--out", tmp_path / "a.json")
     noted = _cli("check", "--db", db, "--period", PERIOD, "--notes",
                  "--manifest", tmp_path / "b.json")
     assert plain.exit_code == 0 and noted.exit_code == 0, plain.output + noted.output
-    a, b = _run_id(plain.output), _run_id(noted.output)
+    b = _run_id(noted.output)
     assert a != b
     ma = json.loads((tmp_path / "a.json").read_text())
     mb = json.loads((tmp_path / "b.json").read_text())

@@ -528,10 +528,11 @@ def test_report_of_a_run_whose_pack_files_changed_since_is_refused(sample_month,
     assert not out.exists()
 
 
-def test_a_report_over_no_visit_warns_as_check_does(sample_month, tmp_path):
+def test_a_report_over_no_visit_warns_as_check_does(sample_month_checked, tmp_path):
     """A mistyped period (2025-10 for 2026-10) wrote an empty report without a word on
-    standard error; `check` warns about an empty scope, and the report now does the same."""
-    db = copy_store(sample_month, tmp_path / "bc.duckdb")
+    standard error; `check` warns about an empty scope, and the report now does the same.
+    (The month's own run is stored already: its report reads it.)"""
+    db = copy_store(sample_month_checked[0], tmp_path / "bc.duckdb")
     out = tmp_path / "r.html"
     result = runner.invoke(app, ["report", "--db", str(db), "--period", "2025-10",
                                  "--out", str(out)])

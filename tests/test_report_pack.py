@@ -191,8 +191,9 @@ def test_a_report_column_no_result_column_declares_is_refused_when_the_pack_load
 # --- CARB keeps its presentation --------------------------------------------------------------
 
 
-def test_carb_listing_keeps_ready_to_work_and_has_no_chapter_of_its_own(sample_month, tmp_path):
-    db = copy_store(sample_month, tmp_path / "carb.duckdb")
+def test_carb_listing_keeps_ready_to_work_and_has_no_chapter_of_its_own(sample_month_checked,
+                                                                        tmp_path):
+    db = copy_store(sample_month_checked[0], tmp_path / "carb.duckdb")  # the run stored: read
     html, model = _html(db, "carb-at-berth-2020")
     assert model["pack_chapter"] is None and 'id="pack"' not in html
     assert "Ready to Work / Pilot on Board</th>" in html

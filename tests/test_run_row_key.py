@@ -12,10 +12,9 @@ from typer.testing import CliRunner
 
 from berthcheck import store
 from berthcheck.cli import app
-from berthcheck.engine import CheckResult, check
+from berthcheck.engine import CheckResult
 from berthcheck.engine.pack import PackFileError, load_pack
 from berthcheck.engine.runs import load_run, tampered_parts
-from tests.conftest import copy_store
 from tests.test_pack_sources import _copy, _edit
 
 runner = CliRunner()
@@ -23,14 +22,11 @@ PERIOD = "2026-10"
 
 
 @pytest.fixture(scope="module")
-def stored(sample_month, tmp_path_factory) -> tuple[Path, CheckResult]:
-    """The sample month with its check stored (never written to: tests take a copy)."""
-    path = copy_store(sample_month, tmp_path_factory.mktemp("rowkey") / "sample.duckdb")
-    con = store.connect(path)
-    try:
-        outcome = check(con, period=PERIOD)
-    finally:
-        con.close()
+def stored(sample_month_checked) -> tuple[Path, CheckResult]:
+    """The sample month with its check stored (never written to: tests take a copy), made once
+    per worker: conftest's `sample_month_checked`."""
+    path, outcome = sample_month_checked
+    assert outcome.scope.period == PERIOD
     return path, outcome
 
 

@@ -18,10 +18,11 @@ FLEET = "Han Ocean Container Fleet"
 
 
 @pytest.fixture(scope="module")
-def db(sample_month, tmp_path_factory) -> Path:
-    """The sample month loaded (a copy of conftest's `sample_month`; `load-dir` of the same
-    folder gives the same rows and run ids: tests/test_readme_walkthrough.py)."""
-    return copy_store(sample_month, tmp_path_factory.mktemp("runs") / "bc.duckdb")
+def db(sample_month_checked, tmp_path_factory) -> Path:
+    """The sample month loaded (`load-dir` of the same folder gives the same rows and run ids:
+    tests/test_readme_walkthrough.py) and checked, its run stored: a copy of conftest's
+    `sample_month_checked`, the run `runs list` and `runs show` read."""
+    return copy_store(sample_month_checked[0], tmp_path_factory.mktemp("runs") / "bc.duckdb")
 
 
 def _run(db: Path, *args: str):
@@ -102,13 +103,13 @@ def test_empty_scope_warns_and_fails_under_strict(db):
 
 
 @pytest.fixture(scope="module")
-def month_run(db) -> dict:
-    """The month checked once through the CLI (`check --json`), its run stored in the module's
-    store: what `runs list` and `runs show` read (each made the same check before)."""
-    return _check_json(db, "--period", "2026-10")
+def month_run_id(sample_month_checked) -> str:
+    """The id of the month's run stored in the module's store (`db`): `check --period 2026-10`,
+    made once per worker (conftest's `sample_month_checked`)."""
+    return sample_month_checked[1].run_id
 
 
-def test_runs_list_table_and_json(db, month_run):
+def test_runs_list_table_and_json(db, month_run_id):
     table = _run(db, "runs", "list")
     assert table.exit_code == 0
     header = table.stdout.splitlines()[0].split()
@@ -121,7 +122,7 @@ def test_runs_list_table_and_json(db, month_run):
     assert f"carb-at-berth-2020@{month['pack_version']}" in table.stdout
 
 
-def test_runs_list_csv_is_the_json_flat(db, month_run):
+def test_runs_list_csv_is_the_json_flat(db, month_run_id):
     """`runs list --csv`: a header, then one line per run with the facts `--json` gives (the
     scope and verdict counts spread into columns), in the same order; with --json exit 2."""
     import csv
@@ -138,8 +139,8 @@ def test_runs_list_csv_is_the_json_flat(db, month_run):
     assert result.stdout.splitlines()[0] == ",".join(RUNS_CSV_COLUMNS)
     runs = json.loads(_run(db, "runs", "list", "--json").stdout)
     assert [r["run_id"] for r in rows] == [r["run_id"] for r in runs]
-    row = next(r for r in rows if r["run_id"] == month_run["run_id"])
-    data = next(r for r in runs if r["run_id"] == month_run["run_id"])
+    row = next(r for r in rows if r["run_id"] == month_run_id)
+    data = next(r for r in runs if r["run_id"] == month_run_id)
     assert row["created_at"] == data["created_at"] and row["period"] == "2026-10"
     assert row["pack"] == "carb-at-berth-2020" and row["pack_version"] == data["pack_version"]
     assert row["custom_pack"] == "false" and row["pack_path"] == ""
@@ -152,8 +153,8 @@ def test_runs_list_csv_is_the_json_flat(db, month_run):
     assert both.exit_code == 2 and "--json or --csv" in both.stderr and not both.stdout
 
 
-def test_runs_show_and_unknown_run(db, month_run):
-    run_id = month_run["run_id"]
+def test_runs_show_and_unknown_run(db, month_run_id):
+    run_id = month_run_id
     shown = _run(db, "runs", "show", run_id)
     assert shown.exit_code == 0 and run_id in shown.stdout and "non_compliant" in shown.stdout
     data = json.loads(_run(db, "runs", "show", run_id, "--json").stdout)
@@ -167,10 +168,10 @@ def test_runs_show_and_unknown_run(db, month_run):
 
 
 
-def test_runs_list_and_show_print_a_run_s_time_alike(db, month_run):
+def test_runs_list_and_show_print_a_run_s_time_alike(db, month_run_id):
     """The same run's creation time reads the same in `runs list` and `runs show` (UTC, to
     the second), so an auditor can match the two by eye; --json keeps the full instant."""
-    run_id = month_run["run_id"]
+    run_id = month_run_id
     line = next(x for x in _run(db, "runs", "list").stdout.splitlines() if x.startswith(run_id))
     when = " ".join(line.split()[1:3])
     shown = _run(db, "runs", "show", run_id).stdout
@@ -207,7 +208,7 @@ def own_db(db, tmp_path) -> Path:
     return copy
 
 
-def test_runs_list_csv_leaves_damaged_counts_empty_never_zero(own_db, month_run):
+def test_runs_list_csv_leaves_damaged_counts_empty_never_zero(own_db, month_run_id):
     """A run record whose counts and scope were edited outside berthcheck into something that
     is not a JSON object: `--csv` lists it with empty cells (as the table's `?`), not zeros."""
     import csv
@@ -218,13 +219,13 @@ def test_runs_list_csv_leaves_damaged_counts_empty_never_zero(own_db, month_run)
     con = duckdb.connect(str(own_db))
     try:
         con.execute("UPDATE runs SET counts = '{bad', scope = '[]' WHERE run_id = ?",
-                    [month_run["run_id"]])
+                    [month_run_id])
     finally:
         con.close()
     result = _run(own_db, "runs", "list", "--csv")
     assert result.exit_code == 0, result.output
     row = next(r for r in csv.DictReader(io.StringIO(result.stdout))
-               if r["run_id"] == month_run["run_id"])
+               if r["run_id"] == month_run_id)
     assert row["compliant"] == row["non_compliant"] == row["exempt"] == ""
     assert row["scope"].startswith("damaged") and row["port"] == row["start"] == ""
     assert row["visits"] == "200"
@@ -298,8 +299,8 @@ def test_report_of_a_stored_run_after_inputs_changed(own_db, tmp_path):
     assert clash.exit_code == 2
 
 
-def test_audit_diff_names_a_scope_difference_first_and_exits_1(db):
-    a = _check_json(db, "--period", "2026-10")["run_id"]
+def test_audit_diff_names_a_scope_difference_first_and_exits_1(db, month_run_id):
+    a = month_run_id  # stored in `db`
     b = _check_json(db, "--period", "2026-Q4")["run_id"]
     result = _run(db, "audit", "diff", a, b)
     assert result.exit_code == 1, result.output
@@ -326,14 +327,15 @@ def test_json_outputs_parse(db):
     assert json.loads(manifest.stdout)["run_id"] == summary["run_id"]
 
 
-def test_a_byte_for_byte_copy_of_a_shipped_pack_does_not_relabel_its_run(own_db, tmp_path):
+def test_a_byte_for_byte_copy_of_a_shipped_pack_does_not_relabel_its_run(own_db, month_run_id,
+                                                                         tmp_path):
     """`check --pack COPY` of a shipped pack's unchanged copy is the shipped pack's run (the
     same files, the same run id): it stays recorded and listed as the shipped pack, not
     relabelled "custom pack COPY" by whichever of the two ran last; verify and a report of it
     find the shipped pack."""
     from berthcheck.resources import rules_dir
 
-    shipped = _check_json(own_db, "--period", "2026-10")["run_id"]
+    shipped = month_run_id  # the shipped pack's run, stored in `own_db` before the copy's
     folder = tmp_path / "copy-of-rules" / "carb-at-berth-2020"
     shutil.copytree(rules_dir() / "carb-at-berth-2020", folder)
     (folder / ".git").mkdir()  # kept in git: not part of the pack

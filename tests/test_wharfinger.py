@@ -14,7 +14,7 @@ from berthcheck.errors import InputRejected
 from berthcheck.ingest.adapters import load_adapter
 from berthcheck.ingest.load import load_files
 
-from .conftest import snapshot, write_csv
+from .conftest import copy_store, snapshot, write_csv
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 HEADER = ["Vessel Name", "Vessel Type", "Operating Company", "Company Address", "Company Email",
@@ -29,11 +29,26 @@ def _record(**kw) -> dict[str, str]:
     return row
 
 
+@pytest.fixture(scope="module")
+def berths_loaded(tmp_path_factory) -> Path:
+    """A store with the sample month's berths and terminals loaded, once for the module (each
+    test loaded them itself before): never opened again, copied by `with_berths`."""
+    path = tmp_path_factory.mktemp("berths") / "berths.duckdb"
+    con = store.connect(path)
+    try:
+        load_files(con, "berths", [SAMPLE / "berths.csv"])
+        load_files(con, "terminals", [SAMPLE / "terminals.csv"])
+    finally:
+        con.close()
+    return path
+
+
 @pytest.fixture
-def with_berths(con):
-    load_files(con, "berths", [SAMPLE / "berths.csv"])
-    load_files(con, "terminals", [SAMPLE / "terminals.csv"])
-    return con
+def with_berths(berths_loaded, db_path):
+    """An open private copy of `berths_loaded` (at `db_path`)."""
+    con = store.connect(copy_store(berths_loaded, db_path))
+    yield con
+    con.close()
 
 
 def test_records_become_visits_without_ready_to_work(with_berths, tmp_path):
