@@ -1,4 +1,4 @@
-"""Issue 16, the check's tail (docs/scaling.md, "Tenth pass, O"): a big check hashes its
+"""Issue 16, the check's tail (docs/scaling-history.md, "Tenth pass, O"): a big check hashes its
 results column by column while the sorted frame is made (`digest_v3.ColumnDigests`), on the
 core the sort leaves free, instead of beside the stored run's inserts. The digests must be
 the ones `frame_sha256` computes from the final frame, and a column the engine replaced

@@ -112,7 +112,7 @@ def test_verify_names_a_value_edited_in_place_before_the_first_check(db):
 def test_the_hex_hashes_are_stored_uncompressed(sample_db):
     """The seals' two hex hashes and the input rows' `_row_hash` are stored as they are:
     compressing 64 random hex digits was most of the seals' insert at load and a part of the
-    rows' (docs/scaling.md, thirteenth pass L); the other columns keep DuckDB's choice."""
+    rows' (docs/scaling-history.md, thirteenth pass L); the other columns keep DuckDB's choice."""
     def chosen(table: str) -> dict[str, list[str]]:
         return dict(store.run(
             con,

@@ -1,6 +1,6 @@
 """Issue 16, the check's peak memory: the results read in batches are copied out of DuckDB's
 Arrow (so each batch DuckDB made can be freed while the frame lives on), give the same frame
-as one read, and the store lets go of the pages it cached (docs/scaling.md, "Eighth pass,
+as one read, and the store lets go of the pages it cached (docs/scaling-history.md, "Eighth pass,
 H")."""
 
 from __future__ import annotations

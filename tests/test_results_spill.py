@@ -1,5 +1,5 @@
-"""Issue 16, the check's peak memory (docs/scaling.md, "Ninth pass, K"): a big check's result
-batches wait in the store's spill folder while the sandbox still holds its tables, and are
+"""Issue 16, the check's peak memory (docs/scaling-history.md, "Ninth pass, K"): a big check's
+result batches wait in the store's spill folder while the sandbox still holds its tables, and are
 read back after it is closed; the pack's inputs leave the sandbox after the last stage that
 reads them. The same frames and digests either way, and no file is left behind."""
 

@@ -1,5 +1,5 @@
-"""Issue 16, the check's tail (docs/scaling.md, "Tenth pass, O"): a big check's spilled result
-batches are written by a thread of their own while DuckDB makes the next batch, one write at
+"""Issue 16, the check's tail (docs/scaling-history.md, "Tenth pass, O"): a big check's spilled
+result batches are written by a thread of their own while DuckDB makes the next batch, one write at
 a time. The same frames as before; a write that fails in that thread is the same clear
 message, raised by the reader, and no file is left behind."""
 

@@ -27,7 +27,7 @@ digest's order (results by `visit_id`; findings by `visit_id`, `rule_id`, `findi
 strings by their UTF-8 bytes). The columns are hashed one after the other, each on its own
 (a big check hashes its results' columns as its sorted frame is made: `ColumnDigests`), and
 a pool of two threads measured no faster on this 2-core machine while costing more CPU
-(docs/scaling.md, "Eighth pass, E").
+(docs/scaling-history.md, "Eighth pass, E").
 """
 
 from __future__ import annotations
@@ -271,7 +271,7 @@ class ColumnDigests:
 
     A check's results are made a few columns at a time (engine/results_frame.py `sorted`),
     mostly on one core; hashed as they come, the digest runs on the other one instead of
-    beside the stored run's inserts, which keep both cores busy (docs/scaling.md, "Tenth
+    beside the stored run's inserts, which keep both cores busy (docs/scaling-history.md, "Tenth
     pass, O"). A column is read, never changed, so its digest is the one `frame_sha256`
     would compute, as long as the final frame holds the same column: `take` gives it only
     for the same name and dtype (the engine replaces a column only to cast it)."""

@@ -6,7 +6,7 @@ A big run's digests are computed in a second thread beside the validation and th
 but the manifest and the `runs` row. Most of the results' column digests are already done
 by then: a big check hashes each results column as its sorted frame is made
 (`digest_v3.ColumnDigests`, engine/check.py), on the core the sort leaves free, since the
-inserts keep both cores busy (docs/scaling.md, "Tenth pass, O"); the thread here waits for
+inserts keep both cores busy (docs/scaling-history.md, "Tenth pass, O"); the thread here waits for
 those, and hashes the findings and any column the engine replaced after.
 """
 

@@ -4,7 +4,7 @@ closed), then joined and sorted a few columns at a time into one polars frame, w
 holding the results twice.
 
 At a million visits the results are ~70 columns; each step here is about the peak memory of
-a check (docs/scaling.md, "Seventh pass, C", "Eighth pass, H" and "Ninth pass, K").
+a check (docs/scaling-history.md, "Seventh pass, C", "Eighth pass, H" and "Ninth pass, K").
 """
 
 from __future__ import annotations
@@ -280,7 +280,7 @@ def spilled_columns(schema) -> list[int]:
     in memory (copied out of DuckDB's batches as without a spill). Writing a file costs the
     kernel a copy of every byte into the page cache (perf at a million visits: 10 % of the
     check's CPU samples for the 0.73 GB of every column); the numbers and instants (0.36 GB)
-    are what the peak needed off (docs/scaling.md, "Eleventh pass, the integrator")."""
+    are what the peak needed off (docs/scaling-history.md, "Eleventh pass, the integrator")."""
     import pyarrow as pa
 
     return [i for i, field in enumerate(schema)
