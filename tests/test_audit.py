@@ -450,6 +450,44 @@ def test_diff_attributes_a_changed_verdict_to_the_pack(small_db, rules_copy):
     assert _cli("audit", "verify", run_b, "--db", small_db).exit_code == 0
 
 
+def test_verify_of_a_run_of_an_earlier_pack_version_puts_the_visits_it_judges_otherwise_first(
+        tmp_path, rules_copy):
+    """An auditor's run of the previous pack version, verified with today's pack: every
+    visit's `pack` column differs (the version), and verify listed each visit with it, so the
+    one visit judged otherwise was one line among every visit's (the sample month's: 18th of
+    201, the rest behind '... and 181 more'). The visits whose results differ come first, and
+    the version change is said once, with how many visits differ in nothing else."""
+    db = tmp_path / "two.duckdb"
+    con = store.connect(db)
+    put_tables(con, {
+        "visits": [visit("V1"), visit("V2", vessel_type="bulk"), visit("V3", vessel_type="bulk")],
+        # 30 minutes late at the 2 h deadline -> non_compliant; compliant at 3 h
+        "shore-power": [{"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 10:30",
+                         "disconnected": "2026-10-04 17:00"}],
+        "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1", "shore_power": True}],
+        "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
+                       "year": 2026, "regulated": True}],
+    })
+    con.close()
+    run_a = _check(db)
+    toml = rules_copy / "carb-at-berth-2020" / "pack.toml"
+    text = toml.read_text(encoding="utf-8")
+    version = text.split('version = "', 1)[1].split('"', 1)[0]
+    toml.write_text(text.replace(f'version = "{version}"', 'version = "9.9.9"', 1).replace(
+        "[parameters.connect_after_ready_to_work_hours]\nvalue = 2.0",
+        "[parameters.connect_after_ready_to_work_hours]\nvalue = 3.0"), encoding="utf-8")
+    result = _cli("audit", "verify", run_a, "--db", db)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    head = next(i for i, line in enumerate(lines) if "MISMATCH  results:" in line)
+    assert lines[head].endswith(
+        "3 visits differ, 2 of them only in the pack that judged them (its version)")
+    assert lines[head + 1].strip().startswith("V1: verdict non_compliant -> compliant")
+    assert "pack carb-at-berth-2020@" not in lines[head + 1]
+    assert lines[head + 2].strip() == (
+        f"3 visits: pack carb-at-berth-2020@{version} -> carb-at-berth-2020@9.9.9")
+
+
 def test_diff_of_both_an_input_and_the_pack(small_db, rules_copy):
     run_a = _check(small_db)
     toml = rules_copy / "carb-at-berth-2020" / "pack.toml"

@@ -65,6 +65,11 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
     else:
         then, now = _csv_rows(stored_results), _csv_rows(results)
         details = []
+        # a pack's id@version is every result's `pack` cell: a run of an earlier version
+        # differs in it on every visit, which is said once (the pack line names the change),
+        # so the visits judged otherwise are not lost among the rest
+        packs: dict[tuple[str, str], int] = {}
+        n = pack_only = 0
         for visit in sorted(set(then) | set(now)):
             a, b = then.get(visit), now.get(visit)
             if a is None:
@@ -73,17 +78,29 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
                 details.append(f"{visit}: in the run's results, not in the recomputed ones")
             else:
                 cols = [c for c in b if c in a and not _same_cell(a[c], b[c])]
-                if cols:
-                    details.append(f"{visit}: " + "; ".join(
-                        f"{c} {_shown(a[c])} -> {_shown(b[c])}" for c in cols[:6]))
-        n = len(details)
+                if not cols:
+                    continue
+                if "pack" in cols:
+                    key = (a["pack"], b["pack"])
+                    packs[key] = packs.get(key, 0) + 1
+                    cols.remove("pack")
+                    if not cols:
+                        pack_only += 1
+                        n += 1
+                        continue
+                details.append(f"{visit}: " + "; ".join(
+                    f"{c} {_shown(a[c])} -> {_shown(b[c])}" for c in cols[:6]))
+            n += 1
+        details += [f"{k} visit{'s' if k != 1 else ''}: pack {pa} -> {pb}"
+                    for (pa, pb), k in sorted(packs.items())]
+        differ = f"; {n} visit{'s' if n != 1 else ''} differ" if n else ""
+        if pack_only:
+            differ += (f", {pack_only} of them only in the pack that judged them (its version)"
+                       if pack_only < n else ", only in the pack that judged them (its version)")
         report.mismatches.append(Mismatch(
             "results", run_id,
             f"results: sha256 {short_digest(reference.get('results_sha256'))}... at the run, "
-            f"{short_digest(recomputed['results_sha256'])}... recomputed; "
-            f"{n} visit{'s' if n != 1 else ''} differ" if n else
-            f"results: sha256 {short_digest(reference.get('results_sha256'))}... at the run, "
-            f"{short_digest(recomputed['results_sha256'])}... recomputed",
+            f"{short_digest(recomputed['results_sha256'])}... recomputed{differ}",
             details))
     if recomputed["findings_sha256"] == reference.get("findings_sha256"):
         report.matched.append(f"findings: {recomputed['findings']} "
