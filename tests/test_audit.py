@@ -450,18 +450,14 @@ def test_diff_attributes_a_changed_verdict_to_the_pack(small_db, rules_copy):
     assert _cli("audit", "verify", run_b, "--db", small_db).exit_code == 0
 
 
-def test_verify_of_a_run_of_an_earlier_pack_version_puts_the_visits_it_judges_otherwise_first(
-        tmp_path, rules_copy):
-    """An auditor's run of the previous pack version, verified with today's pack: every
-    visit's `pack` column differs (the version), and verify listed each visit with it, so the
-    one visit judged otherwise was one line among every visit's (the sample month's: 18th of
-    201, the rest behind '... and 181 more'). The visits whose results differ come first, and
-    the version change is said once, with how many visits differ in nothing else."""
-    db = tmp_path / "two.duckdb"
+def _late_and_bulk_visits(tmp_path) -> tuple[Path, str]:
+    """A store of a container visit connected 30 minutes late at the 2 h deadline
+    (non_compliant; compliant at 3 h) and two bulk visits (not regulated), checked: the store
+    and its run id."""
+    db = tmp_path / "late.duckdb"
     con = store.connect(db)
     put_tables(con, {
         "visits": [visit("V1"), visit("V2", vessel_type="bulk"), visit("V3", vessel_type="bulk")],
-        # 30 minutes late at the 2 h deadline -> non_compliant; compliant at 3 h
         "shore-power": [{"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 10:30",
                          "disconnected": "2026-10-04 17:00"}],
         "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1", "shore_power": True}],
@@ -469,13 +465,52 @@ def test_verify_of_a_run_of_an_earlier_pack_version_puts_the_visits_it_judges_ot
                        "year": 2026, "regulated": True}],
     })
     con.close()
-    run_a = _check(db)
-    toml = rules_copy / "carb-at-berth-2020" / "pack.toml"
+    return db, _check(db)
+
+
+def _next_pack_version(rules: Path, template: str = "", was: str = "", now: str = "") -> str:
+    """The CARB pack of `rules` made version 9.9.9 (and `template` with `was` made `now`),
+    as a later release is; the version it had."""
+    toml = rules / "carb-at-berth-2020" / "pack.toml"
     text = toml.read_text(encoding="utf-8")
     version = text.split('version = "', 1)[1].split('"', 1)[0]
-    toml.write_text(text.replace(f'version = "{version}"', 'version = "9.9.9"', 1).replace(
-        "[parameters.connect_after_ready_to_work_hours]\nvalue = 2.0",
-        "[parameters.connect_after_ready_to_work_hours]\nvalue = 3.0"), encoding="utf-8")
+    text = text.replace(f'version = "{version}"', 'version = "9.9.9"', 1)
+    if template:
+        text = text.replace(template.format(was), template.format(now))
+    toml.write_text(text, encoding="utf-8")
+    return version
+
+
+def test_verify_of_a_run_of_an_earlier_pack_version_says_the_findings_only_have_new_ids(
+        tmp_path, rules_copy):
+    """A finding's id carries the pack's version: verify of a run of the previous version
+    listed each finding twice, 'only in the run' and 'only recomputed' (the sample month's:
+    253 lines, among them the findings a visit judged otherwise really lost). A finding of the
+    same visit, rule and message under another id is counted, not listed."""
+    db, run_a = _late_and_bulk_visits(tmp_path)
+    _next_pack_version(rules_copy)
+    result = _cli("audit", "verify", run_a, "--db", db)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    head = next(i for i, line in enumerate(lines) if "MISMATCH  findings:" in line)
+    assert lines[head + 1].strip() == (
+        "2 findings under other ids, of the same visit, rule and message (a finding's id "
+        "carries the pack's version)")
+    assert "only in the run" not in result.output and "only recomputed" not in result.output
+    assert "MISMATCH  results: " in result.output
+    assert result.output.count("MISMATCH") == 3  # the pack, the results, the findings
+
+
+def test_verify_of_a_run_of_an_earlier_pack_version_puts_the_visits_it_judges_otherwise_first(
+        tmp_path, rules_copy):
+    """An auditor's run of the previous pack version, verified with today's pack: every
+    visit's `pack` column differs (the version), and verify listed each visit with it, so the
+    one visit judged otherwise was one line among every visit's (the sample month's: 18th of
+    201, the rest behind '... and 181 more'). The visits whose results differ come first, and
+    the version change is said once, with how many visits differ in nothing else."""
+    db, run_a = _late_and_bulk_visits(tmp_path)
+    version = _next_pack_version(rules_copy, "[parameters.connect_after_ready_to_work_hours]"
+                                 "\nvalue = {}", "2.0", "3.0")
     result = _cli("audit", "verify", run_a, "--db", db)
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()

@@ -106,17 +106,45 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
         report.matched.append(f"findings: {recomputed['findings']} "
                               f"(sha256 {short_digest(recomputed['findings_sha256'])}...)")
     else:
-        then_ids = set(zip(stored_findings["visit_id"].to_list(),
-                           stored_findings["finding_id"].to_list(),
-                           stored_findings["rule_id"].to_list(), strict=True))
-        now_ids = set(zip(findings["visit_id"].to_list(), findings["finding_id"].to_list(),
-                          findings["rule_id"].to_list(), strict=True))
-        details = [f"{v}: finding {f} ({r}) only in the run" for v, f, r in sorted(then_ids - now_ids)]
-        details += [f"{v}: finding {f} ({r}) only recomputed" for v, f, r in sorted(now_ids - then_ids)]
+        then_only, now_only = _findings_apart(stored_findings, findings)
+        # a finding's id carries the pack's version: a run of an earlier version has every
+        # finding under another id, counted here so the findings really gained or lost show
+        renamed = _same_but_id(then_only, now_only)
+        details = [f"{v}: finding {f} ({r}) only in the run"
+                   for v, f, r, m in sorted(then_only) if (v, r, m) not in renamed]
+        details += [f"{v}: finding {f} ({r}) only recomputed"
+                    for v, f, r, m in sorted(now_only) if (v, r, m) not in renamed]
+        if renamed:
+            n = sum(renamed.values())
+            details.append(f"{n} finding{'s' if n != 1 else ''} under other ids, of the same "
+                           "visit, rule and message (a finding's id carries the pack's version)")
         report.mismatches.append(Mismatch(
             "findings", run_id,
             f"findings: sha256 {short_digest(reference.get('findings_sha256'))}... at the run, "
             f"{short_digest(recomputed['findings_sha256'])}... recomputed", details))
+
+
+def _findings_apart(then, now) -> tuple[set, set]:
+    """(visit, finding id, rule, message) of the findings only in the run's, only in the
+    recomputed ones."""
+    def keys(frame) -> set:
+        return set(zip(frame["visit_id"].to_list(), frame["finding_id"].to_list(),
+                       frame["rule_id"].to_list(), frame["message"].to_list(), strict=True))
+
+    a, b = keys(then), keys(now)
+    return a - b, b - a
+
+
+def _same_but_id(then_only: set, now_only: set) -> dict[tuple, int]:
+    """(visit, rule, message) -> how many findings of it are on both sides under other ids."""
+    def counts(found: set) -> dict[tuple, int]:
+        out: dict[tuple, int] = {}
+        for v, _, r, m in found:
+            out[(v, r, m)] = out.get((v, r, m), 0) + 1
+        return out
+
+    a, b = counts(then_only), counts(now_only)
+    return {k: n for k, n in a.items() if b.get(k) == n}
 
 
 # --- diff ---------------------------------------------------------------------------------------
