@@ -523,6 +523,25 @@ def test_verify_of_a_run_of_an_earlier_pack_version_puts_the_visits_it_judges_ot
         f"3 visits: pack carb-at-berth-2020@{version} -> carb-at-berth-2020@9.9.9")
 
 
+def test_diff_of_runs_of_two_pack_versions_names_each_file_by_run(tmp_path, rules_copy):
+    """`audit diff` of a run of the previous pack version and one of today's said of each
+    changed file 'sha256 ... at the run, ... now', verify's words: run B is no more 'now'
+    than run A is (diff old new and diff new old said the same). It names the pack version
+    change first, then each file by run."""
+    db, run_a = _late_and_bulk_visits(tmp_path)
+    version = _next_pack_version(rules_copy)
+    run_b = _check(db)
+    result = _cli("audit", "diff", run_a, run_b, "--db", db)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    head = lines.index("pack: changed")
+    assert lines[head + 1].strip() == (
+        f"pack carb-at-berth-2020@{version} -> carb-at-berth-2020@9.9.9")
+    assert lines[head + 2].strip().startswith("file pack.toml changed (sha256 ")
+    assert "in run A, " in lines[head + 2] and lines[head + 2].endswith("in run B)")
+    assert "at the run" not in result.output and "now)" not in result.output
+
+
 def test_diff_of_both_an_input_and_the_pack(small_db, rules_copy):
     run_a = _check(small_db)
     toml = rules_copy / "carb-at-berth-2020" / "pack.toml"
