@@ -523,6 +523,25 @@ def test_verify_of_a_run_of_an_earlier_pack_version_puts_the_visits_it_judges_ot
         f"3 visits: pack carb-at-berth-2020@{version} -> carb-at-berth-2020@9.9.9")
 
 
+def test_verify_says_an_export_of_a_run_of_an_earlier_pack_version_differs_with_its_results(
+        tmp_path, rules_copy):
+    """The visit-report export an auditor recorded with a run of the previous pack version:
+    it is rebuilt from the results recomputed with today's pack, and verify says the rebuild
+    differs because those results do (their `pack` column at least), not only two hashes."""
+    db, run_a = _late_and_bulk_visits(tmp_path)
+    made = _cli("export", "carb-visit-report", "--party", "vessel", "--period", PERIOD,
+                "--db", db, "--out", tmp_path / "cvr.csv")
+    assert made.exit_code == 0, made.output
+    _next_pack_version(rules_copy)
+    result = _cli("audit", "verify", run_a, "--db", db)
+    assert result.exit_code == 1, result.output
+    lines = [line.strip() for line in result.output.splitlines()]
+    head = next(i for i, line in enumerate(lines) if line.startswith("MISMATCH  export "))
+    assert lines[head + 1].startswith("cvr.csv: sha256 ")
+    assert lines[head + 2].startswith(
+        "rebuilt from the recomputed results, which differ from the run's")
+
+
 def test_diff_of_runs_of_two_pack_versions_names_each_file_by_run(tmp_path, rules_copy):
     """`audit diff` of a run of the previous pack version and one of today's said of each
     changed file 'sha256 ... at the run, ... now', verify's words: run B is no more 'now'
