@@ -450,6 +450,117 @@ def test_diff_attributes_a_changed_verdict_to_the_pack(small_db, rules_copy):
     assert _cli("audit", "verify", run_b, "--db", small_db).exit_code == 0
 
 
+def _late_and_bulk_visits(tmp_path) -> tuple[Path, str]:
+    """A store of a container visit connected 30 minutes late at the 2 h deadline
+    (non_compliant; compliant at 3 h) and two bulk visits (not regulated), checked: the store
+    and its run id."""
+    db = tmp_path / "late.duckdb"
+    con = store.connect(db)
+    put_tables(con, {
+        "visits": [visit("V1"), visit("V2", vessel_type="bulk"), visit("V3", vessel_type="bulk")],
+        "shore-power": [{"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 10:30",
+                         "disconnected": "2026-10-04 17:00"}],
+        "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1", "shore_power": True}],
+        "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
+                       "year": 2026, "regulated": True}],
+    })
+    con.close()
+    return db, _check(db)
+
+
+def _next_pack_version(rules: Path, template: str = "", was: str = "", now: str = "") -> str:
+    """The CARB pack of `rules` made version 9.9.9 (and `template` with `was` made `now`),
+    as a later release is; the version it had."""
+    toml = rules / "carb-at-berth-2020" / "pack.toml"
+    text = toml.read_text(encoding="utf-8")
+    version = text.split('version = "', 1)[1].split('"', 1)[0]
+    text = text.replace(f'version = "{version}"', 'version = "9.9.9"', 1)
+    if template:
+        text = text.replace(template.format(was), template.format(now))
+    toml.write_text(text, encoding="utf-8")
+    return version
+
+
+def test_verify_of_a_run_of_an_earlier_pack_version_says_the_findings_only_have_new_ids(
+        tmp_path, rules_copy):
+    """A finding's id carries the pack's version: verify of a run of the previous version
+    listed each finding twice, 'only in the run' and 'only recomputed' (the sample month's:
+    253 lines, among them the findings a visit judged otherwise really lost). A finding of the
+    same visit, rule and message under another id is counted, not listed."""
+    db, run_a = _late_and_bulk_visits(tmp_path)
+    _next_pack_version(rules_copy)
+    result = _cli("audit", "verify", run_a, "--db", db)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    head = next(i for i, line in enumerate(lines) if "MISMATCH  findings:" in line)
+    assert lines[head + 1].strip() == (
+        "2 findings under other ids, of the same visit, rule and message (a finding's id "
+        "carries the pack's version)")
+    assert "only in the run" not in result.output and "only recomputed" not in result.output
+    assert "MISMATCH  results: " in result.output
+    assert result.output.count("MISMATCH") == 3  # the pack, the results, the findings
+
+
+def test_verify_of_a_run_of_an_earlier_pack_version_puts_the_visits_it_judges_otherwise_first(
+        tmp_path, rules_copy):
+    """An auditor's run of the previous pack version, verified with today's pack: every
+    visit's `pack` column differs (the version), and verify listed each visit with it, so the
+    one visit judged otherwise was one line among every visit's (the sample month's: 18th of
+    201, the rest behind '... and 181 more'). The visits whose results differ come first, and
+    the version change is said once, with how many visits differ in nothing else."""
+    db, run_a = _late_and_bulk_visits(tmp_path)
+    version = _next_pack_version(rules_copy, "[parameters.connect_after_ready_to_work_hours]"
+                                 "\nvalue = {}", "2.0", "3.0")
+    result = _cli("audit", "verify", run_a, "--db", db)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    head = next(i for i, line in enumerate(lines) if "MISMATCH  results:" in line)
+    assert lines[head].endswith(
+        "3 visits differ, 2 of them only in the pack that judged them (its version)")
+    assert lines[head + 1].strip().startswith("V1: verdict non_compliant -> compliant")
+    assert "pack carb-at-berth-2020@" not in lines[head + 1]
+    assert lines[head + 2].strip() == (
+        f"3 visits: pack carb-at-berth-2020@{version} -> carb-at-berth-2020@9.9.9")
+
+
+def test_verify_says_an_export_of_a_run_of_an_earlier_pack_version_differs_with_its_results(
+        tmp_path, rules_copy):
+    """The visit-report export an auditor recorded with a run of the previous pack version:
+    it is rebuilt from the results recomputed with today's pack, and verify says the rebuild
+    differs because those results do (their `pack` column at least), not only two hashes."""
+    db, run_a = _late_and_bulk_visits(tmp_path)
+    made = _cli("export", "carb-visit-report", "--party", "vessel", "--period", PERIOD,
+                "--db", db, "--out", tmp_path / "cvr.csv")
+    assert made.exit_code == 0, made.output
+    _next_pack_version(rules_copy)
+    result = _cli("audit", "verify", run_a, "--db", db)
+    assert result.exit_code == 1, result.output
+    lines = [line.strip() for line in result.output.splitlines()]
+    head = next(i for i, line in enumerate(lines) if line.startswith("MISMATCH  export "))
+    assert lines[head + 1].startswith("cvr.csv: sha256 ")
+    assert lines[head + 2].startswith(
+        "rebuilt from the recomputed results, which differ from the run's")
+
+
+def test_diff_of_runs_of_two_pack_versions_names_each_file_by_run(tmp_path, rules_copy):
+    """`audit diff` of a run of the previous pack version and one of today's said of each
+    changed file 'sha256 ... at the run, ... now', verify's words: run B is no more 'now'
+    than run A is (diff old new and diff new old said the same). It names the pack version
+    change first, then each file by run."""
+    db, run_a = _late_and_bulk_visits(tmp_path)
+    version = _next_pack_version(rules_copy)
+    run_b = _check(db)
+    result = _cli("audit", "diff", run_a, run_b, "--db", db)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    head = lines.index("pack: changed")
+    assert lines[head + 1].strip() == (
+        f"pack carb-at-berth-2020@{version} -> carb-at-berth-2020@9.9.9")
+    assert lines[head + 2].strip().startswith("file pack.toml changed (sha256 ")
+    assert "in run A, " in lines[head + 2] and lines[head + 2].endswith("in run B)")
+    assert "at the run" not in result.output and "now)" not in result.output
+
+
 def test_diff_of_both_an_input_and_the_pack(small_db, rules_copy):
     run_a = _check(small_db)
     toml = rules_copy / "carb-at-berth-2020" / "pack.toml"

@@ -581,3 +581,43 @@ def test_a_report_of_visits_carb_does_not_regulate_is_warned_of(tmp_path, runner
     assert r.exit_code == 0, r.output
     assert ("warning: every one of the 1 visit(s) in scope is not_applicable under "
             "carb-at-berth-2020" in r.stderr), r.stderr
+
+
+def test_verify_says_where_an_export_that_rebuilds_otherwise_differs(tmp_path, runner):
+    """An auditor's visit-report export recorded before the report held California visits
+    only: `audit verify` said only `sha256 ... recorded, ... rebuilt`, as it would of a file
+    that was tampered with. When the run's results and findings recompute the same, the
+    difference is not in the run: verify says so, what the rebuild now leaves out, and how to
+    check the file held; when they do not, that the export was rebuilt from results that
+    differ from the run's."""
+    from tests.conftest import good_visit
+
+    db = tmp_path / "line.duckdb"
+    visits = write_csv(tmp_path / "v.csv", [
+        good_visit(visit_id="LAX-1", fleet="Pacific Meridian Lines"),
+        good_visit(visit_id="RTM-1", imo="9310018", port="NLRTM", terminal="ECT",
+                   fleet="Pacific Meridian Lines")])
+    assert runner.invoke(app, ["load", "visits", str(visits), "--db", str(db)]).exit_code == 0
+    made = runner.invoke(app, ["export", "carb-visit-report", "--party", "vessel", "--period",
+                               "2026-10", "--db", str(db), "--out", str(tmp_path / "cvr.csv"),
+                               "--json"])
+    assert made.exit_code == 0, made.output
+    run_id = json.loads(made.stdout)["run_id"]
+    con = store.connect(db)
+    try:
+        # the file as an earlier berthcheck wrote it (the Rotterdam call a row): another sha256
+        store.run(con, "UPDATE exports SET files = replace(files, ?, ?)",
+                  [json.loads(made.stdout)["files"][str(tmp_path / "cvr.csv")], "0" * 64])
+        report = verify(con, run_id)
+    finally:
+        con.close()
+    (export,) = [m for m in report.mismatches if m.what == "export"]
+    assert report.mismatches == [export]  # the run itself verifies
+    text = "\n".join(export.details)
+    assert "cvr.csv: sha256 0000000000000000... recorded" in text
+    assert ("the run's results and findings are recomputed the same: the difference is not "
+            "in the run's results") in text
+    assert "this berthcheck writes this export otherwise than the one that wrote it" in text
+    assert "`sha256sum`" in text and "`berthcheck export list`" in text
+    assert ("the rebuild: 1 visit(s) in scope at ports CARB At-Berth does not cover left out "
+            "(NLRTM 1)") in text

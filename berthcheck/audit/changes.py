@@ -28,17 +28,20 @@ def changed_parameters(a: dict, b: dict) -> list[str]:
     return out
 
 
-def file_changes(then: dict[str, str], now: dict[str, str]) -> list[str]:
+def file_changes(then: dict[str, str], now: dict[str, str], a_when: str = "at the run",
+                 b_when: str = "now") -> list[str]:
+    """Each file added, removed or changed from `then` to `now`, said of the two as `a_when`
+    and `b_when` (verify: the run and now; diff: run A and run B)."""
     out = []
     for rel in sorted(set(then) | set(now)):
         a, b = then.get(rel), now.get(rel)
         if a == b:
             continue
         if a is None:
-            out.append(f"file {rel} added (not in the pack at the run)")
+            out.append(f"file {rel} added (not in the pack {a_when})")
         elif b is None:
-            out.append(f"file {rel} removed (sha256 {short_digest(a)}... at the run)")
+            out.append(f"file {rel} removed (sha256 {short_digest(a)}... {a_when})")
         else:
-            out.append(f"file {rel} changed (sha256 {short_digest(a)}... at the run, "
-                       f"{short_digest(b)}... now)")
+            out.append(f"file {rel} changed (sha256 {short_digest(a)}... {a_when}, "
+                       f"{short_digest(b)}... {b_when})")
     return out

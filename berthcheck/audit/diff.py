@@ -11,7 +11,7 @@ from berthcheck import store
 from berthcheck.audit.as_of import as_of_predicate
 from berthcheck.audit.changes import changed_parameters, file_changes
 from berthcheck.audit.manifests import manifest_for
-from berthcheck.audit.pack_record import recorded_changes
+from berthcheck.audit.pack_record import RUNS, recorded_changes
 from berthcheck.audit.values import (
     COMPARED_FIELDS,
     HOURS_DECIMALS,
@@ -345,7 +345,7 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
     pack_changes += changed_parameters(ma.get("parameters") or {}, mb.get("parameters") or {})
     if ma.get("factors") and mb.get("factors"):  # rule data too, though outside the pack
         pack_changes += [f"emission factors: {c}" for c in file_changes(
-            ma["factors"]["files"], mb["factors"]["files"])]
+            ma["factors"]["files"], mb["factors"]["files"], *RUNS)]
     # hashes made over different files (files_notes) are not compared: the files were
     if not pack_changes and not files_notes and ma["pack"]["hash"] != mb["pack"]["hash"]:
         pack_changes.append(f"pack hash {short_digest(ma['pack']['hash'])}... -> "

@@ -67,13 +67,16 @@ def pack_now(folder: Path, record: dict) -> PackNow:
                    None if changes else record.get("hash"))
 
 
+RUNS = ("in run A", "in run B")  # how `audit diff` says which run a file's sha256 is of
+
+
 def recorded_changes(a: dict, b: dict) -> tuple[list[str], list[str]]:
     """Two runs' recorded pack entries: the differences in the pack's files, and notes on
     files one run's hash covered that were not part of the pack (a run recorded before a
     pack's hash covered its own files only, beside one after)."""
     fa, fb = a.get("files") or {}, b.get("files") or {}
     if covers(a) == covers(b):
-        return file_changes(fa, fb), []
+        return file_changes(fa, fb, *RUNS), []
     old, new = (fa, fb) if covers(a) == FOLDER else (fb, fa)
     # files only the older run recorded: not part of the pack then either, unless its
     # pack.toml changed since (a file it no longer names), which is a change of its own; a
@@ -81,7 +84,7 @@ def recorded_changes(a: dict, b: dict) -> tuple[list[str], list[str]]:
     extra = sorted(rel for rel in set(old) - set(new) if not own_by_name(rel))
     which = "A" if covers(a) == FOLDER else "B"
     changes = file_changes({k: v for k, v in fa.items() if k not in extra},
-                           {k: v for k, v in fb.items() if k not in extra})
+                           {k: v for k, v in fb.items() if k not in extra}, *RUNS)
     notes = [f"run {which} was recorded when a pack's hash covered every file of its folder: "
              f"{len(extra)} file{'s' if len(extra) != 1 else ''} it recorded "
              f"({', '.join(extra[:MAX_OUTSIDE_SHOWN])}{', ...' if len(extra) > MAX_OUTSIDE_SHOWN else ''}) "

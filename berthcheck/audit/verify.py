@@ -147,13 +147,6 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
                 report.mismatches.append(Mismatch(
                     "results", run_id, f"could not recompute: {type(exc).__name__}: "
                     f"{str(exc).splitlines()[0] if str(exc) else ''}"))
-            if recomputed is not None and exports:  # each export rebuilt from the recomputation
-                for ok, message, details in check_exports(
-                        con, exports, pack, scope_from(reference), results, findings):
-                    if ok:
-                        report.matched.append(message)
-                    else:
-                        report.mismatches.append(Mismatch("export", run_id, message, details))
         version = int(reference.get("manifest_version") or 1)
         if version == 2 and recomputed is not None:  # hashed as version 2 did
             recomputed = _as_version_2(recomputed, pack, reference, results, findings)
@@ -175,6 +168,16 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
             if recomputed is not None:  # the recomputation hashed as version 1 did
                 recomputed = _as_version_1(recomputed, pack, reference, inputs_now,
                                            results, findings)
+        if recomputed is not None and exports:  # each export rebuilt from the recomputation
+            as_run = all(recomputed[k] == reference.get(k)
+                         for k in ("results_sha256", "findings_sha256"))
+            for ok, message, details in check_exports(
+                    con, exports, pack, scope_from(reference), results, findings,
+                    results_as_run=as_run):
+                if ok:
+                    report.matched.append(message)
+                else:
+                    report.mismatches.append(Mismatch("export", run_id, message, details))
     compare_inputs(con, report, reference, inputs_now, batches_now, batch)
     digests = tamper.digest_problems(con, batches_now)
     if digests:

@@ -65,6 +65,11 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
     else:
         then, now = _csv_rows(stored_results), _csv_rows(results)
         details = []
+        # a pack's id@version is every result's `pack` cell: a run of an earlier version
+        # differs in it on every visit, which is said once (the pack line names the change),
+        # so the visits judged otherwise are not lost among the rest
+        packs: dict[tuple[str, str], int] = {}
+        n = pack_only = 0
         for visit in sorted(set(then) | set(now)):
             a, b = then.get(visit), now.get(visit)
             if a is None:
@@ -73,33 +78,73 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
                 details.append(f"{visit}: in the run's results, not in the recomputed ones")
             else:
                 cols = [c for c in b if c in a and not _same_cell(a[c], b[c])]
-                if cols:
-                    details.append(f"{visit}: " + "; ".join(
-                        f"{c} {_shown(a[c])} -> {_shown(b[c])}" for c in cols[:6]))
-        n = len(details)
+                if not cols:
+                    continue
+                if "pack" in cols:
+                    key = (a["pack"], b["pack"])
+                    packs[key] = packs.get(key, 0) + 1
+                    cols.remove("pack")
+                    if not cols:
+                        pack_only += 1
+                        n += 1
+                        continue
+                details.append(f"{visit}: " + "; ".join(
+                    f"{c} {_shown(a[c])} -> {_shown(b[c])}" for c in cols[:6]))
+            n += 1
+        details += [f"{k} visit{'s' if k != 1 else ''}: pack {pa} -> {pb}"
+                    for (pa, pb), k in sorted(packs.items())]
+        differ = f"; {n} visit{'s' if n != 1 else ''} differ" if n else ""
+        if pack_only:
+            differ += (f", {pack_only} of them only in the pack that judged them (its version)"
+                       if pack_only < n else ", only in the pack that judged them (its version)")
         report.mismatches.append(Mismatch(
             "results", run_id,
             f"results: sha256 {short_digest(reference.get('results_sha256'))}... at the run, "
-            f"{short_digest(recomputed['results_sha256'])}... recomputed; "
-            f"{n} visit{'s' if n != 1 else ''} differ" if n else
-            f"results: sha256 {short_digest(reference.get('results_sha256'))}... at the run, "
-            f"{short_digest(recomputed['results_sha256'])}... recomputed",
+            f"{short_digest(recomputed['results_sha256'])}... recomputed{differ}",
             details))
     if recomputed["findings_sha256"] == reference.get("findings_sha256"):
         report.matched.append(f"findings: {recomputed['findings']} "
                               f"(sha256 {short_digest(recomputed['findings_sha256'])}...)")
     else:
-        then_ids = set(zip(stored_findings["visit_id"].to_list(),
-                           stored_findings["finding_id"].to_list(),
-                           stored_findings["rule_id"].to_list(), strict=True))
-        now_ids = set(zip(findings["visit_id"].to_list(), findings["finding_id"].to_list(),
-                          findings["rule_id"].to_list(), strict=True))
-        details = [f"{v}: finding {f} ({r}) only in the run" for v, f, r in sorted(then_ids - now_ids)]
-        details += [f"{v}: finding {f} ({r}) only recomputed" for v, f, r in sorted(now_ids - then_ids)]
+        then_only, now_only = _findings_apart(stored_findings, findings)
+        # a finding's id carries the pack's version: a run of an earlier version has every
+        # finding under another id, counted here so the findings really gained or lost show
+        renamed = _same_but_id(then_only, now_only)
+        details = [f"{v}: finding {f} ({r}) only in the run"
+                   for v, f, r, m in sorted(then_only) if (v, r, m) not in renamed]
+        details += [f"{v}: finding {f} ({r}) only recomputed"
+                    for v, f, r, m in sorted(now_only) if (v, r, m) not in renamed]
+        if renamed:
+            n = sum(renamed.values())
+            details.append(f"{n} finding{'s' if n != 1 else ''} under other ids, of the same "
+                           "visit, rule and message (a finding's id carries the pack's version)")
         report.mismatches.append(Mismatch(
             "findings", run_id,
             f"findings: sha256 {short_digest(reference.get('findings_sha256'))}... at the run, "
             f"{short_digest(recomputed['findings_sha256'])}... recomputed", details))
+
+
+def _findings_apart(then, now) -> tuple[set, set]:
+    """(visit, finding id, rule, message) of the findings only in the run's, only in the
+    recomputed ones."""
+    def keys(frame) -> set:
+        return set(zip(frame["visit_id"].to_list(), frame["finding_id"].to_list(),
+                       frame["rule_id"].to_list(), frame["message"].to_list(), strict=True))
+
+    a, b = keys(then), keys(now)
+    return a - b, b - a
+
+
+def _same_but_id(then_only: set, now_only: set) -> dict[tuple, int]:
+    """(visit, rule, message) -> how many findings of it are on both sides under other ids."""
+    def counts(found: set) -> dict[tuple, int]:
+        out: dict[tuple, int] = {}
+        for v, _, r, m in found:
+            out[(v, r, m)] = out.get((v, r, m), 0) + 1
+        return out
+
+    a, b = counts(then_only), counts(now_only)
+    return {k: n for k, n in a.items() if b.get(k) == n}
 
 
 # --- diff ---------------------------------------------------------------------------------------

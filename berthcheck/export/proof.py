@@ -99,10 +99,12 @@ def _builders() -> dict[str, Callable]:
     return {m.KIND: m.build for m in (carb_visits, wharfinger, fueleu_calls, indicators)}
 
 
-def check_exports(con, records: list[ExportRecord], pack, scope, results,
-                  findings) -> list[tuple[bool, str, list[str]]]:
+def check_exports(con, records: list[ExportRecord], pack, scope, results, findings, *,
+                  results_as_run: bool = True) -> list[tuple[bool, str, list[str]]]:
     """(ok, message, details) per recorded export, rebuilt from `results` over the store the
-    connection sees (in `audit verify`: the store as it stood at the run)."""
+    connection sees (in `audit verify`: the store as it stood at the run). `results_as_run`:
+    the results and findings recompute as the run recorded them, so a file that rebuilds
+    otherwise differs by how it is written, not by what the run found."""
     from berthcheck.export.source import ExportRun
 
     builders = _builders()
@@ -119,12 +121,12 @@ def check_exports(con, records: list[ExportRecord], pack, scope, results,
                         "build that kind of export", []))
             continue
         try:
-            files = build(con, run, rec.parameters).files
+            built = build(con, run, rec.parameters)
         except Exception as exc:  # noqa: BLE001 - reported as a mismatch, not a crash
             out.append((False, f"export {rec.export_id} ({rec.kind}) could not be rebuilt: "
                         f"{type(exc).__name__}: {exc}", []))
             continue
-        now = {name: sha256(data) for name, data in files.items()}
+        now = {name: sha256(data) for name, data in built.files.items()}
         details = []
         for name in sorted(set(now) | set(rec.files)):
             a, b = rec.files.get(name), now.get(name)
@@ -133,7 +135,24 @@ def check_exports(con, records: list[ExportRecord], pack, scope, results,
                                f"{(b or 'absent')[:16]}... rebuilt")
         label = f"export {rec.export_id} ({rec.kind}, {', '.join(sorted(rec.files))})"
         if details:
+            details += [_why_rebuilt_otherwise(results_as_run)]
+            details += [f"the rebuild: {note}" for note in built.notes]
             out.append((False, f"{label} differs from the files recorded", details))
         else:
             out.append((True, f"{label}: {len(rec.files)} file(s) rebuilt byte-identical", []))
     return out
+
+
+def _why_rebuilt_otherwise(results_as_run: bool) -> str:
+    """Where the difference of an export that rebuilds otherwise lies, in words an auditor can
+    act on: an export recorded before its kind changed (README "Changes") and a tampered file
+    or record look alike by their hashes alone."""
+    if results_as_run:
+        return ("the run's results and findings are recomputed the same: the difference is not "
+                "in the run's results, so either this berthcheck writes this export otherwise "
+                "than the one that wrote it (README \"Changes\") or the record's sha256 was "
+                "edited; check the file you hold with `sha256sum` against `berthcheck export "
+                "list`")
+    return ("rebuilt from the recomputed results, which differ from the run's (the results and "
+            "findings lines say how); this berthcheck may also write this export otherwise than "
+            "the one that wrote it (README \"Changes\")")
