@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections import Counter
 
 from berthcheck.audit.values import HOURS_DECIMALS, as_text, short_digest
 from berthcheck.audit.verify_report import Mismatch
@@ -68,8 +69,8 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
         # a pack's id@version is every result's `pack` cell: a run of an earlier version
         # differs in it on every visit, which is said once (the pack line names the change),
         # so the visits judged otherwise are not lost among the rest
-        packs: dict[tuple[str, str], int] = {}
-        n = pack_only = 0
+        packs: Counter[tuple[str, str]] = Counter()
+        pack_only = 0
         for visit in sorted(set(then) | set(now)):
             a, b = then.get(visit), now.get(visit)
             if a is None:
@@ -81,16 +82,14 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
                 if not cols:
                     continue
                 if "pack" in cols:
-                    key = (a["pack"], b["pack"])
-                    packs[key] = packs.get(key, 0) + 1
+                    packs[(a["pack"], b["pack"])] += 1
                     cols.remove("pack")
                     if not cols:
                         pack_only += 1
-                        n += 1
                         continue
                 details.append(f"{visit}: " + "; ".join(
                     f"{c} {_shown(a[c])} -> {_shown(b[c])}" for c in cols[:6]))
-            n += 1
+        n = len(details) + pack_only  # one detail line per visit that differs otherwise
         details += [f"{k} visit{'s' if k != 1 else ''}: pack {pa} -> {pb}"
                     for (pa, pb), k in sorted(packs.items())]
         differ = f"; {n} visit{'s' if n != 1 else ''} differ" if n else ""
@@ -137,14 +136,9 @@ def _findings_apart(then, now) -> tuple[set, set]:
 
 def _same_but_id(then_only: set, now_only: set) -> dict[tuple, int]:
     """(visit, rule, message) -> how many findings of it are on both sides under other ids."""
-    def counts(found: set) -> dict[tuple, int]:
-        out: dict[tuple, int] = {}
-        for v, _, r, m in found:
-            out[(v, r, m)] = out.get((v, r, m), 0) + 1
-        return out
-
-    a, b = counts(then_only), counts(now_only)
-    return {k: n for k, n in a.items() if b.get(k) == n}
+    a = Counter((v, r, m) for v, _, r, m in then_only)
+    b = Counter((v, r, m) for v, _, r, m in now_only)
+    return {k: n for k, n in a.items() if b[k] == n}
 
 
 # --- diff ---------------------------------------------------------------------------------------
