@@ -32,17 +32,11 @@ def _check(db, *args) -> str:
     return next(line for line in result.output.splitlines() if "; run " in line).rsplit(" ", 1)[1]
 
 
-@pytest.fixture(scope="module")
-def sample_db(sample_month, tmp_path_factory) -> Path:
-    return copy_store(sample_month, tmp_path_factory.mktemp("sample") / "sample.duckdb")
-
-
 @pytest.fixture()
-def db(sample_db, tmp_path) -> Path:
-    """A private copy of the sample month's store."""
-    path = tmp_path / "bc.duckdb"
-    shutil.copy(sample_db, path)
-    return path
+def db(sample_month, tmp_path) -> Path:
+    """A private copy of the sample month's store (copied from the never-opened session file;
+    no module-level copy in between)."""
+    return copy_store(sample_month, tmp_path / "bc.duckdb")
 
 
 @pytest.fixture()

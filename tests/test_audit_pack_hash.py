@@ -16,17 +16,11 @@ from tests.conftest import copy_store
 from tests.test_audit import _check, _cli
 
 
-@pytest.fixture(scope="module")
-def sample_db(sample_month, tmp_path_factory) -> Path:
-    return copy_store(sample_month, tmp_path_factory.mktemp("sample") / "sample.duckdb")
-
-
 @pytest.fixture()
-def db(sample_db, tmp_path) -> Path:
-    """A private copy of the sample month's store."""
-    path = tmp_path / "bc.duckdb"
-    shutil.copy(sample_db, path)
-    return path
+def db(sample_month, tmp_path) -> Path:
+    """A private copy of the sample month's store (copied from the never-opened session file;
+    no module-level copy in between)."""
+    return copy_store(sample_month, tmp_path / "bc.duckdb")
 
 
 def _custom_carb(tmp_path) -> Path:

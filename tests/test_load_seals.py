@@ -4,7 +4,6 @@ seals instead of re-hashing every stored row, with the very same manifest and ru
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,20 +19,15 @@ from tests.conftest import copy_store
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def sample_db(sample_month, tmp_path_factory) -> Path:
-    return copy_store(sample_month, tmp_path_factory.mktemp("seals") / "sample.duckdb")
-
-
 @pytest.fixture()
-def db(sample_db, tmp_path) -> Path:
-    path = tmp_path / "bc.duckdb"
-    shutil.copy(sample_db, path)
-    return path
+def db(sample_month, tmp_path) -> Path:
+    """A private copy of the sample month's store (copied from the never-opened session file;
+    no module-level copy in between)."""
+    return copy_store(sample_month, tmp_path / "bc.duckdb")
 
 
-def test_loading_seals_every_stored_row_with_its_content_hash(sample_db):
-    con = store.connect(sample_db)
+def test_loading_seals_every_stored_row_with_its_content_hash(db):
+    con = store.connect(db)
     try:
         for kind in KINDS.values():
             stored = store.scalar(con, f"SELECT count(*) FROM {kind.table}_versions")  # noqa: S608
@@ -109,7 +103,7 @@ def test_verify_names_a_value_edited_in_place_before_the_first_check(db):
     assert "Traceback" not in result.output
 
 
-def test_the_hex_hashes_are_stored_uncompressed(sample_db):
+def test_the_hex_hashes_are_stored_uncompressed(db):
     """The seals' two hex hashes and the input rows' `_row_hash` are stored as they are:
     compressing 64 random hex digits was most of the seals' insert at load and a part of the
     rows' (docs/scaling-history.md, thirteenth pass L); the other columns keep DuckDB's choice."""
@@ -121,7 +115,7 @@ def test_the_hex_hashes_are_stored_uncompressed(sample_db):
             [table],
         ))
 
-    con = store.connect(sample_db)
+    con = store.connect(db)
     try:
         seals, visits = chosen("input_seals"), chosen("visits_versions")
     finally:
