@@ -15,6 +15,21 @@ from .conftest import good_visit
 from .test_input_damage import _message, _rejected
 
 
+def _workbook(path, rows: dict[int, list], serials: dict[tuple[int, int], float] | None = None):
+    """`path` as a one-sheet workbook ("Calls"): each list of cells at its 0-based row, and each
+    (row, column) of `serials` an Excel date-time serial shown as yyyy-mm-dd hh:mm."""
+    import xlsxwriter
+
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("Calls")
+        stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        for at, cells in rows.items():
+            sheet.write_row(at, 0, cells)
+        for (at, column), serial in (serials or {}).items():
+            sheet.write_number(at, column, serial, stamp)
+    return path
+
+
 def test_a_wrapped_or_non_breaking_header_is_still_its_column(con, tmp_path):
     # Excel's wrapped header ("Ready to" Alt-Enter "work") and a non-breaking space pasted
     # from a web page were unknown columns: kept in `extra`, the column read as empty, every
@@ -52,14 +67,9 @@ def test_a_column_without_a_header_but_with_values_is_named(con, tmp_path):
 
 
 def test_an_xlsx_column_without_a_header_but_with_values_is_named(con, tmp_path):
-    import xlsxwriter
-
     row = good_visit()
-    path = tmp_path / "visits.xlsx"
-    with xlsxwriter.Workbook(str(path)) as book:
-        sheet = book.add_worksheet("Calls")
-        sheet.write_row(0, 0, list(row))
-        sheet.write_row(1, 0, [*row.values(), None, "total 1"])
+    path = _workbook(tmp_path / "visits.xlsx",
+                     {0: list(row), 1: [*row.values(), None, "total 1"]})
     exc = _rejected(con, path)
     assert [(e.row, e.column, e.value) for e in exc.errors] == [
         (2, "N (no header)", "total 1")]
@@ -183,15 +193,8 @@ def test_contact_columns_the_exports_read_are_not_called_unread(runner, db_path,
 
 @pytest.mark.parametrize("above", [["October 2026 vessel calls"], ["Vessel", None, None, "Times"]])
 def test_a_title_row_above_the_header_is_named_as_such(con, tmp_path, above):
-    import xlsxwriter
-
     row = good_visit()
-    path = tmp_path / "visits.xlsx"
-    with xlsxwriter.Workbook(str(path)) as book:
-        sheet = book.add_worksheet("Calls")
-        sheet.write_row(0, 0, above)
-        sheet.write_row(2, 0, list(row))
-        sheet.write_row(3, 0, list(row.values()))
+    path = _workbook(tmp_path / "visits.xlsx", {0: above, 2: list(row), 3: list(row.values())})
     exc = _rejected(con, path)
     assert exc.headline.startswith(f"visits.xlsx: the header row (row 1: {above[0]!r}")
     assert "title or merged cells above the header" in exc.headline
@@ -202,16 +205,9 @@ def test_an_excel_date_time_a_hair_below_the_minute_is_the_minute(con, tmp_path)
     # a serial written to seven decimals (46294.3694444, as several export tools write it)
     # is 08:51:59.996: Excel shows 08:52, berthcheck stored 08:51:59.996, a few milliseconds
     # that can flip a comparison at a rule's exact limit
-    import xlsxwriter
-
     row = good_visit()
-    path = tmp_path / "visits.xlsx"
-    with xlsxwriter.Workbook(str(path)) as book:
-        sheet = book.add_worksheet("Calls")
-        stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-        sheet.write_row(0, 0, list(row))
-        sheet.write_row(1, 0, list(row.values()))
-        sheet.write_number(1, list(row).index("ready_to_work"), 46296.3333333, stamp)
+    path = _workbook(tmp_path / "visits.xlsx", {0: list(row), 1: list(row.values())},
+                     {(1, list(row).index("ready_to_work")): 46296.3333333})
     load_files(con, "visits", [path])
     assert store.scalar(con, "SELECT strftime(ready_to_work AT TIME ZONE 'America/Los_Angeles',"
                              " '%Y-%m-%d %H:%M:%S.%f') FROM visits") == "2026-10-01 08:00:00.000000"
@@ -238,18 +234,11 @@ def test_load_dir_says_how_to_load_a_file_that_needs_an_option_it_lacks(runner, 
 def test_a_date_time_cell_in_a_column_mixing_text_is_read_to_the_second_too(con, tmp_path):
     # a column of date-time cells and text cells is read as text, the date-time cells
     # written out by the reader with their milliseconds (07:59:59.997)
-    import xlsxwriter
-
     first, second = good_visit(), good_visit(visit_id="V2", imo="9074729", berth="B137")
-    column = list(first).index("ready_to_work")
-    path = tmp_path / "visits.xlsx"
-    with xlsxwriter.Workbook(str(path)) as book:
-        sheet = book.add_worksheet("Calls")
-        stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-        sheet.write_row(0, 0, list(first))
-        sheet.write_row(1, 0, list(first.values()))
-        sheet.write_row(2, 0, list(second.values()))  # ready_to_work as text
-        sheet.write_number(1, column, 46296.3333333, stamp)
+    # the second row's ready_to_work stays text
+    path = _workbook(tmp_path / "visits.xlsx",
+                     {0: list(first), 1: list(first.values()), 2: list(second.values())},
+                     {(1, list(first).index("ready_to_work")): 46296.3333333})
     load_files(con, "visits", [path])
     assert store.run(con, "SELECT strftime(ready_to_work AT TIME ZONE 'America/Los_Angeles', "
                           "'%H:%M:%S.%f') FROM visits ORDER BY visit_id") == [
