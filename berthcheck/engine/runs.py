@@ -267,7 +267,14 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
     `engine.manifest.record_run`. The frames go to the run tables with `INSERT ... SELECT`
     (the contract columns to `run_results`, the rest typed to `run_columns_<run_id>`).
     `manifest_ready`: called once the rows are written and before the `runs` row, to set
-    `outcome.manifest` (a check computes the digests beside the inserts; engine/check.py)."""
+    `outcome.manifest` (a check computes the digests beside the inserts; engine/check.py).
+
+    The same run again (its id stored, intact, with a manifest equal to this one: the same
+    inputs, pack, scope, berthcheck version and outputs) keeps its stored rows: only its
+    `runs` row's time and duration become this check's, as a rewrite would leave them (a
+    report compares with runs stored before its own: checking a period again is how it
+    takes in a previous period stored since). A million-visit run is then not deleted and
+    written again (2-4 s)."""
     results, findings = outcome.results, outcome.findings
     extras = [c for c in results.columns if c not in RESULT_COLUMNS]
     max_batch = max((v["max_batch_id"] or 0) for v in outcome.inputs.values()) or None
@@ -279,6 +286,18 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
             f"run {outcome.run_id} is stored, but its stored {' and '.join(tampered)} no longer "
             "agree with what was recorded with it (edited in the database?); refusing to "
             f"overwrite it. See `berthcheck audit verify {outcome.run_id}`")
+    manifest = None
+    stored = store.run(con, "SELECT manifest FROM runs WHERE run_id = ?", [outcome.run_id])
+    if stored:  # the digests are needed now, to tell the same run from a changed one
+        if manifest_ready is not None:
+            manifest_ready()
+            manifest_ready = None
+        manifest = run_manifest.record_run(con, outcome, verified=verified, fresh=fresh)
+        if stored[0][0] == run_manifest.manifest_text(manifest):
+            store.run(con, "UPDATE runs SET created_at = ?, elapsed_seconds = ? WHERE run_id = ?",
+                      [dt.datetime.now(dt.UTC), round(outcome.elapsed_seconds, 6),
+                       outcome.run_id])
+            return
     for table in ("run_findings", "run_results", "run_result_columns", "runs"):
         store.run(con, f"DELETE FROM {table} WHERE run_id = ?", [outcome.run_id])  # noqa: S608
     if not _RUN_ID.fullmatch(outcome.run_id):
@@ -305,8 +324,8 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
                   [outcome.run_id])
     if manifest_ready is not None:
         manifest_ready()
-    # also stores the input digests the check had to compute from the rows
-    manifest = run_manifest.record_run(con, outcome, verified=verified, fresh=fresh)
+    if manifest is None:  # also stores the input digests the check had to compute from the rows
+        manifest = run_manifest.record_run(con, outcome, verified=verified, fresh=fresh)
     store.run(
         con,
         "INSERT INTO runs (run_id, pack_id, pack_version, pack_hash, parameters, scope, "
