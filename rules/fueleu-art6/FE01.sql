@@ -42,6 +42,14 @@ SELECT
                          || ': not an AFIR Art. 9 port, no Member State OPS requirement in force'
                          || ', and berth ' || terminal || '/' || berth
                          || ' has no OPS (berths table: ops_available)'
+                         || CASE WHEN port_ops_required_from > $member_state_addition_until
+                                 THEN ' (the ports table dates a Member State decision '
+                                      || CAST(port_ops_required_from_given AS VARCHAR)
+                                      || ', which would apply from '
+                                      || CAST(port_ops_required_from AS VARCHAR)
+                                      || ', after Art. 6(3) ends on '
+                                      || CAST($member_state_addition_until AS VARCHAR) || ')'
+                                 ELSE '' END
                END
     END AS message,
     to_json({
