@@ -355,3 +355,27 @@ def test_an_unknown_rounding_value_is_named():
         con.close()
     (row,) = outcome.results.iter_rows(named=True)
     assert row["non_compliant_hours_billed"] == 3.5  # exact hours, as documented for none
+
+
+# --- r18-FA: Art. 6(3), a Member State decision applies from the start of a reporting period ---
+
+
+def test_a_mid_year_member_state_date_is_named_where_it_is_moved():
+    """A ports row dating Vlissingen's decision 2032-06-15 covers it from 2033-01-01 (the case
+    in tests/rules/FE01.yml); FE01 on a July 2032 call says which date the ports table gave."""
+    con = store.connect(":memory:")
+    try:
+        put_tables(con, {
+            "ports": [{"port": "NLVLI", "name": "Vlissingen", "timezone": "Europe/Amsterdam",
+                       "country": "NL", "ops_required_from": "2032-06-15"}],
+            "visits": [visit("A", port="NLVLI", gross_tonnage=95000, aux_power_kw=1000,
+                             ready_to_work=None, pilot_on_board=None,
+                             arrival="2032-07-03T06:00:00+02:00",
+                             departure="2032-07-04T06:00:00+02:00")],
+        })
+        outcome = check(con, "fueleu-art6", store_run=False, record=False)
+    finally:
+        con.close()
+    (message,) = outcome.findings.filter(pl.col("rule_id") == "FE01")["message"]
+    assert "from 2033-01-01 00:00 Europe/Amsterdam" in message
+    assert "the ports table dates the Member State decision 2032-06-15" in message

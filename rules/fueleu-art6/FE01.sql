@@ -25,6 +25,12 @@ SELECT
         WHEN 'before_start_date' THEN 'Art. 6 applies to this call from '
             || CAST(later_start_date AS VARCHAR) || ' 00:00 ' || tz || '; it departed '
             || local_text(departure, tz) || ', at or before that instant'
+            || CASE WHEN regime IS NULL AND member_state_from = later_start_date
+                         AND port_ops_required_from_given <> port_ops_required_from
+                    THEN ' (the ports table dates the Member State decision '
+                         || CAST(port_ops_required_from_given AS VARCHAR)
+                         || '; Art. 6(3): it applies from the start of a reporting period)'
+                    ELSE '' END
         WHEN 'below_gross_tonnage' THEN 'gross tonnage ' || CAST(gross_tonnage AS VARCHAR)
             || ' is not above ' || CAST($gross_tonnage_threshold AS VARCHAR)
         WHEN 'not_port_of_call' THEN 'call_purpose ' || call_purpose
@@ -36,6 +42,14 @@ SELECT
                          || ': not an AFIR Art. 9 port, no Member State OPS requirement in force'
                          || ', and berth ' || terminal || '/' || berth
                          || ' has no OPS (berths table: ops_available)'
+                         || CASE WHEN port_ops_required_from > $member_state_addition_until
+                                 THEN ' (the ports table dates a Member State decision '
+                                      || CAST(port_ops_required_from_given AS VARCHAR)
+                                      || ', which would apply from '
+                                      || CAST(port_ops_required_from AS VARCHAR)
+                                      || ', after Art. 6(3) ends on '
+                                      || CAST($member_state_addition_until AS VARCHAR) || ')'
+                                 ELSE '' END
                END
     END AS message,
     to_json({
@@ -48,7 +62,8 @@ SELECT
         'port': port,
         'port_afir_art9': port_afir_art9,
         'port_country': port_country,
-        'port_ops_required_from': CAST(port_ops_required_from AS VARCHAR),
+        'port_ops_required_from': CAST(port_ops_required_from_given AS VARCHAR),
+        'port_ops_required_from_applies': CAST(port_ops_required_from AS VARCHAR),
         'vessel_type': vessel_type
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes

@@ -23,7 +23,13 @@ WITH v AS (
         v.*,
         p.port IS NOT NULL AS port_known,
         coalesce(p.afir_art9, false) AS port_afir_art9,
-        p.ops_required_from AS port_ops_required_from,
+        p.ops_required_from AS port_ops_required_from_given,
+        -- Art. 6(3): a Member State's decision applies from the beginning of a reporting
+        -- period (a calendar year), so a date within a year takes effect on the next 1 January
+        CASE WHEN month(p.ops_required_from) = 1 AND day(p.ops_required_from) = 1
+             THEN p.ops_required_from
+             ELSE make_date(CAST(year(p.ops_required_from) + 1 AS BIGINT), 1, 1)
+        END AS port_ops_required_from,
         -- one reading of the country for every rule: the ports table's, else the LOCODE's
         coalesce(nullif(trim(p.country), ''), substr(v.port, 1, 2)) AS port_country,
         coalesce(p.timezone, 'UTC') AS tz,
