@@ -292,6 +292,39 @@ def test_a_report_over_zero_visits_says_so_on_its_cover(month, tmp_path):
     assert "No visit in scope departed in March 2025" in " ".join(text.split())
 
 
+def test_an_empty_reports_cover_names_the_zone_of_the_port_asked_for_never_utc(month, tmp_path):
+    """A report over zero visits said "Time zones: UTC" on its cover: a zone no visit and no
+    port of the scope has. With --port (or --terminal) the cover names that port's zone from
+    the ports table; with neither it says there were no visits to show times of."""
+    import shutil
+
+    db = tmp_path / "bc.duckdb"
+    shutil.copy(month["db"], db)
+    con = store.connect(db)
+    try:
+        def cover(**scope) -> tuple[str, str]:
+            run = data.obtain_run(con, parse_scope("2025-03", **scope))
+            assert run.results.height == 0
+            model = data.build_model(con, run, "none")
+            html = render.render_html(model, charts.draw_all(model["chart_data"]),
+                                      for_pdf=False)
+            row = re.search(r"<tr><th>Time zones</th><td>(.*?)</td></tr>", html)
+            assert row is not None
+            return model["meta"]["zones"], row.group(1)
+
+        # March 2025: daylight saving time starts on the 9th in Los Angeles
+        zones, row = cover(port="USLAX")
+        assert zones == "America/Los_Angeles (PDT/PST)", zones
+        assert "no visits in scope" in row and "UTC" not in row, row
+        zones, row = cover(terminal="APMT")  # a terminal of the Port of Los Angeles
+        assert zones == "America/Los_Angeles (PDT/PST)", zones
+        zones, row = cover()
+        assert "UTC" not in zones and "UTC" not in row, row
+        assert "no visits in scope" in row, row
+    finally:
+        con.close()
+
+
 # --- item 8: words, glossary, flags ------------------------------------------------------------
 
 
