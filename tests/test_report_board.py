@@ -482,6 +482,11 @@ def test_the_excused_hours_add_up_to_what_each_figure_says_it_counts(month):
             "by remediation events.") in text
     assert "Hours excused: 126.3 in all: 120.7 of visits excused by an honoured VIE or TIE" \
         in text
+    # and so does the glossary
+    terms = {t["term"]: t["meaning"] for t in month["model"]["glossary"]["terms"]}
+    assert terms["Excused hours"].endswith(
+        "; under CARB also the whole uncontrolled time of the window of a visit excused by an "
+        "honoured VIE or TIE.")
     terminals = month["model"]["terminals"]["rows"]
     assert sum(float(r["excused"]) for r in terminals) == pytest.approx(126.3, abs=0.05 * 4)
 

@@ -89,6 +89,8 @@ def test_a_pack_without_vie_tie_allowances_shows_none_of_their_columns_or_tables
     assert "allowances table" not in exceptions
     # remediation (payment into a CARB fund) is no exception of FuelEU or of the Chinese rule
     assert "emediation" not in exceptions
+    terms = {t["term"]: t["meaning"] for t in model["glossary"]["terms"]}
+    assert "VIE" not in terms["Excused hours"]
 
 
 def test_a_vie_claimed_under_the_chinese_rule_is_not_reported_against_an_allowance(shanghai):
