@@ -113,8 +113,8 @@ def excused_parts(results, finding_rows: list[dict]) -> list[dict]:
             shares = {(True, kind): m / 60.0 for kind, m in kinds.items()}
         else:
             shares = {(False, (_SEVERAL if kinds else _UNNAMED)[0]): h}
-        for key, share in shares.items():
-            hours[key] = hours.get(key, 0.0) + share
+        for part, share in shares.items():
+            hours[part] = hours.get(part, 0.0) + share
     named = {key: (short, words) for key, short, words in (_VIE_TIE, _SEVERAL, _UNNAMED)}
     order = [(False, _VIE_TIE[0]), *sorted(k for k in hours if k[0]),
              (False, _SEVERAL[0]), (False, _UNNAMED[0])]
