@@ -62,7 +62,7 @@ ReplaceOption = Annotated[
     bool, typer.Option("--replace", help="Accept changed rows for ids already loaded (the old version stays in the history).")
 ]
 ErrorsOption = Annotated[
-    Path | None, typer.Option("--errors", help="Write every rejected row to this CSV file.", show_default=False)
+    Path | None, typer.Option("--errors", help="Write every rejected row to this CSV file (UTF-8 with a byte order mark, for Excel).", show_default=False)
 ]
 
 # `berthcheck --db FILE COMMAND`: set by the app callback on every invocation.

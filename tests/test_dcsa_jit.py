@@ -343,7 +343,7 @@ def test_errors_file_has_the_json_path(runner, db_path, tmp_path):
     result = runner.invoke(app, ["load", "dcsa-jit", str(bad), "--errors", str(errors),
                                  "--db", str(db_path)])
     assert result.exit_code == 1
-    lines = errors.read_text(encoding="utf-8").splitlines()
+    lines = errors.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "file,row,column,value,reason,path"
     assert any(line.endswith(",$.portCallServices[1].portCallServiceType") for line in lines)
 
@@ -384,13 +384,13 @@ def test_errors_file_is_written_when_the_whole_file_or_an_option_file_is_refused
     result = runner.invoke(app, ["load", "dcsa-jit", str(broken), "--errors", str(errors),
                                  "--db", str(db_path)])
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
-    rows = list(csv.DictReader(errors.open(encoding="utf-8")))
+    rows = list(csv.DictReader(errors.open(encoding="utf-8-sig")))
     assert [r["file"] for r in rows] == ["broken.json"] and rows[0]["path"] == "$", rows
     details = write_csv(tmp_path / "details.csv", [{"visit_id": "nope/B1", "fleet": "X"}])
     result = runner.invoke(app, ["load", "dcsa-jit", str(EDGE), "--details", str(details),
                                  "--errors", str(errors), "--db", str(db_path)])
     assert result.exit_code == 1, result.output
-    rows = list(csv.DictReader(errors.open(encoding="utf-8")))
+    rows = list(csv.DictReader(errors.open(encoding="utf-8-sig")))
     assert [(r["file"], r["row"], r["column"], r["value"]) for r in rows] == [
         ("details.csv", "2", "visit_id", "nope/B1")]
     # and a missing folder for it is refused before anything is read, as for other kinds

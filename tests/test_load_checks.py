@@ -231,10 +231,28 @@ def test_errors_file_lists_every_rejected_row(con, tmp_path):
     out = tmp_path / "errors.csv"
     with pytest.raises(InputRejected):
         load_files(con, "visits", [write_csv(tmp_path / "v.csv", rows)], errors_out=out)
-    lines = out.read_text().splitlines()
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "file,row,column,value,reason"
     assert len(lines) == 121
     assert lines[1].startswith("v.csv,2,imo,9074728,")
+
+
+def test_errors_file_opens_in_excel_with_its_non_ascii_values_and_no_formula(con, tmp_path):
+    # Without a byte order mark, Excel on a Chinese- or Japanese-locale Windows reads a CSV in
+    # the locale's code page: the errors file's non-ASCII values came out as mojibake. The file
+    # starts with the UTF-8 BOM, as Excel's own "CSV UTF-8" does; text cells that a
+    # spreadsheet would run as a formula still get their leading apostrophe.
+    rows = [good_visit(visit_id="V1", port="上海港"),
+            good_visit(visit_id="V2", port='=HYPERLINK("http://x","いろは")')]
+    out = tmp_path / "errors.csv"
+    with pytest.raises(InputRejected):
+        load_files(con, "visits", [write_csv(tmp_path / "v.csv", rows)], errors_out=out)
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbffile,row,column,value,reason\n")
+    assert data.count(b"\xef\xbb\xbf") == 1
+    records = list(csv.reader(data.decode("utf-8-sig").splitlines()))
+    values = {r[1]: r[3] for r in records[1:] if r[2] == "port"}
+    assert values == {"2": "上海港", "3": '\'=HYPERLINK("http://x","いろは")'}, records
 
 
 def test_errors_file_names_a_file_refused_as_a_whole_and_replaces_an_older_one(con, tmp_path):
@@ -250,13 +268,13 @@ def test_errors_file_names_a_file_refused_as_a_whole_and_replaces_an_older_one(c
     with pytest.raises(InputRejected) as rejected:
         load_files(con, "visits", [short, wide, good], errors_out=out)
     assert rejected.value.headline.startswith("v.csv: rejected")  # the first file's message
-    lines = out.read_text().splitlines()
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "file,row,column,value,reason"
-    assert "earlier run" not in out.read_text()
+    assert "earlier run" not in out.read_text(encoding="utf-8-sig")
     missing = [line for line in lines if line.startswith("v.csv,1,")]
     assert len(missing) == 7 and all("required column is missing" in x for x in missing)
     # row 0 stands for the file itself, with the message the command printed for it
-    records = list(csv.reader(out.read_text().splitlines()))
+    records = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert [r for r in records if r[0] == "w.csv"] == [[
         "w.csv", "0", "", "", "w.csv: the file is UTF-16 text, not UTF-8; save it as UTF-8 (CSV "
         "UTF-8 in Excel) or give --encoding utf-16; nothing was loaded"]]
@@ -267,7 +285,7 @@ def test_errors_file_of_a_clean_load_has_its_header_only(con, tmp_path):
     out = tmp_path / "errors.csv"
     out.write_text("file,row,column,value,reason\nold.csv,7,imo,1,from an earlier run\n")
     load_files(con, "visits", [write_csv(tmp_path / "v.csv", [good_visit()])], errors_out=out)
-    assert out.read_text() == "file,row,column,value,reason\n"
+    assert out.read_text(encoding="utf-8") == "\ufefffile,row,column,value,reason\n"
 
 
 def test_a_malformed_port_is_reported_once_not_on_every_time(con, tmp_path):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import xml.etree.ElementTree as ET
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -292,6 +293,39 @@ def test_a_report_over_zero_visits_says_so_on_its_cover(month, tmp_path):
     assert "No visit in scope departed in March 2025" in " ".join(text.split())
 
 
+def test_an_empty_reports_cover_names_the_zone_of_the_port_asked_for_never_utc(month, tmp_path):
+    """A report over zero visits said "Time zones: UTC" on its cover: a zone no visit and no
+    port of the scope has. With --port (or --terminal) the cover names that port's zone from
+    the ports table; with neither it says there were no visits to show times of."""
+    import shutil
+
+    db = tmp_path / "bc.duckdb"
+    shutil.copy(month["db"], db)
+    con = store.connect(db)
+    try:
+        def cover(**scope) -> tuple[str, str]:
+            run = data.obtain_run(con, parse_scope("2025-03", **scope))
+            assert run.results.height == 0
+            model = data.build_model(con, run, "none")
+            html = render.render_html(model, charts.draw_all(model["chart_data"]),
+                                      for_pdf=False)
+            row = re.search(r"<tr><th>Time zones</th><td>(.*?)</td></tr>", html)
+            assert row is not None
+            return model["meta"]["zones"], row.group(1)
+
+        # March 2025: daylight saving time starts on the 9th in Los Angeles
+        zones, row = cover(port="USLAX")
+        assert zones == "America/Los_Angeles (PDT/PST)", zones
+        assert "no visits in scope" in row and "UTC" not in row, row
+        zones, row = cover(terminal="APMT")  # a terminal of the Port of Los Angeles
+        assert zones == "America/Los_Angeles (PDT/PST)", zones
+        zones, row = cover()
+        assert "UTC" not in zones and "UTC" not in row, row
+        assert "no visits in scope" in row, row
+    finally:
+        con.close()
+
+
 # --- item 8: words, glossary, flags ------------------------------------------------------------
 
 
@@ -413,6 +447,78 @@ def test_uncontrolled_hours_chart_adds_up_to_the_summary(month):
     biggest = max(over["values"])
     scale = max(heights) / biggest
     assert heights == pytest.approx([v * scale for v in over["values"]], abs=0.02)
+
+
+def test_the_excused_hours_add_up_to_what_each_figure_says_it_counts(month):
+    """The summary and the terminal table said 126.3 excused hours, while the tile beside
+    them showed only remediation (2.9) and emergency (2.7) hours: the whole windows of the
+    visits excused by a VIE or TIE (under CARB an honoured VIE / TIE excuses the window's
+    uncontrolled time, 70_outcome.sql) were in the total and nowhere else. Now the excused
+    hours are shown whole and split by what excused them, parts that add up to it.
+
+    By hand, from the sample month's results (excused_hours > 0, seven visits):
+      VIE: LAX-2610-00015 3.0 + LAX-2610-00018 68.0333 + LAX-2610-00043 2.0833
+      TIE: LAX-2610-00135 47.55                       -> VIE or TIE 120.6667 h
+      remediation: LAX-2610-00066 2.9167              -> 2.9167 h
+      emergency: LAX-2610-00064 1.4833 + LAX-2610-00127 1.2167 -> 2.7 h
+      total 120.6667 + 2.9167 + 2.7 = 126.2833 h (shown 120.7 + 2.9 + 2.7 = 126.3)."""
+    s = month["model"]["summary"]
+    total = float(month["results"]["excused_hours"].fill_null(0).sum())
+    assert total == pytest.approx(126.2833, abs=1e-4)
+    parts = {p["key"]: p["hours"] for p in s["excused_parts"]}
+    assert parts == pytest.approx({"vie_tie": 120.6667, "remediation": 2.9167,
+                                   "emergency": 2.7}, abs=1e-4)
+    assert sum(parts.values()) == pytest.approx(total, abs=1e-9)
+    assert s["excused_text"] == "126.3"
+    html = month["html"]
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    # the tile shows the total the table and the summary show, with its parts
+    assert "Remediation hours" not in text
+    assert ("Excused hours 126.3 VIE or TIE 120.7 · emergency 2.7 · remediation 2.9"
+            in text), text[text.find("Excused hours"):][:200]
+    # the summary's sentence and the exceptions chapter say what the excused hours count
+    assert ("126.3 excused: 120.7 of visits excused by an honoured VIE or TIE (their "
+            "window's uncontrolled time), 2.7 covered by emergency events, 2.9 covered "
+            "by remediation events.") in text
+    assert "Hours excused: 126.3 in all: 120.7 of visits excused by an honoured VIE or TIE" \
+        in text
+    # and so does the glossary
+    terms = {t["term"]: t["meaning"] for t in month["model"]["glossary"]["terms"]}
+    assert terms["Excused hours"].endswith(
+        "; under CARB also the whole uncontrolled time of the window of a visit excused by an "
+        "honoured VIE or TIE.")
+    terminals = month["model"]["terminals"]["rows"]
+    assert sum(float(r["excused"]) for r in terminals) == pytest.approx(126.3, abs=0.05 * 4)
+
+
+def test_excused_parts_count_each_visits_excused_hours_once():
+    """Each visit's excused_hours goes whole into one part, or is shared by its event kinds
+    only where their minutes add up to it: overlapping events never count an hour twice."""
+    results = pl.DataFrame({
+        "visit_id": ["A", "B", "C", "D", "E", "F"],
+        "basis": ["vie", "controlled+emergency+remediation", "controlled+emergency+remediation",
+                  "controlled", "controlled+remediation", "uncontrolled"],
+        "excused_hours": [5.0, 2.0, 1.0, 0.5, 1.5, None],
+    })
+
+    def excused(visit: str, kind: str, minutes: float) -> dict:
+        return {"visit_id": visit, "evidence_data": {"kind": kind, "excused_minutes": minutes}}
+
+    findings = [
+        excused("A", "emergency", 30.0),  # under an honoured VIE: the VIE part has it all
+        excused("B", "emergency", 60.0), excused("B", "remediation", 60.0),  # 1 h + 1 h = 2 h
+        excused("C", "emergency", 60.0), excused("C", "remediation", 30.0),  # 1.5 h of 1 h
+        # D: excused without a finding naming a kind
+        excused("E", "remediation", 60.0), excused("E", "remediation", 60.0),  # one kind
+        {"visit_id": "F", "evidence_data": {"from": "x", "excused_minutes": 10.0}},  # a stretch
+    ]
+    parts = report_summary.excused_parts(results, findings)
+    # vie_tie 5 (A); emergency 1 (B); remediation 1 (B) + 1.5 (E); several 1 (C); other 0.5 (D)
+    assert [(p["key"], p["hours"]) for p in parts] == [
+        ("vie_tie", 5.0), ("emergency", 1.0), ("remediation", 2.5), ("several", 1.0),
+        ("other", 0.5)]
+    assert sum(p["hours"] for p in parts) == 10.0  # = the excused_hours column's sum
+    assert [p["kind"] for p in parts] == [False, True, True, False, False]
 
 
 def test_delay_chart_counts_every_judged_visit(month):

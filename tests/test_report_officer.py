@@ -89,6 +89,8 @@ def test_a_pack_without_vie_tie_allowances_shows_none_of_their_columns_or_tables
     assert "allowances table" not in exceptions
     # remediation (payment into a CARB fund) is no exception of FuelEU or of the Chinese rule
     assert "emediation" not in exceptions
+    terms = {t["term"]: t["meaning"] for t in model["glossary"]["terms"]}
+    assert "VIE" not in terms["Excused hours"]
 
 
 def test_a_vie_claimed_under_the_chinese_rule_is_not_reported_against_an_allowance(shanghai):
@@ -108,6 +110,42 @@ def test_the_exceptions_chapter_sums_the_excused_hours_of_each_kind_the_pack_use
     assert set(by_kind) == {"emergency", "ops_unavailable", "ops_incompatible",
                             "zero_emission_tech"}
     assert "Hours excused by kind: emergency 1.9, ops incompatible" in text
+
+
+# --- the emission factors: shared estimates, not the regime's test --------------------------
+
+
+@pytest.mark.parametrize(("report", "regulation"), [
+    ("rotterdam", "FuelEU Maritime"), ("shanghai", "MOT Order 2019")])
+def test_the_factors_chapter_says_they_are_shared_estimates_outside_the_regimes_test(
+        report, regulation, request):
+    # The methodology's emission factors cite the EPA's port inventory guidance, Starcrest's
+    # Los Angeles inventories and 17 CCR § 93130.5 with no word on why a FuelEU or Chinese
+    # report does: the reader took them for part of that regime's test.
+    html, model = request.getfixturevalue(report)
+    factors = _text(html[html.index("<h3>Emission factors</h3>"):html.index("Inputs of this run")])
+    shared = model["methodology"]["factors"]["shared"]
+    assert shared and shared in factors
+    assert "berthcheck's shared estimates of emissions at berth" in shared
+    assert "same under every rule pack" in shared
+    assert "not part of the compliance test of " + model["meta"]["regulation"] in shared
+    assert regulation in model["meta"]["regulation"]
+    assert "the rule pack does not read them" in shared
+    # what the sources really are (docs/emission-factors.md): the sentence names them as the
+    # factor tables' citation does
+    citation = model["methodology"]["factors"]["citation"]
+    for source in ("EPA-420-B-22-011", "Marine_Emissions_Tools", "Starcrest",
+                   "Port of Los Angeles", "17 CCR § 93130.5(d)(1)"):
+        assert source in citation and source in shared, source
+    emissions = _text(_section(html, "emissions"))
+    assert "shared estimates, not part of the compliance test" in emissions
+
+
+def test_a_carb_report_keeps_its_factor_wording(sample_month_checked, tmp_path):
+    db = copy_store(sample_month_checked[0], tmp_path / "carb.duckdb")
+    html, model = _report(db, "carb-at-berth-2020", "2026-10")
+    assert model["methodology"]["factors"]["shared"] is None
+    assert "shared estimates" not in _text(html)
 
 
 # --- every basis code in words ---------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import replace
 from html import unescape
 from pathlib import Path
 
@@ -19,8 +20,14 @@ import pytest
 
 from berthcheck.engine import load_pack
 from berthcheck.errors import BerthcheckError
+from berthcheck.report import pack_section
 from berthcheck.report.listing import APPENDIX_LINE_MAX
-from berthcheck.report.pack_spec import DEFAULT_WINDOW_COLUMNS, read_spec, report_spec
+from berthcheck.report.pack_spec import (
+    DEFAULT_WINDOW_COLUMNS,
+    ResultColumn,
+    read_spec,
+    report_spec,
+)
 from tests.conftest import copy_store, html_report
 
 REPO = Path(__file__).resolve().parent.parent
@@ -135,13 +142,37 @@ def test_the_cn_listings_show_its_time_column_and_its_own_columns(cn_report):
     html, model = cn_report
     assert "<th style=\"width:17%\">Berthing / unberthing</th>" in html
     header = model["appendix"]["header"]
-    assert header.endswith("port area  shore power minutes")  # the unit is in the name
+    assert header.endswith("Port area  Shore power minutes")  # the unit is in the name
     # the pack's columns fit the landscape line: the basis text gives up the room
     assert all(len(r["line"]) <= APPENDIX_LINE_MAX for r in model["appendix"]["rows"])
     assert len(header) <= APPENDIX_LINE_MAX
     first = model["noncompliant"]["detailed"][0]
     assert [c["name"] for c in first["columns"]] == ["port_area", "shore_power_minutes"]
     assert first["window_from"] == first["arrival"] and first["window_to"] == first["departure"]
+
+
+def test_the_cn_column_headers_are_written_as_the_other_headers_are(cn_report):
+    # The pack's columns were headed by their raw names in lower case ("port area", "shore
+    # power minutes") beside "Vessel", "Terminal" and "Uncontr. min": a header starts with a
+    # capital letter wherever the report shows one (listings, appendix, the pack's chapter).
+    html, model = cn_report
+    labels = [c["label"] for c in model["meta"]["columns"]]
+    assert labels == ["Port area", "Shore power minutes"]
+    assert '<th style="width:8%">Port area</th>' in html
+    assert '<th style="width:8%">Shore power minutes</th>' in html
+    chapter = {c["name"]: c["label"] for c in model["pack_chapter"]["columns"]}
+    assert chapter["threshold_hours"] == "Threshold hours"  # the unit is in the name
+    assert chapter["berth_shore_power"] == "Berth shore power"
+    assert all(label[0].isupper() for label in chapter.values()), chapter
+    assert all(c["label"][0].isupper() for c in model["noncompliant"]["detailed"][0]["columns"])
+
+
+def test_a_pack_column_without_its_unit_in_the_name_is_headed_with_it():
+    spec = report_spec(load_pack("cn-shore-power"))
+    assert pack_section.column_label("shore_power_minutes", spec) == "Shore power minutes"
+    unit = ResultColumn("stay", "DOUBLE", "The stay.", unit="h")
+    spec = replace(spec, result_columns={**spec.result_columns, "stay": unit})
+    assert pack_section.column_label("stay", spec) == "Stay (h)"
 
 
 def test_the_cn_glossary_has_no_carb_or_fueleu_terms_and_explains_the_packs_bases(cn_report):

@@ -54,6 +54,24 @@ def port_names(con, results, scope: Scope) -> list[dict]:
     return [{"code": c, "name": names.get(c) or c} for c in codes]
 
 
+def asked_zones(con, scope: Scope) -> list[str]:
+    """The time zones of the port a scope asks for (`--port`, or the ports a `--terminal` is
+    at, from the terminals table and the loaded visits), from the ports table: the cover of a
+    report over no visits names them instead of a zone of its own. None for a fleet or for
+    every port: no port was asked for."""
+    if scope.port:
+        rows = store.run(con, "SELECT DISTINCT timezone FROM ports WHERE port = ?", [scope.port])
+    elif scope.terminal:
+        rows = store.run(con, """
+            SELECT DISTINCT p.timezone FROM ports p
+            WHERE p.port IN (SELECT port FROM terminals WHERE terminal = $t
+                             UNION SELECT port FROM visits WHERE terminal = $t)""",
+                         {"t": scope.terminal})
+    else:
+        return []
+    return sorted(r[0] for r in rows if r[0])
+
+
 def ports_in_words(ports: list[dict], limit: int = 4, *, sentence: bool = False) -> str:
     """`Port of Los Angeles (USLAX)`; in a sentence `the Port of Los Angeles (USLAX)`."""
     def one(p: dict) -> str:

@@ -79,7 +79,7 @@ def build_model(con, run: ReportRun, appendix: str = "all") -> dict:
     scope_kind, scope_text = scope_label(run.scope)
 
     model: dict[str, Any] = {
-        "meta": _meta(run, scope_kind, scope_text, results, spec),
+        "meta": _meta(con, run, scope_kind, scope_text, results, spec),
         "summary": summary(results, finding_rows, by_visit, run.pack.currency),
         "terminals": terminals(results),
         "noncompliant": noncompliant(visits, finding_rows, rules, run.pack.currency, spec),
@@ -157,9 +157,12 @@ def _board(con, run: ReportRun, model: dict, results, spec: ReportSpec) -> None:
     }
 
 
-def _meta(run: ReportRun, scope_kind: str, scope_text: str, results, spec: ReportSpec) -> dict:
+def _meta(con, run: ReportRun, scope_kind: str, scope_text: str, results,
+          spec: ReportSpec) -> dict:
+    # the zones of the visits' ports; with no visit, of the port asked for (never a made-up
+    # UTC: the cover then says there were no visits)
     zones = sorted({z for z in results["port_timezone"].drop_nulls().unique().to_list()}) \
-        if results.height else []
+        if results.height else board.asked_zones(con, run.scope)
     abbreviations = [f"{name} ({'/'.join(zone_abbreviations(run.scope, name))})"
                      for name in zones] if run.scope.start is not None else []
     epoch = report_epoch(run.scope, results)
@@ -189,7 +192,7 @@ def _meta(run: ReportRun, scope_kind: str, scope_text: str, results, spec: Repor
         "scope_kind": scope_kind,
         "scope_text": scope_text,
         "scope_value": run.scope.fleet or run.scope.terminal or run.scope.port,
-        "zones": ", ".join(abbreviations or zones) or "UTC",
+        "zones": ", ".join(abbreviations or zones),
         "version": __version__,
         "epoch": epoch,
         "date_iso": dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -4,6 +4,22 @@ the run's inputs, and the emission factor tables with their sources."""
 from __future__ import annotations
 
 from berthcheck.report.run import ReportRun
+from berthcheck.report.words import regimes_of
+
+# What the emission factors are, for a report under a pack that is not CARB's: the factors
+# (rules/factors, docs/emission-factors.md) are shared by every pack and were researched for
+# California's ports, so their sources are US and Californian. A CARB report keeps its wording.
+SHARED_FACTORS = (
+    "These are berthcheck's shared estimates of emissions at berth, the same under every rule "
+    "pack, researched for California's ports: the method of the US EPA's Ports Emissions "
+    "Inventory Guidance (EPA-420-B-22-011) as coded in its Marine_Emissions_Tools, "
+    "auxiliary-engine and boiler loads and NOx, CO and HC factors from Starcrest's emissions "
+    "inventories of the Port of Los Angeles (2016) and the San Pedro Bay ports (2021), and for "
+    "capture the residual California's At-Berth regulation allows (17 CCR § 93130.5(d)(1)). "
+    "They give the Emissions chapter's estimates only and are not part of the compliance test "
+    "of {regulation}: the rule pack does not read them; its verdicts and figures come from the "
+    "rules, parameters and tables above."
+)
 
 
 def _factor_sources() -> dict | None:
@@ -61,5 +77,10 @@ def methodology(run: ReportRun, finding_rows: list[dict]) -> dict:
         {"table": name, "rows": v.get("rows"), "sha": (v.get("sha256") or "")[:16]}
         for name, v in sorted(run.inputs.items())
     ]
+    factors = _factor_sources()
+    if factors is not None:
+        carb = "carb" in regimes_of(run.pack.title, run.pack.regulation)
+        factors["shared"] = None if carb else SHARED_FACTORS.format(
+            regulation=run.pack.regulation)
     return {"rules": rules, "parameters": params, "tables": tables, "inputs": inputs,
-            "factors": _factor_sources()}
+            "factors": factors}

@@ -53,11 +53,13 @@ def evidence_items(evidence: dict, spec: ReportSpec, tz: str | None) -> list[dic
 
 
 def column_label(name: str, spec: ReportSpec) -> str:
-    """A pack column's header: its name in words, with its declared unit."""
+    """A pack column's header: its name in words, capitalised as the report's own headers
+    ("Vessel", "Uncontr. min"), with its declared unit."""
     declared = spec.result_columns.get(name)
     words = name.replace("_", " ")
+    words = words[:1].upper() + words[1:]
     if not declared or not declared.unit or words.split()[-1].startswith(declared.unit.lower()):
-        return words  # "shore power minutes", not "shore power minutes (min)"
+        return words  # "Shore power minutes", not "Shore power minutes (min)"
     return f"{words} ({declared.unit})"
 
 

@@ -20,12 +20,7 @@ def summary(results, finding_rows: list[dict], by_visit: dict, currency: str | N
     for v in by_visit.values():
         for part in plus_parts(v.get("basis")):
             basis_count[part] = basis_count.get(part, 0) + 1
-    excused_by_kind: dict[str, float] = {}
-    for f in finding_rows:
-        ev = f["evidence_data"]
-        if "excused_minutes" in ev and isinstance(ev.get("kind"), str) and "from" not in ev:
-            excused_by_kind[ev["kind"]] = excused_by_kind.get(ev["kind"], 0.0) + number_or_zero(
-                ev["excused_minutes"]) / 60.0
+    parts = excused_parts(results, finding_rows)
     uncontrolled = results["uncontrolled_hours"].fill_null(0).sum() if results.height else 0.0
     controlled = results["controlled_hours"].fill_null(0).sum() if results.height else 0.0
     excused = results["excused_hours"].fill_null(0).sum() if results.height else 0.0
@@ -61,10 +56,10 @@ def summary(results, finding_rows: list[dict], by_visit: dict, currency: str | N
         "uncontrolled_text": fmt.hours(uncontrolled),
         "controlled_text": fmt.hours(controlled),
         "excused_text": fmt.hours(excused),
-        "remediation_text": fmt.hours(excused_by_kind.get("remediation", 0.0)),
-        # every event kind that excused time, for a pack whose kinds are not CARB's
-        "excused_by_kind": [(kind, fmt.hours(h)) for kind, h in sorted(excused_by_kind.items())],
-        "emergency_text": fmt.hours(excused_by_kind.get("emergency", 0.0)),
+        # the excused hours split by what excused them: parts that add up to `excused_text`
+        "excused_parts": parts,
+        # the event kinds among them, for a pack whose kinds are not CARB's
+        "excused_by_kind": [(p["key"], p["text"]) for p in parts if p["kind"]],
         "vie_used": basis_count.get("vie", 0),
         "tie_used": basis_count.get("tie", 0),
         "findings": len(finding_rows),
@@ -77,6 +72,62 @@ def summary(results, finding_rows: list[dict], by_visit: dict, currency: str | N
             "(chapter Data quality)") if penalty_missing else None,
         "violation_days_text": violation_days_text,
     }
+
+
+# What excused a visit's excused hours, when it was not one event kind alone (excused_parts).
+_VIE_TIE = ("vie_tie", "VIE or TIE",
+            "of visits excused by an honoured VIE or TIE (their window's uncontrolled time)")
+_SEVERAL = ("several", "several kinds", "covered by overlapping events of several kinds")
+_UNNAMED = ("other", "other", "excused without an event kind the findings name")
+
+
+def excused_parts(results, finding_rows: list[dict]) -> list[dict]:
+    """The run's excused hours split by what excused them, each visit's `excused_hours` whole
+    in one part, so the parts add up to the total the summary and the terminal table show.
+
+    A visit excused by an honoured VIE or TIE (CARB: its window's whole uncontrolled time)
+    is one part. Otherwise a visit's excused time is its events' (the findings' evidence:
+    `kind` with `excused_minutes`, no `from`, docs/packs.md): one kind takes it whole; several
+    kinds share it by their minutes when those add up to it, and else (events that overlap
+    each other) it is a part of its own, never counted twice."""
+    if not results.height:
+        return []
+    minutes: dict[str, dict[str, float]] = {}
+    for f in finding_rows:
+        ev = f["evidence_data"]
+        if "excused_minutes" in ev and isinstance(ev.get("kind"), str) and "from" not in ev:
+            kinds = minutes.setdefault(f["visit_id"], {})
+            kinds[ev["kind"]] = kinds.get(ev["kind"], 0.0) + number_or_zero(ev["excused_minutes"])
+    # keyed (an event kind?, name): an event kind named "other" is not the part "other"
+    hours: dict[tuple[bool, str], float] = {}
+    excused = results.select("visit_id", "basis", "excused_hours").filter(
+        results["excused_hours"].fill_null(0) > 0)
+    for visit_id, basis, h in excused.iter_rows():
+        kinds = minutes.get(visit_id, {})
+        shares: dict[tuple[bool, str], float]
+        if {"vie", "tie"} & set(plus_parts(basis)):
+            shares = {(False, _VIE_TIE[0]): h}
+        elif len(kinds) == 1:
+            shares = {(True, next(iter(kinds))): h}
+        elif kinds and abs(sum(kinds.values()) / 60.0 - h) < 1e-6:
+            shares = {(True, kind): m / 60.0 for kind, m in kinds.items()}
+        else:
+            shares = {(False, (_SEVERAL if kinds else _UNNAMED)[0]): h}
+        for part, share in shares.items():
+            hours[part] = hours.get(part, 0.0) + share
+    named = {key: (short, words) for key, short, words in (_VIE_TIE, _SEVERAL, _UNNAMED)}
+    order = [(False, _VIE_TIE[0]), *sorted(k for k in hours if k[0]),
+             (False, _SEVERAL[0]), (False, _UNNAMED[0])]
+    parts = []
+    for kind, key in order:
+        if (kind, key) not in hours:
+            continue
+        short, words = ((key.replace("_", " "), f"covered by {key.replace('_', ' ')} events")
+                        if kind else named[key])
+        h = hours[(kind, key)]
+        parts.append({"key": key, "kind": kind, "short": short, "words": words, "hours": h,
+                      "text": fmt.hours(h)})
+    return parts
 
 
 def terminals(results) -> dict:

@@ -236,9 +236,17 @@ def regimes_of(*texts: str) -> set[str]:
     return {name for name, pattern in REGIMES.items() if pattern.search(joined)}
 
 
+# What else the excused hours count under a regulation (the summary splits them the same way).
+EXCUSED_NOTES = {
+    "carb": "under CARB also the whole uncontrolled time of the window of a visit excused by "
+            "an honoured VIE or TIE",
+}
+
+
 def glossary(regimes: set[str]) -> list[dict]:
     wanted = {"all", *regimes}
     windows = [text for regime, text in WINDOW_NOTES.items() if regime in regimes]
+    excused = [text for regime, text in EXCUSED_NOTES.items() if regime in regimes]
     rows = []
     for term, meaning, packs in GLOSSARY:
         if packs not in wanted:
@@ -246,5 +254,7 @@ def glossary(regimes: set[str]) -> list[dict]:
         if term == "Control window" and windows:
             meaning = ("The part of a visit in which emissions must be controlled: "
                        + "; ".join(windows) + ".")
+        if term == "Excused hours" and excused:
+            meaning = meaning.removesuffix(".") + "; " + "; ".join(excused) + "."
         rows.append({"term": term, "meaning": meaning})
     return rows

@@ -92,6 +92,6 @@ def test_errors_file_is_neutralised(tmp_path):
     errors = tmp_path / "errors.csv"
     result = _cli("load", "visits", bad, "--db", tmp_path / "x.duckdb", "--errors", errors)
     assert result.exit_code == 1
-    cells = [c for row in csv.reader(open(errors, encoding="utf-8")) for c in row]
+    cells = [c for row in csv.reader(open(errors, encoding="utf-8-sig")) for c in row]
     assert "'=1+1" in cells and "'@1" in cells
     assert not any(c.startswith(("=", "+", "@")) for c in cells)
