@@ -338,9 +338,13 @@ def draw(model: dict) -> dict:
 
     labels = [ln["label"] for ln in model["lines"]]
     return {
+        # a port-month without regulated visits has no rate: its bar says so, never "0 %"
         "rate": charts.columns("Compliance rate (compliant / regulated visits)", labels,
-                               [ln["rate"] or 0.0 for ln in model["lines"]],
-                               y_title="%", value_format=lambda v: f"{v:.1f}"),
+                               [ln["rate"] or 0.0 for ln in model["lines"]], y_title="%",
+                               value_texts=[fmt.DASH if ln["rate"] is None else f"{ln['rate']:.1f}"
+                                            for ln in model["lines"]],
+                               note=f"{fmt.DASH}: no regulated visits, so no compliance rate"
+                               if any(ln["rate"] is None for ln in model["lines"]) else None),
         "uncontrolled": charts.columns("Uncontrolled hours", labels,
                                        [ln["uncontrolled"] for ln in model["lines"]],
                                        y_title="hours", value_format=lambda v: fmt.hours(v)),
