@@ -95,18 +95,20 @@ def read_package(path: Path) -> Package:
         descriptor = json.loads(members[PACKAGE_NAME].decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise BerthcheckError(f"{name}: {PACKAGE_NAME} is not JSON: {exc}") from None
+    except RecursionError:  # arrays in arrays thousands deep: no descriptor is
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME} is not a package descriptor: its JSON "
+                              "is nested too deeply") from None
     if not isinstance(descriptor, dict):
         raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $ must be an object")
-    if not isinstance(descriptor.get("title", ""), str):  # shown on the page as it is
-        given = descriptor["title"]
-        kind = ("an object" if isinstance(given, dict) else "an array"
-                if isinstance(given, list) else json.dumps(given))
-        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.title must be text, not {kind}")
+    _require_text(name, descriptor, "$.title", "title")  # shown on the page as it is
     b = descriptor.get("berthcheck")
     if not isinstance(b, dict) or not b.get("pack") or not b.get("pack_version"):
         raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.berthcheck.pack and "
                               "$.berthcheck.pack_version are required (made by `berthcheck "
                               "export indicators`?)")
+    # compared as the packages' definitions, or shown on the page: text, as export writes
+    for key in ("pack", "pack_version", "run_id", "period", "port"):
+        _require_text(name, b, f"$.berthcheck.{key}", key)
     resources = descriptor.get("resources")
     resource = next((r for r in resources if isinstance(r, dict) and r.get("name") == RESOURCE),
                     None) if isinstance(resources, list) else None
@@ -132,11 +134,28 @@ def read_package(path: Path) -> Package:
     return Package(name, descriptor, rows, hashlib.sha256(data).hexdigest())
 
 
+def _json_kind(value) -> str:
+    return ("an object" if isinstance(value, dict) else "an array"
+            if isinstance(value, list) else json.dumps(value))
+
+
+def _require_text(name: str, holder: dict, path: str, key: str) -> None:
+    """`holder[key]`, when given (null counts as not given), must be text."""
+    value = holder.get(key)
+    if value is not None and not isinstance(value, str):
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {path} must be text, not "
+                              f"{_json_kind(value)}")
+
+
 def _check_declared_types(name: str, listed: list) -> None:
     """A field the package declares with another type than berthcheck's own indicators field
     was not written by `export indicators` (or was edited): its numbers mean something else."""
     for j, f in enumerate(listed):
-        if not isinstance(f, dict) or str(f.get("name")) not in _FIELDS:
+        if not isinstance(f, dict):
+            raise BerthcheckError(
+                f"{name}: {PACKAGE_NAME}: $.resources[{RESOURCE}].schema.fields[{j}] must be "
+                f"an object (a field's name, type, ...), not {_json_kind(f)}")
+        if str(f.get("name")) not in _FIELDS:
             continue
         ours = _FIELDS[str(f.get("name"))]["type"]
         if f.get("type") != ours:
@@ -157,6 +176,10 @@ def _typed_rows(name: str, data: bytes) -> list[dict]:
                               f"{line}); a package is written in UTF-8") from None
     records = csv.reader(io.StringIO(text, newline=""))
     header = next(records, [])
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:  # one of the two would be read and the other dropped unseen
+        raise BerthcheckError(f"{name}: {CSV_NAME}, row 1 (header): column "
+                              f"{', '.join(twice)} given twice")
     missing = [c for c in _COMPARED if c not in header]
     if missing:
         raise BerthcheckError(f"{name}: {CSV_NAME}: no column {', '.join(missing)} (header, "
