@@ -85,3 +85,98 @@ def test_a_column_given_twice_is_refused(runner, tmp_path, lax):
     assert r.exit_code == 1, r.output
     assert f"ngo: {CSV_NAME}, row 1 (header): column visits given twice" in r.stderr
     assert not out.exists()
+
+
+# A Nagoya month at its boundaries (Asia/Tokyo, UTC+9 all year, no DST), local times as the
+# port writes them. Hand count for --period 2026-10 (month of the port-local departure):
+#   N1 departs 2026-10-31 23:30 JST (14:30 UTC, 07:30 in Los Angeles)      -> October
+#   N2 departs 2026-11-01 00:30 JST (2026-10-31 15:30 UTC: October in UTC) -> November, out
+#   N3 departs 2026-10-01 00:30 JST (2026-09-30 15:30 UTC: September in UTC) -> October
+#   N4 departs 2026-09-30 23:59 JST                                        -> September, out
+# so October holds N1 (container) and N3 (tanker): 2 visits, one row per type; under the CARB
+# pack (California ports only) both are not_applicable: no regulated visit, no rate.
+NAGOYA_BOUNDARY = [
+    ("N1", "9337638", "飛鳥丸", "container", "T1", "2026-10-30 08:00", "2026-10-31 23:30"),
+    ("N2", "9243356", "さくら丸", "container", "T2", "2026-10-31 10:00", "2026-11-01 00:30"),
+    ("N3", "9125530", "名古屋丸", "tanker", "T1", "2026-09-30 10:00", "2026-10-01 00:30"),
+    ("N4", "9634749", "ASUKA", "container", "T2", "2026-09-29 10:00", "2026-09-30 23:59"),
+]
+
+
+def test_a_nagoya_package_counts_months_in_tokyo_time_and_says_so(runner, tmp_path,
+                                                                  monkeypatch):
+    """The package never said which time zone its months are in: a Los Angeles reader could
+    not tell that N1 (31 October 07:30 in LA) and N3 (30 September in UTC) are October's.
+    The descriptor now names each port's zone, and `compare` shows it beside the package."""
+    import csv
+    import io
+    import json
+    import time
+    import zipfile
+
+    from berthcheck.cli import app
+    from tests.conftest import write_csv
+
+    rows = [{"visit_id": v, "imo": imo, "vessel_name": name, "vessel_type": kind,
+             "operator": "日本郵船", "port": "JPNGO", "terminal": "飛島ふ頭", "berth": berth,
+             "arrival": arrival, "departure": departure}
+            for v, imo, name, kind, berth, arrival, departure in NAGOYA_BOUNDARY]
+    db = tmp_path / "ngo.duckdb"
+    r = runner.invoke(app, ["--db", str(db), "load", "visits",
+                            str(write_csv(tmp_path / "visits.csv", rows))])
+    assert r.exit_code == 0, r.output
+    built = {}
+    for tz in ("America/Los_Angeles", "Asia/Tokyo"):  # the same bytes in either office
+        monkeypatch.setenv("TZ", tz)
+        time.tzset()
+        out = tmp_path / tz.replace("/", "-") / "ngo.zip"
+        r = runner.invoke(app, ["--db", str(db), "export", "indicators", "--period", "2026-10",
+                                "--port", "JPNGO", "--pack", "carb-at-berth-2020", "--out",
+                                str(out), "--mkdir"])
+        assert r.exit_code == 0, r.output
+        built[tz] = out.read_bytes()
+    monkeypatch.delenv("TZ")
+    time.tzset()
+    assert built["America/Los_Angeles"] == built["Asia/Tokyo"]
+    with zipfile.ZipFile(io.BytesIO(built["Asia/Tokyo"])) as z:
+        descriptor = json.loads(z.read(PACKAGE_NAME))
+        table = list(csv.DictReader(io.StringIO(z.read(CSV_NAME).decode("utf-8"))))
+    assert [(t["month"], t["vessel_type"], t["visits"], t["not_applicable_visits"],
+             t["compliance_rate"]) for t in table] == [("2026-10", "container", "1", "1", ""),
+                                                       ("2026-10", "tanker", "1", "1", "")]
+    assert descriptor["berthcheck"]["time_zones"] == {"JPNGO": "Asia/Tokyo"}
+    month = next(f for f in descriptor["resources"][0]["schema"]["fields"]
+                 if f["name"] == "month")
+    assert "$.berthcheck.time_zones" in month["description"]
+    lax = _package(tmp_path / "lax", [_row("USLAX")],
+                   edit=lambda d: d["berthcheck"].update(time_zones={
+                       "USLAX": "America/Los_Angeles"}))
+    ngo = tmp_path / "Asia-Tokyo" / "ngo.zip"
+    r, page = _compare(runner, tmp_path, lax, ngo)
+    assert r.exit_code == 0, r.output
+    text = page.read_text("utf-8")
+    assert "<td>JPNGO: Asia/Tokyo</td>" in text and "<td>USLAX: America/Los_Angeles</td>" in text
+
+
+@pytest.mark.parametrize(("zones", "named"), [
+    ("Asia/Tokyo", "$.berthcheck.time_zones must be an object (port -> IANA time zone), not "
+                   "\"Asia/Tokyo\""),
+    ({"JPNGO": 9}, "$.berthcheck.time_zones.JPNGO must be text, not 9"),
+    ({"JPNGO": "JST+9"}, "$.berthcheck.time_zones.JPNGO: 'JST+9': not an IANA time zone"),
+    ({"JPNGO": "../../etc/passwd"}, "$.berthcheck.time_zones.JPNGO: '../../etc/passwd': not"),
+], ids=["text", "number", "abbreviation", "path"])
+def test_a_bad_time_zone_is_refused_naming_its_path(runner, tmp_path, lax, zones, named):
+    bad = _package(tmp_path / "ngo", [_row("JPNGO")],
+                   edit=lambda d: d["berthcheck"].update(time_zones=zones))
+    r, out = _compare(runner, tmp_path, lax, bad)
+    assert r.exit_code == 1, r.output
+    assert f"ngo: {PACKAGE_NAME}: {named}" in r.stderr, r.stderr
+    assert not out.exists()
+
+
+def test_a_package_made_before_time_zones_were_stated_still_compares(runner, tmp_path, lax):
+    old = _package(tmp_path / "ngo", [_row("JPNGO")],
+                   edit=lambda d: d["berthcheck"].pop("time_zones"))
+    r, out = _compare(runner, tmp_path, lax, old)
+    assert r.exit_code == 0, r.output
+    assert "<td>not stated</td>" in out.read_text("utf-8")

@@ -109,6 +109,7 @@ def read_package(path: Path) -> Package:
     # compared as the packages' definitions, or shown on the page: text, as export writes
     for key in ("pack", "pack_version", "run_id", "period", "port"):
         _require_text(name, b, f"$.berthcheck.{key}", key)
+    _check_time_zones(name, b.get("time_zones"))
     resources = descriptor.get("resources")
     resource = next((r for r in resources if isinstance(r, dict) and r.get("name") == RESOURCE),
                     None) if isinstance(resources, list) else None
@@ -145,6 +146,33 @@ def _require_text(name: str, holder: dict, path: str, key: str) -> None:
     if value is not None and not isinstance(value, str):
         raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {path} must be text, not "
                               f"{_json_kind(value)}")
+
+
+def _check_time_zones(name: str, zones) -> None:
+    """`$.berthcheck.time_zones` (port -> the IANA zone its months are counted in) is shown
+    beside the port; a package made before berthcheck wrote it has none (shown so)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    path = "$.berthcheck.time_zones"
+    if zones is None:
+        return
+    if not isinstance(zones, dict):
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {path} must be an object (port -> IANA "
+                              f"time zone), not {_json_kind(zones)}")
+    for port, tz in zones.items():
+        _require_text(name, zones, f"{path}.{port}", port)
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {path}.{port}: {tz!r}: not an IANA "
+                                  "time zone (e.g. Asia/Tokyo)") from None
+
+
+def zones_text(descriptor: dict) -> str:
+    zones = (descriptor.get("berthcheck") or {}).get("time_zones")
+    if zones is None:
+        return "not stated"
+    return ", ".join(f"{port}: {tz}" for port, tz in sorted(zones.items())) or "no port"
 
 
 def _check_declared_types(name: str, listed: list) -> None:
@@ -352,7 +380,8 @@ def build_model(packages: list[Package]) -> dict:
         "results_name": "berthcheck-indicators-compared.csv",
     }
     sources = [{"source": p.source, "run_id": runs[i], "title": p.descriptor.get("title"),
-                "rows": len(p.rows)} for i, p in enumerate(packages)]
+                "zones": zones_text(p.descriptor), "rows": len(p.rows)}
+               for i, p in enumerate(packages)]
     return {"meta": meta, "lines": lines, "types": type_rows, "packages": sources}
 
 

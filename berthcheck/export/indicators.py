@@ -40,7 +40,8 @@ def _c(name, type_, description, unit=None) -> Column:
 
 COLUMNS = [
     _c("port", "string", "port (UN/LOCODE)"),
-    _c("month", "yearmonth", "month of the visits' port-local departure"),
+    _c("month", "yearmonth", "month of the visits' departure in the port's local time (its "
+       "IANA time zone: $.berthcheck.time_zones)"),
     _c("vessel_type", "string", "vessel type (berthcheck data contract enum)"),
     _c("visits", "integer", "visits departing in the month", "visits"),
     *[_c(f"{v}_visits", "integer", f"visits with verdict {v}", "visits")
@@ -134,7 +135,11 @@ def schema_field(col: Column) -> dict:
     return field
 
 
-def package_descriptor(run, params: dict, csv_data: bytes) -> dict:
+def package_descriptor(run, params: dict, csv_data: bytes,
+                       time_zones: dict[str, str] | None = None) -> dict:
+    """`time_zones`: port -> the IANA zone its months are counted in, so a partner in another
+    zone reads "2026-10" as the port meant it (a departure at 23:30 JST on 31 October is
+    October in Nagoya, 31 October 07:30 in Los Angeles)."""
     import hashlib
 
     scope = run.scope
@@ -143,13 +148,16 @@ def package_descriptor(run, params: dict, csv_data: bytes) -> dict:
         "name": re.sub(r"[^a-z0-9._-]+", "-",
                        f"berthcheck-indicators-{label}-{scope.period}".lower()).strip("-"),
         "title": f"At-berth indicators, {label}, {scope.period}",
-        "description": "Monthly at-berth indicators by port, month (port-local departure) and "
-                       "vessel type, computed by berthcheck from one check run. Definitions: "
-                       "docs/interchange.md of berthcheck.",
+        "description": "Monthly at-berth indicators by port, month (of the departure in the "
+                       "port's local time: $.berthcheck.time_zones) and vessel type, computed "
+                       "by berthcheck from one check run under the rule pack "
+                       "$.berthcheck.pack at $.berthcheck.pack_version. Definitions: "
+                       "berthcheck's docs/interchange.md, \"Reading a partner's package\".",
         "profile": "tabular-data-package",
         "berthcheck": {"version": __version__, "pack": run.pack.id,
                        "pack_version": run.pack.version, "run_id": run.run_id,
-                       "period": scope.period, "port": params.get("port")},
+                       "period": scope.period, "port": params.get("port"),
+                       "time_zones": dict(sorted((time_zones or {}).items()))},
         "resources": [{
             "name": RESOURCE,
             "path": CSV_NAME,
@@ -172,14 +180,16 @@ def build(con, run, params: dict) -> Built:
     results = run.results
     visits = visit_rows(con, results["visit_id"].to_list())
     months = {}
+    zones = {}
     for vid, v in visits.items():
+        zones[v["port"]] = v.get("port_timezone") or "UTC"  # local_date's zone for the port
         day = local_date(v["departure"], v.get("port_timezone"))
         months[vid] = day.strftime("%Y-%m") if day else ""
     rows = indicator_rows(results, months, run.pack)
     for r in rows:
         r["run_id"] = run.run_id
     csv_data = csv_bytes(Table(RESOURCE, COLUMNS, rows))
-    descriptor = package_descriptor(run, params, csv_data)
+    descriptor = package_descriptor(run, params, csv_data, zones)
     package = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     files = {PACKAGE_NAME: package, CSV_NAME: csv_data}
     if params["format"] == "zip":
