@@ -180,3 +180,28 @@ def test_a_package_made_before_time_zones_were_stated_still_compares(runner, tmp
     r, out = _compare(runner, tmp_path, lax, old)
     assert r.exit_code == 0, r.output
     assert "<td>not stated</td>" in out.read_text("utf-8")
+
+
+@pytest.mark.parametrize("port", ['=HYPERLINK("http://x","JPNGO")', "JP\x00GO", "jpngo", "名古屋"],
+                         ids=["formula", "nul", "lower", "name"])
+def test_a_port_that_is_no_locode_is_refused(runner, tmp_path, lax, port):
+    """A port cell of any text was compared and charted as a port of its own: a formula (made
+    harmless only in the PDF's attachment), a NUL, a name instead of the code."""
+    bad = _package(tmp_path / "ngo", [_row(port)])
+    r, out = _compare(runner, tmp_path, lax, bad)
+    assert r.exit_code == 1, r.output
+    written = "'" + port if port.startswith("=") else port  # as csv_bytes writes a formula
+    assert (f"ngo: {CSV_NAME}, row 2, column port: {written!r}: not a UN/LOCODE (e.g. JPNGO)"
+            in r.stderr), r.stderr
+    assert not out.exists()
+
+
+def test_the_package_schema_declares_the_port_pattern_as_load_does():
+    from berthcheck.export.indicators import package_descriptor
+    from berthcheck.schemas import LOCODE
+    from tests.test_compare import RUN
+
+    fields = {f["name"]: f for f in
+              package_descriptor(RUN, {"port": None}, b"")["resources"][0]["schema"]["fields"]}
+    assert fields["port"]["constraints"] == {"required": True,
+                                             "pattern": LOCODE.strip("^$")}

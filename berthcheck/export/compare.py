@@ -26,7 +26,14 @@ from pathlib import Path
 from berthcheck import __version__
 from berthcheck.errors import BerthcheckError, UsageError
 from berthcheck.export.files import write_atomic
-from berthcheck.export.indicators import COLUMNS, CSV_NAME, PACKAGE_NAME, RESOURCE, schema_field
+from berthcheck.export.indicators import (
+    COLUMNS,
+    CSV_NAME,
+    PACKAGE_NAME,
+    PATTERNS,
+    RESOURCE,
+    schema_field,
+)
 
 TEMPLATE = "compare.html.j2"
 MAX_PACKAGE_BYTES = 50_000_000
@@ -239,6 +246,8 @@ def _typed_cell(where: str, key: str, value: str):
         if constraints.get("required"):
             raise BerthcheckError(f"{where}: empty; the field is required")
         return None
+    if "pattern" in constraints and not re.fullmatch(constraints["pattern"], value):
+        raise BerthcheckError(f"{where}: {value!r}: {PATTERNS[key][1]}")
     if "enum" in constraints and value not in constraints["enum"]:
         raise BerthcheckError(f"{where}: {value!r}: not one of the data contract's {key} "
                               f"values ({', '.join(constraints['enum'])})")

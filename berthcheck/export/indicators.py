@@ -31,6 +31,9 @@ PACKAGE_NAME = "datapackage.json"
 POLLUTANTS = ("nox", "pm25", "rog", "co2")
 # the fields whose values the data contract enumerates (its visits' vessel_type)
 ENUMS = {"vessel_type": VESSEL_TYPES}
+# the fields whose values have a shape of the contract's: a port is a UN/LOCODE, as `load`
+# holds it (schemas.LOCODE, here without anchors: a table schema's pattern matches whole)
+PATTERNS = {"port": ("[A-Z]{2}[A-Z2-9]{3}", "not a UN/LOCODE (e.g. JPNGO)")}
 VERDICT_COUNTS = ("compliant", "non_compliant", "insufficient_data", "exempt", "not_applicable")
 
 
@@ -132,6 +135,8 @@ def schema_field(col: Column) -> dict:
         field["constraints"] = {"minimum": 0, "maximum": 100}
     if col.name in ENUMS:  # so a partner's tools (and `compare`) can hold a package to it
         field.setdefault("constraints", {})["enum"] = list(ENUMS[col.name])
+    if col.name in PATTERNS:
+        field.setdefault("constraints", {})["pattern"] = PATTERNS[col.name][0]
     return field
 
 
