@@ -205,3 +205,29 @@ def test_the_package_schema_declares_the_port_pattern_as_load_does():
               package_descriptor(RUN, {"port": None}, b"")["resources"][0]["schema"]["fields"]}
     assert fields["port"]["constraints"] == {"required": True,
                                              "pattern": LOCODE.strip("^$")}
+
+
+def test_what_a_package_holds_beside_its_indicators_is_named_not_dropped_unseen(
+        runner, tmp_path, lax):
+    """A zip with other members, a descriptor listing another resource, a CSV of no rows: the
+    page was written without a word of them (the empty package's ports simply missing)."""
+    import zipfile
+
+    def other_resource(d):
+        d["resources"].append({"name": "berths", "path": "berths.csv"})
+
+    folder = _package(tmp_path / "ngo", [_row("JPNGO")], edit=other_resource)
+    zipped = tmp_path / "ngo.zip"
+    with zipfile.ZipFile(zipped, "w") as z:
+        for name in (PACKAGE_NAME, CSV_NAME):
+            z.write(folder / name, name)
+        z.writestr("berths.csv", "port\nJPNGO\n")
+        z.writestr("../notes.html", "<script>")
+    empty = _package(tmp_path / "empty", [])
+    r, out = _compare(runner, tmp_path, lax, zipped, empty)
+    assert r.exit_code == 0, r.output
+    assert ("warning: ngo.zip: not read: ../notes.html, berths.csv, resource 'berths' (compare "
+            f"reads {PACKAGE_NAME} and {CSV_NAME}, resource 'indicators', only)") in r.stderr
+    assert f"warning: empty: {CSV_NAME} holds no rows: none of its ports is on the page" \
+        in r.stderr
+    assert out.exists() and not (tmp_path / "notes.html").exists()

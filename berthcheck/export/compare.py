@@ -54,6 +54,7 @@ class Package:
     descriptor: dict
     rows: list[dict]
     csv_sha256: str  # two packages with the same CSV are the same package
+    unread: list[str] = field(default_factory=list)  # zip members and resources not read
 
     @property
     def definition(self) -> tuple[str, str]:
@@ -68,12 +69,14 @@ class CompareOutcome:
     rows: int
     format: str
     undrawable: list = field(default_factory=list)  # report.glyphs.Undrawable (PDF only)
+    warnings: list[str] = field(default_factory=list)
 
 
-def _read_members(path: Path) -> dict[str, bytes]:
+def _read_members(path: Path) -> tuple[dict[str, bytes], list[str]]:
+    """The package's two files, and the names of the zip's other members (never read)."""
     if path.is_dir():
         return {name: (path / name).read_bytes() for name in (PACKAGE_NAME, CSV_NAME)
-                if (path / name).is_file()}
+                if (path / name).is_file()}, []
     if path.suffix.lower() != ".zip" or not path.is_file():
         raise UsageError(f"{path}: give an indicators FILE.zip or a folder holding "
                          f"{PACKAGE_NAME}")
@@ -85,7 +88,9 @@ def _read_members(path: Path) -> dict[str, bytes]:
                     if archive.getinfo(name).file_size > MAX_PACKAGE_BYTES:
                         raise BerthcheckError(f"{path.name}: {name} is too large")
                     out[name] = archive.read(name)
-            return out
+            others = sorted(n for n in archive.namelist()
+                            if n not in (PACKAGE_NAME, CSV_NAME) and not n.endswith("/"))
+            return out, others
     except zipfile.BadZipFile:
         raise BerthcheckError(f"{path.name}: not a zip file") from None
 
@@ -94,7 +99,7 @@ def read_package(path: Path) -> Package:
     path = Path(path)
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
-    members = _read_members(path)
+    members, unread = _read_members(path)
     name = path.name
     if PACKAGE_NAME not in members:
         raise BerthcheckError(f"{name}: no {PACKAGE_NAME}")
@@ -123,6 +128,8 @@ def read_package(path: Path) -> Package:
     if resource is None:
         raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.resources has no resource named "
                               f"{RESOURCE!r}")
+    unread += [f"resource {r.get('name')!r}" if isinstance(r, dict) else f"$.resources[{j}]"
+               for j, r in enumerate(resources) if r is not resource]
     data = members.get(CSV_NAME)
     if data is None:
         raise BerthcheckError(f"{name}: no {CSV_NAME}")
@@ -139,7 +146,7 @@ def read_package(path: Path) -> Package:
                               "must be a list")
     _check_declared_types(name, listed)
     rows = _typed_rows(name, data)
-    return Package(name, descriptor, rows, hashlib.sha256(data).hexdigest())
+    return Package(name, descriptor, rows, hashlib.sha256(data).hexdigest(), unread)
 
 
 def _json_kind(value) -> str:
@@ -466,4 +473,17 @@ def compare_packages(paths: list[Path], out: Path) -> CompareOutcome:
         write_atomic(out, data)
     except OSError as exc:
         raise BerthcheckError(f"cannot write {out}: {exc.strerror or exc}") from None
-    return CompareOutcome(out, len(packages), len(model["lines"]), fmt_[1:], undrawable)
+    return CompareOutcome(out, len(packages), len(model["lines"]), fmt_[1:], undrawable,
+                          _warnings(packages))
+
+
+def _warnings(packages: list[Package]) -> list[str]:
+    """What of a package was not compared, said rather than dropped unseen."""
+    out = []
+    for p in packages:
+        if p.unread:
+            out.append(f"{p.source}: not read: {', '.join(p.unread)} (compare reads "
+                       f"{PACKAGE_NAME} and {CSV_NAME}, resource {RESOURCE!r}, only)")
+        if not p.rows:
+            out.append(f"{p.source}: {CSV_NAME} holds no rows: none of its ports is on the page")
+    return out
