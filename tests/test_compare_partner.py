@@ -231,3 +231,57 @@ def test_what_a_package_holds_beside_its_indicators_is_named_not_dropped_unseen(
     assert f"warning: empty: {CSV_NAME} holds no rows: none of its ports is on the page" \
         in r.stderr
     assert out.exists() and not (tmp_path / "notes.html").exists()
+
+
+def _zipped(tmp_path, compression) -> bytearray:
+    import zipfile
+
+    folder = _package(tmp_path / "ngo", [_row("JPNGO")])
+    target = tmp_path / "plain.zip"
+    with zipfile.ZipFile(target, "w", compression=compression) as z:
+        for name in (PACKAGE_NAME, CSV_NAME):
+            z.write(folder / name, name)
+    return bytearray(target.read_bytes())
+
+
+def _deflate_damaged(tmp_path) -> bytes:
+    import zipfile
+
+    data = _zipped(tmp_path, zipfile.ZIP_DEFLATED)
+    at = data.index(PACKAGE_NAME.encode()) + len(PACKAGE_NAME) + 20  # inside its deflate data
+    data[at] ^= 0xFF
+    data[at + 1] ^= 0xFF
+    return bytes(data)
+
+
+def _encrypted(tmp_path) -> bytes:
+    import zipfile
+
+    data = _zipped(tmp_path, zipfile.ZIP_STORED)
+    central = data.index(b"PK\x01\x02")  # the first member's central directory entry
+    data[central + 8] |= 0x01  # general purpose flag: encrypted
+    return bytes(data)
+
+
+def _truncated(tmp_path) -> bytes:
+    import zipfile
+
+    return bytes(_zipped(tmp_path, zipfile.ZIP_DEFLATED)[:-40])
+
+
+@pytest.mark.parametrize(("damage", "named"), [
+    (_deflate_damaged, "ngo.zip: a member of the zip is damaged (Error -3 while decompressing"),
+    (_encrypted, "ngo.zip: cannot be read: File 'datapackage.json' is encrypted"),
+    (_truncated, "ngo.zip: not a readable zip file (File is not a zip file); it may be "
+                 "truncated or damaged"),
+], ids=["deflate", "encrypted", "truncated"])
+def test_a_damaged_zip_is_refused_in_words_not_as_a_bug(runner, tmp_path, lax, damage, named):
+    """A zip whose compressed bytes were damaged in transit ended in "unexpected error: Error
+    -3 while decompressing data ... (this is a bug in berthcheck)"."""
+    package = tmp_path / "ngo.zip"
+    package.write_bytes(damage(tmp_path))
+    r, out = _compare(runner, tmp_path, lax, package)
+    assert r.exit_code == 1, r.output
+    assert f"error: {named}" in r.stderr, r.stderr
+    assert "unexpected" not in r.stderr and "Traceback" not in r.output
+    assert not out.exists()

@@ -20,6 +20,7 @@ import json
 import math
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,8 +92,15 @@ def _read_members(path: Path) -> tuple[dict[str, bytes], list[str]]:
             others = sorted(n for n in archive.namelist()
                             if n not in (PACKAGE_NAME, CSV_NAME) and not n.endswith("/"))
             return out, others
-    except zipfile.BadZipFile:
-        raise BerthcheckError(f"{path.name}: not a zip file") from None
+    except zipfile.BadZipFile as exc:  # no zip, a truncated one, or a member's CRC wrong
+        raise BerthcheckError(f"{path.name}: not a readable zip file ({exc}); it may be "
+                              "truncated or damaged: ask its port for the package again") from None
+    except (zlib.error, EOFError) as exc:  # a member's compressed bytes damaged
+        raise BerthcheckError(f"{path.name}: a member of the zip is damaged ({exc}); ask its "
+                              "port for the package again") from None
+    except (RuntimeError, NotImplementedError) as exc:  # encrypted, or an unknown compression
+        raise BerthcheckError(f"{path.name}: cannot be read: {exc}; `export indicators` "
+                              "writes a plain zip") from None
 
 
 def read_package(path: Path) -> Package:
