@@ -145,12 +145,17 @@ def test_a_nagoya_package_counts_months_in_tokyo_time_and_says_so(runner, tmp_pa
              t["compliance_rate"]) for t in table] == [("2026-10", "container", "1", "1", ""),
                                                        ("2026-10", "tanker", "1", "1", "")]
     assert descriptor["berthcheck"]["time_zones"] == {"JPNGO": "Asia/Tokyo"}
+    from berthcheck.engine.pack import load_pack
+
+    # the rule files the numbers come from, so a partner's edited copy is told apart
+    assert descriptor["berthcheck"]["pack_hash"] == load_pack("carb-at-berth-2020").hash
     month = next(f for f in descriptor["resources"][0]["schema"]["fields"]
                  if f["name"] == "month")
     assert "$.berthcheck.time_zones" in month["description"]
     lax = _package(tmp_path / "lax", [_row("USLAX")],
                    edit=lambda d: d["berthcheck"].update(time_zones={
-                       "USLAX": "America/Los_Angeles"}))
+                       "USLAX": "America/Los_Angeles"}, pack_hash=load_pack(
+                           "carb-at-berth-2020").hash))
     ngo = tmp_path / "Asia-Tokyo" / "ngo.zip"
     r, page = _compare(runner, tmp_path, lax, ngo)
     assert r.exit_code == 0, r.output
@@ -285,3 +290,23 @@ def test_a_damaged_zip_is_refused_in_words_not_as_a_bug(runner, tmp_path, lax, d
     assert f"error: {named}" in r.stderr, r.stderr
     assert "unexpected" not in r.stderr and "Traceback" not in r.output
     assert not out.exists()
+
+
+def test_a_package_of_the_same_pack_label_but_other_rule_files_is_refused(runner, tmp_path, lax):
+    """Nagoya ran a copy of the CARB pack edited in place (same id and version, another
+    start date): the packages said the same `carb-at-berth-2020@1.2.6` and were compared as
+    if computed the same way. The package now records the pack's hash, and packages whose
+    hashes differ are refused; one written before the hash was recorded is held to the id and
+    version only."""
+    edited = _package(tmp_path / "ngo", [_row("JPNGO")],
+                      edit=lambda d: d["berthcheck"].update(pack_hash="cd" * 32))
+    r, out = _compare(runner, tmp_path, lax, edited)
+    assert r.exit_code == 1, r.output
+    assert ("the packages name the same pack, carb-at-berth-2020@1.2.6, but were computed with "
+            "different rule files ($.berthcheck.pack_hash: lax: sha256 abababababab; ngo: "
+            "sha256 cdcdcdcdcdcd): a pack edited without a new version") in r.stderr, r.stderr
+    assert not out.exists()
+    older = _package(tmp_path / "older", [_row("JPNGO")],
+                     edit=lambda d: d["berthcheck"].pop("pack_hash"))
+    r, out = _compare(runner, tmp_path, lax, older)
+    assert r.exit_code == 0, r.output

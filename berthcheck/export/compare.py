@@ -127,7 +127,7 @@ def read_package(path: Path) -> Package:
                               "$.berthcheck.pack_version are required (made by `berthcheck "
                               "export indicators`?)")
     # compared as the packages' definitions, or shown on the page: text, as export writes
-    for key in ("pack", "pack_version", "run_id", "period", "port"):
+    for key in ("pack", "pack_version", "pack_hash", "run_id", "period", "port"):
         _require_text(name, b, f"$.berthcheck.{key}", key)
     _check_time_zones(name, b.get("time_zones"))
     resources = descriptor.get("resources")
@@ -309,6 +309,15 @@ def check_same_definitions(packages: list[Package]) -> tuple[str, str]:
         raise BerthcheckError(
             "the packages were computed with different definitions and cannot be compared "
             f"({listed}); export every port's indicators with the same rule pack and version")
+    hashes = {p.descriptor["berthcheck"].get("pack_hash") for p in packages} - {None}
+    if len(hashes) > 1:  # packages written before the hash was recorded are not held to it
+        listed = "; ".join(f"{p.source}: sha256 {p.descriptor['berthcheck']['pack_hash'][:12]}"
+                           for p in packages if p.descriptor["berthcheck"].get("pack_hash"))
+        raise BerthcheckError(
+            f"the packages name the same pack, {packages[0].definition[0]}@"
+            f"{packages[0].definition[1]}, but were computed with different rule files "
+            f"($.berthcheck.pack_hash: {listed}): a pack edited without a new version; "
+            "export every port's indicators with the same pack files")
     return packages[0].definition
 
 
