@@ -316,8 +316,9 @@ def check_same_definitions(packages: list[Package]) -> tuple[str, str]:
         raise BerthcheckError(
             f"the packages name the same pack, {packages[0].definition[0]}@"
             f"{packages[0].definition[1]}, but were computed with different rule files "
-            f"($.berthcheck.pack_hash: {listed}): a pack edited without a new version; "
-            "export every port's indicators with the same pack files")
+            f"($.berthcheck.pack_hash: {listed}): a pack edited without a new version (or its "
+            "files rewritten, e.g. their line endings); export every port's indicators with "
+            "the same pack files")
     return packages[0].definition
 
 
