@@ -134,6 +134,10 @@ def test_a_nagoya_package_counts_months_in_tokyo_time_and_says_so(runner, tmp_pa
                                 "--port", "JPNGO", "--pack", "carb-at-berth-2020", "--out",
                                 str(out), "--mkdir"])
         assert r.exit_code == 0, r.output
+        # said, so the officer knows why Nagoya's rate will be empty beside Los Angeles'
+        assert ("note: every one of the 2 visit(s) in scope is not_applicable under "
+                "carb-at-berth-2020: the package counts their visits, hours and emissions, with "
+                "no regulated visit, so no compliance rate") in r.stderr, r.stderr
         built[tz] = out.read_bytes()
     monkeypatch.delenv("TZ")
     time.tzset()

@@ -237,4 +237,13 @@ def export_indicators(con, *, period: str, out: Path, port: str | None = None,
     outcome = make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=pack,
                           build=build, folder=folder)
     outcome.notes += notes
+    judged = store.scalar(con, "SELECT count(*) FROM run_results WHERE run_id = ? "
+                               "AND verdict <> 'not_applicable'", [outcome.run_id])
+    if outcome.visits and not judged:  # a partner port exporting under its partner's pack
+        from berthcheck.engine.pack_choice import all_not_applicable
+
+        outcome.notes.append(
+            f"{all_not_applicable(pack, outcome.visits)}: the package counts their visits, "
+            "hours and emissions, with no regulated visit, so no compliance rate and no "
+            "uncontrolled hours (docs/interchange.md, \"Reading a partner's package\")")
     return outcome
