@@ -37,6 +37,11 @@ def test_a_port_without_regulated_visits_is_not_charted_as_zero_compliance(tmp_p
     svg = str(draw(model)["rate"])
     assert ">0.0</text>" in svg  # the port whose regulated visits all failed
     assert ">–</text>" in svg and "–: no regulated visits, so no compliance rate" in svg
+    # nor as a port of no uncontrolled hour, beside the port whose 10 visits failed
+    assert [ln["uncontrolled_text"] for ln in model["lines"]] == ["12.5", "–"]
+    svg = str(draw(model)["uncontrolled"])
+    assert ">12.5</text>" in svg and ">–</text>" in svg
+    assert "–: no regulated visits, so no control window to count" in svg
 
 
 @pytest.mark.parametrize(("edit", "named"), [

@@ -376,7 +376,11 @@ def build_model(packages: list[Package]) -> dict:
                 "label": f"{port} {month}",
                 "visits": a["visits"], "regulated": a["regulated"], "rate": rate,
                 "rate_text": f"{rate:.1f} %" if rate is not None else fmt.DASH,
-                "uncontrolled": a["uncontrolled"], "uncontrolled_text": fmt.hours(a["uncontrolled"]),
+                # nothing regulated: no control window, so no uncontrolled hours to count
+                # (a "0.0" beside Los Angeles' read as every hour controlled)
+                "uncontrolled": a["uncontrolled"],
+                "uncontrolled_text": fmt.DASH if not a["regulated"] and not a["uncontrolled"]
+                else fmt.hours(a["uncontrolled"]),
                 "shore_power_text": fmt.hours(a["shore_power_hours"]),
                 "capture_text": fmt.hours(a["capture_hours"]),
                 "kwh_text": fmt.integer(a["shore_power_kwh"]),
@@ -423,6 +427,7 @@ def draw(model: dict) -> dict:
     from berthcheck.report import charts, fmt
 
     labels = [ln["label"] for ln in model["lines"]]
+    uncontrolled = [ln["uncontrolled_text"] for ln in model["lines"]]
     return {
         # a port-month without regulated visits has no rate: its bar says so, never "0 %"
         "rate": charts.columns("Compliance rate (compliant / regulated visits)", labels,
@@ -433,7 +438,12 @@ def draw(model: dict) -> dict:
                                if any(ln["rate"] is None for ln in model["lines"]) else None),
         "uncontrolled": charts.columns("Uncontrolled hours", labels,
                                        [ln["uncontrolled"] for ln in model["lines"]],
-                                       y_title="hours", value_format=lambda v: fmt.hours(v)),
+                                       y_title="hours",
+                                       value_texts=[t if t == fmt.DASH or ln["uncontrolled"]
+                                                    else "" for ln, t in zip(
+                                                        model["lines"], uncontrolled, strict=True)],
+                                       note=f"{fmt.DASH}: no regulated visits, so no control "
+                                       "window to count" if fmt.DASH in uncontrolled else None),
         "avoided": charts.columns("NOx avoided by control (kg)", labels,
                                   [ln["avoided_nox"] for ln in model["lines"]],
                                   y_title="kg", value_format=lambda v: fmt.integer(v)),
