@@ -319,3 +319,20 @@ def test_a_package_of_the_same_pack_label_but_other_rule_files_is_refused(runner
                      edit=lambda d: d["berthcheck"].pop("pack_hash"))
     r, out = _compare(runner, tmp_path, lax, older)
     assert r.exit_code == 0, r.output
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("pack", "fueleu-art6"), ("pack_version", "1.2.5"), ("run_id", "=1+2"),
+])
+def test_a_row_of_another_pack_or_run_than_its_descriptor_is_refused(runner, tmp_path, lax,
+                                                                     column, value):
+    """compare held the descriptor's pack and version to the other package's, never the
+    rows': a row saying it came from `fueleu-art6` (or another version, or another run) was
+    compared as CARB's."""
+    bad = _package(tmp_path / "ngo", [_row("JPNGO"), _row("JPNGO", "tanker", **{column: value})])
+    r, out = _compare(runner, tmp_path, lax, bad)
+    assert r.exit_code == 1, r.output
+    written = "'" + value if value.startswith("=") else value  # as csv_bytes writes a formula
+    assert (f"ngo: {CSV_NAME}, row 3, column {column}: {written!r}: the package's "
+            f"{PACKAGE_NAME} says") in r.stderr, r.stderr
+    assert not out.exists()

@@ -154,6 +154,14 @@ def read_package(path: Path) -> Package:
                               "must be a list")
     _check_declared_types(name, listed)
     rows = _typed_rows(name, data)
+    # every row names the pack, version and run it came from: one the descriptor does not
+    # name was computed otherwise, whatever the descriptor (which compare holds) says
+    for i, row in enumerate(rows, start=2):
+        for key in ("pack", "pack_version", "run_id"):
+            if key in row and b.get(key) is not None and row[key] != b[key]:
+                raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}, column {key}: "
+                                      f"{row[key]!r}: the package's {PACKAGE_NAME} says "
+                                      f"{b[key]!r} ($.berthcheck.{key})")
     return Package(name, descriptor, rows, hashlib.sha256(data).hexdigest(), unread)
 
 
