@@ -336,3 +336,32 @@ def test_a_row_of_another_pack_or_run_than_its_descriptor_is_refused(runner, tmp
     assert (f"ngo: {CSV_NAME}, row 3, column {column}: {written!r}: the package's "
             f"{PACKAGE_NAME} says") in r.stderr, r.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("over", "named"), [
+    ({"port": "USLAX"}, "row 3, column port: 'USLAX': the package is 'JPNGO''s ($.berthcheck.port)"),
+    ({"month": "2026-09"}, "row 3, column month: '2026-09': outside the package's period "
+                           "'2026-10' ($.berthcheck.period)"),
+], ids=["port", "month"])
+def test_a_row_outside_the_port_or_period_its_descriptor_names_is_refused(
+        runner, tmp_path, lax, over, named):
+    """Nagoya's package (`$.berthcheck.port` JPNGO, period 2026-10) with a Los Angeles row or a
+    September row added by hand was compared as if it held them."""
+    second = {**_row("JPNGO", "tanker"), **over}
+    bad = _package(tmp_path / "ngo", [_row("JPNGO"), second],
+                   edit=lambda d: d["berthcheck"].update(port="JPNGO"))
+    r, out = _compare(runner, tmp_path, lax, bad)
+    assert r.exit_code == 1, r.output
+    assert f"ngo: {CSV_NAME}, {named}" in r.stderr, r.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("month", "period", "inside"), [
+    ("2026-10", "2026-10", True), ("2026-09", "2026-10", False),
+    ("2026-12", "2026-Q4", True), ("2026-09", "2026-Q4", False), ("2027-10", "2026-Q4", False),
+    ("2026-01", "2026", True), ("2025-12", "2026", False), ("2025-12", None, True),
+])
+def test_months_of_a_period(month, period, inside):
+    from berthcheck.export.compare import _in_period
+
+    assert _in_period(month, period) is inside

@@ -162,7 +162,27 @@ def read_package(path: Path) -> Package:
                 raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}, column {key}: "
                                       f"{row[key]!r}: the package's {PACKAGE_NAME} says "
                                       f"{b[key]!r} ($.berthcheck.{key})")
+        if b.get("port") is not None and row["port"] != b["port"]:
+            raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}, column port: {row['port']!r}: "
+                                  f"the package is {b['port']!r}'s ($.berthcheck.port)")
+        if not _in_period(row["month"], b.get("period")):
+            raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}, column month: "
+                                  f"{row['month']!r}: outside the package's period "
+                                  f"{b['period']!r} ($.berthcheck.period)")
     return Package(name, descriptor, rows, hashlib.sha256(data).hexdigest(), unread)
+
+
+def _in_period(month: str, period: str | None) -> bool:
+    """Whether YYYY-MM lies in an export's --period (YYYY-MM, YYYY-Qn or YYYY); a period of
+    another form (or none) is not held to."""
+    if not period:
+        return True
+    if re.fullmatch(r"[0-9]{4}-Q[1-4]", period):
+        quarter = int(period[-1])
+        return month[:4] == period[:4] and (int(month[5:7]) - 1) // 3 + 1 == quarter
+    if re.fullmatch(r"[0-9]{4}(-[0-9]{2})?", period):
+        return month.startswith(period)
+    return True
 
 
 def _json_kind(value) -> str:
