@@ -362,6 +362,6 @@ def test_a_row_outside_the_port_or_period_its_descriptor_names_is_refused(
     ("2026-01", "2026", True), ("2025-12", "2026", False), ("2025-12", None, True),
 ])
 def test_months_of_a_period(month, period, inside):
-    from berthcheck.export.compare import _in_period
+    from berthcheck.export.package_read import _in_period
 
     assert _in_period(month, period) is inside
