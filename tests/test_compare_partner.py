@@ -365,3 +365,18 @@ def test_months_of_a_period(month, period, inside):
     from berthcheck.export.package_read import _in_period
 
     assert _in_period(month, period) is inside
+
+
+def test_a_folder_package_over_the_size_limit_is_refused_before_it_is_read(runner, tmp_path,
+                                                                           lax):
+    """The 50 MB limit held for a zip's members only: a folder's CSV was read whole."""
+    from berthcheck.export.package_read import MAX_PACKAGE_BYTES
+
+    big = _package(tmp_path / "ngo", [_row("JPNGO")])
+    with open(big / CSV_NAME, "r+b") as fh:  # sparse: no 50 MB written
+        fh.truncate(MAX_PACKAGE_BYTES + 1)
+    r, out = _compare(runner, tmp_path, lax, big)
+    assert r.exit_code == 1, r.output
+    assert f"ngo: {CSV_NAME} is 50.0 MB, above the 50 MB an indicators package may hold" \
+        in r.stderr, r.stderr
+    assert not out.exists()

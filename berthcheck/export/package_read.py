@@ -57,11 +57,19 @@ class Package:
         return str(b.get("pack")), str(b.get("pack_version"))
 
 
+def _refuse_size(path: Path, name: str, size: int) -> None:
+    if size > MAX_PACKAGE_BYTES:
+        raise BerthcheckError(f"{path.name}: {name} is {size / 1e6:.1f} MB, above the "
+                              f"{MAX_PACKAGE_BYTES / 1e6:.0f} MB an indicators package may hold")
+
+
 def _read_members(path: Path) -> tuple[dict[str, bytes], list[str]]:
     """The package's two files, and the names of the zip's other members (never read)."""
     if path.is_dir():
-        return {name: (path / name).read_bytes() for name in (PACKAGE_NAME, CSV_NAME)
-                if (path / name).is_file()}, []
+        found = [name for name in (PACKAGE_NAME, CSV_NAME) if (path / name).is_file()]
+        for name in found:  # the zip's limit, before anything is read into memory
+            _refuse_size(path, name, (path / name).stat().st_size)
+        return {name: (path / name).read_bytes() for name in found}, []
     if path.suffix.lower() != ".zip" or not path.is_file():
         raise UsageError(f"{path}: give an indicators FILE.zip or a folder holding "
                          f"{PACKAGE_NAME}")
@@ -70,8 +78,7 @@ def _read_members(path: Path) -> tuple[dict[str, bytes], list[str]]:
             out = {}
             for name in (PACKAGE_NAME, CSV_NAME):
                 if name in archive.namelist():
-                    if archive.getinfo(name).file_size > MAX_PACKAGE_BYTES:
-                        raise BerthcheckError(f"{path.name}: {name} is too large")
+                    _refuse_size(path, name, archive.getinfo(name).file_size)
                     out[name] = archive.read(name)
             others = sorted(n for n in archive.namelist()
                             if n not in (PACKAGE_NAME, CSV_NAME) and not n.endswith("/"))
