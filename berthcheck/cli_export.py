@@ -231,6 +231,8 @@ def compare_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
     typer.echo(f"wrote {outcome.path} ({outcome.packages} packages, {outcome.rows} rows)")
+    for text in outcome.warnings:
+        typer.echo(f"warning: {text}", err=True)
     from berthcheck.report.glyphs import warning
 
     boxes = warning(outcome.undrawable, "The indicator rows attached to the PDF hold them "

@@ -5,6 +5,7 @@ ports' packages render side by side; packages of other definitions are refused."
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import shutil
@@ -159,7 +160,13 @@ def test_compare_refuses_other_definitions_and_changed_packages(packages, tmp_pa
     other = tmp_path / "other"
     shutil.copytree(folder / "lax", other)
     descriptor = json.loads((other / "datapackage.json").read_text("utf-8"))
+    version = descriptor["berthcheck"]["pack_version"]
     descriptor["berthcheck"]["pack_version"] = "9.9.9"
+    # the rows say the version too (compare holds them to the descriptor): a package made
+    # under another version says it throughout
+    data = (other / "indicators.csv").read_bytes().replace(f",{version},".encode(), b",9.9.9,")
+    (other / "indicators.csv").write_bytes(data)
+    descriptor["resources"][0]["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
     (other / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     r = runner.invoke(app, ["compare", str(folder / "lax.zip"), str(other), "--out",
                             str(tmp_path / "x.pdf")])

@@ -1,57 +1,29 @@
 """Two or more ports' indicator packages side by side, as HTML or PDF with charts.
 
-Each package (a FILE.zip or a folder written by `export indicators`) is read and checked: its
-`datapackage.json` must name the berthcheck pack and version, its CSV must match the sha256
-the descriptor records, and every package must have been made with the same pack id and
-version (numbers computed under other definitions are not comparable: refused with a clear
-message). A package is a partner's file, so untrusted: its cells are typed and held to the
-constraints of berthcheck's own indicator fields (never the package's word for them), and a
-cell that breaks one is refused naming the package, row, column and value. The page is laid out by the report's renderer (`berthcheck.report.render`: shipped
-fonts, the safe URL fetcher, escaped text) from this module's own template `compare.html.j2`.
+Each package is read and checked by `package_read` (a partner's file: untrusted), and every
+package must have been made with the same pack id, version and pack files (numbers computed
+under other definitions are not comparable: refused with a clear message). The page is laid
+out by the report's renderer (`berthcheck.report.render`: shipped fonts, the safe URL fetcher,
+escaped text) from this module's own template `compare.html.j2`.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
-import json
-import math
-import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from berthcheck import __version__
 from berthcheck.errors import BerthcheckError, UsageError
 from berthcheck.export.files import write_atomic
-from berthcheck.export.indicators import COLUMNS, CSV_NAME, PACKAGE_NAME, RESOURCE, schema_field
+from berthcheck.export.indicators import CSV_NAME, PACKAGE_NAME, RESOURCE
+from berthcheck.export.package_read import Package, read_package
+
+__all__ = ["Package", "build_model", "compare_packages", "draw", "read_package"]
 
 TEMPLATE = "compare.html.j2"
-MAX_PACKAGE_BYTES = 50_000_000
-# A package is typed and checked by berthcheck's own indicator fields, as `export indicators`
-# declares them, not by what the package says of itself.
-_FIELDS = {c.name: schema_field(c) for c in COLUMNS}
-# the fields compare reads (build_model): a package without one cannot be compared
-_COMPARED = ("port", "month", "vessel_type", "visits", "compliant_visits", "regulated_visits",
-             "uncontrolled_hours", "shore_power_hours", "capture_hours", "shore_power_kwh",
-             "at_berth_nox_kg", "avoided_nox_kg", "avoided_co2_kg")
-_YEARMONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
-_INTEGER = re.compile(r"-?[0-9]+")
-
-
-@dataclass
-class Package:
-    source: str  # the file or folder name, for messages
-    descriptor: dict
-    rows: list[dict]
-    csv_sha256: str  # two packages with the same CSV are the same package
-
-    @property
-    def definition(self) -> tuple[str, str]:
-        b = self.descriptor.get("berthcheck") or {}
-        return str(b.get("pack")), str(b.get("pack_version"))
 
 
 @dataclass
@@ -61,160 +33,14 @@ class CompareOutcome:
     rows: int
     format: str
     undrawable: list = field(default_factory=list)  # report.glyphs.Undrawable (PDF only)
+    warnings: list[str] = field(default_factory=list)
 
 
-def _read_members(path: Path) -> dict[str, bytes]:
-    if path.is_dir():
-        return {name: (path / name).read_bytes() for name in (PACKAGE_NAME, CSV_NAME)
-                if (path / name).is_file()}
-    if path.suffix.lower() != ".zip" or not path.is_file():
-        raise UsageError(f"{path}: give an indicators FILE.zip or a folder holding "
-                         f"{PACKAGE_NAME}")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            out = {}
-            for name in (PACKAGE_NAME, CSV_NAME):
-                if name in archive.namelist():
-                    if archive.getinfo(name).file_size > MAX_PACKAGE_BYTES:
-                        raise BerthcheckError(f"{path.name}: {name} is too large")
-                    out[name] = archive.read(name)
-            return out
-    except zipfile.BadZipFile:
-        raise BerthcheckError(f"{path.name}: not a zip file") from None
-
-
-def read_package(path: Path) -> Package:
-    path = Path(path)
-    if not path.exists():
-        raise UsageError(f"{path}: no such file or folder")
-    members = _read_members(path)
-    name = path.name
-    if PACKAGE_NAME not in members:
-        raise BerthcheckError(f"{name}: no {PACKAGE_NAME}")
-    try:
-        descriptor = json.loads(members[PACKAGE_NAME].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise BerthcheckError(f"{name}: {PACKAGE_NAME} is not JSON: {exc}") from None
-    if not isinstance(descriptor, dict):
-        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $ must be an object")
-    if not isinstance(descriptor.get("title", ""), str):  # shown on the page as it is
-        given = descriptor["title"]
-        kind = ("an object" if isinstance(given, dict) else "an array"
-                if isinstance(given, list) else json.dumps(given))
-        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.title must be text, not {kind}")
-    b = descriptor.get("berthcheck")
-    if not isinstance(b, dict) or not b.get("pack") or not b.get("pack_version"):
-        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.berthcheck.pack and "
-                              "$.berthcheck.pack_version are required (made by `berthcheck "
-                              "export indicators`?)")
-    resources = descriptor.get("resources")
-    resource = next((r for r in resources if isinstance(r, dict) and r.get("name") == RESOURCE),
-                    None) if isinstance(resources, list) else None
-    if resource is None:
-        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.resources has no resource named "
-                              f"{RESOURCE!r}")
-    data = members.get(CSV_NAME)
-    if data is None:
-        raise BerthcheckError(f"{name}: no {CSV_NAME}")
-    expected = str(resource.get("hash") or "")
-    actual = "sha256:" + hashlib.sha256(data).hexdigest()
-    if expected != actual:
-        raise BerthcheckError(f"{name}: {CSV_NAME} does not match the sha256 its "
-                              f"{PACKAGE_NAME} records ($.resources[{RESOURCE}].hash); the "
-                              "package was changed after it was written")
-    schema = resource.get("schema")
-    listed = schema.get("fields") if isinstance(schema, dict) else None
-    if not isinstance(listed, list):
-        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.resources[{RESOURCE}].schema.fields "
-                              "must be a list")
-    _check_declared_types(name, listed)
-    rows = _typed_rows(name, data)
-    return Package(name, descriptor, rows, hashlib.sha256(data).hexdigest())
-
-
-def _check_declared_types(name: str, listed: list) -> None:
-    """A field the package declares with another type than berthcheck's own indicators field
-    was not written by `export indicators` (or was edited): its numbers mean something else."""
-    for j, f in enumerate(listed):
-        if not isinstance(f, dict) or str(f.get("name")) not in _FIELDS:
-            continue
-        ours = _FIELDS[str(f.get("name"))]["type"]
-        if f.get("type") != ours:
-            raise BerthcheckError(
-                f"{name}: {PACKAGE_NAME}: $.resources[{RESOURCE}].schema.fields[{j}].type: "
-                f"{f.get('type')!r}: berthcheck's indicators field {f.get('name')} is {ours!r}")
-
-
-def _typed_rows(name: str, data: bytes) -> list[dict]:
-    """The CSV's rows, each cell typed by berthcheck's own indicator fields (never by the
-    package's word for it) and held to their constraints: every problem names the package,
-    row (the header is row 1), column and value."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise BerthcheckError(f"{name}: {CSV_NAME}: not UTF-8 text (byte {exc.start}, row "
-                              f"{line}); a package is written in UTF-8") from None
-    records = csv.reader(io.StringIO(text, newline=""))
-    header = next(records, [])
-    missing = [c for c in _COMPARED if c not in header]
-    if missing:
-        raise BerthcheckError(f"{name}: {CSV_NAME}: no column {', '.join(missing)} (header, "
-                              "row 1); compare reads it")
-    rows: list[dict] = []
-    seen: dict[tuple, int] = {}
-    for i, cells in enumerate(records, start=2):
-        if len(cells) != len(header):
-            raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}: {len(cells)} cells, the header "
-                                  f"has {len(header)}")
-        row = {key: _typed_cell(f"{name}: {CSV_NAME}, row {i}, column {key}", key, value)
-               for key, value in zip(header, cells, strict=True)}
-        primary = (row["port"], row["month"], row["vessel_type"])
-        if primary in seen:
-            raise BerthcheckError(
-                f"{name}: {CSV_NAME}, row {i}: port, month and vessel_type "
-                f"{', '.join(repr(k) for k in primary)} repeat row {seen[primary]}")
-        seen[primary] = i
-        rows.append(row)
-    return rows
-
-
-def _typed_cell(where: str, key: str, value: str):
-    spec = _FIELDS.get(key)
-    if spec is None:  # a column berthcheck does not write: kept as text, never read
-        return value or None
-    constraints = spec.get("constraints") or {}
-    if value == "":
-        if constraints.get("required"):
-            raise BerthcheckError(f"{where}: empty; the field is required")
-        return None
-    if "enum" in constraints and value not in constraints["enum"]:
-        raise BerthcheckError(f"{where}: {value!r}: not one of the data contract's {key} "
-                              f"values ({', '.join(constraints['enum'])})")
-    kind = spec["type"]
-    if kind == "yearmonth":
-        if not _YEARMONTH.fullmatch(value):
-            raise BerthcheckError(f"{where}: {value!r}: not a month (YYYY-MM)")
-        return value
-    if kind not in ("integer", "number"):
-        return value
-    number: float
-    if kind == "integer":
-        if not _INTEGER.fullmatch(value):
-            raise BerthcheckError(f"{where}: {value!r}: not an integer")
-        number = int(value)
-    else:
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-        if not math.isfinite(number):
-            raise BerthcheckError(f"{where}: {value!r}: not a number")
-    if "minimum" in constraints and number < constraints["minimum"]:
-        raise BerthcheckError(f"{where}: {value!r}: below the minimum {constraints['minimum']}")
-    if "maximum" in constraints and number > constraints["maximum"]:
-        raise BerthcheckError(f"{where}: {value!r}: above the maximum {constraints['maximum']}")
-    return number
+def zones_text(descriptor: dict) -> str:
+    zones = (descriptor.get("berthcheck") or {}).get("time_zones")
+    if zones is None:
+        return "not stated"
+    return ", ".join(f"{port}: {tz}" for port, tz in sorted(zones.items())) or "no port"
 
 
 def _refuse_repeats(packages: list[Package]) -> None:
@@ -234,6 +60,16 @@ def check_same_definitions(packages: list[Package]) -> tuple[str, str]:
         raise BerthcheckError(
             "the packages were computed with different definitions and cannot be compared "
             f"({listed}); export every port's indicators with the same rule pack and version")
+    hashes = {p.descriptor["berthcheck"].get("pack_hash") for p in packages} - {None}
+    if len(hashes) > 1:  # packages written before the hash was recorded are not held to it
+        listed = "; ".join(f"{p.source}: sha256 {p.descriptor['berthcheck']['pack_hash'][:12]}"
+                           for p in packages if p.descriptor["berthcheck"].get("pack_hash"))
+        raise BerthcheckError(
+            f"the packages name the same pack, {packages[0].definition[0]}@"
+            f"{packages[0].definition[1]}, but were computed with different rule files "
+            f"($.berthcheck.pack_hash: {listed}): a pack edited without a new version (or its "
+            "files rewritten, e.g. their line endings); export every port's indicators with "
+            "the same pack files")
     return packages[0].definition
 
 
@@ -291,7 +127,11 @@ def build_model(packages: list[Package]) -> dict:
                 "label": f"{port} {month}",
                 "visits": a["visits"], "regulated": a["regulated"], "rate": rate,
                 "rate_text": f"{rate:.1f} %" if rate is not None else fmt.DASH,
-                "uncontrolled": a["uncontrolled"], "uncontrolled_text": fmt.hours(a["uncontrolled"]),
+                # nothing regulated: no control window, so no uncontrolled hours to count
+                # (a "0.0" beside Los Angeles' read as every hour controlled)
+                "uncontrolled": a["uncontrolled"],
+                "uncontrolled_text": fmt.DASH if not a["regulated"] and not a["uncontrolled"]
+                else fmt.hours(a["uncontrolled"]),
                 "shore_power_text": fmt.hours(a["shore_power_hours"]),
                 "capture_text": fmt.hours(a["capture_hours"]),
                 "kwh_text": fmt.integer(a["shore_power_kwh"]),
@@ -329,7 +169,8 @@ def build_model(packages: list[Package]) -> dict:
         "results_name": "berthcheck-indicators-compared.csv",
     }
     sources = [{"source": p.source, "run_id": runs[i], "title": p.descriptor.get("title"),
-                "rows": len(p.rows)} for i, p in enumerate(packages)]
+                "zones": zones_text(p.descriptor), "rows": len(p.rows)}
+               for i, p in enumerate(packages)]
     return {"meta": meta, "lines": lines, "types": type_rows, "packages": sources}
 
 
@@ -337,13 +178,23 @@ def draw(model: dict) -> dict:
     from berthcheck.report import charts, fmt
 
     labels = [ln["label"] for ln in model["lines"]]
+    uncontrolled = [ln["uncontrolled_text"] for ln in model["lines"]]
     return {
+        # a port-month without regulated visits has no rate: its bar says so, never "0 %"
         "rate": charts.columns("Compliance rate (compliant / regulated visits)", labels,
-                               [ln["rate"] or 0.0 for ln in model["lines"]],
-                               y_title="%", value_format=lambda v: f"{v:.1f}"),
+                               [ln["rate"] or 0.0 for ln in model["lines"]], y_title="%",
+                               value_texts=[fmt.DASH if ln["rate"] is None else f"{ln['rate']:.1f}"
+                                            for ln in model["lines"]],
+                               note=f"{fmt.DASH}: no regulated visits, so no compliance rate"
+                               if any(ln["rate"] is None for ln in model["lines"]) else None),
         "uncontrolled": charts.columns("Uncontrolled hours", labels,
                                        [ln["uncontrolled"] for ln in model["lines"]],
-                                       y_title="hours", value_format=lambda v: fmt.hours(v)),
+                                       y_title="hours",
+                                       value_texts=[t if t == fmt.DASH or ln["uncontrolled"]
+                                                    else "" for ln, t in zip(
+                                                        model["lines"], uncontrolled, strict=True)],
+                                       note=f"{fmt.DASH}: no regulated visits, so no control "
+                                       "window to count" if fmt.DASH in uncontrolled else None),
         "avoided": charts.columns("NOx avoided by control (kg)", labels,
                                   [ln["avoided_nox"] for ln in model["lines"]],
                                   y_title="kg", value_format=lambda v: fmt.integer(v)),
@@ -401,4 +252,17 @@ def compare_packages(paths: list[Path], out: Path) -> CompareOutcome:
         write_atomic(out, data)
     except OSError as exc:
         raise BerthcheckError(f"cannot write {out}: {exc.strerror or exc}") from None
-    return CompareOutcome(out, len(packages), len(model["lines"]), fmt_[1:], undrawable)
+    return CompareOutcome(out, len(packages), len(model["lines"]), fmt_[1:], undrawable,
+                          _warnings(packages))
+
+
+def _warnings(packages: list[Package]) -> list[str]:
+    """What of a package was not compared, said rather than dropped unseen."""
+    out = []
+    for p in packages:
+        if p.unread:
+            out.append(f"{p.source}: not read: {', '.join(p.unread)} (compare reads "
+                       f"{PACKAGE_NAME} and {CSV_NAME}, resource {RESOURCE!r}, only)")
+        if not p.rows:
+            out.append(f"{p.source}: {CSV_NAME} holds no rows: none of its ports is on the page")
+    return out

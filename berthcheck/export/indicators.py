@@ -31,6 +31,9 @@ PACKAGE_NAME = "datapackage.json"
 POLLUTANTS = ("nox", "pm25", "rog", "co2")
 # the fields whose values the data contract enumerates (its visits' vessel_type)
 ENUMS = {"vessel_type": VESSEL_TYPES}
+# the fields whose values have a shape of the contract's: a port is a UN/LOCODE, as `load`
+# holds it (schemas.LOCODE, here without anchors: a table schema's pattern matches whole)
+PATTERNS = {"port": ("[A-Z]{2}[A-Z2-9]{3}", "not a UN/LOCODE (e.g. JPNGO)")}
 VERDICT_COUNTS = ("compliant", "non_compliant", "insufficient_data", "exempt", "not_applicable")
 
 
@@ -40,7 +43,8 @@ def _c(name, type_, description, unit=None) -> Column:
 
 COLUMNS = [
     _c("port", "string", "port (UN/LOCODE)"),
-    _c("month", "yearmonth", "month of the visits' port-local departure"),
+    _c("month", "yearmonth", "month of the visits' departure in the port's local time (its "
+       "IANA time zone: $.berthcheck.time_zones)"),
     _c("vessel_type", "string", "vessel type (berthcheck data contract enum)"),
     _c("visits", "integer", "visits departing in the month", "visits"),
     *[_c(f"{v}_visits", "integer", f"visits with verdict {v}", "visits")
@@ -131,10 +135,16 @@ def schema_field(col: Column) -> dict:
         field["constraints"] = {"minimum": 0, "maximum": 100}
     if col.name in ENUMS:  # so a partner's tools (and `compare`) can hold a package to it
         field.setdefault("constraints", {})["enum"] = list(ENUMS[col.name])
+    if col.name in PATTERNS:
+        field.setdefault("constraints", {})["pattern"] = PATTERNS[col.name][0]
     return field
 
 
-def package_descriptor(run, params: dict, csv_data: bytes) -> dict:
+def package_descriptor(run, params: dict, csv_data: bytes,
+                       time_zones: dict[str, str] | None = None) -> dict:
+    """`time_zones`: port -> the IANA zone its months are counted in, so a partner in another
+    zone reads "2026-10" as the port meant it (a departure at 23:30 JST on 31 October is
+    October in Nagoya, 31 October 07:30 in Los Angeles)."""
     import hashlib
 
     scope = run.scope
@@ -143,13 +153,17 @@ def package_descriptor(run, params: dict, csv_data: bytes) -> dict:
         "name": re.sub(r"[^a-z0-9._-]+", "-",
                        f"berthcheck-indicators-{label}-{scope.period}".lower()).strip("-"),
         "title": f"At-berth indicators, {label}, {scope.period}",
-        "description": "Monthly at-berth indicators by port, month (port-local departure) and "
-                       "vessel type, computed by berthcheck from one check run. Definitions: "
-                       "docs/interchange.md of berthcheck.",
+        "description": "Monthly at-berth indicators by port, month (of the departure in the "
+                       "port's local time: $.berthcheck.time_zones) and vessel type, computed "
+                       "by berthcheck from one check run under the rule pack "
+                       "$.berthcheck.pack at $.berthcheck.pack_version. Definitions: "
+                       "berthcheck's docs/interchange.md, \"Reading a partner's package\".",
         "profile": "tabular-data-package",
         "berthcheck": {"version": __version__, "pack": run.pack.id,
-                       "pack_version": run.pack.version, "run_id": run.run_id,
-                       "period": scope.period, "port": params.get("port")},
+                       "pack_version": run.pack.version, "pack_hash": run.pack.hash or None,
+                       "run_id": run.run_id,
+                       "period": scope.period, "port": params.get("port"),
+                       "time_zones": dict(sorted((time_zones or {}).items()))},
         "resources": [{
             "name": RESOURCE,
             "path": CSV_NAME,
@@ -172,14 +186,16 @@ def build(con, run, params: dict) -> Built:
     results = run.results
     visits = visit_rows(con, results["visit_id"].to_list())
     months = {}
+    zones = {}
     for vid, v in visits.items():
+        zones[v["port"]] = v.get("port_timezone") or "UTC"  # local_date's zone for the port
         day = local_date(v["departure"], v.get("port_timezone"))
         months[vid] = day.strftime("%Y-%m") if day else ""
     rows = indicator_rows(results, months, run.pack)
     for r in rows:
         r["run_id"] = run.run_id
     csv_data = csv_bytes(Table(RESOURCE, COLUMNS, rows))
-    descriptor = package_descriptor(run, params, csv_data)
+    descriptor = package_descriptor(run, params, csv_data, zones)
     package = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     files = {PACKAGE_NAME: package, CSV_NAME: csv_data}
     if params["format"] == "zip":
@@ -221,4 +237,13 @@ def export_indicators(con, *, period: str, out: Path, port: str | None = None,
     outcome = make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=pack,
                           build=build, folder=folder)
     outcome.notes += notes
+    judged = store.scalar(con, "SELECT count(*) FROM run_results WHERE run_id = ? "
+                               "AND verdict <> 'not_applicable'", [outcome.run_id])
+    if outcome.visits and not judged:  # a partner port exporting under its partner's pack
+        from berthcheck.engine.pack_choice import all_not_applicable
+
+        outcome.notes.append(
+            f"{all_not_applicable(pack, outcome.visits)}: the package counts their visits, "
+            "hours and emissions, with no regulated visit, so no compliance rate and no "
+            "uncontrolled hours (docs/interchange.md, \"Reading a partner's package\")")
     return outcome

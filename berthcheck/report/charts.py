@@ -152,9 +152,12 @@ def compliance_by_terminal(rows: list[dict], width: float = 700,
 def columns(title: str, labels: list[str], values: list[float], *, y_title: str,
             width: float = 700, height: float = 230, value_format=None,
             highlight_from: int | None = None, note: str | None = None,
-            marker_after: int | None = None, marker_label: str | None = None) -> Markup:
+            marker_after: int | None = None, marker_label: str | None = None,
+            value_texts: list[str] | None = None) -> Markup:
     """Vertical bars with a y axis; bars from `highlight_from` on are drawn in the alert
-    colour; an optional dashed marker between bars `marker_after` and `marker_after + 1`."""
+    colour; an optional dashed marker between bars `marker_after` and `marker_after + 1`.
+    `value_texts` gives each bar's label itself, written even for a zero bar (a value of 0
+    and no value at all must not look alike); an empty text writes none."""
     if not labels:
         return empty_chart(title, "Nothing to show.")
     left, right, top, bottom = 46.0, 8.0, 28.0, 34.0
@@ -179,8 +182,11 @@ def columns(title: str, labels: list[str], values: list[float], *, y_title: str,
         color = COLORS["over"] if highlight_from is not None and i >= highlight_from \
             else COLORS["bar"]
         body.append(_rect(x, base - h, bar_w, h, color))
-        if show_values and value:
-            text = value_format(value) if value_format else tick_label(value)
+        if value_texts is not None:
+            text = value_texts[i]
+        else:
+            text = "" if not value else value_format(value) if value_format else tick_label(value)
+        if show_values and text:
             body.append(_text(x + bar_w / 2, base - h - 3, text, anchor="middle", size=8.5))
         if i % every == 0:
             body.append(_text(x + bar_w / 2, base + 11, label, anchor="middle", size=8.5,

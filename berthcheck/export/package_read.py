@@ -1,0 +1,305 @@
+"""Reading a partner's indicators package (a FILE.zip or a folder written by `export
+indicators`) for `compare`: untrusted input, so every part is checked before a number is used.
+
+Its `datapackage.json` must name the berthcheck pack and version (text, as export writes
+them), its CSV must match the sha256 the descriptor records, and its cells are typed and held
+to the constraints of berthcheck's own indicator fields (never the package's word for them),
+each row to the pack, run, port and period its descriptor names. Every refusal names the
+package, and the JSON path or the row, column and value.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from berthcheck.errors import BerthcheckError, UsageError
+from berthcheck.export.indicators import (
+    COLUMNS,
+    CSV_NAME,
+    PACKAGE_NAME,
+    PATTERNS,
+    RESOURCE,
+    schema_field,
+)
+
+MAX_PACKAGE_BYTES = 50_000_000
+# A package is typed and checked by berthcheck's own indicator fields, as `export indicators`
+# declares them, not by what the package says of itself.
+_FIELDS = {c.name: schema_field(c) for c in COLUMNS}
+# the fields compare reads (build_model): a package without one cannot be compared
+_COMPARED = ("port", "month", "vessel_type", "visits", "compliant_visits", "regulated_visits",
+             "uncontrolled_hours", "shore_power_hours", "capture_hours", "shore_power_kwh",
+             "at_berth_nox_kg", "avoided_nox_kg", "avoided_co2_kg")
+_YEARMONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+@dataclass
+class Package:
+    source: str  # the file or folder name, for messages
+    descriptor: dict
+    rows: list[dict]
+    csv_sha256: str  # two packages with the same CSV are the same package
+    unread: list[str] = field(default_factory=list)  # zip members and resources not read
+
+    @property
+    def definition(self) -> tuple[str, str]:
+        b = self.descriptor.get("berthcheck") or {}
+        return str(b.get("pack")), str(b.get("pack_version"))
+
+
+def _refuse_size(path: Path, name: str, size: int) -> None:
+    if size > MAX_PACKAGE_BYTES:
+        raise BerthcheckError(f"{path.name}: {name} is {size / 1e6:.1f} MB, above the "
+                              f"{MAX_PACKAGE_BYTES / 1e6:.0f} MB an indicators package may hold")
+
+
+def _read_members(path: Path) -> tuple[dict[str, bytes], list[str]]:
+    """The package's two files, and the names of the zip's other members (never read)."""
+    if path.is_dir():
+        found = [name for name in (PACKAGE_NAME, CSV_NAME) if (path / name).is_file()]
+        for name in found:  # the zip's limit, before anything is read into memory
+            _refuse_size(path, name, (path / name).stat().st_size)
+        return {name: (path / name).read_bytes() for name in found}, []
+    if path.suffix.lower() != ".zip" or not path.is_file():
+        raise UsageError(f"{path}: give an indicators FILE.zip or a folder holding "
+                         f"{PACKAGE_NAME}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            out = {}
+            for name in (PACKAGE_NAME, CSV_NAME):
+                if name in archive.namelist():
+                    _refuse_size(path, name, archive.getinfo(name).file_size)
+                    out[name] = archive.read(name)
+            others = sorted(n for n in archive.namelist()
+                            if n not in (PACKAGE_NAME, CSV_NAME) and not n.endswith("/"))
+            return out, others
+    except zipfile.BadZipFile as exc:  # no zip, a truncated one, or a member's CRC wrong
+        raise BerthcheckError(f"{path.name}: not a readable zip file ({exc}); it may be "
+                              "truncated or damaged: ask its port for the package again") from None
+    except (zlib.error, EOFError) as exc:  # a member's compressed bytes damaged
+        raise BerthcheckError(f"{path.name}: a member of the zip is damaged ({exc}); ask its "
+                              "port for the package again") from None
+    except (RuntimeError, NotImplementedError) as exc:  # encrypted, or an unknown compression
+        raise BerthcheckError(f"{path.name}: cannot be read: {exc}; `export indicators` "
+                              "writes a plain zip") from None
+
+
+def read_package(path: Path) -> Package:
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or folder")
+    members, unread = _read_members(path)
+    name = path.name
+    if PACKAGE_NAME not in members:
+        raise BerthcheckError(f"{name}: no {PACKAGE_NAME}")
+    try:
+        descriptor = json.loads(members[PACKAGE_NAME].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME} is not JSON: {exc}") from None
+    except RecursionError:  # arrays in arrays thousands deep: no descriptor is
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME} is not a package descriptor: its JSON "
+                              "is nested too deeply") from None
+    if not isinstance(descriptor, dict):
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $ must be an object")
+    _require_text(name, descriptor, "$.title", "title")  # shown on the page as it is
+    b = descriptor.get("berthcheck")
+    if not isinstance(b, dict) or not b.get("pack") or not b.get("pack_version"):
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.berthcheck.pack and "
+                              "$.berthcheck.pack_version are required (made by `berthcheck "
+                              "export indicators`?)")
+    # compared as the packages' definitions, or shown on the page: text, as export writes
+    for key in ("pack", "pack_version", "pack_hash", "run_id", "period", "port"):
+        _require_text(name, b, f"$.berthcheck.{key}", key)
+    _check_time_zones(name, b.get("time_zones"))
+    resources = descriptor.get("resources")
+    resources = resources if isinstance(resources, list) else []
+    resource = next((r for r in resources if isinstance(r, dict) and r.get("name") == RESOURCE),
+                    None)
+    if resource is None:
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.resources has no resource named "
+                              f"{RESOURCE!r}")
+    unread += [f"resource {r.get('name')!r}" if isinstance(r, dict) else f"$.resources[{j}]"
+               for j, r in enumerate(resources) if r is not resource]
+    data = members.get(CSV_NAME)
+    if data is None:
+        raise BerthcheckError(f"{name}: no {CSV_NAME}")
+    expected = str(resource.get("hash") or "")
+    actual = "sha256:" + hashlib.sha256(data).hexdigest()
+    if expected != actual:
+        raise BerthcheckError(f"{name}: {CSV_NAME} does not match the sha256 its "
+                              f"{PACKAGE_NAME} records ($.resources[{RESOURCE}].hash); the "
+                              "package was changed after it was written")
+    schema = resource.get("schema")
+    listed = schema.get("fields") if isinstance(schema, dict) else None
+    if not isinstance(listed, list):
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.resources[{RESOURCE}].schema.fields "
+                              "must be a list")
+    _check_declared_types(name, listed)
+    rows = _typed_rows(name, data)
+    # every row names the pack, version and run it came from: one the descriptor does not
+    # name was computed otherwise, whatever the descriptor (which compare holds) says
+    for i, row in enumerate(rows, start=2):
+        for key in ("pack", "pack_version", "run_id"):
+            if key in row and b.get(key) is not None and row[key] != b[key]:
+                raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}, column {key}: "
+                                      f"{row[key]!r}: the package's {PACKAGE_NAME} says "
+                                      f"{b[key]!r} ($.berthcheck.{key})")
+        if b.get("port") is not None and row["port"] != b["port"]:
+            raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}, column port: {row['port']!r}: "
+                                  f"the package is {b['port']!r}'s ($.berthcheck.port)")
+        if not _in_period(row["month"], b.get("period")):
+            raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}, column month: "
+                                  f"{row['month']!r}: outside the package's period "
+                                  f"{b['period']!r} ($.berthcheck.period)")
+    return Package(name, descriptor, rows, hashlib.sha256(data).hexdigest(), unread)
+
+
+def _in_period(month: str, period: str | None) -> bool:
+    """Whether YYYY-MM lies in an export's --period (YYYY-MM, YYYY-Qn or YYYY); a period of
+    another form (or none) is not held to."""
+    if not period:
+        return True
+    if re.fullmatch(r"[0-9]{4}-Q[1-4]", period):
+        quarter = int(period[-1])
+        return month[:4] == period[:4] and (int(month[5:7]) - 1) // 3 + 1 == quarter
+    if re.fullmatch(r"[0-9]{4}(-[0-9]{2})?", period):
+        return month.startswith(period)
+    return True
+
+
+def _json_kind(value) -> str:
+    return ("an object" if isinstance(value, dict) else "an array"
+            if isinstance(value, list) else json.dumps(value))
+
+
+def _require_text(name: str, holder: dict, path: str, key: str) -> None:
+    """`holder[key]`, when given (null counts as not given), must be text."""
+    value = holder.get(key)
+    if value is not None and not isinstance(value, str):
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {path} must be text, not "
+                              f"{_json_kind(value)}")
+
+
+def _check_time_zones(name: str, zones) -> None:
+    """`$.berthcheck.time_zones` (port -> the IANA zone its months are counted in) is shown
+    beside the port; a package made before berthcheck wrote it has none (shown so)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    path = "$.berthcheck.time_zones"
+    if zones is None:
+        return
+    if not isinstance(zones, dict):
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {path} must be an object (port -> IANA "
+                              f"time zone), not {_json_kind(zones)}")
+    for port, tz in zones.items():
+        _require_text(name, zones, f"{path}.{port}", port)
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {path}.{port}: {tz!r}: not an IANA "
+                                  "time zone (e.g. Asia/Tokyo)") from None
+
+
+def _check_declared_types(name: str, listed: list) -> None:
+    """A field the package declares with another type than berthcheck's own indicators field
+    was not written by `export indicators` (or was edited): its numbers mean something else."""
+    for j, f in enumerate(listed):
+        if not isinstance(f, dict):
+            raise BerthcheckError(
+                f"{name}: {PACKAGE_NAME}: $.resources[{RESOURCE}].schema.fields[{j}] must be "
+                f"an object (a field's name, type, ...), not {_json_kind(f)}")
+        if str(f.get("name")) not in _FIELDS:
+            continue
+        ours = _FIELDS[str(f.get("name"))]["type"]
+        if f.get("type") != ours:
+            raise BerthcheckError(
+                f"{name}: {PACKAGE_NAME}: $.resources[{RESOURCE}].schema.fields[{j}].type: "
+                f"{f.get('type')!r}: berthcheck's indicators field {f.get('name')} is {ours!r}")
+
+
+def _typed_rows(name: str, data: bytes) -> list[dict]:
+    """The CSV's rows, each cell typed by berthcheck's own indicator fields (never by the
+    package's word for it) and held to their constraints: every problem names the package,
+    row (the header is row 1), column and value."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise BerthcheckError(f"{name}: {CSV_NAME}: not UTF-8 text (byte {exc.start}, row "
+                              f"{line}); a package is written in UTF-8") from None
+    records = csv.reader(io.StringIO(text, newline=""))
+    header = next(records, [])
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:  # one of the two would be read and the other dropped unseen
+        raise BerthcheckError(f"{name}: {CSV_NAME}, row 1 (header): column "
+                              f"{', '.join(twice)} given twice")
+    missing = [c for c in _COMPARED if c not in header]
+    if missing:
+        raise BerthcheckError(f"{name}: {CSV_NAME}: no column {', '.join(missing)} (header, "
+                              "row 1); compare reads it")
+    rows: list[dict] = []
+    seen: dict[tuple, int] = {}
+    for i, cells in enumerate(records, start=2):
+        if len(cells) != len(header):
+            raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}: {len(cells)} cells, the header "
+                                  f"has {len(header)}")
+        row = {key: _typed_cell(f"{name}: {CSV_NAME}, row {i}, column {key}", key, value)
+               for key, value in zip(header, cells, strict=True)}
+        primary = (row["port"], row["month"], row["vessel_type"])
+        if primary in seen:
+            raise BerthcheckError(
+                f"{name}: {CSV_NAME}, row {i}: port, month and vessel_type "
+                f"{', '.join(repr(k) for k in primary)} repeat row {seen[primary]}")
+        seen[primary] = i
+        rows.append(row)
+    return rows
+
+
+def _typed_cell(where: str, key: str, value: str):
+    spec = _FIELDS.get(key)
+    if spec is None:  # a column berthcheck does not write: kept as text, never read
+        return value or None
+    constraints = spec.get("constraints") or {}
+    if value == "":
+        if constraints.get("required"):
+            raise BerthcheckError(f"{where}: empty; the field is required")
+        return None
+    if "pattern" in constraints and not re.fullmatch(constraints["pattern"], value):
+        raise BerthcheckError(f"{where}: {value!r}: {PATTERNS[key][1]}")
+    if "enum" in constraints and value not in constraints["enum"]:
+        raise BerthcheckError(f"{where}: {value!r}: not one of the data contract's {key} "
+                              f"values ({', '.join(constraints['enum'])})")
+    kind = spec["type"]
+    if kind == "yearmonth":
+        if not _YEARMONTH.fullmatch(value):
+            raise BerthcheckError(f"{where}: {value!r}: not a month (YYYY-MM)")
+        return value
+    if kind not in ("integer", "number"):
+        return value
+    number: float
+    if kind == "integer":
+        if not _INTEGER.fullmatch(value):
+            raise BerthcheckError(f"{where}: {value!r}: not an integer")
+        number = int(value)
+    else:
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise BerthcheckError(f"{where}: {value!r}: not a number")
+    if "minimum" in constraints and number < constraints["minimum"]:
+        raise BerthcheckError(f"{where}: {value!r}: below the minimum {constraints['minimum']}")
+    if "maximum" in constraints and number > constraints["maximum"]:
+        raise BerthcheckError(f"{where}: {value!r}: above the maximum {constraints['maximum']}")
+    return number
