@@ -137,3 +137,29 @@ def test_a_run_of_a_pack_given_by_path_verifies_and_reports_later(tmp_path):
     reported = _cli("report", "--db", db, "--run", run_id, "--out", html)
     assert reported.exit_code == 0, reported.output
     assert "Shore-power incentive" in html.read_text(encoding="utf-8")
+
+
+def _copy_with(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    """A copy of the pack with `old` replaced by `new` in one of its files."""
+    import shutil
+
+    folder = tmp_path / "berth-incentive"
+    shutil.copytree(PACK, folder)
+    path = folder / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return folder
+
+
+def test_an_assemble_query_that_leaves_out_a_visit_fails_naming_it(tmp_path):
+    """V2 has no finding: an assemble query without its row once gave results of V1 alone,
+    exit 0, the visit gone from the check without a word."""
+    from berthcheck.engine.sandbox import PackError
+
+    folder = _copy_with(tmp_path, "assemble.sql", "FROM bi_visit\n",
+                        "FROM bi_visit\nWHERE visit_id <> 'V2'\n")
+    with pytest.raises(PackError) as failed:
+        _incentive_check(folder, tmp_path)
+    message = str(failed.value)
+    assert "assemble.sql failed: it returns no row for 1 visit in scope: V2" in message
