@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,47 @@ def test_an_assemble_query_that_leaves_out_a_visit_fails_naming_it(tmp_path):
         _incentive_check(folder, tmp_path)
     message = str(failed.value)
     assert "assemble.sql failed: it returns no row for 1 visit in scope: V2" in message
+
+
+@pytest.fixture(scope="module")
+def hourless(tmp_path_factory) -> tuple[Path, Path]:
+    """A copy of the pack that finds V1 non-compliant without window or hours (a pack whose
+    rule is not about time at berth without control, docs/packs.md 6), and its store."""
+    folder = _copy_with(tmp_path_factory.mktemp("hourless"), "assemble.sql",
+                        "WHEN earns THEN 'compliant' ELSE 'not_applicable' END AS verdict,\n"
+                        "    CASE WHEN earns THEN 'credit_earned'",
+                        "WHEN earns THEN 'non_compliant' ELSE 'not_applicable' END AS verdict,\n"
+                        "    CASE WHEN earns THEN 'uncontrolled'")
+    return folder, _store(folder.parent / "bc.duckdb")
+
+
+def test_a_summary_of_a_pack_without_hours_does_not_say_zero(hourless):
+    """The check's summary once read the hours the pack leaves empty as 0: "uncontrolled
+    hours: 0.00" and V1 among the worst visits with 0 minutes."""
+    folder, db = hourless
+    text = _cli("check", "--db", db, "--pack", folder, "--period", "2026-10")
+    assert text.exit_code == 0, text.output
+    assert "uncontrolled hours: not given by the pack;" in text.output
+    line = next(x for x in text.output.splitlines() if x.startswith("V1 "))
+    assert re.fullmatch(r"V1 +Vessel V1 +- +- +uncontrolled", line), line  # no minutes
+    summary = json.loads(_cli("check", "--db", db, "--pack", folder, "--period", "2026-10",
+                              "--json").stdout)
+    assert summary["uncontrolled_hours"] is None
+    assert [(w["visit_id"], w["uncontrolled_minutes"]) for w in summary["worst"]] == [
+        ("V1", None)]
+
+
+def test_a_report_of_a_pack_without_hours_does_not_say_zero(hourless, tmp_path):
+    folder, db = hourless
+    html = tmp_path / "report.html"
+    result = _cli("report", "--db", db, "--pack", folder, "--period", "2026-10", "--out", html)
+    assert result.exit_code == 0, result.output
+    text = html.read_text(encoding="utf-8")
+    assert "hours uncontrolled" not in text  # "Non-compliant visits left 0.0 hours ..."
+    assert ('<span class="label">Uncontrolled hours</span><span class="value">–</span>'
+            in text)
+    # V1's line in the non-compliant listing: a dash for its uncontrolled minutes, not 0
+    listing = text[text.index("<h2>Non-compliant visits</h2>"):]
+    start = listing.index("<tr>", listing.index("<tbody>"))
+    row = listing[start:listing.index("</tr>", start)]
+    assert re.findall(r'<td class="num">([^<]*)</td>', row)[0] == "–"  # then the penalty

@@ -22,3 +22,14 @@ FINDING_COLUMNS = ("finding_id", "rule_id", "visit_id", "severity", "message", "
 # version's digests hash them so (strings compared by their UTF-8 bytes)
 RESULT_ORDER = ("visit_id",)
 FINDING_ORDER = ("visit_id", "rule_id", "finding_id")
+
+
+def hours_given(results) -> bool:
+    """Whether a check's results (a polars frame) give uncontrolled hours: False where the
+    visits judged (compliant or non-compliant) all leave them empty, as a pack whose rule is
+    not about time at berth without control does (docs/packs.md 6); a summary then says they
+    are not given rather than add the empty cells up to 0. With no visit judged: True (0)."""
+    import polars as pl
+
+    judged = results.filter(pl.col("verdict").is_in(["compliant", "non_compliant"]))
+    return judged.height == 0 or bool(judged["uncontrolled_hours"].is_not_null().any())
