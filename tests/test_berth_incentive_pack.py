@@ -208,3 +208,33 @@ def test_a_report_of_a_pack_without_hours_does_not_say_zero(hourless, tmp_path):
     start = listing.index("<tr>", listing.index("<tbody>"))
     row = listing[start:listing.index("</tr>", start)]
     assert re.findall(r'<td class="num">([^<]*)</td>', row)[0] == "–"  # then the penalty
+
+
+def test_a_case_expecting_a_visit_it_leaves_out_says_why(tmp_path):
+    """A case with `period:` checks that period only (docs/packs.md 8): an expected visit
+    departing outside it, or one the case has no row of, was only "V1 missing from results"."""
+    folder = _copy_with(tmp_path, "tests/BI01.yml", "cases:\n", """cases:
+  - name: september_leaves_out_the_october_visit
+    period: 2026-09
+    tables:
+      visits: [{visit_id: V1}]
+    expect:
+      V1: {verdict: compliant}
+    findings: []
+  - name: a_visit_the_case_does_not_have
+    tables:
+      visits: [{visit_id: V1}]
+    expect:
+      V2: {verdict: compliant}
+""")
+    result = _cli("rules", "test", folder, "--json")
+    assert result.exit_code == 1, result.output
+    problems = {c["case"]: c["problems"] for c in json.loads(result.stdout)["cases"]
+                if c["problems"]}
+    assert problems == {
+        "september_leaves_out_the_october_visit": [
+            "V1 missing from results: the case's period 2026-09 leaves it out (a visit belongs "
+            "to the period of its port-local departure)"],
+        "a_visit_the_case_does_not_have": [
+            "V2 missing from results: no visit row of the case has that visit_id"],
+    }
