@@ -238,3 +238,16 @@ def test_a_case_expecting_a_visit_it_leaves_out_says_why(tmp_path):
         "a_visit_the_case_does_not_have": [
             "V2 missing from results: no visit row of the case has that visit_id"],
     }
+
+
+def test_a_rule_giving_negative_minutes_fails_naming_the_rule(tmp_path):
+    """`minutes` is the length of time a finding is about (docs/packs.md 5): a rule that gave
+    -2220 (a subtraction the wrong way round) was stored and summed as it was."""
+    from berthcheck.engine.pack_spec import PackFileError
+
+    folder = _copy_with(tmp_path, "BI01.sql", "round(sp_seconds / 60, 4) AS minutes",
+                        "-round(sp_seconds / 60, 4) AS minutes")
+    with pytest.raises(PackFileError) as failed:
+        _incentive_check(folder, tmp_path)
+    assert "BI01.sql (rule BI01): column minutes is below 0 on 1 row(s), e.g. -2220.0 for " \
+           "visit V1; it is a length of time, 0 or more, or NULL" in str(failed.value)
