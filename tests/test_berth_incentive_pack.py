@@ -251,3 +251,21 @@ def test_a_rule_giving_negative_minutes_fails_naming_the_rule(tmp_path):
         _incentive_check(folder, tmp_path)
     assert "BI01.sql (rule BI01): column minutes is below 0 on 1 row(s), e.g. -2220.0 for " \
            "visit V1; it is a length of time, 0 or more, or NULL" in str(failed.value)
+
+
+def test_indicators_of_a_pack_without_hours_leave_the_hours_empty(hourless, tmp_path):
+    """The indicators once summed the hours the pack leaves empty to 0.0: 0 uncontrolled
+    hours and 0 kg in excess for a month with a non-compliant visit."""
+    folder, db = hourless
+    out = tmp_path / "indicators"
+    result = _cli("export", "indicators", "--db", db, "--period", "2026-10", "--pack", folder,
+                  "--out", out)
+    assert result.exit_code == 0, result.output
+    with (out / "indicators.csv").open(encoding="utf-8") as f:
+        (row,) = list(csv.DictReader(f))
+    assert row["non_compliant_visits"] == "1"
+    assert {k: row[k] for k in ("controlled_hours", "uncontrolled_hours", "excused_hours",
+                                "excess_nox_kg", "excess_co2_kg")} == dict.fromkeys(
+        ("controlled_hours", "uncontrolled_hours", "excused_hours", "excess_nox_kg",
+         "excess_co2_kg"), "")
+    assert float(row["shore_power_hours"]) == 42.0  # what the pack gives is summed as before
