@@ -269,3 +269,21 @@ def test_indicators_of_a_pack_without_hours_leave_the_hours_empty(hourless, tmp_
         ("controlled_hours", "uncontrolled_hours", "excused_hours", "excess_nox_kg",
          "excess_co2_kg"), "")
     assert float(row["shore_power_hours"]) == 42.0  # what the pack gives is summed as before
+
+
+def test_a_broken_invariant_names_it_the_visit_and_the_values_it_reads(tmp_path):
+    """A pack giving a compliant visit uncontrolled time (a 90 % threshold written into the
+    window columns) was told `column ResultsModel: compliant_has_no_uncontrolled_time failed
+    on 1 row(s) (e.g. '{...}')` with the whole 60-column row as JSON."""
+    from berthcheck.engine.pack_spec import PackFileError
+
+    folder = _copy_with(tmp_path, "assemble.sql", "CAST(NULL AS DOUBLE) AS uncontrolled_hours",
+                        "CASE WHEN earns THEN CAST(0.5 AS DOUBLE) END AS uncontrolled_hours")
+    with pytest.raises(PackFileError) as failed:
+        _incentive_check(folder, tmp_path)
+    message = str(failed.value)
+    assert ("the results break the pack contract's invariants: invariant "
+            "compliant_has_no_uncontrolled_time (a compliant visit's uncontrolled_hours is "
+            "empty or 0) failed on 1 row(s), e.g. visit V1: verdict compliant, "
+            "uncontrolled_hours 0.5 (docs/packs.md, 'What the engine checks')") in message
+    assert "ResultsModel" not in message
