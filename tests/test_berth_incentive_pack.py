@@ -287,3 +287,16 @@ def test_a_broken_invariant_names_it_the_visit_and_the_values_it_reads(tmp_path)
             "empty or 0) failed on 1 row(s), e.g. visit V1: verdict compliant, "
             "uncontrolled_hours 0.5 (docs/packs.md, 'What the engine checks')") in message
     assert "ResultsModel" not in message
+
+
+def test_a_declared_column_that_may_not_be_null_names_the_visit(tmp_path):
+    """`nullable = false` broken was `column incentive_credit: not_nullable failed on 1
+    row(s) (e.g. None)`: neither the visit nor the declaration's words."""
+    from berthcheck.engine.pack_spec import PackFileError
+
+    folder = _copy_with(tmp_path, "assemble.sql", "credit AS incentive_credit",
+                        "CASE WHEN earns THEN credit END AS incentive_credit")
+    with pytest.raises(PackFileError) as failed:
+        _incentive_check(folder, tmp_path)
+    assert ("assemble.sql: column incentive_credit is NULL on 1 row(s) (e.g. visit V2); "
+            f"{folder / 'pack.toml'} declares it nullable = false") in str(failed.value)

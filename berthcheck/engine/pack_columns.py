@@ -190,6 +190,12 @@ def check_assemble_output(pack, frame, *, consumed: tuple[str, ...] = ()):
             frame = _conform(frame, name, kind, where)
     for column in declared.values():
         frame = _conform(frame, column.name, column.type, where)
+        nulls = 0 if column.nullable else frame[column.name].null_count()
+        if nulls:  # the visit, rather than pandera's row number
+            first = frame.filter(frame[column.name].is_null())["visit_id"].min()
+            raise PackFileError(f"{where}: column {column.name} is NULL on {nulls} row(s) "
+                                f"(e.g. visit {first}); {pack.path / 'pack.toml'} declares it "
+                                "nullable = false")
     schema = _declared_schema(tuple((c.name, c.type, c.nullable) for c in declared.values()))
     if schema is not None and not holds(schema, frame):  # pandera names what fails
         try:
