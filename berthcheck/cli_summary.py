@@ -13,7 +13,7 @@ def summary_text(outcome, worst: int = 10) -> str:
     import polars as pl
     from rich.console import Console
 
-    from berthcheck.engine.output_columns import VERDICTS
+    from berthcheck.engine.output_columns import VERDICTS, hours_given
     from berthcheck.engine.summary import history_lines, worst_visits
 
     results, findings = outcome.results, outcome.findings
@@ -30,10 +30,11 @@ def summary_text(outcome, worst: int = 10) -> str:
                         [[v, count(counts[v]), percent(counts[v], results.height)]
                          for v in VERDICTS]))
     console.print()
-    uncontrolled = results["uncontrolled_hours"].fill_null(0).sum()
+    uncontrolled = (hours(results["uncontrolled_hours"].fill_null(0).sum())
+                    if hours_given(results) else "not given by the pack")
     console.print(f"regulated visits judged: {count(regulated)}; compliance rate: "
                   f"{percent(counts['compliant'], regulated)}; uncontrolled hours: "
-                  f"{hours(uncontrolled)}; findings: {count(findings.height)}")
+                  f"{uncontrolled}; findings: {count(findings.height)}")
     for line in history_lines(outcome):  # whole lines, taken literally (no rich markup)
         console.print(line, soft_wrap=True, markup=False, highlight=False)
     if outcome.pack.currency:  # the pack defines a penalty (`[pack] currency` in pack.toml)
@@ -52,7 +53,8 @@ def summary_text(outcome, worst: int = 10) -> str:
             more = f" (+{row['n'] - 1} more)" if row["n"] and row["n"] > 1 else ""
             rows.append([
                 row["visit_id"], (row.get("vessel_name") or "")[:22],
-                count(round(60 * (row["uncontrolled_hours"] or 0))),
+                ("-" if row["uncontrolled_hours"] is None
+                 else count(round(60 * row["uncontrolled_hours"]))),
                 row["responsible"] or "-", f"{row['reason'] or row['basis']}{more}",
             ])
         console.print()

@@ -11,29 +11,13 @@ import re
 import tempfile
 from pathlib import Path
 
+# what each invariant means, in words, lives beside the outputs' names (the engine's pack
+# failures quote it); tests/test_pack_docs.py fails when the model gains or loses one
+from berthcheck.engine.output_columns import INVARIANTS as INVARIANTS
+
 DOC = Path(__file__).resolve().parent.parent / "docs" / "packs.md"
 SECTION = re.compile(r"(<!-- generated:(?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!-- /generated -->)",
                      re.DOTALL)
-
-# what each invariant of engine/schemas.py ResultsModel means, in words (keys = check names;
-# tests/test_pack_docs.py fails when the model gains or loses one)
-INVARIANTS = {
-    "emissions_non_negative": "every emission kilogram column is empty or at least 0",
-    "excess_within_at_berth": "the excess of a pollutant never exceeds its at-berth total",
-    "control_hours_within_stay": "shore_power_hours + capture_hours <= stay_hours",
-    "hours_add_up_to_window": "where a window is given, controlled + uncontrolled + excused "
-                              "hours = its length (to 0.00001 h)",
-    "window_is_an_interval": "window_start and window_end are both empty, or start < end",
-    "non_compliant_has_a_finding": "a non_compliant visit has at least one finding",
-    "non_compliant_has_uncontrolled_time": "a non_compliant visit's uncontrolled_hours is "
-                                           "empty or above 0",
-    "violation_days_only_where_uncontrolled": "violation_days, where given, is at least 1 on a "
-                                              "non_compliant visit and 0 on any other",
-    "compliant_has_no_uncontrolled_time": "a compliant visit's uncontrolled_hours is empty or 0",
-    "responsible_is_known_parties": "responsible is empty or parties from the list below "
-                                    "joined by +",
-}
-
 
 def _store_objects() -> list[str]:
     from berthcheck import store

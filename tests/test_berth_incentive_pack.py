@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,165 @@ def test_a_run_of_a_pack_given_by_path_verifies_and_reports_later(tmp_path):
     reported = _cli("report", "--db", db, "--run", run_id, "--out", html)
     assert reported.exit_code == 0, reported.output
     assert "Shore-power incentive" in html.read_text(encoding="utf-8")
+
+
+def _copy_with(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    """A copy of the pack with `old` replaced by `new` in one of its files."""
+    import shutil
+
+    folder = tmp_path / "berth-incentive"
+    shutil.copytree(PACK, folder)
+    path = folder / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return folder
+
+
+def test_an_assemble_query_that_leaves_out_a_visit_fails_naming_it(tmp_path):
+    """V2 has no finding: an assemble query without its row once gave results of V1 alone,
+    exit 0, the visit gone from the check without a word."""
+    from berthcheck.engine.sandbox import PackError
+
+    folder = _copy_with(tmp_path, "assemble.sql", "FROM bi_visit\n",
+                        "FROM bi_visit\nWHERE visit_id <> 'V2'\n")
+    with pytest.raises(PackError) as failed:
+        _incentive_check(folder, tmp_path)
+    message = str(failed.value)
+    assert "assemble.sql failed: it returns no row for 1 visit in scope: V2" in message
+
+
+@pytest.fixture(scope="module")
+def hourless(tmp_path_factory) -> tuple[Path, Path]:
+    """A copy of the pack that finds V1 non-compliant without window or hours (a pack whose
+    rule is not about time at berth without control, docs/packs.md 6), and its store."""
+    folder = _copy_with(tmp_path_factory.mktemp("hourless"), "assemble.sql",
+                        "WHEN earns THEN 'compliant' ELSE 'not_applicable' END AS verdict,\n"
+                        "    CASE WHEN earns THEN 'credit_earned'",
+                        "WHEN earns THEN 'non_compliant' ELSE 'not_applicable' END AS verdict,\n"
+                        "    CASE WHEN earns THEN 'uncontrolled'")
+    return folder, _store(folder.parent / "bc.duckdb")
+
+
+def test_a_summary_of_a_pack_without_hours_does_not_say_zero(hourless):
+    """The check's summary once read the hours the pack leaves empty as 0: "uncontrolled
+    hours: 0.00" and V1 among the worst visits with 0 minutes."""
+    folder, db = hourless
+    text = _cli("check", "--db", db, "--pack", folder, "--period", "2026-10")
+    assert text.exit_code == 0, text.output
+    assert "uncontrolled hours: not given by the pack;" in text.output
+    line = next(x for x in text.output.splitlines() if x.startswith("V1 "))
+    assert re.fullmatch(r"V1 +Vessel V1 +- +- +uncontrolled", line), line  # no minutes
+    summary = json.loads(_cli("check", "--db", db, "--pack", folder, "--period", "2026-10",
+                              "--json").stdout)
+    assert summary["uncontrolled_hours"] is None
+    assert [(w["visit_id"], w["uncontrolled_minutes"]) for w in summary["worst"]] == [
+        ("V1", None)]
+
+
+def test_a_report_of_a_pack_without_hours_does_not_say_zero(hourless, tmp_path):
+    folder, db = hourless
+    html = tmp_path / "report.html"
+    result = _cli("report", "--db", db, "--pack", folder, "--period", "2026-10", "--out", html)
+    assert result.exit_code == 0, result.output
+    text = html.read_text(encoding="utf-8")
+    assert "hours uncontrolled" not in text  # "Non-compliant visits left 0.0 hours ..."
+    assert ('<span class="label">Uncontrolled hours</span><span class="value">–</span>'
+            in text)
+    # V1's line in the non-compliant listing: a dash for its uncontrolled minutes, not 0
+    listing = text[text.index("<h2>Non-compliant visits</h2>"):]
+    start = listing.index("<tr>", listing.index("<tbody>"))
+    row = listing[start:listing.index("</tr>", start)]
+    assert re.findall(r'<td class="num">([^<]*)</td>', row)[0] == "–"  # then the penalty
+
+
+def test_a_case_expecting_a_visit_it_leaves_out_says_why(tmp_path):
+    """A case with `period:` checks that period only (docs/packs.md 8): an expected visit
+    departing outside it, or one the case has no row of, was only "V1 missing from results"."""
+    folder = _copy_with(tmp_path, "tests/BI01.yml", "cases:\n", """cases:
+  - name: september_leaves_out_the_october_visit
+    period: 2026-09
+    tables:
+      visits: [{visit_id: V1}]
+    expect:
+      V1: {verdict: compliant}
+    findings: []
+  - name: a_visit_the_case_does_not_have
+    tables:
+      visits: [{visit_id: V1}]
+    expect:
+      V2: {verdict: compliant}
+""")
+    result = _cli("rules", "test", folder, "--json")
+    assert result.exit_code == 1, result.output
+    problems = {c["case"]: c["problems"] for c in json.loads(result.stdout)["cases"]
+                if c["problems"]}
+    assert problems == {
+        "september_leaves_out_the_october_visit": [
+            "V1 missing from results: the case's period 2026-09 leaves it out (a visit belongs "
+            "to the period of its port-local departure)"],
+        "a_visit_the_case_does_not_have": [
+            "V2 missing from results: no visit row of the case has that visit_id"],
+    }
+
+
+def test_a_rule_giving_negative_minutes_fails_naming_the_rule(tmp_path):
+    """`minutes` is the length of time a finding is about (docs/packs.md 5): a rule that gave
+    -2220 (a subtraction the wrong way round) was stored and summed as it was."""
+    from berthcheck.engine.pack_spec import PackFileError
+
+    folder = _copy_with(tmp_path, "BI01.sql", "round(sp_seconds / 60, 4) AS minutes",
+                        "-round(sp_seconds / 60, 4) AS minutes")
+    with pytest.raises(PackFileError) as failed:
+        _incentive_check(folder, tmp_path)
+    assert "BI01.sql (rule BI01): column minutes is below 0 on 1 row(s), e.g. -2220.0 for " \
+           "visit V1; it is a length of time, 0 or more, or NULL" in str(failed.value)
+
+
+def test_indicators_of_a_pack_without_hours_leave_the_hours_empty(hourless, tmp_path):
+    """The indicators once summed the hours the pack leaves empty to 0.0: 0 uncontrolled
+    hours and 0 kg in excess for a month with a non-compliant visit."""
+    folder, db = hourless
+    out = tmp_path / "indicators"
+    result = _cli("export", "indicators", "--db", db, "--period", "2026-10", "--pack", folder,
+                  "--out", out)
+    assert result.exit_code == 0, result.output
+    with (out / "indicators.csv").open(encoding="utf-8") as f:
+        (row,) = list(csv.DictReader(f))
+    assert row["non_compliant_visits"] == "1"
+    assert {k: row[k] for k in ("controlled_hours", "uncontrolled_hours", "excused_hours",
+                                "excess_nox_kg", "excess_co2_kg")} == dict.fromkeys(
+        ("controlled_hours", "uncontrolled_hours", "excused_hours", "excess_nox_kg",
+         "excess_co2_kg"), "")
+    assert float(row["shore_power_hours"]) == 42.0  # what the pack gives is summed as before
+
+
+def test_a_broken_invariant_names_it_the_visit_and_the_values_it_reads(tmp_path):
+    """A pack giving a compliant visit uncontrolled time (a 90 % threshold written into the
+    window columns) was told `column ResultsModel: compliant_has_no_uncontrolled_time failed
+    on 1 row(s) (e.g. '{...}')` with the whole 60-column row as JSON."""
+    from berthcheck.engine.pack_spec import PackFileError
+
+    folder = _copy_with(tmp_path, "assemble.sql", "CAST(NULL AS DOUBLE) AS uncontrolled_hours",
+                        "CASE WHEN earns THEN CAST(0.5 AS DOUBLE) END AS uncontrolled_hours")
+    with pytest.raises(PackFileError) as failed:
+        _incentive_check(folder, tmp_path)
+    message = str(failed.value)
+    assert ("the results break the pack contract's invariants: invariant "
+            "compliant_has_no_uncontrolled_time (a compliant visit's uncontrolled_hours is "
+            "empty or 0) failed on 1 row(s), e.g. visit V1: verdict compliant, "
+            "uncontrolled_hours 0.5 (docs/packs.md, 'What the engine checks')") in message
+    assert "ResultsModel" not in message
+
+
+def test_a_declared_column_that_may_not_be_null_names_the_visit(tmp_path):
+    """`nullable = false` broken was `column incentive_credit: not_nullable failed on 1
+    row(s) (e.g. None)`: neither the visit nor the declaration's words."""
+    from berthcheck.engine.pack_spec import PackFileError
+
+    folder = _copy_with(tmp_path, "assemble.sql", "credit AS incentive_credit",
+                        "CASE WHEN earns THEN credit END AS incentive_credit")
+    with pytest.raises(PackFileError) as failed:
+        _incentive_check(folder, tmp_path)
+    assert ("assemble.sql: column incentive_credit is NULL on 1 row(s) (e.g. visit V2); "
+            f"{folder / 'pack.toml'} declares it nullable = false") in str(failed.value)

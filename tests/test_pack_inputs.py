@@ -96,8 +96,9 @@ def test_a_column_read_but_not_declared_names_the_file_and_the_declaration(sampl
     assert result.exit_code == 2, result.output
     assert "stages/10_visits.sql failed" in result.output
     assert '"operator"' in result.output
-    assert ("[pack] inputs hands over only the columns it lists of capture, events, shore_power, "
-            "visits") in result.output
+    # the views the failing statement reads, not every view the declaration lists
+    assert ("[pack] inputs hands over only the columns it lists of visits: a column the SQL "
+            "reads must be listed there") in result.output
     assert "Traceback" not in result.output
 
 
@@ -131,3 +132,25 @@ def test_a_malformed_declaration_is_refused_when_the_pack_loads(tmp_path, line, 
     with pytest.raises(PackFileError, match=r"pack\.toml, line \d+: ") as raised:
         load_pack(str(folder))
     assert says in str(raised.value)
+
+
+def test_a_history_column_read_but_not_declared_names_the_declaration(sample_db, tmp_path):
+    """`[pack] history` hands over the columns it lists, as `inputs` does the views': a
+    history column the SQL reads but the table leaves out once failed with DuckDB's message
+    alone (`... does not have a column named "terminal"`), no word of the declaration."""
+    folder = tmp_path / "packs" / CARB
+    shutil.copytree(rules_dir() / CARB, folder)
+    toml = folder / "pack.toml"
+    text = toml.read_text(encoding="utf-8")
+    declared = 'history = { visits = ["visit_id", "imo", "port", "terminal", '
+    assert declared in text
+    toml.write_text(text.replace(declared, declared.replace('"terminal", ', "")),
+                    encoding="utf-8")
+    result = _cli("check", "--db", sample_db, "--pack", folder, "--period", PERIOD)
+    assert result.exit_code == 2, result.output
+    assert '"terminal"' in result.output
+    assert ("[pack] history hands over only the columns it lists of visits (as "
+            "history_visits): a history column the SQL reads must be listed there"
+            ) in result.output
+    assert "[pack] inputs" not in result.output  # the column is not one `inputs` left out
+    assert "Traceback" not in result.output

@@ -231,9 +231,28 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
             f"rule {rule_id} gives findings for visits not in the results: "
             + ", ".join(orphans.filter(orphans["rule_id"] == rule_id)["visit_id"]
                         .unique().sort().head(5).to_list())))
+    if results.height < in_scope.num_rows:
+        # a visit in scope without a result row would leave the check unseen
+        missing = _visits_without_results(in_scope, results)
+        if missing:
+            raise pack_failure(pack, pack.assemble_file, ValueError(
+                f"it returns no row for {len(missing)} visit"
+                f"{'' if len(missing) == 1 else 's'} in scope: {', '.join(missing[:5])}"
+                f"{', ...' if len(missing) > 5 else ''} (one row per visit, docs/packs.md "
+                "section 6)"))
     if notes:
         check_notes(pack, results, findings)
     return results, findings
+
+
+def _visits_without_results(in_scope, results: pl.DataFrame) -> list[str]:
+    """The visit ids in scope that have no result row, sorted."""
+    import polars as pl
+
+    scope_ids = pl.from_arrow(in_scope.select(["visit_id"]))
+    assert isinstance(scope_ids, pl.DataFrame)
+    return (scope_ids.join(results.select("visit_id"), on="visit_id", how="anti")
+            ["visit_id"].unique().sort().to_list())
 
 
 def check(

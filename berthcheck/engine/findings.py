@@ -156,24 +156,28 @@ def _check_rule_columns(sandbox, pack: Pack, rules: tuple[Rule, ...], values: di
         _COLUMNS_CHECKED.add((pack.hash, rule.id))
 
 
-def _check_rule_nulls(sandbox, pack: Pack, rules: tuple[Rule, ...]) -> None:
-    """No rule returns a finding without its visit, message or evidence (one pass over the
-    findings, before their ids are made of these)."""
+def _check_rule_values(sandbox, pack: Pack, rules: tuple[Rule, ...]) -> None:
+    """No rule returns a finding without its visit, message or evidence, nor a negative
+    `minutes` (a length of time); one pass over the findings, before their ids are made."""
     from berthcheck.engine.pack_columns import PackFileError, rule_label
 
     rows = store.run(sandbox, """
         SELECT rule_no, count(*) FILTER (visit_id IS NULL), count(*) FILTER (message IS NULL),
-               count(*) FILTER (evidence IS NULL)
+               count(*) FILTER (evidence IS NULL), count(*) FILTER (minutes < 0),
+               min(minutes), arg_min(visit_id, minutes)
         FROM _bc_findings_raw
-        WHERE visit_id IS NULL OR message IS NULL OR evidence IS NULL
+        WHERE visit_id IS NULL OR message IS NULL OR evidence IS NULL OR minutes < 0
         GROUP BY rule_no ORDER BY rule_no LIMIT 1""")
     if rows:
-        row = rows[0]
-        rule = rules[row[0]]
-        column, count = next((c, n) for c, n in zip(("visit_id", "message", "evidence"),
-                                                     row[1:], strict=True) if n)
-        raise PackFileError(f"{rule_label(pack, rule)}: column {column} is NULL on {count} "
-                            "row(s); it may not be")
+        rule_no, *nulls, below, least, visit_id = rows[0]
+        where = rule_label(pack, rules[rule_no])
+        for column, count in zip(("visit_id", "message", "evidence"), nulls, strict=True):
+            if count:
+                raise PackFileError(f"{where}: column {column} is NULL on {count} row(s); it "
+                                    "may not be")
+        raise PackFileError(f"{where}: column minutes is below 0 on {below} row(s), e.g. "
+                            f"{least} for visit {visit_id}; it is a length of time, 0 or "
+                            "more, or NULL")
 
 
 def run_rules(sandbox, pack: Pack, rules: tuple[Rule, ...], values: dict,
@@ -203,7 +207,7 @@ def run_rules(sandbox, pack: Pack, rules: tuple[Rule, ...], values: dict,
             except duckdb.Error as exc:
                 raise pack_failure(pack, rule.path.name, exc, body) from None
         raise
-    _check_rule_nulls(sandbox, pack, rules)
+    _check_rule_values(sandbox, pack, rules)
     raw = _texts_for_python(sandbox)
     canonical = []
     for text in raw:

@@ -18,7 +18,37 @@ RESULT_COLUMNS = (
 )
 FINDING_COLUMNS = ("finding_id", "rule_id", "visit_id", "severity", "message", "evidence")
 
+# what each invariant of engine/schemas.py ResultsModel means, in words (keys = check names):
+# docs/packs.md section 7 is generated from it, and a pack whose results break one is told it
+INVARIANTS = {
+    "emissions_non_negative": "every emission kilogram column is empty or at least 0",
+    "excess_within_at_berth": "the excess of a pollutant never exceeds its at-berth total",
+    "control_hours_within_stay": "shore_power_hours + capture_hours <= stay_hours",
+    "hours_add_up_to_window": "where a window is given, controlled + uncontrolled + excused "
+                              "hours = its length (to 0.00001 h)",
+    "window_is_an_interval": "window_start and window_end are both empty, or start < end",
+    "non_compliant_has_a_finding": "a non_compliant visit has at least one finding",
+    "non_compliant_has_uncontrolled_time": "a non_compliant visit's uncontrolled_hours is "
+                                           "empty or above 0",
+    "violation_days_only_where_uncontrolled": "violation_days, where given, is at least 1 on a "
+                                              "non_compliant visit and 0 on any other",
+    "compliant_has_no_uncontrolled_time": "a compliant visit's uncontrolled_hours is empty or 0",
+    "responsible_is_known_parties": "responsible is empty or parties from the list below "
+                                    "joined by +",
+}
+
 # the outputs' canonical row order: a check returns and stores them so, and every manifest
 # version's digests hash them so (strings compared by their UTF-8 bytes)
 RESULT_ORDER = ("visit_id",)
 FINDING_ORDER = ("visit_id", "rule_id", "finding_id")
+
+
+def hours_given(results) -> bool:
+    """Whether a check's results (a polars frame) give uncontrolled hours: False where the
+    visits judged (compliant or non-compliant) all leave them empty, as a pack whose rule is
+    not about time at berth without control does (docs/packs.md 6); a summary then says they
+    are not given rather than add the empty cells up to 0. With no visit judged: True (0)."""
+    import polars as pl
+
+    judged = results.filter(pl.col("verdict").is_in(["compliant", "non_compliant"]))
+    return judged.height == 0 or bool(judged["uncontrolled_hours"].is_not_null().any())

@@ -10,8 +10,11 @@ same tables; tests keep both in step with engine/schemas.py.
 from __future__ import annotations
 
 import functools
+import json
+import re
 from typing import Any
 
+from berthcheck.engine.output_columns import INVARIANTS
 from berthcheck.engine.pack_spec import PackFileError
 
 # name -> (DuckDB type, nullable), in the order assemble.sql returns them
@@ -187,6 +190,12 @@ def check_assemble_output(pack, frame, *, consumed: tuple[str, ...] = ()):
             frame = _conform(frame, name, kind, where)
     for column in declared.values():
         frame = _conform(frame, column.name, column.type, where)
+        nulls = 0 if column.nullable else frame[column.name].null_count()
+        if nulls:  # the visit, rather than pandera's row number
+            first = frame.filter(frame[column.name].is_null())["visit_id"].min()
+            raise PackFileError(f"{where}: column {column.name} is NULL on {nulls} row(s) "
+                                f"(e.g. visit {first}); {pack.path / 'pack.toml'} declares it "
+                                "nullable = false")
     schema = _declared_schema(tuple((c.name, c.type, c.nullable) for c in declared.values()))
     if schema is not None and not holds(schema, frame):  # pandera names what fails
         try:
@@ -240,9 +249,28 @@ def _pandera_summary(exc: Any) -> str:
             row.get("failure_case"))
     parts = []
     for (column, check), values in list(seen.items())[:3]:
+        if check in INVARIANTS:  # a check over whole rows: its words, the visit, what it reads
+            parts.append(f"invariant {check} ({INVARIANTS[check]}) failed on {len(values)} "
+                         f"row(s){_invariant_example(values[0], INVARIANTS[check])}")
+            continue
         where = "" if column == "None" else f"column {column}: "
         parts.append(f"{where}{check} failed on {len(values)} row(s) (e.g. {values[0]!r})")
     return "; ".join(parts)
+
+
+def _invariant_example(case: Any, words: str) -> str:
+    """`, e.g. visit V1: verdict compliant, uncontrolled_hours 0.5`: of a failing row (pandera
+    gives it as JSON text), the visit, its verdict and the columns the invariant's words name."""
+    try:
+        row = json.loads(case)
+    except (TypeError, ValueError):
+        return f" (e.g. {case!r})"
+    if not isinstance(row, dict) or "visit_id" not in row:
+        return f" (e.g. {case!r})"
+    named = [c for c in row if c not in ("visit_id", "verdict")
+             and re.search(rf"\b{re.escape(c)}\b", words)]
+    values = ", ".join(f"{c} {row[c]}" for c in ["verdict", *named] if c in row)
+    return f", e.g. visit {row['visit_id']}: {values}"
 
 
 def rule_label(pack, rule) -> str:

@@ -325,7 +325,7 @@ def case_problems(pack, case: Case, outcome) -> list[str]:
                               [(v, r["verdict"], r["basis"]) for v, r in rows.items()])
     for visit_id, expected in (spec.get("expect") or {}).items():
         if visit_id not in rows:
-            problems.append(f"{visit_id} missing from results")
+            problems.append(_missing(visit_id, spec))
             continue
         got = rows[visit_id]
         for key, want in (expected or {}).items():
@@ -366,6 +366,22 @@ def case_problems(pack, case: Case, outcome) -> list[str]:
             if got != expected_minutes:
                 problems.append(f"{case.rule} finding minutes {got}, expected {expected_minutes}")
     return problems
+
+
+def _missing(visit_id: str, spec: dict) -> str:
+    """Why an expected visit has no result: a visit the case's `period:` leaves out, or one no
+    visit row of the case has, says so."""
+    ids = set()
+    for row in (spec.get("tables") or {}).get("visits") or []:
+        repeat = row.get("repeat")
+        ids |= ({row.get("visit_id")} if repeat is None
+                else {f"{row.get('visit_id')}-{k + 1}" for k in range(repeat)})
+    if visit_id in ids and spec.get("period") is not None:
+        return (f"{visit_id} missing from results: the case's period {spec['period']} leaves it "
+                "out (a visit belongs to the period of its port-local departure)")
+    if visit_id not in ids and not spec.get("load"):
+        return f"{visit_id} missing from results: no visit row of the case has that visit_id"
+    return f"{visit_id} missing from results"
 
 
 def run_fixtures(pack) -> list[CaseOutcome]:

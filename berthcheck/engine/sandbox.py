@@ -339,7 +339,6 @@ def pack_failure(pack, where: str, exc: Exception, sql: str | None = None) -> Pa
     """One clear line for a pack statement that failed, naming the pack file and, where
     DuckDB points at one, its line and column (`sql`: the statement as it ran, when the
     engine ran it as the file has it)."""
-    import re
 
     import duckdb
 
@@ -364,14 +363,46 @@ def pack_failure(pack, where: str, exc: Exception, sql: str | None = None) -> Pa
             or "configuration has been locked" in text:
         return PackError(f"{label_}: {file} tried to read or write a file, reach the network or "
                          f"change a setting, which rule packs may not do ({text})")
-    if pack.inputs and isinstance(exc, duckdb.BinderException) \
-            and re.search(r'column (named )?"[^"]+"( not found)?', text):
-        # the column may be one `[pack] inputs` leaves out of the sandbox: say so
-        return PackError(f"{label_}: {file} {failed}: {text} ({pack.file_of('pack.toml')} "
-                         f"[pack] inputs hands over only the columns it lists of "
-                         f"{', '.join(sorted(pack.inputs))}: a column the SQL reads must be "
-                         "listed there)")
+    if isinstance(exc, duckdb.BinderException):
+        # the column may be one `[pack] inputs` or `history` leaves out of the sandbox: say so
+        reminder = declared_columns_reminder(pack, text, sql)
+        if reminder:
+            return PackError(f"{label_}: {file} {failed}: {text} ({reminder})")
     return PackError(f"{label_}: {file} {failed}: {text}")
+
+
+def declared_columns_reminder(pack, text: str, sql: str | None) -> str:
+    """For DuckDB's unknown-column message `text`: the declarations (`[pack] inputs`,
+    `[pack] history` as a table) that may have left the column out, those of the views the
+    statement `sql` names (every such declaration when the statement is not known) that do
+    not list it; "" for none."""
+    found = re.search(r'column (?:named )?"([^"]+)"', text)
+    if not found:
+        return ""
+    column = found.group(1).lower()
+
+    def named(view: str) -> bool:  # `visits`, not inside `history_visits`
+        return sql is None or re.search(rf"(?<![\w.]){re.escape(view)}(?!\w)", sql,
+                                        re.IGNORECASE) is not None
+
+    def leaving_out(declared: dict, prefix: str) -> list[str]:
+        views = [v for v in sorted(declared) if named(prefix + v)]
+        listed = {c.lower() for v in views for c in declared[v]}
+        return views if views and column not in listed else []
+
+    toml = pack.file_of("pack.toml")
+    said = []
+    views = leaving_out(pack.inputs, "")
+    if views:
+        said.append(f"{toml} [pack] inputs hands over only the columns it lists of "
+                    f"{', '.join(views)}: a column the SQL reads must be listed there")
+    views = leaving_out(pack.history_columns, HISTORY_PREFIX)
+    if views:
+        said.append(f"{toml} [pack] history hands over only the columns it lists of "
+                    f"{', '.join(views)} (as "
+                    f"{', '.join(HISTORY_PREFIX + v for v in views)}): a history column the "
+                    "SQL reads must be listed there")
+    return "; ".join(said)
 
 
 def label(pack) -> str:

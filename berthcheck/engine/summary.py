@@ -6,6 +6,7 @@ from typing import Any
 
 from berthcheck.engine.check import CheckResult
 from berthcheck.engine.history_hints import what_to_load
+from berthcheck.engine.output_columns import hours_given
 
 
 def history_lines(outcome: CheckResult) -> list[str]:
@@ -25,7 +26,9 @@ def worst_visits(outcome: CheckResult, worst: int = 10):
     import polars as pl
 
     results, findings = outcome.results, outcome.findings
-    order: dict[str, Any] = {"by": ["uncontrolled_hours", "visit_id"], "descending": [True, False]}
+    # a visit without hours after those with (polars puts NULLs first otherwise)
+    order: dict[str, Any] = {"by": ["uncontrolled_hours", "visit_id"], "descending": [True, False],
+                             "nulls_last": True}
     bad = results.filter(pl.col("verdict") == "non_compliant").sort(**order).head(worst)
     reasons = (
         findings.filter(pl.col("severity") == "violation")
@@ -53,11 +56,13 @@ def summary_dict(outcome: CheckResult, worst: int = 10, warnings: list[str] | No
         "counts": counts,
         "regulated_visits": regulated,
         "compliance_rate": round(counts["compliant"] / regulated, 6) if regulated else None,
-        "uncontrolled_hours": round(float(results["uncontrolled_hours"].fill_null(0).sum()), 6),
+        "uncontrolled_hours": (round(float(results["uncontrolled_hours"].fill_null(0).sum()), 6)
+                               if hours_given(results) else None),
         "findings": findings.height,
         "worst": [
             {"visit_id": r["visit_id"], "vessel_name": r.get("vessel_name"),
-             "uncontrolled_minutes": round(60 * (r["uncontrolled_hours"] or 0), 2),
+             "uncontrolled_minutes": (None if r["uncontrolled_hours"] is None
+                                      else round(60 * r["uncontrolled_hours"], 2)),
              "responsible": r["responsible"], "basis": r["basis"], "reason": r["reason"]}
             for r in bad.iter_rows(named=True)
         ],

@@ -94,6 +94,11 @@ def indicator_rows(results, months: dict[str, str], pack) -> list[dict]:
         regulated = counts["compliant"] + counts["non_compliant"]
         sp_rows = [r for r in rows if (r.get("shore_power_hours") or 0) > 0]
         metered = [r for r in sp_rows if r.get("shore_power_energy_kwh_metered") is not None]
+        # a pack whose rule is not about time at berth without control gives no window hours
+        # (docs/packs.md 6): a group whose judged visits have none leaves them (and the excess
+        # they make) empty rather than sum them to 0
+        judged = [r for r in rows if r["verdict"] in ("compliant", "non_compliant")]
+        given = not judged or any(r.get("uncontrolled_hours") is not None for r in judged)
         sp_kwh = sum((r["shore_power_energy_kwh_metered"]
                       if r.get("shore_power_energy_kwh_metered") is not None
                       else r.get("shore_power_energy_kwh_estimated") or 0.0) for r in sp_rows)
@@ -105,9 +110,9 @@ def indicator_rows(results, months: dict[str, str], pack) -> list[dict]:
             if regulated else None,
             "shore_power_hours": _sum(rows, "shore_power_hours"),
             "capture_hours": _sum(rows, "capture_hours"),
-            "controlled_hours": _sum(rows, "controlled_hours"),
-            "uncontrolled_hours": _sum(rows, "uncontrolled_hours"),
-            "excused_hours": _sum(rows, "excused_hours"),
+            "controlled_hours": _sum(rows, "controlled_hours") if given else None,
+            "uncontrolled_hours": _sum(rows, "uncontrolled_hours") if given else None,
+            "excused_hours": _sum(rows, "excused_hours") if given else None,
             "shore_power_kwh": float(sp_kwh),
             "shore_power_kwh_metered_share": round(100.0 * len(metered) / len(sp_rows), 4)
             if sp_rows else None,
@@ -118,7 +123,8 @@ def indicator_rows(results, months: dict[str, str], pack) -> list[dict]:
         for kind in ("at_berth", "excess", "avoided"):
             for p in POLLUTANTS:
                 name = f"{kind}_{p}_kg"
-                row[name] = _sum(rows, name) if name in rows[0] else None
+                row[name] = (_sum(rows, name) if name in rows[0]
+                             and (given or kind != "excess") else None)
         out.append(row)
     return out
 

@@ -232,7 +232,9 @@ def written_summary(meta: dict, s: dict, terminals: list[dict], compare: dict | 
         parts.append(f"{_plural(counts['insufficient_data'], 'visit')} could not be judged for "
                      f"missing data (chapter Data quality).")
     if counts["non_compliant"]:
-        parts.append(f"Non-compliant visits left {s['uncontrolled_text']} hours uncontrolled.")
+        if s.get("hours_given", True):
+            parts.append(f"Non-compliant visits left {s['uncontrolled_text']} hours "
+                         "uncontrolled.")
         most = max((t["non_compliant"] for t in terminals), default=0)
         # every terminal tied for the most: naming one alone said it stood out
         worst = sorted((t for t in terminals if most and t["non_compliant"] == most),

@@ -3,7 +3,7 @@ the run's results (the chart's bars add up to the terminal table)."""
 
 from __future__ import annotations
 
-from berthcheck.engine.output_columns import VERDICTS
+from berthcheck.engine.output_columns import VERDICTS, hours_given
 from berthcheck.report import fmt
 from berthcheck.report.values import money, number_or_zero, plus_parts
 from berthcheck.report.words import VERDICT_LABELS
@@ -24,6 +24,9 @@ def summary(results, finding_rows: list[dict], by_visit: dict, currency: str | N
     uncontrolled = results["uncontrolled_hours"].fill_null(0).sum() if results.height else 0.0
     controlled = results["controlled_hours"].fill_null(0).sum() if results.height else 0.0
     excused = results["excused_hours"].fill_null(0).sum() if results.height else 0.0
+    # a pack whose rule is not about time at berth without control gives no hours
+    # (docs/packs.md 6): shown as not given, never as 0.0
+    given = hours_given(results)
     penalties = results["penalty"].drop_nulls() if results.height else None
     penalty_text = (money(penalties.sum(), currency)
                     if penalties is not None and penalties.len() else None)
@@ -53,9 +56,10 @@ def summary(results, finding_rows: list[dict], by_visit: dict, currency: str | N
         "insufficient_text": fmt.integer(counts["insufficient_data"]),
         "rate_text": fmt.percent(counts["compliant"], judged),
         "uncontrolled": float(uncontrolled or 0.0),
-        "uncontrolled_text": fmt.hours(uncontrolled),
-        "controlled_text": fmt.hours(controlled),
-        "excused_text": fmt.hours(excused),
+        "hours_given": given,
+        "uncontrolled_text": fmt.hours(uncontrolled if given else None),
+        "controlled_text": fmt.hours(controlled if given else None),
+        "excused_text": fmt.hours(excused if given else None),
         # the excused hours split by what excused them: parts that add up to `excused_text`
         "excused_parts": parts,
         # the event kinds among them, for a pack whose kinds are not CARB's

@@ -106,6 +106,7 @@ def noncompliant(
     rows = []
     for v in detailed:
         head = visit_head(v)
+        head["uncontrolled_min"] = _uncontrolled_minutes(v)
         tz = v.get("port_timezone")
         reasons = [_finding_line(f, rules, tz)
                    for f in sorted(per_visit.get(v["visit_id"], []),
@@ -135,13 +136,20 @@ def noncompliant(
             "departure": fmt.local_time(v.get("departure"), v.get("port_timezone")),
             "responsible": ", ".join(PARTY_LABELS.get(p, p) for p in plus_parts(v.get("responsible")))
             or fmt.DASH,
-            "uncontrolled_min": fmt.minutes(60 * number_or_zero(v.get("uncontrolled_hours"))),
+            "uncontrolled_min": _uncontrolled_minutes(v),
             "verdict_key": "non_compliant",
         })
     lines = listing.fixed_width(listing.NONCOMPLIANT_COLUMNS, cells) if cells else None
     return {"total": len(bad), "detailed": rows, "lines": lines, "listed": len(rows) + len(cells),
             "more": len(bad) - len(rows) - len(cells),
             "detail_max": listing.NONCOMPLIANT_DETAIL_MAX}
+
+
+def _uncontrolled_minutes(v: dict) -> str:
+    """A non-compliant visit's uncontrolled minutes; a dash where the pack gives no hours (a
+    rule not about time at berth without control, docs/packs.md 6): not 0."""
+    hours = v.get("uncontrolled_hours")
+    return fmt.DASH if hours is None else fmt.minutes(60 * hours)
 
 
 def other_violations(by_visit: dict, finding_rows: list[dict], rules: dict) -> dict:
