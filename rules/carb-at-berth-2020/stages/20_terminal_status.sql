@@ -101,7 +101,7 @@ LEFT JOIN loaded l
 -- Each year is read three-valued: at or above (true), below (false), unknown (NULL).
 CREATE OR REPLACE TEMP TABLE bc_terminal_year_status AS
 WITH keys AS (
-    SELECT DISTINCT port, terminal, vessel_type, year
+    SELECT DISTINCT port, terminal, vessel_type, status_year AS year
     FROM bc_visit
     WHERE not_applicable_basis IS NULL
 ),
@@ -206,10 +206,11 @@ LEFT JOIN counted c
     ON c.port = f.port AND c.terminal = f.terminal AND c.vessel_type = f.vessel_type
    AND c.year = f.year;
 
+-- A visit takes the status of its port-local arrival year (status_year, stages/10_visits.sql).
 CREATE OR REPLACE TEMP TABLE bc_terminal_status AS
 SELECT v.visit_id, v.vkey, s.*
 FROM bc_visit v
 JOIN bc_terminal_year_status s
     ON s.port = v.port AND s.terminal = v.terminal AND s.vessel_type = v.vessel_type
-   AND s.year = v.year
+   AND s.year = v.status_year
 WHERE v.not_applicable_basis IS NULL;
