@@ -174,6 +174,27 @@ def test_what_to_load_names_only_the_years_that_could_decide_the_status():
                                "as regulated: load visit-counts for 2026 (")
 
 
+def test_a_2023_claims_count_disagreement_names_2021():
+    # r18-RA: 2023 VIEs are counted from 2021 (§ 93130.11(a)(2)); visit_counts says fleet F1
+    # had 40 visits in 2021, the 3 loaded 2021 visits are declared complete -> AB21 compares
+    # 2021 (the count used: 5 % x 40 = 2, honoured) and says so.
+    old = {"arrival": "2021-03-01 06:00", "ready_to_work": "2021-03-01 08:00",
+           "pilot_on_board": "2021-03-02 10:00", "departure": "2021-03-02 11:00"}
+    now = {"arrival": "2023-10-03 06:00", "ready_to_work": "2023-10-03 08:00",
+           "pilot_on_board": "2023-10-04 18:00", "departure": "2023-10-04 19:00"}
+    _, outcome = _run({
+        "visits": [visit(f"P{n}", **old) for n in range(3)] + [visit("V1", **now)],
+        "events": [{"visit_id": "V1", "event_id": "E1", "kind": "vie"}],
+        "visit-counts": [{"year": 2021, "holder_kind": "fleet", "holder": "F1", "visits": 40}],
+        "coverage": [{"kind": "fleet", "holder": "F1", "year": 2021}],
+    }, period="2023-10")
+    verdicts = dict(outcome.results.select("visit_id", "basis").iter_rows())
+    assert verdicts["V1"] == "vie"
+    (message,) = outcome.findings.filter(pl.col("rule_id") == "AB21")["message"].to_list()
+    assert message.startswith("fleet F1, visits in 2021: visit_counts says 40, ")
+    assert "number 3;" in message
+
+
 def test_violation_days_are_exported_stored_and_summed(tmp_path):
     from berthcheck.engine.export import write_frame
 
