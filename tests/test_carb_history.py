@@ -155,6 +155,46 @@ def test_check_says_what_to_load_when_counts_are_missing():
     ]
 
 
+def test_what_to_load_names_only_the_years_that_could_decide_the_status():
+    # r18-RA: counts 2021: 5, 2022: 5, 2023: ?, 2024: 10, 2025: 25, 2026: ?. For 2027 the pairs
+    # with 2023 (5/?, ?/10) each have a year below 20 and cannot end low activity; only
+    # 2025/2026 (25/?) is open -> treated as regulated, and only 2026 is asked for (was: 2023
+    # and 2026).
+    counts = [{"year": y, "holder_kind": "terminal", "holder": "T1", "port": "USLAX",
+               "vessel_type": "container", "visits": n}
+              for y, n in ((2021, 5), (2022, 5), (2024, 10), (2025, 25))]
+    times = {"arrival": "2027-10-03 06:00", "ready_to_work": "2027-10-03 08:00",
+             "pilot_on_board": "2027-10-04 18:00", "departure": "2027-10-04 19:00"}
+    _, outcome = _run({"visits": [visit("V1", **times)], "visit-counts": counts,
+                       "terminals": []}, period="2027-10")
+    (message,) = outcome.findings.filter(pl.col("rule_id") == "AB03")["message"].to_list()
+    assert "no visit count for 2026. Load" in message
+    lines = [line for line in summary_text(outcome).splitlines() if line.startswith("warning:")]
+    assert lines[0].startswith("warning: 1 visit(s) at terminal T1 (USLAX, container) treated "
+                               "as regulated: load visit-counts for 2026 (")
+
+
+def test_a_2023_claims_count_disagreement_names_2021():
+    # r18-RA: 2023 VIEs are counted from 2021 (§ 93130.11(a)(2)); visit_counts says fleet F1
+    # had 40 visits in 2021, the 3 loaded 2021 visits are declared complete -> AB21 compares
+    # 2021 (the count used: 5 % x 40 = 2, honoured) and says so.
+    old = {"arrival": "2021-03-01 06:00", "ready_to_work": "2021-03-01 08:00",
+           "pilot_on_board": "2021-03-02 10:00", "departure": "2021-03-02 11:00"}
+    now = {"arrival": "2023-10-03 06:00", "ready_to_work": "2023-10-03 08:00",
+           "pilot_on_board": "2023-10-04 18:00", "departure": "2023-10-04 19:00"}
+    _, outcome = _run({
+        "visits": [visit(f"P{n}", **old) for n in range(3)] + [visit("V1", **now)],
+        "events": [{"visit_id": "V1", "event_id": "E1", "kind": "vie"}],
+        "visit-counts": [{"year": 2021, "holder_kind": "fleet", "holder": "F1", "visits": 40}],
+        "coverage": [{"kind": "fleet", "holder": "F1", "year": 2021}],
+    }, period="2023-10")
+    verdicts = dict(outcome.results.select("visit_id", "basis").iter_rows())
+    assert verdicts["V1"] == "vie"
+    (message,) = outcome.findings.filter(pl.col("rule_id") == "AB21")["message"].to_list()
+    assert message.startswith("fleet F1, visits in 2021: visit_counts says 40, ")
+    assert "number 3;" in message
+
+
 def test_violation_days_are_exported_stored_and_summed(tmp_path):
     from berthcheck.engine.export import write_frame
 

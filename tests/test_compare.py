@@ -23,7 +23,7 @@ from berthcheck.export.indicators import (
     package_descriptor,
 )
 
-RUN = SimpleNamespace(pack=SimpleNamespace(id="carb-at-berth-2020", version="1.2.6",
+RUN = SimpleNamespace(pack=SimpleNamespace(id="carb-at-berth-2020", version="1.2.7",
                                            hash="ab" * 32),
                       run_id="0123456789abcdef", scope=SimpleNamespace(period="2026-10"))
 

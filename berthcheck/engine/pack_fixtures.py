@@ -15,7 +15,7 @@ Conveniences, so each case states only what matters to it:
     ready_to_work 08:00, pilot_on_board 10-04 18:00, departure 10-04 19:00 local);
   * `repeat: n` on a visit row makes n copies (ids <id>-1..n), each one day later;
   * without a `terminals` key every visit's terminal is listed regulated=true for its type and
-    year; without a `berths` key every berth has shore power and capture;
+    years (of its arrival and of its departure); without a `berths` key every berth has shore power and capture;
   * `plug_in_all: true` adds a shore power session arrival -> departure to every visit that
     has none;
   * `period` limits the reported visits (earlier years can be loaded as history);
@@ -162,11 +162,12 @@ def _expand_visits(rows: list[dict], defaults: dict | None = None) -> list[dict]
     return out
 
 
-def _local_year(row: dict, zones: dict[str, str] | None = None) -> int:
+def _local_year(row: dict, zones: dict[str, str] | None = None,
+                column: str = "departure") -> int:
     from berthcheck.engine.fixture_store import _PORT_TZ, parse_instant
 
     zone = (_PORT_TZ if zones is None else zones).get(str(row["port"]))
-    instant = parse_instant(row["departure"], zone)
+    instant = parse_instant(row[column], zone)
     assert instant is not None
     return instant.astimezone(zoneinfo.ZoneInfo(zone or "UTC")).year
 
@@ -178,8 +179,9 @@ def build_tables(case: dict, visit_defaults: dict | None = None,
     visits = _expand_visits(tables.get("visits", []), visit_defaults)
     tables["visits"] = visits
     if "terminals" not in tables:
-        years = sorted({(v["port"], v["terminal"], v["vessel_type"], _local_year(v, zones))
-                        for v in visits})
+        # the arrival year too: a visit across 1 January takes its arrival year's status
+        years = sorted({(v["port"], v["terminal"], v["vessel_type"], _local_year(v, zones, c))
+                        for v in visits for c in ("arrival", "departure")})
         tables["terminals"] = [
             {"port": p, "terminal": t, "vessel_type": ty, "year": y, "regulated": True}
             for p, t, ty, y in years

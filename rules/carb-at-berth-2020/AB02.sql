@@ -17,7 +17,7 @@
 SELECT
     o.visit_id,
     'terminal ' || o.terminal || ' at ' || o.port || ' is a low activity terminal for '
-        || o.vessel_type || ' vessels in ' || CAST(o.year AS VARCHAR)
+        || o.vessel_type || ' vessels in ' || CAST(t.year AS VARCHAR)
         || CASE WHEN t.own_row OR t.counts_text IS NULL
                 THEN ' (terminals table)'
                 ELSE ' (visits ' || t.counts_text
@@ -34,7 +34,7 @@ SELECT
         'source': t.status_source,
         'terminal': o.terminal,
         'vessel_type': o.vessel_type,
-        'year': o.year
+        'year': t.year
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_outcome o

@@ -16,12 +16,12 @@
 SELECT
     o.visit_id,
     'terminal ' || o.terminal || ' at ' || o.port || ' treated as regulated for '
-        || o.vessel_type || ' vessels in ' || CAST(o.year AS VARCHAR) || ': no visit count for '
+        || o.vessel_type || ' vessels in ' || CAST(t.year AS VARCHAR) || ': no visit count for '
         || coalesce(t.unknown_years, 'the years before') || '. Load visit-counts rows (holder_kind '
         || 'terminal, holder ' || o.terminal || ', port ' || o.port || ', vessel_type '
         || o.vessel_type || ') for those years, or the complete visits of ' || o.port
         || ' in those years with coverage rows (kind port, holder ' || o.port
-        || '), or a terminals row for ' || CAST(o.year AS VARCHAR) AS message,
+        || '), or a terminals row for ' || CAST(t.year AS VARCHAR) AS message,
     to_json({
         'counts': t.counts_text,
         'load': 'visit-counts or coverage',
@@ -29,7 +29,7 @@ SELECT
         'port': o.port,
         'terminal': o.terminal,
         'vessel_type': o.vessel_type,
-        'year': o.year
+        'year': t.year
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_outcome o

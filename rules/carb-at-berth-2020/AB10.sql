@@ -9,7 +9,8 @@
 --   matches it): its claims, allowances, counts and coverage are one fleet's however spelled. The allowance is the allowances row for the holder and
 --   year, else a percentage (Table 3; parameter table allowance_percent) of the holder's
 --   previous-year count (visit_counts, or loaded visits of a year declared complete in
---   coverage) rounded to the nearest whole number. A claim beyond the allowance does not excuse
+--   coverage; for 2023 the count of 2021, § 93130.11(a)(2)) rounded to the nearest whole
+--   number. A claim beyond the allowance does not excuse
 --   its visit.
 -- compliant: Fleet F has 2 VIEs for 2026; its first and second VIE claims are honoured.
 -- non_compliant: The third VIE claim of fleet F in 2026 (by departure) is not honoured.

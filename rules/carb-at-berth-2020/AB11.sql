@@ -19,11 +19,11 @@ SELECT
                WHEN 'no_holder' THEN 'the visit names no ' || holder_kind
                ELSE 'no allowances row for ' || holder_kind || ' ' || holder
                     || coalesce(' at ' || holder_port, '') || ' in ' || CAST(year AS VARCHAR)
-                    || ' and no count of its ' || CAST(year - 1 AS VARCHAR) || ' visits. Load an '
+                    || ' and no count of its ' || CAST(count_year AS VARCHAR) || ' visits. Load an '
                     || 'allowances row (' || holder_kind || ' ' || holder
                     || coalesce(', port ' || holder_port, '') || ', ' || CAST(year AS VARCHAR)
-                    || '), a visit-counts row for ' || CAST(year - 1 AS VARCHAR)
-                    || ', or the complete ' || CAST(year - 1 AS VARCHAR) || ' visits with a '
+                    || '), a visit-counts row for ' || CAST(count_year AS VARCHAR)
+                    || ', or the complete ' || CAST(count_year AS VARCHAR) || ' visits with a '
                     || 'coverage row (kind '
                     || CASE WHEN holder_port IS NULL THEN 'fleet, holder ' || holder
                             ELSE 'port, holder ' || holder_port END || ')'
@@ -32,7 +32,7 @@ SELECT
         'claim': claim_kind,
         'holder': holder,
         'holder_kind': holder_kind,
-        'missing_year': year - 1,
+        'missing_year': count_year,
         'port': holder_port,
         'reason': allowance_source,
         'year': year

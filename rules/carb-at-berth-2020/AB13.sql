@@ -4,8 +4,9 @@
 -- section: 17 CCR § 93130.8(c), § 93130.10(c), § 93130.17; § 93130.18 Table 6
 -- severity: info
 -- description: An event of a whole-visit exception kind (parameter whole_visit_exception_kinds)
---   with empty start and end makes the visit exempt. An event with a start or end covers
---   only part of the visit and does not exempt it. A commissioning event exempts only the
+--   with empty start and end, or with times that cover the whole stay (arrival or before to
+--   departure or after), makes the visit exempt. An event that leaves part of the stay out
+--   covers only part of the visit and does not exempt it. A commissioning event exempts only the
 --   vessel's first commissioning visit to the terminal during which it connected to shore
 --   power, or a visit whose event carries CARB's written approval (approval_ref); a refused
 --   claim is AB19.

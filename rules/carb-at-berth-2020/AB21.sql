@@ -19,7 +19,7 @@ WITH terminal_counts AS (
     FROM bc_terminal_year_count c
     JOIN bc_visit v
         ON v.port = c.port AND v.terminal = c.terminal AND v.vessel_type = c.vessel_type
-       AND v.year IN (c.year + 1, c.year + 2)
+       AND v.status_year IN (c.year + 1, c.year + 2)
     WHERE v.not_applicable_basis IS NULL
       AND c.reported_visits IS NOT NULL AND c.loaded_visits IS NOT NULL
       AND c.reported_visits <> c.loaded_visits
@@ -27,8 +27,8 @@ WITH terminal_counts AS (
 claim_counts AS (
     SELECT visit_id,
         holder_kind || ' ' || holder || coalesce(' at ' || holder_port, '') || ', visits in '
-            || CAST(year - 1 AS VARCHAR) AS what,
-        year - 1 AS year, reported_visits, loaded_visits, CAST(NULL AS VARCHAR) AS reported_source
+            || CAST(count_year AS VARCHAR) AS what,
+        count_year AS year, reported_visits, loaded_visits, CAST(NULL AS VARCHAR) AS reported_source
     FROM bc_claim_outcome
     WHERE reported_visits IS NOT NULL AND loaded_visits IS NOT NULL
       AND reported_visits <> loaded_visits

@@ -28,6 +28,10 @@ WITH v AS (
 SELECT
     v.*,
     year(timezone(v.tz, v.departure)) AS year,
+    -- the year whose low activity status governs the visit: its port-local arrival year, as
+    -- Table 1 start dates compare the arrival date (a terminal regulated from 1 January does
+    -- not make a visit that arrived on 30 December answer for its December hours)
+    year(timezone(v.tz, v.arrival)) AS status_year,
     CAST(timezone(v.tz, v.arrival) AS DATE) AS arrival_local_date,
     CAST(timezone(v.tz, v.departure) AS DATE) AS departure_local_date,
     coalesce(sp.start_date, sa.start_date) AS start_date,

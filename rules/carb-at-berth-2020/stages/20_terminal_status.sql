@@ -94,10 +94,14 @@ LEFT JOIN loaded l
 --           both at or above the threshold.
 --   none:   the first two count years decide the initial state (both below -> low activity),
 --           then the same pairs rule from the second of them on.
--- A state that needs a count that is unknown is 'assumed' regulated (AB03 names the years).
+-- A state that needs a count that is unknown is 'assumed' regulated (AB03 names the years). A
+-- count is needed only where it could decide: a pair with one year known below the threshold
+-- is not a pair at or above it whatever the other year's count, so 2021: 5, 2022: 5 and no
+-- count for 2023 still make 2024 low activity (only 2023 with 2024 could end it, from 2025).
+-- Each year is read three-valued: at or above (true), below (false), unknown (NULL).
 CREATE OR REPLACE TEMP TABLE bc_terminal_year_status AS
 WITH keys AS (
-    SELECT DISTINCT port, terminal, vessel_type, year
+    SELECT DISTINCT port, terminal, vessel_type, status_year AS year
     FROM bc_visit
     WHERE not_applicable_basis IS NULL
 ),
@@ -130,14 +134,31 @@ framed AS (
 counted AS (
     SELECT
         f.port, f.terminal, f.vessel_type, f.year,
-        -- the first two count years (initial state, used only without an anchor)
+        -- the first two count years (initial state, used only without an anchor): high when
+        -- either is at or above the threshold; undecided when neither is and one is unknown
         bool_or(c.year IN ($low_activity_first_year, $low_activity_first_year + 1)
                 AND c.visits >= $low_activity_threshold_visits) AS initial_high,
+        bool_or(c.year IN ($low_activity_first_year, $low_activity_first_year + 1)
+                AND c.visits IS NULL) AS initial_unknown,
         -- a pair of consecutive years at or above the threshold, both inside the frame
         bool_or(c.year + 1 <= f.year - 1 AND c.visits >= $low_activity_threshold_visits
                 AND n.visits >= $low_activity_threshold_visits) AS pair_high,
-        string_agg(CAST(c.year AS VARCHAR), ', ' ORDER BY c.year)
-            FILTER (WHERE c.visits IS NULL) AS unknown_years,
+        -- a pair that could be at or above it: neither year known below, one unknown
+        bool_or(c.year + 1 <= f.year - 1
+                AND coalesce(c.visits >= $low_activity_threshold_visits, true)
+                AND coalesce(n.visits >= $low_activity_threshold_visits, true)
+                AND (c.visits IS NULL OR n.visits IS NULL)) AS pair_unknown,
+        -- the unknown years that could decide: a first year (without an anchor) or a member
+        -- of a pair in the frame whose other year is not known below the threshold
+        string_agg(CAST(c.year AS VARCHAR), ', ' ORDER BY c.year) FILTER (
+            WHERE c.visits IS NULL
+              AND ((f.anchor_year IS NULL
+                    AND c.year IN ($low_activity_first_year, $low_activity_first_year + 1))
+                   OR (c.year + 1 <= f.year - 1
+                       AND coalesce(n.visits >= $low_activity_threshold_visits, true))
+                   OR (c.year - 1 >= f.from_year
+                       AND coalesce(p.visits >= $low_activity_threshold_visits, true)))
+        ) AS unknown_years,
         string_agg(CAST(c.year AS VARCHAR) || ': ' || coalesce(CAST(c.visits AS VARCHAR), '?'),
                    ', ' ORDER BY c.year) AS counts_text,
         string_agg(DISTINCT c.count_source, '+' ORDER BY c.count_source) AS count_sources
@@ -148,6 +169,9 @@ counted AS (
     LEFT JOIN bc_terminal_year_count n
         ON n.port = c.port AND n.terminal = c.terminal AND n.vessel_type = c.vessel_type
        AND n.year = c.year + 1
+    LEFT JOIN bc_terminal_year_count p
+        ON p.port = c.port AND p.terminal = c.terminal AND p.vessel_type = c.vessel_type
+       AND p.year = c.year - 1
     GROUP BY f.port, f.terminal, f.vessel_type, f.year
 )
 SELECT
@@ -163,7 +187,8 @@ SELECT
         WHEN f.anchor_year IS NOT NULL AND f.anchor_regulated THEN 'terminals_table'
         WHEN f.anchor_year IS NULL AND coalesce(c.initial_high, false) THEN 'computed'
         WHEN coalesce(c.pair_high, false) THEN 'computed'
-        WHEN c.unknown_years IS NOT NULL OR c.port IS NULL THEN 'assumed'
+        WHEN (f.anchor_year IS NULL AND c.initial_unknown) OR c.pair_unknown
+             OR c.port IS NULL THEN 'assumed'
         ELSE 'computed'
     END AS status_source,
     CASE
@@ -172,7 +197,8 @@ SELECT
         WHEN f.anchor_year IS NOT NULL AND f.anchor_regulated THEN 'regulated'
         WHEN f.anchor_year IS NULL AND coalesce(c.initial_high, false) THEN 'regulated'
         WHEN coalesce(c.pair_high, false) THEN 'regulated'
-        WHEN c.unknown_years IS NOT NULL OR c.port IS NULL THEN 'regulated'
+        WHEN (f.anchor_year IS NULL AND c.initial_unknown) OR c.pair_unknown
+             OR c.port IS NULL THEN 'regulated'
         ELSE 'low_activity'
     END AS status
 FROM framed f
@@ -180,10 +206,11 @@ LEFT JOIN counted c
     ON c.port = f.port AND c.terminal = f.terminal AND c.vessel_type = f.vessel_type
    AND c.year = f.year;
 
+-- A visit takes the status of its port-local arrival year (status_year, stages/10_visits.sql).
 CREATE OR REPLACE TEMP TABLE bc_terminal_status AS
 SELECT v.visit_id, v.vkey, s.*
 FROM bc_visit v
 JOIN bc_terminal_year_status s
     ON s.port = v.port AND s.terminal = v.terminal AND s.vessel_type = v.vessel_type
-   AND s.year = v.year
+   AND s.year = v.status_year
 WHERE v.not_applicable_basis IS NULL;

@@ -1,6 +1,9 @@
 -- stage: events
 -- Each event as an interval of its visit: an empty start is the arrival, an empty end the
--- departure; both empty = the whole visit.
+-- departure; both empty = the whole visit. An event whose times cover the whole stay (from
+-- arrival or before to departure or after) is a whole-visit event as well: start and end are
+-- "the part of the visit covered" (docs/contract.md), and a research event written 06:00 to
+-- 19:00 for a visit from 06:00 to 19:00 covers the same visit as one with both empty.
 CREATE OR REPLACE TEMP TABLE bc_event AS
 SELECT
     e.event_id,
@@ -9,7 +12,8 @@ SELECT
     e.kind,
     e.reference,
     e.approval_ref,
-    e.start_time IS NULL AND e.end_time IS NULL AS whole_visit,
+    coalesce(e.start_time <= v.arrival, true) AND coalesce(e.end_time >= v.departure, true)
+        AS whole_visit,
     coalesce(e.start_time, v.arrival) AS s,
     coalesce(e.end_time, v.departure) AS e
 FROM events e

@@ -25,6 +25,11 @@ held AS (
         CASE c.claim_kind WHEN 'vie' THEN NULL ELSE v.port END AS holder_port,
         v.port,
         v.year,
+        -- the year whose visits the allowance is a percentage of: the previous one, except in
+        -- the first year, 2023, whose VIEs and TIEs come from the 2021 records
+        -- (§ 93130.11(a)(2); parameters allowance_initial_year, allowance_initial_count_year)
+        CASE WHEN v.year = $allowance_initial_year THEN $allowance_initial_count_year
+             ELSE v.year - 1 END AS count_year,
         v.departure
     FROM claims c
     JOIN bc_visit v ON v.vkey = c.vkey
@@ -45,7 +50,8 @@ FROM held;
 -- are never a count.
 CREATE OR REPLACE TEMP TABLE bc_allowance AS
 WITH holders AS (
-    SELECT DISTINCT claim_kind, holder_kind, holder_key, holder_port, year FROM bc_claim
+    SELECT DISTINCT claim_kind, holder_kind, holder_key, holder_port, year, count_year
+    FROM bc_claim
 ),
 granted AS (
     SELECT h.claim_kind, h.holder_key, h.holder_port, h.year, sum(a.granted) AS granted
@@ -65,7 +71,7 @@ reported_by_port AS (
         coalesce(sum(c.visits) FILTER (WHERE c.vessel_type IS NULL), sum(c.visits)) AS visits
     FROM holders h
     JOIN visit_counts c
-        ON c.holder_kind = h.holder_kind AND c.year = h.year - 1
+        ON c.holder_kind = h.holder_kind AND c.year = h.count_year
        AND (CASE h.claim_kind WHEN 'vie' THEN fleet_key(c.holder) ELSE c.holder END) = h.holder_key
        AND (h.holder_port IS NULL OR upper(c.port) = h.holder_port)
     GROUP BY ALL
@@ -86,7 +92,10 @@ history_counted AS (
     JOIN bc_port_year_bounds b
         ON b.port = v.port AND v.departure >= b.t0 AND v.departure < b.t1
     JOIN ports p ON p.port = v.port AND p.carb_at_berth
-    WHERE NOT EXISTS (SELECT 1 FROM history_events x
+    -- vessel visits of the Control Measure: an articulated tug barge is not an ocean-going
+    -- vessel (§ 93130.2(b)(7)), so its calls are no fleet's or terminal's visits here
+    WHERE NOT list_contains($not_ocean_going_types, v.vessel_type)
+      AND NOT EXISTS (SELECT 1 FROM history_events x
                       WHERE x.visit_id = v.visit_id AND x.kind = 'innovative_concept')
 ),
 fleet_year AS (
@@ -102,15 +111,15 @@ covered AS (
              ELSE coalesce(t.visits, 0) END AS visits
     FROM holders h
     LEFT JOIN fleet_year f
-        ON h.holder_port IS NULL AND f.fleet_key = h.holder_key AND f.year = h.year - 1
+        ON h.holder_port IS NULL AND f.fleet_key = h.holder_key AND f.year = h.count_year
     LEFT JOIN terminal_year t
         ON h.holder_port IS NOT NULL AND t.port = h.holder_port AND t.terminal = h.holder_key
-       AND t.year = h.year - 1
-    -- a fleet's previous year declared complete, or the terminal's port's
+       AND t.year = h.count_year
+    -- a fleet's count year declared complete, or the terminal's port's
     WHERE (h.holder_port IS NULL
-           AND (h.holder_key, h.year - 1) IN (SELECT fleet_key(fleet), year FROM bc_fleet_year))
+           AND (h.holder_key, h.count_year) IN (SELECT fleet_key(fleet), year FROM bc_fleet_year))
        OR (h.holder_port IS NOT NULL
-           AND (h.holder_port, h.year - 1) IN (SELECT port, year FROM bc_port_year))
+           AND (h.holder_port, h.count_year) IN (SELECT port, year FROM bc_port_year))
 ),
 counted AS (
     SELECT h.*,
