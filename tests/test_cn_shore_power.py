@@ -33,6 +33,8 @@ REGENERATE = ("regenerate it: berthcheck sample --out sample_data/cn-shanghai-20
 CN_PORTS = {"CNSHA": "coastal", "CNNGB": "coastal", "CNSZX": "coastal", "CNCAN": "coastal",
             "CNTAO": "coastal", "CNTSN": "coastal", "CNNKG": "inland", "CNWUH": "inland"}
 runner = CliRunner()
+# the pack and version every run names (read from pack.toml: a version bump is no test edit)
+CN_PACK = f"cn-shore-power@{load_pack('cn-shore-power').version}"
 
 # one worker runs this file with test_demo: both read conftest's `shanghai_demo`, which it then
 # makes once (tests/scheduling.py)
@@ -202,9 +204,9 @@ def test_load_and_check_commands_run_the_pack_on_the_sample(tmp_path):
     result = runner.invoke(app, ["check", "--pack", "cn-shore-power", "--period", "2026-10",
                                  "--db", db, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "cn-shore-power@1.1.2" in result.output
+    assert CN_PACK in result.output
     rows = list(csv.DictReader(open(out, encoding="utf-8")))
-    assert len(rows) == 150 and {r["pack"] for r in rows} == {"cn-shore-power@1.1.2"}
+    assert len(rows) == 150 and {r["pack"] for r in rows} == {CN_PACK}
 
 
 # a zone other than this process's: Shanghai's own, unless this process is in it
@@ -244,7 +246,7 @@ def test_demo_runs_the_shanghai_month_end_to_end(shanghai_demo):
     # `demo --pack cn-shore-power --out DIR`, run once per worker (conftest): read only
     result, folder = shanghai_demo["result"], shanghai_demo["out"]
     assert result.exit_code == 0, result.output
-    assert str(SHANGHAI) in result.output and "cn-shore-power@1.1.2" in result.output
+    assert str(SHANGHAI) in result.output and CN_PACK in result.output
     assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
     rows = list(csv.DictReader(open(folder / "results.csv", encoding="utf-8")))
     assert len(rows) == 150

@@ -6,14 +6,15 @@
 -- description: Art. 11 obliges a ship that has shore-power receiving facilities, other than a
 --   liquid-cargo ship, berthing at a berth able to supply shore power in a Chinese port, to use
 --   it. A visit is not under the duty when its port is not in China (port_not_covered), the ship
---   is a tanker (not_regulated_type) or has no receiving equipment (shore_power_capable false;
---   no_receiving_equipment), it arrived before its start date (2019-07-01, cruise ships
---   2021-01-01, port-local midnight; before_start_date), or its berth has no shore-power supply
---   (berths table: shore_power false; berth_without_supply). The finding says which.
+--   is a tanker (not_regulated_type) or has no receiving equipment (shore_power_capable false
+--   and no shore-power session during the call; no_receiving_equipment), it arrived before its
+--   start date (2019-07-01, cruise ships too, port-local midnight; before_start_date),
+--   or its berth has no shore-power supply (berths table: shore_power false;
+--   berth_without_supply). The finding says which.
 -- compliant: A container ship with receiving equipment at a Shanghai berth with supply, arriving
 --   2026-10-03: under the duty, no finding.
 -- non_compliant: A tanker at Shanghai, a container ship without receiving equipment, a cruise
---   ship arriving 2020-12-31 20:00 local, or a ship at a berth without supply: this finding and
+--   ship arriving 2019-06-30 20:00 local, or a ship at a berth without supply: this finding and
 --   the verdict not_applicable.
 SELECT
     visit_id,

@@ -5,8 +5,9 @@
 -- severity: info
 -- description: With capture_counts_as_equivalent (UNCONFIRMED), the time of W under a capture
 --   session (exhaust after-treatment at berth) counts as control, like shore power. The finding
---   gives the minutes of W under capture so that an auditor can see how much of the control
---   was not shore power. No Chinese approval list of such systems is known: the caecs table is
+--   gives the minutes of W under capture where shore power did not already run, so that an
+--   auditor can see how much of the control was not shore power (shore-power and capture
+--   minutes add up to the controlled minutes). No Chinese approval list of such systems is known: the caecs table is
 --   not read.
 -- compliant: A visit on shore power over all of W: no finding.
 -- non_compliant: A visit whose W is covered by a capture session 08:00-20:00: this finding

@@ -7,7 +7,8 @@
 --   window W: the time before the first connection (late connection), between sessions (gap)
 --   and after the last disconnection (early disconnection), less what exception events excuse,
 --   is uncontrolled; the ship (vessel) answers for it. One finding per visit with the minutes
---   of each part.
+--   of each part. A ship whose visits row says shore_power_capable false but that was on shore
+--   power during the call has receiving equipment: it is judged, and the message says so.
 -- compliant: Stay 06:00 to 06:00 next day, shore power 07:00-05:00: no finding.
 -- non_compliant: Shore power 08:30-04:00 on that stay: late connection 90 min and early
 --   disconnection 60 min, 150 uncontrolled minutes.
@@ -24,7 +25,10 @@ SELECT
                CASE WHEN early_seconds > 0
                     THEN 'early disconnection ' || bc_minutes_text(early_seconds) || ' min' END)
         || '); the ship is liable to a fine of RMB ' || CAST($fine_min_cny AS VARCHAR) || '-'
-        || CAST($fine_max_cny AS VARCHAR) || ' (Marine Environment Protection Law Art. 110)' AS message,
+        || CAST($fine_max_cny AS VARCHAR) || ' (Marine Environment Protection Law Art. 110)'
+        || CASE WHEN NOT stated_capable
+                THEN '; the visits row says shore_power_capable false, but the shore-power session shows receiving equipment'
+                ELSE '' END AS message,
     to_json({
         'controlled_hours': hours_of(control_seconds),
         'early_disconnection_minutes': minutes_of(early_seconds),

@@ -27,7 +27,7 @@ SELECT
     port_area,
     min_stay_hours AS threshold_hours,
     CASE WHEN berth_known THEN berth_supply END AS berth_shore_power,
-    capable AS shore_power_capable,
+    stated_capable AS shore_power_capable,  -- the visit's own value, as loaded
     start_date,
     CASE WHEN needs_control THEN minutes_of(sp_seconds) END AS shore_power_minutes,
     CASE WHEN needs_control THEN minutes_of(capture_seconds) END AS capture_minutes,

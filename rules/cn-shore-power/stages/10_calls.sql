@@ -5,7 +5,8 @@
 --   port_not_covered         the port is not in China (covered_countries)
 --   not_regulated_type       a tanker (excluded_vessel_types)
 --   no_receiving_equipment   a ship without shore-power receiving equipment
---                            (shore_power_capable false; a basis of this pack, pack.toml [[bases]])
+--                            (shore_power_capable false and no shore-power session in the
+--                            stay; a basis of this pack, pack.toml [[bases]])
 --   before_start_date        arrived before port-local midnight of its type's start date
 --   berth_without_supply     the berth is known and has no shore-power supply (berths.shore_power;
 --                            a basis of this pack)
@@ -21,7 +22,15 @@ WITH v AS (
         coalesce(p.timezone, 'UTC') AS tz,
         b.port IS NOT NULL AS berth_known,
         coalesce(b.shore_power, false) AS berth_supply,
-        coalesce(v.shore_power_capable, false) AS capable,
+        coalesce(v.shore_power_capable, false) AS stated_capable,
+        -- A ship that was on shore power during the call has receiving facilities, whatever
+        -- its row says (the loader's default is false when the column is absent): it is
+        -- judged, not no_receiving_equipment (docs/regulations-cn.md, "Who").
+        coalesce(v.shore_power_capable, false) OR EXISTS (
+            SELECT 1 FROM shore_power x
+            WHERE x.visit_id = v.visit_id
+              AND x.connected < v.departure AND x.disconnected > v.arrival
+        ) AS capable,
         list_contains($cruise_vessel_types, v.vessel_type) AS cruise
     FROM visits v
     LEFT JOIN ports p ON p.port = v.port

@@ -26,24 +26,36 @@ WITH piece AS (
 )
 SELECT visit_id, s, e FROM bc_interval_union(piece);
 
--- Seconds of W each source covered, merged per source (for the findings' evidence: how much of
--- the control was capture rather than shore power).
+-- Seconds of W on shore power, and on capture where shore power did not already run (for the
+-- findings' evidence: how much of the control was not shore power). The two add up to the
+-- control of W, never more: overlapping capture is not counted twice (pack 1.1.3).
 CREATE OR REPLACE TEMP TABLE cn_source_seconds AS
 WITH piece AS (
-    SELECT w.visit_id, x.source AS part,
+    -- every session ('all'), and shore power alone, clipped to W
+    SELECT w.visit_id, 'all' AS part,
         greatest(x.s, w.window_start) AS s, least(x.e, w.window_end) AS e
     FROM cn_need w
     JOIN cn_session x ON x.visit_id = w.visit_id
     WHERE x.s < w.window_end AND x.e > w.window_start
+    UNION ALL
+    SELECT w.visit_id, 'shore_power',
+        greatest(x.s, w.window_start), least(x.e, w.window_end)
+    FROM cn_need w
+    JOIN cn_session x ON x.visit_id = w.visit_id
+    WHERE x.source = 'shore_power' AND x.s < w.window_end AND x.e > w.window_start
 ),
 islands AS (
-    SELECT visit_id, part AS source, s, e FROM bc_interval_union(piece)
+    SELECT * FROM bc_interval_union(piece)
+),
+totals AS (
+    SELECT visit_id,
+        sum(CASE WHEN part = 'all' THEN seconds_between(s, e) ELSE 0 END) AS all_seconds,
+        sum(CASE WHEN part = 'shore_power' THEN seconds_between(s, e) ELSE 0 END) AS sp_seconds
+    FROM islands
+    GROUP BY visit_id
 )
-SELECT visit_id,
-    sum(CASE WHEN source = 'shore_power' THEN seconds_between(s, e) ELSE 0 END) AS sp_seconds,
-    sum(CASE WHEN source = 'capture' THEN seconds_between(s, e) ELSE 0 END) AS capture_seconds
-FROM islands
-GROUP BY visit_id;
+SELECT visit_id, sp_seconds, all_seconds - sp_seconds AS capture_seconds
+FROM totals;
 
 -- Parts of W not under control: before the first island (late connection), between islands
 -- (gap), after the last (early disconnection), or all of W when nothing was used.
