@@ -47,11 +47,14 @@ def two_visits(tmp_path_factory) -> Path:
     return _store(tmp_path_factory.mktemp("two-visits") / "bc.duckdb")
 
 
-def _incentive_check(folder: Path, tmp_path: Path, two_visits: Path):
-    """The results of a (changed) copy of the pack over the two visits."""
+def _incentive_check(folder: Path, tmp_path: Path, two_visits: Path | None = None):
+    """The results of a (changed) copy of the pack over the two visits: a copy of the store
+    `two_visits` where the caller has it, else the case written anew (test_pack_sources, whose
+    tests are dealt out one by one)."""
     from berthcheck.engine import check, load_pack
 
-    con = store.connect(copy_store(two_visits, tmp_path / "case.duckdb"))
+    path = tmp_path / "case.duckdb"
+    con = store.connect(_store(path) if two_visits is None else copy_store(two_visits, path))
     try:
         return check(con, load_pack(str(folder)), store_run=False, record=False).results
     finally:
