@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from berthcheck import store
 from berthcheck.cli import app
 from berthcheck.engine.pack_fixtures import write_case
+from tests.conftest import copy_store
 
 PACK = Path(__file__).resolve().parent / "packs" / "berth-incentive"
 
@@ -39,11 +40,21 @@ def _store(path: Path) -> Path:
     return write_case(path, CASE)
 
 
-def _incentive_check(folder: Path, tmp_path: Path):
-    """The results of a (changed) copy of the pack over the two visits."""
+@pytest.fixture(scope="module")
+def two_visits(tmp_path_factory) -> Path:
+    """The two visits' store, written once for the module and never opened: a test that needs
+    a store of its own takes a copy (`copy_store`), where each wrote the case again."""
+    return _store(tmp_path_factory.mktemp("two-visits") / "bc.duckdb")
+
+
+def _incentive_check(folder: Path, tmp_path: Path, two_visits: Path | None = None):
+    """The results of a (changed) copy of the pack over the two visits: a copy of the store
+    `two_visits` where the caller has it, else the case written anew (test_pack_sources, whose
+    tests are dealt out one by one)."""
     from berthcheck.engine import check, load_pack
 
-    con = store.connect(_store(tmp_path / "case.duckdb"))
+    path = tmp_path / "case.duckdb"
+    con = store.connect(_store(path) if two_visits is None else copy_store(two_visits, path))
     try:
         return check(con, load_pack(str(folder)), store_run=False, record=False).results
     finally:
@@ -51,8 +62,8 @@ def _incentive_check(folder: Path, tmp_path: Path):
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory) -> Path:
-    return _store(tmp_path_factory.mktemp("incentive") / "bc.duckdb")
+def db(two_visits, tmp_path_factory) -> Path:
+    return copy_store(two_visits, tmp_path_factory.mktemp("incentive") / "bc.duckdb")
 
 
 def test_its_fixture_cases_pass():
@@ -121,10 +132,10 @@ def test_report_shows_the_packs_section_and_column(reports):
     assert "Hours on shore power" in html  # [evidence.shore_power_hours] label
 
 
-def test_a_run_of_a_pack_given_by_path_verifies_and_reports_later(tmp_path):
+def test_a_run_of_a_pack_given_by_path_verifies_and_reports_later(two_visits, tmp_path):
     """The run records the pack's folder: `audit verify` and `report --run` find the pack
     there, not among the built-in packs (where no berth-incentive exists)."""
-    db = _store(tmp_path / "later.duckdb")
+    db = copy_store(two_visits, tmp_path / "later.duckdb")
     result = _cli("check", "--db", db, "--pack", PACK, "--period", "2026-10", "--json")
     assert result.exit_code == 0, result.output
     con = store.connect(db)
@@ -153,7 +164,7 @@ def _copy_with(tmp_path: Path, file: str, old: str, new: str) -> Path:
     return folder
 
 
-def test_an_assemble_query_that_leaves_out_a_visit_fails_naming_it(tmp_path):
+def test_an_assemble_query_that_leaves_out_a_visit_fails_naming_it(two_visits, tmp_path):
     """V2 has no finding: an assemble query without its row once gave results of V1 alone,
     exit 0, the visit gone from the check without a word."""
     from berthcheck.engine.sandbox import PackError
@@ -161,13 +172,13 @@ def test_an_assemble_query_that_leaves_out_a_visit_fails_naming_it(tmp_path):
     folder = _copy_with(tmp_path, "assemble.sql", "FROM bi_visit\n",
                         "FROM bi_visit\nWHERE visit_id <> 'V2'\n")
     with pytest.raises(PackError) as failed:
-        _incentive_check(folder, tmp_path)
+        _incentive_check(folder, tmp_path, two_visits)
     message = str(failed.value)
     assert "assemble.sql failed: it returns no row for 1 visit in scope: V2" in message
 
 
 @pytest.fixture(scope="module")
-def hourless(tmp_path_factory) -> tuple[Path, Path]:
+def hourless(two_visits, tmp_path_factory) -> tuple[Path, Path]:
     """A copy of the pack that finds V1 non-compliant without window or hours (a pack whose
     rule is not about time at berth without control, docs/packs.md 6), and its store."""
     folder = _copy_with(tmp_path_factory.mktemp("hourless"), "assemble.sql",
@@ -175,7 +186,7 @@ def hourless(tmp_path_factory) -> tuple[Path, Path]:
                         "    CASE WHEN earns THEN 'credit_earned'",
                         "WHEN earns THEN 'non_compliant' ELSE 'not_applicable' END AS verdict,\n"
                         "    CASE WHEN earns THEN 'uncontrolled'")
-    return folder, _store(folder.parent / "bc.duckdb")
+    return folder, copy_store(two_visits, folder.parent / "bc.duckdb")
 
 
 def test_a_summary_of_a_pack_without_hours_does_not_say_zero(hourless):
@@ -240,7 +251,7 @@ def test_a_case_expecting_a_visit_it_leaves_out_says_why(tmp_path):
     }
 
 
-def test_a_rule_giving_negative_minutes_fails_naming_the_rule(tmp_path):
+def test_a_rule_giving_negative_minutes_fails_naming_the_rule(two_visits, tmp_path):
     """`minutes` is the length of time a finding is about (docs/packs.md 5): a rule that gave
     -2220 (a subtraction the wrong way round) was stored and summed as it was."""
     from berthcheck.engine.pack_spec import PackFileError
@@ -248,7 +259,7 @@ def test_a_rule_giving_negative_minutes_fails_naming_the_rule(tmp_path):
     folder = _copy_with(tmp_path, "BI01.sql", "round(sp_seconds / 60, 4) AS minutes",
                         "-round(sp_seconds / 60, 4) AS minutes")
     with pytest.raises(PackFileError) as failed:
-        _incentive_check(folder, tmp_path)
+        _incentive_check(folder, tmp_path, two_visits)
     assert "BI01.sql (rule BI01): column minutes is below 0 on 1 row(s), e.g. -2220.0 for " \
            "visit V1; it is a length of time, 0 or more, or NULL" in str(failed.value)
 
@@ -271,7 +282,7 @@ def test_indicators_of_a_pack_without_hours_leave_the_hours_empty(hourless, tmp_
     assert float(row["shore_power_hours"]) == 42.0  # what the pack gives is summed as before
 
 
-def test_a_broken_invariant_names_it_the_visit_and_the_values_it_reads(tmp_path):
+def test_a_broken_invariant_names_it_the_visit_and_the_values_it_reads(two_visits, tmp_path):
     """A pack giving a compliant visit uncontrolled time (a 90 % threshold written into the
     window columns) was told `column ResultsModel: compliant_has_no_uncontrolled_time failed
     on 1 row(s) (e.g. '{...}')` with the whole 60-column row as JSON."""
@@ -280,7 +291,7 @@ def test_a_broken_invariant_names_it_the_visit_and_the_values_it_reads(tmp_path)
     folder = _copy_with(tmp_path, "assemble.sql", "CAST(NULL AS DOUBLE) AS uncontrolled_hours",
                         "CASE WHEN earns THEN CAST(0.5 AS DOUBLE) END AS uncontrolled_hours")
     with pytest.raises(PackFileError) as failed:
-        _incentive_check(folder, tmp_path)
+        _incentive_check(folder, tmp_path, two_visits)
     message = str(failed.value)
     assert ("the results break the pack contract's invariants: invariant "
             "compliant_has_no_uncontrolled_time (a compliant visit's uncontrolled_hours is "
@@ -289,7 +300,7 @@ def test_a_broken_invariant_names_it_the_visit_and_the_values_it_reads(tmp_path)
     assert "ResultsModel" not in message
 
 
-def test_a_declared_column_that_may_not_be_null_names_the_visit(tmp_path):
+def test_a_declared_column_that_may_not_be_null_names_the_visit(two_visits, tmp_path):
     """`nullable = false` broken was `column incentive_credit: not_nullable failed on 1
     row(s) (e.g. None)`: neither the visit nor the declaration's words."""
     from berthcheck.engine.pack_spec import PackFileError
@@ -297,6 +308,6 @@ def test_a_declared_column_that_may_not_be_null_names_the_visit(tmp_path):
     folder = _copy_with(tmp_path, "assemble.sql", "credit AS incentive_credit",
                         "CASE WHEN earns THEN credit END AS incentive_credit")
     with pytest.raises(PackFileError) as failed:
-        _incentive_check(folder, tmp_path)
+        _incentive_check(folder, tmp_path, two_visits)
     assert ("assemble.sql: column incentive_credit is NULL on 1 row(s) (e.g. visit V2); "
             f"{folder / 'pack.toml'} declares it nullable = false") in str(failed.value)

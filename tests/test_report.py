@@ -566,12 +566,11 @@ def test_demo_ends_with_the_sample_months_report(sample):
     assert "October 2026" in sample["pages"][0]
 
 
-def test_fueleu_report_shows_penalties_in_eur(tmp_path):
+def test_fueleu_report_shows_penalties_in_eur(rotterdam_month, tmp_path):
     """A pack that defines a currency gets its penalties in the report, per visit and in total."""
-    source = Path(__file__).resolve().parents[1] / "sample_data" / "eu-rotterdam-2030-06"
-    con = store.connect(tmp_path / "eu.duckdb")
+    # the Rotterdam month as loaded once per worker (conftest), shared with test_report_board
+    con = store.connect(copy_store(rotterdam_month, tmp_path / "eu.duckdb"))
     try:
-        load_sample(con, source)
         out = tmp_path / "eu.html"
         outcome = build_report(con, period="2030-06", out=out, pack="fueleu-art6")
         results, _ = load_run(con, outcome.run_id)

@@ -23,12 +23,13 @@ from typer.testing import CliRunner
 
 from berthcheck import store
 from berthcheck.cli import app
-from berthcheck.demo import SAMPLE_PERIOD, load_sample
+from berthcheck.demo import SAMPLE_PERIOD
 from berthcheck.engine import check
 from berthcheck.engine.scope import parse_scope
 from berthcheck.report import build_report, charts, data, listing, render
 from berthcheck.report import summary as report_summary
 from berthcheck.report.words import BASIS_WORDS, VERDICT_OF_BASIS, basis_text
+from tests.conftest import copy_store
 
 SVG = "{http://www.w3.org/2000/svg}"
 runner = CliRunner()
@@ -183,29 +184,47 @@ def test_one_compliance_rate_defined_on_the_summary_page(month, letter):
     assert "Share of all visits" in flat
 
 
-def test_without_a_comparison_the_report_says_how_to_get_one(month, tmp_path):
-    """October's run stored first, September's after it: the report of October said no run
-    existed for September and to run `berthcheck check` for that period, which had just been
-    done (the comparison reads runs stored no later than the report's own run)."""
+@pytest.fixture(scope="module")
+def september_after_october(month, tmp_path_factory) -> dict:
+    """A copy of the demo's store (October's run stored) in which September is checked, then
+    October again, as a user following the report's advice does; the models of October's
+    report at each step. Read by the two comparison tests below, where each made these two
+    checks itself on its own copy (about 1 CPU s)."""
     import shutil
 
-    db = tmp_path / "bc.duckdb"
+    db = tmp_path_factory.mktemp("comparison") / "bc.duckdb"
     shutil.copy(month["db"], db)
     con = store.connect(db)
     try:  # October's run is the demo's, stored in its database (`month`)
-        assert data.obtain_run(con, parse_scope(SAMPLE_PERIOD)).reused
-        check(con, period="2026-09")
-        model = data.build_model(con, data.obtain_run(con, parse_scope(SAMPLE_PERIOD)))
-        assert model["comparison"] is None  # re-rendering this run gives the same page
-        html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=False)
-        assert "No stored run of the same rule pack and scope exists" not in html
-        flat = " ".join(html.split())
-        assert ("run “berthcheck check” for that period, then for this period again (a report "
-                "compares with runs stored before its own)") in flat
-        check(con, period=SAMPLE_PERIOD)  # as the report says
+        reused = data.obtain_run(con, parse_scope(SAMPLE_PERIOD)).reused
+        before = data.build_model(con, data.obtain_run(con, parse_scope(SAMPLE_PERIOD)))
+        previous = check(con, period="2026-09")  # stored, like `berthcheck check`
+        # October's stored run is older than September's: re-rendering it compares with none
+        stale = data.build_model(con, data.obtain_run(con, parse_scope(SAMPLE_PERIOD)))
+        # a fresh run of October made after it (a report reuses the stored run otherwise)
+        check(con, period=SAMPLE_PERIOD)
         again = data.build_model(con, data.obtain_run(con, parse_scope(SAMPLE_PERIOD)))
     finally:
         con.close()
+    return {"reused": reused, "before": before, "previous": previous, "stale": stale,
+            "again": again}
+
+
+def test_without_a_comparison_the_report_says_how_to_get_one(september_after_october):
+    """October's run stored first, September's after it: the report of October said no run
+    existed for September and to run `berthcheck check` for that period, which had just been
+    done (the comparison reads runs stored no later than the report's own run)."""
+    steps = september_after_october
+    assert steps["reused"]
+    model = steps["stale"]
+    assert model["comparison"] is None  # re-rendering this run gives the same page
+    html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=False)
+    assert "No stored run of the same rule pack and scope exists" not in html
+    flat = " ".join(html.split())
+    assert ("run “berthcheck check” for that period, then for this period again (a report "
+            "compares with runs stored before its own)") in flat
+    # then October checked again, as the report says
+    again = steps["again"]
     assert again["comparison"] is not None and again["comparison"]["period"] == "2026-09"
 
 
@@ -227,21 +246,11 @@ def test_a_report_over_dates_does_not_ask_for_a_previous_periods_run(month, tmp_
     assert "for that period" not in html
 
 
-def test_previous_period_is_compared_when_a_run_for_it_is_stored(month, tmp_path):
-    import shutil
-
-    db = tmp_path / "bc.duckdb"
-    shutil.copy(month["db"], db)
-    con = store.connect(db)
-    try:
-        before = data.build_model(con, data.obtain_run(con, parse_scope(SAMPLE_PERIOD)))
-        assert before["comparison"] is None
-        previous = check(con, period="2026-09")  # stored, like `berthcheck check`
-        # a fresh run of October made after it (a report reuses the stored run otherwise)
-        check(con, period=SAMPLE_PERIOD)
-        model = data.build_model(con, data.obtain_run(con, parse_scope(SAMPLE_PERIOD)))
-    finally:
-        con.close()
+def test_previous_period_is_compared_when_a_run_for_it_is_stored(month,
+                                                                 september_after_october):
+    steps = september_after_october
+    assert steps["before"]["comparison"] is None
+    previous, model = steps["previous"], steps["again"]
     compare = model["comparison"]
     assert compare is not None and compare["run_id"] == previous.run_id
     assert compare["period_title"] == "September 2026"
@@ -354,13 +363,10 @@ def test_the_report_shows_bases_in_words_and_a_glossary(month, letter):
     assert glossary == codes
 
 
-def test_unconfirmed_items_are_flagged_beside_the_fueleu_penalty(tmp_path):
-    from pathlib import Path
-
-    source = Path(__file__).resolve().parents[1] / "sample_data" / "eu-rotterdam-2030-06"
-    con = store.connect(tmp_path / "eu.duckdb")
+def test_unconfirmed_items_are_flagged_beside_the_fueleu_penalty(rotterdam_month, tmp_path):
+    # the Rotterdam month as loaded once per worker (conftest), shared with test_report
+    con = store.connect(copy_store(rotterdam_month, tmp_path / "eu.duckdb"))
     try:
-        load_sample(con, source)
         outcome = build_report(con, period="2030-06", out=tmp_path / "eu.html",
                                pack="fueleu-art6", appendix="none")
     finally:
