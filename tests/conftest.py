@@ -265,6 +265,17 @@ def returns_recorded(monkeypatch, module, name: str) -> list:
     return returned
 
 
+def edited_pack_copy(pack: Path, folder: Path, file: str, old: str, new: str) -> Path:
+    """A copy of the pack folder `pack` at `folder` with the first `old` replaced by `new` in
+    its `file` (which must hold `old`)."""
+    shutil.copytree(pack, folder)
+    path = folder / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return folder
+
+
 def copy_store(source: Path, target: Path) -> Path:
     """A private copy of a closed store file (`sample_month`) at `target`."""
     shutil.copyfile(source, target)

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from berthcheck import store
 from berthcheck.cli import app
 from berthcheck.engine.pack_fixtures import write_case
-from tests.conftest import copy_store
+from tests.conftest import copy_store, edited_pack_copy
 
 PACK = Path(__file__).resolve().parent / "packs" / "berth-incentive"
 
@@ -153,15 +153,7 @@ def test_a_run_of_a_pack_given_by_path_verifies_and_reports_later(two_visits, tm
 
 def _copy_with(tmp_path: Path, file: str, old: str, new: str) -> Path:
     """A copy of the pack with `old` replaced by `new` in one of its files."""
-    import shutil
-
-    folder = tmp_path / "berth-incentive"
-    shutil.copytree(PACK, folder)
-    path = folder / file
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return folder
+    return edited_pack_copy(PACK, tmp_path / "berth-incentive", file, old, new)
 
 
 def test_an_assemble_query_that_leaves_out_a_visit_fails_naming_it(two_visits, tmp_path):

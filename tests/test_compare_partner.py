@@ -13,6 +13,17 @@ from berthcheck.export.indicators import COLUMNS, CSV_NAME, PACKAGE_NAME, RESOUR
 from tests.test_compare import _compare, _package, _row, _write
 
 
+def _refused(runner, tmp_path, lax, package, message: str) -> None:
+    """`compare` of `lax` and `package` refuses (exit 1) with `message` on standard error, in
+    words (no traceback, no "unexpected ... bug"), and writes nothing."""
+    r, out = _compare(runner, tmp_path, lax, package)
+    assert r.exit_code == 1, r.output
+    assert message in r.stderr, r.stderr
+    assert "Traceback" not in r.output and "unexpected" not in r.stderr
+    assert not out.exists()
+
+
+
 @pytest.fixture
 def lax(tmp_path):
     return _package(tmp_path / "lax", [_row("USLAX")])
@@ -62,11 +73,7 @@ def test_a_port_without_regulated_visits_is_not_charted_as_zero_compliance(tmp_p
 def test_a_descriptor_value_of_the_wrong_json_type_is_refused_naming_its_path(
         runner, tmp_path, lax, edit, named):
     bad = _package(tmp_path / "ngo", [_row("JPNGO")], edit=edit)
-    r, out = _compare(runner, tmp_path, lax, bad)
-    assert r.exit_code == 1, r.output
-    assert f"ngo: {PACKAGE_NAME}: {named}" in r.stderr, r.stderr
-    assert "Traceback" not in r.output and "unexpected" not in r.stderr
-    assert not out.exists()
+    _refused(runner, tmp_path, lax, bad, f"ngo: {PACKAGE_NAME}: {named}")
 
 
 def test_a_descriptor_nested_too_deeply_is_refused_not_a_crash(runner, tmp_path, lax):
@@ -74,11 +81,8 @@ def test_a_descriptor_nested_too_deeply_is_refused_not_a_crash(runner, tmp_path,
     (this is a bug in berthcheck)"."""
     bad = _package(tmp_path / "ngo", [_row("JPNGO")])
     (bad / PACKAGE_NAME).write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
-    r, out = _compare(runner, tmp_path, lax, bad)
-    assert r.exit_code == 1, r.output
-    assert f"ngo: {PACKAGE_NAME} is not a package descriptor: its JSON is nested too deeply" \
-        in r.stderr
-    assert "unexpected" not in r.stderr and not out.exists()
+    _refused(runner, tmp_path, lax, bad,
+             f"ngo: {PACKAGE_NAME} is not a package descriptor: its JSON is nested too deeply")
 
 
 def test_a_column_given_twice_is_refused(runner, tmp_path, lax):
@@ -86,10 +90,8 @@ def test_a_column_given_twice_is_refused(runner, tmp_path, lax):
     data = csv_bytes(Table(RESOURCE, COLUMNS, [_row("JPNGO")]))
     header, rest = data.split(b"\n", 1)
     bad = _write(tmp_path / "ngo", header.replace(b",run_id", b",visits") + b"\n" + rest)
-    r, out = _compare(runner, tmp_path, lax, bad)
-    assert r.exit_code == 1, r.output
-    assert f"ngo: {CSV_NAME}, row 1 (header): column visits given twice" in r.stderr
-    assert not out.exists()
+    _refused(runner, tmp_path, lax, bad,
+             f"ngo: {CSV_NAME}, row 1 (header): column visits given twice")
 
 
 # A Nagoya month at its boundaries (Asia/Tokyo, UTC+9 all year, no DST), local times as the
@@ -182,10 +184,7 @@ def test_a_nagoya_package_counts_months_in_tokyo_time_and_says_so(runner, tmp_pa
 def test_a_bad_time_zone_is_refused_naming_its_path(runner, tmp_path, lax, zones, named):
     bad = _package(tmp_path / "ngo", [_row("JPNGO")],
                    edit=lambda d: d["berthcheck"].update(time_zones=zones))
-    r, out = _compare(runner, tmp_path, lax, bad)
-    assert r.exit_code == 1, r.output
-    assert f"ngo: {PACKAGE_NAME}: {named}" in r.stderr, r.stderr
-    assert not out.exists()
+    _refused(runner, tmp_path, lax, bad, f"ngo: {PACKAGE_NAME}: {named}")
 
 
 def test_a_package_made_before_time_zones_were_stated_still_compares(runner, tmp_path, lax):
@@ -202,12 +201,9 @@ def test_a_port_that_is_no_locode_is_refused(runner, tmp_path, lax, port):
     """A port cell of any text was compared and charted as a port of its own: a formula (made
     harmless only in the PDF's attachment), a NUL, a name instead of the code."""
     bad = _package(tmp_path / "ngo", [_row(port)])
-    r, out = _compare(runner, tmp_path, lax, bad)
-    assert r.exit_code == 1, r.output
     written = "'" + port if port.startswith("=") else port  # as csv_bytes writes a formula
-    assert (f"ngo: {CSV_NAME}, row 2, column port: {written!r}: not a UN/LOCODE (e.g. JPNGO)"
-            in r.stderr), r.stderr
-    assert not out.exists()
+    _refused(runner, tmp_path, lax, bad,
+             f"ngo: {CSV_NAME}, row 2, column port: {written!r}: not a UN/LOCODE (e.g. JPNGO)")
 
 
 def test_the_package_schema_declares_the_port_pattern_as_load_does():
@@ -294,11 +290,7 @@ def test_a_damaged_zip_is_refused_in_words_not_as_a_bug(runner, tmp_path, lax, d
     -3 while decompressing data ... (this is a bug in berthcheck)"."""
     package = tmp_path / "ngo.zip"
     package.write_bytes(damage(tmp_path))
-    r, out = _compare(runner, tmp_path, lax, package)
-    assert r.exit_code == 1, r.output
-    assert f"error: {named}" in r.stderr, r.stderr
-    assert "unexpected" not in r.stderr and "Traceback" not in r.output
-    assert not out.exists()
+    _refused(runner, tmp_path, lax, package, f"error: {named}")
 
 
 def test_a_package_of_the_same_pack_label_but_other_rule_files_is_refused(runner, tmp_path, lax):
@@ -333,12 +325,10 @@ def test_a_row_of_another_pack_or_run_than_its_descriptor_is_refused(runner, tmp
     rows': a row saying it came from `fueleu-art6` (or another version, or another run) was
     compared as CARB's."""
     bad = _package(tmp_path / "ngo", [_row("JPNGO"), _row("JPNGO", "tanker", **{column: value})])
-    r, out = _compare(runner, tmp_path, lax, bad)
-    assert r.exit_code == 1, r.output
     written = "'" + value if value.startswith("=") else value  # as csv_bytes writes a formula
-    assert (f"ngo: {CSV_NAME}, row 3, column {column}: {written!r}: the package's "
-            f"{PACKAGE_NAME} says") in r.stderr, r.stderr
-    assert not out.exists()
+    _refused(runner, tmp_path, lax, bad,
+             f"ngo: {CSV_NAME}, row 3, column {column}: {written!r}: the package's "
+             f"{PACKAGE_NAME} says")
 
 
 @pytest.mark.parametrize(("over", "named"), [
@@ -353,10 +343,7 @@ def test_a_row_outside_the_port_or_period_its_descriptor_names_is_refused(
     second = {**_row("JPNGO", "tanker"), **over}
     bad = _package(tmp_path / "ngo", [_row("JPNGO"), second],
                    edit=lambda d: d["berthcheck"].update(port="JPNGO"))
-    r, out = _compare(runner, tmp_path, lax, bad)
-    assert r.exit_code == 1, r.output
-    assert f"ngo: {CSV_NAME}, {named}" in r.stderr, r.stderr
-    assert not out.exists()
+    _refused(runner, tmp_path, lax, bad, f"ngo: {CSV_NAME}, {named}")
 
 
 @pytest.mark.parametrize(("month", "period", "inside"), [
@@ -378,8 +365,5 @@ def test_a_folder_package_over_the_size_limit_is_refused_before_it_is_read(runne
     big = _package(tmp_path / "ngo", [_row("JPNGO")])
     with open(big / CSV_NAME, "r+b") as fh:  # sparse: no 50 MB written
         fh.truncate(MAX_PACKAGE_BYTES + 1)
-    r, out = _compare(runner, tmp_path, lax, big)
-    assert r.exit_code == 1, r.output
-    assert f"ngo: {CSV_NAME} is 50.0 MB, above the 50 MB an indicators package may hold" \
-        in r.stderr, r.stderr
-    assert not out.exists()
+    _refused(runner, tmp_path, lax, big,
+             f"ngo: {CSV_NAME} is 50.0 MB, above the 50 MB an indicators package may hold")

@@ -12,7 +12,7 @@ from berthcheck.cli import app
 from berthcheck.engine.pack import load_pack
 from berthcheck.resources import builtin_rules_dir
 
-from ..conftest import good_visit, write_csv
+from ..conftest import edited_pack_copy, good_visit, write_csv
 
 CARB = load_pack("carb-at-berth-2020").label  # the custom copy keeps the built-in id@version
 
@@ -98,13 +98,7 @@ INCENTIVE = builtin_rules_dir().parent / "tests" / "packs" / "berth-incentive"
 
 
 def _incentive_with(tmp_path, file: str, old: str, new: str):
-    folder = tmp_path / "berth-incentive"
-    shutil.copytree(INCENTIVE, folder)
-    path = folder / file
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return folder
+    return edited_pack_copy(INCENTIVE, tmp_path / "berth-incentive", file, old, new)
 
 
 # each reads what a pack has no business reading: the store's temporary folder, the home
