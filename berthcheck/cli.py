@@ -321,6 +321,9 @@ def check_command(
             from berthcheck.engine.pack_choice import other_pack_hint
 
             other = other_pack_hint(con, scope, pack_obj.id, outcome.results)
+            from berthcheck.engine.fleet_pooling import pooled_fleet_warnings
+
+            pooled = pooled_fleet_warnings(con, pack_obj, outcome.results)
         finally:
             con.close()
         written = write_check_outputs(outcome.results, outcome.findings, out, findings_target,
@@ -336,6 +339,7 @@ def check_command(
         warnings.append(f"no visit in scope ({scope.describe()})")
     if other is not None:  # e.g. a Shanghai month under CARB's default pack
         warnings.append(other)
+    warnings += pooled  # a fleet's VIEs pooled over vessel types (open: carb § 8.1)
     for line in warnings:
         _warn(f"warning: {line}")
     if as_json:
@@ -445,6 +449,8 @@ def report_command(
         _warn(f"warning: {line}")
     if outcome.other_pack is not None:  # as `check` says it (a Shanghai month under CARB)
         _warn(f"warning: {outcome.other_pack}")
+    for line in outcome.pooled_fleets:  # as `check` says it (carb § 8.1)
+        _warn(f"warning: {line}")
     from berthcheck.report.glyphs import warning as undrawable_warning
 
     if (boxes := undrawable_warning(outcome.undrawable)) is not None:
