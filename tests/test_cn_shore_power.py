@@ -312,3 +312,28 @@ def test_a_shanghai_report_under_the_default_pack_says_which_pack_judges_it(shan
                                  "--pack", "cn-shore-power", "--out", str(tmp_path / "c.html")])
     assert chosen.exit_code == 0, chosen.output
     assert "not_applicable under" not in chosen.stderr
+
+
+@pytest.mark.parametrize(("case_name", "opening"), [
+    # tests/rules/CN08.yml, hand computations there
+    ("late_connection_and_early_disconnection",
+     "shore power for only part of the window: 15.50 of 18.00 h under control; 2.50 h "
+     "uncontrolled (late connection 90 min, early disconnection 60 min)"),
+    ("capture_only_for_part_of_the_window",
+     "capture for only part of the window: 15.50 of 18.00 h under control; 2.50 h "
+     "uncontrolled (late connection 90 min, early disconnection 60 min)"),
+    ("shore_power_and_capture_for_part_of_the_window",
+     "shore power and capture for only part of the window: 16.50 of 18.00 h under control; "
+     "1.50 h uncontrolled (gaps 30 min, early disconnection 60 min)"),
+])
+def test_cn08_message_names_what_controlled_the_window(case_name, opening):
+    """CN08 said "shore power for only part of the window" when the only control in the
+    window was a capture session (counted as an effective alternative measure): the message
+    names shore power, capture or both; its verdict and numbers are as before."""
+    from berthcheck.engine.pack_fixtures import load_cases, run_case
+
+    pack = load_pack("cn-shore-power")
+    case = next(c for c in load_cases(pack) if c.rule == "CN08" and c.name == case_name)
+    outcome = run_case(case.spec, pack, case.visit_defaults)
+    (found,) = [r for r in outcome.findings.iter_rows(named=True) if r["rule_id"] == "CN08"]
+    assert found["message"].startswith(opening), found["message"]

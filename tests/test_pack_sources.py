@@ -518,3 +518,20 @@ def test_findings_for_visits_not_in_the_results_name_the_rule(tmp_path):
         _incentive_check(folder, tmp_path)
     assert "BI01.sql failed: rule BI01 gives findings for visits not in the results" \
         in str(caught.value)
+
+
+@pytest.mark.parametrize(("file", "old", "new"), [
+    ("stages/10_credit.sql", "    SELECT v.visit_id,", "    SELEC v.visit_id,"),  # syntax
+    ("BI01.sql", "FROM", "FROM no_such_table, "),  # a table no pack may read
+])
+def test_rules_test_of_a_pack_that_cannot_run_is_one_pack_error(tmp_path, file, old, new):
+    """A stage or rule that cannot run at all was the same message once per case (three
+    here) and exit 1, where `check` with the pack exits 2: it is the pack's error (contract:
+    a pack that breaks the pack contract is exit 2), said once, naming the file."""
+    folder = _copy(tmp_path)
+    _edit(folder, old, new, file)
+    for args in (("rules", "test", folder), ("rules", "test", folder, "--json")):
+        result = _cli(*args)
+        assert result.exit_code == 2, result.output
+        assert result.output.count(f"{folder / file}") == 1, result.output
+        assert "failed" in result.output and "Traceback" not in result.output

@@ -527,6 +527,29 @@ def test_excused_parts_count_each_visits_excused_hours_once():
     assert [p["kind"] for p in parts] == [False, True, True, False, False]
 
 
+def test_the_glossary_explains_the_several_kinds_part_only_when_it_occurs(month):
+    """The tile, the summary and the exceptions chapter show a part "several kinds" (a visit
+    whose excused time overlapping events of more than one kind cover, counted once) that the
+    glossary, which explains the VIE or TIE part, did not explain. The sample month has no such
+    visit (its parts: VIE or TIE, emergency, remediation): no sentence there."""
+    from berthcheck.report.words import glossary
+
+    def excused(parts):
+        return {t["term"]: t["meaning"] for t in glossary({"carb"}, parts)}["Excused hours"]
+
+    several = excused(["vie_tie", "emergency", "several"])
+    assert ("; several kinds: the excused hours of visits whose excused time is covered by "
+            "overlapping events of several kinds, counted once rather than split between "
+            "the kinds." in several)
+    assert "VIE or TIE" in several  # the other part's note stays
+    assert "several kinds" not in excused(["vie_tie", "emergency"])
+    assert "several kinds" not in excused([])
+    # the report passes its own parts: the sample month's glossary has no such sentence
+    terms = {t["term"]: t["meaning"] for t in month["model"]["glossary"]["terms"]}
+    assert "several kinds" not in terms["Excused hours"]
+    assert "several" not in {p["key"] for p in month["model"]["summary"]["excused_parts"]}
+
+
 def test_delay_chart_counts_every_judged_visit(month):
     delays = month["model"]["chart_data"]["delays"]
     s = month["model"]["summary"]

@@ -388,12 +388,18 @@ def _missing(visit_id: str, spec: dict) -> str:
 
 def run_fixtures(pack) -> list[CaseOutcome]:
     """Run every case of the pack; a case the engine refuses is a failed case with the
-    engine's message, so one broken case does not hide the others."""
+    engine's message, so one broken case does not hide the others. A pack statement that
+    cannot run whatever the rows (PackCannotRun: a syntax error, an unknown table) is the
+    pack's error, raised once, as `check` raises it (exit 2), not a failure of every case."""
+    from berthcheck.engine.sandbox import PackCannotRun
+
     out = []
     with cases_store() as con:  # one store, each case's rows rolled back after its check
         for case in load_cases(pack):
             try:
                 outcome = run_case(case.spec, pack, case.visit_defaults, con)
+            except PackCannotRun:
+                raise
             except BerthcheckError as exc:
                 out.append(CaseOutcome(case, [str(exc)]))
                 continue

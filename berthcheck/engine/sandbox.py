@@ -33,6 +33,12 @@ class PackError(BerthcheckError):
     exit_code = 2  # a usage error (docs/contract.md 3): the --pack given is broken
 
 
+class PackCannotRun(PackError):
+    """A pack statement that fails whatever rows it reads (a syntax error, an unknown table,
+    column or function, a sandbox escape): `rules test` reports it once for the pack, not
+    once per fixture case (a conversion or range error depends on a case's rows)."""
+
+
 def readable_objects(con) -> list[str]:
     """The views and built-in tables of the connection's current database a pack may read."""
     rows = store.run(
@@ -347,6 +353,9 @@ def pack_failure(pack, where: str, exc: Exception, sql: str | None = None) -> Pa
 
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     file = pack.file_of(where)
+    error = PackCannotRun if isinstance(exc, (duckdb.ParserException, duckdb.BinderException,
+                                              duckdb.CatalogException,
+                                              duckdb.PermissionException)) else PackError
     try:
         position = error_position(read_pack_file(file), str(exc), sql)
     except BerthcheckError:  # the file is gone or unreadable now: no line to give
@@ -356,19 +365,21 @@ def pack_failure(pack, where: str, exc: Exception, sql: str | None = None) -> Pa
         line, column = position
         failed += f" at line {line}" + (f", column {column}" if column else "")
     if "Cannot attach" in text and "already attached" in text:  # ATTACH of the store file
-        return PackError(f"{label(pack)}: {file} tried to read or write a file, reach the "
-                         f"network or change a setting, which rule packs may not do ({text})")
+        return PackCannotRun(f"{label(pack)}: {file} tried to read or write a file, reach "
+                             f"the network or change a setting, which rule packs may not do "
+                             f"({text})")
     label_ = label(pack)
     if isinstance(exc, duckdb.PermissionException) or "disabled by configuration" in text \
             or "configuration has been locked" in text:
-        return PackError(f"{label_}: {file} tried to read or write a file, reach the network or "
-                         f"change a setting, which rule packs may not do ({text})")
+        return PackCannotRun(f"{label_}: {file} tried to read or write a file, reach the "
+                             f"network or change a setting, which rule packs may not do "
+                             f"({text})")
     if isinstance(exc, duckdb.BinderException):
         # the column may be one `[pack] inputs` or `history` leaves out of the sandbox: say so
         reminder = declared_columns_reminder(pack, text, sql)
         if reminder:
-            return PackError(f"{label_}: {file} {failed}: {text} ({reminder})")
-    return PackError(f"{label_}: {file} {failed}: {text}")
+            return error(f"{label_}: {file} {failed}: {text} ({reminder})")
+    return error(f"{label_}: {file} {failed}: {text}")
 
 
 def declared_columns_reminder(pack, text: str, sql: str | None) -> str:

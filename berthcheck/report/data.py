@@ -151,7 +151,8 @@ def _board(con, run: ReportRun, model: dict, results, spec: ReportSpec) -> None:
                     if p}) if results.height else []
     regimes = regimes_of(run.pack.title, run.pack.regulation)
     model["glossary"] = {
-        "terms": glossary(regimes),
+        # an event kind may be named like a part ("several"): parts only
+        "terms": glossary(regimes, [p["key"] for p in s["excused_parts"] if not p["kind"]]),
         "basis": basis_glossary(codes, {b.name: b.description for b in spec.bases.values()},
                                 regimes),
     }

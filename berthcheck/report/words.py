@@ -10,6 +10,7 @@ Regulation (EU) 2023/1805, FuelEU Maritime, Art. 6, and Regulation (EU) 2023/180
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 VERDICT_LABELS = {
     "compliant": "Compliant",
@@ -243,10 +244,23 @@ EXCUSED_NOTES = {
 }
 
 
-def glossary(regimes: set[str]) -> list[dict]:
+# The excused-hours parts (report/summary.py `excused_parts`) that are not an event kind the
+# glossary names, keyed by part: added to "Excused hours" when the report shows that part.
+EXCUSED_PART_NOTES = {
+    "several": "several kinds: the excused hours of visits whose excused time is covered by "
+               "overlapping events of several kinds, counted once rather than split between "
+               "the kinds",
+}
+
+
+def glossary(regimes: set[str], excused_parts: Iterable[str] = ()) -> list[dict]:
+    """The terms a report under `regimes` uses; `excused_parts`: the keys of the excused-hours
+    parts it shows, so a part's note appears only where the part does."""
     wanted = {"all", *regimes}
+    shown = set(excused_parts)
     windows = [text for regime, text in WINDOW_NOTES.items() if regime in regimes]
     excused = [text for regime, text in EXCUSED_NOTES.items() if regime in regimes]
+    excused += [text for part, text in EXCUSED_PART_NOTES.items() if part in shown]
     rows = []
     for term, meaning, packs in GLOSSARY:
         if packs not in wanted:

@@ -11,10 +11,16 @@
 --   power during the call has receiving equipment: it is judged, and the message says so.
 -- compliant: Stay 06:00 to 06:00 next day, shore power 07:00-05:00: no finding.
 -- non_compliant: Shore power 08:30-04:00 on that stay: late connection 90 min and early
---   disconnection 60 min, 150 uncontrolled minutes.
+--   disconnection 60 min, 150 uncontrolled minutes. The message names what controlled:
+--   shore power, capture, or shore power and capture.
 SELECT
     visit_id,
-    'shore power for only part of the window: ' || printf('%.2f', control_seconds / 3600.0) || ' of '
+    -- what controlled the window: capture counts only where shore power did not already
+    -- run (capture_seconds, stage 30_control), so capture inside shore power is not named
+    CASE WHEN sp_seconds > 0 AND capture_seconds > 0 THEN 'shore power and capture'
+         WHEN capture_seconds > 0 THEN 'capture'
+         ELSE 'shore power' END
+        || ' for only part of the window: ' || printf('%.2f', control_seconds / 3600.0) || ' of '
         || printf('%.2f', seconds_between(w_start, w_end) / 3600.0) || ' h under control; '
         || printf('%.2f', uncontrolled_seconds / 3600.0) || ' h uncontrolled ('
         || concat_ws(', ',
