@@ -5,6 +5,7 @@ finding or number changes."""
 from __future__ import annotations
 
 import json
+from contextlib import closing
 
 from berthcheck import store
 from berthcheck.cli import app
@@ -30,11 +31,8 @@ def _tables(*previous: dict, **extra) -> dict:
 
 
 def _store(path, tables):
-    con = store.connect(path)
-    try:
+    with closing(store.connect(path)) as con:
         put_tables(con, tables)
-    finally:
-        con.close()
     return path
 
 
