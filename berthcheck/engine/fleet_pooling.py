@@ -26,31 +26,24 @@ WHERE v.fleet IS NOT NULL
   AND v.visit_id IN (SELECT visit_id FROM events WHERE kind = 'vie')
 """
 
-# the vessel types of a fleet's count year, as the pack counts its visits: loaded visits at
-# ports under the At-Berth regulation, ocean-going vessels only (port-local departure year),
-# and every type named in the fleet's visit_counts rows of that year; a fleet is named ignoring
-# case and spaces, as the pack's `fleet_key` macro (stages/00_macros.sql) names it
+# the vessel types of the fleets' visits in the count years, as the pack counts them: loaded
+# visits at ports under the At-Berth regulation, ocean-going vessels only (port-local departure
+# year), and every type named in the fleets' visit_counts rows of those years; by the names as
+# written (folded in Python, `scope.fleet_key`, as the claims' names are)
 _TYPES_SQL = r"""
-WITH wanted AS (SELECT unnest($keys) AS fleet_key, unnest($years) AS year)
-SELECT w.fleet_key, w.year, t.vessel_type
-FROM wanted w
-JOIN (
-    SELECT lower(regexp_replace(v.fleet, '[\s\p{Z}]+', '', 'g')) AS fleet_key,
-        year(timezone(coalesce(p.timezone, 'UTC'), v.departure)) AS year, v.vessel_type
-    FROM visits v
-    JOIN ports p ON p.port = v.port AND p.carb_at_berth
-    WHERE v.fleet IS NOT NULL AND v.vessel_type IS NOT NULL
-      -- the count years' departures give or take a day (any zone), before the name is folded
-      AND v.departure >= timezone('UTC', make_timestamp($first, 1, 1, 0, 0, 0)) - INTERVAL 1 DAY
-      AND v.departure < timezone('UTC', make_timestamp($last + 1, 1, 1, 0, 0, 0)) + INTERVAL 1 DAY
-      AND NOT list_contains($not_ocean_going, v.vessel_type)
-    UNION
-    SELECT lower(regexp_replace(c.holder, '[\s\p{Z}]+', '', 'g')), c.year, c.vessel_type
-    FROM visit_counts c
-    WHERE c.holder_kind = 'fleet' AND c.vessel_type IS NOT NULL
-) t ON t.fleet_key = w.fleet_key AND t.year = w.year
-GROUP BY ALL
-ORDER BY ALL
+SELECT DISTINCT v.fleet, year(timezone(coalesce(p.timezone, 'UTC'), v.departure)) AS year,
+    v.vessel_type
+FROM visits v
+JOIN ports p ON p.port = v.port AND p.carb_at_berth
+WHERE v.fleet IS NOT NULL AND v.vessel_type IS NOT NULL
+  -- the count years' departures give or take a day (any zone)
+  AND v.departure >= timezone('UTC', make_timestamp($first, 1, 1, 0, 0, 0)) - INTERVAL 1 DAY
+  AND v.departure < timezone('UTC', make_timestamp($last + 1, 1, 1, 0, 0, 0)) + INTERVAL 1 DAY
+  AND NOT list_contains($not_ocean_going, v.vessel_type)
+UNION
+SELECT holder, year, vessel_type
+FROM visit_counts
+WHERE holder_kind = 'fleet' AND vessel_type IS NOT NULL AND year BETWEEN $first AND $last
 """
 
 
@@ -91,20 +84,21 @@ def pooled_fleet_warnings(con, pack, results) -> list[str]:
             holders.setdefault((fleet_key(fleet), int(year)), set()).add(fleet)
     if not holders:
         return []
-    wanted = sorted({(key, count_year(pack, year)) for key, year in holders})
+    wanted = {(key, count_year(pack, year)) for key, year in holders}
+    years = [year for _, year in wanted]
     ocean = pack.parameters.get("not_ocean_going_types")
     rows = store.run(con, _TYPES_SQL, {
-        "keys": [k for k, _ in wanted], "years": [y for _, y in wanted],
-        "first": min(y for _, y in wanted), "last": max(y for _, y in wanted),
+        "first": min(years), "last": max(years),
         "not_ocean_going": list(ocean.value) if ocean is not None else [],
     })
-    types: dict[tuple[str, int], list[str]] = {}
-    for key, year, vessel_type in rows:
-        types.setdefault((key, int(year)), []).append(vessel_type)
+    types: dict[tuple[str, int], set[str]] = {}
+    for fleet, year, vessel_type in rows:
+        if (held := (fleet_key(fleet), int(year))) in wanted:
+            types.setdefault(held, set()).add(vessel_type)
     lines = []
     for (key, year), spellings in sorted(holders.items()):
         counted = count_year(pack, year)
-        kinds = types.get((key, counted), [])
+        kinds = sorted(types.get((key, counted), ()))
         if len(kinds) < 2:
             continue
         name = min(spellings)
