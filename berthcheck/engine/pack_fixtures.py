@@ -327,7 +327,7 @@ def case_problems(pack, case: Case, outcome) -> list[str]:
                               [(v, r["verdict"], r["basis"]) for v, r in rows.items()])
     for visit_id, expected in (spec.get("expect") or {}).items():
         if visit_id not in rows:
-            problems.append(_missing(visit_id, spec))
+            problems.append(_missing(visit_id, case))
             continue
         got = rows[visit_id]
         for key, want in (expected or {}).items():
@@ -370,14 +370,12 @@ def case_problems(pack, case: Case, outcome) -> list[str]:
     return problems
 
 
-def _missing(visit_id: str, spec: dict) -> str:
+def _missing(visit_id: str, case: Case) -> str:
     """Why an expected visit has no result: a visit the case's `period:` leaves out, or one no
-    visit row of the case has, says so."""
-    ids = set()
-    for row in (spec.get("tables") or {}).get("visits") or []:
-        repeat = row.get("repeat")
-        ids |= ({row.get("visit_id")} if repeat is None
-                else {f"{row.get('visit_id')}-{k + 1}" for k in range(repeat)})
+    visit row of the case has (its rows expanded as the case loaded them), says so."""
+    spec = case.spec
+    rows = (spec.get("tables") or {}).get("visits") or []
+    ids = {row["visit_id"] for row in _expand_visits(rows, case.visit_defaults)}
     if visit_id in ids and spec.get("period") is not None:
         return (f"{visit_id} missing from results: the case's period {spec['period']} leaves it "
                 "out (a visit belongs to the period of its port-local departure)")

@@ -364,13 +364,10 @@ def pack_failure(pack, where: str, exc: Exception, sql: str | None = None) -> Pa
     if position is not None:
         line, column = position
         failed += f" at line {line}" + (f", column {column}" if column else "")
-    if "Cannot attach" in text and "already attached" in text:  # ATTACH of the store file
-        return PackCannotRun(f"{label(pack)}: {file} tried to read or write a file, reach "
-                             f"the network or change a setting, which rule packs may not do "
-                             f"({text})")
     label_ = label(pack)
     if isinstance(exc, duckdb.PermissionException) or "disabled by configuration" in text \
-            or "configuration has been locked" in text:
+            or "configuration has been locked" in text \
+            or ("Cannot attach" in text and "already attached" in text):  # ATTACH of the store
         return PackCannotRun(f"{label_}: {file} tried to read or write a file, reach the "
                              f"network or change a setting, which rule packs may not do "
                              f"({text})")
