@@ -96,7 +96,8 @@ def indicator_rows(results, months: dict[str, str], pack) -> list[dict]:
         metered = [r for r in sp_rows if r.get("shore_power_energy_kwh_metered") is not None]
         # a pack whose rule is not about time at berth without control gives no window hours
         # (docs/packs.md 6): a group whose judged visits have none leaves them (and the excess
-        # they make) empty rather than sum them to 0
+        # they make) empty rather than sum them to 0 (engine.output_columns.hours_given's rule,
+        # over the group's rows: a frame per group would convert every result row again)
         judged = [r for r in rows if r["verdict"] in ("compliant", "non_compliant")]
         given = not judged or any(r.get("uncontrolled_hours") is not None for r in judged)
         sp_kwh = sum((r["shore_power_energy_kwh_metered"]
