@@ -358,3 +358,11 @@ def test_an_empty_berths_shore_power_cell_is_unknown_not_false():
     assert found["message"] == (
         "berth YSA/Y1 at CNSHA has an empty shore_power cell in the berths table: whether it "
         "can supply shore power is unknown; load its berths row with shore_power true or false")
+
+
+def test_cn08_title_covers_what_its_message_can_name():
+    """CN08's message names shore power, capture, or both (1.1.3), but its title said
+    "Shore power used for only part of the window", which a capture-only finding contradicted
+    in the report's and `rules list`'s rule table: the title names both controls."""
+    rule = next(r for r in load_pack("cn-shore-power").rules if r.id == "CN08")
+    assert "shore power" in rule.title.lower() and "capture" in rule.title.lower(), rule.title
