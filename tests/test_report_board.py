@@ -724,3 +724,19 @@ def test_scope_in_words_names_fleet_terminal_and_port():
         "Every visit at the Port of Los Angeles (USLAX) departing in October 2026.")
     many = [{"code": f"P{i}", "name": f"P{i}"} for i in range(6)]
     assert ports_in_words(many) == "6 ports: P0, P1, P2, P3 and 2 more"
+
+
+def test_the_glossary_explains_the_other_part_when_it_occurs():
+    """The tile, the summary and the exceptions chapter can show a part "other" (a visit's
+    excused hours that no finding names an event kind for, test_excused_parts_count_each_
+    visits_excused_hours_once, visit D), which the glossary did not explain, unlike "several
+    kinds": it does, only where the part is shown."""
+    from berthcheck.report.words import glossary
+
+    def excused(parts):
+        return {t["term"]: t["meaning"] for t in glossary({"carb"}, parts)}["Excused hours"]
+
+    assert ("; other: the excused hours of visits whose findings name no event kind for them "
+            "(the pack reported excused time without the events' kind and minutes)."
+            in excused(["vie_tie", "other"]))
+    assert "other:" not in excused(["vie_tie", "emergency", "several"])
