@@ -150,7 +150,7 @@ class Berths(_Base):
     port: str = pa.Field(nullable=False, str_matches=LOCODE)
     terminal: str = pa.Field(nullable=False)
     berth: str = pa.Field(nullable=False)
-    shore_power: bool = pa.Field(nullable=False)
+    shore_power: bool = pa.Field(nullable=True)  # empty = unknown
     capture_available: bool = pa.Field(nullable=False)
     ops_available: bool = pa.Field(nullable=False)
 

@@ -337,3 +337,32 @@ def test_cn08_message_names_what_controlled_the_window(case_name, opening):
     outcome = run_case(case.spec, pack, case.visit_defaults)
     (found,) = [r for r in outcome.findings.iter_rows(named=True) if r["rule_id"] == "CN08"]
     assert found["message"].startswith(opening), found["message"]
+
+
+def test_an_empty_berths_shore_power_cell_is_unknown_not_false():
+    """An empty `shore_power` cell in a berths file was stored as false (the loader's default),
+    so the berth's visits were berth_without_supply (not_applicable): unknown is not "no". It
+    is stored NULL and the visit is insufficient_data, CN02 saying the cell is empty
+    (tests/rules/CN02.yml, berth_with_an_empty_shore_power_cell_is_insufficient_data)."""
+    from berthcheck.engine.pack_fixtures import load_cases, run_case
+
+    pack = load_pack("cn-shore-power")
+    case = next(c for c in load_cases(pack) if c.rule == "CN02"
+                and c.name == "berth_with_an_empty_shore_power_cell_is_insufficient_data")
+    outcome = run_case(case.spec, pack, case.visit_defaults)
+    verdicts = {r["visit_id"]: (r["verdict"], r["berth_shore_power"])
+                for r in outcome.results.iter_rows(named=True)}
+    assert verdicts == {"V1": ("insufficient_data", None), "V2": ("not_applicable", False),
+                        "V3": ("non_compliant", True)}
+    (found,) = [r for r in outcome.findings.iter_rows(named=True) if r["rule_id"] == "CN02"]
+    assert found["message"] == (
+        "berth YSA/Y1 at CNSHA has an empty shore_power cell in the berths table: whether it "
+        "can supply shore power is unknown; load its berths row with shore_power true or false")
+
+
+def test_cn08_title_covers_what_its_message_can_name():
+    """CN08's message names shore power, capture, or both (1.1.3), but its title said
+    "Shore power used for only part of the window", which a capture-only finding contradicted
+    in the report's and `rules list`'s rule table: the title names both controls."""
+    rule = next(r for r in load_pack("cn-shore-power").rules if r.id == "CN08")
+    assert "shore power" in rule.title.lower() and "capture" in rule.title.lower(), rule.title

@@ -81,3 +81,23 @@ def test_no_warning_without_a_judged_claim_or_under_another_pack():
     no_claim["events"] = []
     assert _warnings(no_claim) == []
     assert _warnings(_tables(*mixed), pack="fueleu-art6") == []
+
+
+def test_exports_of_a_carb_run_warn_as_check_does(runner, tmp_path):
+    """`export carb-visit-report` (and the other exports of a CARB run) said nothing of a
+    fleet's pooled VIE allowance that `check` and `report` warned of for the same run. The
+    warning goes where an export's warnings go (standard error, `--json`'s `warnings`), never
+    into the regulator's file, whose format has no place for it."""
+    db = _store(tmp_path / "s.duckdb", _tables(
+        visit("P1", **_2025), visit("P2", vessel_type="roro", imo="9074729", **_2025)))
+    out = tmp_path / "v.csv"
+    result = runner.invoke(app, ["export", "carb-visit-report", "--db", str(db), "--party",
+                                 "vessel", "--period", "2026-10", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines().count(_WARNING) == 1
+    assert "pooled" not in out.read_text(encoding="utf-8")
+    as_json = runner.invoke(app, ["export", "indicators", "--db", str(db), "--period",
+                                  "2026-10", "--out", str(tmp_path / "i.zip"), "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert _WARNING.removeprefix("warning: ") in json.loads(as_json.stdout)["warnings"]
+    assert as_json.stderr.splitlines().count(_WARNING) == 1

@@ -95,3 +95,22 @@ def test_the_shipped_packs_hash_is_what_it_was(pack_id):
 def test_the_incentive_packs_hash_is_what_it_was():
     """A custom pack of only the files it names (and its fixtures) keeps its hash too."""
     assert load_pack(str(INCENTIVE)).hash == _old_pack_hash(INCENTIVE)
+
+
+def test_a_checkout_never_rewrites_the_line_endings_of_a_pack_or_factor_file():
+    """A pack's hash is over its files' bytes: a Windows checkout with core.autocrlf wrote the
+    built-in packs with CRLF, so every run id differed from the same pack's elsewhere and
+    `compare` refused a partner's package as computed with "different rule files". The
+    repository's .gitattributes checks these files out with LF everywhere."""
+    import shutil
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    if shutil.which("git") is None or not (root / ".git").exists():
+        pytest.skip("not a git checkout: the files are as the archive holds them")
+    listed = subprocess.run(["git", "ls-files", "rules", "tests/rules", "tests/packs"],
+                            cwd=root, capture_output=True, text=True, check=True).stdout.split()
+    assert any(name.startswith("rules/cn-shore-power/") for name in listed)
+    attrs = subprocess.run(["git", "check-attr", "eol", "--", *listed], cwd=root,
+                           capture_output=True, text=True, check=True).stdout.splitlines()
+    assert [line for line in attrs if not line.endswith(": eol: lf")] == []

@@ -535,3 +535,33 @@ def test_rules_test_of_a_pack_that_cannot_run_is_one_pack_error(tmp_path, file, 
         assert result.exit_code == 2, result.output
         assert result.output.count(f"{folder / file}") == 1, result.output
         assert "failed" in result.output and "Traceback" not in result.output
+
+
+def test_an_error_under_json_is_a_message_on_stderr_and_nothing_on_stdout(tmp_path):
+    """`rules test --json` with a pack that cannot run printed only its error, no JSON, and so
+    did every other command's --json on an error: the documented rule (docs/contract.md, exit
+    codes) is that --json prints its object only for a command that did its work, and an error
+    is `error: ...` on standard error with its exit code and an empty standard output (no JSON
+    error object, so each command's JSON keeps one shape)."""
+    broken = _copy(tmp_path)
+    _edit(broken, "FROM bi_visit", "FROM bi_visit_missing", "BI01.sql")
+    malformed = tmp_path / "malformed"
+    shutil.copytree(INCENTIVE, malformed)
+    _edit(malformed, "cases:", "unknown_key: 1\ncases:", "tests/BI01.yml")
+    for args, code, words in [
+        (("rules", "test", broken, "--json"), 2, "BI01.sql"),  # a rule that cannot run
+        (("rules", "test", tmp_path / "nowhere", "--json"), 2, "no pack.toml"),
+        (("rules", "test", malformed, "--json"), 2, "BI01.yml"),
+        (("check", "--db", tmp_path / "s.duckdb", "--period", "2026-13", "--json"), 2, "2026-13"),
+    ]:
+        result = _cli(*args)
+        assert result.exit_code == code, (args, result.output)
+        assert result.stdout == "", (args, result.stdout)
+        assert result.stderr.startswith("error: ") and words in result.stderr, result.stderr
+    # a pack without cases ran: its (empty) outcome is JSON, exit 1, the reason on stderr
+    shutil.rmtree(broken / "tests")
+    _edit(broken, "FROM bi_visit_missing", "FROM bi_visit", "BI01.sql")
+    result = _cli("rules", "test", broken, "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["cases"] == []
+    assert "has no fixture cases" in result.stderr

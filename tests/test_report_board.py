@@ -331,6 +331,8 @@ def test_an_empty_reports_cover_names_the_zone_of_the_port_asked_for_never_utc(m
         zones, row = cover()
         assert "UTC" not in zones and "UTC" not in row, row
         assert "no visits in scope" in row, row
+        # a fleet asks for no port either: its empty cover says what the plain one says
+        assert cover(fleet="Hanse Nordic Container Fleet") == (zones, row)
     finally:
         con.close()
 
@@ -722,5 +724,28 @@ def test_scope_in_words_names_fleet_terminal_and_port():
         "October 2026.")
     assert scope_in_words(parse_scope("2026-10", port="USLAX"), lax, title) == (
         "Every visit at the Port of Los Angeles (USLAX) departing in October 2026.")
+    # a fleet or terminal with no visit in the period: the empty report's cover said "The
+    # visits of fleet F1 at no port departing in ...", as if the scope excluded every port
+    assert scope_in_words(parse_scope("2026-10", fleet="F1"), [], title) == (
+        "The visits of fleet F1, at any port, departing in October 2026; no other fleet's "
+        "visits.")
+    assert scope_in_words(parse_scope("2026-10", terminal="TRAPAC"), [], title) == (
+        "The visits at terminal TRAPAC departing in October 2026.")
     many = [{"code": f"P{i}", "name": f"P{i}"} for i in range(6)]
     assert ports_in_words(many) == "6 ports: P0, P1, P2, P3 and 2 more"
+
+
+def test_the_glossary_explains_the_other_part_when_it_occurs():
+    """The tile, the summary and the exceptions chapter can show a part "other" (a visit's
+    excused hours that no finding names an event kind for, test_excused_parts_count_each_
+    visits_excused_hours_once, visit D), which the glossary did not explain, unlike "several
+    kinds": it does, only where the part is shown."""
+    from berthcheck.report.words import glossary
+
+    def excused(parts):
+        return {t["term"]: t["meaning"] for t in glossary({"carb"}, parts)}["Excused hours"]
+
+    assert ("; other: the excused hours of visits whose findings name no event kind for them "
+            "(the pack reported excused time without the events' kind and minutes)."
+            in excused(["vie_tie", "other"]))
+    assert "other:" not in excused(["vie_tie", "emergency", "several"])

@@ -271,7 +271,9 @@ BERTHS = Kind(
         _c("port", "locode", True),
         _c("terminal", "text", True),
         _c("berth", "text", True),
-        _c("shore_power", "bool", default=False),
+        # no default: an empty cell is unknown (NULL), not "no supply". A pack that needs
+        # the answer (China's Art. 11) then judges insufficient_data; CARB reads it as false.
+        _c("shore_power", "bool"),
         _c("capture_available", "bool", default=False),
         _c("ops_available", "bool", default=False),
     ),

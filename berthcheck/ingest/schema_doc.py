@@ -84,6 +84,8 @@ COLUMN_NOTES = {
     ("visit-counts", "vessel_type"): "empty = all vessel types",
     ("visit-counts", "visits"): "the year's visits, innovative-concept visits excluded",
     ("coverage", "holder"): "a UN/LOCODE (kind port) or a fleet name (kind fleet)",
+    ("berths", "shore_power"): "the berth can supply shore power; empty = unknown (a pack "
+    "that needs it judges insufficient_data; CARB reads it as false)",
     ("ports", "ops_required_from"): "FuelEU Art. 6(3): a Member State requires on-shore power "
     "here from this date",
 }

@@ -94,10 +94,14 @@ def scope_in_words(scope: Scope, ports: list[dict], period_title: str) -> str:
     """`Every visit at the Port of Los Angeles (USLAX) departing in October 2026.`"""
     where = ports_in_words(ports, sentence=True)
     when = f"departing in {period_title}" if scope.period else "of every loaded period"
+    # a fleet or terminal with no visit in scope is at no port we know of: its sentence says
+    # which visits it would be ("at no port" read as if the scope excluded every port)
     if scope.fleet:
-        return f"The visits of fleet {scope.fleet} at {where} {when}; no other fleet's visits."
+        at = f" at {where}" if ports else ", at any port,"
+        return f"The visits of fleet {scope.fleet}{at} {when}; no other fleet's visits."
     if scope.terminal:
-        return f"The visits at terminal {scope.terminal} of {where} {when}."
+        of = f" of {where}" if ports else ""
+        return f"The visits at terminal {scope.terminal}{of} {when}."
     if scope.port:
         return f"Every visit at {where} {when}."
     if not ports:

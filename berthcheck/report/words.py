@@ -250,6 +250,8 @@ EXCUSED_PART_NOTES = {
     "several": "several kinds: the excused hours of visits whose excused time is covered by "
                "overlapping events of several kinds, counted once rather than split between "
                "the kinds",
+    "other": "other: the excused hours of visits whose findings name no event kind for "
+             "them (the pack reported excused time without the events' kind and minutes)",
 }
 
 

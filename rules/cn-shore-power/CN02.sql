@@ -5,18 +5,21 @@
 -- severity: warning
 -- description: The threshold depends on whether the port is coastal (3 h) or inland (2 h), and
 --   the duty on whether the berth can supply shore power. A visit at a Chinese port whose ports
---   row has no port_area (missing_port_area), or at a berth without a berths row
---   (missing_berth_shore_power), cannot be judged: its verdict is insufficient_data, never a
---   guess. Load a ports file with port_area, or a berths file.
+--   row has no port_area (missing_port_area), or at a berth without a berths row or whose
+--   row leaves shore_power empty (missing_berth_shore_power), cannot be judged: its verdict is
+--   insufficient_data, never a guess. Load a ports file with port_area, or a berths file.
 -- compliant: A visit at Shanghai (built-in port, coastal) at a berth listed in berths: judged.
--- non_compliant: A visit at a Chinese port loaded without port_area, or at an unlisted berth.
+-- non_compliant: A visit at a Chinese port loaded without port_area, or at an unlisted berth,
+--   or at a listed berth whose shore_power cell is empty.
 SELECT
     visit_id,
     CASE missing_basis
         WHEN 'missing_port_area' THEN 'port ' || port
             || ' has no port_area (coastal or inland): the 3-hour or 2-hour threshold cannot be chosen; load a ports row with port_area'
         ELSE 'berth ' || terminal || '/' || berth || ' at ' || port
-            || ' is not in the berths table: whether it can supply shore power is unknown; load a berths row'
+            || CASE WHEN berth_known
+                    THEN ' has an empty shore_power cell in the berths table: whether it can supply shore power is unknown; load its berths row with shore_power true or false'
+                    ELSE ' is not in the berths table: whether it can supply shore power is unknown; load a berths row' END
     END AS message,
     to_json({'basis': missing_basis, 'berth': berth, 'port': port, 'terminal': terminal}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes

@@ -1,6 +1,6 @@
 -- id: CN08
 -- name: shore_power.partial
--- title: Shore power used for only part of the window
+-- title: Shore power or capture used for only part of the window
 -- section: Measures for the Administration of Shore Power of Ports and Ships, Art. 11; Marine Environment Protection Law (2023) Art. 110 (fine; UNCONFIRMED amounts)
 -- severity: violation
 -- description: Shore power (or a counted capture session) was used, but not over the whole

@@ -12,7 +12,8 @@
 --                            a basis of this pack)
 -- and, for a visit under the duty, what is missing to judge it (insufficient_data):
 --   missing_port_area            a Chinese port without coastal / inland
---   missing_berth_shore_power    no berths row for the visit's berth
+--   missing_berth_shore_power    no berths row for the visit's berth, or its shore_power cell
+--                                empty (unknown is not "no supply")
 CREATE OR REPLACE TEMP TABLE cn_call AS
 WITH v AS (
     SELECT
@@ -21,7 +22,7 @@ WITH v AS (
         p.port_area,
         coalesce(p.timezone, 'UTC') AS tz,
         b.port IS NOT NULL AS berth_known,
-        coalesce(b.shore_power, false) AS berth_supply,
+        b.shore_power AS berth_supply,  -- NULL: no berths row, or its cell empty
         coalesce(v.shore_power_capable, false) AS stated_capable,
         -- A ship that was on shore power during the call has receiving facilities, whatever
         -- its row says (the loader's default is false when the column is absent): it is
@@ -56,11 +57,11 @@ SELECT
         WHEN list_contains($excluded_vessel_types, i.vessel_type) THEN 'not_regulated_type'
         WHEN $require_receiving_equipment AND NOT i.capable THEN 'no_receiving_equipment'
         WHEN i.arrival < i.start_instant THEN 'before_start_date'
-        WHEN i.berth_known AND NOT i.berth_supply THEN 'berth_without_supply'
+        WHEN i.berth_supply IS FALSE THEN 'berth_without_supply'
     END AS not_applicable_basis,
     CASE
         WHEN i.port_area IS NULL THEN 'missing_port_area'
-        WHEN NOT i.berth_known THEN 'missing_berth_shore_power'
+        WHEN i.berth_supply IS NULL THEN 'missing_berth_shore_power'
     END AS missing_basis
 FROM i;
 
