@@ -101,3 +101,18 @@ def test_what_the_packs_write_is_recognised(con):
 def test_text_that_is_not_json_still_reaches_python(con):
     assert _for_python(con, ["not json", '{"a":1', '{"a":1}x']) == {"not json", '{"a":1',
                                                                     '{"a":1}x'}
+
+
+def test_a_repeated_key_reaches_python(con):
+    """A flat text whose keys are in order but one repeats is not canonical (Python keeps the
+    last value): the key sequence is read with its repeats (json_keys keeps them)."""
+    texts = ['{"a":1,"a":2}', '{"a":1,"b":2,"b":3}', '{"":1,"":2}', '{"a":1,"b":2}', '{}']
+    assert _for_python(con, texts) == set(texts[:3])
+    assert findings_module._canonical_json(texts[0]) == '{"a":2}'
+
+
+def test_a_huge_integer_is_read_as_text(con):
+    """An integer of hundreds of digits matches the flat shape; reading its keys does not fail."""
+    text = '{"a":' + "9" * 400 + "}"
+    assert _for_python(con, [text]) == set()
+    assert findings_module._canonical_json(text) == text

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 
 from berthcheck import store
 from berthcheck.engine.pack_binding import bind
@@ -61,8 +60,11 @@ def _rules_sql(rules: tuple[Rule, ...]) -> tuple[str, dict[str, object]]:
 # an integer (not `-0`), or a decimal fraction of at most 15 significant digits (any double
 # prints them back exactly; here at most 8 before the point and 7 after), no trailing zero but
 # `.0`, and not below 1e-4 (Python writes 1e-05); and its keys in Python's order, unique. The
-# last is decided once per key sequence (a rule's texts share one): a text's key sequence is the
-# text with its values cut out. Every other text goes through Python, so the result is the same.
+# last is decided once per key sequence (a rule's texts share one): a text's key sequence is
+# DuckDB's `json_keys` of it, in the text's order with any repeat kept (such a text's keys have
+# no escape, so each is the text between its quotes); a third of what cutting the values out
+# with a global regexp_replace cost (0.03 against 0.09 CPU s for the 55 660 distinct texts of
+# 200 000 visits). Every other text goes through Python, so the result is the same.
 _STRING = r'"[^"\\\x00-\x1f]*"'
 _KEY = r'"[^"\\\x00-\x1f:]*"'
 _VALUE = "(" + "|".join((
@@ -76,7 +78,7 @@ _EVIDENCE_SQL = rf"""
 CREATE OR REPLACE TEMP TABLE _bc_evidence AS
 SELECT evidence,
     CASE WHEN regexp_full_match(evidence, '{_FLAT_OBJECT}')
-         THEN regexp_replace(evidence, ':("[^"]*"|[^,}}]*)', ':', 'g') END AS keys
+         THEN json_keys(evidence) END AS keys
 FROM (SELECT DISTINCT evidence FROM _bc_findings_raw WHERE evidence IS NOT NULL)
 """  # noqa: S608 - this module's constant pattern, no outside text
 
@@ -95,9 +97,8 @@ def _texts_for_python(sandbox) -> list[str]:
         store.run(sandbox, "DROP TABLE _bc_evidence")
 
 
-def _keys_in_order(keys: str) -> bool:
-    """A key sequence (`{"a":,"b":}`) in Python's sort_keys order, each key once."""
-    names = re.findall(r'"([^"]*)":', keys)
+def _keys_in_order(names: list[str]) -> bool:
+    """A key sequence (`['a', 'b']`) in Python's sort_keys order, each key once."""
     return names == sorted(set(names))
 
 
