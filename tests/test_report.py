@@ -188,10 +188,32 @@ def test_the_only_attachment_is_the_results_csv(sample, tmp_path):
     assert content == exported.read_bytes()
 
 
-def test_names_that_look_like_times_stay_text_in_the_attached_results(tmp_path):
+def _renders_once_per_input(monkeypatch) -> None:
+    """`render_pdf` laid out once per distinct (HTML, page metadata, attachment): a second call
+    with inputs equal to an earlier one's gets that render's result. Sound because a render is
+    a function of those inputs (test_two_renders_in_one_process_are_byte_identical), and
+    anything the code under test changes (the attached results above all) is among them, so a
+    difference still renders anew."""
+    import berthcheck.report.render as render_module
+
+    real, done = render_module.render_pdf, {}
+
+    def render_pdf(html, meta, attachment):
+        key = (html, json.dumps(meta, sort_keys=True, default=str), attachment)
+        if key not in done:
+            done[key] = real(html, meta, attachment)
+        return done[key]
+
+    monkeypatch.setattr(render_module, "render_pdf", render_pdf)
+
+
+def test_names_that_look_like_times_stay_text_in_the_attached_results(tmp_path, monkeypatch):
     """A vessel named "2026-10-01 12:00Z" (and an operator spelled as an instant): a report of
     the stored run attached "2026-10-01T12:00:00Z" where `check --out` wrote the name as
-    given, since every text column whose values looked like instants was turned into times."""
+    given, since every text column whose values looked like instants was turned into times.
+    The report by scope and by `--run` hand the renderer the same inputs: the PDF is laid out
+    once for both (`_renders_once_per_input`; the attachment is one of those inputs)."""
+    _renders_once_per_input(monkeypatch)
     src = tmp_path / "src"
     shutil.copytree(sample_source(tmp_path), src)
     with open(src / "visits.csv", newline="", encoding="utf-8") as fh:
