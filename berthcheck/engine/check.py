@@ -226,7 +226,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
     orphans = _findings_without_results(findings, results)
     if orphans.height:
         # the rule that made them is at fault, not assemble.sql (which lists every visit)
-        rule_id = orphans["rule_id"].min()
+        rule_id = str(orphans["rule_id"].min())  # a text column, never NULL
         raise pack_failure(pack, f"{rule_id}.sql", ValueError(
             f"rule {rule_id} gives findings for visits not in the results: "
             + ", ".join(orphans.filter(orphans["rule_id"] == rule_id)["visit_id"]
