@@ -222,6 +222,34 @@ def test_instants_and_dates_in_every_unit_and_zone_give_one_digest():
     _same(pa.array(days, pa.date32()), pa.array(days, pa.date64()))
 
 
+@pytest.mark.parametrize("slice_rows", [1, 2, 4, 7])
+def test_a_chunk_hashed_a_slice_at_a_time_has_the_documented_digest(monkeypatch, slice_rows):
+    """`ColumnHasher` hashes a chunk HASH_SLICE_ROWS rows at a time (a copy the size of the
+    CPU's cache): slices that end inside a chunk, within a run of NULLs, at a text holding
+    bytes under a NULL slot and past a bit-packed boolean's byte leave the digest the
+    reference's, for frames, Arrow tables and a relation streamed from DuckDB."""
+    frame = _every_type()
+    columns = list(frame.columns)
+    want = reference_digest(frame, columns, None)
+    monkeypatch.setattr(digest_v3, "HASH_SLICE_ROWS", slice_rows)
+    assert digest_v3.frame_sha256(frame) == want
+    assert digest_v3.frame_sha256(frame.rechunk()) == want
+    assert digest_v3.arrow_sha256(frame.to_arrow()) == want
+    # a NULL slot holding bytes (Arrow allows it) in the middle of a slice or at its edge
+    offsets = pa.array([0, 2, 5, 7, 7], pa.int32())
+    held = pa.StringArray.from_buffers(4, offsets.buffers()[1], pa.py_buffer(b"abcdefg"),
+                                       pa.array([True, False, True, True]).buffers()[1], 1)
+    clean = pa.array(["ab", None, "fg", ""])
+    assert digest_v3.column_sha256(held) == digest_v3.column_sha256(clean)
+    con = duckdb.connect()
+    try:
+        con.register("frame_view", frame.to_arrow())
+        assert (digest_v3.relation_sha256(con, "frame_view", ["visit_id"])
+                == reference_digest(frame, columns, ["visit_id"]))
+    finally:
+        con.close()
+
+
 def test_a_type_without_a_canonical_form_is_a_clear_error():
     with pytest.raises(digest_v3.DigestError, match="list<item: int64>"):
         digest_v3.arrow_sha256(pa.table({"x": pa.array([[1]])}))
