@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# data contract 2: a longer stay is an error, and so is a port call (visits' port_call) longer
+# from first arrival to last departure
+MAX_STAY_DAYS = 60
+
 VESSEL_TYPES = (
     "container",
     "reefer",
@@ -198,6 +202,9 @@ VISITS = Kind(
            value_aliases={"msd": "MSD", "hsd": "HSD", "mediumspeed": "MSD", "highspeed": "HSD"}),
         _c("call_purpose", "enum", aliases=("purpose", "purpose_of_call"), values=CALL_PURPOSES,
            value_aliases=CALL_PURPOSE_ALIASES, default="cargo"),
+        # FuelEU's unit is the port call: stays with the same value are one call (same ship,
+        # same port; checked in cross_rows.py). Empty = the stay is a call of its own.
+        _c("port_call", "text", aliases=("port_call_id", "port_call_reference")),
     ),
 )
 
