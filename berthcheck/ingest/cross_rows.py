@@ -230,8 +230,8 @@ def _port_call_conflicts(con, label: str) -> list[RowError]:
     same ship (imo) at the same port, and the call, first arrival to last departure, no longer
     than a stay may be (MAX_STAY_DAYS: a check hands a pack the stays of a call within that
     reach of its scope, engine/judged_visits.py). Stays of one ship never overlap
-    (`_vessel_overlaps`). Each staged row of a bad call is named, with the stay it conflicts
-    with (the first by arrival)."""
+    (`_vessel_overlaps`). A row is named with the stay it conflicts with (the first by
+    arrival); of two rows of the file, the later."""
     pool = """
         SELECT visit_id, port_call, imo, port, arrival, departure, _source_row AS row,
                TRUE AS new FROM _staged WHERE port_call IS NOT NULL
@@ -249,7 +249,8 @@ def _port_call_conflicts(con, label: str) -> list[RowError]:
                    row_number() OVER (PARTITION BY a.row ORDER BY b.arrival, b.visit_id) AS n
             FROM pool a JOIN pool b ON a.port_call = b.port_call AND a.visit_id <> b.visit_id
              AND (a.imo <> b.imo OR a.port <> b.port)
-            WHERE a.new
+            -- two rows of the file: the later one is blamed (as a duplicate is)
+            WHERE a.new AND (NOT b.new OR a.row > b.row)
         ),
         span AS (
             SELECT port_call, min(arrival) AS first_arrival, max(departure) AS last_departure
@@ -263,7 +264,9 @@ def _port_call_conflicts(con, label: str) -> list[RowError]:
                strftime(timezone('UTC', s.first_arrival), '%Y-%m-%dT%H:%MZ'),
                strftime(timezone('UTC', s.last_departure), '%Y-%m-%dT%H:%MZ')
         FROM pool p JOIN span s USING (port_call)
+        -- the call's last row of the file is blamed
         WHERE p.new AND p.row NOT IN (SELECT row FROM other)
+          AND p.row = (SELECT max(q.row) FROM pool q WHERE q.new AND q.port_call = p.port_call)
         ORDER BY 1""")  # noqa: S608 - our names and an int
     errors = []
     for (row, call, imo, port, other, other_imo, other_port, other_new, other_row,
