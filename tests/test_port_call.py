@@ -118,3 +118,65 @@ def test_a_summary_counts_a_calls_penalty_once(con, tmp_path):
     by_visit = {r["visit_id"]: r for r in outcome.results.iter_rows(named=True)}
     numbers = summary(outcome.results, [], by_visit, "EUR")
     assert numbers["penalty_missing"] == 0 and numbers["penalty_missing_text"] is None
+
+
+def _shift_tables(**r2) -> dict[str, list[dict]]:
+    """The Rotterdam shift (R1 06:00-07:30 at E1, R2 08:00-20:10 at E2, 2030-06-03 CEST), no
+    OPS, as fixture rows."""
+    base = {"vessel_type": "container", "gross_tonnage": 95000, "aux_power_kw": 1000,
+            "port": "NLRTM", "terminal": "ECT", "ready_to_work": None, "pilot_on_board": None,
+            "port_call": "RTM-1"}
+    return {"visits": [
+        {**base, "visit_id": "R1", "berth": "E1", "arrival": "2030-06-03T06:00:00+02:00",
+         "departure": "2030-06-03T07:30:00+02:00"},
+        {**base, "visit_id": "R2", "berth": "E2", "arrival": "2030-06-03T08:00:00+02:00",
+         "departure": "2030-06-03T20:10:00+02:00", **r2}]}
+
+
+def _checked(tables, name: str | None = None, value=None) -> dict[str, dict]:
+    import dataclasses
+
+    from berthcheck.engine import check, load_pack
+    from berthcheck.engine.fixture_store import put_tables
+
+    pack = load_pack("fueleu-art6")
+    if name is not None:
+        params = dict(pack.parameters)
+        params[name] = dataclasses.replace(params[name], value=value)
+        pack = dataclasses.replace(pack, parameters=params)
+    con = store.connect(":memory:")
+    try:
+        put_tables(con, tables)
+        outcome = check(con, pack, store_run=False, record=False)
+    finally:
+        con.close()
+    return {r["visit_id"]: r for r in outcome.results.iter_rows(named=True)}
+
+
+def test_a_connection_allowance_is_spent_once_per_port_call():
+    # 1 h allowance: R1's 1.5 h -> 0.5 h (1 h taken), R2 keeps its 12 h 10 min; the call's
+    # 0.5 + 12.166667 = 12.666667 h -> 13 h -> 1.5 x 1 000 x 13 = EUR 19 500 on R2
+    rows = _checked(_shift_tables(), "connection_allowance_hours", 1.0)
+    assert (rows["R1"]["uncontrolled_hours"], rows["R1"]["excused_hours"]) == (0.5, 1.0)
+    assert (rows["R2"]["uncontrolled_hours"], rows["R2"]["excused_hours"]) == (12.166667, 0.0)
+    assert (rows["R2"]["non_compliant_hours_billed"], rows["R2"]["penalty"]) == (13.0, 19500.0)
+
+
+def test_the_stay_reading_of_the_penalty_bills_the_calls_assessed_stays():
+    # penalty_hours = stay: 1.5 + 12.166667 h at berth (the 30 min shift is not) = 13.67 h ->
+    # 14 h -> EUR 21 000, as the non_compliant reading here (no OPS at all)
+    rows = _checked(_shift_tables(), "penalty_hours", "stay")
+    assert (rows["R2"]["non_compliant_hours_billed"], rows["R2"]["penalty"]) == (14.0, 21000.0)
+    assert rows["R1"]["penalty"] is None and rows["R1"]["penalty_on"] == "R2"
+
+
+def test_stays_giving_different_power_demands_are_weighted_by_their_hours():
+    # R1 1 000 kW x 1.5 h + R2 2 000 kW x 12.166667 h = 25 833.33 kWh over 13.666667 h: a
+    # mean of 1 890.2439 kW, x 14 h billed x 1.5 = EUR 39 695.12 (= the stays' kWh x 14 / 13.67
+    # x 1.5); the carrying row shows that mean, so its columns still multiply out
+    rows = _checked(_shift_tables(aux_power_kw=2000))
+    r2 = rows["R2"]
+    assert r2["power_source"] == "port_call_mean"
+    assert r2["power_demand_kw"] == pytest.approx(25833.333333 / 13.666667, rel=1e-6)
+    assert r2["penalty"] == 39695.12
+    assert rows["R1"]["power_demand_kw"] == 1000.0 and rows["R1"]["power_source"] == "given"

@@ -5,11 +5,11 @@
 -- severity: info
 -- description: Art. 6 judges a port call, and a ship shifting berths stays in one port call:
 --   the stays sharing a visits' port_call are one call. Its two-hour test runs from its first
---   arrival to its last departure (the shift included); it is compliant or non-compliant as a
---   whole; its non-compliant hours (the time at berth, shift excluded) are added up over its
---   stays and rounded up once; a capped exception is one use. The finding, on the stay that
---   carries the call's billed hours and penalty (its last to depart; penalty_on), names the
---   stays, their non-compliant hours and the penalty. Each stay's own hours stay on its row.
+--   arrival to its last departure (the shift included); its non-compliant hours (the time at
+--   berth, shift excluded) are added up over its stays and rounded up once; a capped
+--   exception is one use. Each stay keeps its own verdict and hours. The finding, on the stay
+--   that carries the call's billed hours and penalty (its last stay with non-compliant time,
+--   else its last; penalty_on), names the stays, their non-compliant hours and the penalty.
 -- compliant: A stay without a port_call, or a call whose stays are all on OPS: no finding
 --   beyond this note.
 -- non_compliant: 06:00-07:30 at one Rotterdam quay, 08:00-20:10 at another, no OPS, 1 000 kW:
