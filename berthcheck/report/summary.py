@@ -11,7 +11,6 @@ from berthcheck.report.words import VERDICT_LABELS
 
 
 def summary(results, finding_rows: list[dict], by_visit: dict, currency: str | None) -> dict:
-    import polars as pl
 
     counts = dict.fromkeys(VERDICTS, 0)
     for verdict, n in results.group_by("verdict").len().sort("verdict").iter_rows():
