@@ -115,13 +115,14 @@ r AS (
 ),
 pc AS (
     -- each port call of several stays: first arrival, last departure, its stays in order of
-    -- arrival (a stay without a port_call is its own call: no grouping, nothing to join)
+    -- arrival (a stay without a port_call is its own call: no grouping, nothing to join).
+    -- Read off `visits`, not `r`: a second reader of `r` would make its joins twice.
     SELECT port_call,
         min(arrival) AS call_arrival,
         max(departure) AS call_departure,
         count(*) AS call_stays,
         string_agg(visit_id, ', ' ORDER BY arrival, visit_id) AS call_stay_ids
-    FROM r
+    FROM visits
     WHERE port_call IS NOT NULL
     GROUP BY port_call
 )
