@@ -180,3 +180,19 @@ def test_stays_giving_different_power_demands_are_weighted_by_their_hours():
     assert r2["power_demand_kw"] == pytest.approx(25833.333333 / 13.666667, rel=1e-6)
     assert r2["penalty"] == 39695.12
     assert rows["R1"]["power_demand_kw"] == 1000.0 and rows["R1"]["power_source"] == "given"
+
+
+def test_the_report_says_where_a_stays_penalty_is(db_path, tmp_path):
+    from berthcheck.engine import load_pack
+
+    from .conftest import html_report
+
+    con = store.connect(db_path)
+    try:
+        load_files(con, "visits", [write_csv(tmp_path / "v.csv", SHIFT)])
+    finally:
+        con.close()
+    html, model = html_report(db_path, load_pack("fueleu-art6"), "2030-06")
+    # before: R1's penalty cell was a bare dash, as for a penalty not computed
+    assert "on visit R2 (the port call&#39;s)" in html
+    assert "whose penalty was not computed" not in html
