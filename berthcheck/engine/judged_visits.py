@@ -65,8 +65,8 @@ def _with_port_call_stays(judged: str, select: str, scope: Scope) -> str:
     call within MAX_STAY_DAYS from first arrival to last departure (ingest/cross_rows.py), so
     its other stays depart after New Year of the scope's first year less that and two days,
     and arrive before the period's end plus as much: constants that bound the scan as the
-    period's do, and a row group whose `port_call` is all empty is skipped on its statistics
-    (every store loaded before the column)."""
+    period's do. Only stays with a `port_call` are read (none in a store loaded before the
+    column: then the branch adds no row)."""
     if scope.start is None or scope.end is None:
         reach = "TRUE"
     else:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 # data contract 2: a longer stay is an error, and so is a port call (visits' port_call) longer
 # from first arrival to last departure
 MAX_STAY_DAYS = 60
+# optional columns no generated sample fills (the samples have no berth shift)
+NOT_IN_SAMPLES = ("port_call",)
 
 VESSEL_TYPES = (
     "container",
@@ -155,6 +157,12 @@ class Kind:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def sample_column_names(self) -> tuple[str, ...]:
+        """The columns `berthcheck sample` writes: all but those no sample fills (NOT_IN_SAMPLES),
+        so the committed sample files keep their headers."""
+        return tuple(c.name for c in self.columns if c.name not in NOT_IN_SAMPLES)
 
 
 def _c(name: str, type_: str, required: bool = False, **kw) -> Column:

@@ -75,8 +75,9 @@ allowance AS (
     -- stays in order of arrival (a stay alone: least(open, allowance), below)
     SELECT visit_id,
         greatest(0, least(open_seconds, $connection_allowance_hours * 3600.0
-            - coalesce(sum(open_seconds) OVER (PARTITION BY call_key ORDER BY arrival, visit_id
-                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))) AS allowance_seconds
+            -- what the call's earlier stays had open (a running sum less the stay's own)
+            - (sum(open_seconds) OVER (PARTITION BY call_key ORDER BY arrival, visit_id
+                   ROWS UNBOUNDED PRECEDING) - open_seconds))) AS allowance_seconds
     FROM base
     WHERE call_stays > 1
 ),
