@@ -13,7 +13,7 @@ def summary_text(outcome, worst: int = 10) -> str:
     import polars as pl
     from rich.console import Console
 
-    from berthcheck.engine.output_columns import VERDICTS, hours_given
+    from berthcheck.engine.output_columns import VERDICTS, hours_given, penalty_missing
     from berthcheck.engine.summary import history_lines, worst_visits
 
     results, findings = outcome.results, outcome.findings
@@ -40,11 +40,14 @@ def summary_text(outcome, worst: int = 10) -> str:
     if outcome.pack.currency:  # the pack defines a penalty (`[pack] currency` in pack.toml)
         owed = results.filter(pl.col("verdict") == "non_compliant")
         priced = owed.filter(pl.col("penalty").is_not_null())
+        # a port call's stays share one penalty, on one of them (penalty_on)
+        missing = penalty_missing(results).height
         console.print(
             f"penalties: {money(priced['penalty'].sum(), outcome.pack.currency)} on "
             f"{count(priced.height)} non-compliant visits"
-            + (f"; {owed.height - priced.height} without a penalty (see findings)"
-               if owed.height > priced.height else "")
+            + (f"; {missing} without a penalty (see findings)" if missing else "")
+            + (f"; {owed.height - priced.height - missing} whose port call's penalty is "
+               "on another visit" if owed.height - priced.height > missing else "")
         )
     bad = worst_visits(outcome, worst)
     if bad.height:

@@ -147,7 +147,7 @@ class _Generator(LaVisits, LaTables):
             self.w = {}
             for stem, fh in handles.items():
                 self.w[stem] = csv.writer(fh, lineterminator="\n")
-                self.w[stem].writerow(FILES[stem].column_names)
+                self.w[stem].writerow(FILES[stem].sample_column_names)
                 self.state.rows[stem] = 1
             self.w_visits = self.w["visits"].writerow
             self.w_sp = self.w["shore_power"].writerow

@@ -248,7 +248,7 @@ class CnGenerator:
         paths = {}
         for stem, file_kind in FILES.items():
             path = paths[stem] = out_dir / f"{stem}.csv"
-            columns = file_kind.column_names
+            columns = file_kind.sample_column_names
             with open(path, "w", newline="", encoding="utf-8") as fh:
                 w = csv.writer(fh, lineterminator="\n")
                 w.writerow(columns)

@@ -288,7 +288,7 @@ class EuGenerator(PortMonth):
             for stem in EU_FILES:
                 path = paths[stem] = out_dir / f"{stem}.csv"
                 w = csv.writer(files.open(path), lineterminator="\n")
-                w.writerow(kinds[stem].column_names)
+                w.writerow(kinds[stem].sample_column_names)
                 w.writerows(self.rows[stem])
         return paths
 

@@ -17,11 +17,11 @@ from berthcheck.ingest.kinds import (
     COVERAGE_KINDS,
     EVENT_KINDS,
     HOLDER_KINDS,
+    MAX_STAY_DAYS,
     VESSEL_TYPES,
 )
 
 LOCODE = r"^[A-Z]{2}[A-Z2-9]{3}$"
-MAX_STAY_DAYS = 60
 UTC = pl.Datetime("us", "UTC")
 
 
@@ -74,6 +74,7 @@ class Visits(_Base):
     passengers: float = pa.Field(nullable=True, ge=0)
     aux_engine_speed: str = pa.Field(nullable=True, isin=["MSD", "HSD"])
     call_purpose: str = pa.Field(nullable=False, isin=list(CALL_PURPOSES))
+    port_call: str = pa.Field(nullable=True)
 
     @pa.check("imo", name="not a valid IMO number (7 digits with a correct check digit)")
     def imo_check_digit(cls, data: PolarsData) -> pl.LazyFrame:

@@ -41,12 +41,20 @@ def content_text_sql(columns: list[str], alias: str = "") -> str:
     return f"concat_ws(chr(30), {parts})"
 
 
+# Columns added to an input table after rows were hashed: an empty one is left out of the row
+# text (concat_ws skips a NULL), so the rows loaded before keep their hashes, and loading the
+# same file again still changes nothing; a value is written with its name.
+SPARSE_ROW_TEXT = ("port_call",)
+
+
 def row_text_sql(columns: list[str], alias: str = "") -> str:
     """The text of the loader's row hash (`_row_hash`): every value as text, NULL as chr(0),
-    joined by chr(31)."""
+    joined by chr(31); a `SPARSE_ROW_TEXT` column only when it has a value."""
     prefix = f"{alias}." if alias else ""
-    parts = ", ".join(f"coalesce(CAST({prefix}{store.quote_ident(c)} AS VARCHAR), chr(0))"
-                      for c in columns)
+    parts = ", ".join(
+        f"'{c}=' || CAST({prefix}{store.quote_ident(c)} AS VARCHAR)" if c in SPARSE_ROW_TEXT
+        else f"coalesce(CAST({prefix}{store.quote_ident(c)} AS VARCHAR), chr(0))"
+        for c in columns)
     return f"concat_ws(chr(31), {parts})"
 
 

@@ -470,3 +470,18 @@ def _migration_14() -> list[str]:
 
 MIGRATIONS.append((14, "run results: an integer row key for the run's column table",
                    _migration_14))
+
+
+def _migration_15() -> list[str]:
+    """FuelEU's unit is the port call (r19-PC): visits gain the optional `port_call`, the
+    identifier shared by the stays of one call (a berth shift). Rows loaded before have none,
+    and each stays a call of its own, as it was judged. Their row hashes are unchanged: an
+    empty `port_call` is left out of the row text (seals.row_text_sql)."""
+    return [
+        "ALTER TABLE visits_versions ADD COLUMN IF NOT EXISTS port_call VARCHAR",
+        "CREATE OR REPLACE VIEW visits AS SELECT * FROM visits_versions "
+        "WHERE _replaced_by IS NULL",
+    ]
+
+
+MIGRATIONS.append((15, "visits: port_call (the stays of one FuelEU port call)", _migration_15))

@@ -25,7 +25,7 @@ from berthcheck.engine.pack_fixtures import Case, build_tables
 # whole port (a port's coverage, a ports row) are the same for every case checked together
 # (they are part of `together_key`), and a case with files through the loader is checked alone.
 _OWN_IDS = {
-    "visits": ("visit_id", "imo", "vessel_name", "fleet", "operator", "terminal"),
+    "visits": ("visit_id", "imo", "vessel_name", "fleet", "operator", "terminal", "port_call"),
     "shore-power": ("visit_id", "session_id", "meter_id"),
     "capture": ("visit_id", "session_id", "system_id"),
     "events": ("visit_id", "event_id"),

@@ -69,6 +69,7 @@ def test_every_column_of_a_penalised_call_across_the_dst_change(exported):
     assert rows["E1"] == {
         "visit_id": "E1", "imo": "9321483", "vessel_name": "EURO ONE",
         "vessel_type": "container", "gross_tonnage": "80000.0000", "call_purpose": "cargo",
+        "port_call": "",
         "port": "NLRTM", "terminal": "ECT", "berth": "E1", "time_zone": "Europe/Amsterdam",
         "arrival_utc": "2030-10-26T18:00:00Z", "departure_utc": "2030-10-27T01:30:00Z",
         "arrival_local": "2030-10-26T20:00:00+02:00",
@@ -87,6 +88,7 @@ def test_every_column_of_a_penalised_call_across_the_dst_change(exported):
         "early_disconnection_minutes": "30.0000", "no_ops_minutes": "0.0000",
         "non_compliant_hours_billed": "2.0000",
         "power_demand_kw": "1000.0000", "power_demand_source": "given",
+        "penalty_on": "E1",  # a call of one stay carries its own penalty
         "penalty": "3000.0000",  # EUR 1.5 x 1 000 kW x 2 h (rounded up)
         "currency": "EUR", "record_complete": "true", "missing_fields": "",
         "pack": load_pack("fueleu-art6").label, "run_id": outcome.run_id,

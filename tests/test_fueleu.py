@@ -155,7 +155,7 @@ def test_pack_metadata_and_citations():
     unconfirmed = pack.unconfirmed()
     for name in ("penalty_eur_per_kwh", "non_compliant_hours_rounding", "capped_exception_limit"):
         assert name in unconfirmed
-    assert [r.id for r in pack.rules] == [f"FE{i:02d}" for i in range(1, 12)]
+    assert [r.id for r in pack.rules] == [f"FE{i:02d}" for i in range(1, 13)]
 
 
 def test_rules_list_and_show_for_fueleu():

@@ -110,6 +110,25 @@ CAP_ACROSS_MONTHS = {
 }
 
 
+# A port call shifting berth across midnight of 30 June (visits' port_call), both stays with
+# an ops_unavailable event: one call, one use (the 4th, after March's), so August's call is the
+# 5th use and honoured. The June check must judge the June stay with its July stay (the two-hour
+# test, the use), the August check count the call once.
+CALL_ACROSS_MONTHS = {
+    "name": "port_call_across_months",
+    "tables": {
+        "visits": [_fe_call(f"U{m}", m) for m in range(1, 4)]
+        + [{"visit_id": "P6", "arrival": "2030-06-30 22:30", "departure": "2030-06-30 23:50",
+            "port_call": "RTM-P"},
+           {"visit_id": "P7", "berth": "E2", "arrival": "2030-07-01 00:20",
+            "departure": "2030-07-01 09:00", "port_call": "RTM-P"},
+           _fe_call("U8", 8)],
+        "events": [{"visit_id": v, "event_id": f"E{v}", "kind": "ops_unavailable"}
+                   for v in ("U1", "U2", "U3", "P6", "P7", "U8")],
+    },
+}
+
+
 MONTHS_SQL = ("SELECT v.visit_id, strftime(timezone(coalesce(p.timezone, 'UTC'), v.departure), "
               "'%Y-%m') AS month FROM visits v LEFT JOIN ports p ON p.port = v.port")
 
@@ -139,6 +158,8 @@ COMPARED = [
                  id="AB10:claims_across_months"),
     pytest.param("fueleu-art6", "FE08", CAP_ACROSS_MONTHS, _FE,
                  id="FE08:capped_exception_across_months"),
+    pytest.param("fueleu-art6", "FE12", CALL_ACROSS_MONTHS, _FE,
+                 id="FE12:port_call_across_months"),
 ]
 
 

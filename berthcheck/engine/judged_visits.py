@@ -12,6 +12,7 @@ import datetime as dt
 
 from berthcheck.engine.pack import Pack
 from berthcheck.engine.scope import Scope
+from berthcheck.ingest.kinds import MAX_STAY_DAYS
 from berthcheck.store import quote_ident
 
 
@@ -46,14 +47,42 @@ def judged_visits_sql(pack: Pack, scope: Scope,
     if pack.judges == "scope_visits":
         # every visit of the scope departs near the period, so since New Year of its first
         # year too: that constant bounds the one scan of both kinds
-        return bounds + (f"SELECT {select} FROM visits v, y "  # noqa: S608 - quoted catalog names
-                         f"WHERE {since_year} AND (({near} AND v.visit_id IN "
-                         "(SELECT visit_id FROM _bc_scope)) "
-                         f"OR ({arrived} AND {since} AND v.arrival <= y.last "
-                         "AND v.visit_id IN (SELECT visit_id FROM events)))")
+        judged = (f"SELECT {select} FROM visits v, y "  # noqa: S608 - quoted catalog names
+                  f"WHERE {since_year} AND (({near} AND v.visit_id IN "
+                  "(SELECT visit_id FROM _bc_scope)) "
+                  f"OR ({arrived} AND {since} AND v.arrival <= y.last "
+                  "AND v.visit_id IN (SELECT visit_id FROM events)))")
+        return bounds + _with_port_call_stays(judged, select, scope)
     until = "v.departure < make_timestamptz(y.y1 + 1, 1, 1, 0, 0, 0, 'UTC') + INTERVAL 2 DAY"
     return bounds + (f"SELECT {select} FROM visits v, y "  # noqa: S608 - quoted catalog names
                      f"WHERE {since_year} AND {until_year} AND {since} AND {until}")
+
+
+def _with_port_call_stays(judged: str, select: str, scope: Scope) -> str:
+    """`judged` and the other stays of the port calls its visits are stays of (visits'
+    `port_call`): FuelEU judges a call as a whole, so a check of June judges a call shifting
+    berth across 30 June with its July stay, as a check of the year does. The loader keeps a
+    call within MAX_STAY_DAYS from first arrival to last departure (ingest/cross_rows.py), so
+    its other stays depart after New Year of the scope's first year less that and two days,
+    and arrive before the period's end plus as much: constants that bound the scan as the
+    period's do. Only stays with a `port_call` are read (none in a store loaded before the
+    column: then the branch adds no row)."""
+    if scope.start is None or scope.end is None:
+        reach = "TRUE"
+    else:
+        if not isinstance(scope.end, dt.datetime):
+            raise TypeError("a scope's bounds are datetimes")
+        t1 = f"timezone('UTC', TIMESTAMP '{scope.end.isoformat(sep=' ')}')"
+        reach = (f"v.departure >= make_timestamptz({int(scope.start.year)}, 1, 1, 0, 0, 0, "
+                 f"'UTC') - INTERVAL {MAX_STAY_DAYS + 2} DAY "
+                 f"AND v.arrival < {t1} + INTERVAL {MAX_STAY_DAYS + 2} DAY")
+    keyed = judged.replace(f"SELECT {select} FROM", f"SELECT {select}, v.port_call AS "
+                           "_bc_port_call FROM", 1)
+    return (f", judged AS ({keyed}) SELECT * EXCLUDE (_bc_port_call) FROM judged "  # noqa: S608
+            f"UNION ALL SELECT {select} FROM visits v WHERE v.port_call IS NOT NULL AND {reach} "
+            "AND v.port_call IN (SELECT _bc_port_call FROM judged "
+            "WHERE _bc_port_call IS NOT NULL) "
+            "AND v.visit_id NOT IN (SELECT visit_id FROM judged)")
 
 
 def period_filters(scope: Scope) -> tuple[str, str, str, str]:

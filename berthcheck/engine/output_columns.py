@@ -52,3 +52,22 @@ def hours_given(results) -> bool:
 
     judged = results.filter(pl.col("verdict").is_in(["compliant", "non_compliant"]))
     return judged.height == 0 or bool(judged["uncontrolled_hours"].is_not_null().any())
+
+
+# A pack column naming the visit whose row carries this visit's penalty, where the penalty is
+# owed per unit of several visits (FuelEU: the port call, whose stays share one penalty): a
+# non-compliant visit whose penalty is empty because another row carries it is not a visit
+# "without a penalty".
+PENALTY_ON = "penalty_on"
+
+
+def penalty_missing(results):
+    """The non-compliant visits (a polars frame's rows) whose penalty was not computed: empty
+    penalty, and no other visit's row carrying it (`PENALTY_ON`)."""
+    import polars as pl
+
+    missing = (pl.col("verdict") == "non_compliant") & pl.col("penalty").is_null()
+    if PENALTY_ON in results.columns:
+        on = pl.col(PENALTY_ON)
+        missing = missing & (on.is_null() | (on == pl.col("visit_id")))
+    return results.filter(missing)

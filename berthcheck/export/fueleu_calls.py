@@ -1,7 +1,8 @@
 """FuelEU Maritime per-call records for a verifier (Regulation (EU) 2023/1805, Art. 15(1)(a),
 (b), (d) for the ships Art. 6 applies to, and the Art. 23 penalty).
 
-One row per port call in scope of Art. 6 (every verdict except `not_applicable`): the ship,
+One row per stay at berth in scope of Art. 6 (every verdict except `not_applicable`; the stays
+of one port call share `port_call`, and its penalty is on one of them, `penalty_on`): the ship,
 port and berth, arrival and departure in UTC and port-local time, the stay, OPS connection
 time and metered OPS energy, the exceptions claimed with their references, the non-compliant
 hours, the power demand used and where it came from, and the penalty. A record lacking what
@@ -42,6 +43,9 @@ COLUMNS = [
     Column("gross_tonnage", "number", "gross tonnage (Art. 6 applies above 5 000 GT)",
            "Reg. (EU) 2023/1805 Art. 2(1)", unit="GT"),
     Column("call_purpose", "string", "why the ship called (port of call or not)", "berthcheck"),
+    Column("port_call", "string",
+           "the port call the stay belongs to (stays sharing it are one call; empty = the stay "
+           "alone)", "berthcheck"),
     Column("port", "string", "port of call (UN/LOCODE)", f"{ART15}(a)"),
     Column("terminal", "string", "terminal", "berthcheck"),
     Column("berth", "string", "berth", "berthcheck"),
@@ -98,6 +102,9 @@ COLUMNS = [
            note="installed vs. demand power at berth is UNCONFIRMED (pack fueleu-art6)"),
     Column("power_demand_source", "string",
            "given (visit's aux_power_kw) or the factor tables' default", "berthcheck run"),
+    Column("penalty_on", "string",
+           "the row (visit_id) that carries the port call's billed hours and penalty",
+           "berthcheck run"),
     Column("penalty", "number", "penalty for the non-compliant call",
            "Reg. (EU) 2023/1805 Art. 23(4)", confirmed=False, unit="EUR",
            note="EUR 1.5 x kW x hours is UNCONFIRMED against the English text (pack fueleu-art6)"),
@@ -138,6 +145,7 @@ def build(con, run, params: dict) -> Built:
             "vessel_type": v.get("vessel_type"),
             "gross_tonnage": v.get("gross_tonnage"),
             "call_purpose": v.get("call_purpose") or "cargo",
+            "port_call": v.get("port_call"),
             "port": v.get("port"),
             "terminal": v.get("terminal"),
             "berth": v.get("berth"),
@@ -174,6 +182,7 @@ def build(con, run, params: dict) -> Built:
             "non_compliant_hours_billed": res.get("non_compliant_hours_billed"),
             "power_demand_kw": res.get("power_demand_kw"),
             "power_demand_source": res.get("power_source"),
+            "penalty_on": res.get("penalty_on"),
             "penalty": res.get("penalty"),
             "currency": currency if res.get("penalty") is not None else None,
             "pack": res["pack"],

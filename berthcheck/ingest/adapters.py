@@ -179,17 +179,25 @@ def apply_details(rows: list[dict], paths: list[dict], details: Path,
 
 
 def _corrections(con, kind: Kind, rows: list[dict]) -> set[str]:
-    """Keys whose stored version came from JIT timestamps other than these: a correction."""
+    """Keys whose stored version came from JIT timestamps other than these: a correction. A
+    visit stored before the import mapped the Port Call's id to `port_call` (an empty one where
+    the import gives one, from the same timestamps) is refreshed the same way: re-importing the
+    same files fills the column instead of failing for want of --replace."""
     key = kind.key[0]
     if not rows:
         return set()
-    new = pl.DataFrame({"k": [r[key] for r in rows], "x": [r.get("extra") for r in rows]},
-                       schema={"k": pl.Utf8, "x": pl.Utf8})
+    call = kind.name == "visits"
+    new = pl.DataFrame({"k": [r[key] for r in rows], "x": [r.get("extra") for r in rows],
+                        "c": [r.get("port_call") if call else None for r in rows]},
+                       schema={"k": pl.Utf8, "x": pl.Utf8, "c": pl.Utf8})
     store.register(con, "_jit_new", new)
     try:
         stored = store.run(
             con, f"SELECT t.{key}, t.extra, n.x FROM {kind.table} t JOIN _jit_new n "  # noqa: S608
             f"ON n.k = t.{key}")
+        filled = {k for (k,) in store.run(
+            con, "SELECT t.visit_id FROM visits t JOIN _jit_new n ON n.k = t.visit_id "
+            "WHERE t.port_call IS NULL AND n.c IS NOT NULL")} if call else set()
     finally:
         con.unregister("_jit_new")
 
@@ -200,7 +208,7 @@ def _corrections(con, kind: Kind, rows: list[dict]) -> set[str]:
             return None
 
     return {k for k, old, fresh in stored
-            if ids(old) is not None and ids(old) != ids(fresh)}
+            if ids(old) is not None and (ids(old) != ids(fresh) or k in filled)}
 
 
 def load_dcsa_jit(con, files: list[Path], *, replace: bool = False, quarantine: bool = False,

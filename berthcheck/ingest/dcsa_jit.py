@@ -340,6 +340,10 @@ def _one_visit(reader, result, visit_id, stay: _Stay, tc, tc_where, pc, pc_where
     take("ready_to_work", _single(reader, stay, READY, "ready_to_work"))
     take("pilot_on_board", _single(reader, stay, PILOT_OUT, "pilot_on_board"))
     take("departure", (stay.depa, stay.depa_act))
+    # the Port Call's id: its Terminal Calls' stays (berth shifts) are one FuelEU port call
+    call_id = pc.get("portCallID")
+    row["port_call"] = call_id if isinstance(call_id, str) and call_id.strip() else None
+    where["port_call"] = pc_where.at("portCallID").text()
     if superseded:
         where["superseded"] = superseded
     extra = {

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# data contract 2: a longer stay is an error, and so is a port call (visits' port_call) longer
+# from first arrival to last departure
+MAX_STAY_DAYS = 60
+# optional columns no generated sample fills (the samples have no berth shift)
+NOT_IN_SAMPLES = ("port_call",)
+
 VESSEL_TYPES = (
     "container",
     "reefer",
@@ -152,6 +158,12 @@ class Kind:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
+    @property
+    def sample_column_names(self) -> tuple[str, ...]:
+        """The columns `berthcheck sample` writes: all but those no sample fills (NOT_IN_SAMPLES),
+        so the committed sample files keep their headers."""
+        return tuple(c.name for c in self.columns if c.name not in NOT_IN_SAMPLES)
+
 
 def _c(name: str, type_: str, required: bool = False, **kw) -> Column:
     return Column(name, type_, required, **kw)
@@ -198,6 +210,9 @@ VISITS = Kind(
            value_aliases={"msd": "MSD", "hsd": "HSD", "mediumspeed": "MSD", "highspeed": "HSD"}),
         _c("call_purpose", "enum", aliases=("purpose", "purpose_of_call"), values=CALL_PURPOSES,
            value_aliases=CALL_PURPOSE_ALIASES, default="cargo"),
+        # FuelEU's unit is the port call: stays with the same value are one call (same ship,
+        # same port; checked in cross_rows.py). Empty = the stay is a call of its own.
+        _c("port_call", "text", aliases=("port_call_id", "port_call_reference")),
     ),
 )
 

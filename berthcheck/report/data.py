@@ -49,6 +49,7 @@ VISIT_FIELDS = (
     "terminal", "berth", "port_timezone", "arrival", "ready_to_work", "pilot_on_board",
     "departure", "window_start", "window_end", "uncontrolled_hours", "excused_hours", "penalty",
     "non_compliant_hours_billed", "power_demand_kw", "operator", "vessel_type",
+    "penalty_on",  # a port call's penalty is on one of its stays (engine.output_columns)
 )
 
 

@@ -4,13 +4,13 @@ the run's results (the chart's bars add up to the terminal table)."""
 from __future__ import annotations
 
 from berthcheck.engine.output_columns import VERDICTS, hours_given
+from berthcheck.engine.output_columns import penalty_missing as missing_penalties
 from berthcheck.report import fmt
 from berthcheck.report.values import money, number_or_zero, plus_parts
 from berthcheck.report.words import VERDICT_LABELS
 
 
 def summary(results, finding_rows: list[dict], by_visit: dict, currency: str | None) -> dict:
-    import polars as pl
 
     counts = dict.fromkeys(VERDICTS, 0)
     for verdict, n in results.group_by("verdict").len().sort("verdict").iter_rows():
@@ -31,9 +31,8 @@ def summary(results, finding_rows: list[dict], by_visit: dict, currency: str | N
     penalty_text = (money(penalties.sum(), currency)
                     if penalties is not None and penalties.len() else None)
     # non-compliant visits the total leaves out (FuelEU: power demand at berth unknown)
-    penalty_missing = (results.filter((pl.col("verdict") == "non_compliant")
-                                      & pl.col("penalty").is_null()).height
-                       if currency and results.height else 0)
+    # (a port call's stays share one penalty, on one of them: not missing on the others)
+    penalty_missing = (missing_penalties(results).height if currency and results.height else 0)
     # CARB: each port-local calendar day with uncontrolled time is a separate violation
     days = results["violation_days"].drop_nulls() if "violation_days" in results.columns else None
     violation_days_text = fmt.integer(days.sum()) if days is not None and days.len() else None

@@ -4,6 +4,7 @@ violations, and the exceptions claimed (events) with the VIE / TIE allowances th
 from __future__ import annotations
 
 from berthcheck import store
+from berthcheck.engine.output_columns import PENALTY_ON
 from berthcheck.engine.scope import fleet_key
 from berthcheck.report import fmt, listing, pack_section
 from berthcheck.report.pack_spec import ReportSpec
@@ -122,6 +123,9 @@ def noncompliant(
                 head["penalty_basis"] = (
                     f"{fmt.integer(v.get('power_demand_kw'))} kW × {fmt.integer(billed)} h"
                 )
+            elif v.get("penalty") is None and v.get(PENALTY_ON) not in (None, v["visit_id"]):
+                # a port call's penalty is on one of its stays
+                head["penalty_basis"] = f"on visit {v[PENALTY_ON]} (the port call's)"
             elif v.get("penalty") is None and "power_demand_kw" in v \
                     and v.get("power_demand_kw") is None:
                 # a dash alone does not say why the call has no penalty

@@ -8,7 +8,8 @@
 --   by an exception event is non-compliant. The penalty is EUR 1.5 x power demand at berth
 --   (kW: aux_power_kw, else the pack's default for the type and size) x the non-compliant
 --   hours rounded up to a whole hour (parameters penalty_eur_per_kwh and
---   non_compliant_hours_rounding, both UNCONFIRMED against Art. 23(4)).
+--   non_compliant_hours_rounding, both UNCONFIRMED against Art. 23(4)). A stay of a port call
+--   of several stays gets the finding for its own hours; the call's penalty is FE12's.
 -- compliant: Any OPS session covering the whole stay.
 -- non_compliant: A container ship (1 000 kW) 24 h at berth in Rotterdam in 2030 without OPS:
 --   24 non-compliant hours, penalty 1.5 x 1 000 x 24 = EUR 36 000.
@@ -17,7 +18,12 @@ SELECT
     'no OPS use: ' || printf('%.2f', non_compliant_seconds / 3600.0)
         || ' h at berth not on OPS and not excused (' || local_text(w_start, tz) || ' to '
         || local_text(w_end, tz) || ' ' || tz || ')'
-        || CASE WHEN penalty IS NOT NULL
+        || CASE WHEN call_stays > 1 AND NOT penalty_carrier
+                THEN '; port call ' || port_call || ': penalty on its last stay '
+                     || call_carrier || ' (FE12)'
+                WHEN call_stays > 1
+                THEN '; port call ' || port_call || ': see FE12 for its penalty'
+                WHEN penalty IS NOT NULL
                 THEN '; penalty EUR ' || printf('%.2f', penalty) || ' = '
                      || CAST($penalty_eur_per_kwh AS VARCHAR) || ' EUR/kWh x '
                      || CAST(power_demand_kw AS VARCHAR) || ' kW (' || power_source || ') x '
@@ -36,4 +42,4 @@ SELECT
     }) AS evidence,
     minutes_of(non_compliant_seconds) AS minutes
 FROM fe_outcome
-WHERE verdict = 'non_compliant' AND ops_seconds = 0
+WHERE verdict = 'non_compliant' AND ops_seconds = 0 AND non_compliant_seconds > 0

@@ -7,7 +7,8 @@
 --   connection (late connection), between sessions (gap) and after the last disconnection
 --   (early disconnection), less what exception events excuse, is non-compliant. One finding
 --   per call with the minutes of each part and the penalty (EUR 1.5 x power demand at berth
---   x non-compliant hours rounded up; UNCONFIRMED parameters).
+--   x non-compliant hours rounded up; UNCONFIRMED parameters). A stay of a port call of
+--   several stays gets the finding for its own hours; the call's penalty is FE12's.
 -- compliant: Arrival 06:00, departure next day 06:00, OPS 06:00-06:00: no finding.
 -- non_compliant: OPS 08:30-05:00 on that stay: 2 h 30 min late and 1 h early = 3.5 h
 --   non-compliant, billed 4 h; at 1 000 kW the penalty is 1.5 x 1 000 x 4 = EUR 6 000.
@@ -27,7 +28,12 @@ SELECT
                     THEN 'less a connection allowance of '
                          || bc_minutes_text(allowance_seconds) || ' min' END)
         || ')'
-        || CASE WHEN penalty IS NOT NULL
+        || CASE WHEN call_stays > 1 AND NOT penalty_carrier
+                THEN '; port call ' || port_call || ': penalty on its last stay '
+                     || call_carrier || ' (FE12)'
+                WHEN call_stays > 1
+                THEN '; port call ' || port_call || ': see FE12 for its penalty'
+                WHEN penalty IS NOT NULL
                 THEN '; penalty EUR ' || printf('%.2f', penalty) || ' = '
                      || CAST($penalty_eur_per_kwh AS VARCHAR) || ' EUR/kWh x '
                      || CAST(power_demand_kw AS VARCHAR) || ' kW (' || power_source || ') x '
@@ -50,4 +56,4 @@ SELECT
     }) AS evidence,
     minutes_of(non_compliant_seconds) AS minutes
 FROM fe_outcome
-WHERE verdict = 'non_compliant' AND ops_seconds > 0
+WHERE verdict = 'non_compliant' AND ops_seconds > 0 AND non_compliant_seconds > 0

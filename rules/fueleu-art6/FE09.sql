@@ -6,7 +6,8 @@
 -- description: The penalty needs the ship's electrical power demand at berth: aux_power_kw,
 --   else the pack's default (table default_power_demand: container ships by TEU, passenger
 --   ships by type). A non-compliant call with neither (e.g. a container ship without teu)
---   keeps its verdict but its penalty stays empty, and this finding says what to supply.
+--   keeps its verdict but its penalty stays empty, and this finding says what to supply (a
+--   stay of a port call of several stays: the call's penalty stays empty).
 -- compliant: aux_power_kw 1 000, or a container ship with teu 8 500: the penalty is computed.
 -- non_compliant: A non-compliant container ship with no aux_power_kw and no teu.
 SELECT
@@ -18,4 +19,4 @@ SELECT
     to_json({'billed_hours': billed_hours, 'non_compliant_hours': hours_of(non_compliant_seconds), 'teu': teu, 'vessel_type': vessel_type}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM fe_outcome
-WHERE verdict = 'non_compliant' AND power_demand_kw IS NULL
+WHERE verdict = 'non_compliant' AND power_demand_kw IS NULL AND billable_seconds > 0

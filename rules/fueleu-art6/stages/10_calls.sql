@@ -1,7 +1,11 @@
 -- stage: calls
--- Every loaded visit (one stay at one berth = one port call for Art. 6) with its port's
--- country, zone and flags, its berth's OPS flag, port-local dates, and which paragraph of
--- Art. 6 covers it (regime):
+-- Every loaded visit (one stay at one berth) with its port call, its port's country, zone and
+-- flags, its berth's OPS flag, port-local dates, and which paragraph of Art. 6 covers it
+-- (regime). The port call is Art. 6's unit: the stays sharing a visits' port_call value (one
+-- ship at one port, the loader checks), else the stay alone; call_arrival and call_departure
+-- are its first arrival and last departure (the two-hour test of Art. 6(5)(a)). Coverage
+-- stays per stay: Art. 6(2) is per quay ("where the quay is equipped with OPS"), and a date
+-- can fall between two stays. The regimes:
 --   afir_art9     Art. 6(1): the port is flagged afir_art9; from 2030-01-01
 --   member_state  Art. 6(3): the port's ops_required_from (a Member State decision), within
 --                 2030-01-01 .. 2034-12-31
@@ -97,6 +101,8 @@ i AS (
 r AS (
     SELECT
         i.*,
+        -- the port call (visits' port_call; a stay without one is a call of its own)
+        coalesce('call ' || i.port_call, 'visit ' || i.visit_id) AS call_key,
         CASE
             WHEN i.afir_instant IS NOT NULL AND i.departure > i.afir_instant THEN 'afir_art9'
             WHEN i.member_state_instant IS NOT NULL AND i.departure > i.member_state_instant
@@ -106,9 +112,30 @@ r AS (
                 THEN 'ops_berth'
         END AS regime
     FROM i
+),
+pc AS (
+    -- each port call of several stays: first arrival, last departure, its stays in order of
+    -- arrival (a stay without a port_call is its own call: no grouping, nothing to join).
+    -- Read off `visits`, not `r`: a second reader of `r` would make its joins twice.
+    SELECT port_call,
+        min(arrival) AS call_arrival,
+        max(departure) AS call_departure,
+        count(*) AS call_stays,
+        string_agg(visit_id, ', ' ORDER BY arrival, visit_id) AS call_stay_ids
+    FROM visits
+    WHERE port_call IS NOT NULL
+    GROUP BY port_call
 )
 SELECT
     r.*,
+    coalesce(pc.call_arrival, r.arrival) AS call_arrival,
+    coalesce(pc.call_departure, r.departure) AS call_departure,
+    coalesce(pc.call_stays, 1) AS call_stays,
+    coalesce(pc.call_stay_ids, r.visit_id) AS call_stay_ids,
+    seconds_between(coalesce(pc.call_arrival, r.arrival),
+                    coalesce(pc.call_departure, r.departure)) AS call_seconds,
+    -- the reporting year of the call: that of its port-local (last) departure
+    year(timezone(r.tz, coalesce(pc.call_departure, r.departure))) AS call_year,
     CASE r.regime
         WHEN 'afir_art9' THEN r.afir_from
         WHEN 'member_state' THEN r.member_state_from
@@ -145,4 +172,5 @@ SELECT
         WHEN r.gross_tonnage IS NOT NULL AND r.gross_tonnage <= $gross_tonnage_threshold
             THEN 'below_gross_tonnage'
     END AS not_applicable_basis
-FROM r;
+FROM r
+LEFT JOIN pc ON pc.port_call = r.port_call;

@@ -15,11 +15,13 @@ SELECT
 FROM events e
 JOIN fe_call c ON c.visit_id = e.visit_id;
 
--- Whole-stay exceptions (zero-emission technology, unscheduled call) exempt the call when
+-- Whole-stay exceptions (zero-emission technology, unscheduled call) exempt a stay when
 -- events of these kinds, alone or together, cover all of the stay under the obligation:
--- [arrival, departure), or from the regime's first instant for a call straddling it (with
+-- [arrival, departure), or from the regime's first instant for a stay straddling it (with
 -- assess_from_start_date). Judged on the union, so that a stay covered by zero-emission
--- technology in two pieces is exempt and never "compliant" with an exempt basis.
+-- technology in two pieces is exempt and never "compliant" with an exempt basis. Per stay,
+-- also in a port call of several stays: an event belongs to its stay (the loader keeps it
+-- within it), so a call is exempt as a whole when each of its stays is covered by its own.
 CREATE OR REPLACE TEMP TABLE fe_whole_exemption AS
 WITH span AS (
     SELECT visit_id,
@@ -52,12 +54,14 @@ FROM piece p
 WHERE p.visit_id IN (SELECT visit_id FROM covered)
 GROUP BY p.visit_id;
 
--- A call must use OPS when Art. 6 covers it, its gross tonnage is known and above the
--- threshold, it stayed at least the short-stay limit, and no whole-stay exception covers it.
+-- A stay must use OPS when Art. 6 covers it, its gross tonnage is known and above the
+-- threshold, its port call lasted at least the short-stay limit (Art. 6(5)(a): from the
+-- call's arrival to its departure, a berth shift included), and no whole-stay exception
+-- covers it.
 CREATE OR REPLACE TEMP TABLE fe_need AS
 SELECT c.visit_id
 FROM fe_call c
 WHERE c.not_applicable_basis IS NULL
   AND c.gross_tonnage IS NOT NULL
-  AND c.stay_seconds >= $short_stay_hours * 3600
+  AND c.call_seconds >= $short_stay_hours * 3600
   AND NOT EXISTS (SELECT 1 FROM fe_whole_exemption x WHERE x.visit_id = c.visit_id);

@@ -20,42 +20,64 @@ CREATE OR REPLACE TEMP TABLE fe_capped_union AS
 WITH piece AS (SELECT visit_id, 0 AS part, s, e FROM fe_exception_piece WHERE capped)
 SELECT visit_id, s, e FROM bc_interval_union(piece);
 
--- A call uses a capped exception when a capped-kind event covers some of its W not on OPS.
--- Uses are numbered per ship (or ship and port) and port-local departure year, in order of
--- arrival (ties by visit_id), over every loaded call whatever the period checked.
-CREATE OR REPLACE TEMP TABLE fe_cap_claim AS
+-- A port call uses a capped exception when a capped-kind event covers some of the W not on
+-- OPS of any of its stays: once, however many of its stays claim it. Uses are numbered per
+-- ship (or ship and port) and the port-local year of the call's (last) departure, in order of
+-- the call's first arrival (ties by its first stay's visit_id), over every loaded call
+-- whatever the period checked. fe_cap_claim: one row per call, on its first claiming stay
+-- (FE08); fe_cap_use: the call's number on each stay that claims it.
+CREATE OR REPLACE TEMP TABLE fe_cap_stay AS
 WITH need AS (
     SELECT u.visit_id, sum(seconds_between(greatest(u.s, g.s), least(u.e, g.e))) AS seconds
     FROM fe_capped_union u
     JOIN fe_segment g ON g.visit_id = u.visit_id AND u.s < g.e AND u.e > g.s
     GROUP BY u.visit_id
+)
+SELECT n.visit_id, n.seconds, c.call_key, c.port_call, c.imo, c.port, c.call_year,
+    c.call_arrival, c.arrival, c.call_stays
+FROM need n
+JOIN fe_call c ON c.visit_id = n.visit_id
+WHERE n.seconds > 0;
+
+CREATE OR REPLACE TEMP TABLE fe_cap_claim AS
+WITH kinds AS (
+    SELECT c.call_key,
+        string_agg(DISTINCT p.kind, '+' ORDER BY p.kind) AS kinds,
+        string_agg(DISTINCT p.event_id, ';' ORDER BY p.event_id) AS event_ids
+    FROM fe_exception_piece p
+    JOIN fe_cap_stay c ON c.visit_id = p.visit_id
+    WHERE p.capped
+    GROUP BY c.call_key
 ),
-kinds AS (
-    SELECT visit_id,
-        string_agg(DISTINCT kind, '+' ORDER BY kind) AS kinds,
-        string_agg(DISTINCT event_id, ';' ORDER BY event_id) AS event_ids
-    FROM fe_exception_piece
-    WHERE capped
-    GROUP BY visit_id
+calls AS (
+    SELECT call_key, port_call, imo, port, call_year AS year, call_arrival, call_stays,
+        arg_min(visit_id, arrival) AS visit_id,
+        string_agg(visit_id, ', ' ORDER BY arrival, visit_id) AS claiming_stays,
+        sum(seconds) AS seconds
+    FROM fe_cap_stay
+    GROUP BY call_key, port_call, imo, port, call_year, call_arrival, call_stays
 ),
 numbered AS (
     SELECT
-        n.visit_id, c.imo, c.port, c.year, c.arrival, n.seconds, k.kinds, k.event_ids,
+        c.*, k.kinds, k.event_ids,
         row_number() OVER (
             PARTITION BY c.imo, c.year,
                          CASE WHEN $capped_exception_count_per = 'ship_port' THEN c.port END
-            ORDER BY c.arrival, c.visit_id
+            ORDER BY c.call_arrival, c.visit_id
         ) AS use_number
-    FROM need n
-    JOIN fe_call c ON c.visit_id = n.visit_id
-    JOIN kinds k ON k.visit_id = n.visit_id
-    WHERE n.seconds > 0
+    FROM calls c
+    JOIN kinds k ON k.call_key = c.call_key
 )
 SELECT
     *,
     CAST($capped_exception_limit AS INTEGER) AS use_limit,
     $capped_exception_limit < 0 OR use_number <= $capped_exception_limit AS honoured
 FROM numbered;
+
+CREATE OR REPLACE TEMP TABLE fe_cap_use AS
+SELECT s.visit_id, k.use_number, k.honoured
+FROM fe_cap_stay s
+JOIN fe_cap_claim k ON k.call_key = s.call_key;
 
 -- The exception events that count: every partial kind, capped kinds only on honoured uses.
 -- (A UNION ALL, not `NOT capped OR EXISTS (...)`: a disjunction with a subquery is joined row
@@ -68,7 +90,7 @@ UNION ALL
 SELECT p.*
 FROM fe_exception_piece p
 WHERE p.capped
-  AND p.visit_id IN (SELECT k.visit_id FROM fe_cap_claim k WHERE k.honoured);
+  AND p.visit_id IN (SELECT k.visit_id FROM fe_cap_use k WHERE k.honoured);
 
 CREATE OR REPLACE TEMP TABLE fe_excuse AS
 WITH piece AS (SELECT visit_id, 0 AS part, s, e FROM fe_excuse_piece)

@@ -44,9 +44,8 @@ base AS (
         coalesce(seg.gap_seconds, 0) AS gap_seconds,
         coalesce(seg.no_ops_seconds, 0) AS no_ops_seconds,
         ek.kinds AS excused_kinds,
-        -- what the connection allowance takes off the time neither on OPS nor excused
-        least(coalesce(seg.uncovered_seconds, 0) - coalesce(seg.excused_seconds, 0),
-              $connection_allowance_hours * 3600.0) AS allowance_seconds,
+        -- the time neither on OPS nor excused by an event, before any connection allowance
+        coalesce(seg.uncovered_seconds, 0) - coalesce(seg.excused_seconds, 0) AS open_seconds,
         -- electrical power demand at berth: given, else the size bin's, else the type's default
         coalesce(c.aux_power_kw, CAST(pb.kw AS DOUBLE), CAST(pt.kw AS DOUBLE)) AS power_demand_kw,
         CASE
@@ -71,34 +70,27 @@ base AS (
     LEFT JOIN param_default_power_demand pt
         ON pt.vessel_type = c.vessel_type AND pt.size_metric = 'none'
 ),
+allowance AS (
+    -- the connection allowance is per port call: a call of several stays spends it on its
+    -- stays in order of arrival (a stay alone: least(open, allowance), below)
+    SELECT visit_id,
+        greatest(0, least(open_seconds, $connection_allowance_hours * 3600.0
+            -- what the call's earlier stays had open (a running sum less the stay's own)
+            - (sum(open_seconds) OVER (PARTITION BY call_key ORDER BY arrival, visit_id
+                   ROWS UNBOUNDED PRECEDING) - open_seconds))) AS allowance_seconds
+    FROM base
+    WHERE call_stays > 1
+),
 hours AS (
     SELECT *,
-        uncovered_seconds - event_excused_seconds - allowance_seconds AS non_compliant_seconds,
+        open_seconds - allowance_seconds AS non_compliant_seconds,
         event_excused_seconds + allowance_seconds AS excused_seconds
-    FROM base
-),
-judged AS (
-    SELECT *,
-        CASE
-            WHEN not_applicable_basis IS NOT NULL THEN 'not_applicable'
-            WHEN gross_tonnage IS NULL THEN 'insufficient_data'
-            WHEN stay_seconds < $short_stay_hours * 3600 THEN 'exempt'
-            WHEN exemption_kinds IS NOT NULL THEN 'exempt'
-            WHEN non_compliant_seconds > 0 THEN 'non_compliant'
-            ELSE 'compliant'
-        END AS verdict,
-        CASE
-            WHEN not_applicable_basis IS NOT NULL THEN not_applicable_basis
-            WHEN gross_tonnage IS NULL THEN 'missing_gross_tonnage'
-            WHEN stay_seconds < $short_stay_hours * 3600 THEN 'short_visit'
-            WHEN exemption_kinds IS NOT NULL THEN exemption_kinds
-            WHEN non_compliant_seconds > 0 THEN concat_ws('+', 'uncontrolled', excused_kinds)
-            ELSE concat_ws('+',
-                CASE WHEN ops_seconds > 0 THEN 'controlled' END,
-                excused_kinds,
-                CASE WHEN allowance_seconds > 0 THEN 'connection_allowance' END)
-        END AS basis
-    FROM hours
+    FROM (SELECT b.*,
+              -- what the connection allowance takes off the time neither on OPS nor excused
+              CASE WHEN b.call_stays > 1 THEN m.allowance_seconds
+                   ELSE least(b.open_seconds, $connection_allowance_hours * 3600.0)
+              END AS allowance_seconds
+          FROM base b LEFT JOIN allowance m ON m.visit_id = b.visit_id)
 ),
 billable AS (
     -- the hours the penalty multiplies (parameter penalty_hours, UNCONFIRMED reading of
@@ -110,21 +102,89 @@ billable AS (
             ELSE error('pack fueleu-art6: parameter penalty_hours must be non_compliant or '
                        || 'stay, not ' || CAST($penalty_hours AS VARCHAR))
         END AS billable_seconds
-    FROM judged
+    FROM hours
+),
+multi AS (
+    -- a port call of several stays, as one: its non-compliant and billable time over the
+    -- stays that must use OPS, the power demand the penalty multiplies (one value when its
+    -- stays agree, else their mean weighted by billable time: the sum of each stay's kW x
+    -- hours, rounded once), and the stay that carries the call's billed hours and penalty
+    -- (its last to depart with non-compliant time: the call belongs to the period of its
+    -- departure, and only a non-compliant stay owes money)
+    SELECT call_key,
+        sum(non_compliant_seconds) AS call_non_compliant_seconds,
+        sum(billable_seconds) AS call_billable_seconds,
+        CASE
+            WHEN count(*) FILTER (WHERE billable_seconds > 0 AND power_demand_kw IS NULL) > 0
+                THEN NULL
+            WHEN min(power_demand_kw) FILTER (WHERE billable_seconds > 0)
+                 = max(power_demand_kw) FILTER (WHERE billable_seconds > 0)
+                THEN min(power_demand_kw) FILTER (WHERE billable_seconds > 0)
+            ELSE sum(power_demand_kw * billable_seconds) FILTER (WHERE billable_seconds > 0)
+                 / sum(billable_seconds) FILTER (WHERE billable_seconds > 0)
+        END AS call_power_demand_kw,
+        coalesce(arg_max(visit_id, departure) FILTER (WHERE non_compliant_seconds > 0),
+                 arg_max(visit_id, departure)) AS call_carrier,
+        string_agg(visit_id || ' ' || printf('%.2f', non_compliant_seconds / 3600.0) || ' h',
+                   ', ' ORDER BY arrival, visit_id) AS call_stay_hours
+    FROM billable
+    WHERE needs_ops AND call_stays > 1
+    GROUP BY call_key
+),
+called AS (
+    SELECT b.*,
+        coalesce(m.call_non_compliant_seconds, b.non_compliant_seconds)
+            AS call_non_compliant_seconds,
+        coalesce(m.call_billable_seconds, b.billable_seconds) AS call_billable_seconds,
+        CASE WHEN m.call_key IS NULL THEN b.power_demand_kw ELSE m.call_power_demand_kw END
+            AS call_power_demand_kw,
+        coalesce(m.call_carrier, b.visit_id) AS call_carrier,
+        m.call_stay_hours
+    FROM billable b
+    LEFT JOIN multi m ON m.call_key = b.call_key
+),
+judged AS (
+    SELECT *,
+        CASE
+            WHEN not_applicable_basis IS NOT NULL THEN 'not_applicable'
+            WHEN gross_tonnage IS NULL THEN 'insufficient_data'
+            WHEN call_seconds < $short_stay_hours * 3600 THEN 'exempt'
+            WHEN exemption_kinds IS NOT NULL THEN 'exempt'
+            -- each stay's verdict is on its own time at berth (judged under its call's
+            -- two-hour test and exemptions): a stay of a non-compliant call that was on OPS
+            -- throughout is compliant
+            WHEN non_compliant_seconds > 0 THEN 'non_compliant'
+            ELSE 'compliant'
+        END AS verdict,
+        CASE
+            WHEN not_applicable_basis IS NOT NULL THEN not_applicable_basis
+            WHEN gross_tonnage IS NULL THEN 'missing_gross_tonnage'
+            WHEN call_seconds < $short_stay_hours * 3600 THEN 'short_visit'
+            WHEN exemption_kinds IS NOT NULL THEN exemption_kinds
+            WHEN non_compliant_seconds > 0 THEN concat_ws('+', 'uncontrolled', excused_kinds)
+            ELSE concat_ws('+',
+                CASE WHEN ops_seconds > 0 THEN 'controlled' END,
+                excused_kinds,
+                CASE WHEN allowance_seconds > 0 THEN 'connection_allowance' END)
+        END AS basis
+    FROM called
 ),
 billed AS (
+    -- the call's billed hours: rounded once per port call (on each non-compliant stay of it;
+    -- the result row shows them on the stay that carries the penalty only)
     SELECT *,
         CASE
             WHEN verdict <> 'non_compliant' THEN NULL
             -- seconds rounded to the millisecond first, so float noise never adds an hour
             WHEN $non_compliant_hours_rounding = 'up'
-                THEN CAST(ceil(round(billable_seconds, 3) / 3600.0) AS DOUBLE)
-            WHEN $non_compliant_hours_rounding = 'none' THEN hours_of(billable_seconds)
+                THEN CAST(ceil(round(call_billable_seconds, 3) / 3600.0) AS DOUBLE)
+            WHEN $non_compliant_hours_rounding = 'none' THEN hours_of(call_billable_seconds)
             -- a misspelt value ('Up') billed exact hours without a word
             ELSE error('pack fueleu-art6: parameter non_compliant_hours_rounding must be up or '
                        || 'none, not ' || CAST($non_compliant_hours_rounding AS VARCHAR))
-        END AS billed_hours
-    FROM billable
+        END AS billed_hours,
+        visit_id = call_carrier AS penalty_carrier
+    FROM judged
 )
 SELECT
     b.*,
@@ -145,8 +205,14 @@ SELECT
         ELSE hours_of(b.excused_seconds)
     END AS excused_hours,
     CASE WHEN b.verdict = 'non_compliant' THEN $penalty_responsible END AS responsible,
+    -- the call's penalty (rate x power demand x billed hours), on the stay that carries it
     CASE
-        WHEN b.verdict = 'non_compliant' AND b.power_demand_kw IS NOT NULL
-            THEN round($penalty_eur_per_kwh * b.power_demand_kw * b.billed_hours, 2)
+        WHEN b.verdict = 'non_compliant' AND b.call_power_demand_kw IS NOT NULL
+            THEN round($penalty_eur_per_kwh * b.call_power_demand_kw * b.billed_hours, 2)
+    END AS call_penalty,
+    CASE
+        WHEN b.verdict = 'non_compliant' AND b.penalty_carrier
+             AND b.call_power_demand_kw IS NOT NULL
+            THEN round($penalty_eur_per_kwh * b.call_power_demand_kw * b.billed_hours, 2)
     END AS penalty
 FROM billed b;

@@ -1,0 +1,46 @@
+-- id: FE12
+-- name: port_call.judged_as_one
+-- title: Port call of several stays judged as one (a berth shift)
+-- section: Reg. (EU) 2023/1805 Art. 6(5)(a) (less than two hours, from the arrival and departure times of Art. 15(1)(a)); Art. 23(4) (penalty per non-compliant port call, text not retrieved: UNCONFIRMED)
+-- severity: info
+-- description: Art. 6 judges a port call, and a ship shifting berths stays in one port call:
+--   the stays sharing a visits' port_call are one call. Its two-hour test runs from its first
+--   arrival to its last departure (the shift included); its non-compliant hours (the time at
+--   berth, shift excluded) are added up over its stays and rounded up once; a capped
+--   exception is one use. Each stay keeps its own verdict and hours. The finding, on the stay
+--   that carries the call's billed hours and penalty (its last stay with non-compliant time,
+--   else its last; penalty_on), names the stays, their non-compliant hours and the penalty.
+-- compliant: A stay without a port_call, or a call whose stays are all on OPS: no finding
+--   beyond this note.
+-- non_compliant: 06:00-07:30 at one Rotterdam quay, 08:00-20:10 at another, no OPS, 1 000 kW:
+--   one call of 14 h 10 min, 1.5 + 12.17 = 13.67 h non-compliant, billed 14 h, penalty
+--   1.5 x 1 000 x 14 = EUR 21 000 (as two calls: exempt + EUR 19 500).
+SELECT
+    visit_id,
+    'port call ' || port_call || ' judged as one: stays ' || call_stay_ids || ', '
+        || printf('%.2f', call_seconds / 3600.0) || ' h from first arrival to last departure; '
+        || CASE WHEN verdict = 'compliant' THEN 'compliant'
+                ELSE printf('%.2f', call_non_compliant_seconds / 3600.0)
+                     || ' h non-compliant (' || call_stay_hours || ')'
+                     || CASE WHEN call_penalty IS NOT NULL
+                             THEN '; penalty EUR ' || printf('%.2f', call_penalty) || ' = '
+                                  || CAST($penalty_eur_per_kwh AS VARCHAR) || ' EUR/kWh x '
+                                  || CAST(call_power_demand_kw AS VARCHAR) || ' kW x '
+                                  || CAST(billed_hours AS VARCHAR) || ' h, on this stay'
+                             ELSE '; penalty not computed: power demand unknown' END
+           END AS message,
+    to_json({
+        'billed_hours': billed_hours,
+        'non_compliant_hours': hours_of(call_non_compliant_seconds),
+        'penalty': call_penalty,
+        'port_call': port_call,
+        'port_call_arrival': iso_utc(call_arrival),
+        'port_call_departure': iso_utc(call_departure),
+        'port_call_hours': hours_of(call_seconds),
+        'power_demand_kw': call_power_demand_kw,
+        'stays': call_stay_ids
+    }) AS evidence,
+    CASE WHEN verdict = 'non_compliant' THEN minutes_of(call_non_compliant_seconds) END
+        AS minutes
+FROM fe_outcome
+WHERE call_stays > 1 AND penalty_carrier AND verdict IN ('compliant', 'non_compliant')

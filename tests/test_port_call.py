@@ -1,0 +1,198 @@
+"""Visits' `port_call` (r19-PC): the stays of one FuelEU port call (a berth shift), how the
+loader checks it, what it leaves unchanged for rows without it, how DCSA JIT fills it, and how
+a summary counts a call's penalty that one of its stays carries. The pack's arithmetic is in
+the rule fixtures (tests/rules/FE12.yml, FE08.yml) and the scope push-down comparison."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from berthcheck import store
+from berthcheck.cli import app
+from berthcheck.errors import InputRejected
+from berthcheck.ingest.adapters import load_adapter
+from berthcheck.ingest.kinds import KINDS, storage_name
+from berthcheck.ingest.load import load_files
+from berthcheck.seals import row_text_sql
+
+from .conftest import good_visit, write_csv
+
+FIXTURES = Path(__file__).parent / "fixtures" / "dcsa_jit"
+
+
+def _rotterdam(visit_id: str, arrival: str, departure: str, **extra) -> dict[str, str]:
+    return good_visit(visit_id=visit_id, port="NLRTM", terminal="ECT", berth=extra.pop("berth", "E1"),
+                      arrival=arrival, departure=departure, ready_to_work="",
+                      pilot_on_board="", gross_tonnage="95000", aux_power_kw="1000", **extra)
+
+
+SHIFT = [
+    _rotterdam("R1", "2030-06-03 06:00", "2030-06-03 07:30", port_call="RTM-1"),
+    _rotterdam("R2", "2030-06-03 08:00", "2030-06-03 20:10", berth="E2", port_call="RTM-1"),
+]
+
+
+def test_a_port_call_on_another_ship_than_a_loaded_stay_is_refused(runner, db_path, tmp_path):
+    first = write_csv(tmp_path / "june.csv", [SHIFT[0]])
+    assert runner.invoke(app, ["load", "visits", str(first), "--db", str(db_path)]).exit_code == 0
+    other = good_visit(visit_id="X9", imo="9074729", vessel_name="PACIFIC STAR", port="NLRTM",
+                       terminal="ECT", berth="E3", arrival="2030-06-03 08:00",
+                       departure="2030-06-03 20:00", ready_to_work="", pilot_on_board="",
+                       port_call="RTM-1")
+    bad = write_csv(tmp_path / "july.csv", [other])
+    result = runner.invoke(app, ["load", "visits", str(bad), "--db", str(db_path)])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert ("july.csv, row 2, column port_call: 'RTM-1': port call RTM-1 is also on visit R1 "
+            "(already loaded) of ship IMO 9321483, not 9074729") in result.output
+    con = store.connect(db_path)
+    try:  # nothing of the rejected file was written
+        assert store.run(con, "SELECT visit_id FROM visits ORDER BY 1") == [("R1",)]
+    finally:
+        con.close()
+
+
+def test_stays_of_one_port_call_may_not_overlap(con, tmp_path):
+    # one ship cannot be at two berths at once: the loader's vessel check names it
+    overlapping = [SHIFT[0], {**SHIFT[1], "arrival": "2030-06-03 07:00"}]
+    with pytest.raises(InputRejected) as rejected:
+        load_files(con, "visits", [write_csv(tmp_path / "v.csv", overlapping)])
+    assert [(e.row, e.column) for e in rejected.value.errors] == [(3, "imo")]
+
+
+def test_an_empty_port_call_leaves_the_row_hash_as_it_was(con, tmp_path):
+    """Rows loaded before the column have the row hash of a text without it; the same row
+    loaded now (port_call empty) must hash the same, or loading the same file again would
+    see every visit as changed."""
+    load_files(con, "visits", [write_csv(tmp_path / "v.csv", [good_visit()],
+                                         [*good_visit(), "port_call"])])
+    columns = [storage_name(c.name) for c in KINDS["visits"].columns if c.name != "port_call"]
+    before = store.run(con, f"SELECT sha256({row_text_sql([*columns, 'extra'])}) "  # noqa: S608
+                            "FROM visits")[0][0]
+    assert store.run(con, "SELECT _row_hash FROM visits")[0][0] == before
+    # a value is part of the row's content
+    load_files(con, "visits", [write_csv(tmp_path / "w.csv", [good_visit(port_call="C1")])],
+               replace=True)
+    assert store.run(con, "SELECT _row_hash FROM visits")[0][0] != before
+
+
+def test_dcsa_jit_port_call_id_is_the_port_call_and_a_reimport_fills_it(con, tmp_path):
+    write_csv(tmp_path / "ports.csv",
+              [{"port": "DKCPH", "name": "Copenhagen", "timezone": "Europe/Copenhagen"}])
+    load_files(con, "ports", [tmp_path / "ports.csv"])
+    files = [FIXTURES / "openapi_example.json", FIXTURES / "edge_cases.json"]
+    load_adapter(con, "dcsa-jit", files)
+    rows = store.run(con, "SELECT visit_id, port_call, _source_path FROM visits ORDER BY 1")
+    for visit_id, port_call, paths in rows:
+        extra = json.loads(store.run(con, "SELECT extra FROM visits WHERE visit_id = ?",
+                                     [visit_id])[0][0])["dcsa_jit"]
+        assert port_call == extra["portCallID"], visit_id
+        assert json.loads(paths)["port_call"].endswith(".portCallID")
+    # a berth shift within a Terminal Call: two visits, one port call
+    shifted = [r for r in rows if r[0].startswith("c3000000-")]
+    assert len(shifted) == 2 and shifted[0][1] == shifted[1][1]
+    # a store loaded before the mapping: the same files again fill the column, no --replace
+    columns = [storage_name(c.name) for c in KINDS["visits"].columns]
+    store.run(con, "UPDATE visits_versions SET port_call = NULL")
+    store.run(con, f"UPDATE visits_versions SET _row_hash = "  # noqa: S608
+                   f"sha256({row_text_sql([*columns, 'extra'])})")
+    load_adapter(con, "dcsa-jit", files)
+    assert store.run(con, "SELECT count(*) FROM visits WHERE port_call IS NULL") == [(0,)]
+
+
+def test_a_summary_counts_a_calls_penalty_once(con, tmp_path):
+    from berthcheck.cli_summary import summary_text
+    from berthcheck.engine import check
+    from berthcheck.report.summary import summary
+
+    load_files(con, "visits", [write_csv(tmp_path / "v.csv", SHIFT)])
+    outcome = check(con, pack="fueleu-art6", period="2030-06", store_run=False)
+    text = summary_text(outcome)
+    # before: "penalties: EUR 21,000.00 on 1 non-compliant visits; 1 without a penalty"
+    assert ("penalties: EUR 21,000.00 on 1 non-compliant visits; 1 whose port call's penalty "
+            "is on another visit") in text
+    assert "without a penalty" not in text
+    by_visit = {r["visit_id"]: r for r in outcome.results.iter_rows(named=True)}
+    numbers = summary(outcome.results, [], by_visit, "EUR")
+    assert numbers["penalty_missing"] == 0 and numbers["penalty_missing_text"] is None
+
+
+def _shift_tables(**r2) -> dict[str, list[dict]]:
+    """The Rotterdam shift (R1 06:00-07:30 at E1, R2 08:00-20:10 at E2, 2030-06-03 CEST), no
+    OPS, as fixture rows."""
+    base = {"vessel_type": "container", "gross_tonnage": 95000, "aux_power_kw": 1000,
+            "port": "NLRTM", "terminal": "ECT", "ready_to_work": None, "pilot_on_board": None,
+            "port_call": "RTM-1"}
+    return {"visits": [
+        {**base, "visit_id": "R1", "berth": "E1", "arrival": "2030-06-03T06:00:00+02:00",
+         "departure": "2030-06-03T07:30:00+02:00"},
+        {**base, "visit_id": "R2", "berth": "E2", "arrival": "2030-06-03T08:00:00+02:00",
+         "departure": "2030-06-03T20:10:00+02:00", **r2}]}
+
+
+def _checked(tables, name: str | None = None, value=None) -> dict[str, dict]:
+    import dataclasses
+
+    from berthcheck.engine import check, load_pack
+    from berthcheck.engine.fixture_store import put_tables
+
+    pack = load_pack("fueleu-art6")
+    if name is not None:
+        params = dict(pack.parameters)
+        params[name] = dataclasses.replace(params[name], value=value)
+        pack = dataclasses.replace(pack, parameters=params)
+    con = store.connect(":memory:")
+    try:
+        put_tables(con, tables)
+        outcome = check(con, pack, store_run=False, record=False)
+    finally:
+        con.close()
+    return {r["visit_id"]: r for r in outcome.results.iter_rows(named=True)}
+
+
+def test_a_connection_allowance_is_spent_once_per_port_call():
+    # 1 h allowance: R1's 1.5 h -> 0.5 h (1 h taken), R2 keeps its 12 h 10 min; the call's
+    # 0.5 + 12.166667 = 12.666667 h -> 13 h -> 1.5 x 1 000 x 13 = EUR 19 500 on R2
+    rows = _checked(_shift_tables(), "connection_allowance_hours", 1.0)
+    assert (rows["R1"]["uncontrolled_hours"], rows["R1"]["excused_hours"]) == (0.5, 1.0)
+    assert (rows["R2"]["uncontrolled_hours"], rows["R2"]["excused_hours"]) == (12.166667, 0.0)
+    assert (rows["R2"]["non_compliant_hours_billed"], rows["R2"]["penalty"]) == (13.0, 19500.0)
+
+
+def test_the_stay_reading_of_the_penalty_bills_the_calls_assessed_stays():
+    # penalty_hours = stay: 1.5 + 12.166667 h at berth (the 30 min shift is not) = 13.67 h ->
+    # 14 h -> EUR 21 000, as the non_compliant reading here (no OPS at all)
+    rows = _checked(_shift_tables(), "penalty_hours", "stay")
+    assert (rows["R2"]["non_compliant_hours_billed"], rows["R2"]["penalty"]) == (14.0, 21000.0)
+    assert rows["R1"]["penalty"] is None and rows["R1"]["penalty_on"] == "R2"
+
+
+def test_stays_giving_different_power_demands_are_weighted_by_their_hours():
+    # R1 1 000 kW x 1.5 h + R2 2 000 kW x 12.166667 h = 25 833.33 kWh over 13.666667 h: a
+    # mean of 1 890.2439 kW, x 14 h billed x 1.5 = EUR 39 695.12 (= the stays' kWh x 14 / 13.67
+    # x 1.5); the carrying row shows that mean, so its columns still multiply out
+    rows = _checked(_shift_tables(aux_power_kw=2000))
+    r2 = rows["R2"]
+    assert r2["power_source"] == "port_call_mean"
+    assert r2["power_demand_kw"] == pytest.approx(25833.333333 / 13.666667, rel=1e-6)
+    assert r2["penalty"] == 39695.12
+    assert rows["R1"]["power_demand_kw"] == 1000.0 and rows["R1"]["power_source"] == "given"
+
+
+def test_the_report_says_where_a_stays_penalty_is(db_path, tmp_path):
+    from berthcheck.engine import load_pack
+
+    from .conftest import html_report
+
+    con = store.connect(db_path)
+    try:
+        load_files(con, "visits", [write_csv(tmp_path / "v.csv", SHIFT)])
+    finally:
+        con.close()
+    html, model = html_report(db_path, load_pack("fueleu-art6"), "2030-06")
+    # before: R1's penalty cell was a bare dash, as for a penalty not computed
+    assert "on visit R2 (the port call&#39;s)" in html
+    assert "whose penalty was not computed" not in html
