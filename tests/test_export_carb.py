@@ -659,3 +659,28 @@ def test_caecs_operator_is_named_only_where_the_uncontrolled_time_is_its_capture
            for v, r in _rows(folder / "caecs-visits.csv").items()}
     assert got == {"SP-FIRST": ("non_compliant", "2.0000", "vessel+terminal"),
                    "CAP-LATE": ("non_compliant", "2.0000", "vessel+terminal+caecs_operator")}
+
+
+def test_due_dates_follow_the_2023_reporting_extension_as_ab17_does(tmp_path):
+    """CARB's 2023 enforcement notices made no visit report due before 1 May 2023 (parameter
+    reports_due_not_before, UNCONFIRMED; docs/regulations-carb.md 11.2). EARLY departs
+    2023-02-10 (port-local): departure + 30 = 03-12, due 05-01; reported 04-20 -> not late (was
+    due 2023-03-12, reported_late true). LATER departs 04-15: + 30 = 05-15 (after 05-01)."""
+    from tests.conftest import good_visit
+
+    visits = [good_visit(visit_id="EARLY", arrival="2023-02-09 06:00",
+                         ready_to_work="2023-02-09 08:00", pilot_on_board="2023-02-10 18:00",
+                         departure="2023-02-10 19:00", reported_at="2023-04-20 10:00"),
+              good_visit(visit_id="LATER", imo="9074729", arrival="2023-04-14 06:00",
+                         ready_to_work="2023-04-14 08:00", pilot_on_board="2023-04-15 18:00",
+                         departure="2023-04-15 19:00", reported_at="2023-05-16 10:00")]
+    con = store.connect(tmp_path / "x.duckdb")
+    try:
+        load_files(con, "visits", [write_csv(tmp_path / "visits.csv", visits)])
+        export_carb_visit_report(con, out=tmp_path / "vessel-visits.csv", period="2023",
+                                 party="vessel")
+    finally:
+        con.close()
+    got = {v: (r["due_date"], r["reported_late"])
+           for v, r in _rows(tmp_path / "vessel-visits.csv").items()}
+    assert got == {"EARLY": ("2023-05-01", "false"), "LATER": ("2023-05-15", "true")}
