@@ -294,3 +294,30 @@ def test_a_claim_without_uncontrolled_time_uses_no_allowance_when_the_parameter_
     })
     assert judged(off) == ({"V1": ("compliant", kind), "V2": ("compliant", "controlled"),
                             "V3": ("compliant", "controlled+emergency")}, [])
+
+
+def test_each_uncontrolled_stretch_names_who_answers_for_it():
+    """docs/regulations-carb.md 11.1. W = 10-03 10:00 to 10-04 17:00. Shore power 10-03
+    12:00-18:00, then capture EO-1 to 10-04 15:00. The late connection 10:00-12:00 (120 min)
+    is shore power's delay: vessel+terminal (Table 7, berth and vessel with shore power). The
+    early disconnection 15:00-17:00 (120 min) came when capture stopped (§ 93130.12(b)(2)(C)):
+    + caecs_operator. The visit's responsible is the union."""
+    _, outcome = _run({
+        "visits": [visit("V1")],
+        "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1", "shore_power": True,
+                    "capture_available": True}],
+        "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
+                       "year": 2026, "regulated": True}],
+        "shore-power": [{"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 12:00",
+                         "disconnected": "2026-10-03 18:00"}],
+        "capture": [{"visit_id": "V1", "session_id": "C1", "system_id": "EO-1",
+                     "provider": "CleanAir", "started": "2026-10-03 18:00",
+                     "ended": "2026-10-04 15:00", "nox_inlet_ppm": 900, "nox_outlet_ppm": 40}],
+        "caecs": [{"system_id": "EO-1", "name": "Barge", "approved_from": "2024-01-01"}],
+    })
+    assert outcome.results["responsible"].to_list() == ["vessel+terminal+caecs_operator"]
+    stretches = outcome.findings.filter(pl.col("rule_id").is_in(["AB06", "AB07"])).sort("rule_id")
+    got = [(r["rule_id"], json.loads(r["evidence"])["minutes"],
+            json.loads(r["evidence"])["responsible"]) for r in stretches.iter_rows(named=True)]
+    assert got == [("AB06", 120.0, "vessel+terminal"),
+                   ("AB07", 120.0, "vessel+terminal+caecs_operator")]

@@ -196,6 +196,8 @@ LEFT JOIN param_responsible_parties r
 
 -- Uncontrolled stretches of the window on non-compliant visits, net of excused time, with the
 -- text and evidence their findings give. AB06-AB09 each pick one kind of stretch from here.
+-- Each names who answers for it: the visit's parties, less the CAECS operator where the
+-- stretch is not its capture system's (bc_caecs_stretch).
 CREATE OR REPLACE TEMP TABLE bc_uncontrolled_segment AS
 SELECT
     o.visit_id,
@@ -209,12 +211,17 @@ SELECT
         'excused_minutes': minutes_of(g.excused_seconds),
         'from': iso_utc(g.s),
         'minutes': minutes_of(g.seconds),
+        'responsible': CASE WHEN cs.vkey IS NOT NULL THEN o.responsible
+                            ELSE array_to_string(list_filter(string_split(o.responsible, '+'),
+                                                             lambda p: p <> 'caecs_operator'), '+')
+                       END,
         'to': iso_utc(g.e),
         'uncontrolled_minutes': minutes_of(g.seconds - g.excused_seconds)
     }) AS evidence,
     minutes_of(g.seconds - g.excused_seconds) AS minutes
 FROM bc_segment_net g
 JOIN bc_outcome o ON o.vkey = g.vkey
+LEFT JOIN bc_caecs_stretch cs ON cs.vkey = g.vkey AND cs.s = g.s AND cs.e = g.e
 WHERE o.verdict = 'non_compliant'
   AND g.seconds - g.excused_seconds > 0;
 
