@@ -13,9 +13,11 @@
 -- its claim always counts.
 CREATE OR REPLACE TEMP TABLE bc_claim AS
 WITH controlled_anyway AS (
+    -- of the claimants only (a few visits in a hundred), not of every window
     SELECT w.vkey FROM bc_window w
-    WHERE w.window_start >= w.window_end
-       OR w.vkey NOT IN (SELECT vkey FROM bc_segment_net WHERE seconds > excused_seconds)
+    WHERE w.vkey IN (SELECT vkey FROM bc_event WHERE kind IN ('vie', 'tie'))
+      AND (w.window_start >= w.window_end
+           OR w.vkey NOT IN (SELECT vkey FROM bc_segment_net WHERE seconds > excused_seconds))
 ),
 claims AS (
     SELECT DISTINCT e.visit_id, e.vkey, e.kind AS claim_kind
