@@ -232,3 +232,92 @@ def test_messages_give_whole_minutes_without_a_decimal_and_evidence_keeps_the_nu
     assert found["AB14"]["message"].startswith("capture session C1: 1860 min do not count")
     assert found["AB09"]["message"].startswith("no control: 1860 min uncontrolled (")
     assert json.loads(found["AB14"]["evidence"])["unapproved_minutes"] == 1860
+
+
+def _claim_use_tables(kind: str) -> dict:
+    """V2 (departs 10-04) claims a VIE/TIE though shore power covers its window; V3 (departs
+    10-06) claims one with its only gap excused by an emergency; V1 (departs 10-10) claims one
+    and has no control. The holder (fleet F1 / terminal T1 at USLAX) is granted 1 for 2026."""
+    later = {"arrival": "2026-10-09 06:00", "ready_to_work": "2026-10-09 08:00",
+             "pilot_on_board": "2026-10-10 18:00", "departure": "2026-10-10 19:00"}
+    v3 = {"arrival": "2026-10-05 06:00", "ready_to_work": "2026-10-05 08:00",
+          "pilot_on_board": "2026-10-06 18:00", "departure": "2026-10-06 19:00"}
+    holder = ({"holder_kind": "fleet", "holder": "F1"} if kind == "vie"
+              else {"holder_kind": "terminal", "holder": "T1", "port": "USLAX"})
+    return {
+        "visits": [visit("V1", **later), visit("V2", imo="9074729"),
+                   visit("V3", imo="9176187", **v3)],
+        "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
+                       "year": 2026, "regulated": True}],
+        "shore-power": [
+            {"visit_id": "V2", "session_id": "S2", "connected": "2026-10-03 10:00",
+             "disconnected": "2026-10-04 17:00"},
+            # V3: W 10-05 10:00 to 10-06 17:00, a gap 20:00-22:00 on 10-05
+            {"visit_id": "V3", "session_id": "S3a", "connected": "2026-10-05 10:00",
+             "disconnected": "2026-10-05 20:00"},
+            {"visit_id": "V3", "session_id": "S3b", "connected": "2026-10-05 22:00",
+             "disconnected": "2026-10-06 17:00"}],
+        "events": [{"visit_id": v, "event_id": f"E{v}", "kind": kind} for v in ("V1", "V2", "V3")]
+        + [{"visit_id": "V3", "event_id": "X3", "kind": "emergency",
+            "start": "2026-10-05 20:00", "end": "2026-10-05 22:00"}],
+        "allowances": [{"year": 2026, "granted": 1, **holder}],
+    }
+
+
+@pytest.mark.parametrize("kind", ["vie", "tie"])
+def test_a_claim_without_uncontrolled_time_uses_no_allowance_when_the_parameter_says_so(kind):
+    """§ 93130.11 does not say whether a VIE/TIE assigned to a visit that needed none is spent
+    (docs/regulations-carb.md 8.2): parameter claim_without_uncontrolled_time_uses_allowance,
+    UNCONFIRMED. true (the default, AB10 fixture vie_on_a_visit_controlled_anyway_uses_the_
+    allowance_pinned): V2's claim is the holder's 1st, V3's the 2nd, V1's the 3rd -> only V2
+    honoured; V3's and V1's claims are beyond the allowance (AB10), V3 is compliant on its own
+    control (the gap excused) and V1 non-compliant. false: V2 (window covered) and V3 (its 2 h gap excused whole) needed none, so
+    V1's claim is the 1st -> honoured; V2 and V3 are judged on their control."""
+    pack = load_pack()
+    param = pack.parameters["claim_without_uncontrolled_time_uses_allowance"]
+    assert param.value is True and not param.confirmed
+    assert "claim_without_uncontrolled_time_uses_allowance" in pack.unconfirmed()
+
+    def judged(p):
+        _, outcome = _run(_claim_use_tables(kind), pack=p)
+        got = {r["visit_id"]: (r["verdict"], r["basis"])
+               for r in outcome.results.iter_rows(named=True)}
+        beyond = outcome.findings.filter(pl.col("rule_id") == "AB10")["visit_id"].to_list()
+        return got, sorted(beyond)
+
+    assert judged(pack) == ({"V1": ("non_compliant", "uncontrolled"), "V2": ("compliant", kind),
+                             "V3": ("compliant", "controlled+emergency")}, ["V1", "V3"])
+    off = dataclasses.replace(pack, parameters={
+        **pack.parameters,
+        "claim_without_uncontrolled_time_uses_allowance": dataclasses.replace(param,
+                                                                              value=False),
+    })
+    assert judged(off) == ({"V1": ("compliant", kind), "V2": ("compliant", "controlled"),
+                            "V3": ("compliant", "controlled+emergency")}, [])
+
+
+def test_each_uncontrolled_stretch_names_who_answers_for_it():
+    """docs/regulations-carb.md 11.1. W = 10-03 10:00 to 10-04 17:00. Shore power 10-03
+    12:00-18:00, then capture EO-1 to 10-04 15:00. The late connection 10:00-12:00 (120 min)
+    is shore power's delay: vessel+terminal (Table 7, berth and vessel with shore power). The
+    early disconnection 15:00-17:00 (120 min) came when capture stopped (§ 93130.12(b)(2)(C)):
+    + caecs_operator. The visit's responsible is the union."""
+    _, outcome = _run({
+        "visits": [visit("V1")],
+        "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1", "shore_power": True,
+                    "capture_available": True}],
+        "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
+                       "year": 2026, "regulated": True}],
+        "shore-power": [{"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 12:00",
+                         "disconnected": "2026-10-03 18:00"}],
+        "capture": [{"visit_id": "V1", "session_id": "C1", "system_id": "EO-1",
+                     "provider": "CleanAir", "started": "2026-10-03 18:00",
+                     "ended": "2026-10-04 15:00", "nox_inlet_ppm": 900, "nox_outlet_ppm": 40}],
+        "caecs": [{"system_id": "EO-1", "name": "Barge", "approved_from": "2024-01-01"}],
+    })
+    assert outcome.results["responsible"].to_list() == ["vessel+terminal+caecs_operator"]
+    stretches = outcome.findings.filter(pl.col("rule_id").is_in(["AB06", "AB07"])).sort("rule_id")
+    got = [(r["rule_id"], json.loads(r["evidence"])["minutes"],
+            json.loads(r["evidence"])["responsible"]) for r in stretches.iter_rows(named=True)]
+    assert got == [("AB06", 120.0, "vessel+terminal"),
+                   ("AB07", 120.0, "vessel+terminal+caecs_operator")]

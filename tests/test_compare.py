@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from berthcheck.cli import app
+from berthcheck.engine.pack import load_pack
 from berthcheck.export.compare import build_model, read_package
 from berthcheck.export.files import Table, csv_bytes
 from berthcheck.export.indicators import (
@@ -23,7 +24,10 @@ from berthcheck.export.indicators import (
     package_descriptor,
 )
 
-RUN = SimpleNamespace(pack=SimpleNamespace(id="carb-at-berth-2020", version="1.2.7",
+# the built-in pack's own version: a partner's real export (tests/test_compare_partner.py) is
+# compared with these packages, and packages of two versions are refused
+RUN = SimpleNamespace(pack=SimpleNamespace(id="carb-at-berth-2020",
+                                           version=load_pack("carb-at-berth-2020").version,
                                            hash="ab" * 32),
                       run_id="0123456789abcdef", scope=SimpleNamespace(period="2026-10"))
 

@@ -621,3 +621,66 @@ def test_verify_says_where_an_export_that_rebuilds_otherwise_differs(tmp_path, r
     assert "`sha256sum`" in text and "`berthcheck export list`" in text
     assert ("the rebuild: 1 visit(s) in scope at ports CARB At-Berth does not cover left out "
             "(NLRTM 1)") in text
+
+
+def test_caecs_operator_is_named_only_where_the_uncontrolled_time_is_its_captures(tmp_path):
+    """The CAECS operator's visit report named it responsible for every non-compliant visit with
+    a capture session (pack 1.2.7): SP-FIRST's late connection (W 10-01 10:00, shore power from
+    12:00, capture taking over from 18:00 to W's end) is shore power's delay, not the capture
+    operator's (§ 93130.18 Table 6, § 93130.12(b)(2); docs/regulations-carb.md 11.1).
+    CAP-LATE's capture began at 12:00 itself: its operator answers."""
+    from tests.conftest import good_visit
+
+    folder = tmp_path
+    rows = {
+        "berths": [{"port": "USLAX", "terminal": "TRAPAC", "berth": "B136",
+                    "shore_power": "yes", "capture_available": "yes"}],
+        "caecs": [{"system_id": "EO-1", "name": "Barge", "approved_from": "2024-01-01",
+                   "approved_to": ""}],
+        "visits": [good_visit(visit_id="SP-FIRST"),
+                   good_visit(visit_id="CAP-LATE", imo="9074729")],
+        "shore-power": [{"visit_id": "SP-FIRST", "connected": "2026-10-01 12:00",
+                         "disconnected": "2026-10-01 18:00"}],
+        "capture": [{"visit_id": v, "system_id": "EO-1", "provider": "Acme Capture",
+                     "started": start, "ended": "2026-10-03 04:00",
+                     "nox_inlet_ppm": "900", "nox_outlet_ppm": "30"}
+                    for v, start in (("SP-FIRST", "2026-10-01 18:00"),
+                                     ("CAP-LATE", "2026-10-01 12:00"))],
+    }
+    con = store.connect(folder / "x.duckdb")
+    try:
+        for kind, kind_rows in rows.items():
+            load_files(con, kind, [write_csv(folder / f"{kind}.csv", kind_rows)])
+        export_carb_visit_report(con, out=folder / "caecs-visits.csv", period="2026-10",
+                                 party="caecs")
+    finally:
+        con.close()
+    got = {v: (r["verdict"], r["uncontrolled_hours"], r["responsible"])
+           for v, r in _rows(folder / "caecs-visits.csv").items()}
+    assert got == {"SP-FIRST": ("non_compliant", "2.0000", "vessel+terminal"),
+                   "CAP-LATE": ("non_compliant", "2.0000", "vessel+terminal+caecs_operator")}
+
+
+def test_due_dates_follow_the_2023_reporting_extension_as_ab17_does(tmp_path):
+    """CARB's 2023 enforcement notices made no visit report due before 1 May 2023 (parameter
+    reports_due_not_before, UNCONFIRMED; docs/regulations-carb.md 11.2). EARLY departs
+    2023-02-10 (port-local): departure + 30 = 03-12, due 05-01; reported 04-20 -> not late (was
+    due 2023-03-12, reported_late true). LATER departs 04-15: + 30 = 05-15 (after 05-01)."""
+    from tests.conftest import good_visit
+
+    visits = [good_visit(visit_id="EARLY", arrival="2023-02-09 06:00",
+                         ready_to_work="2023-02-09 08:00", pilot_on_board="2023-02-10 18:00",
+                         departure="2023-02-10 19:00", reported_at="2023-04-20 10:00"),
+              good_visit(visit_id="LATER", imo="9074729", arrival="2023-04-14 06:00",
+                         ready_to_work="2023-04-14 08:00", pilot_on_board="2023-04-15 18:00",
+                         departure="2023-04-15 19:00", reported_at="2023-05-16 10:00")]
+    con = store.connect(tmp_path / "x.duckdb")
+    try:
+        load_files(con, "visits", [write_csv(tmp_path / "visits.csv", visits)])
+        export_carb_visit_report(con, out=tmp_path / "vessel-visits.csv", period="2023",
+                                 party="vessel")
+    finally:
+        con.close()
+    got = {v: (r["due_date"], r["reported_late"])
+           for v, r in _rows(tmp_path / "vessel-visits.csv").items()}
+    assert got == {"EARLY": ("2023-05-01", "false"), "LATER": ("2023-05-15", "true")}

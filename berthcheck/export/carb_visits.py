@@ -2,7 +2,8 @@
 § 93130.9(d)(5) terminal operator, § 93130.12(b)(3) CAECS operator).
 
 One row per visit with the fields the regulation lists for that party, every time in
-port-local time (with its offset), the due date (port-local departure date + 30 calendar days),
+port-local time (with its offset), the due date (port-local departure date + 30 calendar days,
+not before CARB's 2023 reporting extension),
 whether the record is complete and which required fields are missing. Nothing is filled in:
 a field the inputs do not hold stays empty and is named in `missing_fields`.
 
@@ -20,6 +21,7 @@ Which fields are required (docs/reporting-fields.md gives the sources):
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from berthcheck import store
@@ -48,7 +50,6 @@ from berthcheck.export.source import (
 KIND = "carb-visit-report"
 PACK = "carb-at-berth-2020"
 PARTIES = ("vessel", "terminal", "caecs")
-DUE_DAYS = 30  # "within 30 calendar days of departure" (§§ 93130.7(e)(4), .9(d)(5), .12(b)(3))
 # A berth shift is a new visit (data contract § 2). The regulation does not say how close the
 # next stay must follow: berthcheck takes the same vessel's next stay at another berth of the
 # same port that begins within this many hours of the departure (decision, docs/interchange.md).
@@ -149,7 +150,8 @@ DERIVED: list[tuple[str, str, str | None, str]] = [
     ("violation_days", "integer", "d",
      "port-local calendar days with uncontrolled time (each a separate violation)"),
     ("responsible", "string", None, "party or parties answerable for the uncontrolled time"),
-    ("due_date", "date", None, "report due: port-local departure date + 30 calendar days"),
+    ("due_date", "date", None, "report due: port-local departure date + 30 calendar days, "
+     "not before CARB's 2023 reporting extension (the pack's reports_due_not_before)"),
     ("reported_at_local", "datetime", None, "when the visit report was submitted, port-local"),
     ("reported_late", "boolean", None, "submitted after the due date (empty: not submitted)"),
     ("record_complete", "boolean", None, "every required field is present"),
@@ -228,6 +230,16 @@ def _shifts(con, visit_ids) -> dict[tuple[str, str], str]:
     return out
 
 
+def _due_date(departure_day: dt.date | None, pack) -> str | None:
+    """When the visit report is due, as the pack's AB17 judges it: the port-local departure
+    date + report_deadline_days ("within 30 calendar days of departure", §§ 93130.7(e)(4),
+    .9(d)(5), .12(b)(3)), not before reports_due_not_before (CARB's 2023 enforcement notices,
+    docs/regulations-carb.md 11.2)."""
+    due = plus_days(departure_day, int(pack.parameters["report_deadline_days"].value))
+    floor = pack.parameters["reports_due_not_before"].value
+    return None if due is None else max(due, floor.isoformat())
+
+
 def _joined(values) -> str | None:
     kept = [str(v) for v in values if not blank(v)]
     return ";".join(dict.fromkeys(kept)) or None
@@ -272,8 +284,7 @@ def build(con, run, params: dict) -> Built:
         events = ev_rows.get(vid, [])
         inlet = [c["nox_inlet_ppm"] for c in cc if c.get("nox_inlet_ppm") is not None]
         outlet = [c["nox_outlet_ppm"] for c in cc if c.get("nox_outlet_ppm") is not None]
-        due_day = local_date(v["departure"], tz)
-        due = plus_days(due_day, DUE_DAYS)
+        due = _due_date(local_date(v["departure"], tz), run.pack)
         reported = v.get("reported_at")
         reported_day = local_date(reported, tz)
         row = {

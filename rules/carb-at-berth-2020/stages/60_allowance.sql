@@ -5,12 +5,27 @@
 -- count, an allowance or a visit count. A fleet is matched by holder_key, its name ignoring
 -- case and spaces (fleet_key): spellings of one fleet share one count, allowance and coverage;
 -- holder keeps the visit's own spelling for the findings.
+-- Whether a claim on a visit that had no uncontrolled time anyway (claims aside: an empty window,
+-- or every uncontrolled stretch excused) uses one of the holder's VIEs / TIEs is open
+-- (§ 93130.11; parameter claim_without_uncontrolled_time_uses_allowance, UNCONFIRMED,
+-- docs/regulations-carb.md 8.2). Where it does not, such a claim is left out: not counted, and
+-- the visit is judged on its control. A visit without Ready to Work has no window to tell, so
+-- its claim always counts.
 CREATE OR REPLACE TEMP TABLE bc_claim AS
-WITH claims AS (
+WITH controlled_anyway AS (
+    -- of the claimants only (a few visits in a hundred), not of every window
+    SELECT w.vkey FROM bc_window w
+    WHERE w.vkey IN (SELECT vkey FROM bc_event WHERE kind IN ('vie', 'tie'))
+      AND (w.window_start >= w.window_end
+           OR w.vkey NOT IN (SELECT vkey FROM bc_segment_net WHERE seconds > excused_seconds))
+),
+claims AS (
     SELECT DISTINCT e.visit_id, e.vkey, e.kind AS claim_kind
     FROM bc_event e
     JOIN bc_need n ON n.vkey = e.vkey
     WHERE e.kind IN ('vie', 'tie')
+      AND ($claim_without_uncontrolled_time_uses_allowance
+           OR e.vkey NOT IN (SELECT vkey FROM controlled_anyway))
 ),
 held AS (
     SELECT

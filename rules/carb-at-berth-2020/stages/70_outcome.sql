@@ -7,6 +7,41 @@
 -- assemble.sql reads from bc_visit, so it is not copied into this table (writing those copies
 -- was most of this statement at a million visits). Every reader of bc_outcome (the rules,
 -- the statements below) looks at applicable verdicts only.
+-- Which uncontrolled stretches the CAECS operator answers for (§ 93130.18 Table 6 with
+-- § 93130.12(b)(2); docs/regulations-carb.md § 11): a stretch, net of excused time, that a
+-- capture session ran during without counting (outside its approval, or an unlisted system), or
+-- whose nearest control session before it was capture (it stopped: "continue controlling
+-- emissions until at least one hour before Pilot on Board") or whose nearest control session
+-- after it was capture (it came late: "begin controlling emissions within two hours of Ready
+-- to Work"; Table 6 "Delays, but reductions occur"). A stretch that shore power opened or closed
+-- is not the capture system's, though capture ran elsewhere on the visit. Capture sessions are
+-- read whole (started, ended), whether they counted or not; shore power as in bc_session.
+CREATE OR REPLACE TEMP TABLE bc_caecs_stretch AS
+WITH stretch AS (
+    SELECT vkey, s AS gs, e AS ge FROM bc_segment_net WHERE seconds > excused_seconds
+),
+strategy AS (
+    SELECT vkey, false AS is_capture, s, e FROM bc_session WHERE is_shore_power
+    UNION ALL
+    SELECT vkey, true, started, ended FROM bc_capture
+),
+near AS (
+    SELECT g.vkey, g.gs, g.ge, x.is_capture, x.s, x.e
+    FROM stretch g JOIN strategy x ON x.vkey = g.vkey
+),
+edges AS (
+    SELECT vkey, gs, ge,
+        max(e) FILTER (WHERE e <= gs) AS prev_end,
+        min(s) FILTER (WHERE s >= ge) AS next_start
+    FROM near GROUP BY vkey, gs, ge
+)
+SELECT n.vkey, n.gs AS s, n.ge AS e
+FROM near n
+JOIN edges d ON d.vkey = n.vkey AND d.gs = n.gs AND d.ge = n.ge
+WHERE n.is_capture
+  AND ((n.s < n.ge AND n.e > n.gs) OR n.e = d.prev_end OR n.s = d.next_start)
+GROUP BY n.vkey, n.gs, n.ge;
+
 CREATE OR REPLACE TEMP TABLE bc_outcome AS
 -- Every join and grouping per visit is on the visit key (vkey, stages/10_visits.sql).
 WITH seg AS (
@@ -41,6 +76,7 @@ cap AS (
     SELECT vkey, bool_or(plug_in_barred) AS plug_in_barred
     FROM bc_capture GROUP BY vkey
 ),
+caecs AS (SELECT DISTINCT vkey FROM bc_caecs_stretch),
 base AS (
     -- the visit columns the rules and assemble.sql read, not v.* (every stored column of every
     -- visit copied once more, the costliest part of this table)
@@ -68,7 +104,7 @@ base AS (
         ek.kinds AS excused_kinds,
         b.port IS NOT NULL AS berth_known,
         b.shore_power AS berth_shore_power,
-        cap.vkey IS NOT NULL AS used_capture,
+        caecs.vkey IS NOT NULL AS caecs_answers,
         coalesce(cap.plug_in_barred, false) AS plug_in_barred
     FROM bc_visit v
     LEFT JOIN bc_terminal_status t ON t.vkey = v.vkey
@@ -80,6 +116,7 @@ base AS (
     LEFT JOIN excused_kinds ek ON ek.vkey = v.vkey
     LEFT JOIN berths b ON b.port = v.port AND b.terminal = v.terminal AND b.berth = v.berth
     LEFT JOIN cap ON cap.vkey = v.vkey
+    LEFT JOIN caecs ON caecs.vkey = v.vkey
     WHERE v.not_applicable_basis IS NULL
 ),
 judged AS (
@@ -138,7 +175,8 @@ SELECT
         ELSE hours_of(j.excused_seconds)
     END AS excused_hours,
     -- § 93130.18 Table 7 from the berth's and vessel's shore power; Table 6 adds the CAECS
-    -- operator where a capture system was used and time still went uncontrolled. A commissioned
+    -- operator where an uncontrolled stretch is its capture system's (bc_caecs_stretch), not
+    -- wherever capture was used on the visit. A commissioned
     -- vessel on capture at a shore power berth breached the plug-in duty (§ 93130.7(a),
     -- § 93130.9(a)): the vessel and the terminal answer, not the CAECS operator.
     CASE
@@ -149,7 +187,7 @@ SELECT
             CASE WHEN list_contains(string_split(r.responsible, '+'), 'vessel') THEN 'vessel' END,
             CASE WHEN list_contains(string_split(r.responsible, '+'), 'terminal') THEN 'terminal' END,
             CASE WHEN list_contains(string_split(r.responsible, '+'), 'port') THEN 'port' END,
-            CASE WHEN j.used_capture THEN 'caecs_operator' END)
+            CASE WHEN j.caecs_answers THEN 'caecs_operator' END)
     END AS responsible
 FROM judged j
 LEFT JOIN param_responsible_parties r
@@ -158,6 +196,8 @@ LEFT JOIN param_responsible_parties r
 
 -- Uncontrolled stretches of the window on non-compliant visits, net of excused time, with the
 -- text and evidence their findings give. AB06-AB09 each pick one kind of stretch from here.
+-- Each names who answers for it: the visit's parties, less the CAECS operator where the
+-- stretch is not its capture system's (bc_caecs_stretch).
 CREATE OR REPLACE TEMP TABLE bc_uncontrolled_segment AS
 SELECT
     o.visit_id,
@@ -171,12 +211,17 @@ SELECT
         'excused_minutes': minutes_of(g.excused_seconds),
         'from': iso_utc(g.s),
         'minutes': minutes_of(g.seconds),
+        'responsible': CASE WHEN cs.vkey IS NOT NULL THEN o.responsible
+                            ELSE array_to_string(list_filter(string_split(o.responsible, '+'),
+                                                             lambda p: p <> 'caecs_operator'), '+')
+                       END,
         'to': iso_utc(g.e),
         'uncontrolled_minutes': minutes_of(g.seconds - g.excused_seconds)
     }) AS evidence,
     minutes_of(g.seconds - g.excused_seconds) AS minutes
 FROM bc_segment_net g
 JOIN bc_outcome o ON o.vkey = g.vkey
+LEFT JOIN bc_caecs_stretch cs ON cs.vkey = g.vkey AND cs.s = g.s AND cs.e = g.e
 WHERE o.verdict = 'non_compliant'
   AND g.seconds - g.excused_seconds > 0;
 
