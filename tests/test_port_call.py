@@ -1,4 +1,4 @@
-"""Visits' `port_call` (r19-PC): the stays of one FuelEU port call (a berth shift), how the
+"""Visits' `port_call`: the stays of one FuelEU port call (a berth shift), how the
 loader checks it, what it leaves unchanged for rows without it, how DCSA JIT fills it, and how
 a summary counts a call's penalty that one of its stays carries. The pack's arithmetic is in
 the rule fixtures (tests/rules/FE12.yml, FE08.yml) and the scope push-down comparison."""
