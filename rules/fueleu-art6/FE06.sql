@@ -28,17 +28,9 @@ SELECT
                     THEN 'less a connection allowance of '
                          || bc_minutes_text(allowance_seconds) || ' min' END)
         || ')'
-        || CASE WHEN call_stays > 1 AND NOT penalty_carrier
-                THEN '; port call ' || port_call || ': penalty on its last stay '
-                     || call_carrier || ' (FE12)'
-                WHEN call_stays > 1
-                THEN '; port call ' || port_call || ': see FE12 for its penalty'
-                WHEN penalty IS NOT NULL
-                THEN '; penalty EUR ' || printf('%.2f', penalty) || ' = '
-                     || CAST($penalty_eur_per_kwh AS VARCHAR) || ' EUR/kWh x '
-                     || CAST(power_demand_kw AS VARCHAR) || ' kW (' || power_source || ') x '
-                     || CAST(billed_hours AS VARCHAR) || ' h'
-                ELSE '; penalty not computed: power demand unknown' END AS message,
+        || penalty_note(call_stays, penalty_carrier, port_call, call_carrier, penalty,
+                        $penalty_eur_per_kwh, power_demand_kw, power_source, billed_hours)
+            AS message,
     to_json({
         'billed_hours': billed_hours,
         'early_disconnection_minutes': minutes_of(early_seconds),

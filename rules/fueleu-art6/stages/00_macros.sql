@@ -14,3 +14,19 @@ CREATE OR REPLACE TEMP MACRO seconds_between(a, b) AS
     + CAST((epoch_us(b) - epoch_us(a)) % 86400000000 AS DOUBLE) / 1e6;
 CREATE OR REPLACE TEMP MACRO hours_of(seconds) AS round(seconds / 3600.0, 6);
 CREATE OR REPLACE TEMP MACRO minutes_of(seconds) AS round(seconds / 60.0, 4);
+-- The end of FE05's and FE06's message: where a stay's penalty is (on this stay, with its
+-- arithmetic; on its port call's last stay, FE12; or not computed without a power demand).
+CREATE OR REPLACE TEMP MACRO penalty_note(call_stays, penalty_carrier, port_call, call_carrier,
+                                          penalty, eur_per_kwh, power_demand_kw, power_source,
+                                          billed_hours) AS
+    CASE WHEN call_stays > 1 AND NOT penalty_carrier
+         THEN '; port call ' || port_call || ': penalty on its last stay '
+              || call_carrier || ' (FE12)'
+         WHEN call_stays > 1
+         THEN '; port call ' || port_call || ': see FE12 for its penalty'
+         WHEN penalty IS NOT NULL
+         THEN '; penalty EUR ' || printf('%.2f', penalty) || ' = '
+              || CAST(eur_per_kwh AS VARCHAR) || ' EUR/kWh x '
+              || CAST(power_demand_kw AS VARCHAR) || ' kW (' || power_source || ') x '
+              || CAST(billed_hours AS VARCHAR) || ' h'
+         ELSE '; penalty not computed: power demand unknown' END;
