@@ -36,7 +36,7 @@ def rules_test_command(
     from berthcheck.engine.pack_fixtures import run_fixtures
 
     try:
-        pk = load_pack(pack)
+        pk = load_pack(pack, named_by="PACK")  # an argument here, not --pack
         outcomes = run_fixtures(pk)
     except BerthcheckError as exc:
         raise fail(exc) from None

@@ -94,7 +94,16 @@ def test_a_path_is_loaded_as_a_custom_pack(tmp_path):
 def test_a_path_without_a_pack_is_a_usage_error(tmp_path):
     result = _cli("rules", "list", "--pack", tmp_path)
     assert result.exit_code == 2
-    assert f"no pack.toml in folder {tmp_path}" in result.output
+    assert f"--pack {tmp_path}: no pack.toml in folder {tmp_path}" in result.output
+
+
+def test_rules_test_names_its_pack_argument_not_an_option(tmp_path):
+    # `rules test` takes the pack as its argument PACK: a message telling the user to mend a
+    # `--pack` they never gave (and that `rules test` does not take) misleads
+    result = _cli("rules", "test", tmp_path)
+    assert result.exit_code == 2
+    assert f"PACK {tmp_path}: no pack.toml in folder {tmp_path}" in result.output
+    assert "--pack" not in result.output
 
 
 def _edit(folder: Path, old: str, new: str, name: str = "pack.toml") -> None:

@@ -64,14 +64,16 @@ def _jsonable(value):
     return value
 
 
-def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None) -> Pack:
+def load_pack(pack_id: str = "carb-at-berth-2020", folder: Path | None = None, *,
+              named_by: str = "--pack") -> Pack:
     """Read a pack's declarations. `pack_id` is an id or a folder path (docs/packs.md); an
     unknown pack or a pack file that breaks the contract -> UsageError (PackFileError) naming
-    the file and, where it can, the line."""
+    the file and, where it can, the line. `named_by`: how the command took the pack (its
+    option or argument), for the messages."""
     from berthcheck.engine.pack_paths import is_path, resolve
 
     by_id = folder is None and not is_path(pack_id.strip())
-    folder = folder or resolve(pack_id).folder
+    folder = folder or resolve(pack_id, named_by).folder
     toml_path = folder / "pack.toml"
     if not toml_path.is_file():
         raise UsageError(f"unknown pack {pack_id!r}: no pack.toml in {folder}")

@@ -64,12 +64,12 @@ def discover() -> list[PackSource]:
     return out
 
 
-def _one(pack_id: str, found: list[PackSource]) -> PackSource:
+def _one(pack_id: str, found: list[PackSource], named_by: str = "--pack") -> PackSource:
     same = [s for s in found if s.id == pack_id]
     if len(same) > 1:
         places = " and ".join(f"{s.folder} ({s.origin})" for s in same)
         raise UsageError(f"pack id {pack_id!r} names two packs: {places}; rename one (the "
-                         "`id` in its pack.toml and its folder) or give --pack the folder path")
+                         f"`id` in its pack.toml and its folder) or give {named_by} the folder path")
     return same[0]
 
 
@@ -79,13 +79,14 @@ def available() -> list[PackSource]:
     return [_one(i, found) for i in sorted({s.id for s in found})]
 
 
-def resolve(ref: str) -> PackSource:
-    """A `--pack` value (an id or a folder path) -> where the pack is."""
+def resolve(ref: str, named_by: str = "--pack") -> PackSource:
+    """A `--pack` value (an id or a folder path) -> where the pack is. `named_by`: how the
+    command took it, for the messages (`rules test` takes the pack as its argument PACK)."""
     ref = ref.strip()
     if is_path(ref):
         folder = Path(ref).expanduser()
         if not (folder / "pack.toml").is_file():
-            raise UsageError(f"--pack {ref}: no pack.toml in folder {folder}")
+            raise UsageError(f"{named_by} {ref}: no pack.toml in folder {folder}")
         return PackSource(folder.resolve().name, folder, FROM_PATH)
     if not PACK_ID.fullmatch(ref):
         raise UsageError(f"pack id {ref!r} is not valid: an id is lower-case letters, digits "
@@ -95,11 +96,11 @@ def resolve(ref: str) -> PackSource:
         known = ", ".join(sorted({s.id for s in found})) or "none"
         if (Path(ref) / "pack.toml").is_file():  # a folder here, named without a '/'
             raise UsageError(f"unknown pack {ref!r}; ./{ref} is a pack folder: give it as a "
-                             f"path, --pack ./{ref} (an id is looked up among the packs: "
+                             f"path, {named_by} ./{ref} (an id is looked up among the packs: "
                              f"{known})")
         raise UsageError(f"unknown pack {ref!r}; available: {known} (or give a folder path; "
                          "$BERTHCHECK_PACKS adds folders of packs)")
-    return _one(ref, found)
+    return _one(ref, found, named_by)
 
 
 def origin_of(folder: Path) -> str:
