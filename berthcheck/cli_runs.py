@@ -52,7 +52,7 @@ def runs_list_command(db: DbOption = None, as_json: JsonOption = False,
                       as_csv: CsvOption = False) -> None:
     """List stored check runs, newest first: scope, period, pack@version and verdict counts."""
     from berthcheck.cli_progress import count, print_table, table
-    from berthcheck.engine.runs import run_summaries
+    from berthcheck.engine.run_listing import run_summaries
 
     one_format(as_json, as_csv)
     runs = with_store(db, run_summaries, read_only=True)
@@ -91,7 +91,7 @@ def runs_list_command(db: DbOption = None, as_json: JsonOption = False,
 def runs_show_command(run_id: RunArgument, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show one stored run: scope, period, pack, counts, hashes and the inputs it read."""
     from berthcheck.cli_progress import count, print_table, table
-    from berthcheck.engine.runs import DAMAGED, run_summary
+    from berthcheck.engine.run_listing import DAMAGED, run_summary
 
     run = with_store(db, lambda con: run_summary(con, run_id.strip()), read_only=True)
     if as_json:

@@ -54,7 +54,8 @@ def test_reading_stored_runs_does_not_import_pandera():
 
     code = ("import sys\n"
             "from berthcheck.cli import app\n"
-            "import berthcheck.engine.runs, berthcheck.report.data, berthcheck.cli_summary\n"
+            "import berthcheck.engine.runs, berthcheck.engine.run_listing, berthcheck.report.data,"
+            " berthcheck.cli_summary\n"
             "print(sorted(m for m in ('pandera', 'pandas') if m in sys.modules))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
