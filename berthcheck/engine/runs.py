@@ -3,8 +3,10 @@
 Run id: deterministic, sha256 over the pack hash, parameters, scope, berthcheck version, the
 manifest version and a fingerprint of every input table (combined from the digests each load
 batch stored, berthcheck/fingerprints.py). Re-running the same check on the same inputs gives
-the same id and replaces that run's rows. Each run also stores its manifest (berthcheck.audit):
-what `audit verify` recomputes and compares.
+the same id: with an equal manifest the stored rows are kept (only the `runs` row's created_at
+and elapsed_seconds change), with another one they are replaced (`write_run`). Each run also
+stores its manifest (berthcheck.audit): what `audit verify` recomputes and compares. Listing
+the stored runs is engine/run_listing.py.
 
 Storage: the contract columns in `run_results`, the findings in `run_findings`, and the
 results' other columns (pack-specific and emission columns) typed in a table of the run's own,
