@@ -153,7 +153,7 @@ class Berths(_Base):
     berth: str = pa.Field(nullable=False)
     shore_power: bool = pa.Field(nullable=True)  # empty = unknown
     capture_available: bool = pa.Field(nullable=False)
-    ops_available: bool = pa.Field(nullable=False)
+    ops_available: bool = pa.Field(nullable=True)  # empty = unknown
 
 
 class Terminals(_Base):

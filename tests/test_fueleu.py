@@ -155,7 +155,7 @@ def test_pack_metadata_and_citations():
     unconfirmed = pack.unconfirmed()
     for name in ("penalty_eur_per_kwh", "non_compliant_hours_rounding", "capped_exception_limit"):
         assert name in unconfirmed
-    assert [r.id for r in pack.rules] == [f"FE{i:02d}" for i in range(1, 13)]
+    assert [r.id for r in pack.rules] == [f"FE{i:02d}" for i in range(1, 14)]
 
 
 def test_rules_list_and_show_for_fueleu():
@@ -379,3 +379,46 @@ def test_a_mid_year_member_state_date_is_named_where_it_is_moved():
     (message,) = outcome.findings.filter(pl.col("rule_id") == "FE01")["message"]
     assert "from 2033-01-01 00:00 Europe/Amsterdam" in message
     assert "the ports table dates the Member State decision 2032-06-15" in message
+
+
+# --- an unknown quay where Art. 6(2) would decide (FE13) -----------------------------------------
+
+
+def test_an_empty_ops_available_cell_is_stored_unknown(tmp_path):
+    """A berths file's empty `ops_available` cell was stored as false (the loader's default),
+    so from 2035 a call at that quay was `port_not_covered`: unknown read as "no OPS". It is
+    stored NULL; a cell given stays what it says."""
+    from berthcheck.ingest.load import load_files
+
+    berths = tmp_path / "berths.csv"
+    berths.write_text("port,terminal,berth,ops_available\n"
+                      "NLVLI,T1,B1,\nNLVLI,T1,B2,true\nNLVLI,T1,B3,false\n", encoding="utf-8")
+    con = store.connect(tmp_path / "s.duckdb")
+    try:
+        load_files(con, "berths", [berths])
+        stored = store.fetch_polars(con, "SELECT berth, ops_available FROM berths ORDER BY berth")
+    finally:
+        con.close()
+    assert stored.rows() == [("B1", None), ("B2", True), ("B3", False)]
+
+
+def test_fe13_says_which_berths_row_is_missing_or_empty():
+    """FE13's message names the quay and whether its berths row is missing or its cell empty
+    (tests/rules/FE13.yml: both calls insufficient_data, missing_berth_ops)."""
+    from berthcheck.engine.pack_fixtures import load_cases, run_case
+
+    pack = load_pack("fueleu-art6")
+    messages = {}
+    for case in load_cases(pack):
+        if case.rule == "FE13" and case.name.endswith("_is_insufficient_data"):
+            outcome = run_case(case.spec, pack, case.visit_defaults)
+            (found,) = [r for r in outcome.findings.iter_rows(named=True)
+                        if r["rule_id"] == "FE13"]
+            messages[case.name] = found["message"]
+    tail = ": from 2035-01-01 FuelEU Art. 6(2) covers this call only if the quay is equipped with OPS"
+    assert messages == {
+        "no_berths_row_in_2035_is_insufficient_data":
+            "the berths table has no row for NLVLI T1 B1" + tail,
+        "empty_ops_available_cell_in_2035_is_insufficient_data":
+            "the berths table leaves ops_available empty for NLVLI T1 B1" + tail,
+    }

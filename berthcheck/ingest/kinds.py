@@ -290,7 +290,9 @@ BERTHS = Kind(
         # the answer (China's Art. 11) then judges insufficient_data; CARB reads it as false.
         _c("shore_power", "bool"),
         _c("capture_available", "bool", default=False),
-        _c("ops_available", "bool", default=False),
+        # no default either: FuelEU Art. 6(2) (from 2035) covers a call where the quay has OPS,
+        # so an empty cell is unknown, and the pack judges insufficient_data, not "no OPS"
+        _c("ops_available", "bool"),
     ),
 )
 

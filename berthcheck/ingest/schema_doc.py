@@ -88,6 +88,8 @@ COLUMN_NOTES = {
     ("coverage", "holder"): "a UN/LOCODE (kind port) or a fleet name (kind fleet)",
     ("berths", "shore_power"): "the berth can supply shore power; empty = unknown (a pack "
     "that needs it judges insufficient_data; CARB reads it as false)",
+    ("berths", "ops_available"): "the quay is equipped with on-shore power (FuelEU Art. 6(2), "
+    "from 2035); empty = unknown (fueleu-art6 judges a call it would decide insufficient_data)",
     ("ports", "ops_required_from"): "FuelEU Art. 6(3): a Member State requires on-shore power "
     "here from this date",
 }

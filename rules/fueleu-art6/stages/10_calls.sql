@@ -38,7 +38,9 @@ WITH v AS (
         coalesce(nullif(trim(p.country), ''), substr(v.port, 1, 2)) AS port_country,
         coalesce(p.timezone, 'UTC') AS tz,
         b.port IS NOT NULL AS berth_known,
-        coalesce(b.ops_available, false) AS berth_ops_available
+        coalesce(b.ops_available, false) AS berth_ops_available,
+        -- no berths row, or its ops_available empty: whether the quay has OPS is unknown
+        b.ops_available IS NULL AS berth_ops_unknown
     FROM visits v
     LEFT JOIN ports p ON p.port = v.port
     LEFT JOIN berths b ON b.port = v.port AND b.terminal = v.terminal AND b.berth = v.berth
@@ -81,7 +83,11 @@ c AS (
                            d.jurisdiction_from) END AS member_state_from,
         CASE WHEN d.jurisdiction IS NOT NULL AND d.berth_ops_available
              THEN greatest(CAST($ops_berth_start_date AS DATE), d.jurisdiction_from) END
-            AS ops_berth_from
+            AS ops_berth_from,
+        -- the day Art. 6(2) would cover this call, had its quay OPS, where that is unknown
+        CASE WHEN d.jurisdiction IS NOT NULL AND d.berth_ops_unknown
+             THEN greatest(CAST($ops_berth_start_date AS DATE), d.jurisdiction_from) END
+            AS ops_unknown_from
     FROM d
 ),
 i AS (
@@ -95,7 +101,8 @@ i AS (
         -- the first instant NOT under Art. 6(3): port-local midnight after its last day
         timezone(c.tz, CAST(CAST($member_state_addition_until AS DATE) + 1 AS TIMESTAMP))
             AS member_state_end_instant,
-        timezone(c.tz, CAST(c.ops_berth_from AS TIMESTAMP)) AS ops_berth_instant
+        timezone(c.tz, CAST(c.ops_berth_from AS TIMESTAMP)) AS ops_berth_instant,
+        timezone(c.tz, CAST(c.ops_unknown_from AS TIMESTAMP)) AS ops_unknown_instant
     FROM c
 ),
 r AS (
@@ -110,7 +117,14 @@ r AS (
                 THEN 'member_state'
             WHEN i.ops_berth_instant IS NOT NULL AND i.departure > i.ops_berth_instant
                 THEN 'ops_berth'
-        END AS regime
+        END AS regime,
+        -- no other regime covers the call, and Art. 6(2) would, had the quay OPS: unknown
+        -- is not "no OPS" (docs/regulations-fueleu.md), so the call cannot be judged
+        i.ops_unknown_instant IS NOT NULL AND i.departure > i.ops_unknown_instant
+            AND NOT (i.afir_instant IS NOT NULL AND i.departure > i.afir_instant)
+            AND NOT (i.member_state_instant IS NOT NULL AND i.departure > i.member_state_instant
+                     AND i.arrival < i.member_state_end_instant)
+            AS missing_berth_ops
     FROM i
 ),
 pc AS (
@@ -163,6 +177,10 @@ SELECT
     seconds_between(r.arrival, r.departure) AS stay_seconds,
     CASE
         WHEN NOT r.type_covered THEN 'not_regulated_type'
+        -- a ship that is not at a port of call is out whatever its quay; otherwise a call
+        -- whose coverage hangs on an unknown quay is not "not applicable" (60_outcome)
+        WHEN r.missing_berth_ops AND r.port_of_call THEN NULL
+        WHEN r.missing_berth_ops THEN 'not_port_of_call'
         WHEN r.regime IS NULL AND r.afir_from IS NULL AND r.ops_berth_from IS NULL
              AND NOT (r.member_state_instant IS NOT NULL
                       AND r.departure <= r.member_state_instant)

@@ -147,6 +147,7 @@ judged AS (
     SELECT *,
         CASE
             WHEN not_applicable_basis IS NOT NULL THEN 'not_applicable'
+            WHEN missing_berth_ops THEN 'insufficient_data'
             WHEN gross_tonnage IS NULL THEN 'insufficient_data'
             WHEN call_seconds < $short_stay_hours * 3600 THEN 'exempt'
             WHEN exemption_kinds IS NOT NULL THEN 'exempt'
@@ -158,6 +159,7 @@ judged AS (
         END AS verdict,
         CASE
             WHEN not_applicable_basis IS NOT NULL THEN not_applicable_basis
+            WHEN missing_berth_ops THEN 'missing_berth_ops'
             WHEN gross_tonnage IS NULL THEN 'missing_gross_tonnage'
             WHEN call_seconds < $short_stay_hours * 3600 THEN 'short_visit'
             WHEN exemption_kinds IS NOT NULL THEN exemption_kinds
