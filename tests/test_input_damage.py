@@ -284,7 +284,7 @@ def test_unknown_port_is_an_error_even_with_offsets(con, tmp_path):
 
 
 def test_the_byte_offset_is_exact_past_the_first_mebibyte(tmp_path):
-    from berthcheck.ingest.read import _scan_utf8
+    from berthcheck.ingest.text_encoding import scan_utf8 as _scan_utf8
 
     path = tmp_path / "visits.csv"
     line = "V,é,x\n".encode()  # a two-byte character on every line

@@ -15,7 +15,7 @@ import hashlib
 import pytest
 
 from berthcheck.errors import InputRejected
-from berthcheck.ingest import read
+from berthcheck.ingest import read, text_encoding
 from berthcheck.ingest.kinds import KINDS
 
 from .conftest import good_visit
@@ -51,7 +51,7 @@ def test_a_byte_that_is_not_utf8_is_refused_as_the_full_scan_refuses_it(tmp_path
     path = tmp_path / "f.csv"
     for where, data in _files(bad).items():
         path.write_bytes(data)
-        scanned = _outcome(lambda: read._scan_utf8(path, "f.csv"))
+        scanned = _outcome(lambda: text_encoding.scan_utf8(path, "f.csv"))
         assert "not UTF-8" in scanned, where
         assert _outcome(lambda: read._read_csv(path, "f.csv", read.ReadOptions())) == scanned, where
 
