@@ -47,19 +47,18 @@ def judged_visits_sql(pack: Pack, scope: Scope,
     if pack.judges == "scope_visits":
         # every visit of the scope departs near the period, so since New Year of its first
         # year too: that constant bounds the one scan of both kinds
-        judged = (f"SELECT {select} FROM visits v, y "  # noqa: S608 - quoted catalog names
-                  f"WHERE {since_year} AND (({near} AND v.visit_id IN "
-                  "(SELECT visit_id FROM _bc_scope)) "
-                  f"OR ({arrived} AND {since} AND v.arrival <= y.last "
-                  "AND v.visit_id IN (SELECT visit_id FROM events)))")
-        return bounds + _with_port_call_stays(judged, select, scope)
+        where = (f"WHERE {since_year} AND (({near} AND v.visit_id IN "  # noqa: S608 - constants
+                 "(SELECT visit_id FROM _bc_scope)) "
+                 f"OR ({arrived} AND {since} AND v.arrival <= y.last "
+                 "AND v.visit_id IN (SELECT visit_id FROM events)))")
+        return bounds + _with_port_call_stays(select, where, scope)
     until = "v.departure < make_timestamptz(y.y1 + 1, 1, 1, 0, 0, 0, 'UTC') + INTERVAL 2 DAY"
     return bounds + (f"SELECT {select} FROM visits v, y "  # noqa: S608 - quoted catalog names
                      f"WHERE {since_year} AND {until_year} AND {since} AND {until}")
 
 
-def _with_port_call_stays(judged: str, select: str, scope: Scope) -> str:
-    """`judged` and the other stays of the port calls its visits are stays of (visits'
+def _with_port_call_stays(select: str, where: str, scope: Scope) -> str:
+    """The visits `where` picks (`select` of `visits v, y`) and the other stays of the port calls its visits are stays of (visits'
     `port_call`): FuelEU judges a call as a whole, so a check of June judges a call shifting
     berth across 30 June with its July stay, as a check of the year does. The loader keeps a
     call within MAX_STAY_DAYS from first arrival to last departure (ingest/cross_rows.py), so
@@ -67,17 +66,15 @@ def _with_port_call_stays(judged: str, select: str, scope: Scope) -> str:
     and arrive before the period's end plus as much: constants that bound the scan as the
     period's do. Only stays with a `port_call` are read (none in a store loaded before the
     column: then the branch adds no row)."""
-    if scope.start is None or scope.end is None:
+    bounds = _period_literals(scope)
+    if bounds is None:
         reach = "TRUE"
     else:
-        if not isinstance(scope.end, dt.datetime):
-            raise TypeError("a scope's bounds are datetimes")
-        t1 = f"timezone('UTC', TIMESTAMP '{scope.end.isoformat(sep=' ')}')"
-        reach = (f"v.departure >= make_timestamptz({int(scope.start.year)}, 1, 1, 0, 0, 0, "
+        _t0, t1, first_year, _last_year = bounds
+        reach = (f"v.departure >= make_timestamptz({first_year}, 1, 1, 0, 0, 0, "
                  f"'UTC') - INTERVAL {MAX_STAY_DAYS + 2} DAY "
                  f"AND v.arrival < {t1} + INTERVAL {MAX_STAY_DAYS + 2} DAY")
-    keyed = judged.replace(f"SELECT {select} FROM", f"SELECT {select}, v.port_call AS "
-                           "_bc_port_call FROM", 1)
+    keyed = f"SELECT {select}, v.port_call AS _bc_port_call FROM visits v, y {where}"  # noqa: S608
     return (f", judged AS ({keyed}) SELECT * EXCLUDE (_bc_port_call) FROM judged "  # noqa: S608
             f"UNION ALL SELECT {select} FROM visits v WHERE v.port_call IS NOT NULL AND {reach} "
             "AND v.port_call IN (SELECT _bc_port_call FROM judged "
@@ -91,16 +88,26 @@ def period_filters(scope: Scope) -> tuple[str, str, str, str]:
     Year of its first year (two days earlier), departing before New Year after its last year
     (two days later), arrived before the period's end (a day later). SQL literals made from
     the scope's datetimes and years, never from text a user gave."""
-    if scope.start is None or scope.end is None:
+    bounds = _period_literals(scope)
+    if bounds is None:
         return "TRUE", "TRUE", "TRUE", "TRUE"
+    t0, t1, first_year, last_year = bounds
+    return (f"v.departure >= {t0} - INTERVAL 1 DAY AND v.departure < {t1} + INTERVAL 1 DAY",
+            f"v.departure >= make_timestamptz({first_year}, 1, 1, 0, 0, 0, 'UTC') "
+            "- INTERVAL 2 DAY",
+            f"v.departure < make_timestamptz({last_year + 1}, 1, 1, 0, 0, 0, 'UTC') "
+            "+ INTERVAL 2 DAY",
+            f"v.arrival < {t1} + INTERVAL 1 DAY")
+
+
+def _period_literals(scope: Scope) -> tuple[str, str, int, int] | None:
+    """The scope's bounds as UTC timestamp literals (its datetimes read as UTC) and its first
+    and last years; None without a period."""
+    if scope.start is None or scope.end is None:
+        return None
     start, end = scope.start, scope.end
     if not (isinstance(start, dt.datetime) and isinstance(end, dt.datetime)):
         raise TypeError("a scope's bounds are datetimes")
-    t0 = f"timezone('UTC', TIMESTAMP '{start.isoformat(sep=' ')}')"
-    t1 = f"timezone('UTC', TIMESTAMP '{end.isoformat(sep=' ')}')"
-    return (f"v.departure >= {t0} - INTERVAL 1 DAY AND v.departure < {t1} + INTERVAL 1 DAY",
-            f"v.departure >= make_timestamptz({int(start.year)}, 1, 1, 0, 0, 0, 'UTC') "
-            "- INTERVAL 2 DAY",
-            f"v.departure < make_timestamptz({int(end.year) + 1}, 1, 1, 0, 0, 0, 'UTC') "
-            "+ INTERVAL 2 DAY",
-            f"v.arrival < {t1} + INTERVAL 1 DAY")
+    return (f"timezone('UTC', TIMESTAMP '{start.isoformat(sep=' ')}')",
+            f"timezone('UTC', TIMESTAMP '{end.isoformat(sep=' ')}')",
+            int(start.year), int(end.year))
