@@ -473,7 +473,7 @@ MIGRATIONS.append((14, "run results: an integer row key for the run's column tab
 
 
 def _migration_15() -> list[str]:
-    """FuelEU's unit is the port call (r19-PC): visits gain the optional `port_call`, the
+    """FuelEU's unit is the port call: visits gain the optional `port_call`, the
     identifier shared by the stays of one call (a berth shift). Rows loaded before have none,
     and each stays a call of its own, as it was judged. Their row hashes are unchanged: an
     empty `port_call` is left out of the row text (seals.row_text_sql)."""

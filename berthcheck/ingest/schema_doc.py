@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from berthcheck.errors import UsageError
-from berthcheck.ingest.kinds import KINDS, Column, Kind, normalise_token
+from berthcheck.ingest.kinds import KINDS, MAX_STAY_DAYS, Column, Kind, normalise_token
 
 # Dependency order: a row may refer only to kinds loaded before it (visits before the sessions
 # and events on them; reference tables first). `load-dir` loads in this order too.
@@ -69,7 +69,8 @@ COLUMN_NOTES = {
     ("visits", "call_purpose"): "why the ship called (FuelEU: only cargo, passengers and "
     "offshore crew change make a port of call)",
     ("visits", "port_call"): "FuelEU port call: stays with the same value are one call (a "
-    "berth shift), all of one ship at one port, within 60 days; empty = a call of its own",
+    f"berth shift), all of one ship at one port, within {MAX_STAY_DAYS} days; empty = a call of "
+    "its own",
     ("visits", "aux_power_kw"): "overrides the default auxiliary load at berth",
     ("visits", "boiler_power_kw"): "overrides the default boiler load at berth",
     ("visits", "fleet"): "the fleet VIEs are counted against; `--fleet` matches it",
