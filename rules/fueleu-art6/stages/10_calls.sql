@@ -1,8 +1,9 @@
 -- stage: calls
 -- Every loaded visit (one stay at one berth) with its port call, its port's country, zone and
 -- flags, its berth's OPS flag, port-local dates, and which paragraph of Art. 6 covers it
--- (regime). The port call is Art. 6's unit: the stays sharing a visits' port_call value (one
--- ship at one port, the loader checks), else the stay alone; call_arrival and call_departure
+-- (regime). The port call is Art. 6's unit: the stays at one port sharing a visits' port_call
+-- value (ports number their own calls: the same value at another port is another call; one
+-- ship's stays, the loader checks), else the stay alone; call_arrival and call_departure
 -- are its first arrival and last departure (the two-hour test of Art. 6(5)(a)). Coverage
 -- stays per stay: Art. 6(2) is per quay ("where the quay is equipped with OPS"), and a date
 -- can fall between two stays. The regimes:
@@ -108,8 +109,9 @@ i AS (
 r AS (
     SELECT
         i.*,
-        -- the port call (visits' port_call; a stay without one is a call of its own)
-        coalesce('call ' || i.port_call, 'visit ' || i.visit_id) AS call_key,
+        -- the port call (visits' port_call within the port; a stay without one is a call of
+        -- its own). A UN/LOCODE has no space, so the key is unambiguous.
+        coalesce('call ' || i.port || ' ' || i.port_call, 'visit ' || i.visit_id) AS call_key,
         CASE
             WHEN i.afir_instant IS NOT NULL AND i.departure > i.afir_instant THEN 'afir_art9'
             WHEN i.member_state_instant IS NOT NULL AND i.departure > i.member_state_instant
@@ -131,14 +133,14 @@ pc AS (
     -- each port call of several stays: first arrival, last departure, its stays in order of
     -- arrival (a stay without a port_call is its own call: no grouping, nothing to join).
     -- Read off `visits`, not `r`: a second reader of `r` would make its joins twice.
-    SELECT port_call,
+    SELECT port, port_call,
         min(arrival) AS call_arrival,
         max(departure) AS call_departure,
         count(*) AS call_stays,
         string_agg(visit_id, ', ' ORDER BY arrival, visit_id) AS call_stay_ids
     FROM visits
     WHERE port_call IS NOT NULL
-    GROUP BY port_call
+    GROUP BY port, port_call
 )
 SELECT
     r.*,
@@ -191,4 +193,4 @@ SELECT
             THEN 'below_gross_tonnage'
     END AS not_applicable_basis
 FROM r
-LEFT JOIN pc ON pc.port_call = r.port_call;
+LEFT JOIN pc ON pc.port = r.port AND pc.port_call = r.port_call;
