@@ -120,12 +120,16 @@ r AS (
             WHEN i.ops_berth_instant IS NOT NULL AND i.departure > i.ops_berth_instant
                 THEN 'ops_berth'
         END AS regime,
-        -- no other regime covers the call, and Art. 6(2) would, had the quay OPS: unknown
-        -- is not "no OPS" (docs/regulations-fueleu.md), so the call cannot be judged
+        -- Art. 6(2) would cover time of the call, had the quay OPS, that no other regime
+        -- covers: unknown is not "no OPS" (docs/regulations-fueleu.md), so the call cannot be
+        -- judged. That is a call no other regime covers, and a call under a Member State
+        -- decision that runs past its end (2035-01-01 00:00): with OPS at the quay it would
+        -- be assessed to its departure, without only to that instant.
         i.ops_unknown_instant IS NOT NULL AND i.departure > i.ops_unknown_instant
             AND NOT (i.afir_instant IS NOT NULL AND i.departure > i.afir_instant)
             AND NOT (i.member_state_instant IS NOT NULL AND i.departure > i.member_state_instant
-                     AND i.arrival < i.member_state_end_instant)
+                     AND i.arrival < i.member_state_end_instant
+                     AND i.departure <= i.member_state_end_instant)
             AS missing_berth_ops
     FROM i
 ),
@@ -179,10 +183,13 @@ SELECT
     seconds_between(r.arrival, r.departure) AS stay_seconds,
     CASE
         WHEN NOT r.type_covered THEN 'not_regulated_type'
-        -- a ship that is not at a port of call is out whatever its quay; otherwise a call
-        -- whose coverage hangs on an unknown quay is not "not applicable" (60_outcome)
-        WHEN r.missing_berth_ops AND r.port_of_call THEN NULL
-        WHEN r.missing_berth_ops THEN 'not_port_of_call'
+        -- a ship that is not at a port of call, or of 5 000 GT or less, is out whatever its
+        -- quay; otherwise a call whose coverage hangs on an unknown quay is not "not
+        -- applicable" (60_outcome)
+        WHEN r.missing_berth_ops AND NOT r.port_of_call THEN 'not_port_of_call'
+        WHEN r.missing_berth_ops AND r.gross_tonnage IS NOT NULL
+             AND r.gross_tonnage <= $gross_tonnage_threshold THEN 'below_gross_tonnage'
+        WHEN r.missing_berth_ops THEN NULL
         WHEN r.regime IS NULL AND r.afir_from IS NULL AND r.ops_berth_from IS NULL
              AND NOT (r.member_state_instant IS NOT NULL
                       AND r.departure <= r.member_state_instant)

@@ -99,13 +99,15 @@ WHERE u.call_key IS NOT NULL
    OR (o.visit_id IS NOT NULL AND c.call_key IN (SELECT call_key FROM covered_call));
 
 -- A stay must use OPS when Art. 6 covers it, its gross tonnage is known and above the
--- threshold, its port call lasted at least the short-stay limit (Art. 6(5)(a): from the
--- call's arrival to its departure, a berth shift included), and no whole-stay exception
--- covers it.
+-- threshold, whether its quay has OPS is known where that decides (missing_berth_ops), its
+-- port call lasted at least the short-stay limit (Art. 6(5)(a): from the call's arrival to
+-- its departure, a berth shift included), and no whole-stay exception covers it. A stay that
+-- cannot be judged adds no hours to its port call and never carries its penalty.
 CREATE OR REPLACE TEMP TABLE fe_need AS
 SELECT c.visit_id
 FROM fe_call c
 WHERE c.not_applicable_basis IS NULL
+  AND NOT c.missing_berth_ops
   AND c.gross_tonnage IS NOT NULL
   AND c.call_seconds >= $short_stay_hours * 3600
   AND NOT EXISTS (SELECT 1 FROM fe_whole_exemption x WHERE x.visit_id = c.visit_id);
