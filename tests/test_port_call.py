@@ -46,13 +46,59 @@ def test_a_port_call_on_another_ship_than_a_loaded_stay_is_refused(runner, db_pa
     result = runner.invoke(app, ["load", "visits", str(bad), "--db", str(db_path)])
     assert result.exit_code != 0
     assert "Traceback" not in result.output
-    assert ("july.csv, row 2, column port_call: 'RTM-1': port call RTM-1 is also on visit R1 "
-            "(already loaded) of ship IMO 9321483, not 9074729") in result.output
+    assert ("july.csv, row 2, column port_call: 'RTM-1': port call RTM-1 at NLRTM is also on "
+            "visit R1 (already loaded) of ship IMO 9321483, not 9074729") in result.output
     con = store.connect(db_path)
     try:  # nothing of the rejected file was written
         assert store.run(con, "SELECT visit_id FROM visits ORDER BY 1") == [("R1",)]
     finally:
         con.close()
+
+
+def test_a_ports_call_number_used_again_at_another_port_is_another_call(con, tmp_path):
+    """Ports number their own calls and a line's references are per ship: a value is a call
+    only within its port. Before, the second file was refused ("one value at two ports")."""
+    from berthcheck.engine import check
+
+    rotterdam = [  # ship A's berth shift, Rotterdam's call 1001 (R1 90 min + R2 12 h 10 min)
+        _rotterdam("R1", "2030-06-03 06:00", "2030-06-03 07:30", port_call="1001"),
+        _rotterdam("R2", "2030-06-03 08:00", "2030-06-03 20:10", berth="E2", port_call="1001")]
+    hamburg = [  # Hamburg's own call 1001, another ship; and ship A's voyage 047E at two ports
+        good_visit(visit_id="H1", imo="9074729", vessel_name="PACIFIC STAR", port="DEHAM",
+                   terminal="CTA", berth="B1", arrival="2030-06-03 07:00",
+                   departure="2030-06-03 08:00", ready_to_work="", pilot_on_board="",
+                   gross_tonnage="95000", aux_power_kw="1000", port_call="1001"),
+        _rotterdam("R3", "2030-06-10 06:00", "2030-06-10 07:00", port_call="047E"),
+        good_visit(visit_id="H2", port="DEHAM", terminal="CTA", berth="B1",
+                   arrival="2030-06-12 06:00", departure="2030-06-12 07:00", ready_to_work="",
+                   pilot_on_board="", gross_tonnage="95000", aux_power_kw="1000",
+                   port_call="047E")]
+    load_files(con, "visits", [write_csv(tmp_path / "rtm.csv", rotterdam)])
+    load_files(con, "visits", [write_csv(tmp_path / "ham.csv", hamburg)])
+    rows = {r["visit_id"]: r for r in
+            check(con, pack="fueleu-art6", period="2030-06", store_run=False)
+            .results.iter_rows(named=True)}
+    # Rotterdam's call is R1 + R2 (13.67 h -> 14 h, EUR 21 000); each of H1, R3 and H2 is a
+    # call of its own, one hour at berth: exempt (short_visit), not part of another port's call
+    assert (rows["R2"]["port_call_stays"], rows["R2"]["penalty"]) == (2, 21000.0)
+    for alone in ("H1", "R3", "H2"):
+        assert (rows[alone]["port_call_stays"], rows[alone]["verdict"],
+                rows[alone]["basis"]) == (1, "exempt", "short_visit"), alone
+
+
+def test_a_port_call_on_two_ships_at_one_port_is_refused_in_a_later_file(con, tmp_path):
+    load_files(con, "visits", [write_csv(tmp_path / "a.csv", [SHIFT[0]])])
+    other = good_visit(visit_id="X9", imo="9074729", vessel_name="PACIFIC STAR", port="NLRTM",
+                       terminal="ECT", berth="E3", arrival="2030-06-04 08:00",
+                       departure="2030-06-04 20:00", ready_to_work="", pilot_on_board="",
+                       port_call="RTM-1")
+    elsewhere = {**other, "visit_id": "X8", "port": "DEHAM", "terminal": "CTA",
+                 "arrival": "2030-06-06 08:00", "departure": "2030-06-06 20:00"}
+    with pytest.raises(InputRejected) as rejected:
+        load_files(con, "visits", [write_csv(tmp_path / "b.csv", [elsewhere, other])])
+    # the Hamburg row is another call; the Rotterdam row is ship 9074729 on ship 9321483's call
+    assert [(e.row, e.column) for e in rejected.value.errors] == [(3, "port_call")]
+    assert "port call RTM-1 at NLRTM is also on visit R1" in rejected.value.errors[0].reason
 
 
 def test_stays_of_one_port_call_may_not_overlap(con, tmp_path):

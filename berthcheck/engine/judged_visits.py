@@ -59,7 +59,7 @@ def judged_visits_sql(pack: Pack, scope: Scope,
 
 def _with_port_call_stays(select: str, where: str, scope: Scope) -> str:
     """The visits `where` picks (`select` of `visits v, y`) and the other stays of the port calls its visits are stays of (visits'
-    `port_call`): FuelEU judges a call as a whole, so a check of June judges a call shifting
+    `port_call` at their port: the same value at another port is another call): FuelEU judges a call as a whole, so a check of June judges a call shifting
     berth across 30 June with its July stay, as a check of the year does. The loader keeps a
     call within MAX_STAY_DAYS from first arrival to last departure (ingest/cross_rows.py), so
     its other stays depart after New Year of the scope's first year less that and two days,
@@ -74,10 +74,11 @@ def _with_port_call_stays(select: str, where: str, scope: Scope) -> str:
         reach = (f"v.departure >= make_timestamptz({first_year}, 1, 1, 0, 0, 0, "
                  f"'UTC') - INTERVAL {MAX_STAY_DAYS + 2} DAY "
                  f"AND v.arrival < {t1} + INTERVAL {MAX_STAY_DAYS + 2} DAY")
-    keyed = f"SELECT {select}, v.port_call AS _bc_port_call FROM visits v, y {where}"  # noqa: S608
-    return (f", judged AS ({keyed}) SELECT * EXCLUDE (_bc_port_call) FROM judged "  # noqa: S608
+    keyed = (f"SELECT {select}, v.port AS _bc_port, v.port_call AS _bc_port_call "  # noqa: S608
+             f"FROM visits v, y {where}")
+    return (f", judged AS ({keyed}) SELECT * EXCLUDE (_bc_port, _bc_port_call) FROM judged "  # noqa: S608
             f"UNION ALL SELECT {select} FROM visits v WHERE v.port_call IS NOT NULL AND {reach} "
-            "AND v.port_call IN (SELECT _bc_port_call FROM judged "
+            "AND (v.port, v.port_call) IN (SELECT _bc_port, _bc_port_call FROM judged "
             "WHERE _bc_port_call IS NOT NULL) "
             "AND v.visit_id NOT IN (SELECT visit_id FROM judged)")
 

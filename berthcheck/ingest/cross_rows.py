@@ -1,5 +1,5 @@
 """Cross-row checks of staged rows, in SQL against what is already stored: a vessel at two
-berths at once, a port call's stays on two ships or at two ports (or spanning too long), sessions and events of unknown visits, or outside their visit's stay (clipped
+berths at once, a port call's stays at one port on two ships (or spanning too long), sessions and events of unknown visits, or outside their visit's stay (clipped
 within the tolerance, with a warning), and sessions overlapping on one visit.
 """
 
@@ -226,12 +226,14 @@ def _vessel_overlaps(con, label: str) -> list[RowError]:
 
 
 def _port_call_conflicts(con, label: str) -> list[RowError]:
-    """A `port_call` value names one FuelEU port call: every stay carrying it must be the
-    same ship (imo) at the same port, and the call, first arrival to last departure, no longer
-    than a stay may be (MAX_STAY_DAYS: a check hands a pack the stays of a call within that
-    reach of its scope, engine/judged_visits.py). Stays of one ship never overlap
-    (`_vessel_overlaps`). A row is named with the stay it conflicts with (the first by
-    arrival); of two rows of the file, the later."""
+    """A `port_call` value names one FuelEU port call within its port: ports number their own
+    calls, and a line's references are its ships' own, so the same value at another port is
+    another call. At one port, every stay carrying it must be the same ship (imo), and the
+    call, first arrival to last departure, no longer than a stay may be (MAX_STAY_DAYS: a check
+    hands a pack the stays of a call within that reach of its scope,
+    engine/judged_visits.py). Stays of one ship never overlap (`_vessel_overlaps`). A row is
+    named with the stay it conflicts with (the first by arrival); of two rows of the file, the
+    later."""
     pool = """
         SELECT visit_id, port_call, imo, port, arrival, departure, _source_row AS row,
                TRUE AS new FROM _staged WHERE port_call IS NOT NULL
@@ -239,50 +241,51 @@ def _port_call_conflicts(con, label: str) -> list[RowError]:
         SELECT visit_id, port_call, imo, port, arrival, departure, _source_row, FALSE
         FROM visits t
         WHERE port_call IS NOT NULL
-          AND port_call IN (SELECT port_call FROM _staged WHERE port_call IS NOT NULL)
+          AND (port, port_call) IN (SELECT port, port_call FROM _staged
+                                    WHERE port_call IS NOT NULL)
           AND NOT EXISTS (SELECT 1 FROM _staged n WHERE n.visit_id = t.visit_id)"""
     rows = store.run(con, f"""
         WITH pool AS ({pool}),
         other AS (
             SELECT a.row, a.port_call, a.imo, a.port, b.visit_id AS other, b.imo AS other_imo,
-                   b.port AS other_port, b.new AS other_new, b.row AS other_row,
+                   b.new AS other_new, b.row AS other_row,
                    row_number() OVER (PARTITION BY a.row ORDER BY b.arrival, b.visit_id) AS n
-            FROM pool a JOIN pool b ON a.port_call = b.port_call AND a.visit_id <> b.visit_id
-             AND (a.imo <> b.imo OR a.port <> b.port)
+            FROM pool a JOIN pool b ON a.port = b.port AND a.port_call = b.port_call
+             AND a.visit_id <> b.visit_id AND a.imo <> b.imo
             -- two rows of the file: the later one is blamed (as a duplicate is)
             WHERE a.new AND (NOT b.new OR a.row > b.row)
         ),
         span AS (
-            SELECT port_call, min(arrival) AS first_arrival, max(departure) AS last_departure
-            FROM pool GROUP BY port_call
+            SELECT port, port_call, min(arrival) AS first_arrival,
+                   max(departure) AS last_departure
+            FROM pool GROUP BY port, port_call
             HAVING max(departure) - min(arrival) > INTERVAL {int(MAX_STAY_DAYS)} DAY
         )
-        SELECT row, port_call, imo, port, other, other_imo, other_port, other_new, other_row,
+        SELECT row, port_call, imo, port, other, other_imo, other_new, other_row,
                NULL, NULL FROM other WHERE n = 1
         UNION ALL
-        SELECT p.row, p.port_call, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        SELECT p.row, p.port_call, NULL, p.port, NULL, NULL, NULL, NULL,
                strftime(timezone('UTC', s.first_arrival), '%Y-%m-%dT%H:%MZ'),
                strftime(timezone('UTC', s.last_departure), '%Y-%m-%dT%H:%MZ')
-        FROM pool p JOIN span s USING (port_call)
+        FROM pool p JOIN span s USING (port, port_call)
         -- the call's last row of the file is blamed
         WHERE p.new AND p.row NOT IN (SELECT row FROM other)
-          AND p.row = (SELECT max(q.row) FROM pool q WHERE q.new AND q.port_call = p.port_call)
+          AND p.row = (SELECT max(q.row) FROM pool q
+                       WHERE q.new AND q.port = p.port AND q.port_call = p.port_call)
         ORDER BY 1""")  # noqa: S608 - our names and an int
     errors = []
-    for (row, call, imo, port, other, other_imo, other_port, other_new, other_row,
-         first, last) in rows:
+    for (row, call, imo, port, other, other_imo, other_new, other_row, first, last) in rows:
         if first is not None:
             errors.append(RowError(
                 label, row, "port_call", call,
-                f"port call {call} runs from {first} to {last}, first arrival to last "
-                f"departure: more than {MAX_STAY_DAYS} days (a port call's stays are one "
-                "ship's stays at one port, back to back)"))
+                f"port call {call} at {port} runs from {first} to {last}, first arrival to "
+                f"last departure: more than {MAX_STAY_DAYS} days (a port call's stays are one "
+                "ship's stays at one port, back to back; a value used again for a later call "
+                "at the same port needs a value of its own)"))
             continue
         where = f"row {other_row} of this file" if other_new else "already loaded"
-        what = (f"ship IMO {other_imo}, not {imo}" if other_imo != imo
-                else f"port {other_port}, not {port}")
         errors.append(RowError(
             label, row, "port_call", call,
-            f"port call {call} is also on visit {other} ({where}) of {what}: one port call is "
-            "one ship's stays at one port"))
+            f"port call {call} at {port} is also on visit {other} ({where}) of ship IMO "
+            f"{other_imo}, not {imo}: at one port, one port call is one ship's stays"))
     return errors

@@ -68,9 +68,9 @@ COLUMN_NOTES = {
     ("visits", "reported_at"): "when the visit report was submitted",
     ("visits", "call_purpose"): "why the ship called (FuelEU: only cargo, passengers and "
     "offshore crew change make a port of call)",
-    ("visits", "port_call"): "FuelEU port call: stays with the same value are one call (a "
-    f"berth shift), all of one ship at one port, within {MAX_STAY_DAYS} days; empty = a call of "
-    "its own",
+    ("visits", "port_call"): "FuelEU port call: stays at one port with the same value are one "
+    f"call (a berth shift), all of one ship, within {MAX_STAY_DAYS} days; the same value at "
+    "another port is another call; empty = a call of its own",
     ("visits", "aux_power_kw"): "overrides the default auxiliary load at berth",
     ("visits", "boiler_power_kw"): "overrides the default boiler load at berth",
     ("visits", "fleet"): "the fleet VIEs are counted against; `--fleet` matches it",

@@ -17,7 +17,7 @@ SELECT
         || CASE WHEN list_contains($whole_stay_exemption_kinds, e.kind)
                 THEN ': it exempts a stay only when it covers the whole stay (an unscheduled '
                      || 'call is unscheduled as a whole: give the event with empty start and end, '
-                     || 'on each stay of a port call)'
+                     || 'on any one stay of a port call)'
                 ELSE ': not an Art. 6(5) exception' END AS message,
     to_json({'event_id': e.event_id, 'from': iso_utc(e.s), 'kind': e.kind, 'reference': e.reference, 'to': iso_utc(e.e)}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes

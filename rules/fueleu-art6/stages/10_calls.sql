@@ -1,8 +1,9 @@
 -- stage: calls
 -- Every loaded visit (one stay at one berth) with its port call, its port's country, zone and
 -- flags, its berth's OPS flag, port-local dates, and which paragraph of Art. 6 covers it
--- (regime). The port call is Art. 6's unit: the stays sharing a visits' port_call value (one
--- ship at one port, the loader checks), else the stay alone; call_arrival and call_departure
+-- (regime). The port call is Art. 6's unit: the stays at one port sharing a visits' port_call
+-- value (ports number their own calls: the same value at another port is another call; one
+-- ship's stays, the loader checks), else the stay alone; call_arrival and call_departure
 -- are its first arrival and last departure (the two-hour test of Art. 6(5)(a)). Coverage
 -- stays per stay: Art. 6(2) is per quay ("where the quay is equipped with OPS"), and a date
 -- can fall between two stays. The regimes:
@@ -108,8 +109,9 @@ i AS (
 r AS (
     SELECT
         i.*,
-        -- the port call (visits' port_call; a stay without one is a call of its own)
-        coalesce('call ' || i.port_call, 'visit ' || i.visit_id) AS call_key,
+        -- the port call (visits' port_call within the port; a stay without one is a call of
+        -- its own). A UN/LOCODE has no space, so the key is unambiguous.
+        coalesce('call ' || i.port || ' ' || i.port_call, 'visit ' || i.visit_id) AS call_key,
         CASE
             WHEN i.afir_instant IS NOT NULL AND i.departure > i.afir_instant THEN 'afir_art9'
             WHEN i.member_state_instant IS NOT NULL AND i.departure > i.member_state_instant
@@ -118,12 +120,16 @@ r AS (
             WHEN i.ops_berth_instant IS NOT NULL AND i.departure > i.ops_berth_instant
                 THEN 'ops_berth'
         END AS regime,
-        -- no other regime covers the call, and Art. 6(2) would, had the quay OPS: unknown
-        -- is not "no OPS" (docs/regulations-fueleu.md), so the call cannot be judged
+        -- Art. 6(2) would cover time of the call, had the quay OPS, that no other regime
+        -- covers: unknown is not "no OPS" (docs/regulations-fueleu.md), so the call cannot be
+        -- judged. That is a call no other regime covers, and a call under a Member State
+        -- decision that runs past its end (2035-01-01 00:00): with OPS at the quay it would
+        -- be assessed to its departure, without only to that instant.
         i.ops_unknown_instant IS NOT NULL AND i.departure > i.ops_unknown_instant
             AND NOT (i.afir_instant IS NOT NULL AND i.departure > i.afir_instant)
             AND NOT (i.member_state_instant IS NOT NULL AND i.departure > i.member_state_instant
-                     AND i.arrival < i.member_state_end_instant)
+                     AND i.arrival < i.member_state_end_instant
+                     AND i.departure <= i.member_state_end_instant)
             AS missing_berth_ops
     FROM i
 ),
@@ -131,14 +137,14 @@ pc AS (
     -- each port call of several stays: first arrival, last departure, its stays in order of
     -- arrival (a stay without a port_call is its own call: no grouping, nothing to join).
     -- Read off `visits`, not `r`: a second reader of `r` would make its joins twice.
-    SELECT port_call,
+    SELECT port, port_call,
         min(arrival) AS call_arrival,
         max(departure) AS call_departure,
         count(*) AS call_stays,
         string_agg(visit_id, ', ' ORDER BY arrival, visit_id) AS call_stay_ids
     FROM visits
     WHERE port_call IS NOT NULL
-    GROUP BY port_call
+    GROUP BY port, port_call
 )
 SELECT
     r.*,
@@ -177,10 +183,13 @@ SELECT
     seconds_between(r.arrival, r.departure) AS stay_seconds,
     CASE
         WHEN NOT r.type_covered THEN 'not_regulated_type'
-        -- a ship that is not at a port of call is out whatever its quay; otherwise a call
-        -- whose coverage hangs on an unknown quay is not "not applicable" (60_outcome)
-        WHEN r.missing_berth_ops AND r.port_of_call THEN NULL
-        WHEN r.missing_berth_ops THEN 'not_port_of_call'
+        -- a ship that is not at a port of call, or of 5 000 GT or less, is out whatever its
+        -- quay; otherwise a call whose coverage hangs on an unknown quay is not "not
+        -- applicable" (60_outcome)
+        WHEN r.missing_berth_ops AND NOT r.port_of_call THEN 'not_port_of_call'
+        WHEN r.missing_berth_ops AND r.gross_tonnage IS NOT NULL
+             AND r.gross_tonnage <= $gross_tonnage_threshold THEN 'below_gross_tonnage'
+        WHEN r.missing_berth_ops THEN NULL
         WHEN r.regime IS NULL AND r.afir_from IS NULL AND r.ops_berth_from IS NULL
              AND NOT (r.member_state_instant IS NOT NULL
                       AND r.departure <= r.member_state_instant)
@@ -191,4 +200,4 @@ SELECT
             THEN 'below_gross_tonnage'
     END AS not_applicable_basis
 FROM r
-LEFT JOIN pc ON pc.port_call = r.port_call;
+LEFT JOIN pc ON pc.port = r.port AND pc.port_call = r.port_call;

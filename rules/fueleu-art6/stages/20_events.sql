@@ -15,21 +15,29 @@ SELECT
 FROM events e
 JOIN fe_call c ON c.visit_id = e.visit_id;
 
--- Whole-stay exceptions (zero-emission technology, unscheduled call) exempt a stay when
--- events of these kinds, alone or together, cover all of the stay under the obligation:
--- [arrival, departure), or from the regime's first instant for a stay straddling it (with
--- assess_from_start_date). Judged on the union, so that a stay covered by zero-emission
--- technology in two pieces is exempt and never "compliant" with an exempt basis. Per stay,
--- also in a port call of several stays: an event belongs to its stay (the loader keeps it
--- within it), so a call is exempt as a whole when each of its stays is covered by its own.
+-- Whole-stay exceptions of Art. 6(5) exempt a PORT CALL (docs/regulations-fueleu.md, "A
+-- whole-stay exception belongs to its port call"), never some of its stays:
+--   * zero-emission technology (whole_stay_exemption_kinds): the call is exempt when events of
+--     these kinds, alone or together, cover all of the time under the obligation of every
+--     stay of the call under it: each stay's [arrival, departure), or from the regime's first
+--     instant for a stay straddling it (with assess_from_start_date), to the end of 2034 for
+--     a Member State decision that ends there. Judged on the union, so that a stay covered by
+--     zero-emission technology in two pieces is exempt and never "compliant" with an exempt
+--     basis. Events covering one stay of a call of two exempt nothing: the covered stay's time
+--     is excused as partial zero-emission technology (stage exceptions), the other is judged.
+--   * an unscheduled call (call_exemption_kinds): a property of the call, so an event of such
+--     a kind over the whole of any one of its stays exempts every stay of the call. An event
+--     over part of a stay still exempts nothing (FE10).
+-- An event belongs to its stay (the loader keeps it within it). A call of one stay is judged
+-- as before 1.2.4: exempt when its events cover its time under the obligation.
 CREATE OR REPLACE TEMP TABLE fe_whole_exemption AS
 WITH span AS (
-    SELECT visit_id,
+    SELECT visit_id, call_key, arrival, departure,
         CASE WHEN end_instant < departure THEN end_instant ELSE departure END AS span_end,
         CASE WHEN $assess_from_start_date AND start_instant > arrival
              THEN start_instant ELSE arrival END AS span_start
     FROM fe_call
-    WHERE regime IS NOT NULL
+    WHERE regime IS NOT NULL AND not_applicable_basis IS NULL
 ),
 piece AS (
     SELECT x.visit_id, 0 AS part, x.kind, x.event_id,
@@ -40,28 +48,66 @@ piece AS (
       AND x.s < sp.span_end AND x.e > sp.span_start
 ),
 covered AS (
-    -- an island of the union (bc_interval_union, the engine's macro) spanning all of it
+    -- a stay whose time under the obligation an island of the union (bc_interval_union, the
+    -- engine's macro) spans all of
     SELECT u.visit_id
     FROM bc_interval_union(piece) u
     JOIN span sp ON sp.visit_id = u.visit_id
     WHERE u.s <= sp.span_start AND u.e >= sp.span_end
+),
+own AS (
+    -- each covered stay's own kinds and events
+    SELECT p.visit_id,
+        string_agg(DISTINCT p.kind, '+' ORDER BY p.kind) AS kinds,
+        string_agg(DISTINCT p.event_id, ';' ORDER BY p.event_id) AS event_ids
+    FROM piece p
+    WHERE p.visit_id IN (SELECT visit_id FROM covered)
+    GROUP BY p.visit_id
+),
+covered_call AS (
+    -- calls each of whose stays under the obligation is covered
+    SELECT sp.call_key
+    FROM span sp
+    GROUP BY sp.call_key
+    HAVING bool_and(sp.visit_id IN (SELECT visit_id FROM covered))
+),
+unscheduled AS (
+    -- calls with a call-kind event over the whole of one of their stays (or of its time under
+    -- the obligation), and the stays that carry one
+    SELECT c.call_key,
+        string_agg(DISTINCT x.kind, '+' ORDER BY x.kind) AS kinds,
+        string_agg(DISTINCT x.event_id, ';' ORDER BY x.event_id) AS event_ids,
+        string_agg(DISTINCT x.visit_id, ', ' ORDER BY x.visit_id) AS claiming_stays
+    FROM fe_event x
+    JOIN fe_call c ON c.visit_id = x.visit_id
+    LEFT JOIN span sp ON sp.visit_id = x.visit_id
+    WHERE list_contains($call_exemption_kinds, x.kind)
+      AND (x.whole_stay OR (x.s <= sp.span_start AND x.e >= sp.span_end))
+    GROUP BY c.call_key
 )
 SELECT
-    p.visit_id,
-    string_agg(DISTINCT p.kind, '+' ORDER BY p.kind) AS kinds,
-    string_agg(DISTINCT p.event_id, ';' ORDER BY p.event_id) AS event_ids
-FROM piece p
-WHERE p.visit_id IN (SELECT visit_id FROM covered)
-GROUP BY p.visit_id;
+    c.visit_id,
+    -- a stay covered by its own events keeps its own kinds (a call of one stay: as before)
+    coalesce(o.kinds, u.kinds) AS kinds,
+    coalesce(o.event_ids, u.event_ids) AS event_ids,
+    -- exempt through another stay's unscheduled-call event: the stays that carry it
+    CASE WHEN o.visit_id IS NULL THEN u.claiming_stays END AS claimed_on
+FROM fe_call c
+LEFT JOIN own o ON o.visit_id = c.visit_id
+LEFT JOIN unscheduled u ON u.call_key = c.call_key
+WHERE u.call_key IS NOT NULL
+   OR (o.visit_id IS NOT NULL AND c.call_key IN (SELECT call_key FROM covered_call));
 
 -- A stay must use OPS when Art. 6 covers it, its gross tonnage is known and above the
--- threshold, its port call lasted at least the short-stay limit (Art. 6(5)(a): from the
--- call's arrival to its departure, a berth shift included), and no whole-stay exception
--- covers it.
+-- threshold, whether its quay has OPS is known where that decides (missing_berth_ops), its
+-- port call lasted at least the short-stay limit (Art. 6(5)(a): from the call's arrival to
+-- its departure, a berth shift included), and no whole-stay exception covers it. A stay that
+-- cannot be judged adds no hours to its port call and never carries its penalty.
 CREATE OR REPLACE TEMP TABLE fe_need AS
 SELECT c.visit_id
 FROM fe_call c
 WHERE c.not_applicable_basis IS NULL
+  AND NOT c.missing_berth_ops
   AND c.gross_tonnage IS NOT NULL
   AND c.call_seconds >= $short_stay_hours * 3600
   AND NOT EXISTS (SELECT 1 FROM fe_whole_exemption x WHERE x.visit_id = c.visit_id);

@@ -164,6 +164,10 @@ judged AS (
             WHEN call_seconds < $short_stay_hours * 3600 THEN 'short_visit'
             WHEN exemption_kinds IS NOT NULL THEN exemption_kinds
             WHEN non_compliant_seconds > 0 THEN concat_ws('+', 'uncontrolled', excused_kinds)
+            -- a stay of a port call of several all on zero-emission technology, its call
+            -- not exempt (stage events): its own basis, not the exemption's
+            WHEN ops_seconds = 0 AND allowance_seconds = 0
+                 AND excused_kinds = 'zero_emission_tech' THEN 'zero_emission_stay'
             ELSE concat_ws('+',
                 CASE WHEN ops_seconds > 0 THEN 'controlled' END,
                 excused_kinds,
