@@ -17,6 +17,11 @@ PARTY_LABELS = {"vessel": "vessel", "terminal": "terminal", "port": "port",
 TABLE_LIMIT = 100  # rows of other violations, events and insufficient-data visits listed
 
 
+def parties_text(responsible: str | None) -> str:
+    """`vessel+caecs_operator` as the report writes it: "vessel, CAECS operator"."""
+    return ", ".join(PARTY_LABELS.get(p, p) for p in plus_parts(responsible)) or fmt.DASH
+
+
 def visit_head(v: dict) -> dict:
     tz = v.get("port_timezone")
     return {
@@ -34,8 +39,7 @@ def visit_head(v: dict) -> dict:
         "verdict": VERDICT_LABELS.get(v["verdict"], v["verdict"]),
         "verdict_key": v["verdict"],
         "basis": basis_text(v.get("basis")),
-        "responsible": ", ".join(PARTY_LABELS.get(p, p) for p in plus_parts(v.get("responsible")))
-        or fmt.DASH,
+        "responsible": parties_text(v.get("responsible")),
         "uncontrolled_min": fmt.minutes(60 * number_or_zero(v.get("uncontrolled_hours"))),
         "uncontrolled_h": fmt.hours(v.get("uncontrolled_hours"), 2)
         if v.get("uncontrolled_hours") is not None else fmt.DASH,
@@ -64,7 +68,10 @@ def _shortfall(ev: dict) -> str | None:
     return ", ".join(parts) or None
 
 
-def _finding_line(f: dict, rules: dict, tz: str | None) -> dict:
+def _finding_line(f: dict, rules: dict, tz: str | None, responsible: str | None = None) -> dict:
+    """One reason of a non-compliant visit; `responsible` is the visit's parties: a finding
+    whose interval names other parties (evidence `responsible`, CARB's AB06-AB09: the CAECS
+    operator answers for some stretches only) shows its own under it."""
     ev = f["evidence_data"]
     rule = rules.get(f["rule_id"])
     title = rule.title if rule else f["rule_id"]
@@ -84,6 +91,9 @@ def _finding_line(f: dict, rules: dict, tz: str | None) -> dict:
         "when": when,
         "detail": detail,
         "severity": f["severity"],
+        "answerable": parties_text(ev["responsible"])
+        if when is not None and isinstance(ev.get("responsible"), str)
+        and ev["responsible"] != responsible else None,
     }
 
 
@@ -109,7 +119,7 @@ def noncompliant(
         head = visit_head(v)
         head["uncontrolled_min"] = _uncontrolled_minutes(v)
         tz = v.get("port_timezone")
-        reasons = [_finding_line(f, rules, tz)
+        reasons = [_finding_line(f, rules, tz, v.get("responsible"))
                    for f in sorted(per_visit.get(v["visit_id"], []),
                                    key=lambda f: (f["rule_id"], f["finding_id"]))]
         head["reasons"] = reasons
@@ -138,8 +148,7 @@ def noncompliant(
             "vessel": v.get("vessel_name") or fmt.DASH,
             "terminal": v.get("terminal") or fmt.DASH,
             "departure": fmt.local_time(v.get("departure"), v.get("port_timezone")),
-            "responsible": ", ".join(PARTY_LABELS.get(p, p) for p in plus_parts(v.get("responsible")))
-            or fmt.DASH,
+            "responsible": parties_text(v.get("responsible")),
             "uncontrolled_min": _uncontrolled_minutes(v),
             "verdict_key": "non_compliant",
         })

@@ -179,9 +179,12 @@ SELECT
     -- wherever capture was used on the visit. A commissioned
     -- vessel on capture at a shore power berth breached the plug-in duty (§ 93130.7(a),
     -- § 93130.9(a)): the vessel and the terminal answer, not the CAECS operator.
+    -- Without a berths row Table 7's parties are `unknown`; the CAECS operator's part does not
+    -- depend on the berth, so it is still named (docs/regulations-carb.md 11.1).
     CASE
         WHEN j.verdict <> 'non_compliant' THEN NULL
-        WHEN NOT j.berth_known THEN 'unknown'
+        WHEN NOT j.berth_known THEN
+            concat_ws('+', CASE WHEN j.caecs_answers THEN 'caecs_operator' END, 'unknown')
         WHEN j.plug_in_barred THEN 'vessel+terminal'
         ELSE concat_ws('+',
             CASE WHEN list_contains(string_split(r.responsible, '+'), 'vessel') THEN 'vessel' END,
