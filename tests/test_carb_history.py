@@ -270,8 +270,10 @@ def test_a_claim_without_uncontrolled_time_uses_no_allowance_when_the_parameter_
     (docs/regulations-carb.md 8.2): parameter claim_without_uncontrolled_time_uses_allowance,
     UNCONFIRMED. true (the default, AB10 fixture vie_on_a_visit_controlled_anyway_uses_the_
     allowance_pinned): V2's claim is the holder's 1st, V3's the 2nd, V1's the 3rd -> only V2
-    honoured; V3's and V1's claims are beyond the allowance (AB10), V3 is compliant on its own
-    control (the gap excused) and V1 non-compliant. false: V2 (window covered) and V3 (its 2 h gap excused whole) needed none, so
+    honoured; V3's and V1's claims are beyond the allowance. V1 is non-compliant (AB10, a
+    violation); V3 is compliant on its own control (the gap excused), so its over-claim is the
+    holder's reporting error, AB24, a warning (was AB10, a violation on a compliant visit).
+    false: V2 (window covered) and V3 (its 2 h gap excused whole) needed none, so
     V1's claim is the 1st -> honoured; V2 and V3 are judged on their control."""
     pack = load_pack()
     param = pack.parameters["claim_without_uncontrolled_time_uses_allowance"]
@@ -282,18 +284,21 @@ def test_a_claim_without_uncontrolled_time_uses_no_allowance_when_the_parameter_
         _, outcome = _run(_claim_use_tables(kind), pack=p)
         got = {r["visit_id"]: (r["verdict"], r["basis"])
                for r in outcome.results.iter_rows(named=True)}
-        beyond = outcome.findings.filter(pl.col("rule_id") == "AB10")["visit_id"].to_list()
-        return got, sorted(beyond)
+        beyond = {rule: sorted(outcome.findings.filter(pl.col("rule_id") == rule)["visit_id"])
+                  for rule in ("AB10", "AB24")}
+        return got, beyond
 
     assert judged(pack) == ({"V1": ("non_compliant", "uncontrolled"), "V2": ("compliant", kind),
-                             "V3": ("compliant", "controlled+emergency")}, ["V1", "V3"])
+                             "V3": ("compliant", "controlled+emergency")},
+                            {"AB10": ["V1"], "AB24": ["V3"]})
     off = dataclasses.replace(pack, parameters={
         **pack.parameters,
         "claim_without_uncontrolled_time_uses_allowance": dataclasses.replace(param,
                                                                               value=False),
     })
     assert judged(off) == ({"V1": ("compliant", kind), "V2": ("compliant", "controlled"),
-                            "V3": ("compliant", "controlled+emergency")}, [])
+                            "V3": ("compliant", "controlled+emergency")},
+                           {"AB10": [], "AB24": []})
 
 
 def test_at_an_unknown_berth_the_caecs_operator_still_answers_for_its_stretch():
