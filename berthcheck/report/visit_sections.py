@@ -4,6 +4,7 @@ violations, and the exceptions claimed (events) with the VIE / TIE allowances th
 from __future__ import annotations
 
 from berthcheck import store
+from berthcheck.engine.minutes import visit_uncontrolled_minutes
 from berthcheck.engine.output_columns import PENALTY_ON
 from berthcheck.engine.scope import fleet_key
 from berthcheck.report import fmt, listing, pack_section
@@ -40,7 +41,7 @@ def visit_head(v: dict) -> dict:
         "verdict_key": v["verdict"],
         "basis": basis_text(v.get("basis")),
         "responsible": parties_text(v.get("responsible")),
-        "uncontrolled_min": fmt.minutes(60 * number_or_zero(v.get("uncontrolled_hours"))),
+        "uncontrolled_min": fmt.minutes(visit_uncontrolled_minutes(v) or 0.0),
         "uncontrolled_h": fmt.hours(v.get("uncontrolled_hours"), 2)
         if v.get("uncontrolled_hours") is not None else fmt.DASH,
         "excused_h": fmt.hours(v.get("excused_hours"), 2)
@@ -56,6 +57,9 @@ SHORTFALL_KEYS = (
     ("late_connection_minutes", "late connection"),
     ("gap_minutes", "gaps between sessions"),
     ("early_disconnection_minutes", "early disconnection"),
+    # the part of the interval an event excused: "60 min uncontrolled (10:00 to 12:00), 60 min
+    # excused" in CARB's message, and no longer a bare "60 min, 10:00 – 12:00" here
+    ("excused_minutes", "excused"),
 )
 
 
@@ -161,8 +165,7 @@ def noncompliant(
 def _uncontrolled_minutes(v: dict) -> str:
     """A non-compliant visit's uncontrolled minutes; a dash where the pack gives no hours (a
     rule not about time at berth without control, docs/packs.md 6): not 0."""
-    hours = v.get("uncontrolled_hours")
-    return fmt.DASH if hours is None else fmt.minutes(60 * hours)
+    return fmt.minutes(visit_uncontrolled_minutes(v))
 
 
 def other_violations(by_visit: dict, finding_rows: list[dict], rules: dict) -> dict:

@@ -167,6 +167,15 @@ SELECT
         WHEN j.vie_honoured OR j.tie_honoured THEN 0.0
         ELSE hours_of(j.uncontrolled_seconds)
     END AS uncontrolled_hours,
+    -- the same time in minutes, from the seconds (docs/contract.md 4, "Minutes"): 60 x the
+    -- hours above, rounded to 6 decimals, can miss the 4th decimal the messages write
+    -- (45 min 20 s: 0.755556 h -> 45.3334, the finding says 45.3333)
+    CASE
+        WHEN j.verdict NOT IN ('compliant', 'non_compliant') THEN NULL
+        WHEN NOT j.window_open THEN CASE WHEN j.ready_to_work IS NULL THEN NULL ELSE 0.0 END
+        WHEN j.vie_honoured OR j.tie_honoured THEN 0.0
+        ELSE minutes_of(j.uncontrolled_seconds)
+    END AS uncontrolled_minutes,
     CASE
         WHEN j.verdict NOT IN ('compliant', 'non_compliant') THEN NULL
         WHEN NOT j.window_open THEN CASE WHEN j.ready_to_work IS NULL THEN NULL ELSE 0.0 END
