@@ -102,7 +102,9 @@ base AS (
         coalesce(seg.gap_seconds, 0) AS gap_seconds,
         coalesce(seg.no_control_seconds, 0) AS no_control_seconds,
         ek.kinds AS excused_kinds,
-        b.port IS NOT NULL AS berth_known,
+        -- Table 7 reads the berth's shore power: a berths row whose shore_power cell is empty
+        -- (unknown, docs/contract.md) decides it no more than a missing row does
+        b.port IS NOT NULL AND b.shore_power IS NOT NULL AS berth_known,
         b.shore_power AS berth_shore_power,
         caecs.vkey IS NOT NULL AS caecs_answers,
         coalesce(cap.plug_in_barred, false) AS plug_in_barred
@@ -188,8 +190,9 @@ SELECT
     -- wherever capture was used on the visit. A commissioned
     -- vessel on capture at a shore power berth breached the plug-in duty (§ 93130.7(a),
     -- § 93130.9(a)): the vessel and the terminal answer, not the CAECS operator.
-    -- Without a berths row Table 7's parties are `unknown`; the CAECS operator's part does not
-    -- depend on the berth, so it is still named (docs/regulations-carb.md 11.1).
+    -- Without a berths row, or with its shore_power cell empty, Table 7's parties are
+    -- `unknown`; the CAECS operator's part does not depend on the berth, so it is still named
+    -- (docs/regulations-carb.md 11.1).
     CASE
         WHEN j.verdict <> 'non_compliant' THEN NULL
         WHEN NOT j.berth_known THEN
