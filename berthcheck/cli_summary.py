@@ -13,6 +13,7 @@ def summary_text(outcome, worst: int = 10) -> str:
     import polars as pl
     from rich.console import Console
 
+    from berthcheck.engine.minutes import minutes_text, visit_uncontrolled_minutes
     from berthcheck.engine.output_columns import VERDICTS, hours_given, penalty_missing
     from berthcheck.engine.summary import history_lines, worst_visits
 
@@ -54,10 +55,10 @@ def summary_text(outcome, worst: int = 10) -> str:
         rows = []
         for row in bad.iter_rows(named=True):
             more = f" (+{row['n'] - 1} more)" if row["n"] and row["n"] > 1 else ""
+            minutes = visit_uncontrolled_minutes(row)
             rows.append([
                 row["visit_id"], (row.get("vessel_name") or "")[:22],
-                ("-" if row["uncontrolled_hours"] is None
-                 else count(round(60 * row["uncontrolled_hours"]))),
+                "-" if minutes is None else minutes_text(minutes, grouped=True),
                 row["responsible"] or "-", f"{row['reason'] or row['basis']}{more}",
             ])
         console.print()

@@ -270,8 +270,10 @@ def test_a_claim_without_uncontrolled_time_uses_no_allowance_when_the_parameter_
     (docs/regulations-carb.md 8.2): parameter claim_without_uncontrolled_time_uses_allowance,
     UNCONFIRMED. true (the default, AB10 fixture vie_on_a_visit_controlled_anyway_uses_the_
     allowance_pinned): V2's claim is the holder's 1st, V3's the 2nd, V1's the 3rd -> only V2
-    honoured; V3's and V1's claims are beyond the allowance (AB10), V3 is compliant on its own
-    control (the gap excused) and V1 non-compliant. false: V2 (window covered) and V3 (its 2 h gap excused whole) needed none, so
+    honoured; V3's and V1's claims are beyond the allowance. V1 is non-compliant (AB10, a
+    violation); V3 is compliant on its own control (the gap excused), so its over-claim is the
+    holder's reporting error, AB24, a warning (was AB10, a violation on a compliant visit).
+    false: V2 (window covered) and V3 (its 2 h gap excused whole) needed none, so
     V1's claim is the 1st -> honoured; V2 and V3 are judged on their control."""
     pack = load_pack()
     param = pack.parameters["claim_without_uncontrolled_time_uses_allowance"]
@@ -282,18 +284,52 @@ def test_a_claim_without_uncontrolled_time_uses_no_allowance_when_the_parameter_
         _, outcome = _run(_claim_use_tables(kind), pack=p)
         got = {r["visit_id"]: (r["verdict"], r["basis"])
                for r in outcome.results.iter_rows(named=True)}
-        beyond = outcome.findings.filter(pl.col("rule_id") == "AB10")["visit_id"].to_list()
-        return got, sorted(beyond)
+        beyond = {rule: sorted(outcome.findings.filter(pl.col("rule_id") == rule)["visit_id"])
+                  for rule in ("AB10", "AB24")}
+        return got, beyond
 
     assert judged(pack) == ({"V1": ("non_compliant", "uncontrolled"), "V2": ("compliant", kind),
-                             "V3": ("compliant", "controlled+emergency")}, ["V1", "V3"])
+                             "V3": ("compliant", "controlled+emergency")},
+                            {"AB10": ["V1"], "AB24": ["V3"]})
     off = dataclasses.replace(pack, parameters={
         **pack.parameters,
         "claim_without_uncontrolled_time_uses_allowance": dataclasses.replace(param,
                                                                               value=False),
     })
     assert judged(off) == ({"V1": ("compliant", kind), "V2": ("compliant", "controlled"),
-                            "V3": ("compliant", "controlled+emergency")}, [])
+                            "V3": ("compliant", "controlled+emergency")},
+                           {"AB10": [], "AB24": []})
+
+
+def test_at_an_unknown_berth_the_caecs_operator_still_answers_for_its_stretch():
+    """docs/regulations-carb.md 11.1 (pack 1.2.9). Berth B9 has no berths row, so Table 7's
+    parties are unknown; the capture operator's part does not depend on the berth. W = 10-03
+    10:00 to 10-04 17:00. Shore power 10-03 12:00-18:00, then capture EO-1 to 10-04 15:00: the
+    late connection 10:00-12:00 (120 min, shore power's) -> unknown; the early disconnection
+    15:00-17:00 (120 min, capture stopped) -> caecs_operator+unknown, as the visit's
+    responsible (was "unknown" for both and the visit). AB18 says who is still known."""
+    _, outcome = _run({
+        "visits": [visit("V1", berth="B9")],
+        "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1", "shore_power": True,
+                    "capture_available": True}],
+        "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
+                       "year": 2026, "regulated": True}],
+        "shore-power": [{"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 12:00",
+                         "disconnected": "2026-10-03 18:00"}],
+        "capture": [{"visit_id": "V1", "session_id": "C1", "system_id": "EO-1",
+                     "provider": "CleanAir", "started": "2026-10-03 18:00",
+                     "ended": "2026-10-04 15:00", "nox_inlet_ppm": 900, "nox_outlet_ppm": 40}],
+        "caecs": [{"system_id": "EO-1", "name": "Barge", "approved_from": "2024-01-01"}],
+    })
+    assert outcome.results["responsible"].to_list() == ["caecs_operator+unknown"]
+    stretches = outcome.findings.filter(pl.col("rule_id").is_in(["AB06", "AB07"])).sort("rule_id")
+    got = [(r["rule_id"], json.loads(r["evidence"])["uncontrolled_minutes"],
+            json.loads(r["evidence"])["responsible"]) for r in stretches.iter_rows(named=True)]
+    assert got == [("AB06", 120.0, "unknown"), ("AB07", 120.0, "caecs_operator+unknown")]
+    (ab18,) = outcome.findings.filter(pl.col("rule_id") == "AB18")["message"].to_list()
+    assert ab18 == ("berth USLAX/T1/B9 is not in the berths table; the parties of Table 7 "
+                    "(from the berth's shore power) are unknown; the CAECS operator answers "
+                    "for the stretches its capture system left uncontrolled")
 
 
 def test_each_uncontrolled_stretch_names_who_answers_for_it():

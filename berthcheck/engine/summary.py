@@ -6,6 +6,7 @@ from typing import Any
 
 from berthcheck.engine.check import CheckResult
 from berthcheck.engine.history_hints import what_to_load
+from berthcheck.engine.minutes import visit_uncontrolled_minutes
 from berthcheck.engine.output_columns import hours_given
 
 
@@ -61,8 +62,7 @@ def summary_dict(outcome: CheckResult, worst: int = 10, warnings: list[str] | No
         "findings": findings.height,
         "worst": [
             {"visit_id": r["visit_id"], "vessel_name": r.get("vessel_name"),
-             "uncontrolled_minutes": (None if r["uncontrolled_hours"] is None
-                                      else round(60 * r["uncontrolled_hours"], 2)),
+             "uncontrolled_minutes": visit_uncontrolled_minutes(r),
              "responsible": r["responsible"], "basis": r["basis"], "reason": r["reason"]}
             for r in bad.iter_rows(named=True)
         ],

@@ -25,6 +25,7 @@ import datetime as dt
 from pathlib import Path
 
 from berthcheck import store
+from berthcheck.engine.minutes import visit_uncontrolled_minutes
 from berthcheck.engine.pack_choice import all_not_applicable
 from berthcheck.errors import UsageError
 from berthcheck.export.common import Built, ExportOutcome, hours, make_export, plus_days
@@ -147,6 +148,9 @@ DERIVED: list[tuple[str, str, str | None, str]] = [
     ("verdict", "string", None, "berthcheck's verdict on the visit"),
     ("basis", "string", None, "why (data contract § 4)"),
     ("uncontrolled_hours", "number", "h", "hours of the control window not controlled"),
+    ("uncontrolled_minutes", "number", "min",
+     "the same time in minutes, from the seconds (4 decimals): the minutes the findings and "
+     "the report give"),
     ("violation_days", "integer", "d",
      "port-local calendar days with uncontrolled time (each a separate violation)"),
     ("responsible", "string", None, "party or parties answerable for the uncontrolled time"),
@@ -319,6 +323,7 @@ def build(con, run, params: dict) -> Built:
             "verdict": res["verdict"],
             "basis": res["basis"],
             "uncontrolled_hours": hours(res.get("uncontrolled_hours")),
+            "uncontrolled_minutes": visit_uncontrolled_minutes(res),
             "violation_days": res.get("violation_days"),
             "responsible": res.get("responsible"),
             "due_date": due,

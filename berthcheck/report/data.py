@@ -48,6 +48,7 @@ VISIT_FIELDS = (
     "visit_id", "verdict", "basis", "responsible", "vessel_name", "imo", "fleet", "port",
     "terminal", "berth", "port_timezone", "arrival", "ready_to_work", "pilot_on_board",
     "departure", "window_start", "window_end", "uncontrolled_hours", "excused_hours", "penalty",
+    "uncontrolled_minutes",  # a pack's minutes from the seconds (engine.minutes)
     "non_compliant_hours_billed", "power_demand_kw", "operator", "vessel_type",
     "penalty_on",  # a port call's penalty is on one of its stays (engine.output_columns)
 )

@@ -9,6 +9,8 @@ import unicodedata
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from berthcheck.engine.minutes import minutes_text
+
 DASH = "–"  # en dash for empty cells and ranges
 
 # Explicit direction embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069). In
@@ -56,9 +58,11 @@ def hours(value, decimals: int = 1) -> str:
 
 
 def minutes(value) -> str:
+    """Minutes as every berthcheck output writes them (engine.minutes: 4 decimals at most, no
+    trailing zeros; `1,860`, `30.5`), not whole minutes: 39.5 was "39" or "40"."""
     if value is None:
         return DASH
-    return f"{float(value):,.0f}"
+    return minutes_text(value, grouped=True)
 
 
 def percent(numerator, denominator, decimals: int = 1) -> str:

@@ -4,6 +4,7 @@ violations, and the exceptions claimed (events) with the VIE / TIE allowances th
 from __future__ import annotations
 
 from berthcheck import store
+from berthcheck.engine.minutes import visit_uncontrolled_minutes
 from berthcheck.engine.output_columns import PENALTY_ON
 from berthcheck.engine.scope import fleet_key
 from berthcheck.report import fmt, listing, pack_section
@@ -15,6 +16,11 @@ from berthcheck.report.words import VERDICT_LABELS, basis_text
 PARTY_LABELS = {"vessel": "vessel", "terminal": "terminal", "port": "port",
                 "caecs_operator": "CAECS operator", "unknown": "unknown"}
 TABLE_LIMIT = 100  # rows of other violations, events and insufficient-data visits listed
+
+
+def parties_text(responsible: str | None) -> str:
+    """`vessel+caecs_operator` as the report writes it: "vessel, CAECS operator"."""
+    return ", ".join(PARTY_LABELS.get(p, p) for p in plus_parts(responsible)) or fmt.DASH
 
 
 def visit_head(v: dict) -> dict:
@@ -34,9 +40,8 @@ def visit_head(v: dict) -> dict:
         "verdict": VERDICT_LABELS.get(v["verdict"], v["verdict"]),
         "verdict_key": v["verdict"],
         "basis": basis_text(v.get("basis")),
-        "responsible": ", ".join(PARTY_LABELS.get(p, p) for p in plus_parts(v.get("responsible")))
-        or fmt.DASH,
-        "uncontrolled_min": fmt.minutes(60 * number_or_zero(v.get("uncontrolled_hours"))),
+        "responsible": parties_text(v.get("responsible")),
+        "uncontrolled_min": fmt.minutes(visit_uncontrolled_minutes(v) or 0.0),
         "uncontrolled_h": fmt.hours(v.get("uncontrolled_hours"), 2)
         if v.get("uncontrolled_hours") is not None else fmt.DASH,
         "excused_h": fmt.hours(v.get("excused_hours"), 2)
@@ -52,6 +57,9 @@ SHORTFALL_KEYS = (
     ("late_connection_minutes", "late connection"),
     ("gap_minutes", "gaps between sessions"),
     ("early_disconnection_minutes", "early disconnection"),
+    # the part of the interval an event excused: "60 min uncontrolled (10:00 to 12:00), 60 min
+    # excused" in CARB's message, and no longer a bare "60 min, 10:00 – 12:00" here
+    ("excused_minutes", "excused"),
 )
 
 
@@ -64,7 +72,10 @@ def _shortfall(ev: dict) -> str | None:
     return ", ".join(parts) or None
 
 
-def _finding_line(f: dict, rules: dict, tz: str | None) -> dict:
+def _finding_line(f: dict, rules: dict, tz: str | None, responsible: str | None = None) -> dict:
+    """One reason of a non-compliant visit; `responsible` is the visit's parties: a finding
+    whose interval names other parties (evidence `responsible`, CARB's AB06-AB09: the CAECS
+    operator answers for some stretches only) shows its own under it."""
     ev = f["evidence_data"]
     rule = rules.get(f["rule_id"])
     title = rule.title if rule else f["rule_id"]
@@ -84,6 +95,9 @@ def _finding_line(f: dict, rules: dict, tz: str | None) -> dict:
         "when": when,
         "detail": detail,
         "severity": f["severity"],
+        "answerable": parties_text(ev["responsible"])
+        if when is not None and isinstance(ev.get("responsible"), str)
+        and ev["responsible"] != responsible else None,
     }
 
 
@@ -109,7 +123,7 @@ def noncompliant(
         head = visit_head(v)
         head["uncontrolled_min"] = _uncontrolled_minutes(v)
         tz = v.get("port_timezone")
-        reasons = [_finding_line(f, rules, tz)
+        reasons = [_finding_line(f, rules, tz, v.get("responsible"))
                    for f in sorted(per_visit.get(v["visit_id"], []),
                                    key=lambda f: (f["rule_id"], f["finding_id"]))]
         head["reasons"] = reasons
@@ -138,8 +152,7 @@ def noncompliant(
             "vessel": v.get("vessel_name") or fmt.DASH,
             "terminal": v.get("terminal") or fmt.DASH,
             "departure": fmt.local_time(v.get("departure"), v.get("port_timezone")),
-            "responsible": ", ".join(PARTY_LABELS.get(p, p) for p in plus_parts(v.get("responsible")))
-            or fmt.DASH,
+            "responsible": parties_text(v.get("responsible")),
             "uncontrolled_min": _uncontrolled_minutes(v),
             "verdict_key": "non_compliant",
         })
@@ -152,8 +165,7 @@ def noncompliant(
 def _uncontrolled_minutes(v: dict) -> str:
     """A non-compliant visit's uncontrolled minutes; a dash where the pack gives no hours (a
     rule not about time at berth without control, docs/packs.md 6): not 0."""
-    hours = v.get("uncontrolled_hours")
-    return fmt.DASH if hours is None else fmt.minutes(60 * hours)
+    return fmt.minutes(visit_uncontrolled_minutes(v))
 
 
 def other_violations(by_visit: dict, finding_rows: list[dict], rules: dict) -> dict:

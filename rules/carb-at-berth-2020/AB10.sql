@@ -11,7 +11,10 @@
 --   previous-year count (visit_counts, or loaded visits of a year declared complete in
 --   coverage; for 2023 the count of 2021, § 93130.11(a)(2)) rounded to the nearest whole
 --   number. A claim beyond the allowance does not excuse
---   its visit.
+--   its visit. A claim beyond the allowance on a visit that had no uncontrolled time anyway
+--   (compliant on its control, or an empty window) is AB24, a warning: the visit did reduce
+--   its emissions, so the over-assignment is the holder's reporting error, not a visit
+--   without reductions (docs/regulations-carb.md 8.2).
 -- compliant: Fleet F has 2 VIEs for 2026; its first and second VIE claims are honoured.
 -- non_compliant: The third VIE claim of fleet F in 2026 (by departure) is not honoured.
 SELECT
@@ -32,5 +35,8 @@ SELECT
         'year': year
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
-FROM bc_claim_outcome
+FROM bc_claim_outcome c
 WHERE allowance IS NOT NULL AND NOT honoured
+  -- the refused claim leaves uncontrolled time (or a visit without Ready to Work) unexcused;
+  -- on a visit compliant on its control it is AB24
+  AND NOT EXISTS (SELECT 1 FROM bc_outcome o WHERE o.vkey = c.vkey AND o.verdict = 'compliant')

@@ -45,6 +45,9 @@ SELECT
     pilot_on_board,
     departure,
     tz AS port_timezone,
+    -- uncontrolled_hours in minutes, from the seconds: what the findings, `check`, the report
+    -- and `export carb-visit-report` say a visit's uncontrolled minutes are
+    uncontrolled_minutes,
     CASE WHEN verdict = 'non_compliant' THEN minutes_of(late_seconds) END
         AS late_connection_minutes,
     CASE WHEN verdict = 'non_compliant' THEN minutes_of(early_seconds) END

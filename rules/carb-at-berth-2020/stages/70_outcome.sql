@@ -102,7 +102,9 @@ base AS (
         coalesce(seg.gap_seconds, 0) AS gap_seconds,
         coalesce(seg.no_control_seconds, 0) AS no_control_seconds,
         ek.kinds AS excused_kinds,
-        b.port IS NOT NULL AS berth_known,
+        -- Table 7 reads the berth's shore power: a berths row whose shore_power cell is empty
+        -- (unknown, docs/contract.md) decides it no more than a missing row does
+        b.port IS NOT NULL AND b.shore_power IS NOT NULL AS berth_known,
         b.shore_power AS berth_shore_power,
         caecs.vkey IS NOT NULL AS caecs_answers,
         coalesce(cap.plug_in_barred, false) AS plug_in_barred
@@ -167,6 +169,15 @@ SELECT
         WHEN j.vie_honoured OR j.tie_honoured THEN 0.0
         ELSE hours_of(j.uncontrolled_seconds)
     END AS uncontrolled_hours,
+    -- the same time in minutes, from the seconds (docs/contract.md 4, "Minutes"): 60 x the
+    -- hours above, rounded to 6 decimals, can miss the 4th decimal the messages write
+    -- (45 min 20 s: 0.755556 h -> 45.3334, the finding says 45.3333)
+    CASE
+        WHEN j.verdict NOT IN ('compliant', 'non_compliant') THEN NULL
+        WHEN NOT j.window_open THEN CASE WHEN j.ready_to_work IS NULL THEN NULL ELSE 0.0 END
+        WHEN j.vie_honoured OR j.tie_honoured THEN 0.0
+        ELSE minutes_of(j.uncontrolled_seconds)
+    END AS uncontrolled_minutes,
     CASE
         WHEN j.verdict NOT IN ('compliant', 'non_compliant') THEN NULL
         WHEN NOT j.window_open THEN CASE WHEN j.ready_to_work IS NULL THEN NULL ELSE 0.0 END
@@ -179,9 +190,13 @@ SELECT
     -- wherever capture was used on the visit. A commissioned
     -- vessel on capture at a shore power berth breached the plug-in duty (§ 93130.7(a),
     -- § 93130.9(a)): the vessel and the terminal answer, not the CAECS operator.
+    -- Without a berths row, or with its shore_power cell empty, Table 7's parties are
+    -- `unknown`; the CAECS operator's part does not depend on the berth, so it is still named
+    -- (docs/regulations-carb.md 11.1).
     CASE
         WHEN j.verdict <> 'non_compliant' THEN NULL
-        WHEN NOT j.berth_known THEN 'unknown'
+        WHEN NOT j.berth_known THEN
+            concat_ws('+', CASE WHEN j.caecs_answers THEN 'caecs_operator' END, 'unknown')
         WHEN j.plug_in_barred THEN 'vessel+terminal'
         ELSE concat_ws('+',
             CASE WHEN list_contains(string_split(r.responsible, '+'), 'vessel') THEN 'vessel' END,
