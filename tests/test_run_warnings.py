@@ -1,0 +1,85 @@
+"""The warnings about a run come from one function (berthcheck/run_warnings.py): `check`,
+`report`, `report --run`, the exports and `runs export` give the same lines for the same run.
+
+Before, each command assembled its own list: `report` and the exports left out the empty-table
+lines `check` gives, and `report --run` and `runs export` gave none at all (not even a CARB
+fleet's pooled VIE allowance, docs/regulations-carb.md § 8.1, which the other exports said)."""
+
+from __future__ import annotations
+
+import json
+from contextlib import closing
+
+from berthcheck import store
+from berthcheck.cli import app
+from berthcheck.engine.fixture_store import put_tables, visit
+
+_2025 = {"arrival": "2025-05-03 06:00", "ready_to_work": "2025-05-03 08:00",
+         "pilot_on_board": "2025-05-04 18:00", "departure": "2025-05-04 19:00"}
+POOLED = ("fleet F1: its 2026 VIE allowance is pooled over the vessel types of its 2025 "
+          "visits (container, roro)")
+
+
+def _pooled_store(path):
+    """Fleet F1: a container and a ro-ro visit in 2025, and a 2026-10 visit claiming a VIE."""
+    with closing(store.connect(path)) as con:
+        put_tables(con, {"visits": [visit("P1", **_2025),
+                                    visit("P2", vessel_type="roro", imo="9074729", **_2025),
+                                    visit("V1")],
+                         "events": [{"visit_id": "V1", "event_id": "E1", "kind": "vie"}]})
+    return path
+
+
+def _check(runner, db) -> dict:
+    result = runner.invoke(app, ["check", "--db", str(db), "--period", "2026-10", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _stderr_warnings(result) -> list[str]:
+    return [line.removeprefix("warning: ") for line in result.stderr.splitlines()
+            if line.startswith("warning: ")]
+
+
+def test_every_command_gives_a_run_the_warnings_check_gave(runner, tmp_path):
+    db = _pooled_store(tmp_path / "s.duckdb")
+    checked = _check(runner, db)
+    expected = checked["warnings"]
+    # the empty-table lines, then the pooled fleet (the check's order)
+    assert expected[0].startswith("no berths table")
+    assert expected[-1].startswith(POOLED)
+    run_id = checked["run_id"]
+
+    stored = runner.invoke(app, ["report", "--run", run_id, "--db", str(db),
+                                 "--out", str(tmp_path / "r.html")])
+    assert stored.exit_code == 0, stored.output
+    assert _stderr_warnings(stored) == expected  # was: none
+
+    fresh = runner.invoke(app, ["report", "--period", "2026-10", "--db", str(db),
+                                "--out", str(tmp_path / "p.html")])
+    assert fresh.exit_code == 0, fresh.output
+    assert _stderr_warnings(fresh) == expected  # was: the pooled line only
+
+    export = runner.invoke(app, ["export", "indicators", "--db", str(db), "--period",
+                                 "2026-10", "--out", str(tmp_path / "i.zip"), "--json"])
+    assert export.exit_code == 0, export.output
+    assert json.loads(export.stdout)["run_id"] == run_id
+    assert json.loads(export.stdout)["warnings"] == expected  # was: the pooled line only
+
+
+def test_a_stored_runs_warnings_are_those_of_the_store_it_read(runner, tmp_path):
+    """Loads after the run (a tanker visit of F1 in 2025; every table filled) change what a
+    check now would say; `report --run` of the earlier run still says what it
+    read (the store as of its newest load batch, as `audit verify` rebuilds it)."""
+    db = _pooled_store(tmp_path / "s.duckdb")
+    checked = _check(runner, db)
+    with closing(store.connect(db)) as con:
+        put_tables(con, {"visits": [visit("P3", vessel_type="tanker", imo="9074729", **_2025)],
+                         "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1",
+                                     "shore_power": True}]})
+    now = _check(runner, db)["warnings"]
+    assert now != checked["warnings"]
+    assert not any(line.startswith("no berths table") for line in now)
+    stored = runner.invoke(app, ["report", "--run", checked["run_id"], "--db", str(db),
+                                 "--out", str(tmp_path / "r.html")])
+    assert _stderr_warnings(stored) == checked["warnings"]
