@@ -50,6 +50,12 @@ def test_every_command_gives_a_run_the_warnings_check_gave(runner, tmp_path):
     assert expected[-1].startswith(POOLED)
     run_id = checked["run_id"]
 
+    exported = runner.invoke(app, ["runs", "export", run_id, "--db", str(db),
+                                   "--out", str(tmp_path / "r.csv")])
+    assert exported.exit_code == 0, exported.output
+    assert _stderr_warnings(exported) == expected  # was: none
+    assert "pooled" not in (tmp_path / "r.csv").read_text(encoding="utf-8")
+
     stored = runner.invoke(app, ["report", "--run", run_id, "--db", str(db),
                                  "--out", str(tmp_path / "r.html")])
     assert stored.exit_code == 0, stored.output
@@ -69,7 +75,7 @@ def test_every_command_gives_a_run_the_warnings_check_gave(runner, tmp_path):
 
 def test_a_stored_runs_warnings_are_those_of_the_store_it_read(runner, tmp_path):
     """Loads after the run (a tanker visit of F1 in 2025; every table filled) change what a
-    check now would say; `report --run` of the earlier run still says what it
+    check now would say; `runs export` and `report --run` of the earlier run still say what it
     read (the store as of its newest load batch, as `audit verify` rebuilds it)."""
     db = _pooled_store(tmp_path / "s.duckdb")
     checked = _check(runner, db)
@@ -80,6 +86,10 @@ def test_a_stored_runs_warnings_are_those_of_the_store_it_read(runner, tmp_path)
     now = _check(runner, db)["warnings"]
     assert now != checked["warnings"]
     assert not any(line.startswith("no berths table") for line in now)
+    exported = runner.invoke(app, ["runs", "export", checked["run_id"], "--db", str(db),
+                                   "--out", str(tmp_path / "r.csv")])
+    assert exported.exit_code == 0, exported.output
+    assert _stderr_warnings(exported) == checked["warnings"]
     stored = runner.invoke(app, ["report", "--run", checked["run_id"], "--db", str(db),
                                  "--out", str(tmp_path / "r.html")])
     assert _stderr_warnings(stored) == checked["warnings"]
