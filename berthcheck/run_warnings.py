@@ -5,6 +5,8 @@ In this order (each is its module's; this one only gathers them):
 
 * each empty input table the pack reads, and what that means for the verdicts
   (engine.readiness, the lines `load-dir` prints);
+* each `berths`/`terminals` row the pack reads whose terminal or berth code is the visits' but
+  for case or spaces (engine.code_spellings; `load-dir` prints them too);
 * a `--port`/`--terminal`/`--fleet` value the loaded visits also spell otherwise
   (engine.scope.other_spellings);
 * no visit in scope;
@@ -48,20 +50,22 @@ def stored_run_warnings(con, run_id: str, results) -> list[str]:
         gone = None
     except BerthcheckError as exc:
         pack, gone = None, (f"the warnings of run {run_id} that need its pack (the empty "
-                            f"tables it reads, pooled fleets) are not given: {exc}")
+                            f"tables it reads, codes spelt otherwise, pooled fleets) are not given: {exc}")
     with _as_the_run_read_it(con, run_id, inputs_text):
         lines = _lines(con, pack, pack_id, scope, results)
     return lines if gone is None else [*lines, gone]
 
 
 def _lines(con, pack, pack_id: str, scope, results) -> list[str]:
-    """`pack` None: the lines that need only its id."""
+    """`pack` None: the lines that need only its id (the run's pack no longer installed)."""
+    from berthcheck.engine.code_spellings import near_code_warnings
     from berthcheck.engine.fleet_pooling import pooled_fleet_warnings
     from berthcheck.engine.pack_choice import other_pack_hint
-    from berthcheck.engine.readiness import pack_warnings
+    from berthcheck.engine.readiness import pack_warnings, tables_read
     from berthcheck.engine.scope import other_spellings
 
-    lines = [] if pack is None else pack_warnings(con, pack)
+    lines = [] if pack is None else (pack_warnings(con, pack)
+                                     + near_code_warnings(con, tables_read(pack)))
     lines += other_spellings(con, scope)
     if not results.height:  # a mistyped period is not a quiet empty result
         lines.append(f"no visit in scope ({scope.describe()})")

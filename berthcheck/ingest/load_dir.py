@@ -113,6 +113,7 @@ def load_dir(
 ) -> FolderReport:
     """Load every recognised file of `folder` in dependency order, all or nothing. Raises
     InputRejected (nothing written) on any bad row anywhere unless `quarantine`."""
+    from berthcheck.engine.code_spellings import near_code_warnings
     from berthcheck.engine.readiness import empty_tables, folder_warnings
 
     files, skipped = plan(folder)
@@ -134,7 +135,8 @@ def load_dir(
 
             write_errors_csv(errors_out, errors)
         tables = empty_tables(con)
-        report.warnings = folder_warnings(con)
+        # and a berths/terminals row whose codes are the visits' but for case or spaces
+        report.warnings = folder_warnings(con) + near_code_warnings(con)
     by_table = {k.table: k.name for k in KINDS.values()}
     report.empty_kinds = [by_table[t] for t in tables]
     return report
