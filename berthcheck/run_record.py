@@ -42,19 +42,20 @@ def run_facts(con, run_id: str) -> tuple[str, str, str, str, str]:
 
 def recorded_pack(con, run_id: str, pack_id: str, pack_version: str, pack_hash: str) -> Pack:
     """The installed pack the run was made with; a clear error when it is another version or
-    its files changed since (the report's methodology would describe other rules)."""
+    its files changed since (a report's methodology would describe rules the run did not
+    apply)."""
     record = _pack_record(con, run_id, pack_id)
     pack = load_pack(pack_id, folder=recorded_folder(record))
     if pack.version != pack_version:
         raise BerthcheckError(
             f"run {run_id} was made with {pack_id}@{pack_version}; the installed pack is "
-            f"{pack.label}, whose methodology would not describe that run"
+            f"{pack.label}, whose rules are not the ones that run applied"
         )
     if pack_hash and not _same_files(pack, record, pack_hash):  # edited, version kept
         raise BerthcheckError(
             f"run {run_id} was made with {pack.label} as it was then; its files in "
-            f"{pack.path} have changed since, so the report's methodology would not describe "
-            f"that run (`berthcheck audit verify {run_id}` lists the differences)"
+            f"{pack.path} have changed since, so its rules are not the ones that run applied "
+            f"(`berthcheck audit verify {run_id}` lists the differences)"
         )
     return pack
 

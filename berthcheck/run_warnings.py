@@ -44,13 +44,18 @@ def stored_run_warnings(con, run_id: str, results) -> list[str]:
     from berthcheck.run_record import recorded_pack, recorded_scope, run_facts
 
     pack_id, version, pack_hash, scope_text, inputs_text = run_facts(con, run_id)
-    scope = recorded_scope(scope_text)
+    try:
+        scope = recorded_scope(scope_text)
+    except (ValueError, TypeError, AttributeError):  # edited outside berthcheck
+        return [f"the warnings of run {run_id} are not given: its stored scope is damaged "
+                f"(see `berthcheck audit verify {run_id}`)"]
     try:
         pack = recorded_pack(con, run_id, pack_id, version, pack_hash)
         gone = None
     except BerthcheckError as exc:
         pack, gone = None, (f"the warnings of run {run_id} that need its pack (the empty "
-                            f"tables it reads, codes spelt otherwise, pooled fleets) are not given: {exc}")
+                            "tables it reads, codes spelt otherwise, pooled fleets) are not "
+                            f"given: {exc}")
     with _as_the_run_read_it(con, run_id, inputs_text):
         lines = _lines(con, pack, pack_id, scope, results)
     return lines if gone is None else [*lines, gone]
@@ -81,7 +86,10 @@ def _as_the_run_read_it(con, run_id: str, inputs_text: str) -> Iterator[None]:
     from berthcheck import store
     from berthcheck.engine.runs import input_fingerprint
 
-    recorded = json.loads(inputs_text)
+    try:
+        recorded = json.loads(inputs_text)
+    except ValueError:  # a damaged record: the store as of the run's batch, not as it is now
+        recorded = None
 
     def digest(table: str):  # a record edited into another shape is not the store as it is
         entry = recorded.get(table) if isinstance(recorded, dict) else None

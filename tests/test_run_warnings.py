@@ -93,3 +93,33 @@ def test_a_stored_runs_warnings_are_those_of_the_store_it_read(runner, tmp_path)
     stored = runner.invoke(app, ["report", "--run", checked["run_id"], "--db", str(db),
                                  "--out", str(tmp_path / "r.html")])
     assert _stderr_warnings(stored) == checked["warnings"]
+
+
+def test_a_run_whose_pack_changed_since_is_still_exported_and_says_what_is_not_given(
+        runner, tmp_path):
+    """`runs export` hands on a stored run whatever the pack is now: the warnings that need
+    the run's pack are then left out, and a line says so (never a refusal, nor a traceback)."""
+    import shutil
+    from pathlib import Path
+
+    import berthcheck
+
+    db = _pooled_store(tmp_path / "s.duckdb")
+    pack = tmp_path / "pack"
+    shutil.copytree(Path(berthcheck.__file__).parents[1] / "rules" / "carb-at-berth-2020", pack)
+    rule = pack / "AB02.sql"  # a pack of its own (the built-in's copy would be the built-in)
+    rule.write_text(rule.read_text(encoding="utf-8") + "\n-- a copy\n", encoding="utf-8")
+    checked = runner.invoke(app, ["check", "--db", str(db), "--period", "2026-10", "--pack",
+                                  str(pack), "--json"])
+    assert checked.exit_code == 0, checked.output
+    run_id = json.loads(checked.stdout)["run_id"]
+    rule.write_text(rule.read_text(encoding="utf-8") + "\n-- edited after the run\n",
+                    encoding="utf-8")
+    exported = runner.invoke(app, ["runs", "export", run_id, "--db", str(db),
+                                   "--out", str(tmp_path / "r.csv")])
+    assert exported.exit_code == 0, exported.output
+    lines = _stderr_warnings(exported)
+    assert not any(line.startswith(POOLED) for line in lines)
+    assert lines[-1].startswith(f"the warnings of run {run_id} that need its pack (the empty "
+                                "tables it reads, codes spelt otherwise, pooled fleets) are "
+                                f"not given: run {run_id} was made with")
