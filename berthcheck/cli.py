@@ -299,9 +299,9 @@ def check_command(
         from berthcheck.engine import check, load_pack, parse_scope
         from berthcheck.engine.export import plan_outputs
         from berthcheck.engine.outputs import write_check_outputs
-        from berthcheck.engine.readiness import pack_warnings
-        from berthcheck.engine.scope import other_spellings, resolve_scope
+        from berthcheck.engine.scope import resolve_scope
         from berthcheck.engine.summary import summary_dict
+        from berthcheck.run_warnings import run_warnings
 
         scope = parse_scope(period, date_from, date_to, port, terminal, fleet)
         pack_obj = load_pack(pack)
@@ -315,15 +315,10 @@ def check_command(
             store.check_not_loaded(con, [("--out", out), ("--findings", findings_target),
                                          ("--manifest", manifest_out)])
             scope = resolve_scope(con, scope)
-            empty = pack_warnings(con, pack_obj) + other_spellings(con, scope)
             with progress(f"checking {pack_obj.label}", quiet=quiet):
                 outcome = check(con, pack_obj, scope=scope, notes=notes)
-            from berthcheck.engine.pack_choice import other_pack_hint
-
-            other = other_pack_hint(con, scope, pack_obj.id, outcome.results)
-            from berthcheck.engine.fleet_pooling import pooled_fleet_warnings
-
-            pooled = pooled_fleet_warnings(con, pack_obj, outcome.results)
+            # the lines `report`, the exports and `runs export` give for the same run
+            warnings = run_warnings(con, pack_obj, scope, outcome.results)
         finally:
             con.close()
         written = write_check_outputs(outcome.results, outcome.findings, out, findings_target,
@@ -334,12 +329,6 @@ def check_command(
             write_manifest(outcome.manifest, manifest_out, mkdir=mkdir)
     except BerthcheckError as exc:
         raise _fail(exc) from None
-    warnings = list(empty)  # the same lines `load-dir` prints
-    if not outcome.results.height:
-        warnings.append(f"no visit in scope ({scope.describe()})")
-    if other is not None:  # e.g. a Shanghai month under CARB's default pack
-        warnings.append(other)
-    warnings += pooled  # a fleet's VIEs pooled over vessel types (open: carb § 8.1)
     for line in warnings:
         _warn(f"warning: {line}")
     if as_json:
@@ -395,7 +384,7 @@ def report_command(
     try:
         from berthcheck import store
         from berthcheck.cli_progress import progress
-        from berthcheck.engine.scope import other_spellings, resolve_scope
+        from berthcheck.engine.scope import resolve_scope
         from berthcheck.report import (
             DEFAULT_PACK,
             build_report,
@@ -422,7 +411,6 @@ def report_command(
         # a stored run is only read: open the database as the other read-only commands do
         con = (cli_common.connect_for_reading(db) if run is not None
                else store.connect(cli_common.existing_db(db)))
-        spellings: list[str] = []
         try:
             with progress("writing the report", quiet=quiet):
                 if run is not None:
@@ -433,7 +421,6 @@ def report_command(
                 else:
                     assert period is not None  # report_scope refused a missing --period
                     scope = resolve_scope(con, scope)
-                    spellings = other_spellings(con, scope)
                     outcome = build_report(
                         con, period=period, port=scope.port, terminal=scope.terminal,
                         fleet=scope.fleet, out=out, pack=pack or DEFAULT_PACK, mkdir=mkdir,
@@ -443,13 +430,7 @@ def report_command(
             con.close()
     except BerthcheckError as exc:
         raise _fail(exc) from None
-    if not outcome.visits:  # as `check` says it: a mistyped period is not a quiet empty report
-        _warn(f"warning: no visit in scope ({outcome.scope.describe()})")
-    for line in spellings:  # as `check` says it: a scope of one spelling of several
-        _warn(f"warning: {line}")
-    if outcome.other_pack is not None:  # as `check` says it (a Shanghai month under CARB)
-        _warn(f"warning: {outcome.other_pack}")
-    for line in outcome.pooled_fleets:  # as `check` says it (carb § 8.1)
+    for line in outcome.warnings:  # the run's, as `check` says them (berthcheck/run_warnings.py)
         _warn(f"warning: {line}")
     from berthcheck.report.glyphs import warning as undrawable_warning
 

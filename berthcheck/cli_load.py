@@ -14,6 +14,7 @@ from berthcheck.cli_common import (
     QuarantineOption,
     QuietOption,
     ReplaceOption,
+    fail,
     say_loaded,
     warn,
     with_store,
@@ -29,11 +30,29 @@ def load_dir_command(
     errors: ErrorsOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
+    encoding: Annotated[
+        list[str] | None, typer.Option("--encoding", help="CSV encoding (e.g. cp1252, latin-1): ENC for every CSV file, or FILE=ENC for one file of the folder; repeatable.", show_default=False)
+    ] = None,
+    sheet: Annotated[
+        list[str] | None, typer.Option("--sheet", help="XLSX sheet to read: NAME for every workbook, or FILE=NAME for one; repeatable.", show_default=False)
+    ] = None,
+    delimiter: Annotated[
+        list[str] | None, typer.Option("--delimiter", help="CSV field separator (one character or 'tab'): C for every CSV file, or FILE=C for one; repeatable.", show_default=False)
+    ] = None,
 ) -> None:
     """Load every recognised file of a folder in dependency order (all or nothing), then say
     which kinds are empty and what that means for the verdicts."""
     from berthcheck.cli_progress import progress
+    from berthcheck.ingest.folder_options import folder_read_options
     from berthcheck.ingest.load_dir import load_dir, plan
+
+    given = {option: values for option, values in (
+        ("--encoding", encoding), ("--sheet", sheet), ("--delimiter", delimiter)) if values}
+    if given:  # a FILE not in the folder is a usage error before the database is opened
+        try:
+            folder_read_options(folder, *plan(folder), given)
+        except BerthcheckError as exc:
+            raise fail(exc) from None
 
     def work(con):
         try:
@@ -47,7 +66,7 @@ def load_dir_command(
                     bar.advance(f"loading {kind}: {p.name}")
 
             return load_dir(con, folder, replace=replace, quarantine=quarantine,
-                            errors_out=errors, on_kind=step)
+                            errors_out=errors, on_kind=step, read_options=given)
 
     report = with_store(db, work, create=True)
     if as_json:

@@ -138,6 +138,7 @@ def runs_export_command(
     from berthcheck.engine.export import plan_outputs
     from berthcheck.engine.outputs import write_check_outputs
     from berthcheck.engine.runs import verified_frames
+    from berthcheck.run_warnings import stored_run_warnings
     from berthcheck.store import check_not_loaded
 
     try:
@@ -146,11 +147,15 @@ def runs_export_command(
         raise fail(exc) from None
     def read(con):
         check_not_loaded(con, [("--out", out), ("--findings", findings_target)])
-        return verified_frames(con, run_id.strip())
+        results, findings = verified_frames(con, run_id.strip())
+        # the run's warnings, as `check` gave them (berthcheck/run_warnings.py)
+        return results, findings, stored_run_warnings(con, run_id.strip(), results)
 
-    results, findings = with_store(db, read, read_only=True)
+    results, findings, warnings = with_store(db, read, read_only=True)
     try:
         written = write_check_outputs(results, findings, out, findings_target)
     except BerthcheckError as exc:
         raise fail(exc) from None
+    for line in warnings:  # on standard error, as the other exports' (never in the files)
+        typer.echo(f"warning: {line}", err=True)
     say(f"wrote {' and '.join(written)}")

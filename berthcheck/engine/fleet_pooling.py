@@ -3,9 +3,10 @@
 The CARB pack grants a fleet's VIEs to one fleet name (case and spaces ignored) over every
 vessel type and California port; secondary sources read a fleet as one vessel type (perhaps at
 one port), under which a pooled allowance is the lenient count. Until § 93130.2(b) is read,
-`check`, `report` and the exports say where the reading matters: one warning per fleet and
-claim year whose VIE claims were judged while its previous-year visits (loaded visits,
-`visit_counts` rows) are of more than one vessel type. Verdicts, findings and the pack are untouched: this only reads.
+every command that reads a run (its warnings: berthcheck/run_warnings.py) says where the
+reading matters: one warning per fleet and claim year whose VIE claims were judged while its
+previous-year visits (loaded visits, `visit_counts` rows) are of more than one vessel type.
+Verdicts, findings and the pack are untouched: this only reads.
 """
 
 from __future__ import annotations

@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from berthcheck import store
-from berthcheck.engine.fleet_pooling import pooled_fleet_warnings
-from berthcheck.engine.scope import other_spellings
 from berthcheck.export.files import write_files
 from berthcheck.export.proof import record_export
 from berthcheck.export.source import ExportRun, obtain_run
+from berthcheck.run_warnings import run_warnings
 
 
 @dataclass
@@ -52,12 +51,9 @@ def make_export(con, *, kind: str, parameters: dict, scope, pack_id: str,
     paths = write_files(folder, built.files)
     record = record_export(con, run.run_id, kind, parameters, built.files)
     visits = run.results.height
-    warnings = [] if visits else [f"no visit in scope ({scope.describe()})"]  # as `check`
-    warnings += other_spellings(con, scope)
-    # `check`'s and `report`'s warning for a CARB fleet whose VIEs are pooled over vessel types
-    # (open, docs/regulations-carb.md § 8.1): said beside the files, not in them (a
-    # regulator's format has no place for it; the files stay what the run gives)
-    warnings += pooled_fleet_warnings(con, run.pack, run.results)
+    # the run's warnings, as `check` and `report` give them (berthcheck/run_warnings.py): said
+    # beside the files, never in them (a regulator's format has no place for them)
+    warnings = run_warnings(con, run.pack, scope, run.results)
     return ExportOutcome(kind, record.export_id, run.run_id, run.reused, paths, built.rows,
                          built.incomplete, built.notes, visits, warnings, dict(record.files))
 

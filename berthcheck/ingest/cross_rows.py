@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from berthcheck import store
+from berthcheck.codes import folded_sql
 from berthcheck.errors import RowError
 from berthcheck.ingest.holders import allowance_ports
 from berthcheck.ingest.kinds import MAX_STAY_DAYS, Kind, storage_name
@@ -62,10 +63,35 @@ def _unknown_visits(con, label: str) -> list[RowError]:
         "WHERE NOT EXISTS (SELECT 1 FROM visits v WHERE v.visit_id = s.visit_id) "
         "ORDER BY 1",
     )
-    return [
-        RowError(label, row, "visit_id", visit, "no such visit is loaded (load the visits first)")
-        for row, visit in rows
-    ]
+    return unknown_visit_errors(con, label, rows)
+
+
+# the ids are bound; the fold's names are the code's
+_NEAR_VISITS_SQL = f"""SELECT t.given, list(DISTINCT v.visit_id ORDER BY v.visit_id)[1:3]
+FROM unnest(CAST($ids AS VARCHAR[])) AS t(given) JOIN visits v
+ON {folded_sql('v.visit_id')} = {folded_sql('t.given')} GROUP BY t.given"""  # noqa: S608
+
+
+def unknown_visit_errors(con, label: str, rows) -> list[RowError]:
+    """An error per (row, visit_id) naming no loaded visit. Visit ids match letter for letter
+    (they are identifiers; docs/contract.md 2, "Codes"); one the loaded visits have but for
+    case or spaces (`v1` for `V1`) is named in the reason, found by one query over the
+    unknown ids (only on this error path)."""
+    rows = list(rows)
+    if not rows:
+        return []
+    near: dict[str, list[str]] = dict(store.run(
+        con, _NEAR_VISITS_SQL, {"ids": sorted({str(visit) for _, visit in rows})}))
+    errors = []
+    for row, visit in rows:
+        reason = "no such visit is loaded (load the visits first)"
+        if spelt := near.get(str(visit)):
+            reason = (f"no such visit is loaded; the loaded visits have "
+                      f"{' and '.join(repr(s) for s in spelt)}, which "
+                      f"{'differs' if len(spelt) == 1 else 'differ'} only by case or spaces "
+                      "(visit ids match letter for letter)")
+        errors.append(RowError(label, row, "visit_id", visit, reason))
+    return errors
 
 
 @dataclass

@@ -107,11 +107,12 @@ def load_files(
     replace: bool = False,
     quarantine: bool = False,
     errors_out: Path | None = None,
-    read_options: ReadOptions | None = None,
+    read_options: ReadOptions | dict[Path, ReadOptions] | None = None,
     mkdir: bool = False,
 ) -> LoadReport:
     """Load files of one kind. Raises InputRejected (nothing written) on any bad row unless
-    `quarantine`, in which case good rows load and bad ones are kept with their reasons."""
+    `quarantine`, in which case good rows load and bad ones are kept with their reasons.
+    `read_options`: for every file, or per file (`load-dir`'s FILE=VALUE options)."""
     kind = KINDS.get(kind_name)
     if kind is None:
         raise UsageError(f"unknown kind {kind_name!r}; one of: {', '.join(KINDS)}")
@@ -128,8 +129,10 @@ def load_files(
     with store.transaction(con):
         for path in paths:
             try:
-                report, errors = _load_one(con, Path(path), kind, replace, quarantine,
-                                           read_options)
+                report, errors = _load_one(
+                    con, Path(path), kind, replace, quarantine,
+                    read_options.get(Path(path)) if isinstance(read_options, dict)
+                    else read_options)
             except InputRejected as exc:
                 # a file refused as a whole (a missing column, its encoding, its shape) still
                 # goes into the errors file, so a script never reads an earlier run's file

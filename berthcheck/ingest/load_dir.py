@@ -85,20 +85,23 @@ def plan(folder: Path) -> tuple[dict[str, list[Path]], list[Path]]:
     return ordered, skipped
 
 
-_OPTION = re.compile(r"(?:give|with) (--(?:encoding|delimiter|sheet) (?:'[^']*'|[^\s;]+))")
+_OPTION = re.compile(r"(?:give|with) (--(?:encoding|delimiter|sheet)) ('[^']*'|[^\s;]+)")
 
 
 def _with_load_hint(exc: InputRejected, kind: str, paths: list[Path]) -> InputRejected:
     """`load` refuses some files pointing to an option (`--encoding cp1252`, `--sheet NAME`,
-    `--delimiter ';'`) that `load-dir` does not have: say how to load such a file instead,
-    rather than send the user to an option the command refuses."""
+    `--delimiter ';'`): say it in load-dir's form for that one file (`--encoding
+    visits.csv=cp1252`, folder_options), which the user can give as it is."""
+    import shlex
+
     options = _OPTION.findall(exc.headline)
     if not options:
         return exc
+    option, value = options[0]
     path = next((p for p in paths if exc.file.split("[")[0] == p.name), paths[0])
-    hint = (f"; load-dir reads UTF-8, comma-separated CSV and one-sheet workbooks only: save "
-            f"{path.name} so, or load the folder's files one by one with `berthcheck load "
-            f"KIND FILE` (this one: berthcheck load {kind} {path} {options[0]})")
+    value = value[1:-1] if value.startswith("'") and value.endswith("'") else value
+    hint = (f"; for this file give load-dir {option} {shlex.quote(f'{path.name}={value}')} "
+            f"(or load it alone: berthcheck load {kind} {path} {option} {shlex.quote(value)})")
     return InputRejected(exc.file, exc.errors, headline=exc.headline + hint)
 
 
@@ -110,12 +113,17 @@ def load_dir(
     quarantine: bool = False,
     errors_out: Path | None = None,
     on_kind: Callable[[str, list[Path]], None] | None = None,
+    read_options: dict[str, list[str]] | None = None,
 ) -> FolderReport:
     """Load every recognised file of `folder` in dependency order, all or nothing. Raises
-    InputRejected (nothing written) on any bad row anywhere unless `quarantine`."""
+    InputRejected (nothing written) on any bad row anywhere unless `quarantine`.
+    `read_options`: `--encoding`/`--sheet`/`--delimiter` -> the values given (folder_options)."""
+    from berthcheck.engine.code_spellings import near_code_warnings
     from berthcheck.engine.readiness import empty_tables, folder_warnings
+    from berthcheck.ingest.folder_options import folder_read_options
 
     files, skipped = plan(folder)
+    options = folder_read_options(Path(folder), files, skipped, read_options or {})
     report = FolderReport(Path(folder), files=files, skipped=skipped)
     errors = []
     with store.transaction(con):
@@ -124,7 +132,8 @@ def load_dir(
                 on_kind(kind, paths)
             try:
                 loaded = load_files(con, kind, paths, replace=replace, quarantine=quarantine,
-                                    errors_out=None if quarantine else errors_out)
+                                    errors_out=None if quarantine else errors_out,
+                                    read_options=options)
             except InputRejected as exc:
                 raise _with_load_hint(exc, kind, paths) from None
             report.loads.append(loaded)
@@ -134,7 +143,8 @@ def load_dir(
 
             write_errors_csv(errors_out, errors)
         tables = empty_tables(con)
-        report.warnings = folder_warnings(con)
+        # and a berths/terminals row whose codes are the visits' but for case or spaces
+        report.warnings = folder_warnings(con) + near_code_warnings(con)
     by_table = {k.table: k.name for k in KINDS.values()}
     report.empty_kinds = [by_table[t] for t in tables]
     return report

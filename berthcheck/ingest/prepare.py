@@ -16,7 +16,7 @@ from berthcheck.errors import RowError
 from berthcheck.ingest import reference
 from berthcheck.ingest.bounds import bound_errors
 from berthcheck.ingest.coerce import TZ, coerce
-from berthcheck.ingest.cross_rows import SPANS
+from berthcheck.ingest.cross_rows import SPANS, unknown_visit_errors
 from berthcheck.ingest.kinds import Kind, storage_name
 from berthcheck.ingest.read import ROW, RawTable, ReadOptions, read_table
 from berthcheck.ingest.row_problems import coercion_errors, duplicate_key_errors, schema_errors
@@ -130,11 +130,7 @@ def _typed_and_checked(con, raw: RawTable, kind: Kind) -> Prepared:
             pl.col("visit_id").is_not_null() & pl.col("_known_visit").is_null()
         ).select(ROW, "visit_id")
         errors = _without_zone_errors(errors, set(unknown[ROW].to_list()))
-        errors += [
-            RowError(label, row, "visit_id", visit,
-                     "no such visit is loaded (load the visits first)")
-            for row, visit in unknown.iter_rows()
-        ]
+        errors += unknown_visit_errors(con, label, unknown.iter_rows())
     errors += duplicate_key_errors(typed, kind, label)
     warnings = thousands_warnings(typed, kind, label, raw.delimiter)
     typed = typed.rename({c.name: storage_name(c.name) for c in kind.columns

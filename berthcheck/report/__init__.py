@@ -34,14 +34,9 @@ class ReportOutcome:
     attachment_name: str | None = None
     scope: Any = None  # the run's engine.scope.Scope (its period and scope in words)
     undrawable: list = field(default_factory=list)  # glyphs.Undrawable: texts printed as boxes
-    # `check`'s hint (engine.pack_choice.other_pack_hint) when the pack judged no visit in
-    # scope while the ports are under another built-in pack; None for a `--run` report, which
-    # renders the pack the run was made with (and takes no --pack to follow the hint with)
-    other_pack: str | None = None
-    # `check`'s warning (engine.fleet_pooling) for a fleet whose VIEs are pooled over vessel
-    # types, an open reading (docs/regulations-carb.md § 8.1); empty for a `--run` report, as
-    # other_pack: the store's visits may have changed since the run
-    pooled_fleets: list[str] = field(default_factory=list)
+    # the run's warnings, as `check` gives them (berthcheck/run_warnings.py); a `--run`
+    # report's read over the store as the run read it
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -126,9 +121,8 @@ def build_report(
     """Write the report for a period and at most one of port / terminal / fleet to `out`
     (.pdf or .html), from the stored run for the current inputs or a fresh stored check."""
     from berthcheck import atomic
-    from berthcheck.engine.fleet_pooling import pooled_fleet_warnings
-    from berthcheck.engine.pack_choice import other_pack_hint
     from berthcheck.report.run import obtain_run
+    from berthcheck.run_warnings import run_warnings
 
     started = time.perf_counter()
     out = Path(out)
@@ -152,8 +146,7 @@ def build_report(
         attachment_name=rendered.model["meta"]["results_name"] if fmt == "pdf" else None,
         scope=run.scope,
         undrawable=rendered.undrawable,
-        other_pack=other_pack_hint(con, run.scope, run.pack.id, run.results),
-        pooled_fleets=pooled_fleet_warnings(con, run.pack, run.results),
+        warnings=run_warnings(con, run.pack, run.scope, run.results),
     )
 
 

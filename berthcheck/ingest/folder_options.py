@@ -1,0 +1,79 @@
+"""`load-dir`'s `--encoding`, `--sheet` and `--delimiter`: how to read each file of a folder.
+
+Each option is repeatable and takes either a plain value, for every file of the folder it
+applies to (`--encoding cp1252`: every CSV file; `--sheet Data`: every workbook), or
+`FILE=VALUE` for one file of the folder, named as in the folder (`--encoding
+visits.csv=latin-1`, `--sheet shore_power.xlsx=Sessions`), which overrides the plain value for
+that file. So one command loads a folder holding a Latin-1 CSV and a workbook whose data is
+on its second sheet. A value with `=` in it is always `FILE=VALUE` (a sheet named `a=b` is
+given as `FILE=a=b`). Refused, before anything is read (usage error, exit 2): a FILE that is
+not in the folder or that load-dir does not load (its name is not a kind), a FILE or the plain
+form given twice for one option, an empty value, and an option for a file of another format
+(`--encoding` and `--delimiter` read CSV files, `--sheet` workbooks), as `load` refuses them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from berthcheck.errors import UsageError
+from berthcheck.ingest.read import FORMATS, ReadOptions
+
+# option -> (the ReadOptions field, the file format it reads, that format in words)
+OPTIONS = {"--encoding": ("encoding", "csv", "CSV files"),
+           "--sheet": ("sheet", "xlsx", "XLSX workbooks"),
+           "--delimiter": ("delimiter", "csv", "CSV files")}
+
+
+def folder_read_options(folder: Path, files: dict[str, list[Path]], skipped: list[Path],
+                        given: dict[str, list[str]]) -> dict[Path, ReadOptions]:
+    """{path: ReadOptions} for every file load-dir loads (`files`: kind -> paths, as `plan`
+    gives them), from `given`: option -> the values typed (e.g. {"--sheet": ["x.xlsx=Data"]})."""
+    loaded = {p.name: p for paths in files.values() for p in paths}
+    others = {p.name for p in skipped}
+    options = {path: ReadOptions() for path in loaded.values()}
+    for option, values in given.items():
+        field, file_format, words = OPTIONS[option]
+        plain: str | None = None
+        chosen: dict[Path, str] = {}
+        for text in values:
+            name, sep, value = text.partition("=")
+            if not sep:
+                if plain is not None:
+                    raise UsageError(
+                        f"{option} {plain!r} and {option} {text!r}: give the plain form once "
+                        f"(for every file), and {option} FILE=VALUE for a file of its own")
+                if not text.strip():
+                    raise UsageError(f"{option} is empty: give a value, or FILE=VALUE")
+                plain = text
+                continue
+            path = _file(folder, option, text, name.strip(), loaded, others)
+            if not value.strip():
+                raise UsageError(f"{option} {text!r}: no value after '=' for {path.name}")
+            if path in chosen:
+                raise UsageError(f"{option} is given twice for {path.name} "
+                                 f"({chosen[path]!r} and {value!r})")
+            if FORMATS.get(path.suffix.lower()) != file_format:
+                raise UsageError(f"{option} {text!r}: {option} applies to {words} only, and "
+                                 f"{path.name} is not one")
+            chosen[path] = value
+        for path in options:
+            if path not in chosen and plain is not None \
+                    and FORMATS.get(path.suffix.lower()) == file_format:
+                chosen[path] = plain  # the plain form: every file of its format
+            if path in chosen:
+                options[path] = replace(options[path], **{field: chosen[path]})
+    return options
+
+
+def _file(folder: Path, option: str, text: str, name: str, loaded: dict[str, Path],
+          others: set[str]) -> Path:
+    if name in loaded:
+        return loaded[name]
+    if name in others:
+        raise UsageError(f"{option} {text!r}: load-dir does not load {name} (its name is not a "
+                         "kind, e.g. visits.csv)")
+    listed = ", ".join(sorted(loaded))
+    raise UsageError(f"{option} {text!r}: no file {name!r} in {folder} that load-dir loads "
+                     f"(FILE is a file's name in the folder: {listed})")
