@@ -10,6 +10,7 @@ visit" without naming the loaded `V1`."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from berthcheck.cli import app
 from tests.conftest import good_visit, write_csv
@@ -145,3 +146,38 @@ def test_terminal_holders_spelt_as_the_visits_are_give_no_warning(runner, tmp_pa
     loaded = runner.invoke(app, ["load-dir", str(folder), "--db", db])
     assert loaded.exit_code == 0, loaded.output
     assert not [w for w in _warnings(loaded) if "letter for letter" in w]
+
+
+def test_load_of_one_kind_says_codes_spelt_otherwise_as_load_dir_does(runner, tmp_path):
+    # `load berths` of a misspelt row said nothing (only load-dir and check did): a user who
+    # loads file by file learnt of it at the first check, if at all
+    db = str(tmp_path / "s.duckdb")
+    folder = _holders(_folder(tmp_path / "in") / "more")
+    visits = runner.invoke(app, ["load", "visits", str(folder / "visits.csv"), "--db", db])
+    assert visits.exit_code == 0, visits.output
+    assert not [w for w in _warnings(visits) if "letter for letter" in w]  # nothing else yet
+    berths = runner.invoke(app, ["load", "berths", str(tmp_path / "in" / "berths.csv"),
+                                 "--db", db])
+    assert berths.exit_code == 0, berths.output
+    assert _warnings(berths) == [BERTHS]
+    # --json: the same lines in a `warnings` list beside the files, on valid JSON, nothing
+    # on standard error's warning lines twice
+    allowances = runner.invoke(app, ["load", "allowances", str(folder / "allowances.csv"),
+                                     "--db", db, "--json"])
+    assert allowances.exit_code == 0, allowances.output
+    out = json.loads(allowances.stdout)
+    assert set(out) == {"kind", "files", "quarantined_problems", "warnings"}
+    # every key is documented where `load --json` is (README, the load command's section)
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### `berthcheck load KIND", 1)[1].split("\n### ", 1)[0]
+    assert all(f"`{key}`" in section for key in out)
+    assert out["warnings"] == [ALLOWANCES]  # the load's own table only, not the berths again
+    # a load of sessions changes no code's match: it repeats nothing
+    sp = write_csv(tmp_path / "sp.csv", [{"visit_id": "V1", "connected": "2026-10-01 11:00",
+                                          "disconnected": "2026-10-03 04:00"}])
+    sessions = runner.invoke(app, ["load", "shore-power", str(sp), "--db", db, "--json"])
+    assert sessions.exit_code == 0, sessions.output
+    assert json.loads(sessions.stdout)["warnings"] == []
+    # visits loaded (again, or new ones) may change every table's match: all are said
+    again = runner.invoke(app, ["load", "visits", str(folder / "visits.csv"), "--db", db])
+    assert [w for w in _warnings(again) if "letter for letter" in w] == [BERTHS, ALLOWANCES]

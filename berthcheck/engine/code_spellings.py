@@ -15,6 +15,8 @@ A terminal holder of `allowances` and `visit_counts` (holder_kind `terminal`, wi
 is the visits' terminal; a fleet holder is not checked here, since the CARB pack matches
 fleets ignoring case and spaces already (`fleet_key`).
 
+`load` says them too, for the tables a load may change (`after_load`).
+
 One grouped query per table: the visits' distinct (port, terminal, berth), not a scan per row.
 """
 
@@ -108,3 +110,17 @@ def near_code_warnings(con, tables: set[str] | None = None) -> list[str]:
                 f"{article} {codes.kind} row spelt as they are (`berthcheck load {codes.kind} "
                 "FILE`)")
     return lines
+
+
+def after_load(con, kinds: set[str]) -> list[str]:
+    """`near_code_warnings` for a `load` of these kinds: every table's once visits are loaded
+    (their codes are what the rows are matched to), else those of the tables loaded; none for
+    sessions, events and the other tables, which change no code's match (the lines would only
+    repeat an earlier load's)."""
+    from berthcheck.ingest.kinds import KINDS
+
+    tables = {KINDS[k].table for k in kinds if k in KINDS}
+    if "visits" in tables:
+        return near_code_warnings(con)
+    tables &= set(_TABLES)
+    return near_code_warnings(con, tables) if tables else []
