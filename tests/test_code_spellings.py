@@ -181,3 +181,23 @@ def test_load_of_one_kind_says_codes_spelt_otherwise_as_load_dir_does(runner, tm
     # visits loaded (again, or new ones) may change every table's match: all are said
     again = runner.invoke(app, ["load", "visits", str(folder / "visits.csv"), "--db", db])
     assert [w for w in _warnings(again) if "letter for letter" in w] == [BERTHS, ALLOWANCES]
+
+
+def test_a_terminal_allowance_without_port_spelt_otherwise_names_the_loaded_code(runner,
+                                                                                 tmp_path):
+    # its port is filled in only from a terminal code loaded letter for letter; `wbct` was
+    # refused as "no loaded visit, berth or terminals row names this terminal" without naming
+    # the visits' `WBCT`
+    db = str(tmp_path / "s.duckdb")
+    write_csv(tmp_path / "visits.csv", [good_visit(terminal="WBCT")])
+    assert runner.invoke(app, ["load", "visits", str(tmp_path / "visits.csv"),
+                               "--db", db]).exit_code == 0
+    write_csv(tmp_path / "allowances.csv", [{"year": "2026", "holder_kind": "terminal",
+                                             "holder": "wbct", "granted": "5", "port": ""}])
+    result = runner.invoke(app, ["load", "allowances", str(tmp_path / "allowances.csv"),
+                                 "--db", db])
+    assert result.exit_code == 1
+    assert ("allowances.csv, row 2, column port: '': required for terminal wbct: no loaded "
+            "visit, berth or terminals row names this terminal at any port (a TIE belongs to "
+            "a terminal at one port); loaded terminal 'WBCT' (at USLAX) differs only by case "
+            "or spaces (codes match letter for letter)") in result.stderr
