@@ -142,12 +142,17 @@ def load_command(
     options = ReadOptions(encoding=encoding, sheet=sheet, delimiter=delimiter)
 
     def work(con):
+        from berthcheck.engine.code_spellings import after_load
+
         with progress(f"loading {kind}: {len(files)} file(s)", quiet=quiet):
-            return adapter_load(
+            report = adapter_load(
                 con, kind, files, replace=replace, quarantine=quarantine, errors_out=errors,
                 details=details, aliases=terminal_aliases, coverage=not no_coverage,
                 read_options=options, mkdir=mkdir,
             )
+            # codes spelt otherwise than the visits', as load-dir says them
+            report.warnings = after_load(con, {f.kind for f in report.files})
+            return report
 
     report = _with_store(db, work, create=True)
     if as_json:
@@ -157,6 +162,8 @@ def load_command(
         return
     cli_common.say_loaded(report.files, report.errors)
     print_adapter_extras(report, _say)
+    for line in report.warnings:
+        cli_common.warn(f"warning: {line}")
 
 
 @app.command("sample")

@@ -5,8 +5,9 @@ In this order (each is its module's; this one only gathers them):
 
 * each empty input table the pack reads, and what that means for the verdicts
   (engine.readiness, the lines `load-dir` prints);
-* each `berths`/`terminals` row the pack reads whose terminal or berth code is the visits' but
-  for case or spaces (engine.code_spellings; `load-dir` prints them too);
+* each `berths`/`terminals` row, and `allowances`/`visit_counts` row of a terminal, of a table
+  the pack reads whose terminal or berth code is the visits' but for case or spaces
+  (engine.code_spellings; `load-dir` and `load` print them too);
 * a `--port`/`--terminal`/`--fleet` value the loaded visits also spell otherwise
   (engine.scope.other_spellings);
 * no visit in scope;

@@ -10,6 +10,7 @@ visit" without naming the loaded `V1`."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from berthcheck.cli import app
 from tests.conftest import good_visit, write_csv
@@ -89,3 +90,114 @@ def test_a_session_for_a_visit_id_spelt_otherwise_names_the_loaded_one(runner, t
             "letter)") in result.stderr
     assert ("sp.csv, row 3, column visit_id: 'V9': no such visit is loaded (load the visits "
             "first)") in result.stderr
+
+
+# A TIE allowance or a terminal's visit count spelt otherwise (`wbct` for the visits' `WBCT`)
+# granted or counted for no terminal: its TIE claims were AB11/AB10, its status AB03, without
+# a word at load-dir or check. Fleets are not in this: the CARB pack matches them folded
+# (fleet_key), so `hanse nordic` is the visits' `Hanse Nordic` already.
+ALLOWANCES = ("allowances.csv, row 2: allowances row (holder_kind terminal) at USLAX with "
+              "column holder 'wbct' matches no loaded visit, but visits there have terminal "
+              "'WBCT' (1 visit), which differ only by case or spaces: codes match letter for "
+              "letter, so the row grants no TIE to their terminal; load an allowances row "
+              "spelt as they are (`berthcheck load allowances FILE`)")
+COUNTS = ("visit_counts.csv, row 3: visit_counts row (holder_kind terminal) at USLAX with "
+          "column holder 'Wbct' matches no loaded visit, but visits there have terminal 'WBCT' "
+          "(1 visit), which differ only by case or spaces: codes match letter for letter, so "
+          "the row counts no visit of their terminal; load a visit-counts row spelt as they "
+          "are (`berthcheck load visit-counts FILE`)")
+
+
+def _holders(folder, holder="wbct", counted="Wbct"):
+    folder.mkdir()
+    write_csv(folder / "visits.csv", [good_visit(terminal="WBCT", shore_power_capable="no")])
+    write_csv(folder / "events.csv", [{"event_id": "E1", "visit_id": "V1", "kind": "tie"}])
+    write_csv(folder / "allowances.csv", [
+        {"year": "2026", "holder_kind": "terminal", "holder": holder, "granted": "5",
+         "port": "uslax"},
+        # a fleet is matched ignoring case and spaces by the pack: no warning
+        {"year": "2026", "holder_kind": "fleet", "holder": "wbct", "granted": "5", "port": ""}])
+    write_csv(folder / "visit_counts.csv", [
+        # the visits' spelling for 2024: this row is theirs, so it warns of nothing
+        {"year": "2024", "holder_kind": "terminal", "holder": "WBCT", "port": "USLAX",
+         "vessel_type": "", "visits": "99", "source": "wharfinger"},
+        {"year": "2025", "holder_kind": "terminal", "holder": f" {counted} ", "port": "USLAX",
+         "vessel_type": "container", "visits": "99", "source": "wharfinger"}])
+    return folder
+
+
+def test_a_terminal_allowance_or_count_spelt_otherwise_is_said(runner, tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    loaded = runner.invoke(app, ["load-dir", str(_holders(tmp_path / "in")), "--db", db])
+    assert loaded.exit_code == 0, loaded.output
+    said = [w for w in _warnings(loaded) if "letter for letter" in w]
+    assert said == [ALLOWANCES, COUNTS]
+    checked = runner.invoke(app, ["check", "--db", db, "--period", "2026-10", "--json"])
+    assert checked.exit_code == 0, checked.output
+    summary = json.loads(checked.stdout)
+    assert [w for w in summary["warnings"] if "letter for letter" in w] == [ALLOWANCES, COUNTS]
+    # codes are not folded: the TIE is still not honoured (no allowance of terminal WBCT)
+    assert summary["worst"][0]["visit_id"] == "V1"
+
+
+def test_terminal_holders_spelt_as_the_visits_are_give_no_warning(runner, tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    folder = _holders(tmp_path / "in", holder="WBCT", counted="WBCT")
+    loaded = runner.invoke(app, ["load-dir", str(folder), "--db", db])
+    assert loaded.exit_code == 0, loaded.output
+    assert not [w for w in _warnings(loaded) if "letter for letter" in w]
+
+
+def test_load_of_one_kind_says_codes_spelt_otherwise_as_load_dir_does(runner, tmp_path):
+    # `load berths` of a misspelt row said nothing (only load-dir and check did): a user who
+    # loads file by file learnt of it at the first check, if at all
+    db = str(tmp_path / "s.duckdb")
+    folder = _holders(_folder(tmp_path / "in") / "more")
+    visits = runner.invoke(app, ["load", "visits", str(folder / "visits.csv"), "--db", db])
+    assert visits.exit_code == 0, visits.output
+    assert not [w for w in _warnings(visits) if "letter for letter" in w]  # nothing else yet
+    berths = runner.invoke(app, ["load", "berths", str(tmp_path / "in" / "berths.csv"),
+                                 "--db", db])
+    assert berths.exit_code == 0, berths.output
+    assert _warnings(berths) == [BERTHS]
+    # --json: the same lines in a `warnings` list beside the files, on valid JSON, nothing
+    # on standard error's warning lines twice
+    allowances = runner.invoke(app, ["load", "allowances", str(folder / "allowances.csv"),
+                                     "--db", db, "--json"])
+    assert allowances.exit_code == 0, allowances.output
+    out = json.loads(allowances.stdout)
+    assert set(out) == {"kind", "files", "quarantined_problems", "warnings"}
+    # every key is documented where `load --json` is (README, the load command's section)
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### `berthcheck load KIND", 1)[1].split("\n### ", 1)[0]
+    assert all(f"`{key}`" in section for key in out)
+    assert out["warnings"] == [ALLOWANCES]  # the load's own table only, not the berths again
+    # a load of sessions changes no code's match: it repeats nothing
+    sp = write_csv(tmp_path / "sp.csv", [{"visit_id": "V1", "connected": "2026-10-01 11:00",
+                                          "disconnected": "2026-10-03 04:00"}])
+    sessions = runner.invoke(app, ["load", "shore-power", str(sp), "--db", db, "--json"])
+    assert sessions.exit_code == 0, sessions.output
+    assert json.loads(sessions.stdout)["warnings"] == []
+    # visits loaded (again, or new ones) may change every table's match: all are said
+    again = runner.invoke(app, ["load", "visits", str(folder / "visits.csv"), "--db", db])
+    assert [w for w in _warnings(again) if "letter for letter" in w] == [BERTHS, ALLOWANCES]
+
+
+def test_a_terminal_allowance_without_port_spelt_otherwise_names_the_loaded_code(runner,
+                                                                                 tmp_path):
+    # its port is filled in only from a terminal code loaded letter for letter; `wbct` was
+    # refused as "no loaded visit, berth or terminals row names this terminal" without naming
+    # the visits' `WBCT`
+    db = str(tmp_path / "s.duckdb")
+    write_csv(tmp_path / "visits.csv", [good_visit(terminal="WBCT")])
+    assert runner.invoke(app, ["load", "visits", str(tmp_path / "visits.csv"),
+                               "--db", db]).exit_code == 0
+    write_csv(tmp_path / "allowances.csv", [{"year": "2026", "holder_kind": "terminal",
+                                             "holder": "wbct", "granted": "5", "port": ""}])
+    result = runner.invoke(app, ["load", "allowances", str(tmp_path / "allowances.csv"),
+                                 "--db", db])
+    assert result.exit_code == 1
+    assert ("allowances.csv, row 2, column port: '': required for terminal wbct: no loaded "
+            "visit, berth or terminals row names this terminal at any port (a TIE belongs to "
+            "a terminal at one port); loaded terminal 'WBCT' (at USLAX) differs only by case "
+            "or spaces (codes match letter for letter)") in result.stderr

@@ -62,6 +62,12 @@ CASES = [
     # an unknown port is named once, on its own column (issue 15), not as a zone on every time
     ("unknown-port-zone", "visits", good_visit(), v2(port="USXXX"), "port",
      "not in the ports table"),
+    # ... and so is one whose every time carries an offset: no zone (UTC) is taken for it,
+    # since the port's zone decides its reporting period and its flags which rules apply
+    ("unknown-port-offsets", "visits", good_visit(),
+     v2(port="usxxx", arrival="2026-10-01T06:00Z", ready_to_work="2026-10-01T08:00Z",
+        pilot_on_board="2026-10-03T05:00Z", departure="2026-10-03T06:00Z"), "port",
+     "port not in the ports table (load it with `berthcheck load ports`)"),
     ("departure-after-arrival", "visits", good_visit(),
      v2(departure="2026-10-01 05:00", ready_to_work="", pilot_on_board=""),
      "departure", "after arrival"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from berthcheck import store
+from berthcheck.codes import folded_sql
 from berthcheck.errors import RowError
 from berthcheck.ingest.read import ROW
 
@@ -46,7 +47,8 @@ def allowance_ports(
             errors.append(RowError(
                 label, row, "port", "",
                 f"required for terminal {holder}: no loaded visit, berth or terminals row names "
-                "this terminal at any port (a TIE belongs to a terminal at one port)",
+                "this terminal at any port (a TIE belongs to a terminal at one port)"
+                + _spelt_otherwise(con, holder),
             ))
         elif n > 1:
             errors.append(RowError(
@@ -86,3 +88,16 @@ def _duplicates_after_fill(staged: pl.DataFrame, label: str, filled: set[int]) -
                  f"once filled with {r['port']} it repeats row {r['_first']} of this file")
         for r in dup.iter_rows(named=True) if r[ROW] != r["_first"]
     ]
+
+
+def _spelt_otherwise(con, holder: str) -> str:
+    """The loaded terminal codes that are `holder` but for case or spaces, as a clause (codes
+    match letter for letter: docs/contract.md 2, "Codes"), else nothing."""
+    near = store.run(
+        con,
+        f"SELECT terminal, string_agg(port, ', ' ORDER BY port) FROM ({_KNOWN_TERMINALS}) "  # noqa: S608
+        f"WHERE {folded_sql('terminal')} = {folded_sql('?')} GROUP BY terminal ORDER BY terminal",
+        [holder],
+    )
+    return "".join(f"; loaded terminal {code!r} (at {ports}) differs only by case or spaces "
+                   "(codes match letter for letter)" for code, ports in near)

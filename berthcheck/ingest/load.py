@@ -83,6 +83,9 @@ class LoadReport:
     kind: str
     files: list[FileReport]
     errors: list[RowError] = field(default_factory=list)  # quarantined problems
+    # the store's lines after a `load` (codes spelt otherwise: engine.code_spellings.after_load);
+    # `load-dir` says them once for the folder instead
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def inserted(self) -> int:

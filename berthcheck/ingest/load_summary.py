@@ -44,6 +44,8 @@ def load_outcome(report) -> dict[str, Any]:
         "kind": report.kind,
         "files": [file_outcome(f) for f in report.files],
         "quarantined_problems": [problem(e) for e in sorted(report.errors)],
+        # `load`'s lines about the store (empty in `load-dir`'s loads: the folder's say them)
+        "warnings": list(report.warnings),
     }
     if hasattr(report, "open_visits"):  # the source adapters (berthcheck/ingest/adapters.py)
         out["open_visits"] = [{"visit_id": v.visit_id, "vessel": v.vessel,
