@@ -31,7 +31,9 @@ def _sql(table: str, columns: tuple[str, ...], others: tuple[str, ...]) -> str:
     # a row of the table spelt as the visits spell it (loaded since: nothing is deleted, so
     # the misspelt row stays) leaves no visit without its row
     sibling = " AND ".join([*(f"s.{c} = v.{c}" for c in keys), *(f"s.{c} = r.{c}" for c in others)])
-    # names from the code (the tables and columns above), values never in the text
+    # names from the code (the tables and columns above), values never in the text; ordered
+    # by the rows' own values to the end (two files of one name have rows of one number), so
+    # the lines never follow the order rows were stored in
     return f"""
 WITH codes AS (SELECT {', '.join(keys)}, count(*) AS n FROM visits GROUP BY ALL)
 SELECT r._source_file, r._source_row, {', '.join('r.' + c for c in keys)},
@@ -39,7 +41,8 @@ SELECT r._source_file, r._source_row, {', '.join('r.' + c for c in keys)},
 FROM {table} r JOIN codes v ON {folded}
 WHERE NOT EXISTS (SELECT 1 FROM codes e WHERE {exact})
   AND NOT EXISTS (SELECT 1 FROM {table} s WHERE {sibling})
-ORDER BY r._source_file, r._source_row, {', '.join('v.' + c for c in columns)}
+ORDER BY r._source_file, r._source_row, {', '.join('r.' + c for c in (*keys, *others))},
+    {', '.join('v.' + c for c in columns)}
 """  # noqa: S608
 
 
