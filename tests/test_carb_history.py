@@ -301,15 +301,11 @@ def test_a_claim_without_uncontrolled_time_uses_no_allowance_when_the_parameter_
                            {"AB10": [], "AB24": []})
 
 
-def test_at_an_unknown_berth_the_caecs_operator_still_answers_for_its_stretch():
-    """docs/regulations-carb.md 11.1 (pack 1.2.9). Berth B9 has no berths row, so Table 7's
-    parties are unknown; the capture operator's part does not depend on the berth. W = 10-03
-    10:00 to 10-04 17:00. Shore power 10-03 12:00-18:00, then capture EO-1 to 10-04 15:00: the
-    late connection 10:00-12:00 (120 min, shore power's) -> unknown; the early disconnection
-    15:00-17:00 (120 min, capture stopped) -> caecs_operator+unknown, as the visit's
-    responsible (was "unknown" for both and the visit). AB18 says who is still known."""
-    _, outcome = _run({
-        "visits": [visit("V1", berth="B9")],
+def _shore_power_then_capture(berth: str) -> dict:
+    """V1 at USLAX/T1/`berth` (B1 has a berths row with shore power, B9 none): W = 10-03 10:00
+    to 10-04 17:00; shore power 10-03 12:00-18:00, then capture EO-1 to 10-04 15:00."""
+    return {
+        "visits": [visit("V1", berth=berth)],
         "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1", "shore_power": True,
                     "capture_available": True}],
         "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
@@ -320,7 +316,17 @@ def test_at_an_unknown_berth_the_caecs_operator_still_answers_for_its_stretch():
                      "provider": "CleanAir", "started": "2026-10-03 18:00",
                      "ended": "2026-10-04 15:00", "nox_inlet_ppm": 900, "nox_outlet_ppm": 40}],
         "caecs": [{"system_id": "EO-1", "name": "Barge", "approved_from": "2024-01-01"}],
-    })
+    }
+
+
+def test_at_an_unknown_berth_the_caecs_operator_still_answers_for_its_stretch():
+    """docs/regulations-carb.md 11.1 (pack 1.2.9). Berth B9 has no berths row, so Table 7's
+    parties are unknown; the capture operator's part does not depend on the berth. W = 10-03
+    10:00 to 10-04 17:00. Shore power 10-03 12:00-18:00, then capture EO-1 to 10-04 15:00: the
+    late connection 10:00-12:00 (120 min, shore power's) -> unknown; the early disconnection
+    15:00-17:00 (120 min, capture stopped) -> caecs_operator+unknown, as the visit's
+    responsible (was "unknown" for both and the visit). AB18 says who is still known."""
+    _, outcome = _run(_shore_power_then_capture(berth="B9"))
     assert outcome.results["responsible"].to_list() == ["caecs_operator+unknown"]
     stretches = outcome.findings.filter(pl.col("rule_id").is_in(["AB06", "AB07"])).sort("rule_id")
     got = [(r["rule_id"], json.loads(r["evidence"])["uncontrolled_minutes"],
@@ -338,19 +344,7 @@ def test_each_uncontrolled_stretch_names_who_answers_for_it():
     is shore power's delay: vessel+terminal (Table 7, berth and vessel with shore power). The
     early disconnection 15:00-17:00 (120 min) came when capture stopped (§ 93130.12(b)(2)(C)):
     + caecs_operator. The visit's responsible is the union."""
-    _, outcome = _run({
-        "visits": [visit("V1")],
-        "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1", "shore_power": True,
-                    "capture_available": True}],
-        "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
-                       "year": 2026, "regulated": True}],
-        "shore-power": [{"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 12:00",
-                         "disconnected": "2026-10-03 18:00"}],
-        "capture": [{"visit_id": "V1", "session_id": "C1", "system_id": "EO-1",
-                     "provider": "CleanAir", "started": "2026-10-03 18:00",
-                     "ended": "2026-10-04 15:00", "nox_inlet_ppm": 900, "nox_outlet_ppm": 40}],
-        "caecs": [{"system_id": "EO-1", "name": "Barge", "approved_from": "2024-01-01"}],
-    })
+    _, outcome = _run(_shore_power_then_capture(berth="B1"))
     assert outcome.results["responsible"].to_list() == ["vessel+terminal+caecs_operator"]
     stretches = outcome.findings.filter(pl.col("rule_id").is_in(["AB06", "AB07"])).sort("rule_id")
     got = [(r["rule_id"], json.loads(r["evidence"])["minutes"],

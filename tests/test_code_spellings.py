@@ -201,3 +201,32 @@ def test_a_terminal_allowance_without_port_spelt_otherwise_names_the_loaded_code
             "visit, berth or terminals row names this terminal at any port (a TIE belongs to "
             "a terminal at one port); loaded terminal 'WBCT' (at USLAX) differs only by case "
             "or spaces (codes match letter for letter)") in result.stderr
+
+
+def test_the_lines_do_not_depend_on_the_order_rows_were_loaded_in(tmp_path):
+    """Two berths rows with the same file name and row (row 2 of two files both named
+    berths.csv) spelling B136 otherwise: the lines were ordered by file, row and the visits'
+    spelling only, so their order was the store's (here the load order) and the same rows
+    gave other output when loaded the other way round."""
+    from contextlib import closing
+
+    from berthcheck import store
+    from berthcheck.engine.code_spellings import near_code_warnings
+    from berthcheck.ingest.load import load_files
+
+    def lines(first, second):
+        db = tmp_path / f"{first}-{second}.duckdb"
+        with closing(store.connect(db)) as con:
+            write_csv(tmp_path / "visits.csv", [good_visit(terminal="WBCT", berth="B136")])
+            load_files(con, "visits", [tmp_path / "visits.csv"])
+            for n, berth in enumerate((first, second)):
+                folder = tmp_path / f"{first}-{second}-{n}"
+                folder.mkdir()
+                write_csv(folder / "berths.csv", [{"port": "USLAX", "terminal": "WBCT",
+                                                   "berth": berth, "shore_power": "true"}])
+                load_files(con, "berths", [folder / "berths.csv"])
+            return near_code_warnings(con)
+
+    one, other = lines("b136", "B 136"), lines("B 136", "b136")
+    assert len(one) == 2
+    assert one == other

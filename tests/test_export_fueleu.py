@@ -112,6 +112,17 @@ def test_penalty_columns_cite_art_23_4_not_annex_iv():
         assert "Annex IV" not in cited[name] and "Art. 23(4)" in cited[name], name
 
 
+def test_the_port_call_column_says_a_call_is_within_its_port():
+    """fueleu-art6 1.2.4 keys a port call on port and value (docs/contract.md 2): the export's
+    column description, handed to a verifier in the files, said "stays sharing it are one
+    call", which the same value at another port is not."""
+    from berthcheck.export.fueleu_calls import COLUMNS
+
+    (column,) = [c for c in COLUMNS if c.name == "port_call"]
+    assert "at one port" in column.description
+    assert "another port is another call" in column.description
+
+
 def test_out_of_scope_calls_are_left_out(exported):
     _, _, outcome, rows = exported
     assert set(rows) == {"E1", "E2", "E4", "E5"}  # the bulk carrier is not in Art. 6's scope

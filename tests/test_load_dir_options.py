@@ -70,6 +70,15 @@ def test_the_plain_form_is_every_file_of_its_format(runner, tmp_path):
      "file), and --encoding FILE=VALUE for a file of its own"),
     (["--sheet", "shore_power.xlsx="], "--sheet 'shore_power.xlsx=': no value after '=' for "
      "shore_power.xlsx"),
+    # the value itself, checked before the database is made and named with its file (was:
+    # "--encoding 'nosuchenc' is not an encoding ..." naming no file, after the database was
+    # made)
+    (["--encoding", "visits.csv=nosuchenc"], "--encoding 'visits.csv=nosuchenc': 'nosuchenc' "
+     "is not an encoding Python knows (e.g. utf-8, cp1252, latin-1, utf-16)"),
+    (["--encoding", "nosuchenc"], "--encoding 'nosuchenc': 'nosuchenc' is not an encoding "
+     "Python knows (e.g. utf-8, cp1252, latin-1, utf-16)"),
+    (["--delimiter", "visits.csv=;;"], "--delimiter 'visits.csv=;;': the delimiter is one "
+     "character (or 'tab'), not ';;'"),
 ])
 def test_a_file_option_that_names_no_file_of_the_folder_is_a_usage_error(runner, tmp_path,
                                                                           options, message):
@@ -89,3 +98,18 @@ def test_without_the_options_the_refusal_says_them_in_load_dirs_form(runner, tmp
     assert result.exit_code == 1, result.output
     assert "say which to read with --sheet NAME" in result.stderr
     assert "for this file give load-dir --sheet shore_power.xlsx=NAME" in result.stderr
+
+
+def test_a_plain_option_for_a_format_the_folder_has_no_file_of_is_a_usage_error(runner,
+                                                                                 tmp_path):
+    # it read nothing and was said nowhere: `--sheet Sessions` for a folder of CSV files
+    # loaded them with exit 0, as if the option had been used
+    folder = tmp_path / "month"
+    folder.mkdir()
+    write_csv(folder / "visits.csv", [good_visit()])
+    db = tmp_path / "s.duckdb"
+    result = _load(runner, db, folder, "--sheet", "Sessions")
+    assert result.exit_code == 2, result.output
+    assert ("error: --sheet 'Sessions': --sheet applies to XLSX workbooks only, and load-dir "
+            f"loads none from {folder}") in result.stderr
+    assert not db.exists()

@@ -68,7 +68,9 @@ def _sql(table: str, codes: _Codes) -> str:
     sibling = " AND ".join(["s.port = v.port", codes.where("s"),
                             *(f"s.{r} = v.{v}" for r, v in codes.columns),
                             *(f"s.{c} IS NOT DISTINCT FROM r.{c}" for c in codes.others)])
-    # names from the code (the tables and columns above), values never in the text
+    # names from the code (the tables and columns above), values never in the text; ordered
+    # by the rows' own values to the end (two files of one name have rows of one number), so
+    # the lines never follow the order rows were stored in
     return f"""
 WITH codes AS (SELECT port, {', '.join(dict.fromkeys(theirs))}, count(*) AS n
                FROM visits GROUP BY ALL)
@@ -78,7 +80,8 @@ FROM {table} r JOIN codes v ON {folded}
 WHERE {codes.where("r")}
   AND NOT EXISTS (SELECT 1 FROM codes e WHERE {exact})
   AND NOT EXISTS (SELECT 1 FROM {table} s WHERE {sibling})
-ORDER BY r._source_file, r._source_row, {', '.join('v.' + c for c in theirs)}
+ORDER BY r._source_file, r._source_row, r.port,
+    {', '.join('r.' + c for c in (*mine, *codes.others))}, {', '.join('v.' + c for c in theirs)}
 """  # noqa: S608
 
 

@@ -2,7 +2,7 @@
 (b), (d) for the ships Art. 6 applies to, and the Art. 23 penalty).
 
 One row per stay at berth in scope of Art. 6 (every verdict except `not_applicable`; the stays
-of one port call share `port_call`, and its penalty is on one of them, `penalty_on`): the ship,
+of one port call share `port` and `port_call`, and its penalty is on one of them, `penalty_on`): the ship,
 port and berth, arrival and departure in UTC and port-local time, the stay, OPS connection
 time and metered OPS energy, the exceptions claimed with their references, the non-compliant
 hours, the power demand used and where it came from, and the penalty. A record lacking what
@@ -44,8 +44,8 @@ COLUMNS = [
            "Reg. (EU) 2023/1805 Art. 2(1)", unit="GT"),
     Column("call_purpose", "string", "why the ship called (port of call or not)", "berthcheck"),
     Column("port_call", "string",
-           "the port call the stay belongs to (stays sharing it are one call; empty = the stay "
-           "alone)", "berthcheck"),
+           "the port call the stay belongs to (stays at one port sharing it are one call; the "
+           "same value at another port is another call; empty = the stay alone)", "berthcheck"),
     Column("port", "string", "port of call (UN/LOCODE)", f"{ART15}(a)"),
     Column("terminal", "string", "terminal", "berthcheck"),
     Column("berth", "string", "berth", "berthcheck"),

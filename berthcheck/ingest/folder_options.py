@@ -8,8 +8,11 @@ that file. So one command loads a folder holding a Latin-1 CSV and a workbook wh
 on its second sheet. A value with `=` in it is always `FILE=VALUE` (a sheet named `a=b` is
 given as `FILE=a=b`). Refused, before anything is read (usage error, exit 2): a FILE that is
 not in the folder or that load-dir does not load (its name is not a kind), a FILE or the plain
-form given twice for one option, an empty value, and an option for a file of another format
-(`--encoding` and `--delimiter` read CSV files, `--sheet` workbooks), as `load` refuses them.
+form given twice for one option, an empty value, an option for a file of another format
+(`--encoding` and `--delimiter` read CSV files, `--sheet` workbooks), as `load` refuses them,
+a plain form for a format of which load-dir loads no file (it would read nothing, unsaid), an
+encoding Python does not know and a delimiter that is not one character. A sheet the workbook
+lacks is refused when the workbook is read, naming the file and its sheets.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from berthcheck.errors import UsageError
-from berthcheck.ingest.read import FORMATS, ReadOptions
+from berthcheck.ingest.read import FORMATS, ReadOptions, delimiter_usable, encoding_known
 
 # option -> (the ReadOptions field, the file format it reads, that format in words)
 OPTIONS = {"--encoding": ("encoding", "csv", "CSV files"),
@@ -46,11 +49,13 @@ def folder_read_options(folder: Path, files: dict[str, list[Path]], skipped: lis
                         f"(for every file), and {option} FILE=VALUE for a file of its own")
                 if not text.strip():
                     raise UsageError(f"{option} is empty: give a value, or FILE=VALUE")
+                _check_value(option, text, text)
                 plain = text
                 continue
             path = _file(folder, option, text, name.strip(), loaded, others)
             if not value.strip():
                 raise UsageError(f"{option} {text!r}: no value after '=' for {path.name}")
+            _check_value(option, text, value)
             if path in chosen:
                 raise UsageError(f"{option} is given twice for {path.name} "
                                  f"({chosen[path]!r} and {value!r})")
@@ -58,6 +63,10 @@ def folder_read_options(folder: Path, files: dict[str, list[Path]], skipped: lis
                 raise UsageError(f"{option} {text!r}: {option} applies to {words} only, and "
                                  f"{path.name} is not one")
             chosen[path] = value
+        if plain is not None and not any(FORMATS.get(p.suffix.lower()) == file_format
+                                         for p in options):
+            raise UsageError(f"{option} {plain!r}: {option} applies to {words} only, and "
+                             f"load-dir loads none from {folder}")
         for path in options:
             if path not in chosen and plain is not None \
                     and FORMATS.get(path.suffix.lower()) == file_format:
@@ -65,6 +74,17 @@ def folder_read_options(folder: Path, files: dict[str, list[Path]], skipped: lis
             if path in chosen:
                 options[path] = replace(options[path], **{field: chosen[path]})
     return options
+
+
+def _check_value(option: str, text: str, value: str) -> None:
+    """The value itself, before any file is read or the database made (`load` checks it when
+    it reads the file): named as typed, so a FILE=VALUE names its file."""
+    if option == "--encoding" and not encoding_known(value):
+        raise UsageError(f"{option} {text!r}: {value!r} is not an encoding Python knows (e.g. "
+                         "utf-8, cp1252, latin-1, utf-16)")
+    if option == "--delimiter" and not delimiter_usable(value):
+        raise UsageError(f"{option} {text!r}: the delimiter is one character (or 'tab'), not "
+                         f"{value!r}")
 
 
 def _file(folder: Path, option: str, text: str, name: str, loaded: dict[str, Path],

@@ -124,10 +124,27 @@ def _delimiter(options: ReadOptions) -> str:
     text = options.delimiter
     if text is None:
         return ","
-    text = _DELIMITER_WORDS.get(text.lower(), text)
-    if len(text) != 1 or text in "\r\n\"":
+    if not delimiter_usable(text):
         raise UsageError(f"--delimiter must be one character (or 'tab'), not {options.delimiter!r}")
-    return text
+    return _DELIMITER_WORDS.get(text.lower(), text)
+
+
+def delimiter_usable(text: str) -> bool:
+    """`--delimiter`'s value names one field separator (a character, or a word such as 'tab')."""
+    text = _DELIMITER_WORDS.get(text.lower(), text)
+    return len(text) == 1 and text not in "\r\n\""
+
+
+def encoding_known(name: str) -> bool:
+    """`--encoding`'s value is a text encoding Python decodes (not e.g. 'rot13', a codec of
+    text to text, which `bytes.decode` refuses as `decoded` would)."""
+    import codecs
+
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        return False
+    return getattr(codec, "_is_text_encoding", True)
 
 
 def _read_csv(path: Path, label: str, options: ReadOptions) -> pl.DataFrame:

@@ -38,5 +38,7 @@ SELECT
 FROM bc_claim_outcome c
 WHERE allowance IS NOT NULL AND NOT honoured
   -- the refused claim leaves uncontrolled time (or a visit without Ready to Work) unexcused;
-  -- on a visit compliant on its control it is AB24
-  AND NOT EXISTS (SELECT 1 FROM bc_outcome o WHERE o.vkey = c.vkey AND o.verdict = 'compliant')
+  -- on a visit compliant on its own control it is AB24 (not on one another honoured VIE/TIE
+  -- made compliant: that visit did not reduce its emissions)
+  AND NOT EXISTS (SELECT 1 FROM bc_outcome o WHERE o.vkey = c.vkey AND o.verdict = 'compliant'
+                  AND NOT (o.vie_honoured OR o.tie_honoured))

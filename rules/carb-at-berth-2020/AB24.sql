@@ -39,3 +39,6 @@ SELECT
 FROM bc_claim_outcome c
 JOIN bc_outcome o ON o.vkey = c.vkey
 WHERE c.allowance IS NOT NULL AND NOT c.honoured AND o.verdict = 'compliant'
+  -- compliant on its own control (or an empty window), not through another honoured claim:
+  -- a visit without reductions relied on a VIE/TIE, the reason above does not hold (AB10)
+  AND NOT (o.vie_honoured OR o.tie_honoured)
