@@ -256,14 +256,18 @@ def with_store(db: Path | None, work, *, read_only: bool = False, wait: bool = F
     """Open the store, run `work(con)`, close it. A domain error becomes its message and exit
     code; so does one raised before the store opens (e.g. an option checked inside `work`).
     `read_only`: open it read-only, waiting for a writer; `wait`: writable, but wait too;
-    `create`: a missing database is made (the loads), else it is an error (`existing_db`)."""
+    `create`: a missing database is made (the loads), else it is an error (`existing_db`);
+    one made so is removed again when `work` fails (`store.opened`)."""
     from berthcheck import store
 
     try:
+        if create:
+            with store.opened(db_path(db)) as con:
+                return work(con)
         if read_only or wait:
             con = connect_for_reading(db, writable=not read_only)
         else:
-            con = store.connect(db_path(db) if create else existing_db(db))
+            con = store.connect(existing_db(db))
         try:
             return work(con)
         finally:

@@ -101,6 +101,22 @@ def _memory_limit() -> str:
     return memory.strip()
 
 
+def _threads() -> int | None:
+    threads = os.environ.get("BERTHCHECK_THREADS")
+    if not threads:
+        return None
+    if not threads.isdigit() or int(threads) < 1:
+        raise BerthcheckError(f"BERTHCHECK_THREADS={threads!r}: give a whole number >= 1")
+    return int(threads)
+
+
+def _check_settings() -> None:
+    """The settings taken from the environment, checked before a database file is opened or
+    made: a mistyped one left a new, empty store behind."""
+    _memory_limit()
+    _threads()
+
+
 def _resource_settings(con, path: Path) -> None:
     """Explicit memory limit, spill folder and threads (DuckDB's defaults: 80 % of RAM, a
     folder beside the file, every core). `BERTHCHECK_MEMORY_LIMIT` (e.g. 2GB),
@@ -113,11 +129,9 @@ def _resource_settings(con, path: Path) -> None:
     # without it, the pages of dropped tables and fetched results stay resident, and each
     # step's peak comes on top of the last (about 1 GB of the peak at a million visits)
     run(con, "SET allocator_background_threads = true")
-    threads = os.environ.get("BERTHCHECK_THREADS")
-    if threads:
-        if not threads.isdigit() or int(threads) < 1:
-            raise BerthcheckError(f"BERTHCHECK_THREADS={threads!r}: give a whole number >= 1")
-        run(con, f"SET threads = {int(threads)}")
+    threads = _threads()
+    if threads is not None:
+        run(con, f"SET threads = {threads}")
 
 
 def database_file(con) -> str | None:
@@ -210,6 +224,8 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False):
         raise StoreUnavailable(f"database {path} does not exist; load some data first")
     if not read_only and path.parent and not path.parent.exists():
         raise StoreUnavailable(f"cannot create database {path}: folder {path.parent} does not exist")
+    _check_settings()
+    existed = _store_exists(path)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
@@ -221,17 +237,68 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False):
         raise StoreUnavailable(f"cannot open database {path}: {exc}") from None
     except duckdb.Error as exc:
         raise StoreUnavailable(f"cannot open database {path}: {exc}") from None
-    instants_in_utc(con)
-    _resource_settings(con, path)
     try:
+        instants_in_utc(con)
+        _resource_settings(con, path)
         if not read_only:
             _apply_migrations(con)
         else:
             _check_schema_readable(con, path)
     except BaseException:
         con.close()
+        if not existed:  # made by this open, which failed: no half-made store is left
+            remove_store_files(path)
         raise
     return con
+
+
+def _wal_file(path: Path) -> Path:
+    return Path(f"{path}.wal")
+
+
+def _store_exists(path: Path) -> bool:
+    """The store's file, or a write-ahead log DuckDB would replay into a new file of that name."""
+    return path.exists() or _wal_file(path).exists()
+
+
+def remove_store_files(path: Path) -> None:
+    """A store file and DuckDB's write-ahead log beside it; only once no connection holds it."""
+    for file in (path, _wal_file(path)):
+        file.unlink(missing_ok=True)
+
+
+def _holds_nothing(con) -> bool:
+    """No load and no run is stored: a store nothing was done with yet."""
+    return not scalar(con, "SELECT (SELECT count(*) FROM load_batches) "
+                           "+ (SELECT count(*) FROM runs)")
+
+
+@contextlib.contextmanager
+def opened(db: str | os.PathLike | None = None) -> Iterator:
+    """The store for a command that may make it (`load`, `load-dir`): opened, or created when
+    it does not exist, and closed at the end. When the command fails (any exception: input
+    refused, a usage error, Ctrl-C), a store file this open created is removed, with DuckDB's
+    .wal beside it, once its connection is closed: a failed first load left an empty store,
+    which the next `check` read as a month without visits. A store that existed before is
+    never removed, nor one that already held a load or a run when it was opened (made by
+    another process in the meantime); this process holds DuckDB's lock on it until it closes."""
+    path = resolve_db_path(db)
+    existed = _store_exists(path)
+    con = connect(db)
+    try:
+        made = not existed and _holds_nothing(con)
+    except BaseException:
+        con.close()
+        raise
+    try:
+        yield con
+    except BaseException:
+        con.close()
+        if made:
+            remove_store_files(path)
+        raise
+    finally:
+        con.close()
 
 
 _IN_TRANSACTION: set[int] = set()  # id() of connections inside `transaction`

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from berthcheck.cli import app
 from tests.conftest import good_visit, write_csv
 
@@ -230,3 +232,58 @@ def test_the_lines_do_not_depend_on_the_order_rows_were_loaded_in(tmp_path):
     one, other = lines("b136", "B 136"), lines("B 136", "b136")
     assert len(one) == 2
     assert one == other
+
+
+CAPTURE = ("capture.csv, row 2: capture row with column system_id 'eo 1' matches no loaded "
+           "caecs row, but caecs rows have system_id 'EO1' (1 row), which differ only by case "
+           "or spaces: codes match letter for letter, so its system is one not listed in caecs "
+           "(CARB AB14: the session's minutes do not count as control); load the session again "
+           "with the system spelt as caecs has it (`berthcheck load capture FILE --replace`), "
+           "or a caecs row spelt as the session has it (`berthcheck load caecs FILE`)")
+
+
+@pytest.mark.parametrize("order", [("capture", "caecs"), ("caecs", "capture")])
+def test_a_capture_system_spelt_otherwise_than_caecs_is_said(runner, tmp_path, order):
+    """Before: the session got AB14 "system eo 1 is not listed in caecs", and nothing named
+    caecs' `EO1` at load or check."""
+    db = str(tmp_path / "s.duckdb")
+    files = {
+        "visits": write_csv(tmp_path / "visits.csv", [good_visit()]),
+        "capture": write_csv(tmp_path / "capture.csv", [{
+            "session_id": "C1", "visit_id": "V1", "system_id": "eo 1",
+            "started": "2026-10-01 09:00", "ended": "2026-10-03 04:00"}]),
+        "caecs": write_csv(tmp_path / "caecs.csv", [{
+            "system_id": "EO1", "name": "Capture One", "approved_from": "2024-01-01"}]),
+    }
+    assert runner.invoke(app, ["load", "visits", str(files["visits"]), "--db", db]).exit_code == 0
+    first = runner.invoke(app, ["load", order[0], str(files[order[0]]), "--db", db])
+    assert first.exit_code == 0, first.output
+    assert CAPTURE not in _warnings(first)  # one table of the two: nothing to match yet
+    second = runner.invoke(app, ["load", order[1], str(files[order[1]]), "--db", db])
+    assert second.exit_code == 0, second.output
+    assert _warnings(second) == [CAPTURE]
+    # a load of neither table does not repeat it
+    again = runner.invoke(app, ["load", "visits", str(files["visits"]), "--db", db])
+    assert CAPTURE not in _warnings(again)
+    checked = runner.invoke(app, ["check", "--db", db, "--period", "2026-10", "--json"])
+    assert checked.exit_code == 0, checked.output
+    assert CAPTURE in json.loads(checked.stdout)["warnings"]
+    # codes are not folded: the session is still one of a system not listed in caecs
+    findings = tmp_path / "findings.csv"
+    runner.invoke(app, ["check", "--db", db, "--period", "2026-10", "--out",
+                        str(tmp_path / "results.csv"), "--findings", str(findings)])
+    assert "system eo 1 is not listed in caecs" in findings.read_text(encoding="utf-8")
+
+
+def test_a_capture_system_spelt_as_caecs_gives_no_warning(runner, tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    write_csv(tmp_path / "visits.csv", [good_visit()])
+    write_csv(tmp_path / "capture.csv", [{
+        "session_id": "C1", "visit_id": "V1", "system_id": "EO1",
+        "started": "2026-10-01 09:00", "ended": "2026-10-03 04:00"}])
+    write_csv(tmp_path / "caecs.csv", [
+        {"system_id": "EO1", "name": "Capture One", "approved_from": "2024-01-01"},
+        {"system_id": "eo1", "name": "Another", "approved_from": "2024-01-01"}])
+    loaded = runner.invoke(app, ["load-dir", str(tmp_path), "--db", db])
+    assert loaded.exit_code == 0, loaded.output
+    assert not [w for w in _warnings(loaded) if "letter for letter" in w]

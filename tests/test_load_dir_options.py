@@ -79,6 +79,15 @@ def test_the_plain_form_is_every_file_of_its_format(runner, tmp_path):
      "Python knows (e.g. utf-8, cp1252, latin-1, utf-16)"),
     (["--delimiter", "visits.csv=;;"], "--delimiter 'visits.csv=;;': the delimiter is one "
      "character (or 'tab'), not ';;'"),
+    # was: "--delimiter '=': no file '' in ... that load-dir loads", saying neither how the
+    # value was read nor how a delimiter '=' is given
+    (["--delimiter", "="], "--delimiter '=' is read as FILE=VALUE, split at the first '=' "
+     "(FILE '', VALUE ''): no FILE is named; a delimiter '=' is given to one file as FILE== "
+     "(e.g. --delimiter visits.csv==), file by file: there is no plain form of it for every "
+     "file"),
+    (["--sheet", "=Data"], "--sheet '=Data' is read as FILE=VALUE, split at the first '=' "
+     "(FILE '', VALUE 'Data'): no FILE is named; a value holding '=' is given to one file as "
+     "FILE=VALUE (e.g. --sheet shore_power.xlsx=VALUE), file by file"),
 ])
 def test_a_file_option_that_names_no_file_of_the_folder_is_a_usage_error(runner, tmp_path,
                                                                           options, message):
@@ -112,4 +121,35 @@ def test_a_plain_option_for_a_format_the_folder_has_no_file_of_is_a_usage_error(
     assert result.exit_code == 2, result.output
     assert ("error: --sheet 'Sessions': --sheet applies to XLSX workbooks only, and load-dir "
             f"loads none from {folder}") in result.stderr
+    assert not db.exists()
+
+
+def test_a_delimiter_equals_sign_is_given_file_by_file(runner, tmp_path):
+    # the way the refusal of `--delimiter =` names: FILE==
+    folder = tmp_path / "month"
+    folder.mkdir()
+    visits = write_csv(folder / "visits.csv", [good_visit()])
+    visits.write_text(visits.read_text(encoding="utf-8").replace(",", "="), encoding="utf-8")
+    db = tmp_path / "s.duckdb"
+    result = _load(runner, db, folder, "--delimiter", "visits.csv==")
+    assert result.exit_code == 0, result.output
+    con = store.connect(db, read_only=True)
+    try:
+        assert store.run(con, "SELECT visit_id FROM visits") == [("V1",)]
+    finally:
+        con.close()
+
+
+def test_a_file_whose_name_holds_an_equals_sign_cannot_be_named(runner, tmp_path):
+    # was: "no file 'visits_2026' in ...", the file the folder holds cut at its '='
+    folder = tmp_path / "month"
+    folder.mkdir()
+    write_csv(folder / "visits_2026=10.csv", [good_visit()])
+    db = tmp_path / "s.duckdb"
+    result = _load(runner, db, folder, "--encoding", "visits_2026=10.csv=cp1252")
+    assert result.exit_code == 2, result.output
+    assert ("error: --encoding 'visits_2026=10.csv=cp1252' is read as FILE=VALUE, split at the "
+            "first '=' (FILE 'visits_2026', VALUE '10.csv=cp1252'), so a file whose name holds "
+            "'=' cannot be named: rename visits_2026=10.csv (or give the plain form, for every "
+            "file)") in result.stderr
     assert not db.exists()

@@ -1,4 +1,4 @@
-"""Reference rows whose terminal or berth code is a visit's but for case or spaces.
+"""Rows whose terminal, berth or control-system code is another table's but for case or spaces.
 
 Codes are identifiers: the packs match a `berths`, `terminals`, `allowances` or
 `visit_counts` row to its visits letter for letter (the loader trims surrounding spaces and
@@ -15,9 +15,14 @@ A terminal holder of `allowances` and `visit_counts` (holder_kind `terminal`, wi
 is the visits' terminal; a fleet holder is not checked here, since the CARB pack matches
 fleets ignoring case and spaces already (`fleet_key`).
 
+A `capture` session's `system_id` is matched to `caecs` rows, not to the visits, the same way:
+`eo-1` for caecs' `EO-1` is a system "not listed in caecs" to the packs (CARB AB14), its
+minutes not controlled, and is said with caecs' spelling.
+
 `load` says them too, for the tables a load may change (`after_load`).
 
-One grouped query per table: the visits' distinct (port, terminal, berth), not a scan per row.
+One grouped query per table: the matched table's distinct codes (the visits' port, terminal,
+berth; caecs' system ids), not a scan per row.
 """
 
 from __future__ import annotations
@@ -33,14 +38,27 @@ class _Codes:
     """How a table's rows name the visits' codes."""
 
     kind: str  # the `berthcheck load` kind
-    columns: tuple[tuple[str, str], ...]  # (the table's column, the visits' column)
+    columns: tuple[tuple[str, str], ...]  # (the table's column, the matched table's column)
     others: tuple[str, ...] = ()  # its other key columns: a sibling row shares them
     holders: bool = False  # rows of holder_kind terminal only
     label: str = ""  # how the message names a row, after the table's name
     outcome: str = ""  # what the row does for those visits, matching none of them
+    against: str = "visits"  # the table whose codes the rows name
+    fix: str = ""  # what ends the warning, when not a row of `kind` spelt as the matched ones
+
+    @property
+    def by_port(self) -> bool:
+        """The visits' codes are a port's; caecs' system ids are not of one port."""
+        return self.against == "visits"
 
     def where(self, alias: str) -> str:
         return f"{alias}.holder_kind = 'terminal'" if self.holders else "true"
+
+    def port(self, alias: str) -> list[str]:
+        return [f"{alias}.port"] if self.by_port else []
+
+    def same_port(self, one: str, other: str) -> list[str]:
+        return [f"{one}.port = {other}.port"] if self.by_port else []
 
 
 _TABLES = {
@@ -54,76 +72,93 @@ _TABLES = {
     "visit_counts": _Codes("visit-counts", (("holder", "terminal"),), ("year", "vessel_type"),
                            holders=True, label=" (holder_kind terminal)",
                            outcome="the row counts no visit of their terminal"),
+    # a session is its own record: its key (session_id, made when the file has none) is
+    # shared by no other current row, so no sibling ends the warning but the session reloaded
+    "capture": _Codes("capture", (("system_id", "system_id"),), ("session_id",),
+                      against="caecs",
+                      outcome="its system is one not listed in caecs (CARB AB14: the session's "
+                      "minutes do not count as control)",
+                      fix="load the session again with the system spelt as caecs has it "
+                      "(`berthcheck load capture FILE --replace`), or a caecs row spelt as the "
+                      "session has it (`berthcheck load caecs FILE`)"),
 }
 
 
 def _sql(table: str, codes: _Codes) -> str:
     mine = [r for r, _ in codes.columns]
     theirs = [v for _, v in codes.columns]
-    exact = " AND ".join(["e.port = r.port"] + [f"e.{v} = r.{r}" for r, v in codes.columns])
-    folded = " AND ".join(["v.port = r.port"] + [
+    exact = " AND ".join(codes.same_port("e", "r")
+                         + [f"e.{v} = r.{r}" for r, v in codes.columns])
+    folded = " AND ".join(codes.same_port("v", "r") + [
         f"{folded_sql('v.' + v)} = {folded_sql('r.' + r)}" for r, v in codes.columns])
     # a row of the table spelt as the visits spell it (loaded since: nothing is deleted, so
     # the misspelt row stays) leaves no visit without its row
-    sibling = " AND ".join(["s.port = v.port", codes.where("s"),
+    sibling = " AND ".join([*codes.same_port("s", "v"), codes.where("s"),
                             *(f"s.{r} = v.{v}" for r, v in codes.columns),
                             *(f"s.{c} IS NOT DISTINCT FROM r.{c}" for c in codes.others)])
+    port = codes.port("r")
     # names from the code (the tables and columns above), values never in the text; ordered
     # by the rows' own values to the end (two files of one name have rows of one number), so
     # the lines never follow the order rows were stored in
     return f"""
-WITH codes AS (SELECT port, {', '.join(dict.fromkeys(theirs))}, count(*) AS n
-               FROM visits GROUP BY ALL)
-SELECT r._source_file, r._source_row, r.port, {', '.join('r.' + c for c in mine)},
+WITH codes AS (SELECT {', '.join([*codes.port(codes.against), *dict.fromkeys(theirs)])},
+                      count(*) AS n
+               FROM {codes.against} GROUP BY ALL)
+SELECT r._source_file, r._source_row, {', '.join([*port, *('r.' + c for c in mine)])},
     {', '.join('v.' + c for c in theirs)}, v.n
 FROM {table} r JOIN codes v ON {folded}
 WHERE {codes.where("r")}
   AND NOT EXISTS (SELECT 1 FROM codes e WHERE {exact})
   AND NOT EXISTS (SELECT 1 FROM {table} s WHERE {sibling})
-ORDER BY r._source_file, r._source_row, r.port,
+ORDER BY {', '.join(['r._source_file', 'r._source_row', *port])},
     {', '.join('r.' + c for c in (*mine, *codes.others))}, {', '.join('v.' + c for c in theirs)}
 """  # noqa: S608
 
 
 def near_code_warnings(con, tables: set[str] | None = None) -> list[str]:
-    """One line per reference row whose codes match loaded visits only ignoring case and
-    spaces, while no row of its table is spelt as those visits are (`tables`: only these,
-    e.g. the ones a pack reads)."""
+    """One line per row whose codes match loaded visits (a capture session's system: caecs
+    rows) only ignoring case and spaces, while no row of its table is spelt as those are
+    (`tables`: only these, e.g. the ones a pack reads; capture with caecs among them)."""
     lines = []
     for table, codes in _TABLES.items():
-        if tables is not None and table not in tables:
+        if tables is not None and not {table, codes.against} - {"visits"} <= tables:
             continue
-        width = 3 + len(codes.columns)
-        rows: dict[tuple, list[tuple]] = {}  # (file, row, port, codes) -> [(visits' codes, n)]
+        width = 2 + len(codes.port("r")) + len(codes.columns)
+        rows: dict[tuple, list[tuple]] = {}  # (file, row, port, codes) -> [(their codes, n)]
         for found in store.run(con, _sql(table, codes)):
             rows.setdefault(tuple(found[:width]), []).append(
                 (tuple(found[width:-1]), int(found[-1])))
-        for (source, line, port, *values), near in rows.items():
+        for (source, line, *values), near in rows.items():
+            where = f" at {values.pop(0)}" if codes.by_port else ""
             differing = [i for i, value in enumerate(values)
                          if any(spelt[i] != value for spelt, _ in near)]
             given = ", ".join(f"column {codes.columns[i][0]} {values[i]!r}" for i in differing)
-            visits = "; ".join(
+            unit, theirs = (("visit", "visits there have") if codes.by_port else
+                            ("row", f"{codes.against} rows have"))
+            spellings = "; ".join(
                 ", ".join(f"{codes.columns[i][1]} {spelt[i]!r}" for i in differing)
-                + f" ({n} visit{'s' if n != 1 else ''})" for spelt, n in near)
+                + f" ({n} {unit}{'s' if n != 1 else ''})" for spelt, n in near)
             article = "an" if codes.kind[0] in "aeiou" else "a"
+            fix = codes.fix or (f"load {article} {codes.kind} row spelt as they are "
+                                f"(`berthcheck load {codes.kind} FILE`)")
             lines.append(
-                f"{source}, row {line}: {table} row{codes.label} at {port} with {given} "
-                f"matches no loaded visit, but visits there have {visits}, which differ only "
-                f"by case or spaces: codes match letter for letter, so {codes.outcome}; load "
-                f"{article} {codes.kind} row spelt as they are (`berthcheck load {codes.kind} "
-                "FILE`)")
+                f"{source}, row {line}: {table} row{codes.label}{where} with {given} "
+                f"matches no loaded {'visit' if codes.by_port else codes.against + ' row'}, "
+                f"but {theirs} {spellings}, which differ only by case or spaces: codes match "
+                f"letter for letter, so {codes.outcome}; {fix}")
     return lines
 
 
 def after_load(con, kinds: set[str]) -> list[str]:
-    """`near_code_warnings` for a `load` of these kinds: every table's once visits are loaded
-    (their codes are what the rows are matched to), else those of the tables loaded; none for
-    sessions, events and the other tables, which change no code's match (the lines would only
-    repeat an earlier load's)."""
+    """`near_code_warnings` for a `load` of these kinds: those of every table whose rows, or
+    the codes they are matched to, were loaded (every reference table's once visits are; the
+    capture sessions' once capture or caecs is); none for shore power, events and the other
+    tables, which change no code's match (the lines would only repeat an earlier load's)."""
     from berthcheck.ingest.kinds import KINDS
 
-    tables = {KINDS[k].table for k in kinds if k in KINDS}
-    if "visits" in tables:
-        return near_code_warnings(con)
-    tables &= set(_TABLES)
-    return near_code_warnings(con, tables) if tables else []
+    loaded = {KINDS[k].table for k in kinds if k in KINDS}
+    matched = {table: codes for table, codes in _TABLES.items()
+               if {table, codes.against} & loaded}
+    if not matched:
+        return []
+    return near_code_warnings(con, set(matched) | {c.against for c in matched.values()})

@@ -5,9 +5,11 @@ applies to (`--encoding cp1252`: every CSV file; `--sheet Data`: every workbook)
 `FILE=VALUE` for one file of the folder, named as in the folder (`--encoding
 visits.csv=latin-1`, `--sheet shore_power.xlsx=Sessions`), which overrides the plain value for
 that file. So one command loads a folder holding a Latin-1 CSV and a workbook whose data is
-on its second sheet. A value with `=` in it is always `FILE=VALUE` (a sheet named `a=b` is
-given as `FILE=a=b`). Refused, before anything is read (usage error, exit 2): a FILE that is
-not in the folder or that load-dir does not load (its name is not a kind), a FILE or the plain
+on its second sheet. A value with `=` in it is always `FILE=VALUE`, split at the first `=`
+(a sheet named `a=b` is given as `FILE=a=b`; a delimiter `=` as `FILE==`, file by file; a file
+whose name holds `=` cannot be named). Refused, before anything is read (usage error, exit 2):
+a FILE that is not in the folder or that load-dir does not load (its name is not a kind), the
+message saying how the value was split when that is what named no file, a FILE or the plain
 form given twice for one option, an empty value, an option for a file of another format
 (`--encoding` and `--delimiter` read CSV files, `--sheet` workbooks), as `load` refuses them,
 a plain form for a format of which load-dir loads no file (it would read nothing, unsaid), an
@@ -95,5 +97,26 @@ def _file(folder: Path, option: str, text: str, name: str, loaded: dict[str, Pat
         raise UsageError(f"{option} {text!r}: load-dir does not load {name} (its name is not a "
                          "kind, e.g. visits.csv)")
     listed = ", ".join(sorted(loaded))
+    split = (f"{option} {text!r} is read as FILE=VALUE, split at the first '=' (FILE {name!r}, "
+             f"VALUE {text.partition('=')[2]!r})")
+    named = sorted(n for n in loaded if "=" in n and text.startswith(n + "="))
+    if named:  # `--encoding visits_2026=10.csv=cp1252` named the file `visits_2026`
+        raise UsageError(f"{split}, so a file whose name holds '=' cannot be named: rename "
+                         f"{named[-1]} (or give the plain form, for every file)")
+    if not name:  # `--delimiter =` read as FILE '' and VALUE ''
+        raise UsageError(f"{split}: no FILE is named; {_equals_hint(option, loaded)}")
     raise UsageError(f"{option} {text!r}: no file {name!r} in {folder} that load-dir loads "
                      f"(FILE is a file's name in the folder: {listed})")
+
+
+def _equals_hint(option: str, loaded: dict[str, Path]) -> str:
+    """How a value holding '=' is given: FILE=VALUE for one file, file by file (a plain value
+    holding '=' would be read as FILE=VALUE)."""
+    file_format = OPTIONS[option][1]
+    example = next((n for n in sorted(loaded)
+                    if FORMATS.get(Path(n).suffix.lower()) == file_format), "FILE")
+    if option == "--delimiter":
+        return (f"a delimiter '=' is given to one file as FILE== (e.g. --delimiter {example}==), "
+                "file by file: there is no plain form of it for every file")
+    return (f"a value holding '=' is given to one file as FILE=VALUE (e.g. {option} "
+            f"{example}=VALUE), file by file")
