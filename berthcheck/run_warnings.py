@@ -6,7 +6,8 @@ In this order (each is its module's; this one only gathers them):
 * each empty input table the pack reads, and what that means for the verdicts
   (engine.readiness, the lines `load-dir` prints);
 * each `berths`/`terminals` row, and `allowances`/`visit_counts` row of a terminal, of a table
-  the pack reads whose terminal or berth code is the visits' but for case or spaces
+  the pack reads whose terminal or berth code is the visits' but for case or spaces, and each
+  capture session whose `system_id` is a `caecs` row's but for case or spaces
   (engine.code_spellings; `load-dir` and `load` print them too);
 * a `--port`/`--terminal`/`--fleet` value the loaded visits also spell otherwise
   (engine.scope.other_spellings);
