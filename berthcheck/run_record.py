@@ -7,7 +7,6 @@ the run applied: the same version and the same files.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from berthcheck import store
@@ -19,14 +18,7 @@ from berthcheck.errors import BerthcheckError, UsageError
 
 def recorded_scope(text: str) -> Scope:
     """The scope a run recorded (`runs.scope`, JSON)."""
-    stored = json.loads(text)
-
-    def instant(value):
-        return dt.datetime.fromisoformat(value) if value else None
-
-    return Scope(period=stored.get("period"), start=instant(stored.get("start")),
-                 end=instant(stored.get("end")), port=stored.get("port"),
-                 terminal=stored.get("terminal"), fleet=stored.get("fleet"))
+    return Scope.from_dict(json.loads(text))
 
 
 def run_facts(con, run_id: str) -> tuple[str, str, str, str, str]:

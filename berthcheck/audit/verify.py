@@ -4,7 +4,6 @@ found now, and compare every hash with its manifest (see berthcheck/audit/__init
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -26,15 +25,7 @@ from berthcheck.errors import BerthcheckError, UsageError
 def scope_from(manifest: dict):
     from berthcheck.engine.scope import Scope
 
-    s = manifest["scope"]
-    return Scope(
-        period=s.get("period"),
-        start=dt.datetime.fromisoformat(s["start"]) if s.get("start") else None,
-        end=dt.datetime.fromisoformat(s["end"]) if s.get("end") else None,
-        port=s.get("port"),
-        terminal=s.get("terminal"),
-        fleet=s.get("fleet"),
-    )
+    return Scope.from_dict(manifest["scope"])
 
 
 def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:

@@ -32,6 +32,16 @@ class Scope:
         d["end"] = self.end.isoformat() if self.end else None
         return d
 
+    @classmethod
+    def from_dict(cls, stored: dict) -> Scope:
+        """The scope `as_dict` wrote (a run's record, its manifest's `scope`)."""
+        def instant(value):
+            return dt.datetime.fromisoformat(value) if value else None
+
+        return cls(period=stored.get("period"), start=instant(stored.get("start")),
+                   end=instant(stored.get("end")), port=stored.get("port"),
+                   terminal=stored.get("terminal"), fleet=stored.get("fleet"))
+
     def describe(self) -> str:
         parts = [f"period {self.period}" if self.period else "all loaded visits"]
         for name in ("port", "terminal", "fleet"):
