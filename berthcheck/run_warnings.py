@@ -58,9 +58,20 @@ def stored_run_warnings(con, run_id: str, results) -> list[str]:
         pack, gone = None, (f"the warnings of run {run_id} that need its pack (the empty "
                             "tables it reads, codes spelt otherwise, pooled fleets) are not "
                             f"given: {exc}")
-    with _as_the_run_read_it(con, run_id, inputs_text):
+    try:
+        recorded = json.loads(inputs_text)
+    except ValueError:  # a damaged record: the store as of the run's batch, not as it is now
+        recorded = None
+    with _as_the_run_read_it(con, run_id, recorded):
         lines = _lines(con, pack, pack_id, scope, results)
     return lines if gone is None else [*lines, gone]
+
+
+def recorded_run_warnings(con, run_id: str, pack, scope, inputs, results) -> list[str]:
+    """`stored_run_warnings` for a caller that has already read the run's own pack, scope and
+    recorded inputs (`report --run`, report/stored.py), which are not read again."""
+    with _as_the_run_read_it(con, run_id, inputs):
+        return _lines(con, pack, pack.id, scope, results)
 
 
 def _lines(con, pack, pack_id: str, scope, results) -> list[str]:
@@ -82,16 +93,12 @@ def _lines(con, pack, pack_id: str, scope, results) -> list[str]:
 
 
 @contextlib.contextmanager
-def _as_the_run_read_it(con, run_id: str, inputs_text: str) -> Iterator[None]:
+def _as_the_run_read_it(con, run_id: str, recorded) -> Iterator[None]:
     """The connection sees the store as the run read it: as it is while every input table's
-    digest is the run's, else as it stood at the run's newest load batch."""
+    digest is the run's (`recorded`: the run's inputs record, parsed), else as it stood at the
+    run's newest load batch."""
     from berthcheck import store
     from berthcheck.engine.runs import input_fingerprint
-
-    try:
-        recorded = json.loads(inputs_text)
-    except ValueError:  # a damaged record: the store as of the run's batch, not as it is now
-        recorded = None
 
     def digest(table: str):  # a record edited into another shape is not the store as it is
         entry = recorded.get(table) if isinstance(recorded, dict) else None

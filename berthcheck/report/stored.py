@@ -14,7 +14,7 @@ from pathlib import Path
 from berthcheck.report import ReportOutcome, check_output, render_run
 from berthcheck.report.run import ReportRun
 from berthcheck.run_record import recorded_pack, recorded_scope, run_facts
-from berthcheck.run_warnings import stored_run_warnings
+from berthcheck.run_warnings import recorded_run_warnings
 
 
 def stored_report_run(con, run_id: str) -> ReportRun:
@@ -45,5 +45,7 @@ def build_stored_report(con, run_id: str, out: Path, *, mkdir: bool = False,
         requested=rendered.requested, refused=rendered.refused,
         attachment_name=rendered.model["meta"]["results_name"] if fmt == "pdf" else None,
         scope=run.scope, undrawable=rendered.undrawable,
-        warnings=stored_run_warnings(con, run_id, run.results),
+        # the run's pack, scope and inputs as stored_report_run read and checked them
+        warnings=recorded_run_warnings(con, run_id, run.pack, run.scope, run.inputs,
+                                       run.results),
     )
