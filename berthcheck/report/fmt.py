@@ -102,14 +102,26 @@ def as_utc(value) -> dt.datetime | None:
     return value.astimezone(dt.UTC)
 
 
-def local_time(value, tz: str | None, *, seconds: bool = False) -> str:
-    """Port-local wall-clock time with the zone abbreviation: `2026-10-12 00:13 PDT`."""
+def _clock(local: dt.datetime) -> str:
+    """`10:30`, or `10:30:30` / `10:00:00.5` when the time has seconds: a stretch's minutes are
+    exact, so a time cut to the minute would read "10:00 to 10:30" for 30.5 minutes (the CARB
+    findings write their times the same way)."""
+    text = local.strftime("%H:%M")
+    if local.second or local.microsecond:
+        text += local.strftime(":%S")
+        if local.microsecond:
+            text += f".{local.microsecond:06d}".rstrip("0")
+    return text
+
+
+def local_time(value, tz: str | None) -> str:
+    """Port-local wall-clock time with the zone abbreviation: `2026-10-12 00:13 PDT` (with its
+    seconds when it has any: `2026-10-12 00:13:30 PDT`)."""
     instant = as_utc(value)
     if instant is None:
         return DASH
     local = instant.astimezone(zone(tz))
-    pattern = "%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z"
-    return local.strftime(pattern)
+    return f"{local:%Y-%m-%d} {_clock(local)} {local:%Z}"
 
 
 def local_date(value, tz: str | None) -> dt.date | None:
@@ -123,6 +135,6 @@ def local_interval(start, end, tz: str | None) -> str:
     if a is None or b is None:
         return DASH
     la, lb = a.astimezone(zone(tz)), b.astimezone(zone(tz))
-    left = la.strftime("%Y-%m-%d %H:%M %Z")
-    right = lb.strftime("%H:%M %Z") if la.date() == lb.date() else lb.strftime("%Y-%m-%d %H:%M %Z")
+    left = local_time(a, tz)
+    right = f"{_clock(lb)} {lb:%Z}" if la.date() == lb.date() else local_time(b, tz)
     return f"{left} {DASH} {right}"

@@ -8,7 +8,9 @@
 --   capture sessions do not count as control; the time they covered is uncontrolled and the
 --   vessel and the terminal answer for it. At a berth without shore power the terminal may use
 --   a TIE or an alternative CAECS, so capture counts there (no finding). The minutes are the
---   session's minutes inside the window.
+--   session's minutes inside the window. A visit whose commissioned is empty is under the duty
+--   when an earlier visit of the vessel to the same port and terminal says commissioned = true
+--   (commissioning is once per terminal): the finding names that visit (commissioned_from).
 -- compliant: A commissioned vessel on capture 10:00-17:00 at a berth without shore power.
 -- non_compliant: The same vessel on the same capture at a shore power berth: 420 minutes.
 WITH barred AS (
@@ -25,11 +27,17 @@ WITH barred AS (
 SELECT
     visit_id,
     'capture session ' || session_id || ' does not count: the vessel''s shore power is '
-        || 'commissioned at this terminal and berth ' || berth || ' has shore power, so the '
+        || 'commissioned at this terminal'
+        || CASE WHEN commissioned_from IS NOT NULL
+                THEN ' (commissioned = true on its earlier visit ' || commissioned_from
+                     || '; empty on this one)'
+                ELSE '' END
+        || ' and berth ' || berth || ' has shore power, so the '
         || 'vessel must plug in (' || bc_minutes_text(window_seconds)
         || ' min of the window; responsible vessel and terminal)' AS message,
     to_json({
         'berth': berth,
+        'commissioned_from': commissioned_from,
         'ended': iso_utc(ended),
         'session_id': session_id,
         'started': iso_utc(started),

@@ -5,9 +5,31 @@
 -- all, capture sessions count whole and rule AB15 says approval was not verified.
 -- Plug-in duty (§ 93130.7(a)): a vessel whose shore power is commissioned at the terminal
 -- (commissioned = true), at a berth whose berths row has shore power, must plug in: its
--- capture sessions do not count there (plug_in_barred, rule AB20).
+-- capture sessions do not count there (plug_in_barred, rule AB20). A visit whose
+-- `commissioned` is empty (not said) is commissioned at the terminal when an earlier loaded
+-- visit of the same vessel (IMO) to the same port and terminal says commissioned = true:
+-- commissioning is done once per terminal (§ 93130.7(a) "each and every visit to a terminal
+-- where ... commissioned"), so the later visit is under the duty too (commissioned_from names
+-- that visit; docs/regulations-carb.md 7). Only a shore power vessel's: a vessel the visit says
+-- has no shore power equipment cannot plug in. A `commissioned` given as false is taken as
+-- given.
 CREATE OR REPLACE TEMP TABLE bc_capture AS
 WITH loaded AS (SELECT count(*) > 0 AS caecs_loaded FROM caecs),
+unsaid AS (
+    SELECT DISTINCT v.visit_id, v.imo, v.port, v.terminal, v.arrival
+    FROM capture c
+    JOIN bc_visit v ON v.visit_id = c.visit_id
+    WHERE v.commissioned IS NULL AND v.shore_power_capable IS TRUE AND v.imo IS NOT NULL
+),
+commissioned_before AS (
+    -- the first earlier visit that says so (by arrival, then visit_id)
+    SELECT u.visit_id, arg_min(h.visit_id, (h.arrival, h.visit_id)) AS commissioned_from
+    FROM unsaid u
+    JOIN history_visits h
+        ON h.imo = u.imo AND h.port = u.port AND h.terminal = u.terminal
+       AND h.commissioned IS TRUE AND h.arrival < u.arrival
+    GROUP BY u.visit_id
+),
 approval AS (
     SELECT
         c.*,
@@ -15,8 +37,9 @@ approval AS (
         v.tz,
         v.arrival,
         v.departure,
-        v.commissioned IS TRUE AND coalesce(b.shore_power, false) AND $plug_in_duty
-            AS plug_in_barred,
+        (v.commissioned IS TRUE OR cb.commissioned_from IS NOT NULL)
+            AND coalesce(b.shore_power, false) AND $plug_in_duty AS plug_in_barred,
+        cb.commissioned_from,
         loaded.caecs_loaded,
         k.system_id IS NOT NULL AS listed,
         k.approved_from,
@@ -37,11 +60,13 @@ approval AS (
     JOIN bc_visit v ON v.visit_id = c.visit_id
     LEFT JOIN berths b ON b.port = v.port AND b.terminal = v.terminal AND b.berth = v.berth
     LEFT JOIN caecs k ON k.system_id = c.system_id
+    LEFT JOIN commissioned_before cb ON cb.visit_id = c.visit_id
     CROSS JOIN loaded
 )
 SELECT
     session_id, visit_id, vkey, system_id, provider, started, ended, nox_inlet_ppm, nox_outlet_ppm,
     tz, arrival, departure, caecs_loaded, listed, approved_from, approved_to, plug_in_barred,
+    commissioned_from,
     CASE WHEN counted_s < counted_e THEN counted_s END AS counted_s,
     CASE WHEN counted_s < counted_e THEN counted_e END AS counted_e,
     -- approved over the whole session
