@@ -102,8 +102,11 @@ judged AS (
     SELECT c.visit_id, c.call_key, o.kinds AS own_kinds, o.event_ids AS own_event_ids,
         u.kinds AS call_kinds, u.event_ids AS call_event_ids, u.claiming_stays,
         u.claiming_stay_ids, u.claiming_list,
-        -- exempt by its own events, its call covered by such events over every stay
-        o.visit_id IS NOT NULL AND c.call_key IN (SELECT call_key FROM covered_call) AS covered
+        -- exempt by its own events, its call covered by such events over every stay; in a
+        -- call of several stays an unscheduled call, which exempts it alone, is the basis of
+        -- every stay (a stay's zero-emission technology exempts nothing unless all are on it)
+        o.visit_id IS NOT NULL AND c.call_key IN (SELECT call_key FROM covered_call)
+            AND (u.call_key IS NULL OR c.call_stays = 1) AS covered
     FROM fe_call c
     LEFT JOIN own o ON o.visit_id = c.visit_id
     LEFT JOIN unscheduled u ON u.call_key = c.call_key
@@ -113,7 +116,8 @@ judged AS (
 SELECT
     j.visit_id,
     -- a stay of a covered call keeps its own kinds (a call of one stay: as before); any other
-    -- is exempt by its call's unscheduled call
+    -- is exempt by its call's unscheduled call, whatever covers it alone (before pack 1.2.5 a
+    -- stay under zero-emission technology took that basis, which does not exempt its call)
     CASE WHEN j.covered THEN j.own_kinds ELSE j.call_kinds END AS kinds,
     CASE WHEN j.covered THEN j.own_event_ids ELSE j.call_event_ids END AS event_ids,
     -- exempt through another stay's unscheduled-call event: the stays that carry it
