@@ -252,3 +252,26 @@ def test_exemption_columns_are_empty_unless_a_claim_exempts(exported):
     # E4: compliant through ops_unavailable (excused, not exempt); E1: non-compliant
     for visit in ("E1", "E4"):
         assert [rows[visit][c] for c in EXEMPTION[2:]] == ["", "", ""], visit
+
+
+def test_a_claim_recorded_on_last_months_stay_is_named(tmp_path):
+    """Port call RTM-78 across 30 September: D1 2030-09-30 22:30-23:50 with the
+    unscheduled_call claim U9 (reference PSC-78), D2 2030-10-01 00:20-09:00 without events.
+    The October export holds D2 only; its row names U9, recorded on D1, and PSC-78, though D1
+    is outside the period's visits."""
+    calls = [_call(visit_id="D1", vessel_name="EURO SHIFT", arrival="2030-09-30 22:30",
+                   departure="2030-09-30 23:50", port_call="RTM-78"),
+             _call(visit_id="D2", vessel_name="EURO SHIFT", berth="E2",
+                   arrival="2030-10-01 00:20", departure="2030-10-01 09:00",
+                   port_call="RTM-78")]
+    events = [dict(SHIFT_EVENTS[0], visit_id="D1", event_id="U9", reference="PSC-78")]
+    con = store.connect(tmp_path / "eu.duckdb")
+    try:
+        for kind, rows in (("visits", calls), ("events", events)):
+            load_files(con, kind, [write_csv(tmp_path / f"{kind}.csv", rows)])
+        export_fueleu_calls(con, period="2030-10", out=tmp_path / "calls.csv")
+    finally:
+        con.close()
+    (row,) = csv.DictReader(io.StringIO((tmp_path / "calls.csv").read_text("utf-8")))
+    assert (row["visit_id"], row["verdict"], row["basis"]) == ("D2", "exempt", "unscheduled_call")
+    assert [row[c] for c in EXEMPTION] == ["", "", "U9", "D1", "PSC-78"]
