@@ -79,6 +79,7 @@ def test_every_column_of_a_penalised_call_across_the_dst_change(exported):
         "ops_first_connected_utc": "2030-10-26T19:00:00Z",
         "ops_last_disconnected_utc": "2030-10-27T01:00:00Z", "ops_energy_kwh": "5400.0000",
         "exceptions_claimed": "", "exception_references": "", "exception_approvals": "",
+        "exemption_events": "", "exemption_claimed_on": "", "exemption_references": "",
         "excused_hours": "0.0000", "verdict": "non_compliant", "basis": "uncontrolled",
         "assessed_from_utc": "2030-10-26T18:00:00Z", "assessed_to_utc": "2030-10-27T01:30:00Z",
         "non_compliant_hours": "1.5000",
@@ -200,3 +201,77 @@ def test_calls_of_a_store_fueleu_does_not_cover_are_warned_of(tmp_path, runner):
     assert "fueleu-calls: 0 rows" in r.stdout
     assert ("warning: none of the 1 visit(s) in scope is a port call under FuelEU Art. 6"
             in r.stderr), r.stderr
+
+
+# A berth shift at Rotterdam, port call RTM-77: C1 08:00-09:00 at E1 (1 h), C2 10:00-20:00 at E2
+# (10 h), the unscheduled_call claim (event U1, reference PSC-77, the harbour master's
+# confirmation HM-77) recorded on C1 only. The call (08:00-20:00, 12 h) is not short; the
+# unscheduled call exempts the port call as a whole (call_exemption_kinds): C1 and C2 exempt,
+# basis unscheduled_call, no penalty. C2 has no event of its own.
+SHIFT = [
+    _call(visit_id="C1", vessel_name="EURO SHIFT", arrival="2030-10-14 08:00",
+          departure="2030-10-14 09:00", port_call="RTM-77"),
+    _call(visit_id="C2", vessel_name="EURO SHIFT", berth="E2", arrival="2030-10-14 10:00",
+          departure="2030-10-14 20:00", port_call="RTM-77"),
+]
+SHIFT_EVENTS = [{"visit_id": "C1", "event_id": "U1", "kind": "unscheduled_call", "start": "",
+                 "end": "", "reference": "PSC-77", "approval_ref": "HM-77", "note": ""}]
+
+
+@pytest.fixture(scope="module")
+def shift_rows(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fueleu-shift")
+    con = store.connect(folder / "eu.duckdb")
+    try:
+        for kind, rows in (("visits", SHIFT), ("events", SHIFT_EVENTS)):
+            load_files(con, kind, [write_csv(folder / f"{kind}.csv", rows)])
+        export_fueleu_calls(con, period="2030-10", out=folder / "calls.csv")
+    finally:
+        con.close()
+    return {r["visit_id"]: r for r in csv.DictReader(
+        io.StringIO((folder / "calls.csv").read_text("utf-8")))}
+
+
+EXEMPTION = ("exceptions_claimed", "exception_references", "exemption_events",
+             "exemption_claimed_on", "exemption_references")
+
+
+def test_a_stay_exempt_by_its_call_mates_claim_names_that_claim(shift_rows):
+    """C2 is exempt by the unscheduled_call recorded on C1: its row said exempt,
+    unscheduled_call, with empty exceptions_claimed, so a verifier could not see which claim
+    exempted it. exceptions_claimed stays the stay's own events (none); the exemption columns
+    name the claim, the stay it is recorded on and its reference."""
+    c1, c2 = shift_rows["C1"], shift_rows["C2"]
+    assert (c2["verdict"], c2["basis"], c2["penalty"]) == ("exempt", "unscheduled_call", "")
+    assert [c2[c] for c in EXEMPTION] == ["", "", "U1", "C1", "PSC-77"]
+    assert [c1[c] for c in EXEMPTION] == ["unscheduled_call", "PSC-77", "U1", "C1", "PSC-77"]
+
+
+def test_exemption_columns_are_empty_unless_a_claim_exempts(exported):
+    rows = exported[3]
+    # E4: compliant through ops_unavailable (excused, not exempt); E1: non-compliant
+    for visit in ("E1", "E4"):
+        assert [rows[visit][c] for c in EXEMPTION[2:]] == ["", "", ""], visit
+
+
+def test_a_claim_recorded_on_last_months_stay_is_named(tmp_path):
+    """Port call RTM-78 across 30 September: D1 2030-09-30 22:30-23:50 with the
+    unscheduled_call claim U9 (reference PSC-78), D2 2030-10-01 00:20-09:00 without events.
+    The October export holds D2 only; its row names U9, recorded on D1, and PSC-78, though D1
+    is outside the period's visits."""
+    calls = [_call(visit_id="D1", vessel_name="EURO SHIFT", arrival="2030-09-30 22:30",
+                   departure="2030-09-30 23:50", port_call="RTM-78"),
+             _call(visit_id="D2", vessel_name="EURO SHIFT", berth="E2",
+                   arrival="2030-10-01 00:20", departure="2030-10-01 09:00",
+                   port_call="RTM-78")]
+    events = [dict(SHIFT_EVENTS[0], visit_id="D1", event_id="U9", reference="PSC-78")]
+    con = store.connect(tmp_path / "eu.duckdb")
+    try:
+        for kind, rows in (("visits", calls), ("events", events)):
+            load_files(con, kind, [write_csv(tmp_path / f"{kind}.csv", rows)])
+        export_fueleu_calls(con, period="2030-10", out=tmp_path / "calls.csv")
+    finally:
+        con.close()
+    (row,) = csv.DictReader(io.StringIO((tmp_path / "calls.csv").read_text("utf-8")))
+    assert (row["visit_id"], row["verdict"], row["basis"]) == ("D2", "exempt", "unscheduled_call")
+    assert [row[c] for c in EXEMPTION] == ["", "", "U9", "D1", "PSC-78"]

@@ -422,3 +422,71 @@ def test_fe13_says_which_berths_row_is_missing_or_empty():
         "empty_ops_available_cell_in_2035_is_insufficient_data":
             "the berths table leaves ops_available empty for NLVLI T1 B1" + tail,
     }
+
+
+def test_fe01_does_not_say_a_quay_of_unknown_ops_has_none():
+    """A July 2030 call at Vlissingen (a ports row: no AFIR flag, no Member State decision) at a
+    quay without a berths row is port_not_covered: before 2035 the quay decides nothing. FE01
+    said "berth T1/Q9 has no OPS (berths table: ops_available)" and its evidence
+    berth_ops_available false, a fact the data does not hold (unknown is not "no OPS",
+    docs/regulations-fueleu.md). At a quay whose row says false, it stays said."""
+    con = store.connect(":memory:")
+    try:
+        put_tables(con, {
+            "ports": [{"port": "NLVLI", "name": "Vlissingen", "timezone": "Europe/Amsterdam",
+                       "country": "NL"}],
+            "berths": [{"port": "NLVLI", "terminal": "T1", "berth": "Q1", "ops_available": False}],
+            "visits": [visit(v, port="NLVLI", terminal="T1", berth=b, imo=imo,
+                             gross_tonnage=95000, aux_power_kw=1000, ready_to_work=None,
+                             pilot_on_board=None, arrival="2030-07-03T06:00:00+02:00",
+                             departure="2030-07-04T06:00:00+02:00")
+                       for v, b, imo in (("KNOWN", "Q1", "9321483"),
+                                         ("UNKNOWN", "Q9", "9074729"))],
+        })
+        outcome = check(con, "fueleu-art6", store_run=False, record=False)
+    finally:
+        con.close()
+    fe01 = {r["visit_id"]: r for r in outcome.findings.filter(pl.col("rule_id") == "FE01")
+            .iter_rows(named=True)}
+    import json
+
+    assert "berth T1/Q1 has no OPS (berths table: ops_available)" in fe01["KNOWN"]["message"]
+    assert json.loads(fe01["KNOWN"]["evidence"])["berth_ops_available"] is False
+    unknown = fe01["UNKNOWN"]["message"]
+    assert "has no OPS" not in unknown, unknown
+    assert ("whether berth T1/Q9 has OPS is not known (berths table: ops_available), which "
+            "decides only from 2035-01-01 (Art. 6(2))") in unknown
+    assert json.loads(fe01["UNKNOWN"]["evidence"])["berth_ops_available"] is None
+
+
+def test_fe05_at_a_quay_the_berths_table_says_has_no_ops_says_how_to_claim():
+    """Rotterdam (AFIR Art. 9) in June 2030, quay E20 recorded without OPS, 24 h, 1 000 kW, no
+    event: Art. 6(1) applies at the port whatever the quay, so the call is non-compliant,
+    1.5 x 1 000 x 24 = EUR 36 000 (unchanged). The finding said only "no OPS use", leaving a
+    shipping line to find out why a quay without OPS is billed; it says that the berths table
+    records the quay without OPS and that an ops_unavailable claim (which the pack caps per
+    year) excuses the time it covers. A quay with OPS (E1) is not told so."""
+    con = store.connect(":memory:")
+    try:
+        put_tables(con, {
+            "berths": [{"port": "NLRTM", "terminal": "ECT", "berth": "E20",
+                        "ops_available": False},
+                       {"port": "NLRTM", "terminal": "ECT", "berth": "E1",
+                        "ops_available": True}],
+            "visits": [visit(v, port="NLRTM", terminal="ECT", berth=b, imo=imo,
+                             gross_tonnage=95000, aux_power_kw=1000, ready_to_work=None,
+                             pilot_on_board=None, arrival="2030-06-03T06:00:00+02:00",
+                             departure="2030-06-04T06:00:00+02:00")
+                       for v, b, imo in (("NOOPS", "E20", "9321483"), ("OPS", "E1", "9074729"))],
+        })
+        outcome = check(con, "fueleu-art6", store_run=False, record=False)
+    finally:
+        con.close()
+    penalty = {r["visit_id"]: r["penalty"] for r in outcome.results.iter_rows(named=True)}
+    assert penalty == {"NOOPS": 36000.0, "OPS": 36000.0}
+    fe05 = {r["visit_id"]: r["message"] for r in outcome.findings
+            .filter(pl.col("rule_id") == "FE05").iter_rows(named=True)}
+    assert ("; the berths table records berth ECT/E20 without OPS: an ops_unavailable event "
+            "excuses the time it covers (an Art. 6(5) exception, capped per year)"
+            ) in fe05["NOOPS"]
+    assert "without OPS" not in fe05["OPS"]

@@ -4,7 +4,8 @@
 One row per stay at berth in scope of Art. 6 (every verdict except `not_applicable`; the stays
 of one port call share `port` and `port_call`, and its penalty is on one of them, `penalty_on`): the ship,
 port and berth, arrival and departure in UTC and port-local time, the stay, OPS connection
-time and metered OPS energy, the exceptions claimed with their references, the non-compliant
+time and metered OPS energy, the exceptions claimed with their references, the claim that
+exempts an exempt stay (which may be recorded on another stay of its port call), the non-compliant
 hours, the power demand used and where it came from, and the penalty. A record lacking what
 Art. 15(1) asks to be monitored (or, for a non-compliant call, the power demand) is marked
 incomplete with the missing fields named.
@@ -70,6 +71,15 @@ COLUMNS = [
            confirmed=False,
            note="the English text of Art. 6(9) was not retrieved; what a confirmation carries "
            "is unverified"),
+    Column("exemption_events", "string",
+           "exempt rows: the events (event_id, `;`) whose Art. 6(5) claim exempts the port "
+           "call, recorded on this stay or on another stay of its port call", "berthcheck run"),
+    Column("exemption_claimed_on", "string",
+           "exempt rows: the stays (visit_id, `;`) those events are recorded on; another stay "
+           "of the port call for a stay exempt by its call-mate's unscheduled call, whose "
+           "exceptions_claimed is then empty", "berthcheck run"),
+    Column("exemption_references", "string", "exempt rows: those events' references (`;`)",
+           f"{ART15}(b)"),
     Column("excused_hours", "number", "hours excused by the exceptions", "berthcheck run",
            unit="h"),
     Column("verdict", "string", "berthcheck's verdict on the call", "berthcheck run"),
@@ -124,6 +134,9 @@ def build(con, run, params: dict) -> Built:
     visits = visit_rows(con, ids)
     sp_rows = shore_power_rows(con, ids)
     ev_rows = event_rows(con, ids)
+    # a stay exempt by its call-mate's claim: the mate may be outside the period's visits
+    claim_rows = event_rows(con, sorted({v for res in results.iter_rows(named=True)
+                                         for v in _split(res.get("exemption_claimed_on"))}))
     rows = []
     for res in results.iter_rows(named=True):
         if res["verdict"] == "not_applicable":
@@ -167,6 +180,7 @@ def build(con, run, params: dict) -> Built:
                                              if not blank(e.get("reference"))) or None,
             "exception_approvals": ";".join(e["approval_ref"] for e in events
                                             if not blank(e.get("approval_ref"))) or None,
+            **_exemption(res, claim_rows),
             "excused_hours": hours(res.get("excused_hours")),
             "verdict": res["verdict"],
             "basis": res["basis"],
@@ -200,6 +214,24 @@ def build(con, run, params: dict) -> Built:
     rows.sort(key=lambda r: (r["departure_utc"] or "", r["visit_id"]))
     files = table_files(Path(params["out"]), [Table("port-calls", COLUMNS, rows)])
     return Built(files, len(rows), sum(1 for r in rows if not r["record_complete"]))
+
+
+def _split(joined: str | None) -> list[str]:
+    return [] if joined is None else joined.split(";")
+
+
+def _exemption(res: dict, claim_rows: dict[str, list[dict]]) -> dict:
+    """The claim that exempts the stay (pack 1.2.5's exemption_events / exemption_claimed_on):
+    its events, the stays they are recorded on and their references."""
+    wanted = set(_split(res.get("exemption_events")))
+    claims = [e for v in _split(res.get("exemption_claimed_on"))
+              for e in claim_rows.get(v, []) if e["event_id"] in wanted]
+    return {
+        "exemption_events": res.get("exemption_events"),
+        "exemption_claimed_on": res.get("exemption_claimed_on"),
+        "exemption_references": ";".join(e["reference"] for e in claims
+                                         if not blank(e.get("reference"))) or None,
+    }
 
 
 def export_fueleu_calls(con, *, period: str, out: Path, port: str | None = None) -> ExportOutcome:

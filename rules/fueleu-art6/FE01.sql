@@ -40,8 +40,18 @@ SELECT
                     THEN ' is not under the jurisdiction of an EU Member State or EEA state'
                     ELSE ' is not covered on ' || CAST(departure_local_date AS VARCHAR)
                          || ': not an AFIR Art. 9 port, no Member State OPS requirement in force'
-                         || ', and berth ' || terminal || '/' || berth
-                         || ' has no OPS (berths table: ops_available)'
+                         || CASE WHEN berth_ops_unknown
+                                 -- unknown is not "no OPS"; before 2035 it decides nothing
+                                 -- (from then on the call is missing_berth_ops, FE13)
+                                 THEN ', and whether berth ' || terminal || '/' || berth
+                                      || ' has OPS is not known (berths table: ops_available),'
+                                      || ' which decides only from '
+                                      || CAST(coalesce(ops_unknown_from,
+                                                    CAST($ops_berth_start_date AS DATE))
+                                           AS VARCHAR)
+                                      || ' (Art. 6(2))'
+                                 ELSE ', and berth ' || terminal || '/' || berth
+                                      || ' has no OPS (berths table: ops_available)' END
                          || CASE WHEN port_ops_required_from > $member_state_addition_until
                                  THEN ' (the ports table dates a Member State decision '
                                       || CAST(port_ops_required_from_given AS VARCHAR)
@@ -54,7 +64,7 @@ SELECT
     END AS message,
     to_json({
         'basis': not_applicable_basis,
-        'berth_ops_available': berth_ops_available,
+        'berth_ops_available': CASE WHEN NOT berth_ops_unknown THEN berth_ops_available END,
         'call_purpose': call_purpose,
         'covered_from': CAST(later_start_date AS VARCHAR),
         'departure_local_date': CAST(departure_local_date AS VARCHAR),

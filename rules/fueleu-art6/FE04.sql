@@ -10,7 +10,8 @@
 --   kinds as basis. Art. 6(5) exempts port calls: in a port call of several stays the call is
 --   exempt as a whole, every stay of it, when such events cover every stay under the
 --   obligation, or when an unscheduled_call (parameter call_exemption_kinds) covers the whole
---   of any one of its stays (the finding on the other stays names the stay that carries it).
+--   of any one of its stays (the basis of every stay, pack 1.2.5; the finding on the other
+--   stays names the stay that carries it).
 --   Events covering only part of it do not exempt the call (zero_emission_tech excuses its
 --   part, FE07, also over one whole stay of a call of several; a partial unscheduled_call is
 --   ignored, FE10).

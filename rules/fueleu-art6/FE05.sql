@@ -20,8 +20,16 @@ SELECT
         || local_text(w_end, tz) || ' ' || tz || ')'
         || penalty_note(call_stays, penalty_carrier, port_call, call_carrier, penalty,
                         $penalty_eur_per_kwh, power_demand_kw, power_source, billed_hours)
+        -- a quay recorded without OPS in a port Art. 6(1) or 6(3) covers: the obligation is
+        -- the port's, the quay's lack excuses nothing by itself; say how it is claimed
+        || CASE WHEN NOT berth_ops_unknown AND NOT berth_ops_available
+                THEN '; the berths table records berth ' || terminal || '/' || berth
+                     || ' without OPS: an ops_unavailable event excuses the time it covers'
+                     || ' (an Art. 6(5) exception, capped per year)'
+                ELSE '' END
             AS message,
     to_json({
+        'berth_ops_available': CASE WHEN NOT berth_ops_unknown THEN berth_ops_available END,
         'billed_hours': billed_hours,
         'excused_hours': hours_of(excused_seconds),
         'from': iso_utc(w_start),

@@ -61,6 +61,12 @@ SELECT
     call_stays AS port_call_stays,
     hours_of(call_seconds) AS port_call_hours,
     CASE WHEN verdict = 'non_compliant' THEN call_carrier END AS penalty_on,
+    -- the claim that exempts a stay (Art. 6(5)): its events and the stays they are recorded
+    -- on, which for a stay exempt by its call-mate's unscheduled call is another stay
+    CASE WHEN verdict = 'exempt' AND basis = exemption_kinds THEN exemption_claim_event_ids
+         END AS exemption_events,
+    CASE WHEN verdict = 'exempt' AND basis = exemption_kinds THEN exemption_claimed_on_ids END
+        AS exemption_claimed_on,
     -- hours over the whole stay, read by berthcheck/emissions.py (docs/contract.md 5); OPS is the
     -- only control FuelEU Art. 6 knows, so capture hours are 0
     hours_of(stay_seconds) AS stay_hours,

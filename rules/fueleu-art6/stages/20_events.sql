@@ -77,26 +77,59 @@ unscheduled AS (
     SELECT c.call_key,
         string_agg(DISTINCT x.kind, '+' ORDER BY x.kind) AS kinds,
         string_agg(DISTINCT x.event_id, ';' ORDER BY x.event_id) AS event_ids,
-        string_agg(DISTINCT x.visit_id, ', ' ORDER BY x.visit_id) AS claiming_stays
+        string_agg(DISTINCT x.visit_id, ', ' ORDER BY x.visit_id) AS claiming_stays,
+        string_agg(DISTINCT x.visit_id, ';' ORDER BY x.visit_id) AS claiming_stay_ids,
+        list(DISTINCT x.visit_id) AS claiming_list
     FROM fe_event x
     JOIN fe_call c ON c.visit_id = x.visit_id
     LEFT JOIN span sp ON sp.visit_id = x.visit_id
     WHERE list_contains($call_exemption_kinds, x.kind)
       AND (x.whole_stay OR (x.s <= sp.span_start AND x.e >= sp.span_end))
     GROUP BY c.call_key
+),
+call_claims AS (
+    -- a call exempt by its whole-stay events over every stay: all its stays' events, which
+    -- together exempt it (in a call of several stays, one stay's alone would not)
+    SELECT sp.call_key,
+        string_agg(DISTINCT p.event_id, ';' ORDER BY p.event_id) AS event_ids,
+        string_agg(DISTINCT p.visit_id, ';' ORDER BY p.visit_id) AS stay_ids
+    FROM piece p
+    JOIN span sp ON sp.visit_id = p.visit_id
+    WHERE sp.call_key IN (SELECT call_key FROM covered_call)
+    GROUP BY sp.call_key
+),
+judged AS (
+    SELECT c.visit_id, c.call_key, o.kinds AS own_kinds, o.event_ids AS own_event_ids,
+        u.kinds AS call_kinds, u.event_ids AS call_event_ids, u.claiming_stays,
+        u.claiming_stay_ids, u.claiming_list,
+        -- exempt by its own events, its call covered by such events over every stay; in a
+        -- call of several stays an unscheduled call, which exempts it alone, is the basis of
+        -- every stay (a stay's zero-emission technology exempts nothing unless all are on it)
+        o.visit_id IS NOT NULL AND c.call_key IN (SELECT call_key FROM covered_call)
+            AND (u.call_key IS NULL OR c.call_stays = 1) AS covered
+    FROM fe_call c
+    LEFT JOIN own o ON o.visit_id = c.visit_id
+    LEFT JOIN unscheduled u ON u.call_key = c.call_key
+    WHERE u.call_key IS NOT NULL
+       OR (o.visit_id IS NOT NULL AND c.call_key IN (SELECT call_key FROM covered_call))
 )
 SELECT
-    c.visit_id,
-    -- a stay covered by its own events keeps its own kinds (a call of one stay: as before)
-    coalesce(o.kinds, u.kinds) AS kinds,
-    coalesce(o.event_ids, u.event_ids) AS event_ids,
+    j.visit_id,
+    -- a stay of a covered call keeps its own kinds (a call of one stay: as before); any other
+    -- is exempt by its call's unscheduled call, whatever covers it alone (before pack 1.2.5 a
+    -- stay under zero-emission technology took that basis, which does not exempt its call)
+    CASE WHEN j.covered THEN j.own_kinds ELSE j.call_kinds END AS kinds,
+    CASE WHEN j.covered THEN j.own_event_ids ELSE j.call_event_ids END AS event_ids,
     -- exempt through another stay's unscheduled-call event: the stays that carry it
-    CASE WHEN o.visit_id IS NULL THEN u.claiming_stays END AS claimed_on
-FROM fe_call c
-LEFT JOIN own o ON o.visit_id = c.visit_id
-LEFT JOIN unscheduled u ON u.call_key = c.call_key
-WHERE u.call_key IS NOT NULL
-   OR (o.visit_id IS NOT NULL AND c.call_key IN (SELECT call_key FROM covered_call));
+    CASE WHEN NOT j.covered AND NOT list_contains(j.claiming_list, j.visit_id)
+         THEN j.claiming_stays END AS claimed_on,
+    -- the events that exempt the call and the stays they are recorded on (`;`): the result
+    -- columns exemption_events and exemption_claimed_on (pack 1.2.5), so that a verifier's
+    -- export names the claim on a stay exempt by its call-mate's
+    CASE WHEN j.covered THEN cc.event_ids ELSE j.call_event_ids END AS claim_event_ids,
+    CASE WHEN j.covered THEN cc.stay_ids ELSE j.claiming_stay_ids END AS claimed_on_ids
+FROM judged j
+LEFT JOIN call_claims cc ON cc.call_key = j.call_key;
 
 -- A stay must use OPS when Art. 6 covers it, its gross tonnage is known and above the
 -- threshold, whether its quay has OPS is known where that decides (missing_berth_ops), its

@@ -32,6 +32,8 @@ base AS (
         n.visit_id IS NOT NULL AS needs_ops,
         x.kinds AS exemption_kinds,
         x.event_ids AS exemption_event_ids,
+        x.claim_event_ids AS exemption_claim_event_ids,
+        x.claimed_on_ids AS exemption_claimed_on_ids,
         w.window_start AS w_start,
         w.window_end AS w_end,
         coalesce(w.clipped_to_start, false) AS clipped_to_start,
