@@ -1,0 +1,77 @@
+"""`audit verify` says what differs in words an auditor can act on: two different digests never
+look the same, and a changed value of a long record (the parameters) is named by its JSON path,
+not shown as two whole records side by side."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from berthcheck.digest_text import two_digests
+from tests.test_audit import _cli, checked  # noqa: F401 - the fixture
+
+
+@pytest.fixture()
+def kept(checked, tmp_path):
+    """The checked sample month's store, its run id and its manifest kept as a file."""
+    db, run_id = checked
+    path = tmp_path / "kept.json"
+    assert _cli("audit", "manifest", run_id, "--db", db, "--out", path).exit_code == 0
+    return db, run_id, json.loads(path.read_text(encoding="utf-8"))
+
+
+def _verify_with(db, run_id, manifest, tmp_path):
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
+    return _cli("audit", "verify", run_id, "--db", db, "--manifest", edited)
+
+
+def test_two_digests_that_differ_are_never_shown_alike():
+    a = "9f84ef4a5a97a52e5badbab1639c4cc1100cdd33977df364714e129a28048e15"
+    b = a[:-1] + "0"  # one byte of a kept manifest changed, in the last digit
+    shown_a, shown_b = two_digests(a, b)
+    assert shown_a != shown_b and (shown_a, shown_b) == (a, b)
+    c = a[:20] + "0" + a[21:]
+    assert two_digests(a, c) == (a[:24] + "...", c[:24] + "...")
+    assert two_digests(a, a) == (a[:12] + "...", a[:12] + "...")  # the same: as before
+    assert two_digests("0" * 64, a) == ("0" * 12 + "...", a[:12] + "...")
+
+
+def test_a_digest_edited_in_its_last_digit_is_shown_differing(kept, tmp_path):
+    """Before: `stored results: sha256 9f84ef4a5a97... but the run recorded 9f84ef4a5a97...`,
+    the same twelve digits twice, and `results: sha256 X... at the run, X... recomputed`."""
+    db, run_id, manifest = kept
+    want = manifest["results_sha256"]
+    edited = want[:-1] + ("0" if want[-1] != "0" else "1")
+    manifest["results_sha256"] = edited
+    result = _verify_with(db, run_id, manifest, tmp_path)
+    assert result.exit_code == 1, result.output
+    assert f"stored results: sha256 {want} but the run recorded {edited}" in result.output
+    assert f"results: sha256 {edited} at the run, {want} recomputed" in result.output
+
+
+def test_a_changed_parameter_in_a_kept_manifest_is_named_by_json_path(kept, tmp_path):
+    """Before: `parameters: differs`, and the run's record line printed both whole parameter
+    records (every parameter and table of the pack, about 4 000 characters each)."""
+    db, run_id, manifest = kept
+    manifest["parameters"]["parameters"]["connect_after_ready_to_work_hours"] = 3.0
+    result = _verify_with(db, run_id, manifest, tmp_path)
+    assert result.exit_code == 1, result.output
+    path = "$.parameters.parameters.connect_after_ready_to_work_hours"
+    assert f"parameters: differs at {path} is 2.0 in the database, 3.0 in the file" \
+        in result.output, result.output
+    assert f"parameters: {path} is 2.0 in the record, 3.0 in the manifest" in result.output
+    assert max(map(len, result.output.splitlines())) < 300, result.output
+    data = json.loads(_cli("audit", "verify", run_id, "--db", db, "--manifest",
+                           tmp_path / "edited.json", "--json").output)
+    record = next(m for m in data["mismatches"] if m["what"] == "record")
+    assert record["details"] == [f"parameters: {path} is 2.0 in the record, 3.0 in the manifest"]
+
+
+def test_a_scope_value_missing_from_a_kept_manifest_says_missing(kept, tmp_path):
+    db, run_id, manifest = kept
+    del manifest["scope"]["fleet"]
+    result = _verify_with(db, run_id, manifest, tmp_path)
+    assert "scope: differs at $.scope.fleet is null in the database, missing in the file" \
+        in result.output, result.output
