@@ -11,11 +11,14 @@ from berthcheck.cli_common import (
     CsvOption,
     DbOption,
     JsonOption,
+    MkdirOption,
     fail,
+    json_text,
     one_format,
     print_csv,
     print_json,
     say,
+    warn,
     with_store,
 )
 from berthcheck.errors import BerthcheckError
@@ -128,34 +131,63 @@ def runs_show_command(run_id: RunArgument, db: DbOption = None, as_json: JsonOpt
 @runs_app.command("export")
 def runs_export_command(
     run_id: RunArgument,
-    out: Annotated[Path, typer.Option("--out", help="Results file: .csv, .parquet, .json or .xlsx (as `check --out`).", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Results file: .csv, .parquet, .json or .xlsx (as `check --out`); - for CSV on standard output.", show_default=False)],
     findings_out: Annotated[
         Path | None, typer.Option("--findings", help="Findings file (default: findings.<ext> beside --out).", show_default=False)
     ] = None,
     db: DbOption = None,
+    mkdir: MkdirOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Write a stored run's results and findings exactly as `check --out` wrote them then."""
+    from berthcheck.atomic import is_stdout
     from berthcheck.engine.export import plan_outputs
     from berthcheck.engine.outputs import write_check_outputs
+    from berthcheck.engine.run_listing import run_summary
     from berthcheck.engine.runs import verified_frames
     from berthcheck.run_warnings import stored_run_warnings
     from berthcheck.store import check_not_loaded
 
+    # with --out - the results are standard output: what is said of them goes to standard
+    # error, as `check --out -` does (a `wrote` line ended the CSV on standard output)
+    tell = warn if is_stdout(out) else say
     try:
-        findings_target = plan_outputs(out, findings_out)
+        findings_target = plan_outputs(out, findings_out, mkdir=mkdir)
     except BerthcheckError as exc:
         raise fail(exc) from None
     def read(con):
         check_not_loaded(con, [("--out", out), ("--findings", findings_target)])
         results, findings = verified_frames(con, run_id.strip())
         # the run's warnings, as `check` gave them (berthcheck/run_warnings.py)
-        return results, findings, stored_run_warnings(con, run_id.strip(), results)
+        return (results, findings, stored_run_warnings(con, run_id.strip(), results),
+                run_summary(con, run_id.strip()))
 
-    results, findings, warnings = with_store(db, read, read_only=True)
+    results, findings, warnings, run = with_store(db, read, read_only=True)
     try:
-        written = write_check_outputs(results, findings, out, findings_target)
+        written = write_check_outputs(results, findings, out, findings_target, mkdir=mkdir)
     except BerthcheckError as exc:
         raise fail(exc) from None
     for line in warnings:  # on standard error, as the other exports' (never in the files)
-        typer.echo(f"warning: {line}", err=True)
-    say(f"wrote {' and '.join(written)}")
+        warn(f"warning: {line}")
+    if as_json:
+        tell(json_text(export_summary(run, results, findings, written, warnings)))
+    elif written:
+        tell(f"wrote {' and '.join(written)}")
+
+
+def export_summary(run: dict, results, findings, written: list[str],
+                   warnings: list[str]) -> dict:
+    """`runs export --json`: the run, what it holds, each file written with its sha256 (to
+    compare with a copy kept elsewhere), and the run's warnings (docs/contract.md 3)."""
+    import hashlib
+
+    return {
+        "run_id": run["run_id"],
+        "pack": run["pack"],
+        "pack_version": run["pack_version"],
+        "visits": results.height,
+        "findings": findings.height,
+        "written": written,
+        "sha256": {f: hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in written},
+        "warnings": warnings,
+    }
