@@ -152,6 +152,7 @@ def rules_show_command(
         ),
     ],
     pack: PackOption = "carb-at-berth-2020",
+    as_json: JsonOption = False,
 ) -> None:
     """Print a rule's header (id, title, citation, examples) and its SQL, or factor tables."""
     from berthcheck.emission_factors import describe_factors, factor_names
@@ -159,15 +160,29 @@ def rules_show_command(
 
     try:
         if rule_id.strip().lower() in factor_names():
-            text = "\n".join(describe_factors(rule_id))
-        else:
-            pk = load_pack(pack)
-            try:
-                text = pk.rule(rule_id).source.rstrip()
-            except UsageError as exc:  # README: `rules show RULE_ID`, no --pack
-                raise UsageError(f"{exc}{_found_elsewhere(rule_id, pk.id)}") from None
+            if as_json:  # tables of numbers with their sources: not one rule's record
+                raise UsageError(f"rules show {rule_id.strip()} --json: the emission factor "
+                                 "tables are CSV files (their folder: `berthcheck rules show "
+                                 "factors`); `berthcheck rules list --json` gives their hash "
+                                 "and parameters as JSON")
+            say("\n".join(describe_factors(rule_id)))
+            return
+        pk = load_pack(pack)
+        try:
+            rule = pk.rule(rule_id)
+        except UsageError as exc:  # README: `rules show RULE_ID`, no --pack
+            raise UsageError(f"{exc}{_found_elsewhere(rule_id, pk.id)}") from None
+        if as_json:
+            from berthcheck.engine.pack_info import rule_dict
+
+            print_json(rule_dict(pk, rule.id))
+            return
+        text = rule.source.rstrip()
     except BerthcheckError as exc:
         raise fail(exc) from None
+    # the rule's file is the pack's: which pack, at which version, says what it is a rule of
+    say(f"-- pack: {pk.label} (hash {pk.hash[:12]}...), file "
+        f"{rule.path.relative_to(pk.path).as_posix()}")
     say(text)
 
 

@@ -59,3 +59,36 @@ def pack_dict(pack: Pack) -> dict[str, Any]:
             },
         },
     }
+
+
+def rule_dict(pack: Pack, rule_id: str) -> dict[str, Any]:
+    """One rule as `rules show --json` gives it: the pack it is a rule of (id, version, hash,
+    where it came from), the rule's header, the parameters its SQL binds with their values and
+    citations, its file with the sha256 a run's manifest records of it (`pack.files`), and the
+    file's text as `rules show` prints it."""
+    from berthcheck.engine.manifest import pack_files
+    from berthcheck.engine.pack_paths import origin_of
+
+    r = pack.rule(rule_id)
+    rel = r.path.relative_to(pack.path).as_posix()
+    return {
+        "pack": pack.id,
+        "version": pack.version,
+        "label": pack.label,
+        "hash": pack.hash,
+        "source": origin_of(pack.path),
+        "folder": str(pack.path),
+        "rule": {
+            "id": r.id, "name": r.name, "title": r.title, "section": r.section,
+            "severity": r.severity, "description": r.description, "compliant": r.compliant,
+            "non_compliant": r.non_compliant, "note_column": pack.notes.get(r.id),
+        },
+        "parameters": {
+            name: {"value": p.value, "unit": p.unit, "citation": p.citation,
+                   "confirmed": p.confirmed, "note": p.note}
+            for name, p in sorted(pack.parameters.items()) if name in r.parameters
+        },
+        "file": rel,
+        "file_sha256": pack_files(pack.path).get(rel),
+        "text": r.source,
+    }
