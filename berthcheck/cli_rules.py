@@ -26,15 +26,21 @@ def register(rules_app: typer.Typer) -> None:
     rules_app.command("show")(rules_show_command)
 
 
+# `rules test --csv`: the cases of `--json`, one line each (`problems` joined by `;`)
+RULES_TEST_CSV_COLUMNS = ["pack", "rule", "case", "file", "ok", "problems"]
+
+
 def rules_test_command(
     pack: Annotated[str, typer.Argument(help="Pack id or folder path (e.g. ./my-pack).",
                                         show_default=False)],
     as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ) -> None:
     """Run a pack's fixture cases (PACK/tests/*.yml) and show which pass; exit 1 if any fails."""
     from berthcheck.engine.pack import load_pack
     from berthcheck.engine.pack_fixtures import run_fixtures
 
+    one_format(as_json, as_csv)
     try:
         pk = load_pack(pack, named_by="PACK")  # an argument here, not --pack
         outcomes = run_fixtures(pk)
@@ -50,6 +56,10 @@ def rules_test_command(
             "passed": len(outcomes) - len(failed),
             "failed": len(failed),
         })
+    elif as_csv:  # the table, a line per case; the exit code says whether any failed
+        print_csv(RULES_TEST_CSV_COLUMNS, [
+            {"pack": pk.label, "rule": o.case.rule, "case": o.case.name,
+             "file": str(o.case.file), "ok": o.ok, "problems": o.problems} for o in outcomes])
     else:
         from berthcheck.cli_progress import print_table, table
 

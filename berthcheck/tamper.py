@@ -25,8 +25,8 @@ import re
 
 from berthcheck import store
 from berthcheck.digest_text import two_digests
-from berthcheck.json_diff import difference_lines
 from berthcheck.ingest.kinds import KINDS
+from berthcheck.json_diff import difference_lines
 
 MAX_SHOWN = 20
 _VIEW_SQL = re.compile(r"^CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(\S+)\s+AS\s+(.*?);?\s*$",

@@ -9,7 +9,15 @@ import json
 import pytest
 
 from berthcheck.digest_text import two_digests
-from tests.test_audit import _cli, checked  # noqa: F401 - the fixture
+from tests.conftest import copy_store
+from tests.test_audit import _cli
+
+
+@pytest.fixture()
+def checked(sample_month_checked, tmp_path):
+    """A private copy of the checked sample month's store (conftest) and its run id."""
+    path, outcome = sample_month_checked
+    return copy_store(path, tmp_path / "bc.duckdb"), outcome.run_id
 
 
 @pytest.fixture()

@@ -7,12 +7,20 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from berthcheck.cli import app
-from tests.test_audit import checked  # noqa: F401 - the fixture
+from tests.conftest import copy_store
 
 runner = CliRunner()
+
+
+@pytest.fixture()
+def checked(sample_month_checked, tmp_path):
+    """A private copy of the checked sample month's store (conftest) and its run id."""
+    path, outcome = sample_month_checked
+    return copy_store(path, tmp_path / "bc.duckdb"), outcome.run_id
 
 
 def _export(db, run_id, *args):
