@@ -24,9 +24,9 @@ import functools
 import re
 
 from berthcheck import store
-from berthcheck.digest_text import two_digests
 from berthcheck.ingest.kinds import KINDS
 from berthcheck.json_diff import difference_lines
+from berthcheck.side_by_side import two_digests, two_texts
 
 MAX_SHOWN = 20
 _VIEW_SQL = re.compile(r"^CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(\S+)\s+AS\s+(.*?);?\s*$",
@@ -219,6 +219,12 @@ def record_problems(con, run_id: str, manifest: dict) -> list[str]:
     return out
 
 
+def _two(stored, other, what: str) -> tuple[str, str, str]:
+    """A cell stored and `what` (recomputed): `-` for empty, cut so they still differ."""
+    shown_a, shown_b = two_texts(str(stored or "-"), str(other or "-"))
+    return shown_a, what, shown_b
+
+
 def _rows(entry, other) -> str:
     if not isinstance(entry, dict):
         return "absent"
@@ -316,6 +322,6 @@ def cell_differences(stored, other, what: str = "recomputed") -> list[str]:
             if cols:
                 where = f"visit {ra.get('visit_id')}, " if noun == "finding" else ""
                 out.append(f"{noun} {key}: {where}" + "; ".join(
-                    f"{c} stored {ra.get(c) or '-'!s:.60}, {what} {rb.get(c) or '-'!s:.60}"
+                    "{} stored {}, {} {}".format(c, *_two(ra.get(c), rb.get(c), what))
                     for c in cols[:6]))
     return out

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from berthcheck.digest_text import two_digests
+from berthcheck.side_by_side import two_digests
 from tests.conftest import copy_store
 from tests.test_audit import _cli
 
@@ -83,3 +83,39 @@ def test_a_scope_value_missing_from_a_kept_manifest_says_missing(kept, tmp_path)
     result = _verify_with(db, run_id, manifest, tmp_path)
     assert "scope: differs at $.scope.fleet is null in the database, missing in the file" \
         in result.output, result.output
+
+
+def test_two_texts_that_differ_past_what_is_shown_still_look_different():
+    from berthcheck.side_by_side import two_texts
+
+    message = "no control: 1585 min uncontrolled (2026-09-30 13:25 to 2026-10-01 15:50 " \
+              "America/Los_Angeles)"
+    shown = two_texts(message + " ", message)  # a space added at the end: quoted
+    assert shown[0] != shown[1] and shown[0].endswith(" '") and shown[1].endswith(")'")
+    edited = message.replace("15:50", "15:59")  # past the 60th character
+    a, b = two_texts(message, edited)
+    assert a != b and "15:50" in a and "15:59" in b and a.startswith("...")
+    assert two_texts("compliant", "non_compliant") == ("compliant", "non_compliant")
+
+
+def test_a_stored_finding_edited_past_its_60th_character_is_shown_differing(checked):
+    """Before: `message stored no control: ... (2026-09-30 13:25 to 2026-, recomputed no
+    control: ... (2026-09-30 13:25 to 2026-`, the same 60 characters twice."""
+    from berthcheck import store
+
+    db, run_id = checked
+    con = store.connect(db)
+    try:
+        finding, message = store.run(con, "SELECT finding_id, message FROM run_findings "
+                                          "WHERE length(message) > 70 ORDER BY finding_id "
+                                          "LIMIT 1")[0]
+        store.run(con, "UPDATE run_findings SET message = message || ' ' WHERE finding_id = ?",
+                  [finding])
+    finally:
+        con.close()
+    result = _cli("audit", "verify", run_id, "--db", db)
+    assert result.exit_code == 1, result.output
+    line = next(x for x in result.output.splitlines() if f"finding {finding}:" in x)
+    stored, recomputed = line.split("message stored ", 1)[1].split(", recomputed ")
+    assert stored != recomputed and stored.endswith(" '"), line
+    assert message.endswith(recomputed.strip("'").lstrip("."))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from berthcheck.digest_text import short_digest, two_digests  # noqa: F401 - the audit's names
+from berthcheck.side_by_side import short_digest, two_digests  # noqa: F401 - the audit's names
 
 # what an auditor acts on: besides the verdict and hours, who answers for a visit and what it
 # owes (a corrected power demand changes a FuelEU penalty, not the verdict or hours)
