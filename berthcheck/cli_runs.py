@@ -39,7 +39,7 @@ VERDICTS = ("compliant", "non_compliant", "exempt", "not_applicable", "insuffici
 # spread into columns (a damaged scope or counts record: empty cells, never zeros)
 RUNS_CSV_COLUMNS = ["run_id", "created_at", "pack", "pack_version", "custom_pack", "pack_path",
                     "period", "start", "end", "port", "terminal", "fleet", "scope", "visits",
-                    "findings", *VERDICTS, "max_batch_id"]
+                    "findings", *VERDICTS, "max_batch_id", "notes"]
 
 
 def _csv_row(run: dict) -> dict:
@@ -78,7 +78,7 @@ def runs_list_command(db: DbOption = None, as_json: JsonOption = False,
         rows.append([
             r["run_id"], _when(r["created_at"]),
             f"{r['pack']}@{r['pack_version']}"
-            + (" (custom)" if r["custom_pack"] else ""),
+            + (" (custom)" if r["custom_pack"] else "") + (" (notes)" if r["notes"] else ""),
             r["period"] or "all", r["scope_text"], count(r["visits"]),
             # damaged counts (edited outside berthcheck) are never shown as zeros
             *(count(c.get(v, 0)) if c is not None else "?" for v in VERDICTS),
@@ -110,8 +110,11 @@ def runs_show_command(run_id: RunArgument, db: DbOption = None, as_json: JsonOpt
         ("visits", count(run["visits"])),
         ("findings", count(run["findings"])),
         ("results sha256", run["results_sha256"]),
+        ("findings sha256", run["findings_sha256"]),
         ("berthcheck", run["berthcheck_version"]),
     ]
+    if run["notes"]:
+        fields.insert(3, ("notes", "check --notes: the pack's note rules ran as findings"))
     print_table(table(None, [("", "left"), ("", "left")], [[k, str(v)] for k, v in fields],
                       show_header=False))
     say("")
