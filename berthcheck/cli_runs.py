@@ -173,15 +173,17 @@ def runs_export_command(
     for line in warnings:  # on standard error, as the other exports' (never in the files)
         warn(f"warning: {line}")
     if as_json:
-        tell(json_text(export_summary(run, results, findings, written, warnings)))
+        files = [p for p in (out, findings_target) if p is not None and not is_stdout(p)]
+        tell(json_text(export_summary(run, results, findings, files, warnings)))
     elif written:
         tell(f"wrote {' and '.join(written)}")
 
 
-def export_summary(run: dict, results, findings, written: list[str],
+def export_summary(run: dict, results, findings, files: list[Path],
                    warnings: list[str]) -> dict:
-    """`runs export --json`: the run, what it holds, each file written with its sha256 (to
-    compare with a copy kept elsewhere), and the run's warnings (docs/contract.md 3)."""
+    """`runs export --json`: the run, what it holds, each file written (its path as given,
+    an .xlsx workbook holding both tables one file) with its sha256, to compare with a copy
+    kept elsewhere, and the run's warnings (README, `runs export`)."""
     import hashlib
 
     return {
@@ -190,7 +192,7 @@ def export_summary(run: dict, results, findings, written: list[str],
         "pack_version": run["pack_version"],
         "visits": results.height,
         "findings": findings.height,
-        "written": written,
-        "sha256": {f: hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in written},
+        "files": [str(f) for f in files],
+        "sha256": {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files},
         "warnings": warnings,
     }

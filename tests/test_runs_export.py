@@ -55,11 +55,11 @@ def test_json_names_the_run_and_each_file_with_its_sha256(checked, tmp_path):
     result = _export(db, run_id, "--out", out, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)  # the JSON alone on standard output; warnings on stderr
-    assert sorted(data) == ["findings", "pack", "pack_version", "run_id", "sha256", "visits",
-                            "warnings", "written"]
+    assert sorted(data) == ["files", "findings", "pack", "pack_version", "run_id", "sha256",
+                            "visits", "warnings"]
     assert data["run_id"] == run_id and data["pack"] == "carb-at-berth-2020"
-    assert data["written"] == [str(out), str(tmp_path / "findings.parquet")]
-    for name in data["written"]:
+    assert data["files"] == [str(out), str(tmp_path / "findings.parquet")]
+    for name in data["files"]:
         with open(name, "rb") as fh:
             assert data["sha256"][name] == hashlib.sha256(fh.read()).hexdigest()
     assert data["visits"] == 200 and data["findings"] > 0
@@ -73,4 +73,16 @@ def test_json_with_out_dash_goes_to_standard_error(checked):
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("visit_id,")
     summary = result.stderr[result.stderr.index("{"):]
-    assert json.loads(summary)["written"] == []
+    assert json.loads(summary)["files"] == []
+
+
+def test_json_of_a_workbook_names_the_one_file(checked, tmp_path):
+    """`--out FILE.xlsx` writes one workbook (Results and Findings sheets): one file, its path
+    as given (the `wrote` line's `(sheets Results and Findings)` is not part of it)."""
+    db, run_id = checked
+    out = tmp_path / "run.xlsx"
+    result = _export(db, run_id, "--out", out, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["files"] == [str(out)]
+    assert data["sha256"][str(out)] == hashlib.sha256(out.read_bytes()).hexdigest()
