@@ -119,3 +119,16 @@ def test_a_stored_finding_edited_past_its_60th_character_is_shown_differing(chec
     stored, recomputed = line.split("message stored ", 1)[1].split(", recomputed ")
     assert stored != recomputed and stored.endswith(" '"), line
     assert message.endswith(recomputed.strip("'").lstrip("."))
+
+
+def test_audit_manifest_json_with_out_prints_the_manifest_not_a_wrote_line(checked, tmp_path):
+    """Before: `audit manifest RUN --out FILE --json` printed `wrote FILE` on standard output,
+    which a script reading JSON fails on; now the manifest, the file's bytes."""
+    db, run_id = checked
+    kept = tmp_path / "kept.json"
+    result = _cli("audit", "manifest", run_id, "--db", db, "--out", kept, "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == kept.read_text(encoding="utf-8")
+    assert json.loads(result.stdout)["run_id"] == run_id
+    plain = _cli("audit", "manifest", run_id, "--db", db, "--out", tmp_path / "again.json")
+    assert plain.stdout == f"wrote {tmp_path / 'again.json'}\n"  # without --json: as before
