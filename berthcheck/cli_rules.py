@@ -191,8 +191,13 @@ def rules_show_command(
     except BerthcheckError as exc:
         raise fail(exc) from None
     # the rule's file is the pack's: which pack, at which version, says what it is a rule of
+    from berthcheck.engine.pack_info import rule_reads
+
     say(f"-- pack: {pk.label} (hash {pk.hash[:12]}...), file "
         f"{rule.path.relative_to(pk.path).as_posix()}")
+    reads = rule_reads(pk, rule.sql)
+    if reads:  # the stages that make what the rule selects from: where its arithmetic is
+        say("-- reads: " + ", ".join(f"{r['table']} ({r['stage']})" for r in reads))
     say(text)
 
 

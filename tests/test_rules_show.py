@@ -88,9 +88,11 @@ def test_rules_show_says_which_pack_and_version_the_rule_is_of():
     pack by id@version and hash): before, `rules show` printed the file alone."""
     shown = runner.invoke(app, ["rules", "show", "AB06"])
     assert shown.exit_code == 0, shown.output
-    first, second = shown.output.splitlines()[:2]
+    first, second, third = shown.output.splitlines()[:3]
     assert first.startswith("-- pack: carb-at-berth-2020@") and first.endswith("file AB06.sql")
-    assert second == "-- id: AB06"
+    # AB06 selects from a stage's table: where its arithmetic is, said
+    assert second == "-- reads: bc_uncontrolled_segment (stages/70_outcome.sql)"
+    assert third == "-- id: AB06"
 
 
 def test_rules_show_json_gives_the_rule_its_pack_and_its_files_sha256(sample_month_checked):
@@ -100,7 +102,9 @@ def test_rules_show_json_gives_the_rule_its_pack_and_its_files_sha256(sample_mon
     assert shown.exit_code == 0, shown.output
     data = json.loads(shown.stdout)
     assert sorted(data) == ["file", "file_sha256", "folder", "hash", "label", "pack",
-                            "parameters", "rule", "source", "text", "version"]
+                            "parameters", "reads", "rule", "source", "text", "version"]
+    assert data["reads"] == [{"table": "bc_uncontrolled_segment",
+                              "stage": "stages/70_outcome.sql"}]
     assert data["rule"]["id"] == "AB06" and data["rule"]["section"].startswith("17 CCR")
     assert data["rule"]["compliant"] and data["rule"]["non_compliant"]
     assert data["text"].startswith("-- id: AB06") and "SELECT" in data["text"]

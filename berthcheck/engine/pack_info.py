@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from berthcheck.engine.pack import Pack
@@ -90,5 +91,24 @@ def rule_dict(pack: Pack, rule_id: str) -> dict[str, Any]:
         },
         "file": rel,
         "file_sha256": pack_files(pack.path).get(rel),
+        "reads": rule_reads(pack, r.sql),
         "text": r.source,
     }
+
+
+_MADE = re.compile(r"\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:TABLE|VIEW)\s+"
+                   r"(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
+
+
+def rule_reads(pack: Pack, sql: str) -> list[dict[str, str]]:
+    """The tables a stage of the pack makes that the rule's SQL reads, each with the stage
+    file that makes it: where a rule of three lines (`FROM bc_uncontrolled_segment`) has its
+    arithmetic, for an auditor reading the rule."""
+    from berthcheck.engine.pack_text import strip_comments
+
+    made: dict[str, str] = {}
+    for rel, stage_sql in pack.stages:
+        for name in _MADE.findall(strip_comments(stage_sql)):
+            made[name.lower()] = rel  # a table made again later: the last stage's
+    words = {w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", strip_comments(sql))}
+    return [{"table": name, "stage": made[name]} for name in sorted(made) if name in words]
