@@ -132,3 +132,23 @@ def test_audit_manifest_json_with_out_prints_the_manifest_not_a_wrote_line(check
     assert json.loads(result.stdout)["run_id"] == run_id
     plain = _cli("audit", "manifest", run_id, "--db", db, "--out", tmp_path / "again.json")
     assert plain.stdout == f"wrote {tmp_path / 'again.json'}\n"  # without --json: as before
+
+
+def test_one_visit_recomputed_otherwise_is_said_in_the_singular(checked):
+    """An input row edited in place (ready_to_work 3 h later): `1 visit differs`, where it
+    said `1 visit differ`; the edited row is named by file, row and batch."""
+    from berthcheck import store
+
+    db, run_id = checked
+    con = store.connect(db)
+    try:
+        visit = store.scalar(con, "SELECT visit_id FROM run_results WHERE run_id = ? AND "
+                                  "verdict = 'non_compliant' ORDER BY visit_id LIMIT 1", [run_id])
+        store.run(con, "UPDATE visits_versions SET ready_to_work = ready_to_work + "
+                       "INTERVAL 3 HOUR WHERE visit_id = ?", [visit])
+    finally:
+        con.close()
+    result = _cli("audit", "verify", run_id, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert "recomputed; 1 visit differs" in result.output, result.output
+    assert f"visits '{visit}' (visits.csv row" in result.output

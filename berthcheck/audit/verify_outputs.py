@@ -92,7 +92,7 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
         n = len(details) + pack_only  # one detail line per visit that differs otherwise
         details += [f"{k} visit{'s' if k != 1 else ''}: pack {pa} -> {pb}"
                     for (pa, pb), k in sorted(packs.items())]
-        differ = f"; {n} visit{'s' if n != 1 else ''} differ" if n else ""
+        differ = (f"; {n} visits differ" if n != 1 else "; 1 visit differs") if n else ""
         if pack_only:
             differ += (f", {pack_only} of them only in the pack that judged them (its version)"
                        if pack_only < n else ", only in the pack that judged them (its version)")
