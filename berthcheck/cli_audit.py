@@ -82,7 +82,7 @@ def audit_manifest_command(
     run_id: RunIdArgument,
     db: DbOption = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write it to this file instead of printing it.", show_default=False)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON on standard output (the manifest is JSON already; accepted so every listing command takes --json).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The manifest on standard output, also with --out (it is JSON with or without --json).")] = False,
     mkdir: MkdirOption = False,
 ) -> None:
     """Print (or write) the stored manifest of a run, as JSON."""
@@ -100,7 +100,9 @@ def audit_manifest_command(
             write_manifest(manifest, out, mkdir=mkdir)
     except BerthcheckError as exc:
         raise fail(exc) from None
-    if out is None:
+    # --json: the manifest on standard output, with --out too (the file holds the same bytes),
+    # never the `wrote` line a script would read as JSON
+    if out is None or as_json:
         typer.echo(manifest_text(manifest), nl=False)
     else:
         say(f"wrote {out}")

@@ -103,8 +103,13 @@ def warn(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def json_text(data: Any) -> str:
+    """Every command's `--json`: sorted keys, two-space indent, text as it is."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
 def print_json(data: Any) -> None:
-    say(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str))
+    say(json_text(data))
 
 
 def csv_cell(value: Any) -> str:

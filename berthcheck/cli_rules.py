@@ -26,15 +26,21 @@ def register(rules_app: typer.Typer) -> None:
     rules_app.command("show")(rules_show_command)
 
 
+# `rules test --csv`: the cases of `--json`, one line each (`problems` joined by `;`)
+RULES_TEST_CSV_COLUMNS = ["pack", "rule", "case", "file", "ok", "problems"]
+
+
 def rules_test_command(
     pack: Annotated[str, typer.Argument(help="Pack id or folder path (e.g. ./my-pack).",
                                         show_default=False)],
     as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ) -> None:
     """Run a pack's fixture cases (PACK/tests/*.yml) and show which pass; exit 1 if any fails."""
     from berthcheck.engine.pack import load_pack
     from berthcheck.engine.pack_fixtures import run_fixtures
 
+    one_format(as_json, as_csv)
     try:
         pk = load_pack(pack, named_by="PACK")  # an argument here, not --pack
         outcomes = run_fixtures(pk)
@@ -50,6 +56,10 @@ def rules_test_command(
             "passed": len(outcomes) - len(failed),
             "failed": len(failed),
         })
+    elif as_csv:  # the table, a line per case; the exit code says whether any failed
+        print_csv(RULES_TEST_CSV_COLUMNS, [
+            {"pack": pk.label, "rule": o.case.rule, "case": o.case.name,
+             "file": str(o.case.file), "ok": o.ok, "problems": o.problems} for o in outcomes])
     else:
         from berthcheck.cli_progress import print_table, table
 
@@ -152,6 +162,7 @@ def rules_show_command(
         ),
     ],
     pack: PackOption = "carb-at-berth-2020",
+    as_json: JsonOption = False,
 ) -> None:
     """Print a rule's header (id, title, citation, examples) and its SQL, or factor tables."""
     from berthcheck.emission_factors import describe_factors, factor_names
@@ -159,15 +170,34 @@ def rules_show_command(
 
     try:
         if rule_id.strip().lower() in factor_names():
-            text = "\n".join(describe_factors(rule_id))
-        else:
-            pk = load_pack(pack)
-            try:
-                text = pk.rule(rule_id).source.rstrip()
-            except UsageError as exc:  # README: `rules show RULE_ID`, no --pack
-                raise UsageError(f"{exc}{_found_elsewhere(rule_id, pk.id)}") from None
+            if as_json:  # tables of numbers with their sources: not one rule's record
+                raise UsageError(f"rules show {rule_id.strip()} --json: the emission factor "
+                                 "tables are CSV files (their folder: `berthcheck rules show "
+                                 "factors`); `berthcheck rules list --json` gives their hash "
+                                 "and parameters as JSON")
+            say("\n".join(describe_factors(rule_id)))
+            return
+        pk = load_pack(pack)
+        try:
+            rule = pk.rule(rule_id)
+        except UsageError as exc:  # README: `rules show RULE_ID`, no --pack
+            raise UsageError(f"{exc}{_found_elsewhere(rule_id, pk.id)}") from None
+        if as_json:
+            from berthcheck.engine.pack_info import rule_dict
+
+            print_json(rule_dict(pk, rule.id))
+            return
+        text = rule.source.rstrip()
     except BerthcheckError as exc:
         raise fail(exc) from None
+    # the rule's file is the pack's: which pack, at which version, says what it is a rule of
+    from berthcheck.engine.pack_info import rule_reads
+
+    say(f"-- pack: {pk.label} (hash {pk.hash[:12]}...), file "
+        f"{rule.path.relative_to(pk.path).as_posix()}")
+    reads = rule_reads(pk, rule.sql)
+    if reads:  # the stages that make what the rule selects from: where its arithmetic is
+        say("-- reads: " + ", ".join(f"{r['table']} ({r['stage']})" for r in reads))
     say(text)
 
 

@@ -11,11 +11,14 @@ from berthcheck.cli_common import (
     CsvOption,
     DbOption,
     JsonOption,
+    MkdirOption,
     fail,
+    json_text,
     one_format,
     print_csv,
     print_json,
     say,
+    warn,
     with_store,
 )
 from berthcheck.errors import BerthcheckError
@@ -36,7 +39,7 @@ VERDICTS = ("compliant", "non_compliant", "exempt", "not_applicable", "insuffici
 # spread into columns (a damaged scope or counts record: empty cells, never zeros)
 RUNS_CSV_COLUMNS = ["run_id", "created_at", "pack", "pack_version", "custom_pack", "pack_path",
                     "period", "start", "end", "port", "terminal", "fleet", "scope", "visits",
-                    "findings", *VERDICTS, "max_batch_id"]
+                    "findings", *VERDICTS, "max_batch_id", "notes"]
 
 
 def _csv_row(run: dict) -> dict:
@@ -75,7 +78,7 @@ def runs_list_command(db: DbOption = None, as_json: JsonOption = False,
         rows.append([
             r["run_id"], _when(r["created_at"]),
             f"{r['pack']}@{r['pack_version']}"
-            + (" (custom)" if r["custom_pack"] else ""),
+            + (" (custom)" if r["custom_pack"] else "") + (" (notes)" if r["notes"] else ""),
             r["period"] or "all", r["scope_text"], count(r["visits"]),
             # damaged counts (edited outside berthcheck) are never shown as zeros
             *(count(c.get(v, 0)) if c is not None else "?" for v in VERDICTS),
@@ -107,8 +110,11 @@ def runs_show_command(run_id: RunArgument, db: DbOption = None, as_json: JsonOpt
         ("visits", count(run["visits"])),
         ("findings", count(run["findings"])),
         ("results sha256", run["results_sha256"]),
+        ("findings sha256", run["findings_sha256"]),
         ("berthcheck", run["berthcheck_version"]),
     ]
+    if run["notes"]:
+        fields.insert(3, ("notes", "check --notes: the pack's note rules ran as findings"))
     print_table(table(None, [("", "left"), ("", "left")], [[k, str(v)] for k, v in fields],
                       show_header=False))
     say("")
@@ -128,34 +134,65 @@ def runs_show_command(run_id: RunArgument, db: DbOption = None, as_json: JsonOpt
 @runs_app.command("export")
 def runs_export_command(
     run_id: RunArgument,
-    out: Annotated[Path, typer.Option("--out", help="Results file: .csv, .parquet, .json or .xlsx (as `check --out`).", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Results file: .csv, .parquet, .json or .xlsx (as `check --out`); - for CSV on standard output.", show_default=False)],
     findings_out: Annotated[
         Path | None, typer.Option("--findings", help="Findings file (default: findings.<ext> beside --out).", show_default=False)
     ] = None,
     db: DbOption = None,
+    mkdir: MkdirOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Write a stored run's results and findings exactly as `check --out` wrote them then."""
+    from berthcheck.atomic import is_stdout
     from berthcheck.engine.export import plan_outputs
     from berthcheck.engine.outputs import write_check_outputs
+    from berthcheck.engine.run_listing import run_summary
     from berthcheck.engine.runs import verified_frames
     from berthcheck.run_warnings import stored_run_warnings
     from berthcheck.store import check_not_loaded
 
+    # with --out - the results are standard output: what is said of them goes to standard
+    # error, as `check --out -` does (a `wrote` line ended the CSV on standard output)
+    tell = warn if is_stdout(out) else say
     try:
-        findings_target = plan_outputs(out, findings_out)
+        findings_target = plan_outputs(out, findings_out, mkdir=mkdir)
     except BerthcheckError as exc:
         raise fail(exc) from None
     def read(con):
         check_not_loaded(con, [("--out", out), ("--findings", findings_target)])
         results, findings = verified_frames(con, run_id.strip())
         # the run's warnings, as `check` gave them (berthcheck/run_warnings.py)
-        return results, findings, stored_run_warnings(con, run_id.strip(), results)
+        return (results, findings, stored_run_warnings(con, run_id.strip(), results),
+                run_summary(con, run_id.strip()))
 
-    results, findings, warnings = with_store(db, read, read_only=True)
+    results, findings, warnings, run = with_store(db, read, read_only=True)
     try:
-        written = write_check_outputs(results, findings, out, findings_target)
+        written = write_check_outputs(results, findings, out, findings_target, mkdir=mkdir)
     except BerthcheckError as exc:
         raise fail(exc) from None
     for line in warnings:  # on standard error, as the other exports' (never in the files)
-        typer.echo(f"warning: {line}", err=True)
-    say(f"wrote {' and '.join(written)}")
+        warn(f"warning: {line}")
+    if as_json:
+        files = [p for p in (out, findings_target) if p is not None and not is_stdout(p)]
+        tell(json_text(export_summary(run, results, findings, files, warnings)))
+    elif written:
+        tell(f"wrote {' and '.join(written)}")
+
+
+def export_summary(run: dict, results, findings, files: list[Path],
+                   warnings: list[str]) -> dict:
+    """`runs export --json`: the run, what it holds, each file written (its path as given,
+    an .xlsx workbook holding both tables one file) with its sha256, to compare with a copy
+    kept elsewhere, and the run's warnings (README, `runs export`)."""
+    import hashlib
+
+    return {
+        "run_id": run["run_id"],
+        "pack": run["pack"],
+        "pack_version": run["pack_version"],
+        "visits": results.height,
+        "findings": findings.height,
+        "files": [str(f) for f in files],
+        "sha256": {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files},
+        "warnings": warnings,
+    }

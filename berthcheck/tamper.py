@@ -25,6 +25,8 @@ import re
 
 from berthcheck import store
 from berthcheck.ingest.kinds import KINDS
+from berthcheck.json_diff import difference_lines
+from berthcheck.side_by_side import two_digests, two_texts
 
 MAX_SHOWN = 20
 _VIEW_SQL = re.compile(r"^CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(\S+)\s+AS\s+(.*?);?\s*$",
@@ -185,8 +187,16 @@ def record_problems(con, run_id: str, manifest: dict) -> list[str]:
         except (TypeError, ValueError):
             value = row[column]
         pairs.append((column, value, manifest.get(column)))
-    out = [f"{column}: {mine!r} in the record, {theirs!r} in the manifest"
-           for column, mine, theirs in pairs if mine != theirs]
+    out = []
+    for column, mine, theirs in pairs:
+        if mine == theirs:
+            continue
+        if isinstance(mine, dict) and isinstance(theirs, dict):
+            # the parameters are a long record: name the values that differ, by JSON path
+            out += [f"{column}: {line}" for line in difference_lines(
+                mine, theirs, "the record", "the manifest", f"$.{column}")]
+        else:
+            out.append(f"{column}: {mine!r} in the record, {theirs!r} in the manifest")
     if int(manifest.get("manifest_version") or 1) >= 2:  # version 1 kept another shape here
         try:
             recorded = json.loads(row["inputs"]) or {}
@@ -204,15 +214,22 @@ def record_problems(con, run_id: str, manifest: dict) -> list[str]:
                     continue
                 if not (mine or {}).get("rows") and not (theirs or {}).get("rows"):
                     continue
-                out.append(f"inputs: table {table} is {_rows(mine)} in the record, "
-                           f"{_rows(theirs)} in the manifest")
+                out.append(f"inputs: table {table} is {_rows(mine, theirs)} in the record, "
+                           f"{_rows(theirs, mine)} in the manifest")
     return out
 
 
-def _rows(entry) -> str:
+def _two(stored, other, what: str) -> tuple[str, str, str]:
+    """A cell stored and `what` (recomputed): `-` for empty, cut so they still differ."""
+    shown_a, shown_b = two_texts(str(stored or "-"), str(other or "-"))
+    return shown_a, what, shown_b
+
+
+def _rows(entry, other) -> str:
     if not isinstance(entry, dict):
         return "absent"
-    return f"{entry.get('rows')} rows (sha256 {str(entry.get('sha256'))[:12]}...)"
+    theirs = other.get("sha256") if isinstance(other, dict) else None
+    return f"{entry.get('rows')} rows (sha256 {two_digests(str(entry.get('sha256')), theirs)[0]})"
 
 
 def _cells(frame) -> dict[str, dict[str, str]]:
@@ -305,6 +322,6 @@ def cell_differences(stored, other, what: str = "recomputed") -> list[str]:
             if cols:
                 where = f"visit {ra.get('visit_id')}, " if noun == "finding" else ""
                 out.append(f"{noun} {key}: {where}" + "; ".join(
-                    f"{c} stored {ra.get(c) or '-'!s:.60}, {what} {rb.get(c) or '-'!s:.60}"
+                    "{} stored {}, {} {}".format(c, *_two(ra.get(c), rb.get(c), what))
                     for c in cols[:6]))
     return out

@@ -73,6 +73,21 @@ def test_its_fixture_cases_pass():
     assert (data["passed"], data["failed"]) == (3, 0)
 
 
+def test_its_fixture_cases_as_csv_are_the_json_cases_one_line_each():
+    import csv
+    import io
+
+    cases = json.loads(_cli("rules", "test", PACK, "--json").stdout)["cases"]
+    result = _cli("rules", "test", PACK, "--csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == ["pack", "rule", "case", "file", "ok", "problems"]
+    assert [(r["rule"], r["case"], r["file"], r["ok"]) for r in rows] == [
+        (c["rule"], c["case"], c["file"], "true") for c in cases]
+    both = _cli("rules", "test", PACK, "--csv", "--json")
+    assert both.exit_code == 2 and both.stdout == ""
+
+
 def test_check_exports_its_column_and_bases(db, tmp_path):
     out = tmp_path / "results.csv"
     manifest = tmp_path / "manifest.json"

@@ -140,16 +140,39 @@ def test_a_delimiter_equals_sign_is_given_file_by_file(runner, tmp_path):
         con.close()
 
 
-def test_a_file_whose_name_holds_an_equals_sign_cannot_be_named(runner, tmp_path):
-    # was: "no file 'visits_2026' in ...", the file the folder holds cut at its '='
+def test_a_file_whose_name_holds_an_equals_sign_is_named_whole(runner, tmp_path):
+    """The folder's own file names decide where FILE ends: was "... split at the first '='
+    (FILE 'visits_2026', VALUE '10.csv=cp1252'), so a file whose name holds '=' cannot be
+    named: rename visits_2026=10.csv", exit 2."""
+    import xlsxwriter
+
     folder = tmp_path / "month"
     folder.mkdir()
-    write_csv(folder / "visits_2026=10.csv", [good_visit()])
+    visits = write_csv(folder / "visits_2026=10.csv", [good_visit(vessel_name="CAP SAN ANTÔNIO")])
+    visits.write_bytes(visits.read_text(encoding="utf-8").encode("cp1252"))
+    with xlsxwriter.Workbook(str(folder / "shore_power_2026=10.xlsx")) as book:
+        book.add_worksheet("Cover").write_row(0, 0, ["Shore power sessions, October"])
+        sessions = book.add_worksheet("a=b")  # a sheet whose name holds '=' too
+        sessions.write_row(0, 0, ["visit_id", "connected", "disconnected"])
+        sessions.write_row(1, 0, ["V1", "2026-10-01 09:00", "2026-10-03 04:00"])
     db = tmp_path / "s.duckdb"
-    result = _load(runner, db, folder, "--encoding", "visits_2026=10.csv=cp1252")
-    assert result.exit_code == 2, result.output
-    assert ("error: --encoding 'visits_2026=10.csv=cp1252' is read as FILE=VALUE, split at the "
-            "first '=' (FILE 'visits_2026', VALUE '10.csv=cp1252'), so a file whose name holds "
-            "'=' cannot be named: rename visits_2026=10.csv (or give the plain form, for every "
-            "file)") in result.stderr
-    assert not db.exists()
+    result = _load(runner, db, folder, "--encoding", "visits_2026=10.csv=cp1252",
+                   "--sheet", "shore_power_2026=10.xlsx=a=b")
+    assert result.exit_code == 0, result.output
+    con = store.connect(db, read_only=True)
+    try:
+        assert store.run(con, "SELECT vessel_name FROM visits") == [("CAP SAN ANTÔNIO",)]
+        assert store.scalar(con, "SELECT count(*) FROM shore_power") == 1
+    finally:
+        con.close()
+
+
+def test_a_file_option_two_file_names_fit_is_refused_as_ambiguous(tmp_path):
+    from berthcheck.errors import UsageError
+    from berthcheck.ingest.folder_options import _split
+
+    with pytest.raises(UsageError, match=r"could name a\.csv or a\.csv=b\.csv; rename"):
+        _split("--encoding", "a.csv=b.csv=cp1252", ["a.csv", "a.csv=b.csv"])
+    assert _split("--sheet", "book=1.xlsx=x=y", ["book=1.xlsx"]) == ("book=1.xlsx", "=", "x=y")
+    assert _split("--sheet", "book.xlsx=x=y", ["book.xlsx"]) == ("book.xlsx", "=", "x=y")
+    assert _split("--delimiter", "=", ["v.csv"]) == ("", "=", "")

@@ -81,3 +81,51 @@ def test_rules_list_csv_cells_are_formula_safe(tmp_path):
     fe01 = next(r for r in rows if r["id"] == "FE01")
     assert fe01["title"].startswith("'=HYPERLINK(1) Call not covered")
     assert all(not c.startswith(("=", "+", "-", "@")) for r in rows for c in r.values())
+
+
+def test_rules_show_says_which_pack_and_version_the_rule_is_of():
+    """An auditor reading a rule reads which pack version it is (a run's manifest names the
+    pack by id@version and hash): before, `rules show` printed the file alone."""
+    shown = runner.invoke(app, ["rules", "show", "AB06"])
+    assert shown.exit_code == 0, shown.output
+    first, second, third = shown.output.splitlines()[:3]
+    assert first.startswith("-- pack: carb-at-berth-2020@") and first.endswith("file AB06.sql")
+    # AB06 selects from a stage's table: where its arithmetic is, said
+    assert second == "-- reads: bc_uncontrolled_segment (stages/70_outcome.sql)"
+    assert third == "-- id: AB06"
+
+
+def test_rules_show_json_gives_the_rule_its_pack_and_its_files_sha256(sample_month_checked):
+    import json
+
+    shown = runner.invoke(app, ["rules", "show", "control.late_connection", "--json"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.stdout)
+    assert sorted(data) == ["file", "file_sha256", "folder", "hash", "label", "pack",
+                            "parameters", "reads", "rule", "source", "text", "version"]
+    assert data["reads"] == [{"table": "bc_uncontrolled_segment",
+                              "stage": "stages/70_outcome.sql"}]
+    assert data["rule"]["id"] == "AB06" and data["rule"]["section"].startswith("17 CCR")
+    assert data["rule"]["compliant"] and data["rule"]["non_compliant"]
+    assert data["text"].startswith("-- id: AB06") and "SELECT" in data["text"]
+    # the sha256 a run's manifest records of the file: what an auditor compares
+    manifest = sample_month_checked[1].manifest["pack"]
+    assert (data["pack"], data["version"], data["hash"]) == (manifest["id"], manifest["version"],
+                                                             manifest["hash"])
+    assert data["file_sha256"] == manifest["files"]["AB06.sql"]
+
+
+def test_rules_show_json_lists_the_parameters_the_rule_binds():
+    import json
+
+    data = json.loads(runner.invoke(app, ["rules", "show", "FE03", "--pack", "fueleu-art6",
+                                          "--json"]).stdout)
+    assert data["parameters"]  # FE03 binds $short_stay_hours
+    for name, parameter in data["parameters"].items():
+        assert f"${name}" in data["text"] and "citation" in parameter
+
+
+def test_rules_show_factors_json_is_a_usage_error_naming_where_they_are():
+    shown = runner.invoke(app, ["rules", "show", "factors", "--json"])
+    assert shown.exit_code == 2 and shown.stdout == ""
+    assert "rules list --json" in shown.stderr

@@ -351,3 +351,28 @@ def test_a_byte_for_byte_copy_of_a_shipped_pack_does_not_relabel_its_run(own_db,
     assert [(r["custom_pack"], r["pack_path"]) for r in listed] == [(False, None)]
     assert "custom" not in _run(own_db, "runs", "show", shipped).stdout
     assert _run(own_db, "audit", "verify", shipped).exit_code == 0
+
+
+def test_a_run_made_with_notes_says_so_in_runs_list_and_show(sample_month_checked, tmp_path):
+    """Two runs of one pack, period and scope, 125 and 145 findings: before, nothing in `runs
+    list` or `runs show` (text, --json or --csv) said the second was made with `check --notes`
+    (its manifest's `"notes": true`); only `audit manifest` did."""
+    import csv
+    import io
+
+    path, outcome = sample_month_checked
+    own_db = copy_store(path, tmp_path / "bc.duckdb")
+    with_notes = _check_json(own_db, "--period", "2026-10", "--notes")["run_id"]
+    runs = {r["run_id"]: r for r in json.loads(_run(own_db, "runs", "list", "--json").stdout)}
+    assert runs[with_notes]["notes"] is True and runs[outcome.run_id]["notes"] is False
+    rows = {r["run_id"]: r for r in csv.DictReader(io.StringIO(
+        _run(own_db, "runs", "list", "--csv").stdout))}
+    assert (rows[with_notes]["notes"], rows[outcome.run_id]["notes"]) == ("true", "false")
+    listed = {line.split()[0]: line for line in _run(own_db, "runs", "list").stdout.splitlines()}
+    assert "(notes)" in listed[with_notes] and "(notes)" not in listed[outcome.run_id]
+    shown = _run(own_db, "runs", "show", with_notes).stdout
+    assert "check --notes: the pack's note rules ran as findings" in shown
+    assert "check --notes" not in _run(own_db, "runs", "show", outcome.run_id).stdout
+    data = json.loads(_run(own_db, "runs", "show", with_notes, "--json").stdout)
+    assert data["notes"] is True
+    assert f"findings sha256  {data['findings_sha256']}" in shown

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from berthcheck.audit.values import short_digest
+from berthcheck.audit.values import short_digest, two_digests
 
 
 def flat_parameters(params: dict) -> dict[str, str]:
@@ -42,6 +42,6 @@ def file_changes(then: dict[str, str], now: dict[str, str], a_when: str = "at th
         elif b is None:
             out.append(f"file {rel} removed (sha256 {short_digest(a)}... {a_when})")
         else:
-            out.append(f"file {rel} changed (sha256 {short_digest(a)}... {a_when}, "
-                       f"{short_digest(b)}... {b_when})")
+            sa, sb = two_digests(a, b)
+            out.append(f"file {rel} changed (sha256 {sa} {a_when}, {sb} {b_when})")
     return out

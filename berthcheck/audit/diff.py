@@ -19,7 +19,7 @@ from berthcheck.audit.values import (
     MONEY_DECIMALS,
     WHEN_BOTH_HOLD,
     as_text,
-    short_digest,
+    two_digests,
 )
 from berthcheck.ingest.kinds import KINDS, Kind
 from berthcheck.seals import _content_columns, _key_sql
@@ -348,8 +348,8 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
             ma["factors"]["files"], mb["factors"]["files"], *RUNS)]
     # hashes made over different files (files_notes) are not compared: the files were
     if not pack_changes and not files_notes and ma["pack"]["hash"] != mb["pack"]["hash"]:
-        pack_changes.append(f"pack hash {short_digest(ma['pack']['hash'])}... -> "
-                            f"{short_digest(mb['pack']['hash'])}...")
+        ha, hb = two_digests(ma["pack"]["hash"], mb["pack"]["hash"])
+        pack_changes.append(f"pack hash {ha} -> {hb}")
     version_changed = ma.get("berthcheck_version") != mb.get("berthcheck_version")
     scope_changes = _scope_changes(ma.get("scope") or {}, mb.get("scope") or {})
 

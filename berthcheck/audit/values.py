@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from berthcheck.side_by_side import short_digest, two_digests  # noqa: F401 - the audit's names
+
 # what an auditor acts on: besides the verdict and hours, who answers for a visit and what it
 # owes (a corrected power demand changes a FuelEU penalty, not the verdict or hours)
 COMPARED_FIELDS = ("verdict", "basis", "controlled_hours", "uncontrolled_hours", "excused_hours",
@@ -39,6 +41,3 @@ def as_text(value) -> str | None:
         return f"{value:.{HOURS_DECIMALS}f}".rstrip("0").rstrip(".") or "0"
     return str(value)
 
-
-def short_digest(digest: str | None) -> str:
-    return (digest or "-")[:12]

@@ -12,7 +12,7 @@ from berthcheck.audit.as_of import as_of
 from berthcheck.audit.changes import changed_parameters, file_changes
 from berthcheck.audit.manifests import manifest_for
 from berthcheck.audit.pack_record import pack_now
-from berthcheck.audit.values import MAX_ROWS_SHOWN, short_digest
+from berthcheck.audit.values import MAX_ROWS_SHOWN, short_digest, two_digests
 from berthcheck.audit.verify_inputs import compare_inputs
 from berthcheck.audit.verify_outputs import compare_outputs
 from berthcheck.audit.verify_report import Mismatch, VerifyReport
@@ -20,6 +20,7 @@ from berthcheck.engine import manifest_v1
 from berthcheck.engine.manifest import factor_files, gather_inputs, manifest_text
 from berthcheck.engine.manifest_v1 import _batches_read, _input_summary, collect_input_rows
 from berthcheck.errors import BerthcheckError, UsageError
+from berthcheck.json_diff import difference_lines
 
 
 def scope_from(manifest: dict):
@@ -54,8 +55,10 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
         else:
             report.mismatches.append(Mismatch(
                 "manifest", run_id, "the database's manifest of this run differs from the file "
-                "given", [f"{k}: differs" for k in differs] or ["the same values, written "
-                                                                 "differently"]))
+                "given", [f"{k}: differs at {line}" for k in differs
+                          for line in difference_lines(stored.get(k), manifest.get(k),
+                                                       "the database", "the file", f"$.{k}")]
+                or ["the same values, written differently"]))
 
     # the pack
     pk = reference["pack"]
@@ -89,8 +92,8 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
                 # it is recomputed under the run's hash (which its run id was made from)
                 pack = dataclasses.replace(pack, hash=against.run_hash)
             if not changes and pack.hash != pk["hash"]:
-                changes.append(f"pack hash {short_digest(pk['hash'])}... at the run, "
-                               f"{short_digest(pack.hash)}... now")
+                then_hash, now_hash = two_digests(pk["hash"], pack.hash)
+                changes.append(f"pack hash {then_hash} at the run, {now_hash} now")
         outside = against.outside_note()
         if outside:
             report.notes.append(outside)
@@ -262,10 +265,10 @@ def _compare_stored(con, report, run_id, reference, recomputed) -> None:
         details = tamper.cell_differences(frame, recomputed[index]) if recomputed else []
         if recomputed and not details:  # an edit finer than the CSV's decimals (version 3)
             details = tamper.exact_differences(frame, recomputed[index], MAX_ROWS_SHOWN)
+        got_sha, want_sha = two_digests(got, want)
         report.mismatches.append(Mismatch(
             "stored", run_id,
-            f"stored {what}: sha256 {short_digest(got)}... but the run recorded "
-            f"{short_digest(want)}...: "
+            f"stored {what}: sha256 {got_sha} but the run recorded {want_sha}: "
             f"they were changed after the run was stored", details))
 
 

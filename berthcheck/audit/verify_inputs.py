@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from berthcheck import store
-from berthcheck.audit.values import expand_ranges, short_digest
+from berthcheck.audit.values import expand_ranges, two_digests
 from berthcheck.audit.verify_report import Mismatch
 from berthcheck.engine.manifest_v1 import ROWS_TABLE, _empty_sha
 from berthcheck.ingest.kinds import KINDS
@@ -24,11 +24,12 @@ def compare_inputs(con, report, reference, inputs_now, batches_now, batch) -> No
         b = inputs_now.get(table) or empty
         if tuple(a.get(f) for f in fields) != tuple(b.get(f) for f in fields):
             differing.append(table)
-    def digests(entry: dict) -> str:
+    def digests(entry: dict, other: dict) -> str:
         # version 1's second digest, the rows' content, is shown where the manifest has it
-        text = f"sha256 {short_digest(entry.get('sha256'))}..."
+        text = f"sha256 {two_digests(entry.get('sha256'), other.get('sha256'))[0]}"
         if "content_sha256" in fields:
-            text += f", content {short_digest(entry.get('content_sha256'))}..."
+            content = two_digests(entry.get("content_sha256"), other.get("content_sha256"))[0]
+            text += f", content {content}"
         return text
 
     for table in differing:
@@ -40,7 +41,7 @@ def compare_inputs(con, report, reference, inputs_now, batches_now, batch) -> No
         report.mismatches.append(Mismatch(
             "inputs", table,
             f"input table {table} as of batch {batch}: {a.get('rows', 0)} rows "
-            f"({digests(a)}) at the run; now {b.get('rows', 0)} rows ({digests(b)})",
+            f"({digests(a, b)}) at the run; now {b.get('rows', 0)} rows ({digests(b, a)})",
             details,
         ))
     if not differing:

@@ -8,7 +8,7 @@ import datetime as dt
 import io
 from collections import Counter
 
-from berthcheck.audit.values import HOURS_DECIMALS, as_text, short_digest
+from berthcheck.audit.values import HOURS_DECIMALS, as_text, short_digest, two_digests
 from berthcheck.audit.verify_report import Mismatch
 
 
@@ -92,14 +92,15 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
         n = len(details) + pack_only  # one detail line per visit that differs otherwise
         details += [f"{k} visit{'s' if k != 1 else ''}: pack {pa} -> {pb}"
                     for (pa, pb), k in sorted(packs.items())]
-        differ = f"; {n} visit{'s' if n != 1 else ''} differ" if n else ""
+        differ = (f"; {n} visits differ" if n != 1 else "; 1 visit differs") if n else ""
         if pack_only:
             differ += (f", {pack_only} of them only in the pack that judged them (its version)"
                        if pack_only < n else ", only in the pack that judged them (its version)")
+        then_sha, now_sha = two_digests(reference.get("results_sha256"),
+                                        recomputed["results_sha256"])
         report.mismatches.append(Mismatch(
             "results", run_id,
-            f"results: sha256 {short_digest(reference.get('results_sha256'))}... at the run, "
-            f"{short_digest(recomputed['results_sha256'])}... recomputed{differ}",
+            f"results: sha256 {then_sha} at the run, {now_sha} recomputed{differ}",
             details))
     if recomputed["findings_sha256"] == reference.get("findings_sha256"):
         report.matched.append(f"findings: {recomputed['findings']} "
@@ -117,10 +118,11 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
             n = sum(renamed.values())
             details.append(f"{n} finding{'s' if n != 1 else ''} under other ids, of the same "
                            "visit, rule and message (a finding's id carries the pack's version)")
+        then_sha, now_sha = two_digests(reference.get("findings_sha256"),
+                                        recomputed["findings_sha256"])
         report.mismatches.append(Mismatch(
             "findings", run_id,
-            f"findings: sha256 {short_digest(reference.get('findings_sha256'))}... at the run, "
-            f"{short_digest(recomputed['findings_sha256'])}... recomputed", details))
+            f"findings: sha256 {then_sha} at the run, {now_sha} recomputed", details))
 
 
 def _findings_apart(then, now) -> tuple[set, set]:

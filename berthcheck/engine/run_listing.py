@@ -10,6 +10,12 @@ import json
 from berthcheck import store
 from berthcheck.engine import manifest as run_manifest
 
+# a run made with `check --notes` (its manifest's "notes": true): the same verdicts as the run
+# without, more findings (the note rules'), another run id; said, so two such runs of one
+# period are not a puzzle
+NOTES_SQL = (f"coalesce(json_extract_string({run_manifest.MANIFEST_OBJECT_SQL}, '$.notes') "
+             "= 'true', false)")
+
 
 def list_runs(con):
     return store.fetch_polars(
@@ -19,7 +25,8 @@ def list_runs(con):
         # a run made with a pack that is not shipped with berthcheck says so (engine.manifest._pack_record)
         f"coalesce(json_extract_string({run_manifest.MANIFEST_OBJECT_SQL}, '$.pack.custom') "
         "= 'true', false) AS custom_pack, "
-        f"json_extract_string({run_manifest.MANIFEST_OBJECT_SQL}, '$.pack.path') AS pack_path "
+        f"json_extract_string({run_manifest.MANIFEST_OBJECT_SQL}, '$.pack.path') AS pack_path, "
+        f"{NOTES_SQL} AS notes "
         "FROM runs ORDER BY created_at DESC, run_id",
     )
 
@@ -59,6 +66,7 @@ def _summary(row: dict) -> dict:
         # a pack not shipped with berthcheck is never shown under a built-in's name alone
         "custom_pack": bool(row.get("custom_pack")),
         "pack_path": row.get("pack_path"),
+        "notes": bool(row.get("notes")),
     }
 
 
@@ -81,7 +89,8 @@ def run_summary(con, run_id: str) -> dict:
         # as list_runs: a run made with a pack folder says so here too
         f"coalesce(json_extract_string({run_manifest.MANIFEST_OBJECT_SQL}, '$.pack.custom') "
         "= 'true', false) AS custom_pack, "
-        f"json_extract_string({run_manifest.MANIFEST_OBJECT_SQL}, '$.pack.path') AS pack_path "
+        f"json_extract_string({run_manifest.MANIFEST_OBJECT_SQL}, '$.pack.path') AS pack_path, "
+        f"{NOTES_SQL} AS notes "
         "FROM runs WHERE run_id = $r",
         {"r": run_id},
     )

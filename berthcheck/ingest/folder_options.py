@@ -5,9 +5,13 @@ applies to (`--encoding cp1252`: every CSV file; `--sheet Data`: every workbook)
 `FILE=VALUE` for one file of the folder, named as in the folder (`--encoding
 visits.csv=latin-1`, `--sheet shore_power.xlsx=Sessions`), which overrides the plain value for
 that file. So one command loads a folder holding a Latin-1 CSV and a workbook whose data is
-on its second sheet. A value with `=` in it is always `FILE=VALUE`, split at the first `=`
-(a sheet named `a=b` is given as `FILE=a=b`; a delimiter `=` as `FILE==`, file by file; a file
-whose name holds `=` cannot be named). Refused, before anything is read (usage error, exit 2):
+on its second sheet. A value with `=` in it is always `FILE=VALUE`: FILE is the name of a file
+of the folder that the text starts with, followed by `=` (so a file whose name holds `=`,
+`visits_2026=10.csv=cp1252`, is named whole), else the text up to its first `=` (a sheet named
+`a=b` is given as `FILE=a=b`; a delimiter `=` as `FILE==`, file by file). Decision: the folder's
+own file names decide the split, not a guess from the value (is `10.csv=cp1252` an encoding?),
+since FILE must name one of them anyway; two names of the folder that both fit (`a.csv` and
+`a.csv=b.csv`, which no kind's file is named) are refused as ambiguous. Refused, before anything is read (usage error, exit 2):
 a FILE that is not in the folder or that load-dir does not load (its name is not a kind), the
 message saying how the value was split when that is what named no file, a FILE or the plain
 form given twice for one option, an empty value, an option for a file of another format
@@ -43,7 +47,7 @@ def folder_read_options(folder: Path, files: dict[str, list[Path]], skipped: lis
         plain: str | None = None
         chosen: dict[Path, str] = {}
         for text in values:
-            name, sep, value = text.partition("=")
+            name, sep, value = _split(option, text, [*loaded, *others])
             if not sep:
                 if plain is not None:
                     raise UsageError(
@@ -78,6 +82,19 @@ def folder_read_options(folder: Path, files: dict[str, list[Path]], skipped: lis
     return options
 
 
+def _split(option: str, text: str, names: list[str]) -> tuple[str, str, str]:
+    """(FILE, '=', VALUE) of a FILE=VALUE, FILE the folder's file name the text starts with
+    (whole, `=` and all); else split at the first '=' ('' for '=': a plain value)."""
+    fits = sorted({n for n in names if "=" in n and text.startswith(n + "=")}
+                  | {n for n in names if "=" not in n and text.partition("=")[0].strip() == n})
+    if len(fits) > 1:
+        raise UsageError(f"{option} {text!r}: FILE=VALUE could name {' or '.join(fits)}; "
+                         "rename one of them")
+    if fits and "=" in fits[0]:
+        return fits[0], "=", text[len(fits[0]) + 1:]
+    return text.partition("=")
+
+
 def _check_value(option: str, text: str, value: str) -> None:
     """The value itself, before any file is read or the database made (`load` checks it when
     it reads the file): named as typed, so a FILE=VALUE names its file."""
@@ -99,10 +116,6 @@ def _file(folder: Path, option: str, text: str, name: str, loaded: dict[str, Pat
     listed = ", ".join(sorted(loaded))
     split = (f"{option} {text!r} is read as FILE=VALUE, split at the first '=' (FILE {name!r}, "
              f"VALUE {text.partition('=')[2]!r})")
-    named = sorted(n for n in loaded if "=" in n and text.startswith(n + "="))
-    if named:  # `--encoding visits_2026=10.csv=cp1252` named the file `visits_2026`
-        raise UsageError(f"{split}, so a file whose name holds '=' cannot be named: rename "
-                         f"{named[-1]} (or give the plain form, for every file)")
     if not name:  # `--delimiter =` read as FILE '' and VALUE ''
         raise UsageError(f"{split}: no FILE is named; {_equals_hint(option, loaded)}")
     raise UsageError(f"{option} {text!r}: no file {name!r} in {folder} that load-dir loads "
