@@ -108,3 +108,38 @@ def test_ports_view_reads_a_missing_country_off_the_locode(con):
     put_tables(con, {"ports": [{"port": "PTSIN", "name": "Sines", "timezone": "Europe/Lisbon"}]})
     assert store.scalar(con, "SELECT country FROM ports_user WHERE port = 'PTSIN'") is None
     assert _port(con, "PTSIN")["country"] == "PT"
+
+
+def test_an_added_member_state_port_without_afir_art9_is_warned_about(con, tmp_path):
+    """An empty afir_art9 is false (the contract's default), so FuelEU Art. 6 does not cover
+    the port's calls before 2035 without a Member State decision: a Member State port added
+    without the flag is loaded as written and warned about, row by row. A flag given (true
+    or false), a port outside the EU/EEA, and a built-in port (whose flag it keeps, or whose
+    change the override note says) are not."""
+    path = write_csv(tmp_path / "ports.csv", [
+        {"port": "FRBES", "name": "Brest", "timezone": "Europe/Paris", "afir_art9": ""},
+        {"port": "FRLRH", "name": "La Rochelle", "timezone": "Europe/Paris",
+         "afir_art9": "false"},
+        {"port": "USXAA", "name": "Elsewhere", "timezone": "America/Los_Angeles",
+         "afir_art9": ""},
+        {"port": "NOKRS", "name": "Kristiansand", "timezone": "Europe/Oslo", "afir_art9": " "},
+    ])
+    report = load_files(con, "ports", [path])
+    warned = [(w.row, w.column, w.value) for w in report.files[0].warnings]
+    assert warned == [(2, "afir_art9", ""), (5, "afir_art9", "")]
+    text = [str(w) for w in report.files[0].warnings]
+    assert "port FRBES (FR), empty: read as false" in text[0]
+    assert "port NOKRS (NO), empty" in text[1]
+    assert _port(con, "FRBES")["afir_art9"] is False  # loaded as written
+
+    absent = write_csv(tmp_path / "ports2.csv", [
+        {"port": "DEKEL", "timezone": "Europe/Berlin"},
+        {"port": "NLRTM", "timezone": "Europe/Amsterdam"},  # built-in: keeps its flag
+    ])
+    report = load_files(con, "ports", [absent])
+    assert [str(w) for w in report.files[0].warnings] == [
+        "ports2.csv, row 2, column afir_art9: '': port DEKEL (DE), the file has no afir_art9 "
+        "column: read as false (not a port where AFIR Art. 9 requires OPS), so fueleu-art6 "
+        "covers its calls only from a Member State decision (ops_required_from) or, from 2035, "
+        "at quays with OPS; write true or false"]
+    assert _port(con, "NLRTM")["afir_art9"] is True

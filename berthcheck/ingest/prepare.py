@@ -133,6 +133,7 @@ def _typed_and_checked(con, raw: RawTable, kind: Kind) -> Prepared:
         errors += unknown_visit_errors(con, label, unknown.iter_rows())
     errors += duplicate_key_errors(typed, kind, label)
     warnings = thousands_warnings(typed, kind, label, raw.delimiter)
+    warnings += reference.flag_warnings(typed, kind, label, raw.present)
     typed = typed.rename({c.name: storage_name(c.name) for c in kind.columns
                           if storage_name(c.name) != c.name})
     return Prepared(raw, label, typed, errors, warnings)

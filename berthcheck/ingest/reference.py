@@ -107,6 +107,46 @@ def row_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[RowError]:
     return errors
 
 
+# the FuelEU pack's parameters listing the countries whose ports it reads (engine/pack_choice.py)
+_FUELEU_COUNTRY_LISTS = ("member_state_countries", "outermost_region_countries", "eea_countries")
+
+
+def _fueleu_countries() -> list[str]:
+    from berthcheck.engine.pack import load_pack  # read only when a ports row needs it
+
+    values = load_pack("fueleu-art6").parameter_values()
+    return sorted({str(c) for name in _FUELEU_COUNTRY_LISTS
+                   for c in (values.get(name) or ())})
+
+
+def flag_warnings(typed: pl.DataFrame, kind: Kind, label: str,
+                  present: frozenset[str]) -> list[RowError]:
+    """A port added in a Member State or EEA country whose `afir_art9` is not given.
+
+    The cell's default is false (docs/contract.md), so such a port is "not an AFIR Art. 9
+    port": FuelEU Art. 6 then covers its calls only under a Member State decision
+    (`ops_required_from`) or, from 2035, at quays with OPS. A team adding a TEN-T port without
+    the column would see its calls "not covered" without a word: the row is loaded as written
+    and warned about. A built-in port's row keeps its flag when the column is absent, and says
+    what it changed when the cell is empty (`override_notes`), so only added ports are read."""
+    if kind.name != "ports" or typed.is_empty():
+        return []
+    given = (pl.col("_raw_afir_art9").cast(pl.Utf8).str.strip_chars().fill_null("") != ""
+             if "afir_art9" in present else pl.lit(False))
+    builtin = [str(r["port"]) for r in _builtin_ports()]
+    added = typed.filter(pl.col("port").is_not_null() & ~pl.col("port").is_in(builtin)
+                         & ~given)
+    if added.is_empty():
+        return []
+    added = added.filter(pl.col("country").is_in(_fueleu_countries()))
+    why = "empty" if "afir_art9" in present else "the file has no afir_art9 column"
+    reason = (f"{why}: read as false (not a port where AFIR Art. 9 requires OPS), so "
+              "fueleu-art6 covers its calls only from a Member State decision "
+              "(ops_required_from) or, from 2035, at quays with OPS; write true or false")
+    return [RowError(label, row, "afir_art9", "", f"port {port} ({country}), {reason}")
+            for row, port, country in added.select(ROW, "port", "country").iter_rows()]
+
+
 def _shown(value) -> str:
     return "empty" if value is None else repr(value.isoformat() if isinstance(value, dt.date)
                                               else value)
