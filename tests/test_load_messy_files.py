@@ -261,16 +261,57 @@ def test_a_csv_title_line_above_the_header_is_named_as_such(con, tmp_path):
 
 @pytest.mark.parametrize(("value", "words"), [
     ("2026-10-01 08:00 PM", "12-hour time with AM/PM"),
-    ("10/01/2026 08:00", "day and month order"),
     ("10/01/2026 8:00 pm", "12-hour time with AM/PM"),
 ])
-def test_a_12_hour_or_slashed_time_says_what_to_write(con, tmp_path, value, words):
+def test_a_12_hour_time_says_what_to_write(con, tmp_path, value, words):
     from .conftest import write_csv
 
     path = write_csv(tmp_path / "visits.csv", [good_visit(ready_to_work=value)])
     [error] = _rejected(con, path).errors
     assert (error.row, error.column, error.value) == (2, "ready_to_work", value)
     assert words in error.reason and "2026-10-03 14:20" in error.reason
+
+
+_NEVER_GUESSED = ("not an ISO 8601 date: the day and month order of a date with slashes or "
+                  "dots is never guessed; write ")
+
+
+@pytest.mark.parametrize(("value", "reading"), [
+    # before, each of these was told "the day and month order of 10/03/2026 is ambiguous":
+    # another date than the one written, even where the order can only be one
+    ("09/30/2026 06:00", "YYYY-MM-DD hh:mm: this one can only be 2026-09-30 06:00 "
+                         "(month/day/year)"),
+    ("30.09.2026 06:00", "YYYY-MM-DD hh:mm: this one can only be 2026-09-30 06:00 "
+                         "(day/month/year)"),
+    ("10/01/2026 08:00", "YYYY-MM-DD hh:mm: this one is 2026-01-10 08:00 (day/month/year) or "
+                         "2026-10-01 08:00 (month/day/year)"),
+    ("1/2/2026", "YYYY-MM-DD hh:mm: this one is 2026-02-01 (day/month/year) or 2026-01-02 "
+                 "(month/day/year)"),
+    ("10/01/26 08:00", "YYYY-MM-DD hh:mm, e.g. 2026-10-03 14:20"),  # a two-digit year
+    ("40/40/2026 08:00", "YYYY-MM-DD hh:mm, e.g. 2026-10-03 14:20"),  # no date at all
+])
+def test_a_slashed_date_says_its_own_readings(con, tmp_path, value, reading):
+    from .conftest import write_csv
+
+    path = write_csv(tmp_path / "visits.csv", [good_visit(ready_to_work=value)])
+    [error] = _rejected(con, path).errors
+    assert (error.row, error.column, error.value) == (2, "ready_to_work", value)
+    assert error.reason == _NEVER_GUESSED + reading
+
+
+def test_a_slashed_date_of_a_date_column_says_its_readings(con, tmp_path):
+    from .conftest import write_csv
+
+    path = write_csv(tmp_path / "caecs.csv", [
+        {"system_id": "EO-1", "approved_from": "01/31/2024", "approved_to": ""},
+        {"system_id": "EO-2", "approved_from": "1.2.2023", "approved_to": "2023-13-01"}])
+    errors = _rejected(con, path, kind="caecs").errors
+    assert [(e.row, e.column, e.reason) for e in errors] == [
+        (2, "approved_from", _NEVER_GUESSED + "YYYY-MM-DD: this one can only be 2024-01-31 "
+                                              "(month/day/year)"),
+        (3, "approved_from", _NEVER_GUESSED + "YYYY-MM-DD: this one is 2023-02-01 "
+                                              "(day/month/year) or 2023-01-02 (month/day/year)"),
+        (3, "approved_to", "not a date (expected YYYY-MM-DD)")]
 
 
 def test_a_point_that_may_separate_thousands_is_warned_of_in_a_semicolon_file(con, tmp_path):
