@@ -340,3 +340,25 @@ def test_a_point_that_may_separate_thousands_is_warned_of_in_a_semicolon_file(co
                      .replace("V2,", "V4,").replace("2026-10-0", "2026-10-1"), encoding="utf-8")
     (plain,) = load_files(con, "visits", [comma]).files
     assert plain.warnings == []
+
+
+def test_a_repeated_row_says_whether_it_repeats_the_whole_record(con, tmp_path):
+    """Before: both were "duplicate of row 2 in this file", so a team could not tell an export
+    that wrote a row twice (delete one) from two records of one visit id (which is right?)."""
+    from .conftest import write_csv
+
+    path = write_csv(tmp_path / "visits.csv", [
+        good_visit(gross_tonnage="50000"),
+        good_visit(visit_id="V2", imo="9074729", berth="B139", gross_tonnage="50000"),
+        good_visit(gross_tonnage="50000"),  # the same record again (its times written otherwise: the same instants)
+        good_visit(visit_id="V2", imo="9074729", berth="B139", shore_power_capable="false",
+                   gross_tonnage="51000")])
+    rows = path.read_text(encoding="utf-8").splitlines()
+    rows[3] = rows[3].replace("2026-10-01 08:00", "2026-10-01T08:00")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    errors = _rejected(con, path).errors
+    assert [(e.row, e.column, e.value, e.reason) for e in errors] == [
+        (4, "visit_id", "V1", "duplicate of row 2 in this file (the same values in every "
+                              "column: delete one of the two rows)"),
+        (5, "visit_id", "V2", "duplicate of row 3 in this file (other values in column "
+                              "shore_power_capable, gross_tonnage)")]
