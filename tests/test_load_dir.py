@@ -139,3 +139,29 @@ def test_load_dir_json_reports_each_kind_skipped_files_and_empty_kinds(tmp_path)
     assert "coverage" in out["empty_kinds"] and "capture" not in out["empty_kinds"]
     assert any(w.startswith("no coverage table: ") for w in out["warnings"])
     assert result.stderr == ""  # everything is in the JSON
+
+
+def test_a_folder_whose_visits_are_in_a_file_load_dir_skips_says_so(tmp_path):
+    """Before: a JIT month's folder (`sample --format dcsa-jit`: jit.json, details.csv, ...)
+    was refused as every capture row's "no such visit is loaded (load the visits first)",
+    never naming jit.json, which load-dir skips (it lists skipped files only after a load that
+    succeeds). The message now names the skipped files and how a JIT extract is loaded."""
+    folder = tmp_path / "jit-month"
+    folder.mkdir()
+    (folder / "jit.json").write_text("{}", encoding="utf-8")
+    write_csv(folder / "shore_power.csv", [{"visit_id": "t1/B1", "connected":
+                                            "2026-10-01 09:00", "disconnected":
+                                            "2026-10-02 09:00"}])
+    db = tmp_path / "s.duckdb"
+    result = runner.invoke(app, ["load-dir", str(folder), "--db", str(db)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[0] == (
+        "error: shore_power.csv: rejected, 1 bad row (1 problem); nothing was loaded; the "
+        "folder has no visits file and load-dir skipped jit.json (not named after a kind): "
+        "load a DCSA JIT extract (.json) with `berthcheck load dcsa-jit FILE` (`--details`, "
+        "`--terminal-aliases`) first, then load-dir the folder")
+    assert not db.exists()
+    # with a visits file the folder's own rows are at fault: no such hint
+    write_csv(folder / "visits.csv", [good_visit()])
+    again = runner.invoke(app, ["load-dir", str(folder), "--db", str(db)])
+    assert again.exit_code == 1 and "skipped" not in again.stderr.splitlines()[0]
