@@ -155,22 +155,26 @@ def test_a_header_with_units_or_dots_is_its_column(con, tmp_path):
 
 def test_load_says_which_columns_it_does_not_read(runner, db_path, tmp_path):
     # a column berthcheck does not know was kept in `extra` without a word: a misspelt
-    # optional column ("Redy to work") read as empty, every visit insufficient_data
-    row = {**good_visit(), "Redy to work": "2026-10-01 08:00", "Pilot Company": "Jacobsen"}
+    # optional column ("Redy to work") read as empty, every visit insufficient_data. The line
+    # names the column it looks like (it was only "name it as `schema` does"), never one the
+    # file has (`Vessel Nme` beside vessel_name), and never reads it as that column
+    row = {**good_visit(), "Redy to work": "2026-10-01 08:00", "Pilot Company": "Jacobsen",
+           "Vessel Nme": "X"}
     del row["ready_to_work"]
     from .conftest import write_csv
 
     path = write_csv(tmp_path / "visits.csv", [row])
     result = runner.invoke(app, ["--db", str(db_path), "load", "visits", str(path), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert ("visits.csv: 2 columns not read by any rule (kept in extra): 'Redy to work', "
-            "'Pilot Company'") in result.output
+    assert ("visits.csv: 3 columns not read by any rule (kept in extra): 'Redy to work' "
+            "(ready_to_work?), 'Pilot Company', 'Vessel Nme'; if one is meant as a visits "
+            "column, name it as `berthcheck schema visits` does") in result.output
     result = runner.invoke(app, ["--db", str(db_path), "load", "visits", str(path), "--json",
                                  "--replace"])
     import json
 
     assert json.loads(result.output)["files"][0]["unread_columns"] == [
-        "Redy to work", "Pilot Company"]
+        "Redy to work", "Pilot Company", "Vessel Nme"]
 
 
 def test_contact_columns_the_exports_read_are_not_called_unread(runner, db_path, tmp_path):

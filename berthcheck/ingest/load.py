@@ -76,6 +76,8 @@ class FileReport:
     notes: list[str] = field(default_factory=list)
     # the file's headers that are no column of the kind: kept in `extra`, never read
     unread_columns: list[str] = field(default_factory=list)
+    # of those, the ones that look like a column the file lacks: header -> that column
+    unread_meant: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -227,8 +229,11 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     if source is not None and source.locate is not None:
         errors = [source.locate(e) for e in errors]
         warnings = [source.locate(w) for w in warnings]
+    from berthcheck.ingest.unread_columns import meant_columns
+
     report = FileReport(label, kind.name, None, prep.raw.frame.height, unchanged=unchanged,
-                        unread_columns=list(prep.raw.unread))
+                        unread_columns=list(prep.raw.unread),
+                        unread_meant=meant_columns(kind, prep.raw.unread, prep.raw.present))
     if kind.name in reference.BUILTIN_ROWS:  # only kinds with built-in rows can override one
         report.notes = reference.override_notes(
             prep.typed.filter(~pl.col(ROW).is_in(sorted(bad_rows))), kind
