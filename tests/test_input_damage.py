@@ -195,6 +195,26 @@ def test_empty_spreadsheet_rows_are_skipped(con, tmp_path):
         ("V1", 2), ("V2", 4)]
 
 
+def test_rows_of_spaces_only_are_skipped_as_empty(con, tmp_path):
+    """Before: a spreadsheet row that looks empty but holds a space (a cell someone cleared
+    with the space bar), or a CSV line of separators and spaces, was refused as "port: is
+    required but empty" for a row the user sees blank. Its cells hold no value once trimmed;
+    a row with one value among spaces is still a row (and refused for its empty cells)."""
+    header = list(good_visit())
+    rows = [header, list(good_visit().values()), [" "] + [None] * (len(header) - 1),
+            list(good_visit(visit_id="V2", imo="9074729").values()), ["  ", "\t"] * 2]
+    path = _xlsx(tmp_path / "visits.xlsx", {"Calls": rows})
+    load_files(con, "visits", [path])
+    assert store.run(con, "SELECT visit_id, _source_row FROM visits ORDER BY visit_id") == [
+        ("V1", 2), ("V2", 4)]
+    lines = _csv_text([good_visit(visit_id="V3", imo="9337638", berth="B140")]).splitlines()
+    csv_path = tmp_path / "more.csv"
+    csv_path.write_text("\n".join([lines[0], " , ,", lines[1], "  ,x"]) + "\n",
+                        encoding="utf-8")
+    errors = _rejected(con, csv_path).errors
+    assert {e.row for e in errors} == {4}  # the row holding x; the row of spaces is skipped
+
+
 def test_xlsx_whose_header_is_below_empty_rows_is_numbered_as_the_sheet(con, tmp_path):
     # the reader takes the first row with a value as the header: with the header on sheet
     # row 3, the first data row (sheet row 4) was named and stored as row 2
