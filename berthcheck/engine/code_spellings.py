@@ -158,9 +158,8 @@ def after_load(con, kinds: set[str]) -> list[str]:
     the codes they are matched to, were loaded (every reference table's once visits are; the
     capture sessions' once capture or caecs is); none for shore power, events and the other
     tables, which change no code's match (the lines would only repeat an earlier load's)."""
-    from berthcheck.ingest.kinds import KINDS
-
     from berthcheck.engine.port_codes import PORT_TABLES
+    from berthcheck.ingest.kinds import KINDS
 
     loaded = {KINDS[k].table for k in kinds if k in KINDS}
     matched = {table: codes for table, codes in _TABLES.items()

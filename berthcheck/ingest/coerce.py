@@ -274,11 +274,11 @@ def _coerce_simple(col: Column) -> tuple[pl.Expr, pl.Expr]:
         # a plain date, or a spreadsheet's date-time at midnight
         ok = raw.str.contains(r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00(\.0*)?)?)?$")
         value = pl.when(ok).then(raw.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False))
-        reason = (pl.when(raw.is_not_null() & value.is_null() & raw.str.contains(_SLASHED))
-                  .then(_slashed_date_reason(raw, "YYYY-MM-DD"))
-                  .when(raw.is_not_null() & value.is_null())
-                  .then(pl.lit("not a date (expected YYYY-MM-DD)")))
-        return value, reason
+        why = (pl.when(raw.is_not_null() & value.is_null() & raw.str.contains(_SLASHED))
+               .then(_slashed_date_reason(raw, "YYYY-MM-DD"))
+               .when(raw.is_not_null() & value.is_null())
+               .then(pl.lit("not a date (expected YYYY-MM-DD)")))
+        return value, why
     raise ValueError(f"unknown column type {col.type}")
 
 
