@@ -24,7 +24,7 @@ def test_the_html_report_links_the_results_csv_the_pdf_attaches(sample_month_che
                               load_pack("carb-at-berth-2020"), "2026-10")
     name = model["meta"]["results_name"]
     assert "this PDF" not in html
-    assert f"attached to this report as <a href=\"data:text/csv;charset=utf-8;base64," in html
+    assert "attached to this report as <a href=\"data:text/csv;charset=utf-8;base64," in html
     (link,) = re.findall(r'<a href="data:text/csv;charset=utf-8;base64,([A-Za-z0-9+/=]+)" '
                          rf'download="{re.escape(name)}">{re.escape(name)}</a>', html)
     rows = list(csv.DictReader(io.StringIO(base64.b64decode(link).decode("utf-8"))))
