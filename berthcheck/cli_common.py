@@ -180,8 +180,10 @@ def say_loaded(files, errors, *, kind: str | None = None) -> None:
                 f"`export wharfinger` (no rule reads them): {', '.join(map(repr, contact))}")
         if unread:
             # a misspelt optional column would otherwise read as empty without a word
+            meant = getattr(f, "unread_meant", {})
+            named = ", ".join(f"{c!r} ({meant[c]}?)" if c in meant else repr(c) for c in unread)
             warn(f"{prefix}{f.file}: {len(unread)} column{'s' if len(unread) != 1 else ''} "
-                 f"not read by any rule (kept in extra): {', '.join(map(repr, unread))}; "
+                 f"not read by any rule (kept in extra): {named}; "
                  f"if one is meant as a {f.kind} column, name it as `berthcheck schema "
                  f"{f.kind}` does")
         if f.batch_id is None and not f.quarantined:

@@ -101,19 +101,44 @@ def load_sample(con, source: Path) -> list[LoadReport]:
     return reports
 
 
+# what a demo writes beside its database: an earlier demo's go with its database, and a demo
+# that fails leaves none of those it wrote (they would describe a database that is not there)
+OUTPUTS = ("report.pdf", "results.csv", "findings.csv")
+
+
 def run_demo(out_dir: Path, pack: str = DEFAULT_PACK) -> DemoReport:
+    """All or nothing: a demo that fails part-way (a load, the check, the PDF, the files;
+    Ctrl-C) removes the database it made and the outputs it wrote, so the folder never holds a
+    half-made demo that `check` or `report` would then read as the sample month."""
     period = _demo_sample(pack)[1]
+    made_folder = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "berthcheck.duckdb"
     refuse_a_store_not_made_by_demo(db_path, out_dir)
-    for stale in (db_path, db_path.with_suffix(".duckdb.wal")):
+    outputs = [out_dir / name for name in OUTPUTS]
+    earlier = [db_path] + (outputs if db_path.exists() else [])  # only a demo's own outputs
+    for stale in (*earlier, db_path.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)  # a fresh database every time
+    written: list[Path] = []
+    try:
+        return _demo(out_dir, db_path, pack, period, written)
+    except BaseException:
+        store.remove_store_files(db_path)  # its connection is closed by now
+        for output in written:  # never a file of that name the demo did not write
+            output.unlink(missing_ok=True)
+        if made_folder and not any(out_dir.iterdir()):
+            out_dir.rmdir()
+        raise
+
+
+def _demo(out_dir: Path, db_path: Path, pack: str, period: str,
+          written: list[Path]) -> DemoReport:
     source = sample_source(out_dir, pack)
     con = store.connect(db_path)
     try:
         report = DemoReport(db_path, source, load_sample(con, source))
         from berthcheck.engine import check
-        from berthcheck.engine.export import write_frame
+        from berthcheck.engine.export import frame_writer
 
         report.outcome = check(con, pack, period=period)
         from berthcheck.report import build_report
@@ -122,10 +147,14 @@ def run_demo(out_dir: Path, pack: str = DEFAULT_PACK) -> DemoReport:
         report.report_path = build_report(
             con, period=period, out=out_dir / "report.pdf", pack=pack
         ).path
+        written.append(report.report_path)
     finally:
         con.close()
     report.results_path = out_dir / "results.csv"
     report.findings_path = out_dir / "findings.csv"
-    write_frame(report.outcome.results, report.results_path)
-    write_frame(report.outcome.findings, report.findings_path, sheet="findings")
+    from berthcheck import atomic
+
+    atomic.write_all([frame_writer(report.outcome.results, report.results_path, "results"),
+                      frame_writer(report.outcome.findings, report.findings_path, "findings")])
+    written += [report.results_path, report.findings_path]
     return report

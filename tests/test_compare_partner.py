@@ -85,6 +85,16 @@ def test_a_descriptor_nested_too_deeply_is_refused_not_a_crash(runner, tmp_path,
              f"ngo: {PACKAGE_NAME} is not a package descriptor: its JSON is nested too deeply")
 
 
+def test_a_descriptor_saved_with_a_utf8_bom_still_compares(runner, tmp_path, lax):
+    """Before: a partner's datapackage.json saved again by Notepad (a UTF-8 BOM first, the
+    JSON unchanged) was refused as "is not JSON: Unexpected UTF-8 BOM"."""
+    ngo = _package(tmp_path / "ngo", [_row("JPNGO")])
+    (ngo / PACKAGE_NAME).write_bytes(b"\xef\xbb\xbf" + (ngo / PACKAGE_NAME).read_bytes())
+    r, out = _compare(runner, tmp_path, lax, ngo)
+    assert r.exit_code == 0, r.output
+    assert out.exists()
+
+
 def test_a_column_given_twice_is_refused(runner, tmp_path, lax):
     """Two `visits` columns: the second's cells were read and the first's dropped unseen."""
     data = csv_bytes(Table(RESOURCE, COLUMNS, [_row("JPNGO")]))

@@ -487,3 +487,21 @@ def test_encoding_applies_to_the_details_file_and_is_refused_without_one(runner,
     assert alone.exit_code == 2, alone.output
     assert ("--delimiter applies to the --details and --terminal-aliases files of dcsa-jit"
             in alone.output)
+
+
+def test_a_payload_with_a_utf8_bom_loads_as_without(con, tmp_path):
+    """Before: an extract saved by Notepad or PowerShell 5 (a UTF-8 BOM first) was refused as
+    "malformed JSON at line 1, column 1: Unexpected UTF-8 BOM"; the BOM is no content (RFC 8259
+    8.1 lets a reader ignore it), as in a CSV."""
+    bom = tmp_path / "edge.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + EDGE.read_bytes())
+    load_adapter(con, "dcsa-jit", [bom])
+    with_bom = {k: {c: v[c] for c in v if c != "_source_path"} for k, v in _visits(con).items()}
+    other = store.connect(tmp_path / "other.duckdb")
+    try:
+        load_adapter(other, "dcsa-jit", [EDGE])
+        plain = {k: {c: v[c] for c in v if c != "_source_path"}
+                 for k, v in _visits(other).items()}
+    finally:
+        other.close()
+    assert with_bom == plain and with_bom

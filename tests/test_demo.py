@@ -72,3 +72,48 @@ def test_demo_into_a_missing_parent_folder_needs_mkdir(tmp_path):
     bad = runner.invoke(app, ["demo", "--out", str(out), "--pack", "no-such-pack", "--mkdir"])
     assert bad.exit_code != 0 and "Traceback" not in bad.output
     assert not (tmp_path / "typo").exists()
+
+
+def _no_pdf(*args, **kwargs):  # Pango missing, a full disk: the PDF cannot be made
+    from berthcheck.errors import BerthcheckError
+
+    raise BerthcheckError("cannot write the report: No space left on device")
+
+
+def _interrupted(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+def test_a_demo_that_fails_part_way_leaves_no_half_made_demo(shanghai_demo, tmp_path,
+                                                             monkeypatch):
+    """Before: the demo loaded and checked the month into a fresh database and then failed (its
+    PDF, Ctrl-C): the half-made database stayed, beside the earlier demo's results and report
+    that no longer matched any database, and `check`/`report` read it as the sample month."""
+    import berthcheck.report
+
+    out = tmp_path / "demo"
+    shutil.copytree(shanghai_demo["out"], out)  # an earlier demo's folder
+    monkeypatch.setattr(berthcheck.report, "build_report", _no_pdf)
+    failed = runner.invoke(app, ["demo", "--pack", "fueleu-art6", "--out", str(out)])
+    assert failed.exit_code == 1, failed.output
+    assert "No space left on device" in failed.stderr and "Traceback" not in failed.output
+    # neither the half-made database nor the earlier demo's outputs, which described its own
+    assert sorted(p.name for p in out.iterdir()) == []
+    # a folder the failed demo made is not left behind empty; Ctrl-C is exit 130, as ever
+    monkeypatch.setattr(berthcheck.report, "build_report", _interrupted)
+    fresh = tmp_path / "fresh" / "demo"
+    stopped = runner.invoke(app, ["demo", "--pack", "fueleu-art6", "--out", str(fresh),
+                                  "--mkdir"])
+    assert stopped.exit_code == 130, stopped.output
+    assert not fresh.exists()
+
+
+def test_a_failed_demo_keeps_files_it_did_not_write(tmp_path, monkeypatch):
+    import berthcheck.report
+
+    (tmp_path / "results.csv").write_text("mine\n", encoding="utf-8")
+    monkeypatch.setattr(berthcheck.report, "build_report", _no_pdf)
+    failed = runner.invoke(app, ["demo", "--pack", "fueleu-art6", "--out", str(tmp_path)])
+    assert failed.exit_code == 1, failed.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv"]
+    assert (tmp_path / "results.csv").read_text(encoding="utf-8") == "mine\n"

@@ -48,6 +48,29 @@ def test_latin1_is_refused_with_byte_offset_then_read_with_encoding(con, tmp_pat
     assert store.scalar(con, "SELECT vessel_name FROM visits") == "CAP SAN ANTÔNIO"
 
 
+def test_windows_1252_read_as_latin_1_is_refused_not_stored_as_control_characters(con,
+                                                                                 tmp_path):
+    """Before: `--encoding latin-1` (the README names it beside cp1252) on a Windows-1252 file
+    stored O’BRIEN's curly quote and the dash as the invisible controls U+0092 and U+0097:
+    silent damage. Latin-1 text itself (no byte 0x80-0x9F) still loads as it is."""
+    text = _csv_text([good_visit(vessel_name="O’BRIEN — ÅS", operator="x"),
+                      good_visit(visit_id="V2", imo="9074729", berth="B139")])
+    path = tmp_path / "visits.csv"
+    path.write_bytes(text.encode("cp1252"))
+    for encoding in ("latin-1", "iso-8859-15"):
+        assert _rejected(con, path, encoding=encoding).headline == (
+            f"visits.csv: row 2 holds U+0092, a control character no text holds, as read "
+            f"with --encoding {encoding}; the file is most likely Windows-1252: give "
+            "--encoding cp1252; nothing was loaded")
+    load_files(con, "visits", [path], read_options=ReadOptions(encoding="cp1252"))
+    assert store.scalar(con, "SELECT vessel_name FROM visits WHERE visit_id = 'V1'") == (
+        "O’BRIEN — ÅS")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(_csv_text([good_visit(visit_id="V3", imo="9337638", berth="B140", vessel_name="ÅS")]).encode("latin-1"))
+    load_files(con, "visits", [latin], read_options=ReadOptions(encoding="latin-1"))
+    assert store.scalar(con, "SELECT vessel_name FROM visits WHERE visit_id = 'V3'") == "ÅS"
+
+
 def test_gb18030_is_refused_with_a_chinese_hint_then_read_with_encoding(con, tmp_path):
     # A Shanghai terminal's export in GBK / GB18030 was refused as "looks like cp1252
     # (Latin-1/Windows-1252)": following that hint loads mojibake. The hint names gb18030.
@@ -170,6 +193,26 @@ def test_empty_spreadsheet_rows_are_skipped(con, tmp_path):
     load_files(con, "visits", [path])
     assert store.run(con, "SELECT visit_id, _source_row FROM visits ORDER BY visit_id") == [
         ("V1", 2), ("V2", 4)]
+
+
+def test_rows_of_spaces_only_are_skipped_as_empty(con, tmp_path):
+    """Before: a spreadsheet row that looks empty but holds a space (a cell someone cleared
+    with the space bar), or a CSV line of separators and spaces, was refused as "port: is
+    required but empty" for a row the user sees blank. Its cells hold no value once trimmed;
+    a row with one value among spaces is still a row (and refused for its empty cells)."""
+    header = list(good_visit())
+    rows = [header, list(good_visit().values()), [" "] + [None] * (len(header) - 1),
+            list(good_visit(visit_id="V2", imo="9074729").values()), ["  ", "\t"] * 2]
+    path = _xlsx(tmp_path / "visits.xlsx", {"Calls": rows})
+    load_files(con, "visits", [path])
+    assert store.run(con, "SELECT visit_id, _source_row FROM visits ORDER BY visit_id") == [
+        ("V1", 2), ("V2", 4)]
+    lines = _csv_text([good_visit(visit_id="V3", imo="9337638", berth="B140")]).splitlines()
+    csv_path = tmp_path / "more.csv"
+    csv_path.write_text("\n".join([lines[0], " , ,", lines[1], "  ,x"]) + "\n",
+                        encoding="utf-8")
+    errors = _rejected(con, csv_path).errors
+    assert {e.row for e in errors} == {4}  # the row holding x; the row of spaces is skipped
 
 
 def test_xlsx_whose_header_is_below_empty_rows_is_numbered_as_the_sheet(con, tmp_path):

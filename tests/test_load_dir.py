@@ -139,3 +139,70 @@ def test_load_dir_json_reports_each_kind_skipped_files_and_empty_kinds(tmp_path)
     assert "coverage" in out["empty_kinds"] and "capture" not in out["empty_kinds"]
     assert any(w.startswith("no coverage table: ") for w in out["warnings"])
     assert result.stderr == ""  # everything is in the JSON
+
+
+def test_a_folder_whose_visits_are_in_a_file_load_dir_skips_says_so(tmp_path):
+    """Before: a JIT month's folder (`sample --format dcsa-jit`: jit.json, details.csv, ...)
+    was refused as every capture row's "no such visit is loaded (load the visits first)",
+    never naming jit.json, which load-dir skips (it lists skipped files only after a load that
+    succeeds). The message now names the skipped files and how a JIT extract is loaded."""
+    folder = tmp_path / "jit-month"
+    folder.mkdir()
+    (folder / "jit.json").write_text("{}", encoding="utf-8")
+    write_csv(folder / "shore_power.csv", [{"visit_id": "t1/B1", "connected":
+                                            "2026-10-01 09:00", "disconnected":
+                                            "2026-10-02 09:00"}])
+    db = tmp_path / "s.duckdb"
+    result = runner.invoke(app, ["load-dir", str(folder), "--db", str(db)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[0] == (
+        "error: shore_power.csv: rejected, 1 bad row (1 problem); nothing was loaded; the "
+        "folder has no visits file and load-dir skipped jit.json (not named after a kind): "
+        "load a DCSA JIT extract (.json) with `berthcheck load dcsa-jit FILE` (`--details`, "
+        "`--terminal-aliases`) first, then load-dir the folder")
+    assert not db.exists()
+    # with a visits file the folder's own rows are at fault: no such hint
+    write_csv(folder / "visits.csv", [good_visit()])
+    again = runner.invoke(app, ["load-dir", str(folder), "--db", str(db)])
+    assert again.exit_code == 1 and "skipped" not in again.stderr.splitlines()[0]
+
+
+def test_two_files_of_one_load_giving_a_row_two_contents_are_refused(tmp_path):
+    """Before: a folder with visits.csv and its correction visits-2.csv loaded visits-2.csv
+    first (by name), then refused visits.csv's older row as "already loaded with different
+    content; use --replace to load the new version" — and with --replace the older row replaced
+    the correction without a word. Neither file is taken for the newer: the row is refused,
+    naming both, with --replace too; a row both give alike loads once."""
+    folder = tmp_path / "month"
+    folder.mkdir()
+    write_csv(folder / "visits.csv", [good_visit(), good_visit(visit_id="V2", imo="9074729",
+                                                               berth="B139")])
+    write_csv(folder / "visits-2.csv", [good_visit(shore_power_capable="no")])
+    db = tmp_path / "s.duckdb"
+    for extra in ([], ["--replace"]):
+        result = runner.invoke(app, ["load-dir", str(folder), "--db", str(db), *extra])
+        assert result.exit_code == 1, result.output
+        assert result.stderr.splitlines()[1] == (
+            "  visits.csv, row 2, column visit_id: 'V1': given with other content by "
+            "visits-2.csv row 2 of this same load: keep the right one of the two rows "
+            "(--replace replaces a row an earlier load stored, never another file's of this "
+            "load)")
+        assert not db.exists()
+    # `load` of the two files in one command: the same
+    both = runner.invoke(app, ["load", "visits", str(folder / "visits-2.csv"),
+                               str(folder / "visits.csv"), "--db", str(db), "--replace"])
+    assert both.exit_code == 1 and "of this same load" in both.stderr
+    # the correction loaded by a later command replaces as ever
+    write_csv(folder / "visits-2.csv", [good_visit()])
+    same = runner.invoke(app, ["load-dir", str(folder), "--db", str(db)])
+    assert same.exit_code == 0, same.output
+    write_csv(tmp_path / "fix.csv", [good_visit(shore_power_capable="no")])
+    fixed = runner.invoke(app, ["load", "visits", str(tmp_path / "fix.csv"), "--db", str(db),
+                                "--replace"])
+    assert fixed.exit_code == 0, fixed.output
+    con = store.connect(db)
+    try:
+        assert store.scalar(con, "SELECT shore_power_capable FROM visits "
+                                 "WHERE visit_id = 'V1'") is False
+    finally:
+        con.close()

@@ -155,22 +155,26 @@ def test_a_header_with_units_or_dots_is_its_column(con, tmp_path):
 
 def test_load_says_which_columns_it_does_not_read(runner, db_path, tmp_path):
     # a column berthcheck does not know was kept in `extra` without a word: a misspelt
-    # optional column ("Redy to work") read as empty, every visit insufficient_data
-    row = {**good_visit(), "Redy to work": "2026-10-01 08:00", "Pilot Company": "Jacobsen"}
+    # optional column ("Redy to work") read as empty, every visit insufficient_data. The line
+    # names the column it looks like (it was only "name it as `schema` does"), never one the
+    # file has (`Vessel Nme` beside vessel_name), and never reads it as that column
+    row = {**good_visit(), "Redy to work": "2026-10-01 08:00", "Pilot Company": "Jacobsen",
+           "Vessel Nme": "X"}
     del row["ready_to_work"]
     from .conftest import write_csv
 
     path = write_csv(tmp_path / "visits.csv", [row])
     result = runner.invoke(app, ["--db", str(db_path), "load", "visits", str(path), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert ("visits.csv: 2 columns not read by any rule (kept in extra): 'Redy to work', "
-            "'Pilot Company'") in result.output
+    assert ("visits.csv: 3 columns not read by any rule (kept in extra): 'Redy to work' "
+            "(ready_to_work?), 'Pilot Company', 'Vessel Nme'; if one is meant as a visits "
+            "column, name it as `berthcheck schema visits` does") in result.output
     result = runner.invoke(app, ["--db", str(db_path), "load", "visits", str(path), "--json",
                                  "--replace"])
     import json
 
     assert json.loads(result.output)["files"][0]["unread_columns"] == [
-        "Redy to work", "Pilot Company"]
+        "Redy to work", "Pilot Company", "Vessel Nme"]
 
 
 def test_contact_columns_the_exports_read_are_not_called_unread(runner, db_path, tmp_path):
@@ -261,16 +265,57 @@ def test_a_csv_title_line_above_the_header_is_named_as_such(con, tmp_path):
 
 @pytest.mark.parametrize(("value", "words"), [
     ("2026-10-01 08:00 PM", "12-hour time with AM/PM"),
-    ("10/01/2026 08:00", "day and month order"),
     ("10/01/2026 8:00 pm", "12-hour time with AM/PM"),
 ])
-def test_a_12_hour_or_slashed_time_says_what_to_write(con, tmp_path, value, words):
+def test_a_12_hour_time_says_what_to_write(con, tmp_path, value, words):
     from .conftest import write_csv
 
     path = write_csv(tmp_path / "visits.csv", [good_visit(ready_to_work=value)])
     [error] = _rejected(con, path).errors
     assert (error.row, error.column, error.value) == (2, "ready_to_work", value)
     assert words in error.reason and "2026-10-03 14:20" in error.reason
+
+
+_NEVER_GUESSED = ("not an ISO 8601 date: the day and month order of a date with slashes or "
+                  "dots is never guessed; write ")
+
+
+@pytest.mark.parametrize(("value", "reading"), [
+    # before, each of these was told "the day and month order of 10/03/2026 is ambiguous":
+    # another date than the one written, even where the order can only be one
+    ("09/30/2026 06:00", "YYYY-MM-DD hh:mm: this one can only be 2026-09-30 06:00 "
+                         "(month/day/year)"),
+    ("30.09.2026 06:00", "YYYY-MM-DD hh:mm: this one can only be 2026-09-30 06:00 "
+                         "(day/month/year)"),
+    ("10/01/2026 08:00", "YYYY-MM-DD hh:mm: this one is 2026-01-10 08:00 (day/month/year) or "
+                         "2026-10-01 08:00 (month/day/year)"),
+    ("1/2/2026", "YYYY-MM-DD hh:mm: this one is 2026-02-01 (day/month/year) or 2026-01-02 "
+                 "(month/day/year)"),
+    ("10/01/26 08:00", "YYYY-MM-DD hh:mm, e.g. 2026-10-03 14:20"),  # a two-digit year
+    ("40/40/2026 08:00", "YYYY-MM-DD hh:mm, e.g. 2026-10-03 14:20"),  # no date at all
+])
+def test_a_slashed_date_says_its_own_readings(con, tmp_path, value, reading):
+    from .conftest import write_csv
+
+    path = write_csv(tmp_path / "visits.csv", [good_visit(ready_to_work=value)])
+    [error] = _rejected(con, path).errors
+    assert (error.row, error.column, error.value) == (2, "ready_to_work", value)
+    assert error.reason == _NEVER_GUESSED + reading
+
+
+def test_a_slashed_date_of_a_date_column_says_its_readings(con, tmp_path):
+    from .conftest import write_csv
+
+    path = write_csv(tmp_path / "caecs.csv", [
+        {"system_id": "EO-1", "approved_from": "01/31/2024", "approved_to": ""},
+        {"system_id": "EO-2", "approved_from": "1.2.2023", "approved_to": "2023-13-01"}])
+    errors = _rejected(con, path, kind="caecs").errors
+    assert [(e.row, e.column, e.reason) for e in errors] == [
+        (2, "approved_from", _NEVER_GUESSED + "YYYY-MM-DD: this one can only be 2024-01-31 "
+                                              "(month/day/year)"),
+        (3, "approved_from", _NEVER_GUESSED + "YYYY-MM-DD: this one is 2023-02-01 "
+                                              "(day/month/year) or 2023-01-02 (month/day/year)"),
+        (3, "approved_to", "not a date (expected YYYY-MM-DD)")]
 
 
 def test_a_point_that_may_separate_thousands_is_warned_of_in_a_semicolon_file(con, tmp_path):
@@ -299,3 +344,25 @@ def test_a_point_that_may_separate_thousands_is_warned_of_in_a_semicolon_file(co
                      .replace("V2,", "V4,").replace("2026-10-0", "2026-10-1"), encoding="utf-8")
     (plain,) = load_files(con, "visits", [comma]).files
     assert plain.warnings == []
+
+
+def test_a_repeated_row_says_whether_it_repeats_the_whole_record(con, tmp_path):
+    """Before: both were "duplicate of row 2 in this file", so a team could not tell an export
+    that wrote a row twice (delete one) from two records of one visit id (which is right?)."""
+    from .conftest import write_csv
+
+    path = write_csv(tmp_path / "visits.csv", [
+        good_visit(gross_tonnage="50000"),
+        good_visit(visit_id="V2", imo="9074729", berth="B139", gross_tonnage="50000"),
+        good_visit(gross_tonnage="50000"),  # the same record again (its times written otherwise: the same instants)
+        good_visit(visit_id="V2", imo="9074729", berth="B139", shore_power_capable="false",
+                   gross_tonnage="51000")])
+    rows = path.read_text(encoding="utf-8").splitlines()
+    rows[3] = rows[3].replace("2026-10-01 08:00", "2026-10-01T08:00")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    errors = _rejected(con, path).errors
+    assert [(e.row, e.column, e.value, e.reason) for e in errors] == [
+        (4, "visit_id", "V1", "duplicate of row 2 in this file (the same values in every "
+                              "column: delete one of the two rows)"),
+        (5, "visit_id", "V2", "duplicate of row 3 in this file (other values in column "
+                              "shore_power_capable, gross_tonnage)")]

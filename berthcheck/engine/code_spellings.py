@@ -19,7 +19,8 @@ A `capture` session's `system_id` is matched to `caecs` rows, not to the visits,
 `eo-1` for caecs' `EO-1` is a system "not listed in caecs" to the packs (CARB AB14), its
 minutes not controlled, and is said with caecs' spelling.
 
-`load` says them too, for the tables a load may change (`after_load`).
+`load` says them too, for the tables a load may change (`after_load`). The lines end with
+those of rows at a port in no ports table (engine.port_codes), which no visit can match.
 
 One grouped query per table: the matched table's distinct codes (the visits' port, terminal,
 berth; caecs' system ids), not a scan per row.
@@ -118,7 +119,8 @@ ORDER BY {', '.join(['r._source_file', 'r._source_row', *port])},
 def near_code_warnings(con, tables: set[str] | None = None) -> list[str]:
     """One line per row whose codes match loaded visits (a capture session's system: caecs
     rows) only ignoring case and spaces, while no row of its table is spelt as those are
-    (`tables`: only these, e.g. the ones a pack reads; capture with caecs among them)."""
+    (`tables`: only these, e.g. the ones a pack reads; capture with caecs among them); then
+    those of rows at a port in no ports table (engine.port_codes)."""
     lines = []
     for table, codes in _TABLES.items():
         if tables is not None and not {table, codes.against} - {"visits"} <= tables:
@@ -146,7 +148,9 @@ def near_code_warnings(con, tables: set[str] | None = None) -> list[str]:
                 f"matches no loaded {'visit' if codes.by_port else codes.against + ' row'}, "
                 f"but {theirs} {spellings}, which differ only by case or spaces: codes match "
                 f"letter for letter, so {codes.outcome}; {fix}")
-    return lines
+    from berthcheck.engine.port_codes import unknown_port_warnings
+
+    return lines + unknown_port_warnings(con, tables)
 
 
 def after_load(con, kinds: set[str]) -> list[str]:
@@ -154,11 +158,14 @@ def after_load(con, kinds: set[str]) -> list[str]:
     the codes they are matched to, were loaded (every reference table's once visits are; the
     capture sessions' once capture or caecs is); none for shore power, events and the other
     tables, which change no code's match (the lines would only repeat an earlier load's)."""
+    from berthcheck.engine.port_codes import PORT_TABLES
     from berthcheck.ingest.kinds import KINDS
 
     loaded = {KINDS[k].table for k in kinds if k in KINDS}
     matched = {table: codes for table, codes in _TABLES.items()
                if {table, codes.against} & loaded}
-    if not matched:
+    # rows at a port in no ports table: the loaded table's, every table's once visits are
+    ports = PORT_TABLES if "visits" in loaded else PORT_TABLES & loaded
+    if not matched and not ports:
         return []
-    return near_code_warnings(con, set(matched) | {c.against for c in matched.values()})
+    return near_code_warnings(con, set(matched) | {c.against for c in matched.values()} | ports)

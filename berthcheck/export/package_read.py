@@ -103,7 +103,8 @@ def read_package(path: Path) -> Package:
     if PACKAGE_NAME not in members:
         raise BerthcheckError(f"{name}: no {PACKAGE_NAME}")
     try:
-        descriptor = json.loads(members[PACKAGE_NAME].decode("utf-8"))
+        # a BOM (the partner's descriptor saved by Notepad) is no content (RFC 8259 8.1)
+        descriptor = json.loads(members[PACKAGE_NAME].decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise BerthcheckError(f"{name}: {PACKAGE_NAME} is not JSON: {exc}") from None
     except RecursionError:  # arrays in arrays thousands deep: no descriptor is

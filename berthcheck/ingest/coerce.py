@@ -31,6 +31,40 @@ def known_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+_SLASHED = r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}"  # 10/03/2026, 3.10.2026: a spreadsheet's locale
+
+
+def _slashed_date_reason(text: pl.Expr, shape: str) -> pl.Expr:
+    """Why a date written with slashes or dots is not read, with the value's own readings: its
+    day and month order is never guessed (a column's 10/03/2026 may be 3 October or 10 March,
+    and one unambiguous cell says nothing of the others), but the message says what to write
+    for this value, not for another (it cited a fixed 10/03/2026 beside the user's 09/30/2026)."""
+    parts = text.str.extract_groups(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})(.*)$")
+    first, second = (parts.struct.field(n).cast(pl.Int32) for n in ("1", "2"))
+    year, rest = parts.struct.field("3"), parts.struct.field("4").str.strip_chars()
+
+    def iso(month: pl.Expr, day: pl.Expr, order: str) -> pl.Expr:
+        tail = pl.when(rest == "").then(pl.lit("")).otherwise(pl.lit(" ") + rest)
+        return pl.concat_str([year, pl.lit("-"), month.cast(pl.Utf8).str.zfill(2), pl.lit("-"),
+                              day.cast(pl.Utf8).str.zfill(2), tail, pl.lit(f" ({order})")])
+
+    lead = (f"not an ISO 8601 date: the day and month order of a date with slashes or dots is "
+            f"never guessed; write {shape}")
+    day_month = iso(second, first, "day/month/year")
+    month_day = iso(first, second, "month/day/year")
+    valid = first.is_between(1, 31) & second.is_between(1, 31)
+    return (
+        pl.when(valid & (first <= 12) & (second <= 12))
+        .then(pl.concat_str([pl.lit(f"{lead}: this one is "), day_month, pl.lit(" or "),
+                             month_day]))
+        .when(valid & (second <= 12))
+        .then(pl.concat_str([pl.lit(f"{lead}: this one can only be "), day_month]))
+        .when(valid & (first <= 12))
+        .then(pl.concat_str([pl.lit(f"{lead}: this one can only be "), month_day]))
+        .otherwise(pl.lit(f"{lead}, e.g. 2026-10-03" + (" 14:20" if "hh" in shape else "")))
+    )
+
+
 def _clean(name: str) -> pl.Expr:
     text = pl.col(name).str.strip_chars()
     return pl.when(text == "").then(None).otherwise(text)
@@ -164,14 +198,18 @@ def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
 
     present = text.is_not_null()  # a cell with more than blanks (`_clean` made the rest null)
     unread = present & frame["__wall"].is_null()
+    slashed = unread & text.str.contains(_SLASHED).fill_null(False)
+    # the value's own readings, made only when some cell needs them (a rare, refused file)
+    slashed_reason = (pl.DataFrame({"t": text}).select(
+        _slashed_date_reason(pl.col("t"), "YYYY-MM-DD hh:mm")).to_series()
+        if slashed.any() else pl.repeat(None, frame.height, dtype=pl.Utf8, eager=True))
     reason = pl.select(
         # the two shapes spreadsheets show most often get their own words
         pl.when(unread & text.str.contains(r"(?i)\d\s*[ap]\.?m\.?$").fill_null(False))
         .then(pl.lit("12-hour time with AM/PM is not read: write it as 24-hour ISO 8601, e.g. "
                      "2026-10-03 14:20 (format the column yyyy-mm-dd hh:mm)"))
-        .when(unread & text.str.contains(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}").fill_null(False))
-        .then(pl.lit("not an ISO 8601 date: the day and month order of 10/03/2026 is "
-                     "ambiguous; write YYYY-MM-DD, e.g. 2026-10-03 14:20"))
+        .when(slashed)
+        .then(slashed_reason)
         .when(unread)
         .then(pl.lit("not an ISO 8601 date and time (expected e.g. 2026-10-03 14:20 or "
                      "2026-10-03T14:20:00-07:00)"))
@@ -236,10 +274,11 @@ def _coerce_simple(col: Column) -> tuple[pl.Expr, pl.Expr]:
         # a plain date, or a spreadsheet's date-time at midnight
         ok = raw.str.contains(r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00(\.0*)?)?)?$")
         value = pl.when(ok).then(raw.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False))
-        reason = pl.when(raw.is_not_null() & value.is_null()).then(
-            pl.lit("not a date (expected YYYY-MM-DD)")
-        )
-        return value, reason
+        why = (pl.when(raw.is_not_null() & value.is_null() & raw.str.contains(_SLASHED))
+               .then(_slashed_date_reason(raw, "YYYY-MM-DD"))
+               .when(raw.is_not_null() & value.is_null())
+               .then(pl.lit("not a date (expected YYYY-MM-DD)")))
+        return value, why
     raise ValueError(f"unknown column type {col.type}")
 
 

@@ -141,7 +141,9 @@ def read_json(path: Path, limit: int):
             f"JIT payload; split the export into several files (one load reads them together) "
             f"or raise {MAX_MB_ENV}; nothing was loaded"))
     try:
-        with open(path, encoding="utf-8") as fh:
+        # a UTF-8 BOM (Notepad, PowerShell 5's Out-File) is no content: RFC 8259 lets a
+        # reader ignore it, and a good extract was refused as "Unexpected UTF-8 BOM"
+        with open(path, encoding="utf-8-sig") as fh:
             return json.load(fh)
     except UnicodeDecodeError as exc:
         raise InputRejected(label, [], headline=(

@@ -76,6 +76,8 @@ class FileReport:
     notes: list[str] = field(default_factory=list)
     # the file's headers that are no column of the kind: kept in `extra`, never read
     unread_columns: list[str] = field(default_factory=list)
+    # of those, the ones that look like a column the file lacks: header -> that column
+    unread_meant: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -130,12 +132,13 @@ def load_files(
     all_errors: list[RowError] = []
     refused: InputRejected | None = None  # the first file rejected as a whole (with --errors)
     with store.transaction(con):
+        this_load = store.next_batch_id(con)  # the batches from here on are this command's
         for path in paths:
             try:
                 report, errors = _load_one(
                     con, Path(path), kind, replace, quarantine,
                     read_options.get(Path(path)) if isinstance(read_options, dict)
-                    else read_options)
+                    else read_options, this_load=this_load)
             except InputRejected as exc:
                 # a file refused as a whole (a missing column, its encoding, its shape) still
                 # goes into the errors file, so a script never reads an earlier run's file
@@ -166,15 +169,17 @@ def load_files(
 
 
 def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
-              read_options: ReadOptions | None = None, source: AdapterSource | None = None):
-    """Load one file (or an adapter's table, `source`) of one kind."""
+              read_options: ReadOptions | None = None, source: AdapterSource | None = None,
+              *, this_load: int | None = None):
+    """Load one file (or an adapter's table, `source`) of one kind. `this_load`: the first
+    load batch of the command, whose files must not give one key two contents."""
     prep = prepare(con, path, kind, read_options, source.raw if source else None)
     with polars_engine(prep.raw.frame.height):
-        return _load_prepared(con, prep, kind, replace, quarantine, source)
+        return _load_prepared(con, prep, kind, replace, quarantine, source, this_load)
 
 
 def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: bool,
-                   source: AdapterSource | None):
+                   source: AdapterSource | None, this_load: int | None = None):
     if source is not None:
         if source.keep is not None:
             prep.errors = [e for e in prep.errors if source.keep(e)]
@@ -209,8 +214,24 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
             pl.when((pl.col("_status") == "changed") & corrected).then(pl.lit("corrected"))
             .otherwise(pl.col("_status")).alias("_status")
         )
+    key_label = "+".join(kind.key)
+    if this_load is not None:
+        # a key another file of this same command gave with other content: the files carry no
+        # order (load-dir takes them by name: visits-2.csv before visits.csv), so --replace
+        # would let whichever came last win; neither is taken for the newer one
+        twice = changed.filter(pl.col("_stored_batch") >= this_load)
+        for r in twice.iter_rows(named=True):
+            errors.append(RowError(
+                label, r[ROW], key_label, " / ".join(str(r[storage_name(k)]) for k in kind.key),
+                f"given with other content by {r['_stored_file']} row {r['_stored_row']} of "
+                "this same load: keep the right one of the two rows (--replace replaces a row "
+                "an earlier load stored, never another file's of this load)"))
+        if twice.height:
+            rows = twice[ROW]
+            bad_rows |= set(rows.to_list())
+            changed = changed.filter(~pl.col(ROW).is_in(rows.implode()))
+            classified = classified.filter(~pl.col(ROW).is_in(rows.implode()))
     if not replace:
-        key_label = "+".join(kind.key)
         for r in changed.iter_rows(named=True):
             errors.append(RowError(
                 label, r[ROW], key_label, " / ".join(str(r[storage_name(k)]) for k in kind.key),
@@ -227,8 +248,11 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     if source is not None and source.locate is not None:
         errors = [source.locate(e) for e in errors]
         warnings = [source.locate(w) for w in warnings]
+    from berthcheck.ingest.unread_columns import meant_columns
+
     report = FileReport(label, kind.name, None, prep.raw.frame.height, unchanged=unchanged,
-                        unread_columns=list(prep.raw.unread))
+                        unread_columns=list(prep.raw.unread),
+                        unread_meant=meant_columns(kind, prep.raw.unread, prep.raw.present))
     if kind.name in reference.BUILTIN_ROWS:  # only kinds with built-in rows can override one
         report.notes = reference.override_notes(
             prep.typed.filter(~pl.col(ROW).is_in(sorted(bad_rows))), kind

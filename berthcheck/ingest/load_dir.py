@@ -105,6 +105,29 @@ def _with_load_hint(exc: InputRejected, kind: str, paths: list[Path]) -> InputRe
     return InputRejected(exc.file, exc.errors, headline=exc.headline + hint)
 
 
+def _with_skipped_hint(exc: InputRejected, files: dict[str, list[Path]],
+                       skipped: list[Path]) -> InputRejected:
+    """Sessions or events refused for visits not loaded, from a folder without a visits file:
+    say which files load-dir skipped (listed only after a load that succeeds), and how a DCSA
+    JIT or Wharfinger file, which load-dir does not read, is loaded. A JIT month's folder
+    (`sample --format dcsa-jit`) was refused as 55 capture rows of "no such visit", jit.json
+    unnamed."""
+    if "visits" in files or not skipped or not any(
+            e.reason.startswith("no such visit is loaded") for e in exc.errors):
+        return exc
+    names = ", ".join(p.name for p in skipped)
+    how = []
+    if any(p.suffix.lower() == ".json" for p in skipped):
+        how.append("a DCSA JIT extract (.json) with `berthcheck load dcsa-jit FILE` "
+                   "(`--details`, `--terminal-aliases`)")
+    if any("wharfinger" in p.name.lower() for p in skipped):
+        how.append("a Wharfinger file with `berthcheck load wharfinger FILE`")
+    hint = (f"; the folder has no visits file and load-dir skipped {names} (not named after "
+            "a kind)" + (f": load {' and '.join(how)} first, then load-dir the folder"
+                         if how else ""))
+    return InputRejected(exc.file, exc.errors, headline=exc.headline + hint)
+
+
 def load_dir(
     con,
     folder: Path,
@@ -135,6 +158,7 @@ def load_dir(
                                     errors_out=None if quarantine else errors_out,
                                     read_options=options)
             except InputRejected as exc:
+                exc = _with_skipped_hint(exc, files, skipped)
                 raise _with_load_hint(exc, kind, paths) from None
             report.loads.append(loaded)
             errors += loaded.errors

@@ -392,13 +392,22 @@ def _without_empty_rows(frame: pl.DataFrame) -> pl.DataFrame:
     end), a line of separators only (`,,,,`: a spreadsheet's formatted empty row) or an empty
     spreadsheet row. They hold no value, so nothing is lost; the other rows keep their numbers
     in the file. Without them a trailing blank line rejected the whole file with a "required
-    but empty" problem per required column of a row the user cannot see."""
+    but empty" problem per required column of a row the user cannot see. A cell of spaces
+    only is no value either (cells are trimmed): a spreadsheet row that looks empty but holds
+    a space was refused as "required but empty", naming a row the user sees blank."""
     cells = [name for name in frame.columns if name != ROW]
-    # a row with no cell has none in the first column either: a file without a gap there (a
-    # count polars keeps) needs no row-wise pass
-    if not cells or frame.get_column(cells[0]).null_count() == 0:
+
+    def blank(name: str) -> pl.Expr:
+        return pl.col(name).is_null() | (pl.col(name).str.strip_chars() == "")
+
+    # a row with no value has none in the first column either: a file without a gap there
+    # (polars keeps the null count; spaces need one pass over that column) needs no row-wise
+    # pass
+    first = frame.get_column(cells[0]) if cells else None
+    if first is None or (first.null_count() == 0
+                         and not frame.select(blank(cells[0]).any()).item()):
         return frame
-    return frame.filter(~pl.all_horizontal(pl.col(cells).is_null()))
+    return frame.filter(~pl.all_horizontal([blank(c) for c in cells]))
 
 
 _SAVE_AS = "open it in Excel (or LibreOffice) and save it as .xlsx or CSV UTF-8"

@@ -78,7 +78,7 @@ def classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     keys = [storage_name(k) for k in kind.key]
     stored = store.fetch_polars(
         con, f"SELECT {', '.join(keys)}, _row_hash AS _stored_hash, _source_file AS _stored_file, "  # noqa: S608
-        f"_source_row AS _stored_row FROM {kind.table}"
+        f"_source_row AS _stored_row, _batch_id AS _stored_batch FROM {kind.table}"
     )
     status = (
         pl.when(pl.col("_stored_hash").is_null()).then(pl.lit("new"))
@@ -95,7 +95,7 @@ def classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
         .with_columns(status.alias("_status"))
         .sort(ROW)
     )
-    added = ["_stored_hash", "_stored_file", "_stored_row", "_status"]
+    added = ["_stored_hash", "_stored_file", "_stored_row", "_stored_batch", "_status"]
     if narrow.height != hashed.height:  # a key stored twice: join the whole frame, as before
         return hashed.join(stored, on=keys, how="left", nulls_equal=True).with_columns(
             status.alias("_status")

@@ -103,9 +103,27 @@ def duplicate_key_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[Ro
     first = dup.group_by(kind.key).agg(pl.col(ROW).min().alias("_first"))
     dup = dup.join(first, on=list(kind.key), nulls_equal=True)
     column = "+".join(kind.key)
+    differ = _differing_columns(typed, kind, dup)
     return [
         RowError(label, row, column, " / ".join(str(r[k]) for k in kind.key),
-                 f"duplicate of row {first_row} in this file")
+                 f"duplicate of row {first_row} in this file" + (
+                     f" (other values in column {', '.join(differ[row])})" if differ[row] else
+                     " (the same values in every column: delete one of the two rows)"))
         for r in dup.iter_rows(named=True)
         if (row := r[ROW]) != (first_row := r["_first"])
     ]
+
+
+def _differing_columns(typed: pl.DataFrame, kind: Kind, dup: pl.DataFrame
+                       ) -> dict[int, list[str]]:
+    """Per repeated row, the columns (as read, typed) whose values differ from its key's first
+    row: an export that wrote a row twice is told apart from two records of one key."""
+    names = [c.name for c in kind.columns if c.name not in kind.key and c.name in typed.columns]
+    rows = typed.select(ROW, *names).join(dup.select(ROW, "_first"), on=ROW)
+    firsts = typed.select(pl.col(ROW).alias("_first"),
+                          *(pl.col(n).alias("_first_" + n) for n in names))
+    rows = rows.join(firsts, on="_first")
+    return {
+        r[ROW]: [n for n in names if r[n] != r["_first_" + n]]
+        for r in rows.iter_rows(named=True)
+    }

@@ -282,7 +282,8 @@ kind's section below (`--json` for scripts); `berthcheck template KIND --out FIL
   empty; a value in one is an error naming its row and column.
 - Numbers take a decimal point and no thousands separator: `51421,7` is refused (the
   message gives its reading with a point); times are 24-hour ISO 8601 (`2026-10-03 14:20`),
-  `10/03/2026 2:20 PM` is refused. Spreadsheet date-time cells are read as typed, to the
+  `10/03/2026 2:20 PM` is refused (a date with slashes or dots is never read in a guessed day
+  and month order: the message gives the value's own readings). Spreadsheet date-time cells are read as typed, to the
   nearest second (a serial stored to fewer decimals, 07:59:59.997, is the 08:00 Excel shows).
 - Only `.csv` (`.txt`), `.parquet` and `.xlsx` files are read. A web page or an Excel
   97-2003 / 2003 XML file (what many systems' "export to Excel" writes as `.xls`, or even

@@ -126,4 +126,27 @@ def decoded(path: Path, label: str, encoding: str) -> bytes:
         raise InputRejected(label, [], headline=(
             f"{label}: not valid {encoding} at byte {exc.start} (row "
             f"{_row_of(data, exc.start)}); nothing was loaded")) from None
+    _refuse_control_characters(text, data, label, encoding)
     return text.lstrip("\ufeff").encode("utf-8")
+
+
+_C1 = re.compile("[\u0080-\u009f]")
+
+
+def _refuse_control_characters(text: str, data: bytes, label: str, encoding: str) -> None:
+    """Latin-1 (ISO 8859-1, -15, ...) decodes every byte, 0x80-0x9F as C1 control characters,
+    which no text holds: a Windows-1252 file read as `--encoding latin-1` (what most people
+    call Latin-1) stored O'BRIEN's curly quote as an invisible U+0092, silent damage. Such a
+    character is refused, naming its row and byte, with the encoding it most likely is."""
+    found = _C1.search(text)
+    if found is None:
+        return
+    row = text.count("\n", 0, found.start()) + 1
+    try:
+        data.decode("cp1252")
+        hint = "the file is most likely Windows-1252: give --encoding cp1252"
+    except UnicodeDecodeError:
+        hint = "check which encoding the file was saved in"
+    raise InputRejected(label, [], headline=(
+        f"{label}: row {row} holds U+{ord(found.group()):04X}, a control character no text "
+        f"holds, as read with --encoding {encoding}; {hint}; nothing was loaded"))

@@ -91,15 +91,21 @@ def render_run(con, run, fmt: str = "pdf", *, appendix: str = "all",
         model["quality"]["undrawable"] = {"n": len(undrawable),
                                           "rows": glyphs.listing(undrawable)}
     drawn = charts.draw_all(model["chart_data"])
+    results_csv = run.results_csv if run.results_csv is not None else csv_bytes(run.results)
     if fmt == "html":
+        # the PDF's attachment, as a link that saves it: the page names the file and sends the
+        # reader to it for every column and the visits beyond its lists
+        import base64
+
+        model["meta"]["results_href"] = ("data:text/csv;charset=utf-8;base64,"
+                                         + base64.b64encode(results_csv).decode("ascii"))
         html = render.render_html(model, drawn, for_pdf=False)
         return Rendered(html.encode("utf-8"), model)
     html = render.render_html(model, drawn, for_pdf=True)
     meta = model["meta"]
     pdf = render.render_pdf(
         html, meta,
-        (meta["results_name"],
-         run.results_csv if run.results_csv is not None else csv_bytes(run.results),
+        (meta["results_name"], results_csv,
          f"Per-visit results of berthcheck run {run.run_id} ({run.pack.label})"),
     )
     return Rendered(pdf.data, model, pdf.pages, pdf.requested, pdf.refused, undrawable)
