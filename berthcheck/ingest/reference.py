@@ -115,8 +115,8 @@ def _fueleu_countries() -> list[str]:
     from berthcheck.engine.pack import load_pack  # read only when a ports row needs it
 
     values = load_pack("fueleu-art6").parameter_values()
-    return sorted({str(c) for name in _FUELEU_COUNTRY_LISTS
-                   for c in (values.get(name) or ())})
+    listed = [values.get(name) for name in _FUELEU_COUNTRY_LISTS]
+    return sorted({str(c) for v in listed if isinstance(v, list | tuple) for c in v})
 
 
 def flag_warnings(typed: pl.DataFrame, kind: Kind, label: str,
