@@ -51,3 +51,18 @@ def test_the_files_a_pack_toml_names_follow_its_text_not_an_earlier_parse(tmp_pa
     assert pack_hash(folder) != first
     toml.write_text(text, encoding="utf-8")
     assert pack_hash(folder) == first and set(pack_file_digests(folder)) == files
+
+
+def test_the_tables_a_pack_reads_follow_its_sql_not_an_earlier_read(tmp_path):
+    """Which input tables a pack's SQL reads is found once per text (engine/readiness.py
+    `_tables_in`): a stage edited to read one more table is seen reading it."""
+    from berthcheck.engine.readiness import tables_read
+
+    folder = tmp_path / "cn-shore-power"
+    shutil.copytree(builtin_rules_dir() / "cn-shore-power", folder)
+    first = tables_read(load_pack(str(folder)))
+    assert "coverage" not in first and "visits" in first
+    stage = folder / load_pack(str(folder)).stages[0][0]
+    stage.write_text(stage.read_text(encoding="utf-8") + "\n-- LEFT JOIN coverage c\n",
+                     encoding="utf-8")
+    assert tables_read(load_pack(str(folder))) == first | {"coverage"}
