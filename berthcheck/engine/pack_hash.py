@@ -13,6 +13,7 @@ verify` and `report --run` of such a run (berthcheck/audit/pack_record.py).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tomllib
 from pathlib import Path, PurePosixPath
@@ -27,11 +28,23 @@ def _named(folder: Path) -> list[str]:
     """The files pack.toml names, as written (whatever is wrong with it: loading the pack
     refuses a pack.toml that is not TOML or names a file outside the folder, naming it)."""
     try:
-        meta = tomllib.loads((folder / "pack.toml").read_text(encoding="utf-8-sig")).get("pack")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = (folder / "pack.toml").read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
         return []
+    return list(_named_in(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _named_in(text: str) -> tuple[str, ...]:
+    """The file names a pack.toml's text names. Kept by the text itself: a check hashed its
+    pack three times (the run id, the manifest's pack files twice), parsing the same TOML each
+    time (about 7 ms of a check's CPU each); the file is still read every time."""
+    try:
+        meta = tomllib.loads(text).get("pack")
+    except tomllib.TOMLDecodeError:
+        return ()
     if not isinstance(meta, dict):
-        return []
+        return ()
     out: list[str] = []
     for key, suffix in (("stages", ""), ("rules", ".sql")):
         values = meta.get(key)
@@ -39,7 +52,7 @@ def _named(folder: Path) -> list[str]:
             out += [f"{v}{suffix}" for v in values if isinstance(v, str)]
     if isinstance(meta.get("assemble"), str):
         out.append(meta["assemble"])
-    return out
+    return tuple(out)
 
 
 def _relative(name: str) -> bool:
@@ -48,12 +61,14 @@ def _relative(name: str) -> bool:
     return bool(name.strip()) and not rel.is_absolute() and ".." not in rel.parts
 
 
-def _inside(folder: Path, relative: str) -> Path | None:
+def _inside(folder: Path, relative: str, resolved: Path | None = None) -> Path | None:
+    """`folder / relative` when it is a file inside the folder (`resolved`: the folder
+    resolved, when the caller has it already)."""
     if not _relative(relative):
         return None
     path = folder / relative
     try:
-        path.resolve().relative_to(folder.resolve())
+        path.resolve().relative_to(resolved or folder.resolve())
     except ValueError:
         return None
     return path if path.is_file() else None
@@ -82,8 +97,9 @@ def pack_paths(folder: Path, *, covers: str = PACK_FILES) -> list[Path]:
     if covers == FOLDER:
         return sorted(p for p in folder.rglob("*") if p.is_file())
     found = {folder / "pack.toml"} if (folder / "pack.toml").is_file() else set()
+    resolved = folder.resolve()  # once, not once per named file
     for relative in _named(folder):
-        path = _inside(folder, relative)
+        path = _inside(folder, relative, resolved)
         if path is not None:
             found.add(path)
     tests = folder / "tests"
