@@ -72,3 +72,21 @@ def test_the_carb_pack_is_not_warned_of_a_zero_kw_visit(runner, tmp_path):
     got = json.loads(checked.stdout)
     assert got["counts"]["non_compliant"] == 1
     assert not [w for w in got["warnings"] if "aux_power_kw 0" in w]
+
+
+def test_many_visits_are_named_ten_and_counted():
+    import polars as pl
+
+    from berthcheck.engine.zero_power import zero_power_warnings
+
+    ids = [f"Z{n:02d}" for n in range(12)]
+    with closing(store.connect(":memory:")) as con:
+        put_tables(con, {"visits": [visit(v, imo="9321483", aux_power_kw=0, **STAY)
+                                    for v in ids]})
+        results = pl.DataFrame({"visit_id": ids, "verdict": ["non_compliant"] * 11 + ["exempt"],
+                                "power_demand_kw": [0.0] * 12})
+        (line,) = zero_power_warnings(con, results)
+        assert line.startswith("11 non-compliant visit(s) give aux_power_kw 0 (Z00, Z01, Z02, "
+                               "Z03, Z04, Z05, Z06, Z07, Z08, Z09 and 1 more): ")
+        # a pack whose results carry no power demand (CARB, the Chinese pack) is not warned
+        assert zero_power_warnings(con, results.drop("power_demand_kw")) == []
