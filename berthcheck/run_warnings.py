@@ -16,6 +16,8 @@ In this order (each is its module's; this one only gathers them):
   (engine.pack_choice.other_pack_hint);
 * a CARB fleet whose VIE allowance is pooled over vessel types (engine.fleet_pooling, an open
   reading: docs/regulations-carb.md § 8.1).
+* the non-compliant visits of a pack that bills by power demand (FuelEU) whose `aux_power_kw`
+  is 0, billed EUR 0 (engine.zero_power).
 
 They read the store's input tables beside the run's results. A stored run read back by id is
 warned about over the store as that run read it: the current store while its inputs are still
@@ -81,6 +83,7 @@ def _lines(con, pack, pack_id: str, scope, results) -> list[str]:
     from berthcheck.engine.pack_choice import other_pack_hint
     from berthcheck.engine.readiness import pack_warnings, tables_read
     from berthcheck.engine.scope import other_spellings
+    from berthcheck.engine.zero_power import zero_power_warnings
 
     lines = [] if pack is None else (pack_warnings(con, pack)
                                      + near_code_warnings(con, tables_read(pack)))
@@ -89,7 +92,9 @@ def _lines(con, pack, pack_id: str, scope, results) -> list[str]:
         lines.append(f"no visit in scope ({scope.describe()})")
     if (other := other_pack_hint(con, scope, pack_id, results)) is not None:
         lines.append(other)
-    return lines if pack is None else lines + pooled_fleet_warnings(con, pack, results)
+    if pack is not None:
+        lines += pooled_fleet_warnings(con, pack, results)
+    return lines + zero_power_warnings(con, results)
 
 
 @contextlib.contextmanager

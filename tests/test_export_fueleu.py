@@ -80,7 +80,9 @@ def test_every_column_of_a_penalised_call_across_the_dst_change(exported):
         "ops_last_disconnected_utc": "2030-10-27T01:00:00Z", "ops_energy_kwh": "5400.0000",
         "exceptions_claimed": "", "exception_references": "", "exception_approvals": "",
         "exemption_events": "", "exemption_claimed_on": "", "exemption_references": "",
-        "excused_hours": "0.0000", "verdict": "non_compliant", "basis": "uncontrolled",
+        "excused_hours": "0.0000",
+        "capped_exception_use": "", "capped_exception_honoured": "",  # no capped claim
+        "verdict": "non_compliant", "basis": "uncontrolled",
         "assessed_from_utc": "2030-10-26T18:00:00Z", "assessed_to_utc": "2030-10-27T01:30:00Z",
         "non_compliant_hours": "1.5000",
         # why it fell short: OPS from 19:00Z (60 min after arrival) to 01:00Z (30 min before
@@ -275,3 +277,40 @@ def test_a_claim_recorded_on_last_months_stay_is_named(tmp_path):
     (row,) = csv.DictReader(io.StringIO((tmp_path / "calls.csv").read_text("utf-8")))
     assert (row["visit_id"], row["verdict"], row["basis"]) == ("D2", "exempt", "unscheduled_call")
     assert [row[c] for c in EXEMPTION] == ["", "", "U9", "D1", "PSC-78"]
+
+
+def test_the_yearly_cap_on_ops_unavailable_claims_is_in_the_records(tmp_path):
+    """A verifier checking the yearly cap on ops_unavailable / ops_incompatible claims needs
+    each claim's use and whether the cap honoured it; the results carried them
+    (capped_exception_use, capped_exception_honoured), the export did not.
+
+    One container ship (1 000 kW), six Rotterdam calls 2030-10-01 .. 06, 08:00-20:00 (12 h)
+    without OPS, each with an ops_unavailable event over the whole stay; a seventh call
+    (10-07, Q7) claims nothing. The limit is 5 a year (pack fueleu-art6,
+    capped_exception_limit): calls 1-5 are uses 1-5, honoured, their 12 h excused, compliant;
+    call 6 is use 6, not honoured (FE08), its 12 h billed: EUR 1.5 x 1 000 x 12 = 18 000; Q7 is
+    no use at all, non-compliant with 12 h, EUR 18 000, and empty cap columns."""
+    calls = [_call(visit_id=f"Q{d}", vessel_name="EURO CAP", arrival=f"2030-10-0{d} 08:00",
+                   departure=f"2030-10-0{d} 20:00", aux_power_kw="1000") for d in range(1, 8)]
+    events = [{"visit_id": f"Q{d}", "event_id": f"U{d}", "kind": "ops_unavailable", "start": "",
+               "end": "", "reference": f"OPS-OUT-{d}", "approval_ref": "", "note": ""}
+              for d in range(1, 7)]
+    con = store.connect(tmp_path / "eu.duckdb")
+    try:
+        for kind, rows in (("visits", calls), ("events", events)):
+            load_files(con, kind, [write_csv(tmp_path / f"{kind}.csv", rows)])
+        export_fueleu_calls(con, period="2030-10", out=tmp_path / "calls.csv")
+    finally:
+        con.close()
+    rows = {r["visit_id"]: r for r in csv.DictReader(
+        io.StringIO((tmp_path / "calls.csv").read_text("utf-8")))}
+    got = {v: (r["capped_exception_use"], r["capped_exception_honoured"], r["verdict"],
+               r["penalty"]) for v, r in rows.items()}
+    assert got == {
+        **{f"Q{d}": (str(d), "true", "compliant", "") for d in range(1, 6)},
+        "Q6": ("6", "false", "non_compliant", "18000.0000"),
+        "Q7": ("", "", "non_compliant", "18000.0000"),
+    }
+    fields = {r["column"]: r for r in csv.DictReader(
+        io.StringIO((tmp_path / "calls.fields.csv").read_text("utf-8")))}
+    assert "capped_exception_limit" in fields["capped_exception_honoured"]["note"]

@@ -17,6 +17,14 @@ end.
 the wall clock an hour on or back reads the same) gets its UTC offset, `2026-11-01 01:30
 UTC-08:00`, so that a stretch ending in the repeated hour does not read an hour short.
 
+`bc_local_time(ts, tz)`: the same, with the time's seconds when it has any and a fraction of a
+second when there is one (`2026-11-03 10:30:30`, `10:00:00.5`, `01:30:30 UTC-08:00`); a time on
+the minute reads as bc_local_text writes it. A stretch's minutes are exact, so a time cut to the
+minute read "30.5 min (10:00 to 10:30)". The FuelEU and Chinese packs write their messages'
+times with it (fueleu-art6 1.2.6, cn-shore-power 1.1.5); the CARB pack's own local_text (1.2.10)
+writes the same text. A new name rather than a changed bc_local_text: packs written by others
+call that one and their messages stay as they are.
+
 `bc_minutes_text(seconds)`: a duration as a message writes it in minutes: whole minutes without
 a trailing ".0" (`150`, not `150.0`), others to four decimals (`1.0167`); evidence keeps the
 number. The CARB pack had it as a macro of its own since 1.2.1, while FuelEU and the Chinese
@@ -76,6 +84,19 @@ CREATE OR REPLACE TEMP MACRO bc_local_text(ts, tz) AS
             ELSE '' END
 """
 
+# bc_local_text's first 16 characters are "YYYY-MM-DD HH:MM"; the seconds go after them, before
+# an offset. strftime's %S and %f read the wall time's own seconds and microseconds.
+LOCAL_TIME_SQL = """
+CREATE OR REPLACE TEMP MACRO bc_local_time(ts, tz) AS
+    left(bc_local_text(ts, tz), 16)
+    || CASE WHEN strftime(timezone(tz, ts), '%S%f') = '00000000' THEN ''
+            ELSE ':' || strftime(timezone(tz, ts), '%S')
+                 || CASE WHEN strftime(timezone(tz, ts), '%f') = '000000' THEN ''
+                         ELSE '.' || rtrim(strftime(timezone(tz, ts), '%f'), '0') END
+       END
+    || substr(bc_local_text(ts, tz), 17)
+"""
+
 MINUTES_TEXT_SQL = r"""
 CREATE OR REPLACE TEMP MACRO bc_minutes_text(seconds) AS
     regexp_replace(CAST(round(seconds / 60.0, 4) AS VARCHAR), '\.0$', '')
@@ -88,6 +109,8 @@ ENGINE_MACROS = {
     "bc_local_text": "bc_local_text(ts, tz): an instant as port-local text, `2026-11-01 00:30`; "
                      "a wall time the fall-back night shows twice with its UTC offset, "
                      "`2026-11-01 01:30 UTC-08:00`",
+    "bc_local_time": "bc_local_time(ts, tz): the same with the time's seconds when it has any, "
+                     "`2026-11-03 10:30:30`, `10:00:00.5`, `2026-11-01 01:30:30 UTC-08:00`",
     "bc_minutes_text": "bc_minutes_text(seconds): a duration as minutes text, `150` (not "
                        "`150.0`) or `1.0167`",
 }
@@ -97,4 +120,5 @@ def define_macros(sandbox) -> None:
     """Define the engine's macros in a pack's sandbox (before the pack's stages run)."""
     store.run(sandbox, INTERVAL_UNION_SQL)
     store.run(sandbox, LOCAL_TEXT_SQL)
+    store.run(sandbox, LOCAL_TIME_SQL)
     store.run(sandbox, MINUTES_TEXT_SQL)

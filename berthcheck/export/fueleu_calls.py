@@ -5,7 +5,8 @@ One row per stay at berth in scope of Art. 6 (every verdict except `not_applicab
 of one port call share `port` and `port_call`, and its penalty is on one of them, `penalty_on`): the ship,
 port and berth, arrival and departure in UTC and port-local time, the stay, OPS connection
 time and metered OPS energy, the exceptions claimed with their references, the claim that
-exempts an exempt stay (which may be recorded on another stay of its port call), the non-compliant
+exempts an exempt stay (which may be recorded on another stay of its port call), the use of a
+yearly-capped exception and whether the cap honoured it, the non-compliant
 hours, the power demand used and where it came from, and the penalty. A record lacking what
 Art. 15(1) asks to be monitored (or, for a non-compliant call, the power demand) is marked
 incomplete with the missing fields named.
@@ -82,6 +83,22 @@ COLUMNS = [
            f"{ART15}(b)"),
     Column("excused_hours", "number", "hours excused by the exceptions", "berthcheck run",
            unit="h"),
+    # a verifier checks the yearly cap on ops_unavailable / ops_incompatible claims with these
+    Column("capped_exception_use", "integer",
+           "stays whose time not on OPS an ops_unavailable or ops_incompatible event covers: "
+           "the port call's number among the ship's uses of those yearly-capped exceptions "
+           "in the calendar year of its port-local departure (a port call is one use), "
+           "counted over every loaded call in order of arrival", "Reg. (EU) 2023/1805 Art. 6",
+           confirmed=False,
+           note="the adopted paragraph capping these exceptions was not retrieved; counting "
+           "per ship and calendar year is the pack's reading (pack fueleu-art6: "
+           "capped_exception_kinds, capped_exception_count_per)"),
+    Column("capped_exception_honoured", "boolean",
+           "that use is within the yearly limit, so the event excuses the time it covers; "
+           "false: beyond it, it excuses nothing (finding FE08)", "Reg. (EU) 2023/1805 Art. 6",
+           confirmed=False,
+           note="the limit (5 uses a year, from the Council compromise of March 2022) is "
+           "UNCONFIRMED (pack fueleu-art6: capped_exception_limit)"),
     Column("verdict", "string", "berthcheck's verdict on the call", "berthcheck run"),
     Column("basis", "string", "why (data contract § 4)", "berthcheck run"),
     Column("assessed_from_utc", "datetime",
@@ -182,6 +199,8 @@ def build(con, run, params: dict) -> Built:
                                             if not blank(e.get("approval_ref"))) or None,
             **_exemption(res, claim_rows),
             "excused_hours": hours(res.get("excused_hours")),
+            "capped_exception_use": res.get("capped_exception_use"),
+            "capped_exception_honoured": res.get("capped_exception_honoured"),
             "verdict": res["verdict"],
             "basis": res["basis"],
             "assessed_from_utc": utc_iso(res.get("window_start")),
