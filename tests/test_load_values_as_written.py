@@ -148,3 +148,11 @@ def test_a_port_call_on_two_ships_quotes_the_cell_as_written(visit_con, tmp_path
     [error] = caught.value.errors
     assert (error.column, error.value) == ("port_call", " LAX-1")
     assert "port call LAX-1 at USLAX is also on visit V1" in error.reason
+
+
+def test_a_port_whose_letters_are_no_country_quotes_the_cell_as_written(con, tmp_path):
+    # `xxabc` is upper-cased to XXABC as it is read; XX is no ISO 3166-1 code
+    ports = [{"port": "xxabc", "name": "Nowhere", "timezone": "UTC"}]
+    with pytest.raises(InputRejected) as caught:
+        load_files(con, "ports", [write_csv(tmp_path / "ports.csv", ports)])
+    assert [(e.column, e.value) for e in caught.value.errors] == [("port", "xxabc")]
