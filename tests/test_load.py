@@ -357,6 +357,7 @@ def test_load_json_reports_each_file_and_every_quarantined_problem(runner, db_pa
                              "unchanged": 0, "replaced": 0, "quarantined": 1, "batch": 1,
                              "warnings": [], "notes": [], "unread_columns": [],
                              "unread_meant": {}}]
+    assert out["written_files"] == []  # no --errors file
     [problem] = out["quarantined_problems"]
     assert (problem["file"], problem["row"], problem["column"], problem["value"]) == (
         "v.csv", 3, "departure", "not a time")
