@@ -253,6 +253,8 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     unchanged = classified.height - to_insert.height
     del classified
     replaced = to_insert.filter(pl.col("_status").is_in(["changed", "corrected"]))
+    # a row refused (or quarantined) is not loaded: nothing of it was clipped or changed
+    warnings = [w for w in warnings if w.row not in bad_rows]
     if source is not None and source.locate is not None:
         errors = [source.locate(e) for e in errors]
         warnings = [source.locate(w) for w in warnings]
