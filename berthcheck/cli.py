@@ -157,8 +157,9 @@ def load_command(
     report = _with_store(db, work, create=True)
     if as_json:
         from berthcheck.ingest.load_summary import load_outcome
+        from berthcheck.written_files import written_files
 
-        cli_common.print_json(load_outcome(report))
+        cli_common.print_json({**load_outcome(report), "written_files": written_files([errors])})
         return
     cli_common.say_loaded(report.files, report.errors)
     print_adapter_extras(report, _say)
@@ -339,7 +340,11 @@ def check_command(
     for line in warnings:
         _warn(f"warning: {line}")
     if as_json:
-        say(json.dumps(summary_dict(outcome, worst=worst, warnings=warnings, written=written),
+        from berthcheck.written_files import written_files
+
+        files = written_files([out, findings_target, manifest_out])
+        say(json.dumps(summary_dict(outcome, worst=worst, warnings=warnings, written=written,
+                                    written_files=files),
                        indent=2, sort_keys=True, ensure_ascii=False, default=str))
     else:
         say(summary_text(outcome, worst=worst))

@@ -61,11 +61,16 @@ def _done(outcome, as_json: bool = False) -> None:
     for warning in outcome.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if as_json:
+        from berthcheck.written_files import written_files
+
         print_json({
             "kind": outcome.kind, "export_id": outcome.export_id, "run_id": outcome.run_id,
             "reused_run": outcome.reused_run, "rows": outcome.rows,
             "incomplete": outcome.incomplete, "visits": outcome.visits,
             "files": {str(p): outcome.sha256[p.name] for p in outcome.paths},
+            # the shape every command's --json names files in (berthcheck/written_files.py)
+            "written_files": written_files(
+                outcome.paths, {str(p): outcome.sha256[p.name] for p in outcome.paths}),
             "notes": outcome.notes, "warnings": outcome.warnings,
         })
         return

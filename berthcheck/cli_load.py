@@ -72,8 +72,9 @@ def load_dir_command(
     if as_json:
         from berthcheck.cli_common import print_json
         from berthcheck.ingest.load_summary import folder_outcome
+        from berthcheck.written_files import written_files
 
-        print_json(folder_outcome(report))
+        print_json({**folder_outcome(report), "written_files": written_files([errors])})
         return
     for load in report.loads:
         say_loaded(load.files, load.errors, kind=load.kind)

@@ -183,16 +183,19 @@ def export_summary(run: dict, results, findings, files: list[Path],
                    warnings: list[str]) -> dict:
     """`runs export --json`: the run, what it holds, each file written (its path as given,
     an .xlsx workbook holding both tables one file) with its sha256, to compare with a copy
-    kept elsewhere, and the run's warnings (README, `runs export`)."""
-    import hashlib
+    kept elsewhere (also as `written_files`, as every command gives them), and the run's
+    warnings (README, `runs export`)."""
+    from berthcheck.written_files import written_files
 
+    records = written_files(files)
     return {
         "run_id": run["run_id"],
         "pack": run["pack"],
         "pack_version": run["pack_version"],
         "visits": results.height,
         "findings": findings.height,
-        "files": [str(f) for f in files],
-        "sha256": {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files},
+        "files": [r["path"] for r in records],
+        "sha256": {r["path"]: r["sha256"] for r in records},
+        "written_files": records,  # the shape every command's --json names files in
         "warnings": warnings,
     }

@@ -26,7 +26,8 @@ def _documented() -> dict[str, tuple[bool, bool, str]]:
             if out:
                 break
             continue
-        commands, json_cell, csv_cell, why = (c.strip() for c in line.strip("|").split("|"))
+        # the fifth cell, what `written_files` names, is prose
+        commands, json_cell, csv_cell, why, *_ = (c.strip() for c in line.strip("|").split("|"))
         for command in re.findall(r"`([^`]+)`", commands):
             out[command] = (json_cell == "yes", csv_cell == "yes", why)
     return out

@@ -168,7 +168,7 @@ def test_load_of_one_kind_says_codes_spelt_otherwise_as_load_dir_does(runner, tm
                                      "--db", db, "--json"])
     assert allowances.exit_code == 0, allowances.output
     out = json.loads(allowances.stdout)
-    assert set(out) == {"kind", "files", "quarantined_problems", "warnings"}
+    assert set(out) == {"kind", "files", "quarantined_problems", "warnings", "written_files"}
     # every key is documented where `load --json` is (README, the load command's section)
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("### `berthcheck load KIND", 1)[1].split("\n### ", 1)[0]

@@ -233,6 +233,19 @@ def test_session_within_tolerance_is_clipped_with_a_warning(con, tmp_path):
     assert store.scalar(con, "SELECT count(*) FROM load_warnings") == 1
 
 
+def test_a_quarantined_session_gets_no_clip_warning(con, tmp_path):
+    # connected 30 minutes early (refused: quarantined) and disconnected 10 minutes late
+    # (within the tolerance): the row is not loaded, so nothing of it was clipped; the load
+    # said and stored "after departure; clipped to ..." for it all the same
+    _preload(con, tmp_path, "shore-power")
+    path = write_csv(tmp_path / "sp.csv", [sp(connected="2026-10-01 05:30",
+                                              disconnected="2026-10-03 06:10")])
+    report = load_files(con, "shore-power", [path], quarantine=True)
+    assert report.files[0].quarantined == 1
+    assert report.files[0].warnings == []
+    assert store.scalar(con, "SELECT count(*) FROM load_warnings") == 0
+
+
 def test_every_bad_row_is_listed_not_just_the_first(con, tmp_path):
     rows = [good_visit(visit_id=f"V{i}", imo="9074728") for i in range(30)]
     with pytest.raises(InputRejected) as rejected:

@@ -115,10 +115,12 @@ def test_a_shortened_stay_clips_a_capture_session_as_a_fresh_load_does(tmp_path)
     assert "AB14" not in results["findings"][0]
     assert _stored(replaced, "capture", "session_id, started, ended") == \
         _stored(fresh, "capture", "session_id, started, ended")
-    # said as a fresh load says it, against the capture file's row, with the file's value
+    # said as a fresh load says it, against the capture file's row, with the file's value as
+    # the file wrote it (read back from the first load's warning) and the instant it was read as
     [warning] = report.files[0].warnings
     assert (warning.file, warning.row, warning.column) == ("capture.csv", 2, "started")
-    assert warning.value == "2026-10-02T06:50:00+00:00"
+    assert warning.value == "2026-10-01 23:50"
+    assert warning.reason.startswith("read as 2026-10-02T06:50:00+00:00, before arrival")
     assert "clipped to 2026-10-02T07:00:00+00:00" in warning.reason
     assert "V1" in warning.reason
 

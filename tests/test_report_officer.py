@@ -268,12 +268,14 @@ def test_load_warnings_name_file_row_column_and_value_in_port_local_time(sample_
     rows = model["quality"]["warning_rows"]
     assert [(r["file"], r["row"], r["column"]) for r in rows] == [
         ("shore_power.csv", 2, "connected"), ("shore_power.csv", 2, "disconnected")]
-    assert rows[0]["value"] == "2026-09-29 08:45 PDT"
-    assert rows[0]["message"] == "before arrival; clipped to 2026-09-29 08:52 PDT"
+    # the value as the file wrote it; the instant it was read as, in port-local time
+    assert rows[0]["value"] == "2026-09-29 08:45"
+    assert rows[0]["message"] == ("read as 2026-09-29 08:45 PDT, before arrival; clipped to "
+                                  "2026-09-29 08:52 PDT")
     text = _text(_section(html, "quality"))
     assert "+00:00" not in text
-    assert "shore_power.csv 2 disconnected 2026-10-01 00:12 PDT after departure; clipped to " \
-           "2026-10-01 00:09 PDT" in text
+    assert "shore_power.csv 2 disconnected 2026-10-01 00:12 read as 2026-10-01 00:12 PDT, " \
+           "after departure; clipped to 2026-10-01 00:09 PDT" in text
 
 
 # --- the listing's window instants ---------------------------------------------------------

@@ -56,7 +56,7 @@ def test_json_names_the_run_and_each_file_with_its_sha256(checked, tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)  # the JSON alone on standard output; warnings on stderr
     assert sorted(data) == ["files", "findings", "pack", "pack_version", "run_id", "sha256",
-                            "visits", "warnings"]
+                            "visits", "warnings", "written_files"]
     assert data["run_id"] == run_id and data["pack"] == "carb-at-berth-2020"
     assert data["files"] == [str(out), str(tmp_path / "findings.parquet")]
     for name in data["files"]:

@@ -40,8 +40,11 @@ def worst_visits(outcome: CheckResult, worst: int = 10):
 
 
 def summary_dict(outcome: CheckResult, worst: int = 10, warnings: list[str] | None = None,
-                 written: list[str] | None = None) -> dict:
-    """The summary as plain data (`check --json`): the same figures `check` prints."""
+                 written: list[str] | None = None,
+                 written_files: list[dict[str, str]] | None = None) -> dict:
+    """The summary as plain data (`check --json`): the same figures `check` prints.
+    `written`: the `wrote` line's words per file; `written_files`: each file's path and
+    sha256 (berthcheck/written_files.py), the shape every command's `--json` names files in."""
     import polars as pl
 
     results, findings = outcome.results, outcome.findings
@@ -72,6 +75,7 @@ def summary_dict(outcome: CheckResult, worst: int = 10, warnings: list[str] | No
         "history_warnings": [line.removeprefix("warning: ") for line in what_to_load(findings)],
         "warnings": list(warnings or []),
         "written": list(written or []),
+        "written_files": list(written_files or []),
         "elapsed_seconds": round(outcome.elapsed_seconds, 3),
     }
     if outcome.pack.currency:

@@ -5,6 +5,7 @@ within the tolerance, with a warning), and sessions overlapping on one visit.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -13,6 +14,7 @@ import polars as pl
 from berthcheck import store
 from berthcheck.codes import folded_sql
 from berthcheck.errors import RowError
+from berthcheck.ingest.as_written import raw_cells
 from berthcheck.ingest.holders import allowance_ports
 from berthcheck.ingest.kinds import MAX_STAY_DAYS, Kind, storage_name
 from berthcheck.ingest.read import ROW
@@ -26,9 +28,10 @@ SPANS = {  # kinds whose rows cover a stretch of their visit: (start column, end
 
 
 def cross_row_checks(
-    con, staged: pl.DataFrame, kind: Kind, label: str
+    con, staged: pl.DataFrame, kind: Kind, label: str, cells: pl.DataFrame | None = None
 ) -> tuple[list[RowError], list[RowError], pl.DataFrame]:
-    """Return (errors, warnings, staged frame with clipped spans)."""
+    """Return (errors, warnings, staged frame with clipped spans). `cells`: the file's text
+    (ROW and `_raw_<column>`), so a message quotes a value as the file wrote it."""
     errors: list[RowError] = []
     warnings: list[RowError] = []
     if staged.is_empty():
@@ -36,15 +39,16 @@ def cross_row_checks(
     store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
     try:
         if kind.name == "visits":
-            errors += _vessel_overlaps(con, label)
-            errors += _port_call_conflicts(con, label)
+            errors += _vessel_overlaps(con, label, cells)
+            errors += _port_call_conflicts(con, label, cells)
         elif kind.name == "allowances":
             port_errors, port_warnings, staged = allowance_ports(con, staged, label)
             errors += port_errors
             warnings += port_warnings
         elif kind.name in SPANS:
             errors += _unknown_visits(con, label)
-            span_errors, span_warnings, staged = _spans_within_visit(con, staged, kind, label)
+            span_errors, span_warnings, staged = _spans_within_visit(con, staged, kind, label,
+                                                                     cells)
             errors += span_errors
             warnings += span_warnings
             if kind.name != "events":
@@ -107,40 +111,59 @@ class SpanFit:
 
 
 def fit_span(label: str, row: int, kind: Kind, arrival: datetime, departure: datetime,
-             s: datetime, e: datetime, open_start: bool, *, why: str = "") -> SpanFit:
+             s: datetime, e: datetime, open_start: bool, *, why: str = "",
+             given: tuple[str | None, str | None] = (None, None)) -> SpanFit:
     """The data contract's test of a span `[s, e)` (an event's open end already filled in
     with the visit's arrival or departure) against the stay `[arrival, departure]`: a fresh
     load and `load visits --replace` (berthcheck/ingest/replace.py) both decide by it, so a
     corrected visit clips its stored sessions exactly as a fresh load of it would. `why` is
-    added to each message (the replace names the visit row that moved the stay)."""
+    added to each message (the replace names the visit row that moved the stay). `given`: the
+    start and end cells as the file wrote them, when known: a message quotes the cell and says
+    the instant it was read as (`read_as` reads that back for a later replace)."""
     start, end = SPANS[kind.name]
     fit = SpanFit()
     tolerance = timedelta(minutes=SESSION_TOLERANCE_MINUTES)
+
+    def said(column: str, instant: datetime, reason: str) -> RowError:
+        text = given[0] if column == start else given[1]
+        if text is None:  # no cell at hand (a stored row a replace tests): the instant
+            return RowError(label, row, column, instant.isoformat(), reason)
+        return RowError(label, row, column, text,
+                        f"{READ_AS} {instant.isoformat()}, {reason}")
+
     if s >= departure or e <= arrival:
         column, value = (end, e) if open_start else (start, s)
-        fit.errors.append(RowError(label, row, column, value.isoformat(),
-                                   f"lies entirely outside its visit's stay{why}"))
+        fit.errors.append(said(column, value, f"lies entirely outside its visit's stay{why}"))
         return fit
     if s < arrival - tolerance:
-        fit.errors.append(RowError(label, row, start, s.isoformat(),
-                                   f"before the visit's arrival ({arrival.isoformat()}) by more "
-                                   f"than {SESSION_TOLERANCE_MINUTES} minutes{why}"))
+        fit.errors.append(said(start, s, f"before the visit's arrival ({arrival.isoformat()}) "
+                               f"by more than {SESSION_TOLERANCE_MINUTES} minutes{why}"))
     elif s < arrival:
         fit.start = arrival
-        fit.warnings.append(RowError(label, row, start, s.isoformat(),
-                                     f"before arrival; clipped to {arrival.isoformat()}{why}"))
+        fit.warnings.append(said(start, s,
+                                 f"before arrival; clipped to {arrival.isoformat()}{why}"))
     if e > departure + tolerance:
-        fit.errors.append(RowError(label, row, end, e.isoformat(),
-                                   f"after the visit's departure ({departure.isoformat()}) by "
-                                   f"more than {SESSION_TOLERANCE_MINUTES} minutes{why}"))
+        fit.errors.append(said(end, e, f"after the visit's departure ({departure.isoformat()}) "
+                               f"by more than {SESSION_TOLERANCE_MINUTES} minutes{why}"))
     elif e > departure:
         fit.end = departure
-        fit.warnings.append(RowError(label, row, end, e.isoformat(),
-                                     f"after departure; clipped to {departure.isoformat()}{why}"))
+        fit.warnings.append(said(end, e,
+                                 f"after departure; clipped to {departure.isoformat()}{why}"))
     return fit
 
 
-def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str):
+READ_AS = "read as"
+_READ_AS = re.compile(READ_AS + r" (\d{4}-\d\d-\d\dT[0-9:.]+(?:[+-]\d\d:\d\d|Z))")
+
+
+def read_as(message: str) -> datetime | None:
+    """The instant a span message of `fit_span` says its cell was read as (None: it says none)."""
+    found = _READ_AS.match(message)
+    return datetime.fromisoformat(found.group(1)) if found else None
+
+
+def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str,
+                        cells: pl.DataFrame | None = None):
     start, end = SPANS[kind.name]
     s_col, e_col = storage_name(start), storage_name(end)
     rows = store.fetch_polars(
@@ -157,9 +180,11 @@ def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str):
     errors, warnings = [], []
     clip_start: dict[int, object] = {}
     clip_end: dict[int, object] = {}
+    text = raw_cells(cells, rows[ROW].to_list(), [start, end])
     for r in rows.iter_rows(named=True):
         fit = fit_span(label, r[ROW], kind, r["arrival"], r["departure"], r["s"], r["e"],
-                       r["open_start"])
+                       r["open_start"],
+                       given=(text.get((r[ROW], start)), text.get((r[ROW], end))))
         errors += fit.errors
         warnings += fit.warnings
         if fit.start is not None:
@@ -236,22 +261,25 @@ def _session_overlaps(con, kind: Kind, label: str) -> list[RowError]:
     return errors
 
 
-def _vessel_overlaps(con, label: str) -> list[RowError]:
+def _vessel_overlaps(con, label: str, cells: pl.DataFrame | None = None) -> list[RowError]:
     pool = """
         SELECT visit_id AS id, imo AS label, imo, arrival AS s, departure AS e,
                _source_row AS row, TRUE AS new FROM _staged
         UNION ALL
         SELECT visit_id, imo, imo, arrival, departure, _source_row, FALSE FROM visits t
         WHERE NOT EXISTS (SELECT 1 FROM _staged n WHERE n.visit_id = t.visit_id)"""
+    pairs = _overlapping_pairs(con, pool, "imo")
+    # the cell as written (`IMO 9321483`), the number it was read as in the reason
+    text = raw_cells(cells, [p[0] for p in pairs], ["imo"])
     return [
-        RowError(label, row, "imo", imo,
+        RowError(label, row, "imo", text.get((row, "imo"), str(imo)),
                  f"vessel IMO {imo} is at berth in visit {other} at the same time "
                  f"({'row ' + str(other_row) + ' of this file' if new else 'already loaded'})")
-        for row, _id, imo, other, new, other_row in _overlapping_pairs(con, pool, "imo")
+        for row, _id, imo, other, new, other_row in pairs
     ]
 
 
-def _port_call_conflicts(con, label: str) -> list[RowError]:
+def _port_call_conflicts(con, label: str, cells: pl.DataFrame | None = None) -> list[RowError]:
     """A `port_call` value names one FuelEU port call within its port: ports number their own
     calls, and a line's references are its ships' own, so the same value at another port is
     another call. At one port, every stay carrying it must be the same ship (imo), and the
@@ -300,10 +328,12 @@ def _port_call_conflicts(con, label: str) -> list[RowError]:
                        WHERE q.new AND q.port = p.port AND q.port_call = p.port_call)
         ORDER BY 1""")  # noqa: S608 - our names and an int
     errors = []
+    written = raw_cells(cells, [r[0] for r in rows], ["port_call"])
     for (row, call, imo, port, other, other_imo, other_new, other_row, first, last) in rows:
+        cell = written.get((row, "port_call"), call)  # as written (spaces kept)
         if first is not None:
             errors.append(RowError(
-                label, row, "port_call", call,
+                label, row, "port_call", cell,
                 f"port call {call} at {port} runs from {first} to {last}, first arrival to "
                 f"last departure: more than {MAX_STAY_DAYS} days (a port call's stays are one "
                 "ship's stays at one port, back to back; a value used again for a later call "
@@ -311,7 +341,7 @@ def _port_call_conflicts(con, label: str) -> list[RowError]:
             continue
         where = f"row {other_row} of this file" if other_new else "already loaded"
         errors.append(RowError(
-            label, row, "port_call", call,
+            label, row, "port_call", cell,
             f"port call {call} at {port} is also on visit {other} ({where}) of ship IMO "
             f"{other_imo}, not {imo}: at one port, one port call is one ship's stays"))
     return errors

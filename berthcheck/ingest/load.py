@@ -23,6 +23,7 @@ from berthcheck import __version__, store
 from berthcheck.errors import InputRejected, RowError, UsageError
 from berthcheck.fingerprints import digest_batch, piece_from_seals
 from berthcheck.ingest import reference
+from berthcheck.ingest.as_written import key_text
 from berthcheck.ingest.cross_rows import cross_row_checks
 from berthcheck.ingest.errors_csv import file_error, write_errors_csv
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
@@ -93,6 +94,11 @@ class LoadReport:
     def inserted(self) -> int:
         return sum(f.inserted for f in self.files)
 
+
+
+def _key_value(row: dict, kind: Kind) -> str:
+    """A stored row's key as the messages join it (when its file's text is not at hand)."""
+    return " / ".join(str(row[storage_name(k)]) for k in kind.key)
 
 
 def _storage_frame(frame: pl.DataFrame, kind: Kind, label: str) -> pl.DataFrame:
@@ -195,7 +201,7 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
             # The good rows' typed values now live in `staged` (the filter copied them); of the
             # typed frame only the text as written is still needed (the quarantine's records).
             prep.typed = prep.typed.select(ROW, *("_raw_" + c.name for c in kind.columns))
-    cross_errors, warnings, staged = cross_row_checks(con, staged, kind, label)
+    cross_errors, warnings, staged = cross_row_checks(con, staged, kind, label, prep.typed)
     errors = prep.errors + cross_errors
     bad_rows |= {e.row for e in cross_errors}
     # the file's own warnings (prepare.py) for the rows that are loaded
@@ -220,9 +226,10 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
         # order (load-dir takes them by name: visits-2.csv before visits.csv), so --replace
         # would let whichever came last win; neither is taken for the newer one
         twice = changed.filter(pl.col("_stored_batch") >= this_load)
+        written = key_text(prep.typed, twice[ROW].to_list(), kind)
         for r in twice.iter_rows(named=True):
             errors.append(RowError(
-                label, r[ROW], key_label, " / ".join(str(r[storage_name(k)]) for k in kind.key),
+                label, r[ROW], key_label, written.get(r[ROW]) or _key_value(r, kind),
                 f"given with other content by {r['_stored_file']} row {r['_stored_row']} of "
                 "this same load: keep the right one of the two rows (--replace replaces a row "
                 "an earlier load stored, never another file's of this load)"))
@@ -232,9 +239,10 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
             changed = changed.filter(~pl.col(ROW).is_in(rows.implode()))
             classified = classified.filter(~pl.col(ROW).is_in(rows.implode()))
     if not replace:
+        written = key_text(prep.typed, changed[ROW].to_list(), kind)
         for r in changed.iter_rows(named=True):
             errors.append(RowError(
-                label, r[ROW], key_label, " / ".join(str(r[storage_name(k)]) for k in kind.key),
+                label, r[ROW], key_label, written.get(r[ROW]) or _key_value(r, kind),
                 f"already loaded with different content (from {r['_stored_file']} row "
                 f"{r['_stored_row']}); use --replace to load the new version",
             ))
@@ -245,6 +253,8 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     unchanged = classified.height - to_insert.height
     del classified
     replaced = to_insert.filter(pl.col("_status").is_in(["changed", "corrected"]))
+    # a row refused (or quarantined) is not loaded: nothing of it was clipped or changed
+    warnings = [w for w in warnings if w.row not in bad_rows]
     if source is not None and source.locate is not None:
         errors = [source.locate(e) for e in errors]
         warnings = [source.locate(w) for w in warnings]
@@ -262,7 +272,7 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     if kind.name == "visits" and not replaced.is_empty():
         # a replaced visit is checked together with the sessions and events stored for it,
         # as a fresh load of the corrected visit would check them (replace.py)
-        orphans, reclips = recheck_dependents(con, replaced, label)
+        orphans, reclips = recheck_dependents(con, replaced, label, prep.typed)
         if not quarantine:
             errors += [o.error for o in orphans]
     if errors and not quarantine:

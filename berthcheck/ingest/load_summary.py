@@ -34,6 +34,9 @@ def file_outcome(report) -> dict[str, Any]:
         "warnings": [problem(w) for w in report.warnings],
         "notes": list(report.notes),
         "unread_columns": list(getattr(report, "unread_columns", ())),
+        # of those, each header that looks like a column the file lacks, with that column
+        # (the text's `'Redy to work' (ready_to_work?)`)
+        "unread_meant": dict(getattr(report, "unread_meant", {})),
     }
 
 

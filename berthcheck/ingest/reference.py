@@ -95,13 +95,14 @@ def row_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[RowError]:
     shaped = pl.col("port").is_not_null() & pl.col("port").str.contains(_LOCODE)
     bad = typed.filter(shaped & ~pl.col("country").is_in(known))
     errors = []
-    for row, port, country, raw in bad.select(ROW, "port", "country", "_raw_country").iter_rows():
+    for row, port, country, raw, port_cell in bad.select(
+            ROW, "port", "country", "_raw_country", "_raw_port").iter_rows():
         if raw is not None and raw.strip():
             errors.append(RowError(label, row, "country", raw,
                                    "not an ISO 3166-1 alpha-2 country code (e.g. NL, ES, NO)"))
         else:
             errors.append(RowError(
-                label, row, "port", port,
+                label, row, "port", port_cell or port,  # as written (`xxabc`), not upper-cased
                 f"its first two letters {country!r} are not an ISO 3166-1 country code; "
                 "check the UN/LOCODE or give the country column"))
     return errors

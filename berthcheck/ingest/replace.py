@@ -14,7 +14,8 @@ import polars as pl
 
 from berthcheck import store
 from berthcheck.errors import RowError
-from berthcheck.ingest.cross_rows import SPANS, fit_span
+from berthcheck.ingest.as_written import raw_cells
+from berthcheck.ingest.cross_rows import SPANS, fit_span, read_as
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 from berthcheck.ingest.read import ROW
 from berthcheck.ingest.row_hashes import hash_rows
@@ -50,25 +51,37 @@ class Reclip:
     warnings: list[RowError]  # against the dependent's own file row, as a fresh load says them
 
 
-def _file_value(text: str | None, stored: datetime | None) -> datetime | None:
-    """The value the dependent's file gave: a load that clipped it kept it in its warning
-    (`load_warnings.value`, the instant in ISO form); otherwise the stored value is it."""
-    if text is None:
+def _file_value(warning: dict | None, stored: datetime | None) -> datetime | None:
+    """The value the dependent's file gave: a load that clipped it kept it in its warning,
+    the instant it read the cell as in the message (`read as ...`, cross_rows.read_as) or, in
+    a store written before messages quoted the cell, the instant in ISO form as the value;
+    otherwise the stored value is it."""
+    if warning is None:
         return stored
+    if (instant := read_as(warning["message"])) is not None:
+        return instant
     try:
-        return datetime.fromisoformat(text)
+        value = datetime.fromisoformat(warning["value"])
     except ValueError:  # not an instant (a warning from elsewhere): the stored value stands
         return stored
+    return value if value.tzinfo is not None else stored
 
 
-def recheck_dependents(con, replaced: pl.DataFrame,
-                       label: str) -> tuple[list[Orphan], list[Reclip]]:
+def _cell(warning: dict | None) -> str | None:
+    """The cell as its file wrote it, when the warning quotes it (it says what it was read as)."""
+    if warning is None or read_as(warning["message"]) is None:
+        return None
+    return warning["value"]
+
+
+def recheck_dependents(con, replaced: pl.DataFrame, label: str,
+                       cells: pl.DataFrame | None = None) -> tuple[list[Orphan], list[Reclip]]:
     """Stored sessions and events of the replaced visits, tested against the new stay exactly
     as a fresh load of the corrected visit would test them (`cross_rows.fit_span`), from the
     values their files gave (a value an earlier load clipped is read back from its warning):
     those beyond the tolerance are orphans, those the fresh load would store otherwise than
     they are stored (clipped to the new stay, or their clip to the old stay taken back) are
-    reclipped."""
+    reclipped. `cells`: the visits file's text, so a refusal quotes the visit's cell."""
     store.register(con, "_bc_new_visits",
                    replaced.select("visit_id", "arrival", "departure", ROW))
     orphans: list[Orphan] = []
@@ -81,7 +94,8 @@ def recheck_dependents(con, replaced: pl.DataFrame,
             def given(column: str, kind_name: str = kind_name) -> str:
                 # the file's value of a clipped column, from the warning of the batch that
                 # stored this version (clip warnings are the only ones these kinds get)
-                return f"""(SELECT any_value(w.value) FROM load_warnings w
+                return f"""(SELECT any_value({{'value': w.value, 'message': w.message}})
+                            FROM load_warnings w
                             WHERE w.batch_id = d._batch_id AND w.kind = '{kind_name}'
                               AND w.source_file = d._source_file
                               AND w.source_row = d._source_row
@@ -112,10 +126,11 @@ def recheck_dependents(con, replaced: pl.DataFrame,
                 why = (f" (visit {visit} as replaced by {label} row {row}, now "
                        f"{arrival.isoformat()} to {departure.isoformat()})")
                 fit = fit_span(dfile, drow, kind, arrival, departure, span_s, span_e,
-                               fs is None, why=why)
+                               fs is None, why=why, given=(_cell(given_s), _cell(given_e)))
                 if fit.errors:
                     orphans.append(_orphan(kind, label, row, visit, arrival, departure, dkey,
-                                           dfile, drow, fs, fe, span_s, span_e, record))
+                                           dfile, drow, fs, fe, span_s, span_e, record,
+                                           cells))
                     continue
                 new_s = fit.start if fit.start is not None else fs
                 new_e = fit.end if fit.end is not None else fe
@@ -128,21 +143,27 @@ def recheck_dependents(con, replaced: pl.DataFrame,
 
 def _orphan(kind: Kind, label: str, row: int, visit: str, arrival: datetime,
             departure: datetime, dkey: str, dfile: str, drow: int, fs: datetime | None,
-            fe: datetime | None, span_s: datetime, span_e: datetime, record: str) -> Orphan:
+            fe: datetime | None, span_s: datetime, span_e: datetime, record: str,
+            cells: pl.DataFrame | None = None) -> Orphan:
     early = (fs is not None and fs < arrival) or (fe is not None and fe <= arrival)
     column = "arrival" if early else "departure"
     value = (arrival if column == "arrival" else departure).isoformat()
+    # the visit row's cell as its file wrote it, and the instant it was read as
+    read = ""
+    if (text := raw_cells(cells, [row], [column]).get((row, column))) is not None:
+        value, read = text, f" ({column} read as {value})"
     what = (f"{kind.table} {dkey!r} ({dfile} row {drow}, {span_s.isoformat()} to "
             f"{span_e.isoformat()})")
+    stay = f"the visit's stay{read}"
     return Orphan(
         kind.table, kind.name, dkey, visit, dfile, drow, record,
         RowError(label, row, column, value,
-                 f"replacing visit {visit} would leave {what} outside the visit's "
-                 "stay; load a corrected row for it too, or use --quarantine"),
+                 f"replacing visit {visit} would leave {what} outside {stay}; load a "
+                 "corrected row for it too, or use --quarantine"),
         f"outside its visit {visit} after the visit was replaced by {label} row "
         f"{row} (now {arrival.isoformat()} to {departure.isoformat()})",
         RowError(label, row, column, value,
-                 f"replacing visit {visit} left {what} outside the visit's stay: "
+                 f"replacing visit {visit} left {what} outside {stay}: "
                  "it no longer counts and is kept in quarantine (load a corrected "
                  "row for it to bring it back)"),
     )

@@ -11,6 +11,7 @@ import pandera.polars as pa
 import polars as pl
 
 from berthcheck.errors import RowError
+from berthcheck.ingest.as_written import key_text
 from berthcheck.ingest.coerce import ERR
 from berthcheck.ingest.kinds import Kind
 from berthcheck.ingest.read import ROW
@@ -104,8 +105,11 @@ def duplicate_key_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[Ro
     dup = dup.join(first, on=list(kind.key), nulls_equal=True)
     column = "+".join(kind.key)
     differ = _differing_columns(typed, kind, dup)
+    # each row's key as it wrote it (`uslax` repeats row 2's `USLAX` once upper-cased)
+    written = key_text(typed, dup[ROW].to_list(), kind)
     return [
-        RowError(label, row, column, " / ".join(str(r[k]) for k in kind.key),
+        RowError(label, row, column,
+                 written.get(row) or " / ".join(str(r[k]) for k in kind.key),
                  f"duplicate of row {first_row} in this file" + (
                      f" (other values in column {', '.join(differ[row])})" if differ[row] else
                      " (the same values in every column: delete one of the two rows)"))
