@@ -366,3 +366,21 @@ def test_a_repeated_row_says_whether_it_repeats_the_whole_record(con, tmp_path):
                               "column: delete one of the two rows)"),
         (5, "visit_id", "V2", "duplicate of row 3 in this file (other values in column "
                               "shore_power_capable, gross_tonnage)")]
+
+
+def test_a_repeated_row_differing_only_in_an_unread_column_names_it(con, tmp_path):
+    """A column no rule reads is still kept (in `extra`, and in the row's hash): two rows of one
+    visit id differing only there were "the same values in every column: delete one of the two
+    rows", and deleting the one the team picked lost the other's note."""
+    from .conftest import write_csv
+
+    path = write_csv(tmp_path / "visits.csv", [
+        {**good_visit(), "berth_note": "fender 3 damaged"},
+        {**good_visit(), "berth_note": "fender 4 damaged"},
+        {**good_visit(), "berth_note": "fender 3 damaged"}])
+    errors = _rejected(con, path).errors
+    assert [(e.row, e.reason) for e in errors] == [
+        (3, "duplicate of row 2 in this file (other values in column berth_note, not read by "
+            "any rule, kept in extra)"),
+        (4, "duplicate of row 2 in this file (the same values in every column: delete one of "
+            "the two rows)")]
