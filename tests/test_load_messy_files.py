@@ -293,6 +293,12 @@ _NEVER_GUESSED = ("not an ISO 8601 date: the day and month order of a date with 
                  "(month/day/year)"),
     ("10/01/26 08:00", "YYYY-MM-DD hh:mm, e.g. 2026-10-03 14:20"),  # a two-digit year
     ("40/40/2026 08:00", "YYYY-MM-DD hh:mm, e.g. 2026-10-03 14:20"),  # no date at all
+    # nor these, in either order: they were told "this one can only be 2026-02-30" (and
+    # 2026-04-31), a date the load then refuses in turn
+    ("30/02/2026 08:00", "YYYY-MM-DD hh:mm, e.g. 2026-10-03 14:20"),
+    ("04/31/2026", "YYYY-MM-DD hh:mm, e.g. 2026-10-03 14:20"),
+    ("29.02.2028 08:00", "YYYY-MM-DD hh:mm: this one can only be 2028-02-29 08:00 "
+                         "(day/month/year)"),  # a leap day is one
 ])
 def test_a_slashed_date_says_its_own_readings(con, tmp_path, value, reading):
     from .conftest import write_csv
@@ -308,14 +314,16 @@ def test_a_slashed_date_of_a_date_column_says_its_readings(con, tmp_path):
 
     path = write_csv(tmp_path / "caecs.csv", [
         {"system_id": "EO-1", "approved_from": "01/31/2024", "approved_to": ""},
-        {"system_id": "EO-2", "approved_from": "1.2.2023", "approved_to": "2023-13-01"}])
+        {"system_id": "EO-2", "approved_from": "1.2.2023", "approved_to": "2023-13-01"},
+        {"system_id": "EO-3", "approved_from": "29/02/2023", "approved_to": ""}])
     errors = _rejected(con, path, kind="caecs").errors
     assert [(e.row, e.column, e.reason) for e in errors] == [
         (2, "approved_from", _NEVER_GUESSED + "YYYY-MM-DD: this one can only be 2024-01-31 "
                                               "(month/day/year)"),
         (3, "approved_from", _NEVER_GUESSED + "YYYY-MM-DD: this one is 2023-02-01 "
                                               "(day/month/year) or 2023-01-02 (month/day/year)"),
-        (3, "approved_to", "not a date (expected YYYY-MM-DD)")]
+        (3, "approved_to", "not a date (expected YYYY-MM-DD)"),
+        (4, "approved_from", _NEVER_GUESSED + "YYYY-MM-DD, e.g. 2026-10-03")]
 
 
 def test_a_point_that_may_separate_thousands_is_warned_of_in_a_semicolon_file(con, tmp_path):
