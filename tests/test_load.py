@@ -355,7 +355,7 @@ def test_load_json_reports_each_file_and_every_quarantined_problem(runner, db_pa
     assert out["kind"] == "visits"
     assert out["files"] == [{"file": "v.csv", "kind": "visits", "rows": 2, "new": 1,
                              "unchanged": 0, "replaced": 0, "quarantined": 1, "batch": 1,
-                             "warnings": [], "notes": [], "unread_columns": []}]
+                             "warnings": [], "notes": [], "unread_columns": [], "unread_meant": {}}]
     [problem] = out["quarantined_problems"]
     assert (problem["file"], problem["row"], problem["column"], problem["value"]) == (
         "v.csv", 3, "departure", "not a time")

@@ -173,8 +173,10 @@ def test_load_says_which_columns_it_does_not_read(runner, db_path, tmp_path):
                                  "--replace"])
     import json
 
-    assert json.loads(result.output)["files"][0]["unread_columns"] == [
-        "Redy to work", "Pilot Company", "Vessel Nme"]
+    loaded = json.loads(result.output)["files"][0]
+    assert loaded["unread_columns"] == ["Redy to work", "Pilot Company", "Vessel Nme"]
+    # and which column such a header looks like, as the line says (--json gave no hint)
+    assert loaded["unread_meant"] == {"Redy to work": "ready_to_work"}
 
 
 def test_contact_columns_the_exports_read_are_not_called_unread(runner, db_path, tmp_path):

@@ -34,6 +34,8 @@ def file_outcome(report) -> dict[str, Any]:
         "warnings": [problem(w) for w in report.warnings],
         "notes": list(report.notes),
         "unread_columns": list(getattr(report, "unread_columns", ())),
+        # of those, the ones that look like a column the file lacks (the text line's hint)
+        "unread_meant": dict(getattr(report, "unread_meant", {})),
     }
 
 
