@@ -173,8 +173,10 @@ def test_load_says_which_columns_it_does_not_read(runner, db_path, tmp_path):
                                  "--replace"])
     import json
 
-    assert json.loads(result.output)["files"][0]["unread_columns"] == [
-        "Redy to work", "Pilot Company", "Vessel Nme"]
+    loaded = json.loads(result.output)["files"][0]
+    assert loaded["unread_columns"] == ["Redy to work", "Pilot Company", "Vessel Nme"]
+    # and which column such a header looks like, as the line says (--json gave no hint)
+    assert loaded["unread_meant"] == {"Redy to work": "ready_to_work"}
 
 
 def test_contact_columns_the_exports_read_are_not_called_unread(runner, db_path, tmp_path):
@@ -293,6 +295,12 @@ _NEVER_GUESSED = ("not an ISO 8601 date: the day and month order of a date with 
                  "(month/day/year)"),
     ("10/01/26 08:00", "YYYY-MM-DD hh:mm, e.g. 2026-10-03 14:20"),  # a two-digit year
     ("40/40/2026 08:00", "YYYY-MM-DD hh:mm, e.g. 2026-10-03 14:20"),  # no date at all
+    # nor these, in either order: they were told "this one can only be 2026-02-30" (and
+    # 2026-04-31), a date the load then refuses in turn
+    ("30/02/2026 08:00", "YYYY-MM-DD hh:mm, e.g. 2026-10-03 14:20"),
+    ("04/31/2026", "YYYY-MM-DD hh:mm, e.g. 2026-10-03 14:20"),
+    ("29.02.2028 08:00", "YYYY-MM-DD hh:mm: this one can only be 2028-02-29 08:00 "
+                         "(day/month/year)"),  # a leap day is one
 ])
 def test_a_slashed_date_says_its_own_readings(con, tmp_path, value, reading):
     from .conftest import write_csv
@@ -308,14 +316,16 @@ def test_a_slashed_date_of_a_date_column_says_its_readings(con, tmp_path):
 
     path = write_csv(tmp_path / "caecs.csv", [
         {"system_id": "EO-1", "approved_from": "01/31/2024", "approved_to": ""},
-        {"system_id": "EO-2", "approved_from": "1.2.2023", "approved_to": "2023-13-01"}])
+        {"system_id": "EO-2", "approved_from": "1.2.2023", "approved_to": "2023-13-01"},
+        {"system_id": "EO-3", "approved_from": "29/02/2023", "approved_to": ""}])
     errors = _rejected(con, path, kind="caecs").errors
     assert [(e.row, e.column, e.reason) for e in errors] == [
         (2, "approved_from", _NEVER_GUESSED + "YYYY-MM-DD: this one can only be 2024-01-31 "
                                               "(month/day/year)"),
         (3, "approved_from", _NEVER_GUESSED + "YYYY-MM-DD: this one is 2023-02-01 "
                                               "(day/month/year) or 2023-01-02 (month/day/year)"),
-        (3, "approved_to", "not a date (expected YYYY-MM-DD)")]
+        (3, "approved_to", "not a date (expected YYYY-MM-DD)"),
+        (4, "approved_from", _NEVER_GUESSED + "YYYY-MM-DD, e.g. 2026-10-03")]
 
 
 def test_a_point_that_may_separate_thousands_is_warned_of_in_a_semicolon_file(con, tmp_path):
@@ -366,3 +376,21 @@ def test_a_repeated_row_says_whether_it_repeats_the_whole_record(con, tmp_path):
                               "column: delete one of the two rows)"),
         (5, "visit_id", "V2", "duplicate of row 3 in this file (other values in column "
                               "shore_power_capable, gross_tonnage)")]
+
+
+def test_a_repeated_row_differing_only_in_an_unread_column_names_it(con, tmp_path):
+    """A column no rule reads is still kept (in `extra`, and in the row's hash): two rows of one
+    visit id differing only there were "the same values in every column: delete one of the two
+    rows", and deleting the one the team picked lost the other's note."""
+    from .conftest import write_csv
+
+    path = write_csv(tmp_path / "visits.csv", [
+        {**good_visit(), "berth_note": "fender 3 damaged"},
+        {**good_visit(), "berth_note": "fender 4 damaged"},
+        {**good_visit(), "berth_note": "fender 3 damaged"}])
+    errors = _rejected(con, path).errors
+    assert [(e.row, e.reason) for e in errors] == [
+        (3, "duplicate of row 2 in this file (other values in column berth_note, not read by "
+            "any rule, kept in extra)"),
+        (4, "duplicate of row 2 in this file (the same values in every column: delete one of "
+            "the two rows)")]

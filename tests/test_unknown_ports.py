@@ -88,3 +88,24 @@ def test_a_ports_row_for_the_code_ends_the_warning(runner, tmp_path):
     loaded = runner.invoke(app, ["load-dir", str(folder), "--db", db, "--json"])
     assert loaded.exit_code == 0, loaded.output
     assert _warnings(json.loads(loaded.stdout)["warnings"]) == []
+
+
+def test_a_real_ports_row_of_the_same_load_does_not_hide_a_mistyped_one(runner, tmp_path):
+    """Only a row loaded by a LATER command at a port of the ports table is the mistyped row
+    "loaded again with its port corrected". Before, any such row did, so a coverage file's
+    `port,USLAX,2026` hid its `port,USLAC,2026` (USLGB mistyped: every coverage row of kind
+    port in a year shares kind and year), and a fleet's allowance at USLAX hid its row at a
+    mistyped second port: rows that apply to no visit, loaded without a word."""
+    db = str(tmp_path / "s.duckdb")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_csv(folder / "visits.csv", [good_visit()])
+    write_csv(folder / "coverage.csv", [{"kind": "port", "holder": "USLAX", "year": "2025"},
+                                        {"kind": "port", "holder": "USLAC", "year": "2025"}])
+    write_csv(folder / "allowances.csv", [
+        {"year": "2026", "holder_kind": "fleet", "holder": "F1", "granted": "3",
+         "port": p} for p in ("USLAX", "USLGX")])
+    loaded = runner.invoke(app, ["load-dir", str(folder), "--db", db, "--json"])
+    assert loaded.exit_code == 0, loaded.output
+    assert [w.split(":")[0] for w in _warnings(json.loads(loaded.stdout)["warnings"])] == [
+        "allowances.csv, row 3", "coverage.csv, row 3"]

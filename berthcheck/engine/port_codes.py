@@ -24,9 +24,10 @@ import difflib
 from berthcheck import store
 
 # table -> (the `berthcheck load` kind, the column holding the port, the rows that have one,
-# the row's other key columns: a row of the table sharing them at a port in the ports table is
-# the row loaded again with its port corrected, which ends the warning, since nothing is
-# deleted and the mistyped row stays current)
+# the row's other key columns: a row of the table sharing them at a port in the ports table,
+# loaded by a later load, is the row loaded again with its port corrected, which ends the
+# warning, since nothing is deleted and the mistyped row stays current; one of the same load is
+# another row, e.g. another port's coverage of the year)
 _PORT_COLUMNS = {
     "berths": ("berths", "port", "", ("terminal", "berth")),
     "terminals": ("terminals", "port", "", ("terminal", "vessel_type", "year")),
@@ -50,7 +51,7 @@ FROM {table} r
 WHERE {r_rows} AND r.{column} IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM ports p WHERE p.port = r.{column})
   AND NOT EXISTS (SELECT 1 FROM {table} s JOIN ports p ON p.port = s.{column}
-                  WHERE {s_rows} AND {sibling})
+                  WHERE {s_rows} AND {sibling} AND s._batch_id > r._batch_id)
 GROUP BY ALL
 ORDER BY r._source_file, port
 """  # noqa: S608

@@ -50,16 +50,25 @@ def _slashed_date_reason(text: pl.Expr, shape: str) -> pl.Expr:
 
     lead = (f"not an ISO 8601 date: the day and month order of a date with slashes or dots is "
             f"never guessed; write {shape}")
+    def real(month: pl.Expr, day: pl.Expr) -> pl.Expr:
+        # a reading is offered only when it is a date of the calendar: 30/02/2026 was told
+        # "can only be 2026-02-30", which the load then refused in turn
+        text = pl.concat_str([year, pl.lit("-"), month.cast(pl.Utf8).str.zfill(2), pl.lit("-"),
+                              day.cast(pl.Utf8).str.zfill(2)])
+        return text.str.strptime(pl.Date, "%Y-%m-%d", strict=False).is_not_null()
+
     day_month = iso(second, first, "day/month/year")
     month_day = iso(first, second, "month/day/year")
     valid = first.is_between(1, 31) & second.is_between(1, 31)
+    dm = valid & (second <= 12) & real(second, first)
+    md = valid & (first <= 12) & real(first, second)
     return (
-        pl.when(valid & (first <= 12) & (second <= 12))
+        pl.when(dm & md)
         .then(pl.concat_str([pl.lit(f"{lead}: this one is "), day_month, pl.lit(" or "),
                              month_day]))
-        .when(valid & (second <= 12))
+        .when(dm)
         .then(pl.concat_str([pl.lit(f"{lead}: this one can only be "), day_month]))
-        .when(valid & (first <= 12))
+        .when(md)
         .then(pl.concat_str([pl.lit(f"{lead}: this one can only be "), month_day]))
         .otherwise(pl.lit(f"{lead}, e.g. 2026-10-03" + (" 14:20" if "hh" in shape else "")))
     )

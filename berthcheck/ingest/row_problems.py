@@ -7,6 +7,8 @@ did not type is reported once, not again by the model's checks on it.
 
 from __future__ import annotations
 
+import json
+
 import pandera.polars as pa
 import polars as pl
 
@@ -110,24 +112,43 @@ def duplicate_key_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[Ro
     return [
         RowError(label, row, column,
                  written.get(row) or " / ".join(str(r[k]) for k in kind.key),
-                 f"duplicate of row {first_row} in this file" + (
-                     f" (other values in column {', '.join(differ[row])})" if differ[row] else
-                     " (the same values in every column: delete one of the two rows)"))
+                 f"duplicate of row {first_row} in this file" + _differ_text(*differ[row]))
         for r in dup.iter_rows(named=True)
         if (row := r[ROW]) != (first_row := r["_first"])
     ]
 
 
+def _differ_text(columns: list[str], unread: list[str]) -> str:
+    if not columns and not unread:
+        return " (the same values in every column: delete one of the two rows)"
+    said = [f"column {', '.join(columns)}"] if columns else []
+    if unread:
+        said.append(f"{'and in ' if columns else ''}column {', '.join(unread)}, not read by "
+                    "any rule, kept in extra")
+    return f" (other values in {'; '.join(said)})"
+
+
 def _differing_columns(typed: pl.DataFrame, kind: Kind, dup: pl.DataFrame
-                       ) -> dict[int, list[str]]:
+                       ) -> dict[int, tuple[list[str], list[str]]]:
     """Per repeated row, the columns (as read, typed) whose values differ from its key's first
-    row: an export that wrote a row twice is told apart from two records of one key."""
+    row, and the file's unread columns (kept in `extra`, part of the row's content) that do:
+    an export that wrote a row twice is told apart from two records of one key."""
     names = [c.name for c in kind.columns if c.name not in kind.key and c.name in typed.columns]
+    names += ["extra"] if "extra" in typed.columns else []
     rows = typed.select(ROW, *names).join(dup.select(ROW, "_first"), on=ROW)
     firsts = typed.select(pl.col(ROW).alias("_first"),
                           *(pl.col(n).alias("_first_" + n) for n in names))
     rows = rows.join(firsts, on="_first")
     return {
-        r[ROW]: [n for n in names if r[n] != r["_first_" + n]]
+        r[ROW]: ([n for n in names if n != "extra" and r[n] != r["_first_" + n]],
+                 _unread_differing(r.get("extra"), r.get("_first_extra")))
         for r in rows.iter_rows(named=True)
     }
+
+
+def _unread_differing(extra: str | None, first: str | None) -> list[str]:
+    """The unread headers whose cells differ between two rows' `extra` (JSON objects)."""
+    if extra == first:
+        return []
+    a, b = (json.loads(x) if x else {} for x in (extra, first))
+    return [h for h in sorted(set(a) | set(b)) if a.get(h) != b.get(h)]
