@@ -276,6 +276,22 @@ def edited_pack_copy(pack: Path, folder: Path, file: str, old: str, new: str) ->
     return folder
 
 
+def folder_findings_messages(runner: CliRunner, folder: Path, db_dir: Path,
+                             period: str) -> dict[tuple[str, str], str]:
+    """`load-dir` a hand-made folder into a new store, `check` the period with `--out`, and
+    read the findings file: each finding's message by (visit_id, rule_id)."""
+    from berthcheck.cli import app
+
+    db = str(db_dir / "line.duckdb")
+    loaded = runner.invoke(app, ["load-dir", str(folder), "--db", db, "--quiet"])
+    assert loaded.exit_code == 0, loaded.output
+    checked = runner.invoke(app, ["check", "--db", db, "--period", period, "--out",
+                                  str(db_dir / "results.csv"), "--quiet"])
+    assert checked.exit_code == 0, checked.output
+    with open(db_dir / "findings.csv", newline="", encoding="utf-8") as fh:
+        return {(f["visit_id"], f["rule_id"]): f["message"] for f in csv.DictReader(fh)}
+
+
 def copy_store(source: Path, target: Path) -> Path:
     """A private copy of a closed store file (`sample_month`) at `target`."""
     shutil.copyfile(source, target)

@@ -11,13 +11,10 @@ minute read unchanged. The report's stretch times follow the same rule.
 
 from __future__ import annotations
 
-import csv
-
 from typer.testing import CliRunner
 
-from berthcheck.cli import app
 from berthcheck.report import fmt
-from tests.conftest import good_visit, write_csv
+from tests.conftest import folder_findings_messages, good_visit, write_csv
 
 runner = CliRunner()
 
@@ -65,15 +62,7 @@ def test_stretch_times_with_seconds_are_written_with_them(tmp_path):
         {"session_id": "S5", "visit_id": "HALF", "connected": "2026-11-08 10:00:00.5",
          "disconnected": "2026-11-09 17:00"},
     ])
-    db = str(tmp_path / "line.duckdb")
-    loaded = runner.invoke(app, ["load-dir", str(folder), "--db", db, "--quiet"])
-    assert loaded.exit_code == 0, loaded.output
-    out = tmp_path / "results.csv"
-    checked = runner.invoke(app, ["check", "--db", db, "--period", "2026-11", "--out",
-                                  str(out), "--quiet"])
-    assert checked.exit_code == 0, checked.output
-    with open(tmp_path / "findings.csv", newline="", encoding="utf-8") as fh:
-        messages = {(f["visit_id"], f["rule_id"]): f["message"] for f in csv.DictReader(fh)}
+    messages = folder_findings_messages(runner, folder, tmp_path, "2026-11")
     assert messages["LATE", "AB06"] == (
         "late connection: 30.5 min uncontrolled (2026-11-03 10:00 to 2026-11-03 10:30:30 "
         "America/Los_Angeles)")

@@ -220,18 +220,23 @@ SHIFT_EVENTS = [{"visit_id": "C1", "event_id": "U1", "kind": "unscheduled_call",
                  "end": "", "reference": "PSC-77", "approval_ref": "HM-77", "note": ""}]
 
 
-@pytest.fixture(scope="module")
-def shift_rows(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("fueleu-shift")
+def _october_rows(folder, visits: list[dict], events: list[dict]) -> dict[str, dict]:
+    """Load the visits and events into a new store in `folder` and export October 2030's
+    fueleu-calls (folder/calls.csv): its rows by visit id."""
     con = store.connect(folder / "eu.duckdb")
     try:
-        for kind, rows in (("visits", SHIFT), ("events", SHIFT_EVENTS)):
+        for kind, rows in (("visits", visits), ("events", events)):
             load_files(con, kind, [write_csv(folder / f"{kind}.csv", rows)])
         export_fueleu_calls(con, period="2030-10", out=folder / "calls.csv")
     finally:
         con.close()
     return {r["visit_id"]: r for r in csv.DictReader(
         io.StringIO((folder / "calls.csv").read_text("utf-8")))}
+
+
+@pytest.fixture(scope="module")
+def shift_rows(tmp_path_factory):
+    return _october_rows(tmp_path_factory.mktemp("fueleu-shift"), SHIFT, SHIFT_EVENTS)
 
 
 EXEMPTION = ("exceptions_claimed", "exception_references", "exemption_events",
@@ -267,14 +272,7 @@ def test_a_claim_recorded_on_last_months_stay_is_named(tmp_path):
                    arrival="2030-10-01 00:20", departure="2030-10-01 09:00",
                    port_call="RTM-78")]
     events = [dict(SHIFT_EVENTS[0], visit_id="D1", event_id="U9", reference="PSC-78")]
-    con = store.connect(tmp_path / "eu.duckdb")
-    try:
-        for kind, rows in (("visits", calls), ("events", events)):
-            load_files(con, kind, [write_csv(tmp_path / f"{kind}.csv", rows)])
-        export_fueleu_calls(con, period="2030-10", out=tmp_path / "calls.csv")
-    finally:
-        con.close()
-    (row,) = csv.DictReader(io.StringIO((tmp_path / "calls.csv").read_text("utf-8")))
+    (row,) = _october_rows(tmp_path, calls, events).values()
     assert (row["visit_id"], row["verdict"], row["basis"]) == ("D2", "exempt", "unscheduled_call")
     assert [row[c] for c in EXEMPTION] == ["", "", "U9", "D1", "PSC-78"]
 
@@ -295,15 +293,7 @@ def test_the_yearly_cap_on_ops_unavailable_claims_is_in_the_records(tmp_path):
     events = [{"visit_id": f"Q{d}", "event_id": f"U{d}", "kind": "ops_unavailable", "start": "",
                "end": "", "reference": f"OPS-OUT-{d}", "approval_ref": "", "note": ""}
               for d in range(1, 7)]
-    con = store.connect(tmp_path / "eu.duckdb")
-    try:
-        for kind, rows in (("visits", calls), ("events", events)):
-            load_files(con, kind, [write_csv(tmp_path / f"{kind}.csv", rows)])
-        export_fueleu_calls(con, period="2030-10", out=tmp_path / "calls.csv")
-    finally:
-        con.close()
-    rows = {r["visit_id"]: r for r in csv.DictReader(
-        io.StringIO((tmp_path / "calls.csv").read_text("utf-8")))}
+    rows = _october_rows(tmp_path, calls, events)
     got = {v: (r["capped_exception_use"], r["capped_exception_honoured"], r["verdict"],
                r["penalty"]) for v, r in rows.items()}
     assert got == {

@@ -14,7 +14,7 @@ import csv
 from typer.testing import CliRunner
 
 from berthcheck.cli import app
-from tests.conftest import good_visit, write_csv
+from tests.conftest import folder_findings_messages, good_visit, write_csv
 
 runner = CliRunner()
 
@@ -47,15 +47,7 @@ def test_times_of_the_repeated_hour_carry_their_offset(tmp_path):
         {"session_id": "S2", "visit_id": "EARLY", "connected": "2026-10-31 19:00",
          "disconnected": "2026-11-01T01:15:00-07:00"},
     ])
-    db = str(tmp_path / "line.duckdb")
-    loaded = runner.invoke(app, ["load-dir", str(folder), "--db", db, "--quiet"])
-    assert loaded.exit_code == 0, loaded.output
-    out = tmp_path / "results.csv"
-    checked = runner.invoke(app, ["check", "--db", db, "--period", "2026-11", "--out",
-                                  str(out), "--quiet"])
-    assert checked.exit_code == 0, checked.output
-    with open(tmp_path / "findings.csv", newline="", encoding="utf-8") as fh:
-        messages = {(f["visit_id"], f["rule_id"]): f["message"] for f in csv.DictReader(fh)}
+    messages = folder_findings_messages(runner, folder, tmp_path, "2026-11")
     assert messages["LATE", "AB06"] == (
         "late connection: 120 min uncontrolled (2026-11-01 00:30 to 2026-11-01 01:30 UTC-08:00 "
         "America/Los_Angeles)")
