@@ -52,6 +52,10 @@ def _tables_in(sql: str) -> frozenset[str]:
     """`tables_read` of a pack's SQL text, kept by that text: a `check` or `report` reads it
     twice (the empty tables, the code spellings), and a dozen searches of a large pack's SQL
     cost about 10 ms of CPU each time."""
+    from berthcheck.engine.pack_text import strip_comments
+
+    # a table a comment names is not read (a pack's headers quote SQL in their examples)
+    sql = strip_comments(sql)
     tables = {k.table for k in KINDS.values()} | {"ports"}
     found = {
         t for t in tables
