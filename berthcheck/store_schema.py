@@ -494,7 +494,8 @@ def _migration_16() -> list[str]:
 
     A database created by this berthcheck already has the column in `ports_user_versions` (its
     DDL comes from the ports kind), hence IF NOT EXISTS; `ports_builtin` gains it here, empty
-    for every built-in port (each covered for every type, as before).
+    for every built-in port (each covered for every type, as before). Rows' hashes are
+    unchanged: an empty `afir_art9_ship_type` is left out of the row text (seals.row_text_sql).
     """
     return [
         "ALTER TABLE ports_user_versions ADD COLUMN IF NOT EXISTS afir_art9_ship_type VARCHAR",

@@ -142,3 +142,30 @@ def test_an_older_store_gains_the_column_and_keeps_its_ports(tmp_path, monkeypat
         con.close()
     (row,) = outcome.results.iter_rows(named=True)
     assert row["basis"] == "port_not_covered"
+
+
+def test_an_empty_ship_type_leaves_a_ports_row_hash_as_it_was(tmp_path):
+    """Ports rows stored before the column have the row hash of a text without it; the same
+    row loaded now (afir_art9_ship_type empty) must hash the same, or loading the same ports
+    file again in an upgraded store would replace every row ("1 replaced", a new batch the
+    runs' manifests see) instead of "unchanged"."""
+    from berthcheck.ingest.kinds import KINDS, storage_name
+    from berthcheck.seals import row_text_sql
+
+    con = store.connect(":memory:")
+    try:
+        _load_ports(con, tmp_path, "port,name,timezone,afir_art9\n"
+                                   "NLVLI,Vlissingen,Europe/Amsterdam,true\n")
+        columns = [storage_name(c.name) for c in KINDS["ports"].columns
+                   if c.name != "afir_art9_ship_type"]
+        before = store.run(con, f"SELECT sha256({row_text_sql([*columns, 'extra'])}) "  # noqa: S608
+                                "FROM ports_user")[0][0]
+        assert store.run(con, "SELECT _row_hash FROM ports_user")[0][0] == before
+        # a value is part of the row's content
+        path = tmp_path / "typed.csv"
+        path.write_text("port,name,timezone,afir_art9,afir_art9_ship_type\n"
+                        "NLVLI,Vlissingen,Europe/Amsterdam,true,container\n", encoding="utf-8")
+        load_files(con, "ports", [path], replace=True)
+        assert store.run(con, "SELECT _row_hash FROM ports_user")[0][0] != before
+    finally:
+        con.close()
