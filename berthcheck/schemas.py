@@ -223,6 +223,7 @@ class Ports(_Base):
     note: str = pa.Field(nullable=True)
     ops_required_from: pl.Date = pa.Field(nullable=True)
     port_area: str = pa.Field(nullable=True, isin=["coastal", "inland"])
+    afir_art9_ship_type: str = pa.Field(nullable=True, isin=["container", "passenger"])
 
 
 INPUT_SCHEMAS: dict[str, type[_Base]] = {

@@ -485,3 +485,38 @@ def _migration_15() -> list[str]:
 
 
 MIGRATIONS.append((15, "visits: port_call (the stays of one FuelEU port call)", _migration_15))
+
+
+def _migration_16() -> list[str]:
+    """FuelEU Art. 6(1) via AFIR Art. 9(1), which covers a port per ship category: a port's
+    optional `afir_art9_ship_type`, the one type (container or passenger) AFIR Art. 9 covers it
+    for; empty = every type, so rows stored before mean what they meant.
+
+    A database created by this berthcheck already has the column in `ports_user_versions` (its
+    DDL comes from the ports kind), hence IF NOT EXISTS; `ports_builtin` gains it here, empty
+    for every built-in port (each covered for every type, as before). Rows' hashes are
+    unchanged: an empty `afir_art9_ship_type` is left out of the row text (seals.row_text_sql).
+    """
+    return [
+        "ALTER TABLE ports_user_versions ADD COLUMN IF NOT EXISTS afir_art9_ship_type VARCHAR",
+        "ALTER TABLE ports_builtin ADD COLUMN IF NOT EXISTS afir_art9_ship_type VARCHAR",
+        "CREATE OR REPLACE VIEW ports_user AS SELECT * FROM ports_user_versions "
+        "WHERE _replaced_by IS NULL",
+        """CREATE OR REPLACE VIEW ports AS
+            SELECT port, name, timezone,
+                   coalesce(nullif(trim(country), ''), substr(port, 1, 2)) AS country,
+                   carb_at_berth, afir_art9, note, 'user' AS source, ops_required_from, port_area,
+                   afir_art9_ship_type
+            FROM ports_user
+            UNION ALL
+            SELECT port, name, timezone,
+                   coalesce(nullif(trim(country), ''), substr(port, 1, 2)) AS country,
+                   carb_at_berth, afir_art9, note, 'built-in' AS source, ops_required_from,
+                   port_area, afir_art9_ship_type
+            FROM ports_builtin b
+            WHERE NOT EXISTS (SELECT 1 FROM ports_user u WHERE u.port = b.port)""",
+    ]
+
+
+MIGRATIONS.append((16, "ports: afir_art9_ship_type (AFIR Art. 9 per ship category)",
+                   _migration_16))

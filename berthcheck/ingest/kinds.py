@@ -367,6 +367,16 @@ PORT_AREAS = ("coastal", "inland")
 # The Measures' own words (港口和船舶岸电管理办法 Art. 11): 沿海港口 coastal port, 内河港口 inland port
 PORT_AREA_ALIASES = {"沿海": "coastal", "沿海港口": "coastal", "内河": "inland", "内河港口": "inland"}
 
+# AFIR (Reg. (EU) 2023/1804) Art. 9(1) sets a port's OPS duty per ship category: (a) container
+# ships, (b) ro-ro passenger ships and high-speed passenger craft, (c) other passenger ships.
+# The visits' vessel_type has container and passenger (ro-pax and cruise both load as passenger),
+# so a port covered for one category names it; empty = every category (docs/regulations-fueleu.md)
+AFIR_SHIP_TYPES = ("container", "passenger")
+AFIR_SHIP_TYPE_ALIASES = {
+    "containership": "container", "cruise": "passenger", "cruiseship": "passenger",
+    "passengership": "passenger", "ropax": "passenger", "ropassenger": "passenger",
+}
+
 PORTS = Kind(
     name="ports",
     table="ports_user",
@@ -386,6 +396,10 @@ PORTS = Kind(
         # empty = not classified (the cn-shore-power pack then cannot judge its calls)
         _c("port_area", "enum", aliases=("area", "coastal_inland"), values=PORT_AREAS,
            value_aliases=PORT_AREA_ALIASES),
+        # FuelEU Art. 6(1) via AFIR Art. 9(1): the one ship type AFIR Art. 9 covers this port
+        # for, when afir_art9 is true; empty = every type (a port covered for both)
+        _c("afir_art9_ship_type", "enum", aliases=("afir_art9_type",), values=AFIR_SHIP_TYPES,
+           value_aliases=AFIR_SHIP_TYPE_ALIASES),
     ),
 )
 

@@ -37,6 +37,7 @@ def _builtin_ports() -> list[dict[str, object]]:
         row["ops_required_from"] = dt.date.fromisoformat(text) if text else None
         row["name"] = row["name"] or None
         row["port_area"] = str(row.get("port_area") or "").strip() or None
+        row["afir_art9_ship_type"] = str(row.get("afir_art9_ship_type") or "").strip() or None
     return rows
 
 
@@ -122,9 +123,11 @@ def _fueleu_countries() -> list[str]:
 
 def flag_warnings(typed: pl.DataFrame, kind: Kind, label: str,
                   present: frozenset[str]) -> list[RowError]:
-    """A port added in a Member State or EEA country whose `afir_art9` is not given.
+    """Ports rows whose AFIR Art. 9 cells likely do not say what was meant: a port added in a
+    Member State or EEA country whose `afir_art9` is not given, and a row naming an
+    `afir_art9_ship_type` while its `afir_art9` is false.
 
-    The cell's default is false (docs/contract.md), so such a port is "not an AFIR Art. 9
+    The afir_art9 cell's default is false (docs/contract.md), so such a port is "not an AFIR Art. 9
     port": FuelEU Art. 6 then covers its calls only under a Member State decision
     (`ops_required_from`) or, from 2035, at quays with OPS. A team adding a TEN-T port without
     the column would see its calls "not covered" without a word: the row is loaded as written
@@ -132,6 +135,23 @@ def flag_warnings(typed: pl.DataFrame, kind: Kind, label: str,
     what it changed when the cell is empty (`override_notes`), so only added ports are read."""
     if kind.name != "ports" or typed.is_empty():
         return []
+    return _unset_afir_warnings(typed, label, present) + _idle_ship_type_warnings(typed, label)
+
+
+def _idle_ship_type_warnings(typed: pl.DataFrame, label: str) -> list[RowError]:
+    """A ports row naming the ship type AFIR Art. 9 covers it for while its `afir_art9` is
+    false: the type says nothing then (no type is covered), which the row likely did not mean."""
+    idle = typed.filter(pl.col("afir_art9_ship_type").is_not_null() & ~pl.col("afir_art9"))
+    return [RowError(label, row, "afir_art9_ship_type", ship_type,
+                     f"port {port}: afir_art9 is false, so AFIR Art. 9 covers the port for no "
+                     f"ship type and {ship_type} is not read; write afir_art9 true if AFIR "
+                     f"Art. 9 covers it for {ship_type} ships")
+            for row, port, ship_type in
+            idle.select(ROW, "port", "afir_art9_ship_type").iter_rows()]
+
+
+def _unset_afir_warnings(typed: pl.DataFrame, label: str,
+                         present: frozenset[str]) -> list[RowError]:
     given = (pl.col("_raw_afir_art9").cast(pl.Utf8).str.strip_chars().fill_null("") != ""
              if "afir_art9" in present else pl.lit(False))
     builtin = [str(r["port"]) for r in _builtin_ports()]

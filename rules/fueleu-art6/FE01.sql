@@ -7,7 +7,8 @@
 --   offshore_crew_change; else basis not_port_of_call) under the jurisdiction of an EU Member
 --   State (the port's country, else its UN/LOCODE's first two letters; EEA states from the
 --   pack's eea_applies_from) to container and passenger ships above 5 000 gross tonnage: from
---   2030-01-01 in ports AFIR Art. 9 covers (ports table: afir_art9), from the date a Member
+--   2030-01-01 in ports AFIR Art. 9 covers for the ship's type (ports table: afir_art9, and
+--   afir_art9_ship_type where it covers one type only), from the date a Member
 --   State decided (ports table: ops_required_from, 2030 to 2034), and from 2035-01-01 at any
 --   berth with OPS (berths table: ops_available). A call is covered when it departs after the
 --   first instant (port-local midnight) of that date; one departing at or before it is
@@ -39,7 +40,12 @@ SELECT
             || CASE WHEN jurisdiction IS NULL
                     THEN ' is not under the jurisdiction of an EU Member State or EEA state'
                     ELSE ' is not covered on ' || CAST(departure_local_date AS VARCHAR)
-                         || ': not an AFIR Art. 9 port, no Member State OPS requirement in force'
+                         || CASE WHEN port_afir_art9 AND NOT afir_covers_type
+                                 THEN ': AFIR Art. 9 covers it for ' || port_afir_art9_ship_type
+                                      || ' ships only (ports table: afir_art9_ship_type), not'
+                                      || ' for this ' || vessel_type || ' ship'
+                                 ELSE ': not an AFIR Art. 9 port' END
+                         || ', no Member State OPS requirement in force'
                          || CASE WHEN berth_ops_unknown
                                  -- unknown is not "no OPS"; before 2035 it decides nothing
                                  -- (from then on the call is missing_berth_ops, FE13)
@@ -71,6 +77,7 @@ SELECT
         'gross_tonnage': gross_tonnage,
         'port': port,
         'port_afir_art9': port_afir_art9,
+        'port_afir_art9_ship_type': port_afir_art9_ship_type,
         'port_country': port_country,
         'port_ops_required_from': CAST(port_ops_required_from_given AS VARCHAR),
         'port_ops_required_from_applies': CAST(port_ops_required_from AS VARCHAR),

@@ -7,7 +7,8 @@
 -- are its first arrival and last departure (the two-hour test of Art. 6(5)(a)). Coverage
 -- stays per stay: Art. 6(2) is per quay ("where the quay is equipped with OPS"), and a date
 -- can fall between two stays. The regimes:
---   afir_art9     Art. 6(1): the port is flagged afir_art9; from 2030-01-01
+--   afir_art9     Art. 6(1): the port is flagged afir_art9 for the call's vessel type
+--                 (afir_art9_ship_type empty, or that type); from 2030-01-01
 --   member_state  Art. 6(3): the port's ops_required_from (a Member State decision), within
 --                 2030-01-01 .. 2034-12-31
 --   ops_berth     Art. 6(2): the berth has ops_available; from 2035-01-01
@@ -28,6 +29,9 @@ WITH v AS (
         v.*,
         p.port IS NOT NULL AS port_known,
         coalesce(p.afir_art9, false) AS port_afir_art9,
+        -- AFIR Art. 9(1) covers a port per ship category: the one type it is covered for, NULL
+        -- = every type (docs/regulations-fueleu.md)
+        p.afir_art9_ship_type AS port_afir_art9_ship_type,
         p.ops_required_from AS port_ops_required_from_given,
         -- Art. 6(3): a Member State's decision applies from the beginning of a reporting
         -- period (a calendar year), so a date within a year takes effect on the next 1 January
@@ -55,6 +59,9 @@ j AS (
             WHEN list_contains($eea_countries, v.port_country) THEN 'eea'
         END AS jurisdiction,
         list_contains($covered_vessel_types, v.vessel_type) AS type_covered,
+        -- Art. 6(1) applies "in a port of call covered by" AFIR Art. 9: for this ship's type
+        v.port_afir_art9 AND coalesce(v.port_afir_art9_ship_type = v.vessel_type, true)
+            AS afir_covers_type,
         list_contains($port_of_call_purposes, coalesce(v.call_purpose, 'cargo')) AS port_of_call
     FROM v
 ),
@@ -75,7 +82,7 @@ c AS (
     -- each regime's first day for this call's port and berth (NULL: the regime cannot apply)
     SELECT
         d.*,
-        CASE WHEN d.jurisdiction IS NOT NULL AND d.port_afir_art9
+        CASE WHEN d.jurisdiction IS NOT NULL AND d.afir_covers_type
              THEN greatest(CAST($afir_port_start_date AS DATE), d.jurisdiction_from) END
             AS afir_from,
         CASE WHEN d.jurisdiction IS NOT NULL AND d.port_ops_required_from IS NOT NULL
