@@ -3,8 +3,11 @@ ports' countries come from the UN/LOCODE, and open-ended exception events load."
 
 from __future__ import annotations
 
+import pytest
+
 from berthcheck import store
 from berthcheck.cli import app
+from berthcheck.errors import InputRejected
 from berthcheck.ingest.load import load_files
 
 from .conftest import good_visit, write_csv
@@ -143,3 +146,24 @@ def test_an_added_member_state_port_without_afir_art9_is_warned_about(con, tmp_p
         "covers its calls only from a Member State decision (ops_required_from) or, from 2035, "
         "at quays with OPS; write true or false"]
     assert _port(con, "NLRTM")["afir_art9"] is True
+
+
+def test_a_file_overriding_built_in_ports_may_leave_out_their_time_zone(con, tmp_path):
+    """The contract: a loaded row overrides a built-in port column by column, a column the
+    file does not carry keeps the built-in value. A ports file of `port` and one flag was
+    refused whole ("required column is missing: timezone") though every row was built in;
+    a row that is not built in still needs its time zone and is refused for it."""
+    before = _port(con, "NLRTM")
+    path = write_csv(tmp_path / "ports.csv",
+                     [{"port": "NLRTM", "afir_art9_ship_type": "container"}])
+    load_files(con, "ports", [path])
+    after = _port(con, "NLRTM")
+    assert after["timezone"] == before["timezone"] == "Europe/Amsterdam"
+    assert after["source"] == "user"
+
+    added = write_csv(tmp_path / "ports2.csv",
+                      [{"port": "NLRTM", "afir_art9_ship_type": "container"},
+                       {"port": "FRBES", "afir_art9_ship_type": ""}])
+    with pytest.raises(InputRejected) as refused:
+        load_files(con, "ports", [added])
+    assert [(e.row, e.column) for e in refused.value.errors] == [(3, "timezone")]

@@ -147,6 +147,9 @@ class Kind:
     derived_key: str | None = None  # how to derive a missing single-column key (see derive)
     # timestamps without an offset are local time at the port of ...
     port_from: str | None = None  # "self" (a port column) or "visit" (the row's visit)
+    # rows ship built in (ingest/reference.py): a file overriding them may leave out any
+    # column but the key, required or not, and keeps the built-in row's value for it
+    builtin_rows: bool = False
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -381,6 +384,7 @@ PORTS = Kind(
     name="ports",
     table="ports_user",
     key=("port",),
+    builtin_rows=True,
     columns=(
         _c("port", "locode", True),
         _c("name", "text"),

@@ -503,7 +503,10 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
         seen[canonical] = header
         renames[header] = canonical
     for col in kind.columns:
-        if col.required and col.name not in renames.values():
+        # a file overriding built-in rows may leave a column out (each row that is not built
+        # in is then refused for the empty cell, ingest/reference.py)
+        optional_here = kind.builtin_rows and col.name not in kind.key
+        if col.required and col.name not in renames.values() and not optional_here:
             problems.append(RowError(label, 1, col.name, "", "required column is missing"))
     if problems:
         raise InputRejected(label, problems)
