@@ -13,7 +13,7 @@ import pandera.polars as pa
 import polars as pl
 
 from berthcheck.errors import RowError
-from berthcheck.ingest.as_written import key_text
+from berthcheck.ingest.as_written import key_text, made_key_text, made_keys
 from berthcheck.ingest.coerce import ERR
 from berthcheck.ingest.kinds import Kind
 from berthcheck.ingest.read import ROW
@@ -109,10 +109,14 @@ def duplicate_key_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[Ro
     differ = _differing_columns(typed, kind, dup)
     # each row's key as it wrote it (`uslax` repeats row 2's `USLAX` once upper-cased)
     written = key_text(typed, dup[ROW].to_list(), kind)
+    # an empty id cell shows as empty, with the id the loader made from the row
+    made = made_keys(typed, dup[ROW].to_list(), kind)
     return [
         RowError(label, row, column,
+                 "" if row in made else
                  written.get(row) or " / ".join(str(r[k]) for k in kind.key),
-                 f"duplicate of row {first_row} in this file" + _differ_text(*differ[row]))
+                 f"duplicate of row {first_row} in this file" + _differ_text(*differ[row])
+                 + (made_key_text(kind, str(r[kind.key[0]])) if row in made else ""))
         for r in dup.iter_rows(named=True)
         if (row := r[ROW]) != (first_row := r["_first"])
     ]
