@@ -38,7 +38,8 @@ from berthcheck.ingest.replace import (
     reclip_dependents,
     retire_versions,
 )
-from berthcheck.ingest.row_hashes import classify, hash_rows
+from berthcheck.ingest.row_hashes import classify, differing_stored_columns, hash_rows
+from berthcheck.ingest.row_problems import differ_text, unread_differing
 from berthcheck.seals import seal_batch, seal_frame
 
 SOURCE_PATH = "_source_path"  # lineage column of adapters' rows: where each value came from
@@ -239,11 +240,16 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
         twice = changed.filter(pl.col("_stored_batch") >= this_load)
         written = key_text(prep.typed, twice[ROW].to_list(), kind)
         made = made_keys(prep.typed, twice[ROW].to_list(), kind)
+        # which columns differ, as the in-file duplicate says (row_problems.py)
+        differ = differing_stored_columns(con, twice, kind) if twice.height else {}
         for r in twice.iter_rows(named=True):
+            columns, stored_extra = differ.get(r[ROW], ([], None))
+            unread = unread_differing(r["extra"], stored_extra)
             errors.append(RowError(
                 label, r[ROW], key_label, _key_shown(r, kind, written, made),
                 f"given with other content by {r['_stored_file']} row {r['_stored_row']} of "
-                "this same load: keep the right one of the two rows (--replace replaces a row "
+                "this same load" + (differ_text(columns, unread) if columns or unread else "")
+                + ": keep the right one of the two rows (--replace replaces a row "
                 "an earlier load stored, never another file's of this load)"
                 + _made_text(r, kind, made)))
         if twice.height:

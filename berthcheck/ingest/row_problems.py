@@ -115,14 +115,15 @@ def duplicate_key_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[Ro
         RowError(label, row, column,
                  "" if row in made else
                  written.get(row) or " / ".join(str(r[k]) for k in kind.key),
-                 f"duplicate of row {first_row} in this file" + _differ_text(*differ[row])
+                 f"duplicate of row {first_row} in this file" + differ_text(*differ[row])
                  + (made_key_text(kind, str(r[kind.key[0]])) if row in made else ""))
         for r in dup.iter_rows(named=True)
         if (row := r[ROW]) != (first_row := r["_first"])
     ]
 
 
-def _differ_text(columns: list[str], unread: list[str]) -> str:
+def differ_text(columns: list[str], unread: list[str]) -> str:
+    """How a row differs from another of its key: the columns, then the unread ones."""
     if not columns and not unread:
         return " (the same values in every column: delete one of the two rows)"
     said = [f"column {', '.join(columns)}"] if columns else []
@@ -145,12 +146,12 @@ def _differing_columns(typed: pl.DataFrame, kind: Kind, dup: pl.DataFrame
     rows = rows.join(firsts, on="_first")
     return {
         r[ROW]: ([n for n in names if n != "extra" and r[n] != r["_first_" + n]],
-                 _unread_differing(r.get("extra"), r.get("_first_extra")))
+                 unread_differing(r.get("extra"), r.get("_first_extra")))
         for r in rows.iter_rows(named=True)
     }
 
 
-def _unread_differing(extra: str | None, first: str | None) -> list[str]:
+def unread_differing(extra: str | None, first: str | None) -> list[str]:
     """The unread headers whose cells differ between two rows' `extra` (JSON objects)."""
     if extra == first:
         return []
