@@ -158,3 +158,27 @@ def _demo(out_dir: Path, db_path: Path, pack: str, period: str,
                       frame_writer(report.outcome.findings, report.findings_path, "findings")])
     written += [report.results_path, report.findings_path]
     return report
+
+
+def demo_dict(report: DemoReport) -> dict:
+    """What a demo made, as plain data (`demo --json`): the database, the sample files loaded,
+    the run (its id, pack, version, scope and verdict counts, as `check --json` names them) and
+    the files written, in the shape every command's `--json` names files in."""
+    from berthcheck.written_files import written_files
+
+    outcome = report.outcome
+    return {
+        "database": str(report.db_path),
+        "sample_data": str(report.source_dir),
+        "loaded": [{"kind": load.kind, "file": f.file, "rows_loaded": f.inserted}
+                   for load in report.loads for f in load.files],
+        "run_id": outcome.run_id,
+        "pack": outcome.pack.id,
+        "pack_version": outcome.pack.version,
+        "scope": outcome.scope.as_dict(),
+        "visits": outcome.results.height,
+        "counts": outcome.verdict_counts(),
+        "findings": outcome.findings.height,
+        "written_files": written_files(
+            [report.report_path, report.results_path, report.findings_path]),
+    }
