@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from berthcheck import store
 from berthcheck.errors import UsageError
@@ -164,9 +165,10 @@ def demo_dict(report: DemoReport) -> dict:
     """What a demo made, as plain data (`demo --json`): the database, the sample files loaded,
     the run (its id, pack, version, scope and verdict counts, as `check --json` names them) and
     the files written, in the shape every command's `--json` names files in."""
+    from berthcheck.engine.check import CheckResult
     from berthcheck.written_files import written_files
 
-    outcome = report.outcome
+    outcome = cast(CheckResult, report.outcome)  # set by the demo that made the report
     return {
         "database": str(report.db_path),
         "sample_data": str(report.source_dir),
