@@ -231,11 +231,12 @@ def demo_command(
     mkdir: Annotated[
         bool, typer.Option("--mkdir", help="Create --out's missing parent folders (--out itself is always made).")
     ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Load the bundled sample month into a fresh database, check it and show the outcome."""
     from berthcheck import atomic
     from berthcheck.cli_summary import summary_text
-    from berthcheck.demo import run_demo
+    from berthcheck.demo import demo_dict, run_demo
 
     try:
         if not mkdir:  # DIR is made, as `sample --out DIR`; a missing parent is a typo until --mkdir
@@ -243,6 +244,10 @@ def demo_command(
         report = run_demo(out, pack.strip())
     except BerthcheckError as exc:
         raise _fail(exc) from None
+    if as_json:
+        _say(json.dumps(demo_dict(report), indent=2, sort_keys=True, ensure_ascii=False,
+                        default=str))
+        return
     _say(f"sample data: {report.source_dir}")
     _say(f"database:    {report.db_path}")
     for load in report.loads:

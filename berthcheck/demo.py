@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from berthcheck import store
 from berthcheck.errors import UsageError
@@ -158,3 +159,28 @@ def _demo(out_dir: Path, db_path: Path, pack: str, period: str,
                       frame_writer(report.outcome.findings, report.findings_path, "findings")])
     written += [report.results_path, report.findings_path]
     return report
+
+
+def demo_dict(report: DemoReport) -> dict:
+    """What a demo made, as plain data (`demo --json`): the database, the sample files loaded,
+    the run (its id, pack, version, scope and verdict counts, as `check --json` names them) and
+    the files written, in the shape every command's `--json` names files in."""
+    from berthcheck.engine.check import CheckResult
+    from berthcheck.written_files import written_files
+
+    outcome = cast(CheckResult, report.outcome)  # set by the demo that made the report
+    return {
+        "database": str(report.db_path),
+        "sample_data": str(report.source_dir),
+        "loaded": [{"kind": load.kind, "file": f.file, "rows_loaded": f.inserted}
+                   for load in report.loads for f in load.files],
+        "run_id": outcome.run_id,
+        "pack": outcome.pack.id,
+        "pack_version": outcome.pack.version,
+        "scope": outcome.scope.as_dict(),
+        "visits": outcome.results.height,
+        "counts": outcome.verdict_counts(),
+        "findings": outcome.findings.height,
+        "written_files": written_files(
+            [report.report_path, report.results_path, report.findings_path]),
+    }

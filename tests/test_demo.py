@@ -3,6 +3,8 @@ store the demo did not make (`demo --out .` beside a port's own ./berthcheck.duc
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 
 import duckdb
@@ -56,10 +58,36 @@ def test_demo_starts_afresh_over_its_own_database(shanghai_demo, tmp_path):
     out = tmp_path / "runs" / "demo"
     shutil.copytree(shanghai_demo["out"], out)
     assert _batches(out / "berthcheck.duckdb") > 4  # Shanghai's files
-    # another pack's demo in the same folder
-    result = runner.invoke(app, ["demo", "--pack", "fueleu-art6", "--out", str(out), "--mkdir"])
+    # another pack's demo in the same folder (with --json: what it made, as plain data)
+    result = runner.invoke(app, ["demo", "--pack", "fueleu-art6", "--out", str(out), "--mkdir",
+                                 "--json"])
     assert result.exit_code == 0, result.output
     assert _batches(out / "berthcheck.duckdb") == 4  # Rotterdam's four files only
+    _says_what_it_made_in_json(result.stdout, out)
+
+
+def _says_what_it_made_in_json(stdout: str, out) -> None:
+    """Before: `demo` had no --json (the contract's table said to run `check --json` on its
+    database), so a script scraped its text for the run id and counts. `demo --json` prints
+    only JSON: the database, the files loaded, the run (as `check --json` names it) and
+    `written_files`, each with its sha256 (berthcheck/written_files.py)."""
+    made = json.loads(stdout)
+    db = out / "berthcheck.duckdb"
+    assert made["database"] == str(db)
+    assert [(f["kind"], f["file"]) for f in made["loaded"]] == [
+        ("berths", "berths.csv"), ("visits", "visits.csv"), ("shore-power", "shore_power.csv"),
+        ("events", "events.csv")]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        run = con.execute("SELECT run_id, pack_id, pack_version FROM runs").fetchall()
+    finally:
+        con.close()
+    assert run == [(made["run_id"], "fueleu-art6", made["pack_version"])]
+    assert made["pack"] == "fueleu-art6" and made["scope"]["period"] == "2030-06"
+    assert made["visits"] == sum(made["counts"].values()) > 0
+    assert made["written_files"] == [
+        {"path": str(out / name), "sha256": hashlib.sha256((out / name).read_bytes()).hexdigest()}
+        for name in ("report.pdf", "results.csv", "findings.csv")]
 
 
 def test_demo_into_a_missing_parent_folder_needs_mkdir(tmp_path):

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from berthcheck import store
 from berthcheck.cli import app
+from berthcheck.errors import InputRejected
+from berthcheck.ingest.load import load_files
 from berthcheck.ingest.load_dir import kind_of, plan
 from tests.conftest import good_visit, write_csv
 
@@ -167,6 +169,21 @@ def test_a_folder_whose_visits_are_in_a_file_load_dir_skips_says_so(tmp_path):
     assert again.exit_code == 1 and "skipped" not in again.stderr.splitlines()[0]
 
 
+def test_two_contents_of_one_load_name_the_columns_that_differ(tmp_path, con):
+    """Before: the refusal named both files and rows but not what differs, unlike a key given
+    twice in one file (row_problems.py); a user compared the two rows cell by cell. Now the
+    same words: the columns read, then the unread ones (kept in extra)."""
+    first = write_csv(tmp_path / "visits.csv", [{**good_visit(), "agent": "Inchcape"}])
+    second = write_csv(tmp_path / "visits-2.csv", [
+        {**good_visit(berth="B139", departure="2026-10-03 07:00"), "agent": "GAC"}])
+    with pytest.raises(InputRejected) as exc:
+        load_files(con, "visits", [first, second])
+    assert [(e.file, e.row, e.value) for e in exc.value.errors] == [("visits-2.csv", 2, "V1")]
+    assert exc.value.errors[0].reason.startswith(
+        "given with other content by visits.csv row 2 of this same load (other values in "
+        "column berth, departure; and in column agent, not read by any rule, kept in extra): ")
+
+
 def test_two_files_of_one_load_giving_a_row_two_contents_are_refused(tmp_path):
     """Before: a folder with visits.csv and its correction visits-2.csv loaded visits-2.csv
     first (by name), then refused visits.csv's older row as "already loaded with different
@@ -184,7 +201,8 @@ def test_two_files_of_one_load_giving_a_row_two_contents_are_refused(tmp_path):
         assert result.exit_code == 1, result.output
         assert result.stderr.splitlines()[1] == (
             "  visits.csv, row 2, column visit_id: 'V1': given with other content by "
-            "visits-2.csv row 2 of this same load: keep the right one of the two rows "
+            "visits-2.csv row 2 of this same load (other values in column "
+            "shore_power_capable): keep the right one of the two rows "
             "(--replace replaces a row an earlier load stored, never another file's of this "
             "load)")
         assert not db.exists()

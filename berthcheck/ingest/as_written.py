@@ -32,3 +32,31 @@ def key_text(cells: pl.DataFrame | None, rows: list[int], kind: Kind) -> dict[in
     text = raw_cells(cells, rows, list(kind.key))
     return {row: " / ".join(text[(row, k)] for k in kind.key) for row in set(rows)
             if all((row, k) in text for k in kind.key)}
+
+
+# How the loader makes the id of a session or event whose file gives none (prepare.py
+# `_derive_keys`), in the words a message uses.
+_MADE_FROM = {
+    "shore-power": "visit_id/SP/connected",
+    "capture": "visit_id/CC/started",
+    "events": "visit_id/EV/kind/start (or to-end, or visit)",
+}
+
+
+def made_keys(cells: pl.DataFrame | None, rows: list[int], kind: Kind) -> set[int]:
+    """The rows whose key the loader made because the file's key cell is empty: a message
+    must not show that id as if the file had it. Without the file's text (an adapter that
+    names the id itself) no row is said to be made."""
+    column = "_raw_" + kind.key[0]
+    if kind.derived_key is None or cells is None or column not in cells.columns or not rows:
+        return set()
+    empty = cells.select(ROW, column).filter(
+        pl.col(ROW).is_in(sorted(set(rows)))
+        & (pl.col(column).is_null() | (pl.col(column).str.strip_chars() == "")))
+    return set(empty[ROW].to_list())
+
+
+def made_key_text(kind: Kind, made: str) -> str:
+    """Said of a row whose key cell is empty (its message's value is then empty too)."""
+    return (f"; the {kind.key[0]} cell is empty: the loader made the id {made} from "
+            f"{_MADE_FROM[kind.name]} in UTC")

@@ -14,7 +14,7 @@ import polars as pl
 from berthcheck import store
 from berthcheck.codes import folded_sql
 from berthcheck.errors import RowError
-from berthcheck.ingest.as_written import raw_cells
+from berthcheck.ingest.as_written import made_key_text, made_keys, raw_cells
 from berthcheck.ingest.holders import allowance_ports
 from berthcheck.ingest.kinds import MAX_STAY_DAYS, Kind, storage_name
 from berthcheck.ingest.read import ROW
@@ -54,7 +54,7 @@ def cross_row_checks(
             if kind.name != "events":
                 con.unregister("_staged")
                 store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
-                errors += _session_overlaps(con, kind, label)
+                errors += _session_overlaps(con, kind, label, cells)
     finally:
         con.unregister("_staged")
     return errors, warnings, staged
@@ -242,7 +242,8 @@ def _overlapping_pairs(con, pool_sql: str, group: str) -> list[tuple]:
     )
 
 
-def _session_overlaps(con, kind: Kind, label: str) -> list[RowError]:
+def _session_overlaps(con, kind: Kind, label: str,
+                      cells: pl.DataFrame | None = None) -> list[RowError]:
     start, end = (storage_name(c) for c in SPANS[kind.name])
     key = kind.key[0]
     pool = f"""
@@ -252,12 +253,17 @@ def _session_overlaps(con, kind: Kind, label: str) -> list[RowError]:
         SELECT {key}, {key}, visit_id, {start}, {end}, _source_row, FALSE FROM {kind.table} t
         WHERE NOT EXISTS (SELECT 1 FROM _staged n WHERE n.{key} = t.{key})"""  # noqa: S608
     errors = []
-    for row, session, _label, other, other_new, other_row in _overlapping_pairs(
-        con, pool, "visit_id"
-    ):
+    pairs = _overlapping_pairs(con, pool, "visit_id")
+    # a session whose id cell is empty: its id is the loader's, not the file's (said so)
+    made = made_keys(cells, [p[0] for p in pairs] + [p[5] for p in pairs if p[4]], kind)
+    for row, session, _label, other, other_new, other_row in pairs:
         where = f"row {other_row} of this file" if other_new else "an already loaded session"
-        errors.append(RowError(label, row, "session_id", session,
-                               f"overlaps session {other} ({where}) on the same visit"))
+        if other_new and other_row in made:
+            where += ", whose session_id cell is empty too"
+        errors.append(RowError(
+            label, row, "session_id", "" if row in made else session,
+            f"overlaps session {other} ({where}) on the same visit"
+            + (made_key_text(kind, session) if row in made else "")))
     return errors
 
 

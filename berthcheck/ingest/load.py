@@ -23,7 +23,7 @@ from berthcheck import __version__, store
 from berthcheck.errors import InputRejected, RowError, UsageError
 from berthcheck.fingerprints import digest_batch, piece_from_seals
 from berthcheck.ingest import reference
-from berthcheck.ingest.as_written import key_text
+from berthcheck.ingest.as_written import key_text, made_key_text, made_keys
 from berthcheck.ingest.cross_rows import cross_row_checks
 from berthcheck.ingest.errors_csv import file_error, write_errors_csv
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
@@ -38,7 +38,8 @@ from berthcheck.ingest.replace import (
     reclip_dependents,
     retire_versions,
 )
-from berthcheck.ingest.row_hashes import classify, hash_rows
+from berthcheck.ingest.row_hashes import classify, differing_stored_columns, hash_rows
+from berthcheck.ingest.row_problems import differ_text, unread_differing
 from berthcheck.seals import seal_batch, seal_frame
 
 SOURCE_PATH = "_source_path"  # lineage column of adapters' rows: where each value came from
@@ -99,6 +100,17 @@ class LoadReport:
 def _key_value(row: dict, kind: Kind) -> str:
     """A stored row's key as the messages join it (when its file's text is not at hand)."""
     return " / ".join(str(row[storage_name(k)]) for k in kind.key)
+
+
+def _key_shown(row: dict, kind: Kind, written: dict[int, str], made: set[int]) -> str:
+    """A row's key in a message's value: as its file wrote it; empty if the loader made it."""
+    if row[ROW] in made:
+        return ""
+    return written.get(row[ROW]) or _key_value(row, kind)
+
+
+def _made_text(row: dict, kind: Kind, made: set[int]) -> str:
+    return made_key_text(kind, _key_value(row, kind)) if row[ROW] in made else ""
 
 
 def _storage_frame(frame: pl.DataFrame, kind: Kind, label: str) -> pl.DataFrame:
@@ -227,12 +239,19 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
         # would let whichever came last win; neither is taken for the newer one
         twice = changed.filter(pl.col("_stored_batch") >= this_load)
         written = key_text(prep.typed, twice[ROW].to_list(), kind)
+        made = made_keys(prep.typed, twice[ROW].to_list(), kind)
+        # which columns differ, as the in-file duplicate says (row_problems.py)
+        differ = differing_stored_columns(con, twice, kind) if twice.height else {}
         for r in twice.iter_rows(named=True):
+            columns, stored_extra = differ.get(r[ROW], ([], None))
+            unread = unread_differing(r["extra"], stored_extra)
             errors.append(RowError(
-                label, r[ROW], key_label, written.get(r[ROW]) or _key_value(r, kind),
+                label, r[ROW], key_label, _key_shown(r, kind, written, made),
                 f"given with other content by {r['_stored_file']} row {r['_stored_row']} of "
-                "this same load: keep the right one of the two rows (--replace replaces a row "
-                "an earlier load stored, never another file's of this load)"))
+                "this same load" + (differ_text(columns, unread) if columns or unread else "")
+                + ": keep the right one of the two rows (--replace replaces a row "
+                "an earlier load stored, never another file's of this load)"
+                + _made_text(r, kind, made)))
         if twice.height:
             rows = twice[ROW]
             bad_rows |= set(rows.to_list())
@@ -240,11 +259,13 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
             classified = classified.filter(~pl.col(ROW).is_in(rows.implode()))
     if not replace:
         written = key_text(prep.typed, changed[ROW].to_list(), kind)
+        made = made_keys(prep.typed, changed[ROW].to_list(), kind)
         for r in changed.iter_rows(named=True):
             errors.append(RowError(
-                label, r[ROW], key_label, written.get(r[ROW]) or _key_value(r, kind),
+                label, r[ROW], key_label, _key_shown(r, kind, written, made),
                 f"already loaded with different content (from {r['_stored_file']} row "
-                f"{r['_stored_row']}); use --replace to load the new version",
+                f"{r['_stored_row']}); use --replace to load the new version"
+                + _made_text(r, kind, made),
             ))
         bad_rows |= set(changed[ROW].to_list())
         classified = classified.filter(pl.col("_status") != "changed")

@@ -101,3 +101,28 @@ def classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
             status.alias("_status")
         ).sort(ROW)
     return hashed.with_columns(narrow.select(added))
+
+
+def differing_stored_columns(con, rows: pl.DataFrame, kind: Kind
+                             ) -> dict[int, tuple[list[str], str | None]]:
+    """Per row of `rows` (a staged frame's rows whose key is stored with other content): the
+    kind's columns whose values differ from the stored row's (compared as stored types), and
+    the stored row's `extra` (the caller names the unread columns that differ)."""
+    names = {storage_name(c.name): c.name for c in kind.columns if c.name not in kind.key}
+    types = {storage_name(c.name): c.sql_type for c in kind.columns}
+    keys = [storage_name(k) for k in kind.key]
+    differs = ", ".join(
+        f"CAST(t.{store.quote_ident(c)} AS {types[c]}) IS DISTINCT FROM s.{store.quote_ident(c)}"
+        for c in names)
+    on = " AND ".join(f"CAST(t.{store.quote_ident(k)} AS {types[k]}) = s.{store.quote_ident(k)}"
+                      for k in keys)
+    on += " AND s._source_file = t._stored_file AND s._source_row = t._stored_row"
+    store.register(con, "_twice", rows.select(ROW, *keys, *names, "_stored_file", "_stored_row"))
+    try:
+        found = store.run(
+            con, f"SELECT t.{ROW}, s.extra, {differs} FROM _twice t "  # noqa: S608 - our names
+            f"JOIN {kind.table} s ON {on}")
+    finally:
+        con.unregister("_twice")
+    columns = list(names.values())
+    return {r[0]: ([n for n, d in zip(columns, r[2:], strict=True) if d], r[1]) for r in found}

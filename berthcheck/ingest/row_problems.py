@@ -13,7 +13,7 @@ import pandera.polars as pa
 import polars as pl
 
 from berthcheck.errors import RowError
-from berthcheck.ingest.as_written import key_text
+from berthcheck.ingest.as_written import key_text, made_key_text, made_keys
 from berthcheck.ingest.coerce import ERR
 from berthcheck.ingest.kinds import Kind
 from berthcheck.ingest.read import ROW
@@ -109,16 +109,21 @@ def duplicate_key_errors(typed: pl.DataFrame, kind: Kind, label: str) -> list[Ro
     differ = _differing_columns(typed, kind, dup)
     # each row's key as it wrote it (`uslax` repeats row 2's `USLAX` once upper-cased)
     written = key_text(typed, dup[ROW].to_list(), kind)
+    # an empty id cell shows as empty, with the id the loader made from the row
+    made = made_keys(typed, dup[ROW].to_list(), kind)
     return [
         RowError(label, row, column,
+                 "" if row in made else
                  written.get(row) or " / ".join(str(r[k]) for k in kind.key),
-                 f"duplicate of row {first_row} in this file" + _differ_text(*differ[row]))
+                 f"duplicate of row {first_row} in this file" + differ_text(*differ[row])
+                 + (made_key_text(kind, str(r[kind.key[0]])) if row in made else ""))
         for r in dup.iter_rows(named=True)
         if (row := r[ROW]) != (first_row := r["_first"])
     ]
 
 
-def _differ_text(columns: list[str], unread: list[str]) -> str:
+def differ_text(columns: list[str], unread: list[str]) -> str:
+    """How a row differs from another of its key: the columns, then the unread ones."""
     if not columns and not unread:
         return " (the same values in every column: delete one of the two rows)"
     said = [f"column {', '.join(columns)}"] if columns else []
@@ -141,12 +146,12 @@ def _differing_columns(typed: pl.DataFrame, kind: Kind, dup: pl.DataFrame
     rows = rows.join(firsts, on="_first")
     return {
         r[ROW]: ([n for n in names if n != "extra" and r[n] != r["_first_" + n]],
-                 _unread_differing(r.get("extra"), r.get("_first_extra")))
+                 unread_differing(r.get("extra"), r.get("_first_extra")))
         for r in rows.iter_rows(named=True)
     }
 
 
-def _unread_differing(extra: str | None, first: str | None) -> list[str]:
+def unread_differing(extra: str | None, first: str | None) -> list[str]:
     """The unread headers whose cells differ between two rows' `extra` (JSON objects)."""
     if extra == first:
         return []
