@@ -4,8 +4,8 @@ have any, as the CARB pack's do since 1.2.10 (docs/contract.md 4 "Minutes").
 Their messages cut times to the minute while the hours beside them were exact: a Rotterdam stay
 ending at 06:00:30 read "24.01 h at berth not on OPS (2030-06-03 06:00 to 2030-06-04 06:00)",
 and its penalty billed 25 h for what read as 24 h on the clock. One engine macro,
-bc_local_time, now writes them for both packs; it writes the text the CARB pack's own
-local_text writes (checked below instant by instant), so CARB could use it unchanged.
+bc_local_time, now writes them for the three packs (CARB's local_text is it; checked below
+instant by instant against texts worked out by hand).
 """
 
 from __future__ import annotations
@@ -67,17 +67,19 @@ def test_a_chinese_call_ending_at_thirty_seconds_says_so():
         "Asia/Shanghai not on shore power"), messages["HALF_MINUTE"]
 
 
-# instants in UTC and the zone; the CARB pack's local_text is the reference text
+# instants in UTC, the zone, and the text a message writes (by hand: Los Angeles is UTC-8 on
+# 2026-11-01 after 09:00Z and on 11-03/11-08, UTC-7 before; 2026-11-01 01:00-02:00 and
+# Amsterdam's 2030-10-27 02:00-03:00 happen twice, so those keep their offset; Shanghai UTC+8)
 INSTANTS = [
-    ("2026-11-03 18:00:00", "America/Los_Angeles"),      # 10:00, on the minute
-    ("2026-11-03 18:30:30", "America/Los_Angeles"),      # 10:30:30
-    ("2026-11-08 18:00:00.5", "America/Los_Angeles"),    # 10:00:00.5
-    ("2026-11-08 18:00:00.000001", "America/Los_Angeles"),
-    ("2026-11-01 09:30:30", "America/Los_Angeles"),      # 01:30:30 PST, the repeated hour
-    ("2026-11-01 08:30:00", "America/Los_Angeles"),      # 01:30 PDT, the repeated hour
-    ("2030-10-27 01:15:45.25", "Europe/Amsterdam"),      # 02:15:45.25 CET, repeated hour
-    ("2026-10-03 17:00:30", "Asia/Shanghai"),            # 01:00:30
-    ("1969-12-31 23:59:59.5", "UTC"),                    # before the epoch
+    ("2026-11-03 18:00:00", "America/Los_Angeles", "2026-11-03 10:00"),  # on the minute
+    ("2026-11-03 18:30:30", "America/Los_Angeles", "2026-11-03 10:30:30"),
+    ("2026-11-08 18:00:00.5", "America/Los_Angeles", "2026-11-08 10:00:00.5"),
+    ("2026-11-08 18:00:00.000001", "America/Los_Angeles", "2026-11-08 10:00:00.000001"),
+    ("2026-11-01 09:30:30", "America/Los_Angeles", "2026-11-01 01:30:30 UTC-08:00"),  # PST
+    ("2026-11-01 08:30:00", "America/Los_Angeles", "2026-11-01 01:30 UTC-07:00"),  # PDT
+    ("2030-10-27 01:15:45.25", "Europe/Amsterdam", "2030-10-27 02:15:45.25 UTC+01:00"),  # CET
+    ("2026-10-03 17:00:30", "Asia/Shanghai", "2026-10-04 01:00:30"),
+    ("1969-12-31 23:59:59.5", "UTC", "1969-12-31 23:59:59.5"),  # before the epoch
 ]
 
 
@@ -91,12 +93,14 @@ def macros():
     con.close()
 
 
-@pytest.mark.parametrize(("utc", "tz"), INSTANTS)
-def test_the_engine_macro_writes_what_the_carb_pack_writes(macros, utc, tz):
+@pytest.mark.parametrize(("utc", "tz", "text"), INSTANTS)
+def test_the_engine_macro_writes_each_instant_as_every_pack_shows_it(macros, utc, tz, text):
+    """bc_local_time is the one rule the three packs' messages follow (CARB's local_text is
+    it since 1.2.10): each instant's text, and CARB's macro giving the same."""
     ts = f"CAST(TIMESTAMP '{utc}' AS TIMESTAMPTZ)"  # the connection's zone is UTC
     ours, carb = macros.execute(
         f"SELECT bc_local_time({ts}, ?), local_text({ts}, ?)", [tz, tz]).fetchone()
-    assert ours == carb
+    assert (ours, carb) == (text, text)
 
 
 def test_times_on_the_minute_read_as_before(macros):

@@ -20,10 +20,10 @@ UTC-08:00`, so that a stretch ending in the repeated hour does not read an hour 
 `bc_local_time(ts, tz)`: the same, with the time's seconds when it has any and a fraction of a
 second when there is one (`2026-11-03 10:30:30`, `10:00:00.5`, `01:30:30 UTC-08:00`); a time on
 the minute reads as bc_local_text writes it. A stretch's minutes are exact, so a time cut to the
-minute read "30.5 min (10:00 to 10:30)". The FuelEU and Chinese packs write their messages'
-times with it (fueleu-art6 1.2.6, cn-shore-power 1.1.5); the CARB pack's own local_text (1.2.10)
-writes the same text. A new name rather than a changed bc_local_text: packs written by others
-call that one and their messages stay as they are.
+minute read "30.5 min (10:00 to 10:30)". The three built-in packs write their messages' times
+with it (carb-at-berth-2020 1.2.10, fueleu-art6 1.2.6, cn-shore-power 1.1.5). A new name rather
+than a changed bc_local_text: packs written by others call that one and their messages stay as
+they are.
 
 `bc_minutes_text(seconds)`: a duration as a message writes it in minutes: whole minutes without
 a trailing ".0" (`150`, not `150.0`), others to four decimals (`1.0167`); evidence keeps the

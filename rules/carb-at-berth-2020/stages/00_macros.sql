@@ -6,23 +6,12 @@ CREATE OR REPLACE TEMP MACRO iso_utc(ts) AS strftime(timezone('UTC', ts), '%Y-%m
 -- one fleet "Pacific Meridian Lines" and "PACIFIC MERIDIAN  LINES" name one holder of VIEs, one
 -- allowance and one count (docs/regulations-carb.md 8).
 CREATE OR REPLACE TEMP MACRO fleet_key(name) AS lower(regexp_replace(name, '[\s\p{Z}]+', '', 'g'));
--- A local time a message writes: the engine's bc_local_text, which gives a wall time the
--- fall-back night shows twice (01:30 PDT and 01:30 PST) its UTC offset, with its seconds (and
--- a fraction of one) when it has any: a stretch's minutes are exact, so "30.5 min (10:00 to
--- 10:30)" read thirty on the clock; it is "10:00 to 10:30:30" (docs/regulations-carb.md 11.3).
--- bc_local_text begins with the 16 characters "YYYY-MM-DD HH:MM"; the seconds go after them,
--- before an offset. local_us is the wall time's microseconds into its minute.
-CREATE OR REPLACE TEMP MACRO local_seconds_text(local_us) AS
-    CASE WHEN local_us = 0 THEN ''
-         ELSE ':' || lpad(CAST(local_us // 1000000 AS VARCHAR), 2, '0')
-              || CASE WHEN local_us % 1000000 = 0 THEN ''
-                      ELSE '.' || rtrim(lpad(CAST(local_us % 1000000 AS VARCHAR), 6, '0'), '0')
-                 END
-    END;
-CREATE OR REPLACE TEMP MACRO local_text(ts, tz) AS
-    left(bc_local_text(ts, tz), 16)
-    || local_seconds_text(((epoch_us(timezone(tz, ts)) % 60000000) + 60000000) % 60000000)
-    || substr(bc_local_text(ts, tz), 17);
+-- A local time a message writes: the engine's bc_local_time (bc_local_text with the time's
+-- seconds, and a fraction of one, when it has any; a wall time the fall-back night shows twice
+-- keeps its UTC offset): a stretch's minutes are exact, so "30.5 min (10:00 to 10:30)" read
+-- thirty on the clock; it is "10:00 to 10:30:30" (docs/regulations-carb.md 11.3). The FuelEU
+-- and Chinese packs write their times with the same macro.
+CREATE OR REPLACE TEMP MACRO local_text(ts, tz) AS bc_local_time(ts, tz);
 -- seconds_between(a, b) is epoch(b - a) bit for bit (that interval holds whole days and the
 -- microseconds left over; epoch adds days * 86400 and micros / 1e6), computed from the two
 -- instants' microseconds instead of the calendar subtraction of two TIMESTAMPTZ, which costs
