@@ -6,19 +6,10 @@ stay as they were; this one reads alike everywhere."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-_CHUNK = 1 << 20
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+from berthcheck.ingest.read import file_sha256  # the loader's, which hashes its inputs
 
 
 def written_files(paths: Iterable[Path | None],
