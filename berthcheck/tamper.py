@@ -79,8 +79,9 @@ def digest_problems(con, batches: list[dict]) -> list[str]:
         if want is None or want == (int(n), sha):
             continue
         which = "the rows it inserted" if by is None else f"its rows batch {by} retired"
-        out.append(f"{table} batch {batch} ({which}): stored sha256 {str(sha)[:12]}... over "
-                   f"{n} rows; its rows digest to {want[1][:12]}... over {want[0]} rows")
+        stored, now = two_digests(str(sha), want[1])
+        out.append(f"{table} batch {batch} ({which}): stored sha256 {stored} over "
+                   f"{n} rows; its rows digest to {now} over {want[0]} rows")
     if len(out) > MAX_SHOWN:
         out = out[:MAX_SHOWN] + [f"... and {len(out) - MAX_SHOWN} more"]
     return out

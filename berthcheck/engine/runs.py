@@ -440,8 +440,11 @@ def verified_frames(con, run_id: str):
     got = _hashes_now(con, run_id, (results, findings))
     for what, want, have in zip(("results", "findings"), rows[0], got, strict=True):
         if want and want != have:
+            from berthcheck.side_by_side import two_digests
+
+            recorded, now = two_digests(want, have)
             raise BerthcheckError(
                 f"run {run_id}: the stored {what} no longer hash to the run's recorded sha256 "
-                f"({want[:12]}... != {have[:12]}...); run `berthcheck audit verify {run_id}`"
+                f"({recorded} != {now}); run `berthcheck audit verify {run_id}`"
             )
     return results, findings

@@ -271,3 +271,19 @@ def test_an_edited_input_digest_is_named_before_a_later_check_reads_it(db):
     later_id = later.output.rsplit("; run ", 1)[1].split()[0]
     result = _verify(path, later_id)
     assert result.exit_code == 1 and "batch_digests" in result.output, result.output
+
+
+def test_an_input_digest_edited_in_its_last_digit_is_shown_differing(db):
+    """A stored batch digest and its rows' digest that share their first 12 digits are shown
+    to as many digits as tell them apart (as `audit verify` shows a run's digests), not as
+    the same 12 digits twice."""
+    path, run_id = db
+    _edit(path, "UPDATE batch_digests SET sha256 = left(sha256, 63) || "
+                "CASE WHEN right(sha256, 1) = '0' THEN '1' ELSE '0' END "
+                "WHERE table_name = 'visits' AND replaced_by IS NULL")
+    result = _verify(path, run_id)
+    assert result.exit_code == 1, result.output
+    [line] = [x for x in result.output.splitlines() if "visits batch 1 (the rows" in x]
+    stored = line.split("stored sha256 ", 1)[1].split(" over ", 1)[0]
+    now = line.split("its rows digest to ", 1)[1].split(" over ", 1)[0]
+    assert stored != now and len(stored) == len(now) == 64, line
