@@ -22,21 +22,25 @@ from __future__ import annotations
 import difflib
 
 from berthcheck import store
+from berthcheck.ingest.kinds import KINDS
 
-# table -> (the `berthcheck load` kind, the column holding the port, the rows that have one,
-# the row's other key columns: a row of the table sharing them at a port in the ports table,
-# loaded by a later load, is the row loaded again with its port corrected, which ends the
-# warning, since nothing is deleted and the mistyped row stays current; one of the same load is
-# another row, e.g. another port's coverage of the year)
+# table -> (the `berthcheck load` kind, the column holding the port, the rows that have one)
 _PORT_COLUMNS = {
-    "berths": ("berths", "port", "", ("terminal", "berth")),
-    "terminals": ("terminals", "port", "", ("terminal", "vessel_type", "year")),
-    "allowances": ("allowances", "port", "", ("year", "holder_kind", "holder")),
-    "visit_counts": ("visit-counts", "port", "",
-                     ("year", "holder_kind", "holder", "vessel_type")),
-    "coverage": ("coverage", "holder", "kind = 'port'", ("kind", "year")),
+    "berths": ("berths", "port", ""),
+    "terminals": ("terminals", "port", ""),
+    "allowances": ("allowances", "port", ""),
+    "visit_counts": ("visit-counts", "port", ""),
+    "coverage": ("coverage", "holder", "kind = 'port'"),
 }
 PORT_TABLES = frozenset(_PORT_COLUMNS)
+
+
+def _other_keys(kind: str, column: str) -> tuple[str, ...]:
+    """The row's key columns but its port: a row of the table sharing them at a port in the
+    ports table, loaded by a later load, is the row loaded again with its port corrected,
+    which ends the warning (nothing is deleted, so the mistyped row stays current); one of the
+    same load is another row, e.g. another port's coverage of the year."""
+    return tuple(c for c in KINDS[kind].key if c != column)
 _SHOWN_ROWS = 5  # row numbers named per line; the count says how many in all
 
 
@@ -62,9 +66,10 @@ def unknown_port_warnings(con, tables: set[str] | None = None) -> list[str]:
     (`tables`: only these, e.g. the ones a pack reads)."""
     lines = []
     visit_ports: list[str] | None = None
-    for table, (kind, column, rows, others) in _PORT_COLUMNS.items():
+    for table, (kind, column, rows) in _PORT_COLUMNS.items():
         if tables is not None and table not in tables:
             continue
+        others = _other_keys(kind, column)
         for source, port, n, first in store.run(con, _sql(table, column, rows, others)):
             if visit_ports is None:
                 visit_ports = [p for (p,) in store.run(
