@@ -32,18 +32,23 @@ def _load(runner, db, folder, *options):
     return runner.invoke(app, ["load-dir", str(folder), "--db", str(db), "--quiet", *options])
 
 
-def test_per_file_encoding_and_sheet_load_the_folder_in_one_command(runner, tmp_path):
-    folder = _month(tmp_path / "month")
-    db = tmp_path / "s.duckdb"
-    result = _load(runner, db, folder, "--encoding", "visits.csv=cp1252",
-                   "--sheet", "shore_power.xlsx=Sessions")
-    assert result.exit_code == 0, result.output
+def _assert_month_loaded(db) -> None:
+    """The month's one visit, its name read as cp1252, and its one session from the sheet."""
     con = store.connect(db, read_only=True)
     try:
         assert store.run(con, "SELECT vessel_name FROM visits") == [("CAP SAN ANTÔNIO",)]
         assert store.scalar(con, "SELECT count(*) FROM shore_power") == 1
     finally:
         con.close()
+
+
+def test_per_file_encoding_and_sheet_load_the_folder_in_one_command(runner, tmp_path):
+    folder = _month(tmp_path / "month")
+    db = tmp_path / "s.duckdb"
+    result = _load(runner, db, folder, "--encoding", "visits.csv=cp1252",
+                   "--sheet", "shore_power.xlsx=Sessions")
+    assert result.exit_code == 0, result.output
+    _assert_month_loaded(db)
 
 
 def test_the_plain_form_is_every_file_of_its_format(runner, tmp_path):
@@ -159,12 +164,7 @@ def test_a_file_whose_name_holds_an_equals_sign_is_named_whole(runner, tmp_path)
     result = _load(runner, db, folder, "--encoding", "visits_2026=10.csv=cp1252",
                    "--sheet", "shore_power_2026=10.xlsx=a=b")
     assert result.exit_code == 0, result.output
-    con = store.connect(db, read_only=True)
-    try:
-        assert store.run(con, "SELECT vessel_name FROM visits") == [("CAP SAN ANTÔNIO",)]
-        assert store.scalar(con, "SELECT count(*) FROM shore_power") == 1
-    finally:
-        con.close()
+    _assert_month_loaded(db)
 
 
 def test_a_file_option_two_file_names_fit_is_refused_as_ambiguous(tmp_path):
