@@ -136,6 +136,19 @@ def test_a_key_loaded_with_other_content_quotes_the_row_s_own_cells(visit_con, t
     assert "already loaded with different content" in error.reason
 
 
+def test_a_key_loaded_with_other_content_names_the_columns_that_differ(visit_con, tmp_path):
+    # a corrected file loaded without --replace: the line sees what the new version changes
+    # (shore_power), and an unread column's change (kept in extra) apart from the read ones
+    changed = [{**BERTHS[0], "shore_power": "false", "berth_note": "rebuilt 2026"}]
+    with pytest.raises(InputRejected) as caught:
+        load_files(visit_con, "berths", [write_csv(tmp_path / "berths2.csv", changed)])
+    [error] = caught.value.errors
+    assert error.reason.startswith(
+        "already loaded with different content (from berths.csv row 2) (other values in "
+        "column shore_power; and in column berth_note, not read by any rule, kept in extra); "
+        "use --replace to load the new version"), error.reason
+
+
 def test_a_port_call_on_two_ships_quotes_the_cell_as_written(visit_con, tmp_path):
     # stored trimmed, so ' LAX-1' is the call LAX-1 of row 2's file; the cell had a space
     load_files(visit_con, "visits", [write_csv(tmp_path / "v.csv",

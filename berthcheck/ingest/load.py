@@ -260,12 +260,18 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     if not replace:
         written = key_text(prep.typed, changed[ROW].to_list(), kind)
         made = made_keys(prep.typed, changed[ROW].to_list(), kind)
+        # which columns the new version changes: a line reloading a corrected file sees what
+        # --replace would replace before deciding (the same words as a repeated key's)
+        differ = differing_stored_columns(con, changed, kind) if changed.height else {}
         for r in changed.iter_rows(named=True):
+            columns, stored_extra = differ.get(r[ROW], ([], None))
+            unread = unread_differing(r["extra"], stored_extra)
             errors.append(RowError(
                 label, r[ROW], key_label, _key_shown(r, kind, written, made),
                 f"already loaded with different content (from {r['_stored_file']} row "
-                f"{r['_stored_row']}); use --replace to load the new version"
-                + _made_text(r, kind, made),
+                f"{r['_stored_row']})" + (differ_text(columns, unread) if columns or unread
+                                          else "")
+                + "; use --replace to load the new version" + _made_text(r, kind, made),
             ))
         bad_rows |= set(changed[ROW].to_list())
         classified = classified.filter(pl.col("_status") != "changed")
