@@ -14,7 +14,7 @@
 --   stays names the stay that carries it).
 --   Events covering only part of it do not exempt the call (zero_emission_tech excuses its
 --   part, FE07, also over one whole stay of a call of several; a partial unscheduled_call is
---   ignored, FE10).
+--   ignored, FE10, also beside zero_emission_tech over the rest of the stay: pack 1.2.7).
 -- compliant: A zero_emission_tech event with empty start/end: exempt, basis zero_emission_tech.
 -- non_compliant: A zero_emission_tech event 08:00-12:00 of a 06:00-18:00 stay: no exemption.
 SELECT

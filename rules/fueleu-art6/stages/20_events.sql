@@ -27,7 +27,8 @@ JOIN fe_call c ON c.visit_id = e.visit_id;
 --     is excused as partial zero-emission technology (stage exceptions), the other is judged.
 --   * an unscheduled call (call_exemption_kinds): a property of the call, so an event of such
 --     a kind over the whole of any one of its stays exempts every stay of the call. An event
---     over part of a stay still exempts nothing (FE10).
+--     over part of a stay exempts nothing (FE10), also where other whole-stay events cover
+--     the rest of the stay: it is no piece of the union above.
 -- An event belongs to its stay (the loader keeps it within it). A call of one stay is judged
 -- as before 1.2.4: exempt when its events cover its time under the obligation.
 CREATE OR REPLACE TEMP TABLE fe_whole_exemption AS
@@ -44,7 +45,11 @@ piece AS (
         greatest(x.s, sp.span_start) AS s, least(x.e, sp.span_end) AS e
     FROM fe_event x
     JOIN span sp ON sp.visit_id = x.visit_id
+    -- a call kind (unscheduled_call) is judged below, over a whole stay only: over part of a
+    -- stay it changes nothing, alone or with other events (pack 1.2.7; before, its part
+    -- completed zero-emission technology's union and exempted the stay)
     WHERE list_contains($whole_stay_exemption_kinds, x.kind)
+      AND NOT list_contains($call_exemption_kinds, x.kind)
       AND x.s < sp.span_end AND x.e > sp.span_start
 ),
 covered AS (
