@@ -51,9 +51,12 @@ from berthcheck.export.source import (
 KIND = "carb-visit-report"
 PACK = "carb-at-berth-2020"
 PARTIES = ("vessel", "terminal", "caecs")
-# A berth shift is a new visit (data contract § 2). The regulation does not say how close the
-# next stay must follow: berthcheck takes the same vessel's next stay at another berth of the
-# same port that begins within this many hours of the departure (decision, docs/interchange.md).
+# A berth shift is a new visit (data contract § 2). Where either stay names its `port_call`,
+# that decides: stays of one port call at one port are a shift, whatever the time between them
+# (at anchor overnight); stays of two calls are not, however close. Where neither names one,
+# the regulation does not say how close the next stay must follow: berthcheck takes the same
+# vessel's next stay at another berth of the same port that begins within this many hours of
+# the departure (decision, docs/interchange.md).
 BERTH_SHIFT_HOURS = 12
 REGULATED_VERDICTS = ("compliant", "non_compliant", "insufficient_data")
 
@@ -207,7 +210,17 @@ def _caecs_type(sp: list[dict], cc: list[dict]) -> str | None:
 
 def _shifts(con, visit_ids) -> dict[tuple[str, str], str]:
     """(visit_id, 'from'|'to') -> 'TERMINAL/BERTH (visit id)' of the nearest stay of the same
-    vessel at another berth of the same port within BERTH_SHIFT_HOURS."""
+    vessel at another berth of the same port: of the same port call where either stay names
+    one, else within BERTH_SHIFT_HOURS."""
+    hours = int(BERTH_SHIFT_HOURS)
+
+    def same_call(a: str, b: str) -> str:
+        # an empty port_call is a call of its own (data contract § 2): only when both are
+        # empty does the time between the stays decide
+        return (f"CASE WHEN {a}.port_call IS NULL AND {b}.port_call IS NULL "
+                f"THEN {b}.arrival < {a}.departure + INTERVAL {hours} HOUR "
+                f"ELSE {a}.port_call IS NOT DISTINCT FROM {b}.port_call END")
+
     rows = rows_for(
         con,
         f"""SELECT v.visit_id, 'to' AS dir, n.visit_id AS other, n.terminal, n.berth,
@@ -215,17 +228,15 @@ def _shifts(con, visit_ids) -> dict[tuple[str, str], str]:
             FROM visits v JOIN _bc_export_visits s ON s.visit_id = v.visit_id
             JOIN visits n ON n.imo = v.imo AND n.port = v.port AND n.visit_id <> v.visit_id
              AND (n.berth <> v.berth OR n.terminal <> v.terminal)
-             AND n.arrival >= v.departure
-             AND n.arrival < v.departure + INTERVAL {int(BERTH_SHIFT_HOURS)} HOUR
+             AND n.arrival >= v.departure AND {same_call("v", "n")}
             UNION ALL
             SELECT v.visit_id, 'from', p.visit_id, p.terminal, p.berth,
                    epoch(v.arrival) - epoch(p.departure)
             FROM visits v JOIN _bc_export_visits s ON s.visit_id = v.visit_id
             JOIN visits p ON p.imo = v.imo AND p.port = v.port AND p.visit_id <> v.visit_id
              AND (p.berth <> v.berth OR p.terminal <> v.terminal)
-             AND p.departure <= v.arrival
-             AND p.departure > v.arrival - INTERVAL {int(BERTH_SHIFT_HOURS)} HOUR
-            ORDER BY 1, 2, gap, other""",  # noqa: S608 - an integer constant
+             AND p.departure <= v.arrival AND {same_call("p", "v")}
+            ORDER BY 1, 2, gap, other""",  # noqa: S608 - constants and aliases only
         visit_ids,
     )
     out: dict[tuple[str, str], str] = {}

@@ -1,0 +1,87 @@
+"""A shipping line files its CARB visit reports (17 CCR § 93130.7(e)(4)) from berthcheck: named
+scenarios whose report fields are computed by hand below, each the case a defect showed.
+
+Every visit: USLAX (PDT, UTC-7), terminal TRAPAC, vessel with shore power, fleet `Line Fleet`,
+operator `Line Co`, contact details given.
+
+| visit       | what happened                                                          |
+|-------------|------------------------------------------------------------------------|
+| PC-A, PC-B  | one port call `PC77`: B136 until 10-06 10:00, 16 h at anchor, B137 from 10-07 02:00 |
+| NEAR-A/B    | another ship: B136 until 10-08 10:00, B137 from 10-08 14:00 (4 h later), port calls `C1` and `C2` |
+| GUESS-A/B   | a third ship, no port_call: B136 until 10-09 10:00, B137 from 10-09 14:00   |
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+from berthcheck import store
+from berthcheck.export.carb_visits import export_carb_visit_report
+from berthcheck.ingest.load import load_files
+from tests.conftest import write_csv
+
+CONTACT = {"operator_address": "1 Harbor Way, Oakland", "operator_email": "ops@line.example",
+           "operator_phone": "1 510 555 0100"}
+
+
+def _shift(local: str, hours: int) -> str:
+    return (dt.datetime.fromisoformat(local) + dt.timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M")
+
+
+def _visit(visit_id: str, imo: str, berth: str, arrival: str, departure: str,
+           port_call: str = "", **kw) -> dict[str, str]:
+    """A stay with Ready to Work 1 h after arrival and Pilot on Board 1 h before departure."""
+    row = {"visit_id": visit_id, "imo": imo, "vessel_name": f"SHIP {imo}",
+           "vessel_type": "container", "fleet": "Line Fleet", "operator": "Line Co",
+           "port": "USLAX", "terminal": "TRAPAC", "berth": berth, "arrival": arrival,
+           "ready_to_work": _shift(arrival, 1), "pilot_on_board": _shift(departure, -1),
+           "departure": departure, "shore_power_capable": "yes",
+           "commissioned": "true", "nox_tier": "2", "port_call": port_call, **CONTACT}
+    row.update(kw)
+    return row
+
+
+def _rows(path: Path) -> dict[str, dict[str, str]]:
+    return {r["visit_id"]: r for r in csv.DictReader(io.StringIO(path.read_text("utf-8")))}
+
+
+def _report(tmp_path: Path, tables: dict[str, list[dict[str, str]]], **options):
+    con = store.connect(tmp_path / "x.duckdb")
+    try:
+        for kind, rows in tables.items():
+            load_files(con, kind, [write_csv(tmp_path / f"{kind}.csv", rows)])
+        outcome = export_carb_visit_report(con, out=tmp_path / "vessel-visits.csv",
+                                           period="2026-10", **{"party": "vessel", **options})
+    finally:
+        con.close()
+    return outcome, _rows(tmp_path / "vessel-visits.csv")
+
+
+SHIFTS = [
+    _visit("PC-A", "9321483", "B136", "2026-10-05 06:00", "2026-10-06 10:00", "PC77"),
+    _visit("PC-B", "9321483", "B137", "2026-10-07 02:00", "2026-10-08 10:00", "PC77"),
+    _visit("NEAR-A", "9074729", "B136", "2026-10-07 06:00", "2026-10-08 10:00", "C1"),
+    _visit("NEAR-B", "9074729", "B137", "2026-10-08 14:00", "2026-10-09 10:00", "C2"),
+    _visit("GUESS-A", "9176187", "B138", "2026-10-08 06:00", "2026-10-09 10:00"),
+    _visit("GUESS-B", "9176187", "B139", "2026-10-09 14:00", "2026-10-10 10:00"),
+]
+
+
+def test_a_berth_shift_is_the_port_call_the_visits_name(tmp_path):
+    """Item 9 (a shift to another berth). The stays' `port_call` says which stays are one call
+    (docs/contract.md 2): PC-A and PC-B are one call with 16 h at anchor between the berths, a
+    shift (the 12-hour guess missed it); NEAR-A and NEAR-B are two calls 4 h apart, no shift
+    (the guess made one). Without port_call (GUESS-A/B, 4 h apart) the 12-hour guess stands."""
+    _, rows = _report(tmp_path, {"visits": SHIFTS})
+    got = {v: (r["berth_shift_from"], r["berth_shift_to"]) for v, r in rows.items()}
+    assert got == {
+        "PC-A": ("", "TRAPAC/B137 (PC-B)"),
+        "PC-B": ("TRAPAC/B136 (PC-A)", ""),
+        "NEAR-A": ("", ""),
+        "NEAR-B": ("", ""),
+        "GUESS-A": ("", "TRAPAC/B139 (GUESS-B)"),
+        "GUESS-B": ("TRAPAC/B138 (GUESS-A)", ""),
+    }
