@@ -6,7 +6,10 @@ The summary has the columns of berthcheck's `visit-counts` input (year, holder_k
 port, vessel_type, visits, source), so next year it can be loaded as it is
 (`berthcheck load visit-counts FILE-visit_counts.csv`) for the low-activity status
 (§ 93130.10(a)). `visits` excludes innovative-concept visits, as the counts CARB uses do
-(§ 93130.11(a)); `innovative_concept_visits` says how many were left out.
+(§ 93130.11(a)); `innovative_concept_visits` says how many were left out. A visit is one under an
+innovative concept when it has an `innovative_concept` event, whole-visit or not, whatever its
+verdict: the visits the pack leaves out of its own count (60_allowance), so the counts loaded
+back give the allowance the visits give.
 """
 
 from __future__ import annotations
@@ -18,7 +21,15 @@ from berthcheck import store
 from berthcheck.errors import UsageError
 from berthcheck.export.common import Built, ExportOutcome, make_export
 from berthcheck.export.files import Column, Table, check_table_format, table_files
-from berthcheck.export.source import as_utc, blank, contacts, local_iso, resolve_port, visit_rows
+from berthcheck.export.source import (
+    as_utc,
+    blank,
+    contacts,
+    event_rows,
+    local_iso,
+    resolve_port,
+    visit_rows,
+)
 
 KIND = "wharfinger"
 PACK = "carb-at-berth-2020"
@@ -73,6 +84,7 @@ def build(con, run, params: dict) -> Built:
     results = run.results
     ids = results["visit_id"].to_list()
     visits = visit_rows(con, ids)
+    events = event_rows(con, ids)
     due = f"{year + 1}-01-31"
     rows = []
     counts: dict[tuple[str, str, str], list[int]] = {}
@@ -81,7 +93,8 @@ def build(con, run, params: dict) -> Built:
         if v is None:
             continue
         tz = v.get("port_timezone")
-        innovative = "innovative_concept" in (res.get("basis") or "").split("+")
+        # any claim, as the pack counts (its basis names only a whole-visit claim it honoured)
+        innovative = any(e["kind"] == "innovative_concept" for e in events.get(res["visit_id"], []))
         row = {
             "visit_id": v["visit_id"],
             "vessel_name": v.get("vessel_name"),
