@@ -85,3 +85,44 @@ def test_a_berth_shift_is_the_port_call_the_visits_name(tmp_path):
         "GUESS-A": ("", "TRAPAC/B139 (GUESS-B)"),
         "GUESS-B": ("TRAPAC/B138 (GUESS-A)", ""),
     }
+
+
+# EMERG: B136 10-14 06:00 to 10-15 10:00; W = 08:00 (Ready to Work 07:00 + 1 h) to 08:00 next
+# day (Pilot on Board 09:00 - 1 h). Shore power 12:00 to 08:00 next day. An emergency 10:00 to
+# 11:00 (reference EM-1) excuses 60 of the 240 late minutes; a whole-visit TIE (no reference)
+# excuses the rest: compliant, basis tie. A remediation claimed from 10-15 06:00 with no end
+# runs to the departure, 10:00 (§ 93130.8(a): an exception's documentation gives its dates and
+# local times, so the report gives each claim's own times beside its references).
+CLAIMS = {
+    "visits": [_visit("EMERG", "9289001", "B136", "2026-10-14 06:00", "2026-10-15 10:00")],
+    "shore-power": [{"visit_id": "EMERG", "connected": "2026-10-14 12:00",
+                     "disconnected": "2026-10-15 08:00"}],
+    "events": [
+        {"visit_id": "EMERG", "kind": "emergency", "start": "2026-10-14 10:00",
+         "end": "2026-10-14 11:00", "reference": "EM-1", "approval_ref": ""},
+        {"visit_id": "EMERG", "kind": "tie", "start": "", "end": "", "reference": "",
+         "approval_ref": ""},
+        {"visit_id": "EMERG", "kind": "remediation", "start": "2026-10-15 06:00", "end": "",
+         "reference": "RM-7", "approval_ref": "CARB-R-7"},
+    ],
+    "allowances": [{"year": "2026", "holder_kind": "terminal", "holder": "TRAPAC",
+                    "granted": "2", "port": "USLAX"}],
+}
+
+
+def test_each_claim_is_reported_with_its_own_local_times_and_references(tmp_path):
+    """exceptions_used and the references were each listed apart, duplicates dropped: with the
+    TIE's reference empty, `emergency;remediation;tie` beside `EM-1;RM-7` did not say whose
+    reference is whose, and no claim's times were in the report."""
+    _, rows = _report(tmp_path, CLAIMS)
+    row = rows["EMERG"]
+    assert (row["verdict"], row["basis"], row["uncontrolled_minutes"]) == (
+        "compliant", "tie", "0.0000")
+    assert row["claims"] == (
+        "emergency 2026-10-14T10:00:00-07:00/2026-10-14T11:00:00-07:00 reference EM-1; "
+        "remediation 2026-10-15T06:00:00-07:00/2026-10-15T10:00:00-07:00 reference RM-7 "
+        "approval CARB-R-7; "
+        "tie whole visit")
+    # the lists as before (docs/contract.md: extended, not changed)
+    assert (row["exceptions_used"], row["exception_references"],
+            row["approval_references"]) == ("emergency;remediation;tie", "EM-1;RM-7", "CARB-R-7")

@@ -115,7 +115,7 @@ def test_vessel_report_every_column(db, tmp_path):
         "caecs_end_local": "2026-11-01T01:10:00-08:00",
         "pilot_on_board_local": "2026-11-01T01:30:00-08:00",
         "exceptions_used": "", "exception_references": "", "approval_references": "",
-        "verdict": "compliant", "basis": "controlled", "uncontrolled_hours": "0.0000",
+        "claims": "", "verdict": "compliant", "basis": "controlled", "uncontrolled_hours": "0.0000",
         "uncontrolled_minutes": "0.0000",
         "responsible": "", "due_date": "2026-12-01",
         "reported_at_local": "2026-11-20T10:00:00-08:00", "reported_late": "false",
@@ -146,6 +146,7 @@ def test_vessel_report_every_column(db, tmp_path):
     v4 = rows["V4"]
     assert (v4["exceptions_used"], v4["exception_references"], v4["approval_references"]) == (
         "innovative_concept", "IC-2026-7", "CARB-IC-7")
+    assert v4["claims"] == "innovative_concept whole visit reference IC-2026-7 approval CARB-IC-7"
     assert v4["verdict"] == "exempt"
 
 

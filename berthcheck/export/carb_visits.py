@@ -145,6 +145,10 @@ FIELDS: list[tuple[str, str, str | None, str, dict[str, str], str | None]] = [
      {"vessel": "?", "terminal": "?", "caecs": "?"}, None),
     ("approval_references", "string", None, "the regulator's written approvals (`;`)",
      {"vessel": "?", "terminal": "?", "caecs": "?"}, None),
+    ("claims", "string", None,
+     "each claim on the visit (`; `): its kind, its port-local START/END (an empty start is "
+     "the arrival, an empty end the departure) or `whole visit`, then `reference R` and "
+     "`approval A` where given", {"vessel": "?", "terminal": "?", "caecs": "?"}, None),
 ]
 
 DERIVED: list[tuple[str, str, str | None, str]] = [
@@ -255,6 +259,27 @@ def _due_date(departure_day: dt.date | None, pack) -> str | None:
     return None if due is None else max(due, floor.isoformat())
 
 
+def _claims(events: list[dict], visit: dict, tz: str | None) -> str | None:
+    """One entry per claim, in the order of `exceptions_used`: § 93130.8(a) asks an exception's
+    documentation for its dates and local times, and the reference lists alone do not say
+    whose reference is whose once a claim has none."""
+    out = []
+    for e in events:
+        start, end = e.get("start_time"), e.get("end_time")
+        if start is None and end is None:
+            when = "whole visit"
+        else:
+            when = (f"{local_iso(start if start is not None else visit['arrival'], tz)}/"
+                    f"{local_iso(end if end is not None else visit['departure'], tz)}")
+        text = f"{e['kind']} {when}"
+        if not blank(e.get("reference")):
+            text += f" reference {e['reference']}"
+        if not blank(e.get("approval_ref")):
+            text += f" approval {e['approval_ref']}"
+        out.append(text)
+    return "; ".join(out) or None
+
+
 def _joined(values) -> str | None:
     kept = [str(v) for v in values if not blank(v)]
     return ";".join(dict.fromkeys(kept)) or None
@@ -331,6 +356,7 @@ def build(con, run, params: dict) -> Built:
             "exceptions_used": _joined(e["kind"] for e in events),
             "exception_references": _joined(e.get("reference") for e in events),
             "approval_references": _joined(e.get("approval_ref") for e in events),
+            "claims": _claims(events, v, tz),
             "verdict": res["verdict"],
             "basis": res["basis"],
             "uncontrolled_hours": hours(res.get("uncontrolled_hours")),
