@@ -87,10 +87,10 @@ def test_a_berth_shift_is_the_port_call_the_visits_name(tmp_path):
     }
 
 
-# EMERG: B136 10-14 06:00 to 10-15 10:00; W = 08:00 (Ready to Work 07:00 + 1 h) to 08:00 next
-# day (Pilot on Board 09:00 - 1 h). Shore power 12:00 to 08:00 next day. An emergency 10:00 to
-# 11:00 (reference EM-1) excuses 60 of the 240 late minutes; a whole-visit TIE (no reference)
-# excuses the rest: compliant, basis tie. A remediation claimed from 10-15 06:00 with no end
+# EMERG: B136 10-14 06:00 to 10-15 10:00; W = 09:00 (Ready to Work 07:00 + 2 h) to 08:00 next
+# day (Pilot on Board 09:00 - 1 h; docs/contract.md 4). Shore power 12:00 to 08:00 next day. An
+# emergency 10:00 to 11:00 (reference EM-1) excuses 60 of the 180 late minutes; a whole-visit
+# TIE (no reference) excuses the rest: compliant, basis tie. A remediation claimed from 10-15 06:00 with no end
 # runs to the departure, 10:00 (§ 93130.8(a): an exception's documentation gives its dates and
 # local times, so the report gives each claim's own times beside its references).
 CLAIMS = {
@@ -126,3 +126,44 @@ def test_each_claim_is_reported_with_its_own_local_times_and_references(tmp_path
     # the lists as before (docs/contract.md: extended, not changed)
     assert (row["exceptions_used"], row["exception_references"],
             row["approval_references"]) == ("emergency;remediation;tie", "EM-1;RM-7", "CARB-R-7")
+
+
+# A line's visits in October: OWN in its fleet, CHARTER a chartered ship it operates in no fleet
+# (CHARTER: no control; W = 10-21 09:00 (Ready to Work 07:00 + 2 h) to 10-22 08:00 (Pilot on
+# Board 09:00 - 1 h) = 23 h = 1380 min uncontrolled),
+# OTHER another operator's.
+LINE = {"visits": [
+    _visit("OWN", "9321483", "B136", "2026-10-20 06:00", "2026-10-21 10:00"),
+    _visit("CHARTER", "9074729", "B137", "2026-10-21 06:00", "2026-10-22 10:00", fleet=""),
+    _visit("OTHER", "9176187", "B138", "2026-10-22 06:00", "2026-10-23 10:00",
+           fleet="Other Fleet", operator="Other Co"),
+], "shore-power": [
+    {"visit_id": v, "connected": f"2026-10-{d} 07:00", "disconnected": f"2026-10-{d + 1} 09:00"}
+    for v, d in (("OWN", 20), ("OTHER", 22))]}
+
+
+def test_a_line_reports_every_visit_it_operates_chartered_ships_too(tmp_path, runner):
+    """The vessel operator reports each of its visits (§ 93130.7(e)(4)); `--fleet` was the only
+    way to narrow the vessel report, so a line's chartered ship in no fleet was in none of its
+    reports but the whole port's. `--operator` (matched as `--fleet` is) keeps the visits of that
+    operator, with the verdicts of the period's run (the port's view of the same visits)."""
+    from berthcheck.cli import app
+
+    _, rows = _report(tmp_path, LINE, operator="line co")
+    assert sorted(rows) == ["CHARTER", "OWN"]
+    charter = rows["CHARTER"]
+    assert (charter["verdict"], charter["uncontrolled_minutes"], charter["fleet"],
+            charter["missing_fields"]) == ("non_compliant", "1380.0000", "", "fleet")
+    db = str(tmp_path / "x.duckdb")
+    base = ["export", "carb-visit-report", "--db", db, "--period", "2026-10"]
+    fleet = runner.invoke(app, [*base, "--party", "vessel", "--fleet", "Line Fleet",
+                                "--operator", "Line Co", "--out", str(tmp_path / "f.csv")])
+    assert fleet.exit_code == 0, fleet.output
+    assert sorted(_rows(tmp_path / "f.csv")) == ["OWN"]
+    for args, words in (
+            (["--party", "terminal", "--operator", "Line Co"], "--party terminal takes --terminal"),
+            (["--party", "vessel", "--operator", "Line Corp"], "--operator 'Line Corp' matches no")):
+        out = tmp_path / "bad.csv"
+        result = runner.invoke(app, [*base, *args, "--out", str(out)])
+        assert result.exit_code == 2 and words in result.output, result.output
+        assert "Traceback" not in result.output and not out.exists()

@@ -297,7 +297,7 @@ def test_cli_usage_errors(db, tmp_path, runner):
     assert r.exit_code == 2 and "--party must be" in r.stderr
     r = run("carb-visit-report", "--party", "vessel", "--period", "2026-11", "--terminal", "T1",
             "--out", str(tmp_path / "x.csv"))
-    assert r.exit_code == 2 and "takes --fleet only" in r.stderr
+    assert r.exit_code == 2 and "takes --fleet and --operator only" in r.stderr
     r = run("carb-visit-report", "--party", "vessel", "--period", "2026-11", "--fleet",
             "Line B", "--out", str(tmp_path / "x.csv"))
     assert r.exit_code == 2 and "closest known: 'Line A Fleet'" in r.stderr  # as check says it

@@ -287,9 +287,10 @@ def _joined(values) -> str | None:
 
 def build(con, run, params: dict) -> Built:
     """The report of one party for the run's visits (CAECS: those with capture sessions, of
-    `provider` when given)."""
+    `provider` when given; vessel: those of `operator` when given)."""
     party = params["party"]
     provider = params.get("provider")
+    operator = params.get("operator")
     results = run.results
     columns = columns_for(party, results.columns)
     ids = results["visit_id"].to_list()
@@ -303,7 +304,7 @@ def build(con, run, params: dict) -> Built:
     for res in results.iter_rows(named=True):
         vid = res["visit_id"]
         v = visits.get(vid)
-        if v is None:
+        if v is None or (operator is not None and v.get("operator") != operator):
             continue
         if not v["port_carb_at_berth"]:
             # the report goes to CARB for visits to California ports (§ 93130.7(e)(4)); a
@@ -395,8 +396,14 @@ def build(con, run, params: dict) -> Built:
 
 def export_carb_visit_report(con, *, party: str, period: str, out: Path, fleet: str | None = None,
                              terminal: str | None = None, provider: str | None = None,
-                             port: str | None = None) -> ExportOutcome:
-    from berthcheck.engine.scope import parse_scope
+                             port: str | None = None,
+                             operator: str | None = None) -> ExportOutcome:
+    """`operator` (vessel party) keeps the visits whose `operator` it is, in or out of a fleet:
+    the vessel operator reports each of its visits (§ 93130.7(e)(4)), a chartered ship in no
+    fleet too, which `--fleet` cannot reach. It filters the rows of the period's run (with
+    `--fleet`, of the fleet's), not the run's scope: the verdicts are those the port's check
+    of the same visits gives."""
+    from berthcheck.engine.scope import parse_scope, resolve_value
 
     party = (party or "").strip().lower()
     if party not in PARTIES:
@@ -404,24 +411,33 @@ def export_carb_visit_report(con, *, party: str, period: str, out: Path, fleet: 
     check_table_format(out)
     if not period:
         raise UsageError("--period is required: YYYY-MM, YYYY-Qn or YYYY")
-    given = [o for o, v in (("--fleet", fleet), ("--terminal", terminal),
-                            ("--provider", provider)) if v]
-    allowed = {"vessel": "--fleet", "terminal": "--terminal", "caecs": "--provider"}[party]
-    if any(o != allowed for o in given):
-        raise UsageError(f"--party {party} takes {allowed} only, not {', '.join(given)}")
+    given = [o for o, v in (("--fleet", fleet), ("--operator", operator),
+                            ("--terminal", terminal), ("--provider", provider)) if v]
+    allowed = {"vessel": ("--fleet", "--operator"), "terminal": ("--terminal",),
+               "caecs": ("--provider",)}[party]
+    if any(o not in allowed for o in given):
+        raise UsageError(f"--party {party} takes {' and '.join(allowed)} only, not "
+                         f"{', '.join(o for o in given if o not in allowed)}")
     if store.scalar(con, "SELECT count(*) FROM visits") == 0:
         raise UsageError("no visits loaded; use `berthcheck load visits FILE`")
     port_v = resolve_port(con, port)
     fleet_v = resolve_fleet(con, fleet)
     terminal_v = resolve_terminal(con, terminal)
     provider_v = resolve_provider(con, provider)
+    operator_v = resolve_value(con, "--operator", operator, load_hint=None)
     scope = parse_scope(period, None, None, port_v, terminal_v, fleet_v)
     params = {"party": party, "period": scope.period, "port": port_v, "fleet": fleet_v,
               "terminal": terminal_v, "provider": provider_v, "out": Path(out).name}
+    if operator_v is not None:  # only when given: an export without it keeps its id
+        params["operator"] = operator_v
     outcome = make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=PACK,
                           build=build, folder=Path(out).parent)
     judged = store.scalar(con, "SELECT count(*) FROM run_results WHERE run_id = ? "
                                "AND verdict <> 'not_applicable'", [outcome.run_id])
+    if operator_v is not None and outcome.visits and not outcome.rows:
+        outcome.warnings.append(
+            f"no visit of operator {operator_v!r} among the {outcome.visits} visit(s) in scope "
+            f"at California ports: the file holds none")
     if outcome.visits and not judged:  # rows of visits CARB does not regulate, said once
         outcome.warnings.append(
             f"{all_not_applicable(PACK, outcome.visits)} (not a California port, or not a "
