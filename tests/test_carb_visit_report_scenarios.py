@@ -167,3 +167,31 @@ def test_a_line_reports_every_visit_it_operates_chartered_ships_too(tmp_path, ru
         result = runner.invoke(app, [*base, *args, "--out", str(out)])
         assert result.exit_code == 2 and words in result.output, result.output
         assert "Traceback" not in result.output and not out.exists()
+
+
+def test_the_report_gives_each_visits_reason_as_check_gives_it(sample_month_checked, tmp_path):
+    """`check` names each non-compliant visit's reason (its first violation, by rule); the
+    visit report gave the basis (`uncontrolled`) and the minutes but not why, so the line could
+    not match a row to what the port's check says. Every non-compliant visit of the sample
+    month: the same minutes, parties and reason as `check --json`'s worst visits."""
+    from berthcheck.engine.summary import summary_dict
+    from tests.conftest import copy_store
+
+    path, outcome = sample_month_checked
+    worst = {w["visit_id"]: w for w in summary_dict(outcome, worst=1000)["worst"]}
+    con = store.connect(copy_store(path, tmp_path / "s.duckdb"))
+    try:
+        export_carb_visit_report(con, out=tmp_path / "v.csv", period="2026-10", party="vessel")
+    finally:
+        con.close()
+    rows = _rows(tmp_path / "v.csv")
+    bad = {v: r for v, r in rows.items() if r["verdict"] == "non_compliant"}
+    assert set(bad) == set(worst) and len(bad) > 10
+    for v, r in bad.items():
+        w = worst[v]
+        assert (r["reason"], r["responsible"], float(r["uncontrolled_minutes"])) == (
+            w["reason"], w["responsible"], w["uncontrolled_minutes"]), v
+    # a compliant visit has a reason where it has a violation all the same (a late report, AB17)
+    violating = set(outcome.findings.filter(
+        outcome.findings["severity"] == "violation")["visit_id"].to_list())
+    assert {v for v, r in rows.items() if r["reason"]} == violating & set(rows)

@@ -117,7 +117,7 @@ def test_vessel_report_every_column(db, tmp_path):
         "exceptions_used": "", "exception_references": "", "approval_references": "",
         "claims": "", "verdict": "compliant", "basis": "controlled", "uncontrolled_hours": "0.0000",
         "uncontrolled_minutes": "0.0000",
-        "responsible": "", "due_date": "2026-12-01",
+        "responsible": "", "reason": "", "due_date": "2026-12-01",
         "reported_at_local": "2026-11-20T10:00:00-08:00", "reported_late": "false",
         "record_complete": "true", "missing_fields": "", "pack": RUN, "run_id": run,
         **({"violation_days": rows["V1"]["violation_days"]}

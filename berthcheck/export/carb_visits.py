@@ -27,6 +27,7 @@ from pathlib import Path
 from berthcheck import store
 from berthcheck.engine.minutes import visit_uncontrolled_minutes
 from berthcheck.engine.pack_choice import all_not_applicable
+from berthcheck.engine.summary import visit_reasons
 from berthcheck.errors import UsageError
 from berthcheck.export.common import Built, ExportOutcome, hours, make_export, plus_days
 from berthcheck.export.files import Column, Table, check_table_format, table_files
@@ -161,6 +162,8 @@ DERIVED: list[tuple[str, str, str | None, str]] = [
     ("violation_days", "integer", "d",
      "port-local calendar days with uncontrolled time (each a separate violation)"),
     ("responsible", "string", None, "party or parties answerable for the uncontrolled time"),
+    ("reason", "string", None, "the visit's first violation by rule, as `check` gives its "
+     "reason (empty without a violation)"),
     ("due_date", "date", None, "report due: port-local departure date + 30 calendar days, "
      "not before CARB's 2023 reporting extension (the pack's reports_due_not_before)"),
     ("reported_at_local", "datetime", None, "when the visit report was submitted, port-local"),
@@ -299,6 +302,8 @@ def build(con, run, params: dict) -> Built:
     cc_rows = capture_rows(con, ids)
     ev_rows = event_rows(con, ids)
     shifts = _shifts(con, ids)
+    reasons = {r["visit_id"]: r["reason"]
+               for r in visit_reasons(run.findings).iter_rows(named=True)}
     rows = []
     elsewhere: dict[str, int] = {}  # port -> visits left out: not a California port
     for res in results.iter_rows(named=True):
@@ -364,6 +369,7 @@ def build(con, run, params: dict) -> Built:
             "uncontrolled_minutes": visit_uncontrolled_minutes(res),
             "violation_days": res.get("violation_days"),
             "responsible": res.get("responsible"),
+            "reason": reasons.get(vid),
             "due_date": due,
             "reported_at_local": local_iso(reported, tz),
             "reported_late": None if reported_day is None or due is None
