@@ -195,3 +195,14 @@ def test_the_report_gives_each_visits_reason_as_check_gives_it(sample_month_chec
     violating = set(outcome.findings.filter(
         outcome.findings["severity"] == "violation")["visit_id"].to_list())
     assert {v for v, r in rows.items() if r["reason"]} == violating & set(rows)
+
+
+def test_an_operator_the_visits_also_spell_otherwise_is_warned_of(tmp_path):
+    """`--operator 'Line Co'` keeps the visits spelt so; a visit of `LINE CO` is left out, and
+    said, as `--fleet` says it (engine/scope.py other_spellings): never a quietly short
+    report."""
+    tables = {**LINE, "visits": [*LINE["visits"][:2], {**LINE["visits"][2], "operator": "LINE CO"}]}
+    outcome, rows = _report(tmp_path, tables, operator="Line Co")
+    assert sorted(rows) == ["CHARTER", "OWN"]
+    assert ("--operator 'Line Co': the loaded visits also spell it 'LINE CO' (1 visit); those "
+            "visits are not in this scope") in "\n".join(outcome.warnings)

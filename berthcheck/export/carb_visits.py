@@ -409,7 +409,7 @@ def export_carb_visit_report(con, *, party: str, period: str, out: Path, fleet: 
     fleet too, which `--fleet` cannot reach. It filters the rows of the period's run (with
     `--fleet`, of the fleet's), not the run's scope: the verdicts are those the port's check
     of the same visits gives."""
-    from berthcheck.engine.scope import parse_scope, resolve_value
+    from berthcheck.engine.scope import parse_scope, resolve_value, spelt_otherwise
 
     party = (party or "").strip().lower()
     if party not in PARTIES:
@@ -440,6 +440,9 @@ def export_carb_visit_report(con, *, party: str, period: str, out: Path, fleet: 
                           build=build, folder=Path(out).parent)
     judged = store.scalar(con, "SELECT count(*) FROM run_results WHERE run_id = ? "
                                "AND verdict <> 'not_applicable'", [outcome.run_id])
+    spelt = spelt_otherwise(con, "operator", operator_v)
+    if spelt:  # as the run's warnings say it of --fleet
+        outcome.warnings.append(spelt)
     if operator_v is not None and outcome.visits and not outcome.rows:
         outcome.warnings.append(
             f"no visit of operator {operator_v!r} among the {outcome.visits} visit(s) in scope "
