@@ -206,3 +206,31 @@ def test_an_operator_the_visits_also_spell_otherwise_is_warned_of(tmp_path):
     assert sorted(rows) == ["CHARTER", "OWN"]
     assert ("--operator 'Line Co': the loaded visits also spell it 'LINE CO' (1 visit); those "
             "visits are not in this scope") in "\n".join(outcome.warnings)
+
+
+def test_a_visit_with_no_report_to_make_is_no_row_and_has_no_due_date(tmp_path):
+    """AB17 judges a visit report only where one is due (the pack, docs/regulations-carb.md 2):
+    an articulated tug barge is not an ocean-going vessel (§ 93130.2(b)(7)) and reports nothing,
+    and reporting began 2023-01-01 (parameter reporting_start_date). The export gave ATB a row
+    due 2026-11-19 and `reported_late` true (reported 40 days after its 2026-10-20 departure),
+    and OLD (departed 2022-12-20, reported 2023-03-01) `reported_late` true, where `check` found
+    neither late. Now ATB is no row (a note says so) and OLD has no due date."""
+    visits = [_visit("OWN", "9321483", "B136", "2026-10-20 06:00", "2026-10-21 10:00",
+                     reported_at="2026-11-01 10:00"),
+              _visit("ATB", "9074729", "B137", "2026-10-19 06:00", "2026-10-20 10:00",
+                     vessel_type="articulated_tug_barge", reported_at="2026-11-29 10:00"),
+              _visit("OLD", "9176187", "B138", "2022-12-19 06:00", "2022-12-20 10:00",
+                     reported_at="2023-03-01 10:00")]
+    outcome, rows = _report(tmp_path, {"visits": visits})
+    assert sorted(rows) == ["OWN"]
+    assert ("1 visit(s) of vessels that are not ocean-going (articulated_tug_barge 1) left out"
+            in "\n".join(outcome.notes))
+    assert (rows["OWN"]["due_date"], rows["OWN"]["reported_late"]) == ("2026-11-20", "false")
+    con = store.connect(tmp_path / "x.duckdb")
+    try:
+        old = export_carb_visit_report(con, out=tmp_path / "old.csv", period="2022",
+                                       party="vessel")
+    finally:
+        con.close()
+    row = _rows(tmp_path / "old.csv")["OLD"]
+    assert (row["due_date"], row["reported_late"], old.rows) == ("", "", 1)

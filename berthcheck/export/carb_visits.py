@@ -1,7 +1,8 @@
 """CARB visit reports, one per reporting party (17 CCR § 93130.7(e)(4) vessel operator,
 § 93130.9(d)(5) terminal operator, § 93130.12(b)(3) CAECS operator).
 
-One row per visit with the fields the regulation lists for that party, every time in
+One row per visit to a California port of an ocean-going vessel (an articulated tug barge has
+no report to make, § 93130.2(b)(7)) with the fields the regulation lists for that party, every time in
 port-local time (with its offset), the due date (port-local departure date + 30 calendar days,
 not before CARB's 2023 reporting extension),
 whether the record is complete and which required fields are missing. Nothing is filled in:
@@ -165,9 +166,11 @@ DERIVED: list[tuple[str, str, str | None, str]] = [
     ("reason", "string", None, "the visit's first violation by rule, as `check` gives its "
      "reason (empty without a violation)"),
     ("due_date", "date", None, "report due: port-local departure date + 30 calendar days, "
-     "not before CARB's 2023 reporting extension (the pack's reports_due_not_before)"),
+     "not before CARB's 2023 reporting extension (the pack's reports_due_not_before); empty "
+     "for a departure before reporting began (reporting_start_date, 2023-01-01)"),
     ("reported_at_local", "datetime", None, "when the visit report was submitted, port-local"),
-    ("reported_late", "boolean", None, "submitted after the due date (empty: not submitted)"),
+    ("reported_late", "boolean", None,
+     "submitted after the due date (empty: not submitted, or no due date)"),
     ("record_complete", "boolean", None, "every required field is present"),
     ("missing_fields", "string", None, "required fields the inputs do not hold (`;`)"),
     ("pack", "string", None, "rule pack id and version of the run"),
@@ -257,6 +260,9 @@ def _due_date(departure_day: dt.date | None, pack) -> str | None:
     date + report_deadline_days ("within 30 calendar days of departure", §§ 93130.7(e)(4),
     .9(d)(5), .12(b)(3)), not before reports_due_not_before (CARB's 2023 enforcement notices,
     docs/regulations-carb.md 11.2)."""
+    start = pack.parameters.get("reporting_start_date")
+    if departure_day is not None and start is not None and departure_day < start.value:
+        return None  # no visit report before reporting began (AB17 judges none either)
     due = plus_days(departure_day, int(pack.parameters["report_deadline_days"].value))
     floor = pack.parameters["reports_due_not_before"].value
     return None if due is None else max(due, floor.isoformat())
@@ -306,6 +312,10 @@ def build(con, run, params: dict) -> Built:
                for r in visit_reasons(run.findings).iter_rows(named=True)}
     rows = []
     elsewhere: dict[str, int] = {}  # port -> visits left out: not a California port
+    # vessel type -> visits left out: not an ocean-going vessel, no report to make (AB17)
+    not_ocean_going: dict[str, int] = {}
+    not_ogv_param = run.pack.parameters.get("not_ocean_going_types")
+    not_ogv_types = set(not_ogv_param.value) if not_ogv_param is not None else set()
     for res in results.iter_rows(named=True):
         vid = res["visit_id"]
         v = visits.get(vid)
@@ -315,6 +325,11 @@ def build(con, run, params: dict) -> Built:
             # the report goes to CARB for visits to California ports (§ 93130.7(e)(4)); a
             # line's Rotterdam call in the same store is no row of it
             elsewhere[v["port"]] = elsewhere.get(v["port"], 0) + 1
+            continue
+        if v.get("vessel_type") in not_ogv_types:
+            # § 93130.2(b)(7): not an ocean-going vessel under the Control Measure, so no
+            # visit report to make (docs/regulations-carb.md 2)
+            not_ocean_going[v["vessel_type"]] = not_ocean_going.get(v["vessel_type"], 0) + 1
             continue
         cc = cc_rows.get(vid, [])
         if party == "caecs":
@@ -397,6 +412,12 @@ def build(con, run, params: dict) -> Built:
         f"{sum(elsewhere.values())} visit(s) in scope at ports CARB At-Berth does not cover "
         f"left out ({', '.join(f'{p} {n}' for p, n in sorted(elsewhere.items()))}): a CARB "
         "visit report is for visits to California ports (the ports table's carb_at_berth)"]
+    if not_ocean_going:
+        notes.append(
+            f"{sum(not_ocean_going.values())} visit(s) of vessels that are not ocean-going "
+            f"({', '.join(f'{t} {n}' for t, n in sorted(not_ocean_going.items()))}) left out: "
+            "not subject to the Control Measure (§ 93130.2(b)(7)), they have no visit report "
+            "to make")
     return Built(files, len(rows), sum(1 for r in rows if not r["record_complete"]), notes)
 
 
