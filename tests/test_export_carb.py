@@ -689,3 +689,22 @@ def test_due_dates_follow_the_2023_reporting_extension_as_ab17_does(tmp_path):
     got = {v: (r["due_date"], r["reported_late"])
            for v, r in _rows(tmp_path / "vessel-visits.csv").items()}
     assert got == {"EARLY": ("2023-05-01", "false"), "LATER": ("2023-05-15", "true")}
+
+
+def test_wharfinger_data_of_a_port_carb_does_not_cover_is_refused(tmp_path, runner):
+    """Wharfinger data (§ 93130.13(d)) is what a California port sends CARB by 31 January.
+    `export wharfinger --port NLRTM` wrote Rotterdam's calls as such a file, each with a CARB
+    due date (2027-01-31), exit 0; `export carb-visit-report` leaves those visits out. Now it is
+    a usage error naming the port and the ports table's carb_at_berth, and writes nothing."""
+    from tests.conftest import good_visit
+
+    db = tmp_path / "rtm.duckdb"
+    visits = write_csv(tmp_path / "v.csv", [good_visit(port="NLRTM", terminal="ECT")])
+    assert runner.invoke(app, ["load", "visits", str(visits), "--db", str(db)]).exit_code == 0
+    r = runner.invoke(app, ["export", "wharfinger", "--year", "2026", "--port", "nlrtm",
+                            "--db", str(db), "--out", str(tmp_path / "w.csv")])
+    assert r.exit_code == 2, r.output
+    assert ("--port NLRTM: CARB At-Berth does not cover this port (the ports table's "
+            "carb_at_berth is false)") in r.stderr
+    assert "Traceback" not in r.output
+    assert not list(tmp_path.glob("w*"))

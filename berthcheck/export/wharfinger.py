@@ -134,6 +134,21 @@ def build(con, run, params: dict) -> Built:
     return Built(files, len(rows), sum(1 for r in rows if not r["record_complete"]))
 
 
+def _check_carb_port(con, port: str | None) -> None:
+    """Wharfinger data is a California port's (§ 93130.13(d)): a port the ports table does not
+    flag carb_at_berth has none to send, and its visits are no rows of the CARB visit report
+    either (export carb-visit-report) nor judged by the pack (port_not_covered)."""
+    covered = store.run(con, "SELECT carb_at_berth FROM ports WHERE port = ?", [port])
+    if covered and covered[0][0]:
+        return
+    why = ("the ports table's carb_at_berth is false" if covered
+           else "the ports table has no row for it")
+    raise UsageError(
+        f"--port {port}: CARB At-Berth does not cover this port ({why}): Wharfinger data "
+        "(17 CCR § 93130.13(d)) is a California port's; load a `ports` row with "
+        "carb_at_berth = true if the port is one")
+
+
 def export_wharfinger(con, *, year: str, port: str, out: Path) -> ExportOutcome:
     from berthcheck.engine.scope import parse_scope
 
@@ -145,6 +160,7 @@ def export_wharfinger(con, *, year: str, port: str, out: Path) -> ExportOutcome:
     if store.scalar(con, "SELECT count(*) FROM visits") == 0:
         raise UsageError("no visits loaded; use `berthcheck load visits FILE`")
     port_v = resolve_port(con, port)
+    _check_carb_port(con, port_v)
     scope = parse_scope(str(year), None, None, port_v, None, None)
     params = {"year": int(year), "port": port_v, "out": Path(out).name}
     return make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=PACK,
