@@ -90,6 +90,9 @@ def carb_visit_report_command(
     out: TableOutOption,
     fleet: Annotated[str | None, typer.Option("--fleet", help="Party vessel: only this fleet.",
                                               show_default=False)] = None,
+    operator: Annotated[str | None, typer.Option(
+        "--operator", help="Party vessel: only the visits of this vessel operator (the visits' "
+        "`operator`), in a fleet or not.", show_default=False)] = None,
     terminal: Annotated[str | None, typer.Option("--terminal",
                                                  help="Party terminal: only this terminal.",
                                                  show_default=False)] = None,
@@ -108,7 +111,7 @@ def carb_visit_report_command(
     _folder_ready(out, mkdir)
     _done(with_store(db, lambda con: export_carb_visit_report(
         con, party=party, period=period, out=out, fleet=fleet, terminal=terminal,
-        provider=provider, port=port)), as_json)
+        provider=provider, port=port, operator=operator)), as_json)
 
 
 @export_app.command("wharfinger")

@@ -115,9 +115,9 @@ def test_vessel_report_every_column(db, tmp_path):
         "caecs_end_local": "2026-11-01T01:10:00-08:00",
         "pilot_on_board_local": "2026-11-01T01:30:00-08:00",
         "exceptions_used": "", "exception_references": "", "approval_references": "",
-        "verdict": "compliant", "basis": "controlled", "uncontrolled_hours": "0.0000",
+        "claims": "", "verdict": "compliant", "basis": "controlled", "uncontrolled_hours": "0.0000",
         "uncontrolled_minutes": "0.0000",
-        "responsible": "", "due_date": "2026-12-01",
+        "responsible": "", "reason": "", "due_date": "2026-12-01",
         "reported_at_local": "2026-11-20T10:00:00-08:00", "reported_late": "false",
         "record_complete": "true", "missing_fields": "", "pack": RUN, "run_id": run,
         **({"violation_days": rows["V1"]["violation_days"]}
@@ -146,6 +146,7 @@ def test_vessel_report_every_column(db, tmp_path):
     v4 = rows["V4"]
     assert (v4["exceptions_used"], v4["exception_references"], v4["approval_references"]) == (
         "innovative_concept", "IC-2026-7", "CARB-IC-7")
+    assert v4["claims"] == "innovative_concept whole visit reference IC-2026-7 approval CARB-IC-7"
     assert v4["verdict"] == "exempt"
 
 
@@ -296,7 +297,7 @@ def test_cli_usage_errors(db, tmp_path, runner):
     assert r.exit_code == 2 and "--party must be" in r.stderr
     r = run("carb-visit-report", "--party", "vessel", "--period", "2026-11", "--terminal", "T1",
             "--out", str(tmp_path / "x.csv"))
-    assert r.exit_code == 2 and "takes --fleet only" in r.stderr
+    assert r.exit_code == 2 and "takes --fleet and --operator only" in r.stderr
     r = run("carb-visit-report", "--party", "vessel", "--period", "2026-11", "--fleet",
             "Line B", "--out", str(tmp_path / "x.csv"))
     assert r.exit_code == 2 and "closest known: 'Line A Fleet'" in r.stderr  # as check says it
@@ -688,3 +689,22 @@ def test_due_dates_follow_the_2023_reporting_extension_as_ab17_does(tmp_path):
     got = {v: (r["due_date"], r["reported_late"])
            for v, r in _rows(tmp_path / "vessel-visits.csv").items()}
     assert got == {"EARLY": ("2023-05-01", "false"), "LATER": ("2023-05-15", "true")}
+
+
+def test_wharfinger_data_of_a_port_carb_does_not_cover_is_refused(tmp_path, runner):
+    """Wharfinger data (§ 93130.13(d)) is what a California port sends CARB by 31 January.
+    `export wharfinger --port NLRTM` wrote Rotterdam's calls as such a file, each with a CARB
+    due date (2027-01-31), exit 0; `export carb-visit-report` leaves those visits out. Now it is
+    a usage error naming the port and the ports table's carb_at_berth, and writes nothing."""
+    from tests.conftest import good_visit
+
+    db = tmp_path / "rtm.duckdb"
+    visits = write_csv(tmp_path / "v.csv", [good_visit(port="NLRTM", terminal="ECT")])
+    assert runner.invoke(app, ["load", "visits", str(visits), "--db", str(db)]).exit_code == 0
+    r = runner.invoke(app, ["export", "wharfinger", "--year", "2026", "--port", "nlrtm",
+                            "--db", str(db), "--out", str(tmp_path / "w.csv")])
+    assert r.exit_code == 2, r.output
+    assert ("--port NLRTM: CARB At-Berth does not cover this port (the ports table's "
+            "carb_at_berth is false)") in r.stderr
+    assert "Traceback" not in r.output
+    assert not list(tmp_path.glob("w*"))

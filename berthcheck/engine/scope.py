@@ -271,24 +271,31 @@ def other_spellings(con, scope: Scope) -> list[str]:
     'Pacific Meridian Lines'` where some visits say 'PACIFIC MERIDIAN LINES'): the scope holds
     the visits spelled as given only, which is otherwise a quietly partial check. The CARB pack
     counts a fleet's VIEs over every spelling (docs/regulations-carb.md 8)."""
-    from berthcheck import store
-
     lines = []
     for option in ("port", "terminal", "fleet"):
-        value = getattr(scope, option)
-        if not value:
-            continue
-        rows = store.run(  # the column name comes from the code, never from the user
-            con, f"SELECT {option}, count(*) FROM visits WHERE {option} IS NOT NULL "  # noqa: S608
-            f"AND {option} <> ? GROUP BY {option} ORDER BY {option}", [value])
-        others = [(spelling, n) for spelling, n in rows if _folded(spelling) == _folded(value)]
-        if others:
-            lines.append(
-                f"--{option} {value!r}: the loaded visits also spell it "
-                + ", ".join(f"{s!r} ({n} visit{'s' if n != 1 else ''})" for s, n in others)
-                + "; those visits are not in this scope: load them again with one spelling "
-                "(`berthcheck load visits FILE --replace`)")
+        line = spelt_otherwise(con, option, getattr(scope, option))
+        if line:
+            lines.append(line)
     return lines
+
+
+def spelt_otherwise(con, column: str, value: str | None) -> str | None:
+    """The warning for visits whose `column` (`--column`) spells `value` otherwise, or None.
+    `column` comes from the code, never from the user."""
+    from berthcheck import store
+
+    if not value:
+        return None
+    rows = store.run(
+        con, f"SELECT {column}, count(*) FROM visits WHERE {column} IS NOT NULL "  # noqa: S608
+        f"AND {column} <> ? GROUP BY {column} ORDER BY {column}", [value])
+    others = [(spelling, n) for spelling, n in rows if _folded(spelling) == _folded(value)]
+    if not others:
+        return None
+    return (f"--{column} {value!r}: the loaded visits also spell it "
+            + ", ".join(f"{s!r} ({n} visit{'s' if n != 1 else ''})" for s, n in others)
+            + "; those visits are not in this scope: load them again with one spelling "
+            "(`berthcheck load visits FILE --replace`)")
 
 
 def resolve_scope(con, scope: Scope) -> Scope:

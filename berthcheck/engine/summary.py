@@ -31,12 +31,19 @@ def worst_visits(outcome: CheckResult, worst: int = 10):
     order: dict[str, Any] = {"by": ["uncontrolled_hours", "visit_id"], "descending": [True, False],
                              "nulls_last": True}
     bad = results.filter(pl.col("verdict") == "non_compliant").sort(**order).head(worst)
-    reasons = (
+    return bad.join(visit_reasons(findings), on="visit_id", how="left").sort(**order)
+
+
+def visit_reasons(findings):
+    """Per visit with a violation: its first violation message by rule (`reason`) and how many
+    violations it has (`n`): what `check` and `export carb-visit-report` give as its reason."""
+    import polars as pl
+
+    return (
         findings.filter(pl.col("severity") == "violation")
         .group_by("visit_id")
         .agg(pl.col("message").sort_by("rule_id").first().alias("reason"), pl.len().alias("n"))
     )
-    return bad.join(reasons, on="visit_id", how="left").sort(**order)
 
 
 def summary_dict(outcome: CheckResult, worst: int = 10, warnings: list[str] | None = None,

@@ -6,7 +6,10 @@ The summary has the columns of berthcheck's `visit-counts` input (year, holder_k
 port, vessel_type, visits, source), so next year it can be loaded as it is
 (`berthcheck load visit-counts FILE-visit_counts.csv`) for the low-activity status
 (§ 93130.10(a)). `visits` excludes innovative-concept visits, as the counts CARB uses do
-(§ 93130.11(a)); `innovative_concept_visits` says how many were left out.
+(§ 93130.11(a)); `innovative_concept_visits` says how many were left out. A visit is one under an
+innovative concept when it has an `innovative_concept` event, whole-visit or not, whatever its
+verdict: the visits the pack leaves out of its own count (60_allowance), so the counts loaded
+back give the allowance the visits give.
 """
 
 from __future__ import annotations
@@ -18,7 +21,15 @@ from berthcheck import store
 from berthcheck.errors import UsageError
 from berthcheck.export.common import Built, ExportOutcome, make_export
 from berthcheck.export.files import Column, Table, check_table_format, table_files
-from berthcheck.export.source import as_utc, blank, contacts, local_iso, resolve_port, visit_rows
+from berthcheck.export.source import (
+    as_utc,
+    blank,
+    contacts,
+    event_rows,
+    local_iso,
+    resolve_port,
+    visit_rows,
+)
 
 KIND = "wharfinger"
 PACK = "carb-at-berth-2020"
@@ -73,6 +84,7 @@ def build(con, run, params: dict) -> Built:
     results = run.results
     ids = results["visit_id"].to_list()
     visits = visit_rows(con, ids)
+    events = event_rows(con, ids)
     due = f"{year + 1}-01-31"
     rows = []
     counts: dict[tuple[str, str, str], list[int]] = {}
@@ -81,7 +93,8 @@ def build(con, run, params: dict) -> Built:
         if v is None:
             continue
         tz = v.get("port_timezone")
-        innovative = "innovative_concept" in (res.get("basis") or "").split("+")
+        # any claim, as the pack counts (its basis names only a whole-visit claim it honoured)
+        innovative = any(e["kind"] == "innovative_concept" for e in events.get(res["visit_id"], []))
         row = {
             "visit_id": v["visit_id"],
             "vessel_name": v.get("vessel_name"),
@@ -121,6 +134,21 @@ def build(con, run, params: dict) -> Built:
     return Built(files, len(rows), sum(1 for r in rows if not r["record_complete"]))
 
 
+def _check_carb_port(con, port: str | None) -> None:
+    """Wharfinger data is a California port's (§ 93130.13(d)): a port the ports table does not
+    flag carb_at_berth has none to send, and its visits are no rows of the CARB visit report
+    either (export carb-visit-report) nor judged by the pack (port_not_covered)."""
+    covered = store.run(con, "SELECT carb_at_berth FROM ports WHERE port = ?", [port])
+    if covered and covered[0][0]:
+        return
+    why = ("the ports table's carb_at_berth is false" if covered
+           else "the ports table has no row for it")
+    raise UsageError(
+        f"--port {port}: CARB At-Berth does not cover this port ({why}): Wharfinger data "
+        "(17 CCR § 93130.13(d)) is a California port's; load a `ports` row with "
+        "carb_at_berth = true if the port is one")
+
+
 def export_wharfinger(con, *, year: str, port: str, out: Path) -> ExportOutcome:
     from berthcheck.engine.scope import parse_scope
 
@@ -132,6 +160,7 @@ def export_wharfinger(con, *, year: str, port: str, out: Path) -> ExportOutcome:
     if store.scalar(con, "SELECT count(*) FROM visits") == 0:
         raise UsageError("no visits loaded; use `berthcheck load visits FILE`")
     port_v = resolve_port(con, port)
+    _check_carb_port(con, port_v)
     scope = parse_scope(str(year), None, None, port_v, None, None)
     params = {"year": int(year), "port": port_v, "out": Path(out).name}
     return make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=PACK,

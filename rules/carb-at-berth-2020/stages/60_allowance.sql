@@ -80,10 +80,14 @@ granted AS (
 -- A count per port as reported (the port's all-types row, else the sum of its per-type rows;
 -- a terminal's rows are its port's), then the holder's: a fleet's California-wide row (no
 -- port), else the sum over its ports. A fleet's total beside its by-port breakdown is one
--- count, not two added up.
+-- count, not two added up. A per-type row of a type that is no ocean-going vessel (an
+-- articulated tug barge, § 93130.2(b)(7); the Wharfinger data's own row, export wharfinger)
+-- counts nothing, as its loaded visits count nothing below.
 reported_by_port AS (
     SELECT h.claim_kind, h.holder_key, h.holder_port, h.year, upper(c.port) AS count_port,
-        coalesce(sum(c.visits) FILTER (WHERE c.vessel_type IS NULL), sum(c.visits)) AS visits
+        coalesce(sum(c.visits) FILTER (WHERE c.vessel_type IS NULL),
+                 sum(CASE WHEN list_contains($not_ocean_going_types, c.vessel_type) THEN 0
+                          ELSE c.visits END)) AS visits
     FROM holders h
     JOIN visit_counts c
         ON c.holder_kind = h.holder_kind AND c.year = h.count_year

@@ -1,0 +1,117 @@
+"""The port's Wharfinger visit counts (`export wharfinger`, § 93130.13(d)) loaded back as
+`visit-counts` give a terminal the same TIE allowance as the pack's own count of the same
+visits (a port-year declared complete in `coverage`): what the line's check says and what the
+port will report agree.
+
+The scenario, hand-computed. USLAX, terminal T1, 2025 (port-local): 28 container visits, one of
+them (C00) with an innovative-concept event for 2 hours of its 20-hour stay, and 10 articulated
+tug barge visits. The pack's count of T1's 2025 visits (pack 60_allowance): the container
+visits less C00, a visit under an innovative concept (§ 93130.11(a)(1)), and no tug barge (not an
+ocean-going vessel, § 93130.2(b)(7)) = 27. TIEs 2026: 5 % × 27 = 1.35 -> 1 (nearest whole number).
+2026: three container visits N0-N2, each with a TIE claim and no control: N0 is honoured,
+N1 and N2 exceed the allowance of 1 (AB10).
+
+Before: the export counted C00 as a visit (it looked for innovative_concept in the verdict's
+basis, which a partial claim never reaches), and the pack added the tug barges' row of the
+counts to T1's: 28 + 10 = 38 -> 5 % = 1.9 -> 2, so N1 was honoured from the port's counts and
+not from the port's visits.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from berthcheck import store
+from berthcheck.engine import check, load_pack
+from berthcheck.engine.scope import parse_scope
+from berthcheck.export.wharfinger import export_wharfinger
+from berthcheck.ingest.load import load_files
+from tests.conftest import write_csv
+
+IMOS = ["9321483", "9074729", "9176187", "9289001", "9337638", "9243356", "9214185",
+        "9789908", "9802097"]
+
+
+def _visit(visit_id: str, imo: str, vessel_type: str, arrival: dt.datetime) -> dict[str, str]:
+    def local(t: dt.datetime) -> str:
+        return t.strftime("%Y-%m-%d %H:%M")
+
+    return {"visit_id": visit_id, "imo": imo, "vessel_name": f"SHIP {visit_id}",
+            "vessel_type": vessel_type, "fleet": "F", "operator": "O", "port": "USLAX",
+            "terminal": "T1", "berth": "B1", "arrival": local(arrival),
+            "ready_to_work": local(arrival + dt.timedelta(hours=1)),
+            "departure": local(arrival + dt.timedelta(hours=20)),
+            "shore_power_capable": "yes", "commissioned": "true"}
+
+
+VISITS_2025 = (
+    [_visit(f"C{i:02d}", IMOS[i % 9], "container", dt.datetime(2025, 1, 1, 6)
+            + dt.timedelta(days=10 * i)) for i in range(28)]
+    + [_visit(f"A{i:02d}", IMOS[(i + 3) % 9], "articulated_tug_barge",
+              dt.datetime(2025, 1, 4, 6) + dt.timedelta(days=10 * i)) for i in range(10)])
+EVENTS_2025 = [{"visit_id": "C00", "kind": "innovative_concept", "start": "2025-01-01 08:00",
+                "end": "2025-01-01 10:00", "reference": "IC-1"}]
+VISITS_2026 = [_visit(f"N{i}", IMOS[i], "container", dt.datetime(2026, 4, 1 + 3 * i, 6))
+               for i in range(3)]
+EVENTS_2026 = [{"visit_id": f"N{i}", "kind": "tie", "start": "", "end": "",
+                "reference": f"TIE-{i}"} for i in range(3)]
+TERMINALS = [{"port": "USLAX", "terminal": "T1", "vessel_type": "container", "year": str(y),
+              "regulated": "true"} for y in (2025, 2026)]
+EXPECTED_2026 = {"N0": ("compliant", "tie"), "N1": ("non_compliant", "uncontrolled"),
+                 "N2": ("non_compliant", "uncontrolled")}
+
+
+def _load(con, folder: Path, tables: list[tuple[str, list[dict[str, str]]]]) -> None:
+    for i, (kind, rows) in enumerate(tables):
+        load_files(con, kind, [write_csv(folder / f"{i}-{kind}.csv", rows)])
+
+
+def _verdicts_2026(con) -> dict[str, tuple[str, str]]:
+    results = check(con, load_pack("carb-at-berth-2020"),
+                    scope=parse_scope("2026", None, None, None, None, None)).results
+    return {r["visit_id"]: (r["verdict"], r["basis"]) for r in results.iter_rows(named=True)}
+
+
+@pytest.fixture(scope="module")
+def port_store(tmp_path_factory):
+    """The port's store: 2025 declared complete, the 2026 claims; its 2025 Wharfinger data."""
+    folder = tmp_path_factory.mktemp("port")
+    con = store.connect(folder / "port.duckdb")
+    try:
+        _load(con, folder, [("visits", VISITS_2025), ("visits", VISITS_2026),
+                            ("events", EVENTS_2025), ("events", EVENTS_2026),
+                            ("coverage", [{"kind": "port", "holder": "USLAX", "year": "2025"}]),
+                            ("terminals", TERMINALS)])
+        export_wharfinger(con, year="2025", port="USLAX", out=folder / "wharfinger.csv")
+        verdicts = _verdicts_2026(con)
+    finally:
+        con.close()
+    return folder, verdicts
+
+
+def test_the_counts_leave_out_a_visit_with_an_innovative_concept_claim(port_store):
+    folder, _ = port_store
+    rows = {r["visit_id"]: r for r in csv.DictReader((folder / "wharfinger.csv").open())}
+    assert rows["C00"]["innovative_concept"] == "true"
+    assert {v for v, r in rows.items() if r["innovative_concept"] == "true"} == {"C00"}
+    counts = [(c["vessel_type"], c["visits"], c["innovative_concept_visits"])
+              for c in csv.DictReader((folder / "wharfinger-visit_counts.csv").open())]
+    # the tug barges stay in the Wharfinger data (the port reports every visit)
+    assert counts == [("articulated_tug_barge", "10", "0"), ("container", "27", "1")]
+
+
+def test_the_ports_counts_give_the_allowance_its_visits_give(port_store, tmp_path):
+    folder, from_visits = port_store
+    assert from_visits == EXPECTED_2026
+    con = store.connect(tmp_path / "line.duckdb")
+    try:
+        _load(con, tmp_path, [("visits", VISITS_2026), ("events", EVENTS_2026),
+                              ("terminals", TERMINALS)])
+        load_files(con, "visit-counts", [folder / "wharfinger-visit_counts.csv"])
+        assert _verdicts_2026(con) == EXPECTED_2026
+    finally:
+        con.close()
