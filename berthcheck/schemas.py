@@ -180,6 +180,7 @@ class VisitCounts(_Base):
     vessel_type: str = pa.Field(nullable=True, isin=list(VESSEL_TYPES))
     visits: pl.Int64 = pa.Field(nullable=False, ge=0)
     source: str = pa.Field(nullable=True)
+    innovative_concept_visits: pl.Int64 = pa.Field(nullable=True, ge=0)
 
     @pa.dataframe_check(name="port|required for a terminal's count (a TIE belongs to a terminal "
                         "at one port)")

@@ -44,7 +44,7 @@ def content_text_sql(columns: list[str], alias: str = "") -> str:
 # Columns added to an input table after rows were hashed: an empty one is left out of the row
 # text (concat_ws skips a NULL), so the rows loaded before keep their hashes, and loading the
 # same file again still changes nothing; a value is written with its name.
-SPARSE_ROW_TEXT = ("port_call", "afir_art9_ship_type")
+SPARSE_ROW_TEXT = ("port_call", "afir_art9_ship_type", "innovative_concept_visits")
 
 
 def row_text_sql(columns: list[str], alias: str = "") -> str:

@@ -520,3 +520,25 @@ def _migration_16() -> list[str]:
 
 MIGRATIONS.append((16, "ports: afir_art9_ship_type (AFIR Art. 9 per ship category)",
                    _migration_16))
+
+
+def _migration_17() -> list[str]:
+    """CARB § 93130.10(a): a terminal's low activity status counts every visit it receives,
+    while a `visit_counts` row's `visits` leaves out innovative-concept visits (the VIE/TIE
+    count of § 93130.11(a)). The optional `innovative_concept_visits` says how many were left
+    out; empty = none, so rows stored before mean what they meant.
+
+    A database created by this berthcheck already has the column (its DDL comes from the
+    visit-counts kind), hence IF NOT EXISTS. Rows' hashes are unchanged: an empty
+    `innovative_concept_visits` is left out of the row text (seals.row_text_sql).
+    """
+    return [
+        "ALTER TABLE visit_counts_versions ADD COLUMN IF NOT EXISTS "
+        "innovative_concept_visits INTEGER",
+        "CREATE OR REPLACE VIEW visit_counts AS SELECT * FROM visit_counts_versions "
+        "WHERE _replaced_by IS NULL",
+    ]
+
+
+MIGRATIONS.append((17, "visit_counts: innovative_concept_visits (a terminal's low activity "
+                       "counts them)", _migration_17))

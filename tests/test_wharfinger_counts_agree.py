@@ -115,3 +115,107 @@ def test_the_ports_counts_give_the_allowance_its_visits_give(port_store, tmp_pat
         assert _verdicts_2026(con) == EXPECTED_2026
     finally:
         con.close()
+
+
+# Low activity (§ 93130.10(a)) counts every visit a terminal receives, innovative-concept visits
+# among them. USLAX, terminal T2, container: low activity in 2024 (a terminals row); 20 visits in
+# 2024 and 20 in 2025, one each year under an innovative concept (2 h of its stay). 20 and 20:
+# two consecutive years at 20 or more -> regulated from 2026-01-01, so L26, a 2026 visit with
+# no control, is non_compliant. The Wharfinger counts say 19 + 1 innovative-concept visit each
+# year; read as 19 (until pack 1.2.11 and the visit-counts column innovative_concept_visits),
+# T2 stayed low activity and L26 was exempt from the port's own counts.
+def _at_t2(row: dict[str, str]) -> dict[str, str]:
+    return {**row, "terminal": "T2"}
+
+
+LOW_VISITS = [_at_t2(_visit(f"L{y % 100}{i:02d}", IMOS[i % 9], "container",
+                            dt.datetime(y, 1, 2, 6) + dt.timedelta(days=15 * i)))
+              for y in (2024, 2025) for i in range(20)]
+LOW_EVENTS = [{"visit_id": f"L{y % 100}00", "kind": "innovative_concept",
+               "start": f"{y}-01-02 08:00", "end": f"{y}-01-02 10:00", "reference": f"IC-{y}"}
+              for y in (2024, 2025)]
+LOW_2026 = [_at_t2(_visit("L26", IMOS[0], "container", dt.datetime(2026, 5, 4, 6)))]
+LOW_TERMINALS = [{"port": "USLAX", "terminal": "T2", "vessel_type": "container", "year": "2024",
+                  "regulated": "false"}]
+
+
+def test_the_ports_counts_give_the_terminal_status_its_visits_give(tmp_path):
+    port = store.connect(tmp_path / "port.duckdb")
+    try:
+        _load(port, tmp_path, [("visits", LOW_VISITS + LOW_2026), ("events", LOW_EVENTS),
+                               ("terminals", LOW_TERMINALS)]
+              + [("coverage", [{"kind": "port", "holder": "USLAX", "year": str(y)}])
+                 for y in (2024, 2025)])
+        for year in (2024, 2025):
+            export_wharfinger(port, year=str(year), port="USLAX",
+                              out=tmp_path / f"wharfinger-{year}.csv")
+        from_visits = _verdicts_2026(port)["L26"]
+    finally:
+        port.close()
+    assert from_visits == ("non_compliant", "uncontrolled")
+    counts = tmp_path / "wharfinger-2025-visit_counts.csv"
+    assert [(c["visits"], c["innovative_concept_visits"])
+            for c in csv.DictReader(counts.open())] == [("19", "1")]
+    line = store.connect(tmp_path / "line.duckdb")
+    try:
+        _load(line, tmp_path, [("visits", LOW_2026), ("terminals", LOW_TERMINALS)])
+        load_files(line, "visit-counts", [tmp_path / f"wharfinger-{y}-visit_counts.csv"
+                                          for y in (2024, 2025)])
+        assert store.run(line, "SELECT year, visits, innovative_concept_visits FROM visit_counts "
+                               "ORDER BY year") == [(2024, 19, 1), (2025, 19, 1)]
+        assert _verdicts_2026(line)["L26"] == from_visits
+    finally:
+        line.close()
+
+
+def test_an_older_store_gains_the_column(tmp_path, monkeypatch):
+    """A store made before migration 17 (no innovative_concept_visits) opens, gains the column
+    and loads the Wharfinger file's counts with it."""
+    path = tmp_path / "old.duckdb"
+    monkeypatch.setattr(store, "MIGRATIONS", [m for m in store.MIGRATIONS if m[0] <= 16])
+    con = store.connect(path)
+    # migration 7 builds visit_counts from today's kinds: take the column away, as a store of
+    # that release never had it
+    store.run(con, "DROP VIEW visit_counts")
+    store.run(con, "ALTER TABLE visit_counts_versions DROP COLUMN innovative_concept_visits")
+    store.run(con, "CREATE VIEW visit_counts AS SELECT * FROM visit_counts_versions "
+                   "WHERE _replaced_by IS NULL")
+    assert store.schema_version(con) == 16
+    con.close()
+    monkeypatch.undo()
+    con = store.connect(path)
+    try:
+        assert store.schema_version(con) == store.MIGRATIONS[-1][0]
+        load_files(con, "visit-counts", [write_csv(tmp_path / "counts.csv", [
+            {"year": "2025", "holder_kind": "terminal", "holder": "T1", "port": "USLAX",
+             "vessel_type": "container", "visits": "19", "source": "wharfinger",
+             "innovative_concept_visits": "1"}])])
+        assert store.run(con, "SELECT visits, innovative_concept_visits FROM visit_counts") \
+            == [(19, 1)]
+    finally:
+        con.close()
+
+
+def test_an_empty_innovative_concept_count_leaves_a_rows_hash_as_it_was(tmp_path):
+    """Counts stored before the column hash a row text without it; the same row loaded now
+    (the column empty) must hash the same, or loading the same counts file again in an
+    upgraded store would replace its rows (a new batch the runs' manifests see)."""
+    from berthcheck.ingest.kinds import KINDS, storage_name
+    from berthcheck.seals import row_text_sql
+
+    row = {"year": "2025", "holder_kind": "terminal", "holder": "T1", "port": "USLAX",
+           "vessel_type": "container", "visits": "19", "source": "wharfinger"}
+    con = store.connect(":memory:")
+    try:
+        load_files(con, "visit-counts", [write_csv(tmp_path / "old.csv", [row])])
+        columns = [storage_name(c.name) for c in KINDS["visit-counts"].columns
+                   if c.name != "innovative_concept_visits"]
+        before = store.run(con, f"SELECT sha256({row_text_sql([*columns, 'extra'])}) "  # noqa: S608
+                                "FROM visit_counts")[0][0]
+        assert store.run(con, "SELECT _row_hash FROM visit_counts")[0][0] == before
+        # a value is part of the row's content
+        load_files(con, "visit-counts", [write_csv(tmp_path / "new.csv", [
+            {**row, "innovative_concept_visits": "1"}])], replace=True)
+        assert store.run(con, "SELECT _row_hash FROM visit_counts")[0][0] != before
+    finally:
+        con.close()

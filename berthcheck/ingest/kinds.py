@@ -340,6 +340,9 @@ VISIT_COUNTS = Kind(
         # the year's visits, innovative-concept visits excluded
         _c("visits", "int", True, aliases=("visit_count", "count"), min=0),
         _c("source", "text", aliases=("reported_by",)),
+        # the innovative-concept visits left out of `visits` (empty = none): VIE/TIE counts leave
+        # them out (§ 93130.11(a)), a terminal's low activity status counts them (§ 93130.10(a))
+        _c("innovative_concept_visits", "int", aliases=("ic_visits",), min=0),
     ),
 )
 

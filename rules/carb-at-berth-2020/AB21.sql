@@ -15,7 +15,12 @@ WITH terminal_counts AS (
     SELECT v.visit_id,
         'terminal ' || c.terminal || ' at ' || c.port || ', ' || c.vessel_type || ' visits in '
             || CAST(c.year AS VARCHAR) AS what,
-        c.year, c.reported_visits, c.loaded_visits, c.reported_source
+        c.year, c.reported_visits, c.loaded_visits, c.reported_source,
+        -- the threshold's count is every visit: a row's innovative-concept visits are added
+        CASE WHEN c.reported_innovative_concept_visits > 0
+             THEN ' (' || CAST(c.reported_visits - c.reported_innovative_concept_visits AS VARCHAR)
+                 || ' + ' || CAST(c.reported_innovative_concept_visits AS VARCHAR)
+                 || ' innovative-concept)' ELSE '' END AS reported_parts
     FROM bc_terminal_year_count c
     JOIN bc_visit v
         ON v.port = c.port AND v.terminal = c.terminal AND v.vessel_type = c.vessel_type
@@ -28,7 +33,8 @@ claim_counts AS (
     SELECT visit_id,
         holder_kind || ' ' || holder || coalesce(' at ' || holder_port, '') || ', visits in '
             || CAST(count_year AS VARCHAR) AS what,
-        count_year AS year, reported_visits, loaded_visits, CAST(NULL AS VARCHAR) AS reported_source
+        count_year AS year, reported_visits, loaded_visits, CAST(NULL AS VARCHAR) AS reported_source,
+        '' AS reported_parts
     FROM bc_claim_outcome
     WHERE reported_visits IS NOT NULL AND loaded_visits IS NOT NULL
       AND reported_visits <> loaded_visits
@@ -38,7 +44,8 @@ both_kinds AS (
 )
 SELECT
     visit_id,
-    what || ': visit_counts says ' || CAST(reported_visits AS VARCHAR) || ', the loaded visits of '
+    what || ': visit_counts says ' || CAST(reported_visits AS VARCHAR) || reported_parts
+        || ', the loaded visits of '
         || 'that year (declared complete in coverage) number ' || CAST(loaded_visits AS VARCHAR)
         || '; the visit_counts row is used' AS message,
     to_json({

@@ -5,7 +5,8 @@
 -- terminals row decides its own year and is the starting state for later years.
 --
 -- Counts (bc_terminal_year_count): a visit_counts row for the terminal, port, vessel type and
--- year, else the loaded visits of a port-year declared complete in coverage. Loaded visits
+-- year (its visits plus its innovative_concept_visits: the threshold counts every visit), else
+-- the loaded visits of a port-year declared complete in coverage. Loaded visits
 -- alone are never a count: a year with neither is unknown, never zero.
 
 -- Which rows of the whole-store history the pack reads (pack.toml history_keys; docs/packs.md):
@@ -73,8 +74,12 @@ loaded AS (
     GROUP BY h.port, h.terminal, h.vessel_type, b.year
 ),
 reported AS (
+    -- every visit the terminal received: a row's visits leave out its innovative-concept
+    -- visits (the VIE/TIE count, § 93130.11(a)), which § 93130.10(a) counts; empty = none
     SELECT upper(port) AS port, holder AS terminal, vessel_type, year,
-        sum(visits) AS visits, string_agg(DISTINCT source, '+' ORDER BY source) AS source
+        sum(visits + coalesce(innovative_concept_visits, 0)) AS visits,
+        sum(coalesce(innovative_concept_visits, 0)) AS innovative_concept_visits,
+        string_agg(DISTINCT source, '+' ORDER BY source) AS source
     FROM visit_counts
     WHERE holder_kind = 'terminal' AND vessel_type IS NOT NULL AND port IS NOT NULL
     GROUP BY ALL
@@ -82,6 +87,7 @@ reported AS (
 SELECT
     y.port, y.terminal, y.vessel_type, CAST(y.year AS INTEGER) AS year,
     r.visits AS reported_visits,
+    r.innovative_concept_visits AS reported_innovative_concept_visits,
     r.source AS reported_source,
     c.year IS NOT NULL AS covered,
     CASE WHEN c.year IS NOT NULL THEN coalesce(l.visits, 0) END AS loaded_visits,
