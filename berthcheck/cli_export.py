@@ -225,13 +225,14 @@ def compare_command(
         help="Two or more indicator packages (FILE.zip or folders with datapackage.json).",
         show_default=False)],
     out: Annotated[Path, typer.Option("--out", help="FILE.pdf or FILE.html.", show_default=False)],
+    mkdir: MkdirOption = False,
 ) -> None:
     """Render two or more ports' indicator packages side by side (HTML or PDF, with charts);
     packages made with different rule packs or pack versions are refused."""
     from berthcheck.export.compare import compare_packages
 
     try:
-        outcome = compare_packages(packages, out)
+        outcome = compare_packages(packages, out, mkdir=mkdir)
     except BerthcheckError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None

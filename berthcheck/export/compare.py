@@ -17,7 +17,6 @@ from pathlib import Path
 
 from berthcheck import __version__
 from berthcheck.errors import BerthcheckError, UsageError
-from berthcheck.export.files import write_atomic
 from berthcheck.export.indicators import CSV_NAME, PACKAGE_NAME, RESOURCE
 from berthcheck.export.package_read import Package, read_package
 
@@ -220,7 +219,8 @@ def combined_csv(packages: list[Package]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def compare_packages(paths: list[Path], out: Path) -> CompareOutcome:
+def compare_packages(paths: list[Path], out: Path, *, mkdir: bool = False) -> CompareOutcome:
+    from berthcheck import atomic
     from berthcheck.report import glyphs, render
 
     out = Path(out)
@@ -229,6 +229,8 @@ def compare_packages(paths: list[Path], out: Path) -> CompareOutcome:
         raise UsageError(f"--out {str(out)!r}: the extension must be .pdf or .html")
     if len(paths) < 2:
         raise UsageError("give two or more indicator packages to compare")
+    if not mkdir:  # a missing folder is a typo until --mkdir, as for every output (exit 2)
+        atomic.check_parent(out, what="comparison")
     packages = [read_package(Path(p)) for p in paths]
     check_same_definitions(packages)
     _refuse_repeats(packages)
@@ -248,10 +250,8 @@ def compare_packages(paths: list[Path], out: Path) -> CompareOutcome:
         meta = model["meta"]
         data = render.render_pdf(html, meta, (meta["results_name"], combined_csv(packages),
                                               "Indicator rows of every package compared")).data
-    try:
-        write_atomic(out, data)
-    except OSError as exc:
-        raise BerthcheckError(f"cannot write {out}: {exc.strerror or exc}") from None
+    # the folder is made (with --mkdir) only once the packages were read and the page built
+    atomic.write_bytes(out, data, mkdir=mkdir, what="comparison")
     return CompareOutcome(out, len(packages), len(model["lines"]), fmt_[1:], undrawable,
                           _warnings(packages))
 
