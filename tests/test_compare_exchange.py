@@ -30,3 +30,22 @@ def test_compare_into_a_missing_folder_is_a_usage_error_unless_mkdir(runner, tmp
     r = runner.invoke(app, ["compare", str(lax), str(ngo), "--out", str(out), "--mkdir"])
     assert r.exit_code == 0, r.output
     assert out.is_file()
+
+
+def test_two_ports_months_of_no_visit_are_two_packages_not_the_same_one(runner, tmp_path):
+    """Los Angeles and Nagoya each exporting a month of no visit (`--port`, December) wrote the
+    same indicators.csv (its header only), and `compare` refused them as "the same package"
+    (exit 2): a package is the same one when its CSV *and* its descriptor's run, port and
+    period are."""
+    def of(port, run_id):
+        return lambda d: d["berthcheck"].update(port=port, run_id=run_id, period="2026-12")
+
+    lax = _package(tmp_path / "lax-dec", [], edit=of("USLAX", "1111111111111111"))
+    ngo = _package(tmp_path / "ngo-dec", [], edit=of("JPNGO", "2222222222222222"))
+    r, out = _compare(runner, tmp_path, lax, ngo)
+    assert r.exit_code == 0, r.output
+    assert f"warning: ngo-dec: {CSV_NAME} holds no rows" in r.stderr
+    assert out.is_file()
+    # the same package twice is still one package given twice
+    r, _ = _compare(runner, tmp_path, lax, lax)
+    assert r.exit_code == 2 and "lax-dec and lax-dec are the same package" in r.stderr

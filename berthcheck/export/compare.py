@@ -43,13 +43,18 @@ def zones_text(descriptor: dict) -> str:
 
 
 def _refuse_repeats(packages: list[Package]) -> None:
-    """The same package given twice would show its port twice, as if two ports."""
-    first: dict[str, Package] = {}
+    """The same package given twice would show its port twice, as if two ports. The same is
+    the same CSV of the same run, port and period: two ports' months of no visit have the same
+    CSV (its header), and are two packages."""
+    first: dict[tuple, Package] = {}
     for p in packages:
-        if p.csv_sha256 in first:
-            raise UsageError(f"{first[p.csv_sha256].source} and {p.source} are the same package "
-                             "(the same indicators.csv); give each port's package once")
-        first[p.csv_sha256] = p
+        b = p.descriptor.get("berthcheck") or {}
+        key = (p.csv_sha256, b.get("run_id"), b.get("port"), b.get("period"))
+        if key in first:
+            raise UsageError(f"{first[key].source} and {p.source} are the same package "
+                             "(the same indicators.csv of the same run); give each port's "
+                             "package once")
+        first[key] = p
 
 
 def check_same_definitions(packages: list[Package]) -> tuple[str, str]:
