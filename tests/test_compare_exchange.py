@@ -49,3 +49,109 @@ def test_two_ports_months_of_no_visit_are_two_packages_not_the_same_one(runner, 
     # the same package twice is still one package given twice
     r, _ = _compare(runner, tmp_path, lax, lax)
     assert r.exit_code == 2 and "lax-dec and lax-dec are the same package" in r.stderr
+
+
+def _refused(runner, tmp_path, lax, package, message: str) -> None:
+    r, out = _compare(runner, tmp_path, lax, package)
+    assert r.exit_code == 1, r.output
+    assert message in r.stderr, r.stderr
+    assert "Traceback" not in r.output and "unexpected" not in r.stderr
+    assert not out.exists()
+
+
+def _resource(**changes):
+    return lambda d: d["resources"][0].update(changes)
+
+
+def _fields(edit):
+    return lambda d: edit(d["resources"][0]["schema"]["fields"])
+
+
+@pytest.mark.parametrize(("edit", "named"), [
+    # a Frictionless validator reads the file the resource names; compare read indicators.csv
+    (_resource(path="other.csv"),
+     f"$.resources[indicators].path: 'other.csv': not {CSV_NAME}"),
+    (_resource(path="../../lax.zip"),
+     f"$.resources[indicators].path: '../../lax.zip': not {CSV_NAME}"),
+    (_resource(encoding="latin-1"),
+     "$.resources[indicators].encoding: 'latin-1': not utf-8"),
+    (_resource(bytes="2404"), "$.resources[indicators].bytes must be an integer, not \"2404\""),
+    (_resource(bytes=1), "$.resources[indicators].bytes: 1: indicators.csv has "),
+    (lambda d: d["berthcheck"].update(version=9), "$.berthcheck.version must be text, not 9"),
+    # a period that is none of --period's forms: its rows' months were held to nothing
+    (lambda d: d["berthcheck"].update(period="October"),
+     "$.berthcheck.period: 'October': not a period (YYYY-MM, YYYY-Qn or YYYY"),
+], ids=["path", "path-up", "encoding", "bytes-text", "bytes-wrong", "version", "period"])
+def test_a_descriptor_that_misdescribes_its_csv_is_refused_naming_its_path(
+        runner, tmp_path, lax, edit, named):
+    """Each was compared without a word, while a partner's Frictionless validator refuses the
+    same package (or reads another file than compare did)."""
+    bad = _package(tmp_path / "ngo", [_row("JPNGO")], edit=edit)
+    _refused(runner, tmp_path, lax, bad, f"ngo: {PACKAGE_NAME}: {named}")
+
+
+@pytest.mark.parametrize(("edit", "named"), [
+    # the schema lists a field the CSV does not have (Frictionless: missing-label)
+    (_fields(lambda f: f.append({"name": "berth_hours", "type": "number"})),
+     f"{PACKAGE_NAME}: $.resources[indicators].schema.fields[34] (berth_hours): no such "
+     "column in "
+     f"{CSV_NAME}"),
+    # the CSV has a column the schema does not list (Frictionless: extra-label)
+    (_fields(lambda f: f.pop()), f"{CSV_NAME}, row 1 (header), column run_id: not a field of "
+                                 "$.resources[indicators].schema.fields"),
+    # the same names in another order: each column is typed by the field at its place
+    (_fields(lambda f: f.insert(3, f.pop(4))),
+     f"{CSV_NAME}, row 1 (header), column 4 is 'visits', "
+     "$.resources[indicators].schema.fields[3] is 'compliant_visits'"),
+], ids=["missing-label", "extra-label", "order"])
+def test_a_schema_that_is_not_the_csvs_header_is_refused(runner, tmp_path, lax, edit, named):
+    bad = _package(tmp_path / "ngo", [_row("JPNGO")], edit=edit)
+    _refused(runner, tmp_path, lax, bad, f"ngo: {named}")
+
+
+def test_a_validator_refuses_what_compare_refuses(tmp_path):
+    """The refusals above are a Frictionless validator's too: compare holds a package to what
+    its descriptor declares, no less."""
+    frictionless = pytest.importorskip("frictionless")
+    for name, edit in [("bytes", _resource(bytes=1)), ("missing", _fields(lambda f: f.append(
+            {"name": "berth_hours", "type": "number"}))), ("extra", _fields(lambda f: f.pop()))]:
+        bad = _package(tmp_path / name, [_row("JPNGO")], edit=edit)
+        assert not frictionless.validate(str(bad / PACKAGE_NAME)).valid, name
+    good = _package(tmp_path / "good", [_row("JPNGO")])
+    assert frictionless.validate(str(good / PACKAGE_NAME)).valid
+
+
+def test_a_row_whose_port_has_no_stated_time_zone_is_refused(runner, tmp_path, lax):
+    """A Nagoya package whose `time_zones` named only Los Angeles was listed as "months in
+    USLAX: America/Los_Angeles": the reader was told Nagoya's months were counted in Los
+    Angeles time."""
+    bad = _package(tmp_path / "ngo", [_row("JPNGO")], edit=lambda d: d["berthcheck"].update(
+        time_zones={"USLAX": "America/Los_Angeles"}))
+    _refused(runner, tmp_path, lax, bad,
+             f"ngo: {CSV_NAME}, row 2, column port: 'JPNGO': no time zone for it in "
+             f"{PACKAGE_NAME}'s $.berthcheck.time_zones (which names USLAX)")
+
+
+def test_a_package_of_a_newer_berthcheck_is_compared_by_the_fields_this_one_knows(
+        runner, tmp_path, lax):
+    """A partner on a newer berthcheck whose package adds an indicator: compared on the fields
+    this version writes, and both the newer version and the column not compared are said
+    (the column was dropped unseen, the version never looked at)."""
+    from berthcheck.export.files import Column, Table, csv_bytes
+    from berthcheck.export.indicators import COLUMNS, RESOURCE
+    from tests.test_compare import _write
+
+    extra = Column("berth_hours", "number", "hours at berth", "berthcheck run", True, "h")
+    rows = [dict(_row("JPNGO"), berth_hours=30.0)]
+
+    def newer(d):
+        d["berthcheck"]["version"] = "9.1.0"
+        d["resources"][0]["schema"]["fields"].append(
+            {"name": "berth_hours", "type": "number", "unit": "h"})
+
+    ngo = _write(tmp_path / "ngo", csv_bytes(Table(RESOURCE, [*COLUMNS, extra], rows)), newer)
+    r, out = _compare(runner, tmp_path, lax, ngo)
+    assert r.exit_code == 0, r.output
+    assert "warning: ngo: made by berthcheck 9.1.0, newer than this one (" in r.stderr
+    assert "warning: ngo: not read: column 'berth_hours'" in r.stderr
+    assert out.is_file()

@@ -265,6 +265,7 @@ def _warnings(packages: list[Package]) -> list[str]:
     """What of a package was not compared, said rather than dropped unseen."""
     out = []
     for p in packages:
+        out += p.warnings
         if p.unread:
             out.append(f"{p.source}: not read: {', '.join(p.unread)} (compare reads "
                        f"{PACKAGE_NAME} and {CSV_NAME}, resource {RESOURCE!r}, only)")

@@ -21,6 +21,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from berthcheck import __version__
 from berthcheck.errors import BerthcheckError, UsageError
 from berthcheck.export.indicators import (
     COLUMNS,
@@ -40,6 +41,7 @@ _COMPARED = ("port", "month", "vessel_type", "visits", "compliant_visits", "regu
              "uncontrolled_hours", "shore_power_hours", "capture_hours", "shore_power_kwh",
              "at_berth_nox_kg", "avoided_nox_kg", "avoided_co2_kg")
 _YEARMONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+_PERIOD = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?")
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
@@ -50,6 +52,7 @@ class Package:
     rows: list[dict]
     csv_sha256: str  # two packages with the same CSV are the same package
     unread: list[str] = field(default_factory=list)  # zip members and resources not read
+    warnings: list[str] = field(default_factory=list)  # what else of it was not compared
 
     @property
     def definition(self) -> tuple[str, str]:
@@ -119,8 +122,13 @@ def read_package(path: Path) -> Package:
                               "$.berthcheck.pack_version are required (made by `berthcheck "
                               "export indicators`?)")
     # compared as the packages' definitions, or shown on the page: text, as export writes
-    for key in ("pack", "pack_version", "pack_hash", "run_id", "period", "port"):
+    for key in ("pack", "pack_version", "pack_hash", "run_id", "period", "port", "version"):
         _require_text(name, b, f"$.berthcheck.{key}", key)
+    if b.get("period") is not None and not _PERIOD.fullmatch(b["period"]):
+        # its rows' months are held to it: a period of no known form held them to nothing
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.berthcheck.period: {b['period']!r}: "
+                              "not a period (YYYY-MM, YYYY-Qn or YYYY, as `export indicators "
+                              "--period` takes)")
     _check_time_zones(name, b.get("time_zones"))
     resources = descriptor.get("resources")
     resources = resources if isinstance(resources, list) else []
@@ -131,6 +139,7 @@ def read_package(path: Path) -> Package:
                               f"{RESOURCE!r}")
     unread += [f"resource {r.get('name')!r}" if isinstance(r, dict) else f"$.resources[{j}]"
                for j, r in enumerate(resources) if r is not resource]
+    _check_resource_text(name, resource)
     data = members.get(CSV_NAME)
     if data is None:
         raise BerthcheckError(f"{name}: no {CSV_NAME}")
@@ -140,13 +149,17 @@ def read_package(path: Path) -> Package:
         raise BerthcheckError(f"{name}: {CSV_NAME} does not match the sha256 its "
                               f"{PACKAGE_NAME} records ($.resources[{RESOURCE}].hash); the "
                               "package was changed after it was written")
+    _check_bytes(name, resource.get("bytes"), len(data))
     schema = resource.get("schema")
     listed = schema.get("fields") if isinstance(schema, dict) else None
     if not isinstance(listed, list):
         raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.resources[{RESOURCE}].schema.fields "
                               "must be a list")
     _check_declared_types(name, listed)
-    rows = _typed_rows(name, data)
+    declared = [str(f.get("name")) for f in listed]
+    rows = _typed_rows(name, data, declared)
+    warnings = _newer_package(name, b.get("version"), declared)
+    zones = b.get("time_zones")
     # every row names the pack, version and run it came from: one the descriptor does not
     # name was computed otherwise, whatever the descriptor (which compare holds) says
     for i, row in enumerate(rows, start=2):
@@ -158,11 +171,90 @@ def read_package(path: Path) -> Package:
         if b.get("port") is not None and row["port"] != b["port"]:
             raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}, column port: {row['port']!r}: "
                                   f"the package is {b['port']!r}'s ($.berthcheck.port)")
+        if zones is not None and row["port"] not in zones:
+            # its months would be read in another port's zone, or in none said
+            raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}, column port: {row['port']!r}: "
+                                  f"no time zone for it in {PACKAGE_NAME}'s "
+                                  "$.berthcheck.time_zones (which names "
+                                  f"{', '.join(sorted(zones)) or 'no port'}); its months are "
+                                  "counted in the port's own zone")
         if not _in_period(row["month"], b.get("period")):
             raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}, column month: "
                                   f"{row['month']!r}: outside the package's period "
                                   f"{b['period']!r} ($.berthcheck.period)")
-    return Package(name, descriptor, rows, hashlib.sha256(data).hexdigest(), unread)
+    return Package(name, descriptor, rows, hashlib.sha256(data).hexdigest(), unread, warnings)
+
+
+def _version_key(text: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"[0-9]+", text.split("+")[0])[:3])
+
+
+def _newer_package(name: str, version: str | None, declared: list[str]) -> list[str]:
+    """A partner on a newer berthcheck is compared, not refused (two ports upgrade on their
+    own days): on the fields this version writes, each of them typed and checked as its own;
+    the newer version and any column this one does not know are said."""
+    out = []
+    if version is not None and _version_key(version) > _version_key(__version__):
+        out.append(f"{name}: made by berthcheck {version}, newer than this one ({__version__}): "
+                   "compared on the indicators this version writes")
+    unknown = [c for c in declared if c not in _FIELDS]
+    if unknown:
+        out.append(f"{name}: not read: column {', '.join(repr(c) for c in unknown)} (a field "
+                   f"berthcheck {__version__} does not write; its definition is the package's "
+                   f"{PACKAGE_NAME})")
+    return out
+
+
+_RESOURCE_PATH = f"$.resources[{RESOURCE}]"
+
+
+def _check_resource_text(name: str, resource: dict) -> None:
+    """The resource names the file compare reads and its encoding, as `export indicators`
+    writes them: a partner's validator reads the file `path` names, so a package whose `path`
+    is another file was checked there on other rows than compare's."""
+    for key in ("path", "encoding"):
+        _require_text(name, resource, f"{_RESOURCE_PATH}.{key}", key)
+    path = resource.get("path")
+    if path != CSV_NAME:
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {_RESOURCE_PATH}.path: {path!r}: not "
+                              f"{CSV_NAME}, the file `export indicators` writes and compare reads")
+    encoding = resource.get("encoding")
+    if encoding is not None and encoding.lower() not in ("utf-8", "utf8"):
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {_RESOURCE_PATH}.encoding: "
+                              f"{encoding!r}: not utf-8, the encoding of a package's CSV")
+
+
+def _check_bytes(name: str, declared, size: int) -> None:
+    """`bytes`, when given, is the CSV's size (a Frictionless validator holds it so)."""
+    if declared is None:
+        return
+    if isinstance(declared, bool) or not isinstance(declared, int):
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {_RESOURCE_PATH}.bytes must be an "
+                              f"integer, not {_json_kind(declared)}")
+    if declared != size:
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {_RESOURCE_PATH}.bytes: {declared}: "
+                              f"{CSV_NAME} has {size} bytes; the package was changed after it "
+                              "was written")
+
+
+def _check_header(name: str, header: list[str], declared: list[str]) -> None:
+    """The CSV's columns are the fields the table schema lists, in its order (a Frictionless
+    validator's missing-, extra- and incorrect-label): a column is typed by its field."""
+    where = f"{name}: {CSV_NAME}, row 1 (header)"
+    for j, field_name in enumerate(declared):
+        if field_name not in header:
+            raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {_RESOURCE_PATH}.schema.fields[{j}] "
+                                  f"({field_name}): no such column in {CSV_NAME}")
+    for column in header:
+        if column not in declared:
+            raise BerthcheckError(f"{where}, column {column}: not a field of "
+                                  f"{_RESOURCE_PATH}.schema.fields (the table schema lists "
+                                  "every column)")
+    for j, (column, field_name) in enumerate(zip(header, declared, strict=False)):
+        if column != field_name:
+            raise BerthcheckError(f"{where}, column {j + 1} is {column!r}, "
+                                  f"{_RESOURCE_PATH}.schema.fields[{j}] is {field_name!r}: the "
+                                  "columns must be in the schema's order")
 
 
 def _in_period(month: str, period: str | None) -> bool:
@@ -228,7 +320,7 @@ def _check_declared_types(name: str, listed: list) -> None:
                 f"{f.get('type')!r}: berthcheck's indicators field {f.get('name')} is {ours!r}")
 
 
-def _typed_rows(name: str, data: bytes) -> list[dict]:
+def _typed_rows(name: str, data: bytes, declared: list[str]) -> list[dict]:
     """The CSV's rows, each cell typed by berthcheck's own indicator fields (never by the
     package's word for it) and held to their constraints: every problem names the package,
     row (the header is row 1), column and value."""
@@ -248,6 +340,7 @@ def _typed_rows(name: str, data: bytes) -> list[dict]:
     if missing:
         raise BerthcheckError(f"{name}: {CSV_NAME}: no column {', '.join(missing)} (header, "
                               "row 1); compare reads it")
+    _check_header(name, header, declared)
     rows: list[dict] = []
     seen: dict[tuple, int] = {}
     for i, cells in enumerate(records, start=2):
