@@ -175,8 +175,9 @@ def test_a_port_month_in_two_packages_is_shown_per_package_never_summed(runner, 
     """An all-ports package and one port's package (or two exports of a port) both hold that
     port's month: each package's figures are shown under its name, in both tables; the
     vessel-type table once added them up (130 container visits where each package had 65)."""
-    both = _package(tmp_path / "all-ports", [_row("USLAX", visits=10), _row("JPNGO")])
-    one = _package(tmp_path / "lax-only", [_row("USLAX", visits=30, regulated_visits=30)])
+    both = _package(tmp_path / "all-ports", [_row("USLAX"), _row("JPNGO")])
+    one = _package(tmp_path / "lax-only", [_row("USLAX", visits=30, compliant_visits=24,
+                                                non_compliant_visits=6, regulated_visits=30)])
     r, out = _compare(runner, tmp_path, both, one)
     assert r.exit_code == 0, r.stderr
     model = build_model([read_package(both), read_package(one)])

@@ -155,3 +155,40 @@ def test_a_package_of_a_newer_berthcheck_is_compared_by_the_fields_this_one_know
     assert "warning: ngo: made by berthcheck 9.1.0, newer than this one (" in r.stderr
     assert "warning: ngo: not read: column 'berth_hours'" in r.stderr
     assert out.is_file()
+
+
+@pytest.mark.parametrize(("over", "named"), [
+    # visits 10 = compliant 8 + non-compliant 2 + 0 + 0 + 0; 12 was charted as 12 visits
+    ({"visits": 12}, "row 2, column visits: '12': not the sum of the verdict counts "
+                     "(compliant_visits + non_compliant_visits + insufficient_data_visits + "
+                     "exempt_visits + not_applicable_visits = 10)"),
+    # regulated = compliant 8 + non-compliant 2 = 10; the page's rate is 8 / regulated
+    ({"regulated_visits": 9, "visits": 10},
+     "row 2, column regulated_visits: '9': not compliant_visits + non_compliant_visits (10)"),
+    # 8 / 10 x 100 = 80.0000, written with 4 decimals
+    ({"compliance_rate": 50.0}, "row 2, column compliance_rate: '50.0000': not "
+                                "compliant_visits / regulated_visits x 100 (80.0000)"),
+    # no regulated visit: no rate (an empty cell), never a number
+    ({"compliant_visits": 0, "non_compliant_visits": 0, "not_applicable_visits": 10,
+      "regulated_visits": 0, "compliance_rate": 0.0},
+     "row 2, column compliance_rate: '0.0000': not empty, as it is without regulated visits"),
+    ({"compliance_rate": None}, "row 2, column compliance_rate: empty, though "
+                                "regulated_visits is 10 (80.0000 expected)"),
+], ids=["visits", "regulated", "rate", "rate-without-regulated", "no-rate"])
+def test_counts_that_do_not_add_up_as_the_definitions_say_are_refused(
+        runner, tmp_path, lax, over, named):
+    """docs/interchange.md defines visits as every visit by verdict, regulated visits as
+    compliant + non-compliant and the rate as compliant / regulated x 100: a package (edited,
+    its hash recorded anew) whose counts did not add up was charted as written, a rate beside
+    the counts that contradict it."""
+    bad = _package(tmp_path / "ngo", [_row("JPNGO", **over)])
+    _refused(runner, tmp_path, lax, bad, f"ngo: {CSV_NAME}, {named}")
+
+
+def test_a_rate_written_with_four_decimals_adds_up(runner, tmp_path, lax):
+    """2 / 3 x 100 = 66.666666..., written 66.6667: within the rounding of the written cell."""
+    ngo = _package(tmp_path / "ngo", [_row("JPNGO", visits=3, compliant_visits=2,
+                                           non_compliant_visits=1, regulated_visits=3,
+                                           compliance_rate=66.6667)])
+    r, _ = _compare(runner, tmp_path, lax, ngo)
+    assert r.exit_code == 0, r.output

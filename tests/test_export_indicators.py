@@ -167,6 +167,7 @@ def test_compare_refuses_other_definitions_and_changed_packages(packages, tmp_pa
     data = (other / "indicators.csv").read_bytes().replace(f",{version},".encode(), b",9.9.9,")
     (other / "indicators.csv").write_bytes(data)
     descriptor["resources"][0]["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
+    descriptor["resources"][0]["bytes"] = len(data)  # held to the CSV's size, as the hash
     (other / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     r = runner.invoke(app, ["compare", str(folder / "lax.zip"), str(other), "--out",
                             str(tmp_path / "x.pdf")])

@@ -29,6 +29,7 @@ from berthcheck.export.indicators import (
     PACKAGE_NAME,
     PATTERNS,
     RESOURCE,
+    VERDICT_COUNTS,
     schema_field,
 )
 
@@ -349,6 +350,7 @@ def _typed_rows(name: str, data: bytes, declared: list[str]) -> list[dict]:
                                   f"has {len(header)}")
         row = {key: _typed_cell(f"{name}: {CSV_NAME}, row {i}, column {key}", key, value)
                for key, value in zip(header, cells, strict=True)}
+        _check_sums(f"{name}: {CSV_NAME}, row {i}", row, dict(zip(header, cells, strict=True)))
         primary = (row["port"], row["month"], row["vessel_type"])
         if primary in seen:
             raise BerthcheckError(
@@ -357,6 +359,45 @@ def _typed_rows(name: str, data: bytes, declared: list[str]) -> list[dict]:
         seen[primary] = i
         rows.append(row)
     return rows
+
+
+_VERDICT_COLUMNS = [f"{v}_visits" for v in VERDICT_COUNTS]
+
+
+def _check_sums(where: str, row: dict, text: dict[str, str]) -> None:
+    """The counts add up as the indicators' definitions say (docs/interchange.md): visits are
+    every visit by verdict, regulated visits compliant + non-compliant, the rate compliant /
+    regulated x 100 (written with 4 decimals), and no rate without regulated visits. Held only
+    where the package has the columns (a package may lack those compare does not read)."""
+    if all(k in row for k in _VERDICT_COLUMNS):
+        total = sum(row[k] for k in _VERDICT_COLUMNS)
+        if row["visits"] != total:
+            raise BerthcheckError(f"{where}, column visits: {text['visits']!r}: not the sum of "
+                                  f"the verdict counts ({' + '.join(_VERDICT_COLUMNS)} = "
+                                  f"{total})")
+    if "non_compliant_visits" not in row:
+        return
+    regulated = row["compliant_visits"] + row["non_compliant_visits"]
+    if row["regulated_visits"] != regulated:
+        raise BerthcheckError(f"{where}, column regulated_visits: {text['regulated_visits']!r}: "
+                              f"not compliant_visits + non_compliant_visits ({regulated})")
+    if "compliance_rate" not in row:
+        return
+    rate = row["compliance_rate"]
+    if not regulated:
+        if rate is not None:
+            raise BerthcheckError(f"{where}, column compliance_rate: "
+                                  f"{text['compliance_rate']!r}: not empty, as it is without "
+                                  "regulated visits")
+        return
+    expected = round(100.0 * row["compliant_visits"] / regulated, 4)
+    if rate is None:
+        raise BerthcheckError(f"{where}, column compliance_rate: empty, though regulated_visits "
+                              f"is {regulated} ({expected:.4f} expected)")
+    if abs(rate - expected) > 0.00011:  # the written cell's rounding, and a float's
+        raise BerthcheckError(f"{where}, column compliance_rate: {text['compliance_rate']!r}: "
+                              "not compliant_visits / regulated_visits x 100 "
+                              f"({expected:.4f})")
 
 
 def _typed_cell(where: str, key: str, value: str):
