@@ -192,3 +192,33 @@ def test_a_rate_written_with_four_decimals_adds_up(runner, tmp_path, lax):
                                            compliance_rate=66.6667)])
     r, _ = _compare(runner, tmp_path, lax, ngo)
     assert r.exit_code == 0, r.output
+
+
+def test_a_ports_month_of_no_visit_still_states_its_time_zone(runner, tmp_path, lax):
+    """Nagoya's package of a month without visits (`--port JPNGO --period 2026-12`) stated no
+    time zone (`time_zones: {}`): `compare` listed it as "no port", as if the package were
+    nobody's. The zone of the `--port` is stated with or without visits."""
+    import io
+    import json
+    import zipfile
+
+    from berthcheck.cli import app
+    from tests.conftest import write_csv
+    from tests.test_compare_partner import NAGOYA_BOUNDARY
+
+    rows = [{"visit_id": v, "imo": imo, "vessel_name": name, "vessel_type": kind,
+             "port": "JPNGO", "terminal": "飛島ふ頭", "berth": berth, "arrival": arrival,
+             "departure": departure}
+            for v, imo, name, kind, berth, arrival, departure in NAGOYA_BOUNDARY]
+    db = str(tmp_path / "ngo.duckdb")
+    r = runner.invoke(app, ["--db", db, "load", "visits",
+                            str(write_csv(tmp_path / "visits.csv", rows))])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "ngo-dec.zip"
+    r = runner.invoke(app, ["--db", db, "export", "indicators", "--period", "2026-12", "--port",
+                            "JPNGO", "--pack", "carb-at-berth-2020", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "no visit in scope (period 2026-12, port JPNGO)" in r.stderr
+    with zipfile.ZipFile(io.BytesIO(out.read_bytes())) as z:
+        assert json.loads(z.read(PACKAGE_NAME))["berthcheck"]["time_zones"] == {
+            "JPNGO": "Asia/Tokyo"}

@@ -198,6 +198,10 @@ def build(con, run, params: dict) -> Built:
         zones[v["port"]] = v.get("port_timezone") or "UTC"  # local_date's zone for the port
         day = local_date(v["departure"], v.get("port_timezone"))
         months[vid] = day.strftime("%Y-%m") if day else ""
+    port = params.get("port")
+    if port and port not in zones:  # a month of no visit at the port: still the port's zone
+        zones[port] = store.scalar(con, "SELECT timezone FROM ports WHERE port = ?",
+                                   [port]) or "UTC"
     rows = indicator_rows(results, months, run.pack)
     for r in rows:
         r["run_id"] = run.run_id
