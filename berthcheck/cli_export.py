@@ -66,6 +66,7 @@ def _done(outcome, as_json: bool = False) -> None:
         print_json({
             "kind": outcome.kind, "export_id": outcome.export_id, "run_id": outcome.run_id,
             "reused_run": outcome.reused_run, "rows": outcome.rows,
+            "pack": outcome.pack, "pack_version": outcome.pack_version,
             "incomplete": outcome.incomplete, "visits": outcome.visits,
             "files": {str(p): outcome.sha256[p.name] for p in outcome.paths},
             # the shape every command's --json names files in (berthcheck/written_files.py)

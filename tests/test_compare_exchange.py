@@ -222,3 +222,29 @@ def test_a_ports_month_of_no_visit_still_states_its_time_zone(runner, tmp_path, 
     with zipfile.ZipFile(io.BytesIO(out.read_bytes())) as z:
         assert json.loads(z.read(PACKAGE_NAME))["berthcheck"]["time_zones"] == {
             "JPNGO": "Asia/Tokyo"}
+
+
+def test_export_json_names_the_pack_the_package_was_made_with(runner, sample_month_checked,
+                                                              tmp_path):
+    """`export indicators` without `--pack` chooses the pack by the ports in scope; its
+    `--json` said which only in a note's words, so a script had to open the package to learn
+    what its partner must export with. Every export's `--json` now names `pack` and
+    `pack_version`, as the package's `$.berthcheck` does."""
+    import json
+    import zipfile
+
+    from berthcheck.cli import app
+    from berthcheck.engine.pack import load_pack
+    from tests.conftest import copy_store
+
+    db = str(copy_store(sample_month_checked[0], tmp_path / "lax.duckdb"))
+    out = tmp_path / "lax.zip"
+    r = runner.invoke(app, ["--db", db, "export", "indicators", "--period", "2026-10", "--out",
+                            str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    pack = load_pack("carb-at-berth-2020")
+    assert (data["pack"], data["pack_version"]) == (pack.id, pack.version)
+    with zipfile.ZipFile(out) as z:
+        stated = json.loads(z.read(PACKAGE_NAME))["berthcheck"]
+    assert (stated["pack"], stated["pack_version"]) == (data["pack"], data["pack_version"])
