@@ -227,6 +227,7 @@ def compare_command(
         show_default=False)],
     out: Annotated[Path, typer.Option("--out", help="FILE.pdf or FILE.html.", show_default=False)],
     mkdir: MkdirOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Render two or more ports' indicator packages side by side (HTML or PDF, with charts);
     packages made with different rule packs or pack versions are refused."""
@@ -237,7 +238,18 @@ def compare_command(
     except BerthcheckError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
-    typer.echo(f"wrote {outcome.path} ({outcome.packages} packages, {outcome.rows} rows)")
+    if as_json:
+        from berthcheck.written_files import written_files
+
+        print_json({
+            "format": outcome.format, "pack": outcome.pack[0], "pack_version": outcome.pack[1],
+            "packages": outcome.compared, "rows": outcome.rows,
+            "undrawable": [u.text for u in outcome.undrawable],
+            "warnings": outcome.warnings,
+            "written_files": written_files([outcome.path], {str(outcome.path): outcome.sha256}),
+        })
+    else:
+        typer.echo(f"wrote {outcome.path} ({outcome.packages} packages, {outcome.rows} rows)")
     for text in outcome.warnings:
         typer.echo(f"warning: {text}", err=True)
     from berthcheck.report.glyphs import warning

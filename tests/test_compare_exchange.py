@@ -248,3 +248,39 @@ def test_export_json_names_the_pack_the_package_was_made_with(runner, sample_mon
     with zipfile.ZipFile(out) as z:
         stated = json.loads(z.read(PACKAGE_NAME))["berthcheck"]
     assert (stated["pack"], stated["pack_version"]) == (data["pack"], data["pack_version"])
+
+
+def test_compare_json_says_what_it_compared_and_wrote(runner, tmp_path, lax):
+    """`compare` had no `--json`: a partner's script learnt what was compared (each package's
+    run, period, ports and time zones), the warnings, and the page's sha256 only by reading
+    the page. Its `--json` gives them in one object, `written_files` as every command names
+    its files; an error prints nothing on standard output."""
+    import hashlib
+    import json
+
+    from berthcheck.cli import app
+
+    ngo = _package(tmp_path / "ngo", [_row("JPNGO")])
+    empty = _package(tmp_path / "empty", [], edit=lambda d: d["berthcheck"].update(
+        port="JPNGO", period="2026-12", run_id="2222222222222222"))
+    out = tmp_path / "c.html"
+    r = runner.invoke(app, ["compare", str(lax), str(ngo), str(empty), "--out", str(out),
+                            "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["written_files"] == [
+        {"path": str(out), "sha256": hashlib.sha256(out.read_bytes()).hexdigest()}]
+    assert data["format"] == "html" and data["rows"] == 2
+    assert (data["pack"], data["pack_version"]) == (_row("X")["pack"], _row("X")["pack_version"])
+    assert [(p["source"], p["ports"], p["time_zones"], p["rows"]) for p in data["packages"]] == [
+        ("lax", ["USLAX"], {"USLAX": "America/Los_Angeles"}, 1),
+        ("ngo", ["JPNGO"], {"JPNGO": "Asia/Tokyo"}, 1),
+        ("empty", [], {}, 0)]
+    assert data["packages"][2]["period"] == "2026-12" and data["packages"][2]["port"] == "JPNGO"
+    assert data["warnings"] == [f"empty: {CSV_NAME} holds no rows: none of its ports is on the "
+                                "page"]
+    assert "warning: empty:" in r.stderr  # said on standard error too, as the exports do
+    assert data["undrawable"] == []
+    r = runner.invoke(app, ["compare", str(lax), str(lax), "--out", str(tmp_path / "d.html"),
+                            "--json"])
+    assert r.exit_code == 2 and r.stdout == ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,19 @@ class CompareOutcome:
     format: str
     undrawable: list = field(default_factory=list)  # report.glyphs.Undrawable (PDF only)
     warnings: list[str] = field(default_factory=list)
+    sha256: str = ""  # of the page written
+    pack: tuple[str, str] = ("", "")  # the packages' pack id and version
+    compared: list[dict] = field(default_factory=list)  # each package's facts (--json)
+
+
+def package_facts(p: Package) -> dict:
+    """What `compare --json` says of a package: where its numbers come from."""
+    b = p.descriptor.get("berthcheck") or {}
+    return {"source": p.source, "title": p.descriptor.get("title"), "run_id": b.get("run_id"),
+            "period": b.get("period"), "port": b.get("port"), "version": b.get("version"),
+            "pack_hash": b.get("pack_hash"), "time_zones": b.get("time_zones"),
+            "ports": sorted({str(r["port"]) for r in p.rows}),
+            "months": sorted({str(r["month"]) for r in p.rows}), "rows": len(p.rows)}
 
 
 def zones_text(descriptor: dict) -> str:
@@ -258,7 +272,8 @@ def compare_packages(paths: list[Path], out: Path, *, mkdir: bool = False) -> Co
     # the folder is made (with --mkdir) only once the packages were read and the page built
     atomic.write_bytes(out, data, mkdir=mkdir, what="comparison")
     return CompareOutcome(out, len(packages), len(model["lines"]), fmt_[1:], undrawable,
-                          _warnings(packages))
+                          _warnings(packages), hashlib.sha256(data).hexdigest(),
+                          packages[0].definition, [package_facts(p) for p in packages])
 
 
 def _warnings(packages: list[Package]) -> list[str]:
