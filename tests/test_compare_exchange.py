@@ -284,3 +284,21 @@ def test_compare_json_says_what_it_compared_and_wrote(runner, tmp_path, lax):
     r = runner.invoke(app, ["compare", str(lax), str(lax), "--out", str(tmp_path / "d.html"),
                             "--json"])
     assert r.exit_code == 2 and r.stdout == ""
+
+
+@pytest.mark.parametrize("twice", [PACKAGE_NAME, CSV_NAME])
+def test_a_zip_holding_a_package_file_twice_is_refused(runner, tmp_path, lax, twice):
+    """A zip may hold two members of one name: compare read the last `datapackage.json` (or
+    CSV) without a word, while another tool (or `unzip`, asking) takes the first: which one is
+    the package's is not said, so neither is compared."""
+    import warnings
+    import zipfile
+
+    folder = _package(tmp_path / "ngo", [_row("JPNGO")])
+    zipped = tmp_path / "ngo.zip"
+    with warnings.catch_warnings(), zipfile.ZipFile(zipped, "w") as z:
+        warnings.simplefilter("ignore")  # zipfile's own "Duplicate name" warning
+        for name in (PACKAGE_NAME, CSV_NAME, twice):
+            z.write(folder / name, name)
+    _refused(runner, tmp_path, lax, zipped,
+             f"ngo.zip: the zip holds {twice} 2 times; a package holds each of its files once")

@@ -80,8 +80,13 @@ def _read_members(path: Path) -> tuple[dict[str, bytes], list[str]]:
     try:
         with zipfile.ZipFile(path) as archive:
             out = {}
+            names = archive.namelist()
             for name in (PACKAGE_NAME, CSV_NAME):
-                if name in archive.namelist():
+                if names.count(name) > 1:  # zipfile reads the last, other tools the first
+                    raise BerthcheckError(f"{path.name}: the zip holds {name} "
+                                          f"{names.count(name)} times; a package holds each of "
+                                          "its files once")
+                if name in names:
                     _refuse_size(path, name, archive.getinfo(name).file_size)
                     out[name] = archive.read(name)
             others = sorted(n for n in archive.namelist()
