@@ -302,3 +302,22 @@ def test_a_zip_holding_a_package_file_twice_is_refused(runner, tmp_path, lax, tw
             z.write(folder / name, name)
     _refused(runner, tmp_path, lax, zipped,
              f"ngo.zip: the zip holds {twice} 2 times; a package holds each of its files once")
+
+
+def test_the_page_says_why_a_port_has_no_regulated_visit(runner, tmp_path, lax):
+    """Nagoya under the CARB pack: the page showed 120 visits, 0 regulated, `–` for the rate
+    and the uncontrolled hours, and docs/interchange.md told the reader to read that "beside
+    not_applicable_visits", which the page did not show. A note under the table now splits
+    the visits no rate was computed from by verdict."""
+    from tests.test_compare_partner import _not_applicable
+
+    tankers = _row("JPNGO", "tanker", visits=12, compliant_visits=0, non_compliant_visits=0,
+                   not_applicable_visits=10, exempt_visits=2, regulated_visits=0,
+                   compliance_rate=None, uncontrolled_hours=0.0)
+    ngo = _package(tmp_path / "ngo", [_not_applicable("JPNGO"), tankers])
+    r, out = _compare(runner, tmp_path, lax, ngo)
+    assert r.exit_code == 0, r.output
+    text = out.read_text("utf-8")
+    assert ("JPNGO 2026-10: none of its 22 visits is regulated: 20 not_applicable, 2 exempt, "
+            "0 insufficient_data.") in text
+    assert "USLAX 2026-10: none" not in text  # Los Angeles' visits were judged

@@ -91,6 +91,20 @@ def check_same_definitions(packages: list[Package]) -> tuple[str, str]:
     return packages[0].definition
 
 
+_UNREGULATED = ("not_applicable", "exempt", "insufficient_data")
+
+
+def _unregulated(port: str, month: str, a: dict) -> str | None:
+    """Why a port-month with visits has no rate and no uncontrolled hours: its visits by
+    verdict (a partner port the pack does not cover: all not_applicable), so `–` is read as
+    nothing required, not as 0 %."""
+    if a["regulated"] or not a["visits"]:
+        return None
+    split = ", ".join(f"{int(a[v])} {v}" for v in _UNREGULATED if v in a)
+    return (f"{port} {month}: none of its {int(a['visits'])} visits is regulated"
+            + (f": {split}" if split else ""))
+
+
 def _rate(compliant: float, regulated: float) -> float | None:
     return round(100.0 * compliant / regulated, 1) if regulated else None
 
@@ -122,6 +136,9 @@ def build_model(packages: list[Package]) -> dict:
                                      "avoided_co2": 0.0})
             a["visits"] += r.get("visits") or 0
             a["regulated"] += r.get("regulated_visits") or 0
+            for verdict in _UNREGULATED:  # a package may lack them (not compared): then unsaid
+                if f"{verdict}_visits" in r:
+                    a[verdict] = a.get(verdict, 0) + (r[f"{verdict}_visits"] or 0)
             a["compliant"] += r.get("compliant_visits") or 0
             a["uncontrolled"] += r.get("uncontrolled_hours") or 0.0
             a["shore_power_hours"] += r.get("shore_power_hours") or 0.0
@@ -156,6 +173,7 @@ def build_model(packages: list[Package]) -> dict:
                 "at_berth_nox_text": fmt.mass_kg(a["at_berth_nox"]),
                 "avoided_nox": a["avoided_nox"], "avoided_nox_text": fmt.mass_kg(a["avoided_nox"]),
                 "avoided_co2_text": fmt.mass_kg(a["avoided_co2"]),
+                "unregulated_text": _unregulated(port_text(p, port, month), month, a),
             })
     seen: dict[str, int] = {}
     for ln in lines:
