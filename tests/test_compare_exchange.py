@@ -321,3 +321,19 @@ def test_the_page_says_why_a_port_has_no_regulated_visit(runner, tmp_path, lax):
     assert ("JPNGO 2026-10: none of its 22 visits is regulated: 20 not_applicable, 2 exempt, "
             "0 insufficient_data.") in text
     assert "USLAX 2026-10: none" not in text  # Los Angeles' visits were judged
+
+
+def test_a_package_folder_given_as_dot_is_named_by_its_folder(runner, tmp_path, lax,
+                                                              monkeypatch):
+    """`compare ../lax.zip .` from inside the unzipped Nagoya package named it '' on the page
+    and in every message (`error: : indicators.csv, row 2, ...`)."""
+    import json
+
+    from berthcheck.cli import app
+
+    ngo = _package(tmp_path / "ngo", [_row("JPNGO")])
+    monkeypatch.chdir(ngo)
+    r = runner.invoke(app, ["compare", str(lax), ".", "--out", str(tmp_path / "c.html"),
+                            "--json"])
+    assert r.exit_code == 0, r.output
+    assert [p["source"] for p in json.loads(r.stdout)["packages"]] == ["lax", "ngo"]

@@ -61,9 +61,15 @@ class Package:
         return str(b.get("pack")), str(b.get("pack_version"))
 
 
+def _name(path: Path) -> str:
+    """The name messages and the page give a package: `.` (the folder one is in) by its
+    folder's name."""
+    return path.name if path.name not in ("", ".", "..") else path.resolve().name
+
+
 def _refuse_size(path: Path, name: str, size: int) -> None:
     if size > MAX_PACKAGE_BYTES:
-        raise BerthcheckError(f"{path.name}: {name} is {size / 1e6:.1f} MB, above the "
+        raise BerthcheckError(f"{_name(path)}: {name} is {size / 1e6:.1f} MB, above the "
                               f"{MAX_PACKAGE_BYTES / 1e6:.0f} MB an indicators package may hold")
 
 
@@ -108,7 +114,7 @@ def read_package(path: Path) -> Package:
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
     members, unread = _read_members(path)
-    name = path.name
+    name = _name(path)
     if PACKAGE_NAME not in members:
         raise BerthcheckError(f"{name}: no {PACKAGE_NAME}")
     try:
