@@ -337,3 +337,23 @@ def test_a_package_folder_given_as_dot_is_named_by_its_folder(runner, tmp_path, 
                             "--json"])
     assert r.exit_code == 0, r.output
     assert [p["source"] for p in json.loads(r.stdout)["packages"]] == ["lax", "ngo"]
+
+
+def test_two_packages_of_one_file_name_are_told_apart_by_their_paths(runner, tmp_path):
+    """Both officers send `indicators.zip`, kept as `lax/indicators.zip` and
+    `ngo/indicators.zip`: the page listed two packages named `indicators.zip`, and a message
+    about either named only that."""
+    import json
+    import shutil
+
+    from berthcheck.cli import app
+
+    sources = []
+    for port in ("USLAX", "JPNGO"):
+        folder = _package(tmp_path / f"{port}-pkg", [_row(port)])
+        target = tmp_path / port / "indicators"
+        shutil.copytree(folder, target)
+        sources.append(str(target))
+    r = runner.invoke(app, ["compare", *sources, "--out", str(tmp_path / "c.html"), "--json"])
+    assert r.exit_code == 0, r.output
+    assert [p["source"] for p in json.loads(r.stdout)["packages"]] == sources

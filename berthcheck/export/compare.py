@@ -19,7 +19,7 @@ from pathlib import Path
 from berthcheck import __version__
 from berthcheck.errors import BerthcheckError, UsageError
 from berthcheck.export.indicators import CSV_NAME, PACKAGE_NAME, RESOURCE
-from berthcheck.export.package_read import Package, read_package
+from berthcheck.export.package_read import Package, package_names, read_package
 
 __all__ = ["Package", "build_model", "compare_packages", "draw", "read_package"]
 
@@ -268,7 +268,8 @@ def compare_packages(paths: list[Path], out: Path, *, mkdir: bool = False) -> Co
         raise UsageError("give two or more indicator packages to compare")
     if not mkdir:  # a missing folder is a typo until --mkdir, as for every output (exit 2)
         atomic.check_parent(out, what="comparison")
-    packages = [read_package(Path(p)) for p in paths]
+    packages = [read_package(Path(p), n) for p, n in zip(paths, package_names(paths),
+                                                          strict=True)]
     check_same_definitions(packages)
     _refuse_repeats(packages)
     model = build_model(packages)

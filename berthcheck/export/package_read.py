@@ -67,18 +67,18 @@ def _name(path: Path) -> str:
     return path.name if path.name not in ("", ".", "..") else path.resolve().name
 
 
-def _refuse_size(path: Path, name: str, size: int) -> None:
+def _refuse_size(label: str, name: str, size: int) -> None:
     if size > MAX_PACKAGE_BYTES:
-        raise BerthcheckError(f"{_name(path)}: {name} is {size / 1e6:.1f} MB, above the "
+        raise BerthcheckError(f"{label}: {name} is {size / 1e6:.1f} MB, above the "
                               f"{MAX_PACKAGE_BYTES / 1e6:.0f} MB an indicators package may hold")
 
 
-def _read_members(path: Path) -> tuple[dict[str, bytes], list[str]]:
+def _read_members(path: Path, label: str) -> tuple[dict[str, bytes], list[str]]:
     """The package's two files, and the names of the zip's other members (never read)."""
     if path.is_dir():
         found = [name for name in (PACKAGE_NAME, CSV_NAME) if (path / name).is_file()]
         for name in found:  # the zip's limit, before anything is read into memory
-            _refuse_size(path, name, (path / name).stat().st_size)
+            _refuse_size(label, name, (path / name).stat().st_size)
         return {name: (path / name).read_bytes() for name in found}, []
     if path.suffix.lower() != ".zip" or not path.is_file():
         raise UsageError(f"{path}: give an indicators FILE.zip or a folder holding "
@@ -89,32 +89,42 @@ def _read_members(path: Path) -> tuple[dict[str, bytes], list[str]]:
             names = archive.namelist()
             for name in (PACKAGE_NAME, CSV_NAME):
                 if names.count(name) > 1:  # zipfile reads the last, other tools the first
-                    raise BerthcheckError(f"{path.name}: the zip holds {name} "
+                    raise BerthcheckError(f"{label}: the zip holds {name} "
                                           f"{names.count(name)} times; a package holds each of "
                                           "its files once")
                 if name in names:
-                    _refuse_size(path, name, archive.getinfo(name).file_size)
+                    _refuse_size(label, name, archive.getinfo(name).file_size)
                     out[name] = archive.read(name)
             others = sorted(n for n in archive.namelist()
                             if n not in (PACKAGE_NAME, CSV_NAME) and not n.endswith("/"))
             return out, others
     except zipfile.BadZipFile as exc:  # no zip, a truncated one, or a member's CRC wrong
-        raise BerthcheckError(f"{path.name}: not a readable zip file ({exc}); it may be "
+        raise BerthcheckError(f"{label}: not a readable zip file ({exc}); it may be "
                               "truncated or damaged: ask its port for the package again") from None
     except (zlib.error, EOFError) as exc:  # a member's compressed bytes damaged
-        raise BerthcheckError(f"{path.name}: a member of the zip is damaged ({exc}); ask its "
+        raise BerthcheckError(f"{label}: a member of the zip is damaged ({exc}); ask its "
                               "port for the package again") from None
     except (RuntimeError, NotImplementedError) as exc:  # encrypted, or an unknown compression
-        raise BerthcheckError(f"{path.name}: cannot be read: {exc}; `export indicators` "
+        raise BerthcheckError(f"{label}: cannot be read: {exc}; `export indicators` "
                               "writes a plain zip") from None
 
 
-def read_package(path: Path) -> Package:
+def package_names(paths: list[Path]) -> list[str]:
+    """The name each package goes by on the page and in messages: its file or folder name,
+    or the path as given where two packages' names are alike (`lax/indicators.zip` beside
+    `ngo/indicators.zip`)."""
+    names = [_name(Path(p)) for p in paths]
+    return [str(p) if len({str(q) for q, m in zip(paths, names, strict=True) if m == n}) > 1
+            else n for p, n in zip(paths, names, strict=True)]
+
+
+def read_package(path: Path, name: str | None = None) -> Package:
+    """`name`: what messages call it (`package_names`), by default its file or folder name."""
     path = Path(path)
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
-    members, unread = _read_members(path)
-    name = _name(path)
+    name = name or _name(path)
+    members, unread = _read_members(path, name)
     if PACKAGE_NAME not in members:
         raise BerthcheckError(f"{name}: no {PACKAGE_NAME}")
     try:
