@@ -357,3 +357,29 @@ def test_two_packages_of_one_file_name_are_told_apart_by_their_paths(runner, tmp
     r = runner.invoke(app, ["compare", *sources, "--out", str(tmp_path / "c.html"), "--json"])
     assert r.exit_code == 0, r.output
     assert [p["source"] for p in json.loads(r.stdout)["packages"]] == sources
+
+
+def test_each_mass_column_of_the_side_by_side_table_has_one_unit(runner, tmp_path):
+    """Los Angeles' NOx avoided read `55.9 t` beside Nagoya's `9,170 kg` in one column: each
+    value took the unit that kept it short, so a reader comparing the ports compared 55.9
+    with 9,170. A column now has one unit, named in its header, its values in that unit."""
+    lax = _package(tmp_path / "lax", [_row("USLAX", at_berth_nox_kg=45_900.0,
+                                           avoided_nox_kg=55_900.0, avoided_co2_kg=3_556_300.0)])
+    ngo = _package(tmp_path / "ngo", [_row("JPNGO", at_berth_nox_kg=85.0,
+                                           avoided_nox_kg=9_170.0, avoided_co2_kg=649_800.0)])
+    r, out = _compare(runner, tmp_path, lax, ngo)
+    assert r.exit_code == 0, r.output
+    from berthcheck.export.compare import build_model, read_package
+
+    model = build_model([read_package(lax), read_package(ngo)])
+    assert model["mass_units"] == {"at_berth_nox": "t", "avoided_nox": "t", "avoided_co2": "t"}
+    assert [(ln["at_berth_nox_text"], ln["avoided_nox_text"], ln["avoided_co2_text"])
+            for ln in model["lines"]] == [("45.9", "55.9", "3,556.3"), ("0.1", "9.2", "649.8")]
+    text = out.read_text("utf-8")
+    assert "NOx at berth t</th>" in text and "CO₂ avoided t</th>" in text
+    assert " kg<" not in text and " t<" not in text.replace(" t</th>", "")
+    # a column whose every value is small stays in kg, and says so
+    small = _package(tmp_path / "small", [_row("JPNGO", at_berth_nox_kg=85.0)])
+    model = build_model([read_package(small)])
+    assert model["mass_units"]["at_berth_nox"] == "kg"
+    assert model["lines"][0]["at_berth_nox_text"] == "85.0"
