@@ -383,3 +383,27 @@ def test_each_mass_column_of_the_side_by_side_table_has_one_unit(runner, tmp_pat
     model = build_model([read_package(small)])
     assert model["mass_units"]["at_berth_nox"] == "kg"
     assert model["lines"][0]["at_berth_nox_text"] == "85.0"
+
+
+def test_a_package_zipped_inside_its_folder_is_refused_saying_where_its_files_are(
+        runner, tmp_path, lax):
+    """Nagoya unzipped its package into `ngo/`, then sent the folder zipped again ("Send to >
+    Compressed folder"): `compare` said only `no datapackage.json`, though the zip held
+    `ngo/datapackage.json`; the same for the folder Windows' "Extract all" makes around the
+    package's own."""
+    import zipfile
+
+    folder = _package(tmp_path / "ngo", [_row("JPNGO")])
+    nested = tmp_path / "ngo.zip"
+    with zipfile.ZipFile(nested, "w") as z:
+        for f in sorted(folder.iterdir()):
+            z.write(f, f"ngo/{f.name}")
+    _refused(runner, tmp_path, lax, nested,
+             f"ngo.zip: no {PACKAGE_NAME} at the top of the zip; it holds ngo/{PACKAGE_NAME}: "
+             "a folder was zipped, not the package's files")
+    outer = tmp_path / "download"
+    outer.mkdir()
+    folder.rename(outer / "ngo")
+    _refused(runner, tmp_path, lax, outer,
+             f"download: no {PACKAGE_NAME} in the folder; its folder ngo holds one: give "
+             f"{outer / 'ngo'}")

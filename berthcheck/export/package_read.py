@@ -109,6 +109,25 @@ def _read_members(path: Path, label: str) -> tuple[dict[str, bytes], list[str]]:
                               "writes a plain zip") from None
 
 
+def _where_it_is(path: Path, members: list[str]) -> str:
+    """Where a package without a top-level descriptor has one: the package's folder zipped
+    again ("Send to > Compressed folder"), or the folder an unzip made around it."""
+    if path.is_dir():
+        inner = sorted(d.name for d in path.iterdir()
+                       if d.is_dir() and (d / PACKAGE_NAME).is_file())
+        if not inner:
+            return ""
+        return (f" in the folder; its folder {inner[0]} holds one: give {path / inner[0]}"
+                if len(inner) == 1 else
+                f" in the folder; its folders {', '.join(inner)} hold one each: give each")
+    nested = [n for n in members if n.endswith("/" + PACKAGE_NAME)]
+    if not nested:
+        return ""
+    return (f" at the top of the zip; it holds {', '.join(nested)}: a folder was zipped, not "
+            "the package's files (unzip it and give the folder, or ask its port for the zip "
+            "`export indicators` wrote)")
+
+
 def package_names(paths: list[Path]) -> list[str]:
     """The name each package goes by on the page and in messages: its file or folder name,
     or the path as given where two packages' names are alike (`lax/indicators.zip` beside
@@ -126,7 +145,7 @@ def read_package(path: Path, name: str | None = None) -> Package:
     name = name or _name(path)
     members, unread = _read_members(path, name)
     if PACKAGE_NAME not in members:
-        raise BerthcheckError(f"{name}: no {PACKAGE_NAME}")
+        raise BerthcheckError(f"{name}: no {PACKAGE_NAME}{_where_it_is(path, unread)}")
     try:
         # a BOM (the partner's descriptor saved by Notepad) is no content (RFC 8259 8.1)
         descriptor = json.loads(members[PACKAGE_NAME].decode("utf-8-sig"))
