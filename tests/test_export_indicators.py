@@ -267,3 +267,45 @@ def test_without_pack_ports_of_several_regimes_are_a_usage_error(tmp_path, runne
                             "--pack", "", "--out", str(tmp_path / "ty.zip")])
     assert r.exit_code == 2 and "--pack is empty" in r.stderr, r.output
     assert not (tmp_path / "ty.zip").exists()
+
+
+def test_an_all_ports_package_names_its_ports_in_its_title(runner, tmp_path):
+    """Los Angeles' and Nagoya's packages, each exported without `--port`, were both titled
+    "At-berth indicators, all ports, 2026-10" (and named `...-all-ports-2026-10`): the
+    partner's page listed two packages of one title, "all ports" of a store it never saw.
+    The title and name say which ports the rows hold."""
+    import json
+    import zipfile
+
+    from berthcheck.cli import app
+    from berthcheck.export.indicators import PACKAGE_NAME
+    from tests.conftest import write_csv
+    from tests.test_compare_partner import NAGOYA_BOUNDARY
+
+    rows = [{"visit_id": v, "imo": imo, "vessel_name": name, "vessel_type": kind,
+             "port": "JPNGO", "terminal": "T", "berth": berth, "arrival": arrival,
+             "departure": departure}
+            for v, imo, name, kind, berth, arrival, departure in NAGOYA_BOUNDARY]
+    db = str(tmp_path / "ngo.duckdb")
+    r = runner.invoke(app, ["--db", db, "load", "visits",
+                            str(write_csv(tmp_path / "visits.csv", rows))])
+    assert r.exit_code == 0, r.output
+    titles = {}
+    for period, port in (("2026-10", None), ("2026-10", "JPNGO"), ("2026-12", None)):
+        out = tmp_path / f"ngo-{period}-{port}.zip"
+        r = runner.invoke(app, ["--db", db, "export", "indicators", "--period", period,
+                                *(["--port", port] if port else []), "--pack",
+                                "carb-at-berth-2020", "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        with zipfile.ZipFile(out) as z:
+            d = json.loads(z.read(PACKAGE_NAME))
+        titles[(period, port)] = (d["title"], d["name"])
+    assert titles == {
+        ("2026-10", None): ("At-berth indicators, all ports (JPNGO), 2026-10",
+                            "berthcheck-indicators-all-ports-jpngo-2026-10"),
+        ("2026-10", "JPNGO"): ("At-berth indicators, JPNGO, 2026-10",
+                               "berthcheck-indicators-jpngo-2026-10"),
+        # no visit, so no port to name
+        ("2026-12", None): ("At-berth indicators, all ports, 2026-12",
+                            "berthcheck-indicators-all-ports-2026-12"),
+    }

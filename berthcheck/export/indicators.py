@@ -155,9 +155,14 @@ def package_descriptor(run, params: dict, csv_data: bytes,
     import hashlib
 
     scope = run.scope
-    label = params.get("port") or "all ports"
+    # "all ports" of the exporting store names nothing to a partner: its rows' ports do
+    # (Los Angeles' and Nagoya's packages were both "all ports")
+    ports = sorted(time_zones or {})
+    label = params.get("port") or (
+        "all ports" + (f" ({', '.join(ports)})" if 0 < len(ports) <= 5
+                       else f" ({len(ports)})" if ports else ""))
     return {
-        "name": re.sub(r"[^a-z0-9._-]+", "-",
+        "name": re.sub(r"[^a-z0-9._]+", "-",
                        f"berthcheck-indicators-{label}-{scope.period}".lower()).strip("-"),
         "title": f"At-berth indicators, {label}, {scope.period}",
         "description": "Monthly at-berth indicators by port, month (of the departure in the "
