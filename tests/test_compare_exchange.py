@@ -369,12 +369,14 @@ def test_each_mass_column_of_the_side_by_side_table_has_one_unit(runner, tmp_pat
                                            avoided_nox_kg=9_170.0, avoided_co2_kg=649_800.0)])
     r, out = _compare(runner, tmp_path, lax, ngo)
     assert r.exit_code == 0, r.output
-    from berthcheck.export.compare import build_model, read_package
+    from berthcheck.export.compare import build_model, draw, read_package
 
     model = build_model([read_package(lax), read_package(ngo)])
     assert model["mass_units"] == {"at_berth_nox": "t", "avoided_nox": "t", "avoided_co2": "t"}
     assert [(ln["at_berth_nox_text"], ln["avoided_nox_text"], ln["avoided_co2_text"])
             for ln in model["lines"]] == [("45.9", "55.9", "3,556.3"), ("0.1", "9.2", "649.8")]
+    svg = str(draw(model)["avoided"])  # the chart in the column's unit, its bars as the cells
+    assert "NOx avoided by control (t)" in svg and ">55.9</text>" in svg and ">9.2</text>" in svg
     text = out.read_text("utf-8")
     assert "NOx at berth t</th>" in text and "CO₂ avoided t</th>" in text
     assert " kg<" not in text and " t<" not in text.replace(" t</th>", "")

@@ -231,6 +231,7 @@ def draw(model: dict) -> dict:
 
     labels = [ln["label"] for ln in model["lines"]]
     uncontrolled = [ln["uncontrolled_text"] for ln in model["lines"]]
+    unit = model["mass_units"]["avoided_nox"]
     return {
         # a port-month without regulated visits has no rate: its bar says so, never "0 %"
         "rate": charts.columns("Compliance rate (compliant / regulated visits)", labels,
@@ -247,9 +248,11 @@ def draw(model: dict) -> dict:
                                                         model["lines"], uncontrolled, strict=True)],
                                        note=f"{fmt.DASH}: no regulated visits, so no control "
                                        "window to count" if fmt.DASH in uncontrolled else None),
-        "avoided": charts.columns("NOx avoided by control (kg)", labels,
-                                  [ln["avoided_nox"] for ln in model["lines"]],
-                                  y_title="kg", value_format=lambda v: fmt.integer(v)),
+        # in the table's unit for the column, each bar labelled as its cell reads
+        "avoided": charts.columns(f"NOx avoided by control ({unit})", labels,
+                                  [ln["avoided_nox"] / (1000 if unit == "t" else 1)
+                                   for ln in model["lines"]], y_title=unit,
+                                  value_texts=[ln["avoided_nox_text"] for ln in model["lines"]]),
     }
 
 
