@@ -409,3 +409,18 @@ def test_a_package_zipped_inside_its_folder_is_refused_saying_where_its_files_ar
     _refused(runner, tmp_path, lax, outer,
              f"download: no {PACKAGE_NAME} in the folder; its folder ngo holds one: give "
              f"{outer / 'ngo'}")
+
+
+def test_the_vessel_type_table_lists_the_ports_in_the_side_by_side_order(tmp_path):
+    """`compare lax.zip ngo.zip` listed Los Angeles first side by side, in the order given,
+    and Nagoya first by vessel type (sorted by port code): a reader going from one table to
+    the other found the ports swapped."""
+    from berthcheck.export.compare import build_model, read_package
+
+    lax = _package(tmp_path / "lax", [_row("USLAX"), _row("USLAX", "tanker")])
+    ngo = _package(tmp_path / "ngo", [_row("JPNGO", "tanker"), _row("JPNGO")])
+    model = build_model([read_package(lax), read_package(ngo)])
+    assert [ln["port"] for ln in model["lines"]] == ["USLAX", "JPNGO"]
+    assert [(t["port"], t["vessel_type"]) for t in model["types"]] == [
+        ("USLAX", "container"), ("USLAX", "tanker"), ("JPNGO", "container"),
+        ("JPNGO", "tanker")]

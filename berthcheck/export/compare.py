@@ -196,8 +196,11 @@ def build_model(packages: list[Package]) -> dict:
     for ln in lines:  # the same port and month in two packages: say which package
         if seen[ln["label"]] > 1:
             ln["label"] = f"{ln['package']}: {ln['label']}"
+    # in the side-by-side table's order (the packages as given), then by vessel type
+    rank = {(ln["port_text"], ln["month"]): i for i, ln in enumerate(lines)}
     type_rows = []
-    for (port, month, shown, vtype), t in sorted(types.items()):
+    for (port, month, shown, vtype), t in sorted(
+            types.items(), key=lambda kv: (rank[(kv[0][2], kv[0][1])], kv[0])):
         rate = _rate(t["compliant"], t["regulated"])
         type_rows.append({"port": port, "port_text": shown, "month": month, "vessel_type": vtype,
                           "visits": t["visits"], "regulated": t["regulated"],
