@@ -424,3 +424,36 @@ def test_the_vessel_type_table_lists_the_ports_in_the_side_by_side_order(tmp_pat
     assert [(t["port"], t["vessel_type"]) for t in model["types"]] == [
         ("USLAX", "container"), ("USLAX", "tanker"), ("JPNGO", "container"),
         ("JPNGO", "tanker")]
+
+
+@pytest.mark.parametrize(("edit", "named"), [
+    # a spreadsheet's save left a blank line at the end: "row 3: 0 cells, the header has 34"
+    (lambda data: data + b"\n", "row 3 is empty (a blank line); the CSV `export indicators` "
+     "writes has none"),
+    (lambda data: data.replace(b"\n", b"\n\n", 1), "row 2 is empty (a blank line)"),
+    # a trailing comma on the header: "column : not a field of ..."
+    (lambda data: data.replace(b"run_id\n", b"run_id,\n", 1),
+     "row 1 (header), column 35 has no name: not a field of"),
+], ids=["blank-last", "blank-first", "unnamed"])
+def test_a_blank_line_or_an_unnamed_column_is_named_as_such(runner, tmp_path, lax, edit,
+                                                            named):
+    from berthcheck.export.files import Table, csv_bytes
+    from berthcheck.export.indicators import COLUMNS, RESOURCE
+    from tests.test_compare import _write
+
+    data = csv_bytes(Table(RESOURCE, COLUMNS, [_row("JPNGO")]))
+    bad = _write(tmp_path / "ngo", edit(data))
+    _refused(runner, tmp_path, lax, bad, f"ngo: {CSV_NAME}, {named}")
+
+
+def test_a_csv_changed_after_it_was_written_says_what_to_do(runner, tmp_path, lax):
+    """Nagoya's officer opened indicators.csv in a spreadsheet and saved it: the message said
+    the package was changed, not that the port must send it again (the hash is the port's
+    word for its numbers; a changed CSV is no longer that)."""
+    folder = _package(tmp_path / "ngo", [_row("JPNGO")])
+    csv_file = folder / CSV_NAME
+    csv_file.write_bytes(csv_file.read_bytes().replace(b"\n", b"\r\n"))
+    _refused(runner, tmp_path, lax, folder,
+             f"ngo: {CSV_NAME} does not match the sha256 its {PACKAGE_NAME} records "
+             f"($.resources[indicators].hash): it was changed after it was written (opened "
+             "and saved in a spreadsheet?); ask its port for the package again")

@@ -188,8 +188,9 @@ def read_package(path: Path, name: str | None = None) -> Package:
     actual = "sha256:" + hashlib.sha256(data).hexdigest()
     if expected != actual:
         raise BerthcheckError(f"{name}: {CSV_NAME} does not match the sha256 its "
-                              f"{PACKAGE_NAME} records ($.resources[{RESOURCE}].hash); the "
-                              "package was changed after it was written")
+                              f"{PACKAGE_NAME} records ($.resources[{RESOURCE}].hash): it was "
+                              "changed after it was written (opened and saved in a "
+                              "spreadsheet?); ask its port for the package again")
     _check_bytes(name, resource.get("bytes"), len(data))
     schema = resource.get("schema")
     listed = schema.get("fields") if isinstance(schema, dict) else None
@@ -286,9 +287,9 @@ def _check_header(name: str, header: list[str], declared: list[str]) -> None:
         if field_name not in header:
             raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {_RESOURCE_PATH}.schema.fields[{j}] "
                                   f"({field_name}): no such column in {CSV_NAME}")
-    for column in header:
+    for k, column in enumerate(header, start=1):
         if column not in declared:
-            raise BerthcheckError(f"{where}, column {column}: not a field of "
+            raise BerthcheckError(f"{where}, column {column or f'{k} has no name'}: not a field of "
                                   f"{_RESOURCE_PATH}.schema.fields (the table schema lists "
                                   "every column)")
     for j, (column, field_name) in enumerate(zip(header, declared, strict=False)):
@@ -385,6 +386,9 @@ def _typed_rows(name: str, data: bytes, declared: list[str]) -> list[dict]:
     rows: list[dict] = []
     seen: dict[tuple, int] = {}
     for i, cells in enumerate(records, start=2):
+        if not cells:  # a spreadsheet's save may leave one at the end
+            raise BerthcheckError(f"{name}: {CSV_NAME}, row {i} is empty (a blank line); the "
+                                  "CSV `export indicators` writes has none")
         if len(cells) != len(header):
             raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}: {len(cells)} cells, the header "
                                   f"has {len(header)}")
