@@ -300,6 +300,11 @@ def test_an_all_ports_package_names_its_ports_in_its_title(runner, tmp_path):
         with zipfile.ZipFile(out) as z:
             d = json.loads(z.read(PACKAGE_NAME))
         titles[(period, port)] = (d["title"], d["name"])
+        # a month of no call sent without --port is nobody's: said, with what to give
+        assert ("names no port" in r.stderr) == (period == "2026-12"), r.stderr
+    assert ("note: no visit in scope, so the package has no rows and names no port: give "
+            "--port (e.g. --port JPNGO) so your partner sees whose month without calls it is"
+            ) in r.stderr
     assert titles == {
         ("2026-10", None): ("At-berth indicators, all ports (JPNGO), 2026-10",
                             "berthcheck-indicators-all-ports-jpngo-2026-10"),

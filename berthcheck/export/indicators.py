@@ -253,6 +253,14 @@ def export_indicators(con, *, period: str, out: Path, port: str | None = None,
     outcome = make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=pack,
                           build=build, folder=folder)
     outcome.notes += notes
+    if not outcome.visits and port_v is None:
+        # no row, no time zone, titled "all ports": a partner cannot tell whose it is
+        known = [r[0] for r in con.execute("SELECT DISTINCT port FROM visits ORDER BY port "
+                                           "LIMIT 1").fetchall()]
+        example = f" (e.g. --port {known[0]})" if known else ""
+        outcome.notes.append(f"no visit in scope, so the package has no rows and names no "
+                             f"port: give --port{example} so your partner sees whose month "
+                             "without calls it is")
     judged = store.scalar(con, "SELECT count(*) FROM run_results WHERE run_id = ? "
                                "AND verdict <> 'not_applicable'", [outcome.run_id])
     if outcome.visits and not judged:  # a partner port exporting under its partner's pack
