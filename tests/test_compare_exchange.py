@@ -457,3 +457,24 @@ def test_a_csv_changed_after_it_was_written_says_what_to_do(runner, tmp_path, la
              f"ngo: {CSV_NAME} does not match the sha256 its {PACKAGE_NAME} records "
              f"($.resources[indicators].hash): it was changed after it was written (opened "
              "and saved in a spreadsheet?); ask its port for the package again")
+
+
+def test_the_pdfs_attached_csv_names_each_rows_time_zone(tmp_path):
+    """The compared rows attached to the PDF (berthcheck-indicators-compared.csv) named each
+    row's package, port and month, but not the zone the month is counted in: opened on its
+    own, Nagoya's October read as Los Angeles' October. Each row now carries its port's zone
+    as its package states it (empty for a package made before the zones were stated)."""
+    import csv
+    import io
+
+    from berthcheck.export.compare import combined_csv, read_package
+
+    lax = _package(tmp_path / "lax", [_row("USLAX")])
+    ngo = _package(tmp_path / "ngo", [_row("JPNGO")])
+    old = _package(tmp_path / "old", [_row("JPNGO")],
+                   edit=lambda d: d["berthcheck"].pop("time_zones"))
+    rows = list(csv.DictReader(io.StringIO(combined_csv(
+        [read_package(p) for p in (lax, ngo, old)]).decode("utf-8"))))
+    assert [(r["package"], r["port"], r["time_zone"], r["month"]) for r in rows] == [
+        ("lax", "USLAX", "America/Los_Angeles", "2026-10"),
+        ("ngo", "JPNGO", "Asia/Tokyo", "2026-10"), ("old", "JPNGO", "", "2026-10")]

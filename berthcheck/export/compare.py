@@ -269,12 +269,18 @@ def combined_csv(packages: list[Package]) -> bytes:
             names += [k for k in r if k not in names]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["package", *names])
+    # the zone each row's month is counted in, as its package states it: the attachment is
+    # read on its own, away from the page's list of packages
+    at = names.index("port") + 1 if "port" in names else len(names)
+    writer.writerow(["package", *names[:at], "time_zone", *names[at:]])
     for p in packages:
+        zones = (p.descriptor.get("berthcheck") or {}).get("time_zones") or {}
         for r in p.rows:
-            writer.writerow([neutralise(p.source)] + [
+            cells = [neutralise(p.source)] + [
                 "" if r.get(k) is None else neutralise(str(r[k])) if isinstance(r.get(k), str)
-                else r[k] for k in names])
+                else r[k] for k in names]
+            writer.writerow([*cells[:at + 1], neutralise(str(zones.get(r.get("port"), ""))),
+                             *cells[at + 1:]])
     return buffer.getvalue().encode("utf-8")
 
 
