@@ -478,3 +478,28 @@ def test_the_pdfs_attached_csv_names_each_rows_time_zone(tmp_path):
     assert [(r["package"], r["port"], r["time_zone"], r["month"]) for r in rows] == [
         ("lax", "USLAX", "America/Los_Angeles", "2026-10"),
         ("ngo", "JPNGO", "Asia/Tokyo", "2026-10"), ("old", "JPNGO", "", "2026-10")]
+
+
+def test_the_vessel_type_table_splits_the_visits_not_regulated_by_verdict(runner, tmp_path):
+    """Los Angeles' 5 bulk carriers read `5 visits, 0 regulated, –` by vessel type: a Nagoya
+    reader could not tell a type the pack does not regulate (CARB: bulk) from visits exempt
+    or lacking data, which the side-by-side note says only of a port-month with no regulated
+    visit at all. The table gives each type's exempt, insufficient-data and not-applicable
+    visits beside its regulated ones."""
+    from berthcheck.export.compare import build_model, read_package
+
+    lax = _package(tmp_path / "lax", [
+        _row("USLAX"),
+        _row("USLAX", "bulk", compliant_visits=0, non_compliant_visits=0, regulated_visits=0,
+             not_applicable_visits=5, visits=5, compliance_rate=None, uncontrolled_hours=0.0),
+        _row("USLAX", "tanker", visits=12, exempt_visits=1, insufficient_data_visits=1)])
+    model = build_model([read_package(lax)])
+    assert [(t["vessel_type"], t["visits"], t["regulated"], t["exempt"], t["insufficient_data"],
+             t["not_applicable"], t["rate_text"]) for t in model["types"]] == [
+        ("bulk", 5, 0, 0, 0, 5, "–"), ("container", 10, 10, 0, 0, 0, "80.0 %"),
+        ("tanker", 12, 10, 1, 1, 0, "80.0 %")]
+    r, out = _compare(runner, tmp_path, lax, _package(tmp_path / "ngo", [_row("JPNGO")]))
+    assert r.exit_code == 0, r.output
+    text = out.read_text("utf-8")
+    assert ('<th class="num">Exempt</th><th class="num">Insufficient data</th>'
+            '<th class="num">Not applicable</th>') in text

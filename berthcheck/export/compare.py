@@ -169,6 +169,9 @@ def build_model(packages: list[Package]) -> dict:
             t["visits"] += r.get("visits") or 0
             t["regulated"] += r.get("regulated_visits") or 0
             t["compliant"] += r.get("compliant_visits") or 0
+            for verdict in _UNREGULATED:  # unsaid where the package lacks the column
+                if f"{verdict}_visits" in r:
+                    t[verdict] = t.get(verdict, 0) + (r[f"{verdict}_visits"] or 0)
         for (port, month), a in sorted(per.items()):
             rate = _rate(int(a["compliant"]), int(a["regulated"]))
             lines.append({
@@ -204,6 +207,7 @@ def build_model(packages: list[Package]) -> dict:
         rate = _rate(t["compliant"], t["regulated"])
         type_rows.append({"port": port, "port_text": shown, "month": month, "vessel_type": vtype,
                           "visits": t["visits"], "regulated": t["regulated"],
+                          **{v: t.get(v) for v in _UNREGULATED},
                           "rate_text": f"{rate:.1f} %" if rate is not None else fmt.DASH})
     months = sorted({str(ln["month"]) for ln in lines if ln["month"]})
     last = months[-1] if months else "1980-01"
