@@ -503,3 +503,21 @@ def test_the_vessel_type_table_splits_the_visits_not_regulated_by_verdict(runner
     text = out.read_text("utf-8")
     assert ('<th class="num">Exempt</th><th class="num">Insufficient data</th>'
             '<th class="num">Not applicable</th>') in text
+
+
+def test_packages_of_two_pack_versions_are_refused_saying_each_berthcheck_and_the_way_out(
+        runner, tmp_path, lax):
+    """Los Angeles upgraded berthcheck (its CARB pack a version on), Nagoya had not: the
+    refusal named the two pack versions and said "export with the same pack and version",
+    without which berthcheck wrote each, nor that a port can export with the other's pack
+    folder (`--pack PATH`)."""
+    old = _package(tmp_path / "ngo", [_row("JPNGO", pack_version="1.0.0")],
+                   edit=lambda d: d["berthcheck"].update(pack_version="1.0.0", version="0.0.9"))
+    pack, version = _row("X")["pack"], _row("X")["pack_version"]
+    from berthcheck import __version__
+
+    _refused(runner, tmp_path, lax, old,
+             f"(lax: {pack}@{version}, written by berthcheck {__version__}; ngo: {pack}@1.0.0, "
+             "written by berthcheck 0.0.9); export every port's indicators with the same rule "
+             "pack and version: the same berthcheck release, or the other port's copy of the "
+             "pack folder given as `export indicators --pack PATH`")

@@ -74,10 +74,16 @@ def _refuse_repeats(packages: list[Package]) -> None:
 def check_same_definitions(packages: list[Package]) -> tuple[str, str]:
     definitions = {p.definition for p in packages}
     if len(definitions) > 1:
-        listed = "; ".join(f"{p.source}: {p.definition[0]}@{p.definition[1]}" for p in packages)
+        # which berthcheck wrote each: the partner behind learns which release to install
+        listed = "; ".join(f"{p.source}: {p.definition[0]}@{p.definition[1]}"
+                           + (f", written by berthcheck {p.descriptor['berthcheck']['version']}"
+                              if p.descriptor["berthcheck"].get("version") else "")
+                           for p in packages)
         raise BerthcheckError(
             "the packages were computed with different definitions and cannot be compared "
-            f"({listed}); export every port's indicators with the same rule pack and version")
+            f"({listed}); export every port's indicators with the same rule pack and version: "
+            "the same berthcheck release, or the other port's copy of the pack folder given as "
+            "`export indicators --pack PATH`")
     hashes = {p.descriptor["berthcheck"].get("pack_hash") for p in packages} - {None}
     if len(hashes) > 1:  # packages written before the hash was recorded are not held to it
         listed = "; ".join(f"{p.source}: sha256 {p.descriptor['berthcheck']['pack_hash'][:12]}"
