@@ -421,6 +421,7 @@ def test_the_vessel_type_table_lists_the_ports_in_the_side_by_side_order(tmp_pat
     ngo = _package(tmp_path / "ngo", [_row("JPNGO", "tanker"), _row("JPNGO")])
     model = build_model([read_package(lax), read_package(ngo)])
     assert [ln["port"] for ln in model["lines"]] == ["USLAX", "JPNGO"]
+    assert model["meta"]["scope_text"] == "Ports: USLAX, JPNGO"  # the page's head too
     assert [(t["port"], t["vessel_type"]) for t in model["types"]] == [
         ("USLAX", "container"), ("USLAX", "tanker"), ("JPNGO", "container"),
         ("JPNGO", "tanker")]

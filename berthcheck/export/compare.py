@@ -219,7 +219,7 @@ def build_model(packages: list[Package]) -> dict:
     last = months[-1] if months else "1980-01"
     year_n, month_n = (int(x) for x in last.split("-"))
     end = dt.datetime(year_n + (month_n == 12), month_n % 12 + 1, 1, tzinfo=dt.UTC)
-    ports = sorted({str(ln["port"]) for ln in lines})
+    ports = list(dict.fromkeys(str(ln["port"]) for ln in lines))  # in the tables' order
     runs = [str((p.descriptor.get("berthcheck") or {}).get("run_id")) for p in packages]
     meta = {
         "title": "At-Berth Indicators Compared",
