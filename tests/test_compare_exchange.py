@@ -504,6 +504,7 @@ def test_the_vessel_type_table_splits_the_visits_not_regulated_by_verdict(runner
     text = out.read_text("utf-8")
     assert ('<th class="num">Exempt</th><th class="num">Insufficient data</th>'
             '<th class="num">Not applicable</th>') in text
+    assert "–: no regulated visit, so no compliance rate (not 0 %)" in text  # bulk's –
 
 
 def test_packages_of_two_pack_versions_are_refused_saying_each_berthcheck_and_the_way_out(
