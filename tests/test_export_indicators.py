@@ -314,3 +314,32 @@ def test_an_all_ports_package_names_its_ports_in_its_title(runner, tmp_path):
         ("2026-12", None): ("At-berth indicators, all ports, 2026-12",
                             "berthcheck-indicators-all-ports-2026-12"),
     }
+
+
+def test_the_no_regulated_visit_note_names_a_pack_given_by_its_folder_by_its_id(runner,
+                                                                               tmp_path):
+    """Nagoya exporting with Los Angeles' copy of the CARB pack (`--pack ./carb-copy`) read
+    "not_applicable under ./carb-copy": the note named the folder, where the package (and
+    `--json`) name the pack by its id."""
+    import shutil
+
+    from berthcheck.cli import app
+    from berthcheck.resources import rules_dir
+    from tests.conftest import write_csv
+    from tests.test_compare_partner import NAGOYA_BOUNDARY
+
+    copy = tmp_path / "carb-copy"
+    shutil.copytree(rules_dir() / "carb-at-berth-2020", copy)
+    rows = [{"visit_id": v, "imo": imo, "vessel_name": name, "vessel_type": kind,
+             "port": "JPNGO", "terminal": "T", "berth": berth, "arrival": arrival,
+             "departure": departure}
+            for v, imo, name, kind, berth, arrival, departure in NAGOYA_BOUNDARY]
+    db = str(tmp_path / "ngo.duckdb")
+    r = runner.invoke(app, ["--db", db, "load", "visits",
+                            str(write_csv(tmp_path / "visits.csv", rows))])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["--db", db, "export", "indicators", "--period", "2026-10",
+                            "--pack", str(copy), "--out", str(tmp_path / "ngo.zip")])
+    assert r.exit_code == 0, r.output
+    assert "in scope is not_applicable under carb-at-berth-2020: the package" in r.stderr, \
+        r.stderr

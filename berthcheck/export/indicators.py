@@ -267,7 +267,9 @@ def export_indicators(con, *, period: str, out: Path, port: str | None = None,
         from berthcheck.engine.pack_choice import all_not_applicable
 
         outcome.notes.append(
-            f"{all_not_applicable(pack, outcome.visits)}: the package counts their visits, "
+            # the pack's id (as the package names it), not a folder given as --pack PATH
+            f"{all_not_applicable(outcome.pack or pack, outcome.visits)}: the package counts "
+            "their visits, "
             "hours and emissions, with no regulated visit, so no compliance rate and no "
             "uncontrolled hours (docs/interchange.md, \"Reading a partner's package\")")
     return outcome
