@@ -523,3 +523,19 @@ def test_packages_of_two_pack_versions_are_refused_saying_each_berthcheck_and_th
              "written by berthcheck 0.0.9); export every port's indicators with the same rule "
              "pack and version: the same berthcheck release, or the other port's copy of the "
              "pack folder given as `export indicators --pack PATH`")
+
+
+def test_one_port_counted_in_two_time_zones_is_warned_of(runner, tmp_path, lax):
+    """Two packages holding Nagoya, one exported from a store whose ports table put JPNGO in
+    UTC: their "2026-10" are two different months (nine hours apart at each end), shown side
+    by side without a word."""
+    ngo = _package(tmp_path / "ngo", [_row("JPNGO")])
+    utc = _package(tmp_path / "ngo-utc", [_row("JPNGO", run_id="2" * 16)],
+                   edit=lambda d: d["berthcheck"].update(time_zones={"JPNGO": "UTC"},
+                                                         run_id="2" * 16))
+    r, out = _compare(runner, tmp_path, lax, ngo, utc)
+    assert r.exit_code == 0, r.output
+    assert ("warning: JPNGO's months are counted in 2 time zones: Asia/Tokyo (ngo), UTC "
+            "(ngo-utc); its months cover other hours in each package") in r.stderr, r.stderr
+    r, out = _compare(runner, tmp_path, lax, ngo, out="d.html")
+    assert r.exit_code == 0 and "time zones:" not in r.stderr

@@ -343,4 +343,16 @@ def _warnings(packages: list[Package]) -> list[str]:
                        f"{PACKAGE_NAME} and {CSV_NAME}, resource {RESOURCE!r}, only)")
         if not p.rows:
             out.append(f"{p.source}: {CSV_NAME} holds no rows: none of its ports is on the page")
+    # a port whose months two packages count in two zones: one "2026-10" is two months
+    zones: dict[str, dict[str, list[str]]] = {}
+    for p in packages:
+        stated = (p.descriptor.get("berthcheck") or {}).get("time_zones") or {}
+        for port in dict.fromkeys(str(r["port"]) for r in p.rows):
+            if port in stated:
+                zones.setdefault(port, {}).setdefault(str(stated[port]), []).append(p.source)
+    for port, by_zone in zones.items():
+        if len(by_zone) > 1:
+            listed = ", ".join(f"{z} ({', '.join(names)})" for z, names in by_zone.items())
+            out.append(f"{port}'s months are counted in {len(by_zone)} time zones: {listed}; "
+                       "its months cover other hours in each package")
     return out
