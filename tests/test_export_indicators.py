@@ -263,6 +263,10 @@ def test_without_pack_ports_of_several_regimes_are_a_usage_error(tmp_path, runne
                             "--port", "JPTYO", "--out", str(tmp_path / "ty.zip")])
     assert r.exit_code == 2 and "no built-in rule pack covers the ports in scope (JPTYO)" in (
         r.stderr), r.output
+    # Tokyo exporting to compare with a partner: which pack to give, and where it is said
+    assert ("to compare with a partner port, give the pack its package names "
+            "($.berthcheck.pack in its datapackage.json, e.g. --pack carb-at-berth-2020)"
+            ) in r.stderr, r.stderr
     r = runner.invoke(app, ["export", "indicators", "--period", period, "--db", str(db),
                             "--pack", "", "--out", str(tmp_path / "ty.zip")])
     assert r.exit_code == 2 and "--pack is empty" in r.stderr, r.output
