@@ -66,6 +66,7 @@ def _done(outcome, as_json: bool = False) -> None:
         print_json({
             "kind": outcome.kind, "export_id": outcome.export_id, "run_id": outcome.run_id,
             "reused_run": outcome.reused_run, "rows": outcome.rows,
+            "pack": outcome.pack, "pack_version": outcome.pack_version,
             "incomplete": outcome.incomplete, "visits": outcome.visits,
             "files": {str(p): outcome.sha256[p.name] for p in outcome.paths},
             # the shape every command's --json names files in (berthcheck/written_files.py)
@@ -228,17 +229,30 @@ def compare_command(
         help="Two or more indicator packages (FILE.zip or folders with datapackage.json).",
         show_default=False)],
     out: Annotated[Path, typer.Option("--out", help="FILE.pdf or FILE.html.", show_default=False)],
+    mkdir: MkdirOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Render two or more ports' indicator packages side by side (HTML or PDF, with charts);
     packages made with different rule packs or pack versions are refused."""
     from berthcheck.export.compare import compare_packages
 
     try:
-        outcome = compare_packages(packages, out)
+        outcome = compare_packages(packages, out, mkdir=mkdir)
     except BerthcheckError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
-    typer.echo(f"wrote {outcome.path} ({outcome.packages} packages, {outcome.rows} rows)")
+    if as_json:
+        from berthcheck.written_files import written_files
+
+        print_json({
+            "format": outcome.format, "pack": outcome.pack[0], "pack_version": outcome.pack[1],
+            "packages": outcome.compared, "rows": outcome.rows,
+            "undrawable": [u.text for u in outcome.undrawable],
+            "warnings": outcome.warnings,
+            "written_files": written_files([outcome.path], {str(outcome.path): outcome.sha256}),
+        })
+    else:
+        typer.echo(f"wrote {outcome.path} ({outcome.packages} packages, {outcome.rows} rows)")
     for text in outcome.warnings:
         typer.echo(f"warning: {text}", err=True)
     from berthcheck.report.glyphs import warning

@@ -32,6 +32,9 @@ RUN = SimpleNamespace(pack=SimpleNamespace(id="carb-at-berth-2020",
                       run_id="0123456789abcdef", scope=SimpleNamespace(period="2026-10"))
 
 
+ZONES = {"USLAX": "America/Los_Angeles", "JPNGO": "Asia/Tokyo"}
+
+
 def _row(port: str, vessel_type: str = "container", **over) -> dict:
     row: dict = {c.name: 0.0 if c.type == "number" else 0 for c in COLUMNS}
     row.update(port=port, month="2026-10", vessel_type=vessel_type, visits=10,
@@ -46,7 +49,9 @@ def _write(folder: Path, data: bytes, edit=None) -> Path:
     """A package folder whose datapackage.json records the sha256 of exactly `data`, as a
     partner port's (or a hand-made) package would."""
     folder.mkdir()
-    descriptor = package_descriptor(RUN, {"port": None}, data)
+    # each port's zone, as `export indicators` states the zones of the ports it writes
+    zones = {port: zone for port, zone in ZONES.items() if port.encode() in data}
+    descriptor = package_descriptor(RUN, {"port": None}, data, zones)
     if edit:
         edit(descriptor)
     (folder / CSV_NAME).write_bytes(data)
@@ -170,8 +175,9 @@ def test_a_port_month_in_two_packages_is_shown_per_package_never_summed(runner, 
     """An all-ports package and one port's package (or two exports of a port) both hold that
     port's month: each package's figures are shown under its name, in both tables; the
     vessel-type table once added them up (130 container visits where each package had 65)."""
-    both = _package(tmp_path / "all-ports", [_row("USLAX", visits=10), _row("JPNGO")])
-    one = _package(tmp_path / "lax-only", [_row("USLAX", visits=30, regulated_visits=30)])
+    both = _package(tmp_path / "all-ports", [_row("USLAX"), _row("JPNGO")])
+    one = _package(tmp_path / "lax-only", [_row("USLAX", visits=30, compliant_visits=24,
+                                                non_compliant_visits=6, regulated_visits=30)])
     r, out = _compare(runner, tmp_path, both, one)
     assert r.exit_code == 0, r.stderr
     model = build_model([read_package(both), read_package(one)])

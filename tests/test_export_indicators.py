@@ -167,6 +167,7 @@ def test_compare_refuses_other_definitions_and_changed_packages(packages, tmp_pa
     data = (other / "indicators.csv").read_bytes().replace(f",{version},".encode(), b",9.9.9,")
     (other / "indicators.csv").write_bytes(data)
     descriptor["resources"][0]["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
+    descriptor["resources"][0]["bytes"] = len(data)  # held to the CSV's size, as the hash
     (other / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     r = runner.invoke(app, ["compare", str(folder / "lax.zip"), str(other), "--out",
                             str(tmp_path / "x.pdf")])
@@ -262,7 +263,87 @@ def test_without_pack_ports_of_several_regimes_are_a_usage_error(tmp_path, runne
                             "--port", "JPTYO", "--out", str(tmp_path / "ty.zip")])
     assert r.exit_code == 2 and "no built-in rule pack covers the ports in scope (JPTYO)" in (
         r.stderr), r.output
+    # Tokyo exporting to compare with a partner: which pack to give, and where it is said
+    assert ("to compare with a partner port, give the pack its package names "
+            "($.berthcheck.pack in its datapackage.json, e.g. --pack carb-at-berth-2020)"
+            ) in r.stderr, r.stderr
     r = runner.invoke(app, ["export", "indicators", "--period", period, "--db", str(db),
                             "--pack", "", "--out", str(tmp_path / "ty.zip")])
     assert r.exit_code == 2 and "--pack is empty" in r.stderr, r.output
     assert not (tmp_path / "ty.zip").exists()
+
+
+def test_an_all_ports_package_names_its_ports_in_its_title(runner, tmp_path):
+    """Los Angeles' and Nagoya's packages, each exported without `--port`, were both titled
+    "At-berth indicators, all ports, 2026-10" (and named `...-all-ports-2026-10`): the
+    partner's page listed two packages of one title, "all ports" of a store it never saw.
+    The title and name say which ports the rows hold."""
+    import json
+    import zipfile
+
+    from berthcheck.cli import app
+    from berthcheck.export.indicators import PACKAGE_NAME
+    from tests.conftest import write_csv
+    from tests.test_compare_partner import NAGOYA_BOUNDARY
+
+    rows = [{"visit_id": v, "imo": imo, "vessel_name": name, "vessel_type": kind,
+             "port": "JPNGO", "terminal": "T", "berth": berth, "arrival": arrival,
+             "departure": departure}
+            for v, imo, name, kind, berth, arrival, departure in NAGOYA_BOUNDARY]
+    db = str(tmp_path / "ngo.duckdb")
+    r = runner.invoke(app, ["--db", db, "load", "visits",
+                            str(write_csv(tmp_path / "visits.csv", rows))])
+    assert r.exit_code == 0, r.output
+    titles = {}
+    for period, port in (("2026-10", None), ("2026-10", "JPNGO"), ("2026-12", None)):
+        out = tmp_path / f"ngo-{period}-{port}.zip"
+        r = runner.invoke(app, ["--db", db, "export", "indicators", "--period", period,
+                                *(["--port", port] if port else []), "--pack",
+                                "carb-at-berth-2020", "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        with zipfile.ZipFile(out) as z:
+            d = json.loads(z.read(PACKAGE_NAME))
+        titles[(period, port)] = (d["title"], d["name"])
+        # a month of no call sent without --port is nobody's: said, with what to give
+        assert ("names no port" in r.stderr) == (period == "2026-12"), r.stderr
+    assert ("note: no visit in scope, so the package has no rows and names no port: give "
+            "--port (e.g. --port JPNGO) so your partner sees whose month without calls it is"
+            ) in r.stderr
+    assert titles == {
+        ("2026-10", None): ("At-berth indicators, all ports (JPNGO), 2026-10",
+                            "berthcheck-indicators-all-ports-jpngo-2026-10"),
+        ("2026-10", "JPNGO"): ("At-berth indicators, JPNGO, 2026-10",
+                               "berthcheck-indicators-jpngo-2026-10"),
+        # no visit, so no port to name
+        ("2026-12", None): ("At-berth indicators, all ports, 2026-12",
+                            "berthcheck-indicators-all-ports-2026-12"),
+    }
+
+
+def test_the_no_regulated_visit_note_names_a_pack_given_by_its_folder_by_its_id(runner,
+                                                                               tmp_path):
+    """Nagoya exporting with Los Angeles' copy of the CARB pack (`--pack ./carb-copy`) read
+    "not_applicable under ./carb-copy": the note named the folder, where the package (and
+    `--json`) name the pack by its id."""
+    import shutil
+
+    from berthcheck.cli import app
+    from berthcheck.resources import rules_dir
+    from tests.conftest import write_csv
+    from tests.test_compare_partner import NAGOYA_BOUNDARY
+
+    copy = tmp_path / "carb-copy"
+    shutil.copytree(rules_dir() / "carb-at-berth-2020", copy)
+    rows = [{"visit_id": v, "imo": imo, "vessel_name": name, "vessel_type": kind,
+             "port": "JPNGO", "terminal": "T", "berth": berth, "arrival": arrival,
+             "departure": departure}
+            for v, imo, name, kind, berth, arrival, departure in NAGOYA_BOUNDARY]
+    db = str(tmp_path / "ngo.duckdb")
+    r = runner.invoke(app, ["--db", db, "load", "visits",
+                            str(write_csv(tmp_path / "visits.csv", rows))])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["--db", db, "export", "indicators", "--period", "2026-10",
+                            "--pack", str(copy), "--out", str(tmp_path / "ngo.zip")])
+    assert r.exit_code == 0, r.output
+    assert "in scope is not_applicable under carb-at-berth-2020: the package" in r.stderr, \
+        r.stderr

@@ -92,7 +92,9 @@ def pack_for_scope(con, scope) -> str:
     if not covering:
         raise UsageError(
             "give --pack: no built-in rule pack covers the ports in scope ("
-            + ", ".join(uncovered) + "); see `berthcheck rules list` and docs/packs.md")
+            + ", ".join(uncovered) + "); to compare with a partner port, give the pack its "
+            "package names ($.berthcheck.pack in its datapackage.json, e.g. --pack "
+            f"{DEFAULT_PACK}); see `berthcheck rules list` and docs/packs.md")
     listed = "; ".join(f"{p} ({', '.join(ports_)})" for p, ports_ in sorted(covering.items()))
     raise UsageError(
         f"give --pack (or --port): the ports in scope are under several rule packs: {listed}; "

@@ -39,6 +39,8 @@ class ExportOutcome:
     # what a reader of the files should know: said as `check` says it ("warning: ...")
     warnings: list[str] = field(default_factory=list)
     sha256: dict[str, str] = field(default_factory=dict)  # file name -> sha256, as recorded
+    pack: str = ""  # the run's rule pack and version: what a partner must export with
+    pack_version: str = ""
 
 
 def make_export(con, *, kind: str, parameters: dict, scope, pack_id: str,
@@ -55,7 +57,8 @@ def make_export(con, *, kind: str, parameters: dict, scope, pack_id: str,
     # beside the files, never in them (a regulator's format has no place for them)
     warnings = run_warnings(con, run.pack, scope, run.results)
     return ExportOutcome(kind, record.export_id, run.run_id, run.reused, paths, built.rows,
-                         built.incomplete, built.notes, visits, warnings, dict(record.files))
+                         built.incomplete, built.notes, visits, warnings, dict(record.files),
+                         run.pack.id, run.pack.version)
 
 
 def plus_days(day: dt.date | None, days: int) -> str | None:

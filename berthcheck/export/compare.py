@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from berthcheck import __version__
 from berthcheck.errors import BerthcheckError, UsageError
-from berthcheck.export.files import write_atomic
 from berthcheck.export.indicators import CSV_NAME, PACKAGE_NAME, RESOURCE
-from berthcheck.export.package_read import Package, read_package
+from berthcheck.export.package_read import Package, package_names, read_package
 
 __all__ = ["Package", "build_model", "compare_packages", "draw", "read_package"]
 
@@ -34,6 +34,19 @@ class CompareOutcome:
     format: str
     undrawable: list = field(default_factory=list)  # report.glyphs.Undrawable (PDF only)
     warnings: list[str] = field(default_factory=list)
+    sha256: str = ""  # of the page written
+    pack: tuple[str, str] = ("", "")  # the packages' pack id and version
+    compared: list[dict] = field(default_factory=list)  # each package's facts (--json)
+
+
+def package_facts(p: Package) -> dict:
+    """What `compare --json` says of a package: where its numbers come from."""
+    b = p.descriptor.get("berthcheck") or {}
+    return {"source": p.source, "title": p.descriptor.get("title"), "run_id": b.get("run_id"),
+            "period": b.get("period"), "port": b.get("port"), "version": b.get("version"),
+            "pack_hash": b.get("pack_hash"), "time_zones": b.get("time_zones"),
+            "ports": sorted({str(r["port"]) for r in p.rows}),
+            "months": sorted({str(r["month"]) for r in p.rows}), "rows": len(p.rows)}
 
 
 def zones_text(descriptor: dict) -> str:
@@ -44,22 +57,33 @@ def zones_text(descriptor: dict) -> str:
 
 
 def _refuse_repeats(packages: list[Package]) -> None:
-    """The same package given twice would show its port twice, as if two ports."""
-    first: dict[str, Package] = {}
+    """The same package given twice would show its port twice, as if two ports. The same is
+    the same CSV of the same run, port and period: two ports' months of no visit have the same
+    CSV (its header), and are two packages."""
+    first: dict[tuple, Package] = {}
     for p in packages:
-        if p.csv_sha256 in first:
-            raise UsageError(f"{first[p.csv_sha256].source} and {p.source} are the same package "
-                             "(the same indicators.csv); give each port's package once")
-        first[p.csv_sha256] = p
+        b = p.descriptor.get("berthcheck") or {}
+        key = (p.csv_sha256, b.get("run_id"), b.get("port"), b.get("period"))
+        if key in first:
+            raise UsageError(f"{first[key].source} and {p.source} are the same package "
+                             "(the same indicators.csv of the same run); give each port's "
+                             "package once")
+        first[key] = p
 
 
 def check_same_definitions(packages: list[Package]) -> tuple[str, str]:
     definitions = {p.definition for p in packages}
     if len(definitions) > 1:
-        listed = "; ".join(f"{p.source}: {p.definition[0]}@{p.definition[1]}" for p in packages)
+        # which berthcheck wrote each: the partner behind learns which release to install
+        listed = "; ".join(f"{p.source}: {p.definition[0]}@{p.definition[1]}"
+                           + (f", written by berthcheck {p.descriptor['berthcheck']['version']}"
+                              if p.descriptor["berthcheck"].get("version") else "")
+                           for p in packages)
         raise BerthcheckError(
             "the packages were computed with different definitions and cannot be compared "
-            f"({listed}); export every port's indicators with the same rule pack and version")
+            f"({listed}); export every port's indicators with the same rule pack and version: "
+            "the same berthcheck release, or the other port's copy of the pack folder given as "
+            "`export indicators --pack PATH`")
     hashes = {p.descriptor["berthcheck"].get("pack_hash") for p in packages} - {None}
     if len(hashes) > 1:  # packages written before the hash was recorded are not held to it
         listed = "; ".join(f"{p.source}: sha256 {p.descriptor['berthcheck']['pack_hash'][:12]}"
@@ -71,6 +95,35 @@ def check_same_definitions(packages: list[Package]) -> tuple[str, str]:
             "files rewritten, e.g. their line endings); export every port's indicators with "
             "the same pack files")
     return packages[0].definition
+
+
+_UNREGULATED = ("not_applicable", "exempt", "insufficient_data")
+
+
+def _unregulated(port: str, month: str, a: dict) -> str | None:
+    """Why a port-month with visits has no rate and no uncontrolled hours: its visits by
+    verdict (a partner port the pack does not cover: all not_applicable), so `–` is read as
+    nothing required, not as 0 %."""
+    if a["regulated"] or not a["visits"]:
+        return None
+    split = ", ".join(f"{int(a[v])} {v}" for v in _UNREGULATED if v in a)
+    return (f"{port} {month}: none of its {int(a['visits'])} visits is regulated"
+            + (f": {split}" if split else ""))
+
+
+_MASS_COLUMNS = ("at_berth_nox", "avoided_nox", "avoided_co2")
+
+
+def _mass_column(lines: list[dict], key: str) -> str:
+    """One unit for a column of kilograms, named in its header, and each line's `<key>_text`
+    in it: t when a value reaches 10 t, else kg (each value in the unit that kept it short put
+    Los Angeles' `55.9 t` beside Nagoya's `9,170 kg` in one column)."""
+    top = max((abs(ln[key]) for ln in lines), default=0.0)
+    for ln in lines:
+        value = ln[key]
+        ln[f"{key}_text"] = (f"{value / 1000:,.1f}" if top >= 10_000
+                             else f"{value:,.0f}" if top >= 100 else f"{value:,.1f}")
+    return "t" if top >= 10_000 else "kg"
 
 
 def _rate(compliant: float, regulated: float) -> float | None:
@@ -104,6 +157,9 @@ def build_model(packages: list[Package]) -> dict:
                                      "avoided_co2": 0.0})
             a["visits"] += r.get("visits") or 0
             a["regulated"] += r.get("regulated_visits") or 0
+            for verdict in _UNREGULATED:  # a package may lack them (not compared): then unsaid
+                if f"{verdict}_visits" in r:
+                    a[verdict] = a.get(verdict, 0) + (r[f"{verdict}_visits"] or 0)
             a["compliant"] += r.get("compliant_visits") or 0
             a["uncontrolled"] += r.get("uncontrolled_hours") or 0.0
             a["shore_power_hours"] += r.get("shore_power_hours") or 0.0
@@ -119,6 +175,9 @@ def build_model(packages: list[Package]) -> dict:
             t["visits"] += r.get("visits") or 0
             t["regulated"] += r.get("regulated_visits") or 0
             t["compliant"] += r.get("compliant_visits") or 0
+            for verdict in _UNREGULATED:  # unsaid where the package lacks the column
+                if f"{verdict}_visits" in r:
+                    t[verdict] = t.get(verdict, 0) + (r[f"{verdict}_visits"] or 0)
         for (port, month), a in sorted(per.items()):
             rate = _rate(int(a["compliant"]), int(a["regulated"]))
             lines.append({
@@ -135,27 +194,32 @@ def build_model(packages: list[Package]) -> dict:
                 "shore_power_text": fmt.hours(a["shore_power_hours"]),
                 "capture_text": fmt.hours(a["capture_hours"]),
                 "kwh_text": fmt.integer(a["shore_power_kwh"]),
-                "at_berth_nox_text": fmt.mass_kg(a["at_berth_nox"]),
-                "avoided_nox": a["avoided_nox"], "avoided_nox_text": fmt.mass_kg(a["avoided_nox"]),
-                "avoided_co2_text": fmt.mass_kg(a["avoided_co2"]),
+                "at_berth_nox": a["at_berth_nox"], "avoided_nox": a["avoided_nox"],
+                "avoided_co2": a["avoided_co2"],
+                "unregulated_text": _unregulated(port_text(p, port, month), month, a),
             })
+    mass_units = {key: _mass_column(lines, key) for key in _MASS_COLUMNS}
     seen: dict[str, int] = {}
     for ln in lines:
         seen[ln["label"]] = seen.get(ln["label"], 0) + 1
     for ln in lines:  # the same port and month in two packages: say which package
         if seen[ln["label"]] > 1:
             ln["label"] = f"{ln['package']}: {ln['label']}"
+    # in the side-by-side table's order (the packages as given), then by vessel type
+    rank = {(ln["port_text"], ln["month"]): i for i, ln in enumerate(lines)}
     type_rows = []
-    for (port, month, shown, vtype), t in sorted(types.items()):
+    for (port, month, shown, vtype), t in sorted(
+            types.items(), key=lambda kv: (rank[(kv[0][2], kv[0][1])], kv[0])):
         rate = _rate(t["compliant"], t["regulated"])
         type_rows.append({"port": port, "port_text": shown, "month": month, "vessel_type": vtype,
                           "visits": t["visits"], "regulated": t["regulated"],
+                          **{v: t.get(v) for v in _UNREGULATED},
                           "rate_text": f"{rate:.1f} %" if rate is not None else fmt.DASH})
     months = sorted({str(ln["month"]) for ln in lines if ln["month"]})
     last = months[-1] if months else "1980-01"
     year_n, month_n = (int(x) for x in last.split("-"))
     end = dt.datetime(year_n + (month_n == 12), month_n % 12 + 1, 1, tzinfo=dt.UTC)
-    ports = sorted({str(ln["port"]) for ln in lines})
+    ports = list(dict.fromkeys(str(ln["port"]) for ln in lines))  # in the tables' order
     runs = [str((p.descriptor.get("berthcheck") or {}).get("run_id")) for p in packages]
     meta = {
         "title": "At-Berth Indicators Compared",
@@ -171,7 +235,8 @@ def build_model(packages: list[Package]) -> dict:
     sources = [{"source": p.source, "run_id": runs[i], "title": p.descriptor.get("title"),
                 "zones": zones_text(p.descriptor), "rows": len(p.rows)}
                for i, p in enumerate(packages)]
-    return {"meta": meta, "lines": lines, "types": type_rows, "packages": sources}
+    return {"meta": meta, "lines": lines, "types": type_rows, "packages": sources,
+            "mass_units": mass_units}
 
 
 def draw(model: dict) -> dict:
@@ -179,6 +244,7 @@ def draw(model: dict) -> dict:
 
     labels = [ln["label"] for ln in model["lines"]]
     uncontrolled = [ln["uncontrolled_text"] for ln in model["lines"]]
+    unit = model["mass_units"]["avoided_nox"]
     return {
         # a port-month without regulated visits has no rate: its bar says so, never "0 %"
         "rate": charts.columns("Compliance rate (compliant / regulated visits)", labels,
@@ -195,9 +261,11 @@ def draw(model: dict) -> dict:
                                                         model["lines"], uncontrolled, strict=True)],
                                        note=f"{fmt.DASH}: no regulated visits, so no control "
                                        "window to count" if fmt.DASH in uncontrolled else None),
-        "avoided": charts.columns("NOx avoided by control (kg)", labels,
-                                  [ln["avoided_nox"] for ln in model["lines"]],
-                                  y_title="kg", value_format=lambda v: fmt.integer(v)),
+        # in the table's unit for the column, each bar labelled as its cell reads
+        "avoided": charts.columns(f"NOx avoided by control ({unit})", labels,
+                                  [ln["avoided_nox"] / (1000 if unit == "t" else 1)
+                                   for ln in model["lines"]], y_title=unit,
+                                  value_texts=[ln["avoided_nox_text"] for ln in model["lines"]]),
     }
 
 
@@ -211,16 +279,23 @@ def combined_csv(packages: list[Package]) -> bytes:
             names += [k for k in r if k not in names]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["package", *names])
+    # the zone each row's month is counted in, as its package states it: the attachment is
+    # read on its own, away from the page's list of packages
+    at = names.index("port") + 1 if "port" in names else len(names)
+    writer.writerow(["package", *names[:at], "time_zone", *names[at:]])
     for p in packages:
+        zones = (p.descriptor.get("berthcheck") or {}).get("time_zones") or {}
         for r in p.rows:
-            writer.writerow([neutralise(p.source)] + [
+            cells = [neutralise(p.source)] + [
                 "" if r.get(k) is None else neutralise(str(r[k])) if isinstance(r.get(k), str)
-                else r[k] for k in names])
+                else r[k] for k in names]
+            writer.writerow([*cells[:at + 1], neutralise(str(zones.get(r.get("port"), ""))),
+                             *cells[at + 1:]])
     return buffer.getvalue().encode("utf-8")
 
 
-def compare_packages(paths: list[Path], out: Path) -> CompareOutcome:
+def compare_packages(paths: list[Path], out: Path, *, mkdir: bool = False) -> CompareOutcome:
+    from berthcheck import atomic
     from berthcheck.report import glyphs, render
 
     out = Path(out)
@@ -229,7 +304,10 @@ def compare_packages(paths: list[Path], out: Path) -> CompareOutcome:
         raise UsageError(f"--out {str(out)!r}: the extension must be .pdf or .html")
     if len(paths) < 2:
         raise UsageError("give two or more indicator packages to compare")
-    packages = [read_package(Path(p)) for p in paths]
+    if not mkdir:  # a missing folder is a typo until --mkdir, as for every output (exit 2)
+        atomic.check_parent(out, what="comparison")
+    packages = [read_package(Path(p), n) for p, n in zip(paths, package_names(paths),
+                                                          strict=True)]
     check_same_definitions(packages)
     _refuse_repeats(packages)
     model = build_model(packages)
@@ -248,21 +326,33 @@ def compare_packages(paths: list[Path], out: Path) -> CompareOutcome:
         meta = model["meta"]
         data = render.render_pdf(html, meta, (meta["results_name"], combined_csv(packages),
                                               "Indicator rows of every package compared")).data
-    try:
-        write_atomic(out, data)
-    except OSError as exc:
-        raise BerthcheckError(f"cannot write {out}: {exc.strerror or exc}") from None
+    # the folder is made (with --mkdir) only once the packages were read and the page built
+    atomic.write_bytes(out, data, mkdir=mkdir, what="comparison")
     return CompareOutcome(out, len(packages), len(model["lines"]), fmt_[1:], undrawable,
-                          _warnings(packages))
+                          _warnings(packages), hashlib.sha256(data).hexdigest(),
+                          packages[0].definition, [package_facts(p) for p in packages])
 
 
 def _warnings(packages: list[Package]) -> list[str]:
     """What of a package was not compared, said rather than dropped unseen."""
     out = []
     for p in packages:
+        out += p.warnings
         if p.unread:
             out.append(f"{p.source}: not read: {', '.join(p.unread)} (compare reads "
                        f"{PACKAGE_NAME} and {CSV_NAME}, resource {RESOURCE!r}, only)")
         if not p.rows:
             out.append(f"{p.source}: {CSV_NAME} holds no rows: none of its ports is on the page")
+    # a port whose months two packages count in two zones: one "2026-10" is two months
+    zones: dict[str, dict[str, list[str]]] = {}
+    for p in packages:
+        stated = (p.descriptor.get("berthcheck") or {}).get("time_zones") or {}
+        for port in dict.fromkeys(str(r["port"]) for r in p.rows):
+            if port in stated:
+                zones.setdefault(port, {}).setdefault(str(stated[port]), []).append(p.source)
+    for port, by_zone in zones.items():
+        if len(by_zone) > 1:
+            listed = ", ".join(f"{z} ({', '.join(names)})" for z, names in by_zone.items())
+            out.append(f"{port}'s months are counted in {len(by_zone)} time zones: {listed}; "
+                       "its months cover other hours in each package")
     return out

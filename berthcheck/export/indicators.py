@@ -155,9 +155,14 @@ def package_descriptor(run, params: dict, csv_data: bytes,
     import hashlib
 
     scope = run.scope
-    label = params.get("port") or "all ports"
+    # "all ports" of the exporting store names nothing to a partner: its rows' ports do
+    # (Los Angeles' and Nagoya's packages were both "all ports")
+    ports = sorted(time_zones or {})
+    label = params.get("port") or (
+        "all ports" + (f" ({', '.join(ports)})" if 0 < len(ports) <= 5
+                       else f" ({len(ports)})" if ports else ""))
     return {
-        "name": re.sub(r"[^a-z0-9._-]+", "-",
+        "name": re.sub(r"[^a-z0-9._]+", "-",
                        f"berthcheck-indicators-{label}-{scope.period}".lower()).strip("-"),
         "title": f"At-berth indicators, {label}, {scope.period}",
         "description": "Monthly at-berth indicators by port, month (of the departure in the "
@@ -198,6 +203,10 @@ def build(con, run, params: dict) -> Built:
         zones[v["port"]] = v.get("port_timezone") or "UTC"  # local_date's zone for the port
         day = local_date(v["departure"], v.get("port_timezone"))
         months[vid] = day.strftime("%Y-%m") if day else ""
+    port = params.get("port")
+    if port and port not in zones:  # a month of no visit at the port: still the port's zone
+        zones[port] = store.scalar(con, "SELECT timezone FROM ports WHERE port = ?",
+                                   [port]) or "UTC"
     rows = indicator_rows(results, months, run.pack)
     for r in rows:
         r["run_id"] = run.run_id
@@ -244,13 +253,23 @@ def export_indicators(con, *, period: str, out: Path, port: str | None = None,
     outcome = make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=pack,
                           build=build, folder=folder)
     outcome.notes += notes
+    if not outcome.visits and port_v is None:
+        # no row, no time zone, titled "all ports": a partner cannot tell whose it is
+        known = [r[0] for r in con.execute("SELECT DISTINCT port FROM visits ORDER BY port "
+                                           "LIMIT 1").fetchall()]
+        example = f" (e.g. --port {known[0]})" if known else ""
+        outcome.notes.append(f"no visit in scope, so the package has no rows and names no "
+                             f"port: give --port{example} so your partner sees whose month "
+                             "without calls it is")
     judged = store.scalar(con, "SELECT count(*) FROM run_results WHERE run_id = ? "
                                "AND verdict <> 'not_applicable'", [outcome.run_id])
     if outcome.visits and not judged:  # a partner port exporting under its partner's pack
         from berthcheck.engine.pack_choice import all_not_applicable
 
         outcome.notes.append(
-            f"{all_not_applicable(pack, outcome.visits)}: the package counts their visits, "
+            # the pack's id (as the package names it), not a folder given as --pack PATH
+            f"{all_not_applicable(outcome.pack or pack, outcome.visits)}: the package counts "
+            "their visits, "
             "hours and emissions, with no regulated visit, so no compliance rate and no "
             "uncontrolled hours (docs/interchange.md, \"Reading a partner's package\")")
     return outcome

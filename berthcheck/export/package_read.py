@@ -21,6 +21,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from berthcheck import __version__
 from berthcheck.errors import BerthcheckError, UsageError
 from berthcheck.export.indicators import (
     COLUMNS,
@@ -28,6 +29,7 @@ from berthcheck.export.indicators import (
     PACKAGE_NAME,
     PATTERNS,
     RESOURCE,
+    VERDICT_COUNTS,
     schema_field,
 )
 
@@ -40,6 +42,7 @@ _COMPARED = ("port", "month", "vessel_type", "visits", "compliant_visits", "regu
              "uncontrolled_hours", "shore_power_hours", "capture_hours", "shore_power_kwh",
              "at_berth_nox_kg", "avoided_nox_kg", "avoided_co2_kg")
 _YEARMONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+_PERIOD = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?")
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
@@ -50,6 +53,7 @@ class Package:
     rows: list[dict]
     csv_sha256: str  # two packages with the same CSV are the same package
     unread: list[str] = field(default_factory=list)  # zip members and resources not read
+    warnings: list[str] = field(default_factory=list)  # what else of it was not compared
 
     @property
     def definition(self) -> tuple[str, str]:
@@ -57,18 +61,24 @@ class Package:
         return str(b.get("pack")), str(b.get("pack_version"))
 
 
-def _refuse_size(path: Path, name: str, size: int) -> None:
+def _name(path: Path) -> str:
+    """The name messages and the page give a package: `.` (the folder one is in) by its
+    folder's name."""
+    return path.name if path.name not in ("", ".", "..") else path.resolve().name
+
+
+def _refuse_size(label: str, name: str, size: int) -> None:
     if size > MAX_PACKAGE_BYTES:
-        raise BerthcheckError(f"{path.name}: {name} is {size / 1e6:.1f} MB, above the "
+        raise BerthcheckError(f"{label}: {name} is {size / 1e6:.1f} MB, above the "
                               f"{MAX_PACKAGE_BYTES / 1e6:.0f} MB an indicators package may hold")
 
 
-def _read_members(path: Path) -> tuple[dict[str, bytes], list[str]]:
+def _read_members(path: Path, label: str) -> tuple[dict[str, bytes], list[str]]:
     """The package's two files, and the names of the zip's other members (never read)."""
     if path.is_dir():
         found = [name for name in (PACKAGE_NAME, CSV_NAME) if (path / name).is_file()]
         for name in found:  # the zip's limit, before anything is read into memory
-            _refuse_size(path, name, (path / name).stat().st_size)
+            _refuse_size(label, name, (path / name).stat().st_size)
         return {name: (path / name).read_bytes() for name in found}, []
     if path.suffix.lower() != ".zip" or not path.is_file():
         raise UsageError(f"{path}: give an indicators FILE.zip or a folder holding "
@@ -76,32 +86,66 @@ def _read_members(path: Path) -> tuple[dict[str, bytes], list[str]]:
     try:
         with zipfile.ZipFile(path) as archive:
             out = {}
+            names = archive.namelist()
             for name in (PACKAGE_NAME, CSV_NAME):
-                if name in archive.namelist():
-                    _refuse_size(path, name, archive.getinfo(name).file_size)
+                if names.count(name) > 1:  # zipfile reads the last, other tools the first
+                    raise BerthcheckError(f"{label}: the zip holds {name} "
+                                          f"{names.count(name)} times; a package holds each of "
+                                          "its files once")
+                if name in names:
+                    _refuse_size(label, name, archive.getinfo(name).file_size)
                     out[name] = archive.read(name)
             others = sorted(n for n in archive.namelist()
                             if n not in (PACKAGE_NAME, CSV_NAME) and not n.endswith("/"))
             return out, others
     except zipfile.BadZipFile as exc:  # no zip, a truncated one, or a member's CRC wrong
-        raise BerthcheckError(f"{path.name}: not a readable zip file ({exc}); it may be "
+        raise BerthcheckError(f"{label}: not a readable zip file ({exc}); it may be "
                               "truncated or damaged: ask its port for the package again") from None
     except (zlib.error, EOFError) as exc:  # a member's compressed bytes damaged
-        raise BerthcheckError(f"{path.name}: a member of the zip is damaged ({exc}); ask its "
+        raise BerthcheckError(f"{label}: a member of the zip is damaged ({exc}); ask its "
                               "port for the package again") from None
     except (RuntimeError, NotImplementedError) as exc:  # encrypted, or an unknown compression
-        raise BerthcheckError(f"{path.name}: cannot be read: {exc}; `export indicators` "
+        raise BerthcheckError(f"{label}: cannot be read: {exc}; `export indicators` "
                               "writes a plain zip") from None
 
 
-def read_package(path: Path) -> Package:
+def _where_it_is(path: Path, members: list[str]) -> str:
+    """Where a package without a top-level descriptor has one: the package's folder zipped
+    again ("Send to > Compressed folder"), or the folder an unzip made around it."""
+    if path.is_dir():
+        inner = sorted(d.name for d in path.iterdir()
+                       if d.is_dir() and (d / PACKAGE_NAME).is_file())
+        if not inner:
+            return ""
+        return (f" in the folder; its folder {inner[0]} holds one: give {path / inner[0]}"
+                if len(inner) == 1 else
+                f" in the folder; its folders {', '.join(inner)} hold one each: give each")
+    nested = [n for n in members if n.endswith("/" + PACKAGE_NAME)]
+    if not nested:
+        return ""
+    return (f" at the top of the zip; it holds {', '.join(nested)}: a folder was zipped, not "
+            "the package's files (unzip it and give the folder, or ask its port for the zip "
+            "`export indicators` wrote)")
+
+
+def package_names(paths: list[Path]) -> list[str]:
+    """The name each package goes by on the page and in messages: its file or folder name,
+    or the path as given where two packages' names are alike (`lax/indicators.zip` beside
+    `ngo/indicators.zip`)."""
+    names = [_name(Path(p)) for p in paths]
+    return [str(p) if len({str(q) for q, m in zip(paths, names, strict=True) if m == n}) > 1
+            else n for p, n in zip(paths, names, strict=True)]
+
+
+def read_package(path: Path, name: str | None = None) -> Package:
+    """`name`: what messages call it (`package_names`), by default its file or folder name."""
     path = Path(path)
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
-    members, unread = _read_members(path)
-    name = path.name
+    name = name or _name(path)
+    members, unread = _read_members(path, name)
     if PACKAGE_NAME not in members:
-        raise BerthcheckError(f"{name}: no {PACKAGE_NAME}")
+        raise BerthcheckError(f"{name}: no {PACKAGE_NAME}{_where_it_is(path, unread)}")
     try:
         # a BOM (the partner's descriptor saved by Notepad) is no content (RFC 8259 8.1)
         descriptor = json.loads(members[PACKAGE_NAME].decode("utf-8-sig"))
@@ -119,8 +163,13 @@ def read_package(path: Path) -> Package:
                               "$.berthcheck.pack_version are required (made by `berthcheck "
                               "export indicators`?)")
     # compared as the packages' definitions, or shown on the page: text, as export writes
-    for key in ("pack", "pack_version", "pack_hash", "run_id", "period", "port"):
+    for key in ("pack", "pack_version", "pack_hash", "run_id", "period", "port", "version"):
         _require_text(name, b, f"$.berthcheck.{key}", key)
+    if b.get("period") is not None and not _PERIOD.fullmatch(b["period"]):
+        # its rows' months are held to it: a period of no known form held them to nothing
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.berthcheck.period: {b['period']!r}: "
+                              "not a period (YYYY-MM, YYYY-Qn or YYYY, as `export indicators "
+                              "--period` takes)")
     _check_time_zones(name, b.get("time_zones"))
     resources = descriptor.get("resources")
     resources = resources if isinstance(resources, list) else []
@@ -131,6 +180,7 @@ def read_package(path: Path) -> Package:
                               f"{RESOURCE!r}")
     unread += [f"resource {r.get('name')!r}" if isinstance(r, dict) else f"$.resources[{j}]"
                for j, r in enumerate(resources) if r is not resource]
+    _check_resource_text(name, resource)
     data = members.get(CSV_NAME)
     if data is None:
         raise BerthcheckError(f"{name}: no {CSV_NAME}")
@@ -138,15 +188,20 @@ def read_package(path: Path) -> Package:
     actual = "sha256:" + hashlib.sha256(data).hexdigest()
     if expected != actual:
         raise BerthcheckError(f"{name}: {CSV_NAME} does not match the sha256 its "
-                              f"{PACKAGE_NAME} records ($.resources[{RESOURCE}].hash); the "
-                              "package was changed after it was written")
+                              f"{PACKAGE_NAME} records ($.resources[{RESOURCE}].hash): it was "
+                              "changed after it was written (opened and saved in a "
+                              "spreadsheet?); ask its port for the package again")
+    _check_bytes(name, resource.get("bytes"), len(data))
     schema = resource.get("schema")
     listed = schema.get("fields") if isinstance(schema, dict) else None
     if not isinstance(listed, list):
         raise BerthcheckError(f"{name}: {PACKAGE_NAME}: $.resources[{RESOURCE}].schema.fields "
                               "must be a list")
     _check_declared_types(name, listed)
-    rows = _typed_rows(name, data)
+    declared = [str(f.get("name")) for f in listed]
+    rows = _typed_rows(name, data, declared)
+    warnings = _newer_package(name, b.get("version"), declared)
+    zones = b.get("time_zones")
     # every row names the pack, version and run it came from: one the descriptor does not
     # name was computed otherwise, whatever the descriptor (which compare holds) says
     for i, row in enumerate(rows, start=2):
@@ -158,11 +213,90 @@ def read_package(path: Path) -> Package:
         if b.get("port") is not None and row["port"] != b["port"]:
             raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}, column port: {row['port']!r}: "
                                   f"the package is {b['port']!r}'s ($.berthcheck.port)")
+        if zones is not None and row["port"] not in zones:
+            # its months would be read in another port's zone, or in none said
+            raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}, column port: {row['port']!r}: "
+                                  f"no time zone for it in {PACKAGE_NAME}'s "
+                                  "$.berthcheck.time_zones (which names "
+                                  f"{', '.join(sorted(zones)) or 'no port'}); its months are "
+                                  "counted in the port's own zone")
         if not _in_period(row["month"], b.get("period")):
             raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}, column month: "
                                   f"{row['month']!r}: outside the package's period "
                                   f"{b['period']!r} ($.berthcheck.period)")
-    return Package(name, descriptor, rows, hashlib.sha256(data).hexdigest(), unread)
+    return Package(name, descriptor, rows, hashlib.sha256(data).hexdigest(), unread, warnings)
+
+
+def _version_key(text: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"[0-9]+", text.split("+")[0])[:3])
+
+
+def _newer_package(name: str, version: str | None, declared: list[str]) -> list[str]:
+    """A partner on a newer berthcheck is compared, not refused (two ports upgrade on their
+    own days): on the fields this version writes, each of them typed and checked as its own;
+    the newer version and any column this one does not know are said."""
+    out = []
+    if version is not None and _version_key(version) > _version_key(__version__):
+        out.append(f"{name}: made by berthcheck {version}, newer than this one ({__version__}): "
+                   "compared on the indicators this version writes")
+    unknown = [c for c in declared if c not in _FIELDS]
+    if unknown:
+        out.append(f"{name}: not read: column {', '.join(repr(c) for c in unknown)} (a field "
+                   f"berthcheck {__version__} does not write; its definition is the package's "
+                   f"{PACKAGE_NAME})")
+    return out
+
+
+_RESOURCE_PATH = f"$.resources[{RESOURCE}]"
+
+
+def _check_resource_text(name: str, resource: dict) -> None:
+    """The resource names the file compare reads and its encoding, as `export indicators`
+    writes them: a partner's validator reads the file `path` names, so a package whose `path`
+    is another file was checked there on other rows than compare's."""
+    for key in ("path", "encoding"):
+        _require_text(name, resource, f"{_RESOURCE_PATH}.{key}", key)
+    path = resource.get("path")
+    if path != CSV_NAME:
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {_RESOURCE_PATH}.path: {path!r}: not "
+                              f"{CSV_NAME}, the file `export indicators` writes and compare reads")
+    encoding = resource.get("encoding")
+    if encoding is not None and encoding.lower() not in ("utf-8", "utf8"):
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {_RESOURCE_PATH}.encoding: "
+                              f"{encoding!r}: not utf-8, the encoding of a package's CSV")
+
+
+def _check_bytes(name: str, declared, size: int) -> None:
+    """`bytes`, when given, is the CSV's size (a Frictionless validator holds it so)."""
+    if declared is None:
+        return
+    if isinstance(declared, bool) or not isinstance(declared, int):
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {_RESOURCE_PATH}.bytes must be an "
+                              f"integer, not {_json_kind(declared)}")
+    if declared != size:
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {_RESOURCE_PATH}.bytes: {declared}: "
+                              f"{CSV_NAME} has {size} bytes; the package was changed after it "
+                              "was written")
+
+
+def _check_header(name: str, header: list[str], declared: list[str]) -> None:
+    """The CSV's columns are the fields the table schema lists, in its order (a Frictionless
+    validator's missing-, extra- and incorrect-label): a column is typed by its field."""
+    where = f"{name}: {CSV_NAME}, row 1 (header)"
+    for j, field_name in enumerate(declared):
+        if field_name not in header:
+            raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {_RESOURCE_PATH}.schema.fields[{j}] "
+                                  f"({field_name}): no such column in {CSV_NAME}")
+    for k, column in enumerate(header, start=1):
+        if column not in declared:
+            raise BerthcheckError(f"{where}, column {column or f'{k} has no name'}: not a field of "
+                                  f"{_RESOURCE_PATH}.schema.fields (the table schema lists "
+                                  "every column)")
+    for j, (column, field_name) in enumerate(zip(header, declared, strict=False)):
+        if column != field_name:
+            raise BerthcheckError(f"{where}, column {j + 1} is {column!r}, "
+                                  f"{_RESOURCE_PATH}.schema.fields[{j}] is {field_name!r}: the "
+                                  "columns must be in the schema's order")
 
 
 def _in_period(month: str, period: str | None) -> bool:
@@ -228,7 +362,7 @@ def _check_declared_types(name: str, listed: list) -> None:
                 f"{f.get('type')!r}: berthcheck's indicators field {f.get('name')} is {ours!r}")
 
 
-def _typed_rows(name: str, data: bytes) -> list[dict]:
+def _typed_rows(name: str, data: bytes, declared: list[str]) -> list[dict]:
     """The CSV's rows, each cell typed by berthcheck's own indicator fields (never by the
     package's word for it) and held to their constraints: every problem names the package,
     row (the header is row 1), column and value."""
@@ -248,14 +382,19 @@ def _typed_rows(name: str, data: bytes) -> list[dict]:
     if missing:
         raise BerthcheckError(f"{name}: {CSV_NAME}: no column {', '.join(missing)} (header, "
                               "row 1); compare reads it")
+    _check_header(name, header, declared)
     rows: list[dict] = []
     seen: dict[tuple, int] = {}
     for i, cells in enumerate(records, start=2):
+        if not cells:  # a spreadsheet's save may leave one at the end
+            raise BerthcheckError(f"{name}: {CSV_NAME}, row {i} is empty (a blank line); the "
+                                  "CSV `export indicators` writes has none")
         if len(cells) != len(header):
             raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}: {len(cells)} cells, the header "
                                   f"has {len(header)}")
         row = {key: _typed_cell(f"{name}: {CSV_NAME}, row {i}, column {key}", key, value)
                for key, value in zip(header, cells, strict=True)}
+        _check_sums(f"{name}: {CSV_NAME}, row {i}", row, dict(zip(header, cells, strict=True)))
         primary = (row["port"], row["month"], row["vessel_type"])
         if primary in seen:
             raise BerthcheckError(
@@ -264,6 +403,45 @@ def _typed_rows(name: str, data: bytes) -> list[dict]:
         seen[primary] = i
         rows.append(row)
     return rows
+
+
+_VERDICT_COLUMNS = [f"{v}_visits" for v in VERDICT_COUNTS]
+
+
+def _check_sums(where: str, row: dict, text: dict[str, str]) -> None:
+    """The counts add up as the indicators' definitions say (docs/interchange.md): visits are
+    every visit by verdict, regulated visits compliant + non-compliant, the rate compliant /
+    regulated x 100 (written with 4 decimals), and no rate without regulated visits. Held only
+    where the package has the columns (a package may lack those compare does not read)."""
+    if all(k in row for k in _VERDICT_COLUMNS):
+        total = sum(row[k] for k in _VERDICT_COLUMNS)
+        if row["visits"] != total:
+            raise BerthcheckError(f"{where}, column visits: {text['visits']!r}: not the sum of "
+                                  f"the verdict counts ({' + '.join(_VERDICT_COLUMNS)} = "
+                                  f"{total})")
+    if "non_compliant_visits" not in row:
+        return
+    regulated = row["compliant_visits"] + row["non_compliant_visits"]
+    if row["regulated_visits"] != regulated:
+        raise BerthcheckError(f"{where}, column regulated_visits: {text['regulated_visits']!r}: "
+                              f"not compliant_visits + non_compliant_visits ({regulated})")
+    if "compliance_rate" not in row:
+        return
+    rate = row["compliance_rate"]
+    if not regulated:
+        if rate is not None:
+            raise BerthcheckError(f"{where}, column compliance_rate: "
+                                  f"{text['compliance_rate']!r}: not empty, as it is without "
+                                  "regulated visits")
+        return
+    expected = round(100.0 * row["compliant_visits"] / regulated, 4)
+    if rate is None:
+        raise BerthcheckError(f"{where}, column compliance_rate: empty, though regulated_visits "
+                              f"is {regulated} ({expected:.4f} expected)")
+    if abs(rate - expected) > 0.00011:  # the written cell's rounding, and a float's
+        raise BerthcheckError(f"{where}, column compliance_rate: {text['compliance_rate']!r}: "
+                              "not compliant_visits / regulated_visits x 100 "
+                              f"({expected:.4f})")
 
 
 def _typed_cell(where: str, key: str, value: str):
