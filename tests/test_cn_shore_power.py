@@ -317,14 +317,20 @@ def test_a_shanghai_report_under_the_default_pack_says_which_pack_judges_it(shan
 @pytest.mark.parametrize(("case_name", "opening"), [
     # tests/rules/CN08.yml, hand computations there
     ("late_connection_and_early_disconnection",
-     "shore power for only part of the window: 15.50 of 18.00 h under control; 2.50 h "
-     "uncontrolled (late connection 90 min, early disconnection 60 min)"),
+     "shore power for only part of the window 2026-10-03 07:00 to 2026-10-04 01:00 "
+     "Asia/Shanghai: 15.50 of 18.00 h under control; 2.50 h uncontrolled (late connection "
+     "90 min: 2026-10-03 07:00 to 2026-10-03 08:30; early disconnection 60 min: 2026-10-04 "
+     "00:00 to 2026-10-04 01:00)"),
     ("capture_only_for_part_of_the_window",
-     "capture for only part of the window: 15.50 of 18.00 h under control; 2.50 h "
-     "uncontrolled (late connection 90 min, early disconnection 60 min)"),
+     "capture for only part of the window 2026-10-03 07:00 to 2026-10-04 01:00 "
+     "Asia/Shanghai: 15.50 of 18.00 h under control; 2.50 h uncontrolled (late connection "
+     "90 min: 2026-10-03 07:00 to 2026-10-03 08:30; early disconnection 60 min: 2026-10-04 "
+     "00:00 to 2026-10-04 01:00)"),
     ("shore_power_and_capture_for_part_of_the_window",
-     "shore power and capture for only part of the window: 16.50 of 18.00 h under control; "
-     "1.50 h uncontrolled (gaps 30 min, early disconnection 60 min)"),
+     "shore power and capture for only part of the window 2026-10-03 07:00 to 2026-10-04 "
+     "01:00 Asia/Shanghai: 16.50 of 18.00 h under control; 1.50 h uncontrolled (gap 30 min: "
+     "2026-10-03 12:00 to 2026-10-03 12:30; early disconnection 60 min: 2026-10-04 00:00 to "
+     "2026-10-04 01:00)"),
 ])
 def test_cn08_message_names_what_controlled_the_window(case_name, opening):
     """CN08 said "shore power for only part of the window" when the only control in the
@@ -366,3 +372,73 @@ def test_cn08_title_covers_what_its_message_can_name():
     in the report's and `rules list`'s rule table: the title names both controls."""
     rule = next(r for r in load_pack("cn-shore-power").rules if r.id == "CN08")
     assert "shore power" in rule.title.lower() and "capture" in rule.title.lower(), rule.title
+
+
+
+def _messages_in(fixture_rule: str, case_name: str, rule: str) -> dict[str, str]:
+    """The messages of `rule`'s findings, by visit, in the fixture case `case_name` of
+    tests/rules/<fixture_rule>.yml."""
+    from berthcheck.engine.pack_fixtures import load_cases, run_case
+
+    pack = load_pack("cn-shore-power")
+    case = next(c for c in load_cases(pack) if c.rule == fixture_rule and c.name == case_name)
+    outcome = run_case(case.spec, pack, case.visit_defaults)
+    return {r["visit_id"]: r["message"] for r in outcome.findings.iter_rows(named=True)
+            if r["rule_id"] == rule}
+
+
+FINE = "; the ship is liable to a fine of RMB 10000-100000 (Marine Environment Protection Law Art. 110)"
+
+
+def test_cn08_names_each_uncontrolled_stretch_with_its_times_to_the_second():
+    """CN08 gave the minutes of late connection, gaps and early disconnection but no time of
+    any of them, nor the window's: an inspector holding the finding against the ship's and the
+    supplier's records of shore-power start and end (Art. 18) had to work the times out. Each
+    stretch is now named with its port-local times, to the second (tests/rules/CN08.yml,
+    stretch_times_to_the_second_at_shenzhen; hand computation there), and one partly excused
+    says how much of it was (CN06.yml, fault_covering_part_of_the_late_connection: late
+    connection 07:00-12:00, 120 min of it excused by the fault 07:00-09:00, 180 min left)."""
+    shenzhen = _messages_in("CN08", "stretch_times_to_the_second_at_shenzhen", "CN08")
+    assert shenzhen == {"V1": (
+        "shore power for only part of the window 2026-10-03 07:00 to 2026-10-04 01:00 "
+        "Asia/Shanghai: 17.82 of 18.00 h under control; 0.18 h uncontrolled (late connection "
+        "10.5 min: 2026-10-03 07:00 to 2026-10-03 07:10:30; early disconnection 0.0167 min: "
+        "2026-10-04 00:59:59 to 2026-10-04 01:00)" + FINE)}
+    excused = _messages_in("CN06", "fault_covering_part_of_the_late_connection", "CN08")
+    assert "h uncontrolled (late connection 180 min: 2026-10-03 07:00 to 2026-10-03 12:00 " \
+           "less 120 min excused)" in excused["V1"], excused
+
+
+def test_cn07_says_when_shore_power_ran_only_outside_the_window():
+    """A ship on shore power only in the connection allowance (06:00-06:59) got "no shore
+    power used", which its own meter records contradict: it says "no shore power in the
+    window", names the 59 minutes outside it, and the visits row the session contradicts
+    (tests/rules/CN07.yml, a_session_only_in_the_allowance_on_a_ship_its_row_calls_unequipped).
+    A ship with no session at all still reads "no shore power used"."""
+    messages = _messages_in(
+        "CN07", "a_session_only_in_the_allowance_on_a_ship_its_row_calls_unequipped", "CN07")
+    assert messages == {"V1": (
+        "no shore power in the window: 18.00 h of the window 2026-10-03 07:00 to 2026-10-04 "
+        "01:00 Asia/Shanghai not on shore power and not excused (the ship's 59 min of shore "
+        "power ran only outside it, in the connection or disconnection allowance)" + FINE
+        + "; the visits row says shore_power_capable false, but the shore-power session shows "
+          "receiving equipment")}
+    plain = _messages_in("CN07", "no_shore_power_is_uncontrolled_over_the_window", "CN07")
+    assert plain["V1"].startswith("no shore power used: 18.00 h of the window"), plain
+
+
+def test_a_berth_that_supplied_shore_power_is_judged_and_the_message_names_the_row():
+    """A berth the berths table lists without supply (or does not list) where the ship was on
+    shore power was berth_without_supply (not_applicable) or missing_berth_shore_power
+    (insufficient_data), so a ship that disconnected five hours early there went unjudged; the
+    session shows the berth could supply (tests/rules/CN08.yml,
+    a_berth_the_table_lists_without_supply_that_supplied_is_judged): judged, and CN08 names the
+    row to correct."""
+    messages = _messages_in(
+        "CN08", "a_berth_the_table_lists_without_supply_that_supplied_is_judged", "CN08")
+    assert messages["V1"].endswith(
+        FINE + "; the berths table says there is no shore-power supply at berth YSA/Y1, but the "
+               "shore-power session shows the berth supplied it"), messages
+    assert messages["V2"].endswith(
+        FINE + "; the berths table does not list berth YSA/Y3, but the shore-power session "
+               "shows the berth supplied it"), messages

@@ -6,8 +6,9 @@
 -- description: The threshold depends on whether the port is coastal (3 h) or inland (2 h), and
 --   the duty on whether the berth can supply shore power. A visit at a Chinese port whose ports
 --   row has no port_area (missing_port_area), or at a berth without a berths row or whose
---   row leaves shore_power empty (missing_berth_shore_power), cannot be judged: its verdict is
---   insufficient_data, never a guess. Load a ports file with port_area, or a berths file.
+--   row leaves shore_power empty (missing_berth_shore_power), and no shore-power session during
+--   the call showing the berth's supply, cannot be judged: its verdict is insufficient_data,
+--   never a guess. Load a ports file with port_area, or a berths file.
 -- compliant: A visit at Shanghai (built-in port, coastal) at a berth listed in berths: judged.
 -- non_compliant: A visit at a Chinese port loaded without port_area, or at an unlisted berth,
 --   or at a listed berth whose shore_power cell is empty.

@@ -50,3 +50,26 @@ FROM islands i
 JOIN cn_segment g ON g.visit_id = i.visit_id AND i.s < g.e AND i.e > g.s
 JOIN merged m ON m.visit_id = i.visit_id AND m.kind = i.kind
 GROUP BY i.visit_id, i.kind, m.event_ids;
+
+-- Each uncontrolled stretch as a message writes it, in time order: what it is, its minutes not
+-- excused, its port-local times to the second, and what of it was excused ("late connection
+-- 90 min: 2026-10-03 07:00 to 2026-10-03 08:30"), so that an inspector can hold it against
+-- the ship's and the supplier's records of shore-power start and end times (Art. 18). Pack
+-- 1.1.6: CN08 gave only the minutes of each kind.
+CREATE OR REPLACE TEMP TABLE cn_stretch_text AS
+SELECT
+    g.visit_id,
+    string_agg(
+        CASE g.segment_kind WHEN 'late_connection' THEN 'late connection'
+                            WHEN 'early_disconnection' THEN 'early disconnection'
+                            ELSE g.segment_kind END
+        || ' ' || bc_minutes_text(g.seconds - g.excused_seconds) || ' min: '
+        || local_text(g.s, w.tz) || ' to ' || local_text(g.e, w.tz)
+        || CASE WHEN g.excused_seconds > 0
+                THEN ' less ' || bc_minutes_text(g.excused_seconds) || ' min excused'
+                ELSE '' END,
+        '; ' ORDER BY g.s) AS stretches
+FROM cn_segment_net g
+JOIN cn_need w ON w.visit_id = g.visit_id
+WHERE g.seconds > g.excused_seconds
+GROUP BY g.visit_id;
