@@ -25,6 +25,7 @@ from berthcheck.engine import check, load_pack
 from berthcheck.ingest.load import load_files
 from berthcheck.sample import generate
 from tests.basis_table import basis_problems
+from tests.conftest import edited_pack_copy
 
 REPO = Path(__file__).resolve().parent.parent
 SHANGHAI = REPO / "sample_data" / "cn-shanghai-2026-10"
@@ -442,3 +443,34 @@ def test_a_berth_that_supplied_shore_power_is_judged_and_the_message_names_the_r
     assert messages["V2"].endswith(
         FINE + "; the berths table does not list berth YSA/Y3, but the shore-power session "
                "shows the berth supplied it"), messages
+
+
+def test_cn03_on_a_stay_over_the_threshold_without_a_window_says_so(tmp_path):
+    """With a connection allowance of 2.5 h (a pack copy; the default is 1 h), a 210-minute
+    Shanghai stay is over the 3-hour threshold but its window [arrival + 2.5 h, departure -
+    1 h) is empty (2.5 + 1 = 3.5 h = 210 min): exempt as the pack documents, but CN03 said
+    "at berth 210 min at a coastal port, not more than 3.0 h". It says the allowances leave no
+    window; a stay of exactly 3 h still reads "not more than"."""
+    from berthcheck.engine.pack_fixtures import run_case
+
+    folder = edited_pack_copy(
+        REPO / "rules" / "cn-shore-power", tmp_path / "cn-shore-power", "pack.toml",
+        "[parameters.connection_allowance_hours]\nvalue = 1.0",
+        "[parameters.connection_allowance_hours]\nvalue = 2.5")
+    defaults = {"port": "CNSHA", "terminal": "YSA", "berth": "Y1", "shore_power_capable": True,
+                "arrival": "2026-10-03 06:00", "ready_to_work": None, "pilot_on_board": None}
+    spec = {"tables": {"visits": [
+        {"visit_id": "OVER", "departure": "2026-10-03 09:30"},
+        {"visit_id": "EXACT", "imo": "9321483", "berth": "Y2", "departure": "2026-10-03 09:00"}]}}
+    outcome = run_case(spec, load_pack(str(folder)), defaults)
+    assert {(r["visit_id"], r["verdict"], r["basis"])
+            for r in outcome.results.iter_rows(named=True)} == {
+        ("OVER", "exempt", "short_visit"), ("EXACT", "exempt", "short_visit")}
+    messages = {r["visit_id"]: r["message"] for r in outcome.findings.iter_rows(named=True)
+                if r["rule_id"] == "CN03"}
+    assert messages == {
+        "OVER": "at berth 210 min at a coastal port, more than 3.0 h, but the connection and "
+                "disconnection allowances (2.5 h + 1.0 h) leave no window in which shore power "
+                "is required",
+        "EXACT": "at berth 180 min at a coastal port, not more than 3.0 h: shore power is "
+                 "encouraged, not required (Art. 11)"}
