@@ -406,8 +406,9 @@ def test_cn08_names_each_uncontrolled_stretch_with_its_times_to_the_second():
         "10.5 min: 2026-10-03 07:00 to 2026-10-03 07:10:30; early disconnection 0.0167 min: "
         "2026-10-04 00:59:59 to 2026-10-04 01:00)" + FINE)}
     excused = _messages_in("CN06", "fault_covering_part_of_the_late_connection", "CN08")
-    assert "h uncontrolled (late connection 180 min: 2026-10-03 07:00 to 2026-10-03 12:00 " \
-           "less 120 min excused)" in excused["V1"], excused
+    assert "2.00 h excused; 3.00 h uncontrolled (late connection 180 min: 2026-10-03 07:00 " \
+           "to 2026-10-03 12:00 less 120 min excused, uncontrolled 2026-10-03 09:00 to " \
+           "2026-10-03 12:00)" in excused["V1"], excused
 
 
 def test_cn07_says_when_shore_power_ran_only_outside_the_window():
@@ -474,3 +475,32 @@ def test_cn03_on_a_stay_over_the_threshold_without_a_window_says_so(tmp_path):
                 "is required",
         "EXACT": "at berth 180 min at a coastal port, not more than 3.0 h: shore power is "
                  "encouraged, not required (Art. 11)"}
+
+
+def test_cn07_names_the_uncontrolled_times_when_exceptions_excused_part_of_the_window():
+    """A ship with no shore power whose window a storm and a terminal fault excused in part
+    read "6.00 h of the window 2026-10-03 07:00 to 2026-10-04 01:00 ... not on shore power and
+    not excused": the inspector could not tell which 6 of the 18 hours the ship answers for. It
+    names them and the hours excused (tests/rules/CN07.yml,
+    a_storm_and_a_terminal_fault_over_part_of_a_window_without_shore_power: excused 08:00-20:00,
+    uncontrolled 07:00-08:00 and 20:00-01:00)."""
+    messages = _messages_in(
+        "CN07", "a_storm_and_a_terminal_fault_over_part_of_a_window_without_shore_power", "CN07")
+    assert messages == {"V1": (
+        "no shore power used: 6.00 h of the window 2026-10-03 07:00 to 2026-10-04 01:00 "
+        "Asia/Shanghai not on shore power and not excused (2026-10-03 07:00 to 2026-10-03 08:00 "
+        "and 2026-10-03 20:00 to 2026-10-04 01:00; 12.00 h excused)" + FINE)}
+
+
+def test_cn08_names_the_uncontrolled_part_of_a_partly_excused_stretch():
+    """A supply failure 11:55-14:30 inside a gap 12:00-15:00 between two sessions: CN08 said
+    "15.00 of 18.00 h under control; 0.50 h uncontrolled (gap 30 min: 12:00 to 15:00 less 150
+    min excused)", whose hours do not add up and which names no time of the 30 minutes. It says
+    2.50 h excused, and the uncontrolled 14:30 to 15:00 (tests/rules/CN06.yml,
+    a_supply_failure_inside_a_gap_between_sessions)."""
+    messages = _messages_in("CN06", "a_supply_failure_inside_a_gap_between_sessions", "CN08")
+    assert messages == {"V1": (
+        "shore power for only part of the window 2026-10-03 07:00 to 2026-10-04 01:00 "
+        "Asia/Shanghai: 15.00 of 18.00 h under control; 2.50 h excused; 0.50 h uncontrolled "
+        "(gap 30 min: 2026-10-03 12:00 to 2026-10-03 15:00 less 150 min excused, uncontrolled "
+        "2026-10-03 14:30 to 2026-10-03 15:00)" + FINE)}

@@ -9,7 +9,8 @@
 --   not excused is uncontrolled; the ship (vessel) answers for it and is liable to a fine of
 --   RMB 10 000-100 000 (parameters fine_min_cny / fine_max_cny, UNCONFIRMED). A session that
 --   ran only in the allowances is named ("no shore power in the window"), as is a visits or
---   berths row the session contradicts (CN08).
+--   berths row the session contradicts (CN08). When exceptions excused part of W, the message
+--   names the times not excused and the hours excused.
 -- compliant: Shore power from 07:00 to 05:00 next day on a stay 06:00-06:00: no finding.
 -- non_compliant: A container ship with receiving equipment 20 h at a Shanghai berth with supply,
 --   no shore power: W = 18 h, 1 080 uncontrolled minutes.
@@ -22,6 +23,11 @@ SELECT
         || printf('%.2f', uncontrolled_seconds / 3600.0)
         || ' h of the window ' || local_text(w_start, tz) || ' to ' || local_text(w_end, tz)
         || ' ' || tz || ' not on shore power and not excused'
+        -- when exceptions excused part of the window, which times the ship answers for, and
+        -- the hours excused (pack 1.1.6; the window's times alone did not say)
+        || CASE WHEN excused_seconds > 0
+                THEN ' (' || open_times || '; ' || printf('%.2f', excused_seconds / 3600.0)
+                     || ' h excused)' ELSE '' END
         || CASE WHEN coalesce(sc.stay_sp_seconds, 0) + coalesce(sc.stay_capture_seconds, 0) > 0
                 THEN ' (the ship''s ' || concat_ws(' and ',
                          CASE WHEN sc.stay_sp_seconds > 0

@@ -26,6 +26,9 @@ SELECT
         || local_text(w_end, tz) || ' ' || tz || ': '
         || printf('%.2f', control_seconds / 3600.0) || ' of '
         || printf('%.2f', seconds_between(w_start, w_end) / 3600.0) || ' h under control; '
+        -- the excused hours, so that the three add up to the window (pack 1.1.6)
+        || CASE WHEN excused_seconds > 0
+                THEN printf('%.2f', excused_seconds / 3600.0) || ' h excused; ' ELSE '' END
         || printf('%.2f', uncontrolled_seconds / 3600.0) || ' h uncontrolled ('
         -- each stretch with its times (stage 40_excuses; pack 1.1.6)
         || stretches

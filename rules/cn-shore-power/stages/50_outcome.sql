@@ -42,7 +42,8 @@ base AS (
         coalesce(seg.no_control_seconds, 0) AS no_control_seconds,
         coalesce(seg.uncontrolled_seconds, 0) AS uncontrolled_seconds,
         ek.kinds AS excused_kinds,
-        st.stretches
+        st.stretches,
+        st.open_times
     FROM cn_call c
     LEFT JOIN cn_window w ON w.visit_id = c.visit_id
     LEFT JOIN cn_need n ON n.visit_id = c.visit_id
