@@ -504,3 +504,18 @@ def test_cn08_names_the_uncontrolled_part_of_a_partly_excused_stretch():
         "Asia/Shanghai: 15.00 of 18.00 h under control; 2.50 h excused; 0.50 h uncontrolled "
         "(gap 30 min: 2026-10-03 12:00 to 2026-10-03 15:00 less 150 min excused, uncontrolled "
         "2026-10-03 14:30 to 2026-10-03 15:00)" + FINE)}
+
+
+def test_a_session_metered_at_zero_kwh_is_named_and_still_counted():
+    """A ship connected over the whole window whose session was metered at 0 kWh was compliant
+    without a word: the connection times count as use, but the meter says no energy carried
+    the ship's load, which an inspector must see before relying on the verdict (Art. 18
+    records the energy used). CN10 names the session, its times and the minutes of the window
+    it covers; the verdict stays (tests/rules/CN10.yml, a_session_metered_at_zero_kwh_is_named:
+    06:30-01:30 covers W 07:00-01:00, 1 080 min)."""
+    messages = _messages_in("CN10", "a_session_metered_at_zero_kwh_is_named", "CN10")
+    assert messages == {"V1": (
+        "shore-power session S1 (2026-10-03 06:30 to 2026-10-04 01:30 Asia/Shanghai) metered "
+        "0 kWh but counts as shore power for 1080 min of the window: a connection that "
+        "delivered no energy did not carry the ship's load; check the meter and the Art. 18 "
+        "records")}
