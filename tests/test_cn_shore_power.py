@@ -519,3 +519,28 @@ def test_a_session_metered_at_zero_kwh_is_named_and_still_counted():
         "0 kWh but counts as shore power for 1080 min of the window: a connection that "
         "delivered no energy did not carry the ship's load; check the meter and the Art. 18 "
         "records")}
+
+
+def test_a_port_without_port_area_judges_the_stays_its_area_cannot_change():
+    """A Chinese port loaded without port_area made every stay there insufficient_data, a
+    20-hour one and a 90-minute one too, although only a stay over 2 h and not over 3 h
+    depends on whether the port is coastal or inland (tests/rules/CN02.yml,
+    a_port_without_port_area_judges_the_stays_its_area_cannot_change). The messages say why
+    each was judged or not."""
+    name = "a_port_without_port_area_judges_the_stays_its_area_cannot_change"
+    cn07 = _messages_in("CN02", name, "CN07")
+    assert cn07 == {"V1": (
+        "no shore power used: 18.00 h of the window 2026-10-03 07:00 to 2026-10-04 01:00 "
+        "Asia/Shanghai not on shore power and not excused" + FINE
+        + "; port CNXMN has no port_area (coastal or inland), but the stay of 1200 min is over "
+          "both the coastal (3.0 h) and the inland (2.0 h) threshold")}
+    cn03 = _messages_in("CN02", name, "CN03")
+    assert cn03["V2"] == (
+        "at berth 90 min at a port without port_area (CNXMN), not more than 2.0 h, the lower "
+        "of the coastal (3.0 h) and inland (2.0 h) thresholds: shore power is encouraged, not "
+        "required (Art. 11)")
+    cn02 = _messages_in("CN02", name, "CN02")
+    assert cn02 == {"V3": (
+        "port CNXMN has no port_area (coastal or inland), and the stay of 180 min is over one "
+        "of the coastal (3.0 h) and inland (2.0 h) thresholds but not the other: whether the "
+        "duty applies cannot be decided; load a ports row with port_area")}

@@ -38,7 +38,8 @@ SELECT
                 ELSE '' END
         || '; the ship is liable to a fine of RMB '
         || CAST($fine_min_cny AS VARCHAR) || '-' || CAST($fine_max_cny AS VARCHAR)
-        || ' (Marine Environment Protection Law Art. 110)' || session_contradicts AS message,
+        || ' (Marine Environment Protection Law Art. 110)' || area_note
+        || session_contradicts AS message,
     to_json({
         'excused_hours': hours_of(excused_seconds),
         'from': iso_utc(w_start),

@@ -34,7 +34,7 @@ SELECT
         || stretches
         || '); the ship is liable to a fine of RMB ' || CAST($fine_min_cny AS VARCHAR) || '-'
         || CAST($fine_max_cny AS VARCHAR) || ' (Marine Environment Protection Law Art. 110)'
-        || session_contradicts AS message,
+        || area_note || session_contradicts AS message,
     to_json({
         'controlled_hours': hours_of(control_seconds),
         'early_disconnection_minutes': minutes_of(early_seconds),

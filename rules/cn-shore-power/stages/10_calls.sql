@@ -11,7 +11,8 @@
 --   berth_without_supply     the berth is known and has no shore-power supply (berths.shore_power;
 --                            a basis of this pack) and no shore-power session in the stay
 -- and, for a visit under the duty, what is missing to judge it (insufficient_data):
---   missing_port_area            a Chinese port without coastal / inland
+--   missing_port_area            a Chinese port without coastal / inland, and a stay over
+--                                one threshold but not the other (over 2 h, not over 3 h)
 --   missing_berth_shore_power    no berths row for the visit's berth, or its shore_power cell
 --                                empty (unknown is not "no supply"), and no shore-power session
 --                                in the stay
@@ -56,8 +57,22 @@ s AS (
         seconds_between(v.arrival, v.departure) AS stay_seconds
     FROM v
 ),
+t AS (
+    -- Whether the stay is over the threshold that applies: the port's, or, at a port without
+    -- port_area, both (a stay over the higher threshold is under the duty either way, one not
+    -- over the lower is under neither; only a stay between them needs the port's area).
+    SELECT s.*,
+        CASE WHEN s.min_stay_hours IS NOT NULL THEN s.stay_seconds > s.min_stay_hours * 3600
+             ELSE s.stay_seconds > greatest($coastal_min_stay_hours, $inland_min_stay_hours) * 3600
+        END AS stay_over_threshold,
+        s.port_area IS NULL
+            AND s.stay_seconds > least($coastal_min_stay_hours, $inland_min_stay_hours) * 3600
+            AND s.stay_seconds <= greatest($coastal_min_stay_hours, $inland_min_stay_hours) * 3600
+            AS area_decides
+    FROM s
+),
 i AS (
-    SELECT s.*, timezone(s.tz, CAST(s.start_date AS TIMESTAMP)) AS start_instant FROM s
+    SELECT t.*, timezone(t.tz, CAST(t.start_date AS TIMESTAMP)) AS start_instant FROM t
 )
 SELECT
     i.*,
@@ -69,7 +84,9 @@ SELECT
         WHEN i.supply IS FALSE THEN 'berth_without_supply'
     END AS not_applicable_basis,
     CASE
-        WHEN i.port_area IS NULL THEN 'missing_port_area'
+        -- a port without port_area only where its area decides the duty (pack 1.1.6: every
+        -- stay there was insufficient_data, a 20-hour one and a 1-hour one too)
+        WHEN i.area_decides THEN 'missing_port_area'
         WHEN i.supply IS NULL THEN 'missing_berth_shore_power'
     END AS missing_basis
 FROM i;

@@ -79,6 +79,14 @@ SELECT
     CASE WHEN needs_control THEN hours_of(uncontrolled_seconds) END AS uncontrolled_hours,
     CASE WHEN needs_control THEN hours_of(excused_seconds) END AS excused_hours,
     CASE WHEN needs_control AND uncontrolled_seconds > 0 THEN $responsible_party END AS responsible,
+    -- a port without port_area judged because the stay is over both thresholds: the
+    -- non-compliance findings say so (pack 1.1.6), empty otherwise
+    CASE WHEN port_area IS NULL
+         THEN '; port ' || port || ' has no port_area (coastal or inland), but the stay of '
+              || bc_minutes_text(stay_seconds) || ' min is over both the coastal ('
+              || CAST($coastal_min_stay_hours AS VARCHAR) || ' h) and the inland ('
+              || CAST($inland_min_stay_hours AS VARCHAR) || ' h) threshold'
+         ELSE '' END AS area_note,
     -- where a shore-power session contradicts the visits or berths row (stage 10_calls), the
     -- non-compliance findings say so, so that the row can be corrected: empty otherwise
     concat(
