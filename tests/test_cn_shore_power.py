@@ -544,3 +544,27 @@ def test_a_port_without_port_area_judges_the_stays_its_area_cannot_change():
         "port CNXMN has no port_area (coastal or inland), and the stay of 180 min is over one "
         "of the coastal (3.0 h) and inland (2.0 h) thresholds but not the other: whether the "
         "duty applies cannot be decided; load a ports row with port_area")}
+
+
+def test_cn06_names_the_times_each_exception_excused():
+    """CN06 said "ops_unavailable excused 150 min of the window not on shore power (events
+    E1)": an inspector holding it against the Art. 18 record of the fault's time had to work
+    out which 150 minutes. It names them, port-local (tests/rules/CN06.yml,
+    a_supply_failure_inside_a_gap_between_sessions: the fault 11:55-14:30 excuses 12:00-14:30
+    of the gap; CN07.yml, a_storm_and_a_terminal_fault_over_part_of_a_window_without_shore_power:
+    each kind its own time, overlapping 12:00-14:00)."""
+    gap = _messages_in("CN06", "a_supply_failure_inside_a_gap_between_sessions", "CN06")
+    assert gap == {"V1": "ops_unavailable excused 150 min of the window not on shore power: "
+                         "2026-10-03 12:00 to 2026-10-03 14:30 (events E1)"}
+    from berthcheck.engine.pack_fixtures import load_cases, run_case
+
+    pack = load_pack("cn-shore-power")
+    case = next(c for c in load_cases(pack) if c.rule == "CN07" and c.name ==
+                "a_storm_and_a_terminal_fault_over_part_of_a_window_without_shore_power")
+    outcome = run_case(case.spec, pack, case.visit_defaults)
+    assert sorted(r["message"] for r in outcome.findings.iter_rows(named=True)
+                  if r["rule_id"] == "CN06") == [
+        "emergency excused 360 min of the window not on shore power: 2026-10-03 08:00 to "
+        "2026-10-03 14:00 (events E1)",
+        "ops_unavailable excused 480 min of the window not on shore power: 2026-10-03 12:00 to "
+        "2026-10-03 20:00 (events E2)"]

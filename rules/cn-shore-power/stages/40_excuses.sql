@@ -45,10 +45,14 @@ islands AS (
     SELECT visit_id, part AS kind, s, e FROM bc_interval_union(per_kind)
 )
 SELECT i.visit_id, i.kind, m.event_ids,
-    sum(seconds_between(greatest(i.s, g.s), least(i.e, g.e))) AS seconds
+    sum(seconds_between(greatest(i.s, g.s), least(i.e, g.e))) AS seconds,
+    -- the port-local times it excused, for CN06 (pack 1.1.6: only the minutes)
+    string_agg(local_text(greatest(i.s, g.s), w.tz) || ' to ' || local_text(least(i.e, g.e), w.tz),
+               ' and ' ORDER BY greatest(i.s, g.s)) AS excused_times
 FROM islands i
 JOIN cn_segment g ON g.visit_id = i.visit_id AND i.s < g.e AND i.e > g.s
 JOIN merged m ON m.visit_id = i.visit_id AND m.kind = i.kind
+JOIN cn_need w ON w.visit_id = i.visit_id
 GROUP BY i.visit_id, i.kind, m.event_ids;
 
 -- The parts of each partly excused stretch that are NOT excused: the stretch less the excused
