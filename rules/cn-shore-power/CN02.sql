@@ -8,8 +8,9 @@
 --   row has no port_area and whose stay is over one threshold but not the other (over 2 h, not
 --   over 3 h; a longer stay is under the duty and a shorter one exempt whatever the area:
 --   missing_port_area), or at a berth without a berths row or whose
---   row leaves shore_power empty (missing_berth_shore_power), and no shore-power session during
---   the call showing the berth's supply, cannot be judged: its verdict is insufficient_data,
+--   row leaves shore_power empty (missing_berth_shore_power), no shore-power session during
+--   the call showing the berth's supply, and a stay over the threshold (a shorter one is
+--   short_visit whatever the berth), cannot be judged: its verdict is insufficient_data,
 --   never a guess. Load a ports file with port_area, or a berths file.
 -- compliant: A visit at Shanghai (built-in port, coastal) at a berth listed in berths: judged.
 -- non_compliant: A 150-minute stay at a Chinese port loaded without port_area, or at an unlisted berth,

@@ -15,7 +15,8 @@
 --                                one threshold but not the other (over 2 h, not over 3 h)
 --   missing_berth_shore_power    no berths row for the visit's berth, or its shore_power cell
 --                                empty (unknown is not "no supply"), and no shore-power session
---                                in the stay
+--                                in the stay, and a stay over the threshold (a shorter one is
+--                                short_visit whatever the berth)
 -- A shore-power session in the stay shows both the ship's receiving equipment and the berth's
 -- supply, whatever the visits and berths rows say (pack 1.1.3 for the ship, 1.1.6 for the
 -- berth; docs/regulations-cn.md, "Who").
@@ -87,7 +88,9 @@ SELECT
         -- a port without port_area only where its area decides the duty (pack 1.1.6: every
         -- stay there was insufficient_data, a 20-hour one and a 1-hour one too)
         WHEN i.area_decides THEN 'missing_port_area'
-        WHEN i.supply IS NULL THEN 'missing_berth_shore_power'
+        -- a berth of unknown supply only where the stay is over the threshold: a shorter stay
+        -- is under no duty whatever the berth (pack 1.1.6; it was insufficient_data too)
+        WHEN i.supply IS NULL AND i.stay_over_threshold THEN 'missing_berth_shore_power'
     END AS missing_basis
 FROM i;
 
