@@ -25,6 +25,7 @@ from berthcheck.engine import check, load_pack
 from berthcheck.ingest.load import load_files
 from berthcheck.sample import generate
 from tests.basis_table import basis_problems
+from tests.conftest import edited_pack_copy
 
 REPO = Path(__file__).resolve().parent.parent
 SHANGHAI = REPO / "sample_data" / "cn-shanghai-2026-10"
@@ -317,14 +318,20 @@ def test_a_shanghai_report_under_the_default_pack_says_which_pack_judges_it(shan
 @pytest.mark.parametrize(("case_name", "opening"), [
     # tests/rules/CN08.yml, hand computations there
     ("late_connection_and_early_disconnection",
-     "shore power for only part of the window: 15.50 of 18.00 h under control; 2.50 h "
-     "uncontrolled (late connection 90 min, early disconnection 60 min)"),
+     "shore power for only part of the window 2026-10-03 07:00 to 2026-10-04 01:00 "
+     "Asia/Shanghai: 15.50 of 18.00 h under control; 2.50 h uncontrolled (late connection "
+     "90 min: 2026-10-03 07:00 to 2026-10-03 08:30; early disconnection 60 min: 2026-10-04 "
+     "00:00 to 2026-10-04 01:00)"),
     ("capture_only_for_part_of_the_window",
-     "capture for only part of the window: 15.50 of 18.00 h under control; 2.50 h "
-     "uncontrolled (late connection 90 min, early disconnection 60 min)"),
+     "capture for only part of the window 2026-10-03 07:00 to 2026-10-04 01:00 "
+     "Asia/Shanghai: 15.50 of 18.00 h under control; 2.50 h uncontrolled (late connection "
+     "90 min: 2026-10-03 07:00 to 2026-10-03 08:30; early disconnection 60 min: 2026-10-04 "
+     "00:00 to 2026-10-04 01:00)"),
     ("shore_power_and_capture_for_part_of_the_window",
-     "shore power and capture for only part of the window: 16.50 of 18.00 h under control; "
-     "1.50 h uncontrolled (gaps 30 min, early disconnection 60 min)"),
+     "shore power and capture for only part of the window 2026-10-03 07:00 to 2026-10-04 "
+     "01:00 Asia/Shanghai: 16.50 of 18.00 h under control; 1.50 h uncontrolled (gap 30 min: "
+     "2026-10-03 12:00 to 2026-10-03 12:30; early disconnection 60 min: 2026-10-04 00:00 to "
+     "2026-10-04 01:00)"),
 ])
 def test_cn08_message_names_what_controlled_the_window(case_name, opening):
     """CN08 said "shore power for only part of the window" when the only control in the
@@ -366,3 +373,198 @@ def test_cn08_title_covers_what_its_message_can_name():
     in the report's and `rules list`'s rule table: the title names both controls."""
     rule = next(r for r in load_pack("cn-shore-power").rules if r.id == "CN08")
     assert "shore power" in rule.title.lower() and "capture" in rule.title.lower(), rule.title
+
+
+
+def _messages_in(fixture_rule: str, case_name: str, rule: str) -> dict[str, str]:
+    """The messages of `rule`'s findings, by visit, in the fixture case `case_name` of
+    tests/rules/<fixture_rule>.yml."""
+    from berthcheck.engine.pack_fixtures import load_cases, run_case
+
+    pack = load_pack("cn-shore-power")
+    case = next(c for c in load_cases(pack) if c.rule == fixture_rule and c.name == case_name)
+    outcome = run_case(case.spec, pack, case.visit_defaults)
+    return {r["visit_id"]: r["message"] for r in outcome.findings.iter_rows(named=True)
+            if r["rule_id"] == rule}
+
+
+FINE = "; the ship is liable to a fine of RMB 10000-100000 (Marine Environment Protection Law Art. 110)"
+
+
+def test_cn08_names_each_uncontrolled_stretch_with_its_times_to_the_second():
+    """CN08 gave the minutes of late connection, gaps and early disconnection but no time of
+    any of them, nor the window's: an inspector holding the finding against the ship's and the
+    supplier's records of shore-power start and end (Art. 18) had to work the times out. Each
+    stretch is now named with its port-local times, to the second (tests/rules/CN08.yml,
+    stretch_times_to_the_second_at_shenzhen; hand computation there), and one partly excused
+    says how much of it was (CN06.yml, fault_covering_part_of_the_late_connection: late
+    connection 07:00-12:00, 120 min of it excused by the fault 07:00-09:00, 180 min left)."""
+    shenzhen = _messages_in("CN08", "stretch_times_to_the_second_at_shenzhen", "CN08")
+    assert shenzhen == {"V1": (
+        "shore power for only part of the window 2026-10-03 07:00 to 2026-10-04 01:00 "
+        "Asia/Shanghai: 17.82 of 18.00 h under control; 0.18 h uncontrolled (late connection "
+        "10.5 min: 2026-10-03 07:00 to 2026-10-03 07:10:30; early disconnection 0.0167 min: "
+        "2026-10-04 00:59:59 to 2026-10-04 01:00)" + FINE)}
+    excused = _messages_in("CN06", "fault_covering_part_of_the_late_connection", "CN08")
+    assert "2.00 h excused; 3.00 h uncontrolled (late connection 180 min: 2026-10-03 07:00 " \
+           "to 2026-10-03 12:00 less 120 min excused, uncontrolled 2026-10-03 09:00 to " \
+           "2026-10-03 12:00)" in excused["V1"], excused
+
+
+def test_cn07_says_when_shore_power_ran_only_outside_the_window():
+    """A ship on shore power only in the connection allowance (06:00-06:59) got "no shore
+    power used", which its own meter records contradict: it says "no shore power in the
+    window", names the 59 minutes outside it, and the visits row the session contradicts
+    (tests/rules/CN07.yml, a_session_only_in_the_allowance_on_a_ship_its_row_calls_unequipped).
+    A ship with no session at all still reads "no shore power used"."""
+    messages = _messages_in(
+        "CN07", "a_session_only_in_the_allowance_on_a_ship_its_row_calls_unequipped", "CN07")
+    assert messages == {"V1": (
+        "no shore power in the window: 18.00 h of the window 2026-10-03 07:00 to 2026-10-04 "
+        "01:00 Asia/Shanghai not on shore power and not excused (the ship's 59 min of shore "
+        "power ran only outside it, in the connection or disconnection allowance)" + FINE
+        + "; the visits row says shore_power_capable false, but the shore-power session shows "
+          "receiving equipment")}
+    plain = _messages_in("CN07", "no_shore_power_is_uncontrolled_over_the_window", "CN07")
+    assert plain["V1"].startswith("no shore power used: 18.00 h of the window"), plain
+
+
+def test_a_berth_that_supplied_shore_power_is_judged_and_the_message_names_the_row():
+    """A berth the berths table lists without supply (or does not list) where the ship was on
+    shore power was berth_without_supply (not_applicable) or missing_berth_shore_power
+    (insufficient_data), so a ship that disconnected five hours early there went unjudged; the
+    session shows the berth could supply (tests/rules/CN08.yml,
+    a_berth_the_table_lists_without_supply_that_supplied_is_judged): judged, and CN08 names the
+    row to correct."""
+    messages = _messages_in(
+        "CN08", "a_berth_the_table_lists_without_supply_that_supplied_is_judged", "CN08")
+    assert messages["V1"].endswith(
+        FINE + "; the berths table says there is no shore-power supply at berth YSA/Y1, but the "
+               "shore-power session shows the berth supplied it"), messages
+    assert messages["V2"].endswith(
+        FINE + "; the berths table does not list berth YSA/Y3, but the shore-power session "
+               "shows the berth supplied it"), messages
+
+
+def test_cn03_on_a_stay_over_the_threshold_without_a_window_says_so(tmp_path):
+    """With a connection allowance of 2.5 h (a pack copy; the default is 1 h), a 210-minute
+    Shanghai stay is over the 3-hour threshold but its window [arrival + 2.5 h, departure -
+    1 h) is empty (2.5 + 1 = 3.5 h = 210 min): exempt as the pack documents, but CN03 said
+    "at berth 210 min at a coastal port, not more than 3.0 h". It says the allowances leave no
+    window; a stay of exactly 3 h still reads "not more than"."""
+    from berthcheck.engine.pack_fixtures import run_case
+
+    folder = edited_pack_copy(
+        REPO / "rules" / "cn-shore-power", tmp_path / "cn-shore-power", "pack.toml",
+        "[parameters.connection_allowance_hours]\nvalue = 1.0",
+        "[parameters.connection_allowance_hours]\nvalue = 2.5")
+    defaults = {"port": "CNSHA", "terminal": "YSA", "berth": "Y1", "shore_power_capable": True,
+                "arrival": "2026-10-03 06:00", "ready_to_work": None, "pilot_on_board": None}
+    spec = {"tables": {"visits": [
+        {"visit_id": "OVER", "departure": "2026-10-03 09:30"},
+        {"visit_id": "EXACT", "imo": "9321483", "berth": "Y2", "departure": "2026-10-03 09:00"}]}}
+    outcome = run_case(spec, load_pack(str(folder)), defaults)
+    assert {(r["visit_id"], r["verdict"], r["basis"])
+            for r in outcome.results.iter_rows(named=True)} == {
+        ("OVER", "exempt", "short_visit"), ("EXACT", "exempt", "short_visit")}
+    messages = {r["visit_id"]: r["message"] for r in outcome.findings.iter_rows(named=True)
+                if r["rule_id"] == "CN03"}
+    assert messages == {
+        "OVER": "at berth 210 min at a coastal port, more than 3.0 h, but the connection and "
+                "disconnection allowances (2.5 h + 1.0 h) leave no window in which shore power "
+                "is required",
+        "EXACT": "at berth 180 min at a coastal port, not more than 3.0 h: shore power is "
+                 "encouraged, not required (Art. 11)"}
+
+
+def test_cn07_names_the_uncontrolled_times_when_exceptions_excused_part_of_the_window():
+    """A ship with no shore power whose window a storm and a terminal fault excused in part
+    read "6.00 h of the window 2026-10-03 07:00 to 2026-10-04 01:00 ... not on shore power and
+    not excused": the inspector could not tell which 6 of the 18 hours the ship answers for. It
+    names them and the hours excused (tests/rules/CN07.yml,
+    a_storm_and_a_terminal_fault_over_part_of_a_window_without_shore_power: excused 08:00-20:00,
+    uncontrolled 07:00-08:00 and 20:00-01:00)."""
+    messages = _messages_in(
+        "CN07", "a_storm_and_a_terminal_fault_over_part_of_a_window_without_shore_power", "CN07")
+    assert messages == {"V1": (
+        "no shore power used: 6.00 h of the window 2026-10-03 07:00 to 2026-10-04 01:00 "
+        "Asia/Shanghai not on shore power and not excused (2026-10-03 07:00 to 2026-10-03 08:00 "
+        "and 2026-10-03 20:00 to 2026-10-04 01:00; 12.00 h excused)" + FINE)}
+
+
+def test_cn08_names_the_uncontrolled_part_of_a_partly_excused_stretch():
+    """A supply failure 11:55-14:30 inside a gap 12:00-15:00 between two sessions: CN08 said
+    "15.00 of 18.00 h under control; 0.50 h uncontrolled (gap 30 min: 12:00 to 15:00 less 150
+    min excused)", whose hours do not add up and which names no time of the 30 minutes. It says
+    2.50 h excused, and the uncontrolled 14:30 to 15:00 (tests/rules/CN06.yml,
+    a_supply_failure_inside_a_gap_between_sessions)."""
+    messages = _messages_in("CN06", "a_supply_failure_inside_a_gap_between_sessions", "CN08")
+    assert messages == {"V1": (
+        "shore power for only part of the window 2026-10-03 07:00 to 2026-10-04 01:00 "
+        "Asia/Shanghai: 15.00 of 18.00 h under control; 2.50 h excused; 0.50 h uncontrolled "
+        "(gap 30 min: 2026-10-03 12:00 to 2026-10-03 15:00 less 150 min excused, uncontrolled "
+        "2026-10-03 14:30 to 2026-10-03 15:00)" + FINE)}
+
+
+def test_a_session_metered_at_zero_kwh_is_named_and_still_counted():
+    """A ship connected over the whole window whose session was metered at 0 kWh was compliant
+    without a word: the connection times count as use, but the meter says no energy carried
+    the ship's load, which an inspector must see before relying on the verdict (Art. 18
+    records the energy used). CN10 names the session, its times and the minutes of the window
+    it covers; the verdict stays (tests/rules/CN10.yml, a_session_metered_at_zero_kwh_is_named:
+    06:30-01:30 covers W 07:00-01:00, 1 080 min)."""
+    messages = _messages_in("CN10", "a_session_metered_at_zero_kwh_is_named", "CN10")
+    assert messages == {"V1": (
+        "shore-power session S1 (2026-10-03 06:30 to 2026-10-04 01:30 Asia/Shanghai) metered "
+        "0 kWh but counts as shore power for 1080 min of the window: a connection that "
+        "delivered no energy did not carry the ship's load; check the meter and the Art. 18 "
+        "records")}
+
+
+def test_a_port_without_port_area_judges_the_stays_its_area_cannot_change():
+    """A Chinese port loaded without port_area made every stay there insufficient_data, a
+    20-hour one and a 90-minute one too, although only a stay over 2 h and not over 3 h
+    depends on whether the port is coastal or inland (tests/rules/CN02.yml,
+    a_port_without_port_area_judges_the_stays_its_area_cannot_change). The messages say why
+    each was judged or not."""
+    name = "a_port_without_port_area_judges_the_stays_its_area_cannot_change"
+    cn07 = _messages_in("CN02", name, "CN07")
+    assert cn07 == {"V1": (
+        "no shore power used: 18.00 h of the window 2026-10-03 07:00 to 2026-10-04 01:00 "
+        "Asia/Shanghai not on shore power and not excused" + FINE
+        + "; port CNXMN has no port_area (coastal or inland), but the stay of 1200 min is over "
+          "both the coastal (3.0 h) and the inland (2.0 h) threshold")}
+    cn03 = _messages_in("CN02", name, "CN03")
+    assert cn03["V2"] == (
+        "at berth 90 min at a port without port_area (CNXMN), not more than 2.0 h, the lower "
+        "of the coastal (3.0 h) and inland (2.0 h) thresholds: shore power is encouraged, not "
+        "required (Art. 11)")
+    cn02 = _messages_in("CN02", name, "CN02")
+    assert cn02 == {"V3": (
+        "port CNXMN has no port_area (coastal or inland), and the stay of 180 min is over one "
+        "of the coastal (3.0 h) and inland (2.0 h) thresholds but not the other: whether the "
+        "duty applies cannot be decided; load a ports row with port_area")}
+
+
+def test_cn06_names_the_times_each_exception_excused():
+    """CN06 said "ops_unavailable excused 150 min of the window not on shore power (events
+    E1)": an inspector holding it against the Art. 18 record of the fault's time had to work
+    out which 150 minutes. It names them, port-local (tests/rules/CN06.yml,
+    a_supply_failure_inside_a_gap_between_sessions: the fault 11:55-14:30 excuses 12:00-14:30
+    of the gap; CN07.yml, a_storm_and_a_terminal_fault_over_part_of_a_window_without_shore_power:
+    each kind its own time, overlapping 12:00-14:00)."""
+    gap = _messages_in("CN06", "a_supply_failure_inside_a_gap_between_sessions", "CN06")
+    assert gap == {"V1": "ops_unavailable excused 150 min of the window not on shore power: "
+                         "2026-10-03 12:00 to 2026-10-03 14:30 (events E1)"}
+    from berthcheck.engine.pack_fixtures import load_cases, run_case
+
+    pack = load_pack("cn-shore-power")
+    case = next(c for c in load_cases(pack) if c.rule == "CN07" and c.name ==
+                "a_storm_and_a_terminal_fault_over_part_of_a_window_without_shore_power")
+    outcome = run_case(case.spec, pack, case.visit_defaults)
+    assert sorted(r["message"] for r in outcome.findings.iter_rows(named=True)
+                  if r["rule_id"] == "CN06") == [
+        "emergency excused 360 min of the window not on shore power: 2026-10-03 08:00 to "
+        "2026-10-03 14:00 (events E1)",
+        "ops_unavailable excused 480 min of the window not on shore power: 2026-10-03 12:00 to "
+        "2026-10-03 20:00 (events E2)"]

@@ -9,8 +9,8 @@
 --   is a tanker (not_regulated_type) or has no receiving equipment (shore_power_capable false
 --   and no shore-power session during the call; no_receiving_equipment), it arrived before its
 --   start date (2019-07-01, cruise ships too, port-local midnight; before_start_date),
---   or its berth has no shore-power supply (berths table: shore_power false;
---   berth_without_supply). The finding says which.
+--   or its berth has no shore-power supply (berths table: shore_power false, and no
+--   shore-power session during the call; berth_without_supply). The finding says which.
 -- compliant: A container ship with receiving equipment at a Shanghai berth with supply, arriving
 --   2026-10-03: under the duty, no finding.
 -- non_compliant: A tanker at Shanghai, a container ship without receiving equipment, a cruise

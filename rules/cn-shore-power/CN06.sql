@@ -8,7 +8,8 @@
 --   ops_unavailable (the terminal's shore-power facility has a temporary fault),
 --   ops_incompatible (the ship's receiving facility has a temporary fault), emergency (bad
 --   weather, an accident, another emergency); and zero_emission_tech over part of W (an
---   effective alternative measure). One finding per kind with its minutes.
+--   effective alternative measure). One finding per kind with its minutes and the port-local
+--   times it excused, to hold against the Art. 18 record of the fault's time.
 -- compliant: No shore power 07:00-12:00 and an ops_unavailable event 07:00-12:00, shore power
 --   after: 300 min excused, the visit is compliant (basis controlled+ops_unavailable).
 -- non_compliant: The same with an ops_unavailable event 07:00-09:00 only: 120 min excused,
@@ -16,7 +17,8 @@
 SELECT
     k.visit_id,
     k.kind || ' excused ' || bc_minutes_text(k.seconds)
-        || ' min of the window not on shore power (events ' || k.event_ids || ')' AS message,
+        || ' min of the window not on shore power: ' || k.excused_times
+        || ' (events ' || k.event_ids || ')' AS message,
     to_json({'event_ids': k.event_ids, 'excused_minutes': minutes_of(k.seconds), 'kind': k.kind})
         AS evidence,
     minutes_of(k.seconds) AS minutes

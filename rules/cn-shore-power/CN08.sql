@@ -7,11 +7,13 @@
 --   window W: the time before the first connection (late connection), between sessions (gap)
 --   and after the last disconnection (early disconnection), less what exception events excuse,
 --   is uncontrolled; the ship (vessel) answers for it. One finding per visit with the minutes
---   of each part. A ship whose visits row says shore_power_capable false but that was on shore
---   power during the call has receiving equipment: it is judged, and the message says so.
+--   and port-local times (to the second) of each stretch. A ship whose visits row says
+--   shore_power_capable false, or whose berth the berths table lists without supply (or not
+--   at all), but that was on shore power during the call has receiving equipment at a berth
+--   with supply: it is judged, and the message says which row the session contradicts.
 -- compliant: Stay 06:00 to 06:00 next day, shore power 07:00-05:00: no finding.
--- non_compliant: Shore power 08:30-04:00 on that stay: late connection 90 min and early
---   disconnection 60 min, 150 uncontrolled minutes. The message names what controlled:
+-- non_compliant: Shore power 08:30-00:00 on that stay: late connection 90 min (07:00 to
+--   08:30) and early disconnection 60 min (00:00 to 01:00), 150 uncontrolled minutes. The message names what controlled:
 --   shore power, capture, or shore power and capture.
 SELECT
     visit_id,
@@ -20,21 +22,19 @@ SELECT
     CASE WHEN sp_seconds > 0 AND capture_seconds > 0 THEN 'shore power and capture'
          WHEN capture_seconds > 0 THEN 'capture'
          ELSE 'shore power' END
-        || ' for only part of the window: ' || printf('%.2f', control_seconds / 3600.0) || ' of '
+        || ' for only part of the window ' || local_text(w_start, tz) || ' to '
+        || local_text(w_end, tz) || ' ' || tz || ': '
+        || printf('%.2f', control_seconds / 3600.0) || ' of '
         || printf('%.2f', seconds_between(w_start, w_end) / 3600.0) || ' h under control; '
+        -- the excused hours, so that the three add up to the window (pack 1.1.6)
+        || CASE WHEN excused_seconds > 0
+                THEN printf('%.2f', excused_seconds / 3600.0) || ' h excused; ' ELSE '' END
         || printf('%.2f', uncontrolled_seconds / 3600.0) || ' h uncontrolled ('
-        || concat_ws(', ',
-               CASE WHEN late_seconds > 0
-                    THEN 'late connection ' || bc_minutes_text(late_seconds) || ' min' END,
-               CASE WHEN gap_seconds > 0
-                    THEN 'gaps ' || bc_minutes_text(gap_seconds) || ' min' END,
-               CASE WHEN early_seconds > 0
-                    THEN 'early disconnection ' || bc_minutes_text(early_seconds) || ' min' END)
+        -- each stretch with its times (stage 40_excuses; pack 1.1.6)
+        || stretches
         || '); the ship is liable to a fine of RMB ' || CAST($fine_min_cny AS VARCHAR) || '-'
         || CAST($fine_max_cny AS VARCHAR) || ' (Marine Environment Protection Law Art. 110)'
-        || CASE WHEN NOT stated_capable
-                THEN '; the visits row says shore_power_capable false, but the shore-power session shows receiving equipment'
-                ELSE '' END AS message,
+        || area_note || session_contradicts AS message,
     to_json({
         'controlled_hours': hours_of(control_seconds),
         'early_disconnection_minutes': minutes_of(early_seconds),

@@ -13,7 +13,7 @@ SELECT
 FROM cn_call c
 WHERE c.not_applicable_basis IS NULL
   AND c.missing_basis IS NULL
-  AND c.stay_seconds > c.min_stay_hours * 3600;
+  AND c.stay_over_threshold;  -- at a port without port_area: over both thresholds (10_calls)
 
 -- Equivalent measures (equivalent_measure_kinds) that, alone or together, cover all of W
 -- exempt the visit (Art. 11: 'unless an effective alternative measure is used').

@@ -45,8 +45,73 @@ islands AS (
     SELECT visit_id, part AS kind, s, e FROM bc_interval_union(per_kind)
 )
 SELECT i.visit_id, i.kind, m.event_ids,
-    sum(seconds_between(greatest(i.s, g.s), least(i.e, g.e))) AS seconds
+    sum(seconds_between(greatest(i.s, g.s), least(i.e, g.e))) AS seconds,
+    -- the port-local times it excused, for CN06 (pack 1.1.6: only the minutes)
+    string_agg(local_text(greatest(i.s, g.s), w.tz) || ' to ' || local_text(least(i.e, g.e), w.tz),
+               ' and ' ORDER BY greatest(i.s, g.s)) AS excused_times
 FROM islands i
 JOIN cn_segment g ON g.visit_id = i.visit_id AND i.s < g.e AND i.e > g.s
 JOIN merged m ON m.visit_id = i.visit_id AND m.kind = i.kind
+JOIN cn_need w ON w.visit_id = i.visit_id
 GROUP BY i.visit_id, i.kind, m.event_ids;
+
+-- The parts of each partly excused stretch that are NOT excused: the stretch less the excused
+-- islands (cn_excuse, merged, so the pieces between them are never empty), with port-local
+-- times, so that a message can name the time the ship answers for, not only the stretch's
+-- (pack 1.1.6: "gap 30 min: 12:00 to 15:00 less 150 min excused" named no time of the 30 min).
+CREATE OR REPLACE TEMP TABLE cn_open_piece AS
+WITH x AS (
+    SELECT g.visit_id, g.s AS gs, g.e AS ge,
+        greatest(x.s, g.s) AS xs, least(x.e, g.e) AS xe
+    FROM cn_segment g
+    JOIN cn_excuse x ON x.visit_id = g.visit_id AND x.s < g.e AND x.e > g.s
+),
+b AS (
+    SELECT x.*, lag(xe) OVER (PARTITION BY visit_id, gs ORDER BY xs) AS prev_xe FROM x
+),
+pieces AS (
+    -- before each excused island: from the stretch's start or the previous island's end
+    SELECT visit_id, gs, coalesce(prev_xe, gs) AS s, xs AS e FROM b
+    UNION ALL
+    -- after the last island
+    SELECT visit_id, gs, max(xe), ge FROM b GROUP BY visit_id, gs, ge
+)
+SELECT visit_id, gs, s, e FROM pieces WHERE s < e;
+
+CREATE OR REPLACE TEMP TABLE cn_open_text AS
+SELECT p.visit_id, p.gs,
+    string_agg(local_text(p.s, w.tz) || ' to ' || local_text(p.e, w.tz), ' and ' ORDER BY p.s)
+        AS open_times
+FROM cn_open_piece p
+JOIN cn_need w ON w.visit_id = p.visit_id
+GROUP BY p.visit_id, p.gs;
+
+-- Each uncontrolled stretch as a message writes it, in time order: what it is, its minutes not
+-- excused, its port-local times to the second, and what of it was excused ("late connection
+-- 90 min: 2026-10-03 07:00 to 2026-10-03 08:30"), so that an inspector can hold it against
+-- the ship's and the supplier's records of shore-power start and end times (Art. 18). Pack
+-- 1.1.6: CN08 gave only the minutes of each kind. A partly excused stretch also names the
+-- times not excused ("... less 150 min excused, uncontrolled 2026-10-03 14:30 to
+-- 2026-10-03 15:00"). open_times: every uncontrolled, not excused time of the visit (CN07,
+-- where the stretch is the whole window).
+CREATE OR REPLACE TEMP TABLE cn_stretch_text AS
+SELECT
+    g.visit_id,
+    string_agg(
+        CASE g.segment_kind WHEN 'late_connection' THEN 'late connection'
+                            WHEN 'early_disconnection' THEN 'early disconnection'
+                            ELSE g.segment_kind END
+        || ' ' || bc_minutes_text(g.seconds - g.excused_seconds) || ' min: '
+        || local_text(g.s, w.tz) || ' to ' || local_text(g.e, w.tz)
+        || CASE WHEN g.excused_seconds > 0
+                THEN ' less ' || bc_minutes_text(g.excused_seconds) || ' min excused, uncontrolled '
+                     || o.open_times
+                ELSE '' END,
+        '; ' ORDER BY g.s) AS stretches,
+    string_agg(coalesce(o.open_times, local_text(g.s, w.tz) || ' to ' || local_text(g.e, w.tz)),
+               ' and ' ORDER BY g.s) AS open_times
+FROM cn_segment_net g
+JOIN cn_need w ON w.visit_id = g.visit_id
+LEFT JOIN cn_open_text o ON o.visit_id = g.visit_id AND o.gs = g.s
+WHERE g.seconds > g.excused_seconds
+GROUP BY g.visit_id;

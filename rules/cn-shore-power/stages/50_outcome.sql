@@ -41,7 +41,9 @@ base AS (
         coalesce(seg.gap_seconds, 0) AS gap_seconds,
         coalesce(seg.no_control_seconds, 0) AS no_control_seconds,
         coalesce(seg.uncontrolled_seconds, 0) AS uncontrolled_seconds,
-        ek.kinds AS excused_kinds
+        ek.kinds AS excused_kinds,
+        st.stretches,
+        st.open_times
     FROM cn_call c
     LEFT JOIN cn_window w ON w.visit_id = c.visit_id
     LEFT JOIN cn_need n ON n.visit_id = c.visit_id
@@ -50,6 +52,7 @@ base AS (
     LEFT JOIN cn_source_seconds ss ON ss.visit_id = c.visit_id
     LEFT JOIN seg ON seg.visit_id = c.visit_id
     LEFT JOIN excused_kinds ek ON ek.visit_id = c.visit_id
+    LEFT JOIN cn_stretch_text st ON st.visit_id = c.visit_id
 )
 SELECT
     b.*,
@@ -75,5 +78,24 @@ SELECT
     CASE WHEN needs_control THEN hours_of(control_seconds) END AS controlled_hours,
     CASE WHEN needs_control THEN hours_of(uncontrolled_seconds) END AS uncontrolled_hours,
     CASE WHEN needs_control THEN hours_of(excused_seconds) END AS excused_hours,
-    CASE WHEN needs_control AND uncontrolled_seconds > 0 THEN $responsible_party END AS responsible
+    CASE WHEN needs_control AND uncontrolled_seconds > 0 THEN $responsible_party END AS responsible,
+    -- a port without port_area judged because the stay is over both thresholds: the
+    -- non-compliance findings say so (pack 1.1.6), empty otherwise
+    CASE WHEN port_area IS NULL
+         THEN '; port ' || port || ' has no port_area (coastal or inland), but the stay of '
+              || bc_minutes_text(stay_seconds) || ' min is over both the coastal ('
+              || CAST($coastal_min_stay_hours AS VARCHAR) || ' h) and the inland ('
+              || CAST($inland_min_stay_hours AS VARCHAR) || ' h) threshold'
+         ELSE '' END AS area_note,
+    -- where a shore-power session contradicts the visits or berths row (stage 10_calls), the
+    -- non-compliance findings say so, so that the row can be corrected: empty otherwise
+    concat(
+        CASE WHEN on_shore_power AND NOT stated_capable
+             THEN '; the visits row says shore_power_capable false, but the shore-power session shows receiving equipment' END,
+        CASE WHEN on_shore_power AND berth_supply IS DISTINCT FROM true
+             THEN '; the berths table ' || CASE WHEN NOT berth_known THEN 'does not list berth '
+                                                WHEN berth_supply IS NULL THEN 'leaves the shore_power cell empty for berth '
+                                                ELSE 'says there is no shore-power supply at berth ' END
+                  || terminal || '/' || berth || ', but the shore-power session shows the berth supplied it' END
+    ) AS session_contradicts
 FROM base b;
