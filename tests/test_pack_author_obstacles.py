@@ -4,6 +4,10 @@ put in the way, fixed, and kept fixed here."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pytest
 from typer.testing import CliRunner
 
 from berthcheck.cli import app
@@ -28,3 +32,84 @@ def test_a_vessel_name_in_brackets_is_printed_as_written_in_the_worst_visits(tmp
     assert "fleet Line [/f]" in result.output  # the scope line
     assert "Tokai [/x] Bridge" in result.output
     assert "[bold]Ise" in result.output
+
+
+PACK = Path(__file__).resolve().parent / "packs" / "berth-incentive"
+
+
+def _pack(tmp_path: Path, edits: dict[str, tuple[str, str]]) -> Path:
+    """A copy of tests/packs/berth-incentive with `edits`: file -> (old, new), once each."""
+    folder = tmp_path / "berth-incentive"
+    shutil.copytree(PACK, folder)
+    for file, (old, new) in edits.items():
+        path = folder / file
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return folder
+
+
+HISTORY = ('assemble = "assemble.sql"\n', 'assemble = "assemble.sql"\njudges = "scope_visits"\n'
+           'history = {{ events = ["visit_id", "kind", {}] }}\n')
+
+
+@pytest.mark.parametrize("columns", ['"start", "end"', '"start_time", "end"'])
+def test_a_history_column_the_view_does_not_have_is_the_packs_error_once(tmp_path, columns):
+    # data contract 2 and `berthcheck schema events` call them start and end; the store holds
+    # start_time and end_time. `rules test` failed every case (exit 1) with DuckDB's
+    # `[pack] history: Binder Error: Referenced column "start" not found in FROM clause!`
+    # (and the table's markup dropped "[pack]"), though no case's rows could make it run.
+    old, new = HISTORY
+    folder = _pack(tmp_path, {"pack.toml": (old, new.format(columns))})
+    result = runner.invoke(app, ["rules", "test", str(folder)])
+    assert result.exit_code == 2, result.output
+    missing = "start, end" if columns.startswith('"start"') else "end"
+    said = "start and end as start_time and end_time" if "," in missing else "end as end_time"
+    assert (f"pack.toml [pack] history.events lists {missing}, which events does not have "
+            f"(events holds the contract's {said}: `end` is an SQL keyword; docs/packs.md "
+            "section 3)") in result.output
+    assert result.output.count("error:") == 1 and "Binder" not in result.output
+
+
+def test_an_inputs_column_the_view_does_not_have_is_the_packs_error_once(tmp_path):
+    folder = _pack(tmp_path, {"pack.toml": (
+        'assemble = "assemble.sql"\n',
+        'assemble = "assemble.sql"\ninputs = { events = ["visit_id", "start"] }\n')})
+    result = runner.invoke(app, ["rules", "test", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert ("[pack] inputs.events lists start, which events does not have (events holds the "
+            "contract's start as start_time") in result.output
+
+
+def test_reading_events_start_says_it_is_start_time_not_a_declaration(tmp_path):
+    # The reminder blamed `[pack] history` ("hands over only the columns it lists of events")
+    # for a column that events does not have under that name at all.
+    old, new = HISTORY
+    folder = _pack(tmp_path, {
+        "pack.toml": (old, new.format('"start_time", "end_time"')),
+        "stages/10_credit.sql": (
+            "CREATE OR REPLACE TEMP TABLE bi_visit AS",
+            "CREATE OR REPLACE TEMP TABLE bi_event AS\nSELECT visit_id, start FROM events\n"
+            "UNION ALL SELECT visit_id, start_time FROM history_events;\n\n"
+            "CREATE OR REPLACE TEMP TABLE bi_visit AS")})
+    result = runner.invoke(app, ["rules", "test", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert ('Referenced column "start" not found in FROM clause! (events holds the contract\'s '
+            "start as start_time: `end` is an SQL keyword; docs/packs.md section 3)"
+            ) in result.output
+    assert "hands over only" not in result.output
+
+
+def test_an_unknown_column_of_the_packs_own_table_blames_no_declaration(tmp_path):
+    # assemble.sql reading a column its own stage table lacks: the statement as it ran is not
+    # known there, and the reminder blamed every declaration of the pack ("[pack] inputs hands
+    # over only the columns it lists of visits") though assemble.sql reads no store view.
+    folder = _pack(tmp_path, {
+        "pack.toml": ('assemble = "assemble.sql"\n',
+                      'assemble = "assemble.sql"\ninputs = { ports = ["port", "timezone"] }\n'),
+        "assemble.sql": ("    vessel_name,\n", "    vessel_nmae AS vessel_name,\n")})
+    result = runner.invoke(app, ["rules", "test", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert "assemble.sql failed at line" in result.output
+    assert '"vessel_nmae"' in result.output
+    assert "hands over only" not in result.output
