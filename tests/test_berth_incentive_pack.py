@@ -226,6 +226,12 @@ def test_a_report_of_a_pack_without_hours_does_not_say_zero(hourless, tmp_path):
     start = listing.index("<tr>", listing.index("<tbody>"))
     row = listing[start:listing.index("</tr>", start)]
     assert re.findall(r'<td class="num">([^<]*)</td>', row)[0] == "–"  # then the penalty
+    # the terminal table's rows too, as its "All" line: each terminal's were 0.0 hours
+    terminals = text[text.index("<h2>Terminals</h2>"):text.index("</table>",
+                                                                  text.index("<h2>Terminals</h2>"))]
+    for line in re.findall(r"<tr>(.*?)</tr>", terminals[terminals.index("<tbody>"):], re.S):
+        cells = re.findall(r'<td class="num">([^<]*)</td>', line)
+        assert cells[-2:] == ["–", "–"], line  # uncontrolled and excused hours
 
 
 def test_a_case_expecting_a_visit_it_leaves_out_says_why(tmp_path):

@@ -153,6 +153,7 @@ def terminals(results) -> dict:
         )
         .sort("port", "terminal", nulls_last=True)
     )
+    given = hours_given(results)  # a pack that gives none: a dash, as the "All" line has
     rows = []
     for r in per.iter_rows(named=True):
         judged = r["compliant"] + r["non_compliant"]
@@ -166,8 +167,8 @@ def terminals(results) -> dict:
             "other": r["other"],
             "judged": judged,
             "rate": fmt.percent(r["compliant"], judged),
-            "uncontrolled": fmt.hours(r["uncontrolled"]),
-            "excused": fmt.hours(r["excused"]),
+            "uncontrolled": fmt.hours(r["uncontrolled"] if given else None),
+            "excused": fmt.hours(r["excused"] if given else None),
             "vie": r["vie"],
             "tie": r["tie"],
         })
