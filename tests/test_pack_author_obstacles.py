@@ -113,3 +113,16 @@ def test_an_unknown_column_of_the_packs_own_table_blames_no_declaration(tmp_path
     assert "assemble.sql failed at line" in result.output
     assert '"vessel_nmae"' in result.output
     assert "hands over only" not in result.output
+
+
+def test_a_packs_number_near_its_threshold_is_not_rounded_onto_it_in_the_report():
+    # A share of 0.8958 printed "0.90 fraction" beside a 90 % threshold (the chapter's column
+    # table, the listing, the evidence): two decimals at least, up to the 4 of the contract's
+    # numbers (docs/contract.md 4, "Minutes"), trailing zeros cut to two.
+    from berthcheck.report.pack_section import value_text
+
+    assert value_text(0.8958, None, "fraction") == "0.8958 fraction"
+    assert value_text(0.8, None) == "0.80"
+    assert value_text(925.5, None, "USD") == "925.50 USD"
+    assert value_text(1234.12345, None) == "1,234.1235"
+    assert value_text(925.0, None) == "925"

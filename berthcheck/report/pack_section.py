@@ -35,7 +35,7 @@ def value_text(value, tz: str | None, unit: str | None = None) -> str:
     elif isinstance(value, int):
         text = fmt.integer(value)
     elif isinstance(value, float):
-        text = f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+        text = f"{value:,.0f}" if value == int(value) else _decimals(value)
     elif isinstance(value, list):
         text = ", ".join(value_text(v, tz) for v in value) or fmt.DASH
     elif isinstance(value, dict):
@@ -43,6 +43,15 @@ def value_text(value, tz: str | None, unit: str | None = None) -> str:
     else:
         text = " ".join(str(value).split())
     return f"{text} {unit}" if unit and text != fmt.DASH else text
+
+
+def _decimals(value: float) -> str:
+    """At least two decimals, up to four (the contract's numbers, docs/contract.md 4): 0.8958
+    rounded to "0.90" would read as a 90 % threshold met."""
+    text = f"{value:,.4f}"
+    while text.endswith("0") and len(text.rsplit(".", 1)[1]) > 2:
+        text = text[:-1]
+    return text
 
 
 def evidence_items(evidence: dict, spec: ReportSpec, tz: str | None) -> list[dict]:
