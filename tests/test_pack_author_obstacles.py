@@ -126,3 +126,25 @@ def test_a_packs_number_near_its_threshold_is_not_rounded_onto_it_in_the_report(
     assert value_text(925.5, None, "USD") == "925.50 USD"
     assert value_text(1234.12345, None) == "1,234.1235"
     assert value_text(925.0, None) == "925"
+
+
+@pytest.mark.parametrize("note, shown", [
+    # docs/packs.md called it "one sentence": a sentence came out as "port-local; The ... .."
+    ("The credit counts whole hours.", "Times are port-local. The credit counts whole hours."),
+    ("the credit counts whole hours", "Times are port-local; the credit counts whole hours."),
+])
+def test_a_window_note_written_as_a_sentence_or_a_clause_reads_right(tmp_path, note, shown):
+    folder = _pack(tmp_path, {"pack.toml": ('window_label = "Arrival / departure"',
+                                            'window_label = "Arrival / departure"\n'
+                                            f'window_note = "{note}"')})
+    db = str(tmp_path / "bc.duckdb")
+    from berthcheck.engine.pack_fixtures import write_case
+    write_case(Path(db), {"tables": {"visits": [{"visit_id": "V1"}], "shore-power": [
+        {"session_id": "S1", "visit_id": "V1", "connected": "2026-10-03 06:00",
+         "disconnected": "2026-10-04 19:00"}]}})
+    html = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", "--db", db, "--pack", str(folder), "--period",
+                                 "2026-10", "--out", str(html)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(html.read_text(encoding="utf-8").split())
+    assert shown in text
