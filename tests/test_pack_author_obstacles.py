@@ -5,6 +5,7 @@ put in the way, fixed, and kept fixed here."""
 from __future__ import annotations
 
 import shutil
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -137,8 +138,15 @@ def test_a_window_note_written_as_a_sentence_or_a_clause_reads_right(tmp_path, n
     folder = _pack(tmp_path, {"pack.toml": ('window_label = "Arrival / departure"',
                                             'window_label = "Arrival / departure"\n'
                                             f'window_note = "{note}"')})
-    db = str(tmp_path / "bc.duckdb")
+    assert shown in _report_text(tmp_path, folder)
+
+
+def _report_text(tmp_path: Path, folder: Path) -> str:
+    """The HTML report's text (entities read, whitespace runs made one space) of the pack `folder` over one
+    visit with a Ready to Work, on shore power throughout."""
     from berthcheck.engine.pack_fixtures import write_case
+
+    db = str(tmp_path / "bc.duckdb")
     write_case(Path(db), {"tables": {"visits": [{"visit_id": "V1"}], "shore-power": [
         {"session_id": "S1", "visit_id": "V1", "connected": "2026-10-03 06:00",
          "disconnected": "2026-10-04 19:00"}]}})
@@ -146,5 +154,19 @@ def test_a_window_note_written_as_a_sentence_or_a_clause_reads_right(tmp_path, n
     result = runner.invoke(app, ["report", "--db", db, "--pack", str(folder), "--period",
                                  "2026-10", "--out", str(html)])
     assert result.exit_code == 0, result.output
-    text = " ".join(html.read_text(encoding="utf-8").split())
-    assert shown in text
+    return " ".join(unescape(html.read_text(encoding="utf-8")).split())
+
+
+def test_the_delay_chart_of_a_pack_not_returning_ready_to_work_says_so(tmp_path):
+    # the visit has a Ready to Work (08:00); the pack's results do not carry it. The chart said
+    # "no judged visit in scope has a Ready to Work time", which sent a pack author to the
+    # input files; it is the pack's assemble.sql that leaves it out (docs/packs.md 6)
+    text = _report_text(tmp_path, _pack(tmp_path, {}))
+    assert "no judged visit in scope has a Ready to Work time" not in text
+    assert ("Not drawn: the rule pack's results do not give ready_to_work (its assemble.sql "
+            "returns no such column)." in text)
+    # returned, the visit's Ready to Work draws the chart
+    folder = _pack(tmp_path / "rtw", {"assemble.sql": ("    arrival,\n",
+                                                        "    arrival,\n    ready_to_work,\n")})
+    text = _report_text(tmp_path / "rtw", folder)
+    assert "Connection delay: Ready to Work to first control" in text
