@@ -170,3 +170,21 @@ def test_the_delay_chart_of_a_pack_not_returning_ready_to_work_says_so(tmp_path)
                                                         "    arrival,\n    ready_to_work,\n")})
     text = _report_text(tmp_path / "rtw", folder)
     assert "Connection delay: Ready to Work to first control" in text
+
+
+def test_an_instant_column_of_the_pack_is_port_local_in_its_chapter(tmp_path):
+    # the chapter's column table printed a declared TIMESTAMPTZ column in UTC ("2026-10-12
+    # 02:00 UTC (1)") beside listings and a cover saying every time is port-local
+    folder = _pack(tmp_path, {
+        "pack.toml": ("[[bases]]", '[[result_columns]]\nname = "credit_paid"\n'
+                      'type = "TIMESTAMPTZ"\ndescription = "When the credit is paid"\n\n'
+                      "[[bases]]"),
+        "assemble.sql": ("    credit AS incentive_credit,\n",
+                         "    credit AS incentive_credit,\n"
+                         "    departure + INTERVAL 7 DAY AS credit_paid,\n"),
+    })
+    text = _report_text(tmp_path, folder)
+    chapter = text[text.index("Columns of this rule pack"):text.index("Bases of this rule pack")]
+    # departure 2026-10-04 19:00 PDT, a week later
+    assert "2026-10-11 19:00 PDT (1)" in chapter
+    assert "UTC" not in chapter

@@ -108,6 +108,14 @@ def _column_summary(results, name: str, spec: ReportSpec) -> dict:
     series = results[name] if name in results.columns else pl.Series(name, [], dtype=pl.Utf8)
     filled = series.drop_nulls()
     unit = declared.unit if declared else None
+    if isinstance(filled.dtype, pl.Datetime) and filled.len():
+        # an instant is counted as the report prints it everywhere: port-local, each visit
+        # in its own port's zone (the same UTC instant at two ports is two texts)
+        zones = (results["port_timezone"] if "port_timezone" in results.columns
+                 else pl.Series([None] * results.height))
+        local = [fmt.local_time(v, tz) for v, tz in zip(series, zones, strict=True)
+                 if v is not None]
+        filled = pl.Series(name, local, dtype=pl.Utf8)
     counts = (pl.DataFrame({"v": filled}).group_by("v").len()
               .sort(["len", "v"], descending=[True, False]).rows()) if filled.len() else []
     if filled.dtype.is_numeric() and len(counts) > VALUES_SHOWN:
