@@ -4,6 +4,7 @@ put in the way, fixed, and kept fixed here."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from html import unescape
 from pathlib import Path
@@ -188,3 +189,19 @@ def test_an_instant_column_of_the_pack_is_port_local_in_its_chapter(tmp_path):
     # departure 2026-10-04 19:00 PDT, a week later
     assert "2026-10-11 19:00 PDT (1)" in chapter
     assert "UTC" not in chapter
+
+
+def test_rules_test_names_a_rule_no_fixture_case_tests(tmp_path):
+    # a rule added without a tests/<RULE_ID>.yml passed `rules test` in silence ("3 passed, 0
+    # failed"), as if it were proven
+    folder = _pack(tmp_path, {"pack.toml": ('rules = ["BI01"]', 'rules = ["BI01", "BI02"]')})
+    (folder / "BI02.sql").write_text(
+        (folder / "BI01.sql").read_text(encoding="utf-8").replace("-- id: BI01", "-- id: BI02")
+        .replace("incentive.credit_earned", "incentive.credit_again"),
+        encoding="utf-8")
+    result = runner.invoke(app, ["rules", "test", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert (f"warning: rule BI02 has no fixture case (write them in {folder / 'tests'}/"
+            "BI02.yml)") in result.stderr
+    data = runner.invoke(app, ["rules", "test", str(folder), "--json"])
+    assert json.loads(data.stdout)["untested_rules"] == ["BI02"]
