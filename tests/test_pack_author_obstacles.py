@@ -205,3 +205,19 @@ def test_rules_test_names_a_rule_no_fixture_case_tests(tmp_path):
             "BI02.yml)") in result.stderr
     data = runner.invoke(app, ["rules", "test", str(folder), "--json"])
     assert json.loads(data.stdout)["untested_rules"] == ["BI02"]
+
+
+@pytest.mark.parametrize("column, kind", [("incentive_credit", "a DOUBLE column"),
+                                          ("vessel_name", "a VARCHAR column"),
+                                          ("credit_due", "no column of the results")])
+def test_a_window_column_that_is_no_instant_is_refused_naming_pack_toml(tmp_path, column, kind):
+    # `report` crashed: "unexpected AttributeError: 'int' object has no attribute 'tzinfo'
+    # (this is a bug in berthcheck ...)"
+    folder = _pack(tmp_path, {"pack.toml": ('window_label = "Arrival / departure"',
+                                            'window_label = "Arrival / departure"\n'
+                                            f'window_columns = ["arrival", "{column}"]')})
+    result = runner.invoke(app, ["rules", "test", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert (f"{folder / 'pack.toml'}, line " in result.output
+            and f"[report] window_columns names {column!r}, {kind}" in result.output)
+    assert "Traceback" not in result.output and "unexpected" not in result.output
