@@ -221,3 +221,18 @@ def test_a_window_column_that_is_no_instant_is_refused_naming_pack_toml(tmp_path
     assert (f"{folder / 'pack.toml'}, line " in result.output
             and f"[report] window_columns names {column!r}, {kind}" in result.output)
     assert "Traceback" not in result.output and "unexpected" not in result.output
+
+
+def test_a_case_expecting_another_instant_shows_both_as_written(tmp_path):
+    # the problem printed Python's repr, "got datetime.datetime(2026, 10, 5, 2, 0,
+    # tzinfo=zoneinfo.ZoneInfo(key='UTC')), expected '2026-10-04 20:00'": a pack author had to
+    # turn UTC into the port's time by hand to see which was an hour off
+    folder = _pack(tmp_path, {"tests/BI01.yml": ("shore_power_hours: 37.0}",
+                                                 'shore_power_hours: 37.0,\n'
+                                                 '           departure: "2026-10-04 20:00"}')})
+    result = runner.invoke(app, ["rules", "test", str(folder), "--json"])
+    assert result.exit_code == 1, result.output
+    (problem,) = [p for c in json.loads(result.stdout)["cases"] for p in c["problems"]]
+    assert problem == ("V1.departure: got 2026-10-04 19:00 at America/Los_Angeles "
+                       "(2026-10-05T02:00:00Z), expected '2026-10-04 20:00' "
+                       "(2026-10-05T03:00:00Z)")
