@@ -236,3 +236,23 @@ def test_a_case_expecting_another_instant_shows_both_as_written(tmp_path):
     assert problem == ("V1.departure: got 2026-10-04 19:00 at America/Los_Angeles "
                        "(2026-10-05T02:00:00Z), expected '2026-10-04 20:00' "
                        "(2026-10-05T03:00:00Z)")
+
+
+@pytest.mark.parametrize("want, problem", [
+    ('"2026-10-04"', None),  # quoted ISO text: failed as "got datetime.date(2026, 10, 4)"
+    ("2026-10-04", None),  # a YAML date
+    ('"2026-10-05"', "V1.credit_day: got 2026-10-04, expected '2026-10-05'"),
+])
+def test_a_case_expects_a_date_column_as_iso_text(tmp_path, want, problem):
+    folder = _pack(tmp_path, {
+        "pack.toml": ("[[bases]]", '[[result_columns]]\nname = "credit_day"\ntype = "DATE"\n'
+                      'description = "The port-local day of departure"\n\n[[bases]]'),
+        "assemble.sql": ("    credit AS incentive_credit,\n",
+                         "    credit AS incentive_credit,\n"
+                         "    CAST(timezone(tz, departure) AS DATE) AS credit_day,\n"),
+        "tests/BI01.yml": ("shore_power_hours: 37.0}",
+                           f"shore_power_hours: 37.0,\n           credit_day: {want}}}"),
+    })
+    result = runner.invoke(app, ["rules", "test", str(folder), "--json"])
+    problems = [p for c in json.loads(result.stdout)["cases"] for p in c["problems"]]
+    assert problems == ([problem] if problem else []), result.output

@@ -363,6 +363,14 @@ def case_problems(pack, case: Case, outcome) -> list[str]:
                     problems.append(f"{visit_id}.{key}: got {_local(have, zone)}, expected "
                                     f"{want!r} ({_iso(wanted)})")
                 continue
+            elif (isinstance(have, dt.date) and not isinstance(have, dt.datetime)
+                  and isinstance(want, str | dt.date)):
+                # a DATE column: a YAML date or ISO text ("2026-10-04"), as written
+                wanted_day = want if isinstance(want, str) else want.isoformat()
+                if have.isoformat() != wanted_day:
+                    problems.append(f"{visit_id}.{key}: got {have.isoformat()}, expected "
+                                    f"{wanted_day!r}")
+                continue
             elif isinstance(want, int) and not isinstance(want, bool) \
                     and isinstance(have, float):
                 ok = _same(have, float(want))
