@@ -245,3 +245,29 @@ def test_the_history_example_without_judges_reads_every_visit_in_a_months_check(
     stage.write_text(stage.read_text(encoding="utf-8").replace("history_", ""), encoding="utf-8")
     result = _cli("rules", "test", folder, "--json")
     assert result.exit_code == 0, result.output
+
+
+def test_the_interval_union_example_counts_an_event_without_times_as_the_whole_stay():
+    # section 3's example dropped events with NULL times (`WHERE start_time IS NOT NULL AND
+    # end_time IS NOT NULL`), though a file's empty start and end are the whole visit
+    # (contract 2): a pack copying it lost every whole-visit claim
+    import duckdb
+
+    from berthcheck.engine.pack_macros import define_macros
+
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index("```sql\nWITH piece AS")
+    sql = text[start + len("```sql\n"):text.index("```", start + 6)]
+    con = duckdb.connect()
+    define_macros(con)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE TABLE visits AS SELECT * FROM (VALUES "
+                "('V1', TIMESTAMPTZ '2026-10-03 06:00:00+00', TIMESTAMPTZ '2026-10-03 19:00:00+00'))"
+                " t(visit_id, arrival, departure)")
+    con.execute("CREATE TABLE events AS SELECT * FROM (VALUES "
+                "('V1', 'emergency', NULL::TIMESTAMPTZ, NULL::TIMESTAMPTZ), "
+                "('V1', 'remediation', TIMESTAMPTZ '2026-10-03 05:00:00+00', "
+                "TIMESTAMPTZ '2026-10-03 08:00:00+00')) t(visit_id, kind, start_time, end_time)")
+    got = sorted(con.sql(sql).fetchall())
+    # the emergency: the whole 13-hour stay; the remediation: arrival (06:00) to 08:00
+    assert got == [("V1", "emergency", 13 * 3600.0), ("V1", "remediation", 2 * 3600.0)]
