@@ -327,6 +327,23 @@ def test_a_declared_column_that_may_not_be_null_names_the_visit(two_visits, tmp_
             f"{folder / 'pack.toml'} declares it nullable = false") in str(failed.value)
 
 
+def test_a_penalty_without_a_currency_fails_naming_the_visit(two_visits, tmp_path):
+    """A pack returning penalties without `[pack] currency` ran: `check` left them out of its
+    summary without a word and the report printed "total 925.00", an amount in no unit."""
+    from berthcheck.engine.pack_spec import PackFileError
+
+    folder = _copy_with(tmp_path, "assemble.sql", "CAST(NULL AS DOUBLE) AS penalty",
+                        "CASE WHEN earns THEN credit END AS penalty")
+    toml = folder / "pack.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('currency = "USD"\n', ""),
+                    encoding="utf-8")
+    with pytest.raises(PackFileError) as failed:
+        _incentive_check(folder, tmp_path, two_visits)
+    assert ("assemble.sql: column penalty is 925.0 on visit V1 (1 row(s) with a penalty), but "
+            f"{toml} declares no [pack] currency: declare the amount's ISO 4217 code "
+            "(currency = \"EUR\", say), or return NULL") in str(failed.value)
+
+
 @pytest.fixture(scope="module")
 def excused_only(hourless, tmp_path_factory) -> tuple[Path, Path]:
     """The hourless pack giving V1 1.5 excused hours (an emergency's time taken out of a share
