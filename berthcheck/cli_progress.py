@@ -83,15 +83,18 @@ def percent(part, whole) -> str:
 
 def table(title: str | None, columns: list[tuple[str, str]], rows: list[list[str]], *,
           show_header: bool = True):
-    """A rich table: columns as (header, "left"|"right")."""
+    """A rich table: columns as (header, "left"|"right"). Every text is shown as written:
+    rich would read `[bold]` or `[/x]` in a cell as markup (a vessel name, a pack's message
+    quoting `[pack] history`), dropping it or failing on it."""
     from rich.table import Table
+    from rich.text import Text
 
-    out = Table(title=title, title_justify="left", header_style="bold", box=None,
-                pad_edge=False, show_header=show_header)
+    out = Table(title=None if title is None else Text(title), title_justify="left",
+                header_style="bold", box=None, pad_edge=False, show_header=show_header)
     for header, justify in columns:
-        out.add_column(header, justify=justify, no_wrap=justify == "right")  # type: ignore[arg-type]
+        out.add_column(Text(header), justify=justify, no_wrap=justify == "right")  # type: ignore[arg-type]
     for row in rows:
-        out.add_row(*row)
+        out.add_row(*(Text(cell) if isinstance(cell, str) else cell for cell in row))
     return out
 
 

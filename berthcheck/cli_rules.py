@@ -47,6 +47,9 @@ def rules_test_command(
     except BerthcheckError as exc:
         raise fail(exc) from None
     failed = [o for o in outcomes if not o.ok]
+    # a rule no case tests is not proven by the others passing: said, in the pack's order
+    tested = {o.case.rule for o in outcomes}
+    untested = [r.id for r in pk.rules if r.id not in tested]
     if as_json:
         print_json({
             "pack": pk.label,
@@ -55,6 +58,7 @@ def rules_test_command(
                        "ok": o.ok, "problems": o.problems} for o in outcomes],
             "passed": len(outcomes) - len(failed),
             "failed": len(failed),
+            "untested_rules": untested,
         })
     elif as_csv:  # the table, a line per case; the exit code says whether any failed
         print_csv(RULES_TEST_CSV_COLUMNS, [
@@ -69,6 +73,10 @@ def rules_test_command(
                                                         ("result", "left"),
                                                         ("problem", "left")], rows))
         say(f"\n{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    if outcomes:
+        for rule_id in untested:
+            typer.echo(f"warning: rule {rule_id} has no fixture case (write them in "
+                       f"{pk.path / 'tests'}/{rule_id}.yml)", err=True)
     if not outcomes:
         typer.echo(f"error: pack {pk.label} has no fixture cases (write them in "
                    f"{pk.path / 'tests'}/<RULE_ID>.yml)", err=True)

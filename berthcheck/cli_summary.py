@@ -22,7 +22,7 @@ def summary_text(outcome, worst: int = 10) -> str:
     regulated = counts["compliant"] + counts["non_compliant"]
     buffer = io.StringIO()
     console = Console(file=buffer, width=200, color_system=None, highlight=False,
-                      soft_wrap=False)
+                      soft_wrap=False, markup=False)  # a pack title, a fleet: text as written
     console.print(f"{outcome.pack.label} — {outcome.pack.title}")
     console.print(f"scope: {outcome.scope.describe()}; {count(results.height)} visits; "
                   f"run {outcome.run_id}")

@@ -19,20 +19,33 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "packs.md"
 SECTION = re.compile(r"(<!-- generated:(?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!-- /generated -->)",
                      re.DOTALL)
 
-def _store_objects() -> list[str]:
+def _store_objects(columns: bool = False):
+    """The views and tables a pack may read; with `columns`, each with its columns."""
     from berthcheck import store
     from berthcheck.engine.sandbox import readable_objects
 
     with tempfile.TemporaryDirectory() as folder:
         con = store.connect(Path(folder) / "doc.duckdb")
         try:
-            return readable_objects(con)
+            names = readable_objects(con)
+            if not columns:
+                return names
+            return [(name, con.sql(f"SELECT * FROM {name} LIMIT 0").columns)  # noqa: S608
+                    for name in names]
         finally:
             con.close()
 
 
 def store_objects() -> str:
-    return "".join(f"- `{name}`\n" for name in _store_objects())
+    # the columns a pack's SQL names, as the store has them (events' `start` is `start_time`);
+    # the lineage columns (`_source_file`, ...) after them, by their shared prefix
+    lines = []
+    for name, columns in _store_objects(columns=True):
+        own = ", ".join(f"`{c}`" for c in columns if not c.startswith("_"))
+        lineage = " and the lineage columns `_...`" if any(c.startswith("_") for c in columns) \
+            else ""
+        lines.append(f"- `{name}`: {own}{lineage}\n")
+    return "".join(lines)
 
 
 def assemble_columns() -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -226,6 +227,12 @@ def test_a_report_of_a_pack_without_hours_does_not_say_zero(hourless, tmp_path):
     start = listing.index("<tr>", listing.index("<tbody>"))
     row = listing[start:listing.index("</tr>", start)]
     assert re.findall(r'<td class="num">([^<]*)</td>', row)[0] == "–"  # then the penalty
+    # the terminal table's rows too, as its "All" line: each terminal's were 0.0 hours
+    terminals = text[text.index("<h2>Terminals</h2>"):text.index("</table>",
+                                                                  text.index("<h2>Terminals</h2>"))]
+    for line in re.findall(r"<tr>(.*?)</tr>", terminals[terminals.index("<tbody>"):], re.S):
+        cells = re.findall(r'<td class="num">([^<]*)</td>', line)
+        assert cells[-2:] == ["–", "–"], line  # uncontrolled and excused hours
 
 
 def test_a_case_expecting_a_visit_it_leaves_out_says_why(tmp_path):
@@ -318,3 +325,59 @@ def test_a_declared_column_that_may_not_be_null_names_the_visit(two_visits, tmp_
         _incentive_check(folder, tmp_path, two_visits)
     assert ("assemble.sql: column incentive_credit is NULL on 1 row(s) (e.g. visit V2); "
             f"{folder / 'pack.toml'} declares it nullable = false") in str(failed.value)
+
+
+def test_a_penalty_without_a_currency_fails_naming_the_visit(two_visits, tmp_path):
+    """A pack returning penalties without `[pack] currency` ran: `check` left them out of its
+    summary without a word and the report printed "total 925.00", an amount in no unit."""
+    from berthcheck.engine.pack_spec import PackFileError
+
+    folder = _copy_with(tmp_path, "assemble.sql", "CAST(NULL AS DOUBLE) AS penalty",
+                        "CASE WHEN earns THEN credit END AS penalty")
+    toml = folder / "pack.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('currency = "USD"\n', ""),
+                    encoding="utf-8")
+    with pytest.raises(PackFileError) as failed:
+        _incentive_check(folder, tmp_path, two_visits)
+    assert ("assemble.sql: column penalty is 925.0 on visit V1 (1 row(s) with a penalty), but "
+            f"{toml} declares no [pack] currency: declare the amount's ISO 4217 code "
+            "(currency = \"EUR\", say), or return NULL") in str(failed.value)
+
+
+@pytest.fixture(scope="module")
+def excused_only(hourless, tmp_path_factory) -> tuple[Path, Path]:
+    """The hourless pack giving V1 1.5 excused hours (an emergency's time taken out of a share
+    test, say) but still no window, controlled or uncontrolled hours."""
+    folder, _ = hourless
+    copy = tmp_path_factory.mktemp("excused") / "berth-incentive"
+    shutil.copytree(folder, copy)
+    assemble = copy / "assemble.sql"
+    text = assemble.read_text(encoding="utf-8")
+    old = "CAST(NULL AS DOUBLE) AS excused_hours"
+    assert old in text
+    assemble.write_text(text.replace(old, "CASE WHEN earns THEN CAST(1.5 AS DOUBLE) END "
+                                          "AS excused_hours"), encoding="utf-8")
+    return copy, copy_store(hourless[1], copy.parent / "bc.duckdb")
+
+
+def test_excused_hours_a_pack_gives_without_uncontrolled_ones_are_shown(excused_only, tmp_path):
+    """The report's excused hours (summary, terminal table) and the indicators' were a dash
+    whenever the pack gave no uncontrolled hours, though it gave the excused ones: the summary
+    said "– excused: 1.5 excused without an event kind the findings name"."""
+    folder, db = excused_only
+    html = tmp_path / "report.html"
+    result = _cli("report", "--db", db, "--pack", folder, "--period", "2026-10", "--out", html)
+    assert result.exit_code == 0, result.output
+    text = html.read_text(encoding="utf-8")
+    assert "– excused" not in text and "1.5 excused" in text
+    terminals = text[text.index("<h2>Terminals</h2>"):text.index("</table>",
+                                                                  text.index("<h2>Terminals</h2>"))]
+    for line in re.findall(r"<tr>(.*?)</tr>", terminals[terminals.index("<tbody>"):], re.S):
+        assert re.findall(r'<td class="num">([^<]*)</td>', line)[-2:] == ["–", "1.5"], line
+    out = tmp_path / "indicators"
+    result = _cli("export", "indicators", "--db", db, "--period", "2026-10", "--pack", folder,
+                  "--out", out)
+    assert result.exit_code == 0, result.output
+    with (out / "indicators.csv").open(encoding="utf-8") as f:
+        (row,) = list(csv.DictReader(f))
+    assert (row["uncontrolled_hours"], row["excused_hours"]) == ("", "1.5000")

@@ -42,7 +42,7 @@ def example(tmp_path_factory) -> Path:
     """The example pack, written from the doc's `file=` blocks."""
     folder = tmp_path_factory.mktemp("doc") / PACK_ID
     for attrs, body in _blocks():
-        if "file" in attrs:
+        if "file" in attrs and "step" not in attrs:
             path = folder / attrs["file"]
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(body, encoding="utf-8")
@@ -153,7 +153,7 @@ def test_the_finding_id_is_as_documented(example, db):
     assert f["finding_id"] == hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-BROKEN = [(a, b) for a, b in _blocks() if "append" in a or "edit" in a]
+BROKEN = [(a, b) for a, b in _blocks() if ("append" in a or "edit" in a) and "step" not in a]
 
 
 def _apply(folder: Path, attrs: dict[str, str], body: str) -> None:
@@ -187,3 +187,87 @@ def test_each_error_example_gives_its_message(example, db, tmp_path, attrs, body
     assert result.exit_code == code, result.output
     assert attrs["expect"] in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.fixture(scope="module")
+def history_example(example, tmp_path_factory) -> Path:
+    """The example pack with section 12's `step=history` blocks applied, in order."""
+    folder = tmp_path_factory.mktemp("doc-history") / PACK_ID
+    shutil.copytree(example, folder)
+    for attrs, body in _blocks():
+        if attrs.get("step") != "history":
+            continue
+        if "file" in attrs:
+            path = folder / attrs["file"]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(body, encoding="utf-8")
+        else:
+            _apply(folder, attrs, body)
+    return folder
+
+
+def test_the_history_example_passes_its_fixtures_in_a_months_check(history_example):
+    result = _cli("rules", "test", history_example, "--json")
+    assert result.exit_code == 0, result.output
+    cases = json.loads(result.stdout)["cases"]
+    assert {c["case"] for c in cases if c["rule"] == "PN02"} == {
+        "may_visit_off_shore_power", "may_visit_on_shore_power_throughout",
+        "a_visit_over_12_months_before", "a_whole_check_too"}
+    assert all(c["ok"] for c in cases), cases
+
+
+def test_the_history_example_read_from_visits_fails_its_months_check(history_example,
+                                                                     tmp_path):
+    # what section 12 warns of: the earlier visit read from `visits` is there in a whole
+    # check only, so the cases with `period:` fail while the whole check passes
+    folder = tmp_path / PACK_ID
+    shutil.copytree(history_example, folder)
+    stage = folder / "stages" / "20_earlier.sql"
+    text = stage.read_text(encoding="utf-8")
+    stage.write_text(text.replace("JOIN history_visits h\n", "JOIN visits h\n"), encoding="utf-8")
+    result = _cli("rules", "test", folder, "--json")
+    assert result.exit_code == 1, result.output
+    failed = {c["case"] for c in json.loads(result.stdout)["cases"] if not c["ok"]}
+    assert failed == {"may_visit_off_shore_power"}
+
+
+def test_the_history_example_without_judges_reads_every_visit_in_a_months_check(
+        history_example, tmp_path):
+    # section 12's first way: `judges` left out ("all"), the earlier visits read from
+    # `visits` and `shore_power` are there in a month's check too
+    folder = tmp_path / PACK_ID
+    shutil.copytree(history_example, folder)
+    toml = folder / "pack.toml"
+    toml.write_text("\n".join(line for line in toml.read_text(encoding="utf-8").splitlines()
+                              if not line.startswith(("judges", "history"))) + "\n",
+                    encoding="utf-8")
+    stage = folder / "stages" / "20_earlier.sql"
+    stage.write_text(stage.read_text(encoding="utf-8").replace("history_", ""), encoding="utf-8")
+    result = _cli("rules", "test", folder, "--json")
+    assert result.exit_code == 0, result.output
+
+
+def test_the_interval_union_example_counts_an_event_without_times_as_the_whole_stay():
+    # section 3's example dropped events with NULL times (`WHERE start_time IS NOT NULL AND
+    # end_time IS NOT NULL`), though a file's empty start and end are the whole visit
+    # (contract 2): a pack copying it lost every whole-visit claim
+    import duckdb
+
+    from berthcheck.engine.pack_macros import define_macros
+
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index("```sql\nWITH piece AS")
+    sql = text[start + len("```sql\n"):text.index("```", start + 6)]
+    con = duckdb.connect()
+    define_macros(con)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE TABLE visits AS SELECT * FROM (VALUES "
+                "('V1', TIMESTAMPTZ '2026-10-03 06:00:00+00', TIMESTAMPTZ '2026-10-03 19:00:00+00'))"
+                " t(visit_id, arrival, departure)")
+    con.execute("CREATE TABLE events AS SELECT * FROM (VALUES "
+                "('V1', 'emergency', NULL::TIMESTAMPTZ, NULL::TIMESTAMPTZ), "
+                "('V1', 'remediation', TIMESTAMPTZ '2026-10-03 05:00:00+00', "
+                "TIMESTAMPTZ '2026-10-03 08:00:00+00')) t(visit_id, kind, start_time, end_time)")
+    got = sorted(con.sql(sql).fetchall())
+    # the emergency: the whole 13-hour stay; the remediation: arrival (06:00) to 08:00
+    assert got == [("V1", "emergency", 13 * 3600.0), ("V1", "remediation", 2 * 3600.0)]

@@ -71,7 +71,9 @@ def test_fueleu_report_does_not_say_its_judged_calls_had_no_control_window(rotte
 def test_a_chart_the_pack_cannot_draw_says_why_once(shanghai):
     # the empty chart said "Not available for this rule pack." and its caption said it again
     charts = _text(_section(shanghai[0], "charts"))
-    assert charts.count("Not drawn: no judged visit in scope has a Ready to Work time.") == 1
+    # the China pack judges the stay from arrival: its results carry no ready_to_work
+    assert charts.count("Not drawn: the rule pack's results do not give ready_to_work (its "
+                        "assemble.sql returns no such column).") == 1
     assert "Not available" not in charts
 
 

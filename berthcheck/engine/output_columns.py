@@ -48,10 +48,17 @@ def hours_given(results) -> bool:
     visits judged (compliant or non-compliant) all leave them empty, as a pack whose rule is
     not about time at berth without control does (docs/packs.md 6); a summary then says they
     are not given rather than add the empty cells up to 0. With no visit judged: True (0)."""
+    return column_given(results, "uncontrolled_hours")
+
+
+def column_given(results, column: str) -> bool:
+    """`hours_given`'s rule for one hours column: whether the visits judged give it. Each
+    column by itself: a pack may give excused hours (an emergency's time taken out of a share
+    test) and no uncontrolled ones."""
     import polars as pl
 
     judged = results.filter(pl.col("verdict").is_in(["compliant", "non_compliant"]))
-    return judged.height == 0 or bool(judged["uncontrolled_hours"].is_not_null().any())
+    return judged.height == 0 or bool(judged[column].is_not_null().any())
 
 
 # A pack column naming the visit whose row carries this visit's penalty, where the penalty is

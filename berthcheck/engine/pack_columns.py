@@ -185,6 +185,15 @@ def check_assemble_output(pack, frame, *, consumed: tuple[str, ...] = ()):
         if not nullable and frame[name].null_count():
             raise PackFileError(f"{where}: column {name} is NULL on {frame[name].null_count()} "
                                 "row(s); it may not be")
+    priced = frame.filter(frame["penalty"].is_not_null()) if "penalty" in frame.columns else None
+    if priced is not None and priced.height and not getattr(pack, "currency", None):
+        # an amount in no unit: `check` left it out of its summary, the report printed it bare
+        first = priced.sort("visit_id").row(0, named=True)
+        raise PackFileError(f"{where}: column penalty is {first['penalty']} on visit "
+                            f"{first['visit_id']} ({priced.height} row(s) with a penalty), but "
+                            f"{pack.path / 'pack.toml'} declares no [pack] currency: declare "
+                            "the amount's ISO 4217 code (currency = \"EUR\", say), or return "
+                            "NULL")
     for name, kind in visits.items():
         if name in frame.columns:
             frame = _conform(frame, name, kind, where)

@@ -309,6 +309,18 @@ def _iso(value):
     return value
 
 
+def _local(value: dt.datetime, zone: str | None) -> str:
+    """An instant as a failed case shows it: local time at the visit's port (the case's own
+    spelling) with its UTC ISO text; UTC alone where the port's zone is unknown."""
+    from zoneinfo import ZoneInfo
+
+    if not zone:
+        return _iso(value)
+    local = value.astimezone(ZoneInfo(zone))
+    text = local.strftime("%Y-%m-%d %H:%M" + (":%S" if local.second else ""))
+    return f"{text} at {zone} ({_iso(value)})"
+
+
 def _same(have, want) -> bool:
     if isinstance(want, float) and not isinstance(want, bool):
         return (isinstance(have, (int, float)) and not isinstance(have, bool)
@@ -340,12 +352,25 @@ def case_problems(pack, case: Case, outcome) -> list[str]:
                 # zone as the results give it, else the built-in port's)
                 zone = got.get("port_timezone") or _PORT_TZ.get(str(got.get("port") or ""))
                 try:
-                    ok = _iso(have) == _iso(parse_instant(want, zone))
+                    wanted = parse_instant(want, zone)
                 except ValueError as exc:
                     problems.append(f"{visit_id}.{key}: expected {want!r}, which is not an "
                                     f"instant here ({exc}; give it with an offset, e.g. "
                                     "2026-10-03T06:00:00+09:00)")
                     continue
+                if _iso(have) != _iso(wanted):
+                    # both as a pack author reads them: local at the port, and in UTC
+                    problems.append(f"{visit_id}.{key}: got {_local(have, zone)}, expected "
+                                    f"{want!r} ({_iso(wanted)})")
+                continue
+            elif (isinstance(have, dt.date) and not isinstance(have, dt.datetime)
+                  and isinstance(want, str | dt.date)):
+                # a DATE column: a YAML date or ISO text ("2026-10-04"), as written
+                wanted_day = want if isinstance(want, str) else want.isoformat()
+                if have.isoformat() != wanted_day:
+                    problems.append(f"{visit_id}.{key}: got {have.isoformat()}, expected "
+                                    f"{wanted_day!r}")
+                continue
             elif isinstance(want, int) and not isinstance(want, bool) \
                     and isinstance(have, float):
                 ok = _same(have, float(want))

@@ -57,10 +57,8 @@ def open_pack_sandbox(con, pack: Pack, scope: Scope, extra: dict | None = None,
                                whole=pack.history, inputs=pack.inputs, extra=extra, kept=kept)
         return sandbox, reads, KeyedHistory(con, sandbox, "")
     history = {name: pack.history_columns.get(name, ()) for name in pack.history}
-    unknown = sorted(set(history) - set(readable))
-    if unknown:
-        raise PackError(f"pack {pack.label}: {pack.file_of('pack.toml')} [pack] history names "
-                        f"{', '.join(unknown)}, which the store does not have")
+    check_inputs(con, dict(sorted(history.items())), readable,
+                 f"pack {pack.label}: {pack.file_of('pack.toml')} [pack]", key="history")
     later: dict = {}
     try:
         sandbox = open_sandbox(con, reads, visits_sql=_judged_query(pack, scope),

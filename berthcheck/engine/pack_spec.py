@@ -172,7 +172,7 @@ def parse_spec(data: dict[str, Any], path: Path, text: str) -> PackSpec:
     columns = _result_columns(reader, data)
     bases = _bases(reader, data)
     labels = _evidence_labels(reader, data)
-    report = _report(reader, data, {c.name for c in columns})
+    report = _report(reader, data, {c.name: c.type for c in columns})
     return PackSpec(columns, bases, labels, report)
 
 
@@ -262,7 +262,19 @@ def _evidence_labels(reader: SpecReader, data: dict) -> dict[str, EvidenceLabel]
     return out
 
 
-def _report(reader: SpecReader, data: dict, declared: set[str]) -> ReportSpec:
+def _column_type(name: str, declared: dict[str, str]) -> str | None:
+    """A result column's type: declared, the contract's, or a visits column's; None for a name
+    the results cannot have."""
+    from berthcheck.engine.pack_columns import ASSEMBLE_COLUMNS, visit_columns
+
+    if name in declared:
+        return declared[name]
+    if name in ASSEMBLE_COLUMNS:
+        return ASSEMBLE_COLUMNS[name][0]
+    return visit_columns().get(name)
+
+
+def _report(reader: SpecReader, data: dict, declared: dict[str, str]) -> ReportSpec:
     pattern = r"^\s*\[report\]"
     spec = reader.table(data, "report", "", pattern)
     if not spec:
@@ -279,6 +291,16 @@ def _report(reader: SpecReader, data: dict, declared: set[str]) -> ReportSpec:
             or not all(isinstance(c, str) and IDENTIFIER.fullmatch(c) for c in window)):
         raise reader.fail("[report] window_columns must name two instants: the start and the "
                           "end shown in the listing's time column", pattern)
+    for column in window:
+        # the listing prints both as port-local instants: a number or text there crashed the
+        # report ('int' object has no attribute 'tzinfo')
+        kind = _column_type(column, declared)
+        if kind != "TIMESTAMPTZ":
+            raise reader.fail(
+                f"[report] window_columns names {column!r}, "
+                + (f"a {kind} column" if kind else "no column of the results")
+                + ": the listing's time column shows two instants (window_start, window_end, "
+                "a visits instant such as arrival, or a declared TIMESTAMPTZ column)", pattern)
     for column in columns:
         if column not in declared:
             raise reader.fail(f"[report] columns names {column!r}, which no [[result_columns]] "

@@ -211,23 +211,44 @@ def open_sandbox(con, names: list[str] | None = None, *,
 
 
 def check_inputs(con, inputs: dict[str, tuple[str, ...]], readable: list[str],
-                 where: str) -> None:
-    """Each view `[pack] inputs` lists is one a pack may read (`readable`) and has every
-    column listed, else a PackError starting with `where` (the pack and its pack.toml). The
-    columns are bound once, as the hand-over would (`LIMIT 0`: no row read)."""
+                 where: str, key: str = "inputs") -> None:
+    """Each view `[pack] inputs` (`key`: or `history`) lists is one a pack may read
+    (`readable`) and has every column listed (none listed: every column), else a
+    PackCannotRun starting with `where` (the pack and its pack.toml): it fails whatever the
+    rows, so `rules test` says it once, not as every case failing. The columns are bound once,
+    as the hand-over would (`LIMIT 0`: no row read)."""
     import duckdb
 
     for view, columns in inputs.items():
         if view not in readable:
-            raise PackError(f"{where} inputs names {view}, which the store does not have")
+            raise PackCannotRun(f"{where} {key} names {view}, which the store does not have")
+        if not columns:
+            continue
         listed = ", ".join(store.quote_ident(c) for c in columns)
         try:
             con.sql(f"SELECT {listed} FROM {store.quote_ident(view)} LIMIT 0")  # noqa: S608 - catalog names
         except duckdb.BinderException:
             have = set(con.sql(f"SELECT * FROM {store.quote_ident(view)} LIMIT 0").columns)  # noqa: S608
             missing = [c for c in columns if c not in have]
-            raise PackError(f"{where} inputs.{view} lists {', '.join(missing)}, which {view} "
-                            "does not have") from None
+            raise PackCannotRun(f"{where} {key}.{view} lists {', '.join(missing)}, which {view} "
+                                f"does not have{stored_as(view, missing, have)}") from None
+
+
+def stored_as(view: str, columns, have=None) -> str:
+    """` (events holds the contract's start as start_time ...)` for the columns of data
+    contract 2 that `view` holds under another name (`have`: its columns, when known), else
+    "". The input files and `berthcheck schema events` say `start` and `end`; the store
+    cannot (`end` is an SQL keyword), and a pack author reading the contract writes them."""
+    from berthcheck.ingest.kinds import storage_name
+
+    renamed = [(c, storage_name(c)) for c in columns
+               if storage_name(c) != c and (have is None or storage_name(c) in have)]
+    if not renamed:
+        return ""
+    said = " and ".join(c for c, _ in renamed)
+    stored = " and ".join(s for _, s in renamed)
+    return (f" ({view} holds the contract's {said} as {stored}: `end` is an SQL keyword; "
+            "docs/packs.md section 3)")
 
 
 _LITERAL = r"'(?:[^']|'')*'"
@@ -373,7 +394,12 @@ def pack_failure(pack, where: str, exc: Exception, sql: str | None = None) -> Pa
                              f"({text})")
     if isinstance(exc, duckdb.BinderException):
         # the column may be one `[pack] inputs` or `history` leaves out of the sandbox: say so
-        reminder = declared_columns_reminder(pack, text, sql)
+        # (of the views the statement names: those the file names where it is not known)
+        try:
+            statement = sql if sql is not None else read_pack_file(file)
+        except BerthcheckError:
+            statement = None
+        reminder = declared_columns_reminder(pack, text, statement)
         if reminder:
             return error(f"{label_}: {file} {failed}: {text} ({reminder})")
     return error(f"{label_}: {file} {failed}: {text}")
@@ -392,6 +418,10 @@ def declared_columns_reminder(pack, text: str, sql: str | None) -> str:
     def named(view: str) -> bool:  # `visits`, not inside `history_visits`
         return sql is None or re.search(rf"(?<![\w.]){re.escape(view)}(?!\w)", sql,
                                         re.IGNORECASE) is not None
+
+    for view in ("events", HISTORY_PREFIX + "events"):  # `start`: no declaration left it out
+        if named(view) and stored_as(view, [column]):
+            return stored_as(view, [column])[2:-1]
 
     def leaving_out(declared: dict, prefix: str) -> list[str]:
         views = [v for v in sorted(declared) if named(prefix + v)]

@@ -99,7 +99,9 @@ def indicator_rows(results, months: dict[str, str], pack) -> list[dict]:
         # they make) empty rather than sum them to 0 (engine.output_columns.hours_given's rule,
         # over the group's rows: a frame per group would convert every result row again)
         judged = [r for r in rows if r["verdict"] in ("compliant", "non_compliant")]
-        given = not judged or any(r.get("uncontrolled_hours") is not None for r in judged)
+
+        def given(column: str, judged=judged) -> bool:  # each column by itself
+            return not judged or any(r.get(column) is not None for r in judged)
         sp_kwh = sum((r["shore_power_energy_kwh_metered"]
                       if r.get("shore_power_energy_kwh_metered") is not None
                       else r.get("shore_power_energy_kwh_estimated") or 0.0) for r in sp_rows)
@@ -111,9 +113,11 @@ def indicator_rows(results, months: dict[str, str], pack) -> list[dict]:
             if regulated else None,
             "shore_power_hours": _sum(rows, "shore_power_hours"),
             "capture_hours": _sum(rows, "capture_hours"),
-            "controlled_hours": _sum(rows, "controlled_hours") if given else None,
-            "uncontrolled_hours": _sum(rows, "uncontrolled_hours") if given else None,
-            "excused_hours": _sum(rows, "excused_hours") if given else None,
+            "controlled_hours": _sum(rows, "controlled_hours") if given("controlled_hours")
+            else None,
+            "uncontrolled_hours": _sum(rows, "uncontrolled_hours")
+            if given("uncontrolled_hours") else None,
+            "excused_hours": _sum(rows, "excused_hours") if given("excused_hours") else None,
             "shore_power_kwh": float(sp_kwh),
             "shore_power_kwh_metered_share": round(100.0 * len(metered) / len(sp_rows), 4)
             if sp_rows else None,
@@ -125,7 +129,7 @@ def indicator_rows(results, months: dict[str, str], pack) -> list[dict]:
             for p in POLLUTANTS:
                 name = f"{kind}_{p}_kg"
                 row[name] = (_sum(rows, name) if name in rows[0]
-                             and (given or kind != "excess") else None)
+                             and (kind != "excess" or given("uncontrolled_hours")) else None)
         out.append(row)
     return out
 

@@ -262,7 +262,9 @@ def draw_all(chart_data: dict) -> dict[str, Markup]:
         )
     else:
         out["delays"] = empty_chart(
-            "Connection delay", "Not drawn: no judged visit in scope has a Ready to Work time.")
+            "Connection delay",
+            chart_data.get("delays_missing")
+            or "Not drawn: no judged visit in scope has a Ready to Work time.")
     if avoided and avoided.get("types"):
         out["avoided"] = panels(
             "Emissions avoided by control type",

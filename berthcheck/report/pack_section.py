@@ -35,7 +35,7 @@ def value_text(value, tz: str | None, unit: str | None = None) -> str:
     elif isinstance(value, int):
         text = fmt.integer(value)
     elif isinstance(value, float):
-        text = f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+        text = f"{value:,.0f}" if value == int(value) else _decimals(value)
     elif isinstance(value, list):
         text = ", ".join(value_text(v, tz) for v in value) or fmt.DASH
     elif isinstance(value, dict):
@@ -43,6 +43,15 @@ def value_text(value, tz: str | None, unit: str | None = None) -> str:
     else:
         text = " ".join(str(value).split())
     return f"{text} {unit}" if unit and text != fmt.DASH else text
+
+
+def _decimals(value: float) -> str:
+    """At least two decimals, up to four (the contract's numbers, docs/contract.md 4): 0.8958
+    rounded to "0.90" would read as a 90 % threshold met."""
+    text = f"{value:,.4f}"
+    while text.endswith("0") and len(text.rsplit(".", 1)[1]) > 2:
+        text = text[:-1]
+    return text
 
 
 def evidence_items(evidence: dict, spec: ReportSpec, tz: str | None) -> list[dict]:
@@ -99,6 +108,14 @@ def _column_summary(results, name: str, spec: ReportSpec) -> dict:
     series = results[name] if name in results.columns else pl.Series(name, [], dtype=pl.Utf8)
     filled = series.drop_nulls()
     unit = declared.unit if declared else None
+    if isinstance(filled.dtype, pl.Datetime) and filled.len():
+        # an instant is counted as the report prints it everywhere: port-local, each visit
+        # in its own port's zone (the same UTC instant at two ports is two texts)
+        zones = (results["port_timezone"] if "port_timezone" in results.columns
+                 else pl.Series([None] * results.height))
+        local = [fmt.local_time(v, tz) for v, tz in zip(series, zones, strict=True)
+                 if v is not None]
+        filled = pl.Series(name, local, dtype=pl.Utf8)
     counts = (pl.DataFrame({"v": filled}).group_by("v").len()
               .sort(["len", "v"], descending=[True, False]).rows()) if filled.len() else []
     if filled.dtype.is_numeric() and len(counts) > VALUES_SHOWN:

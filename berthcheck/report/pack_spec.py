@@ -40,7 +40,9 @@ class ReportSpec:
     columns: tuple[str, ...] = ()  # pack result columns shown in the visit listings
     window_label: str = DEFAULT_WINDOW_LABEL  # header of the listing's time column
     window_columns: tuple[str, str] = DEFAULT_WINDOW_COLUMNS  # the two instants it shows
-    window_note: str | None = None  # one sentence after "Times are port-local" in the listing
+    # after "Times are port-local" in the listing: a clause ("; the window is ...") or, from a
+    # capital letter, a sentence of its own (". The window opens ..."); no final period
+    window_note: str | None = None
     evidence: dict[str, EvidenceLabel] = field(default_factory=dict)  # in declaration order
     result_columns: dict[str, ResultColumn] = field(default_factory=dict)
     bases: dict[str, PackBasis] = field(default_factory=dict)
@@ -51,6 +53,12 @@ def _paragraph(text: str | None) -> str | None:
     return " ".join(text.split()) or None if text else None
 
 
+def _note(text: str | None) -> str | None:
+    """The window note as the listing's sentence ends it: its own final period dropped (the
+    template adds one), so "The window opens ... departure." does not end in "..". """
+    return (_paragraph(text) or "").rstrip(".").rstrip() or None
+
+
 def _view(report: PackReport, evidence: dict[str, EvidenceLabel],
           columns: tuple[ResultColumn, ...], bases: tuple[PackBasis, ...]) -> ReportSpec:
     return ReportSpec(
@@ -59,7 +67,7 @@ def _view(report: PackReport, evidence: dict[str, EvidenceLabel],
         columns=report.columns,
         window_label=_paragraph(report.window_label) or DEFAULT_WINDOW_LABEL,
         window_columns=report.window_columns,
-        window_note=_paragraph(report.window_note),
+        window_note=_note(report.window_note),
         evidence=dict(evidence),
         result_columns={c.name: c for c in columns},
         bases={b.name: b for b in bases},

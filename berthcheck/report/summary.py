@@ -3,7 +3,7 @@ the run's results (the chart's bars add up to the terminal table)."""
 
 from __future__ import annotations
 
-from berthcheck.engine.output_columns import VERDICTS, hours_given
+from berthcheck.engine.output_columns import VERDICTS, column_given, hours_given
 from berthcheck.engine.output_columns import penalty_missing as missing_penalties
 from berthcheck.report import fmt
 from berthcheck.report.values import money, number_or_zero, plus_parts
@@ -57,8 +57,9 @@ def summary(results, finding_rows: list[dict], by_visit: dict, currency: str | N
         "uncontrolled": float(uncontrolled or 0.0),
         "hours_given": given,
         "uncontrolled_text": fmt.hours(uncontrolled if given else None),
-        "controlled_text": fmt.hours(controlled if given else None),
-        "excused_text": fmt.hours(excused if given else None),
+        "controlled_text": fmt.hours(controlled if column_given(results, "controlled_hours")
+                                     else None),
+        "excused_text": fmt.hours(excused if column_given(results, "excused_hours") else None),
         # the excused hours split by what excused them: parts that add up to `excused_text`
         "excused_parts": parts,
         # the event kinds among them, for a pack whose kinds are not CARB's
@@ -153,6 +154,9 @@ def terminals(results) -> dict:
         )
         .sort("port", "terminal", nulls_last=True)
     )
+    # a column the pack gives none of: a dash, as the "All" line has
+    given = hours_given(results)
+    excused_given = column_given(results, "excused_hours")
     rows = []
     for r in per.iter_rows(named=True):
         judged = r["compliant"] + r["non_compliant"]
@@ -166,8 +170,8 @@ def terminals(results) -> dict:
             "other": r["other"],
             "judged": judged,
             "rate": fmt.percent(r["compliant"], judged),
-            "uncontrolled": fmt.hours(r["uncontrolled"]),
-            "excused": fmt.hours(r["excused"]),
+            "uncontrolled": fmt.hours(r["uncontrolled"] if given else None),
+            "excused": fmt.hours(r["excused"] if excused_given else None),
             "vie": r["vie"],
             "tie": r["tie"],
         })
