@@ -104,9 +104,11 @@ def test_returns_one_file_per_kind_with_the_contract_headers(tmp_path):
         raw = paths[stem].read_bytes()
         assert b"\r" not in raw
         header = raw.decode("utf-8").split("\n", 1)[0]
-        # every contract column but the optional ones no sample fills (port_call)
+        # every contract column but the optional ones no sample fills (port_call,
+        # innovative_concept_visits)
         assert header.split(",") == list(kind.sample_column_names), stem
-        assert set(kind.column_names) - set(kind.sample_column_names) <= {"port_call"}
+        assert set(kind.column_names) - set(kind.sample_column_names) <= {
+            "port_call", "innovative_concept_visits"}
 
 
 def test_every_row_has_the_headers_width(tmp_path):

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 # data contract 2: a longer stay is an error, and so is a port call (visits' port_call) longer
 # from first arrival to last departure
 MAX_STAY_DAYS = 60
-# optional columns no generated sample fills (the samples have no berth shift)
-NOT_IN_SAMPLES = ("port_call",)
+# optional columns no generated sample fills (the samples have no berth shift, and their
+# yearly counts state no innovative-concept visits)
+NOT_IN_SAMPLES = ("port_call", "innovative_concept_visits")
 
 VESSEL_TYPES = (
     "container",
