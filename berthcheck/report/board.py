@@ -14,7 +14,7 @@ from berthcheck import store
 from berthcheck.engine.scope import Scope, parse_scope
 from berthcheck.errors import UsageError
 from berthcheck.report import fmt
-from berthcheck.report.period import period_title
+from berthcheck.report.period import period_in_words, period_title
 
 # The one compliance rate of the report, in the words the summary page prints.
 RATE_DEFINITION = (
@@ -90,10 +90,10 @@ def ports_in_words(ports: list[dict], limit: int = 4, *, sentence: bool = False)
     return ", ".join(one(p) for p in ports[:-1]) + " and " + one(ports[-1])
 
 
-def scope_in_words(scope: Scope, ports: list[dict], period_title: str) -> str:
+def scope_in_words(scope: Scope, ports: list[dict]) -> str:
     """`Every visit at the Port of Los Angeles (USLAX) departing in October 2026.`"""
     where = ports_in_words(ports, sentence=True)
-    when = f"departing in {period_title}" if scope.period else "of every loaded period"
+    when = f"departing {period_in_words(scope)}" if scope.period else "of every loaded period"
     # a fleet or terminal with no visit in scope is at no port we know of: its sentence says
     # which visits it would be ("at no port" read as if the scope excluded every port)
     if scope.fleet:
@@ -190,7 +190,8 @@ def comparison(con, run, current: dict) -> dict | None:
         rows_out.append({"label": label_text, "now": show(current[key]),
                          "before": show(previous[key]),
                          "change": change(current[key], previous[key], kind)})
-    return {"period": label, "period_title": _period_title(label), "run_id": prev_id,
+    return {"period": label, "period_title": _period_title(label),
+            "period_words": period_in_words(parse_scope(label)), "run_id": prev_id,
             "rows": rows_out, "previous": previous}
 
 
@@ -215,10 +216,12 @@ def written_summary(meta: dict, s: dict, terminals: list[dict], compare: dict | 
     """One paragraph in plain words, every number from the summary's own figures."""
     counts = s["counts"]
     visits, judged = s["visits"], s["judged"]
+    # "in October 2026", "in 2026", "from 2026-10-05 to 2026-10-12" (period.period_in_words)
+    when = meta.get("period_words") or f"in {meta['period_title']}"
     if not visits:
-        return (f"No visit in scope departed in {meta['period_title']}, so this report has no "
+        return (f"No visit in scope departed {when}, so this report has no "
                 f"verdicts to show. Scope: {meta['scope_text']}.")
-    parts = [f"In {meta['period_title']}, {_plural(visits, 'visit')} departed"
+    parts = [f"{when[0].upper()}{when[1:]}, {_plural(visits, 'visit')} departed"
              + (f" from {ports_in_words(meta['ports'], sentence=True)}" if meta["ports"] else "") + "."]
     if judged:
         parts.append(
@@ -270,8 +273,8 @@ def written_summary(meta: dict, s: dict, terminals: list[dict], compare: dict | 
             delta = rate_now - prev["rate"]
             trend = ("unchanged from" if abs(delta) < 0.05 else
                      f"{'up' if delta > 0 else 'down'} {abs(delta):.1f} percentage points from")
-            parts.append(f"The compliance rate is {trend} {prev['rate']:.1f} % in "
-                         f"{compare['period_title']}.")
+            before = compare.get("period_words") or f"in {compare['period_title']}"
+            parts.append(f"The compliance rate is {trend} {prev['rate']:.1f} % {before}.")
     return " ".join(parts)
 
 

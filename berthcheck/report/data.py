@@ -27,6 +27,7 @@ from berthcheck.report.emissions_section import emissions
 from berthcheck.report.methodology import methodology
 from berthcheck.report.pack_spec import DEFAULT_WINDOW_COLUMNS, ReportSpec, report_spec
 from berthcheck.report.period import (
+    period_in_words,
     period_range,
     period_title,
     report_epoch,
@@ -137,7 +138,7 @@ def _board(con, run: ReportRun, model: dict, results, spec: ReportSpec) -> None:
     meta, s = model["meta"], model["summary"]
     meta["ports"] = board.port_names(con, results, run.scope)
     meta["ports_text"] = board.ports_in_words(meta["ports"])
-    meta["scope_sentence"] = board.scope_in_words(run.scope, meta["ports"], meta["period_title"])
+    meta["scope_sentence"] = board.scope_in_words(run.scope, meta["ports"])
     s["rate_definition"] = board.RATE_DEFINITION
     s["flags"] = board.flags(run.pack)
     current = {"visits": s["visits"], "judged": s["judged"],
@@ -189,6 +190,7 @@ def _meta(con, run: ReportRun, scope_kind: str, scope_text: str, results,
         "run_id": run.run_id,
         "period": run.scope.period or "all",
         "period_title": period_title(run.scope),
+        "period_words": period_in_words(run.scope),  # in a sentence: "departing in 2026"
         # a month, quarter or year has one to compare with; a --from/--to range has none
         "previous_period": board.previous_period(run.scope.period),
         "period_range": period_range(run.scope),

@@ -1,0 +1,96 @@
+"""The report as its readers take it (round 22, the report owner): the port's environmental
+manager who sends it to the board, the regulator who receives it, the auditor who checks every
+number. Each test here is a defect one of them would have seen; the model and HTML are the
+demo's (conftest's `sample_report`), changed where a test needs other figures.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from html import unescape
+
+from berthcheck.engine.scope import parse_scope
+from berthcheck.report import board, charts, render
+
+# one worker runs the files that read the demo's report (tests/scheduling.py)
+WORK_UNIT = "sample-report"
+
+
+def _html(model: dict) -> str:
+    return render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=False)
+
+
+def _text(html: str) -> str:
+    """The page's text, tags dropped, one space between cells."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_every_table_prints_a_count_as_the_cover_does(sample_report):
+    """A month of 3 000 visits: the cover and the summary said "3,000" and "1,889 compliant",
+    the verdict table below them "1889" and its total "3000", and so did the terminal table,
+    the rules' finding counts, the inputs' and loads' rows and the listing's sentences. Every
+    count is printed as the summary prints it (fmt.integer), whatever table holds it."""
+    model = copy.deepcopy(sample_report["model"])
+    s = model["summary"]
+    s["count_rows"][0]["n"] = 1889  # Compliant
+    s["visits"] = 3000  # the verdict table's total, the terminal table's All row
+    s["counts"]["non_compliant"] = 1234  # the All row
+    s["findings"] = 12345  # "Findings: 12,345 (...)"
+    model["terminals"]["rows"][0]["visits"] = 2001
+    model["methodology"]["rules"][0]["n"] = 1020
+    visits_input = next(i for i in model["methodology"]["inputs"] if i["table"] == "visits")
+    visits_input["rows"] = 3002
+    model["quality"]["batches"][0]["rows"] = 4096
+    model["noncompliant"]["total"] = 1500
+    html = _html(model)
+    text = _text(html)
+    for shown in ("1,889", "3,000", "1,234", "Findings: 12,345", "2,001", "1,020", "3,002",
+                  "4,096", "1,500 visits, most uncontrolled time first"):
+        assert shown in text, shown
+    for bare in ("1889", "3000", "1234", "12345", "2001", "1020", "3002", "4096", "1500"):
+        assert not re.search(rf"(?<![\d,.-]){bare}(?![\d,])", text), bare
+    # identifiers and years are not counts: left as they are
+    assert sample_report["run"].run_id in text and " 2026 " in text
+
+
+def test_sentences_say_a_year_or_a_range_of_dates_in_words():
+    """The cover and the written summary put the period's title in a sentence: "Every visit
+    ... departing in Year 2026", "In Year 2026, 243 visits departed" and, for `check --from
+    --to`, "departing in 2026-10-05 to 2026-10-12" and "In 2026-10-05 to 2026-10-12, 42
+    visits departed"."""
+    from berthcheck.report.period import period_in_words
+
+    lax = [{"code": "USLAX", "name": "Port of Los Angeles"}]
+    year, dates = parse_scope("2026"), parse_scope(None, "2026-10-05", "2026-10-12")
+    assert period_in_words(year) == "in 2026"
+    assert period_in_words(dates) == "from 2026-10-05 to 2026-10-12"
+    assert period_in_words(parse_scope("2026-Q4")) == "in Q4 2026 (October – December)"
+    assert period_in_words(parse_scope("2026-10")) == "in October 2026"
+    assert board.scope_in_words(year, lax) == (
+        "Every visit at the Port of Los Angeles (USLAX) departing in 2026, all terminals and "
+        "fleets.")
+    assert board.scope_in_words(dates, lax) == (
+        "Every visit at the Port of Los Angeles (USLAX) departing from 2026-10-05 to "
+        "2026-10-12, all terminals and fleets.")
+    s = {"visits": 42, "judged": 0, "counts": dict.fromkeys(
+        ("compliant", "non_compliant", "exempt", "not_applicable", "insufficient_data"), 0)}
+    s["counts"]["exempt"] = 42
+    meta = {"period_title": "2026-10-05 to 2026-10-12", "period_words": period_in_words(dates),
+            "ports": lax, "scope_text": "All ports, terminals and fleets"}
+    written = board.written_summary(meta, s, [], None, {})
+    assert written.startswith("From 2026-10-05 to 2026-10-12, 42 visits departed from the Port"), \
+        written
+    empty = board.written_summary({**meta, "period_title": "Year 2026",
+                                   "period_words": period_in_words(year)},
+                                  {**s, "visits": 0}, [], None, {})
+    assert empty.startswith("No visit in scope departed in 2026, so"), empty
+
+
+def test_the_visits_tile_says_the_period_as_the_sentences_do(sample_report):
+    """The summary's first tile read "departing in Year 2026" under a year's report."""
+    model = copy.deepcopy(sample_report["model"])
+    assert "departing in October 2026" in _text(_html(model))
+    model["meta"].update(period_title="Year 2026", period_words="in 2026")
+    text = _text(_html(model))
+    assert "departing in 2026" in text and "departing in Year 2026" not in text
