@@ -94,3 +94,42 @@ def test_the_visits_tile_says_the_period_as_the_sentences_do(sample_report):
     model["meta"].update(period_title="Year 2026", period_words="in 2026")
     text = _text(_html(model))
     assert "departing in 2026" in text and "departing in Year 2026" not in text
+
+
+def test_a_rate_short_of_all_never_reads_100_percent(sample_report):
+    """2 499 compliant of 2 500 judged: the summary's tile, the terminal table and `check`'s
+    summary said "100.0 %" beside a non-compliant visit listed on the same page; 1 visit of
+    2 500 read "0.0 %" in the verdict shares. A share that is not all (none) now reads
+    "> 99.9 %" ("< 0.1 %"); every other share is rounded to one decimal as before."""
+    import polars as pl
+
+    from berthcheck.cli_progress import percent as check_percent
+    from berthcheck.report import fmt
+    from berthcheck.report.summary import summary, terminals
+
+    assert fmt.percent(2499, 2500) == "> 99.9 %"  # 99.96 % rounded
+    assert fmt.percent(1, 2500) == "< 0.1 %"  # 0.04 %
+    assert fmt.percent(2500, 2500) == "100.0 %" and fmt.percent(0, 2500) == "0.0 %"
+    assert fmt.percent(126, 171) == "73.7 %" and fmt.percent(1998, 2000) == "99.9 %"
+    assert fmt.percent(1999, 2000) == "> 99.9 %"  # 99.95 % would round to 100.0
+    assert fmt.percent(1, 2000) == "0.1 %"  # 0.05 % rounds up to a figure that is not 0
+    assert check_percent(2499, 2500) == "> 99.9 %"  # `check` prints the report's figure
+    n = 2500
+    results = pl.DataFrame({
+        "visit_id": [f"V{i}" for i in range(n)], "port": ["USLAX"] * n, "terminal": ["T"] * n,
+        "verdict": ["compliant"] * (n - 1) + ["non_compliant"],
+        "basis": ["controlled"] * (n - 1) + ["uncontrolled"],
+        "controlled_hours": [1.0] * n, "uncontrolled_hours": [0.0] * (n - 1) + [2.0],
+        "excused_hours": [0.0] * n, "penalty": [None] * n},
+        schema_overrides={"penalty": pl.Float64})
+    s = summary(results, [], {v["visit_id"]: v for v in results.to_dicts()}, None)
+    assert s["rate_text"] == "> 99.9 %"
+    shares = {r["key"]: r["share"] for r in s["count_rows"]}
+    assert shares["compliant"] == "> 99.9 %" and shares["non_compliant"] == "< 0.1 %"
+    assert terminals(results)["rows"][0]["rate"] == "> 99.9 %"
+    # the previous period's rate, in the comparison table and the written summary
+    assert board._rate_text({"compliant": 2499, "judged": 2500}) == "> 99.9 %"
+    assert board._rate_text({"compliant": 0, "judged": 0}) == "–"
+    # the methodology says how percentages are rounded
+    assert ("a share short of all (or above none) as > 99.9 % (or < 0.1 %), never as 100.0 % "
+            "(or 0.0 %)") in _text(_html(sample_report["model"]))

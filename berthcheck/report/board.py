@@ -181,18 +181,24 @@ def comparison(con, run, current: dict) -> dict | None:
     for key, label_text, kind, show in (
         ("visits", "Visits in scope", "n", fmt.integer),
         ("judged", "Judged visits", "n", fmt.integer),
-        ("rate", "Compliance rate", "pp",
-         lambda v: fmt.DASH if v is None else f"{v:.1f} %"),
+        ("rate", "Compliance rate", "pp", None),
         ("non_compliant", "Non-compliant visits", "n", fmt.integer),
         ("insufficient", "Insufficient data", "n", fmt.integer),
         ("uncontrolled", "Uncontrolled hours", "h", fmt.hours),
     ):
-        rows_out.append({"label": label_text, "now": show(current[key]),
-                         "before": show(previous[key]),
+        # a rate as the summary prints it, from its counts (fmt.percent: never 100.0 % for
+        # less than all)
+        now, before = ((_rate_text(current), _rate_text(previous)) if show is None
+                       else (show(current[key]), show(previous[key])))
+        rows_out.append({"label": label_text, "now": now, "before": before,
                          "change": change(current[key], previous[key], kind)})
     return {"period": label, "period_title": _period_title(label),
             "period_words": period_in_words(parse_scope(label)), "run_id": prev_id,
             "rows": rows_out, "previous": previous}
+
+
+def _rate_text(figures: dict) -> str:
+    return fmt.percent(figures["compliant"], figures["judged"]) if figures["judged"] else fmt.DASH
 
 
 def _period_title(label: str) -> str:
@@ -274,7 +280,7 @@ def written_summary(meta: dict, s: dict, terminals: list[dict], compare: dict | 
             trend = ("unchanged from" if abs(delta) < 0.05 else
                      f"{'up' if delta > 0 else 'down'} {abs(delta):.1f} percentage points from")
             before = compare.get("period_words") or f"in {compare['period_title']}"
-            parts.append(f"The compliance rate is {trend} {prev['rate']:.1f} % {before}.")
+            parts.append(f"The compliance rate is {trend} {_rate_text(prev)} {before}.")
     return " ".join(parts)
 
 

@@ -66,9 +66,18 @@ def minutes(value) -> str:
 
 
 def percent(numerator, denominator, decimals: int = 1) -> str:
+    """`73.7 %`; a share that is not all, or not none, never reads as all or none: 2 499
+    compliant of 2 500 judged is `> 99.9 %`, not `100.0 %` beside a non-compliant visit, and
+    1 of 2 500 is `< 0.1 %`, not `0.0 %` (README, `report`: how figures are rounded)."""
     if not denominator:
         return "n/a"
-    return f"{100.0 * numerator / denominator:.{decimals}f} %"
+    text = f"{100.0 * numerator / denominator:.{decimals}f}"
+    step = 10.0 ** -decimals
+    if numerator != denominator and float(text) >= 100.0:
+        return f"> {100.0 - step:.{decimals}f} %"
+    if numerator and float(text) == 0.0:
+        return f"< {step:.{decimals}f} %"
+    return f"{text} %"
 
 
 def mass_kg(value) -> str:
