@@ -133,3 +133,28 @@ def test_a_rate_short_of_all_never_reads_100_percent(sample_report):
     # the methodology says how percentages are rounded
     assert ("a share short of all (or above none) as > 99.9 % (or < 0.1 %), never as 100.0 % "
             "(or 0.0 %)") in _text(_html(sample_report["model"]))
+
+
+def test_one_of_a_kind_is_written_in_the_singular(sample_report):
+    """A fleet's report with one non-compliant visit said "1 visits, most uncontrolled time
+    first", and one with a single late visit report "1 violations found on visits whose
+    verdict is not non-compliant"; likewise one quarantined row ("1 input rows were
+    quarantined (1 problems)"), the appendix of one visit and the delay chart's caption."""
+    model = copy.deepcopy(sample_report["model"])
+    model["noncompliant"]["total"] = 1
+    model["other_violations"]["total"] = 1
+    model["other_violations"]["rows"] = model["other_violations"]["rows"][:1]
+    q = model["quality"]
+    q.update(quarantined_total=1, quarantined_rows_total=1,
+             quarantine_counts=[{"kind": "visits", "reason": "not a valid IMO number", "n": 1}])
+    model["appendix"]["listed"] = 1
+    model["chart_data"]["delays"]["judged"] = 1
+    text = _text(_html(model))
+    for singular in ("1 visit, most uncontrolled time first",
+                     "1 violation found on visits whose verdict is not non-compliant",
+                     "1 input row was quarantined (1 problem)",
+                     "1 visit, by visit id",
+                     "for the 1 judged visit with a control window"):
+        assert singular in text, singular
+    for plural in ("1 visits", "1 violations", "1 input rows", "1 problems", "1 judged visits"):
+        assert not re.search(rf"(?<![\d,.]){plural}", text), plural
