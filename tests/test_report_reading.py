@@ -158,3 +158,13 @@ def test_one_of_a_kind_is_written_in_the_singular(sample_report):
         assert singular in text, singular
     for plural in ("1 visits", "1 violations", "1 input rows", "1 problems", "1 judged visits"):
         assert not re.search(rf"(?<![\d,.]){plural}", text), plural
+
+
+def test_the_report_date_is_not_called_the_end_of_the_period(sample_report):
+    """October's cover said "Visits departing 2026-10-01 to 2026-10-31" and "Report date
+    2026-11-01 (end of the reporting period)": a regulator reads two ends of one month. The
+    date (the period's exclusive end, for a byte-identical PDF) is now named for what it is."""
+    text = _text(_html(copy.deepcopy(sample_report["model"])))
+    assert "Visits departing 2026-10-01 to 2026-10-31" in text
+    assert "2026-11-01 (end of the reporting period)" not in text
+    assert "Report date 2026-11-01 (the day after the reporting period:" in text
