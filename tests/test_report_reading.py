@@ -168,3 +168,24 @@ def test_the_report_date_is_not_called_the_end_of_the_period(sample_report):
     assert "Visits departing 2026-10-01 to 2026-10-31" in text
     assert "2026-11-01 (end of the reporting period)" not in text
     assert "Report date 2026-11-01 (the day after the reporting period:" in text
+
+
+def test_the_inputs_table_lists_every_table_the_run_read_as_runs_show_does(sample_report):
+    """`runs show RUN` lists the inputs the run read, the built-in ports table (the time
+    zones and the CARB / AFIR flags that decide whether a visit is regulated) among them; the
+    report's "Inputs of this run" left that table out, so an auditor matching the two found
+    one input missing from the report."""
+    from berthcheck import store
+    from berthcheck.engine.run_listing import run_summary
+
+    con = store.connect(sample_report["db"], read_only=True)
+    try:
+        read = run_summary(con, sample_report["run"].run_id)["inputs"]
+    finally:
+        con.close()
+    shown = {i["table"]: i for i in sample_report["model"]["methodology"]["inputs"]}
+    assert "ports_builtin" in read
+    assert set(shown) == set(read)
+    for table, facts in read.items():
+        assert shown[table]["rows"] == facts["rows"], table
+        assert shown[table]["sha"] == facts["sha256"][:16], table

@@ -24,7 +24,7 @@ from berthcheck.errors import BerthcheckError
 from berthcheck.report import board, listing, pack_section
 from berthcheck.report.chart_series import delays, over_time
 from berthcheck.report.emissions_section import emissions
-from berthcheck.report.methodology import methodology
+from berthcheck.report.methodology import inputs_read, methodology
 from berthcheck.report.pack_spec import DEFAULT_WINDOW_COLUMNS, ReportSpec, report_spec
 from berthcheck.report.period import (
     period_in_words,
@@ -90,7 +90,7 @@ def build_model(con, run: ReportRun, appendix: str = "all") -> dict:
         "exceptions": exceptions(con, run, by_visit, finding_rows),
         "emissions": emissions(con, results),
         "quality": quality(con, run, visits, finding_rows, rules, scope_kind),
-        "methodology": methodology(run, finding_rows),
+        "methodology": methodology(run, finding_rows, inputs_read(con, run)),
         "appendix": listing.appendix(results, appendix, _appendix_columns(spec)),
         "pack_chapter": pack_section.chapter(results, finding_rows, rules, by_visit, spec),
     }

@@ -47,7 +47,24 @@ def _factor_sources() -> dict | None:
         return None
 
 
-def methodology(run: ReportRun, finding_rows: list[dict]) -> dict:
+def inputs_read(con, run: ReportRun) -> dict:
+    """The tables the run read, as its manifest lists them and `runs show` prints them: the
+    loaded tables and the built-in ones (the ports table's time zones and CARB / AFIR flags
+    decide whether a visit is regulated), where the run's id is made from the loaded ones
+    alone. The loaded tables (`run.inputs`) when the run has no readable manifest."""
+    from berthcheck.engine.run_listing import run_summary
+    from berthcheck.errors import UsageError
+
+    try:
+        read = run_summary(con, run.run_id)["inputs"]
+    except UsageError:  # a run that was not stored
+        return run.inputs
+    return read if isinstance(read, dict) and read else run.inputs
+
+
+def methodology(run: ReportRun, finding_rows: list[dict], read: dict | None = None) -> dict:
+    """`read`: what the run read, as its manifest lists it (`inputs_read`); else the loaded
+    tables its id was made from."""
     used: dict[str, int] = {}
     for f in finding_rows:
         used[f["rule_id"]] = used.get(f["rule_id"], 0) + 1
@@ -75,7 +92,7 @@ def methodology(run: ReportRun, finding_rows: list[dict]) -> dict:
     ]
     inputs = [
         {"table": name, "rows": v.get("rows"), "sha": (v.get("sha256") or "")[:16]}
-        for name, v in sorted(run.inputs.items())
+        for name, v in sorted((read or run.inputs).items())
     ]
     factors = _factor_sources()
     if factors is not None:
