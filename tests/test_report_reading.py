@@ -189,3 +189,27 @@ def test_the_inputs_table_lists_every_table_the_run_read_as_runs_show_does(sampl
     for table, facts in read.items():
         assert shown[table]["rows"] == facts["rows"], table
         assert shown[table]["sha"] == facts["sha256"][:16], table
+
+
+def test_a_penalty_shows_the_power_demand_it_was_computed_from():
+    """A FuelEU call whose power demand at berth is 945.5 kW (a visit's aux_power_kw as
+    given) was listed as "EUR 53,893.50 / 945 kW × 38 h": 945 × 38 × EUR 1.50 = 53,865.00,
+    so the auditor who recomputes the penalty from the report finds EUR 28.50 missing. The
+    figures are shown as the results hold them (up to 4 decimals, no trailing zeros)."""
+    from berthcheck.engine.pack import load_pack
+    from berthcheck.report.pack_spec import report_spec
+    from berthcheck.report.visit_sections import noncompliant
+
+    spec = report_spec(load_pack("fueleu-art6"))
+    visit = {"visit_id": "RTM-1", "verdict": "non_compliant", "uncontrolled_hours": 37.15,
+             "uncontrolled_minutes": 2229.0, "port_timezone": "Europe/Amsterdam",
+             # hand computation: 945.5 kW × 38 h (37.15 h billed as whole hours, rounded up)
+             # × EUR 1.5 per kWh = EUR 53,893.50
+             "power_demand_kw": 945.5, "non_compliant_hours_billed": 38.0,
+             "penalty": 53893.5}
+    whole = {**visit, "visit_id": "RTM-2", "power_demand_kw": 945.0, "penalty": 53865.0}
+    rows = {r["visit_id"]: r for r in noncompliant([visit, whole], [], {}, "EUR",
+                                                    spec)["detailed"]}
+    assert rows["RTM-1"]["penalty"] == "EUR 53,893.50"
+    assert rows["RTM-1"]["penalty_basis"] == "945.5 kW × 38 h"
+    assert rows["RTM-2"]["penalty_basis"] == "945 kW × 38 h"

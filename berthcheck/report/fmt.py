@@ -65,6 +65,12 @@ def minutes(value) -> str:
     return minutes_text(value, grouped=True)
 
 
+def number(value) -> str:
+    """A figure as the results hold it, for an auditor to recompute from: 4 decimals at most,
+    no trailing zeros, grouped (`1,037.5`, `945`); never cut to an integer."""
+    return DASH if value is None else minutes_text(value, grouped=True)
+
+
 def percent(numerator, denominator, decimals: int = 1) -> str:
     """`73.7 %`; a share that is not all, or not none, never reads as all or none: 2 499
     compliant of 2 500 judged is `> 99.9 %`, not `100.0 %` beside a non-compliant visit, and

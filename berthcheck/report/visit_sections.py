@@ -135,7 +135,8 @@ def noncompliant(
             billed = v.get("non_compliant_hours_billed")
             if v.get("penalty") is not None and billed is not None:
                 head["penalty_basis"] = (
-                    f"{fmt.integer(v.get('power_demand_kw'))} kW × {fmt.integer(billed)} h"
+                    # as computed: 945.5 kW was printed "945 kW", an auditor's product short
+                    f"{fmt.number(v.get('power_demand_kw'))} kW × {fmt.number(billed)} h"
                 )
             elif v.get("penalty") is None and v.get(PENALTY_ON) not in (None, v["visit_id"]):
                 # a port call's penalty is on one of its stays
