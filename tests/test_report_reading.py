@@ -213,3 +213,20 @@ def test_a_penalty_shows_the_power_demand_it_was_computed_from():
     assert rows["RTM-1"]["penalty"] == "EUR 53,893.50"
     assert rows["RTM-1"]["penalty_basis"] == "945.5 kW × 38 h"
     assert rows["RTM-2"]["penalty_basis"] == "945 kW × 38 h"
+
+
+def test_the_assumptions_table_counts_visits_not_warnings():
+    """Loaded without a caecs table, the sample month's 54 capture sessions on 50 visits each
+    got AB15's warning; the data-quality chapter's "Assumptions made" said "Visits: 54"."""
+    from berthcheck.report.quality import assumptions
+
+    rows = [{"rule_id": "AB15", "severity": "warning", "visit_id": "V1",
+             "message": "capture session V1-CC1 counted without verifying its approval"},
+            {"rule_id": "AB15", "severity": "warning", "visit_id": "V1",
+             "message": "capture session V1-CC2 counted without verifying its approval"},
+            {"rule_id": "AB15", "severity": "warning", "visit_id": "V2",
+             "message": "capture session V2-CC1 counted without verifying its approval"},
+            {"rule_id": "AB09", "severity": "violation", "visit_id": "V3", "message": "x"}]
+    (row,) = assumptions(rows, {})
+    assert row["rule_id"] == "AB15" and row["n"] == 2  # two visits, three warnings
+    assert row["example"].startswith("capture session V1-CC1")
