@@ -230,3 +230,43 @@ def test_the_assumptions_table_counts_visits_not_warnings():
     (row,) = assumptions(rows, {})
     assert row["rule_id"] == "AB15" and row["n"] == 2  # two visits, three warnings
     assert row["example"].startswith("capture session V1-CC1")
+
+
+def test_the_summary_says_quarantined_rows_are_missing_from_its_figures(db_path, tmp_path):
+    """A month loaded with --quarantine: a visit row with a bad IMO stayed out of every result,
+    and the summary a board reads said "In October 2026, 1 visit departed ..." as if the month
+    were whole; only the Data quality chapter, pages later, named the row. The summary now says
+    how many input rows of which kind were quarantined and that they are in none of its figures."""
+    from berthcheck import store
+    from berthcheck.ingest.load import load_files
+    from tests.conftest import good_visit, html_report, write_csv
+
+    rows = [good_visit(), good_visit(visit_id="V2", imo="9074728")]  # wrong check digit
+    con = store.connect(db_path)
+    load_files(con, "visits", [write_csv(tmp_path / "visits.csv", rows)], quarantine=True)
+    con.close()
+    html, model = html_report(db_path, "carb-at-berth-2020", "2026-10")
+    written = model["summary"]["written"]
+    assert written.startswith("In October 2026, 1 visit departed"), written
+    assert ("1 input row of visits was quarantined when loaded and is in none of this "
+            "report's figures") in written, written
+    assert "1 input row of visits was quarantined" in _text(html)
+    # and a store with nothing quarantined says nothing of it
+    clean = board.written_summary(
+        {"period_words": "in October 2026", "ports": [], "scope_text": "x"},
+        {"visits": 1, "judged": 0, "counts": dict.fromkeys(
+            ("compliant", "non_compliant", "exempt", "not_applicable", "insufficient_data"),
+            0)}, [], None, {}, quarantined=[])
+    assert "quarantined" not in clean
+
+
+def test_an_empty_period_with_quarantined_visits_says_so():
+    """Every visit row of the month quarantined: "No visit in scope departed in October 2026"
+    read as a quiet month; the summary now says that rows were quarantined."""
+    s = {"visits": 0, "judged": 0, "counts": {}}
+    meta = {"period_words": "in October 2026", "ports": [], "scope_text": "All ports"}
+    written = board.written_summary(meta, s, [], None, {}, quarantined=[
+        {"kind": "visits", "rows": 8}, {"kind": "shore-power", "rows": 2}])
+    assert written.startswith("No visit in scope departed in October 2026"), written
+    assert ("10 input rows (visits: 8, shore-power: 2) were quarantined when loaded and are in "
+            "none of this report's figures") in written, written

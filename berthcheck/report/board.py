@@ -217,16 +217,36 @@ def _joined(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def quarantine_sentence(quarantined: list[dict] | None) -> str:
+    """The input rows the loads kept out (quality's `quarantined_kinds`), said where a board
+    reads: a month whose visit rows were quarantined is not the whole month."""
+    if not quarantined:
+        return ""
+    total = sum(q["rows"] for q in quarantined)
+    if len(quarantined) == 1:
+        what = f"{_plural(total, 'input row')} of {quarantined[0]['kind']}"
+    else:
+        what = (f"{_plural(total, 'input row')} ("
+                + ", ".join(f"{q['kind']}: {q['rows']:,}" for q in quarantined) + ")")
+    one = total == 1
+    return (f"{what} {'was' if one else 'were'} quarantined when loaded and {'is' if one else 'are'} "
+            "in none of this report's figures: whatever among them belongs in this report is "
+            "missing from it (chapter Data quality).")
+
+
 def written_summary(meta: dict, s: dict, terminals: list[dict], compare: dict | None,
-                    flagged: dict) -> str:
-    """One paragraph in plain words, every number from the summary's own figures."""
+                    flagged: dict, quarantined: list[dict] | None = None) -> str:
+    """One paragraph in plain words, every number from the summary's own figures.
+    `quarantined`: the input rows the loads quarantined, by kind (quality.quality)."""
     counts = s["counts"]
     visits, judged = s["visits"], s["judged"]
     # "in October 2026", "in 2026", "from 2026-10-05 to 2026-10-12" (period.period_in_words)
     when = meta.get("period_words") or f"in {meta['period_title']}"
+    kept_out = quarantine_sentence(quarantined)
     if not visits:
         return (f"No visit in scope departed {when}, so this report has no "
-                f"verdicts to show. Scope: {meta['scope_text']}.")
+                f"verdicts to show. Scope: {meta['scope_text']}."
+                + (f" {kept_out}" if kept_out else ""))
     parts = [f"{when[0].upper()}{when[1:]}, {_plural(visits, 'visit')} departed"
              + (f" from {ports_in_words(meta['ports'], sentence=True)}" if meta["ports"] else "") + "."]
     if judged:
@@ -281,6 +301,8 @@ def written_summary(meta: dict, s: dict, terminals: list[dict], compare: dict | 
                      f"{'up' if delta > 0 else 'down'} {abs(delta):.1f} percentage points from")
             before = compare.get("period_words") or f"in {compare['period_title']}"
             parts.append(f"The compliance rate is {trend} {_rate_text(prev)} {before}.")
+    if kept_out:
+        parts.append(kept_out)
     return " ".join(parts)
 
 

@@ -149,7 +149,8 @@ def _board(con, run: ReportRun, model: dict, results, spec: ReportSpec) -> None:
                "rate": (100.0 * s["counts"]["compliant"] / s["judged"]) if s["judged"] else None}
     model["comparison"] = board.comparison(con, run, current)
     s["written"] = board.written_summary(meta, s, model["terminals"]["rows"],
-                                         model["comparison"], s["flags"])
+                                         model["comparison"], s["flags"],
+                                         model["quality"]["quarantined_kinds"])
     codes = sorted({p for b in results["basis"].unique().to_list() for p in (b or "").split("+")
                     if p}) if results.height else []
     regimes = regimes_of(run.pack.title, run.pack.regulation)

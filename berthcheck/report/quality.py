@@ -85,6 +85,13 @@ def quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], r
     quarantined_rows_total = store.scalar(
         con, "SELECT count(*) FROM (SELECT DISTINCT batch_id, source_row FROM quarantine "
              "WHERE batch_id <= ?)", [cutoff]) or 0
+    # rows, not problems, of each kind: the summary says what the loads kept out
+    quarantined_kinds = [
+        {"kind": k, "rows": n}
+        for k, n in store.run(
+            con, "SELECT kind, count(DISTINCT (batch_id, source_row)) AS n FROM quarantine "
+                 "WHERE batch_id <= ? GROUP BY kind ORDER BY n DESC, kind", [cutoff])
+    ]
     warnings_total = store.scalar(
         con, "SELECT count(*) FROM load_warnings WHERE batch_id <= ?", [cutoff]) or 0
     warning_counts = [
@@ -136,6 +143,7 @@ def quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], r
         "detailed": detailed,
         "quarantined_total": quarantined_total,
         "quarantined_rows_total": quarantined_rows_total,
+        "quarantined_kinds": quarantined_kinds,
         "quarantine_counts": quarantine_counts,
         "quarantine_reasons_more": max(0, reasons_total - len(quarantine_counts)),
         "quarantine_rows": quarantine_rows,
