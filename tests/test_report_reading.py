@@ -270,3 +270,32 @@ def test_an_empty_period_with_quarantined_visits_says_so():
     assert written.startswith("No visit in scope departed in October 2026"), written
     assert ("10 input rows (visits: 8, shore-power: 2) were quarantined when loaded and are in "
             "none of this report's figures") in written, written
+
+
+def test_a_yes_or_no_setting_reads_as_the_pack_and_rules_list_write_it(sample_report):
+    """The methodology's parameter table printed Python's "True" / "False" (plug_in_duty,
+    tanker_boiler_rule_enabled), where pack.toml, `berthcheck rules list` and the report's own
+    notes say true / false; the emission factor conventions read "False true / false" (the
+    value, then the unit that only says it is a yes-or-no setting) and "MSD MSD (medium-speed
+    diesel) or HSD (high-speed diesel)". A convention's unit now follows its value in
+    parentheses, as `berthcheck rules show factors` prints it."""
+    md = sample_report["model"]["methodology"]
+    params = {p["name"]: p["value"] for p in md["parameters"]}
+    assert params["plug_in_duty"] == "true"
+    assert params["tanker_boiler_rule_enabled"] == "false"
+    assert params["connect_after_ready_to_work_hours"] == "2.0 hours"
+    assert params["excusing_event_kinds"] == "emergency, remediation"
+    assert params["allowance_initial_year"] == "2023 calendar year"  # a year is not a count
+    conventions = {c["name"]: c["value"] for c in md["factors"]["conventions"]}
+    assert conventions["capture_treats_boiler_exhaust"] == "false"
+    assert conventions["capture_residual_pm10_from_pm25"] == "true"
+    assert conventions["default_nox_tier"] == "0 (IMO NOx tier 0-3)"
+    assert conventions["default_aux_engine_speed"].startswith("MSD (MSD (medium-speed")
+    assert conventions["aux_bsfc_g_per_kwh"] == "217.0 (g fuel per kWh)"
+    text = _text(_html(sample_report["model"]))
+    assert not re.search(r"\b(True|False)\b", text)
+    # cn-shore-power's fines: "100000 RMB" beside counts printed "1,889"
+    from berthcheck.report.methodology import setting_text
+
+    assert setting_text(100000, "RMB") == "100,000 RMB"
+    assert setting_text(5000, "gross tonnage") == "5000 gross tonnage"

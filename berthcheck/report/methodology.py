@@ -22,6 +22,25 @@ SHARED_FACTORS = (
 )
 
 
+def setting_text(value, unit: str | None, parenthesised: bool = False) -> str:
+    """A parameter's or convention's value as pack.toml and `berthcheck rules list` write it
+    (true / false, not Python's True / False), with its unit: "2.0 hours", or for a convention,
+    whose unit is often a description, "0 (IMO NOx tier 0-3)" as `rules show factors` prints
+    it. A yes-or-no setting has no unit to show ("true / false" only said it was one); an amount
+    of five digits or more is grouped as the report's counts are."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        text = ", ".join(setting_text(v, None) for v in value)
+    elif isinstance(value, int) and abs(value) >= 10_000:
+        text = f"{value:,}"  # a fine of "100,000 RMB", as every count; a year (2021) stays
+    else:
+        text = str(value)
+    if not unit:
+        return text
+    return f"{text} ({unit})" if parenthesised else f"{text} {unit}"
+
+
 def _factor_sources() -> dict | None:
     """The emission factor tables (berthcheck.emissions, issue 4) with their sources."""
     try:
@@ -37,7 +56,7 @@ def _factor_sources() -> dict | None:
                            "rows": len(table.rows), "sources": sources,
                            "unconfirmed": unconfirmed})
         conventions = [
-            {"name": p.name, "value": f"{p.value}{' ' + p.unit if p.unit else ''}",
+            {"name": p.name, "value": setting_text(p.value, p.unit, parenthesised=True),
              "citation": p.citation, "confirmed": p.confirmed}
             for p in f.parameters.values()
         ]
@@ -80,10 +99,7 @@ def methodology(run: ReportRun, finding_rows: list[dict], read: dict | None = No
     ]
     params = []
     for name, p in sorted(run.pack.parameters.items()):
-        value = p.value
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        params.append({"name": name, "value": f"{value}{' ' + p.unit if p.unit else ''}",
+        params.append({"name": name, "value": setting_text(p.value, p.unit),
                        "citation": p.citation, "confirmed": p.confirmed})
     tables = [
         {"name": t.name, "description": t.description, "citation": t.citation,
