@@ -299,3 +299,25 @@ def test_a_yes_or_no_setting_reads_as_the_pack_and_rules_list_write_it(sample_re
 
     assert setting_text(100000, "RMB") == "100,000 RMB"
     assert setting_text(5000, "gross tonnage") == "5000 gross tonnage"
+
+
+def test_a_long_name_breaks_at_its_underscores_and_a_sentence_ends_once(sample_report):
+    """In the narrow name column of the parameter tables the PDF broke a name anywhere:
+    "claim_without_uncontrolled_time_u / ses_allowance", "connect_after_ready_to_work_hour / s",
+    and a quarantined row's column "shore_power_cap / able". Names now may break after an
+    underscore only. And table start_dates read "(bulk, general cargo, other).. 17 CCR": its
+    description ends its own sentence."""
+    model = copy.deepcopy(sample_report["model"])
+    model["quality"]["quarantine_rows"] = [
+        {"kind": "visits", "file": "visits.csv", "row": 101, "column": "shore_power_capable",
+         "value": "maybe", "reason": "not a boolean"}]
+    model["quality"].update(quarantined_total=1, quarantined_rows_total=1)
+    html = _html(model)
+    assert "claim_<wbr>without_<wbr>uncontrolled_<wbr>time_<wbr>uses_<wbr>allowance" in html
+    assert "<td>shore_<wbr>power_<wbr>capable</td>" in html
+    assert "table allowance_<wbr>percent" in html
+    text = _text(html)
+    assert "claim_without_uncontrolled_time_uses_allowance" in text  # the text is the name
+    assert ".." not in text.replace("...", "")
+    # the filter escapes what it is given, as every value
+    assert str(render._identifier("a_<b>")) == "a_<wbr>&lt;b&gt;"

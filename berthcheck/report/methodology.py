@@ -102,7 +102,10 @@ def methodology(run: ReportRun, finding_rows: list[dict], read: dict | None = No
         params.append({"name": name, "value": setting_text(p.value, p.unit),
                        "citation": p.citation, "confirmed": p.confirmed})
     tables = [
-        {"name": t.name, "description": t.description, "citation": t.citation,
+        # the table's line reads "description. citation": a description that ends its own
+        # sentence printed "(bulk, general cargo, other).. 17 CCR ..."
+        {"name": t.name, "description": (t.description or "").rstrip(". "),
+         "citation": t.citation,
          "rows": len(t.rows)}
         for _, t in sorted(run.pack.tables.items())
     ]

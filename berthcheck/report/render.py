@@ -61,7 +61,20 @@ def environment():
         keep_trailing_newline=True,
     )
     env.filters["count"] = _count
+    env.filters["identifier"] = _identifier
     return env
+
+
+def _identifier(value):
+    """A parameter's or column's name (`claim_without_uncontrolled_time_uses_allowance`) with a
+    line break allowed after each underscore: a narrow cell broke it anywhere, as
+    "claim_without_uncontrolled_time_u / ses_allowance" and "shore_power_cap / able". Escaped
+    as every value is; None stays None."""
+    if not isinstance(value, str):
+        return value
+    from markupsafe import escape
+
+    return Markup("_<wbr>").join(escape(without_direction_controls(value)).split("_"))
 
 
 def _count(value):
