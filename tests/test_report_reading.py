@@ -211,8 +211,9 @@ def test_a_penalty_shows_the_power_demand_it_was_computed_from():
     rows = {r["visit_id"]: r for r in noncompliant([visit, whole], [], {}, "EUR",
                                                     spec)["detailed"]}
     assert rows["RTM-1"]["penalty"] == "EUR 53,893.50"
-    assert rows["RTM-1"]["penalty_basis"] == "945.5 kW × 38 h"
-    assert rows["RTM-2"]["penalty_basis"] == "945 kW × 38 h"
+    # a figure and its unit are never split across lines (no-break spaces)
+    assert rows["RTM-1"]["penalty_basis"] == "945.5\u00a0kW × 38\u00a0h"
+    assert rows["RTM-2"]["penalty_basis"] == "945\u00a0kW × 38\u00a0h"
 
 
 def test_the_assumptions_table_counts_visits_not_warnings():
@@ -321,3 +322,15 @@ def test_a_long_name_breaks_at_its_underscores_and_a_sentence_ends_once(sample_r
     assert ".." not in text.replace("...", "")
     # the filter escapes what it is given, as every value
     assert str(render._identifier("a_<b>")) == "a_<wbr>&lt;b&gt;"
+
+
+def test_a_figure_and_its_unit_stay_on_one_line(sample_report):
+    """The narrow penalty column broke "11,740 kW × 11 / h", and a reason's minutes
+    "No valid emission control during the window: 3,622 / min": the unit alone on the next
+    line. A figure and its unit are now joined by a no-break space."""
+    from berthcheck.report.visit_sections import _shortfall
+
+    html = _html(sample_report["model"])  # (_text would fold the no-break space)
+    minutes = re.findall(r"during the window: ([\d,]+)(&nbsp;|\s)min", html)
+    assert minutes and all(space == "&nbsp;" for _, space in minutes), minutes[:3]
+    assert _shortfall({"late_connection_minutes": 81}) == "late connection 81\u00a0min"

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from berthcheck.engine.minutes import minutes_text
 
 DASH = "–"  # en dash for empty cells and ranges
+NBSP = "\u00a0"  # between a figure and its unit, so that a narrow cell never splits them
 
 # Explicit direction embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069). In
 # text from the inputs they would reorder what follows them on the same line: a port name
