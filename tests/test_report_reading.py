@@ -334,3 +334,25 @@ def test_a_figure_and_its_unit_stay_on_one_line(sample_report):
     minutes = re.findall(r"during the window: ([\d,]+)(&nbsp;|\s)min", html)
     assert minutes and all(space == "&nbsp;" for _, space in minutes), minutes[:3]
     assert _shortfall({"late_connection_minutes": 81}) == "late connection 81\u00a0min"
+
+
+def test_a_pack_that_judges_from_arrival_has_no_connection_delay_chart(sample_report):
+    """The FuelEU and Shanghai reports showed a "Connection delay" box reading "Not drawn: no
+    judged visit in scope has a Ready to Work time", as if a time the port should have
+    supplied were missing; those packs judge the stay from arrival and never read it. The
+    chart is left out for a pack whose window does not start at Ready to Work, and kept (with
+    its note) for CARB's. Its note says "1 visit", not "1 visits"."""
+    from berthcheck.engine.pack import load_pack
+    from berthcheck.report.pack_spec import report_spec
+
+    model = copy.deepcopy(sample_report["model"])
+    assert model["chart_data"]["delays_from_ready"] is True  # CARB's window
+    for pack in ("fueleu-art6", "cn-shore-power"):
+        assert "ready_to_work" not in report_spec(load_pack(pack)).window_columns
+    model["chart_data"]["delays"] = None
+    assert "Not drawn: no judged visit in scope has a Ready to Work time" in _text(_html(model))
+    model["chart_data"]["delays_from_ready"] = False
+    assert "Connection delay" not in _text(_html(model))
+    one = copy.deepcopy(sample_report["model"])
+    one["chart_data"]["delays"]["never"] = 1
+    assert "No control session: 1 visit<" in charts.draw_all(one["chart_data"])["delays"]

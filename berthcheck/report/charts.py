@@ -258,7 +258,8 @@ def draw_all(chart_data: dict) -> dict[str, Markup]:
             highlight_from=limit, marker_after=None if limit is None else limit - 1,
             marker_label=None if limit is None else f"limit {delays['limit_hours']:g} h",
             value_format=lambda v: f"{v:,.0f}",
-            note=f"No control session: {delays['never']} visits",
+            note=f"No control session: {delays['never']:,} visit"
+                 + ("" if delays["never"] == 1 else "s"),
         )
     else:
         out["delays"] = empty_chart(

@@ -104,6 +104,10 @@ def build_model(con, run: ReportRun, appendix: str = "all") -> dict:
         "by_terminal_unit": chart_unit(model["terminals"]),
         "over_time": over_time(run.scope, results),
         "delays": delays(con, run, visits),
+        # a pack whose window does not start at Ready to Work (FuelEU and cn-shore-power judge
+        # the stay from arrival) has no connection delay to chart: its report said "Not drawn:
+        # no judged visit in scope has a Ready to Work time", as if that time were missing
+        "delays_from_ready": "ready_to_work" in spec.window_columns,
         "avoided": model["emissions"].get("by_control"),
     }
     return model
