@@ -356,3 +356,18 @@ def test_a_pack_that_judges_from_arrival_has_no_connection_delay_chart(sample_re
     one = copy.deepcopy(sample_report["model"])
     one["chart_data"]["delays"]["never"] = 1
     assert "No control session: 1 visit<" in charts.draw_all(one["chart_data"])["delays"]
+
+
+def test_the_auxiliary_load_sources_are_said_in_words(sample_report):
+    """The Data quality chapter read "Auxiliary load used for emissions, by source:
+    default_size_bin 115, default_type 52, given 33": the results' codes, in alphabetical
+    order. It now says where each load came from, the visits' own figure first."""
+    text = _text(_html(sample_report["model"]))
+    sources = sample_report["model"]["emissions"]["load_sources"]
+    n = {s["source"]: s["n"] for s in sources}
+    assert [s["source"] for s in sources] == ["given", "default_size_bin", "default_type"]
+    assert (f"Auxiliary load used for emissions: the visit's own aux_power_kw for "
+            f"{n['given']} visits, the default for the vessel type and size for "
+            f"{n['default_size_bin']} visits, the default for the vessel type alone for "
+            f"{n['default_type']} visits") in text
+    assert "default_size_bin 1" not in text
