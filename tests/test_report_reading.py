@@ -371,3 +371,9 @@ def test_the_auxiliary_load_sources_are_said_in_words(sample_report):
             f"{n['default_size_bin']} visits, the default for the vessel type alone for "
             f"{n['default_type']} visits") in text
     assert "default_size_bin 1" not in text
+
+
+def test_every_formula_in_the_emissions_table_has_its_subscript(sample_report):
+    """The emissions table printed "CO₂" and, three rows below, "SO2"."""
+    labels = [r["label"] for r in sample_report["model"]["emissions"]["rows"]]
+    assert "SO₂" in labels and "CO₂" in labels and "SO2" not in labels

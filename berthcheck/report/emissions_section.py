@@ -10,8 +10,10 @@ from berthcheck.report.run import fetch_for_visits
 from berthcheck.report.values import number_or_zero
 
 POLLUTANT_ORDER = ("nox", "pm25", "rog", "co2")
-POLLUTANT_LABELS = {"nox": "NOx", "pm25": "PM2.5", "rog": "ROG", "co2": "CO₂", "sox": "SOx",
-                    "pm10": "PM10", "co": "CO", "ch4": "CH₄", "n2o": "N₂O", "dpm": "DPM"}
+# the table printed "CO₂" above "SO2": every formula is written with its subscript
+POLLUTANT_LABELS = {"nox": "NOx", "pm25": "PM2.5", "rog": "ROG", "co2": "CO₂", "so2": "SO₂",
+                    "sox": "SOx", "pm10": "PM10", "co": "CO", "ch4": "CH₄", "n2o": "N₂O",
+                    "dpm": "DPM"}
 EMISSION_COLUMN = re.compile(r"^(excess|at_berth|avoided)_([a-z0-9]+)_kg$")
 # the results' load_source codes as the Data quality chapter says them: it printed
 # "by source: default_size_bin 115, default_type 52, given 33"
@@ -102,6 +104,7 @@ def emissions(con, results) -> dict:
         for source in (*LOAD_SOURCE_WORDS, None):
             if counts.get(source):
                 load_sources.append({"source": source or fmt.DASH, "n": counts[source],
-                                     "words": LOAD_SOURCE_WORDS.get(source, "no load known")})
+                                     "words": LOAD_SOURCE_WORDS.get(source or "",
+                                                                    "no load known")})
     return {"available": True, "rows": rows, "by_control": by_control,
             "load_sources": load_sources}
