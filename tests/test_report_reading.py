@@ -377,3 +377,16 @@ def test_every_formula_in_the_emissions_table_has_its_subscript(sample_report):
     """The emissions table printed "CO₂" and, three rows below, "SO2"."""
     labels = [r["label"] for r in sample_report["model"]["emissions"]["rows"]]
     assert "SO₂" in labels and "CO₂" in labels and "SO2" not in labels
+
+
+def test_the_methodology_says_how_the_appendix_rounds_its_hours(sample_report):
+    """The methodology said hours are "shown to one decimal"; the appendix's per-visit list
+    shows them to two (26.42), so an auditor found the report contradicting itself."""
+    from berthcheck.report.listing import appendix_cell
+
+    model = sample_report["model"]
+    cell = appendix_cell({"visit_id": "V", "verdict": "non_compliant",
+                          "uncontrolled_hours": 26.4166})
+    assert cell["uncontrolled"] == "26.42"
+    text = _text(_html(model))
+    assert ("shown to one decimal (a visit's in the appendix to two)" in text)
