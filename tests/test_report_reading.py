@@ -390,3 +390,20 @@ def test_the_methodology_says_how_the_appendix_rounds_its_hours(sample_report):
     assert cell["uncontrolled"] == "26.42"
     text = _text(_html(model))
     assert ("shown to one decimal (a visit's in the appendix to two)" in text)
+
+
+def test_a_panel_of_the_avoided_emissions_chart_uses_one_unit(sample_report):
+    """The sample month's NOx panel read "50.3 t" for shore power beside "5,595 kg" for
+    capture, and CO₂'s capture bar "0.0 kg": the reader compared 50.3 with 5,595. A panel's
+    bars now share one unit, and nothing reads "0 kg" / "0 t"."""
+    from berthcheck.report import fmt
+
+    assert fmt.masses_kg([50_300.0, 5_595.0]) == ["50.3 t", "5.6 t"]
+    assert fmt.masses_kg([3_556_300.0, 0.0]) == ["3,556.3 t", "0 t"]
+    assert fmt.masses_kg([887.0, 97.8]) == ["887 kg", "97.8 kg"]
+    assert fmt.masses_kg([0.0, 0.0]) == ["0 kg", "0 kg"]
+    svg = str(charts.draw_all(sample_report["model"]["chart_data"])["avoided"])
+    assert "0.0 kg" not in svg
+    for panel in sample_report["model"]["chart_data"]["avoided"]["pollutants"]:
+        for text in fmt.masses_kg(panel["values"]):
+            assert f">{text}<" in svg, text

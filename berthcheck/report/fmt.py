@@ -99,6 +99,16 @@ def mass_kg(value) -> str:
     return f"{value:,.1f} kg"
 
 
+def masses_kg(values) -> list[str]:
+    """Masses compared side by side (one chart panel) in one unit: t when the largest is 10 t
+    or more, else kg as `mass_kg` writes them. A panel read "50.3 t" beside "5,595 kg" (so
+    the reader compared 50.3 with 5,595) and a capture bar of nothing "0.0 kg"."""
+    numbers = [float(v or 0.0) for v in values]
+    if any(abs(v) >= 10_000 for v in numbers):
+        return ["0 t" if v == 0 else f"{v / 1000:,.1f} t" for v in numbers]
+    return ["0 kg" if v == 0 else mass_kg(v) for v in numbers]
+
+
 @lru_cache(maxsize=64)
 def zone(name: str | None) -> ZoneInfo:
     return ZoneInfo(name or "UTC")
