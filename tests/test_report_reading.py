@@ -407,3 +407,24 @@ def test_a_panel_of_the_avoided_emissions_chart_uses_one_unit(sample_report):
     for panel in sample_report["model"]["chart_data"]["avoided"]["pollutants"]:
         for text in fmt.masses_kg(panel["values"]):
             assert f">{text}<" in svg, text
+
+
+def test_a_pack_column_of_numbers_is_right_aligned_as_the_reports_own(sample_report):
+    """The Shanghai listing's "Shore power minutes" (cn-shore-power's own column) sat left
+    beside "Uncontr. min" on the right, "0" and "1,287" under a header on the left."""
+    from berthcheck.engine.pack import load_pack
+    from berthcheck.report.pack_section import column_cells
+    from berthcheck.report.pack_spec import report_spec
+
+    spec = report_spec(load_pack("cn-shore-power"))
+    cells = column_cells({"port_area": "coastal", "shore_power_minutes": 1287}, spec)
+    assert [(c["name"], c["value"], c["numeric"]) for c in cells] == [
+        ("port_area", "coastal", False), ("shore_power_minutes", "1,287", True)]
+    model = copy.deepcopy(sample_report["model"])
+    model["meta"]["columns"] = [{"name": c["name"], "label": c["label"],
+                                 "numeric": c["numeric"]} for c in cells]
+    for v in model["noncompliant"]["detailed"]:
+        v["columns"] = cells
+    html = _html(model)
+    assert '<th class="num" style="width:8%">Shore power minutes</th>' in html
+    assert '<td class="num">1,287</td>' in html and "<td>coastal</td>" in html

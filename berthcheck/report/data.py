@@ -129,8 +129,7 @@ def _appendix_columns(spec: ReportSpec) -> tuple:
     columns = []
     for c in spec.columns:
         label = pack_section.column_label(c, spec)
-        declared = spec.result_columns.get(c)
-        numeric = declared is not None and declared.type in ("BIGINT", "DOUBLE")
+        numeric = pack_section.numeric_column(c, spec)
         # values are cut at 16 characters, never the header
         columns.append((label, f"pack:{c}", max(16, len(label)), numeric))
     return tuple(columns)
@@ -184,7 +183,8 @@ def _meta(con, run: ReportRun, scope_kind: str, scope_text: str, results,
         "window_label": spec.window_label,
         "window_note": spec.window_note,
         "summary": spec.summary,
-        "columns": [{"name": c, "label": pack_section.column_label(c, spec)}
+        "columns": [{"name": c, "label": pack_section.column_label(c, spec),
+                     "numeric": pack_section.numeric_column(c, spec)}
                     for c in spec.columns],
         # a pack not shipped with berthcheck is never shown under the built-in's name alone
         "pack_label": run.pack.label + (" (custom pack)" if run.pack.custom else ""),
