@@ -428,3 +428,13 @@ def test_a_pack_column_of_numbers_is_right_aligned_as_the_reports_own(sample_rep
     html = _html(model)
     assert '<th class="num" style="width:8%">Shore power minutes</th>' in html
     assert '<td class="num">1,287</td>' in html and "<td>coastal</td>" in html
+
+
+def test_the_methodology_names_its_source_without_brackets_in_brackets(sample_report):
+    """The methodology began "carb-at-berth-2020@... implements Control Measure ... 17 CCR §§
+    93130-93130.22 (docs/regulations-carb.md (17 CCR §§ 93130-93130.22; https://...))": the
+    pack's citation, which has its own brackets, in brackets."""
+    meta = sample_report["model"]["meta"]
+    text = _text(_html(sample_report["model"]))
+    assert f"implements {meta['regulation']}; source: {meta['citation']}." in text
+    assert f"({meta['citation']})" not in text
