@@ -438,3 +438,25 @@ def test_the_methodology_names_its_source_without_brackets_in_brackets(sample_re
     text = _text(_html(sample_report["model"]))
     assert f"implements {meta['regulation']}; source: {meta['citation']}." in text
     assert f"({meta['citation']})" not in text
+
+
+def test_an_event_kind_is_said_in_words_where_it_excused_hours():
+    """The FuelEU and Shanghai verdict paragraphs read "18.6 covered by ops incompatible
+    events, 64.8 covered by ops unavailable events, 1.6 covered by zero emission tech events":
+    the codes with spaces, "ops" for the OPS (on-shore power supply) the glossary names."""
+    import polars as pl
+
+    from berthcheck.report.summary import excused_parts
+
+    results = pl.DataFrame({"visit_id": ["A", "B", "C", "D"],
+                            "basis": ["controlled+ops_unavailable", "uncontrolled",
+                                      "controlled", "controlled"],
+                            "excused_hours": [1.0, 2.0, 0.5, 0.25]})
+    findings = [{"visit_id": v, "evidence_data": {"kind": k, "excused_minutes": m}}
+                for v, k, m in (("A", "ops_unavailable", 60), ("B", "ops_incompatible", 120),
+                                ("C", "zero_emission_tech", 30), ("D", "storm_surge", 15))]
+    words = {p["key"]: (p["short"], p["words"]) for p in excused_parts(results, findings)}
+    assert words["ops_unavailable"] == ("OPS unavailable", "covered by OPS unavailable events")
+    assert words["ops_incompatible"][1] == "covered by OPS incompatible events"
+    assert words["zero_emission_tech"][1] == "covered by zero-emission technology events"
+    assert words["storm_surge"][1] == "covered by storm surge events"  # a kind of its own
