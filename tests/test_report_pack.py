@@ -159,7 +159,8 @@ def test_the_cn_column_headers_are_written_as_the_other_headers_are(cn_report):
     labels = [c["label"] for c in model["meta"]["columns"]]
     assert labels == ["Port area", "Shore power minutes"]
     assert '<th style="width:8%">Port area</th>' in html
-    assert '<th style="width:8%">Shore power minutes</th>' in html
+    # a column of numbers, right-aligned as the report's own figures
+    assert '<th class="num" style="width:8%">Shore power minutes</th>' in html
     chapter = {c["name"]: c["label"] for c in model["pack_chapter"]["columns"]}
     assert chapter["threshold_hours"] == "Threshold hours"  # the unit is in the name
     assert chapter["berth_shore_power"] == "Berth shore power"
