@@ -460,3 +460,22 @@ def test_an_event_kind_is_said_in_words_where_it_excused_hours():
     assert words["ops_incompatible"][1] == "covered by OPS incompatible events"
     assert words["zero_emission_tech"][1] == "covered by zero-emission technology events"
     assert words["storm_surge"][1] == "covered by storm surge events"  # a kind of its own
+
+
+def test_a_change_from_the_previous_period_is_the_difference_of_the_printed_figures():
+    """October 132 compliant of 167 judged (79.0 %), September 129 of 170 (75.9 %): the
+    comparison said "+3.2 pp" and the summary "up 3.2 percentage points from 75.9 %", which
+    a reader adds up to 79.1 %, not the 79.0 % beside it (the change was taken from 79.04 and
+    75.88). Likewise hours: 557.24 against 984.46 printed 557.2 and 984.5, change -427.2."""
+    now, before = 100.0 * 132 / 167, 100.0 * 129 / 170
+    assert board.change_text(now, before, "pp") == "+3.1 pp"
+    assert board.change_text(557.24, 984.46, "h") == "-427.3"
+    assert board.change_text(202, 200, "n") == "+2"
+    s = {"visits": 202, "judged": 167, "rate_text": "79.0 %", "uncontrolled_text": "557.2",
+         "counts": {"compliant": 132, "non_compliant": 35, "exempt": 0, "not_applicable": 0,
+                    "insufficient_data": 0}}
+    meta = {"period_words": "in October 2026", "ports": [], "scope_text": "All"}
+    compare = {"previous": {"rate": before, "compliant": 129, "judged": 170},
+               "period_words": "in September 2026"}
+    written = board.written_summary(meta, s, [], compare, {})
+    assert "up 3.1 percentage points from 75.9 % in September 2026" in written, written

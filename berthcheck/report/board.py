@@ -167,16 +167,6 @@ def comparison(con, run, current: dict) -> dict | None:
                 "uncontrolled": float(uncontrolled),
                 "rate": (100.0 * compliant / judged) if judged else None}
 
-    def change(now, before, kind: str) -> str:
-        if now is None or before is None:
-            return fmt.DASH
-        delta = now - before
-        if kind == "pp":
-            return f"{delta:+.1f} pp"
-        if kind == "h":
-            return f"{delta:+,.1f}"
-        return f"{int(delta):+,}"
-
     rows_out = []
     for key, label_text, kind, show in (
         ("visits", "Visits in scope", "n", fmt.integer),
@@ -191,10 +181,29 @@ def comparison(con, run, current: dict) -> dict | None:
         now, before = ((_rate_text(current), _rate_text(previous)) if show is None
                        else (show(current[key]), show(previous[key])))
         rows_out.append({"label": label_text, "now": now, "before": before,
-                         "change": change(current[key], previous[key], kind)})
+                         "change": change_text(current[key], previous[key], kind)})
     return {"period": label, "period_title": _period_title(label),
             "period_words": period_in_words(parse_scope(label)), "run_id": prev_id,
             "rows": rows_out, "previous": previous}
+
+
+def shown(value: float) -> float:
+    """A rate or hours figure as the report prints it (one decimal)."""
+    return float(f"{value:.1f}")
+
+
+def change_text(now, before, kind: str) -> str:
+    """The comparison's change column. A rate's or hours' change is the difference of the two
+    figures as printed: 79.0 % against 75.9 % read "+3.2 pp" (from 79.04 and 75.88), and
+    the written summary "up 3.2 percentage points from 75.9 %", which a reader adds up to
+    79.1 %."""
+    if now is None or before is None:
+        return fmt.DASH
+    if kind == "pp":
+        return f"{shown(now) - shown(before):+.1f} pp"
+    if kind == "h":
+        return f"{shown(now) - shown(before):+,.1f}"
+    return f"{int(now - before):+,}"
 
 
 def _rate_text(figures: dict) -> str:
@@ -296,7 +305,7 @@ def written_summary(meta: dict, s: dict, terminals: list[dict], compare: dict | 
         prev = compare["previous"]
         if prev["rate"] is not None and judged:
             rate_now = 100.0 * counts["compliant"] / judged
-            delta = rate_now - prev["rate"]
+            delta = shown(rate_now) - shown(prev["rate"])  # as the two rates are printed
             trend = ("unchanged from" if abs(delta) < 0.05 else
                      f"{'up' if delta > 0 else 'down'} {abs(delta):.1f} percentage points from")
             before = compare.get("period_words") or f"in {compare['period_title']}"
