@@ -111,7 +111,8 @@ def test_the_exceptions_chapter_sums_the_excused_hours_of_each_kind_the_pack_use
     by_kind = dict(model["summary"]["excused_by_kind"])
     assert set(by_kind) == {"emergency", "ops_unavailable", "ops_incompatible",
                             "zero_emission_tech"}
-    assert "Hours excused by kind: emergency 1.9, ops incompatible" in text
+    # each kind in words, as the summary says it ("OPS", the glossary's on-shore power supply)
+    assert "Hours excused by kind: emergency 1.9, OPS incompatible 18.6, OPS unavailable" in text
 
 
 # --- the emission factors: shared estimates, not the regime's test --------------------------
