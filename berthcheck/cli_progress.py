@@ -78,7 +78,10 @@ def money(amount, currency: str | None) -> str:
 
 
 def percent(part, whole) -> str:
-    return f"{100 * part / whole:.1f} %" if whole else "n/a"
+    """As the report prints a share (report.fmt.percent): never `100.0 %` for less than all."""
+    from berthcheck.report.fmt import percent as report_percent
+
+    return report_percent(part, whole)
 
 
 def table(title: str | None, columns: list[tuple[str, str]], rows: list[list[str]], *,

@@ -158,12 +158,13 @@ def test_report_says_the_same(month):
         row = re.search(rf'<span class="block">{visit_id}</span>.*?</tr>', page, re.S).group(0)
         assert re.search(r'<td class="num">([^<]*)</td>', row).group(1) == minutes
         reason = html.unescape(re.sub(r"<[^>]+>", " ", row))
-        assert re.search(r": (\S+) min", reason).group(1) == minutes  # the AB06-AB09 line
+        # the AB06-AB09 line; a no-break space keeps the minutes and "min" on one line
+        assert re.search(r": (\S+)\u00a0min", reason).group(1) == minutes
         parties = ", ".join(LABELS[p] for p in responsible.split("+"))
         assert f"<td>{html.escape(parties)}</td>" in row
     # the emergency's excused part is said beside its stretch, as the message says it
     emerg = re.search(r'<span class="block">V-EMERG</span>.*?</tr>', page, re.S).group(0)
-    assert "excused 60 min" in emerg
+    assert "excused 60\u00a0min" in emerg
 
 
 def test_export_carb_visit_report_says_the_same(month):

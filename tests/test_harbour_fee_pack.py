@@ -93,7 +93,7 @@ def test_the_report_and_indicators_show_the_fee_and_the_excused_hours(db, tmp_pa
     assert result.exit_code == 0, result.output
     text = " ".join(unescape(html.read_text(encoding="utf-8")).split())
     assert "Penalties as the rule pack computes them total NOK 15,000.00." in text
-    assert "2.0 excused: 2.0 covered by ops unavailable events" in text
+    assert "2.0 excused: 2.0 covered by OPS unavailable events" in text
     assert ("Times are port-local. The window opens an hour after arrival and closes half an "
             "hour before departure.") in text
     out = tmp_path / "indicators"

@@ -715,21 +715,20 @@ def test_scope_in_words_names_fleet_terminal_and_port():
     from berthcheck.report.board import ports_in_words, scope_in_words
 
     lax = [{"code": "USLAX", "name": "Port of Los Angeles"}]
-    title = "October 2026"
-    assert scope_in_words(parse_scope("2026-10", fleet="F1"), lax, title) == (
+    assert scope_in_words(parse_scope("2026-10", fleet="F1"), lax) == (
         "The visits of fleet F1 at the Port of Los Angeles (USLAX) departing in October 2026; "
         "no other fleet's visits.")
-    assert scope_in_words(parse_scope("2026-10", terminal="TRAPAC"), lax, title) == (
+    assert scope_in_words(parse_scope("2026-10", terminal="TRAPAC"), lax) == (
         "The visits at terminal TRAPAC of the Port of Los Angeles (USLAX) departing in "
         "October 2026.")
-    assert scope_in_words(parse_scope("2026-10", port="USLAX"), lax, title) == (
+    assert scope_in_words(parse_scope("2026-10", port="USLAX"), lax) == (
         "Every visit at the Port of Los Angeles (USLAX) departing in October 2026.")
     # a fleet or terminal with no visit in the period: the empty report's cover said "The
     # visits of fleet F1 at no port departing in ...", as if the scope excluded every port
-    assert scope_in_words(parse_scope("2026-10", fleet="F1"), [], title) == (
+    assert scope_in_words(parse_scope("2026-10", fleet="F1"), []) == (
         "The visits of fleet F1, at any port, departing in October 2026; no other fleet's "
         "visits.")
-    assert scope_in_words(parse_scope("2026-10", terminal="TRAPAC"), [], title) == (
+    assert scope_in_words(parse_scope("2026-10", terminal="TRAPAC"), []) == (
         "The visits at terminal TRAPAC departing in October 2026.")
     many = [{"code": f"P{i}", "name": f"P{i}"} for i in range(6)]
     assert ports_in_words(many) == "6 ports: P0, P1, P2, P3 and 2 more"

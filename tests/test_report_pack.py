@@ -159,7 +159,8 @@ def test_the_cn_column_headers_are_written_as_the_other_headers_are(cn_report):
     labels = [c["label"] for c in model["meta"]["columns"]]
     assert labels == ["Port area", "Shore power minutes"]
     assert '<th style="width:8%">Port area</th>' in html
-    assert '<th style="width:8%">Shore power minutes</th>' in html
+    # a column of numbers, right-aligned as the report's own figures
+    assert '<th class="num" style="width:8%">Shore power minutes</th>' in html
     chapter = {c["name"]: c["label"] for c in model["pack_chapter"]["columns"]}
     assert chapter["threshold_hours"] == "Threshold hours"  # the unit is in the name
     assert chapter["berth_shore_power"] == "Berth shore power"
@@ -323,7 +324,9 @@ def test_the_fueleu_listing_says_why_a_call_fell_short_and_why_it_has_no_penalty
         [_fueleu_finding("P", "FE06", **shortfall), _fueleu_finding("U", "FE06", **shortfall)])
     rows = {r["visit_id"]: r for r in listing["detailed"]}
     (reason,) = rows["P"]["reasons"]
-    assert reason["detail"] == "late connection 150 min, early disconnection 60 min"
+    assert reason["detail"] == ("late connection 150\u00a0min, "
+                                "early disconnection 60\u00a0min")  # no-break spaces
     assert reason["when"]  # the interval is still shown
-    assert (rows["P"]["penalty"], rows["P"]["penalty_basis"]) == ("EUR 6,000.00", "1,000 kW × 4 h")
+    assert (rows["P"]["penalty"], rows["P"]["penalty_basis"]) == ("EUR 6,000.00",
+                                                                 "1,000\u00a0kW × 4\u00a0h")
     assert rows["U"]["penalty_basis"] == "not computed: power demand at berth unknown"

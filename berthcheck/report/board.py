@@ -14,7 +14,7 @@ from berthcheck import store
 from berthcheck.engine.scope import Scope, parse_scope
 from berthcheck.errors import UsageError
 from berthcheck.report import fmt
-from berthcheck.report.period import period_title
+from berthcheck.report.period import period_in_words, period_title
 
 # The one compliance rate of the report, in the words the summary page prints.
 RATE_DEFINITION = (
@@ -90,10 +90,10 @@ def ports_in_words(ports: list[dict], limit: int = 4, *, sentence: bool = False)
     return ", ".join(one(p) for p in ports[:-1]) + " and " + one(ports[-1])
 
 
-def scope_in_words(scope: Scope, ports: list[dict], period_title: str) -> str:
+def scope_in_words(scope: Scope, ports: list[dict]) -> str:
     """`Every visit at the Port of Los Angeles (USLAX) departing in October 2026.`"""
     where = ports_in_words(ports, sentence=True)
-    when = f"departing in {period_title}" if scope.period else "of every loaded period"
+    when = f"departing {period_in_words(scope)}" if scope.period else "of every loaded period"
     # a fleet or terminal with no visit in scope is at no port we know of: its sentence says
     # which visits it would be ("at no port" read as if the scope excluded every port)
     if scope.fleet:
@@ -167,31 +167,47 @@ def comparison(con, run, current: dict) -> dict | None:
                 "uncontrolled": float(uncontrolled),
                 "rate": (100.0 * compliant / judged) if judged else None}
 
-    def change(now, before, kind: str) -> str:
-        if now is None or before is None:
-            return fmt.DASH
-        delta = now - before
-        if kind == "pp":
-            return f"{delta:+.1f} pp"
-        if kind == "h":
-            return f"{delta:+,.1f}"
-        return f"{int(delta):+,}"
-
     rows_out = []
     for key, label_text, kind, show in (
         ("visits", "Visits in scope", "n", fmt.integer),
         ("judged", "Judged visits", "n", fmt.integer),
-        ("rate", "Compliance rate", "pp",
-         lambda v: fmt.DASH if v is None else f"{v:.1f} %"),
+        ("rate", "Compliance rate", "pp", None),
         ("non_compliant", "Non-compliant visits", "n", fmt.integer),
         ("insufficient", "Insufficient data", "n", fmt.integer),
         ("uncontrolled", "Uncontrolled hours", "h", fmt.hours),
     ):
-        rows_out.append({"label": label_text, "now": show(current[key]),
-                         "before": show(previous[key]),
-                         "change": change(current[key], previous[key], kind)})
-    return {"period": label, "period_title": _period_title(label), "run_id": prev_id,
+        # a rate as the summary prints it, from its counts (fmt.percent: never 100.0 % for
+        # less than all)
+        now, before = ((_rate_text(current), _rate_text(previous)) if show is None
+                       else (show(current[key]), show(previous[key])))
+        rows_out.append({"label": label_text, "now": now, "before": before,
+                         "change": change_text(current[key], previous[key], kind)})
+    return {"period": label, "period_title": _period_title(label),
+            "period_words": period_in_words(parse_scope(label)), "run_id": prev_id,
             "rows": rows_out, "previous": previous}
+
+
+def shown(value: float) -> float:
+    """A rate or hours figure as the report prints it (one decimal)."""
+    return float(f"{value:.1f}")
+
+
+def change_text(now, before, kind: str) -> str:
+    """The comparison's change column. A rate's or hours' change is the difference of the two
+    figures as printed: 79.0 % against 75.9 % read "+3.2 pp" (from 79.04 and 75.88), and
+    the written summary "up 3.2 percentage points from 75.9 %", which a reader adds up to
+    79.1 %."""
+    if now is None or before is None:
+        return fmt.DASH
+    if kind == "pp":
+        return f"{shown(now) - shown(before):+.1f} pp"
+    if kind == "h":
+        return f"{shown(now) - shown(before):+,.1f}"
+    return f"{int(now - before):+,}"
+
+
+def _rate_text(figures: dict) -> str:
+    return fmt.percent(figures["compliant"], figures["judged"]) if figures["judged"] else fmt.DASH
 
 
 def _period_title(label: str) -> str:
@@ -210,15 +226,37 @@ def _joined(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def quarantine_sentence(quarantined: list[dict] | None) -> str:
+    """The input rows the loads kept out (quality's `quarantined_kinds`), said where a board
+    reads: a month whose visit rows were quarantined is not the whole month."""
+    if not quarantined:
+        return ""
+    total = sum(q["rows"] for q in quarantined)
+    if len(quarantined) == 1:
+        what = f"{_plural(total, 'input row')} of {quarantined[0]['kind']}"
+    else:
+        what = (f"{_plural(total, 'input row')} ("
+                + ", ".join(f"{q['kind']}: {q['rows']:,}" for q in quarantined) + ")")
+    one = total == 1
+    return (f"{what} {'was' if one else 'were'} quarantined when loaded and {'is' if one else 'are'} "
+            "in none of this report's figures: whatever among them belongs in this report is "
+            "missing from it (chapter Data quality).")
+
+
 def written_summary(meta: dict, s: dict, terminals: list[dict], compare: dict | None,
-                    flagged: dict) -> str:
-    """One paragraph in plain words, every number from the summary's own figures."""
+                    flagged: dict, quarantined: list[dict] | None = None) -> str:
+    """One paragraph in plain words, every number from the summary's own figures.
+    `quarantined`: the input rows the loads quarantined, by kind (quality.quality)."""
     counts = s["counts"]
     visits, judged = s["visits"], s["judged"]
+    # "in October 2026", "in 2026", "from 2026-10-05 to 2026-10-12" (period.period_in_words)
+    when = meta.get("period_words") or f"in {meta['period_title']}"
+    kept_out = quarantine_sentence(quarantined)
     if not visits:
-        return (f"No visit in scope departed in {meta['period_title']}, so this report has no "
-                f"verdicts to show. Scope: {meta['scope_text']}.")
-    parts = [f"In {meta['period_title']}, {_plural(visits, 'visit')} departed"
+        return (f"No visit in scope departed {when}, so this report has no "
+                f"verdicts to show. Scope: {meta['scope_text']}."
+                + (f" {kept_out}" if kept_out else ""))
+    parts = [f"{when[0].upper()}{when[1:]}, {_plural(visits, 'visit')} departed"
              + (f" from {ports_in_words(meta['ports'], sentence=True)}" if meta["ports"] else "") + "."]
     if judged:
         parts.append(
@@ -267,11 +305,13 @@ def written_summary(meta: dict, s: dict, terminals: list[dict], compare: dict | 
         prev = compare["previous"]
         if prev["rate"] is not None and judged:
             rate_now = 100.0 * counts["compliant"] / judged
-            delta = rate_now - prev["rate"]
+            delta = shown(rate_now) - shown(prev["rate"])  # as the two rates are printed
             trend = ("unchanged from" if abs(delta) < 0.05 else
                      f"{'up' if delta > 0 else 'down'} {abs(delta):.1f} percentage points from")
-            parts.append(f"The compliance rate is {trend} {prev['rate']:.1f} % in "
-                         f"{compare['period_title']}.")
+            before = compare.get("period_words") or f"in {compare['period_title']}"
+            parts.append(f"The compliance rate is {trend} {_rate_text(prev)} {before}.")
+    if kept_out:
+        parts.append(kept_out)
     return " ".join(parts)
 
 

@@ -203,9 +203,10 @@ def columns(title: str, labels: list[str], values: list[float], *, y_title: str,
 
 
 def panels(title: str, groups: list[dict], series: list[str], *, width: float = 700,
-           height: float = 200, value_format=None) -> Markup:
+           height: float = 200, value_format=None, group_format=None) -> Markup:
     """One small bar panel per group (own scale), one bar per series: e.g. avoided emissions
-    per pollutant, by control type."""
+    per pollutant, by control type. `group_format` writes a panel's values together (one
+    unit for the panel); else `value_format` writes each."""
     if not groups or not series:
         return empty_chart(title, "Nothing to show.")
     top, bottom, gap = 42.0, 30.0, 14.0
@@ -223,11 +224,12 @@ def panels(title: str, groups: list[dict], series: list[str], *, width: float = 
         slot = panel_w / max(len(series), 1)
         bar_w = slot * 0.6
         body.append(_line(x0, base, x0 + panel_w, base, color=MUTED, width=0.9))
-        for i, value in enumerate(values):
+        texts = group_format(values) if group_format else [
+            value_format(v) if value_format else tick_label(v) for v in values]
+        for i, (value, text) in enumerate(zip(values, texts, strict=True)):
             x = x0 + i * slot + (slot - bar_w) / 2
             h = value * scale
             body.append(_rect(x, base - h, bar_w, h, colors[series[i]]))
-            text = value_format(value) if value_format else tick_label(value)
             body.append(_text(x + bar_w / 2, base - h - 3, text, anchor="middle", size=8.5))
         body.append(_text(x0 + panel_w / 2, base + 13, group["label"], anchor="middle",
                           size=9, weight="bold"))
@@ -236,7 +238,7 @@ def panels(title: str, groups: list[dict], series: list[str], *, width: float = 
 
 def draw_all(chart_data: dict) -> dict[str, Markup]:
     """The report's four charts from the model's chart data."""
-    from berthcheck.report.fmt import mass_kg
+    from berthcheck.report.fmt import masses_kg
 
     over = chart_data.get("over_time") or {}
     delays = chart_data.get("delays")
@@ -258,7 +260,8 @@ def draw_all(chart_data: dict) -> dict[str, Markup]:
             highlight_from=limit, marker_after=None if limit is None else limit - 1,
             marker_label=None if limit is None else f"limit {delays['limit_hours']:g} h",
             value_format=lambda v: f"{v:,.0f}",
-            note=f"No control session: {delays['never']} visits",
+            note=f"No control session: {delays['never']:,} visit"
+                 + ("" if delays["never"] == 1 else "s"),
         )
     else:
         out["delays"] = empty_chart(
@@ -269,7 +272,7 @@ def draw_all(chart_data: dict) -> dict[str, Markup]:
         out["avoided"] = panels(
             "Emissions avoided by control type",
             [{"label": p["label"], "values": p["values"]} for p in avoided["pollutants"]],
-            avoided["types"], value_format=mass_kg,
+            avoided["types"], group_format=masses_kg,
         )
     else:
         out["avoided"] = empty_chart(

@@ -24,9 +24,10 @@ from berthcheck.errors import BerthcheckError
 from berthcheck.report import board, listing, pack_section
 from berthcheck.report.chart_series import delays, over_time
 from berthcheck.report.emissions_section import emissions
-from berthcheck.report.methodology import methodology
+from berthcheck.report.methodology import inputs_read, methodology
 from berthcheck.report.pack_spec import DEFAULT_WINDOW_COLUMNS, ReportSpec, report_spec
 from berthcheck.report.period import (
+    period_in_words,
     period_range,
     period_title,
     report_epoch,
@@ -89,7 +90,7 @@ def build_model(con, run: ReportRun, appendix: str = "all") -> dict:
         "exceptions": exceptions(con, run, by_visit, finding_rows),
         "emissions": emissions(con, results),
         "quality": quality(con, run, visits, finding_rows, rules, scope_kind),
-        "methodology": methodology(run, finding_rows),
+        "methodology": methodology(run, finding_rows, inputs_read(con, run)),
         "appendix": listing.appendix(results, appendix, _appendix_columns(spec)),
         "pack_chapter": pack_section.chapter(results, finding_rows, rules, by_visit, spec),
     }
@@ -109,6 +110,10 @@ def build_model(con, run: ReportRun, appendix: str = "all") -> dict:
                            "assemble.sql returns no such column)."
                            if "ready_to_work" not in results.columns else
                            "Not drawn: no judged visit in scope has a Ready to Work time."),
+        # a pack whose window does not start at Ready to Work (FuelEU and cn-shore-power judge
+        # the stay from arrival) has no connection delay to chart: its report said "Not drawn:
+        # no judged visit in scope has a Ready to Work time", as if that time were missing
+        "delays_from_ready": "ready_to_work" in spec.window_columns,
         "avoided": model["emissions"].get("by_control"),
     }
     return model
@@ -130,8 +135,7 @@ def _appendix_columns(spec: ReportSpec) -> tuple:
     columns = []
     for c in spec.columns:
         label = pack_section.column_label(c, spec)
-        declared = spec.result_columns.get(c)
-        numeric = declared is not None and declared.type in ("BIGINT", "DOUBLE")
+        numeric = pack_section.numeric_column(c, spec)
         # values are cut at 16 characters, never the header
         columns.append((label, f"pack:{c}", max(16, len(label)), numeric))
     return tuple(columns)
@@ -143,7 +147,7 @@ def _board(con, run: ReportRun, model: dict, results, spec: ReportSpec) -> None:
     meta, s = model["meta"], model["summary"]
     meta["ports"] = board.port_names(con, results, run.scope)
     meta["ports_text"] = board.ports_in_words(meta["ports"])
-    meta["scope_sentence"] = board.scope_in_words(run.scope, meta["ports"], meta["period_title"])
+    meta["scope_sentence"] = board.scope_in_words(run.scope, meta["ports"])
     s["rate_definition"] = board.RATE_DEFINITION
     s["flags"] = board.flags(run.pack)
     current = {"visits": s["visits"], "judged": s["judged"],
@@ -154,7 +158,8 @@ def _board(con, run: ReportRun, model: dict, results, spec: ReportSpec) -> None:
                "rate": (100.0 * s["counts"]["compliant"] / s["judged"]) if s["judged"] else None}
     model["comparison"] = board.comparison(con, run, current)
     s["written"] = board.written_summary(meta, s, model["terminals"]["rows"],
-                                         model["comparison"], s["flags"])
+                                         model["comparison"], s["flags"],
+                                         model["quality"]["quarantined_kinds"])
     codes = sorted({p for b in results["basis"].unique().to_list() for p in (b or "").split("+")
                     if p}) if results.height else []
     regimes = regimes_of(run.pack.title, run.pack.regulation)
@@ -184,7 +189,8 @@ def _meta(con, run: ReportRun, scope_kind: str, scope_text: str, results,
         "window_label": spec.window_label,
         "window_note": spec.window_note,
         "summary": spec.summary,
-        "columns": [{"name": c, "label": pack_section.column_label(c, spec)}
+        "columns": [{"name": c, "label": pack_section.column_label(c, spec),
+                     "numeric": pack_section.numeric_column(c, spec)}
                     for c in spec.columns],
         # a pack not shipped with berthcheck is never shown under the built-in's name alone
         "pack_label": run.pack.label + (" (custom pack)" if run.pack.custom else ""),
@@ -195,6 +201,7 @@ def _meta(con, run: ReportRun, scope_kind: str, scope_text: str, results,
         "run_id": run.run_id,
         "period": run.scope.period or "all",
         "period_title": period_title(run.scope),
+        "period_words": period_in_words(run.scope),  # in a sentence: "departing in 2026"
         # a month, quarter or year has one to compare with; a --from/--to range has none
         "previous_period": board.previous_period(run.scope.period),
         "period_range": period_range(run.scope),

@@ -10,9 +10,18 @@ from berthcheck.report.run import fetch_for_visits
 from berthcheck.report.values import number_or_zero
 
 POLLUTANT_ORDER = ("nox", "pm25", "rog", "co2")
-POLLUTANT_LABELS = {"nox": "NOx", "pm25": "PM2.5", "rog": "ROG", "co2": "CO₂", "sox": "SOx",
-                    "pm10": "PM10", "co": "CO", "ch4": "CH₄", "n2o": "N₂O", "dpm": "DPM"}
+# the table printed "CO₂" above "SO2": every formula is written with its subscript
+POLLUTANT_LABELS = {"nox": "NOx", "pm25": "PM2.5", "rog": "ROG", "co2": "CO₂", "so2": "SO₂",
+                    "sox": "SOx", "pm10": "PM10", "co": "CO", "ch4": "CH₄", "n2o": "N₂O",
+                    "dpm": "DPM"}
 EMISSION_COLUMN = re.compile(r"^(excess|at_berth|avoided)_([a-z0-9]+)_kg$")
+# the results' load_source codes as the Data quality chapter says them: it printed
+# "by source: default_size_bin 115, default_type 52, given 33"
+LOAD_SOURCE_WORDS = {
+    "given": "the visit's own aux_power_kw",
+    "default_size_bin": "the default for the vessel type and size",
+    "default_type": "the default for the vessel type alone",
+}
 CONTROL_TYPES = ("shore power", "capture", "shore power + capture", "none")
 
 
@@ -91,8 +100,11 @@ def emissions(con, results) -> dict:
         }
     load_sources = []
     if "load_source" in results.columns and results.height:
-        for source, n in (results.group_by("load_source").len()
-                          .sort("load_source", nulls_last=True).iter_rows()):
-            load_sources.append({"source": source or fmt.DASH, "n": n})
+        counts = dict(results.group_by("load_source").len().iter_rows())
+        for source in (*LOAD_SOURCE_WORDS, None):
+            if counts.get(source):
+                load_sources.append({"source": source or fmt.DASH, "n": counts[source],
+                                     "words": LOAD_SOURCE_WORDS.get(source or "",
+                                                                    "no load known")})
     return {"available": True, "rows": rows, "by_control": by_control,
             "load_sources": load_sources}

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from berthcheck.engine.minutes import minutes_text
 
 DASH = "–"  # en dash for empty cells and ranges
+NBSP = "\u00a0"  # between a figure and its unit, so that a narrow cell never splits them
 
 # Explicit direction embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069). In
 # text from the inputs they would reorder what follows them on the same line: a port name
@@ -65,10 +66,25 @@ def minutes(value) -> str:
     return minutes_text(value, grouped=True)
 
 
+def number(value) -> str:
+    """A figure as the results hold it, for an auditor to recompute from: 4 decimals at most,
+    no trailing zeros, grouped (`1,037.5`, `945`); never cut to an integer."""
+    return DASH if value is None else minutes_text(value, grouped=True)
+
+
 def percent(numerator, denominator, decimals: int = 1) -> str:
+    """`73.7 %`; a share that is not all, or not none, never reads as all or none: 2 499
+    compliant of 2 500 judged is `> 99.9 %`, not `100.0 %` beside a non-compliant visit, and
+    1 of 2 500 is `< 0.1 %`, not `0.0 %` (README, `report`: how figures are rounded)."""
     if not denominator:
         return "n/a"
-    return f"{100.0 * numerator / denominator:.{decimals}f} %"
+    text = f"{100.0 * numerator / denominator:.{decimals}f}"
+    step = 10.0 ** -decimals
+    if numerator != denominator and float(text) >= 100.0:
+        return f"> {100.0 - step:.{decimals}f} %"
+    if numerator and float(text) == 0.0:
+        return f"< {step:.{decimals}f} %"
+    return f"{text} %"
 
 
 def mass_kg(value) -> str:
@@ -81,6 +97,16 @@ def mass_kg(value) -> str:
     if abs(value) >= 100:
         return f"{value:,.0f} kg"
     return f"{value:,.1f} kg"
+
+
+def masses_kg(values) -> list[str]:
+    """Masses compared side by side (one chart panel) in one unit: t when the largest is 10 t
+    or more, else kg as `mass_kg` writes them. A panel read "50.3 t" beside "5,595 kg" (so
+    the reader compared 50.3 with 5,595) and a capture bar of nothing "0.0 kg"."""
+    numbers = [float(v or 0.0) for v in values]
+    if any(abs(v) >= 10_000 for v in numbers):
+        return ["0 t" if v == 0 else f"{v / 1000:,.1f} t" for v in numbers]
+    return ["0 kg" if v == 0 else mass_kg(v) for v in numbers]
 
 
 @lru_cache(maxsize=64)

@@ -22,6 +22,25 @@ SHARED_FACTORS = (
 )
 
 
+def setting_text(value, unit: str | None, parenthesised: bool = False) -> str:
+    """A parameter's or convention's value as pack.toml and `berthcheck rules list` write it
+    (true / false, not Python's True / False), with its unit: "2.0 hours", or for a convention,
+    whose unit is often a description, "0 (IMO NOx tier 0-3)" as `rules show factors` prints
+    it. A yes-or-no setting has no unit to show ("true / false" only said it was one); an amount
+    of five digits or more is grouped as the report's counts are."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        text = ", ".join(setting_text(v, None) for v in value)
+    elif isinstance(value, int) and abs(value) >= 10_000:
+        text = f"{value:,}"  # a fine of "100,000 RMB", as every count; a year (2021) stays
+    else:
+        text = str(value)
+    if not unit:
+        return text
+    return f"{text} ({unit})" if parenthesised else f"{text} {unit}"
+
+
 def _factor_sources() -> dict | None:
     """The emission factor tables (berthcheck.emissions, issue 4) with their sources."""
     try:
@@ -37,7 +56,7 @@ def _factor_sources() -> dict | None:
                            "rows": len(table.rows), "sources": sources,
                            "unconfirmed": unconfirmed})
         conventions = [
-            {"name": p.name, "value": f"{p.value}{' ' + p.unit if p.unit else ''}",
+            {"name": p.name, "value": setting_text(p.value, p.unit, parenthesised=True),
              "citation": p.citation, "confirmed": p.confirmed}
             for p in f.parameters.values()
         ]
@@ -47,7 +66,24 @@ def _factor_sources() -> dict | None:
         return None
 
 
-def methodology(run: ReportRun, finding_rows: list[dict]) -> dict:
+def inputs_read(con, run: ReportRun) -> dict:
+    """The tables the run read, as its manifest lists them and `runs show` prints them: the
+    loaded tables and the built-in ones (the ports table's time zones and CARB / AFIR flags
+    decide whether a visit is regulated), where the run's id is made from the loaded ones
+    alone. The loaded tables (`run.inputs`) when the run has no readable manifest."""
+    from berthcheck.engine.run_listing import run_summary
+    from berthcheck.errors import UsageError
+
+    try:
+        read = run_summary(con, run.run_id)["inputs"]
+    except UsageError:  # a run that was not stored
+        return run.inputs
+    return read if isinstance(read, dict) and read else run.inputs
+
+
+def methodology(run: ReportRun, finding_rows: list[dict], read: dict | None = None) -> dict:
+    """`read`: what the run read, as its manifest lists it (`inputs_read`); else the loaded
+    tables its id was made from."""
     used: dict[str, int] = {}
     for f in finding_rows:
         used[f["rule_id"]] = used.get(f["rule_id"], 0) + 1
@@ -63,19 +99,19 @@ def methodology(run: ReportRun, finding_rows: list[dict]) -> dict:
     ]
     params = []
     for name, p in sorted(run.pack.parameters.items()):
-        value = p.value
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        params.append({"name": name, "value": f"{value}{' ' + p.unit if p.unit else ''}",
+        params.append({"name": name, "value": setting_text(p.value, p.unit),
                        "citation": p.citation, "confirmed": p.confirmed})
     tables = [
-        {"name": t.name, "description": t.description, "citation": t.citation,
+        # the table's line reads "description. citation": a description that ends its own
+        # sentence printed "(bulk, general cargo, other).. 17 CCR ..."
+        {"name": t.name, "description": (t.description or "").rstrip(". "),
+         "citation": t.citation,
          "rows": len(t.rows)}
         for _, t in sorted(run.pack.tables.items())
     ]
     inputs = [
         {"table": name, "rows": v.get("rows"), "sha": (v.get("sha256") or "")[:16]}
-        for name, v in sorted(run.inputs.items())
+        for name, v in sorted((read or run.inputs).items())
     ]
     factors = _factor_sources()
     if factors is not None:

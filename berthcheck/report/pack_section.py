@@ -72,10 +72,18 @@ def column_label(name: str, spec: ReportSpec) -> str:
     return f"{words} ({declared.unit})"
 
 
+def numeric_column(name: str, spec: ReportSpec) -> bool:
+    """A pack column of numbers, right-aligned as the report's own figures: Shanghai's "Shore
+    power minutes" sat left beside "Uncontr. min" on the right."""
+    declared = spec.result_columns.get(name)
+    return declared is not None and declared.type in ("BIGINT", "DOUBLE")
+
+
 def column_cells(v: dict, spec: ReportSpec) -> list[dict]:
     """The pack's listing columns of one visit (`[report] columns`)."""
     tz = v.get("port_timezone")
-    return [{"name": c, "label": column_label(c, spec), "value": value_text(v.get(c), tz)}
+    return [{"name": c, "label": column_label(c, spec), "value": value_text(v.get(c), tz),
+             "numeric": numeric_column(c, spec)}
             for c in spec.columns]
 
 

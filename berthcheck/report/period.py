@@ -28,6 +28,22 @@ def period_title(scope: Scope) -> str:
     return "All loaded visits"
 
 
+def period_in_words(scope: Scope) -> str:
+    """The period as a sentence says it, after "departing" or "departed": `in October 2026`,
+    `in Q4 2026 (October – December)`, `in 2026`, `from 2026-10-05 to 2026-10-12`. The title
+    (`Year 2026`, `2026-10-05 to 2026-10-12`) read "departing in Year 2026" and "In 2026-10-05
+    to 2026-10-12, 42 visits departed" in the report's sentences."""
+    label = scope.period or ""
+    if re.fullmatch(r"\d{4}", label):
+        return f"in {label}"
+    if ".." in label:
+        a, b = label.split("..", 1)
+        return f"from {a} to {b}"
+    if not label:
+        return "in every loaded period"
+    return f"in {period_title(scope)}"
+
+
 def period_range(scope: Scope) -> str:
     if scope.start is None or scope.end is None:
         return "all loaded visits"

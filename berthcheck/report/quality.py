@@ -41,6 +41,23 @@ def _input_rows(con, table: str, cutoff: int) -> list[dict]:
     ]
 
 
+def assumptions(finding_rows: list[dict], rules: dict) -> list[dict]:
+    """The warnings the check gave, one row per rule: the visits it gave them for (a rule
+    warns once per capture session, count or claim: 54 warnings of AB15 were on 50 visits,
+    and the column headed "Visits" said 54) and the first message as its example."""
+    by_rule: dict[str, dict] = {}
+    for f in finding_rows:
+        if f["severity"] != "warning":
+            continue
+        a = by_rule.setdefault(f["rule_id"], {
+            "rule_id": f["rule_id"],
+            "title": rules[f["rule_id"]].title if f["rule_id"] in rules else f["rule_id"],
+            "visit_ids": set(), "example": f["message"]})
+        a["visit_ids"].add(f["visit_id"])
+    return [{"rule_id": a["rule_id"], "title": a["title"], "n": len(a["visit_ids"]),
+             "example": a["example"]} for _, a in sorted(by_rule.items())]
+
+
 def quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], rules: dict,
              scope_kind: str) -> dict:
     detailed = scope_kind == "all"
@@ -68,6 +85,13 @@ def quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], r
     quarantined_rows_total = store.scalar(
         con, "SELECT count(*) FROM (SELECT DISTINCT batch_id, source_row FROM quarantine "
              "WHERE batch_id <= ?)", [cutoff]) or 0
+    # rows, not problems, of each kind: the summary says what the loads kept out
+    quarantined_kinds = [
+        {"kind": k, "rows": n}
+        for k, n in store.run(
+            con, "SELECT kind, count(DISTINCT (batch_id, source_row)) AS n FROM quarantine "
+                 "WHERE batch_id <= ? GROUP BY kind ORDER BY n DESC, kind", [cutoff])
+    ]
     warnings_total = store.scalar(
         con, "SELECT count(*) FROM load_warnings WHERE batch_id <= ?", [cutoff]) or 0
     warning_counts = [
@@ -99,15 +123,6 @@ def quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], r
          "warnings": per_visit_warn.get(v["visit_id"], [])}
         for v in lacking[:TABLE_LIMIT]
     ]
-    assumptions: dict[str, dict] = {}
-    for f in finding_rows:
-        if f["severity"] != "warning":
-            continue
-        a = assumptions.setdefault(f["rule_id"], {
-            "rule_id": f["rule_id"],
-            "title": rules[f["rule_id"]].title if f["rule_id"] in rules else f["rule_id"],
-            "n": 0, "example": f["message"]})
-        a["n"] += 1
     unconfirmed = []
     for name in run.pack.unconfirmed():
         if name.startswith("table "):
@@ -128,6 +143,7 @@ def quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], r
         "detailed": detailed,
         "quarantined_total": quarantined_total,
         "quarantined_rows_total": quarantined_rows_total,
+        "quarantined_kinds": quarantined_kinds,
         "quarantine_counts": quarantine_counts,
         "quarantine_reasons_more": max(0, reasons_total - len(quarantine_counts)),
         "quarantine_rows": quarantine_rows,
@@ -138,7 +154,7 @@ def quality(con, run: ReportRun, visits: list[dict], finding_rows: list[dict], r
         "warnings_more": max(0, warnings_total - len(warning_rows)),
         "insufficient": insufficient,
         "insufficient_more": len(lacking) - len(insufficient),
-        "assumptions": [assumptions[k] for k in sorted(assumptions)],
+        "assumptions": assumptions(finding_rows, rules),
         "unconfirmed": unconfirmed,
         "batches": batches,
         # texts the PDF's fonts cannot draw: found by render_run over the whole model

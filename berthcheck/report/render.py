@@ -35,6 +35,7 @@ from urllib.request import url2pathname
 
 from markupsafe import Markup
 
+from berthcheck.report import fmt
 from berthcheck.report.fmt import without_direction_controls
 from berthcheck.resources import templates_dir
 
@@ -59,7 +60,30 @@ def environment():
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["count"] = _count
+    env.filters["identifier"] = _identifier
     return env
+
+
+def _identifier(value):
+    """A parameter's or column's name (`claim_without_uncontrolled_time_uses_allowance`) with a
+    line break allowed after each underscore: a narrow cell broke it anywhere, as
+    "claim_without_uncontrolled_time_u / ses_allowance" and "shore_power_cap / able". Escaped
+    as every value is; None stays None."""
+    if not isinstance(value, str):
+        return value
+    from markupsafe import escape
+
+    return Markup("_<wbr>").join(escape(without_direction_controls(value)).split("_"))
+
+
+def _count(value):
+    """A count as every figure of the report prints one (fmt.integer: `1,889`): the templates'
+    tables printed a bare int (`1889`) beside the cover's and summary's `1,889`. Anything but
+    an int (a dash, a text) is printed as it is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return fmt.integer(value)
+    return value
 
 
 def _printable(value):

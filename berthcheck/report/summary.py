@@ -83,6 +83,10 @@ _VIE_TIE = ("vie_tie", "VIE or TIE",
             "of visits excused by an honoured VIE or TIE (their window's uncontrolled time)")
 _SEVERAL = ("several", "several kinds", "covered by overlapping events of several kinds")
 _UNNAMED = ("other", "other", "excused without an event kind the findings name")
+# an event kind as the excused hours' sentence and tile say it: FuelEU's read "covered by ops
+# unavailable events" (OPS: on-shore power supply) and "zero emission tech events"
+EVENT_KIND_WORDS = {"ops_unavailable": "OPS unavailable", "ops_incompatible": "OPS incompatible",
+                    "zero_emission_tech": "zero-emission technology"}
 
 
 def excused_parts(results, finding_rows: list[dict]) -> list[dict]:
@@ -126,8 +130,8 @@ def excused_parts(results, finding_rows: list[dict]) -> list[dict]:
     for kind, key in order:
         if (kind, key) not in hours:
             continue
-        short, words = ((key.replace("_", " "), f"covered by {key.replace('_', ' ')} events")
-                        if kind else named[key])
+        said = EVENT_KIND_WORDS.get(key, key.replace("_", " "))
+        short, words = (said, f"covered by {said} events") if kind else named[key]
         h = hours[(kind, key)]
         parts.append({"key": key, "kind": kind, "short": short, "words": words, "hours": h,
                       "text": fmt.hours(h)})

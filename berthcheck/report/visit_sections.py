@@ -68,7 +68,7 @@ def _shortfall(ev: dict) -> str | None:
     for key, words in SHORTFALL_KEYS:
         value = ev.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-            parts.append(f"{words} {fmt.minutes(value)} min")
+            parts.append(f"{words} {fmt.minutes(value)}{fmt.NBSP}min")
     return ", ".join(parts) or None
 
 
@@ -135,7 +135,11 @@ def noncompliant(
             billed = v.get("non_compliant_hours_billed")
             if v.get("penalty") is not None and billed is not None:
                 head["penalty_basis"] = (
-                    f"{fmt.integer(v.get('power_demand_kw'))} kW × {fmt.integer(billed)} h"
+                    # as computed: 945.5 kW was printed "945 kW", an auditor's product short
+                    # a figure and its unit on one line: "11,740 kW × 11 / h" broke in the
+                    # narrow penalty column
+                    f"{fmt.number(v.get('power_demand_kw'))}{fmt.NBSP}kW × "
+                    f"{fmt.number(billed)}{fmt.NBSP}h"
                 )
             elif v.get("penalty") is None and v.get(PENALTY_ON) not in (None, v["visit_id"]):
                 # a port call's penalty is on one of its stays
