@@ -320,22 +320,50 @@ def _shore_power_then_capture(berth: str) -> dict:
 
 
 def test_at_an_unknown_berth_the_caecs_operator_still_answers_for_its_stretch():
-    """docs/regulations-carb.md 11.1 (pack 1.2.9). Berth B9 has no berths row, so Table 7's
-    parties are unknown; the capture operator's part does not depend on the berth. W = 10-03
-    10:00 to 10-04 17:00. Shore power 10-03 12:00-18:00, then capture EO-1 to 10-04 15:00: the
-    late connection 10:00-12:00 (120 min, shore power's) -> unknown; the early disconnection
-    15:00-17:00 (120 min, capture stopped) -> caecs_operator+unknown, as the visit's
-    responsible (was "unknown" for both and the visit). AB18 says who is still known."""
+    """docs/regulations-carb.md 11.1 (packs 1.2.9, 1.2.11). Berth B9 has no berths row, so
+    Table 7 is read for both kinds of berth: for this vessel with shore power it names the
+    terminal either way (vessel+terminal with shore power, terminal+port without), the rest is
+    unknown; the capture operator's part does not depend on the berth. W = 10-03 10:00 to
+    10-04 17:00. Shore power 10-03 12:00-18:00, then capture EO-1 to 10-04 15:00: the late
+    connection 10:00-12:00 (120 min, shore power's) -> terminal+unknown; the early
+    disconnection 15:00-17:00 (120 min, capture stopped) -> terminal+caecs_operator+unknown, as
+    the visit's responsible (until 1.2.8 "unknown" for both and the visit; until 1.2.10
+    without the terminal). AB18 says who is known, who the berth would add, and what to load."""
     _, outcome = _run(_shore_power_then_capture(berth="B9"))
-    assert outcome.results["responsible"].to_list() == ["caecs_operator+unknown"]
+    assert outcome.results["responsible"].to_list() == ["terminal+caecs_operator+unknown"]
     stretches = outcome.findings.filter(pl.col("rule_id").is_in(["AB06", "AB07"])).sort("rule_id")
     got = [(r["rule_id"], json.loads(r["evidence"])["uncontrolled_minutes"],
             json.loads(r["evidence"])["responsible"]) for r in stretches.iter_rows(named=True)]
-    assert got == [("AB06", 120.0, "unknown"), ("AB07", 120.0, "caecs_operator+unknown")]
+    assert got == [("AB06", 120.0, "terminal+unknown"),
+                   ("AB07", 120.0, "terminal+caecs_operator+unknown")]
     (ab18,) = outcome.findings.filter(pl.col("rule_id") == "AB18")["message"].to_list()
-    assert ab18 == ("berth USLAX/T1/B9 is not in the berths table; the parties of Table 7 "
-                    "(from the berth's shore power) are unknown; the CAECS operator answers "
-                    "for the stretches its capture system left uncontrolled")
+    assert ab18 == ("berth USLAX/T1/B9 is not in the berths table, so Table 7 cannot tell "
+                    "whether it has shore power: the terminal answers either way, with the "
+                    "vessel if it has shore power, with the port if it has none; the CAECS "
+                    "operator answers for the stretches its capture system left uncontrolled. "
+                    "Load a berths row (port USLAX, terminal T1, berth B9, shore_power true or "
+                    "false), from the terminal or the port")
+
+
+def test_at_an_unknown_berth_a_vessel_without_shore_power_answers_either_way():
+    """pack 1.2.11, docs/regulations-carb.md 11.1: a shipping line's own check, with no berths
+    table. The vessel has no shore power equipment and no control: Table 7 names the vessel at
+    a berth with shore power and vessel+terminal+port at one without, so the vessel answers
+    either way (vessel+unknown; was "unknown"), and AB18 says the berth would add the terminal
+    and the port if it has no shore power, and what to load."""
+    tables = _shore_power_then_capture(berth="B9")
+    tables = {"visits": [visit("V1", berth="B9", shore_power_capable=False)],
+              "terminals": tables["terminals"], "berths": tables["berths"]}
+    _, outcome = _run(tables)
+    assert outcome.results["responsible"].to_list() == ["vessel+unknown"]
+    (ab09,) = outcome.findings.filter(pl.col("rule_id") == "AB09")["evidence"].to_list()
+    assert json.loads(ab09)["responsible"] == "vessel+unknown"
+    (ab18,) = outcome.findings.filter(pl.col("rule_id") == "AB18")["message"].to_list()
+    assert ab18 == ("berth USLAX/T1/B9 is not in the berths table, so Table 7 cannot tell "
+                    "whether it has shore power: the vessel answers either way, with the "
+                    "terminal and the port if it has none. Load a berths row (port USLAX, "
+                    "terminal T1, berth B9, shore_power true or false), from the terminal or "
+                    "the port")
 
 
 def test_each_uncontrolled_stretch_names_who_answers_for_it():

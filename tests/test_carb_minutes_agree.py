@@ -14,7 +14,7 @@ has no berths row.
 | V-GAP     | shore power to 12:00, again from 12:45:20 (gap 45 min 20 s) | 45.3333  | vessel+terminal |
 | V-EMERG   | shore power from 12:00, emergency 10:00-11:00: 120 late, 60 excused | 60 | vessel+terminal |
 | V-CAPFAIL | capture to 15:00 next day, nothing after (early 120 min), B2, vessel without shore power | 120 | vessel+terminal+port (Table 7) + caecs_operator (capture stopped) |
-| V-NOBERTH | the same at B9 (no berths row)                             | 120      | caecs_operator+unknown |
+| V-NOBERTH | the same at B9 (no berths row)                             | 120      | vessel+caecs_operator+unknown (Table 7 names the vessel at either berth, pack 1.2.11) |
 
 Before: the report and `check`'s table wrote whole minutes, half-even, of minutes that had been
 through hours rounded to 6 decimals (V-LATE 30, V-EARLY 39 beside its reason's 40), `--json`
@@ -48,7 +48,7 @@ EXPECTED = {
     "V-GAP": ("45.3333", "vessel+terminal"),
     "V-EMERG": ("60", "vessel+terminal"),
     "V-CAPFAIL": ("120", "vessel+terminal+port+caecs_operator"),
-    "V-NOBERTH": ("120", "caecs_operator+unknown"),
+    "V-NOBERTH": ("120", "vessel+caecs_operator+unknown"),
 }
 STRETCH_RULES = ("AB06", "AB07", "AB08", "AB09")
 LABELS = {"vessel": "vessel", "terminal": "terminal", "port": "port",

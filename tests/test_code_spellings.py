@@ -55,8 +55,9 @@ def test_a_berths_or_terminals_row_spelt_otherwise_is_said_at_load_dir_and_check
     assert checked.exit_code == 0, checked.output
     summary = json.loads(checked.stdout)
     assert BERTHS in summary["warnings"] and TERMINALS in summary["warnings"]
-    # codes are not folded: the verdicts are those of a berth without a berths row
-    assert summary["worst"][0]["responsible"] == "unknown"
+    # codes are not folded: the verdicts are those of a berth without a berths row (its vessel
+    # with shore power: Table 7 names the terminal whether the berth has shore power or not)
+    assert summary["worst"][0]["responsible"] == "terminal+unknown"
     # a row spelt as the visits are, loaded beside it (nothing is deleted), ends the warning
     write_csv(tmp_path / "fixed.csv", [{"port": "USLAX", "terminal": "WBCT", "berth": "B136",
                                         "shore_power": "true", "capture_available": "false"}])

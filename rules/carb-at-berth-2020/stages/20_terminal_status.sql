@@ -20,9 +20,10 @@
 --     that port's local year: a VIE holder's previous-year count (60_allowance);
 --   * every visit of a vessel (IMO) with a commissioning event among the visits judged: the
 --     commissioning history (30_events);
---   * every visit of a shore power vessel (IMO) judged on capture at a shore power berth with
---     `commissioned` empty: whether an earlier visit to the terminal says it is commissioned
---     there (the plug-in duty, 50_control).
+--   * every visit of a shore power vessel (IMO) judged on capture at a shore power berth, or
+--     at a berth whose shore power is unknown (no berths row, or its cell empty: AB25 warns
+--     of the duty there), with `commissioned` empty: whether an earlier visit to the terminal
+--     says it is commissioned there (the plug-in duty, 50_control).
 -- The engine hands over at least those rows: an unscoped check's history is the whole input
 -- (a view, no copy) whatever the keys, and so is a scoped check's once a key row bounds a
 -- range (a port-year or fleet-year declared complete): matching ranges costs more than
@@ -45,8 +46,8 @@ UNION
 SELECT DISTINCT NULL, NULL, v.imo, NULL, NULL
 FROM capture c
 JOIN bc_visit v ON v.visit_id = c.visit_id
-JOIN berths b ON b.port = v.port AND b.terminal = v.terminal AND b.berth = v.berth
-WHERE v.commissioned IS NULL AND v.shore_power_capable IS TRUE AND b.shore_power IS TRUE
+LEFT JOIN berths b ON b.port = v.port AND b.terminal = v.terminal AND b.berth = v.berth
+WHERE v.commissioned IS NULL AND v.shore_power_capable IS TRUE AND b.shore_power IS NOT FALSE
   AND v.imo IS NOT NULL;
 
 -- Every (port, terminal, vessel type) judged, with each year from the first count year to the

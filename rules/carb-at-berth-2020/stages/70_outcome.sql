@@ -190,13 +190,27 @@ SELECT
     -- wherever capture was used on the visit. A commissioned
     -- vessel on capture at a shore power berth breached the plug-in duty (§ 93130.7(a),
     -- § 93130.9(a)): the vessel and the terminal answer, not the CAECS operator.
-    -- Without a berths row, or with its shore_power cell empty, Table 7's parties are
-    -- `unknown`; the CAECS operator's part does not depend on the berth, so it is still named
+    -- Without a berths row, or with its shore_power cell empty, Table 7 is read for both kinds
+    -- of berth (rt: with shore power, rf: without): a party both rows name answers whatever the
+    -- berth is (a vessel without shore power: vessel in both; with it: terminal in both), the
+    -- others are `unknown` (pack 1.2.11: a shipping line checking its own calls, with no
+    -- berths table, read `unknown` alone for its own vessel's uncontrolled hours). The CAECS
+    -- operator's part does not depend on the berth, so it is still named
     -- (docs/regulations-carb.md 11.1).
     CASE
         WHEN j.verdict <> 'non_compliant' THEN NULL
-        WHEN NOT j.berth_known THEN
-            concat_ws('+', CASE WHEN j.caecs_answers THEN 'caecs_operator' END, 'unknown')
+        WHEN NOT j.berth_known THEN concat_ws('+',
+            CASE WHEN list_contains(string_split(rt.responsible, '+'), 'vessel')
+                  AND list_contains(string_split(rf.responsible, '+'), 'vessel') THEN 'vessel' END,
+            CASE WHEN list_contains(string_split(rt.responsible, '+'), 'terminal')
+                  AND list_contains(string_split(rf.responsible, '+'), 'terminal') THEN 'terminal' END,
+            CASE WHEN list_contains(string_split(rt.responsible, '+'), 'port')
+                  AND list_contains(string_split(rf.responsible, '+'), 'port') THEN 'port' END,
+            CASE WHEN j.caecs_answers THEN 'caecs_operator' END,
+            CASE WHEN rt.responsible IS NULL OR rf.responsible IS NULL
+                   OR list_sort(string_split(rt.responsible, '+'))
+                      <> list_sort(string_split(rf.responsible, '+'))
+                 THEN 'unknown' END)
         WHEN j.plug_in_barred THEN 'vessel+terminal'
         ELSE concat_ws('+',
             CASE WHEN list_contains(string_split(r.responsible, '+'), 'vessel') THEN 'vessel' END,
@@ -207,7 +221,13 @@ SELECT
 FROM judged j
 LEFT JOIN param_responsible_parties r
     ON r.berth_shore_power = coalesce(j.berth_shore_power, false)
-   AND r.vessel_shore_power = coalesce(j.shore_power_capable, false);
+   AND r.vessel_shore_power = coalesce(j.shore_power_capable, false)
+LEFT JOIN param_responsible_parties rt
+    ON NOT j.berth_known AND rt.berth_shore_power
+   AND rt.vessel_shore_power = coalesce(j.shore_power_capable, false)
+LEFT JOIN param_responsible_parties rf
+    ON NOT j.berth_known AND NOT rf.berth_shore_power
+   AND rf.vessel_shore_power = coalesce(j.shore_power_capable, false);
 
 -- Uncontrolled stretches of the window on non-compliant visits, net of excused time, with the
 -- text and evidence their findings give. AB06-AB09 each pick one kind of stretch from here.
