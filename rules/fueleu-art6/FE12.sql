@@ -25,8 +25,18 @@ SELECT
                      || CASE WHEN call_penalty IS NOT NULL
                              THEN '; penalty EUR ' || printf('%.2f', call_penalty) || ' = '
                                   || CAST($penalty_eur_per_kwh AS VARCHAR) || ' EUR/kWh x '
-                                  || CAST(call_power_demand_kw AS VARCHAR) || ' kW x '
-                                  || CAST(billed_hours AS VARCHAR) || ' h, on this stay'
+                                  || CASE WHEN call_power_differs
+                                          THEN printf('%.4f', call_power_demand_kw)
+                                          ELSE CAST(call_power_demand_kw AS VARCHAR) END
+                                  || ' kW x ' || CAST(billed_hours AS VARCHAR) || ' h, on this stay'
+                                  -- stays giving different demands: the mean (4 decimals, as
+                                  -- export fueleu-calls writes it, so the product gives the
+                                  -- penalty to the cent) and what it is the mean of
+                                  || CASE WHEN call_power_differs
+                                          THEN '; ' || printf('%.4f', call_power_demand_kw)
+                                               || ' kW is the stays'' power demands weighted'
+                                               || ' by their hours (' || call_stay_power || ')'
+                                          ELSE '' END
                              ELSE '; penalty not computed: power demand unknown' END
            END AS message,
     to_json({
