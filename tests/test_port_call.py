@@ -287,6 +287,20 @@ def test_fe07_says_the_total_where_exception_kinds_overlap():
         "ops_unavailable excused 120 min at berth not on OPS (events EV4b)"]
 
 
+def test_a_stay_without_gross_tonnage_is_judged_at_its_call_mates_and_says_so():
+    # tests/rules/FE12.yml gross_tonnage_given_on_one_stay_of_the_call_is_the_ships has the
+    # arithmetic (EUR 21 000, was 19 500 with R1 insufficient_data); the messages say why
+    tables = _shift_tables()
+    tables["visits"][0]["gross_tonnage"] = None
+    (fe12,) = _findings(tables)[("R2", "FE12")]
+    assert fe12.endswith("; R1 gives no gross tonnage: judged at the ship's 95000.0 GT that its "
+                         "other stays give")
+    tables["visits"][1]["gross_tonnage"] = 5000
+    (fe01,) = _findings(tables)[("R1", "FE01")]
+    assert fe01.endswith("gross tonnage 5000.0 is not above 5000 (given on the other stays of "
+                         "port call RTM-1; this stay gives none)")
+
+
 def test_the_report_says_where_a_stays_penalty_is(db_path, tmp_path):
     from berthcheck.engine import load_pack
 

@@ -38,7 +38,15 @@ SELECT
                                                || ' by their hours (' || call_stay_power || ')'
                                           ELSE '' END
                              ELSE '; penalty not computed: power demand unknown' END
-           END AS message,
+           END
+        -- stays that give no gross tonnage, judged at the one their call-mates give (1.2.7)
+        || CASE WHEN call_stays_without_gross_tonnage IS NOT NULL
+                THEN '; ' || call_stays_without_gross_tonnage || ' give'
+                     || CASE WHEN strpos(call_stays_without_gross_tonnage, ',') = 0 THEN 's'
+                             ELSE '' END
+                     || ' no gross tonnage: judged at the ship''s '
+                     || CAST(judged_gross_tonnage AS VARCHAR) || ' GT that its other stays give'
+                ELSE '' END AS message,
     to_json({
         'billed_hours': billed_hours,
         'non_compliant_hours': hours_of(call_non_compliant_seconds),

@@ -160,7 +160,7 @@ judged AS (
         CASE
             WHEN not_applicable_basis IS NOT NULL THEN 'not_applicable'
             WHEN missing_berth_ops THEN 'insufficient_data'
-            WHEN gross_tonnage IS NULL THEN 'insufficient_data'
+            WHEN judged_gross_tonnage IS NULL THEN 'insufficient_data'
             WHEN call_seconds < $short_stay_hours * 3600 THEN 'exempt'
             WHEN exemption_kinds IS NOT NULL THEN 'exempt'
             -- each stay's verdict is on its own time at berth (judged under its call's
@@ -172,7 +172,7 @@ judged AS (
         CASE
             WHEN not_applicable_basis IS NOT NULL THEN not_applicable_basis
             WHEN missing_berth_ops THEN 'missing_berth_ops'
-            WHEN gross_tonnage IS NULL THEN 'missing_gross_tonnage'
+            WHEN judged_gross_tonnage IS NULL THEN 'missing_gross_tonnage'
             WHEN call_seconds < $short_stay_hours * 3600 THEN 'short_visit'
             WHEN exemption_kinds IS NOT NULL THEN exemption_kinds
             WHEN non_compliant_seconds > 0 THEN concat_ws('+', 'uncontrolled', excused_kinds)
