@@ -301,6 +301,30 @@ def test_a_stay_without_gross_tonnage_is_judged_at_its_call_mates_and_says_so():
                          "port call RTM-1; this stay gives none)")
 
 
+def test_fe12_says_a_penalty_leaves_out_a_stay_that_could_not_be_judged():
+    # tests/rules/FE13.yml an_unknown_quay_in_a_port_call_leaves_the_call_penalty_on_the_judged_stay:
+    # Vlissingen 2035, V1 4 h at a quay with OPS (EUR 6 000), V2 at a quay the berths table
+    # does not list (insufficient_data). V2's 9.5 h would be added if its quay has OPS (13.5 h
+    # -> 14 h, EUR 21 000), nothing if not: the EUR 6 000 is the least the call owes, which
+    # FE12 did not say.
+    v = {"vessel_type": "container", "gross_tonnage": 95000, "aux_power_kw": 1000,
+         "port": "NLVLI", "terminal": "T1", "ready_to_work": None, "pilot_on_board": None,
+         "port_call": "VLI-1"}
+    tables = {
+        "ports": [{"port": "NLVLI", "name": "Vlissingen", "timezone": "Europe/Amsterdam",
+                   "country": "NL"}],
+        "berths": [{"port": "NLVLI", "terminal": "T1", "berth": "B1", "ops_available": True}],
+        "visits": [{**v, "visit_id": "V1", "berth": "B1", "arrival": "2035-06-03T06:00:00+02:00",
+                    "departure": "2035-06-03T10:00:00+02:00"},
+                   {**v, "visit_id": "V2", "berth": "B9", "arrival": "2035-06-03T10:30:00+02:00",
+                    "departure": "2035-06-03T20:00:00+02:00"}]}
+    (fe12,) = _findings(tables)[("V1", "FE12")]
+    assert fe12.endswith(
+        "penalty EUR 6000.00 = 1.5 EUR/kWh x 1000.0 kW x 4.0 h, on this stay; V2 could not be "
+        "judged (insufficient_data, missing_berth_ops): its time is not in this call's, so the "
+        "penalty may rise once its data is known")
+
+
 def test_the_report_says_where_a_stays_penalty_is(db_path, tmp_path):
     from berthcheck.engine import load_pack
 

@@ -9,7 +9,9 @@
 --   berth, shift excluded) are added up over its stays and rounded up once; a capped
 --   exception is one use. Each stay keeps its own verdict and hours. The finding, on the stay
 --   that carries the call's billed hours and penalty (its last stay with non-compliant time,
---   else its last; penalty_on), names the stays, their non-compliant hours and the penalty.
+--   else its last; penalty_on), names the stays, their non-compliant hours and the penalty,
+--   what a mean power demand is the mean of, a stay judged at its call-mates' gross tonnage,
+--   and a stay that could not be judged (its time is not in the call's: the penalty may rise).
 -- compliant: A stay without a port_call, or a call whose stays are all on OPS: no finding
 --   beyond this note.
 -- non_compliant: 06:00-07:30 at one Rotterdam quay, 08:00-20:10 at another, no OPS, 1 000 kW:
@@ -46,6 +48,18 @@ SELECT
                              ELSE '' END
                      || ' no gross tonnage: judged at the ship''s '
                      || CAST(judged_gross_tonnage AS VARCHAR) || ' GT that its other stays give'
+                ELSE '' END
+        -- stays of the call that could not be judged add no time to it (pack 1.2.4): what the
+        -- call owes is known only once their data is (1.2.7: the finding did not say)
+        || CASE WHEN u.unjudged IS NOT NULL
+                THEN '; ' || u.unjudged || ': '
+                     || CASE WHEN u.unjudged_stays = 1 THEN 'its' ELSE 'their' END
+                     || ' time is not in this call''s, so '
+                     || CASE WHEN verdict = 'non_compliant'
+                             THEN 'the penalty may rise' ELSE 'the call may owe a penalty' END
+                     || ' once '
+                     || CASE WHEN u.unjudged_stays = 1 THEN 'its' ELSE 'their' END
+                     || ' data is known'
                 ELSE '' END AS message,
     to_json({
         'billed_hours': billed_hours,
@@ -61,4 +75,12 @@ SELECT
     CASE WHEN verdict = 'non_compliant' THEN minutes_of(call_non_compliant_seconds) END
         AS minutes
 FROM fe_outcome
+LEFT JOIN (
+    SELECT call_key AS unjudged_call, count(*) AS unjudged_stays,
+        string_agg(visit_id || ' could not be judged (insufficient_data, ' || basis || ')', '; '
+                   ORDER BY arrival, visit_id) AS unjudged
+    FROM fe_outcome
+    WHERE verdict = 'insufficient_data' AND call_stays > 1
+    GROUP BY call_key
+) u ON u.unjudged_call = fe_outcome.call_key
 WHERE call_stays > 1 AND penalty_carrier AND verdict IN ('compliant', 'non_compliant')
