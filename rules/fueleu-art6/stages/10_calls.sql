@@ -21,6 +21,9 @@
 -- obligation (before_start_date). Art. 6(3) ends with 31 December 2034: a call covered by it
 -- must arrive before port-local midnight of 2035-01-01 (end_instant); one straddling that
 -- instant is assessed up to it, unless its berth has OPS and Art. 6(2) takes over from it.
+-- A port call is a port of call when any of its stays is (a stop solely for refuelling,
+-- supplies, ... is not one; one that also loads cargo is), and its stays that give no gross
+-- tonnage are judged at the one value its other stays give (pack 1.2.7).
 -- Not applicable, in this order: not_regulated_type, port_not_covered, not_port_of_call,
 -- before_start_date, below_gross_tonnage (the first that holds is the basis).
 CREATE OR REPLACE TEMP TABLE fe_call AS
@@ -155,7 +158,12 @@ pc AS (
         CASE WHEN count(DISTINCT gross_tonnage) = 1 THEN min(gross_tonnage) END
             AS call_gross_tonnage,
         string_agg(visit_id, ', ' ORDER BY arrival, visit_id) FILTER (WHERE gross_tonnage IS NULL)
-            AS call_stays_without_gross_tonnage
+            AS call_stays_without_gross_tonnage,
+        -- Art. 3 point (10) leaves out stops SOLELY for refuelling, supplies, ...: a call one
+        -- of whose stays loads or unloads cargo or passengers makes the port its port of
+        -- call, so every stay of it is at berth in a port of call (pack 1.2.7)
+        bool_or(list_contains($port_of_call_purposes, coalesce(call_purpose, 'cargo')))
+            AS call_port_of_call
     FROM visits
     WHERE port_call IS NOT NULL
     GROUP BY port, port_call
@@ -205,7 +213,8 @@ SELECT
         -- a ship that is not at a port of call, or of 5 000 GT or less, is out whatever its
         -- quay; otherwise a call whose coverage hangs on an unknown quay is not "not
         -- applicable" (60_outcome)
-        WHEN r.missing_berth_ops AND NOT r.port_of_call THEN 'not_port_of_call'
+        WHEN r.missing_berth_ops AND NOT coalesce(pc.call_port_of_call, r.port_of_call)
+            THEN 'not_port_of_call'
         WHEN r.missing_berth_ops
              AND coalesce(r.gross_tonnage, pc.call_gross_tonnage) <= $gross_tonnage_threshold
             THEN 'below_gross_tonnage'
@@ -214,7 +223,7 @@ SELECT
              AND NOT (r.member_state_instant IS NOT NULL
                       AND r.departure <= r.member_state_instant)
             THEN 'port_not_covered'
-        WHEN NOT r.port_of_call THEN 'not_port_of_call'
+        WHEN NOT coalesce(pc.call_port_of_call, r.port_of_call) THEN 'not_port_of_call'
         WHEN r.regime IS NULL THEN 'before_start_date'
         WHEN coalesce(r.gross_tonnage, pc.call_gross_tonnage) <= $gross_tonnage_threshold
             THEN 'below_gross_tonnage'
