@@ -228,6 +228,103 @@ def test_stays_giving_different_power_demands_are_weighted_by_their_hours():
     assert rows["R1"]["power_demand_kw"] == 1000.0 and rows["R1"]["power_source"] == "given"
 
 
+def _findings(tables) -> dict[tuple[str, str], list[str]]:
+    from berthcheck.engine import check, load_pack
+    from berthcheck.engine.fixture_store import put_tables
+
+    con = store.connect(":memory:")
+    try:
+        put_tables(con, tables)
+        outcome = check(con, load_pack("fueleu-art6"), store_run=False, record=False)
+    finally:
+        con.close()
+    found: dict[tuple[str, str], list[str]] = {}
+    for r in outcome.findings.iter_rows(named=True):
+        found.setdefault((r["visit_id"], r["rule_id"]), []).append(r["message"])
+    return {key: sorted(messages) for key, messages in found.items()}
+
+
+def test_fe12_shows_a_weighted_power_demand_that_multiplies_out_to_the_penalty():
+    # R1 1 000 kW x 1.5 h + R2 2 000 kW x 12.166667 h over 13.666667 h = 1 890.2439 kW;
+    # 1.5 x 1 890.2439 x 14 = 39 695.12. Before, FE12 wrote the mean as a raw float
+    # ("1890.2439024390244 kW") and did not say it was a mean, nor of what: a verifier saw a
+    # demand no stay gives.
+    (message,) = _findings(_shift_tables(aux_power_kw=2000))[("R2", "FE12")]
+    assert ("penalty EUR 39695.12 = 1.5 EUR/kWh x 1890.2439 kW x 14.0 h, on this stay; "
+            "1890.2439 kW is the stays' power demands weighted by their hours "
+            "(R1 1000.0 kW x 1.50 h, R2 2000.0 kW x 12.17 h)") in message
+    # stays giving one demand: that demand, no weighting to explain
+    (same,) = _findings(_shift_tables())[("R2", "FE12")]
+    assert same.endswith("penalty EUR 21000.00 = 1.5 EUR/kWh x 1000.0 kW x 14.0 h, on this stay")
+
+
+def test_fe07_says_the_total_where_exception_kinds_overlap():
+    # 24 h at Rotterdam without OPS; emergency 06:00-12:00 and ops_unavailable 10:00-14:00:
+    # 8 h excused in all (06:00-14:00), 16 h non-compliant -> EUR 24 000. FE07 gives each
+    # kind's minutes (360 and 240), which overlap by 120: before, nothing said so, and the two
+    # findings added up to 600 min against the row's 8 h excused.
+    base = {"vessel_type": "container", "gross_tonnage": 95000, "aux_power_kw": 1000,
+            "port": "NLRTM", "terminal": "ECT", "berth": "E1", "ready_to_work": None,
+            "pilot_on_board": None, "visit_id": "V4", "arrival": "2030-06-07T06:00:00+02:00",
+            "departure": "2030-06-08T06:00:00+02:00"}
+    events = [{"event_id": "EV4a", "visit_id": "V4", "kind": "emergency",
+               "start": "2030-06-07T06:00:00+02:00", "end": "2030-06-07T12:00:00+02:00"},
+              {"event_id": "EV4b", "visit_id": "V4", "kind": "ops_unavailable",
+               "start": "2030-06-07T10:00:00+02:00", "end": "2030-06-07T14:00:00+02:00"}]
+    found = _findings({"visits": [base], "events": events})
+    assert found[("V4", "FE07")] == [
+        "emergency excused 360 min at berth not on OPS (events EV4a); the kinds overlap: "
+        "480 min excused in all",
+        "ops_unavailable excused 240 min at berth not on OPS (events EV4b); the kinds overlap: "
+        "480 min excused in all"]
+    one = _findings({"visits": [base], "events": events[:1]})
+    assert one[("V4", "FE07")] == ["emergency excused 360 min at berth not on OPS (events EV4a)"]
+    # kinds that do not overlap add up to the total: nothing to add
+    apart = [dict(events[1], start="2030-06-07T12:00:00+02:00")]
+    two = _findings({"visits": [base], "events": events[:1] + apart})
+    assert two[("V4", "FE07")] == [
+        "emergency excused 360 min at berth not on OPS (events EV4a)",
+        "ops_unavailable excused 120 min at berth not on OPS (events EV4b)"]
+
+
+def test_a_stay_without_gross_tonnage_is_judged_at_its_call_mates_and_says_so():
+    # tests/rules/FE12.yml gross_tonnage_given_on_one_stay_of_the_call_is_the_ships has the
+    # arithmetic (EUR 21 000, was 19 500 with R1 insufficient_data); the messages say why
+    tables = _shift_tables()
+    tables["visits"][0]["gross_tonnage"] = None
+    (fe12,) = _findings(tables)[("R2", "FE12")]
+    assert fe12.endswith("; R1 gives no gross tonnage: judged at the ship's 95000.0 GT that its "
+                         "other stays give")
+    tables["visits"][1]["gross_tonnage"] = 5000
+    (fe01,) = _findings(tables)[("R1", "FE01")]
+    assert fe01.endswith("gross tonnage 5000.0 is not above 5000 (given on the other stays of "
+                         "port call RTM-1; this stay gives none)")
+
+
+def test_fe12_says_a_penalty_leaves_out_a_stay_that_could_not_be_judged():
+    # tests/rules/FE13.yml an_unknown_quay_in_a_port_call_leaves_the_call_penalty_on_the_judged_stay:
+    # Vlissingen 2035, V1 4 h at a quay with OPS (EUR 6 000), V2 at a quay the berths table
+    # does not list (insufficient_data). V2's 9.5 h would be added if its quay has OPS (13.5 h
+    # -> 14 h, EUR 21 000), nothing if not: the EUR 6 000 is the least the call owes, which
+    # FE12 did not say.
+    v = {"vessel_type": "container", "gross_tonnage": 95000, "aux_power_kw": 1000,
+         "port": "NLVLI", "terminal": "T1", "ready_to_work": None, "pilot_on_board": None,
+         "port_call": "VLI-1"}
+    tables = {
+        "ports": [{"port": "NLVLI", "name": "Vlissingen", "timezone": "Europe/Amsterdam",
+                   "country": "NL"}],
+        "berths": [{"port": "NLVLI", "terminal": "T1", "berth": "B1", "ops_available": True}],
+        "visits": [{**v, "visit_id": "V1", "berth": "B1", "arrival": "2035-06-03T06:00:00+02:00",
+                    "departure": "2035-06-03T10:00:00+02:00"},
+                   {**v, "visit_id": "V2", "berth": "B9", "arrival": "2035-06-03T10:30:00+02:00",
+                    "departure": "2035-06-03T20:00:00+02:00"}]}
+    (fe12,) = _findings(tables)[("V1", "FE12")]
+    assert fe12.endswith(
+        "penalty EUR 6000.00 = 1.5 EUR/kWh x 1000.0 kW x 4.0 h, on this stay; V2 could not be "
+        "judged (insufficient_data, missing_berth_ops): its time is not in this call's, so the "
+        "penalty may rise once its data is known")
+
+
 def test_the_report_says_where_a_stays_penalty_is(db_path, tmp_path):
     from berthcheck.engine import load_pack
 

@@ -32,8 +32,12 @@ SELECT
                          || CAST(port_ops_required_from_given AS VARCHAR)
                          || '; Art. 6(3): it applies from the start of a reporting period)'
                     ELSE '' END
-        WHEN 'below_gross_tonnage' THEN 'gross tonnage ' || CAST(gross_tonnage AS VARCHAR)
+        WHEN 'below_gross_tonnage' THEN 'gross tonnage ' || CAST(judged_gross_tonnage AS VARCHAR)
             || ' is not above ' || CAST($gross_tonnage_threshold AS VARCHAR)
+            || CASE WHEN gross_tonnage IS NULL
+                    THEN ' (given on the other stays of port call ' || port_call
+                         || '; this stay gives none)'
+                    ELSE '' END
         WHEN 'not_port_of_call' THEN 'call_purpose ' || call_purpose
             || ' does not make a port of call (Art. 3 point (10)): FuelEU Art. 6 does not apply'
         ELSE 'port ' || port || ' (country ' || port_country || ')'
@@ -74,7 +78,7 @@ SELECT
         'call_purpose': call_purpose,
         'covered_from': CAST(later_start_date AS VARCHAR),
         'departure_local_date': CAST(departure_local_date AS VARCHAR),
-        'gross_tonnage': gross_tonnage,
+        'gross_tonnage': judged_gross_tonnage,
         'port': port,
         'port_afir_art9': port_afir_art9,
         'port_afir_art9_ship_type': port_afir_art9_ship_type,

@@ -15,7 +15,14 @@
 SELECT
     k.visit_id,
     k.kind || ' excused ' || bc_minutes_text(k.seconds)
-        || ' min at berth not on OPS (events ' || k.event_ids || ')' AS message,
+        || ' min at berth not on OPS (events ' || k.event_ids || ')'
+        -- kinds whose events overlap excuse some time twice over here, once in the row's
+        -- excused hours: say the total, so the findings' minutes are not added up (1.2.7)
+        || CASE WHEN sum(k.seconds) OVER (PARTITION BY k.visit_id)
+                     > o.event_excused_seconds + 0.5
+                THEN '; the kinds overlap: ' || bc_minutes_text(o.event_excused_seconds)
+                     || ' min excused in all'
+                ELSE '' END AS message,
     to_json({
         'event_ids': k.event_ids,
         'excused_minutes': minutes_of(k.seconds),

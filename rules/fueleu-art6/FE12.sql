@@ -9,7 +9,9 @@
 --   berth, shift excluded) are added up over its stays and rounded up once; a capped
 --   exception is one use. Each stay keeps its own verdict and hours. The finding, on the stay
 --   that carries the call's billed hours and penalty (its last stay with non-compliant time,
---   else its last; penalty_on), names the stays, their non-compliant hours and the penalty.
+--   else its last; penalty_on), names the stays, their non-compliant hours and the penalty,
+--   what a mean power demand is the mean of, a stay judged at its call-mates' gross tonnage,
+--   and a stay that could not be judged (its time is not in the call's: the penalty may rise).
 -- compliant: A stay without a port_call, or a call whose stays are all on OPS: no finding
 --   beyond this note.
 -- non_compliant: 06:00-07:30 at one Rotterdam quay, 08:00-20:10 at another, no OPS, 1 000 kW:
@@ -25,10 +27,40 @@ SELECT
                      || CASE WHEN call_penalty IS NOT NULL
                              THEN '; penalty EUR ' || printf('%.2f', call_penalty) || ' = '
                                   || CAST($penalty_eur_per_kwh AS VARCHAR) || ' EUR/kWh x '
-                                  || CAST(call_power_demand_kw AS VARCHAR) || ' kW x '
-                                  || CAST(billed_hours AS VARCHAR) || ' h, on this stay'
+                                  || CASE WHEN call_power_differs
+                                          THEN printf('%.4f', call_power_demand_kw)
+                                          ELSE CAST(call_power_demand_kw AS VARCHAR) END
+                                  || ' kW x ' || CAST(billed_hours AS VARCHAR) || ' h, on this stay'
+                                  -- stays giving different demands: the mean (4 decimals, as
+                                  -- export fueleu-calls writes it, so the product gives the
+                                  -- penalty to the cent) and what it is the mean of
+                                  || CASE WHEN call_power_differs
+                                          THEN '; ' || printf('%.4f', call_power_demand_kw)
+                                               || ' kW is the stays'' power demands weighted'
+                                               || ' by their hours (' || call_stay_power || ')'
+                                          ELSE '' END
                              ELSE '; penalty not computed: power demand unknown' END
-           END AS message,
+           END
+        -- stays that give no gross tonnage, judged at the one their call-mates give (1.2.7)
+        || CASE WHEN call_stays_without_gross_tonnage IS NOT NULL
+                THEN '; ' || call_stays_without_gross_tonnage || ' give'
+                     || CASE WHEN strpos(call_stays_without_gross_tonnage, ',') = 0 THEN 's'
+                             ELSE '' END
+                     || ' no gross tonnage: judged at the ship''s '
+                     || CAST(judged_gross_tonnage AS VARCHAR) || ' GT that its other stays give'
+                ELSE '' END
+        -- stays of the call that could not be judged add no time to it (pack 1.2.4): what the
+        -- call owes is known only once their data is (1.2.7: the finding did not say)
+        || CASE WHEN u.unjudged IS NOT NULL
+                THEN '; ' || u.unjudged || ': '
+                     || CASE WHEN u.unjudged_stays = 1 THEN 'its' ELSE 'their' END
+                     || ' time is not in this call''s, so '
+                     || CASE WHEN verdict = 'non_compliant'
+                             THEN 'the penalty may rise' ELSE 'the call may owe a penalty' END
+                     || ' once '
+                     || CASE WHEN u.unjudged_stays = 1 THEN 'its' ELSE 'their' END
+                     || ' data is known'
+                ELSE '' END AS message,
     to_json({
         'billed_hours': billed_hours,
         'non_compliant_hours': hours_of(call_non_compliant_seconds),
@@ -43,4 +75,12 @@ SELECT
     CASE WHEN verdict = 'non_compliant' THEN minutes_of(call_non_compliant_seconds) END
         AS minutes
 FROM fe_outcome
+LEFT JOIN (
+    SELECT call_key AS unjudged_call, count(*) AS unjudged_stays,
+        string_agg(visit_id || ' could not be judged (insufficient_data, ' || basis || ')', '; '
+                   ORDER BY arrival, visit_id) AS unjudged
+    FROM fe_outcome
+    WHERE verdict = 'insufficient_data' AND call_stays > 1
+    GROUP BY call_key
+) u ON u.unjudged_call = fe_outcome.call_key
 WHERE call_stays > 1 AND penalty_carrier AND verdict IN ('compliant', 'non_compliant')

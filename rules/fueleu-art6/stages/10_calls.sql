@@ -21,6 +21,9 @@
 -- obligation (before_start_date). Art. 6(3) ends with 31 December 2034: a call covered by it
 -- must arrive before port-local midnight of 2035-01-01 (end_instant); one straddling that
 -- instant is assessed up to it, unless its berth has OPS and Art. 6(2) takes over from it.
+-- A port call is a port of call when any of its stays is (a stop solely for refuelling,
+-- supplies, ... is not one; one that also loads cargo is), and its stays that give no gross
+-- tonnage are judged at the one value its other stays give (pack 1.2.7).
 -- Not applicable, in this order: not_regulated_type, port_not_covered, not_port_of_call,
 -- before_start_date, below_gross_tonnage (the first that holds is the basis).
 CREATE OR REPLACE TEMP TABLE fe_call AS
@@ -148,7 +151,19 @@ pc AS (
         min(arrival) AS call_arrival,
         max(departure) AS call_departure,
         count(*) AS call_stays,
-        string_agg(visit_id, ', ' ORDER BY arrival, visit_id) AS call_stay_ids
+        string_agg(visit_id, ', ' ORDER BY arrival, visit_id) AS call_stay_ids,
+        -- the ship's gross tonnage where its stays give one value (a port call is one ship's,
+        -- the loader checks; a ship's tonnage does not change between quays): read for a stay
+        -- that gives none (pack 1.2.7). Two values on its stays leave an empty one unknown.
+        CASE WHEN count(DISTINCT gross_tonnage) = 1 THEN min(gross_tonnage) END
+            AS call_gross_tonnage,
+        string_agg(visit_id, ', ' ORDER BY arrival, visit_id) FILTER (WHERE gross_tonnage IS NULL)
+            AS call_stays_without_gross_tonnage,
+        -- Art. 3 point (10) leaves out stops SOLELY for refuelling, supplies, ...: a call one
+        -- of whose stays loads or unloads cargo or passengers makes the port its port of
+        -- call, so every stay of it is at berth in a port of call (pack 1.2.7)
+        bool_or(list_contains($port_of_call_purposes, coalesce(call_purpose, 'cargo')))
+            AS call_port_of_call
     FROM visits
     WHERE port_call IS NOT NULL
     GROUP BY port, port_call
@@ -159,6 +174,11 @@ SELECT
     coalesce(pc.call_departure, r.departure) AS call_departure,
     coalesce(pc.call_stays, 1) AS call_stays,
     coalesce(pc.call_stay_ids, r.visit_id) AS call_stay_ids,
+    -- the gross tonnage the call is judged at: the stay's, else its port call's (above); the
+    -- row's own gross_tonnage column stays as given
+    coalesce(r.gross_tonnage, pc.call_gross_tonnage) AS judged_gross_tonnage,
+    CASE WHEN pc.call_gross_tonnage IS NOT NULL THEN pc.call_stays_without_gross_tonnage END
+        AS call_stays_without_gross_tonnage,
     seconds_between(coalesce(pc.call_arrival, r.arrival),
                     coalesce(pc.call_departure, r.departure)) AS call_seconds,
     -- the reporting year of the call: that of its port-local (last) departure
@@ -193,17 +213,19 @@ SELECT
         -- a ship that is not at a port of call, or of 5 000 GT or less, is out whatever its
         -- quay; otherwise a call whose coverage hangs on an unknown quay is not "not
         -- applicable" (60_outcome)
-        WHEN r.missing_berth_ops AND NOT r.port_of_call THEN 'not_port_of_call'
-        WHEN r.missing_berth_ops AND r.gross_tonnage IS NOT NULL
-             AND r.gross_tonnage <= $gross_tonnage_threshold THEN 'below_gross_tonnage'
+        WHEN r.missing_berth_ops AND NOT coalesce(pc.call_port_of_call, r.port_of_call)
+            THEN 'not_port_of_call'
+        WHEN r.missing_berth_ops
+             AND coalesce(r.gross_tonnage, pc.call_gross_tonnage) <= $gross_tonnage_threshold
+            THEN 'below_gross_tonnage'
         WHEN r.missing_berth_ops THEN NULL
         WHEN r.regime IS NULL AND r.afir_from IS NULL AND r.ops_berth_from IS NULL
              AND NOT (r.member_state_instant IS NOT NULL
                       AND r.departure <= r.member_state_instant)
             THEN 'port_not_covered'
-        WHEN NOT r.port_of_call THEN 'not_port_of_call'
+        WHEN NOT coalesce(pc.call_port_of_call, r.port_of_call) THEN 'not_port_of_call'
         WHEN r.regime IS NULL THEN 'before_start_date'
-        WHEN r.gross_tonnage IS NOT NULL AND r.gross_tonnage <= $gross_tonnage_threshold
+        WHEN coalesce(r.gross_tonnage, pc.call_gross_tonnage) <= $gross_tonnage_threshold
             THEN 'below_gross_tonnage'
     END AS not_applicable_basis
 FROM r

@@ -146,6 +146,6 @@ SELECT c.visit_id
 FROM fe_call c
 WHERE c.not_applicable_basis IS NULL
   AND NOT c.missing_berth_ops
-  AND c.gross_tonnage IS NOT NULL
+  AND c.judged_gross_tonnage IS NOT NULL
   AND c.call_seconds >= $short_stay_hours * 3600
   AND NOT EXISTS (SELECT 1 FROM fe_whole_exemption x WHERE x.visit_id = c.visit_id);

@@ -125,6 +125,14 @@ multi AS (
             ELSE sum(power_demand_kw * billable_seconds) FILTER (WHERE billable_seconds > 0)
                  / sum(billable_seconds) FILTER (WHERE billable_seconds > 0)
         END AS call_power_demand_kw,
+        -- the stays' demands differ: FE12 says the mean is one, of what (pack 1.2.7)
+        coalesce(min(power_demand_kw) FILTER (WHERE billable_seconds > 0)
+                 <> max(power_demand_kw) FILTER (WHERE billable_seconds > 0), false)
+            AS call_power_differs,
+        string_agg(visit_id || ' ' || CAST(power_demand_kw AS VARCHAR) || ' kW x '
+                   || printf('%.2f', billable_seconds / 3600.0) || ' h', ', '
+                   ORDER BY arrival, visit_id) FILTER (WHERE billable_seconds > 0)
+            AS call_stay_power,
         coalesce(arg_max(visit_id, departure) FILTER (WHERE non_compliant_seconds > 0),
                  arg_max(visit_id, departure)) AS call_carrier,
         string_agg(visit_id || ' ' || printf('%.2f', non_compliant_seconds / 3600.0) || ' h',
@@ -141,6 +149,8 @@ called AS (
         CASE WHEN m.call_key IS NULL THEN b.power_demand_kw ELSE m.call_power_demand_kw END
             AS call_power_demand_kw,
         coalesce(m.call_carrier, b.visit_id) AS call_carrier,
+        coalesce(m.call_power_differs, false) AS call_power_differs,
+        m.call_stay_power,
         m.call_stay_hours
     FROM billable b
     LEFT JOIN multi m ON m.call_key = b.call_key
@@ -150,7 +160,7 @@ judged AS (
         CASE
             WHEN not_applicable_basis IS NOT NULL THEN 'not_applicable'
             WHEN missing_berth_ops THEN 'insufficient_data'
-            WHEN gross_tonnage IS NULL THEN 'insufficient_data'
+            WHEN judged_gross_tonnage IS NULL THEN 'insufficient_data'
             WHEN call_seconds < $short_stay_hours * 3600 THEN 'exempt'
             WHEN exemption_kinds IS NOT NULL THEN 'exempt'
             -- each stay's verdict is on its own time at berth (judged under its call's
@@ -162,7 +172,7 @@ judged AS (
         CASE
             WHEN not_applicable_basis IS NOT NULL THEN not_applicable_basis
             WHEN missing_berth_ops THEN 'missing_berth_ops'
-            WHEN gross_tonnage IS NULL THEN 'missing_gross_tonnage'
+            WHEN judged_gross_tonnage IS NULL THEN 'missing_gross_tonnage'
             WHEN call_seconds < $short_stay_hours * 3600 THEN 'short_visit'
             WHEN exemption_kinds IS NOT NULL THEN exemption_kinds
             WHEN non_compliant_seconds > 0 THEN concat_ws('+', 'uncontrolled', excused_kinds)
