@@ -288,3 +288,38 @@ def test_a_capture_system_spelt_as_caecs_gives_no_warning(runner, tmp_path):
     loaded = runner.invoke(app, ["load-dir", str(tmp_path), "--db", db])
     assert loaded.exit_code == 0, loaded.output
     assert not [w for w in _warnings(loaded) if "letter for letter" in w]
+
+
+def test_empty_reference_tables_are_not_searched(tmp_path, monkeypatch):
+    """A store of visits alone (no berths, terminals, allowances, counts, capture or
+    coverage) has no row to warn of: one query finds the tables empty, and none of the ten
+    searches runs (they cost about 80 ms a `load`, `check` or `report`). With a berths row
+    spelt otherwise loaded, its table is searched and its line said."""
+    from berthcheck import store
+    from berthcheck.engine import code_spellings
+    from berthcheck.ingest.load import load_files
+
+    con = store.connect(tmp_path / "bc.duckdb")
+    try:
+        load_files(con, "visits", [write_csv(tmp_path / "v.csv", [good_visit()])])
+        statements: list[str] = []
+        real = store.run
+
+        def counted(con, sql, *args, **kwargs):
+            statements.append(sql)
+            return real(con, sql, *args, **kwargs)
+
+        monkeypatch.setattr(store, "run", counted)
+        assert code_spellings.near_code_warnings(con) == []
+        assert len(statements) == 1 and "EXISTS" in statements[0]
+        monkeypatch.setattr(store, "run", real)
+        load_files(con, "berths", [write_csv(tmp_path / "b.csv", [
+            {"port": "USLAX", "terminal": "trapac", "berth": "B136",
+             "shore_power_capable": "yes"}])])
+        monkeypatch.setattr(store, "run", counted)
+        statements.clear()
+        lines = code_spellings.near_code_warnings(con)
+        assert len(lines) == 1 and "column terminal 'trapac'" in lines[0], lines
+        assert len(statements) == 3  # which are filled, berths' spellings, berths' ports
+    finally:
+        con.close()

@@ -86,3 +86,48 @@ def test_plain_timestamps_parse_as_the_full_expressions_parse_them():
     assert full["__off"].null_count() == len(cells)
     assert full["__off_ok"].null_count() == len(cells)
     assert full["__wall"].null_count() == 4  # the three impossible times, and the empty cell
+
+
+_LA, _AMS = "America/Los_Angeles", "Europe/Amsterdam"
+
+
+@pytest.mark.parametrize(("cells", "zones", "fast"), [
+    # the commonest column: one port's local times to the minute, some blank
+    (["2026-10-03 14:20", " 2026-10-04 08:05 ", None, "   ", "2026-11-01 00:59"], [_LA] * 5, True),
+    # two ports' zones, and a zone left unknown on a blank cell only
+    (["2026-10-03 14:20", "2026-10-03 14:20", None, "2026-06-30 23:59"], [_LA, _AMS, None, _AMS],
+     True),
+    ([None, "  ", None], [_LA, None, _AMS], True),  # every cell blank
+    ([], [], True),  # no rows
+    # each of these needs a reason or an offset: typed in full, with its message
+    (["2026-10-03 14:20", "2026-11-01 01:30"], [_LA, _LA], False),  # the repeated hour
+    (["2026-03-08 02:30", "2026-10-03 14:20"], [_LA, _LA], False),  # the hour that never is
+    (["2026-10-03 14:20", "2026-03-29 02:30"], [_LA, _AMS], False),  # a gap in the second zone
+    (["2026-10-03 14:20", "2026-10-03 15:20"], [_LA, None], False),  # the zone unknown
+    (["2026-10-03 14:20", "2026-02-30 10:00"], [_LA, _LA], False),  # no such day
+    (["2026-10-03 14:20", "2026-10-03T14:20:00-07:00"], [_LA, _LA], False),  # an offset
+    (["2026-10-03 14:20", "2026-10-03 14:20:30"], [_LA, _LA], False),  # seconds
+    (["2026-10-03 14:20", "10/03/2026 14:20"], [_LA, _LA], False),  # a spreadsheet's locale
+    (["2026-10-03 2:20 PM"], [_LA], False),
+])
+def test_plain_time_columns_are_typed_as_the_full_typing_types_them(cells, zones, fast):
+    """A column whose every cell is blank or "YYYY-MM-DD HH:MM" existing once in its zone is
+    typed in two queries (`_plain_timestamps`); any other column is left to the full typing,
+    which gives its values and every reason. Both must give the same frame, to the byte."""
+    from berthcheck.ingest.coerce import (
+        ERR,
+        TZ,
+        _coerce_timestamp,
+        _coerce_timestamp_full,
+        _plain_timestamps,
+    )
+
+    frame = pl.DataFrame({"at": pl.Series(cells, dtype=pl.Utf8),
+                          TZ: pl.Series(zones, dtype=pl.Utf8)})
+    assert (_plain_timestamps(frame, "at") is not None) is fast
+    full = _coerce_timestamp_full(frame, "at")
+    typed = _coerce_timestamp(frame, "at")
+    assert typed.schema == full.schema
+    assert typed.equals(full)
+    if fast:
+        assert full[ERR + "at"].null_count() == len(cells)  # no cell has a reason

@@ -608,3 +608,37 @@ def test_fueleu_report_shows_penalties_in_eur(rotterdam_month, tmp_path):
     assert _squash(f"EUR {penalties.sum():,.2f}") in html  # the total
     worst = results.sort("penalty", descending=True, nulls_last=True).row(0, named=True)
     assert _squash(f"EUR {worst['penalty']:,.2f}") in html  # a visit's own penalty
+
+
+def test_the_report_template_is_compiled_once_a_process():
+    """Every report and comparison compiled the shipped template anew (a fresh jinja2
+    environment per render: about 0.2 CPU s a report, more than the HTML's rendering). One
+    environment serves them all: the same template object, whose output is the same text."""
+    from berthcheck.export.compare import TEMPLATE as COMPARE_TEMPLATE
+    from berthcheck.report.render import TEMPLATE, environment
+
+    assert environment() is environment()
+    assert environment().get_template(TEMPLATE) is environment().get_template(TEMPLATE)
+    assert (environment().get_template(COMPARE_TEMPLATE)
+            is environment().get_template(COMPARE_TEMPLATE))
+
+
+@pytest.mark.parametrize("text", [
+    "EVER GIVEN", "  two\tspaced\nlines  ", "A" * 40, "",
+    "\u0633\u0641\u064a\u0646\u0629 ONE", "\u05d0\u05e0\u05d9\u05d4", "caf\u00e9 \u202eevil",
+    "\u200fmarked\u200e", "MAERSK \u00c5RHUS",
+])
+def test_a_fixed_width_cell_is_cut_and_marked_as_every_letter_was_looked_at(text):
+    """A listing cell skips the per-letter look for right-to-left letters when the text is
+    ASCII (most cells); the line is the same as looking at every letter makes it."""
+    import unicodedata
+
+    from berthcheck.report import fmt
+
+    for width in (None, 6, 24):
+        clean = " ".join(text.translate(fmt._DIRECTION_CONTROLS)
+                         .translate(fmt._DIRECTION_MARKS).split())
+        if width is not None and len(clean) > width:
+            clean = clean[: width - 1] + "\u2026"
+        rtl = any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in clean)
+        assert fmt.column_text(text, width) == clean + (fmt.LEFT_TO_RIGHT_MARK if rtl else "")

@@ -121,9 +121,18 @@ def near_code_warnings(con, tables: set[str] | None = None) -> list[str]:
     rows) only ignoring case and spaces, while no row of its table is spelt as those are
     (`tables`: only these, e.g. the ones a pack reads; capture with caecs among them); then
     those of rows at a port in no ports table (engine.port_codes)."""
+    from berthcheck.engine.port_codes import PORT_TABLES, unknown_port_warnings
+
+    wanted = [table for table, codes in _TABLES.items()
+              if tables is None or {table, codes.against} - {"visits"} <= tables]
+    port_tables = {t for t in PORT_TABLES if tables is None or t in tables}
+    # a line is of a row of its table: an empty table (most stores hold no allowances, many
+    # no berths) has none, and is not searched (about 80 ms of queries where all are empty)
+    filled = _filled(con, sorted({*wanted, *port_tables}))
     lines = []
-    for table, codes in _TABLES.items():
-        if tables is not None and not {table, codes.against} - {"visits"} <= tables:
+    for table in wanted:
+        codes = _TABLES[table]
+        if table not in filled:
             continue
         width = 2 + len(codes.port("r")) + len(codes.columns)
         rows: dict[tuple, list[tuple]] = {}  # (file, row, port, codes) -> [(their codes, n)]
@@ -148,9 +157,16 @@ def near_code_warnings(con, tables: set[str] | None = None) -> list[str]:
                 f"matches no loaded {'visit' if codes.by_port else codes.against + ' row'}, "
                 f"but {theirs} {spellings}, which differ only by case or spaces: codes match "
                 f"letter for letter, so {codes.outcome}; {fix}")
-    from berthcheck.engine.port_codes import unknown_port_warnings
+    return lines + unknown_port_warnings(con, port_tables & filled)
 
-    return lines + unknown_port_warnings(con, tables)
+
+def _filled(con, tables: list[str]) -> set[str]:
+    """Those of `tables` (names from the code) that hold a row, in one query."""
+    if not tables:
+        return set()
+    exists = [f"EXISTS (SELECT 1 FROM {table})" for table in tables]  # noqa: S608 - code's names
+    found = store.run(con, "SELECT " + ", ".join(exists))[0]
+    return {table for table, full in zip(tables, found, strict=True) if full}
 
 
 def after_load(con, kinds: set[str]) -> list[str]:

@@ -36,7 +36,8 @@ def column_text(text: str, width: int | None = None) -> str:
     text = " ".join(without_direction_controls(text).translate(_DIRECTION_MARKS).split())
     if width is not None and len(text) > width:
         text = text[: width - 1] + "…"
-    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
+    # (ASCII, most cells of most reports, has no right-to-left letter: no look at each one)
+    if not text.isascii() and any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
         return text + LEFT_TO_RIGHT_MARK
     return text
 

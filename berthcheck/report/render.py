@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import mimetypes
 import os
@@ -47,8 +48,11 @@ _BLOCK_TAGS = "table|thead|tbody|tfoot|tr|td|th|div|section|p|h1|h2|h3|ul|li|svg
 _BETWEEN_BLOCKS = re.compile(rf"(?<=>)\s+(?=</?(?:{_BLOCK_TAGS})[\s>/])")
 
 
+@functools.lru_cache(maxsize=1)
 def environment():
-    """The jinja2 environment: shipped templates only, autoescape on for everything."""
+    """The jinja2 environment: shipped templates only, autoescape on for everything. One per
+    process, so each template is compiled once (about 0.2 CPU s for the report's), not once
+    a render; jinja2 still reloads a template whose file changed."""
     import jinja2
 
     env = jinja2.Environment(
