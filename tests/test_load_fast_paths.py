@@ -131,3 +131,21 @@ def test_plain_time_columns_are_typed_as_the_full_typing_types_them(cells, zones
     assert typed.equals(full)
     if fast:
         assert full[ERR + "at"].null_count() == len(cells)  # no cell has a reason
+
+
+def test_a_large_time_column_is_typed_once(monkeypatch):
+    """From _FAST_PATH_ROWS rows a column goes straight to the full typing: the two-query path
+    gains nothing on a large column, and where it cannot answer (at a million visits some cell
+    always has an offset or falls in a clock-change hour) the column was typed twice, ~0.6 s a
+    column more in the benchmark's load (docs/scaling.md, twenty-third session)."""
+    from berthcheck.ingest import coerce
+
+    def refuse(frame, name):
+        raise AssertionError("the fast path was tried on a large column")
+
+    monkeypatch.setattr(coerce, "_plain_timestamps", refuse)
+    rows = coerce._FAST_PATH_ROWS
+    frame = pl.DataFrame({"at": ["2026-10-03 14:20"] * rows,
+                          coerce.TZ: ["America/Los_Angeles"] * rows})
+    typed = coerce._coerce_timestamp(frame, "at")
+    assert typed["at"].null_count() == 0 and typed[coerce.ERR + "at"].null_count() == rows

@@ -154,10 +154,16 @@ def _ambiguous_offsets(walls: pl.Series, zone: str) -> str:
     return " or ".join(text(wall.replace(tzinfo=tz, fold=fold).utcoffset()) for fold in (0, 1))
 
 
+_FAST_PATH_ROWS = 10_000  # from this many rows a time column is typed in full at once
+
+
 def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     """Type the text column `name` of `frame` (with its rows' zones, `TZ`) as UTC instants,
     with `ERR + name` the reason of every cell that is not read (null: read, or blank)."""
-    typed = _plain_timestamps(frame, name)
+    # The two-query path pays where a column's ~20 operations cost more than its rows (a small
+    # file). A large column it cannot answer (an offset, a clock-change hour: at a million
+    # visits some cell always is) was typed twice, ~0.6 s a column more (docs/scaling.md)
+    typed = _plain_timestamps(frame, name) if frame.height < _FAST_PATH_ROWS else None
     return typed if typed is not None else _coerce_timestamp_full(frame, name)
 
 
