@@ -203,17 +203,9 @@ def test_a_ports_month_of_no_visit_still_states_its_time_zone(runner, tmp_path, 
     import zipfile
 
     from berthcheck.cli import app
-    from tests.conftest import write_csv
-    from tests.test_compare_partner import NAGOYA_BOUNDARY
+    from tests.test_compare_partner import load_nagoya_boundary
 
-    rows = [{"visit_id": v, "imo": imo, "vessel_name": name, "vessel_type": kind,
-             "port": "JPNGO", "terminal": "飛島ふ頭", "berth": berth, "arrival": arrival,
-             "departure": departure}
-            for v, imo, name, kind, berth, arrival, departure in NAGOYA_BOUNDARY]
-    db = str(tmp_path / "ngo.duckdb")
-    r = runner.invoke(app, ["--db", db, "load", "visits",
-                            str(write_csv(tmp_path / "visits.csv", rows))])
-    assert r.exit_code == 0, r.output
+    db = load_nagoya_boundary(runner, tmp_path, "飛島ふ頭")
     out = tmp_path / "ngo-dec.zip"
     r = runner.invoke(app, ["--db", db, "export", "indicators", "--period", "2026-12", "--port",
                             "JPNGO", "--pack", "carb-at-berth-2020", "--out", str(out)])

@@ -120,6 +120,23 @@ NAGOYA_BOUNDARY = [
 ]
 
 
+def load_nagoya_boundary(runner, tmp_path, terminal: str = "T", **extra: str) -> str:
+    """A store of NAGOYA_BOUNDARY's visits at JPNGO (the partner port's month edges), each row
+    with `terminal` and the `extra` columns; its --db path."""
+    from berthcheck.cli import app
+    from tests.conftest import write_csv
+
+    rows = [{"visit_id": v, "imo": imo, "vessel_name": name, "vessel_type": kind, **extra,
+             "port": "JPNGO", "terminal": terminal, "berth": berth, "arrival": arrival,
+             "departure": departure}
+            for v, imo, name, kind, berth, arrival, departure in NAGOYA_BOUNDARY]
+    db = str(tmp_path / "ngo.duckdb")
+    r = runner.invoke(app, ["--db", db, "load", "visits",
+                            str(write_csv(tmp_path / "visits.csv", rows))])
+    assert r.exit_code == 0, r.output
+    return db
+
+
 def test_a_nagoya_package_counts_months_in_tokyo_time_and_says_so(runner, tmp_path,
                                                                   monkeypatch):
     """The package never said which time zone its months are in: a Los Angeles reader could
@@ -132,16 +149,8 @@ def test_a_nagoya_package_counts_months_in_tokyo_time_and_says_so(runner, tmp_pa
     import zipfile
 
     from berthcheck.cli import app
-    from tests.conftest import write_csv
 
-    rows = [{"visit_id": v, "imo": imo, "vessel_name": name, "vessel_type": kind,
-             "operator": "日本郵船", "port": "JPNGO", "terminal": "飛島ふ頭", "berth": berth,
-             "arrival": arrival, "departure": departure}
-            for v, imo, name, kind, berth, arrival, departure in NAGOYA_BOUNDARY]
-    db = tmp_path / "ngo.duckdb"
-    r = runner.invoke(app, ["--db", str(db), "load", "visits",
-                            str(write_csv(tmp_path / "visits.csv", rows))])
-    assert r.exit_code == 0, r.output
+    db = load_nagoya_boundary(runner, tmp_path, "飛島ふ頭", operator="日本郵船")
     built = {}
     for tz in ("America/Los_Angeles", "Asia/Tokyo"):  # the same bytes in either office
         monkeypatch.setenv("TZ", tz)

@@ -283,17 +283,9 @@ def test_an_all_ports_package_names_its_ports_in_its_title(runner, tmp_path):
 
     from berthcheck.cli import app
     from berthcheck.export.indicators import PACKAGE_NAME
-    from tests.conftest import write_csv
-    from tests.test_compare_partner import NAGOYA_BOUNDARY
+    from tests.test_compare_partner import load_nagoya_boundary
 
-    rows = [{"visit_id": v, "imo": imo, "vessel_name": name, "vessel_type": kind,
-             "port": "JPNGO", "terminal": "T", "berth": berth, "arrival": arrival,
-             "departure": departure}
-            for v, imo, name, kind, berth, arrival, departure in NAGOYA_BOUNDARY]
-    db = str(tmp_path / "ngo.duckdb")
-    r = runner.invoke(app, ["--db", db, "load", "visits",
-                            str(write_csv(tmp_path / "visits.csv", rows))])
-    assert r.exit_code == 0, r.output
+    db = load_nagoya_boundary(runner, tmp_path, "T")
     titles = {}
     for period, port in (("2026-10", None), ("2026-10", "JPNGO"), ("2026-12", None)):
         out = tmp_path / f"ngo-{period}-{port}.zip"
@@ -329,19 +321,11 @@ def test_the_no_regulated_visit_note_names_a_pack_given_by_its_folder_by_its_id(
 
     from berthcheck.cli import app
     from berthcheck.resources import rules_dir
-    from tests.conftest import write_csv
-    from tests.test_compare_partner import NAGOYA_BOUNDARY
+    from tests.test_compare_partner import load_nagoya_boundary
 
     copy = tmp_path / "carb-copy"
     shutil.copytree(rules_dir() / "carb-at-berth-2020", copy)
-    rows = [{"visit_id": v, "imo": imo, "vessel_name": name, "vessel_type": kind,
-             "port": "JPNGO", "terminal": "T", "berth": berth, "arrival": arrival,
-             "departure": departure}
-            for v, imo, name, kind, berth, arrival, departure in NAGOYA_BOUNDARY]
-    db = str(tmp_path / "ngo.duckdb")
-    r = runner.invoke(app, ["--db", db, "load", "visits",
-                            str(write_csv(tmp_path / "visits.csv", rows))])
-    assert r.exit_code == 0, r.output
+    db = load_nagoya_boundary(runner, tmp_path, "T")
     r = runner.invoke(app, ["--db", db, "export", "indicators", "--period", "2026-10",
                             "--pack", str(copy), "--out", str(tmp_path / "ngo.zip")])
     assert r.exit_code == 0, r.output
