@@ -264,10 +264,10 @@ def draw_all(chart_data: dict) -> dict[str, Markup]:
                  + ("" if delays["never"] == 1 else "s"),
         )
     else:
+        # drawn empty only for a pack whose window starts at ready_to_work, a column its
+        # results then have (report/data.py `_check_columns`): the visits lack the time
         out["delays"] = empty_chart(
-            "Connection delay",
-            chart_data.get("delays_missing")
-            or "Not drawn: no judged visit in scope has a Ready to Work time.")
+            "Connection delay", "Not drawn: no judged visit in scope has a Ready to Work time.")
     if avoided and avoided.get("types"):
         out["avoided"] = panels(
             "Emissions avoided by control type",

@@ -104,12 +104,6 @@ def build_model(con, run: ReportRun, appendix: str = "all") -> dict:
         "by_terminal_unit": chart_unit(model["terminals"]),
         "over_time": over_time(run.scope, results),
         "delays": delays(con, run, visits),
-        # why no delay chart: a pack whose results leave out ready_to_work (its window does
-        # not start there) is not a store whose visits lack it
-        "delays_missing": ("Not drawn: the rule pack's results do not give ready_to_work (its "
-                           "assemble.sql returns no such column)."
-                           if "ready_to_work" not in results.columns else
-                           "Not drawn: no judged visit in scope has a Ready to Work time."),
         # a pack whose window does not start at Ready to Work (FuelEU and cn-shore-power judge
         # the stay from arrival) has no connection delay to chart: its report said "Not drawn:
         # no judged visit in scope has a Ready to Work time", as if that time were missing
