@@ -15,10 +15,7 @@
 -- non_compliant: The same vessel on the same capture at a shore power berth: 420 minutes.
 WITH barred AS (
     SELECT c.*, v.berth,
-        CASE WHEN c.started < w.window_end AND c.ended > w.window_start
-             THEN seconds_between(greatest(c.started, w.window_start),
-                                  least(c.ended, w.window_end))
-             ELSE 0 END AS window_seconds
+        overlap_seconds(c.started, c.ended, w.window_start, w.window_end) AS window_seconds
     FROM bc_capture c
     JOIN bc_window w ON w.vkey = c.vkey
     JOIN bc_visit v ON v.vkey = c.vkey

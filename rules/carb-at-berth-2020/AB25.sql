@@ -17,10 +17,7 @@
 WITH undecided AS (
     SELECT c.visit_id, c.session_id, c.system_id, c.commissioned_from, v.port, v.terminal,
         v.berth, b.port IS NOT NULL AS listed,
-        CASE WHEN c.counted_s < w.window_end AND c.counted_e > w.window_start
-             THEN seconds_between(greatest(c.counted_s, w.window_start),
-                                  least(c.counted_e, w.window_end))
-             ELSE 0 END AS window_seconds
+        overlap_seconds(c.counted_s, c.counted_e, w.window_start, w.window_end) AS window_seconds
     FROM bc_capture c
     JOIN bc_visit v ON v.vkey = c.vkey
     JOIN bc_window w ON w.vkey = c.vkey

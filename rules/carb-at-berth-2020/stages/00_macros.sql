@@ -19,5 +19,9 @@ CREATE OR REPLACE TEMP MACRO local_text(ts, tz) AS bc_local_time(ts, tz);
 CREATE OR REPLACE TEMP MACRO seconds_between(a, b) AS
     CAST((epoch_us(b) - epoch_us(a)) // 86400000000 AS DOUBLE) * 86400.0
     + CAST((epoch_us(b) - epoch_us(a)) % 86400000000 AS DOUBLE) / 1e6;
+-- the seconds of [s, e) inside [ws, we); 0 where they do not meet (AB20, AB25: a capture
+-- session's minutes in the control window)
+CREATE OR REPLACE TEMP MACRO overlap_seconds(s, e, ws, we) AS
+    CASE WHEN s < we AND e > ws THEN seconds_between(greatest(s, ws), least(e, we)) ELSE 0 END;
 CREATE OR REPLACE TEMP MACRO hours_of(seconds) AS round(seconds / 3600.0, 6);
 CREATE OR REPLACE TEMP MACRO minutes_of(seconds) AS round(seconds / 60.0, 4);
