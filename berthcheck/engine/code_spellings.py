@@ -122,13 +122,15 @@ def near_code_warnings(con, tables: set[str] | None = None) -> list[str]:
     (`tables`: only these, e.g. the ones a pack reads; capture with caecs among them); then
     those of rows at a port in no ports table (engine.port_codes)."""
     from berthcheck.engine.port_codes import PORT_TABLES, unknown_port_warnings
+    from berthcheck.engine.readiness import empty_tables
 
     wanted = [table for table, codes in _TABLES.items()
               if tables is None or {table, codes.against} - {"visits"} <= tables]
     port_tables = {t for t in PORT_TABLES if tables is None or t in tables}
     # a line is of a row of its table: an empty table (most stores hold no allowances, many
     # no berths) has none, and is not searched (about 80 ms of queries where all are empty)
-    filled = _filled(con, sorted({*wanted, *port_tables}))
+    searched = {*wanted, *port_tables}
+    filled = searched - set(empty_tables(con, searched))
     lines = []
     for table in wanted:
         codes = _TABLES[table]
@@ -158,15 +160,6 @@ def near_code_warnings(con, tables: set[str] | None = None) -> list[str]:
                 f"but {theirs} {spellings}, which differ only by case or spaces: codes match "
                 f"letter for letter, so {codes.outcome}; {fix}")
     return lines + unknown_port_warnings(con, port_tables & filled)
-
-
-def _filled(con, tables: list[str]) -> set[str]:
-    """Those of `tables` (names from the code) that hold a row, in one query."""
-    if not tables:
-        return set()
-    exists = [f"EXISTS (SELECT 1 FROM {table})" for table in tables]  # noqa: S608 - code's names
-    found = store.run(con, "SELECT " + ", ".join(exists))[0]
-    return {table for table, full in zip(tables, found, strict=True) if full}
 
 
 def after_load(con, kinds: set[str]) -> list[str]:
