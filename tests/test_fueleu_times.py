@@ -34,7 +34,7 @@ def test_fe05_names_the_times_not_excused_and_what_excused_the_rest():
     assert _messages("FE05", "events_excuse_the_middle_of_the_stay", "FE05") == {"V1": [
         "no OPS use: 19.00 h at berth not on OPS and not excused (2030-06-03 06:00 to "
         "2030-06-03 10:00 and 2030-06-03 15:00 to 2030-06-04 06:00 Europe/Amsterdam); the "
-        "assessed stay 2030-06-03 06:00 to 2030-06-04 06:00 less 5.00 h excused: "
+        "assessed stay 2030-06-03 06:00 to 2030-06-04 06:00 (24.00 h) less 5.00 h excused: "
         "ops_unavailable 2030-06-03 10:00 to 2030-06-03 14:00 (events E1), emergency "
         "2030-06-03 13:00 to 2030-06-03 15:00 (events E2); penalty EUR 28500.00 = "
         "1.5 EUR/kWh x 1000.0 kW (given) x 19.0 h"]}
@@ -43,7 +43,7 @@ def test_fe05_names_the_times_not_excused_and_what_excused_the_rest():
     assert overlap["V1"][0].startswith(
         "no OPS use: 10.00 h at berth not on OPS and not excused (2030-06-03 20:00 to "
         "2030-06-04 06:00 Europe/Amsterdam); the assessed stay 2030-06-03 06:00 to "
-        "2030-06-04 06:00 less 14.00 h excused: ops_incompatible 2030-06-03 06:00 to "
+        "2030-06-04 06:00 (24.00 h) less 14.00 h excused: ops_incompatible 2030-06-03 06:00 to "
         "2030-06-03 18:00 (events E1), emergency 2030-06-03 12:00 to 2030-06-03 20:00 "
         "(events E2); penalty EUR 15000.00"), overlap
 
@@ -55,7 +55,7 @@ def test_fe05_on_a_berth_shift_names_each_stays_own_times():
     assert messages == {
         "R1": ["no OPS use: 2.00 h at berth not on OPS and not excused (2030-06-03 06:00 to "
                "2030-06-03 08:00 Europe/Amsterdam); the assessed stay 2030-06-03 06:00 to "
-               "2030-06-03 12:00 less 4.00 h excused: emergency 2030-06-03 08:00 to "
+               "2030-06-03 12:00 (6.00 h) less 4.00 h excused: emergency 2030-06-03 08:00 to "
                "2030-06-03 12:00 (events E1); port call C1: penalty on its last stay R2 (FE12)"],
         "R2": ["no OPS use: 8.00 h at berth not on OPS and not excused (2030-06-03 13:00 to "
                "2030-06-03 21:00 Europe/Amsterdam); port call C1: see FE12 for its penalty"]}
@@ -87,3 +87,39 @@ def test_fe07_names_the_times_each_kind_excused():
     assert messages == {"V1": [
         "ops_unavailable excused 180 min at berth not on OPS: 2030-06-03 06:00 to "
         "2030-06-03 09:00 Europe/Amsterdam (events E1)"]}
+
+
+def test_fe05_and_fe06_evidence_give_the_excused_minutes_the_report_shows():
+    """The report's non-compliant listing shows a finding's interval (evidence from, to) and
+    after it the parts its evidence names (docs/packs.md 5): FE05 gave the whole stay with
+    nothing to say 300 of its minutes were excused, so "1,140 min" stood beside 24 h. The
+    evidence gives excused_minutes, the events' part (FE05.yml
+    events_excuse_the_middle_of_the_stay: 10:00-15:00; FE06.yml: 12:30-13:00)."""
+    import json
+
+    def evidence(fixture_rule: str, case_name: str, rule: str) -> dict:
+        case = next(c for c in load_cases(PACK)
+                    if c.rule == fixture_rule and c.name == case_name)
+        outcome = run_case(case.spec, PACK, case.visit_defaults)
+        (found,) = [json.loads(r["evidence"]) for r in outcome.findings.iter_rows(named=True)
+                    if r["rule_id"] == rule]
+        return found
+
+    fe05 = evidence("FE05", "events_excuse_the_middle_of_the_stay", "FE05")
+    assert (fe05["excused_minutes"], fe05["non_compliant_hours"]) == (300.0, 19.0)
+    fe06 = evidence("FE06", "stretches_named_with_their_times_and_what_was_excused", "FE06")
+    assert (fe06["excused_minutes"], fe06["gap_minutes"]) == (30.0, 60.0)
+    plain = evidence("FE05", "no_ops_24_hours_given_power", "FE05")
+    assert plain["excused_minutes"] == 0.0
+
+
+def test_fe08_names_the_uses_within_the_limit():
+    """FE08 said "use 6 ... exceeds the limit of 5" without naming the five: a verifier
+    checking the refused claim had to find the year's earlier calls, some in periods not
+    checked. It names them by first claiming stay and port-local arrival date (FE08.yml,
+    the_sixth_use_names_the_five_within_the_limit)."""
+    messages = _messages("FE08", "the_sixth_use_names_the_five_within_the_limit", "FE08")
+    assert messages == {"U9": [
+        "ops_unavailable use 6 of ship 9321483 in 2030 exceeds the limit of 5 per reporting "
+        "period; not honoured (events E9); the uses within the limit: U1 2030-01-03, "
+        "U2 2030-02-03, U3 2030-03-03, P6 (port call RTM-P) 2030-06-30, U8 2030-08-03"]}

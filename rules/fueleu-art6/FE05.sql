@@ -39,7 +39,9 @@ SELECT
         || ')'
         || CASE WHEN event_excused_seconds > 0 AND o.open_times IS NOT NULL
                 THEN '; the assessed stay ' || local_text(w_start, tz) || ' to '
-                     || local_text(w_end, tz) || ' less ' || printf('%.2f', event_excused_seconds / 3600.0)
+                     || local_text(w_end, tz) || ' ('
+                     || printf('%.2f', seconds_between(w_start, w_end) / 3600.0) || ' h) less '
+                     || printf('%.2f', event_excused_seconds / 3600.0)
                      || ' h excused: ' || x.excused_text
                 ELSE '' END
         || penalty_note(call_stays, penalty_carrier, port_call, call_carrier, penalty,
@@ -56,6 +58,9 @@ SELECT
         'berth_ops_available': CASE WHEN NOT berth_ops_unknown THEN berth_ops_available END,
         'billed_hours': billed_hours,
         'excused_hours': hours_of(excused_seconds),
+        -- the part events excused, which the report's listing shows after the interval
+        -- (docs/packs.md 5; pack 1.2.8: it showed the stay with no word of the excused part)
+        'excused_minutes': minutes_of(event_excused_seconds),
         'from': iso_utc(w_start),
         'non_compliant_hours': hours_of(non_compliant_seconds),
         'penalty': penalty,
