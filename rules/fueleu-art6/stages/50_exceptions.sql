@@ -137,10 +137,11 @@ JOIN merged m ON m.visit_id = i.visit_id AND m.kind = i.kind
 JOIN fe_window w ON w.visit_id = i.visit_id
 GROUP BY i.visit_id, i.kind, m.event_ids;
 
--- Each not-on-OPS segment less the excused time (fe_excuse, merged, so the pieces between
--- its islands are never empty): the times the ship answers for, in port-local time (pack
--- 1.2.8: FE05 named the whole stay's times when events excused part of it, FE06 named no
--- time at all). A segment nothing excuses is one open piece, itself.
+-- Each not-on-OPS segment that events partly excuse, less the excused time (fe_excuse,
+-- merged, so the pieces between its islands are never empty): the times the ship answers
+-- for, in port-local time (pack 1.2.8: FE05 named the whole stay's times when events excused
+-- part of it, FE06 named no time of a stretch at all). Segments no event touches are not
+-- here: a message writes their own times (and the cost stays with the few excused ones).
 CREATE OR REPLACE TEMP TABLE fe_open_piece AS
 WITH x AS (
     SELECT g.visit_id, g.s AS gs, g.e AS ge,
@@ -157,15 +158,11 @@ pieces AS (
     UNION ALL
     -- after the last island
     SELECT visit_id, gs, max(xe), ge FROM b GROUP BY visit_id, gs, ge
-    UNION ALL
-    -- a segment no event touches
-    SELECT g.visit_id, g.s, g.s, g.e FROM fe_segment g
-    WHERE NOT EXISTS (SELECT 1 FROM fe_excuse x
-                      WHERE x.visit_id = g.visit_id AND x.s < g.e AND x.e > g.s)
 )
 SELECT visit_id, gs, s, e FROM pieces WHERE s < e;
 
--- Per segment: its open times; per visit (gs NULL): all of them, in time order.
+-- Per segment: its open times; per visit (gs NULL): all of them, in time order (FE05, whose
+-- stay is one segment; it reads them only where events excused some of it).
 CREATE OR REPLACE TEMP TABLE fe_open_text AS
 SELECT p.visit_id, p.gs,
     string_agg(local_text(p.s, w.tz) || ' to ' || local_text(p.e, w.tz), ' and ' ORDER BY p.s)
@@ -178,7 +175,7 @@ GROUP BY GROUPING SETS ((p.visit_id, p.gs), (p.visit_id));
 -- is, its minutes not excused, its port-local times, and what of it was excused ("late
 -- connection 180 min: 2030-06-03 06:00 to 2030-06-03 12:00 less 180 min excused,
 -- non-compliant 2030-06-03 09:00 to 2030-06-03 12:00"), as cn-shore-power's CN08. A stretch
--- wholly excused is left out (FE07 names it).
+-- wholly excused is left out (FE07 names it); so are stays not on OPS at all (FE05's).
 CREATE OR REPLACE TEMP TABLE fe_stretch_text AS
 SELECT
     g.visit_id,
@@ -196,5 +193,5 @@ SELECT
 FROM fe_segment_net g
 JOIN fe_window w ON w.visit_id = g.visit_id
 LEFT JOIN fe_open_text o ON o.visit_id = g.visit_id AND o.gs = g.s
-WHERE g.seconds > g.excused_seconds
+WHERE g.seconds > g.excused_seconds AND g.segment_kind <> 'no_ops'
 GROUP BY g.visit_id;
