@@ -273,18 +273,22 @@ def test_fe07_says_the_total_where_exception_kinds_overlap():
                "start": "2030-06-07T10:00:00+02:00", "end": "2030-06-07T14:00:00+02:00"}]
     found = _findings({"visits": [base], "events": events})
     assert found[("V4", "FE07")] == [
-        "emergency excused 360 min at berth not on OPS (events EV4a); the kinds overlap: "
-        "480 min excused in all",
-        "ops_unavailable excused 240 min at berth not on OPS (events EV4b); the kinds overlap: "
-        "480 min excused in all"]
+        "emergency excused 360 min at berth not on OPS: 2030-06-07 06:00 to 2030-06-07 12:00 "
+        "Europe/Amsterdam (events EV4a); the kinds overlap: 480 min excused in all",
+        "ops_unavailable excused 240 min at berth not on OPS: 2030-06-07 10:00 to 2030-06-07 "
+        "14:00 Europe/Amsterdam (events EV4b); the kinds overlap: 480 min excused in all"]
     one = _findings({"visits": [base], "events": events[:1]})
-    assert one[("V4", "FE07")] == ["emergency excused 360 min at berth not on OPS (events EV4a)"]
+    assert one[("V4", "FE07")] == [
+        "emergency excused 360 min at berth not on OPS: 2030-06-07 06:00 to 2030-06-07 12:00 "
+        "Europe/Amsterdam (events EV4a)"]
     # kinds that do not overlap add up to the total: nothing to add
     apart = [dict(events[1], start="2030-06-07T12:00:00+02:00")]
     two = _findings({"visits": [base], "events": events[:1] + apart})
     assert two[("V4", "FE07")] == [
-        "emergency excused 360 min at berth not on OPS (events EV4a)",
-        "ops_unavailable excused 120 min at berth not on OPS (events EV4b)"]
+        "emergency excused 360 min at berth not on OPS: 2030-06-07 06:00 to 2030-06-07 12:00 "
+        "Europe/Amsterdam (events EV4a)",
+        "ops_unavailable excused 120 min at berth not on OPS: 2030-06-07 12:00 to 2030-06-07 "
+        "14:00 Europe/Amsterdam (events EV4b)"]
 
 
 def test_a_stay_without_gross_tonnage_is_judged_at_its_call_mates_and_says_so():

@@ -7,7 +7,8 @@
 --   ops_incompatible or emergency event covers (parameter partial_exception_kinds) is excused:
 --   it counts as excused_hours, not as non-compliant hours. ops_unavailable and
 --   ops_incompatible count only within the yearly limit (FE08). The finding gives the excused
---   minutes per kind.
+--   minutes per kind and the port-local times they cover (pack 1.2.8), to hold against the
+--   record of the unavailability or the emergency.
 -- compliant: No OPS 06:00-12:00 and an ops_unavailable event 06:00-12:00, OPS after: 360 min
 --   excused, the call is compliant (basis controlled+ops_unavailable).
 -- non_compliant: The same with an ops_unavailable event 06:00-09:00 only: 180 min excused,
@@ -15,7 +16,8 @@
 SELECT
     k.visit_id,
     k.kind || ' excused ' || bc_minutes_text(k.seconds)
-        || ' min at berth not on OPS (events ' || k.event_ids || ')'
+        || ' min at berth not on OPS: ' || k.excused_times || ' ' || o.tz
+        || ' (events ' || k.event_ids || ')'
         -- kinds whose events overlap excuse some time twice over here, once in the row's
         -- excused hours: say the total, so the findings' minutes are not added up (1.2.7)
         || CASE WHEN sum(k.seconds) OVER (PARTITION BY k.visit_id)

@@ -9,30 +9,45 @@
 --   Uses are counted per ship (IMO) and port call (the stays sharing a port_call are one call,
 --   one use) over all loaded calls of the calendar year (port-local departure), in order of
 --   arrival, whatever the period checked. A use beyond the limit
---   excuses nothing and gets this finding.
+--   excuses nothing and gets this finding, which names the year's uses within the limit
+--   (first claiming stay and its port-local arrival date; pack 1.2.8).
 -- compliant: A ship's fifth ops_unavailable call of 2030: honoured, the time is excused.
 -- non_compliant: Its sixth ops_unavailable call of 2030: not honoured, the time not on OPS is
 --   non-compliant.
 SELECT
-    visit_id,
-    kinds || ' use ' || CAST(use_number AS VARCHAR) || ' of ship ' || imo
-        || CASE WHEN $capped_exception_count_per = 'ship_port' THEN ' at ' || port ELSE '' END
-        || ' in ' || CAST(year AS VARCHAR) || ' exceeds the limit of '
+    k.visit_id,
+    kinds || ' use ' || CAST(use_number AS VARCHAR) || ' of ship ' || k.imo
+        || CASE WHEN $capped_exception_count_per = 'ship_port' THEN ' at ' || k.port ELSE '' END
+        || ' in ' || CAST(k.year AS VARCHAR) || ' exceeds the limit of '
         || CAST(use_limit AS VARCHAR) || ' per reporting period; not honoured (events '
         || event_ids || ')'
         || CASE WHEN call_stays > 1
                 THEN '; one use for port call ' || port_call || ' (stays ' || claiming_stays || ')'
-                ELSE '' END AS message,
+                ELSE '' END
+        -- the year's uses within the limit, with the port-local date of their arrival, so
+        -- that a verifier can check the calls that used the limit up, which may lie in
+        -- another period than the one checked (pack 1.2.8: only this use's number)
+        || '; the uses within the limit: ' || coalesce(
+               (SELECT string_agg(h.visit_id
+                                  || CASE WHEN h.call_stays > 1
+                                          THEN ' (port call ' || h.port_call || ')' ELSE '' END
+                                  || ' ' || strftime(timezone(c.tz, h.call_arrival), '%Y-%m-%d'),
+                                  ', ' ORDER BY h.use_number)
+                FROM fe_cap_claim h
+                JOIN fe_call c ON c.visit_id = h.visit_id
+                WHERE h.honoured AND h.imo = k.imo AND h.year = k.year
+                  AND ($capped_exception_count_per <> 'ship_port' OR h.port = k.port)),
+               'none') AS message,
     to_json({
         'event_ids': event_ids,
-        'imo': imo,
+        'imo': k.imo,
         'kinds': kinds,
         'limit': use_limit,
         'minutes_claimed': minutes_of(seconds),
-        'port': CASE WHEN $capped_exception_count_per = 'ship_port' THEN port END,
+        'port': CASE WHEN $capped_exception_count_per = 'ship_port' THEN k.port END,
         'use_number': use_number,
-        'year': year
+        'year': k.year
     }) AS evidence,
     minutes_of(seconds) AS minutes
-FROM fe_cap_claim
+FROM fe_cap_claim k
 WHERE NOT honoured

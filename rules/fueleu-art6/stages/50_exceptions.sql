@@ -125,8 +125,73 @@ islands AS (
     SELECT visit_id, part AS kind, s, e FROM bc_interval_union(per_kind)
 )
 SELECT i.visit_id, i.kind, m.event_ids,
-    sum(seconds_between(greatest(i.s, g.s), least(i.e, g.e))) AS seconds
+    sum(seconds_between(greatest(i.s, g.s), least(i.e, g.e))) AS seconds,
+    -- the port-local times it excused (FE05, FE07; pack 1.2.8: only the minutes), to hold
+    -- against the records of the fault or emergency
+    string_agg(local_text(greatest(i.s, g.s), w.tz) || ' to ' || local_text(least(i.e, g.e), w.tz),
+               ' and ' ORDER BY greatest(i.s, g.s)) AS excused_times,
+    min(greatest(i.s, g.s)) AS first_excused
 FROM islands i
 JOIN fe_segment g ON g.visit_id = i.visit_id AND i.s < g.e AND i.e > g.s
 JOIN merged m ON m.visit_id = i.visit_id AND m.kind = i.kind
+JOIN fe_window w ON w.visit_id = i.visit_id
 GROUP BY i.visit_id, i.kind, m.event_ids;
+
+-- Each not-on-OPS segment that events partly excuse, less the excused time (fe_excuse,
+-- merged, so the pieces between its islands are never empty): the times the ship answers
+-- for, in port-local time (pack 1.2.8: FE05 named the whole stay's times when events excused
+-- part of it, FE06 named no time of a stretch at all). Segments no event touches are not
+-- here: a message writes their own times (and the cost stays with the few excused ones).
+CREATE OR REPLACE TEMP TABLE fe_open_piece AS
+WITH x AS (
+    SELECT g.visit_id, g.s AS gs, g.e AS ge,
+        greatest(x.s, g.s) AS xs, least(x.e, g.e) AS xe
+    FROM fe_segment g
+    JOIN fe_excuse x ON x.visit_id = g.visit_id AND x.s < g.e AND x.e > g.s
+),
+b AS (
+    SELECT x.*, lag(xe) OVER (PARTITION BY visit_id, gs ORDER BY xs) AS prev_xe FROM x
+),
+pieces AS (
+    -- before each excused island: from the segment's start or the previous island's end
+    SELECT visit_id, gs, coalesce(prev_xe, gs) AS s, xs AS e FROM b
+    UNION ALL
+    -- after the last island
+    SELECT visit_id, gs, max(xe), ge FROM b GROUP BY visit_id, gs, ge
+)
+SELECT visit_id, gs, s, e FROM pieces WHERE s < e;
+
+-- Per segment: its open times; per visit (gs NULL): all of them, in time order (FE05, whose
+-- stay is one segment; it reads them only where events excused some of it).
+CREATE OR REPLACE TEMP TABLE fe_open_text AS
+SELECT p.visit_id, p.gs,
+    string_agg(local_text(p.s, w.tz) || ' to ' || local_text(p.e, w.tz), ' and ' ORDER BY p.s)
+        AS open_times
+FROM fe_open_piece p
+JOIN fe_window w ON w.visit_id = p.visit_id
+GROUP BY GROUPING SETS ((p.visit_id, p.gs), (p.visit_id));
+
+-- Each not-on-OPS stretch of a stay partly on OPS as FE06 writes it, in time order: what it
+-- is, its minutes not excused, its port-local times, and what of it was excused ("late
+-- connection 180 min: 2030-06-03 06:00 to 2030-06-03 12:00 less 180 min excused,
+-- non-compliant 2030-06-03 09:00 to 2030-06-03 12:00"), as cn-shore-power's CN08. A stretch
+-- wholly excused is left out (FE07 names it); so are stays not on OPS at all (FE05's).
+CREATE OR REPLACE TEMP TABLE fe_stretch_text AS
+SELECT
+    g.visit_id,
+    string_agg(
+        CASE g.segment_kind WHEN 'late_connection' THEN 'late connection'
+                            WHEN 'early_disconnection' THEN 'early disconnection'
+                            ELSE g.segment_kind END
+        || ' ' || bc_minutes_text(g.seconds - g.excused_seconds) || ' min: '
+        || local_text(g.s, w.tz) || ' to ' || local_text(g.e, w.tz)
+        || CASE WHEN g.excused_seconds > 0
+                THEN ' less ' || bc_minutes_text(g.excused_seconds)
+                     || ' min excused, non-compliant ' || o.open_times
+                ELSE '' END,
+        '; ' ORDER BY g.s) AS stretches
+FROM fe_segment_net g
+JOIN fe_window w ON w.visit_id = g.visit_id
+LEFT JOIN fe_open_text o ON o.visit_id = g.visit_id AND o.gs = g.s
+WHERE g.seconds > g.excused_seconds AND g.segment_kind <> 'no_ops'
+GROUP BY g.visit_id;
