@@ -297,11 +297,11 @@ def test_a_stay_without_gross_tonnage_is_judged_at_its_call_mates_and_says_so():
     tables = _shift_tables()
     tables["visits"][0]["gross_tonnage"] = None
     (fe12,) = _findings(tables)[("R2", "FE12")]
-    assert fe12.endswith("; R1 gives no gross tonnage: judged at the ship's 95000.0 GT that its "
+    assert fe12.endswith("; R1 gives no gross tonnage: judged at the ship's 95000 GT that its "
                          "other stays give")
     tables["visits"][1]["gross_tonnage"] = 5000
     (fe01,) = _findings(tables)[("R1", "FE01")]
-    assert fe01.endswith("gross tonnage 5000.0 is not above 5000 (given on the other stays of "
+    assert fe01.endswith("gross tonnage 5000 is not above 5000 (given on the other stays of "
                          "port call RTM-1; this stay gives none)")
 
 

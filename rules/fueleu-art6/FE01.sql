@@ -32,7 +32,7 @@ SELECT
                          || CAST(port_ops_required_from_given AS VARCHAR)
                          || '; Art. 6(3): it applies from the start of a reporting period)'
                     ELSE '' END
-        WHEN 'below_gross_tonnage' THEN 'gross tonnage ' || CAST(judged_gross_tonnage AS VARCHAR)
+        WHEN 'below_gross_tonnage' THEN 'gross tonnage ' || tonnage_text(judged_gross_tonnage)
             || ' is not above ' || CAST($gross_tonnage_threshold AS VARCHAR)
             || CASE WHEN gross_tonnage IS NULL
                     THEN ' (given on the other stays of port call ' || port_call

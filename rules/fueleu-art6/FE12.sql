@@ -47,7 +47,7 @@ SELECT
                      || CASE WHEN strpos(call_stays_without_gross_tonnage, ',') = 0 THEN 's'
                              ELSE '' END
                      || ' no gross tonnage: judged at the ship''s '
-                     || CAST(judged_gross_tonnage AS VARCHAR) || ' GT that its other stays give'
+                     || tonnage_text(judged_gross_tonnage) || ' GT that its other stays give'
                 ELSE '' END
         -- stays of the call that could not be judged add no time to it (pack 1.2.4): what the
         -- call owes is known only once their data is (1.2.7: the finding did not say)

@@ -15,6 +15,11 @@ CREATE OR REPLACE TEMP MACRO seconds_between(a, b) AS
     + CAST((epoch_us(b) - epoch_us(a)) % 86400000000 AS DOUBLE) / 1e6;
 CREATE OR REPLACE TEMP MACRO hours_of(seconds) AS round(seconds / 3600.0, 6);
 CREATE OR REPLACE TEMP MACRO minutes_of(seconds) AS round(seconds / 60.0, 4);
+-- A gross tonnage as a message writes it: a whole number without ".0" ("5000", as the threshold
+-- and the regulation write it), other values as stored (pack 1.2.8: "5000.0 is not above 5000").
+CREATE OR REPLACE TEMP MACRO tonnage_text(gt) AS
+    CASE WHEN gt = trunc(gt) AND abs(gt) < 1e15 THEN CAST(CAST(gt AS BIGINT) AS VARCHAR)
+         ELSE CAST(gt AS VARCHAR) END;
 -- The end of FE05's and FE06's message: where a stay's penalty is (on this stay, with its
 -- arithmetic; on its port call's last stay, FE12; or not computed without a power demand).
 CREATE OR REPLACE TEMP MACRO penalty_note(call_stays, penalty_carrier, port_call, call_carrier,
