@@ -36,7 +36,7 @@ SELECT
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_claim_outcome c
-WHERE allowance IS NOT NULL AND NOT honoured
+WHERE allowance IS NOT NULL AND claim_number > allowance
   -- the refused claim leaves uncontrolled time (or a visit without Ready to Work) unexcused;
   -- on a visit compliant on its own control it is AB24 (not on one another honoured VIE/TIE
   -- made compliant: that visit did not reduce its emissions)

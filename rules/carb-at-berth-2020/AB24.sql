@@ -38,7 +38,7 @@ SELECT
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_claim_outcome c
 JOIN bc_outcome o ON o.vkey = c.vkey
-WHERE c.allowance IS NOT NULL AND NOT c.honoured AND o.verdict = 'compliant'
+WHERE c.allowance IS NOT NULL AND c.claim_number > c.allowance AND o.verdict = 'compliant'
   -- compliant on its own control (or an empty window), not through another honoured claim:
   -- a visit without reductions relied on a VIE/TIE, the reason above does not hold (AB10)
   AND NOT (o.vie_honoured OR o.tie_honoured)
