@@ -196,6 +196,33 @@ def test_check_says_what_to_load_when_a_ties_year_is_not_complete():
             if line.startswith("warning:")] == []
 
 
+def test_a_tie_beyond_the_allowance_of_an_incomplete_year_says_its_number_is_at_least():
+    # r24-TIE: with USLAX 2026 not declared complete, V2's TIE is the 2nd of the loaded claims
+    # and the 2nd at least of T1's year: beyond 1 whatever else is missing (AB10), and the
+    # message says the number is a lower bound; with the year declared complete it does not
+    later = {"arrival": "2026-10-05 06:00", "ready_to_work": "2026-10-05 08:00",
+             "pilot_on_board": "2026-10-06 18:00", "departure": "2026-10-06 19:00"}
+    tables = {
+        "visits": [visit("V1"), visit("V2", imo="9074729", **later)],
+        "events": [{"visit_id": v, "event_id": f"E{v}", "kind": "tie"} for v in ("V1", "V2")],
+        "allowances": [{"year": 2026, "holder_kind": "terminal", "holder": "T1",
+                        "port": "USLAX", "granted": 1}],
+        "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
+                       "year": 2026, "regulated": True}],
+    }
+    _, outcome = _run(tables)
+    (message,) = outcome.findings.filter(pl.col("rule_id") == "AB10")["message"].to_list()
+    assert message == (
+        "TIE 2 of terminal T1 at USLAX in 2026 (at least: USLAX 2026 is not declared complete, "
+        "so other claims at the terminal that year may not be loaded) exceeds the allowance of "
+        "1 (allowances); not honoured")
+    _, outcome = _run({**tables, "coverage": [{"kind": "port", "holder": "USLAX",
+                                               "year": 2026}]})
+    (message,) = outcome.findings.filter(pl.col("rule_id") == "AB10")["message"].to_list()
+    assert message == ("TIE 2 of terminal T1 at USLAX in 2026 exceeds the allowance of 1 "
+                       "(allowances); not honoured")
+
+
 def test_what_to_load_names_only_the_years_that_could_decide_the_status():
     # r18-RA: counts 2021: 5, 2022: 5, 2023: ?, 2024: 10, 2025: 25, 2026: ?. For 2027 the pairs
     # with 2023 (5/?, ?/10) each have a year below 20 and cannot end low activity; only

@@ -19,7 +19,7 @@ SELECT
     c.visit_id,
     upper(c.claim_kind) || ' ' || CAST(c.claim_number AS VARCHAR) || ' of ' || c.holder_kind || ' '
         || c.holder || coalesce(' at ' || c.holder_port, '') || ' in ' || CAST(c.year AS VARCHAR)
-        || ' exceeds the allowance of ' || CAST(c.allowance AS VARCHAR) || ' ('
+        || c.claim_number_note || ' exceeds the allowance of ' || CAST(c.allowance AS VARCHAR) || ' ('
         || c.allowance_source || '); not honoured, and not needed: the visit had no '
         || 'uncontrolled time (compliant on its control); the assignment is to be corrected'
         AS message,
