@@ -223,6 +223,29 @@ def test_a_tie_beyond_the_allowance_of_an_incomplete_year_says_its_number_is_at_
                        "(allowances); not honoured")
 
 
+def test_a_tie_without_an_allowance_names_both_rows_a_line_would_need():
+    # r24-TIE: a TIE with no allowance (AB11) at a port-year not declared complete would, once
+    # the allowance is loaded, still not be honoured (AB26): AB11 says both at once, so the
+    # line does not load one thing to be asked for the next
+    tables = {
+        "visits": [visit("V1")],
+        "events": [{"visit_id": "V1", "event_id": "E1", "kind": "tie"}],
+        "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
+                       "year": 2026, "regulated": True}],
+    }
+    _, outcome = _run(tables)
+    (message,) = outcome.findings.filter(pl.col("rule_id") == "AB11")["message"].to_list()
+    assert message.endswith(
+        "or the complete 2025 visits with a coverage row (kind port, holder USLAX); and, for "
+        "its place among the terminal's claims of 2026, the complete 2026 visits of USLAX with "
+        "a coverage row (kind port, holder USLAX, year 2026)"), message
+    _, outcome = _run({**tables, "coverage": [{"kind": "port", "holder": "USLAX",
+                                               "year": 2026}]})
+    (message,) = outcome.findings.filter(pl.col("rule_id") == "AB11")["message"].to_list()
+    assert message.endswith("or the complete 2025 visits with a coverage row (kind port, "
+                            "holder USLAX)"), message
+
+
 def test_what_to_load_names_only_the_years_that_could_decide_the_status():
     # r18-RA: counts 2021: 5, 2022: 5, 2023: ?, 2024: 10, 2025: 25, 2026: ?. For 2027 the pairs
     # with 2023 (5/?, ?/10) each have a year below 20 and cannot end low activity; only
