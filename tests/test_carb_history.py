@@ -155,6 +155,97 @@ def test_check_says_what_to_load_when_counts_are_missing():
     ]
 
 
+def test_check_says_what_to_load_when_a_ties_year_is_not_complete():
+    # r24-TIE: a line holds only its own calls at a terminal; its TIE 1 of 1 loaded claim,
+    # within an allowance of 3, is not honoured while USLAX 2026 is not declared complete
+    # (other lines' TIE claims at T1 that year may not be loaded): AB26 per claim, and one
+    # warning line per terminal and year saying what to load
+    tie_visits = [visit("V1"), visit("V2", imo="9074729", arrival="2026-10-05 06:00",
+                                     ready_to_work="2026-10-05 08:00",
+                                     pilot_on_board="2026-10-06 18:00",
+                                     departure="2026-10-06 19:00")]
+    tables = {
+        "visits": tie_visits,
+        "events": [{"visit_id": "V1", "event_id": "E1", "kind": "tie"},
+                   {"visit_id": "V2", "event_id": "E2", "kind": "tie"}],
+        "allowances": [{"year": 2026, "holder_kind": "terminal", "holder": "T1",
+                        "port": "USLAX", "granted": 3}],
+        "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
+                       "year": 2026, "regulated": True}],
+    }
+    _, outcome = _run(tables)
+    verdicts = dict(outcome.results.select("visit_id", "verdict").iter_rows())
+    assert verdicts == {"V1": "non_compliant", "V2": "non_compliant"}
+    messages = outcome.findings.filter(pl.col("rule_id") == "AB26").sort("visit_id")["message"]
+    assert messages.to_list()[0] == (
+        "TIE not honoured: it is TIE 1 of the loaded claims of terminal T1 at USLAX in 2026 "
+        "(allowance 3, allowances), but USLAX 2026 is not declared complete, so other claims "
+        "at the terminal that year may not be loaded. Load the complete 2026 visits of USLAX "
+        "(with the terminal's claims) and a coverage row (kind port, holder USLAX, year 2026)")
+    lines = [line for line in summary_text(outcome).splitlines() if line.startswith("warning:")]
+    assert lines == [
+        "warning: 2 TIE claim(s) of terminal T1 at USLAX in 2026 not honoured: other claims at "
+        "the terminal that year may not be loaded. Load the complete 2026 visits of USLAX (with "
+        "the terminal's claims) and a coverage row (kind port, holder USLAX, year 2026)",
+    ]
+    # declared complete, the two claims are T1's first two of 2026: honoured, no warning
+    _, outcome = _run({**tables, "coverage": [{"kind": "port", "holder": "USLAX",
+                                               "year": 2026}]})
+    assert set(outcome.results["basis"].to_list()) == {"tie"}
+    assert [line for line in summary_text(outcome).splitlines()
+            if line.startswith("warning:")] == []
+
+
+def test_a_tie_beyond_the_allowance_of_an_incomplete_year_says_its_number_is_at_least():
+    # r24-TIE: with USLAX 2026 not declared complete, V2's TIE is the 2nd of the loaded claims
+    # and the 2nd at least of T1's year: beyond 1 whatever else is missing (AB10), and the
+    # message says the number is a lower bound; with the year declared complete it does not
+    later = {"arrival": "2026-10-05 06:00", "ready_to_work": "2026-10-05 08:00",
+             "pilot_on_board": "2026-10-06 18:00", "departure": "2026-10-06 19:00"}
+    tables = {
+        "visits": [visit("V1"), visit("V2", imo="9074729", **later)],
+        "events": [{"visit_id": v, "event_id": f"E{v}", "kind": "tie"} for v in ("V1", "V2")],
+        "allowances": [{"year": 2026, "holder_kind": "terminal", "holder": "T1",
+                        "port": "USLAX", "granted": 1}],
+        "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
+                       "year": 2026, "regulated": True}],
+    }
+    _, outcome = _run(tables)
+    (message,) = outcome.findings.filter(pl.col("rule_id") == "AB10")["message"].to_list()
+    assert message == (
+        "TIE 2 of terminal T1 at USLAX in 2026 (at least: USLAX 2026 is not declared complete, "
+        "so other claims at the terminal that year may not be loaded) exceeds the allowance of "
+        "1 (allowances); not honoured")
+    _, outcome = _run({**tables, "coverage": [{"kind": "port", "holder": "USLAX",
+                                               "year": 2026}]})
+    (message,) = outcome.findings.filter(pl.col("rule_id") == "AB10")["message"].to_list()
+    assert message == ("TIE 2 of terminal T1 at USLAX in 2026 exceeds the allowance of 1 "
+                       "(allowances); not honoured")
+
+
+def test_a_tie_without_an_allowance_names_both_rows_a_line_would_need():
+    # r24-TIE: a TIE with no allowance (AB11) at a port-year not declared complete would, once
+    # the allowance is loaded, still not be honoured (AB26): AB11 says both at once, so the
+    # line does not load one thing to be asked for the next
+    tables = {
+        "visits": [visit("V1")],
+        "events": [{"visit_id": "V1", "event_id": "E1", "kind": "tie"}],
+        "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
+                       "year": 2026, "regulated": True}],
+    }
+    _, outcome = _run(tables)
+    (message,) = outcome.findings.filter(pl.col("rule_id") == "AB11")["message"].to_list()
+    assert message.endswith(
+        "or the complete 2025 visits with a coverage row (kind port, holder USLAX); and, for "
+        "its place among the terminal's claims of 2026, the complete 2026 visits of USLAX with "
+        "a coverage row (kind port, holder USLAX, year 2026)"), message
+    _, outcome = _run({**tables, "coverage": [{"kind": "port", "holder": "USLAX",
+                                               "year": 2026}]})
+    (message,) = outcome.findings.filter(pl.col("rule_id") == "AB11")["message"].to_list()
+    assert message.endswith("or the complete 2025 visits with a coverage row (kind port, "
+                            "holder USLAX)"), message
+
+
 def test_what_to_load_names_only_the_years_that_could_decide_the_status():
     # r18-RA: counts 2021: 5, 2022: 5, 2023: ?, 2024: 10, 2025: 25, 2026: ?. For 2027 the pairs
     # with 2023 (5/?, ?/10) each have a year below 20 and cannot end low activity; only
@@ -261,6 +352,8 @@ def _claim_use_tables(kind: str) -> dict:
         + [{"visit_id": "V3", "event_id": "X3", "kind": "emergency",
             "start": "2026-10-05 20:00", "end": "2026-10-05 22:00"}],
         "allowances": [{"year": 2026, "granted": 1, **holder}],
+        # USLAX 2026 declared complete: the loaded TIE claims are T1's of the year (AB26)
+        "coverage": [{"kind": "port", "holder": "USLAX", "year": 2026}],
     }
 
 

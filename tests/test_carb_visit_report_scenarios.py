@@ -107,6 +107,8 @@ CLAIMS = {
     ],
     "allowances": [{"year": "2026", "holder_kind": "terminal", "holder": "TRAPAC",
                     "granted": "2", "port": "USLAX"}],
+    # USLAX 2026 declared complete: the TIE is TRAPAC's first of the year (AB26 otherwise)
+    "coverage": [{"kind": "port", "holder": "USLAX", "year": "2026"}],
 }
 
 

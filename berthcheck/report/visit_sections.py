@@ -254,7 +254,12 @@ def exceptions(con, run: ReportRun, by_visit: dict, finding_rows: list[dict]) ->
         else:
             u["refused"] += 1
             ev = refused_evidence.get((e["visit_id"], e["kind"]))
-            if ev is not None and ev.get("allowance") is not None:
+            if ev is not None and ev.get("reason") == "claims_not_complete":
+                # AB26: within the allowance among the loaded claims, but the port-year is
+                # not declared complete, so the terminal's other claims may be missing
+                u["why"].add(f"{ev.get('port')} {ev.get('year')} not declared complete "
+                             "(other claims of the year may not be loaded)")
+            elif ev is not None and ev.get("allowance") is not None:
                 u["why"].add(f"beyond allowance {ev['allowance']} ({ev.get('allowance_source')})")
             elif ev is not None:
                 u["why"].add("allowance cannot be established")

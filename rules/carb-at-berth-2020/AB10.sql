@@ -14,13 +14,17 @@
 --   its visit. A claim beyond the allowance on a visit that had no uncontrolled time anyway
 --   (compliant on its control, or an empty window) is AB24, a warning: the visit did reduce
 --   its emissions, so the over-assignment is the holder's reporting error, not a visit
---   without reductions (docs/regulations-carb.md 8.2).
+--   without reductions (docs/regulations-carb.md 8.2). A TIE's number counts the loaded
+--   claims; where its port's visits of the year are not declared complete in coverage it is a
+--   lower bound, and the message says "at least" (AB26 is the claim within the allowance
+--   there; docs/regulations-carb.md 8.3).
 -- compliant: Fleet F has 2 VIEs for 2026; its first and second VIE claims are honoured.
 -- non_compliant: The third VIE claim of fleet F in 2026 (by departure) is not honoured.
 SELECT
     visit_id,
     upper(claim_kind) || ' ' || CAST(claim_number AS VARCHAR) || ' of ' || holder_kind || ' '
-        || holder || coalesce(' at ' || holder_port, '') || ' in ' || CAST(year AS VARCHAR) || ' exceeds the allowance of '
+        || holder || coalesce(' at ' || holder_port, '') || ' in ' || CAST(year AS VARCHAR)
+        || claim_number_note || ' exceeds the allowance of '
         || CAST(allowance AS VARCHAR) || ' (' || allowance_source || '); not honoured' AS message,
     to_json({
         'allowance': allowance,
@@ -36,7 +40,7 @@ SELECT
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_claim_outcome c
-WHERE allowance IS NOT NULL AND NOT honoured
+WHERE allowance IS NOT NULL AND claim_number > allowance
   -- the refused claim leaves uncontrolled time (or a visit without Ready to Work) unexcused;
   -- on a visit compliant on its own control it is AB24 (not on one another honoured VIE/TIE
   -- made compliant: that visit did not reduce its emissions)

@@ -19,7 +19,7 @@ SELECT
     c.visit_id,
     upper(c.claim_kind) || ' ' || CAST(c.claim_number AS VARCHAR) || ' of ' || c.holder_kind || ' '
         || c.holder || coalesce(' at ' || c.holder_port, '') || ' in ' || CAST(c.year AS VARCHAR)
-        || ' exceeds the allowance of ' || CAST(c.allowance AS VARCHAR) || ' ('
+        || c.claim_number_note || ' exceeds the allowance of ' || CAST(c.allowance AS VARCHAR) || ' ('
         || c.allowance_source || '); not honoured, and not needed: the visit had no '
         || 'uncontrolled time (compliant on its control); the assignment is to be corrected'
         AS message,
@@ -38,7 +38,7 @@ SELECT
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_claim_outcome c
 JOIN bc_outcome o ON o.vkey = c.vkey
-WHERE c.allowance IS NOT NULL AND NOT c.honoured AND o.verdict = 'compliant'
+WHERE c.allowance IS NOT NULL AND c.claim_number > c.allowance AND o.verdict = 'compliant'
   -- compliant on its own control (or an empty window), not through another honoured claim:
   -- a visit without reductions relied on a VIE/TIE, the reason above does not hold (AB10)
   AND NOT (o.vie_honoured OR o.tie_honoured)
