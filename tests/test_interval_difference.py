@@ -127,6 +127,19 @@ def test_equals_a_minute_by_minute_brute_force(con):
     assert _difference(con, wholes, holes) == _brute_force(wholes, holes)
 
 
+def test_packs_use_the_macro_for_the_difference():
+    """CARB's violation days and the Chinese pack's open times read the engine's macro, not a
+    copy of its SQL (a lag or lead over excused intervals within a stretch)."""
+    for path, table in ((RULES / "carb-at-berth-2020" / "stages" / "70_outcome.sql",
+                         "bc_uncontrolled_piece"),
+                        (RULES / "cn-shore-power" / "stages" / "40_excuses.sql", "cn_open_piece")):
+        text = path.read_text()
+        statement = text[text.index(f"TABLE {table} AS"):]
+        statement = statement[:statement.index(";\n")]
+        assert "bc_interval_difference(" in statement, path
+        assert " OVER " not in statement, path
+
+
 def test_the_docs_example_runs(con):
     """docs/packs.md section 3's example of the macro, on a stretch 12:00-15:00 excused
     11:00-13:00 and 12:30-14:30 (overlapping holes, as given)."""
