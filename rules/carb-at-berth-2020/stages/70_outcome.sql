@@ -263,28 +263,19 @@ WHERE o.verdict = 'non_compliant'
 -- Violation days (§§ 93130.7, 93130.9, 93130.12(b): "a separate violation for each calendar day
 -- that the failure occurs"): the port-local calendar days on which a visit had uncontrolled
 -- time in its window, net of excused time. The uncontrolled stretches are the segments of W
--- minus the (merged, disjoint) excusing intervals.
+-- less the excusing intervals (bc_interval_difference, the engine's macro): a segment nothing
+-- excused is one stretch as it is, a fully excused one none, and only the partly excused
+-- segments are cut (bc_segment_net knows which, so the few of them go through the macro's
+-- window, not every segment).
 CREATE OR REPLACE TEMP TABLE bc_uncontrolled_piece AS
-WITH ex AS (
-    SELECT g.vkey, g.s AS gs, g.e AS ge,
-        greatest(x.s, g.s) AS xs, least(x.e, g.e) AS xe
-    FROM bc_segment g
-    JOIN bc_excuse x ON x.vkey = g.vkey AND x.s < g.e AND x.e > g.s
+WITH whole AS (
+    SELECT vkey AS visit_id, 0 AS part, s, e FROM bc_segment_net
+    WHERE excused_seconds > 0 AND seconds > excused_seconds
 ),
-pieces AS (
-    -- before the first excused interval of a segment
-    SELECT vkey, gs AS s, min(xs) AS e FROM ex GROUP BY vkey, gs, ge
-    UNION ALL
-    -- after each excused interval, up to the next one or the segment's end
-    SELECT vkey, xe, coalesce(lead(xs) OVER (PARTITION BY vkey, gs ORDER BY xs), ge)
-    FROM ex
-    UNION ALL
-    -- segments with nothing excused
-    SELECT g.vkey, g.s, g.e FROM bc_segment g
-    WHERE NOT EXISTS (SELECT 1 FROM bc_excuse x
-                      WHERE x.vkey = g.vkey AND x.s < g.e AND x.e > g.s)
-)
-SELECT vkey, s, e FROM pieces WHERE s < e;
+hole AS (SELECT vkey AS visit_id, 0 AS part, s, e FROM bc_excuse)
+SELECT vkey, s, e FROM bc_segment_net WHERE excused_seconds = 0 AND seconds > 0
+UNION ALL
+SELECT visit_id AS vkey, s, e FROM bc_interval_difference(whole, hole);
 
 CREATE OR REPLACE TEMP TABLE bc_violation_days AS
 WITH days AS (

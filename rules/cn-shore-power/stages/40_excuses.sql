@@ -56,27 +56,17 @@ JOIN cn_need w ON w.visit_id = i.visit_id
 GROUP BY i.visit_id, i.kind, m.event_ids;
 
 -- The parts of each partly excused stretch that are NOT excused: the stretch less the excused
--- islands (cn_excuse, merged, so the pieces between them are never empty), with port-local
--- times, so that a message can name the time the ship answers for, not only the stretch's
--- (pack 1.1.6: "gap 30 min: 12:00 to 15:00 less 150 min excused" named no time of the 30 min).
+-- islands (bc_interval_difference, the engine's macro; each piece names its stretch by its
+-- start, gs), with port-local times, so that a message can name the time the ship answers for,
+-- not only the stretch's (pack 1.1.6: "gap 30 min: 12:00 to 15:00 less 150 min excused" named
+-- no time of the 30 min). A stretch nothing excused is named whole by cn_stretch_text.
 CREATE OR REPLACE TEMP TABLE cn_open_piece AS
-WITH x AS (
-    SELECT g.visit_id, g.s AS gs, g.e AS ge,
-        greatest(x.s, g.s) AS xs, least(x.e, g.e) AS xe
-    FROM cn_segment g
-    JOIN cn_excuse x ON x.visit_id = g.visit_id AND x.s < g.e AND x.e > g.s
+WITH whole AS (
+    SELECT visit_id, 0 AS part, s, e FROM cn_segment_net
+    WHERE excused_seconds > 0 AND seconds > excused_seconds
 ),
-b AS (
-    SELECT x.*, lag(xe) OVER (PARTITION BY visit_id, gs ORDER BY xs) AS prev_xe FROM x
-),
-pieces AS (
-    -- before each excused island: from the stretch's start or the previous island's end
-    SELECT visit_id, gs, coalesce(prev_xe, gs) AS s, xs AS e FROM b
-    UNION ALL
-    -- after the last island
-    SELECT visit_id, gs, max(xe), ge FROM b GROUP BY visit_id, gs, ge
-)
-SELECT visit_id, gs, s, e FROM pieces WHERE s < e;
+hole AS (SELECT visit_id, 0 AS part, s, e FROM cn_excuse)
+SELECT visit_id, whole_s AS gs, s, e FROM bc_interval_difference(whole, hole);
 
 CREATE OR REPLACE TEMP TABLE cn_open_text AS
 SELECT p.visit_id, p.gs,
