@@ -104,7 +104,7 @@ def _typings(cells, zones):
     return frame, _coerce_timestamp(frame, "at"), _coerce_timestamp_full(frame, "at")
 
 
-@pytest.mark.parametrize(("cells", "zones", "fast"), [
+_HAND_CASES = [
     # the commonest column: one port's local times to the minute, some blank
     (["2026-10-03 14:20", " 2026-10-04 08:05 ", None, "   ", "2026-11-01 00:59"], [_LA] * 5, True),
     # two ports' zones, and a zone left unknown on a blank cell only
@@ -137,7 +137,10 @@ def _typings(cells, zones):
     # the repeated hour's example offsets are read off its first cell, among offset cells
     (["2026-10-03T14:20:00Z", "2026-10-25 02:30", "2026-11-01 01:30", "2026-10-25 02:10",
       "2026-10-03T14:20:00-07:00", "2026-03-29 02:30"], [_LA, _AMS, _LA, _AMS, _LA, _AMS], False),
-])
+]
+
+
+@pytest.mark.parametrize(("cells", "zones", "fast"), _HAND_CASES)
 def test_time_columns_are_typed_as_the_full_typing_types_them(cells, zones, fast):
     """One pass types every cell, with or without an offset; only the cells that need a
     reason (none in `fast` columns) are typed in full, which gives their every message. The
@@ -229,3 +232,17 @@ def test_a_large_time_column_is_typed_once(monkeypatch):
     assert typed_in_full == [2]
     assert typed.equals(full(frame, "at"))
     assert typed["at"].null_count() == 2 and typed[coerce.ERR + "at"].null_count() == rows - 2
+
+
+def test_a_large_column_of_every_shape_is_typed_as_the_full_typing_types_it():
+    """From _PLANNED_ROWS rows the pass masks the plain format's parse and plans its query:
+    the hand cases' cells and zones, repeated past that size, give the full typing's column."""
+    from berthcheck.ingest import coerce
+
+    cells = [cell for case in _HAND_CASES for cell in case[0]]
+    zones = [zone for case in _HAND_CASES for zone in case[1]]
+    times = coerce._PLANNED_ROWS // len(cells) + 1
+    frame, typed, full = _typings(cells * times, zones * times)
+    assert frame.height >= coerce._PLANNED_ROWS
+    assert typed.equals(full)
+    assert typed[coerce.ERR + "at"].null_count() < frame.height  # some cells have reasons

@@ -182,6 +182,17 @@ def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     return typed.with_columns(value, reason)
 
 
+_PLANNED_ROWS = 10_000  # from this many rows a time column's query pays for polars' optimiser
+
+
+def _collect(query: pl.LazyFrame, rows: int) -> pl.DataFrame:
+    """`query` run; below `_PLANNED_ROWS` rows without the optimiser, whose planning (~0.1 ms)
+    costs more than a small column's work (the results are the same)."""
+    if rows < _PLANNED_ROWS:
+        return query.collect(optimizations=pl.QueryOptFlags.none())
+    return query.collect()
+
+
 def _zones(zones: pl.Series) -> list[str]:
     """The distinct zones of `zones` (nulls left out), sorted."""
     first, last = zones.min(), zones.max()
@@ -224,8 +235,8 @@ def _timestamp_pass(frame: pl.DataFrame, name: str) -> tuple[pl.DataFrame, pl.Se
     are taken apart and typed on their own (`_odd_cell_parts`) and put in their places."""
     # every zone of the rows (a zone whose rows have no local time converts nothing)
     value, needs_reason = _typed_exprs(_zones(frame[TZ]), offsets=False)
-    typed = _plain_parts(frame, name).select(
-        value.alias(name), needs_reason.alias("__needs"), "__odd", "__text").collect()
+    typed = _collect(_plain_parts(frame, name).select(
+        value.alias(name), needs_reason.alias("__needs"), "__odd", "__text"), frame.height)
     odd = typed["__odd"]
     values, needs = typed[name], typed["__needs"]
     if odd.any():
@@ -247,11 +258,13 @@ def _plain_parts(frame: pl.DataFrame, name: str) -> pl.LazyFrame:
     # ':'): it is parsed with that format alone, and its failed parses (slow) are not tried on
     # the cells of other shapes. In steps: one query's expressions built on the same cleaned
     # text computed it once each (~100 ms a 200 000-row column against ~30).
+    # (A small column parses every cell: its few failed parses cost less than the mask.)
     text, plain = pl.col("__text"), pl.col("__plain")
+    parsed = text if frame.height < _PLANNED_ROWS else pl.when(plain).then(text)
     return frame.lazy().select(_clean(name).alias("__text"), pl.col(TZ)).with_columns(
         text.str.contains(_PLAIN).fill_null(False).alias("__plain")).select(
-        text, pl.when(plain).then(text).str.strptime(pl.Datetime("us"), _TS_FORMATS[2],
-                                                     strict=False).alias("__wall"),
+        text, parsed.str.strptime(pl.Datetime("us"), _TS_FORMATS[2],
+                                  strict=False).alias("__wall"),
         pl.lit(None, dtype=pl.Int32).alias("__off"), pl.lit(None, dtype=pl.Boolean).alias("__off_ok"),
         pl.col(TZ), (text.is_not_null() & ~plain).alias("__odd"))
 
@@ -290,7 +303,7 @@ def _timestamp_parts(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     """The cleaned text (`__text`), naive wall-clock time (`__wall`), offset minutes
     (`__off`, null: none) and offset-in-range flag (`__off_ok`) of every cell of `name`, and
     the rows' zones (`TZ`)."""
-    parts = _plain_parts(frame, name).collect()
+    parts = _collect(_plain_parts(frame, name), frame.height)
     odd = parts["__odd"]
     if not odd.any():
         return parts.drop("__odd")
