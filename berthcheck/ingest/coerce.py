@@ -109,16 +109,12 @@ def _parts_exprs(offset: pl.Expr, base: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.E
         [with_seconds.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in _TS_FORMATS[:2]]
         + [base.str.strptime(pl.Datetime("us"), _TS_FORMATS[2], strict=False)]
     )
-    return wall, *_offset_exprs(offset)
-
-
-def _offset_exprs(offset: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(offset minutes, in-range flag) of an offset's text ("+05:30", "-0800")."""
     digits = offset.str.replace(":", "")
     sign = pl.when(digits.str.slice(0, 1) == "-").then(-1).otherwise(1)
     hours = digits.str.slice(1, 2).cast(pl.Int32, strict=False)
     minutes = digits.str.slice(3, 2).cast(pl.Int32, strict=False)
-    return sign * (hours * 60 + minutes), (hours <= 14) & (minutes < 60)
+    offset_min = sign * (hours * 60 + minutes)
+    return wall, offset_min, (hours <= 14) & (minutes < 60)
 
 
 def _odd_parts(text: pl.Series) -> pl.DataFrame:
@@ -279,7 +275,7 @@ def _odd_cell_parts(text: pl.Series) -> pl.DataFrame:
     if not iso.any():
         return _odd_parts(text)
     cell = pl.col("__text")
-    # `_offset_exprs` of "+hh:mm" ("Z" is "+00:00"), read by place
+    # `_parts_exprs`' offset of "+hh:mm" ("Z" is "+00:00"), read by place
     utc = cell.str.slice(19).str.to_uppercase() == "Z"
     sign = pl.when(cell.str.slice(19, 1) == "-").then(-1).otherwise(1)
     hours = cell.str.slice(20, 2).cast(pl.Int32, strict=False)
