@@ -6,8 +6,10 @@
   values, and every stored digest the digest made from the stored rows.
 * Frames handed to DuckDB in several record batches (so its threads share the hashing and
   the inserts) give the same hashes, seals, digests and row order as one batch.
-* Timestamps shaped "YYYY-MM-DD HH:MM" are parsed with that one format: the full expressions
-  must give the same value for every such cell, valid or not.
+* Timestamps shaped "YYYY-MM-DD HH:MM" are parsed with that one format, and ISO 8601 instants
+  to the second with 'Z' or "+hh:mm" cut by place: the full expressions must give the same
+  value for every such cell, valid or not. A column is typed in one pass; only its cells that
+  need a reason are typed in full, and the column must equal the full typing's.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import shutil
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from berthcheck import fingerprints, store
 from berthcheck.demo import load_sample
@@ -88,10 +92,19 @@ def test_plain_timestamps_parse_as_the_full_expressions_parse_them():
     assert full["__wall"].null_count() == 4  # the three impossible times, and the empty cell
 
 
-_LA, _AMS = "America/Los_Angeles", "Europe/Amsterdam"
+_LA, _AMS, _KOL = "America/Los_Angeles", "Europe/Amsterdam", "Asia/Kolkata"
 
 
-@pytest.mark.parametrize(("cells", "zones", "fast"), [
+def _typings(cells, zones):
+    """(the typing a load uses, the full typing) of one column."""
+    from berthcheck.ingest.coerce import TZ, _coerce_timestamp, _coerce_timestamp_full
+
+    frame = pl.DataFrame({"at": pl.Series(cells, dtype=pl.Utf8),
+                          TZ: pl.Series(zones, dtype=pl.Utf8)})
+    return frame, _coerce_timestamp(frame, "at"), _coerce_timestamp_full(frame, "at")
+
+
+_HAND_CASES = [
     # the commonest column: one port's local times to the minute, some blank
     (["2026-10-03 14:20", " 2026-10-04 08:05 ", None, "   ", "2026-11-01 00:59"], [_LA] * 5, True),
     # two ports' zones, and a zone left unknown on a blank cell only
@@ -99,53 +112,137 @@ _LA, _AMS = "America/Los_Angeles", "Europe/Amsterdam"
      True),
     ([None, "  ", None], [_LA, None, _AMS], True),  # every cell blank
     ([], [], True),  # no rows
-    # each of these needs a reason or an offset: typed in full, with its message
+    # instants with an offset, in every form the full typing reads, mixed with local times
+    (["2026-10-03 14:20", "2026-10-03T14:20:00-07:00", "2026-10-03T21:20:00Z",
+      "2026-10-03t21:20:00z", "2026-10-03 14:20:00+05:30", "2026-10-03T14:20-0800",
+      "2026-10-03T14:20:00.250-07:00", "2026-10-03 14:20:30", "2026-10-03T14:20Z",
+      " 2026-10-03T14:20:00 +01:00 ", "2026-10-03T14:20:00+14:59", "2026-10-03T14:20:00-14:00"],
+     [_LA] * 12, True),
+    # an offset needs no zone, and a clock-change hour with an offset is an instant
+    (["2026-11-01T01:30:00-07:00", "2026-11-01T01:30:00-08:00", "2026-03-08T02:30:00Z"],
+     [None, _LA, None], True),
+    (["2026-10-25 02:30", "2026-10-03T14:20:00+05:30"], [_KOL, _AMS], True),
+    # each of these needs a reason: those cells are typed in full, with their messages
     (["2026-10-03 14:20", "2026-11-01 01:30"], [_LA, _LA], False),  # the repeated hour
     (["2026-03-08 02:30", "2026-10-03 14:20"], [_LA, _LA], False),  # the hour that never is
     (["2026-10-03 14:20", "2026-03-29 02:30"], [_LA, _AMS], False),  # a gap in the second zone
     (["2026-10-03 14:20", "2026-10-03 15:20"], [_LA, None], False),  # the zone unknown
     (["2026-10-03 14:20", "2026-02-30 10:00"], [_LA, _LA], False),  # no such day
-    (["2026-10-03 14:20", "2026-10-03T14:20:00-07:00"], [_LA, _LA], False),  # an offset
-    (["2026-10-03 14:20", "2026-10-03 14:20:30"], [_LA, _LA], False),  # seconds
+    (["2026-10-03T14:20:00Z", "2026-02-30T10:00:00Z"], [_LA, _LA], False),  # nor with an offset
     (["2026-10-03 14:20", "10/03/2026 14:20"], [_LA, _LA], False),  # a spreadsheet's locale
     (["2026-10-03 2:20 PM"], [_LA], False),
-])
-def test_plain_time_columns_are_typed_as_the_full_typing_types_them(cells, zones, fast):
-    """A column whose every cell is blank or "YYYY-MM-DD HH:MM" existing once in its zone is
-    typed in two queries (`_plain_timestamps`); any other column is left to the full typing,
-    which gives its values and every reason. Both must give the same frame, to the byte."""
-    from berthcheck.ingest.coerce import (
-        ERR,
-        TZ,
-        _coerce_timestamp,
-        _coerce_timestamp_full,
-        _plain_timestamps,
-    )
+    # offsets out of range, beside good ones
+    (["2026-10-03T14:20:00+15:00", "2026-10-03T14:20:00Z", "2026-10-03T14:20:00-07:60",
+      "2026-10-03T14:20+1500"], [_LA] * 4, False),
+    # the repeated hour's example offsets are read off its first cell, among offset cells
+    (["2026-10-03T14:20:00Z", "2026-10-25 02:30", "2026-11-01 01:30", "2026-10-25 02:10",
+      "2026-10-03T14:20:00-07:00", "2026-03-29 02:30"], [_LA, _AMS, _LA, _AMS, _LA, _AMS], False),
+]
 
-    frame = pl.DataFrame({"at": pl.Series(cells, dtype=pl.Utf8),
-                          TZ: pl.Series(zones, dtype=pl.Utf8)})
-    assert (_plain_timestamps(frame, "at") is not None) is fast
-    full = _coerce_timestamp_full(frame, "at")
-    typed = _coerce_timestamp(frame, "at")
+
+@pytest.mark.parametrize(("cells", "zones", "fast"), _HAND_CASES)
+def test_time_columns_are_typed_as_the_full_typing_types_them(cells, zones, fast):
+    """One pass types every cell, with or without an offset; only the cells that need a
+    reason (none in `fast` columns) are typed in full, which gives their every message. The
+    column must be the full typing's, to the byte."""
+    from berthcheck.ingest.coerce import ERR, _timestamp_pass
+
+    frame, typed, full = _typings(cells, zones)
+    assert (_timestamp_pass(frame, "at")[1] is None) is fast
     assert typed.schema == full.schema
     assert typed.equals(full)
     if fast:
         assert full[ERR + "at"].null_count() == len(cells)  # no cell has a reason
 
 
-def test_a_large_time_column_is_typed_once(monkeypatch):
-    """From _FAST_PATH_ROWS rows a column goes straight to the full typing: the two-query path
-    gains nothing on a large column, and where it cannot answer (at a million visits some cell
-    always has an offset or falls in a clock-change hour) the column was typed twice, ~0.6 s a
-    column more in the benchmark's load (docs/scaling.md, twenty-third session)."""
+# Cells built as exports and people write them: dates valid or not (clock-change days among
+# them), 'T', 't' or ' ', minutes, seconds or fractions, every offset form and near misses.
+_DATES = st.sampled_from(["2026-10-03", "2026-11-01", "2026-03-08", "2026-03-29", "2026-10-25",
+                          "2026-02-30", "2026-13-01", "2024-02-29", "0000-01-01", "2026-1-03"])
+_TIMES = st.sampled_from(["14:20", "01:30", "02:30", "00:00", "23:59", "24:00", "14:20:00",
+                          "01:30:59", "02:10:00", "23:59:60", "14:20:00.5", "14:20:00.123456",
+                          "14:60:00", "1:30", "14:20:0"])
+_OFFSETS = st.sampled_from(["", "", "Z", "z", "+00:00", "-07:00", "-08:00", "+05:30", "+0530",
+                            "-0800", "+14:59", "-14:00", "+15:00", "+14:60", "-07:60", " +01:00",
+                            " Z", "+5:30", "+05", "ZZ"])
+_CELL = st.one_of(
+    st.builds(lambda pad, d, sep, t, o: f"{pad}{d}{sep}{t}{o}{pad}", st.sampled_from(["", " "]),
+              _DATES, st.sampled_from([" ", " ", "T", "t", "x", "  "]), _TIMES, _OFFSETS),
+    st.sampled_from(["", "   ", "10/03/2026 14:20", "2026-10-03 2:20 PM", "2026-10-03", "n/a",
+                     "2026-10-03T14:20:00-07:00", "2026-10-03 14:20"]),
+    st.none(),
+    st.text(max_size=8),
+)
+
+
+@given(st.lists(st.tuples(_CELL, st.sampled_from([_LA, _AMS, _KOL, None])), max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_random_time_columns_are_typed_as_the_full_typing_types_them(rows):
+    from berthcheck.ingest.coerce import TZ, _clean, _odd_parts, _timestamp_parts
+
+    cells = [c for c, _ in rows]
+    frame, typed, full = _typings(cells, [z for _, z in rows])
+    assert typed.equals(full)
+    # the parts cut out by shape are those the complete expressions find, cell by cell
+    parts = _timestamp_parts(frame, "at")
+    reference = _odd_parts(frame.select(_clean("at")).to_series())
+    for column in ("__wall", "__off", "__off_ok"):
+        assert parts[column].equals(reference[column]), column
+    assert parts[TZ].equals(frame[TZ])
+
+
+def test_the_sample_time_columns_are_typed_in_one_pass(tmp_path, monkeypatch):
+    """The sample folders' time columns (visits.csv mixes offsets and 'Z' into local times)
+    are typed without the full typing: none of their cells needs a reason."""
     from berthcheck.ingest import coerce
 
     def refuse(frame, name):
-        raise AssertionError("the fast path was tried on a large column")
+        raise AssertionError(f"{name} was typed in full")
 
-    monkeypatch.setattr(coerce, "_plain_timestamps", refuse)
-    rows = coerce._FAST_PATH_ROWS
-    frame = pl.DataFrame({"at": ["2026-10-03 14:20"] * rows,
-                          coerce.TZ: ["America/Los_Angeles"] * rows})
+    monkeypatch.setattr(coerce, "_coerce_timestamp_full", refuse)
+    for folder in (sample_data_dir(), sample_data_dir() / "eu-rotterdam-2030-06",
+                   sample_data_dir() / "cn-shanghai-2026-10"):
+        con = store.connect(tmp_path / f"{folder.name}.duckdb")
+        try:
+            load_sample(con, folder)
+        finally:
+            con.close()
+
+
+def test_a_large_time_column_is_typed_once(monkeypatch):
+    """A large column is typed in one pass; a cell that needs a reason (at a million visits
+    some cell of every column is in a clock-change hour) sends that cell alone to the full
+    typing, never the column: a column typed again in full cost ~0.6 s more in the benchmark's
+    load (docs/scaling.md, twenty-third session)."""
+    from berthcheck.ingest import coerce
+
+    full = coerce._coerce_timestamp_full
+    typed_in_full = []
+
+    def record(frame, name):
+        typed_in_full.append(frame.height)
+        return full(frame, name)
+
+    monkeypatch.setattr(coerce, "_coerce_timestamp_full", record)
+    rows = 20_000
+    cells = ["2026-10-03 14:20", "2026-10-03T14:20:00-07:00"] * (rows // 2)
+    cells[7], cells[12_345] = "2026-11-01 01:30", "2026-03-08 02:30"  # a repeated hour, a gap
+    frame = pl.DataFrame({"at": cells, coerce.TZ: ["America/Los_Angeles"] * rows})
     typed = coerce._coerce_timestamp(frame, "at")
-    assert typed["at"].null_count() == 0 and typed[coerce.ERR + "at"].null_count() == rows
+    assert typed_in_full == [2]
+    assert typed.equals(full(frame, "at"))
+    assert typed["at"].null_count() == 2 and typed[coerce.ERR + "at"].null_count() == rows - 2
+
+
+def test_a_large_column_of_every_shape_is_typed_as_the_full_typing_types_it():
+    """From _PLANNED_ROWS rows the pass masks the plain format's parse and plans its query:
+    the hand cases' cells and zones, repeated past that size, give the full typing's column."""
+    from berthcheck.ingest import coerce
+
+    cells = [cell for case in _HAND_CASES for cell in case[0]]
+    zones = [zone for case in _HAND_CASES for zone in case[1]]
+    times = coerce._PLANNED_ROWS // len(cells) + 1
+    frame, typed, full = _typings(cells * times, zones * times)
+    assert frame.height >= coerce._PLANNED_ROWS
+    assert typed.equals(full)
+    assert typed[coerce.ERR + "at"].null_count() < frame.height  # some cells have reasons

@@ -24,6 +24,8 @@ _FALSE = ("false", "f", "no", "n", "0")
 _OFFSET = r"([+-]\d{2}:?\d{2})$"
 _TS_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 _PLAIN = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$"  # the commonest shape: local time to the minute
+# an instant to the second, as ISO 8601 exports write it (ASCII digits: cut by place)
+_ISO_OFFSET = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 
 
 @lru_cache(maxsize=1)
@@ -154,74 +156,163 @@ def _ambiguous_offsets(walls: pl.Series, zone: str) -> str:
     return " or ".join(text(wall.replace(tzinfo=tz, fold=fold).utcoffset()) for fold in (0, 1))
 
 
-_FAST_PATH_ROWS = 10_000  # from this many rows a time column is typed in full at once
-
-
 def _coerce_timestamp(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     """Type the text column `name` of `frame` (with its rows' zones, `TZ`) as UTC instants,
-    with `ERR + name` the reason of every cell that is not read (null: read, or blank)."""
-    # The two-query path pays where a column's ~20 operations cost more than its rows (a small
-    # file). A large column it cannot answer (an offset, a clock-change hour: at a million
-    # visits some cell always is) was typed twice, ~0.6 s a column more (docs/scaling.md)
-    typed = _plain_timestamps(frame, name) if frame.height < _FAST_PATH_ROWS else None
-    return typed if typed is not None else _coerce_timestamp_full(frame, name)
+    with `ERR + name` the reason of every cell that is not read (null: read, or blank).
+
+    One pass (`_timestamp_pass`) types every cell and marks those that need a reason; only
+    those rows, if any, are typed again in full (`_coerce_timestamp_full`, some twenty polars
+    queries, every message) and their reasons put in their places. A column is never typed
+    twice: at a million visits some cell of every column is in a clock-change hour, and a
+    column typed in full after a failed fast attempt cost ~0.6 s more (docs/scaling.md,
+    twenty-third session)."""
+    typed, needs_reason = _timestamp_pass(frame, name)
+    if needs_reason is None:
+        return typed
+    # the full typing of a cell reads that cell alone, and the rows keep their order (the
+    # example offsets of a repeated hour are read off its first cell): the same reasons
+    where = needs_reason.arg_true()
+    full = _coerce_timestamp_full(frame.select(name, TZ).gather(where), name)
+    value = pl.select(pl.when(~needs_reason).then(typed[name])).to_series().alias(name)
+    reason = typed[ERR + name].scatter(where, full[ERR + name])
+    return typed.with_columns(value, reason)
 
 
-def _plain_timestamps(frame: pl.DataFrame, name: str) -> pl.DataFrame | None:
-    """The commonest column in two queries instead of some twenty: every cell blank or
-    "YYYY-MM-DD HH:MM" that parses, a local time that exists once in its row's (known) zone.
-    None when any cell is not that (an offset, another shape, a reason to give): then
-    `_coerce_timestamp_full` types the column, with its every message. Where this one answers,
-    it gives the values the full typing gives (tests/test_load_fast_paths.py)."""
-    text = _clean(name)
-    wall = text.str.strptime(pl.Datetime("us"), _TS_FORMATS[2], strict=False)
-    zones_of = pl.col(TZ).filter(wall.is_not_null())
-    head = frame.select(
-        (text.is_null() | (text.str.contains(_PLAIN) & wall.is_not_null())).all().alias("ok"),
-        zones_of.null_count().alias("unzoned"), zones_of.min().alias("first"),
-        zones_of.max().alias("last"),
-    ).row(0)
-    ok, unzoned, first, last = head
-    if not ok or unzoned:
-        return None
-    if first is None:  # every cell blank
-        zones = []
-    elif first == last:  # one zone (the commonest file: one port's log)
-        zones = [first]
-    else:
-        zones = frame.select(zones_of.unique().sort()).to_series().to_list()
-    no_reason = pl.repeat(None, frame.height, dtype=pl.Utf8, eager=True).alias(ERR + name)
-    if not zones:
-        return frame.with_columns(pl.repeat(None, frame.height, dtype=pl.Datetime("us", "UTC"),
-                                            eager=True).alias(name), no_reason)
-    result = pl.coalesce([
+_PLANNED_ROWS = 10_000  # from this many rows a time column's query pays for polars' optimiser
+
+
+def _collect(query: pl.LazyFrame, rows: int) -> pl.DataFrame:
+    """`query` run; below `_PLANNED_ROWS` rows without the optimiser, whose planning (~0.1 ms)
+    costs more than a small column's work (the results are the same)."""
+    if rows < _PLANNED_ROWS:
+        return query.collect(optimizations=pl.QueryOptFlags.none())
+    return query.collect()
+
+
+def _zones(zones: pl.Series) -> list[str]:
+    """The distinct zones of `zones` (nulls left out), sorted."""
+    first, last = zones.min(), zones.max()
+    if first is None:
+        return []
+    if first == last:  # one zone (the commonest file: one port's log)
+        return [str(first)]
+    return zones.drop_nulls().unique().sort().to_list()
+
+
+def _typed_exprs(zones: list[str], offsets: bool) -> tuple[pl.Expr, pl.Expr]:
+    """(UTC instant, needs a reason) of a cell from its parts (`_timestamp_parts`' columns),
+    the full typing's arithmetic to the microsecond; `offsets`: some cell has one."""
+    wall = pl.col("__wall")
+    naive = pl.col("__off").is_null() & wall.is_not_null() if offsets else wall.is_not_null()
+    local = pl.coalesce([pl.lit(None, dtype=pl.Datetime("us", "UTC"))] + [
         pl.when(pl.col(TZ) == zone).then(wall.dt.replace_time_zone(
             zone, ambiguous="null", non_existent="null").dt.convert_time_zone("UTC"))
         for zone in zones])
-    typed = frame.select(result.alias(name),
-                         (wall.is_not_null() & result.is_null()).any().alias("__bad"))
-    if typed["__bad"][0]:  # a local time in a gap or a repeated hour: its reason is needed
-        return None
-    return frame.with_columns(typed[name], no_reason)
+    present = pl.col("__text").is_not_null()
+    value: pl.Expr = pl.when(naive).then(local)
+    needs_reason = present & (wall.is_null() | (naive & local.is_null()))
+    if offsets:
+        offset_us = pl.col("__off").fill_null(0).cast(pl.Int64) * 60_000_000
+        aware = wall.dt.replace_time_zone("UTC") - offset_us.cast(pl.Duration("us"))
+        value = pl.when(pl.col("__off").is_not_null()).then(aware).otherwise(value)
+        needs_reason = needs_reason | (
+            present & pl.col("__off").is_not_null() & ~pl.col("__off_ok"))
+    return value.cast(pl.Datetime("us", "UTC")), needs_reason.fill_null(False)
+
+
+def _timestamp_pass(frame: pl.DataFrame, name: str) -> tuple[pl.DataFrame, pl.Series | None]:
+    """Every cell of `name` typed as the full typing types it, with no reasons (`ERR + name`
+    all null), and the rows that need one (a mask; None when no cell does): a cell that is
+    not read, an offset out of range, a local time whose zone is unknown, that does not
+    exist or exists twice. A cell so marked is not typed here (the full typing gives its
+    reason and no value). tests/test_load_fast_paths.py holds the two typings equal.
+
+    One query types the plain cells ("YYYY-MM-DD HH:MM", most of them); the others, if any,
+    are taken apart and typed on their own (`_odd_cell_parts`) and put in their places."""
+    # every zone of the rows (a zone whose rows have no local time converts nothing)
+    value, needs_reason = _typed_exprs(_zones(frame[TZ]), offsets=False)
+    typed = _collect(_plain_parts(frame, name).select(
+        value.alias(name), needs_reason.alias("__needs"), "__odd", "__text"), frame.height)
+    odd = typed["__odd"]
+    values, needs = typed[name], typed["__needs"]
+    if odd.any():
+        where = odd.arg_true()
+        cells = pl.DataFrame([typed["__text"].gather(where), frame[TZ].gather(where)])
+        value, needs_reason = _typed_exprs(_zones(cells[TZ]), offsets=True)
+        odd_typed = pl.concat([cells, _odd_cell_parts(cells["__text"])], how="horizontal"
+                              ).select(value.alias(name), needs_reason.alias("__needs"))
+        values = values.scatter(where, odd_typed[name])
+        needs = needs.scatter(where, odd_typed["__needs"])
+    frame = frame.with_columns(values, pl.lit(None, dtype=pl.Utf8).alias(ERR + name))
+    return frame, (needs if needs.any() else None)
+
+
+def _plain_parts(frame: pl.DataFrame, name: str) -> pl.LazyFrame:
+    """`_timestamp_parts` of the plain cells ("YYYY-MM-DD HH:MM"); `__odd` marks the cells of
+    any other shape (their parts are null)."""
+    # Of `_timestamp_exprs`, only the last format can apply to a plain cell (no offset, one
+    # ':'): it is parsed with that format alone, and its failed parses (slow) are not tried on
+    # the cells of other shapes. In steps: one query's expressions built on the same cleaned
+    # text computed it once each (~100 ms a 200 000-row column against ~30).
+    # (A small column parses every cell: its few failed parses cost less than the mask.)
+    text, plain = pl.col("__text"), pl.col("__plain")
+    parsed = text if frame.height < _PLANNED_ROWS else pl.when(plain).then(text)
+    return frame.lazy().select(_clean(name).alias("__text"), pl.col(TZ)).with_columns(
+        text.str.contains(_PLAIN).fill_null(False).alias("__plain")).select(
+        text, parsed.str.strptime(pl.Datetime("us"), _TS_FORMATS[2],
+                                  strict=False).alias("__wall"),
+        pl.lit(None, dtype=pl.Int32).alias("__off"), pl.lit(None, dtype=pl.Boolean).alias("__off_ok"),
+        pl.col(TZ), (text.is_not_null() & ~plain).alias("__odd"))
+
+
+def _odd_cell_parts(text: pl.Series) -> pl.DataFrame:
+    """`_odd_parts` of cleaned text cells that are not plain (__wall, __off, __off_ok)."""
+    # The commonest of them, "YYYY-MM-DDThh:mm:ss" with "Z" or "+hh:mm" (an ISO 8601
+    # export's instant), have their parts cut out by place, as `_timestamp_exprs` finds
+    # them (the one format with seconds gives what its three give to these cells); only the
+    # cells of other shapes take the regular expressions.
+    iso = text.str.contains(_ISO_OFFSET).fill_null(False)
+    if not iso.any():
+        return _odd_parts(text)
+    cell = pl.col("__text")
+    # `_parts_exprs`' offset of "+hh:mm" ("Z" is "+00:00"), read by place
+    utc = cell.str.slice(19).str.to_uppercase() == "Z"
+    sign = pl.when(cell.str.slice(19, 1) == "-").then(-1).otherwise(1)
+    hours = cell.str.slice(20, 2).cast(pl.Int32, strict=False)
+    minutes = cell.str.slice(23, 2).cast(pl.Int32, strict=False)
+    parts = text.alias("__text").to_frame().select(
+        pl.when(iso).then(cell.str.slice(0, 10) + " " + cell.str.slice(11, 8))
+        .str.strptime(pl.Datetime("us"), _TS_FORMATS[1], strict=False).alias("__wall"),
+        pl.when(iso).then(pl.when(utc).then(0).otherwise(sign * (hours * 60 + minutes)))
+        .cast(pl.Int32).alias("__off"),
+        pl.when(iso).then(utc | ((hours <= 14) & (minutes < 60))).cast(pl.Boolean)
+        .alias("__off_ok"))
+    rest = ~iso & text.is_not_null()
+    if not rest.any():
+        return parts
+    where = rest.arg_true()
+    others = _odd_parts(text.gather(where))
+    return parts.with_columns(parts[c].scatter(where, others[c]) for c in parts.columns)
+
+
+def _timestamp_parts(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    """The cleaned text (`__text`), naive wall-clock time (`__wall`), offset minutes
+    (`__off`, null: none) and offset-in-range flag (`__off_ok`) of every cell of `name`, and
+    the rows' zones (`TZ`)."""
+    parts = _collect(_plain_parts(frame, name), frame.height)
+    odd = parts["__odd"]
+    if not odd.any():
+        return parts.drop("__odd")
+    where = odd.arg_true()
+    others = _odd_cell_parts(parts["__text"].gather(where))
+    return parts.drop("__odd").with_columns(
+        parts[c].scatter(where, others[c]) for c in ("__wall", "__off", "__off_ok"))
 
 
 def _coerce_timestamp_full(frame: pl.DataFrame, name: str) -> pl.DataFrame:
-    # Most cells read "YYYY-MM-DD HH:MM" (local time to the minute, as most exports write
-    # it): no offset and one ':', so of `_timestamp_exprs` only the last format can apply to
-    # them. They are parsed with that one format; the cells of any other shape go through
-    # `_timestamp_exprs` in full (`_odd_parts`) and are put back in their places.
-    text = frame.select(_clean(name)).to_series()
-    wall = text.str.strptime(pl.Datetime("us"), _TS_FORMATS[2], strict=False)
-    off = pl.repeat(None, frame.height, dtype=pl.Int32, eager=True)
-    off_ok = pl.repeat(None, frame.height, dtype=pl.Boolean, eager=True)
-    odd = ~text.str.contains(_PLAIN).fill_null(True)
-    if odd.any():
-        where = odd.arg_true()
-        parts = _odd_parts(text.gather(where))
-        wall = wall.scatter(where, parts["__wall"])
-        off = off.scatter(where, parts["__off"])
-        off_ok = off_ok.scatter(where, parts["__off_ok"])
-    frame = frame.with_columns(wall.alias("__wall"), off.alias("__off"), off_ok.alias("__off_ok"))
+    parts = _timestamp_parts(frame, name)
+    text = parts["__text"]
+    frame = frame.with_columns(parts["__wall"], parts["__off"], parts["__off_ok"])
     offset_us = frame["__off"].fill_null(0).cast(pl.Int64) * 60_000_000
     aware = frame["__wall"].dt.replace_time_zone("UTC") - offset_us.cast(pl.Duration("us"))
     result = pl.repeat(None, frame.height, dtype=pl.Datetime("us", "UTC"), eager=True)
