@@ -495,6 +495,59 @@ def test_verify_of_a_run_of_an_earlier_pack_version_says_the_findings_only_have_
     assert result.output.count("MISMATCH") == 3  # the pack, the results, the findings
 
 
+def test_verify_of_a_run_of_an_earlier_pack_version_says_how_to_verify_it_as_made(
+        tmp_path, rules_copy, monkeypatch):
+    """README (`check`): "`audit verify` of an older run needs that pack version's folder
+    (`BERTHCHECK_RULES_DIR`)"; verify said only that the version and pack.toml differ, so an
+    auditor holding a run of the previous release was left with three mismatches and no next
+    step. It says, once, which version the run needs and how to give it; the earlier version's
+    folder so given verifies the run."""
+    db, run_a = _late_and_bulk_visits(tmp_path)
+    earlier = tmp_path / "earlier-rules"
+    shutil.copytree(rules_copy, earlier)
+    version = _next_pack_version(rules_copy)
+    result = _cli("audit", "verify", run_a, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert result.output.count("BERTHCHECK_RULES_DIR") == 1, result.output
+    note = next(line.strip() for line in result.output.splitlines()
+                if "BERTHCHECK_RULES_DIR" in line)
+    assert note == (
+        f"note      the run was made with carb-at-berth-2020@{version}, the pack found now is "
+        f"9.9.9: to verify the run as it was made, run `audit verify` again with "
+        f"BERTHCHECK_RULES_DIR set to a folder holding carb-at-berth-2020 {version} (the "
+        f"rules/ folder of the berthcheck release that shipped it)")
+    as_json = json.loads(_cli("audit", "verify", run_a, "--db", db, "--json").output)
+    assert note.removeprefix("note      ") in as_json["notes"]
+
+    monkeypatch.setenv("BERTHCHECK_RULES_DIR", str(earlier))
+    again = _cli("audit", "verify", run_a, "--db", db)
+    assert again.exit_code == 0, again.output
+    assert "BERTHCHECK_RULES_DIR" not in again.output
+
+
+def test_verify_of_a_custom_pack_run_whose_folder_has_another_version_says_to_restore_it(
+        tmp_path):
+    """A run made with `--pack FOLDER` is verified against that folder while it holds a pack:
+    `BERTHCHECK_RULES_DIR` would not be read, so the way to verify it as made is to put that
+    version back in the folder (or to move the folder away and give the version elsewhere)."""
+    db, _ = _late_and_bulk_visits(tmp_path)
+    folder = tmp_path / "mypack"
+    shutil.copytree(rules_dir() / "carb-at-berth-2020", folder)
+    toml = folder / "pack.toml"
+    # a pack under review (a copy byte for byte the built-in's would be the built-in pack)
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n# under review\n", encoding="utf-8")
+    run = _check(db, "--pack", folder)
+    text = toml.read_text(encoding="utf-8")
+    was = text.split('version = "', 1)[1].split('"', 1)[0]
+    toml.write_text(text.replace(f'version = "{was}"', 'version = "9.9.9"', 1), encoding="utf-8")
+    result = _cli("audit", "verify", run, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert (f"note      the run was made with carb-at-berth-2020@{was}, the pack found now is "
+            f"9.9.9: to verify the run as it was made, put version {was} of the pack back in "
+            f"{folder}, the folder the run read it from") in result.output, result.output
+    assert "BERTHCHECK_RULES_DIR" not in result.output
+
+
 def test_verify_of_a_run_of_an_earlier_pack_version_puts_the_visits_it_judges_otherwise_first(
         tmp_path, rules_copy):
     """An auditor's run of the previous pack version, verified with today's pack: every

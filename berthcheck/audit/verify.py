@@ -85,6 +85,7 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
         if pack is not None:
             if pack.version != pk["version"]:
                 changes.append(f"version {pk['version']} at the run, {pack.version} now")
+                report.notes.append(_as_made(pk, pack.version, folder))
             changes += changed_parameters(reference.get("parameters") or {},
                                            _pack_parameters(pack))
             if not changes and against.run_hash is not None:
@@ -188,6 +189,21 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
         except BerthcheckError as exc:  # a damaged stored run: already reported above
             report.notes.append(str(exc))
     return report
+
+
+def _as_made(record: dict, version_now: str, folder: Path) -> str:
+    """How to verify a run of another version of its pack as it was made (README `check`:
+    an older run needs that pack version's folder): the folder a custom pack was read from is
+    read first while it holds a pack, so that version goes back there; a built-in pack's
+    earlier version is given with $BERTHCHECK_RULES_DIR."""
+    head = (f"the run was made with {record['id']}@{record['version']}, the pack found now is "
+            f"{version_now}: to verify the run as it was made, ")
+    if record.get("path") and Path(record["path"]) == folder:
+        return (head + f"put version {record['version']} of the pack back in {folder}, the "
+                "folder the run read it from")
+    return (head + "run `audit verify` again with BERTHCHECK_RULES_DIR set to a folder holding "
+            f"{record['id']} {record['version']} (the rules/ folder of the berthcheck release "
+            "that shipped it)")
 
 
 def _marked_again(a: dict, b: dict) -> bool:
