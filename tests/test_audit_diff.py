@@ -269,3 +269,39 @@ def test_a_visit_moved_by_another_visits_correction_names_that_row(tmp_path):
     assert "V6: verdict non_compliant -> compliant" in result.output
     assert ("no row of this visit changed; other rows did (visits 'V5' changed), which can "
             "change allowance counts") in result.output
+
+
+def test_diff_says_which_run_was_made_with_a_custom_pack(tmp_path):
+    """A run of a pack under review (`check --pack FOLDER`, one parameter changed) beside a
+    run of the built-in pack: both carry the same id and version, and `audit diff` headed them
+    alike (`run B ...: fueleu-art6@1.2.8`), where `runs list`, `runs show` and `audit verify`
+    say "custom pack FOLDER". The auditor read a changed pack.toml of the shipped pack. The
+    header and `--json` name the custom pack's folder (`custom_pack`, null for a pack shipped
+    with berthcheck), as `runs list --csv` does."""
+    import shutil
+
+    from berthcheck.resources import rules_dir
+
+    db = tmp_path / "bc.duckdb"
+    visits = tmp_path / "visits.csv"
+    visits.write_text(HEADER + CALL.format(aux="1000"), encoding="utf-8")
+    assert _cli("load", "--db", db, "visits", visits).exit_code == 0
+    run_a = _check(db)
+    folder = tmp_path / "review"
+    shutil.copytree(rules_dir() / "fueleu-art6", folder)
+    toml = folder / "pack.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n# under review\n", encoding="utf-8")
+    made = _cli("check", "--db", db, "--pack", folder, "--period", "2030-06", "--json", "--quiet")
+    assert made.exit_code == 0, made.output
+    run_b = json.loads(made.stdout)["run_id"]
+
+    result = _cli("audit", "diff", run_a, run_b, "--db", db)
+    assert result.exit_code == 1, result.output
+    head_a, head_b = result.output.splitlines()[:2]
+    assert "custom pack" not in head_a
+    assert head_b.startswith(f"run B {run_b}: fueleu-art6@")
+    assert f"(custom pack {folder}), period 2030-06" in head_b
+
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", db, "--json").output)
+    assert data["run_a"]["custom_pack"] is None
+    assert data["run_b"]["custom_pack"] == str(folder)

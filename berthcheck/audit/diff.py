@@ -131,7 +131,8 @@ class DiffReport:
     def as_dict(self) -> dict:
         def run(m):
             return {"run_id": m["run_id"], "pack": f"{m['pack']['id']}@{m['pack']['version']}",
-                    "pack_hash": m["pack"]["hash"], "period": m.get("period"),
+                    "pack_hash": m["pack"]["hash"], "custom_pack": _custom_path(m),
+                    "period": m.get("period"),
                     "scope": m.get("scope"), "as_of_batch": m["as_of_batch"],
                     "berthcheck_version": m.get("berthcheck_version")}
 
@@ -170,8 +171,9 @@ class DiffReport:
     def lines(self) -> list[str]:
         out = []
         for tag, m in (("A", self.run_a), ("B", self.run_b)):
-            out.append(f"run {tag} {m['run_id']}: {m['pack']['id']}@{m['pack']['version']}, "
-                       f"period {m.get('period') or 'all'}, inputs as of load batch "
+            custom = _custom_path(m)
+            out.append(f"run {tag} {m['run_id']}: {m['pack']['id']}@{m['pack']['version']}"
+                       f"{f' (custom pack {custom})' if custom else ''}, period {m.get('period') or 'all'}, inputs as of load batch "
                        f"{m['as_of_batch']}, berthcheck {m.get('berthcheck_version')}")
         if self.scope_changes:  # the first cause: the runs do not cover the same visits
             out.append("scope: different; the runs do not cover the same visits")
@@ -210,6 +212,13 @@ class DiffReport:
             if v.note:
                 out.append(f"      {v.note}")
         return out
+
+
+def _custom_path(manifest: dict) -> str | None:
+    """The folder a run's pack was read from when it is not a pack shipped with berthcheck
+    (`runs list`'s "custom pack FOLDER"), else None."""
+    pack = manifest["pack"]
+    return (pack.get("path") or "") if pack.get("custom") else None
 
 
 def _stored_results(con, run_id: str) -> dict[str, dict]:
