@@ -305,3 +305,31 @@ def test_diff_says_which_run_was_made_with_a_custom_pack(tmp_path):
     data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", db, "--json").output)
     assert data["run_a"]["custom_pack"] is None
     assert data["run_b"]["custom_pack"] == str(folder)
+
+
+def test_diff_of_runs_of_two_different_packs_does_not_list_their_files_as_removed(tmp_path):
+    """The same visits checked with carb-at-berth-2020 and with fueleu-art6: `audit diff` said
+    `file AB01.sql removed (sha256 ... in run A)` for each of one pack's files, `added` for
+    each of the other's and `parameter ...: 2.0 -> absent` for each parameter (289 lines for the
+    sample month, no file was removed from anything). Two packs are not two states of one pack:
+    the diff says they are different packs, once, and compares the visits."""
+    db = tmp_path / "bc.duckdb"
+    visits = tmp_path / "visits.csv"
+    visits.write_text(HEADER + CALL.format(aux="1000"), encoding="utf-8")
+    assert _cli("load", "--db", db, "visits", visits).exit_code == 0
+    run_a = _check(db)
+    made = _cli("check", "--db", db, "--pack", "carb-at-berth-2020", "--period", "2030-06",
+                "--json", "--quiet")
+    assert made.exit_code == 0, made.output
+    run_b = json.loads(made.stdout)["run_id"]
+
+    result = _cli("audit", "diff", run_a, run_b, "--db", db)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    head = lines.index("pack: changed")
+    assert lines[head + 1].startswith("  pack fueleu-art6@") and lines[head + 1].endswith(
+        ": different packs, whose files and parameters are not compared one by one")
+    assert lines[head + 2] == "inputs: unchanged"
+    assert " removed (sha256" not in result.output and "absent" not in result.output
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", db, "--json").output)
+    assert data["pack_changed"] is True and len(data["pack_changes"]) == 1

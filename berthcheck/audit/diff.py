@@ -349,9 +349,14 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
     if (ma["pack"]["id"], ma["pack"]["version"]) != (mb["pack"]["id"], mb["pack"]["version"]):
         pack_changes.append(f"pack {ma['pack']['id']}@{ma['pack']['version']} -> "
                             f"{mb['pack']['id']}@{mb['pack']['version']}")
-    files_changed, files_notes = recorded_changes(ma["pack"], mb["pack"])
-    pack_changes += files_changed
-    pack_changes += changed_parameters(ma.get("parameters") or {}, mb.get("parameters") or {})
+    files_notes: list[str] = []
+    if ma["pack"]["id"] != mb["pack"]["id"]:
+        # two packs, not two states of one: every file of each would read as removed or added
+        pack_changes[0] += ": different packs, whose files and parameters are not compared one by one"
+    else:
+        files_changed, files_notes = recorded_changes(ma["pack"], mb["pack"])
+        pack_changes += files_changed
+        pack_changes += changed_parameters(ma.get("parameters") or {}, mb.get("parameters") or {})
     if ma.get("factors") and mb.get("factors"):  # rule data too, though outside the pack
         pack_changes += [f"emission factors: {c}" for c in file_changes(
             ma["factors"]["files"], mb["factors"]["files"], *RUNS)]
