@@ -289,6 +289,57 @@ def test_a_run_without_a_manifest_cannot_be_verified(checked):
     assert "recorded before berthcheck kept run manifests" in result.output
 
 
+def test_counts_edited_alike_in_the_record_and_its_manifest_are_a_mismatch(checked, tmp_path):
+    """The counts by verdict `runs list`, `runs show` and the report print, edited in the run's
+    record and its stored manifest alike (4 compliant visits made non-compliant): the stored
+    results still hashed as recorded, the record agreed with its manifest, and verify said
+    "verified", though the recomputation counts otherwise. The run's visits, findings and
+    counts are compared with the recomputation's, by JSON path; a manifest kept as a file
+    before the edit names the same values."""
+    from berthcheck.engine.manifest import manifest_text
+
+    db, run_id = checked
+    kept = tmp_path / "kept.json"
+    assert _cli("audit", "manifest", run_id, "--db", db, "--out", kept).exit_code == 0
+    con = store.connect(db)
+    try:
+        counts, text = store.run(con, "SELECT counts, manifest FROM runs WHERE run_id = ?",
+                                 [run_id])[0]
+        counts = json.loads(counts)
+        was = dict(counts)
+        counts["compliant"] -= 4
+        counts["non_compliant"] += 4
+        manifest = json.loads(text)
+        manifest["counts"] = counts
+        manifest["findings"] += 1
+        store.run(con, "UPDATE runs SET counts = ?, findings = findings + 1, manifest = ? "
+                  "WHERE run_id = ?", [json.dumps(counts), manifest_text(manifest), run_id])
+    finally:
+        con.close()
+    listed = _cli("runs", "list", "--db", db, "--json")
+    assert json.loads(listed.output)[0]["counts"]["compliant"] == was["compliant"] - 4
+
+    result = _cli("audit", "verify", run_id, "--db", db)
+    assert result.exit_code == 1, result.output
+    lines = [line.strip() for line in result.output.splitlines()]
+    head = lines.index("MISMATCH  the run's summary (what `runs list`, `runs show` and the "
+                       "report print) is not what its results recompute to")
+    assert lines[head + 1:head + 4] == [
+        f"counts: $.counts.compliant is {was['compliant'] - 4} at the run, {was['compliant']} "
+        "recomputed",
+        f"counts: $.counts.non_compliant is {was['non_compliant'] + 4} at the run, "
+        f"{was['non_compliant']} recomputed",
+        f"findings: {manifest['findings']} at the run, {manifest['findings'] - 1} recomputed"]
+    assert "MISMATCH  record" not in result.output  # the record says what its manifest says
+    data = json.loads(_cli("audit", "verify", run_id, "--db", db, "--json").output)
+    assert [m["what"] for m in data["mismatches"]] == ["summary"]
+
+    against_kept = _cli("audit", "verify", run_id, "--db", db, "--manifest", kept)
+    assert against_kept.exit_code == 1
+    assert (f"counts: differs at $.counts.compliant is {was['compliant'] - 4} in the database, "
+            f"{was['compliant']} in the file") in against_kept.output, against_kept.output
+
+
 def test_verify_against_a_manifest_file(db, tmp_path):
     target = tmp_path / "manifest.json"
     run_id = _check(db, "--manifest", target)

@@ -49,6 +49,8 @@ def _same_cell(a: str | None, b: str | None) -> bool:
 def compare_outputs(con, report, run_id, reference, recomputed, results, findings) -> None:
     from berthcheck.engine.runs import load_run
 
+    compare_summary(report, run_id, reference, recomputed)
+
     if recomputed.get("run_id") != reference.get("run_id"):
         why = ("berthcheck versions differ" if recomputed.get("berthcheck_version")
                != reference.get("berthcheck_version") else "see the differences above")
@@ -123,6 +125,30 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
         report.mismatches.append(Mismatch(
             "findings", run_id,
             f"findings: sha256 {then_sha} at the run, {now_sha} recomputed", details))
+
+
+def compare_summary(report, run_id, reference, recomputed) -> None:
+    """The run's summary (visits, findings, counts by verdict: what `runs list`, `runs show`
+    and the report print) against the recomputation's, where the results or findings it
+    counts hash as the run's: the summary is outside those hashes and the run id, so counts
+    edited alike in the record and its manifest were otherwise "verified"."""
+    from berthcheck.json_diff import json_differences, shown
+
+    fields = []
+    if recomputed["results_sha256"] == reference.get("results_sha256"):
+        fields += ["visits", "counts"]
+    if recomputed["findings_sha256"] == reference.get("findings_sha256"):
+        fields.append("findings")
+    details = []
+    for field in sorted(fields, key=["counts", "visits", "findings"].index):
+        for path, then, now in json_differences(reference.get(field), recomputed.get(field),
+                                                f"$.{field}"):
+            where = f"{path} is " if path != f"$.{field}" else ""  # a count by verdict
+            details.append(f"{field}: {where}{shown(then)} at the run, {shown(now)} recomputed")
+    if details:
+        report.mismatches.append(Mismatch(
+            "summary", run_id, "the run's summary (what `runs list`, `runs show` and the "
+            "report print) is not what its results recompute to", details))
 
 
 def _findings_apart(then, now) -> tuple[set, set]:
