@@ -290,7 +290,7 @@ def test_a_run_without_a_manifest_cannot_be_verified(checked):
 
 
 def test_counts_edited_alike_in_the_record_and_its_manifest_are_a_mismatch(checked, tmp_path):
-    """The counts by verdict `runs list`, `runs show` and the report print, edited in the run's
+    """The counts by verdict `runs list` and `runs show` print, edited in the run's
     record and its stored manifest alike (4 compliant visits made non-compliant): the stored
     results still hashed as recorded, the record agreed with its manifest, and verify said
     "verified", though the recomputation counts otherwise. The run's visits, findings and
@@ -322,8 +322,8 @@ def test_counts_edited_alike_in_the_record_and_its_manifest_are_a_mismatch(check
     result = _cli("audit", "verify", run_id, "--db", db)
     assert result.exit_code == 1, result.output
     lines = [line.strip() for line in result.output.splitlines()]
-    head = lines.index("MISMATCH  the run's summary (what `runs list`, `runs show` and the "
-                       "report print) is not what its results recompute to")
+    head = lines.index("MISMATCH  the run's summary (what `runs list` and `runs show` print) "
+                       "is not what its results recompute to")
     assert lines[head + 1:head + 4] == [
         f"counts: $.counts.compliant is {was['compliant'] - 4} at the run, {was['compliant']} "
         "recomputed",

@@ -128,10 +128,11 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
 
 
 def compare_summary(report, run_id, reference, recomputed) -> None:
-    """The run's summary (visits, findings, counts by verdict: what `runs list`, `runs show`
-    and the report print) against the recomputation's, where the results or findings it
-    counts hash as the run's: the summary is outside those hashes and the run id, so counts
-    edited alike in the record and its manifest were otherwise "verified"."""
+    """The run's summary (visits, findings, counts by verdict: what `runs list` and `runs
+    show` print; the report counts the results themselves) against the recomputation's,
+    where the results or findings it counts hash as the run's: the summary is outside those
+    hashes and the run id, so counts edited alike in the record and its manifest were
+    otherwise "verified"."""
     from berthcheck.json_diff import json_differences, shown
 
     fields = []
@@ -147,8 +148,8 @@ def compare_summary(report, run_id, reference, recomputed) -> None:
             details.append(f"{field}: {where}{shown(then)} at the run, {shown(now)} recomputed")
     if details:
         report.mismatches.append(Mismatch(
-            "summary", run_id, "the run's summary (what `runs list`, `runs show` and the "
-            "report print) is not what its results recompute to", details))
+            "summary", run_id, "the run's summary (what `runs list` and `runs show` "
+            "print) is not what its results recompute to", details))
 
 
 def _findings_apart(then, now) -> tuple[set, set]:
