@@ -340,6 +340,44 @@ def test_counts_edited_alike_in_the_record_and_its_manifest_are_a_mismatch(check
             f"{was['compliant']} in the file") in against_kept.output, against_kept.output
 
 
+@pytest.mark.parametrize("damage", ["UPDATE runs SET manifest = '{not json' WHERE run_id = ?",
+                                    "UPDATE runs SET manifest = NULL WHERE run_id = ?",
+                                    "DELETE FROM runs WHERE run_id = ?"])
+def test_a_kept_manifest_verifies_a_run_whose_stored_manifest_is_damaged_or_gone(
+        checked, tmp_path, damage):
+    """README: keep the manifest file elsewhere, `audit verify --manifest FILE` compares with
+    that copy. Where the database's copy was the thing edited (not JSON, emptied) or the run's
+    record deleted, verify stopped at the database's copy (exit 1 or 2: "its stored manifest
+    is damaged", "no run"), and the kept file, made for exactly this, could not be used. It
+    now recomputes the run from the inputs against the file, says the database's copy cannot
+    be read as one mismatch among the rest, and exit 1."""
+    db, run_id = checked
+    kept = tmp_path / "kept.json"
+    assert _cli("audit", "manifest", run_id, "--db", db, "--out", kept).exit_code == 0
+    con = store.connect(db)
+    try:
+        store.run(con, damage, [run_id])
+    finally:
+        con.close()
+    result = _cli("audit", "verify", run_id, "--db", db, "--manifest", kept)
+    assert result.exit_code == 1, result.output
+    lines = [line.strip() for line in result.output.splitlines()]
+    assert lines[0].startswith(f"run {run_id}: carb-at-berth-2020@"), result.output
+    assert any(line.startswith("MISMATCH  the database's manifest of this run cannot be read "
+                               "(") and line.endswith("); compared with the file given")
+               for line in lines), result.output
+    # the recomputation from the inputs as they stood is the file's run
+    assert any(line.startswith("ok        results: ") for line in lines), result.output
+    assert any(line.startswith("ok        findings: ") for line in lines), result.output
+    assert "Traceback" not in result.output
+    data = json.loads(_cli("audit", "verify", run_id, "--db", db, "--manifest", kept,
+                           "--json").output)
+    assert data["verified"] is False and data["mismatches"][0]["what"] == "manifest"
+    # without the file: as before, the damaged copy is all there is
+    alone = _cli("audit", "verify", run_id, "--db", db)
+    assert alone.exit_code in (1, 2) and "compared with the file given" not in alone.output
+
+
 def test_verify_against_a_manifest_file(db, tmp_path):
     target = tmp_path / "manifest.json"
     run_id = _check(db, "--manifest", target)
