@@ -44,7 +44,7 @@ def audit_verify_command(
     from berthcheck.audit import read_manifest_file, verify
 
     try:
-        given = read_manifest_file(manifest) if manifest is not None else None
+        given = read_manifest_file(manifest, run_id.strip()) if manifest is not None else None
     except BerthcheckError as exc:
         raise fail(exc) from None
     report = with_store(db, lambda con: verify(con, run_id.strip(), given), wait=True)

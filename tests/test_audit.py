@@ -289,6 +289,95 @@ def test_a_run_without_a_manifest_cannot_be_verified(checked):
     assert "recorded before berthcheck kept run manifests" in result.output
 
 
+def test_counts_edited_alike_in_the_record_and_its_manifest_are_a_mismatch(checked, tmp_path):
+    """The counts by verdict `runs list` and `runs show` print, edited in the run's
+    record and its stored manifest alike (4 compliant visits made non-compliant): the stored
+    results still hashed as recorded, the record agreed with its manifest, and verify said
+    "verified", though the recomputation counts otherwise. The run's visits, findings and
+    counts are compared with the recomputation's, by JSON path; a manifest kept as a file
+    before the edit names the same values."""
+    from berthcheck.engine.manifest import manifest_text
+
+    db, run_id = checked
+    kept = tmp_path / "kept.json"
+    assert _cli("audit", "manifest", run_id, "--db", db, "--out", kept).exit_code == 0
+    con = store.connect(db)
+    try:
+        counts, text = store.run(con, "SELECT counts, manifest FROM runs WHERE run_id = ?",
+                                 [run_id])[0]
+        counts = json.loads(counts)
+        was = dict(counts)
+        counts["compliant"] -= 4
+        counts["non_compliant"] += 4
+        manifest = json.loads(text)
+        manifest["counts"] = counts
+        manifest["findings"] += 1
+        store.run(con, "UPDATE runs SET counts = ?, findings = findings + 1, manifest = ? "
+                  "WHERE run_id = ?", [json.dumps(counts), manifest_text(manifest), run_id])
+    finally:
+        con.close()
+    listed = _cli("runs", "list", "--db", db, "--json")
+    assert json.loads(listed.output)[0]["counts"]["compliant"] == was["compliant"] - 4
+
+    result = _cli("audit", "verify", run_id, "--db", db)
+    assert result.exit_code == 1, result.output
+    lines = [line.strip() for line in result.output.splitlines()]
+    head = lines.index("MISMATCH  the run's summary (what `runs list` and `runs show` print) "
+                       "is not what its results recompute to")
+    assert lines[head + 1:head + 4] == [
+        f"counts: $.counts.compliant is {was['compliant'] - 4} at the run, {was['compliant']} "
+        "recomputed",
+        f"counts: $.counts.non_compliant is {was['non_compliant'] + 4} at the run, "
+        f"{was['non_compliant']} recomputed",
+        f"findings: {manifest['findings']} at the run, {manifest['findings'] - 1} recomputed"]
+    assert "MISMATCH  record" not in result.output  # the record says what its manifest says
+    data = json.loads(_cli("audit", "verify", run_id, "--db", db, "--json").output)
+    assert [m["what"] for m in data["mismatches"]] == ["summary"]
+
+    against_kept = _cli("audit", "verify", run_id, "--db", db, "--manifest", kept)
+    assert against_kept.exit_code == 1
+    assert (f"counts: differs at $.counts.compliant is {was['compliant'] - 4} in the database, "
+            f"{was['compliant']} in the file") in against_kept.output, against_kept.output
+
+
+@pytest.mark.parametrize("damage", ["UPDATE runs SET manifest = '{not json' WHERE run_id = ?",
+                                    "UPDATE runs SET manifest = NULL WHERE run_id = ?",
+                                    "DELETE FROM runs WHERE run_id = ?"])
+def test_a_kept_manifest_verifies_a_run_whose_stored_manifest_is_damaged_or_gone(
+        checked, tmp_path, damage):
+    """README: keep the manifest file elsewhere, `audit verify --manifest FILE` compares with
+    that copy. Where the database's copy was the thing edited (not JSON, emptied) or the run's
+    record deleted, verify stopped at the database's copy (exit 1 or 2: "its stored manifest
+    is damaged", "no run"), and the kept file, made for exactly this, could not be used. It
+    now recomputes the run from the inputs against the file, says the database's copy cannot
+    be read as one mismatch among the rest, and exit 1."""
+    db, run_id = checked
+    kept = tmp_path / "kept.json"
+    assert _cli("audit", "manifest", run_id, "--db", db, "--out", kept).exit_code == 0
+    con = store.connect(db)
+    try:
+        store.run(con, damage, [run_id])
+    finally:
+        con.close()
+    result = _cli("audit", "verify", run_id, "--db", db, "--manifest", kept)
+    assert result.exit_code == 1, result.output
+    lines = [line.strip() for line in result.output.splitlines()]
+    assert lines[0].startswith(f"run {run_id}: carb-at-berth-2020@"), result.output
+    assert any(line.startswith("MISMATCH  the database's manifest of this run cannot be read "
+                               "(") and line.endswith("); compared with the file given")
+               for line in lines), result.output
+    # the recomputation from the inputs as they stood is the file's run
+    assert any(line.startswith("ok        results: ") for line in lines), result.output
+    assert any(line.startswith("ok        findings: ") for line in lines), result.output
+    assert "Traceback" not in result.output
+    data = json.loads(_cli("audit", "verify", run_id, "--db", db, "--manifest", kept,
+                           "--json").output)
+    assert data["verified"] is False and data["mismatches"][0]["what"] == "manifest"
+    # without the file: as before, the damaged copy is all there is
+    alone = _cli("audit", "verify", run_id, "--db", db)
+    assert alone.exit_code in (1, 2) and "compared with the file given" not in alone.output
+
+
 def test_verify_against_a_manifest_file(db, tmp_path):
     target = tmp_path / "manifest.json"
     run_id = _check(db, "--manifest", target)
@@ -493,6 +582,59 @@ def test_verify_of_a_run_of_an_earlier_pack_version_says_the_findings_only_have_
     assert "only in the run" not in result.output and "only recomputed" not in result.output
     assert "MISMATCH  results: " in result.output
     assert result.output.count("MISMATCH") == 3  # the pack, the results, the findings
+
+
+def test_verify_of_a_run_of_an_earlier_pack_version_says_how_to_verify_it_as_made(
+        tmp_path, rules_copy, monkeypatch):
+    """README (`check`): "`audit verify` of an older run needs that pack version's folder
+    (`BERTHCHECK_RULES_DIR`)"; verify said only that the version and pack.toml differ, so an
+    auditor holding a run of the previous release was left with three mismatches and no next
+    step. It says, once, which version the run needs and how to give it; the earlier version's
+    folder so given verifies the run."""
+    db, run_a = _late_and_bulk_visits(tmp_path)
+    earlier = tmp_path / "earlier-rules"
+    shutil.copytree(rules_copy, earlier)
+    version = _next_pack_version(rules_copy)
+    result = _cli("audit", "verify", run_a, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert result.output.count("BERTHCHECK_RULES_DIR") == 1, result.output
+    note = next(line.strip() for line in result.output.splitlines()
+                if "BERTHCHECK_RULES_DIR" in line)
+    assert note == (
+        f"note      the run was made with carb-at-berth-2020@{version}, the pack found now is "
+        f"9.9.9: to verify the run as it was made, run `audit verify` again with "
+        f"BERTHCHECK_RULES_DIR set to a folder holding carb-at-berth-2020 {version} (the "
+        f"rules/ folder of the berthcheck release that shipped it)")
+    as_json = json.loads(_cli("audit", "verify", run_a, "--db", db, "--json").output)
+    assert note.removeprefix("note      ") in as_json["notes"]
+
+    monkeypatch.setenv("BERTHCHECK_RULES_DIR", str(earlier))
+    again = _cli("audit", "verify", run_a, "--db", db)
+    assert again.exit_code == 0, again.output
+    assert "BERTHCHECK_RULES_DIR" not in again.output
+
+
+def test_verify_of_a_custom_pack_run_whose_folder_has_another_version_says_to_restore_it(
+        tmp_path):
+    """A run made with `--pack FOLDER` is verified against that folder while it holds a pack:
+    `BERTHCHECK_RULES_DIR` would not be read, so the way to verify it as made is to put that
+    version back in the folder (or to move the folder away and give the version elsewhere)."""
+    db, _ = _late_and_bulk_visits(tmp_path)
+    folder = tmp_path / "mypack"
+    shutil.copytree(rules_dir() / "carb-at-berth-2020", folder)
+    toml = folder / "pack.toml"
+    # a pack under review (a copy byte for byte the built-in's would be the built-in pack)
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n# under review\n", encoding="utf-8")
+    run = _check(db, "--pack", folder)
+    text = toml.read_text(encoding="utf-8")
+    was = text.split('version = "', 1)[1].split('"', 1)[0]
+    toml.write_text(text.replace(f'version = "{was}"', 'version = "9.9.9"', 1), encoding="utf-8")
+    result = _cli("audit", "verify", run, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert (f"note      the run was made with carb-at-berth-2020@{was}, the pack found now is "
+            f"9.9.9: to verify the run as it was made, put version {was} of the pack back in "
+            f"{folder}, the folder the run read it from") in result.output, result.output
+    assert "BERTHCHECK_RULES_DIR" not in result.output
 
 
 def test_verify_of_a_run_of_an_earlier_pack_version_puts_the_visits_it_judges_otherwise_first(

@@ -92,8 +92,10 @@ def test_diff_csv_is_one_line_per_difference_with_the_json_facts(tmp_path):
     assert result.exit_code == 1, result.output  # the runs differ, whatever the format
     assert result.stdout.splitlines()[0] == ",".join(DIFF_CSV_COLUMNS)
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [r["item"] for r in rows] == ["input", "visit"]
-    table, visit = rows
+    # then the findings of one run only (those whose penalty text changed), a line each
+    assert [r["item"] for r in rows][:2] == ["input", "visit"]
+    assert {r["item"] for r in rows[2:]} == {"finding"} and rows[2]["visit_id"] == "V1"
+    table, visit = rows[:2]
     assert {k: v for k, v in table.items() if v} == {
         "run_a": run_a, "run_b": run_b, "item": "input", "table": "visits", "rows_a": "1",
         "rows_b": "1", "rows_changed": "1"}
@@ -227,7 +229,9 @@ def test_runs_that_differ_only_by_notes_differ(tmp_path):
     assert data["visits_changed"] == [] and data["inputs_changed"] == {}
     rows = list(csv.DictReader(io.StringIO(
         _cli("audit", "diff", run_a, run_b, "--db", db, "--csv").output)))
-    assert [(r["item"], r["detail"][:24]) for r in rows] == [("manifest", "check --notes off -> on:")]
+    # and the note rule's finding, in run B only
+    assert [(r["item"], r["detail"][:24]) for r in rows] == [
+        ("manifest", "check --notes off -> on:"), ("finding", "V1: AB01 only in run B (")]
     back = _cli("audit", "diff", run_b, run_a, "--db", db, "--json")
     assert back.exit_code == 1 and json.loads(back.output)["notes_changed"] is True
 
@@ -269,3 +273,131 @@ def test_a_visit_moved_by_another_visits_correction_names_that_row(tmp_path):
     assert "V6: verdict non_compliant -> compliant" in result.output
     assert ("no row of this visit changed; other rows did (visits 'V5' changed), which can "
             "change allowance counts") in result.output
+
+
+def test_diff_says_which_run_was_made_with_a_custom_pack(tmp_path):
+    """A run of a pack under review (`check --pack FOLDER`, one parameter changed) beside a
+    run of the built-in pack: both carry the same id and version, and `audit diff` headed them
+    alike (`run B ...: fueleu-art6@1.2.8`), where `runs list`, `runs show` and `audit verify`
+    say "custom pack FOLDER". The auditor read a changed pack.toml of the shipped pack. The
+    header and `--json` name the custom pack's folder (`custom_pack`, null for a pack shipped
+    with berthcheck), as `runs list --csv` does."""
+    import shutil
+
+    from berthcheck.resources import rules_dir
+
+    db = tmp_path / "bc.duckdb"
+    visits = tmp_path / "visits.csv"
+    visits.write_text(HEADER + CALL.format(aux="1000"), encoding="utf-8")
+    assert _cli("load", "--db", db, "visits", visits).exit_code == 0
+    run_a = _check(db)
+    folder = tmp_path / "review"
+    shutil.copytree(rules_dir() / "fueleu-art6", folder)
+    toml = folder / "pack.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n# under review\n", encoding="utf-8")
+    made = _cli("check", "--db", db, "--pack", folder, "--period", "2030-06", "--json", "--quiet")
+    assert made.exit_code == 0, made.output
+    run_b = json.loads(made.stdout)["run_id"]
+
+    result = _cli("audit", "diff", run_a, run_b, "--db", db)
+    assert result.exit_code == 1, result.output
+    head_a, head_b = result.output.splitlines()[:2]
+    assert "custom pack" not in head_a
+    assert head_b.startswith(f"run B {run_b}: fueleu-art6@")
+    assert f"(custom pack {folder}), period 2030-06" in head_b
+
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", db, "--json").output)
+    assert data["run_a"]["custom_pack"] is None
+    assert data["run_b"]["custom_pack"] == str(folder)
+
+
+def test_diff_of_runs_of_two_different_packs_does_not_list_their_files_as_removed(tmp_path):
+    """The same visits checked with carb-at-berth-2020 and with fueleu-art6: `audit diff` said
+    `file AB01.sql removed (sha256 ... in run A)` for each of one pack's files, `added` for
+    each of the other's and `parameter ...: 2.0 -> absent` for each parameter (289 lines for the
+    sample month, no file was removed from anything). Two packs are not two states of one pack:
+    the diff says they are different packs, once, and compares the visits."""
+    db = tmp_path / "bc.duckdb"
+    visits = tmp_path / "visits.csv"
+    visits.write_text(HEADER + CALL.format(aux="1000"), encoding="utf-8")
+    assert _cli("load", "--db", db, "visits", visits).exit_code == 0
+    run_a = _check(db)
+    made = _cli("check", "--db", db, "--pack", "carb-at-berth-2020", "--period", "2030-06",
+                "--json", "--quiet")
+    assert made.exit_code == 0, made.output
+    run_b = json.loads(made.stdout)["run_id"]
+
+    result = _cli("audit", "diff", run_a, run_b, "--db", db)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    head = lines.index("pack: changed")
+    assert lines[head + 1].startswith("  pack fueleu-art6@") and lines[head + 1].endswith(
+        ": different packs, whose files and parameters are not compared one by one")
+    assert lines[head + 2] == "inputs: unchanged"
+    assert " removed (sha256" not in result.output and "absent" not in result.output
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", db, "--json").output)
+    assert data["pack_changed"] is True and len(data["pack_changes"]) == 1
+
+
+def test_diff_names_findings_gained_lost_and_those_only_renumbered(tmp_path, monkeypatch):
+    """`audit diff` compared the visits' results only: runs of two versions of a pack, whose
+    every finding has a new id (the id carries the pack's version), read "0 visits changed"
+    beside findings files that had no id in common, and a finding gained or lost with no
+    result changing (a note, an info finding) was not named at all. The diff counts each
+    run's findings, counts those of the same visit, rule and message under another id, and
+    names each finding in one run only (text, `--json` `findings_changed`, `--csv` item
+    `finding`)."""
+    import csv
+    import io
+    import shutil
+
+    from berthcheck import store
+    from berthcheck.resources import rules_dir
+    from tests.helpers_store import put_tables, visit
+
+    db = tmp_path / "carb.duckdb"
+    con = store.connect(db)
+    try:  # a bulk carrier: not applicable, which the note rule AB01 explains (with --notes)
+        put_tables(con, {"visits": [visit("V1", vessel_type="bulk")]})
+    finally:
+        con.close()
+
+    def run(*extra) -> str:
+        result = _cli("check", "--db", db, "--period", "2026-10", "--json", "--quiet", *extra)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["run_id"]
+
+    plain, noted = run(), run("--notes")
+    result = _cli("audit", "diff", plain, noted, "--db", db)
+    lines = result.output.splitlines()
+    head = lines.index("findings: 0 in run A, 1 in run B")
+    assert lines[head + 1].startswith("  V1: AB01 only in run B (finding ")
+    data = json.loads(_cli("audit", "diff", plain, noted, "--db", db, "--json").output)
+    changed = data["findings_changed"]
+    assert (changed["a"], changed["b"], changed["other_ids"]) == (0, 1, 0)
+    assert [(f["visit_id"], f["rule_id"]) for f in changed["only_in_b"]] == [("V1", "AB01")]
+    assert changed["only_in_a"] == []
+    rows = list(csv.DictReader(io.StringIO(
+        _cli("audit", "diff", plain, noted, "--db", db, "--csv").output)))
+    assert [(r["item"], r["visit_id"]) for r in rows] == [("manifest", ""), ("finding", "V1")]
+
+    # the same inputs under the next version of the pack: the note's id changes, nothing else
+    rules = tmp_path / "rules"
+    shutil.copytree(rules_dir(), rules)
+    toml = rules / "carb-at-berth-2020" / "pack.toml"
+    text = toml.read_text(encoding="utf-8")
+    version = text.split('version = "', 1)[1].split('"', 1)[0]
+    toml.write_text(text.replace(f'version = "{version}"', 'version = "9.9.9"', 1),
+                    encoding="utf-8")
+    monkeypatch.setenv("BERTHCHECK_RULES_DIR", str(rules))
+    later = run("--notes")
+    result = _cli("audit", "diff", noted, later, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert ("findings: 1 in run A, 1 in run B; 1 of the same visit, rule and message under "
+            "another id (a finding's id carries the pack's version)") in result.output.splitlines()
+    assert "only in run" not in result.output
+
+    same = _cli("audit", "diff", plain, plain, "--db", db)
+    assert "findings: unchanged (0)" in same.output.splitlines()
+    assert json.loads(_cli("audit", "diff", plain, plain, "--db", db, "--json").output)[
+        "findings_changed"] == {"a": 0, "b": 0, "other_ids": 0, "only_in_a": [], "only_in_b": []}

@@ -152,3 +152,27 @@ def test_one_visit_recomputed_otherwise_is_said_in_the_singular(checked):
     assert result.exit_code == 1, result.output
     assert "recomputed; 1 visit differs" in result.output, result.output
     assert f"visits '{visit}' (visits.csv row" in result.output
+
+
+@pytest.mark.parametrize("command", [
+    ("check", "--period", "2026-10", "--json", "--quiet"),  # the run's summary, not its manifest
+    ("runs", "show", "{run}", "--json"),  # the run's record
+    ("runs", "list", "--json"),
+])
+def test_a_file_that_is_not_a_manifest_says_which_file_to_give(checked, tmp_path, command):
+    """An auditor who kept the JSON `check --json` or `runs show --json` printed (both name the
+    run) and gave it to `verify --manifest` was told only "is not a berthcheck run manifest"
+    (or the JSON paths it lacks), not which file it takes. The message says what the file is
+    missing and which commands write a manifest."""
+    db, run_id = checked
+    printed = _cli(*[a.format(run=run_id) for a in command], "--db", db)
+    assert printed.exit_code == 0, printed.output
+    kept = tmp_path / "kept.json"
+    kept.write_text(printed.stdout, encoding="utf-8")
+    result = _cli("audit", "verify", run_id, "--db", db, "--manifest", kept)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: {kept} is not a berthcheck run manifest"), \
+        result.output
+    assert result.output.rstrip().endswith(
+        f"a run's manifest is the file `check --manifest FILE` or `audit manifest {run_id} "
+        "--out FILE` writes"), result.output

@@ -103,6 +103,75 @@ class VisitChange:
 
 
 @dataclass
+class FindingChanges:
+    """Two runs' findings: how many each has, how many are the same finding (visit, rule,
+    message) under another id (a finding's id carries the pack's version), and each finding
+    of one run only."""
+    a: int = 0
+    b: int = 0
+    other_ids: int = 0
+    only_in_a: list[dict] = field(default_factory=list)
+    only_in_b: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"a": self.a, "b": self.b, "other_ids": self.other_ids,
+                "only_in_a": self.only_in_a, "only_in_b": self.only_in_b}
+
+    def one_side_lines(self) -> list[tuple[dict, str]]:
+        """Each finding of one run only, by visit and rule, run A's before run B's (a message
+        that changed reads as the one line after the other)."""
+        both = sorted(((f["visit_id"], f["rule_id"], side, f["finding_id"]), f)
+                      for side, found in (("A", self.only_in_a), ("B", self.only_in_b))
+                      for f in found)
+        return [(f, f"{f['visit_id']}: {f['rule_id']} only in run {key[2]} (finding "
+                    f"{f['finding_id']}): {f['message']}") for key, f in both]
+
+    def lines(self) -> list[str]:
+        if not (self.other_ids or self.only_in_a or self.only_in_b) and self.a == self.b:
+            return [f"findings: unchanged ({self.a})"]
+        head = f"findings: {self.a} in run A, {self.b} in run B"
+        if self.other_ids:
+            n = self.other_ids
+            head += (f"; {n} of the same visit, rule and message under "
+                     f"{'another id' if n == 1 else 'other ids'} (a finding's id carries the "
+                     "pack's version)")
+        shown = self.one_side_lines()
+        out = [head] + [f"  {line}" for _, line in shown[:MAX_ROWS_SHOWN]]
+        if len(shown) > MAX_ROWS_SHOWN:
+            out.append(f"  ... and {len(shown) - MAX_ROWS_SHOWN} more")
+        return out
+
+
+def _finding_changes(con, run_a: str, run_b: str) -> FindingChanges:
+    from collections import Counter
+
+    def read(run_id):
+        return {r[0]: r[1:] for r in store.run(
+            con, "SELECT finding_id, visit_id, rule_id, message FROM run_findings "
+            "WHERE run_id = ? ORDER BY visit_id, rule_id, finding_id", [run_id])}
+
+    fa, fb = read(run_a), read(run_b)
+    only_a = {k: v for k, v in fa.items() if k not in fb}
+    only_b = {k: v for k, v in fb.items() if k not in fa}
+    # the same (visit, rule, message) on both sides under other ids: as many as pair up
+    left = Counter(only_a.values()) & Counter(only_b.values())
+    renamed = sum(left.values())
+
+    def rest(only):
+        pairs = Counter(left)
+        out = []
+        for fid, key in only.items():
+            if pairs[key] > 0:
+                pairs[key] -= 1
+                continue
+            out.append({"visit_id": key[0], "rule_id": key[1], "finding_id": fid,
+                        "message": key[2]})
+        return out
+
+    return FindingChanges(len(fa), len(fb), renamed, rest(only_a), rest(only_b))
+
+
+@dataclass
 class DiffReport:
     run_a: dict
     run_b: dict
@@ -115,6 +184,7 @@ class DiffReport:
     manifest_changes: list[str] = field(default_factory=list)
     # `check --notes` on in one run only: the same verdicts, but other findings and another id
     notes_changed: bool = False
+    findings: FindingChanges | None = None
 
     @property
     def pack_changed(self) -> bool:
@@ -131,7 +201,8 @@ class DiffReport:
     def as_dict(self) -> dict:
         def run(m):
             return {"run_id": m["run_id"], "pack": f"{m['pack']['id']}@{m['pack']['version']}",
-                    "pack_hash": m["pack"]["hash"], "period": m.get("period"),
+                    "pack_hash": m["pack"]["hash"], "custom_pack": _custom_path(m),
+                    "period": m.get("period"),
                     "scope": m.get("scope"), "as_of_batch": m["as_of_batch"],
                     "berthcheck_version": m.get("berthcheck_version")}
 
@@ -145,6 +216,7 @@ class DiffReport:
             "inputs_changed": self.input_tables,
             "visits_changed": [v.as_dict() for v in self.visits],
             "visits_unchanged": self.unchanged,
+            "findings_changed": (self.findings or FindingChanges()).as_dict(),
         }
 
     def csv_rows(self) -> list[dict]:
@@ -165,13 +237,16 @@ class DiffReport:
                         **{f"{f}_a": a.get(f) for f in COMPARED_FIELDS},
                         **{f"{f}_b": b.get(f) for f in COMPARED_FIELDS},
                         "input_rows": [f"{r.table} {r.key} {r.change}" for r in v.rows]})
+        out += [{**runs, "item": "finding", "visit_id": f["visit_id"], "detail": line}
+                for f, line in (self.findings or FindingChanges()).one_side_lines()]
         return out
 
     def lines(self) -> list[str]:
         out = []
         for tag, m in (("A", self.run_a), ("B", self.run_b)):
-            out.append(f"run {tag} {m['run_id']}: {m['pack']['id']}@{m['pack']['version']}, "
-                       f"period {m.get('period') or 'all'}, inputs as of load batch "
+            custom = _custom_path(m)
+            out.append(f"run {tag} {m['run_id']}: {m['pack']['id']}@{m['pack']['version']}"
+                       f"{f' (custom pack {custom})' if custom else ''}, period {m.get('period') or 'all'}, inputs as of load batch "
                        f"{m['as_of_batch']}, berthcheck {m.get('berthcheck_version')}")
         if self.scope_changes:  # the first cause: the runs do not cover the same visits
             out.append("scope: different; the runs do not cover the same visits")
@@ -209,7 +284,15 @@ class DiffReport:
                 out.append(f"      ... and {len(v.rows) - MAX_ROWS_SHOWN} more rows")
             if v.note:
                 out.append(f"      {v.note}")
+        out += (self.findings or FindingChanges()).lines()
         return out
+
+
+def _custom_path(manifest: dict) -> str | None:
+    """The folder a run's pack was read from when it is not a pack shipped with berthcheck
+    (`runs list`'s "custom pack FOLDER"), else None."""
+    pack = manifest["pack"]
+    return (pack.get("path") or "") if pack.get("custom") else None
 
 
 def _stored_results(con, run_id: str) -> dict[str, dict]:
@@ -340,9 +423,14 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
     if (ma["pack"]["id"], ma["pack"]["version"]) != (mb["pack"]["id"], mb["pack"]["version"]):
         pack_changes.append(f"pack {ma['pack']['id']}@{ma['pack']['version']} -> "
                             f"{mb['pack']['id']}@{mb['pack']['version']}")
-    files_changed, files_notes = recorded_changes(ma["pack"], mb["pack"])
-    pack_changes += files_changed
-    pack_changes += changed_parameters(ma.get("parameters") or {}, mb.get("parameters") or {})
+    files_notes: list[str] = []
+    if ma["pack"]["id"] != mb["pack"]["id"]:
+        # two packs, not two states of one: every file of each would read as removed or added
+        pack_changes[0] += ": different packs, whose files and parameters are not compared one by one"
+    else:
+        files_changed, files_notes = recorded_changes(ma["pack"], mb["pack"])
+        pack_changes += files_changed
+        pack_changes += changed_parameters(ma.get("parameters") or {}, mb.get("parameters") or {})
     if ma.get("factors") and mb.get("factors"):  # rule data too, though outside the pack
         pack_changes += [f"emission factors: {c}" for c in file_changes(
             ma["factors"]["files"], mb["factors"]["files"], *RUNS)]
@@ -439,7 +527,7 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
                                   cause, own, note))
     unchanged = len(set(ra) & set(rb)) - sum(1 for v in visits if v.before and v.after)
     return DiffReport(ma, mb, pack_changes, input_tables, visits, unchanged, scope_changes,
-                      manifest_changes, notes_changed)
+                      manifest_changes, notes_changed, _finding_changes(con, run_a, run_b))
 
 
 def _others(changes: list[RowChange], own: list[RowChange], tables: dict) -> str:

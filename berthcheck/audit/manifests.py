@@ -18,19 +18,30 @@ def write_manifest(manifest: dict, path: Path, *, mkdir: bool = False) -> None:
                        what="manifest")
 
 
-def read_manifest_file(path: Path) -> dict:
+def read_manifest_file(path: Path, run_id: str = "RUN") -> dict:
+    """A manifest kept as a file (`audit verify --manifest`), refused with what it lacks and
+    which file to give instead: the JSON `check --json` or `runs show --json` prints names the
+    run too, and is what an auditor may have kept."""
+    which = (f"a run's manifest is the file `check --manifest FILE` or `audit manifest {run_id} "
+             "--out FILE` writes")
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"cannot read manifest {path}: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise UsageError(f"{path} is not a JSON manifest: {exc}") from None
-    if not isinstance(data, dict) or "run_id" not in data or "inputs" not in data:
-        raise UsageError(f"{path} is not a berthcheck run manifest")
+    if not isinstance(data, dict):
+        shape = _JSON_TYPE.get(type(data), type(data).__name__)
+        raise UsageError(f"{path} is not a berthcheck run manifest (it is {shape}, not an "
+                         f"object); {which}")
+    lacks = [f"$.{k}" for k in ("run_id", "inputs") if k not in data]
+    if lacks:
+        raise UsageError(f"{path} is not a berthcheck run manifest (it has no "
+                         f"{' and no '.join(lacks)}); {which}")
     problems = shape_problems(data)
     if problems:
         raise UsageError(f"{path} is not a berthcheck run manifest that can be verified: "
-                         + "; ".join(problems))
+                         + "; ".join(problems) + f"; {which}")
     return data
 
 

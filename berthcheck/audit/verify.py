@@ -37,12 +37,34 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
     from berthcheck.engine.pack_paths import recorded_folder
     from berthcheck.resources import rules_dir
 
-    stored = manifest_for(con, run_id)
+    if manifest is not None and manifest.get("run_id") != run_id:
+        raise UsageError(f"the manifest given is of run {manifest.get('run_id')!r}, not {run_id!r}")
+    try:
+        stored = manifest_for(con, run_id)
+        unreadable = None
+    except BerthcheckError as exc:
+        if manifest is None:
+            raise
+        # the database's copy edited, emptied or its run deleted: the kept file is what the
+        # auditor keeps it for, the reference for everything that can still be recomputed
+        from berthcheck import store
+
+        empty = store.run(con, "SELECT manifest IS NULL FROM runs WHERE run_id = ?", [run_id])
+        if not empty:
+            unreadable = "the store has no run of that id: its record was deleted"
+        elif empty[0][0]:
+            unreadable = ("the run's record holds none: emptied, or recorded before berthcheck "
+                          "kept run manifests")
+        else:
+            unreadable = str(exc).removeprefix(f"run {run_id}: ")
+        stored = {}
     reference = manifest or stored
     report = VerifyReport(run_id, reference)
-    if manifest is not None:
-        if manifest.get("run_id") != run_id:
-            raise UsageError(f"the manifest given is of run {manifest.get('run_id')!r}, not {run_id!r}")
+    if unreadable is not None:
+        report.mismatches.append(Mismatch(
+            "manifest", run_id, f"the database's manifest of this run cannot be read "
+            f"({unreadable}); compared with the file given"))
+    elif manifest is not None:
         differs = [k for k in sorted(set(manifest) | set(stored))
                    if manifest.get(k) != stored.get(k)]
         if manifest_text(manifest) == manifest_text(stored):
@@ -85,6 +107,7 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
         if pack is not None:
             if pack.version != pk["version"]:
                 changes.append(f"version {pk['version']} at the run, {pack.version} now")
+                report.notes.append(_as_made(pk, pack.version, folder))
             changes += changed_parameters(reference.get("parameters") or {},
                                            _pack_parameters(pack))
             if not changes and against.run_hash is not None:
@@ -180,14 +203,37 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
             "digests of the rows they stand for as of the run: the rows (named above, if any) "
             "or the digests were edited outside berthcheck; a later check takes them as its "
             "inputs' fingerprint", digests))
-    _compare_stored(con, report, run_id, reference,
-                    (results, findings) if recomputed is not None else None)
+    if unreadable is not None:
+        # how the run's rows are stored (their manifest version) is read from its stored
+        # manifest: without it they cannot be read as the run wrote them
+        report.notes.append("the run's stored results and findings are not compared with the "
+                            "hashes recorded: the database's manifest of the run, which says "
+                            "how they are stored, cannot be read")
+    else:
+        _compare_stored(con, report, run_id, reference,
+                        (results, findings) if recomputed is not None else None)
     if recomputed is not None:
         try:
-            compare_outputs(con, report, run_id, reference, recomputed, results, findings)
+            compare_outputs(con, report, run_id, reference, recomputed, results, findings,
+                            stored_readable=unreadable is None)
         except BerthcheckError as exc:  # a damaged stored run: already reported above
             report.notes.append(str(exc))
     return report
+
+
+def _as_made(record: dict, version_now: str, folder: Path) -> str:
+    """How to verify a run of another version of its pack as it was made (README `check`:
+    an older run needs that pack version's folder): the folder a custom pack was read from is
+    read first while it holds a pack, so that version goes back there; a built-in pack's
+    earlier version is given with $BERTHCHECK_RULES_DIR."""
+    head = (f"the run was made with {record['id']}@{record['version']}, the pack found now is "
+            f"{version_now}: to verify the run as it was made, ")
+    if record.get("path") and Path(record["path"]) == folder:
+        return (head + f"put version {record['version']} of the pack back in {folder}, the "
+                "folder the run read it from")
+    return (head + "run `audit verify` again with BERTHCHECK_RULES_DIR set to a folder holding "
+            f"{record['id']} {record['version']} (the rules/ folder of the berthcheck release "
+            "that shipped it)")
 
 
 def _marked_again(a: dict, b: dict) -> bool:

@@ -46,8 +46,15 @@ def _same_cell(a: str | None, b: str | None) -> bool:
     return a == b or _cell(a) == _cell(b)
 
 
-def compare_outputs(con, report, run_id, reference, recomputed, results, findings) -> None:
+def compare_outputs(con, report, run_id, reference, recomputed, results, findings, *,
+                    stored_readable: bool = True) -> None:
+    """The recomputation against the run's manifest: run id, summary, results and findings
+    hashes; where a hash differs, the stored rows against the recomputed ones, visit by
+    visit (not where the run's stored manifest, which says how they are stored, cannot be
+    read: the hashes alone are then compared)."""
     from berthcheck.engine.runs import load_run
+
+    compare_summary(report, run_id, reference, recomputed)
 
     if recomputed.get("run_id") != reference.get("run_id"):
         why = ("berthcheck versions differ" if recomputed.get("berthcheck_version")
@@ -59,12 +66,19 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
             report.notes.append(note)
         else:
             report.mismatches.append(Mismatch("run_id", run_id, note))
-    stored_results, stored_findings = load_run(con, run_id)
+    unread = ["the run's stored rows are not read to name what differs (see the note on its "
+              "stored manifest)"]
     if recomputed["results_sha256"] == reference.get("results_sha256"):
         report.matched.append(f"results: {recomputed['visits']} visits "
                               f"(sha256 {short_digest(recomputed['results_sha256'])}...)")
+    elif not stored_readable:
+        then_sha, now_sha = two_digests(reference.get("results_sha256"),
+                                        recomputed["results_sha256"])
+        report.mismatches.append(Mismatch(
+            "results", run_id, f"results: sha256 {then_sha} at the run, {now_sha} recomputed",
+            unread))
     else:
-        then, now = _csv_rows(stored_results), _csv_rows(results)
+        then, now = _csv_rows(load_run(con, run_id)[0]), _csv_rows(results)
         details = []
         # a pack's id@version is every result's `pack` cell: a run of an earlier version
         # differs in it on every visit, which is said once (the pack line names the change),
@@ -105,8 +119,14 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
     if recomputed["findings_sha256"] == reference.get("findings_sha256"):
         report.matched.append(f"findings: {recomputed['findings']} "
                               f"(sha256 {short_digest(recomputed['findings_sha256'])}...)")
+    elif not stored_readable:
+        then_sha, now_sha = two_digests(reference.get("findings_sha256"),
+                                        recomputed["findings_sha256"])
+        report.mismatches.append(Mismatch(
+            "findings", run_id, f"findings: sha256 {then_sha} at the run, {now_sha} recomputed",
+            unread))
     else:
-        then_only, now_only = _findings_apart(stored_findings, findings)
+        then_only, now_only = _findings_apart(load_run(con, run_id)[1], findings)
         # a finding's id carries the pack's version: a run of an earlier version has every
         # finding under another id, counted here so the findings really gained or lost show
         renamed = _same_but_id(then_only, now_only)
@@ -123,6 +143,31 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
         report.mismatches.append(Mismatch(
             "findings", run_id,
             f"findings: sha256 {then_sha} at the run, {now_sha} recomputed", details))
+
+
+def compare_summary(report, run_id, reference, recomputed) -> None:
+    """The run's summary (visits, findings, counts by verdict: what `runs list` and `runs
+    show` print; the report counts the results themselves) against the recomputation's,
+    where the results or findings it counts hash as the run's: the summary is outside those
+    hashes and the run id, so counts edited alike in the record and its manifest were
+    otherwise "verified"."""
+    from berthcheck.json_diff import json_differences, shown
+
+    fields = []
+    if recomputed["results_sha256"] == reference.get("results_sha256"):
+        fields += ["visits", "counts"]
+    if recomputed["findings_sha256"] == reference.get("findings_sha256"):
+        fields.append("findings")
+    details = []
+    for field in sorted(fields, key=["counts", "visits", "findings"].index):
+        for path, then, now in json_differences(reference.get(field), recomputed.get(field),
+                                                f"$.{field}"):
+            where = f"{path} is " if path != f"$.{field}" else ""  # a count by verdict
+            details.append(f"{field}: {where}{shown(then)} at the run, {shown(now)} recomputed")
+    if details:
+        report.mismatches.append(Mismatch(
+            "summary", run_id, "the run's summary (what `runs list` and `runs show` "
+            "print) is not what its results recompute to", details))
 
 
 def _findings_apart(then, now) -> tuple[set, set]:
