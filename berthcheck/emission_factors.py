@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from berthcheck.cited import Parameter
 from berthcheck.errors import BerthcheckError, UsageError
 from berthcheck.ingest.kinds import VESSEL_TYPES
 from berthcheck.resources import PACKAGE_DIR, REPO_DIR, rules_dir
@@ -41,14 +42,7 @@ _REQUIRED_PARAMETERS = (
 # --- the factor tables ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FactorParameter:
-    name: str
-    value: object
-    citation: str
-    confirmed: bool = True
-    note: str | None = None
-    unit: str | None = None
+FactorParameter = Parameter  # a convention of factors.toml: a pack parameter's shape
 
 
 @dataclass(frozen=True)

@@ -25,15 +25,12 @@ session, and an event the rule does not count.
 
 from __future__ import annotations
 
-import csv
-import random
-from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from berthcheck.ingest.kinds import BERTHS, CAPTURE, EVENTS, SHORE_POWER, VISITS, Kind
+from berthcheck.sample_month import PortMonth, draw, interrupted, scripted_calls, write_month
 from berthcheck.sample_ships import Ship as _Ship
-from berthcheck.sample_ships import check_digit as _check_digit
+from berthcheck.sample_ships import draw_imo, gt_of_teu, in_tens, numbered, pick_ship
 from berthcheck.sample_ships import weighted_choice as _weighted
 
 CN_PORTS = ("CNSHA",)  # ports with a layout of their own here
@@ -107,23 +104,11 @@ _SCENARIOS = {
 
 
 
-class CnGenerator:
+class CnGenerator(PortMonth):
     """A month of calls at a Chinese port. Times are minutes since the Unix epoch (UTC)."""
 
     def __init__(self, *, visits: int, seed: int, month: str, port: str):
-        self.n = visits
-        self.rng = random.Random(seed)
-        self.port = port
-        self.tz = ZoneInfo("Asia/Shanghai")
-        year, mon = int(month[:4]), int(month[5:])
-        self.year = year
-        self.first_day = date(year, mon, 1)
-        nxt = date(year + (mon == 12), mon % 12 + 1, 1)
-        self.days = (nxt - self.first_day).days
-        self.start = self._minute(datetime(year, mon, 1, tzinfo=self.tz))
-        self.end = self._minute(datetime(nxt.year, nxt.month, 1, tzinfo=self.tz))
-        self.prefix = f"{port[2:]}-{month[2:4]}{month[5:]}-"
-        self.width = max(5, len(str(visits + 10)) + 1)
+        super().__init__(visits=visits, seed=seed, month=month, port=port)
         self.terminals = {t[0]: t for t in _LAYOUT}
         self.supply = {b for t in _LAYOUT for b in t[3]}
         self.berth_free = {b: -(10**9) for t in _LAYOUT for b in t[2]}
@@ -133,58 +118,34 @@ class CnGenerator:
         self.rows: dict[str, list[dict[str, str]]] = {stem: [] for stem in FILES}
         self.seq = 0
 
-    @staticmethod
-    def _minute(moment: datetime) -> int:
-        return int(moment.timestamp()) // 60
-
     def _local(self, minute: int) -> str:
-        return datetime.fromtimestamp(minute * 60, self.tz).strftime("%Y-%m-%d %H:%M")
+        return self.clock.local(minute)  # naive: Shanghai keeps no daylight saving
 
     # --- ships -----------------------------------------------------------------------------
-    def _imo(self) -> str:
-        while True:
-            six = 940000 + int(self.rng.random() * 50000)
-            if six not in self.used_imo:
-                self.used_imo.add(six)
-                return f"{six}{_check_digit(six)}"
-
     def _ship(self, kind: str) -> _Ship:
         rng = self.rng
         operator, stem, prefix = _OPERATORS[kind][int(rng.random() * len(_OPERATORS[kind]))]
         j = self.named.get(prefix, 0)
         self.named[prefix] = j + 1
-        name = f"{prefix} {_WORDS[j % len(_WORDS)]}" + (
-            f" {j // len(_WORDS) + 1}" if j >= len(_WORDS) else "")
+        name = f"{prefix} {numbered(_WORDS, j)}"
         teu = gt = None
         if kind in _TEU:
-            lo, hi = _TEU[kind]
-            teu = lo + int(rng.random() * (hi - lo) / 10) * 10
-            gt = int(teu * (9.4 + 1.8 * rng.random())) // 10 * 10
+            teu = in_tens(rng.random, *_TEU[kind])
+            gt = gt_of_teu(rng.random, teu)
         else:
-            lo, hi = _GT[kind]
-            gt = lo + int(rng.random() * (hi - lo) / 10) * 10
+            gt = in_tens(rng.random, *_GT[kind])
         x = rng.random() * 100
         tier = "1" if x < 35 else "2" if x < 85 else "3"
         capable = rng.random() < _CAPABLE[kind]
         aux = int(rng.uniform(7000, 12000)) // 10 * 10 if kind == "cruise" else None
         fleet = f"{stem} Fleet" if kind in ("container", "cruise") else ""
-        return _Ship(imo=self._imo(), name=name, kind=kind, operator=operator, fleet=fleet,
+        imo = draw_imo(rng.random, self.used_imo, 940000, 50000)
+        return _Ship(imo=imo, name=name, kind=kind, operator=operator, fleet=fleet,
                      gt=gt, teu=teu, tier=tier, capable=capable, aux_kw=aux)
 
     def _pick(self, kind: str, arr: int, capable: bool) -> _Ship:
-        pool = self.pools[kind]
-        gap = _TURN_DAYS[kind] * 1440
-        for _ in range(5):
-            if not pool:
-                break
-            v = pool[int(self.rng.random() * len(pool))]
-            if v.last_dep + gap <= arr and (v.capable or not capable):
-                return v
-        while True:
-            v = self._ship(kind)
-            pool.append(v)
-            if v.capable or not capable:
-                return v
+        return pick_ship(self.rng.random, self.pools[kind], _TURN_DAYS[kind] * 1440, arr,
+                         capable, lambda: self._ship(kind))
 
     def _berth(self, terminals: tuple[str, ...], arr: int, dep: int,
                want_supply: bool) -> tuple[str, str]:
@@ -211,20 +172,14 @@ class CnGenerator:
         for _ in range(self.n):
             kind = _weighted(rng, _KIND_ORDER, _WEIGHTS)
             if kind == "cruise":  # cruise ships sail in the late afternoon
-                day = self.first_day + timedelta(days=int(rng.random() * self.days))
-                dep = self._minute(datetime.combine(day, datetime.min.time(), self.tz)) \
-                    + 16 * 60 + int(rng.random() * 121)
+                dep = self.midnight(int(rng.random() * self.days)) + 16 * 60 \
+                    + int(rng.random() * 121)
             else:
                 dep = self.start + int(rng.random() * (self.end - self.start))
             drawn.append((dep, kind))
         drawn.sort()
         counts = {k: sum(1 for _d, kk in drawn if kk == k) for k in _KIND_ORDER}
-        scripted: dict[tuple[str, int], str] = {}
-        for kind, items in _SCENARIOS.items():
-            for frac, name in items:
-                k = int(counts[kind] * frac)
-                if k < counts[kind]:
-                    scripted[(kind, k)] = name
+        scripted = scripted_calls(counts, _SCENARIOS, bump=False)
         ordinal = dict.fromkeys(_KIND_ORDER, 0)
         plan = []
         for dep, kind in drawn:
@@ -245,15 +200,9 @@ class CnGenerator:
             self._call(dep, kind, scen)
         # one call arrives at the end of the month and leaves after it (next month's period)
         self._call(self.end + 9 * 60 + 40, "container", None, arr=self.end - 12 * 60)
-        paths = {}
-        for stem, file_kind in FILES.items():
-            path = paths[stem] = out_dir / f"{stem}.csv"
-            columns = file_kind.sample_column_names
-            with open(path, "w", newline="", encoding="utf-8") as fh:
-                w = csv.writer(fh, lineterminator="\n")
-                w.writerow(columns)
-                w.writerows([[row.get(c, "") for c in columns] for row in self.rows[stem]])
-        return paths
+        return write_month(out_dir, FILES, {
+            stem: [[row.get(c, "") for c in kind.sample_column_names] for row in self.rows[stem]]
+            for stem, kind in FILES.items()})
 
     def _call(self, dep: int, kind: str, scen: str | None, arr: int | None = None) -> None:
         rng = self.rng
@@ -275,7 +224,7 @@ class CnGenerator:
 
         pattern = "none"
         if ship.capable and berth in self.supply and kind != "tanker":
-            pattern = _draw(rng.random(), _PATTERNS)
+            pattern = draw(rng.random(), _PATTERNS)
         scripted_pattern = {
             "terminal_fault": "late_fault", "ship_fault": "late_fault", "typhoon": "none",
             "batteries": "none", "capture": "none", "vie_claim": "never",
@@ -364,18 +313,8 @@ class CnGenerator:
         if end - start < 30:
             return []
         if pattern == "gap":
-            gap = 20 + int(rand() * 100)
-            mid = start + int((end - start) * self.rng.uniform(0.3, 0.7))
-            if mid - start >= 30 and end - (mid + gap) >= 30:
-                return [(start, mid), (mid + gap, end)]
+            return interrupted(self.rng, start, end, 20, 100)
         return [(start, end)]
-
-
-def _draw(x: float, shares: tuple[tuple[float, str], ...]) -> str:
-    for bound, name in shares:
-        if x < bound:
-            return name
-    return "ok"
 
 
 def generate_cn(out_dir: Path, *, visits: int, seed: int, month: str, port: str) -> dict[str, Path]:

@@ -5,15 +5,26 @@ byte-identical files."""
 
 from __future__ import annotations
 
-import csv
-from datetime import datetime, timedelta
 from pathlib import Path
 
-from berthcheck import atomic
 from berthcheck.ingest.kinds import BERTHS, EVENTS, SHORE_POWER, VISITS
-from berthcheck.sample_month import NAME_WORDS, TIER_CUM, PortMonth, aux_default, draw, epoch_minute
+from berthcheck.sample_month import (
+    PortMonth,
+    aux_default,
+    draw,
+    interrupted,
+    scripted_calls,
+    write_month,
+)
+from berthcheck.sample_ships import (
+    OperatorNames,
+    draw_imo,
+    draw_tier,
+    gt_of_teu,
+    in_tens,
+    pick_ship,
+)
 from berthcheck.sample_ships import Ship as _EuShip
-from berthcheck.sample_ships import check_digit as _check_digit
 from berthcheck.sample_ships import weighted_choice as _eu_weighted
 
 # ================================================================================================
@@ -135,47 +146,29 @@ class EuGenerator(PortMonth):
         self.berth_free = {b: -(10**9) for t in EU_LAYOUTS[port] for b in t[2]}
         self.used_imo: set[int] = set()
         self.pools: dict[str, list[_EuShip]] = {k: [] for k in _EU_KINDS}
-        self.names: dict[str, tuple[list[str], list[int]]] = {}
+        self.names = OperatorNames()
         self.rows: dict[str, list[list[str]]] = {stem: [] for stem in EU_FILES}
         self.seq = 0
 
     # --- ships ---------------------------------------------------------------------------
-    def _imo(self) -> str:
-        while True:
-            six = 900000 + int(self.rng.random() * 90000)
-            if six not in self.used_imo:
-                self.used_imo.add(six)
-                return f"{six}{_check_digit(six)}"
-
     def _ship(self, kind: str, op: tuple | None = None) -> _EuShip:
         rng = self.rng
         if op is None:
             ops = [o for o in _EU_OPERATORS if o[3] == kind]
             op = _eu_weighted(rng, ops, [o[5] for o in ops])
         code, opname, stem, _kind, prefix, _share = op
-        if code not in self.names:  # each operator names its ships from its own word order
-            words = list(NAME_WORDS)
-            rng.shuffle(words)
-            self.names[code] = (words, [0])
-        words, counter = self.names[code]
-        j = counter[0]
-        counter[0] += 1
-        name = f"{prefix} {words[j % len(words)]}" + (
-            f" {j // len(words) + 1}" if j >= len(words) else "")
+        name = f"{prefix} {self.names.next(rng, code)}"
         teu = gt = None
         if kind in _EU_TEU_BINS:
             bins = _EU_TEU_BINS[kind]
             lo, hi, _w = _eu_weighted(rng, bins, [b[2] for b in bins])
-            teu = lo + int(rng.random() * (hi - lo) / 10) * 10
-            gt = int(teu * (9.4 + 1.8 * rng.random())) // 10 * 10
+            teu = in_tens(rng.random, lo, hi)
+            gt = gt_of_teu(rng.random, teu)
         elif kind == "ferry":
             gt = 62440
         else:
-            lo, hi = _EU_GT[kind]
-            gt = lo + int(rng.random() * (hi - lo) / 10) * 10
-        x = rng.random() * 100
-        tier = "0" if x < TIER_CUM[0] else "1" if x < TIER_CUM[1] else \
-            "2" if x < TIER_CUM[2] else "3"
+            gt = in_tens(rng.random, *_EU_GT[kind])
+        tier = draw_tier(rng.random)
         capable = rng.random() < _EU_CAPABLE.get(kind, 0.0)
         aux = None
         if kind == "ferry":
@@ -185,24 +178,14 @@ class EuGenerator(PortMonth):
         elif kind in ("container", "feeder") and rng.random() < 0.3:
             aux = int(aux_default("container", teu or 0) * rng.uniform(0.8, 1.25)) // 10 * 10
         fleet = f"{stem} {_EU_FLEET_WORD[kind]} Fleet" if kind in _EU_FLEET_WORD else ""
-        return _EuShip(self._imo(), name, kind, opname, fleet, gt, teu, tier, capable, aux)
+        imo = draw_imo(rng.random, self.used_imo, 900000, 90000)
+        return _EuShip(imo, name, kind, opname, fleet, gt, teu, tier, capable, aux)
 
     def _pick(self, kind: str, arr: int, capable: bool = False) -> _EuShip:
         """A ship of the kind not at berth then (nor just left); `capable`: with OPS equipment.
         A new ship joins the pool when a few random tries find none."""
-        pool = self.pools[kind]
-        gap = _EU_TURN_DAYS[kind] * 1440
-        for _ in range(5):
-            if not pool:
-                break
-            v = pool[int(self.rng.random() * len(pool))]
-            if v.last_dep + gap <= arr and (v.capable or not capable):
-                return v
-        while True:
-            v = self._ship(kind)
-            pool.append(v)
-            if v.capable or not capable:
-                return v
+        return pick_ship(self.rng.random, self.pools[kind], _EU_TURN_DAYS[kind] * 1440, arr,
+                         capable, lambda: self._ship(kind))
 
     def _berth(self, kind: str, terminals: tuple[str, ...], arr: int, dep: int,
                want_ops: bool | None = None) -> tuple[str, str]:
@@ -233,8 +216,7 @@ class EuGenerator(PortMonth):
         calls: list[tuple[int, int, str, str | None]] = []
         for d in range(n_ferry):
             day = d + 1
-            midnight = epoch_minute(datetime.combine(self.first_day + timedelta(days=d),
-                                                datetime.min.time()).replace(tzinfo=self.tz))
+            midnight = self.midnight(d)
             if day == _EU_FERRY_SHORT_DAY:
                 dep = midnight + 15 * 60 + 10
                 scen = "ferry_short"
@@ -246,22 +228,14 @@ class EuGenerator(PortMonth):
         for _ in range(self.n - n_ferry):
             kind = _eu_weighted(rng, _EU_RANDOM_KINDS, _EU_WEIGHTS)
             if kind == "cruise":  # cruise ships sail late afternoon
-                dep = (epoch_minute(datetime.combine(self.first_day + timedelta(
-                    days=int(rng.random() * self.days)), datetime.min.time())
-                    .replace(tzinfo=self.tz)) + 17 * 60 + int(rng.random() * 91))
+                dep = (self.midnight(int(rng.random() * self.days))
+                       + 17 * 60 + int(rng.random() * 91))
             else:
                 dep = self.start + int(rng.random() * (self.end - self.start))
             kinds.append((dep, kind))
         kinds.sort()
         counts = {k: sum(1 for _d, kk in kinds if kk == k) for k in _EU_RANDOM_KINDS}
-        scripted: dict[tuple[str, int], str] = {}
-        for kind, items in _EU_SCENARIOS.items():
-            for frac, name in items:
-                k = int(counts[kind] * frac)
-                while (kind, k) in scripted and k < counts[kind]:
-                    k += 1
-                if k < counts[kind]:
-                    scripted[(kind, k)] = name
+        scripted = scripted_calls(counts, _EU_SCENARIOS)
         ordinal = dict.fromkeys(_EU_RANDOM_KINDS, 0)
         for dep, kind in kinds:
             calls.append((dep, len(calls), kind, scripted.get((kind, ordinal[kind]))))
@@ -282,15 +256,8 @@ class EuGenerator(PortMonth):
         # two calls arrive at the end of the month and leave after it (next month's period)
         self._call(self.end + 10 * 60 + 20, "container", None, arr=self.end - 30 * 60 - 10)
         self._call(self.end + 14 * 60, "tanker", None, arr=self.end - 20 * 60)
-        paths = {}
         kinds = {"berths": BERTHS, "visits": VISITS, "shore_power": SHORE_POWER, "events": EVENTS}
-        with atomic.FileSet(what="sample data") as files:  # all files or none
-            for stem in EU_FILES:
-                path = paths[stem] = out_dir / f"{stem}.csv"
-                w = csv.writer(files.open(path), lineterminator="\n")
-                w.writerow(kinds[stem].sample_column_names)
-                w.writerows(self.rows[stem])
-        return paths
+        return write_month(out_dir, {stem: kinds[stem] for stem in EU_FILES}, self.rows)
 
     def _call(self, dep: int, kind: str, scen: str | None, arr: int | None = None) -> None:
         rng = self.rng
@@ -413,8 +380,5 @@ class EuGenerator(PortMonth):
         if end - start < 60:
             return []
         if pattern == "gap":
-            gap = 20 + int(rand() * 131)
-            mid = start + int((end - start) * self.rng.uniform(0.3, 0.7))
-            if mid - start >= 30 and end - (mid + gap) >= 30:
-                return [(start, mid), (mid + gap, end)]
+            return interrupted(self.rng, start, end, 20, 131)
         return [(start, end)]

@@ -133,27 +133,30 @@ class LaDirty(LaStream):
         assert before is not None and after is not None  # aware times: never None
         return before, after
 
-    def _fall_back_after(self, minute: int) -> int | None:
-        """UTC minute where the first fall-back after `minute` starts repeating local time."""
+    def _next_change(self, minute: int, *, back: bool) -> tuple[int, timedelta] | None:
+        """The first change of the zone's offset after `minute` (within 400 days) that turns
+        the clocks back (`back`) or forward: its UTC minute and how far the clocks move."""
         for day in range(0, 400, 2):
             t = self._transition_near(minute + day * 1440 + 1440)
             if t is not None:
                 before, after = self._offsets_around(t)
-                if after < before:
-                    return t  # local time repeats from here (the second pass)
+                if (after < before) if back else (after > before):
+                    return t, after - before
         return None
+
+    def _fall_back_after(self, minute: int) -> int | None:
+        """UTC minute where the first fall-back after `minute` starts repeating local time."""
+        change = self._next_change(minute, back=True)
+        return None if change is None else change[0]  # local time repeats from here
 
     def _spring_gap_after(self, minute: int) -> str | None:
         """A naive local time that does not exist: the middle of the next spring-forward gap."""
-        for day in range(0, 400, 2):
-            t = self._transition_near(minute + day * 1440 + 1440)
-            if t is not None:
-                before, after = self._offsets_around(t)
-                if after > before:
-                    wall = (EPOCH + timedelta(minutes=t)).astimezone(self.tz).replace(
-                        tzinfo=None) - (after - before) / 2
-                    return f"{wall:%Y-%m-%d %H:%M}"
-        return None
+        change = self._next_change(minute, back=False)
+        if change is None:
+            return None
+        t, step = change
+        wall = (EPOCH + timedelta(minutes=t)).astimezone(self.tz).replace(tzinfo=None) - step / 2
+        return f"{wall:%Y-%m-%d %H:%M}"
 
 
 def _other_berth(berths: tuple[str, ...], berth: str) -> str:

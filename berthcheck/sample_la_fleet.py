@@ -27,7 +27,8 @@ from berthcheck.sample_la_port import (
     TYPES,
 )
 from berthcheck.sample_la_stream import LaStream
-from berthcheck.sample_month import NAME_WORDS, TIER_CUM, epoch_minute
+from berthcheck.sample_month import epoch_minute
+from berthcheck.sample_ships import OperatorNames, draw_imo, draw_tier, gt_of_teu, in_tens
 from berthcheck.sample_ships import check_digit as _check_digit
 
 _RANDOM_IMOS = 45000  # beyond this many ships, IMO numbers come from a fixed sequence
@@ -91,7 +92,7 @@ class LaFleet(LaStream):
         self.pools: dict[str, list[Vessel]] = {t: [] for t in TYPES}
         self.type_ops: dict[str, list[tuple]] = {}
         self.op_cum: dict[str, list[int]] = {}
-        self.names: dict[str, tuple[list[str], list[int]]] = {}  # op -> (words, [next])
+        self.names = OperatorNames()
         self.idle: dict[str, deque[tuple[int, Vessel]]] = {t: deque() for t in TYPES}
         self.tries = 5 if self.n <= 20000 else 2  # random picks before the queue
         self.reserved: dict[str, Vessel] = {}
@@ -137,12 +138,7 @@ class LaFleet(LaStream):
         """A unique IMO number with a valid check digit; None when all are taken."""
         if self.imo_sequence == 0 and len(self.used_imo) < _RANDOM_IMOS:
             # 9xxxxxx like most ships in service, drawn at random
-            rand = self.rng.random
-            while True:
-                six = 900000 + int(rand() * 90000)
-                if six not in self.used_imo:
-                    self.used_imo.add(six)
-                    return f"{six}{_check_digit(six)}"
+            return draw_imo(self.rng.random, self.used_imo, 900000, 90000)
         # benchmark-sized fleets: walk 100000..899999 in a fixed scrambled order, no repeats
         k = self.imo_sequence
         if k >= 800000:
@@ -159,30 +155,19 @@ class LaFleet(LaStream):
         if imo is None:
             return None
         if word is None:  # the operator's next name: PREFIX WORD, then PREFIX WORD 2, ...
-            if code not in self.names:
-                words = list(NAME_WORDS)
-                rng.shuffle(words)
-                self.names[code] = (words, [0])
-            words, counter = self.names[code]
-            j = counter[0]
-            counter[0] += 1
-            word = words[j % len(words)] + (f" {j // len(words) + 1}" if j >= len(words) else "")
+            word = self.names.next(rng, code)
         if vtype == "container":
             x = rand() * TEU_TOTAL
             for size_bin in TEU_BINS:
                 x -= size_bin[2]
                 if x < 0:
                     break
-            lo, hi = size_bin[0], size_bin[1]
-            teu = lo + int(rand() * (hi - lo) / 10) * 10
-            gt = int(teu * (9.4 + 1.8 * rand())) // 10 * 10
+            teu = in_tens(rand, size_bin[0], size_bin[1])
+            gt = gt_of_teu(rand, teu)
         else:
             teu = 0
-            lo, hi = GT_RANGE[vtype]
-            gt = lo + int(rand() * (hi - lo) / 10) * 10
-        x = rand() * 100
-        tier = "0" if x < TIER_CUM[0] else "1" if x < TIER_CUM[1] else \
-            "2" if x < TIER_CUM[2] else "3"
+            gt = in_tens(rand, *GT_RANGE[vtype])
+        tier = draw_tier(rand)
         capable = rand() < SHORE_POWER_SHARE.get(vtype, 0.0)
         if vtype == "roro":  # a fifth of the car carriers use Pasha's low-activity berths
             first = "PASHA" if rand() < 0.2 else "WWL"

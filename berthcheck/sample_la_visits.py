@@ -17,7 +17,7 @@ from berthcheck.sample_la_port import (
     TYPES,
     UTC_PROVIDERS,
 )
-from berthcheck.sample_month import aux_default, draw
+from berthcheck.sample_month import aux_default, draw, interrupted, scripted_calls
 
 # scripted scenarios (`_scenarios`; a visit without one has None): the reserved ship, the
 # control pattern and the capture system each forces
@@ -68,16 +68,8 @@ class LaVisits(LaFleet, LaDirty):
             ),
             "general_cargo": ((0.5, "alias:General Cargo"),),
         }
-        out: dict[tuple[int, int], str] = {}
-        for vtype, items in plan.items():
-            t, n_t = TYPES.index(vtype), counts[vtype]
-            for frac, name in items:
-                k = int(n_t * frac)
-                while (t, k) in out and k < n_t:
-                    k += 1
-                if k < n_t:
-                    out[(t, k)] = name
-        return out
+        return {(TYPES.index(vtype), k): name
+                for (vtype, k), name in scripted_calls(counts, plan).items()}
 
     def _visit(self, dep: int, vtype: str, scen: str | None, fixed: dict | None = None) -> None:
         """Make one call and write its rows. `fixed` pins times, vessel, sessions (DST calls)."""
@@ -269,10 +261,7 @@ class LaVisits(LaFleet, LaDirty):
         if end - start < 30:
             return []
         if pattern == "gap":
-            gap = 15 + int(rand() * 226)
-            mid = start + int((end - start) * self.rng.uniform(0.3, 0.7))
-            if mid - start >= 30 and end - (mid + gap) >= 30:
-                return [(start, mid), (mid + gap, end)]
+            return interrupted(self.rng, start, end, 15, 226)
         return [(start, end)]
 
     def _reported(self, dep: int) -> str:

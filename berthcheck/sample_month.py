@@ -1,19 +1,23 @@
-"""What the sample generators (berthcheck/sample.py for Los Angeles, sample_eu.py for the
-FuelEU port) share: a port-month's calendar (local month bounds in epoch minutes, the strings
-the files hold), the seeded draws, the vessel names' words, NOx tier shares and the auxiliary
-loads at berth that seed `aux_power_kw`. Deterministic: only `random.Random(seed)` draws."""
+"""What the sample generators (sample_la_*.py for Los Angeles, sample_eu.py for the FuelEU
+port, sample_cn.py for Shanghai) share about a port-month: its calendar (local month bounds and
+midnights in epoch minutes, the strings the files hold), the seeded draws, where the scripted
+calls fall among a kind's calls, and the auxiliary loads at berth that seed `aux_power_kw`
+(the ships themselves: sample_ships.py). Deterministic: only `random.Random(seed)` draws."""
 
 from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from berthcheck import atomic
 from berthcheck.errors import UsageError
+from berthcheck.ingest.kinds import Kind
 from berthcheck.resources import reference_dir
-
-TIER_CUM = (3, 43, 88, 100)  # NOx tier 0: 3 %, I: 40 %, II: 45 %, III: 12 %
 
 # Starcrest 2016 auxiliary load at berth (kW), reference section 3.3, to seed aux_power_kw
 AUX_KW = {"passenger": 6004, "reefer": 890, "roro": 800, "tanker": 750, "bulk": 150,
@@ -24,20 +28,9 @@ CONTAINER_AUX_KW = (  # (TEU upper bound, kW)
     (14000, 982), (15000, 1500), (17000, 1000), (10**9, 1000),
 )
 
-NAME_WORDS = (
-    "ATLAS", "AURORA", "BEACON", "CASCADIA", "CORONA", "DELTA", "EMERALD", "FORTUNE",
-    "GALAXY", "HARMONY", "HORIZON", "IRIS", "JADE", "KESTREL", "LIBERTY", "LUMEN",
-    "MAGNOLIA", "NEPTUNE", "OPAL", "ORION", "PEGASUS", "PHOENIX", "PIONEER", "POLARIS",
-    "QUEST", "RADIANCE", "SAPPHIRE", "SERENITY", "SIRIUS", "SPIRIT", "SUMMIT", "TRIUMPH",
-    "UNITY", "VALOR", "VEGA", "VENTURE", "VOYAGER", "ZENITH", "AMBER", "BOREAS",
-    "CALYPSO", "DAWN", "ECLIPSE", "FALCON", "GRACE", "HALCYON", "INSPIRATION", "JUBILEE",
-    "KINGSTON", "LYRA", "MISTRAL", "NOVA", "OCEANIA", "PACIFICA", "RAINIER", "SEQUOIA",
-    "TAHOE", "TEMPEST", "TRITON", "VISTA", "WILLOW", "YOSEMITE", "ACACIA", "BALBOA",
-    "CORAL BAY", "DIAMOND", "ELEGANCE", "FREEDOM", "GLORY", "HOPE", "INFINITY", "JUPITER",
-    "LEGEND", "MAJESTY", "NOBLE", "OSPREY", "PRESTIGE", "RESOLVE", "SOVEREIGN", "TRADER",
-)
-
 TWO = tuple(f"{i:02d}" for i in range(60))
+
+K = TypeVar("K")
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -99,7 +92,7 @@ class Clock:
         return (self._blocks.get(block) or self._fill(block))[4]
 
 class PortMonth:
-    """What both generators share: the seeded draws and the month's calendar at the port
+    """What every generator shares: the seeded draws and the month's calendar at the port
     (local month bounds in minutes, visit-id prefix and width)."""
 
     def __init__(self, *, visits: int, seed: int, month: str, port: str):
@@ -117,6 +110,56 @@ class PortMonth:
         self.end = epoch_minute(datetime(nxt.year, nxt.month, 1, tzinfo=self.tz))
         self.prefix = f"{port[2:]}-{month[2:4]}{month[5:]}-"
         self.width = max(5, len(str(visits + 10)) + 1)
+
+    def midnight(self, day: int) -> int:
+        """The epoch minute of the month's `day` (0 = the 1st) at 00:00 local time."""
+        return epoch_minute(datetime.combine(self.first_day + timedelta(days=day),
+                                             datetime.min.time()).replace(tzinfo=self.tz))
+
+
+def scripted_calls(counts: Mapping[K, int], plan: Mapping[K, Sequence[tuple[float, str]]], *,
+                   bump: bool = True) -> dict[tuple[K, int], str]:
+    """(kind, ordinal among the kind's calls in departure order) -> scenario: each of a
+    kind's `(fraction, scenario)` falls on the call that fraction of the way through the
+    kind's calls. Two falling on the same call (a small month): with `bump` the later moves
+    to the next free call, without it the later replaces the earlier (the Shanghai sample's
+    way, kept so its files stay the same)."""
+    out: dict[tuple[K, int], str] = {}
+    for kind, items in plan.items():
+        n = counts[kind]
+        for frac, name in items:
+            k = int(n * frac)
+            while bump and (kind, k) in out and k < n:
+                k += 1
+            if k < n:
+                out[(kind, k)] = name
+    return out
+
+def write_month(out_dir: Path, kinds: Mapping[str, Kind],
+                rows: Mapping[str, list[list[str]]]) -> dict[str, Path]:
+    """Each stem's `<stem>.csv` in `out_dir`: the kind's sample columns, then its rows, `\\n`
+    line endings; all the files or none (berthcheck.atomic). Returns {stem: path}."""
+    paths = {}
+    with atomic.FileSet(what="sample data") as files:
+        for stem, kind in kinds.items():
+            path = paths[stem] = out_dir / f"{stem}.csv"
+            w = csv.writer(files.open(path), lineterminator="\n")
+            w.writerow(kind.sample_column_names)
+            w.writerows(rows[stem])
+    return paths
+
+
+def interrupted(rng: random.Random, start: int, end: int, gap_low: int,
+                gap_span: int) -> list[tuple[int, int]]:
+    """A session from `start` to `end` (minutes) broken once: a break of `gap_low` up to
+    `gap_low + gap_span - 1` minutes, 30 to 70 % of the way; unbroken when either piece would
+    last under 30 minutes."""
+    gap = gap_low + int(rng.random() * gap_span)
+    mid = start + int((end - start) * rng.uniform(0.3, 0.7))
+    if mid - start >= 30 and end - (mid + gap) >= 30:
+        return [(start, mid), (mid + gap, end)]
+    return [(start, end)]
+
 
 def draw(x: float, shares: tuple[tuple[float, str], ...]) -> str:
     for bound, name in shares:

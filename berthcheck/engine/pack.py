@@ -12,9 +12,10 @@ import re
 import tomllib
 from pathlib import Path
 
+from berthcheck.cited import Parameter
 from berthcheck.engine.pack_hash import pack_hash
 from berthcheck.engine.pack_meta import history_columns, history_keys, notes
-from berthcheck.engine.pack_model import Pack, Parameter, ParamTable, Rule
+from berthcheck.engine.pack_model import Pack, ParamTable, Rule
 from berthcheck.engine.pack_spec import PackFileError
 from berthcheck.engine.pack_text import (
     HEADER_KEYS,

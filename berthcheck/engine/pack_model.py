@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from berthcheck.cited import Parameter
 from berthcheck.engine.pack_spec import (
     Basis,
     EvidenceLabel,
@@ -14,16 +15,6 @@ from berthcheck.engine.pack_spec import (
 )
 from berthcheck.engine.pack_text import PARAM_RE, strip_comments
 from berthcheck.errors import UsageError
-
-
-@dataclass(frozen=True)
-class Parameter:
-    name: str
-    value: object
-    citation: str
-    confirmed: bool = True
-    note: str | None = None
-    unit: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from berthcheck import store
+from berthcheck.instants import as_utc, zone
+from berthcheck.instants import local_date as local_date  # re-exported: callers read it here
 
 
 @dataclass
@@ -90,22 +90,7 @@ def resolve_provider(con, value: str | None) -> str | None:
                          load_hint="load capture sessions with `berthcheck load capture FILE`")
 
 
-# --- times ----------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=64)
-def zone(name: str | None) -> ZoneInfo:
-    return ZoneInfo(name or "UTC")
-
-
-def as_utc(value) -> dt.datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if value.tzinfo is None:  # naive values from the store are UTC
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
+# --- times (`as_utc`, `zone`, `local_date`: berthcheck/instants.py) -------------------------
 
 
 def instant(value) -> dt.datetime:
@@ -126,11 +111,6 @@ def local_iso(value, tz: str | None) -> str | None:
 def utc_iso(value) -> str | None:
     t = as_utc(value)
     return None if t is None else t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def local_date(value, tz: str | None) -> dt.date | None:
-    t = as_utc(value)
-    return None if t is None else t.astimezone(zone(tz)).date()
 
 
 def zone_abbreviation(value, tz: str | None) -> str | None:

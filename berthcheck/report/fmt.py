@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from berthcheck.engine.minutes import minutes_text
+from berthcheck.instants import as_utc, zone
+from berthcheck.instants import local_date as local_date  # re-exported: callers read it here
 
 DASH = "–"  # en dash for empty cells and ranges
 NBSP = "\u00a0"  # between a figure and its unit, so that a narrow cell never splits them
@@ -110,23 +110,7 @@ def masses_kg(values) -> list[str]:
     return ["0 kg" if v == 0 else mass_kg(v) for v in numbers]
 
 
-@lru_cache(maxsize=64)
-def zone(name: str | None) -> ZoneInfo:
-    return ZoneInfo(name or "UTC")
-
-
-def as_utc(value) -> dt.datetime | None:
-    """A stored instant (tz-aware datetime, or ISO text with an offset) as aware UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if value.tzinfo is None:  # instants are stored in UTC
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
+# --- times (`as_utc`, `zone`, `local_date`: berthcheck/instants.py) -------------------------
 
 
 def _clock(local: dt.datetime) -> str:
@@ -149,11 +133,6 @@ def local_time(value, tz: str | None) -> str:
         return DASH
     local = instant.astimezone(zone(tz))
     return f"{local:%Y-%m-%d} {_clock(local)} {local:%Z}"
-
-
-def local_date(value, tz: str | None) -> dt.date | None:
-    instant = as_utc(value)
-    return None if instant is None else instant.astimezone(zone(tz)).date()
 
 
 def local_interval(start, end, tz: str | None) -> str:
