@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from berthcheck import fingerprints, store
 from berthcheck.demo import load_sample
 from berthcheck.fingerprints import table_pieces
-from berthcheck.ingest.coerce import _TS_FORMATS, _odd_parts
 from berthcheck.ingest.kinds import KINDS
 from berthcheck.ingest.load import load_files
+from berthcheck.ingest.timestamps import _TS_FORMATS, _odd_parts
 from berthcheck.resources import sample_data_dir
 from berthcheck.seals import _content_columns, content_hash_sql
 
@@ -97,7 +97,7 @@ _LA, _AMS, _KOL = "America/Los_Angeles", "Europe/Amsterdam", "Asia/Kolkata"
 
 def _typings(cells, zones):
     """(the typing a load uses, the full typing) of one column."""
-    from berthcheck.ingest.coerce import TZ, _coerce_timestamp, _coerce_timestamp_full
+    from berthcheck.ingest.timestamps import TZ, _coerce_timestamp, _coerce_timestamp_full
 
     frame = pl.DataFrame({"at": pl.Series(cells, dtype=pl.Utf8),
                           TZ: pl.Series(zones, dtype=pl.Utf8)})
@@ -145,7 +145,7 @@ def test_time_columns_are_typed_as_the_full_typing_types_them(cells, zones, fast
     """One pass types every cell, with or without an offset; only the cells that need a
     reason (none in `fast` columns) are typed in full, which gives their every message. The
     column must be the full typing's, to the byte."""
-    from berthcheck.ingest.coerce import ERR, _timestamp_pass
+    from berthcheck.ingest.timestamps import ERR, _timestamp_pass
 
     frame, typed, full = _typings(cells, zones)
     assert (_timestamp_pass(frame, "at")[1] is None) is fast
@@ -178,7 +178,7 @@ _CELL = st.one_of(
 @given(st.lists(st.tuples(_CELL, st.sampled_from([_LA, _AMS, _KOL, None])), max_size=12))
 @settings(max_examples=300, deadline=None)
 def test_random_time_columns_are_typed_as_the_full_typing_types_them(rows):
-    from berthcheck.ingest.coerce import TZ, _clean, _odd_parts, _timestamp_parts
+    from berthcheck.ingest.timestamps import TZ, _clean, _odd_parts, _timestamp_parts
 
     cells = [c for c, _ in rows]
     frame, typed, full = _typings(cells, [z for _, z in rows])
@@ -194,12 +194,12 @@ def test_random_time_columns_are_typed_as_the_full_typing_types_them(rows):
 def test_the_sample_time_columns_are_typed_in_one_pass(tmp_path, monkeypatch):
     """The sample folders' time columns (visits.csv mixes offsets and 'Z' into local times)
     are typed without the full typing: none of their cells needs a reason."""
-    from berthcheck.ingest import coerce
+    from berthcheck.ingest import timestamps
 
     def refuse(frame, name):
         raise AssertionError(f"{name} was typed in full")
 
-    monkeypatch.setattr(coerce, "_coerce_timestamp_full", refuse)
+    monkeypatch.setattr(timestamps, "_coerce_timestamp_full", refuse)
     for folder in (sample_data_dir(), sample_data_dir() / "eu-rotterdam-2030-06",
                    sample_data_dir() / "cn-shanghai-2026-10"):
         con = store.connect(tmp_path / f"{folder.name}.duckdb")
@@ -214,35 +214,35 @@ def test_a_large_time_column_is_typed_once(monkeypatch):
     some cell of every column is in a clock-change hour) sends that cell alone to the full
     typing, never the column: a column typed again in full cost ~0.6 s more in the benchmark's
     load (docs/scaling.md, twenty-third session)."""
-    from berthcheck.ingest import coerce
+    from berthcheck.ingest import timestamps
 
-    full = coerce._coerce_timestamp_full
+    full = timestamps._coerce_timestamp_full
     typed_in_full = []
 
     def record(frame, name):
         typed_in_full.append(frame.height)
         return full(frame, name)
 
-    monkeypatch.setattr(coerce, "_coerce_timestamp_full", record)
+    monkeypatch.setattr(timestamps, "_coerce_timestamp_full", record)
     rows = 20_000
     cells = ["2026-10-03 14:20", "2026-10-03T14:20:00-07:00"] * (rows // 2)
     cells[7], cells[12_345] = "2026-11-01 01:30", "2026-03-08 02:30"  # a repeated hour, a gap
-    frame = pl.DataFrame({"at": cells, coerce.TZ: ["America/Los_Angeles"] * rows})
-    typed = coerce._coerce_timestamp(frame, "at")
+    frame = pl.DataFrame({"at": cells, timestamps.TZ: ["America/Los_Angeles"] * rows})
+    typed = timestamps._coerce_timestamp(frame, "at")
     assert typed_in_full == [2]
     assert typed.equals(full(frame, "at"))
-    assert typed["at"].null_count() == 2 and typed[coerce.ERR + "at"].null_count() == rows - 2
+    assert typed["at"].null_count() == 2 and typed[timestamps.ERR + "at"].null_count() == rows - 2
 
 
 def test_a_large_column_of_every_shape_is_typed_as_the_full_typing_types_it():
     """From _PLANNED_ROWS rows the pass masks the plain format's parse and plans its query:
     the hand cases' cells and zones, repeated past that size, give the full typing's column."""
-    from berthcheck.ingest import coerce
+    from berthcheck.ingest import timestamps
 
     cells = [cell for case in _HAND_CASES for cell in case[0]]
     zones = [zone for case in _HAND_CASES for zone in case[1]]
-    times = coerce._PLANNED_ROWS // len(cells) + 1
+    times = timestamps._PLANNED_ROWS // len(cells) + 1
     frame, typed, full = _typings(cells * times, zones * times)
-    assert frame.height >= coerce._PLANNED_ROWS
+    assert frame.height >= timestamps._PLANNED_ROWS
     assert typed.equals(full)
-    assert typed[coerce.ERR + "at"].null_count() < frame.height  # some cells have reasons
+    assert typed[timestamps.ERR + "at"].null_count() < frame.height  # some cells have reasons
