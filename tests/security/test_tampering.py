@@ -254,6 +254,46 @@ def test_a_later_check_refuses_to_overwrite_an_edited_run_record(db, edit):
     assert counts == '{"compliant": 2}' or manifest == "{bad"
 
 
+def test_a_later_check_refuses_to_overwrite_counts_edited_alike_in_record_and_manifest(db):
+    """Counts edited the same way in the `runs` row and its manifest agree with each other,
+    but not with the stored results, which still hash to what the manifest records: the same
+    check again used to store the run afresh (same id, right counts, new created_at), erasing
+    the evidence. It refuses, naming the run, what differs and `audit verify`, and writes
+    nothing."""
+    import json
+
+    from berthcheck.engine import manifest as run_manifest
+
+    path, run_id = db
+    con = store.connect(path)
+    try:
+        text, created = store.run(con, "SELECT manifest, created_at FROM runs")[0]
+    finally:
+        con.close()
+    manifest = json.loads(text)
+    counts = manifest["counts"]
+    assert counts["compliant"] >= 1
+    counts["compliant"] -= 1
+    counts["non_compliant"] += 1
+    edited = json.dumps(counts, sort_keys=True, separators=(",", ":"))
+    _edit(path, ("UPDATE runs SET counts = ?, manifest = ?",
+                 [edited, run_manifest.manifest_text(manifest)]))
+    out, kept = path.with_name("results.csv"), path.with_name("kept.json")
+    result = _cli("check", "--db", path, "--period", "2026-10", "--out", out,
+                  "--manifest", kept)
+    assert result.exit_code == 1, result.output
+    assert f"run {run_id} is stored" in result.output and "refusing to overwrite" in result.output
+    assert "$.counts.compliant is" in result.output and "in the run's stored results" in result.output
+    assert not out.exists() and not kept.exists()
+    assert f"berthcheck audit verify {run_id}" in result.output
+    assert "Traceback" not in result.output
+    con = store.connect(path)
+    try:
+        assert store.run(con, "SELECT counts, created_at FROM runs") == [(edited, created)]
+    finally:
+        con.close()
+
+
 def test_an_edited_input_digest_is_named_before_a_later_check_reads_it(db):
     """`batch_digests` holds each load batch's digest of its rows, which a check takes as its
     inputs' fingerprint without reading the rows: one edited there changes nothing a run read,
