@@ -110,17 +110,39 @@ def extra_key(con, table: str) -> str:
     return ROW_KEY if keyed else "visit_id"
 
 
-def manifest_version(con, run_id: str) -> int:
-    """The manifest version a stored run was recorded with (1 for runs before manifests)."""
+def manifest_problem(con, run_id: str) -> tuple[str, str] | None:
+    """("missing" | "damaged", why) when a stored run's manifest, which says how its rows
+    are stored and hashed, cannot be read; None when it can, or the run has none."""
     rows = store.run(
-        con, "SELECT manifest IS NULL, coalesce(TRY_CAST(json_extract("  # noqa: S608 - ours
-        f"{run_manifest.MANIFEST_OBJECT_SQL}, '$.manifest_version') AS INTEGER), 1), "
-        f"{run_manifest.MANIFEST_OBJECT_SQL} IS NULL FROM runs WHERE run_id = ?", [run_id])
-    if not rows or rows[0][0]:
-        return 1
-    if rows[0][2]:
-        raise run_manifest.damaged(run_id, "not a JSON object")
-    return int(rows[0][1])
+        con, "SELECT manifest IS NULL, "  # noqa: S608 - ours
+        f"{run_manifest.MANIFEST_OBJECT_SQL} IS NULL, findings_sha256 IS NOT NULL "
+        "FROM runs WHERE run_id = ?", [run_id])
+    if not rows:
+        return None
+    null, not_object, hashed = rows[0]
+    if null:
+        # runs stored before manifests (migration 3) have no findings hash either, and keep
+        # their columns as JSON in `run_results.extra`, neither a column table nor a blob
+        if hashed or extra_table(con, run_id) or store.scalar(
+                con, "SELECT count(*) FROM run_result_columns WHERE run_id = ?", [run_id]):
+            return "missing", "runs.manifest is NULL"
+        return None
+    return ("damaged", "not a JSON object") if not_object else None
+
+
+def manifest_version(con, run_id: str) -> int:
+    """The manifest version a stored run was recorded with (1 for runs before manifests).
+    A run stored with a manifest that is now missing or damaged cannot be read as recorded:
+    a clear error (`manifest_problem`), never its rows decoded as another version's."""
+    problem = manifest_problem(con, run_id)
+    if problem:
+        what, why = problem
+        raise run_manifest.damaged(run_id, why, what=what)
+    rows = store.run(
+        con, "SELECT coalesce(TRY_CAST(json_extract("  # noqa: S608 - ours
+        f"{run_manifest.MANIFEST_OBJECT_SQL}, '$.manifest_version') AS INTEGER), 1) "
+        "FROM runs WHERE run_id = ?", [run_id])
+    return int(rows[0][0]) if rows else 1
 
 
 def _stored_relations(con, run_id: str) -> tuple[str, str]:
@@ -345,6 +367,12 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
     extras = [c for c in results.columns if c not in RESULT_COLUMNS]
     max_batch = max((v["max_batch_id"] or 0) for v in outcome.inputs.values()) or None
     counts = outcome.verdict_counts()
+    problem = manifest_problem(con, outcome.run_id)
+    if problem:  # the manifest says how the stored rows are read: without it, nothing is
+        raise BerthcheckError(
+            f"run {outcome.run_id} is stored, but its stored manifest is {problem[0]} "
+            f"({problem[1]}; edited in the database?); refusing to overwrite it. "
+            + run_manifest.KEPT_HINT.format(run_id=outcome.run_id))
     tampered = tampered_parts(con, outcome.run_id)
     if tampered:
         # the stored run is evidence that was altered: never paper over it with a fresh copy

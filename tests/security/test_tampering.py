@@ -327,3 +327,38 @@ def test_an_input_digest_edited_in_its_last_digit_is_shown_differing(db):
     stored = line.split("stored sha256 ", 1)[1].split(" over ", 1)[0]
     now = line.split("its rows digest to ", 1)[1].split(" over ", 1)[0]
     assert stored != now and len(stored) == len(now) == 64, line
+
+
+@pytest.mark.parametrize("manifest", [None, "[1]"], ids=["missing", "not-an-object"])
+@pytest.mark.parametrize("command", [
+    ("runs", "export", "{run}", "--out", "{dir}/results.csv"),
+    ("report", "--run", "{run}", "--out", "{dir}/report.html"),
+    ("report", "--period", "2026-10", "--out", "{dir}/report.html"),
+    ("export", "carb-visit-report", "--party", "vessel", "--period", "2026-10",
+     "--out", "{dir}/visits.csv"),
+    ("check", "--period", "2026-10", "--out", "{dir}/results.csv"),
+], ids=["runs-export", "report-run", "report-period", "export", "check"])
+def test_a_run_whose_stored_manifest_is_missing_is_one_message(db, tmp_path, manifest,
+                                                                command):
+    """A stored run is read by its manifest's version (which tables, which digest): with
+    `runs.manifest` emptied, reading a version-3 run used to fail in polars ("error inferring
+    JSON", shown as a berthcheck bug). Every command that reads a stored run says the
+    manifest is missing or damaged and how to verify the run with the file kept from the
+    check, exits 1 and writes nothing."""
+    path, run_id = db
+    _edit(path, ("UPDATE runs SET manifest = ?", [manifest]))
+    out = tmp_path / "out"
+    out.mkdir()
+    result = _cli(*(a.format(run=run_id, dir=out) for a in command), "--db", path)
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.output.split())
+    assert "Traceback" not in text and "bug" not in text, text
+    what = "missing" if manifest is None else "damaged"
+    assert f"run {run_id}" in text and f"its stored manifest is {what}" in text, text
+    assert f"berthcheck audit verify {run_id} --manifest" in text, text
+    assert list(out.iterdir()) == []
+    con = store.connect(path)
+    try:
+        assert store.scalar(con, "SELECT manifest FROM runs") == manifest
+    finally:
+        con.close()
