@@ -387,12 +387,12 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
             manifest_ready()
             manifest_ready = None
         manifest = run_manifest.record_run(con, outcome, verified=verified, fresh=fresh)
-        _refuse_edited_manifest(con, outcome.run_id, stored[0][0], manifest)
-        if stored[0][0] == run_manifest.manifest_text(manifest):
+        if stored[0][0] == run_manifest.manifest_text(manifest):  # its rows hash as recorded
             store.run(con, "UPDATE runs SET created_at = ?, elapsed_seconds = ? WHERE run_id = ?",
                       [dt.datetime.now(dt.UTC), round(outcome.elapsed_seconds, 6),
                        outcome.run_id])
             return
+        _refuse_edited_manifest(con, outcome.run_id, stored[0][0], manifest)
     for table in ("run_findings", "run_results", "run_result_columns", "runs"):
         store.run(con, f"DELETE FROM {table} WHERE run_id = ?", [outcome.run_id])  # noqa: S608
     if not _RUN_ID.fullmatch(outcome.run_id):
