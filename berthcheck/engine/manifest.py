@@ -188,10 +188,18 @@ MANIFEST_OBJECT_SQL = "CASE WHEN json_valid(manifest) AND json_type(manifest) = 
                       "THEN manifest END"
 
 
-def damaged(run_id: str, why: str) -> BerthcheckError:
+def damaged(run_id: str, why: str, *, what: str = "damaged") -> BerthcheckError:
+    """`what`: "damaged", or "missing" for a run stored with a manifest whose
+    `runs.manifest` is now NULL (engine/runs.py `manifest_version`)."""
     return BerthcheckError(
-        f"run {run_id}: its stored manifest is damaged ({why}); it was edited outside "
-        f"berthcheck, so the run cannot be read as recorded (see docs/reliability.md)")
+        f"run {run_id}: its stored manifest is {what} ({why}); it was edited outside "
+        f"berthcheck, so the run cannot be read as recorded (see docs/reliability.md). "
+        f"{KEPT_HINT.format(run_id=run_id)}")
+
+
+# how a run whose stored manifest cannot be read is still verified (README, `audit verify`)
+KEPT_HINT = ("Verify it with the manifest file kept from the check (`check --manifest`, "
+             "`audit manifest`): `berthcheck audit verify {run_id} --manifest KEPT.json`")
 
 
 def parse_stored(run_id: str, text: str) -> dict:

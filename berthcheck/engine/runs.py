@@ -4,7 +4,8 @@ Run id: deterministic, sha256 over the pack hash, parameters, scope, berthcheck 
 manifest version and a fingerprint of every input table (combined from the digests each load
 batch stored, berthcheck/fingerprints.py). Re-running the same check on the same inputs gives
 the same id: with an equal manifest the stored rows are kept (only the `runs` row's created_at
-and elapsed_seconds change), with another one they are replaced (`write_run`). Each run also
+and elapsed_seconds change), with another one they are replaced (`write_run`), unless the
+stored one no longer says what the run's id and stored rows say (edited: refused). Each run also
 stores its manifest (berthcheck.audit): what `audit verify` recomputes and compares. Listing
 the stored runs is engine/run_listing.py.
 
@@ -109,17 +110,39 @@ def extra_key(con, table: str) -> str:
     return ROW_KEY if keyed else "visit_id"
 
 
-def manifest_version(con, run_id: str) -> int:
-    """The manifest version a stored run was recorded with (1 for runs before manifests)."""
+def manifest_problem(con, run_id: str) -> tuple[str, str] | None:
+    """("missing" | "damaged", why) when a stored run's manifest, which says how its rows
+    are stored and hashed, cannot be read; None when it can, or the run has none."""
     rows = store.run(
-        con, "SELECT manifest IS NULL, coalesce(TRY_CAST(json_extract("  # noqa: S608 - ours
-        f"{run_manifest.MANIFEST_OBJECT_SQL}, '$.manifest_version') AS INTEGER), 1), "
-        f"{run_manifest.MANIFEST_OBJECT_SQL} IS NULL FROM runs WHERE run_id = ?", [run_id])
-    if not rows or rows[0][0]:
-        return 1
-    if rows[0][2]:
-        raise run_manifest.damaged(run_id, "not a JSON object")
-    return int(rows[0][1])
+        con, "SELECT manifest IS NULL, "  # noqa: S608 - ours
+        f"{run_manifest.MANIFEST_OBJECT_SQL} IS NULL, findings_sha256 IS NOT NULL "
+        "FROM runs WHERE run_id = ?", [run_id])
+    if not rows:
+        return None
+    null, not_object, hashed = rows[0]
+    if null:
+        # runs stored before manifests (migration 3) have no findings hash either, and keep
+        # their columns as JSON in `run_results.extra`, neither a column table nor a blob
+        if hashed or extra_table(con, run_id) or store.scalar(
+                con, "SELECT count(*) FROM run_result_columns WHERE run_id = ?", [run_id]):
+            return "missing", "runs.manifest is NULL"
+        return None
+    return ("damaged", "not a JSON object") if not_object else None
+
+
+def manifest_version(con, run_id: str) -> int:
+    """The manifest version a stored run was recorded with (1 for runs before manifests).
+    A run stored with a manifest that is now missing or damaged cannot be read as recorded:
+    a clear error (`manifest_problem`), never its rows decoded as another version's."""
+    problem = manifest_problem(con, run_id)
+    if problem:
+        what, why = problem
+        raise run_manifest.damaged(run_id, why, what=what)
+    rows = store.run(
+        con, "SELECT coalesce(TRY_CAST(json_extract("  # noqa: S608 - ours
+        f"{run_manifest.MANIFEST_OBJECT_SQL}, '$.manifest_version') AS INTEGER), 1) "
+        "FROM runs WHERE run_id = ?", [run_id])
+    return int(rows[0][0]) if rows else 1
 
 
 def _stored_relations(con, run_id: str) -> tuple[str, str]:
@@ -258,6 +281,69 @@ def tampered_parts(con, run_id: str) -> list[str]:
     return parts
 
 
+# what a run's id is computed from, as its manifest records it: with the same id, a stored
+# manifest saying something else here was edited (engine.manifest.build_manifest)
+_ID_KEYS = ("run_id", "manifest_version", "berthcheck_version", "notes", "parameters",
+            "period", "scope")
+_ID_PACK_KEYS = ("id", "version", "hash")
+_SHOWN_DIFFERENCES = 5
+
+
+def _stored_summary(con, run_id: str) -> dict:
+    """The visits, findings and counts by verdict of a run's stored rows, which `write_run`
+    has just found to hash to what the run recorded (`tampered_parts`)."""
+    from berthcheck.engine.output_columns import VERDICTS
+
+    counts = dict.fromkeys(VERDICTS, 0)
+    for verdict, n in store.run(con, "SELECT verdict, count(*) FROM run_results "
+                                     "WHERE run_id = ? GROUP BY verdict", [run_id]):
+        counts[verdict] = n
+    return {"visits": sum(counts.values()),
+            "findings": store.scalar(con, "SELECT count(*) FROM run_findings WHERE run_id = ?",
+                                     [run_id]),
+            "counts": counts}
+
+
+def _refuse_edited_manifest(con, run_id: str, stored_text: str | None, manifest: dict) -> None:
+    """Refuse to store a run again over a stored manifest that no longer says what the run's
+    own rows and id say (docs/reliability.md section 3): counts edited alike in the `runs` row
+    and its manifest agree with each other, not with the stored results, which still hash to
+    the recorded sha256. A manifest differing only in what the same id may record otherwise
+    (other outputs of an engine changed without a version bump, the files of a pack listed as
+    an older berthcheck did) is replaced, as before."""
+    from berthcheck.json_diff import json_differences, shown
+
+    if stored_text is None:
+        return
+    stored = run_manifest.parse_stored(run_id, stored_text)
+
+    def part(record: dict) -> dict:
+        pack = record.get("pack")
+        inputs = record.get("inputs")
+        return {
+            **{k: record.get(k) for k in _ID_KEYS},
+            "pack": {k: pack.get(k) for k in _ID_PACK_KEYS} if isinstance(pack, dict) else pack,
+            "inputs": ({t: v.get("sha256") if isinstance(v, dict) else v
+                        for t, v in inputs.items()} if isinstance(inputs, dict) else inputs),
+        }
+
+    differences = [f"{path} is {shown(was)} in the stored manifest, {shown(now)} in this check"
+                   for path, was, now in json_differences(part(stored), part(manifest))]
+    rows = _stored_summary(con, run_id)
+    differences += [
+        f"{path} is {shown(was)} in the stored manifest, {shown(now)} in the run's stored results"
+        for path, was, now in json_differences(
+            {k: stored.get(k) for k in rows}, rows)]
+    if not differences:
+        return
+    more = len(differences) - _SHOWN_DIFFERENCES
+    listed = "; ".join(differences[:_SHOWN_DIFFERENCES]) + (f"; {more} more" if more > 0 else "")
+    raise BerthcheckError(
+        f"run {run_id} is stored, but its stored manifest no longer says what the run's id and "
+        f"stored rows say ({listed}; edited in the database?); refusing to overwrite it. "
+        f"See `berthcheck audit verify {run_id}`")
+
+
 def store_run(con, outcome) -> None:
     with store.transaction(con):
         write_run(con, outcome)
@@ -281,6 +367,12 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
     extras = [c for c in results.columns if c not in RESULT_COLUMNS]
     max_batch = max((v["max_batch_id"] or 0) for v in outcome.inputs.values()) or None
     counts = outcome.verdict_counts()
+    problem = manifest_problem(con, outcome.run_id)
+    if problem:  # the manifest says how the stored rows are read: without it, nothing is
+        raise BerthcheckError(
+            f"run {outcome.run_id} is stored, but its stored manifest is {problem[0]} "
+            f"({problem[1]}; edited in the database?); refusing to overwrite it. "
+            + run_manifest.KEPT_HINT.format(run_id=outcome.run_id))
     tampered = tampered_parts(con, outcome.run_id)
     if tampered:
         # the stored run is evidence that was altered: never paper over it with a fresh copy
@@ -295,11 +387,12 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
             manifest_ready()
             manifest_ready = None
         manifest = run_manifest.record_run(con, outcome, verified=verified, fresh=fresh)
-        if stored[0][0] == run_manifest.manifest_text(manifest):
+        if stored[0][0] == run_manifest.manifest_text(manifest):  # its rows hash as recorded
             store.run(con, "UPDATE runs SET created_at = ?, elapsed_seconds = ? WHERE run_id = ?",
                       [dt.datetime.now(dt.UTC), round(outcome.elapsed_seconds, 6),
                        outcome.run_id])
             return
+        _refuse_edited_manifest(con, outcome.run_id, stored[0][0], manifest)
     for table in ("run_findings", "run_results", "run_result_columns", "runs"):
         store.run(con, f"DELETE FROM {table} WHERE run_id = ?", [outcome.run_id])  # noqa: S608
     if not _RUN_ID.fullmatch(outcome.run_id):

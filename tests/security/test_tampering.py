@@ -254,6 +254,46 @@ def test_a_later_check_refuses_to_overwrite_an_edited_run_record(db, edit):
     assert counts == '{"compliant": 2}' or manifest == "{bad"
 
 
+def test_a_later_check_refuses_to_overwrite_counts_edited_alike_in_record_and_manifest(db):
+    """Counts edited the same way in the `runs` row and its manifest agree with each other,
+    but not with the stored results, which still hash to what the manifest records: the same
+    check again used to store the run afresh (same id, right counts, new created_at), erasing
+    the evidence. It refuses, naming the run, what differs and `audit verify`, and writes
+    nothing."""
+    import json
+
+    from berthcheck.engine import manifest as run_manifest
+
+    path, run_id = db
+    con = store.connect(path)
+    try:
+        text, created = store.run(con, "SELECT manifest, created_at FROM runs")[0]
+    finally:
+        con.close()
+    manifest = json.loads(text)
+    counts = manifest["counts"]
+    assert counts["compliant"] >= 1
+    counts["compliant"] -= 1
+    counts["non_compliant"] += 1
+    edited = json.dumps(counts, sort_keys=True, separators=(",", ":"))
+    _edit(path, ("UPDATE runs SET counts = ?, manifest = ?",
+                 [edited, run_manifest.manifest_text(manifest)]))
+    out, kept = path.with_name("results.csv"), path.with_name("kept.json")
+    result = _cli("check", "--db", path, "--period", "2026-10", "--out", out,
+                  "--manifest", kept)
+    assert result.exit_code == 1, result.output
+    assert f"run {run_id} is stored" in result.output and "refusing to overwrite" in result.output
+    assert "$.counts.compliant is" in result.output and "in the run's stored results" in result.output
+    assert not out.exists() and not kept.exists()
+    assert f"berthcheck audit verify {run_id}" in result.output
+    assert "Traceback" not in result.output
+    con = store.connect(path)
+    try:
+        assert store.run(con, "SELECT counts, created_at FROM runs") == [(edited, created)]
+    finally:
+        con.close()
+
+
 def test_an_edited_input_digest_is_named_before_a_later_check_reads_it(db):
     """`batch_digests` holds each load batch's digest of its rows, which a check takes as its
     inputs' fingerprint without reading the rows: one edited there changes nothing a run read,
@@ -287,3 +327,38 @@ def test_an_input_digest_edited_in_its_last_digit_is_shown_differing(db):
     stored = line.split("stored sha256 ", 1)[1].split(" over ", 1)[0]
     now = line.split("its rows digest to ", 1)[1].split(" over ", 1)[0]
     assert stored != now and len(stored) == len(now) == 64, line
+
+
+@pytest.mark.parametrize("manifest", [None, "[1]"], ids=["missing", "not-an-object"])
+@pytest.mark.parametrize("command", [
+    ("runs", "export", "{run}", "--out", "{dir}/results.csv"),
+    ("report", "--run", "{run}", "--out", "{dir}/report.html"),
+    ("report", "--period", "2026-10", "--out", "{dir}/report.html"),
+    ("export", "carb-visit-report", "--party", "vessel", "--period", "2026-10",
+     "--out", "{dir}/visits.csv"),
+    ("check", "--period", "2026-10", "--out", "{dir}/results.csv"),
+], ids=["runs-export", "report-run", "report-period", "export", "check"])
+def test_a_run_whose_stored_manifest_is_missing_is_one_message(db, tmp_path, manifest,
+                                                                command):
+    """A stored run is read by its manifest's version (which tables, which digest): with
+    `runs.manifest` emptied, reading a version-3 run used to fail in polars ("error inferring
+    JSON", shown as a berthcheck bug). Every command that reads a stored run says the
+    manifest is missing or damaged and how to verify the run with the file kept from the
+    check, exits 1 and writes nothing."""
+    path, run_id = db
+    _edit(path, ("UPDATE runs SET manifest = ?", [manifest]))
+    out = tmp_path / "out"
+    out.mkdir()
+    result = _cli(*(a.format(run=run_id, dir=out) for a in command), "--db", path)
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.output.split())
+    assert "Traceback" not in text and "bug" not in text, text
+    what = "missing" if manifest is None else "damaged"
+    assert f"run {run_id}" in text and f"its stored manifest is {what}" in text, text
+    assert f"berthcheck audit verify {run_id} --manifest" in text, text
+    assert list(out.iterdir()) == []
+    con = store.connect(path)
+    try:
+        assert store.scalar(con, "SELECT manifest FROM runs") == manifest
+    finally:
+        con.close()
