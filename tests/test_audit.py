@@ -277,11 +277,33 @@ def test_verify_of_a_custom_pack_run_says_its_folder_is_gone(checked, tmp_path):
     assert f"compared with carb-at-berth-2020 from {rules_dir() / 'carb-at-berth-2020'}" \
         in result.output
 
-def test_a_run_without_a_manifest_cannot_be_verified(checked):
+def test_a_run_without_a_manifest_cannot_be_verified(checked, tmp_path):
+    """A run stored before the audit trail (no manifest, no findings hash, its columns as JSON)
+    cannot be verified; one stored with a manifest that is now NULL was told the same, "check
+    again", though its hashes and column table say it had one, and a check again now refuses
+    it (docs/reliability.md 3): it is a missing manifest, verified with the kept file."""
     db, run_id = checked
+    emptied = tmp_path / "emptied.duckdb"
+    shutil.copy(db, emptied)
+    con = store.connect(emptied)
+    try:
+        store.run(con, "UPDATE runs SET manifest = NULL WHERE run_id = ?", [run_id])
+    finally:
+        con.close()
+    result = _cli("audit", "verify", run_id, "--db", emptied)
+    assert result.exit_code == 1, result.output
+    assert f"run {run_id}: its stored manifest is missing (runs.manifest is NULL)" \
+        in result.output, result.output
+    assert f"berthcheck audit verify {run_id} --manifest KEPT.json" in result.output
+    assert "recorded before berthcheck kept run manifests" not in result.output
+
     con = store.connect(db)
     try:  # as a run stored before the audit trail existed
-        store.run(con, "UPDATE runs SET manifest = NULL WHERE run_id = ?", [run_id])
+        table = store.scalar(con, "SELECT table_name FROM duckdb_tables() WHERE table_name "
+                                  "LIKE '%' || ?", [run_id])
+        store.run(con, f"DROP TABLE {table}")
+        store.run(con, "UPDATE runs SET manifest = NULL, findings_sha256 = NULL "
+                       "WHERE run_id = ?", [run_id])
     finally:
         con.close()
     result = _cli("audit", "verify", run_id, "--db", db)

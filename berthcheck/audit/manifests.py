@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from berthcheck import store
+from berthcheck.engine import runs
 from berthcheck.engine.manifest import damaged, manifest_text, parse_stored
 from berthcheck.errors import BerthcheckError, UsageError
 
@@ -133,6 +134,12 @@ def manifest_for(con, run_id: str) -> dict:
     if not rows:
         raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
     if rows[0][0] is None:
+        # a run stored with a manifest that is now NULL (its hashes and column table say it had
+        # one) is a missing manifest, verified with the kept file; "check again" would be
+        # refused (engine/runs.py `manifest_problem`)
+        problem = runs.manifest_problem(con, run_id)
+        if problem:
+            raise damaged(run_id, problem[1], what=problem[0])
         raise BerthcheckError(
             f"run {run_id} was recorded before berthcheck kept run manifests; check again to "
             "record a run that can be verified"
