@@ -189,6 +189,9 @@ def _show_visit(run_id: str, visit: str, db, as_json: bool) -> None:
         if r["replaced_later_by"] is not None:
             notes.append(f"replaced later by batch {r['replaced_later_by']}"
                          + (f" ({r['replaced_later_in']})" if r["replaced_later_in"] else ""))
+        if r["in_manifest"] is False:
+            notes.append("not among the rows the run's manifest lists: see "
+                         "`berthcheck audit verify`")
         if r["seal"] != "match":
             notes.append("no seal" if r["seal"] == "none"
                          else "differs from its seal: see `berthcheck audit verify`")

@@ -68,6 +68,7 @@ def test_a_visit_is_traced_to_the_exact_file_rows_it_was_computed_from(checked):
                 [r["source_file"], r["source_row"]]).fetchall()
             assert stored == [(r["row_hash"], r["batch_id"])]
             assert r["seal"] == "match" and r["replaced_later_by"] is None
+            assert r["in_manifest"] is True  # among the rows the run's manifest lists
             assert r["values"]["visit_id"] == VISIT
         verdict, findings = con.execute(
             "SELECT verdict, findings FROM run_results WHERE run_id = ? AND visit_id = ?",
@@ -164,6 +165,31 @@ def test_a_value_edited_in_place_after_the_run_differs_from_its_seal(sample_mont
     trace = _trace(db, run_id)
     assert {r["table"]: r["seal"] for r in trace["input_rows"]}["shore_power"] == "differs"
     assert "differs from its seal" in _run(db, "runs", "show", run_id, "--visit", VISIT).stdout
+
+
+def test_a_row_whose_lineage_was_edited_is_not_among_the_manifests_rows(sample_month_checked,
+                                                                      tmp_path):
+    db = copy_store(sample_month_checked[0], tmp_path / "bc.duckdb")
+    run_id = sample_month_checked[1].run_id
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE events_versions SET _source_row = 9999 WHERE visit_id = ?", [VISIT])
+    con.close()
+    event = next(r for r in _trace(db, run_id)["input_rows"] if r["table"] == "events")
+    assert event["source_row"] == 9999 and event["in_manifest"] is False
+    assert event["seal"] == "none"  # no seal was written for that row number
+    text = _run(db, "runs", "show", run_id, "--visit", VISIT).stdout
+    assert "not among the rows the run's manifest lists" in text and "no seal" in text
+
+
+def test_a_rule_is_worded_by_the_pack_found_now_and_says_when_that_is_not_the_runs():
+    from berthcheck.audit.visit_trace import _rules
+
+    run = {"pack": "carb-at-berth-2020", "pack_hash": "0" * 64, "custom_pack": False,
+           "pack_path": None}
+    rules = _rules(run, ["AB09", "ZZ99"])
+    assert rules["AB09"]["title"] and rules["AB09"]["pack_as_run"] is False
+    assert "is not the run's (its hash differs)" in rules["AB09"]["note"]
+    assert rules["ZZ99"]["title"] is None and "has no rule ZZ99" in rules["ZZ99"]["note"]
 
 
 def test_a_visit_not_in_the_run_is_a_clear_error(checked):

@@ -71,6 +71,11 @@ def visit_trace(con, run_id: str, visit_id: str) -> dict:
         [run["run_id"], visit])
     tables = per_visit_tables()
     read = run["inputs"]
+    listed = _manifest_rows(con, run["run_id"])
+    input_rows = [row for table in tables for row in _input_rows(con, table, visit, batch)]
+    for row in input_rows:
+        row["in_manifest"] = None if listed is None else (
+            (row["table"], row["batch_id"], row["source_row"]) in listed)
     return {
         "run_id": run["run_id"],
         "visit_id": visit,
@@ -84,7 +89,7 @@ def visit_trace(con, run_id: str, visit_id: str) -> dict:
         "result": {k: _value(v) for k, v in result_rows[0].items()},
         "findings": [{k: _value(v) for k, v in f.items()} for f in findings],
         "rules": _rules(run, sorted({f["rule_id"] for f in findings})),
-        "input_rows": [row for table in tables for row in _input_rows(con, table, visit, batch)],
+        "input_rows": input_rows,
         "per_visit_tables": tables,
         # the manifest's (or, for a run stored before manifests, the runs row's) inputs;
         # None when that record was edited into something that is not one (audit verify)
@@ -93,6 +98,32 @@ def visit_trace(con, run_id: str, visit_id: str) -> dict:
              else None}
             for t in sorted(read) if t not in tables],
     }
+
+
+def _manifest_rows(con, run_id: str) -> set[tuple[str, int, int]] | None:
+    """(table, batch, source row) of every input row the run's manifest lists as read: each
+    batch's inserted rows minus those later batches had retired by the run (version 2; a
+    version-1 manifest lists the rows read). None: no manifest, or not a readable one."""
+    import json
+
+    from berthcheck.audit.values import expand_ranges
+    from berthcheck.engine.manifest import MANIFEST_OBJECT_SQL
+
+    text = store.scalar(
+        con, f"SELECT json_extract({MANIFEST_OBJECT_SQL}, '$.load_batches')::VARCHAR "  # noqa: S608
+        "FROM runs WHERE run_id = ?", [run_id])
+    try:
+        batches = json.loads(text) if text else None
+        if not isinstance(batches, list):
+            return None
+        return {
+            (b["table"], int(b["batch_id"]), r)
+            for b in batches
+            for r in set(expand_ranges(b["source_rows"])) - {
+                gone for q in b.get("replaced") or [] for gone in expand_ranges(q["source_rows"])}
+        }
+    except (KeyError, TypeError, ValueError, AttributeError):  # edited: audit verify names it
+        return None
 
 
 def _not_in_run(con, run: dict, visit: str) -> str:
