@@ -90,12 +90,22 @@ def runs_list_command(db: DbOption = None, as_json: JsonOption = False,
             say(f"{r['run_id']}: custom pack {r['pack_path']}")
 
 
+VisitOption = Annotated[str | None, typer.Option(
+    "--visit", help="Trace one visit of the run: its result, findings and the input rows it "
+                    "was computed from, as they were at the run.", show_default=False)]
+
+
 @runs_app.command("show")
-def runs_show_command(run_id: RunArgument, db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Show one stored run: scope, period, pack, counts, hashes and the inputs it read."""
+def runs_show_command(run_id: RunArgument, db: DbOption = None, as_json: JsonOption = False,
+                      visit: VisitOption = None) -> None:
+    """Show one stored run: scope, period, pack, counts, hashes and the inputs it read; with
+    --visit, one visit's result, findings and input rows."""
     from berthcheck.cli_progress import count, print_table, table
     from berthcheck.engine.run_listing import DAMAGED, run_summary
 
+    if visit is not None:
+        _show_visit(run_id, visit, db, as_json)
+        return
     run = with_store(db, lambda con: run_summary(con, run_id.strip()), read_only=True)
     if as_json:
         print_json(run)
@@ -129,6 +139,74 @@ def runs_show_command(run_id: RunArgument, db: DbOption = None, as_json: JsonOpt
                               [[k, cell(v)] for k, v in sorted(values.items())]))
         if title == "verdicts":
             say("")
+
+
+def _show_visit(run_id: str, visit: str, db, as_json: bool) -> None:
+    """`runs show RUN --visit VISIT_ID` (berthcheck/audit/visit_trace.py)."""
+    from berthcheck.audit.visit_trace import visit_trace
+    from berthcheck.cli_progress import count, hours, print_table, table
+
+    trace = with_store(db, lambda con: visit_trace(con, run_id.strip(), visit), read_only=True)
+    if as_json:
+        print_json(trace)
+        return
+    fields = [("run", trace["run_id"]), ("visit", trace["visit_id"]),
+              ("pack", f"{trace['pack']}@{trace['pack_version']}"
+                       + (" (custom)" if trace["custom_pack"] else "")),
+              ("period", trace["period"] or "all"), ("scope", trace["scope"]),
+              ("inputs as of", f"load batch {trace['as_of_batch']}")]
+    print_table(table(None, [("", "left"), ("", "left")], [[k, str(v)] for k, v in fields],
+                      show_header=False))
+    say("")
+    result = trace["result"]
+    print_table(table("result", [("column", "left"), ("value", "left")],
+                      [[k, "" if v is None else str(v)] for k, v in result.items()]))
+    say("")
+    if trace["findings"]:
+        print_table(table("findings", [("id", "left"), ("rule", "left"), ("severity", "left"),
+                                       ("minutes", "right"), ("message", "left")],
+                          [[f["finding_id"], f["rule_id"], f["severity"],
+                            "" if f["minutes"] is None else hours(f["minutes"]),
+                            f["message"] or ""]
+                           for f in trace["findings"]]))
+        # evidence is a JSON record, too long for a cell: a line of its own, whole
+        for f in trace["findings"]:
+            say(f"evidence {f['finding_id']} ({f['rule_id']}): {f['evidence'] or ''}")
+        say("")
+        print_table(table("rules", [("rule", "left"), ("title", "left"), ("section", "left")],
+                          [[r, v["title"] or "", v["section"] or ""]
+                           for r, v in trace["rules"].items()]))
+        for rule_id, v in trace["rules"].items():
+            if v["note"]:
+                say(f"{rule_id}: {v['note']}")
+        say(f"rule text: `berthcheck rules show RULE_ID --pack {trace['pack']}`")
+    else:
+        say("findings: none")
+    say("")
+    rows = []
+    for r in trace["input_rows"]:
+        notes = []
+        if r["replaced_later_by"] is not None:
+            notes.append(f"replaced later by batch {r['replaced_later_by']}"
+                         + (f" ({r['replaced_later_in']})" if r["replaced_later_in"] else ""))
+        if r["in_manifest"] is False:
+            notes.append("not among the rows the run's manifest lists: see "
+                         "`berthcheck audit verify`")
+        if r["seal"] != "match":
+            notes.append("no seal" if r["seal"] == "none"
+                         else "differs from its seal: see `berthcheck audit verify`")
+        rows.append([r["table"], str(r["batch_id"]), r["source_file"] or "",
+                     count(r["source_row"]), ", ".join(str(v) for v in r["row_key"].values()),
+                     r["row_hash"] or "", "; ".join(notes)])
+    print_table(table(f"input rows read for {trace['visit_id']} (as at the run)",
+                      [("table", "left"), ("batch", "right"), ("source file", "left"),
+                       ("row", "right"), ("key", "left"), ("row hash", "left"),
+                       ("note", "left")], rows))
+    refs = trace["reference_tables"]
+    say("")
+    say("reference tables read (not per visit): " + (
+        "damaged record (see `berthcheck audit verify`)" if refs is None else
+        ", ".join(f"{t['table']} ({count(t['rows'])} rows)" for t in refs) or "none"))
 
 
 @runs_app.command("export")
