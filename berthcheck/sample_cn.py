@@ -102,8 +102,6 @@ _SCENARIOS = {
 }
 
 
-
-
 class CnGenerator(PortMonth):
     """A month of calls at a Chinese port. Times are minutes since the Unix epoch (UTC)."""
 
@@ -179,7 +177,7 @@ class CnGenerator(PortMonth):
             drawn.append((dep, kind))
         drawn.sort()
         counts = {k: sum(1 for _d, kk in drawn if kk == k) for k in _KIND_ORDER}
-        scripted = scripted_calls(counts, _SCENARIOS, bump=False)
+        scripted = scripted_calls(counts, _SCENARIOS)
         ordinal = dict.fromkeys(_KIND_ORDER, 0)
         plan = []
         for dep, kind in drawn:

@@ -117,19 +117,19 @@ class PortMonth:
                                              datetime.min.time()).replace(tzinfo=self.tz))
 
 
-def scripted_calls(counts: Mapping[K, int], plan: Mapping[K, Sequence[tuple[float, str]]], *,
-                   bump: bool = True) -> dict[tuple[K, int], str]:
+def scripted_calls(counts: Mapping[K, int], plan: Mapping[K, Sequence[tuple[float, str]]]
+                   ) -> dict[tuple[K, int], str]:
     """(kind, ordinal among the kind's calls in departure order) -> scenario: each of a
     kind's `(fraction, scenario)` falls on the call that fraction of the way through the
-    kind's calls. Two falling on the same call (a small month): with `bump` the later moves
-    to the next free call, without it the later replaces the earlier (the Shanghai sample's
-    way, kept so its files stay the same)."""
+    kind's calls. Two falling on the same call (a small month): the later moves to the next
+    free call (the Shanghai sample's later one replaced the earlier until session 24, so a
+    small month lost scenarios; its bundled 150-visit month is the same either way)."""
     out: dict[tuple[K, int], str] = {}
     for kind, items in plan.items():
         n = counts[kind]
         for frac, name in items:
             k = int(n * frac)
-            while bump and (kind, k) in out and k < n:
+            while (kind, k) in out and k < n:
                 k += 1
             if k < n:
                 out[(kind, k)] = name

@@ -437,3 +437,22 @@ def test_loader_reports_every_planted_problem(dirty, tmp_path):
     missing = [p for p in planted(dirty) if (p["file"], p["row"]) not in reported]
     assert not missing
 
+
+
+@pytest.mark.parametrize("visits", [6, 8, 10])
+def test_a_small_shanghai_month_keeps_every_scenario_that_has_a_call(visits):
+    """Each kind's scripted scenarios fall on calls a fraction of the way through the kind's
+    calls; where two fell on one call (a small month) the Shanghai sample's later scenario
+    replaced the earlier, so a 10-visit month had 4 of its 5 container scenarios, while Los
+    Angeles and Rotterdam move the later one to the next call. Every scenario that has a call
+    left is now placed, as at the other ports."""
+    from collections import Counter
+
+    from berthcheck.sample_cn import _SCENARIOS, CnGenerator
+
+    for seed in (1, 7, 2026):
+        plan = CnGenerator(visits=visits, seed=seed, month="2026-10", port="CNSHA")._plan()
+        calls = Counter(kind for _dep, kind, _scenario in plan)
+        placed = Counter(kind for _dep, kind, scenario in plan if scenario)
+        assert {k: placed[k] for k in _SCENARIOS} == \
+            {k: min(calls[k], len(v)) for k, v in _SCENARIOS.items()}, seed
