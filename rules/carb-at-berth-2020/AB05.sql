@@ -9,10 +9,11 @@
 -- compliant: pilot_on_board 2026-10-04 17:00 is given: no finding.
 -- non_compliant: pilot_on_board is empty, departure 18:00: the window ends at 17:00.
 SELECT
-    w.visit_id,
+    v.visit_id,
     'pilot_on_board is missing; the window ends one hour before departure ('
-        || local_text(w.window_end, w.tz) || ' ' || w.tz || ')' AS message,
-    to_json({'departure': iso_utc(w.departure), 'window_end': iso_utc(w.window_end)}) AS evidence,
+        || local_text(w.window_end, v.tz) || ' ' || v.tz || ')' AS message,
+    to_json({'departure': iso_utc(v.departure), 'window_end': iso_utc(w.window_end)}) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_window w
+JOIN bc_visit v ON v.vkey = w.vkey
 WHERE w.pilot_fallback

@@ -97,10 +97,13 @@ GROUP BY x.visit_id, x.vkey;
 
 -- A visit must control emissions when the regulation applies, its terminal is not a low
 -- activity terminal for its type, and no whole-visit exception covers it.
+-- (bc_terminal_status's join, stages/20_terminal_status.sql, made here on the visit read once)
 CREATE OR REPLACE TEMP TABLE bc_need AS
 SELECT v.visit_id, v.vkey
 FROM bc_visit v
-JOIN bc_terminal_status t ON t.vkey = v.vkey
+JOIN bc_terminal_year_status t
+    ON t.port = v.port AND t.terminal = v.terminal AND t.vessel_type = v.vessel_type
+   AND t.year = v.status_year
 WHERE v.not_applicable_basis IS NULL
   AND t.status = 'regulated'
   AND NOT EXISTS (SELECT 1 FROM bc_whole_exception x WHERE x.vkey = v.vkey);

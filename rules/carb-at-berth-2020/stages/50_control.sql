@@ -141,7 +141,7 @@ WHERE w.window_start < w.window_end
 -- Excusing events (emergency, remediation) clipped to W and merged.
 CREATE OR REPLACE TEMP TABLE bc_excuse_piece AS
 SELECT
-    w.visit_id, w.vkey, x.kind, x.event_id,
+    x.visit_id, w.vkey, x.kind, x.event_id,
     greatest(x.s, w.window_start) AS s,
     least(x.e, w.window_end) AS e
 FROM bc_window w
