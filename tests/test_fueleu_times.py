@@ -107,10 +107,15 @@ def test_fe05_and_fe06_evidence_give_the_excused_minutes_the_report_shows():
 
     fe05 = evidence("FE05", "events_excuse_the_middle_of_the_stay", "FE05")
     assert (fe05["excused_minutes"], fe05["non_compliant_hours"]) == (300.0, 19.0)
+    # the times the ship answers for, which the listing shows beside the stay's interval
+    # (06:00-10:00 and 15:00-06:00 Europe/Amsterdam, CEST)
+    assert fe05["not_excused"] == [
+        {"from": "2030-06-03T04:00:00Z", "to": "2030-06-03T08:00:00Z"},
+        {"from": "2030-06-03T13:00:00Z", "to": "2030-06-04T04:00:00Z"}]
     fe06 = evidence("FE06", "stretches_named_with_their_times_and_what_was_excused", "FE06")
     assert (fe06["excused_minutes"], fe06["gap_minutes"]) == (30.0, 60.0)
     plain = evidence("FE05", "no_ops_24_hours_given_power", "FE05")
-    assert plain["excused_minutes"] == 0.0
+    assert plain["excused_minutes"] == 0.0 and plain["not_excused"] is None
 
 
 def test_fe08_names_the_uses_within_the_limit():

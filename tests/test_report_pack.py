@@ -330,3 +330,19 @@ def test_the_fueleu_listing_says_why_a_call_fell_short_and_why_it_has_no_penalty
     assert (rows["P"]["penalty"], rows["P"]["penalty_basis"]) == ("EUR 6,000.00",
                                                                  "1,000\u00a0kW × 4\u00a0h")
     assert rows["U"]["penalty_basis"] == "not computed: power demand at berth unknown"
+
+
+def test_the_fueleu_listing_names_the_times_a_partly_excused_stay_answers_for():
+    """FE05's interval is the whole stay (24 h): the listing gave it with "excused 300 min"
+    and the times the ship answers for only in the message, which the listing does not show.
+    Evidence `not_excused` (docs/packs.md 5) lists them; the listing shows them in port time
+    after the excused minutes."""
+    pieces = [{"from": "2030-06-03T04:00:00Z", "to": "2030-06-03T08:00:00Z"},
+              {"from": "2030-06-03T13:00:00Z", "to": "2030-06-04T04:00:00Z"}]
+    listing = _fueleu_listing(
+        [_fueleu_visit("P")],
+        [_fueleu_finding("P", "FE05", excused_minutes=300.0, not_excused=pieces)])
+    (reason,) = listing["detailed"][0]["reasons"]
+    assert reason["detail"].startswith("excused 300\u00a0min; not excused ")
+    assert "06:00" in reason["detail"] and "10:00" in reason["detail"]
+    assert "15:00" in reason["detail"] and reason["detail"].count("06:00") == 2

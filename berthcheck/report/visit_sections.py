@@ -63,13 +63,30 @@ SHORTFALL_KEYS = (
 )
 
 
-def _shortfall(ev: dict) -> str | None:
+def _not_excused(ev: dict, tz: str | None) -> str | None:
+    """Evidence `not_excused` (docs/packs.md 5): the parts of the finding's interval the ship
+    answers for, where events excused the rest (FuelEU's FE05: the interval is the whole
+    stay), in port time."""
+    pieces = ev.get("not_excused")
+    if not isinstance(pieces, list):
+        return None
+    shown = [fmt.local_interval(p["from"], p["to"], tz) for p in pieces
+             if isinstance(p, dict) and isinstance(p.get("from"), str)
+             and isinstance(p.get("to"), str)]
+    return "not excused " + ", ".join(shown) if shown else None
+
+
+def _shortfall(ev: dict, tz: str | None = None) -> str | None:
     parts = []
     for key, words in SHORTFALL_KEYS:
         value = ev.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
             parts.append(f"{words} {fmt.minutes(value)}{fmt.NBSP}min")
-    return ", ".join(parts) or None
+    text = ", ".join(parts) or None
+    answered = _not_excused(ev, tz)
+    if answered:
+        text = f"{text}; {answered}" if text else answered
+    return text
 
 
 def _finding_line(f: dict, rules: dict, tz: str | None, responsible: str | None = None) -> dict:
@@ -87,7 +104,7 @@ def _finding_line(f: dict, rules: dict, tz: str | None, responsible: str | None 
     if when is None:
         detail = f["message"]
     else:
-        detail = _shortfall(ev)
+        detail = _shortfall(ev, tz)
     return {
         "rule_id": f["rule_id"],
         "title": title,

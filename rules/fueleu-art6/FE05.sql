@@ -63,6 +63,9 @@ SELECT
         'excused_minutes': minutes_of(event_excused_seconds),
         'from': iso_utc(w_start),
         'non_compliant_hours': hours_of(non_compliant_seconds),
+        -- where events excused part of the stay: the times the ship answers for, which the
+        -- report's listing shows after the stay's interval (docs/packs.md 5; null otherwise)
+        'not_excused': CASE WHEN event_excused_seconds > 0 THEN o.open_pieces END,
         'penalty': penalty,
         'power_category': power_category,
         'power_demand_kw': power_demand_kw,

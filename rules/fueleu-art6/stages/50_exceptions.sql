@@ -166,7 +166,9 @@ SELECT visit_id, gs, s, e FROM pieces WHERE s < e;
 CREATE OR REPLACE TEMP TABLE fe_open_text AS
 SELECT p.visit_id, p.gs,
     string_agg(local_text(p.s, w.tz) || ' to ' || local_text(p.e, w.tz), ' and ' ORDER BY p.s)
-        AS open_times
+        AS open_times,
+    -- the same times as evidence (FE05 `not_excused`, which the report's listing shows)
+    list({'from': iso_utc(p.s), 'to': iso_utc(p.e)} ORDER BY p.s) AS open_pieces
 FROM fe_open_piece p
 JOIN fe_window w ON w.visit_id = p.visit_id
 GROUP BY GROUPING SETS ((p.visit_id, p.gs), (p.visit_id));
