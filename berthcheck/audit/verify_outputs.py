@@ -68,17 +68,27 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
             report.mismatches.append(Mismatch("run_id", run_id, note))
     unread = ["the run's stored rows are not read to name what differs (see the note on its "
               "stored manifest)"]
+    stored: list = []  # the run's stored (results, findings), read once when a hash differs
+
+    def stored_run():
+        if not stored:
+            stored.extend(load_run(con, run_id))
+        return stored
+
+    def hash_mismatch(what: str, differ: str, details: list[str]) -> Mismatch:
+        then_sha, now_sha = two_digests(reference.get(f"{what}_sha256"),
+                                        recomputed[f"{what}_sha256"])
+        return Mismatch(what, run_id,
+                        f"{what}: sha256 {then_sha} at the run, {now_sha} recomputed{differ}",
+                        details)
+
     if recomputed["results_sha256"] == reference.get("results_sha256"):
         report.matched.append(f"results: {recomputed['visits']} visits "
                               f"(sha256 {short_digest(recomputed['results_sha256'])}...)")
     elif not stored_readable:
-        then_sha, now_sha = two_digests(reference.get("results_sha256"),
-                                        recomputed["results_sha256"])
-        report.mismatches.append(Mismatch(
-            "results", run_id, f"results: sha256 {then_sha} at the run, {now_sha} recomputed",
-            unread))
+        report.mismatches.append(hash_mismatch("results", "", unread))
     else:
-        then, now = _csv_rows(load_run(con, run_id)[0]), _csv_rows(results)
+        then, now = _csv_rows(stored_run()[0]), _csv_rows(results)
         details = []
         # a pack's id@version is every result's `pack` cell: a run of an earlier version
         # differs in it on every visit, which is said once (the pack line names the change),
@@ -110,23 +120,14 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
         if pack_only:
             differ += (f", {pack_only} of them only in the pack that judged them (its version)"
                        if pack_only < n else ", only in the pack that judged them (its version)")
-        then_sha, now_sha = two_digests(reference.get("results_sha256"),
-                                        recomputed["results_sha256"])
-        report.mismatches.append(Mismatch(
-            "results", run_id,
-            f"results: sha256 {then_sha} at the run, {now_sha} recomputed{differ}",
-            details))
+        report.mismatches.append(hash_mismatch("results", differ, details))
     if recomputed["findings_sha256"] == reference.get("findings_sha256"):
         report.matched.append(f"findings: {recomputed['findings']} "
                               f"(sha256 {short_digest(recomputed['findings_sha256'])}...)")
     elif not stored_readable:
-        then_sha, now_sha = two_digests(reference.get("findings_sha256"),
-                                        recomputed["findings_sha256"])
-        report.mismatches.append(Mismatch(
-            "findings", run_id, f"findings: sha256 {then_sha} at the run, {now_sha} recomputed",
-            unread))
+        report.mismatches.append(hash_mismatch("findings", "", unread))
     else:
-        then_only, now_only = _findings_apart(load_run(con, run_id)[1], findings)
+        then_only, now_only = _findings_apart(stored_run()[1], findings)
         # a finding's id carries the pack's version: a run of an earlier version has every
         # finding under another id, counted here so the findings really gained or lost show
         renamed = _same_but_id(then_only, now_only)
@@ -138,11 +139,7 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
             n = sum(renamed.values())
             details.append(f"{n} finding{'s' if n != 1 else ''} under other ids, of the same "
                            "visit, rule and message (a finding's id carries the pack's version)")
-        then_sha, now_sha = two_digests(reference.get("findings_sha256"),
-                                        recomputed["findings_sha256"])
-        report.mismatches.append(Mismatch(
-            "findings", run_id,
-            f"findings: sha256 {then_sha} at the run, {now_sha} recomputed", details))
+        report.mismatches.append(hash_mismatch("findings", "", details))
 
 
 def compare_summary(report, run_id, reference, recomputed) -> None:
