@@ -190,35 +190,36 @@ FROM counted;
 
 CREATE OR REPLACE TEMP TABLE bc_claim_outcome AS
 SELECT
-    c.*,
-    a.allowance,
-    a.allowance_source,
-    a.granted,
-    a.prev_visits,
-    a.reported_visits,
-    a.loaded_visits,
-    a.count_source,
-    a.percent,
-    -- whether the holder's claims of the year are all loaded, so that claim_number is the
-    -- claim's place in the holder's year and not a lower bound (docs/regulations-carb.md 8.3):
-    -- a TIE's only where its port's visits of the claim year are declared complete in
-    -- coverage (a line holds only its own calls at the terminal; a port may have loaded part
-    -- of the year); a VIE's is read as the fleet's own record (not changed: 8.3 says why)
-    c.holder_port IS NULL OR (c.holder_port, c.year) IN (SELECT port, year FROM bc_port_year)
-        AS claims_complete,
+    *,
     -- what AB10 / AB24 say after the claim's number where it is a lower bound
-    CASE WHEN c.holder_port IS NOT NULL
-              AND (c.holder_port, c.year) NOT IN (SELECT port, year FROM bc_port_year)
-         THEN ' (at least: ' || c.holder_port || ' ' || CAST(c.year AS VARCHAR)
+    CASE WHEN NOT claims_complete
+         THEN ' (at least: ' || holder_port || ' ' || CAST(year AS VARCHAR)
               || ' is not declared complete, so other claims at the terminal that year may not '
               || 'be loaded)'
          ELSE '' END AS claim_number_note,
     -- honoured: within the allowance, at a place in the year that is known (AB26 otherwise);
     -- a claim beyond the allowance among the loaded claims is beyond it whatever is missing
-    a.allowance IS NOT NULL AND c.claim_number <= a.allowance
-        AND (c.holder_port IS NULL OR (c.holder_port, c.year) IN (SELECT port, year FROM bc_port_year))
-        AS honoured
-FROM bc_claim c
-JOIN bc_allowance a
-    ON a.claim_kind = c.claim_kind AND a.holder_key IS NOT DISTINCT FROM c.holder_key
-   AND a.holder_port IS NOT DISTINCT FROM c.holder_port AND a.year = c.year;
+    allowance IS NOT NULL AND claim_number <= allowance AND claims_complete AS honoured
+FROM (
+    SELECT
+        c.*,
+        a.allowance,
+        a.allowance_source,
+        a.granted,
+        a.prev_visits,
+        a.reported_visits,
+        a.loaded_visits,
+        a.count_source,
+        a.percent,
+        -- whether the holder's claims of the year are all loaded, so that claim_number is the
+        -- claim's place in the holder's year and not a lower bound (docs/regulations-carb.md
+        -- 8.3): a TIE's only where its port's visits of the claim year are declared complete
+        -- in coverage (a line holds only its own calls at the terminal; a port may have loaded
+        -- part of the year); a VIE's is read as the fleet's own record (8.3 says why)
+        c.holder_port IS NULL OR (c.holder_port, c.year) IN (SELECT port, year FROM bc_port_year)
+            AS claims_complete
+    FROM bc_claim c
+    JOIN bc_allowance a
+        ON a.claim_kind = c.claim_kind AND a.holder_key IS NOT DISTINCT FROM c.holder_key
+       AND a.holder_port IS NOT DISTINCT FROM c.holder_port AND a.year = c.year
+);
