@@ -113,3 +113,43 @@ def test_a_pack_may_not_declare_the_key_as_its_own_column(tmp_path):
     _edit(folder, 'name = "incentive_credit"', 'name = "result_row"')
     with pytest.raises(PackFileError, match="the key of a stored run's column table"):
         load_pack(str(folder))
+
+
+def test_a_run_stored_in_record_batches_keeps_its_rows_in_order(stored, sample_month, tmp_path,
+                                                                monkeypatch):
+    """The frames go to the run tables in record batches (`store.INSERT_BATCH_ROWS` rows, so
+    DuckDB inserts them on every core): batches of 7 rows here, so the sample month's results
+    and findings come in dozens of batches. The stored rows are the check's, in its order
+    (rowid order = `result_row` order), with the run id and digests of the run stored before,
+    and the run verifies."""
+    from berthcheck.demo import SAMPLE_PERIOD
+    from berthcheck.engine import check
+
+    _path, before = stored
+    db = tmp_path / "batched.duckdb"
+    shutil.copyfile(sample_month, db)
+    monkeypatch.setattr(store, "INSERT_BATCH_ROWS", 7)
+    con = store.connect(db)
+    try:
+        outcome = check(con, period=SAMPLE_PERIOD)
+        assert outcome.results.height > 7 * 10 and outcome.findings.height > 7 * 3
+        in_rowid_order = store.run(con, "SELECT visit_id, result_row FROM run_results "
+                                        "WHERE run_id = ? ORDER BY rowid", [outcome.run_id])
+        column_rows = store.run(con, f"SELECT result_row FROM run_columns_{outcome.run_id} "  # noqa: S608 - test names
+                                     "ORDER BY rowid")
+        finding_ids = store.run(con, "SELECT finding_id FROM run_findings WHERE run_id = ? "
+                                     "ORDER BY rowid", [outcome.run_id])
+        results, findings = load_run(con, outcome.run_id)
+        assert tampered_parts(con, outcome.run_id) == []
+    finally:
+        con.close()
+    assert (outcome.run_id, outcome.manifest["results_sha256"],
+            outcome.manifest["findings_sha256"]) == (
+        before.run_id, before.manifest["results_sha256"], before.manifest["findings_sha256"])
+    assert [v for v, _k in in_rowid_order] == outcome.results["visit_id"].to_list()
+    assert [k for _v, k in in_rowid_order] == list(range(outcome.results.height))
+    assert [k for (k,) in column_rows] == list(range(outcome.results.height))
+    assert [f for (f,) in finding_ids] == outcome.findings["finding_id"].to_list()
+    assert results.equals(outcome.results) and findings.equals(outcome.findings)
+    result = _verify(db, outcome.run_id)
+    assert result.exit_code == 0, result.output

@@ -68,10 +68,11 @@ def _select(columns: list[str], source: str) -> str:
 
 
 @contextlib.contextmanager
-def registered(con, results, findings) -> Iterator[None]:
-    """The check's frames readable as RESULTS_VIEW and FINDINGS_VIEW (Arrow, not copied)."""
-    store.register(con, RESULTS_VIEW, results)
-    store.register(con, FINDINGS_VIEW, findings)
+def registered(con, results, findings, *, batch_rows: int | None = None) -> Iterator[None]:
+    """The check's frames readable as RESULTS_VIEW and FINDINGS_VIEW (Arrow, not copied).
+    `batch_rows`: handed over in record batches of that many rows (`store.register`)."""
+    store.register(con, RESULTS_VIEW, results, batch_rows=batch_rows)
+    store.register(con, FINDINGS_VIEW, findings, batch_rows=batch_rows)
     try:
         yield
     finally:

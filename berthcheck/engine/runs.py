@@ -405,8 +405,13 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
     # the column table is keyed by each row's place in the results (ROW_KEY), not by a second
     # copy of the text visit_id: storing that key cost 0.3 CPU s of a million-visit run
     key = f"CAST({ROW_KEY} AS BIGINT) AS {ROW_KEY}"
+    # in record batches of a row group each: a frame of one chunk comes as one Arrow batch, and
+    # DuckDB splits such a batch among its threads only from about two row groups (300 000 rows:
+    # both cores; 200 000: one), so the 200 000-visit results and the million-visit check's
+    # 172 000 findings were each inserted by one core; the rows keep their order
+    # (preserve_insertion_order; tests/test_run_row_key.py)
     with run_manifest.registered(con, results.with_row_index(ROW_KEY) if extras else results,
-                                 findings):
+                                 findings, batch_rows=store.INSERT_BATCH_ROWS):
         # by name: a column added by a later migration sits at the table's end
         store.run(con, "INSERT INTO run_results BY NAME SELECT ? AS run_id, "  # noqa: S608
                        + ", ".join(RESULT_COLUMNS) + (f", {key}" if extras else "")
