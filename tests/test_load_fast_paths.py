@@ -284,3 +284,25 @@ def test_rows_loaded_into_a_filled_table_are_sealed_without_duckdbs_sha256(tmp_p
         assert (wrong, sealed) == (0, 3)
     finally:
         con.close()
+
+
+def test_a_file_of_sessions_fetches_the_zones_of_its_own_visits_only(tmp_path):
+    """A sessions or events file's rows take their zone from their stored visit: only the
+    visits the file names are fetched (exact ids; a blank or unknown id matches none), not
+    every stored visit for a file of a few rows."""
+    from berthcheck.ingest.prepare import _visit_zones
+
+    con = store.connect(tmp_path / "bc.duckdb")
+    try:
+        load_sample(con, sample_data_dir())
+        first, second = (r[0] for r in store.run(
+            con, "SELECT visit_id FROM visits ORDER BY visit_id LIMIT 2"))
+        asked = pl.Series([second, first, None, "NO-SUCH-VISIT", first.lower(), second])
+        zones = _visit_zones(con, asked).sort("__visit")
+        assert zones["__visit"].to_list() == sorted([first, second])
+        assert zones["_known_visit"].to_list() == [True, True]
+        assert zones["_tz"].to_list() == [r[0] for r in store.run(
+            con, "SELECT p.timezone FROM visits v JOIN ports p ON p.port = v.port "
+                 "WHERE v.visit_id IN (?, ?) ORDER BY v.visit_id", [first, second])]
+    finally:
+        con.close()
