@@ -252,9 +252,12 @@ def test_rows_loaded_into_a_filled_table_are_sealed_without_duckdbs_sha256(tmp_p
                                                                          monkeypatch):
     """Into a table that has rows (a second month's file), the content hash of the rows
     inserted is made as into an empty one (DuckDB's texts, hashed by polars), not by DuckDB's
-    sha256 over the inserted rows, three times the CPU. The seals equal those made from the
-    stored rows (the test above)."""
+    sha256 over the inserted rows, three times the CPU; a file of mostly new keys has both
+    hashes' texts made in one pass, as into an empty table (a file of mostly stored keys
+    gets the content hash of its inserted rows alone, the test above). The seals equal those
+    made from the stored rows."""
     from berthcheck import seals
+    from berthcheck.ingest import load as load_module
 
     source = tmp_path / "sample"
     shutil.copytree(sample_data_dir(), source, ignore=shutil.ignore_patterns("*-*", "dirty"))
@@ -270,7 +273,12 @@ def test_rows_loaded_into_a_filled_table_are_sealed_without_duckdbs_sha256(tmp_p
         def refuse(*args, **kwargs):
             raise AssertionError("content hash made by DuckDB's sha256")
 
+        def not_again(*args, **kwargs):
+            raise AssertionError("a second pass of DuckDB's casts for the content hashes")
+
         monkeypatch.setattr(seals, "content_hash_sql", refuse)
+        # the file's keys are new: both hashes in the one pass, as into an empty table
+        monkeypatch.setattr(load_module, "content_hashes", not_again)
         report = load_files(con, "visits", [later])
         assert report.files[0].inserted == 3
         monkeypatch.undo()

@@ -29,10 +29,13 @@ def hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
         staged = staged.sort(ROW)
     cols = [storage_name(c.name) for c in kind.columns] + ["extra"]
     # Into an empty table every row is new, so each will be sealed: its content hash is made
-    # in the same pass (seals.texts_sql; the same text, so the same row hash). The row hash
-    # is of the session zone's text, so only when that zone is UTC (store.connect sets it).
-    both = (not store.scalar(con, f"SELECT EXISTS (SELECT 1 FROM {kind.table}_versions)")  # noqa: S608
-            and store.scalar(con, "SELECT current_setting('TimeZone')") == "UTC")
+    # in the same pass (seals.texts_sql; the same text, so the same row hash), and so when
+    # most of the file's keys are not stored yet (a new month): DuckDB's casts of every value,
+    # most of the texts' cost, are made once, not again for the rows inserted
+    # (`content_hashes`). The row hash is of the session zone's text, so only when that zone
+    # is UTC (store.connect sets it).
+    both = (store.scalar(con, "SELECT current_setting('TimeZone')") == "UTC"
+            and _mostly_new(con, staged, kind))
     sql = (texts_sql(kind, "_staged", content=True) if both else
            f"SELECT _source_row, {row_text_sql(cols)} AS _row_text FROM _staged")  # noqa: S608
     names = {"_row_text": "_row_hash", **({"_content_text": "_content_hash"} if both else {})}
@@ -121,6 +124,22 @@ def classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
             status.alias("_status")
         ).sort(ROW)
     return hashed.with_columns(narrow.select(added))
+
+
+def _mostly_new(con, staged: pl.DataFrame, kind: Kind) -> bool:
+    """At most half of `staged`'s rows have a key the table holds (none: an empty table)."""
+    if not store.scalar(con, f"SELECT EXISTS (SELECT 1 FROM {kind.table}_versions)"):  # noqa: S608
+        return True
+    keys = [storage_name(k) for k in kind.key]
+    on = " AND ".join(f"k.{store.quote_ident(c)} IS NOT DISTINCT FROM s.{store.quote_ident(c)}"
+                      for c in keys)
+    store.register(con, "_bc_keys", staged.select(keys), batch_rows=store.SCAN_BATCH_ROWS)
+    try:
+        stored = store.scalar(con, "SELECT count(*) FROM _bc_keys k "  # noqa: S608 - our names
+                                   f"WHERE EXISTS (SELECT 1 FROM {kind.table} s WHERE {on})")
+    finally:
+        con.unregister("_bc_keys")
+    return 2 * int(stored) <= staged.height
 
 
 def _stored_versions_of(con, hashed: pl.DataFrame, kind: Kind, keys: list[str]
