@@ -95,14 +95,14 @@ def _typed_columns_sql(kind: Kind, view: str, extra: list[str],
     return f"SELECT {', '.join([*typed, *extra])} FROM {view}"  # noqa: S608 - our names
 
 
-def texts_sql(kind: Kind, view: str, *, content: bool) -> str:
-    """The texts of the row hash and (if `content`) the content hash of every row of `view`
-    (a staged frame: storage columns, `extra`, `_source_row`), `_row_text` and
+def texts_sql(kind: Kind, view: str, *, content: bool, row: bool = True) -> str:
+    """The texts of the row hash (if `row`) and the content hash (if `content`) of every row
+    of `view` (a staged frame: storage columns, `extra`, `_source_row`), `_row_text` and
     `_content_text`, over the values cast to their stored types, to be hashed by
     `sha256_columns`. Run in UTC, as both hashes always are. Rows come in the view's order (a
     projection of one scan), each with its `_source_row` so the caller can check that."""
     columns = _content_columns(kind)
-    texts = [f"{row_text_sql(columns, 't')} AS _row_text"]
+    texts = [f"{row_text_sql(columns, 't')} AS _row_text"] if row else []
     if content:
         texts.append(f"{content_text_sql(columns, alias='t')} AS _content_text")
     return (f"SELECT t._source_row, {', '.join(texts)} "  # noqa: S608 - our names

@@ -108,3 +108,32 @@ def test_time_columns_on_threads_equal_one_after_the_other(monkeypatch, kind_nam
     assert on_threads.equals(one_after_the_other, null_equal=True)
     errors = [c for c in on_threads.columns if c.startswith("_err_")]
     assert on_threads.select(pl.col(errors).is_not_null().any()).row(0).count(True) >= 2
+
+
+@pytest.mark.parametrize("kind_name", sorted(KINDS))
+@pytest.mark.parametrize("rows", [0, 1, 400])
+def test_reasons_worded_for_unread_cells_only_equal_every_cells_reasons(monkeypatch,
+                                                                        kind_name, rows):
+    """A bool, int, float or date column's reasons are worded only for its cells with text
+    and no value (`_reasons_of_unread`); every other cell's reason is null. Each column must
+    be what its value and reason expressions give over every cell: values, reasons, order."""
+    kind = KINDS[kind_name]
+    frame = _frame(kind, rows)
+    monkeypatch.setattr(coerce_module, "_few_distinct", lambda series: None)
+    typed = coerce(frame, kind)
+    for col in kind.columns:
+        if col.type == "timestamp":
+            continue
+        value, reason = coerce_module._coerce_simple(col)
+        if col.default is not None:  # an empty cell takes the column's default
+            value = value.fill_null(col.default)
+        every_cell = frame.select(value.alias(col.name), reason.cast(pl.Utf8).alias("_err_"
+                                                                                  + col.name))
+        assert typed.select(col.name, "_err_" + col.name).equals(every_cell, null_equal=True)
+    assert typed.columns == [*frame.columns, *("_err_" + c.name for c in kind.columns
+                                                if c.type != "timestamp"),
+                             *typed.columns[len(frame.columns) + sum(
+                                 c.type != "timestamp" for c in kind.columns):]]
+    errors = [f"_err_{c.name}" for c in kind.columns if c.type in ("float", "int", "bool")]
+    if rows == 400 and kind_name == "visits":  # its cells not read got their reasons
+        assert typed.select(pl.col(errors).is_not_null().any()).row(0).count(True) >= 1

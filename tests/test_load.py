@@ -332,6 +332,33 @@ def test_overlap_with_already_loaded_rows_is_caught(con, tmp_path):
     load_files(con, "shore-power", [write_csv(tmp_path / "s0b.csv", [touching])])
 
 
+@pytest.mark.parametrize("pool", ["the file's groups", "every stored row"])
+def test_overlaps_are_found_among_the_stored_rows_of_the_files_groups(con, tmp_path,
+                                                                      monkeypatch, pool):
+    """A vessel's visits, a visit's sessions: the stored rows of other vessels and visits are
+    left out of the overlap pools, which finds the same overlaps as pooling every stored row."""
+    from berthcheck.ingest import cross_rows
+
+    if pool == "every stored row":
+        monkeypatch.setattr(cross_rows, "_OF_STAGED", "TRUE")
+    other = good_visit(visit_id="V9", imo="9000003")  # another ship at the same time
+    load_files(con, "visits", [write_csv(tmp_path / "a.csv", [good_visit(), other])])
+    sessions = [{"session_id": f"S{v}", "visit_id": v, "connected": "2026-10-01 12:00",
+                 "disconnected": "2026-10-02 09:00"} for v in ("V1", "V9")]
+    load_files(con, "shore-power", [write_csv(tmp_path / "s1.csv", sessions)])
+    again = good_visit(visit_id="V2", arrival="2026-10-02 06:00", ready_to_work="",
+                       pilot_on_board="", departure="2026-10-04 06:00")
+    with pytest.raises(InputRejected) as rejected:
+        load_files(con, "visits", [write_csv(tmp_path / "b.csv", [again])])
+    assert [e.reason for e in rejected.value.errors] == [
+        "vessel IMO 9321483 is at berth in visit V1 at the same time (already loaded)"]
+    late = {**sessions[0], "session_id": "S2", "connected": "2026-10-02 08:00"}
+    with pytest.raises(InputRejected) as rejected:
+        load_files(con, "shore-power", [write_csv(tmp_path / "s2.csv", [late])])
+    assert [e.reason for e in rejected.value.errors] == [
+        "overlaps session SV1 (an already loaded session) on the same visit"]
+
+
 def test_a_file_with_a_header_alone_is_said_to_have_no_rows(runner, db_path, tmp_path):
     # a template loaded as it is, or a month without captures: "0 rows, all already loaded"
     # told the user their rows were in the database already

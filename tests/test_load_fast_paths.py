@@ -246,3 +246,71 @@ def test_a_large_column_of_every_shape_is_typed_as_the_full_typing_types_it():
     assert frame.height >= timestamps._PLANNED_ROWS
     assert typed.equals(full)
     assert typed[timestamps.ERR + "at"].null_count() < frame.height  # some cells have reasons
+
+
+def test_rows_loaded_into_a_filled_table_are_sealed_without_duckdbs_sha256(tmp_path,
+                                                                         monkeypatch):
+    """Into a table that has rows (a second month's file), the content hash of the rows
+    inserted is made as into an empty one (DuckDB's texts, hashed by polars), not by DuckDB's
+    sha256 over the inserted rows, three times the CPU; a file of mostly new keys has both
+    hashes' texts made in one pass, as into an empty table (a file of mostly stored keys
+    gets the content hash of its inserted rows alone, the test above). The seals equal those
+    made from the stored rows."""
+    from berthcheck import seals
+    from berthcheck.ingest import load as load_module
+
+    source = tmp_path / "sample"
+    shutil.copytree(sample_data_dir(), source, ignore=shutil.ignore_patterns("*-*", "dirty"))
+    con = store.connect(tmp_path / "bc.duckdb")
+    try:
+        load_sample(con, source)
+        header, *rows = (source / "visits.csv").read_text(encoding="utf-8").splitlines()
+        later = tmp_path / "visits-later.csv"
+        later.write_text("\n".join([header] + [
+            r.replace("2026-", "2027-").replace(r.split(",")[0], r.split(",")[0] + "-L", 1)
+            for r in rows[:3]]) + "\n", encoding="utf-8")
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("content hash made by DuckDB's sha256")
+
+        def not_again(*args, **kwargs):
+            raise AssertionError("a second pass of DuckDB's casts for the content hashes")
+
+        monkeypatch.setattr(seals, "content_hash_sql", refuse)
+        # the file's keys are new: both hashes in the one pass, as into an empty table
+        monkeypatch.setattr(load_module, "content_hashes", not_again)
+        report = load_files(con, "visits", [later])
+        assert report.files[0].inserted == 3
+        monkeypatch.undo()
+        recomputed = content_hash_sql(_content_columns(KINDS["visits"]), "t")
+        with store.in_utc(con):
+            wrong, sealed = store.run(
+                con, f"SELECT count_if(s.content_hash IS DISTINCT FROM {recomputed}), count(*) "  # noqa: S608
+                "FROM visits_versions t JOIN input_seals s ON s.table_name = 'visits' "
+                "AND s.batch_id = t._batch_id AND s.source_row = t._source_row "
+                f"WHERE t._batch_id = {report.files[0].batch_id}")[0]
+        assert (wrong, sealed) == (0, 3)
+    finally:
+        con.close()
+
+
+def test_a_file_of_sessions_fetches_the_zones_of_its_own_visits_only(tmp_path):
+    """A sessions or events file's rows take their zone from their stored visit: only the
+    visits the file names are fetched (exact ids; a blank or unknown id matches none), not
+    every stored visit for a file of a few rows."""
+    from berthcheck.ingest.prepare import _visit_zones
+
+    con = store.connect(tmp_path / "bc.duckdb")
+    try:
+        load_sample(con, sample_data_dir())
+        first, second = (r[0] for r in store.run(
+            con, "SELECT visit_id FROM visits ORDER BY visit_id LIMIT 2"))
+        asked = pl.Series([second, first, None, "NO-SUCH-VISIT", first.lower(), second])
+        zones = _visit_zones(con, asked).sort("__visit")
+        assert zones["__visit"].to_list() == sorted([first, second])
+        assert zones["_known_visit"].to_list() == [True, True]
+        assert zones["_tz"].to_list() == [r[0] for r in store.run(
+            con, "SELECT p.timezone FROM visits v JOIN ports p ON p.port = v.port "
+                 "WHERE v.visit_id IN (?, ?) ORDER BY v.visit_id", [first, second])]
+    finally:
+        con.close()

@@ -7,6 +7,8 @@ departure in the year 9999 is a typo; storing it would silently skew every total
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from berthcheck.errors import RowError
@@ -20,11 +22,28 @@ def _number(value: float) -> str:
     return f"{value:,.0f}".replace(",", " ") if value == int(value) else str(value)
 
 
+def _outside_years(value: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A time or date whose year is outside YEAR_MIN-YEAR_MAX: compared with the first instant
+    of YEAR_MIN and of the year after YEAR_MAX (instants in UTC, where the loader's years are
+    read), not by working out every cell's year (a tenth of the bounds' CPU per time column)."""
+    if dtype == pl.Date:
+        return (value < dt.date(YEAR_MIN, 1, 1)) | (value >= dt.date(YEAR_MAX + 1, 1, 1))
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone in ("UTC", None):
+        zone = dt.UTC if dtype.time_zone else None
+        first, after = (pl.lit(dt.datetime(y, 1, 1, tzinfo=zone), dtype=dtype)
+                        for y in (YEAR_MIN, YEAR_MAX + 1))
+        return (value < first) | (value >= after)
+    year = value.dt.year()
+    return (year < YEAR_MIN) | (year > YEAR_MAX)
+
+
 def bound_errors(typed: pl.DataFrame, kind: Kind, label: str,
                  known: set[tuple[int, str]]) -> list[RowError]:
     """Errors for cells outside their bounds. A minimum the row schema already reported for a
     cell in `known` (row, column) is not said twice; the bounds proper always are."""
     checks: list[tuple[str, pl.Expr, str, bool]] = []  # (column, bad, reason, skip if known)
+    # a cheaper test that every bad cell passes, tried first on every cell (by check index)
+    screens: dict[int, pl.Expr] = {}
     for col in kind.columns:
         if col.name not in typed.columns:
             continue
@@ -37,18 +56,23 @@ def bound_errors(typed: pl.DataFrame, kind: Kind, label: str,
                 checks.append((col.name, value > col.max, f"must be at most {_number(col.max)} "
                                                            "(plausibility bound)", False))
         elif col.type in ("timestamp", "date"):
-            year = value.dt.year()
-            checks.append((col.name, (year < YEAR_MIN) | (year > YEAR_MAX),
+            checks.append((col.name, _outside_years(value, typed.schema[col.name]),
                            f"year outside {YEAR_MIN}-{YEAR_MAX} (plausibility bound)", False))
         elif col.type == "text":
+            # a text of at most that many bytes has at most that many characters
+            screens[len(checks)] = value.str.len_bytes() > TEXT_MAX_LENGTH
             checks.append((col.name, value.str.len_chars() > TEXT_MAX_LENGTH,
                            f"longer than {TEXT_MAX_LENGTH} characters", False))
     if not checks:
         return []
     bad_cells = [(condition.fill_null(False) & pl.col(ERR + name).is_null())
                  for name, condition, _, _ in checks]
-    # which bounds any cell breaks, in one query (a small file's load ran one per bound)
-    broken = typed.select(b.any().alias(f"_{i}") for i, b in enumerate(bad_cells)).row(0)
+    # which bounds any cell may break, in one query (a small file's load ran one per bound);
+    # a screened column's cells are then tested in full by the filter below
+    screened = [screens[i].fill_null(False) & pl.col(ERR + name).is_null() if i in screens
+                else bad for i, ((name, *_), bad) in enumerate(zip(checks, bad_cells,
+                                                                   strict=True))]
+    broken = typed.select(b.any().alias(f"_{i}") for i, b in enumerate(screened)).row(0)
     errors: list[RowError] = []
     for (name, _, reason, skip_known), bad_cell, is_broken in zip(
             checks, bad_cells, broken, strict=True):

@@ -213,6 +213,13 @@ def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str,
     return errors, warnings, staged
 
 
+# A stored row is paired only with rows of its own group (a visit's sessions, a vessel's
+# visits), and only pairs with a row of the file are errors: the stored rows of groups the file
+# has no row in are left out of the pool (a month's sessions were windowed with every stored
+# session). The same pairs come out.
+_OF_STAGED = "t.{group} IN (SELECT {group} FROM _staged)"
+
+
 def _overlapping_pairs(con, pool_sql: str, group: str) -> list[tuple]:
     """Pairs (new row, other) of intervals that overlap within a group.
 
@@ -251,7 +258,8 @@ def _session_overlaps(con, kind: Kind, label: str,
                _source_row AS row, TRUE AS new FROM _staged
         UNION ALL
         SELECT {key}, {key}, visit_id, {start}, {end}, _source_row, FALSE FROM {kind.table} t
-        WHERE NOT EXISTS (SELECT 1 FROM _staged n WHERE n.{key} = t.{key})"""  # noqa: S608
+        WHERE NOT EXISTS (SELECT 1 FROM _staged n WHERE n.{key} = t.{key})
+          AND {_OF_STAGED.format(group="visit_id")}"""  # noqa: S608
     errors = []
     pairs = _overlapping_pairs(con, pool, "visit_id")
     # a session whose id cell is empty: its id is the loader's, not the file's (said so)
@@ -273,7 +281,8 @@ def _vessel_overlaps(con, label: str, cells: pl.DataFrame | None = None) -> list
                _source_row AS row, TRUE AS new FROM _staged
         UNION ALL
         SELECT visit_id, imo, imo, arrival, departure, _source_row, FALSE FROM visits t
-        WHERE NOT EXISTS (SELECT 1 FROM _staged n WHERE n.visit_id = t.visit_id)"""
+        WHERE NOT EXISTS (SELECT 1 FROM _staged n WHERE n.visit_id = t.visit_id)
+          AND """ + _OF_STAGED.format(group="imo")  # noqa: S608 - our names only
     pairs = _overlapping_pairs(con, pool, "imo")
     # the cell as written (`IMO 9321483`), the number it was read as in the reason
     text = raw_cells(cells, [p[0] for p in pairs], ["imo"])

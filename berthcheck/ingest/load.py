@@ -38,7 +38,12 @@ from berthcheck.ingest.replace import (
     reclip_dependents,
     retire_versions,
 )
-from berthcheck.ingest.row_hashes import classify, differing_stored_columns, hash_rows
+from berthcheck.ingest.row_hashes import (
+    classify,
+    content_hashes,
+    differing_stored_columns,
+    hash_rows,
+)
 from berthcheck.ingest.row_problems import differ_text, unread_differing
 from berthcheck.seals import seal_batch, seal_frame
 
@@ -342,6 +347,9 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
         orphan_errors = []
     inserted_piece = None
     if not to_insert.is_empty():
+        if "_content_hash" not in to_insert.columns and to_insert[ROW].is_unique().all():
+            # into a table that has rows: the content hash of the rows inserted only
+            to_insert = content_hashes(con, to_insert, kind)
         store.insert_versions(con, kind.name, to_insert, batch_id=batch_id)
         # each row's content hash, sealed as it is stored: checks read it (berthcheck/seals.py);
         # hashed from the rows just inserted, not read back from the table

@@ -32,13 +32,9 @@ def _attach_timezones(con, raw: RawTable, kind: Kind) -> pl.DataFrame:
         key = frame["port"].str.strip_chars().str.to_uppercase().str.replace_all(" ", "")
         frame, on, zones = frame.with_columns(key.alias("__port")), "__port", ports
     else:  # the visit's port, for sessions and events
-        zones = store.fetch_polars(
-            con,
-            "SELECT v.visit_id AS __visit, p.timezone AS _tz, TRUE AS _known_visit FROM visits v "
-            "LEFT JOIN ports p ON p.port = v.port",
-        )
         frame = frame.with_columns(pl.col("visit_id").str.strip_chars().alias("__visit"))
         on = "__visit"
+        zones = _visit_zones(con, frame[on])
     # Only the key column is joined, in the frame's row order, and the zone columns are then
     # added to the frame: joining the whole frame would copy every text column of the file.
     added = frame.select(on).join(zones, on=on, how="left", maintain_order="left").drop(on)
@@ -48,6 +44,23 @@ def _attach_timezones(con, raw: RawTable, kind: Kind) -> pl.DataFrame:
         frame = frame.join(zones, on=on, how="left", maintain_order="left").drop(on)
     # rows in file order (an adapter's frame in another order is sorted, as before)
     return frame if frame[ROW].is_sorted() else frame.sort(ROW)
+
+
+def _visit_zones(con, visits: pl.Series) -> pl.DataFrame:
+    """(__visit, _tz, _known_visit) of the stored visits whose id is one of `visits` (the
+    file's ids, as the join matches them: exactly, nulls never): every stored visit was
+    fetched for every file of sessions or events, a million rows for a few thousand events."""
+    ids = visits.alias("__visit").to_frame()
+    store.register(con, "_bc_visit_ids", ids)
+    try:
+        return store.fetch_polars(
+            con,
+            "SELECT v.visit_id AS __visit, p.timezone AS _tz, TRUE AS _known_visit FROM visits v "
+            "LEFT JOIN ports p ON p.port = v.port "
+            "WHERE v.visit_id IN (SELECT __visit FROM _bc_visit_ids)",
+        )
+    finally:
+        con.unregister("_bc_visit_ids")
 
 
 def _derive_keys(typed: pl.DataFrame, kind: Kind) -> pl.DataFrame:

@@ -29,10 +29,13 @@ def hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
         staged = staged.sort(ROW)
     cols = [storage_name(c.name) for c in kind.columns] + ["extra"]
     # Into an empty table every row is new, so each will be sealed: its content hash is made
-    # in the same pass (seals.texts_sql; the same text, so the same row hash). The row hash
-    # is of the session zone's text, so only when that zone is UTC (store.connect sets it).
-    both = (not store.scalar(con, f"SELECT EXISTS (SELECT 1 FROM {kind.table}_versions)")  # noqa: S608
-            and store.scalar(con, "SELECT current_setting('TimeZone')") == "UTC")
+    # in the same pass (seals.texts_sql; the same text, so the same row hash), and so when
+    # most of the file's keys are not stored yet (a new month): DuckDB's casts of every value,
+    # most of the texts' cost, are made once, not again for the rows inserted
+    # (`content_hashes`). The row hash is of the session zone's text, so only when that zone
+    # is UTC (store.connect sets it).
+    both = (store.scalar(con, "SELECT current_setting('TimeZone')") == "UTC"
+            and _mostly_new(con, staged, kind))
     sql = (texts_sql(kind, "_staged", content=True) if both else
            f"SELECT _source_row, {row_text_sql(cols)} AS _row_text FROM _staged")  # noqa: S608
     names = {"_row_text": "_row_hash", **({"_content_text": "_content_hash"} if both else {})}
@@ -49,6 +52,29 @@ def hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     finally:
         con.unregister("_staged")
     return staged.with_columns(hashes.get_columns())
+
+
+def content_hashes(con, frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
+    """`frame` (rows to be stored, sorted by source row) with `_content_hash`, each row's
+    content hash (seals.py) made as `hash_rows` makes it into an empty table: DuckDB writes
+    the texts (in UTC), polars hashes them. For rows going into a table that has rows, whose
+    hash `seal_frame` made with DuckDB's sha256 over the inserted rows: about three times the
+    CPU of polars' (a second month of visits loaded into the first's store)."""
+    if not frame[ROW].is_sorted():
+        frame = frame.sort(ROW)
+    sql = texts_sql(kind, "_sealing", content=True, row=False)
+    store.register(con, "_sealing", frame, batch_rows=store.SCAN_BATCH_ROWS)
+    try:
+        with store.in_utc(con):
+            hashes = hashed_batches(con, sql, {"_content_text": "_content_hash"}, frame[ROW])
+            if hashes is None:  # not in the frame's order after all: ask for it
+                hashes = hashed_batches(con, f"{sql} ORDER BY _source_row",
+                                        {"_content_text": "_content_hash"}, frame[ROW])
+                if hashes is None:
+                    raise RuntimeError("content hashes did not come back one per row")
+    finally:
+        con.unregister("_sealing")
+    return frame.with_columns(hashes.get_columns())
 
 
 def hashed_batches(con, sql: str, names: dict[str, str], rows: pl.Series) -> pl.DataFrame | None:
@@ -76,10 +102,7 @@ def hashed_batches(con, sql: str, names: dict[str, str], rows: pl.Series) -> pl.
 def classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     """Add `_status`: new, unchanged or changed (a key already loaded with other content)."""
     keys = [storage_name(k) for k in kind.key]
-    stored = store.fetch_polars(
-        con, f"SELECT {', '.join(keys)}, _row_hash AS _stored_hash, _source_file AS _stored_file, "  # noqa: S608
-        f"_source_row AS _stored_row, _batch_id AS _stored_batch FROM {kind.table}"
-    )
+    stored = _stored_versions_of(con, hashed, kind, keys)
     status = (
         pl.when(pl.col("_stored_hash").is_null()).then(pl.lit("new"))
         .when(pl.col("_stored_hash") == pl.col("_row_hash")).then(pl.lit("unchanged"))
@@ -101,6 +124,40 @@ def classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
             status.alias("_status")
         ).sort(ROW)
     return hashed.with_columns(narrow.select(added))
+
+
+def _mostly_new(con, staged: pl.DataFrame, kind: Kind) -> bool:
+    """At most half of `staged`'s rows have a key the table holds (none: an empty table)."""
+    if not store.scalar(con, f"SELECT EXISTS (SELECT 1 FROM {kind.table}_versions)"):  # noqa: S608
+        return True
+    keys = [storage_name(k) for k in kind.key]
+    on = " AND ".join(f"k.{store.quote_ident(c)} IS NOT DISTINCT FROM s.{store.quote_ident(c)}"
+                      for c in keys)
+    store.register(con, "_bc_keys", staged.select(keys), batch_rows=store.SCAN_BATCH_ROWS)
+    try:
+        stored = store.scalar(con, "SELECT count(*) FROM _bc_keys k "  # noqa: S608 - our names
+                                   f"WHERE EXISTS (SELECT 1 FROM {kind.table} s WHERE {on})")
+    finally:
+        con.unregister("_bc_keys")
+    return 2 * int(stored) <= staged.height
+
+
+def _stored_versions_of(con, hashed: pl.DataFrame, kind: Kind, keys: list[str]
+                        ) -> pl.DataFrame:
+    """The current stored rows whose key is one of `hashed`'s (as `classify`'s join matches
+    keys: exactly, a NULL part matching a NULL): their key, hash and lineage. Every stored row
+    was fetched, a million visits' hashes for a month of new ones."""
+    on = " AND ".join(f"k.{store.quote_ident(c)} IS NOT DISTINCT FROM s.{store.quote_ident(c)}"
+                      for c in keys)
+    store.register(con, "_bc_keys", hashed.select(keys), batch_rows=store.SCAN_BATCH_ROWS)
+    try:
+        return store.fetch_polars(
+            con, f"SELECT {', '.join(f's.{store.quote_ident(c)}' for c in keys)}, "  # noqa: S608
+            "s._row_hash AS _stored_hash, s._source_file AS _stored_file, "
+            f"s._source_row AS _stored_row, s._batch_id AS _stored_batch FROM {kind.table} s "
+            f"WHERE EXISTS (SELECT 1 FROM _bc_keys k WHERE {on})")
+    finally:
+        con.unregister("_bc_keys")
 
 
 def differing_stored_columns(con, rows: pl.DataFrame, kind: Kind
