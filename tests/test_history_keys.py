@@ -61,18 +61,46 @@ def test_a_key_row_names_rows_by_its_columns_that_are_not_null(stores):
     assert _ids(con, sandbox, "SELECT * FROM (VALUES ('A'), ('B')) t(imo)") == ["V1", "V2", "V3"]
 
 
-def test_a_key_bounding_a_range_hands_the_history_over_whole(stores):
+def test_a_key_bounding_a_range_hands_over_the_rows_within_the_span_of_the_ranges(stores):
     con, sandbox = stores
-    # at least the rows named: today every row (matching ranges costs more than copying)
+    # at least the rows named: every row whose departure lies within the span of the ranged
+    # key rows (earliest `_from` to latest `_until`), whatever their other key columns
     year = ("SELECT 'LA' AS port, TIMESTAMPTZ '2025-01-01 00:00:00+00' AS departure_from, "
             "TIMESTAMPTZ '2026-01-01 00:00:00+00' AS departure_until")
-    assert _ids(con, sandbox, year) == ["V1", "V2", "V3", "V4"]
+    assert _ids(con, sandbox, year) == ["V1", "V3"]
+    # the equality keys add the rows they name outside that span, each row once
     both = ("SELECT port, NULL AS imo, departure_from, departure_until FROM (" + year  # noqa: S608
             + ") UNION ALL SELECT NULL, 'A', NULL, NULL")
-    assert _ids(con, sandbox, both) == ["V1", "V2", "V3", "V4"]
+    assert _ids(con, sandbox, both) == ["V1", "V2", "V3"]
+    a_and_b = ("SELECT port, NULL AS imo, departure_from, departure_until FROM (" + year  # noqa: S608
+               + ") UNION ALL SELECT NULL, 'A', NULL, NULL UNION ALL SELECT NULL, 'B', NULL, NULL")
+    assert _ids(con, sandbox, a_and_b) == ["V1", "V2", "V3"]
+    # a range open on one side: the span is too
+    since = "SELECT TIMESTAMPTZ '2026-01-01 00:00:00+00' AS departure_from"
+    assert _ids(con, sandbox, since) == ["V2", "V4"]
+    until = "SELECT TIMESTAMPTZ '2026-01-01 00:00:00+00' AS departure_until"
+    assert _ids(con, sandbox, until) == ["V1", "V3"]
+    # two ranges: from the first's start to the second's end (a superset: V3 and V4 between)
+    two = ("SELECT * FROM (VALUES (TIMESTAMPTZ '2025-03-01 00:00:00+00', "
+           "TIMESTAMPTZ '2025-03-02 00:00:00+00'), (TIMESTAMPTZ '2026-03-01 00:00:00+00', "
+           "TIMESTAMPTZ '2026-03-02 00:00:00+00')) t(departure_from, departure_until)")
+    assert _ids(con, sandbox, two) == ["V1", "V2", "V3", "V4"]
     # a key table holding range columns but no ranged row: the equality rows decide
     assert _ids(con, sandbox, "SELECT 'B' AS imo, CAST(NULL AS TIMESTAMPTZ) AS departure_from") \
         == ["V3"]
+
+
+def test_ranges_on_two_columns_hand_the_history_over_whole(stores):
+    con, sandbox = stores
+    con.execute("ALTER TABLE visits ADD COLUMN arrival TIMESTAMPTZ")
+    con.execute("UPDATE visits SET arrival = departure - INTERVAL 1 DAY")
+    pending = Pending("visits", ("visit_id", "imo", "arrival", "departure"), "keys")
+    sandbox.execute("CREATE TABLE keys AS SELECT * FROM (VALUES "
+                    "(TIMESTAMPTZ '2026-03-01 00:00:00+00', NULL), "
+                    "(NULL, TIMESTAMPTZ '2025-04-01 00:00:00+00')) t(arrival_from, departure_until)")
+    groups = key_groups(read_keys(sandbox, pending, "pack.toml [pack]"), pending.columns)
+    assert sorted(matching_rows(con, pending, groups)["visit_id"].to_pylist()) \
+        == ["V1", "V2", "V3", "V4"]
 
 
 def test_no_key_row_names_no_row_and_a_key_setting_nothing_names_every_row(stores):

@@ -57,6 +57,16 @@ COMMISSIONING_ACROSS_YEARS = {
 }
 
 
+# the same with 2026 declared complete at the port: the history keys then bound a range (the
+# port-year), and V0, outside it, must still come for its vessel (engine/history_keys.py: the
+# span's rows and the other keys' rows outside it)
+COMMISSIONING_OUTSIDE_THE_COVERED_YEAR = {
+    **COMMISSIONING_ACROSS_YEARS, "name": "commissioning_history_outside_the_covered_year",
+    "tables": {**COMMISSIONING_ACROSS_YEARS["tables"],
+               "coverage": [{"kind": "port", "holder": "USLAX", "year": 2026}]},
+}
+
+
 def _carb_visit(visit_id: str, month: int, **extra) -> dict:
     day = f"2026-{month:02d}"
     return {"visit_id": visit_id, "arrival": f"{day}-03 06:00", "ready_to_work": f"{day}-03 08:00",
@@ -154,6 +164,8 @@ COMPARED = [
     *SPANNING,
     pytest.param("carb-at-berth-2020", "AB13", COMMISSIONING_ACROSS_YEARS, {},
                  id="AB13:commissioning_history_across_years"),
+    pytest.param("carb-at-berth-2020", "AB13", COMMISSIONING_OUTSIDE_THE_COVERED_YEAR, {},
+                 id="AB13:commissioning_history_outside_the_covered_year"),
     pytest.param("carb-at-berth-2020", "AB10", CLAIMS_ACROSS_MONTHS, {},
                  id="AB10:claims_across_months"),
     pytest.param("fueleu-art6", "FE08", CAP_ACROSS_MONTHS, _FE,
@@ -232,7 +244,8 @@ def test_a_scoped_check_gives_each_visit_what_the_whole_check_gives(pack_id, rul
             _compare(cases_con, pack_id, case, defaults)  # fails on its own: its own message
             raise AssertionError(f"{rule_id}:{case['name']} holds alone but not compared with "
                                  f"the other cases: {beside}") from None
-    if case is COMMISSIONING_ACROSS_YEARS:  # the 2025 visit was seen from the 2026 month
+    if case is COMMISSIONING_ACROSS_YEARS or case is COMMISSIONING_OUTSIDE_THE_COVERED_YEAR:
+        # the 2025 visit was seen from the 2026 month
         month = parts["2026-10"]
         v1 = month.results.filter(month.results["visit_id"] == "V1")
         assert v1["basis"].to_list() != ["commissioning"]

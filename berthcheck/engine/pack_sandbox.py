@@ -46,24 +46,28 @@ def open_pack_sandbox(con, pack: Pack, scope: Scope, extra: dict | None = None,
 
     from berthcheck.engine.history_keys import KeyedHistory
     from berthcheck.engine.pack_sql import HISTORY_PREFIX
-    from berthcheck.engine.sandbox import PackError, check_inputs, open_sandbox, readable_objects
+    from berthcheck.engine.sandbox import PackError, check_inputs, open_sandbox, readable_columns
 
-    readable = readable_objects(con)
+    catalog = readable_columns(con)  # the readable objects and their columns, read once
+    readable = list(catalog)
     reads = _reads(pack, readable)
     check_inputs(con, pack.inputs, readable, f"pack {pack.label}: {pack.file_of('pack.toml')} "
-                                             "[pack]")
+                                             "[pack]", catalog=catalog)
     if pack.judges != "scope_visits":
         sandbox = open_sandbox(con, reads, visits_sql=_judged_query(pack, scope),
-                               whole=pack.history, inputs=pack.inputs, extra=extra, kept=kept)
+                               whole=pack.history, inputs=pack.inputs, extra=extra, kept=kept,
+                               catalog=catalog)
         return sandbox, reads, KeyedHistory(con, sandbox, "")
     history = {name: pack.history_columns.get(name, ()) for name in pack.history}
     check_inputs(con, dict(sorted(history.items())), readable,
-                 f"pack {pack.label}: {pack.file_of('pack.toml')} [pack]", key="history")
+                 f"pack {pack.label}: {pack.file_of('pack.toml')} [pack]", key="history",
+                 catalog=catalog)
     later: dict = {}
     try:
         sandbox = open_sandbox(con, reads, visits_sql=_judged_query(pack, scope),
                                history=history, history_keys=pack.history_keys,
-                               later=later, inputs=pack.inputs, extra=extra, kept=kept)
+                               later=later, inputs=pack.inputs, extra=extra, kept=kept,
+                               catalog=catalog)
         keyed = KeyedHistory(con, sandbox, f"pack {pack.label}: {pack.file_of('pack.toml')} "
                                            "[pack]", later)
         return sandbox, [*reads, *(HISTORY_PREFIX + name for name in history)], keyed

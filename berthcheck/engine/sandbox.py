@@ -52,6 +52,24 @@ def readable_objects(con) -> list[str]:
     return [r[0] for r in rows]
 
 
+def readable_columns(con) -> dict[str, tuple[str, ...]]:
+    """The objects `readable_objects` names, each with its columns in order: one catalog
+    query for what a check asked three times (the readable objects, which of them hold rows of
+    visits, the columns `[pack] inputs` and `history` list), 11 -> 5 ms CPU a check."""
+    rows = store.run(
+        con,
+        "SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN ("
+        "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND NOT internal AND NOT temporary "
+        "UNION SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND NOT temporary AND table_name LIKE ?) "
+        "GROUP BY table_name ORDER BY 1",
+        [f"%{store.BUILTIN_SUFFIX}"],
+    )
+    return {name: tuple(columns) for name, columns in rows}
+
+
 def _settings(con) -> tuple[str, int, bool, str]:
     """The store connection's memory limit, threads, allocator background threads and spill
     folder, read in one query, for the sandbox to work within the same."""
@@ -61,9 +79,14 @@ def _settings(con) -> tuple[str, int, bool, str]:
     return str(memory), int(threads), str(background).lower() == "true", str(temp or "")
 
 
-def visit_keyed(con, names: list[str]) -> dict[str, bool]:
+def visit_keyed(con, names: list[str],
+                catalog: dict[str, tuple[str, ...]] | None = None) -> dict[str, bool]:
     """The objects among `names` that hold rows of visits (a `visit_id` column), each with
-    whether it has a `departure` column too (one catalog query for both)."""
+    whether it has a `departure` column too (one catalog query for both; none given the
+    objects' columns, `catalog`, from `readable_columns`)."""
+    if catalog is not None:
+        return {name: "departure" in catalog[name] for name in names
+                if "visit_id" in catalog.get(name, ())}
     rows = store.run(
         con,
         "SELECT table_name, bool_or(column_name = 'departure') FROM duckdb_columns() "
@@ -92,7 +115,8 @@ def open_sandbox(con, names: list[str] | None = None, *,
                  whole: tuple[str, ...] = (), history: dict[str, tuple[str, ...]] | None = None,
                  history_keys: dict[str, str] | None = None, later: dict | None = None,
                  inputs: dict[str, tuple[str, ...]] | None = None,
-                 extra: dict[str, tuple[str, ...]] | None = None, kept: dict | None = None):
+                 extra: dict[str, tuple[str, ...]] | None = None, kept: dict | None = None,
+                 catalog: dict[str, tuple[str, ...]] | None = None):
     """A locked in-memory database holding what the pack may read from `con`.
 
     names: the objects handed over (default: every readable one). visits_sql: a query over
@@ -112,6 +136,7 @@ def open_sandbox(con, names: list[str] | None = None, *,
     own rows, not bounded by departure) is read with these columns too and put into `kept`
     (name -> Arrow table) for the engine, which then need not scan the store again for them
     (the emission inputs, engine/results_query.py); the pack is still handed only its listed columns.
+    catalog: the readable objects' columns (`readable_columns`), when the caller has them.
     """
     import duckdb
 
@@ -119,7 +144,7 @@ def open_sandbox(con, names: list[str] | None = None, *,
 
     wanted = readable_objects(con) if names is None else names
     declared = inputs or {}
-    keyed = visit_keyed(con, wanted) if visits_sql else {}
+    keyed = visit_keyed(con, wanted, catalog) if visits_sql else {}
     cut = set(keyed) - set(whole)
     memory, threads, background, temp = _settings(con)
     rows_of = None  # the object whose cut the judged query itself returns
@@ -211,18 +236,23 @@ def open_sandbox(con, names: list[str] | None = None, *,
 
 
 def check_inputs(con, inputs: dict[str, tuple[str, ...]], readable: list[str],
-                 where: str, key: str = "inputs") -> None:
+                 where: str, key: str = "inputs",
+                 catalog: dict[str, tuple[str, ...]] | None = None) -> None:
     """Each view `[pack] inputs` (`key`: or `history`) lists is one a pack may read
     (`readable`) and has every column listed (none listed: every column), else a
     PackCannotRun starting with `where` (the pack and its pack.toml): it fails whatever the
     rows, so `rules test` says it once, not as every case failing. The columns are bound once,
-    as the hand-over would (`LIMIT 0`: no row read)."""
+    as the hand-over would (`LIMIT 0`: no row read), unless the view's columns (`catalog`,
+    from `readable_columns`) hold every one listed (DuckDB matches names ignoring case)."""
     import duckdb
 
     for view, columns in inputs.items():
         if view not in readable:
             raise PackCannotRun(f"{where} {key} names {view}, which the store does not have")
         if not columns:
+            continue
+        if catalog is not None and view in catalog \
+                and {c.lower() for c in columns} <= {c.lower() for c in catalog[view]}:
             continue
         listed = ", ".join(store.quote_ident(c) for c in columns)
         try:
