@@ -8,13 +8,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from berthcheck import store
-from berthcheck.engine import check
+from berthcheck.engine import check, load_pack
+from berthcheck.engine.pack_text import strip_comments
+from berthcheck.resources import rules_dir
 
 from .conftest import copy_store
 
@@ -75,3 +78,41 @@ def test_every_stored_finding_id_is_the_documented_formula(request, tmp_path, sa
         assert evidence == canonical(evidence), (rule_id, visit_id, evidence)
         assert finding_id == documented_id(rule_id, version, visit_id, evidence), (
             rule_id, visit_id, evidence)
+
+
+def _doubled(body: str, evidence: str) -> str:
+    """A rule's query with each of its findings given twice, the evidence as `evidence` makes
+    it from the rule's own (`e.evidence`)."""
+    return (f"SELECT e.visit_id, e.message, {evidence} AS evidence, e.minutes "  # noqa: S608
+            f"FROM (\n{body}\n) e\n"
+            f"UNION ALL\nSELECT * FROM (\n{body}\n)")
+
+
+@pytest.mark.parametrize("evidence", ["e.evidence", "' ' || e.evidence"],
+                         ids=["canonical", "through-python"])
+def test_a_finding_a_rule_gives_twice_is_one_finding_with_the_documented_id(
+        sample_month, tmp_path, evidence):
+    """Identical findings (same rule, visit and canonical evidence: the same id) are kept
+    once, whether their evidence is canonical as written (the ids the rules' union computes
+    stand) or reaches Python first (a leading space: ids of Python's text), and the ids are
+    those of the pack that gives each finding once."""
+    folder = tmp_path / "carb"
+    shutil.copytree(rules_dir() / "carb-at-berth-2020", folder)
+    rule = folder / "AB06.sql"
+    text = rule.read_text(encoding="utf-8")
+    header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("--"))
+    rule.write_text(header + _doubled(strip_comments(text).strip(), evidence) + "\n",
+                    encoding="utf-8")
+    con = store.connect(copy_store(sample_month, tmp_path / "store.duckdb"))
+    try:
+        shipped = check(con, "carb-at-berth-2020", period="2026-10", store_run=False,
+                        record=False).findings
+        doubled = check(con, load_pack(str(folder)), period="2026-10", store_run=False,
+                        record=False).findings
+    finally:
+        con.close()
+    assert shipped.filter(shipped["rule_id"] == "AB06").height >= 2
+    assert doubled.equals(shipped)
+    for row in doubled.filter(doubled["rule_id"] == "AB06").iter_rows(named=True):
+        assert row["finding_id"] == documented_id(
+            "AB06", load_pack("carb-at-berth-2020").version, row["visit_id"], row["evidence"])
