@@ -122,6 +122,7 @@ def _edit(folder: Path, old: str, new: str, name: str = "pack.toml") -> None:
     ('columns = ["incentive_credit"]', 'columns = ["credit"]', "which no [[result_columns]]"),
     ('name = "incentive_credit"', 'name = "stay_hours"', "already a column of every pack"),
     ('value = 6.0', 'value = 06:00:00', "unknown type"),
+    ('[parameters.credit_per_hour]', '[parameters._bc_version]', "starts with '_bc_'"),
     ('citation = "Example tariff item 12(b)"', 'note2 = "x"', "citation must be a non-empty"),
     ('version = "1.0.0"', 'version = "1.0"', "is not MAJOR.MINOR.PATCH"),
     ('id = "berth-incentive"', 'id = "Berth_Incentive"', "is not lower-case letters"),

@@ -316,11 +316,19 @@ def _report(reader: SpecReader, data: dict, declared: dict[str, str]) -> ReportS
     )
 
 
+ENGINE_PARAMETER_PREFIX = "_bc_"  # engine/findings.py binds $_bc_version, $_bc_rule_N, ...
+
+
 def check_parameter(reader: SpecReader, name: str, spec: object) -> None:
     """A parameter is a table with a value of a bindable type and a citation."""
     pattern = rf"^\s*\[parameters\.{re.escape(name)}\]"
     if not IDENTIFIER.fullmatch(name):
         raise reader.fail(f"parameter name {name!r} is not an identifier", pattern)
+    if name.startswith(ENGINE_PARAMETER_PREFIX):
+        # the engine binds its own values beside the pack's ($_bc_version in every finding
+        # id, $_bc_rule_N): a pack's parameter of such a name would never reach its SQL
+        raise reader.fail(f"parameter name {name!r} starts with {ENGINE_PARAMETER_PREFIX!r}, "
+                          "which the engine keeps for the values it binds itself", pattern)
     if not isinstance(spec, dict) or "value" not in spec:
         raise reader.fail(f"parameter {name} needs a value", pattern)
     value = spec["value"]
