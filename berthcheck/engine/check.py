@@ -103,7 +103,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
     """
     import duckdb
 
-    from berthcheck.emission_stage import register_factors
+    from berthcheck.emission_stage import ROUNDED_COLUMNS, register_factors
     from berthcheck.emissions import load_factors
     from berthcheck.engine.pack_macros import define_macros
     from berthcheck.engine.sandbox import (
@@ -199,8 +199,10 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                 # a big check's results wait on disk while the sandbox holds its tables
                 # (engine/results_frame.py): they and the copies were the check's peak
                 spill = in_scope.num_rows >= SPILL_ROWS
+                # the emission kilograms come unrounded, rounded as they are read
                 batches = read_batches(sandbox, results_sql, results_params,
-                                       spill_folder(con) if spill else None)
+                                       spill_folder(con) if spill else None,
+                                       rounded=ROUNDED_COLUMNS)
             except duckdb.Error as exc:
                 raise pack_failure(pack, pack.assemble_file, exc) from None
         try:
