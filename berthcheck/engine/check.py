@@ -42,6 +42,7 @@ from berthcheck.engine.results_query import (
     planned_once,
     results_statement,
     unordered,
+    with_findings_lists,
 )
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
@@ -189,9 +190,9 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                 results_sql, results_params = results_statement(
                     sandbox, pack, factors, assembled, values, attribute_columns)
                 # the stages' tables the results query does not read go first (half of the
-                # pack's tables at a million visits); `_bc_findings` is read by it
+                # pack's tables at a million visits); `_bc_findings` is read after it
                 if release:
-                    release_unread(sandbox, [results_sql], macros=macros)
+                    release_unread(sandbox, [results_sql, "_bc_findings"], macros=macros)
                 else:
                     results_sql = "SELECT * FROM " + planned_once(  # noqa: S608 - engine name
                         sandbox, "_bc_results", results_sql, results_params)
@@ -242,6 +243,10 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                 f"{'' if len(missing) == 1 else 's'} in scope: {', '.join(missing[:5])}"
                 f"{', ...' if len(missing) > 5 else ''} (one row per visit, docs/packs.md "
                 "section 6)"))
+    with stage(results_stage):  # the per-visit findings list, from the sorted findings
+        results = with_findings_lists(results, findings)
+        if digests is not None:
+            digests.add("findings", results.get_column("findings"))
     if notes:
         check_notes(pack, results, findings)
     return results, findings
