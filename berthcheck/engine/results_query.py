@@ -164,8 +164,8 @@ def with_findings_lists(results, findings):
     Made here rather than in the results query: there it was a grouping of the findings by
     the text `visit_id` with a small sort per visit (`list_sort(list_distinct(list()))`)
     and a hash join to every result row, about 0.5 CPU s of DuckDB's operators at a million
-    visits; here, on the two sorted frames, it is a run of distinct pairs, one join per visit
-    with findings and a binary search of those visits in the results' ids (about 0.05 s)."""
+    visits; here, on the two sorted frames, it is a run of distinct pairs, a list per visit
+    with findings and a binary search of those visits in the results' ids (about 0.1 s)."""
     import polars as pl
 
     from berthcheck.engine.output_columns import RESULT_COLUMNS
@@ -173,10 +173,12 @@ def with_findings_lists(results, findings):
     ids = results.get_column("visit_id")
     column = pl.repeat("", ids.len(), dtype=pl.String, eager=True).alias("findings")
     if findings.height:
-        lists = (findings.lazy().select("visit_id", "rule_id")
-                 .unique(maintain_order=True)  # sorted: each visit's rules in order
-                 .group_by("visit_id", maintain_order=True)
-                 .agg(pl.col("rule_id").str.join(";"))
+        visit, rule = pl.col("visit_id"), pl.col("rule_id")
+        # sorted: a pair unlike the one before is a visit's next distinct rule, in order
+        lists = (findings.lazy().select(visit, rule)
+                 .filter(((visit != visit.shift(1)) | (rule != rule.shift(1))).fill_null(True))
+                 .group_by(visit, maintain_order=True).agg(rule)  # (a list, then joined:
+                 .with_columns(rule.list.join(";", ignore_nulls=True))  # 4x str.join's speed)
                  .collect())
         at = ids.search_sorted(lists.get_column("visit_id"), side="left")
         column = column.scatter(at, lists.get_column("rule_id"))
