@@ -2,10 +2,11 @@
 -> validate.
 
 One SQL pipeline in the pack's sandbox: every rule's findings in one UNION ALL with their ids
-computed in SQL, the per-visit findings list as an aggregate, the scope as a join, emissions
-as an SQL stage. Python holds control flow (binding parameters, naming failing files) and
-canonicalises the evidence texts SQL does not recognise as canonical already (usually none);
-results and findings leave DuckDB once, at the end. The engine's macros (engine/pack_macros.py)
+computed in SQL, the scope as a join, emissions as an SQL stage. Python holds control flow
+(binding parameters, naming failing files) and canonicalises the evidence texts SQL does not
+recognise as canonical already (usually none); results and findings leave DuckDB once, at the
+end, where the emission kilograms are rounded as they are read and the per-visit findings
+list is made from the two sorted frames. The engine's macros (engine/pack_macros.py)
 are defined in the sandbox before the pack's stages.
 
 This module holds the pipeline's order (`evaluate`) and the entry point that validates and
@@ -96,9 +97,9 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
     Allowance accounting, low-activity status and commissioning history need visits outside
     the period (the whole year, previous years): the pack reads the history it declares
     (`[pack] history`) across every stored visit, and is told the scope (`scope_visits`) so it
-    judges one by one only the visits it needs. Stages, rules, findings, per-visit findings
-    list, scope filter and emissions run in DuckDB; results and findings leave it once, at
-    the end, as polars frames. `notes`: also run the pack's note rules as findings.
+    judges one by one only the visits it needs. Stages, rules, findings, scope filter and
+    emissions run in DuckDB; results and findings leave it once, at the end, as polars
+    frames, and the per-visit findings list is made from them. `notes`: also run the pack's note rules as findings.
     `digests` (a `digest_v3.ColumnDigests`): the results' columns are hashed into it as the
     frame is made (a big check's, on the core its sort leaves free).
     """

@@ -1,7 +1,8 @@
-"""The results query: the pack's assembled rows (its final ORDER BY cut), the per-visit
-findings list and the emission columns from the emission inputs, in the contract's order;
-small scopes plan its parts once (`planned_once`); the contract's row checks on what the
-assemble returned (`checked_assembled`)."""
+"""The results query: the pack's assembled rows (its final ORDER BY cut) and the emission
+columns from the emission inputs, in the contract's order; small scopes plan its parts once
+(`planned_once`); the contract's row checks on what the assemble returned
+(`checked_assembled`); the per-visit findings list, made from the sorted frames
+(`with_findings_lists`)."""
 
 from __future__ import annotations
 
