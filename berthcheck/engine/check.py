@@ -43,7 +43,7 @@ from berthcheck.engine.results_query import (
     planned_once,
     results_statement,
     unordered,
-    with_findings_lists,
+    with_engine_columns,
 )
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
@@ -244,10 +244,11 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                 f"{'' if len(missing) == 1 else 's'} in scope: {', '.join(missing[:5])}"
                 f"{', ...' if len(missing) > 5 else ''} (one row per visit, docs/packs.md "
                 "section 6)"))
-    with stage(results_stage):  # the per-visit findings list, from the sorted findings
-        results = with_findings_lists(results, findings)
+    with stage(results_stage):  # the pack label and per-visit findings list
+        results = with_engine_columns(results, findings, pack.label)
         if digests is not None:
-            digests.add("findings", results.get_column("findings"))
+            for name in ("pack", "findings"):
+                digests.add(name, results.get_column(name))
     if notes:
         check_notes(pack, results, findings)
     return results, findings

@@ -1,8 +1,8 @@
 """The results query: the pack's assembled rows (its final ORDER BY cut) and the emission
 columns from the emission inputs, in the contract's order; small scopes plan its parts once
 (`planned_once`); the contract's row checks on what the assemble returned
-(`checked_assembled`); the per-visit findings list, made from the sorted frames
-(`with_findings_lists`)."""
+(`checked_assembled`); the pack label and per-visit findings list, added to the sorted
+frame (`with_engine_columns`)."""
 
 from __future__ import annotations
 
@@ -124,10 +124,9 @@ def emission_inputs(con, scope: Scope, kept: dict):
 def results_statement(sandbox, pack: Pack, factors, assembled: str, values: dict,
                       attribute_columns: list[str]) -> tuple[str, dict[str, object]]:
     """The results query: the assembled rows (`assembled`, a subquery of the pack's SQL) with
-    the pack label and the emission columns, in the contract's order without `findings`,
-    which `evaluate` adds from the findings (`with_findings_lists`) (rows in no order:
-    `evaluate` sorts them by `visit_id`, whose values are unique, with the bytes of their
-    UTF-8 as DuckDB would)."""
+    the emission columns, in the contract's order without `pack` and `findings`, which
+    `evaluate` adds (`with_engine_columns`) (rows in no order: `evaluate` sorts them by
+    `visit_id`, whose values are unique, with the bytes of their UTF-8 as DuckDB would)."""
     from berthcheck.emission_stage import emissions_query
     from berthcheck.emissions import EMISSION_COLUMNS
     from berthcheck.engine.output_columns import RESULT_COLUMNS
@@ -148,19 +147,22 @@ def results_statement(sandbox, pack: Pack, factors, assembled: str, values: dict
     listed = f"(SELECT {select} FROM {assembled} a)"  # noqa: S608 - quoted; pack SQL, sandboxed
     sql, params = emissions_query(factors, listed, kept, "_bc_em_attrs", attribute_columns)
     extras = [c for c in kept if c not in RESULT_COLUMNS and c not in EMISSION_COLUMNS]
-    order = ", ".join("CAST($_bc_label AS VARCHAR) AS pack" if c == "pack"
-                      else store.quote_ident(c)
+    order = ", ".join(store.quote_ident(c)
                       for c in (*RESULT_COLUMNS, *EMISSION_COLUMNS, *extras)
-                      if c != "findings")
+                      if c not in ("pack", "findings"))
     statement = f"SELECT {order} FROM ({sql})"  # noqa: S608 - the caller sorts
-    return statement, bind(statement, {**values, **params, "_bc_label": pack.label})
+    return statement, bind(statement, {**values, **params})
 
 
-def with_findings_lists(results, findings):
-    """`results` (sorted by `visit_id`, unique) with the contract's `findings` column in its
-    place: each visit's distinct rule ids, sorted, joined by ';' ('' for none). `findings`
-    comes sorted by visit_id and rule_id (`evaluate` reads it so) and has no finding of a
-    visit without a result row (`evaluate` refuses those first).
+def with_engine_columns(results, findings, label: str):
+    """`results` (sorted by `visit_id`, unique) with the contract's `pack` (`label`, the
+    pack's name@version) and `findings` columns in their places: each visit's distinct rule
+    ids, sorted, joined by ';' ('' for none). `findings` comes sorted by visit_id and
+    rule_id (`evaluate` reads it so) and has no finding of a visit without a result row
+    (`evaluate` refuses those first).
+
+    The label was a constant of the results query: a text DuckDB wrote out for every row,
+    copied out of its batch, into polars and gathered by the sort (1M: about 0.2 CPU s).
 
     Made here rather than in the results query: there it was a grouping of the findings by
     the text `visit_id` with a small sort per visit (`list_sort(list_distinct(list()))`)
@@ -183,4 +185,6 @@ def with_findings_lists(results, findings):
                  .collect())
         at = ids.search_sorted(lists.get_column("visit_id"), side="left")
         column = column.scatter(at, lists.get_column("rule_id"))
+    results.insert_column(RESULT_COLUMNS.index("pack"),
+                          pl.repeat(label, ids.len(), dtype=pl.String, eager=True).alias("pack"))
     return results.insert_column(RESULT_COLUMNS.index("findings"), column)
