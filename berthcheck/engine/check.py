@@ -2,10 +2,11 @@
 -> validate.
 
 One SQL pipeline in the pack's sandbox: every rule's findings in one UNION ALL with their ids
-computed in SQL, the per-visit findings list as an aggregate, the scope as a join, emissions
-as an SQL stage. Python holds control flow (binding parameters, naming failing files) and
-canonicalises the evidence texts SQL does not recognise as canonical already (usually none);
-results and findings leave DuckDB once, at the end. The engine's macros (engine/pack_macros.py)
+computed in SQL, the scope as a join, emissions as an SQL stage. Python holds control flow
+(binding parameters, naming failing files) and canonicalises the evidence texts SQL does not
+recognise as canonical already (usually none); results and findings leave DuckDB once, at the
+end, where the emission kilograms are rounded as they are read and the per-visit findings
+list is made from the two sorted frames. The engine's macros (engine/pack_macros.py)
 are defined in the sandbox before the pack's stages.
 
 This module holds the pipeline's order (`evaluate`) and the entry point that validates and
@@ -42,6 +43,7 @@ from berthcheck.engine.results_query import (
     planned_once,
     results_statement,
     unordered,
+    with_engine_columns,
 )
 from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
 from berthcheck.engine.timing import stage
@@ -95,15 +97,15 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
     Allowance accounting, low-activity status and commissioning history need visits outside
     the period (the whole year, previous years): the pack reads the history it declares
     (`[pack] history`) across every stored visit, and is told the scope (`scope_visits`) so it
-    judges one by one only the visits it needs. Stages, rules, findings, per-visit findings
-    list, scope filter and emissions run in DuckDB; results and findings leave it once, at
-    the end, as polars frames. `notes`: also run the pack's note rules as findings.
+    judges one by one only the visits it needs. Stages, rules, findings, scope filter and
+    emissions run in DuckDB; results and findings leave it once, at the end, as polars
+    frames, and the per-visit findings list is made from them. `notes`: also run the pack's note rules as findings.
     `digests` (a `digest_v3.ColumnDigests`): the results' columns are hashed into it as the
     frame is made (a big check's, on the core its sort leaves free).
     """
     import duckdb
 
-    from berthcheck.emission_stage import register_factors
+    from berthcheck.emission_stage import ROUNDED_COLUMNS, register_factors
     from berthcheck.emissions import load_factors
     from berthcheck.engine.pack_macros import define_macros
     from berthcheck.engine.sandbox import (
@@ -189,9 +191,9 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                 results_sql, results_params = results_statement(
                     sandbox, pack, factors, assembled, values, attribute_columns)
                 # the stages' tables the results query does not read go first (half of the
-                # pack's tables at a million visits); `_bc_findings` is read by it
+                # pack's tables at a million visits); `_bc_findings` is read after it
                 if release:
-                    release_unread(sandbox, [results_sql], macros=macros)
+                    release_unread(sandbox, [results_sql, "_bc_findings"], macros=macros)
                 else:
                     results_sql = "SELECT * FROM " + planned_once(  # noqa: S608 - engine name
                         sandbox, "_bc_results", results_sql, results_params)
@@ -199,8 +201,10 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                 # a big check's results wait on disk while the sandbox holds its tables
                 # (engine/results_frame.py): they and the copies were the check's peak
                 spill = in_scope.num_rows >= SPILL_ROWS
+                # the emission kilograms come unrounded, rounded as they are read
                 batches = read_batches(sandbox, results_sql, results_params,
-                                       spill_folder(con) if spill else None)
+                                       spill_folder(con) if spill else None,
+                                       rounded=ROUNDED_COLUMNS)
             except duckdb.Error as exc:
                 raise pack_failure(pack, pack.assemble_file, exc) from None
         try:
@@ -240,6 +244,11 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                 f"{'' if len(missing) == 1 else 's'} in scope: {', '.join(missing[:5])}"
                 f"{', ...' if len(missing) > 5 else ''} (one row per visit, docs/packs.md "
                 "section 6)"))
+    with stage(results_stage):  # the pack label and per-visit findings list
+        results = with_engine_columns(results, findings, pack.label)
+        if digests is not None:
+            for name in ("pack", "findings"):
+                digests.add(name, results.get_column(name))
     if notes:
         check_notes(pack, results, findings)
     return results, findings
