@@ -26,14 +26,19 @@ def _blocks(con) -> tuple[int, int]:
     return used, free
 
 
+def _held_then_bulk(con) -> None:
+    """The small kinds' seals, checkpointed, then a bulk load's in a transaction of its own."""
+    with store.transaction(con):
+        store.run(con, _seals(0, HELD))
+    store.run(con, "CHECKPOINT")
+    with store.transaction(con):
+        store.run(con, _seals(HELD, BULK))
+
+
 def test_a_bulk_load_into_a_table_that_holds_rows_is_not_written_again(tmp_path):
     con = store.connect(tmp_path / "bc.duckdb")
     try:
-        with store.transaction(con):
-            store.run(con, _seals(0, HELD))
-        store.run(con, "CHECKPOINT")
-        with store.transaction(con):
-            store.run(con, _seals(HELD, BULK))
+        _held_then_bulk(con)
         store.run(con, "CHECKPOINT")
         used, free = _blocks(con)
         # nothing the load wrote was thrown away and written again
@@ -50,11 +55,7 @@ def test_a_store_reopened_keeps_its_rows_and_writes_them_once(tmp_path):
     path = tmp_path / "bc.duckdb"
     con = store.connect(path)
     try:
-        with store.transaction(con):
-            store.run(con, _seals(0, HELD))
-        store.run(con, "CHECKPOINT")
-        with store.transaction(con):
-            store.run(con, _seals(HELD, BULK))
+        _held_then_bulk(con)
     finally:
         con.close()  # the checkpoint on close
     con = store.connect(path)
