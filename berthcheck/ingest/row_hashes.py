@@ -5,6 +5,8 @@ other content).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import cast
 
 import polars as pl
@@ -41,14 +43,7 @@ def hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     names = {"_row_text": "_row_hash", **({"_content_text": "_content_hash"} if both else {})}
     store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
     try:
-        # No ORDER BY: a projection of one scan keeps the frame's order (DuckDB's
-        # preserve_insertion_order, on by default), which is checked batch by batch; sorting
-        # a million rows' texts would cost time and memory for nothing.
-        hashes = hashed_batches(con, sql, names, staged[ROW])
-        if hashes is None:  # not in the frame's order after all: ask for it
-            hashes = hashed_batches(con, f"{sql} ORDER BY _source_row", names, staged[ROW])
-            if hashes is None:
-                raise RuntimeError("row hashes did not come back one per staged row")
+        hashes = _hashed_in_order(con, sql, names, staged[ROW], "row hashes")
     finally:
         con.unregister("_staged")
     return staged.with_columns(hashes.get_columns())
@@ -66,15 +61,25 @@ def content_hashes(con, frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     store.register(con, "_sealing", frame, batch_rows=store.SCAN_BATCH_ROWS)
     try:
         with store.in_utc(con):
-            hashes = hashed_batches(con, sql, {"_content_text": "_content_hash"}, frame[ROW])
-            if hashes is None:  # not in the frame's order after all: ask for it
-                hashes = hashed_batches(con, f"{sql} ORDER BY _source_row",
-                                        {"_content_text": "_content_hash"}, frame[ROW])
-                if hashes is None:
-                    raise RuntimeError("content hashes did not come back one per row")
+            hashes = _hashed_in_order(con, sql, {"_content_text": "_content_hash"},
+                                      frame[ROW], "content hashes")
     finally:
         con.unregister("_sealing")
     return frame.with_columns(hashes.get_columns())
+
+
+def _hashed_in_order(con, sql: str, names: dict[str, str], rows: pl.Series,
+                     what: str) -> pl.DataFrame:
+    """`hashed_batches` of `sql`, one row per `rows` in their order. No ORDER BY first: a
+    projection of one scan keeps the frame's order (DuckDB's preserve_insertion_order, on by
+    default), which is checked batch by batch; sorting a million rows' texts would cost time
+    and memory for nothing. Only when the order is not kept after all is it asked for."""
+    hashes = hashed_batches(con, sql, names, rows)
+    if hashes is None:
+        hashes = hashed_batches(con, f"{sql} ORDER BY _source_row", names, rows)
+        if hashes is None:
+            raise RuntimeError(f"{what} did not come back one per row")
+    return hashes
 
 
 def hashed_batches(con, sql: str, names: dict[str, str], rows: pl.Series) -> pl.DataFrame | None:
@@ -131,15 +136,23 @@ def _mostly_new(con, staged: pl.DataFrame, kind: Kind) -> bool:
     if not store.scalar(con, f"SELECT EXISTS (SELECT 1 FROM {kind.table}_versions)"):  # noqa: S608
         return True
     keys = [storage_name(k) for k in kind.key]
-    on = " AND ".join(f"k.{store.quote_ident(c)} IS NOT DISTINCT FROM s.{store.quote_ident(c)}"
-                      for c in keys)
-    store.register(con, "_bc_keys", staged.select(keys), batch_rows=store.SCAN_BATCH_ROWS)
-    try:
+    with _file_keys(con, staged, keys) as on:
         stored = store.scalar(con, "SELECT count(*) FROM _bc_keys k "  # noqa: S608 - our names
                                    f"WHERE EXISTS (SELECT 1 FROM {kind.table} s WHERE {on})")
+    return 2 * int(stored) <= staged.height
+
+
+@contextlib.contextmanager
+def _file_keys(con, frame: pl.DataFrame, keys: list[str]) -> Iterator[str]:
+    """`frame`'s keys readable as `_bc_keys` (alias `k`) while in the block, which is given
+    the condition matching them to a stored row `s` as `classify`'s join does: exactly, a
+    NULL part matching a NULL."""
+    store.register(con, "_bc_keys", frame.select(keys), batch_rows=store.SCAN_BATCH_ROWS)
+    try:
+        yield " AND ".join(f"k.{store.quote_ident(c)} IS NOT DISTINCT FROM "
+                           f"s.{store.quote_ident(c)}" for c in keys)
     finally:
         con.unregister("_bc_keys")
-    return 2 * int(stored) <= staged.height
 
 
 def _stored_versions_of(con, hashed: pl.DataFrame, kind: Kind, keys: list[str]
@@ -147,17 +160,12 @@ def _stored_versions_of(con, hashed: pl.DataFrame, kind: Kind, keys: list[str]
     """The current stored rows whose key is one of `hashed`'s (as `classify`'s join matches
     keys: exactly, a NULL part matching a NULL): their key, hash and lineage. Every stored row
     was fetched, a million visits' hashes for a month of new ones."""
-    on = " AND ".join(f"k.{store.quote_ident(c)} IS NOT DISTINCT FROM s.{store.quote_ident(c)}"
-                      for c in keys)
-    store.register(con, "_bc_keys", hashed.select(keys), batch_rows=store.SCAN_BATCH_ROWS)
-    try:
+    with _file_keys(con, hashed, keys) as on:
         return store.fetch_polars(
             con, f"SELECT {', '.join(f's.{store.quote_ident(c)}' for c in keys)}, "  # noqa: S608
             "s._row_hash AS _stored_hash, s._source_file AS _stored_file, "
             f"s._source_row AS _stored_row, s._batch_id AS _stored_batch FROM {kind.table} s "
             f"WHERE EXISTS (SELECT 1 FROM _bc_keys k WHERE {on})")
-    finally:
-        con.unregister("_bc_keys")
 
 
 def differing_stored_columns(con, rows: pl.DataFrame, kind: Kind
