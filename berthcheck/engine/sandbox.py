@@ -39,16 +39,19 @@ class PackCannotRun(PackError):
     once per fixture case (a conversion or range error depends on a case's rows)."""
 
 
+# the views and built-in tables of the connection's current database a pack may read (bound:
+# the built-in tables' suffix as a LIKE pattern, `_READABLE_PARAMS`)
+_READABLE_SQL = (
+    "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
+    "AND schema_name = 'main' AND NOT internal AND NOT temporary "
+    "UNION SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+    "AND schema_name = 'main' AND NOT temporary AND table_name LIKE ?")
+_READABLE_PARAMS = [f"%{store.BUILTIN_SUFFIX}"]
+
+
 def readable_objects(con) -> list[str]:
     """The views and built-in tables of the connection's current database a pack may read."""
-    rows = store.run(
-        con,
-        "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND NOT internal AND NOT temporary "
-        "UNION SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND NOT temporary AND table_name LIKE ? ORDER BY 1",
-        [f"%{store.BUILTIN_SUFFIX}"],
-    )
+    rows = store.run(con, _READABLE_SQL + " ORDER BY 1", _READABLE_PARAMS)
     return [r[0] for r in rows]
 
 
@@ -58,14 +61,10 @@ def readable_columns(con) -> dict[str, tuple[str, ...]]:
     visits, the columns `[pack] inputs` and `history` list), 11 -> 5 ms CPU a check."""
     rows = store.run(
         con,
-        "SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
+        "SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "  # noqa: S608 - constants
         "WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN ("
-        "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND NOT internal AND NOT temporary "
-        "UNION SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND NOT temporary AND table_name LIKE ?) "
-        "GROUP BY table_name ORDER BY 1",
-        [f"%{store.BUILTIN_SUFFIX}"],
+        + _READABLE_SQL + ") GROUP BY table_name ORDER BY 1",
+        _READABLE_PARAMS,
     )
     return {name: tuple(columns) for name, columns in rows}
 
