@@ -45,6 +45,7 @@ from berthcheck.cli_guard import (
     describe,
     stop_quietly_on_closed_pipe,
 )
+from berthcheck.collector import collect_the_oldest_less_often
 from berthcheck.errors import BerthcheckError, UsageError
 
 app = typer.Typer(
@@ -79,19 +80,8 @@ def _root(
     cli_common.set_global_db(db)
 
 
-# A command's process holds a few hundred thousand long-lived Python objects (WeasyPrint,
-# fontTools, polars, a laid-out report) and every full collection walks them all: `demo` spent
-# 1.0-1.1 of its 7.3 CPU s in the collector. A full collection every 100 middle-generation
-# passes, not 10 (tests/conftest.py does the same); the data lives in Arrow and DuckDB buffers,
-# freed by reference counting, so the peak does not move (a 1M-visit check within its spread).
-FULL_COLLECTION_EVERY = 100
-
-
 def main() -> None:
-    import gc
-
-    young, middle, _full = gc.get_threshold()
-    gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
+    collect_the_oldest_less_often()  # a command's long-lived objects (berthcheck/collector.py)
     try:
         app()
     except BrokenPipeError:  # the reader of the output stopped reading (`| head`)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import gc
 import itertools
 import os
 import shutil
@@ -14,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from berthcheck import store
+from berthcheck.collector import collect_the_oldest_less_often
 
 VISIT_HEADER = [
     "visit_id", "imo", "vessel_name", "vessel_type", "port", "terminal", "berth",
@@ -377,21 +377,10 @@ class _XdistScheduling:
         return SharedFixtureScheduling(config, log)
 
 
-# Python's full (oldest-generation) garbage collections, run by default after every 10 of the
-# middle generation's: a test process holds some 330 000 tracked objects (WeasyPrint's, fontTools',
-# polars', the session fixtures' laid-out report), and each full pass walked them all, about 0.2
-# CPU s, 31 times in test_audit + test_report (9.4 of their 120 CPU s in the collector). One full
-# pass per 100 of the middle generation's leaves the young generations' collections as they were:
-# short-lived cyclic garbage (a connection in a traceback's frames) is freed as soon as before; only
-# garbage that lived through two young collections waits longer for its full pass (issue 16).
-# No test depends on when the collector runs: the results' spill folders are removed by a
-# finalizer (engine/results_frame.py) when their last reference goes, which is not the collector's.
-SUITE_GC_FULL_EVERY = 100
-
-
 def pytest_configure(config):
-    young, middle, _full = gc.get_threshold()
-    gc.set_threshold(young, middle, SUITE_GC_FULL_EVERY)
+    # a test process holds what a command does and more (the session fixtures' laid-out
+    # report): full collections as rare as the CLI's (berthcheck/collector.py)
+    collect_the_oldest_less_often()
     # registered only where xdist is loaded: a hook xdist does not define would stop a run
     # without it (`-p no:xdist`)
     if config.pluginmanager.hasplugin("xdist"):

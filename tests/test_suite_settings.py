@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gc
 
-from tests.conftest import SUITE_GC_FULL_EVERY
+from berthcheck.collector import FULL_COLLECTION_EVERY
 
 
 def test_full_garbage_collections_are_made_rarer_and_the_young_ones_kept():
     young, middle, full = gc.get_threshold()
-    assert full == SUITE_GC_FULL_EVERY == 100
+    assert full == FULL_COLLECTION_EVERY == 100
     assert (young, middle) == (700, 10)  # CPython's defaults: young garbage freed as before
