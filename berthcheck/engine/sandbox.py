@@ -163,22 +163,22 @@ def open_sandbox(con, names: list[str] | None = None, *,
     # 1M decade)
     span = _departure_span(judged) if judged is not None else None
     dated = {name for name in cut if keyed[name]} if span else set()
-    sandbox = duckdb.connect(":memory:")
+    # the store's limits, given as the database opens (five SET statements: 2-3 ms a check).
+    # No automatic checkpoint: DuckDB rewrites (and compresses) the tables changed since the
+    # last one whenever 16 MiB of changes have gathered, here the pack's short-lived temporary
+    # tables: at a million visits the statement that crossed the line paid 0.5-0.8 CPU s for
+    # it (bc_uncontrolled_segment, 0.12 s of its own)
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": memory, "threads": threads, "checkpoint_threshold": "1TB"}
+    if background:
+        config["allocator_background_threads"] = True
+    if temp:
+        config["temp_directory"] = temp
+    sandbox = duckdb.connect(":memory:", config=config)
     if cut:
         con.register("_bc_judged", judged)
     try:
-        store.instants_in_utc(sandbox)
-        store.run(sandbox, "SET memory_limit = '" + memory.replace("'", "") + "'")
-        store.run(sandbox, f"SET threads = {threads}")
-        if background:
-            store.run(sandbox, "SET allocator_background_threads = true")
-        if temp:
-            store.run(sandbox, "SET temp_directory = '" + temp.replace("'", "''") + "'")
-        # no automatic checkpoint: DuckDB rewrites (and compresses) the tables changed since the
-        # last one whenever 16 MiB of changes have gathered, here the pack's short-lived
-        # temporary tables: at a million visits the statement that crossed the line paid
-        # 0.5-0.8 CPU s for it (bc_uncontrolled_segment, 0.12 s of its own)
-        store.run(sandbox, "SET checkpoint_threshold = '1TB'")
+        store.instants_in_utc(sandbox)  # the time zone's settings (ICU): set once it is open
         for name in wanted:
             quoted = store.quote_ident(name)
             listed = ", ".join(store.quote_ident(c) for c in declared.get(name, ())) or "*"
