@@ -276,17 +276,12 @@ def builtin_summary(con) -> dict:
     """{table: {rows, sha256, max_batch_id}} of the reference tables shipped with berthcheck
     (`*_builtin`, not loaded, so not versioned): small, hashed whole at every check as in v1."""
     out: dict[str, dict] = {}
-    # the built-in tables (`store.builtin_tables`) and their columns, in one catalog query
-    tables = store.run(
-        con, "SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
-        "WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN ("
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND NOT temporary AND suffix(table_name, ?)) "
-        "GROUP BY table_name ORDER BY 1", [store.BUILTIN_SUFFIX])
-    if not tables:
-        return out
     with store.in_utc(con):
-        for table, columns in tables:
+        for table in store.builtin_tables(con):
+            columns = [r[0] for r in store.run(
+                con, "SELECT column_name FROM duckdb_columns() WHERE database_name = "
+                "current_database() AND schema_name = 'main' AND table_name = ? "
+                "ORDER BY column_index", [table])]
             quoted = store.quote_ident(table)
             rows, sha = store.run(
                 con, f"SELECT count(*), sha256(coalesce(string_agg(h, ',' ORDER BY h), '')) "  # noqa: S608
