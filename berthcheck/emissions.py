@@ -113,8 +113,11 @@ def visit_attributes_sql(con, scope_table: str | None = None, near: str = "TRUE"
     store's view, or the check's copy of it cut to the visits it judges."""
     from berthcheck import store
 
+    # the store's view of visits (DuckDB's catalog function: information_schema.columns
+    # lists every column of every object to filter them, 10-13 ms of a check's CPU against 2)
     present = {r[0] for r in store.run(
-        con, "SELECT column_name FROM information_schema.columns WHERE table_name = 'visits'")}
+        con, "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+             "AND schema_name = 'main' AND table_name = 'visits'")}
     cols = [c for c in (*VISIT_COLUMNS, *OPTIONAL_VISIT_COLUMNS) if c in present]
     select = ", ".join(f"v.{c}" for c in cols)  # names from our own lists, never user input
     # the scope table's name is an engine constant, never user input

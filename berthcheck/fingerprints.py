@@ -198,14 +198,20 @@ def table_pieces(con, *, stored: bool = True) -> tuple[dict[str, list[Piece]], l
     loader stored where their row counts still match; False (and inside `audit.as_of`, which
     has no digests) digests every piece from the stored rows."""
     known: dict[tuple, Piece] = {}
-    if stored and store.table_exists(con, DIGESTS_TABLE):
+    # which of the two tables the store has, in one catalog query (each asked alone cost a
+    # small check 1.6 ms)
+    have_tables = {r[0] for r in store.run(
+        con, "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND NOT temporary AND list_contains(?, table_name)",
+        [[DIGESTS_TABLE, SEALS_TABLE]])}
+    if stored and DIGESTS_TABLE in have_tables:
         for t, b, rb, n, src, sha in store.run(
                 con, f"SELECT * FROM {DIGESTS_TABLE}"):  # noqa: S608
             known[(t, b, rb)] = {"table": t, "batch_id": b, "replaced_by": rb, "rows": int(n),
                                  "source_rows": src, "sha256": sha}
     out: dict[str, list[Piece]] = {}
     fresh: list[Piece] = []
-    sealed = store.table_exists(con, SEALS_TABLE)
+    sealed = SEALS_TABLE in have_tables
     kinds = _kinds()
     groups = _row_groups(con, kinds)
     for kind in kinds:
@@ -269,7 +275,7 @@ def current_rows(pieces: list[Piece]) -> int:
 def builtin_summary(con) -> dict:
     """{table: {rows, sha256, max_batch_id}} of the reference tables shipped with berthcheck
     (`*_builtin`, not loaded, so not versioned): small, hashed whole at every check as in v1."""
-    out = {}
+    out: dict[str, dict] = {}
     with store.in_utc(con):
         for table in store.builtin_tables(con):
             columns = [r[0] for r in store.run(

@@ -423,6 +423,9 @@ def in_utc(con) -> Iterator[None]:
     """The block runs with the session zone UTC, then the zone it had: instants cast to text
     (to be hashed) must read the same in any zone."""
     zone = scalar(con, "SELECT current_setting('TimeZone')")
+    if zone == "UTC":  # the store's own zone (`connect`): nothing to set, nothing to restore
+        yield
+        return
     run(con, "SET TimeZone = 'UTC'")
     try:
         yield

@@ -162,3 +162,40 @@ def test_an_old_run_checked_again_still_matches_its_kept_manifest(db, tmp_path, 
     kept.write_text(json.dumps(edited), encoding="utf-8")
     result = _cli("audit", "verify", run_id, "--db", db, "--manifest", kept)
     assert result.exit_code == 1 and "pack: differs" in result.output, result.output
+
+
+def test_the_pack_files_follow_links_only_within_the_folder(tmp_path):
+    """A named file is the pack's when it resolves inside the folder (engine/pack_hash.py
+    `_inside`): a link on its way out of the folder leaves it out, a link within the folder
+    or a folder reached through a link keeps it; only the parts below the folder are looked
+    at for links, and a path with one is resolved whole."""
+    from berthcheck.engine.pack_hash import pack_hash, pack_paths
+
+    real = tmp_path / "real" / "carb-at-berth-2020"
+    shutil.copytree(rules_dir() / "carb-at-berth-2020", real)
+    through = tmp_path / "through"
+    through.symlink_to(real.parent, target_is_directory=True)
+    folder = through / "carb-at-berth-2020"  # the pack folder reached through a link
+    names = [p.relative_to(folder).as_posix() for p in pack_paths(folder)]
+    assert names == [p.relative_to(real).as_posix() for p in pack_paths(real)]
+    assert "stages/10_visits.sql" in names and "AB01.sql" in names
+    assert pack_hash(folder) == pack_hash(real)
+
+    moved = real / "kept" / "10_visits.sql"  # a link to a file inside the folder: kept
+    moved.parent.mkdir()
+    (real / "stages" / "10_visits.sql").rename(moved)
+    (real / "stages" / "10_visits.sql").symlink_to(moved)
+    assert "stages/10_visits.sql" in [p.relative_to(folder).as_posix()
+                                      for p in pack_paths(folder)]
+
+    outside = tmp_path / "AB01.sql"  # a link out of the folder: not the pack's
+    (real / "AB01.sql").rename(outside)
+    (real / "AB01.sql").symlink_to(outside)
+    stages = tmp_path / "stages"  # a linked folder outside: none of its files
+    (real / "stages").rename(stages)
+    (real / "stages").symlink_to(stages, target_is_directory=True)
+    names = [p.relative_to(folder).as_posix() for p in pack_paths(folder)]
+    assert "AB01.sql" not in names
+    # of the linked folder's files only the link leading back into the folder is kept
+    assert [n for n in names if n.startswith("stages/")] == ["stages/10_visits.sql"]
+    assert "pack.toml" in names and "AB02.sql" in names

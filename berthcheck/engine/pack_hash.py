@@ -67,11 +67,27 @@ def _inside(folder: Path, relative: str, resolved: Path | None = None) -> Path |
     if not _relative(relative):
         return None
     path = folder / relative
-    try:
-        path.resolve().relative_to(resolved or folder.resolve())
-    except ValueError:
-        return None
+    if resolved is None or _links_within(folder, path):
+        # a link on the way may lead anywhere: resolved whole (every part of the folder's
+        # path too: a check hashes its pack's 30-40 files, 2-3 ms a check when done for each)
+        try:
+            path.resolve().relative_to(resolved or folder.resolve())
+        except ValueError:
+            return None
     return path if path.is_file() else None
+
+
+def _links_within(folder: Path, path: Path) -> bool:
+    """Whether a part of `path` below `folder` (which it starts with, no `..` in it) is a
+    symbolic link. None is: the path resolves to the folder resolved joined with those
+    parts, inside the folder."""
+    parts = path.relative_to(folder).parts
+    at = folder
+    for part in parts:
+        at = at / part
+        if at.is_symlink():
+            return True
+    return False
 
 
 def own_by_name(relative: str) -> bool:

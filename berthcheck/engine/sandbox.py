@@ -41,11 +41,13 @@ class PackCannotRun(PackError):
 
 # the views and built-in tables of the connection's current database a pack may read (bound:
 # the built-in tables' suffix as a LIKE pattern, `_READABLE_PARAMS`)
-_READABLE_SQL = (
+_READABLE_VIEWS = (
     "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
-    "AND schema_name = 'main' AND NOT internal AND NOT temporary "
-    "UNION SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+    "AND schema_name = 'main' AND NOT internal AND NOT temporary")
+_READABLE_TABLES = (
+    "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
     "AND schema_name = 'main' AND NOT temporary AND table_name LIKE ?")
+_READABLE_SQL = _READABLE_VIEWS + " UNION " + _READABLE_TABLES
 _READABLE_PARAMS = [f"%{store.BUILTIN_SUFFIX}"]
 
 
@@ -58,15 +60,22 @@ def readable_objects(con) -> list[str]:
 def readable_columns(con) -> dict[str, tuple[str, ...]]:
     """The objects `readable_objects` names, each with its columns in order: one catalog
     query for what a check asked three times (the readable objects, which of them hold rows of
-    visits, the columns `[pack] inputs` and `history` list), 11 -> 5 ms CPU a check."""
+    visits, the columns `[pack] inputs` and `history` list), 11 -> 5 ms CPU a check. The
+    columns come one row each, in order, put together here: listing them in SQL (`list(...
+    ORDER BY)`, the objects as one UNION) took a fresh store connection 5.3-6.5 ms CPU, this
+    2.8-3.1."""
     rows = store.run(
         con,
-        "SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "  # noqa: S608 - constants
-        "WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN ("
-        + _READABLE_SQL + ") GROUP BY table_name ORDER BY 1",
+        "SELECT table_name, column_name FROM duckdb_columns() "  # noqa: S608 - constants
+        "WHERE database_name = current_database() AND schema_name = 'main' AND (table_name IN ("
+        + _READABLE_VIEWS + ") OR table_name IN (" + _READABLE_TABLES + ")) "
+        "ORDER BY table_name, column_index",
         _READABLE_PARAMS,
     )
-    return {name: tuple(columns) for name, columns in rows}
+    columns: dict[str, list[str]] = {}
+    for name, column in rows:
+        columns.setdefault(name, []).append(column)
+    return {name: tuple(names) for name, names in columns.items()}
 
 
 def _settings(con) -> tuple[str, int, bool, str]:
@@ -163,22 +172,22 @@ def open_sandbox(con, names: list[str] | None = None, *,
     # 1M decade)
     span = _departure_span(judged) if judged is not None else None
     dated = {name for name in cut if keyed[name]} if span else set()
-    sandbox = duckdb.connect(":memory:")
+    # the store's limits, given as the database opens (five SET statements: 2-3 ms a check).
+    # No automatic checkpoint: DuckDB rewrites (and compresses) the tables changed since the
+    # last one whenever 16 MiB of changes have gathered, here the pack's short-lived temporary
+    # tables: at a million visits the statement that crossed the line paid 0.5-0.8 CPU s for
+    # it (bc_uncontrolled_segment, 0.12 s of its own)
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": memory, "threads": threads, "checkpoint_threshold": "1TB"}
+    if background:
+        config["allocator_background_threads"] = True
+    if temp:
+        config["temp_directory"] = temp
+    sandbox = duckdb.connect(":memory:", config=config)
     if cut:
         con.register("_bc_judged", judged)
     try:
-        store.instants_in_utc(sandbox)
-        store.run(sandbox, "SET memory_limit = '" + memory.replace("'", "") + "'")
-        store.run(sandbox, f"SET threads = {threads}")
-        if background:
-            store.run(sandbox, "SET allocator_background_threads = true")
-        if temp:
-            store.run(sandbox, "SET temp_directory = '" + temp.replace("'", "''") + "'")
-        # no automatic checkpoint: DuckDB rewrites (and compresses) the tables changed since the
-        # last one whenever 16 MiB of changes have gathered, here the pack's short-lived
-        # temporary tables: at a million visits the statement that crossed the line paid
-        # 0.5-0.8 CPU s for it (bc_uncontrolled_segment, 0.12 s of its own)
-        store.run(sandbox, "SET checkpoint_threshold = '1TB'")
+        store.instants_in_utc(sandbox)  # the time zone's settings (ICU): set once it is open
         for name in wanted:
             quoted = store.quote_ident(name)
             listed = ", ".join(store.quote_ident(c) for c in declared.get(name, ())) or "*"
