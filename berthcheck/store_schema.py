@@ -542,23 +542,3 @@ def _migration_17() -> list[str]:
 
 MIGRATIONS.append((17, "visit_counts: innovative_concept_visits (a terminal's low activity "
                        "counts them)", _migration_17))
-
-
-def _migration_18() -> list[str]:
-    """A stored run holds less (issue 16): instead of the columns its results copy from their
-    visit rows (vessel, IMO, port, terminal, berth, the visit's times), its column table keeps
-    `visit_batch`, the `_batch_id` of the exact `visits_versions` row it judged (with the
-    result's `visit_id`, one row version: a later correction is a new version and leaves it),
-    and this table says, per run stored so, the run's columns in their order and which of them
-    are read from that row (engine/runs.py). Runs stored before have no row here and are read
-    as before."""
-    return [
-        """CREATE TABLE IF NOT EXISTS run_visit_columns (
-            run_id VARCHAR NOT NULL,
-            columns VARCHAR NOT NULL
-        )""",
-    ]
-
-
-MIGRATIONS.append((18, "run results: the visit's columns read from the visit row judged",
-                   _migration_18))

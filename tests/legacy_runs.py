@@ -9,8 +9,7 @@ show that such runs still verify and diff against new ones:
   tables, but the results and findings hashed as canonical text made by DuckDB
   (berthcheck/engine/digest.py) and the run id keyed on version 2; built with the kept
   version-2 digest (`manifest.output_hashes_v2`) and stored by today's `write_run`, which
-  writes the rows exactly as version 2 did (with the columns copied from the visit stored too,
-  `runs.VISIT_REFERENCES` off, as before migration 18)."""
+  writes the rows exactly as version 2 did."""
 
 from __future__ import annotations
 
@@ -89,9 +88,5 @@ def store_v2_run(con, **check_args) -> str:
     outcome.run_id = run_id
     outcome.manifest = {**outcome.manifest, "manifest_version": 2, "run_id": run_id,
                         "results_sha256": results_sha, "findings_sha256": findings_sha}
-    saved, runs.VISIT_REFERENCES = runs.VISIT_REFERENCES, False  # the visit's columns stored
-    try:
-        runs.store_run(con, outcome)
-    finally:
-        runs.VISIT_REFERENCES = saved
+    runs.store_run(con, outcome)
     return run_id

@@ -13,9 +13,8 @@ from typer.testing import CliRunner
 from berthcheck import store
 from berthcheck.cli import app
 from berthcheck.engine import CheckResult
-from berthcheck.engine.output_columns import RESULT_COLUMNS
 from berthcheck.engine.pack import PackFileError, load_pack
-from berthcheck.engine.runs import _stored_relations, load_run, tampered_parts
+from berthcheck.engine.runs import load_run, tampered_parts
 from tests.test_pack_sources import _copy, _edit
 
 runner = CliRunner()
@@ -46,14 +45,11 @@ def _columns(con, table: str) -> list[str]:
 
 def _as_stored_before(con, run_id: str) -> None:
     """Rewrite a run's column table as runs were stored before migration 14: `visit_id` first,
-    then the run's columns (those it reads from its visit rows too, migration 18), and no
-    `result_row` in `run_results`."""
+    then the run's columns, and no `result_row` in `run_results`."""
     table = f"run_columns_{run_id}"
-    results, _findings = _stored_relations(con, run_id)
-    others = ", ".join(c for c in RESULT_COLUMNS if c != "visit_id")
-    store.run(con, f"CREATE TABLE _old AS SELECT * EXCLUDE ({others}) FROM {results} "  # noqa: S608 - test names
-                   "ORDER BY visit_id")
-    store.run(con, "DELETE FROM run_visit_columns WHERE run_id = ?", [run_id])
+    store.run(con, f"CREATE TABLE _old AS SELECT r.visit_id, x.* EXCLUDE (result_row) "  # noqa: S608 - test names
+                   f"FROM {table} x JOIN run_results r ON r.result_row = x.result_row "
+                   "WHERE r.run_id = ? ORDER BY r.visit_id", [run_id])
     store.run(con, f"DROP TABLE {table}")
     store.run(con, f"ALTER TABLE _old RENAME TO {table}")
     store.run(con, "UPDATE run_results SET result_row = NULL WHERE run_id = ?", [run_id])
@@ -124,7 +120,7 @@ def test_a_run_stored_in_record_batches_keeps_its_rows_in_order(stored, sample_m
     """The frames go to the run tables in record batches (`store.INSERT_BATCH_ROWS` rows, so
     DuckDB inserts them on every core): batches of 7 rows here, so the sample month's results
     and findings come in dozens of batches. The stored rows are the check's, in its order
-    (rowid order = `result_row` order; the column table has each key once), with the run id and digests of the run stored before,
+    (rowid order = `result_row` order), with the run id and digests of the run stored before,
     and the run verifies."""
     from berthcheck.demo import SAMPLE_PERIOD
     from berthcheck.engine import check
@@ -152,9 +148,7 @@ def test_a_run_stored_in_record_batches_keeps_its_rows_in_order(stored, sample_m
         before.run_id, before.manifest["results_sha256"], before.manifest["findings_sha256"])
     assert [v for v, _k in in_rowid_order] == outcome.results["visit_id"].to_list()
     assert [k for _v, k in in_rowid_order] == list(range(outcome.results.height))
-    # the column table is made by a join with the visit rows (migration 18): its rows are
-    # found by their key, in whatever order the join gave them
-    assert sorted(k for (k,) in column_rows) == list(range(outcome.results.height))
+    assert [k for (k,) in column_rows] == list(range(outcome.results.height))
     assert [f for (f,) in finding_ids] == outcome.findings["finding_id"].to_list()
     assert results.equals(outcome.results) and findings.equals(outcome.findings)
     result = _verify(db, outcome.run_id)

@@ -311,29 +311,11 @@ def _compare_stored(con, report, run_id, reference, recomputed) -> None:
         details = tamper.cell_differences(frame, recomputed[index]) if recomputed else []
         if recomputed and not details:  # an edit finer than the CSV's decimals (version 3)
             details = tamper.exact_differences(frame, recomputed[index], MAX_ROWS_SHOWN)
-        if what == "results":
-            details += _visit_rows_note(con, run_id)
         got_sha, want_sha = two_digests(got, want)
         report.mismatches.append(Mismatch(
             "stored", run_id,
             f"stored {what}: sha256 {got_sha} but the run recorded {want_sha}: "
             f"they were changed after the run was stored", details))
-
-
-def _visit_rows_note(con, run_id: str) -> list[str]:
-    """For a run that reads some result columns from the visit rows it judged (engine/runs.py,
-    migration 18): that an edit of those rows changes its stored results too."""
-    from berthcheck.engine.runs import visit_columns_read
-
-    try:
-        columns = visit_columns_read(con, run_id)
-    except BerthcheckError:
-        return []
-    if not columns:
-        return []
-    return [f"the run reads {', '.join(columns)} from the visit rows it judged "
-            "(visits_versions): an edit of those rows in the database (see the input tables "
-            "above) changes its stored results too"]
 
 
 def _store_integrity(con, report) -> None:

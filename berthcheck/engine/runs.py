@@ -16,15 +16,6 @@ results' other columns (pack-specific and emission columns) typed in a table of 
 which `run_results` holds too (migration 14; runs stored before key it by `visit_id`). Runs
 stored before version 2 keep those columns as one Parquet blob in `run_result_columns`
 (schema 6) or as JSON in `run_results.extra`, and are read as before.
-
-A run stored from migration 18 on keeps, instead of the columns its results copy from their
-visit rows (VISIT_COPIES: vessel, IMO, port, terminal, berth, the visit's times), a reference
-to the exact visit row version it judged: `visit_batch` in its column table, the `_batch_id` of
-that `visits_versions` row (with the result's `visit_id`, one version; `load --replace` adds a
-new one and leaves it). `run_visit_columns` lists the run's columns in their order and which
-are read from that row; `_stored_relations` joins it back, so every reader, and the digests,
-see the same columns as for a run stored with the copies (docs/audit.md, "How a stored run is
-kept"). The manifest, its digests and the run id are unchanged by the layout.
 """
 
 from __future__ import annotations
@@ -113,92 +104,10 @@ def extra_table(con, run_id: str) -> str | None:
 def extra_key(con, table: str) -> str:
     """The column joining a run's column table to its `run_results` rows: ROW_KEY, or
     `visit_id` for a run stored before migration 14."""
-    return ROW_KEY if ROW_KEY in _table_columns(con, table) else "visit_id"
-
-
-def _table_columns(con, table: str) -> list[str]:
-    return [name for (name,) in store.run(
-        con, "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name = ? ORDER BY column_index", [table])]
-
-
-# the columns a result copies from the visit row it judged, with the type the visits table and
-# the results both give them: a run stored from migration 18 reads them from that row
-# (`visits_versions`, by `visit_id` and VISIT_KEY) instead of storing them again (1.3 CPU s of
-# a million-visit run's column table); a column the pack computed otherwise is kept
-VISIT_COPIES = {
-    **dict.fromkeys(("vessel_name", "imo", "vessel_type", "fleet", "operator", "port",
-                     "terminal", "berth"), "String"),
-    **dict.fromkeys(("arrival", "ready_to_work", "pilot_on_board", "departure"),
-                    "Datetime(time_unit='us', time_zone='UTC')"),
-}
-VISIT_KEY = "visit_batch"  # the judged visit row's `_batch_id`, in the run's column table
-VISIT_LAYOUT = "run_visit_columns"  # per such run: its columns in order, which from the row
-VISIT_REFERENCES = True  # False: store the copies, as runs were stored before (tests compare)
-_NO_ROW = -1  # VISIT_KEY of a result whose copies are not its visit row's
-
-
-def _visit_copies(results, extras: list[str]) -> list[str]:
-    """The columns of `results` a run stores as a reference to the visit row (VISIT_COPIES of
-    the right type), or [] when it stores every column (VISIT_REFERENCES off, a pack column
-    named as the key)."""
-    if not VISIT_REFERENCES or VISIT_KEY in extras:
-        return []
-    schema = results.schema
-    return [c for c in extras if VISIT_COPIES.get(c) == str(schema[c])]
-
-
-def _create_referencing(con, run_id: str, view: str, extras: list[str], copies: list[str],
-                        rows: int) -> bool:
-    """The run's column table without `copies`, each row with VISIT_KEY: the batch of the
-    current `visits_versions` row of its visit (the row the check just judged; none for a
-    result without one) where every copy equals that row's value, NULL-safe and exact. False
-    (nothing kept) when any result's copy differs from its row: the run keeps the columns."""
-    table = EXTRA_TABLE_PREFIX + run_id
-    quoted = store.quote_ident
-    same = " AND ".join(f"r.{quoted(c)} IS NOT DISTINCT FROM v.{quoted(c)}" for c in copies)
-    kept = "".join(f", r.{quoted(c)}" for c in extras if c not in copies)
-    store.run(con, f"CREATE TABLE {table} AS SELECT CAST(r.{ROW_KEY} AS BIGINT) AS {ROW_KEY}, "  # noqa: S608 - ours
-                   f"CASE WHEN {same} THEN v._batch_id ELSE {_NO_ROW} END AS {VISIT_KEY}{kept} "
-                   f"FROM {view} r LEFT JOIN visits_versions v "
-                   "ON v.visit_id = r.visit_id AND v._replaced_by IS NULL")
-    count, differing = store.run(
-        con, f"SELECT count(*), count(*) FILTER ({VISIT_KEY} = {_NO_ROW}) FROM {table}")[0]  # noqa: S608
-    if differing or count != rows:
-        store.run(con, f"DROP TABLE {table}")
-        return False
-    store.run(con, f"INSERT INTO {VISIT_LAYOUT} VALUES (?, ?)",  # noqa: S608 - ours
-              [run_id, _canonical({"columns": extras, "from_visit": copies})])
-    return True
-
-
-def _visit_layout(con, run_id: str, table: str, columns: list[str]) -> dict | None:
-    """A run's columns and those read from its visit rows ({"columns", "from_visit"}), for a
-    run stored with VISIT_KEY; None for one stored with its columns. A layout missing, damaged
-    or not the column table's is a clear error: the run cannot be read as it was stored."""
-    if VISIT_KEY not in columns:
-        return None
-    rows = store.run(con, f"SELECT columns FROM {VISIT_LAYOUT} WHERE run_id = ?", [run_id])  # noqa: S608
-    problem = "missing" if len(rows) != 1 else None
-    layout: dict = {}
-    if not problem:
-        try:
-            layout = json.loads(rows[0][0])
-        except (TypeError, ValueError):
-            layout = {}
-        order, copies = layout.get("columns"), layout.get("from_visit")
-        if not (isinstance(order, list) and isinstance(copies, list)
-                and set(copies) <= set(VISIT_COPIES) and set(copies) <= set(order)
-                and len(set(order)) == len(order)
-                and sorted(set(order) - set(copies))
-                == sorted(c for c in columns if c not in (ROW_KEY, VISIT_KEY))):
-            problem = "damaged"
-    if problem:
-        raise BerthcheckError(
-            f"run {run_id}: its stored results read some columns from the visit rows it "
-            f"judged, but its layout ({VISIT_LAYOUT}) is {problem} (edited in the database?); "
-            f"run `berthcheck audit verify {run_id}`")
-    return layout
+    keyed = store.scalar(
+        con, "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ? AND column_name = ?", [table, ROW_KEY])
+    return ROW_KEY if keyed else "visit_id"
 
 
 def manifest_problem(con, run_id: str) -> tuple[str, str] | None:
@@ -236,39 +145,13 @@ def manifest_version(con, run_id: str) -> int:
     return int(rows[0][0]) if rows else 1
 
 
-def visit_columns_read(con, run_id: str) -> list[str]:
-    """The result columns a stored run reads from the visit rows it judged, in its order
-    ([] for a run that stores them all)."""
-    table = extra_table(con, run_id)
-    layout = _visit_layout(con, run_id, table, _table_columns(con, table)) if table else None
-    return [c for c in layout["columns"] if c in layout["from_visit"]] if layout else []
-
-
-# a result whose referenced visit row is gone (`stored_frames` names it); never stored
-_FOUND = "_bc_visit_row_found"
-
-
-def _stored_relations(con, run_id: str, *, found: bool = False) -> tuple[str, str]:
-    """(results, findings) of a v2 stored run as SQL relations (`run_id` checked: 16 hex).
-    A run stored with references to its visit rows gets those columns from the rows, in the
-    order it stored them. `found`: the results also say, per row, whether the visit row it
-    references is there (_FOUND, then its `visit_id` and VISIT_KEY)."""
+def _stored_relations(con, run_id: str) -> tuple[str, str]:
+    """(results, findings) of a v2 stored run as SQL relations (`run_id` checked: 16 hex)."""
     if not _RUN_ID.fullmatch(run_id):
         raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
     table = extra_table(con, run_id)
     contract = ", ".join(f"r.{c}" for c in RESULT_COLUMNS)
-    layout = _visit_layout(con, run_id, table, _table_columns(con, table)) if table else None
-    if table and layout:
-        copies = set(layout["from_visit"])
-        picked = ", ".join(f"{'v' if c in copies else 'x'}.{store.quote_ident(c)}"
-                           for c in layout["columns"])
-        check = (f", x.{VISIT_KEY} IS NULL OR v._batch_id IS NOT NULL AS {_FOUND}, "
-                 f"x.{VISIT_KEY} AS {_FOUND}_batch" if found else "")
-        results = (f"(SELECT {contract}, {picked}{check} FROM run_results r "  # noqa: S608
-                   f"LEFT JOIN {table} x ON x.{ROW_KEY} = r.{ROW_KEY} "
-                   f"LEFT JOIN visits_versions v ON v.visit_id = r.visit_id "
-                   f"AND v._batch_id = x.{VISIT_KEY} WHERE r.run_id = '{run_id}')")
-    elif table:
+    if table:
         key = extra_key(con, table)
         results = (f"(SELECT {contract}, x.* EXCLUDE ({key}) FROM run_results r "  # noqa: S608
                    f"LEFT JOIN {table} x ON x.{key} = r.{key} "
@@ -340,13 +223,10 @@ def stored_frames(con, run_id: str):
     import polars as pl
 
     if manifest_version(con, run_id) >= 2:
-        results, findings = _stored_relations(con, run_id, found=True)
-        frame = store.fetch_polars(con, f"SELECT * FROM {results} ORDER BY visit_id")  # noqa: S608
-        if _FOUND in frame.columns:
-            _refuse_missing_visit_rows(run_id, frame)
-            frame = frame.drop(_FOUND, f"{_FOUND}_batch")
-        return (frame, store.fetch_polars(con, f"SELECT * FROM {findings} "  # noqa: S608
-                                          "ORDER BY visit_id, rule_id, finding_id"))
+        results, findings = _stored_relations(con, run_id)
+        return (store.fetch_polars(con, f"SELECT * FROM {results} ORDER BY visit_id"),  # noqa: S608
+                store.fetch_polars(con, f"SELECT * FROM {findings} "  # noqa: S608
+                                   "ORDER BY visit_id, rule_id, finding_id"))
     blob = store.run(con, "SELECT format, data FROM run_result_columns WHERE run_id = ?",
                      [run_id])
     if not blob:
@@ -362,24 +242,6 @@ def stored_frames(con, run_id: str):
         "ORDER BY visit_id, rule_id, finding_id", {"r": run_id},
     )
     return results, findings.select([*FINDING_COLUMNS, pl.col("minutes")])
-
-
-def _refuse_missing_visit_rows(run_id: str, frame) -> None:
-    """A clear error when results of a run read their visit's columns from visit rows that
-    are no longer stored (deleted in the database: berthcheck never deletes a visit version)."""
-    import polars as pl
-
-    gone = frame.filter(~pl.col(_FOUND))
-    if not gone.height:
-        return
-    named = ", ".join(f"{v} (load batch {b})" for v, b in
-                      gone.select("visit_id", f"{_FOUND}_batch").head(_SHOWN_DIFFERENCES).rows())
-    more = gone.height - _SHOWN_DIFFERENCES
-    raise BerthcheckError(
-        f"run {run_id}: {gone.height} of its results read their visit's columns (vessel, "
-        f"port, times...) from the visit rows it judged, which are no longer stored in "
-        f"visits_versions: {named}{f' and {more} more' if more > 0 else ''} (deleted in the "
-        f"database?); run `berthcheck audit verify {run_id}`")
 
 
 def _hashes_now(con, run_id: str, frames=None):
@@ -491,8 +353,7 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
               manifest_ready: Callable[[], None] | None = None) -> None:
     """`store_run` inside the caller's transaction; `verified` and `fresh` as in
     `engine.manifest.record_run`. The frames go to the run tables with `INSERT ... SELECT`
-    (the contract columns to `run_results`, the rest typed to `run_columns_<run_id>`, where
-    the columns copied from the visit rows are a reference to those rows: `_visit_copies`).
+    (the contract columns to `run_results`, the rest typed to `run_columns_<run_id>`).
     `manifest_ready`: called once the rows are written and before the `runs` row, to set
     `outcome.manifest` (a check computes the digests beside the inserts; engine/check.py).
 
@@ -532,7 +393,7 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
                        outcome.run_id])
             return
         _refuse_edited_manifest(con, outcome.run_id, stored[0][0], manifest)
-    for table in ("run_findings", "run_results", "run_result_columns", VISIT_LAYOUT, "runs"):
+    for table in ("run_findings", "run_results", "run_result_columns", "runs"):
         store.run(con, f"DELETE FROM {table} WHERE run_id = ?", [outcome.run_id])  # noqa: S608
     if not _RUN_ID.fullmatch(outcome.run_id):
         raise BerthcheckError(f"run id {outcome.run_id!r} is not 16 hex digits")
@@ -555,11 +416,7 @@ def write_run(con, outcome, *, verified: bool = False, fresh: list | None = None
         store.run(con, "INSERT INTO run_results BY NAME SELECT ? AS run_id, "  # noqa: S608
                        + ", ".join(RESULT_COLUMNS) + (f", {key}" if extras else "")
                        + f", {'' if extras else '{}'!r} AS extra FROM {view}", [outcome.run_id])
-        copies = _visit_copies(results, extras) if extras else []
-        # the copies of the visit rows' columns as a reference to those rows, where each is
-        # the row's (else every column, as before)
-        if extras and not (copies and _create_referencing(
-                con, outcome.run_id, view, extras, copies, results.height)):
+        if extras:
             store.run(con, f"CREATE TABLE {EXTRA_TABLE_PREFIX}{outcome.run_id} AS "  # noqa: S608
                            f"SELECT {key}, {', '.join(quoted)} FROM {view}")
         store.run(con, "INSERT INTO run_findings BY NAME SELECT ? AS run_id, "  # noqa: S608
