@@ -221,3 +221,43 @@ def test_the_report_counts_a_note_by_its_column(both):
         assert rows["AB01"]["n"] == int(MAIN_AB01[0])
         assert rows["AB01"]["note"] == ("not_applicable_reason" if outcome is plain else None)
         assert rows["AB06"]["note"] is None
+
+
+# the note's text for each basis, and NULL when a piece the text uses is NULL: as the macro
+# wrote it with || before it became one concat(...) per text (session 26; concat alone would
+# skip a NULL piece and write a text with a hole in it)
+NOTE_TEXTS = [
+    (("port_not_covered", "NLRTM", "container", None, "2026-10-03"),
+     "port NLRTM is not covered by the CARB At-Berth regulation"),
+    (("not_ocean_going_vessel", "USLAX", "articulated_tug_barge", None, "2026-10-03"),
+     "an articulated tug barge is not an ocean-going vessel under the Control Measure "
+     "(§ 93130.2(b)(7))"),
+    (("not_regulated_type", "USLAX", "bulk", None, "2026-10-03"),
+     "vessel type bulk is not regulated for emission control"),
+    (("before_start_date", "USOAK", "tanker", "2027-01-01", "2026-10-03"),
+     "vessel type tanker is regulated at USOAK from 2027-01-01; arrival was 2026-10-03"),
+    (("port_not_covered", None, "container", None, "2026-10-03"), None),
+    (("not_ocean_going_vessel", "USLAX", None, None, "2026-10-03"), None),
+    (("not_regulated_type", "USLAX", None, None, "2026-10-03"), None),
+    (("before_start_date", None, "tanker", "2027-01-01", "2026-10-03"), None),
+    (("before_start_date", "USOAK", None, "2027-01-01", "2026-10-03"), None),
+    (("before_start_date", "USOAK", "tanker", None, "2026-10-03"), None),
+    (("before_start_date", "USOAK", "tanker", "2027-01-01", None), None),
+    # an empty piece is a piece: the text keeps its place
+    (("port_not_covered", "", "container", None, None),
+     "port  is not covered by the CARB At-Berth regulation"),
+]
+
+
+@pytest.mark.parametrize(("args", "expect"), NOTE_TEXTS)
+def test_the_note_text_of_each_basis_and_null_pieces(args, expect):
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute((rules_dir() / CARB / "stages" / "05_notes.sql").read_text(encoding="utf-8"))
+        got = con.execute("SELECT not_applicable_reason(?, ?, ?, CAST(? AS DATE), "
+                          "CAST(? AS DATE))", list(args)).fetchone()
+    finally:
+        con.close()
+    assert got == (expect,)
