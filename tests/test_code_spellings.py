@@ -95,6 +95,33 @@ def test_a_session_for_a_visit_id_spelt_otherwise_names_the_loaded_one(runner, t
             "first)") in result.stderr
 
 
+def test_a_loaded_visit_id_with_blanks_inside_is_named_for_one_spelt_without(runner, tmp_path):
+    """The near spellings are found by folding case and the blanks regular expressions call
+    `\\s` (space, tab, CR, LF, form feed): a loaded id with blanks inside (`V 12`, `X<tab>3`)
+    is folded as a whole, one without blanks only by case (the cheaper fold it takes, the same
+    result); a blank of another kind (no-break space) is not folded away."""
+    db = str(tmp_path / "s.duckdb")
+    write_csv(tmp_path / "visits.csv", [
+        good_visit(visit_id=visit_id, arrival=f"2026-10-{day:02d} 06:00",
+                   departure=f"2026-10-{day + 1:02d} 06:00", ready_to_work="",
+                   pilot_on_board="")
+        for visit_id, day in (("V 12", 1), ("W7", 5), ("X\t3", 9), ("Y\u00a04", 13))])
+    loaded = runner.invoke(app, ["load", "visits", str(tmp_path / "visits.csv"), "--db", db])
+    assert loaded.exit_code == 0, loaded.output
+    rows = [{"visit_id": given, "connected": "2026-10-01 11:00",
+             "disconnected": "2026-10-01 12:00"} for given in ("v12", "w 7", "x3", "y4")]
+    # (every row names no loaded visit: its times are never compared with a stay)
+    write_csv(tmp_path / "sp.csv", rows)
+    result = runner.invoke(app, ["load", "shore-power", str(tmp_path / "sp.csv"), "--db", db])
+    assert result.exit_code == 1
+    for row, given, loaded_id in ((2, "v12", "'V 12'"), (3, "w 7", "'W7'"), (4, "x3", "'X\\t3'")):
+        assert (f"sp.csv, row {row}, column visit_id: '{given}': no such visit is loaded; the "
+                f"loaded visits have {loaded_id}, which differs only by case or spaces") \
+            in result.stderr, result.stderr
+    assert ("sp.csv, row 5, column visit_id: 'y4': no such visit is loaded (load the visits "
+            "first)") in result.stderr
+
+
 # A TIE allowance or a terminal's visit count spelt otherwise (`wbct` for the visits' `WBCT`)
 # granted or counted for no terminal: its TIE claims were AB11/AB10, its status AB03, without
 # a word at load-dir or check. Fleets are not in this: the CARB pack matches them folded

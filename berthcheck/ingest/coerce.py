@@ -29,20 +29,21 @@ def known_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-def _enum_expr(col: Column) -> pl.Expr:
+def _enum_expr(col: Column, raw: pl.Expr) -> pl.Expr:
     mapping = {normalise_token(v): v for v in col.values}
     mapping.update(col.value_aliases)
     token = (
         pl.col(col.name).str.strip_chars().str.to_lowercase().str.replace_all(r"[\s\-_]", "")
     )
     # unknown values pass through as written so the schema check reports them verbatim
-    return token.replace_strict(mapping, default=_clean(col.name), return_dtype=pl.Utf8)
+    return token.replace_strict(mapping, default=raw, return_dtype=pl.Utf8)
 
 
 
-def _coerce_simple(col: Column) -> tuple[pl.Expr, pl.Expr]:
-    """(typed value, error reason) expressions for non-timestamp columns."""
-    raw = _clean(col.name)
+def _coerce_simple(col: Column, raw: pl.Expr | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """(typed value, error reason) expressions for non-timestamp columns. `raw`: the column's
+    cleaned text (`cell_text.clean`) already computed as a column of its own, if it is."""
+    raw = _clean(col.name) if raw is None else raw
     if col.type in ("text",):
         return raw, pl.lit(None, dtype=pl.Utf8)
     if col.type == "imo":
@@ -51,7 +52,7 @@ def _coerce_simple(col: Column) -> tuple[pl.Expr, pl.Expr]:
     if col.type == "locode":
         return raw.str.to_uppercase().str.replace_all(" ", ""), pl.lit(None, dtype=pl.Utf8)
     if col.type == "enum":
-        return _enum_expr(col), pl.lit(None, dtype=pl.Utf8)
+        return _enum_expr(col, raw), pl.lit(None, dtype=pl.Utf8)
     if col.type == "tz":
         return raw, pl.when(raw.is_not_null() & ~raw.is_in(sorted(known_timezones()))).then(
             pl.lit("not an IANA time zone name (e.g. America/Los_Angeles)")
@@ -137,6 +138,7 @@ def _coerce_distinct(frame: pl.DataFrame, col: Column, cells: pl.Series) -> list
 # it: the reason is worded only for those cells (`_reasons_of_unread`).
 _REASON_WHEN_UNREAD = ("bool", "int", "float", "date")
 _UNREAD = "__unread_"  # prefix of the mask of a column's cells with text and no value
+_CLEANED = "__cleaned_"  # prefix of a column's cleaned text while it is typed
 
 
 def _reasons_of_unread(frame: pl.DataFrame, col: Column, unread: pl.Series) -> pl.Series:
@@ -164,18 +166,24 @@ def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     distinct = {c.name: cells for c in simple
                 if c.type != "text" and (cells := _few_distinct(frame[c.name])) is not None}
     unread = [c for c in simple if c.name not in distinct and c.type in _REASON_WHEN_UNREAD]
+    # Each column's cleaned text is a column of its own first, which the value and reason
+    # expressions read: polars does not share a subexpression repeated inside when/then, so
+    # built on `_clean` each expression cleaned the text again (a float column's value and
+    # mask cleaned it five times: 0.24 CPU s per 546 000 cells against 0.06).
+    cleaned = {c.name: _CLEANED + c.name for c in simple if c.name not in distinct}
     for col in simple:
         if col.name in distinct:
             continue
-        value, reason = _coerce_simple(col)
+        raw = pl.col(cleaned[col.name])
+        value, reason = _coerce_simple(col, raw)
         if col in unread:  # the reason comes later, for the cells not read only
-            exprs += [value.alias(col.name), (_clean(col.name).is_not_null() & value.is_null())
+            exprs += [value.alias(col.name), (raw.is_not_null() & value.is_null())
                       .alias(_UNREAD + col.name)]
         else:
             exprs += [value.alias(col.name), reason.cast(pl.Utf8).alias(ERR + col.name)]
     raw_text = frame.select([pl.col(c.name) for c in kind.columns])
-    # lazily, so each column's cleaned text is computed once for its value and its reason
-    out = frame.lazy().with_columns(exprs).collect()
+    out = (frame.lazy().with_columns(_clean(name).alias(temp) for name, temp in cleaned.items())
+           .with_columns(exprs).drop(list(cleaned.values())).collect())
     if distinct or unread:
         # the same columns in the same order as typing every cell gives
         order = [*frame.columns, *(ERR + c.name for c in simple)]

@@ -68,6 +68,10 @@ def _derive_keys(typed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     if kind.derived_key is None:
         return typed
     key = kind.key[0]
+    if not typed[key].is_null().any():
+        # every row has its id: none to make (writing every start as text for the coalesce
+        # cost 0.15-0.18 CPU s per 546 000 shore-power sessions, all of them with an id)
+        return typed
     start = SPANS[kind.name][0]
     stamp = pl.col(start).dt.strftime("%Y%m%dT%H%M%SZ")
     if kind.name == "events":  # an event with only an end runs from arrival to that end

@@ -14,7 +14,7 @@ import polars as pl
 from berthcheck import store
 from berthcheck.ingest.kinds import Kind, storage_name
 from berthcheck.ingest.read import ROW
-from berthcheck.seals import row_text_sql, sha256_columns, texts_sql
+from berthcheck.seals import row_text_sql, sha256_exprs, texts_sql
 
 _HASH_BATCH_ROWS = 4_096  # rows whose texts are hashed at a time (about 3 MB of visits' text)
 
@@ -96,7 +96,7 @@ def hashed_batches(con, sql: str, names: dict[str, str], rows: pl.Series) -> pl.
             continue
         # only polars' hash columns are kept: a column of DuckDB's batch, even the row
         # number, would keep the batch's texts alive
-        pieces.append(sha256_columns(texts, names).drop(ROW))
+        pieces.append(texts.select(sha256_exprs(names)))
     if not in_order or done != rows.len():
         return None
     if not pieces:  # no rows: the empty columns, typed
