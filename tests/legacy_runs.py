@@ -13,6 +13,7 @@ show that such runs still verify and diff against new ones:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import json
@@ -29,9 +30,10 @@ def _canonical(obj) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def store_v1_run(con, **check_args) -> str:
-    """Check (without storing), then store the run as version 1 did; returns its run id."""
-    outcome = check(con, store_run=False, **check_args)
+def store_v1_run(con, outcome=None, **check_args) -> str:
+    """Check (without storing), then store the run as version 1 did; returns its run id.
+    `outcome`: that check already made (`check(con, store_run=False, ...)`), read only."""
+    outcome = outcome or check(con, store_run=False, **check_args)
     manifest_v1.collect_input_rows(con)
     inputs = manifest_v1._input_summary(con)
     fingerprint = manifest_v1.fingerprint_from_inputs(inputs)
@@ -78,9 +80,10 @@ def store_v1_run(con, **check_args) -> str:
     return run_id
 
 
-def store_v2_run(con, **check_args) -> str:
-    """Check (without storing), then store the run as version 2 did; returns its run id."""
-    outcome = check(con, store_run=False, **check_args)
+def store_v2_run(con, outcome=None, **check_args) -> str:
+    """Check (without storing), then store the run as version 2 did; returns its run id.
+    `outcome`: that check already made (`check(con, store_run=False, ...)`), left as it was."""
+    outcome = copy.copy(outcome or check(con, store_run=False, **check_args))
     run_id = runs.run_id_for(outcome.pack, outcome.scope, outcome.inputs, notes=outcome.notes,
                              version=2)
     results_sha, findings_sha = manifest.output_hashes_v2(outcome.results, outcome.findings,

@@ -503,9 +503,13 @@ def test_diff_attributes_a_changed_verdict_to_the_row_that_changed(checked, tmp_
             assert other["rows"] == [] and other["cause"] == "input"
 
 
-@pytest.fixture()
-def small_db(tmp_path) -> Path:
-    path = tmp_path / "small.duckdb"
+@pytest.fixture(scope="module")
+def small_checked(tmp_path_factory) -> tuple[Path, str]:
+    """Three visits at one terminal (V1 30 minutes late at the 2 h deadline: non_compliant)
+    with October checked under the shipped pack, made once for the module: the run each
+    test below compares a later run with (a rules copy byte for byte the shipped one makes the
+    same run). Never written to: `small_db` copies it."""
+    path = tmp_path_factory.mktemp("small") / "small.duckdb"
     con = store.connect(path)
     put_tables(con, {
         "visits": [visit("V1"), visit("V2"), visit("V3")],
@@ -521,11 +525,18 @@ def small_db(tmp_path) -> Path:
                        "year": 2026, "regulated": True}],
     })
     con.close()
-    return path
+    return path, _check(path)
+
+
+@pytest.fixture()
+def small_db(small_checked, tmp_path) -> tuple[Path, str]:
+    """A private copy of `small_checked`'s store, and its run's id."""
+    path, run_id = small_checked
+    return copy_store(path, tmp_path / "small.duckdb"), run_id
 
 
 def test_diff_attributes_a_changed_verdict_to_the_pack(small_db, rules_copy):
-    run_a = _check(small_db)
+    small_db, run_a = small_db
     toml = rules_copy / "carb-at-berth-2020" / "pack.toml"
     toml.write_text(
         toml.read_text(encoding="utf-8").replace(
@@ -555,11 +566,14 @@ def test_diff_attributes_a_changed_verdict_to_the_pack(small_db, rules_copy):
     assert _cli("audit", "verify", run_b, "--db", small_db).exit_code == 0
 
 
-def _late_and_bulk_visits(tmp_path) -> tuple[Path, str]:
+@pytest.fixture(scope="module")
+def late_and_bulk(tmp_path_factory) -> tuple[Path, str]:
     """A store of a container visit connected 30 minutes late at the 2 h deadline
-    (non_compliant; compliant at 3 h) and two bulk visits (not regulated), checked: the store
-    and its run id."""
-    db = tmp_path / "late.duckdb"
+    (non_compliant; compliant at 3 h) and two bulk visits (not regulated), checked under the
+    shipped pack: the store and its run id, made once for the module (each test below made
+    and checked it anew; a rules copy byte for byte the shipped one makes the same run).
+    Never written to: `_late_and_bulk_visits` copies it."""
+    db = tmp_path_factory.mktemp("late") / "late.duckdb"
     con = store.connect(db)
     put_tables(con, {
         "visits": [visit("V1"), visit("V2", vessel_type="bulk"), visit("V3", vessel_type="bulk")],
@@ -571,6 +585,12 @@ def _late_and_bulk_visits(tmp_path) -> tuple[Path, str]:
     })
     con.close()
     return db, _check(db)
+
+
+def _late_and_bulk_visits(late_and_bulk, tmp_path) -> tuple[Path, str]:
+    """A private copy of `late_and_bulk`'s checked store, and its run id."""
+    db, run_id = late_and_bulk
+    return copy_store(db, tmp_path / "late.duckdb"), run_id
 
 
 def _next_pack_version(rules: Path, template: str = "", was: str = "", now: str = "") -> str:
@@ -587,12 +607,12 @@ def _next_pack_version(rules: Path, template: str = "", was: str = "", now: str 
 
 
 def test_verify_of_a_run_of_an_earlier_pack_version_says_the_findings_only_have_new_ids(
-        tmp_path, rules_copy):
+        late_and_bulk, tmp_path, rules_copy):
     """A finding's id carries the pack's version: verify of a run of the previous version
     listed each finding twice, 'only in the run' and 'only recomputed' (the sample month's:
     253 lines, among them the findings a visit judged otherwise really lost). A finding of the
     same visit, rule and message under another id is counted, not listed."""
-    db, run_a = _late_and_bulk_visits(tmp_path)
+    db, run_a = _late_and_bulk_visits(late_and_bulk, tmp_path)
     _next_pack_version(rules_copy)
     result = _cli("audit", "verify", run_a, "--db", db)
     assert result.exit_code == 1, result.output
@@ -607,13 +627,13 @@ def test_verify_of_a_run_of_an_earlier_pack_version_says_the_findings_only_have_
 
 
 def test_verify_of_a_run_of_an_earlier_pack_version_says_how_to_verify_it_as_made(
-        tmp_path, rules_copy, monkeypatch):
+        late_and_bulk, tmp_path, rules_copy, monkeypatch):
     """README (`check`): "`audit verify` of an older run needs that pack version's folder
     (`BERTHCHECK_RULES_DIR`)"; verify said only that the version and pack.toml differ, so an
     auditor holding a run of the previous release was left with three mismatches and no next
     step. It says, once, which version the run needs and how to give it; the earlier version's
     folder so given verifies the run."""
-    db, run_a = _late_and_bulk_visits(tmp_path)
+    db, run_a = _late_and_bulk_visits(late_and_bulk, tmp_path)
     earlier = tmp_path / "earlier-rules"
     shutil.copytree(rules_copy, earlier)
     version = _next_pack_version(rules_copy)
@@ -637,11 +657,11 @@ def test_verify_of_a_run_of_an_earlier_pack_version_says_how_to_verify_it_as_mad
 
 
 def test_verify_of_a_custom_pack_run_whose_folder_has_another_version_says_to_restore_it(
-        tmp_path):
+        late_and_bulk, tmp_path):
     """A run made with `--pack FOLDER` is verified against that folder while it holds a pack:
     `BERTHCHECK_RULES_DIR` would not be read, so the way to verify it as made is to put that
     version back in the folder (or to move the folder away and give the version elsewhere)."""
-    db, _ = _late_and_bulk_visits(tmp_path)
+    db, _ = _late_and_bulk_visits(late_and_bulk, tmp_path)
     folder = tmp_path / "mypack"
     shutil.copytree(rules_dir() / "carb-at-berth-2020", folder)
     toml = folder / "pack.toml"
@@ -660,13 +680,13 @@ def test_verify_of_a_custom_pack_run_whose_folder_has_another_version_says_to_re
 
 
 def test_verify_of_a_run_of_an_earlier_pack_version_puts_the_visits_it_judges_otherwise_first(
-        tmp_path, rules_copy):
+        late_and_bulk, tmp_path, rules_copy):
     """An auditor's run of the previous pack version, verified with today's pack: every
     visit's `pack` column differs (the version), and verify listed each visit with it, so the
     one visit judged otherwise was one line among every visit's (the sample month's: 18th of
     201, the rest behind '... and 181 more'). The visits whose results differ come first, and
     the version change is said once, with how many visits differ in nothing else."""
-    db, run_a = _late_and_bulk_visits(tmp_path)
+    db, run_a = _late_and_bulk_visits(late_and_bulk, tmp_path)
     version = _next_pack_version(rules_copy, "[parameters.connect_after_ready_to_work_hours]"
                                  "\nvalue = {}", "2.0", "3.0")
     result = _cli("audit", "verify", run_a, "--db", db)
@@ -682,11 +702,11 @@ def test_verify_of_a_run_of_an_earlier_pack_version_puts_the_visits_it_judges_ot
 
 
 def test_verify_says_an_export_of_a_run_of_an_earlier_pack_version_differs_with_its_results(
-        tmp_path, rules_copy):
+        late_and_bulk, tmp_path, rules_copy):
     """The visit-report export an auditor recorded with a run of the previous pack version:
     it is rebuilt from the results recomputed with today's pack, and verify says the rebuild
     differs because those results do (their `pack` column at least), not only two hashes."""
-    db, run_a = _late_and_bulk_visits(tmp_path)
+    db, run_a = _late_and_bulk_visits(late_and_bulk, tmp_path)
     made = _cli("export", "carb-visit-report", "--party", "vessel", "--period", PERIOD,
                 "--db", db, "--out", tmp_path / "cvr.csv")
     assert made.exit_code == 0, made.output
@@ -700,12 +720,13 @@ def test_verify_says_an_export_of_a_run_of_an_earlier_pack_version_differs_with_
         "rebuilt from the recomputed results, which differ from the run's")
 
 
-def test_diff_of_runs_of_two_pack_versions_names_each_file_by_run(tmp_path, rules_copy):
+def test_diff_of_runs_of_two_pack_versions_names_each_file_by_run(late_and_bulk, tmp_path,
+                                                                  rules_copy):
     """`audit diff` of a run of the previous pack version and one of today's said of each
     changed file 'sha256 ... at the run, ... now', verify's words: run B is no more 'now'
     than run A is (diff old new and diff new old said the same). It names the pack version
     change first, then each file by run."""
-    db, run_a = _late_and_bulk_visits(tmp_path)
+    db, run_a = _late_and_bulk_visits(late_and_bulk, tmp_path)
     version = _next_pack_version(rules_copy)
     run_b = _check(db)
     result = _cli("audit", "diff", run_a, run_b, "--db", db)
@@ -720,7 +741,7 @@ def test_diff_of_runs_of_two_pack_versions_names_each_file_by_run(tmp_path, rule
 
 
 def test_diff_of_both_an_input_and_the_pack(small_db, rules_copy):
-    run_a = _check(small_db)
+    small_db, run_a = small_db
     toml = rules_copy / "carb-at-berth-2020" / "pack.toml"
     toml.write_text(
         toml.read_text(encoding="utf-8").replace(

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from berthcheck.cli import app
+from tests.conftest import copy_store
 
 runner = CliRunner()
 HEADER = ("visit_id,imo,vessel_name,vessel_type,operator,port,terminal,berth,arrival,departure,"
@@ -29,16 +31,38 @@ def _check(db: Path) -> str:
     return json.loads(result.stdout)["run_id"]
 
 
-def test_diff_names_a_penalty_that_a_corrected_input_changed(tmp_path):
-    db = tmp_path / "bc.duckdb"
-    first = tmp_path / "visits.csv"
-    first.write_text(HEADER + CALL.format(aux=""), encoding="utf-8")
-    assert _cli("load", "--db", db, "visits", first).exit_code == 0
-    run_a = _check(db)  # no power demand (no teu, no aux_power_kw): the penalty stays empty
-    fix = tmp_path / "fix.csv"
-    fix.write_text(HEADER + CALL.format(aux="1000"), encoding="utf-8")
-    assert _cli("load", "--db", db, "visits", fix, "--replace").exit_code == 0
-    run_b = _check(db)  # the same verdict and hours; EUR 1.5 x 1000 kW x 25 h = 37 500
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Each store below made (loaded and checked) once for the module, when a test first asks
+    for it, where each test made its own (two to four tests share each): `built(name, make,
+    tmp_path)` is a private copy at `tmp_path` of the store `make(folder)` made, and the run
+    ids it gave. The stores made are never written to; a test changes its copy. (A run's id
+    and rows do not depend on the store's folder.)"""
+    made: dict[str, tuple] = {}
+
+    def copy(name: str, make, tmp_path: Path) -> tuple:
+        if name not in made:
+            made[name] = make(tmp_path_factory.mktemp(name))
+        db, *runs = made[name]
+        return (copy_store(db, tmp_path / db.name), *runs)
+
+    return copy
+
+
+def _loaded(folder: Path) -> tuple[Path, str]:
+    """The call with its power demand (aux_power_kw 1000) loaded and June 2030 checked."""
+    db = folder / "bc.duckdb"
+    visits = folder / "visits.csv"
+    visits.write_text(HEADER + CALL.format(aux="1000"), encoding="utf-8")
+    assert _cli("load", "--db", db, "visits", visits).exit_code == 0
+    return db, _check(db)
+
+
+def test_diff_names_a_penalty_that_a_corrected_input_changed(built, tmp_path):
+    # the call loaded without power demand (no teu, no aux_power_kw: the penalty stays
+    # empty), checked, then corrected to 1000 kW with --replace and checked again: the same
+    # verdict and hours; EUR 1.5 x 1000 kW x 25 h = 37 500 (`_corrected`)
+    db, run_a, run_b = built("corrected", _corrected, tmp_path)
 
     result = _cli("audit", "diff", run_a, run_b, "--db", db)
     assert result.exit_code == 1, result.output
@@ -54,12 +78,8 @@ def test_diff_names_a_penalty_that_a_corrected_input_changed(tmp_path):
     assert data["visits_unchanged"] == 0
 
 
-def test_diff_of_a_run_with_itself_changes_nothing(tmp_path):
-    db = tmp_path / "bc.duckdb"
-    visits = tmp_path / "visits.csv"
-    visits.write_text(HEADER + CALL.format(aux="1000"), encoding="utf-8")
-    assert _cli("load", "--db", db, "visits", visits).exit_code == 0
-    run = _check(db)
+def test_diff_of_a_run_with_itself_changes_nothing(built, tmp_path):
+    db, run = built("loaded", _loaded, tmp_path)
     result = _cli("audit", "diff", run, run, "--db", db)
     assert result.exit_code == 0, result.output
     assert "0 visits changed, 1 unchanged" in result.output
@@ -80,14 +100,14 @@ def _corrected(tmp_path, visit_id: str = "V1") -> tuple[Path, str, str]:
     return db, run_a, _check(db)
 
 
-def test_diff_csv_is_one_line_per_difference_with_the_json_facts(tmp_path):
+def test_diff_csv_is_one_line_per_difference_with_the_json_facts(built, tmp_path):
     import csv
     import io
 
     from berthcheck.audit.diff import DIFF_CSV_COLUMNS
     from berthcheck.audit.values import COMPARED_FIELDS
 
-    db, run_a, run_b = _corrected(tmp_path)
+    db, run_a, run_b = built("corrected", _corrected, tmp_path)
     result = _cli("audit", "diff", run_a, run_b, "--db", db, "--csv")
     assert result.exit_code == 1, result.output  # the runs differ, whatever the format
     assert result.stdout.splitlines()[0] == ",".join(DIFF_CSV_COLUMNS)
@@ -166,8 +186,8 @@ def _carb_two_runs(tmp_path) -> tuple[Path, str, str]:
     return db, run_a, check()
 
 
-def test_diff_names_changed_violation_days(tmp_path):
-    db, run_a, run_b = _carb_two_runs(tmp_path)
+def test_diff_names_changed_violation_days(built, tmp_path):
+    db, run_a, run_b = built("carb-two-runs", _carb_two_runs, tmp_path)
     result = _cli("audit", "diff", run_a, run_b, "--db", db)
     assert result.exit_code == 1, result.output
     assert "violation_days 2 -> 1" in result.output
@@ -177,12 +197,13 @@ def test_diff_names_changed_violation_days(tmp_path):
     assert (entry["before"]["violation_days"], entry["after"]["violation_days"]) == (2, 1)
 
 
-def test_diff_with_a_run_stored_before_violation_days_reports_no_change_of_them(tmp_path):
+def test_diff_with_a_run_stored_before_violation_days_reports_no_change_of_them(built,
+                                                                                  tmp_path):
     """A run stored before results held violation days has none (migration 10 left them
     empty): compared with a newer run, its empty column is not a difference of any visit."""
     import duckdb
 
-    db, run_a, run_b = _carb_two_runs(tmp_path)
+    db, run_a, run_b = built("carb-two-runs", _carb_two_runs, tmp_path)
     con = duckdb.connect(str(db))
     try:
         con.execute("UPDATE run_results SET violation_days = NULL WHERE run_id = ?", [run_a])
@@ -197,18 +218,15 @@ def test_diff_with_a_run_stored_before_violation_days_reports_no_change_of_them(
     assert same.exit_code == 0, same.output
 
 
-def test_runs_that_differ_only_by_notes_differ(tmp_path):
-    """`check` and `check --notes` of the same inputs are two runs (two ids, and the second
-    holds the note rule's findings): diff says so and exits 1, as for any other difference."""
-    import csv
-    import io
-
+def _without_and_with_notes(folder: Path) -> tuple[Path, str, str]:
+    """A bulk carrier (not applicable, which the note rule AB01 explains with --notes) checked
+    for October with `check` and with `check --notes`: the store and the two run ids."""
     from berthcheck import store
     from tests.helpers_store import put_tables, visit
 
-    db = tmp_path / "carb.duckdb"
+    db = folder / "carb.duckdb"
     con = store.connect(db)
-    try:  # a bulk carrier: not applicable, which the note rule AB01 explains
+    try:
         put_tables(con, {"visits": [visit("V1", vessel_type="bulk")]})
     finally:
         con.close()
@@ -217,7 +235,16 @@ def test_runs_that_differ_only_by_notes_differ(tmp_path):
         result = _cli("check", "--db", db, "--period", "2026-10", "--json", "--quiet", *extra)
         assert result.exit_code == 0, result.output
         runs.append(json.loads(result.stdout)["run_id"])
-    run_a, run_b = runs
+    return db, *runs
+
+
+def test_runs_that_differ_only_by_notes_differ(built, tmp_path):
+    """`check` and `check --notes` of the same inputs are two runs (two ids, and the second
+    holds the note rule's findings): diff says so and exits 1, as for any other difference."""
+    import csv
+    import io
+
+    db, run_a, run_b = built("notes", _without_and_with_notes, tmp_path)
     assert run_a != run_b
 
     result = _cli("audit", "diff", run_a, run_b, "--db", db)
@@ -275,7 +302,7 @@ def test_a_visit_moved_by_another_visits_correction_names_that_row(tmp_path):
             "change allowance counts") in result.output
 
 
-def test_diff_says_which_run_was_made_with_a_custom_pack(tmp_path):
+def test_diff_says_which_run_was_made_with_a_custom_pack(built, tmp_path):
     """A run of a pack under review (`check --pack FOLDER`, one parameter changed) beside a
     run of the built-in pack: both carry the same id and version, and `audit diff` headed them
     alike (`run B ...: fueleu-art6@1.2.8`), where `runs list`, `runs show` and `audit verify`
@@ -286,11 +313,7 @@ def test_diff_says_which_run_was_made_with_a_custom_pack(tmp_path):
 
     from berthcheck.resources import rules_dir
 
-    db = tmp_path / "bc.duckdb"
-    visits = tmp_path / "visits.csv"
-    visits.write_text(HEADER + CALL.format(aux="1000"), encoding="utf-8")
-    assert _cli("load", "--db", db, "visits", visits).exit_code == 0
-    run_a = _check(db)
+    db, run_a = built("loaded", _loaded, tmp_path)
     folder = tmp_path / "review"
     shutil.copytree(rules_dir() / "fueleu-art6", folder)
     toml = folder / "pack.toml"
@@ -311,17 +334,14 @@ def test_diff_says_which_run_was_made_with_a_custom_pack(tmp_path):
     assert data["run_b"]["custom_pack"] == str(folder)
 
 
-def test_diff_of_runs_of_two_different_packs_does_not_list_their_files_as_removed(tmp_path):
+def test_diff_of_runs_of_two_different_packs_does_not_list_their_files_as_removed(built,
+                                                                                    tmp_path):
     """The same visits checked with carb-at-berth-2020 and with fueleu-art6: `audit diff` said
     `file AB01.sql removed (sha256 ... in run A)` for each of one pack's files, `added` for
     each of the other's and `parameter ...: 2.0 -> absent` for each parameter (289 lines for the
     sample month, no file was removed from anything). Two packs are not two states of one pack:
     the diff says they are different packs, once, and compares the visits."""
-    db = tmp_path / "bc.duckdb"
-    visits = tmp_path / "visits.csv"
-    visits.write_text(HEADER + CALL.format(aux="1000"), encoding="utf-8")
-    assert _cli("load", "--db", db, "visits", visits).exit_code == 0
-    run_a = _check(db)
+    db, run_a = built("loaded", _loaded, tmp_path)
     made = _cli("check", "--db", db, "--pack", "carb-at-berth-2020", "--period", "2030-06",
                 "--json", "--quiet")
     assert made.exit_code == 0, made.output
@@ -339,7 +359,8 @@ def test_diff_of_runs_of_two_different_packs_does_not_list_their_files_as_remove
     assert data["pack_changed"] is True and len(data["pack_changes"]) == 1
 
 
-def test_diff_names_findings_gained_lost_and_those_only_renumbered(tmp_path, monkeypatch):
+def test_diff_names_findings_gained_lost_and_those_only_renumbered(built, tmp_path,
+                                                                    monkeypatch):
     """`audit diff` compared the visits' results only: runs of two versions of a pack, whose
     every finding has a new id (the id carries the pack's version), read "0 visits changed"
     beside findings files that had no id in common, and a finding gained or lost with no
@@ -351,23 +372,16 @@ def test_diff_names_findings_gained_lost_and_those_only_renumbered(tmp_path, mon
     import io
     import shutil
 
-    from berthcheck import store
     from berthcheck.resources import rules_dir
-    from tests.helpers_store import put_tables, visit
 
-    db = tmp_path / "carb.duckdb"
-    con = store.connect(db)
-    try:  # a bulk carrier: not applicable, which the note rule AB01 explains (with --notes)
-        put_tables(con, {"visits": [visit("V1", vessel_type="bulk")]})
-    finally:
-        con.close()
+    # a bulk carrier: not applicable, which the note rule AB01 explains (with --notes)
+    db, plain, noted = built("notes", _without_and_with_notes, tmp_path)
 
     def run(*extra) -> str:
         result = _cli("check", "--db", db, "--period", "2026-10", "--json", "--quiet", *extra)
         assert result.exit_code == 0, result.output
         return json.loads(result.stdout)["run_id"]
 
-    plain, noted = run(), run("--notes")
     result = _cli("audit", "diff", plain, noted, "--db", db)
     lines = result.output.splitlines()
     head = lines.index("findings: 0 in run A, 1 in run B")

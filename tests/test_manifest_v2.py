@@ -35,12 +35,14 @@ def _cli(*args):
 def with_old_runs(sample_month, tmp_path_factory) -> tuple[Path, str, str, CheckResult]:
     """The sample month loaded, and a run stored as version 1 stored it, one as version 2,
     and the month checked (stored) as today, version 3: the tests that need a version-3 run of
-    the untouched month read this one (the same check each made before)."""
+    the untouched month read this one (the same check each made before). Versions 1 and 2
+    store one check's outcome, each as it did (the month checked once for both)."""
     path = copy_store(sample_month, tmp_path_factory.mktemp("v1") / "sample.duckdb")
     con = store.connect(path)
     try:
-        v1 = store_v1_run(con, period=PERIOD)
-        v2 = store_v2_run(con, period=PERIOD)
+        unstored = check(con, period=PERIOD, store_run=False)
+        v1 = store_v1_run(con, unstored)
+        v2 = store_v2_run(con, unstored)
         v3 = check(con, period=PERIOD)
     finally:
         con.close()
