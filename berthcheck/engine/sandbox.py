@@ -87,23 +87,12 @@ def _settings(con) -> tuple[str, int, bool, str]:
     return str(memory), int(threads), str(background).lower() == "true", str(temp or "")
 
 
-def visit_keyed(con, names: list[str],
-                catalog: dict[str, tuple[str, ...]] | None = None) -> dict[str, bool]:
+def visit_keyed(names: list[str], catalog: dict[str, tuple[str, ...]]) -> dict[str, bool]:
     """The objects among `names` that hold rows of visits (a `visit_id` column), each with
-    whether it has a `departure` column too (one catalog query for both; none given the
-    objects' columns, `catalog`, from `readable_columns`)."""
-    if catalog is not None:
-        return {name: "departure" in catalog[name] for name in names
-                if "visit_id" in catalog.get(name, ())}
-    rows = store.run(
-        con,
-        "SELECT table_name, bool_or(column_name = 'departure') FROM duckdb_columns() "
-        "WHERE database_name = current_database() AND schema_name = 'main' "
-        "AND column_name IN ('visit_id', 'departure') AND list_contains(?, table_name) "
-        "GROUP BY table_name HAVING bool_or(column_name = 'visit_id')",
-        [names],
-    )
-    return {name: bool(dated) for name, dated in rows}
+    whether it has a `departure` column too, read off the readable objects' columns
+    (`catalog`, from `readable_columns`)."""
+    return {name: "departure" in catalog[name] for name in names
+            if "visit_id" in catalog.get(name, ())}
 
 
 def _departure_span(judged) -> list | None:
@@ -152,7 +141,9 @@ def open_sandbox(con, names: list[str] | None = None, *,
 
     wanted = readable_objects(con) if names is None else names
     declared = inputs or {}
-    keyed = visit_keyed(con, wanted, catalog) if visits_sql else {}
+    keyed: dict[str, bool] = {}
+    if visits_sql:  # the readable objects' columns: the check's (pack_sandbox) or read now
+        keyed = visit_keyed(wanted, catalog if catalog is not None else readable_columns(con))
     cut = set(keyed) - set(whole)
     memory, threads, background, temp = _settings(con)
     rows_of = None  # the object whose cut the judged query itself returns
