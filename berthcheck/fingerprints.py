@@ -198,12 +198,7 @@ def table_pieces(con, *, stored: bool = True) -> tuple[dict[str, list[Piece]], l
     loader stored where their row counts still match; False (and inside `audit.as_of`, which
     has no digests) digests every piece from the stored rows."""
     known: dict[tuple, Piece] = {}
-    # which of the two tables the store has, in one catalog query (each asked alone cost a
-    # small check 1.6 ms)
-    have_tables = {r[0] for r in store.run(
-        con, "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND NOT temporary AND list_contains(?, table_name)",
-        [[DIGESTS_TABLE, SEALS_TABLE]])}
+    have_tables = store.existing_tables(con, [DIGESTS_TABLE, SEALS_TABLE])
     if stored and DIGESTS_TABLE in have_tables:
         for t, b, rb, n, src, sha in store.run(
                 con, f"SELECT * FROM {DIGESTS_TABLE}"):  # noqa: S608

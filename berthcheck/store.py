@@ -392,9 +392,15 @@ BUILTIN_SUFFIX = "_builtin"
 
 def table_exists(con, name: str) -> bool:
     """`name` is a table of the connection's current catalog (not a temporary one)."""
-    return bool(scalar(
-        con, "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name = ? AND NOT temporary", [name]))
+    return name in existing_tables(con, [name])
+
+
+def existing_tables(con, names: list[str]) -> set[str]:
+    """Those of `names` that are tables of the connection's current catalog (not temporary
+    ones), in one catalog query (each asked alone costs a small check about 1.6 ms)."""
+    return {r[0] for r in run(
+        con, "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND NOT temporary AND list_contains(?, table_name)", [names])}
 
 
 def builtin_tables(con) -> list[str]:
