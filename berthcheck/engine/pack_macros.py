@@ -130,43 +130,47 @@ FROM piece
 WHERE _p.e > _p.s
 """
 
-# Both time macros bind the zone's conversions ONCE, in a one-element list of a struct that a
-# lambda reads: a macro's parameter is copied into its body wherever the body names it, so the
-# earlier bodies (`timezone(tz, ts)` written out eight times in bc_local_text, which
-# bc_local_time expanded twice and named four times more) cost 3-4 ms to plan per call where
-# these cost about 1.5, and the built-in packs call them 5 (CARB), 17 (FuelEU) and 18 (China)
-# times a check. The text is the earlier text for every instant and zone (compared over many
-# zones, DST nights and random instants 1850-2100: tests/test_pack_macros_local_time.py, which
-# keeps the earlier bodies as its reference). The lambda's body names only its own parameter,
-# `_bc`, never `ts` or `tz`: a pack's argument `w.window_end` inside it would read a lambda
-# parameter of that name.
+# the offset of `ts` at `tz`: its wall time read as UTC less the instant, as +HH:MM / -HH:MM
+LOCAL_TEXT_SQL = """
+CREATE OR REPLACE TEMP MACRO bc_local_text(ts, tz) AS
+    strftime(timezone(tz, ts), '%Y-%m-%d %H:%M')
+    || CASE WHEN timezone(tz, ts + INTERVAL 1 HOUR) = timezone(tz, ts)
+              OR timezone(tz, ts - INTERVAL 1 HOUR) = timezone(tz, ts)
+            THEN ' UTC' || CASE WHEN epoch(timezone(tz, ts)) < epoch(ts) THEN '-' ELSE '+' END
+                 || strftime(make_timestamp(0, 1, 1, 0, 0, 0) + to_seconds(
+                        CAST(abs(epoch(timezone(tz, ts)) - epoch(ts)) AS BIGINT)), '%H:%M')
+            ELSE '' END
+"""
+
+# bc_local_time binds the zone's conversions ONCE, in a one-element list of a struct that a
+# lambda reads. A macro's parameter is copied into its body wherever the body names it: the
+# earlier body expanded bc_local_text twice and named `timezone(tz, ts)` four times more, about
+# twenty copies of the pack's argument to bind, 3.6-3.7 ms of planning per call (CPU of the
+# planning thread, a trivial SELECT 0.33) where this one costs 2.2; the built-in packs call it
+# 5 (CARB), 17 (FuelEU) and 18 (China) times a check. (bc_local_text, written out once, plans in
+# 2.0 ms and runs faster as it is: a lambda would not pay there.) The text is the earlier text
+# for every instant and zone: tests/test_pack_macros_local_time.py keeps the earlier body as its
+# reference over DST nights of many zones and random instants 1850-2100. The lambda's body names
+# only its own parameter, `_bc`, never `ts` or `tz`: a pack's argument `w.window_end` inside it
+# would read a lambda parameter of that name.
 #   w: the wall time; p, m: the wall times an hour on and back (the same as w on the night the
-#   wall clock shows twice); e: the instant's epoch. The offset, written +HH:MM / -HH:MM, is
-#   the wall time's epoch less the instant's, in seconds, as before (both as doubles: the sign
-#   of a zero offset follows their rounding, `UTC-00:00` for some instants of London's or
-#   Dublin's repeated hour, and stays as it was; the seconds of a pre-1900 offset are dropped).
-_LOCAL_PARTS = """[{'w': timezone(tz, ts), 'p': timezone(tz, ts + INTERVAL 1 HOUR),
-      'm': timezone(tz, ts - INTERVAL 1 HOUR), 'e': epoch(ts)}]"""
-_REPEATED_OFFSET = """CASE WHEN _bc.p = _bc.w OR _bc.m = _bc.w
+#   wall clock shows twice); e: the instant's epoch. The offset is written as bc_local_text
+#   writes it: the wall time's epoch less the instant's, both as doubles (so the sign of a zero
+#   offset follows their rounding, `UTC-00:00` for some instants of London's or Dublin's
+#   repeated hour, as it did), the seconds of a pre-1900 offset dropped.
+# The wall time is written to the microsecond, `YYYY-MM-DD HH:MM:SS.ffffff`, less what reads as
+# nothing: `:00.000000` on the minute, else the fraction's trailing zeros (and its point when it
+# is all zeros): `10:30`, `10:30:30`, `10:00:00.5`. One strftime, one regular expression.
+LOCAL_TIME_SQL = r"""
+CREATE OR REPLACE TEMP MACRO bc_local_time(ts, tz) AS
+list_transform([{'w': timezone(tz, ts), 'p': timezone(tz, ts + INTERVAL 1 HOUR),
+                 'm': timezone(tz, ts - INTERVAL 1 HOUR), 'e': epoch(ts)}], lambda _bc:
+    regexp_replace(strftime(_bc.w, '%Y-%m-%d %H:%M:%S.%f'), ':00\.0+$|\.?0+$', '')
+    || CASE WHEN _bc.p = _bc.w OR _bc.m = _bc.w
             THEN ' UTC' || CASE WHEN epoch(_bc.w) < _bc.e THEN '-' ELSE '+' END
                  || strftime(make_timestamp(
                         CAST(abs(epoch(_bc.w) - _bc.e) AS BIGINT) * 1000000), '%H:%M')
-            ELSE '' END"""
-
-LOCAL_TEXT_SQL = f"""
-CREATE OR REPLACE TEMP MACRO bc_local_text(ts, tz) AS
-list_transform({_LOCAL_PARTS}, lambda _bc:
-    strftime(_bc.w, '%Y-%m-%d %H:%M') || {_REPEATED_OFFSET})[1]
-"""
-
-# The wall time to the microsecond, `YYYY-MM-DD HH:MM:SS.ffffff`, less what reads as nothing:
-# `:00.000000` on the minute, else the fraction's trailing zeros (and its point when it is all
-# zeros): `10:30`, `10:30:30`, `10:00:00.5`. One strftime, one regular expression.
-LOCAL_TIME_SQL = rf"""
-CREATE OR REPLACE TEMP MACRO bc_local_time(ts, tz) AS
-list_transform({_LOCAL_PARTS}, lambda _bc:
-    regexp_replace(strftime(_bc.w, '%Y-%m-%d %H:%M:%S.%f'), ':00\.0+$|\.?0+$', '')
-    || {_REPEATED_OFFSET})[1]
+            ELSE '' END)[1]
 """
 
 MINUTES_TEXT_SQL = r"""
