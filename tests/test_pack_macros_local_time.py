@@ -17,6 +17,8 @@ at 12-hour steps: no difference; session 27, helper MA.)
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pytest
 
@@ -173,3 +175,15 @@ def test_the_arguments_may_name_a_table_called_like_the_lambdas_parameter(con):
         FROM win w""")
     assert got == [("2026-11-01 01:30:30.25 UTC-07:00", "2026-11-01 01:30 UTC-08:00",
                     "2026-11-01 01:30 UTC-08:00")]
+
+
+def test_bc_local_time_names_the_callers_arguments_once_per_conversion():
+    """What made the earlier body dear to plan: every `ts` or `tz` in a macro's body is a copy
+    of the pack's argument expression to bind. The body converts the time three times (the
+    instant and an hour either side, for the repeated hour) and reads its epoch once."""
+    from berthcheck.engine.pack_macros import LOCAL_TIME_SQL
+
+    body = LOCAL_TIME_SQL.split(" AS\n", 1)[1]
+    assert body.count("timezone(") == 3
+    assert len(re.findall(r"\bts\b", body)) == 4
+    assert len(re.findall(r"\btz\b", body)) == 3
