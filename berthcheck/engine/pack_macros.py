@@ -136,7 +136,7 @@ CREATE OR REPLACE TEMP MACRO bc_local_text(ts, tz) AS
     strftime(timezone(tz, ts), '%Y-%m-%d %H:%M')
     || CASE WHEN timezone(tz, ts + INTERVAL 1 HOUR) = timezone(tz, ts)
               OR timezone(tz, ts - INTERVAL 1 HOUR) = timezone(tz, ts)
-            THEN ' UTC' || CASE WHEN epoch(timezone(tz, ts)) < epoch(ts) THEN '-' ELSE '+' END
+            THEN ' UTC' || CASE WHEN round(epoch(timezone(tz, ts)) - epoch(ts)) < 0 THEN '-' ELSE '+' END
                  || strftime(make_timestamp(0, 1, 1, 0, 0, 0) + to_seconds(
                         CAST(abs(epoch(timezone(tz, ts)) - epoch(ts)) AS BIGINT)), '%H:%M')
             ELSE '' END
@@ -155,9 +155,10 @@ CREATE OR REPLACE TEMP MACRO bc_local_text(ts, tz) AS
 # would read a lambda parameter of that name.
 #   w: the wall time; p, m: the wall times an hour on and back (the same as w on the night the
 #   wall clock shows twice); e: the instant's epoch. The offset is written as bc_local_text
-#   writes it: the wall time's epoch less the instant's, both as doubles (so the sign of a zero
-#   offset follows their rounding, `UTC-00:00` for some instants of London's or Dublin's
-#   repeated hour, as it did), the seconds of a pre-1900 offset dropped.
+#   writes it: the wall time's epoch less the instant's, to the second (a zero offset is
+#   `UTC+00:00`; the sign once followed the two doubles' rounding, and an instant with a
+#   fraction of a second in London's or Dublin's repeated hour read `UTC-00:00`), the seconds
+#   of a pre-1900 offset dropped.
 # The wall time is written to the microsecond, `YYYY-MM-DD HH:MM:SS.ffffff`, less what reads as
 # nothing: `:00.000000` on the minute, else the fraction's trailing zeros (and its point when it
 # is all zeros): `10:30`, `10:30:30`, `10:00:00.5`. One strftime, one regular expression.
@@ -167,7 +168,7 @@ list_transform([{'w': timezone(tz, ts), 'p': timezone(tz, ts + INTERVAL 1 HOUR),
                  'm': timezone(tz, ts - INTERVAL 1 HOUR), 'e': epoch(ts)}], lambda _bc:
     regexp_replace(strftime(_bc.w, '%Y-%m-%d %H:%M:%S.%f'), ':00\.0+$|\.?0+$', '')
     || CASE WHEN _bc.p = _bc.w OR _bc.m = _bc.w
-            THEN ' UTC' || CASE WHEN epoch(_bc.w) < _bc.e THEN '-' ELSE '+' END
+            THEN ' UTC' || CASE WHEN round(epoch(_bc.w) - _bc.e) < 0 THEN '-' ELSE '+' END
                  || strftime(make_timestamp(
                         CAST(abs(epoch(_bc.w) - _bc.e) AS BIGINT) * 1000000), '%H:%M')
             ELSE '' END)[1]
