@@ -1,0 +1,204 @@
+"""Several hand-computed scenarios of a test file in one check (issue 16: the suite's CPU).
+
+The scenario files (tests/test_emissions.py, test_carb_history.py, test_port_call.py, ...)
+each put a few rows in a store of their own and check it; a check's cost is nearly all its
+fixed cost (planning the pack's statements, about 0.3-0.5 CPU s), not its rows. Here a file
+declares its scenarios up front (`ScenarioBatch.add`, at import), and a module-scoped fixture
+checks them (`ScenarioBatch.check`): the scenarios that can share a store go into one, each
+scenario's identities under a prefix of its own (`fixture_batches._namespaced`: visit, vessel,
+fleet, operator, terminal, session, event, capture system and count holders, so that no
+provision that reads other visits, such as a terminal's or fleet's counts, a vessel's earlier
+commissioning or a holder's claims, sees another scenario's rows), and each test reads its own
+scenario's share of the results and findings, the prefix taken out again (`case_share`).
+
+Scenarios share a store only where nothing else can tell them apart (`_together_key`): the same
+pack, period and check options, the same kinds given with rows (a pack may read an empty or
+missing table, e.g. no terminals or berths table, otherwise than a table without the row it
+looks for), and the same port-wide rows (ports rows, a port's coverage: not prefixed, so they
+must be the same rows in every scenario of the store). Any other kind, or an identity the
+prefixes would not keep apart, checks the scenario alone.
+
+Isolation is checked, not assumed: with BERTHCHECK_SCENARIOS_ALONE=1 every scenario is checked
+alone in its own store, as the files did before, so a test that fails batched can be run
+alone to see whether the batching is the cause; tests/test_scenario_batches.py compares every
+batched file's shares with the scenarios' own checks when BERTHCHECK_PROVE_BATCHES=1 (every
+scenario of the files batched on 2026-12-05 gave the same results and findings, frame for
+frame, finding ids aside: a finding id hashes its visit id, which the prefix changes). By
+default that test checks what holds on every run: each share holds exactly its scenario's own
+visits, and every visit of a batched check belongs to one scenario.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tests.fixture_batches import _OWN_IDS, CaseResult, _namespaced, _own, _prefix, case_share
+
+ALONE = "BERTHCHECK_SCENARIOS_ALONE"
+
+@dataclass
+class Scenario:
+    tables: dict[str, list[dict]]
+    period: str | None
+    pack: str | Callable[[], object]
+    options: dict = field(default_factory=dict)
+
+    def pack_object(self):
+        from berthcheck.engine import load_pack
+
+        return self.pack() if callable(self.pack) else load_pack(self.pack)
+
+
+def _shared_rows(tables: dict) -> str:
+    return repr(sorted((kind, sorted(row.items(), key=lambda kv: kv[0]))
+                       for kind, rows in tables.items() for row in rows or []
+                       if not _own(kind, row)))
+
+
+def _together_key(scenario: Scenario) -> tuple | None:
+    """Scenarios with the same key share a store and a check; None: checked alone."""
+    tables = scenario.tables
+    if any(kind not in _OWN_IDS for kind in tables):
+        return None
+    pack = scenario.pack if isinstance(scenario.pack, str) else id(scenario.pack)
+    return (pack, scenario.period, repr(sorted(scenario.options.items())),
+            tuple(sorted(kind for kind, rows in tables.items() if rows)),
+            _shared_rows(tables))
+
+
+def _check(scenario: Scenario, tables: dict):
+    from berthcheck import store
+    from berthcheck.engine import check
+    from tests.helpers_store import put_tables
+
+    con = store.connect(":memory:")
+    try:
+        put_tables(con, tables)
+        # results and findings are read, never a run id: no fingerprint or manifest to make
+        return check(con, scenario.pack_object(), period=scenario.period, store_run=False,
+                     record=False, **scenario.options)
+    finally:
+        con.close()
+
+
+class ScenarioBatch:
+    """A test file's scenarios, declared at import (`add`) and checked together once
+    (`check`, from a module-scoped fixture so that one worker runs the file)."""
+
+    def __init__(self) -> None:
+        self.defined: list[Scenario] = []
+        self._checked: dict[int, CaseResult] | None = None
+        self.groups: list[list[int]] = []  # the scenarios checked together, by number
+        self.heights: list[tuple] = []  # a shared check's scenarios, results and findings
+
+    def add(self, tables: dict[str, list[dict]], period: str | None = "2026-10",
+            pack: str | Callable[[], object] = "carb-at-berth-2020", **options) -> int:
+        """A scenario's rows (kinds as in the CLI), its period, its pack (an id, or a
+        function making a Pack) and `check` options; its number for `check()[number]`."""
+        self.defined.append(Scenario(tables, period, pack, options))
+        return len(self.defined) - 1
+
+    def scenarios(self, *tables: dict[str, list[dict]], period: str | None = "2026-10",
+                  pack: str | Callable[[], object] = "carb-at-berth-2020", **options):
+        """A test's scenarios (`add` each), read by the test from its module's `scenario`
+        fixture (`of`)."""
+        numbers = tuple(self.add(t, period, pack, **options) for t in tables)
+
+        def mark(function):
+            function.scenario_numbers = numbers
+            return function
+
+        return mark
+
+    def of(self, function, checked: dict[int, CaseResult]):
+        """The shares of a test's scenarios (`scenarios`): one, or a tuple in their order."""
+        shares = tuple(checked[n] for n in function.scenario_numbers)
+        return shares[0] if len(shares) == 1 else shares
+
+    def check(self) -> dict[int, CaseResult]:
+        if self._checked is None:
+            self._checked = self._check_all()
+        return self._checked
+
+    def alone(self, number: int) -> CaseResult:
+        """Scenario `number` checked in a store of its own."""
+        scenario = self.defined[number]
+        outcome = _check(scenario, scenario.tables)
+        return CaseResult(outcome.results, outcome.findings)
+
+    def _check_all(self) -> dict[int, CaseResult]:
+        checked: dict[int, CaseResult] = {}
+        if os.environ.get(ALONE):
+            self.groups = [[n] for n in range(len(self.defined))]
+            return {n: self.alone(n) for n in range(len(self.defined))}
+        groups: dict[tuple, list[int]] = {}
+        for n, scenario in enumerate(self.defined):
+            key = _together_key(scenario)
+            groups.setdefault(("alone", n) if key is None else key, []).append(n)
+        self.groups = list(groups.values())
+        for members in self.groups:
+            if len(members) == 1:
+                checked[members[0]] = self.alone(members[0])
+                continue
+            merged: dict[str, list[dict]] = {}
+            for k, n in enumerate(members):
+                tables = _namespaced(self.defined[n].tables, _prefix(k))
+                for kind, rows in tables.items():
+                    # the port-wide rows, the same in every scenario here, once
+                    merged.setdefault(kind, []).extend(r for r in rows if _own(kind, r) or k == 0)
+            outcome = _check(self.defined[members[0]], merged)
+            self.heights.append((members, outcome.results.height, outcome.findings.height))
+            for k, n in enumerate(members):
+                checked[n] = CaseResult(case_share(outcome.results, k),
+                                        _findings_share(outcome, k))
+        return checked
+
+
+def _findings_share(outcome, number: int):
+    """A scenario's findings as its own check gives them: a finding id hashes its visit id
+    (engine/findings.py `finding_id`), so it is made again from the visit id without the
+    prefix, and the findings put back in the check's order (visit, rule, finding id)."""
+    import polars as pl
+
+    from berthcheck.engine.findings import finding_id
+
+    mine = case_share(outcome.findings, number)
+    if mine.is_empty():
+        return mine
+    version = outcome.pack.version
+    ids = [None if evidence is None else finding_id(rule, version, visit, evidence)
+           for rule, visit, evidence
+           in mine.select("rule_id", "visit_id", "evidence").iter_rows()]
+    return (mine.with_columns(pl.Series("finding_id", ids, dtype=mine.schema["finding_id"]))
+            .sort("visit_id", "rule_id", "finding_id", maintain_order=True))
+
+
+PROVE = "BERTHCHECK_PROVE_BATCHES"
+
+
+def prove(batch: ScenarioBatch, checked: dict[int, CaseResult]) -> None:
+    """What a file's batched scenarios must give (each file's
+    `test_its_batched_scenarios_are_their_own_checks`): every visit of a shared check is one
+    scenario's, each scenario's share holds only its own visits, and a scenario checked alone
+    gives its share, frame for frame: one scenario of the largest shared check on every run,
+    every scenario with BERTHCHECK_PROVE_BATCHES=1."""
+    from polars.testing import assert_frame_equal
+
+    for members, results, findings in batch.heights:
+        assert sum(checked[n].results.height for n in members) == results
+        assert sum(checked[n].findings.height for n in members) == findings
+    for n, scenario in enumerate(batch.defined):
+        own = {row["visit_id"] for row in scenario.tables.get("visits", [])}
+        assert set(checked[n].results["visit_id"]) <= own, n
+        assert set(checked[n].findings["visit_id"]) <= own, n
+    if os.environ.get(PROVE):
+        compared = range(len(batch.defined))
+    else:
+        largest = max(batch.groups, key=len, default=[])
+        compared = largest[-1:] if len(largest) > 1 else []
+    for n in compared:
+        alone = batch.alone(n)
+        assert_frame_equal(checked[n].results, alone.results)
+        assert_frame_equal(checked[n].findings, alone.findings)
