@@ -202,3 +202,84 @@ def prove(batch: ScenarioBatch, checked: dict[int, CaseResult]) -> None:
         alone = batch.alone(n)
         assert_frame_equal(checked[n].results, alone.results)
         assert_frame_equal(checked[n].findings, alone.findings)
+
+
+class CaseBatch:
+    """The packs' fixture cases (tests/rules/*.yml) that a file checks again for what the
+    rule fixtures do not compare (a message's wording, evidence), checked together once
+    (`fixture_batches.run_cases_together`, as tests/test_rule_fixtures.py checks them) where
+    `run_case` checked each in a store of its own. Declared at import (`add`); a case not
+    declared, or one the prefixes cannot keep apart, is checked alone."""
+
+    def __init__(self) -> None:
+        self.wanted: list[tuple[str, str, str]] = []  # (pack id, fixture rule, case name)
+        self._checked: dict[tuple[str, str, str], CaseResult] | None = None
+
+    def add(self, pack_id: str, rule: str, name: str) -> None:
+        if (pack_id, rule, name) not in self.wanted:
+            self.wanted.append((pack_id, rule, name))
+
+    def case(self, pack_id: str, rule: str, name: str):
+        from berthcheck.engine import load_pack
+        from berthcheck.engine.pack_fixtures import load_cases
+
+        return next(c for c in load_cases(load_pack(pack_id)) if c.rule == rule and c.name == name)
+
+    def alone(self, pack_id: str, rule: str, name: str) -> CaseResult:
+        from berthcheck.engine import load_pack
+        from berthcheck.engine.pack_fixtures import run_case
+
+        case = self.case(pack_id, rule, name)
+        outcome = run_case(case.spec, load_pack(pack_id), case.visit_defaults)
+        return CaseResult(outcome.results, outcome.findings)
+
+    def outcome(self, pack_id: str, rule: str, name: str) -> CaseResult:
+        """The case's results and findings, as `run_case` gives them."""
+        key = (pack_id, rule, name)
+        checked = self.check()
+        return checked[key] if key in checked else self.alone(*key)
+
+    def check(self) -> dict[tuple[str, str, str], CaseResult]:
+        if self._checked is None:
+            self._checked = self._check_all()
+        return self._checked
+
+    def _check_all(self) -> dict[tuple[str, str, str], CaseResult]:
+        from berthcheck.engine import check, load_pack
+        from berthcheck.engine.pack_fixtures import cases_store
+        from tests.fixture_batches import cases_rows_together, together_key
+
+        if os.environ.get(ALONE):
+            return {key: self.alone(*key) for key in self.wanted}
+        groups: dict[tuple, list] = {}
+        for key in self.wanted:
+            case = self.case(*key)
+            group = together_key(case)
+            groups.setdefault((key[0], group) if group is not None else key, []).append(
+                (key, case))
+        checked: dict[tuple[str, str, str], CaseResult] = {}
+        with cases_store() as con:
+            for members in groups.values():
+                if len(members) == 1:
+                    continue  # checked alone when asked for
+                pack = load_pack(members[0][0][0])
+                with cases_rows_together(con, [case for _, case in members]):
+                    # as `run_case` checks a case (notes on, nothing stored)
+                    outcome = check(con, pack, period=members[0][1].spec.get("period"),
+                                    notes=True, store_run=False, record=False)
+                for k, (key, _) in enumerate(members):
+                    checked[key] = CaseResult(case_share(outcome.results, k),
+                                              _findings_share(outcome, k))
+        return checked
+
+
+def prove_cases(batch: CaseBatch) -> None:
+    """`prove` for a `CaseBatch`: the first case checked with others gives what its own check
+    gives (every such case with BERTHCHECK_PROVE_BATCHES=1)."""
+    from polars.testing import assert_frame_equal
+
+    together = list(batch.check())
+    for key in together if os.environ.get(PROVE) else together[:1]:
+        alone = batch.alone(*key)
+        assert_frame_equal(batch.check()[key].results, alone.results)
+        assert_frame_equal(batch.check()[key].findings, alone.findings)
