@@ -214,6 +214,7 @@ class CaseBatch:
     def __init__(self) -> None:
         self.wanted: list[tuple[str, str, str]] = []  # (pack id, fixture rule, case name)
         self._checked: dict[tuple[str, str, str], CaseResult] | None = None
+        self.shared: list[tuple[str, str, str]] = []  # the cases checked with others
 
     def add(self, pack_id: str, rule: str, name: str) -> None:
         if (pack_id, rule, name) not in self.wanted:
@@ -237,7 +238,9 @@ class CaseBatch:
         """The case's results and findings, as `run_case` gives them."""
         key = (pack_id, rule, name)
         checked = self.check()
-        return checked[key] if key in checked else self.alone(*key)
+        if key not in checked:
+            checked[key] = self.alone(*key)
+        return checked[key]
 
     def check(self) -> dict[tuple[str, str, str], CaseResult]:
         if self._checked is None:
@@ -268,6 +271,7 @@ class CaseBatch:
                     outcome = check(con, pack, period=members[0][1].spec.get("period"),
                                     notes=True, store_run=False, record=False)
                 for k, (key, _) in enumerate(members):
+                    self.shared.append(key)
                     checked[key] = CaseResult(case_share(outcome.results, k),
                                               _findings_share(outcome, k))
         return checked
@@ -278,7 +282,8 @@ def prove_cases(batch: CaseBatch) -> None:
     gives (every such case with BERTHCHECK_PROVE_BATCHES=1)."""
     from polars.testing import assert_frame_equal
 
-    together = list(batch.check())
+    batch.check()
+    together = batch.shared
     for key in together if os.environ.get(PROVE) else together[:1]:
         alone = batch.alone(*key)
         assert_frame_equal(batch.check()[key].results, alone.results)
