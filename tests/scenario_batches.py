@@ -1,31 +1,35 @@
 """Several hand-computed scenarios of a test file in one check (issue 16: the suite's CPU).
 
-The scenario files (tests/test_emissions.py, test_carb_history.py, test_port_call.py, ...)
-each put a few rows in a store of their own and check it; a check's cost is nearly all its
-fixed cost (planning the pack's statements, about 0.3-0.5 CPU s), not its rows. Here a file
-declares its scenarios up front (`ScenarioBatch.add`, at import), and a module-scoped fixture
-checks them (`ScenarioBatch.check`): the scenarios that can share a store go into one, each
-scenario's identities under a prefix of its own (`fixture_batches._namespaced`: visit, vessel,
-fleet, operator, terminal, session, event, capture system and count holders, so that no
+Scenario files (tests/test_emissions.py, ...) each put a few rows in a store of their own and
+checked it; a check's cost is nearly all its fixed cost (planning the pack's statements, about
+0.3-0.5 CPU s), not its rows. Here a file declares its scenarios at import
+(`ScenarioBatch.scenarios` on a test, or `add`), and a module-scoped fixture checks them
+(`ScenarioBatch.check`: the fixture also makes the file one unit of work, tests/scheduling.py,
+so one worker checks them). Scenarios that can share a store go into one, each scenario's
+identities under a prefix of its own (`fixture_batches._namespaced`: visit, vessel, fleet,
+operator, terminal, port call, session, event, capture system and count holders, so that no
 provision that reads other visits, such as a terminal's or fleet's counts, a vessel's earlier
 commissioning or a holder's claims, sees another scenario's rows), and each test reads its own
-scenario's share of the results and findings, the prefix taken out again (`case_share`).
+scenario's share of the results and findings as its own check gives them: the prefix taken out
+of every text (`case_share`), and the finding ids, which hash the visit id, made again from the
+visit id without it, in the check's order (`_findings_share`).
 
 Scenarios share a store only where nothing else can tell them apart (`_together_key`): the same
-pack, period and check options, the same kinds given with rows (a pack may read an empty or
+pack, period and check options; the same kinds given with rows (a pack may read an empty or
 missing table, e.g. no terminals or berths table, otherwise than a table without the row it
-looks for), and the same port-wide rows (ports rows, a port's coverage: not prefixed, so they
-must be the same rows in every scenario of the store). Any other kind, or an identity the
-prefixes would not keep apart, checks the scenario alone.
+looks for); the same port-wide rows (ports rows, a port's coverage: not prefixed, so they must
+be the same rows in every scenario of the store); and every visit naming its ship, fleet and
+line (an empty value is the same in every scenario, so the prefix cannot keep it apart). Any
+other scenario is checked alone. `CaseBatch` does the same for the packs' fixture cases a file
+checks again for their wording (the rule fixtures' own batching, tests/test_rule_fixtures.py).
 
-Isolation is checked, not assumed: with BERTHCHECK_SCENARIOS_ALONE=1 every scenario is checked
-alone in its own store, as the files did before, so a test that fails batched can be run
-alone to see whether the batching is the cause; tests/test_scenario_batches.py compares every
-batched file's shares with the scenarios' own checks when BERTHCHECK_PROVE_BATCHES=1 (every
-scenario of the files batched on 2026-12-05 gave the same results and findings, frame for
-frame, finding ids aside: a finding id hashes its visit id, which the prefix changes). By
-default that test checks what holds on every run: each share holds exactly its scenario's own
-visits, and every visit of a batched check belongs to one scenario.
+Isolation is checked, not assumed. Each batched file has a test (`prove`, `prove_cases`) that
+every visit of a shared check is one scenario's, that each share holds only its scenario's own
+visits, and that one scenario of its largest shared check, checked alone, gives its share frame
+for frame; with BERTHCHECK_PROVE_BATCHES=1 it compares every scenario so (done for every file
+batched here on 2026-12-05: all equal). With BERTHCHECK_SCENARIOS_ALONE=1 every scenario is
+checked alone in its own store, as the files did before, so a test that fails batched can be
+run alone to see whether the batching is the cause.
 """
 
 from __future__ import annotations
@@ -37,6 +41,12 @@ from dataclasses import dataclass, field
 from tests.fixture_batches import _OWN_IDS, CaseResult, _namespaced, _own, _prefix, case_share
 
 ALONE = "BERTHCHECK_SCENARIOS_ALONE"
+
+# the visits' columns by which provisions group visits across the store (a ship's uses and
+# commissioning history, a fleet's or line's claims): a scenario leaving one empty is checked
+# alone, since the prefix keeps only values apart and every scenario's empty value is the same
+_KEYED_BY = ("imo", "fleet", "operator")
+
 
 @dataclass
 class Scenario:
@@ -62,6 +72,9 @@ def _together_key(scenario: Scenario) -> tuple | None:
     tables = scenario.tables
     if any(kind not in _OWN_IDS for kind in tables):
         return None
+    if any(row.get(column) in (None, "") for row in tables.get("visits", [])
+           for column in _KEYED_BY):
+        return None  # an empty key would be one ship, fleet or line across scenarios
     pack = scenario.pack if isinstance(scenario.pack, str) else id(scenario.pack)
     return (pack, scenario.period, repr(sorted(scenario.options.items())),
             tuple(sorted(kind for kind, rows in tables.items() if rows)),
@@ -215,6 +228,7 @@ class CaseBatch:
         self.wanted: list[tuple[str, str, str]] = []  # (pack id, fixture rule, case name)
         self._checked: dict[tuple[str, str, str], CaseResult] | None = None
         self.shared: list[tuple[str, str, str]] = []  # the cases checked with others
+        self._cases: dict[str, list] = {}  # each pack's fixture cases, read once
 
     def add(self, pack_id: str, rule: str, name: str) -> None:
         if (pack_id, rule, name) not in self.wanted:
@@ -224,7 +238,9 @@ class CaseBatch:
         from berthcheck.engine import load_pack
         from berthcheck.engine.pack_fixtures import load_cases
 
-        return next(c for c in load_cases(load_pack(pack_id)) if c.rule == rule and c.name == name)
+        if pack_id not in self._cases:
+            self._cases[pack_id] = load_cases(load_pack(pack_id))
+        return next(c for c in self._cases[pack_id] if c.rule == rule and c.name == name)
 
     def alone(self, pack_id: str, rule: str, name: str) -> CaseResult:
         from berthcheck.engine import load_pack
