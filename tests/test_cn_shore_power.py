@@ -26,6 +26,7 @@ from berthcheck.ingest.load import load_files
 from berthcheck.sample import generate
 from tests.basis_table import basis_problems
 from tests.conftest import edited_pack_copy
+from tests.scenario_batches import CaseBatch, prove_cases
 
 REPO = Path(__file__).resolve().parent.parent
 SHANGHAI = REPO / "sample_data" / "cn-shanghai-2026-10"
@@ -40,6 +41,35 @@ CN_PACK = f"cn-shore-power@{load_pack('cn-shore-power').version}"
 # one worker runs this file with test_demo: both read conftest's `shanghai_demo`, which it then
 # makes once (tests/scheduling.py)
 WORK_UNIT = "shanghai-demo"
+
+# the fixture cases (tests/rules/CN*.yml) the tests below read for their messages, checked
+# together once (tests/scenario_batches.py), not each in a store of its own
+CASES = CaseBatch()
+for _rule, _name in (
+    ("CN08", "late_connection_and_early_disconnection"),
+    ("CN08", "capture_only_for_part_of_the_window"),
+    ("CN08", "shore_power_and_capture_for_part_of_the_window"),
+    ("CN02", "berth_with_an_empty_shore_power_cell_is_insufficient_data"),
+    ("CN08", "stretch_times_to_the_second_at_shenzhen"),
+    ("CN06", "fault_covering_part_of_the_late_connection"),
+    ("CN07", "a_session_only_in_the_allowance_on_a_ship_its_row_calls_unequipped"),
+    ("CN07", "no_shore_power_is_uncontrolled_over_the_window"),
+    ("CN08", "a_berth_the_table_lists_without_supply_that_supplied_is_judged"),
+    ("CN07", "a_storm_and_a_terminal_fault_over_part_of_a_window_without_shore_power"),
+    ("CN06", "a_supply_failure_inside_a_gap_between_sessions"),
+    ("CN10", "a_session_metered_at_zero_kwh_is_named"),
+    ("CN02", "a_port_without_port_area_judges_the_stays_its_area_cannot_change"),
+):
+    CASES.add("cn-shore-power", _rule, _name)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cases_checked_once():
+    CASES.check()
+
+
+def test_its_cases_checked_together_are_their_own_checks():
+    prove_cases(CASES)
 
 
 # --- ports -----------------------------------------------------------------------------------
@@ -337,11 +367,7 @@ def test_cn08_message_names_what_controlled_the_window(case_name, opening):
     """CN08 said "shore power for only part of the window" when the only control in the
     window was a capture session (counted as an effective alternative measure): the message
     names shore power, capture or both; its verdict and numbers are as before."""
-    from berthcheck.engine.pack_fixtures import load_cases, run_case
-
-    pack = load_pack("cn-shore-power")
-    case = next(c for c in load_cases(pack) if c.rule == "CN08" and c.name == case_name)
-    outcome = run_case(case.spec, pack, case.visit_defaults)
+    outcome = CASES.outcome("cn-shore-power", "CN08", case_name)
     (found,) = [r for r in outcome.findings.iter_rows(named=True) if r["rule_id"] == "CN08"]
     assert found["message"].startswith(opening), found["message"]
 
@@ -351,12 +377,8 @@ def test_an_empty_berths_shore_power_cell_is_unknown_not_false():
     so the berth's visits were berth_without_supply (not_applicable): unknown is not "no". It
     is stored NULL and the visit is insufficient_data, CN02 saying the cell is empty
     (tests/rules/CN02.yml, berth_with_an_empty_shore_power_cell_is_insufficient_data)."""
-    from berthcheck.engine.pack_fixtures import load_cases, run_case
-
-    pack = load_pack("cn-shore-power")
-    case = next(c for c in load_cases(pack) if c.rule == "CN02"
-                and c.name == "berth_with_an_empty_shore_power_cell_is_insufficient_data")
-    outcome = run_case(case.spec, pack, case.visit_defaults)
+    outcome = CASES.outcome("cn-shore-power", "CN02",
+                            "berth_with_an_empty_shore_power_cell_is_insufficient_data")
     verdicts = {r["visit_id"]: (r["verdict"], r["berth_shore_power"])
                 for r in outcome.results.iter_rows(named=True)}
     assert verdicts == {"V1": ("insufficient_data", None), "V2": ("not_applicable", False),
@@ -379,11 +401,7 @@ def test_cn08_title_covers_what_its_message_can_name():
 def _messages_in(fixture_rule: str, case_name: str, rule: str) -> dict[str, str]:
     """The messages of `rule`'s findings, by visit, in the fixture case `case_name` of
     tests/rules/<fixture_rule>.yml."""
-    from berthcheck.engine.pack_fixtures import load_cases, run_case
-
-    pack = load_pack("cn-shore-power")
-    case = next(c for c in load_cases(pack) if c.rule == fixture_rule and c.name == case_name)
-    outcome = run_case(case.spec, pack, case.visit_defaults)
+    outcome = CASES.outcome("cn-shore-power", fixture_rule, case_name)
     return {r["visit_id"]: r["message"] for r in outcome.findings.iter_rows(named=True)
             if r["rule_id"] == rule}
 
@@ -556,12 +574,9 @@ def test_cn06_names_the_times_each_exception_excused():
     gap = _messages_in("CN06", "a_supply_failure_inside_a_gap_between_sessions", "CN06")
     assert gap == {"V1": "ops_unavailable excused 150 min of the window not on shore power: "
                          "2026-10-03 12:00 to 2026-10-03 14:30 (events E1)"}
-    from berthcheck.engine.pack_fixtures import load_cases, run_case
-
-    pack = load_pack("cn-shore-power")
-    case = next(c for c in load_cases(pack) if c.rule == "CN07" and c.name ==
-                "a_storm_and_a_terminal_fault_over_part_of_a_window_without_shore_power")
-    outcome = run_case(case.spec, pack, case.visit_defaults)
+    outcome = CASES.outcome(
+        "cn-shore-power", "CN07",
+        "a_storm_and_a_terminal_fault_over_part_of_a_window_without_shore_power")
     assert sorted(r["message"] for r in outcome.findings.iter_rows(named=True)
                   if r["rule_id"] == "CN06") == [
         "emergency excused 360 min of the window not on shore power: 2026-10-03 08:00 to "

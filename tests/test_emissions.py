@@ -28,6 +28,7 @@ from berthcheck.engine import check
 from berthcheck.errors import BerthcheckError
 from tests.conftest import copy_store
 from tests.helpers_store import put_tables, visit
+from tests.scenario_batches import ScenarioBatch, prove
 
 STAY = 37.0
 WINDOW = 30.0
@@ -53,6 +54,27 @@ def _check(tables: dict, period: str = "2026-10"):
     return outcome.results
 
 
+# the scenarios below that read only their results, checked together once (each under a prefix
+# of its own: tests/scenario_batches.py), not each in a store and a check of its own
+BATCH = ScenarioBatch()
+
+
+@pytest.fixture(scope="module")
+def checked():
+    return BATCH.check()
+
+
+@pytest.fixture
+def scenario(checked, request):
+    """The results of the test's scenarios (`BATCH.scenarios`), as their own checks give them."""
+    shares = BATCH.of(request.function, checked)
+    return shares.results if not isinstance(shares, tuple) else tuple(s.results for s in shares)
+
+
+def test_its_batched_scenarios_are_their_own_checks(checked):
+    prove(BATCH, checked)
+
+
 def _row(results, visit_id: str) -> dict:
     rows = results.filter(pl.col("visit_id") == visit_id).to_dicts()
     assert len(rows) == 1, visit_id
@@ -69,9 +91,10 @@ def container(visit_id: str, **overrides) -> dict:
 # --- the three scenarios of the issue -------------------------------------------------------
 
 
-def test_worked_example_tier_ii_8000_teu_30_hours_uncontrolled():
+@BATCH.scenarios({"visits": [container("V1")]})
+def test_worked_example_tier_ii_8000_teu_30_hours_uncontrolled(scenario):
     """902 kW x 30 h x 10.5 g/kWh = 284.13 kg NOx (docs/emission-factors.md 6)."""
-    r = _row(_check({"visits": [container("V1")]}), "V1")
+    r = _row(scenario, "V1")
     assert r["verdict"] == "non_compliant" and r["uncontrolled_hours"] == WINDOW
     assert r["aux_power_kw_used"] == 902 and r["boiler_power_kw_used"] == 668
     assert r["load_source"] == "default_size_bin" and r["boiler_load_source"] == "default_size_bin"
@@ -97,27 +120,30 @@ def test_worked_example_tier_ii_8000_teu_30_hours_uncontrolled():
     assert r["shore_power_energy_kwh_metered"] is None
 
 
-def test_given_aux_power_overrides_the_default():
-    r = _row(_check({"visits": [container("V1", aux_power_kw=1200)]}), "V1")
+@BATCH.scenarios({"visits": [container("V1", aux_power_kw=1200)]},
+                 {"visits": [container("V1", aux_power_kw=1200, boiler_power_kw=500)]})
+def test_given_aux_power_overrides_the_default(scenario):
+    r = _row(scenario[0], "V1")
     assert r["aux_power_kw_used"] == 1200 and r["load_source"] == "given"
     assert r["excess_nox_kg"] == pytest.approx(kg(1200, WINDOW, 10.5), abs=1e-4)  # 378.0
     assert r["excess_nox_kg"] == 378.0
     # the boiler load was not given: it still comes from the size bin
     assert r["boiler_power_kw_used"] == 668 and r["boiler_load_source"] == "default_size_bin"
-    r = _row(_check({"visits": [container("V1", aux_power_kw=1200, boiler_power_kw=500)]}), "V1")
+    r = _row(scenario[1], "V1")
     assert r["boiler_power_kw_used"] == 500 and r["boiler_load_source"] == "given"
     assert r["load_category"] is None  # nothing defaulted
     assert r["at_berth_nox_kg"] == pytest.approx(kg(1200, STAY, 10.5) + kg(500, STAY, 2.0),
                                                  abs=1e-4)
 
 
-def test_whole_stay_on_shore_power_zeroes_aux_but_keeps_boilers():
+@BATCH.scenarios({
+    "visits": [container("V1")],
+    "shore-power": [{"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 06:00",
+                     "disconnected": "2026-10-04 19:00", "energy_kwh": 40000}],
+})
+def test_whole_stay_on_shore_power_zeroes_aux_but_keeps_boilers(scenario):
     """Shore power carries the auxiliary load; the boilers keep running (Kystverket MarU)."""
-    r = _row(_check({
-        "visits": [container("V1")],
-        "shore-power": [{"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 06:00",
-                         "disconnected": "2026-10-04 19:00", "energy_kwh": 40000}],
-    }), "V1")
+    r = _row(scenario, "V1")
     assert r["verdict"] == "compliant"
     assert r["shore_power_hours"] == STAY and r["capture_hours"] == 0
     assert r["excess_nox_kg"] == 0
@@ -136,16 +162,17 @@ def test_whole_stay_on_shore_power_zeroes_aux_but_keeps_boilers():
 # --- capture, missing tier, size bins ---------------------------------------------------------
 
 
-def _capture_over_window(tier: int):
-    return _row(_check({
+def _capture_over_window(tier: int) -> dict:
+    return {
         "visits": [container("V1", nox_tier=tier)],
         "capture": [{"visit_id": "V1", "session_id": "C1", "system_id": "EO-1",
                      "started": "2026-10-03 10:00", "ended": "2026-10-04 16:00"}],
-    }), "V1")
+    }
 
 
-def test_capture_counts_the_caecs_residual_and_avoids_the_rest():
-    r = _capture_over_window(2)
+@BATCH.scenarios(_capture_over_window(2))
+def test_capture_counts_the_caecs_residual_and_avoids_the_rest(scenario):
+    r = _row(scenario, "V1")
     assert r["verdict"] == "compliant" and r["capture_hours"] == WINDOW
     assert r["shore_power_hours"] == 0
     uncontrolled_stay = STAY - WINDOW  # 7 h outside the window, before and after
@@ -166,16 +193,18 @@ def test_capture_counts_the_caecs_residual_and_avoids_the_rest():
     assert r["at_berth_nox_kg"] + r["avoided_nox_kg"] == pytest.approx(399.859, abs=1e-3)
 
 
-def test_capture_residual_never_exceeds_a_tier_iii_engine():
+@BATCH.scenarios(_capture_over_window(3))
+def test_capture_residual_never_exceeds_a_tier_iii_engine(scenario):
     """Tier III MSD emits 2.6 g/kWh NOx, below the 2.8 standard: capture avoids no NOx."""
-    r = _capture_over_window(3)
+    r = _row(scenario, "V1")
     assert r["avoided_nox_kg"] == 0
     assert r["at_berth_nox_kg"] == pytest.approx(kg(902, STAY, 2.6) + kg(668, STAY, 2.0), abs=1e-4)
     assert r["avoided_pm25_kg"] > 0
 
 
-def test_missing_tier_assumes_tier_0_and_says_so():
-    r = _row(_check({"visits": [container("V1", nox_tier=None)]}), "V1")
+@BATCH.scenarios({"visits": [container("V1", nox_tier=None)]})
+def test_missing_tier_assumes_tier_0_and_says_so(scenario):
+    r = _row(scenario, "V1")
     assert r["nox_tier_used"] == 0 and r["nox_tier_assumed"] is True
     assert r["excess_nox_kg"] == pytest.approx(kg(902, WINDOW, 13.8), abs=1e-4)  # 373.428
     assert r["excess_nox_kg"] == 373.428
@@ -194,13 +223,16 @@ SIZE_BIN_EDGES = [
 ]
 
 
+SIZE_BINS = BATCH.add({"visits": [container(f"E{i}", imo=f"93000{i:02d}", teu=teu)
+                                  for i, (teu, *_) in enumerate(SIZE_BIN_EDGES)]})
+
+
 @pytest.fixture(scope="module")
-def size_bin_results():
-    """One check of a visit per edge (each its own vessel, otherwise the same call): a
-    visit's loads come from its own size alone, so the seven share one check instead of a
+def size_bin_results(checked):
+    """One scenario of a visit per edge (each its own vessel, otherwise the same call): a
+    visit's loads come from its own size alone, so the seven share one scenario instead of a
     store and a check each."""
-    return _check({"visits": [container(f"E{i}", imo=f"93000{i:02d}", teu=teu)
-                              for i, (teu, *_) in enumerate(SIZE_BIN_EDGES)]})
+    return checked[SIZE_BINS].results
 
 
 @pytest.mark.parametrize(("edge", "teu", "aux", "boiler", "source"),
@@ -212,14 +244,15 @@ def test_container_size_bin_edges(size_bin_results, edge, teu, aux, boiler, sour
     assert r["excess_nox_kg"] == pytest.approx(kg(aux, WINDOW, 10.5), abs=1e-4)
 
 
-def test_types_without_size_use_their_default():
-    results = _check({"visits": [
-        visit("T1", vessel_type="tanker", nox_tier=2),
-        visit("R1", vessel_type="roro", nox_tier=2),
-        visit("P1", vessel_type="passenger", nox_tier=2),
-        visit("F1", vessel_type="reefer", nox_tier=2),
-        visit("O1", vessel_type="other", nox_tier=2),
-    ]})
+@BATCH.scenarios({"visits": [
+    visit("T1", vessel_type="tanker", nox_tier=2),
+    visit("R1", vessel_type="roro", nox_tier=2),
+    visit("P1", vessel_type="passenger", nox_tier=2),
+    visit("F1", vessel_type="reefer", nox_tier=2),
+    visit("O1", vessel_type="other", nox_tier=2),
+]})
+def test_types_without_size_use_their_default(scenario):
+    results = scenario
     got = {r["visit_id"]: (r["aux_power_kw_used"], r["boiler_power_kw_used"], r["load_source"])
            for r in results.to_dicts()}
     assert got == {
@@ -295,42 +328,46 @@ def test_engine_speed_column_is_used_where_present():
 # --- verdicts that need no control, excused time, overlapping control --------------------------
 
 
-def test_not_applicable_visits_still_count_at_berth_but_have_no_excess():
-    r = _row(_check({"visits": [visit("B1", vessel_type="bulk", nox_tier=2)]}), "B1")
+@BATCH.scenarios({"visits": [visit("B1", vessel_type="bulk", nox_tier=2)]})
+def test_not_applicable_visits_still_count_at_berth_but_have_no_excess(scenario):
+    r = _row(scenario, "B1")
     assert r["verdict"] == "not_applicable" and r["uncontrolled_hours"] is None
     assert r["excess_nox_kg"] == 0
     # bulk carrier 150 kW aux, 125 kW boiler over 37 h
     assert r["at_berth_nox_kg"] == pytest.approx(kg(150, STAY, 10.5) + kg(125, STAY, 2.0), abs=1e-4)
 
 
-def test_insufficient_data_has_unknown_excess_but_known_at_berth():
-    r = _row(_check({"visits": [container("N1", ready_to_work=None)]}), "N1")
+@BATCH.scenarios({"visits": [container("N1", ready_to_work=None)]})
+def test_insufficient_data_has_unknown_excess_but_known_at_berth(scenario):
+    r = _row(scenario, "N1")
     assert r["verdict"] == "insufficient_data"
     assert r["excess_nox_kg"] is None and r["excess_co2_kg"] is None
     assert r["at_berth_nox_kg"] == pytest.approx(399.859, abs=1e-4)
 
 
-def test_excused_time_is_emitted_at_berth_but_not_excess():
+@BATCH.scenarios({
+    "visits": [container("V1")],
+    "events": [{"visit_id": "V1", "event_id": "E1", "kind": "emergency",
+                "start": "2026-10-03 10:00", "end": "2026-10-04 16:00"}],
+})
+def test_excused_time_is_emitted_at_berth_but_not_excess(scenario):
     """An emergency excusing the whole window: compliant, no excess, everything at berth."""
-    r = _row(_check({
-        "visits": [container("V1")],
-        "events": [{"visit_id": "V1", "event_id": "E1", "kind": "emergency",
-                    "start": "2026-10-03 10:00", "end": "2026-10-04 16:00"}],
-    }), "V1")
+    r = _row(scenario, "V1")
     assert r["excused_hours"] == WINDOW and r["uncontrolled_hours"] == 0
     assert r["excess_nox_kg"] == 0
     assert r["at_berth_nox_kg"] == pytest.approx(399.859, abs=1e-4)
 
 
-def test_shore_power_and_capture_overlap_counts_once_as_shore_power():
+@BATCH.scenarios({
+    "visits": [container("V1")],
+    "shore-power": [{"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 10:00",
+                     "disconnected": "2026-10-03 20:00"}],
+    "capture": [{"visit_id": "V1", "session_id": "C1", "system_id": "EO-1",
+                 "started": "2026-10-03 18:00", "ended": "2026-10-04 16:00"}],
+})
+def test_shore_power_and_capture_overlap_counts_once_as_shore_power(scenario):
     """SP 10-03 10:00-20:00 (10 h); capture 18:00 -> 10-04 16:00 (22 h, 2 of them on SP)."""
-    r = _row(_check({
-        "visits": [container("V1")],
-        "shore-power": [{"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 10:00",
-                         "disconnected": "2026-10-03 20:00"}],
-        "capture": [{"visit_id": "V1", "session_id": "C1", "system_id": "EO-1",
-                     "started": "2026-10-03 18:00", "ended": "2026-10-04 16:00"}],
-    }), "V1")
+    r = _row(scenario, "V1")
     assert r["shore_power_hours"] == 10 and r["capture_hours"] == 20
     assert r["avoided_nox_kg"] == pytest.approx(
         kg(902, 10, 10.5) + kg(902, 20, 10.5 - 2.8), abs=1e-4)
@@ -338,12 +375,13 @@ def test_shore_power_and_capture_overlap_counts_once_as_shore_power():
         kg(902, STAY - 30, 10.5) + kg(902, 20, 2.8) + kg(668, STAY, 2.0), abs=1e-4)
 
 
-def test_sessions_are_clipped_to_the_stay():
-    r = _row(_check({
-        "visits": [container("V1")],
-        "shore-power": [{"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 05:00",
-                         "disconnected": "2026-10-04 20:00"}],
-    }), "V1")
+@BATCH.scenarios({
+    "visits": [container("V1")],
+    "shore-power": [{"visit_id": "V1", "session_id": "S1", "connected": "2026-10-03 05:00",
+                     "disconnected": "2026-10-04 20:00"}],
+})
+def test_sessions_are_clipped_to_the_stay(scenario):
+    r = _row(scenario, "V1")
     assert r["shore_power_hours"] == STAY
 
 

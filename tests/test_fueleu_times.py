@@ -11,15 +11,34 @@ an event excused with no time. The hand computations are in the fixture cases na
 
 from __future__ import annotations
 
-from berthcheck.engine import load_pack
-from berthcheck.engine.pack_fixtures import load_cases, run_case
+import pytest
 
-PACK = load_pack("fueleu-art6")
+from tests.scenario_batches import CaseBatch, prove_cases
+
+# the fixture cases read below, checked together once (tests/scenario_batches.py), not each in
+# a store of its own
+CASES = CaseBatch()
+for _rule, _name in (("FE05", "events_excuse_the_middle_of_the_stay"),
+                     ("FE07", "incompatible_and_emergency_overlap_count_once"),
+                     ("FE05", "an_emergency_at_the_first_quay_of_a_berth_shift"),
+                     ("FE05", "no_ops_24_hours_given_power"),
+                     ("FE06", "stretches_named_with_their_times_and_what_was_excused"),
+                     ("FE07", "event_covers_only_part_of_the_gap"),
+                     ("FE08", "the_sixth_use_names_the_five_within_the_limit")):
+    CASES.add("fueleu-art6", _rule, _name)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _checked_once():
+    CASES.check()
+
+
+def test_its_cases_checked_together_are_their_own_checks():
+    prove_cases(CASES)
 
 
 def _messages(fixture_rule: str, case_name: str, rule: str) -> dict[str, list[str]]:
-    case = next(c for c in load_cases(PACK) if c.rule == fixture_rule and c.name == case_name)
-    outcome = run_case(case.spec, PACK, case.visit_defaults)
+    outcome = CASES.outcome("fueleu-art6", fixture_rule, case_name)
     found: dict[str, list[str]] = {}
     for r in outcome.findings.iter_rows(named=True):
         if r["rule_id"] == rule:
@@ -98,9 +117,7 @@ def test_fe05_and_fe06_evidence_give_the_excused_minutes_the_report_shows():
     import json
 
     def evidence(fixture_rule: str, case_name: str, rule: str) -> dict:
-        case = next(c for c in load_cases(PACK)
-                    if c.rule == fixture_rule and c.name == case_name)
-        outcome = run_case(case.spec, PACK, case.visit_defaults)
+        outcome = CASES.outcome("fueleu-art6", fixture_rule, case_name)
         (found,) = [json.loads(r["evidence"]) for r in outcome.findings.iter_rows(named=True)
                     if r["rule_id"] == rule]
         return found
