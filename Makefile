@@ -18,8 +18,8 @@ $(BIN)/.installed: pyproject.toml
 	touch $@ $(BIN)/.runtime
 
 # Type-checked: the whole package (every module is mypy-clean; pyproject.toml names the one
-# override, pandera's model idiom) and the tests' typed helper.
-MYPY_FILES := berthcheck tests/fixture_batches.py
+# override, pandera's model idiom) and the tests' typed helpers (rule fixtures and scenarios checked together).
+MYPY_FILES := berthcheck tests/fixture_batches.py tests/scenario_batches.py
 
 .PHONY: install demo test lint typecheck bench
 install: $(BIN)/.installed

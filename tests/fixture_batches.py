@@ -16,8 +16,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from berthcheck.engine.pack_fixtures import Case, build_tables
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # The columns of each kind that name something shared across visits (a visit, vessel, fleet,
 # operator, terminal, session, event, capture system, allowance, count or coverage holder). The
@@ -55,8 +59,8 @@ class CaseResult:
     """A case's share of a check made with other cases: its visits' results and findings,
     with the case's prefix taken out of every text again (`case_problems` reads these)."""
 
-    results: object
-    findings: object
+    results: pl.DataFrame
+    findings: pl.DataFrame
 
 
 def _own(kind: str, row: dict) -> bool:

@@ -207,7 +207,7 @@ def prove(batch: ScenarioBatch, checked: dict[int, CaseResult]) -> None:
         assert set(checked[n].results["visit_id"]) <= own, n
         assert set(checked[n].findings["visit_id"]) <= own, n
     if os.environ.get(PROVE):
-        compared = range(len(batch.defined))
+        compared = list(range(len(batch.defined)))
     else:
         largest = max(batch.groups, key=len, default=[])
         compared = largest[-1:] if len(largest) > 1 else []
