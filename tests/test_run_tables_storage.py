@@ -1,11 +1,10 @@
 """How a stored run's rows are laid out on disk (issue 16): in a store made by this berthcheck,
 the run tables' long, mostly distinct text columns (each result's `visit_id`; each finding's
 id, visit, message and evidence) are compressed with ZSTD, chosen in the table's definition
-(store_schema._migration_2), instead of DuckDB's own pick, whose dictionary and FSST analysis
-of nearly unique text was most of the cost of writing them (docs/scaling-history.md,
-"Twenty-seventh session"). Only the physical storage differs: a store made before keeps
-DuckDB's choice, and either store reads back the same values, hashing to what the run
-recorded."""
+(store_schema._migration_2, with the numbers), instead of DuckDB's own pick, whose dictionary
+and FSST analysis of nearly unique text was most of the cost of writing them. Only the
+physical storage differs: a store made before keeps DuckDB's choice, and either store reads
+back the same values, hashing to what the run recorded."""
 
 from __future__ import annotations
 
