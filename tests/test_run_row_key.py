@@ -108,6 +108,29 @@ def test_rows_whose_keys_were_swapped_no_longer_verify(stored, db):
     assert "stored results: sha256" in result.output
 
 
+def test_a_run_is_read_back_in_its_keys_order(stored, db):
+    """The results are read in their key's order, which is `visit_id` order as stored (an
+    integer sort, not a text one: engine/runs.py `_results_select`): the frames and digest are
+    the check's. Two rows' keys exchanged in both tables (each visit keeps its own columns)
+    put the rows out of `visit_id` order: the stored run was edited, and no longer verifies."""
+    _path, outcome = stored
+    con = store.connect(db)
+    try:
+        results, _findings = load_run(con, outcome.run_id)
+        assert results.equals(outcome.results)
+        assert tampered_parts(con, outcome.run_id) == []
+        store.run(con, "UPDATE run_results SET result_row = 1 - result_row "
+                       "WHERE run_id = ? AND result_row IN (0, 1)", [outcome.run_id])
+        store.run(con, f"UPDATE run_columns_{outcome.run_id} "  # noqa: S608 - test names
+                       "SET result_row = 1 - result_row WHERE result_row IN (0, 1)")
+        assert tampered_parts(con, outcome.run_id) == ["results"]
+    finally:
+        con.close()
+    result = _verify(db, outcome.run_id)
+    assert result.exit_code == 1
+    assert "stored results: sha256" in result.output
+
+
 def test_a_pack_may_not_declare_the_key_as_its_own_column(tmp_path):
     folder = _copy(tmp_path)
     _edit(folder, 'name = "incentive_credit"', 'name = "result_row"')

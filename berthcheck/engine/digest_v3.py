@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-__all__ = ["FINDING_ORDER", "RESULT_ORDER", "arrow_sha256", "frame_sha256",
+__all__ = ["FINDING_ORDER", "RESULT_ORDER", "arrow_sha256", "frame_sha256", "query_sha256",
            "relation_sha256"]
 
 INT64, FLOAT64, BOOL, TIMESTAMP, DATE, UTF8 = (
@@ -341,7 +341,13 @@ def relation_sha256(con, relation: str, order: Sequence[str], *, ordered: bool =
     from berthcheck import store
 
     sort = "" if ordered else " ORDER BY " + ", ".join(store.quote_ident(k) for k in order)
-    reader = con.sql(f"SELECT * FROM {relation}{sort}").to_arrow_reader(STREAM_ROWS)  # noqa: S608
+    return query_sha256(con, f"SELECT * FROM {relation}{sort}")  # noqa: S608 - ours
+
+
+def query_sha256(con, sql: str) -> str:
+    """The digest of the rows of a query of ours, every column it selects, in the order it
+    returns them (`relation_sha256`; a stored run's results in their row key's order)."""
+    reader = con.sql(sql).to_arrow_reader(STREAM_ROWS)
     try:
         names = reader.schema.names
         tags = [type_tag(field.type) for field in reader.schema]
