@@ -28,10 +28,14 @@ SPANS = {  # kinds whose rows cover a stretch of their visit: (start column, end
 
 
 def cross_row_checks(
-    con, staged: pl.DataFrame, kind: Kind, label: str, cells: pl.DataFrame | None = None
+    con, staged: pl.DataFrame, kind: Kind, label: str, cells: pl.DataFrame | None = None,
+    *, visits_known: bool = False,
 ) -> tuple[list[RowError], list[RowError], pl.DataFrame]:
     """Return (errors, warnings, staged frame with clipped spans). `cells`: the file's text
-    (ROW and `_raw_<column>`), so a message quotes a value as the file wrote it."""
+    (ROW and `_raw_<column>`), so a message quotes a value as the file wrote it.
+    `visits_known`: every staged row's visit is loaded, as the file's typing found (each
+    session or event of a visit not loaded is refused there: prepare.py, `_known_visit`), so
+    the stored visits are not searched for them again."""
     errors: list[RowError] = []
     warnings: list[RowError] = []
     if staged.is_empty():
@@ -46,7 +50,8 @@ def cross_row_checks(
             errors += port_errors
             warnings += port_warnings
         elif kind.name in SPANS:
-            errors += _unknown_visits(con, label)
+            if not visits_known:
+                errors += _unknown_visits(con, label)
             span_errors, span_warnings, staged = _spans_within_visit(con, staged, kind, label,
                                                                      cells)
             errors += span_errors
