@@ -128,10 +128,28 @@ def piece_from_seals(table: str, batch_id: int, seals) -> Piece:
     line = pl.concat_str([pl.col("source_row").cast(pl.Utf8), pl.lit("\x1f"), pl.col("row_hash"),
                           pl.lit("\x1f"), pl.col("content_hash"), pl.lit("\n")])
     starts = range(0, rows.height, _LINES_PER_UPDATE)
-    for start in starts:
+
+    def lines_of(start: int):
         part = rows.slice(start, _LINES_PER_UPDATE).select(line).to_series()
-        feed_text(digest, part.to_arrow(compat_level=pl.CompatLevel.oldest()),
-                  drop_last=1 if start == starts[-1] else 0)
+        return part.to_arrow(compat_level=pl.CompatLevel.oldest())
+
+    if len(starts) < 2:
+        for start in starts:
+            feed_text(digest, lines_of(start), drop_last=1)
+    else:
+        # The next slice's lines are made on a thread while this one is hashed (polars and
+        # hashlib let go of the GIL): at a million rows each took a core in turn, the other idle.
+        # At most two slices' lines are held at once; they are hashed in order.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="bc-digest-lines") as pool:
+            ahead = pool.submit(lines_of, starts[0])
+            for at in range(len(starts)):
+                part = ahead.result()
+                if at + 1 < len(starts):
+                    ahead = pool.submit(lines_of, starts[at + 1])
+                feed_text(digest, part, drop_last=1 if at + 1 == len(starts) else 0)
+                del part
     # islands of consecutive source rows -> "lo-hi" (or "n" alone), in order
     src = rows["source_row"] if unique else rows["source_row"].unique(maintain_order=True)
     begins = (src.diff() != 1).fill_null(True)  # a row that does not follow the one before

@@ -101,6 +101,29 @@ def test_a_port_call_on_two_ships_at_one_port_is_refused_in_a_later_file(con, tm
     assert "port call RTM-1 at NLRTM is also on visit R1" in rejected.value.errors[0].reason
 
 
+def test_a_file_without_port_calls_runs_no_port_call_query(con, tmp_path, monkeypatch):
+    """A file with no port_call value can conflict with no call: its query (three scans of
+    the staged rows) is not run, and a file with one still is, refusing as before."""
+    ran = []
+    run = store.run
+
+    def recording(con, sql, *args, **kwargs):
+        ran.append("AS first_arrival" in sql)  # the port-call query's own words
+        return run(con, sql, *args, **kwargs)
+
+    monkeypatch.setattr(store, "run", recording)
+    plain = {k: v for k, v in SHIFT[0].items() if k != "port_call"}
+    load_files(con, "visits", [write_csv(tmp_path / "a.csv", [plain])])
+    assert not any(ran)
+    other = {**SHIFT[1], "visit_id": "X9", "imo": "9074729", "vessel_name": "PACIFIC STAR",
+             "port_call": "RTM-2"}
+    load_files(con, "visits", [write_csv(tmp_path / "b.csv", [SHIFT[1]])])
+    assert any(ran)
+    with pytest.raises(InputRejected) as rejected:
+        load_files(con, "visits", [write_csv(tmp_path / "c.csv", [{**other, "port_call": "RTM-1"}])])
+    assert [(e.row, e.column) for e in rejected.value.errors] == [(2, "port_call")]
+
+
 def test_stays_of_one_port_call_may_not_overlap(con, tmp_path):
     # one ship cannot be at two berths at once: the loader's vessel check names it
     overlapping = [SHIFT[0], {**SHIFT[1], "arrival": "2030-06-03 07:00"}]

@@ -161,6 +161,41 @@ def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
 
     `frame` holds text columns plus TZ (may be null) and the row number.
     """
+    stamps = [c.name for c in kind.columns if c.type == "timestamp"]
+    # Each time column is typed on its own (its text and the zone only), the columns side by
+    # side on threads (polars releases the GIL), and beside the other columns' typing: their
+    # text is the file's, which that typing leaves as it is. The same values, in the order
+    # the columns are declared, whichever finishes first. (Typed after the other columns, the
+    # time columns waited for their joins and single-column steps, which keep one core busy.)
+    narrow = frame.select(*stamps, TZ) if stamps else frame.clear()
+
+    def typed_stamp(name: str) -> list[pl.Series]:
+        return coerce_timestamp(narrow.select(name, TZ), name).select(
+            name, ERR + name).get_columns()
+
+    pool = None
+    if stamps and frame.height >= _THREADED_ROWS:  # a pool's start costs more than a small
+        pool = ThreadPoolExecutor(max_workers=min(len(stamps), _threads()))  # file's typing
+    try:
+        pending = [pool.submit(typed_stamp, name) for name in stamps] if pool else []
+        out = _coerce_simple_columns(frame, kind)
+        typed = ([f.result() for f in pending] if pool
+                 else [typed_stamp(name) for name in stamps])
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    if stamps:
+        out = out.with_columns([s for pair in typed for s in pair])
+    defaults = [pl.col(c.name).fill_null(c.default) for c in kind.columns if c.default is not None]
+    if defaults:
+        out = out.with_columns(defaults)
+    # keep the text as written, for error messages
+    return out.with_columns([frame[c.name].alias("_raw_" + c.name) for c in kind.columns])
+
+
+def _coerce_simple_columns(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
+    """`frame` with every column of `kind` that is not a time column typed, and its reason
+    column `ERR + name` after the frame's columns (in the kind's order)."""
     simple = [c for c in kind.columns if c.type != "timestamp"]
     exprs = []
     distinct = {c.name: cells for c in simple
@@ -181,7 +216,6 @@ def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
                       .alias(_UNREAD + col.name)]
         else:
             exprs += [value.alias(col.name), reason.cast(pl.Utf8).alias(ERR + col.name)]
-    raw_text = frame.select([pl.col(c.name) for c in kind.columns])
     out = (frame.lazy().with_columns(_clean(name).alias(temp) for name, temp in cleaned.items())
            .with_columns(exprs).drop(list(cleaned.values())).collect())
     if distinct or unread:
@@ -192,25 +226,4 @@ def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
              for s in _coerce_distinct(frame, col, distinct[col.name])]
             + [_reasons_of_unread(frame, col, out[_UNREAD + col.name]) for col in unread]
         ).select(order)
-    stamps = [c.name for c in kind.columns if c.type == "timestamp"]
-    if stamps:
-        # Each time column is typed on its own (its text and the zone only), the columns side
-        # by side on threads (polars releases the GIL): the same values, in the order the
-        # columns are declared, whichever finishes first.
-        narrow = out.select(*stamps, TZ)
-
-        def typed_stamp(name: str) -> list[pl.Series]:
-            return coerce_timestamp(narrow.select(name, TZ), name).select(
-                name, ERR + name).get_columns()
-
-        if frame.height < _THREADED_ROWS:  # a pool's start costs more than a small file's typing
-            typed = [typed_stamp(name) for name in stamps]
-        else:
-            with ThreadPoolExecutor(max_workers=min(len(stamps), _threads())) as pool:
-                typed = list(pool.map(typed_stamp, stamps))
-        out = out.with_columns([s for pair in typed for s in pair])
-    defaults = [pl.col(c.name).fill_null(c.default) for c in kind.columns if c.default is not None]
-    if defaults:
-        out = out.with_columns(defaults)
-    # keep the text as written, for error messages
-    return out.with_columns([raw_text[c.name].alias("_raw_" + c.name) for c in kind.columns])
+    return out

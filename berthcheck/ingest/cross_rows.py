@@ -28,10 +28,14 @@ SPANS = {  # kinds whose rows cover a stretch of their visit: (start column, end
 
 
 def cross_row_checks(
-    con, staged: pl.DataFrame, kind: Kind, label: str, cells: pl.DataFrame | None = None
+    con, staged: pl.DataFrame, kind: Kind, label: str, cells: pl.DataFrame | None = None,
+    *, visits_known: bool = False,
 ) -> tuple[list[RowError], list[RowError], pl.DataFrame]:
     """Return (errors, warnings, staged frame with clipped spans). `cells`: the file's text
-    (ROW and `_raw_<column>`), so a message quotes a value as the file wrote it."""
+    (ROW and `_raw_<column>`), so a message quotes a value as the file wrote it.
+    `visits_known`: every staged row's visit is loaded, as the file's typing found (each
+    session or event of a visit not loaded is refused there: prepare.py, `_known_visit`), so
+    the stored visits are not searched for them again."""
     errors: list[RowError] = []
     warnings: list[RowError] = []
     if staged.is_empty():
@@ -40,13 +44,14 @@ def cross_row_checks(
     try:
         if kind.name == "visits":
             errors += _vessel_overlaps(con, label, cells)
-            errors += _port_call_conflicts(con, label, cells)
+            errors += _port_call_conflicts(con, label, cells, staged)
         elif kind.name == "allowances":
             port_errors, port_warnings, staged = allowance_ports(con, staged, label)
             errors += port_errors
             warnings += port_warnings
         elif kind.name in SPANS:
-            errors += _unknown_visits(con, label)
+            if not visits_known:
+                errors += _unknown_visits(con, label)
             span_errors, span_warnings, staged = _spans_within_visit(con, staged, kind, label,
                                                                      cells)
             errors += span_errors
@@ -302,7 +307,8 @@ def _vessel_overlaps(con, label: str, cells: pl.DataFrame | None = None) -> list
     ]
 
 
-def _port_call_conflicts(con, label: str, cells: pl.DataFrame | None = None) -> list[RowError]:
+def _port_call_conflicts(con, label: str, cells: pl.DataFrame | None = None,
+                         staged: pl.DataFrame | None = None) -> list[RowError]:
     """A `port_call` value names one FuelEU port call within its port: ports number their own
     calls, and a line's references are its ships' own, so the same value at another port is
     another call. At one port, every stay carrying it must be the same ship (imo), and the
@@ -310,7 +316,12 @@ def _port_call_conflicts(con, label: str, cells: pl.DataFrame | None = None) -> 
     hands a pack the stays of a call within that reach of its scope,
     engine/judged_visits.py). Stays of one ship never overlap (`_vessel_overlaps`). A row is
     named with the stay it conflicts with (the first by arrival); of two rows of the file, the
-    later."""
+    later.
+    `staged`: the staged frame (registered as `_staged`), when at hand: a file with no
+    port_call value can conflict with nothing, and its query is not run (a million visits'
+    stage was scanned three times for none)."""
+    if staged is not None and staged.get_column("port_call").null_count() == staged.height:
+        return []
     pool = """
         SELECT visit_id, port_call, imo, port, arrival, departure, _source_row AS row,
                TRUE AS new FROM _staged WHERE port_call IS NOT NULL
