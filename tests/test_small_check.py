@@ -61,3 +61,19 @@ def test_a_schema_of_dtypes_only_holds_without_pandera():
     assert holds(schema, frame.head(0))
     assert not holds(schema, frame.with_columns(pl.col("a").cast(pl.Int64)))
     assert not holds(schema, frame.drop("b"))
+
+
+def test_a_check_that_ignores_nulls_passes_a_null_and_fails_a_false():
+    """`holds` reads a check with `ignore_na` as pandera does: a null passes, a false fails
+    (and only then does pandera validate, naming the row)."""
+    import pandera.polars as pa
+
+    from berthcheck.engine.schemas import holds
+
+    positive = pa.Check(lambda data: data.lazyframe.select(pl.col(data.key) > 0), ignore_na=True)
+    schema = pa.DataFrameSchema({"n": pa.Column(pl.Int64, nullable=True, checks=positive)})
+    assert holds(schema, pl.DataFrame({"n": [1, None, 3]}))
+    assert not holds(schema, pl.DataFrame({"n": [1, None, -3]}))
+    with pytest.raises(pa.errors.SchemaError):
+        schema.validate(pl.DataFrame({"n": [1, None, -3]}))
+    schema.validate(pl.DataFrame({"n": [1, None, 3]}))

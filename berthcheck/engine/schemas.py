@@ -237,7 +237,9 @@ def _read_invariants(schema: pa.DataFrameSchema) -> _Plan | None:
             return False
         if not isinstance(expr, pl.Expr):
             return False
-        ok = (expr | expr.is_null()) if check.ignore_na else expr.fill_null(False)
+        # a null passes a check that ignores nulls: fill_null(True), not `expr | expr.is_null()`,
+        # which polars evaluated twice (the IMO check digit: 0.32 of `holds`' 0.55 CPU s at 1M)
+        ok = expr.fill_null(True) if check.ignore_na else expr.fill_null(False)
         aggregates.append(ok.all())
         return True
 
