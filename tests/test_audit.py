@@ -400,9 +400,12 @@ def test_a_kept_manifest_verifies_a_run_whose_stored_manifest_is_damaged_or_gone
     assert alone.exit_code in (1, 2) and "compared with the file given" not in alone.output
 
 
-def test_verify_against_a_manifest_file(db, tmp_path):
+def test_verify_against_a_manifest_file(checked, tmp_path):
+    # the run's manifest kept as a file (`audit manifest --out` writes the bytes `check
+    # --manifest` writes: test_manifest_file_is_the_stored_manifest_and_describes_the_run)
+    db, run_id = checked
     target = tmp_path / "manifest.json"
-    run_id = _check(db, "--manifest", target)
+    assert _cli("audit", "manifest", run_id, "--db", db, "--out", target).exit_code == 0
     assert _cli("audit", "verify", run_id, "--db", db, "--manifest", target).exit_code == 0
     forged = json.loads(target.read_text(encoding="utf-8"))
     forged["results_sha256"] = "0" * 64
@@ -765,8 +768,8 @@ def test_diff_of_both_an_input_and_the_pack(small_db, rules_copy):
     assert changed["V2"]["rows"][0]["after"]["source_file"] == "shore-power.fixture"
 
 
-def test_input_seals_are_written_once_per_row_version(db, tmp_path):
-    _check(db)
+def test_input_seals_are_written_once_per_row_version(checked, tmp_path):
+    db, _run_id = checked  # the sample month, checked once
     con = store.connect(db)
     try:
         first = store.scalar(con, "SELECT count(*) FROM input_seals")

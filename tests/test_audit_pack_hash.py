@@ -60,16 +60,36 @@ def test_verify_of_a_pack_kept_in_git_ignores_git_and_editor_files(db, tmp_path)
     assert "file stages/10_visits.sql changed" in result.output
 
 
-@pytest.fixture()
-def old_custom_run(db, tmp_path, monkeypatch) -> tuple[Path, str, Path]:
+@pytest.fixture(scope="module")
+def old_custom_run_made(sample_month, tmp_path_factory) -> tuple[Path, str, Path, Path]:
     """A run of a pack kept in git, recorded as berthcheck did before a pack's hash covered
     only its own files: hash and manifest file list over every file of the folder, no
-    `hash_covers` in the manifest."""
-    folder = _custom_carb(tmp_path)
-    run_id = _old_style_check(db, folder, monkeypatch)
+    `hash_covers` in the manifest. Checked once for the module (the store file is never
+    opened again) with the pack folder's files kept beside it: the tests below each change
+    the folder, and each starts from a copy of both (`old_custom_run`), where each checked
+    the month anew before (issue 16)."""
+    tmp = tmp_path_factory.mktemp("old-custom-run")
+    db = copy_store(sample_month, tmp / "made.duckdb")
+    folder = _custom_carb(tmp)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        run_id = _old_style_check(db, folder, monkeypatch)
     manifest = json.loads(_cli("audit", "manifest", run_id, "--db", db).output)["pack"]
     assert ".git/HEAD" in manifest["files"] and "hash_covers" not in manifest
-    return db, run_id, folder
+    kept = tmp / "kept" / folder.name
+    shutil.copytree(folder, kept)
+    return db, run_id, folder, kept
+
+
+@pytest.fixture()
+def old_custom_run(old_custom_run_made, tmp_path) -> tuple[Path, str, Path]:
+    """`old_custom_run_made`'s run in a private copy of its store, its pack folder as it was
+    when checked: the run records the folder's path, so the folder is put back in its place
+    (the tests of this module run one after another, in one worker)."""
+    made, run_id, folder, kept = old_custom_run_made
+    shutil.rmtree(folder)
+    shutil.copytree(kept, folder)
+    (folder.parent.parent / "report.html").unlink(missing_ok=True)
+    return copy_store(made, tmp_path / "bc.duckdb"), run_id, folder
 
 
 def _old_style_check(db, folder: Path, monkeypatch) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -62,11 +63,30 @@ def _write(path: Path, payload) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def loaded_once(tmp_path_factory):
+    """Copenhagen's port row and both payloads loaded once for the module, into a store file
+    never opened again, with the load's report (read only): six tests start from it, where
+    each loaded it anew before (issue 16)."""
+    folder = tmp_path_factory.mktemp("jit-loaded")
+    path = folder / "loaded.duckdb"
+    con = store.connect(path)
+    try:
+        _ports(con, folder)
+        report = load_adapter(con, "dcsa-jit", [EXAMPLE, EDGE])
+    finally:
+        con.close()
+    return path, report
+
+
 @pytest.fixture
-def loaded(con, tmp_path):
-    _ports(con, tmp_path)
-    report = load_adapter(con, "dcsa-jit", [EXAMPLE, EDGE])
-    return con, report
+def loaded(loaded_once, db_path):
+    """A private copy of `loaded_once`'s store, open, and that load's report."""
+    path, report = loaded_once
+    shutil.copyfile(path, db_path)
+    con = store.connect(db_path)
+    yield con, report
+    con.close()
 
 
 def test_openapi_example_maps_field_by_field(loaded):

@@ -8,6 +8,7 @@ with --quarantine the good row loads and the bad one lands in the quarantine tab
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +16,7 @@ from berthcheck import store
 from berthcheck.errors import InputRejected
 from berthcheck.ingest.load import load_files
 
-from .conftest import good_visit, write_csv
+from .conftest import copy_store, good_visit, write_csv
 
 V2 = {"visit_id": "V2", "imo": "9074729", "vessel_name": "PACIFIC STAR"}
 
@@ -188,9 +189,39 @@ TIME_COLUMNS = {"arrival", "departure", "ready_to_work", "pilot_on_board", "conn
                 "disconnected", "started", "ended", "start", "end"}
 
 
-def _preload(con, tmp_path, kind):
-    if kind in ("shore-power", "capture", "events"):
-        load_files(con, "visits", [write_csv(tmp_path / "base_visits.csv", [good_visit()])])
+PRELOADED = ("shore-power", "capture", "events")
+
+
+@pytest.fixture(scope="module")
+def one_visit(tmp_path_factory) -> Path:
+    """A store holding the visit the sessions and events below belong to (`good_visit()`),
+    loaded once for the module and never opened again: a test of a session or event file
+    starts from a copy (`store_for`), where each loaded the visit anew before (issue 16)."""
+    folder = tmp_path_factory.mktemp("one-visit")
+    path = folder / "one-visit.duckdb"
+    con = store.connect(path)
+    try:
+        load_files(con, "visits", [write_csv(folder / "base_visits.csv", [good_visit()])])
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture
+def store_for(db_path, one_visit):
+    """`store_for(kind)`: the test's store, holding the one visit when `kind` is a session or
+    event file (a copy of `one_visit`), else empty (as conftest's `con`)."""
+    opened = []
+
+    def open_store(kind: str):
+        if kind in PRELOADED:
+            copy_store(one_visit, db_path)
+        opened.append(store.connect(db_path))
+        return opened[-1]
+
+    yield open_store
+    for con in opened:
+        con.close()
 
 
 @pytest.mark.parametrize(
@@ -198,8 +229,9 @@ def _preload(con, tmp_path, kind):
     [c[1:] for c in CASES],
     ids=[c[0] for c in CASES],
 )
-def test_bad_row_is_named_and_good_row_passes(con, tmp_path, kind, good, bad, column, words):
-    _preload(con, tmp_path, kind)
+def test_bad_row_is_named_and_good_row_passes(store_for, tmp_path, kind, good, bad, column,
+                                              words):
+    con = store_for(kind)
     header = list(dict.fromkeys([*good, *bad]))
     path = write_csv(tmp_path / f"{kind}.csv", [good, bad], header)
 
@@ -223,8 +255,8 @@ def test_bad_row_is_named_and_good_row_passes(con, tmp_path, kind, good, bad, co
     assert any(r[1] == column and words in r[2] for r in quarantined)
 
 
-def test_session_within_tolerance_is_clipped_with_a_warning(con, tmp_path):
-    _preload(con, tmp_path, "shore-power")
+def test_session_within_tolerance_is_clipped_with_a_warning(store_for, tmp_path):
+    con = store_for("shore-power")
     path = write_csv(tmp_path / "sp.csv", [sp(disconnected="2026-10-03 06:10")])
     report = load_files(con, "shore-power", [path])
     assert [w.column for w in report.files[0].warnings] == ["disconnected"]
@@ -233,11 +265,11 @@ def test_session_within_tolerance_is_clipped_with_a_warning(con, tmp_path):
     assert store.scalar(con, "SELECT count(*) FROM load_warnings") == 1
 
 
-def test_a_quarantined_session_gets_no_clip_warning(con, tmp_path):
+def test_a_quarantined_session_gets_no_clip_warning(store_for, tmp_path):
     # connected 30 minutes early (refused: quarantined) and disconnected 10 minutes late
     # (within the tolerance): the row is not loaded, so nothing of it was clipped; the load
     # said and stored "after departure; clipped to ..." for it all the same
-    _preload(con, tmp_path, "shore-power")
+    con = store_for("shore-power")
     path = write_csv(tmp_path / "sp.csv", [sp(connected="2026-10-01 05:30",
                                               disconnected="2026-10-03 06:10")])
     report = load_files(con, "shore-power", [path], quarantine=True)

@@ -29,6 +29,7 @@ from berthcheck.ingest.load import load_files
 from berthcheck.ingest.timestamps import _TS_FORMATS, _odd_parts
 from berthcheck.resources import sample_data_dir
 from berthcheck.seals import _content_columns, content_hash_sql
+from tests.conftest import copy_store
 
 
 @pytest.mark.parametrize("batched", [False, True], ids=["one-batch", "small-batches"])
@@ -248,7 +249,7 @@ def test_a_large_column_of_every_shape_is_typed_as_the_full_typing_types_it():
     assert typed[timestamps.ERR + "at"].null_count() < frame.height  # some cells have reasons
 
 
-def test_rows_loaded_into_a_filled_table_are_sealed_without_duckdbs_sha256(tmp_path,
+def test_rows_loaded_into_a_filled_table_are_sealed_without_duckdbs_sha256(sample_month, tmp_path,
                                                                          monkeypatch):
     """Into a table that has rows (a second month's file), the content hash of the rows
     inserted is made as into an empty one (DuckDB's texts, hashed by polars), not by DuckDB's
@@ -259,12 +260,10 @@ def test_rows_loaded_into_a_filled_table_are_sealed_without_duckdbs_sha256(tmp_p
     from berthcheck import seals
     from berthcheck.ingest import load as load_module
 
-    source = tmp_path / "sample"
-    shutil.copytree(sample_data_dir(), source, ignore=shutil.ignore_patterns("*-*", "dirty"))
-    con = store.connect(tmp_path / "bc.duckdb")
+    # the sample month loaded (conftest's `sample_month`, a copy): the table filled
+    con = store.connect(copy_store(sample_month, tmp_path / "bc.duckdb"))
     try:
-        load_sample(con, source)
-        header, *rows = (source / "visits.csv").read_text(encoding="utf-8").splitlines()
+        header, *rows = (sample_data_dir() / "visits.csv").read_text(encoding="utf-8").splitlines()
         later = tmp_path / "visits-later.csv"
         later.write_text("\n".join([header] + [
             r.replace("2026-", "2027-").replace(r.split(",")[0], r.split(",")[0] + "-L", 1)
@@ -294,15 +293,14 @@ def test_rows_loaded_into_a_filled_table_are_sealed_without_duckdbs_sha256(tmp_p
         con.close()
 
 
-def test_a_file_of_sessions_fetches_the_zones_of_its_own_visits_only(tmp_path):
+def test_a_file_of_sessions_fetches_the_zones_of_its_own_visits_only(sample_month, tmp_path):
     """A sessions or events file's rows take their zone from their stored visit: only the
     visits the file names are fetched (exact ids; a blank or unknown id matches none), not
     every stored visit for a file of a few rows."""
     from berthcheck.ingest.prepare import _visit_zones
 
-    con = store.connect(tmp_path / "bc.duckdb")
+    con = store.connect(copy_store(sample_month, tmp_path / "bc.duckdb"))  # the sample month
     try:
-        load_sample(con, sample_data_dir())
         first, second = (r[0] for r in store.run(
             con, "SELECT visit_id FROM visits ORDER BY visit_id LIMIT 2"))
         asked = pl.Series([second, first, None, "NO-SUCH-VISIT", first.lower(), second])

@@ -21,6 +21,8 @@ Hand-computed expectations (port-local times, America/Los_Angeles):
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
@@ -29,7 +31,7 @@ from berthcheck.engine.check import check
 from berthcheck.errors import InputRejected
 from berthcheck.ingest.load import load_files
 
-from .conftest import good_visit, write_csv
+from .conftest import copy_store, good_visit, write_csv
 
 BERTHS = [{"port": "USLAX", "terminal": "TRAPAC", "berth": "B136", "shore_power": "true",
            "capture_available": "true"}]
@@ -42,14 +44,29 @@ def _sp(connected: str, disconnected: str):
                              "disconnected": disconnected, "energy_kwh": "5000"}])
 
 
-def _both(tmp_path, original: dict, corrected: dict, dependents: list):
-    """(replace store, fresh store, replace load report) for the same files."""
+@pytest.fixture(scope="module")
+def with_berths(tmp_path_factory) -> Path:
+    """A store holding the berth (BERTHS) every store below starts from, loaded once for the
+    module into a file never opened again: each store is a copy, where each loaded the berth
+    anew before (ten loads; issue 16)."""
+    folder = tmp_path_factory.mktemp("berths")
+    path = folder / "berths.duckdb"
+    con = store.connect(path)
+    try:
+        load_files(con, "berths", [write_csv(folder / "berths.csv", BERTHS)])
+    finally:
+        con.close()
+    return path
+
+
+def _both(with_berths: Path, tmp_path, original: dict, corrected: dict, dependents: list):
+    """(replace store, fresh store, replace load report) for the same files, each store
+    starting from a copy of `with_berths`."""
     out = []
     for path in ("replace", "fresh"):
         folder = tmp_path / path
         folder.mkdir()
-        con = store.connect(folder / "db.duckdb")
-        load_files(con, "berths", [write_csv(folder / "berths.csv", BERTHS)])
+        con = store.connect(copy_store(with_berths, folder / "db.duckdb"))
         load_files(con, "visits", [write_csv(folder / "visits.csv",
                                              [original if path == "replace" else corrected])])
         for kind, rows in dependents:
@@ -83,9 +100,9 @@ def _stored(con, table: str, columns: str) -> list[tuple]:
     return store.run(con, f"SELECT {columns} FROM {table} ORDER BY 1")  # noqa: S608
 
 
-def test_a_lengthened_stay_takes_back_the_clip_a_fresh_load_would_not_make(tmp_path):
+def test_a_lengthened_stay_takes_back_the_clip_a_fresh_load_would_not_make(with_berths, tmp_path):
     replaced, fresh, report = _both(
-        tmp_path,
+        with_berths, tmp_path,
         good_visit(arrival="2026-10-01 12:00", ready_to_work="2026-10-01 12:30",
                    pilot_on_board=""),
         good_visit(arrival="2026-10-01 08:00", ready_to_work="2026-10-01 09:00",
@@ -99,12 +116,12 @@ def test_a_lengthened_stay_takes_back_the_clip_a_fresh_load_would_not_make(tmp_p
     assert report.files[0].warnings == []  # the session now lies inside: nothing clipped
 
 
-def test_a_shortened_stay_clips_a_capture_session_as_a_fresh_load_does(tmp_path):
+def test_a_shortened_stay_clips_a_capture_session_as_a_fresh_load_does(with_berths, tmp_path):
     capture = ("capture", [{"session_id": "C1", "visit_id": "V1", "system_id": "EO-1",
                             "provider": "X", "started": "2026-10-01 23:50",
                             "ended": "2026-10-03 05:00"}])
     replaced, fresh, report = _both(
-        tmp_path,
+        with_berths, tmp_path,
         good_visit(arrival="2026-10-01 23:55", ready_to_work="2026-10-02 01:00",
                    shore_power_capable="no"),
         good_visit(arrival="2026-10-02 00:00", ready_to_work="2026-10-02 01:00",
@@ -125,11 +142,11 @@ def test_a_shortened_stay_clips_a_capture_session_as_a_fresh_load_does(tmp_path)
     assert "V1" in warning.reason
 
 
-def test_shore_power_and_events_clipped_at_a_shorter_departure(tmp_path):
+def test_shore_power_and_events_clipped_at_a_shorter_departure(with_berths, tmp_path):
     events = ("events", [{"event_id": "E1", "visit_id": "V1", "kind": "emergency",
                           "start": "2026-10-03 04:00", "end": "2026-10-03 05:58"}])
     replaced, fresh, report = _both(
-        tmp_path,
+        with_berths, tmp_path,
         good_visit(pilot_on_board=""),
         good_visit(pilot_on_board="", departure="2026-10-03 05:50"),
         [_sp("2026-10-01 09:00", "2026-10-03 05:55"), events],
@@ -147,9 +164,9 @@ def test_shore_power_and_events_clipped_at_a_shorter_departure(tmp_path):
     assert history_problems(replaced) == []
 
 
-def test_reloading_the_session_file_after_the_correction_changes_nothing(tmp_path):
+def test_reloading_the_session_file_after_the_correction_changes_nothing(with_berths, tmp_path):
     replaced, _fresh, _ = _both(
-        tmp_path,
+        with_berths, tmp_path,
         good_visit(arrival="2026-10-01 12:00", ready_to_work="2026-10-01 12:30"),
         good_visit(arrival="2026-10-01 08:00", ready_to_work="2026-10-01 09:00"),
         [_sp("2026-10-01 11:50", "2026-10-03 05:00")],
@@ -158,12 +175,12 @@ def test_reloading_the_session_file_after_the_correction_changes_nothing(tmp_pat
     assert (report.files[0].unchanged, report.files[0].inserted) == (1, 0)
 
 
-def test_the_file_value_not_the_old_clip_decides_whether_a_session_is_outside(tmp_path):
+def test_the_file_value_not_the_old_clip_decides_whether_a_session_is_outside(with_berths, tmp_path):
     """Clipped at its load from 07:50 to an 08:00 arrival, the session's file value is 20
     minutes before a corrected 08:10 arrival: a fresh load refuses it, and so does the replace
     (the old clip, 08:00, would have been only 10 minutes early)."""
     replaced, _fresh, _ = _both(
-        tmp_path,
+        with_berths, tmp_path,
         good_visit(arrival="2026-10-01 08:00", ready_to_work="2026-10-01 08:30"),
         good_visit(arrival="2026-10-01 08:00", ready_to_work="2026-10-01 08:30"),
         [_sp("2026-10-01 07:50", "2026-10-03 05:00")],
