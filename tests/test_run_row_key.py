@@ -93,6 +93,12 @@ def test_a_run_keyed_by_visit_id_as_before_still_reads_and_verifies(stored, db):
     assert "MISMATCH" not in result.output
 
 
+def _fails_verify_on_its_results(db, run_id: str) -> None:
+    result = _verify(db, run_id)
+    assert result.exit_code == 1
+    assert "stored results: sha256" in result.output
+
+
 def test_rows_whose_keys_were_swapped_no_longer_verify(stored, db):
     """Two rows' keys exchanged in `run_results`: each visit now reads the other's columns."""
     _path, outcome = stored
@@ -103,9 +109,7 @@ def test_rows_whose_keys_were_swapped_no_longer_verify(stored, db):
         assert tampered_parts(con, outcome.run_id) == ["results"]
     finally:
         con.close()
-    result = _verify(db, outcome.run_id)
-    assert result.exit_code == 1
-    assert "stored results: sha256" in result.output
+    _fails_verify_on_its_results(db, outcome.run_id)
 
 
 def test_a_run_is_read_back_in_its_keys_order(stored, db):
@@ -126,9 +130,7 @@ def test_a_run_is_read_back_in_its_keys_order(stored, db):
         assert tampered_parts(con, outcome.run_id) == ["results"]
     finally:
         con.close()
-    result = _verify(db, outcome.run_id)
-    assert result.exit_code == 1
-    assert "stored results: sha256" in result.output
+    _fails_verify_on_its_results(db, outcome.run_id)
 
 
 def test_a_pack_may_not_declare_the_key_as_its_own_column(tmp_path):
