@@ -222,7 +222,8 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     # so its row is not staged: searching the stored visits for the staged rows' visits again
     # found none, at the cost of a join over every stored visit (0.18 CPU s for the 1M
     # benchmark's shore-power file). Unless an adapter dropped some of those problems (`keep`).
-    visits_known = source is None or source.keep is None
+    # (Only kinds whose port comes from their visit are typed that way: prepare.py.)
+    visits_known = kind.port_from == "visit" and (source is None or source.keep is None)
     cross_errors, warnings, staged = cross_row_checks(con, staged, kind, label, prep.typed,
                                                       visits_known=visits_known)
     errors = prep.errors + cross_errors
