@@ -19,8 +19,9 @@ _CELLS = st.one_of(st.none(), st.text(max_size=12),
 
 
 def _by_the_loop(frame: pl.DataFrame, extras: list[str]) -> list[str]:
+    # the columns by name as written (`frame.select` would read `*` as every column)
     return [json.dumps(r, sort_keys=True, ensure_ascii=False, default=str)
-            for r in frame.select(extras).to_dicts()]
+            for r in pl.DataFrame([frame.get_column(n) for n in extras]).to_dicts()]
 
 
 @given(st.lists(_NAMES, min_size=1, max_size=5, unique=True), st.data())
@@ -48,3 +49,33 @@ def test_cells_of_other_types_take_the_row_loop():
     frame = pl.DataFrame({"n": [1, None], "when": ["x", None], "f": [1.5, 2.0]})
     assert extra_json(frame, ["n", "when", "f"]).to_list() == _by_the_loop(
         frame, ["n", "when", "f"])
+
+
+def test_headers_polars_would_read_as_patterns_are_names_like_any_other():
+    """`*` and `^...$` are headers a file may have: polars' `pl.col` reads them as every
+    column and a pattern. The cells under them are kept under those names (a visits file with
+    an unread column `*` failed to load: "unexpected DuplicateError")."""
+    frame = pl.DataFrame({"0": ["a", None], "*": ["b", "c"], "^.*$": [None, "d"]})
+    names = ["0", "*", "^.*$"]
+    assert extra_json(frame, names).to_list() == _by_the_loop(frame, names) == [
+        '{"*": "b", "0": "a", "^.*$": null}', '{"*": "c", "0": null, "^.*$": "d"}']
+    typed = frame.with_columns(pl.Series("*", [1, 2]))  # a cell not text: the row loop
+    assert extra_json(typed, names).to_list() == _by_the_loop(typed, names)
+
+
+def test_a_file_with_such_headers_loads_and_keeps_their_cells(tmp_path):
+    from berthcheck import store
+    from berthcheck.ingest.load import load_files
+    from tests.conftest import write_csv
+
+    row = {"visit_id": "V1", "imo": "9321483", "vessel_name": "ONE", "vessel_type": "container",
+           "port": "USLAX", "terminal": "T1", "berth": "B1", "arrival": "2026-10-01 08:00",
+           "ready_to_work": "2026-10-01 10:00", "departure": "2026-10-02 08:00",
+           "shore_power_capable": "yes", "*": "starred", "^remark$": "pattern"}
+    con = store.connect(tmp_path / "s.duckdb")
+    try:
+        load_files(con, "visits", [write_csv(tmp_path / "visits.csv", [row])])
+        assert store.run(con, "SELECT visit_id, imo, extra FROM visits") == [
+            ("V1", "9321483", '{"*": "starred", "^remark$": "pattern"}')]
+    finally:
+        con.close()
