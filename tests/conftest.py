@@ -112,6 +112,21 @@ def _cli_built_once():
     patch.undo()
 
 
+def rows_loaded_once(tmp_path_factory, name: str, kind: str, rows: list[dict[str, str]]) -> Path:
+    """A store holding `rows` of `kind` (loaded from a CSV), in a file never opened again: a
+    module's tests start from copies of it (`copy_store`) where each loaded the rows anew."""
+    from berthcheck.ingest.load import load_files
+
+    folder = tmp_path_factory.mktemp(name)
+    path = folder / f"{name}.duckdb"
+    con = store.connect(path)
+    try:
+        load_files(con, kind, [write_csv(folder / f"{name}.csv", rows)])
+    finally:
+        con.close()
+    return path
+
+
 def _loaded_once(tmp_path_factory, folder: Path, name: str) -> Path:
     """A bundled sample folder loaded into a store file that is never opened again."""
     from berthcheck.demo import load_sample

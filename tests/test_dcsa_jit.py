@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import csv
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,7 @@ from berthcheck.errors import InputRejected
 from berthcheck.ingest.adapters import load_adapter
 from berthcheck.ingest.load import load_files
 
-from .conftest import snapshot, write_csv
+from .conftest import copy_store, snapshot, write_csv
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dcsa_jit"
 EXAMPLE = FIXTURES / "openapi_example.json"
@@ -83,7 +82,7 @@ def loaded_once(tmp_path_factory):
 def loaded(loaded_once, db_path):
     """A private copy of `loaded_once`'s store, open, and that load's report."""
     path, report = loaded_once
-    shutil.copyfile(path, db_path)
+    copy_store(path, db_path)
     con = store.connect(db_path)
     yield con, report
     con.close()

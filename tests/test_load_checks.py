@@ -16,7 +16,7 @@ from berthcheck import store
 from berthcheck.errors import InputRejected
 from berthcheck.ingest.load import load_files
 
-from .conftest import copy_store, good_visit, write_csv
+from .conftest import copy_store, good_visit, rows_loaded_once, write_csv
 
 V2 = {"visit_id": "V2", "imo": "9074729", "vessel_name": "PACIFIC STAR"}
 
@@ -197,14 +197,7 @@ def one_visit(tmp_path_factory) -> Path:
     """A store holding the visit the sessions and events below belong to (`good_visit()`),
     loaded once for the module and never opened again: a test of a session or event file
     starts from a copy (`store_for`), where each loaded the visit anew before (issue 16)."""
-    folder = tmp_path_factory.mktemp("one-visit")
-    path = folder / "one-visit.duckdb"
-    con = store.connect(path)
-    try:
-        load_files(con, "visits", [write_csv(folder / "base_visits.csv", [good_visit()])])
-    finally:
-        con.close()
-    return path
+    return rows_loaded_once(tmp_path_factory, "one-visit", "visits", [good_visit()])
 
 
 @pytest.fixture

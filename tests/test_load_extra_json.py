@@ -66,12 +66,9 @@ def test_headers_polars_would_read_as_patterns_are_names_like_any_other():
 def test_a_file_with_such_headers_loads_and_keeps_their_cells(tmp_path):
     from berthcheck import store
     from berthcheck.ingest.load import load_files
-    from tests.conftest import write_csv
+    from tests.conftest import good_visit, write_csv
 
-    row = {"visit_id": "V1", "imo": "9321483", "vessel_name": "ONE", "vessel_type": "container",
-           "port": "USLAX", "terminal": "T1", "berth": "B1", "arrival": "2026-10-01 08:00",
-           "ready_to_work": "2026-10-01 10:00", "departure": "2026-10-02 08:00",
-           "shore_power_capable": "yes", "*": "starred", "^remark$": "pattern"}
+    row = good_visit(**{"*": "starred", "^remark$": "pattern"})
     con = store.connect(tmp_path / "s.duckdb")
     try:
         load_files(con, "visits", [write_csv(tmp_path / "visits.csv", [row])])

@@ -31,7 +31,7 @@ from berthcheck.engine.check import check
 from berthcheck.errors import InputRejected
 from berthcheck.ingest.load import load_files
 
-from .conftest import copy_store, good_visit, write_csv
+from .conftest import copy_store, good_visit, rows_loaded_once, write_csv
 
 BERTHS = [{"port": "USLAX", "terminal": "TRAPAC", "berth": "B136", "shore_power": "true",
            "capture_available": "true"}]
@@ -49,14 +49,7 @@ def with_berths(tmp_path_factory) -> Path:
     """A store holding the berth (BERTHS) every store below starts from, loaded once for the
     module into a file never opened again: each store is a copy, where each loaded the berth
     anew before (ten loads; issue 16)."""
-    folder = tmp_path_factory.mktemp("berths")
-    path = folder / "berths.duckdb"
-    con = store.connect(path)
-    try:
-        load_files(con, "berths", [write_csv(folder / "berths.csv", BERTHS)])
-    finally:
-        con.close()
-    return path
+    return rows_loaded_once(tmp_path_factory, "berths", "berths", BERTHS)
 
 
 def _both(with_berths: Path, tmp_path, original: dict, corrected: dict, dependents: list):

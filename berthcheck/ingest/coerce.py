@@ -167,10 +167,8 @@ def coerce(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     # text is the file's, which that typing leaves as it is. The same values, in the order
     # the columns are declared, whichever finishes first. (Typed after the other columns, the
     # time columns waited for their joins and single-column steps, which keep one core busy.)
-    narrow = frame.select(*stamps, TZ) if stamps else frame.clear()
-
     def typed_stamp(name: str) -> list[pl.Series]:
-        return coerce_timestamp(narrow.select(name, TZ), name).select(
+        return coerce_timestamp(frame.select(name, TZ), name).select(
             name, ERR + name).get_columns()
 
     pool = None

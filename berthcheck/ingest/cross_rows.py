@@ -307,8 +307,8 @@ def _vessel_overlaps(con, label: str, cells: pl.DataFrame | None = None) -> list
     ]
 
 
-def _port_call_conflicts(con, label: str, cells: pl.DataFrame | None = None,
-                         staged: pl.DataFrame | None = None) -> list[RowError]:
+def _port_call_conflicts(con, label: str, cells: pl.DataFrame | None,
+                         staged: pl.DataFrame) -> list[RowError]:
     """A `port_call` value names one FuelEU port call within its port: ports number their own
     calls, and a line's references are its ships' own, so the same value at another port is
     another call. At one port, every stay carrying it must be the same ship (imo), and the
@@ -317,10 +317,10 @@ def _port_call_conflicts(con, label: str, cells: pl.DataFrame | None = None,
     engine/judged_visits.py). Stays of one ship never overlap (`_vessel_overlaps`). A row is
     named with the stay it conflicts with (the first by arrival); of two rows of the file, the
     later.
-    `staged`: the staged frame (registered as `_staged`), when at hand: a file with no
-    port_call value can conflict with nothing, and its query is not run (a million visits'
-    stage was scanned three times for none)."""
-    if staged is not None and staged.get_column("port_call").null_count() == staged.height:
+    `staged`: the staged frame (registered as `_staged`): a file with no port_call value can
+    conflict with nothing, and its query is not run (a million visits' stage was scanned three
+    times for none)."""
+    if staged.get_column("port_call").null_count() == staged.height:
         return []
     pool = """
         SELECT visit_id, port_call, imo, port, arrival, departure, _source_row AS row,

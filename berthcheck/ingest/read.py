@@ -79,7 +79,7 @@ def _sha256_aside(path: Path) -> Callable[[], str]:
     return future.result
 
 
-def named(frame: pl.DataFrame, name: str) -> pl.Expr:
+def _named(frame: pl.DataFrame, name: str) -> pl.Expr:
     """The column `name` of `frame`, by its place. A file's header is any text, and polars
     reads `pl.col("*")` as every column and `pl.col("^...$")` as a pattern: a file with an
     unread column headed `*` failed to load."""
@@ -90,7 +90,7 @@ def _stringify(frame: pl.DataFrame) -> pl.DataFrame:
     """Typed columns (Parquet, XLSX) to the text a user would have written."""
     out = []
     for name, dtype in frame.schema.items():
-        col = named(frame, name)
+        col = _named(frame, name)
         if isinstance(dtype, pl.Datetime):
             if dtype.time_zone is not None:
                 # an instant: keep it exact, written with its UTC offset
@@ -316,16 +316,16 @@ def _read_xlsx(path: Path, label: str, options: ReadOptions) -> tuple[pl.DataFra
     # Excel keeps (46296.3333333) is 07:59:59.997, shown as 08:00 by every spreadsheet. Berth
     # logs are kept to the minute at best: such cells are read to the nearest second
     frame = _stringify(frame.with_columns(
-        named(frame, name).dt.round("1s") for name, dtype in frame.schema.items()
+        _named(frame, name).dt.round("1s") for name, dtype in frame.schema.items()
         if isinstance(dtype, pl.Datetime)))
     # a column mixing date-time and text cells is read as text, its date-time cells written
     # out by the reader with their fraction ("2026-10-01 07:59:59.997"): the same rounding
     frame = frame.with_columns(
-        pl.when(named(frame, name).str.contains(_FRACTION))
-        .then(named(frame, name).str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S%.f",
+        pl.when(_named(frame, name).str.contains(_FRACTION))
+        .then(_named(frame, name).str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S%.f",
                                                strict=False)
               .dt.round("1s").dt.strftime("%Y-%m-%d %H:%M:%S"))
-        .otherwise(named(frame, name)).alias(name)
+        .otherwise(_named(frame, name)).alias(name)
         for name in frame.columns if frame.get_column(name).str.contains(_FRACTION).any())
 
     def where(pos: int, name: str) -> str:
@@ -406,7 +406,7 @@ def _without_empty_rows(frame: pl.DataFrame) -> pl.DataFrame:
     cells = [name for name in frame.columns if name != ROW]
 
     def blank(name: str) -> pl.Expr:
-        return named(frame, name).is_null() | (named(frame, name).str.strip_chars() == "")
+        return _named(frame, name).is_null() | (_named(frame, name).str.strip_chars() == "")
 
     # a row with no value has none in the first column either: a file without a gap there
     # (polars keeps the null count; spaces need one pass over that column) needs no row-wise
@@ -464,7 +464,7 @@ def extra_json(frame: pl.DataFrame, extras: list[str]) -> pl.Series:
     parts: list[pl.Expr] = []
     for i, name in enumerate(sorted(extras)):  # sort_keys: by code point, as sorted() does
         # a cell as JSON: polars' object of the one cell, less its key and braces
-        cell = (pl.struct(named(frame, name).alias("v")).struct.json_encode()
+        cell = (pl.struct(_named(frame, name).alias("v")).struct.json_encode()
                 .str.strip_prefix('{"v":').str.strip_suffix("}"))
         key = ("{" if i == 0 else ", ") + json.dumps(name, ensure_ascii=False) + ": "
         parts += [pl.lit(key), cell]
@@ -550,7 +550,7 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
         extra = extra_json(frame, extras)
     else:
         extra = pl.repeat(None, frame.height, dtype=pl.Utf8, eager=True).alias("extra")
-    frame = frame.select([pl.col(ROW), *(named(frame, header).alias(column)
+    frame = frame.select([pl.col(ROW), *(_named(frame, header).alias(column)
                                           for header, column in renames.items())]
                          ).with_columns(extra)
     present = frozenset(renames.values())
