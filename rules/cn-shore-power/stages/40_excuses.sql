@@ -59,20 +59,22 @@ GROUP BY i.visit_id, i.kind, m.event_ids;
 -- islands (bc_interval_difference, the engine's macro; each piece names its stretch by its
 -- start, gs), with port-local times, so that a message can name the time the ship answers for,
 -- not only the stretch's (pack 1.1.6: "gap 30 min: 12:00 to 15:00 less 150 min excused" named
--- no time of the 30 min). A stretch nothing excused is named whole by cn_stretch_text.
-CREATE OR REPLACE TEMP TABLE cn_open_piece AS
+-- no time of the 30 min). A stretch nothing excused is named whole by cn_stretch_text. One
+-- statement (pack 1.1.8: the pieces were a table of their own, cn_open_piece, that only this
+-- read, one more statement to plan in every check).
+CREATE OR REPLACE TEMP TABLE cn_open_text AS
 WITH whole AS (
     SELECT visit_id, 0 AS part, s, e FROM cn_segment_net
     WHERE excused_seconds > 0 AND seconds > excused_seconds
 ),
-hole AS (SELECT visit_id, 0 AS part, s, e FROM cn_excuse)
-SELECT visit_id, whole_s AS gs, s, e FROM bc_interval_difference(whole, hole);
-
-CREATE OR REPLACE TEMP TABLE cn_open_text AS
+hole AS (SELECT visit_id, 0 AS part, s, e FROM cn_excuse),
+open_piece AS (
+    SELECT visit_id, whole_s AS gs, s, e FROM bc_interval_difference(whole, hole)
+)
 SELECT p.visit_id, p.gs,
     string_agg(local_text(p.s, w.tz) || ' to ' || local_text(p.e, w.tz), ' and ' ORDER BY p.s)
         AS open_times
-FROM cn_open_piece p
+FROM open_piece p
 JOIN cn_need w ON w.visit_id = p.visit_id
 GROUP BY p.visit_id, p.gs;
 
