@@ -132,7 +132,7 @@ def test_packs_use_the_macro_for_the_difference():
     copy of its SQL (a lag or lead over excused intervals within a stretch)."""
     for path, table in ((RULES / "carb-at-berth-2020" / "stages" / "70_outcome.sql",
                          "bc_uncontrolled_piece"),
-                        (RULES / "cn-shore-power" / "stages" / "40_excuses.sql", "cn_open_piece")):
+                        (RULES / "cn-shore-power" / "stages" / "40_excuses.sql", "cn_open_text")):
         text = path.read_text()
         statement = text[text.index(f"TABLE {table} AS"):]
         statement = statement[:statement.index(";\n")]

@@ -14,7 +14,7 @@
 SELECT
     o.visit_id,
     'visit exempt: ' || o.equivalent_kinds || ' (effective alternative measure) over the whole window '
-        || local_text(o.w_start, o.tz) || ' to ' || local_text(o.w_end, o.tz) || ' ' || o.tz
+        || o.window_text || ' ' || o.tz
         || ' (events ' || o.equivalent_event_ids || ')' AS message,
     to_json({'event_ids': o.equivalent_event_ids, 'from': iso_utc(o.w_start), 'kinds': o.equivalent_kinds, 'to': iso_utc(o.w_end)}) AS evidence,
     minutes_of(seconds_between(o.w_start, o.w_end)) AS minutes

@@ -21,8 +21,7 @@ SELECT
     CASE WHEN coalesce(sc.stay_sp_seconds, 0) + coalesce(sc.stay_capture_seconds, 0) > 0
          THEN 'no shore power in the window: ' ELSE 'no shore power used: ' END
         || printf('%.2f', uncontrolled_seconds / 3600.0)
-        || ' h of the window ' || local_text(w_start, tz) || ' to ' || local_text(w_end, tz)
-        || ' ' || tz || ' not on shore power and not excused'
+        || ' h of the window ' || window_text || ' ' || tz || ' not on shore power and not excused'
         -- when exceptions excused part of the window, which times the ship answers for, and
         -- the hours excused (pack 1.1.6; the window's times alone did not say)
         || CASE WHEN excused_seconds > 0

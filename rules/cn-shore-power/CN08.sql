@@ -22,8 +22,7 @@ SELECT
     CASE WHEN sp_seconds > 0 AND capture_seconds > 0 THEN 'shore power and capture'
          WHEN capture_seconds > 0 THEN 'capture'
          ELSE 'shore power' END
-        || ' for only part of the window ' || local_text(w_start, tz) || ' to '
-        || local_text(w_end, tz) || ' ' || tz || ': '
+        || ' for only part of the window ' || window_text || ' ' || tz || ': '
         || printf('%.2f', control_seconds / 3600.0) || ' of '
         || printf('%.2f', seconds_between(w_start, w_end) / 3600.0) || ' h under control; '
         -- the excused hours, so that the three add up to the window (pack 1.1.6)

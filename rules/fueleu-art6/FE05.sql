@@ -30,7 +30,7 @@ SELECT
         -- stay and what excused the rest, when (pack 1.2.8: the stay's times alone, which
         -- read as if all of it was non-compliant)
         || CASE WHEN event_excused_seconds > 0 AND o.open_times IS NOT NULL
-                THEN o.open_times ELSE local_text(w_start, tz) || ' to ' || local_text(w_end, tz)
+                THEN o.open_times ELSE w_start_text || ' to ' || w_end_text
            END || ' ' || tz
         || CASE WHEN allowance_seconds > 0
                 THEN ', less a connection allowance of ' || bc_minutes_text(allowance_seconds)
@@ -38,8 +38,7 @@ SELECT
                 ELSE '' END
         || ')'
         || CASE WHEN event_excused_seconds > 0 AND o.open_times IS NOT NULL
-                THEN '; the assessed stay ' || local_text(w_start, tz) || ' to '
-                     || local_text(w_end, tz) || ' ('
+                THEN '; the assessed stay ' || w_start_text || ' to ' || w_end_text || ' ('
                      || printf('%.2f', seconds_between(w_start, w_end) / 3600.0) || ' h) less '
                      || printf('%.2f', event_excused_seconds / 3600.0)
                      || ' h excused: ' || x.excused_text

@@ -17,8 +17,8 @@ SELECT
     f.visit_id,
     'partial OPS use: ' || printf('%.2f', ops_seconds / 3600.0) || ' of '
         || printf('%.2f', seconds_between(w_start, w_end) / 3600.0)
-        || ' h on OPS in the assessed stay ' || local_text(w_start, tz) || ' to '
-        || local_text(w_end, tz) || ' ' || tz || '; '
+        || ' h on OPS in the assessed stay ' || w_start_text || ' to ' || w_end_text || ' '
+        || tz || '; '
         || printf('%.2f', non_compliant_seconds / 3600.0) || ' h non-compliant ('
         -- each stretch not on OPS with its port-local times and what of it was excused
         -- (stage exceptions; pack 1.2.8: the minutes of each kind only, no time)

@@ -20,13 +20,13 @@ SELECT
         CASE WHEN o.clipped_to_start
              THEN 'arrived before Art. 6 applied here (' || CAST(o.start_date AS VARCHAR) || '): '
                   || printf('%.2f', seconds_between(o.arrival, o.w_start) / 3600.0)
-                  || ' h before ' || local_text(o.w_start, o.tz) || ' ' || o.tz
+                  || ' h before ' || o.w_start_text || ' ' || o.tz
                   || ' not assessed' END,
         CASE WHEN o.clipped_to_end
              THEN 'departed after the Member State requirement (Art. 6(3)) ended here ('
                   || CAST($member_state_addition_until AS VARCHAR) || '): '
                   || printf('%.2f', seconds_between(o.w_end, o.departure) / 3600.0)
-                  || ' h from ' || local_text(o.w_end, o.tz) || ' ' || o.tz
+                  || ' h from ' || o.w_end_text || ' ' || o.tz
                   || ' not assessed' END) AS message,
     to_json({'arrival': iso_utc(o.arrival), 'assessed_from': iso_utc(o.w_start),
              'assessed_to': iso_utc(o.w_end), 'departure': iso_utc(o.departure),

@@ -59,20 +59,22 @@ GROUP BY i.visit_id, i.kind, m.event_ids;
 -- islands (bc_interval_difference, the engine's macro; each piece names its stretch by its
 -- start, gs), with port-local times, so that a message can name the time the ship answers for,
 -- not only the stretch's (pack 1.1.6: "gap 30 min: 12:00 to 15:00 less 150 min excused" named
--- no time of the 30 min). A stretch nothing excused is named whole by cn_stretch_text.
-CREATE OR REPLACE TEMP TABLE cn_open_piece AS
+-- no time of the 30 min). A stretch nothing excused is named whole by cn_stretch_text. One
+-- statement (pack 1.1.8: the pieces were a table of their own, cn_open_piece, that only this
+-- read, one more statement to plan in every check).
+CREATE OR REPLACE TEMP TABLE cn_open_text AS
 WITH whole AS (
     SELECT visit_id, 0 AS part, s, e FROM cn_segment_net
     WHERE excused_seconds > 0 AND seconds > excused_seconds
 ),
-hole AS (SELECT visit_id, 0 AS part, s, e FROM cn_excuse)
-SELECT visit_id, whole_s AS gs, s, e FROM bc_interval_difference(whole, hole);
-
-CREATE OR REPLACE TEMP TABLE cn_open_text AS
+hole AS (SELECT visit_id, 0 AS part, s, e FROM cn_excuse),
+open_piece AS (
+    SELECT visit_id, whole_s AS gs, s, e FROM bc_interval_difference(whole, hole)
+)
 SELECT p.visit_id, p.gs,
     string_agg(local_text(p.s, w.tz) || ' to ' || local_text(p.e, w.tz), ' and ' ORDER BY p.s)
         AS open_times
-FROM cn_open_piece p
+FROM open_piece p
 JOIN cn_need w ON w.visit_id = p.visit_id
 GROUP BY p.visit_id, p.gs;
 
@@ -85,23 +87,27 @@ GROUP BY p.visit_id, p.gs;
 -- 2026-10-03 15:00"). open_times: every uncontrolled, not excused time of the visit (CN07,
 -- where the stretch is the whole window).
 CREATE OR REPLACE TEMP TABLE cn_stretch_text AS
+WITH stretch AS (
+    -- each stretch with its port-local times, written once for both texts below (pack 1.1.8:
+    -- each text wrote them itself, two more macro calls to plan in every check)
+    SELECT g.*, local_text(g.s, w.tz) || ' to ' || local_text(g.e, w.tz) AS times
+    FROM cn_segment_net g
+    JOIN cn_need w ON w.visit_id = g.visit_id
+    WHERE g.seconds > g.excused_seconds
+)
 SELECT
     g.visit_id,
     string_agg(
         CASE g.segment_kind WHEN 'late_connection' THEN 'late connection'
                             WHEN 'early_disconnection' THEN 'early disconnection'
                             ELSE g.segment_kind END
-        || ' ' || bc_minutes_text(g.seconds - g.excused_seconds) || ' min: '
-        || local_text(g.s, w.tz) || ' to ' || local_text(g.e, w.tz)
+        || ' ' || bc_minutes_text(g.seconds - g.excused_seconds) || ' min: ' || g.times
         || CASE WHEN g.excused_seconds > 0
                 THEN ' less ' || bc_minutes_text(g.excused_seconds) || ' min excused, uncontrolled '
                      || o.open_times
                 ELSE '' END,
         '; ' ORDER BY g.s) AS stretches,
-    string_agg(coalesce(o.open_times, local_text(g.s, w.tz) || ' to ' || local_text(g.e, w.tz)),
-               ' and ' ORDER BY g.s) AS open_times
-FROM cn_segment_net g
-JOIN cn_need w ON w.visit_id = g.visit_id
+    string_agg(coalesce(o.open_times, g.times), ' and ' ORDER BY g.s) AS open_times
+FROM stretch g
 LEFT JOIN cn_open_text o ON o.visit_id = g.visit_id AND o.gs = g.s
-WHERE g.seconds > g.excused_seconds
 GROUP BY g.visit_id;

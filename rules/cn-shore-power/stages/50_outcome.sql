@@ -97,5 +97,11 @@ SELECT
                                                 WHEN berth_supply IS NULL THEN 'leaves the shore_power cell empty for berth '
                                                 ELSE 'says there is no shore-power supply at berth ' END
                   || terminal || '/' || berth || ', but the shore-power session shows the berth supplied it' END
-    ) AS session_contradicts
+    ) AS session_contradicts,
+    -- the window in port-local time as CN04, CN07 and CN08 write it, made here once for the
+    -- visits those rules report (exempt by an equivalent measure, or with uncontrolled time)
+    -- (pack 1.1.8: each rule wrote it itself, six macro calls to plan in every check; the
+    -- text is the same)
+    CASE WHEN equivalent_kinds IS NOT NULL OR uncontrolled_seconds > 0
+         THEN local_text(w_start, tz) || ' to ' || local_text(w_end, tz) END AS window_text
 FROM base b;

@@ -1,22 +1,23 @@
 -- stage: OPS use
--- OPS sessions (the shore_power table) clipped to W and merged. Inner joins only, and both
--- ends are required columns, so greatest/least never see a NULL.
-CREATE OR REPLACE TEMP TABLE fe_ops_piece AS
-SELECT
-    w.visit_id,
-    greatest(x.connected, w.window_start) AS s,
-    least(x.disconnected, w.window_end) AS e
-FROM fe_window w
-JOIN shore_power x ON x.visit_id = w.visit_id
-WHERE w.window_start < w.window_end
-  AND x.connected IS NOT NULL AND x.disconnected IS NOT NULL
-  AND x.connected < w.window_end
-  AND x.disconnected > w.window_start;
-
--- Union of the pieces (bc_interval_union, the engine's macro): touching or overlapping pieces
--- merge.
+-- OPS sessions (the shore_power table) clipped to W and merged: the union of the pieces
+-- (bc_interval_union, the engine's macro), touching or overlapping pieces merged. One
+-- statement (pack 1.2.9: the pieces were a table of their own that only this read, one more
+-- statement to plan in every check).
 CREATE OR REPLACE TEMP TABLE fe_ops AS
-WITH piece AS (SELECT visit_id, 0 AS part, s, e FROM fe_ops_piece)
+WITH piece AS (
+    -- inner joins only, and both ends are required columns, so greatest/least never see a NULL
+    SELECT
+        w.visit_id,
+        0 AS part,
+        greatest(x.connected, w.window_start) AS s,
+        least(x.disconnected, w.window_end) AS e
+    FROM fe_window w
+    JOIN shore_power x ON x.visit_id = w.visit_id
+    WHERE w.window_start < w.window_end
+      AND x.connected IS NOT NULL AND x.disconnected IS NOT NULL
+      AND x.connected < w.window_end
+      AND x.disconnected > w.window_start
+)
 SELECT visit_id, s, e FROM bc_interval_union(piece);
 
 -- Parts of W not on OPS: before the first island (late connection), between islands (gap),

@@ -15,11 +15,6 @@ WHERE list_contains($partial_exception_kinds, x.kind)
   AND x.s < w.window_end
   AND x.e > w.window_start;
 
--- Capped-kind events merged per visit, and the not-on-OPS time they would excuse.
-CREATE OR REPLACE TEMP TABLE fe_capped_union AS
-WITH piece AS (SELECT visit_id, 0 AS part, s, e FROM fe_exception_piece WHERE capped)
-SELECT visit_id, s, e FROM bc_interval_union(piece);
-
 -- A port call uses a capped exception when a capped-kind event covers some of the W not on
 -- OPS of any of its stays: once, however many of its stays claim it. Uses are numbered per
 -- ship (or ship and port) and the port-local year of the call's (last) departure, in order of
@@ -27,9 +22,16 @@ SELECT visit_id, s, e FROM bc_interval_union(piece);
 -- whatever the period checked. fe_cap_claim: one row per call, on its first claiming stay
 -- (FE08); fe_cap_use: the call's number on each stay that claims it.
 CREATE OR REPLACE TEMP TABLE fe_cap_stay AS
-WITH need AS (
+WITH piece AS (SELECT visit_id, 0 AS part, s, e FROM fe_exception_piece WHERE capped),
+capped_union AS (
+    -- capped-kind events merged per visit (pack 1.2.9: a table of its own that only this
+    -- statement read)
+    SELECT visit_id, s, e FROM bc_interval_union(piece)
+),
+need AS (
+    -- the not-on-OPS time they would excuse
     SELECT u.visit_id, sum(seconds_between(greatest(u.s, g.s), least(u.e, g.e))) AS seconds
-    FROM fe_capped_union u
+    FROM capped_union u
     JOIN fe_segment g ON g.visit_id = u.visit_id AND u.s < g.e AND u.e > g.s
     GROUP BY u.visit_id
 )
@@ -137,12 +139,10 @@ JOIN merged m ON m.visit_id = i.visit_id AND m.kind = i.kind
 JOIN fe_window w ON w.visit_id = i.visit_id
 GROUP BY i.visit_id, i.kind, m.event_ids;
 
--- Each not-on-OPS segment that events partly excuse, less the excused time (fe_excuse,
--- merged, so the pieces between its islands are never empty): the times the ship answers
--- for, in port-local time (pack 1.2.8: FE05 named the whole stay's times when events excused
--- part of it, FE06 named no time of a stretch at all). Segments no event touches are not
--- here: a message writes their own times (and the cost stays with the few excused ones).
-CREATE OR REPLACE TEMP TABLE fe_open_piece AS
+-- Per segment: its open times; per visit (gs NULL): all of them, in time order (FE05, whose
+-- stay is one segment; it reads them only where events excused some of it). One statement
+-- (pack 1.2.9: the pieces were a table of their own that only this read).
+CREATE OR REPLACE TEMP TABLE fe_open_text AS
 WITH x AS (
     SELECT g.visit_id, g.s AS gs, g.e AS ge,
         greatest(x.s, g.s) AS xs, least(x.e, g.e) AS xe
@@ -158,18 +158,22 @@ pieces AS (
     UNION ALL
     -- after the last island
     SELECT visit_id, gs, max(xe), ge FROM b GROUP BY visit_id, gs, ge
+),
+open_piece AS (
+    -- each not-on-OPS segment that events partly excuse, less the excused time (fe_excuse,
+    -- merged, so the pieces between its islands are never empty): the times the ship answers
+    -- for, in port-local time (pack 1.2.8: FE05 named the whole stay's times when events
+    -- excused part of it, FE06 named no time of a stretch at all). Segments no event touches
+    -- are not here: a message writes their own times (and the cost stays with the few
+    -- excused ones).
+    SELECT visit_id, gs, s, e FROM pieces WHERE s < e
 )
-SELECT visit_id, gs, s, e FROM pieces WHERE s < e;
-
--- Per segment: its open times; per visit (gs NULL): all of them, in time order (FE05, whose
--- stay is one segment; it reads them only where events excused some of it).
-CREATE OR REPLACE TEMP TABLE fe_open_text AS
 SELECT p.visit_id, p.gs,
     string_agg(local_text(p.s, w.tz) || ' to ' || local_text(p.e, w.tz), ' and ' ORDER BY p.s)
         AS open_times,
     -- the same times as evidence (FE05 `not_excused`, which the report's listing shows)
     list({'from': iso_utc(p.s), 'to': iso_utc(p.e)} ORDER BY p.s) AS open_pieces
-FROM fe_open_piece p
+FROM open_piece p
 JOIN fe_window w ON w.visit_id = p.visit_id
 GROUP BY GROUPING SETS ((p.visit_id, p.gs), (p.visit_id));
 

@@ -4,6 +4,9 @@
 -- whole-stay exception > OPS use and partial exceptions. A call that must use OPS always has
 -- time under the obligation (stage calls: it departs after the regime's first instant), so
 -- its window is never empty.
+-- The steps below carry only the columns of fe_call they read (NEEDED: visit_id ... call_seconds);
+-- the row's other columns are joined back once at the end (pack 1.2.9: carrying fe_call's 77
+-- columns through every step was a third of planning this statement; results unchanged).
 CREATE OR REPLACE TEMP TABLE fe_outcome AS
 WITH ops AS (
     SELECT visit_id, sum(seconds_between(s, e)) AS ops_seconds FROM fe_ops GROUP BY visit_id
@@ -28,7 +31,9 @@ excused_kinds AS (
 ),
 base AS (
     SELECT
-        c.*,
+        -- NEEDED: the columns of fe_call that the steps below read
+        c.visit_id, c.call_key, c.call_stays, c.arrival, c.departure, c.not_applicable_basis,
+        c.missing_berth_ops, c.judged_gross_tonnage, c.call_seconds,
         n.visit_id IS NOT NULL AS needs_ops,
         x.kinds AS exemption_kinds,
         x.event_ids AS exemption_event_ids,
@@ -205,7 +210,10 @@ billed AS (
     FROM judged
 )
 SELECT
-    b.*,
+    -- every column of fe_call (in its order), then what the steps above computed
+    c.*,
+    b.* EXCLUDE (visit_id, call_key, call_stays, arrival, departure, not_applicable_basis,
+                 missing_berth_ops, judged_gross_tonnage, call_seconds),
     CASE WHEN b.verdict IN ('compliant', 'non_compliant') THEN b.w_start END
         AS window_start,
     CASE WHEN b.verdict IN ('compliant', 'non_compliant') THEN b.w_end END
@@ -232,5 +240,13 @@ SELECT
         WHEN b.verdict = 'non_compliant' AND b.penalty_carrier
              AND b.call_power_demand_kw IS NOT NULL
             THEN round($penalty_eur_per_kwh * b.call_power_demand_kw * b.billed_hours, 2)
-    END AS penalty
-FROM billed b;
+    END AS penalty,
+    -- the window's port-local times as FE05, FE06 and FE11 write them, made here once for
+    -- the stays those rules report (pack 1.2.9: each rule wrote them itself, eight macro
+    -- calls to plan in every check; the texts are the same)
+    CASE WHEN b.verdict = 'non_compliant' OR b.clipped_to_start
+         THEN local_text(b.w_start, c.tz) END AS w_start_text,
+    CASE WHEN b.verdict = 'non_compliant' OR b.clipped_to_end
+         THEN local_text(b.w_end, c.tz) END AS w_end_text
+FROM billed b
+JOIN fe_call c ON c.visit_id = b.visit_id;
