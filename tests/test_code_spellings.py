@@ -338,7 +338,7 @@ def test_empty_reference_tables_are_not_searched(tmp_path, monkeypatch):
 
         monkeypatch.setattr(store, "run", counted)
         assert code_spellings.near_code_warnings(con) == []
-        assert len(statements) == 1 and "EXISTS" in statements[0]
+        assert len(statements) == 1 and "LIMIT 1" in statements[0]
         monkeypatch.setattr(store, "run", real)
         load_files(con, "berths", [write_csv(tmp_path / "b.csv", [
             {"port": "USLAX", "terminal": "trapac", "berth": "B136",
@@ -347,6 +347,25 @@ def test_empty_reference_tables_are_not_searched(tmp_path, monkeypatch):
         statements.clear()
         lines = code_spellings.near_code_warnings(con)
         assert len(lines) == 1 and "column terminal 'trapac'" in lines[0], lines
-        assert len(statements) == 3  # which are filled, berths' spellings, berths' ports
+        # which are filled, which hold a row no visit spells letter for letter (berths does),
+        # berths' spellings, and whether berths holds a row at a port in no ports table (it
+        # does not: its rows are not grouped by file and port)
+        assert len(statements) == 4, statements
+        assert "NOT EXISTS (SELECT 1 FROM visits e" in statements[1]
+        assert "DISTINCT r.k" in statements[3]
+    finally:
+        con.close()
+    # a berth spelt as the visits spell it: no row unmatched, so no search of its spellings
+    monkeypatch.setattr(store, "run", real)
+    con = store.connect(tmp_path / "exact.duckdb")
+    try:
+        load_files(con, "visits", [write_csv(tmp_path / "v.csv", [good_visit()])])
+        load_files(con, "berths", [write_csv(tmp_path / "b2.csv", [
+            {"port": "USLAX", "terminal": "TRAPAC", "berth": "B136",
+             "shore_power_capable": "yes"}])])
+        monkeypatch.setattr(store, "run", counted)
+        statements.clear()
+        assert code_spellings.near_code_warnings(con) == []
+        assert len(statements) == 3, statements  # filled, unmatched (none), ports
     finally:
         con.close()

@@ -45,7 +45,7 @@ from berthcheck.engine.results_query import (
     unordered,
     with_engine_columns,
 )
-from berthcheck.engine.scope import SCOPE_SQL, Scope, parse_scope, scope_params
+from berthcheck.engine.scope import Scope, parse_scope, scope_query
 from berthcheck.engine.timing import stage
 
 if TYPE_CHECKING:
@@ -117,7 +117,8 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
 
     values = pack.parameter_values()
     # the visit ids in scope, found once; readable as `_bc_scope` on both connections
-    in_scope = con.sql(SCOPE_SQL, params=scope_params(scope)).arrow().read_all()
+    scope_sql, params = scope_query(scope)
+    in_scope = con.sql(scope_sql, params=params).arrow().read_all()
     if scope == Scope(None, None, None):  # no years asked: not held through a big check
         in_scope = in_scope.select(["visit_id"])
     con.register("_bc_scope", in_scope)

@@ -76,11 +76,13 @@ def empty_tables(con, tables: set[str] | None = None) -> list[str]:
         names = [t for t in names if t in tables]
     if not names:
         return []
-    # every table in one statement (a statement per table cost a check ~1 ms each); EXISTS
-    # stops at a table's first current row, where a count read all of them
-    tests = ", ".join(f"EXISTS (SELECT 1 FROM {t})" for t in names)  # noqa: S608 - KINDS
-    held = store.run(con, "SELECT " + tests)[0]
-    return [t for t, full in zip(names, held, strict=True) if not full]
+    # every table in one statement (a statement per table cost a check ~1 ms each), each
+    # read up to its first current row (LIMIT 1), where a count read all of them. A UNION ALL
+    # giving the number of each table that has one: the same tests as eleven EXISTS columns
+    # of one SELECT took DuckDB 28-30 ms of CPU to plan (3 ms this way), twice a `check`
+    parts = [f"(SELECT {i} FROM {t} LIMIT 1)" for i, t in enumerate(names)]  # noqa: S608 - KINDS
+    held = {i for (i,) in store.run(con, " UNION ALL ".join(parts))}
+    return [t for i, t in enumerate(names) if i not in held]
 
 
 def empty_warnings(con, tables: set[str] | None = None) -> list[str]:
