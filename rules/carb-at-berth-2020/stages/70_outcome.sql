@@ -130,10 +130,9 @@ excused_kinds AS (
     SELECT vkey, string_agg(kind, '+' ORDER BY kind) AS kinds
     FROM bc_excused_kind WHERE seconds > 0 GROUP BY vkey
 ),
-cap AS (
-    SELECT vkey, bool_or(plug_in_barred) AS plug_in_barred
-    FROM bc_capture GROUP BY vkey
-),
+-- the visits with a capture session the plug-in duty bars (plug_in_barred is never NULL), not
+-- every capture session grouped by visit
+cap AS (SELECT DISTINCT vkey FROM bc_capture WHERE plug_in_barred),
 caecs AS (SELECT DISTINCT vkey FROM bc_caecs_stretch),
 base AS (
     -- the visit columns the rules and assemble.sql read, not v.* (every stored column of every
@@ -166,7 +165,7 @@ base AS (
         t7.named AS parties_named,
         t7.unknown AS parties_unknown,
         caecs.vkey IS NOT NULL AS caecs_answers,
-        coalesce(cap.plug_in_barred, false) AS plug_in_barred
+        cap.vkey IS NOT NULL AS plug_in_barred
     FROM bc_visit v
     -- the visit's status row, joined on the visit read once (stages/20_terminal_status.sql)
     LEFT JOIN bc_terminal_year_status t
