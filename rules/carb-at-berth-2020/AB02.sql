@@ -38,5 +38,10 @@ SELECT
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_outcome o
-JOIN bc_terminal_status t ON t.vkey = o.vkey
-WHERE t.status = 'low_activity'
+-- the visit's status row (stages/20_terminal_status.sql), joined for the few visits this rule
+-- names: bc_outcome carries the status (its terminal_status, terminal_status_source) and the
+-- status year
+JOIN bc_terminal_year_status t
+    ON t.port = o.port AND t.terminal = o.terminal AND t.vessel_type = o.vessel_type
+   AND t.year = o.status_year
+WHERE o.terminal_status = 'low_activity' AND t.status = 'low_activity'

@@ -33,5 +33,8 @@ SELECT
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_outcome o
-JOIN bc_terminal_status t ON t.vkey = o.vkey
-WHERE t.status_source = 'assumed'
+-- the visit's status row, joined on its status year for the visits this rule names (as AB02)
+JOIN bc_terminal_year_status t
+    ON t.port = o.port AND t.terminal = o.terminal AND t.vessel_type = o.vessel_type
+   AND t.year = o.status_year
+WHERE o.terminal_status_source = 'assumed' AND t.status_source = 'assumed'

@@ -40,9 +40,11 @@ SELECT
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
 FROM bc_claim_outcome c
+-- the refused claim leaves uncontrolled time (or a visit without Ready to Work) unexcused;
+-- on a visit compliant on its own control it is AB24 (not on one another honoured VIE/TIE
+-- made compliant: that visit did not reduce its emissions). An anti join (NOT EXISTS without
+-- the correlated subquery, cheaper to plan)
+ANTI JOIN (SELECT o.vkey FROM bc_outcome o
+           WHERE o.verdict = 'compliant' AND NOT (o.vie_honoured OR o.tie_honoured)) o
+    ON o.vkey = c.vkey
 WHERE allowance IS NOT NULL AND claim_number > allowance
-  -- the refused claim leaves uncontrolled time (or a visit without Ready to Work) unexcused;
-  -- on a visit compliant on its own control it is AB24 (not on one another honoured VIE/TIE
-  -- made compliant: that visit did not reduce its emissions)
-  AND NOT EXISTS (SELECT 1 FROM bc_outcome o WHERE o.vkey = c.vkey AND o.verdict = 'compliant'
-                  AND NOT (o.vie_honoured OR o.tie_honoured))

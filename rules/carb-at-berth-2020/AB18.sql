@@ -15,37 +15,18 @@
 --   e.g. vessel.
 -- non_compliant: A non-compliant visit of a vessel without shore power at a berth missing from
 --   berths: responsible vessel+unknown (vessel+caecs_operator+unknown where capture came late).
-WITH t7 AS (
-    -- Table 7's two rows for the vessel's shore power: the berth with it (rt), without (rf)
+WITH said AS (
+    -- Table 7's two rows for the vessel's shore power, in words (stages/70_outcome.sql,
+    -- bc_table7: the parties both name, only the shore power berth's, only the other's)
     SELECT o.visit_id, o.port, o.terminal, o.berth, o.responsible,
         b.port IS NOT NULL AS listed,
-        string_split(rt.responsible, '+') AS with_sp,
-        string_split(rf.responsible, '+') AS without_sp
+        t7.either_way, t7.with_only, t7.without_only
     FROM bc_outcome o
     JOIN bc_visit v ON v.vkey = o.vkey
     LEFT JOIN berths b ON b.port = o.port AND b.terminal = o.terminal AND b.berth = o.berth
-    LEFT JOIN param_responsible_parties rt
-        ON rt.berth_shore_power AND rt.vessel_shore_power = coalesce(v.shore_power_capable, false)
-    LEFT JOIN param_responsible_parties rf
-        ON NOT rf.berth_shore_power AND rf.vessel_shore_power = coalesce(v.shore_power_capable, false)
+    LEFT JOIN bc_table7 t7
+        ON t7.berth_sp IS NULL AND t7.vessel_sp = coalesce(v.shore_power_capable, false)
     WHERE o.verdict = 'non_compliant' AND list_contains(string_split(o.responsible, '+'), 'unknown')
-),
-said AS (
-    SELECT *,
-        -- 'the vessel and the terminal' from ['vessel', 'terminal'], in Table 7's order
-        array_to_string(list_transform(
-            list_filter(['vessel', 'terminal', 'port'],
-                        lambda p: list_contains(with_sp, p) AND list_contains(without_sp, p)),
-            lambda p: 'the ' || p), ' and ') AS either_way,
-        array_to_string(list_transform(
-            list_filter(['vessel', 'terminal', 'port'],
-                        lambda p: list_contains(with_sp, p) AND NOT list_contains(without_sp, p)),
-            lambda p: 'the ' || p), ' and ') AS with_only,
-        array_to_string(list_transform(
-            list_filter(['vessel', 'terminal', 'port'],
-                        lambda p: list_contains(without_sp, p) AND NOT list_contains(with_sp, p)),
-            lambda p: 'the ' || p), ' and ') AS without_only
-    FROM t7
 )
 SELECT
     visit_id,

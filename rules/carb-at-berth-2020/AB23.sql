@@ -12,7 +12,7 @@
 -- compliant: A visit controlled for its whole window has 0 violation days and no finding.
 -- non_compliant: A 2-hour gap from 23:00 to 01:00 local: 2 violation days (10-03 and 10-04).
 SELECT
-    o.visit_id,
+    d.visit_id,
     CAST(d.violation_days AS VARCHAR) || ' violation day'
         || CASE WHEN d.violation_days = 1 THEN '' ELSE 's' END
         || ' (port-local dates with uncontrolled time: ' || d.violation_dates || ')' AS message,
@@ -21,6 +21,5 @@ SELECT
         'violation_days': d.violation_days
     }) AS evidence,
     CAST(NULL AS DOUBLE) AS minutes
-FROM bc_outcome o
-JOIN bc_violation_days d ON d.vkey = o.vkey
-WHERE o.verdict = 'non_compliant'
+-- the non-compliant visits' days (stages/70_outcome.sql)
+FROM bc_violation_days d

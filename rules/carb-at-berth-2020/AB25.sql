@@ -15,17 +15,18 @@
 -- non_compliant: A commissioned vessel on capture for its whole window (1860 min) at a berth
 --   with no berths row: compliant on the capture, with this warning.
 WITH undecided AS (
-    SELECT c.visit_id, c.session_id, c.system_id, c.commissioned_from, v.port, v.terminal,
-        v.berth, b.port IS NOT NULL AS listed,
-        overlap_seconds(c.counted_s, c.counted_e, w.window_start, w.window_end) AS window_seconds
+    -- the visit's port, terminal, berth and window from bc_outcome: where the verdict rests on
+    -- the control (compliant or non-compliant) it reports the window, and a window that is
+    -- empty there (NULL) or in bc_window (start >= end) covers no second of a session
+    SELECT c.visit_id, c.session_id, c.system_id, c.commissioned_from, o.port, o.terminal,
+        o.berth, b.port IS NOT NULL AS listed,
+        overlap_seconds(c.counted_s, c.counted_e, o.window_start, o.window_end) AS window_seconds
     FROM bc_capture c
-    JOIN bc_visit v ON v.vkey = c.vkey
-    JOIN bc_window w ON w.vkey = c.vkey
     JOIN bc_outcome o ON o.vkey = c.vkey
-    LEFT JOIN berths b ON b.port = v.port AND b.terminal = v.terminal AND b.berth = v.berth
+    LEFT JOIN berths b ON b.port = o.port AND b.terminal = o.terminal AND b.berth = o.berth
     WHERE $plug_in_duty
       AND c.counts
-      AND (v.commissioned IS TRUE OR c.commissioned_from IS NOT NULL)
+      AND c.commissioned_at_terminal
       AND b.shore_power IS NULL
       -- where the verdict rests on the control: not an exempt visit, nor one a VIE/TIE excused
       AND o.verdict IN ('compliant', 'non_compliant')

@@ -67,5 +67,6 @@ SELECT
 FROM outcome
 -- joined on the visit key (stages/10_visits.sql), which stays out of the results
 LEFT JOIN bc_stay_control sc ON sc.vkey = outcome.vkey
-LEFT JOIN bc_violation_days vd ON vd.vkey = outcome.vkey
+-- (its days by key: the visit_id above is the outcome's)
+LEFT JOIN (SELECT vkey, violation_days FROM bc_violation_days) vd ON vd.vkey = outcome.vkey
 ORDER BY visit_id;

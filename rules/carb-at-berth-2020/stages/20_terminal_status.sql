@@ -224,14 +224,9 @@ LEFT JOIN counted c
    AND c.year = f.year;
 
 -- A visit takes the status of its port-local arrival year (status_year, stages/10_visits.sql).
--- A view, not a table: written out it was a copy of the year's texts (counts, sources) for
--- every applicable visit, five times the cost of the join (0.15 of 0.03 CPU s at 200 000
--- visits); its readers (bc_outcome, AB02, AB03) each join the few status rows again, and
--- bc_need (stages/30_events.sql) makes the same join on the visits it reads.
-CREATE OR REPLACE TEMP VIEW bc_terminal_status AS
-SELECT v.visit_id, v.vkey, s.*
-FROM bc_visit v
-JOIN bc_terminal_year_status s
-    ON s.port = v.port AND s.terminal = v.terminal AND s.vessel_type = v.vessel_type
-   AND s.year = v.status_year
-WHERE v.not_applicable_basis IS NULL;
+-- Its readers join these few rows on (port, terminal, vessel_type, status_year) themselves:
+-- bc_need (stages/30_events.sql) and bc_outcome on the visits they read, AB02 and AB03 on
+-- bc_outcome's rows of a low activity or assumed status only. There is no per-visit table or
+-- view of it: written out it copied the year's texts (counts, sources) for every applicable
+-- visit, five times the cost of the join (0.15 of 0.03 CPU s at 200 000 visits), and a view
+-- (pack 1.2.12) joined bc_visit once more for each of its three readers (pack 1.2.13).

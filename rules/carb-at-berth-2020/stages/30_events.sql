@@ -44,8 +44,21 @@ history AS (
     FROM history_visits v
     WHERE v.imo IN (SELECT j.imo FROM claim c JOIN bc_visit j ON j.visit_id = c.visit_id)
       AND (v.commissioned IS TRUE
-           OR EXISTS (SELECT 1 FROM history_events x WHERE x.visit_id = v.visit_id
-                                                       AND x.kind = 'commissioning'))
+           OR v.visit_id IN (SELECT x.visit_id FROM history_events x
+                             WHERE x.kind = 'commissioning'))
+),
+-- The earlier visit and the connection are joined, not looked up by a correlated subquery
+-- per claim (ORDER BY ... LIMIT 1, EXISTS), which made this the dearest stage to plan for a
+-- handful of claims (pack 1.2.13).
+earlier AS (
+    -- the first earlier one (by arrival, then visit_id) of the same vessel, port and terminal
+    SELECT c.visit_id, arg_min(h.visit_id, (h.arrival, h.visit_id)) AS earlier_visit
+    FROM claim c
+    JOIN bc_visit v ON v.visit_id = c.visit_id
+    JOIN history h
+        ON h.imo = v.imo AND h.port = v.port AND h.terminal = v.terminal
+       AND (h.arrival < v.arrival OR (h.arrival = v.arrival AND h.visit_id < v.visit_id))
+    GROUP BY c.visit_id
 ),
 judged AS (
     SELECT
@@ -53,14 +66,14 @@ judged AS (
         c.event_ids,
         c.approval_ref,
         v.commissioned IS TRUE AS already_commissioned,
-        (SELECT h.visit_id FROM history h
-         WHERE h.imo = v.imo AND h.port = v.port AND h.terminal = v.terminal
-           AND (h.arrival < v.arrival OR (h.arrival = v.arrival AND h.visit_id < v.visit_id))
-         ORDER BY h.arrival, h.visit_id
-         LIMIT 1) AS earlier_visit,
-        EXISTS (SELECT 1 FROM shore_power sp WHERE sp.visit_id = c.visit_id) AS connected
+        e.earlier_visit,
+        sp.visit_id IS NOT NULL AS connected
     FROM claim c
     JOIN bc_visit v ON v.visit_id = c.visit_id
+    LEFT JOIN earlier e ON e.visit_id = c.visit_id
+    -- connected: a shore power session of the claimed visit
+    LEFT JOIN (SELECT DISTINCT visit_id FROM shore_power
+               WHERE visit_id IN (SELECT visit_id FROM claim)) sp ON sp.visit_id = c.visit_id
 )
 SELECT
     *,
@@ -97,13 +110,14 @@ GROUP BY x.visit_id, x.vkey;
 
 -- A visit must control emissions when the regulation applies, its terminal is not a low
 -- activity terminal for its type, and no whole-visit exception covers it.
--- (bc_terminal_status's join, stages/20_terminal_status.sql, made here on the visit read once)
+-- (the visit's status row, stages/20_terminal_status.sql, joined on the visit read once)
 CREATE OR REPLACE TEMP TABLE bc_need AS
 SELECT v.visit_id, v.vkey
 FROM bc_visit v
 JOIN bc_terminal_year_status t
     ON t.port = v.port AND t.terminal = v.terminal AND t.vessel_type = v.vessel_type
    AND t.year = v.status_year
+-- no whole-visit exception (an anti join: NOT EXISTS without a correlated subquery to plan)
+ANTI JOIN bc_whole_exception x ON x.vkey = v.vkey
 WHERE v.not_applicable_basis IS NULL
-  AND t.status = 'regulated'
-  AND NOT EXISTS (SELECT 1 FROM bc_whole_exception x WHERE x.vkey = v.vkey);
+  AND t.status = 'regulated';

@@ -37,6 +37,10 @@ approval AS (
         v.tz,
         v.arrival,
         v.departure,
+        -- the vessel's shore power commissioned at the terminal (said, or said on an earlier
+        -- visit): the plug-in duty at a shore power berth (AB20), undecided at a berth whose
+        -- shore power is unknown (AB25)
+        v.commissioned IS TRUE OR cb.commissioned_from IS NOT NULL AS commissioned_at_terminal,
         (v.commissioned IS TRUE OR cb.commissioned_from IS NOT NULL)
             AND coalesce(b.shore_power, false) AND $plug_in_duty AS plug_in_barred,
         cb.commissioned_from,
@@ -65,8 +69,8 @@ approval AS (
 )
 SELECT
     session_id, visit_id, vkey, system_id, provider, started, ended, nox_inlet_ppm, nox_outlet_ppm,
-    tz, arrival, departure, caecs_loaded, listed, approved_from, approved_to, plug_in_barred,
-    commissioned_from,
+    tz, arrival, departure, caecs_loaded, listed, approved_from, approved_to,
+    commissioned_at_terminal, plug_in_barred, commissioned_from,
     CASE WHEN counted_s < counted_e THEN counted_s END AS counted_s,
     CASE WHEN counted_s < counted_e THEN counted_e END AS counted_e,
     -- approved over the whole session
@@ -135,8 +139,9 @@ SELECT vkey, 'early_disconnection', e, window_end FROM isl
 WHERE next_s IS NULL AND e < window_end
 UNION ALL
 SELECT w.vkey, 'no_control', w.window_start, w.window_end FROM bc_window w
-WHERE w.window_start < w.window_end
-  AND NOT EXISTS (SELECT 1 FROM bc_control c WHERE c.vkey = w.vkey);
+-- no island at all (an anti join: NOT EXISTS without a correlated subquery to plan)
+ANTI JOIN bc_control c ON c.vkey = w.vkey
+WHERE w.window_start < w.window_end;
 
 -- Excusing events (emergency, remediation) clipped to W and merged.
 CREATE OR REPLACE TEMP TABLE bc_excuse_piece AS

@@ -111,11 +111,13 @@ history_counted AS (
     JOIN bc_port_year_bounds b
         ON b.port = v.port AND v.departure >= b.t0 AND v.departure < b.t1
     JOIN ports p ON p.port = v.port AND p.carb_at_berth
+    -- not a visit under an innovative concept (an anti join: NOT EXISTS without a correlated
+    -- subquery to plan)
+    ANTI JOIN (SELECT visit_id FROM history_events WHERE kind = 'innovative_concept') x
+        ON x.visit_id = v.visit_id
     -- vessel visits of the Control Measure: an articulated tug barge is not an ocean-going
     -- vessel (§ 93130.2(b)(7)), so its calls are no fleet's or terminal's visits here
     WHERE NOT list_contains($not_ocean_going_types, v.vessel_type)
-      AND NOT EXISTS (SELECT 1 FROM history_events x
-                      WHERE x.visit_id = v.visit_id AND x.kind = 'innovative_concept')
 ),
 fleet_year AS (
     SELECT fleet_key, year, count(*) AS visits FROM history_counted GROUP BY fleet_key, year

@@ -42,6 +42,64 @@ WHERE n.is_capture
   AND ((n.s < n.ge AND n.e > n.gs) OR n.e = d.prev_end OR n.s = d.next_start)
 GROUP BY n.vkey, n.gs, n.ge;
 
+-- § 93130.18 Table 7 (param_responsible_parties) read once per kind of berth and of vessel, six
+-- rows: berth_sp the berth's shore power (true, false; NULL = unknown: no berths row, or its
+-- shore_power cell empty, docs/contract.md), vessel_sp the vessel's. Where the berth is known
+-- its row names the parties; where it is not, both rows for the vessel are read (rt: a berth
+-- with shore power, rf: without): a party both name answers whatever the berth is, and the
+-- rest is 'unknown' (pack 1.2.11; docs/regulations-carb.md 11.1). bc_outcome joins this on
+-- the visit's kind, and AB18 says the same in words; split and matched per visit, these texts
+-- were a fifth of bc_outcome at 200 000 visits and most of planning AB18.
+--   named: the parties named, in Table 7's order ('vessel+terminal'), NULL for none;
+--   unknown: 'unknown' where the berth is unknown and the two rows differ (or one is missing);
+--   either_way, with_only, without_only: AB18's words for an unknown berth ('the vessel and the
+--   terminal'): the parties both rows name, only the shore power berth's, only the other's.
+CREATE OR REPLACE TEMP TABLE bc_table7 AS
+WITH kinds AS (
+    SELECT k.berth_sp, k.vessel_sp,
+        string_split(r.responsible, '+') AS own,
+        string_split(rt.responsible, '+') AS with_sp,
+        string_split(rf.responsible, '+') AS without_sp
+    FROM (VALUES (true, true), (true, false), (false, true), (false, false), (NULL, true),
+                 (NULL, false)) k(berth_sp, vessel_sp)
+    LEFT JOIN param_responsible_parties r
+        ON r.berth_shore_power = k.berth_sp AND r.vessel_shore_power = k.vessel_sp
+    LEFT JOIN param_responsible_parties rt
+        ON k.berth_sp IS NULL AND rt.berth_shore_power AND rt.vessel_shore_power = k.vessel_sp
+    LEFT JOIN param_responsible_parties rf
+        ON k.berth_sp IS NULL AND NOT rf.berth_shore_power AND rf.vessel_shore_power = k.vessel_sp
+),
+party AS (
+    -- whether each row names each party (own: the known berth's row)
+    SELECT berth_sp, vessel_sp, with_sp, without_sp,
+        list_contains(own, 'vessel') AS own_v, list_contains(own, 'terminal') AS own_t,
+        list_contains(own, 'port') AS own_p,
+        list_contains(with_sp, 'vessel') AS w_v, list_contains(with_sp, 'terminal') AS w_t,
+        list_contains(with_sp, 'port') AS w_p,
+        list_contains(without_sp, 'vessel') AS wo_v, list_contains(without_sp, 'terminal') AS wo_t,
+        list_contains(without_sp, 'port') AS wo_p
+    FROM kinds
+)
+SELECT berth_sp, vessel_sp,
+    -- own_* is NULL where the berth is unknown, w_* and wo_* where it is known
+    nullif(concat_ws('+', CASE WHEN own_v OR (w_v AND wo_v) THEN 'vessel' END,
+                          CASE WHEN own_t OR (w_t AND wo_t) THEN 'terminal' END,
+                          CASE WHEN own_p OR (w_p AND wo_p) THEN 'port' END), '') AS named,
+    CASE WHEN berth_sp IS NULL
+              AND (with_sp IS NULL OR without_sp IS NULL
+                   OR list_sort(with_sp) <> list_sort(without_sp))
+         THEN 'unknown' END AS unknown,
+    concat_ws(' and ', CASE WHEN w_v AND wo_v THEN 'the vessel' END,
+                       CASE WHEN w_t AND wo_t THEN 'the terminal' END,
+                       CASE WHEN w_p AND wo_p THEN 'the port' END) AS either_way,
+    concat_ws(' and ', CASE WHEN w_v AND NOT wo_v THEN 'the vessel' END,
+                       CASE WHEN w_t AND NOT wo_t THEN 'the terminal' END,
+                       CASE WHEN w_p AND NOT wo_p THEN 'the port' END) AS with_only,
+    concat_ws(' and ', CASE WHEN wo_v AND NOT w_v THEN 'the vessel' END,
+                       CASE WHEN wo_t AND NOT w_t THEN 'the terminal' END,
+                       CASE WHEN wo_p AND NOT w_p THEN 'the port' END) AS without_only
+FROM party;
+
 CREATE OR REPLACE TEMP TABLE bc_outcome AS
 -- Every join and grouping per visit is on the visit key (vkey, stages/10_visits.sql).
 WITH seg AS (
@@ -72,10 +130,9 @@ excused_kinds AS (
     SELECT vkey, string_agg(kind, '+' ORDER BY kind) AS kinds
     FROM bc_excused_kind WHERE seconds > 0 GROUP BY vkey
 ),
-cap AS (
-    SELECT vkey, bool_or(plug_in_barred) AS plug_in_barred
-    FROM bc_capture GROUP BY vkey
-),
+-- the visits with a capture session the plug-in duty bars (plug_in_barred is never NULL), not
+-- every capture session grouped by visit
+cap AS (SELECT DISTINCT vkey FROM bc_capture WHERE plug_in_barred),
 caecs AS (SELECT DISTINCT vkey FROM bc_caecs_stretch),
 base AS (
     -- the visit columns the rules and assemble.sql read, not v.* (every stored column of every
@@ -83,7 +140,7 @@ base AS (
     SELECT
         v.visit_id, v.vkey, v.imo, v.vessel_name, v.vessel_type, v.fleet, v.operator, v.port,
         v.terminal, v.berth, v.arrival, v.ready_to_work, v.pilot_on_board, v.departure,
-        v.shore_power_capable, v.tz, v.year,
+        v.shore_power_capable, v.tz, v.status_year,
         t.status AS terminal_status,
         t.status_source AS terminal_status_source,
         x.kinds AS exception_kinds,
@@ -105,11 +162,15 @@ base AS (
         -- Table 7 reads the berth's shore power: a berths row whose shore_power cell is empty
         -- (unknown, docs/contract.md) decides it no more than a missing row does
         b.port IS NOT NULL AND b.shore_power IS NOT NULL AS berth_known,
-        b.shore_power AS berth_shore_power,
+        t7.named AS parties_named,
+        t7.unknown AS parties_unknown,
         caecs.vkey IS NOT NULL AS caecs_answers,
-        coalesce(cap.plug_in_barred, false) AS plug_in_barred
+        cap.vkey IS NOT NULL AS plug_in_barred
     FROM bc_visit v
-    LEFT JOIN bc_terminal_status t ON t.vkey = v.vkey
+    -- the visit's status row, joined on the visit read once (stages/20_terminal_status.sql)
+    LEFT JOIN bc_terminal_year_status t
+        ON t.port = v.port AND t.terminal = v.terminal AND t.vessel_type = v.vessel_type
+       AND t.year = v.status_year
     LEFT JOIN bc_whole_exception x ON x.vkey = v.vkey
     LEFT JOIN claim ON claim.vkey = v.vkey
     LEFT JOIN bc_window w ON w.vkey = v.vkey
@@ -119,6 +180,11 @@ base AS (
     LEFT JOIN berths b ON b.port = v.port AND b.terminal = v.terminal AND b.berth = v.berth
     LEFT JOIN cap ON cap.vkey = v.vkey
     LEFT JOIN caecs ON caecs.vkey = v.vkey
+    -- the visit's kind of berth (its shore_power cell: NULL without a row or with it empty)
+    -- and of vessel in Table 7 (bc_table7 above)
+    LEFT JOIN bc_table7 t7
+        ON t7.vessel_sp = coalesce(v.shore_power_capable, false)
+       AND t7.berth_sp IS NOT DISTINCT FROM b.shore_power
     WHERE v.not_applicable_basis IS NULL
 ),
 judged AS (
@@ -150,7 +216,10 @@ SELECT
     -- what the rules, assemble.sql and the statements below read (the working columns of
     -- `base` stay out of the table)
     j.visit_id, j.vkey, j.imo, j.vessel_name, j.vessel_type, j.fleet, j.operator, j.port,
-    j.terminal, j.berth, j.arrival, j.ready_to_work, j.pilot_on_board, j.departure, j.tz, j.year,
+    j.terminal, j.berth, j.arrival, j.ready_to_work, j.pilot_on_board, j.departure, j.tz,
+    -- the status year (not the departure year, which nothing reads from here): AB02 and AB03
+    -- join the terminal's status row on it, as the LEFT JOIN above does
+    j.status_year,
     j.terminal_status, j.terminal_status_source, j.vie_honoured, j.tie_honoured,
     j.late_seconds, j.early_seconds, j.gap_seconds, j.no_control_seconds, j.verdict, j.basis,
     -- the window is reported where control was required and assessed
@@ -185,49 +254,21 @@ SELECT
         WHEN j.vie_honoured OR j.tie_honoured THEN hours_of(j.uncovered_seconds)
         ELSE hours_of(j.excused_seconds)
     END AS excused_hours,
-    -- § 93130.18 Table 7 from the berth's and vessel's shore power; Table 6 adds the CAECS
-    -- operator where an uncontrolled stretch is its capture system's (bc_caecs_stretch), not
-    -- wherever capture was used on the visit. A commissioned
-    -- vessel on capture at a shore power berth breached the plug-in duty (§ 93130.7(a),
-    -- § 93130.9(a)): the vessel and the terminal answer, not the CAECS operator.
-    -- Without a berths row, or with its shore_power cell empty, Table 7 is read for both kinds
-    -- of berth (rt: with shore power, rf: without): a party both rows name answers whatever the
-    -- berth is (a vessel without shore power: vessel in both; with it: terminal in both), the
-    -- others are `unknown` (pack 1.2.11: a shipping line checking its own calls, with no
-    -- berths table, read `unknown` alone for its own vessel's uncontrolled hours). The CAECS
-    -- operator's part does not depend on the berth, so it is still named
-    -- (docs/regulations-carb.md 11.1).
+    -- § 93130.18 Table 7 from the berth's and vessel's shore power (bc_table7: the parties it
+    -- names, and 'unknown' where the berth's shore power is unknown and its two rows differ);
+    -- Table 6 adds the CAECS operator where an uncontrolled stretch is its capture system's
+    -- (bc_caecs_stretch), not wherever capture was used on the visit. The CAECS operator's part
+    -- does not depend on the berth, so it is named at an unknown berth too (docs/regulations-
+    -- carb.md 11.1). A commissioned vessel on capture at a shore power berth breached the
+    -- plug-in duty (§ 93130.7(a), § 93130.9(a)): the vessel and the terminal answer, not the
+    -- CAECS operator.
     CASE
         WHEN j.verdict <> 'non_compliant' THEN NULL
-        WHEN NOT j.berth_known THEN concat_ws('+',
-            CASE WHEN list_contains(string_split(rt.responsible, '+'), 'vessel')
-                  AND list_contains(string_split(rf.responsible, '+'), 'vessel') THEN 'vessel' END,
-            CASE WHEN list_contains(string_split(rt.responsible, '+'), 'terminal')
-                  AND list_contains(string_split(rf.responsible, '+'), 'terminal') THEN 'terminal' END,
-            CASE WHEN list_contains(string_split(rt.responsible, '+'), 'port')
-                  AND list_contains(string_split(rf.responsible, '+'), 'port') THEN 'port' END,
-            CASE WHEN j.caecs_answers THEN 'caecs_operator' END,
-            CASE WHEN rt.responsible IS NULL OR rf.responsible IS NULL
-                   OR list_sort(string_split(rt.responsible, '+'))
-                      <> list_sort(string_split(rf.responsible, '+'))
-                 THEN 'unknown' END)
-        WHEN j.plug_in_barred THEN 'vessel+terminal'
-        ELSE concat_ws('+',
-            CASE WHEN list_contains(string_split(r.responsible, '+'), 'vessel') THEN 'vessel' END,
-            CASE WHEN list_contains(string_split(r.responsible, '+'), 'terminal') THEN 'terminal' END,
-            CASE WHEN list_contains(string_split(r.responsible, '+'), 'port') THEN 'port' END,
-            CASE WHEN j.caecs_answers THEN 'caecs_operator' END)
+        WHEN j.berth_known AND j.plug_in_barred THEN 'vessel+terminal'
+        ELSE concat_ws('+', j.parties_named, CASE WHEN j.caecs_answers THEN 'caecs_operator' END,
+                       j.parties_unknown)
     END AS responsible
-FROM judged j
-LEFT JOIN param_responsible_parties r
-    ON r.berth_shore_power = coalesce(j.berth_shore_power, false)
-   AND r.vessel_shore_power = coalesce(j.shore_power_capable, false)
-LEFT JOIN param_responsible_parties rt
-    ON NOT j.berth_known AND rt.berth_shore_power
-   AND rt.vessel_shore_power = coalesce(j.shore_power_capable, false)
-LEFT JOIN param_responsible_parties rf
-    ON NOT j.berth_known AND NOT rf.berth_shore_power
-   AND rf.vessel_shore_power = coalesce(j.shore_power_capable, false);
+FROM judged j;
 
 -- Uncontrolled stretches of the window on non-compliant visits, net of excused time, with the
 -- text and evidence their findings give. AB06-AB09 each pick one kind of stretch from here.
@@ -246,7 +287,11 @@ SELECT
         'excused_minutes': minutes_of(g.excused_seconds),
         'from': iso_utc(g.s),
         'minutes': minutes_of(g.seconds),
-        'responsible': CASE WHEN cs.vkey IS NOT NULL THEN o.responsible
+        -- split and filtered only where the CAECS operator is named (a few visits): elsewhere
+        -- the filter leaves the text as it is
+        'responsible': CASE WHEN cs.vkey IS NOT NULL
+                                 OR NOT contains(o.responsible, 'caecs_operator')
+                            THEN o.responsible
                             ELSE array_to_string(list_filter(string_split(o.responsible, '+'),
                                                              lambda p: p <> 'caecs_operator'), '+')
                        END,
@@ -277,19 +322,23 @@ SELECT vkey, s, e FROM bc_segment_net WHERE excused_seconds = 0 AND seconds > 0
 UNION ALL
 SELECT visit_id AS vkey, s, e FROM bc_interval_difference(whole, hole);
 
+-- Of the non-compliant visits only, with their ids: their readers (assemble.sql, AB23) read no
+-- other visit's days (a visit a VIE or TIE excused has uncontrolled stretches too), and AB23 so
+-- reads this table alone, not joined to bc_outcome again (pack 1.2.13).
 CREATE OR REPLACE TEMP TABLE bc_violation_days AS
 WITH days AS (
     -- each visit's days once (then a plain count and an ordered list, no DISTINCT aggregates)
-    SELECT DISTINCT p.vkey,
+    SELECT DISTINCT p.vkey, o.visit_id,
         CAST(unnest(generate_series(CAST(timezone(o.tz, p.s) AS DATE),
                                     CAST(timezone(o.tz, p.e - INTERVAL 1 MICROSECOND) AS DATE),
                                     INTERVAL 1 DAY)) AS DATE) AS day
     FROM bc_uncontrolled_piece p
     JOIN bc_outcome o ON o.vkey = p.vkey
+    WHERE o.verdict = 'non_compliant'
 )
-SELECT vkey, count(*) AS violation_days,
+SELECT vkey, visit_id, count(*) AS violation_days,
     -- the same text as string_agg(... ORDER BY the text), without the ordered aggregate's sort
     -- per visit (a third of this statement)
     array_to_string(list_sort(list(CAST(day AS VARCHAR))), ', ') AS violation_dates
 FROM days
-GROUP BY vkey;
+GROUP BY vkey, visit_id;
