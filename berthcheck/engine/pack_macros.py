@@ -147,7 +147,8 @@ CREATE OR REPLACE TEMP MACRO bc_local_text(ts, tz) AS
 # earlier body expanded bc_local_text twice and named `timezone(tz, ts)` four times more, about
 # twenty copies of the pack's argument to bind, 3.6-3.7 ms of planning per call (CPU of the
 # planning thread, a trivial SELECT 0.33) where this one costs 2.2; the built-in packs call it
-# 5 (CARB), 17 (FuelEU) and 18 (China) times a check. (bc_local_text, written out once, plans in
+# about 5 (CARB), 10 (FuelEU) and 11 (China) times a check (17 and 18 before their session-28
+# versions wrote each window's local times once). (bc_local_text, written out once, plans in
 # 2.0 ms and runs faster as it is: a lambda would not pay there.) The text is the earlier text
 # for every instant and zone: tests/test_pack_macros_local_time.py keeps the earlier body as its
 # reference over DST nights of many zones and random instants 1850-2100. The lambda's body names
