@@ -191,6 +191,7 @@ def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str,
             WHERE NOT (s.{s_col} IS NULL AND s.{e_col} IS NULL)
               AND (s.{s_col} < v.arrival OR s.{e_col} > v.departure
                    OR s.{s_col} >= v.departure OR s.{e_col} <= v.arrival)""",  # noqa: S608
+        small=staged.height < _FEW_ROWS,  # a small file's rows: bound once
     )
     errors, warnings = [], []
     clip_start: dict[int, object] = {}
@@ -246,13 +247,15 @@ def _pairs_possible(con, staged: pl.DataFrame, group: str, table: str) -> bool:
     staged row's group. Asked of small files only: their pairs' window query was about 5 ms of
     planning, which most of the suite's loads paid for none (a visit into an empty store). A
     NULL group pairs with nothing (the pairs' join is on equal groups). A stored row the file
-    replaces counts here: asking too often is safe, the query then decides."""
+    replaces, and a version another replaced, count here (the versions table is read, not
+    its view of current rows, which costs more to plan): asking too often is safe, the query
+    then decides."""
     if staged.height > _FEW_ROWS:
         return True
     if staged.get_column(group).drop_nulls().is_duplicated().any():
         return True
     return bool(store.scalar(
-        con, f"SELECT EXISTS (SELECT 1 FROM {table} t "  # noqa: S608 - our names
+        con, f"SELECT EXISTS (SELECT 1 FROM {table}_versions t "  # noqa: S608 - our names
         f"WHERE {_OF_STAGED.format(group=group)})"))
 
 
