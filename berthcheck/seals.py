@@ -30,12 +30,15 @@ def content_hash_sql(columns: list[str], alias: str = "") -> str:
 
 
 def content_text_sql(columns: list[str], alias: str = "") -> str:
-    """The text `content_hash_sql` hashes."""
+    """The text `content_hash_sql` hashes. Each part is the name and the separator as one
+    literal, then the value: `||` gives NULL for a NULL value, which concat_ws leaves out, so no
+    CASE is needed (the same text as `CASE WHEN c IS NOT NULL THEN 'c' || chr(31) || c END`:
+    tests/test_row_hashes.py), and the statement is about a third cheaper for DuckDB to plan,
+    which every small load pays (docs/scaling.md, "Twenty-eighth session")."""
     prefix = f"{alias}." if alias else ""
     parts = ", ".join(
-        f"CASE WHEN {prefix}{store.quote_ident(c)} IS NOT NULL "
-        f"THEN '{c.replace(chr(39), chr(39) * 2)}' "
-        f"|| chr(31) || CAST({prefix}{store.quote_ident(c)} AS VARCHAR) END"
+        f"'{c.replace(chr(39), chr(39) * 2)}{chr(31)}' || "
+        f"CAST({prefix}{store.quote_ident(c)} AS VARCHAR)"
         for c in columns
     )
     return f"concat_ws(chr(30), {parts})"
@@ -85,28 +88,48 @@ def seal_batch(con, kind_name: str, batch_id: int) -> None:
     _insert_seals(con, KINDS[kind_name], int(batch_id), only_unsealed=False)
 
 
+def _read_as_stored(dtype, sql_type: str) -> bool:
+    """A polars column of `dtype`, handed to DuckDB as Arrow, is read as `sql_type` itself:
+    casting it to that type changes nothing."""
+    import polars as pl
+
+    same = {"VARCHAR": pl.String, "DATE": pl.Date, "BOOLEAN": pl.Boolean,
+            "INTEGER": pl.Int32, "DOUBLE": pl.Float64,
+            "TIMESTAMPTZ": pl.Datetime("us", "UTC")}.get(sql_type)
+    return same is not None and dtype == same
+
+
 def _typed_columns_sql(kind: Kind, view: str, extra: list[str],
-                       columns: list[str] | None = None) -> str:
+                       columns: list[str] | None = None, schema=None) -> str:
     """`view`'s content columns (or `columns` of them) cast to their stored types (so a value
-    is written as text exactly as the stored value would be), plus the `extra` columns."""
+    is written as text exactly as the stored value would be), plus the `extra` columns.
+    `schema`: the polars schema of the frame registered as `view`, if known: a column already
+    of its stored type is taken as it is (a cast that changes nothing still cost planning
+    time, which a small load pays for every column)."""
     types = {storage_name(c.name): c.sql_type for c in kind.columns}
-    typed = [f"CAST({store.quote_ident(c)} AS {types.get(c, 'VARCHAR')}) AS {store.quote_ident(c)}"
-             for c in (_content_columns(kind) if columns is None else columns)]
+    typed = []
+    for c in (_content_columns(kind) if columns is None else columns):
+        kind_of = types.get(c, "VARCHAR")
+        if schema is not None and c in schema and _read_as_stored(schema[c], kind_of):
+            typed.append(store.quote_ident(c))
+        else:
+            typed.append(f"CAST({store.quote_ident(c)} AS {kind_of}) AS {store.quote_ident(c)}")
     return f"SELECT {', '.join([*typed, *extra])} FROM {view}"  # noqa: S608 - our names
 
 
-def texts_sql(kind: Kind, view: str, *, content: bool, row: bool = True) -> str:
+def texts_sql(kind: Kind, view: str, *, content: bool, row: bool = True, schema=None) -> str:
     """The texts of the row hash (if `row`) and the content hash (if `content`) of every row
     of `view` (a staged frame: storage columns, `extra`, `_source_row`), `_row_text` and
     `_content_text`, over the values cast to their stored types, to be hashed by
     `sha256_columns`. Run in UTC, as both hashes always are. Rows come in the view's order (a
-    projection of one scan), each with its `_source_row` so the caller can check that."""
+    projection of one scan), each with its `_source_row` so the caller can check that.
+    `schema`: the registered frame's polars schema (`_typed_columns_sql`)."""
     columns = _content_columns(kind)
     texts = [f"{row_text_sql(columns, 't')} AS _row_text"] if row else []
     if content:
         texts.append(f"{content_text_sql(columns, alias='t')} AS _content_text")
     return (f"SELECT t._source_row, {', '.join(texts)} "  # noqa: S608 - our names
-            f"FROM ({_typed_columns_sql(kind, view, ['_source_row'])}) t")
+            f"FROM ({_typed_columns_sql(kind, view, ['_source_row'], schema=schema)}) t")
 
 
 def sha256_columns(frame, names: dict[str, str]):
@@ -151,15 +174,15 @@ def seal_frame(con, kind_name: str, frame, batch_id: int):
         lineage.append("_content_hash")
     # with the hashes made, only the key columns are read (for the row key)
     columns = [storage_name(k) for k in kind.key] if hashed else _content_columns(kind)
-    store.register(con, "_bc_sealing", frame.select([*columns, *lineage]),
-                   batch_rows=store.INSERT_BATCH_ROWS)
+    sealing = frame.select([*columns, *lineage])
+    store.register(con, "_bc_sealing", sealing, batch_rows=store.INSERT_BATCH_ROWS)
     try:
         with store.in_utc(con):  # instants hashed in UTC, as everywhere
             select = f"""SELECT '{kind.table}' AS table_name, CAST(? AS INTEGER) AS batch_id,
                            CAST(t._source_row AS INTEGER) AS source_row,
                            t._source_file AS source_file, {_key_sql(kind, 't')} AS row_key,
                            t._row_hash AS row_hash, {content} AS content_hash
-                    FROM ({_typed_columns_sql(kind, '_bc_sealing', lineage, columns)}) t"""  # noqa: S608
+                    FROM ({_typed_columns_sql(kind, '_bc_sealing', lineage, columns, sealing.schema)}) t"""  # noqa: S608
             if hashed:  # nothing to bring back: the frame has every hash
                 store.run(con, f"INSERT INTO {SEALS_TABLE} {select}", [int(batch_id)])  # noqa: S608
                 return frame.select(pl.col("_source_row").alias("source_row"),

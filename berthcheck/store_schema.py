@@ -192,16 +192,24 @@ def _migration_3() -> list[str]:
     were most of the seals' insert at load (1.9-2.1 -> 0.9-1.4 CPU s per million visits; the
     file about 70 bytes a seal larger). Only the physical storage differs: the same values,
     read as before. A store made before this keeps DuckDB's default for them.
+
+    Each seal's `row_key` (the row's key as text: a million distinct visit ids) is stored with
+    ZSTD (issue 16), as a run's distinct text is (`_migration_2`): with DuckDB's dictionary
+    and FSST, a million visits' seals took 0.81-1.09 CPU s to insert, with ZSTD 0.71-0.83 (the
+    column alone: 0.54 -> 0.23). A check
+    does not read it (`audit verify` does). The input tables' own ids, which every check
+    joins on, keep DuckDB's choice: read back from ZSTD a join on them cost some 5-7 % more
+    (docs/scaling.md, "Twenty-eighth session"). A store made before keeps DuckDB's choice.
     """
     return [
         "ALTER TABLE runs ADD COLUMN findings_sha256 VARCHAR",
         "ALTER TABLE runs ADD COLUMN manifest VARCHAR",
-        """CREATE TABLE input_seals (
+        f"""CREATE TABLE input_seals (
             table_name VARCHAR NOT NULL,
             batch_id INTEGER NOT NULL,
             source_row INTEGER NOT NULL,
             source_file VARCHAR NOT NULL,
-            row_key VARCHAR NOT NULL,
+            row_key VARCHAR NOT NULL {_DISTINCT_TEXT},
             row_hash VARCHAR NOT NULL USING COMPRESSION uncompressed,
             content_hash VARCHAR NOT NULL USING COMPRESSION uncompressed
         )""",

@@ -359,6 +359,36 @@ def test_overlaps_are_found_among_the_stored_rows_of_the_files_groups(con, tmp_p
         "overlaps session SV1 (an already loaded session) on the same visit"]
 
 
+def test_the_overlap_query_runs_only_when_a_pair_is_possible(con, tmp_path, monkeypatch):
+    """A small file whose rows are each alone in their group (one visit per vessel, one session
+    per visit) with no stored row of those groups can overlap nothing: its window query (about
+    5 ms of planning, most of a one-row load's checks) is not run. Two rows of one group in the
+    file, or a stored row of a file's group, still run it and find the overlap."""
+    from berthcheck.ingest import cross_rows
+
+    asked = []
+    real = cross_rows._overlapping_pairs
+    monkeypatch.setattr(cross_rows, "_overlapping_pairs",
+                        lambda *a: asked.append(a[2]) or real(*a))
+    other = good_visit(visit_id="V9", imo="9000003")
+    load_files(con, "visits", [write_csv(tmp_path / "a.csv", [good_visit(), other])])
+    sessions = [{"session_id": f"S{v}", "visit_id": v, "connected": "2026-10-01 12:00",
+                 "disconnected": "2026-10-02 09:00"} for v in ("V1", "V9")]
+    load_files(con, "shore-power", [write_csv(tmp_path / "s1.csv", sessions)])
+    assert asked == []
+    later = good_visit(visit_id="V2", arrival="2026-10-05 06:00", ready_to_work="",
+                       pilot_on_board="", departure="2026-10-06 06:00")
+    load_files(con, "visits", [write_csv(tmp_path / "b.csv", [later])])  # a stored vessel
+    assert asked == ["imo"]
+    twice = [later | {"visit_id": "V3", "imo": "9000015"},
+             later | {"visit_id": "V4", "imo": "9000015", "arrival": "2026-10-05 07:00"}]
+    with pytest.raises(InputRejected) as rejected:
+        load_files(con, "visits", [write_csv(tmp_path / "c.csv", twice)])
+    assert [e.reason for e in rejected.value.errors] == [
+        "vessel IMO 9000015 is at berth in visit V3 at the same time (row 2 of this file)"]
+    assert asked == ["imo", "imo"]
+
+
 def test_a_file_with_a_header_alone_is_said_to_have_no_rows(runner, db_path, tmp_path):
     # a template loaded as it is, or a month without captures: "0 rows, all already loaded"
     # told the user their rows were in the database already

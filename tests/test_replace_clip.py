@@ -155,6 +155,11 @@ def test_shore_power_and_events_clipped_at_a_shorter_departure(with_berths, tmp_
     from berthcheck.tamper import history_problems
 
     assert history_problems(replaced) == []
+    # the replace's digests, the reclipped sessions' and events' too, were made at load
+    from berthcheck.fingerprints import table_pieces
+
+    at_load, fresh = table_pieces(replaced)
+    assert fresh == [] and at_load == table_pieces(replaced, stored=False)[0]
 
 
 def test_reloading_the_session_file_after_the_correction_changes_nothing(with_berths, tmp_path):

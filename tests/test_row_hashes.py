@@ -139,3 +139,95 @@ def test_classify_fetches_the_stored_rows_of_the_files_keys_only(tmp_path, kind_
             assert staged.head(2).select(pl.any_horizontal(pl.col(keys).is_null()).all()).item()
     finally:
         con.close()
+
+
+def test_classify_into_an_empty_table_asks_nothing_and_types_as_the_query(tmp_path, monkeypatch):
+    """Into a table with no current row every row is new: classify then runs no query for the
+    stored versions of the file's keys (a small load's planning), and its frame is the one the
+    query's empty answer gave, to the column and the type."""
+    kind = KINDS["visits"]
+    con = store.connect(tmp_path / "bc.duckdb")
+    try:
+        staged = pl.DataFrame({"visit_id": ["V1", "V2"], "_source_row": [2, 3],
+                               "_row_hash": ["a" * 64, "b" * 64]})
+        asked = row_hashes.store.fetch_polars(
+            con, "SELECT visit_id, _row_hash AS _stored_hash, _source_file AS _stored_file, "
+            "_source_row AS _stored_row, _batch_id AS _stored_batch FROM visits")
+        real_fetch = row_hashes.store.fetch_polars
+        monkeypatch.setattr(row_hashes.store, "fetch_polars",
+                            lambda *a, **k: pytest.fail("asked for stored rows"))
+        empty = row_hashes._stored_versions_of(con, staged, kind, ["visit_id"])
+        assert empty.schema == asked.schema and empty.height == 0
+        classified = row_hashes.classify(con, staged, kind)
+        assert classified["_status"].to_list() == ["new", "new"]
+        monkeypatch.setattr(row_hashes.store, "fetch_polars", real_fetch)
+        assert classified.equals(_classified_by_every_stored_row(con, staged, kind))
+    finally:
+        con.close()
+
+
+def _content_text_with_case(columns: list[str], alias: str = "") -> str:
+    """`seals.content_text_sql` as it was written before (issue 16): a CASE per column."""
+    prefix = f"{alias}." if alias else ""
+    parts = ", ".join(
+        f"CASE WHEN {prefix}{store.quote_ident(c)} IS NOT NULL THEN '{c}' || chr(31) || "
+        f"CAST({prefix}{store.quote_ident(c)} AS VARCHAR) END" for c in columns)
+    return f"concat_ws(chr(30), {parts})"
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def test_texts_are_the_same_without_case_and_without_casts_that_change_nothing(tmp_path):
+    """The content text's parts are `'name<US>' || value` (NULL for a NULL value, which
+    concat_ws leaves out) instead of a CASE per column, and a staged column already of its
+    stored type is not cast again (`seals._typed_columns_sql`): cheaper statements to plan,
+    the same texts, byte for byte, as every column cast and every part a CASE, for every kind,
+    with NULLs, zeroes, fractions, instants with microseconds, dates, booleans and text with
+    quotes, separators and non-ASCII letters."""
+    from berthcheck import seals
+
+    con = store.connect(tmp_path / "bc.duckdb")
+    try:
+        checked = 0
+        for kind in KINDS.values():
+            columns = _content_columns(kind)
+            types = {c: store.scalar(
+                con, "SELECT data_type FROM duckdb_columns() WHERE table_name = ? "
+                "AND column_name = ?", [f"{kind.table}_versions", c]) for c in columns}
+            values = {
+                "VARCHAR": ["a'b", None, "\x1f\x1e é 中", ""],
+                "DOUBLE": [0.0, None, 1234.5, 1e21],
+                "INTEGER": [0, None, -3, 2_000_000_000],
+                "BIGINT": [0, None, -3, 2_000_000_000],
+                "BOOLEAN": [True, None, False, True],
+                "DATE": [None, "2026-10-01", "1999-12-31", "2100-01-01"],
+                "TIMESTAMP WITH TIME ZONE": ["2026-10-01 06:00:00.123456+00", None,
+                                             "1990-01-01 00:00:00+00", "2026-03-08 10:00+00"],
+            }
+            rows = [", ".join(
+                f"CAST({'NULL' if v is None else v if isinstance(v, (int, float, bool)) else _quoted(v)} "
+                f"AS {types[c]}) AS {store.quote_ident(c)}"
+                for c in columns for v in [values[types[c]][i]]) for i in range(4)]
+            frame = store.fetch_polars(con, " UNION ALL ".join(
+                f"SELECT {i + 2} AS _source_row, {r}" for i, r in enumerate(rows)))
+            # the loader's own dtypes: integers as Int64 (cast again), the rest as stored
+            frame = frame.with_columns(pl.col(pl.Int32).cast(pl.Int64))
+            store.register(con, "_t", frame)
+            try:
+                with store.in_utc(con):
+                    new = store.run(con, seals.texts_sql(kind, "_t", content=True,
+                                                         schema=frame.schema))
+                    typed = seals._typed_columns_sql(kind, "_t", ["_source_row"])
+                    old = store.run(
+                        con, f"SELECT t._source_row, {row_text_sql(columns, 't')}, "  # noqa: S608
+                        f"{_content_text_with_case(columns, 't')} FROM ({typed}) t")
+            finally:
+                con.unregister("_t")
+            assert new == old, kind.name
+            assert any(t and "\x1f" in t for r in new for t in r[1:])
+            checked += 1
+        assert checked == len(KINDS)
+    finally:
+        con.close()

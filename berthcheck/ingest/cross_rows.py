@@ -43,7 +43,8 @@ def cross_row_checks(
     store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
     try:
         if kind.name == "visits":
-            errors += _vessel_overlaps(con, label, cells)
+            if _pairs_possible(con, staged, "imo", "visits"):
+                errors += _vessel_overlaps(con, label, cells)
             errors += _port_call_conflicts(con, label, cells, staged)
         elif kind.name == "allowances":
             port_errors, port_warnings, staged = allowance_ports(con, staged, label)
@@ -59,7 +60,8 @@ def cross_row_checks(
             if kind.name != "events":
                 con.unregister("_staged")
                 store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
-                errors += _session_overlaps(con, kind, label, cells)
+                if _pairs_possible(con, staged, "visit_id", kind.table):
+                    errors += _session_overlaps(con, kind, label, cells)
     finally:
         con.unregister("_staged")
     return errors, warnings, staged
@@ -189,6 +191,7 @@ def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str,
             WHERE NOT (s.{s_col} IS NULL AND s.{e_col} IS NULL)
               AND (s.{s_col} < v.arrival OR s.{e_col} > v.departure
                    OR s.{s_col} >= v.departure OR s.{e_col} <= v.arrival)""",  # noqa: S608
+        small=staged.height < _FEW_ROWS,  # a small file's rows: bound once
     )
     errors, warnings = [], []
     clip_start: dict[int, object] = {}
@@ -231,6 +234,29 @@ def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str,
 # has no row in are left out of the pool (a month's sessions were windowed with every stored
 # session). The same pairs come out.
 _OF_STAGED = "t.{group} IN (SELECT {group} FROM _staged)"
+
+
+# A file of at most this many rows is first asked whether any pair can overlap at all
+# (`_pairs_possible`); a larger one nearly always has a group of two rows.
+_FEW_ROWS = 20_000
+
+
+def _pairs_possible(con, staged: pl.DataFrame, group: str, table: str) -> bool:
+    """Whether `_overlapping_pairs` can find a pair: only rows of one group pair, so it finds
+    none when no two staged rows share a group and no stored row (current, of `table`) is of a
+    staged row's group. Asked of small files only: their pairs' window query was about 5 ms of
+    planning, which most of the suite's loads paid for none (a visit into an empty store). A
+    NULL group pairs with nothing (the pairs' join is on equal groups). A stored row the file
+    replaces, and a version another replaced, count here (the versions table is read, not
+    its view of current rows, which costs more to plan): asking too often is safe, the query
+    then decides."""
+    if staged.height > _FEW_ROWS:
+        return True
+    if staged.get_column(group).drop_nulls().is_duplicated().any():
+        return True
+    return bool(store.scalar(
+        con, f"SELECT EXISTS (SELECT 1 FROM {table}_versions t "  # noqa: S608 - our names
+        f"WHERE {_OF_STAGED.format(group=group)})"))
 
 
 def _overlapping_pairs(con, pool_sql: str, group: str) -> list[tuple]:

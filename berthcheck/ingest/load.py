@@ -372,7 +372,9 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     errors = errors + orphan_errors
     # the batch's digests of what it inserted and retired: a check's input fingerprint
     # combines them instead of re-hashing every stored row (berthcheck/fingerprints.py)
-    digest_batch(con, batch_id, inserted_piece)
+    # (only a replaced visit's sessions and events are written beside the kind's own table)
+    digest_batch(con, batch_id, inserted_piece,
+                 tables=None if reclips or orphans else [kind.table])
     if warnings:
         con.executemany(
             "INSERT INTO load_warnings VALUES (?, ?, ?, ?, ?, ?, ?)",

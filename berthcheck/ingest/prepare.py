@@ -28,7 +28,8 @@ def _attach_timezones(con, raw: RawTable, kind: Kind) -> pl.DataFrame:
     if kind.port_from is None:
         return frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(TZ))
     if kind.port_from == "self":
-        ports = store.fetch_polars(con, "SELECT port AS __port, timezone AS _tz FROM ports")
+        ports = store.fetch_polars(con, "SELECT port AS __port, timezone AS _tz FROM ports",
+                                   small=True)
         key = frame["port"].str.strip_chars().str.to_uppercase().str.replace_all(" ", "")
         frame, on, zones = frame.with_columns(key.alias("__port")), "__port", ports
     else:  # the visit's port, for sessions and events
@@ -58,6 +59,7 @@ def _visit_zones(con, visits: pl.Series) -> pl.DataFrame:
             "SELECT v.visit_id AS __visit, p.timezone AS _tz, TRUE AS _known_visit FROM visits v "
             "LEFT JOIN ports p ON p.port = v.port "
             "WHERE v.visit_id IN (SELECT __visit FROM _bc_visit_ids)",
+            small=ids.height < SMALL_TABLE_ROWS,  # a small file's visits: bound once
         )
     finally:
         con.unregister("_bc_visit_ids")

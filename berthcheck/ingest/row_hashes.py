@@ -17,6 +17,7 @@ from berthcheck.ingest.read import ROW
 from berthcheck.seals import row_text_sql, sha256_exprs, texts_sql
 
 _HASH_BATCH_ROWS = 4_096  # rows whose texts are hashed at a time (about 3 MB of visits' text)
+_SMALL_ROWS = 20_000  # fewer rows than this: their texts are read through `execute`
 
 
 def hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
@@ -38,7 +39,7 @@ def hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     # is UTC (store.connect sets it).
     both = (store.scalar(con, "SELECT current_setting('TimeZone')") == "UTC"
             and _mostly_new(con, staged, kind))
-    sql = (texts_sql(kind, "_staged", content=True) if both else
+    sql = (texts_sql(kind, "_staged", content=True, schema=staged.schema) if both else
            f"SELECT _source_row, {row_text_sql(cols)} AS _row_text FROM _staged")  # noqa: S608
     names = {"_row_text": "_row_hash", **({"_content_text": "_content_hash"} if both else {})}
     store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
@@ -57,7 +58,7 @@ def content_hashes(con, frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     CPU of polars' (a second month of visits loaded into the first's store)."""
     if not frame[ROW].is_sorted():
         frame = frame.sort(ROW)
-    sql = texts_sql(kind, "_sealing", content=True, row=False)
+    sql = texts_sql(kind, "_sealing", content=True, row=False, schema=frame.schema)
     store.register(con, "_sealing", frame, batch_rows=store.SCAN_BATCH_ROWS)
     try:
         with store.in_utc(con):
@@ -86,7 +87,8 @@ def hashed_batches(con, sql: str, names: dict[str, str], rows: pl.Series) -> pl.
     """The hashes of `sql`'s texts, streamed in batches; None unless its rows are `rows`, in
     that order."""
     pieces, done, in_order = [], 0, True
-    for batch in con.sql(sql).to_arrow_reader(_HASH_BATCH_ROWS):
+    small = rows.len() < _SMALL_ROWS  # bound once (store.arrow_batches)
+    for batch in store.arrow_batches(con, sql, _HASH_BATCH_ROWS, small=small):
         done += batch.num_rows
         if not in_order:
             continue  # the result is read to its end all the same: the connection needs it
@@ -159,7 +161,13 @@ def _stored_versions_of(con, hashed: pl.DataFrame, kind: Kind, keys: list[str]
                         ) -> pl.DataFrame:
     """The current stored rows whose key is one of `hashed`'s (as `classify`'s join matches
     keys: exactly, a NULL part matching a NULL): their key, hash and lineage. Every stored row
-    was fetched, a million visits' hashes for a month of new ones."""
+    was fetched, a million visits' hashes for a month of new ones. A table with no row (no
+    version at all) has none to fetch: the empty frame, typed as the query's, without the query
+    (about 3 ms of planning, which every first load of a kind paid: most of the suite's loads)."""
+    if not store.scalar(con, f"SELECT EXISTS (SELECT 1 FROM {kind.table}_versions)"):  # noqa: S608
+        return pl.DataFrame(schema={**{k: hashed.schema[k] for k in keys},
+                                    "_stored_hash": pl.Utf8, "_stored_file": pl.Utf8,
+                                    "_stored_row": pl.Int32, "_stored_batch": pl.Int32})
     with _file_keys(con, hashed, keys) as on:
         return store.fetch_polars(
             con, f"SELECT {', '.join(f's.{store.quote_ident(c)}' for c in keys)}, "  # noqa: S608
