@@ -361,3 +361,16 @@ def test_an_ambiguous_local_time_names_the_ports_own_offsets(con, tmp_path, port
         load_files(con, "visits", [write_csv(tmp_path / "v.csv", [row])])
     (error,) = [e for e in exc.value.errors if e.column == "arrival"]
     assert "ambiguous local time" in error.reason and offsets in error.reason, error.reason
+
+
+def test_clip_warnings_come_in_the_files_row_order(con, tmp_path):
+    # the spans query joins the file's rows with the stored visits: its rows came in whatever
+    # order DuckDB's join gave (the stored visits' order here, on more threads any order), and
+    # `load --json` and the load report listed the warnings so. They are in the file's order.
+    visits = [good_visit(visit_id=f"V{i}", imo=imo) for i, imo in
+              ((1, "9321483"), (2, "9811000"), (3, "9074729"))]
+    load_files(con, "visits", [write_csv(tmp_path / "v.csv", visits)])
+    rows = [sp(session_id=f"S{n}", visit_id=visit, disconnected="2026-10-03 06:10")
+            for n, visit in enumerate(("V3", "V1", "V2"), start=1)]
+    report = load_files(con, "shore-power", [write_csv(tmp_path / "sp.csv", rows)])
+    assert [w.row for w in report.files[0].warnings] == [2, 3, 4]

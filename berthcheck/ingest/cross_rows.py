@@ -190,7 +190,10 @@ def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str,
             FROM _staged s JOIN visits v ON v.visit_id = s.visit_id
             WHERE NOT (s.{s_col} IS NULL AND s.{e_col} IS NULL)
               AND (s.{s_col} < v.arrival OR s.{e_col} > v.departure
-                   OR s.{s_col} >= v.departure OR s.{e_col} <= v.arrival)""",  # noqa: S608
+                   OR s.{s_col} >= v.departure OR s.{e_col} <= v.arrival)
+            -- the file's order: a join's rows come in whatever order its threads give, and
+            -- the warnings (load's report, `load --json`) are listed in this order
+            ORDER BY s._source_row""",  # noqa: S608
         small=staged.height < _FEW_ROWS,  # a small file's rows: bound once
     )
     errors, warnings = [], []
