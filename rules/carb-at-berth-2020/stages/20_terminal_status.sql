@@ -25,9 +25,11 @@
 --     of the duty there), with `commissioned` empty: whether an earlier visit to the terminal
 --     says it is commissioned there (the plug-in duty, 50_control).
 -- The engine hands over at least those rows: an unscoped check's history is the whole input
--- (a view, no copy) whatever the keys, and so is a scoped check's once a key row bounds a
--- range (a port-year or fleet-year declared complete): matching ranges costs more than
--- copying. Without coverage a month hands over the claimants' vessels' visits only.
+-- (a view, no copy) whatever the keys; a scoped check's, once a key row bounds a range (a
+-- port-year or fleet-year declared complete), is every visit departing within the span of
+-- those ranges plus the rows the other keys name outside it (matching each range exactly
+-- costs more than copying the span; berthcheck/engine/history_keys.py). Without coverage a
+-- month hands over the claimants' vessels' visits only.
 CREATE OR REPLACE TEMP TABLE bc_history_key AS
 SELECT b.port, CAST(NULL AS VARCHAR) AS fleet, CAST(NULL AS VARCHAR) AS imo,
     b.t0 AS departure_from, b.t1 AS departure_until
