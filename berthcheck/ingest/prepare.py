@@ -18,7 +18,7 @@ from berthcheck.ingest.bounds import bound_errors
 from berthcheck.ingest.coerce import TZ, coerce
 from berthcheck.ingest.cross_rows import SPANS, unknown_visit_errors
 from berthcheck.ingest.kinds import Kind, storage_name
-from berthcheck.ingest.read import ROW, RawTable, ReadOptions, read_table
+from berthcheck.ingest.read import ROW, SMALL_TABLE_ROWS, RawTable, ReadOptions, read_table
 from berthcheck.ingest.row_problems import coercion_errors, duplicate_key_errors, schema_errors
 
 
@@ -101,13 +101,11 @@ def _without_zone_errors(errors: list[RowError], rows: set[int]) -> list[RowErro
     return [e for e in errors if not (e.row in rows and "time zone is unknown" in e.reason)]
 
 
-# A table of fewer rows than this is typed and checked on polars' in-memory engine: a small
-# file's load runs some 250 polars queries, and the default engine's start per query was about
-# a sixth of that load's CPU. Larger tables keep the default engine (and its peak memory).
-SMALL_TABLE_ROWS = 20_000
-
-
 def polars_engine(rows: int) -> AbstractContextManager:
+    """A table of fewer rows than SMALL_TABLE_ROWS is typed and checked on polars' in-memory
+    engine: a small file's load runs some 250 polars queries, and the default engine's start
+    per query was about a sixth of that load's CPU. Larger tables keep the default engine
+    (and its peak memory)."""
     if rows < SMALL_TABLE_ROWS:
         return pl.Config(engine_affinity="in-memory")
     return nullcontext()

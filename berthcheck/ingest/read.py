@@ -27,6 +27,10 @@ from berthcheck.ingest.xlsx_cells import (
 )
 
 ROW = "_source_row"
+# A file of fewer rows than this is a small one: its load is mostly the fixed cost of its
+# statements and polars queries, not their rows (prepare.polars_engine, the one-bind reads
+# of store.fetch_polars / arrow_batches, cross_rows' overlap pre-check)
+SMALL_TABLE_ROWS = 20_000
 # spreadsheets (and web pages saved as one) that berthcheck does not read: `load-dir` refuses
 # one named after a kind instead of skipping it, `load` says how to make it readable
 SPREADSHEET_SUFFIXES = frozenset({".xls", ".xlsm", ".xlsb", ".ods", ".htm", ".html", ".xml"})
