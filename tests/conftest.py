@@ -314,6 +314,17 @@ def copy_store(source: Path, target: Path) -> Path:
     return target
 
 
+def text_compressions(con, table: str) -> dict[str, list[str]]:
+    """{column: the compressions its text segments use, sorted}, as stored in `table`: DuckDB's
+    own pick, or the one the table's definition asks for (store_schema)."""
+    return dict(store.run(
+        con,
+        "SELECT column_name, list(DISTINCT compression ORDER BY compression) "
+        "FROM pragma_storage_info(?) WHERE segment_type = 'VARCHAR' GROUP BY column_name",
+        [table],
+    ))
+
+
 def html_report(db: Path, pack, period: str) -> tuple[str, dict]:
     """The HTML report of `period` under `pack` from the store file `db` (its run stored
     there), and the model it shows."""

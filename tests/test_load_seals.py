@@ -14,7 +14,7 @@ from berthcheck.cli import app
 from berthcheck.engine import check, manifest
 from berthcheck.ingest.kinds import KINDS
 from berthcheck.seals import _content_columns, content_hash_sql
-from tests.conftest import copy_store
+from tests.conftest import copy_store, text_compressions
 
 runner = CliRunner()
 
@@ -107,17 +107,10 @@ def test_the_hex_hashes_are_stored_uncompressed(db):
     """The seals' two hex hashes and the input rows' `_row_hash` are stored as they are:
     compressing 64 random hex digits was most of the seals' insert at load and a part of the
     rows' (docs/scaling-history.md, thirteenth pass L); the other columns keep DuckDB's choice."""
-    def chosen(table: str) -> dict[str, list[str]]:
-        return dict(store.run(
-            con,
-            "SELECT column_name, list(DISTINCT compression ORDER BY compression) "
-            "FROM pragma_storage_info(?) WHERE segment_type = 'VARCHAR' GROUP BY column_name",
-            [table],
-        ))
-
     con = store.connect(db)
     try:
-        seals, visits = chosen("input_seals"), chosen("visits_versions")
+        seals = text_compressions(con, "input_seals")
+        visits = text_compressions(con, "visits_versions")
     finally:
         con.close()
     assert seals["row_hash"] == ["Uncompressed"]
@@ -135,18 +128,11 @@ def test_a_seals_row_key_is_stored_as_zstd(db):
     the seals' other text columns. The values read are the same either way."""
     con = store.connect(db)
     try:
-        def chosen(table: str) -> dict[str, list[str]]:
-            return dict(store.run(
-                con,
-                "SELECT column_name, list(DISTINCT compression ORDER BY compression) "
-                "FROM pragma_storage_info(?) WHERE segment_type = 'VARCHAR' "
-                "GROUP BY column_name", [table]))
-
-        seals = chosen("input_seals")
+        seals = text_compressions(con, "input_seals")
         assert seals["row_key"] == ["ZSTD"]
         assert all("ZSTD" not in k for c, k in seals.items() if c != "row_key"), seals
         for kind in KINDS.values():
-            stored = chosen(f"{kind.table}_versions")
+            stored = text_compressions(con, f"{kind.table}_versions")
             assert all("ZSTD" not in k for k in stored.values()), (kind.table, stored)
     finally:
         con.close()

@@ -10,24 +10,12 @@ from __future__ import annotations
 
 from berthcheck import store
 from berthcheck.engine import runs
-from tests.conftest import copy_store
+from tests.conftest import copy_store, text_compressions
 
 ZSTD_COLUMNS = {
     "run_results": {"visit_id"},
     "run_findings": {"finding_id", "visit_id", "message", "evidence"},
 }
-
-
-def _compression(con, table: str) -> dict[str, set[str]]:
-    """{column: the compressions its text segments use}."""
-    return {
-        column: set(chosen) for column, chosen in store.run(
-            con,
-            "SELECT column_name, list(DISTINCT compression) FROM pragma_storage_info(?) "
-            "WHERE segment_type = 'VARCHAR' GROUP BY column_name",
-            [table],
-        )
-    }
 
 
 def _as_before(con) -> None:
@@ -49,9 +37,9 @@ def test_new_stores_keep_a_runs_distinct_text_as_zstd(sample_month_checked, tmp_
     con = store.connect(copy_store(path, tmp_path / "checked.duckdb"))
     try:
         for table, columns in ZSTD_COLUMNS.items():
-            chosen = _compression(con, table)
+            chosen = text_compressions(con, table)
             for column in columns:
-                assert chosen[column] == {"ZSTD"}, (table, column, chosen[column])
+                assert chosen[column] == ["ZSTD"], (table, column, chosen[column])
             # the others keep DuckDB's choice (short, repeated text: a dictionary)
             others = {c: k for c, k in chosen.items() if c not in columns}
             assert others and all("ZSTD" not in k for k in others.values()), others
@@ -73,7 +61,7 @@ def test_a_store_made_before_stores_and_reads_the_same_run(sample_month, sample_
         _as_before(old)
         again = check(old, period=SAMPLE_PERIOD)
         assert again.run_id == outcome.run_id
-        assert all("ZSTD" not in k for k in _compression(old, "run_findings").values())
+        assert all("ZSTD" not in k for k in text_compressions(old, "run_findings").values())
         assert runs.stored_hashes(old, again.run_id) == runs.stored_hashes(new, outcome.run_id)
         for was, now in zip(runs.stored_frames(new, outcome.run_id),
                             runs.stored_frames(old, again.run_id), strict=True):
