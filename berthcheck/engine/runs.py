@@ -268,8 +268,14 @@ def stored_frames(con, run_id: str):
 def _hashes_now(con, run_id: str, frames=None):
     """(results, findings) sha256 of a stored run as it is stored now, by its manifest
     version's definition: typed rows (2, 3; `stored_hashes`) or the CSV text of `frames`
-    (default: as `stored_frames` reads them) (1)."""
-    if manifest_version(con, run_id) >= 2:
+    (default: as `stored_frames` reads them) (1). `frames` of a version-3 run, as
+    `stored_frames` has just read them, are hashed themselves: the digest the check computed
+    over its own frames, the same bytes `stored_hashes` reads from the store (a second read
+    of the run, about half of what `runs export` or a report of a stored run spent reading)."""
+    version = manifest_version(con, run_id)
+    if version >= 3 and frames is not None:
+        return run_manifest.output_hashes(*frames)
+    if version >= 2:
         return stored_hashes(con, run_id)
     return manifest_v1.output_hashes(*(frames or stored_frames(con, run_id)))
 
@@ -547,7 +553,8 @@ def restore_instants(results):
 
 def verified_frames(con, run_id: str):
     """(results, findings) of a stored run as the check produced them, checked against the
-    run's recorded hashes, so what `runs export` writes is what `check --out` wrote then."""
+    run's recorded hashes, so what `runs export` writes is what `check --out` wrote then.
+    A version-3 run is read once: the frames returned are the frames hashed (`_hashes_now`)."""
     rows = store.run(
         con, "SELECT results_sha256, findings_sha256 FROM runs WHERE run_id = ?", [run_id]
     )
