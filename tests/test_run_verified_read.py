@@ -71,3 +71,40 @@ def test_a_stored_value_edited_after_the_run_refuses_the_read(checked, what, sql
     assert f"run {outcome.run_id}: the stored {what} no longer hash to the run's recorded " \
            "sha256" in message, message
     assert f"berthcheck audit verify {outcome.run_id}" in message
+
+
+def test_an_intact_run_is_reused_from_one_read(checked, monkeypatch):
+    """`export` reuses a stored run of its scope when nothing of it changed (`intact_frames`):
+    checked and read in one pass, where it was hashed in DuckDB and then read again."""
+    path, outcome = checked
+
+    def second_read(*_args, **_kwargs):
+        raise AssertionError("the stored run was read again to hash it")
+
+    con = store.connect(path, read_only=True)
+    try:
+        expected = runs.stored_frames(con, outcome.run_id)
+        monkeypatch.setattr(runs, "stored_hashes", second_read)
+        frames = runs.intact_frames(con, outcome.run_id)
+    finally:
+        con.close()
+    assert frames is not None
+    assert frames[0].equals(expected[0]) and frames[1].equals(expected[1])
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE run_columns_{run} SET at_berth_nox_kg = at_berth_nox_kg + 1e-6 WHERE result_row = 3",
+    "UPDATE run_findings SET evidence = evidence || ' ' WHERE run_id = '{run}' "
+    "AND finding_id = (SELECT max(finding_id) FROM run_findings WHERE run_id = '{run}')",
+    "UPDATE runs SET visits = visits + 1 WHERE run_id = '{run}'",
+    "UPDATE runs SET manifest = NULL WHERE run_id = '{run}'",
+], ids=["results", "findings", "record", "manifest"])
+def test_an_edited_run_is_not_reused(checked, sql):
+    path, outcome = checked
+    _edit(path, sql.format(run=outcome.run_id))
+    con = store.connect(path, read_only=True)
+    try:
+        assert runs.intact_frames(con, outcome.run_id) is None
+        assert runs.tampered_parts(con, outcome.run_id)  # what `export` asked before
+    finally:
+        con.close()

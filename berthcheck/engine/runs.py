@@ -280,15 +280,16 @@ def _hashes_now(con, run_id: str, frames=None):
     return manifest_v1.output_hashes(*(frames or stored_frames(con, run_id)))
 
 
-def tampered_parts(con, run_id: str) -> list[str]:
+def tampered_parts(con, run_id: str, frames=None) -> list[str]:
     """Which of a stored run's results and findings no longer hash to what its record says
-    ([] when intact or not stored)."""
+    ([] when intact or not stored). `frames`: the run as `stored_frames` has just read it
+    (`intact_frames`)."""
     rows = store.run(con, "SELECT results_sha256, findings_sha256 FROM runs WHERE run_id = ?",
                      [run_id])
     if not rows:
         return []
     try:
-        got = _hashes_now(con, run_id)
+        got = _hashes_now(con, run_id, frames)
     except BerthcheckError:
         return ["results (damaged)"]
     parts = []
@@ -306,6 +307,24 @@ def tampered_parts(con, run_id: str) -> list[str]:
         except BerthcheckError:
             parts.append("manifest (damaged)")
     return parts
+
+
+def intact_frames(con, run_id: str):
+    """(results, findings) of a stored run as `stored_frames` reads them, when nothing of it
+    was changed after it was stored (`tampered_parts` finds nothing); None otherwise. A
+    version-3 run is read once and its frames hashed (`_hashes_now`); an older one is hashed
+    in the store first, then read, as before."""
+    try:
+        version = manifest_version(con, run_id)
+    except BerthcheckError:  # `tampered_parts`: "results (damaged)"
+        return None
+    if version < 3:
+        return None if tampered_parts(con, run_id) else stored_frames(con, run_id)
+    try:
+        frames = stored_frames(con, run_id)
+    except BerthcheckError:
+        return None
+    return None if tampered_parts(con, run_id, frames) else frames
 
 
 # what a run's id is computed from, as its manifest records it: with the same id, a stored
