@@ -236,14 +236,15 @@ def _read_blob(run_id: str, fmt: str, data: bytes):
             f"cannot be read ({first}); run `berthcheck audit verify {run_id}`") from None
 
 
-def stored_frames(con, run_id: str):
+def stored_frames(con, run_id: str, *, version: int | None = None):
     """(results, findings) exactly as stored, typed, in the column order the run wrote them:
     their hashes are what the run's manifest recorded, so any edit of `run_results`,
     `run_findings` or the run's column table (or blob) shows. Runs stored before the typed
-    blob (migration 6) are read through `load_run`."""
+    blob (migration 6) are read through `load_run`. `version`: the run's `manifest_version`,
+    when the caller has just read it."""
     import polars as pl
 
-    if manifest_version(con, run_id) >= 2:
+    if (manifest_version(con, run_id) if version is None else version) >= 2:
         results = store.fetch_polars(con, _sorted_results(con, run_id))
         return (results,
                 store.fetch_polars(con, f"SELECT * FROM {_findings_relation(run_id)} "  # noqa: S608
@@ -265,24 +266,32 @@ def stored_frames(con, run_id: str):
     return results, findings.select([*FINDING_COLUMNS, pl.col("minutes")])
 
 
-def _hashes_now(con, run_id: str, frames=None):
+def _hashes_now(con, run_id: str, frames=None, version: int | None = None):
     """(results, findings) sha256 of a stored run as it is stored now, by its manifest
     version's definition: typed rows (2, 3; `stored_hashes`) or the CSV text of `frames`
-    (default: as `stored_frames` reads them) (1)."""
-    if manifest_version(con, run_id) >= 2:
+    (default: as `stored_frames` reads them) (1). `frames` of a version-3 run, as
+    `stored_frames` has just read them, are hashed themselves: the digest the check computed
+    over its own frames, the same bytes `stored_hashes` reads from the store (a second read
+    of the run, about half of what `runs export` or a report of a stored run spent reading)."""
+    if version is None:
+        version = manifest_version(con, run_id)
+    if version >= 3 and frames is not None:
+        return run_manifest.output_hashes(*frames)
+    if version >= 2:
         return stored_hashes(con, run_id)
     return manifest_v1.output_hashes(*(frames or stored_frames(con, run_id)))
 
 
-def tampered_parts(con, run_id: str) -> list[str]:
+def tampered_parts(con, run_id: str, frames=None, version: int | None = None) -> list[str]:
     """Which of a stored run's results and findings no longer hash to what its record says
-    ([] when intact or not stored)."""
+    ([] when intact or not stored). `frames`: the run as `stored_frames` has just read it, and
+    `version` its manifest version (`intact_frames`)."""
     rows = store.run(con, "SELECT results_sha256, findings_sha256 FROM runs WHERE run_id = ?",
                      [run_id])
     if not rows:
         return []
     try:
-        got = _hashes_now(con, run_id)
+        got = _hashes_now(con, run_id, frames, version)
     except BerthcheckError:
         return ["results (damaged)"]
     parts = []
@@ -300,6 +309,24 @@ def tampered_parts(con, run_id: str) -> list[str]:
         except BerthcheckError:
             parts.append("manifest (damaged)")
     return parts
+
+
+def intact_frames(con, run_id: str):
+    """(results, findings) of a stored run as `stored_frames` reads them, when nothing of it
+    was changed after it was stored (`tampered_parts` finds nothing); None otherwise. A
+    version-3 run is read once and its frames hashed (`_hashes_now`); an older one is hashed
+    in the store first, then read, as before."""
+    try:
+        version = manifest_version(con, run_id)
+    except BerthcheckError:  # `tampered_parts`: "results (damaged)"
+        return None
+    if version < 3:
+        return None if tampered_parts(con, run_id) else stored_frames(con, run_id)
+    try:
+        frames = stored_frames(con, run_id, version=version)
+    except BerthcheckError:
+        return None
+    return None if tampered_parts(con, run_id, frames, version) else frames
 
 
 # what a run's id is computed from, as its manifest records it: with the same id, a stored
@@ -517,13 +544,14 @@ def load_run(con, run_id: str):
 _ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$"
 
 
-def holds_json_columns(con, run_id: str, *, blob_read: bool = True) -> bool:
+def holds_json_columns(con, run_id: str, *, blob_read: bool = True,
+                       version: int | None = None) -> bool:
     """True for a run whose pack-specific columns come back as JSON text (stored before
     migration 6, or any run before manifest version 2 when read through `load_run`, which
     encodes the Parquet blob as that JSON: `blob_read=False`). Only these need
     `restore_instants`: a typed run's text column stays text, whatever it looks like (a vessel
-    named "2026-10-01 12:00Z")."""
-    if manifest_version(con, run_id) >= 2:
+    named "2026-10-01 12:00Z"). `version`: the run's `manifest_version`, when just read."""
+    if (manifest_version(con, run_id) if version is None else version) >= 2:
         return False
     return not (blob_read and store.scalar(
         con, "SELECT count(*) FROM run_result_columns WHERE run_id = ?", [run_id]))
@@ -547,16 +575,20 @@ def restore_instants(results):
 
 def verified_frames(con, run_id: str):
     """(results, findings) of a stored run as the check produced them, checked against the
-    run's recorded hashes, so what `runs export` writes is what `check --out` wrote then."""
+    run's recorded hashes, so what `runs export` writes is what `check --out` wrote then.
+    A version-3 run is read once: the frames returned are the frames hashed (`_hashes_now`);
+    its manifest version is read once too."""
     rows = store.run(
         con, "SELECT results_sha256, findings_sha256 FROM runs WHERE run_id = ?", [run_id]
     )
     if not rows:
         raise UsageError(f"no run {run_id!r}; see `berthcheck runs list`")
-    results, findings = stored_frames(con, run_id)
-    if holds_json_columns(con, run_id):  # runs stored before migration 6 hold JSON text
+    version = manifest_version(con, run_id)
+    results, findings = stored_frames(con, run_id, version=version)
+    # runs stored before migration 6 hold JSON text
+    if holds_json_columns(con, run_id, version=version):
         results = restore_instants(results)
-    got = _hashes_now(con, run_id, (results, findings))
+    got = _hashes_now(con, run_id, (results, findings), version)
     for what, want, have in zip(("results", "findings"), rows[0], got, strict=True):
         if want and want != have:
             from berthcheck.side_by_side import two_digests

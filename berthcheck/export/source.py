@@ -40,9 +40,10 @@ def obtain_run(con, scope, pack_id: str) -> ExportRun:
     inputs = runs.input_fingerprint(con)  # from the digests stored at load
     run_id = runs.run_id_for(pack, scope, inputs)
     stored = store.run(con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id])[0][0]
-    # the stored rows hashed in DuckDB by the run's own definition (typed rows, manifest v2)
-    if stored and not runs.tampered_parts(con, run_id):
-        results, findings = runs.stored_frames(con, run_id)
+    # the stored rows hashed by the run's own definition (typed rows, manifest v2 and v3)
+    frames = runs.intact_frames(con, run_id) if stored else None
+    if frames is not None:
+        results, findings = frames
         # only runs stored before migration 6 hold their pack's columns as JSON text: a typed
         # run's text stays text, whatever it looks like (a vessel named "2026-10-01 12:00Z"),
         # as `report` and `runs export` read it
