@@ -113,7 +113,7 @@ def open_sandbox(con, names: list[str] | None = None, *,
                  history_keys: dict[str, str] | None = None, later: dict | None = None,
                  inputs: dict[str, tuple[str, ...]] | None = None,
                  extra: dict[str, tuple[str, ...]] | None = None, kept: dict | None = None,
-                 catalog: dict[str, tuple[str, ...]] | None = None):
+                 catalog: dict[str, tuple[str, ...]] | None = None, small: bool = False):
     """A locked in-memory database holding what the pack may read from `con`.
 
     names: the objects handed over (default: every readable one). visits_sql: a query over
@@ -134,6 +134,10 @@ def open_sandbox(con, names: list[str] | None = None, *,
     (name -> Arrow table) for the engine, which then need not scan the store again for them
     (the emission inputs, engine/results_query.py); the pack is still handed only its listed columns.
     catalog: the readable objects' columns (`readable_columns`), when the caller has them.
+    small: the scope holds few visits (store.SMALL_TABLE_ROWS): the judged visits (at most
+    the scope's years) are read with one bind, and so are the objects cut to them when they
+    are few too, and the objects without visits (`store.fetch_arrow`); a big read keeps the
+    copy-free route.
     """
     import duckdb
 
@@ -156,7 +160,9 @@ def open_sandbox(con, names: list[str] | None = None, *,
                                     if handed else None)
         else:
             visits_sql = visits_sql(("visit_id", "departure"))
-    judged = con.sql(visits_sql).arrow().read_all() if cut else None  # found once
+    judged = (store.fetch_arrow(con, visits_sql, small=small)  # found once
+              if cut and isinstance(visits_sql, str) else None)
+    few = judged is not None and judged.num_rows < store.SMALL_TABLE_ROWS
     # their departures bound the cut of an object that has them by constants, which DuckDB
     # tests against each row group's range: a month's visits are then read from the row
     # groups of that month, not found among the store's (78 -> 6 ms CPU for a month on the
@@ -200,8 +206,12 @@ def open_sandbox(con, names: list[str] | None = None, *,
                 if name in dated:
                     sql += " AND departure >= ? AND departure <= ?"
                     params = span
-            # handed over as an Arrow table (no copy through polars); the sandbox reads it in place
-            table = con.sql(sql, params=params).arrow().read_all()
+            # handed over as an Arrow table (no copy through polars); the sandbox reads it in
+            # place. Bound once in a small check: the rows of few judged visits, or an object
+            # without visits (a reference table: ports, berths, fleets' allowances; its rows
+            # do not grow with the visits stored)
+            table = store.fetch_arrow(con, sql, params, small=few if name in cut else (
+                small and catalog is not None and "visit_id" not in catalog.get(name, ("visit_id",))))
             if keep:
                 kept[name] = table  # type: ignore[index]  # keep implies kept is a dict
                 if name in declared:
