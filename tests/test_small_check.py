@@ -101,9 +101,9 @@ def test_one_bind_reads_give_the_copy_free_reads_table():
 @pytest.mark.parametrize("pack", ["carb-at-berth-2020", "fueleu-art6", "cn-shore-power"])
 def test_a_small_checks_one_bind_reads_give_the_copy_free_reads_results(sample_month, pack,
                                                                          tmp_path, monkeypatch):
-    """A month's check reads its scope, judged visits, their inputs, the reference tables
-    and its findings with one bind (`store.fetch_arrow`, `fetch_polars` small); read the
-    copy-free way, everything it gives is the same."""
+    """A month's check reads its scope, judged visits, their inputs and its findings with one
+    bind (`store.fetch_arrow`, `fetch_polars` small); read the copy-free way, everything it
+    gives is the same."""
     path = copy_store(sample_month, tmp_path / "s.duckdb")
     con = store.connect(path)
     arrow, polars_ = store.fetch_arrow, store.fetch_polars
@@ -116,7 +116,7 @@ def test_a_small_checks_one_bind_reads_give_the_copy_free_reads_results(sample_m
     try:
         monkeypatch.setattr(store, "fetch_arrow", fetch_arrow)
         once = check(con, pack, period="2026-10", store_run=False)
-        assert routes and all(routes)  # every hand-over of this small check bound once
+        assert sum(routes) >= 3  # the scope, the judged visits and the rows cut to them
         monkeypatch.setattr(store, "fetch_arrow", lambda con, sql, params=None, small=False:
                             arrow(con, sql, params))
         monkeypatch.setattr(store, "fetch_polars", lambda con, sql, params=None, small=False:

@@ -136,8 +136,7 @@ def open_sandbox(con, names: list[str] | None = None, *,
     catalog: the readable objects' columns (`readable_columns`), when the caller has them.
     small: the scope holds few visits (store.SMALL_TABLE_ROWS): the judged visits (at most
     the scope's years) are read with one bind, and so are the objects cut to them when they
-    are few too, and the objects without visits (`store.fetch_arrow`); a big read keeps the
-    copy-free route.
+    are few too (`store.fetch_arrow`); a big read keeps the copy-free route.
     """
     import duckdb
 
@@ -207,11 +206,10 @@ def open_sandbox(con, names: list[str] | None = None, *,
                     sql += " AND departure >= ? AND departure <= ?"
                     params = span
             # handed over as an Arrow table (no copy through polars); the sandbox reads it in
-            # place. Bound once in a small check: the rows of few judged visits, or an object
-            # without visits (a reference table: ports, berths, fleets' allowances; its rows
-            # do not grow with the visits stored)
-            table = store.fetch_arrow(con, sql, params, small=few if name in cut else (
-                small and catalog is not None and "visit_id" not in catalog.get(name, ("visit_id",))))
+            # place. The rows of few judged visits are bound once (`store.fetch_arrow`); an
+            # object handed over whole (a reference table: ports, berths) binds cheaply, and
+            # one bind saved nothing measurable there (the copy costs what the bind saves)
+            table = store.fetch_arrow(con, sql, params, small=few and name in cut)
             if keep:
                 kept[name] = table  # type: ignore[index]  # keep implies kept is a dict
                 if name in declared:
