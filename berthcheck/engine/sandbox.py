@@ -134,9 +134,9 @@ def open_sandbox(con, names: list[str] | None = None, *,
     (name -> Arrow table) for the engine, which then need not scan the store again for them
     (the emission inputs, engine/results_query.py); the pack is still handed only its listed columns.
     catalog: the readable objects' columns (`readable_columns`), when the caller has them.
-    small: the scope holds few visits (store.SMALL_TABLE_ROWS): the judged visits (at most
-    the scope's years) are read with one bind, and so are the objects cut to them when they
-    are few too (`store.fetch_arrow`); a big read keeps the copy-free route.
+    small: the judged visits (at most the scope's years) are few (store.SMALL_TABLE_ROWS):
+    they are read with one bind, and so are the objects cut to them when they are few indeed
+    (`store.fetch_arrow`); a big read keeps the copy-free route.
     """
     import duckdb
 
