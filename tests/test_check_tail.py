@@ -119,8 +119,8 @@ def test_results_read_in_batches_and_the_sandbox_closed_before_the_sort(monkeypa
     sandboxes, closed_at_sort = [], []
     engine_sandbox, engine_checked = engine.open_pack_sandbox, engine.checked_assembled
 
-    def sandbox(*args):
-        made = engine_sandbox(*args)
+    def sandbox(*args, **kwargs):
+        made = engine_sandbox(*args, **kwargs)
         sandboxes.append(made[0])
         return made
 

@@ -137,3 +137,21 @@ def test_reasons_worded_for_unread_cells_only_equal_every_cells_reasons(monkeypa
     errors = [f"_err_{c.name}" for c in kind.columns if c.type in ("float", "int", "bool")]
     if rows == 400 and kind_name == "visits":  # its cells not read got their reasons
         assert typed.select(pl.col(errors).is_not_null().any()).row(0).count(True) >= 1
+
+
+def test_a_columns_typing_expressions_are_made_once_and_kept_to_it():
+    """The typing expressions of a kind's column are made once per process (`_typing`), and
+    a column made anew (another object, another alias) is typed by its own."""
+    import dataclasses
+
+    col = next(c for c in KINDS["visits"].columns if c.name == "vessel_type")
+    first = coerce_module._typing(col, "__cleaned_vessel_type")
+    assert coerce_module._typing(col, "__cleaned_vessel_type") is first
+    aliased = dataclasses.replace(col, value_aliases={**col.value_aliases, "boat": "tanker"})
+    frame = pl.DataFrame({"vessel_type": ["boat", "Container"]})
+    typed = {}
+    for column in (col, aliased, col):
+        value, _ = coerce_module._typing(column)
+        typed[id(column)] = frame.select(value.alias("v"))["v"].to_list()
+    assert typed[id(col)] == ["boat", "container"]  # passed on as written: refused later
+    assert typed[id(aliased)] == ["tanker", "container"]

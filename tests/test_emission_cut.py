@@ -51,8 +51,8 @@ def test_the_cut_sessions_give_the_stored_sessions_emission_inputs(sample_con, m
     real_sandbox = check_module.open_pack_sandbox
     # nothing kept: the emission inputs read the store's sessions, as before
     monkeypatch.setattr(check_module, "open_pack_sandbox",
-                        lambda con, pack, scope, extra=None, kept=None:
-                        real_sandbox(con, pack, scope))
+                        lambda con, pack, scope, extra=None, kept=None, small=False:
+                        real_sandbox(con, pack, scope, small=small))
     stored = check(sample_con, "carb-at-berth-2020", period="2026-10", store_run=False)
     assert taken[-1] == []
     metered = cut.results["shore_power_energy_kwh_metered"]

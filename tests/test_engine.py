@@ -109,7 +109,7 @@ def test_session_time_zone_does_not_change_results():
 def test_a_check_runs_as_many_statements_for_200_visits_as_for_20(monkeypatch):
     """No per-visit work outside SQL: the statements a check runs do not grow with the visits.
     (How long a check takes is the benchmark's: benchmarks/run.py, never a timed unit test.)"""
-    real_run, real_fetch = store.run, store.fetch_polars
+    real_run, real_fetch, real_arrow = store.run, store.fetch_polars, store.fetch_arrow
     statements = {}
     for n in (20, 200):
         seen: list[str] = []
@@ -118,13 +118,18 @@ def test_a_check_runs_as_many_statements_for_200_visits_as_for_20(monkeypatch):
             seen.append(sql)
             return real_run(con, sql, params)
 
-        def counted_fetch(con, sql, params=None, seen=seen):
+        def counted_fetch(con, sql, params=None, seen=seen, small=False):
             seen.append(sql)
-            return real_fetch(con, sql, params)
+            return real_fetch(con, sql, params, small=small)
+
+        def counted_arrow(con, sql, params=None, seen=seen, small=False):
+            seen.append(sql)
+            return real_arrow(con, sql, params, small=small)
 
         con = _store_with_visits(n)
         monkeypatch.setattr(store, "run", counted_run)
         monkeypatch.setattr(store, "fetch_polars", counted_fetch)
+        monkeypatch.setattr(store, "fetch_arrow", counted_arrow)
         outcome = check(con, period="2026-10")
         monkeypatch.undo()
         assert outcome.results.height == n

@@ -77,3 +77,55 @@ def test_a_check_that_ignores_nulls_passes_a_null_and_fails_a_false():
     with pytest.raises(pa.errors.SchemaError):
         schema.validate(pl.DataFrame({"n": [1, None, -3]}))
     schema.validate(pl.DataFrame({"n": [1, None, 3]}))
+
+
+def test_one_bind_reads_give_the_copy_free_reads_table():
+    """`store.fetch_arrow(small=True)` (through `execute`: one bind, a copy of the rows) gives
+    the table, schema and all, that `con.sql(...)` gives, for the types a store holds."""
+    import duckdb
+
+    con = duckdb.connect()
+    store.instants_in_utc(con)
+    sql = ("SELECT 'V' || i AS visit_id, TIMESTAMPTZ '2026-10-01 00:00:00+00' + to_minutes(i) "
+           "AS departure, CASE WHEN i % 3 = 0 THEN NULL ELSE i * 1.5 END AS kw, "
+           "(i % 7)::DECIMAL(12, 3) AS kwh, i % 2 = 0 AS flag, [i, i + 1] AS pair, "
+           "DATE '2026-10-01' + i::INTEGER AS day, i::BIGINT AS n FROM range(?) t(i) WHERE i >= ?")
+    for params in ([5, 0], [5, 5], [40_000, 0]):
+        once = store.fetch_arrow(con, sql, params, small=True)
+        twice = store.fetch_arrow(con, sql, params)
+        assert once.schema == twice.schema
+        assert once.equals(twice)
+    con.close()
+
+
+@pytest.mark.parametrize("pack", ["carb-at-berth-2020", "fueleu-art6", "cn-shore-power"])
+def test_a_small_checks_one_bind_reads_give_the_copy_free_reads_results(sample_month, pack,
+                                                                         tmp_path, monkeypatch):
+    """A month's check reads its scope, judged visits, their inputs and its findings with one
+    bind (`store.fetch_arrow`, `fetch_polars` small); read the copy-free way, everything it
+    gives is the same."""
+    path = copy_store(sample_month, tmp_path / "s.duckdb")
+    con = store.connect(path)
+    arrow, polars_ = store.fetch_arrow, store.fetch_polars
+    routes: list[bool] = []
+
+    def fetch_arrow(con, sql, params=None, *, small=False):
+        routes.append(small)
+        return arrow(con, sql, params, small=small)
+
+    try:
+        monkeypatch.setattr(store, "fetch_arrow", fetch_arrow)
+        once = check(con, pack, period="2026-10", store_run=False)
+        assert sum(routes) >= 3  # the scope, the judged visits and the rows cut to them
+        monkeypatch.setattr(store, "fetch_arrow", lambda con, sql, params=None, small=False:
+                            arrow(con, sql, params))
+        monkeypatch.setattr(store, "fetch_polars", lambda con, sql, params=None, small=False:
+                            polars_(con, sql, params))
+        twice = check(con, pack, period="2026-10", store_run=False)
+    finally:
+        con.close()
+    assert once.results.height > 100
+    assert_frame_equal(once.results, twice.results)
+    assert_frame_equal(once.findings, twice.findings)
+    assert once.run_id == twice.run_id
+    assert once.manifest == twice.manifest

@@ -37,11 +37,12 @@ def _judged_query(pack: Pack, scope: Scope):
 
 
 def open_pack_sandbox(con, pack: Pack, scope: Scope, extra: dict | None = None,
-                      kept: dict | None = None):
+                      kept: dict | None = None, *, small: bool = False):
     """The pack's sandbox: what it reads, cut to the visits it judges; a scope_visits pack's
     history views also whole (as history_<view>, the declared columns). Returns it and the
     names of the inputs handed to it, and its keyed history views still to hand over
-    (`[pack] history_keys`, engine/history_keys.py). `extra`, `kept`: as in `open_sandbox`."""
+    (`[pack] history_keys`, engine/history_keys.py). `extra`, `kept`, `small`: as in
+    `open_sandbox`."""
     import duckdb
 
     from berthcheck.engine.history_keys import KeyedHistory
@@ -56,7 +57,7 @@ def open_pack_sandbox(con, pack: Pack, scope: Scope, extra: dict | None = None,
     if pack.judges != "scope_visits":
         sandbox = open_sandbox(con, reads, visits_sql=_judged_query(pack, scope),
                                whole=pack.history, inputs=pack.inputs, extra=extra, kept=kept,
-                               catalog=catalog)
+                               catalog=catalog, small=small)
         return sandbox, reads, KeyedHistory(con, sandbox, "")
     history = {name: pack.history_columns.get(name, ()) for name in pack.history}
     check_inputs(con, dict(sorted(history.items())), readable,
@@ -67,7 +68,7 @@ def open_pack_sandbox(con, pack: Pack, scope: Scope, extra: dict | None = None,
         sandbox = open_sandbox(con, reads, visits_sql=_judged_query(pack, scope),
                                history=history, history_keys=pack.history_keys,
                                later=later, inputs=pack.inputs, extra=extra, kept=kept,
-                               catalog=catalog)
+                               catalog=catalog, small=small)
         keyed = KeyedHistory(con, sandbox, f"pack {pack.label}: {pack.file_of('pack.toml')} "
                                            "[pack]", later)
         return sandbox, [*reads, *(HISTORY_PREFIX + name for name in history)], keyed

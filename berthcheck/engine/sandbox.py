@@ -113,7 +113,7 @@ def open_sandbox(con, names: list[str] | None = None, *,
                  history_keys: dict[str, str] | None = None, later: dict | None = None,
                  inputs: dict[str, tuple[str, ...]] | None = None,
                  extra: dict[str, tuple[str, ...]] | None = None, kept: dict | None = None,
-                 catalog: dict[str, tuple[str, ...]] | None = None):
+                 catalog: dict[str, tuple[str, ...]] | None = None, small: bool = False):
     """A locked in-memory database holding what the pack may read from `con`.
 
     names: the objects handed over (default: every readable one). visits_sql: a query over
@@ -134,6 +134,9 @@ def open_sandbox(con, names: list[str] | None = None, *,
     (name -> Arrow table) for the engine, which then need not scan the store again for them
     (the emission inputs, engine/results_query.py); the pack is still handed only its listed columns.
     catalog: the readable objects' columns (`readable_columns`), when the caller has them.
+    small: the judged visits (at most the scope's years) are few (store.SMALL_TABLE_ROWS):
+    they are read with one bind, and so are the objects cut to them when they are few indeed
+    (`store.fetch_arrow`); a big read keeps the copy-free route.
     """
     import duckdb
 
@@ -156,7 +159,9 @@ def open_sandbox(con, names: list[str] | None = None, *,
                                     if handed else None)
         else:
             visits_sql = visits_sql(("visit_id", "departure"))
-    judged = con.sql(visits_sql).arrow().read_all() if cut else None  # found once
+    judged = (store.fetch_arrow(con, visits_sql, small=small)  # found once
+              if cut and isinstance(visits_sql, str) else None)
+    few = judged is not None and judged.num_rows < store.SMALL_TABLE_ROWS
     # their departures bound the cut of an object that has them by constants, which DuckDB
     # tests against each row group's range: a month's visits are then read from the row
     # groups of that month, not found among the store's (78 -> 6 ms CPU for a month on the
@@ -200,8 +205,11 @@ def open_sandbox(con, names: list[str] | None = None, *,
                 if name in dated:
                     sql += " AND departure >= ? AND departure <= ?"
                     params = span
-            # handed over as an Arrow table (no copy through polars); the sandbox reads it in place
-            table = con.sql(sql, params=params).arrow().read_all()
+            # handed over as an Arrow table (no copy through polars); the sandbox reads it in
+            # place. The rows of few judged visits are bound once (`store.fetch_arrow`); an
+            # object handed over whole (a reference table: ports, berths) binds cheaply, and
+            # one bind saved nothing measurable there (the copy costs what the bind saves)
+            table = store.fetch_arrow(con, sql, params, small=few and name in cut)
             if keep:
                 kept[name] = table  # type: ignore[index]  # keep implies kept is a dict
                 if name in declared:

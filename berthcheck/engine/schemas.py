@@ -263,6 +263,101 @@ def _read_invariants(schema: pa.DataFrameSchema) -> _Plan | None:
     return dtypes, [a.alias(f"_{i}") for i, a in enumerate(aggregates)], unique
 
 
+# a schema's row checks in pandera's order of validation: (its name for the check, the column
+# it reports, the check's per-row pass as a polars expression), or None when one cannot be read
+_Cases = list[tuple[str, str, pl.Expr]]
+_CASES: dict[int, tuple[pa.DataFrameSchema, _Cases | None]] = {}
+
+
+def failure_cases(schema: pa.DataFrameSchema, frame: pl.DataFrame
+                  ) -> list[tuple[str, str, int]] | None:
+    """What pandera's lazy validation (`schema.validate(frame, lazy=True)`) lists as failure
+    cases, as (check, column, index) rows in its order, found in one polars query instead of
+    pandera's one query per check (25-30 ms of a rejected small file's load). Pandera's order:
+    each column in the schema's order (its non-null check, then its checks in order), then the
+    frame-wide checks in order; within a check, the failing rows in the frame's order. A check
+    is named as pandera names it (`error`, else `name`); a frame-wide check reports the
+    schema's name as its column. None when the schema or the frame is not one this reading
+    covers (a dtype that differs, a uniqueness check, a check that is not one polars
+    expression): pandera then validates, as before."""
+    plan = _case_plan(schema)
+    if plan is None or not isinstance(frame, pl.DataFrame):
+        return None
+    have = frame.schema
+    for name, column in schema.columns.items():
+        if name not in have or have[name] != column.dtype.type:
+            return None
+    if not plan:
+        return []
+    try:
+        passed = frame.lazy().select(expr.alias(f"_{i}") for i, (_, _, expr)
+                                     in enumerate(plan)).collect()
+    except pl.exceptions.PolarsError:
+        return None
+    cases: list[tuple[str, str, int]] = []
+    for (check, column, _), ok in zip(plan, passed.get_columns(), strict=True):
+        if ok.dtype != pl.Boolean or ok.len() != frame.height:
+            return None
+        if ok.all():
+            continue
+        cases += [(check, column, int(at)) for at in ok.not_().arg_true().to_list()]
+    return cases
+
+
+def _case_plan(schema: pa.DataFrameSchema) -> _Cases | None:
+    known = _CASES.get(id(schema))
+    if known is not None and known[0] is schema:
+        return known[1]
+    plan = _read_cases(schema)
+    if len(_CASES) > 64:
+        _CASES.clear()
+    _CASES[id(schema)] = (schema, plan)  # kept with the schema itself: an id is not reused
+    return plan
+
+
+def _read_cases(schema: pa.DataFrameSchema) -> _Cases | None:
+    """The schema's row checks, read from pandera's own objects as `_read_invariants` reads
+    them, per row instead of aggregated."""
+    from pandera.api.polars.types import PolarsData
+
+    if schema.unique or schema.ordered or schema.coerce or schema.add_missing_columns \
+            or schema.drop_invalid_rows or schema.strict:
+        return None
+    plan: _Cases = []
+
+    def read(check, key: str, column: str) -> bool:
+        if check.groupby is not None or check.element_wise or check.raise_warning \
+                or check.n_failure_cases is not None:
+            return False
+        try:
+            capture = PolarsData(_Capture(), key)  # type: ignore[arg-type]
+            expr = check._check_fn(capture, **check._check_kwargs)  # noqa: SLF001
+        except Exception:  # noqa: BLE001 - a check that does not read this way: pandera's
+            return False
+        if not isinstance(expr, pl.Expr):
+            return False
+        named = check.error if check.error is not None else (
+            check.name if check.name is not None else str(check))
+        plan.append((str(named), column,
+                     expr.fill_null(True) if check.ignore_na else expr.fill_null(False)))
+        return True
+
+    for name, column in schema.columns.items():
+        if column.regex or not column.required or column.coerce or column.dtype is None \
+                or column.unique or column.drop_invalid_rows or column.default is not None:
+            return None
+        if not column.nullable:
+            present = pl.col(name).is_not_null()
+            if column.dtype.type in (pl.Float32, pl.Float64):  # pandera: NaN counts as null
+                present = present & pl.col(name).is_not_nan()
+            plan.append(("not_nullable", name, present))
+        if not all(read(check, name, name) for check in column.checks):
+            return None
+    if not all(read(check, "*", str(schema.name)) for check in schema.checks):
+        return None
+    return plan
+
+
 def _unique_when_sorted(frame: pl.DataFrame, name: str) -> pl.Expr | None:
     """A cheaper test that column `name` of `frame` holds no value twice, when the column is
     sorted, without nulls and of a type whose equality is its values' (text, integers): then

@@ -40,6 +40,27 @@ def _enum_expr(col: Column, raw: pl.Expr) -> pl.Expr:
 
 
 
+# (id of a Column, the name of its cleaned text column or None) -> (the Column, its typing
+# expressions): a load builds the same expressions for the same column every time (some 1.5
+# ms of a one-row visits file's CPU: the enum mappings, the lists of zones). Kept with the
+# Column itself, so an id is never reused for another; an expression is a constant
+_TYPING: dict[tuple[int, str | None], tuple[Column, tuple[pl.Expr, pl.Expr]]] = {}
+
+
+def _typing(col: Column, cleaned: str | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """`_coerce_simple(col, pl.col(cleaned))` (`cleaned` None: of the column's own text),
+    made once per column of a kind."""
+    key = (id(col), cleaned)
+    known = _TYPING.get(key)
+    if known is not None and known[0] is col:
+        return known[1]
+    made = _coerce_simple(col, None if cleaned is None else pl.col(cleaned))
+    if len(_TYPING) > 1024:
+        _TYPING.clear()
+    _TYPING[key] = (col, made)
+    return made
+
+
 def _coerce_simple(col: Column, raw: pl.Expr | None = None) -> tuple[pl.Expr, pl.Expr]:
     """(typed value, error reason) expressions for non-timestamp columns. `raw`: the column's
     cleaned text (`cell_text.clean`) already computed as a column of its own, if it is."""
@@ -126,7 +147,7 @@ def _few_distinct(series: pl.Series) -> pl.Series | None:
 def _coerce_distinct(frame: pl.DataFrame, col: Column, cells: pl.Series) -> list[pl.Series]:
     """(value, reason) of column `col`, typed once per distinct cell (`cells`) and joined
     back in row order (NULL cells match the NULL distinct cell)."""
-    value, reason = _coerce_simple(col)
+    value, reason = _typing(col)
     distinct = cells.to_frame(col.name).with_columns(
         value.alias("__value"), reason.cast(pl.Utf8).alias("__reason"))
     typed = frame.select(col.name).join(distinct, on=col.name, how="left", nulls_equal=True,
@@ -150,7 +171,7 @@ def _reasons_of_unread(frame: pl.DataFrame, col: Column, unread: pl.Series) -> p
     if not unread.any():
         return empty
     where = unread.arg_true()
-    reason = _coerce_simple(col)[1]
+    reason = _typing(col)[1]
     worded = frame.select(pl.col(col.name).gather(where)).select(
         reason.cast(pl.Utf8)).to_series()
     return empty.scatter(where, worded)
@@ -208,7 +229,7 @@ def _coerce_simple_columns(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
         if col.name in distinct:
             continue
         raw = pl.col(cleaned[col.name])
-        value, reason = _coerce_simple(col, raw)
+        value, reason = _typing(col, cleaned[col.name])
         if col in unread:  # the reason comes later, for the cells not read only
             exprs += [value.alias(col.name), (raw.is_not_null() & value.is_null())
                       .alias(_UNREAD + col.name)]
