@@ -190,7 +190,9 @@ GROUP BY p.visit_id, p.vkey, p.kind;
 -- stay and merged per visit twice: shore power alone, and shore power with capture. Capture
 -- hours are the second minus the first, so an hour under both counts once, as shore power.
 CREATE OR REPLACE TEMP TABLE bc_stay_control AS
-WITH stay AS (
+-- (not materialized: `stay` is a filter of bc_session, read twice below; written out as its
+-- own table first it cost more than reading bc_session twice, 0.02-0.03 CPU s at 1M)
+WITH stay AS NOT MATERIALIZED (
     SELECT vkey, is_shore_power, stay_s AS s, stay_e AS e
     FROM bc_session WHERE stay_s IS NOT NULL
 ),
