@@ -28,7 +28,7 @@ from berthcheck.engine.digest_v3 import ColumnDigests
 from berthcheck.engine.findings import FINDING_ID_LENGTH as FINDING_ID_LENGTH  # re-exported
 from berthcheck.engine.findings import finding_id as finding_id  # re-exported
 from berthcheck.engine.findings import run_rules
-from berthcheck.engine.output_columns import RESULT_ORDER
+from berthcheck.engine.output_columns import FINDING_ORDER, RESULT_ORDER
 from berthcheck.engine.pack import Pack, load_pack, split_statements
 from berthcheck.engine.pack_binding import bind as bind  # re-exported
 from berthcheck.engine.pack_binding import register_tables
@@ -207,8 +207,11 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                 raise pack_failure(pack, pack.assemble_file, exc) from None
         try:
             with stage("fetch findings"):
-                findings = store.fetch_polars(sandbox, "SELECT * FROM _bc_findings "
-                                                       "ORDER BY visit_id, rule_id, finding_id")
+                # in the digest's order (visit, rule, finding id: text by its UTF-8 bytes, as
+                # DuckDB orders it), sorted by polars: DuckDB's ORDER BY carried the long
+                # message and evidence texts through its sort
+                findings = store.fetch_polars(sandbox, "SELECT * FROM _bc_findings").sort(
+                    list(FINDING_ORDER), nulls_last=True)
         except BaseException:
             batches.discard()
             raise
