@@ -155,7 +155,6 @@ class Attributes:
             order = rows.get_column("_at").fill_null(-1).cast(pl.Int64).to_numpy()
         self.found = order >= 0
         self.order = np.where(self.found, order, 0)
-        self._codes: dict = {}  # a text column -> (its distinct values, each row's, lined up)
 
     def _column(self, name: str, kind):
         import pyarrow as pa
@@ -184,21 +183,11 @@ class Attributes:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        if name not in self._codes:  # the text read once: its distinct values, coded
-            column = self._column(name, pa.string())
-            if column is None or len(column) == 0:
-                self._codes[name] = ({}, np.full(self.n, -1, dtype=np.int64))
-            else:
-                coded = pc.dictionary_encode(column)
-                values, valid = _buffers(coded.indices.cast(pa.int64()))
-                codes = np.where(valid, values, -1)[self.order]
-                codes[~self.found] = -1
-                self._codes[name] = ({v: i for i, v in enumerate(coded.dictionary.to_pylist())},
-                                     codes)
-        known, codes = self._codes[name]
-        if text not in known:
+        column = self._column(name, pa.string())
+        if column is None or len(column) == 0:
             return np.zeros(self.n, dtype=bool)
-        return codes == known[text]
+        same = pc.fill_null(pc.equal(column, text), False).to_numpy(zero_copy_only=False)
+        return same[self.order] & self.found
 
 
 def _buffers(array):
