@@ -1,7 +1,7 @@
 """Emissions at berth (data contract 5; the arithmetic is berthcheck/emissions.py's module
 docstring), computed on whole columns with numpy: the check makes them on its results once
 they are sorted by `visit_id`, beside the visits' attributes sorted the same way
-(`Attributes`), so no visit row travels through Python one at a time.
+(`aligned_attributes`), so no visit row travels through Python one at a time.
 
 The stage ran as SQL in the check's results query until the twenty-ninth session: the
 attributes joined to the results on the text `visit_id`, the size bins and the factor tables
@@ -78,9 +78,6 @@ def round_scaled(array):
                                  offset=array.offset)
 
 
-# rows of the stage's arithmetic at a time (`emission_columns`)
-_SLICE_ROWS = 1 << 15
-
 # id of a Factors (load_factors returns one object per folder content) -> (it, its
 # auxiliary-engine factors per (speed, tier), a polars frame)
 _AUX: dict[int, tuple[Factors, object]] = {}
@@ -109,7 +106,7 @@ def compute_emissions_frames(results, attributes, factors: Factors | None = None
 
     read = pl.DataFrame([results.get_column("visit_id"), results.get_column("verdict"),
                          *(double(c) for c in ("uncontrolled_hours", *HOURS_COLUMNS))])
-    made = emission_columns(read, Attributes(read.get_column("visit_id"), attributes), f)
+    made = emission_columns(read, aligned_attributes(read.get_column("visit_id"), attributes), f)
     kept = [c for c in results.columns if c not in EMISSION_COLUMNS]
     return pl.DataFrame([*(results.get_column(c) for c in kept),
                          *(made[c].alias(c) for c in EMISSION_COLUMNS)])
@@ -118,109 +115,62 @@ def compute_emissions_frames(results, attributes, factors: Factors | None = None
 # --- the stage on the sorted results (numpy, the check's path) ------------------------------
 
 
-class Attributes:
-    """The visits' attributes (`attributes`: an Arrow table or a polars frame with
-    `visit_id`, one row per visit) read row for row beside `ids` (a polars Series of visit ids),
-    a visit without attributes all NULL: what the stage's LEFT JOIN on `visit_id` gave.
+def aligned_attributes(ids, attributes):
+    """`attributes` (a polars frame with `visit_id`, one row per visit, or an Arrow table) row
+    for row beside `ids` (a polars Series of visit ids), a visit without attributes all NULL:
+    what the stage's LEFT JOIN on `visit_id` gave. The check's attributes hold exactly the
+    visits in scope, as its results do: sorted by `visit_id` like the results, they line up
+    and no join is made (the join on the text id was a third of the stage in DuckDB)."""
+    import polars as pl
 
-    The check's attributes hold exactly the visits in scope, as its results do: the order that
-    sorts them by `visit_id` lines them up with the sorted results, and no join is made (the
-    join on the text id was a third of the stage in DuckDB). Each column is read from its
-    Arrow buffers and gathered in that order only when the stage asks for it, as numpy
-    arrays; a text column only as masks of the values the stage compares it with. So the
-    stage makes no copy of the attribute table (at a million visits the copies polars made
-    of its text stayed resident, in polars' own allocator, through the stored run)."""
-
-    def __init__(self, ids, attributes) -> None:
-        import numpy as np
-        import polars as pl
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        table = (attributes if isinstance(attributes, pa.Table)
-                 else attributes.to_arrow(compat_level=pl.CompatLevel.oldest()))
-        self.table = table
-        self.n = ids.len()
-        their = table.column("visit_id")
-        order = None
-        if table.num_rows == self.n:
-            order = pc.sort_indices(their).to_numpy()
-            if not pl.Series(their.take(order)).equals(ids, check_names=False):
-                order = None
-        if order is None:  # not the same visits: each result row's attribute row, or -1
-            rows = (pl.DataFrame({"visit_id": ids})
-                    .join(pl.from_arrow(pa.table({"visit_id": their}))  # type: ignore[union-attr]
-                          .with_row_index("_at"), on="visit_id", how="left",
-                          maintain_order="left"))
-            order = rows.get_column("_at").fill_null(-1).cast(pl.Int64).to_numpy()
-        self.found = order >= 0
-        self.order = np.where(self.found, order, 0)
-
-    def _column(self, name: str, kind):
-        import pyarrow as pa
-
-        if name not in self.table.column_names:
-            return None
-        column = self.table.column(name)
-        if column.type != kind:
-            column = column.cast(kind)
-        return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-
-    def numbers(self, name: str, integer: bool = False):
-        """(values, valid) of a number column, read as DOUBLE (or BIGINT), lined up."""
-        import numpy as np
-        import pyarrow as pa
-
-        column = self._column(name, pa.int64() if integer else pa.float64())
-        if column is None or len(column) == 0:
-            return np.zeros(self.n, dtype=np.int64 if integer else np.float64), np.zeros(self.n, dtype=bool)
-        values, valid = _buffers(column)
-        return values[self.order], valid[self.order] & self.found
-
-    def equal(self, name: str, text: str):
-        """Where the text column `name` holds `text` (never where it is NULL), lined up."""
-        import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        column = self._column(name, pa.string())
-        if column is None or len(column) == 0:
-            return np.zeros(self.n, dtype=bool)
-        same = pc.fill_null(pc.equal(column, text), False).to_numpy(zero_copy_only=False)
-        return same[self.order] & self.found
+    frame = attributes if isinstance(attributes, pl.DataFrame) else pl.from_arrow(attributes)
+    assert isinstance(frame, pl.DataFrame)
+    frame = frame.select([c for c in frame.columns if c == "visit_id" or c in _ATTRIBUTE_TYPES])
+    if frame.height == ids.len():
+        ordered = frame.sort("visit_id")
+        if ordered.get_column("visit_id").equals(ids.rename("visit_id")):
+            return ordered
+    return (ids.rename("visit_id").to_frame()
+            .join(frame, on="visit_id", how="left", maintain_order="left"))
 
 
-def _buffers(array):
-    """(values, valid) numpy arrays of a fixed-width Arrow array, a NULL's value 0."""
+def _typed_attributes(frame, n: int) -> dict:
+    """Each attribute column the stage reads, cast to the type the SQL stage read it as
+    (`_ATTRIBUTE_TYPES`; an absent one all NULL)."""
+    import polars as pl
+
+    kinds = {"VARCHAR": pl.String, "BIGINT": pl.Int64, "DOUBLE": pl.Float64}
+    out = {}
+    for column, kind in _ATTRIBUTE_TYPES.items():
+        dtype = kinds[kind]
+        out[column] = (frame.get_column(column).cast(dtype) if column in frame.columns
+                       else pl.repeat(None, n, dtype=dtype, eager=True))
+    return out
+
+
+def _doubles(series):
+    """A Float64 series as (values, valid): numpy arrays, a NULL's value 0.0 (read from the
+    series' Arrow buffers, not through polars' own fill and mask)."""
     import numpy as np
 
+    array = series.rechunk().to_arrow()
     n = len(array)
     validity, data = array.buffers()[:2]
-    dtype = np.dtype(array.type.to_pandas_dtype())
-    values = (np.frombuffer(data, dtype=dtype, count=array.offset + n)[array.offset:]
-              if data is not None else np.zeros(n, dtype=dtype))
+    values = (np.frombuffer(data, dtype=np.float64, count=array.offset + n)[array.offset:]
+              if data is not None else np.zeros(n))
     if array.null_count == 0:
         return values, np.ones(n, dtype=bool)
     bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
     valid = bits[array.offset:array.offset + n].astype(bool)
-    return np.where(valid, values, 0), valid
-
-
-def _doubles(series):
-    """A Float64 polars series as (values, valid): numpy arrays, a NULL's value 0.0 (read
-    from the series' Arrow buffers)."""
-    return _buffers(series.rechunk().to_arrow())
+    return np.where(valid, values, 0.0), valid
 
 
 def _double_series(name: str, values, valid):
-    """A Float64 polars series of `values`, NULL where not `valid` (whose values are set to 0.0
-    first: nothing reads them, but the buffers are the same on every run)."""
+    """A Float64 polars series of `values`, NULL where not `valid`."""
     import polars as pl
     import pyarrow as pa
 
     mask = None if valid is True or bool(valid.all()) else ~valid
-    if mask is not None:
-        values[mask] = 0.0
     return pl.Series(name, pa.array(values, type=pa.float64(), mask=mask))
 
 
@@ -229,7 +179,7 @@ def emission_columns(results, attributes, f: Factors,
     """The stage's columns (`EMISSION_COLUMNS`, in that order, as polars series) for the rows
     of `results` (a polars frame: `verdict`, `uncontrolled_hours` and the three hours
     columns, read as DOUBLE), whose attributes are `attributes`, row for row
-    (`Attributes`); `uncontrolled`: the column holding the uncontrolled hours as DOUBLE.
+    (`aligned_attributes`); `uncontrolled`: the column holding the uncontrolled hours as DOUBLE.
     The arithmetic is the SQL stage's it replaced (module docstring), operation for operation
     in the same order (IEEE doubles, so bit for bit the same values), and the kilograms are
     rounded by `rint_scaled`."""
@@ -237,6 +187,8 @@ def emission_columns(results, attributes, f: Factors,
     import polars as pl
 
     n = results.height
+    attrs = _typed_attributes(attributes, n)
+    vessel_type = attrs["vessel_type"]
 
     # the size bin: the first bin (file order) of the visit's type holding its size
     loads = f.tables["aux_boiler_loads"].rows
@@ -244,7 +196,7 @@ def emission_columns(results, attributes, f: Factors,
     defaults = {r["vessel_type"]: r for r in loads if r["size_metric"] == "none"}
     # the visit's type among those with a default row (-1: none, or NULL)
     types = list(defaults)
-    of_type = {t: attributes.equal("vessel_type", t) for t in types}
+    of_type = {t: (vessel_type == t).fill_null(False).to_numpy() for t in types}
     type_at = np.full(n, -1, dtype=np.int64)
     for i, t in enumerate(types):
         type_at[of_type[t]] = i
@@ -252,28 +204,21 @@ def emission_columns(results, attributes, f: Factors,
     type_row = np.where(typed, type_at, 0)
     bin_at = np.full(n, -1, dtype=np.int64)
     sizes: dict = {}
-    among: dict = {}  # (type, size column) -> the rows of that type with a size, their sizes
     for i, row in enumerate(bins):
         if row["vessel_type"] not in of_type:
-            of_type[row["vessel_type"]] = attributes.equal("vessel_type", row["vessel_type"])
+            of_type[row["vessel_type"]] = (vessel_type == row["vessel_type"]).fill_null(False).to_numpy()
         column = SIZE_COLUMNS[row["size_metric"]]
         if column not in sizes:
-            sizes[column] = attributes.numbers(column)
+            sizes[column] = _doubles(attrs[column])
+        size, known = sizes[column]
         if row["bin_from"] is None:
             continue
-        key = (row["vessel_type"], column)
-        if key not in among:  # a NULL size matches no bin
-            size, known = sizes[column]
-            rows = np.flatnonzero(of_type[row["vessel_type"]] & known)
-            among[key] = (rows, size[rows], np.isnan(size[rows]))
-        rows, size, nan = among[key]
-        # as DuckDB compares: a NaN is above every number
+        # as DuckDB compares: a NaN is above every number, a NULL matches nothing
         with np.errstate(invalid="ignore"):
-            match = nan | (size >= row["bin_from"])
+            match = of_type[row["vessel_type"]] & known & (np.isnan(size) | (size >= row["bin_from"]))
             if row["bin_to"] is not None:
-                match &= ~nan & (size < row["bin_to"])
-        match &= bin_at[rows] < 0  # the first bin (file order) holding the size
-        bin_at[rows[match]] = i
+                match &= ~np.isnan(size) & (size < row["bin_to"])
+        bin_at[match & (bin_at < 0)] = i
     binned = bin_at >= 0
     at = np.where(binned, bin_at, 0)
 
@@ -292,8 +237,7 @@ def emission_columns(results, attributes, f: Factors,
         (g, vg), (b, vb), (t, vt) = given, from_bins(key), from_types(key)
         return np.where(vg, g, np.where(vb, b, t)), vg | vb | vt
 
-    aux_given = attributes.numbers("aux_power_kw")
-    boiler_given = attributes.numbers("boiler_power_kw")
+    aux_given, boiler_given = _doubles(attrs["aux_power_kw"]), _doubles(attrs["boiler_power_kw"])
     a, va = coalesced(aux_given, "aux_kw")
     b, vb = coalesced(boiler_given, "boiler_kw")
     _, type_aux = from_types("aux_kw")
@@ -317,116 +261,102 @@ def emission_columns(results, attributes, f: Factors,
         [i for i, c in enumerate(names) if c is not None], [c for c in names if c is not None],
         default=None, return_dtype=pl.String)
 
-    # the engine speed: the visit's where it is one of ENGINE_SPEEDS, else the default (a
-    # code per visit: the speed's index, or len(ENGINE_SPEEDS) for the default)
-    speed_names = [*ENGINE_SPEEDS, f.value("default_aux_engine_speed")]
-    speed_code = np.full(n, len(ENGINE_SPEEDS), dtype=np.int64)
-    for i, name in enumerate(ENGINE_SPEEDS):
-        speed_code[attributes.equal("aux_engine_speed", name)] = i
-    tier_given, tier_known = attributes.numbers("nox_tier", integer=True)
-    tiers = np.where(tier_known, tier_given, int(f.value("default_nox_tier")))
+    speed = attrs["aux_engine_speed"]
+    speed_used = (pl.DataFrame({"s": speed})
+                  .select(pl.when(pl.col("s").is_in(list(ENGINE_SPEEDS))).then(pl.col("s"))
+                          .otherwise(pl.lit(f.value("default_aux_engine_speed"), dtype=pl.String)))
+                  .to_series())
+    tier = attrs["nox_tier"]
+    tier_used = tier.fill_null(int(f.value("default_nox_tier")))
     # the visit's row of the auxiliary factors per (speed, tier), -1 for none (a LEFT JOIN)
     table = _aux_factors(f)
     factor_at = np.full(n, -1, dtype=np.int64)
+    tiers = tier_used.to_numpy()
     speeds = {}
     for i, (name, number) in enumerate(zip(table.get_column("_em_speed").to_list(),
                                            table.get_column("_em_tier").to_list(), strict=True)):
         if name is None or number is None:
             continue
         if name not in speeds:
-            speeds[name] = np.isin(speed_code, [i for i, used in enumerate(speed_names)
-                                                if used == name])
+            speeds[name] = (speed_used == name).fill_null(False).to_numpy()
         factor_at[speeds[name] & (tiers == number) & (factor_at < 0)] = i
     has_factors = factor_at >= 0
     factor_row = np.where(has_factors, factor_at, 0)
 
     def factor(column: str):
-        """The column's factor per table row (NaN where none) and whether it is known."""
         values, known = _doubles(table.get_column(column))
-        return (values, known) if len(values) else (np.zeros(1), np.zeros(1, dtype=bool))
+        if not len(values):
+            return np.zeros(n), np.zeros(n, dtype=bool)
+        return np.where(has_factors, values[factor_row], 0.0), has_factors & known[factor_row]
 
     stay, vstay = _doubles(results.get_column("stay_hours"))
     sp, vsp = _doubles(results.get_column("shore_power_hours"))
     cap, vcap = _doubles(results.get_column("capture_hours"))
+    with np.errstate(all="ignore"):
+        rest = stay - sp - cap
+        nc, vnc = np.where(rest < 0, 0.0, rest), vstay & vsp & vcap
     hours, vhours = _doubles(results.get_column(uncontrolled))
     no_excess = results.get_column("verdict").is_in(list(NO_EXCESS_VERDICTS)).fill_null(False).to_numpy()
-    vnc, vu = vstay & vsp & vcap, vhours | no_excess
+    u, vu = np.where(vhours, hours, 0.0), vhours | no_excess
 
     scale, per_kg = float(10 ** KG_DECIMALS), 1 / 1000
     aux_residual, boiler_residual = residuals(f, "aux_engine"), residuals(f, "boiler")
     boiler_ef = {r["pollutant"]: r["g_per_kwh"] for r in f.boiler_factor_rows()}
-    capture_boiler = bool(f.value("capture_treats_boiler_exhaust"))
-    vbc = vcap if capture_boiler else np.ones(n, dtype=bool)
-    constants = {}
-    for p in POLLUTANTS:
-        bef = float(boiler_ef[p])
-        bres = float(min(boiler_residual[p], boiler_ef[p]) if p in boiler_residual else bef)
-        residual = float(aux_residual[p]) if p in aux_residual else None
-        constants[p] = (factor(f"ef_{p}"), residual, bef, bres)
+    if f.value("capture_treats_boiler_exhaust"):
+        bc, vbc = cap, vcap
+    else:
+        bc, vbc = 0.0, np.ones(n, dtype=bool)
 
-    # the values before rounding, made a slice of rows at a time into their columns: every
-    # temporary stays small and in the CPU's cache (whole-column temporaries, a hundred of
-    # them at a million visits, cost more in page faults than the arithmetic)
-    out = {name: np.empty(n) for name in ROUNDED_COLUMNS}
-    with np.errstate(all="ignore"):
-        for lo in range(0, n, _SLICE_ROWS):
-            at_rows = slice(lo, lo + _SLICE_ROWS)
-            a_, b_, sp_, cap_, stay_ = a[at_rows], b[at_rows], sp[at_rows], cap[at_rows], stay[at_rows]
-            rest = stay_ - sp_ - cap_
-            nc = np.where(rest < 0, 0.0, rest)
-            u = np.where(vhours[at_rows], hours[at_rows], 0.0)
-            bc = cap_ if capture_boiler else 0.0
-            # the products every pollutant's expressions begin with, made once (the same
-            # operations in the same order: (a * nc) * ef is a * nc * ef)
-            asp, au, anc, acap = a_ * sp_, a_ * u, a_ * nc, a_ * cap_
-            bstay, bbc = b_ * (stay_ - bc), b_ * bc
-            np.multiply(asp, scale, out=out["shore_power_energy_kwh_estimated"][at_rows])
-            rows = factor_row[at_rows]
-            for p in POLLUTANTS:
-                (values, _), residual, bef, bres = constants[p]
-                ef = values[rows]
-                res = ef if residual is None else np.fmin(ef, residual)
-                # a * nc * ef + a * cap * res + b * (stay - bc) * bef + b * bc * bres
-                at_berth = np.multiply(anc, ef, out=out[f"at_berth_{p}_kg"][at_rows])
-                at_berth += acap * res
-                at_berth += bstay * bef
-                at_berth += bbc * bres
-                at_berth *= per_kg
-                at_berth *= scale
-                # a * sp * ef + a * cap * (ef - res) + b * bc * (bef - bres)
-                avoided = np.multiply(asp, ef, out=out[f"avoided_{p}_kg"][at_rows])
-                avoided += acap * (ef - res)
-                avoided += bbc * (bef - bres)
-                avoided *= per_kg
-                avoided *= scale
-                excess = np.multiply(au, ef, out=out[f"excess_{p}_kg"][at_rows])
-                excess *= per_kg
-                excess *= scale
+    def rounded(name: str, y, valid):
+        return _double_series(name, rint_scaled(y), valid)
+
     kg: dict = {}
-    known = {"shore_power_energy_kwh_estimated": va & vsp}
-    excess_known, at_berth_known = va & vu, va & vnc & vcap & vb & vstay & vbc
-    avoided_known = va & vsp & vcap & vb & vbc
-    for p in POLLUTANTS:
-        (_, factor_known), *_ = constants[p]
-        vef = has_factors & factor_known[factor_row]
-        known.update({f"excess_{p}_kg": excess_known & vef,
-                      f"at_berth_{p}_kg": at_berth_known & vef,
-                      f"avoided_{p}_kg": avoided_known & vef})
-    for name in ROUNDED_COLUMNS:
-        kg[name] = _double_series(name, rint_scaled(out.pop(name)), known[name])
+    with np.errstate(all="ignore"):
+        # the products every pollutant's expressions begin with, made once (the same
+        # operations in the same order: (a * nc) * ef is a * nc * ef)
+        asp, au, anc, acap = a * sp, a * u, a * nc, a * cap
+        bstay, bbc = b * (stay - bc), b * bc
+        kg["shore_power_energy_kwh_estimated"] = rounded(
+            "shore_power_energy_kwh_estimated", asp * scale, va & vsp)
+        excess_known, at_berth_known = va & vu, va & vnc & vcap & vb & vstay & vbc
+        avoided_known = va & vsp & vcap & vb & vbc
+        for p in POLLUTANTS:
+            ef, vef = factor(f"ef_{p}")
+            res = np.fmin(ef, float(aux_residual[p])) if p in aux_residual else ef
+            bef = float(boiler_ef[p])
+            bres = float(min(boiler_residual[p], boiler_ef[p]) if p in boiler_residual
+                         else boiler_ef[p])
+            # a * nc * ef + a * cap * res + b * (stay - bc) * bef + b * bc * bres
+            at_berth = anc * ef
+            at_berth += acap * res
+            at_berth += bstay * bef
+            at_berth += bbc * bres
+            at_berth *= per_kg
+            at_berth *= scale
+            # a * sp * ef + a * cap * (ef - res) + b * bc * (bef - bres)
+            avoided = asp * ef
+            avoided += acap * (ef - res)
+            avoided += bbc * (bef - bres)
+            avoided *= per_kg
+            avoided *= scale
+            excess = au * ef
+            excess *= per_kg
+            excess *= scale
+            kg[f"excess_{p}_kg"] = rounded(f"excess_{p}_kg", excess, excess_known & vef)
+            kg[f"at_berth_{p}_kg"] = rounded(f"at_berth_{p}_kg", at_berth, at_berth_known & vef)
+            kg[f"avoided_{p}_kg"] = rounded(f"avoided_{p}_kg", avoided, avoided_known & vef)
     made = {
         "aux_power_kw_used": _double_series("aux_power_kw_used", a, va),
         "boiler_power_kw_used": _double_series("boiler_power_kw_used", b, vb),
         "load_source": sources(source).alias("load_source"),
         "boiler_load_source": sources(boiler_source).alias("boiler_load_source"),
         "load_category": category.alias("load_category"),
-        "aux_engine_speed_used": pl.Series("aux_engine_speed_used", speed_code).replace_strict(
-            list(range(len(speed_names))), speed_names, return_dtype=pl.String),
-        "nox_tier_used": pl.Series("nox_tier_used", tiers, dtype=pl.Int64),
-        "nox_tier_assumed": pl.Series("nox_tier_assumed", ~tier_known, dtype=pl.Boolean),
+        "aux_engine_speed_used": speed_used.alias("aux_engine_speed_used"),
+        "nox_tier_used": tier_used.alias("nox_tier_used"),
+        "nox_tier_assumed": tier.is_null().alias("nox_tier_assumed"),
         **{c: results.get_column(c) for c in HOURS_COLUMNS},
-        "shore_power_energy_kwh_metered": _double_series(
-            "shore_power_energy_kwh_metered", *attributes.numbers("shore_power_energy_kwh_metered")),
+        "shore_power_energy_kwh_metered": attrs["shore_power_energy_kwh_metered"]
+        .alias("shore_power_energy_kwh_metered"),
         **kg,
     }
     return {name: made[name] for name in EMISSION_COLUMNS}

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from berthcheck.emission_factors import POLLUTANTS, aux_factor_frame, residuals
-from berthcheck.emission_stage import ROUNDED_COLUMNS, Attributes, emission_columns
+from berthcheck.emission_stage import ROUNDED_COLUMNS, emission_columns
 from berthcheck.emissions import load_factors
 
 
@@ -101,32 +101,10 @@ def test_the_numpy_stage_is_the_sql_stage_bit_for_bit(seed, capture_boiler):
     f = dataclasses.replace(f, parameters={
         **f.parameters, flag.name: dataclasses.replace(flag, value=capture_boiler)})
     results, attributes = _visits(3000, seed)
-    made = emission_columns(results, Attributes(results.get_column("visit_id"), attributes), f)
+    made = emission_columns(results, attributes, f)
     want = _in_duckdb(results, made, capture_boiler)
     for name in ROUNDED_COLUMNS:
         assert _bits(made[name]) == _bits(want[name]), name
     # every kind of NULL came up: the comparison saw them
     assert made["at_berth_nox_kg"].null_count() and made["excess_nox_kg"].null_count()
     assert made["at_berth_nox_kg"].drop_nulls().len() > 500
-
-
-def test_attributes_are_lined_up_by_visit_whatever_their_order():
-    """The check's attributes come in the store's order and are lined up with the results by
-    sorting (berthcheck/emission_stage.py `Attributes`); attributes in another order, or
-    without some visits (a LEFT JOIN: those visits' attributes all NULL), give each visit its
-    own values."""
-    f = load_factors()
-    results, attributes = _visits(2000, 3)
-    ids = results.get_column("visit_id")
-    want = emission_columns(results, Attributes(ids, attributes), f)
-    shuffled = attributes.sample(fraction=1.0, shuffle=True, seed=7)
-    got = emission_columns(results, Attributes(ids, shuffled), f)
-    missing = attributes.filter(pl.int_range(pl.len()) % 10 != 0).sample(fraction=1.0, shuffle=True, seed=8)
-    nulled = attributes.with_columns(
-        pl.when(pl.int_range(pl.len()) % 10 != 0).then(pl.col(c)).alias(c)
-        for c in attributes.columns if c != "visit_id")
-    got_missing = emission_columns(results, Attributes(ids, missing), f)
-    want_missing = emission_columns(results, Attributes(ids, nulled), f)
-    for name in want:
-        assert got[name].equals(want[name], check_names=False), name
-        assert got_missing[name].equals(want_missing[name], check_names=False), name

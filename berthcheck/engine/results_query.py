@@ -174,14 +174,11 @@ def with_emissions(results, attributes, factors, uncontrolled: str, on_column=No
     (`emission_stage.emission_columns`, from the visits' `attributes` lined up beside them)
     in the contract's place: after the contract's columns, before the pack's own.
     `on_column(name, series)`: called with each emission column made (the digests)."""
-    import polars as pl
-
-    from berthcheck.emission_stage import Attributes, emission_columns
+    from berthcheck.emission_stage import aligned_attributes, emission_columns
     from berthcheck.emissions import EMISSION_COLUMNS, HOURS_COLUMNS
     from berthcheck.engine.output_columns import RESULT_COLUMNS
-    from berthcheck.engine.results_frame import hand_back_freed
 
-    lined_up = Attributes(results.get_column("visit_id"), attributes)
+    lined_up = aligned_attributes(results.get_column("visit_id"), attributes)
     made = emission_columns(results, lined_up, factors, uncontrolled)
     del lined_up
     if on_column is not None:
@@ -194,10 +191,8 @@ def with_emissions(results, attributes, factors, uncontrolled: str, on_column=No
     columns = [*(results.get_column(c) for c in contract),
                *(made[c].alias(c) for c in EMISSION_COLUMNS),
                *(results.get_column(c) for c in extras)]
-    del made
-    # the stage's numpy temporaries (glibc's heap) go back to the system before the stored
-    # run: at a million visits they were a hundred megabytes on top of its peak
-    hand_back_freed()
+    import polars as pl
+
     return pl.DataFrame(columns)
 
 
