@@ -149,20 +149,12 @@ def _typed_attributes(frame, n: int) -> dict:
 
 
 def _doubles(series):
-    """A Float64 series as (values, valid): numpy arrays, a NULL's value 0.0 (read from the
-    series' Arrow buffers, not through polars' own fill and mask)."""
+    """A Float64 series as (values, valid): numpy arrays, a NULL's value 0.0."""
     import numpy as np
 
-    array = series.rechunk().to_arrow()
-    n = len(array)
-    validity, data = array.buffers()[:2]
-    values = (np.frombuffer(data, dtype=np.float64, count=array.offset + n)[array.offset:]
-              if data is not None else np.zeros(n))
-    if array.null_count == 0:
-        return values, np.ones(n, dtype=bool)
-    bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
-    valid = bits[array.offset:array.offset + n].astype(bool)
-    return np.where(valid, values, 0.0), valid
+    valid = (series.is_not_null().to_numpy() if series.null_count()
+             else np.ones(series.len(), dtype=bool))
+    return series.fill_null(0.0).to_numpy(), valid
 
 
 def _double_series(name: str, values, valid):
@@ -194,15 +186,8 @@ def emission_columns(results, attributes, f: Factors,
     loads = f.tables["aux_boiler_loads"].rows
     bins = [r for r in loads if r["size_metric"] != "none"]
     defaults = {r["vessel_type"]: r for r in loads if r["size_metric"] == "none"}
-    # the visit's type among those with a default row (-1: none, or NULL)
-    types = list(defaults)
-    of_type = {t: (vessel_type == t).fill_null(False).to_numpy() for t in types}
-    type_at = np.full(n, -1, dtype=np.int64)
-    for i, t in enumerate(types):
-        type_at[of_type[t]] = i
-    typed = type_at >= 0
-    type_row = np.where(typed, type_at, 0)
     bin_at = np.full(n, -1, dtype=np.int64)
+    of_type: dict = {}
     sizes: dict = {}
     for i, row in enumerate(bins):
         if row["vessel_type"] not in of_type:
@@ -228,10 +213,10 @@ def emission_columns(results, attributes, f: Factors,
         return values[at], binned & given[at]
 
     def from_types(key: str):
-        values = np.array([np.nan if defaults[t][key] is None else defaults[t][key]
-                           for t in types] or [0.0])
-        given = np.array([defaults[t][key] is not None for t in types] or [False])
-        return np.where(typed, values[type_row], 0.0), typed & given[type_row]
+        mapping = {t: r[key] for t, r in defaults.items() if r[key] is not None}
+        found = vessel_type.replace_strict(list(mapping), list(mapping.values()), default=None,
+                                           return_dtype=pl.Float64)
+        return _doubles(found)
 
     def coalesced(given, key: str):
         (g, vg), (b, vb), (t, vt) = given, from_bins(key), from_types(key)
@@ -249,17 +234,19 @@ def emission_columns(results, attributes, f: Factors,
                                                            "default_type"],
                                                default=None, return_dtype=pl.String)
 
-    # the category: NULL where both loads are given, else the bin's, else the type's (one
-    # code per visit: a bin's index, or the number of bins plus the type's)
-    names = [*(r["category"] for r in bins), *(defaults[t]["category"] for t in types)]
-    named = np.array([c is not None for c in names] or [False])
-    by_bin = binned & named[at]
-    by_type = typed & named[len(bins) + type_row] if types else typed
-    code = np.where(aux_given[1] & boiler_given[1], -1,
-                    np.where(by_bin, at, np.where(by_type, len(bins) + type_row, -1)))
-    category = pl.Series(code).replace_strict(
+    # the category: NULL where both loads are given, else the bin's, else the type's
+    names = [r["category"] for r in bins]
+    type_names = vessel_type.replace_strict(
+        [t for t, r in defaults.items() if r["category"] is not None],
+        [r["category"] for r in defaults.values() if r["category"] is not None],
+        default=None, return_dtype=pl.String)
+    bin_names = pl.Series(np.where(binned, bin_at, -1)).replace_strict(
         [i for i, c in enumerate(names) if c is not None], [c for c in names if c is not None],
         default=None, return_dtype=pl.String)
+    both_given = pl.Series(aux_given[1] & boiler_given[1])
+    category = (pl.DataFrame({"g": both_given, "b": bin_names, "t": type_names})
+                .select(pl.when(pl.col("g")).then(pl.lit(None, dtype=pl.String))
+                        .otherwise(pl.coalesce("b", "t"))).to_series())
 
     speed = attrs["aux_engine_speed"]
     speed_used = (pl.DataFrame({"s": speed})
@@ -268,26 +255,9 @@ def emission_columns(results, attributes, f: Factors,
                   .to_series())
     tier = attrs["nox_tier"]
     tier_used = tier.fill_null(int(f.value("default_nox_tier")))
-    # the visit's row of the auxiliary factors per (speed, tier), -1 for none (a LEFT JOIN)
-    table = _aux_factors(f)
-    factor_at = np.full(n, -1, dtype=np.int64)
-    tiers = tier_used.to_numpy()
-    speeds = {}
-    for i, (name, number) in enumerate(zip(table.get_column("_em_speed").to_list(),
-                                           table.get_column("_em_tier").to_list(), strict=True)):
-        if name is None or number is None:
-            continue
-        if name not in speeds:
-            speeds[name] = (speed_used == name).fill_null(False).to_numpy()
-        factor_at[speeds[name] & (tiers == number) & (factor_at < 0)] = i
-    has_factors = factor_at >= 0
-    factor_row = np.where(has_factors, factor_at, 0)
-
-    def factor(column: str):
-        values, known = _doubles(table.get_column(column))
-        if not len(values):
-            return np.zeros(n), np.zeros(n, dtype=bool)
-        return np.where(has_factors, values[factor_row], 0.0), has_factors & known[factor_row]
+    factors_of = (pl.DataFrame({"_em_speed": speed_used, "_em_tier": tier_used})
+                  .join(_aux_factors(f), on=["_em_speed", "_em_tier"],
+                        how="left", maintain_order="left"))
 
     stay, vstay = _doubles(results.get_column("stay_hours"))
     sp, vsp = _doubles(results.get_column("shore_power_hours"))
@@ -312,39 +282,22 @@ def emission_columns(results, attributes, f: Factors,
 
     kg: dict = {}
     with np.errstate(all="ignore"):
-        # the products every pollutant's expressions begin with, made once (the same
-        # operations in the same order: (a * nc) * ef is a * nc * ef)
-        asp, au, anc, acap = a * sp, a * u, a * nc, a * cap
-        bstay, bbc = b * (stay - bc), b * bc
         kg["shore_power_energy_kwh_estimated"] = rounded(
-            "shore_power_energy_kwh_estimated", asp * scale, va & vsp)
-        excess_known, at_berth_known = va & vu, va & vnc & vcap & vb & vstay & vbc
-        avoided_known = va & vsp & vcap & vb & vbc
+            "shore_power_energy_kwh_estimated", a * sp * scale, va & vsp)
         for p in POLLUTANTS:
-            ef, vef = factor(f"ef_{p}")
+            ef, vef = _doubles(factors_of.get_column(f"ef_{p}"))
             res = np.fmin(ef, float(aux_residual[p])) if p in aux_residual else ef
             bef = float(boiler_ef[p])
             bres = float(min(boiler_residual[p], boiler_ef[p]) if p in boiler_residual
                          else boiler_ef[p])
-            # a * nc * ef + a * cap * res + b * (stay - bc) * bef + b * bc * bres
-            at_berth = anc * ef
-            at_berth += acap * res
-            at_berth += bstay * bef
-            at_berth += bbc * bres
-            at_berth *= per_kg
-            at_berth *= scale
-            # a * sp * ef + a * cap * (ef - res) + b * bc * (bef - bres)
-            avoided = asp * ef
-            avoided += acap * (ef - res)
-            avoided += bbc * (bef - bres)
-            avoided *= per_kg
-            avoided *= scale
-            excess = au * ef
-            excess *= per_kg
-            excess *= scale
-            kg[f"excess_{p}_kg"] = rounded(f"excess_{p}_kg", excess, excess_known & vef)
-            kg[f"at_berth_{p}_kg"] = rounded(f"at_berth_{p}_kg", at_berth, at_berth_known & vef)
-            kg[f"avoided_{p}_kg"] = rounded(f"avoided_{p}_kg", avoided, avoided_known & vef)
+            at_berth = (a * nc * ef + a * cap * res + b * (stay - bc) * bef + b * bc * bres)
+            avoided = a * sp * ef + a * cap * (ef - res) + b * bc * (bef - bres)
+            kg[f"excess_{p}_kg"] = rounded(f"excess_{p}_kg", a * u * ef * per_kg * scale,
+                                           va & vu & vef)
+            kg[f"at_berth_{p}_kg"] = rounded(f"at_berth_{p}_kg", at_berth * per_kg * scale,
+                                             va & vnc & vef & vcap & vb & vstay & vbc)
+            kg[f"avoided_{p}_kg"] = rounded(f"avoided_{p}_kg", avoided * per_kg * scale,
+                                            va & vsp & vef & vcap & vb & vbc)
     made = {
         "aux_power_kw_used": _double_series("aux_power_kw_used", a, va),
         "boiler_power_kw_used": _double_series("boiler_power_kw_used", b, vb),
