@@ -314,7 +314,7 @@ def factors_hash() -> str:
     return load_factors().hash
 
 
-# --- the factors as frames for the stage (berthcheck/emission_stage.py) ---------------------
+# --- the factors as frames for the SQL stage (berthcheck/emission_stage.py) -----------------
 
 
 def aux_factor_frame(f: Factors):

@@ -1,7 +1,7 @@
 """Emissions at berth: hours x load x factor -> kilograms per visit (data contract 5).
 
 The factors are data under `rules/factors/` (tables as CSV, each row citing its source;
-conventions in `factors.toml`). This module reads them; per visit, on whole columns
+conventions in `factors.toml`). This module reads them; per visit, set-based in DuckDB
 (berthcheck/emission_stage.py, no per-visit Python), berthcheck computes:
 
     excess_<p>_kg    auxiliary engines over the uncontrolled hours:  A x U x EF
@@ -19,8 +19,8 @@ Shore power does not run a boiler; capture is credited on boiler exhaust only wh
 `capture_treats_boiler_exhaust` parameter says so. So at_berth + avoided is what the stay would
 have emitted with no control at all.
 
-The check runs this arithmetic on whole columns after a pack's assemble step, once its
-results are sorted (berthcheck/emission_stage.py); the factors and conventions are read and checked by
+The check runs this arithmetic as one SQL stage after a pack's assemble step
+(berthcheck/emission_stage.py); the factors and conventions are read and checked by
 berthcheck/emission_factors.py; this module holds the result columns, the visit attributes
 the stage reads, and the totals reports print. It is
 pack-independent: it needs from the results only `visit_id`, `verdict`, `uncontrolled_hours`
@@ -94,7 +94,7 @@ def compute_emissions(results, attributes, factors: Factors | None = None):
       boiler_power_kw and optionally teu, dwt, passengers, aux_engine_speed, and
       shore_power_energy_kwh_metered.
     Returns results with EMISSION_COLUMNS (replacing any of the same name), row order kept.
-    The arithmetic is the stage the check runs (berthcheck/emission_stage.py).
+    The arithmetic is the SQL stage the check runs (berthcheck/emission_stage.py).
     """
     from berthcheck.emission_stage import compute_emissions_frames
 

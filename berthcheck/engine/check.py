@@ -2,12 +2,11 @@
 -> validate.
 
 One SQL pipeline in the pack's sandbox: every rule's findings in one UNION ALL with their ids
-computed in SQL, the scope as a join. Python holds control flow
+computed in SQL, the scope as a join, emissions as an SQL stage. Python holds control flow
 (binding parameters, naming failing files) and canonicalises the evidence texts SQL does not
 recognise as canonical already (usually none); results and findings leave DuckDB once, at the
-end; the results are sorted by `visit_id`, their emission columns computed on whole columns
-beside the visits' attributes sorted the same way (berthcheck/emission_stage.py), and the
-per-visit findings list is made from the two sorted frames. The engine's macros (engine/pack_macros.py)
+end, where the emission kilograms are rounded as they are read and the per-visit findings
+list is made from the two sorted frames. The engine's macros (engine/pack_macros.py)
 are defined in the sandbox before the pack's stages.
 
 This module holds the pipeline's order (`evaluate`) and the entry point that validates and
@@ -44,7 +43,6 @@ from berthcheck.engine.results_query import (
     planned_once,
     results_statement,
     unordered,
-    with_emissions,
     with_engine_columns,
 )
 from berthcheck.engine.scope import Scope, parse_scope, scope_query
@@ -107,6 +105,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
     """
     import duckdb
 
+    from berthcheck.emission_stage import ROUNDED_COLUMNS, register_factors
     from berthcheck.emissions import load_factors
     from berthcheck.engine.pack_macros import define_macros
     from berthcheck.engine.sandbox import (
@@ -131,7 +130,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                                                        {"shore_power": ("energy_kwh",)}, kept)
         try:
             with stage("scope and emission inputs"):
-                attributes = emission_inputs(con, scope, kept)
+                attributes, attribute_columns = emission_inputs(con, scope, kept)
         except BaseException:
             sandbox.close()
             raise
@@ -146,7 +145,9 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
             sandbox.register("_bc_scope", in_scope)
             store.run(sandbox, "CREATE OR REPLACE TEMP TABLE scope_visits AS "
                                "SELECT visit_id FROM _bc_scope")
+            sandbox.register("_bc_em_attrs", attributes)
             factors = load_factors()
+            register_factors(sandbox, factors)
             define_macros(sandbox)  # the engine's macros (bc_interval_union), before any stage
         rules = pack.rules_run(notes)  # the note rules (`[pack] notes`) only when asked
         later = [*(r.sql for r in rules), pack.assemble]
@@ -188,8 +189,8 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
             try:
                 if not release:  # a small scope: each statement planned once (`planned_once`)
                     assembled = planned_once(sandbox, "_bc_assembled", assembled, values)
-                results_sql, results_params, uncontrolled = results_statement(
-                    sandbox, pack, assembled, values)
+                results_sql, results_params = results_statement(
+                    sandbox, pack, factors, assembled, values, attribute_columns)
                 # the stages' tables the results query does not read go first (half of the
                 # pack's tables at a million visits); `_bc_findings` is read after it
                 if release:
@@ -201,8 +202,10 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                 # a big check's results wait on disk while the sandbox holds its tables
                 # (engine/results_frame.py): they and the copies were the check's peak
                 spill = in_scope.num_rows >= SPILL_ROWS
+                # the emission kilograms come unrounded, rounded as they are read
                 batches = read_batches(sandbox, results_sql, results_params,
-                                       spill_folder(con) if spill else None)
+                                       spill_folder(con) if spill else None,
+                                       rounded=ROUNDED_COLUMNS)
             except duckdb.Error as exc:
                 raise pack_failure(pack, pack.assemble_file, exc) from None
         try:
@@ -226,11 +229,8 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
         # sorted by polars (keys sorted, columns gathered, in parallel), not by an ORDER
         # BY: DuckDB's sort carries all ~70 columns (a sixth less CPU at 1M visits); a few
         # columns at a time, each column's chunks let go as it is joined
-        on_column = digests.add if digests is not None else None
-        results = checked_assembled(pack, batches.sorted(RESULT_ORDER, on_column=on_column))
-        # the emission columns, made on the sorted rows beside their visits' attributes
-        results = with_emissions(results, attributes, factors, uncontrolled, on_column)
-        del attributes
+        results = checked_assembled(pack, batches.sorted(
+            RESULT_ORDER, on_column=digests.add if digests is not None else None))
     orphans = _findings_without_results(findings, results)
     if orphans.height:
         # the rule that made them is at fault, not assemble.sql (which lists every visit)

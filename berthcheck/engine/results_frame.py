@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +23,22 @@ FETCH_BATCH_ROWS = 122_880  # rows of the results read at a time (DuckDB's row g
 
 
 def read_batches(sandbox, sql: str, params: dict[str, object],
-                 spill_to: str | os.PathLike | None = None) -> Fetched:
+                 spill_to: str | os.PathLike | None = None,
+                 rounded: Sequence[str] = ()) -> Fetched:
     """The query's rows, read FETCH_BATCH_ROWS at a time: DuckDB's whole result as Arrow
     never exists at once. A result of more than one batch is kept as each column's chunks,
     copied out of DuckDB's Arrow as they come (`_detached`), so each batch DuckDB made is
     freed as soon as it is read; a result of one batch is kept as it is (a small check).
     `spill_to` (a folder): the batches are written there instead, one Arrow file each, and
-    read back when the frame is made, after the sandbox is closed (`Fetched`)."""
+    read back when the frame is made, after the sandbox is closed (`Fetched`).
+    `rounded`: the emission columns the query leaves unrounded, rounded as they are read
+    (`emission_stage.round_scaled`, which is their copy out of DuckDB's batch)."""
     import duckdb
 
     reader = sandbox.sql(sql, params=params or None).to_arrow_reader(FETCH_BATCH_ROWS)
-    fetched = Fetched(reader.schema, spill_to)
+    names = reader.schema.names
+    fetched = Fetched(reader.schema, spill_to,
+                      rounded=[names.index(name) for name in rounded if name in names])
     try:
         while True:
             try:
@@ -86,8 +92,11 @@ class Fetched:
     there at a million visits held DuckDB back (`finish` waits for the last write; a failed
     write is raised by the next `add` or `finish`)."""
 
-    def __init__(self, schema, spill_to: str | os.PathLike | None = None) -> None:
+    def __init__(self, schema, spill_to: str | os.PathLike | None = None,
+                 rounded: Sequence[int] = ()) -> None:
         self.schema = schema
+        # the indexes of the columns rounded as they are read (`read_batches`)
+        self._rounded = frozenset(rounded)
         self.first: Any = None  # the only batch so far (pa.RecordBatch)
         self.columns: list[list] | None = None  # each column's detached chunks (pa.Array)
         self.spill_to = spill_to
@@ -103,6 +112,12 @@ class Fetched:
 
     def add(self, batch) -> None:
         self.rows += batch.num_rows
+        if self._rounded:  # rounded columns: copies of their own, not DuckDB's buffers
+            from berthcheck.emission_stage import round_scaled
+
+            for i in sorted(self._rounded):
+                batch = batch.set_column(i, self.schema.field(i),
+                                         round_scaled(batch.column(i)))
         if self.columns is None and self.first is None and not self.spilled:
             self.first = batch
             return
@@ -120,8 +135,8 @@ class Fetched:
             chunks.append(self._copied(i, column))
 
     def _copied(self, i: int, column):
-        """Column `i` of a batch in memory of its own."""
-        return _detached(column)
+        """Column `i` of a batch in memory of its own (a rounded one already is)."""
+        return column if i in self._rounded else _detached(column)
 
     def _spill_part(self, batch) -> None:
         """The batch's spilled columns (`spilled_columns`) to disk, the others copied out and

@@ -81,7 +81,7 @@ def checked_assembled(pack: Pack, results):
     pack's assemble returned; conformed columns (e.g. an all-NULL column typed) replace them."""
     from berthcheck.emissions import EMISSION_COLUMNS
 
-    engine_made = {"pack", "findings", UNCONTROLLED_DOUBLE, *EMISSION_COLUMNS}
+    engine_made = {"pack", "findings", *EMISSION_COLUMNS}
     assembled = [c for c in results.columns if c not in engine_made]
     conformed = check_assemble_output(pack, results.select(assembled),
                                       consumed=("stay_hours", "shore_power_hours",
@@ -103,42 +103,32 @@ def _attributes(con, scope: Scope, sessions: str) -> tuple[str, list[str]]:
 
 
 def emission_inputs(con, scope: Scope, kept: dict):
-    """The emission inputs of the visits in scope (`visit_attributes_sql`'s rows, an Arrow
-    table): their metered energy summed from the sessions the sandbox cut to the
+    """The emission inputs of the visits in scope (`visit_attributes_sql`'s rows) and their
+    column names: their metered energy summed from the sessions the sandbox cut to the
     judged visits (`kept`), when it cut them, instead of from every stored session. Every
     visit in scope is judged (engine/judged_visits.py) and the cut holds all sessions of each
     visit it names, so the sums are the same; a month on the 1M decade no longer scans the
     stored sessions a second time (emission inputs 53-72 -> 24-34 ms CPU)."""
     sessions = kept.get("shore_power")
     if sessions is None:
-        sql, _ = _attributes(con, scope, "shore_power")
-        return con.sql(sql).arrow().read_all()
-    sql, _ = _attributes(con, scope, "_bc_kept_sessions")
+        sql, columns = _attributes(con, scope, "shore_power")
+        return con.sql(sql).arrow().read_all(), columns
+    sql, columns = _attributes(con, scope, "_bc_kept_sessions")
     con.register("_bc_kept_sessions", sessions)
     try:
-        return con.sql(sql).arrow().read_all()
+        return con.sql(sql).arrow().read_all(), columns
     finally:
         con.unregister("_bc_kept_sessions")
 
 
-# the column a results query holds the uncontrolled hours in, as DOUBLE, where the pack's
-# own column is of another type (`results_statement`); dropped once the emissions are made
-UNCONTROLLED_DOUBLE = "_bc_em_uncontrolled"
-
-
-def results_statement(sandbox, pack: Pack, assembled: str,
-                      values: dict) -> tuple[str, dict[str, object], str]:
-    """The results query: the assembled rows (`assembled`, a subquery of the pack's SQL) in
-    the contract's order without `pack`, `findings` and the emission columns the engine
-    makes, the hours columns (`HOURS_COLUMNS`) read as DOUBLE (NULL where the pack gives
-    none) and the pack's extra columns after them (rows in no order: `evaluate` sorts them by
-    `visit_id`, whose values are unique, with the bytes of their UTF-8 as DuckDB would).
-    Returns the statement, its parameters and the column holding the uncontrolled hours as
-    DOUBLE (`emission_stage.emission_columns` reads it; `UNCONTROLLED_DOUBLE` where the
-    pack's column is of another type)."""
-    import polars as pl
-
-    from berthcheck.emissions import EMISSION_COLUMNS, HOURS_COLUMNS
+def results_statement(sandbox, pack: Pack, factors, assembled: str, values: dict,
+                      attribute_columns: list[str]) -> tuple[str, dict[str, object]]:
+    """The results query: the assembled rows (`assembled`, a subquery of the pack's SQL) with
+    the emission columns, in the contract's order without `pack` and `findings`, which
+    `evaluate` adds (`with_engine_columns`) (rows in no order: `evaluate` sorts them by
+    `visit_id`, whose values are unique, with the bytes of their UTF-8 as DuckDB would)."""
+    from berthcheck.emission_stage import emissions_query
+    from berthcheck.emissions import EMISSION_COLUMNS
     from berthcheck.engine.output_columns import RESULT_COLUMNS
 
     probe = f"SELECT * FROM {assembled} LIMIT 0"  # noqa: S608 - pack SQL, sandboxed
@@ -146,54 +136,22 @@ def results_statement(sandbox, pack: Pack, assembled: str,
     # issue 20: a missing, undeclared or mistyped column is a message before the results
     # query could fail on it; nulls, declared columns and bases are checked on the rows
     check_assemble_output(pack, names)
-    schema = names.schema
     names = names.columns
     kept = [c for c in names if c not in ("pack", "findings")]
-    # the pack's hours read as DOUBLE (a pack may give a DECIMAL literal such as 0.0); any
-    # other emission column of the pack's is replaced by the engine's
-    cast = {"penalty": "DOUBLE", "violation_days": "BIGINT",
-            **dict.fromkeys(HOURS_COLUMNS, "DOUBLE")}
+    cast = {"penalty": "DOUBLE", "violation_days": "BIGINT"}
     quoted = {c: store.quote_ident(c) for c in kept}
-    listed = {c: (f"CAST(a.{quoted[c]} AS {cast[c]}) AS {quoted[c]}" if c in cast
-                  else f"a.{quoted[c]}") for c in kept}
-    listed.update({c: f"CAST(NULL AS DOUBLE) AS {c}" for c in HOURS_COLUMNS if c not in listed})
-    uncontrolled = "uncontrolled_hours"
-    if schema.get(uncontrolled) != pl.Float64:
-        listed[UNCONTROLLED_DOUBLE] = f"CAST(a.uncontrolled_hours AS DOUBLE) AS {UNCONTROLLED_DOUBLE}"
-        uncontrolled = UNCONTROLLED_DOUBLE
+    select = ", ".join(
+        f"CAST(a.{quoted[c]} AS {cast[c]}) AS {quoted[c]}" if c in cast else f"a.{quoted[c]}"
+        for c in kept
+    )
+    listed = f"(SELECT {select} FROM {assembled} a)"  # noqa: S608 - quoted; pack SQL, sandboxed
+    sql, params = emissions_query(factors, listed, kept, "_bc_em_attrs", attribute_columns)
     extras = [c for c in kept if c not in RESULT_COLUMNS and c not in EMISSION_COLUMNS]
-    order = [c for c in (*RESULT_COLUMNS, *HOURS_COLUMNS, *extras, UNCONTROLLED_DOUBLE)
-             if c in listed]
-    statement = (f"SELECT {', '.join(listed[c] for c in order)} "  # noqa: S608 - quoted; pack SQL, sandboxed
-                 f"FROM {assembled} a")
-    return statement, bind(statement, values), uncontrolled
-
-
-def with_emissions(results, attributes, factors, uncontrolled: str, on_column=None):
-    """`results` (the results query's rows, sorted by `visit_id`) with the emission columns
-    (`emission_stage.emission_columns`, from the visits' `attributes` lined up beside them)
-    in the contract's place: after the contract's columns, before the pack's own.
-    `on_column(name, series)`: called with each emission column made (the digests)."""
-    from berthcheck.emission_stage import aligned_attributes, emission_columns
-    from berthcheck.emissions import EMISSION_COLUMNS, HOURS_COLUMNS
-    from berthcheck.engine.output_columns import RESULT_COLUMNS
-
-    lined_up = aligned_attributes(results.get_column("visit_id"), attributes)
-    made = emission_columns(results, lined_up, factors, uncontrolled)
-    del lined_up
-    if on_column is not None:
-        for name, series in made.items():
-            if name not in HOURS_COLUMNS:  # already hashed as the sorted frame was made
-                on_column(name, series)
-    contract = [c for c in results.columns if c in RESULT_COLUMNS]
-    extras = [c for c in results.columns if c not in RESULT_COLUMNS
-              and c not in HOURS_COLUMNS and c != UNCONTROLLED_DOUBLE]
-    columns = [*(results.get_column(c) for c in contract),
-               *(made[c].alias(c) for c in EMISSION_COLUMNS),
-               *(results.get_column(c) for c in extras)]
-    import polars as pl
-
-    return pl.DataFrame(columns)
+    order = ", ".join(store.quote_ident(c)
+                      for c in (*RESULT_COLUMNS, *EMISSION_COLUMNS, *extras)
+                      if c not in ("pack", "findings"))
+    statement = f"SELECT {order} FROM ({sql})"  # noqa: S608 - the caller sorts
+    return statement, bind(statement, {**values, **params})
 
 
 def with_engine_columns(results, findings, label: str):
