@@ -27,7 +27,7 @@ from berthcheck.engine.digest_v3 import ColumnDigests
 from berthcheck.engine.findings import FINDING_ID_LENGTH as FINDING_ID_LENGTH  # re-exported
 from berthcheck.engine.findings import finding_id as finding_id  # re-exported
 from berthcheck.engine.findings import run_rules
-from berthcheck.engine.output_columns import FINDING_ORDER, RESULT_ORDER
+from berthcheck.engine.output_columns import RESULT_ORDER
 from berthcheck.engine.pack import Pack, load_pack, split_statements
 from berthcheck.engine.pack_binding import bind as bind  # re-exported
 from berthcheck.engine.pack_binding import register_tables
@@ -40,6 +40,7 @@ from berthcheck.engine.results_frame import hand_back_duckdb_freed, read_batches
 from berthcheck.engine.results_query import (
     checked_assembled,
     emission_inputs,
+    fetched_findings,
     planned_once,
     results_statement,
     unordered,
@@ -210,11 +211,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                 raise pack_failure(pack, pack.assemble_file, exc) from None
         try:
             with stage("fetch findings"):
-                # in the digest's order (visit, rule, finding id: text by its UTF-8 bytes, as
-                # DuckDB orders it), sorted by polars: DuckDB's ORDER BY carried the long
-                # message and evidence texts through its sort
-                findings = store.fetch_polars(sandbox, "SELECT * FROM _bc_findings").sort(
-                    list(FINDING_ORDER), nulls_last=True)
+                findings = fetched_findings(sandbox)
         except BaseException:
             batches.discard()
             raise
