@@ -40,6 +40,7 @@ from berthcheck.engine.results_frame import hand_back_duckdb_freed, read_batches
 from berthcheck.engine.results_query import (
     checked_assembled,
     emission_inputs,
+    fetched_findings,
     planned_once,
     results_statement,
     unordered,
@@ -218,9 +219,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                 raise pack_failure(pack, pack.assemble_file, exc) from None
         try:
             with stage("fetch findings"):
-                findings = store.fetch_polars(sandbox, "SELECT * FROM _bc_findings "
-                                                       "ORDER BY visit_id, rule_id, finding_id",
-                                              small=small)
+                findings = fetched_findings(sandbox, small=small)
         except BaseException:
             batches.discard()
             raise

@@ -154,6 +154,18 @@ def results_statement(sandbox, pack: Pack, factors, assembled: str, values: dict
     return statement, bind(statement, {**values, **params})
 
 
+def fetched_findings(sandbox, *, small: bool = False):
+    """The rules' findings (`_bc_findings`) as a polars frame in the digest's order: by
+    visit, rule and finding id, text by its UTF-8 bytes and NULLs last, as DuckDB's `ORDER BY
+    visit_id, rule_id, finding_id` gave them. Sorted by polars on the three keys: DuckDB's
+    sort carried every finding's message and evidence with it (100 778 findings: 0.09-0.12
+    -> 0.06-0.07 CPU s). `small`: a small check's, read with one bind (`store.fetch_polars`)."""
+    from berthcheck.engine.output_columns import FINDING_ORDER
+
+    return store.fetch_polars(sandbox, "SELECT * FROM _bc_findings", small=small).sort(
+        list(FINDING_ORDER), nulls_last=True)
+
+
 def with_engine_columns(results, findings, label: str):
     """`results` (sorted by `visit_id`, unique) with the contract's `pack` (`label`, the
     pack's name@version) and `findings` columns in their places: each visit's distinct rule
