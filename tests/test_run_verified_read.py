@@ -108,3 +108,37 @@ def test_an_edited_run_is_not_reused(checked, sql):
         assert runs.tampered_parts(con, outcome.run_id)  # what `export` asked before
     finally:
         con.close()
+
+
+_EDIT_A_FINDING = ("UPDATE run_findings SET message = message || '.' WHERE run_id = '{run}' "
+                   "AND finding_id = (SELECT min(finding_id) FROM run_findings "
+                   "WHERE run_id = '{run}')")
+
+
+def test_the_report_reuses_an_intact_run_from_one_read(checked, monkeypatch):
+    """The monthly report made after the month's check (`report --period`) reuses that
+    check's stored run (`report.run.obtain_run`), read once, as `export` does; an edited run is
+    not reused, so the report is never made from changed rows."""
+    from berthcheck.report import run as report_run
+
+    path, outcome = checked
+
+    def second_read(*_args, **_kwargs):
+        raise AssertionError("the stored run was read again to hash it")
+
+    con = store.connect(path, read_only=True)
+    try:
+        expected = runs.stored_frames(con, outcome.run_id)
+        monkeypatch.setattr(runs, "stored_hashes", second_read)
+        got = report_run.obtain_run(con, outcome.scope, outcome.pack)
+    finally:
+        con.close()
+    assert got.reused and got.run_id == outcome.run_id
+    assert got.results.equals(expected[0]) and got.findings.equals(expected[1])
+    monkeypatch.undo()
+    _edit(path, _EDIT_A_FINDING.format(run=outcome.run_id))
+    con = store.connect(path, read_only=True)
+    try:
+        assert report_run._intact_stored_run(con, outcome.run_id) is None
+    finally:
+        con.close()

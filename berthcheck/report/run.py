@@ -12,6 +12,7 @@ from berthcheck import store
 from berthcheck.engine.output_columns import RESULT_COLUMNS
 from berthcheck.engine.pack import Pack, load_pack
 from berthcheck.engine.scope import Scope
+from berthcheck.errors import BerthcheckError
 
 if TYPE_CHECKING:  # polars is imported where a frame is made (import time of the CLI)
     import polars as pl
@@ -64,17 +65,36 @@ def obtain_run(con, scope: Scope, pack: str | Pack = "carb-at-berth-2020") -> Re
     inputs = runs.input_fingerprint(con)
     run_id = runs.run_id_for(pack_obj, scope, inputs)
     stored = store.run(con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id])[0][0]
-    # the stored rows hashed in DuckDB by the run's own definition (typed rows, manifest v2)
-    if stored and not runs.tampered_parts(con, run_id):
-        results, findings = runs.load_run(con, run_id)
-        if runs.holds_json_columns(con, run_id, blob_read=False):  # typed runs stay as stored
-            results = restore_types(results)
-        return ReportRun(pack_obj, scope, run_id, results, findings, inputs, reused=True)
+    frames = _intact_stored_run(con, run_id) if stored else None
+    if frames is not None:
+        return ReportRun(pack_obj, scope, run_id, *frames, inputs, reused=True)
     outcome = check(con, pack_obj, scope=scope, store_run=True)  # recorded with its manifest
     # a stored check has its run id; the check types its frames as object (polars lazily)
     return ReportRun(pack_obj, scope, cast(str, outcome.run_id),
                      cast("pl.DataFrame", outcome.results), cast("pl.DataFrame", outcome.findings),
                      outcome.inputs, reused=False)
+
+
+def _intact_stored_run(con, run_id: str):
+    """(results, findings) of a stored run nothing of which was changed after it was stored,
+    else None. A version-3 run is read once and the frames read are the frames hashed
+    (`runs.intact_frames`: the monthly report after the month's check read the run twice, once
+    in DuckDB to hash it); an older one is hashed by its own definition in the store, then read
+    through `runs.load_run`, as before."""
+    from berthcheck.engine import runs
+
+    try:
+        version = runs.manifest_version(con, run_id)
+    except BerthcheckError:  # damaged: not trusted, as `runs.tampered_parts` says
+        return None
+    if version >= 3:
+        return runs.intact_frames(con, run_id)
+    if runs.tampered_parts(con, run_id):
+        return None
+    results, findings = runs.load_run(con, run_id)
+    if runs.holds_json_columns(con, run_id, blob_read=False):  # typed runs stay as stored
+        results = restore_types(results)
+    return results, findings
 
 
 def fetch_for_visits(con, sql: str, visit_ids):
