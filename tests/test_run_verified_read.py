@@ -20,6 +20,14 @@ def checked(sample_month_checked, tmp_path):
     return copy_store(path, tmp_path / "bc.duckdb"), outcome
 
 
+def _forbid_a_second_read(monkeypatch) -> None:
+    """A version-3 run hashed in DuckDB again (`runs.stored_hashes`) fails the test."""
+    def second_read(*_args, **_kwargs):
+        raise AssertionError("the stored run was read again to hash it")
+
+    monkeypatch.setattr(runs, "stored_hashes", second_read)
+
+
 def _edit(path, sql: str) -> None:
     con = store.connect(path)
     try:
@@ -31,14 +39,11 @@ def _edit(path, sql: str) -> None:
 def test_a_version_3_run_is_read_once_and_returned_as_stored(checked, monkeypatch):
     path, outcome = checked
 
-    def second_read(*_args, **_kwargs):
-        raise AssertionError("the stored run was read again to hash it")
-
     con = store.connect(path, read_only=True)
     try:
         assert runs.manifest_version(con, outcome.run_id) == 3
         expected = runs.stored_frames(con, outcome.run_id)
-        monkeypatch.setattr(runs, "stored_hashes", second_read)
+        _forbid_a_second_read(monkeypatch)
         results, findings = runs.verified_frames(con, outcome.run_id)
     finally:
         con.close()
@@ -78,13 +83,10 @@ def test_an_intact_run_is_reused_from_one_read(checked, monkeypatch):
     checked and read in one pass, where it was hashed in DuckDB and then read again."""
     path, outcome = checked
 
-    def second_read(*_args, **_kwargs):
-        raise AssertionError("the stored run was read again to hash it")
-
     con = store.connect(path, read_only=True)
     try:
         expected = runs.stored_frames(con, outcome.run_id)
-        monkeypatch.setattr(runs, "stored_hashes", second_read)
+        _forbid_a_second_read(monkeypatch)
         frames = runs.intact_frames(con, outcome.run_id)
     finally:
         con.close()
@@ -123,13 +125,10 @@ def test_the_report_reuses_an_intact_run_from_one_read(checked, monkeypatch):
 
     path, outcome = checked
 
-    def second_read(*_args, **_kwargs):
-        raise AssertionError("the stored run was read again to hash it")
-
     con = store.connect(path, read_only=True)
     try:
         expected = runs.stored_frames(con, outcome.run_id)
-        monkeypatch.setattr(runs, "stored_hashes", second_read)
+        _forbid_a_second_read(monkeypatch)
         got = report_run.obtain_run(con, outcome.scope, outcome.pack)
     finally:
         con.close()

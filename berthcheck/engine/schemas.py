@@ -210,6 +210,31 @@ def _invariants(schema: pa.DataFrameSchema) -> _Plan | None:
     return plan
 
 
+def _frame_checks_readable(schema: pa.DataFrameSchema) -> bool:
+    """Whether a schema's frame-wide options leave its checks to be read as polars
+    expressions (`_read_invariants`, `_read_cases`); otherwise pandera judges."""
+    return not (schema.unique or schema.ordered or schema.coerce or schema.add_missing_columns
+                or schema.drop_invalid_rows or schema.strict)
+
+
+def _row_pass(check, key: str) -> pl.Expr | None:
+    """A pandera check's per-row pass as one polars expression over column `key` ("*": the
+    frame), read from the check's own function; None when it does not read so (grouped,
+    element-wise, or not an expression): pandera's to run."""
+    if check.groupby is not None or check.element_wise:
+        return None
+    try:
+        capture = PolarsData(_Capture(), key)  # type: ignore[arg-type]
+        expr = check._check_fn(capture, **check._check_kwargs)  # noqa: SLF001
+    except Exception:  # noqa: BLE001 - a check that does not read this way: pandera's
+        return None
+    if not isinstance(expr, pl.Expr):
+        return None
+    # a null passes a check that ignores nulls: fill_null(True), not `expr | expr.is_null()`,
+    # which polars evaluated twice (the IMO check digit: 0.32 of `holds`' 0.55 CPU s at 1M)
+    return expr.fill_null(True) if check.ignore_na else expr.fill_null(False)
+
+
 def _read_invariants(schema: pa.DataFrameSchema) -> _Plan | None:
     """Every invariant of a pandera schema as one boolean aggregate each, made from the
     schema's own objects (its columns' dtype, nullable, unique and checks, its frame-wide
@@ -218,28 +243,16 @@ def _read_invariants(schema: pa.DataFrameSchema) -> _Plan | None:
     check cannot be read that way (then pandera alone decides). Each aggregate is at least as
     strict as pandera's reading of it (null outputs pass only where the check ignores nulls,
     as pandera's do; dtypes must be equal, not only compatible)."""
-    from pandera.api.polars.types import PolarsData
-
-    if schema.unique or schema.ordered or schema.coerce or schema.add_missing_columns \
-            or schema.drop_invalid_rows or schema.strict:  # extra columns: pandera's to judge
+    if not _frame_checks_readable(schema):  # extra columns: pandera's to judge
         return None
     dtypes: dict[str, object] = {}
     aggregates: list[pl.Expr] = []
     unique: dict[str, int] = {}
 
     def passes(check, key: str) -> bool:
-        if check.groupby is not None or check.element_wise:
+        ok = _row_pass(check, key)
+        if ok is None:
             return False
-        try:
-            capture = PolarsData(_Capture(), key)  # type: ignore[arg-type]
-            expr = check._check_fn(capture, **check._check_kwargs)  # noqa: SLF001
-        except Exception:  # noqa: BLE001 - a check that does not read this way: pandera's
-            return False
-        if not isinstance(expr, pl.Expr):
-            return False
-        # a null passes a check that ignores nulls: fill_null(True), not `expr | expr.is_null()`,
-        # which polars evaluated twice (the IMO check digit: 0.32 of `holds`' 0.55 CPU s at 1M)
-        ok = expr.fill_null(True) if check.ignore_na else expr.fill_null(False)
         aggregates.append(ok.all())
         return True
 
@@ -318,28 +331,19 @@ def _case_plan(schema: pa.DataFrameSchema) -> _Cases | None:
 def _read_cases(schema: pa.DataFrameSchema) -> _Cases | None:
     """The schema's row checks, read from pandera's own objects as `_read_invariants` reads
     them, per row instead of aggregated."""
-    from pandera.api.polars.types import PolarsData
-
-    if schema.unique or schema.ordered or schema.coerce or schema.add_missing_columns \
-            or schema.drop_invalid_rows or schema.strict:
+    if not _frame_checks_readable(schema):
         return None
     plan: _Cases = []
 
     def read(check, key: str, column: str) -> bool:
-        if check.groupby is not None or check.element_wise or check.raise_warning \
-                or check.n_failure_cases is not None:
+        if check.raise_warning or check.n_failure_cases is not None:
             return False
-        try:
-            capture = PolarsData(_Capture(), key)  # type: ignore[arg-type]
-            expr = check._check_fn(capture, **check._check_kwargs)  # noqa: SLF001
-        except Exception:  # noqa: BLE001 - a check that does not read this way: pandera's
-            return False
-        if not isinstance(expr, pl.Expr):
+        ok = _row_pass(check, key)
+        if ok is None:
             return False
         named = check.error if check.error is not None else (
             check.name if check.name is not None else str(check))
-        plan.append((str(named), column,
-                     expr.fill_null(True) if check.ignore_na else expr.fill_null(False)))
+        plan.append((str(named), column, ok))
         return True
 
     for name, column in schema.columns.items():
