@@ -139,7 +139,7 @@ def evaluate(con, pack: Pack, scope: Scope, notes: bool = False, digests=None):
                                                        small=judged_small)
         try:
             with stage("scope and emission inputs"):
-                attributes, attribute_columns = emission_inputs(con, scope, kept)
+                attributes, attribute_columns = emission_inputs(con, scope, kept, small=small)
         except BaseException:
             sandbox.close()
             raise

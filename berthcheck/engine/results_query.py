@@ -102,21 +102,22 @@ def _attributes(con, scope: Scope, sessions: str) -> tuple[str, list[str]]:
                                 sessions=sessions)
 
 
-def emission_inputs(con, scope: Scope, kept: dict):
+def emission_inputs(con, scope: Scope, kept: dict, *, small: bool = False):
     """The emission inputs of the visits in scope (`visit_attributes_sql`'s rows) and their
     column names: their metered energy summed from the sessions the sandbox cut to the
     judged visits (`kept`), when it cut them, instead of from every stored session. Every
     visit in scope is judged (engine/judged_visits.py) and the cut holds all sessions of each
     visit it names, so the sums are the same; a month on the 1M decade no longer scans the
-    stored sessions a second time (emission inputs 53-72 -> 24-34 ms CPU)."""
+    stored sessions a second time (emission inputs 53-72 -> 24-34 ms CPU). `small`: a scope of
+    few visits, whose rows are read with one bind (`store.fetch_arrow`)."""
     sessions = kept.get("shore_power")
     if sessions is None:
         sql, columns = _attributes(con, scope, "shore_power")
-        return con.sql(sql).arrow().read_all(), columns
+        return store.fetch_arrow(con, sql, small=small), columns
     sql, columns = _attributes(con, scope, "_bc_kept_sessions")
     con.register("_bc_kept_sessions", sessions)
     try:
-        return con.sql(sql).arrow().read_all(), columns
+        return store.fetch_arrow(con, sql, small=small), columns
     finally:
         con.unregister("_bc_kept_sessions")
 
