@@ -36,9 +36,9 @@ def taken(monkeypatch) -> list[list[str]]:
     seen: list[list[str]] = []
     real = check_module.emission_inputs
 
-    def spy(con, scope, kept):
+    def spy(con, scope, kept, *, small=False):
         seen.append(sorted(kept))
-        return real(con, scope, kept)
+        return real(con, scope, kept, small=small)
 
     monkeypatch.setattr(check_module, "emission_inputs", spy)
     return seen
