@@ -67,7 +67,8 @@ def obtain_run(con, scope: Scope, pack: str | Pack = "carb-at-berth-2020") -> Re
     stored = store.run(con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id])[0][0]
     frames = _intact_stored_run(con, run_id) if stored else None
     if frames is not None:
-        return ReportRun(pack_obj, scope, run_id, *frames, inputs, reused=True)
+        results, findings = frames
+        return ReportRun(pack_obj, scope, run_id, results, findings, inputs, reused=True)
     outcome = check(con, pack_obj, scope=scope, store_run=True)  # recorded with its manifest
     # a stored check has its run id; the check types its frames as object (polars lazily)
     return ReportRun(pack_obj, scope, cast(str, outcome.run_id),
