@@ -506,12 +506,11 @@ def fetch_polars(con, sql: str, params: list | dict | None = None, *, small: boo
     `small`: the result is a few rows (a small file's, or a table of ports): it is read
     through `execute`, which binds the statement once, where `con.sql(...)` binds it twice
     (half the cost of a small statement, the planning); its Arrow copy of the rows, for which
-    DuckDB warns, costs nothing at that size (`arrow_batches`)."""
+    DuckDB warns, costs nothing at that size (`fetch_arrow`)."""
     if small:
         import polars as pl
 
-        with _one_bind():
-            return pl.from_arrow(con.execute(sql, params or []).to_arrow_table())
+        return pl.from_arrow(fetch_arrow(con, sql, params, small=True))
     return con.sql(sql, params=params or None).pl()
 
 

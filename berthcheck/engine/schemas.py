@@ -200,14 +200,20 @@ _PLANS: dict[int, tuple[pa.DataFrameSchema, _Plan | None]] = {}
 
 
 def _invariants(schema: pa.DataFrameSchema) -> _Plan | None:
-    known = _PLANS.get(id(schema))
+    return _once_per_schema(_PLANS, schema, _read_invariants)
+
+
+def _once_per_schema(made: dict, schema: pa.DataFrameSchema, read):
+    """`read(schema)`, made once per schema object and kept in `made` by its id with the
+    schema itself (an id is not reused while its object lives), at most 64 at a time."""
+    known = made.get(id(schema))
     if known is not None and known[0] is schema:
         return known[1]
-    plan = _read_invariants(schema)
-    if len(_PLANS) > 64:
-        _PLANS.clear()
-    _PLANS[id(schema)] = (schema, plan)
-    return plan
+    value = read(schema)
+    if len(made) > 64:
+        made.clear()
+    made[id(schema)] = (schema, value)
+    return value
 
 
 def _frame_checks_readable(schema: pa.DataFrameSchema) -> bool:
@@ -318,14 +324,7 @@ def failure_cases(schema: pa.DataFrameSchema, frame: pl.DataFrame
 
 
 def _case_plan(schema: pa.DataFrameSchema) -> _Cases | None:
-    known = _CASES.get(id(schema))
-    if known is not None and known[0] is schema:
-        return known[1]
-    plan = _read_cases(schema)
-    if len(_CASES) > 64:
-        _CASES.clear()
-    _CASES[id(schema)] = (schema, plan)  # kept with the schema itself: an id is not reused
-    return plan
+    return _once_per_schema(_CASES, schema, _read_cases)
 
 
 def _read_cases(schema: pa.DataFrameSchema) -> _Cases | None:

@@ -17,7 +17,7 @@ from berthcheck.errors import RowError
 from berthcheck.ingest.as_written import made_key_text, made_keys, raw_cells
 from berthcheck.ingest.holders import allowance_ports
 from berthcheck.ingest.kinds import MAX_STAY_DAYS, Kind, storage_name
-from berthcheck.ingest.read import ROW, SMALL_TABLE_ROWS
+from berthcheck.ingest.read import ROW
 
 SESSION_TOLERANCE_MINUTES = 15  # data contract section 2: allowed, then clipped with a warning
 SPANS = {  # kinds whose rows cover a stretch of their visit: (start column, end column)
@@ -194,7 +194,7 @@ def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str,
             -- the file's order: a join's rows come in whatever order its threads give, and
             -- the warnings (load's report, `load --json`) are listed in this order
             ORDER BY s._source_row""",  # noqa: S608
-        small=staged.height < SMALL_TABLE_ROWS,  # a small file's rows: bound once
+        small=staged.height < store.SMALL_TABLE_ROWS,  # a small file's rows: bound once
     )
     errors, warnings = [], []
     clip_start: dict[int, object] = {}
@@ -248,7 +248,7 @@ def _pairs_possible(con, staged: pl.DataFrame, group: str, table: str) -> bool:
     replaces, and a version another replaced, count here (the versions table is read, not
     its view of current rows, which costs more to plan): asking too often is safe, the query
     then decides. A larger file nearly always has a group of two rows: not asked."""
-    if staged.height > SMALL_TABLE_ROWS:
+    if staged.height > store.SMALL_TABLE_ROWS:
         return True
     if staged.get_column(group).drop_nulls().is_duplicated().any():
         return True

@@ -18,7 +18,7 @@ from berthcheck.ingest.bounds import bound_errors
 from berthcheck.ingest.coerce import TZ, coerce
 from berthcheck.ingest.cross_rows import SPANS, unknown_visit_errors
 from berthcheck.ingest.kinds import Kind, storage_name
-from berthcheck.ingest.read import ROW, SMALL_TABLE_ROWS, RawTable, ReadOptions, read_table
+from berthcheck.ingest.read import ROW, RawTable, ReadOptions, read_table
 from berthcheck.ingest.row_problems import coercion_errors, duplicate_key_errors, schema_errors
 
 
@@ -59,7 +59,7 @@ def _visit_zones(con, visits: pl.Series) -> pl.DataFrame:
             "SELECT v.visit_id AS __visit, p.timezone AS _tz, TRUE AS _known_visit FROM visits v "
             "LEFT JOIN ports p ON p.port = v.port "
             "WHERE v.visit_id IN (SELECT __visit FROM _bc_visit_ids)",
-            small=ids.height < SMALL_TABLE_ROWS,  # a small file's visits: bound once
+            small=ids.height < store.SMALL_TABLE_ROWS,  # a small file's visits: bound once
         )
     finally:
         con.unregister("_bc_visit_ids")
@@ -102,11 +102,11 @@ def _without_zone_errors(errors: list[RowError], rows: set[int]) -> list[RowErro
 
 
 def polars_engine(rows: int) -> AbstractContextManager:
-    """A table of fewer rows than SMALL_TABLE_ROWS is typed and checked on polars' in-memory
-    engine: a small file's load runs some 250 polars queries, and the default engine's start
-    per query was about a sixth of that load's CPU. Larger tables keep the default engine
-    (and its peak memory)."""
-    if rows < SMALL_TABLE_ROWS:
+    """A table of fewer rows than store.SMALL_TABLE_ROWS is typed and checked on polars'
+    in-memory engine: a small file's load runs some 250 polars queries, and the default
+    engine's start per query was about a sixth of that load's CPU. Larger tables keep the
+    default engine (and its peak memory)."""
+    if rows < store.SMALL_TABLE_ROWS:
         return pl.Config(engine_affinity="in-memory")
     return nullcontext()
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import polars as pl
 
-from berthcheck import store
 from berthcheck.errors import InputRejected, RowError, UsageError
 from berthcheck.ingest.kinds import Kind
 from berthcheck.ingest.text_encoding import CsvShape, decoded, head_shape, scan_utf8
@@ -28,11 +27,6 @@ from berthcheck.ingest.xlsx_cells import (
 )
 
 ROW = "_source_row"
-# A file of fewer rows than SMALL_TABLE_ROWS is a small one: its load is mostly the fixed cost
-# of its statements and polars queries, not their rows (prepare.polars_engine, the one-bind
-# reads of store.fetch_polars / arrow_batches, cross_rows' overlap pre-check). The engine's
-# small check uses the same threshold (store.py)
-SMALL_TABLE_ROWS = store.SMALL_TABLE_ROWS
 # spreadsheets (and web pages saved as one) that berthcheck does not read: `load-dir` refuses
 # one named after a kind instead of skipping it, `load` says how to make it readable
 SPREADSHEET_SUFFIXES = frozenset({".xls", ".xlsm", ".xlsb", ".ods", ".htm", ".html", ".xml"})

@@ -13,7 +13,7 @@ import polars as pl
 
 from berthcheck import store
 from berthcheck.ingest.kinds import Kind, storage_name
-from berthcheck.ingest.read import ROW, SMALL_TABLE_ROWS
+from berthcheck.ingest.read import ROW
 from berthcheck.seals import row_text_sql, sha256_exprs, texts_sql
 
 _HASH_BATCH_ROWS = 4_096  # rows whose texts are hashed at a time (about 3 MB of visits' text)
@@ -86,7 +86,7 @@ def hashed_batches(con, sql: str, names: dict[str, str], rows: pl.Series) -> pl.
     """The hashes of `sql`'s texts, streamed in batches; None unless its rows are `rows`, in
     that order."""
     pieces, done, in_order = [], 0, True
-    small = rows.len() < SMALL_TABLE_ROWS  # bound once (store.arrow_batches)
+    small = rows.len() < store.SMALL_TABLE_ROWS  # bound once (store.arrow_batches)
     for batch in store.arrow_batches(con, sql, _HASH_BATCH_ROWS, small=small):
         done += batch.num_rows
         if not in_order:
