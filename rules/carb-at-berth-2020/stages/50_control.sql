@@ -114,13 +114,27 @@ WHERE w.window_start < w.window_end
   AND x.e > w.window_start;
 
 -- Union of the pieces (bc_interval_union, the engine's macro): touching or overlapping pieces
--- merge.
+-- merge. A visit with one piece (nearly every one: one session) has that piece as its union,
+-- so only the visits with several go through the macro's window sort, as in bc_stay_control
+-- below (pack 1.2.15: 50 -> 21 CPU ms at 200 000 visits). `single` marks the island that was
+-- a visit's only piece: bc_segment needs no window to find its neighbours (it has none).
 CREATE OR REPLACE TEMP TABLE bc_control AS
-WITH piece AS (SELECT vkey AS visit_id, 0 AS part, s, e FROM bc_control_piece)
-SELECT visit_id AS vkey, s, e FROM bc_interval_union(piece);
+WITH several AS (
+    SELECT vkey FROM bc_control_piece GROUP BY vkey HAVING count(*) > 1
+),
+piece AS (
+    SELECT p.vkey AS visit_id, 0 AS part, p.s, p.e
+    FROM bc_control_piece p SEMI JOIN several x ON x.vkey = p.vkey
+)
+SELECT p.vkey, p.s, p.e, true AS single
+FROM bc_control_piece p ANTI JOIN several x ON x.vkey = p.vkey
+UNION ALL
+SELECT visit_id AS vkey, s, e, false FROM bc_interval_union(piece);
 
 -- Uncontrolled segments of W: before the first island (late connection), between islands
 -- (gap), after the last (early disconnection), or all of W when nothing controlled it.
+-- The islands of a visit with several pieces are ordered by a window (lag, lead); a visit's
+-- single island has no island before or after it (bc_control), so it skips that sort.
 CREATE OR REPLACE TEMP TABLE bc_segment AS
 WITH isl AS (
     SELECT c.vkey, c.s, c.e, w.window_start, w.window_end,
@@ -128,6 +142,12 @@ WITH isl AS (
         lead(c.s) OVER (PARTITION BY c.vkey ORDER BY c.s) AS next_s
     FROM bc_control c
     JOIN bc_window w ON w.vkey = c.vkey
+    WHERE NOT c.single
+    UNION ALL
+    SELECT c.vkey, c.s, c.e, w.window_start, w.window_end, NULL, NULL
+    FROM bc_control c
+    JOIN bc_window w ON w.vkey = c.vkey
+    WHERE c.single
 )
 SELECT vkey, 'late_connection' AS segment_kind, window_start AS s, s AS e FROM isl
 WHERE prev_e IS NULL AND s > window_start
