@@ -223,7 +223,7 @@ def test_verify_fails_naming_the_pack_file_that_changed(checked, rules_copy):
                      encoding="utf-8")
     result = _cli("audit", "verify", run_id, "--db", db)
     assert result.exit_code == 1, result.output
-    assert "pack carb-at-berth-2020@1.2.14 differs" in result.output
+    assert "pack carb-at-berth-2020@1.2.15 differs" in result.output
     assert "file stages/40_window.sql changed" in result.output
     # only the pack: the inputs and the recomputed results still match
     assert "ok        inputs" in result.output

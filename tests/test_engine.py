@@ -14,7 +14,7 @@ from tests.helpers_store import put_tables, visit
 
 def test_pack_declares_every_parameter_with_citation():
     pack = load_pack()
-    assert pack.label == "carb-at-berth-2020@1.2.14"
+    assert pack.label == "carb-at-berth-2020@1.2.15"
     for p in pack.parameters.values():
         assert p.citation.strip()
         if not p.confirmed:

@@ -144,7 +144,7 @@ def test_every_page_names_run_pack_scope_and_page_number(sample):
     run_id = sample["outcome"].run_id
     for number, text in enumerate(pages, 1):
         assert f"Run {run_id}" in text
-        assert "carb-at-berth-2020@1.2.14" in text
+        assert "carb-at-berth-2020@1.2.15" in text
         assert "All ports, terminals and fleets" in text
         assert f"Page {number} / {len(pages)}" in text
 

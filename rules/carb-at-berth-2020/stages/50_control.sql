@@ -100,27 +100,44 @@ SELECT vkey, is_shore_power, s, e,
     CASE WHEN s < departure AND e > arrival THEN least(e, departure) END AS stay_e
 FROM session;
 
--- Control sessions clipped to W. Inner joins only, and both ends are required columns, so
--- greatest/least never see a NULL.
-CREATE OR REPLACE TEMP TABLE bc_control_piece AS
-SELECT
-    w.vkey,
-    greatest(x.s, w.window_start) AS s,
-    least(x.e, w.window_end) AS e
-FROM bc_window w
-JOIN bc_session x ON x.vkey = w.vkey
-WHERE w.window_start < w.window_end
-  AND x.s < w.window_end
-  AND x.e > w.window_start;
-
--- Union of the pieces (bc_interval_union, the engine's macro): touching or overlapping pieces
--- merge.
+-- Control sessions clipped to W (`piece`; inner joins only, and both ends are required
+-- columns, so greatest/least never see a NULL), then their union (bc_interval_union, the
+-- engine's macro): touching or overlapping pieces merge. A visit with one piece (nearly every
+-- one: one session) has that piece as its union, so only the visits with several go through
+-- the macro's window sort, as in bc_stay_control below. `single` marks the island that was a
+-- visit's only piece: bc_segment needs no window to find its neighbours (it has none). The
+-- pieces are a materialized CTE, not a table of their own (bc_control_piece before pack
+-- 1.2.15): this statement is their only reader. At 200 000 visits bc_control and bc_segment
+-- cost 0.15 -> 0.07-0.10 CPU s; a sample month's check runs the two (planning included) in
+-- about 1 ms less.
 CREATE OR REPLACE TEMP TABLE bc_control AS
-WITH piece AS (SELECT vkey AS visit_id, 0 AS part, s, e FROM bc_control_piece)
-SELECT visit_id AS vkey, s, e FROM bc_interval_union(piece);
+WITH piece AS MATERIALIZED (
+    SELECT
+        w.vkey,
+        greatest(x.s, w.window_start) AS s,
+        least(x.e, w.window_end) AS e
+    FROM bc_window w
+    JOIN bc_session x ON x.vkey = w.vkey
+    WHERE w.window_start < w.window_end
+      AND x.s < w.window_end
+      AND x.e > w.window_start
+),
+several AS (
+    SELECT vkey FROM piece GROUP BY vkey HAVING count(*) > 1
+),
+merged AS (
+    SELECT p.vkey AS visit_id, 0 AS part, p.s, p.e
+    FROM piece p SEMI JOIN several x ON x.vkey = p.vkey
+)
+SELECT p.vkey, p.s, p.e, true AS single
+FROM piece p ANTI JOIN several x ON x.vkey = p.vkey
+UNION ALL
+SELECT visit_id AS vkey, s, e, false FROM bc_interval_union(merged);
 
 -- Uncontrolled segments of W: before the first island (late connection), between islands
 -- (gap), after the last (early disconnection), or all of W when nothing controlled it.
+-- The islands of a visit with several pieces are ordered by a window (lag, lead); a visit's
+-- single island has no island before or after it (bc_control), so it skips that sort.
 CREATE OR REPLACE TEMP TABLE bc_segment AS
 WITH isl AS (
     SELECT c.vkey, c.s, c.e, w.window_start, w.window_end,
@@ -128,6 +145,12 @@ WITH isl AS (
         lead(c.s) OVER (PARTITION BY c.vkey ORDER BY c.s) AS next_s
     FROM bc_control c
     JOIN bc_window w ON w.vkey = c.vkey
+    WHERE NOT c.single
+    UNION ALL
+    SELECT c.vkey, c.s, c.e, w.window_start, w.window_end, NULL, NULL
+    FROM bc_control c
+    JOIN bc_window w ON w.vkey = c.vkey
+    WHERE c.single
 )
 SELECT vkey, 'late_connection' AS segment_kind, window_start AS s, s AS e FROM isl
 WHERE prev_e IS NULL AND s > window_start
