@@ -325,6 +325,19 @@ def test_engine_speed_column_is_used_where_present():
     assert out["excess_nox_kg"].to_list() == [kg(902, 10, 7.7), kg(902, 10, 10.5)]
 
 
+def test_an_unknown_engine_speed_uses_the_default_and_no_excess_verdicts_have_none():
+    """The speed tested against the factor tables' speeds (an unknown one or none: the default,
+    MSD), and the verdicts with nothing to control (no excess whatever the pack's hours) and
+    the others (their uncontrolled hours; none given: unknown)."""
+    verdicts = ["compliant", "exempt", "not_applicable", "non_compliant", "insufficient_data"]
+    attrs = _attrs(vessel_type=["container"] * 5, teu=[8500.0] * 5,
+                   aux_engine_speed=["SSD", "", None, "HSD", "MSD"])
+    out = emissions.compute_emissions(
+        _results(5, verdict=verdicts, uncontrolled_hours=[None, None, None, 10.0, None]), attrs)
+    assert out["aux_engine_speed_used"].to_list() == ["MSD", "MSD", "MSD", "HSD", "MSD"]
+    assert out["excess_nox_kg"].to_list() == [0.0, 0.0, 0.0, kg(902, 10, 7.7), None]
+
+
 # --- verdicts that need no control, excused time, overlapping control --------------------------
 
 

@@ -132,8 +132,11 @@ def results_statement(sandbox, pack: Pack, factors, assembled: str, values: dict
     from berthcheck.emissions import EMISSION_COLUMNS
     from berthcheck.engine.output_columns import RESULT_COLUMNS
 
+    # the assembled columns and their types, read through `execute` (no row: `small`), which
+    # binds the assemble query once where `sandbox.sql(...)` bound it twice (200 000 visits:
+    # 7.2 -> 3.8 ms CPU); the same polars frame of no rows
     probe = f"SELECT * FROM {assembled} LIMIT 0"  # noqa: S608 - pack SQL, sandboxed
-    names = sandbox.sql(probe, params=bind(probe, values) or None).pl()
+    names = store.fetch_polars(sandbox, probe, bind(probe, values) or None, small=True)
     # issue 20: a missing, undeclared or mistyped column is a message before the results
     # query could fail on it; nulls, declared columns and bases are checked on the rows
     check_assemble_output(pack, names)
