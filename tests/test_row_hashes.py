@@ -156,7 +156,7 @@ def test_classify_into_an_empty_table_asks_nothing_and_types_as_the_query(tmp_pa
         real_fetch = row_hashes.store.fetch_polars
         monkeypatch.setattr(row_hashes.store, "fetch_polars",
                             lambda *a, **k: pytest.fail("asked for stored rows"))
-        empty = row_hashes._stored_versions_of(con, staged, kind, ["visit_id"])
+        empty = row_hashes._stored_versions_of(con, staged, kind, ["visit_id"], False)
         assert empty.schema == asked.schema and empty.height == 0
         classified = row_hashes.classify(con, staged, kind)
         assert classified["_status"].to_list() == ["new", "new"]

@@ -43,6 +43,7 @@ from berthcheck.ingest.row_hashes import (
     content_hashes,
     differing_stored_columns,
     hash_rows,
+    table_state,
 )
 from berthcheck.ingest.row_problems import differ_text, unread_differing
 from berthcheck.seals import seal_batch, seal_frame
@@ -156,12 +157,13 @@ def load_files(
     refused: InputRejected | None = None  # the first file rejected as a whole (with --errors)
     with store.transaction(con):
         this_load = store.next_batch_id(con)  # the batches from here on are this command's
+        batch_id = this_load  # the next file's batch, if it writes one
         for path in paths:
             try:
                 report, errors = _load_one(
                     con, Path(path), kind, replace, quarantine,
                     read_options.get(Path(path)) if isinstance(read_options, dict)
-                    else read_options, this_load=this_load)
+                    else read_options, this_load=this_load, batch_id=batch_id)
             except InputRejected as exc:
                 # a file refused as a whole (a missing column, its encoding, its shape) still
                 # goes into the errors file, so a script never reads an earlier run's file
@@ -172,6 +174,8 @@ def load_files(
                 continue
             reports.append(report)
             all_errors += errors
+            if report.batch_id is not None:
+                batch_id = report.batch_id + 1
         if errors_out is not None:  # every run writes it: header only when nothing was wrong
             write_errors_csv(errors_out, all_errors, mkdir=mkdir)
         if refused is not None:
@@ -193,16 +197,21 @@ def load_files(
 
 def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
               read_options: ReadOptions | None = None, source: AdapterSource | None = None,
-              *, this_load: int | None = None):
+              *, this_load: int | None = None, batch_id: int | None = None):
     """Load one file (or an adapter's table, `source`) of one kind. `this_load`: the first
-    load batch of the command, whose files must not give one key two contents."""
+    load batch of the command, whose files must not give one key two contents. `batch_id`:
+    the batch this file writes, if any, when the caller knows it (`load_files` counts them
+    from `this_load`: the store's next batch id, asked once per command, not once per file
+    again)."""
     prep = prepare(con, path, kind, read_options, source.raw if source else None)
     with polars_engine(prep.raw.frame.height):
-        return _load_prepared(con, prep, kind, replace, quarantine, source, this_load)
+        return _load_prepared(con, prep, kind, replace, quarantine, source, this_load,
+                              batch_id)
 
 
 def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: bool,
-                   source: AdapterSource | None, this_load: int | None = None):
+                   source: AdapterSource | None, this_load: int | None = None,
+                   batch_id: int | None = None):
     if source is not None:
         if source.keep is not None:
             prep.errors = [e for e in prep.errors if source.keep(e)]
@@ -233,7 +242,8 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     if cross_errors:
         staged = staged.filter(~pl.col(ROW).is_in(sorted(bad_rows)))
 
-    classified = classify(con, hash_rows(con, staged, kind), kind)
+    state = table_state(con, kind)  # asked once for the two steps: nothing is written between
+    classified = classify(con, hash_rows(con, staged, kind, state), kind, has_rows=state[1])
     del staged
     changed = classified.filter(pl.col("_status") == "changed")
     if source is not None and source.corrections is not None:
@@ -330,7 +340,8 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     if to_insert.is_empty() and (not quarantined_rows or already):
         return report, errors  # reloading the same file changes nothing
 
-    batch_id = store.next_batch_id(con)
+    if batch_id is None:
+        batch_id = store.next_batch_id(con)
     report.batch_id = batch_id
     report.inserted = to_insert.height - replaced.height
     report.replaced = replaced.height
