@@ -263,6 +263,14 @@ def _overlapping_pairs(con, pool_sql: str, group: str) -> list[tuple]:
     A window pass finds the rows that overlap anything (sorted by start, a row overlaps iff it
     starts before the latest end so far, or ends after the earliest later start); only those
     are paired, so this stays O(n log n) when a vessel has hundreds of visits.
+
+    Sorted by start alone: of two rows that overlap, the one sorted first ends after the
+    other's start, which is at least the start of the row right after it (`lead`: the
+    earliest later start, NULLs last as `min` skips them), and the other starts before the
+    first one's end, so before the latest end so far. So every row of a pair is marked
+    whichever order rows of one start take, and the pairs are then matched exactly: the same
+    pairs as sorting by start and id with `min` over the rows after (which cost a string
+    sort key and a second framed aggregate: about 0.2 CPU s of the 1M benchmark's visits).
     """
     return store.run(
         con,
@@ -270,12 +278,11 @@ def _overlapping_pairs(con, pool_sql: str, group: str) -> list[tuple]:
             marked AS (
                 SELECT *,
                     s < max(e) OVER w_before AS hits_before,
-                    e > min(s) OVER w_after AS hits_after
+                    e > lead(s) OVER w_sorted AS hits_after
                 FROM pool
-                WINDOW w_before AS (PARTITION BY {group} ORDER BY s, id
+                WINDOW w_before AS (PARTITION BY {group} ORDER BY s
                                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-                       w_after AS (PARTITION BY {group} ORDER BY s, id
-                                   ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
+                       w_sorted AS (PARTITION BY {group} ORDER BY s)
             ),
             hit AS (SELECT * FROM marked WHERE hits_before OR hits_after)
             SELECT a.row, a.id, a.label, b.id, b.new, b.row
