@@ -24,7 +24,7 @@ from berthcheck.errors import InputRejected, RowError, UsageError
 from berthcheck.fingerprints import digest_batch, piece_from_seals
 from berthcheck.ingest import reference
 from berthcheck.ingest.as_written import key_text, made_key_text, made_keys
-from berthcheck.ingest.cross_rows import cross_row_checks
+from berthcheck.ingest.cross_rows import VISIT_COLUMNS, cross_row_checks
 from berthcheck.ingest.errors_csv import file_error, write_errors_csv
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 from berthcheck.ingest.prepare import Prepared, polars_engine, prepare
@@ -123,7 +123,9 @@ def _storage_frame(frame: pl.DataFrame, kind: Kind, label: str) -> pl.DataFrame:
     cols = [storage_name(c.name) for c in kind.columns]
     # an adapter's rows also name where in the source each value came from (a JSON path)
     lineage = [SOURCE_PATH] if SOURCE_PATH in frame.columns else []
-    return frame.select([*cols, "extra", ROW, *lineage]).with_columns(
+    # a session's or event's visit's stay, for the cross-row checks (dropped after them)
+    stay = [c for c in VISIT_COLUMNS if c in frame.columns]
+    return frame.select([*cols, "extra", ROW, *lineage, *stay]).with_columns(
         pl.lit(label).alias("_source_file")
     )
 
