@@ -33,13 +33,14 @@ VISIT_COLUMNS = ("_known_visit", *VISIT_STAY)
 
 def cross_row_checks(
     con, staged: pl.DataFrame, kind: Kind, label: str, cells: pl.DataFrame | None = None,
-    *, visits_known: bool = False,
+    *, visits_known: bool = False, stored: bool | None = None,
 ) -> tuple[list[RowError], list[RowError], pl.DataFrame]:
     """Return (errors, warnings, staged frame with clipped spans). `cells`: the file's text
     (ROW and `_raw_<column>`), so a message quotes a value as the file wrote it.
     `visits_known`: every staged row's visit is loaded, as the file's typing found (each
     session or event of a visit not loaded is refused there: prepare.py, `_known_visit`), so
-    the stored visits are not searched for them again."""
+    the stored visits are not searched for them again. `stored`: whether the kind's own
+    versions table has a row, if the caller knows it (False: no stored row can pair)."""
     errors: list[RowError] = []
     warnings: list[RowError] = []
     if staged.is_empty():
@@ -47,7 +48,7 @@ def cross_row_checks(
     store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
     try:
         if kind.name == "visits":
-            if _pairs_possible(con, staged, "imo", "visits"):
+            if _pairs_possible(con, staged, "imo", "visits", stored):
                 errors += _vessel_overlaps(con, label, cells)
             errors += _port_call_conflicts(con, label, cells, staged)
         elif kind.name == "allowances":
@@ -64,7 +65,7 @@ def cross_row_checks(
             if kind.name != "events":
                 con.unregister("_staged")
                 store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
-                if _pairs_possible(con, staged, "visit_id", kind.table):
+                if _pairs_possible(con, staged, "visit_id", kind.table, stored):
                     errors += _session_overlaps(con, kind, label, cells)
     finally:
         con.unregister("_staged")
@@ -248,7 +249,8 @@ def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str,
 _OF_STAGED = "t.{group} IN (SELECT {group} FROM _staged)"
 
 
-def _pairs_possible(con, staged: pl.DataFrame, group: str, table: str) -> bool:
+def _pairs_possible(con, staged: pl.DataFrame, group: str, table: str,
+                    stored: bool | None = None) -> bool:
     """Whether `_overlapping_pairs` can find a pair: only rows of one group pair, so it finds
     none when no two staged rows share a group and no stored row (current, of `table`) is of a
     staged row's group. Asked of small files only: their pairs' window query was about 5 ms of
@@ -256,11 +258,14 @@ def _pairs_possible(con, staged: pl.DataFrame, group: str, table: str) -> bool:
     NULL group pairs with nothing (the pairs' join is on equal groups). A stored row the file
     replaces, and a version another replaced, count here (the versions table is read, not
     its view of current rows, which costs more to plan): asking too often is safe, the query
-    then decides. A larger file nearly always has a group of two rows: not asked."""
+    then decides. A larger file nearly always has a group of two rows: not asked. `stored`
+    False: `table` has no row at all (the loader knows it), so none is asked for either."""
     if staged.height > store.SMALL_TABLE_ROWS:
         return True
     if staged.get_column(group).drop_nulls().is_duplicated().any():
         return True
+    if stored is False:
+        return False
     return bool(store.scalar(
         con, f"SELECT EXISTS (SELECT 1 FROM {table}_versions t "  # noqa: S608 - our names
         f"WHERE {_OF_STAGED.format(group=group)})"))

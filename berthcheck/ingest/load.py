@@ -235,8 +235,12 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     # benchmark's shore-power file). Unless an adapter dropped some of those problems (`keep`).
     # (Only kinds whose port comes from their visit are typed that way: prepare.py.)
     visits_known = kind.port_from == "visit" and (source is None or source.keep is None)
+    # (the session zone is UTC, the kind's table has a row): asked once for the steps up to
+    # the writes, which change neither
+    state = table_state(con, kind)
     cross_errors, warnings, staged = cross_row_checks(con, staged, kind, label, prep.typed,
-                                                      visits_known=visits_known)
+                                                      visits_known=visits_known,
+                                                      stored=state[1])
     errors = prep.errors + cross_errors
     bad_rows |= {e.row for e in cross_errors}
     # the file's own warnings (prepare.py) for the rows that are loaded
@@ -244,7 +248,6 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     if cross_errors:
         staged = staged.filter(~pl.col(ROW).is_in(sorted(bad_rows)))
 
-    state = table_state(con, kind)  # asked once for the two steps: nothing is written between
     classified = classify(con, hash_rows(con, staged, kind, state), kind, has_rows=state[1])
     del staged
     changed = classified.filter(pl.col("_status") == "changed")
@@ -335,12 +338,12 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     prep.raw.frame = prep.raw.frame.clear()
 
     quarantined_rows = sorted(bad_rows)
-    already = store.scalar(
-        con, "SELECT count(*) FROM load_batches WHERE kind = ? AND content_sha256 = ?",
-        [kind.name, prep.raw.sha256],
-    )
-    if to_insert.is_empty() and (not quarantined_rows or already):
-        return report, errors  # reloading the same file changes nothing
+    # reloading the same file changes nothing (whether it was loaded before is asked only
+    # when nothing else decides it: most loads insert rows)
+    if to_insert.is_empty() and (not quarantined_rows or store.scalar(
+            con, "SELECT count(*) FROM load_batches WHERE kind = ? AND content_sha256 = ?",
+            [kind.name, prep.raw.sha256])):
+        return report, errors
 
     if batch_id is None:
         batch_id = store.next_batch_id(con)
