@@ -11,6 +11,8 @@ as before.
 
 from __future__ import annotations
 
+import contextlib
+
 from berthcheck import store
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 
@@ -175,9 +177,13 @@ def seal_frame(con, kind_name: str, frame, batch_id: int):
     # with the hashes made, only the key columns are read (for the row key)
     columns = [storage_name(k) for k in kind.key] if hashed else _content_columns(kind)
     sealing = frame.select([*columns, *lineage])
+    # Instants are cast to text in UTC, as everywhere; with the hashes made only the key is
+    # cast, which holds no instant: the session zone is not read (a statement a load)
+    instant_key = any(c.type == "timestamp" for c in kind.columns if c.name in kind.key)
+    in_utc = store.in_utc(con) if instant_key or not hashed else contextlib.nullcontext()
     store.register(con, "_bc_sealing", sealing, batch_rows=store.INSERT_BATCH_ROWS)
     try:
-        with store.in_utc(con):  # instants hashed in UTC, as everywhere
+        with in_utc:
             select = f"""SELECT '{kind.table}' AS table_name, CAST(? AS INTEGER) AS batch_id,
                            CAST(t._source_row AS INTEGER) AS source_row,
                            t._source_file AS source_file, {_key_sql(kind, 't')} AS row_key,
