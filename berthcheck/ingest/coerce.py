@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from berthcheck.ingest.cell_text import ERR, SLASHED, TZ, slashed_date_reason
+from berthcheck.ingest.cell_text import ERR, SLASHED, TZ, nulls, slashed_date_reason
 from berthcheck.ingest.cell_text import clean as _clean
 from berthcheck.ingest.kinds import Column, Kind, normalise_token
 from berthcheck.ingest.timestamps import coerce_timestamp
@@ -167,7 +167,7 @@ def _reasons_of_unread(frame: pl.DataFrame, col: Column, unread: pl.Series) -> p
     as every cell (it reads one cell), null elsewhere. A file's cells nearly all type: the
     reasons' work (a float's decimal-comma reading, a date's slashed readings) was done on
     every row for none (some 0.1 s of CPU per 200 000 visits)."""
-    empty = pl.repeat(None, frame.height, dtype=pl.Utf8, eager=True).alias(ERR + col.name)
+    empty = nulls(ERR + col.name, pl.Utf8, frame.height)
     if not unread.any():
         return empty
     where = unread.arg_true()
