@@ -424,10 +424,11 @@ def test_load_json_reports_each_file_and_every_quarantined_problem(runner, db_pa
 
 
 def test_the_overlap_window_finds_every_pair_whatever_the_order_of_equal_starts():
-    """`_overlapping_pairs` sorts each group's rows by start alone (no string tie-break) and
-    reads the earliest later start as the next row's: every overlapping pair (half-open
-    spans) is still found, exactly those, whichever order rows of one start come in. Checked
-    against every pair, on groups full of equal starts and of spans inside others."""
+    """`_overlapping_pairs` sorts each group's rows by start alone (no string tie-break):
+    every overlapping pair (half-open spans) is still found, exactly those, whichever order
+    rows of one start come in (its docstring's argument). Checked against every pair, on
+    groups full of equal starts and of spans inside others, their rows stored in shuffled
+    orders."""
     import random
 
     import duckdb
@@ -436,21 +437,24 @@ def test_the_overlap_window_finds_every_pair_whatever_the_order_of_equal_starts(
 
     con = duckdb.connect()
     rng = random.Random(16)
-    for case in range(60):
-        rows = []
+    rows = []  # 300 small groups (`g`) in one pool: each group's pairs are its own
+    for case in range(300):
         for i in range(rng.randint(2, 14)):
             start = rng.choice([0, 0, 1, 2, 2, 3, 5, 8])
             end = start + rng.choice([1, 1, 2, 4, 9])
-            rows.append((f"id{rng.randint(0, 10**6)}-{i}", rng.choice("ab"), start, end,
-                         i + 2, rng.random() < 0.7))
-        con.execute("CREATE OR REPLACE TABLE p (id VARCHAR, g VARCHAR, s INTEGER, e INTEGER, "
-                    "row INTEGER, new BOOLEAN)")
-        con.executemany("INSERT INTO p VALUES (?, ?, ?, ?, ?, ?)", rows)
-        found = _overlapping_pairs(
-            con, "SELECT id, id AS label, g, s, e, row, new FROM p", "g")
-        expected = sorted(
-            (a[4], a[0], a[0], b[0], b[5], b[4]) for a in rows for b in rows
-            if a[1] == b[1] and a[0] != b[0] and a[2] < b[3] and b[2] < a[3]
-            and a[5] and (not b[5] or a[4] > b[4]))
-        assert sorted(found) == expected, case
-        assert found == sorted(found, key=lambda p: (p[0], p[3]))
+            rows.append((f"id{rng.randint(0, 10**6)}-{case}-{i}",
+                         f"{case}{rng.choice('ab')}", start, end, 2 + len(rows),
+                         rng.random() < 0.7))
+    pool = pl.DataFrame(rng.sample(rows, len(rows)), orient="row",
+                        schema=["id", "g", "s", "e", "row", "new"])
+    con.register("p", pool.to_arrow())
+    found = _overlapping_pairs(con, "SELECT id, id AS label, g, s, e, row, new FROM p", "g")
+    groups: dict[str, list[tuple]] = {}
+    for r in rows:
+        groups.setdefault(r[1], []).append(r)
+    expected = sorted(
+        (a[4], a[0], a[0], b[0], b[5], b[4]) for group in groups.values()
+        for a in group for b in group
+        if a[0] != b[0] and a[2] < b[3] and b[2] < a[3] and a[5] and (not b[5] or a[4] > b[4]))
+    assert len(expected) > 1000
+    assert found == sorted(expected, key=lambda p: (p[0], p[3]))

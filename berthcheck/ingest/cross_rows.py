@@ -278,13 +278,17 @@ def _overlapping_pairs(con, pool_sql: str, group: str) -> list[tuple]:
     starts before the latest end so far, or ends after the earliest later start); only those
     are paired, so this stays O(n log n) when a vessel has hundreds of visits.
 
-    Sorted by start alone: of two rows that overlap, the one sorted first ends after the
-    other's start, which is at least the start of the row right after it (`lead`: the
-    earliest later start, NULLs last as `min` skips them), and the other starts before the
-    first one's end, so before the latest end so far. So every row of a pair is marked
-    whichever order rows of one start take, and the pairs are then matched exactly: the same
-    pairs as sorting by start and id with `min` over the rows after (which cost a string
-    sort key and a second framed aggregate: about 0.2 CPU s of the 1M benchmark's visits).
+    Rows are sorted by start alone, and every row of an overlapping pair is marked whatever
+    order rows of one start take in either window. Take a pair, A starting no later than B
+    (A.s <= B.s, B.s < A.e, A.s < B.e). B's frame is every row of its group starting before
+    or with it but B itself (RANGE, not ROWS: all its peers, in any order), so it holds A and
+    its latest end is after B's start: B is marked. If A starts with B, A's frame holds B
+    likewise and A is marked. If A starts before B, the row right after A in its group
+    (`lead`) is a peer of A or the first to start after A, so it starts no later than B,
+    before A's end: A is marked. (A NULL start or end overlaps nothing: no comparison with
+    it holds.) The marked rows are then paired exactly: the same pairs as sorting by start
+    and id, which cost a string sort key in the million-row sort and a second framed
+    aggregate (the 1M benchmark's visits' query about 15 % less CPU).
     """
     return store.run(
         con,
@@ -295,7 +299,8 @@ def _overlapping_pairs(con, pool_sql: str, group: str) -> list[tuple]:
                     e > lead(s) OVER w_sorted AS hits_after
                 FROM pool
                 WINDOW w_before AS (PARTITION BY {group} ORDER BY s
-                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+                                    RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+                                    EXCLUDE CURRENT ROW),
                        w_sorted AS (PARTITION BY {group} ORDER BY s)
             ),
             hit AS (SELECT * FROM marked WHERE hits_before OR hits_after)
