@@ -11,6 +11,8 @@ as before.
 
 from __future__ import annotations
 
+import contextlib
+
 from berthcheck import store
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 
@@ -29,19 +31,35 @@ def content_hash_sql(columns: list[str], alias: str = "") -> str:
     return f"sha256({content_text_sql(columns, alias)})"
 
 
-def content_text_sql(columns: list[str], alias: str = "") -> str:
+def content_text_sql(columns: list[str], alias: str = "",
+                     utc_instants: frozenset[str] = frozenset()) -> str:
     """The text `content_hash_sql` hashes. Each part is the name and the separator as one
     literal, then the value: `||` gives NULL for a NULL value, which concat_ws leaves out, so no
     CASE is needed (the same text as `CASE WHEN c IS NOT NULL THEN 'c' || chr(31) || c END`:
     tests/test_row_hashes.py), and the statement is about a third cheaper for DuckDB to plan,
-    which every small load pays (docs/scaling.md, "Twenty-eighth session")."""
+    which every small load pays (docs/scaling.md, "Twenty-eighth session").
+    `utc_instants`: instant columns written by `_value_text`'s UTC shortcut (session zone UTC
+    only)."""
     prefix = f"{alias}." if alias else ""
     parts = ", ".join(
         f"'{c.replace(chr(39), chr(39) * 2)}{chr(31)}' || "
-        f"CAST({prefix}{store.quote_ident(c)} AS VARCHAR)"
+        f"{_value_text(prefix, c, c in utc_instants)}"
         for c in columns
     )
     return f"concat_ws(chr(30), {parts})"
+
+
+def _value_text(prefix: str, column: str, utc_instant: bool) -> str:
+    """A value as text: its cast to VARCHAR. An instant (TIMESTAMPTZ) cast in the session
+    zone UTC reads as its UTC wall time and `+00`; `utc_instant` writes it so, from its
+    microseconds as a plain timestamp, without the time zone library's calendar per value:
+    the same text, byte for byte (every instant of the loader's years, YEAR_MIN-YEAR_MAX, and
+    NULL for NULL: tests/test_row_hashes.py), at about 40 % less CPU (some 0.4 CPU s of a
+    million visits' texts). Only for texts made with the session zone UTC."""
+    value = f"{prefix}{store.quote_ident(column)}"
+    if utc_instant:
+        return f"(CAST(make_timestamp(epoch_us({value})) AS VARCHAR) || '+00')"
+    return f"CAST({value} AS VARCHAR)"
 
 
 # Columns added to an input table after rows were hashed: an empty one is left out of the row
@@ -50,13 +68,15 @@ def content_text_sql(columns: list[str], alias: str = "") -> str:
 SPARSE_ROW_TEXT = ("port_call", "afir_art9_ship_type", "innovative_concept_visits")
 
 
-def row_text_sql(columns: list[str], alias: str = "") -> str:
+def row_text_sql(columns: list[str], alias: str = "",
+                 utc_instants: frozenset[str] = frozenset()) -> str:
     """The text of the loader's row hash (`_row_hash`): every value as text, NULL as chr(0),
-    joined by chr(31); a `SPARSE_ROW_TEXT` column only when it has a value."""
+    joined by chr(31); a `SPARSE_ROW_TEXT` column only when it has a value. `utc_instants`:
+    as `content_text_sql`'s."""
     prefix = f"{alias}." if alias else ""
     parts = ", ".join(
-        f"'{c}=' || CAST({prefix}{store.quote_ident(c)} AS VARCHAR)" if c in SPARSE_ROW_TEXT
-        else f"coalesce(CAST({prefix}{store.quote_ident(c)} AS VARCHAR), chr(0))"
+        f"'{c}=' || {_value_text(prefix, c, c in utc_instants)}" if c in SPARSE_ROW_TEXT
+        else f"coalesce({_value_text(prefix, c, c in utc_instants)}, chr(0))"
         for c in columns)
     return f"concat_ws(chr(31), {parts})"
 
@@ -125,9 +145,13 @@ def texts_sql(kind: Kind, view: str, *, content: bool, row: bool = True, schema=
     projection of one scan), each with its `_source_row` so the caller can check that.
     `schema`: the registered frame's polars schema (`_typed_columns_sql`)."""
     columns = _content_columns(kind)
-    texts = [f"{row_text_sql(columns, 't')} AS _row_text"] if row else []
+    # run in UTC: instants are written by the shortcut (`_value_text`), the same text
+    instants = frozenset(storage_name(c.name) for c in kind.columns
+                         if c.sql_type == "TIMESTAMPTZ")
+    texts = [f"{row_text_sql(columns, 't', instants)} AS _row_text"] if row else []
     if content:
-        texts.append(f"{content_text_sql(columns, alias='t')} AS _content_text")
+        texts.append(f"{content_text_sql(columns, alias='t', utc_instants=instants)} "
+                     "AS _content_text")
     return (f"SELECT t._source_row, {', '.join(texts)} "  # noqa: S608 - our names
             f"FROM ({_typed_columns_sql(kind, view, ['_source_row'], schema=schema)}) t")
 
@@ -175,9 +199,13 @@ def seal_frame(con, kind_name: str, frame, batch_id: int):
     # with the hashes made, only the key columns are read (for the row key)
     columns = [storage_name(k) for k in kind.key] if hashed else _content_columns(kind)
     sealing = frame.select([*columns, *lineage])
+    # Instants are cast to text in UTC, as everywhere; with the hashes made only the key is
+    # cast, which holds no instant: the session zone is not read (a statement a load)
+    instant_key = any(c.type == "timestamp" for c in kind.columns if c.name in kind.key)
+    in_utc = store.in_utc(con) if instant_key or not hashed else contextlib.nullcontext()
     store.register(con, "_bc_sealing", sealing, batch_rows=store.INSERT_BATCH_ROWS)
     try:
-        with store.in_utc(con):  # instants hashed in UTC, as everywhere
+        with in_utc:
             select = f"""SELECT '{kind.table}' AS table_name, CAST(? AS INTEGER) AS batch_id,
                            CAST(t._source_row AS INTEGER) AS source_row,
                            t._source_file AS source_file, {_key_sql(kind, 't')} AS row_key,

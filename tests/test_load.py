@@ -421,3 +421,40 @@ def test_load_json_reports_each_file_and_every_quarantined_problem(runner, db_pa
     again = runner.invoke(app, ["load", "visits", str(good), "--quarantine", "--json",
                                 "--db", str(db_path)])
     assert json.loads(again.stdout)["files"][0]["batch"] is None  # nothing changed
+
+
+def test_the_overlap_window_finds_every_pair_whatever_the_order_of_equal_starts():
+    """`_overlapping_pairs` sorts each group's rows by start alone (no string tie-break):
+    every overlapping pair (half-open spans) is still found, exactly those, whichever order
+    rows of one start come in (its docstring's argument). Checked against every pair, on
+    groups full of equal starts and of spans inside others, their rows stored in shuffled
+    orders."""
+    import random
+
+    import duckdb
+
+    from berthcheck.ingest.cross_rows import _overlapping_pairs
+
+    con = duckdb.connect()
+    rng = random.Random(16)
+    rows = []  # 300 small groups (`g`) in one pool: each group's pairs are its own
+    for case in range(300):
+        for i in range(rng.randint(2, 14)):
+            start = rng.choice([0, 0, 1, 2, 2, 3, 5, 8])
+            end = start + rng.choice([1, 1, 2, 4, 9])
+            rows.append((f"id{rng.randint(0, 10**6)}-{case}-{i}",
+                         f"{case}{rng.choice('ab')}", start, end, 2 + len(rows),
+                         rng.random() < 0.7))
+    pool = pl.DataFrame(rng.sample(rows, len(rows)), orient="row",
+                        schema=["id", "g", "s", "e", "row", "new"])
+    con.register("p", pool.to_arrow())
+    found = _overlapping_pairs(con, "SELECT id, id AS label, g, s, e, row, new FROM p", "g")
+    groups: dict[str, list[tuple]] = {}
+    for r in rows:
+        groups.setdefault(r[1], []).append(r)
+    expected = sorted(
+        (a[4], a[0], a[0], b[0], b[5], b[4]) for group in groups.values()
+        for a in group for b in group
+        if a[0] != b[0] and a[2] < b[3] and b[2] < a[3] and a[5] and (not b[5] or a[4] > b[4]))
+    assert len(expected) > 1000
+    assert found == sorted(expected, key=lambda p: (p[0], p[3]))

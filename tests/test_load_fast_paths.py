@@ -313,3 +313,37 @@ def test_a_file_of_sessions_fetches_the_zones_of_its_own_visits_only(sample_mont
                  "WHERE v.visit_id IN (?, ?) ORDER BY v.visit_id", [first, second])]
     finally:
         con.close()
+
+
+def test_a_small_load_asks_each_thing_of_the_store_once(tmp_path, monkeypatch):
+    """A small load's cost is mostly DuckDB planning its statements: the next batch id, the
+    session zone and whether the kind's table has rows are asked once per load (they were
+    asked two or three times; the seals, made from hashes, read no zone), a file's overlap
+    pre-check asks nothing of an empty table, and whether the same file was loaded before
+    only when no row is inserted. The rows loaded are those the statements decide (the same
+    file's second and third loads change nothing)."""
+    from tests.conftest import good_visit, write_csv
+
+    con = store.connect(tmp_path / "bc.duckdb")
+    asked: list[str] = []
+    real_run = store.run
+    monkeypatch.setattr(store, "run", lambda con, sql, *a, **k: asked.append(sql)
+                        or real_run(con, sql, *a, **k))
+    try:
+        load_files(con, "visits", [write_csv(tmp_path / "v.csv", [good_visit()])])
+        assert sum("max(batch_id)" in s for s in asked) == 1
+        assert sum("EXISTS (SELECT 1 FROM visits_versions" in s for s in asked) == 1
+        assert sum("current_setting('TimeZone')" in s for s in asked) == 1
+        assert not [s for s in asked if "content_sha256 = ?" in s]
+        session = {"session_id": "S1", "visit_id": "V1", "connected": "2026-10-01 09:00",
+                   "disconnected": "2026-10-02 09:00", "energy_kwh": "1200"}
+        sp = write_csv(tmp_path / "sp.csv", [session])
+        for times in range(3):
+            asked.clear()
+            report = load_files(con, "shore-power", [sp])
+            assert report.files[0].inserted == (1 if times == 0 else 0)
+            assert report.files[0].unchanged == (0 if times == 0 else 1)
+            assert sum("max(batch_id)" in s for s in asked) == 1
+        assert store.scalar(con, "SELECT count(*) FROM load_batches") == 2
+    finally:
+        con.close()

@@ -156,7 +156,7 @@ def test_classify_into_an_empty_table_asks_nothing_and_types_as_the_query(tmp_pa
         real_fetch = row_hashes.store.fetch_polars
         monkeypatch.setattr(row_hashes.store, "fetch_polars",
                             lambda *a, **k: pytest.fail("asked for stored rows"))
-        empty = row_hashes._stored_versions_of(con, staged, kind, ["visit_id"])
+        empty = row_hashes._stored_versions_of(con, staged, kind, ["visit_id"], False)
         assert empty.schema == asked.schema and empty.height == 0
         classified = row_hashes.classify(con, staged, kind)
         assert classified["_status"].to_list() == ["new", "new"]
@@ -229,5 +229,43 @@ def test_texts_are_the_same_without_case_and_without_casts_that_change_nothing(t
             assert any(t and "\x1f" in t for r in new for t in r[1:])
             checked += 1
         assert checked == len(KINDS)
+    finally:
+        con.close()
+
+
+def test_an_instant_written_by_the_utc_shortcut_is_its_cast_in_utc(tmp_path):
+    """The loader's texts write an instant from its microseconds as a plain timestamp and
+    `+00` (`seals._value_text`), not by DuckDB's cast in the session zone UTC, which reads the
+    time zone library's calendar for every value: the same text, byte for byte, for instants
+    to the microsecond, the second and the minute over every year the loader takes (and a
+    margin each side), the years' edges, and NULL."""
+    from berthcheck import seals
+    from berthcheck.ingest.kinds import YEAR_MAX, YEAR_MIN
+
+    con = store.connect(tmp_path / "bc.duckdb")
+    try:
+        first = store.scalar(con, f"SELECT epoch_us(TIMESTAMPTZ '{YEAR_MIN - 2}-01-01 00:00+00')")
+        span = store.scalar(con, "SELECT epoch_us(TIMESTAMPTZ "
+                                 f"'{YEAR_MAX + 3}-01-01 00:00+00') - {first}")
+        store.run(con, "SELECT setseed(0.16)")
+        store.run(con, f"""CREATE TEMP TABLE instants AS
+            SELECT make_timestamptz({first} + CAST(floor(random() * {span}) AS BIGINT)) AS ts
+            FROM range(200000)
+            UNION ALL SELECT make_timestamptz({first} + CAST(floor(random() * {span} / 1e6)
+                                                              AS BIGINT) * 1000000)
+            FROM range(50000)
+            UNION ALL SELECT make_timestamptz({first} + CAST(floor(random() * {span} / 6e7)
+                                                              AS BIGINT) * 60000000)
+            FROM range(50000)
+            UNION ALL SELECT make_timestamptz(epoch_us(TIMESTAMPTZ '{YEAR_MIN}-01-01 00:00+00')
+                                              + d) FROM (VALUES (-1), (0), (1), (999999)) v(d)
+            UNION ALL SELECT make_timestamptz(epoch_us(TIMESTAMPTZ '{YEAR_MAX + 1}-01-01 00:00+00')
+                                              + d) FROM (VALUES (-1), (0), (1)) v(d)
+            UNION ALL SELECT NULL""")  # noqa: S608 - our numbers
+        shortcut = seals._value_text("", "ts", True)
+        rows, differ, nulls = store.run(
+            con, f"SELECT count(*), count(*) FILTER (WHERE CAST(ts AS VARCHAR) IS DISTINCT FROM "  # noqa: S608
+                 f"{shortcut}), count(*) FILTER (WHERE {shortcut} IS NULL) FROM instants")[0]
+        assert (rows, differ, nulls) == (300008, 0, 1)
     finally:
         con.close()

@@ -52,6 +52,12 @@ def slashed_date_reason(text: pl.Expr, shape: str) -> pl.Expr:
     )
 
 
+def nulls(name: str, dtype, height: int) -> pl.Series:
+    """A column of `height` nulls of `dtype`, made without a polars query (`pl.repeat(...,
+    eager=True)` runs one, about 0.06 ms, some ten times a small file's load)."""
+    return pl.Series(name, [None], dtype=dtype).new_from_index(0, height)
+
+
 def clean(name: str) -> pl.Expr:
     text = pl.col(name).str.strip_chars()
     return pl.when(text == "").then(None).otherwise(text)

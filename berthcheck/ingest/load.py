@@ -24,7 +24,7 @@ from berthcheck.errors import InputRejected, RowError, UsageError
 from berthcheck.fingerprints import digest_batch, piece_from_seals
 from berthcheck.ingest import reference
 from berthcheck.ingest.as_written import key_text, made_key_text, made_keys
-from berthcheck.ingest.cross_rows import cross_row_checks
+from berthcheck.ingest.cross_rows import VISIT_COLUMNS, cross_row_checks
 from berthcheck.ingest.errors_csv import file_error, write_errors_csv
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
 from berthcheck.ingest.prepare import Prepared, polars_engine, prepare
@@ -43,6 +43,7 @@ from berthcheck.ingest.row_hashes import (
     content_hashes,
     differing_stored_columns,
     hash_rows,
+    table_state,
 )
 from berthcheck.ingest.row_problems import differ_text, unread_differing
 from berthcheck.seals import seal_batch, seal_frame
@@ -122,7 +123,9 @@ def _storage_frame(frame: pl.DataFrame, kind: Kind, label: str) -> pl.DataFrame:
     cols = [storage_name(c.name) for c in kind.columns]
     # an adapter's rows also name where in the source each value came from (a JSON path)
     lineage = [SOURCE_PATH] if SOURCE_PATH in frame.columns else []
-    return frame.select([*cols, "extra", ROW, *lineage]).with_columns(
+    # a session's or event's visit's stay, for the cross-row checks (dropped after them)
+    stay = [c for c in VISIT_COLUMNS if c in frame.columns]
+    return frame.select([*cols, "extra", ROW, *lineage, *stay]).with_columns(
         pl.lit(label).alias("_source_file")
     )
 
@@ -156,12 +159,13 @@ def load_files(
     refused: InputRejected | None = None  # the first file rejected as a whole (with --errors)
     with store.transaction(con):
         this_load = store.next_batch_id(con)  # the batches from here on are this command's
+        batch_id = this_load  # the next file's batch, if it writes one
         for path in paths:
             try:
                 report, errors = _load_one(
                     con, Path(path), kind, replace, quarantine,
                     read_options.get(Path(path)) if isinstance(read_options, dict)
-                    else read_options, this_load=this_load)
+                    else read_options, this_load=this_load, batch_id=batch_id)
             except InputRejected as exc:
                 # a file refused as a whole (a missing column, its encoding, its shape) still
                 # goes into the errors file, so a script never reads an earlier run's file
@@ -172,6 +176,8 @@ def load_files(
                 continue
             reports.append(report)
             all_errors += errors
+            if report.batch_id is not None:
+                batch_id = report.batch_id + 1
         if errors_out is not None:  # every run writes it: header only when nothing was wrong
             write_errors_csv(errors_out, all_errors, mkdir=mkdir)
         if refused is not None:
@@ -193,16 +199,21 @@ def load_files(
 
 def _load_one(con, path: Path, kind: Kind, replace: bool, quarantine: bool,
               read_options: ReadOptions | None = None, source: AdapterSource | None = None,
-              *, this_load: int | None = None):
+              *, this_load: int | None = None, batch_id: int | None = None):
     """Load one file (or an adapter's table, `source`) of one kind. `this_load`: the first
-    load batch of the command, whose files must not give one key two contents."""
+    load batch of the command, whose files must not give one key two contents. `batch_id`:
+    the batch this file writes, if any, when the caller knows it (`load_files` counts them
+    from `this_load`: the store's next batch id, asked once per command, not once per file
+    again)."""
     prep = prepare(con, path, kind, read_options, source.raw if source else None)
     with polars_engine(prep.raw.frame.height):
-        return _load_prepared(con, prep, kind, replace, quarantine, source, this_load)
+        return _load_prepared(con, prep, kind, replace, quarantine, source, this_load,
+                              batch_id)
 
 
 def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: bool,
-                   source: AdapterSource | None, this_load: int | None = None):
+                   source: AdapterSource | None, this_load: int | None = None,
+                   batch_id: int | None = None):
     if source is not None:
         if source.keep is not None:
             prep.errors = [e for e in prep.errors if source.keep(e)]
@@ -224,8 +235,12 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     # benchmark's shore-power file). Unless an adapter dropped some of those problems (`keep`).
     # (Only kinds whose port comes from their visit are typed that way: prepare.py.)
     visits_known = kind.port_from == "visit" and (source is None or source.keep is None)
+    # (the session zone is UTC, the kind's table has a row): asked once for the steps up to
+    # the writes, which change neither
+    state = table_state(con, kind)
     cross_errors, warnings, staged = cross_row_checks(con, staged, kind, label, prep.typed,
-                                                      visits_known=visits_known)
+                                                      visits_known=visits_known,
+                                                      stored=state[1])
     errors = prep.errors + cross_errors
     bad_rows |= {e.row for e in cross_errors}
     # the file's own warnings (prepare.py) for the rows that are loaded
@@ -233,7 +248,7 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     if cross_errors:
         staged = staged.filter(~pl.col(ROW).is_in(sorted(bad_rows)))
 
-    classified = classify(con, hash_rows(con, staged, kind), kind)
+    classified = classify(con, hash_rows(con, staged, kind, state), kind, has_rows=state[1])
     del staged
     changed = classified.filter(pl.col("_status") == "changed")
     if source is not None and source.corrections is not None:
@@ -323,14 +338,15 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
     prep.raw.frame = prep.raw.frame.clear()
 
     quarantined_rows = sorted(bad_rows)
-    already = store.scalar(
-        con, "SELECT count(*) FROM load_batches WHERE kind = ? AND content_sha256 = ?",
-        [kind.name, prep.raw.sha256],
-    )
-    if to_insert.is_empty() and (not quarantined_rows or already):
-        return report, errors  # reloading the same file changes nothing
+    # reloading the same file changes nothing (whether it was loaded before is asked only
+    # when nothing else decides it: most loads insert rows)
+    if to_insert.is_empty() and (not quarantined_rows or store.scalar(
+            con, "SELECT count(*) FROM load_batches WHERE kind = ? AND content_sha256 = ?",
+            [kind.name, prep.raw.sha256])):
+        return report, errors
 
-    batch_id = store.next_batch_id(con)
+    if batch_id is None:
+        batch_id = store.next_batch_id(con)
     report.batch_id = batch_id
     report.inserted = to_insert.height - replaced.height
     report.replaced = replaced.height

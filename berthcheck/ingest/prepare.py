@@ -16,7 +16,7 @@ from berthcheck.errors import RowError
 from berthcheck.ingest import reference
 from berthcheck.ingest.bounds import bound_errors
 from berthcheck.ingest.coerce import TZ, coerce
-from berthcheck.ingest.cross_rows import SPANS, unknown_visit_errors
+from berthcheck.ingest.cross_rows import SPANS, VISIT_STAY, unknown_visit_errors
 from berthcheck.ingest.kinds import Kind, storage_name
 from berthcheck.ingest.read import ROW, RawTable, ReadOptions, read_table
 from berthcheck.ingest.row_problems import coercion_errors, duplicate_key_errors, schema_errors
@@ -48,15 +48,19 @@ def _attach_timezones(con, raw: RawTable, kind: Kind) -> pl.DataFrame:
 
 
 def _visit_zones(con, visits: pl.Series) -> pl.DataFrame:
-    """(__visit, _tz, _known_visit) of the stored visits whose id is one of `visits` (the
-    file's ids, as the join matches them: exactly, nulls never): every stored visit was
-    fetched for every file of sessions or events, a million rows for a few thousand events."""
+    """(__visit, _tz, _known_visit, and the visit's stay `VISIT_STAY`) of the stored visits
+    whose id is one of `visits` (the file's ids, as the join matches them: exactly, nulls
+    never): every stored visit was fetched for every file of sessions or events, a million
+    rows for a few thousand events. The stay is carried to the check of each row's span
+    against it (cross_rows.py), which joined the file's rows with the stored visits again."""
     ids = visits.alias("__visit").to_frame()
     store.register(con, "_bc_visit_ids", ids)
+    arrival, departure = VISIT_STAY
     try:
         return store.fetch_polars(
             con,
-            "SELECT v.visit_id AS __visit, p.timezone AS _tz, TRUE AS _known_visit FROM visits v "
+            "SELECT v.visit_id AS __visit, p.timezone AS _tz, TRUE AS _known_visit, "  # noqa: S608
+            f"v.arrival AS {arrival}, v.departure AS {departure} FROM visits v "
             "LEFT JOIN ports p ON p.port = v.port "
             "WHERE v.visit_id IN (SELECT __visit FROM _bc_visit_ids)",
             small=ids.height < store.SMALL_TABLE_ROWS,  # a small file's visits: bound once

@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from berthcheck.errors import InputRejected, RowError, UsageError
+from berthcheck.ingest.cell_text import nulls
 from berthcheck.ingest.kinds import Kind
 from berthcheck.ingest.text_encoding import CsvShape, decoded, head_shape, scan_utf8
 from berthcheck.ingest.xlsx_cells import (
@@ -549,7 +550,7 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
         # Unknown columns are kept verbatim (as JSON) and never read by the rules.
         extra = extra_json(frame, extras)
     else:
-        extra = pl.repeat(None, frame.height, dtype=pl.Utf8, eager=True).alias("extra")
+        extra = nulls("extra", pl.Utf8, frame.height)
     frame = frame.select([pl.col(ROW), *(_named(frame, header).alias(column)
                                           for header, column in renames.items())]
                          ).with_columns(extra)

@@ -19,8 +19,19 @@ from berthcheck.seals import row_text_sql, sha256_exprs, texts_sql
 _HASH_BATCH_ROWS = 4_096  # rows whose texts are hashed at a time (about 3 MB of visits' text)
 
 
-def hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
+def table_state(con, kind: Kind) -> tuple[bool, bool]:
+    """(the session zone is UTC, `kind`'s versions table has a row), asked in one statement:
+    `hash_rows` needs both and `classify` the second, about a millisecond of planning each
+    that every load paid two or three times."""
+    row = store.run(con, "SELECT current_setting('TimeZone') = 'UTC', "  # noqa: S608
+                         f"EXISTS (SELECT 1 FROM {kind.table}_versions)")[0]
+    return bool(row[0]), bool(row[1])
+
+
+def hash_rows(con, staged: pl.DataFrame, kind: Kind,
+              state: tuple[bool, bool] | None = None) -> pl.DataFrame:
     """A content hash over the typed values (so reformatting a time changes nothing).
+    `state`: `table_state`, if the caller asked it already.
 
     DuckDB makes each row's texts (its casts are the stored values' text) and streams them a
     few thousand rows at a time; each batch is hashed by `seals.sha256_columns`, which costs
@@ -36,8 +47,8 @@ def hash_rows(con, staged: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     # most of the texts' cost, are made once, not again for the rows inserted
     # (`content_hashes`). The row hash is of the session zone's text, so only when that zone
     # is UTC (store.connect sets it).
-    both = (store.scalar(con, "SELECT current_setting('TimeZone')") == "UTC"
-            and _mostly_new(con, staged, kind))
+    utc, has_rows = state if state is not None else table_state(con, kind)
+    both = utc and _mostly_new(con, staged, kind, has_rows)
     sql = (texts_sql(kind, "_staged", content=True, schema=staged.schema) if both else
            f"SELECT _source_row, {row_text_sql(cols)} AS _row_text FROM _staged")  # noqa: S608
     names = {"_row_text": "_row_hash", **({"_content_text": "_content_hash"} if both else {})}
@@ -105,10 +116,14 @@ def hashed_batches(con, sql: str, names: dict[str, str], rows: pl.Series) -> pl.
     return pl.concat(pieces, rechunk=False)
 
 
-def classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
-    """Add `_status`: new, unchanged or changed (a key already loaded with other content)."""
+def classify(con, hashed: pl.DataFrame, kind: Kind, has_rows: bool | None = None
+             ) -> pl.DataFrame:
+    """Add `_status`: new, unchanged or changed (a key already loaded with other content).
+    `has_rows`: whether the kind's versions table has a row, if the caller knows it."""
     keys = [storage_name(k) for k in kind.key]
-    stored = _stored_versions_of(con, hashed, kind, keys)
+    if has_rows is None:
+        has_rows = table_state(con, kind)[1]
+    stored = _stored_versions_of(con, hashed, kind, keys, has_rows)
     status = (
         pl.when(pl.col("_stored_hash").is_null()).then(pl.lit("new"))
         .when(pl.col("_stored_hash") == pl.col("_row_hash")).then(pl.lit("unchanged"))
@@ -132,9 +147,10 @@ def classify(con, hashed: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     return hashed.with_columns(narrow.select(added))
 
 
-def _mostly_new(con, staged: pl.DataFrame, kind: Kind) -> bool:
-    """At most half of `staged`'s rows have a key the table holds (none: an empty table)."""
-    if not store.scalar(con, f"SELECT EXISTS (SELECT 1 FROM {kind.table}_versions)"):  # noqa: S608
+def _mostly_new(con, staged: pl.DataFrame, kind: Kind, has_rows: bool) -> bool:
+    """At most half of `staged`'s rows have a key the table holds (none: an empty table,
+    `has_rows` false)."""
+    if not has_rows:
         return True
     keys = [storage_name(k) for k in kind.key]
     with _file_keys(con, staged, keys) as on:
@@ -156,14 +172,15 @@ def _file_keys(con, frame: pl.DataFrame, keys: list[str]) -> Iterator[str]:
         con.unregister("_bc_keys")
 
 
-def _stored_versions_of(con, hashed: pl.DataFrame, kind: Kind, keys: list[str]
-                        ) -> pl.DataFrame:
+def _stored_versions_of(con, hashed: pl.DataFrame, kind: Kind, keys: list[str],
+                        has_rows: bool) -> pl.DataFrame:
     """The current stored rows whose key is one of `hashed`'s (as `classify`'s join matches
     keys: exactly, a NULL part matching a NULL): their key, hash and lineage. Every stored row
     was fetched, a million visits' hashes for a month of new ones. A table with no row (no
     version at all) has none to fetch: the empty frame, typed as the query's, without the query
-    (about 3 ms of planning, which every first load of a kind paid: most of the suite's loads)."""
-    if not store.scalar(con, f"SELECT EXISTS (SELECT 1 FROM {kind.table}_versions)"):  # noqa: S608
+    (about 3 ms of planning, which every first load of a kind paid: most of the suite's loads).
+    `has_rows`: whether the table has a version (`table_state`)."""
+    if not has_rows:
         return pl.DataFrame(schema={**{k: hashed.schema[k] for k in keys},
                                     "_stored_hash": pl.Utf8, "_stored_file": pl.Utf8,
                                     "_stored_row": pl.Int32, "_stored_batch": pl.Int32})
