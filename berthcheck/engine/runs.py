@@ -311,15 +311,17 @@ def tampered_parts(con, run_id: str, frames=None, version: int | None = None) ->
     return parts
 
 
-def intact_frames(con, run_id: str):
+def intact_frames(con, run_id: str, *, version: int | None = None):
     """(results, findings) of a stored run as `stored_frames` reads them, when nothing of it
     was changed after it was stored (`tampered_parts` finds nothing); None otherwise. A
     version-3 run is read once and its frames hashed (`_hashes_now`); an older one is hashed
-    in the store first, then read, as before."""
-    try:
-        version = manifest_version(con, run_id)
-    except BerthcheckError:  # `tampered_parts`: "results (damaged)"
-        return None
+    in the store first, then read, as before. `version`: the run's `manifest_version`, when
+    the caller has just read it."""
+    if version is None:
+        try:
+            version = manifest_version(con, run_id)
+        except BerthcheckError:  # `tampered_parts`: "results (damaged)"
+            return None
     if version < 3:
         return None if tampered_parts(con, run_id) else stored_frames(con, run_id)
     try:

@@ -89,7 +89,7 @@ def _intact_stored_run(con, run_id: str):
     except BerthcheckError:  # damaged: not trusted, as `runs.tampered_parts` says
         return None
     if version >= 3:
-        return runs.intact_frames(con, run_id)
+        return runs.intact_frames(con, run_id, version=version)
     if runs.tampered_parts(con, run_id):
         return None
     results, findings = runs.load_run(con, run_id)
