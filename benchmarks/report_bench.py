@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import CA_PORTS, Size, generate_size  # noqa: E402  (benchmarks/run.py)
+from run import CA_PORTS, Size, generate_size, time_calls  # noqa: E402  (benchmarks/run.py)
 
 from berthcheck import store  # noqa: E402
 from berthcheck.collector import collect_the_oldest_less_often  # noqa: E402
@@ -74,22 +74,10 @@ def timed_stages() -> dict[str, float]:
     from berthcheck.report import render
 
     spent = dict.fromkeys(STAGES, 0.0)
-
-    def wrap(owner, name: str, stage: str) -> None:
-        real = getattr(owner, name)
-
-        def timed(*args, **kwargs):
-            started = time.process_time()
-            try:
-                return real(*args, **kwargs)
-            finally:
-                spent[stage] += time.process_time() - started
-
-        setattr(owner, name, timed)
-
-    wrap(render, "layout", "layout")
-    wrap(weasyprint.document.Document, "write_pdf", "write")
-    wrap(weasyprint.pdf.fonts.Font, "subset", "fonts")
+    for owner, name, stage in ((render, "layout", "layout"),
+                               (weasyprint.document.Document, "write_pdf", "write"),
+                               (weasyprint.pdf.fonts.Font, "subset", "fonts")):
+        time_calls(owner, name, spent, stage, clock=time.process_time)
     return spent
 
 

@@ -168,6 +168,22 @@ def peak_rss_mb() -> float:
     return kb / 1024 if sys.platform != "darwin" else kb / 1024 / 1024
 
 
+def time_calls(owner, name: str, spent: dict[str, float], bucket: str,
+               clock=time.perf_counter) -> None:
+    """Replace `owner.name` with a wrapper adding each call's `clock` time to `spent[bucket]`
+    (also used by benchmarks/report_bench.py, with CPU time)."""
+    inner = getattr(owner, name)
+
+    def timed(*args, **kwargs):
+        started = clock()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            spent[bucket] += clock() - started
+
+    setattr(owner, name, timed)
+
+
 class _Clock:
     """Wraps loader functions to split `load_files` time into read / validate / store."""
 
@@ -175,16 +191,7 @@ class _Clock:
         self.spent = {"read": 0.0, "prepare": 0.0, "cross": 0.0}
 
     def wrap(self, module, name: str, bucket: str):
-        inner = getattr(module, name)
-
-        def timed(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return inner(*args, **kwargs)
-            finally:
-                self.spent[bucket] += time.perf_counter() - started
-
-        setattr(module, name, timed)
+        time_calls(module, name, self.spent, bucket)
 
 
 def run_one(size: Size, data: Path, work: Path, report: str | None, pandas_cap: int,
