@@ -196,9 +196,10 @@ def _migration_3() -> list[str]:
     Each seal's `row_key` (the row's key as text: a million distinct visit ids) is stored with
     ZSTD (issue 16), as a run's distinct text is (`_migration_2`): with DuckDB's dictionary
     and FSST, a million visits' seals took 0.81-1.09 CPU s to insert, with ZSTD 0.71-0.83 (the
-    column alone: 0.54 -> 0.23). A check does not read it (`audit verify` does). The input tables' own ids, which every check
-    joins on, keep DuckDB's choice: read back from ZSTD a join on them cost some 5-7 % more
-    (docs/scaling.md, "Twenty-eighth session"). A store made before keeps DuckDB's choice.
+    column alone: 0.54 -> 0.23). A check does not read it (`audit verify` does). The input
+    tables' own ids, which every check joins on, keep DuckDB's choice: read back from ZSTD a
+    join on them cost some 5-7 % more (docs/scaling.md, "Twenty-eighth session"). A store
+    made before keeps DuckDB's choice.
     """
     return [
         "ALTER TABLE runs ADD COLUMN findings_sha256 VARCHAR",
