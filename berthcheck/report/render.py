@@ -39,6 +39,7 @@ from markupsafe import Markup
 
 from berthcheck.report import fmt
 from berthcheck.report.fmt import without_direction_controls
+from berthcheck.report.shared_libraries import import_weasyprint
 from berthcheck.resources import templates_dir
 
 TEMPLATE = "report.html.j2"
@@ -143,6 +144,7 @@ class RefusedURL(ValueError):
 def make_fetcher(roots: list[Path] | None = None):
     """A WeasyPrint `URLFetcher` subclass instance allowing `data:` URLs and regular files
     under `roots` (default: the templates' asset folders), nothing else."""
+    import_weasyprint()
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     allowed = [p.resolve() for p in (roots or [templates_dir() / d for d in ASSET_DIRS])]
@@ -256,6 +258,7 @@ class RenderedPDF:
 def layout(html: str, meta: dict, fetcher=None):
     """WeasyPrint's laid-out document for `html` (pages and their boxes), with the shipped
     stylesheets and the page rules of `meta` (size, running header and footer)."""
+    import_weasyprint()
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -277,6 +280,7 @@ def layout(html: str, meta: dict, fetcher=None):
 
 def render_pdf(html: str, meta: dict, attachment: tuple[str, bytes, str]) -> RenderedPDF:
     """Lay out `html` and write the PDF with one attachment (name, bytes, description)."""
+    import_weasyprint()
     from weasyprint import Attachment
 
     fetcher = make_fetcher()
