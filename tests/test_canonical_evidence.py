@@ -116,3 +116,29 @@ def test_a_huge_integer_is_read_as_text(con):
     text = '{"a":' + "9" * 400 + "}"
     assert _for_python(con, [text]) == set()
     assert findings_module._canonical_json(text) == text
+
+
+def test_texts_all_canonical_are_told_by_one_query_and_agree_with_the_full_reading(con):
+    """Where every text is canonical one query over their key lists answers (no table of the
+    distinct texts is made); a batch holding one text that is not answers as the full reading
+    does: each text alone reaches Python exactly when it does in the mixed batch."""
+    rng = random.Random(2026)
+    texts = [t for _ in range(500) for t in _texts(rng)]
+    mixed = _for_python(con, texts)
+    canonical = sorted(set(texts) - mixed)
+    statements = []
+    real_run = findings_module.store.run
+
+    def run(connection, sql, *args, **kwargs):
+        statements.append(sql)
+        return real_run(connection, sql, *args, **kwargs)
+
+    findings_module.store.run = run
+    try:
+        assert _for_python(con, canonical) == set()
+        assert len(statements) == 1 and "_bc_evidence" not in statements[0]
+        for text in sorted(set(texts))[:300]:
+            assert _for_python(con, [text]) == ({text} if text in mixed else set()), text
+    finally:
+        findings_module.store.run = real_run
+    assert len(canonical) > 50 and len(mixed) > 100

@@ -326,3 +326,75 @@ def test_a_frame_sorted_a_few_columns_at_a_time_is_the_sorted_frame(monkeypatch)
             assert got.equals(want) and got.schema == want.schema
             assert got.n_chunks() == 1 and parts == []  # one chunk; the batches let go
     assert frame["visit_id"].to_list() == ids  # the batches' frame itself is not changed
+
+
+def _runs_stored(con) -> tuple[int, int, int, int]:
+    return con.execute(
+        "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM run_results), "
+        "(SELECT count(*) FROM run_findings), (SELECT count(*) FROM duckdb_tables() "
+        "WHERE table_name LIKE 'run_columns_%')").fetchall()[0]
+
+
+def test_a_big_run_is_validated_beside_its_inserts_and_stored_only_once_valid(monkeypatch):
+    """From APART_DIGEST_ROWS result rows the outputs' validation runs on a thread of its own
+    while the run is written; the transaction commits only once it passed. Outputs that
+    fail are never stored and their error is the one raised (as when validation came
+    first), also when the writing failed too; a writing failure alone is raised as before."""
+    import threading
+
+    from berthcheck.engine import check as check_fn
+    from berthcheck.engine import runs
+    from berthcheck.engine.pack_spec import PackFileError
+    from berthcheck.errors import BerthcheckError
+    from tests.test_engine import _store_with_visits
+
+    engine = importlib.import_module("berthcheck.engine.check")
+    real_validate = engine.validate_pack_outputs
+    seen = []
+
+    def validate(pack, results, findings, validate_outputs, *, fail=False):
+        seen.append(threading.current_thread() is threading.main_thread())
+        real_validate(pack, results, findings, validate_outputs)
+        if fail:
+            raise PackFileError("the results break the pack contract (test)")
+
+    monkeypatch.setattr(record, "APART_DIGEST_ROWS", 0)
+    monkeypatch.setattr(engine, "validate_pack_outputs", validate)
+    con = _store_with_visits(40)
+    try:  # valid: validated off the main thread, stored, and verified as before
+        outcome = check_fn(con, period="2026-10")
+        assert seen == [False]
+        assert _runs_stored(con) == (1, 40, outcome.findings.height, 1)
+        assert outcome.findings.height
+    finally:
+        con.close()
+
+    def failing(*args):
+        validate(*args, fail=True)
+
+    real_write = runs.write_run
+
+    def write_failing(*args, **kwargs):
+        real_write(*args, **kwargs)  # the rows written, then a failure before the commit
+        raise BerthcheckError("the store refused the run (test)")
+
+    monkeypatch.setattr(engine, "validate_pack_outputs", failing)
+    for write, want in ((real_write, "break the pack contract"),
+                        (write_failing, "break the pack contract")):
+        monkeypatch.setattr(runs, "write_run", write)
+        con = _store_with_visits(40)
+        try:
+            with pytest.raises(PackFileError, match=want):
+                check_fn(con, period="2026-10")
+            assert _runs_stored(con) == (0, 0, 0, 0)  # nothing of the run is left
+        finally:
+            con.close()
+    # valid outputs, a failing write: the write's error, nothing stored
+    monkeypatch.setattr(engine, "validate_pack_outputs", validate)
+    con = _store_with_visits(40)
+    try:
+        with pytest.raises(BerthcheckError, match="the store refused the run"):
+            check_fn(con, period="2026-10")
+        assert _runs_stored(con) == (0, 0, 0, 0)
+    finally:
+        con.close()
