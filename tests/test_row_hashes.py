@@ -233,6 +233,70 @@ def test_texts_are_the_same_without_case_and_without_casts_that_change_nothing(t
         con.close()
 
 
+def test_texts_written_as_one_concat_are_the_texts_of_concat_ws(tmp_path):
+    """Where the loader knows which columns of its frame hold no NULL (`seals.filled_columns`),
+    the row and content texts are written as one `concat` each, a value that cannot be NULL
+    without its own `||` part (`seals._concatenated`): the same texts, byte for byte, as
+    concat_ws writes them, for every kind, whichever columns hold a NULL (each row alone, every
+    pair of rows, all four), a first column NULL or not, sparse columns empty or not."""
+    from itertools import combinations
+
+    from berthcheck import seals
+
+    con = store.connect(tmp_path / "bc.duckdb")
+    try:
+        checked = concats = 0
+        for kind in KINDS.values():
+            columns = _content_columns(kind)
+            types = {c: store.scalar(
+                con, "SELECT data_type FROM duckdb_columns() WHERE table_name = ? "
+                "AND column_name = ?", [f"{kind.table}_versions", c]) for c in columns}
+            values = {
+                "VARCHAR": ["a'b", None, "\x1f\x1e é 中", ""],
+                "DOUBLE": [0.0, None, 1234.5, 1e21],
+                "INTEGER": [0, None, -3, 2_000_000_000],
+                "BIGINT": [0, None, -3, 2_000_000_000],
+                "BOOLEAN": [True, None, False, True],
+                "DATE": [None, "2026-10-01", "1999-12-31", "2100-01-01"],
+                "TIMESTAMP WITH TIME ZONE": ["2026-10-01 06:00:00.123456+00", None,
+                                             "1990-01-01 00:00:00+00", "2026-03-08 10:00+00"],
+            }
+            rows = [", ".join(
+                f"CAST({'NULL' if v is None else v if isinstance(v, (int, float, bool)) else _quoted(v)} "
+                f"AS {types[c]}) AS {store.quote_ident(c)}"
+                for c in columns for v in [values[types[c]][i]]) for i in range(4)]
+            whole = store.fetch_polars(con, " UNION ALL ".join(
+                f"SELECT {i + 2} AS _source_row, {r}" for i, r in enumerate(rows)))
+            whole = whole.with_columns(pl.col(pl.Int32).cast(pl.Int64))
+            for picked in [*combinations(range(4), 1), *combinations(range(4), 2), range(4)]:
+                frame = whole[list(picked)]
+                filled = seals.filled_columns(frame)
+                store.register(con, "_t", frame)
+                try:
+                    with store.in_utc(con):
+                        new_sql = seals.texts_sql(kind, "_t", content=True,
+                                                  schema=frame.schema, filled=filled)
+                        new = store.run(con, new_sql)
+                        old = store.run(con, seals.texts_sql(kind, "_t", content=True,
+                                                             schema=frame.schema))
+                        rows_only = store.run(con, seals.texts_sql(
+                            kind, "_t", content=False, schema=frame.schema, filled=filled))
+                        content_only = store.run(con, seals.texts_sql(
+                            kind, "_t", content=True, row=False, schema=frame.schema,
+                            filled=filled))
+                finally:
+                    con.unregister("_t")
+                assert new == old, (kind.name, picked)
+                assert [r[:2] for r in old] == rows_only, (kind.name, picked)
+                assert [(r[0], r[2]) for r in old] == content_only, (kind.name, picked)
+                concats += new_sql.count("concat(")
+                checked += 1
+        assert checked == 11 * len(KINDS)
+        assert concats > 11 * len(KINDS)  # the content text too, where its first column is set
+    finally:
+        con.close()
+
+
 def test_an_instant_written_by_the_utc_shortcut_is_its_cast_in_utc(tmp_path):
     """The loader's texts write an instant from its microseconds as a plain timestamp and
     `+00` (`seals._value_text`), not by DuckDB's cast in the session zone UTC, which reads the

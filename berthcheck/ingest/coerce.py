@@ -236,7 +236,13 @@ def _coerce_simple_columns(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
                       .alias(_UNREAD + col.name)]
         else:
             exprs += [value.alias(col.name), reason.cast(pl.Utf8).alias(ERR + col.name)]
-    out = (frame.lazy().with_columns(_clean(name).alias(temp) for name, temp in cleaned.items())
+    # (cleaned in two steps, as `_clean` cleans: in one expression polars strips each cell
+    # twice, for the test of "" and for the value)
+    out = (frame.lazy()
+           .with_columns(pl.col(name).str.strip_chars().alias(temp)
+                         for name, temp in cleaned.items())
+           .with_columns(pl.when(pl.col(temp) == "").then(None).otherwise(pl.col(temp))
+                         .alias(temp) for temp in cleaned.values())
            .with_columns(exprs).drop(list(cleaned.values())).collect())
     if distinct or unread:
         # the same columns in the same order as typing every cell gives

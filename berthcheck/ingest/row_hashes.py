@@ -14,7 +14,7 @@ import polars as pl
 from berthcheck import store
 from berthcheck.ingest.kinds import Kind, storage_name
 from berthcheck.ingest.read import ROW
-from berthcheck.seals import row_text_sql, sha256_exprs, texts_sql
+from berthcheck.seals import filled_columns, row_text_sql, sha256_exprs, texts_sql
 
 _HASH_BATCH_ROWS = 4_096  # rows whose texts are hashed at a time (about 3 MB of visits' text)
 
@@ -49,8 +49,10 @@ def hash_rows(con, staged: pl.DataFrame, kind: Kind,
     # is UTC (store.connect sets it).
     utc, has_rows = state if state is not None else table_state(con, kind)
     both = utc and _mostly_new(con, staged, kind, has_rows)
-    sql = (texts_sql(kind, "_staged", content=True, schema=staged.schema) if both else
-           f"SELECT _source_row, {row_text_sql(cols)} AS _row_text FROM _staged")  # noqa: S608
+    filled = filled_columns(staged)  # the texts written as one concat each (seals.py)
+    sql = (texts_sql(kind, "_staged", content=True, schema=staged.schema, filled=filled)
+           if both else f"SELECT _source_row, {row_text_sql(cols, filled=filled)} "  # noqa: S608
+                        "AS _row_text FROM _staged")
     names = {"_row_text": "_row_hash", **({"_content_text": "_content_hash"} if both else {})}
     store.register(con, "_staged", staged, batch_rows=store.SCAN_BATCH_ROWS)
     try:
@@ -68,7 +70,8 @@ def content_hashes(con, frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     CPU of polars' (a second month of visits loaded into the first's store)."""
     if not frame[ROW].is_sorted():
         frame = frame.sort(ROW)
-    sql = texts_sql(kind, "_sealing", content=True, row=False, schema=frame.schema)
+    sql = texts_sql(kind, "_sealing", content=True, row=False, schema=frame.schema,
+                    filled=filled_columns(frame))
     store.register(con, "_sealing", frame, batch_rows=store.SCAN_BATCH_ROWS)
     try:
         with store.in_utc(con):
