@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from berthcheck import store
 from berthcheck.cli import app
-from berthcheck.engine import check, load_pack
+from berthcheck.engine import load_pack
 from berthcheck.ingest.load import load_files
 from berthcheck.sample import generate
 from tests.basis_table import basis_problems
@@ -170,13 +170,11 @@ def test_the_shanghai_generator_refuses_dirty(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def shanghai(shanghai_month, tmp_path_factory):
-    con = store.connect(shutil.copy(shanghai_month, tmp_path_factory.mktemp("cn") / "db.duckdb"))
-    # results and findings are read, never a run id
-    outcome = check(con, load_pack("cn-shore-power"), period="2026-10", store_run=False,
-                    record=False)
-    con.close()
-    return outcome
+def shanghai(shanghai_month_checked):
+    """The month's October checked under the Chinese pack: conftest's `shanghai_month_checked`
+    (once per worker, its run stored), where this module checked it once more. Results and
+    findings are read, never a run id. Read only."""
+    return shanghai_month_checked[1]
 
 
 def test_every_visit_departing_in_october_is_judged(shanghai):
