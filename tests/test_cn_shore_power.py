@@ -313,15 +313,17 @@ def test_a_shanghai_month_under_the_default_pack_says_which_pack_judges_it(shang
     assert chosen.exit_code == 0 and "not_applicable under" not in chosen.stderr
 
 
-def test_a_shanghai_report_under_the_default_pack_says_which_pack_judges_it(shanghai_month,
-                                                                           tmp_path):
+def test_a_shanghai_report_under_the_default_pack_says_which_pack_judges_it(
+        shanghai_month_checked, tmp_path):
     """`report` without --pack runs CARB's pack, as `check` does: a Shanghai month gave a CARB
     report of 150 not_applicable visits without the warning `check` prints. PDF and HTML, with
     --quiet or not, warn alike, and so does `--run` of the same run (berthcheck/run_warnings.py:
     a run's warnings are the same wherever it is read; the hint's --pack is for a new report)."""
     from tests.conftest import copy_store
 
-    db = copy_store(shanghai_month, tmp_path / "sh.duckdb")
+    # the loaded month with its run under cn-shore-power stored once per worker (conftest):
+    # the last report, under that pack, reads it
+    db = copy_store(shanghai_month_checked[0], tmp_path / "sh.duckdb")
     hint = ("warning: every visit in scope is not_applicable under carb-at-berth-2020; the "
             "ports in scope are under cn-shore-power: `--pack cn-shore-power` judges them")
     html = runner.invoke(app, ["report", "--db", str(db), "--period", "2026-10",
