@@ -186,6 +186,43 @@ def rotterdam_month(_migrated_template, tmp_path_factory) -> Path:
     return _loaded_once(tmp_path_factory, folder, "rotterdam-month")
 
 
+def _checked_once(source: Path, tmp_path_factory, name: str, pack: str,
+                  period: str) -> tuple[Path, object]:
+    """A copy of the loaded month `source` with `period` checked under `pack` and its run
+    stored, as `berthcheck check --pack PACK --period PERIOD` stores it; and that check's
+    `CheckResult` (read only). The file is never opened again: take a copy (`copy_store`)."""
+    from berthcheck.engine import check
+
+    path = copy_store(source, tmp_path_factory.mktemp(name) / "checked.duckdb")
+    con = store.connect(path)
+    try:
+        outcome = check(con, pack, period=period)
+    finally:
+        con.close()
+    return path, outcome
+
+
+@pytest.fixture(scope="session")
+def rotterdam_month_checked(rotterdam_month, tmp_path_factory) -> tuple[Path, object]:
+    """The Rotterdam month checked once per worker under FuelEU's pack, its run stored (like
+    `sample_month_checked`): the FuelEU reports of test_report, test_report_board and
+    test_report_officer read that stored run (a report reuses a stored run of its scope and
+    inputs) and test_finding_ids its findings, where each checked the month itself (about
+    0.5 CPU s a check, issue 16). Take a copy (`copy_store`)."""
+    return _checked_once(rotterdam_month, tmp_path_factory, "rotterdam-checked", "fueleu-art6",
+                         "2030-06")
+
+
+@pytest.fixture(scope="session")
+def shanghai_month_checked(shanghai_month, tmp_path_factory) -> tuple[Path, object]:
+    """The Shanghai month checked once per worker under the Chinese pack, its run stored (like
+    `sample_month_checked`): the reports of test_report_officer and test_report_pack read that
+    stored run and test_finding_ids its findings, where each checked the month itself (issue
+    16). Take a copy (`copy_store`)."""
+    return _checked_once(shanghai_month, tmp_path_factory, "shanghai-checked", "cn-shore-power",
+                         "2026-10")
+
+
 @pytest.fixture(scope="session")
 def sample_report(_migrated_template, tmp_path_factory) -> dict:
     """`berthcheck demo` run once per worker: the sample month loaded, checked (a stored run)

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from berthcheck import store
-from berthcheck.demo import load_sample
 from berthcheck.engine import check, load_pack
 from tests.basis_table import PACK_BASES, basis_problems
 from tests.conftest import copy_store
@@ -56,23 +55,14 @@ def test_checker_accepts_the_contract_pairs(pack_id, verdict, basis):
 
 
 @pytest.fixture(scope="module")
-def sample_dbs(sample_month, shanghai_month, tmp_path_factory) -> dict[str, Path]:
-    """Each sample month loaded (`load_sample`): Los Angeles and Shanghai are copies of the
-    worker's loads of them (conftest's `sample_month`, `shanghai_month`: the same loader)."""
-    loaded = {"los-angeles": sample_month, "shanghai": shanghai_month}
-    out = {}
-    for name, folder in SAMPLES.items():
-        path = tmp_path_factory.mktemp(name) / "db.duckdb"
-        if name in loaded:
-            out[name] = copy_store(loaded[name], path)
-            continue
-        con = store.connect(path)
-        try:
-            load_sample(con, folder)
-        finally:
-            con.close()
-        out[name] = path
-    return out
+def sample_dbs(sample_month, shanghai_month, rotterdam_month, tmp_path_factory) -> dict[str, Path]:
+    """Each sample month loaded (`load_sample`): copies of the worker's loads of them
+    (conftest's `sample_month`, `shanghai_month`, `rotterdam_month`: the same loader)."""
+    loaded = {"los-angeles": sample_month, "shanghai": shanghai_month,
+              "rotterdam": rotterdam_month}
+    assert set(loaded) == set(SAMPLES)
+    return {name: copy_store(loaded[name], tmp_path_factory.mktemp(name) / "db.duckdb")
+            for name in SAMPLES}
 
 
 @pytest.mark.parametrize("sample", sorted(SAMPLES))

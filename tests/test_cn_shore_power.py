@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from berthcheck import store
 from berthcheck.cli import app
-from berthcheck.engine import check, load_pack
+from berthcheck.engine import load_pack
 from berthcheck.ingest.load import load_files
 from berthcheck.sample import generate
 from tests.basis_table import basis_problems
@@ -170,13 +170,11 @@ def test_the_shanghai_generator_refuses_dirty(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def shanghai(shanghai_month, tmp_path_factory):
-    con = store.connect(shutil.copy(shanghai_month, tmp_path_factory.mktemp("cn") / "db.duckdb"))
-    # results and findings are read, never a run id
-    outcome = check(con, load_pack("cn-shore-power"), period="2026-10", store_run=False,
-                    record=False)
-    con.close()
-    return outcome
+def shanghai(shanghai_month_checked):
+    """The month's October checked under the Chinese pack: conftest's `shanghai_month_checked`
+    (once per worker, its run stored), where this module checked it once more. Results and
+    findings are read, never a run id. Read only."""
+    return shanghai_month_checked[1]
 
 
 def test_every_visit_departing_in_october_is_judged(shanghai):
@@ -315,15 +313,17 @@ def test_a_shanghai_month_under_the_default_pack_says_which_pack_judges_it(shang
     assert chosen.exit_code == 0 and "not_applicable under" not in chosen.stderr
 
 
-def test_a_shanghai_report_under_the_default_pack_says_which_pack_judges_it(shanghai_month,
-                                                                           tmp_path):
+def test_a_shanghai_report_under_the_default_pack_says_which_pack_judges_it(
+        shanghai_month_checked, tmp_path):
     """`report` without --pack runs CARB's pack, as `check` does: a Shanghai month gave a CARB
     report of 150 not_applicable visits without the warning `check` prints. PDF and HTML, with
     --quiet or not, warn alike, and so does `--run` of the same run (berthcheck/run_warnings.py:
     a run's warnings are the same wherever it is read; the hint's --pack is for a new report)."""
     from tests.conftest import copy_store
 
-    db = copy_store(shanghai_month, tmp_path / "sh.duckdb")
+    # the loaded month with its run under cn-shore-power stored once per worker (conftest):
+    # the last report, under that pack, reads it
+    db = copy_store(shanghai_month_checked[0], tmp_path / "sh.duckdb")
     hint = ("warning: every visit in scope is not_applicable under carb-at-berth-2020; the "
             "ports in scope are under cn-shore-power: `--pack cn-shore-power` judges them")
     html = runner.invoke(app, ["report", "--db", str(db), "--period", "2026-10",

@@ -204,18 +204,12 @@ def _descriptor(out) -> dict:
 
 
 def test_without_pack_a_rotterdam_store_gets_fueleu_and_shanghai_the_cn_pack(
-        shanghai_month, tmp_path, runner):
+        shanghai_month, rotterdam_month, tmp_path, runner):
     """The default was CARB's pack whatever the store: a Rotterdam port's indicators came out
     under CARB At-Berth (every visit not_applicable), which `compare` then set beside other
     ports' as if comparable. Without --pack the ports in scope choose the pack."""
-    from berthcheck.demo import sample_source
-
-    eu = tmp_path / "eu.duckdb"
-    con = store.connect(eu)
-    try:
-        load_sample(con, sample_source(tmp_path, "fueleu-art6"))
-    finally:
-        con.close()
+    # FuelEU's sample month (`sample_source(..., "fueleu-art6")`), as loaded once per worker
+    eu = copy_store(rotterdam_month, tmp_path / "eu.duckdb")
     for db, period, pack in ((eu, "2030-06", "fueleu-art6"),
                              (copy_store(shanghai_month, tmp_path / "cn.duckdb"), "2026-10",
                               "cn-shore-power")):

@@ -25,13 +25,11 @@ def _cli(*args):
     return runner.invoke(app, [*map(str, args)])
 
 
-def test_export_list_json_and_an_unknown_run(tmp_path):
-    db = tmp_path / "bc.duckdb"
-    (tmp_path / "visits.csv").write_text(VISITS, encoding="utf-8")
-    assert _cli("load", "--db", db, "visits", tmp_path / "visits.csv").exit_code == 0
-    out = tmp_path / "calls.csv"
-    made = _cli("export", "fueleu-calls", "--db", db, "--period", "2030-06", "--out", out)
-    assert made.exit_code == 0, made.output
+def test_export_list_json_and_an_unknown_run(exported, exported_once):
+    # the visit loaded, checked and exported once for the module (`exported_once`, below): a
+    # private copy of its store; its calls.csv stays beside the original
+    db, _ = exported
+    out = exported_once[0].parent / "calls.csv"
 
     listed = _cli("export", "list", "--db", db, "--json")
     assert listed.exit_code == 0, listed.output

@@ -42,11 +42,14 @@ def sample_db(sample_month, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def both(sample_db):
-    """The sample month checked without and with notes (not stored)."""
+def both(sample_db, sample_month_checked):
+    """The sample month checked without and with notes (the one with notes not stored). The
+    one without is conftest's `sample_month_checked`, the worker's stored check of the same
+    loaded month under CARB's pack (read below by test_notes_are_part_of_the_run_and_verify
+    too), where this fixture checked the month once more (issue 16). Read only."""
     con = store.connect(sample_db)
     try:
-        return (check(con, CARB, period=PERIOD, store_run=False),
+        return (sample_month_checked[1],
                 check(con, CARB, period=PERIOD, store_run=False, notes=True))
     finally:
         con.close()

@@ -694,10 +694,11 @@ def test_demo_ends_with_the_sample_months_report(sample):
     assert "October 2026" in sample["pages"][0]
 
 
-def test_fueleu_report_shows_penalties_in_eur(rotterdam_month, tmp_path):
+def test_fueleu_report_shows_penalties_in_eur(rotterdam_month_checked, tmp_path):
     """A pack that defines a currency gets its penalties in the report, per visit and in total."""
-    # the Rotterdam month as loaded once per worker (conftest), shared with test_report_board
-    con = store.connect(copy_store(rotterdam_month, tmp_path / "eu.duckdb"))
+    # the Rotterdam month's FuelEU run, stored once per worker (conftest) and shared with
+    # test_report_board: the report reuses it
+    con = store.connect(copy_store(rotterdam_month_checked[0], tmp_path / "eu.duckdb"))
     try:
         out = tmp_path / "eu.html"
         outcome = build_report(con, period="2030-06", out=out, pack="fueleu-art6")

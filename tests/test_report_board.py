@@ -365,9 +365,11 @@ def test_the_report_shows_bases_in_words_and_a_glossary(month, letter):
     assert glossary == codes
 
 
-def test_unconfirmed_items_are_flagged_beside_the_fueleu_penalty(rotterdam_month, tmp_path):
-    # the Rotterdam month as loaded once per worker (conftest), shared with test_report
-    con = store.connect(copy_store(rotterdam_month, tmp_path / "eu.duckdb"))
+def test_unconfirmed_items_are_flagged_beside_the_fueleu_penalty(rotterdam_month_checked,
+                                                                  tmp_path):
+    # the Rotterdam month's FuelEU run, stored once per worker (conftest) and shared with
+    # test_report: the report reuses it
+    con = store.connect(copy_store(rotterdam_month_checked[0], tmp_path / "eu.duckdb"))
     try:
         outcome = build_report(con, period="2030-06", out=tmp_path / "eu.html",
                                pack="fueleu-art6", appendix="none")

@@ -36,14 +36,16 @@ def _report(db: Path, pack: str, period: str) -> tuple[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def rotterdam(rotterdam_month, tmp_path_factory) -> tuple[str, dict]:
-    db = copy_store(rotterdam_month, tmp_path_factory.mktemp("eu-officer") / "db.duckdb")
+def rotterdam(rotterdam_month_checked, tmp_path_factory) -> tuple[str, dict]:
+    # the month's FuelEU run stored once per worker (conftest): the report reuses it
+    db = copy_store(rotterdam_month_checked[0], tmp_path_factory.mktemp("eu-officer") / "db.duckdb")
     return _report(db, "fueleu-art6", "2030-06")
 
 
 @pytest.fixture(scope="module")
-def shanghai(shanghai_month, tmp_path_factory) -> tuple[str, dict]:
-    db = copy_store(shanghai_month, tmp_path_factory.mktemp("cn-officer") / "db.duckdb")
+def shanghai(shanghai_month_checked, tmp_path_factory) -> tuple[str, dict]:
+    # the month's run under the Chinese pack stored once per worker (conftest): reused
+    db = copy_store(shanghai_month_checked[0], tmp_path_factory.mktemp("cn-officer") / "db.duckdb")
     return _report(db, "cn-shore-power", "2026-10")
 
 

@@ -52,8 +52,11 @@ def _html(db: Path, pack, period: str = "2026-10") -> tuple[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def cn_report(shanghai_db) -> tuple[str, dict]:
-    return _html(shanghai_db, "cn-shore-power")
+def cn_report(shanghai_month_checked, tmp_path_factory) -> tuple[str, dict]:
+    """The Shanghai month's report under the Chinese pack, from the run conftest's
+    `shanghai_month_checked` stored (the report reuses it, where it checked the month)."""
+    db = copy_store(shanghai_month_checked[0], tmp_path_factory.mktemp("cn-run") / "db.duckdb")
+    return _html(db, "cn-shore-power")
 
 
 # --- reading the sections -------------------------------------------------------------------
