@@ -4,8 +4,9 @@ one reading of the dynamic linker's cache.
 WeasyPrint asks cffi for each library under several platforms' names, Windows' first
 ('libgobject-2.0-0', 'gobject-2.0-0', then 'gobject-2.0', ...). cffi answers a name that does not
 open as given through `ctypes.util.find_library`, which on Linux runs `/sbin/ldconfig -p`, then
-`gcc` and `ld` for each name it does not know: 26 lookups and 68 programs started, 0.3-1.5 s of
-wall in every process that writes a report (docs/scaling.md, "Thirty-first session").
+`gcc` and `ld` for each name it does not know: 26 lookups and 68 programs started in every
+process that writes a report, 0.2-0.3 s of wall on an idle machine and over a second on a busy
+one (docs/scaling.md, "Thirty-first session").
 
 While WeasyPrint is imported, `find_library` answers from one `ldconfig -p` listing, with the
 very match CPython makes on it (the same names, the same machine's libraries), and answers
