@@ -179,6 +179,34 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _four_rows(con, kind) -> tuple[list[str], pl.DataFrame]:
+    """`kind`'s content columns and four rows of them, each column of its stored type: NULLs,
+    zeroes, fractions, instants with microseconds, dates, booleans and text with quotes,
+    separators and non-ASCII letters; in the loader's own dtypes (integers as Int64, cast
+    again; the rest as stored)."""
+    columns = _content_columns(kind)
+    types = {c: store.scalar(
+        con, "SELECT data_type FROM duckdb_columns() WHERE table_name = ? "
+        "AND column_name = ?", [f"{kind.table}_versions", c]) for c in columns}
+    values = {
+        "VARCHAR": ["a'b", None, "\x1f\x1e é 中", ""],
+        "DOUBLE": [0.0, None, 1234.5, 1e21],
+        "INTEGER": [0, None, -3, 2_000_000_000],
+        "BIGINT": [0, None, -3, 2_000_000_000],
+        "BOOLEAN": [True, None, False, True],
+        "DATE": [None, "2026-10-01", "1999-12-31", "2100-01-01"],
+        "TIMESTAMP WITH TIME ZONE": ["2026-10-01 06:00:00.123456+00", None,
+                                     "1990-01-01 00:00:00+00", "2026-03-08 10:00+00"],
+    }
+    rows = [", ".join(
+        f"CAST({'NULL' if v is None else v if isinstance(v, (int, float, bool)) else _quoted(v)} "
+        f"AS {types[c]}) AS {store.quote_ident(c)}"
+        for c in columns for v in [values[types[c]][i]]) for i in range(4)]
+    frame = store.fetch_polars(con, " UNION ALL ".join(
+        f"SELECT {i + 2} AS _source_row, {r}" for i, r in enumerate(rows)))
+    return columns, frame.with_columns(pl.col(pl.Int32).cast(pl.Int64))
+
+
 def test_texts_are_the_same_without_case_and_without_casts_that_change_nothing(tmp_path):
     """The content text's parts are `'name<US>' || value` (NULL for a NULL value, which
     concat_ws leaves out) instead of a CASE per column, and a staged column already of its
@@ -192,28 +220,7 @@ def test_texts_are_the_same_without_case_and_without_casts_that_change_nothing(t
     try:
         checked = 0
         for kind in KINDS.values():
-            columns = _content_columns(kind)
-            types = {c: store.scalar(
-                con, "SELECT data_type FROM duckdb_columns() WHERE table_name = ? "
-                "AND column_name = ?", [f"{kind.table}_versions", c]) for c in columns}
-            values = {
-                "VARCHAR": ["a'b", None, "\x1f\x1e é 中", ""],
-                "DOUBLE": [0.0, None, 1234.5, 1e21],
-                "INTEGER": [0, None, -3, 2_000_000_000],
-                "BIGINT": [0, None, -3, 2_000_000_000],
-                "BOOLEAN": [True, None, False, True],
-                "DATE": [None, "2026-10-01", "1999-12-31", "2100-01-01"],
-                "TIMESTAMP WITH TIME ZONE": ["2026-10-01 06:00:00.123456+00", None,
-                                             "1990-01-01 00:00:00+00", "2026-03-08 10:00+00"],
-            }
-            rows = [", ".join(
-                f"CAST({'NULL' if v is None else v if isinstance(v, (int, float, bool)) else _quoted(v)} "
-                f"AS {types[c]}) AS {store.quote_ident(c)}"
-                for c in columns for v in [values[types[c]][i]]) for i in range(4)]
-            frame = store.fetch_polars(con, " UNION ALL ".join(
-                f"SELECT {i + 2} AS _source_row, {r}" for i, r in enumerate(rows)))
-            # the loader's own dtypes: integers as Int64 (cast again), the rest as stored
-            frame = frame.with_columns(pl.col(pl.Int32).cast(pl.Int64))
+            columns, frame = _four_rows(con, kind)
             store.register(con, "_t", frame)
             try:
                 with store.in_utc(con):
@@ -247,27 +254,7 @@ def test_texts_written_as_one_concat_are_the_texts_of_concat_ws(tmp_path):
     try:
         checked = concats = 0
         for kind in KINDS.values():
-            columns = _content_columns(kind)
-            types = {c: store.scalar(
-                con, "SELECT data_type FROM duckdb_columns() WHERE table_name = ? "
-                "AND column_name = ?", [f"{kind.table}_versions", c]) for c in columns}
-            values = {
-                "VARCHAR": ["a'b", None, "\x1f\x1e é 中", ""],
-                "DOUBLE": [0.0, None, 1234.5, 1e21],
-                "INTEGER": [0, None, -3, 2_000_000_000],
-                "BIGINT": [0, None, -3, 2_000_000_000],
-                "BOOLEAN": [True, None, False, True],
-                "DATE": [None, "2026-10-01", "1999-12-31", "2100-01-01"],
-                "TIMESTAMP WITH TIME ZONE": ["2026-10-01 06:00:00.123456+00", None,
-                                             "1990-01-01 00:00:00+00", "2026-03-08 10:00+00"],
-            }
-            rows = [", ".join(
-                f"CAST({'NULL' if v is None else v if isinstance(v, (int, float, bool)) else _quoted(v)} "
-                f"AS {types[c]}) AS {store.quote_ident(c)}"
-                for c in columns for v in [values[types[c]][i]]) for i in range(4)]
-            whole = store.fetch_polars(con, " UNION ALL ".join(
-                f"SELECT {i + 2} AS _source_row, {r}" for i, r in enumerate(rows)))
-            whole = whole.with_columns(pl.col(pl.Int32).cast(pl.Int64))
+            columns, whole = _four_rows(con, kind)
             for picked in [*combinations(range(4), 1), *combinations(range(4), 2), range(4)]:
                 frame = whole[list(picked)]
                 filled = seals.filled_columns(frame)
