@@ -23,6 +23,7 @@ import contextlib
 import io
 import os
 import re
+import struct
 import subprocess
 import sys
 
@@ -46,7 +47,8 @@ def linker_cache(ldconfig: str = LDCONFIG) -> bytes | None:
 
 
 def abi_tag() -> str:
-    machine = os.uname().machine + ("-64" if sys.maxsize > 2**32 else "-32")
+    """The ABI tag of this machine's libraries in ldconfig's listing, as CPython reads it."""
+    machine = os.uname().machine + ("-32" if struct.calcsize("l") == 4 else "-64")
     return _ABI_TAGS.get(machine, "libc6")
 
 
