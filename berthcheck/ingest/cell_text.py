@@ -59,5 +59,19 @@ def nulls(name: str, dtype, height: int) -> pl.Series:
 
 
 def clean(name: str) -> pl.Expr:
-    text = pl.col(name).str.strip_chars()
+    """A cell's text without its surrounding blanks, null where nothing is left. As one
+    expression polars strips each cell twice (for the test of "" and for the value); where a
+    whole column is cleaned, the same in two steps strips it once: `stripped`, then
+    `blank_as_null` on its result."""
+    return blank_as_null(stripped(name))
+
+
+def stripped(name: str) -> pl.Expr:
+    """`clean`'s first step: the cell's text without its surrounding blanks."""
+    return pl.col(name).str.strip_chars()
+
+
+def blank_as_null(text: str | pl.Expr) -> pl.Expr:
+    """`clean`'s second step: null where the (stripped) text is empty."""
+    text = pl.col(text) if isinstance(text, str) else text
     return pl.when(text == "").then(None).otherwise(text)

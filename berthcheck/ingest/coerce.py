@@ -13,7 +13,15 @@ from functools import lru_cache
 
 import polars as pl
 
-from berthcheck.ingest.cell_text import ERR, SLASHED, TZ, nulls, slashed_date_reason
+from berthcheck.ingest.cell_text import (
+    ERR,
+    SLASHED,
+    TZ,
+    blank_as_null,
+    nulls,
+    slashed_date_reason,
+    stripped,
+)
 from berthcheck.ingest.cell_text import clean as _clean
 from berthcheck.ingest.kinds import Column, Kind, normalise_token
 from berthcheck.ingest.timestamps import coerce_timestamp
@@ -236,13 +244,10 @@ def _coerce_simple_columns(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
                       .alias(_UNREAD + col.name)]
         else:
             exprs += [value.alias(col.name), reason.cast(pl.Utf8).alias(ERR + col.name)]
-    # (cleaned in two steps, as `_clean` cleans: in one expression polars strips each cell
-    # twice, for the test of "" and for the value)
+    # cleaned in `clean`'s two steps (each cell stripped once)
     out = (frame.lazy()
-           .with_columns(pl.col(name).str.strip_chars().alias(temp)
-                         for name, temp in cleaned.items())
-           .with_columns(pl.when(pl.col(temp) == "").then(None).otherwise(pl.col(temp))
-                         .alias(temp) for temp in cleaned.values())
+           .with_columns(stripped(name).alias(temp) for name, temp in cleaned.items())
+           .with_columns(blank_as_null(temp).alias(temp) for temp in cleaned.values())
            .with_columns(exprs).drop(list(cleaned.values())).collect())
     if distinct or unread:
         # the same columns in the same order as typing every cell gives

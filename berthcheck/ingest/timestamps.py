@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from berthcheck.ingest.cell_text import ERR, TZ
+from berthcheck.ingest.cell_text import ERR, TZ, blank_as_null, stripped
 from berthcheck.ingest.cell_text import SLASHED as _SLASHED
 from berthcheck.ingest.cell_text import clean as _clean
 from berthcheck.ingest.cell_text import slashed_date_reason as _slashed_date_reason
@@ -193,11 +193,9 @@ def _plain_parts(frame: pl.DataFrame, name: str) -> pl.LazyFrame:
     # (A small column parses every cell: its few failed parses cost less than the mask.)
     text, plain = pl.col("__text"), pl.col("__plain")
     parsed = text if frame.height < _PLANNED_ROWS else pl.when(plain).then(text)
-    # the cleaned text (`_clean`) in two steps: in one expression polars strips every cell
-    # twice (once for the test of "", once for the value)
-    return frame.lazy().select(pl.col(name).str.strip_chars().alias("__text"), pl.col(TZ)
-                               ).with_columns(pl.when(text == "").then(None).otherwise(text)
-                                              .alias("__text")).with_columns(
+    # the cleaned text in `clean`'s two steps (each cell stripped once)
+    return frame.lazy().select(stripped(name).alias("__text"), pl.col(TZ)).with_columns(
+        blank_as_null(text).alias("__text")).with_columns(
         text.str.contains(_PLAIN).fill_null(False).alias("__plain")).select(
         text, parsed.str.strptime(pl.Datetime("us"), _TS_FORMATS[2],
                                   strict=False, cache=_CACHE).alias("__wall"),
