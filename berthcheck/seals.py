@@ -95,7 +95,8 @@ def _concatenated(parts: list[tuple[str, list[tuple[str, bool]], bool]]) -> str:
 
 
 def _value_parts(prefix: str, column: str, utc_instant: bool) -> list[tuple[str, bool]]:
-    """`_value_text`'s text as the pieces it joins: (SQL, False) or (literal text, True)."""
+    """A value's text (`_value_text`) as the pieces it joins: (SQL, False) or (literal text,
+    True)."""
     value = f"{prefix}{store.quote_ident(column)}"
     if utc_instant:
         return [(f"CAST(make_timestamp(epoch_us({value})) AS VARCHAR)", False), ("+00", True)]
@@ -108,11 +109,11 @@ def _value_text(prefix: str, column: str, utc_instant: bool) -> str:
     microseconds as a plain timestamp, without the time zone library's calendar per value:
     the same text, byte for byte (every instant of the loader's years, YEAR_MIN-YEAR_MAX, and
     NULL for NULL: tests/test_row_hashes.py), at about 40 % less CPU (some 0.4 CPU s of a
-    million visits' texts). Only for texts made with the session zone UTC."""
-    value = f"{prefix}{store.quote_ident(column)}"
-    if utc_instant:
-        return f"(CAST(make_timestamp(epoch_us({value})) AS VARCHAR) || '+00')"
-    return f"CAST({value} AS VARCHAR)"
+    million visits' texts). Only for texts made with the session zone UTC. (`_value_parts`
+    joined by `||`.)"""
+    pieces = [_literal(p) if literal else p
+              for p, literal in _value_parts(prefix, column, utc_instant)]
+    return pieces[0] if len(pieces) == 1 else f"({' || '.join(pieces)})"
 
 
 # Columns added to an input table after rows were hashed: an empty one is left out of the row
