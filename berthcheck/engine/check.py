@@ -312,7 +312,8 @@ def check(
     (`[pack] notes`) as findings; it is part of the run id and manifest."""
     if store_run and not record:
         raise ValueError("a stored run is always recorded")
-    from berthcheck.engine.schemas import validate_outputs
+    # pandera imported before the clock starts (`_validate`), not in a check's time
+    from berthcheck.engine import schemas  # noqa: F401
 
     started = time.perf_counter()
     pack_obj = pack if isinstance(pack, Pack) else load_pack(pack)
@@ -328,26 +329,32 @@ def check(
         # fingerprint and the inserts: they read only the final frames
         # (`record.digests_beside`)
         with digests_beside(con, outcome, store_run) as hashes:
-            if validate and hashes is not None:  # a big run to store: validated beside it
+            beside = validate and hashes is not None  # a big run to store: validated beside it
+            if validate and not beside:
+                with stage("pandera validation of the outputs"):
+                    _validate(outcome)
+            if beside:
                 _store_while_validating(con, outcome, started, hashes)
+            elif store_run:
+                # one transaction: the input rows hashed for the manifest are the rows sealed
+                with store.transaction(con):
+                    record_run(con, outcome, started, store_run=True, hashes=hashes)
+            elif record:
+                record_run(con, outcome, started, store_run=False)
             else:
-                if validate:
-                    with stage("pandera validation of the outputs"):
-                        validate_pack_outputs(pack_obj, results, findings, validate_outputs)
-                if store_run:
-                    # one transaction: the input rows hashed for the manifest are the rows
-                    # sealed
-                    with store.transaction(con):
-                        record_run(con, outcome, started, store_run=True, hashes=hashes)
-                elif record:
-                    record_run(con, outcome, started, store_run=False)
-                else:
-                    outcome.elapsed_seconds = time.perf_counter() - started
+                outcome.elapsed_seconds = time.perf_counter() - started
     finally:
         if digests is not None:
             digests.close()
     outcome.column_digests = None
     return outcome
+
+
+def _validate(outcome: CheckResult) -> None:
+    """The outputs held to pandera's schemas and the pack's contract (issue 20)."""
+    from berthcheck.engine.schemas import validate_outputs
+
+    validate_pack_outputs(outcome.pack, outcome.results, outcome.findings, validate_outputs)
 
 
 def _store_while_validating(con, outcome: CheckResult, started: float, hashes) -> None:
@@ -359,12 +366,9 @@ def _store_while_validating(con, outcome: CheckResult, started: float, hashes) -
     nothing is stored: the same outcome as validating first (tests/test_check_tail.py)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from berthcheck.engine.schemas import validate_outputs
-
     def validated() -> None:
         with stage("pandera validation of the outputs (beside the stored run)"):
-            validate_pack_outputs(outcome.pack, outcome.results, outcome.findings,
-                                  validate_outputs)
+            _validate(outcome)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bc-validate") as pool:
         checking = pool.submit(validated)
