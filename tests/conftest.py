@@ -150,6 +150,22 @@ def sample_month(_migrated_template, tmp_path_factory) -> Path:
     return _loaded_once(tmp_path_factory, sample_data_dir(), "sample-month")
 
 
+def _checked_once(source: Path, tmp_path_factory, name: str, pack: str,
+                  period: str) -> tuple[Path, object]:
+    """A copy of the loaded month `source` with `period` checked under `pack` and its run
+    stored, as `berthcheck check --pack PACK --period PERIOD` stores it; and that check's
+    `CheckResult` (read only). The file is never opened again: take a copy (`copy_store`)."""
+    from berthcheck.engine import check
+
+    path = copy_store(source, tmp_path_factory.mktemp(name) / "checked.duckdb")
+    con = store.connect(path)
+    try:
+        outcome = check(con, pack, period=period)
+    finally:
+        con.close()
+    return path, outcome
+
+
 @pytest.fixture(scope="session")
 def sample_month_checked(sample_month, tmp_path_factory) -> tuple[Path, object]:
     """The sample month's store (a copy of `sample_month`) with October checked under the
@@ -158,16 +174,10 @@ def sample_month_checked(sample_month, tmp_path_factory) -> tuple[Path, object]:
     run is only a precondition (`runs list`, `audit verify`/`diff`, `report --run`, exports of
     the stored run): where each file checked the month again (0.6 CPU s a check, issue 16).
     The file is never opened again: take a copy (`copy_store`)."""
-    from berthcheck.demo import SAMPLE_PERIOD
-    from berthcheck.engine import check
+    from berthcheck.demo import DEFAULT_PACK, SAMPLE_PERIOD
 
-    path = copy_store(sample_month, tmp_path_factory.mktemp("sample-checked") / "checked.duckdb")
-    con = store.connect(path)
-    try:
-        outcome = check(con, period=SAMPLE_PERIOD)
-    finally:
-        con.close()
-    return path, outcome
+    return _checked_once(sample_month, tmp_path_factory, "sample-checked", DEFAULT_PACK,
+                         SAMPLE_PERIOD)
 
 
 @pytest.fixture(scope="session")
@@ -184,22 +194,6 @@ def rotterdam_month(_migrated_template, tmp_path_factory) -> Path:
     `sample_month`: take a copy (`copy_store`) to open it."""
     folder = Path(__file__).resolve().parent.parent / "sample_data" / "eu-rotterdam-2030-06"
     return _loaded_once(tmp_path_factory, folder, "rotterdam-month")
-
-
-def _checked_once(source: Path, tmp_path_factory, name: str, pack: str,
-                  period: str) -> tuple[Path, object]:
-    """A copy of the loaded month `source` with `period` checked under `pack` and its run
-    stored, as `berthcheck check --pack PACK --period PERIOD` stores it; and that check's
-    `CheckResult` (read only). The file is never opened again: take a copy (`copy_store`)."""
-    from berthcheck.engine import check
-
-    path = copy_store(source, tmp_path_factory.mktemp(name) / "checked.duckdb")
-    con = store.connect(path)
-    try:
-        outcome = check(con, pack, period=period)
-    finally:
-        con.close()
-    return path, outcome
 
 
 @pytest.fixture(scope="session")
