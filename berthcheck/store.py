@@ -542,11 +542,12 @@ def fetch_arrow(con, sql: str, params: list | dict | None = None, *, small: bool
 def arrow_batches(con, sql: str, batch_rows: int, *, small: bool = False):
     """The record batches of a query's result, `batch_rows` rows at a time, read to the end.
     `small` (a small file's rows): through `execute`, which binds the statement once (the
-    loader's hash texts of a one-row file: 11-15 -> 6 ms); a large result through
-    `con.sql(...)`, which streams it without a copy."""
+    loader's hash texts of a one-row file: 11-15 -> 6 ms), parsed once a process (`parsed`:
+    a visits file's texts, 3 400 characters of casts, took 1.4 ms to parse, a load); a large
+    result through `con.sql(...)`, which streams it without a copy."""
     if small:
         with _one_bind():
-            reader = con.execute(sql).to_arrow_reader(batch_rows)
+            reader = con.execute(parsed(sql)).to_arrow_reader(batch_rows)
     else:
         reader = con.sql(sql).to_arrow_reader(batch_rows)
     yield from reader
