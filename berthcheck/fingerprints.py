@@ -193,11 +193,13 @@ def digest_batch(con, batch_id: int, inserted: Piece | None = None,
 
 
 def _store_pieces(con, pieces: list[Piece]) -> None:
-    if pieces:
-        con.executemany(
-            f"INSERT INTO {DIGESTS_TABLE} VALUES (?, ?, ?, ?, ?, ?)",  # noqa: S608
-            [[p["table"], p["batch_id"], p["replaced_by"], p["rows"], p["source_rows"],
-              p["sha256"]] for p in pieces])
+    rows = [[p["table"], p["batch_id"], p["replaced_by"], p["rows"], p["source_rows"],
+             p["sha256"]] for p in pieces]
+    insert = f"INSERT INTO {DIGESTS_TABLE} VALUES (?, ?, ?, ?, ?, ?)"  # noqa: S608
+    if len(rows) == 1:  # a load's one piece: `executemany` cost 0.3 ms more than one statement
+        store.run(con, insert, rows[0])
+    elif rows:
+        con.executemany(insert, rows)
 
 
 def _row_groups(con, kinds: list[Kind]) -> dict[str, list[tuple]]:

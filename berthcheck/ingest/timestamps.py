@@ -163,11 +163,16 @@ def _timestamp_pass(frame: pl.DataFrame, name: str) -> tuple[pl.DataFrame, pl.Se
     exist or exists twice. A cell so marked is not typed here (the full typing gives its
     reason and no value). tests/test_load_fast_paths.py holds the two typings equal.
 
-    One query types the plain cells ("YYYY-MM-DD HH:MM", most of them); the others, if any,
-    are taken apart and typed on their own (`_odd_cell_parts`) and put in their places."""
+    One query types the plain cells ("YYYY-MM-DD HH:MM", most of them), and in a small
+    column the ISO 8601 instants as well; the others, if any, are taken apart and typed on
+    their own (`_odd_cell_parts`) and put in their places."""
     # every zone of the rows (a zone whose rows have no local time converts nothing)
-    value, needs_reason = _typed_exprs(_zones(frame[TZ]), offsets=False)
-    typed = _collect(_plain_parts(frame, name).select(
+    small = frame.height < _PLANNED_ROWS
+    value, needs_reason = _typed_exprs(_zones(frame[TZ]), offsets=small)
+    query = _plain_parts(frame, name)
+    if small:  # the ISO 8601 instants too, in the same query (`_with_iso_parts`)
+        query = _with_iso_parts(query)
+    typed = _collect(query.select(
         value.alias(name), needs_reason.alias("__needs"), "__odd", "__text"), frame.height)
     odd = typed["__odd"]
     values, needs = typed[name], typed["__needs"]
@@ -203,6 +208,41 @@ def _plain_parts(frame: pl.DataFrame, name: str) -> pl.LazyFrame:
         pl.col(TZ), (text.is_not_null() & ~plain).alias("__odd"))
 
 
+def _iso_parts(iso: pl.Expr | pl.Series) -> list[pl.Expr]:
+    """(__wall, __off, __off_ok) of the cells of `__text` that `iso` marks, each an ISO 8601
+    instant to the second with "Z" or "+hh:mm" (`_ISO_OFFSET`), cut by place as
+    `_timestamp_exprs` finds them (the one format with seconds gives what its three give to
+    these cells); null in the other rows."""
+    cell = pl.col("__text")
+    # `_parts_exprs`' offset of "+hh:mm" ("Z" is "+00:00"), read by place
+    utc = cell.str.slice(19).str.to_uppercase() == "Z"
+    sign = pl.when(cell.str.slice(19, 1) == "-").then(-1).otherwise(1)
+    hours = cell.str.slice(20, 2).cast(pl.Int32, strict=False)
+    minutes = cell.str.slice(23, 2).cast(pl.Int32, strict=False)
+    return [
+        pl.when(iso).then(cell.str.slice(0, 10) + " " + cell.str.slice(11, 8))
+        .str.strptime(pl.Datetime("us"), _TS_FORMATS[1], strict=False, cache=_CACHE)
+        .alias("__wall"),
+        pl.when(iso).then(pl.when(utc).then(0).otherwise(sign * (hours * 60 + minutes)))
+        .cast(pl.Int32).alias("__off"),
+        pl.when(iso).then(utc | ((hours <= 14) & (minutes < 60))).cast(pl.Boolean)
+        .alias("__off_ok")]
+
+
+def _with_iso_parts(plain: pl.LazyFrame) -> pl.LazyFrame:
+    """`_plain_parts` with the parts of its ISO 8601 instants (`_iso_parts`) in their rows, and
+    `__odd` marking only the cells of other shapes. For a small column: its instants were
+    taken apart and typed in a second round of some ten polars steps (about 1 ms a column
+    that has one, as the sample's visits have), where the plain query now cuts them as well.
+    The same parts (a plain cell is no instant: `_ISO_OFFSET` needs seconds and an offset), so
+    the same values and marks, with the offsets' arithmetic of `_typed_exprs`."""
+    iso = pl.col("__odd") & pl.col("__text").str.contains(_ISO_OFFSET).fill_null(False)
+    wall, off, off_ok = _iso_parts(pl.col("__iso"))
+    return plain.with_columns(iso.alias("__iso")).with_columns(
+        pl.when(pl.col("__iso")).then(wall).otherwise(pl.col("__wall")).alias("__wall"),
+        off, off_ok, (pl.col("__odd") & ~pl.col("__iso")).alias("__odd")).drop("__iso")
+
+
 def _odd_cell_parts(text: pl.Series) -> pl.DataFrame:
     """`_odd_parts` of cleaned text cells that are not plain (__wall, __off, __off_ok)."""
     # The commonest of them, "YYYY-MM-DDThh:mm:ss" with "Z" or "+hh:mm" (an ISO 8601
@@ -212,20 +252,7 @@ def _odd_cell_parts(text: pl.Series) -> pl.DataFrame:
     iso = text.str.contains(_ISO_OFFSET).fill_null(False)
     if not iso.any():
         return _odd_parts(text)
-    cell = pl.col("__text")
-    # `_parts_exprs`' offset of "+hh:mm" ("Z" is "+00:00"), read by place
-    utc = cell.str.slice(19).str.to_uppercase() == "Z"
-    sign = pl.when(cell.str.slice(19, 1) == "-").then(-1).otherwise(1)
-    hours = cell.str.slice(20, 2).cast(pl.Int32, strict=False)
-    minutes = cell.str.slice(23, 2).cast(pl.Int32, strict=False)
-    parts = text.alias("__text").to_frame().select(
-        pl.when(iso).then(cell.str.slice(0, 10) + " " + cell.str.slice(11, 8))
-        .str.strptime(pl.Datetime("us"), _TS_FORMATS[1], strict=False, cache=_CACHE)
-        .alias("__wall"),
-        pl.when(iso).then(pl.when(utc).then(0).otherwise(sign * (hours * 60 + minutes)))
-        .cast(pl.Int32).alias("__off"),
-        pl.when(iso).then(utc | ((hours <= 14) & (minutes < 60))).cast(pl.Boolean)
-        .alias("__off_ok"))
+    parts = text.alias("__text").to_frame().select(_iso_parts(iso))
     rest = ~iso & text.is_not_null()
     if not rest.any():
         return parts
