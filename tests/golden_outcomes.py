@@ -74,10 +74,7 @@ def _loaded(kind: str, work: Path) -> Path:
 
 
 def outcomes(case: str, work: Path):
-    import polars as pl
-
     from berthcheck import store
-    from berthcheck.emissions import EMISSION_COLUMNS
     from berthcheck.engine import check
 
     pack, kind, period = CASES[case]
@@ -88,8 +85,18 @@ def outcomes(case: str, work: Path):
         outcome = check(con, pack, period=period, store_run=False)
     finally:
         con.close()
-    results = outcome.results.with_columns(pl.col("pack").str.split("@").list.first()
-                                           .alias("pack_name"))
+    return regulatory_answer(outcome.results)
+
+
+def regulatory_answer(results):
+    """The columns of a check's `results` that carry the regulatory answer, sorted by visit:
+    what the golden files hold."""
+    import polars as pl
+
+    from berthcheck.emissions import EMISSION_COLUMNS
+
+    results = results.with_columns(pl.col("pack").str.split("@").list.first()
+                                   .alias("pack_name"))
     columns = [*KEEP, *EMISSION_COLUMNS]
     return results.select(columns).sort("visit_id")
 

@@ -17,10 +17,31 @@ from berthcheck.ingest.adapters import load_adapter
 from berthcheck.ingest.kinds import KINDS, storage_name
 from berthcheck.ingest.load import load_files
 from berthcheck.seals import row_text_sql
+from tests.scenario_batches import ScenarioBatch, prove
 
 from .conftest import good_visit, write_csv
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dcsa_jit"
+
+# the scenarios below that the shipped FuelEU pack judges, checked together once (each under a
+# prefix of its own: tests/scenario_batches.py), not each in a store and a check of its own
+BATCH = ScenarioBatch()
+
+
+@pytest.fixture(scope="module")
+def checked():
+    return BATCH.check()
+
+
+@pytest.fixture()
+def scenario(checked, request):
+    """The results and findings of the test's scenarios (`BATCH.scenarios`), as their own
+    checks give them."""
+    return BATCH.of(request.function, checked)
+
+
+def test_its_batched_scenarios_are_their_own_checks(checked):
+    prove(BATCH, checked)
 
 
 def _rotterdam(visit_id: str, arrival: str, departure: str, **extra) -> dict[str, str]:
@@ -191,8 +212,10 @@ def test_a_summary_counts_a_calls_penalty_once(con, tmp_path):
 
 def _shift_tables(**r2) -> dict[str, list[dict]]:
     """The Rotterdam shift (R1 06:00-07:30 at E1, R2 08:00-20:10 at E2, 2030-06-03 CEST), no
-    OPS, as fixture rows."""
-    base = {"vessel_type": "container", "gross_tonnage": 95000, "aux_power_kw": 1000,
+    OPS, as fixture rows (the ship, fleet and line those rows default to, named: a batched
+    scenario names them, tests/scenario_batches.py)."""
+    base = {"imo": "9321483", "fleet": "F1", "operator": "Line A",
+            "vessel_type": "container", "gross_tonnage": 95000, "aux_power_kw": 1000,
             "port": "NLRTM", "terminal": "ECT", "ready_to_work": None, "pilot_on_board": None,
             "port_call": "RTM-1"}
     return {"visits": [
@@ -239,11 +262,12 @@ def test_the_stay_reading_of_the_penalty_bills_the_calls_assessed_stays():
     assert rows["R1"]["penalty"] is None and rows["R1"]["penalty_on"] == "R2"
 
 
-def test_stays_giving_different_power_demands_are_weighted_by_their_hours():
+@BATCH.scenarios(_shift_tables(aux_power_kw=2000), period=None, pack="fueleu-art6")
+def test_stays_giving_different_power_demands_are_weighted_by_their_hours(scenario):
     # R1 1 000 kW x 1.5 h + R2 2 000 kW x 12.166667 h = 25 833.33 kWh over 13.666667 h: a
     # mean of 1 890.2439 kW, x 14 h billed x 1.5 = EUR 39 695.12 (= the stays' kWh x 14 / 13.67
     # x 1.5); the carrying row shows that mean, so its columns still multiply out
-    rows = _checked(_shift_tables(aux_power_kw=2000))
+    rows = {r["visit_id"]: r for r in scenario.results.iter_rows(named=True)}
     r2 = rows["R2"]
     assert r2["power_source"] == "port_call_mean"
     assert r2["power_demand_kw"] == pytest.approx(25833.333333 / 13.666667, rel=1e-6)
@@ -252,6 +276,8 @@ def test_stays_giving_different_power_demands_are_weighted_by_their_hours():
 
 
 def _findings(tables) -> dict[tuple[str, str], list[str]]:
+    """The messages of `tables` checked under the FuelEU pack in a store of their own, by
+    visit and rule."""
     from berthcheck.engine import check, load_pack
     from berthcheck.engine.fixture_store import put_tables
 
@@ -261,52 +287,68 @@ def _findings(tables) -> dict[tuple[str, str], list[str]]:
         outcome = check(con, load_pack("fueleu-art6"), store_run=False, record=False)
     finally:
         con.close()
+    return _messages(outcome)
+
+
+def _messages(outcome) -> dict[tuple[str, str], list[str]]:
+    """A check's (or a batched scenario's) finding messages, by visit and rule."""
     found: dict[tuple[str, str], list[str]] = {}
     for r in outcome.findings.iter_rows(named=True):
         found.setdefault((r["visit_id"], r["rule_id"]), []).append(r["message"])
     return {key: sorted(messages) for key, messages in found.items()}
 
 
-def test_fe12_shows_a_weighted_power_demand_that_multiplies_out_to_the_penalty():
+@BATCH.scenarios(_shift_tables(aux_power_kw=2000), _shift_tables(), period=None,
+                 pack="fueleu-art6")
+def test_fe12_shows_a_weighted_power_demand_that_multiplies_out_to_the_penalty(scenario):
     # R1 1 000 kW x 1.5 h + R2 2 000 kW x 12.166667 h over 13.666667 h = 1 890.2439 kW;
     # 1.5 x 1 890.2439 x 14 = 39 695.12. Before, FE12 wrote the mean as a raw float
     # ("1890.2439024390244 kW") and did not say it was a mean, nor of what: a verifier saw a
     # demand no stay gives.
-    (message,) = _findings(_shift_tables(aux_power_kw=2000))[("R2", "FE12")]
+    weighted, one_demand = scenario
+    (message,) = _messages(weighted)[("R2", "FE12")]
     assert ("penalty EUR 39695.12 = 1.5 EUR/kWh x 1890.2439 kW x 14.0 h, on this stay; "
             "1890.2439 kW is the stays' power demands weighted by their hours "
             "(R1 1000.0 kW x 1.50 h, R2 2000.0 kW x 12.17 h)") in message
     # stays giving one demand: that demand, no weighting to explain
-    (same,) = _findings(_shift_tables())[("R2", "FE12")]
+    (same,) = _messages(one_demand)[("R2", "FE12")]
     assert same.endswith("penalty EUR 21000.00 = 1.5 EUR/kWh x 1000.0 kW x 14.0 h, on this stay")
 
 
-def test_fe07_says_the_total_where_exception_kinds_overlap():
-    # 24 h at Rotterdam without OPS; emergency 06:00-12:00 and ops_unavailable 10:00-14:00:
-    # 8 h excused in all (06:00-14:00), 16 h non-compliant -> EUR 24 000. FE07 gives each
-    # kind's minutes (360 and 240), which overlap by 120: before, nothing said so, and the two
-    # findings added up to 600 min against the row's 8 h excused.
-    base = {"vessel_type": "container", "gross_tonnage": 95000, "aux_power_kw": 1000,
-            "port": "NLRTM", "terminal": "ECT", "berth": "E1", "ready_to_work": None,
-            "pilot_on_board": None, "visit_id": "V4", "arrival": "2030-06-07T06:00:00+02:00",
-            "departure": "2030-06-08T06:00:00+02:00"}
-    events = [{"event_id": "EV4a", "visit_id": "V4", "kind": "emergency",
+# 24 h at Rotterdam without OPS (the ship, fleet and line a visit defaults to, named), and an
+# emergency 06:00-12:00 and ops_unavailable 10:00-14:00
+_V4 = {"imo": "9321483", "fleet": "F1", "operator": "Line A",
+       "vessel_type": "container", "gross_tonnage": 95000, "aux_power_kw": 1000,
+       "port": "NLRTM", "terminal": "ECT", "berth": "E1", "ready_to_work": None,
+       "pilot_on_board": None, "visit_id": "V4", "arrival": "2030-06-07T06:00:00+02:00",
+       "departure": "2030-06-08T06:00:00+02:00"}
+_V4_EVENTS = [{"event_id": "EV4a", "visit_id": "V4", "kind": "emergency",
                "start": "2030-06-07T06:00:00+02:00", "end": "2030-06-07T12:00:00+02:00"},
               {"event_id": "EV4b", "visit_id": "V4", "kind": "ops_unavailable",
                "start": "2030-06-07T10:00:00+02:00", "end": "2030-06-07T14:00:00+02:00"}]
-    found = _findings({"visits": [base], "events": events})
+
+
+@BATCH.scenarios(
+    {"visits": [_V4], "events": _V4_EVENTS},
+    {"visits": [_V4], "events": _V4_EVENTS[:1]},
+    # kinds that do not overlap: ops_unavailable from 12:00
+    {"visits": [_V4], "events": [_V4_EVENTS[0],
+                                 dict(_V4_EVENTS[1], start="2030-06-07T12:00:00+02:00")]},
+    period=None, pack="fueleu-art6")
+def test_fe07_says_the_total_where_exception_kinds_overlap(scenario):
+    # 8 h excused in all (06:00-14:00), 16 h non-compliant -> EUR 24 000. FE07 gives each
+    # kind's minutes (360 and 240), which overlap by 120: before, nothing said so, and the two
+    # findings added up to 600 min against the row's 8 h excused.
+    found, one, two = (_messages(share) for share in scenario)
     assert found[("V4", "FE07")] == [
         "emergency excused 360 min at berth not on OPS: 2030-06-07 06:00 to 2030-06-07 12:00 "
         "Europe/Amsterdam (events EV4a); the kinds overlap: 480 min excused in all",
         "ops_unavailable excused 240 min at berth not on OPS: 2030-06-07 10:00 to 2030-06-07 "
         "14:00 Europe/Amsterdam (events EV4b); the kinds overlap: 480 min excused in all"]
-    one = _findings({"visits": [base], "events": events[:1]})
     assert one[("V4", "FE07")] == [
         "emergency excused 360 min at berth not on OPS: 2030-06-07 06:00 to 2030-06-07 12:00 "
         "Europe/Amsterdam (events EV4a)"]
     # kinds that do not overlap add up to the total: nothing to add
-    apart = [dict(events[1], start="2030-06-07T12:00:00+02:00")]
-    two = _findings({"visits": [base], "events": events[:1] + apart})
     assert two[("V4", "FE07")] == [
         "emergency excused 360 min at berth not on OPS: 2030-06-07 06:00 to 2030-06-07 12:00 "
         "Europe/Amsterdam (events EV4a)",
@@ -314,16 +356,22 @@ def test_fe07_says_the_total_where_exception_kinds_overlap():
         "14:00 Europe/Amsterdam (events EV4b)"]
 
 
-def test_a_stay_without_gross_tonnage_is_judged_at_its_call_mates_and_says_so():
+def _r1_without_gross_tonnage(**r2) -> dict[str, list[dict]]:
+    tables = _shift_tables(**r2)
+    tables["visits"][0]["gross_tonnage"] = None
+    return tables
+
+
+@BATCH.scenarios(_r1_without_gross_tonnage(), _r1_without_gross_tonnage(gross_tonnage=5000),
+                 period=None, pack="fueleu-art6")
+def test_a_stay_without_gross_tonnage_is_judged_at_its_call_mates_and_says_so(scenario):
     # tests/rules/FE12.yml gross_tonnage_given_on_one_stay_of_the_call_is_the_ships has the
     # arithmetic (EUR 21 000, was 19 500 with R1 insufficient_data); the messages say why
-    tables = _shift_tables()
-    tables["visits"][0]["gross_tonnage"] = None
-    (fe12,) = _findings(tables)[("R2", "FE12")]
+    judged_at_r2s, r2_small = scenario
+    (fe12,) = _messages(judged_at_r2s)[("R2", "FE12")]
     assert fe12.endswith("; R1 gives no gross tonnage: judged at the ship's 95000 GT that its "
                          "other stays give")
-    tables["visits"][1]["gross_tonnage"] = 5000
-    (fe01,) = _findings(tables)[("R1", "FE01")]
+    (fe01,) = _messages(r2_small)[("R1", "FE01")]
     assert fe01.endswith("gross tonnage 5000 is not above 5000 (given on the other stays of "
                          "port call RTM-1; this stay gives none)")
 
