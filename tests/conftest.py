@@ -299,6 +299,33 @@ def pdf_text(path: Path) -> tuple[list[str], list[list[tuple]]]:
     return pages, pieces
 
 
+def pdf_chapter_text(path: Path, title: str) -> str:
+    """The text of the pages a PDF's bookmark `title` spans (WeasyPrint bookmarks each
+    heading), read back by pypdf: from the bookmark's page to the page where the next bookmark
+    at its level or above starts, or the last page. pypdf reads about 0.08 CPU s a page, so a
+    test about one chapter reads its few pages, not the whole report (20 pages for the
+    Shanghai demo); a heading missing from the PDF fails here."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    flat: list[tuple[int, str, int]] = []  # (depth, title, first page), in document order
+
+    def walk(items, depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                flat.append((depth, item.title, reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 0)
+    where = [i for i, (_, name, _) in enumerate(flat) if name == title]
+    assert where, (title, [name for _, name, _ in flat])
+    depth, _, first = flat[where[0]]
+    last = next((page for d, _, page in flat[where[0] + 1:] if d <= depth),
+                len(reader.pages) - 1)
+    return "\n".join(reader.pages[n].extract_text() for n in range(first, last + 1))
+
+
 def returns_recorded(monkeypatch, module, name: str) -> list:
     """`module.name` still called, each call's return value appended to the list returned
     (tests watching what the engine releases between its steps)."""

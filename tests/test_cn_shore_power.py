@@ -16,7 +16,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from berthcheck import store
@@ -25,7 +24,7 @@ from berthcheck.engine import load_pack
 from berthcheck.ingest.load import load_files
 from berthcheck.sample import generate
 from tests.basis_table import basis_problems
-from tests.conftest import edited_pack_copy
+from tests.conftest import edited_pack_copy, pdf_chapter_text
 from tests.scenario_batches import CaseBatch, prove_cases
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,6 +36,7 @@ CN_PORTS = {"CNSHA": "coastal", "CNNGB": "coastal", "CNSZX": "coastal", "CNCAN":
 runner = CliRunner()
 # the pack and version every run names (read from pack.toml: a version bump is no test edit)
 CN_PACK = f"cn-shore-power@{load_pack('cn-shore-power').version}"
+CN_CHAPTER = "China: shore power at berth (MOT Measures, Art. 11)"  # pack.toml [report]
 
 # one worker runs this file with test_demo: both read conftest's `shanghai_demo`, which it then
 # makes once (tests/scheduling.py)
@@ -280,10 +280,10 @@ def test_demo_runs_the_shanghai_month_end_to_end(shanghai_demo):
     rows = list(csv.DictReader(open(folder / "results.csv", encoding="utf-8")))
     assert len(rows) == 150
     # the pack's own chapter (pack.toml [report]) with its findings' evidence under the pack's
-    # labels ([evidence.*]), in the PDF itself
-    text = "".join(page.extract_text() for page in PdfReader(folder / "report.pdf").pages)
+    # labels ([evidence.*]), in the PDF itself: that chapter's pages (its bookmark), 4 of 20
+    text = pdf_chapter_text(folder / "report.pdf", CN_CHAPTER)
     squashed = re.sub(r"\s+", "", text.replace("\x00", ""))  # pypdf: some runs come as UTF-16
-    assert re.sub(r"\s+", "", "China: shore power at berth (MOT Measures, Art. 11)") in squashed
+    assert re.sub(r"\s+", "", CN_CHAPTER) in squashed
     for words in ("Findings by rule, with their evidence", "Stay threshold: 3 h",
                   "Berthing / unberthing", "berth_without_supply"):
         assert re.sub(r"\s+", "", words) in squashed, words

@@ -324,46 +324,66 @@ def test_fleet_report_holds_only_that_fleet_on_the_page_size_asked(sample, tmp_p
 # --- untrusted text ------------------------------------------------------------------------
 
 
+UNTRUSTED_FLEET = "Han Ocean Container Fleet"
+
+
+def _rewrite(path: Path, rows: list[dict[str, str]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
-    """The sample month with a vessel named like markup and an event note that is a link."""
-    folder = tmp_path_factory.mktemp("hostile")
+def untrusted(tmp_path_factory):
+    """The sample month with untrusted text in its names, reported for one fleet (PDF and
+    HTML, its PDF's pages read back once): a vessel named like markup whose exception event's
+    note is a link, and text-direction tricks: a vessel name with an unclosed right-to-left
+    override (U+202E), an Arabic vessel name at a terminal named by a number, and a port name
+    with an override. One store, check and PDF for the markup and the direction tests, which
+    each made their own before (about 4 CPU s: a load, a check, a layout and a read-back)."""
+    from berthcheck.ingest.load import load_files
+
+    folder = tmp_path_factory.mktemp("untrusted")
     src = folder / "src"
     shutil.copytree(sample_source(folder), src)
-    with open(src / "events.csv", newline="", encoding="utf-8") as fh:
-        events = list(csv.DictReader(fh))
-    target = next(e for e in events if e["kind"] == "vie")
-    target["note"] = HOSTILE_NOTE
-    with open(src / "events.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(events[0]))
-        writer.writeheader()
-        writer.writerows(events)
     with open(src / "visits.csv", newline="", encoding="utf-8") as fh:
         visits = list(csv.DictReader(fh))
-    for v in visits:
-        if v["visit_id"] == target["visit_id"]:
-            v["vessel_name"] = HOSTILE_NAME
-            terminal = v["terminal"]
-    with open(src / "visits.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(visits[0]))
-        writer.writeheader()
-        writer.writerows(visits)
+    mine = [v for v in visits if v["fleet"] == UNTRUSTED_FLEET
+            and v["departure"].startswith("2026-10-") and "T" not in v["departure"]]
+    with open(src / "events.csv", newline="", encoding="utf-8") as fh:
+        events = list(csv.DictReader(fh))
+    target = next(e for e in events
+                  if e["kind"] == "vie" and e["visit_id"] in {v["visit_id"] for v in mine})
+    target["note"] = HOSTILE_NOTE
+    _rewrite(src / "events.csv", events)
+    marked = next(v for v in mine if v["visit_id"] == target["visit_id"])
+    marked["vessel_name"] = HOSTILE_NAME
+    override, arabic = [v for v in mine if v is not marked][1:3]
+    override["vessel_name"] = "\u202eHAN OVERRIDE"
+    arabic["vessel_name"] = "\u0633\u0641\u064a\u0646\u0629 \u0627\u0644\u062e\u0644\u064a\u062c"
+    arabic["terminal"] = "212"
+    _rewrite(src / "visits.csv", visits)
+    (folder / "ports.csv").write_text(
+        "port,name,timezone,country,carb_at_berth\n"
+        "USLAX,Port of \u202eLos Angeles,America/Los_Angeles,US,true\n", encoding="utf-8")
     con = store.connect(folder / "bc.duckdb")
     try:
+        load_files(con, "ports", [folder / "ports.csv"])
         load_sample(con, src)
-        # the hostile visit's terminal only: the same chapters and listings over fewer visits
-        # (fewer pages to lay out and read back than the whole month)
-        pdf = build_report(con, period=SAMPLE_PERIOD, terminal=terminal, out=folder / "h.pdf")
-        html = build_report(con, period=SAMPLE_PERIOD, terminal=terminal, out=folder / "h.html")
+        scope = {"period": SAMPLE_PERIOD, "fleet": UNTRUSTED_FLEET}
+        pdf = build_report(con, **scope, out=folder / "u.pdf")
+        html = build_report(con, **scope, out=folder / "u.html")
     finally:
         con.close()
     assert 0 < pdf.visits < 200 and pdf.pages < 23
-    return {"pdf": pdf, "html": html, "visit_id": target["visit_id"]}
+    return {"pdf": pdf, "html": html, "pages": _pages(pdf.path), "override": override,
+            "arabic": arabic}
 
 
-def test_hostile_vessel_name_and_note_are_literal_text_in_the_pdf(hostile):
-    outcome = hostile["pdf"]
-    text = _squash("\n".join(_pages(outcome.path)))
+def test_hostile_vessel_name_and_note_are_literal_text_in_the_pdf(untrusted):
+    outcome = untrusted["pdf"]
+    text = _squash("\n".join(untrusted["pages"]))
     assert _squash(HOSTILE_NAME) in text
     assert _squash(HOSTILE_NOTE) in text
     assert outcome.refused == []  # markup never reached WeasyPrint, so nothing was even asked
@@ -375,66 +395,27 @@ def test_hostile_vessel_name_and_note_are_literal_text_in_the_pdf(hostile):
         assert _squash(first_line) not in text
 
 
-def test_hostile_vessel_name_is_escaped_in_the_html(hostile):
-    html = hostile["html"].path.read_text(encoding="utf-8")
+def test_hostile_vessel_name_is_escaped_in_the_html(untrusted):
+    html = untrusted["html"].path.read_text(encoding="utf-8")
     assert HOSTILE_NAME not in html
     assert HOSTILE_NOTE not in html
     assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;&lt;b&gt;X&lt;/b&gt;" in html
     assert "&lt;link rel=attachment href=file:///etc/passwd&gt;" in html
     assert "<img" not in html and "<link" not in html
-    assert hostile["html"].pages is None and hostile["html"].requested == []
+    assert untrusted["html"].pages is None and untrusted["html"].requested == []
 
 
-BIDI_FLEET = "Han Ocean Container Fleet"
-
-
-@pytest.fixture(scope="module")
-def bidi(tmp_path_factory):
-    """The sample month with text-direction tricks in its names, reported for one fleet: a
-    vessel name with an unclosed right-to-left override (U+202E), an Arabic vessel name at a
-    terminal named by a number, and a port name with an override."""
-    from berthcheck.ingest.load import load_files
-
-    folder = tmp_path_factory.mktemp("bidi")
-    src = folder / "src"
-    shutil.copytree(sample_source(folder), src)
-    with open(src / "visits.csv", newline="", encoding="utf-8") as fh:
-        visits = list(csv.DictReader(fh))
-    mine = [v for v in visits if v["fleet"] == BIDI_FLEET and v["departure"].startswith("2026-10-")
-            and "T" not in v["departure"]]
-    override, arabic = mine[1], mine[2]
-    override["vessel_name"] = "\u202eHAN OVERRIDE"
-    arabic["vessel_name"] = "\u0633\u0641\u064a\u0646\u0629 \u0627\u0644\u062e\u0644\u064a\u062c"
-    arabic["terminal"] = "212"
-    with open(src / "visits.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(visits[0]))
-        writer.writeheader()
-        writer.writerows(visits)
-    (folder / "ports.csv").write_text(
-        "port,name,timezone,country,carb_at_berth\n"
-        "USLAX,Port of \u202eLos Angeles,America/Los_Angeles,US,true\n", encoding="utf-8")
-    con = store.connect(folder / "bc.duckdb")
-    try:
-        load_files(con, "ports", [folder / "ports.csv"])
-        load_sample(con, src)
-        pdf = build_report(con, period=SAMPLE_PERIOD, fleet=BIDI_FLEET, out=folder / "b.pdf")
-        html = build_report(con, period=SAMPLE_PERIOD, fleet=BIDI_FLEET, out=folder / "b.html")
-    finally:
-        con.close()
-    return {"pdf": pdf, "html": html, "override": override, "arabic": arabic}
-
-
-def test_direction_controls_in_names_cannot_reorder_the_reports_text(bidi):
+def test_direction_controls_in_names_cannot_reorder_the_reports_text(untrusted):
     """An override in a port or vessel name printed the rest of its sentence or appendix line
     backwards (`88.83` for 38.88 hours, `201` for 102 judged visits); an Arabic name before a
     numeric terminal moved the departure time. The reader sees every figure in its order."""
-    text = _squash("\n".join(_pages(bidi["pdf"].path)))
+    text = _squash("\n".join(untrusted["pages"]))
     assert "(USLAX)" in text and "XALSU" not in text  # cover and summary after the port name
     assert "departedfrom" in text and "morfdetraped" not in text
-    for visit in (bidi["override"], bidi["arabic"]):  # their appendix lines, in order
+    for visit in (untrusted["override"], untrusted["arabic"]):  # their appendix lines, in order
         assert _squash(visit["departure"] + " PDT") in text, visit["visit_id"]
     assert "tnailpmoc" not in text
-    html = bidi["html"].path.read_text(encoding="utf-8")
+    html = untrusted["html"].path.read_text(encoding="utf-8")
     assert "\u202e" not in html and "HAN OVERRIDE" in html and "Los Angeles" in html
 
 
