@@ -62,15 +62,15 @@ def cross_row_checks(
                                                                       label, cells)
             errors += span_errors
             warnings += span_warnings
-            if kind.name != "events" and clipped is not staged:
-                # the overlaps read the spans as clipped (a file with none clipped is the
-                # frame already registered: not handed over again, 0.6 ms a small file)
-                con.unregister("_staged")
-                store.register(con, "_staged", clipped, batch_rows=store.SCAN_BATCH_ROWS)
+            if kind.name != "events":
+                if clipped is not staged:
+                    # the overlaps read the spans as clipped (a file with none clipped is the
+                    # frame already registered: not handed over again, 0.6 ms a small file)
+                    con.unregister("_staged")
+                    store.register(con, "_staged", clipped, batch_rows=store.SCAN_BATCH_ROWS)
+                if _pairs_possible(con, clipped, "visit_id", kind.table, stored):
+                    errors += _session_overlaps(con, kind, label, cells, stored)
             staged = clipped
-            if kind.name != "events" and _pairs_possible(con, staged, "visit_id", kind.table,
-                                                         stored):
-                errors += _session_overlaps(con, kind, label, cells, stored)
     finally:
         con.unregister("_staged")
     # the visits' stays were for the checks here: the rows stored are the kind's columns

@@ -137,7 +137,7 @@ def classify(con, hashed: pl.DataFrame, kind: Kind, has_rows: bool | None = None
             nulls("_stored_file", pl.Utf8, hashed.height),
             nulls("_stored_row", pl.Int32, hashed.height),
             nulls("_stored_batch", pl.Int32, hashed.height),
-            pl.Series("_status", ["new"], dtype=pl.Utf8).new_from_index(0, hashed.height))
+            pl.lit("new", dtype=pl.Utf8).alias("_status"))
     stored = _stored_versions_of(con, hashed, kind, keys, has_rows)
     status = (
         pl.when(pl.col("_stored_hash").is_null()).then(pl.lit("new"))
