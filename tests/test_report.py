@@ -28,7 +28,7 @@ from berthcheck.report import build_report, charts, render_run
 from berthcheck.report.data import obtain_run, restore_types
 from berthcheck.report.render import RefusedURL, css_string, make_fetcher, render_pdf
 from berthcheck.resources import rules_dir, templates_dir
-from tests.conftest import copy_store
+from tests.conftest import copy_store, write_csv
 
 HOSTILE_NAME = '<img src="file:///etc/passwd"><b>X</b>'
 HOSTILE_NOTE = "<link rel=attachment href=file:///etc/passwd>"
@@ -221,10 +221,7 @@ def test_names_that_look_like_times_stay_text_in_the_attached_results(tmp_path, 
     visit = next(v for v in visits if v["departure"].startswith("2026-10-1"))
     visit.update(vessel_name="2026-10-01 12:00Z", operator="2026-10-01T12:00:00+00:00",
                  fleet="Timestamp Fleet")
-    with open(src / "visits.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(visits[0]))
-        writer.writeheader()
-        writer.writerows(visits)
+    write_csv(src / "visits.csv", visits)
     db = tmp_path / "bc.duckdb"
     con = store.connect(db)
     try:
@@ -327,13 +324,6 @@ def test_fleet_report_holds_only_that_fleet_on_the_page_size_asked(sample, tmp_p
 UNTRUSTED_FLEET = "Han Ocean Container Fleet"
 
 
-def _rewrite(path: Path, rows: list[dict[str, str]]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 @pytest.fixture(scope="module")
 def untrusted(tmp_path_factory):
     """The sample month with untrusted text in its names, reported for one fleet (PDF and
@@ -356,14 +346,14 @@ def untrusted(tmp_path_factory):
     target = next(e for e in events
                   if e["kind"] == "vie" and e["visit_id"] in {v["visit_id"] for v in mine})
     target["note"] = HOSTILE_NOTE
-    _rewrite(src / "events.csv", events)
+    write_csv(src / "events.csv", events)
     marked = next(v for v in mine if v["visit_id"] == target["visit_id"])
     marked["vessel_name"] = HOSTILE_NAME
     override, arabic = [v for v in mine if v is not marked][1:3]
     override["vessel_name"] = "\u202eHAN OVERRIDE"
     arabic["vessel_name"] = "\u0633\u0641\u064a\u0646\u0629 \u0627\u0644\u062e\u0644\u064a\u062c"
     arabic["terminal"] = "212"
-    _rewrite(src / "visits.csv", visits)
+    write_csv(src / "visits.csv", visits)
     (folder / "ports.csv").write_text(
         "port,name,timezone,country,carb_at_berth\n"
         "USLAX,Port of \u202eLos Angeles,America/Los_Angeles,US,true\n", encoding="utf-8")
