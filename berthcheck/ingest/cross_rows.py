@@ -189,6 +189,9 @@ def read_as(message: str) -> datetime | None:
 
 def _spans_within_visit(con, staged: pl.DataFrame, kind: Kind, label: str,
                         cells: pl.DataFrame | None = None):
+    """(errors, warnings, spans) of the file's spans against their visits' stays: the spans
+    clipped to their visit where they reach past it, or `staged` itself (the same object) when
+    none does, which `cross_row_checks` relies on to leave the frame registered as it is."""
     start, end = SPANS[kind.name]
     s_col, e_col = storage_name(start), storage_name(end)
     # Each row's visit's stay came with its zone (prepare.py, `VISIT_STAY`; `_known_visit`
