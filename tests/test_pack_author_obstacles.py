@@ -200,6 +200,27 @@ def test_the_delay_chart_of_a_pack_giving_no_window_counts_its_judged_visits(tmp
     assert ("for the 1 judged visit; 0 of them had no control session." in text), text
 
 
+def test_a_double_dash_in_a_rules_quoted_text_is_no_comment(tmp_path):
+    # the engine cut every line at its first `--`, inside quotes too: a message saying
+    # 'tariff item 12 -- earns ...' lost the rest of its line, and DuckDB failed on an
+    # unterminated string literal
+    from berthcheck.engine.pack_fixtures import write_case
+
+    folder = _pack(tmp_path, {"BI01.sql": (
+        "    'earns a credit of ' ||",
+        "    'tariff item 12 -- earns a credit of ' || -- a comment, still cut\n   ")})
+    db = str(tmp_path / "bc.duckdb")
+    write_case(Path(db), {"tables": {"visits": [{"visit_id": "V1"}], "shore-power": [
+        {"session_id": "S1", "visit_id": "V1", "connected": "2026-10-03 06:00",
+         "disconnected": "2026-10-04 19:00"}]}})
+    out = tmp_path / "results.csv"
+    result = runner.invoke(app, ["check", "--db", db, "--pack", str(folder), "--out", str(out),
+                                 "--quiet"])
+    assert result.exit_code == 0, result.output
+    findings = (tmp_path / "findings.csv").read_text(encoding="utf-8")
+    assert "V1,info,tariff item 12 -- earns a credit of " in findings, findings
+
+
 def test_an_instant_column_of_the_pack_is_port_local_in_its_chapter(tmp_path):
     # the chapter's column table printed a declared TIMESTAMPTZ column in UTC ("2026-10-12
     # 02:00 UTC (1)") beside listings and a cover saying every time is port-local
