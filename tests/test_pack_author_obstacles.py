@@ -221,6 +221,24 @@ def test_a_double_dash_in_a_rules_quoted_text_is_no_comment(tmp_path):
     assert "V1,info,tariff item 12 -- earns a credit of " in findings, findings
 
 
+def test_a_dollar_word_in_a_rules_quoted_text_is_no_parameter(tmp_path):
+    # '$credit' inside a message was read as a parameter: the pack was refused, "uses
+    # parameters ['credit'] that pack.toml does not declare", for text DuckDB never binds
+    from berthcheck.engine.pack_fixtures import write_case
+
+    folder = _pack(tmp_path, {"BI01.sql": (
+        "    'earns a credit of ' ||", "    'earns $credit, a credit of ' ||")})
+    db = str(tmp_path / "bc.duckdb")
+    write_case(Path(db), {"tables": {"visits": [{"visit_id": "V1"}], "shore-power": [
+        {"session_id": "S1", "visit_id": "V1", "connected": "2026-10-03 06:00",
+         "disconnected": "2026-10-04 19:00"}]}})
+    result = runner.invoke(app, ["check", "--db", db, "--pack", str(folder), "--out",
+                                 str(tmp_path / "results.csv"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    findings = (tmp_path / "findings.csv").read_text(encoding="utf-8")
+    assert "V1,info,\"earns $credit, a credit of 925.0 for 37.0 hours" in findings, findings
+
+
 def test_an_instant_column_of_the_pack_is_port_local_in_its_chapter(tmp_path):
     # the chapter's column table printed a declared TIMESTAMPTZ column in UTC ("2026-10-12
     # 02:00 UTC (1)") beside listings and a cover saying every time is port-local

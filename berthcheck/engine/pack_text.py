@@ -49,6 +49,16 @@ def strip_comments(sql: str) -> str:
         lambda m: "" if m.group().startswith("--") else m.group(), text)
 
 
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
+def parameter_names(sql: str) -> set[str]:
+    """The `$name`s a pack's SQL uses: outside comments, quoted texts and quoted names (a
+    message saying '$fee per hour' is text DuckDB never binds; read as a parameter, the pack
+    was refused for not declaring it)."""
+    return set(PARAM_RE.findall(_QUOTED.sub("''", strip_comments(sql))))
+
+
 def split_statements(sql: str) -> list[str]:
     """Split a stage file into statements at semicolons that end a line."""
     return list(_statements(sql))
