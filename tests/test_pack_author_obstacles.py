@@ -175,6 +175,70 @@ def test_the_delay_chart_of_a_pack_not_returning_ready_to_work_says_so(tmp_path)
     assert "Connection delay: Ready to Work to first control" in text
 
 
+def test_the_delay_chart_of_a_pack_giving_no_window_counts_its_judged_visits(tmp_path,
+                                                                           monkeypatch):
+    # a pack whose rule is a deadline, not time at berth uncontrolled, returns no window
+    # (docs/packs.md 6). The chart measured only visits with a window_start (CARB's visits
+    # without one are its short visits), so it drew every bar at 0 and "No control session:
+    # 0 visits" for a judged visit on shore power from arrival (08:00 Ready to Work: <= 0:30)
+    from berthcheck.report import data
+
+    drawn = []
+
+    def delays(*args, **kwargs):
+        drawn.append(real(*args, **kwargs))
+        return drawn[-1]
+
+    real = data.delays
+    monkeypatch.setattr(data, "delays", delays)
+    folder = _pack(tmp_path, {"assemble.sql": ("    arrival,\n",
+                                               "    arrival,\n    ready_to_work,\n")})
+    text = _report_text(tmp_path, folder)
+    assert drawn[0] is not None
+    assert (drawn[0]["counts"][0], sum(drawn[0]["counts"]), drawn[0]["never"]) == (1, 1, 0)
+    # the caption said the visit "had no window (short visits)"
+    assert ("for the 1 judged visit; 0 of them had no control session." in text), text
+
+
+def test_a_double_dash_in_a_rules_quoted_text_is_no_comment(tmp_path):
+    # the engine cut every line at its first `--`, inside quotes too: a message saying
+    # 'tariff item 12 -- earns ...' lost the rest of its line, and DuckDB failed on an
+    # unterminated string literal
+    from berthcheck.engine.pack_fixtures import write_case
+
+    folder = _pack(tmp_path, {"BI01.sql": (
+        "    'earns a credit of ' ||",
+        "    'tariff item 12 -- earns a credit of ' || -- a comment, still cut\n   ")})
+    db = str(tmp_path / "bc.duckdb")
+    write_case(Path(db), {"tables": {"visits": [{"visit_id": "V1"}], "shore-power": [
+        {"session_id": "S1", "visit_id": "V1", "connected": "2026-10-03 06:00",
+         "disconnected": "2026-10-04 19:00"}]}})
+    out = tmp_path / "results.csv"
+    result = runner.invoke(app, ["check", "--db", db, "--pack", str(folder), "--out", str(out),
+                                 "--quiet"])
+    assert result.exit_code == 0, result.output
+    findings = (tmp_path / "findings.csv").read_text(encoding="utf-8")
+    assert "V1,info,tariff item 12 -- earns a credit of " in findings, findings
+
+
+def test_a_dollar_word_in_a_rules_quoted_text_is_no_parameter(tmp_path):
+    # '$credit' inside a message was read as a parameter: the pack was refused, "uses
+    # parameters ['credit'] that pack.toml does not declare", for text DuckDB never binds
+    from berthcheck.engine.pack_fixtures import write_case
+
+    folder = _pack(tmp_path, {"BI01.sql": (
+        "    'earns a credit of ' ||", "    'earns $credit, a credit of ' ||")})
+    db = str(tmp_path / "bc.duckdb")
+    write_case(Path(db), {"tables": {"visits": [{"visit_id": "V1"}], "shore-power": [
+        {"session_id": "S1", "visit_id": "V1", "connected": "2026-10-03 06:00",
+         "disconnected": "2026-10-04 19:00"}]}})
+    result = runner.invoke(app, ["check", "--db", db, "--pack", str(folder), "--out",
+                                 str(tmp_path / "results.csv"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    findings = (tmp_path / "findings.csv").read_text(encoding="utf-8")
+    assert "V1,info,\"earns $credit, a credit of 925.0 for 37.0 hours" in findings, findings
+
+
 def test_an_instant_column_of_the_pack_is_port_local_in_its_chapter(tmp_path):
     # the chapter's column table printed a declared TIMESTAMPTZ column in UTC ("2026-10-12
     # 02:00 UTC (1)") beside listings and a cover saying every time is port-local

@@ -100,6 +100,14 @@ def test_an_unscoped_check_judges_every_visit():
 @pytest.mark.parametrize(("body", "says"), [
     ("SELECT visit_id, 'late' AS message, 'not json' AS evidence, NULL AS minutes FROM bc_visit",
      "evidence is not JSON"),
+    # JSON but not an object, and an empty message: the rule's file, not assemble.sql
+    ("SELECT visit_id, 'late' AS message, '[1,2]' AS evidence, NULL AS minutes FROM bc_visit",
+     "evidence is not a JSON object: '[1,2]'"),
+    ("SELECT visit_id, '' AS message, '{}' AS evidence, NULL AS minutes FROM bc_visit",
+     "column message is empty on 1 row(s)"),
+    # a check of a period (this one) once cut a NULL visit away before the check saw it
+    ("SELECT CAST(NULL AS VARCHAR) AS visit_id, 'late' AS message, '{}' AS evidence, "
+     "NULL AS minutes FROM bc_visit", "column visit_id is NULL on 1 row(s)"),
     ("SELECT visit_id, message, evidence, minutes FROM no_such_table", "failed"),
 ])
 def test_a_broken_rule_in_the_union_is_named_by_its_file(tmp_path, body, says):

@@ -21,6 +21,7 @@ from berthcheck.engine.pack_text import (
     HEADER_KEYS,
     PARAM_RE,
     SEVERITIES,
+    parameter_names,
     parse_header,
     split_statements,
     strip_comments,
@@ -258,7 +259,7 @@ def _check_parameters(pack: Pack) -> None:
     files = [(rel, sql) for rel, sql in pack.stages]
     files += [(r.path.name, r.sql) for r in pack.rules] + [(pack.assemble_file, pack.assemble)]
     for rel, text in files:
-        unknown = set(PARAM_RE.findall(strip_comments(text))) - set(pack.parameters)
+        unknown = parameter_names(text) - set(pack.parameters)
         if unknown:
             raise PackFileError(f"{pack.file_of(rel)}: uses parameters {sorted(unknown)} that "
                                 f"{pack.file_of('pack.toml')} does not declare")

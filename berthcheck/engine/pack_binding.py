@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from berthcheck import store
 from berthcheck.engine.pack_model import Pack
-from berthcheck.engine.pack_text import PARAM_RE, strip_comments
+from berthcheck.engine.pack_text import parameter_names
 
 
 def bind(sql: str, values: dict[str, object]) -> dict[str, object]:
@@ -19,7 +19,7 @@ def bind(sql: str, values: dict[str, object]) -> dict[str, object]:
 def _parameter_names(sql: str) -> frozenset[str]:
     """The `$name`s a statement uses, found once per statement text (a check binds some 90
     pack statements, the same texts every time)."""
-    return frozenset(PARAM_RE.findall(strip_comments(sql)))
+    return frozenset(parameter_names(sql))
 
 
 @lru_cache(maxsize=64)

@@ -13,7 +13,7 @@ from berthcheck.engine.pack_spec import (
     ReportSpec,
     ResultColumn,
 )
-from berthcheck.engine.pack_text import PARAM_RE, strip_comments
+from berthcheck.engine.pack_text import parameter_names
 from berthcheck.errors import UsageError
 
 
@@ -48,7 +48,7 @@ class Rule:
 
     @property
     def parameters(self) -> tuple[str, ...]:
-        return tuple(sorted(set(PARAM_RE.findall(strip_comments(self.sql)))))
+        return tuple(sorted(parameter_names(self.sql)))
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,30 @@ _HEADER_LINE = re.compile(r"^--\s?([a-z_]+):\s?(.*)$")
 _CONT_LINE = re.compile(r"^--\s{2,}(.*)$")
 
 
+# a quoted text ('...', '' inside it), a quoted name ("...", "" inside it) or a `--` comment
+# to the end of its line, leftmost first: a `--` inside quotes is text, not a comment
+_QUOTED_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*")
+
+
 def strip_comments(sql: str) -> str:
-    """Remove `--` comments (our SQL never has `--` inside string literals)."""
-    return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+    """Remove `--` comments, not a `--` inside a quoted text or name (a pack's message may
+    say 'see -- note'; cut there, the rest of its line was lost and DuckDB read an
+    unterminated string). Lines stay where they were; `\r\n` and `\r` end lines as `\n`."""
+    text = "\n".join(sql.splitlines())
+    if "--" not in text:
+        return text
+    return _QUOTED_OR_COMMENT.sub(
+        lambda m: "" if m.group().startswith("--") else m.group(), text)
+
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
+def parameter_names(sql: str) -> set[str]:
+    """The `$name`s a pack's SQL uses: outside comments, quoted texts and quoted names (a
+    message saying '$fee per hour' is text DuckDB never binds; read as a parameter, the pack
+    was refused for not declaring it)."""
+    return set(PARAM_RE.findall(_QUOTED.sub("''", strip_comments(sql))))
 
 
 def split_statements(sql: str) -> list[str]:

@@ -108,8 +108,12 @@ def delays(con, run: ReportRun, visits: list[dict]) -> dict | None:
         # and cn-shore-power judge the stay from arrival), so its visits carry none; counting
         # them as visits without a window said that every judged call was a short visit
         return None
+    # CARB's judged visits without a window are its short visits (W empty), left out; a pack
+    # that gives no window at all (a deadline, not time uncontrolled: docs/packs.md 6) has
+    # every judged visit measured, where none was and the bars all read 0
+    windows = any(v.get("window_start") for v in all_judged)
     judged = {v["visit_id"]: v for v in all_judged
-              if v.get("window_start") and v.get("ready_to_work")}
+              if v.get("ready_to_work") and (v.get("window_start") or not windows)}
     first = fetch_for_visits(
         con,
         "SELECT x.visit_id, min(x.t) AS first_control FROM ("
@@ -143,6 +147,7 @@ def delays(con, run: ReportRun, visits: list[dict]) -> dict | None:
         "never": never,
         "judged": len(judged),
         "short": len(all_judged) - len(judged),  # judged visits without a control window
+        "windows": windows,  # False: the pack gives none, and every judged visit is measured
         "limit_index": limit_index,  # bars from this index on are beyond the limit
         "limit_hours": limit_hours,
     }
