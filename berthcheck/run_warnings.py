@@ -69,11 +69,21 @@ def stored_run_warnings(con, run_id: str, results) -> list[str]:
     return lines if gone is None else [*lines, gone]
 
 
-def recorded_run_warnings(con, run_id: str, pack, scope, inputs, results) -> list[str]:
-    """`stored_run_warnings` for a caller that has already read the run's own pack, scope and
-    recorded inputs (`report --run`, report/stored.py), which are not read again."""
-    with _as_the_run_read_it(con, run_id, inputs):
-        return _lines(con, pack, pack.id, scope, results)
+@contextlib.contextmanager
+def as_the_run_read_it(con, run_id: str, recorded) -> Iterator[None]:
+    """The connection sees the input tables as the run read them (`_as_the_run_read_it`),
+    and the store's own tables (runs, run_results, quarantine, load_warnings, ...), which the
+    as-of copy does not hold, as they are: for `report --run`, whose chapters read both."""
+    from berthcheck import store
+    from berthcheck.audit.as_of import ASOF_CATALOG
+
+    main = store.scalar(con, "SELECT current_database()")
+    with _as_the_run_read_it(con, run_id, recorded):
+        if store.scalar(con, "SELECT current_database()") == ASOF_CATALOG:
+            # a name the copy lacks falls through to the store; every input view is in the copy
+            path = f"{ASOF_CATALOG}.main,{store.quote_ident(main)}.main".replace("'", "''")
+            store.run(con, f"SET search_path = '{path}'")
+        yield
 
 
 def _lines(con, pack, pack_id: str, scope, results) -> list[str]:

@@ -169,6 +169,33 @@ def test_a_folder_whose_visits_are_in_a_file_load_dir_skips_says_so(tmp_path):
     assert again.exit_code == 1 and "skipped" not in again.stderr.splitlines()[0]
 
 
+def test_a_session_of_a_quarantined_visit_names_the_visit_row_not_a_missing_load(tmp_path):
+    """`load-dir --quarantine` of a folder whose visits row is refused (a bad IMO check digit):
+    its shore power session was quarantined as "no such visit is loaded (load the visits
+    first)", though the folder's visits file was loaded one step before; the report's data
+    quality chapter said the same. The reason now names the quarantined visits row and why."""
+    folder = tmp_path / "month"
+    folder.mkdir()
+    write_csv(folder / "visits.csv", [good_visit(imo="9321484"),
+                                      good_visit(visit_id="V2", imo="9337638")])
+    write_csv(folder / "shore_power.csv", [
+        {"visit_id": "V1", "connected": "2026-10-01 09:00", "disconnected": "2026-10-03 04:00"},
+        {"visit_id": "NO-SUCH", "connected": "2026-10-01 09:00",
+         "disconnected": "2026-10-03 04:00"}])
+    db = tmp_path / "s.duckdb"
+    result = runner.invoke(app, ["load-dir", str(folder), "--db", str(db), "--quarantine",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    problems = {p["value"]: p for p in json.loads(result.stdout)["loads"][1]["quarantined_problems"]}
+    assert problems["V1"]["file"] == "shore_power.csv" and problems["V1"]["row"] == 2
+    assert problems["V1"]["reason"] == (
+        "no such visit is loaded: its visits row was quarantined (visits.csv row 2, column "
+        "imo: not a valid IMO number (7 digits with a correct check digit)); correct that "
+        "row, then load it and this row again")
+    # a visit no file gave keeps the words it had
+    assert problems["NO-SUCH"]["reason"] == "no such visit is loaded (load the visits first)"
+
+
 def test_two_contents_of_one_load_name_the_columns_that_differ(tmp_path, con):
     """Before: the refusal named both files and rows but not what differs, unlike a key given
     twice in one file (row_problems.py); a user compared the two rows cell by cell. Now the

@@ -623,6 +623,37 @@ def test_report_of_a_run_whose_pack_files_changed_since_is_refused(sample_month,
     assert not out.exists()
 
 
+def test_report_of_a_stored_run_reads_the_inputs_as_the_run_read_them(sample_month_checked,
+                                                                      tmp_path):
+    """`report --run` after later loads (a shore power session for a visit the run found
+    without any control, an emergency event on another) drew the connection-delay chart from
+    the sessions loaded since ("No control session: 19 visits" where the run had 20) and listed
+    the new event in the exceptions chapter beside the run's verdict, which never weighed it:
+    the chapters that read the input tables now read them as the run did (its newest load
+    batch, as its warnings already were), so the same run renders the same report."""
+    db = copy_store(sample_month_checked[0], tmp_path / "bc.duckdb")
+    run_id = sample_month_checked[1].run_id
+    before, after = tmp_path / "before.html", tmp_path / "after.html"
+    result = runner.invoke(app, ["report", "--db", str(db), "--run", run_id, "--out", str(before)])
+    assert result.exit_code == 0, result.output
+    assert "No control session: 20 visits" in before.read_text(encoding="utf-8")
+    # LAX-2610-00085 had no control at all; LAX-2610-00075 claimed no exception
+    sessions = write_csv(tmp_path / "late_sp.csv", [{
+        "session_id": "LATE-SP", "visit_id": "LAX-2610-00085",
+        "connected": "2026-10-13 21:00", "disconnected": "2026-10-16 08:00"}])
+    events = write_csv(tmp_path / "late_ev.csv", [{
+        "event_id": "LATE-EV", "visit_id": "LAX-2610-00075", "kind": "emergency",
+        "start": "2026-10-12 00:00", "end": "2026-10-12 06:00", "reference": "EM-LATE"}])
+    for kind, path in (("shore-power", sessions), ("events", events)):
+        loaded = runner.invoke(app, ["load", kind, str(path), "--db", str(db)])
+        assert loaded.exit_code == 0, loaded.output
+    result = runner.invoke(app, ["report", "--db", str(db), "--run", run_id, "--out", str(after)])
+    assert result.exit_code == 0, result.output
+    text = after.read_text(encoding="utf-8")
+    assert "EM-LATE" not in text and "No control session: 20 visits" in text
+    assert after.read_bytes() == before.read_bytes()
+
+
 def test_a_report_over_no_visit_warns_as_check_does(sample_month_checked, tmp_path):
     """A mistyped period (2025-10 for 2026-10) wrote an empty report without a word on
     standard error; `check` warns about an empty scope, and the report now does the same.

@@ -109,18 +109,42 @@ def unknown_visit_errors(con, label: str, rows) -> list[RowError]:
     rows = list(rows)
     if not rows:
         return []
-    near: dict[str, list[str]] = dict(store.run(
-        con, _NEAR_VISITS_SQL, {"ids": sorted({str(visit) for _, visit in rows})}))
+    ids = sorted({str(visit) for _, visit in rows})
+    near: dict[str, list[str]] = dict(store.run(con, _NEAR_VISITS_SQL, {"ids": ids}))
+    quarantined = _quarantined_visit_rows(con, ids)
     errors = []
     for row, visit in rows:
         reason = "no such visit is loaded (load the visits first)"
-        if spelt := near.get(str(visit)):
+        if (refused := quarantined.get(str(visit))) is not None:
+            # loaded it was, one step before (`load-dir --quarantine`, or an earlier load):
+            # "load the visits first" sent the user to do again what they had done
+            file, source_row, column, why = refused
+            reason = (f"no such visit is loaded: its visits row was quarantined ({file} row "
+                      f"{source_row}{f', column {column}' if column else ''}: {why}); correct "
+                      "that row, then load it and this row again")
+        elif spelt := near.get(str(visit)):
             reason = (f"no such visit is loaded; the loaded visits have "
                       f"{' and '.join(repr(s) for s in spelt)}, which "
                       f"{'differs' if len(spelt) == 1 else 'differ'} only by case or spaces "
                       "(visit ids match letter for letter)")
         errors.append(RowError(label, row, "visit_id", visit, reason))
     return errors
+
+
+def _quarantined_visit_rows(con, ids: list[str]) -> dict[str, tuple]:
+    """The quarantined visits row of each of these visit ids that has one (the latest load's,
+    its first problem): (file, row, column, reason). Only on this error path."""
+    rows = store.run(con, """
+        SELECT visit_id, source_file, source_row, column_name, reason FROM (
+            SELECT json_extract_string(record, '$.visit_id') AS visit_id, source_file,
+                   source_row, column_name, reason, batch_id
+            FROM quarantine WHERE kind = 'visits')
+        WHERE list_contains(CAST($ids AS VARCHAR[]), visit_id)
+        ORDER BY visit_id, batch_id DESC, source_row, column_name NULLS FIRST""", {"ids": ids})
+    found: dict[str, tuple] = {}
+    for visit, *refused in rows:
+        found.setdefault(visit, tuple(refused))
+    return found
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 from berthcheck.report import ReportOutcome, check_output, render_run
 from berthcheck.report.run import ReportRun
 from berthcheck.run_record import recorded_pack, recorded_scope, run_facts
-from berthcheck.run_warnings import recorded_run_warnings
+from berthcheck.run_warnings import as_the_run_read_it, run_warnings
 
 
 def stored_report_run(con, run_id: str) -> ReportRun:
@@ -36,7 +36,13 @@ def build_stored_report(con, run_id: str, out: Path, *, mkdir: bool = False,
     fmt = check_output(out)
     atomic.check_parent(out, mkdir=mkdir, what="report")
     run = stored_report_run(con, run_id)
-    rendered = render_run(con, run, fmt, appendix=appendix, page_size=page_size)
+    # the chapters that read input tables (the connection delays from the sessions, the
+    # exceptions from the events, the ports' names) and the run's warnings read them as the
+    # run did, not as later loads left them: the same run renders the same report
+    with as_the_run_read_it(con, run_id, run.inputs):
+        rendered = render_run(con, run, fmt, appendix=appendix, page_size=page_size)
+        # the run's pack, scope and inputs as stored_report_run read and checked them
+        warnings = run_warnings(con, run.pack, run.scope, run.results)
     atomic.write_bytes(out, rendered.data, mkdir=mkdir, what="report")
     return ReportOutcome(
         path=out, format=fmt, run_id=run.run_id, reused_run=True,
@@ -45,7 +51,5 @@ def build_stored_report(con, run_id: str, out: Path, *, mkdir: bool = False,
         requested=rendered.requested, refused=rendered.refused,
         attachment_name=rendered.model["meta"]["results_name"] if fmt == "pdf" else None,
         scope=run.scope, undrawable=rendered.undrawable,
-        # the run's pack, scope and inputs as stored_report_run read and checked them
-        warnings=recorded_run_warnings(con, run_id, run.pack, run.scope, run.inputs,
-                                       run.results),
+        warnings=warnings,
     )
