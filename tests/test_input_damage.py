@@ -290,6 +290,34 @@ def test_xlsx_formula_without_cached_value_is_named(con, tmp_path):
     assert exc.errors[0].row == 2 and exc.errors[0].column == "cell M2"
 
 
+@pytest.mark.parametrize("column, formula, shown", [
+    ("ready_to_work", "=VLOOKUP(A2,Sheet2!A:B,2,FALSE)", "#N/A"),
+    ("shore_power_capable", "=VLOOKUP(A2,Sheet2!A:C,3,FALSE)", "#N/A"),
+    ("gross_tonnage", "=1/0", "#DIV/0!"),
+])
+def test_xlsx_error_value_is_refused_not_read_as_empty(con, tmp_path, column, formula, shown):
+    """Before: a cell showing a spreadsheet error (a lookup that found nothing, `#N/A`) was
+    read as an empty cell, with no word: a `ready_to_work` of `#N/A` made the visit
+    insufficient_data, a `shore_power_capable` of `#N/A` false, where the same sheet saved as
+    CSV is refused naming the value."""
+    import xlsxwriter
+
+    header = list(good_visit()) + ["gross_tonnage"]
+    values = [*good_visit().values(), "80000"]
+    where = header.index(column)
+    path = tmp_path / "visits.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("Calls")
+        sheet.write_row(0, 0, header)
+        sheet.write_row(1, 0, values)
+        sheet.write_formula(1, where, formula, None, shown)
+    exc = _rejected(con, path)
+    cell = f"{chr(ord('A') + where)}2"
+    assert "spreadsheet error" in exc.headline
+    assert [(e.row, e.column, e.value) for e in exc.errors] == [(2, f"cell {cell}", shown)]
+    assert "never read as empty" in exc.errors[0].reason
+
+
 def test_parquet_nested_types_are_refused(con, tmp_path):
     frame = pl.DataFrame({k: [v] for k, v in good_visit().items()}).with_columns(
         pl.Series("tags", [["a", "b"]]))

@@ -22,6 +22,7 @@ from berthcheck.ingest.cell_text import nulls
 from berthcheck.ingest.kinds import Kind
 from berthcheck.ingest.text_encoding import CsvShape, decoded, head_shape, scan_utf8
 from berthcheck.ingest.xlsx_cells import (
+    cell_problems_headline,
     column_letters,
     first_used_cell,
     xlsx_formulas_without_values,
@@ -303,10 +304,7 @@ def _read_xlsx(path: Path, label: str, options: ReadOptions) -> tuple[pl.DataFra
         label = f"{label}[{sheet}]"
     problems = xlsx_formulas_without_values(path, sheet, label)
     if problems:
-        raise InputRejected(label, problems, headline=(
-            f"{label}: {len(problems)} formula cell{'s' if len(problems) != 1 else ''} without "
-            "a saved value (written by a program that does not calculate); open and save the "
-            "file in a spreadsheet program, or paste the values; nothing was loaded"))
+        raise InputRejected(label, problems, headline=cell_problems_headline(label, problems))
     # empty rows are kept (and skipped by _read_table after numbering): dropped here, every
     # later row would be named, and its lineage stored, one row too high per empty row above
     frame = pl.read_excel(path, sheet_name=sheet, engine="calamine", drop_empty_rows=False)

@@ -1,8 +1,14 @@
-"""Formula cells without a saved value in an XLSX sheet.
+"""Formula cells without a saved value, and cells holding an error value, in an XLSX sheet.
 
 A workbook written by a program that does not calculate (a script, an export tool) can hold
 formulas with no cached result. Spreadsheet readers then see an empty cell or 0: a silent
 wrong value. We look at the sheet's XML for `<c><f>...</f></c>` cells without a `<v>` value.
+
+A cell whose formula failed (a lookup that found nothing: `#N/A`; `#DIV/0!`, `#REF!`, ...)
+is stored as an error cell (`<c t="e"><v>#N/A</v></c>`, with or without its formula), which
+the reader also hands over as an empty cell: a `ready_to_work` of `#N/A` would make the visit
+insufficient_data, a `shore_power_capable` of `#N/A` false, with no word, where the same sheet
+saved as CSV is refused naming the value. Such cells are named too.
 """
 
 from __future__ import annotations
@@ -42,30 +48,58 @@ def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
     return None
 
 
+FORMULA_WITHOUT_VALUE = "formula without a saved value (never read as empty or 0)"
+ERROR_VALUE = ("a spreadsheet error value (a formula that failed, e.g. a lookup that found "
+               "nothing), never read as empty: correct the cell, or clear it if it has no value")
+
+
 def xlsx_formulas_without_values(path: Path, sheet: str, label: str) -> list[RowError]:
-    """One RowError per formula cell of `sheet` that has no saved value (cell named)."""
+    """One RowError per cell of `sheet` that the reader would hand over as empty or 0 while
+    the sheet holds something else (cell named): a formula with no saved value
+    (FORMULA_WITHOUT_VALUE) or a cell holding an error value such as `#N/A` (ERROR_VALUE)."""
     with zipfile.ZipFile(path) as archive:
         part = _sheet_part(archive, sheet)
         if part is None or part not in archive.namelist():
             return []
         data = archive.read(part)
-    if b"<f" not in data and b":f" not in data:
-        return []  # no formula at all: nothing to parse
+    if (b"<f" not in data and b":f" not in data
+            and b't="e"' not in data and b"t='e'" not in data):
+        return []  # no formula and no error cell at all: nothing to parse
     errors = []
     for _event, cell in ElementTree.iterparse(_Bytes(data)):
         if cell.tag != f"{_NS}c":
             continue
         formula = cell.find(f"{_NS}f")
-        if formula is not None and cell.find(f"{_NS}v") is None and cell.find(f"{_NS}is") is None:
+        saved = cell.find(f"{_NS}v")
+        problem = None
+        if formula is not None and saved is None and cell.find(f"{_NS}is") is None:
+            problem = ("=" + (formula.text or ""), FORMULA_WITHOUT_VALUE)
+        elif cell.get("t") == "e":
+            problem = ((saved.text or "") if saved is not None else "", ERROR_VALUE)
+        if problem is not None:
             ref = cell.get("r") or "?"
             match = _CELL_REF.match(ref)
             row = int(match.group(2)) if match else 0
-            errors.append(RowError(label, row, f"cell {ref}", "=" + (formula.text or ""),
-                                   "formula without a saved value (never read as empty or 0)"))
+            errors.append(RowError(label, row, f"cell {ref}", *problem))
             if len(errors) >= MAX_REPORTED:
                 break
         cell.clear()
     return errors
+
+
+def cell_problems_headline(label: str, problems: list[RowError]) -> str:
+    """The headline of a sheet refused for the cells `xlsx_formulas_without_values` names."""
+    parts = []
+    without = sum(problem.reason == FORMULA_WITHOUT_VALUE for problem in problems)
+    failed = len(problems) - without
+    if without:
+        parts.append(f"{without} formula cell{'s' if without != 1 else ''} without a saved "
+                     "value (written by a program that does not calculate); open and save the "
+                     "file in a spreadsheet program, or paste the values")
+    if failed:
+        parts.append(f"{failed} cell{'s' if failed != 1 else ''} holding a spreadsheet error "
+                     "value (#N/A, #DIV/0!, ...); correct or clear them")
+    return f"{label}: {'; '.join(parts)}; nothing was loaded"
 
 
 def first_used_row(path: Path, sheet: str) -> int:
