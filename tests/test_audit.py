@@ -663,6 +663,28 @@ def test_verify_names_the_column_of_a_finding_whose_id_stays(late_and_bulk, tmp_
     assert finding in details
 
 
+def test_verify_with_a_pack_toml_that_is_not_toml_says_so_first_and_lists_no_file_removed(
+        late_and_bulk, tmp_path, rules_copy):
+    """An edit that breaks pack.toml (a line that is not TOML appended): verify said `pack
+    ... differs from the run's (38 differences)`, then `file AB01.sql removed`, `file AB02.sql
+    removed`, ... for every rule and stage file, each still in the folder byte for byte the
+    run's, and the reason, `the pack cannot be loaded now: ... not valid TOML ...`, came last,
+    behind `... and 18 more`. The reason comes first and the files are compared by their
+    bytes: only pack.toml differs."""
+    db, run = _late_and_bulk_visits(late_and_bulk, tmp_path)
+    toml = rules_copy / "carb-at-berth-2020" / "pack.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "-- not a TOML line\n", encoding="utf-8")
+    result = _cli("audit", "verify", run, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert " removed (sha256" not in result.output, result.output
+    lines = result.output.splitlines()
+    head = next(i for i, line in enumerate(lines) if "MISMATCH  pack " in line)
+    assert lines[head].endswith("differs from the run's (2 differences)"), lines[head]
+    assert lines[head + 1].strip().startswith(
+        f"the pack cannot be loaded now: {toml}: not valid TOML: "), lines[head + 1]
+    assert lines[head + 2].strip().startswith("file pack.toml changed (sha256 ")
+
+
 def test_verify_of_a_run_of_an_earlier_pack_version_says_how_to_verify_it_as_made(
         late_and_bulk, tmp_path, rules_copy, monkeypatch):
     """README (`check`): "`audit verify` of an older run needs that pack version's folder
