@@ -629,6 +629,62 @@ def test_verify_of_a_run_of_an_earlier_pack_version_says_the_findings_only_have_
     assert result.output.count("MISMATCH") == 3  # the pack, the results, the findings
 
 
+@pytest.mark.parametrize(("was", "now", "said"), [
+    ("'late connection: '", "'late connect: '",
+     "message late connection: 30 min uncontrolled (2026-10-03 10:00 to 20... at the run, "
+     "late connect: 30 min uncontrolled (2026-10-03 10:00 to 2026-... recomputed"),
+    ("-- severity: violation", "-- severity: warning",
+     "severity violation at the run, warning recomputed"),
+    ("evidence, minutes\n", "evidence, minutes + 0.5 AS minutes\n",
+     "minutes 30 at the run, 30.5 recomputed"),
+], ids=["message", "severity", "minutes"])
+def test_verify_names_the_column_of_a_finding_whose_id_stays(late_and_bulk, tmp_path, rules_copy,
+                                                             was, now, said):
+    """A finding's id is made from its rule, the pack's version, its visit and its evidence:
+    a rule file edited in its message, severity or minutes (the pack found now is not the
+    run's) recomputes findings of the same ids. verify listed such a finding twice under one
+    id, 'only in the run' and 'only recomputed', and one whose severity or minutes changed not
+    at all: the findings' hash differed and no line said where. It names the finding, its
+    visit and rule, and each column with its value at the run and recomputed."""
+    db, run = _late_and_bulk_visits(late_and_bulk, tmp_path)
+    sql = rules_copy / "carb-at-berth-2020" / "AB06.sql"
+    text = sql.read_text(encoding="utf-8")
+    assert was in text
+    sql.write_text(text.replace(was, now, 1), encoding="utf-8")
+    result = _cli("audit", "verify", run, "--db", db)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    head = next(i for i, line in enumerate(lines) if "MISMATCH  findings:" in line)
+    finding = next(line for line in lines[head + 1:] if "(AB06)" in line).strip()
+    assert finding.startswith("V1: finding ") and f"(AB06) differs: {said}" in finding, finding
+    assert "only in the run" not in result.output and "only recomputed" not in result.output
+    as_json = json.loads(_cli("audit", "verify", run, "--db", db, "--json").output)
+    details = next(m["details"] for m in as_json["mismatches"] if m["what"] == "findings")
+    assert finding in details
+
+
+def test_verify_with_a_pack_toml_that_is_not_toml_says_so_first_and_lists_no_file_removed(
+        late_and_bulk, tmp_path, rules_copy):
+    """An edit that breaks pack.toml (a line that is not TOML appended): verify said `pack
+    ... differs from the run's (38 differences)`, then `file AB01.sql removed`, `file AB02.sql
+    removed`, ... for every rule and stage file, each still in the folder byte for byte the
+    run's, and the reason, `the pack cannot be loaded now: ... not valid TOML ...`, came last,
+    behind `... and 18 more`. The reason comes first and the files are compared by their
+    bytes: only pack.toml differs."""
+    db, run = _late_and_bulk_visits(late_and_bulk, tmp_path)
+    toml = rules_copy / "carb-at-berth-2020" / "pack.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "-- not a TOML line\n", encoding="utf-8")
+    result = _cli("audit", "verify", run, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert " removed (sha256" not in result.output, result.output
+    lines = result.output.splitlines()
+    head = next(i for i, line in enumerate(lines) if "MISMATCH  pack " in line)
+    assert lines[head].endswith("differs from the run's (2 differences)"), lines[head]
+    assert lines[head + 1].strip().startswith(
+        f"the pack cannot be loaded now: {toml}: not valid TOML: "), lines[head + 1]
+    assert lines[head + 2].strip().startswith("file pack.toml changed (sha256 ")
+
+
 def test_verify_of_a_run_of_an_earlier_pack_version_says_how_to_verify_it_as_made(
         late_and_bulk, tmp_path, rules_copy, monkeypatch):
     """README (`check`): "`audit verify` of an older run needs that pack version's folder

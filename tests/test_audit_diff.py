@@ -414,4 +414,53 @@ def test_diff_names_findings_gained_lost_and_those_only_renumbered(built, tmp_pa
     same = _cli("audit", "diff", plain, plain, "--db", db)
     assert "findings: unchanged (0)" in same.output.splitlines()
     assert json.loads(_cli("audit", "diff", plain, plain, "--db", db, "--json").output)[
-        "findings_changed"] == {"a": 0, "b": 0, "other_ids": 0, "only_in_a": [], "only_in_b": []}
+        "findings_changed"] == {"a": 0, "b": 0, "other_ids": 0, "only_in_a": [], "only_in_b": [],
+                                "changed": []}
+
+
+def test_diff_names_a_finding_of_the_same_id_whose_message_changed(built, tmp_path):
+    """A finding's id is made from its rule, the pack's version, its visit and its evidence:
+    a pack under review whose rule says the same thing in other words (FE05's message
+    reworded, the version kept) gives each finding its old id with a new message. `audit
+    diff` compared the findings by id only and said `findings: unchanged (1)` beside the pack
+    line naming FE05.sql, though the message the finding carries differs between the runs.
+    It names the finding, its visit and rule, and the message in run A and in run B (text,
+    `--json` `findings_changed.changed`, `--csv` item `finding`)."""
+    import csv
+    import io
+    import shutil
+
+    from berthcheck.resources import rules_dir
+
+    db, run_a = built("loaded", _loaded, tmp_path)
+    folder = tmp_path / "review"
+    shutil.copytree(rules_dir() / "fueleu-art6", folder)
+    sql = folder / "FE05.sql"
+    sql.write_text(sql.read_text(encoding="utf-8").replace("'no OPS use: '", "'no OPS used: '", 1),
+                   encoding="utf-8")
+    made = _cli("check", "--db", db, "--pack", folder, "--period", "2030-06", "--json", "--quiet")
+    assert made.exit_code == 0, made.output
+    run_b = json.loads(made.stdout)["run_id"]
+
+    result = _cli("audit", "diff", run_a, run_b, "--db", db)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert "findings: unchanged (1)" not in lines
+    head = lines.index("findings: 1 in run A, 1 in run B; 1 of the same id differs in message, "
+                       "severity or minutes")
+    line = lines[head + 1]
+    assert line.startswith("  V1: FE05 differs between the runs (finding "), line
+    assert "): message no OPS use: 24.50 h at berth" in line
+    assert " -> no OPS used: 24.50 h at berth" in line
+
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", db, "--json").output)
+    changed = data["findings_changed"]
+    assert changed["only_in_a"] == [] and changed["only_in_b"] == []
+    [finding] = changed["changed"]
+    assert (finding["visit_id"], finding["rule_id"]) == ("V1", "FE05")
+    assert list(finding["fields"]) == ["message"]
+    was, now = finding["fields"]["message"]
+    assert was.startswith("no OPS use: ") and now.startswith("no OPS used: ")
+    rows = list(csv.DictReader(io.StringIO(
+        _cli("audit", "diff", run_a, run_b, "--db", db, "--csv").output)))
+    assert [r["detail"] for r in rows if r["item"] == "finding"] == [line.strip()]

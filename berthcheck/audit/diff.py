@@ -112,10 +112,14 @@ class FindingChanges:
     other_ids: int = 0
     only_in_a: list[dict] = field(default_factory=list)
     only_in_b: list[dict] = field(default_factory=list)
+    # a finding of one id in both runs whose message, severity or minutes differ (its id is
+    # made from rule, pack version, visit and evidence: a reworded rule keeps it)
+    changed: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"a": self.a, "b": self.b, "other_ids": self.other_ids,
-                "only_in_a": self.only_in_a, "only_in_b": self.only_in_b}
+                "only_in_a": self.only_in_a, "only_in_b": self.only_in_b,
+                "changed": self.changed}
 
     def one_side_lines(self) -> list[tuple[dict, str]]:
         """Each finding of one run only, by visit and rule, run A's before run B's (a message
@@ -126,8 +130,19 @@ class FindingChanges:
         return [(f, f"{f['visit_id']}: {f['rule_id']} only in run {key[2]} (finding "
                     f"{f['finding_id']}): {f['message']}") for key, f in both]
 
+    def changed_lines(self) -> list[tuple[dict, str]]:
+        """Each finding of one id in both runs that differs, by visit and rule, with each
+        column that differs as `<column> <run A's> -> <run B's>`."""
+        return [(f, f"{f['visit_id']}: {f['rule_id']} differs between the runs (finding "
+                    f"{f['finding_id']}): " + "; ".join(
+                        f"{c} {_finding_cell(a)} -> {_finding_cell(b)}"
+                        for c, (a, b) in f["fields"].items()))
+                for f in sorted(self.changed, key=lambda f: (f["visit_id"], f["rule_id"],
+                                                             f["finding_id"]))]
+
     def lines(self) -> list[str]:
-        if not (self.other_ids or self.only_in_a or self.only_in_b) and self.a == self.b:
+        if (not (self.other_ids or self.only_in_a or self.only_in_b or self.changed)
+                and self.a == self.b):
             return [f"findings: unchanged ({self.a})"]
         head = f"findings: {self.a} in run A, {self.b} in run B"
         if self.other_ids:
@@ -135,7 +150,11 @@ class FindingChanges:
             head += (f"; {n} of the same visit, rule and message under "
                      f"{'another id' if n == 1 else 'other ids'} (a finding's id carries the "
                      "pack's version)")
-        shown = self.one_side_lines()
+        if self.changed:
+            n = len(self.changed)
+            head += (f"; {n} of the same id {'differs' if n == 1 else 'differ'} in message, "
+                     "severity or minutes")
+        shown = self.one_side_lines() + self.changed_lines()
         out = [head] + [f"  {line}" for _, line in shown[:MAX_ROWS_SHOWN]]
         if len(shown) > MAX_ROWS_SHOWN:
             out.append(f"  ... and {len(shown) - MAX_ROWS_SHOWN} more")
@@ -146,13 +165,23 @@ def _finding_changes(con, run_a: str, run_b: str) -> FindingChanges:
     from collections import Counter
 
     def read(run_id):
-        return {r[0]: r[1:] for r in store.run(
-            con, "SELECT finding_id, visit_id, rule_id, message FROM run_findings "
-            "WHERE run_id = ? ORDER BY visit_id, rule_id, finding_id", [run_id])}
+        rows = store.run(
+            con, "SELECT finding_id, visit_id, rule_id, message, severity, minutes "
+            "FROM run_findings WHERE run_id = ? ORDER BY visit_id, rule_id, finding_id",
+            [run_id])
+        return ({r[0]: r[1:4] for r in rows},
+                {r[0]: dict(zip(_FINDING_COLUMNS, r[3:], strict=True)) for r in rows})
 
-    fa, fb = read(run_a), read(run_b)
+    (fa, cells_a), (fb, cells_b) = read(run_a), read(run_b)
     only_a = {k: v for k, v in fa.items() if k not in fb}
     only_b = {k: v for k, v in fb.items() if k not in fa}
+    changed = []
+    for fid in sorted(set(fa) & set(fb)):
+        a, b = cells_a[fid], cells_b[fid]
+        fields = {c: [a[c], b[c]] for c in _FINDING_COLUMNS if a[c] != b[c]}
+        if fields:
+            changed.append({"visit_id": fb[fid][0], "rule_id": fb[fid][1], "finding_id": fid,
+                            "fields": fields})
     # the same (visit, rule, message) on both sides under other ids: as many as pair up
     left = Counter(only_a.values()) & Counter(only_b.values())
     renamed = sum(left.values())
@@ -168,7 +197,17 @@ def _finding_changes(con, run_a: str, run_b: str) -> FindingChanges:
                         "message": key[2]})
         return out
 
-    return FindingChanges(len(fa), len(fb), renamed, rest(only_a), rest(only_b))
+    return FindingChanges(len(fa), len(fb), renamed, rest(only_a), rest(only_b),
+                          changed)
+
+
+# a finding's columns compared between two runs besides its visit and rule (its id is
+# made from those, the pack's version and its evidence)
+_FINDING_COLUMNS = ("message", "severity", "minutes")
+
+
+def _finding_cell(value) -> str:
+    return "-" if value is None else (as_text(value) or "-")
 
 
 @dataclass
@@ -237,8 +276,9 @@ class DiffReport:
                         **{f"{f}_a": a.get(f) for f in COMPARED_FIELDS},
                         **{f"{f}_b": b.get(f) for f in COMPARED_FIELDS},
                         "input_rows": [f"{r.table} {r.key} {r.change}" for r in v.rows]})
+        found = self.findings or FindingChanges()
         out += [{**runs, "item": "finding", "visit_id": f["visit_id"], "detail": line}
-                for f, line in (self.findings or FindingChanges()).one_side_lines()]
+                for f, line in found.one_side_lines() + found.changed_lines()]
         return out
 
     def lines(self) -> list[str]:

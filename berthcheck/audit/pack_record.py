@@ -15,7 +15,13 @@ from pathlib import Path
 
 from berthcheck.audit.changes import file_changes
 from berthcheck.engine.manifest import pack_files
-from berthcheck.engine.pack_hash import FOLDER, PACK_FILES, named_files, own_by_name
+from berthcheck.engine.pack_hash import (
+    FOLDER,
+    PACK_FILES,
+    named_files,
+    names_readable,
+    own_by_name,
+)
 
 MAX_OUTSIDE_SHOWN = 5
 
@@ -55,6 +61,12 @@ def pack_now(folder: Path, record: dict) -> PackNow:
     then = record.get("files") or {}
     now = pack_files(folder)
     if covers(record) == PACK_FILES:
+        if then and not names_readable(folder):
+            # a pack.toml that is not TOML (or is gone) names no file: the run's files still
+            # in the folder are compared by their bytes, not each said removed (an edit that
+            # broke pack.toml listed every rule file as removed, the reason last, unseen)
+            present = pack_files(folder, covers=FOLDER)
+            now = {**{rel: d for rel, d in present.items() if rel in then}, **now}
         return PackNow(now, file_changes(then, now))
     # the pack's own files: those it has now, and those of the run's that are the pack's by
     # definition though missing now (a fixture file removed is a change of the pack)

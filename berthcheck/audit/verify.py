@@ -103,7 +103,8 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
         try:
             pack = load_pack(pk["id"], folder=folder)
         except BerthcheckError as exc:
-            changes.append(f"the pack cannot be loaded now: {exc}")
+            # first: what is wrong with the pack now, before the files that differ
+            changes.insert(0, f"the pack cannot be loaded now: {exc}")
         if pack is not None:
             if pack.version != pk["version"]:
                 changes.append(f"version {pk['version']} at the run, {pack.version} now")

@@ -10,6 +10,7 @@ from collections import Counter
 
 from berthcheck.audit.values import HOURS_DECIMALS, as_text, short_digest, two_digests
 from berthcheck.audit.verify_report import Mismatch
+from berthcheck.side_by_side import two_texts
 
 
 def _csv_rows(frame) -> dict[str, dict[str, str]]:
@@ -127,7 +128,7 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
     elif not stored_readable:
         report.mismatches.append(hash_mismatch("findings", "", unread))
     else:
-        then_only, now_only = _findings_apart(stored_run()[1], findings)
+        then_only, now_only, changed = _findings_apart(stored_run()[1], findings)
         # a finding's id carries the pack's version: a run of an earlier version has every
         # finding under another id, counted here so the findings really gained or lost show
         renamed = _same_but_id(then_only, now_only)
@@ -135,6 +136,7 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
                    for v, f, r, m in sorted(then_only) if (v, r, m) not in renamed]
         details += [f"{v}: finding {f} ({r}) only recomputed"
                     for v, f, r, m in sorted(now_only) if (v, r, m) not in renamed]
+        details += changed
         if renamed:
             n = sum(renamed.values())
             details.append(f"{n} finding{'s' if n != 1 else ''} under other ids, of the same "
@@ -167,15 +169,49 @@ def compare_summary(report, run_id, reference, recomputed) -> None:
             "print) is not what its results recompute to", details))
 
 
-def _findings_apart(then, now) -> tuple[set, set]:
-    """(visit, finding id, rule, message) of the findings only in the run's, only in the
-    recomputed ones."""
-    def keys(frame) -> set:
-        return set(zip(frame["visit_id"].to_list(), frame["finding_id"].to_list(),
-                       frame["rule_id"].to_list(), frame["message"].to_list(), strict=True))
+# a finding's columns besides its visit and id; its id is made from its rule, the pack's
+# version, its visit and its evidence (docs/contract.md "Finding ids"), so a rule whose message,
+# severity or minutes changed gives a finding of the same id that differs in those
+FINDING_COLUMNS = ("rule_id", "severity", "message", "minutes", "evidence")
 
-    a, b = keys(then), keys(now)
-    return a - b, b - a
+
+def _findings_apart(then, now) -> tuple[set, set, list[str]]:
+    """(visit, finding id, rule, message) of the findings only in the run's, only in the
+    recomputed ones; and a line for each finding of one id in both that differs in a column,
+    naming the column with its value at the run and recomputed (it was listed as a finding
+    only in the run and one only recomputed, the same id twice, or, where only its severity
+    or minutes differed, not at all)."""
+    columns = [c for c in FINDING_COLUMNS if c in then.columns and c in now.columns]
+
+    def rows(frame) -> set:
+        return set(zip(frame["visit_id"].to_list(), frame["finding_id"].to_list(),
+                       *(frame[c].to_list() for c in columns), strict=True))
+
+    a, b = rows(then), rows(now)
+    then_only, now_only = a - b, b - a
+    by_id_then = {row[1]: row for row in then_only}
+    by_id_now = {row[1]: row for row in now_only}
+    # an id once on each side is one finding that changed (an id twice on a side, were a
+    # pack to give two findings one id, is left to the lines of findings on one side)
+    once = ({f for f, n in Counter(r[1] for r in then_only).items() if n == 1}
+            & {f for f, n in Counter(r[1] for r in now_only).items() if n == 1})
+    both = sorted(once, key=lambda f: (by_id_then[f][0], f))
+    changed = []
+    for fid in both:
+        ra, rb = by_id_then[fid], by_id_now[fid]
+        cells = []
+        for column, x, y in zip(columns, ra[2:], rb[2:], strict=True):
+            if x != y:
+                shown_a, shown_b = two_texts("-" if x is None else as_text(x) or "-",
+                                             "-" if y is None else as_text(y) or "-")
+                cells.append(f"{column} {shown_a} at the run, {shown_b} recomputed")
+        changed.append(f"{ra[0]}: finding {fid} ({ra[2]}) differs: " + "; ".join(cells))
+    rule, message = columns.index("rule_id") + 2, columns.index("message") + 2
+
+    def apart(only: set, same: set) -> set:
+        return {(r[0], r[1], r[rule], r[message]) for r in only if r[1] not in same}
+
+    return apart(then_only, set(both)), apart(now_only, set(both)), changed
 
 
 def _same_but_id(then_only: set, now_only: set) -> dict[tuple, int]:

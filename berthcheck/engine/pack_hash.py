@@ -34,6 +34,16 @@ def _named(folder: Path) -> list[str]:
     return list(_named_in(text))
 
 
+def names_readable(folder: Path) -> bool:
+    """Whether the folder's pack.toml is there and is TOML, so that the files it names are
+    known (`_named` gives none for one that is not)."""
+    try:
+        tomllib.loads((folder / "pack.toml").read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return True
+
+
 @functools.lru_cache(maxsize=64)
 def _named_in(text: str) -> tuple[str, ...]:
     """The file names a pack.toml's text names. Kept by the text itself: a check hashed its
