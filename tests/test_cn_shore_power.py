@@ -495,6 +495,24 @@ def test_cn03_on_a_stay_over_the_threshold_without_a_window_says_so(tmp_path):
                  "encouraged, not required (Art. 11)"}
 
 
+def test_cn03_at_an_inland_port_says_an_inland_port():
+    """A two-hour stay at Nanjing (built in as inland) read "at berth 120 min at a inland
+    port": the article followed the port's area as a word (pack 1.1.9 says "an inland port";
+    a coastal port still reads "a coastal port", above)."""
+    from berthcheck.engine.pack_fixtures import run_case
+
+    defaults = {"port": "CNNKG", "terminal": "NJT", "berth": "N1", "shore_power_capable": True,
+                "arrival": "2026-10-03 06:00", "ready_to_work": None, "pilot_on_board": None}
+    spec = {"tables": {"visits": [{"visit_id": "NKG", "departure": "2026-10-03 08:00"}]}}
+    outcome = run_case(spec, load_pack("cn-shore-power"), defaults)
+    assert [(r["verdict"], r["basis"]) for r in outcome.results.iter_rows(named=True)] == [
+        ("exempt", "short_visit")]
+    assert [r["message"] for r in outcome.findings.iter_rows(named=True)
+            if r["rule_id"] == "CN03"] == [
+        "at berth 120 min at an inland port, not more than 2.0 h: shore power is encouraged, "
+        "not required (Art. 11)"]
+
+
 def test_cn07_names_the_uncontrolled_times_when_exceptions_excused_part_of_the_window():
     """A ship with no shore power whose window a storm and a terminal fault excused in part
     read "6.00 h of the window 2026-10-03 07:00 to 2026-10-04 01:00 ... not on shore power and

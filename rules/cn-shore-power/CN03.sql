@@ -13,8 +13,10 @@
 --   this finding.
 SELECT
     visit_id,
-    'at berth ' || bc_minutes_text(stay_seconds) || ' min at a '
-        || coalesce(port_area || ' port, ', 'port without port_area (' || port || '), ')
+    'at berth ' || bc_minutes_text(stay_seconds) || ' min at '
+        -- "an inland port", not "a inland port" (pack 1.1.9)
+        || coalesce(CASE WHEN port_area = 'inland' THEN 'an ' ELSE 'a ' END || port_area
+                    || ' port, ', 'a port without port_area (' || port || '), ')
         -- a stay over the threshold whose allowances leave no window is exempt too, but it
         -- is not "not more than" the threshold (pack 1.1.6)
         || CASE WHEN over_threshold
