@@ -72,8 +72,8 @@ BASIS_WORDS: dict[str, tuple[str, str]] = {
                                "Not applicable: the vessel is not ocean-going (e.g. an "
                                "articulated tug barge), so the at-berth rule does not apply."),
     "before_start_date": ("before the start date",
-                          "Not applicable: the visit departed before the requirement began "
-                          "for this vessel type or port."),
+                          "Not applicable: the requirement had not begun for this vessel type "
+                          "or port."),
     "below_gross_tonnage": ("below the gross tonnage threshold",
                             "Not applicable: the ship is smaller than the regulation's gross "
                             "tonnage threshold (FuelEU: 5 000 GT)."),
@@ -99,6 +99,15 @@ REGIME_NOTES: dict[str, dict[str, str]] = {
     "not_regulated_type": {"carb": "bulk and general cargo ships under CARB",
                            "fueleu": "any but container and passenger ships under FuelEU",
                            "cn": "tankers under the Chinese rule"},
+    # which end of the stay the start date is held against: CARB and the Chinese pack take the
+    # arrival (a visit arriving before port-local midnight of the date is out, whenever it
+    # departs), FuelEU the departure; the sentence said "departed" for all three
+    "before_start_date": {"carb": "it arrived before port-local midnight of its start date "
+                                  "(CARB)",
+                          "fueleu": "it departed at or before port-local midnight of the start "
+                                    "date (FuelEU)",
+                          "cn": "it arrived before port-local midnight of its start date "
+                                "(China)"},
     "ops_unavailable": {"fueleu": "an Art. 6(5) exception (FuelEU)",
                         "cn": "a temporary fault of the terminal's shore-power facility (China)"},
     "ops_incompatible": {"fueleu": "an Art. 6(5) exception (FuelEU)",
