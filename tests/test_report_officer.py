@@ -233,6 +233,29 @@ def test_the_start_date_basis_says_which_end_of_the_stay_each_regulation_reads(t
     assert "China" not in sentences["carb"] + sentences["fueleu"]
 
 
+def test_a_typhoon_over_the_whole_window_is_not_listed_as_excusing_part_of_it(shanghai):
+    # SHA-2610-00043: a typhoon warning over the whole stay, no minute on shore power, basis
+    # `emergency`. The appendix and the exceptions table said "Compliant (emergency excused
+    # part)" of it, beside 0 shore-power minutes: part of what, the officer asked.
+    html, model = shanghai
+    row = next(r["line"] for r in model["appendix"]["rows"] if "SHA-2610-00043" in r["line"])
+    assert "window excused: emergency" in row
+    assert "excused part" not in row
+    text = _text(_section(html, "exceptions"))
+    assert "SHA-2610-00043" in text
+    assert "Compliant (window excused: emergency)" in text
+    assert "emergency excused part" not in text
+    bases = {b["code"]: b["meaning"] for b in model["glossary"]["basis"]}
+    assert bases["emergency"].endswith(
+        "all of it where no minute was under control (listed as window excused: emergency).")
+    # joined to time under control it still excused a part of the window
+    from berthcheck.report.words import basis_text
+    assert basis_text("controlled+emergency") == "controlled in the window, emergency excused part"
+    assert basis_text("emergency+ops_unavailable") == (
+        "window excused: emergency, OPS unavailable")
+    assert basis_text("zero_emission_tech") == "zero-emission technology"  # the exemption
+
+
 # --- the summary's totals say what they leave out --------------------------------------------
 
 
