@@ -203,6 +203,59 @@ def test_the_shanghai_glossary_says_its_own_window_and_short_visit(shanghai):
                                                 "Chinese rule.")
 
 
+def test_the_start_date_basis_says_which_end_of_the_stay_each_regulation_reads(tmp_path):
+    # The Chinese pack (and CARB) hold the start date against the ARRIVAL: a ship that berthed
+    # at 23:59 the evening before and left the next morning is before_start_date. The glossary
+    # told a Shanghai officer it "departed before the requirement began", which it did not.
+    from berthcheck.ingest.load import load_files
+    from tests.conftest import good_visit, write_csv
+
+    db = tmp_path / "db.duckdb"
+    con = store.connect(db)
+    try:
+        load_files(con, "visits", [write_csv(tmp_path / "visits.csv", [good_visit(
+            port="CNSHA", terminal="YS4", berth="YS401", arrival="2019-06-30 23:59",
+            ready_to_work="", pilot_on_board="", departure="2019-07-01 10:00")])])
+    finally:
+        con.close()
+    html, model = _report(db, "cn-shore-power", "2019-07")
+    assert model["summary"]["counts"]["not_applicable"] == 1
+    bases = {b["code"]: b["meaning"] for b in model["glossary"]["basis"]}
+    assert bases["before_start_date"] == (
+        "Not applicable: the requirement had not begun for this vessel type or port: it arrived "
+        "before port-local midnight of its start date (China).")
+    assert "departed" not in bases["before_start_date"]
+    # each regulation's report says its own reading, and only its own
+    sentences = {regime: basis_glossary(["before_start_date"], regimes={regime})[0]["meaning"]
+                 for regime in ("carb", "fueleu", "cn")}
+    assert "arrived before" in sentences["carb"] and "(CARB)" in sentences["carb"]
+    assert "departed at or before" in sentences["fueleu"]
+    assert "China" not in sentences["carb"] + sentences["fueleu"]
+
+
+def test_a_typhoon_over_the_whole_window_is_not_listed_as_excusing_part_of_it(shanghai):
+    # SHA-2610-00043: a typhoon warning over the whole stay, no minute on shore power, basis
+    # `emergency`. The appendix and the exceptions table said "Compliant (emergency excused
+    # part)" of it, beside 0 shore-power minutes: part of what, the officer asked.
+    html, model = shanghai
+    row = next(r["line"] for r in model["appendix"]["rows"] if "SHA-2610-00043" in r["line"])
+    assert "window excused: emergency" in row
+    assert "excused part" not in row
+    text = _text(_section(html, "exceptions"))
+    assert "SHA-2610-00043" in text
+    assert "Compliant (window excused: emergency)" in text
+    assert "emergency excused part" not in text
+    bases = {b["code"]: b["meaning"] for b in model["glossary"]["basis"]}
+    assert bases["emergency"].endswith(
+        "all of it where no minute was under control (listed as window excused: emergency).")
+    # joined to time under control it still excused a part of the window
+    from berthcheck.report.words import basis_text
+    assert basis_text("controlled+emergency") == "controlled in the window, emergency excused part"
+    assert basis_text("emergency+ops_unavailable") == (
+        "window excused: emergency, OPS unavailable")
+    assert basis_text("zero_emission_tech") == "zero-emission technology"  # the exemption
+
+
 # --- the summary's totals say what they leave out --------------------------------------------
 
 

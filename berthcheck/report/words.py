@@ -33,9 +33,11 @@ BASIS_WORDS: dict[str, tuple[str, str]] = {
             "A Terminal Incident Event within the terminal's allowance excused the visit."),
     "remediation": ("remediation excused part",
                     "Part of the window was excused by a remediation event (payment into a "
-                    "remediation fund instead of control)."),
+                    "remediation fund instead of control); all of it where no minute was "
+                    "under control (listed as window excused: remediation)."),
     "emergency": ("emergency excused part",
-                  "Part of the window was excused by a safety and emergency event."),
+                  "Part of the window was excused by a safety and emergency event; all of it "
+                  "where no minute was under control (listed as window excused: emergency)."),
     # joined to a compliant or non-compliant basis where they excused time (docs/packs.md 6;
     # alone, the whole stay under the obligation)
     "ops_unavailable": ("OPS unavailable, excused",
@@ -72,8 +74,8 @@ BASIS_WORDS: dict[str, tuple[str, str]] = {
                                "Not applicable: the vessel is not ocean-going (e.g. an "
                                "articulated tug barge), so the at-berth rule does not apply."),
     "before_start_date": ("before the start date",
-                          "Not applicable: the visit departed before the requirement began "
-                          "for this vessel type or port."),
+                          "Not applicable: the requirement had not begun for this vessel type "
+                          "or port."),
     "below_gross_tonnage": ("below the gross tonnage threshold",
                             "Not applicable: the ship is smaller than the regulation's gross "
                             "tonnage threshold (FuelEU: 5 000 GT)."),
@@ -99,6 +101,15 @@ REGIME_NOTES: dict[str, dict[str, str]] = {
     "not_regulated_type": {"carb": "bulk and general cargo ships under CARB",
                            "fueleu": "any but container and passenger ships under FuelEU",
                            "cn": "tankers under the Chinese rule"},
+    # which end of the stay the start date is held against: CARB and the Chinese pack take the
+    # arrival (a visit arriving before port-local midnight of the date is out, whenever it
+    # departs), FuelEU the departure; the sentence said "departed" for all three
+    "before_start_date": {"carb": "it arrived before port-local midnight of its start date "
+                                  "(CARB)",
+                          "fueleu": "it departed at or before port-local midnight of the start "
+                                    "date (FuelEU)",
+                          "cn": "it arrived before port-local midnight of its start date "
+                                "(China)"},
     "ops_unavailable": {"fueleu": "an Art. 6(5) exception (FuelEU)",
                         "cn": "a temporary fault of the terminal's shore-power facility (China)"},
     "ops_incompatible": {"fueleu": "an Art. 6(5) exception (FuelEU)",
@@ -126,10 +137,32 @@ def basis_part(code: str) -> str:
     return code.replace("_", " ")  # a pack's own code: shown as it is, never dropped
 
 
+# A basis made only of the kinds that excused time (no `controlled`, no `uncontrolled`): no
+# minute of the window was under control and they excused all of it (every built-in pack gives
+# a typhoon over the whole stay the basis `emergency`). Their listing words said "emergency
+# excused part" of such a visit; it reads "window excused: emergency".
+_WHOLE_WINDOW_NOUNS = {"remediation": "remediation", "emergency": "emergency",
+                       "ops_unavailable": "OPS unavailable", "ops_incompatible": "OPS incompatible",
+                       "zero_emission_tech": "zero-emission technology",
+                       "connection_allowance": "connection allowance"}
+
+
+def _whole_window_excused(parts: list[str]) -> bool:
+    """Whether a basis of these parts is excused kinds alone (`zero_emission_tech` alone is
+    the exemption, a basis of its own)."""
+    from berthcheck.engine.bases import CONTRACT_BASES, JOINED
+
+    primary = set().union(*CONTRACT_BASES.values())
+    return bool(parts) and all(p in JOINED for p in parts) and any(
+        p not in primary for p in parts)
+
+
 def basis_text(basis: str | None) -> str:
     """A `+`-joined basis in words: `controlled+remediation` -> `controlled in the window,
-    remediation excused part`."""
+    remediation excused part`; `emergency` alone -> `window excused: emergency`."""
     parts = [p for p in (basis or "").split("+") if p]
+    if _whole_window_excused(parts):
+        return "window excused: " + ", ".join(_WHOLE_WINDOW_NOUNS[p] for p in parts)
     return ", ".join(basis_part(p) for p in parts) or "–"
 
 
