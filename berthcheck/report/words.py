@@ -162,7 +162,8 @@ def basis_text(basis: str | None) -> str:
     remediation excused part`; `emergency` alone -> `window excused: emergency`."""
     parts = [p for p in (basis or "").split("+") if p]
     if _whole_window_excused(parts):
-        return "window excused: " + ", ".join(_WHOLE_WINDOW_NOUNS[p] for p in parts)
+        return "window excused: " + ", ".join(_WHOLE_WINDOW_NOUNS.get(p, basis_part(p))
+                                              for p in parts)
     return ", ".join(basis_part(p) for p in parts) or "–"
 
 
