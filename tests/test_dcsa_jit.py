@@ -245,6 +245,20 @@ BAD = {
     "ACT for an unknown service": (
         _drop_service, "$.timestamps[6].portCallServiceID",
         "e2000000-0000-4000-8000-000000000006", "not in the files"),
+    # a code of another JSON type: a list or object cannot be looked up among the codes
+    # (it failed with "unexpected TypeError: unhashable type", as a bug in berthcheck)
+    "classifier code a list": (
+        _set(["timestamps", 0, "classifierCode"], ["ACT"]),
+        "$.timestamps[0].classifierCode", '["ACT"]', "must be a string"),
+    "service type an object": (
+        _set(["portCallServices", 1, "portCallServiceType"], {"code": "BERTH"}),
+        "$.portCallServices[1].portCallServiceType", '{"code": "BERTH"}', "must be a string"),
+    "event code a list": (
+        _set(["portCallServices", 1, "portCallServiceEventTypeCode"], ["ARRI"]),
+        "$.portCallServices[1].portCallServiceEventTypeCode", '["ARRI"]', "must be a string"),
+    "phase code an object": (
+        _set(["portCallServices", 1, "portCallPhaseTypeCode"], {}),
+        "$.portCallServices[1].portCallPhaseTypeCode", "{}", "must be a string"),
 }
 
 

@@ -293,8 +293,11 @@ class Reader:
                                  get("portCallServiceType"), get("portCallServiceEventTypeCode"))
         phase = get("portCallPhaseTypeCode")
         location = get("portCallServiceLocation")
-        if not (type(key) is str and type(tc) is str and stype in _SERVICE_SET
-                and event in _EVENT_SET and (phase is None or phase in _PHASE_SET)
+        # a code is looked up only once it is text: a list or object is unhashable (the
+        # checked path says it must be a string)
+        if not (type(key) is str and type(tc) is str and type(stype) is str
+                and stype in _SERVICE_SET and type(event) is str and event in _EVENT_SET
+                and (phase is None or (type(phase) is str and phase in _PHASE_SET))
                 and type(location) is dict and key not in self.services):
             return False
         cancelled, declined = get("cancelled", False), get("declined", False)
@@ -350,8 +353,9 @@ class Reader:
         key, service, classifier, text = (get("timestampID"), get("portCallServiceID"),
                                           get("classifierCode"), get("dateTime"))
         reply = get("replyToTimestampID")
-        if (type(key) is str and type(service) is str and classifier in _CLASSIFIER_SET
-                and type(text) is str and (reply is None or type(reply) is str)):
+        if (type(key) is str and type(service) is str and type(classifier) is str
+                and classifier in _CLASSIFIER_SET and type(text) is str
+                and (reply is None or type(reply) is str)):
             if classifier != "ACT":  # the common case, without the checked path's work
                 self.skipped["non-ACT timestamps (EST, PLN, REQ)"] += 1
                 return
