@@ -259,6 +259,11 @@ BAD = {
     "phase code an object": (
         _set(["portCallServices", 1, "portCallPhaseTypeCode"], {}),
         "$.portCallServices[1].portCallPhaseTypeCode", "{}", "must be a string"),
+    # an item that is no object beside a problem of a call (here: the BERTH ARRI its timestamp
+    # gave is gone, so the DEPA has none): it failed with "unexpected ValueError: zip()
+    # argument 2 is shorter than argument 1", the call's problem tied to no visit
+    "timestamp not an object": (
+        _set(["timestamps", 0], ["ACT"]), "$.timestamps[0]", "['ACT']", "must be an object"),
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -167,29 +168,30 @@ def _endpoint_of(item: dict) -> str | None:
     return None
 
 
-def sections(payload, label: str, errors: list[RowError]):
-    """Yield (endpoint, item, Where) for every object of a payload."""
+def sections(payload, label: str, report: Callable[[RowError], None]):
+    """Yield (endpoint, item, Where) for every object of a payload; `report` is given each
+    problem of the payload's shape (Reader.report, which ties it to no call)."""
     if isinstance(payload, dict):
         unknown = sorted(set(payload) - set(ENDPOINT_KEYS))
         for key in unknown:
-            errors.append(RowError(label, 0, key, "", "not a JIT 2.0 collection; expected "
+            report(RowError(label, 0, key, "", "not a JIT 2.0 collection; expected "
                                    + ", ".join(ENDPOINT_KEYS), path=f"$.{key}"))
         for key in ENDPOINT_KEYS:
             items = payload.get(key, [])
             if not isinstance(items, list):
-                errors.append(RowError(label, 0, key, type(items).__name__,
+                report(RowError(label, 0, key, type(items).__name__,
                                        "must be an array", path=f"$.{key}"))
                 continue
             for i, item in enumerate(items):
                 where = Where(label, f"$.{key}[{i}]")
                 if not isinstance(item, dict):
-                    errors.append(RowError(label, 0, key, str(item)[:60], "must be an object",
+                    report(RowError(label, 0, key, str(item)[:60], "must be an object",
                                            path=where.path))
                     continue
                 yield key, item, where
         return
     if not isinstance(payload, list):
-        errors.append(RowError(label, 0, "$", type(payload).__name__,
+        report(RowError(label, 0, "$", type(payload).__name__,
                                "a JIT payload is an array (one endpoint) or an object with "
                                + ", ".join(ENDPOINT_KEYS), path="$"))
         return
@@ -197,7 +199,7 @@ def sections(payload, label: str, errors: list[RowError]):
         where = Where(label, f"$[{i}]")
         endpoint = _endpoint_of(item) if isinstance(item, dict) else None
         if endpoint is None:
-            errors.append(RowError(label, 0, "$", str(item)[:60],
+            report(RowError(label, 0, "$", str(item)[:60],
                                    "not a Port Call, Terminal Call, Port Call Service or "
                                    "Timestamp", path=where.path))
             continue
@@ -220,6 +222,12 @@ class Reader:
         # that the visits it touches are kept out too (--quarantine loads only sound visits)
         self.owners: list[tuple[str, str] | None] = []
         self.owner: tuple[str, str] | None = None
+
+    def report(self, error: RowError) -> None:
+        """A problem of a payload's shape (an item that is no object, an unknown collection):
+        of no call, so it keeps no visit out; `owners` stays parallel to `errors`."""
+        self.errors.append(error)
+        self.owners.append(None)
 
     def error(self, where: Where, field_name: str, value, reason: str) -> None:
         text = "" if value is None else value if isinstance(value, str) else json.dumps(value)
