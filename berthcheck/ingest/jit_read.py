@@ -277,8 +277,8 @@ class Reader:
         self.owner = (owner_key[0], owner_id) if isinstance(owner_id, str) else None
         if endpoint == "portCalls":
             key = self.text(item, where, "portCallID", required=True)
-            if key is not None:
-                self._once(self.port_calls, key, item, where, "portCallID")
+            if key is not None and self._once(self.port_calls, key, item, where, "portCallID"):
+                self._port_call_fields(item, where)
         elif endpoint == "terminalCalls":
             key = self.text(item, where, "terminalCallID", required=True)
             self.text(item, where, "portCallID", required=True)
@@ -288,6 +288,19 @@ class Reader:
             self._add_service(item, where)
         else:
             self._add_stamp(item, where)
+
+    def _port_call_fields(self, item: dict, where: Where) -> None:
+        """The Port Call's values its visits take (port, vessel name and type code), each
+        where it is of another JSON type: the visit's column is left empty, which `load`
+        reports as missing, and this names the value given."""
+        self.text(item, where, "UNLocationCode", required=False)
+        vessel = item.get("vessel")
+        if vessel is not None and not isinstance(vessel, dict):
+            self.error(where, "vessel", vessel, "must be an object (vesselIMONumber, name, "
+                       "typeCode, ...)")
+        elif vessel is not None:
+            for name in ("name", "typeCode"):
+                self.text(vessel, where.at("vessel"), name, required=False)
 
     def _add_service(self, item: dict, where: Where) -> None:
         if not self._add_service_fast(item, where):
