@@ -69,7 +69,18 @@ def test_a_port_without_regulated_visits_is_not_charted_as_zero_compliance(tmp_p
     (lambda d: d["resources"][0]["schema"]["fields"].__setitem__(3, "visits"),
      "$.resources[indicators].schema.fields[3] must be an object (a field's name, type, ...), "
      "not \"visits\""),
-], ids=["pack", "pack_version", "run_id", "field"])
+    # the CSV's hash of another type, or none, was refused as a CSV "changed after it was
+    # written (opened and saved in a spreadsheet?)": the CSV was the package's own
+    (lambda d: d["resources"][0].update(hash=123),
+     "$.resources[indicators].hash must be text, not 123"),
+    (lambda d: d["resources"][0].pop("hash"),
+     "$.resources[indicators].hash is missing: compare checks indicators.csv against the "
+     "sha256 `export indicators` records there ('sha256:' and 64 hex digits)"),
+    (lambda d: d["resources"][0].update(hash="md5:9e107d9d372bb6826bd81d3542a419d6"),
+     "$.resources[indicators].hash: 'md5:9e107d9d372bb6826bd81d3542a419d6': not 'sha256:' "
+     "and 64 hex digits; compare checks indicators.csv against the sha256 `export indicators` "
+     "records there"),
+], ids=["pack", "pack_version", "run_id", "field", "hash-number", "hash-missing", "hash-md5"])
 def test_a_descriptor_value_of_the_wrong_json_type_is_refused_naming_its_path(
         runner, tmp_path, lax, edit, named):
     bad = _package(tmp_path / "ngo", [_row("JPNGO")], edit=edit)

@@ -245,6 +245,39 @@ BAD = {
     "ACT for an unknown service": (
         _drop_service, "$.timestamps[6].portCallServiceID",
         "e2000000-0000-4000-8000-000000000006", "not in the files"),
+    # a code of another JSON type: a list or object cannot be looked up among the codes
+    # (it failed with "unexpected TypeError: unhashable type", as a bug in berthcheck)
+    "classifier code a list": (
+        _set(["timestamps", 0, "classifierCode"], ["ACT"]),
+        "$.timestamps[0].classifierCode", '["ACT"]', "must be a string"),
+    "service type an object": (
+        _set(["portCallServices", 1, "portCallServiceType"], {"code": "BERTH"}),
+        "$.portCallServices[1].portCallServiceType", '{"code": "BERTH"}', "must be a string"),
+    "event code a list": (
+        _set(["portCallServices", 1, "portCallServiceEventTypeCode"], ["ARRI"]),
+        "$.portCallServices[1].portCallServiceEventTypeCode", '["ARRI"]', "must be a string"),
+    "phase code an object": (
+        _set(["portCallServices", 1, "portCallPhaseTypeCode"], {}),
+        "$.portCallServices[1].portCallPhaseTypeCode", "{}", "must be a string"),
+    # a Port Call value of another JSON type was dropped: 'field port: '': is required but
+    # empty' named neither the value nor what was wrong with it
+    "port a number": (
+        _set(["portCalls", 0, "UNLocationCode"], 5),
+        "$.portCalls[0].UNLocationCode", "5", "must be a string"),
+    "vessel name a number": (
+        _set(["portCalls", 0, "vessel", "name"], 9321483),
+        "$.portCalls[0].vessel.name", "9321483", "must be a string"),
+    "vessel type code a list": (
+        _set(["portCalls", 0, "vessel", "typeCode"], ["CONT"]),
+        "$.portCalls[0].vessel.typeCode", '["CONT"]', "must be a string"),
+    "vessel a string": (
+        _set(["portCalls", 0, "vessel"], "YM WHOLESOME"),
+        "$.portCalls[0].vessel", "YM WHOLESOME", "must be an object"),
+    # an item that is no object beside a problem of a call (here: the BERTH ARRI its timestamp
+    # gave is gone, so the DEPA has none): it failed with "unexpected ValueError: zip()
+    # argument 2 is shorter than argument 1", the call's problem tied to no visit
+    "timestamp not an object": (
+        _set(["timestamps", 0], ["ACT"]), "$.timestamps[0]", "['ACT']", "must be an object"),
 }
 
 

@@ -184,7 +184,7 @@ def read_package(path: Path, name: str | None = None) -> Package:
     data = members.get(CSV_NAME)
     if data is None:
         raise BerthcheckError(f"{name}: no {CSV_NAME}")
-    expected = str(resource.get("hash") or "")
+    expected = _recorded_sha256(name, resource)
     actual = "sha256:" + hashlib.sha256(data).hexdigest()
     if expected != actual:
         raise BerthcheckError(f"{name}: {CSV_NAME} does not match the sha256 its "
@@ -225,6 +225,26 @@ def read_package(path: Path, name: str | None = None) -> Package:
                                   f"{row['month']!r}: outside the package's period "
                                   f"{b['period']!r} ($.berthcheck.period)")
     return Package(name, descriptor, rows, hashlib.sha256(data).hexdigest(), unread, warnings)
+
+
+_SHA256 = re.compile(r"sha256:[0-9a-fA-F]{64}")
+
+
+def _recorded_sha256(name: str, resource: dict) -> str:
+    """The sha256 of indicators.csv its descriptor records (`sha256:<hex>`, as `export
+    indicators` writes it), lower case. A hash of another JSON type, none, or one of another
+    algorithm is said as such: it is the descriptor's fault, not a CSV changed since."""
+    path = f"{_RESOURCE_PATH}.hash"
+    _require_text(name, resource, path, "hash")
+    value = resource.get("hash")
+    what = f"compare checks {CSV_NAME} against the sha256 `export indicators` records there"
+    if value is None:
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {path} is missing: {what} "
+                              "('sha256:' and 64 hex digits)")
+    if not _SHA256.fullmatch(value):
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {path}: {value!r}: not 'sha256:' and "
+                              f"64 hex digits; {what}")
+    return value.lower()
 
 
 def _version_key(text: str) -> tuple[int, ...]:

@@ -137,7 +137,7 @@ def build(files: list[Path]) -> JitImport:
     for path in paths:
         payload = read_json(path, limit)
         digest.update(path.read_bytes())
-        for endpoint, item, where in sections(payload, path.name, reader.errors):
+        for endpoint, item, where in sections(payload, path.name, reader.report):
             reader.add(endpoint, item, where)
         del payload
     result = JitImport("+".join(labels), paths, digest.hexdigest())

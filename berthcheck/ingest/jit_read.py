@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -167,29 +168,30 @@ def _endpoint_of(item: dict) -> str | None:
     return None
 
 
-def sections(payload, label: str, errors: list[RowError]):
-    """Yield (endpoint, item, Where) for every object of a payload."""
+def sections(payload, label: str, report: Callable[[RowError], None]):
+    """Yield (endpoint, item, Where) for every object of a payload; `report` is given each
+    problem of the payload's shape (Reader.report, which ties it to no call)."""
     if isinstance(payload, dict):
         unknown = sorted(set(payload) - set(ENDPOINT_KEYS))
         for key in unknown:
-            errors.append(RowError(label, 0, key, "", "not a JIT 2.0 collection; expected "
+            report(RowError(label, 0, key, "", "not a JIT 2.0 collection; expected "
                                    + ", ".join(ENDPOINT_KEYS), path=f"$.{key}"))
         for key in ENDPOINT_KEYS:
             items = payload.get(key, [])
             if not isinstance(items, list):
-                errors.append(RowError(label, 0, key, type(items).__name__,
+                report(RowError(label, 0, key, type(items).__name__,
                                        "must be an array", path=f"$.{key}"))
                 continue
             for i, item in enumerate(items):
                 where = Where(label, f"$.{key}[{i}]")
                 if not isinstance(item, dict):
-                    errors.append(RowError(label, 0, key, str(item)[:60], "must be an object",
+                    report(RowError(label, 0, key, str(item)[:60], "must be an object",
                                            path=where.path))
                     continue
                 yield key, item, where
         return
     if not isinstance(payload, list):
-        errors.append(RowError(label, 0, "$", type(payload).__name__,
+        report(RowError(label, 0, "$", type(payload).__name__,
                                "a JIT payload is an array (one endpoint) or an object with "
                                + ", ".join(ENDPOINT_KEYS), path="$"))
         return
@@ -197,7 +199,7 @@ def sections(payload, label: str, errors: list[RowError]):
         where = Where(label, f"$[{i}]")
         endpoint = _endpoint_of(item) if isinstance(item, dict) else None
         if endpoint is None:
-            errors.append(RowError(label, 0, "$", str(item)[:60],
+            report(RowError(label, 0, "$", str(item)[:60],
                                    "not a Port Call, Terminal Call, Port Call Service or "
                                    "Timestamp", path=where.path))
             continue
@@ -220,6 +222,12 @@ class Reader:
         # that the visits it touches are kept out too (--quarantine loads only sound visits)
         self.owners: list[tuple[str, str] | None] = []
         self.owner: tuple[str, str] | None = None
+
+    def report(self, error: RowError) -> None:
+        """A problem of a payload's shape (an item that is no object, an unknown collection):
+        of no call, so it keeps no visit out; `owners` stays parallel to `errors`."""
+        self.errors.append(error)
+        self.owners.append(None)
 
     def error(self, where: Where, field_name: str, value, reason: str) -> None:
         text = "" if value is None else value if isinstance(value, str) else json.dumps(value)
@@ -269,8 +277,8 @@ class Reader:
         self.owner = (owner_key[0], owner_id) if isinstance(owner_id, str) else None
         if endpoint == "portCalls":
             key = self.text(item, where, "portCallID", required=True)
-            if key is not None:
-                self._once(self.port_calls, key, item, where, "portCallID")
+            if key is not None and self._once(self.port_calls, key, item, where, "portCallID"):
+                self._port_call_fields(item, where)
         elif endpoint == "terminalCalls":
             key = self.text(item, where, "terminalCallID", required=True)
             self.text(item, where, "portCallID", required=True)
@@ -280,6 +288,19 @@ class Reader:
             self._add_service(item, where)
         else:
             self._add_stamp(item, where)
+
+    def _port_call_fields(self, item: dict, where: Where) -> None:
+        """The Port Call's values its visits take (port, vessel name and type code), each
+        where it is of another JSON type: the visit's column is left empty, which `load`
+        reports as missing, and this names the value given."""
+        self.text(item, where, "UNLocationCode", required=False)
+        vessel = item.get("vessel")
+        if vessel is not None and not isinstance(vessel, dict):
+            self.error(where, "vessel", vessel, "must be an object (vesselIMONumber, name, "
+                       "typeCode, ...)")
+        elif vessel is not None:
+            for name in ("name", "typeCode"):
+                self.text(vessel, where.at("vessel"), name, required=False)
 
     def _add_service(self, item: dict, where: Where) -> None:
         if not self._add_service_fast(item, where):
@@ -293,8 +314,11 @@ class Reader:
                                  get("portCallServiceType"), get("portCallServiceEventTypeCode"))
         phase = get("portCallPhaseTypeCode")
         location = get("portCallServiceLocation")
-        if not (type(key) is str and type(tc) is str and stype in _SERVICE_SET
-                and event in _EVENT_SET and (phase is None or phase in _PHASE_SET)
+        # a code is looked up only once it is text: a list or object is unhashable (the
+        # checked path says it must be a string)
+        if not (type(key) is str and type(tc) is str and type(stype) is str
+                and stype in _SERVICE_SET and type(event) is str and event in _EVENT_SET
+                and (phase is None or (type(phase) is str and phase in _PHASE_SET))
                 and type(location) is dict and key not in self.services):
             return False
         cancelled, declined = get("cancelled", False), get("declined", False)
@@ -350,8 +374,9 @@ class Reader:
         key, service, classifier, text = (get("timestampID"), get("portCallServiceID"),
                                           get("classifierCode"), get("dateTime"))
         reply = get("replyToTimestampID")
-        if (type(key) is str and type(service) is str and classifier in _CLASSIFIER_SET
-                and type(text) is str and (reply is None or type(reply) is str)):
+        if (type(key) is str and type(service) is str and type(classifier) is str
+                and classifier in _CLASSIFIER_SET and type(text) is str
+                and (reply is None or type(reply) is str)):
             if classifier != "ACT":  # the common case, without the checked path's work
                 self.skipped["non-ACT timestamps (EST, PLN, REQ)"] += 1
                 return
