@@ -175,33 +175,33 @@ def sections(payload, label: str, report: Callable[[RowError], None]):
         unknown = sorted(set(payload) - set(ENDPOINT_KEYS))
         for key in unknown:
             report(RowError(label, 0, key, "", "not a JIT 2.0 collection; expected "
-                                   + ", ".join(ENDPOINT_KEYS), path=f"$.{key}"))
+                            + ", ".join(ENDPOINT_KEYS), path=f"$.{key}"))
         for key in ENDPOINT_KEYS:
             items = payload.get(key, [])
             if not isinstance(items, list):
                 report(RowError(label, 0, key, type(items).__name__,
-                                       "must be an array", path=f"$.{key}"))
+                                "must be an array", path=f"$.{key}"))
                 continue
             for i, item in enumerate(items):
                 where = Where(label, f"$.{key}[{i}]")
                 if not isinstance(item, dict):
                     report(RowError(label, 0, key, str(item)[:60], "must be an object",
-                                           path=where.path))
+                                    path=where.path))
                     continue
                 yield key, item, where
         return
     if not isinstance(payload, list):
         report(RowError(label, 0, "$", type(payload).__name__,
-                               "a JIT payload is an array (one endpoint) or an object with "
-                               + ", ".join(ENDPOINT_KEYS), path="$"))
+                        "a JIT payload is an array (one endpoint) or an object with "
+                        + ", ".join(ENDPOINT_KEYS), path="$"))
         return
     for i, item in enumerate(payload):
         where = Where(label, f"$[{i}]")
         endpoint = _endpoint_of(item) if isinstance(item, dict) else None
         if endpoint is None:
             report(RowError(label, 0, "$", str(item)[:60],
-                                   "not a Port Call, Terminal Call, Port Call Service or "
-                                   "Timestamp", path=where.path))
+                            "not a Port Call, Terminal Call, Port Call Service or "
+                            "Timestamp", path=where.path))
             continue
         yield endpoint, item, where
 
