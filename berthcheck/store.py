@@ -361,10 +361,31 @@ def loaded_files(con) -> list[Path]:
                                          "ORDER BY 1") if p and os.path.isfile(p)]
 
 
-def check_not_loaded(con, outputs) -> None:
-    """Usage error when an output ((option, path) pairs) is a file loaded into the store."""
+def refuse_database(outputs, path: Path) -> None:
+    """Usage error when an output ((option, path) pairs) is the store file `path` (or DuckDB's
+    write-ahead log beside it): `audit manifest RUN --out berthcheck.duckdb`, or an export or
+    `--errors` given the database's name, replaced every stored input and run with a JSON or
+    CSV file."""
     from berthcheck import atomic
 
+    atomic.check_distinct(outputs, [path, _wal_file(path)], reason=(
+        "is the database (--db): writing it would replace every stored input and run with "
+        "berthcheck's output; give another path"))
+
+
+def check_not_database(con, outputs) -> None:
+    """`refuse_database` for the connection's own file."""
+    path = database_file(con)
+    if path is not None:
+        refuse_database(outputs, Path(path))
+
+
+def check_not_loaded(con, outputs) -> None:
+    """Usage error when an output ((option, path) pairs) is the store's file or a file loaded
+    into it."""
+    from berthcheck import atomic
+
+    check_not_database(con, outputs)
     atomic.check_distinct(outputs, loaded_files(con), reason=(
         "is a file loaded into the database: writing it would replace your data file with "
         "berthcheck's output; give another path"))
