@@ -314,10 +314,14 @@ _IN_TRANSACTION: set[int] = set()  # id() of connections inside `transaction`
 
 def _check_schema_readable(con, path: Path) -> None:
     """A database opened read-only cannot be migrated: it must be at this schema already."""
+    import duckdb
+
     latest = MIGRATIONS[-1][0]
     try:
         version = schema_version(con)
-    except Exception:  # noqa: BLE001 - no schema_meta: not a berthcheck database
+    except (duckdb.CatalogException, ValueError, TypeError):  # no schema_meta or no version
+        # only these: DuckDB running out of memory (a tiny BERTHCHECK_MEMORY_LIMIT) reading
+        # schema_meta was called "not a berthcheck database", exit 3, of the user's own store
         raise StoreUnavailable(f"database {path} is not a berthcheck database; nothing was "
                                "done") from None
     if version > latest:

@@ -175,3 +175,14 @@ def test_disk_full_during_load_is_one_line(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert result.output.strip().startswith("error: the disk is full")
     assert "Traceback" not in result.output
+
+
+def test_out_of_memory_opening_read_only_is_not_called_a_foreign_database(db, monkeypatch):
+    # the reading commands open the store read-only and read its schema version first: DuckDB
+    # running out of memory there was taken for a missing schema_meta table, "database ... is
+    # not a berthcheck database", exit 3, of the user's own store
+    monkeypatch.setenv("BERTHCHECK_MEMORY_LIMIT", "1KB")
+    result = _cli("runs", "list", "--db", db)
+    assert result.exit_code == 1, result.output
+    assert "BERTHCHECK_MEMORY_LIMIT=1KB" in result.output
+    assert "not a berthcheck database" not in result.output
