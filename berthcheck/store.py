@@ -102,12 +102,20 @@ def _memory_limit() -> str:
     return memory.strip()
 
 
-def _threads() -> int | None:
+# DuckDB starts its threads when told how many: a mistyped BERTHCHECK_THREADS=99999999999
+# ended the process with std::bad_alloc (exit 134, no message), 10000000 with a segfault
+MAX_THREADS = 1024
+
+
+def threads_setting() -> int | None:
+    """`BERTHCHECK_THREADS`, None when not set; a usage error unless a whole number from 1 to
+    MAX_THREADS (ASCII digits: '²' is a digit to str.isdigit, and int() raised on it)."""
     threads = os.environ.get("BERTHCHECK_THREADS")
     if not threads:
         return None
-    if not threads.isdigit() or int(threads) < 1:
-        raise BerthcheckError(f"BERTHCHECK_THREADS={threads!r}: give a whole number >= 1")
+    if not re.fullmatch(r"[0-9]+", threads) or not 1 <= int(threads) <= MAX_THREADS:
+        raise BerthcheckError(f"BERTHCHECK_THREADS={threads!r}: give a whole number from 1 "
+                              f"to {MAX_THREADS}")
     return int(threads)
 
 
@@ -115,7 +123,7 @@ def _check_settings() -> None:
     """The settings taken from the environment, checked before a database file is opened or
     made: a mistyped one left a new, empty store behind."""
     _memory_limit()
-    _threads()
+    threads_setting()
 
 
 def _resource_settings(con, path: Path) -> None:
@@ -137,7 +145,7 @@ def _resource_settings(con, path: Path) -> None:
     # free. The store deletes next to nothing (vacuum's other work), so row groups are left as
     # written: the same rows in the same order, one part-filled row group per big load.
     run(con, "SET max_vacuum_tasks = 0")
-    threads = _threads()
+    threads = threads_setting()
     if threads is not None:
         run(con, f"SET threads = {threads}")
 

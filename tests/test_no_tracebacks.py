@@ -186,3 +186,17 @@ def test_out_of_memory_opening_read_only_is_not_called_a_foreign_database(db, mo
     assert result.exit_code == 1, result.output
     assert "BERTHCHECK_MEMORY_LIMIT=1KB" in result.output
     assert "not a berthcheck database" not in result.output
+
+
+@pytest.mark.parametrize("threads", ["99999999999", "²", "1025"])
+def test_a_threads_setting_out_of_range_is_one_line(db, threads):
+    # 99999999999 went to DuckDB, which ended the process with std::bad_alloc (exit 134, no
+    # message); '²' passed str.isdigit and int() raised on it ("unexpected ValueError")
+    result = subprocess.run(
+        [sys.executable, "-m", "berthcheck", "runs", "list", "--db", str(db)],
+        capture_output=True, text=True, env={**os.environ, "BERTHCHECK_THREADS": threads},
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == (f"error: BERTHCHECK_THREADS={threads!r}: give a whole "
+                                     "number from 1 to 1024")
