@@ -92,7 +92,9 @@ def _refuse_foreign_database(con) -> None:
 
 
 DEFAULT_MEMORY_LIMIT = "3GB"
-_MEMORY_RE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.I)
+# ASCII digits: '٣GB' matched \d and went to DuckDB, which refused it with its own parser error
+_MEMORY_RE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$",
+                        re.I | re.ASCII)
 
 
 def _memory_limit() -> str:
@@ -131,7 +133,15 @@ def _resource_settings(con, path: Path) -> None:
     folder beside the file, every core). `BERTHCHECK_MEMORY_LIMIT` (e.g. 2GB),
     `BERTHCHECK_TEMP_DIR` and `BERTHCHECK_THREADS` override them. The limit covers DuckDB's
     buffers only; polars frames and Python come on top."""
-    run(con, f"SET memory_limit = '{_memory_limit()}'")
+    import duckdb
+
+    memory = _memory_limit()
+    try:
+        run(con, f"SET memory_limit = '{memory}'")
+    except duckdb.Error as exc:  # a size DuckDB cannot hold (99999999TB)
+        reason = str(exc).split(": ", 1)[-1]
+        raise BerthcheckError(f"BERTHCHECK_MEMORY_LIMIT={memory!r}: {reason}; give a size "
+                              "such as 3GB") from None
     temp = os.environ.get("BERTHCHECK_TEMP_DIR") or f"{path}.tmp"
     run(con, "SET temp_directory = '" + str(temp).replace("'", "''") + "'")
     # DuckDB's allocator hands freed memory back to the system from a background thread;
@@ -176,7 +186,15 @@ def release_cached_pages(con) -> None:
     except duckdb.Error:  # more than that is pinned: nothing is let go now, and nothing fails
         pass
     finally:
-        run(con, f"SET memory_limit = '{_memory_limit()}'")
+        import duckdb
+
+    memory = _memory_limit()
+    try:
+        run(con, f"SET memory_limit = '{memory}'")
+    except duckdb.Error as exc:  # a size DuckDB cannot hold (99999999TB)
+        reason = str(exc).split(": ", 1)[-1]
+        raise BerthcheckError(f"BERTHCHECK_MEMORY_LIMIT={memory!r}: {reason}; give a size "
+                              "such as 3GB") from None
 
 
 _LOCK_HINT = re.compile(r"(Could not set lock|Conflicting lock|database is locked)", re.I)

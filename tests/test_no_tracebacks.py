@@ -200,3 +200,19 @@ def test_a_threads_setting_out_of_range_is_one_line(db, threads):
     assert result.returncode == 1, result.stderr
     assert result.stderr.strip() == (f"error: BERTHCHECK_THREADS={threads!r}: give a whole "
                                      "number from 1 to 1024")
+
+
+@pytest.mark.parametrize("memory, words", [
+    ("\u0663GB", "give a size such as 3GB"),  # an Arabic-Indic 3: a digit to \d, not to DuckDB
+    ("99999999TB", "value is too large; give a size such as 3GB"),
+])
+def test_a_memory_limit_duckdb_cannot_take_names_the_setting(tmp_path, monkeypatch, memory,
+                                                             words):
+    # both went to DuckDB's SET memory_limit: "the database reported a problem
+    # (ParserException)", the setting unnamed
+    monkeypatch.setenv("BERTHCHECK_MEMORY_LIMIT", memory)
+    path = tmp_path / "new.duckdb"
+    result = _cli("load", "visits", write_csv(tmp_path / "v.csv", [good_visit()]), "--db", path)
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().startswith(f"error: BERTHCHECK_MEMORY_LIMIT={memory!r}: ")
+    assert words in result.output
