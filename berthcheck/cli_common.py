@@ -212,11 +212,22 @@ def say_loaded(files, errors, *, kind: str | None = None) -> None:
 
 
 def lock_wait_seconds() -> float:
+    """`$BERTHCHECK_LOCK_WAIT` in seconds, else 30; anything but a finite number >= 0 is an
+    error naming it, as for BERTHCHECK_THREADS and BERTHCHECK_MEMORY_LIMIT: 'abc' was read as
+    30 without a word, 'nan' as 0 and 'inf' as waiting for ever."""
+    import math
+
     raw = os.environ.get("BERTHCHECK_LOCK_WAIT")
-    try:
-        return max(0.0, float(raw)) if raw else LOCK_WAIT_SECONDS
-    except ValueError:
+    if not raw:
         return LOCK_WAIT_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise BerthcheckError(f"BERTHCHECK_LOCK_WAIT={raw!r}: give the seconds to wait for "
+                              "a writer, a number >= 0 (e.g. 30)")
+    return seconds
 
 
 def connect_for_reading(db: Path | None, *, writable: bool = False):

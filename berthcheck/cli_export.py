@@ -44,11 +44,15 @@ TableOutOption = Annotated[
 ]
 
 
-def _folder_ready(out: Path, mkdir: bool) -> None:
-    """The folder `--out` goes into exists, or `--mkdir` makes it (as for every output)."""
-    from berthcheck import atomic
+def _folder_ready(out: Path, mkdir: bool, db: Path | None) -> None:
+    """The folder `--out` goes into exists, or `--mkdir` makes it (as for every output), and
+    `--out` is not the database: said before a run is made for the export (the files' other
+    names are checked against it, and the loaded files, once built)."""
+    from berthcheck import atomic, store
+    from berthcheck.cli_common import db_path
 
     try:
+        store.refuse_database([("--out", out)], store.resolve_db_path(db_path(db)))
         atomic.check_parent(out, mkdir=mkdir, what="export")
     except BerthcheckError as exc:
         raise fail(exc) from None
@@ -109,7 +113,7 @@ def carb_visit_report_command(
     port-local time, with the due date and the missing required fields."""
     from berthcheck.export.carb_visits import export_carb_visit_report
 
-    _folder_ready(out, mkdir)
+    _folder_ready(out, mkdir, db)
     _done(with_store(db, lambda con: export_carb_visit_report(
         con, party=party, period=period, out=out, fleet=fleet, terminal=terminal,
         provider=provider, port=port, operator=operator)), as_json)
@@ -128,7 +132,7 @@ def wharfinger_command(
     and vessel type (loadable as `visit-counts`)."""
     from berthcheck.export.wharfinger import export_wharfinger
 
-    _folder_ready(out, mkdir)
+    _folder_ready(out, mkdir, db)
     _done(with_store(db, lambda con: export_wharfinger(con, year=year, port=port, out=out)),
           as_json)
 
@@ -145,7 +149,7 @@ def fueleu_calls_command(
     """FuelEU Art. 6 per-call records for a verifier (pack fueleu-art6)."""
     from berthcheck.export.fueleu_calls import export_fueleu_calls
 
-    _folder_ready(out, mkdir)
+    _folder_ready(out, mkdir, db)
     _done(with_store(db, lambda con: export_fueleu_calls(con, period=period, out=out,
                                                         port=port)), as_json)
 
@@ -166,7 +170,7 @@ def indicators_command(
     Package (datapackage.json + indicators.csv)."""
     from berthcheck.export.indicators import export_indicators
 
-    _folder_ready(out, mkdir)  # a folder --out is itself the output: its parent must exist
+    _folder_ready(out, mkdir, db)  # a folder --out is itself the output: its parent must exist
     _done(with_store(db, lambda con: export_indicators(con, period=period, out=out, port=port,
                                                  pack=pack)), as_json)
 

@@ -92,7 +92,9 @@ def _refuse_foreign_database(con) -> None:
 
 
 DEFAULT_MEMORY_LIMIT = "3GB"
-_MEMORY_RE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.I)
+# ASCII digits: '٣GB' matched \d and went to DuckDB, which refused it with its own parser error
+_MEMORY_RE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$",
+                        re.I | re.ASCII)
 
 
 def _memory_limit() -> str:
@@ -102,12 +104,20 @@ def _memory_limit() -> str:
     return memory.strip()
 
 
-def _threads() -> int | None:
+# DuckDB starts its threads when told how many: a mistyped BERTHCHECK_THREADS=99999999999
+# ended the process with std::bad_alloc (exit 134, no message), 10000000 with a segfault
+MAX_THREADS = 1024
+
+
+def threads_setting() -> int | None:
+    """`BERTHCHECK_THREADS`, None when not set; a usage error unless a whole number from 1 to
+    MAX_THREADS (ASCII digits: '²' is a digit to str.isdigit, and int() raised on it)."""
     threads = os.environ.get("BERTHCHECK_THREADS")
     if not threads:
         return None
-    if not threads.isdigit() or int(threads) < 1:
-        raise BerthcheckError(f"BERTHCHECK_THREADS={threads!r}: give a whole number >= 1")
+    if not re.fullmatch(r"[0-9]+", threads) or not 1 <= int(threads) <= MAX_THREADS:
+        raise BerthcheckError(f"BERTHCHECK_THREADS={threads!r}: give a whole number from 1 "
+                              f"to {MAX_THREADS}")
     return int(threads)
 
 
@@ -115,7 +125,7 @@ def _check_settings() -> None:
     """The settings taken from the environment, checked before a database file is opened or
     made: a mistyped one left a new, empty store behind."""
     _memory_limit()
-    _threads()
+    threads_setting()
 
 
 def _resource_settings(con, path: Path) -> None:
@@ -123,7 +133,15 @@ def _resource_settings(con, path: Path) -> None:
     folder beside the file, every core). `BERTHCHECK_MEMORY_LIMIT` (e.g. 2GB),
     `BERTHCHECK_TEMP_DIR` and `BERTHCHECK_THREADS` override them. The limit covers DuckDB's
     buffers only; polars frames and Python come on top."""
-    run(con, f"SET memory_limit = '{_memory_limit()}'")
+    import duckdb
+
+    memory = _memory_limit()
+    try:
+        run(con, f"SET memory_limit = '{memory}'")
+    except duckdb.Error as exc:  # a size DuckDB cannot hold (99999999TB)
+        reason = str(exc).split(": ", 1)[-1]
+        raise BerthcheckError(f"BERTHCHECK_MEMORY_LIMIT={memory!r}: {reason}; give a size "
+                              "such as 3GB") from None
     temp = os.environ.get("BERTHCHECK_TEMP_DIR") or f"{path}.tmp"
     run(con, "SET temp_directory = '" + str(temp).replace("'", "''") + "'")
     # DuckDB's allocator hands freed memory back to the system from a background thread;
@@ -137,7 +155,7 @@ def _resource_settings(con, path: Path) -> None:
     # free. The store deletes next to nothing (vacuum's other work), so row groups are left as
     # written: the same rows in the same order, one part-filled row group per big load.
     run(con, "SET max_vacuum_tasks = 0")
-    threads = _threads()
+    threads = threads_setting()
     if threads is not None:
         run(con, f"SET threads = {threads}")
 
@@ -168,7 +186,15 @@ def release_cached_pages(con) -> None:
     except duckdb.Error:  # more than that is pinned: nothing is let go now, and nothing fails
         pass
     finally:
-        run(con, f"SET memory_limit = '{_memory_limit()}'")
+        import duckdb
+
+    memory = _memory_limit()
+    try:
+        run(con, f"SET memory_limit = '{memory}'")
+    except duckdb.Error as exc:  # a size DuckDB cannot hold (99999999TB)
+        reason = str(exc).split(": ", 1)[-1]
+        raise BerthcheckError(f"BERTHCHECK_MEMORY_LIMIT={memory!r}: {reason}; give a size "
+                              "such as 3GB") from None
 
 
 _LOCK_HINT = re.compile(r"(Could not set lock|Conflicting lock|database is locked)", re.I)
@@ -314,10 +340,14 @@ _IN_TRANSACTION: set[int] = set()  # id() of connections inside `transaction`
 
 def _check_schema_readable(con, path: Path) -> None:
     """A database opened read-only cannot be migrated: it must be at this schema already."""
+    import duckdb
+
     latest = MIGRATIONS[-1][0]
     try:
         version = schema_version(con)
-    except Exception:  # noqa: BLE001 - no schema_meta: not a berthcheck database
+    except (duckdb.CatalogException, ValueError, TypeError):  # no schema_meta or no version
+        # only these: DuckDB running out of memory (a tiny BERTHCHECK_MEMORY_LIMIT) reading
+        # schema_meta was called "not a berthcheck database", exit 3, of the user's own store
         raise StoreUnavailable(f"database {path} is not a berthcheck database; nothing was "
                                "done") from None
     if version > latest:
@@ -361,10 +391,31 @@ def loaded_files(con) -> list[Path]:
                                          "ORDER BY 1") if p and os.path.isfile(p)]
 
 
-def check_not_loaded(con, outputs) -> None:
-    """Usage error when an output ((option, path) pairs) is a file loaded into the store."""
+def refuse_database(outputs, path: Path) -> None:
+    """Usage error when an output ((option, path) pairs) is the store file `path` (or DuckDB's
+    write-ahead log beside it): `audit manifest RUN --out berthcheck.duckdb`, or an export or
+    `--errors` given the database's name, replaced every stored input and run with a JSON or
+    CSV file."""
     from berthcheck import atomic
 
+    atomic.check_distinct(outputs, [path, _wal_file(path)], reason=(
+        "is the database (--db): writing it would replace every stored input and run with "
+        "berthcheck's output; give another path"))
+
+
+def check_not_database(con, outputs) -> None:
+    """`refuse_database` for the connection's own file."""
+    path = database_file(con)
+    if path is not None:
+        refuse_database(outputs, Path(path))
+
+
+def check_not_loaded(con, outputs) -> None:
+    """Usage error when an output ((option, path) pairs) is the store's file or a file loaded
+    into it."""
+    from berthcheck import atomic
+
+    check_not_database(con, outputs)
     atomic.check_distinct(outputs, loaded_files(con), reason=(
         "is a file loaded into the database: writing it would replace your data file with "
         "berthcheck's output; give another path"))

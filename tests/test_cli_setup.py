@@ -240,6 +240,18 @@ def test_a_reader_gives_up_after_the_wait_with_exit_3(tmp_path, monkeypatch):
     assert "is in use" in result.stderr and "waited" in result.stderr
 
 
+@pytest.mark.parametrize("wait", ["abc", "nan", "inf", "-1"])
+def test_a_lock_wait_that_is_no_number_of_seconds_is_said(tmp_path, monkeypatch, wait):
+    # 'abc' was read as the default 30 s without a word, 'nan' as 0 and 'inf' as for ever
+    db = tmp_path / "bc.duckdb"
+    store.connect(db).close()
+    monkeypatch.setenv("BERTHCHECK_LOCK_WAIT", wait)
+    result = runner.invoke(app, ["runs", "list", "--db", str(db)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (f"error: BERTHCHECK_LOCK_WAIT={wait!r}: give the seconds "
+                                     "to wait for a writer, a number >= 0 (e.g. 30)")
+
+
 @pytest.mark.parametrize("args", [["sample", "--visits", "3"], ["load", "visits"]])
 def test_no_progress_output_when_stderr_is_not_a_terminal(tmp_path, args):
     """Piped (as here) the commands print no bar: stderr holds nothing but warnings."""

@@ -110,7 +110,9 @@ def test_bytes_after_the_header_that_give_no_row_are_an_error(con, tmp_path, mon
     path = tmp_path / "visits.csv"
     header = ",".join(good_visit())
     path.write_text(header + "\n\"unterminated\n", encoding="utf-8")
-    assert "cannot be read as CSV" in _rejected(con, path).headline
+    exc = _rejected(con, path)  # named: row, column and the quote never closed
+    assert [(e.row, e.column, e.value) for e in exc.errors] == [(2, "visit_id", '"unterminated')]
+    assert "a quoted value is never closed" in exc.errors[0].reason
     # a reader that returns no rows for bytes it did not understand is caught too
     import berthcheck.ingest.read as read
 

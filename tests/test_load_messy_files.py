@@ -394,3 +394,27 @@ def test_a_repeated_row_differing_only_in_an_unread_column_names_it(con, tmp_pat
             "any rule, kept in extra)"),
         (4, "duplicate of row 2 in this file (the same values in every column: delete one of "
             "the two rows)")]
+
+
+@pytest.mark.parametrize(("cell", "words"), [
+    ('"MARE NOSTRUM', "a quoted value is never closed"),
+    ('"MARE" NOSTRUM', "text follows a quoted value's closing quote"),
+])
+def test_a_badly_quoted_value_names_its_row_and_column(con, tmp_path, cell, words):
+    # polars said only "cannot be read as CSV: could not parse `"MARE NOSTRUM,...` as dtype"
+    # cut at the value's first line: no row, and for an unclosed quote a piece of the rest of
+    # the file; a quoted value holding a line break above it must not shift the row
+    rows = [good_visit(visit_id="V1", operator="Line one\nline two"),
+            good_visit(visit_id="V2"), good_visit(visit_id="V3")]
+    path = tmp_path / "visits.csv"
+    lines = [",".join(rows[0])]
+    for row in rows:
+        lines.append(",".join(
+            cell if name == "vessel_name" and row["visit_id"] == "V3"
+            else f'"{value}"' if "\n" in value else value for name, value in row.items()))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    exc = _rejected(con, path)
+    # the value as read: an unclosed quote takes in the rest of its line
+    assert [(e.row, e.column, e.value[:len(cell)]) for e in exc.errors] == [
+        (4, "vessel_name", cell)]
+    assert words in exc.errors[0].reason

@@ -175,3 +175,44 @@ def test_disk_full_during_load_is_one_line(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert result.output.strip().startswith("error: the disk is full")
     assert "Traceback" not in result.output
+
+
+def test_out_of_memory_opening_read_only_is_not_called_a_foreign_database(db, monkeypatch):
+    # the reading commands open the store read-only and read its schema version first: DuckDB
+    # running out of memory there was taken for a missing schema_meta table, "database ... is
+    # not a berthcheck database", exit 3, of the user's own store
+    monkeypatch.setenv("BERTHCHECK_MEMORY_LIMIT", "1KB")
+    result = _cli("runs", "list", "--db", db)
+    assert result.exit_code == 1, result.output
+    assert "BERTHCHECK_MEMORY_LIMIT=1KB" in result.output
+    assert "not a berthcheck database" not in result.output
+
+
+@pytest.mark.parametrize("threads", ["99999999999", "²", "1025"])
+def test_a_threads_setting_out_of_range_is_one_line(db, threads):
+    # 99999999999 went to DuckDB, which ended the process with std::bad_alloc (exit 134, no
+    # message); '²' passed str.isdigit and int() raised on it ("unexpected ValueError")
+    result = subprocess.run(
+        [sys.executable, "-m", "berthcheck", "runs", "list", "--db", str(db)],
+        capture_output=True, text=True, env={**os.environ, "BERTHCHECK_THREADS": threads},
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == (f"error: BERTHCHECK_THREADS={threads!r}: give a whole "
+                                     "number from 1 to 1024")
+
+
+@pytest.mark.parametrize("memory, words", [
+    ("\u0663GB", "give a size such as 3GB"),  # an Arabic-Indic 3: a digit to \d, not to DuckDB
+    ("99999999TB", "value is too large; give a size such as 3GB"),
+])
+def test_a_memory_limit_duckdb_cannot_take_names_the_setting(tmp_path, monkeypatch, memory,
+                                                             words):
+    # both went to DuckDB's SET memory_limit: "the database reported a problem
+    # (ParserException)", the setting unnamed
+    monkeypatch.setenv("BERTHCHECK_MEMORY_LIMIT", memory)
+    path = tmp_path / "new.duckdb"
+    result = _cli("load", "visits", write_csv(tmp_path / "v.csv", [good_visit()]), "--db", path)
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().startswith(f"error: BERTHCHECK_MEMORY_LIMIT={memory!r}: ")
+    assert words in result.output

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 
 import polars as pl
 import pytest
@@ -153,3 +154,33 @@ def test_xlsx_is_one_workbook_with_frozen_header_and_filter(db, tmp_path):
     with zipfile.ZipFile(out) as book:
         sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
     assert 'state="frozen"' in sheet and "<autoFilter" in sheet
+
+
+def test_an_output_that_is_the_database_is_refused(db, tmp_path):
+    # `audit manifest RUN --out`, `runs export --out`, the exports and `load --errors` given
+    # the database's own name replaced the whole store (every input and run) with a JSON or
+    # CSV file, exit 0; `check` and `report` already refused it
+    import shutil
+
+    store_file = tmp_path / "store.csv"  # a database any name may hold
+    shutil.copy(db, store_file)
+    checked = _cli("check", "--db", store_file, "--period", "2026-10")
+    assert checked.exit_code == 0, checked.output
+    run_id = re.search(r"run ([0-9a-f]{16})", checked.output).group(1)
+    content = store_file.read_bytes()
+    visits = write_csv(tmp_path / "visits.csv", [good_visit()])
+    for args in (["audit", "manifest", run_id, "--out", store_file],
+                 ["runs", "export", run_id, "--out", store_file],
+                 ["runs", "export", run_id, "--out", tmp_path / "r.csv", "--findings", store_file],
+                 ["export", "carb-visit-report", "--party", "vessel", "--period", "2026-10",
+                  "--out", store_file],
+                 ["export", "wharfinger", "--year", "2026", "--port", "USLAX", "--out", store_file],
+                 ["export", "indicators", "--period", "2026-10", "--out",
+                  tmp_path / "store.csv.wal"],
+                 ["load", "visits", visits, "--errors", store_file],
+                 ["load-dir", tmp_path, "--quarantine", "--errors", store_file]):
+        result = _cli(*args, "--db", store_file)
+        assert result.exit_code == 2, (args, result.output)
+        assert "is the database (--db)" in result.output, (args, result.output)
+        assert store_file.read_bytes() == content, args
+    assert not (tmp_path / "store.csv.wal").exists()

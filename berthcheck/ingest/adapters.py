@@ -294,6 +294,7 @@ def load_adapter(con, kind: str, files: list[Path], *, replace: bool = False,
 
         atomic.check_distinct([("--errors", errors_out)],
                               [*files, *(p for p in (details, aliases) if p is not None)])
+        store.check_not_database(con, [("--errors", errors_out)])
         atomic.check_parent(Path(errors_out), mkdir=mkdir, what="errors file")
     try:
         return _load_source(con, kind, files, replace=replace, quarantine=quarantine,

@@ -131,8 +131,9 @@ _THREADED_ROWS = 10_000  # from this many rows the time columns are typed on thr
 
 def _threads() -> int:
     """Threads for typing time columns: `BERTHCHECK_THREADS` (as for DuckDB), else every core."""
-    given = os.environ.get("BERTHCHECK_THREADS", "")
-    return int(given) if given.isdigit() and int(given) >= 1 else max(1, os.cpu_count() or 1)
+    from berthcheck import store
+
+    return store.threads_setting() or max(1, os.cpu_count() or 1)
 
 
 # A column with few distinct cells (a flag, a vessel type, a tonnage per vessel) is typed

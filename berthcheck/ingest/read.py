@@ -184,6 +184,8 @@ def _read_csv(path: Path, label: str, options: ReadOptions) -> pl.DataFrame:
             scan_utf8(path, label)  # when the whole file is scanned before anything else
         if "more fields than" in str(exc):
             _name_rows_too_wide(source, label, separator, len(headers))
+        if str(exc).startswith("could not parse"):
+            _name_row_badly_quoted(source, label, separator, headers, str(exc))
         raise
     if frame.columns and frame.columns[0].startswith("\ufeff"):
         frame = frame.rename({frame.columns[0]: frame.columns[0].lstrip("\ufeff")})
@@ -241,6 +243,40 @@ def _name_rows_too_wide(source: Path | bytes, label: str, separator: str, width:
             "title above the header? delete the lines above the header; nothing was loaded"))
     if problems:
         raise InputRejected(label, problems)
+
+
+def _name_row_badly_quoted(source: Path | bytes, label: str, separator: str,
+                           headers: list[str], message: str) -> None:
+    """polars refuses a quoted value that is never closed (or is followed by more text) with
+    "could not parse `<the rest of the file>` as dtype `str` at column 'x'": the error gave
+    no row, and its first line, a piece of some row, was all the user saw. Find the row (as
+    the file's rows are numbered, header = 1) with Python's strict CSV reader and reject the
+    file naming row, column and value."""
+    import io
+
+    found = re.match(r"could not parse `(.*?)` as dtype `str` at column '(.*?)' "
+                     r"\(column number (\d+)\)", message, re.S)
+    text = (io.StringIO(source.decode("utf-8-sig"), newline="") if isinstance(source, bytes)
+            else open(source, encoding="utf-8-sig", newline=""))
+    row = 0
+    with text:
+        reader = csv.reader(text, delimiter=separator, strict=True)
+        try:
+            for _fields in reader:
+                row += 1
+            return  # Python's reader takes every row: leave polars' message
+        except csv.Error as err:
+            row += 1  # the row being read when the reader stopped
+            unclosed = "end of data" in str(err) or "EOF" in str(err)
+    if found is not None:
+        value, column = found.group(1).split("\n", 1)[0], found.group(2)
+    else:
+        value, column = "", (headers[0] if headers else "")
+    reason = ("a quoted value is never closed: its opening quote runs to the end of the file "
+              "(close it, or double each quote inside the value: \"\")" if unclosed else
+              "text follows a quoted value's closing quote (quote the whole value and double "
+              "each quote inside it: \"\")")
+    raise InputRejected(label, [RowError(label, row, column, value, reason)])
 
 
 _MAX_WIDE_ROWS = 200  # rows named for a file whose every row is too wide
