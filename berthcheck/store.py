@@ -133,15 +133,7 @@ def _resource_settings(con, path: Path) -> None:
     folder beside the file, every core). `BERTHCHECK_MEMORY_LIMIT` (e.g. 2GB),
     `BERTHCHECK_TEMP_DIR` and `BERTHCHECK_THREADS` override them. The limit covers DuckDB's
     buffers only; polars frames and Python come on top."""
-    import duckdb
-
-    memory = _memory_limit()
-    try:
-        run(con, f"SET memory_limit = '{memory}'")
-    except duckdb.Error as exc:  # a size DuckDB cannot hold (99999999TB)
-        reason = str(exc).split(": ", 1)[-1]
-        raise BerthcheckError(f"BERTHCHECK_MEMORY_LIMIT={memory!r}: {reason}; give a size "
-                              "such as 3GB") from None
+    _set_memory_limit(con)
     temp = os.environ.get("BERTHCHECK_TEMP_DIR") or f"{path}.tmp"
     run(con, "SET temp_directory = '" + str(temp).replace("'", "''") + "'")
     # DuckDB's allocator hands freed memory back to the system from a background thread;
@@ -186,12 +178,18 @@ def release_cached_pages(con) -> None:
     except duckdb.Error:  # more than that is pinned: nothing is let go now, and nothing fails
         pass
     finally:
-        import duckdb
+        _set_memory_limit(con)
+
+
+def _set_memory_limit(con) -> None:
+    """`SET memory_limit` to BERTHCHECK_MEMORY_LIMIT (or the default); a size DuckDB cannot
+    hold (99999999TB) is an error naming the setting, not DuckDB's bare parser error."""
+    import duckdb
 
     memory = _memory_limit()
     try:
         run(con, f"SET memory_limit = '{memory}'")
-    except duckdb.Error as exc:  # a size DuckDB cannot hold (99999999TB)
+    except duckdb.Error as exc:
         reason = str(exc).split(": ", 1)[-1]
         raise BerthcheckError(f"BERTHCHECK_MEMORY_LIMIT={memory!r}: {reason}; give a size "
                               "such as 3GB") from None
