@@ -255,7 +255,8 @@ def export_indicators(con, *, period: str, out: Path, port: str | None = None,
               "out": out.name}
     folder = out.parent if fmt == "zip" else out
     outcome = make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=pack,
-                          build=build, folder=folder)
+                          build=build, folder=folder,
+                          names=[out.name] if fmt == "zip" else [PACKAGE_NAME, CSV_NAME])
     outcome.notes += notes
     if not outcome.visits and port_v is None:
         # no row, no time zone, titled "all ports": a partner cannot tell whose it is
