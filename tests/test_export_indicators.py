@@ -348,3 +348,25 @@ def test_a_folder_out_holding_a_loaded_file_stores_no_run(runner, tmp_path):
         assert store.scalar(con, "SELECT count(*) FROM runs") == 0
     finally:
         con.close()
+
+
+def test_a_month_without_visits_does_not_say_its_pack_is_of_the_ports_in_scope(
+        runner, sample_month, tmp_path):
+    # December holds no visit: the pack is chosen by the loaded visits' ports, which the note
+    # called "the ports in scope" though no port was in scope
+    db = copy_store(sample_month, tmp_path / "bc.duckdb")
+
+    def notes(*args: str) -> list[str]:
+        result = runner.invoke(app, ["export", "indicators", *args, "--db", str(db)])
+        assert result.exit_code == 0, result.output
+        return [line for line in result.stderr.splitlines() if line.startswith("note: --pack")]
+
+    assert notes("--period", "2026-12", "--out", str(tmp_path / "dec")) == [
+        "note: --pack carb-at-berth-2020: the rule pack of the loaded visits' ports, no visit "
+        "being in scope (give --pack to choose another)"]
+    assert notes("--period", "2026-12", "--port", "USLAX", "--out", str(tmp_path / "lax")) == [
+        "note: --pack carb-at-berth-2020: the rule pack of port USLAX, no visit being in scope "
+        "(give --pack to choose another)"]
+    assert notes("--period", "2026-10", "--out", str(tmp_path / "oct")) == [
+        "note: --pack carb-at-berth-2020: the rule pack of the ports in scope (give --pack to "
+        "choose another)"]
