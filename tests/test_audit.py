@@ -414,7 +414,8 @@ def test_verify_against_a_manifest_file(checked, tmp_path):
     result = _cli("audit", "verify", run_id, "--db", db, "--manifest", forged_path)
     assert result.exit_code == 1
     assert "differs from the file given" in result.output
-    assert "results: sha256 000000000000... at the run" in result.output
+    # the file given differs from the database's manifest: its value is named as the file's
+    assert "results: sha256 000000000000... in the file given" in result.output
 
 
 

@@ -55,8 +55,57 @@ def test_a_digest_edited_in_its_last_digit_is_shown_differing(kept, tmp_path):
     manifest["results_sha256"] = edited
     result = _verify_with(db, run_id, manifest, tmp_path)
     assert result.exit_code == 1, result.output
-    assert f"stored results: sha256 {want} but the run recorded {edited}" in result.output
-    assert f"results: sha256 {edited} at the run, {want} recomputed" in result.output
+    assert (f"stored results: sha256 {want}, as the database's manifest records, but the file "
+            f"given records {edited}") in result.output
+    assert f"results: sha256 {edited} in the file given, {want} recomputed" in result.output
+
+
+def test_an_edited_kept_manifest_is_not_taken_for_an_edited_store(kept, tmp_path):
+    """The kept file given with --manifest, edited (not the store): after "the database's
+    manifest of this run differs from the file given", verify said the stored findings "were
+    changed after the run was stored", the record "differs from its manifest" and the summary
+    "127 at the run", taking the file for the run. Each line now names the file given."""
+    db, run_id, manifest = kept
+    want = manifest["findings_sha256"]
+    edited = "0" * 64
+    manifest["findings_sha256"] = edited
+    manifest["findings"] -= 1
+    rule_file = sorted(manifest["pack"]["files"])[0]
+    pack_file = manifest["pack"]["files"][rule_file]
+    manifest["pack"]["files"][rule_file] = edited
+    result = _verify_with(db, run_id, manifest, tmp_path)
+    assert result.exit_code == 1, result.output
+    lines = [line.strip() for line in result.output.splitlines()]
+    assert "changed after the run was stored" not in result.output
+    assert " at the run" not in result.output
+    assert "MISMATCH  the database's manifest of this run differs from the file given" in lines
+    assert ("MISMATCH  the run's record (what `runs list` and `runs show` print) differs from "
+            "the file given") in lines
+    assert (f"MISMATCH  stored findings: sha256 {want[:12]}..., as the database's manifest "
+            f"records, but the file given records {edited[:12]}...") in lines
+    assert (f"MISMATCH  findings: sha256 {edited[:12]}... in the file given, {want[:12]}... "
+            "recomputed") in lines
+    assert "ok        stored results: match the hash recorded for the run" in " ".join(lines)
+    version = manifest["pack"]["version"]
+    assert (f"MISMATCH  pack carb-at-berth-2020@{version} differs from what the file given "
+            "records (1 difference)") in lines
+    assert (f"file {rule_file} changed (sha256 {edited[:12]}... in the file given, "
+            f"{pack_file[:12]}... now)") in lines
+    # the store itself changed, against an unedited kept file: said as before
+    from berthcheck import store
+
+    con = store.connect(db)
+    try:
+        store.run(con, "UPDATE run_findings SET message = message || '.' WHERE run_id = ? "
+                  "AND finding_id = (SELECT min(finding_id) FROM run_findings WHERE run_id = ?)",
+                  [run_id, run_id])
+    finally:
+        con.close()
+    manifest["findings_sha256"], manifest["findings"] = want, manifest["findings"] + 1
+    manifest["pack"]["files"][rule_file] = pack_file
+    result = _verify_with(db, run_id, manifest, tmp_path)
+    assert result.exit_code == 1, result.output
+    assert "they were changed after the run was stored" in result.output, result.output
 
 
 def test_a_changed_parameter_in_a_kept_manifest_is_named_by_json_path(kept, tmp_path):
@@ -69,12 +118,13 @@ def test_a_changed_parameter_in_a_kept_manifest_is_named_by_json_path(kept, tmp_
     path = "$.parameters.parameters.connect_after_ready_to_work_hours"
     assert f"parameters: differs at {path} is 2.0 in the database, 3.0 in the file" \
         in result.output, result.output
-    assert f"parameters: {path} is 2.0 in the record, 3.0 in the manifest" in result.output
+    assert f"parameters: {path} is 2.0 in the record, 3.0 in the file given" in result.output
     assert max(map(len, result.output.splitlines())) < 300, result.output
     data = json.loads(_cli("audit", "verify", run_id, "--db", db, "--manifest",
                            tmp_path / "edited.json", "--json").output)
     record = next(m for m in data["mismatches"] if m["what"] == "record")
-    assert record["details"] == [f"parameters: {path} is 2.0 in the record, 3.0 in the manifest"]
+    assert record["details"] == [
+        f"parameters: {path} is 2.0 in the record, 3.0 in the file given"]
 
 
 def test_a_scope_value_missing_from_a_kept_manifest_says_missing(kept, tmp_path):

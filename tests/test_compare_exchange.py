@@ -473,6 +473,27 @@ def test_the_pdfs_attached_csv_names_each_rows_time_zone(tmp_path):
         ("ngo", "JPNGO", "Asia/Tokyo", "2026-10"), ("old", "JPNGO", "", "2026-10")]
 
 
+def test_the_pdfs_attached_csv_writes_each_cell_as_the_package_wrote_it(tmp_path):
+    """README: the attachment holds "the package's name, then its columns"; it wrote them as
+    floats read back (`0.0`, `74.6`) where the package has `0.0000` and `74.6000`, or a
+    partner's `80.00`."""
+    import csv
+    import io
+
+    from berthcheck.export.compare import combined_csv, read_package
+    from tests.test_compare import _replaced
+
+    lax = _package(tmp_path / "lax", [_row("USLAX", excused_hours=74.6)])
+    ngo = _replaced(tmp_path / "ngo", b",80.0000,", b",80.00,")
+    packages = [read_package(p) for p in (lax, ngo)]
+    attached = list(csv.DictReader(io.StringIO(combined_csv(packages).decode("utf-8"))))
+    for row, folder in zip(attached, (lax, ngo), strict=True):
+        written = next(csv.DictReader(io.StringIO((folder / CSV_NAME).read_text("utf-8"))))
+        assert {k: row[k] for k in written} == written
+    assert (attached[0]["excused_hours"], attached[0]["shore_power_kwh"]) == ("74.6000", "0.0000")
+    assert attached[1]["compliance_rate"] == "80.00"
+
+
 def test_the_vessel_type_table_splits_the_visits_not_regulated_by_verdict(runner, tmp_path):
     """Los Angeles' 5 bulk carriers read `5 visits, 0 regulated, –` by vessel type: a Nagoya
     reader could not tell a type the pack does not regulate (CARB: bulk) from visits exempt

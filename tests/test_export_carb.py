@@ -365,6 +365,37 @@ def test_an_export_onto_a_loaded_file_is_refused(tmp_path, runner):
     assert not (tmp_path / "visits.fields.csv").exists()  # nothing of the export is written
 
 
+@pytest.mark.parametrize(("export", "loaded_name"), [
+    (["carb-visit-report", "--party", "vessel", "--period", "2026-10"], "out.fields.csv"),
+    (["wharfinger", "--year", "2026", "--port", "USLAX"], "out-visit_counts.csv"),
+    (["wharfinger", "--year", "2026", "--port", "USLAX"], "out.fields.csv"),
+    (["fueleu-calls", "--period", "2026-10"], "out.fields.csv"),
+])
+def test_an_export_whose_other_file_is_loaded_stores_no_run(tmp_path, runner, export,
+                                                             loaded_name):
+    # `--out out.csv` also writes out.fields.csv (and wharfinger's out-visit_counts.csv): that
+    # name being a loaded file was refused only after a new run was stored, a usage error that
+    # left a run behind
+    from tests.conftest import good_visit
+
+    db = tmp_path / "bc.duckdb"
+    loaded = write_csv(tmp_path / loaded_name, [good_visit()])
+    content = loaded.read_bytes()
+    assert runner.invoke(app, ["load", "visits", str(loaded), "--db", str(db)]).exit_code == 0
+    result = runner.invoke(app, ["export", *export, "--out", str(tmp_path / "out.csv"),
+                                 "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert f"--out {tmp_path / loaded_name}" in result.output
+    assert "is a file loaded into the database" in result.output
+    assert loaded.read_bytes() == content
+    assert not (tmp_path / "out.csv").exists()
+    con = store.connect(db)
+    try:
+        assert store.scalar(con, "SELECT count(*) FROM runs") == 0
+    finally:
+        con.close()
+
+
 def test_exports_refuse_a_missing_folder_unless_mkdir(db, tmp_path, runner):
     # every other command refuses a missing output folder unless --mkdir; the exports created
     # it silently

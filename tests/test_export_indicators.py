@@ -325,3 +325,48 @@ def test_the_no_regulated_visit_note_names_a_pack_given_by_its_folder_by_its_id(
     assert r.exit_code == 0, r.output
     assert "in scope is not_applicable under carb-at-berth-2020: the package" in r.stderr, \
         r.stderr
+
+
+def test_a_folder_out_holding_a_loaded_file_stores_no_run(runner, tmp_path):
+    # `--out ind` writes ind/indicators.csv: that being a loaded file was refused only after a
+    # new run was stored, a usage error that left a run behind
+    from tests.conftest import good_visit, write_csv
+
+    db = tmp_path / "bc.duckdb"
+    (tmp_path / "ind").mkdir()
+    loaded = write_csv(tmp_path / "ind" / "indicators.csv", [good_visit()])
+    content = loaded.read_bytes()
+    assert runner.invoke(app, ["load", "visits", str(loaded), "--db", str(db)]).exit_code == 0
+    result = runner.invoke(app, ["export", "indicators", "--period", "2026-10", "--out",
+                                 str(tmp_path / "ind"), "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert "is a file loaded into the database" in result.output
+    assert loaded.read_bytes() == content
+    assert not (tmp_path / "ind" / "datapackage.json").exists()
+    con = store.connect(db)
+    try:
+        assert store.scalar(con, "SELECT count(*) FROM runs") == 0
+    finally:
+        con.close()
+
+
+def test_a_month_without_visits_does_not_say_its_pack_is_of_the_ports_in_scope(
+        runner, sample_month, tmp_path):
+    # December holds no visit: the pack is chosen by the loaded visits' ports, which the note
+    # called "the ports in scope" though no port was in scope
+    db = copy_store(sample_month, tmp_path / "bc.duckdb")
+
+    def notes(*args: str) -> list[str]:
+        result = runner.invoke(app, ["export", "indicators", *args, "--db", str(db)])
+        assert result.exit_code == 0, result.output
+        return [line for line in result.stderr.splitlines() if line.startswith("note: --pack")]
+
+    assert notes("--period", "2026-12", "--out", str(tmp_path / "dec")) == [
+        "note: --pack carb-at-berth-2020: the rule pack of the loaded visits' ports, no visit "
+        "being in scope (give --pack to choose another)"]
+    assert notes("--period", "2026-12", "--port", "USLAX", "--out", str(tmp_path / "lax")) == [
+        "note: --pack carb-at-berth-2020: the rule pack of port USLAX, no visit being in scope "
+        "(give --pack to choose another)"]
+    assert notes("--period", "2026-10", "--out", str(tmp_path / "oct")) == [
+        "note: --pack carb-at-berth-2020: the rule pack of the ports in scope (give --pack to "
+        "choose another)"]

@@ -56,8 +56,10 @@ def _split(files: dict[str, str], own) -> tuple[dict[str, str], dict[str, str]]:
             {k: v for k, v in files.items() if k not in own})
 
 
-def pack_now(folder: Path, record: dict) -> PackNow:
-    """The pack in `folder` now against a run's recorded pack entry."""
+def pack_now(folder: Path, record: dict, when: str = "at the run") -> PackNow:
+    """The pack in `folder` now against a run's recorded pack entry (`when`: how a value of
+    the entry is named; verify: "in the file given" for a kept file's entry that is not the
+    database's)."""
     then = record.get("files") or {}
     now = pack_files(folder)
     if covers(record) == PACK_FILES:
@@ -67,15 +69,15 @@ def pack_now(folder: Path, record: dict) -> PackNow:
             # broke pack.toml listed every rule file as removed, the reason last, unseen)
             present = pack_files(folder, covers=FOLDER)
             now = {**{rel: d for rel, d in present.items() if rel in then}, **now}
-        return PackNow(now, file_changes(then, now))
+        return PackNow(now, file_changes(then, now, when))
     # the pack's own files: those it has now, and those of the run's that are the pack's by
     # definition though missing now (a fixture file removed is a change of the pack)
     named = named_files(folder)
     own = set(now) | {rel for rel in then if own_by_name(rel) or rel in named}
     then_own, then_other = _split(then, own)
     _, now_other = _split(pack_files(folder, covers=FOLDER), own)
-    changes = file_changes(then_own, now)
-    return PackNow(now, changes, file_changes(then_other, now_other),
+    changes = file_changes(then_own, now, when)
+    return PackNow(now, changes, file_changes(then_other, now_other, when),
                    None if changes else record.get("hash"))
 
 

@@ -75,6 +75,7 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
                 "pack's own files (hash_covers), the file given does not: the run was stored "
                 "again by a later check; the same hash over the same files")
         else:
+            report.from_file = set(differs)
             report.mismatches.append(Mismatch(
                 "manifest", run_id, "the database's manifest of this run differs from the file "
                 "given", [f"{k}: differs at {line}" for k in differs
@@ -85,7 +86,7 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
     # the pack
     pk = reference["pack"]
     folder = recorded_folder(pk)
-    against = pack_now(folder, pk) if folder is not None else None
+    against = pack_now(folder, pk, report.then("pack")) if folder is not None else None
     now_files = against.files if against is not None else {}
     pack = None
     if folder is None or not now_files:
@@ -107,7 +108,8 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
             changes.insert(0, f"the pack cannot be loaded now: {exc}")
         if pack is not None:
             if pack.version != pk["version"]:
-                changes.append(f"version {pk['version']} at the run, {pack.version} now")
+                changes.append(f"version {pk['version']} {report.then('pack')}, "
+                               f"{pack.version} now")
                 report.notes.append(_as_made(pk, pack.version, folder))
             changes += changed_parameters(reference.get("parameters") or {},
                                            _pack_parameters(pack))
@@ -117,23 +119,27 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
                 pack = dataclasses.replace(pack, hash=against.run_hash)
             if not changes and pack.hash != pk["hash"]:
                 then_hash, now_hash = two_digests(pk["hash"], pack.hash)
-                changes.append(f"pack hash {then_hash} at the run, {now_hash} now")
+                changes.append(f"pack hash {then_hash} {report.then('pack')}, {now_hash} now")
         outside = against.outside_note()
         if outside:
             report.notes.append(outside)
         if changes:
+            whose = "what the file given records" if "pack" in report.from_file else "the run's"
             report.mismatches.append(Mismatch(
-                "pack", pk["id"], f"pack {pk['id']}@{pk['version']} differs from the run's "
+                "pack", pk["id"], f"pack {pk['id']}@{pk['version']} differs from {whose} "
                 f"({len(changes)} difference{'s' if len(changes) != 1 else ''})", changes))
         else:
             report.matched.append(f"pack {pk['id']}@{pk['version']}: {len(now_files)} files match "
                                   f"(hash {short_digest(pk['hash'])}...)")
     then_factors = (reference.get("factors") or {}).get("files")
     if then_factors is not None:
-        changes = file_changes(then_factors, factor_files() or {})
+        changes = file_changes(then_factors, factor_files() or {}, report.then("factors"))
         if changes:
+            whose = ("what the file given records" if "factors" in report.from_file
+                     else "the run's")
             report.mismatches.append(Mismatch(
-                "factors", "factors", "the emission factor tables differ from the run's", changes))
+                "factors", "factors", f"the emission factor tables differ from {whose}",
+                changes))
         else:
             report.matched.append(f"emission factor tables: {len(then_factors)} files match")
     if reference.get("berthcheck_version") != __version__:
@@ -142,7 +148,15 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
 
     _store_integrity(con, report)
     record = tamper.record_problems(con, run_id, reference)
-    if record:
+    if record and report.from_file:
+        # compared with the file given, which differs from the database's manifest: the
+        # record may hold what the run stored, and the file be what was edited
+        report.mismatches.append(Mismatch(
+            "record", run_id, "the run's record (what `runs list` and `runs show` print) "
+            "differs from the file given",
+            [line.replace("in the manifest", "in the file given").replace(
+                "the manifest", "the file given") for line in record]))
+    elif record:
         report.mismatches.append(Mismatch(
             "record", run_id, "the run's record (what `runs list` and `runs show` print) "
             "differs from its manifest", record))
@@ -212,7 +226,7 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
                             "how they are stored, cannot be read")
     else:
         _compare_stored(con, report, run_id, reference,
-                        (results, findings) if recomputed is not None else None)
+                        (results, findings) if recomputed is not None else None, stored)
     if recomputed is not None:
         try:
             compare_outputs(con, report, run_id, reference, recomputed, results, findings,
@@ -277,9 +291,10 @@ def _as_version_2(recomputed: dict, pack, reference: dict, results, findings) ->
             "results_sha256": results_sha, "findings_sha256": findings_sha}
 
 
-def _compare_stored(con, report, run_id, reference, recomputed) -> None:
+def _compare_stored(con, report, run_id, reference, recomputed, stored: dict) -> None:
     """The stored results and findings against the hashes the run recorded, and, when they
-    differ, against the recomputation: which visit and column, which finding."""
+    differ, against the recomputation: which visit and column, which finding. `stored`: the
+    database's manifest of the run (the reference too, unless a file was given)."""
     from berthcheck import tamper
     from berthcheck.engine.runs import stored_frames, stored_hashes
 
@@ -313,6 +328,15 @@ def _compare_stored(con, report, run_id, reference, recomputed) -> None:
         if recomputed and not details:  # an edit finer than the CSV's decimals (version 3)
             details = tamper.exact_differences(frame, recomputed[index], MAX_ROWS_SHOWN)
         got_sha, want_sha = two_digests(got, want)
+        if f"{what}_sha256" in report.from_file:
+            # the file given is not the database's manifest here: which of the two was
+            # changed, the store or the file, the hashes alone do not say
+            agrees = (", as the database's manifest records"
+                      if stored.get(f"{what}_sha256") == got else "")
+            report.mismatches.append(Mismatch(
+                "stored", run_id, f"stored {what}: sha256 {got_sha}{agrees}, but the file given "
+                f"records {want_sha}", details))
+            continue
         report.mismatches.append(Mismatch(
             "stored", run_id,
             f"stored {what}: sha256 {got_sha} but the run recorded {want_sha}: "

@@ -41,7 +41,8 @@ def compare_inputs(con, report, reference, inputs_now, batches_now, batch) -> No
         report.mismatches.append(Mismatch(
             "inputs", table,
             f"input table {table} as of batch {batch}: {a.get('rows', 0)} rows "
-            f"({digests(a, b)}) at the run; now {b.get('rows', 0)} rows ({digests(b, a)})",
+            f"({digests(a, b)}) {report.then('inputs')}; now {b.get('rows', 0)} rows "
+            f"({digests(b, a)})",
             details,
         ))
     if not differing:

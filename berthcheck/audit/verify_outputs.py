@@ -80,8 +80,8 @@ def compare_outputs(con, report, run_id, reference, recomputed, results, finding
         then_sha, now_sha = two_digests(reference.get(f"{what}_sha256"),
                                         recomputed[f"{what}_sha256"])
         return Mismatch(what, run_id,
-                        f"{what}: sha256 {then_sha} at the run, {now_sha} recomputed{differ}",
-                        details)
+                        f"{what}: sha256 {then_sha} {report.then(f'{what}_sha256')}, {now_sha} "
+                        f"recomputed{differ}", details)
 
     if recomputed["results_sha256"] == reference.get("results_sha256"):
         report.matched.append(f"results: {recomputed['visits']} visits "
@@ -162,8 +162,13 @@ def compare_summary(report, run_id, reference, recomputed) -> None:
         for path, then, now in json_differences(reference.get(field), recomputed.get(field),
                                                 f"$.{field}"):
             where = f"{path} is " if path != f"$.{field}" else ""  # a count by verdict
-            details.append(f"{field}: {where}{shown(then)} at the run, {shown(now)} recomputed")
-    if details:
+            details.append(f"{field}: {where}{shown(then)} {report.then(field)}, {shown(now)} "
+                           "recomputed")
+    if details and report.from_file.intersection(fields):
+        report.mismatches.append(Mismatch(
+            "summary", run_id, "the summary in the file given (visits, findings, counts) is "
+            "not what the run's results recompute to", details))
+    elif details:
         report.mismatches.append(Mismatch(
             "summary", run_id, "the run's summary (what `runs list` and `runs show` "
             "print) is not what its results recompute to", details))

@@ -27,6 +27,15 @@ class VerifyReport:
     mismatches: list[Mismatch] = field(default_factory=list)
     matched: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # the manifest's keys in which the file given (`--manifest`) differs from the database's
+    # manifest of the run: what the recomputation or the store differs from in them is the
+    # file, said so, not "the run" (the file may be what was edited)
+    from_file: set[str] = field(default_factory=set)
+
+    def then(self, *keys: str) -> str:
+        """How a value of the reference is named: "at the run", or "in the file given" where
+        the file given differs from the database's manifest in one of `keys`."""
+        return "in the file given" if self.from_file.intersection(keys) else "at the run"
 
     @property
     def ok(self) -> bool:

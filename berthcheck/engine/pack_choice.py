@@ -83,21 +83,33 @@ def _covering(ports: list[tuple[str, str, bool]]) -> tuple[dict[str, list[str]],
 
 def pack_for_scope(con, scope) -> str:
     """The built-in pack the ports in `scope` call for (see the module's docstring)."""
-    ports = _ports(con, scope, whole_store=False) or _ports(con, scope, whole_store=True)
+    return chosen_pack(con, scope)[0]
+
+
+def chosen_pack(con, scope) -> tuple[str, str]:
+    """`pack_for_scope`'s pack, and whose it is, in words for a note: "the ports in scope"
+    only when the scope holds visits (a month without any takes the loaded visits' ports)."""
+    whose, why = "the ports in scope", ""
+    ports = _ports(con, scope, whole_store=False)
     if not ports:
-        return DEFAULT_PACK
+        ports = _ports(con, scope, whole_store=True)
+        whose = f"port {scope.port}" if scope.port else "the loaded visits' ports"
+        why = ", no visit being in scope"
+    if not ports:
+        return DEFAULT_PACK, "berthcheck's default pack, no visit being loaded"
     covering, uncovered = _covering(ports)
     if len(covering) == 1:  # ports under no built-in pack beside them add no regime
-        return next(iter(covering))
+        return next(iter(covering)), f"the rule pack of {whose}{why}"
+    whose += " (no visit in scope)" if why else ""
     if not covering:
         raise UsageError(
-            "give --pack: no built-in rule pack covers the ports in scope ("
+            f"give --pack: no built-in rule pack covers {whose} ("
             + ", ".join(uncovered) + "); to compare with a partner port, give the pack its "
             "package names ($.berthcheck.pack in its datapackage.json, e.g. --pack "
             f"{DEFAULT_PACK}); see `berthcheck rules list` and docs/packs.md")
     listed = "; ".join(f"{p} ({', '.join(ports_)})" for p, ports_ in sorted(covering.items()))
     raise UsageError(
-        f"give --pack (or --port): the ports in scope are under several rule packs: {listed}; "
+        f"give --pack (or --port): {whose} are under several rule packs: {listed}; "
         "an indicators package holds one pack's numbers")
 
 

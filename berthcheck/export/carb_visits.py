@@ -31,7 +31,13 @@ from berthcheck.engine.pack_choice import all_not_applicable
 from berthcheck.engine.summary import visit_reasons
 from berthcheck.errors import UsageError
 from berthcheck.export.common import Built, ExportOutcome, hours, make_export, plus_days
-from berthcheck.export.files import Column, Table, check_table_format, table_files
+from berthcheck.export.files import (
+    Column,
+    Table,
+    check_table_format,
+    table_file_names,
+    table_files,
+)
 from berthcheck.export.source import (
     as_utc,
     blank,
@@ -458,7 +464,8 @@ def export_carb_visit_report(con, *, party: str, period: str, out: Path, fleet: 
     if operator_v is not None:  # only when given: an export without it keeps its id
         params["operator"] = operator_v
     outcome = make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=PACK,
-                          build=build, folder=Path(out).parent)
+                          build=build, folder=Path(out).parent,
+                          names=table_file_names(out, [f"{party}-visits"]))
     judged = store.scalar(con, "SELECT count(*) FROM run_results WHERE run_id = ? "
                                "AND verdict <> 'not_applicable'", [outcome.run_id])
     spelt = spelt_otherwise(con, "operator", operator_v)

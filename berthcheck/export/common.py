@@ -44,10 +44,17 @@ class ExportOutcome:
 
 
 def make_export(con, *, kind: str, parameters: dict, scope, pack_id: str,
-                build: Callable[[object, ExportRun, dict], Built], folder: Path) -> ExportOutcome:
+                build: Callable[[object, ExportRun, dict], Built], folder: Path,
+                names: list[str]) -> ExportOutcome:
+    """`names`: every file the export will write into `folder`, checked against the database
+    and the loaded files before `obtain_run` stores a run: a refused output is a usage error
+    that leaves nothing behind, no file and no new run."""
+    store.check_not_loaded(con, [("--out", Path(folder) / name) for name in sorted(names)])
     run = obtain_run(con, scope, pack_id)
     built = build(con, run, parameters)
-    store.check_not_loaded(con, [("--out", Path(folder) / name) for name in sorted(built.files)])
+    if set(built.files) - set(names):  # a build writing a name not checked above: our bug
+        raise AssertionError(f"{kind}: files {sorted(set(built.files) - set(names))} were "
+                             "not checked before the run")
     # written first: an export whose files could not be written is never recorded (so neither
     # `export list` nor `audit verify` names files that do not exist)
     paths = write_files(folder, built.files)

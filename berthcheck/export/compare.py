@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -269,8 +270,25 @@ def draw(model: dict) -> dict:
     }
 
 
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # a spreadsheet's number, never a formula
+
+
+def _cell(text: str | None, value) -> str:
+    """A package's cell as it wrote it; formula-safe (`cells.neutralise`) unless it is a number
+    in plain decimal notation (`-3.5000` stays a number for a spreadsheet, not text)."""
+    from berthcheck.cells import neutralise
+
+    if text is None:  # a column another of the packages has
+        return ""
+    if (isinstance(value, int | float) and not isinstance(value, bool)
+            and _PLAIN_NUMBER.fullmatch(text)):
+        return text
+    return neutralise(text) or ""
+
+
 def combined_csv(packages: list[Package]) -> bytes:
-    """Every package's rows, with the package named, for the PDF's attachment."""
+    """Every package's rows, with the package named, for the PDF's attachment: each cell as
+    the package wrote it (`0.0000` stays `0.0000`), text cells formula-safe."""
     from berthcheck.cells import neutralise
 
     names: list[str] = []
@@ -285,10 +303,8 @@ def combined_csv(packages: list[Package]) -> bytes:
     writer.writerow(["package", *names[:at], "time_zone", *names[at:]])
     for p in packages:
         zones = (p.descriptor.get("berthcheck") or {}).get("time_zones") or {}
-        for r in p.rows:
-            cells = [neutralise(p.source)] + [
-                "" if r.get(k) is None else neutralise(str(r[k])) if isinstance(r.get(k), str)
-                else r[k] for k in names]
+        for r, text in zip(p.rows, p.texts, strict=True):
+            cells = [neutralise(p.source)] + [_cell(text.get(k), r.get(k)) for k in names]
             writer.writerow([*cells[:at + 1], neutralise(str(zones.get(r.get("port"), ""))),
                              *cells[at + 1:]])
     return buffer.getvalue().encode("utf-8")

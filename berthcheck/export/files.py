@@ -148,16 +148,25 @@ def table_files(out: Path, tables: list[Table]) -> dict[str, bytes]:
     """The files a table export writes: FILE.xlsx (every table a sheet, plus `fields`), or
     FILE.csv (the first table), FILE-<sheet>.csv for further tables, FILE.fields.csv."""
     out = Path(out)
+    names = table_file_names(out, [t.name for t in tables])
     if check_table_format(out) == ".xlsx":
-        return {out.name: xlsx_bytes(tables)}
-    files = {out.name: csv_bytes(tables[0])}
-    for extra in tables[1:]:
-        files[f"{out.stem}-{extra.name}.csv"] = csv_bytes(extra)
+        return {names[0]: xlsx_bytes(tables)}
     seen: list[Column] = []
     for t in tables:
         seen += [c for c in t.columns if c.name not in {s.name for s in seen}]
-    files[f"{out.stem}.fields.csv"] = csv_bytes(fields_table(seen))
-    return files
+    data = [csv_bytes(t) for t in tables] + [csv_bytes(fields_table(seen))]
+    return dict(zip(names, data, strict=True))
+
+
+def table_file_names(out: Path, sheets: list[str]) -> list[str]:
+    """The names `table_files` writes for tables named `sheets`, in its order, known before
+    anything is built: an export checks every one of them against the database and the loaded
+    files before it makes a run (`make_export`), so a refused name leaves no run behind."""
+    out = Path(out)
+    if check_table_format(out) == ".xlsx":
+        return [out.name]
+    return ([out.name] + [f"{out.stem}-{sheet}.csv" for sheet in sheets[1:]]
+            + [f"{out.stem}.fields.csv"])
 
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:

@@ -19,7 +19,13 @@ from pathlib import Path
 from berthcheck import store
 from berthcheck.errors import UsageError
 from berthcheck.export.common import Built, ExportOutcome, hours, make_export
-from berthcheck.export.files import Column, Table, check_table_format, table_files
+from berthcheck.export.files import (
+    Column,
+    Table,
+    check_table_format,
+    table_file_names,
+    table_files,
+)
 from berthcheck.export.source import (
     blank,
     event_rows,
@@ -33,6 +39,7 @@ from berthcheck.export.source import (
 
 KIND = "fueleu-calls"
 PACK = "fueleu-art6"
+SHEET = "port-calls"  # the table's name: the XLSX sheet
 ART15 = "Reg. (EU) 2023/1805 Art. 15(1)"
 EXCEPTION_KINDS = ("zero_emission_tech", "unscheduled_call", "ops_unavailable",
                    "ops_incompatible", "emergency")
@@ -231,7 +238,7 @@ def build(con, run, params: dict) -> Built:
         row["missing_fields"] = ";".join(missing) or None
         rows.append(row)
     rows.sort(key=lambda r: (r["departure_utc"] or "", r["visit_id"]))
-    files = table_files(Path(params["out"]), [Table("port-calls", COLUMNS, rows)])
+    files = table_files(Path(params["out"]), [Table(SHEET, COLUMNS, rows)])
     return Built(files, len(rows), sum(1 for r in rows if not r["record_complete"]))
 
 
@@ -265,7 +272,8 @@ def export_fueleu_calls(con, *, period: str, out: Path, port: str | None = None)
     scope = parse_scope(period, None, None, port_v, None, None)
     params = {"period": scope.period, "port": port_v, "out": Path(out).name}
     outcome = make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=PACK,
-                          build=build, folder=Path(out).parent)
+                          build=build, folder=Path(out).parent,
+                          names=table_file_names(out, [SHEET]))
     if outcome.visits and not outcome.rows:  # an empty file is not "no calls that month"
         outcome.warnings.append(
             f"none of the {outcome.visits} visit(s) in scope is a port call under FuelEU Art. 6 "

@@ -246,16 +246,18 @@ def export_indicators(con, *, period: str, out: Path, port: str | None = None,
         raise UsageError(f"--pack is empty ({pack!r}): give a pack, or leave --pack out for "
                          "the pack of the ports in scope")
     if pack is None:
-        from berthcheck.engine.pack_choice import pack_for_scope
+        from berthcheck.engine.pack_choice import chosen_pack
 
-        pack = pack_for_scope(con, scope)
-        notes.append(f"--pack {pack}: the rule pack of the ports in scope (give --pack to "
-                     "choose another)")
+        # "of the ports in scope" only when the scope holds visits (a month without calls
+        # takes the loaded visits' ports: pack_choice.chosen_pack)
+        pack, whose = chosen_pack(con, scope)
+        notes.append(f"--pack {pack}: {whose} (give --pack to choose another)")
     params = {"period": scope.period, "port": port_v, "pack": pack, "format": fmt,
               "out": out.name}
     folder = out.parent if fmt == "zip" else out
     outcome = make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=pack,
-                          build=build, folder=folder)
+                          build=build, folder=folder,
+                          names=[out.name] if fmt == "zip" else [PACKAGE_NAME, CSV_NAME])
     outcome.notes += notes
     if not outcome.visits and port_v is None:
         # no row, no time zone, titled "all ports": a partner cannot tell whose it is

@@ -54,6 +54,9 @@ class Package:
     csv_sha256: str  # two packages with the same CSV are the same package
     unread: list[str] = field(default_factory=list)  # zip members and resources not read
     warnings: list[str] = field(default_factory=list)  # what else of it was not compared
+    # each row's cells as the package wrote them (`rows` holds them typed): the PDF's attached
+    # CSV gives them so, `74.6000` where the package has it, not the float's `74.6`
+    texts: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def definition(self) -> tuple[str, str]:
@@ -199,7 +202,7 @@ def read_package(path: Path, name: str | None = None) -> Package:
                               "must be a list")
     _check_declared_types(name, listed)
     declared = [str(f.get("name")) for f in listed]
-    rows = _typed_rows(name, data, declared)
+    rows, texts = _typed_rows(name, data, declared)
     warnings = _newer_package(name, b.get("version"), declared)
     zones = b.get("time_zones")
     # every row names the pack, version and run it came from: one the descriptor does not
@@ -224,7 +227,8 @@ def read_package(path: Path, name: str | None = None) -> Package:
             raise BerthcheckError(f"{name}: {CSV_NAME}, row {i}, column month: "
                                   f"{row['month']!r}: outside the package's period "
                                   f"{b['period']!r} ($.berthcheck.period)")
-    return Package(name, descriptor, rows, hashlib.sha256(data).hexdigest(), unread, warnings)
+    return Package(name, descriptor, rows, hashlib.sha256(data).hexdigest(), unread, warnings,
+                   texts)
 
 
 _SHA256 = re.compile(r"sha256:[0-9a-fA-F]{64}")
@@ -382,10 +386,11 @@ def _check_declared_types(name: str, listed: list) -> None:
                 f"{f.get('type')!r}: berthcheck's indicators field {f.get('name')} is {ours!r}")
 
 
-def _typed_rows(name: str, data: bytes, declared: list[str]) -> list[dict]:
+def _typed_rows(name: str, data: bytes,
+                declared: list[str]) -> tuple[list[dict], list[dict[str, str]]]:
     """The CSV's rows, each cell typed by berthcheck's own indicator fields (never by the
     package's word for it) and held to their constraints: every problem names the package,
-    row (the header is row 1), column and value."""
+    row (the header is row 1), column and value. With them, each row's cells as written."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -404,6 +409,7 @@ def _typed_rows(name: str, data: bytes, declared: list[str]) -> list[dict]:
                               "row 1); compare reads it")
     _check_header(name, header, declared)
     rows: list[dict] = []
+    texts: list[dict[str, str]] = []
     seen: dict[tuple, int] = {}
     for i, cells in enumerate(records, start=2):
         if not cells:  # a spreadsheet's save may leave one at the end
@@ -422,7 +428,8 @@ def _typed_rows(name: str, data: bytes, declared: list[str]) -> list[dict]:
                 f"{', '.join(repr(k) for k in primary)} repeat row {seen[primary]}")
         seen[primary] = i
         rows.append(row)
-    return rows
+        texts.append(dict(zip(header, cells, strict=True)))
+    return rows, texts
 
 
 _VERDICT_COLUMNS = [f"{v}_visits" for v in VERDICT_COUNTS]

@@ -20,7 +20,13 @@ from pathlib import Path
 from berthcheck import store
 from berthcheck.errors import UsageError
 from berthcheck.export.common import Built, ExportOutcome, make_export
-from berthcheck.export.files import Column, Table, check_table_format, table_files
+from berthcheck.export.files import (
+    Column,
+    Table,
+    check_table_format,
+    table_file_names,
+    table_files,
+)
 from berthcheck.export.source import (
     as_utc,
     blank,
@@ -33,6 +39,7 @@ from berthcheck.export.source import (
 
 KIND = "wharfinger"
 PACK = "carb-at-berth-2020"
+SHEETS = ("visits", "visit_counts")  # the tables: XLSX sheets; FILE.csv, FILE-visit_counts.csv
 SOURCE = "17 CCR § 93130.13(d)"
 
 VISIT_COLUMNS = [
@@ -129,7 +136,7 @@ def build(con, run, params: dict) -> Built:
         for (port, terminal, vtype), (n, ic) in sorted(counts.items(),
                                                       key=lambda kv: tuple(map(str, kv[0])))
     ]
-    tables = [Table("visits", VISIT_COLUMNS, rows), Table("visit_counts", COUNT_COLUMNS, summary)]
+    tables = [Table(SHEETS[0], VISIT_COLUMNS, rows), Table(SHEETS[1], COUNT_COLUMNS, summary)]
     files = table_files(Path(params["out"]), tables)
     return Built(files, len(rows), sum(1 for r in rows if not r["record_complete"]))
 
@@ -164,4 +171,5 @@ def export_wharfinger(con, *, year: str, port: str, out: Path) -> ExportOutcome:
     scope = parse_scope(str(year), None, None, port_v, None, None)
     params = {"year": int(year), "port": port_v, "out": Path(out).name}
     return make_export(con, kind=KIND, parameters=params, scope=scope, pack_id=PACK,
-                       build=build, folder=Path(out).parent)
+                       build=build, folder=Path(out).parent,
+                       names=table_file_names(out, list(SHEETS)))
