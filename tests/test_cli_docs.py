@@ -79,3 +79,23 @@ def test_help_does_not_import_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_readme_empty_table_warnings_are_the_ones_printed():
+    # the README quotes the lines `load-dir` and `check` print for an empty table
+    # (`warning: no events table: ...`); `...` in a quote stands for words left out
+    import re
+
+    from berthcheck.engine.readiness import EMPTY_MEANING
+
+    readme = " ".join(README.read_text(encoding="utf-8").split())
+    quoted = re.findall(r"`(warning: no [\w-]+ table: [^`]*)`", readme)
+    assert len(quoted) >= 3
+    printed = {f"warning: {line}" for line in EMPTY_MEANING.values()}
+    wrong = []
+    for quote in quoted:
+        pattern = ".*".join(re.escape(part.strip()) for part in quote.split("..."))
+        if not any(re.fullmatch(pattern + (".*" if quote.endswith("...") else ""), line)
+                   for line in printed):
+            wrong.append(quote)
+    assert not wrong, f"README quotes warnings berthcheck does not print: {wrong}"
