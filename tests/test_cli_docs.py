@@ -99,3 +99,19 @@ def test_readme_empty_table_warnings_are_the_ones_printed():
                    for line in printed):
             wrong.append(quote)
     assert not wrong, f"README quotes warnings berthcheck does not print: {wrong}"
+
+
+def test_readme_names_every_built_in_port_whose_zone_it_knows():
+    # README, load, "Time": "zones come from the built-in ports table — USLAX, ... — or from
+    # ports you load": a port left out of the list reads as one a user must load first
+    import csv
+    import re
+
+    from berthcheck.resources import reference_dir
+
+    readme = " ".join(README.read_text(encoding="utf-8").split())
+    listed = re.search(r"zones come from the built-in ports table — ([A-Z0-9, ]+) —", readme)
+    assert listed, "README's Time item lists the built-in ports"
+    with (reference_dir() / "ports.csv").open(encoding="utf-8") as f:
+        built_in = [row["port"] for row in csv.DictReader(f)]
+    assert listed.group(1).split(", ") == built_in
