@@ -115,3 +115,14 @@ def test_readme_names_every_built_in_port_whose_zone_it_knows():
     with (reference_dir() / "ports.csv").open(encoding="utf-8") as f:
         built_in = [row["port"] for row in csv.DictReader(f)]
     assert listed.group(1).split(", ") == built_in
+
+
+def test_top_level_help_names_the_regulations_of_the_built_in_packs():
+    # the first thing `berthcheck --help` says: every regulation a shipped pack checks
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    summary = " ".join(result.output.split())
+    for regime in ("CARB At-Berth", "FuelEU Maritime Art. 6", "China's shore-power rule"):
+        assert regime in summary
