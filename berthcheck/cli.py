@@ -51,7 +51,7 @@ from berthcheck.errors import BerthcheckError, UsageError
 app = typer.Typer(
     name="berthcheck",
     cls=GuardedGroup,  # no traceback, ever (cli_guard)
-    help="Compliance engine for ships at berth (CARB At-Berth, FuelEU Maritime Art. 6).",
+    help="Compliance engine for ships at berth (CARB At-Berth, FuelEU Maritime Art. 6, China's shore-power rule).",
     no_args_is_help=True,
     add_completion=False,
     # Locals would include input rows and paths; never print them.

@@ -11,6 +11,7 @@ import typer
 from berthcheck.cli_common import (
     CsvOption,
     JsonOption,
+    MkdirOption,
     fail,
     one_format,
     print_csv,
@@ -58,12 +59,13 @@ def template_command(
     kind: KindArgument,
     out: Annotated[Path, typer.Option("--out", help="FILE.csv (header row) or FILE.xlsx (annotated headers).", show_default=False)],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    mkdir: MkdirOption = False,
 ) -> None:
     """Write an empty input file for KIND with its headers (XLSX: each header annotated)."""
     from berthcheck.ingest.template import write_template
 
     try:
-        path = write_template(kind, out, force=force)
+        path = write_template(kind, out, force=force, mkdir=mkdir)
     except BerthcheckError as exc:
         raise fail(exc) from None
     say(f"wrote {path}")

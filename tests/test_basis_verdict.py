@@ -28,6 +28,25 @@ def test_each_basis_belongs_to_exactly_one_verdict_in_the_table():
                 seen[basis] = verdict
 
 
+def test_contract_doc_lists_the_table_and_the_joined_parts():
+    # docs/contract.md 4's basis row is what a user's script reads: every basis under its
+    # verdict and every part joined to a compliant / non-compliant basis (`uncontrolled+emergency`)
+    import re
+
+    from berthcheck.engine.bases import CONTRACT_BASES, JOINED
+
+    text = (REPO / "docs" / "contract.md").read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| basis |"))
+    for verdict, bases in CONTRACT_BASES.items():
+        listed = re.search(rf"\*\*{verdict}\*\*: (.*?)(?:; \*\*|\. |$)", row)
+        assert listed, f"contract.md's basis row has no **{verdict}**"
+        missing = [b for b in bases if f"`{b}`" not in listed.group(1)]
+        assert not missing, f"contract.md: {verdict} lacks {missing}"
+    assert "Joined" in row, "contract.md's basis row does not say which parts are joined"
+    joined = row[row.index("Joined"):]
+    assert not [p for p in JOINED if f"`{p}`" not in joined], "contract.md lacks joined parts"
+
+
 @pytest.mark.parametrize(("verdict", "basis"), [
     ("compliant", "before_start_date"),  # the pair issue 14 found
     ("compliant", "zero_emission_tech"),  # an exemption passed off as compliance

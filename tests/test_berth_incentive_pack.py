@@ -98,6 +98,11 @@ def test_check_exports_its_column_and_bases(db, tmp_path):
     # a pack given by path is a custom pack: the run records its folder
     recorded = json.loads(manifest.read_text(encoding="utf-8"))["pack"]
     assert (recorded["custom"], recorded["path"]) == (True, str(PACK))
+    # `runs list` (README): `(custom)` in the pack column, the folder on a line below the table
+    run_id = json.loads(manifest.read_text(encoding="utf-8"))["run_id"]
+    listed = _cli("runs", "list", "--db", db).output.splitlines()
+    assert "berth-incentive@1.0.0 (custom)" in next(x for x in listed if x.startswith(run_id))
+    assert f"{run_id}: custom pack {PACK}" in listed
     with out.open(encoding="utf-8") as f:
         rows = {r["visit_id"]: r for r in csv.DictReader(f)}
     assert {v: (r["verdict"], r["basis"], float(r["incentive_credit"]))

@@ -79,3 +79,50 @@ def test_help_does_not_import_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_readme_empty_table_warnings_are_the_ones_printed():
+    # the README quotes the lines `load-dir` and `check` print for an empty table
+    # (`warning: no events table: ...`); `...` in a quote stands for words left out
+    import re
+
+    from berthcheck.engine.readiness import EMPTY_MEANING
+
+    readme = " ".join(README.read_text(encoding="utf-8").split())
+    quoted = re.findall(r"`(warning: no [\w-]+ table: [^`]*)`", readme)
+    assert len(quoted) >= 3
+    printed = {f"warning: {line}" for line in EMPTY_MEANING.values()}
+    wrong = []
+    for quote in quoted:
+        pattern = ".*".join(re.escape(part.strip()) for part in quote.split("..."))
+        if not any(re.fullmatch(pattern + (".*" if quote.endswith("...") else ""), line)
+                   for line in printed):
+            wrong.append(quote)
+    assert not wrong, f"README quotes warnings berthcheck does not print: {wrong}"
+
+
+def test_readme_names_every_built_in_port_whose_zone_it_knows():
+    # README, load, "Time": "zones come from the built-in ports table — USLAX, ... — or from
+    # ports you load": a port left out of the list reads as one a user must load first
+    import csv
+    import re
+
+    from berthcheck.resources import reference_dir
+
+    readme = " ".join(README.read_text(encoding="utf-8").split())
+    listed = re.search(r"zones come from the built-in ports table — ([A-Z0-9, ]+) —", readme)
+    assert listed, "README's Time item lists the built-in ports"
+    with (reference_dir() / "ports.csv").open(encoding="utf-8") as f:
+        built_in = [row["port"] for row in csv.DictReader(f)]
+    assert listed.group(1).split(", ") == built_in
+
+
+def test_top_level_help_names_the_regulations_of_the_built_in_packs():
+    # the first thing `berthcheck --help` says: every regulation a shipped pack checks
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    summary = " ".join(result.output.split())
+    for regime in ("CARB At-Berth", "FuelEU Maritime Art. 6", "China's shore-power rule"):
+        assert regime in summary

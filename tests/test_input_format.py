@@ -135,3 +135,38 @@ def test_template_refuses_to_overwrite_without_force(tmp_path):
 def test_template_formats_are_csv_and_xlsx_only(tmp_path, name):
     result = runner.invoke(app, ["template", "berths", "--out", str(tmp_path / name)])
     assert result.exit_code == 2 and ".csv or .xlsx" in result.stderr
+
+
+def test_template_missing_folder_is_a_usage_error_unless_mkdir(tmp_path):
+    # as every output (README, "Files berthcheck writes"): exit 2 naming --mkdir, which makes it
+    path = tmp_path / "new" / "visits.xlsx"
+    refused = runner.invoke(app, ["template", "visits", "--out", str(path)])
+    assert refused.exit_code == 2 and "--mkdir" in refused.stderr
+    assert not path.parent.exists()
+    made = runner.invoke(app, ["template", "visits", "--out", str(path), "--mkdir"])
+    assert made.exit_code == 0, made.output
+    assert path.is_file()
+
+
+@pytest.mark.parametrize("name", ["visits.csv", "visits.xlsx"])
+def test_template_that_fails_while_written_leaves_the_file_as_it_was(tmp_path, monkeypatch, name):
+    # a disk full half-way through `--force`: the error names the file (no "bug in berthcheck"),
+    # the file it was to replace is kept whole and no temporary file is left
+    import csv as csv_module
+    import errno
+
+    from berthcheck.ingest import template
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(template, "_write_xlsx", full_disk)
+    monkeypatch.setattr(csv_module, "writer", full_disk)
+    path = tmp_path / name
+    path.write_bytes(b"keep me\n")
+    result = runner.invoke(app, ["template", "visits", "--out", str(path), "--force"])
+    assert result.exit_code == 1, result.output
+    assert f"cannot write template {path}: No space left on device" in result.stderr
+    assert "bug" not in result.stderr
+    assert path.read_bytes() == b"keep me\n"
+    assert [p.name for p in tmp_path.iterdir()] == [name]

@@ -184,3 +184,28 @@ def test_an_output_that_is_the_database_is_refused(db, tmp_path):
         assert "is the database (--db)" in result.output, (args, result.output)
         assert store_file.read_bytes() == content, args
     assert not (tmp_path / "store.csv.wal").exists()
+
+
+def test_stream_writer_writes_what_a_short_write_left():
+    # a buffered standard output may take part of a large write and return the count, no
+    # error (a pipe whose reader left half-way): the rest is written again, every byte, so a
+    # reader that is gone is the BrokenPipeError the command ends on (exit 141)
+    from berthcheck.engine.export import csv_bytes, write_stream
+
+    class ShortWrites(io.BytesIO):
+        def write(self, data) -> int:
+            return super().write(bytes(data)[:1000])
+
+    frame = pl.DataFrame({"visit_id": [f"V{i}" for i in range(3000)], "hours": [0.5] * 3000})
+    stream = ShortWrites()
+    write_stream(frame, stream, "csv")
+    assert stream.getvalue() == csv_bytes(frame)
+
+    class ReaderGone(io.BytesIO):
+        def write(self, data) -> int:
+            if self.tell():
+                raise BrokenPipeError(32, "Broken pipe")
+            return super().write(bytes(data)[:1000])
+
+    with pytest.raises(BrokenPipeError):
+        write_stream(frame, ReaderGone(), "csv")

@@ -86,3 +86,27 @@ def test_json_of_a_workbook_names_the_one_file(checked, tmp_path):
     data = json.loads(result.stdout)
     assert data["files"] == [str(out)]
     assert data["sha256"][str(out)] == hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+def test_out_dash_to_a_reader_that_stops_half_way_ends_141(checked):
+    # `berthcheck runs export RUN --out - | head -1`: the reader takes the first bytes and goes
+    # away while the results (150 KB, more than a pipe holds) are being written. The buffered
+    # write took what the pipe held and said so only by its count: the command exited 0, its
+    # results cut short, where the README's exit codes give 141
+    import os
+    import subprocess
+    import sys
+
+    from berthcheck.cli_guard import EXIT_PIPE_CLOSED
+
+    db, run_id = checked
+    env = {k: v for k, v in os.environ.items() if k != "BERTHCHECK_DB"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "berthcheck", "runs", "export", run_id, "--db", str(db),
+         "--out", "-"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(1) == b"v"  # visit_id,...
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == EXIT_PIPE_CLOSED, stderr
+    assert "error" not in stderr and "Traceback" not in stderr

@@ -125,9 +125,20 @@ def check_stream_format(fmt: str) -> str:
 
 
 def write_stream(frame, stream: BinaryIO, fmt: str = "csv") -> None:
-    """CSV or JSON to an open binary stream (standard output for `--out -`)."""
+    """CSV or JSON to an open binary stream (standard output for `--out -`), every byte.
+
+    A buffered stream may take only part of a large write and say so by the count it returns,
+    without an error: a pipe whose reader went away half-way (`berthcheck check --out - |
+    head`) takes what the pipe held. The rest is written again until the stream has all of
+    it, so such a reader is the BrokenPipeError the command ends on (exit 141), never a
+    truncated result with exit 0."""
     ext = check_stream_format(fmt)
-    stream.write(csv_bytes(frame) if ext == ".csv" else json_bytes(frame))
+    data = memoryview(csv_bytes(frame) if ext == ".csv" else json_bytes(frame))
+    while data:
+        taken = stream.write(data)
+        if taken is None:  # a non-blocking stream that could take nothing now
+            raise BlockingIOError("standard output took none of the results")
+        data = data[taken:]
     stream.flush()
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from berthcheck.errors import BerthcheckError, UsageError
+from berthcheck.errors import UsageError
 from berthcheck.ingest.schema_doc import TYPE_WORDS, kind_named, kind_schema
 
 FORMATS = (".csv", ".xlsx")
@@ -38,22 +38,27 @@ def _comment(column: dict) -> str:
     return "\n".join(lines)
 
 
-def write_template(kind_name: str, out: Path, *, force: bool = False) -> Path:
+def write_template(kind_name: str, out: Path, *, force: bool = False,
+                   mkdir: bool = False) -> Path:
+    """Write KIND's empty file at `out`, whole or not at all (berthcheck.atomic): a missing
+    folder is a usage error unless `mkdir`, and a file that cannot be written is an error
+    naming it, as for every output berthcheck writes."""
+    from berthcheck import atomic
+
     out = Path(out)
     ext = out.suffix.lower()
     if ext not in FORMATS:
         raise UsageError(f"cannot write {out.name}: a template is .csv or .xlsx")
-    if out.exists() and not force:
+    if out.exists() and not out.is_dir() and not force:
         raise UsageError(f"{out} exists; give --force to overwrite it")
-    if not out.parent.is_dir():
-        raise BerthcheckError(f"cannot write {out}: folder {out.parent} does not exist")
     schema = kind_schema(kind_named(kind_name).name)
     names = [c["name"] for c in schema["columns"]]
-    if ext == ".csv":
-        with out.open("w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle, lineterminator="\n").writerow(names)
-        return out
-    _write_xlsx(schema, out)
+    with atomic.replacing(out, mkdir=mkdir, what="template") as tmp:
+        if ext == ".csv":
+            with tmp.open("w", encoding="utf-8", newline="") as handle:
+                csv.writer(handle, lineterminator="\n").writerow(names)
+        else:
+            _write_xlsx(schema, tmp)
     return out
 
 
