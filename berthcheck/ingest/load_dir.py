@@ -71,7 +71,7 @@ def plan(folder: Path) -> tuple[dict[str, list[Path]], list[Path]]:
             # visits.xls (often a web page a terminal's system saved as .xls) was "skipped: its
             # name is not a kind", and the folder then failed on every session's visit
             raise InputRejected(path.name, [], headline=(
-                f"{unreadable(path)}; it is named as a {_kind_named(path)} file, so the "
+                f"{unreadable(path)}; it is named as the {_kind_named(path)} file, so the "
                 "folder is not loaded without it; nothing was loaded"))
         if kind is None:
             skipped.append(path)
