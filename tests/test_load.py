@@ -290,6 +290,18 @@ def test_cli_usage_errors_exit_2(runner, db_path, tmp_path, args):
     assert "Traceback" not in result.output
 
 
+def test_a_folder_given_as_a_file_is_said_to_be_one(runner, db_path, tmp_path):
+    """Before: `load visits FOLDER` said "FOLDER: no such file", which it is not."""
+    folder = tmp_path / "month"
+    folder.mkdir()
+    result = runner.invoke(app, ["load", "visits", str(folder), "--db", str(db_path)])
+    assert result.exit_code == 2, result.output
+    assert f"{folder}: is a folder, not a file" in result.stderr
+    assert f"berthcheck load-dir {folder}" in result.stderr
+    result = runner.invoke(app, ["load", "dcsa-jit", str(folder), "--db", str(db_path)])
+    assert result.exit_code == 2 and f"{folder}: is a folder, not a file" in result.stderr
+
+
 def test_second_writer_gets_database_in_use(runner, db_path, tmp_path):
     store.connect(db_path).close()
     holder = subprocess.Popen(

@@ -105,6 +105,8 @@ VISIT_DETAILS = Kind(
 
 
 def _read_option_file(path: Path, kind: Kind, options: ReadOptions | None) -> RawTable:
+    if Path(path).is_dir():
+        raise UsageError(f"{path}: is a folder, not a file ({kind.name})")
     if not Path(path).is_file():
         raise UsageError(f"{path}: no such file ({kind.name})")
     return read_table(Path(path), kind, options)

@@ -133,6 +133,9 @@ def max_payload_bytes() -> int:
 
 def read_json(path: Path, limit: int):
     label = path.name
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder, not a file; give the JSON files in it "
+                         f"(e.g. {path}/*.json)")
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     size = path.stat().st_size

@@ -528,6 +528,9 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
     """Read one input file and map its headers onto the kind's columns."""
     path = Path(path)
     label = path.name
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder, not a file; give the files in it, or load "
+                         f"the whole folder with `berthcheck load-dir {path}`")
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     file_format = FORMATS.get(path.suffix.lower())
