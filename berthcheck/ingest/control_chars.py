@@ -18,11 +18,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import polars as pl
 
 from berthcheck.errors import CONTROL as _FOUND
-from berthcheck.errors import RowError, escaped_controls
+from berthcheck.errors import RowError, UsageError, escaped_controls
 
 # the characters refused: C0 less tab, LF and CR; DEL; C1 (the same regex for polars)
 PATTERN = _FOUND.pattern
@@ -83,6 +84,17 @@ def cell_problems(frame: pl.DataFrame, row_column: str, label: str,
         if limit is not None and len(out) >= limit:
             break
     return out
+
+
+def refuse_in_path(path: Path) -> None:
+    """A file whose path holds a refused character is not read: its name is stored with
+    every row (`_source_file`, the load's path) and printed in every message."""
+    text = str(path)
+    found = _FOUND.search(text)
+    if found is not None:
+        raise UsageError(f"{escaped_controls(text)}: the file's path holds the control "
+                         f"character {_named(found.group())} (shown as "
+                         f"\\x{ord(found.group()):02x}); rename it")
 
 
 def header_problems(headers: Iterable[str], label: str) -> list[RowError]:

@@ -528,6 +528,7 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
     """Read one input file and map its headers onto the kind's columns."""
     path = Path(path)
     label = path.name
+    control_chars.refuse_in_path(path)
     if path.is_dir():
         raise UsageError(f"{path}: is a folder, not a file; give the files in it, or load "
                          f"the whole folder with `berthcheck load-dir {path}`")
