@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# the control characters no text holds (C0 less tab, LF and CR; DEL; C1): never stored nor
+# shown as themselves (ingest/control_chars.py refuses a cell holding one)
+CONTROL = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]")
+
+
+def escaped_controls(text: str) -> str:
+    """`text` with each control character of `CONTROL` written as `\\xNN`."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class BerthcheckError(Exception):
@@ -43,6 +53,12 @@ class RowError:
     value: str
     reason: str
     path: str = ""  # a JSON source's path of the value (e.g. $.timestamps[3].dateTime)
+
+    def __post_init__(self) -> None:
+        # the value as written, but a control character shown as `\x00`: the message, the
+        # errors file and the quarantine never hold the invisible character itself
+        if isinstance(self.value, str) and CONTROL.search(self.value):
+            object.__setattr__(self, "value", escaped_controls(self.value))
 
     def __str__(self) -> str:
         value = self.value if len(self.value) <= 60 else self.value[:57] + "..."

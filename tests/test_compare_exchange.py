@@ -81,7 +81,13 @@ def _fields(edit):
     # a period that is none of --period's forms: its rows' months were held to nothing
     (lambda d: d["berthcheck"].update(period="October"),
      "$.berthcheck.period: 'October': not a period (YYYY-MM, YYYY-Qn or YYYY"),
-], ids=["path", "path-up", "encoding", "bytes-text", "bytes-wrong", "version", "period"])
+    # a partner's title holding control characters reached the comparison's page invisible
+    (lambda d: d.update(title="Nagoya\x00\x1b[31m"),
+     "$.title: 'Nagoya\\\\x00\\\\x1b[31m': holds the control character U+0000"),
+    (lambda d: d["berthcheck"].update(port="JPNGO\x85"),
+     "$.berthcheck.port: 'JPNGO\\\\x85': holds the control character U+0085"),
+], ids=["path", "path-up", "encoding", "bytes-text", "bytes-wrong", "version", "period",
+        "title-control", "port-control"])
 def test_a_descriptor_that_misdescribes_its_csv_is_refused_naming_its_path(
         runner, tmp_path, lax, edit, named):
     """Each was compared without a word, while a partner's Frictionless validator refuses the

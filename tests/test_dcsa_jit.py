@@ -278,6 +278,16 @@ BAD = {
     # argument 2 is shorter than argument 1", the call's problem tied to no visit
     "timestamp not an object": (
         _set(["timestamps", 0], ["ACT"]), "$.timestamps[0]", "['ACT']", "must be an object"),
+    # a control character (JSON's \u0000, or a C1 control as itself) was stored as it is,
+    # invisible in every output: refused at its JSON path, shown escaped
+    "vessel name holding a NUL": (
+        _set(["portCalls", 0, "vessel", "name"], "PACIFIC\x00DAWN"),
+        "$.portCalls[0].vessel.name", "PACIFIC\\x00DAWN", "control character U+0000 (NUL)"),
+    "berth holding a C1 control": (  # at the BERTH ARRI and DEPA of T2 alike
+        lambda p: [_set(["portCallServices", i, "portCallServiceLocation", "locationName"],
+                        "B1\x8536")(p) for i in (0, 5)],
+        "$.portCallServices[0].portCallServiceLocation.locationName", "B1\\x8536",
+        "control character U+0085"),
 }
 
 
@@ -305,6 +315,17 @@ def test_quarantine_keeps_the_bad_visit_and_loads_the_rest(con, tmp_path):
     reasons = [r[0] for r in store.run(con, "SELECT reason FROM quarantine")]
     assert any("no UTC offset" in r and "$.timestamps[9].dateTime" in r for r in reasons)
     assert report.errors
+
+
+def test_a_control_character_in_a_field_kept_only_in_extra_is_refused(con, tmp_path):
+    """JIT fields kept only in `extra` (terminalCallReference) are stored too: checked."""
+    bad = _write(tmp_path / "bad.json", _edge_with(
+        _set(["terminalCalls", 0, "terminalCallReference"], "REF\x07")))
+    with pytest.raises(InputRejected) as exc:
+        load_adapter(con, "dcsa-jit", [bad])
+    assert [(e.column, e.value) for e in exc.value.errors] == [
+        ("dcsa_jit.terminalCallReference", "REF\\x07")]
+    assert "U+0007 (BEL)" in exc.value.errors[0].reason
 
 
 def test_malformed_json_names_line_and_column(con, tmp_path):

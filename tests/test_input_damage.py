@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import polars as pl
 import pytest
@@ -368,3 +369,130 @@ def test_the_byte_offset_is_exact_past_the_first_mebibyte(tmp_path):
         _scan_utf8(path, "visits.csv")
     row = body.count(b"\n") + 1
     assert f"not UTF-8 at byte {at} (row {row}, byte 0xE9)" in exc.value.headline
+
+
+# --- control characters: never stored (README, "No silent damage") ------------------------------
+
+
+def _second_visit(**overrides) -> dict[str, str]:
+    return good_visit(visit_id="V2", imo="9074729", berth="B139", **overrides)
+
+
+@pytest.mark.parametrize("value, shown, named", [
+    ("NUL\x00SHIP", "NUL\\x00SHIP", "U+0000 (NUL) at character 4"),
+    ("EVER\x1bGIVEN", "EVER\\x1bGIVEN", "U+001B (ESC) at character 5"),
+    ("EVER GIVEN\x7f", "EVER GIVEN\\x7f", "U+007F (DEL) at character 11"),
+    ("O\x92BRIEN", "O\\x92BRIEN", "U+0092 (C1; Windows-1252's '’' read as Latin-1?)"),
+    ("NEL\x85", "NEL\\x85", "U+0085 (C1"),  # a Unicode space: stripped, it vanished
+])
+def test_a_control_character_in_a_utf8_cell_is_a_row_error(con, tmp_path, value, shown, named):
+    """Before: a UTF-8 file whose vessel name held a NUL (or ESC, DEL, a C1 control) loaded
+    with exit 0, and the invisible character reached the terminal table, the results CSV and
+    the report. Now the cell is a row error naming row, column and the value, escaped."""
+    path = tmp_path / "visits.csv"
+    path.write_text(_csv_text([good_visit(), _second_visit(vessel_name=value)]),
+                    encoding="utf-8")
+    errors = _rejected(con, path).errors
+    assert [(e.file, e.row, e.column, e.value) for e in errors] == [
+        ("visits.csv", 3, "vessel_name", shown)]
+    assert errors[0].reason.startswith("holds the control character " + named)
+    assert repr(shown) in str(errors[0])  # the terminal shows it escaped, never the character
+
+
+def test_quarantine_keeps_the_row_with_a_control_character_and_loads_the_rest(con, tmp_path):
+    path = tmp_path / "visits.csv"
+    path.write_text(_csv_text([good_visit(), _second_visit(vessel_name="C1\x85SHIP")]),
+                    encoding="utf-8")
+    load_files(con, "visits", [path], quarantine=True)
+    assert store.run(con, "SELECT visit_id FROM visits") == [("V1",)]
+    row, column, value, record = store.run(
+        con, "SELECT source_row, column_name, value, record FROM quarantine")[0]
+    assert (row, column, value) == (3, "vessel_name", "C1\\x85SHIP")
+    # the record is the row as written (JSON), the character escaped in the JSON text
+    assert "\x85" not in record and json.loads(record)["vessel_name"] == "C1\x85SHIP"
+
+
+def test_tab_line_feed_and_carriage_return_inside_a_quoted_cell_still_load(con, tmp_path):
+    path = tmp_path / "visits.csv"
+    path.write_text(_csv_text([good_visit(vessel_name="EVER\tGIVEN",
+                                          operator="Line one\r\nline two\nthree")]),
+                    encoding="utf-8")
+    load_files(con, "visits", [path])
+    assert store.run(con, "SELECT vessel_name, operator FROM visits") == [
+        ("EVER\tGIVEN", "Line one\r\nline two\nthree")]
+
+
+def test_a_control_character_in_a_number_cell_is_said_once(con, tmp_path):
+    path = tmp_path / "visits.csv"
+    path.write_text(_csv_text([good_visit(gross_tonnage="80\x00120")]), encoding="utf-8")
+    errors = _rejected(con, path).errors
+    assert [(e.column, e.value) for e in errors] == [("gross_tonnage", "80\\x00120")]
+    assert "U+0000 (NUL)" in errors[0].reason
+
+
+def test_a_control_character_in_an_unread_column_or_a_header_is_refused(con, tmp_path):
+    """An unread column's cells are stored (in `extra`), so they are checked as well; a
+    header holding one refuses the file, as a header given twice does."""
+    path = tmp_path / "visits.csv"
+    path.write_text(_csv_text([good_visit(notes="ok"), _second_visit(notes="bell\x07")]),
+                    encoding="utf-8")
+    errors = _rejected(con, path).errors
+    assert [(e.row, e.column, e.value) for e in errors] == [(3, "notes", "bell\\x07")]
+    header = tmp_path / "header.csv"
+    header.write_text(_csv_text([good_visit(**{"no\x1btes": "x"})]), encoding="utf-8")
+    errors = _rejected(con, header).errors
+    assert [(e.row, e.column, e.value) for e in errors] == [(1, "no\\x1btes", "no\\x1btes")]
+
+
+def test_a_control_character_read_with_encoding_is_a_row_error(con, tmp_path):
+    path = tmp_path / "visits.csv"
+    path.write_bytes(_csv_text([good_visit(vessel_name="CAP SAN ANTÔNIO\x07")]).encode("cp1252"))
+    errors = _rejected(con, path, encoding="cp1252").errors
+    assert [(e.row, e.column, e.value) for e in errors] == [
+        (2, "vessel_name", "CAP SAN ANTÔNIO\\x07")]
+
+
+def test_a_control_character_in_xlsx_and_parquet_cells_is_a_row_error(con, tmp_path):
+    rows = [good_visit(), _second_visit(vessel_name="NUL\x00SHIP", terminal="TRA\x1bPAC")]
+    book = _xlsx(tmp_path / "visits.xlsx", {"Calls": [list(rows[0]),
+                                                      *(list(r.values()) for r in rows)]})
+    errors = _rejected(con, book).errors
+    assert [(e.row, e.column, e.value) for e in errors] == [
+        (3, "terminal", "TRA\\x1bPAC"), (3, "vessel_name", "NUL\\x00SHIP")]
+    parquet = tmp_path / "visits.parquet"
+    pl.DataFrame(rows).with_columns(gross_tonnage=pl.lit(80120)).write_parquet(parquet)
+    errors = _rejected(con, parquet).errors
+    assert [(e.row, e.column, e.value) for e in errors] == [
+        (2, "terminal", "TRA\\x1bPAC"), (2, "vessel_name", "NUL\\x00SHIP")]
+
+
+@pytest.mark.parametrize("chunks, found", [
+    ([b"a,b\n", b"x\ty\r\n", "é°\u00a0".encode()], False),  # tab, CR, LF, U+00A0: text
+    ([b"a,b\n", b"x\x00y\n"], True),
+    ([b"a,b\n", b"x\x7f"], True),
+    (["a,°,\u0092".encode()], True),  # U+0092 is 0xC2 0x92 in UTF-8
+    ([b"a,b\xc2", b"\x85c\n"], True),  # a C1 character across two chunks
+    ([b"a,b\xc2", b"\xa0c\n"], False),  # U+00A0 across two chunks
+])
+def test_the_byte_scan_finds_every_control_character_and_only_those(chunks, found):
+    from berthcheck.ingest.control_chars import ByteScan
+
+    scan = ByteScan()
+    for chunk in chunks:
+        scan.feed(chunk)
+    assert scan.found is found
+
+
+def test_a_row_whose_only_cell_is_a_c1_space_is_refused_not_skipped_as_empty(con, tmp_path):
+    """U+0085 (NEL) is a Unicode space: a row holding it alone looked empty and was skipped,
+    so the character was dropped without a word; the row is refused, and counted."""
+    path = tmp_path / "visits.csv"
+    text = _csv_text([good_visit(), _second_visit()])
+    head, first, second = text.splitlines(keepends=True)
+    path.write_text(head + first + "\x85" + "," * (len(good_visit()) - 1) + "\n" + second,
+                    encoding="utf-8")
+    report = load_files(con, "visits", [path], quarantine=True)
+    assert (report.files[0].rows_in_file, report.inserted, report.files[0].quarantined) == (
+        3, 2, 1)
+    assert ("visits.csv", 3, "visit_id", "\\x85") in {
+        (e.file, e.row, e.column, e.value) for e in report.errors}

@@ -290,6 +290,31 @@ def test_cli_usage_errors_exit_2(runner, db_path, tmp_path, args):
     assert "Traceback" not in result.output
 
 
+def test_a_folder_given_as_a_file_is_said_to_be_one(runner, db_path, tmp_path):
+    """Before: `load visits FOLDER` said "FOLDER: no such file", which it is not."""
+    folder = tmp_path / "month"
+    folder.mkdir()
+    result = runner.invoke(app, ["load", "visits", str(folder), "--db", str(db_path)])
+    assert result.exit_code == 2, result.output
+    assert f"{folder}: is a folder, not a file" in result.stderr
+    assert f"berthcheck load-dir {folder}" in result.stderr
+    result = runner.invoke(app, ["load", "dcsa-jit", str(folder), "--db", str(db_path)])
+    assert result.exit_code == 2 and f"{folder}: is a folder, not a file" in result.stderr
+
+
+def test_a_file_whose_name_holds_a_control_character_is_refused(runner, db_path, tmp_path):
+    """Before: `vis<ESC>its.csv` loaded and its name, with the invisible ESC, was stored with
+    every row (`_source_file`) and printed raw to the terminal."""
+    path = write_csv(tmp_path / "vis\x1bits.csv", [good_visit()])
+    result = runner.invoke(app, ["load", "visits", str(path), "--db", str(db_path)])
+    assert result.exit_code == 2, result.output
+    assert "vis\\x1bits.csv: the file's path holds the control character U+001B" in (
+        result.stderr)
+    assert "\x1b" not in result.output
+    result = runner.invoke(app, ["load", "dcsa-jit", str(path), "--db", str(db_path)])
+    assert result.exit_code == 2 and "U+001B (ESC)" in result.stderr
+
+
 def test_second_writer_gets_database_in_use(runner, db_path, tmp_path):
     store.connect(db_path).close()
     holder = subprocess.Popen(

@@ -92,6 +92,10 @@ def test_reload_changes_nothing_and_no_coverage_is_honoured(with_berths, tmp_pat
     ({"Date/Time Released": "2026-10-02 08:00"}, "released", "must be after arrival"),
     ({"Date/Time Tied Up": "2026-11-01 01:30", "Date/Time Released": "2026-11-02 08:00"},
      "tied_up", "ambiguous local time"),
+    # a control character is refused (not stored invisible), said once: not also "not a time"
+    ({"Vessel Name": "HANSE\x00LYRA"}, "vessel_name", "control character U+0000 (NUL)"),
+    ({"Date/Time Tied Up": "2026-10-03\x1b08:00"}, "tied_up", "control character U+001B"),
+    ({"Company Email": "ops@hanse.example\x7f"}, "operator_email", "control character U+007F"),
 ])
 def test_bad_records_name_row_and_wharfinger_column(with_berths, tmp_path, change, column, words):
     con = with_berths
@@ -100,7 +104,7 @@ def test_bad_records_name_row_and_wharfinger_column(with_berths, tmp_path, chang
     with pytest.raises(InputRejected) as exc:
         load_adapter(con, "wharfinger", [path])
     hits = [e for e in exc.value.errors if e.row == 3 and e.column == column]
-    assert hits and words in hits[0].reason, [str(e) for e in exc.value.errors]
+    assert len(hits) == 1 and words in hits[0].reason, [str(e) for e in exc.value.errors]
     assert snapshot(con) == before
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from berthcheck import __version__
-from berthcheck.errors import BerthcheckError, UsageError
+from berthcheck.errors import CONTROL, BerthcheckError, UsageError, escaped_controls
 from berthcheck.export.indicators import (
     COLUMNS,
     CSV_NAME,
@@ -342,11 +342,19 @@ def _json_kind(value) -> str:
 
 
 def _require_text(name: str, holder: dict, path: str, key: str) -> None:
-    """`holder[key]`, when given (null counts as not given), must be text."""
+    """`holder[key]`, when given (null counts as not given), must be text, without a control
+    character (C0 but tab, LF and CR; DEL; C1)."""
     value = holder.get(key)
     if value is not None and not isinstance(value, str):
         raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {path} must be text, not "
                               f"{_json_kind(value)}")
+    found = CONTROL.search(value) if isinstance(value, str) else None
+    if found is not None and isinstance(value, str):
+        # a partner's title (shown on the page as it is) holding a NUL, an ESC or a C1
+        # control reached the comparison's HTML and PDF invisible
+        raise BerthcheckError(f"{name}: {PACKAGE_NAME}: {path}: "
+                              f"{escaped_controls(value)!r}: holds the control character "
+                              f"U+{ord(found.group()):04X}, which no text holds")
 
 
 def _check_time_zones(name: str, zones) -> None:

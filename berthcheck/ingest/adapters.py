@@ -17,7 +17,7 @@ import polars as pl
 
 from berthcheck import store
 from berthcheck.errors import InputRejected, RowError, UsageError
-from berthcheck.ingest import dcsa_jit
+from berthcheck.ingest import control_chars, dcsa_jit
 from berthcheck.ingest.errors_csv import file_error
 from berthcheck.ingest.kinds import SHORE_POWER, VISITS, Column, Kind
 from berthcheck.ingest.load import (
@@ -105,6 +105,8 @@ VISIT_DETAILS = Kind(
 
 
 def _read_option_file(path: Path, kind: Kind, options: ReadOptions | None) -> RawTable:
+    if Path(path).is_dir():
+        raise UsageError(f"{path}: is a folder, not a file ({kind.name})")
     if not Path(path).is_file():
         raise UsageError(f"{path}: no such file ({kind.name})")
     return read_table(Path(path), kind, options)
@@ -115,7 +117,7 @@ def terminal_aliases(path: Path, options: ReadOptions | None = None) -> dict[tup
     raw = _read_option_file(path, TERMINAL_ALIASES, options)
     label = raw.label
     out: dict[tuple[str, str], str] = {}
-    problems = []
+    problems = list(raw.problems)  # cells holding a control character
     for r in raw.frame.iter_rows(named=True):
         i = r[ROW]
         port = (r["port"] or "").strip().upper()
@@ -151,7 +153,7 @@ def apply_details(rows: list[dict], paths: list[dict], details: Path,
                                     for h in raw.unread])
     given = [c for c in VISITS.column_names if c in raw.present and c != "visit_id"]
     by_id = {r["visit_id"]: i for i, r in enumerate(rows)}
-    errors = []
+    errors = list(raw.problems)  # cells holding a control character
     seen: dict[str, int] = {}
     for record in raw.frame.iter_rows(named=True):
         n = record[ROW]
@@ -247,6 +249,14 @@ def load_dcsa_jit(con, files: list[Path], *, replace: bool = False, quarantine: 
                         file_format="dcsa-jit", sha256=imp.sha256)
     sessions = text_table(SHORE_POWER, imp.sessions, imp.session_paths, label=imp.label,
                           path=first, file_format="dcsa-jit", sha256=imp.sha256)
+    for table, kind_of in ((visits, VISITS), (sessions, SHORE_POWER)):
+        # a JSON string holding a control character (`\u0000`, a raw U+0085): refused as a
+        # file's cell is, at its JSON path (the locator's)
+        cells = control_chars.cell_problems(table.frame, ROW, imp.label,
+                                            {c: c for c in kind_of.column_names})
+        said = {(e.row, e.value) for e in cells}  # extra repeats e.g. typeCode: said once
+        table.problems = cells + [e for e in control_chars.json_problems(
+            table.frame, ROW, "extra", imp.label) if (e.row, e.value) not in said]
     visit_ids = {str(r["visit_id"]) for r in imp.visits}
     with store.transaction(con):
         v_report, v_errors = _load_one(con, first, VISITS, replace, quarantine, source=AdapterSource(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from berthcheck.errors import InputRejected, RowError, UsageError
+from berthcheck.ingest import control_chars
 
 # One JIT payload (file) at most this size. A GET response page is far smaller; a bigger file
 # is refused with a message rather than read into memory whole (json parses whole documents).
@@ -133,6 +134,10 @@ def max_payload_bytes() -> int:
 
 def read_json(path: Path, limit: int):
     label = path.name
+    control_chars.refuse_in_path(path)
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder, not a file; give the JSON files in it "
+                         f"(e.g. {path}/*.json)")
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     size = path.stat().st_size

@@ -24,6 +24,7 @@ from berthcheck.errors import InputRejected, RowError, UsageError
 from berthcheck.fingerprints import digest_batch, piece_from_seals
 from berthcheck.ingest import reference
 from berthcheck.ingest.as_written import key_text, made_key_text, made_keys
+from berthcheck.ingest.control_chars import without_repeats
 from berthcheck.ingest.cross_rows import VISIT_COLUMNS, cross_row_checks
 from berthcheck.ingest.errors_csv import file_error, write_errors_csv
 from berthcheck.ingest.kinds import KINDS, Kind, storage_name
@@ -330,6 +331,8 @@ def _load_prepared(con, prep: Prepared, kind: Kind, replace: bool, quarantine: b
         orphans, reclips = recheck_dependents(con, replaced, label, prep.typed)
         if not quarantine:
             errors += [o.error for o in orphans]
+    # a cell holding a control character is said to hold it, not also to be a bad number
+    errors = without_repeats(errors)
     if errors and not quarantine:
         return report, errors
     # Every problem is known: keep the text of the bad rows only and let the file's text go

@@ -128,7 +128,9 @@ def _typed_and_checked(con, raw: RawTable, kind: Kind) -> Prepared:
     frame = _attach_timezones(con, raw, kind)
     typed = _derive_keys(coerce(frame, kind), kind)
     typed = reference.fill_from_builtin(typed, kind, raw.present)
-    errors = coercion_errors(typed, kind, label) + schema_errors(typed, kind, label)
+    # cells holding a control character first (read.py; an adapter's table: its own check)
+    errors = list(raw.problems)
+    errors += coercion_errors(typed, kind, label) + schema_errors(typed, kind, label)
     errors += reference.row_errors(typed, kind, label)
     errors += bound_errors(typed, kind, label, {(e.row, e.column) for e in errors})
     if kind.port_from == "self":

@@ -5,6 +5,7 @@ in the batch that loaded the file's good rows (`--quarantine`).
 from __future__ import annotations
 
 import json
+import re
 
 import polars as pl
 
@@ -20,9 +21,20 @@ def raw_records(prep: Prepared, kind: Kind, errors: list[RowError]) -> dict[int,
     raw_cols = [c.name for c in kind.columns]
     bad = prep.typed.filter(pl.col(ROW).is_in(sorted({e.row for e in errors})))  # not every row
     return {
-        r[ROW]: json.dumps({c: r["_raw_" + c] for c in raw_cols}, ensure_ascii=False)
+        r[ROW]: _json_escaped(json.dumps({c: r["_raw_" + c] for c in raw_cols},
+                                         ensure_ascii=False))
         for r in bad.select([ROW, *("_raw_" + c for c in raw_cols)]).iter_rows(named=True)
     }
+
+
+_DEL_C1 = re.compile("[\x7f-\x9f]")
+
+
+def _json_escaped(text: str) -> str:
+    """JSON written by `json.dumps(..., ensure_ascii=False)` with DEL and the C1 controls
+    escaped too (`\\u0085`), as it escapes C0: the record of a row refused for such a
+    character reads back as written, without storing the invisible character itself."""
+    return _DEL_C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _text(value) -> str | None:

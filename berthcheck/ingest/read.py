@@ -12,12 +12,13 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from berthcheck.errors import InputRejected, RowError, UsageError
+from berthcheck.ingest import control_chars
 from berthcheck.ingest.cell_text import nulls
 from berthcheck.ingest.kinds import Kind
 from berthcheck.ingest.text_encoding import CsvShape, decoded, head_shape, scan_utf8
@@ -45,6 +46,9 @@ class RawTable:
     label: str = ""  # how messages name the file: its name, with the sheet when one was picked
     unread: tuple[str, ...] = ()  # the file's headers that are no column of the kind (in `extra`)
     delimiter: str | None = None  # a CSV's field separator as read (None: not a CSV)
+    # cells holding a control character (ingest/control_chars.py): the rows' problems, which
+    # prepare.py reports with the rest
+    problems: list[RowError] = field(default_factory=list)
 
 
 def header_token(text: str) -> str:
@@ -55,28 +59,34 @@ def header_token(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: Path, scan: control_chars.ByteScan | None = None) -> str:
+    """The file's sha256; `scan`, if given, is fed the same chunks (a CSV's bytes are searched
+    for control characters in the one read)."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
+            if scan is not None:
+                scan.feed(chunk)
     return digest.hexdigest()
 
 
 _HASH_ASIDE_BYTES = 8 << 20  # files at least this large are hashed on a thread of their own
 
 
-def _sha256_aside(path: Path) -> Callable[[], str]:
+def _sha256_aside(path: Path, scan: control_chars.ByteScan | None = None
+                  ) -> Callable[[], str]:
     """The file's sha256, made beside the reader for a large file (hashlib and file reads let
     go of the GIL, and so does polars' reader: a quarter of a second of one core per million
-    visits, otherwise spent after the read). Returns what gives the digest when it is needed."""
+    visits, otherwise spent after the read). Returns what gives the digest when it is needed
+    (and `scan`'s answer is known once it has given it)."""
     if path.stat().st_size < _HASH_ASIDE_BYTES:
-        digest = file_sha256(path)
+        digest = file_sha256(path, scan)
         return lambda: digest
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(1, thread_name_prefix="bc-sha256")
-    future = pool.submit(file_sha256, path)
+    future = pool.submit(file_sha256, path, scan)
     pool.shutdown(wait=False)
     return future.result
 
@@ -430,7 +440,8 @@ def _undup(name: str) -> str:
     return base if sep and tail.isdigit() else name
 
 
-def _without_empty_rows(frame: pl.DataFrame) -> pl.DataFrame:
+def _without_empty_rows(frame: pl.DataFrame, keep: frozenset[int] = frozenset()
+                        ) -> pl.DataFrame:
     """Drop the rows with no cell at all: a blank line of a CSV (most editors leave one at the
     end), a line of separators only (`,,,,`: a spreadsheet's formatted empty row) or an empty
     spreadsheet row. They hold no value, so nothing is lost; the other rows keep their numbers
@@ -450,7 +461,10 @@ def _without_empty_rows(frame: pl.DataFrame) -> pl.DataFrame:
     if first is None or (first.null_count() == 0
                          and not frame.select(blank(cells[0]).any()).item()):
         return frame
-    return frame.filter(~pl.all_horizontal([blank(c) for c in cells]))
+    empty = pl.all_horizontal([blank(c) for c in cells])
+    if keep:  # rows with a problem of their own (a cell of U+0085 alone, a Unicode space)
+        empty = empty & ~pl.col(ROW).is_in(sorted(keep))
+    return frame.filter(~empty)
 
 
 _SAVE_AS = "open it in Excel (or LibreOffice) and save it as .xlsx or CSV UTF-8"
@@ -514,6 +528,10 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
     """Read one input file and map its headers onto the kind's columns."""
     path = Path(path)
     label = path.name
+    control_chars.refuse_in_path(path)
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder, not a file; give the files in it, or load "
+                         f"the whole folder with `berthcheck load-dir {path}`")
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     file_format = FORMATS.get(path.suffix.lower())
@@ -530,12 +548,19 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
     if file_format != "xlsx" and options.sheet is not None:
         raise UsageError(f"{label}: --sheet applies to XLSX files only")
     first_row = 1 if file_format == "parquet" else 2
-    sha256 = _sha256_aside(path)
+    # a UTF-8 CSV's bytes are searched for control characters as they are hashed; its cells
+    # only if they hold one. Other files' text cells are searched (`text` None: every column)
+    scan = control_chars.ByteScan() if file_format == "csv" and not options.encoding else None
+    text: list[str] | None = None
+    sha256 = _sha256_aside(path, scan)
     try:
         if file_format == "csv":
             frame = _read_csv(path, label, options)
         elif file_format == "parquet":
-            frame = _stringify(_read_parquet(path, label))
+            frame = _read_parquet(path, label)
+            text = [n for n, dtype in frame.schema.items()
+                    if not (dtype.is_numeric() or dtype.is_temporal() or dtype == pl.Boolean)]
+            frame = _stringify(frame)
         else:
             frame, label, first_row = _read_xlsx(path, label, options)
     except (InputRejected, UsageError):
@@ -546,6 +571,9 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
             label, [], headline=f"{label}: cannot be read as {file_format.upper()}: {first}"
         ) from None
 
+    bad_headers = control_chars.header_problems(frame.columns, label)
+    if bad_headers:
+        raise InputRejected(label, bad_headers)
     lookup: dict[str, str] = {}
     for col in kind.columns:
         for name in (col.name, *col.aliases):
@@ -578,8 +606,16 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
         raise InputRejected(label, problems)
 
     frame = frame.with_row_index(ROW, offset=first_row).with_columns(pl.col(ROW).cast(pl.Int64))
+    digest = sha256()  # (the scan of the CSV's bytes is done with it)
+    cells: list[RowError] = []
+    if scan is None or scan.found:
+        # every cell, the unread columns' too (kept in `extra`), before empty rows are dropped
+        # (a cell of U+0085 alone, a Unicode space, would make its row look empty)
+        names = {h: renames.get(h, h) for h in frame.columns if h != ROW
+                 and (text is None or h in text)}
+        cells = control_chars.cell_problems(frame, ROW, label, names)
     if file_format != "parquet":
-        frame = _without_empty_rows(frame)
+        frame = _without_empty_rows(frame, frozenset(p.row for p in cells))
     if extras:
         # Unknown columns are kept verbatim (as JSON) and never read by the rules.
         extra = extra_json(frame, extras)
@@ -593,5 +629,5 @@ def _read_table(path: Path, kind: Kind, options: ReadOptions) -> RawTable:
     if missing:
         frame = frame.with_columns([pl.lit(None, dtype=pl.Utf8).alias(m) for m in missing])
     frame = frame.select([ROW, *kind.column_names, "extra"])
-    return RawTable(path, file_format, sha256(), frame, present, label, tuple(extras),
-                    _delimiter(options) if file_format == "csv" else None)
+    return RawTable(path, file_format, digest, frame, present, label, tuple(extras),
+                    _delimiter(options) if file_format == "csv" else None, cells)

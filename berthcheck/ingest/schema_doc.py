@@ -285,6 +285,10 @@ kind's section below (`--json` for scripts); `berthcheck template KIND --out FIL
   `10/03/2026 2:20 PM` is refused (a date with slashes or dots is never read in a guessed day
   and month order: the message gives the value's own readings). Spreadsheet date-time cells are read as typed, to the
   nearest second (a serial stored to fewer decimals, 07:59:59.997, is the 08:00 Excel shows).
+- A cell (of any column, unread ones too) holding a control character, C0 other than tab,
+  line feed and carriage return (NUL, ESC, ...), DEL or C1 (U+0080-U+009F), is a row error
+  naming row, column and the value with the character escaped (`NUL\\x00SHIP`): nothing
+  invisible is ever stored. A header holding one refuses the file.
 - Only `.csv` (`.txt`), `.parquet` and `.xlsx` files are read. A web page or an Excel
   97-2003 / 2003 XML file (what many systems' "export to Excel" writes as `.xls`, or even
   `.xlsx`) is refused as such: open it and save it as `.xlsx` or CSV UTF-8.

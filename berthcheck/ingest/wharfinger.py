@@ -153,6 +153,7 @@ def load_wharfinger(con, files: list[Path], *, replace: bool = False, quarantine
                                file_format=f"wharfinger-{raw.file_format}", sha256=raw.sha256)
             # the file's own row numbers, so every message points at the Wharfinger row
             table.frame = table.frame.with_columns(pl.Series(ROW, numbers, dtype=pl.Int64))
+            table.problems = raw.problems  # its cells holding a control character
 
             def locate(err: RowError) -> RowError:
                 return RowError(err.file, err.row, _SOURCE_COLUMN.get(err.column, err.column),
