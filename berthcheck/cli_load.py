@@ -19,7 +19,7 @@ from berthcheck.cli_common import (
     warn,
     with_store,
 )
-from berthcheck.errors import BerthcheckError
+from berthcheck.errors import BerthcheckError, escaped_controls
 
 
 def load_dir_command(
@@ -79,7 +79,9 @@ def load_dir_command(
     for load in report.loads:
         say_loaded(load.files, load.errors, kind=load.kind)
     for path in report.skipped:
-        warn(f"skipped {path.name}: its name is not a kind (e.g. visits.csv, shore_power.csv)")
+        # a name is the user's text: a control character in it (ESC) is shown, not sent raw
+        warn(f"skipped {escaped_controls(path.name)}: its name is not a kind (e.g. visits.csv, "
+             "shore_power.csv)")
     for line in report.warnings:  # the same lines `check` prints for the tables its pack reads
         warn(f"warning: {line}")
 

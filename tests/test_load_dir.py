@@ -127,6 +127,18 @@ def test_a_folder_without_california_visits_is_not_warned_about_carb_tables(tmp_
     assert "warning: no ports table" in result.stderr  # still said: the built-in ports are used
 
 
+def test_a_skipped_file_whose_name_holds_a_control_character_is_shown_escaped(tmp_path):
+    """`skipped NAME` printed the file's name as it is: an ESC in it reached the terminal raw
+    (a colour or cursor sequence of the name's choosing). It is shown as \\x1b."""
+    folder = tmp_path / "month"
+    shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("*.md", "*.csv"))
+    shutil.copy(SAMPLE / "visits.csv", folder / "visits.csv")
+    (folder / "notes\x1b[31mred.txt").write_text("not a kind\n", encoding="utf-8")
+    result = runner.invoke(app, ["load-dir", str(folder), "--db", str(tmp_path / "bc.duckdb")])
+    assert "\x1b" not in result.stderr, result.stderr
+    assert "skipped notes\\x1b[31mred.txt: its name is not a kind" in result.stderr
+
+
 def test_load_dir_json_reports_each_kind_skipped_files_and_empty_kinds(tmp_path):
     result = runner.invoke(app, ["load-dir", str(SAMPLE), "--json",
                                  "--db", str(tmp_path / "bc.duckdb")])
