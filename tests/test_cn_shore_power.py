@@ -289,6 +289,24 @@ def test_demo_runs_the_shanghai_month_end_to_end(shanghai_demo):
         assert re.sub(r"\s+", "", words) in squashed, words
 
 
+@pytest.fixture(scope="module")
+def demo_pages(shanghai_demo) -> list[str]:
+    """The Shanghai demo's PDF read back by pypdf once for this file: each page's text, one
+    space between words (pypdf: some runs come as UTF-16, with NULs)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(shanghai_demo["out"] / "report.pdf")
+    return [" ".join(page.extract_text().replace("\x00", "").split()) for page in reader.pages]
+
+
+def test_a_heading_and_its_introduction_start_the_page_of_their_table(demo_pages):
+    # the pack chapter's "Columns of this rule pack" and its one-line introduction ended page 6
+    # of the Shanghai demo while their table started page 7: a heading whose table is on the
+    # next page
+    (page,) = [text for text in demo_pages if "Columns of this rule pack" in text]
+    assert "Whether the port is coastal or inland" in page  # the table's first row
+
+
 def test_demo_refuses_a_pack_without_a_sample_month(tmp_path):
     result = runner.invoke(app, ["demo", "--pack", "no-such-pack", "--out", str(tmp_path)])
     assert result.exit_code == 2
