@@ -307,6 +307,14 @@ def test_a_heading_and_its_introduction_start_the_page_of_their_table(demo_pages
     assert "Whether the port is coastal or inland" in page  # the table's first row
 
 
+def test_the_emissions_table_is_not_split_across_pages(demo_pages):
+    # its 8 pollutants were split 1 | 7: the heading and NOx at the foot of page 3, the other
+    # rows under a repeated header on page 4
+    (page,) = [text for text in demo_pages if "Excess (non-compliance)" in text]
+    for pollutant in ("NOx", "PM2.5", "ROG", "CO", "DPM", "PM10"):
+        assert f" {pollutant} " in page, pollutant
+
+
 def test_demo_refuses_a_pack_without_a_sample_month(tmp_path):
     result = runner.invoke(app, ["demo", "--pack", "no-such-pack", "--out", str(tmp_path)])
     assert result.exit_code == 2
