@@ -315,6 +315,33 @@ def test_the_emissions_table_is_not_split_across_pages(demo_pages):
         assert f" {pollutant} " in page, pollutant
 
 
+def test_the_appendix_lines_end_inside_the_right_margin(shanghai_demo):
+    # the appendix's lines (the pack's own columns after the visit's) were made 160 characters
+    # long, where 157 of its 7.5 pt mono fit a landscape letter line: "Shore power minutes" and
+    # every row's last column ran about 10 pt into the right margin
+    from fontTools.ttLib import TTFont
+    from pypdf import PdfReader
+
+    font = TTFont(REPO / "reports" / "templates" / "fonts" / "DejaVuSansMono.ttf")
+    advance = font["hmtx"]["a"][0] / font["head"].unitsPerEm  # every glyph's, in em
+    reader = PdfReader(shanghai_demo["out"] / "report.pdf")
+    margin = 14 / 25.4 * 72  # report.css @page, in pt
+    ends = []
+    for page in reader.pages[-4:]:  # the appendix, landscape (150 visits: 4 pages)
+        width = float(page.mediabox.width)
+        assert width > float(page.mediabox.height)
+
+        def visitor(text, cm, tm, font, size, width=width):
+            if font and "Mono" in str(font.get("/BaseFont")) and text.strip():
+                # WeasyPrint's text space: CSS px (cm scales them by 0.75 to pt)
+                end = cm[0] * (tm[4] + len(text.rstrip("\n")) * advance * size)
+                ends.append((width - margin - end, text.strip()[:20]))
+
+        page.extract_text(visitor_text=visitor)
+    assert len(ends) > 150  # the header on each page and one line per visit
+    assert min(ends)[0] >= 0, min(ends)
+
+
 def test_demo_refuses_a_pack_without_a_sample_month(tmp_path):
     result = runner.invoke(app, ["demo", "--pack", "no-such-pack", "--out", str(tmp_path)])
     assert result.exit_code == 2
