@@ -386,6 +386,50 @@ def test_unconfirmed_items_are_flagged_beside_the_fueleu_penalty(rotterdam_month
     assert "Port of Rotterdam" in html[: html.index('id="summary"')] or "NLRTM" in html
 
 
+@pytest.fixture(scope="module")
+def fueleu_noncompliant_html(rotterdam_month_checked, tmp_path_factory) -> tuple[str, dict]:
+    """The Rotterdam month's FuelEU report as handed to WeasyPrint, cut to its cover and its
+    non-compliant visits (the chapter with a penalty column), and its model's meta."""
+    from berthcheck.engine.scope import parse_scope
+
+    db = copy_store(rotterdam_month_checked[0], tmp_path_factory.mktemp("eu") / "eu.duckdb")
+    con = store.connect(db)
+    try:
+        run = data.obtain_run(con, parse_scope("2030-06", None, None, None, None, None),
+                              "fueleu-art6")
+        model = data.build_model(con, run, "none")
+    finally:
+        con.close()
+    html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=True)
+    start = html.index('<section class="flow" id="noncompliant">')
+    end = html.index("</section>", start) + len("</section>")
+    cover_end = html.index("</section>") + len("</section>")
+    return html[:cover_end] + html[start:end] + "</body></html>", model["meta"]
+
+
+@pytest.mark.parametrize("size", ["letter", "a4"])
+def test_a_penalty_and_its_flag_stay_inside_their_column(fueleu_noncompliant_html, size):
+    """"EUR 193,710.00" ran 3.7 pt past the Penalty column (6.2 on A4) and its UNCONFIRMED
+    flag 6.5 (8.9), into the reasons beside them: "EUR 193,710.00FE05 No OPS use"."""
+    html, meta = fueleu_noncompliant_html
+    document = render.layout(html, {**meta, "page_size": size})
+    over, cells = set(), 0
+    for page in document.pages:
+        for cell in _boxes(page._page_box):
+            if type(cell).__name__ != "TableCellBox" or "num" not in _classes(cell):
+                continue
+            cells += 1
+            right = cell.border_box_x() + cell.border_width()
+            for inner in _boxes(cell):
+                kind = type(inner).__name__
+                if kind == "TextBox" and inner.position_x + inner.width > right + 0.01:
+                    over.add(inner.text)
+                elif kind == "InlineBlockBox" and (
+                        inner.border_box_x() + inner.border_width() > right + 0.01):
+                    over.add("flag")
+    assert cells > 29 and not over, (size, over)
+
+
 # --- item 8: charts agree with the tables -----------------------------------------------------
 
 
