@@ -812,3 +812,23 @@ def test_the_glossary_explains_the_other_part_when_it_occurs():
             "(the pack reported excused time without the events' kind and minutes)."
             in excused(["vie_tie", "other"]))
     assert "other:" not in excused(["vie_tie", "emergency", "several"])
+
+
+def test_a_totals_row_is_printed_once_under_the_last_row(month):
+    """The terminals table over two pages (A5, starting low on the first) ends with its "All" row once: it was
+    repeated at the foot of every page, so an A4 page holding the heading and APMT alone read
+    "APMT 25 … All 200" as a table of one terminal."""
+    html = month["html"]
+    start = html.index('<section class="flow" id="terminals">')
+    end = html.index("</section>", start) + len("</section>")
+    cover_end = html.index("</section>") + len("</section>")
+    low = '<div style="height: 120mm"></div>'  # the table starts low on its first page
+    document = render.layout(html[:cover_end] + low + html[start:end] + "</body></html>",
+                             {**month["model"]["meta"], "page_size": "a5"})
+    pages_with_terminal_rows, totals = 0, []
+    for n, page in enumerate(document.pages[1:], start=1):
+        texts = [box.text for box in _boxes(page._page_box) if type(box).__name__ == "TextBox"]
+        pages_with_terminal_rows += "EVERPORT" in texts or "YTI" in texts
+        totals += [n] * texts.count("All")
+    assert pages_with_terminal_rows >= 2
+    assert totals == [len(document.pages) - 1], totals
