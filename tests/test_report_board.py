@@ -823,7 +823,9 @@ def test_a_totals_row_is_printed_once_under_the_last_row(month):
     end = html.index("</section>", start) + len("</section>")
     cover_end = html.index("</section>") + len("</section>")
     low = '<div style="height: 120mm"></div>'  # the table starts low on its first page
-    document = render.layout(html[:cover_end] + low + html[start:end] + "</body></html>",
+    # as a table of more than 30 terminals, not kept on one page
+    section = html[start:end].replace('class="data cond keep"', 'class="data cond"')
+    document = render.layout(html[:cover_end] + low + section + "</body></html>",
                              {**month["model"]["meta"], "page_size": "a5"})
     pages_with_terminal_rows, totals = 0, []
     for n, page in enumerate(document.pages[1:], start=1):
@@ -832,3 +834,19 @@ def test_a_totals_row_is_printed_once_under_the_last_row(month):
         totals += [n] * texts.count("All")
     assert pages_with_terminal_rows >= 2
     assert totals == [len(document.pages) - 1], totals
+
+
+def test_a_short_terminals_table_is_not_split_after_its_first_row(month):
+    """The A4 Los Angeles month ended page 4 with the Terminals heading and APMT's row, the
+    other 14 terminals on page 5: a table of up to 30 terminals is kept on one page."""
+    html = month["html"]
+    start = html.index('<section class="flow" id="terminals">')
+    end = html.index("</section>", start) + len("</section>")
+    cover_end = html.index("</section>") + len("</section>")
+    low = '<div style="height: 130mm"></div>'  # room for the heading and a row or two
+    document = render.layout(html[:cover_end] + low + html[start:end] + "</body></html>",
+                             {**month["model"]["meta"], "page_size": "a5"})
+    pages = [[box.text for box in _boxes(page._page_box) if type(box).__name__ == "TextBox"]
+             for page in document.pages]
+    (heading,) = [texts for texts in pages if "Terminals" in texts]
+    assert "APMT" in heading and "YTI" in heading  # the first and the last terminal
