@@ -271,7 +271,7 @@ def test_results_are_byte_identical_in_any_time_zone(shanghai_month, tmp_path):
     assert outputs[0]["results.csv"].count(b"\n") == 151  # the header and 150 visits
 
 
-def test_demo_runs_the_shanghai_month_end_to_end(shanghai_demo):
+def test_demo_runs_the_shanghai_month_end_to_end(shanghai_demo, demo_pages):
     # `demo --pack cn-shore-power --out DIR`, run once per worker (conftest): read only
     result, folder = shanghai_demo["result"], shanghai_demo["out"]
     assert result.exit_code == 0, result.output
@@ -285,8 +285,65 @@ def test_demo_runs_the_shanghai_month_end_to_end(shanghai_demo):
     squashed = re.sub(r"\s+", "", text.replace("\x00", ""))  # pypdf: some runs come as UTF-16
     assert re.sub(r"\s+", "", CN_CHAPTER) in squashed
     for words in ("Findings by rule, with their evidence", "Stay threshold: 3 h",
-                  "Berthing / unberthing", "berth_without_supply"):
+                  "berth_without_supply"):
         assert re.sub(r"\s+", "", words) in squashed, words
+    # the pack's window label heads the non-compliant visits' time column (pack.toml
+    # [report]), a chapter before its own: the chapter's first page held it only while that
+    # table ran onto it
+    assert any("Berthing / unberthing" in page for page in demo_pages)
+
+
+@pytest.fixture(scope="module")
+def demo_pages(shanghai_demo) -> list[str]:
+    """The Shanghai demo's PDF read back by pypdf once for this file: each page's text, one
+    space between words (pypdf: some runs come as UTF-16, with NULs)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(shanghai_demo["out"] / "report.pdf")
+    return [" ".join(page.extract_text().replace("\x00", "").split()) for page in reader.pages]
+
+
+def test_a_heading_and_its_introduction_start_the_page_of_their_table(demo_pages):
+    # the pack chapter's "Columns of this rule pack" and its one-line introduction ended page 6
+    # of the Shanghai demo while their table started page 7: a heading whose table is on the
+    # next page
+    (page,) = [text for text in demo_pages if "Columns of this rule pack" in text]
+    assert "Whether the port is coastal or inland" in page  # the table's first row
+
+
+def test_the_emissions_table_is_not_split_across_pages(demo_pages):
+    # its 8 pollutants were split 1 | 7: the heading and NOx at the foot of page 3, the other
+    # rows under a repeated header on page 4
+    (page,) = [text for text in demo_pages if "Excess (non-compliance)" in text]
+    for pollutant in ("NOx", "PM2.5", "ROG", "CO", "DPM", "PM10"):
+        assert f" {pollutant} " in page, pollutant
+
+
+def test_the_appendix_lines_end_inside_the_right_margin(shanghai_demo):
+    # the appendix's lines (the pack's own columns after the visit's) were made 160 characters
+    # long, where 157 of its 7.5 pt mono fit a landscape letter line: "Shore power minutes" and
+    # every row's last column ran about 10 pt into the right margin
+    from fontTools.ttLib import TTFont
+    from pypdf import PdfReader
+
+    font = TTFont(REPO / "reports" / "templates" / "fonts" / "DejaVuSansMono.ttf")
+    advance = font["hmtx"]["a"][0] / font["head"].unitsPerEm  # every glyph's, in em
+    reader = PdfReader(shanghai_demo["out"] / "report.pdf")
+    margin = 14 / 25.4 * 72  # report.css @page, in pt
+    ends = []
+    for page in reader.pages[-4:]:  # the appendix, landscape (150 visits: 4 pages)
+        width = float(page.mediabox.width)
+        assert width > float(page.mediabox.height)
+
+        def visitor(text, cm, tm, font, size, width=width):
+            if font and "Mono" in str(font.get("/BaseFont")) and text.strip():
+                # WeasyPrint's text space: CSS px (cm scales them by 0.75 to pt)
+                end = cm[0] * (tm[4] + len(text.rstrip("\n")) * advance * size)
+                ends.append((width - margin - end, text.strip()[:20]))
+
+        page.extract_text(visitor_text=visitor)
+    assert len(ends) > 150  # the header on each page and one line per visit
+    assert min(ends)[0] >= 0, min(ends)
 
 
 def test_demo_refuses_a_pack_without_a_sample_month(tmp_path):

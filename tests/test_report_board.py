@@ -386,6 +386,50 @@ def test_unconfirmed_items_are_flagged_beside_the_fueleu_penalty(rotterdam_month
     assert "Port of Rotterdam" in html[: html.index('id="summary"')] or "NLRTM" in html
 
 
+@pytest.fixture(scope="module")
+def fueleu_noncompliant_html(rotterdam_month_checked, tmp_path_factory) -> tuple[str, dict]:
+    """The Rotterdam month's FuelEU report as handed to WeasyPrint, cut to its cover and its
+    non-compliant visits (the chapter with a penalty column), and its model's meta."""
+    from berthcheck.engine.scope import parse_scope
+
+    db = copy_store(rotterdam_month_checked[0], tmp_path_factory.mktemp("eu") / "eu.duckdb")
+    con = store.connect(db)
+    try:
+        run = data.obtain_run(con, parse_scope("2030-06", None, None, None, None, None),
+                              "fueleu-art6")
+        model = data.build_model(con, run, "none")
+    finally:
+        con.close()
+    html = render.render_html(model, charts.draw_all(model["chart_data"]), for_pdf=True)
+    start = html.index('<section class="flow" id="noncompliant">')
+    end = html.index("</section>", start) + len("</section>")
+    cover_end = html.index("</section>") + len("</section>")
+    return html[:cover_end] + html[start:end] + "</body></html>", model["meta"]
+
+
+@pytest.mark.parametrize("size", ["letter", "a4"])
+def test_a_penalty_and_its_flag_stay_inside_their_column(fueleu_noncompliant_html, size):
+    """"EUR 193,710.00" ran 3.7 pt past the Penalty column (6.2 on A4) and its UNCONFIRMED
+    flag 6.5 (8.9), into the reasons beside them: "EUR 193,710.00FE05 No OPS use"."""
+    html, meta = fueleu_noncompliant_html
+    document = render.layout(html, {**meta, "page_size": size})
+    over, cells = set(), 0
+    for page in document.pages:
+        for cell in _boxes(page._page_box):
+            if type(cell).__name__ != "TableCellBox" or "num" not in _classes(cell):
+                continue
+            cells += 1
+            right = cell.border_box_x() + cell.border_width()
+            for inner in _boxes(cell):
+                kind = type(inner).__name__
+                if kind == "TextBox" and inner.position_x + inner.width > right + 0.01:
+                    over.add(inner.text)
+                elif kind == "InlineBlockBox" and (
+                        inner.border_box_x() + inner.border_width() > right + 0.01):
+                    over.add("flag")
+    assert cells > 29 and not over, (size, over)
+
+
 # --- item 8: charts agree with the tables -----------------------------------------------------
 
 
@@ -615,6 +659,21 @@ def test_no_page_is_nearly_empty(letter):
     assert not short, short
 
 
+def test_every_table_heading_fits_its_column(letter):
+    """A header cell's longest word is no wider than the cell's content box: "Responsible"
+    (the non-compliant visits) ran 4.8 px past its 9 % column and into "Reasons and evidence",
+    "Compliant" (terminals) 2 px past its 8 % (both wider still on A4)."""
+    over = set()
+    for page in letter["document"].pages:
+        for cell in _boxes(page._page_box):
+            if type(cell).__name__ != "TableCellBox" or cell.element_tag != "th":
+                continue
+            for inner in _boxes(cell):
+                if type(inner).__name__ == "TextBox" and inner.width > cell.width + 0.5:
+                    over.add((inner.text, round(inner.width - cell.width, 1)))
+    assert not over, over
+
+
 def _in_margin(box, page_box) -> bool:
     y = box.position_y
     return y < page_box.content_box_y() or y >= page_box.content_box_y() + page_box.height
@@ -753,3 +812,41 @@ def test_the_glossary_explains_the_other_part_when_it_occurs():
             "(the pack reported excused time without the events' kind and minutes)."
             in excused(["vie_tie", "other"]))
     assert "other:" not in excused(["vie_tie", "emergency", "several"])
+
+
+def test_a_totals_row_is_printed_once_under_the_last_row(month):
+    """The terminals table over two pages (A5, starting low on the first) ends with its "All" row once: it was
+    repeated at the foot of every page, so an A4 page holding the heading and APMT alone read
+    "APMT 25 … All 200" as a table of one terminal."""
+    html = month["html"]
+    start = html.index('<section class="flow" id="terminals">')
+    end = html.index("</section>", start) + len("</section>")
+    cover_end = html.index("</section>") + len("</section>")
+    low = '<div style="height: 120mm"></div>'  # the table starts low on its first page
+    # as a table of more than 30 terminals, not kept on one page
+    section = html[start:end].replace('class="data cond keep"', 'class="data cond"')
+    document = render.layout(html[:cover_end] + low + section + "</body></html>",
+                             {**month["model"]["meta"], "page_size": "a5"})
+    pages_with_terminal_rows, totals = 0, []
+    for n, page in enumerate(document.pages[1:], start=1):
+        texts = [box.text for box in _boxes(page._page_box) if type(box).__name__ == "TextBox"]
+        pages_with_terminal_rows += "EVERPORT" in texts or "YTI" in texts
+        totals += [n] * texts.count("All")
+    assert pages_with_terminal_rows >= 2
+    assert totals == [len(document.pages) - 1], totals
+
+
+def test_a_short_terminals_table_is_not_split_after_its_first_row(month):
+    """The A4 Los Angeles month ended page 4 with the Terminals heading and APMT's row, the
+    other 14 terminals on page 5: a table of up to 30 terminals is kept on one page."""
+    html = month["html"]
+    start = html.index('<section class="flow" id="terminals">')
+    end = html.index("</section>", start) + len("</section>")
+    cover_end = html.index("</section>") + len("</section>")
+    low = '<div style="height: 130mm"></div>'  # room for the heading and a row or two
+    document = render.layout(html[:cover_end] + low + html[start:end] + "</body></html>",
+                             {**month["model"]["meta"], "page_size": "a5"})
+    pages = [[box.text for box in _boxes(page._page_box) if type(box).__name__ == "TextBox"]
+             for page in document.pages]
+    (heading,) = [texts for texts in pages if "Terminals" in texts]
+    assert "APMT" in heading and "YTI" in heading  # the first and the last terminal

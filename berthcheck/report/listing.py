@@ -20,7 +20,9 @@ from berthcheck.report.words import VERDICT_LABELS, basis_text
 
 APPENDIX_MODES = ("all", "non-compliant", "none")
 APPENDIX_MAX_VISITS = 2_500
-APPENDIX_LINE_MAX = 160  # characters of 7.5 pt mono that fit a landscape letter line
+# characters of 7.5 pt DejaVu Sans Mono (0.602 em each) that fit a landscape letter line:
+# 11 in less report.css's 14 mm margins is 712.6 pt, 157.8 characters (A4 holds 168)
+APPENDIX_LINE_MAX = 157
 BASIS_MIN = 20  # the basis column gives up width to a pack's columns down to this
 NONCOMPLIANT_DETAIL_MAX = 100
 NONCOMPLIANT_LIST_MAX = 1_000
