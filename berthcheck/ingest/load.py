@@ -184,6 +184,8 @@ def load_files(
             write_errors_csv(errors_out, all_errors, mkdir=mkdir)
         if refused is not None:
             raise refused
+        if not all_errors or quarantine:  # known to the outputs' guard even if nothing changed
+            store.remember_loaded(con, paths)
         if all_errors and not quarantine:
             files = sorted({e.file for e in all_errors})
             rows = len({(e.file, e.row) for e in all_errors})
