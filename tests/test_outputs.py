@@ -229,11 +229,19 @@ def test_an_output_onto_a_file_a_load_read_without_changing_anything_is_refused(
         for args in (["check", "--period", "2026-10", "--out", loaded],
                      ["runs", "export", run_id, "--out", loaded],
                      ["export", "carb-visit-report", "--party", "vessel", "--period",
-                      "2026-10", "--out", loaded]):
+                      "2026-10", "--out", loaded],
+                     ["load", "visits", visits, "--errors", loaded],
+                     ["load-dir", folder, "--quarantine", "--errors", loaded]):
             result = _cli(*args, "--db", db)
             assert result.exit_code == 2, (args, result.output)
             assert f"{loaded} is a file loaded into the database" in result.output, (
                 args, result.output)
+    # a load's --errors knew only the database and the load's own files: a file an earlier
+    # load stored rows from was replaced with the errors CSV, exit 0
+    contents[visits] = visits.read_bytes()
+    result = _cli("load", "visits", again, "--errors", visits, "--db", db)
+    assert result.exit_code == 2, result.output
+    assert f"--errors {visits} is a file loaded into the database" in result.output
     assert {p: p.read_bytes() for p in contents} == contents
     assert _cli("audit", "verify", run_id, "--db", db).exit_code == 0
 

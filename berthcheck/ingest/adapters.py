@@ -304,7 +304,7 @@ def load_adapter(con, kind: str, files: list[Path], *, replace: bool = False,
 
         atomic.check_distinct([("--errors", errors_out)],
                               [*files, *(p for p in (details, aliases) if p is not None)])
-        store.check_not_database(con, [("--errors", errors_out)])
+        store.check_not_loaded(con, [("--errors", errors_out)])
         atomic.check_parent(Path(errors_out), mkdir=mkdir, what="errors file")
     try:
         with store.transaction(con):  # joined by the adapter's own

@@ -154,7 +154,7 @@ def load_files(
         from berthcheck import atomic
 
         atomic.check_distinct([("--errors", errors_out)], paths)
-        store.check_not_database(con, [("--errors", errors_out)])
+        store.check_not_loaded(con, [("--errors", errors_out)])
         atomic.check_parent(Path(errors_out), mkdir=mkdir, what="errors file")
     reports: list[FileReport] = []
     all_errors: list[RowError] = []

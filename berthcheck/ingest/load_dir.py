@@ -146,7 +146,7 @@ def load_dir(
     from berthcheck.ingest.folder_options import folder_read_options
 
     if errors_out is not None:
-        store.check_not_database(con, [("--errors", errors_out)])
+        store.check_not_loaded(con, [("--errors", errors_out)])
     files, skipped = plan(folder)
     options = folder_read_options(Path(folder), files, skipped, read_options or {})
     report = FolderReport(Path(folder), files=files, skipped=skipped)
