@@ -384,9 +384,22 @@ def schema_version(con) -> int:
 
 def loaded_files(con) -> list[Path]:
     """The files loaded into the store that are still where they were read: an output that
-    is one of them would overwrite a port's own data with berthcheck's results."""
-    return [Path(p) for (p,) in run(con, "SELECT DISTINCT source_path FROM load_batches "
-                                         "ORDER BY 1") if p and os.path.isfile(p)]
+    is one of them would overwrite a port's own data with berthcheck's results. Those of the
+    load batches, and those of loads that made no batch (all rows already loaded, a header
+    alone), which `remember_loaded` keeps in `loaded_paths`."""
+    return [Path(p) for (p,) in run(con, "SELECT source_path FROM load_batches UNION "
+                                         "SELECT source_path FROM loaded_paths ORDER BY 1")
+            if p and os.path.isfile(p)]
+
+
+def remember_loaded(con, paths) -> None:
+    """Keep the files a load read (resolved, as `load_batches.source_path`) in `loaded_paths`
+    for `check_not_loaded`, whatever the load changed: a reload that changed nothing makes no
+    batch. Nothing a run id, manifest or input fingerprint is made from is written."""
+    known = {p for (p,) in run(con, "SELECT source_path FROM loaded_paths")}
+    new = sorted({str(Path(p).resolve()) for p in paths if p is not None} - known)
+    if new:
+        con.executemany("INSERT INTO loaded_paths VALUES (?)", [[p] for p in new])
 
 
 def refuse_database(outputs, path: Path) -> None:

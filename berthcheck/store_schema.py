@@ -563,3 +563,17 @@ def _migration_17() -> list[str]:
 
 MIGRATIONS.append((17, "visit_counts: innovative_concept_visits (a terminal's low activity "
                        "counts them)", _migration_17))
+
+
+def _migration_18() -> list[str]:
+    """Every file a load read, whatever it changed: a load whose rows were all already loaded
+    (or a header alone) makes no load batch, so `load_batches` did not know its file and an
+    output given its name (`check --out visits.csv`) replaced the user's data file
+    (store.loaded_files). Kept apart from `load_batches`, which run ids, manifests and input
+    fingerprints are made from: this table changes none of them. Stores made before know the
+    files of their batches, as before."""
+    return ["CREATE TABLE IF NOT EXISTS loaded_paths (source_path VARCHAR NOT NULL)"]
+
+
+MIGRATIONS.append((18, "loaded paths: every file a load read, for the outputs' guard",
+                   _migration_18))

@@ -388,6 +388,27 @@ def test_cli_load_dcsa_jit(runner, db_path, tmp_path):
     assert result.exit_code == 2
 
 
+def test_every_json_file_of_a_load_is_kept_from_the_outputs(runner, db_path, tmp_path):
+    # a load's batches name its first JSON file only: `check --out` given the second one
+    # replaced that payload with the results, exit 0
+    import shutil
+
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    shutil.copy(EXAMPLE, first)
+    shutil.copy(EDGE, second)
+    ports = write_csv(tmp_path / "ports.csv", [
+        {"port": "DKCPH", "name": "Copenhagen", "timezone": "Europe/Copenhagen"}])
+    assert runner.invoke(app, ["load", "ports", str(ports), "--db", str(db_path)]).exit_code == 0
+    result = runner.invoke(app, ["load", "dcsa-jit", str(first), str(second),
+                                 "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["check", "--period", "2026-10", "--out", str(second),
+                                 "--db", str(db_path)])
+    assert result.exit_code == 2, result.output
+    assert f"--out {second} is a file loaded into the database" in result.output
+    assert second.read_bytes() == EDGE.read_bytes()
+
+
 def test_audit_diff_points_at_the_jit_timestamp_that_changed(loaded, tmp_path):
     from berthcheck import audit
     from berthcheck.engine import check

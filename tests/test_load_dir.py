@@ -263,3 +263,20 @@ def test_two_files_of_one_load_giving_a_row_two_contents_are_refused(tmp_path):
                                  "WHERE visit_id = 'V1'") is False
     finally:
         con.close()
+
+
+def test_quarantine_errors_onto_a_file_of_the_folder_is_refused(tmp_path):
+    # with --quarantine the folder's loads are given no --errors (load-dir writes it once),
+    # so none checked it against the folder's own files: `load-dir DIR --quarantine --errors
+    # DIR/visits.csv` loaded the visits, then replaced visits.csv with the errors CSV, exit 0
+    folder = tmp_path / "month"
+    folder.mkdir()
+    visits = write_csv(folder / "visits.csv", [good_visit()])
+    content = visits.read_bytes()
+    db = tmp_path / "bc.duckdb"
+    result = CliRunner().invoke(app, ["load-dir", str(folder), "--quarantine", "--errors",
+                                      str(visits), "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert f"--errors {visits} is an input file" in result.output
+    assert visits.read_bytes() == content
+    assert not db.exists()  # refused before anything is loaded

@@ -186,6 +186,66 @@ def test_an_output_that_is_the_database_is_refused(db, tmp_path):
     assert not (tmp_path / "store.csv.wal").exists()
 
 
+def test_an_output_onto_a_file_a_load_read_without_changing_anything_is_refused(tmp_path):
+    # a load whose rows were all already loaded (or a header alone) makes no load batch, so
+    # the outputs' guard, which knew the batches' files only, did not know its file:
+    # `load visits again.csv` ("all already loaded; nothing changed") then `check --out
+    # again.csv` replaced the user's data file with the results, exit 0
+    import shutil
+
+    from berthcheck import store
+
+    db = tmp_path / "bc.duckdb"
+    visits = write_csv(tmp_path / "visits.csv", [good_visit()])
+    assert _cli("load", "visits", visits, "--db", db).exit_code == 0
+    checked = _cli("check", "--db", db, "--period", "2026-10")
+    assert checked.exit_code == 0, checked.output
+    run_id = re.search(r"run ([0-9a-f]{16})", checked.output).group(1)
+    con = store.connect(db, read_only=True)
+    log = store.run(con, "SELECT * FROM load_batches")
+    con.close()
+    again = tmp_path / "again.csv"
+    shutil.copy(visits, again)
+    header = tmp_path / "header.csv"
+    header.write_text(visits.read_text(encoding="utf-8").splitlines()[0] + "\n",
+                      encoding="utf-8")
+    folder = tmp_path / "month"
+    folder.mkdir()
+    shutil.copy(visits, folder / "visits.csv")
+    for args in (["load", "visits", again], ["load", "visits", header],
+                 ["load-dir", folder]):
+        result = _cli(*args, "--db", db)
+        assert result.exit_code == 0, result.output
+        assert "nothing changed" in result.output
+    # the batches, which run ids, manifests and input fingerprints are made from, are as
+    # they were: the same check gives the same run
+    con = store.connect(db, read_only=True)
+    assert store.run(con, "SELECT * FROM load_batches") == log
+    con.close()
+    checked = _cli("check", "--db", db, "--period", "2026-10")
+    assert f"run {run_id}" in checked.output, checked.output
+    contents = {p: p.read_bytes() for p in (again, header, folder / "visits.csv")}
+    for loaded in contents:
+        for args in (["check", "--period", "2026-10", "--out", loaded],
+                     ["runs", "export", run_id, "--out", loaded],
+                     ["export", "carb-visit-report", "--party", "vessel", "--period",
+                      "2026-10", "--out", loaded],
+                     ["load", "visits", visits, "--errors", loaded],
+                     ["load-dir", folder, "--quarantine", "--errors", loaded]):
+            result = _cli(*args, "--db", db)
+            assert result.exit_code == 2, (args, result.output)
+            assert f"{loaded} is a file loaded into the database" in result.output, (
+                args, result.output)
+    # a load's --errors knew only the database and the load's own files: a file an earlier
+    # load stored rows from was replaced with the errors CSV, exit 0
+    contents[visits] = visits.read_bytes()
+    result = _cli("load", "visits", again, "--errors", visits, "--db", db)
+    assert result.exit_code == 2, result.output
+    assert f"--errors {visits} is a file loaded into the database" in result.output
+    assert {p: p.read_bytes() for p in contents} == contents
+    assert _cli("audit", "verify", run_id, "--db", db).exit_code == 0
+
+
 def test_stream_writer_writes_what_a_short_write_left():
     # a buffered standard output may take part of a large write and return the count, no
     # error (a pipe whose reader left half-way): the rest is written again, every byte, so a

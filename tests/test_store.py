@@ -78,3 +78,36 @@ def test_a_read_only_store_of_an_older_schema_is_refused_by_name(tmp_path, monke
     assert done.exit_code == 1
     assert f"database {path} is read-only and has schema version 13" in done.output
     assert "Traceback" not in done.output
+
+
+def test_a_store_before_loaded_paths_is_migrated_and_its_runs_still_verify(tmp_path):
+    """Schema 18 keeps the files of loads that made no batch (store.loaded_files): a store
+    made before opens migrated, its runs verify and keep their ids, and it knows its batches'
+    files as before."""
+    from typer.testing import CliRunner
+
+    from berthcheck.cli import app
+    from tests.conftest import good_visit, write_csv
+
+    runner = CliRunner()
+    path = tmp_path / "old.duckdb"
+    visits = write_csv(tmp_path / "visits.csv", [good_visit()])
+    assert runner.invoke(app, ["load", "visits", str(visits), "--db", str(path)]).exit_code == 0
+    checked = runner.invoke(app, ["check", "--period", "2026-10", "--db", str(path)])
+    assert checked.exit_code == 0, checked.output
+    con = store.connect(path)
+    run_id = store.scalar(con, "SELECT run_id FROM runs")
+    # as a berthcheck at schema 17 left it
+    store.run(con, "DROP TABLE loaded_paths")
+    store.run(con, "UPDATE schema_meta SET value = '17' WHERE key = 'schema_version'")
+    con.close()
+    done = runner.invoke(app, ["audit", "verify", run_id, "--db", str(path)])
+    assert done.exit_code == 0, done.output
+    con = store.connect(path)
+    try:
+        assert store.schema_version(con) == store.MIGRATIONS[-1][0] == 18
+        assert store.loaded_files(con) == [visits.resolve()]
+    finally:
+        con.close()
+    checked = runner.invoke(app, ["check", "--period", "2026-10", "--db", str(path)])
+    assert f"run {run_id}" in checked.output, checked.output

@@ -304,12 +304,17 @@ def load_adapter(con, kind: str, files: list[Path], *, replace: bool = False,
 
         atomic.check_distinct([("--errors", errors_out)],
                               [*files, *(p for p in (details, aliases) if p is not None)])
-        store.check_not_database(con, [("--errors", errors_out)])
+        store.check_not_loaded(con, [("--errors", errors_out)])
         atomic.check_parent(Path(errors_out), mkdir=mkdir, what="errors file")
     try:
-        return _load_source(con, kind, files, replace=replace, quarantine=quarantine,
-                            errors_out=errors_out, details=details, aliases=aliases,
-                            coverage=coverage, read_options=read_options)
+        with store.transaction(con):  # joined by the adapter's own
+            report = _load_source(con, kind, files, replace=replace, quarantine=quarantine,
+                                  errors_out=errors_out, details=details, aliases=aliases,
+                                  coverage=coverage, read_options=read_options)
+            # every file read, known to the outputs' guard even if nothing changed (a JIT
+            # load's batches name its first JSON file only)
+            store.remember_loaded(con, [*files, details, aliases])
+        return report
     except InputRejected as exc:
         if errors_out is not None:
             write_errors_csv(errors_out, exc.errors or [file_error(exc)])

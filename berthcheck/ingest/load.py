@@ -154,7 +154,7 @@ def load_files(
         from berthcheck import atomic
 
         atomic.check_distinct([("--errors", errors_out)], paths)
-        store.check_not_database(con, [("--errors", errors_out)])
+        store.check_not_loaded(con, [("--errors", errors_out)])
         atomic.check_parent(Path(errors_out), mkdir=mkdir, what="errors file")
     reports: list[FileReport] = []
     all_errors: list[RowError] = []
@@ -184,6 +184,8 @@ def load_files(
             write_errors_csv(errors_out, all_errors, mkdir=mkdir)
         if refused is not None:
             raise refused
+        if not all_errors or quarantine:  # known to the outputs' guard even if nothing changed
+            store.remember_loaded(con, paths)
         if all_errors and not quarantine:
             files = sorted({e.file for e in all_errors})
             rows = len({(e.file, e.row) for e in all_errors})

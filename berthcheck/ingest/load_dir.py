@@ -146,8 +146,15 @@ def load_dir(
     from berthcheck.ingest.folder_options import folder_read_options
 
     if errors_out is not None:
-        store.check_not_database(con, [("--errors", errors_out)])
+        store.check_not_loaded(con, [("--errors", errors_out)])
     files, skipped = plan(folder)
+    if errors_out is not None:
+        from berthcheck import atomic
+
+        # with --quarantine the loads are given no --errors (it is written once, here): the
+        # folder's own files are checked here, as `load` checks its files
+        atomic.check_distinct([("--errors", errors_out)],
+                              [p for paths in files.values() for p in paths])
     options = folder_read_options(Path(folder), files, skipped, read_options or {})
     report = FolderReport(Path(folder), files=files, skipped=skipped)
     errors = []
