@@ -464,3 +464,69 @@ def test_diff_names_a_finding_of_the_same_id_whose_message_changed(built, tmp_pa
     rows = list(csv.DictReader(io.StringIO(
         _cli("audit", "diff", run_a, run_b, "--db", db, "--csv").output)))
     assert [r["detail"] for r in rows if r["item"] == "finding"] == [line.strip()]
+
+
+def _energy_corrected(tmp_path) -> tuple[Path, str, str]:
+    """V3 compliant on shore power (S3, 5000 kWh metered); the terminal's corrected meter
+    reading (6000 kWh) loaded with --replace changes no verdict, basis, hours or party."""
+    from berthcheck import store
+    from tests.helpers_store import put_tables, visit
+
+    db = tmp_path / "carb.duckdb"
+    con = store.connect(db)
+    try:
+        put_tables(con, {
+            "visits": [visit("V3")],
+            "shore-power": [
+                {"visit_id": "V3", "session_id": "S3", "connected": "2026-10-03 10:00",
+                 "disconnected": "2026-10-04 17:00", "energy_kwh": 5000.0}],
+            "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1", "shore_power": True}],
+            "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
+                           "year": 2026, "regulated": True}],
+        })
+    finally:
+        con.close()
+
+    def check() -> str:
+        result = _cli("check", "--db", db, "--period", "2026-10", "--json", "--quiet")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["run_id"]
+
+    run_a = check()
+    fix = tmp_path / "fix.csv"
+    fix.write_text("session_id,visit_id,connected,disconnected,energy_kwh\n"
+                   "S3,V3,2026-10-03 10:00,2026-10-04 17:00,6000\n", encoding="utf-8")
+    loaded = _cli("load", "--db", db, "shore-power", fix, "--replace", "--quiet")
+    assert loaded.exit_code == 0, loaded.output
+    return db, run_a, check()
+
+
+def test_diff_names_a_visits_changed_rows_that_changed_none_of_its_compared_fields(tmp_path):
+    """A corrected meter reading changes the visit's energy (results, exports, indicators)
+    but not its verdict or hours: the diff said only `shore_power (1 row changed)` and
+    `0 visits changed`, naming neither the row nor the visit; it now names both."""
+    import csv
+    import io
+
+    db, run_a, run_b = _energy_corrected(tmp_path)
+    result = _cli("audit", "diff", run_a, run_b, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert "0 visits changed, 1 unchanged" in result.output
+    assert ("1 visit whose own rows changed, but not its verdict, basis, hours, responsible "
+            "party, penalty or violation days:") in result.output
+    assert "  V3\n      shore_power 'S3' changed: energy_kwh 5000" in result.output
+    assert "(was " in result.output.split("shore_power 'S3' changed")[1]
+
+    data = json.loads(_cli("audit", "diff", run_a, run_b, "--db", db, "--json").output)
+    assert data["visits_changed"] == [] and data["visits_unchanged"] == 1
+    (entry,) = data["visits_rows_changed"]
+    assert entry["visit_id"] == "V3"
+    (row,) = entry["rows"]
+    assert row["table"] == "shore_power" and row["key"] == "S3"
+    assert list(row["columns"]) == ["energy_kwh"]
+
+    rows = list(csv.DictReader(io.StringIO(
+        _cli("audit", "diff", run_a, run_b, "--db", db, "--csv").stdout)))
+    (line,) = [r for r in rows if r["item"] == "visit_rows"]
+    assert line["visit_id"] == "V3" and line["input_rows"] == "shore_power S3 changed"
+    assert line["cause"] == "input" and line["changed"] == ""

@@ -39,6 +39,8 @@ _ATTRIBUTION = {
     "coverage": ("kind", "holder"),
 }
 OTHERS_NAMED = 3  # another visit's changed rows named in a note (the inputs list them all)
+# the input tables whose rows belong to one visit (a changed row names that visit)
+_PER_VISIT_TABLES = ("visits", "shore_power", "capture", "events")
 
 
 # `audit diff --csv`: one line per difference, in the order the text lists them (scope,
@@ -224,6 +226,10 @@ class DiffReport:
     # `check --notes` on in one run only: the same verdicts, but other findings and another id
     notes_changed: bool = False
     findings: FindingChanges | None = None
+    # visits in scope whose own rows changed while none of their compared fields did (a
+    # corrected meter reading): each visit with those rows, so every changed row of a visit
+    # in scope is named somewhere
+    rows_only: list[tuple[str, list[RowChange]]] = field(default_factory=list)
 
     @property
     def pack_changed(self) -> bool:
@@ -255,6 +261,8 @@ class DiffReport:
             "inputs_changed": self.input_tables,
             "visits_changed": [v.as_dict() for v in self.visits],
             "visits_unchanged": self.unchanged,
+            "visits_rows_changed": [{"visit_id": v, "rows": [r.as_dict() for r in rows]}
+                                    for v, rows in self.rows_only],
             "findings_changed": (self.findings or FindingChanges()).as_dict(),
         }
 
@@ -276,6 +284,10 @@ class DiffReport:
                         **{f"{f}_a": a.get(f) for f in COMPARED_FIELDS},
                         **{f"{f}_b": b.get(f) for f in COMPARED_FIELDS},
                         "input_rows": [f"{r.table} {r.key} {r.change}" for r in v.rows]})
+        for visit, rows in self.rows_only:
+            out.append({**runs, "item": "visit_rows", "detail": _ROWS_ONLY_DETAIL,
+                        "visit_id": visit, "cause": "input", "changed": [],
+                        "input_rows": [f"{r.table} {r.key} {r.change}" for r in rows]})
         found = self.findings or FindingChanges()
         out += [{**runs, "item": "finding", "visit_id": f["visit_id"], "detail": line}
                 for f, line in found.one_side_lines() + found.changed_lines()]
@@ -324,6 +336,18 @@ class DiffReport:
                 out.append(f"      ... and {len(v.rows) - MAX_ROWS_SHOWN} more rows")
             if v.note:
                 out.append(f"      {v.note}")
+        if self.rows_only:
+            n = len(self.rows_only)
+            out.append(f"{n} visit{'s' if n != 1 else ''} whose own rows changed, but not "
+                       f"{'their' if n != 1 else 'its'} verdict, basis, hours, responsible "
+                       "party, penalty or violation days:")
+            for visit, rows in self.rows_only[:MAX_ROWS_SHOWN]:
+                out.append(f"  {visit}")
+                out += [f"      {r.describe()}" for r in rows[:MAX_ROWS_SHOWN]]
+                if len(rows) > MAX_ROWS_SHOWN:
+                    out.append(f"      ... and {len(rows) - MAX_ROWS_SHOWN} more rows")
+            if n > MAX_ROWS_SHOWN:
+                out.append(f"  ... and {n - MAX_ROWS_SHOWN} more visits")
         out += (self.findings or FindingChanges()).lines()
         return out
 
@@ -567,7 +591,26 @@ def diff(con, run_a: str, run_b: str) -> DiffReport:
                                   cause, own, note))
     unchanged = len(set(ra) & set(rb)) - sum(1 for v in visits if v.before and v.after)
     return DiffReport(ma, mb, pack_changes, input_tables, visits, unchanged, scope_changes,
-                      manifest_changes, notes_changed, _finding_changes(con, run_a, run_b))
+                      manifest_changes, notes_changed, _finding_changes(con, run_a, run_b),
+                      _rows_only(changes, set(ra) & set(rb), {v.visit_id for v in visits}))
+
+
+_ROWS_ONLY_DETAIL = ("its own rows changed, but not its verdict, basis, hours, responsible "
+                     "party, penalty or violation days")
+
+
+def _rows_only(changes: list[RowChange], in_both: set[str],
+               listed: set[str]) -> list[tuple[str, list[RowChange]]]:
+    """Each visit of both runs, not listed as changed, whose own rows (visit, sessions,
+    events; either version's `visit_id`) changed, with those rows, by visit id."""
+    out: dict[str, list[RowChange]] = {}
+    for change in changes:
+        if change.table not in _PER_VISIT_TABLES:
+            continue
+        ids = {str(side["visit_id"]) for side in change.attrs if side.get("visit_id")}
+        for visit in sorted(ids & in_both - listed):
+            out.setdefault(visit, []).append(change)
+    return sorted(out.items())
 
 
 def _others(changes: list[RowChange], own: list[RowChange], tables: dict) -> str:
