@@ -24,6 +24,21 @@ def _cli(*args):
     return runner.invoke(app, [*map(str, args)], catch_exceptions=False)
 
 
+def _check_october(db: Path) -> str:
+    """The run id of a CARB check of October 2026 in `db`."""
+    result = _cli("check", "--db", db, "--period", "2026-10", "--json", "--quiet")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["run_id"]
+
+
+# berth B1 of terminal T1 (Los Angeles) supplies shore power, and T1 is regulated in 2026
+_T1_REGULATED_WITH_SHORE_POWER = {
+    "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1", "shore_power": True}],
+    "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container", "year": 2026,
+                   "regulated": True}],
+}
+
+
 def _check(db: Path) -> str:
     result = _cli("check", "--db", db, "--pack", "fueleu-art6", "--period", "2030-06", "--json",
                   "--quiet")
@@ -163,19 +178,12 @@ def _carb_two_runs(tmp_path) -> tuple[Path, str, str]:
                  "disconnected": "2026-10-03 23:00"},
                 {"visit_id": "V3", "session_id": "S3", "connected": "2026-10-03 10:00",
                  "disconnected": "2026-10-04 17:00"}],
-            "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1", "shore_power": True}],
-            "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
-                           "year": 2026, "regulated": True}],
+            **_T1_REGULATED_WITH_SHORE_POWER,
         })
     finally:
         con.close()
 
-    def check() -> str:
-        result = _cli("check", "--db", db, "--period", "2026-10", "--json", "--quiet")
-        assert result.exit_code == 0, result.output
-        return json.loads(result.stdout)["run_id"]
-
-    run_a = check()
+    run_a = _check_october(db)
     con = store.connect(db)
     try:
         put_tables(con, {"shore-power": [
@@ -183,7 +191,7 @@ def _carb_two_runs(tmp_path) -> tuple[Path, str, str]:
              "disconnected": "2026-10-04T17:00:00-07:00"}]})
     finally:
         con.close()
-    return db, run_a, check()
+    return db, run_a, _check_october(db)
 
 
 def test_diff_names_changed_violation_days(built, tmp_path):
@@ -480,25 +488,18 @@ def _energy_corrected(tmp_path) -> tuple[Path, str, str]:
             "shore-power": [
                 {"visit_id": "V3", "session_id": "S3", "connected": "2026-10-03 10:00",
                  "disconnected": "2026-10-04 17:00", "energy_kwh": 5000.0}],
-            "berths": [{"port": "USLAX", "terminal": "T1", "berth": "B1", "shore_power": True}],
-            "terminals": [{"port": "USLAX", "terminal": "T1", "vessel_type": "container",
-                           "year": 2026, "regulated": True}],
+            **_T1_REGULATED_WITH_SHORE_POWER,
         })
     finally:
         con.close()
 
-    def check() -> str:
-        result = _cli("check", "--db", db, "--period", "2026-10", "--json", "--quiet")
-        assert result.exit_code == 0, result.output
-        return json.loads(result.stdout)["run_id"]
-
-    run_a = check()
+    run_a = _check_october(db)
     fix = tmp_path / "fix.csv"
     fix.write_text("session_id,visit_id,connected,disconnected,energy_kwh\n"
                    "S3,V3,2026-10-03 10:00,2026-10-04 17:00,6000\n", encoding="utf-8")
     loaded = _cli("load", "--db", db, "shore-power", fix, "--replace", "--quiet")
     assert loaded.exit_code == 0, loaded.output
-    return db, run_a, check()
+    return db, run_a, _check_october(db)
 
 
 def test_diff_names_a_visits_changed_rows_that_changed_none_of_its_compared_fields(tmp_path):
