@@ -31,28 +31,29 @@ def _named(folder: Path) -> list[str]:
         text = (folder / "pack.toml").read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return []
-    return list(_named_in(text))
+    return list(_named_in(text) or ())
 
 
 def names_readable(folder: Path) -> bool:
     """Whether the folder's pack.toml is there and is TOML, so that the files it names are
     known (`_named` gives none for one that is not)."""
     try:
-        tomllib.loads((folder / "pack.toml").read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = (folder / "pack.toml").read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
         return False
-    return True
+    return _named_in(text) is not None
 
 
 @functools.lru_cache(maxsize=64)
-def _named_in(text: str) -> tuple[str, ...]:
-    """The file names a pack.toml's text names. Kept by the text itself: a check hashed its
-    pack three times (the run id, the manifest's pack files twice), parsing the same TOML each
-    time (about 7 ms of a check's CPU each); the file is still read every time."""
+def _named_in(text: str) -> tuple[str, ...] | None:
+    """The file names a pack.toml's text names; None for a text that is not TOML. Kept by the
+    text itself: a check hashed its pack three times (the run id, the manifest's pack files
+    twice), parsing the same TOML each time (about 7 ms of a check's CPU each); the file is
+    still read every time."""
     try:
         meta = tomllib.loads(text).get("pack")
     except tomllib.TOMLDecodeError:
-        return ()
+        return None
     if not isinstance(meta, dict):
         return ()
     out: list[str] = []
