@@ -155,9 +155,12 @@ def history_problems(con) -> list[str]:
 
 
 
-def record_problems(con, run_id: str, manifest: dict) -> list[str]:
+def record_problems(con, run_id: str, manifest: dict,
+                    against: str = "the manifest") -> list[str]:
     """Columns of the run's `runs` row (what `runs list` and `runs show` print) that disagree
-    with its manifest: an edited count, period or hash there is shown to every reader."""
+    with its manifest: an edited count, period or hash there is shown to every reader.
+    `against` names the manifest in the lines (verify: "the file given" for a kept file that
+    is not the database's copy)."""
     import json
 
     cols = ("pack_id", "pack_version", "pack_hash", "parameters", "scope", "period",
@@ -195,9 +198,9 @@ def record_problems(con, run_id: str, manifest: dict) -> list[str]:
         if isinstance(mine, dict) and isinstance(theirs, dict):
             # the parameters are a long record: name the values that differ, by JSON path
             out += [f"{column}: {line}" for line in difference_lines(
-                mine, theirs, "the record", "the manifest", f"$.{column}")]
+                mine, theirs, "the record", against, f"$.{column}")]
         else:
-            out.append(f"{column}: {mine!r} in the record, {theirs!r} in the manifest")
+            out.append(f"{column}: {mine!r} in the record, {theirs!r} in {against}")
     if int(manifest.get("manifest_version") or 1) >= 2:  # version 1 kept another shape here
         try:
             recorded = json.loads(row["inputs"]) or {}
@@ -216,7 +219,7 @@ def record_problems(con, run_id: str, manifest: dict) -> list[str]:
                 if not (mine or {}).get("rows") and not (theirs or {}).get("rows"):
                     continue
                 out.append(f"inputs: table {table} is {_rows(mine, theirs)} in the record, "
-                           f"{_rows(theirs, mine)} in the manifest")
+                           f"{_rows(theirs, mine)} in {against}")
     return out
 
 

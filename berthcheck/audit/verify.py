@@ -124,9 +124,9 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
         if outside:
             report.notes.append(outside)
         if changes:
-            whose = "what the file given records" if "pack" in report.from_file else "the run's"
             report.mismatches.append(Mismatch(
-                "pack", pk["id"], f"pack {pk['id']}@{pk['version']} differs from {whose} "
+                "pack", pk["id"], f"pack {pk['id']}@{pk['version']} differs from "
+                f"{report.whose('pack')} "
                 f"({len(changes)} difference{'s' if len(changes) != 1 else ''})", changes))
         else:
             report.matched.append(f"pack {pk['id']}@{pk['version']}: {len(now_files)} files match "
@@ -135,11 +135,9 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
     if then_factors is not None:
         changes = file_changes(then_factors, factor_files() or {}, report.then("factors"))
         if changes:
-            whose = ("what the file given records" if "factors" in report.from_file
-                     else "the run's")
             report.mismatches.append(Mismatch(
-                "factors", "factors", f"the emission factor tables differ from {whose}",
-                changes))
+                "factors", "factors",
+                f"the emission factor tables differ from {report.whose('factors')}", changes))
         else:
             report.matched.append(f"emission factor tables: {len(then_factors)} files match")
     if reference.get("berthcheck_version") != __version__:
@@ -147,19 +145,15 @@ def verify(con, run_id: str, manifest: dict | None = None) -> VerifyReport:
                             f"this is {__version__}; results are compared all the same")
 
     _store_integrity(con, report)
-    record = tamper.record_problems(con, run_id, reference)
-    if record and report.from_file:
-        # compared with the file given, which differs from the database's manifest: the
-        # record may hold what the run stored, and the file be what was edited
+    # compared with a file given that differs from the database's manifest, the record may
+    # hold what the run stored, and the file be what was edited: named as the file given
+    record = tamper.record_problems(con, run_id, reference,
+                                    "the file given" if report.from_file else "the manifest")
+    if record:
         report.mismatches.append(Mismatch(
             "record", run_id, "the run's record (what `runs list` and `runs show` print) "
-            "differs from the file given",
-            [line.replace("in the manifest", "in the file given").replace(
-                "the manifest", "the file given") for line in record]))
-    elif record:
-        report.mismatches.append(Mismatch(
-            "record", run_id, "the run's record (what `runs list` and `runs show` print) "
-            "differs from its manifest", record))
+            f"differs from {'the file given' if report.from_file else 'its manifest'}",
+            record))
     # the inputs as they stood then, and the results recomputed over them
     batch = int(reference.get("as_of_batch") or 0)
     recomputed = None

@@ -37,6 +37,11 @@ class VerifyReport:
         the file given differs from the database's manifest in one of `keys`."""
         return "in the file given" if self.from_file.intersection(keys) else "at the run"
 
+    def whose(self, key: str) -> str:
+        """What a value now differs from: "the run's", or "what the file given records" where
+        the file given differs from the database's manifest in `key`."""
+        return "what the file given records" if key in self.from_file else "the run's"
+
     @property
     def ok(self) -> bool:
         return not self.mismatches
